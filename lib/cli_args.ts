@@ -1,0 +1,48 @@
+/**
+ * Shared helpers for the entry points' flag parsing: node:util parseArgs with
+ * errors turned into one-line {@linkcode UsageError}s.
+ *
+ * @module
+ */
+
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { UsageError } from "./errors.ts";
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+/** Parses `args` strictly; unknown flags and missing values become UsageErrors. */
+export function parseFlags<T extends Options>(
+  args: string[],
+  options: T,
+): ReturnType<typeof parseArgs<{ options: T; strict: true; allowPositionals: false }>>["values"] {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new UsageError(describeParseError(error as Error), { cause: error });
+  }
+}
+
+function describeParseError(error: Error): string {
+  const code = (error as { code?: string }).code;
+  const flag = /'(-{1,2}[^' ]+)/.exec(error.message)?.[1];
+  const arg = /argument '([^']*)'/.exec(error.message)?.[1];
+  switch (code) {
+    case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
+      return `unknown flag "${flag}"; see --help`;
+    case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
+      return `unexpected argument "${arg}"; see --help`;
+    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
+      return `flag ${flag} ${/argument missing/.test(error.message) ? "needs a value" : "takes no value"}`;
+    default:
+      return error.message;
+  }
+}
+
+/** Parses a whole number in `[min, max]` for `flag`, or throws a UsageError. */
+export function intFlag(flag: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new UsageError(`--${flag} must be a whole number from ${min} to ${max}, got "${value}"`);
+  }
+  return Number(value);
+}

@@ -1,0 +1,172 @@
+/**
+ * The slash commands, as a table. Argument counts are checked once, before a
+ * handler runs, and `/help` is generated from the same table.
+ *
+ * @module
+ */
+
+import { ChatError } from "../errors.ts";
+import type { Hub } from "./hub.ts";
+import type { Member } from "./member.ts";
+import type { Room } from "./room.ts";
+
+/** What a command handler gets besides its arguments. */
+export interface CommandContext {
+  hub: Hub;
+  member: Member;
+  /** The room the command was typed in (the member's current room by default). */
+  room: Room;
+}
+
+/** One row of the command table. */
+export interface Command {
+  name: string;
+  /** Argument synopsis, e.g. `<nick> <text>`. */
+  usage: string;
+  help: string;
+  minArgs: number;
+  maxArgs: number;
+  /** Whether the last argument takes the rest of the line, spaces included. */
+  rest: boolean;
+  aliases?: string[];
+  run(ctx: CommandContext, args: string[]): void;
+}
+
+/** Every command, in the order `/help` lists them. */
+export const COMMANDS: readonly Command[] = [
+  {
+    name: "help",
+    usage: "[command]",
+    help: "List the commands, or explain one",
+    minArgs: 0,
+    maxArgs: 1,
+    rest: false,
+    run: ({ hub, member }, [name]) => hub.help(member, name),
+  },
+  {
+    name: "nick",
+    usage: "<nick>",
+    help: "Change your nick",
+    minArgs: 1,
+    maxArgs: 1,
+    rest: false,
+    run: ({ hub, member }, [nick]) => hub.rename(member, nick),
+  },
+  {
+    name: "msg",
+    usage: "<nick> <text>",
+    help: "Send a private message that only you and <nick> see",
+    minArgs: 2,
+    maxArgs: 2,
+    rest: true,
+    aliases: ["dm", "query"],
+    run: ({ hub, member }, [nick, text]) => hub.direct(member, nick, text),
+  },
+  {
+    name: "me",
+    usage: "<action>",
+    help: "Describe what you do, e.g. /me waves",
+    minArgs: 1,
+    maxArgs: 1,
+    rest: true,
+    run: ({ hub, member, room }, [text]) => hub.say(member, text, room, "action"),
+  },
+  {
+    name: "who",
+    usage: "[#room]",
+    help: "List the members of the room",
+    minArgs: 0,
+    maxArgs: 1,
+    rest: false,
+    aliases: ["names"],
+    run: ({ hub, member, room }, [name]) => hub.who(member, name ?? room.name),
+  },
+  {
+    name: "join",
+    usage: "<#room>",
+    help: "Join a room (created if new) and make it your current room",
+    minArgs: 1,
+    maxArgs: 1,
+    rest: false,
+    run: ({ hub, member }, [name]) => hub.joinRoom(member, name),
+  },
+  {
+    name: "part",
+    usage: "[#room] [reason]",
+    help: "Leave the room (the current one by default)",
+    minArgs: 0,
+    maxArgs: 2,
+    rest: true,
+    aliases: ["leave"],
+    run: ({ hub, member, room }, args) => {
+      // "/part bye all" leaves the current room with a reason; only a word
+      // starting with "#" names a room.
+      const named = args[0]?.startsWith("#");
+      const target = named ? args[0] : room.name;
+      const reason = named ? args[1] : args.join(" ");
+      hub.partRoom(member, target, reason || undefined);
+    },
+  },
+  {
+    name: "rooms",
+    usage: "",
+    help: "List the rooms and how many are in each",
+    minArgs: 0,
+    maxArgs: 0,
+    rest: false,
+    aliases: ["list"],
+    run: ({ hub, member }) => hub.listRooms(member),
+  },
+  {
+    name: "quit",
+    usage: "[reason]",
+    help: "Leave the chat",
+    minArgs: 0,
+    maxArgs: 1,
+    rest: true,
+    aliases: ["exit", "bye"],
+    run: ({ hub, member }, [reason]) => hub.quit(member, reason),
+  },
+];
+
+const BY_NAME = new Map<string, Command>();
+for (const command of COMMANDS) {
+  BY_NAME.set(command.name, command);
+  for (const alias of command.aliases ?? []) BY_NAME.set(alias, command);
+}
+
+/** Finds a command by name or alias, case-insensitively. */
+export function findCommand(name: string): Command | undefined {
+  return BY_NAME.get(name.toLowerCase());
+}
+
+/** The one-line synopsis of a command, e.g. `/msg <nick> <text>`. */
+export function usageOf(command: Command): string {
+  return command.usage ? `/${command.name} ${command.usage}` : `/${command.name}`;
+}
+
+/**
+ * Splits an argument string for `command` and checks the count.
+ *
+ * @throws {ChatError} `bad_args` with the usage line when the count is wrong.
+ */
+export function parseArgs(command: Command, input: string): string[] {
+  const text = input.trim();
+  let args: string[];
+  if (text === "") args = [];
+  else if (command.rest && command.maxArgs > 0) {
+    args = [];
+    let remaining = text;
+    while (args.length < command.maxArgs - 1) {
+      const match = /^(\S+)\s*([\s\S]*)$/.exec(remaining);
+      if (!match) break;
+      args.push(match[1]);
+      remaining = match[2];
+    }
+    if (remaining !== "") args.push(remaining);
+  } else args = text.split(/\s+/);
+  if (args.length < command.minArgs || args.length > command.maxArgs) {
+    throw new ChatError("bad_args", `Usage: ${usageOf(command)}`);
+  }
+  return args;
+}

@@ -1,0 +1,180 @@
+/**
+ * The events the chat core emits to members. They are also the server-to-client
+ * frames of the native protocol (see docs/protocol.md), so a transport either
+ * serialises them as JSON or renders them as text.
+ *
+ * @module
+ */
+
+/** Protocol version carried in `hello` and `welcome`. */
+export const PROTOCOL_VERSION = 1;
+
+/** Why a member left a room or the server. */
+export type LeaveReason = "part" | "quit" | "timeout" | "dropped" | "shutdown" | "kicked";
+
+/** A chat message in a room: said, or a `/me` action. */
+export interface MessageEvent {
+  type: "msg";
+  room: string;
+  /** Increases by one with every event of the room. */
+  id: number;
+  /** Server time, milliseconds since the Unix epoch. */
+  ts: number;
+  from: string;
+  text: string;
+  /** `"say"` for a plain message, `"action"` for `/me`. */
+  kind: "say" | "action";
+}
+
+/** Someone joined a room. */
+export interface JoinEvent {
+  type: "join";
+  room: string;
+  id: number;
+  ts: number;
+  nick: string;
+}
+
+/** Someone left a room, or the server. */
+export interface LeaveEvent {
+  type: "leave";
+  room: string;
+  id: number;
+  ts: number;
+  nick: string;
+  reason: LeaveReason;
+  /** Free text given with `/part` or `/quit`, or the cause of a drop. */
+  message?: string;
+}
+
+/** Someone (maybe you) changed nick; sent once to them and to everyone who shares a room with them. */
+export interface NickEvent {
+  type: "nick";
+  ts: number;
+  old: string;
+  new: string;
+  /** The rooms of the recipient where the change is visible. */
+  rooms: string[];
+}
+
+/** A private message; both the sender and the recipient receive it. */
+export interface DirectEvent {
+  type: "dm";
+  ts: number;
+  from: string;
+  to: string;
+  text: string;
+  kind: "say" | "action";
+}
+
+/** What a member sees of a room it is in. */
+export interface RoomSnapshot {
+  room: string;
+  members: string[];
+  /** The last messages of the room, oldest first. */
+  history: MessageEvent[];
+}
+
+/** First frame after a successful hello. */
+export interface WelcomeEvent extends RoomSnapshot {
+  type: "welcome";
+  protocol: number;
+  server: string;
+  motd?: string;
+  /** The nick the server accepted (normalised). */
+  nick: string;
+}
+
+/** You joined a room (answer to `/join`). */
+export interface JoinedEvent extends RoomSnapshot {
+  type: "joined";
+}
+
+/** You left a room (answer to `/part`). */
+export interface PartedEvent {
+  type: "parted";
+  room: string;
+  /** The room you are now in by default. */
+  current: string;
+}
+
+/** Answer to `/who`. */
+export interface WhoEvent {
+  type: "who";
+  room: string;
+  members: string[];
+}
+
+/** Answer to `/rooms`. */
+export interface RoomsEvent {
+  type: "rooms";
+  rooms: { room: string; members: number }[];
+}
+
+/** Answer to `/help`. */
+export interface HelpEvent {
+  type: "help";
+  commands: { name: string; usage: string; help: string }[];
+}
+
+/** Answer to a `ping` frame. */
+export interface PongEvent {
+  type: "pong";
+  /** Echoes the ping's token, if any. */
+  token?: string;
+}
+
+/** A request failed; only its sender sees this. */
+export interface ErrorEvent {
+  type: "error";
+  /** Stable, machine-readable code (see docs/protocol.md). */
+  code: ErrorCode;
+  /** Human-readable explanation. */
+  message: string;
+}
+
+/** The server ends the connection; the socket closes right after. */
+export interface ByeEvent {
+  type: "bye";
+  reason: "quit" | "shutdown" | "dropped" | "full" | "protocol";
+  message: string;
+}
+
+/** Every event a member can receive. */
+export type ChatEvent =
+  | MessageEvent
+  | JoinEvent
+  | LeaveEvent
+  | NickEvent
+  | DirectEvent
+  | WelcomeEvent
+  | JoinedEvent
+  | PartedEvent
+  | WhoEvent
+  | RoomsEvent
+  | HelpEvent
+  | PongEvent
+  | ErrorEvent
+  | ByeEvent;
+
+/** Stable error codes of `error` frames. */
+export type ErrorCode =
+  | "bad_json"
+  | "bad_utf8"
+  | "bad_frame"
+  | "unknown_type"
+  | "line_too_long"
+  | "protocol_version"
+  | "not_ready"
+  | "already_hello"
+  | "bad_nick"
+  | "nick_taken"
+  | "bad_room"
+  | "not_in_room"
+  | "no_such_nick"
+  | "unknown_command"
+  | "bad_args"
+  | "empty_message"
+  | "message_too_long"
+  | "server_full"
+  | "send_queue_exceeded";

@@ -1,0 +1,38 @@
+import type { ByeEvent, ChatEvent } from "./events.ts";
+import type { Room } from "./room.ts";
+
+/**
+ * Where the core sends a member's events. A transport implements it; `deliver`
+ * must only enqueue (never block), so one slow member cannot hold up a
+ * broadcast.
+ */
+export interface MemberSink {
+  /** Queues an event for the member. */
+  deliver(event: ChatEvent): void;
+  /** Queues a final event and closes the connection once it is sent. */
+  end(event: ByeEvent): void;
+}
+
+/** One connected person, in one or more rooms. */
+export class Member {
+  /** Rooms by key, in the order they were joined. */
+  readonly rooms: Map<string, Room> = new Map();
+  /** The room that messages without an explicit room go to. */
+  current: Room | undefined;
+  /** Set once the member has left the server. */
+  gone = false;
+
+  constructor(
+    /** Unique per hub, never reused. */
+    readonly id: number,
+    /** Display nick, NFC-normalised. */
+    public nick: string,
+    /** Case- and normalisation-folded nick, for uniqueness. */
+    public key: string,
+    /** What the member's software calls itself, e.g. "chat-client/0.1.0" or "text". */
+    readonly client: string,
+    readonly sink: MemberSink,
+    /** Whether the member gets its own room messages back (native clients use them as acks). */
+    readonly echo: boolean,
+  ) {}
+}

@@ -1,0 +1,93 @@
+/**
+ * Client-to-server frames of the native protocol and their validation.
+ *
+ * @module
+ */
+
+import { ProtocolError } from "../errors.ts";
+
+/** Enter the chat. Must be the first frame. */
+export interface HelloFrame {
+  type: "hello";
+  protocol: number;
+  nick: string;
+  /** Client software name and version, e.g. `chat-client/0.1.0`. */
+  client: string;
+}
+
+/** A message to a room (the current one when `room` is absent). Never a command. */
+export interface MsgFrame {
+  type: "msg";
+  text: string;
+  room?: string;
+}
+
+/** A slash command, e.g. `{ name: "join", args: "#dev" }`. */
+export interface CmdFrame {
+  type: "cmd";
+  name: string;
+  args: string;
+  room?: string;
+}
+
+/** A line as a person typed it: a `/command` or a message (text mode produces these). */
+export interface InputFrame {
+  type: "input";
+  line: string;
+  room?: string;
+}
+
+/** Liveness check; answered with `pong`. */
+export interface PingFrame {
+  type: "ping";
+  token?: string;
+}
+
+/** Every frame a client can send. */
+export type ClientFrame = HelloFrame | MsgFrame | CmdFrame | InputFrame | PingFrame;
+
+const FIELDS: Record<ClientFrame["type"], Record<string, "string" | "number" | "optional">> = {
+  hello: { protocol: "number", nick: "string", client: "string" },
+  msg: { text: "string", room: "optional" },
+  cmd: { name: "string", args: "optional", room: "optional" },
+  input: { line: "string", room: "optional" },
+  ping: { token: "optional" },
+};
+
+/**
+ * Parses one line of the native protocol into a validated frame.
+ *
+ * @throws {ProtocolError} `bad_json`, `bad_frame` or `unknown_type`, none fatal
+ */
+export function parseClientFrame(line: string): ClientFrame {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (cause) {
+    throw new ProtocolError("bad_json", `Invalid JSON: ${(cause as Error).message}`, { cause });
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new ProtocolError("bad_frame", "A frame must be a JSON object");
+  }
+  const frame = value as Record<string, unknown>;
+  const type = frame.type;
+  if (typeof type !== "string") {
+    throw new ProtocolError("bad_frame", 'A frame needs a string "type"');
+  }
+  const fields = Object.hasOwn(FIELDS, type) ? FIELDS[type as ClientFrame["type"]] : undefined;
+  if (!fields) {
+    throw new ProtocolError("unknown_type", `Unknown frame type "${type.slice(0, 40)}"`);
+  }
+  for (const [field, kind] of Object.entries(fields)) {
+    const actual = frame[field];
+    if (kind === "optional") {
+      if (actual !== undefined && typeof actual !== "string") {
+        throw new ProtocolError("bad_frame", `Field "${field}" of "${type}" must be a string`);
+      }
+    } else if (typeof actual !== kind) {
+      throw new ProtocolError("bad_frame", `Field "${field}" of "${type}" must be a ${kind}`);
+    }
+  }
+  if (type === "cmd" && frame.args === undefined) frame.args = "";
+  return frame as unknown as ClientFrame;
+}

@@ -1,0 +1,79 @@
+import { ProtocolError } from "../errors.ts";
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * Splits a byte stream into lines without ever holding more than `maxBytes`
+ * of an unfinished line: the cap applies before any decoding, so an endless
+ * line costs at most `maxBytes` of memory.
+ *
+ * @example
+ * ```ts
+ * const reader = new LineReader(1024);
+ * reader.push(new TextEncoder().encode("hel"));   // []
+ * reader.push(new TextEncoder().encode("lo\r\n")); // ["hello"] (as bytes)
+ * ```
+ */
+export class LineReader {
+  #partial: Uint8Array = new Uint8Array(0);
+
+  /** @param maxBytes longest accepted line, excluding the line break */
+  constructor(readonly maxBytes: number) {}
+
+  /** Bytes of an unfinished line held right now. */
+  get buffered(): number {
+    return this.#partial.length;
+  }
+
+  /**
+   * Feeds bytes and returns the complete lines they end, without `\n` or a
+   * trailing `\r`. The returned arrays may share memory with `chunk`.
+   *
+   * @throws {ProtocolError} `line_too_long` (fatal) once a line exceeds `maxBytes`
+   */
+  push(chunk: Uint8Array): Uint8Array[] {
+    const lines: Uint8Array[] = [];
+    let start = 0;
+    let newline = chunk.indexOf(LF);
+    while (newline !== -1) {
+      let line: Uint8Array;
+      if (this.#partial.length > 0) {
+        line = concat(this.#partial, chunk.subarray(start, newline));
+        this.#partial = new Uint8Array(0);
+      } else {
+        line = chunk.subarray(start, newline);
+      }
+      if (line.length > 0 && line[line.length - 1] === CR) line = line.subarray(0, line.length - 1);
+      this.#check(line.length);
+      lines.push(line);
+      start = newline + 1;
+      newline = chunk.indexOf(LF, start);
+    }
+    if (start < chunk.length) {
+      const rest = chunk.subarray(start);
+      // A lone CR at the end may still be the first half of CRLF.
+      this.#check(this.#partial.length + rest.length - (rest[rest.length - 1] === CR ? 1 : 0));
+      this.#partial = this.#partial.length ? concat(this.#partial, rest) : rest.slice();
+    }
+    return lines;
+  }
+
+  #check(length: number): void {
+    if (length > this.maxBytes) {
+      this.#partial = new Uint8Array(0);
+      throw new ProtocolError(
+        "line_too_long",
+        `Line is longer than ${this.maxBytes} bytes`,
+        { fatal: true },
+      );
+    }
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}

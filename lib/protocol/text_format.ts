@@ -1,0 +1,129 @@
+/**
+ * Renders chat events as plain, readable lines with no escape sequences: what
+ * `nc` users see from the server and what `chat-client` prints in line mode.
+ *
+ * @module
+ */
+
+import type { ChatEvent, LeaveEvent, MessageEvent, RoomSnapshot } from "../core/events.ts";
+
+/** How to render: which room needs no prefix, and the clock for dates. */
+export interface TextFormatContext {
+  /** Events of this room are shown without a `#room` prefix. */
+  currentRoom?: string;
+  /** Today, to decide whether a timestamp needs its date. Defaults to `Date.now()`. */
+  now?: number;
+}
+
+const LEAVE_WORDS: Record<LeaveEvent["reason"], string> = {
+  part: "left",
+  quit: "quit",
+  timeout: "timed out",
+  dropped: "was dropped",
+  shutdown: "left: server shutting down",
+  kicked: "was kicked",
+};
+
+const MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(" ");
+
+/** `HH:MM` in local time, with `Mon DD` in front when not from today. */
+export function formatTime(ts: number, now = Date.now()): string {
+  const date = new Date(ts);
+  const hhmm = `${pad(date.getHours())}:${pad(date.getMinutes())}`;
+  if (date.toDateString() === new Date(now).toDateString()) return hhmm;
+  return `${MONTHS[date.getMonth()]} ${pad(date.getDate())} ${hhmm}`;
+}
+
+/**
+ * Renders one event as one or more lines (without line endings).
+ *
+ * @example
+ * ```ts
+ * formatEvent({ type: "msg", room: "#lobby", id: 1, ts: Date.now(), from: "ana", text: "hi", kind: "say" },
+ *   { currentRoom: "#lobby" }); // ["[12:03] <ana> hi"]
+ * ```
+ */
+export function formatEvent(event: ChatEvent, context: TextFormatContext = {}): string[] {
+  const now = context.now ?? Date.now();
+  const stamp = (ts: number) => `[${formatTime(ts, now)}]`;
+  const where = (room: string) => (room === context.currentRoom ? "" : `${room} `);
+  switch (event.type) {
+    case "msg":
+      return formatMessage(event, `${stamp(event.ts)} ${where(event.room)}`);
+    case "join":
+      return [`${stamp(event.ts)} ${where(event.room)}-> ${event.nick} joined ${event.room}`];
+    case "leave": {
+      const room = event.reason === "part" ? ` ${event.room}` : "";
+      const detail = event.message ? `: ${event.message}` : "";
+      return [
+        `${stamp(event.ts)} ${where(event.room)}<- ${event.nick} ${
+          LEAVE_WORDS[event.reason]
+        }${room}${detail}`,
+      ];
+    }
+    case "nick":
+      return [`${stamp(event.ts)} ${event.old} is now known as ${event.new}`];
+    case "dm": {
+      const body = event.kind === "action" ? `* ${event.from} ` : "";
+      return indent(`${stamp(event.ts)} [${event.from} -> ${event.to}] ${body}`, event.text);
+    }
+    case "welcome":
+      return [
+        `Welcome to ${event.server}, ${event.nick}!`,
+        ...(event.motd ? event.motd.split("\n").map((line) => `motd: ${line}`) : []),
+        ...formatSnapshot(event, context.now),
+        "Type /help for the commands.",
+      ];
+    case "joined":
+      return formatSnapshot(event, context.now);
+    case "parted":
+      return [`You left ${event.room}; you are now in ${event.current}`];
+    case "who":
+      return [`${event.room} (${event.members.length}): ${event.members.join(", ")}`];
+    case "rooms":
+      return [
+        `Rooms: ${event.rooms.map((r) => `${r.room} (${r.members})`).join(", ") || "none"}`,
+      ];
+    case "help": {
+      const width = Math.max(...event.commands.map((c) => c.usage.length));
+      return event.commands.map((c) => `${c.usage.padEnd(width)}  ${c.help}`);
+    }
+    case "pong":
+      return [event.token ? `pong ${event.token}` : "pong"];
+    case "error":
+      return [`! ${event.message}`];
+    case "bye":
+      return [`* ${event.message}`];
+  }
+}
+
+function formatSnapshot(snapshot: RoomSnapshot, now?: number): string[] {
+  const others = snapshot.members.length - 1;
+  const lines = [
+    `You are in ${snapshot.room} with ${others} other${others === 1 ? "" : "s"}` +
+    (others > 0 ? `: ${snapshot.members.join(", ")}` : ""),
+  ];
+  for (const message of snapshot.history) {
+    lines.push(
+      ...formatMessage(message, `[${formatTime(message.ts, now)}] (history) `),
+    );
+  }
+  return lines;
+}
+
+function formatMessage(event: MessageEvent, prefix: string): string[] {
+  return event.kind === "action"
+    ? indent(`${prefix}* ${event.from} `, event.text)
+    : indent(`${prefix}<${event.from}> `, event.text);
+}
+
+/** First line after `head`; later lines indented to line up under the text. */
+function indent(head: string, text: string): string[] {
+  const [first, ...rest] = text.split("\n");
+  const pad = " ".repeat(Math.min(head.length, 40));
+  return [head + first, ...rest.map((line) => pad + line)];
+}
+
+function pad(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}

@@ -1,0 +1,285 @@
+import { PROTOCOL_VERSION } from "../core/events.ts";
+import { Hub, type HubOptions } from "../core/hub.ts";
+import type { Member } from "../core/member.ts";
+import { ChatError, ProtocolError } from "../errors.ts";
+import type { ClientFrame } from "../protocol/client_frames.ts";
+import { encodeFrame } from "../protocol/native_codec.ts";
+import { Connection } from "./connection.ts";
+import { NativeTransport } from "./native_transport.ts";
+import { TextTransport } from "./text_transport.ts";
+import type { Transport } from "./transport.ts";
+
+/** A structured log record; `server.ts` prints them on stderr. */
+export interface LogRecord {
+  event: string;
+  [field: string]: string | number | undefined;
+}
+
+/** Settings of a {@linkcode ChatServer}. */
+export interface ChatServerOptions extends HubOptions {
+  /** Bind address; `0.0.0.0` for every IPv4 interface. */
+  hostname?: string;
+  /** TCP port; 0 picks a free one (read it back from `addr`). */
+  port?: number;
+  /** Longest line a client may send, in bytes. */
+  maxLineBytes?: number;
+  /** Most bytes queued for one client before it is dropped. */
+  sendQueueBytes?: number;
+  /** How long to wait for a first byte before treating the peer as a text client. */
+  textPromptDelayMs?: number;
+  /** Receives one record per notable event. */
+  log?: (record: LogRecord) => void;
+}
+
+const OPEN_BRACE = 0x7b;
+
+/**
+ * The glue between the chat core and the network: accepts TCP connections,
+ * tells native clients from text clients by their first byte, and feeds
+ * frames to the {@linkcode Hub}.
+ *
+ * @example
+ * ```ts
+ * await using server = await ChatServer.listen({ port: 0 });
+ * console.log(server.addr.port);
+ * ```
+ */
+export class ChatServer implements AsyncDisposable {
+  readonly hub: Hub;
+  readonly addr: Deno.NetAddr;
+  readonly #listener: Deno.Listener<Deno.TcpConn>;
+  readonly #connections = new Set<Connection>();
+  readonly #tasks = new Set<Promise<void>>();
+  readonly #options: Required<
+    Pick<ChatServerOptions, "maxLineBytes" | "sendQueueBytes" | "textPromptDelayMs">
+  >;
+  readonly #log: (record: LogRecord) => void;
+  readonly #acceptLoop: Promise<void>;
+  #closing = false;
+
+  private constructor(listener: Deno.Listener<Deno.TcpConn>, options: ChatServerOptions) {
+    this.#listener = listener;
+    this.addr = listener.addr as Deno.NetAddr;
+    this.hub = new Hub(options);
+    this.#options = {
+      maxLineBytes: options.maxLineBytes ?? 16 * 1024,
+      sendQueueBytes: options.sendQueueBytes ?? 1024 * 1024,
+      textPromptDelayMs: options.textPromptDelayMs ?? 300,
+    };
+    this.#log = options.log ?? (() => {});
+    this.#acceptLoop = this.#accept();
+  }
+
+  /** Binds the port and starts accepting. */
+  static listen(options: ChatServerOptions = {}): Promise<ChatServer> {
+    const listener = Deno.listen({
+      hostname: options.hostname ?? "0.0.0.0",
+      port: options.port ?? 7777,
+    });
+    return Promise.resolve(new ChatServer(listener, options));
+  }
+
+  /** Connections open right now, including ones still in their handshake. */
+  get connectionCount(): number {
+    return this.#connections.size;
+  }
+
+  /**
+   * Tells every client the server is shutting down, stops accepting, and
+   * waits (at most about 1.5 s) for the goodbyes to be sent.
+   */
+  async shutdown(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    this.#log({ event: "shutdown", clients: this.hub.size });
+    this.#listener.close();
+    this.hub.shutdown();
+    const bye = encodeFrame({ type: "bye", reason: "shutdown", message: "Server shutting down" });
+    for (const connection of this.#connections) void connection.end(bye, 1000);
+    const deadline = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 1500);
+      Promise.allSettled([...this.#tasks, this.#acceptLoop]).then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    await deadline;
+    for (const connection of this.#connections) connection.close();
+    await Promise.allSettled([...this.#tasks, this.#acceptLoop]);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.shutdown();
+  }
+
+  async #accept(): Promise<void> {
+    try {
+      for await (const conn of this.#listener) {
+        const task = this.#serve(conn).catch((error) => {
+          this.#log({ event: "error", error: String(error?.stack ?? error) });
+        });
+        this.#tasks.add(task);
+        void task.finally(() => this.#tasks.delete(task));
+      }
+    } catch (error) {
+      if (!this.#closing) this.#log({ event: "error", error: String(error) });
+    }
+  }
+
+  async #serve(conn: Deno.TcpConn): Promise<void> {
+    if (this.#closing) {
+      conn.close();
+      return;
+    }
+    try {
+      conn.setNoDelay(true);
+    } catch {
+      // Not fatal: only latency suffers.
+    }
+    const connection = new Connection(conn, { sendQueueBytes: this.#options.sendQueueBytes });
+    this.#connections.add(connection);
+    this.#log({ event: "connect", remote: connection.remote });
+    let member: Member | undefined;
+    let reason: "quit" | "dropped" = "quit";
+    let detail = "connection closed";
+    try {
+      const transport = await this.#detect(connection);
+      if (!transport) return;
+      connection.onOverflow = () => {
+        reason = "dropped";
+        detail = "send queue exceeded";
+        this.#log({ event: "drop", remote: connection.remote, reason: detail });
+        if (member) this.hub.leave(member, "dropped", detail);
+        transport.end({
+          type: "bye",
+          reason: "dropped",
+          message:
+            `You were dropped: more than ${this.#options.sendQueueBytes} bytes waited to be sent to you (send_queue_exceeded)`,
+        });
+      };
+      try {
+        for await (const frame of transport.frames()) {
+          member = this.#handle(transport, frame) ?? member;
+          if (connection.ending) break;
+        }
+      } catch (error) {
+        reason = "dropped";
+        detail = error instanceof Error ? error.message : String(error);
+      }
+    } finally {
+      if (member && !member.gone) this.hub.leave(member, reason, detail);
+      await connection.end();
+      this.#connections.delete(connection);
+      this.#log({
+        event: "disconnect",
+        remote: connection.remote,
+        nick: member?.nick,
+        reason: member?.gone ? reason : "closed before hello",
+      });
+    }
+  }
+
+  /** Handles one frame; returns the member when this frame admitted it. */
+  #handle(transport: Transport, frame: ClientFrame | ProtocolError): Member | undefined {
+    const member = transport.member;
+    if (frame instanceof ProtocolError) {
+      transport.deliver({ type: "error", code: frame.code, message: frame.message });
+      if (frame.fatal) {
+        if (member) this.hub.leave(member, "dropped", frame.message);
+        transport.end({ type: "bye", reason: "protocol", message: frame.message });
+      }
+      return undefined;
+    }
+    if (frame.type === "ping") {
+      transport.deliver({ type: "pong", ...(frame.token !== undefined ? { token: frame.token } : {}) });
+      return undefined;
+    }
+    if (!member) {
+      if (frame.type !== "hello") {
+        transport.deliver({ type: "error", code: "not_ready", message: 'Send "hello" first' });
+        return undefined;
+      }
+      if (frame.protocol !== PROTOCOL_VERSION) {
+        const message = `Protocol version ${frame.protocol} is not supported; this server speaks ${PROTOCOL_VERSION}`;
+        transport.deliver({ type: "error", code: "protocol_version", message });
+        transport.end({ type: "bye", reason: "protocol", message });
+        return undefined;
+      }
+      try {
+        const joined = this.hub.join(
+          { nick: frame.nick, client: frame.client.slice(0, 64), echo: transport.kind === "native" },
+          transport,
+        );
+        transport.member = joined;
+        this.#log({ event: "join", remote: transport.connection.remote, nick: joined.nick, client: transport.kind });
+        return joined;
+      } catch (error) {
+        if (!(error instanceof ChatError)) throw error;
+        transport.deliver({ type: "error", code: error.code, message: error.message });
+        if (error.code === "server_full") {
+          transport.end({ type: "bye", reason: "full", message: error.message });
+        }
+        return undefined;
+      }
+    }
+    switch (frame.type) {
+      case "hello":
+        transport.deliver({ type: "error", code: "already_hello", message: "Already joined; hello is only sent once" });
+        break;
+      case "msg":
+        this.hub.message(member, frame.text, frame.room);
+        break;
+      case "cmd":
+        this.hub.command(member, frame.name, frame.args, frame.room);
+        break;
+      case "input":
+        this.hub.input(member, frame.line, frame.room);
+        break;
+    }
+    return undefined;
+  }
+
+  /**
+   * Waits for the first byte: `{` means a native client, anything else a
+   * text client. A peer that stays silent (nc waiting for a prompt) gets the
+   * text greeting after a short delay; a native client that answers it
+   * anyway still works, since native clients skip non-JSON lines before
+   * their welcome.
+   */
+  async #detect(connection: Connection): Promise<Transport | undefined> {
+    const chunks = connection.chunks();
+    const first = chunks.next();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let greeted = false;
+    const silent = new Promise<"silent">((resolve) => {
+      timer = setTimeout(() => resolve("silent"), this.#options.textPromptDelayMs);
+    });
+    let result = await Promise.race([first, silent]);
+    clearTimeout(timer);
+    if (result === "silent") {
+      greeted = true;
+      connection.send(TextTransport.greeting(this.hub.serverName));
+      result = await first;
+    }
+    if (result.done) return undefined;
+    const head = result.value;
+    const rest = prepend(head, chunks);
+    if (head[0] === OPEN_BRACE) {
+      return new NativeTransport(connection, rest, this.#options.maxLineBytes);
+    }
+    if (!greeted) connection.send(TextTransport.greeting(this.hub.serverName));
+    return new TextTransport(connection, rest, this.#options.maxLineBytes);
+  }
+}
+
+async function* prepend(
+  head: Uint8Array,
+  rest: AsyncIterator<Uint8Array, void, void>,
+): AsyncGenerator<Uint8Array, void, void> {
+  yield head;
+  while (true) {
+    const next = await rest.next();
+    if (next.done) return;
+    yield next.value;
+  }
+}

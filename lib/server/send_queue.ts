@@ -1,0 +1,59 @@
+/**
+ * A bounded queue of outgoing bytes for one connection. Pushing never waits;
+ * the connection's writer takes everything queued as one buffer, so many small
+ * frames leave in one write.
+ */
+export class SendQueue {
+  #chunks: Uint8Array[] = [];
+  #bytes = 0;
+
+  /** @param limit most bytes held before {@linkcode SendQueue.push} refuses */
+  constructor(readonly limit: number) {}
+
+  /** Bytes waiting to be written. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /**
+   * Queues `chunk`; returns `false` (and queues nothing) if it would pass the
+   * limit. A chunk bigger than the limit is still taken into an empty queue,
+   * so one large frame (a welcome with long history) cannot fail by itself.
+   */
+  push(chunk: Uint8Array): boolean {
+    if (this.#bytes > 0 && this.#bytes + chunk.length > this.limit) return false;
+    this.#chunks.push(chunk);
+    this.#bytes += chunk.length;
+    return true;
+  }
+
+  /** Queues `chunk` even past the limit: for the one last frame before closing. */
+  pushFinal(chunk: Uint8Array): void {
+    this.#chunks.push(chunk);
+    this.#bytes += chunk.length;
+  }
+
+  /** Removes and returns everything queued, joined into one buffer (empty if none). */
+  take(): Uint8Array {
+    const chunks = this.#chunks;
+    let out: Uint8Array;
+    if (chunks.length === 1) out = chunks[0];
+    else {
+      out = new Uint8Array(this.#bytes);
+      let offset = 0;
+      for (const chunk of chunks) {
+        out.set(chunk, offset);
+        offset += chunk.length;
+      }
+    }
+    this.#chunks = [];
+    this.#bytes = 0;
+    return out;
+  }
+
+  /** Drops everything queued. */
+  clear(): void {
+    this.#chunks = [];
+    this.#bytes = 0;
+  }
+}

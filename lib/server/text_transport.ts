@@ -1,0 +1,84 @@
+import type { ByeEvent, ChatEvent } from "../core/events.ts";
+import type { Member } from "../core/member.ts";
+import { ProtocolError } from "../errors.ts";
+import type { ClientFrame } from "../protocol/client_frames.ts";
+import { decodeLines } from "../protocol/decode_lines.ts";
+import { TelnetFilter } from "../protocol/telnet_filter.ts";
+import { formatEvent } from "../protocol/text_format.ts";
+import type { Connection } from "./connection.ts";
+import type { Transport } from "./transport.ts";
+
+const encoder = new TextEncoder();
+const NICK_PROMPT = "Nick? ";
+
+// Room events look the same to every text client in the same current room,
+// so each is rendered once per variant and the bytes are shared.
+const cache = new WeakMap<ChatEvent, { here?: Uint8Array; elsewhere?: Uint8Array }>();
+
+/**
+ * Plain-text mode for `nc` and telnet: the first line is the nick, then
+ * every line is a message or a /command; events arrive as readable lines
+ * with CRLF endings and no escape sequences.
+ */
+export class TextTransport implements Transport {
+  readonly kind = "text";
+  member: Member | undefined;
+
+  constructor(
+    readonly connection: Connection,
+    readonly chunks: AsyncIterable<Uint8Array>,
+    readonly maxLineBytes: number,
+  ) {}
+
+  /** The greeting that asks for a nick. */
+  static greeting(serverName: string): Uint8Array {
+    return encoder.encode(`Welcome to ${serverName} (lanchat). Pick a nick.\r\n${NICK_PROMPT}`);
+  }
+
+  async *frames(): AsyncGenerator<ClientFrame | ProtocolError, void, void> {
+    const telnet = new TelnetFilter();
+    const filtered = (async function* (chunks) {
+      for await (const chunk of chunks) yield telnet.filter(chunk);
+    })(this.chunks);
+    for await (const line of decodeLines(filtered, this.maxLineBytes)) {
+      if (line instanceof ProtocolError) {
+        yield line;
+        continue;
+      }
+      const text = line.replace(/\0/g, "");
+      if (!this.member) {
+        if (text.trim() === "") this.connection.send(encoder.encode(NICK_PROMPT));
+        else yield { type: "hello", protocol: 1, nick: text.trim(), client: "text" };
+      } else if (text.trim() !== "") {
+        yield { type: "input", line: text };
+      }
+    }
+  }
+
+  deliver(event: ChatEvent): void {
+    this.connection.send(this.#render(event));
+    // A refused nick asks again.
+    if (!this.member && event.type === "error") {
+      this.connection.send(encoder.encode(NICK_PROMPT));
+    }
+  }
+
+  end(event: ByeEvent): void {
+    void this.connection.end(this.#render(event));
+  }
+
+  #render(event: ChatEvent): Uint8Array {
+    const current = this.member?.current?.name;
+    if (event.type === "msg" || event.type === "join" || event.type === "leave") {
+      let entry = cache.get(event);
+      if (!entry) cache.set(event, entry = {});
+      const variant = event.room === current ? "here" : "elsewhere";
+      return entry[variant] ??= toBytes(formatEvent(event, { currentRoom: current }));
+    }
+    return toBytes(formatEvent(event, { currentRoom: current }));
+  }
+}
+
+function toBytes(lines: string[]): Uint8Array {
+  return encoder.encode(lines.map((line) => line + "\r\n").join(""));
+}

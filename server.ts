@@ -1,0 +1,65 @@
+/**
+ * `chat-server`: parse flags, start the server, print where it listens, and
+ * shut down cleanly on SIGINT/SIGTERM.
+ *
+ * @module
+ */
+
+import { ChatServer, type LogRecord } from "./lib/server/chat_server.ts";
+import { listenAddresses } from "./lib/server/listen_addresses.ts";
+import { parseServerArgs, SERVER_USAGE } from "./lib/server/server_config.ts";
+import { UsageError } from "./lib/errors.ts";
+import { VERSION } from "./lib/version.ts";
+
+function log(record: LogRecord): void {
+  const fields = Object.entries(record)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => `${key}=${/[\s"=]/.test(String(value)) ? JSON.stringify(value) : value}`);
+  console.error(`${new Date().toISOString()} ${fields.join(" ")}`);
+}
+
+async function main(): Promise<number> {
+  let command;
+  try {
+    command = parseServerArgs(Deno.args);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`chat-server: ${error.message}`);
+    return 2;
+  }
+  if (command.kind === "help") {
+    console.log(SERVER_USAGE);
+    return 0;
+  }
+  if (command.kind === "version") {
+    console.log(`chat-server ${VERSION}`);
+    return 0;
+  }
+  const { options } = command;
+  let server: ChatServer;
+  try {
+    server = await ChatServer.listen({ ...options, log });
+  } catch (error) {
+    const reason = error instanceof Deno.errors.AddrInUse
+      ? "the port is already in use"
+      : error instanceof Deno.errors.AddrNotAvailable
+      ? "that address is not on this machine"
+      : (error as Error).message;
+    console.error(`chat-server: cannot listen on ${options.hostname}:${options.port}: ${reason}`);
+    return 1;
+  }
+  for (const address of listenAddresses(options.hostname)) {
+    console.log(`listening on ${address}:${server.addr.port}`);
+  }
+  const stopped = Promise.withResolvers<void>();
+  const stop = () => stopped.resolve();
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  await stopped.promise;
+  await server.shutdown();
+  Deno.removeSignalListener("SIGINT", stop);
+  Deno.removeSignalListener("SIGTERM", stop);
+  return 0;
+}
+
+Deno.exit(await main());
