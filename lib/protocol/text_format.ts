@@ -100,8 +100,11 @@ export function formatEvent(event: ChatEvent, context: TextFormatContext = {}): 
 function formatSnapshot(snapshot: RoomSnapshot, now?: number): string[] {
   const others = snapshot.members.length - 1;
   const lines = [
-    `You are in ${snapshot.room} with ${others} other${others === 1 ? "" : "s"}` +
-    (others > 0 ? `: ${snapshot.members.join(", ")}` : ""),
+    others === 0
+      ? `You are in ${snapshot.room}; no one else is here`
+      : `You are in ${snapshot.room} with ${others} other${others === 1 ? "" : "s"}: ${
+        snapshot.members.join(", ")
+      }`,
   ];
   for (const message of snapshot.history) {
     lines.push(

@@ -1,0 +1,67 @@
+/**
+ * `chat-client`: parse flags, connect, then run the interactive mode on a
+ * terminal or line mode on a pipe.
+ *
+ * @module
+ */
+
+import { ChatSession } from "./lib/client/chat_session.ts";
+import { CLIENT_USAGE, parseClientArgs } from "./lib/client/client_config.ts";
+import { runInteractive } from "./lib/client/interactive.ts";
+import { runLineMode } from "./lib/client/line_mode.ts";
+import { ConnectError, UsageError } from "./lib/errors.ts";
+import { VERSION } from "./lib/version.ts";
+
+function userName(): string | undefined {
+  for (const name of ["USER", "LOGNAME", "USERNAME"]) {
+    const value = Deno.env.get(name);
+    if (value) return value;
+  }
+  return undefined;
+}
+
+async function main(): Promise<number> {
+  let command;
+  try {
+    command = parseClientArgs(Deno.args, userName());
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`chat-client: ${error.message}`);
+    return 2;
+  }
+  if (command.kind === "help") {
+    console.log(CLIENT_USAGE);
+    return 0;
+  }
+  if (command.kind === "version") {
+    console.log(`chat-client ${VERSION}`);
+    return 0;
+  }
+  let session: ChatSession;
+  try {
+    session = await ChatSession.connect({
+      host: command.host,
+      port: command.port,
+      nick: command.nick,
+      client: `chat-client/${VERSION}`,
+    });
+  } catch (error) {
+    if (!(error instanceof ConnectError)) throw error;
+    console.error(`chat-client: ${error.message}`);
+    return 1;
+  }
+  if (Deno.stdin.isTerminal() && Deno.stdout.isTerminal()) return await runInteractive(session);
+  const encoder = new TextEncoder();
+  return await runLineMode(session, Deno.stdin.readable, {
+    out: (line) => Deno.stdout.writeSync(encoder.encode(line + "\n")),
+    err: (line) => console.error(line),
+  });
+}
+
+try {
+  Deno.exit(await main());
+} catch (error) {
+  // Last resort: one line, no stack trace.
+  console.error(`chat-client: ${error instanceof Error ? error.message : String(error)}`);
+  Deno.exit(1);
+}

@@ -1,0 +1,231 @@
+import { type ChatEvent, PROTOCOL_VERSION, type WelcomeEvent } from "../core/events.ts";
+import { ConnectError, ProtocolError } from "../errors.ts";
+import type { ClientFrame } from "../protocol/client_frames.ts";
+import { decodeLines } from "../protocol/decode_lines.ts";
+
+/** How to reach the server and who to be. */
+export interface SessionOptions {
+  host: string;
+  port: number;
+  nick: string;
+  /** Client software name sent in the hello. */
+  client: string;
+  /** Give up connecting (and waiting for the welcome) after this long. */
+  timeoutMs?: number;
+}
+
+/** The server refused the hello (nick taken, bad nick, full, wrong version). */
+export class RefusedError extends ConnectError {
+  constructor(readonly code: string, message: string) {
+    super(message);
+    this.name = "RefusedError";
+  }
+}
+
+const encoder = new TextEncoder();
+// A welcome can carry up to 1000 history messages of 4000 characters.
+const MAX_LINE_BYTES = 32 * 1024 * 1024;
+
+/**
+ * A native-protocol connection to a chat server: connect and hello, then
+ * events as an async iterator and frames out in order.
+ *
+ * @example
+ * ```ts
+ * await using session = await ChatSession.connect({ host: "127.0.0.1", port: 7777, nick: "ana", client: "demo" });
+ * await session.sendLine("hello");
+ * for await (const event of session.events()) console.log(event);
+ * ```
+ */
+export class ChatSession implements AsyncDisposable {
+  readonly #conn: Deno.TcpConn;
+  readonly #lines: AsyncIterator<string | ProtocolError, void, void>;
+  #writing: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  private constructor(
+    conn: Deno.TcpConn,
+    lines: AsyncIterator<string | ProtocolError, void, void>,
+    /** The server's answer to our hello. */
+    readonly welcome: WelcomeEvent,
+  ) {
+    this.#conn = conn;
+    this.#lines = lines;
+  }
+
+  /**
+   * Connects and joins.
+   *
+   * @throws {ConnectError} with a one-line reason (`cannot reach host:port: connection refused`)
+   * @throws {RefusedError} when the server refuses the hello
+   */
+  static async connect(options: SessionOptions): Promise<ChatSession> {
+    const where = `${options.host}:${options.port}`;
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new ConnectError(`cannot reach ${where}: timed out after ${timeoutMs / 1000} s`)),
+        timeoutMs,
+      );
+    });
+    const connecting = Deno.connect({ hostname: options.host, port: options.port });
+    let conn: Deno.TcpConn;
+    try {
+      conn = await Promise.race([connecting, timeout]);
+    } catch (error) {
+      clearTimeout(timer);
+      connecting.then((late) => late.close(), () => {});
+      if (error instanceof ConnectError) throw error;
+      throw new ConnectError(`cannot reach ${where}: ${describeNetworkError(error)}`, { cause: error });
+    }
+    try {
+      conn.setNoDelay(true);
+      const hello: ClientFrame = {
+        type: "hello",
+        protocol: PROTOCOL_VERSION,
+        nick: options.nick,
+        client: options.client,
+      };
+      await writeAll(conn, encoder.encode(JSON.stringify(hello) + "\n"));
+      const lines = decodeLines(readChunks(conn), MAX_LINE_BYTES)[Symbol.asyncIterator]();
+      const welcome = await Promise.race([awaitWelcome(lines, where), timeout]);
+      return new ChatSession(conn, lines, welcome);
+    } catch (error) {
+      conn.close();
+      if (error instanceof ConnectError) throw error;
+      throw new ConnectError(`lost connection to ${where}: ${describeNetworkError(error)}`, {
+        cause: error,
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Events from the server after the welcome, until the connection ends.
+   * Ends normally when the server closes; throws a ConnectError when the
+   * connection fails.
+   */
+  async *events(): AsyncGenerator<ChatEvent, void, void> {
+    while (true) {
+      let next: IteratorResult<string | ProtocolError, void>;
+      try {
+        next = await this.#lines.next();
+      } catch (error) {
+        if (this.#closed) return;
+        throw new ConnectError(`lost connection: ${describeNetworkError(error)}`, { cause: error });
+      }
+      if (next.done) return;
+      const event = parseEvent(next.value);
+      if (event) yield event;
+    }
+  }
+
+  /** Sends a frame; frames leave in the order they were sent. */
+  send(frame: ClientFrame): Promise<void> {
+    const bytes = encoder.encode(JSON.stringify(frame) + "\n");
+    this.#writing = this.#writing.then(() => writeAll(this.#conn, bytes));
+    return this.#writing;
+  }
+
+  /**
+   * Sends a line as a person typed it: `/name args` runs a command, `//text`
+   * sends "/text", anything else is a message to the current room.
+   */
+  sendLine(line: string): Promise<void> {
+    return this.send(lineToFrame(line));
+  }
+
+  /** Closes the connection. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed.
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    await this.#writing.catch(() => {});
+  }
+}
+
+/** Turns a typed line into a frame: a command, or a literal message. */
+export function lineToFrame(line: string): ClientFrame {
+  if (line.startsWith("/") && !line.startsWith("//")) {
+    const match = /^\/(\S*)\s*([\s\S]*)$/.exec(line)!;
+    return { type: "cmd", name: match[1], args: match[2] };
+  }
+  return { type: "msg", text: line.startsWith("//") ? line.slice(1) : line };
+}
+
+async function awaitWelcome(
+  lines: AsyncIterator<string | ProtocolError, void, void>,
+  where: string,
+): Promise<WelcomeEvent> {
+  while (true) {
+    const next = await lines.next();
+    if (next.done) throw new ConnectError(`${where} closed the connection before welcoming us`);
+    // A text greeting can precede the welcome on a slow link; skip non-JSON.
+    const event = typeof next.value === "string" && next.value.startsWith("{")
+      ? parseEvent(next.value)
+      : undefined;
+    if (!event) continue;
+    if (event.type === "welcome") return event;
+    if (event.type === "error") {
+      throw new RefusedError(event.code, `cannot join ${where}: ${event.message}`);
+    }
+    if (event.type === "bye") {
+      throw new RefusedError(event.reason, `cannot join ${where}: ${event.message}`);
+    }
+  }
+}
+
+function parseEvent(line: string | ProtocolError): ChatEvent | undefined {
+  if (typeof line !== "string") return undefined;
+  try {
+    const value = JSON.parse(line);
+    return typeof value?.type === "string" ? value as ChatEvent : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function* readChunks(conn: Deno.TcpConn): AsyncGenerator<Uint8Array, void, void> {
+  const buffer = new Uint8Array(64 * 1024);
+  while (true) {
+    let n: number | null;
+    try {
+      n = await conn.read(buffer);
+    } catch (error) {
+      if (error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted) {
+        return;
+      }
+      throw error;
+    }
+    if (n === null) return;
+    yield buffer.subarray(0, n);
+  }
+}
+
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.length) offset += await conn.write(bytes.subarray(offset));
+}
+
+/** A short, lower-case reason for a network error, e.g. "connection refused". */
+export function describeNetworkError(error: unknown): string {
+  if (error instanceof Deno.errors.ConnectionRefused) return "connection refused";
+  if (error instanceof Deno.errors.ConnectionReset) return "connection reset by the server";
+  if (error instanceof Deno.errors.TimedOut) return "timed out";
+  if (error instanceof Deno.errors.BrokenPipe) return "the server closed the connection";
+  if (error instanceof Deno.errors.NotCapable) return "permission denied";
+  const message = error instanceof Error ? error.message : String(error);
+  if (/lookup|resolve|not known|nodename|NotFound/i.test(message)) return "unknown host";
+  if (/unreachable/i.test(message)) return "host unreachable";
+  return message.replace(/\s*\(os error \d+\)$/, "").toLowerCase();
+}

@@ -1,0 +1,60 @@
+import { intFlag, parseFlags } from "../cli_args.ts";
+import { UsageError } from "../errors.ts";
+import { DEFAULT_PORT } from "../server/server_config.ts";
+
+/** What `chat-client` was asked to do. */
+export type ClientCommand =
+  | { kind: "help" }
+  | { kind: "version" }
+  | { kind: "chat"; host: string; port: number; nick: string };
+
+/** `chat-client --help`. */
+export const CLIENT_USAGE = `chat-client: talk on a lanchat server
+
+Usage: chat-client --host <address> [--port <n>] [--nick <nick>]
+
+Flags:
+  --host <address>   the server's address (required)
+  --port <n>         the server's port (default ${DEFAULT_PORT})
+  --nick <nick>      your nick (default: your user name)
+  -h, --help         show this help
+  -V, --version      print the version
+
+On a terminal it is interactive: type a message and press Enter; /help
+lists the commands; Ctrl-C or /quit leaves.
+With stdin from a pipe or file (line mode) every input line is sent, every
+event is printed as one plain line, and it quits at the end of the input:
+  echo "build done" | chat-client --host 192.168.1.5 --nick ci`;
+
+/**
+ * Parses the client's command line. `userName` is the default nick.
+ *
+ * @throws {UsageError} on an unknown flag, a missing --host or a bad value
+ */
+export function parseClientArgs(args: string[], userName: string | undefined): ClientCommand {
+  const flags = parseFlags(args, {
+    host: { type: "string" },
+    port: { type: "string" },
+    nick: { type: "string" },
+    help: { type: "boolean", short: "h" },
+    version: { type: "boolean", short: "V" },
+  });
+  if (flags.help) return { kind: "help" };
+  if (flags.version) return { kind: "version" };
+  if (!flags.host) throw new UsageError("--host is required (the server's address); see --help");
+  const nick = flags.nick ?? nickFromUserName(userName);
+  if (nick.trim() === "") throw new UsageError("--nick must not be empty");
+  return {
+    kind: "chat",
+    host: flags.host,
+    port: intFlag("port", flags.port, DEFAULT_PORT, 1, 65535),
+    nick,
+  };
+}
+
+/** A valid nick made from an OS user name ("Ana Lima" -> "Ana_Lima"), or "guest". */
+export function nickFromUserName(userName: string | undefined): string {
+  const cleaned = (userName ?? "").normalize("NFC").replace(/[^\p{L}\p{N}\p{M}_.\-]+/gu, "_")
+    .replace(/^[^\p{L}\p{N}_]+/u, "");
+  return [...cleaned].slice(0, 24).join("") || "guest";
+}
