@@ -1,0 +1,140 @@
+/**
+ * End-to-end: the real entry points under `deno run` with the permission
+ * sets the compiled binaries get, talking over real sockets.
+ */
+
+import assert from "node:assert/strict";
+import { NativeClient, runEntry, runServer, TextClient, within } from "./test_util.ts";
+
+Deno.test("chat-server prints a listening line for 127.0.0.1 and every IPv4 before accepting", async () => {
+  const server = runEntry("server", ["--port", "0"]);
+  await using _ = server;
+  const line = await server.waitStdout((line) => line.startsWith("listening on 127.0.0.1:"));
+  const port = Number(line.split(":").at(-1));
+  assert.ok(port > 0);
+  for (const other of server.stdout) assert.match(other, /^listening on \d+\.\d+\.\d+\.\d+:\d+$/);
+  await using ana = await NativeClient.connect(port, "ana");
+  assert.equal(ana.events[0].type, "welcome");
+});
+
+Deno.test("line mode: a piped message reaches a client that stays connected", async () => {
+  const { server, port } = await runServer(["--name", "e2e", "--motd", "be kind"]);
+  await using _server = server;
+  const watcher = runEntry("client", ["--host", "127.0.0.1", "--port", String(port), "--nick", "watch"], {
+    stdin: "piped",
+  });
+  await using _watcher = watcher;
+  await watcher.waitStdout((line) => line === "Welcome to e2e, watch!");
+  assert.ok(watcher.stdout.includes("motd: be kind"));
+
+  const ci = runEntry("client", ["--host", "127.0.0.1", "--port", String(port), "--nick", "ci"], {
+    stdin: "piped",
+  });
+  await ci.write("build done\n/me ships it\n/msg watch psst\n/nope\n");
+  await ci.closeStdin();
+  const status = await ci.finished();
+  assert.equal(status.code, 0, ci.stderr.join("\n"));
+  assert.ok(ci.stdout.some((l) => /^\[\d\d:\d\d\] <ci> build done$/.test(l)), ci.stdout.join("\n"));
+  assert.ok(ci.stdout.includes('! Unknown command "/nope"; type /help for a list'));
+  assert.ok(ci.stdout.includes("* Goodbye"));
+
+  await watcher.waitStdout((l) => /^\[\d\d:\d\d\] <ci> build done$/.test(l));
+  await watcher.waitStdout((l) => /^\[\d\d:\d\d\] \* ci ships it$/.test(l));
+  await watcher.waitStdout((l) => /^\[\d\d:\d\d\] \[ci -> watch\] psst$/.test(l));
+  await watcher.waitStdout((l) => /<- ci quit$/.test(l));
+  assert.ok(!watcher.stdout.some((l) => l.includes("nope")), "a failed command answers only its sender");
+
+  await watcher.closeStdin();
+  assert.equal((await watcher.finished()).code, 0);
+});
+
+Deno.test("line mode: a text client (like nc) and a line-mode client talk both ways", async () => {
+  const { server, port } = await runServer();
+  await using _server = server;
+  await using nc = await TextClient.connect(port, "nc_user");
+  const cli = runEntry("client", ["--host", "127.0.0.1", "--port", String(port), "--nick", "cli"], {
+    stdin: "piped",
+  });
+  await using _cli = cli;
+  await cli.waitStdout((l) => l.startsWith("Welcome to lanchat, cli!"));
+  await nc.sendLine("hello from nc");
+  await cli.waitStdout((l) => /<nc_user> hello from nc$/.test(l));
+  await cli.write("hello from the client\n");
+  await nc.waitLine((l) => /^\[\d\d:\d\d\] <cli> hello from the client$/.test(l));
+  await cli.closeStdin();
+  assert.equal((await cli.finished()).code, 0);
+});
+
+Deno.test("SIGTERM: clients are told the server is shutting down, and it exits 0 within 2 s", async () => {
+  const { server, port } = await runServer();
+  await using _server = server;
+  const cli = runEntry("client", ["--host", "127.0.0.1", "--port", String(port), "--nick", "cli"], {
+    stdin: "piped",
+  });
+  await using _cli = cli;
+  await cli.waitStdout((l) => l.startsWith("Welcome to"));
+  await using nc = await TextClient.connect(port, "nc_user");
+  const started = performance.now();
+  server.kill("SIGTERM");
+  const status = await within(2000, server.status, "server exit");
+  assert.equal(status.code, 0);
+  assert.ok(performance.now() - started < 2000);
+  await nc.waitLine((l) => l === "* Server shutting down");
+  const clientStatus = await cli.finished();
+  assert.equal(clientStatus.code, 1);
+  assert.ok(cli.stdout.includes("* Server shutting down"));
+  assert.deepEqual(cli.stderr, ["chat-client: disconnected: Server shutting down"]);
+});
+
+Deno.test("chat-client explains an unreachable server in one line and exits 1", async () => {
+  // Find a port with nothing listening: bind one, then free it.
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (probe.addr as Deno.NetAddr).port;
+  probe.close();
+  const cli = runEntry("client", ["--host", "127.0.0.1", "--port", String(port), "--nick", "x"]);
+  const status = await cli.finished();
+  assert.equal(status.code, 1);
+  assert.deepEqual(cli.stderr, [`chat-client: cannot reach 127.0.0.1:${port}: connection refused`]);
+});
+
+Deno.test("chat-client reports a taken nick in one line and exits 1", async () => {
+  const { server, port } = await runServer();
+  await using _server = server;
+  await using _ana = await NativeClient.connect(port, "ana");
+  const cli = runEntry("client", ["--host", "127.0.0.1", "--port", String(port), "--nick", "ANA"]);
+  const status = await cli.finished();
+  assert.equal(status.code, 1);
+  assert.deepEqual(cli.stderr, [
+    `chat-client: cannot join 127.0.0.1:${port}: Nick "ANA" is taken; try "ANA_"`,
+  ]);
+});
+
+Deno.test("both programs reject unknown flags and bad values with one line and exit 2", async () => {
+  const cases: [("server" | "client"), string[], RegExp][] = [
+    ["server", ["--bogus"], /^chat-server: unknown flag "--bogus"; see --help$/],
+    ["server", ["--port", "70000"], /^chat-server: --port must be a whole number from 0 to 65535, got "70000"$/],
+    ["server", ["--history", "-1"], /^chat-server: /],
+    ["server", ["--max-clients", "0"], /^chat-server: --max-clients must be/],
+    ["client", [], /^chat-client: --host is required/],
+    ["client", ["--host", "x", "--port", "abc"], /^chat-client: --port must be a whole number/],
+    ["client", ["--host", "x", "extra"], /^chat-client: unexpected argument "extra"/],
+  ];
+  for (const [entry, args, expected] of cases) {
+    const process = runEntry(entry, args);
+    const status = await process.finished();
+    assert.equal(status.code, 2, `${entry} ${args.join(" ")}`);
+    assert.equal(process.stderr.length, 1, process.stderr.join("\n"));
+    assert.match(process.stderr[0], expected);
+  }
+});
+
+Deno.test("--help and --version answer without starting anything", async () => {
+  for (const entry of ["server", "client"] as const) {
+    const help = runEntry(entry, ["--help"]);
+    assert.equal((await help.finished()).code, 0);
+    assert.match(help.stdout.join("\n"), /--port <n>/);
+    const version = runEntry(entry, ["--version"]);
+    assert.equal((await version.finished()).code, 0);
+    assert.match(version.stdout[0], new RegExp(`^chat-${entry} \\d+\\.\\d+\\.\\d+$`));
+  }
+});

@@ -1,0 +1,320 @@
+/**
+ * Helpers for tests that use sockets or processes. Everything listens on
+ * 127.0.0.1 port 0 and is `AsyncDisposable`, so a test writes
+ * `await using server = await startServer()` and leaks nothing.
+ *
+ * @module
+ */
+
+import type { ChatEvent } from "../lib/core/events.ts";
+import { ChatServer, type ChatServerOptions } from "../lib/server/chat_server.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** The project root, where deno.json and the entry points live. */
+export const ROOT = new URL("../", import.meta.url).pathname;
+
+/** Starts an in-process server on 127.0.0.1 with a free port. */
+export function startServer(options: ChatServerOptions = {}): Promise<ChatServer> {
+  return ChatServer.listen({ hostname: "127.0.0.1", port: 0, ...options });
+}
+
+/** Resolves after `ms` milliseconds. */
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Rejects with `message` if `promise` takes longer than `ms`. */
+export async function within<T>(ms: number, promise: Promise<T>, message: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`Timed out after ${ms} ms: ${message}`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * A raw TCP peer that reads lines in the background and lets a test wait
+ * for the line it expects. Base of the native and text test clients.
+ */
+class LinePeer implements AsyncDisposable {
+  readonly lines: string[] = [];
+  readonly #conn: Deno.TcpConn;
+  readonly #reading: Promise<void>;
+  #waiters: (() => void)[] = [];
+  #ended = false;
+
+  constructor(conn: Deno.TcpConn, read = true) {
+    this.#conn = conn;
+    this.#reading = read ? this.#read() : Promise.resolve();
+  }
+
+  /** Whether the server closed the connection. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Sends raw bytes or text, as is. */
+  async write(data: string | Uint8Array): Promise<void> {
+    let bytes = typeof data === "string" ? encoder.encode(data) : data;
+    while (bytes.length > 0) bytes = bytes.subarray(await this.#conn.write(bytes));
+  }
+
+  /** Waits for the first line from index `from` on that matches. */
+  async waitLine(match: (line: string) => boolean, from = 0, ms = 5000): Promise<string> {
+    return await within(ms, this.#wait(() => this.lines.slice(from).find(match)), "expected line");
+  }
+
+  /** Waits until the server closes the connection. */
+  async waitEnd(ms = 5000): Promise<void> {
+    await within(ms, this.#wait(() => this.#ended || undefined), "connection to close");
+  }
+
+  async #wait<T>(probe: () => T | undefined): Promise<T> {
+    while (true) {
+      const found = probe();
+      if (found !== undefined) return found;
+      if (this.#ended) throw new Error(`Connection closed; lines so far:\n${this.lines.join("\n")}`);
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+  }
+
+  async #read(): Promise<void> {
+    const buffer = new Uint8Array(64 * 1024);
+    let partial = "";
+    try {
+      while (true) {
+        const n = await this.#conn.read(buffer);
+        if (n === null) break;
+        partial += decoder.decode(buffer.subarray(0, n), { stream: true });
+        const parts = partial.split("\n");
+        partial = parts.pop()!;
+        this.lines.push(...parts.map((line) => this.normalize(line.replace(/\r$/, ""))));
+        this.#wake();
+      }
+    } catch {
+      // Closed by us or reset by the server: either way the stream ended.
+    } finally {
+      if (partial) this.lines.push(partial);
+      this.#ended = true;
+      this.#wake();
+    }
+  }
+
+  /** Hook to tidy a received line before it is stored. */
+  protected normalize(line: string): string {
+    return line;
+  }
+
+  #wake(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /** Closes the socket (idempotent). */
+  close(): void {
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed.
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    await this.#reading;
+  }
+}
+
+/** A native-protocol test client: JSON frames in, parsed events out. */
+export class NativeClient extends LinePeer {
+  /** Connects; with `nick`, also sends the hello and waits for the welcome. */
+  static async connect(port: number, nick?: string): Promise<NativeClient> {
+    const client = new NativeClient(await Deno.connect({ hostname: "127.0.0.1", port }));
+    if (nick) {
+      await client.send({ type: "hello", protocol: 1, nick, client: "test" });
+      await client.next("welcome");
+    }
+    return client;
+  }
+
+  /** The events received so far, parsed. */
+  get events(): ChatEvent[] {
+    return this.lines.filter((line) => line.startsWith("{")).map((line) => JSON.parse(line));
+  }
+
+  /** Sends a frame as one JSON line. */
+  send(frame: Record<string, unknown>): Promise<void> {
+    return this.write(JSON.stringify(frame) + "\n");
+  }
+
+  /** Waits for an event of `type` (and matching `where`), from event index `from` on. */
+  async next<T extends ChatEvent["type"]>(
+    type: T,
+    where: (event: Extract<ChatEvent, { type: T }>) => boolean = () => true,
+    from = 0,
+  ): Promise<Extract<ChatEvent, { type: T }>> {
+    let seen = 0;
+    const line = await this.waitLine((line) => {
+      if (!line.startsWith("{")) return false;
+      if (seen++ < from) return false;
+      const event = JSON.parse(line);
+      return event.type === type && where(event);
+    });
+    return JSON.parse(line);
+  }
+}
+
+/** A plain-text test client, like `nc`. */
+export class TextClient extends LinePeer {
+  /** Connects; with `nick`, answers the nick prompt and waits for the welcome. */
+  static async connect(port: number, nick?: string): Promise<TextClient> {
+    const client = new TextClient(await Deno.connect({ hostname: "127.0.0.1", port }));
+    if (nick) {
+      await client.write(`${nick}\r\n`);
+      await client.waitLine((line) => line.startsWith("Welcome to") && line.includes(nick));
+    }
+    return client;
+  }
+
+  /**
+   * The nick prompt has no line break (a person's typing ends that line), so
+   * without an echo it prefixes the next line: drop it.
+   */
+  protected override normalize(line: string): string {
+    return line.replace(/^(Nick\? )+/, "");
+  }
+
+  /** Sends one line with CRLF, as telnet would. */
+  sendLine(line: string): Promise<void> {
+    return this.write(`${line}\r\n`);
+  }
+}
+
+/** A TCP peer that says hello and then never reads: a stalled client. */
+export async function connectStalled(port: number, nick: string): Promise<Deno.TcpConn> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const hello = { type: "hello", protocol: 1, nick, client: "stalled" };
+  await conn.write(encoder.encode(JSON.stringify(hello) + "\n"));
+  return conn;
+}
+
+/** A running entry point (`server.ts` or `client.ts`) under `deno run`. */
+export class EntryProcess implements AsyncDisposable {
+  readonly stdout: string[] = [];
+  readonly stderr: string[] = [];
+  readonly status: Promise<Deno.CommandStatus>;
+  readonly #child: Deno.ChildProcess;
+  readonly #stdin: WritableStreamDefaultWriter<Uint8Array> | undefined;
+  readonly #pumps: Promise<void>[];
+  #waiters: (() => void)[] = [];
+
+  constructor(child: Deno.ChildProcess, piped: boolean) {
+    this.#child = child;
+    this.#stdin = piped ? child.stdin.getWriter() : undefined;
+    this.#pumps = [this.#pump(child.stdout, this.stdout), this.#pump(child.stderr, this.stderr)];
+    this.status = child.status;
+  }
+
+  /** The process id, for signals. */
+  get pid(): number {
+    return this.#child.pid;
+  }
+
+  /** Writes to the process's stdin. */
+  async write(text: string): Promise<void> {
+    await this.#stdin!.write(encoder.encode(text));
+  }
+
+  /** Closes stdin (end of input). */
+  async closeStdin(): Promise<void> {
+    await this.#stdin?.close().catch(() => {});
+  }
+
+  /** Sends a signal. */
+  kill(signal: Deno.Signal = "SIGTERM"): void {
+    try {
+      this.#child.kill(signal);
+    } catch {
+      // Already exited.
+    }
+  }
+
+  /** Waits for a stdout line that matches. */
+  waitStdout(match: (line: string) => boolean, ms = 10_000): Promise<string> {
+    return within(ms, this.#wait(() => this.stdout.find(match)), `stdout line; got:\n${this.stdout.join("\n")}\nstderr:\n${this.stderr.join("\n")}`);
+  }
+
+  /** Waits for the exit, and all output. */
+  async finished(ms = 10_000): Promise<Deno.CommandStatus> {
+    const status = await within(ms, this.status, "process to exit");
+    await Promise.all(this.#pumps);
+    return status;
+  }
+
+  async #wait<T>(probe: () => T | undefined): Promise<T> {
+    while (true) {
+      const found = probe();
+      if (found !== undefined) return found;
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+  }
+
+  async #pump(stream: ReadableStream<Uint8Array>, into: string[]): Promise<void> {
+    let partial = "";
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+      partial += chunk;
+      const parts = partial.split("\n");
+      partial = parts.pop()!;
+      into.push(...parts);
+      const waiters = this.#waiters;
+      this.#waiters = [];
+      for (const wake of waiters) wake();
+    }
+    if (partial) into.push(partial);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.closeStdin();
+    this.kill("SIGKILL");
+    await this.status;
+    await Promise.all(this.#pumps);
+  }
+}
+
+/**
+ * Runs `server.ts` or `client.ts` with `deno run` and the permission set of
+ * the same name from deno.json: the set the compile task bakes into the
+ * binaries, so a missing permission fails here too.
+ */
+export function runEntry(
+  entry: "server" | "client",
+  args: string[],
+  options: { stdin?: "piped" | "null" } = {},
+): EntryProcess {
+  const stdin = options.stdin ?? "null";
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-q", `-P=${entry}`, `${entry}.ts`, ...args],
+    cwd: ROOT,
+    stdin,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  return new EntryProcess(child, stdin === "piped");
+}
+
+/** Starts `server.ts` on a free port and returns it with the port it printed. */
+export async function runServer(args: string[] = []): Promise<{ server: EntryProcess; port: number }> {
+  const server = runEntry("server", ["--host", "127.0.0.1", "--port", "0", ...args]);
+  const line = await server.waitStdout((line) => line.startsWith("listening on 127.0.0.1:"));
+  return { server, port: Number(line.split(":").at(-1)) };
+}
