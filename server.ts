@@ -14,7 +14,9 @@ import { VERSION } from "./lib/version.ts";
 function log(record: LogRecord): void {
   const fields = Object.entries(record)
     .filter(([, value]) => value !== undefined)
-    .map(([key, value]) => `${key}=${/[\s"=]/.test(String(value)) ? JSON.stringify(value) : value}`);
+    .map(([key, value]) =>
+      `${key}=${/[\s"=]/.test(String(value)) ? JSON.stringify(value) : value}`
+    );
   console.error(`${new Date().toISOString()} ${fields.join(" ")}`);
 }
 

@@ -32,14 +32,22 @@ function describeParseError(error: Error): string {
     case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
       return `unexpected argument "${arg}"; see --help`;
     case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
-      return `flag ${flag} ${/argument missing/.test(error.message) ? "needs a value" : "takes no value"}`;
+      return `flag ${flag} ${
+        /argument missing/.test(error.message) ? "needs a value" : "takes no value"
+      }`;
     default:
       return error.message;
   }
 }
 
 /** Parses a whole number in `[min, max]` for `flag`, or throws a UsageError. */
-export function intFlag(flag: string, value: string | undefined, fallback: number, min: number, max: number): number {
+export function intFlag(
+  flag: string,
+  value: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   if (value === undefined) return fallback;
   if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
     throw new UsageError(`--${flag} must be a whole number from ${min} to ${max}, got "${value}"`);

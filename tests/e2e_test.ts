@@ -20,7 +20,14 @@ Deno.test("chat-server prints a listening line for 127.0.0.1 and every IPv4 befo
 Deno.test("line mode: a piped message reaches a client that stays connected", async () => {
   const { server, port } = await runServer(["--name", "e2e", "--motd", "be kind"]);
   await using _server = server;
-  const watcher = runEntry("client", ["--host", "127.0.0.1", "--port", String(port), "--nick", "watch"], {
+  const watcher = runEntry("client", [
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--nick",
+    "watch",
+  ], {
     stdin: "piped",
   });
   await using _watcher = watcher;
@@ -42,7 +49,10 @@ Deno.test("line mode: a piped message reaches a client that stays connected", as
   await watcher.waitStdout((l) => /^\[\d\d:\d\d\] \* ci ships it$/.test(l));
   await watcher.waitStdout((l) => /^\[\d\d:\d\d\] \[ci -> watch\] psst$/.test(l));
   await watcher.waitStdout((l) => /<- ci quit$/.test(l));
-  assert.ok(!watcher.stdout.some((l) => l.includes("nope")), "a failed command answers only its sender");
+  assert.ok(
+    !watcher.stdout.some((l) => l.includes("nope")),
+    "a failed command answers only its sender",
+  );
 
   await watcher.closeStdin();
   assert.equal((await watcher.finished()).code, 0);
@@ -112,7 +122,11 @@ Deno.test("chat-client reports a taken nick in one line and exits 1", async () =
 Deno.test("both programs reject unknown flags and bad values with one line and exit 2", async () => {
   const cases: [("server" | "client"), string[], RegExp][] = [
     ["server", ["--bogus"], /^chat-server: unknown flag "--bogus"; see --help$/],
-    ["server", ["--port", "70000"], /^chat-server: --port must be a whole number from 0 to 65535, got "70000"$/],
+    [
+      "server",
+      ["--port", "70000"],
+      /^chat-server: --port must be a whole number from 0 to 65535, got "70000"$/,
+    ],
     ["server", ["--history", "-1"], /^chat-server: /],
     ["server", ["--max-clients", "0"], /^chat-server: --max-clients must be/],
     ["client", [], /^chat-client: --host is required/],

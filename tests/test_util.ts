@@ -81,7 +81,9 @@ class LinePeer implements AsyncDisposable {
     while (true) {
       const found = probe();
       if (found !== undefined) return found;
-      if (this.#ended) throw new Error(`Connection closed; lines so far:\n${this.lines.join("\n")}`);
+      if (this.#ended) {
+        throw new Error(`Connection closed; lines so far:\n${this.lines.join("\n")}`);
+      }
       await new Promise<void>((resolve) => this.#waiters.push(resolve));
     }
   }
@@ -250,7 +252,11 @@ export class EntryProcess implements AsyncDisposable {
 
   /** Waits for a stdout line that matches. */
   waitStdout(match: (line: string) => boolean, ms = 10_000): Promise<string> {
-    return within(ms, this.#wait(() => this.stdout.find(match)), `stdout line; got:\n${this.stdout.join("\n")}\nstderr:\n${this.stderr.join("\n")}`);
+    return within(
+      ms,
+      this.#wait(() => this.stdout.find(match)),
+      `stdout line; got:\n${this.stdout.join("\n")}\nstderr:\n${this.stderr.join("\n")}`,
+    );
   }
 
   /** Waits for the exit, and all output. */
@@ -313,7 +319,9 @@ export function runEntry(
 }
 
 /** Starts `server.ts` on a free port and returns it with the port it printed. */
-export async function runServer(args: string[] = []): Promise<{ server: EntryProcess; port: number }> {
+export async function runServer(
+  args: string[] = [],
+): Promise<{ server: EntryProcess; port: number }> {
   const server = runEntry("server", ["--host", "127.0.0.1", "--port", "0", ...args]);
   const line = await server.waitStdout((line) => line.startsWith("listening on 127.0.0.1:"));
   return { server, port: Number(line.split(":").at(-1)) };

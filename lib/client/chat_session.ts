@@ -65,7 +65,8 @@ export class ChatSession implements AsyncDisposable {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new ConnectError(`cannot reach ${where}: timed out after ${timeoutMs / 1000} s`)),
+        () =>
+          reject(new ConnectError(`cannot reach ${where}: timed out after ${timeoutMs / 1000} s`)),
         timeoutMs,
       );
     });
@@ -77,7 +78,9 @@ export class ChatSession implements AsyncDisposable {
       clearTimeout(timer);
       connecting.then((late) => late.close(), () => {});
       if (error instanceof ConnectError) throw error;
-      throw new ConnectError(`cannot reach ${where}: ${describeNetworkError(error)}`, { cause: error });
+      throw new ConnectError(`cannot reach ${where}: ${describeNetworkError(error)}`, {
+        cause: error,
+      });
     }
     try {
       conn.setNoDelay(true);

@@ -165,7 +165,9 @@ export class Hub {
       if (!command) {
         throw new ChatError(
           "unknown_command",
-          name ? `Unknown command "/${name}"; type /help for a list` : "Missing command name after \"/\"",
+          name
+            ? `Unknown command "/${name}"; type /help for a list`
+            : 'Missing command name after "/"',
         );
       }
       const parsed = parseArgs(command, args);
@@ -176,7 +178,10 @@ export class Hub {
   /** Sends a message (or `/me` action) to a room the member is in. */
   say(member: Member, text: string, room: Room, kind: "say" | "action" = "say"): void {
     const clean = this.#cleanMessage(text);
-    room.emit({ type: "msg", ts: this.#now(), from: member.nick, text: clean, kind }, member.echo ? undefined : member);
+    room.emit(
+      { type: "msg", ts: this.#now(), from: member.nick, text: clean, kind },
+      member.echo ? undefined : member,
+    );
   }
 
   /** Sends a private message; only the two members receive it. */
@@ -334,7 +339,9 @@ export class Hub {
     if (!ROOM_PATTERN.test(name)) {
       throw new ChatError(
         "bad_room",
-        `Room name "${sanitizeText(trimmed).slice(0, 40)}" must be "#" and 1 to 32 letters, digits, "_", "-" or "."`,
+        `Room name "${
+          sanitizeText(trimmed).slice(0, 40)
+        }" must be "#" and 1 to 32 letters, digits, "_", "-" or "."`,
       );
     }
     return name;

@@ -50,7 +50,9 @@ export function normalizeNick(raw: string): string {
   if (!NICK_PATTERN.test(nick)) {
     throw new NickError(
       "bad_nick",
-      `Nick "${preview(nick)}" may only contain letters, digits, "_", "-" and "." and must start with a letter, digit or "_"`,
+      `Nick "${
+        preview(nick)
+      }" may only contain letters, digits, "_", "-" and "." and must start with a letter, digit or "_"`,
     );
   }
   if (RESERVED.has(nickKey(nick))) {

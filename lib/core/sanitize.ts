@@ -19,7 +19,8 @@ const ESCAPE_SEQUENCE = new RegExp(
 
 // Remaining C0 controls (but tab and newline), DEL, C1 controls, and the
 // bidirectional formatting characters that can reorder what a reader sees.
-const UNSAFE_CHARACTERS = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE_CHARACTERS =
+  /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /** Options for {@linkcode sanitizeText}. */
 export interface SanitizeOptions {

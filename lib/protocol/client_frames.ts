@@ -84,7 +84,10 @@ export function parseClientFrame(line: string): ClientFrame {
       if (actual !== undefined && typeof actual !== "string") {
         throw new ProtocolError("bad_frame", `Field "${field}" of "${type}" must be a string`);
       }
-    } else if (typeof actual !== kind) {
+    } else if (
+      (kind === "string" && typeof actual !== "string") ||
+      (kind === "number" && typeof actual !== "number")
+    ) {
       throw new ProtocolError("bad_frame", `Field "${field}" of "${type}" must be a ${kind}`);
     }
   }

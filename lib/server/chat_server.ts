@@ -191,7 +191,10 @@ export class ChatServer implements AsyncDisposable {
       return undefined;
     }
     if (frame.type === "ping") {
-      transport.deliver({ type: "pong", ...(frame.token !== undefined ? { token: frame.token } : {}) });
+      transport.deliver({
+        type: "pong",
+        ...(frame.token !== undefined ? { token: frame.token } : {}),
+      });
       return undefined;
     }
     if (!member) {
@@ -200,18 +203,28 @@ export class ChatServer implements AsyncDisposable {
         return undefined;
       }
       if (frame.protocol !== PROTOCOL_VERSION) {
-        const message = `Protocol version ${frame.protocol} is not supported; this server speaks ${PROTOCOL_VERSION}`;
+        const message =
+          `Protocol version ${frame.protocol} is not supported; this server speaks ${PROTOCOL_VERSION}`;
         transport.deliver({ type: "error", code: "protocol_version", message });
         transport.end({ type: "bye", reason: "protocol", message });
         return undefined;
       }
       try {
         const joined = this.hub.join(
-          { nick: frame.nick, client: frame.client.slice(0, 64), echo: transport.kind === "native" },
+          {
+            nick: frame.nick,
+            client: frame.client.slice(0, 64),
+            echo: transport.kind === "native",
+          },
           transport,
         );
         transport.member = joined;
-        this.#log({ event: "join", remote: transport.connection.remote, nick: joined.nick, client: transport.kind });
+        this.#log({
+          event: "join",
+          remote: transport.connection.remote,
+          nick: joined.nick,
+          client: transport.kind,
+        });
         return joined;
       } catch (error) {
         if (!(error instanceof ChatError)) throw error;
@@ -224,7 +237,11 @@ export class ChatServer implements AsyncDisposable {
     }
     switch (frame.type) {
       case "hello":
-        transport.deliver({ type: "error", code: "already_hello", message: "Already joined; hello is only sent once" });
+        transport.deliver({
+          type: "error",
+          code: "already_hello",
+          message: "Already joined; hello is only sent once",
+        });
         break;
       case "msg":
         this.hub.message(member, frame.text, frame.room);

@@ -1,0 +1,243 @@
+import assert from "node:assert/strict";
+import type {
+  DirectEvent,
+  JoinEvent,
+  LeaveEvent,
+  LeaveReason,
+  MessageEvent,
+  NickEvent,
+} from "../core/events.ts";
+import { formatEvent, formatTime } from "./text_format.ts";
+
+// Local times, so the tests pass in any time zone.
+const NOW = new Date(2024, 4, 17, 18, 30).getTime(); // May 17, 18:30
+const TS = new Date(2024, 4, 17, 9, 5).getTime(); // same day, 09:05
+const EARLIER = new Date(2024, 0, 3, 23, 59).getTime(); // Jan 03, 23:59
+
+function message(overrides: Partial<MessageEvent> = {}): MessageEvent {
+  return {
+    type: "msg",
+    room: "#lobby",
+    id: 1,
+    ts: TS,
+    from: "ana",
+    text: "hi",
+    kind: "say",
+    ...overrides,
+  };
+}
+
+const here = { currentRoom: "#lobby", now: NOW };
+
+Deno.test("formatTime() shows HH:MM for a time from today", () => {
+  assert.equal(formatTime(TS, NOW), "09:05");
+  assert.equal(formatTime(new Date(2024, 4, 17, 0, 0).getTime(), NOW), "00:00");
+});
+
+Deno.test("formatTime() puts the month and day in front of an older time", () => {
+  assert.equal(formatTime(EARLIER, NOW), "Jan 03 23:59");
+  assert.equal(formatTime(new Date(2024, 4, 16, 12, 0).getTime(), NOW), "May 16 12:00");
+});
+
+Deno.test("formatEvent() renders a message in the current room without a room prefix", () => {
+  assert.deepEqual(formatEvent(message(), here), ["[09:05] <ana> hi"]);
+});
+
+Deno.test("formatEvent() prefixes a message from another room with the room", () => {
+  assert.deepEqual(formatEvent(message({ room: "#dev" }), here), ["[09:05] #dev <ana> hi"]);
+  assert.deepEqual(formatEvent(message(), { now: NOW }), ["[09:05] #lobby <ana> hi"]);
+});
+
+Deno.test("formatEvent() renders a /me action with an asterisk", () => {
+  assert.deepEqual(formatEvent(message({ kind: "action", text: "waves" }), here), [
+    "[09:05] * ana waves",
+  ]);
+});
+
+Deno.test("formatEvent() indents the later lines of a multi-line message under its text", () => {
+  assert.deepEqual(formatEvent(message({ text: "one\ntwo\nthree" }), here), [
+    "[09:05] <ana> one",
+    "              two",
+    "              three",
+  ]);
+});
+
+Deno.test("formatEvent() indents at most 40 columns, however long the head", () => {
+  const from = "n".repeat(50);
+  const lines = formatEvent(message({ from, text: "a\nb" }), here);
+  assert.equal(lines[1], " ".repeat(40) + "b");
+});
+
+Deno.test("formatEvent() renders a join", () => {
+  const event: JoinEvent = { type: "join", room: "#lobby", id: 2, ts: TS, nick: "bob" };
+  assert.deepEqual(formatEvent(event, here), ["[09:05] -> bob joined #lobby"]);
+  assert.deepEqual(formatEvent({ ...event, room: "#dev" }, here), [
+    "[09:05] #dev -> bob joined #dev",
+  ]);
+});
+
+Deno.test("formatEvent() renders a part with the room and the reason", () => {
+  const event: LeaveEvent = {
+    type: "leave",
+    room: "#lobby",
+    id: 3,
+    ts: TS,
+    nick: "bob",
+    reason: "part",
+    message: "lunch",
+  };
+  assert.deepEqual(formatEvent(event, here), ["[09:05] <- bob left #lobby: lunch"]);
+  assert.deepEqual(formatEvent({ ...event, message: undefined }, here), [
+    "[09:05] <- bob left #lobby",
+  ]);
+});
+
+Deno.test("formatEvent() words every leave reason", () => {
+  const words: Record<LeaveReason, string> = {
+    part: "left #lobby",
+    quit: "quit",
+    timeout: "timed out",
+    dropped: "was dropped",
+    shutdown: "left: server shutting down",
+    kicked: "was kicked",
+  };
+  for (const [reason, word] of Object.entries(words)) {
+    const event: LeaveEvent = {
+      type: "leave",
+      room: "#lobby",
+      id: 4,
+      ts: TS,
+      nick: "bob",
+      reason: reason as LeaveReason,
+    };
+    assert.deepEqual(formatEvent(event, here), [`[09:05] <- bob ${word}`]);
+  }
+});
+
+Deno.test("formatEvent() renders a quit from another room with its message", () => {
+  const event: LeaveEvent = {
+    type: "leave",
+    room: "#dev",
+    id: 4,
+    ts: TS,
+    nick: "bob",
+    reason: "quit",
+    message: "bye all",
+  };
+  assert.deepEqual(formatEvent(event, here), ["[09:05] #dev <- bob quit: bye all"]);
+});
+
+Deno.test("formatEvent() renders a nick change", () => {
+  const event: NickEvent = { type: "nick", ts: TS, old: "ana", new: "anna", rooms: ["#lobby"] };
+  assert.deepEqual(formatEvent(event, here), ["[09:05] ana is now known as anna"]);
+});
+
+Deno.test("formatEvent() renders a private message with sender and recipient", () => {
+  const event: DirectEvent = {
+    type: "dm",
+    ts: TS,
+    from: "ana",
+    to: "bob",
+    text: "psst\nover here",
+    kind: "say",
+  };
+  assert.deepEqual(formatEvent(event, here), [
+    "[09:05] [ana -> bob] psst",
+    "                     over here",
+  ]);
+  assert.deepEqual(formatEvent({ ...event, kind: "action", text: "nods" }, here), [
+    "[09:05] [ana -> bob] * ana nods",
+  ]);
+});
+
+Deno.test("formatEvent() renders a welcome with the motd, the room, its history and a hint", () => {
+  const lines = formatEvent({
+    type: "welcome",
+    protocol: 1,
+    server: "office",
+    motd: "Be nice\nNo spam",
+    nick: "bob",
+    room: "#lobby",
+    members: ["ana", "bob", "carol"],
+    history: [message(), message({ id: 2, ts: EARLIER, kind: "action", text: "waves" })],
+  }, here);
+  assert.deepEqual(lines, [
+    "Welcome to office, bob!",
+    "motd: Be nice",
+    "motd: No spam",
+    "You are in #lobby with 2 others: ana, bob, carol",
+    "[09:05] (history) <ana> hi",
+    "[Jan 03 23:59] (history) * ana waves",
+    "Type /help for the commands.",
+  ]);
+});
+
+Deno.test("formatEvent() renders a welcome to an empty room", () => {
+  const lines = formatEvent({
+    type: "welcome",
+    protocol: 1,
+    server: "lanchat",
+    nick: "ana",
+    room: "#lobby",
+    members: ["ana"],
+    history: [],
+  }, here);
+  assert.deepEqual(lines, [
+    "Welcome to lanchat, ana!",
+    "You are in #lobby; no one else is here",
+    "Type /help for the commands.",
+  ]);
+});
+
+Deno.test("formatEvent() renders joining a room with one other member", () => {
+  const lines = formatEvent(
+    { type: "joined", room: "#dev", members: ["ana", "bob"], history: [] },
+    here,
+  );
+  assert.deepEqual(lines, ["You are in #dev with 1 other: ana, bob"]);
+});
+
+Deno.test("formatEvent() renders parted, who and rooms answers", () => {
+  assert.deepEqual(formatEvent({ type: "parted", room: "#dev", current: "#lobby" }, here), [
+    "You left #dev; you are now in #lobby",
+  ]);
+  assert.deepEqual(
+    formatEvent({ type: "who", room: "#dev", members: ["ana", "bob"] }, here),
+    ["#dev (2): ana, bob"],
+  );
+  assert.deepEqual(
+    formatEvent({
+      type: "rooms",
+      rooms: [{ room: "#lobby", members: 3 }, { room: "#dev", members: 1 }],
+    }, here),
+    ["Rooms: #lobby (3), #dev (1)"],
+  );
+  assert.deepEqual(formatEvent({ type: "rooms", rooms: [] }, here), ["Rooms: none"]);
+});
+
+Deno.test("formatEvent() lines up the help column", () => {
+  const lines = formatEvent({
+    type: "help",
+    commands: [
+      { name: "nick", usage: "/nick <nick>", help: "Change your nick" },
+      { name: "rooms", usage: "/rooms", help: "List the rooms" },
+    ],
+  }, here);
+  assert.deepEqual(lines, [
+    "/nick <nick>  Change your nick",
+    "/rooms        List the rooms",
+  ]);
+});
+
+Deno.test("formatEvent() renders pong, error and bye", () => {
+  assert.deepEqual(formatEvent({ type: "pong" }, here), ["pong"]);
+  assert.deepEqual(formatEvent({ type: "pong", token: "t7" }, here), ["pong t7"]);
+  assert.deepEqual(
+    formatEvent({ type: "error", code: "bad_args", message: "Usage: /nick <nick>" }, here),
+    ["! Usage: /nick <nick>"],
+  );
+  assert.deepEqual(
+    formatEvent({ type: "bye", reason: "shutdown", message: "Server shutting down" }, here),
+    ["* Server shutting down"],
+  );
+});

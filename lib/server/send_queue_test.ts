@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import { SendQueue } from "./send_queue.ts";
+
+const bytes = (...values: number[]) => new Uint8Array(values);
+
+Deno.test("SendQueue starts empty and take() returns no bytes", () => {
+  const queue = new SendQueue(10);
+  assert.equal(queue.bytes, 0);
+  const taken = queue.take();
+  assert.ok(taken instanceof Uint8Array);
+  assert.equal(taken.length, 0);
+});
+
+Deno.test("SendQueue.push() counts the queued bytes", () => {
+  const queue = new SendQueue(10);
+  assert.equal(queue.push(bytes(1, 2, 3)), true);
+  assert.equal(queue.push(bytes(4)), true);
+  assert.equal(queue.bytes, 4);
+});
+
+Deno.test("SendQueue.take() joins the queued chunks in order and empties the queue", () => {
+  const queue = new SendQueue(100);
+  queue.push(bytes(1, 2));
+  queue.push(bytes(3));
+  queue.push(bytes(4, 5, 6));
+  assert.deepEqual(queue.take(), bytes(1, 2, 3, 4, 5, 6));
+  assert.equal(queue.bytes, 0);
+  assert.equal(queue.take().length, 0);
+});
+
+Deno.test("SendQueue.take() of a single chunk returns its bytes", () => {
+  const queue = new SendQueue(100);
+  queue.push(bytes(7, 8, 9));
+  assert.deepEqual(queue.take(), bytes(7, 8, 9));
+  assert.equal(queue.bytes, 0);
+});
+
+Deno.test("SendQueue.push() accepts a chunk that fills the queue exactly to the limit", () => {
+  const queue = new SendQueue(5);
+  assert.equal(queue.push(bytes(1, 2, 3)), true);
+  assert.equal(queue.push(bytes(4, 5)), true);
+  assert.equal(queue.bytes, 5);
+});
+
+Deno.test("SendQueue.push() refuses a chunk that would pass the limit and queues nothing", () => {
+  const queue = new SendQueue(5);
+  queue.push(bytes(1, 2, 3, 4));
+  assert.equal(queue.push(bytes(5, 6)), false);
+  assert.equal(queue.bytes, 4);
+  assert.deepEqual(queue.take(), bytes(1, 2, 3, 4));
+});
+
+Deno.test("SendQueue.push() takes a chunk larger than the limit into an empty queue", () => {
+  const queue = new SendQueue(4);
+  assert.equal(queue.push(new Uint8Array(10)), true);
+  assert.equal(queue.bytes, 10);
+  assert.equal(queue.push(bytes(1)), false, "nothing more fits behind the large chunk");
+  assert.equal(queue.bytes, 10);
+});
+
+Deno.test("SendQueue.pushFinal() queues past the limit", () => {
+  const queue = new SendQueue(4);
+  queue.push(bytes(1, 2, 3, 4));
+  queue.pushFinal(bytes(5, 6, 7));
+  assert.equal(queue.bytes, 7);
+  assert.deepEqual(queue.take(), bytes(1, 2, 3, 4, 5, 6, 7));
+});
+
+Deno.test("SendQueue.clear() drops everything queued", () => {
+  const queue = new SendQueue(10);
+  queue.push(bytes(1, 2, 3));
+  queue.pushFinal(bytes(4));
+  queue.clear();
+  assert.equal(queue.bytes, 0);
+  assert.equal(queue.take().length, 0);
+});
+
+Deno.test("SendQueue accepts a full limit again after take()", () => {
+  const queue = new SendQueue(3);
+  queue.push(bytes(1, 2, 3));
+  assert.equal(queue.push(bytes(4)), false);
+  queue.take();
+  assert.equal(queue.push(bytes(4, 5, 6)), true);
+  assert.deepEqual(queue.take(), bytes(4, 5, 6));
+});

@@ -1,0 +1,36 @@
+/**
+ * lanchat: a chat for the local network. This module is the API for
+ * embedding it: run a {@linkcode ChatServer} inside another program, drive
+ * the chat core ({@linkcode Hub}) with your own transport, or talk to a server
+ * with a {@linkcode ChatSession}.
+ *
+ * @example
+ * ```ts
+ * import { ChatServer, ChatSession } from "./mod.ts";
+ *
+ * await using server = await ChatServer.listen({ hostname: "127.0.0.1", port: 0 });
+ * await using session = await ChatSession.connect({
+ *   host: "127.0.0.1", port: server.addr.port, nick: "bot", client: "example",
+ * });
+ * await session.sendLine("hello from a bot");
+ * ```
+ *
+ * @module
+ */
+
+export * from "./lib/core/events.ts";
+export { type HelloRequest, Hub, type HubOptions, LOBBY } from "./lib/core/hub.ts";
+export { Member, type MemberSink } from "./lib/core/member.ts";
+export { Room } from "./lib/core/room.ts";
+export { type Command, type CommandContext, COMMANDS } from "./lib/core/commands.ts";
+export { MAX_NICK_LENGTH, nickKey, normalizeNick } from "./lib/core/nick.ts";
+export { sanitizeText } from "./lib/core/sanitize.ts";
+export { ChatError, ConnectError, NickError, ProtocolError, UsageError } from "./lib/errors.ts";
+export { type ClientFrame, parseClientFrame } from "./lib/protocol/client_frames.ts";
+export { LineReader } from "./lib/protocol/line_reader.ts";
+export { formatEvent } from "./lib/protocol/text_format.ts";
+export { ChatServer, type ChatServerOptions, type LogRecord } from "./lib/server/chat_server.ts";
+export { DEFAULT_PORT } from "./lib/server/server_config.ts";
+export type { Transport } from "./lib/server/transport.ts";
+export { ChatSession, RefusedError, type SessionOptions } from "./lib/client/chat_session.ts";
+export { VERSION } from "./lib/version.ts";

@@ -1,0 +1,62 @@
+/**
+ * `deno task compile [--target <triple>]`: builds dist/chat-server and
+ * dist/chat-client with `deno compile`, each with the permission set of the
+ * same name from deno.json (the one the tests run the entry points with).
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+
+const TARGETS = [
+  "x86_64-unknown-linux-gnu",
+  "aarch64-unknown-linux-gnu",
+  "x86_64-apple-darwin",
+  "aarch64-apple-darwin",
+  "x86_64-pc-windows-msvc",
+];
+
+let target: string | undefined;
+try {
+  target = parseArgs({ args: Deno.args, options: { target: { type: "string" } } }).values.target;
+} catch (error) {
+  console.error(`compile: ${(error as Error).message}`);
+  Deno.exit(2);
+}
+if (target && !TARGETS.includes(target)) {
+  console.error(`compile: unknown --target "${target}"; one of: ${TARGETS.join(", ")}`);
+  Deno.exit(2);
+}
+
+const root = new URL("../", import.meta.url).pathname;
+const suffix = target?.includes("windows") ? ".exe" : "";
+for (const [entry, name] of [["server", "chat-server"], ["client", "chat-client"]]) {
+  const output = `dist/${name}${target ? `-${target}` : ""}${suffix}`;
+  const result = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "compile",
+      "-q",
+      `-P=${entry}`,
+      ...(target ? ["--target", target] : []),
+      "--output",
+      output,
+      `${entry}.ts`,
+    ],
+    cwd: root,
+    stdout: "inherit",
+    stderr: "piped",
+  }).output();
+  if (!result.success) {
+    const detail = new TextDecoder().decode(result.stderr);
+    if (/error sending request|dns error|denort|Setting up base binary/i.test(detail)) {
+      console.error(
+        `compile: cannot download the Deno runtime that deno compile needs for ${name} ` +
+          `(no internet access?); on an offline machine point DENORT_BIN at a denort binary`,
+      );
+    } else {
+      console.error(`compile: deno compile failed for ${name}:\n${detail.trim()}`);
+    }
+    Deno.exit(1);
+  }
+  console.log(`built ${output}`);
+}
