@@ -50,6 +50,7 @@ async function main(): Promise<number> {
     console.error(`chat-server: cannot listen on ${options.hostname}:${options.port}: ${reason}`);
     return 1;
   }
+  log({ event: "start", version: VERSION, host: options.hostname, port: server.addr.port });
   for (const address of listenAddresses(options.hostname)) {
     console.log(`listening on ${address}:${server.addr.port}`);
   }
