@@ -3,7 +3,6 @@ import { Hub, type HubOptions } from "../core/hub.ts";
 import type { Member } from "../core/member.ts";
 import { ChatError, ProtocolError } from "../errors.ts";
 import type { ClientFrame } from "../protocol/client_frames.ts";
-import { encodeFrame } from "../protocol/native_codec.ts";
 import { Connection } from "./connection.ts";
 import { NativeTransport } from "./native_transport.ts";
 import { TextTransport } from "./text_transport.ts";
@@ -48,7 +47,8 @@ export class ChatServer implements AsyncDisposable {
   readonly hub: Hub;
   readonly addr: Deno.NetAddr;
   readonly #listener: Deno.Listener<Deno.TcpConn>;
-  readonly #connections = new Set<Connection>();
+  /** Every open connection, with its transport once the first byte chose one. */
+  readonly #connections = new Map<Connection, Transport | undefined>();
   readonly #tasks = new Set<Promise<void>>();
   readonly #options: Required<
     Pick<ChatServerOptions, "maxLineBytes" | "sendQueueBytes" | "textPromptDelayMs">
@@ -94,8 +94,13 @@ export class ChatServer implements AsyncDisposable {
     this.#log({ event: "shutdown", clients: this.hub.size });
     this.#listener.close();
     this.hub.shutdown();
-    const bye = encodeFrame({ type: "bye", reason: "shutdown", message: "Server shutting down" });
-    for (const connection of this.#connections) void connection.end(bye, 1000);
+    // Members already got their goodbye from the hub; this reaches clients
+    // still in their handshake, each in its own format.
+    for (const [connection, transport] of this.#connections) {
+      if (transport) {
+        transport.end({ type: "bye", reason: "shutdown", message: "Server shutting down" });
+      } else void connection.end();
+    }
     const deadline = new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, 1500);
       Promise.allSettled([...this.#tasks, this.#acceptLoop]).then(() => {
@@ -104,7 +109,7 @@ export class ChatServer implements AsyncDisposable {
       });
     });
     await deadline;
-    for (const connection of this.#connections) connection.close();
+    for (const connection of this.#connections.keys()) connection.close();
     await Promise.allSettled([...this.#tasks, this.#acceptLoop]);
   }
 
@@ -137,7 +142,7 @@ export class ChatServer implements AsyncDisposable {
       // Not fatal: only latency suffers.
     }
     const connection = new Connection(conn, { sendQueueBytes: this.#options.sendQueueBytes });
-    this.#connections.add(connection);
+    this.#connections.set(connection, undefined);
     this.#log({ event: "connect", remote: connection.remote });
     let member: Member | undefined;
     let reason: "quit" | "dropped" = "quit";
@@ -145,6 +150,11 @@ export class ChatServer implements AsyncDisposable {
     try {
       const transport = await this.#detect(connection);
       if (!transport) return;
+      this.#connections.set(connection, transport);
+      if (this.#closing) {
+        transport.end({ type: "bye", reason: "shutdown", message: "Server shutting down" });
+        return;
+      }
       connection.onOverflow = () => {
         reason = "dropped";
         detail = "send queue exceeded";
@@ -182,6 +192,7 @@ export class ChatServer implements AsyncDisposable {
   /** Handles one frame; returns the member when this frame admitted it. */
   #handle(transport: Transport, frame: ClientFrame | ProtocolError): Member | undefined {
     const member = transport.member;
+    if (this.#closing) return undefined;
     if (frame instanceof ProtocolError) {
       transport.deliver({ type: "error", code: frame.code, message: frame.message });
       if (frame.fatal) {
