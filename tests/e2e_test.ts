@@ -32,7 +32,7 @@ Deno.test("line mode: a piped message reaches a client that stays connected", as
   });
   await using _watcher = watcher;
   await watcher.waitStdout((line) => line === "Welcome to e2e, watch!");
-  assert.ok(watcher.stdout.includes("motd: be kind"));
+  await watcher.waitStdout((line) => line === "motd: be kind");
 
   const ci = runEntry("client", ["--host", "127.0.0.1", "--port", String(port), "--nick", "ci"], {
     stdin: "piped",

@@ -10,7 +10,7 @@ import {
 import { Member, type MemberSink } from "./member.ts";
 import { nickKey, normalizeNick, suggestNick } from "./nick.ts";
 import { Room } from "./room.ts";
-import { sanitizeText } from "./sanitize.ts";
+import { excerpt, sanitizeText } from "./sanitize.ts";
 
 /** The room everyone starts in. */
 export const LOBBY = "#lobby";
@@ -166,12 +166,21 @@ export class Hub {
         throw new ChatError(
           "unknown_command",
           name
-            ? `Unknown command "/${name}"; type /help for a list`
+            ? `Unknown command "/${excerpt(name)}"; type /help for a list`
             : 'Missing command name after "/"',
         );
       }
       const parsed = parseArgs(command, args);
-      command.run({ hub: this, member, room: this.#target(member, roomName) }, parsed);
+      // The room is resolved only by commands that use it, so /quit or /nick
+      // work whatever room the frame named.
+      const target = () => this.#target(member, roomName);
+      command.run({
+        hub: this,
+        member,
+        get room() {
+          return target();
+        },
+      }, parsed);
     });
   }
 
@@ -187,7 +196,7 @@ export class Hub {
   /** Sends a private message; only the two members receive it. */
   direct(member: Member, nick: string, text: string): void {
     const target = this.member(nick);
-    if (!target) throw new ChatError("no_such_nick", `No one called "${nick}" is here`);
+    if (!target) throw new ChatError("no_such_nick", `No one called "${excerpt(nick)}" is here`);
     const clean = this.#cleanMessage(text);
     const event: ChatEvent = {
       type: "dm",
@@ -252,14 +261,14 @@ export class Hub {
       );
     }
     this.#removeFromRoom(member, room, "part", reason ? this.#cleanReason(reason) : undefined);
-    member.current = [...member.rooms.values()].at(-1);
+    if (member.current === room) member.current = [...member.rooms.values()].at(-1);
     member.sink.deliver({ type: "parted", room: room.name, current: member.current!.name });
   }
 
   /** Answers `/who`. */
   who(member: Member, raw: string): void {
     const room = this.room(this.#roomName(raw));
-    if (!room) throw new ChatError("bad_room", `There is no room ${raw}`);
+    if (!room) throw new ChatError("bad_room", `There is no room "${excerpt(raw)}"`);
     member.sink.deliver({ type: "who", room: room.name, members: room.nicks() });
   }
 
@@ -274,7 +283,7 @@ export class Hub {
   /** Answers `/help`, for all commands or one. */
   help(member: Member, name?: string): void {
     const list = name ? [findCommand(name.replace(/^\//, ""))] : COMMANDS;
-    if (!list[0]) throw new ChatError("unknown_command", `Unknown command "${name}"`);
+    if (!list[0]) throw new ChatError("unknown_command", `Unknown command "${excerpt(name ?? "")}"`);
     member.sink.deliver({
       type: "help",
       commands: list.map((c) => ({ name: c!.name, usage: usageOf(c!), help: c!.help })),
@@ -329,7 +338,7 @@ export class Hub {
       return member.current;
     }
     const room = member.rooms.get(nickKey(this.#roomName(roomName)));
-    if (!room) throw new ChatError("not_in_room", `You are not in ${roomName}; /join it first`);
+    if (!room) throw new ChatError("not_in_room", `You are not in "${excerpt(roomName)}"; /join it first`);
     return room;
   }
 

@@ -7,7 +7,7 @@
  */
 
 import { NickError } from "../errors.ts";
-import { sanitizeText } from "./sanitize.ts";
+import { excerpt as preview } from "./sanitize.ts";
 
 /** Longest nick, in Unicode code points after NFC normalisation. */
 export const MAX_NICK_LENGTH = 24;
@@ -81,10 +81,4 @@ export function suggestNick(nick: string, isTaken: (nick: string) => boolean): s
     const candidate = base + suffix;
     if (!isTaken(candidate)) return candidate;
   }
-}
-
-/** The nick as it may be quoted back in an error: safe for a terminal, not too long. */
-function preview(text: string): string {
-  const chars = [...sanitizeText(text)];
-  return chars.length > 40 ? chars.slice(0, 40).join("") + "…" : text;
 }

@@ -44,3 +44,13 @@ export function sanitizeText(text: string, options: SanitizeOptions = {}): strin
   out = options.multiline ? out : out.replace(/\n/g, " ");
   return out.replace(UNSAFE_CHARACTERS, "");
 }
+
+/**
+ * A short, terminal-safe excerpt of user input for quoting it back in an
+ * error message: sanitised, cut at `max` code points (never inside a
+ * surrogate pair), with "…" when cut.
+ */
+export function excerpt(text: string, max = 40): string {
+  const chars = [...sanitizeText(text)];
+  return chars.length > max ? chars.slice(0, max).join("") + "…" : chars.join("");
+}
