@@ -283,7 +283,9 @@ export class Hub {
   /** Answers `/help`, for all commands or one. */
   help(member: Member, name?: string): void {
     const list = name ? [findCommand(name.replace(/^\//, ""))] : COMMANDS;
-    if (!list[0]) throw new ChatError("unknown_command", `Unknown command "${excerpt(name ?? "")}"`);
+    if (!list[0]) {
+      throw new ChatError("unknown_command", `Unknown command "${excerpt(name ?? "")}"`);
+    }
     member.sink.deliver({
       type: "help",
       commands: list.map((c) => ({ name: c!.name, usage: usageOf(c!), help: c!.help })),
@@ -338,7 +340,9 @@ export class Hub {
       return member.current;
     }
     const room = member.rooms.get(nickKey(this.#roomName(roomName)));
-    if (!room) throw new ChatError("not_in_room", `You are not in "${excerpt(roomName)}"; /join it first`);
+    if (!room) {
+      throw new ChatError("not_in_room", `You are not in "${excerpt(roomName)}"; /join it first`);
+    }
     return room;
   }
 
