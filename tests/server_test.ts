@@ -105,15 +105,26 @@ Deno.test("a silent peer is greeted as a text client before it sends anything", 
   assert.match(greeting, /Pick a nick/);
 });
 
+Deno.test("a native client greeted as a text client (slow link) still gets its welcome on a line of its own", async () => {
+  await using server = await startServer({ textPromptDelayMs: 20 });
+  await using ana = await NativeClient.connect(server.addr.port);
+  await ana.waitLine((line) => line.startsWith("Welcome to lanchat"));
+  await ana.send({ type: "hello", protocol: 1, nick: "ana", client: "slow" });
+  const welcome = await ana.next("welcome");
+  assert.equal(welcome.nick, "ana");
+});
+
 Deno.test("a client that never reads is dropped with a reason while the others keep chatting", async () => {
   const sendQueueBytes = 256 * 1024;
   await using server = await startServer({ sendQueueBytes });
   const port = server.addr.port;
   await using ana = await NativeClient.connect(port, "ana");
-  await using bob = await NativeClient.connect(port, "bob");
+  // The stalled member joins between the two readers, so a broadcast reaches
+  // it before bob: that is where a premature leave notice would overtake.
   const stalled = await connectStalled(port, "stuck");
+  await ana.next("join", (e) => e.nick === "stuck");
+  await using bob = await NativeClient.connect(port, "bob");
   try {
-    await ana.next("join", (e) => e.nick === "stuck");
     // 3 KiB messages: the stalled socket's kernel buffers fill, then its
     // queue. Sent in batches that the readers confirm, as people chat (a
     // sender flooding faster than it reads its own echoes would be dropped too).
@@ -130,6 +141,9 @@ Deno.test("a client that never reads is dropped with a reason while the others k
     await bob.next("msg", (e) => e.text === "last", 0);
     const received = bob.events.filter((e) => e.type === "msg").length;
     assert.equal(received, count + 1, "bob got every message");
+    // The drop happens inside a broadcast; its leave notice must not overtake it.
+    const ids = bob.events.flatMap((e) => (e.type === "msg" || e.type === "leave") ? [e.id] : []);
+    assert.deepEqual(ids, [...ids].sort((a, b) => a - b), "room ids arrive in order");
     assert.equal(server.hub.member("stuck"), undefined);
   } finally {
     stalled.close();

@@ -173,10 +173,10 @@ async function awaitWelcome(
   while (true) {
     const next = await lines.next();
     if (next.done) throw new ConnectError(`${where} closed the connection before welcoming us`);
-    // A text greeting can precede the welcome on a slow link; skip non-JSON.
-    const event = typeof next.value === "string" && next.value.startsWith("{")
-      ? parseEvent(next.value)
-      : undefined;
+    // On a slow link the server may take us for a text client and greet us
+    // first ("... Nick? "): skip text, and read a frame from its first "{".
+    const brace = typeof next.value === "string" ? next.value.indexOf("{") : -1;
+    const event = brace >= 0 ? parseEvent((next.value as string).slice(brace)) : undefined;
     if (!event) continue;
     if (event.type === "welcome") return event;
     if (event.type === "error") {

@@ -137,6 +137,8 @@ export interface ErrorEvent {
 export interface ByeEvent {
   type: "bye";
   reason: "quit" | "shutdown" | "dropped" | "full" | "protocol";
+  /** For an error that ended the connection: its code (e.g. `send_queue_exceeded`). */
+  code?: ErrorCode;
   message: string;
 }
 
@@ -170,6 +172,7 @@ export type ErrorCode =
   | "bad_nick"
   | "nick_taken"
   | "bad_room"
+  | "too_many_rooms"
   | "not_in_room"
   | "no_such_nick"
   | "unknown_command"

@@ -25,6 +25,8 @@ export interface HubOptions {
   historySize?: number;
   /** Members at once; more are refused with `server_full`. */
   maxClients?: number;
+  /** Rooms at once (a room lives while it has members or history). */
+  maxRooms?: number;
   /** Longest message, in characters after sanitising. */
   maxMessageLength?: number;
   /** Most lines in one (multi-line) message. */
@@ -62,6 +64,7 @@ export class Hub {
   readonly motd: string | undefined;
   readonly historySize: number;
   readonly maxClients: number;
+  readonly maxRooms: number;
   readonly maxMessageLength: number;
   readonly maxMessageLines: number;
   readonly #now: () => number;
@@ -74,6 +77,7 @@ export class Hub {
     this.motd = options.motd || undefined;
     this.historySize = options.historySize ?? 50;
     this.maxClients = options.maxClients ?? 1000;
+    this.maxRooms = options.maxRooms ?? 1000;
     this.maxMessageLength = options.maxMessageLength ?? 4000;
     this.maxMessageLines = options.maxMessageLines ?? 20;
     this.#now = options.now ?? Date.now;
@@ -219,7 +223,7 @@ export class Hub {
       const suggestion = suggestNick(nick, (n) => this.#members.has(nickKey(n)));
       throw new NickError("nick_taken", `Nick "${nick}" is taken; try "${suggestion}"`, suggestion);
     }
-    if (nick === member.nick) return;
+    if (nick === member.nick) throw new ChatError("bad_args", `You are already "${nick}"`);
     const old = member.nick;
     this.#members.delete(member.key);
     member.nick = nick;
@@ -364,6 +368,12 @@ export class Hub {
     const key = nickKey(name);
     let room = this.#rooms.get(key);
     if (!room) {
+      if (this.#rooms.size >= this.maxRooms) {
+        throw new ChatError(
+          "too_many_rooms",
+          `There are already ${this.maxRooms} rooms; join one of them`,
+        );
+      }
       room = new Room(name, key, this.historySize);
       this.#rooms.set(key, room);
     }

@@ -605,13 +605,14 @@ Deno.test("/nick lets a member change the case of its own nick", () => {
   assert.equal(hub.member("ana")?.nick, "Ana");
 });
 
-Deno.test("/nick to the same nick does nothing", () => {
+Deno.test("/nick to the same nick answers only the sender with an error", () => {
   const { connect } = setup();
   const ana = connect("ana");
   const bob = connect("bob");
   quiet(ana, bob);
-  assert.equal(ana.input("/nick ana"), true);
-  assertNothing(ana, bob);
+  assert.equal(ana.input("/nick ana"), false);
+  assertError(ana, "bad_args", 'You are already "ana"');
+  assertNothing(bob);
 });
 
 Deno.test("/msg reaches only the recipient and the sender", () => {
@@ -1279,4 +1280,15 @@ Deno.test("/quit and /nick work even when the frame names a room the member left
   assert.equal(hub.command(ana.member, "nick", "ana2", "#lobby"), true);
   assert.equal(hub.command(ana.member, "quit", "", "#lobby"), true);
   assert.equal(ana.sink.ended[0]?.reason, "quit");
+});
+
+Deno.test("Hub refuses to create rooms past maxRooms, and joining an existing one still works", () => {
+  const { connect } = setup({ maxRooms: 2 });
+  const ana = connect("ana");
+  assert.equal(ana.input("/join #one"), true);
+  quiet(ana);
+  assert.equal(ana.input("/join #two"), false);
+  assertError(ana, "too_many_rooms", "There are already 2 rooms; join one of them");
+  quiet(ana);
+  assert.equal(ana.input("/join #lobby"), true);
 });

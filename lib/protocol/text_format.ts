@@ -102,9 +102,9 @@ function formatSnapshot(snapshot: RoomSnapshot, now?: number): string[] {
   const lines = [
     others === 0
       ? `You are in ${snapshot.room}; no one else is here`
-      : `You are in ${snapshot.room} with ${others} other${others === 1 ? "" : "s"}: ${
+      : `You are in ${snapshot.room} (${snapshot.members.length} here: ${
         snapshot.members.join(", ")
-      }`,
+      })`,
   ];
   for (const message of snapshot.history) {
     lines.push(

@@ -165,7 +165,7 @@ Deno.test("formatEvent() renders a welcome with the motd, the room, its history 
     "Welcome to office, bob!",
     "motd: Be nice",
     "motd: No spam",
-    "You are in #lobby with 2 others: ana, bob, carol",
+    "You are in #lobby (3 here: ana, bob, carol)",
     "[09:05] (history) <ana> hi",
     "[Jan 03 23:59] (history) * ana waves",
     "Type /help for the commands.",
@@ -194,7 +194,7 @@ Deno.test("formatEvent() renders joining a room with one other member", () => {
     { type: "joined", room: "#dev", members: ["ana", "bob"], history: [] },
     here,
   );
-  assert.deepEqual(lines, ["You are in #dev with 1 other: ana, bob"]);
+  assert.deepEqual(lines, ["You are in #dev (2 here: ana, bob)"]);
 });
 
 Deno.test("formatEvent() renders parted, who and rooms answers", () => {

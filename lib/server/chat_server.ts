@@ -32,6 +32,12 @@ export interface ChatServerOptions extends HubOptions {
 
 const OPEN_BRACE = 0x7b;
 
+/** How a connection ended: the leave reason and its detail. */
+interface Ending {
+  reason: "quit" | "dropped";
+  detail: string;
+}
+
 /**
  * The glue between the chat core and the network: accepts TCP connections,
  * tells native clients from text clients by their first byte, and feeds
@@ -62,7 +68,7 @@ export class ChatServer implements AsyncDisposable {
     this.addr = listener.addr as Deno.NetAddr;
     this.hub = new Hub(options);
     this.#options = {
-      maxLineBytes: options.maxLineBytes ?? 16 * 1024,
+      maxLineBytes: options.maxLineBytes ?? 64 * 1024,
       sendQueueBytes: options.sendQueueBytes ?? 1024 * 1024,
       textPromptDelayMs: options.textPromptDelayMs ?? 300,
     };
@@ -144,9 +150,9 @@ export class ChatServer implements AsyncDisposable {
     const connection = new Connection(conn, { sendQueueBytes: this.#options.sendQueueBytes });
     this.#connections.set(connection, undefined);
     this.#log({ event: "connect", remote: connection.remote });
+    // Why this connection ends, for the leave notice and the log.
+    const ending: Ending = { reason: "quit", detail: "connection closed" };
     let member: Member | undefined;
-    let reason: "quit" | "dropped" = "quit";
-    let detail = "connection closed";
     try {
       const transport = await this.#detect(connection);
       if (!transport) return;
@@ -156,46 +162,61 @@ export class ChatServer implements AsyncDisposable {
         return;
       }
       connection.onOverflow = () => {
-        reason = "dropped";
-        detail = "send queue exceeded";
-        this.#log({ event: "drop", remote: connection.remote, reason: detail });
-        if (member) this.hub.leave(member, "dropped", detail);
+        // Runs after the broadcast that overflowed has reached everyone, so
+        // the leave notice cannot overtake that message.
+        Object.assign(ending, { reason: "dropped", detail: "send queue exceeded" });
+        this.#log({
+          event: "drop",
+          remote: connection.remote,
+          nick: member?.nick,
+          reason: ending.detail,
+        });
+        if (member) this.hub.leave(member, "dropped", ending.detail);
         transport.end({
           type: "bye",
           reason: "dropped",
+          code: "send_queue_exceeded",
           message:
-            `You were dropped: more than ${this.#options.sendQueueBytes} bytes waited to be sent to you (send_queue_exceeded)`,
+            `You were dropped: more than ${this.#options.sendQueueBytes} bytes were waiting to be sent to you`,
         });
       };
       try {
         for await (const frame of transport.frames()) {
-          member = this.#handle(transport, frame) ?? member;
+          member = this.#handle(transport, frame, ending) ?? member;
           if (connection.ending) break;
         }
       } catch (error) {
-        reason = "dropped";
-        detail = error instanceof Error ? error.message : String(error);
+        Object.assign(ending, {
+          reason: "dropped",
+          detail: error instanceof Error ? error.message : String(error),
+        });
       }
     } finally {
-      if (member && !member.gone) this.hub.leave(member, reason, detail);
+      if (member && !member.gone) this.hub.leave(member, ending.reason, ending.detail);
       await connection.end();
       this.#connections.delete(connection);
       this.#log({
         event: "disconnect",
         remote: connection.remote,
         nick: member?.nick,
-        reason: member?.gone ? reason : "closed before hello",
+        reason: this.#closing ? "shutdown" : member ? ending.reason : "left before joining",
+        detail: this.#closing ? undefined : ending.detail,
       });
     }
   }
 
   /** Handles one frame; returns the member when this frame admitted it. */
-  #handle(transport: Transport, frame: ClientFrame | ProtocolError): Member | undefined {
+  #handle(
+    transport: Transport,
+    frame: ClientFrame | ProtocolError,
+    ending: Ending,
+  ): Member | undefined {
     const member = transport.member;
     if (this.#closing) return undefined;
     if (frame instanceof ProtocolError) {
       transport.deliver({ type: "error", code: frame.code, message: frame.message });
       if (frame.fatal) {
+        Object.assign(ending, { reason: "dropped", detail: frame.message });
         if (member) this.hub.leave(member, "dropped", frame.message);
         transport.end({ type: "bye", reason: "protocol", message: frame.message });
       }
@@ -293,6 +314,8 @@ export class ChatServer implements AsyncDisposable {
     const head = result.value;
     const rest = prepend(head, chunks);
     if (head[0] === OPEN_BRACE) {
+      // End the greeting's unfinished "Nick? " line so the welcome starts a line of its own.
+      if (greeted) connection.send(new TextEncoder().encode("\r\n"));
       return new NativeTransport(connection, rest, this.#options.maxLineBytes);
     }
     if (!greeted) connection.send(TextTransport.greeting(this.hub.serverName));

@@ -6,7 +6,10 @@ export interface ConnectionOptions {
   sendQueueBytes: number;
   /** Size of the read buffer (one per connection). */
   readBufferBytes?: number;
-  /** Called once when the send queue overflows; the queue is already cleared. */
+  /**
+   * Called once when the send queue overflows (in a microtask, after the
+   * current synchronous work); the queue is already cleared.
+   */
   onOverflow?: () => void;
 }
 
@@ -81,7 +84,9 @@ export class Connection {
       this.#ending = true;
       const handler = this.#onOverflow;
       this.#onOverflow = undefined;
-      handler?.();
+      // Deferred: the overflow happens inside a broadcast, which must finish
+      // delivering to everyone before anyone is removed.
+      if (handler) queueMicrotask(handler);
       return;
     }
     this.#wake?.();

@@ -57,8 +57,8 @@ export class TextTransport implements Transport {
 
   deliver(event: ChatEvent): void {
     this.connection.send(this.#render(event));
-    // A refused nick asks again.
-    if (!this.member && event.type === "error") {
+    // A refused nick asks again (unless nothing more can be done).
+    if (!this.member && event.type === "error" && event.code !== "server_full") {
       this.connection.send(encoder.encode(NICK_PROMPT));
     }
   }
