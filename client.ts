@@ -9,8 +9,9 @@ import { ChatSession } from "./lib/client/chat_session.ts";
 import { CLIENT_USAGE, parseClientArgs } from "./lib/client/client_config.ts";
 import { runInteractive } from "./lib/client/interactive.ts";
 import { runLineMode } from "./lib/client/line_mode.ts";
-import { ConnectError, UsageError } from "./lib/errors.ts";
+import { ConnectError } from "./lib/errors.ts";
 import { VERSION } from "./lib/version.ts";
+import { startCommand } from "./lib/cli_args.ts";
 
 function userName(): string | undefined {
   for (const name of ["USER", "LOGNAME", "USERNAME"]) {
@@ -21,22 +22,13 @@ function userName(): string | undefined {
 }
 
 async function main(): Promise<number> {
-  let command;
-  try {
-    command = parseClientArgs(Deno.args, userName());
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    console.error(`chat-client: ${error.message}`);
-    return 2;
-  }
-  if (command.kind === "help") {
-    console.log(CLIENT_USAGE);
-    return 0;
-  }
-  if (command.kind === "version") {
-    console.log(`chat-client ${VERSION}`);
-    return 0;
-  }
+  const command = startCommand(
+    "chat-client",
+    VERSION,
+    CLIENT_USAGE,
+    () => parseClientArgs(Deno.args, userName()),
+  );
+  if (typeof command === "number") return command;
   let session: ChatSession;
   try {
     session = await ChatSession.connect({

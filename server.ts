@@ -8,8 +8,8 @@
 import { ChatServer, type LogRecord } from "./lib/server/chat_server.ts";
 import { listenAddresses } from "./lib/server/listen_addresses.ts";
 import { parseServerArgs, SERVER_USAGE } from "./lib/server/server_config.ts";
-import { UsageError } from "./lib/errors.ts";
 import { VERSION } from "./lib/version.ts";
+import { startCommand } from "./lib/cli_args.ts";
 
 function log(record: LogRecord): void {
   const fields = Object.entries(record)
@@ -21,22 +21,13 @@ function log(record: LogRecord): void {
 }
 
 async function main(): Promise<number> {
-  let command;
-  try {
-    command = parseServerArgs(Deno.args);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    console.error(`chat-server: ${error.message}`);
-    return 2;
-  }
-  if (command.kind === "help") {
-    console.log(SERVER_USAGE);
-    return 0;
-  }
-  if (command.kind === "version") {
-    console.log(`chat-server ${VERSION}`);
-    return 0;
-  }
+  const command = startCommand(
+    "chat-server",
+    VERSION,
+    SERVER_USAGE,
+    () => parseServerArgs(Deno.args),
+  );
+  if (typeof command === "number") return command;
   const { options } = command;
   let server: ChatServer;
   try {

@@ -54,3 +54,33 @@ export function intFlag(
   }
   return Number(value);
 }
+
+/**
+ * The common start of both programs: parse the flags, answer `--help` and
+ * `--version`, and turn a {@linkcode UsageError} into one line and exit code
+ * 2. Returns the parsed command to run, or the exit code when done.
+ */
+export function startCommand<T extends { kind: string }>(
+  program: string,
+  version: string,
+  usage: string,
+  parse: () => T | { kind: "help" } | { kind: "version" },
+): Exclude<T, { kind: "help" } | { kind: "version" }> | number {
+  let command;
+  try {
+    command = parse();
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`${program}: ${error.message}`);
+    return 2;
+  }
+  if (command.kind === "help") {
+    console.log(usage);
+    return 0;
+  }
+  if (command.kind === "version") {
+    console.log(`${program} ${version}`);
+    return 0;
+  }
+  return command as Exclude<T, { kind: "help" } | { kind: "version" }>;
+}

@@ -22,7 +22,10 @@ Deno.test("interactive client: a half-typed line survives incoming messages and 
   await tmux.type("half typed ünïcode");
   await tmux.waitFor((rows) => rows.some((r) => r === "[#lobby] > half typed ünïcode"));
   for (let i = 1; i <= 3; i++) await bob.send({ type: "msg", text: `incoming ${i}` });
-  const rows = await tmux.waitFor((rows) => rows.some((r) => r.endsWith("<bob> incoming 3")));
+  const rows = await tmux.waitFor((rows) =>
+    rows.some((r) => r.endsWith("<bob> incoming 3")) &&
+    rows.some((r) => r.startsWith("[#lobby] > half"))
+  );
   const used = rows.filter((r) => r !== "");
   assert.equal(used.at(-1), "[#lobby] > half typed ünïcode", rows.join("\n"));
   // Each message on a row of its own, nothing of the typed line mixed in.

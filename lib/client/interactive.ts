@@ -1,7 +1,6 @@
 import type { ChatEvent } from "../core/events.ts";
-import { ConnectError } from "../errors.ts";
 import type { ChatSession } from "./chat_session.ts";
-import { EventPrinter } from "./line_mode.ts";
+import { EventPrinter, reportEnd } from "./line_mode.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -86,9 +85,10 @@ export async function runInteractive(session: ChatSession): Promise<number> {
   };
   const write = (text: string) => Deno.stdout.writeSync(encoder.encode(text));
   const redraw = () => write(line.render(columns()));
+  // One write per update: the erased line, the new text, the input line
+  // again, so the terminal never shows a half-done state.
   const show = (lines: string[]) => {
-    write("\r\x1b[2K" + lines.map((l) => l + "\r\n").join(""));
-    redraw();
+    write("\r\x1b[2K" + lines.map((l) => l + "\r\n").join("") + line.render(columns()));
   };
   const setPrompt = () => {
     line.prompt = `[${printer.currentRoom ?? "?"}] > `;
@@ -149,11 +149,7 @@ export async function runInteractive(session: ChatSession): Promise<number> {
     Deno.removeSignalListener("SIGTERM", onTerm);
     session.close();
   }
-  if (bye?.type === "bye" && bye.reason === "quit") return 0;
-  if (bye?.type === "bye") console.error(`chat-client: disconnected: ${bye.message}`);
-  else if (failure instanceof ConnectError) console.error(`chat-client: ${failure.message}`);
-  else console.error("chat-client: the server closed the connection");
-  return 1;
+  return reportEnd(bye, failure, console.error);
 }
 
 /** Reads keys until the user quits; resolves "quit". */

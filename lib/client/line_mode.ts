@@ -88,9 +88,21 @@ export async function runLineMode(
   // server's goodbye, if any, before explaining.
   const failure = ended instanceof Error ? ended : await received.then(() => undefined, (e) => e);
   session.close();
+  return reportEnd(bye, failure, output.err);
+}
+
+/**
+ * Explains why the connection ended (nothing for our own quit) and returns
+ * the exit code: 0 after a quit, 1 when the server or the network ended it.
+ */
+export function reportEnd(
+  bye: ChatEvent | undefined,
+  failure: unknown,
+  err: (line: string) => void,
+): number {
   if (bye?.type === "bye" && bye.reason === "quit") return 0;
-  if (bye?.type === "bye") output.err(`chat-client: disconnected: ${bye.message}`);
-  else if (failure instanceof ConnectError) output.err(`chat-client: ${failure.message}`);
-  else output.err("chat-client: the server closed the connection");
+  if (bye?.type === "bye") err(`chat-client: disconnected: ${bye.message}`);
+  else if (failure instanceof ConnectError) err(`chat-client: ${failure.message}`);
+  else err("chat-client: the server closed the connection");
   return 1;
 }
