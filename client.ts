@@ -1,14 +1,14 @@
 /**
- * `chat-client`: parse flags, connect, then run the interactive mode on a
- * terminal or line mode on a pipe.
+ * `chat-client`: parse flags, connect, then run the full-screen terminal UI
+ * on a terminal or line mode on a pipe.
  *
  * @module
  */
 
 import { ChatSession } from "./lib/client/chat_session.ts";
 import { CLIENT_USAGE, parseClientArgs } from "./lib/client/client_config.ts";
-import { runInteractive } from "./lib/client/interactive.ts";
 import { runLineMode } from "./lib/client/line_mode.ts";
+import { runTerminalUi } from "./lib/client/tui/run_terminal_ui.ts";
 import { ConnectError } from "./lib/errors.ts";
 import { VERSION } from "./lib/version.ts";
 import { startCommand } from "./lib/cli_args.ts";
@@ -42,7 +42,9 @@ async function main(): Promise<number> {
     console.error(`chat-client: ${error.message}`);
     return 1;
   }
-  if (Deno.stdin.isTerminal() && Deno.stdout.isTerminal()) return await runInteractive(session);
+  if (Deno.stdin.isTerminal() && Deno.stdout.isTerminal()) {
+    return await runTerminalUi(session, { color: command.color && !Deno.env.get("NO_COLOR") });
+  }
   const encoder = new TextEncoder();
   return await runLineMode(session, Deno.stdin.readable, {
     out: (line) => Deno.stdout.writeSync(encoder.encode(line + "\n")),

@@ -6,7 +6,7 @@ import { DEFAULT_PORT } from "../server/server_config.ts";
 export type ClientCommand =
   | { kind: "help" }
   | { kind: "version" }
-  | { kind: "chat"; host: string; port: number; nick: string };
+  | { kind: "chat"; host: string; port: number; nick: string; color: boolean };
 
 /** `chat-client --help`. */
 export const CLIENT_USAGE = `chat-client: talk on a lanchat server
@@ -17,11 +17,13 @@ Flags:
   --host <address>   the server's address (required)
   --port <n>         the server's port (default ${DEFAULT_PORT})
   --nick <nick>      your nick (default: your user name)
+  --no-color         no colours in the terminal UI (also when NO_COLOR is set)
   -h, --help         show this help
   -V, --version      print the version
 
-On a terminal it is interactive: type a message and press Enter; /help
-lists the commands; Ctrl-C or /quit leaves.
+On a terminal it opens a full-screen UI: type a message and press Enter;
+/help lists the commands; Tab completes nicks and commands; PgUp/PgDn
+scroll; Ctrl-N/Ctrl-P switch rooms; Ctrl-C, Ctrl-D or /quit leaves.
 With stdin from a pipe or file (line mode) every input line is sent, every
 event is printed as one plain line, and it quits at the end of the input:
   echo "build done" | chat-client --host 192.168.1.5 --nick ci`;
@@ -36,6 +38,7 @@ export function parseClientArgs(args: string[], userName: string | undefined): C
     host: { type: "string" },
     port: { type: "string" },
     nick: { type: "string" },
+    "no-color": { type: "boolean" },
     help: { type: "boolean", short: "h" },
     version: { type: "boolean", short: "V" },
   });
@@ -49,6 +52,7 @@ export function parseClientArgs(args: string[], userName: string | undefined): C
     host: flags.host,
     port: intFlag("port", flags.port, DEFAULT_PORT, 1, 65535),
     nick,
+    color: !flags["no-color"],
   };
 }
 

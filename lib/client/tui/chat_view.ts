@@ -1,0 +1,290 @@
+import type { ChatEvent, MessageEvent } from "../../core/events.ts";
+import { sanitizeText } from "../../core/sanitize.ts";
+
+/** Most lines kept per room in the terminal UI. */
+const MAX_LINES = 5000;
+
+/** How a line is shown. */
+export type LineKind = "msg" | "action" | "dm" | "join" | "leave" | "notice" | "error" | "info";
+
+/** One entry of a room's pane. */
+export interface ViewLine {
+  kind: LineKind;
+  /** Server time; absent for local notes. */
+  ts?: number;
+  /** Who it is from (messages, actions, DMs). */
+  nick?: string;
+  /** For DMs: the other party and the direction. */
+  dm?: { peer: string; outgoing: boolean };
+  text: string;
+  /** Written by us. */
+  own?: boolean;
+  /** Mentions our nick. */
+  mention?: boolean;
+  /** Replayed from before we joined. */
+  history?: boolean;
+}
+
+/** What the UI holds for one room. */
+export interface RoomView {
+  name: string;
+  lines: ViewLine[];
+  members: string[];
+  /** Messages that arrived while another room was shown. */
+  unread: number;
+  /** Of those, how many mention us. */
+  mentions: number;
+  /** Rows scrolled up from the bottom (0: following new messages). */
+  scroll: number;
+  /**
+   * Lines that arrived while scrolled up. They stay below the view, so what
+   * the reader looks at does not move.
+   */
+  hidden: number;
+  /** Of those, the messages (for the "N new messages" marker). */
+  newBelow: number;
+}
+
+/** The connection as the header shows it. */
+export type ConnectionState = "connecting" | "connected" | "disconnected";
+
+/**
+ * Everything the terminal UI shows, built from server events. Pure: no
+ * terminal, no socket. {@linkcode ChatView.apply} returns whether the event
+ * deserves the bell.
+ */
+export class ChatView {
+  server = "";
+  nick = "";
+  state: ConnectionState = "connecting";
+  /** Rooms by folded name, in the order they were joined. */
+  readonly rooms = new Map<string, RoomView>();
+  #current = "";
+
+  /** The room shown. */
+  get current(): RoomView | undefined {
+    return this.rooms.get(fold(this.#current));
+  }
+
+  /** Applies a server event; returns true when it should ring the bell. */
+  apply(event: ChatEvent): boolean {
+    switch (event.type) {
+      case "welcome": {
+        this.server = event.server;
+        this.nick = event.nick;
+        this.state = "connected";
+        const room = this.#enter(event.room, event.members, event.history);
+        room.lines.push({ kind: "info", text: `Welcome to ${event.server}, ${event.nick}!` });
+        for (const line of (event.motd ?? "").split("\n").filter(Boolean)) {
+          room.lines.push({ kind: "info", text: `motd: ${clean(line)}` });
+        }
+        room.lines.push({
+          kind: "info",
+          text:
+            "Type /help for commands; Tab completes; PgUp/PgDn scroll; Ctrl-N/Ctrl-P switch rooms",
+        });
+        return false;
+      }
+      case "joined":
+        this.#enter(event.room, event.members, event.history);
+        return false;
+      case "parted":
+        this.rooms.delete(fold(event.room));
+        if (fold(this.#current) === fold(event.room)) this.switchTo(event.current);
+        this.note(`You left ${event.room}`);
+        return false;
+      case "msg":
+        return this.#message(event, false);
+      case "join": {
+        const room = this.#room(event.room);
+        if (!room) return false;
+        if (!room.members.includes(event.nick)) room.members = [...room.members, event.nick].sort();
+        this.#push(room, {
+          kind: "join",
+          ts: event.ts,
+          text: `${event.nick} joined ${event.room}`,
+        });
+        return false;
+      }
+      case "leave": {
+        const room = this.#room(event.room);
+        if (!room) return false;
+        room.members = room.members.filter((m) => m !== event.nick);
+        const how = {
+          part: `left ${event.room}`,
+          quit: "quit",
+          timeout: "timed out",
+          dropped: "was dropped",
+          shutdown: "left: server shutting down",
+          kicked: "was kicked",
+        }[event.reason];
+        const detail = event.message ? ` (${clean(event.message)})` : "";
+        this.#push(room, { kind: "leave", ts: event.ts, text: `${event.nick} ${how}${detail}` });
+        return false;
+      }
+      case "nick": {
+        if (event.old === this.nick) this.nick = event.new;
+        for (const name of event.rooms) {
+          const room = this.#room(name);
+          if (!room) continue;
+          room.members = room.members.map((m) => (m === event.old ? event.new : m)).sort();
+          this.#push(room, {
+            kind: "notice",
+            ts: event.ts,
+            text: `${event.old} is now known as ${event.new}`,
+          });
+        }
+        return false;
+      }
+      case "dm": {
+        const outgoing = event.from === this.nick;
+        const room = this.current;
+        if (!room) return false;
+        this.#push(room, {
+          kind: "dm",
+          ts: event.ts,
+          nick: event.from,
+          dm: { peer: outgoing ? event.to : event.from, outgoing },
+          text: clean(event.text, true),
+          own: outgoing,
+        });
+        return !outgoing;
+      }
+      case "who": {
+        const room = this.#room(event.room);
+        if (room) room.members = [...event.members];
+        this.note(`${event.room} (${event.members.length}): ${event.members.join(", ")}`);
+        return false;
+      }
+      case "rooms":
+        this.note(`Rooms: ${event.rooms.map((r) => `${r.room} (${r.members})`).join(", ")}`);
+        return false;
+      case "help":
+        for (const c of event.commands) this.note(`${c.usage} — ${c.help}`);
+        return false;
+      case "pong":
+        this.note("pong");
+        return false;
+      case "error":
+        this.note(clean(event.message), "error");
+        return false;
+      case "bye":
+        this.note(clean(event.message), "notice");
+        return false;
+    }
+  }
+
+  /** Adds a local line to the shown room. */
+  note(text: string, kind: LineKind = "info"): void {
+    const room = this.current;
+    if (room) this.#push(room, { kind, text });
+  }
+
+  /** Shows the room `name` (if joined); clears its unread counts. */
+  switchTo(name: string): void {
+    const room = this.rooms.get(fold(name));
+    if (!room) return;
+    this.#current = room.name;
+    room.unread = 0;
+    room.mentions = 0;
+  }
+
+  /** Shows the next (1) or previous (-1) joined room. */
+  cycle(delta: number): void {
+    const names = [...this.rooms.values()].map((r) => r.name);
+    if (names.length < 2) return;
+    const index = names.findIndex((n) => fold(n) === fold(this.#current));
+    this.switchTo(names[(index + delta + names.length) % names.length]);
+  }
+
+  /** Scrolls the shown room by `rows` (positive: back in time), within `[0, max]`. */
+  scroll(rows: number, max: number): void {
+    const room = this.current;
+    if (!room) return;
+    room.scroll = Math.max(0, Math.min(max, room.scroll + rows));
+    if (room.scroll === 0) {
+      room.hidden = 0;
+      room.newBelow = 0;
+    }
+  }
+
+  /** Whether `text` from someone else mentions our nick as a word. */
+  mentions(text: string): boolean {
+    if (!this.nick) return false;
+    const escaped = this.nick.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&");
+    return new RegExp(`(?<![\\p{L}\\p{N}_])${escaped}(?![\\p{L}\\p{N}_])`, "iu").test(text);
+  }
+
+  #message(event: MessageEvent, history: boolean): boolean {
+    const room = this.#room(event.room);
+    if (!room) return false;
+    const own = event.from === this.nick;
+    const mention = !own && this.mentions(event.text);
+    this.#push(room, this.#messageLine(event, history, own, mention));
+    if (room !== this.current) {
+      room.unread++;
+      if (mention) room.mentions++;
+    }
+    return mention && !history;
+  }
+
+  #messageLine(event: MessageEvent, history: boolean, own: boolean, mention: boolean): ViewLine {
+    return {
+      kind: event.kind === "action" ? "action" : "msg",
+      ts: event.ts,
+      nick: event.from,
+      text: clean(event.text, true),
+      own,
+      mention,
+      history,
+    };
+  }
+
+  #enter(name: string, members: string[], history: MessageEvent[]): RoomView {
+    let room = this.rooms.get(fold(name));
+    if (!room) {
+      room = {
+        name,
+        lines: [],
+        members: [],
+        unread: 0,
+        mentions: 0,
+        scroll: 0,
+        hidden: 0,
+        newBelow: 0,
+      };
+      for (const message of history) {
+        const own = message.from === this.nick;
+        room.lines.push(
+          this.#messageLine(message, true, own, !own && this.mentions(message.text)),
+        );
+      }
+      this.rooms.set(fold(name), room);
+    }
+    room.members = [...members];
+    this.switchTo(name);
+    return room;
+  }
+
+  #room(name: string): RoomView | undefined {
+    return this.rooms.get(fold(name));
+  }
+
+  #push(room: RoomView, line: ViewLine): void {
+    room.lines.push(line);
+    if (room.lines.length > MAX_LINES) room.lines.splice(0, room.lines.length - MAX_LINES);
+    if (room.scroll > 0) {
+      room.hidden++;
+      if (line.kind === "msg" || line.kind === "action" || line.kind === "dm") room.newBelow++;
+    }
+  }
+}
+
+function fold(name: string): string {
+  return name.toLowerCase();
+}
+
+/** Never trust the server either: nothing a terminal would interpret. */
+function clean(text: string, multiline = false): string {
+  return sanitizeText(text, { multiline });
+}

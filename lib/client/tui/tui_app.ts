@@ -1,0 +1,289 @@
+import { COMMANDS } from "../../core/commands.ts";
+import type { ByeEvent, ChatEvent, WelcomeEvent } from "../../core/events.ts";
+import type { ClientFrame } from "../../protocol/client_frames.ts";
+import { ChatView } from "./chat_view.ts";
+import { KeyDecoder, type KeyEvent } from "./key_decoder.ts";
+import { LineEditor } from "./line_editor.ts";
+import { renderScreen, type Screen } from "./render_screen.ts";
+import { ScreenWriter, type TerminalIO } from "./terminal.ts";
+
+/** The part of a chat session the UI uses (a `ChatSession`, or a fake in tests). */
+export interface TuiSession {
+  readonly welcome: WelcomeEvent;
+  events(): AsyncIterable<ChatEvent>;
+  send(frame: ClientFrame): Promise<void>;
+}
+
+/** Settings of the terminal UI. */
+export interface TuiOptions {
+  /** Colours and attributes (false for NO_COLOR / --no-color). */
+  color: boolean;
+  /** Resolves when the process is asked to stop (SIGTERM, SIGHUP). */
+  stop?: Promise<unknown>;
+  /** The clock, for timestamps. */
+  now?: () => number;
+}
+
+/** How the UI ended. */
+export interface TuiResult {
+  /** The server's goodbye, if it sent one. */
+  bye?: ByeEvent;
+  /** The error that ended the connection, if any. */
+  failure?: unknown;
+  /** True when the user quit (Ctrl-C, Ctrl-D, /quit, a stop signal). */
+  quit: boolean;
+}
+
+/** Coalesces bursts of events into one redraw. */
+const RENDER_DELAY_MS = 8;
+/** How long to wait for the server's goodbye after asking to quit. */
+const QUIT_TIMEOUT_MS = 2000;
+
+/**
+ * The full-screen terminal UI: a header, the message pane of the current
+ * room, and the input line, redrawn from {@linkcode ChatView} state on every
+ * change. The terminal is restored however it ends (the caller also restores
+ * it on signals and uncaught errors).
+ */
+export async function runTui(
+  session: TuiSession,
+  terminal: TerminalIO,
+  options: TuiOptions,
+): Promise<TuiResult> {
+  const app = new TuiApp(session, terminal, options);
+  return await app.run();
+}
+
+class TuiApp {
+  readonly view = new ChatView();
+  readonly editor = new LineEditor();
+  readonly #writer: ScreenWriter;
+  #screen: Screen | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #completion: { start: number; matches: string[]; index: number } | undefined;
+  #bye: ByeEvent | undefined;
+  #failure: unknown;
+
+  constructor(
+    readonly session: TuiSession,
+    readonly terminal: TerminalIO,
+    readonly options: TuiOptions,
+  ) {
+    this.#writer = new ScreenWriter(terminal);
+  }
+
+  async run(): Promise<TuiResult> {
+    this.view.apply(this.session.welcome);
+    this.terminal.enter();
+    const unsubscribe = this.terminal.onResize(() => {
+      this.#writer.invalidate();
+      this.render();
+    });
+    try {
+      this.render();
+      const received = this.#receive();
+      const typed = this.#readKeys();
+      const ended = await Promise.race([
+        received.then(() => "connection" as const),
+        typed,
+        (this.options.stop ?? new Promise(() => {})).then(() => "quit" as const),
+      ]);
+      if (ended === "quit") {
+        this.view.note("Leaving…", "notice");
+        this.render();
+        await this.session.send({ type: "cmd", name: "quit", args: "" }).catch(() => {});
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
+          received,
+          new Promise((resolve) => (timer = setTimeout(resolve, QUIT_TIMEOUT_MS))),
+        ]);
+        clearTimeout(timer);
+        return { quit: true, bye: this.#bye };
+      }
+      return { quit: this.#bye?.reason === "quit", bye: this.#bye, failure: this.#failure };
+    } finally {
+      clearTimeout(this.#timer);
+      unsubscribe();
+      this.terminal.restore();
+    }
+  }
+
+  /** Draws now. */
+  render(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#screen = renderScreen(this.view, this.editor, this.terminal.size(), {
+      color: this.options.color,
+      now: this.options.now?.(),
+    });
+    this.#writer.draw(this.#screen);
+  }
+
+  /** Draws soon, once for a burst of changes. */
+  #requestRender(): void {
+    this.#timer ??= setTimeout(() => this.render(), RENDER_DELAY_MS);
+  }
+
+  async #receive(): Promise<void> {
+    try {
+      for await (const event of this.session.events()) {
+        if (event.type === "bye") this.#bye = event;
+        if (this.view.apply(event)) this.terminal.write("\x07");
+        this.#requestRender();
+      }
+    } catch (error) {
+      this.#failure = error;
+    }
+    this.view.state = "disconnected";
+    this.render();
+  }
+
+  async #readKeys(): Promise<"quit"> {
+    const decoder = new KeyDecoder();
+    const text = new TextDecoder();
+    for await (const chunk of this.terminal.input()) {
+      for (const key of decoder.feed(text.decode(chunk, { stream: true }))) {
+        if ((await this.handle(key)) === "quit") return "quit";
+      }
+      this.render();
+    }
+    return "quit";
+  }
+
+  /** Applies one key press or paste. */
+  async handle(key: KeyEvent): Promise<"quit" | void> {
+    if (!(key.type === "key" && key.name === "tab")) this.#completion = undefined;
+    const editor = this.editor;
+    switch (key.type) {
+      case "text":
+      case "paste":
+        editor.insert(key.text);
+        return;
+      case "ctrl":
+        return this.#control(key.key);
+      case "key":
+        break;
+    }
+    switch (key.name) {
+      case "enter":
+        return await this.#submit();
+      case "tab":
+        return this.#complete();
+      case "backspace":
+        return editor.backspace();
+      case "delete":
+        return editor.deleteForward();
+      case "left":
+        return editor.left();
+      case "right":
+        return editor.right();
+      case "home":
+        return editor.home();
+      case "end":
+        return editor.end();
+      case "word-left":
+        return editor.wordLeft();
+      case "word-right":
+        return editor.wordRight();
+      case "delete-word-back":
+        return editor.deleteWordBack();
+      case "up":
+        return editor.historyUp();
+      case "down":
+        return editor.historyDown();
+      case "pageup":
+      case "pagedown": {
+        const screen = this.#screen;
+        const page = Math.max(1, (screen?.paneRows ?? 10) - 2);
+        this.view.scroll(key.name === "pageup" ? page : -page, screen?.maxScroll ?? 0);
+        return;
+      }
+      case "escape":
+        return;
+    }
+  }
+
+  #control(key: string): "quit" | void {
+    const editor = this.editor;
+    switch (key) {
+      case "c":
+        return "quit";
+      case "d":
+        if (editor.empty) return "quit";
+        return editor.deleteForward();
+      case "a":
+        return editor.home();
+      case "e":
+        return editor.end();
+      case "u":
+        return editor.killToStart();
+      case "k":
+        return editor.killToEnd();
+      case "w":
+        return editor.deleteWordBack();
+      case "b":
+        return editor.left();
+      case "f":
+        return editor.right();
+      case "n":
+        return this.view.cycle(1);
+      case "p":
+        return this.view.cycle(-1);
+      case "l":
+        this.#writer.invalidate();
+        return;
+    }
+  }
+
+  async #submit(): Promise<"quit" | void> {
+    const text = this.editor.submit();
+    if (text.trim() === "") return;
+    const room = this.view.current?.name;
+    if (this.view.state !== "connected") {
+      this.view.note("Not connected; the message was not sent", "error");
+      this.editor.set(text);
+      return;
+    }
+    let frame: ClientFrame;
+    if (text.startsWith("/") && !text.startsWith("//") && !text.includes("\n")) {
+      const match = /^\/(\S*)\s*([\s\S]*)$/.exec(text)!;
+      frame = { type: "cmd", name: match[1], args: match[2], room };
+    } else {
+      // A multi-line paste is one message, sent as typed (even if it starts with "/").
+      frame = { type: "msg", text: text.startsWith("//") ? text.slice(1) : text, room };
+    }
+    try {
+      await this.session.send(frame);
+    } catch {
+      this.view.note("Not connected; the message was not sent", "error");
+      this.editor.set(text);
+    }
+  }
+
+  #complete(): void {
+    const editor = this.editor;
+    if (!this.#completion) {
+      const { start, word } = editor.wordAtCursor();
+      if (word === "") return;
+      const lower = word.toLowerCase();
+      let matches: string[];
+      if (start === 0 && word.startsWith("/")) {
+        matches = COMMANDS.map((c) => `/${c.name}`)
+          .filter((name) => name.startsWith(lower))
+          .map((name) => `${name} `);
+      } else {
+        const suffix = start === 0 ? ": " : " ";
+        const members = this.view.current?.members ?? [];
+        matches = members
+          .filter((nick) => nick !== this.view.nick && nick.toLowerCase().startsWith(lower))
+          .map((nick) => nick + suffix);
+      }
+      if (matches.length === 0) return;
+      this.#completion = { start, matches, index: 0 };
+    } else {
+      this.#completion.index = (this.#completion.index + 1) % this.#completion.matches.length;
+    }
+    const { start, matches, index } = this.#completion;
+    editor.replaceBeforeCursor(start, matches[index]);
+  }
+}
