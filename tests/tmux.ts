@@ -40,10 +40,21 @@ export class TmuxSession implements AsyncDisposable {
     await this.#tmux("send-keys", "-t", "main", ...keys);
   }
 
+  /** Resizes the terminal, as a person dragging the window would. */
+  async resize(columns: number, rows: number): Promise<void> {
+    await this.#tmux("resize-window", "-t", "main", "-x", String(columns), "-y", String(rows));
+  }
+
+  /** Pastes `text` the way a terminal does: bracketed if the program asked for it. */
+  async paste(text: string): Promise<void> {
+    await this.#tmux("set-buffer", "-b", "lanchat", text);
+    await this.#tmux("paste-buffer", "-p", "-b", "lanchat", "-t", "main");
+  }
+
   /** The visible screen, one string per row, trailing spaces removed. */
   async screen(): Promise<string[]> {
     const text = await this.#tmux("capture-pane", "-p", "-t", "main");
-    return text.split("\n").map((line) => line.trimEnd());
+    return text.replace(/\n$/, "").split("\n").map((line) => line.trimEnd());
   }
 
   /** Polls the screen until `match` holds; throws with the screen after `ms`. */

@@ -1,0 +1,127 @@
+/**
+ * The terminal UI of chat-client in a real terminal (tmux): two clients
+ * talk, a half-typed line survives incoming messages, a resize re-lays the
+ * screen out, a bracketed paste is one message, and Ctrl-C restores the
+ * terminal.
+ */
+
+import assert from "node:assert/strict";
+import { TmuxSession } from "./tmux.ts";
+import { NativeClient, ROOT, startServer } from "./test_util.ts";
+
+/** The client, then (after it exits) its status and the terminal's canonical-mode flag. */
+function clientCommand(port: number, nick: string, flags = ""): string {
+  const client =
+    `'${Deno.execPath()}' run -q -P=client client.ts --host 127.0.0.1 --port ${port} --nick ${nick} ${flags}`;
+  return `cd '${ROOT}' && ${client}; echo "EXIT=$?"; stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon'; sleep 600`;
+}
+
+const inputRow = (rows: string[]) => rows.filter((r) => r !== "").at(-1) ?? "";
+
+async function startClient(port: number, nick: string, columns = 70, rows = 16) {
+  const tmux = await TmuxSession.start(clientCommand(port, nick), columns, rows);
+  await tmux.waitFor((rows) => rows.some((r) => r.includes(`Welcome to lanchat, ${nick}!`)));
+  return tmux;
+}
+
+Deno.test("terminal UI: a message typed in one client appears in the other", async () => {
+  await using server = await startServer();
+  await using ana = await startClient(server.addr.port, "ana");
+  await using bob = await startClient(server.addr.port, "bob");
+  await ana.waitFor((rows) => rows.some((r) => r.includes("bob joined #lobby")));
+  await ana.type("hello bob, from a real terminal");
+  await ana.press("Enter");
+  const rows = await bob.waitFor((rows) =>
+    rows.some((r) => r.includes("hello bob, from a real terminal"))
+  );
+  // bob is mentioned: the line uses the mention separator.
+  assert.ok(
+    rows.some((r) => /\d\d:\d\d +ana » hello bob, from a real terminal$/.test(r)),
+    rows.join("\n"),
+  );
+  const header = rows[0];
+  assert.match(header, /lanchat │ #lobby │ 2 members │ connected/);
+});
+
+Deno.test("terminal UI: a half-typed line survives incoming messages, even when it wraps", async () => {
+  await using server = await startServer();
+  await using ana = await startClient(server.addr.port, "ana", 40, 14);
+  await using bob = await NativeClient.connect(server.addr.port, "bob");
+  const typed = "this line is long enough to wrap onto a second row 中文 😀";
+  await ana.type(typed);
+  for (let i = 1; i <= 5; i++) await bob.send({ type: "msg", text: `incoming ${i}` });
+  const rows = await ana.waitFor((rows) => rows.some((r) => r.includes("incoming 5")));
+  const flat = rows.join("\n");
+  // The input area is the last rows: prompt row plus a continuation row.
+  const used = rows.filter((r) => r !== "");
+  const input = used.slice(-2).map((r) => r.trim()).join("");
+  assert.equal(
+    input.replace(/^\[#lobby\]\s*/, "").replace(/\s+/g, " "),
+    typed.replace(/\s+/g, " "),
+    flat,
+  );
+  for (let i = 1; i <= 5; i++) {
+    const row = rows.find((r) => r.includes(`incoming ${i}`));
+    assert.match(row ?? "", new RegExp(`^\\d\\d:\\d\\d +bob │ incoming ${i}$`), flat);
+  }
+  await ana.press("Enter");
+  const got = await bob.next("msg", (e) => e.from === "ana");
+  assert.equal(got.text, typed);
+});
+
+Deno.test("terminal UI: a resize re-lays out the whole screen", async () => {
+  await using server = await startServer();
+  await using ana = await startClient(server.addr.port, "ana", 80, 12);
+  await using bob = await NativeClient.connect(server.addr.port, "bob");
+  const long = "word ".repeat(30).trim();
+  await bob.send({ type: "msg", text: long });
+  const wide = await ana.waitFor((rows) => rows.some((r) => r.includes("bob │ word")));
+  const wideRows = wide.filter((r) => r.includes("word")).length;
+  await ana.resize(40, 20);
+  const narrow = await ana.waitFor((rows) =>
+    rows.length === 20 && rows.filter((r) => r.includes("word")).length > wideRows
+  );
+  for (const row of narrow) assert.ok([...row].length <= 40, `row wider than 40: ${row}`);
+  assert.match(narrow[0], /lanchat │ #lobby/);
+  assert.equal(inputRow(narrow), "[#lobby]");
+});
+
+Deno.test("terminal UI: a bracketed paste of three lines arrives as one message", async () => {
+  await using server = await startServer();
+  await using ana = await startClient(server.addr.port, "ana");
+  await using bob = await NativeClient.connect(server.addr.port, "bob");
+  await ana.paste("first line\nsecond line\nthird line");
+  await ana.waitFor((rows) => rows.some((r) => r.includes("third line")));
+  await ana.press("Enter");
+  const got = await bob.next("msg", (e) => e.from === "ana");
+  assert.equal(got.text, "first line\nsecond line\nthird line");
+  await ana.waitFor((rows) => rows.some((r) => r.includes("ana │ first line")));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.equal(bob.events.filter((e) => e.type === "msg").length, 1, "one message, not three");
+});
+
+Deno.test("terminal UI: Ctrl-C quits cleanly and the terminal is back in normal mode", async () => {
+  await using server = await startServer();
+  await using ana = await startClient(server.addr.port, "ana");
+  await using bob = await NativeClient.connect(server.addr.port, "bob");
+  await ana.type("unsent");
+  await ana.press("C-c");
+  const rows = await ana.waitFor((rows) =>
+    rows.includes("EXIT=0") && rows.some((r) => /icanon/.test(r))
+  );
+  assert.ok(rows.includes("icanon"), `terminal left in raw mode:\n${rows.join("\n")}`);
+  assert.ok(!rows.some((r) => r.includes("Welcome to lanchat")), "the alternate screen was left");
+  const leave = await bob.next("leave", (e) => e.nick === "ana");
+  assert.equal(leave.reason, "quit");
+  assert.ok(!bob.events.some((e) => e.type === "msg" && e.text === "unsent"));
+});
+
+Deno.test("terminal UI: a lost connection restores the terminal and says why", async () => {
+  const server = await startServer();
+  await using ana = await startClient(server.addr.port, "ana");
+  await server.shutdown();
+  const rows = await ana.waitFor((rows) => rows.some((r) => r.startsWith("EXIT=")));
+  assert.ok(rows.includes("EXIT=1"), rows.join("\n"));
+  assert.ok(rows.includes("chat-client: disconnected: Server shutting down"), rows.join("\n"));
+  assert.ok(rows.includes("icanon"), rows.join("\n"));
+});
