@@ -259,6 +259,13 @@ export class ChatView {
           this.#messageLine(message, true, own, !own && this.mentions(message.text)),
         );
       }
+      if (history.length > 0) {
+        const n = history.length;
+        room.lines.push({
+          kind: "notice",
+          text: `── ${n === 1 ? "1 message" : `${n} messages`} from before you joined ──`,
+        });
+      }
       this.rooms.set(fold(name), room);
     }
     room.members = [...members];
