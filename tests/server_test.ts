@@ -116,7 +116,7 @@ Deno.test("a native client greeted as a text client (slow link) still gets its w
 
 Deno.test("a client that never reads is dropped with a reason while the others keep chatting", async () => {
   const sendQueueBytes = 256 * 1024;
-  await using server = await startServer({ sendQueueBytes });
+  await using server = await startServer({ sendQueueBytes, rateLimit: false });
   const port = server.addr.port;
   await using ana = await NativeClient.connect(port, "ana");
   // The stalled member joins between the two readers, so a broadcast reaches

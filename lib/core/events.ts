@@ -136,7 +136,7 @@ export interface ErrorEvent {
 /** The server ends the connection; the socket closes right after. */
 export interface ByeEvent {
   type: "bye";
-  reason: "quit" | "shutdown" | "dropped" | "full" | "protocol";
+  reason: "quit" | "shutdown" | "dropped" | "full" | "protocol" | "timeout";
   /** For an error that ended the connection: its code (e.g. `send_queue_exceeded`). */
   code?: ErrorCode;
   message: string;
@@ -180,4 +180,9 @@ export type ErrorCode =
   | "empty_message"
   | "message_too_long"
   | "server_full"
-  | "send_queue_exceeded";
+  | "send_queue_exceeded"
+  | "rate_limited"
+  | "flooding"
+  | "too_many_connections"
+  | "handshake_timeout"
+  | "timed_out";

@@ -10,6 +10,7 @@ import {
 import { Member, type MemberSink } from "./member.ts";
 import { nickKey, normalizeNick, suggestNick } from "./nick.ts";
 import { Room } from "./room.ts";
+import { TokenBucket } from "./token_bucket.ts";
 import { excerpt, sanitizeText } from "./sanitize.ts";
 
 /** The room everyone starts in. */
@@ -31,6 +32,14 @@ export interface HubOptions {
   maxMessageLength?: number;
   /** Most lines in one (multi-line) message. */
   maxMessageLines?: number;
+  /** Longest nick, in code points (at most 64). */
+  maxNickLength?: number;
+  /**
+   * Messages and commands per member: `rate` per second with bursts of
+   * `burst`; after `floodLimit` refusals in quick succession the member is
+   * disconnected. `false` turns limiting off (benchmarks).
+   */
+  rateLimit?: RateLimit | false;
   /** The clock, in milliseconds since the epoch; tests hand in their own. */
   now?: () => number;
 }
@@ -43,6 +52,16 @@ export interface HelloRequest {
   /** Whether the member wants its own room messages echoed back. */
   echo?: boolean;
 }
+
+/** Per-member rate limit settings. */
+export interface RateLimit {
+  rate: number;
+  burst: number;
+  floodLimit: number;
+}
+
+/** The default rate limit: 5 per second, bursts of 10, dropped after 20 refusals. */
+export const DEFAULT_RATE_LIMIT: RateLimit = { rate: 5, burst: 10, floodLimit: 20 };
 
 const ROOM_PATTERN = /^#[\p{L}\p{N}_.\-]{1,32}$/u;
 
@@ -67,6 +86,8 @@ export class Hub {
   readonly maxRooms: number;
   readonly maxMessageLength: number;
   readonly maxMessageLines: number;
+  readonly maxNickLength: number;
+  readonly rateLimit: RateLimit | false;
   readonly #now: () => number;
   readonly #members = new Map<string, Member>();
   readonly #rooms = new Map<string, Room>();
@@ -80,6 +101,8 @@ export class Hub {
     this.maxRooms = options.maxRooms ?? 1000;
     this.maxMessageLength = options.maxMessageLength ?? 4000;
     this.maxMessageLines = options.maxMessageLines ?? 20;
+    this.maxNickLength = Math.min(64, options.maxNickLength ?? 24);
+    this.rateLimit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
     this.#now = options.now ?? Date.now;
   }
 
@@ -106,10 +129,10 @@ export class Hub {
    * @throws {ChatError} `server_full` when `maxClients` are connected
    */
   join(hello: HelloRequest, sink: MemberSink): Member {
-    const nick = normalizeNick(hello.nick);
+    const nick = normalizeNick(hello.nick, this.maxNickLength);
     const key = nickKey(nick);
     if (this.#members.has(key)) {
-      const suggestion = suggestNick(nick, (n) => this.#members.has(nickKey(n)));
+      const suggestion = this.#suggest(nick);
       throw new NickError(
         "nick_taken",
         `Nick "${nick}" is taken; try "${suggestion}"`,
@@ -185,7 +208,7 @@ export class Hub {
           return target();
         },
       }, parsed);
-    });
+    }, findCommand(name)?.name !== "quit");
   }
 
   /** Sends a message (or `/me` action) to a room the member is in. */
@@ -216,11 +239,11 @@ export class Hub {
 
   /** Changes a member's nick and tells it and everyone who shares a room with it. */
   rename(member: Member, raw: string): void {
-    const nick = normalizeNick(raw);
+    const nick = normalizeNick(raw, this.maxNickLength);
     const key = nickKey(nick);
     const holder = this.#members.get(key);
     if (holder && holder !== member) {
-      const suggestion = suggestNick(nick, (n) => this.#members.has(nickKey(n)));
+      const suggestion = this.#suggest(nick);
       throw new NickError("nick_taken", `Nick "${nick}" is taken; try "${suggestion}"`, suggestion);
     }
     if (nick === member.nick) throw new ChatError("bad_args", `You are already "${nick}"`);
@@ -326,8 +349,39 @@ export class Hub {
     this.#rooms.clear();
   }
 
-  #attempt(member: Member, action: () => void): boolean {
+  #suggest(nick: string): string {
+    return suggestNick(nick, (n) => this.#members.has(nickKey(n)), this.maxNickLength);
+  }
+
+  /**
+   * Charges one token of the member's rate limit. Over the limit the request
+   * is refused with `rate_limited`; flooding on regardless disconnects.
+   */
+  #allowed(member: Member): boolean {
+    const limit = this.rateLimit;
+    if (!limit) return true;
+    member.bucket ??= new TokenBucket(limit, this.#now);
+    if (member.bucket.take()) return true;
+    member.refusals ??= new TokenBucket({ rate: limit.rate, burst: limit.floodLimit }, this.#now);
+    if (!member.refusals.take()) {
+      const message = `Disconnected for flooding: more than ${limit.floodLimit} messages refused`;
+      this.leave(member, "dropped", "flooding");
+      member.sink.end({ type: "bye", reason: "dropped", code: "flooding", message });
+      return false;
+    }
+    const wait = (member.bucket.waitMs() / 1000).toFixed(1);
+    member.sink.deliver({
+      type: "error",
+      code: "rate_limited",
+      message:
+        `Slow down: at most ${limit.rate} messages a second (bursts of ${limit.burst}); not sent, try again in ${wait} s`,
+    });
+    return false;
+  }
+
+  #attempt(member: Member, action: () => void, charge = true): boolean {
     if (member.gone) return false;
+    if (charge && !this.#allowed(member)) return false;
     try {
       action();
       return true;

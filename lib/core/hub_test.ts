@@ -1292,3 +1292,77 @@ Deno.test("Hub refuses to create rooms past maxRooms, and joining an existing on
   quiet(ana);
   assert.equal(ana.input("/join #lobby"), true);
 });
+
+Deno.test("rate limit: a burst passes, the excess is refused with a notice, and time refills it", () => {
+  const { connect, tick } = setup({ rateLimit: { rate: 2, burst: 3, floodLimit: 10 } });
+  const ana = connect("ana");
+  const bob = connect("bob");
+  quiet(ana, bob);
+  for (let i = 0; i < 3; i++) assert.equal(ana.input(`m${i}`), true);
+  assert.equal(ana.input("too fast"), false);
+  const refused = ana.sink.events.at(-1)!;
+  assert.equal(refused.type, "error");
+  assert.equal(refused.type === "error" && refused.code, "rate_limited");
+  assert.match(
+    refused.type === "error" ? refused.message : "",
+    /^Slow down: at most 2 messages a second/,
+  );
+  assert.ok(!bob.sink.events.some((e) => e.type === "msg" && e.text === "too fast"));
+  tick(500); // one token back
+  assert.equal(ana.input("patient"), true);
+  assert.ok(bob.sink.of("msg").some((e) => e.text === "patient"));
+});
+
+Deno.test("rate limit: a multi-line paste costs one token", () => {
+  const { connect } = setup({ rateLimit: { rate: 1, burst: 1, floodLimit: 10 } });
+  const ana = connect("ana");
+  const bob = connect("bob");
+  quiet(ana, bob);
+  assert.equal(ana.input("line one\nline two\nline three"), true);
+  assert.deepEqual(bob.sink.of("msg").map((e) => e.text), ["line one\nline two\nline three"]);
+});
+
+Deno.test("rate limit: sustained flooding disconnects the flooder and tells the room", () => {
+  const { connect } = setup({ rateLimit: { rate: 1, burst: 2, floodLimit: 3 } });
+  const ana = connect("ana");
+  const bob = connect("bob");
+  quiet(ana, bob);
+  for (let i = 0; i < 10; i++) ana.input(`flood ${i}`);
+  assert.equal(ana.sink.ended[0]?.reason, "dropped");
+  assert.equal(ana.sink.ended[0]?.code, "flooding");
+  const leave = bob.sink.of("leave")[0];
+  assert.deepEqual([leave.nick, leave.reason, leave.message], ["ana", "dropped", "flooding"]);
+  assert.equal(bob.sink.of("msg").length, 2, "only the burst got through");
+});
+
+Deno.test("rate limit: /quit is never refused, and rateLimit false turns limiting off", () => {
+  const limited = setup({ rateLimit: { rate: 1, burst: 1, floodLimit: 100 } });
+  const ana = limited.connect("ana");
+  ana.input("one");
+  ana.input("two");
+  assert.equal(ana.input("/quit"), true);
+  assert.equal(ana.sink.ended[0]?.reason, "quit");
+  const open = setup({ rateLimit: false });
+  const bob = open.connect("bob");
+  for (let i = 0; i < 100; i++) assert.equal(bob.input(`m${i}`), true);
+});
+
+Deno.test("nicks made of invisible characters are refused", () => {
+  const { hub } = setup();
+  for (const nick of ["\u3164", "a\u034fb", "ana\ufe0f", "\u115f\u1160"]) {
+    assert.throws(
+      () => hub.join({ nick, client: "t" }, new RecordingSink()),
+      (e: unknown) => e instanceof NickError && e.code === "bad_nick",
+      JSON.stringify(nick),
+    );
+  }
+});
+
+Deno.test("maxNickLength sets the longest nick", () => {
+  const { hub } = setup({ maxNickLength: 5 });
+  assert.throws(
+    () => hub.join({ nick: "sixsix", client: "t" }, new RecordingSink()),
+    /the limit is 5/,
+  );
+  assert.equal(hub.join({ nick: "fivee", client: "t" }, new RecordingSink()).nick, "fivee");
+});

@@ -1,5 +1,6 @@
 import type { ByeEvent, ChatEvent } from "./events.ts";
 import type { Room } from "./room.ts";
+import type { TokenBucket } from "./token_bucket.ts";
 
 /**
  * Where the core sends a member's events. A transport implements it; `deliver`
@@ -21,6 +22,10 @@ export class Member {
   current: Room | undefined;
   /** Set once the member has left the server. */
   gone = false;
+  /** The member's rate limit, created on first use. */
+  bucket: TokenBucket | undefined;
+  /** Refused requests, to tell a burst from sustained flooding. */
+  refusals: TokenBucket | undefined;
 
   constructor(
     /** Unique per hub, never reused. */
