@@ -5,19 +5,25 @@
  * @module
  */
 
-import { ChatServer, type LogRecord } from "./lib/server/chat_server.ts";
+import { ChatServer, type LogLevel, type LogRecord } from "./lib/server/chat_server.ts";
 import { listenAddresses } from "./lib/server/listen_addresses.ts";
 import { parseServerArgs, SERVER_USAGE } from "./lib/server/server_config.ts";
 import { VERSION } from "./lib/version.ts";
 import { startCommand } from "./lib/cli_args.ts";
 
-function log(record: LogRecord): void {
-  const fields = Object.entries(record)
-    .filter(([, value]) => value !== undefined)
-    .map(([key, value]) =>
-      `${key}=${/[\s"=]/.test(String(value)) ? JSON.stringify(value) : value}`
-    );
-  console.error(`${new Date().toISOString()} ${fields.join(" ")}`);
+const LEVELS = { debug: 0, info: 1, warn: 2, error: 3 } as const;
+
+/** A logger that prints records at `minimum` or above as one `key=value` line each. */
+function logger(minimum: LogLevel): (record: LogRecord) => void {
+  return (record) => {
+    if (LEVELS[record.level] < LEVELS[minimum]) return;
+    const fields = Object.entries(record)
+      .filter(([, value]) => value !== undefined)
+      .map(([key, value]) =>
+        `${key}=${/[\s"=]/.test(String(value)) ? JSON.stringify(value) : value}`
+      );
+    console.error(`${new Date().toISOString()} ${fields.join(" ")}`);
+  };
 }
 
 async function main(): Promise<number> {
@@ -29,6 +35,7 @@ async function main(): Promise<number> {
   );
   if (typeof command === "number") return command;
   const { options } = command;
+  const log = logger(command.logLevel);
   let server: ChatServer;
   try {
     server = await ChatServer.listen({ ...options, log });
@@ -41,7 +48,13 @@ async function main(): Promise<number> {
     console.error(`chat-server: cannot listen on ${options.hostname}:${options.port}: ${reason}`);
     return 1;
   }
-  log({ event: "start", version: VERSION, host: options.hostname, port: server.addr.port });
+  log({
+    level: "info",
+    event: "start",
+    version: VERSION,
+    host: options.hostname,
+    port: server.addr.port,
+  });
   for (const address of listenAddresses(options.hostname)) {
     console.log(`listening on ${address}:${server.addr.port}`);
   }

@@ -121,7 +121,10 @@ export class ChatSession implements AsyncDisposable {
       }
       if (next.done) return;
       const event = parseEvent(next.value);
-      if (event) yield event;
+      if (event?.type === "ping") {
+        // Keepalive: answer at once, nobody needs to see it.
+        this.send({ type: "pong", token: event.token }).catch(() => {});
+      } else if (event) yield event;
     }
   }
 
@@ -170,9 +173,18 @@ async function awaitWelcome(
   lines: AsyncIterator<string | ProtocolError, void, void>,
   where: string,
 ): Promise<WelcomeEvent> {
+  // A refusal before the mode is known comes as one plain line ("! ...").
+  let said = "";
   while (true) {
     const next = await lines.next();
-    if (next.done) throw new ConnectError(`${where} closed the connection before welcoming us`);
+    if (next.done) {
+      throw new ConnectError(
+        said
+          ? `cannot join ${where}: ${said.replace(/^!\s*/, "")}`
+          : `${where} closed the connection before welcoming us`,
+      );
+    }
+    if (typeof next.value === "string" && next.value.startsWith("!")) said = next.value.trim();
     // On a slow link the server may take us for a text client and greet us
     // first ("... Nick? "): skip text, and read a frame from its first "{".
     const brace = typeof next.value === "string" ? next.value.indexOf("{") : -1;

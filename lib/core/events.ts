@@ -124,6 +124,12 @@ export interface PongEvent {
   token?: string;
 }
 
+/** Keepalive from the server; a native client answers `{"type":"pong","token":...}`. */
+export interface PingEvent {
+  type: "ping";
+  token: string;
+}
+
 /** A request failed; only its sender sees this. */
 export interface ErrorEvent {
   type: "error";
@@ -156,6 +162,7 @@ export type ChatEvent =
   | RoomsEvent
   | HelpEvent
   | PongEvent
+  | PingEvent
   | ErrorEvent
   | ByeEvent;
 

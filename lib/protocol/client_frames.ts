@@ -43,8 +43,14 @@ export interface PingFrame {
   token?: string;
 }
 
+/** Answer to the server's `ping` (keepalive). */
+export interface PongFrame {
+  type: "pong";
+  token?: string;
+}
+
 /** Every frame a client can send. */
-export type ClientFrame = HelloFrame | MsgFrame | CmdFrame | InputFrame | PingFrame;
+export type ClientFrame = HelloFrame | MsgFrame | CmdFrame | InputFrame | PingFrame | PongFrame;
 
 const FIELDS: Record<ClientFrame["type"], Record<string, "string" | "number" | "optional">> = {
   hello: { protocol: "number", nick: "string", client: "string" },
@@ -52,6 +58,7 @@ const FIELDS: Record<ClientFrame["type"], Record<string, "string" | "number" | "
   cmd: { name: "string", args: "optional", room: "optional" },
   input: { line: "string", room: "optional" },
   ping: { token: "optional" },
+  pong: { token: "optional" },
 };
 
 /**

@@ -90,6 +90,8 @@ export function formatEvent(event: ChatEvent, context: TextFormatContext = {}): 
     }
     case "pong":
       return [event.token ? `pong ${event.token}` : "pong"];
+    case "ping":
+      return [];
     case "error":
       return [`! ${event.message}`];
     case "bye":

@@ -8,8 +8,12 @@ import { NativeTransport } from "./native_transport.ts";
 import { TextTransport } from "./text_transport.ts";
 import type { Transport } from "./transport.ts";
 
-/** A structured log record; `server.ts` prints them on stderr. */
+/** How much a log record matters; `--log-level` filters by it. */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+/** A structured log record; `server.ts` prints them on stderr, one line each. */
 export interface LogRecord {
+  level: LogLevel;
   event: string;
   [field: string]: string | number | undefined;
 }
@@ -26,11 +30,29 @@ export interface ChatServerOptions extends HubOptions {
   sendQueueBytes?: number;
   /** How long to wait for a first byte before treating the peer as a text client. */
   textPromptDelayMs?: number;
+  /** Open connections from one IP address; more are refused at once. */
+  maxPerIp?: number;
+  /** A connection must have joined (hello, or a text nick) within this time. */
+  handshakeTimeoutMs?: number;
+  /** A native client silent this long is pinged; 0 turns keepalive off. */
+  pingIntervalMs?: number;
+  /** After a ping, how long without any answer before the client is dropped as timed out. */
+  pingTimeoutMs?: number;
   /** Receives one record per notable event. */
   log?: (record: LogRecord) => void;
 }
 
 const OPEN_BRACE = 0x7b;
+const encoder = new TextEncoder();
+
+/** What the server tracks per open connection. */
+interface Peer {
+  transport?: Transport;
+  /** When the connection was accepted (ms). */
+  acceptedAt: number;
+  /** When the current unanswered ping was sent, if one is out. */
+  pingSentAt?: number;
+}
 
 /** How a connection ended: the leave reason and its detail. */
 interface Ending {
@@ -54,11 +76,24 @@ export class ChatServer implements AsyncDisposable {
   readonly addr: Deno.NetAddr;
   readonly #listener: Deno.Listener<Deno.TcpConn>;
   /** Every open connection, with its transport once the first byte chose one. */
-  readonly #connections = new Map<Connection, Transport | undefined>();
+  readonly #connections = new Map<Connection, Peer>();
+  /** Open connections per remote IP address. */
+  readonly #perIp = new Map<string, number>();
   readonly #tasks = new Set<Promise<void>>();
   readonly #options: Required<
-    Pick<ChatServerOptions, "maxLineBytes" | "sendQueueBytes" | "textPromptDelayMs">
+    Pick<
+      ChatServerOptions,
+      | "maxLineBytes"
+      | "sendQueueBytes"
+      | "textPromptDelayMs"
+      | "maxPerIp"
+      | "handshakeTimeoutMs"
+      | "pingIntervalMs"
+      | "pingTimeoutMs"
+    >
   >;
+  readonly #sweeper: ReturnType<typeof setInterval>;
+  #pingCounter = 0;
   readonly #log: (record: LogRecord) => void;
   readonly #acceptLoop: Promise<void>;
   #closing = false;
@@ -71,8 +106,20 @@ export class ChatServer implements AsyncDisposable {
       maxLineBytes: options.maxLineBytes ?? 64 * 1024,
       sendQueueBytes: options.sendQueueBytes ?? 1024 * 1024,
       textPromptDelayMs: options.textPromptDelayMs ?? 300,
+      maxPerIp: options.maxPerIp ?? 16,
+      handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
+      pingIntervalMs: options.pingIntervalMs ?? 30_000,
+      pingTimeoutMs: options.pingTimeoutMs ?? 15_000,
     };
     this.#log = options.log ?? (() => {});
+    // One timer for all connections: handshake deadlines and keepalive.
+    const o = this.#options;
+    const shortest = Math.min(
+      o.handshakeTimeoutMs,
+      o.pingIntervalMs || Infinity,
+      o.pingTimeoutMs || Infinity,
+    );
+    this.#sweeper = setInterval(() => this.#sweep(), Math.max(20, Math.min(1000, shortest / 4)));
     this.#acceptLoop = this.#accept();
   }
 
@@ -97,12 +144,13 @@ export class ChatServer implements AsyncDisposable {
   async shutdown(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
-    this.#log({ event: "shutdown", clients: this.hub.size });
+    clearInterval(this.#sweeper);
+    this.#log({ level: "info", event: "shutdown", clients: this.hub.size });
     this.#listener.close();
     this.hub.shutdown();
     // Members already got their goodbye from the hub; this reaches clients
     // still in their handshake, each in its own format.
-    for (const [connection, transport] of this.#connections) {
+    for (const [connection, { transport }] of this.#connections) {
       if (transport) {
         transport.end({ type: "bye", reason: "shutdown", message: "Server shutting down" });
       } else void connection.end();
@@ -127,36 +175,62 @@ export class ChatServer implements AsyncDisposable {
     try {
       for await (const conn of this.#listener) {
         const task = this.#serve(conn).catch((error) => {
-          this.#log({ event: "error", error: String(error?.stack ?? error) });
+          this.#log({ level: "error", event: "error", error: String(error?.stack ?? error) });
         });
         this.#tasks.add(task);
         void task.finally(() => this.#tasks.delete(task));
       }
     } catch (error) {
-      if (!this.#closing) this.#log({ event: "error", error: String(error) });
+      if (!this.#closing) this.#log({ level: "error", event: "error", error: String(error) });
     }
   }
 
   async #serve(conn: Deno.TcpConn): Promise<void> {
+    const ip = (conn.remoteAddr as Deno.NetAddr).hostname;
     if (this.#closing) {
       conn.close();
       return;
     }
+    const fromIp = this.#perIp.get(ip) ?? 0;
+    // Handshakes do not count as members, so bound connections separately.
+    const crowded = this.#connections.size >= this.hub.maxClients + 64;
+    if (fromIp >= this.#options.maxPerIp || crowded) {
+      const message = crowded
+        ? "Server is full"
+        : `Too many connections from ${ip} (the limit is ${this.#options.maxPerIp})`;
+      this.#log({ level: "warn", event: "refused", remote: ip, reason: message });
+      // Plain text: the mode is not known yet. Native clients report the line.
+      await refuse(conn, `! ${message}\r\n`);
+      return;
+    }
+    this.#perIp.set(ip, fromIp + 1);
+    try {
+      await this.#serveAccepted(conn);
+    } finally {
+      const left = (this.#perIp.get(ip) ?? 1) - 1;
+      if (left > 0) this.#perIp.set(ip, left);
+      else this.#perIp.delete(ip);
+    }
+  }
+
+  async #serveAccepted(conn: Deno.TcpConn): Promise<void> {
     try {
       conn.setNoDelay(true);
+      conn.setKeepAlive(true);
     } catch {
-      // Not fatal: only latency suffers.
+      // Not fatal: only latency or dead-peer detection suffers.
     }
     const connection = new Connection(conn, { sendQueueBytes: this.#options.sendQueueBytes });
-    this.#connections.set(connection, undefined);
-    this.#log({ event: "connect", remote: connection.remote });
+    const peer: Peer = { acceptedAt: performance.now() };
+    this.#connections.set(connection, peer);
+    this.#log({ level: "debug", event: "connect", remote: connection.remote });
     // Why this connection ends, for the leave notice and the log.
     const ending: Ending = { reason: "quit", detail: "connection closed" };
     let member: Member | undefined;
     try {
       const transport = await this.#detect(connection);
       if (!transport) return;
-      this.#connections.set(connection, transport);
+      peer.transport = transport;
       if (this.#closing) {
         transport.end({ type: "bye", reason: "shutdown", message: "Server shutting down" });
         return;
@@ -166,6 +240,7 @@ export class ChatServer implements AsyncDisposable {
         // the leave notice cannot overtake that message.
         Object.assign(ending, { reason: "dropped", detail: "send queue exceeded" });
         this.#log({
+          level: "warn",
           event: "drop",
           remote: connection.remote,
           nick: member?.nick,
@@ -196,6 +271,7 @@ export class ChatServer implements AsyncDisposable {
       await connection.end();
       this.#connections.delete(connection);
       this.#log({
+        level: "info",
         event: "disconnect",
         remote: connection.remote,
         nick: member?.nick,
@@ -217,11 +293,19 @@ export class ChatServer implements AsyncDisposable {
       transport.deliver({ type: "error", code: frame.code, message: frame.message });
       if (frame.fatal) {
         Object.assign(ending, { reason: "dropped", detail: frame.message });
+        this.#log({
+          level: "warn",
+          event: "limit",
+          remote: transport.connection.remote,
+          nick: member?.nick,
+          reason: frame.code,
+        });
         if (member) this.hub.leave(member, "dropped", frame.message);
         transport.end({ type: "bye", reason: "protocol", message: frame.message });
       }
       return undefined;
     }
+    if (frame.type === "pong") return undefined; // Any input counts as alive.
     if (frame.type === "ping") {
       transport.deliver({
         type: "pong",
@@ -252,6 +336,7 @@ export class ChatServer implements AsyncDisposable {
         );
         transport.member = joined;
         this.#log({
+          level: "info",
           event: "join",
           remote: transport.connection.remote,
           nick: joined.nick,
@@ -289,6 +374,62 @@ export class ChatServer implements AsyncDisposable {
   }
 
   /**
+   * Runs every few hundred ms: closes connections that did not join in
+   * time, pings native clients that went quiet, and drops those that do not
+   * answer (a half-open TCP connection, a laptop that went to sleep).
+   */
+  #sweep(): void {
+    const now = performance.now();
+    const o = this.#options;
+    for (const [connection, peer] of this.#connections) {
+      if (connection.ending) continue;
+      const transport = peer.transport;
+      const member = transport?.member;
+      if (!member) {
+        if (now - peer.acceptedAt < o.handshakeTimeoutMs) continue;
+        const message = `No hello within ${o.handshakeTimeoutMs / 1000} s; closing`;
+        this.#log({
+          level: "warn",
+          event: "limit",
+          remote: connection.remote,
+          reason: "handshake_timeout",
+        });
+        if (transport) {
+          transport.deliver({ type: "error", code: "handshake_timeout", message });
+          transport.end({ type: "bye", reason: "timeout", code: "handshake_timeout", message });
+        } else void connection.end(encoder.encode(`! ${message}\r\n`));
+        continue;
+      }
+      if (transport.kind !== "native" || o.pingIntervalMs === 0) continue;
+      const quiet = now - connection.lastReceived;
+      if (peer.pingSentAt !== undefined && connection.lastReceived > peer.pingSentAt) {
+        peer.pingSentAt = undefined; // It answered (or said anything at all).
+      }
+      if (peer.pingSentAt === undefined) {
+        if (quiet >= o.pingIntervalMs) {
+          peer.pingSentAt = now;
+          transport.deliver({ type: "ping", token: String(++this.#pingCounter) });
+        }
+      } else if (now - peer.pingSentAt >= o.pingTimeoutMs) {
+        const detail = `no answer to a ping for ${o.pingTimeoutMs / 1000} s`;
+        this.#log({
+          level: "warn",
+          event: "timeout",
+          remote: connection.remote,
+          nick: member.nick,
+        });
+        this.hub.leave(member, "timeout", detail);
+        transport.end({
+          type: "bye",
+          reason: "timeout",
+          code: "timed_out",
+          message: `Timed out: ${detail}`,
+        });
+      }
+    }
+  }
+
+  /**
    * Waits for the first byte: `{` means a native client, anything else a
    * text client. A peer that stays silent (nc waiting for a prompt) gets the
    * text greeting after a short delay; a native client that answers it
@@ -315,11 +456,31 @@ export class ChatServer implements AsyncDisposable {
     const rest = prepend(head, chunks);
     if (head[0] === OPEN_BRACE) {
       // End the greeting's unfinished "Nick? " line so the welcome starts a line of its own.
-      if (greeted) connection.send(new TextEncoder().encode("\r\n"));
+      if (greeted) connection.send(encoder.encode("\r\n"));
       return new NativeTransport(connection, rest, this.#options.maxLineBytes);
     }
     if (!greeted) connection.send(TextTransport.greeting(this.hub.serverName));
     return new TextTransport(connection, rest, this.#options.maxLineBytes);
+  }
+}
+
+/** Sends one line to a connection we will not serve, and closes it. */
+async function refuse(conn: Deno.TcpConn, line: string): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([
+      conn.write(encoder.encode(line)),
+      new Promise((resolve) => (timer = setTimeout(resolve, 1000))),
+    ]);
+  } catch {
+    // The peer is already gone.
+  } finally {
+    clearTimeout(timer);
+    try {
+      conn.close();
+    } catch {
+      // Already closed.
+    }
   }
 }
 

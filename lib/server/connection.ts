@@ -21,6 +21,8 @@ export interface ConnectionOptions {
 export class Connection {
   /** `ip:port` of the peer, for logs. */
   readonly remote: string;
+  /** When bytes last arrived (performance.now() ms); starts at creation. */
+  lastReceived: number = performance.now();
   /** Resolves once the writer has stopped and the socket is closed. */
   readonly done: Promise<void>;
   readonly #conn: Deno.Conn;
@@ -72,6 +74,7 @@ export class Connection {
         throw error;
       }
       if (n === null) return;
+      this.lastReceived = performance.now();
       yield this.#readBuffer.subarray(0, n);
     }
   }

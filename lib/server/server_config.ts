@@ -1,6 +1,7 @@
 import { intFlag, parseFlags } from "../cli_args.ts";
+import { DEFAULT_RATE_LIMIT } from "../core/hub.ts";
 import { UsageError } from "../errors.ts";
-import type { ChatServerOptions } from "./chat_server.ts";
+import type { ChatServerOptions, LogLevel } from "./chat_server.ts";
 
 /** The port the server listens on and the client connects to by default. */
 export const DEFAULT_PORT = 7777;
@@ -9,7 +10,141 @@ export const DEFAULT_PORT = 7777;
 export type ServerCommand =
   | { kind: "help" }
   | { kind: "version" }
-  | { kind: "serve"; options: ChatServerOptions & { hostname: string; port: number } };
+  | {
+    kind: "serve";
+    options: ChatServerOptions & { hostname: string; port: number };
+    logLevel: LogLevel;
+  };
+
+/** A whole-number flag that sets one limit; the table below drives parsing and `--help`. */
+interface LimitFlag {
+  flag: string;
+  /** The option it sets. */
+  option: keyof ChatServerOptions;
+  default: number;
+  min: number;
+  max: number;
+  /** Multiplier from the flag's unit to the option's (seconds to ms: 1000). */
+  scale?: number;
+  help: string;
+}
+
+/** Every limit, with its flag and safe default (docs/limits.md explains each). */
+export const LIMIT_FLAGS: readonly LimitFlag[] = [
+  {
+    flag: "max-clients",
+    option: "maxClients",
+    default: 1000,
+    min: 1,
+    max: 1_000_000,
+    help: "clients at once; more are refused",
+  },
+  {
+    flag: "max-per-ip",
+    option: "maxPerIp",
+    default: 16,
+    min: 1,
+    max: 1_000_000,
+    help: "open connections from one IP address",
+  },
+  {
+    flag: "max-frame-bytes",
+    option: "maxLineBytes",
+    default: 65_536,
+    min: 1024,
+    max: 16 * 1024 * 1024,
+    help: "longest line (frame) a client may send, in bytes",
+  },
+  {
+    flag: "max-message-chars",
+    option: "maxMessageLength",
+    default: 4000,
+    min: 1,
+    max: 100_000,
+    help: "longest message, in characters",
+  },
+  {
+    flag: "max-message-lines",
+    option: "maxMessageLines",
+    default: 20,
+    min: 1,
+    max: 1000,
+    help: "most lines in one (pasted) message",
+  },
+  {
+    flag: "max-nick-length",
+    option: "maxNickLength",
+    default: 24,
+    min: 1,
+    max: 64,
+    help: "longest nick, in characters",
+  },
+  {
+    flag: "max-rooms",
+    option: "maxRooms",
+    default: 1000,
+    min: 1,
+    max: 1_000_000,
+    help: "rooms that can exist at once",
+  },
+  {
+    flag: "send-queue-bytes",
+    option: "sendQueueBytes",
+    default: 1024 * 1024,
+    min: 16 * 1024,
+    max: 1024 * 1024 * 1024,
+    help: "bytes waiting for a slow client before it is dropped",
+  },
+  {
+    flag: "handshake-timeout",
+    option: "handshakeTimeoutMs",
+    default: 10,
+    min: 1,
+    max: 3600,
+    scale: 1000,
+    help: "seconds to say hello (or give a nick) before being closed",
+  },
+  {
+    flag: "ping-interval",
+    option: "pingIntervalMs",
+    default: 30,
+    min: 0,
+    max: 3600,
+    scale: 1000,
+    help: "seconds of silence before a native client is pinged (0: off)",
+  },
+  {
+    flag: "ping-timeout",
+    option: "pingTimeoutMs",
+    default: 15,
+    min: 1,
+    max: 3600,
+    scale: 1000,
+    help: "seconds to answer a ping before being dropped as timed out",
+  },
+  {
+    flag: "rate",
+    option: "rateLimit",
+    default: DEFAULT_RATE_LIMIT.rate,
+    min: 1,
+    max: 1_000_000,
+    help: "messages and commands a client may send per second",
+  },
+  {
+    flag: "burst",
+    option: "rateLimit",
+    default: DEFAULT_RATE_LIMIT.burst,
+    min: 1,
+    max: 1_000_000,
+    help: "messages a client may send at once before the rate applies",
+  },
+];
+
+const LOG_LEVELS: LogLevel[] = ["debug", "info", "warn", "error"];
+
+const limitHelp = LIMIT_FLAGS.map((l) =>
+  `  --${`${l.flag} <n>`.padEnd(22)} ${l.help} (default ${l.default})`
+).join("\n");
 
 /** `chat-server --help`. */
 export const SERVER_USAGE = `chat-server: a chat server for your local network
@@ -17,14 +152,19 @@ export const SERVER_USAGE = `chat-server: a chat server for your local network
 Usage: chat-server [flags]
 
 Flags:
-  --host <address>     address to bind (default 0.0.0.0: every IPv4 interface)
-  --port <n>           TCP port, 0 picks a free one (default ${DEFAULT_PORT})
-  --name <text>        server name shown to everyone who joins (default "lanchat")
-  --motd <text>        message of the day shown on join
-  --history <n>        messages of each room replayed to a joiner (default 50, 0 to 1000)
-  --max-clients <n>    clients at once; more are refused (default 1000)
-  -h, --help           show this help
-  -V, --version        print the version
+  --host <address>         address to bind (default 0.0.0.0: every IPv4 interface)
+  --port <n>               TCP port, 0 picks a free one (default ${DEFAULT_PORT})
+  --name <text>            server name shown to everyone who joins (default "lanchat")
+  --motd <text>            message of the day shown on join
+  --history <n>            messages of each room replayed to a joiner (default 50, 0 to 1000)
+  --log-level <level>      debug, info, warn or error (default info); logs go to stderr
+                           and never contain message text
+  -h, --help               show this help
+  -V, --version            print the version
+
+Limits (see docs/limits.md):
+${limitHelp}
+  --no-rate-limit          turn the rate limit off (for benchmarks)
 
 Clients join with: chat-client --host <address> [--port <n>]
 or without the client: nc <address> <port>`;
@@ -35,36 +175,60 @@ or without the client: nc <address> <port>`;
  * @throws {UsageError} on an unknown flag or a bad value
  */
 export function parseServerArgs(args: string[]): ServerCommand {
+  const limitOptions = Object.fromEntries(
+    LIMIT_FLAGS.map((l) => [l.flag, { type: "string" as const }]),
+  );
   const flags = parseFlags(args, {
     host: { type: "string" },
     port: { type: "string" },
     name: { type: "string" },
     motd: { type: "string" },
     history: { type: "string" },
-    "max-clients": { type: "string" },
+    "log-level": { type: "string" },
+    "no-rate-limit": { type: "boolean" },
     help: { type: "boolean", short: "h" },
     version: { type: "boolean", short: "V" },
-  });
+    ...limitOptions,
+  }) as Record<string, string | boolean | undefined>;
   if (flags.help) return { kind: "help" };
   if (flags.version) return { kind: "version" };
-  const hostname = flags.host ?? "0.0.0.0";
+  const text = (name: string) => flags[name] as string | undefined;
+  const hostname = text("host") ?? "0.0.0.0";
   if (hostname.trim() === "") throw new UsageError("--host must not be empty");
-  const name = (flags.name ?? "lanchat").trim();
+  const name = (text("name") ?? "lanchat").trim();
   if (name === "" || name.length > 64 || /[\x00-\x1f\x7f]/.test(name)) {
-    throw new UsageError(`--name must be 1 to 64 printable characters, got "${flags.name}"`);
+    throw new UsageError(`--name must be 1 to 64 printable characters, got "${text("name")}"`);
   }
-  if (flags.motd !== undefined && /[\x00-\x09\x0b-\x1f\x7f]/.test(flags.motd)) {
+  const motd = text("motd");
+  if (motd !== undefined && /[\x00-\x09\x0b-\x1f\x7f]/.test(motd)) {
     throw new UsageError("--motd must not contain control characters");
   }
-  return {
-    kind: "serve",
-    options: {
-      hostname,
-      port: intFlag("port", flags.port, DEFAULT_PORT, 0, 65535),
-      serverName: name,
-      motd: flags.motd,
-      historySize: intFlag("history", flags.history, 50, 0, 1000),
-      maxClients: intFlag("max-clients", flags["max-clients"], 1000, 1, 1_000_000),
+  const logLevel = (text("log-level") ?? "info") as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new UsageError(
+      `--log-level must be one of ${LOG_LEVELS.join(", ")}, got "${text("log-level")}"`,
+    );
+  }
+  const limits: Record<string, number> = {};
+  for (const limit of LIMIT_FLAGS) {
+    const value = intFlag(limit.flag, text(limit.flag), limit.default, limit.min, limit.max);
+    limits[limit.flag] = value * (limit.scale ?? 1);
+  }
+  const options: ChatServerOptions & { hostname: string; port: number } = {
+    hostname,
+    port: intFlag("port", text("port"), DEFAULT_PORT, 0, 65535),
+    serverName: name,
+    motd,
+    historySize: intFlag("history", text("history"), 50, 0, 1000),
+    rateLimit: flags["no-rate-limit"] ? false : {
+      rate: limits.rate,
+      burst: limits.burst,
+      floodLimit: DEFAULT_RATE_LIMIT.floodLimit,
     },
   };
+  for (const limit of LIMIT_FLAGS) {
+    if (limit.option === "rateLimit") continue;
+    (options as unknown as Record<string, unknown>)[limit.option] = limits[limit.flag];
+  }
+  return { kind: "serve", options, logLevel };
 }

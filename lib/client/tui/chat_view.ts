@@ -165,6 +165,8 @@ export class ChatView {
       case "pong":
         this.note("pong");
         return false;
+      case "ping":
+        return false;
       case "error":
         this.note(clean(event.message), "error");
         return false;

@@ -1,0 +1,100 @@
+/** Server limits over real TCP: per-IP, handshake timeout, keepalive, rate limit. */
+
+import assert from "node:assert/strict";
+import { ChatSession } from "../lib/client/chat_session.ts";
+import { delay, NativeClient, startServer, TextClient } from "./test_util.ts";
+
+Deno.test("connections past --max-per-ip are refused at once with a readable line", async () => {
+  await using server = await startServer({ maxPerIp: 2 });
+  await using _a = await NativeClient.connect(server.addr.port, "a");
+  await using _b = await NativeClient.connect(server.addr.port, "b");
+  await using third = await NativeClient.connect(server.addr.port);
+  await third.waitEnd();
+  assert.deepEqual(third.lines, ["! Too many connections from 127.0.0.1 (the limit is 2)"]);
+});
+
+Deno.test("ChatSession reports the server's refusal line when it closes before the welcome", async () => {
+  await using server = await startServer({ maxPerIp: 1 });
+  await using _a = await NativeClient.connect(server.addr.port, "a");
+  await assert.rejects(
+    ChatSession.connect({ host: "127.0.0.1", port: server.addr.port, nick: "b", client: "t" }),
+    /Too many connections from 127\.0\.0\.1 \(the limit is 1\)/,
+  );
+});
+
+Deno.test("a native connection that never says hello is closed after the handshake timeout", async () => {
+  await using server = await startServer({ handshakeTimeoutMs: 200 });
+  await using silent = await NativeClient.connect(server.addr.port);
+  await silent.send({ type: "ping" });
+  await silent.next("pong");
+  const error = await silent.next("error");
+  assert.equal(error.code, "handshake_timeout");
+  await silent.waitEnd();
+  assert.equal(server.connectionCount, 0);
+});
+
+Deno.test("a text client that never gives a nick is closed after the handshake timeout", async () => {
+  await using server = await startServer({ handshakeTimeoutMs: 200, textPromptDelayMs: 20 });
+  await using text = await TextClient.connect(server.addr.port);
+  await text.waitEnd();
+  assert.ok(
+    text.lines.some((l) => l.includes("No hello within 0.2 s; closing")),
+    text.lines.join("\n"),
+  );
+});
+
+Deno.test("keepalive: a client that answers pings stays, one that does not is dropped as timed out", async () => {
+  await using server = await startServer({ pingIntervalMs: 100, pingTimeoutMs: 150 });
+  const port = server.addr.port;
+  await using watcher = await NativeClient.connect(port, "watcher");
+  await using session = await ChatSession.connect({
+    host: "127.0.0.1",
+    port,
+    nick: "alive",
+    client: "t",
+  });
+  const events = (async () => {
+    for await (const _ of session.events()) { /* ChatSession answers pings by itself */ }
+  })();
+  await using dead = await NativeClient.connect(port, "dead");
+  // The watcher answers by hand, like any native client must.
+  let answered = 0;
+  let done = false;
+  const answering = (async () => {
+    while (!done) {
+      const pings = watcher.events.filter((e) => e.type === "ping");
+      for (const ping of pings.slice(answered)) {
+        await watcher.send({ type: "pong", token: ping.type === "ping" ? ping.token : "" });
+        answered++;
+      }
+      await delay(20);
+    }
+  })();
+  const leave = await watcher.next("leave", (e) => e.nick === "dead");
+  assert.equal(leave.reason, "timeout");
+  assert.match(leave.message ?? "", /no answer to a ping/);
+  const bye = await dead.next("bye");
+  assert.deepEqual([bye.reason, bye.code], ["timeout", "timed_out"]);
+  await delay(300);
+  assert.ok(answered >= 2, `the watcher answered ${answered} pings`);
+  assert.ok(server.hub.member("alive"), "the ChatSession answered its pings and stayed");
+  assert.ok(server.hub.member("watcher"));
+  done = true;
+  watcher.close();
+  await answering;
+  session.close();
+  await events;
+});
+
+Deno.test("the rate limit answers the flooder only, and the others keep chatting", async () => {
+  await using server = await startServer({ rateLimit: { rate: 5, burst: 5, floodLimit: 1000 } });
+  await using ana = await NativeClient.connect(server.addr.port, "ana");
+  await using bob = await NativeClient.connect(server.addr.port, "bob");
+  for (let i = 0; i < 12; i++) await ana.send({ type: "msg", text: `m${i}` });
+  await ana.next("error", (e) => e.code === "rate_limited");
+  await bob.send({ type: "msg", text: "bob still talks" });
+  await ana.next("msg", (e) => e.text === "bob still talks");
+  const got = bob.events.filter((e) => e.type === "msg" && e.from === "ana").length;
+  assert.ok(got >= 5 && got < 12, `bob got ${got} of ana's 12`);
+  assert.ok(!bob.events.some((e) => e.type === "error"));
+});
