@@ -78,9 +78,15 @@ Deno.test("line mode: a text client (like nc) and a line-mode client talk both w
 Deno.test("SIGTERM: clients are told the server is shutting down, and it exits 0 within 2 s", async () => {
   const { server, port } = await runServer();
   await using _server = server;
-  const cli = runEntry("client", ["--host", "127.0.0.1", "--port", String(port), "--nick", "cli"], {
-    stdin: "piped",
-  });
+  const cli = runEntry("client", [
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--nick",
+    "cli",
+    "--no-reconnect",
+  ], { stdin: "piped" });
   await using _cli = cli;
   await cli.waitStdout((l) => l.startsWith("Welcome to"));
   await using nc = await TextClient.connect(port, "nc_user");
@@ -151,4 +157,40 @@ Deno.test("--help and --version answer without starting anything", async () => {
     assert.equal((await version.finished()).code, 0);
     assert.match(version.stdout[0], new RegExp(`^chat-${entry} \\d+\\.\\d+\\.\\d+$`));
   }
+});
+
+Deno.test("line mode reconnects after a server restart, keeps nick and room, and sends what was typed meanwhile", async () => {
+  const first = await runServer();
+  const port = first.port;
+  const cli = runEntry("client", [
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--nick",
+    "keeper",
+  ], {
+    stdin: "piped",
+  });
+  await using _cli = cli;
+  await cli.waitStdout((l) => l.startsWith("Welcome to lanchat, keeper!"));
+  await cli.write("/join #ops\n");
+  await cli.waitStdout((l) => l.startsWith("You are in #ops"));
+  first.server.kill("SIGTERM");
+  await first.server.finished();
+  await cli.waitStdout((l) => l === "* Server shutting down");
+  await cli.waitStdout((l) => l.startsWith("* Disconnected; reconnecting in"));
+  // Typed while the server is down.
+  await cli.write("written while offline\n");
+
+  const second = runEntry("server", ["--host", "127.0.0.1", "--port", String(port)]);
+  await using _second = second;
+  await second.waitStdout((l) => l.startsWith("listening on 127.0.0.1:"));
+  await using watcher = await NativeClient.connect(port, "watcher");
+  await watcher.send({ type: "cmd", name: "join", args: "#ops" });
+  const got = await watcher.next("msg", (e) => e.from === "keeper", 0);
+  assert.deepEqual([got.room, got.text], ["#ops", "written while offline"]);
+  await cli.waitStdout((l) => l === "* Reconnected");
+  await cli.closeStdin();
+  assert.equal((await cli.finished(20_000)).code, 0, cli.stderr.join("\n"));
 });

@@ -116,12 +116,41 @@ Deno.test("terminal UI: Ctrl-C quits cleanly and the terminal is back in normal 
   assert.ok(!bob.events.some((e) => e.type === "msg" && e.text === "unsent"));
 });
 
-Deno.test("terminal UI: a lost connection restores the terminal and says why", async () => {
+Deno.test("terminal UI: with --no-reconnect a lost connection restores the terminal and says why", async () => {
   const server = await startServer();
-  await using ana = await startClient(server.addr.port, "ana");
+  await using ana = await TmuxSession.start(
+    clientCommand(server.addr.port, "ana", "--no-reconnect"),
+    70,
+    16,
+  );
+  await ana.waitFor((rows) => rows.some((r) => r.includes("Welcome to lanchat, ana!")));
   await server.shutdown();
   const rows = await ana.waitFor((rows) => rows.some((r) => r.startsWith("EXIT=")));
   assert.ok(rows.includes("EXIT=1"), rows.join("\n"));
   assert.ok(rows.includes("chat-client: disconnected: Server shutting down"), rows.join("\n"));
   assert.ok(rows.includes("icanon"), rows.join("\n"));
+});
+
+Deno.test("terminal UI: after a server restart it reconnects, rejoins, and sends what was typed offline", async () => {
+  const first = await startServer();
+  const port = first.addr.port;
+  await using ana = await startClient(port, "ana");
+  await ana.type("/join #ops");
+  await ana.press("Enter");
+  await ana.waitFor((rows) => rows[0].includes("#ops"));
+  await first.shutdown();
+  await ana.waitFor((rows) => rows[0].includes("reconnecting"));
+  await ana.type("typed while the server was down");
+  await ana.press("Enter");
+  await ana.waitFor((rows) => rows.some((r) => r.includes("Not connected: queued")));
+  await using second = await startServer({ port });
+  await using bob = await NativeClient.connect(port, "bob");
+  await bob.send({ type: "cmd", name: "join", args: "#ops" });
+  const got = await bob.next("msg", (e) => e.from === "ana", 0);
+  assert.deepEqual([got.room, got.text], ["#ops", "typed while the server was down"]);
+  const rows = await ana.waitFor((rows) =>
+    rows[0].includes("connected") && !rows[0].includes("reconnecting")
+  );
+  assert.match(rows[0], /#ops │ 2 members │ connected/);
+  assert.equal(second.hub.member("ana")?.nick, "ana");
 });

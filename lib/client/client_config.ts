@@ -6,7 +6,15 @@ import { DEFAULT_PORT } from "../server/server_config.ts";
 export type ClientCommand =
   | { kind: "help" }
   | { kind: "version" }
-  | { kind: "chat"; host: string; port: number; nick: string; color: boolean };
+  | {
+    kind: "chat";
+    host: string;
+    port: number;
+    nick: string;
+    color: boolean;
+    /** Reconnect by itself when the connection drops. */
+    reconnect: boolean;
+  };
 
 /** `chat-client --help`. */
 export const CLIENT_USAGE = `chat-client: talk on a lanchat server
@@ -18,6 +26,7 @@ Flags:
   --port <n>         the server's port (default ${DEFAULT_PORT})
   --nick <nick>      your nick (default: your user name)
   --no-color         no colours in the terminal UI (also when NO_COLOR is set)
+  --no-reconnect     exit when the connection drops instead of reconnecting
   -h, --help         show this help
   -V, --version      print the version
 
@@ -39,6 +48,7 @@ export function parseClientArgs(args: string[], userName: string | undefined): C
     port: { type: "string" },
     nick: { type: "string" },
     "no-color": { type: "boolean" },
+    "no-reconnect": { type: "boolean" },
     help: { type: "boolean", short: "h" },
     version: { type: "boolean", short: "V" },
   });
@@ -53,6 +63,7 @@ export function parseClientArgs(args: string[], userName: string | undefined): C
     port: intFlag("port", flags.port, DEFAULT_PORT, 1, 65535),
     nick,
     color: !flags["no-color"],
+    reconnect: !flags["no-reconnect"],
   };
 }
 

@@ -3,17 +3,33 @@ import { sanitizeText } from "../core/sanitize.ts";
 import { ConnectError, ProtocolError } from "../errors.ts";
 import { decodeLines } from "../protocol/decode_lines.ts";
 import { formatEvent } from "../protocol/text_format.ts";
-import type { ChatSession } from "./chat_session.ts";
+import type { ClientFrame } from "../protocol/client_frames.ts";
+import type { SessionEvent } from "./reconnecting_session.ts";
 
 /** Longest input line accepted from stdin, in bytes. */
 const MAX_INPUT_LINE_BYTES = 64 * 1024;
-/** How long to wait for the server's goodbye after the input ends. */
+/** After the input ends: how long to wait for the goodbye while connected... */
 const QUIT_TIMEOUT_MS = 5000;
+/** ...and how long to keep trying to reconnect to deliver what is left. */
+const OFFLINE_GIVE_UP_MS = 60_000;
 
 /** Where line mode writes: events to `out`, its own problems to `err`. */
 export interface LineModeOutput {
   out(line: string): void;
   err(line: string): void;
+}
+
+/** What line mode needs of a session (a `ReconnectingSession`, or a plain `ChatSession`). */
+export interface LineModeSession {
+  readonly welcome: ChatEvent & { type: "welcome" };
+  events(): AsyncIterable<SessionEvent>;
+  send(frame: ClientFrame): Promise<unknown>;
+  sendLine(line: string): Promise<unknown>;
+  close(): void;
+  /** Whether the connection is up (absent: always). */
+  readonly connected?: boolean;
+  /** Frames waiting for a reconnection (absent: none). */
+  readonly queued?: number;
 }
 
 /**
@@ -22,11 +38,18 @@ export interface LineModeOutput {
  */
 export class EventPrinter {
   currentRoom: string | undefined;
+  #welcomed = false;
 
   /** The lines to show for `event`. */
-  lines(event: ChatEvent): string[] {
+  lines(event: SessionEvent): string[] {
+    if (event.type === "status") return [`* ${sanitizeText(event.message)}`];
     if (event.type === "welcome" || event.type === "joined") this.currentRoom = event.room;
     if (event.type === "parted") this.currentRoom = event.current;
+    if (event.type === "welcome" && this.#welcomed) {
+      // A reconnection: show only what was missed meanwhile.
+      return event.history.flatMap((m) => this.lines(m));
+    }
+    if (event.type === "welcome") this.#welcomed = true;
     return formatEvent(event, { currentRoom: this.currentRoom }).map((line) => sanitizeText(line));
   }
 }
@@ -34,11 +57,12 @@ export class EventPrinter {
 /**
  * Scriptable mode for when stdin is not a terminal: every input line is sent
  * (commands too), every event is printed as plain lines, and at the end of
- * input the client quits cleanly once everything was sent. Returns the exit
- * code: 0 after a clean quit, 1 when the server went away first.
+ * input the client quits cleanly once everything was sent. While the
+ * connection is down, lines wait and go out after reconnecting. Returns the
+ * exit code: 0 after a clean quit, 1 when the session ended otherwise.
  */
 export async function runLineMode(
-  session: ChatSession,
+  session: LineModeSession,
   input: AsyncIterable<Uint8Array>,
   output: LineModeOutput,
 ): Promise<number> {
@@ -46,9 +70,11 @@ export async function runLineMode(
   for (const line of printer.lines(session.welcome)) output.out(line);
 
   let bye: ChatEvent | undefined;
+  let failed: string | undefined;
   const received = (async () => {
     for await (const event of session.events()) {
       if (event.type === "bye") bye = event;
+      if (event.type === "status" && event.state === "failed") failed = event.message;
       for (const line of printer.lines(event)) output.out(line);
     }
   })();
@@ -61,32 +87,45 @@ export async function runLineMode(
         continue;
       }
       if (line.trim() === "") continue;
-      await session.sendLine(line);
+      try {
+        await session.sendLine(line);
+      } catch (error) {
+        output.err(`chat-client: ${(error as Error).message}`);
+      }
     }
     await session.send({ type: "cmd", name: "quit", args: "" });
   })();
 
   // Whichever ends first decides: the input (then wait for the goodbye) or
-  // the connection (the server left before we were done).
+  // the session (it ended before we were done).
   const ended = await Promise.race([
-    received.then(() => "connection" as const, (error) => error as Error),
+    received.then(() => "session" as const, (error) => error as Error),
     sent.then(() => "input" as const, (error) => error as Error),
   ]);
   if (ended === "input") {
     let timer: ReturnType<typeof setTimeout> | undefined;
+    const patience = session.connected === false ? OFFLINE_GIVE_UP_MS : QUIT_TIMEOUT_MS;
     const waited = await Promise.race([
       received.then(() => true, () => true),
-      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), QUIT_TIMEOUT_MS))),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), patience))),
     ]);
     clearTimeout(timer);
+    const unsent = session.queued ?? 0;
     session.close();
-    await sent.catch(() => {});
+    await received.catch(() => {});
+    if (unsent > 0) {
+      output.err(`chat-client: gave up reconnecting; ${unsent} line(s) were not sent`);
+      return 1;
+    }
     if (!waited) output.err("chat-client: the server did not confirm the quit in time");
-    return 0;
+    return failed ? reportEnd(undefined, new ConnectError(failed), output.err) : 0;
   }
-  // The connection ended (or a send failed because it did): collect the
-  // server's goodbye, if any, before explaining.
-  const failure = ended instanceof Error ? ended : await received.then(() => undefined, (e) => e);
+  // The session ended (or a send failed because it did): explain.
+  const failure = ended instanceof Error
+    ? ended
+    : failed
+    ? new ConnectError(failed)
+    : await received.then(() => undefined, (e) => e);
   session.close();
   return reportEnd(bye, failure, output.err);
 }
@@ -101,8 +140,8 @@ export function reportEnd(
   err: (line: string) => void,
 ): number {
   if (bye?.type === "bye" && bye.reason === "quit") return 0;
-  if (bye?.type === "bye") err(`chat-client: disconnected: ${bye.message}`);
-  else if (failure instanceof ConnectError) err(`chat-client: ${failure.message}`);
+  if (failure instanceof ConnectError) err(`chat-client: ${failure.message}`);
+  else if (bye?.type === "bye") err(`chat-client: disconnected: ${bye.message}`);
   else err("chat-client: the server closed the connection");
   return 1;
 }

@@ -1,4 +1,5 @@
-import type { ChatEvent, MessageEvent } from "../../core/events.ts";
+import type { MessageEvent } from "../../core/events.ts";
+import type { SessionEvent } from "../reconnecting_session.ts";
 import { sanitizeText } from "../../core/sanitize.ts";
 
 /** Most lines kept per room in the terminal UI. */
@@ -46,7 +47,7 @@ export interface RoomView {
 }
 
 /** The connection as the header shows it. */
-export type ConnectionState = "connecting" | "connected" | "disconnected";
+export type ConnectionState = "connecting" | "connected" | "reconnecting" | "disconnected";
 
 /**
  * Everything the terminal UI shows, built from server events. Pure: no
@@ -67,9 +68,24 @@ export class ChatView {
   }
 
   /** Applies a server event; returns true when it should ring the bell. */
-  apply(event: ChatEvent): boolean {
+  apply(event: SessionEvent): boolean {
     switch (event.type) {
+      case "status":
+        this.state = event.state === "connected"
+          ? "connected"
+          : event.state === "offline"
+          ? "reconnecting"
+          : "disconnected";
+        this.note(clean(event.message), event.state === "failed" ? "error" : "notice");
+        return false;
       case "welcome": {
+        if (this.server) {
+          // A reconnection: the rooms are still here; add what was missed.
+          this.nick = event.nick;
+          this.state = "connected";
+          this.#enter(event.room, event.members, event.history);
+          return false;
+        }
         this.server = event.server;
         this.nick = event.nick;
         this.state = "connected";
@@ -269,6 +285,15 @@ export class ChatView {
         });
       }
       this.rooms.set(fold(name), room);
+    } else {
+      // Back after a reconnection: the history holds only what we missed.
+      for (const message of history) {
+        const own = message.from === this.nick;
+        this.#push(
+          room,
+          this.#messageLine(message, true, own, !own && this.mentions(message.text)),
+        );
+      }
     }
     room.members = [...members];
     this.switchTo(name);

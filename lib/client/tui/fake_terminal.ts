@@ -191,8 +191,10 @@ export class FakeTerminal implements TerminalIO {
   /** Changes the size, keeping what fits, and tells the resize listeners. */
   resize(columns: number, rows: number): void {
     const resizeBuffer = (buffer: Buffer): Buffer => {
-      const cells = Array.from({ length: rows }, (_, r) =>
-        Array.from({ length: columns }, (_, c) => buffer.cells[r]?.[c] ?? " "));
+      const cells = Array.from(
+        { length: rows },
+        (_, r) => Array.from({ length: columns }, (_, c) => buffer.cells[r]?.[c] ?? " "),
+      );
       // A wide character cut in half at the new right edge disappears.
       for (const row of cells) {
         if (row[columns - 1] !== CONTINUATION && graphemeWidth(row[columns - 1]) === 2) {

@@ -1,7 +1,6 @@
-import type { ChatSession } from "../chat_session.ts";
 import { reportEnd } from "../line_mode.ts";
 import { DenoTerminal } from "./terminal.ts";
-import { runTui } from "./tui_app.ts";
+import { runTui, type TuiSession } from "./tui_app.ts";
 
 const STOP_SIGNALS: Deno.Signal[] = ["SIGTERM", "SIGHUP", "SIGINT"];
 
@@ -11,7 +10,7 @@ const STOP_SIGNALS: Deno.Signal[] = ["SIGTERM", "SIGHUP", "SIGINT"];
  * connection, a stop signal, and an uncaught error or rejection.
  */
 export async function runTerminalUi(
-  session: ChatSession,
+  session: TuiSession & { close(): void },
   options: { color: boolean },
 ): Promise<number> {
   const terminal = new DenoTerminal();

@@ -1,5 +1,6 @@
 import { COMMANDS } from "../../core/commands.ts";
-import type { ByeEvent, ChatEvent, WelcomeEvent } from "../../core/events.ts";
+import type { ByeEvent, WelcomeEvent } from "../../core/events.ts";
+import type { SessionEvent } from "../reconnecting_session.ts";
 import type { ClientFrame } from "../../protocol/client_frames.ts";
 import { ChatView } from "./chat_view.ts";
 import { KeyDecoder, type KeyEvent } from "./key_decoder.ts";
@@ -10,8 +11,9 @@ import { ScreenWriter, type TerminalIO } from "./terminal.ts";
 /** The part of a chat session the UI uses (a `ChatSession`, or a fake in tests). */
 export interface TuiSession {
   readonly welcome: WelcomeEvent;
-  events(): AsyncIterable<ChatEvent>;
-  send(frame: ClientFrame): Promise<void>;
+  events(): AsyncIterable<SessionEvent>;
+  /** Sends, or (for a reconnecting session) queues while offline: "queued". */
+  send(frame: ClientFrame): Promise<unknown>;
 }
 
 /** Settings of the terminal UI. */
@@ -239,11 +241,6 @@ class TuiApp {
     const text = this.editor.submit();
     if (text.trim() === "") return;
     const room = this.view.current?.name;
-    if (this.view.state !== "connected") {
-      this.view.note("Not connected; the message was not sent", "error");
-      this.editor.set(text);
-      return;
-    }
     let frame: ClientFrame;
     if (text.startsWith("/") && !text.startsWith("//") && !text.includes("\n")) {
       const match = /^\/(\S*)\s*([\s\S]*)$/.exec(text)!;
@@ -253,9 +250,12 @@ class TuiApp {
       frame = { type: "msg", text: text.startsWith("//") ? text.slice(1) : text, room };
     }
     try {
-      await this.session.send(frame);
-    } catch {
-      this.view.note("Not connected; the message was not sent", "error");
+      const result = await this.session.send(frame);
+      if (result === "queued") {
+        this.view.note("Not connected: queued, it will be sent once reconnected", "notice");
+      }
+    } catch (error) {
+      this.view.note(`${(error as Error).message}; the text is back in the input line`, "error");
       this.editor.set(text);
     }
   }
