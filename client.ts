@@ -6,6 +6,7 @@
  */
 
 import { ChatSession } from "./lib/client/chat_session.ts";
+import { ReconnectingSession } from "./lib/client/reconnecting_session.ts";
 import { CLIENT_USAGE, parseClientArgs } from "./lib/client/client_config.ts";
 import { runLineMode } from "./lib/client/line_mode.ts";
 import { runTerminalUi } from "./lib/client/tui/run_terminal_ui.ts";
@@ -29,14 +30,17 @@ async function main(): Promise<number> {
     () => parseClientArgs(Deno.args, userName()),
   );
   if (typeof command === "number") return command;
-  let session: ChatSession;
+  const options = {
+    host: command.host,
+    port: command.port,
+    nick: command.nick,
+    client: `chat-client/${VERSION}`,
+  };
+  let session: ChatSession | ReconnectingSession;
   try {
-    session = await ChatSession.connect({
-      host: command.host,
-      port: command.port,
-      nick: command.nick,
-      client: `chat-client/${VERSION}`,
-    });
+    session = command.reconnect
+      ? await ReconnectingSession.connect(options)
+      : await ChatSession.connect(options);
   } catch (error) {
     if (!(error instanceof ConnectError)) throw error;
     console.error(`chat-client: ${error.message}`);

@@ -95,7 +95,7 @@ Deno.test("terminal UI: a bracketed paste of three lines arrives as one message"
   await ana.press("Enter");
   const got = await bob.next("msg", (e) => e.from === "ana");
   assert.equal(got.text, "first line\nsecond line\nthird line");
-  await ana.waitFor((rows) => rows.some((r) => r.includes("ana │ first line")));
+  await ana.waitFor((rows) => rows.some((r) => r.includes("ana ┃ first line")));
   await new Promise((resolve) => setTimeout(resolve, 200));
   assert.equal(bob.events.filter((e) => e.type === "msg").length, 1, "one message, not three");
 });

@@ -86,7 +86,7 @@ export class ChatView {
           this.#enter(event.room, event.members, event.history);
           return false;
         }
-        this.server = event.server;
+        this.server = clean(event.server);
         this.nick = event.nick;
         this.state = "connected";
         const room = this.#enter(event.room, event.members, event.history);
@@ -229,7 +229,9 @@ export class ChatView {
   /** Whether `text` from someone else mentions our nick as a word. */
   mentions(text: string): boolean {
     if (!this.nick) return false;
-    const escaped = this.nick.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&");
+    // Nicks hold letters, digits, "_", "-" and "."; only "." is special in a
+    // pattern (and "\\-" is invalid with the "u" flag).
+    const escaped = this.nick.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
     return new RegExp(`(?<![\\p{L}\\p{N}_])${escaped}(?![\\p{L}\\p{N}_])`, "iu").test(text);
   }
 
@@ -295,7 +297,7 @@ export class ChatView {
         );
       }
     }
-    room.members = [...members];
+    room.members = members.map((m) => clean(m));
     this.switchTo(name);
     return room;
   }
@@ -305,6 +307,10 @@ export class ChatView {
   }
 
   #push(room: RoomView, line: ViewLine): void {
+    // Whatever the server sends, nothing a terminal would interpret gets through.
+    line.text = clean(line.text, true);
+    if (line.nick !== undefined) line.nick = clean(line.nick);
+    if (line.dm) line.dm.peer = clean(line.dm.peer);
     room.lines.push(line);
     if (room.lines.length > MAX_LINES) room.lines.splice(0, room.lines.length - MAX_LINES);
     if (room.scroll > 0) {

@@ -164,7 +164,9 @@ export class KeyDecoder {
     else if (second === "f" || second === "F") events.push({ type: "key", name: "word-right" });
     else if (second === "\x7f" || second === "\b") {
       events.push({ type: "key", name: "delete-word-back" });
-    } else if (second === "\x1b") {
+    } else {
+      // A lone Escape followed by ordinary typing: the key that follows is
+      // typed as usual, not swallowed.
       events.push({ type: "key", name: "escape" });
       return 1;
     }

@@ -207,3 +207,11 @@ Deno.test("KeyDecoder keeps text in a paste that only looks like the start of it
   ];
   assert.deepEqual(events, [{ type: "paste", text: "price \x1b[200 or " }]);
 });
+
+Deno.test("KeyDecoder reports a lone Escape and keeps the text typed after it", () => {
+  const decoder = new KeyDecoder();
+  assert.deepEqual(decoder.feed("\x1bhello"), [
+    { type: "key", name: "escape" },
+    { type: "text", text: "hello" },
+  ]);
+});

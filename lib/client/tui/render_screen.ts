@@ -9,7 +9,8 @@
 import { formatTime } from "../../protocol/text_format.ts";
 import type { ChatView, RoomView, ViewLine } from "./chat_view.ts";
 import type { LineEditor } from "./line_editor.ts";
-import { graphemeWidth, pad, textWidth, truncate, wrapLine } from "./text_width.ts";
+import { sanitizeText } from "../../core/sanitize.ts";
+import { graphemes, graphemeWidth, pad, textWidth, truncate, wrapLine } from "./text_width.ts";
 
 /** Terminal size in character cells. */
 export interface Size {
@@ -52,7 +53,12 @@ export function nickColor(nick: string): number {
 
 /** The nick column's width for a terminal `columns` wide. */
 export function nickColumnWidth(columns: number): number {
-  return columns >= 70 ? 12 : columns >= 45 ? 8 : 5;
+  return columns >= 70 ? 12 : columns >= 45 ? 8 : columns >= 30 ? 5 : 3;
+}
+
+/** Whether timestamps fit: below 30 columns the text needs the room. */
+function showTime(columns: number): boolean {
+  return columns >= 30;
 }
 
 /** Builds the whole screen. */
@@ -63,7 +69,7 @@ export function renderScreen(
   options: RenderOptions,
 ): Screen {
   const style = styler(options.color);
-  const columns = Math.max(10, size.columns);
+  const columns = Math.max(1, size.columns);
   const room = view.current;
   const prompt = `[${room?.name ?? "…"}] `;
   const input = layoutInput(editor, columns, textWidth(prompt));
@@ -91,7 +97,8 @@ export function renderScreen(
     rows.push(lead + input.rows[i]);
   }
   return {
-    rows: rows.slice(0, size.rows),
+    // Whatever happened above, no row may be wider than the terminal.
+    rows: rows.slice(0, size.rows).map((row) => fitRow(row, columns)),
     cursor: {
       row: size.rows - inputRows + (input.cursorRow - inputTop),
       column: promptWidth + input.cursorColumn,
@@ -112,14 +119,16 @@ function header(view: ChatView, columns: number, style: Style): string {
   const members = room
     ? `${room.members.length} member${room.members.length === 1 ? "" : "s"}`
     : "";
-  const left = [` ${view.server || "lanchat"}`, room?.name ?? "", members, view.state]
-    .filter(Boolean)
-    .join(" │ ");
+  const left = sanitizeText(
+    [` ${view.server || "lanchat"}`, room?.name ?? "", members, view.state]
+      .filter(Boolean)
+      .join(" │ "),
+  );
   const unread = [...view.rooms.values()]
     .filter((r) => r !== room && r.unread > 0)
     .map((r) => `${r.name} ${r.unread}${r.mentions ? "!" : ""}`)
     .join("  ");
-  const right = unread ? `${unread} ` : "";
+  const right = unread ? `${sanitizeText(unread)} ` : "";
   const space = columns - textWidth(left) - textWidth(right);
   const text = space >= 1
     ? left + " ".repeat(space) + right
@@ -155,9 +164,11 @@ function paneContent(
   const rows = all.slice(Math.max(0, end - (height - marker)), end);
   if (marker) {
     const text = room.newBelow > 0
-      ? ` ${room.newBelow} new message${room.newBelow === 1 ? "" : "s"} below (PgDn) `
-      : " more below (PgDn) ";
-    rows.push(style(pad(`──${text}`, columns).replace(/ +$/, (s) => "─".repeat(s.length)), "1;33"));
+      ? `${room.newBelow} new message${room.newBelow === 1 ? "" : "s"} below (PgDn)`
+      : "more below (PgDn)";
+    const label = `── ${text} `;
+    const rule = label + "─".repeat(Math.max(0, columns - textWidth(label)));
+    rows.push(style(truncate(rule, columns, ""), "1;33"));
   }
   return { rows, maxScroll };
 }
@@ -165,14 +176,19 @@ function paneContent(
 /** One line of the pane, wrapped, with the hanging indent under the nick column. */
 export function layoutLine(line: ViewLine, columns: number, style: Style, now?: number): string[] {
   const nickWidth = nickColumnWidth(columns);
-  const time = line.ts === undefined ? "     " : formatTime(line.ts, now).padStart(5);
-  const timeWidth = textWidth(time);
-  const indent = timeWidth + 1 + nickWidth + 3;
-  const textWidthAvailable = Math.max(8, columns - indent);
+  const time = !showTime(columns)
+    ? ""
+    : line.ts === undefined
+    ? "     "
+    : formatTime(line.ts, now).padStart(5);
+  const timeWidth = time ? textWidth(time) + 1 : 0;
+  const indent = timeWidth + nickWidth + 3;
+  const textWidthAvailable = Math.max(1, columns - indent);
   const { label, labelStyle, textStyle } = describe(line);
   const nickCell = pad(truncate(label, nickWidth), nickWidth, "right");
-  const separator = line.mention ? " » " : " │ ";
-  const head = style(time, "2") + " " + style(nickCell, labelStyle) +
+  // The separator marks mentions (») and our own lines (┃), with or without colour.
+  const separator = line.mention ? " » " : line.own ? " ┃ " : " │ ";
+  const head = (time ? style(time, "2") + " " : "") + style(nickCell, labelStyle) +
     style(separator, line.mention ? "1;33" : "2");
   const body = line.kind === "action" ? `${line.nick} ${line.text}` : line.text;
   const rows: string[] = [];
@@ -257,4 +273,24 @@ export function layoutInput(
     column += w;
   }
   return { rows, cursorRow, cursorColumn };
+}
+
+/** Cuts a row (which may hold SGR sequences) to `columns` cells. */
+export function fitRow(row: string, columns: number): string {
+  let width = 0;
+  let out = "";
+  const parts = row.split(/(\x1b\[[0-9;]*m)/);
+  for (const part of parts) {
+    if (part.startsWith("\x1b[")) {
+      out += part;
+      continue;
+    }
+    for (const grapheme of graphemes(part)) {
+      const w = graphemeWidth(grapheme);
+      if (width + w > columns) return out + (out.includes("\x1b[") ? RESET : "");
+      out += grapheme;
+      width += w;
+    }
+  }
+  return out;
 }

@@ -163,10 +163,10 @@ Deno.test("renderScreen() without colour makes each kind of line visibly distinc
   const rows = rowsFrom(render(view, { columns: 80, rows: 14 }).rows, "a message").slice(0, 9);
   assert.deepEqual(rows.map((row) => row.replace(/^(\d\d:\d\d| {5}) +/, "")), [
     "bob │ a message",
-    "ana │ my message",
+    "ana ┃ my message",
     "* │ bob waves",
     "bob→ │ psst",
-    "→bob │ yes?",
+    "→bob ┃ yes?",
     "-- │ carol is now known as cat",
     "--> │ dan joined #lobby",
     "<-- │ dan quit",

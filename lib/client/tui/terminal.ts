@@ -48,7 +48,9 @@ export class ScreenWriter {
     if (this.#previous.length !== screen.rows.length) out += "\x1b[H\x1b[2J";
     screen.rows.forEach((row, i) => {
       if (this.#previous[i] === row) return;
-      out += `\x1b[${i + 1};1H${row}\x1b[0m\x1b[K`;
+      // Clear first, then write: an erase after a row that fills the last
+      // column would wipe that column on xterm-like terminals.
+      out += `\x1b[${i + 1};1H\x1b[2K${row}\x1b[0m`;
     });
     out += `\x1b[${screen.cursor.row + 1};${screen.cursor.column + 1}H\x1b[?25h`;
     this.#previous = [...screen.rows];

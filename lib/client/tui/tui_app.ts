@@ -2,6 +2,7 @@ import { COMMANDS } from "../../core/commands.ts";
 import type { ByeEvent, WelcomeEvent } from "../../core/events.ts";
 import type { SessionEvent } from "../reconnecting_session.ts";
 import type { ClientFrame } from "../../protocol/client_frames.ts";
+import { sanitizeText } from "../../core/sanitize.ts";
 import { ChatView } from "./chat_view.ts";
 import { KeyDecoder, type KeyEvent } from "./key_decoder.ts";
 import { LineEditor } from "./line_editor.ts";
@@ -65,6 +66,8 @@ class TuiApp {
   #completion: { start: number; matches: string[]; index: number } | undefined;
   #bye: ByeEvent | undefined;
   #failure: unknown;
+  /** Set once the terminal is given back: nothing may draw after that. */
+  #closed = false;
 
   constructor(
     readonly session: TuiSession,
@@ -104,6 +107,7 @@ class TuiApp {
       }
       return { quit: this.#bye?.reason === "quit", bye: this.#bye, failure: this.#failure };
     } finally {
+      this.#closed = true;
       clearTimeout(this.#timer);
       unsubscribe();
       this.terminal.restore();
@@ -114,6 +118,7 @@ class TuiApp {
   render(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    if (this.#closed) return;
     this.#screen = renderScreen(this.view, this.editor, this.terminal.size(), {
       color: this.options.color,
       now: this.options.now?.(),
@@ -123,6 +128,7 @@ class TuiApp {
 
   /** Draws soon, once for a burst of changes. */
   #requestRender(): void {
+    if (this.#closed) return;
     this.#timer ??= setTimeout(() => this.render(), RENDER_DELAY_MS);
   }
 
@@ -130,7 +136,7 @@ class TuiApp {
     try {
       for await (const event of this.session.events()) {
         if (event.type === "bye") this.#bye = event;
-        if (this.view.apply(event)) this.terminal.write("\x07");
+        if (this.view.apply(event) && !this.#closed) this.terminal.write("\x07");
         this.#requestRender();
       }
     } catch (error) {
@@ -159,7 +165,10 @@ class TuiApp {
     switch (key.type) {
       case "text":
       case "paste":
-        editor.insert(key.text);
+        // Typed or pasted text is shown on our own terminal: tabs become
+        // spaces and control or escape sequences are dropped (a paste keeps
+        // its line breaks).
+        editor.insert(sanitizeText(key.text, { multiline: key.type === "paste" }));
         return;
       case "ctrl":
         return this.#control(key.key);

@@ -457,3 +457,66 @@ Deno.test("runTui() with colour keeps every row within the terminal width after 
   }
   assert.equal(tui.terminal.autowraps, 0);
 });
+
+Deno.test("runTui() survives a nick with a hyphen being mentioned", async () => {
+  await using tui = await startTui({ nick: "ana-b" });
+  tui.session.emit(msg("bob", "hi ana-b, and ana-bee is someone else"));
+  const rows = await tui.waitFor(showing("hi ana-b"), "the message");
+  assert.ok(rows.some((r) => r.includes(" » hi ana-b")), rows.join("\n"));
+  assert.equal(tui.terminal.bells, 1);
+});
+
+Deno.test("runTui() types the key after a lone Escape as usual", async () => {
+  await using tui = await startTui();
+  tui.terminal.type("\x1bhello");
+  await tui.terminal.idle();
+  assert.equal(tui.inputRow(), "[#lobby] hello");
+});
+
+Deno.test("runTui() drops control and escape sequences from a paste, keeping its line breaks", async () => {
+  await using tui = await startTui();
+  tui.terminal.paste("col1\tcol2 \x1b]0;title\x07end\nnext");
+  await tui.terminal.idle();
+  tui.terminal.press(ENTER);
+  await tui.terminal.idle();
+  assert.deepEqual(tui.session.sent, [{
+    type: "msg",
+    text: "col1 col2 end\nnext",
+    room: "#lobby",
+  }]);
+});
+
+Deno.test("runTui() draws nothing once the terminal is given back, even if events keep coming", async () => {
+  const tui = await startTui();
+  tui.session.answerQuit = false;
+  tui.terminal.press(CTRL_C);
+  const result = await tui.result;
+  assert.equal(result.quit, true);
+  assertRestored(tui.terminal);
+  const writes = tui.terminal.writes.length;
+  tui.session.emit(msg("bob", "ana, late message"));
+  tui.session.end();
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  assert.equal(tui.terminal.writes.length, writes, "no output after the restore");
+  assert.equal(tui.terminal.bells, 0);
+});
+
+Deno.test("runTui() keeps the last column of a row that fills the width", async () => {
+  await using tui = await startTui({ columns: 40 });
+  // 40 columns: time 5 + 1, nick 5, separator 3 = 14; 26 cells of text per row.
+  tui.session.emit(msg("bob", "a".repeat(25) + "Z" + "b".repeat(25) + "Y"));
+  const rows = await tui.waitFor(showing("aaaZ"), "the message");
+  assert.ok(rows.some((r) => r.endsWith("aZ")), rows.join("\n"));
+  assert.ok(rows.some((r) => r.endsWith("bY")), rows.join("\n"));
+});
+
+for (const columns of [8, 15, 22, 29]) {
+  Deno.test(`runTui() never draws a row wider than a ${columns}-column terminal`, async () => {
+    await using tui = await startTui({ columns, rows: 10 });
+    tui.session.emit(msg("bob", "a fairly long message that has to wrap a lot"));
+    await tui.terminal.idle();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(tui.terminal.autowraps, 0, "the terminal never had to wrap a row");
+    for (const row of tui.terminal.screenText()) assert.ok(textWidth(row) <= columns, row);
+  });
+}
