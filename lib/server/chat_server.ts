@@ -137,6 +137,22 @@ export class ChatServer implements AsyncDisposable {
     return this.#connections.size;
   }
 
+  /** A snapshot for monitoring and tests: connections, members, and bytes waiting to be sent. */
+  stats(): { connections: number; members: number; queuedBytes: number; maxQueuedBytes: number } {
+    let queuedBytes = 0;
+    let maxQueuedBytes = 0;
+    for (const connection of this.#connections.keys()) {
+      queuedBytes += connection.queuedBytes;
+      maxQueuedBytes = Math.max(maxQueuedBytes, connection.queuedBytes);
+    }
+    return {
+      connections: this.#connections.size,
+      members: this.hub.size,
+      queuedBytes,
+      maxQueuedBytes,
+    };
+  }
+
   /**
    * Tells every client the server is shutting down, stops accepting, and
    * waits (at most about 1.5 s) for the goodbyes to be sent.
