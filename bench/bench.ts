@@ -1,0 +1,513 @@
+/**
+ * `deno task bench`: starts the chat server as its own process (the same
+ * entry point as the binary, rate limit off), drives it with separate
+ * load-generator processes on 127.0.0.1, and reports each workload as the
+ * median of several runs, optionally next to another line-based chat server
+ * (`--against "ncat -n -l --chat -m 20000 127.0.0.1 {port}"`).
+ *
+ * Usage: deno task bench [--runs 3] [--only flood,latency,...] [--against CMD] [--smoke]
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import type { LoadConfig } from "./load_gen.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const CLOCK_TICKS = 100; // Linux USER_HZ
+
+/** One target: how to start it, and how clients greet it. */
+interface Target {
+  name: string;
+  start(port: number): Deno.ChildProcess;
+  handshake: "nick" | "none";
+  /** Whether it can speak the native protocol. */
+  native: boolean;
+}
+
+/** What one run of one workload measured. */
+interface Measurement {
+  ok: boolean;
+  failure?: string;
+  [metric: string]: number | boolean | string | undefined;
+}
+
+interface Workload {
+  name: string;
+  description: string;
+  /** Metrics to report, with units and whether higher is better. */
+  metrics: { key: string; label: string; higherIsBetter: boolean }[];
+  text: boolean;
+  run(target: Target, smoke: boolean): Promise<Measurement>;
+}
+
+const ours: Target = {
+  name: "lanchat",
+  handshake: "nick",
+  native: true,
+  start: (port) =>
+    new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-q",
+        "-P=server",
+        "server.ts",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        String(port),
+        "--no-rate-limit",
+        "--max-per-ip",
+        "100000",
+        "--max-clients",
+        "100000",
+        "--history",
+        "0",
+        "--log-level",
+        "error",
+        ...(Deno.env.get("BENCH_SERVER_ARGS")?.split(" ").filter(Boolean) ?? []),
+      ],
+      cwd: ROOT,
+      stdin: "null",
+      stdout: "null",
+      stderr: "inherit",
+    }).spawn(),
+};
+
+function foreign(command: string): Target {
+  return {
+    name: command.split(" ")[0],
+    handshake: "none",
+    native: false,
+    start: (port) =>
+      new Deno.Command("sh", {
+        args: ["-c", `exec ${command.replaceAll("{port}", String(port))}`],
+        stdin: "null",
+        stdout: "null",
+        stderr: "null",
+      }).spawn(),
+  };
+}
+
+/** A free TCP port on 127.0.0.1. */
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+async function waitForPort(port: number, ms = 15_000): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (performance.now() < deadline) {
+    try {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      conn.close();
+      await sleep(100); // let the server forget this probe
+      return;
+    } catch {
+      await sleep(50);
+    }
+  }
+  throw new Error(`nothing listens on port ${port}`);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Reads a /proc file through `cat` (Deno only lets --allow-all read /proc directly). */
+function readProc(path: string): string {
+  const result = new Deno.Command("cat", { args: [path], stdout: "piped", stderr: "null" })
+    .outputSync();
+  if (!result.success) throw new Error(`cannot read ${path}`);
+  return new TextDecoder().decode(result.stdout);
+}
+
+/** CPU seconds (user + system) and memory of a process, from /proc. */
+function processStats(pid: number): { cpu: number; rssKiB: number; peakKiB: number } {
+  try {
+    const stat = readProc(`/proc/${pid}/stat`);
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const cpu = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    const status = readProc(`/proc/${pid}/status`);
+    const kib = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+    return { cpu, rssKiB: kib("VmRSS"), peakKiB: kib("VmHWM") };
+  } catch {
+    return { cpu: NaN, rssKiB: NaN, peakKiB: NaN };
+  }
+}
+
+/** A running load generator. */
+class Generator {
+  readonly #child: Deno.ChildProcess;
+  readonly #lines: AsyncIterator<string>;
+  readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
+
+  constructor(config: LoadConfig) {
+    this.#child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-q", "-P=bench", "bench/load_gen.ts", JSON.stringify(config)],
+      cwd: ROOT,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    this.#stdin = this.#child.stdin.getWriter();
+    this.#lines = lines(this.#child.stdout);
+  }
+
+  /** The next JSON report (connected, then done). */
+  async report(): Promise<Record<string, unknown>> {
+    const next = await this.#lines.next();
+    if (next.done) throw new Error("the load generator exited early");
+    return JSON.parse(next.value);
+  }
+
+  async go(): Promise<void> {
+    await this.#stdin.write(new TextEncoder().encode("go\n"));
+  }
+
+  async close(): Promise<void> {
+    await this.#stdin.close().catch(() => {});
+    try {
+      this.#child.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+    await this.#child.status;
+  }
+}
+
+async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  let partial = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    partial += chunk;
+    const parts = partial.split("\n");
+    partial = parts.pop()!;
+    for (const line of parts) if (line.trim()) yield line;
+  }
+}
+
+/**
+ * Starts the target, runs generators with the given configs (connect all,
+ * then go together), and measures the server process around the traffic.
+ */
+async function drive(
+  target: Target,
+  configs: Omit<LoadConfig, "port">[],
+  onConnected?: (server: { pid: number }) => void,
+): Promise<
+  {
+    reports: Record<string, unknown>[];
+    cpu: number;
+    before: ReturnType<typeof processStats>;
+    after: ReturnType<typeof processStats>;
+    alive: boolean;
+    connected: Record<string, unknown>[];
+  }
+> {
+  const port = freePort();
+  const server = target.start(port);
+  const generators: Generator[] = [];
+  try {
+    await waitForPort(port);
+    const idle = processStats(server.pid);
+    for (const config of configs) generators.push(new Generator({ ...config, port }));
+    const connected = await Promise.all(generators.map((g) => g.report()));
+    onConnected?.(server);
+    const before = processStats(server.pid);
+    await Promise.all(generators.map((g) => g.go()));
+    const reports = await Promise.all(generators.map((g) => g.report()));
+    const after = processStats(server.pid);
+    let alive = true;
+    try {
+      Deno.kill(server.pid, "SIGCONT");
+    } catch {
+      alive = false;
+    }
+    return {
+      reports,
+      cpu: after.cpu - before.cpu,
+      before: { ...before, rssKiB: idle.rssKiB },
+      after,
+      alive,
+      connected,
+    };
+  } finally {
+    await Promise.all(generators.map((g) => g.close()));
+    try {
+      server.kill("SIGTERM");
+    } catch {
+      // Already exited.
+    }
+    await server.status;
+  }
+}
+
+function base(
+  target: Target,
+  mode: "text" | "native",
+  prefix: string,
+): Pick<LoadConfig, "mode" | "handshake" | "prefix" | "echo"> {
+  return {
+    mode,
+    handshake: mode === "native" ? "nick" : target.handshake,
+    prefix,
+    echo: mode === "native",
+  };
+}
+
+function floodWorkload(mode: "text" | "native"): Workload {
+  return {
+    name: mode === "text" ? "flood" : "native",
+    description: mode === "text"
+      ? "100 text clients, 10 send 2,000 messages each as fast as they can"
+      : "the flood with native (JSON) clients",
+    text: mode === "text",
+    metrics: [
+      { key: "deliveriesPerSec", label: "deliveries/s", higherIsBetter: true },
+      { key: "serverCpuSec", label: "server CPU s", higherIsBetter: false },
+    ],
+    async run(target, smoke) {
+      const clients = smoke ? 6 : 100;
+      const senders = smoke ? 2 : 10;
+      const perSender = smoke ? 50 : 2000;
+      const total = senders * perSender;
+      const result = await drive(target, [{
+        ...base(target, mode, "f"),
+        clients,
+        senders,
+        stalled: 0,
+        perSender,
+        payloadBytes: 40,
+        expectPerReader: total,
+        timeoutMs: smoke ? 20_000 : 120_000,
+      }]);
+      const report = result.reports[0];
+      const delivered = report.delivered as number;
+      return {
+        ok: report.complete === true && result.alive,
+        failure: report.complete ? undefined : `only ${delivered} deliveries before the timeout`,
+        deliveries: delivered,
+        deliveriesPerSec: delivered / ((report.elapsedMs as number) / 1000),
+        serverCpuSec: result.cpu,
+      };
+    },
+  };
+}
+
+const latencyWorkload = (stalled: boolean): Workload => ({
+  name: stalled ? "stalled" : "latency",
+  description: stalled
+    ? "the latency workload plus 10 clients that never read, with ~4 KB messages"
+    : "1,000 text clients, 10 senders at 100 messages/s in total",
+  text: true,
+  metrics: [
+    { key: "p50", label: "p50 ms", higherIsBetter: false },
+    { key: "p99", label: "p99 ms", higherIsBetter: false },
+    { key: "p999", label: "p99.9 ms", higherIsBetter: false },
+    ...(stalled
+      ? [
+        { key: "peakRssMiB", label: "server peak RSS MiB", higherIsBetter: false },
+        { key: "stalledDropped", label: "stalled dropped", higherIsBetter: true },
+      ]
+      : []),
+  ],
+  async run(target, smoke) {
+    const clients = smoke ? 20 : 1000;
+    const seconds = smoke ? 1 : 10;
+    const rate = smoke ? 20 : 100;
+    const result = await drive(target, [{
+      ...base(target, "text", "l"),
+      clients,
+      senders: 10,
+      stalled: stalled ? 10 : 0,
+      rate,
+      seconds,
+      payloadBytes: stalled ? 3900 : 40, // under the 4000-character message limit
+      expectPerReader: rate * seconds,
+      timeoutMs: (seconds + 30) * 1000,
+    }]);
+    const report = result.reports[0];
+    const latency = report.latency as { p50: number; p99: number; p999: number };
+    const dropped = stalled ? 10 - (report.stalledStillOpen as number) : undefined;
+    return {
+      ok: report.complete === true && result.alive,
+      failure: report.complete
+        ? undefined
+        : `${report.incompleteReaders} readers did not get every message`,
+      p50: latency?.p50,
+      p99: latency?.p99,
+      p999: latency?.p999,
+      peakRssMiB: result.after.peakKiB / 1024,
+      stalledDropped: dropped,
+    };
+  },
+});
+
+const crowdWorkload: Workload = {
+  name: "crowd",
+  description: "10,000 concurrent text clients, then one broadcast to all",
+  text: true,
+  metrics: [
+    { key: "connectSec", label: "connect all s", higherIsBetter: false },
+    { key: "rssPerClientKiB", label: "server KiB/client", higherIsBetter: false },
+    { key: "broadcastMs", label: "broadcast ms", higherIsBetter: false },
+  ],
+  async run(target, smoke) {
+    const total = smoke ? 60 : 10_000;
+    const processes = smoke ? 2 : 4;
+    const per = Math.ceil(total / processes);
+    const configs = Array.from({ length: processes }, (_, p) => ({
+      ...base(target, "text", `c${p}x`),
+      clients: per,
+      senders: p === 0 ? 1 : 0,
+      stalled: 0,
+      perSender: p === 0 ? 1 : 0,
+      payloadBytes: 40,
+      expectPerReader: 1,
+      timeoutMs: 60_000,
+      connectBatch: 50,
+    }));
+    const result = await drive(target, configs);
+    // The generators connect in parallel: the slowest one is the time to connect all.
+    const connectSec = Math.max(...result.connected.map((r) => r.connectMs as number)) / 1000;
+    const clients = per * processes;
+    const complete = result.reports.every((r) => r.complete === true);
+    const broadcastMs = Math.max(...result.reports.map((r) => r.elapsedMs as number));
+    return {
+      ok: complete && result.alive,
+      failure: complete ? undefined : "the broadcast did not reach everyone",
+      connectSec,
+      rssPerClientKiB: (result.after.rssKiB - result.before.rssKiB) / clients,
+      broadcastMs,
+    };
+  },
+};
+
+const WORKLOADS: Workload[] = [
+  floodWorkload("text"),
+  latencyWorkload(false),
+  crowdWorkload,
+  latencyWorkload(true),
+  floodWorkload("native"),
+];
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function fmt(value: number | undefined): string {
+  if (value === undefined || Number.isNaN(value)) return "–";
+  if (Math.abs(value) >= 1e6) return `${(value / 1e6).toFixed(2)}M`;
+  if (Math.abs(value) >= 1e4) return `${(value / 1e3).toFixed(0)}k`;
+  if (Math.abs(value) >= 100) return value.toFixed(0);
+  return value.toFixed(2);
+}
+
+interface Row {
+  workload: string;
+  target: string;
+  runs: Measurement[];
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      runs: { type: "string" },
+      only: { type: "string" },
+      against: { type: "string" },
+      smoke: { type: "boolean" },
+      out: { type: "string" },
+    },
+  });
+  const smoke = values.smoke ?? false;
+  const runs = Number(values.runs ?? (smoke ? 1 : 3));
+  const only = values.only?.split(",");
+  const targets = [ours, ...(values.against ? [foreign(values.against)] : [])];
+  const rows: Row[] = [];
+  for (const workload of WORKLOADS) {
+    if (only && !only.includes(workload.name)) continue;
+    for (const target of targets) {
+      if (!workload.text && !target.native) continue;
+      const row: Row = { workload: workload.name, target: target.name, runs: [] };
+      for (let i = 0; i < runs; i++) {
+        let measurement: Measurement;
+        try {
+          measurement = await workload.run(target, smoke);
+        } catch (error) {
+          measurement = { ok: false, failure: (error as Error).message };
+        }
+        row.runs.push(measurement);
+        console.error(
+          `${workload.name} ${target.name} run ${i + 1}: ${JSON.stringify(measurement)}`,
+        );
+      }
+      rows.push(row);
+    }
+  }
+  console.log(table(rows, targets));
+  const out = values.out ??
+    `${ROOT}bench/results/${new Date().toISOString().replace(/[:.]/g, "-")}.json`;
+  await Deno.mkdir(`${ROOT}bench/results`, { recursive: true });
+  await Deno.writeTextFile(
+    out,
+    JSON.stringify({ date: new Date().toISOString(), smoke, runs, rows }, null, 2) + "\n",
+  );
+  console.error(`results written to ${out}`);
+  return rows.every((row) => row.target !== "lanchat" || row.runs.every((r) => r.ok)) ? 0 : 1;
+}
+
+/** The markdown table: median [min–max] per metric, and ours/theirs ratios. */
+function table(rows: Row[], targets: Target[]): string {
+  const out = [
+    `| workload | metric | ${targets.map((t) => t.name).join(" | ")}${
+      targets.length > 1 ? " | ours/theirs" : ""
+    } |`,
+    `|---|---|${targets.map(() => "---").join("|")}|${targets.length > 1 ? "---|" : ""}`,
+  ];
+  for (const workload of WORKLOADS) {
+    const byTarget = targets.map((t) =>
+      rows.find((r) => r.workload === workload.name && r.target === t.name)
+    );
+    if (!byTarget.some(Boolean)) continue;
+    for (const metric of workload.metrics) {
+      const cells: string[] = [];
+      const medians: (number | undefined)[] = [];
+      for (const row of byTarget) {
+        if (!row) {
+          cells.push("n/a");
+          medians.push(undefined);
+          continue;
+        }
+        const failed = row.runs.filter((r) => !r.ok);
+        const values = row.runs.filter((r) => r.ok).map((r) => r[metric.key] as number)
+          .filter((v) => typeof v === "number" && !Number.isNaN(v));
+        if (values.length === 0) {
+          cells.push(`failed: ${failed[0]?.failure ?? "no data"}`);
+          medians.push(undefined);
+          continue;
+        }
+        const m = median(values);
+        medians.push(m);
+        const range = values.length > 1
+          ? ` [${fmt(Math.min(...values))}–${fmt(Math.max(...values))}]`
+          : "";
+        cells.push(`${fmt(m)}${range}${failed.length ? ` (${failed.length} failed)` : ""}`);
+      }
+      let ratio = "";
+      if (targets.length > 1) {
+        const [a, b] = medians;
+        ratio = a !== undefined && b !== undefined && b !== 0
+          ? ` | ${(a / b).toFixed(2)}x`
+          : " | –";
+      }
+      out.push(`| ${workload.name} | ${metric.label} | ${cells.join(" | ")}${ratio} |`);
+    }
+  }
+  return out.join("\n");
+}
+
+if (import.meta.main) Deno.exit(await main());

@@ -1,0 +1,39 @@
+/**
+ * The benchmark harness on a tiny workload, so it cannot rot. No timing
+ * assertions: only that every workload ran, completed, and reported its
+ * metrics.
+ */
+
+import assert from "node:assert/strict";
+import { ROOT } from "./test_util.ts";
+
+Deno.test("deno task bench --smoke runs every workload to completion and writes its JSON", async () => {
+  const out = `${ROOT}bench/results/smoke-${crypto.randomUUID()}.json`;
+  const result = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-q", "-P=bench", "bench/bench.ts", "--smoke", "--out", out],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const stdout = new TextDecoder().decode(result.stdout);
+  const stderr = new TextDecoder().decode(result.stderr);
+  try {
+    assert.equal(result.code, 0, stderr);
+    const report = JSON.parse(await Deno.readTextFile(out));
+    const names = report.rows.map((row: { workload: string }) => row.workload);
+    assert.deepEqual(names, ["flood", "latency", "crowd", "stalled", "native"]);
+    for (const row of report.rows) {
+      for (const run of row.runs) {
+        assert.equal(run.ok, true, `${row.workload}: ${run.failure}`);
+      }
+    }
+    const flood = report.rows[0].runs[0];
+    assert.equal(flood.deliveries, 2 * 50 * 5, "every message reached every other client");
+    assert.ok(flood.deliveriesPerSec > 0);
+    assert.ok(report.rows[1].runs[0].p99 > 0);
+    assert.match(stdout, /^\| workload \| metric \| lanchat \|$/m);
+  } finally {
+    await Deno.remove(out).catch(() => {});
+  }
+});
