@@ -144,10 +144,14 @@ async function connect(config: LoadConfig, index: number): Promise<Deno.TcpConn>
     // Wait for the welcome so the client is a member before traffic starts.
     const buffer = new Uint8Array(64 * 1024);
     let seen = "";
-    while (!/"welcome"|Welcome to .*, /.test(seen)) {
+    while (true) {
       const n = await conn.read(buffer);
-      if (n === null) throw new Error(`connection ${index} closed during the handshake: ${seen}`);
-      seen = (seen + decoder.decode(buffer.subarray(0, n))).slice(-4096);
+      if (n === null) {
+        throw new Error(`connection ${index} closed during the handshake: ${seen.slice(-300)}`);
+      }
+      seen += decoder.decode(buffer.subarray(0, n));
+      if (/"welcome"|Welcome to .*, /.test(seen)) break;
+      seen = seen.slice(-4096);
     }
   }
   return conn;
