@@ -255,3 +255,13 @@ Deno.test("a client that disconnects abruptly is announced as having left", asyn
   await delay(10);
   assert.equal(server.hub.size, 1);
 });
+
+Deno.test("lines in the same read before an oversized line are still answered", async () => {
+  await using server = await startServer({ maxLineBytes: 1024 });
+  await using ana = await NativeClient.connect(server.addr.port);
+  await ana.write(`{bad json\n{"type":"ping","token":"t"}\n${"a".repeat(2000)}`);
+  assert.equal((await ana.next("error")).code, "bad_json");
+  assert.equal((await ana.next("pong")).token, "t");
+  assert.equal((await ana.next("error", (e) => e.code !== "bad_json")).code, "line_too_long");
+  await ana.waitEnd();
+});

@@ -13,14 +13,18 @@ export async function* decodeLines(
   maxBytes: number,
 ): AsyncGenerator<string | ProtocolError, void, void> {
   const reader = new LineReader(maxBytes);
+  const empty = new Uint8Array(0);
   for await (const chunk of chunks) {
     let lines: Uint8Array[];
+    let failure: ProtocolError | undefined;
     try {
       lines = reader.push(chunk);
+      // Lines before an oversized one come first; then its error.
+      if (lines.length > 0) reader.push(empty);
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
-      yield error;
-      return;
+      lines ??= [];
+      failure = error;
     }
     for (const line of lines) {
       try {
@@ -28,6 +32,10 @@ export async function* decodeLines(
       } catch (cause) {
         yield new ProtocolError("bad_utf8", "Line is not valid UTF-8", { cause });
       }
+    }
+    if (failure) {
+      yield failure;
+      return;
     }
   }
 }

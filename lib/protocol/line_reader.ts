@@ -17,6 +17,7 @@ const CR = 0x0d;
  */
 export class LineReader {
   #partial: Uint8Array = new Uint8Array(0);
+  #failed: ProtocolError | undefined;
 
   /** @param maxBytes longest accepted line, excluding the line break */
   constructor(readonly maxBytes: number) {}
@@ -30,10 +31,26 @@ export class LineReader {
    * Feeds bytes and returns the complete lines they end, without `\n` or a
    * trailing `\r`. The returned arrays may share memory with `chunk`.
    *
+   * When a line passes `maxBytes`, the complete lines before it in the same
+   * chunk are still returned; the error is then thrown by the next call
+   * (call `push(new Uint8Array(0))` to collect it). A chunk whose first line
+   * is too long throws at once.
+   *
    * @throws {ProtocolError} `line_too_long` (fatal) once a line exceeds `maxBytes`
    */
   push(chunk: Uint8Array): Uint8Array[] {
+    if (this.#failed) throw this.#failed;
     const lines: Uint8Array[] = [];
+    try {
+      this.#split(chunk, lines);
+    } catch (error) {
+      if (!(error instanceof ProtocolError) || lines.length === 0) throw error;
+      this.#failed = error;
+    }
+    return lines;
+  }
+
+  #split(chunk: Uint8Array, lines: Uint8Array[]): void {
     let start = 0;
     let newline = chunk.indexOf(LF);
     while (newline !== -1) {
@@ -56,7 +73,6 @@ export class LineReader {
       this.#check(this.#partial.length + rest.length - (rest[rest.length - 1] === CR ? 1 : 0));
       this.#partial = this.#partial.length ? concat(this.#partial, rest) : rest.slice();
     }
-    return lines;
   }
 
   #check(length: number): void {

@@ -32,6 +32,7 @@ export class Connection {
   #wake: (() => void) | undefined;
   #ending = false;
   #closed = false;
+  #overflowed = false;
   #endTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(conn: Deno.Conn, options: ConnectionOptions) {
@@ -46,7 +47,7 @@ export class Connection {
 
   /** Whether the connection is closing or closed (sends are ignored). */
   get ending(): boolean {
-    return this.#ending || this.#closed;
+    return this.#ending || this.#closed || this.#overflowed;
   }
 
   /** Bytes waiting in the send queue. */
@@ -81,15 +82,18 @@ export class Connection {
 
   /** Queues bytes for the writer. On overflow, clears the queue and reports it once. */
   send(bytes: Uint8Array): void {
-    if (this.#ending || this.#closed) return;
+    if (this.#ending || this.#closed || this.#overflowed) return;
     if (!this.#queue.push(bytes)) {
       this.#queue.clear();
-      this.#ending = true;
+      // Not "ending" yet: the writer must stay up for the goodbye that the
+      // handler queues with end().
+      this.#overflowed = true;
       const handler = this.#onOverflow;
       this.#onOverflow = undefined;
       // Deferred: the overflow happens inside a broadcast, which must finish
       // delivering to everyone before anyone is removed.
       if (handler) queueMicrotask(handler);
+      else this.close();
       return;
     }
     this.#wake?.();

@@ -1,0 +1,66 @@
+import assert from "node:assert/strict";
+import { Connection } from "./connection.ts";
+
+/** A socket double: records writes, never delivers input until closed. */
+class FakeConn {
+  readonly writes: Uint8Array[] = [];
+  closed = false;
+  #release: (() => void) | undefined;
+  readonly remoteAddr = { transport: "tcp", hostname: "127.0.0.1", port: 1 };
+  read(_buffer: Uint8Array): Promise<number | null> {
+    return new Promise((resolve) => (this.#release = () => resolve(null)));
+  }
+  write(bytes: Uint8Array): Promise<number> {
+    if (this.closed) return Promise.reject(new Error("closed"));
+    this.writes.push(bytes.slice());
+    return Promise.resolve(bytes.length);
+  }
+  close(): void {
+    this.closed = true;
+    this.#release?.();
+  }
+}
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+const written = (conn: FakeConn) => conn.writes.map((b) => new TextDecoder().decode(b)).join("");
+
+Deno.test("Connection coalesces frames queued together into one write", async () => {
+  const fake = new FakeConn();
+  const connection = new Connection(fake as unknown as Deno.Conn, { sendQueueBytes: 1024 });
+  connection.send(bytes("a\n"));
+  connection.send(bytes("b\n"));
+  connection.send(bytes("c\n"));
+  await connection.end();
+  assert.deepEqual(fake.writes.length, 1);
+  assert.equal(written(fake), "a\nb\nc\n");
+  assert.equal(fake.closed, true);
+});
+
+Deno.test("Connection overflow: the handler's goodbye is still written, even when the writer was just woken", async () => {
+  const fake = new FakeConn();
+  const connection = new Connection(fake as unknown as Deno.Conn, { sendQueueBytes: 10 });
+  await new Promise((resolve) => setTimeout(resolve, 0)); // the writer goes idle
+  let overflowed = 0;
+  connection.onOverflow = () => {
+    overflowed++;
+    void connection.end(bytes("bye\n"));
+  };
+  // The first send wakes the idle writer; the second overflows in the same tick.
+  connection.send(bytes("x".repeat(26)));
+  connection.send(bytes("12345"));
+  connection.send(bytes("ignored after the overflow"));
+  await connection.done;
+  assert.equal(overflowed, 1);
+  assert.equal(written(fake), "bye\n", "the queue was dropped, the goodbye sent");
+  assert.equal(fake.closed, true);
+});
+
+Deno.test("Connection without an overflow handler closes at once on overflow", async () => {
+  const fake = new FakeConn();
+  const connection = new Connection(fake as unknown as Deno.Conn, { sendQueueBytes: 4 });
+  connection.send(bytes("1234"));
+  connection.send(bytes("5"));
+  await connection.done;
+  assert.equal(fake.closed, true);
+  assert.equal(connection.ending, true);
+});
