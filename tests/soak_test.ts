@@ -82,6 +82,8 @@ Deno.test(`soak: ${CLIENTS} clients in ${WAVES} waves chat while a third vanish;
     maxClients: 1000,
     rateLimit: false,
     historySize: 10,
+    // Every join and leave is checked, so announce them at any room size.
+    announceLimit: 1000,
   });
   const port = server.addr.port;
   const peers: Peer[] = [];

@@ -70,7 +70,14 @@ export interface DirectEvent {
 /** What a member sees of a room it is in. */
 export interface RoomSnapshot {
   room: string;
+  /** Member nicks, sorted; in a large room only the first `memberListLimit` of them. */
   members: string[];
+  /**
+   * How many members the room has (more than `members.length` in a large
+   * room). Always sent by this server; clients treat a missing one as
+   * `members.length`.
+   */
+  memberCount?: number;
   /** The last messages of the room, oldest first. */
   history: MessageEvent[];
 }

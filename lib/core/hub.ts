@@ -26,6 +26,13 @@ export interface HubOptions {
   historySize?: number;
   /** Members at once; more are refused with `server_full`. */
   maxClients?: number;
+  /**
+   * Joins and leaves are announced only in rooms of at most this many
+   * members, and welcomes list at most this many members: in a room of
+   * thousands, every join told to everyone would cost the square of the
+   * room's size.
+   */
+  announceLimit?: number;
   /** Rooms at once (a room lives while it has members or history). */
   maxRooms?: number;
   /** Longest message, in characters after sanitising. */
@@ -84,6 +91,7 @@ export class Hub {
   readonly historySize: number;
   readonly maxClients: number;
   readonly maxRooms: number;
+  readonly announceLimit: number;
   readonly maxMessageLength: number;
   readonly maxMessageLines: number;
   readonly maxNickLength: number;
@@ -99,6 +107,7 @@ export class Hub {
     this.historySize = options.historySize ?? 50;
     this.maxClients = options.maxClients ?? 1000;
     this.maxRooms = options.maxRooms ?? 1000;
+    this.announceLimit = options.announceLimit ?? 200;
     this.maxMessageLength = options.maxMessageLength ?? 4000;
     this.maxMessageLines = options.maxMessageLines ?? 20;
     this.maxNickLength = Math.min(64, options.maxNickLength ?? 24);
@@ -163,7 +172,7 @@ export class Hub {
       nick,
       ...this.#snapshot(lobby),
     });
-    lobby.emit({ type: "join", ts: this.#now(), nick }, member);
+    this.#announceJoin(lobby, member);
     return member;
   }
 
@@ -273,7 +282,7 @@ export class Hub {
     member.rooms.set(room.key, room);
     member.current = room;
     member.sink.deliver({ type: "joined", ...this.#snapshot(room) });
-    room.emit({ type: "join", ts: this.#now(), nick: member.nick }, member);
+    this.#announceJoin(room, member);
   }
 
   /** Leaves a room; the member must stay in at least one. */
@@ -437,13 +446,15 @@ export class Hub {
   #removeFromRoom(member: Member, room: Room, reason: LeaveReason, message?: string): void {
     room.members.delete(member);
     member.rooms.delete(room.key);
-    room.emit({
-      type: "leave",
-      ts: this.#now(),
-      nick: member.nick,
-      reason,
-      ...(message ? { message } : {}),
-    });
+    if (room.members.size < this.announceLimit) {
+      room.emit({
+        type: "leave",
+        ts: this.#now(),
+        nick: member.nick,
+        reason,
+        ...(message ? { message } : {}),
+      });
+    }
     // An empty room without history is forgotten; one with history stays so a
     // later joiner still gets the replay.
     if (room.members.size === 0 && room.history.size === 0 && room.name !== LOBBY) {
@@ -452,7 +463,17 @@ export class Hub {
   }
 
   #snapshot(room: Room): RoomSnapshot {
-    return { room: room.name, members: room.nicks(), history: room.history.last() };
+    return {
+      room: room.name,
+      members: room.nicks(this.announceLimit),
+      memberCount: room.members.size,
+      history: room.history.last(),
+    };
+  }
+
+  #announceJoin(room: Room, member: Member): void {
+    if (room.members.size > this.announceLimit) return;
+    room.emit({ type: "join", ts: this.#now(), nick: member.nick }, member);
   }
 
   /** Every other member sharing a room with `member`, with the shared room names; plus itself. */

@@ -114,6 +114,7 @@ Deno.test("Hub.join() delivers a welcome with server, motd, nick, members and hi
     nick: "bob",
     room: "#lobby",
     members: ["ana", "bob"],
+    memberCount: 2,
     history: [
       { type: "msg", room: "#lobby", id: 2, ts: at, from: "ana", text: "first!", kind: "say" },
     ],
@@ -768,6 +769,7 @@ Deno.test("/join creates a room and answers with a joined snapshot", () => {
     type: "joined",
     room: "#dev",
     members: ["ana"],
+    memberCount: 1,
     history: [],
   });
   assert.equal(ana.member.current?.name, "#dev");
@@ -1365,4 +1367,22 @@ Deno.test("maxNickLength sets the longest nick", () => {
     /the limit is 5/,
   );
   assert.equal(hub.join({ nick: "fivee", client: "t" }, new RecordingSink()).nick, "fivee");
+});
+
+Deno.test("in a room past announceLimit, joins and leaves are not announced and welcomes list only that many", () => {
+  const { connect } = setup({ announceLimit: 3 });
+  const first = ["a1", "a2", "a3"].map((nick) => connect(nick));
+  quiet(...first);
+  const late = connect("late");
+  const welcome = late.sink.only();
+  assert.equal(welcome.type, "welcome");
+  assert.deepEqual(welcome.type === "welcome" && [welcome.members, welcome.memberCount], [
+    ["a1", "a2", "a3"],
+    4,
+  ]);
+  assertNothing(...first);
+  late.input("/quit");
+  assertNothing(...first);
+  first[2].input("/quit");
+  assert.equal(first[0].sink.of("leave").length, 1, "announced again once the room is small");
 });

@@ -32,9 +32,17 @@ export class Room {
     return this.#lastId;
   }
 
-  /** Member nicks, sorted for display. */
-  nicks(): string[] {
-    return [...this.members].map((m) => m.nick).sort((a, b) => a.localeCompare(b));
+  /**
+   * Member nicks, sorted for display; with `limit`, only that many (the
+   * longest-present ones), so a welcome to a room of thousands stays small.
+   */
+  nicks(limit = Infinity): string[] {
+    const nicks: string[] = [];
+    for (const member of this.members) {
+      if (nicks.length >= limit) break;
+      nicks.push(member.nick);
+    }
+    return nicks.sort(compareNicks);
   }
 
   /**
@@ -52,4 +60,10 @@ export class Room {
     }
     return event;
   }
+}
+
+const collator = new Intl.Collator(undefined, { sensitivity: "base" });
+
+function compareNicks(a: string, b: string): number {
+  return collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
 }

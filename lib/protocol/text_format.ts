@@ -100,13 +100,13 @@ export function formatEvent(event: ChatEvent, context: TextFormatContext = {}): 
 }
 
 function formatSnapshot(snapshot: RoomSnapshot, now?: number): string[] {
-  const others = snapshot.members.length - 1;
+  const count = snapshot.memberCount ?? snapshot.members.length;
+  const more = count - snapshot.members.length;
+  const names = snapshot.members.join(", ") + (more > 0 ? ` and ${more} more` : "");
   const lines = [
-    others === 0
+    count <= 1
       ? `You are in ${snapshot.room}; no one else is here`
-      : `You are in ${snapshot.room} (${snapshot.members.length} here: ${
-        snapshot.members.join(", ")
-      })`,
+      : `You are in ${snapshot.room} (${count} here: ${names})`,
   ];
   for (const message of snapshot.history) {
     lines.push(

@@ -88,6 +88,14 @@ export const LIMIT_FLAGS: readonly LimitFlag[] = [
     help: "rooms that can exist at once",
   },
   {
+    flag: "announce-limit",
+    option: "announceLimit",
+    default: 200,
+    min: 0,
+    max: 1_000_000,
+    help: "announce joins and leaves only in rooms of up to this many members",
+  },
+  {
     flag: "send-queue-bytes",
     option: "sendQueueBytes",
     default: 1024 * 1024,

@@ -31,6 +31,8 @@ export interface RoomView {
   name: string;
   lines: ViewLine[];
   members: string[];
+  /** How many members (a large room lists only some in `members`). */
+  memberCount: number;
   /** Messages that arrived while another room was shown. */
   unread: number;
   /** Of those, how many mention us. */
@@ -83,13 +85,13 @@ export class ChatView {
           // A reconnection: the rooms are still here; add what was missed.
           this.nick = event.nick;
           this.state = "connected";
-          this.#enter(event.room, event.members, event.history);
+          this.#enter(event.room, event.members, event.history, event.memberCount);
           return false;
         }
         this.server = clean(event.server);
         this.nick = event.nick;
         this.state = "connected";
-        const room = this.#enter(event.room, event.members, event.history);
+        const room = this.#enter(event.room, event.members, event.history, event.memberCount);
         room.lines.push({ kind: "info", text: `Welcome to ${event.server}, ${event.nick}!` });
         for (const line of (event.motd ?? "").split("\n").filter(Boolean)) {
           room.lines.push({ kind: "info", text: `motd: ${clean(line)}` });
@@ -102,7 +104,7 @@ export class ChatView {
         return false;
       }
       case "joined":
-        this.#enter(event.room, event.members, event.history);
+        this.#enter(event.room, event.members, event.history, event.memberCount);
         return false;
       case "parted":
         this.rooms.delete(fold(event.room));
@@ -114,7 +116,10 @@ export class ChatView {
       case "join": {
         const room = this.#room(event.room);
         if (!room) return false;
-        if (!room.members.includes(event.nick)) room.members = [...room.members, event.nick].sort();
+        if (!room.members.includes(event.nick)) {
+          room.members = [...room.members, event.nick].sort();
+          room.memberCount++;
+        }
         this.#push(room, {
           kind: "join",
           ts: event.ts,
@@ -126,6 +131,7 @@ export class ChatView {
         const room = this.#room(event.room);
         if (!room) return false;
         room.members = room.members.filter((m) => m !== event.nick);
+        room.memberCount = Math.max(room.members.length, room.memberCount - 1);
         const how = {
           part: `left ${event.room}`,
           quit: "quit",
@@ -168,7 +174,10 @@ export class ChatView {
       }
       case "who": {
         const room = this.#room(event.room);
-        if (room) room.members = [...event.members];
+        if (room) {
+          room.members = event.members.map((m) => clean(m));
+          room.memberCount = event.members.length;
+        }
         this.note(`${event.room} (${event.members.length}): ${event.members.join(", ")}`);
         return false;
       }
@@ -260,13 +269,19 @@ export class ChatView {
     };
   }
 
-  #enter(name: string, members: string[], history: MessageEvent[]): RoomView {
+  #enter(
+    name: string,
+    members: string[],
+    history: MessageEvent[],
+    memberCount = members.length,
+  ): RoomView {
     let room = this.rooms.get(fold(name));
     if (!room) {
       room = {
         name,
         lines: [],
         members: [],
+        memberCount: 0,
         unread: 0,
         mentions: 0,
         scroll: 0,
@@ -298,6 +313,7 @@ export class ChatView {
       }
     }
     room.members = members.map((m) => clean(m));
+    room.memberCount = Math.max(memberCount, room.members.length);
     this.switchTo(name);
     return room;
   }

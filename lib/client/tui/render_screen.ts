@@ -116,9 +116,7 @@ function styler(color: boolean): Style {
 
 function header(view: ChatView, columns: number, style: Style): string {
   const room = view.current;
-  const members = room
-    ? `${room.members.length} member${room.members.length === 1 ? "" : "s"}`
-    : "";
+  const members = room ? `${room.memberCount} member${room.memberCount === 1 ? "" : "s"}` : "";
   const left = sanitizeText(
     [` ${view.server || "lanchat"}`, room?.name ?? "", members, view.state]
       .filter(Boolean)
