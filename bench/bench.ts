@@ -50,6 +50,7 @@ const ours: Target = {
       args: [
         "run",
         "-q",
+        ...(Deno.env.get("BENCH_DENO_FLAGS")?.split(" ").filter(Boolean) ?? []),
         "-P=server",
         "server.ts",
         "--host",

@@ -2,40 +2,61 @@ import { ProtocolError } from "../errors.ts";
 import { LineReader } from "./line_reader.ts";
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
+const EMPTY = new Uint8Array(0);
 
 /**
- * Turns byte chunks into decoded lines, each at most `maxBytes` long. A line
- * of invalid UTF-8 yields a (non-fatal) `bad_utf8` error in its place; an
- * oversized line yields a fatal `line_too_long` error and ends the stream.
+ * Turns byte chunks into decoded lines, synchronously (sans I/O): each line
+ * at most `maxBytes` long. A line of invalid UTF-8 gives a (non-fatal)
+ * `bad_utf8` error in its place; an oversized line gives a fatal
+ * `line_too_long` error after the lines before it, and nothing after.
  */
+export class LineDecoder {
+  readonly #reader: LineReader;
+  #failed = false;
+
+  constructor(maxBytes: number) {
+    this.#reader = new LineReader(maxBytes);
+  }
+
+  /** The lines (or errors) that `chunk` completes. */
+  push(chunk: Uint8Array): (string | ProtocolError)[] {
+    if (this.#failed) return [];
+    let lines: Uint8Array[] = [];
+    let failure: ProtocolError | undefined;
+    try {
+      lines = this.#reader.push(chunk);
+      // Lines before an oversized one come first; then its error.
+      if (lines.length > 0) this.#reader.push(EMPTY);
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      failure = error;
+    }
+    const out: (string | ProtocolError)[] = [];
+    for (const line of lines) {
+      try {
+        out.push(decoder.decode(line));
+      } catch (cause) {
+        out.push(new ProtocolError("bad_utf8", "Line is not valid UTF-8", { cause }));
+      }
+    }
+    if (failure) {
+      this.#failed = true;
+      out.push(failure);
+    }
+    return out;
+  }
+}
+
+/** {@linkcode LineDecoder} over an async stream of chunks (for the client). */
 export async function* decodeLines(
   chunks: AsyncIterable<Uint8Array>,
   maxBytes: number,
 ): AsyncGenerator<string | ProtocolError, void, void> {
-  const reader = new LineReader(maxBytes);
-  const empty = new Uint8Array(0);
+  const lines = new LineDecoder(maxBytes);
   for await (const chunk of chunks) {
-    let lines: Uint8Array[];
-    let failure: ProtocolError | undefined;
-    try {
-      lines = reader.push(chunk);
-      // Lines before an oversized one come first; then its error.
-      if (lines.length > 0) reader.push(empty);
-    } catch (error) {
-      if (!(error instanceof ProtocolError)) throw error;
-      lines ??= [];
-      failure = error;
-    }
-    for (const line of lines) {
-      try {
-        yield decoder.decode(line);
-      } catch (cause) {
-        yield new ProtocolError("bad_utf8", "Line is not valid UTF-8", { cause });
-      }
-    }
-    if (failure) {
-      yield failure;
-      return;
+    for (const line of lines.push(chunk)) {
+      yield line;
+      if (line instanceof ProtocolError && line.fatal) return;
     }
   }
 }

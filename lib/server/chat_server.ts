@@ -242,47 +242,39 @@ export class ChatServer implements AsyncDisposable {
     this.#log({ level: "debug", event: "connect", remote: connection.remote });
     // Why this connection ends, for the leave notice and the log.
     const ending: Ending = { reason: "quit", detail: "connection closed" };
-    let member: Member | undefined;
-    try {
-      const transport = await this.#detect(connection);
-      if (!transport) return;
-      peer.transport = transport;
-      if (this.#closing) {
-        transport.end({ type: "bye", reason: "shutdown", message: "Server shutting down" });
-        return;
-      }
-      connection.onOverflow = () => {
-        // Runs after the broadcast that overflowed has reached everyone, so
-        // the leave notice cannot overtake that message.
-        Object.assign(ending, { reason: "dropped", detail: "send queue exceeded" });
-        this.#log({
-          level: "warn",
-          event: "drop",
-          remote: connection.remote,
-          nick: member?.nick,
-          reason: ending.detail,
-        });
-        if (member) this.hub.leave(member, "dropped", ending.detail);
-        transport.end({
-          type: "bye",
-          reason: "dropped",
-          code: "send_queue_exceeded",
-          message:
-            `You were dropped: more than ${this.#options.sendQueueBytes} bytes were waiting to be sent to you`,
-        });
-      };
-      try {
-        for await (const frame of transport.frames()) {
-          member = this.#handle(transport, frame, ending) ?? member;
-          if (connection.ending) break;
+    // A peer that stays silent (nc waiting for a prompt) is greeted as a
+    // text client after a short delay.
+    let greeted = false;
+    const greeter = setTimeout(() => {
+      greeted = true;
+      connection.send(TextTransport.greeting(this.hub.serverName));
+    }, this.#options.textPromptDelayMs);
+    const onChunk = (chunk: Uint8Array) => {
+      let transport = peer.transport;
+      if (!transport) {
+        clearTimeout(greeter);
+        transport = peer.transport = this.#choose(connection, chunk[0], greeted);
+        if (this.#closing) {
+          transport.end({ type: "bye", reason: "shutdown", message: "Server shutting down" });
+          return;
         }
-      } catch (error) {
-        Object.assign(ending, {
-          reason: "dropped",
-          detail: error instanceof Error ? error.message : String(error),
-        });
+        connection.onOverflow = () => this.#dropOverflowed(transport!, ending);
       }
+      for (const frame of transport.decode(chunk)) {
+        this.#handle(transport, frame, ending);
+        if (connection.ending) break;
+      }
+    };
+    try {
+      await connection.readLoop(onChunk);
+    } catch (error) {
+      Object.assign(ending, {
+        reason: "dropped",
+        detail: error instanceof Error ? error.message : String(error),
+      });
     } finally {
+      clearTimeout(greeter);
+      const member = peer.transport?.member;
       if (member && !member.gone) this.hub.leave(member, ending.reason, ending.detail);
       await connection.end();
       this.#connections.delete(connection);
@@ -295,6 +287,46 @@ export class ChatServer implements AsyncDisposable {
         detail: this.#closing ? undefined : ending.detail,
       });
     }
+  }
+
+  /**
+   * The first byte decides the wire format: `{` means a native client,
+   * anything else a text client. A native client that was greeted as a text
+   * client (its first byte came late) still works: the greeting's unfinished
+   * "Nick? " line is ended first, and native clients skip non-JSON lines
+   * before their welcome.
+   */
+  #choose(connection: Connection, first: number, greeted: boolean): Transport {
+    if (first === OPEN_BRACE) {
+      if (greeted) connection.send(encoder.encode("\r\n"));
+      return new NativeTransport(connection, this.#options.maxLineBytes);
+    }
+    if (!greeted) connection.send(TextTransport.greeting(this.hub.serverName));
+    return new TextTransport(connection, this.#options.maxLineBytes);
+  }
+
+  /**
+   * A client whose send queue overflowed. Runs after the broadcast that
+   * overflowed has reached everyone, so the leave notice cannot overtake it.
+   */
+  #dropOverflowed(transport: Transport, ending: Ending): void {
+    Object.assign(ending, { reason: "dropped", detail: "send queue exceeded" });
+    const member = transport.member;
+    this.#log({
+      level: "warn",
+      event: "drop",
+      remote: transport.connection.remote,
+      nick: member?.nick,
+      reason: ending.detail,
+    });
+    if (member) this.hub.leave(member, "dropped", ending.detail);
+    transport.end({
+      type: "bye",
+      reason: "dropped",
+      code: "send_queue_exceeded",
+      message:
+        `You were dropped: more than ${this.#options.sendQueueBytes} bytes were waiting to be sent to you`,
+    });
   }
 
   /** Handles one frame; returns the member when this frame admitted it. */
@@ -328,6 +360,11 @@ export class ChatServer implements AsyncDisposable {
         ...(frame.token !== undefined ? { token: frame.token } : {}),
       });
       return undefined;
+    }
+    if (!member && frame.type === "input" && transport.kind === "text") {
+      // More lines arrived with a nick that was then refused: the next line
+      // is the next try.
+      frame = { type: "hello", protocol: 1, nick: frame.line.trim(), client: "text" };
     }
     if (!member) {
       if (frame.type !== "hello") {
@@ -444,40 +481,6 @@ export class ChatServer implements AsyncDisposable {
       }
     }
   }
-
-  /**
-   * Waits for the first byte: `{` means a native client, anything else a
-   * text client. A peer that stays silent (nc waiting for a prompt) gets the
-   * text greeting after a short delay; a native client that answers it
-   * anyway still works, since native clients skip non-JSON lines before
-   * their welcome.
-   */
-  async #detect(connection: Connection): Promise<Transport | undefined> {
-    const chunks = connection.chunks();
-    const first = chunks.next();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let greeted = false;
-    const silent = new Promise<"silent">((resolve) => {
-      timer = setTimeout(() => resolve("silent"), this.#options.textPromptDelayMs);
-    });
-    let result = await Promise.race([first, silent]);
-    clearTimeout(timer);
-    if (result === "silent") {
-      greeted = true;
-      connection.send(TextTransport.greeting(this.hub.serverName));
-      result = await first;
-    }
-    if (result.done) return undefined;
-    const head = result.value;
-    const rest = prepend(head, chunks);
-    if (head[0] === OPEN_BRACE) {
-      // End the greeting's unfinished "Nick? " line so the welcome starts a line of its own.
-      if (greeted) connection.send(encoder.encode("\r\n"));
-      return new NativeTransport(connection, rest, this.#options.maxLineBytes);
-    }
-    if (!greeted) connection.send(TextTransport.greeting(this.hub.serverName));
-    return new TextTransport(connection, rest, this.#options.maxLineBytes);
-  }
 }
 
 /** Sends one line to a connection we will not serve, and closes it. */
@@ -497,17 +500,5 @@ async function refuse(conn: Deno.TcpConn, line: string): Promise<void> {
     } catch {
       // Already closed.
     }
-  }
-}
-
-async function* prepend(
-  head: Uint8Array,
-  rest: AsyncIterator<Uint8Array, void, void>,
-): AsyncGenerator<Uint8Array, void, void> {
-  yield head;
-  while (true) {
-    const next = await rest.next();
-    if (next.done) return;
-    yield next.value;
   }
 }

@@ -4,8 +4,6 @@ import { SendQueue } from "./send_queue.ts";
 export interface ConnectionOptions {
   /** Most bytes queued for this client before it is dropped. */
   sendQueueBytes: number;
-  /** Size of the read buffer (one per connection). */
-  readBufferBytes?: number;
   /**
    * Called once when the send queue overflows (in a microtask, after the
    * current synchronous work); the queue is already cleared.
@@ -13,23 +11,29 @@ export interface ConnectionOptions {
   onOverflow?: () => void;
 }
 
+/** Reads start with a small buffer that grows while reads fill it: idle clients stay cheap. */
+const MIN_READ_BYTES = 512;
+const MAX_READ_BYTES = 64 * 1024;
+
 /**
- * One TCP connection: a receive loop as an async iterator of byte chunks, and
- * a bounded send queue drained by its own writer. {@linkcode Connection.send}
- * never waits, so a broadcast never waits for a slow reader.
+ * One TCP connection: a read loop that hands each received chunk to a
+ * callback, and a bounded send queue drained by a writer that runs only
+ * while there is something to write. {@linkcode Connection.send} never
+ * waits, so a broadcast never waits for a slow reader; frames queued
+ * together leave in one write.
  */
 export class Connection {
   /** `ip:port` of the peer, for logs. */
   readonly remote: string;
+  /** Resolves once the socket is closed. */
+  readonly done: Promise<void>;
   /** When bytes last arrived (performance.now() ms); starts at creation. */
   lastReceived: number = performance.now();
-  /** Resolves once the writer has stopped and the socket is closed. */
-  readonly done: Promise<void>;
   readonly #conn: Deno.Conn;
   readonly #queue: SendQueue;
-  readonly #readBuffer: Uint8Array;
+  readonly #resolveDone: () => void;
   #onOverflow: (() => void) | undefined;
-  #wake: (() => void) | undefined;
+  #writing = false;
   #ending = false;
   #closed = false;
   #overflowed = false;
@@ -40,9 +44,10 @@ export class Connection {
     const addr = conn.remoteAddr as Deno.NetAddr;
     this.remote = `${addr.hostname}:${addr.port}`;
     this.#queue = new SendQueue(options.sendQueueBytes);
-    this.#readBuffer = new Uint8Array(options.readBufferBytes ?? 4096);
     this.#onOverflow = options.onOverflow;
-    this.done = this.#writeLoop();
+    const done = Promise.withResolvers<void>();
+    this.done = done.promise;
+    this.#resolveDone = done.resolve;
   }
 
   /** Whether the connection is closing or closed (sends are ignored). */
@@ -61,22 +66,30 @@ export class Connection {
   }
 
   /**
-   * Received bytes, chunk by chunk, until the peer closes, the socket fails
-   * or {@linkcode Connection.close} is called. A chunk is only valid until
-   * the next one is requested (the buffer is reused).
+   * Reads until the peer closes, the socket fails, or the connection is
+   * closed, calling `onChunk` with each chunk. A chunk is only valid during
+   * the call (the buffer is reused). Resolves on a clean end; rejects with
+   * the socket's error.
    */
-  async *chunks(): AsyncGenerator<Uint8Array, void, void> {
+  async readLoop(onChunk: (chunk: Uint8Array) => void): Promise<void> {
+    let buffer = new Uint8Array(MIN_READ_BYTES);
     while (!this.#closed) {
       let n: number | null;
       try {
-        n = await this.#conn.read(this.#readBuffer);
+        n = await this.#conn.read(buffer);
       } catch (error) {
         if (this.#closed || error instanceof Deno.errors.BadResource) return;
         throw error;
       }
       if (n === null) return;
       this.lastReceived = performance.now();
-      yield this.#readBuffer.subarray(0, n);
+      onChunk(buffer.subarray(0, n));
+      if (this.#closed) return;
+      if (n === buffer.length && buffer.length < MAX_READ_BYTES) {
+        buffer = new Uint8Array(buffer.length * 2);
+      } else if (n < MIN_READ_BYTES && buffer.length > MIN_READ_BYTES) {
+        buffer = new Uint8Array(MIN_READ_BYTES);
+      }
     }
   }
 
@@ -85,8 +98,8 @@ export class Connection {
     if (this.#ending || this.#closed || this.#overflowed) return;
     if (!this.#queue.push(bytes)) {
       this.#queue.clear();
-      // Not "ending" yet: the writer must stay up for the goodbye that the
-      // handler queues with end().
+      // Not "ending" yet: the writer must stay usable for the goodbye that
+      // the handler queues with end().
       this.#overflowed = true;
       const handler = this.#onOverflow;
       this.#onOverflow = undefined;
@@ -96,7 +109,7 @@ export class Connection {
       else this.close();
       return;
     }
-    this.#wake?.();
+    this.#scheduleFlush();
   }
 
   /**
@@ -110,7 +123,7 @@ export class Connection {
     if (this.#endTimer === undefined) {
       this.#endTimer = setTimeout(() => this.close(), timeoutMs);
     }
-    this.#wake?.();
+    this.#scheduleFlush();
     return this.done;
   }
 
@@ -126,29 +139,36 @@ export class Connection {
     } catch {
       // Already closed by the runtime.
     }
-    this.#wake?.();
+    this.#resolveDone();
   }
 
-  async #writeLoop(): Promise<void> {
+  /**
+   * Starts the writer in a microtask, so that every frame queued by the same
+   * synchronous work (a burst of broadcasts) leaves in one write.
+   */
+  #scheduleFlush(): void {
+    if (this.#writing) return;
+    this.#writing = true;
+    queueMicrotask(this.#startFlush);
+  }
+
+  readonly #startFlush = () => void this.#flush();
+
+  /** Writes until the queue is empty; closes afterwards if the connection is ending. */
+  async #flush(): Promise<void> {
     try {
-      while (!this.#closed) {
-        if (this.#queue.bytes === 0) {
-          if (this.#ending) break;
-          await new Promise<void>((resolve) => (this.#wake = resolve));
-          this.#wake = undefined;
-          continue;
-        }
+      while (!this.#closed && this.#queue.bytes > 0) {
         const data = this.#queue.take();
         let offset = 0;
-        while (offset < data.length) {
-          offset += await this.#conn.write(data.subarray(offset));
-        }
+        while (offset < data.length) offset += await this.#conn.write(data.subarray(offset));
       }
     } catch {
       // The peer is gone or the socket was closed under a pending write; the
-      // receive loop reports the disconnect.
-    } finally {
+      // read loop reports the disconnect.
       this.close();
+    } finally {
+      this.#writing = false;
     }
+    if (this.#ending) this.close();
   }
 }

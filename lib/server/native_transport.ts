@@ -2,7 +2,7 @@ import type { ByeEvent, ChatEvent } from "../core/events.ts";
 import type { Member } from "../core/member.ts";
 import { ProtocolError } from "../errors.ts";
 import { type ClientFrame, parseClientFrame } from "../protocol/client_frames.ts";
-import { decodeLines } from "../protocol/decode_lines.ts";
+import { LineDecoder } from "../protocol/decode_lines.ts";
 import { encodeFrame } from "../protocol/native_codec.ts";
 import type { Connection } from "./connection.ts";
 import type { Transport } from "./transport.ts";
@@ -11,26 +11,26 @@ import type { Transport } from "./transport.ts";
 export class NativeTransport implements Transport {
   readonly kind = "native";
   member: Member | undefined;
+  readonly #lines: LineDecoder;
 
-  constructor(
-    readonly connection: Connection,
-    readonly chunks: AsyncIterable<Uint8Array>,
-    readonly maxLineBytes: number,
-  ) {}
+  constructor(readonly connection: Connection, maxLineBytes: number) {
+    this.#lines = new LineDecoder(maxLineBytes);
+  }
 
-  async *frames(): AsyncGenerator<ClientFrame | ProtocolError, void, void> {
-    for await (const line of decodeLines(this.chunks, this.maxLineBytes)) {
-      if (line instanceof ProtocolError) yield line;
-      else if (line.trim() === "") continue;
-      else {
+  decode(chunk: Uint8Array): (ClientFrame | ProtocolError)[] {
+    const frames: (ClientFrame | ProtocolError)[] = [];
+    for (const line of this.#lines.push(chunk)) {
+      if (line instanceof ProtocolError) frames.push(line);
+      else if (line.trim() !== "") {
         try {
-          yield parseClientFrame(line);
+          frames.push(parseClientFrame(line));
         } catch (error) {
           if (!(error instanceof ProtocolError)) throw error;
-          yield error;
+          frames.push(error);
         }
       }
     }
+    return frames;
   }
 
   deliver(event: ChatEvent): void {

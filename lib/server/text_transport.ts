@@ -2,7 +2,7 @@ import type { ByeEvent, ChatEvent } from "../core/events.ts";
 import type { Member } from "../core/member.ts";
 import { ProtocolError } from "../errors.ts";
 import type { ClientFrame } from "../protocol/client_frames.ts";
-import { decodeLines } from "../protocol/decode_lines.ts";
+import { LineDecoder } from "../protocol/decode_lines.ts";
 import { TelnetFilter } from "../protocol/telnet_filter.ts";
 import { formatEvent } from "../protocol/text_format.ts";
 import type { Connection } from "./connection.ts";
@@ -24,35 +24,34 @@ export class TextTransport implements Transport {
   readonly kind = "text";
   member: Member | undefined;
 
-  constructor(
-    readonly connection: Connection,
-    readonly chunks: AsyncIterable<Uint8Array>,
-    readonly maxLineBytes: number,
-  ) {}
+  readonly #telnet = new TelnetFilter();
+  readonly #lines: LineDecoder;
+
+  constructor(readonly connection: Connection, maxLineBytes: number) {
+    this.#lines = new LineDecoder(maxLineBytes);
+  }
 
   /** The greeting that asks for a nick. */
   static greeting(serverName: string): Uint8Array {
     return encoder.encode(`Welcome to ${serverName} (lanchat). Pick a nick.\r\n${NICK_PROMPT}`);
   }
 
-  async *frames(): AsyncGenerator<ClientFrame | ProtocolError, void, void> {
-    const telnet = new TelnetFilter();
-    const filtered = (async function* (chunks) {
-      for await (const chunk of chunks) yield telnet.filter(chunk);
-    })(this.chunks);
-    for await (const line of decodeLines(filtered, this.maxLineBytes)) {
+  decode(chunk: Uint8Array): (ClientFrame | ProtocolError)[] {
+    const frames: (ClientFrame | ProtocolError)[] = [];
+    for (const line of this.#lines.push(this.#telnet.filter(chunk))) {
       if (line instanceof ProtocolError) {
-        yield line;
+        frames.push(line);
         continue;
       }
       const text = line.replace(/\0/g, "");
-      if (!this.member) {
+      if (!this.member && frames.every((f) => f instanceof ProtocolError || f.type !== "hello")) {
         if (text.trim() === "") this.connection.send(encoder.encode(NICK_PROMPT));
-        else yield { type: "hello", protocol: 1, nick: text.trim(), client: "text" };
+        else frames.push({ type: "hello", protocol: 1, nick: text.trim(), client: "text" });
       } else if (text.trim() !== "") {
-        yield { type: "input", line: text };
+        frames.push({ type: "input", line: text });
       }
     }
+    return frames;
   }
 
   deliver(event: ChatEvent): void {

@@ -5,19 +5,21 @@ import type { ClientFrame } from "../protocol/client_frames.ts";
 import type { Connection } from "./connection.ts";
 
 /**
- * What the server needs of a wire format: frames in, events out. The native
- * JSON protocol and the plain-text mode for `nc` both implement it, and so
- * will later front ends (TLS, WebSocket, IRC).
+ * What the server needs of a wire format: bytes in, frames out; events in,
+ * bytes out. It does no I/O itself (the connection reads and writes), so the
+ * server drives it from one read loop per connection. The native JSON
+ * protocol and the plain-text mode for `nc` implement it, and so will later
+ * front ends (TLS, WebSocket, IRC).
  */
 export interface Transport extends MemberSink {
   /** Which wire format this is, for logs and the hello's `client`. */
   readonly kind: "native" | "text";
-  /** The connection the transport reads and writes. */
+  /** The connection the transport writes to. */
   readonly connection: Connection;
   /** The member once the hello was accepted (text rendering needs its current room). */
   member: Member | undefined;
-  /** Decoded frames, or the error a bad line caused, until the peer goes away. */
-  frames(): AsyncIterable<ClientFrame | ProtocolError>;
+  /** The frames (or the errors of bad lines) that received bytes complete. */
+  decode(chunk: Uint8Array): (ClientFrame | ProtocolError)[];
   /** Queues an event; never waits. */
   deliver(event: ChatEvent): void;
 }
