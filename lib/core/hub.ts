@@ -70,6 +70,12 @@ export interface RateLimit {
 /** The default rate limit: 5 per second, bursts of 10, dropped after 20 refusals. */
 export const DEFAULT_RATE_LIMIT: RateLimit = { rate: 5, burst: 10, floodLimit: 20 };
 
+/**
+ * Most members a welcome or joined snapshot lists (the rest are counted in
+ * `memberCount`; `/who` lists everyone).
+ */
+export const MEMBER_LIST_LIMIT = 100;
+
 const ROOM_PATTERN = /^#[\p{L}\p{N}_.\-]{1,32}$/u;
 
 /**
@@ -465,7 +471,7 @@ export class Hub {
   #snapshot(room: Room): RoomSnapshot {
     return {
       room: room.name,
-      members: room.nicks(this.announceLimit),
+      members: room.nicks(Math.min(this.announceLimit, MEMBER_LIST_LIMIT)),
       memberCount: room.members.size,
       history: room.history.last(),
     };

@@ -24,6 +24,9 @@ const LEAVE_WORDS: Record<LeaveEvent["reason"], string> = {
   kicked: "was kicked",
 };
 
+/** Most member names a text welcome lists. */
+const TEXT_MEMBER_LIMIT = 20;
+
 const MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(" ");
 
 /** `HH:MM` in local time, with `Mon DD` in front when not from today. */
@@ -101,8 +104,10 @@ export function formatEvent(event: ChatEvent, context: TextFormatContext = {}): 
 
 function formatSnapshot(snapshot: RoomSnapshot, now?: number): string[] {
   const count = snapshot.memberCount ?? snapshot.members.length;
-  const more = count - snapshot.members.length;
-  const names = snapshot.members.join(", ") + (more > 0 ? ` and ${more} more` : "");
+  // A line, not a wall: a few names, then how many more (/who lists them all).
+  const shown = snapshot.members.slice(0, TEXT_MEMBER_LIMIT);
+  const more = count - shown.length;
+  const names = shown.join(", ") + (more > 0 ? ` and ${more} more` : "");
   const lines = [
     count <= 1
       ? `You are in ${snapshot.room}; no one else is here`

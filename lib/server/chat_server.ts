@@ -79,7 +79,9 @@ export class ChatServer implements AsyncDisposable {
   readonly #connections = new Map<Connection, Peer>();
   /** Open connections per remote IP address. */
   readonly #perIp = new Map<string, number>();
-  readonly #tasks = new Set<Promise<void>>();
+  /** Connections being served; `#allServed` resolves when it drops to 0 during shutdown. */
+  #serving = 0;
+  #allServed: PromiseWithResolvers<void> | undefined;
   readonly #options: Required<
     Pick<
       ChatServerOptions,
@@ -171,16 +173,15 @@ export class ChatServer implements AsyncDisposable {
         transport.end({ type: "bye", reason: "shutdown", message: "Server shutting down" });
       } else void connection.end();
     }
-    const deadline = new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 1500);
-      Promise.allSettled([...this.#tasks, this.#acceptLoop]).then(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-    await deadline;
+    await this.#acceptLoop;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      this.#untilServed(),
+      new Promise((resolve) => (timer = setTimeout(resolve, 1500))),
+    ]);
+    clearTimeout(timer);
     for (const connection of this.#connections.keys()) connection.close();
-    await Promise.allSettled([...this.#tasks, this.#acceptLoop]);
+    await this.#untilServed();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -189,43 +190,56 @@ export class ChatServer implements AsyncDisposable {
 
   async #accept(): Promise<void> {
     try {
-      for await (const conn of this.#listener) {
-        const task = this.#serve(conn).catch((error) => {
-          this.#log({ level: "error", event: "error", error: String(error?.stack ?? error) });
-        });
-        this.#tasks.add(task);
-        void task.finally(() => this.#tasks.delete(task));
-      }
+      for await (const conn of this.#listener) void this.#serve(conn);
     } catch (error) {
       if (!this.#closing) this.#log({ level: "error", event: "error", error: String(error) });
     }
   }
 
+  /** Resolves once no connection is being served. */
+  #untilServed(): Promise<void> {
+    if (this.#serving === 0) return Promise.resolve();
+    this.#allServed ??= Promise.withResolvers<void>();
+    return this.#allServed.promise;
+  }
+
   async #serve(conn: Deno.TcpConn): Promise<void> {
+    this.#serving++;
     const ip = (conn.remoteAddr as Deno.NetAddr).hostname;
-    if (this.#closing) {
-      conn.close();
-      return;
-    }
-    const fromIp = this.#perIp.get(ip) ?? 0;
-    // Handshakes do not count as members, so bound connections separately.
-    const crowded = this.#connections.size >= this.hub.maxClients + 64;
-    if (fromIp >= this.#options.maxPerIp || crowded) {
-      const message = crowded
-        ? "Server is full"
-        : `Too many connections from ${ip} (the limit is ${this.#options.maxPerIp})`;
-      this.#log({ level: "warn", event: "refused", remote: ip, reason: message });
-      // Plain text: the mode is not known yet. Native clients report the line.
-      await refuse(conn, `! ${message}\r\n`);
-      return;
-    }
-    this.#perIp.set(ip, fromIp + 1);
+    let counted = false;
     try {
+      if (this.#closing) {
+        conn.close();
+        return;
+      }
+      const fromIp = this.#perIp.get(ip) ?? 0;
+      // Handshakes do not count as members, so bound connections separately.
+      const crowded = this.#connections.size >= this.hub.maxClients + 64;
+      if (fromIp >= this.#options.maxPerIp || crowded) {
+        const message = crowded
+          ? "Server is full"
+          : `Too many connections from ${ip} (the limit is ${this.#options.maxPerIp})`;
+        this.#log({ level: "warn", event: "refused", remote: ip, reason: message });
+        // Plain text: the mode is not known yet. Native clients report the line.
+        await refuse(conn, `! ${message}\r\n`);
+        return;
+      }
+      this.#perIp.set(ip, fromIp + 1);
+      counted = true;
       await this.#serveAccepted(conn);
+    } catch (error) {
+      this.#log({
+        level: "error",
+        event: "error",
+        error: String((error as Error)?.stack ?? error),
+      });
     } finally {
-      const left = (this.#perIp.get(ip) ?? 1) - 1;
-      if (left > 0) this.#perIp.set(ip, left);
-      else this.#perIp.delete(ip);
+      if (counted) {
+        const left = (this.#perIp.get(ip) ?? 1) - 1;
+        if (left > 0) this.#perIp.set(ip, left);
+        else this.#perIp.delete(ip);
+      }
+      if (--this.#serving === 0) this.#allServed?.resolve();
     }
   }
 

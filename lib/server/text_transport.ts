@@ -10,6 +10,7 @@ import type { Transport } from "./transport.ts";
 
 const encoder = new TextEncoder();
 const NICK_PROMPT = "Nick? ";
+const greetings = new Map<string, Uint8Array>();
 
 // Room events look the same to every text client in the same current room,
 // so each is rendered once per variant and the bytes are shared.
@@ -31,9 +32,14 @@ export class TextTransport implements Transport {
     this.#lines = new LineDecoder(maxLineBytes);
   }
 
-  /** The greeting that asks for a nick. */
+  /** The greeting that asks for a nick (encoded once per server name). */
   static greeting(serverName: string): Uint8Array {
-    return encoder.encode(`Welcome to ${serverName} (lanchat). Pick a nick.\r\n${NICK_PROMPT}`);
+    let bytes = greetings.get(serverName);
+    if (!bytes) {
+      bytes = encoder.encode(`Welcome to ${serverName} (lanchat). Pick a nick.\r\n${NICK_PROMPT}`);
+      greetings.set(serverName, bytes);
+    }
+    return bytes;
   }
 
   decode(chunk: Uint8Array): (ClientFrame | ProtocolError)[] {
