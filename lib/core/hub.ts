@@ -167,7 +167,7 @@ export class Hub {
     );
     this.#members.set(key, member);
     const lobby = this.#roomOrCreate(LOBBY);
-    lobby.members.add(member);
+    lobby.add(member);
     member.rooms.set(lobby.key, lobby);
     member.current = lobby;
     sink.deliver({
@@ -266,6 +266,7 @@ export class Hub {
     this.#members.delete(member.key);
     member.nick = nick;
     member.key = key;
+    for (const room of member.rooms.values()) room.invalidate();
     this.#members.set(key, member);
     const ts = this.#now();
     for (const [peer, rooms] of this.#peers(member)) {
@@ -284,7 +285,7 @@ export class Hub {
       return;
     }
     const room = this.#roomOrCreate(name);
-    room.members.add(member);
+    room.add(member);
     member.rooms.set(room.key, room);
     member.current = room;
     member.sink.deliver({ type: "joined", ...this.#snapshot(room) });
@@ -450,7 +451,7 @@ export class Hub {
   }
 
   #removeFromRoom(member: Member, room: Room, reason: LeaveReason, message?: string): void {
-    room.members.delete(member);
+    room.remove(member);
     member.rooms.delete(room.key);
     if (room.members.size < this.announceLimit) {
       room.emit({

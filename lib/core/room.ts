@@ -16,6 +16,7 @@ export class Room {
   readonly members: Set<Member> = new Set();
   readonly history: History<MessageEvent>;
   #lastId = 0;
+  #list: { limit: number; nicks: string[] } | undefined;
 
   constructor(
     /** Display name, e.g. `#lobby`. */
@@ -35,14 +36,37 @@ export class Room {
   /**
    * Member nicks, sorted for display; with `limit`, only that many (the
    * longest-present ones), so a welcome to a room of thousands stays small.
+   * The sorted list is cached until the membership or a nick changes.
    */
   nicks(limit = Infinity): string[] {
+    if (this.#list && this.#list.limit === limit) return this.#list.nicks;
     const nicks: string[] = [];
     for (const member of this.members) {
       if (nicks.length >= limit) break;
       nicks.push(member.nick);
     }
-    return nicks.sort(compareNicks);
+    nicks.sort(compareNicks);
+    // Shared by every snapshot until it changes: frozen so no one edits it.
+    Object.freeze(nicks);
+    this.#list = { limit, nicks };
+    return nicks;
+  }
+
+  /** Adds a member. */
+  add(member: Member): void {
+    this.members.add(member);
+    // Joiners past the listed ones do not change the list.
+    if (this.#list && this.members.size <= this.#list.limit) this.#list = undefined;
+  }
+
+  /** Removes a member. */
+  remove(member: Member): void {
+    if (this.members.delete(member)) this.#list = undefined;
+  }
+
+  /** Forgets the cached member list (a member changed nick). */
+  invalidate(): void {
+    this.#list = undefined;
   }
 
   /**
