@@ -12,6 +12,7 @@
 
 import { parseArgs } from "node:util";
 import type { LoadConfig } from "./load_gen.ts";
+import { serverV8Flags } from "../tools/v8_flags.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const CLOCK_TICKS = 100; // Linux USER_HZ
@@ -50,7 +51,7 @@ const ours: Target = {
       args: [
         "run",
         "-q",
-        ...(Deno.env.get("BENCH_DENO_FLAGS")?.split(" ").filter(Boolean) ?? []),
+        ...(Deno.env.get("BENCH_DENO_FLAGS")?.split(" ").filter(Boolean) ?? serverV8Flags()),
         "-P=server",
         "server.ts",
         "--host",

@@ -8,6 +8,7 @@
 
 import type { ChatEvent } from "../lib/core/events.ts";
 import { ChatServer, type ChatServerOptions } from "../lib/server/chat_server.ts";
+import { serverV8Flags } from "../tools/v8_flags.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -308,7 +309,14 @@ export function runEntry(
 ): EntryProcess {
   const stdin = options.stdin ?? "null";
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-q", `-P=${entry}`, `${entry}.ts`, ...args],
+    args: [
+      "run",
+      "-q",
+      `-P=${entry}`,
+      ...(entry === "server" ? serverV8Flags() : []),
+      `${entry}.ts`,
+      ...args,
+    ],
     cwd: ROOT,
     stdin,
     stdout: "piped",

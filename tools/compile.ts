@@ -7,6 +7,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { serverV8Flags } from "./v8_flags.ts";
 
 const TARGETS = [
   "x86_64-unknown-linux-gnu",
@@ -37,6 +38,7 @@ for (const [entry, name] of [["server", "chat-server"], ["client", "chat-client"
       "compile",
       "-q",
       `-P=${entry}`,
+      ...(entry === "server" ? serverV8Flags() : []),
       ...(target ? ["--target", target] : []),
       "--output",
       output,

@@ -1,0 +1,14 @@
+/**
+ * The V8 flags the server runs with, read from the `start` task in
+ * deno.json: that task is the one place they are written; the compile task,
+ * the tests and the benchmark take them from there.
+ *
+ * @module
+ */
+
+import config from "../deno.json" with { type: "json" };
+
+/** `--v8-flags=...` arguments of the `start` task, e.g. `["--v8-flags=--max-semi-space-size=4"]`. */
+export function serverV8Flags(): string[] {
+  return config.tasks.start.split(/\s+/).filter((arg) => arg.startsWith("--v8-flags="));
+}
