@@ -46,6 +46,10 @@ export interface LoadConfig {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const NEWLINE = 0x0a;
+/** When the last message arrived at any reader. */
+let lastDelivery = 0;
+/** After the sending ends, this long without any delivery ends the run (a lossy server). */
+const QUIET_MS = 3000;
 
 /** One reading connection: counts message lines, records latencies. */
 class Reader {
@@ -89,20 +93,25 @@ class Reader {
       line.set(chunk.subarray(start, end), this.#partial.length);
       this.#partial = new Uint8Array(0);
     } else line = chunk.subarray(start, end);
-    const marker = indexOfMarker(line);
-    if (marker === -1) return;
-    this.received++;
-    if (this.latencies) {
-      const text = decoder.decode(line.subarray(marker, Math.min(line.length, marker + 64)));
-      const sentAt = Number(text.split(" ")[3]);
-      if (sentAt > 0) this.latencies.push(now() - sentAt);
+    // Count every message marker: a server that forwards partial lines (ncat
+    // does) can put two messages on one line.
+    let marker = indexOfMarker(line, 0);
+    while (marker !== -1) {
+      this.received++;
+      lastDelivery = now();
+      if (this.latencies) {
+        const text = decoder.decode(line.subarray(marker, Math.min(line.length, marker + 64)));
+        const sentAt = Number(text.split(" ")[3]);
+        if (sentAt > 0) this.latencies.push(lastDelivery - sentAt);
+      }
+      marker = indexOfMarker(line, marker + 2);
     }
   }
 }
 
 /** Position of "M " followed by a digit: the start of our message payload. */
-function indexOfMarker(line: Uint8Array): number {
-  for (let i = 0; i + 2 < line.length; i++) {
+function indexOfMarker(line: Uint8Array, from: number): number {
+  for (let i = from; i + 2 < line.length; i++) {
     if (line[i] === 0x4d && line[i + 1] === 0x20 && line[i + 2] >= 0x30 && line[i + 2] <= 0x39) {
       return i;
     }
@@ -211,12 +220,27 @@ async function run(config: LoadConfig): Promise<void> {
     ? paced(config, senders)
     : Promise.all(senders.map((conn, i) => flood(config, conn, i)));
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const timedOut = await Promise.race([
-    Promise.all([sending, finished]).then(() => false),
-    new Promise<true>((resolve) => (timer = setTimeout(() => resolve(true), config.timeoutMs))),
+  let quietCheck: ReturnType<typeof setInterval> | undefined;
+  const quiet = sending.then(() =>
+    new Promise<"quiet">((resolve) => {
+      quietCheck = setInterval(() => {
+        if (now() - Math.max(lastDelivery, sendStart) > QUIET_MS) resolve("quiet");
+      }, 200);
+    })
+  );
+  const outcome = await Promise.race([
+    Promise.all([sending, finished]).then(() => "complete" as const),
+    quiet,
+    new Promise<"timeout">((
+      resolve,
+    ) => (timer = setTimeout(() => resolve("timeout"), config.timeoutMs))),
   ]);
   clearTimeout(timer);
-  const elapsedMs = now() - sendStart;
+  clearInterval(quietCheck);
+  const timedOut = outcome !== "complete";
+  // The rate counts up to the last delivery, not the wait for missing ones.
+  const elapsedMs = (outcome === "complete" ? now() : Math.max(lastDelivery, sendStart + 1)) -
+    sendStart;
   const delivered = readers.reduce((sum, r) => sum + r.received, 0);
   const stalledOpen = await countOpen(stalledConns);
   for (const conn of conns) {
@@ -233,6 +257,7 @@ async function run(config: LoadConfig): Promise<void> {
     elapsedMs,
     delivered,
     complete: !timedOut,
+    outcome,
     incompleteReaders: readers.filter((r) => r.received < r.expected).length,
     stalledStillOpen: stalledOpen,
     latency: latencies ? summarize(latencies) : undefined,
