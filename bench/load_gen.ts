@@ -31,6 +31,8 @@ export interface LoadConfig {
   rate?: number;
   /** ...for this many seconds. */
   seconds?: number;
+  /** Record delivery latencies (on for every generator of a paced workload). */
+  latency?: boolean;
   /** Bytes of padding in each message. */
   payloadBytes: number;
   /** Messages every reader should receive, from all generators (for completion). */
@@ -179,7 +181,7 @@ async function run(config: LoadConfig): Promise<void> {
   const connectMs = now() - started;
   const readerConns = conns.slice(0, config.clients);
   const stalledConns = conns.slice(config.clients);
-  const latencies: number[] | undefined = config.rate ? [] : undefined;
+  const latencies: number[] | undefined = config.rate || config.latency ? [] : undefined;
   const readers = readerConns.map((conn, i) => {
     const own = i < config.senders && !config.echo ? ownMessages(config) : 0;
     return new Reader(conn, latencies, config.expectPerReader - own);
@@ -261,6 +263,7 @@ async function run(config: LoadConfig): Promise<void> {
     incompleteReaders: readers.filter((r) => r.received < r.expected).length,
     stalledStillOpen: stalledOpen,
     latency: latencies ? summarize(latencies) : undefined,
+    histogram: latencies ? histogram(latencies) : undefined,
   }));
 }
 
@@ -321,6 +324,39 @@ async function countOpen(conns: Deno.TcpConn[]): Promise<number> {
     if (!result) open++;
   }));
   return open;
+}
+
+/** Latency histogram bucket width, ms; the last bucket holds everything above. */
+export const BUCKET_MS = 0.05;
+const BUCKETS = 40_000;
+
+/** Latencies as sparse histogram entries `[bucket, count]`, mergeable across processes. */
+function histogram(values: number[]): [number, number][] {
+  const counts = new Map<number, number>();
+  for (const v of values) {
+    const bucket = Math.min(BUCKETS, Math.max(0, Math.floor(v / BUCKET_MS)));
+    counts.set(bucket, (counts.get(bucket) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => a[0] - b[0]);
+}
+
+/** Quantiles from merged histograms (each value is its bucket's upper edge). */
+export function quantiles(
+  entries: [number, number][],
+): { p50: number; p99: number; p999: number; n: number } {
+  const merged = new Map<number, number>();
+  for (const [bucket, count] of entries) merged.set(bucket, (merged.get(bucket) ?? 0) + count);
+  const sorted = [...merged].sort((a, b) => a[0] - b[0]);
+  const n = sorted.reduce((sum, [, c]) => sum + c, 0);
+  const at = (q: number) => {
+    let seen = 0;
+    for (const [bucket, count] of sorted) {
+      seen += count;
+      if (seen > q * n) return (bucket + 1) * BUCKET_MS;
+    }
+    return NaN;
+  };
+  return { p50: at(0.5), p99: at(0.99), p999: at(0.999), n };
 }
 
 function summarize(

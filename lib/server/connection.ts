@@ -38,6 +38,9 @@ export class Connection {
   #closed = false;
   #overflowed = false;
   #endTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The batch being written, and how much of it has gone out. */
+  #pending: Uint8Array | undefined;
+  #written = 0;
 
   constructor(conn: Deno.Conn, options: ConnectionOptions) {
     this.#conn = conn;
@@ -152,23 +155,44 @@ export class Connection {
     queueMicrotask(this.#startFlush);
   }
 
-  readonly #startFlush = () => void this.#flush();
+  readonly #startFlush = () => this.#writeNext();
 
-  /** Writes until the queue is empty; closes afterwards if the connection is ending. */
-  async #flush(): Promise<void> {
-    try {
-      while (!this.#closed && this.#queue.bytes > 0) {
-        const data = this.#queue.take();
-        let offset = 0;
-        while (offset < data.length) offset += await this.#conn.write(data.subarray(offset));
-      }
-    } catch {
-      // The peer is gone or the socket was closed under a pending write; the
-      // read loop reports the disconnect.
-      this.close();
-    } finally {
+  /**
+   * The writer, as callbacks rather than an async function: one write op
+   * per batch and no other allocation, which matters at 100,000 deliveries
+   * a second. Closes afterwards if the connection is ending.
+   */
+  #writeNext(): void {
+    if (this.#closed) {
       this.#writing = false;
+      return;
     }
-    if (this.#ending) this.close();
+    if (this.#queue.bytes === 0) {
+      this.#writing = false;
+      if (this.#ending) this.close();
+      return;
+    }
+    this.#pending = this.#queue.take();
+    this.#written = 0;
+    this.#conn.write(this.#pending).then(this.#onWritten, this.#onWriteFailed);
   }
+
+  readonly #onWritten = (n: number) => {
+    this.#written += n;
+    const pending = this.#pending!;
+    if (this.#written < pending.length && !this.#closed) {
+      this.#conn.write(pending.subarray(this.#written)).then(this.#onWritten, this.#onWriteFailed);
+      return;
+    }
+    this.#pending = undefined;
+    this.#writeNext();
+  };
+
+  // The peer is gone or the socket was closed under a pending write; the
+  // read loop reports the disconnect.
+  readonly #onWriteFailed = () => {
+    this.#pending = undefined;
+    this.#writing = false;
+    this.close();
+  };
 }
