@@ -20,7 +20,8 @@ const CLOCK_TICKS = 100; // Linux USER_HZ
 /** One target: how to start it, and how clients greet it. */
 interface Target {
   name: string;
-  start(port: number): Deno.ChildProcess;
+  /** Starts the server; `extra` are lanchat flags for this workload (other servers ignore them). */
+  start(port: number, extra?: string[]): Deno.ChildProcess;
   handshake: "nick" | "none";
   /** Whether it can speak the native protocol. */
   native: boolean;
@@ -46,7 +47,7 @@ const ours: Target = {
   name: "lanchat",
   handshake: "nick",
   native: true,
-  start: (port) =>
+  start: (port, extra = []) =>
     new Deno.Command(Deno.execPath(), {
       args: [
         "run",
@@ -67,6 +68,7 @@ const ours: Target = {
         "0",
         "--log-level",
         "error",
+        ...extra,
         ...(Deno.env.get("BENCH_SERVER_ARGS")?.split(" ").filter(Boolean) ?? []),
       ],
       cwd: ROOT,
@@ -197,7 +199,7 @@ async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string
 async function drive(
   target: Target,
   configs: Omit<LoadConfig, "port">[],
-  onConnected?: (server: { pid: number }) => void,
+  serverArgs: string[] = [],
 ): Promise<
   {
     reports: Record<string, unknown>[];
@@ -209,14 +211,13 @@ async function drive(
   }
 > {
   const port = freePort();
-  const server = target.start(port);
+  const server = target.start(port, serverArgs);
   const generators: Generator[] = [];
   try {
     await waitForPort(port);
     const idle = processStats(server.pid);
     for (const config of configs) generators.push(new Generator({ ...config, port }));
     const connected = await Promise.all(generators.map((g) => g.report()));
-    onConnected?.(server);
     const before = processStats(server.pid);
     await Promise.all(generators.map((g) => g.go()));
     const reports = await Promise.all(generators.map((g) => g.report()));
@@ -292,6 +293,9 @@ function floodWorkload(mode: "text" | "native"): Workload {
           expectPerReader: total,
           timeoutMs: smoke ? 20_000 : 120_000,
         })),
+        // A throughput test, not a slow-reader test: a 16 MiB queue keeps a
+        // generator's momentary stall (GC, scheduling) from getting it dropped.
+        ["--send-queue-bytes", String(16 * 1024 * 1024)],
       );
       const delivered = result.reports.reduce((sum, r) => sum + (r.delivered as number), 0);
       const complete = result.reports.every((r) => r.complete === true);
