@@ -9,6 +9,10 @@ import { ChatServer, type LogLevel, type LogRecord } from "./lib/server/chat_ser
 import { listenAddresses } from "./lib/server/listen_addresses.ts";
 import { parseServerArgs, SERVER_USAGE } from "./lib/server/server_config.ts";
 import { VERSION } from "./lib/version.ts";
+import { exportLog } from "./lib/store/export_log.ts";
+import { openStore } from "./lib/store/open_store.ts";
+import { StoreOpenError } from "./lib/store/sqlite_store.ts";
+import { UsageError } from "./lib/errors.ts";
 import { startCommand } from "./lib/cli_args.ts";
 
 const LEVELS = { debug: 0, info: 1, warn: 2, error: 3 } as const;
@@ -26,7 +30,20 @@ function logger(minimum: LogLevel): (record: LogRecord) => void {
   };
 }
 
+/** `chat-server export ...`: the room's log to stdout. */
+function runExport(args: string[]): number {
+  const encoder = new TextEncoder();
+  try {
+    return exportLog(args, (line) => Deno.stdout.writeSync(encoder.encode(line + "\n")));
+  } catch (error) {
+    if (!(error instanceof UsageError) && !(error instanceof StoreOpenError)) throw error;
+    console.error(`chat-server: ${error.message}`);
+    return error instanceof UsageError ? 2 : 1;
+  }
+}
+
 async function main(): Promise<number> {
+  if (Deno.args[0] === "export") return runExport(Deno.args.slice(1));
   const command = startCommand(
     "chat-server",
     VERSION,
@@ -36,9 +53,32 @@ async function main(): Promise<number> {
   if (typeof command === "number") return command;
   const { options } = command;
   const log = logger(command.logLevel);
+  let store;
+  try {
+    store = openStore(command.dataDir, (error, pending) =>
+      log({
+        level: "error",
+        event: "store_error",
+        error: error.message,
+        pending,
+        detail: "messages kept in memory; retrying",
+      }));
+  } catch (error) {
+    if (!(error instanceof StoreOpenError)) throw error;
+    console.error(`chat-server: ${error.message}`);
+    return 1;
+  }
+  const day = 24 * 60 * 60 * 1000;
+  const prune = () => {
+    const olderThan = command.retainDays ? Date.now() - command.retainDays * day : undefined;
+    const removed = store.prune(olderThan, command.retainMessages);
+    if (removed > 0) log({ level: "info", event: "prune", removed });
+  };
+  prune();
+  const pruner = setInterval(prune, 60 * 60 * 1000);
   let server: ChatServer;
   try {
-    server = await ChatServer.listen({ ...options, log });
+    server = await ChatServer.listen({ ...options, store, log });
   } catch (error) {
     const reason = error instanceof Deno.errors.AddrInUse
       ? "the port is already in use"
@@ -46,6 +86,8 @@ async function main(): Promise<number> {
       ? "that address is not on this machine"
       : (error as Error).message;
     console.error(`chat-server: cannot listen on ${options.hostname}:${options.port}: ${reason}`);
+    clearInterval(pruner);
+    store.close();
     return 1;
   }
   log({
@@ -54,6 +96,7 @@ async function main(): Promise<number> {
     version: VERSION,
     host: options.hostname,
     port: server.addr.port,
+    history: command.dataDir ?? "memory",
   });
   for (const address of listenAddresses(options.hostname)) {
     console.log(`listening on ${address}:${server.addr.port}`);
@@ -63,7 +106,8 @@ async function main(): Promise<number> {
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
   await stopped.promise;
-  await server.shutdown();
+  clearInterval(pruner);
+  await server.shutdown(); // also flushes the history store
   Deno.removeSignalListener("SIGINT", stop);
   Deno.removeSignalListener("SIGTERM", stop);
   return 0;

@@ -68,6 +68,7 @@ const ours: Target = {
         "0",
         "--log-level",
         "error",
+        ...(extra.some((a) => a.startsWith("--data-dir")) ? [] : ["--no-persist"]),
         ...extra,
         ...(Deno.env.get("BENCH_SERVER_ARGS")?.split(" ").filter(Boolean) ?? []),
       ],

@@ -316,6 +316,11 @@ export function runEntry(
       ...(entry === "server" ? serverV8Flags() : []),
       `${entry}.ts`,
       ...args,
+      // Tests never touch the real data directory unless they choose one.
+      ...(entry === "server" &&
+          !args.some((a) => /^--(data-dir|no-persist|help|version)|^export$/.test(a))
+        ? ["--no-persist"]
+        : []),
     ],
     cwd: ROOT,
     stdin,

@@ -108,6 +108,15 @@ export const COMMANDS: readonly Command[] = [
     },
   },
   {
+    name: "history",
+    usage: "[count] [before-id]",
+    help: "Show older messages of the room (50 by default; page back with the first id shown)",
+    minArgs: 0,
+    maxArgs: 2,
+    rest: false,
+    run: ({ hub, member, room }, [count, before]) => hub.history(member, room, count, before),
+  },
+  {
     name: "rooms",
     usage: "",
     help: "List the rooms and how many are in each",

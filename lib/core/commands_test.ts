@@ -23,7 +23,7 @@ function assertUsageError(name: string, input: string, usage: string): void {
 Deno.test("COMMANDS lists the chat commands in help order", () => {
   assert.deepEqual(
     COMMANDS.map((c) => c.name),
-    ["help", "nick", "msg", "me", "who", "join", "part", "rooms", "quit"],
+    ["help", "nick", "msg", "me", "who", "join", "part", "history", "rooms", "quit"],
   );
 });
 

@@ -118,6 +118,16 @@ export interface RoomsEvent {
   rooms: { room: string; members: number }[];
 }
 
+/** Answer to `/history`: a page of older messages of a room. */
+export interface HistoryEvent {
+  type: "history";
+  room: string;
+  /** Oldest first; all with ids below the requested one. */
+  messages: MessageEvent[];
+  /** Whether still older messages exist (ask again with the first id). */
+  more: boolean;
+}
+
 /** Answer to `/help`. */
 export interface HelpEvent {
   type: "help";
@@ -168,6 +178,7 @@ export type ChatEvent =
   | WhoEvent
   | RoomsEvent
   | HelpEvent
+  | HistoryEvent
   | PongEvent
   | PingEvent
   | ErrorEvent

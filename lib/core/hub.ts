@@ -9,6 +9,7 @@ import {
 } from "./events.ts";
 import { Member, type MemberSink } from "./member.ts";
 import { nickKey, normalizeNick, suggestNick } from "./nick.ts";
+import { type HistoryStore, MemoryStore } from "./history_store.ts";
 import { Room } from "./room.ts";
 import { TokenBucket } from "./token_bucket.ts";
 import { excerpt, sanitizeText } from "./sanitize.ts";
@@ -47,6 +48,8 @@ export interface HubOptions {
    * disconnected. `false` turns limiting off (benchmarks).
    */
   rateLimit?: RateLimit | false;
+  /** Where messages are kept for replay and paging (default: in memory). */
+  store?: HistoryStore;
   /** The clock, in milliseconds since the epoch; tests hand in their own. */
   now?: () => number;
 }
@@ -103,6 +106,7 @@ export class Hub {
   readonly maxNickLength: number;
   readonly rateLimit: RateLimit | false;
   readonly #now: () => number;
+  readonly #store: HistoryStore;
   readonly #members = new Map<string, Member>();
   readonly #rooms = new Map<string, Room>();
   #nextMemberId = 1;
@@ -119,6 +123,7 @@ export class Hub {
     this.maxNickLength = Math.min(64, options.maxNickLength ?? 24);
     this.rateLimit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
     this.#now = options.now ?? Date.now;
+    this.#store = options.store ?? new MemoryStore();
   }
 
   /** Members currently connected. */
@@ -229,10 +234,12 @@ export class Hub {
   /** Sends a message (or `/me` action) to a room the member is in. */
   say(member: Member, text: string, room: Room, kind: "say" | "action" = "say"): void {
     const clean = this.#cleanMessage(text);
-    room.emit(
+    const event = room.emit(
       { type: "msg", ts: this.#now(), from: member.nick, text: clean, kind },
       member.echo ? undefined : member,
     );
+    this.#store.append(room.key, event);
+    this.#store.touch(room.key, room.name, room.lastId);
   }
 
   /** Sends a private message; only the two members receive it. */
@@ -313,6 +320,36 @@ export class Hub {
     const room = this.room(this.#roomName(raw));
     if (!room) throw new ChatError("bad_room", `There is no room "${excerpt(raw)}"`);
     member.sink.deliver({ type: "who", room: room.name, members: room.nicks() });
+  }
+
+  /** Answers `/history [count] [before-id]` with a page of older messages. */
+  history(member: Member, room: Room, count = "50", before?: string): void {
+    const limit = Number(count);
+    if (!/^\d+$/.test(count) || limit < 1 || limit > 500) {
+      throw new ChatError("bad_args", `Count "${excerpt(count)}" must be a number from 1 to 500`);
+    }
+    const beforeId = before === undefined ? room.lastId + 1 : Number(before);
+    if (before !== undefined && !/^\d+$/.test(before)) {
+      throw new ChatError("bad_args", `Message id "${excerpt(before)}" must be a whole number`);
+    }
+    const page = this.#store.page(room.key, beforeId, limit + 1);
+    const more = page.length > limit;
+    member.sink.deliver({
+      type: "history",
+      room: room.name,
+      messages: more ? page.slice(1) : page,
+      more,
+    });
+  }
+
+  /** Writes what the store still holds in memory (at shutdown). */
+  closeStore(): void {
+    this.#store.close();
+  }
+
+  /** Prunes the store: messages older than `olderThan` ms, or beyond `keep` a room. */
+  prune(olderThan: number | undefined, keep: number | undefined): number {
+    return this.#store.prune(olderThan, keep);
   }
 
   /** Answers `/rooms`. */
@@ -444,7 +481,7 @@ export class Hub {
           `There are already ${this.maxRooms} rooms; join one of them`,
         );
       }
-      room = new Room(name, key, this.historySize);
+      room = new Room(name, key, this.historySize, this.#store.load(key, this.historySize));
       this.#rooms.set(key, room);
     }
     return room;
@@ -461,6 +498,7 @@ export class Hub {
         reason,
         ...(message ? { message } : {}),
       });
+      this.#store.touch(room.key, room.name, room.lastId);
     }
     // An empty room without history is forgotten; one with history stays so a
     // later joiner still gets the replay.
@@ -481,6 +519,7 @@ export class Hub {
   #announceJoin(room: Room, member: Member): void {
     if (room.members.size > this.announceLimit) return;
     room.emit({ type: "join", ts: this.#now(), nick: member.nick }, member);
+    this.#store.touch(room.key, room.name, room.lastId);
   }
 
   /** Every other member sharing a room with `member`, with the shared room names; plus itself. */

@@ -995,7 +995,7 @@ Deno.test("/help lists every command of the table, in order, with its usage", ()
     commands: COMMANDS.map((c) => ({ name: c.name, usage: usageOf(c), help: c.help })),
   });
   const help = ana.sink.only();
-  assert.equal(help.type === "help" && help.commands.length, 9);
+  assert.equal(help.type === "help" && help.commands.length, 10);
 });
 
 Deno.test("/help explains one command, found by name or alias, with or without '/'", () => {

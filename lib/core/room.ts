@@ -1,5 +1,6 @@
 import type { ChatEvent, JoinEvent, LeaveEvent, MessageEvent } from "./events.ts";
 import { History } from "./history.ts";
+import type { StoredRoom } from "./history_store.ts";
 import type { Member } from "./member.ts";
 
 type RoomEventBody =
@@ -24,8 +25,12 @@ export class Room {
     /** Folded name, for lookups. */
     readonly key: string,
     historySize: number,
+    /** What a store remembers of the room: ids continue from its last one. */
+    stored?: StoredRoom,
   ) {
     this.history = new History(historySize);
+    this.#lastId = stored?.lastId ?? 0;
+    for (const message of stored?.messages ?? []) this.history.push(message);
   }
 
   /** The id of the newest event, 0 before the first. */

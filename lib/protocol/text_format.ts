@@ -91,6 +91,16 @@ export function formatEvent(event: ChatEvent, context: TextFormatContext = {}): 
       const width = Math.max(...event.commands.map((c) => c.usage.length));
       return event.commands.map((c) => `${c.usage.padEnd(width)}  ${c.help}`);
     }
+    case "history": {
+      const lines = event.messages.flatMap((m) =>
+        formatMessage(m, `[${formatTime(m.ts, now)}] (history) ${where(m.room)}`)
+      );
+      const first = event.messages[0];
+      if (event.more && first) {
+        lines.push(`-- older messages: /history 50 ${first.id} --`);
+      } else lines.push(`-- that is the beginning of ${event.room} --`);
+      return lines;
+    }
     case "pong":
       return [event.token ? `pong ${event.token}` : "pong"];
     case "ping":

@@ -182,6 +182,7 @@ export class ChatServer implements AsyncDisposable {
     clearTimeout(timer);
     for (const connection of this.#connections.keys()) connection.close();
     await this.#untilServed();
+    this.hub.closeStore();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

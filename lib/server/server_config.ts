@@ -2,6 +2,7 @@ import { intFlag, parseFlags } from "../cli_args.ts";
 import { DEFAULT_RATE_LIMIT } from "../core/hub.ts";
 import { UsageError } from "../errors.ts";
 import type { ChatServerOptions, LogLevel } from "./chat_server.ts";
+import { defaultDataDir } from "./data_dir.ts";
 
 /** The port the server listens on and the client connects to by default. */
 export const DEFAULT_PORT = 7777;
@@ -14,6 +15,11 @@ export type ServerCommand =
     kind: "serve";
     options: ChatServerOptions & { hostname: string; port: number };
     logLevel: LogLevel;
+    /** Where the history database lives; undefined keeps history in memory only. */
+    dataDir: string | undefined;
+    /** Retention: days and messages per room (undefined: keep). */
+    retainDays?: number;
+    retainMessages?: number;
   };
 
 /** A whole-number flag that sets one limit; the table below drives parsing and `--help`. */
@@ -167,6 +173,15 @@ Flags:
   --history <n>            messages of each room replayed to a joiner (default 50, 0 to 1000)
   --log-level <level>      debug, info, warn or error (default info); logs go to stderr
                            and never contain message text
+  --data-dir <dir>         where history is stored (SQLite); default $XDG_DATA_HOME/lanchat
+                           or ~/.local/share/lanchat; ":memory:" keeps nothing on disk
+  --no-persist             keep history in memory only (lost on restart)
+  --retain-days <n>        delete messages older than n days (default: keep)
+  --retain-messages <n>    keep at most n messages per room (default 100000)
+                           Private messages (/msg) are never stored.
+
+Export a room's log to stdout:
+  chat-server export --room <#room> [--since <date>] [--format jsonl|text] [--data-dir <dir>]
   -h, --help               show this help
   -V, --version            print the version
 
@@ -193,6 +208,10 @@ export function parseServerArgs(args: string[]): ServerCommand {
     motd: { type: "string" },
     history: { type: "string" },
     "log-level": { type: "string" },
+    "data-dir": { type: "string" },
+    "no-persist": { type: "boolean" },
+    "retain-days": { type: "string" },
+    "retain-messages": { type: "string" },
     "no-rate-limit": { type: "boolean" },
     help: { type: "boolean", short: "h" },
     version: { type: "boolean", short: "V" },
@@ -238,5 +257,15 @@ export function parseServerArgs(args: string[]): ServerCommand {
     if (limit.option === "rateLimit") continue;
     (options as unknown as Record<string, unknown>)[limit.option] = limits[limit.flag];
   }
-  return { kind: "serve", options, logLevel };
+  const dataDir = flags["no-persist"] || text("data-dir") === ":memory:"
+    ? undefined
+    : text("data-dir") ?? defaultDataDir(Deno.build.os, (name) => Deno.env.get(name));
+  if (!flags["no-persist"] && text("data-dir") === undefined && dataDir === undefined) {
+    throw new UsageError("no home directory to keep history in; give --data-dir or --no-persist");
+  }
+  const retainDays = text("retain-days") === undefined
+    ? undefined
+    : intFlag("retain-days", text("retain-days"), 0, 1, 100_000);
+  const retainMessages = intFlag("retain-messages", text("retain-messages"), 100_000, 1, 1e9);
+  return { kind: "serve", options, logLevel, dataDir, retainDays, retainMessages };
 }

@@ -192,6 +192,24 @@ export class ChatView {
         return false;
       case "ping":
         return false;
+      case "history": {
+        const room = this.#room(event.room);
+        if (!room) return false;
+        // Older messages go above what is shown.
+        const older = event.messages.map((m) => {
+          const own = m.from === this.nick;
+          return this.#messageLine(m, true, own, !own && this.mentions(m.text));
+        });
+        for (const line of older) {
+          line.text = clean(line.text, true);
+          if (line.nick !== undefined) line.nick = clean(line.nick);
+        }
+        room.lines.unshift(...older);
+        if (!event.more) {
+          room.lines.unshift({ kind: "notice", text: `── the beginning of ${event.room} ──` });
+        }
+        return false;
+      }
       case "error":
         this.note(clean(event.message), "error");
         return false;

@@ -1,0 +1,71 @@
+import { parseFlags } from "../cli_args.ts";
+import { nickKey } from "../core/nick.ts";
+import { UsageError } from "../errors.ts";
+import { formatEvent } from "../protocol/text_format.ts";
+import { defaultDataDir } from "../server/data_dir.ts";
+import { historyPath } from "./open_store.ts";
+import { SqliteStore } from "./sqlite_store.ts";
+
+/** `chat-server export --help`. */
+export const EXPORT_USAGE = `chat-server export: write a room's stored messages to stdout
+
+Usage: chat-server export --room <#room> [--since <date>] [--format jsonl|text] [--data-dir <dir>]
+
+  --room <#room>       the room (required)
+  --since <date>       only messages from this date on (ISO 8601, e.g. 2026-11-01 or 2026-11-01T09:00)
+  --format <f>         jsonl (one message frame per line, the default) or text
+  --data-dir <dir>     where the history is stored (default as for the server)`;
+
+/**
+ * Runs `chat-server export`: reads the history store and writes one line
+ * per message to `write`. Returns the exit code.
+ *
+ * @throws {UsageError} on bad flags
+ */
+export function exportLog(args: string[], write: (line: string) => void): number {
+  const flags = parseFlags(args, {
+    room: { type: "string" },
+    since: { type: "string" },
+    format: { type: "string" },
+    "data-dir": { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (flags.help) {
+    write(EXPORT_USAGE);
+    return 0;
+  }
+  if (!flags.room) throw new UsageError("export needs --room, e.g. --room '#lobby'");
+  const format = flags.format ?? "jsonl";
+  if (format !== "jsonl" && format !== "text") {
+    throw new UsageError(`--format must be jsonl or text, got "${format}"`);
+  }
+  let since = 0;
+  if (flags.since !== undefined) {
+    since = Date.parse(flags.since);
+    if (Number.isNaN(since)) {
+      throw new UsageError(
+        `--since must be a date like 2026-11-01 or 2026-11-01T09:00, got "${flags.since}"`,
+      );
+    }
+  }
+  const dataDir = flags["data-dir"] ?? defaultDataDir(Deno.build.os, (n) => Deno.env.get(n));
+  if (!dataDir) throw new UsageError("no home directory; give --data-dir");
+  const path = historyPath(dataDir);
+  try {
+    Deno.statSync(path);
+  } catch {
+    console.error(`chat-server: no history store at ${path}`);
+    return 1;
+  }
+  const store = new SqliteStore(path);
+  try {
+    const room = flags.room.startsWith("#") ? flags.room : `#${flags.room}`;
+    for (const event of store.export(nickKey(room), since)) {
+      if (format === "jsonl") write(JSON.stringify(event));
+      else for (const line of formatEvent(event, { currentRoom: room })) write(line);
+    }
+  } finally {
+    store.close();
+  }
+  return 0;
+}

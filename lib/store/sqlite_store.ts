@@ -1,0 +1,239 @@
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import type { MessageEvent } from "../core/events.ts";
+import type { HistoryStore, StoredRoom } from "../core/history_store.ts";
+
+/** Migrations, in order; the database records how many it has applied. */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE rooms (
+     key TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     last_id INTEGER NOT NULL
+   );
+   CREATE TABLE messages (
+     room_key TEXT NOT NULL,
+     id INTEGER NOT NULL,
+     room TEXT NOT NULL,
+     ts INTEGER NOT NULL,
+     from_nick TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     text TEXT NOT NULL,
+     PRIMARY KEY (room_key, id)
+   ) WITHOUT ROWID;
+   CREATE INDEX messages_by_time ON messages (ts);`,
+];
+
+/** A store that cannot be opened: the path and the cause, for a one-line error at start. */
+export class StoreOpenError extends Error {
+  constructor(readonly path: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "StoreOpenError";
+  }
+}
+
+/** Settings of a {@linkcode SqliteStore}. */
+export interface SqliteStoreOptions {
+  /** Most time a message waits in memory before it is written (ms). */
+  flushDelayMs?: number;
+  /** Most messages that wait in memory before a write. */
+  flushBatch?: number;
+  /** Called when a write fails; the store keeps the messages and tries again. */
+  onError?: (error: Error, pending: number) => void;
+}
+
+interface Row {
+  room: string;
+  id: number;
+  ts: number;
+  from_nick: string;
+  kind: string;
+  text: string;
+}
+
+/**
+ * Message history in an embedded SQLite database (WAL mode), written
+ * behind: appends wait in memory and go to disk in one transaction after
+ * at most `flushDelayMs` (100) or `flushBatch` (256) messages, so writing
+ * never slows a broadcast. After a crash (kill -9) at most that window is
+ * lost; SIGINT and SIGTERM flush first.
+ */
+export class SqliteStore implements HistoryStore {
+  readonly #db: DatabaseSync;
+  readonly #options: Required<Omit<SqliteStoreOptions, "onError">> & SqliteStoreOptions;
+  #pending: { roomKey: string; event: MessageEvent }[] = [];
+  readonly #lastIds = new Map<string, { name: string; lastId: number }>();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #insert: StatementSync;
+  readonly #upsertRoom: StatementSync;
+  #closed = false;
+
+  /**
+   * Opens (creating if needed) the database at `path`, applying migrations.
+   *
+   * @throws {StoreOpenError} with the path and the cause when it cannot
+   */
+  constructor(readonly path: string, options: SqliteStoreOptions = {}) {
+    this.#options = { flushDelayMs: 100, flushBatch: 256, ...options };
+    try {
+      this.#db = new DatabaseSync(path);
+      this.#db.exec(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 2000;",
+      );
+      this.#migrate();
+      this.#insert = this.#db.prepare(
+        "INSERT OR REPLACE INTO messages (room_key, id, room, ts, from_nick, kind, text) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      );
+      this.#upsertRoom = this.#db.prepare(
+        "INSERT INTO rooms (key, name, last_id) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET last_id = max(last_id, excluded.last_id), name = excluded.name",
+      );
+    } catch (cause) {
+      throw new StoreOpenError(path, describeOpenError(path, cause as Error), { cause });
+    }
+  }
+
+  load(roomKey: string, limit: number): StoredRoom {
+    const room = this.#db.prepare("SELECT last_id FROM rooms WHERE key = ?").get(roomKey) as
+      | { last_id: number }
+      | undefined;
+    const messages = limit > 0 ? this.page(roomKey, Number.MAX_SAFE_INTEGER, limit) : [];
+    const pendingLast = this.#lastIds.get(roomKey)?.lastId ?? 0;
+    return {
+      lastId: Math.max(room?.last_id ?? 0, messages.at(-1)?.id ?? 0, pendingLast),
+      messages,
+    };
+  }
+
+  append(roomKey: string, event: MessageEvent): void {
+    if (this.#closed) return;
+    this.#pending.push({ roomKey, event });
+    if (this.#pending.length >= this.#options.flushBatch) this.flush();
+    else this.#timer ??= setTimeout(() => this.flush(), this.#options.flushDelayMs);
+  }
+
+  touch(roomKey: string, name: string, lastId: number): void {
+    this.#lastIds.set(roomKey, { name, lastId });
+    if (!this.#closed) this.#timer ??= setTimeout(() => this.flush(), this.#options.flushDelayMs);
+  }
+
+  page(roomKey: string, beforeId: number, limit: number): MessageEvent[] {
+    this.flush();
+    const rows = this.#db.prepare(
+      "SELECT room, id, ts, from_nick, kind, text FROM messages WHERE room_key = ? AND id < ? ORDER BY id DESC LIMIT ?",
+    ).all(roomKey, beforeId, limit) as unknown as Row[];
+    return rows.reverse().map(toEvent);
+  }
+
+  /** Every message of a room since `since` (ms), oldest first: for `chat-server export`. */
+  *export(roomKey: string, since = 0): Generator<MessageEvent> {
+    const statement = this.#db.prepare(
+      "SELECT room, id, ts, from_nick, kind, text FROM messages WHERE room_key = ? AND ts >= ? ORDER BY id",
+    );
+    for (const row of statement.iterate(roomKey, since) as Iterable<Row>) yield toEvent(row);
+  }
+
+  prune(olderThan: number | undefined, keep: number | undefined): number {
+    this.flush();
+    let removed = 0;
+    if (olderThan !== undefined) {
+      removed += Number(
+        this.#db.prepare("DELETE FROM messages WHERE ts < ?").run(olderThan).changes,
+      );
+    }
+    if (keep !== undefined) {
+      removed += Number(
+        this.#db.prepare(
+          `DELETE FROM messages WHERE (room_key, id) IN (
+             SELECT room_key, id FROM (
+               SELECT room_key, id, row_number() OVER (PARTITION BY room_key ORDER BY id DESC) AS n
+               FROM messages) WHERE n > ?)`,
+        ).run(keep).changes,
+      );
+    }
+    return removed;
+  }
+
+  flush(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#pending.length === 0 && this.#lastIds.size === 0) return;
+    const pending = this.#pending;
+    try {
+      this.#db.exec("BEGIN");
+      for (const { roomKey, event } of pending) {
+        this.#insert.run(
+          roomKey,
+          event.id,
+          event.room,
+          event.ts,
+          event.from,
+          event.kind,
+          event.text,
+        );
+      }
+      for (const [key, { name, lastId }] of this.#lastIds) this.#upsertRoom.run(key, name, lastId);
+      this.#db.exec("COMMIT");
+      this.#pending = [];
+      this.#lastIds.clear();
+    } catch (error) {
+      try {
+        this.#db.exec("ROLLBACK");
+      } catch {
+        // No transaction was open.
+      }
+      // Keep them (bounded) and try again with the next batch.
+      if (this.#pending.length > 100_000) this.#pending.splice(0, this.#pending.length - 100_000);
+      this.#options.onError?.(error as Error, this.#pending.length);
+      if (!this.#closed) this.#timer = setTimeout(() => this.flush(), 1000);
+    }
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.flush();
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    this.#db.close();
+  }
+
+  #migrate(): void {
+    this.#db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+    const row = this.#db.prepare("SELECT version FROM schema_version").get() as
+      | { version: number }
+      | undefined;
+    const version = row?.version ?? 0;
+    if (version > MIGRATIONS.length) {
+      throw new Error(
+        `it was written by a newer lanchat (schema ${version}, this one knows ${MIGRATIONS.length})`,
+      );
+    }
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.#db.exec("BEGIN");
+      this.#db.exec(MIGRATIONS[v]);
+      this.#db.exec("DELETE FROM schema_version");
+      this.#db.prepare("INSERT INTO schema_version (version) VALUES (?)").run(v + 1);
+      this.#db.exec("COMMIT");
+    }
+  }
+}
+
+function toEvent(row: Row): MessageEvent {
+  return {
+    type: "msg",
+    room: row.room,
+    id: row.id,
+    ts: row.ts,
+    from: row.from_nick,
+    text: row.text,
+    kind: row.kind === "action" ? "action" : "say",
+  };
+}
+
+function describeOpenError(path: string, error: Error): string {
+  const message = error.message ?? String(error);
+  if (/not a database|malformed|corrupt/i.test(message)) {
+    return `cannot open the history store ${path}: the file is not a lanchat database or is corrupt (${message}); move it away or use --data-dir`;
+  }
+  if (/unable to open|permission|readonly|NotCapable/i.test(message)) {
+    return `cannot open the history store ${path}: ${message}; check the directory's permissions or use --data-dir / --no-persist`;
+  }
+  return `cannot open the history store ${path}: ${message}`;
+}
