@@ -111,6 +111,11 @@ class LinePeer implements AsyncDisposable {
     }
   }
 
+  /** Resolves with the first non-undefined answer of `probe`, re-run as lines arrive. */
+  protected waitUntil<T>(probe: () => T | undefined): Promise<T> {
+    return this.#wait(probe);
+  }
+
   /** Hook to tidy a received line before it is stored. */
   protected normalize(line: string): string {
     return line;
@@ -165,14 +170,18 @@ export class NativeClient extends LinePeer {
     where: (event: Extract<ChatEvent, { type: T }>) => boolean = () => true,
     from = 0,
   ): Promise<Extract<ChatEvent, { type: T }>> {
-    let seen = 0;
-    const line = await this.waitLine((line) => {
-      if (!line.startsWith("{")) return false;
-      if (seen++ < from) return false;
-      const event = JSON.parse(line);
-      return event.type === type && where(event);
-    });
-    return JSON.parse(line);
+    // Each pass looks at the JSON lines from index `from` on, afresh.
+    const probe = () => {
+      let index = 0;
+      for (const line of this.lines) {
+        if (!line.startsWith("{")) continue;
+        if (index++ < from) continue;
+        const event = JSON.parse(line);
+        if (event.type === type && where(event)) return event as Extract<ChatEvent, { type: T }>;
+      }
+      return undefined;
+    };
+    return await within(5000, this.waitUntil(probe), `a "${type}" event`);
   }
 }
 

@@ -1,0 +1,112 @@
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import type { MessageEvent } from "../core/events.ts";
+import { SqliteStore, StoreOpenError } from "./sqlite_store.ts";
+
+function message(id: number, ts = 1_700_000_000_000 + id, room = "#lobby"): MessageEvent {
+  return { type: "msg", room, id, ts, from: "ana", text: `m${id}`, kind: "say" };
+}
+
+async function withDir(run: (dir: string) => void | Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "lanchat-store-" });
+  try {
+    await run(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("SqliteStore keeps messages and the last id across reopening", () =>
+  withDir((dir) => {
+    const path = `${dir}/history.db`;
+    const store = new SqliteStore(path);
+    for (let id = 1; id <= 5; id++) store.append("#lobby", message(id));
+    store.touch("#lobby", "#lobby", 7); // a join and a leave came after
+    store.close();
+    const again = new SqliteStore(path);
+    const room = again.load("#lobby", 3);
+    assert.equal(room.lastId, 7);
+    assert.deepEqual(room.messages.map((m) => m.text), ["m3", "m4", "m5"]);
+    assert.deepEqual(again.load("#other", 3), { lastId: 0, messages: [] });
+    again.close();
+  }));
+
+Deno.test("SqliteStore pages back through every message exactly once, in order", () =>
+  withDir((dir) => {
+    const store = new SqliteStore(`${dir}/history.db`, { flushBatch: 64 });
+    for (let id = 1; id <= 1000; id++) store.append("#lobby", message(id));
+    store.append("#dev", message(1, 1, "#dev"));
+    const seen: number[] = [];
+    let before = Number.MAX_SAFE_INTEGER;
+    while (true) {
+      const page = store.page("#lobby", before, 97);
+      if (page.length === 0) break;
+      assert.deepEqual(page.map((m) => m.id), [...page.map((m) => m.id)].sort((a, b) => a - b));
+      seen.unshift(...page.map((m) => m.id));
+      before = page[0].id;
+    }
+    assert.deepEqual(seen, Array.from({ length: 1000 }, (_, i) => i + 1));
+    store.close();
+  }));
+
+Deno.test("SqliteStore writes behind: nothing reaches the file before the batch window, all after", () =>
+  withDir(async (dir) => {
+    const path = `${dir}/history.db`;
+    const store = new SqliteStore(path, { flushDelayMs: 50 });
+    store.append("#lobby", message(1));
+    const count = () => {
+      const reader = new DatabaseSync(path, { readOnly: true });
+      try {
+        return (reader.prepare("SELECT count(*) AS n FROM messages").get() as { n: number }).n;
+      } finally {
+        reader.close();
+      }
+    };
+    assert.equal(count(), 0, "still in the batch");
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    assert.equal(count(), 1, "written after the window");
+    store.close();
+  }));
+
+Deno.test("SqliteStore prunes by age and by count per room", () =>
+  withDir((dir) => {
+    const store = new SqliteStore(`${dir}/history.db`);
+    for (let id = 1; id <= 10; id++) store.append("#lobby", message(id, id * 1000));
+    for (let id = 1; id <= 3; id++) store.append("#dev", message(id, id * 1000, "#dev"));
+    assert.equal(store.prune(3000, undefined), 4, "ts 1000 and 2000 in both rooms");
+    assert.deepEqual(store.page("#lobby", 99, 99).map((m) => m.id), [3, 4, 5, 6, 7, 8, 9, 10]);
+    assert.equal(store.prune(undefined, 2), 6);
+    assert.deepEqual(store.page("#lobby", 99, 99).map((m) => m.id), [9, 10]);
+    assert.deepEqual(store.page("#dev", 99, 99).map((m) => m.id), [3]);
+    store.close();
+  }));
+
+Deno.test("SqliteStore refuses a corrupt file with its path and the cause", () =>
+  withDir((dir) => {
+    const path = `${dir}/history.db`;
+    Deno.writeTextFileSync(path, "this is not a database, just text ".repeat(200));
+    assert.throws(() => new SqliteStore(path), (error: unknown) => {
+      assert.ok(error instanceof StoreOpenError);
+      assert.equal(error.path, path);
+      assert.match(
+        error.message,
+        new RegExp(
+          `cannot open the history store ${path}: the file is not a lanchat database or is corrupt`,
+        ),
+      );
+      return true;
+    });
+  }));
+
+Deno.test("SqliteStore records its schema version and refuses a newer one", () =>
+  withDir((dir) => {
+    const path = `${dir}/history.db`;
+    new SqliteStore(path).close();
+    const db = new DatabaseSync(path);
+    assert.deepEqual({ ...db.prepare("SELECT version FROM schema_version").get() as object }, {
+      version: 1,
+    });
+    db.exec("UPDATE schema_version SET version = 99");
+    db.close();
+    assert.throws(() => new SqliteStore(path), /written by a newer lanchat \(schema 99/);
+  }));
