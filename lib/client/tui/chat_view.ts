@@ -24,6 +24,8 @@ export interface ViewLine {
   mention?: boolean;
   /** Replayed from before we joined. */
   history?: boolean;
+  /** The room event id, for messages (to ask for older ones). */
+  id?: number;
 }
 
 /** What the UI holds for one room. */
@@ -46,6 +48,10 @@ export interface RoomView {
   hidden: number;
   /** Of those, the messages (for the "N new messages" marker). */
   newBelow: number;
+  /** An older page was asked for and has not arrived yet. */
+  olderPending?: boolean;
+  /** The server has nothing older. */
+  atBeginning?: boolean;
 }
 
 /** The connection as the header shows it. */
@@ -253,6 +259,20 @@ export class ChatView {
     }
   }
 
+  /**
+   * The id to page back from when the shown room is scrolled to its top,
+   * or undefined when there is nothing to ask (asked already, at the
+   * beginning, or no message shown yet). Marks the request as pending.
+   */
+  olderPageBefore(): number | undefined {
+    const room = this.current;
+    if (!room || room.olderPending || room.atBeginning) return undefined;
+    const oldest = room.lines.find((l) => l.id !== undefined)?.id;
+    if (oldest === undefined || oldest <= 1) return undefined;
+    room.olderPending = true;
+    return oldest;
+  }
+
   /** Whether `text` from someone else mentions our nick as a word. */
   mentions(text: string): boolean {
     if (!this.nick) return false;
@@ -284,6 +304,7 @@ export class ChatView {
       own,
       mention,
       history,
+      id: event.id,
     };
   }
 

@@ -36,6 +36,8 @@ export interface Screen {
   maxScroll: number;
   /** Rows of the message pane (a page for PgUp/PgDn). */
   paneRows: number;
+  /** Whether the pane shows the oldest line the client has (time to fetch older ones). */
+  atTop?: boolean;
 }
 
 const RESET = "\x1b[0m";
@@ -88,6 +90,7 @@ export function renderScreen(
   const pane = room ? paneContent(room, columns, paneRows, style, options.now) : {
     rows: [],
     maxScroll: 0,
+    atTop: false,
   };
   for (let i = pane.rows.length; i < paneRows; i++) rows.push("");
   rows.push(...pane.rows);
@@ -105,6 +108,7 @@ export function renderScreen(
     },
     maxScroll: pane.maxScroll,
     paneRows,
+    atTop: pane.atTop,
   };
 }
 
@@ -141,8 +145,8 @@ function paneContent(
   height: number,
   style: Style,
   now?: number,
-): { rows: string[]; maxScroll: number } {
-  if (height <= 0) return { rows: [], maxScroll: 0 };
+): { rows: string[]; maxScroll: number; atTop: boolean } {
+  if (height <= 0) return { rows: [], maxScroll: 0, atTop: false };
   const marker = room.scroll > 0 ? 1 : 0;
   const want = height - marker + room.scroll;
   // Lay out lines from the newest (above any hidden ones) until enough rows.
@@ -160,6 +164,7 @@ function paneContent(
   const scroll = Math.min(room.scroll, Math.max(0, all.length - (height - marker)));
   const end = all.length - scroll;
   const rows = all.slice(Math.max(0, end - (height - marker)), end);
+  const atTop = index < 0 && end - (height - marker) <= 0;
   if (marker) {
     const text = room.newBelow > 0
       ? `${room.newBelow} new message${room.newBelow === 1 ? "" : "s"} below (PgDn)`
@@ -168,7 +173,7 @@ function paneContent(
     const rule = label + "─".repeat(Math.max(0, columns - textWidth(label)));
     rows.push(style(truncate(rule, columns, ""), "1;33"));
   }
-  return { rows, maxScroll };
+  return { rows, maxScroll, atTop };
 }
 
 /** One line of the pane, wrapped, with the hanging indent under the nick column. */

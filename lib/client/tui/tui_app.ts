@@ -207,6 +207,15 @@ class TuiApp {
         const screen = this.#screen;
         const page = Math.max(1, (screen?.paneRows ?? 10) - 2);
         this.view.scroll(key.name === "pageup" ? page : -page, screen?.maxScroll ?? 0);
+        if (key.name === "pageup" && screen?.atTop) {
+          // Scrolled past the top: fetch an older page from the server.
+          const before = this.view.olderPageBefore();
+          const room = this.view.current?.name;
+          if (before !== undefined) {
+            await this.session.send({ type: "cmd", name: "history", args: `50 ${before}`, room })
+              .catch(() => {});
+          }
+        }
         return;
       }
       case "escape":

@@ -520,3 +520,29 @@ for (const columns of [8, 15, 22, 29]) {
     for (const row of tui.terminal.screenText()) assert.ok(textWidth(row) <= columns, row);
   });
 }
+
+Deno.test("runTui() fetches an older page from the server when scrolled past the top", async () => {
+  await using tui = await startTui({ rows: 10 });
+  const messages = Array.from(
+    { length: 20 },
+    (_, i) => ({ ...msg("bob", `recent ${i}`), id: 100 + i }),
+  );
+  tui.session.emit(...messages);
+  await tui.waitFor(showing("recent 19"), "the messages");
+  for (let i = 0; i < 12; i++) tui.terminal.press(PAGE_UP);
+  await tui.terminal.idle();
+  const asked = tui.session.sent.filter((f) => f.type === "cmd" && f.name === "history");
+  assert.deepEqual(asked, [{
+    type: "cmd",
+    name: "history",
+    args: `50 ${messages[0].id}`,
+    room: "#lobby",
+  }]);
+  const older = Array.from({ length: 3 }, (_, i) => ({ ...msg("carol", `older ${i}`), id: i + 1 }));
+  tui.session.emit({ type: "history", room: "#lobby", messages: older, more: false });
+  for (let i = 0; i < 6; i++) tui.terminal.press(PAGE_UP);
+  const rows = await tui.waitFor(showing("the beginning of #lobby"), "the start of the room");
+  assert.ok(rows.some((r) => r.includes("older 0")), rows.join("\n"));
+  const again = tui.session.sent.filter((f) => f.type === "cmd" && f.name === "history");
+  assert.equal(again.length, 1, "nothing more is asked once the beginning is reached");
+});
