@@ -261,54 +261,75 @@ function base(
   };
 }
 
-function floodWorkload(mode: "text" | "native"): Workload {
+function floodWorkload(mode: "text" | "native", persist = false): Workload {
   return {
-    name: mode === "text" ? "flood" : "native",
-    description: mode === "text"
+    name: persist ? "persist" : mode === "text" ? "flood" : "native",
+    description: persist
+      ? "the flood with the history store on (SQLite in a temporary directory)"
+      : mode === "text"
       ? "100 text clients, 10 send 2,000 messages each as fast as they can"
       : "the flood with native (JSON) clients",
-    text: mode === "text",
+    text: mode === "text" && !persist,
     metrics: [
       { key: "deliveriesPerSec", label: "deliveries/s", higherIsBetter: true },
       { key: "serverCpuSec", label: "server CPU s", higherIsBetter: false },
     ],
     async run(target, smoke) {
-      const clients = smoke ? 6 : 100;
-      const senders = smoke ? 2 : 10;
-      const perSender = smoke ? 50 : 2000;
-      const total = senders * perSender;
-      // Readers over two processes, so that the generator keeps up and the
-      // server's slow-reader protection (dropping a client whose queue
-      // overflows) does not kick in against the benchmark itself.
-      const processes = smoke ? 1 : 2;
-      const per = Math.ceil(clients / processes);
-      const result = await drive(
-        target,
-        Array.from({ length: processes }, (_, p) => ({
-          ...base(target, mode, `f${p}x`),
-          clients: per,
-          senders: p === 0 ? senders : 0,
-          stalled: 0,
-          perSender: p === 0 ? perSender : 0,
-          payloadBytes: 40,
-          expectPerReader: total,
-          timeoutMs: smoke ? 20_000 : 120_000,
-        })),
-        // A throughput test, not a slow-reader test: a 16 MiB queue keeps a
-        // generator's momentary stall (GC, scheduling) from getting it dropped.
-        ["--send-queue-bytes", String(16 * 1024 * 1024)],
-      );
-      const delivered = result.reports.reduce((sum, r) => sum + (r.delivered as number), 0);
-      const complete = result.reports.every((r) => r.complete === true);
-      const elapsedMs = Math.max(...result.reports.map((r) => r.elapsedMs as number));
-      return {
-        ok: complete && result.alive,
-        failure: complete ? undefined : `only ${delivered} deliveries before the timeout`,
-        deliveries: delivered,
-        deliveriesPerSec: delivered / (elapsedMs / 1000),
-        serverCpuSec: result.cpu,
-      };
+      const dataDir = persist ? await Deno.makeTempDir({ prefix: "lanchat-bench-" }) : undefined;
+      try {
+        return await runFlood(target, smoke, mode, dataDir);
+      } finally {
+        if (dataDir) await Deno.remove(dataDir, { recursive: true });
+      }
     },
+  };
+}
+
+/** The flood: senders as fast as the server takes them, readers in two processes. */
+async function runFlood(
+  target: Target,
+  smoke: boolean,
+  mode: "text" | "native",
+  dataDir?: string,
+): Promise<Measurement> {
+  const clients = smoke ? 6 : 100;
+  const senders = smoke ? 2 : 10;
+  const perSender = smoke ? 50 : 2000;
+  const total = senders * perSender;
+  // Readers over two processes, so that the generator keeps up and the
+  // server's slow-reader protection (dropping a client whose queue
+  // overflows) does not kick in against the benchmark itself.
+  const processes = smoke ? 1 : 2;
+  const per = Math.ceil(clients / processes);
+  const result = await drive(
+    target,
+    Array.from({ length: processes }, (_, p) => ({
+      ...base(target, mode, `f${p}x`),
+      clients: per,
+      senders: p === 0 ? senders : 0,
+      stalled: 0,
+      perSender: p === 0 ? perSender : 0,
+      payloadBytes: 40,
+      expectPerReader: total,
+      timeoutMs: smoke ? 20_000 : 120_000,
+    })),
+    // A throughput test, not a slow-reader test: a 16 MiB queue keeps a
+    // generator's momentary stall (GC, scheduling) from getting it dropped.
+    [
+      "--send-queue-bytes",
+      String(16 * 1024 * 1024),
+      ...(dataDir ? ["--data-dir", dataDir] : []),
+    ],
+  );
+  const delivered = result.reports.reduce((sum, r) => sum + (r.delivered as number), 0);
+  const complete = result.reports.every((r) => r.complete === true);
+  const elapsedMs = Math.max(...result.reports.map((r) => r.elapsedMs as number));
+  return {
+    ok: complete && result.alive,
+    failure: complete ? undefined : `only ${delivered} deliveries before the timeout`,
+    deliveries: delivered,
+    deliveriesPerSec: delivered / (elapsedMs / 1000),
+    serverCpuSec: result.cpu,
   };
 }
 
@@ -418,6 +439,7 @@ const WORKLOADS: Workload[] = [
   crowdWorkload,
   latencyWorkload(true),
   floodWorkload("native"),
+  floodWorkload("text", true),
 ];
 
 function median(values: number[]): number {

@@ -22,7 +22,7 @@ Deno.test("deno task bench --smoke runs every workload to completion and writes 
     assert.equal(result.code, 0, stderr);
     const report = JSON.parse(await Deno.readTextFile(out));
     const names = report.rows.map((row: { workload: string }) => row.workload);
-    assert.deepEqual(names, ["flood", "latency", "crowd", "stalled", "native"]);
+    assert.deepEqual(names, ["flood", "latency", "crowd", "stalled", "native", "persist"]);
     for (const row of report.rows) {
       for (const run of row.runs) {
         assert.equal(run.ok, true, `${row.workload}: ${run.failure}`);
