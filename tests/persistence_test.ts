@@ -139,3 +139,49 @@ Deno.test("a corrupt or unusable history store stops the server at start with th
       /^chat-server: cannot create the data directory \/proc\/lanchat-cannot-be-here: /,
     );
   }));
+
+Deno.test("private messages are stored only with --store-private", () =>
+  withDataDir(async (dir) => {
+    for (const storePrivate of [false, true]) {
+      const flags = [
+        "--data-dir",
+        dir,
+        "--no-rate-limit",
+        ...(storePrivate ? ["--store-private"] : []),
+      ];
+      const { server, port } = await runServer(flags);
+      await using _bob = await NativeClient.connect(port, "bob");
+      await using ana = await NativeClient.connect(port, "ana");
+      await ana.send({ type: "cmd", name: "msg", args: `bob secret ${storePrivate}` });
+      await ana.next("dm");
+      server.kill("SIGTERM");
+      await server.finished();
+    }
+    const exported = runEntry("server", ["export", "--private", "--data-dir", dir]);
+    assert.equal((await exported.finished()).code, 0, exported.stderr.join("\n"));
+    const texts = exported.stdout.filter(Boolean).map((l) => JSON.parse(l).text);
+    assert.deepEqual(texts, ["secret true"]);
+    const rooms = runEntry("server", ["export", "--room", "#lobby", "--data-dir", dir]);
+    await rooms.finished();
+    assert.ok(!rooms.stdout.join("\n").includes("secret"));
+  }));
+
+Deno.test("--retain-messages prunes each room at start", () =>
+  withDataDir(async (dir) => {
+    const first = await runServer(["--data-dir", dir, "--no-rate-limit"]);
+    await say(first.port, "ana", ["a", "b", "c", "d", "e"]);
+    first.server.kill("SIGTERM");
+    await first.server.finished();
+    const second = await runServer([
+      "--data-dir",
+      dir,
+      "--retain-messages",
+      "2",
+      "--history",
+      "10",
+    ]);
+    await using _ = second.server;
+    await using bob = await NativeClient.connect(second.port, "bob");
+    const welcome = bob.events[0];
+    assert.deepEqual(welcome.type === "welcome" && welcome.history.map((m) => m.text), ["d", "e"]);
+  }));

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { MessageEvent } from "./events.ts";
+import type { DirectEvent, MessageEvent } from "./events.ts";
 
 /** What a store knows about a room when the hub first needs it. */
 export interface StoredRoom {
@@ -22,6 +22,8 @@ export interface HistoryStore {
   load(roomKey: string, limit: number): StoredRoom;
   /** Records a message. Must not block on disk: a store batches writes. */
   append(roomKey: string, event: MessageEvent): void;
+  /** Records a private message (only called with `--store-private`). */
+  appendPrivate(event: DirectEvent): void;
   /** Records a room's newest id (join and leave events use ids too). */
   touch(roomKey: string, name: string, lastId: number): void;
   /** Up to `limit` messages with ids below `beforeId`, oldest first. */
@@ -52,6 +54,10 @@ export class MemoryStore implements HistoryStore {
     if (room.messages.length > this.perRoom) {
       room.messages.splice(0, room.messages.length - this.perRoom);
     }
+  }
+
+  appendPrivate(_event: DirectEvent): void {
+    // Kept nowhere: a memory store has no export to read them back from.
   }
 
   touch(roomKey: string, _name: string, lastId: number): void {

@@ -50,6 +50,8 @@ export interface HubOptions {
   rateLimit?: RateLimit | false;
   /** Where messages are kept for replay and paging (default: in memory). */
   store?: HistoryStore;
+  /** Also keep private messages in the store (off by default). */
+  storePrivate?: boolean;
   /** The clock, in milliseconds since the epoch; tests hand in their own. */
   now?: () => number;
 }
@@ -107,6 +109,7 @@ export class Hub {
   readonly rateLimit: RateLimit | false;
   readonly #now: () => number;
   readonly #store: HistoryStore;
+  readonly #storePrivate: boolean;
   readonly #members = new Map<string, Member>();
   readonly #rooms = new Map<string, Room>();
   #nextMemberId = 1;
@@ -124,6 +127,7 @@ export class Hub {
     this.rateLimit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
     this.#now = options.now ?? Date.now;
     this.#store = options.store ?? new MemoryStore();
+    this.#storePrivate = options.storePrivate ?? false;
   }
 
   /** Members currently connected. */
@@ -257,6 +261,7 @@ export class Hub {
     };
     target.sink.deliver(event);
     if (target !== member) member.sink.deliver(event);
+    if (this.#storePrivate) this.#store.appendPrivate(event);
   }
 
   /** Changes a member's nick and tells it and everyone who shares a room with it. */

@@ -178,10 +178,12 @@ Flags:
   --no-persist             keep history in memory only (lost on restart)
   --retain-days <n>        delete messages older than n days (default: keep)
   --retain-messages <n>    keep at most n messages per room (default 100000)
-                           Private messages (/msg) are never stored.
+  --store-private          also store private messages (/msg); without it they are never
+                           written anywhere
 
 Export a room's log to stdout:
   chat-server export --room <#room> [--since <date>] [--format jsonl|text] [--data-dir <dir>]
+  chat-server export --private ...   (private messages, if stored with --store-private)
   -h, --help               show this help
   -V, --version            print the version
 
@@ -210,6 +212,7 @@ export function parseServerArgs(args: string[]): ServerCommand {
     "log-level": { type: "string" },
     "data-dir": { type: "string" },
     "no-persist": { type: "boolean" },
+    "store-private": { type: "boolean" },
     "retain-days": { type: "string" },
     "retain-messages": { type: "string" },
     "no-rate-limit": { type: "boolean" },
@@ -247,6 +250,7 @@ export function parseServerArgs(args: string[]): ServerCommand {
     serverName: name,
     motd,
     historySize: intFlag("history", text("history"), 50, 0, 1000),
+    storePrivate: flags["store-private"] === true,
     rateLimit: flags["no-rate-limit"] ? false : {
       rate: limits.rate,
       burst: limits.burst,

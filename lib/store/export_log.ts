@@ -9,9 +9,11 @@ import { SqliteStore } from "./sqlite_store.ts";
 /** `chat-server export --help`. */
 export const EXPORT_USAGE = `chat-server export: write a room's stored messages to stdout
 
-Usage: chat-server export --room <#room> [--since <date>] [--format jsonl|text] [--data-dir <dir>]
+Usage: chat-server export (--room <#room> | --private) [--since <date>] [--format jsonl|text]
+                          [--data-dir <dir>]
 
-  --room <#room>       the room (required)
+  --room <#room>       the room
+  --private            private messages instead (stored only with --store-private)
   --since <date>       only messages from this date on (ISO 8601, e.g. 2026-11-01 or 2026-11-01T09:00)
   --format <f>         jsonl (one message frame per line, the default) or text
   --data-dir <dir>     where the history is stored (default as for the server)`;
@@ -25,6 +27,7 @@ Usage: chat-server export --room <#room> [--since <date>] [--format jsonl|text] 
 export function exportLog(args: string[], write: (line: string) => void): number {
   const flags = parseFlags(args, {
     room: { type: "string" },
+    private: { type: "boolean" },
     since: { type: "string" },
     format: { type: "string" },
     "data-dir": { type: "string" },
@@ -34,7 +37,9 @@ export function exportLog(args: string[], write: (line: string) => void): number
     write(EXPORT_USAGE);
     return 0;
   }
-  if (!flags.room) throw new UsageError("export needs --room, e.g. --room '#lobby'");
+  if (!flags.room && !flags.private) {
+    throw new UsageError("export needs --room (e.g. --room '#lobby') or --private");
+  }
   const format = flags.format ?? "jsonl";
   if (format !== "jsonl" && format !== "text") {
     throw new UsageError(`--format must be jsonl or text, got "${format}"`);
@@ -59,7 +64,14 @@ export function exportLog(args: string[], write: (line: string) => void): number
   }
   const store = new SqliteStore(path);
   try {
-    const room = flags.room.startsWith("#") ? flags.room : `#${flags.room}`;
+    if (flags.private) {
+      for (const event of store.exportPrivate(since)) {
+        if (format === "jsonl") write(JSON.stringify(event));
+        else for (const line of formatEvent(event)) write(line);
+      }
+      return 0;
+    }
+    const room = flags.room!.startsWith("#") ? flags.room! : `#${flags.room}`;
     for (const event of store.export(nickKey(room), since)) {
       if (format === "jsonl") write(JSON.stringify(event));
       else for (const line of formatEvent(event, { currentRoom: room })) write(line);

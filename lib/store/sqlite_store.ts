@@ -1,5 +1,5 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import type { MessageEvent } from "../core/events.ts";
+import type { DirectEvent, MessageEvent } from "../core/events.ts";
 import type { HistoryStore, StoredRoom } from "../core/history_store.ts";
 
 /** Migrations, in order; the database records how many it has applied. */
@@ -20,6 +20,15 @@ const MIGRATIONS: string[] = [
      PRIMARY KEY (room_key, id)
    ) WITHOUT ROWID;
    CREATE INDEX messages_by_time ON messages (ts);`,
+  `CREATE TABLE private_messages (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     ts INTEGER NOT NULL,
+     from_nick TEXT NOT NULL,
+     to_nick TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     text TEXT NOT NULL
+   );
+   CREATE INDEX private_by_time ON private_messages (ts);`,
 ];
 
 /** A store that cannot be opened: the path and the cause, for a one-line error at start. */
@@ -60,6 +69,8 @@ export class SqliteStore implements HistoryStore {
   readonly #db: DatabaseSync;
   readonly #options: Required<Omit<SqliteStoreOptions, "onError">> & SqliteStoreOptions;
   #pending: { roomKey: string; event: MessageEvent }[] = [];
+  #pendingPrivate: DirectEvent[] = [];
+  readonly #insertPrivate: StatementSync;
   readonly #lastIds = new Map<string, { name: string; lastId: number }>();
   #timer: ReturnType<typeof setTimeout> | undefined;
   readonly #insert: StatementSync;
@@ -81,6 +92,9 @@ export class SqliteStore implements HistoryStore {
       this.#migrate();
       this.#insert = this.#db.prepare(
         "INSERT OR REPLACE INTO messages (room_key, id, room, ts, from_nick, kind, text) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      );
+      this.#insertPrivate = this.#db.prepare(
+        "INSERT INTO private_messages (ts, from_nick, to_nick, kind, text) VALUES (?, ?, ?, ?, ?)",
       );
       this.#upsertRoom = this.#db.prepare(
         "INSERT INTO rooms (key, name, last_id) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET last_id = max(last_id, excluded.last_id), name = excluded.name",
@@ -107,6 +121,30 @@ export class SqliteStore implements HistoryStore {
     this.#pending.push({ roomKey, event });
     if (this.#pending.length >= this.#options.flushBatch) this.flush();
     else this.#timer ??= setTimeout(() => this.flush(), this.#options.flushDelayMs);
+  }
+
+  appendPrivate(event: DirectEvent): void {
+    if (this.#closed) return;
+    this.#pendingPrivate.push(event);
+    this.#timer ??= setTimeout(() => this.flush(), this.#options.flushDelayMs);
+  }
+
+  /** Every stored private message since `since` (ms), oldest first. */
+  *exportPrivate(since = 0): Generator<DirectEvent> {
+    this.flush();
+    const statement = this.#db.prepare(
+      "SELECT ts, from_nick, to_nick, kind, text FROM private_messages WHERE ts >= ? ORDER BY seq",
+    );
+    for (const row of statement.iterate(since) as Iterable<Record<string, string | number>>) {
+      yield {
+        type: "dm",
+        ts: Number(row.ts),
+        from: String(row.from_nick),
+        to: String(row.to_nick),
+        text: String(row.text),
+        kind: row.kind === "action" ? "action" : "say",
+      };
+    }
   }
 
   touch(roomKey: string, name: string, lastId: number): void {
@@ -154,8 +192,11 @@ export class SqliteStore implements HistoryStore {
   flush(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (this.#pending.length === 0 && this.#lastIds.size === 0) return;
+    if (
+      this.#pending.length === 0 && this.#lastIds.size === 0 && this.#pendingPrivate.length === 0
+    ) return;
     const pending = this.#pending;
+    const privates = this.#pendingPrivate;
     try {
       this.#db.exec("BEGIN");
       for (const { roomKey, event } of pending) {
@@ -170,8 +211,10 @@ export class SqliteStore implements HistoryStore {
         );
       }
       for (const [key, { name, lastId }] of this.#lastIds) this.#upsertRoom.run(key, name, lastId);
+      for (const dm of privates) this.#insertPrivate.run(dm.ts, dm.from, dm.to, dm.kind, dm.text);
       this.#db.exec("COMMIT");
       this.#pending = [];
+      this.#pendingPrivate = [];
       this.#lastIds.clear();
     } catch (error) {
       try {

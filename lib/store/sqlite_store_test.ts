@@ -104,9 +104,36 @@ Deno.test("SqliteStore records its schema version and refuses a newer one", () =
     new SqliteStore(path).close();
     const db = new DatabaseSync(path);
     assert.deepEqual({ ...db.prepare("SELECT version FROM schema_version").get() as object }, {
-      version: 1,
+      version: 2,
     });
     db.exec("UPDATE schema_version SET version = 99");
     db.close();
     assert.throws(() => new SqliteStore(path), /written by a newer lanchat \(schema 99/);
+  }));
+
+Deno.test("SqliteStore migrates a version-1 database and keeps its messages", () =>
+  withDir((dir) => {
+    const path = `${dir}/history.db`;
+    const v1 = new DatabaseSync(path);
+    v1.exec(`CREATE TABLE schema_version (version INTEGER NOT NULL);
+      INSERT INTO schema_version VALUES (1);
+      CREATE TABLE rooms (key TEXT PRIMARY KEY, name TEXT NOT NULL, last_id INTEGER NOT NULL);
+      CREATE TABLE messages (room_key TEXT NOT NULL, id INTEGER NOT NULL, room TEXT NOT NULL,
+        ts INTEGER NOT NULL, from_nick TEXT NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL,
+        PRIMARY KEY (room_key, id)) WITHOUT ROWID;
+      INSERT INTO rooms VALUES ('#lobby', '#lobby', 3);
+      INSERT INTO messages VALUES ('#lobby', 3, '#lobby', 1000, 'ana', 'say', 'from v1');`);
+    v1.close();
+    const store = new SqliteStore(path);
+    assert.deepEqual(store.load("#lobby", 5).messages.map((m) => m.text), ["from v1"]);
+    store.appendPrivate({
+      type: "dm",
+      ts: 2000,
+      from: "ana",
+      to: "bob",
+      text: "psst",
+      kind: "say",
+    });
+    assert.deepEqual([...store.exportPrivate()].map((m) => m.text), ["psst"]);
+    store.close();
   }));
