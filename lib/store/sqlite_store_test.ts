@@ -137,3 +137,26 @@ Deno.test("SqliteStore migrates a version-1 database and keeps its messages", ()
     assert.deepEqual([...store.exportPrivate()].map((m) => m.text), ["psst"]);
     store.close();
   }));
+
+Deno.test("SqliteStore reports a failed write, keeps the messages and writes them on a retry", () =>
+  withDir(async (dir) => {
+    const path = `${dir}/history.db`;
+    const errors: [string, number][] = [];
+    const store = new SqliteStore(path, {
+      onError: (e, pending) => errors.push([e.message, pending]),
+    });
+    store.append("#lobby", message(1));
+    store.flush();
+    // Break the database under the store, as a full or failing disk would.
+    const other = new DatabaseSync(path);
+    other.exec("ALTER TABLE messages RENAME TO messages_away");
+    store.append("#lobby", message(2));
+    store.flush();
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0][1], 1, "the message is still pending");
+    other.exec("ALTER TABLE messages_away RENAME TO messages");
+    other.close();
+    await new Promise((resolve) => setTimeout(resolve, 1200)); // the retry
+    assert.deepEqual(store.page("#lobby", 99, 99).map((m) => m.id), [1, 2]);
+    store.close();
+  }));
