@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { NativeClient, runEntry, runServer, TextClient, within } from "./test_util.ts";
+import { NativeClient, runClient, runEntry, runServer, TextClient, within } from "./test_util.ts";
 
 Deno.test("chat-server prints a listening line for 127.0.0.1 and every IPv4 before accepting", async () => {
   const server = runEntry("server", ["--port", "0"]);
@@ -20,21 +20,14 @@ Deno.test("chat-server prints a listening line for 127.0.0.1 and every IPv4 befo
 Deno.test("line mode: a piped message reaches a client that stays connected", async () => {
   const { server, port } = await runServer(["--name", "e2e", "--motd", "be kind"]);
   await using _server = server;
-  const watcher = runEntry("client", [
-    "--host",
-    "127.0.0.1",
-    "--port",
-    String(port),
-    "--nick",
-    "watch",
-  ], {
+  const watcher = runClient(port, "watch", [], {
     stdin: "piped",
   });
   await using _watcher = watcher;
   await watcher.waitStdout((line) => line === "Welcome to e2e, watch!");
   await watcher.waitStdout((line) => line === "motd: be kind");
 
-  const ci = runEntry("client", ["--host", "127.0.0.1", "--port", String(port), "--nick", "ci"], {
+  const ci = runClient(port, "ci", [], {
     stdin: "piped",
   });
   await ci.write("build done\n/me ships it\n/msg watch psst\n/nope\n");
@@ -62,7 +55,7 @@ Deno.test("line mode: a text client (like nc) and a line-mode client talk both w
   const { server, port } = await runServer();
   await using _server = server;
   await using nc = await TextClient.connect(port, "nc_user");
-  const cli = runEntry("client", ["--host", "127.0.0.1", "--port", String(port), "--nick", "cli"], {
+  const cli = runClient(port, "cli", [], {
     stdin: "piped",
   });
   await using _cli = cli;
@@ -78,15 +71,7 @@ Deno.test("line mode: a text client (like nc) and a line-mode client talk both w
 Deno.test("SIGTERM: clients are told the server is shutting down, and it exits 0 within 2 s", async () => {
   const { server, port } = await runServer();
   await using _server = server;
-  const cli = runEntry("client", [
-    "--host",
-    "127.0.0.1",
-    "--port",
-    String(port),
-    "--nick",
-    "cli",
-    "--no-reconnect",
-  ], { stdin: "piped" });
+  const cli = runClient(port, "cli", ["--no-reconnect"], { stdin: "piped" });
   await using _cli = cli;
   await cli.waitStdout((l) => l.startsWith("Welcome to"));
   await using nc = await TextClient.connect(port, "nc_user");
@@ -107,7 +92,7 @@ Deno.test("chat-client explains an unreachable server in one line and exits 1", 
   const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (probe.addr as Deno.NetAddr).port;
   probe.close();
-  const cli = runEntry("client", ["--host", "127.0.0.1", "--port", String(port), "--nick", "x"]);
+  const cli = runClient(port, "x");
   const status = await cli.finished();
   assert.equal(status.code, 1);
   assert.deepEqual(cli.stderr, [`chat-client: cannot reach 127.0.0.1:${port}: connection refused`]);
@@ -117,7 +102,7 @@ Deno.test("chat-client reports a taken nick in one line and exits 1", async () =
   const { server, port } = await runServer();
   await using _server = server;
   await using _ana = await NativeClient.connect(port, "ana");
-  const cli = runEntry("client", ["--host", "127.0.0.1", "--port", String(port), "--nick", "ANA"]);
+  const cli = runClient(port, "ANA");
   const status = await cli.finished();
   assert.equal(status.code, 1);
   assert.deepEqual(cli.stderr, [
@@ -162,14 +147,7 @@ Deno.test("--help and --version answer without starting anything", async () => {
 Deno.test("line mode reconnects after a server restart, keeps nick and room, and sends what was typed meanwhile", async () => {
   const first = await runServer();
   const port = first.port;
-  const cli = runEntry("client", [
-    "--host",
-    "127.0.0.1",
-    "--port",
-    String(port),
-    "--nick",
-    "keeper",
-  ], {
+  const cli = runClient(port, "keeper", [], {
     stdin: "piped",
   });
   await using _cli = cli;

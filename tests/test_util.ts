@@ -340,6 +340,20 @@ export function runEntry(
   return new EntryProcess(child, stdin === "piped");
 }
 
+/** Runs `client.ts` against 127.0.0.1:`port` as `nick`, with extra flags. */
+export function runClient(
+  port: number,
+  nick: string,
+  extra: string[] = [],
+  options: { stdin?: "piped" | "null" } = {},
+): EntryProcess {
+  return runEntry(
+    "client",
+    ["--host", "127.0.0.1", "--port", String(port), "--nick", nick, ...extra],
+    options,
+  );
+}
+
 /** Starts `server.ts` on a free port and returns it with the port it printed. */
 export async function runServer(
   args: string[] = [],
