@@ -5,7 +5,6 @@
  * @module
  */
 
-import { ChatSession } from "./lib/client/chat_session.ts";
 import { ReconnectingSession } from "./lib/client/reconnecting_session.ts";
 import { CLIENT_USAGE, parseClientArgs } from "./lib/client/client_config.ts";
 import { runLineMode } from "./lib/client/line_mode.ts";
@@ -36,11 +35,9 @@ async function main(): Promise<number> {
     nick: command.nick,
     client: `chat-client/${VERSION}`,
   };
-  let session: ChatSession | ReconnectingSession;
+  let session: ReconnectingSession;
   try {
-    session = command.reconnect
-      ? await ReconnectingSession.connect(options)
-      : await ChatSession.connect(options);
+    session = await ReconnectingSession.connect({ ...options, reconnect: command.reconnect });
   } catch (error) {
     if (!(error instanceof ConnectError)) throw error;
     console.error(`chat-client: ${error.message}`);

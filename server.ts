@@ -71,8 +71,17 @@ async function main(): Promise<number> {
   const day = 24 * 60 * 60 * 1000;
   const prune = () => {
     const olderThan = command.retainDays ? Date.now() - command.retainDays * day : undefined;
-    const removed = store.prune(olderThan, command.retainMessages);
-    if (removed > 0) log({ level: "info", event: "prune", removed });
+    try {
+      const removed = store.prune(olderThan, command.retainMessages);
+      if (removed > 0) log({ level: "info", event: "prune", removed });
+    } catch (error) {
+      log({
+        level: "error",
+        event: "store_error",
+        error: (error as Error).message,
+        detail: "prune",
+      });
+    }
   };
   prune();
   const pruner = setInterval(prune, 60 * 60 * 1000);

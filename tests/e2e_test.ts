@@ -172,3 +172,33 @@ Deno.test("line mode reconnects after a server restart, keeps nick and room, and
   await cli.closeStdin();
   assert.equal((await cli.finished(20_000)).code, 0, cli.stderr.join("\n"));
 });
+
+Deno.test("line mode: a too-long input line is skipped with a notice and the rest is still sent", async () => {
+  const { server, port } = await runServer();
+  await using _server = server;
+  await using watcher = await NativeClient.connect(port, "watcher");
+  const cli = runClient(port, "piper", [], { stdin: "piped" });
+  await cli.write(`before\n${"x".repeat(70_000)}\nafter\n`);
+  await cli.closeStdin();
+  assert.equal((await cli.finished()).code, 0, cli.stderr.join("\n"));
+  assert.ok(cli.stderr.some((l) => /skipped an input line longer than 65536 bytes/.test(l)));
+  await watcher.next("msg", (e) => e.text === "after");
+  assert.deepEqual(
+    watcher.events.flatMap((e) => e.type === "msg" ? [e.text] : []),
+    ["before", "after"],
+  );
+});
+
+Deno.test("line mode: a piped burst is paced under the rate limit and fully delivered", async () => {
+  const { server, port } = await runServer(["--rate", "20", "--burst", "5"]);
+  await using _server = server;
+  await using watcher = await NativeClient.connect(port, "watcher");
+  const cli = runClient(port, "burst", [], { stdin: "piped" });
+  const lines = Array.from({ length: 40 }, (_, i) => `burst ${i}`);
+  await cli.write(lines.join("\n") + "\n");
+  await cli.closeStdin();
+  assert.equal((await cli.finished(20_000)).code, 0, cli.stderr.join("\n"));
+  await watcher.next("msg", (e) => e.text === "burst 39");
+  assert.deepEqual(watcher.events.flatMap((e) => e.type === "msg" ? [e.text] : []), lines);
+  assert.ok(!cli.stdout.some((l) => l.startsWith("! Slow down")), cli.stdout.join("\n"));
+});

@@ -1,7 +1,6 @@
 import type { ChatEvent } from "../core/events.ts";
 import { sanitizeText } from "../core/sanitize.ts";
-import { ConnectError, ProtocolError } from "../errors.ts";
-import { decodeLines } from "../protocol/decode_lines.ts";
+import { ConnectError } from "../errors.ts";
 import { formatEvent } from "../protocol/text_format.ts";
 import type { ClientFrame } from "../protocol/client_frames.ts";
 import type { SessionEvent } from "./reconnecting_session.ts";
@@ -28,8 +27,10 @@ export interface LineModeSession {
   close(): void;
   /** Whether the connection is up (absent: always). */
   readonly connected?: boolean;
-  /** Frames waiting for a reconnection (absent: none). */
+  /** Frames not written yet (absent: none). */
   readonly queued?: number;
+  /** Typed lines not written yet, the automatic quit not counted (absent: none). */
+  readonly unsentLines?: number;
 }
 
 /**
@@ -80,12 +81,7 @@ export async function runLineMode(
   })();
 
   const sent = (async () => {
-    for await (const line of decodeLines(input, MAX_INPUT_LINE_BYTES)) {
-      if (line instanceof ProtocolError) {
-        output.err(`chat-client: skipped an input line: ${line.message}`);
-        if (line.fatal) break;
-        continue;
-      }
+    for await (const line of inputLines(input, output)) {
       if (line.trim() === "") continue;
       try {
         await session.sendLine(line);
@@ -103,18 +99,12 @@ export async function runLineMode(
     sent.then(() => "input" as const, (error) => error as Error),
   ]);
   if (ended === "input") {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const patience = session.connected === false ? OFFLINE_GIVE_UP_MS : QUIT_TIMEOUT_MS;
-    const waited = await Promise.race([
-      received.then(() => true, () => true),
-      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), patience))),
-    ]);
-    clearTimeout(timer);
-    const unsent = session.queued ?? 0;
+    const waited = await untilDone(session, received);
+    const unsent = session.unsentLines ?? 0;
     session.close();
     await received.catch(() => {});
     if (unsent > 0) {
-      output.err(`chat-client: gave up reconnecting; ${unsent} line(s) were not sent`);
+      output.err(`chat-client: gave up; ${unsent} line(s) were not sent`);
       return 1;
     }
     if (!waited) output.err("chat-client: the server did not confirm the quit in time");
@@ -131,6 +121,77 @@ export async function runLineMode(
 }
 
 /**
+ * After the input ended: waits for the goodbye while the queue still moves
+ * (a paced queue can take a while), at most `QUIT_TIMEOUT_MS` without
+ * progress while connected, and `OFFLINE_GIVE_UP_MS` while offline.
+ */
+async function untilDone(session: LineModeSession, received: Promise<void>): Promise<boolean> {
+  let finished = false;
+  const done = received.then(() => (finished = true), () => (finished = true));
+  let left = session.queued ?? 0;
+  let lastProgress = performance.now();
+  while (!finished) {
+    await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 100))]);
+    const now = performance.now();
+    const queued = session.queued ?? 0;
+    if (queued < left) lastProgress = now;
+    left = queued;
+    const patience = session.connected === false ? OFFLINE_GIVE_UP_MS : QUIT_TIMEOUT_MS;
+    if (!finished && now - lastProgress > patience) return false;
+  }
+  return true;
+}
+
+/**
+ * Input lines of at most `MAX_INPUT_LINE_BYTES`; a longer line is skipped
+ * with a notice on stderr and reading goes on.
+ */
+async function* inputLines(
+  input: AsyncIterable<Uint8Array>,
+  output: LineModeOutput,
+): AsyncGenerator<string, void, void> {
+  const decoder = new TextDecoder();
+  let partial: Uint8Array[] = [];
+  let size = 0;
+  let skipping = false;
+  for await (const chunk of input) {
+    let start = 0;
+    while (start <= chunk.length) {
+      const newline = chunk.indexOf(0x0a, start);
+      const end = newline === -1 ? chunk.length : newline;
+      const piece = chunk.subarray(start, end);
+      if (!skipping) {
+        size += piece.length;
+        if (size > MAX_INPUT_LINE_BYTES) {
+          output.err(
+            `chat-client: skipped an input line longer than ${MAX_INPUT_LINE_BYTES} bytes`,
+          );
+          skipping = true;
+          partial = [];
+        } else partial.push(piece.slice());
+      }
+      if (newline === -1) break;
+      if (!skipping) {
+        const bytes = new Uint8Array(size);
+        let offset = 0;
+        for (const part of partial) {
+          bytes.set(part, offset);
+          offset += part.length;
+        }
+        yield decoder.decode(bytes).replace(/\r$/, "");
+      }
+      partial = [];
+      size = 0;
+      skipping = false;
+      start = newline + 1;
+    }
+  }
+  if (partial.length > 0 && !skipping) {
+    yield decoder.decode(Uint8Array.from(partial.flatMap((p) => [...p]))).replace(/\r$/, "");
+  }
+}
+
+/**
  * Explains why the connection ended (nothing for our own quit) and returns
  * the exit code: 0 after a quit, 1 when the server or the network ended it.
  */
@@ -140,8 +201,8 @@ export function reportEnd(
   err: (line: string) => void,
 ): number {
   if (bye?.type === "bye" && bye.reason === "quit") return 0;
-  if (failure instanceof ConnectError) err(`chat-client: ${failure.message}`);
-  else if (bye?.type === "bye") err(`chat-client: disconnected: ${bye.message}`);
+  if (bye?.type === "bye") err(`chat-client: disconnected: ${bye.message}`);
+  else if (failure instanceof ConnectError) err(`chat-client: ${failure.message}`);
   else err("chat-client: the server closed the connection");
   return 1;
 }

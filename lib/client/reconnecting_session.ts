@@ -1,4 +1,5 @@
 import type { ChatEvent, MessageEvent, WelcomeEvent } from "../core/events.ts";
+import { TokenBucket } from "../core/token_bucket.ts";
 import { ConnectError } from "../errors.ts";
 import type { ClientFrame } from "../protocol/client_frames.ts";
 import { ChatSession, lineToFrame, RefusedError, type SessionOptions } from "./chat_session.ts";
@@ -6,8 +7,11 @@ import { ChatSession, lineToFrame, RefusedError, type SessionOptions } from "./c
 /** A change of the connection, reported between the server's events. */
 export interface StatusEvent {
   type: "status";
-  /** `offline`: lost, waiting to retry; `connected`: back (a welcome follows); `failed`: gave up. */
-  state: "offline" | "connected" | "failed";
+  /**
+   * `offline`: lost, waiting to retry; `connected`: back (a welcome
+   * follows); `failed`: gave up; `warning`: something the user should know.
+   */
+  state: "offline" | "connected" | "failed" | "warning";
   message: string;
   /** For `offline`: when the next attempt starts, in ms from now. */
   retryInMs?: number;
@@ -28,6 +32,8 @@ export class OfflineQueueFullError extends ConnectError {
 
 /** Settings beyond the connection's own. */
 export interface ReconnectOptions extends SessionOptions {
+  /** Reconnect after a loss (default); `false` ends the session instead. */
+  reconnect?: boolean;
   /** First retry delay; it doubles per failure up to `maxDelayMs`. */
   initialDelayMs?: number;
   maxDelayMs?: number;
@@ -43,13 +49,19 @@ export interface ReconnectOptions extends SessionOptions {
 
 /** Refusals that retrying will not fix. */
 const FATAL_CODES = new Set(["bad_nick", "protocol_version", "protocol"]);
+/** Pace a little under the server's announced rate, for clock differences. */
+const PACE_MARGIN = 0.9;
 
 /**
- * A chat session that survives the server restarting and the link dropping:
- * it reconnects with exponential backoff and jitter, keeps its nick and
- * rooms, queues what is sent while offline and sends it once back, and
- * skips history it already showed. Fatal refusals (a bad nick, a wrong
- * protocol version) are not retried.
+ * A chat session that survives the server restarting and the link dropping.
+ *
+ * - It reconnects with exponential backoff and jitter, keeps its nick and
+ *   rooms, and shows only the history it missed.
+ * - Every frame goes through one ordered queue: frames wait while offline
+ *   (up to a limit, then they are refused), while the rooms are being
+ *   rejoined, and when sending faster than the server's announced rate
+ *   limit allows. A frame leaves the queue only once it was written.
+ * - Fatal refusals (a bad nick, a wrong protocol version) end it.
  */
 export class ReconnectingSession implements AsyncDisposable {
   /** The first welcome. */
@@ -57,12 +69,26 @@ export class ReconnectingSession implements AsyncDisposable {
   #session: ChatSession | undefined;
   readonly #options: Required<Omit<ReconnectOptions, "timeoutMs">> & { timeoutMs?: number };
   #nick: string;
-  /** Rooms we are in (display names), in join order, and the one in use. */
+  /** Rooms we want to be in (display names), in join order, and the one in use. */
   #rooms: string[] = [];
   #current: string | undefined;
   /** Newest message id seen per room, to skip history already shown. */
-  readonly #lastIds = new Map<string, number>();
+  readonly #lastMessageIds = new Map<string, number>();
   #queue: ClientFrame[] = [];
+  #bucket: TokenBucket | undefined;
+  #draining = false;
+  #drainTimer: ReturnType<typeof setTimeout> | undefined;
+  /** While rooms are rejoined after a reconnect: the queue waits. */
+  #restoring = false;
+  /**
+   * Frames written but not yet confirmed, with their sequence numbers. The
+   * server handles a connection's frames in order, so the `pong` to a ping
+   * sent after them confirms them all; frames still unconfirmed when a
+   * connection dies are sent again on the next one.
+   */
+  #inflight: { seq: number; frame: ClientFrame }[] = [];
+  #seq = 0;
+  #askedUpTo = 0;
   #closed = false;
   #wake: (() => void) | undefined;
   #lastHeard = performance.now();
@@ -71,6 +97,7 @@ export class ReconnectingSession implements AsyncDisposable {
     this.#session = session;
     this.welcome = session.welcome;
     this.#options = {
+      reconnect: true,
       initialDelayMs: 500,
       maxDelayMs: 30_000,
       offlineQueueLimit: 100,
@@ -80,6 +107,7 @@ export class ReconnectingSession implements AsyncDisposable {
       ...options,
     };
     this.#nick = session.welcome.nick;
+    this.#adopt(session.welcome);
     this.#track(session.welcome);
   }
 
@@ -97,9 +125,15 @@ export class ReconnectingSession implements AsyncDisposable {
     return this.#session !== undefined;
   }
 
-  /** Frames waiting to be sent once reconnected. */
+  /** Frames not written and confirmed yet (offline, rejoining, paced, or in flight). */
   get queued(): number {
-    return this.#queue.length;
+    return this.#queue.length + this.#inflight.length;
+  }
+
+  /** Lines the user typed that are not confirmed yet (the automatic quit not counted). */
+  get unsentLines(): number {
+    const frames = [...this.#inflight.map((f) => f.frame), ...this.#queue];
+    return frames.filter((f) => !(f.type === "cmd" && f.name === "quit")).length;
   }
 
   /**
@@ -111,9 +145,29 @@ export class ReconnectingSession implements AsyncDisposable {
       const session = this.#session;
       if (session) {
         const ended = yield* this.#relay(session);
-        if (ended) return;
-        if (this.#closed) return;
+        if (ended || this.#closed) return;
         this.#session = undefined;
+        const unconfirmed = this.#inflight.filter((f) =>
+          !(f.frame.type === "cmd" && f.frame.name === "quit")
+        ).length;
+        if (this.#inflight.length > 0) {
+          // Not confirmed: send them again after reconnecting.
+          this.#queue.unshift(...this.#inflight.map((f) => f.frame));
+          this.#inflight = [];
+          this.#askedUpTo = 0;
+        }
+        if (unconfirmed > 0) {
+          yield {
+            type: "status",
+            state: "warning",
+            message:
+              `${unconfirmed} line(s) sent just before the connection dropped were not confirmed; they will be sent again (and may arrive twice)`,
+          };
+        }
+      }
+      if (!this.#options.reconnect) {
+        yield { type: "status", state: "failed", message: "connection lost" };
+        return;
       }
       const outcome = yield* this.#reconnect();
       if (outcome === "fatal") return;
@@ -121,29 +175,21 @@ export class ReconnectingSession implements AsyncDisposable {
   }
 
   /**
-   * Sends a frame, or queues it while offline. Resolves to what happened.
+   * Sends a frame in order after everything queued before it. Resolves to
+   * "sent" when connected (it leaves as soon as the rate limit allows) or
+   * "queued" while offline.
    *
    * @throws {OfflineQueueFullError} when offline with a full queue
    */
-  async send(frame: ClientFrame): Promise<"sent" | "queued"> {
-    const session = this.#session;
-    if (session) {
-      try {
-        await session.send(frame);
-        return "sent";
-      } catch {
-        // The connection just died; keep the frame for the next one.
-      }
+  send(frame: ClientFrame): Promise<"sent" | "queued"> {
+    if (this.#closed) return Promise.resolve("queued");
+    const offline = this.#session === undefined;
+    if (offline && this.#queue.length >= this.#options.offlineQueueLimit) {
+      return Promise.reject(new OfflineQueueFullError(this.#options.offlineQueueLimit));
     }
-    if (this.#queue.length >= this.#options.offlineQueueLimit) {
-      throw new OfflineQueueFullError(this.#options.offlineQueueLimit);
-    }
-    // It goes to the room it was typed in, whatever happens meanwhile.
-    const stamped = (frame.type === "msg" || frame.type === "cmd") && frame.room === undefined
-      ? { ...frame, room: this.#current }
-      : frame;
-    this.#queue.push(stamped);
-    return "queued";
+    this.#queue.push(offline ? this.#stamp(frame) : frame);
+    this.#drain();
+    return Promise.resolve(offline ? "queued" : "sent");
   }
 
   /** Sends a typed line (see {@linkcode lineToFrame}). */
@@ -154,6 +200,7 @@ export class ReconnectingSession implements AsyncDisposable {
   /** Ends the session for good (after a quit, or to give up). */
   close(): void {
     this.#closed = true;
+    clearTimeout(this.#drainTimer);
     this.#session?.close();
     this.#wake?.();
   }
@@ -163,17 +210,93 @@ export class ReconnectingSession implements AsyncDisposable {
     await Promise.resolve();
   }
 
+  /**
+   * A frame typed offline goes to the room it was typed in, unless an
+   * earlier queued command will change rooms first (then the server's
+   * current room at that point is the right one).
+   */
+  #stamp(frame: ClientFrame): ClientFrame {
+    if ((frame.type !== "msg" && frame.type !== "cmd") || frame.room !== undefined) return frame;
+    const changesRoom = this.#queue.some((f) =>
+      f.type === "cmd" && (f.name === "join" || f.name === "part" || f.name === "leave")
+    );
+    if (changesRoom || (frame.type === "cmd" && frame.name === "quit")) return frame;
+    return { ...frame, room: this.#current };
+  }
+
+  /** Writes queued frames in order, paced by the rate limit; stops on any failure. */
+  async #drain(): Promise<void> {
+    if (this.#draining || this.#restoring) return;
+    this.#draining = true;
+    try {
+      while (this.#queue.length > 0 && !this.#closed && !this.#restoring) {
+        const session = this.#session;
+        if (!session) return;
+        const frame = this.#queue[0];
+        const free = frame.type === "cmd" && frame.name === "quit"; // never limited
+        if (!free && this.#bucket && !this.#bucket.take()) {
+          clearTimeout(this.#drainTimer);
+          this.#drainTimer = setTimeout(() => this.#drain(), Math.max(1, this.#bucket.waitMs()));
+          return;
+        }
+        try {
+          await session.send(frame);
+        } catch {
+          return; // The connection is dying; the frame stays queued for the next one.
+        }
+        if (this.#queue[0] === frame) this.#queue.shift();
+        this.#inflight.push({ seq: ++this.#seq, frame });
+      }
+    } finally {
+      this.#draining = false;
+      this.#askForConfirmation();
+    }
+  }
+
+  /** Sends a ping after the last written frame; its pong confirms everything before it. */
+  #askForConfirmation(): void {
+    const session = this.#session;
+    if (!session || this.#seq <= this.#askedUpTo || this.#inflight.length === 0) return;
+    this.#askedUpTo = this.#seq;
+    session.send({ type: "ping", token: `ack:${this.#seq}` }).catch(() => {});
+  }
+
+  #confirm(token: string | undefined): void {
+    if (!token?.startsWith("ack:")) return;
+    const upTo = Number(token.slice(4));
+    this.#inflight = this.#inflight.filter((f) => f.seq > upTo);
+  }
+
+  /** Takes the server's announced rate limit, to pace sends under it. */
+  #adopt(welcome: WelcomeEvent): void {
+    const limit = welcome.rateLimit;
+    this.#bucket = limit
+      ? new TokenBucket(
+        { rate: limit.rate * PACE_MARGIN, burst: Math.max(1, limit.burst - 1) },
+        () => performance.now(),
+      )
+      : undefined;
+  }
+
   /** Yields one connection's events; returns true when the session is over for good. */
   async *#relay(session: ChatSession): AsyncGenerator<SessionEvent, boolean, void> {
     const watchdog = setInterval(() => this.#checkAlive(session), 1000);
     try {
       for await (const event of session.events()) {
         this.#lastHeard = performance.now();
+        if (event.type === "pong") {
+          this.#confirm(event.token); // our own keepalive or confirmation
+          continue;
+        }
         const shown = this.#track(event);
         if (shown) yield shown;
         if (event.type === "bye") {
-          if (event.reason === "quit") return true;
-          if (event.code && FATAL_CODES.has(event.code) || event.reason === "protocol") {
+          if (event.reason === "quit") {
+            // The server handled everything before our quit, in order.
+            this.#inflight = [];
+            return true;
+          }
+          if ((event.code && FATAL_CODES.has(event.code)) || event.reason === "protocol") {
             yield { type: "status", state: "failed", message: event.message };
             return true;
           }
@@ -232,40 +355,60 @@ export class ReconnectingSession implements AsyncDisposable {
         // the server is full or still down): try again later.
         continue;
       }
+      if (this.#closed) {
+        session.close();
+        break;
+      }
       this.#lastHeard = performance.now();
+      this.#restoring = true;
       this.#session = session;
-      const rooms = [...this.#rooms];
-      const current = this.#current;
+      this.#adopt(session.welcome);
       yield { type: "status", state: "connected", message: "Reconnected" };
       const welcome = this.#track(session.welcome, true);
       if (welcome) yield welcome;
-      await this.#restore(session, rooms, current);
+      await this.#restore(session);
       return "ok";
     }
     return "ok";
   }
 
-  /** Rejoins the rooms, makes the right one current, and sends what waited. */
-  async #restore(session: ChatSession, rooms: string[], current?: string): Promise<void> {
-    this.#rooms = [session.welcome.room];
+  /** Rejoins the rooms and makes the right one current; then the queue goes out. */
+  async #restore(session: ChatSession): Promise<void> {
+    const lobby = session.welcome.room.toLowerCase();
+    const current = this.#current?.toLowerCase();
+    // Joins count against the server's rate limit like anything else.
+    const send = async (frame: ClientFrame) => {
+      await this.#token();
+      await session.send(frame);
+    };
     try {
-      for (const room of rooms) {
-        if (room.toLowerCase() !== session.welcome.room.toLowerCase()) {
-          await session.send({ type: "cmd", name: "join", args: room });
-        }
+      for (const room of this.#rooms) {
+        const key = room.toLowerCase();
+        if (key !== lobby && key !== current) await send({ type: "cmd", name: "join", args: room });
       }
-      if (!rooms.some((r) => r.toLowerCase() === session.welcome.room.toLowerCase())) {
-        await session.send({ type: "cmd", name: "part", args: session.welcome.room });
+      if (!this.#rooms.some((r) => r.toLowerCase() === lobby)) {
+        await send({ type: "cmd", name: "part", args: session.welcome.room });
       }
-      // Joining the current room again makes it current on the server too.
-      if (current && rooms.length > 1) {
-        await session.send({ type: "cmd", name: "join", args: current });
+      // Joining the current room last makes it current on the server too.
+      if (this.#current && current !== lobby) {
+        await send({ type: "cmd", name: "join", args: this.#current });
+      } else if (this.#current && this.#rooms.length > 1) {
+        await send({ type: "cmd", name: "join", args: this.#current });
       }
-      const queued = this.#queue;
-      this.#queue = [];
-      for (const frame of queued) await session.send(frame);
     } catch {
-      // The new connection failed already; the relay notices and retries.
+      // The new connection failed already; the relay notices and retries,
+      // and the rooms we want are unchanged.
+      return;
+    } finally {
+      this.#restoring = false;
+    }
+    void this.#drain();
+  }
+
+  /** Waits until the rate limit allows one more frame. */
+  async #token(): Promise<void> {
+    while (this.#bucket && !this.#bucket.take() && !this.#closed) {
+      await new Promise((resolve) => setTimeout(resolve, Math.max(1, this.#bucket!.waitMs())));
     }
   }
 
@@ -279,10 +422,13 @@ export class ReconnectingSession implements AsyncDisposable {
       case "joined": {
         if (event.type === "welcome") this.#nick = event.nick;
         const fresh = this.#freshHistory(event.room, event.history);
-        if (!this.#rooms.some((r) => r.toLowerCase() === event.room.toLowerCase())) {
-          this.#rooms.push(event.room);
+        // While rejoining, the rooms we want stay as they were.
+        if (!rejoined && !this.#restoring) {
+          if (!this.#rooms.some((r) => r.toLowerCase() === event.room.toLowerCase())) {
+            this.#rooms.push(event.room);
+          }
+          this.#current = event.room;
         }
-        this.#current = event.room;
         if (rejoined || fresh.length !== event.history.length) return { ...event, history: fresh };
         return event;
       }
@@ -294,11 +440,7 @@ export class ReconnectingSession implements AsyncDisposable {
         if (event.old === this.#nick) this.#nick = event.new;
         return event;
       case "msg":
-        this.#lastIds.set(event.room.toLowerCase(), event.id);
-        return event;
-      case "join":
-      case "leave":
-        this.#lastIds.set(event.room.toLowerCase(), event.id);
+        this.#lastMessageIds.set(event.room.toLowerCase(), event.id);
         return event;
       default:
         return event;
@@ -308,14 +450,14 @@ export class ReconnectingSession implements AsyncDisposable {
   /** History newer than what was seen; all of it if the server restarted (ids went back). */
   #freshHistory(room: string, history: MessageEvent[]): MessageEvent[] {
     const key = room.toLowerCase();
-    const seen = this.#lastIds.get(key);
+    const seen = this.#lastMessageIds.get(key);
     const newest = history.at(-1)?.id;
-    if (newest !== undefined) this.#lastIds.set(key, Math.max(newest, seen ?? 0));
+    if (newest !== undefined) this.#lastMessageIds.set(key, Math.max(newest, seen ?? 0));
     if (seen === undefined) return history;
-    // A restarted server (without a store) counts from 1 again: nothing it
-    // replays can have been seen.
+    // A server that lost its history counts from 1 again: nothing it replays
+    // can have been seen.
     if (newest !== undefined && newest < seen) {
-      this.#lastIds.set(key, newest);
+      this.#lastMessageIds.set(key, newest);
       return history;
     }
     return history.filter((m) => m.id > seen);

@@ -90,6 +90,11 @@ export interface WelcomeEvent extends RoomSnapshot {
   motd?: string;
   /** The nick the server accepted (normalised). */
   nick: string;
+  /**
+   * The per-client rate limit, so clients can pace what they send (a script
+   * piping a burst of lines waits instead of being refused). Absent: none.
+   */
+  rateLimit?: { rate: number; burst: number };
 }
 
 /** You joined a room (answer to `/join`). */
@@ -207,6 +212,7 @@ export type ErrorCode =
   | "server_full"
   | "send_queue_exceeded"
   | "rate_limited"
+  | "store_error"
   | "flooding"
   | "too_many_connections"
   | "handshake_timeout"

@@ -174,8 +174,8 @@ export class Hub {
       sink,
       hello.echo ?? true,
     );
-    this.#members.set(key, member);
     const lobby = this.#roomOrCreate(LOBBY);
+    this.#members.set(key, member);
     lobby.add(member);
     member.rooms.set(lobby.key, lobby);
     member.current = lobby;
@@ -185,6 +185,9 @@ export class Hub {
       server: this.serverName,
       ...(this.motd ? { motd: this.motd } : {}),
       nick,
+      ...(this.rateLimit
+        ? { rateLimit: { rate: this.rateLimit.rate, burst: this.rateLimit.burst } }
+        : {}),
       ...this.#snapshot(lobby),
     });
     this.#announceJoin(lobby, member);
@@ -337,7 +340,12 @@ export class Hub {
     if (before !== undefined && !/^\d+$/.test(before)) {
       throw new ChatError("bad_args", `Message id "${excerpt(before)}" must be a whole number`);
     }
-    const page = this.#store.page(room.key, beforeId, limit + 1);
+    let page;
+    try {
+      page = this.#store.page(room.key, beforeId, limit + 1);
+    } catch (cause) {
+      throw new ChatError("store_error", "History is not available right now", { cause });
+    }
     const more = page.length > limit;
     member.sink.deliver({
       type: "history",
@@ -486,7 +494,16 @@ export class Hub {
           `There are already ${this.maxRooms} rooms; join one of them`,
         );
       }
-      room = new Room(name, key, this.historySize, this.#store.load(key, this.historySize));
+      let stored;
+      try {
+        stored = this.#store.load(key, this.historySize);
+      } catch {
+        // The store cannot be read: the room starts without replay. Its ids
+        // would restart, so they continue from the clock instead (still
+        // increasing, never reused).
+        stored = { lastId: this.#now(), messages: [] };
+      }
+      room = new Room(name, key, this.historySize, stored);
       this.#rooms.set(key, room);
     }
     return room;

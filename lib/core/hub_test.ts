@@ -112,6 +112,7 @@ Deno.test("Hub.join() delivers a welcome with server, motd, nick, members and hi
     server: "office",
     motd: "Be nice",
     nick: "bob",
+    rateLimit: { rate: 5, burst: 10 },
     room: "#lobby",
     members: ["ana", "bob"],
     memberCount: 2,

@@ -76,6 +76,8 @@ export class SqliteStore implements HistoryStore {
   readonly #insert: StatementSync;
   readonly #upsertRoom: StatementSync;
   #closed = false;
+  /** Set while writes fail: retried on a timer, reported once per failure. */
+  #failing = false;
 
   /**
    * Opens (creating if needed) the database at `path`, applying migrations.
@@ -87,7 +89,7 @@ export class SqliteStore implements HistoryStore {
     try {
       this.#db = new DatabaseSync(path);
       this.#db.exec(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 2000;",
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 100;",
       );
       this.#migrate();
       this.#insert = this.#db.prepare(
@@ -119,7 +121,8 @@ export class SqliteStore implements HistoryStore {
   append(roomKey: string, event: MessageEvent): void {
     if (this.#closed) return;
     this.#pending.push({ roomKey, event });
-    if (this.#pending.length >= this.#options.flushBatch) this.flush();
+    // After a failed write, only the retry timer writes: never the broadcast.
+    if (this.#pending.length >= this.#options.flushBatch && !this.#failing) this.flush();
     else this.#timer ??= setTimeout(() => this.flush(), this.#options.flushDelayMs);
   }
 
@@ -153,7 +156,7 @@ export class SqliteStore implements HistoryStore {
   }
 
   page(roomKey: string, beforeId: number, limit: number): MessageEvent[] {
-    this.flush();
+    if (!this.#failing) this.flush();
     const rows = this.#db.prepare(
       "SELECT room, id, ts, from_nick, kind, text FROM messages WHERE room_key = ? AND id < ? ORDER BY id DESC LIMIT ?",
     ).all(roomKey, beforeId, limit) as unknown as Row[];
@@ -169,11 +172,14 @@ export class SqliteStore implements HistoryStore {
   }
 
   prune(olderThan: number | undefined, keep: number | undefined): number {
-    this.flush();
+    if (!this.#failing) this.flush();
     let removed = 0;
     if (olderThan !== undefined) {
       removed += Number(
         this.#db.prepare("DELETE FROM messages WHERE ts < ?").run(olderThan).changes,
+      );
+      removed += Number(
+        this.#db.prepare("DELETE FROM private_messages WHERE ts < ?").run(olderThan).changes,
       );
     }
     if (keep !== undefined) {
@@ -216,15 +222,17 @@ export class SqliteStore implements HistoryStore {
       this.#pending = [];
       this.#pendingPrivate = [];
       this.#lastIds.clear();
+      this.#failing = false;
     } catch (error) {
       try {
         this.#db.exec("ROLLBACK");
       } catch {
         // No transaction was open.
       }
-      // Keep them (bounded) and try again with the next batch.
+      // Keep them (bounded) and try again later; say so once per failure.
       if (this.#pending.length > 100_000) this.#pending.splice(0, this.#pending.length - 100_000);
-      this.#options.onError?.(error as Error, this.#pending.length);
+      if (!this.#failing) this.#options.onError?.(error as Error, this.#pending.length);
+      this.#failing = true;
       if (!this.#closed) this.#timer = setTimeout(() => this.flush(), 1000);
     }
   }

@@ -160,3 +160,28 @@ Deno.test("SqliteStore reports a failed write, keeps the messages and writes the
     assert.deepEqual(store.page("#lobby", 99, 99).map((m) => m.id), [1, 2]);
     store.close();
   }));
+
+Deno.test("SqliteStore prunes old private messages with the age limit too", () =>
+  withDir((dir) => {
+    const store = new SqliteStore(`${dir}/history.db`);
+    store.appendPrivate({
+      type: "dm",
+      ts: 1000,
+      from: "ana",
+      to: "bob",
+      text: "old secret",
+      kind: "say",
+    });
+    store.appendPrivate({
+      type: "dm",
+      ts: 9000,
+      from: "ana",
+      to: "bob",
+      text: "new secret",
+      kind: "say",
+    });
+    store.flush();
+    store.prune(5000, undefined);
+    assert.deepEqual([...store.exportPrivate()].map((m) => m.text), ["new secret"]);
+    store.close();
+  }));

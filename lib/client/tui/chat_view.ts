@@ -210,8 +210,12 @@ export class ChatView {
           line.text = clean(line.text, true);
           if (line.nick !== undefined) line.nick = clean(line.nick);
         }
-        room.lines.unshift(...older);
+        // Only what is older than what we show (a page can overlap the replay).
+        const oldest = room.lines.find((l) => l.id !== undefined)?.id ?? Infinity;
+        room.lines.unshift(...older.filter((l) => (l.id ?? 0) < oldest));
+        room.olderPending = false;
         if (!event.more) {
+          room.atBeginning = true;
           room.lines.unshift({ kind: "notice", text: `── the beginning of ${event.room} ──` });
         }
         return false;

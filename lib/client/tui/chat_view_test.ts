@@ -341,3 +341,43 @@ Deno.test("ChatView.note() adds a local line to the shown room", () => {
   view.note("Not connected", "error");
   assert.deepEqual(view.current!.lines.at(-1), { kind: "error", text: "Not connected" });
 });
+
+Deno.test("ChatView pages back more than once, and stops at the beginning", () => {
+  const view = new ChatView();
+  view.apply({
+    type: "welcome",
+    protocol: 1,
+    server: "s",
+    nick: "ana",
+    room: "#lobby",
+    members: ["ana"],
+    history: [{
+      type: "msg",
+      room: "#lobby",
+      id: 101,
+      ts: 1,
+      from: "bob",
+      text: "newest",
+      kind: "say",
+    }],
+  });
+  assert.equal(view.olderPageBefore(), 101);
+  assert.equal(view.olderPageBefore(), undefined, "one request at a time");
+  const page = (from: number) =>
+    Array.from({ length: 50 }, (_, i) => ({
+      type: "msg" as const,
+      room: "#lobby",
+      id: from + i,
+      ts: 1,
+      from: "bob",
+      text: `m${from + i}`,
+      kind: "say" as const,
+    }));
+  view.apply({ type: "history", room: "#lobby", messages: page(51), more: true });
+  assert.equal(view.olderPageBefore(), 51);
+  view.apply({ type: "history", room: "#lobby", messages: page(1), more: false });
+  assert.equal(view.olderPageBefore(), undefined, "at the beginning");
+  const ids = view.current!.lines.flatMap((l) => l.id === undefined ? [] : [l.id]);
+  assert.deepEqual(ids.slice(0, 3), [1, 2, 3]);
+  assert.equal(ids.length, 101);
+});

@@ -1,0 +1,129 @@
+/** ReconnectingSession against a real in-process server: nothing typed is silently lost. */
+
+import assert from "node:assert/strict";
+import { ReconnectingSession, type SessionEvent } from "../lib/client/reconnecting_session.ts";
+import { delay, startServer } from "./test_util.ts";
+
+/** A session plus everything it yields, collected in the background. */
+async function connect(port: number, nick: string, options: Record<string, unknown> = {}) {
+  const session = await ReconnectingSession.connect({
+    host: "127.0.0.1",
+    port,
+    nick,
+    client: "test",
+    initialDelayMs: 50,
+    random: () => 0.5,
+    ...options,
+  });
+  const events: SessionEvent[] = [];
+  const loop = (async () => {
+    for await (const event of session.events()) events.push(event);
+  })();
+  return {
+    session,
+    events,
+    texts: () => events.flatMap((e) => e.type === "msg" ? [e.text] : []),
+    async [Symbol.asyncDispose]() {
+      session.close();
+      await loop;
+    },
+  };
+}
+
+async function until(check: () => boolean, ms = 15_000): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!check()) {
+    if (performance.now() > deadline) throw new Error("condition not met in time");
+    await delay(20);
+  }
+}
+
+Deno.test("a burst of lines is paced under the server's rate limit: all arrive, nobody is dropped", async () => {
+  await using server = await startServer({ rateLimit: { rate: 20, burst: 5, floodLimit: 3 } });
+  await using bob = await connect(server.addr.port, "bob");
+  await using ana = await connect(server.addr.port, "ana");
+  const lines = Array.from({ length: 30 }, (_, i) => `line ${i}`);
+  for (const line of lines) await ana.session.sendLine(line);
+  await until(() => bob.texts().length === 30);
+  assert.deepEqual(bob.texts(), lines);
+  assert.ok(!ana.events.some((e) => e.type === "error" || e.type === "bye"));
+});
+
+Deno.test("lines queued offline are sent in order after a restart, paced, into the room they were typed in", async () => {
+  const first = await startServer({ rateLimit: { rate: 20, burst: 5, floodLimit: 3 } });
+  const port = first.addr.port;
+  await using ana = await connect(port, "ana");
+  await ana.session.sendLine("/join #ops");
+  await until(() => ana.events.some((e) => e.type === "joined"));
+  await first.shutdown();
+  await until(() => !ana.session.connected);
+  const typed = Array.from({ length: 25 }, (_, i) => `offline ${i}`);
+  for (const line of typed) assert.equal(await ana.session.sendLine(line), "queued");
+  await using second = await startServer({
+    port,
+    rateLimit: { rate: 20, burst: 5, floodLimit: 3 },
+  });
+  await using bob = await connect(port, "bob");
+  await bob.session.sendLine("/join #ops");
+  await until(() => ana.session.connected && ana.session.queued === 0);
+  await until(() => second.hub.room("#ops")!.history.size >= 25);
+  assert.deepEqual(second.hub.room("#ops")!.history.last(25).map((m) => m.text), typed);
+  assert.equal(second.hub.member("ana")?.nick, "ana", "not dropped for flooding");
+});
+
+Deno.test("lines written into a dead connection are sent again after reconnecting", async () => {
+  await using server = await startServer({ pingIntervalMs: 300, pingTimeoutMs: 300 });
+  // A proxy whose first link starts swallowing bytes: a pulled cable.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let dead = false;
+  let generation = 0;
+  const conns: Deno.Conn[] = [];
+  const pipe = async (from: Deno.Conn, to: Deno.Conn, born: number) => {
+    const buffer = new Uint8Array(65536);
+    try {
+      while (true) {
+        const n = await from.read(buffer);
+        if (n === null) break;
+        if (dead && born === 0) continue;
+        await to.write(buffer.subarray(0, n));
+      }
+    } catch {
+      // Closed.
+    }
+  };
+  const proxying = (async () => {
+    for await (const client of listener) {
+      const upstream = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+      conns.push(client, upstream);
+      const born = generation++;
+      void pipe(client, upstream, born);
+      void pipe(upstream, client, born);
+    }
+  })().catch(() => {});
+  try {
+    await using bob = await connect(server.addr.port, "bob");
+    await using ana = await connect((listener.addr as Deno.NetAddr).port, "ana", {
+      idlePingMs: 300,
+      deadAfterMs: 900,
+    });
+    dead = true;
+    await ana.session.sendLine("into the void 1");
+    await ana.session.sendLine("into the void 2");
+    await until(() => bob.texts().includes("into the void 2"));
+    assert.deepEqual(bob.texts().filter((t) => t.startsWith("into")), [
+      "into the void 1",
+      "into the void 2",
+    ]);
+    assert.ok(ana.events.some((e) => e.type === "status" && e.state === "warning"));
+  } finally {
+    listener.close();
+    for (const conn of conns) {
+      try {
+        conn.close();
+      } catch {
+        // Already closed.
+      }
+    }
+    await proxying;
+  }
+});
