@@ -79,11 +79,13 @@ export class ChatView {
   apply(event: SessionEvent): boolean {
     switch (event.type) {
       case "status":
-        this.state = event.state === "connected"
-          ? "connected"
-          : event.state === "offline"
-          ? "reconnecting"
-          : "disconnected";
+        if (event.state !== "warning") {
+          this.state = event.state === "connected"
+            ? "connected"
+            : event.state === "offline"
+            ? "reconnecting"
+            : "disconnected";
+        }
         this.note(clean(event.message), event.state === "failed" ? "error" : "notice");
         return false;
       case "welcome": {
