@@ -50,7 +50,7 @@ Deno.test("a client process killed mid-message is cleaned up and the others keep
     await c.write(e.encode('{"type":"hello","protocol":1,"nick":"doomed","client":"t"}\\n'));
     await c.write(e.encode('{"type":"msg","text":"cut off in the mid'));
     console.log("ready");
-    await new Promise(() => {});
+    setInterval(() => {}, 60_000); // stay alive until killed (a bare promise would not)
   `;
   const child = new Deno.Command(Deno.execPath(), {
     args: ["eval", script],
