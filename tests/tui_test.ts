@@ -125,7 +125,10 @@ Deno.test("terminal UI: with --no-reconnect a lost connection restores the termi
   );
   await ana.waitFor((rows) => rows.some((r) => r.includes("Welcome to lanchat, ana!")));
   await server.shutdown();
-  const rows = await ana.waitFor((rows) => rows.some((r) => r.startsWith("EXIT=")));
+  // The exit status, then the stty line: wait for both.
+  const rows = await ana.waitFor((rows) =>
+    rows.some((r) => r.startsWith("EXIT=")) && rows.some((r) => /icanon/.test(r))
+  );
   assert.ok(rows.includes("EXIT=1"), rows.join("\n"));
   assert.ok(rows.includes("chat-client: disconnected: Server shutting down"), rows.join("\n"));
   assert.ok(rows.includes("icanon"), rows.join("\n"));
