@@ -172,13 +172,7 @@ async function* inputLines(
       }
       if (newline === -1) break;
       if (!skipping) {
-        const bytes = new Uint8Array(size);
-        let offset = 0;
-        for (const part of partial) {
-          bytes.set(part, offset);
-          offset += part.length;
-        }
-        yield decoder.decode(bytes).replace(/\r$/, "");
+        yield decoder.decode(joinParts(partial, size)).replace(/\r$/, "");
       }
       partial = [];
       size = 0;
@@ -187,8 +181,19 @@ async function* inputLines(
     }
   }
   if (partial.length > 0 && !skipping) {
-    yield decoder.decode(Uint8Array.from(partial.flatMap((p) => [...p]))).replace(/\r$/, "");
+    yield decoder.decode(joinParts(partial, size)).replace(/\r$/, "");
   }
+}
+
+/** The pieces of one input line, as one buffer. */
+function joinParts(parts: Uint8Array[], size: number): Uint8Array {
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const part of parts) {
+    bytes.set(part, offset);
+    offset += part.length;
+  }
+  return bytes;
 }
 
 /**

@@ -49,6 +49,11 @@ export interface ReconnectOptions extends SessionOptions {
 
 /** Refusals that retrying will not fix. */
 const FATAL_CODES = new Set(["bad_nick", "protocol_version", "protocol"]);
+/** Whether a frame is the `/quit` command (never limited; not a line the user typed). */
+function isQuit(frame: ClientFrame): boolean {
+  return frame.type === "cmd" && frame.name === "quit";
+}
+
 /** Pace a little under the server's announced rate, for clock differences. */
 const PACE_MARGIN = 0.9;
 
@@ -133,7 +138,7 @@ export class ReconnectingSession implements AsyncDisposable {
   /** Lines the user typed that are not confirmed yet (the automatic quit not counted). */
   get unsentLines(): number {
     const frames = [...this.#inflight.map((f) => f.frame), ...this.#queue];
-    return frames.filter((f) => !(f.type === "cmd" && f.name === "quit")).length;
+    return frames.filter((f) => !isQuit(f)).length;
   }
 
   /**
@@ -147,9 +152,7 @@ export class ReconnectingSession implements AsyncDisposable {
         const ended = yield* this.#relay(session);
         if (ended || this.#closed) return;
         this.#session = undefined;
-        const unconfirmed = this.#inflight.filter((f) =>
-          !(f.frame.type === "cmd" && f.frame.name === "quit")
-        ).length;
+        const unconfirmed = this.#inflight.filter((f) => !isQuit(f.frame)).length;
         if (this.#inflight.length > 0) {
           // Not confirmed: send them again after reconnecting.
           this.#queue.unshift(...this.#inflight.map((f) => f.frame));
@@ -220,7 +223,7 @@ export class ReconnectingSession implements AsyncDisposable {
     const changesRoom = this.#queue.some((f) =>
       f.type === "cmd" && (f.name === "join" || f.name === "part" || f.name === "leave")
     );
-    if (changesRoom || (frame.type === "cmd" && frame.name === "quit")) return frame;
+    if (changesRoom || isQuit(frame)) return frame;
     return { ...frame, room: this.#current };
   }
 
@@ -233,8 +236,8 @@ export class ReconnectingSession implements AsyncDisposable {
         const session = this.#session;
         if (!session) return;
         const frame = this.#queue[0];
-        const free = frame.type === "cmd" && frame.name === "quit"; // never limited
-        if (!free && this.#bucket && !this.#bucket.take()) {
+        // `/quit` is never rate limited.
+        if (!isQuit(frame) && this.#bucket && !this.#bucket.take()) {
           clearTimeout(this.#drainTimer);
           this.#drainTimer = setTimeout(() => this.#drain(), Math.max(1, this.#bucket.waitMs()));
           return;

@@ -3,6 +3,7 @@ import { COMMANDS, findCommand, parseArgs, usageOf } from "./commands.ts";
 import {
   type ChatEvent,
   type LeaveReason,
+  type MessageEvent,
   type NickEvent,
   PROTOCOL_VERSION,
   type RoomSnapshot,
@@ -241,12 +242,11 @@ export class Hub {
   /** Sends a message (or `/me` action) to a room the member is in. */
   say(member: Member, text: string, room: Room, kind: "say" | "action" = "say"): void {
     const clean = this.#cleanMessage(text);
-    const event = room.emit(
+    this.#emit(
+      room,
       { type: "msg", ts: this.#now(), from: member.nick, text: clean, kind },
       member.echo ? undefined : member,
     );
-    this.#store.append(room.key, event);
-    this.#store.touch(room.key, room.name, room.lastId);
   }
 
   /** Sends a private message; only the two members receive it. */
@@ -513,14 +513,13 @@ export class Hub {
     room.remove(member);
     member.rooms.delete(room.key);
     if (room.members.size < this.announceLimit) {
-      room.emit({
+      this.#emit(room, {
         type: "leave",
         ts: this.#now(),
         nick: member.nick,
         reason,
         ...(message ? { message } : {}),
       });
-      this.#store.touch(room.key, room.name, room.lastId);
     }
     // An empty room without history is forgotten; one with history stays so a
     // later joiner still gets the replay.
@@ -540,7 +539,16 @@ export class Hub {
 
   #announceJoin(room: Room, member: Member): void {
     if (room.members.size > this.announceLimit) return;
-    room.emit({ type: "join", ts: this.#now(), nick: member.nick }, member);
+    this.#emit(room, { type: "join", ts: this.#now(), nick: member.nick }, member);
+  }
+
+  /**
+   * Every room event goes through here: the room numbers and delivers it,
+   * and the store records messages and the room's newest id.
+   */
+  #emit(room: Room, body: Parameters<Room["emit"]>[0], skip?: Member): void {
+    const event = room.emit(body, skip);
+    if (event.type === "msg") this.#store.append(room.key, event as MessageEvent);
     this.#store.touch(room.key, room.name, room.lastId);
   }
 

@@ -1,6 +1,5 @@
 import { PROTOCOL_VERSION } from "../core/events.ts";
 import { Hub, type HubOptions } from "../core/hub.ts";
-import type { Member } from "../core/member.ts";
 import { ChatError, ProtocolError } from "../errors.ts";
 import type { ClientFrame } from "../protocol/client_frames.ts";
 import { Connection } from "./connection.ts";
@@ -344,14 +343,14 @@ export class ChatServer implements AsyncDisposable {
     });
   }
 
-  /** Handles one frame; returns the member when this frame admitted it. */
+  /** Handles one frame (a hello admits the member onto the transport). */
   #handle(
     transport: Transport,
     frame: ClientFrame | ProtocolError,
     ending: Ending,
-  ): Member | undefined {
+  ): void {
     const member = transport.member;
-    if (this.#closing) return undefined;
+    if (this.#closing) return;
     if (frame instanceof ProtocolError) {
       transport.deliver({ type: "error", code: frame.code, message: frame.message });
       if (frame.fatal) {
@@ -366,15 +365,15 @@ export class ChatServer implements AsyncDisposable {
         if (member) this.hub.leave(member, "dropped", frame.message);
         transport.end({ type: "bye", reason: "protocol", message: frame.message });
       }
-      return undefined;
+      return;
     }
-    if (frame.type === "pong") return undefined; // Any input counts as alive.
+    if (frame.type === "pong") return; // Any input counts as alive.
     if (frame.type === "ping") {
       transport.deliver({
         type: "pong",
         ...(frame.token !== undefined ? { token: frame.token } : {}),
       });
-      return undefined;
+      return;
     }
     if (!member && frame.type === "input" && transport.kind === "text") {
       // More lines arrived with a nick that was then refused: the next line
@@ -384,14 +383,14 @@ export class ChatServer implements AsyncDisposable {
     if (!member) {
       if (frame.type !== "hello") {
         transport.deliver({ type: "error", code: "not_ready", message: 'Send "hello" first' });
-        return undefined;
+        return;
       }
       if (frame.protocol !== PROTOCOL_VERSION) {
         const message =
           `Protocol version ${frame.protocol} is not supported; this server speaks ${PROTOCOL_VERSION}`;
         transport.deliver({ type: "error", code: "protocol_version", message });
         transport.end({ type: "bye", reason: "protocol", message });
-        return undefined;
+        return;
       }
       try {
         const joined = this.hub.join(
@@ -410,14 +409,14 @@ export class ChatServer implements AsyncDisposable {
           nick: joined.nick,
           client: transport.kind,
         });
-        return joined;
+        return;
       } catch (error) {
         if (!(error instanceof ChatError)) throw error;
         transport.deliver({ type: "error", code: error.code, message: error.message });
         if (error.code === "server_full") {
           transport.end({ type: "bye", reason: "full", message: error.message });
         }
-        return undefined;
+        return;
       }
     }
     switch (frame.type) {
@@ -438,7 +437,7 @@ export class ChatServer implements AsyncDisposable {
         this.hub.input(member, frame.line, frame.room);
         break;
     }
-    return undefined;
+    return;
   }
 
   /**

@@ -204,14 +204,7 @@ export class ChatView {
         const room = this.#room(event.room);
         if (!room) return false;
         // Older messages go above what is shown.
-        const older = event.messages.map((m) => {
-          const own = m.from === this.nick;
-          return this.#messageLine(m, true, own, !own && this.mentions(m.text));
-        });
-        for (const line of older) {
-          line.text = clean(line.text, true);
-          if (line.nick !== undefined) line.nick = clean(line.nick);
-        }
+        const older = event.messages.map((m) => this.#messageLine(m, true));
         // Only what is older than what we show (a page can overlap the replay).
         const oldest = room.lines.find((l) => l.id !== undefined)?.id ?? Infinity;
         room.lines.unshift(...older.filter((l) => (l.id ?? 0) < oldest));
@@ -291,24 +284,25 @@ export class ChatView {
   #message(event: MessageEvent, history: boolean): boolean {
     const room = this.#room(event.room);
     if (!room) return false;
-    const own = event.from === this.nick;
-    const mention = !own && this.mentions(event.text);
-    this.#push(room, this.#messageLine(event, history, own, mention));
+    const line = this.#messageLine(event, history);
+    this.#push(room, line);
     if (room !== this.current) {
       room.unread++;
-      if (mention) room.mentions++;
+      if (line.mention) room.mentions++;
     }
-    return mention && !history;
+    return line.mention === true && !history;
   }
 
-  #messageLine(event: MessageEvent, history: boolean, own: boolean, mention: boolean): ViewLine {
+  /** A message as a pane line: cleaned, and marked as ours or as mentioning us. */
+  #messageLine(event: MessageEvent, history: boolean): ViewLine {
+    const own = event.from === this.nick;
     return {
       kind: event.kind === "action" ? "action" : "msg",
       ts: event.ts,
-      nick: event.from,
+      nick: clean(event.from),
       text: clean(event.text, true),
       own,
-      mention,
+      mention: !own && this.mentions(event.text),
       history,
       id: event.id,
     };
@@ -333,12 +327,7 @@ export class ChatView {
         hidden: 0,
         newBelow: 0,
       };
-      for (const message of history) {
-        const own = message.from === this.nick;
-        room.lines.push(
-          this.#messageLine(message, true, own, !own && this.mentions(message.text)),
-        );
-      }
+      room.lines.push(...history.map((message) => this.#messageLine(message, true)));
       if (history.length > 0) {
         const n = history.length;
         room.lines.push({
@@ -349,13 +338,7 @@ export class ChatView {
       this.rooms.set(fold(name), room);
     } else {
       // Back after a reconnection: the history holds only what we missed.
-      for (const message of history) {
-        const own = message.from === this.nick;
-        this.#push(
-          room,
-          this.#messageLine(message, true, own, !own && this.mentions(message.text)),
-        );
-      }
+      for (const message of history) this.#push(room, this.#messageLine(message, true));
     }
     room.members = members.map((m) => clean(m));
     room.memberCount = Math.max(memberCount, room.members.length);
