@@ -26,7 +26,7 @@ async function main(): Promise<number> {
     "chat-client",
     VERSION,
     CLIENT_USAGE,
-    () => parseClientArgs(Deno.args, userName()),
+    () => parseClientArgs(Deno.args, userName(), (name) => Deno.env.get(name)),
   );
   if (typeof command === "number") return command;
   const options = {

@@ -325,10 +325,13 @@ export function runEntry(
       ...(entry === "server" ? serverV8Flags() : []),
       `${entry}.ts`,
       ...args,
-      // Tests never touch the real data directory unless they choose one.
+      // Tests never touch the real data or config directory unless they choose one.
       ...(entry === "server" &&
           !args.some((a) => /^--(data-dir|no-persist|help|version)|^export$/.test(a))
         ? ["--no-persist"]
+        : []),
+      ...(entry === "client" && !args.some((a) => /^--(config-dir|help|version)/.test(a))
+        ? ["--config-dir", Deno.makeTempDirSync({ prefix: "lanchat-client-" })]
         : []),
     ],
     cwd: ROOT,

@@ -1,6 +1,7 @@
 import { intFlag, parseFlags } from "../cli_args.ts";
 import { UsageError } from "../errors.ts";
 import { DEFAULT_PORT } from "../server/server_config.ts";
+import { defaultConfigDir } from "../app_dirs.ts";
 
 /** What `chat-client` was asked to do. */
 export type ClientCommand =
@@ -14,6 +15,8 @@ export type ClientCommand =
     color: boolean;
     /** Reconnect by itself when the connection drops. */
     reconnect: boolean;
+    /** Where known servers and the identity key live; undefined when no home is known. */
+    configDir: string | undefined;
   };
 
 /** `chat-client --help`. */
@@ -27,6 +30,8 @@ Flags:
   --nick <nick>      your nick (default: your user name)
   --no-color         no colours in the terminal UI (also when NO_COLOR is set)
   --no-reconnect     exit when the connection drops instead of reconnecting
+  --config-dir <dir> where known servers and your key are kept
+                     (default ~/.config/lanchat; see the README)
   -h, --help         show this help
   -V, --version      print the version
 
@@ -42,13 +47,18 @@ event is printed as one plain line, and it quits at the end of the input:
  *
  * @throws {UsageError} on an unknown flag, a missing --host or a bad value
  */
-export function parseClientArgs(args: string[], userName: string | undefined): ClientCommand {
+export function parseClientArgs(
+  args: string[],
+  userName: string | undefined,
+  env: (name: string) => string | undefined = () => undefined,
+): ClientCommand {
   const flags = parseFlags(args, {
     host: { type: "string" },
     port: { type: "string" },
     nick: { type: "string" },
     "no-color": { type: "boolean" },
     "no-reconnect": { type: "boolean" },
+    "config-dir": { type: "string" },
     help: { type: "boolean", short: "h" },
     version: { type: "boolean", short: "V" },
   });
@@ -64,6 +74,7 @@ export function parseClientArgs(args: string[], userName: string | undefined): C
     nick,
     color: !flags["no-color"],
     reconnect: !flags["no-reconnect"],
+    configDir: flags["config-dir"] ?? defaultConfigDir(Deno.build.os, env),
   };
 }
 

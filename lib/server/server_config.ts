@@ -2,7 +2,7 @@ import { intFlag, parseFlags } from "../cli_args.ts";
 import { DEFAULT_RATE_LIMIT } from "../core/hub.ts";
 import { UsageError } from "../errors.ts";
 import type { ChatServerOptions, LogLevel } from "./chat_server.ts";
-import { defaultDataDir } from "./data_dir.ts";
+import { defaultDataDir } from "../app_dirs.ts";
 
 /** The port the server listens on and the client connects to by default. */
 export const DEFAULT_PORT = 7777;

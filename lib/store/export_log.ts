@@ -2,7 +2,7 @@ import { parseFlags } from "../cli_args.ts";
 import { nickKey } from "../core/nick.ts";
 import { UsageError } from "../errors.ts";
 import { formatEvent } from "../protocol/text_format.ts";
-import { defaultDataDir } from "../server/data_dir.ts";
+import { defaultDataDir } from "../app_dirs.ts";
 import { historyPath } from "./open_store.ts";
 import { SqliteStore } from "./sqlite_store.ts";
 
