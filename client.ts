@@ -12,6 +12,8 @@ import { runTerminalUi } from "./lib/client/tui/run_terminal_ui.ts";
 import { ConnectError } from "./lib/errors.ts";
 import { VERSION } from "./lib/version.ts";
 import { startCommand } from "./lib/cli_args.ts";
+import { KnownHosts } from "./lib/client/known_hosts.ts";
+import { ServerTrust } from "./lib/client/server_trust.ts";
 
 function userName(): string | undefined {
   for (const name of ["USER", "LOGNAME", "USERNAME"]) {
@@ -29,11 +31,40 @@ async function main(): Promise<number> {
     () => parseClientArgs(Deno.args, userName(), (name) => Deno.env.get(name)),
   );
   if (typeof command === "number") return command;
+  if (command.kind === "forget") {
+    if (command.configDir === undefined) {
+      console.error("chat-client: no config directory (no HOME); give --config-dir");
+      return 2;
+    }
+    const knownHosts = KnownHosts.in(command.configDir);
+    const removed = knownHosts.forget(command.server);
+    console.log(
+      removed > 0
+        ? `forgot ${command.server} (${knownHosts.path}); the next connection trusts its new certificate`
+        : `${command.server} is not in ${knownHosts.path}`,
+    );
+    return 0;
+  }
+  const interactive = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
+  // What the user must see about the server's certificate: on the UI's
+  // screen, or on stderr in line mode.
+  const notices: string[] = [];
+  const trust = command.tls
+    ? new ServerTrust({
+      knownHosts: command.configDir === undefined ? undefined : KnownHosts.in(command.configDir),
+      pinned: command.fingerprint,
+      // On a terminal the user sees the fingerprint; a script must opt in.
+      acceptNew: command.acceptNew || interactive,
+      onNotice: (notice) =>
+        interactive ? notices.push(notice) : console.error(`chat-client: ${notice}`),
+    })
+    : undefined;
   const options = {
     host: command.host,
     port: command.port,
     nick: command.nick,
     client: `chat-client/${VERSION}`,
+    tls: trust,
   };
   let session: ReconnectingSession;
   try {
@@ -43,8 +74,11 @@ async function main(): Promise<number> {
     console.error(`chat-client: ${error.message}`);
     return 1;
   }
-  if (Deno.stdin.isTerminal() && Deno.stdout.isTerminal()) {
-    return await runTerminalUi(session, { color: command.color && !Deno.env.get("NO_COLOR") });
+  if (interactive) {
+    return await runTerminalUi(session, {
+      color: command.color && !Deno.env.get("NO_COLOR"),
+      notices,
+    });
   }
   const encoder = new TextEncoder();
   return await runLineMode(session, Deno.stdin.readable, {

@@ -14,6 +14,7 @@ import { openStore } from "./lib/store/open_store.ts";
 import { StoreOpenError } from "./lib/store/sqlite_store.ts";
 import { UsageError } from "./lib/errors.ts";
 import { startCommand } from "./lib/cli_args.ts";
+import { CertificateError, loadCertificate } from "./lib/server/tls_certificate.ts";
 
 const LEVELS = { debug: 0, info: 1, warn: 2, error: 3 } as const;
 
@@ -68,6 +69,34 @@ async function main(): Promise<number> {
     console.error(`chat-server: ${error.message}`);
     return 1;
   }
+  let tls;
+  if (command.tls) {
+    try {
+      const certificate = await loadCertificate(command.tls);
+      tls = { cert: certificate.cert, key: certificate.key };
+      if (certificate.source === "memory") {
+        log({
+          level: "warn",
+          event: "tls_certificate",
+          detail:
+            "made for this run only; clients will see a new fingerprint after a restart (--data-dir keeps one)",
+        });
+      } else if (certificate.created) console.log(`made a TLS certificate: ${certificate.source}`);
+      // Users compare this with what their client shows on first connect.
+      console.log(`TLS fingerprint ${certificate.fingerprint}`);
+    } catch (error) {
+      if (!(error instanceof CertificateError)) throw error;
+      console.error(`chat-server: ${error.message}`);
+      store.close();
+      return 1;
+    }
+  } else {
+    log({
+      level: "warn",
+      event: "tls_off",
+      detail: "--plain: anyone on this network can read the chat",
+    });
+  }
   const day = 24 * 60 * 60 * 1000;
   const prune = () => {
     const olderThan = command.retainDays ? Date.now() - command.retainDays * day : undefined;
@@ -87,12 +116,14 @@ async function main(): Promise<number> {
   const pruner = setInterval(prune, 60 * 60 * 1000);
   let server: ChatServer;
   try {
-    server = await ChatServer.listen({ ...options, store, log });
+    server = await ChatServer.listen({ ...options, store, log, tls });
   } catch (error) {
     const reason = error instanceof Deno.errors.AddrInUse
       ? "the port is already in use"
       : error instanceof Deno.errors.AddrNotAvailable
       ? "that address is not on this machine"
+      : tls && /key|cert|pem/i.test((error as Error).message)
+      ? `the TLS certificate or key is not usable (${(error as Error).message})`
       : (error as Error).message;
     console.error(`chat-server: cannot listen on ${options.hostname}:${options.port}: ${reason}`);
     clearInterval(pruner);
@@ -106,6 +137,7 @@ async function main(): Promise<number> {
     host: options.hostname,
     port: server.addr.port,
     history: command.dataDir ?? "memory",
+    tls: tls ? "on" : "off",
   });
   for (const address of listenAddresses(options.hostname)) {
     console.log(`listening on ${address}:${server.addr.port}`);

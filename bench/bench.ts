@@ -60,6 +60,7 @@ const ours: Target = {
         "--port",
         String(port),
         "--no-rate-limit",
+        "--plain",
         "--max-per-ip",
         "100000",
         "--max-clients",

@@ -47,12 +47,12 @@ export async function within<T>(ms: number, promise: Promise<T>, message: string
  */
 class LinePeer implements AsyncDisposable {
   readonly lines: string[] = [];
-  readonly #conn: Deno.TcpConn;
+  readonly #conn: Deno.Conn;
   readonly #reading: Promise<void>;
   #waiters: (() => void)[] = [];
   #ended = false;
 
-  constructor(conn: Deno.TcpConn, read = true) {
+  constructor(conn: Deno.Conn, read = true) {
     this.#conn = conn;
     this.#reading = read ? this.#read() : Promise.resolve();
   }
@@ -146,7 +146,17 @@ class LinePeer implements AsyncDisposable {
 export class NativeClient extends LinePeer {
   /** Connects; with `nick`, also sends the hello and waits for the welcome. */
   static async connect(port: number, nick?: string): Promise<NativeClient> {
-    const client = new NativeClient(await Deno.connect({ hostname: "127.0.0.1", port }));
+    return await NativeClient.#start(await Deno.connect({ hostname: "127.0.0.1", port }), nick);
+  }
+
+  /** Connects with TLS, trusting exactly `certificate` (PEM), then as {@linkcode connect}. */
+  static async connectTls(port: number, certificate: string, nick?: string): Promise<NativeClient> {
+    const conn = await Deno.connectTls({ hostname: "127.0.0.1", port, caCerts: [certificate] });
+    return await NativeClient.#start(conn, nick);
+  }
+
+  static async #start(conn: Deno.Conn, nick?: string): Promise<NativeClient> {
+    const client = new NativeClient(conn);
     if (nick) {
       await client.send({ type: "hello", protocol: 1, nick, client: "test" });
       await client.next("welcome");
@@ -314,9 +324,10 @@ export class EntryProcess implements AsyncDisposable {
 export function runEntry(
   entry: "server" | "client",
   args: string[],
-  options: { stdin?: "piped" | "null" } = {},
+  options: EntryOptions = {},
 ): EntryProcess {
   const stdin = options.stdin ?? "null";
+  const special = args.some((a) => /^--(help|version|forget-host)|^export$/.test(a));
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -326,13 +337,14 @@ export function runEntry(
       `${entry}.ts`,
       ...args,
       // Tests never touch the real data or config directory unless they choose one.
-      ...(entry === "server" &&
-          !args.some((a) => /^--(data-dir|no-persist|help|version)|^export$/.test(a))
-        ? ["--no-persist"]
+      ...(entry === "server" && !special && !args.some((a) => /^--(data-dir|no-persist)/.test(a))
+        ? ["--data-dir", ":memory:"]
         : []),
       ...(entry === "client" && !args.some((a) => /^--(config-dir|help|version)/.test(a))
         ? ["--config-dir", Deno.makeTempDirSync({ prefix: "lanchat-client-" })]
         : []),
+      // Plain TCP unless the test is about TLS (tls_test.ts).
+      ...(!options.tls && !special ? ["--plain"] : []),
     ],
     cwd: ROOT,
     stdin,
@@ -343,12 +355,19 @@ export function runEntry(
   return new EntryProcess(child, stdin === "piped");
 }
 
+/** How to run an entry point. */
+export interface EntryOptions {
+  stdin?: "piped" | "null";
+  /** Leave TLS on (the programs' default); otherwise tests run with `--plain`. */
+  tls?: boolean;
+}
+
 /** Runs `client.ts` against 127.0.0.1:`port` as `nick`, with extra flags. */
 export function runClient(
   port: number,
   nick: string,
   extra: string[] = [],
-  options: { stdin?: "piped" | "null" } = {},
+  options: EntryOptions = {},
 ): EntryProcess {
   return runEntry(
     "client",
@@ -360,8 +379,9 @@ export function runClient(
 /** Starts `server.ts` on a free port and returns it with the port it printed. */
 export async function runServer(
   args: string[] = [],
+  options: EntryOptions = {},
 ): Promise<{ server: EntryProcess; port: number }> {
-  const server = runEntry("server", ["--host", "127.0.0.1", "--port", "0", ...args]);
+  const server = runEntry("server", ["--host", "127.0.0.1", "--port", "0", ...args], options);
   const line = await server.waitStdout((line) => line.startsWith("listening on 127.0.0.1:"));
   return { server, port: Number(line.split(":").at(-1)) };
 }

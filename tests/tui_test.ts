@@ -12,7 +12,7 @@ import { NativeClient, ROOT, startServer } from "./test_util.ts";
 /** The client, then (after it exits) its status and the terminal's canonical-mode flag. */
 function clientCommand(port: number, nick: string, flags = ""): string {
   const client =
-    `'${Deno.execPath()}' run -q -P=client client.ts --host 127.0.0.1 --port ${port} --nick ${nick} --config-dir '${Deno.makeTempDirSync()}' ${flags}`;
+    `'${Deno.execPath()}' run -q -P=client client.ts --host 127.0.0.1 --port ${port} --nick ${nick} --plain --config-dir '${Deno.makeTempDirSync()}' ${flags}`;
   return `cd '${ROOT}' && ${client}; echo "EXIT=$?"; stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon'; sleep 600`;
 }
 

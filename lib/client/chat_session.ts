@@ -2,6 +2,8 @@ import { type ChatEvent, PROTOCOL_VERSION, type WelcomeEvent } from "../core/eve
 import { ConnectError, ProtocolError } from "../errors.ts";
 import type { ClientFrame } from "../protocol/client_frames.ts";
 import { decodeLines } from "../protocol/decode_lines.ts";
+import { type ByteConn, TlsConn, TlsConnectError } from "./tls_conn.ts";
+import { serverKey } from "./known_hosts.ts";
 
 /** How to reach the server and who to be. */
 export interface SessionOptions {
@@ -12,6 +14,11 @@ export interface SessionOptions {
   client: string;
   /** Give up connecting (and waiting for the welcome) after this long. */
   timeoutMs?: number;
+  /**
+   * Connect with TLS and let this judge the server's certificate before
+   * anything is sent (see ServerTrust); without it, plain TCP.
+   */
+  tls?: { check(server: string, certificate: Uint8Array): Promise<void> };
 }
 
 /** The server refused the hello (nick taken, bad nick, full, wrong version). */
@@ -38,13 +45,13 @@ const MAX_LINE_BYTES = 32 * 1024 * 1024;
  * ```
  */
 export class ChatSession implements AsyncDisposable {
-  readonly #conn: Deno.TcpConn;
+  readonly #conn: ByteConn;
   readonly #lines: AsyncIterator<string | ProtocolError, void, void>;
   #writing: Promise<void> = Promise.resolve();
   #closed = false;
 
   private constructor(
-    conn: Deno.TcpConn,
+    conn: ByteConn,
     lines: AsyncIterator<string | ProtocolError, void, void>,
     /** The server's answer to our hello. */
     readonly welcome: WelcomeEvent,
@@ -70,20 +77,33 @@ export class ChatSession implements AsyncDisposable {
         timeoutMs,
       );
     });
-    const connecting = Deno.connect({ hostname: options.host, port: options.port });
-    let conn: Deno.TcpConn;
+    const connecting = options.tls
+      ? TlsConn.connect(options.host, options.port)
+      : Deno.connect({ hostname: options.host, port: options.port }).then((tcp) => {
+        tcp.setNoDelay(true);
+        return { conn: tcp as ByteConn, certificate: undefined };
+      });
+    let conn: ByteConn;
     try {
-      conn = await Promise.race([connecting, timeout]);
+      const connected = await Promise.race([connecting, timeout]);
+      conn = connected.conn;
+      if (options.tls) {
+        try {
+          await options.tls.check(serverKey(options.host, options.port), connected.certificate!);
+        } catch (error) {
+          conn.close();
+          throw error;
+        }
+      }
     } catch (error) {
       clearTimeout(timer);
-      connecting.then((late) => late.close(), () => {});
+      connecting.then((late) => late.conn.close(), () => {});
       if (error instanceof ConnectError) throw error;
       throw new ConnectError(`cannot reach ${where}: ${describeNetworkError(error)}`, {
         cause: error,
       });
     }
     try {
-      conn.setNoDelay(true);
       const hello: ClientFrame = {
         type: "hello",
         protocol: PROTOCOL_VERSION,
@@ -97,6 +117,9 @@ export class ChatSession implements AsyncDisposable {
     } catch (error) {
       conn.close();
       if (error instanceof ConnectError) throw error;
+      if (error instanceof PlainToTlsError) {
+        throw new ConnectError(`cannot join ${where}: ${error.message}`, { cause: error });
+      }
       throw new ConnectError(`lost connection to ${where}: ${describeNetworkError(error)}`, {
         cause: error,
       });
@@ -160,6 +183,28 @@ export class ChatSession implements AsyncDisposable {
   }
 }
 
+/** node:tls failures in the same words as Deno's network errors. */
+function describeTlsError(error: TlsConnectError): string {
+  switch (error.code) {
+    case "ECONNREFUSED":
+      return "connection refused";
+    case "ECONNRESET":
+      return "connection reset by the server";
+    case "ETIMEDOUT":
+      return "timed out";
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return "unknown host";
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+      return "host unreachable";
+  }
+  if (/wrong version|packet length|unexpected eof|record|handshake|ssl|tls/i.test(error.message)) {
+    return `no TLS handshake (${error.message.toLowerCase()}); if the server runs with --plain, connect with --plain too`;
+  }
+  return error.message.toLowerCase();
+}
+
 /** Turns a typed line into a frame: a command, or a literal message. */
 export function lineToFrame(line: string): ClientFrame {
   if (line.startsWith("/") && !line.startsWith("//")) {
@@ -210,8 +255,9 @@ function parseEvent(line: string | ProtocolError): ChatEvent | undefined {
   }
 }
 
-async function* readChunks(conn: Deno.TcpConn): AsyncGenerator<Uint8Array, void, void> {
+async function* readChunks(conn: ByteConn): AsyncGenerator<Uint8Array, void, void> {
   const buffer = new Uint8Array(64 * 1024);
+  let first = true;
   while (true) {
     let n: number | null;
     try {
@@ -223,17 +269,31 @@ async function* readChunks(conn: Deno.TcpConn): AsyncGenerator<Uint8Array, void,
       throw error;
     }
     if (n === null) return;
+    // A TLS record (an alert, a handshake) where text was expected: we spoke
+    // plain TCP to a TLS server.
+    if (first && n >= 2 && (buffer[0] === 0x15 || buffer[0] === 0x16) && buffer[1] === 0x03) {
+      throw new PlainToTlsError();
+    }
+    first = false;
     yield buffer.subarray(0, n);
   }
 }
 
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+class PlainToTlsError extends Error {
+  constructor() {
+    super("the server speaks TLS; connect without --plain");
+  }
+}
+
+async function writeAll(conn: ByteConn, bytes: Uint8Array): Promise<void> {
   let offset = 0;
   while (offset < bytes.length) offset += await conn.write(bytes.subarray(offset));
 }
 
 /** A short, lower-case reason for a network error, e.g. "connection refused". */
 export function describeNetworkError(error: unknown): string {
+  if (error instanceof PlainToTlsError) return error.message;
+  if (error instanceof TlsConnectError) return describeTlsError(error);
   if (error instanceof Deno.errors.ConnectionRefused) return "connection refused";
   if (error instanceof Deno.errors.ConnectionReset) return "connection reset by the server";
   if (error instanceof Deno.errors.TimedOut) return "timed out";

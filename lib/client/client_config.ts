@@ -2,11 +2,15 @@ import { intFlag, parseFlags } from "../cli_args.ts";
 import { UsageError } from "../errors.ts";
 import { DEFAULT_PORT } from "../server/server_config.ts";
 import { defaultConfigDir } from "../app_dirs.ts";
+import { isFingerprint } from "../protocol/fingerprint.ts";
+import { serverKey } from "./known_hosts.ts";
 
 /** What `chat-client` was asked to do. */
 export type ClientCommand =
   | { kind: "help" }
   | { kind: "version" }
+  /** `--forget-host host[:port]`: drop a server from known_hosts. */
+  | { kind: "forget"; server: string; configDir: string | undefined }
   | {
     kind: "chat";
     host: string;
@@ -17,6 +21,12 @@ export type ClientCommand =
     reconnect: boolean;
     /** Where known servers and the identity key live; undefined when no home is known. */
     configDir: string | undefined;
+    /** TLS (the default), or plain TCP with `--plain`. */
+    tls: boolean;
+    /** `--fingerprint`: the only certificate to trust. */
+    fingerprint?: string;
+    /** `--accept-new`: trust a server never seen before (line mode needs it). */
+    acceptNew: boolean;
   };
 
 /** `chat-client --help`. */
@@ -30,10 +40,25 @@ Flags:
   --nick <nick>      your nick (default: your user name)
   --no-color         no colours in the terminal UI (also when NO_COLOR is set)
   --no-reconnect     exit when the connection drops instead of reconnecting
+  --plain            no TLS, for a server started with --plain (anyone on the
+                     network can read what you say)
+  --fingerprint <SHA256:...>
+                     trust only the server certificate with this fingerprint
+                     (chat-server prints it at start)
+  --accept-new       trust a server never used before and remember it; needed
+                     in line mode (the terminal UI trusts on first use and
+                     shows the fingerprint)
+  --forget-host <host[:port]>
+                     forget a server's remembered certificate (after its
+                     operator confirmed a new one), then exit
   --config-dir <dir> where known servers and your key are kept
                      (default ~/.config/lanchat; see the README)
   -h, --help         show this help
   -V, --version      print the version
+
+Connections use TLS. The first time you connect to a server its certificate
+fingerprint is remembered (in known_hosts in the config dir); if it ever
+changes, chat-client refuses to connect and explains why.
 
 On a terminal it opens a full-screen UI: type a message and press Enter;
 /help lists the commands; Tab completes nicks and commands; PgUp/PgDn
@@ -59,11 +84,28 @@ export function parseClientArgs(
     "no-color": { type: "boolean" },
     "no-reconnect": { type: "boolean" },
     "config-dir": { type: "string" },
+    plain: { type: "boolean" },
+    fingerprint: { type: "string" },
+    "accept-new": { type: "boolean" },
+    "forget-host": { type: "string" },
     help: { type: "boolean", short: "h" },
     version: { type: "boolean", short: "V" },
   });
   if (flags.help) return { kind: "help" };
   if (flags.version) return { kind: "version" };
+  const configDir = flags["config-dir"] ?? defaultConfigDir(Deno.build.os, env);
+  if (flags["forget-host"] !== undefined) {
+    const { host, port } = parseHostPort(flags["forget-host"]);
+    return { kind: "forget", server: serverKey(host, port), configDir };
+  }
+  if (flags.plain && (flags.fingerprint !== undefined || flags["accept-new"])) {
+    throw new UsageError("--plain turns TLS off; --fingerprint and --accept-new need TLS");
+  }
+  if (flags.fingerprint !== undefined && !isFingerprint(flags.fingerprint)) {
+    throw new UsageError(
+      `--fingerprint must look like SHA256: and 43 base64 characters (as chat-server prints it), got "${flags.fingerprint}"`,
+    );
+  }
   if (!flags.host) throw new UsageError("--host is required (the server's address); see --help");
   const nick = flags.nick ?? nickFromUserName(userName);
   if (nick.trim() === "") throw new UsageError("--nick must not be empty");
@@ -74,8 +116,25 @@ export function parseClientArgs(
     nick,
     color: !flags["no-color"],
     reconnect: !flags["no-reconnect"],
-    configDir: flags["config-dir"] ?? defaultConfigDir(Deno.build.os, env),
+    configDir,
+    tls: !flags.plain,
+    fingerprint: flags.fingerprint,
+    acceptNew: flags["accept-new"] === true,
   };
+}
+
+/** `host`, `host:port`, `[v6]:port` or a bare IPv6 address. */
+function parseHostPort(text: string): { host: string; port: number } {
+  const value = text.trim();
+  const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(value);
+  const colons = value.split(":").length - 1;
+  const [host, port] = bracketed
+    ? [bracketed[1], bracketed[2]]
+    : colons === 1
+    ? value.split(":")
+    : [value, undefined];
+  if (!host) throw new UsageError(`--forget-host wants host or host:port, got "${text}"`);
+  return { host, port: intFlag("forget-host port", port, DEFAULT_PORT, 1, 65535) };
 }
 
 /** A valid nick made from an OS user name ("Ana Lima" -> "Ana_Lima"), or "guest". */

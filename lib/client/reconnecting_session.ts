@@ -48,7 +48,7 @@ export interface ReconnectOptions extends SessionOptions {
 }
 
 /** Refusals that retrying will not fix. */
-const FATAL_CODES = new Set(["bad_nick", "protocol_version", "protocol"]);
+const FATAL_CODES = new Set(["bad_nick", "protocol_version", "protocol", "untrusted_server"]);
 /** Whether a frame is the `/quit` command (never limited; not a line the user typed). */
 function isQuit(frame: ClientFrame): boolean {
   return frame.type === "cmd" && frame.name === "quit";
@@ -72,7 +72,9 @@ export class ReconnectingSession implements AsyncDisposable {
   /** The first welcome. */
   readonly welcome: WelcomeEvent;
   #session: ChatSession | undefined;
-  readonly #options: Required<Omit<ReconnectOptions, "timeoutMs">> & { timeoutMs?: number };
+  readonly #options:
+    & Required<Omit<ReconnectOptions, "timeoutMs" | "tls">>
+    & Pick<ReconnectOptions, "timeoutMs" | "tls">;
   #nick: string;
   /** Rooms we want to be in (display names), in join order, and the one in use. */
   #rooms: string[] = [];

@@ -23,6 +23,8 @@ export interface ChatServerOptions extends HubOptions {
   hostname?: string;
   /** TCP port; 0 picks a free one (read it back from `addr`). */
   port?: number;
+  /** Speak TLS with this certificate and key (PEM); without it, plain TCP. */
+  tls?: { cert: string; key: string };
   /** Longest line a client may send, in bytes. */
   maxLineBytes?: number;
   /** Most bytes queued for one client before it is dropped. */
@@ -73,7 +75,7 @@ interface Ending {
 export class ChatServer implements AsyncDisposable {
   readonly hub: Hub;
   readonly addr: Deno.NetAddr;
-  readonly #listener: Deno.Listener<Deno.TcpConn>;
+  readonly #listener: Deno.Listener<Deno.TcpConn> | Deno.TlsListener;
   /** Every open connection, with its transport once the first byte chose one. */
   readonly #connections = new Map<Connection, Peer>();
   /** Open connections per remote IP address. */
@@ -99,7 +101,10 @@ export class ChatServer implements AsyncDisposable {
   readonly #acceptLoop: Promise<void>;
   #closing = false;
 
-  private constructor(listener: Deno.Listener<Deno.TcpConn>, options: ChatServerOptions) {
+  private constructor(
+    listener: Deno.Listener<Deno.TcpConn> | Deno.TlsListener,
+    options: ChatServerOptions,
+  ) {
     this.#listener = listener;
     this.addr = listener.addr as Deno.NetAddr;
     this.hub = new Hub(options);
@@ -124,12 +129,12 @@ export class ChatServer implements AsyncDisposable {
     this.#acceptLoop = this.#accept();
   }
 
-  /** Binds the port and starts accepting. */
+  /** Binds the port and starts accepting (TLS when `options.tls` is given). */
   static listen(options: ChatServerOptions = {}): Promise<ChatServer> {
-    const listener = Deno.listen({
-      hostname: options.hostname ?? "0.0.0.0",
-      port: options.port ?? 7777,
-    });
+    const address = { hostname: options.hostname ?? "0.0.0.0", port: options.port ?? 7777 };
+    const listener = options.tls
+      ? Deno.listenTls({ ...address, cert: options.tls.cert, key: options.tls.key })
+      : Deno.listen(address);
     return Promise.resolve(new ChatServer(listener, options));
   }
 
@@ -203,7 +208,7 @@ export class ChatServer implements AsyncDisposable {
     return this.#allServed.promise;
   }
 
-  async #serve(conn: Deno.TcpConn): Promise<void> {
+  async #serve(conn: Deno.TcpConn | Deno.TlsConn): Promise<void> {
     this.#serving++;
     const ip = (conn.remoteAddr as Deno.NetAddr).hostname;
     let counted = false;
@@ -243,12 +248,16 @@ export class ChatServer implements AsyncDisposable {
     }
   }
 
-  async #serveAccepted(conn: Deno.TcpConn): Promise<void> {
-    try {
-      conn.setNoDelay(true);
-      conn.setKeepAlive(true);
-    } catch {
-      // Not fatal: only latency or dead-peer detection suffers.
+  async #serveAccepted(conn: Deno.TcpConn | Deno.TlsConn): Promise<void> {
+    // Deno offers these on plain TCP connections only; TLS ones keep Nagle's
+    // algorithm (our writer sends each batch in one write, which limits the cost).
+    if ("setNoDelay" in conn) {
+      try {
+        conn.setNoDelay(true);
+        conn.setKeepAlive(true);
+      } catch {
+        // Not fatal: only latency or dead-peer detection suffers.
+      }
     }
     const connection = new Connection(conn, { sendQueueBytes: this.#options.sendQueueBytes });
     const peer: Peer = { acceptedAt: performance.now() };
@@ -498,7 +507,7 @@ export class ChatServer implements AsyncDisposable {
 }
 
 /** Sends one line to a connection we will not serve, and closes it. */
-async function refuse(conn: Deno.TcpConn, line: string): Promise<void> {
+async function refuse(conn: Deno.Conn, line: string): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     await Promise.race([

@@ -82,6 +82,9 @@ export class Connection {
         n = await this.#conn.read(buffer);
       } catch (error) {
         if (this.#closed || error instanceof Deno.errors.BadResource) return;
+        // A TLS peer that just closed its socket (ncat on Ctrl-C, most
+        // clients on exit) ends like a plain one.
+        if (error instanceof Deno.errors.UnexpectedEof) return;
         throw error;
       }
       if (n === null) return;

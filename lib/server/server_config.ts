@@ -3,6 +3,7 @@ import { DEFAULT_RATE_LIMIT } from "../core/hub.ts";
 import { UsageError } from "../errors.ts";
 import type { ChatServerOptions, LogLevel } from "./chat_server.ts";
 import { defaultDataDir } from "../app_dirs.ts";
+import type { CertificateSource } from "./tls_certificate.ts";
 
 /** The port the server listens on and the client connects to by default. */
 export const DEFAULT_PORT = 7777;
@@ -17,6 +18,8 @@ export type ServerCommand =
     logLevel: LogLevel;
     /** Where the history database lives; undefined keeps history in memory only. */
     dataDir: string | undefined;
+    /** Where the TLS certificate comes from; undefined with `--plain`. */
+    tls: CertificateSource | undefined;
     /** Retention: days and messages per room (undefined: keep). */
     retainDays?: number;
     retainMessages?: number;
@@ -173,9 +176,16 @@ Flags:
   --history <n>            messages of each room replayed to a joiner (default 50, 0 to 1000)
   --log-level <level>      debug, info, warn or error (default info); logs go to stderr
                            and never contain message text
-  --data-dir <dir>         where history is stored (SQLite); default $XDG_DATA_HOME/lanchat
-                           or ~/.local/share/lanchat; ":memory:" keeps nothing on disk
-  --no-persist             keep history in memory only (lost on restart)
+  --plain                  no TLS: plain TCP that anyone on the network can read (then
+                           plain nc works); without it clients use TLS (ncat --ssl)
+  --cert <file> --key <file>
+                           TLS certificate and private key (PEM) to use; by default the
+                           server makes its own on first start and keeps it in the data dir
+  --data-dir <dir>         where history and the TLS certificate are kept; default
+                           $XDG_DATA_HOME/lanchat or ~/.local/share/lanchat; ":memory:"
+                           keeps nothing on disk (a new certificate on every start)
+  --no-persist             keep history in memory only (lost on restart); the certificate
+                           is still kept in the data dir
   --retain-days <n>        delete messages older than n days (default: keep)
   --retain-messages <n>    keep at most n messages per room (default 100000)
   --store-private          also store private messages (/msg); without it they are never
@@ -192,7 +202,7 @@ ${limitHelp}
   --no-rate-limit          turn the rate limit off (for benchmarks)
 
 Clients join with: chat-client --host <address> [--port <n>]
-or without the client: nc <address> <port>`;
+or without the client: ncat --ssl <address> <port> (nc <address> <port> with --plain)`;
 
 /**
  * Parses the server's command line.
@@ -212,6 +222,9 @@ export function parseServerArgs(args: string[]): ServerCommand {
     "log-level": { type: "string" },
     "data-dir": { type: "string" },
     "no-persist": { type: "boolean" },
+    plain: { type: "boolean" },
+    cert: { type: "string" },
+    key: { type: "string" },
     "store-private": { type: "boolean" },
     "retain-days": { type: "string" },
     "retain-messages": { type: "string" },
@@ -267,9 +280,37 @@ export function parseServerArgs(args: string[]): ServerCommand {
   if (!flags["no-persist"] && text("data-dir") === undefined && dataDir === undefined) {
     throw new UsageError("no home directory to keep history in; give --data-dir or --no-persist");
   }
+  const tls = tlsSource(flags, dataDir);
   const retainDays = text("retain-days") === undefined
     ? undefined
     : intFlag("retain-days", text("retain-days"), 0, 1, 100_000);
   const retainMessages = intFlag("retain-messages", text("retain-messages"), 100_000, 1, 1e9);
-  return { kind: "serve", options, logLevel, dataDir, retainDays, retainMessages };
+  return { kind: "serve", options, logLevel, dataDir, tls, retainDays, retainMessages };
+}
+
+/** Where the certificate comes from: the files given, the data directory, or memory. */
+function tlsSource(
+  flags: Record<string, string | boolean | undefined>,
+  historyDir: string | undefined,
+): CertificateSource | undefined {
+  const cert = flags.cert as string | undefined;
+  const key = flags.key as string | undefined;
+  if (flags.plain) {
+    if (cert !== undefined || key !== undefined) {
+      throw new UsageError("--plain turns TLS off; it cannot be combined with --cert or --key");
+    }
+    return undefined;
+  }
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new UsageError("--cert and --key go together: give both files, or neither");
+  }
+  if (cert !== undefined && key !== undefined) {
+    return { kind: "files", certFile: cert, keyFile: key };
+  }
+  if (flags["data-dir"] === ":memory:") return { kind: "memory" };
+  // With --no-persist the history stays in memory, but the certificate is
+  // still kept, so clients that trusted it keep trusting it after a restart.
+  const dir = historyDir ?? (flags["data-dir"] as string | undefined) ??
+    defaultDataDir(Deno.build.os, (name) => Deno.env.get(name));
+  return dir === undefined ? { kind: "memory" } : { kind: "dir", dir };
 }

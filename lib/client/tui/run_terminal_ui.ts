@@ -11,7 +11,7 @@ const STOP_SIGNALS: Deno.Signal[] = ["SIGTERM", "SIGHUP", "SIGINT"];
  */
 export async function runTerminalUi(
   session: TuiSession & { close(): void },
-  options: { color: boolean },
+  options: { color: boolean; notices?: string[] },
 ): Promise<number> {
   const terminal = new DenoTerminal();
   const stop = Promise.withResolvers<void>();
@@ -35,7 +35,11 @@ export async function runTerminalUi(
   globalThis.addEventListener("error", onCrash);
   globalThis.addEventListener("unload", () => terminal.restore());
   try {
-    const result = await runTui(session, terminal, { color: options.color, stop: stop.promise });
+    const result = await runTui(session, terminal, {
+      color: options.color,
+      stop: stop.promise,
+      notices: options.notices,
+    });
     if (result.quit) return 0;
     return reportEnd(result.bye, result.failure, console.error);
   } finally {

@@ -25,6 +25,8 @@ export interface TuiOptions {
   stop?: Promise<unknown>;
   /** The clock, for timestamps. */
   now?: () => number;
+  /** Shown under the welcome (e.g. a new server's certificate fingerprint). */
+  notices?: string[];
 }
 
 /** How the UI ended. */
@@ -79,6 +81,7 @@ class TuiApp {
 
   async run(): Promise<TuiResult> {
     this.view.apply(this.session.welcome);
+    for (const notice of this.options.notices ?? []) this.view.note(notice, "notice");
     this.terminal.enter();
     const unsubscribe = this.terminal.onResize(() => {
       this.#writer.invalidate();

@@ -1,0 +1,69 @@
+/**
+ * The servers this client has trusted, like ssh's known_hosts: one line per
+ * server, `host:port SHA256:...`, in the config directory. Lines starting
+ * with `#` and blank lines are kept as they are.
+ *
+ * @module
+ */
+
+/** One trusted server. */
+export interface KnownHost {
+  fingerprint: string;
+  /** 1-based line number in the file, for the user. */
+  line: number;
+}
+
+/** The key of a server in the file: `host:port`, `[v6]:port`, host in lower case. */
+export function serverKey(host: string, port: number): string {
+  const name = host.toLowerCase();
+  return name.includes(":") && !name.startsWith("[") ? `[${name}]:${port}` : `${name}:${port}`;
+}
+
+/** The known_hosts file of a config directory. */
+export class KnownHosts {
+  constructor(readonly path: string) {}
+
+  /** The known_hosts file in `configDir`. */
+  static in(configDir: string): KnownHosts {
+    return new KnownHosts(`${configDir.replace(/[\\/]+$/, "")}/known_hosts`);
+  }
+
+  /** The trusted fingerprint of `server` (a {@linkcode serverKey}), if any. */
+  lookup(server: string): KnownHost | undefined {
+    const lines = this.#lines();
+    for (let i = 0; i < lines.length; i++) {
+      const [key, fingerprint] = lines[i].trim().split(/\s+/);
+      if (key === server && fingerprint) return { fingerprint, line: i + 1 };
+    }
+    return undefined;
+  }
+
+  /** Adds a trusted server; creates the directory (owner only) and the file. */
+  add(server: string, fingerprint: string): void {
+    const dir = this.path.replace(/[\\/][^\\/]*$/, "");
+    Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const lines = this.#lines();
+    if (lines.length === 0) lines.push("# Servers chat-client trusts: host:port fingerprint");
+    if (lines.at(-1) === "") lines.pop();
+    lines.push(`${server} ${fingerprint}`);
+    Deno.writeTextFileSync(this.path, lines.join("\n") + "\n", { mode: 0o600 });
+  }
+
+  /** Removes every line of `server`; returns how many were removed. */
+  forget(server: string): number {
+    const lines = this.#lines();
+    const kept = lines.filter((line) => line.trim().split(/\s+/)[0] !== server);
+    const removed = lines.length - kept.length;
+    if (removed > 0) Deno.writeTextFileSync(this.path, kept.join("\n"));
+    return removed;
+  }
+
+  #lines(): string[] {
+    try {
+      return Deno.readTextFileSync(this.path).split(/\r?\n/);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return [];
+      throw error;
+    }
+  }
+}

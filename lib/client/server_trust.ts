@@ -1,0 +1,100 @@
+/**
+ * Trust on first use, like ssh: the first connection to a server records
+ * its certificate's fingerprint; later connections must present the same
+ * one. `--fingerprint` pins one explicitly instead.
+ *
+ * @module
+ */
+
+import { fingerprintOf } from "../protocol/fingerprint.ts";
+import { RefusedError } from "./chat_session.ts";
+import type { KnownHosts } from "./known_hosts.ts";
+
+/** The server's certificate is not the one we trust, or not trusted yet; never retried. */
+export class UntrustedServerError extends RefusedError {
+  constructor(message: string) {
+    super("untrusted_server", message);
+    this.name = "UntrustedServerError";
+  }
+}
+
+/** How a client decides whether to trust a server's certificate. */
+export interface TrustOptions {
+  /** The known-hosts file; undefined when there is no config directory. */
+  knownHosts?: KnownHosts;
+  /** `--fingerprint`: trust exactly this one, and nothing else. */
+  pinned?: string;
+  /** Trust a server never seen before (and record it). */
+  acceptNew: boolean;
+  /** Hears what happened on first use, for the user. */
+  onNotice?: (message: string) => void;
+}
+
+/**
+ * Checks each connection's certificate. Remembers what it accepted, so
+ * reconnects are held to the same certificate even when nothing could be
+ * written to disk.
+ */
+export class ServerTrust {
+  #accepted = new Map<string, string>();
+
+  constructor(readonly options: TrustOptions) {}
+
+  /**
+   * Passes or throws.
+   *
+   * @param server `host:port` as {@linkcode serverKey} writes it
+   * @throws {UntrustedServerError} with the explanation for the user
+   */
+  async check(server: string, certificate: Uint8Array): Promise<void> {
+    const fingerprint = await fingerprintOf(certificate);
+    const { pinned, knownHosts, acceptNew } = this.options;
+    if (pinned !== undefined) {
+      if (fingerprint === pinned) return;
+      throw new UntrustedServerError(
+        `refusing to connect: ${server} presented the certificate ${fingerprint}, not ${pinned} given with --fingerprint.\n` +
+          "Someone may be intercepting the connection, or the server has a new certificate; ask its operator for the fingerprint chat-server printed at start.",
+      );
+    }
+    const remembered = this.#accepted.get(server);
+    const known = knownHosts?.lookup(server);
+    const trusted = known?.fingerprint ?? remembered;
+    if (trusted === fingerprint) return;
+    if (trusted !== undefined) {
+      const where = known ? `${knownHosts!.path} line ${known.line}` : "earlier in this session";
+      throw new UntrustedServerError(
+        [
+          `WARNING: THE IDENTITY OF ${server} HAS CHANGED; refusing to connect.`,
+          `It presented the certificate ${fingerprint}`,
+          `but you trusted ${trusted} (${where}).`,
+          "Someone may be intercepting the connection (a man-in-the-middle attack), or the",
+          "server got a new certificate (reinstalled, or its data directory was deleted).",
+          'Ask its operator for the "TLS fingerprint" line chat-server prints at start. Only if',
+          "it is the new one, forget the old one and connect again:",
+          `  chat-client --forget-host ${server}`,
+        ].join("\n"),
+      );
+    }
+    if (!acceptNew) {
+      throw new UntrustedServerError(
+        `${server} is a server you have not used before; its certificate is ${fingerprint}.\n` +
+          'Check it against the "TLS fingerprint" line chat-server printed, then run again with --accept-new (or with --fingerprint ' +
+          `${fingerprint}).`,
+      );
+    }
+    this.#accepted.set(server, fingerprint);
+    let saved = "";
+    if (knownHosts) {
+      try {
+        knownHosts.add(server, fingerprint);
+        saved = `; saved in ${knownHosts.path}`;
+      } catch (error) {
+        saved = `; could not save it in ${knownHosts.path} (${(error as Error).message})`;
+      }
+    } else saved = "; not saved (no config directory)";
+    this.options.onNotice?.(
+      `New server ${server}: trusting its certificate ${fingerprint} from now on${saved}. ` +
+        'Compare it with the "TLS fingerprint" chat-server printed.',
+    );
+  }
+}

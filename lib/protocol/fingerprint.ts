@@ -1,0 +1,44 @@
+/**
+ * Fingerprints in the form ssh made familiar: `SHA256:` and the unpadded
+ * base64 of a SHA-256 digest. A server certificate's fingerprint is taken
+ * over its DER bytes, so `openssl x509 -outform DER | openssl dgst -sha256
+ * -binary | base64` gives the same digits.
+ *
+ * @module
+ */
+
+/** `SHA256:<base64 without padding>` of `bytes`. */
+export async function fingerprintOf(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
+  return `SHA256:${toBase64(digest).replace(/=+$/, "")}`;
+}
+
+/** Whether `text` looks like a fingerprint: `SHA256:` and 43 base64 characters. */
+export function isFingerprint(text: string): boolean {
+  return /^SHA256:[A-Za-z0-9+/]{43}$/.test(text);
+}
+
+/** The DER bytes of the first certificate in a PEM text, or undefined if there is none. */
+export function firstPemCertificate(pem: string): Uint8Array | undefined {
+  const match = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----/.exec(pem);
+  if (!match) return undefined;
+  try {
+    return fromBase64(match[1].replace(/\s+/g, ""));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Standard base64 of bytes. */
+export function toBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
+}
+
+/** Bytes of a standard base64 text; throws on invalid input. */
+export function fromBase64(text: string): Uint8Array {
+  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+}

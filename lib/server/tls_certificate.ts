@@ -1,0 +1,205 @@
+/**
+ * The server's TLS certificate: given as files (`--cert`/`--key`), or made
+ * on first start (a self-signed ECDSA P-256 certificate, WebCrypto plus the
+ * @peculiar/x509 library) and kept in the data directory, so clients that
+ * trusted it on first use keep trusting it across restarts.
+ *
+ * @module
+ */
+
+import { fingerprintOf, firstPemCertificate, toBase64 } from "../protocol/fingerprint.ts";
+
+/** A certificate and key in PEM, ready for `Deno.listenTls`, with its fingerprint. */
+export interface ServerCertificate {
+  cert: string;
+  key: string;
+  /** `SHA256:...` over the certificate's DER bytes: what clients compare. */
+  fingerprint: string;
+  /** Where it came from: a file path, or "memory" for a certificate made for this run only. */
+  source: string;
+  /** True when it was made during this start. */
+  created: boolean;
+}
+
+/** The certificate could not be read, made or kept; the message names the path and the cause. */
+export class CertificateError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "CertificateError";
+  }
+}
+
+/** Where the certificate is to come from. */
+export type CertificateSource =
+  | { kind: "files"; certFile: string; keyFile: string }
+  /** Kept in `dir` (made there on first start). */
+  | { kind: "dir"; dir: string }
+  /** Made for this run only. */
+  | { kind: "memory" };
+
+/** File names inside the data directory. */
+export const CERT_FILE = "tls-cert.pem";
+export const KEY_FILE = "tls-key.pem";
+
+/**
+ * Loads or makes the certificate.
+ *
+ * @throws {CertificateError} with the path and the cause
+ */
+export async function loadCertificate(source: CertificateSource): Promise<ServerCertificate> {
+  if (source.kind === "memory") {
+    const made = await createSelfSigned();
+    return {
+      ...made,
+      fingerprint: await fingerprintOfPem(made.cert),
+      source: "memory",
+      created: true,
+    };
+  }
+  if (source.kind === "files") {
+    const cert = readText(source.certFile, "--cert");
+    const key = readText(source.keyFile, "--key");
+    return {
+      cert,
+      key,
+      fingerprint: await checkedFingerprint(cert, source.certFile),
+      source: source.certFile,
+      created: false,
+    };
+  }
+  const dir = source.dir.replace(/[\\/]+$/, "");
+  const certFile = `${dir}/${CERT_FILE}`;
+  const keyFile = `${dir}/${KEY_FILE}`;
+  const haveCert = exists(certFile);
+  const haveKey = exists(keyFile);
+  if (haveCert && haveKey) {
+    const cert = readText(certFile, "the certificate");
+    const key = readText(keyFile, "the key");
+    return {
+      cert,
+      key,
+      fingerprint: await checkedFingerprint(cert, certFile),
+      source: certFile,
+      created: false,
+    };
+  }
+  if (haveCert !== haveKey) {
+    const [there, missing] = haveCert ? [certFile, keyFile] : [keyFile, certFile];
+    throw new CertificateError(
+      `${there} exists but ${missing} does not; restore it, or delete ${there} to make a new certificate (clients will then see a new fingerprint)`,
+    );
+  }
+  const made = await createSelfSigned();
+  try {
+    Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeAtomically(keyFile, made.key, 0o600);
+    writeAtomically(certFile, made.cert, 0o644);
+  } catch (cause) {
+    throw new CertificateError(
+      `cannot keep the new TLS certificate in ${dir}: ${
+        (cause as Error).message
+      }; use --data-dir, or --cert and --key`,
+      { cause },
+    );
+  }
+  return {
+    ...made,
+    fingerprint: await fingerprintOfPem(made.cert),
+    source: certFile,
+    created: true,
+  };
+}
+
+/** Makes a self-signed ECDSA P-256 server certificate, valid for 20 years. */
+export async function createSelfSigned(
+  commonName = "lanchat",
+): Promise<{ cert: string; key: string }> {
+  // The library needs the Reflect metadata polyfill loaded first; both load
+  // only when a certificate is made (once per data directory).
+  await import("reflect-metadata");
+  const x509 = await import("@peculiar/x509");
+  x509.cryptoProvider.set(crypto);
+  const algorithm = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
+  const keys = await crypto.subtle.generateKey(algorithm, true, ["sign", "verify"]);
+  const day = 24 * 60 * 60 * 1000;
+  const serial = crypto.getRandomValues(new Uint8Array(16));
+  serial[0] &= 0x7f; // A positive serial number.
+  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: Array.from(serial, (b) => b.toString(16).padStart(2, "0")).join(""),
+    name: `CN=${commonName}`,
+    notBefore: new Date(Date.now() - day),
+    notAfter: new Date(Date.now() + 20 * 365 * day),
+    signingAlgorithm: algorithm,
+    keys,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.SubjectAlternativeNameExtension([
+        { type: "dns", value: "localhost" },
+        { type: "ip", value: "127.0.0.1" },
+      ]),
+    ],
+  });
+  const pkcs8 = new Uint8Array(await crypto.subtle.exportKey("pkcs8", keys.privateKey));
+  const lines = toBase64(pkcs8).match(/.{1,64}/g)!.join("\n");
+  return {
+    cert: certificate.toString("pem") + "\n",
+    key: `-----BEGIN PRIVATE KEY-----\n${lines}\n-----END PRIVATE KEY-----\n`,
+  };
+}
+
+/** The fingerprint of the first certificate in a PEM text. */
+export async function fingerprintOfPem(pem: string): Promise<string> {
+  const der = firstPemCertificate(pem);
+  if (!der) throw new CertificateError("no PEM certificate found");
+  return await fingerprintOf(der);
+}
+
+async function checkedFingerprint(pem: string, path: string): Promise<string> {
+  const der = firstPemCertificate(pem);
+  if (!der) {
+    throw new CertificateError(`${path} holds no PEM certificate ("-----BEGIN CERTIFICATE-----")`);
+  }
+  return await fingerprintOf(der);
+}
+
+function readText(path: string, what: string): string {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch (cause) {
+    throw new CertificateError(`cannot read ${what} ${path}: ${(cause as Error).message}`, {
+      cause,
+    });
+  }
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw new CertificateError(`cannot read ${path}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+/** Writes via a temporary file and a rename, so a crash never leaves half a key. */
+function writeAtomically(path: string, text: string, mode: number): void {
+  const temporary = `${path}.${crypto.randomUUID()}.tmp`;
+  Deno.writeTextFileSync(temporary, text, { mode, createNew: true });
+  try {
+    // The mode given on create is masked by the umask; Windows has no modes.
+    if (Deno.build.os !== "windows") Deno.chmodSync(temporary, mode);
+    Deno.renameSync(temporary, path);
+  } catch (error) {
+    try {
+      Deno.removeSync(temporary);
+    } catch {
+      // Nothing to clean up.
+    }
+    throw error;
+  }
+}
