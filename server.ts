@@ -139,13 +139,14 @@ async function main(): Promise<number> {
     history: command.dataDir ?? "memory",
     tls: tls ? "on" : "off",
   });
-  for (const address of listenAddresses(options.hostname)) {
-    console.log(`listening on ${address}:${server.addr.port}`);
-  }
   const stopped = Promise.withResolvers<void>();
   const stop = () => stopped.resolve();
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
+  // Only now: whoever waits for these lines may signal us at once.
+  for (const address of listenAddresses(options.hostname)) {
+    console.log(`listening on ${address}:${server.addr.port}`);
+  }
   await stopped.promise;
   clearInterval(pruner);
   await server.shutdown(); // also flushes the history store

@@ -2,7 +2,7 @@ import { type ChatEvent, PROTOCOL_VERSION, type WelcomeEvent } from "../core/eve
 import { ConnectError, ProtocolError } from "../errors.ts";
 import type { ClientFrame } from "../protocol/client_frames.ts";
 import { decodeLines } from "../protocol/decode_lines.ts";
-import { type ByteConn, TlsConn, TlsConnectError } from "./tls_conn.ts";
+import { type ByteConn, connectTls, SocketError } from "../net/socket_conn.ts";
 import { serverKey } from "./known_hosts.ts";
 
 /** How to reach the server and who to be. */
@@ -78,7 +78,7 @@ export class ChatSession implements AsyncDisposable {
       );
     });
     const connecting = options.tls
-      ? TlsConn.connect(options.host, options.port)
+      ? connectTls(options.host, options.port)
       : Deno.connect({ hostname: options.host, port: options.port }).then((tcp) => {
         tcp.setNoDelay(true);
         return { conn: tcp as ByteConn, certificate: undefined };
@@ -184,7 +184,7 @@ export class ChatSession implements AsyncDisposable {
 }
 
 /** node:tls failures in the same words as Deno's network errors. */
-function describeTlsError(error: TlsConnectError): string {
+function describeSocketError(error: SocketError): string {
   switch (error.code) {
     case "ECONNREFUSED":
       return "connection refused";
@@ -293,7 +293,7 @@ async function writeAll(conn: ByteConn, bytes: Uint8Array): Promise<void> {
 /** A short, lower-case reason for a network error, e.g. "connection refused". */
 export function describeNetworkError(error: unknown): string {
   if (error instanceof PlainToTlsError) return error.message;
-  if (error instanceof TlsConnectError) return describeTlsError(error);
+  if (error instanceof SocketError) return describeSocketError(error);
   if (error instanceof Deno.errors.ConnectionRefused) return "connection refused";
   if (error instanceof Deno.errors.ConnectionReset) return "connection reset by the server";
   if (error instanceof Deno.errors.TimedOut) return "timed out";

@@ -75,7 +75,10 @@ export async function runLineMode(
   const received = (async () => {
     for await (const event of session.events()) {
       if (event.type === "bye") bye = event;
-      if (event.type === "status" && event.state === "failed") failed = event.message;
+      if (event.type === "status" && event.state === "failed") {
+        failed = event.message;
+        if (event.refused) bye = undefined; // The refusal, not the goodbye, is the reason.
+      }
       for (const line of printer.lines(event)) output.out(line);
     }
   })();

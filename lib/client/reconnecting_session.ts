@@ -17,6 +17,12 @@ export interface StatusEvent {
   retryInMs?: number;
   /** For `offline`: how many attempts failed so far. */
   attempt?: number;
+  /**
+   * For `failed`: a reconnect was refused for good (a changed server
+   * certificate, a nick that became invalid); this, not an earlier
+   * goodbye, is why the session ended.
+   */
+  refused?: boolean;
 }
 
 /** What a reconnecting session yields: the server's events and its own status. */
@@ -353,7 +359,7 @@ export class ReconnectingSession implements AsyncDisposable {
         session = await ChatSession.connect({ ...this.#options, nick: this.#nick });
       } catch (error) {
         if (error instanceof RefusedError && FATAL_CODES.has(error.code)) {
-          yield { type: "status", state: "failed", message: error.message };
+          yield { type: "status", state: "failed", message: error.message, refused: true };
           return "fatal";
         }
         // Refused for now (our old connection's ghost still holds the nick,

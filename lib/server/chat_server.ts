@@ -6,6 +6,9 @@ import { Connection } from "./connection.ts";
 import { NativeTransport } from "./native_transport.ts";
 import { TextTransport } from "./text_transport.ts";
 import type { Transport } from "./transport.ts";
+import * as tls from "node:tls";
+import type { Socket } from "node:net";
+import { type ByteConn, SocketConn } from "../net/socket_conn.ts";
 
 /** How much a log record matters; `--log-level` filters by it. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -75,7 +78,10 @@ interface Ending {
 export class ChatServer implements AsyncDisposable {
   readonly hub: Hub;
   readonly addr: Deno.NetAddr;
-  readonly #listener: Deno.Listener<Deno.TcpConn> | Deno.TlsListener;
+  /** Plain TCP: Deno's listener; TLS: a node:tls server (see lib/net/socket_conn.ts for why). */
+  readonly #listener: Deno.Listener<Deno.TcpConn> | tls.Server;
+  /** TLS connections still in their handshake, each with the timer that ends it. */
+  readonly #handshaking = new Map<Socket, ReturnType<typeof setTimeout>>();
   /** Every open connection, with its transport once the first byte chose one. */
   readonly #connections = new Map<Connection, Peer>();
   /** Open connections per remote IP address. */
@@ -102,11 +108,14 @@ export class ChatServer implements AsyncDisposable {
   #closing = false;
 
   private constructor(
-    listener: Deno.Listener<Deno.TcpConn> | Deno.TlsListener,
+    listener: Deno.Listener<Deno.TcpConn> | tls.Server,
     options: ChatServerOptions,
   ) {
     this.#listener = listener;
-    this.addr = listener.addr as Deno.NetAddr;
+    if (listener instanceof tls.Server) {
+      const address = listener.address() as { address: string; port: number };
+      this.addr = { transport: "tcp", hostname: address.address, port: address.port };
+    } else this.addr = listener.addr as Deno.NetAddr;
     this.hub = new Hub(options);
     this.#options = {
       maxLineBytes: options.maxLineBytes ?? 64 * 1024,
@@ -126,16 +135,31 @@ export class ChatServer implements AsyncDisposable {
       o.pingTimeoutMs || Infinity,
     );
     this.#sweeper = setInterval(() => this.#sweep(), Math.max(20, Math.min(1000, shortest / 4)));
-    this.#acceptLoop = this.#accept();
+    this.#acceptLoop = listener instanceof tls.Server
+      ? this.#acceptTls(listener)
+      : this.#accept(listener);
   }
 
   /** Binds the port and starts accepting (TLS when `options.tls` is given). */
-  static listen(options: ChatServerOptions = {}): Promise<ChatServer> {
-    const address = { hostname: options.hostname ?? "0.0.0.0", port: options.port ?? 7777 };
-    const listener = options.tls
-      ? Deno.listenTls({ ...address, cert: options.tls.cert, key: options.tls.key })
-      : Deno.listen(address);
-    return Promise.resolve(new ChatServer(listener, options));
+  static async listen(options: ChatServerOptions = {}): Promise<ChatServer> {
+    const hostname = options.hostname ?? "0.0.0.0";
+    const port = options.port ?? 7777;
+    if (!options.tls) return new ChatServer(Deno.listen({ hostname, port }), options);
+    const server = tls.createServer({ cert: options.tls.cert, key: options.tls.key });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen({ host: hostname, port, backlog: 1024 }, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    }).catch((error: Error & { code?: string }) => {
+      throw error.code === "EADDRINUSE"
+        ? new Deno.errors.AddrInUse(error.message)
+        : error.code === "EADDRNOTAVAIL"
+        ? new Deno.errors.AddrNotAvailable(error.message)
+        : error;
+    });
+    return new ChatServer(server, options);
   }
 
   /** Connections open right now, including ones still in their handshake. */
@@ -169,6 +193,11 @@ export class ChatServer implements AsyncDisposable {
     clearInterval(this.#sweeper);
     this.#log({ level: "info", event: "shutdown", clients: this.hub.size });
     this.#listener.close();
+    for (const [socket, timer] of this.#handshaking) {
+      clearTimeout(timer);
+      socket.destroy();
+    }
+    this.#handshaking.clear();
     this.hub.shutdown();
     // Members already got their goodbye from the hub; this reaches clients
     // still in their handshake, each in its own format.
@@ -193,12 +222,66 @@ export class ChatServer implements AsyncDisposable {
     await this.shutdown();
   }
 
-  async #accept(): Promise<void> {
+  async #accept(listener: Deno.Listener<Deno.TcpConn>): Promise<void> {
     try {
-      for await (const conn of this.#listener) void this.#serve(conn);
+      for await (const conn of listener) void this.#serve(conn);
     } catch (error) {
       if (!this.#closing) this.#log({ level: "error", event: "error", error: String(error) });
     }
+  }
+
+  /**
+   * TLS: a connection is served once its handshake is done. One that does
+   * not finish it within the handshake timeout is destroyed (a silent peer,
+   * or a plain-text client on the TLS port), and so are new ones while too
+   * many handshakes are pending.
+   */
+  async #acceptTls(server: tls.Server): Promise<void> {
+    const limit = this.hub.maxClients + 64;
+    server.on("connection", (socket: Socket) => {
+      if (this.#closing || this.#handshaking.size >= limit) {
+        socket.destroy();
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.#handshaking.delete(socket);
+        this.#log({
+          level: "info",
+          event: "tls_error",
+          remote: socket.remoteAddress,
+          error: "no TLS handshake in time",
+        });
+        socket.destroy();
+      }, this.#options.handshakeTimeoutMs);
+      this.#handshaking.set(socket, timer);
+      socket.once("close", () => {
+        clearTimeout(timer);
+        this.#handshaking.delete(socket);
+      });
+    });
+    server.on("secureConnection", (socket: tls.TLSSocket) => {
+      // The TLS socket wraps the raw one; its handshake timer is done.
+      for (const [raw, timer] of this.#handshaking) {
+        if (raw.remotePort === socket.remotePort && raw.remoteAddress === socket.remoteAddress) {
+          clearTimeout(timer);
+          this.#handshaking.delete(raw);
+          break;
+        }
+      }
+      const conn = new SocketConn(socket);
+      conn.tune();
+      void this.#serve(conn);
+    });
+    server.on("tlsClientError", (error: Error, socket: tls.TLSSocket) => {
+      this.#log({
+        level: "info",
+        event: "tls_error",
+        remote: socket?.remoteAddress,
+        error: error.message,
+      });
+      socket?.destroy();
+    });
+    await new Promise<void>((resolve) => server.once("close", () => resolve()));
   }
 
   /** Resolves once no connection is being served. */
@@ -208,7 +291,7 @@ export class ChatServer implements AsyncDisposable {
     return this.#allServed.promise;
   }
 
-  async #serve(conn: Deno.TcpConn | Deno.TlsConn): Promise<void> {
+  async #serve(conn: Deno.TcpConn | SocketConn): Promise<void> {
     this.#serving++;
     const ip = (conn.remoteAddr as Deno.NetAddr).hostname;
     let counted = false;
@@ -248,10 +331,8 @@ export class ChatServer implements AsyncDisposable {
     }
   }
 
-  async #serveAccepted(conn: Deno.TcpConn | Deno.TlsConn): Promise<void> {
-    // Deno offers these on plain TCP connections only; TLS ones keep Nagle's
-    // algorithm (our writer sends each batch in one write, which limits the cost).
-    if ("setNoDelay" in conn) {
+  async #serveAccepted(conn: Deno.TcpConn | SocketConn): Promise<void> {
+    if (!(conn instanceof SocketConn)) {
       try {
         conn.setNoDelay(true);
         conn.setKeepAlive(true);
@@ -507,7 +588,7 @@ export class ChatServer implements AsyncDisposable {
 }
 
 /** Sends one line to a connection we will not serve, and closes it. */
-async function refuse(conn: Deno.Conn, line: string): Promise<void> {
+async function refuse(conn: ByteConn, line: string): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     await Promise.race([

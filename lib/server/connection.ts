@@ -1,4 +1,5 @@
 import { SendQueue } from "./send_queue.ts";
+import type { ByteConn } from "../net/socket_conn.ts";
 
 /** Settings of a {@linkcode Connection}. */
 export interface ConnectionOptions {
@@ -29,7 +30,7 @@ export class Connection {
   readonly done: Promise<void>;
   /** When bytes last arrived (performance.now() ms); starts at creation. */
   lastReceived: number = performance.now();
-  readonly #conn: Deno.Conn;
+  readonly #conn: ByteConn;
   readonly #queue: SendQueue;
   readonly #resolveDone: () => void;
   #onOverflow: (() => void) | undefined;
@@ -42,7 +43,7 @@ export class Connection {
   #pending: Uint8Array | undefined;
   #written = 0;
 
-  constructor(conn: Deno.Conn, options: ConnectionOptions) {
+  constructor(conn: ByteConn, options: ConnectionOptions) {
     this.#conn = conn;
     const addr = conn.remoteAddr as Deno.NetAddr;
     this.remote = `${addr.hostname}:${addr.port}`;
@@ -82,9 +83,6 @@ export class Connection {
         n = await this.#conn.read(buffer);
       } catch (error) {
         if (this.#closed || error instanceof Deno.errors.BadResource) return;
-        // A TLS peer that just closed its socket (ncat on Ctrl-C, most
-        // clients on exit) ends like a plain one.
-        if (error instanceof Deno.errors.UnexpectedEof) return;
         throw error;
       }
       if (n === null) return;

@@ -1,3 +1,4 @@
+import { ConnectError } from "../../errors.ts";
 import { COMMANDS } from "../../core/commands.ts";
 import type { ByeEvent, WelcomeEvent } from "../../core/events.ts";
 import type { SessionEvent } from "../reconnecting_session.ts";
@@ -139,6 +140,12 @@ class TuiApp {
     try {
       for await (const event of this.session.events()) {
         if (event.type === "bye") this.#bye = event;
+        // A reconnect refused for good (a changed certificate) is the reason
+        // to report, not the goodbye that came before it.
+        if (event.type === "status" && event.state === "failed" && event.refused) {
+          this.#bye = undefined;
+          this.#failure = new ConnectError(event.message);
+        }
         if (this.view.apply(event) && !this.#closed) this.terminal.write("\x07");
         this.#requestRender();
       }

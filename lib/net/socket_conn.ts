@@ -1,0 +1,174 @@
+/**
+ * A node:net or node:tls socket behind the small read/write/close surface
+ * that the server's Connection and the client's session use, the same
+ * surface `Deno.TcpConn` has.
+ *
+ * Why node:tls and not Deno's TLS: the client must read the server's
+ * certificate before trusting it (trust on first use; `Deno.connectTls`
+ * does not show it), and the server must be able to close a connection
+ * whose TLS handshake never finished (a `Deno.TlsConn` closed before its
+ * handshake keeps its socket open for as long as the peer stays silent).
+ *
+ * @module
+ */
+
+import type { Socket } from "node:net";
+import * as tls from "node:tls";
+import { isIP } from "node:net";
+
+/** What a connection needs of its socket; `Deno.TcpConn` has it too. */
+export interface ByteConn {
+  read(buffer: Uint8Array): Promise<number | null>;
+  write(bytes: Uint8Array): Promise<number>;
+  close(): void;
+  readonly remoteAddr: Deno.Addr;
+}
+
+/** A network failure with the system's code (ECONNREFUSED, ...) when there is one. */
+export class SocketError extends Error {
+  constructor(message: string, readonly code?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "SocketError";
+  }
+}
+
+/** Bytes buffered from the socket before it is paused. */
+const HIGH_WATER = 64 * 1024;
+
+/**
+ * A node socket as a {@linkcode ByteConn}. Incoming chunks queue up to a
+ * limit, then the socket is paused until they are read.
+ */
+export class SocketConn implements ByteConn {
+  readonly remoteAddr: Deno.NetAddr;
+  readonly #socket: Socket;
+  readonly #chunks: Uint8Array[] = [];
+  #buffered = 0;
+  #ended = false;
+  #closed = false;
+  #error: Error | undefined;
+  #wake: (() => void) | undefined;
+
+  constructor(socket: Socket) {
+    this.#socket = socket;
+    this.remoteAddr = {
+      transport: "tcp",
+      hostname: socket.remoteAddress ?? "unknown",
+      port: socket.remotePort ?? 0,
+    };
+    socket.on("data", (chunk: Uint8Array) => {
+      this.#chunks.push(chunk);
+      this.#buffered += chunk.length;
+      if (this.#buffered >= HIGH_WATER) socket.pause();
+      this.#notify();
+    });
+    socket.on("end", () => {
+      this.#ended = true;
+      this.#notify();
+    });
+    socket.on("close", () => {
+      this.#ended = true;
+      this.#notify();
+    });
+    socket.on("error", (error: Error & { code?: string }) => {
+      this.#error ??= new SocketError(error.message, error.code, { cause: error });
+      this.#notify();
+    });
+  }
+
+  async read(buffer: Uint8Array): Promise<number | null> {
+    while (this.#chunks.length === 0) {
+      if (this.#closed) return null;
+      if (this.#error) throw this.#error;
+      if (this.#ended) return null;
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+    }
+    const chunk = this.#chunks[0];
+    const n = Math.min(buffer.length, chunk.length);
+    buffer.set(chunk.subarray(0, n));
+    if (n === chunk.length) this.#chunks.shift();
+    else this.#chunks[0] = chunk.subarray(n);
+    this.#buffered -= n;
+    if (this.#buffered < HIGH_WATER && this.#socket.isPaused()) this.#socket.resume();
+    return n;
+  }
+
+  write(bytes: Uint8Array): Promise<number> {
+    if (this.#error) return Promise.reject(this.#error);
+    if (this.#closed || this.#socket.destroyed || !this.#socket.writable) {
+      return Promise.reject(new SocketError("the connection is closed", "EPIPE"));
+    }
+    return new Promise((resolve, reject) => {
+      this.#socket.write(bytes, (error) => error ? reject(error) : resolve(bytes.length));
+    });
+  }
+
+  /**
+   * Closes politely (TLS close_notify, then FIN); the socket is destroyed
+   * if the peer does not finish within a second.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#chunks.length = 0;
+    const socket = this.#socket;
+    if (!socket.destroyed) {
+      socket.end();
+      const timer = setTimeout(() => socket.destroy(), 1000);
+      socket.once("close", () => clearTimeout(timer));
+      socket.resume(); // Let the peer's end arrive.
+    }
+    this.#notify();
+  }
+
+  /** Turns Nagle's algorithm off (and keepalive on): chat lines go out at once. */
+  tune(): void {
+    this.#socket.setNoDelay(true);
+    this.#socket.setKeepAlive(true, 60_000);
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+}
+
+/**
+ * Connects with TLS and completes the handshake without judging the
+ * certificate: the caller checks `certificate` (DER) before sending anything.
+ *
+ * @throws {SocketError} when the connection or the handshake fails
+ */
+export function connectTls(
+  host: string,
+  port: number,
+): Promise<{ conn: SocketConn; certificate: Uint8Array }> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({
+      host,
+      port,
+      // Trust is decided by fingerprint, after the handshake.
+      rejectUnauthorized: false,
+      // SNI carries host names only, never addresses.
+      ...(isIP(host) ? {} : { servername: host }),
+    });
+    const fail = (error: Error & { code?: string }) => {
+      socket.destroy();
+      reject(new SocketError(error.message, error.code, { cause: error }));
+    };
+    socket.once("error", fail);
+    socket.once("secureConnect", () => {
+      socket.off("error", fail);
+      const peer = socket.getPeerCertificate(true);
+      if (!peer?.raw) {
+        socket.destroy();
+        reject(new SocketError("the server sent no certificate"));
+        return;
+      }
+      const conn = new SocketConn(socket);
+      conn.tune();
+      resolve({ conn, certificate: new Uint8Array(peer.raw) });
+    });
+  });
+}

@@ -1,0 +1,430 @@
+/**
+ * TLS, the default: the server's certificate is made once and kept, the
+ * client trusts on first use and refuses a changed certificate, a relay on
+ * the path sees no message text, and foreign text clients (ncat --ssl,
+ * openssl s_client) join in text mode.
+ */
+
+import assert from "node:assert/strict";
+import { X509Certificate } from "node:crypto";
+import { ChatServer } from "../lib/server/chat_server.ts";
+import { createSelfSigned } from "../lib/server/tls_certificate.ts";
+import {
+  delay,
+  type EntryProcess,
+  NativeClient,
+  runClient,
+  runEntry,
+  runServer,
+  within,
+} from "./test_util.ts";
+
+const encoder = new TextEncoder();
+
+/** A TLS server with its data in a fresh directory; returns the fingerprint it printed. */
+async function tlsServer(dir: string, args: string[] = []) {
+  const { server, port } = await runServer(["--data-dir", dir, ...args], { tls: true });
+  const line = server.stdout.find((l) => l.startsWith("TLS fingerprint "));
+  assert.ok(line, `no fingerprint line in:\n${server.stdout.join("\n")}`);
+  return { server, port, fingerprint: line.slice("TLS fingerprint ".length) };
+}
+
+/** The fingerprint of a PEM certificate as ssh writes it, computed by node:crypto. */
+function opensslFingerprint(pem: string): string {
+  const hex = new X509Certificate(pem).fingerprint256.replaceAll(":", "");
+  const bytes = Uint8Array.from(hex.match(/../g)!, (h) => parseInt(h, 16));
+  return `SHA256:${btoa(String.fromCharCode(...bytes)).replace(/=+$/, "")}`;
+}
+
+async function stopped(process: EntryProcess): Promise<Deno.CommandStatus> {
+  process.kill("SIGTERM");
+  return await process.finished();
+}
+
+Deno.test("TLS: the server makes its certificate once, keeps it owner-only, and prints its fingerprint", async () => {
+  const dir = await Deno.makeTempDir();
+  const first = await tlsServer(dir);
+  assert.ok(first.server.stdout.some((l) => l === `made a TLS certificate: ${dir}/tls-cert.pem`));
+  const pem = await Deno.readTextFile(`${dir}/tls-cert.pem`);
+  assert.equal(first.fingerprint, opensslFingerprint(pem));
+  assert.equal((await Deno.stat(`${dir}/tls-key.pem`)).mode! & 0o777, 0o600);
+  assert.equal((await stopped(first.server)).code, 0);
+
+  const second = await tlsServer(dir);
+  assert.equal(second.fingerprint, first.fingerprint);
+  assert.ok(!second.server.stdout.some((l) => l.startsWith("made a TLS certificate")));
+  assert.equal((await stopped(second.server)).code, 0);
+});
+
+Deno.test("TLS: line mode refuses a server it never saw unless --accept-new, then remembers it", async () => {
+  const dir = await Deno.makeTempDir();
+  const config = await Deno.makeTempDir();
+  const { server, port, fingerprint } = await tlsServer(dir);
+  await using watcher = await NativeClient.connectTls(
+    port,
+    await Deno.readTextFile(`${dir}/tls-cert.pem`),
+    "watcher",
+  );
+
+  const unknown = runClient(port, "ana", ["--config-dir", config], { tls: true, stdin: "piped" });
+  await unknown.write("should not be sent\n");
+  await unknown.closeStdin();
+  assert.equal((await unknown.finished()).code, 1);
+  const refusal = unknown.stderr.join("\n");
+  assert.match(refusal, new RegExp(`127\\.0\\.0\\.1:${port} is a server you have not used before`));
+  assert.ok(refusal.includes(fingerprint), refusal);
+  assert.match(refusal, /--accept-new/);
+
+  const accepting = runClient(port, "ana", ["--config-dir", config, "--accept-new"], {
+    tls: true,
+    stdin: "piped",
+  });
+  await accepting.write("first over tls\n");
+  await watcher.next("msg", (m) => m.text === "first over tls");
+  await accepting.closeStdin();
+  assert.equal((await accepting.finished()).code, 0);
+  assert.ok(accepting.stderr.some((l) => l.includes(`trusting its certificate ${fingerprint}`)));
+  const knownHosts = await Deno.readTextFile(`${config}/known_hosts`);
+  assert.ok(knownHosts.includes(`127.0.0.1:${port} ${fingerprint}`), knownHosts);
+
+  // Known now: no flag needed, nothing said about trust.
+  const again = runClient(port, "ana", ["--config-dir", config], { tls: true, stdin: "piped" });
+  await again.write("second over tls\n");
+  await watcher.next("msg", (m) => m.text === "second over tls");
+  await again.closeStdin();
+  assert.equal((await again.finished()).code, 0);
+  assert.deepEqual(again.stderr.filter((l) => l.includes("certificate")), []);
+  assert.ok(!watcher.events.some((e) => e.type === "msg" && e.text === "should not be sent"));
+  await stopped(server);
+});
+
+Deno.test("TLS: a swapped server certificate makes the client refuse with the explanation, also on reconnect", async () => {
+  const config = await Deno.makeTempDir();
+  const original = await tlsServer(await Deno.makeTempDir());
+  const port = original.port;
+  const client = runClient(port, "ana", ["--config-dir", config, "--accept-new"], {
+    tls: true,
+    stdin: "piped",
+  });
+  await client.write("hello\n");
+  await client.waitStdout((l) => l.includes("<ana> hello"));
+
+  // The same address now answers with another certificate (another data
+  // directory): what an impostor on the network would present.
+  await stopped(original.server);
+  const impostor = runEntry("server", [
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--data-dir",
+    await Deno.makeTempDir(),
+  ], { tls: true });
+  const impostorLine = await impostor.waitStdout((l) => l.startsWith("TLS fingerprint "));
+  const status = await client.finished(20_000);
+  assert.equal(status.code, 1);
+  const explanation = client.stderr.join("\n");
+  assert.match(explanation, new RegExp(`THE IDENTITY OF 127\\.0\\.0\\.1:${port} HAS CHANGED`));
+  assert.ok(explanation.includes(impostorLine.slice("TLS fingerprint ".length)), explanation);
+  assert.ok(explanation.includes(`but you trusted ${original.fingerprint}`), explanation);
+  assert.match(explanation, /man-in-the-middle/);
+  assert.ok(explanation.includes(`chat-client --forget-host 127.0.0.1:${port}`), explanation);
+
+  // A fresh start is refused the same way, before anything is sent.
+  const fresh = runClient(port, "ana", ["--config-dir", config], { tls: true });
+  assert.equal((await fresh.finished()).code, 1);
+  assert.match(fresh.stderr.join("\n"), /HAS CHANGED; refusing to connect/);
+
+  // After --forget-host, the new certificate can be trusted.
+  const forget = runEntry("client", ["--forget-host", `127.0.0.1:${port}`, "--config-dir", config]);
+  assert.equal((await forget.finished()).code, 0);
+  assert.match(forget.stdout.join("\n"), /^forgot 127\.0\.0\.1:\d+/);
+  const trusted = runClient(port, "ana", ["--config-dir", config, "--accept-new"], {
+    tls: true,
+    stdin: "piped",
+  });
+  await trusted.write("hello again\n");
+  await trusted.waitStdout((l) => l.includes("<ana> hello again"));
+  await trusted.closeStdin();
+  assert.equal((await trusted.finished()).code, 0);
+  await stopped(impostor);
+});
+
+Deno.test("TLS: --fingerprint pins the certificate: the right one joins, another is refused", async () => {
+  const dir = await Deno.makeTempDir();
+  const { server, port, fingerprint } = await tlsServer(dir);
+  const pinned = runClient(port, "pin", ["--fingerprint", fingerprint], {
+    tls: true,
+    stdin: "piped",
+  });
+  await pinned.write("pinned\n");
+  await pinned.waitStdout((l) => l.includes("<pin> pinned"));
+  await pinned.closeStdin();
+  assert.equal((await pinned.finished()).code, 0);
+
+  const other = `SHA256:${"A".repeat(43)}`;
+  const wrong = runClient(port, "pin", ["--fingerprint", other], { tls: true });
+  assert.equal((await wrong.finished()).code, 1);
+  const message = wrong.stderr.join("\n");
+  assert.ok(message.includes(`presented the certificate ${fingerprint}, not ${other}`), message);
+
+  const malformed = runClient(port, "pin", ["--fingerprint", "abc"], { tls: true });
+  assert.equal((await malformed.finished()).code, 2);
+  assert.match(malformed.stderr.join("\n"), /--fingerprint must look like SHA256:/);
+  await stopped(server);
+});
+
+/**
+ * A TCP relay that records every byte it passes on, both ways: what anyone
+ * on the network path would see.
+ */
+async function withRelay(
+  target: number,
+  body: (port: number) => Promise<void>,
+): Promise<Uint8Array> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const recorded: Uint8Array[] = [];
+  const pipes: Promise<void>[] = [];
+  const accepting = (async () => {
+    for await (const inbound of listener) {
+      const outbound = await Deno.connect({ hostname: "127.0.0.1", port: target });
+      const pump = async (from: Deno.Conn, to: Deno.Conn) => {
+        const buffer = new Uint8Array(16 * 1024);
+        try {
+          while (true) {
+            const n = await from.read(buffer);
+            if (n === null) break;
+            recorded.push(buffer.slice(0, n));
+            await to.write(buffer.subarray(0, n));
+          }
+        } catch {
+          // One side went away.
+        }
+        for (const conn of [from, to]) {
+          try {
+            conn.close();
+          } catch {
+            // Already closed.
+          }
+        }
+      };
+      pipes.push(pump(inbound, outbound), pump(outbound, inbound));
+    }
+  })();
+  try {
+    await body((listener.addr as Deno.NetAddr).port);
+  } finally {
+    listener.close();
+    await accepting.catch(() => {});
+    await Promise.all(pipes);
+  }
+  const all = new Uint8Array(recorded.reduce((n, chunk) => n + chunk.length, 0));
+  let offset = 0;
+  for (const chunk of recorded) {
+    all.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return all;
+}
+
+function contains(haystack: Uint8Array, needle: string): boolean {
+  const bytes = encoder.encode(needle);
+  outer: for (let i = 0; i + bytes.length <= haystack.length; i++) {
+    for (let j = 0; j < bytes.length; j++) if (haystack[i + j] !== bytes[j]) continue outer;
+    return true;
+  }
+  return false;
+}
+
+/** Sends `secret` through a relay to a server, from a client started with `clientFlags`. */
+async function relayedConversation(
+  serverArgs: string[],
+  clientFlags: string[],
+  tls: boolean,
+  secret: string,
+  watcherFor: (port: number) => Promise<NativeClient>,
+): Promise<Uint8Array> {
+  const { server, port } = await runServer(serverArgs, { tls });
+  await using watcher = await watcherFor(port);
+  const recorded = await withRelay(port, async (relayPort) => {
+    const client = runClient(relayPort, "whisperer", clientFlags, { tls, stdin: "piped" });
+    await client.write(`${secret}\n`);
+    await watcher.next("msg", (m) => m.text === secret);
+    await watcher.send({ type: "msg", text: `reply to ${secret}` });
+    await client.waitStdout((l) => l.includes(`reply to ${secret}`));
+    await client.closeStdin();
+    assert.equal((await client.finished()).code, 0);
+  });
+  await stopped(server);
+  return recorded;
+}
+
+Deno.test("TLS: a relay between client and server records no message text, no nick, no reply", async () => {
+  const dir = await Deno.makeTempDir();
+  const secret = "the launch code is 0000";
+  const recorded = await relayedConversation(
+    ["--data-dir", dir],
+    ["--accept-new"],
+    true,
+    secret,
+    async (port) =>
+      await NativeClient.connectTls(
+        port,
+        await Deno.readTextFile(`${dir}/tls-cert.pem`),
+        "watcher",
+      ),
+  );
+  assert.ok(recorded.length > 1000, `only ${recorded.length} bytes passed the relay`);
+  assert.equal(recorded[0], 0x16, "the first byte is not a TLS handshake record");
+  for (const text of [secret, "launch code", "whisperer", "reply to", '"type"', "hello"]) {
+    assert.ok(!contains(recorded, text), `"${text}" crossed the relay in clear`);
+  }
+
+  // The same conversation with --plain: the relay does see it, so the check above can fail.
+  const plain = await relayedConversation(
+    [],
+    [],
+    false,
+    secret,
+    (port) => NativeClient.connect(port, "watcher"),
+  );
+  assert.ok(contains(plain, secret) && contains(plain, "whisperer"));
+});
+
+/** Runs a foreign text client over TLS, typing `lines` one by one. */
+function foreignClient(command: string, args: string[]) {
+  return new Deno.Command(command, {
+    args,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+async function readUntil(
+  stream: ReadableStream<Uint8Array>,
+  match: RegExp,
+): Promise<{ text: string; reader: ReadableStreamDefaultReader<string> }> {
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  await within(
+    10_000,
+    (async () => {
+      while (!match.test(text)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`stream ended; got: ${text}`);
+        text += value;
+      }
+    })(),
+    `output matching ${match}; got: ${text}`,
+  );
+  return { text, reader };
+}
+
+for (
+  const [tool, args] of [
+    ["ncat", (port: number) => ["--ssl", "127.0.0.1", String(port)]],
+    ["openssl", (port: number) => ["s_client", "-quiet", "-connect", `127.0.0.1:${port}`]],
+  ] as const
+) {
+  Deno.test(`TLS: ${tool} joins in text mode and talks with a native client`, async () => {
+    const dir = await Deno.makeTempDir();
+    const { server, port } = await tlsServer(dir);
+    await using native = await NativeClient.connectTls(
+      port,
+      await Deno.readTextFile(`${dir}/tls-cert.pem`),
+      "native",
+    );
+    const child = foreignClient(tool, args(port));
+    const stdin = child.stdin.getWriter();
+    try {
+      const greeting = await readUntil(child.stdout, /Nick\? $/);
+      assert.match(greeting.text, /Welcome to lanchat/);
+      await stdin.write(encoder.encode(`${tool}user\r\n`));
+      await native.next("join", (j) => j.nick === `${tool}user`);
+      await stdin.write(encoder.encode(`hello from ${tool}\r\n`));
+      const said = await native.next("msg", (m) => m.from === `${tool}user`);
+      assert.equal(said.text, `hello from ${tool}`);
+      await native.send({ type: "msg", text: "hello back" });
+      let seen = greeting.text;
+      await within(
+        10_000,
+        (async () => {
+          while (!seen.includes("<native> hello back")) {
+            const { value, done } = await greeting.reader.read();
+            if (done) throw new Error(`${tool} output ended: ${seen}`);
+            seen += value;
+          }
+        })(),
+        `"hello back" at ${tool}`,
+      );
+      await stdin.write(encoder.encode("/quit\r\n"));
+      await native.next("leave", (l) => l.nick === `${tool}user`);
+      greeting.reader.cancel().catch(() => {});
+    } finally {
+      await stdin.close().catch(() => {});
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // Already gone.
+      }
+      await child.status;
+      await child.stderr.cancel().catch(() => {});
+    }
+    await stopped(server);
+  });
+}
+
+Deno.test("TLS: plain and TLS mixed up each get a clear error", async () => {
+  const tls = await tlsServer(await Deno.makeTempDir());
+  const plainToTls = runClient(tls.port, "mixed", []);
+  assert.equal((await plainToTls.finished()).code, 1);
+  assert.match(
+    plainToTls.stderr.join("\n"),
+    /cannot join 127\.0\.0\.1:\d+: the server speaks TLS; connect without --plain/,
+  );
+  await stopped(tls.server);
+
+  const plain = await runServer([]);
+  const tlsToPlain = runClient(plain.port, "mixed", ["--accept-new"], { tls: true });
+  assert.equal((await tlsToPlain.finished()).code, 1);
+  assert.match(
+    tlsToPlain.stderr.join("\n"),
+    /cannot reach 127\.0\.0\.1:\d+: no TLS handshake .*connect with --plain too/,
+  );
+  await stopped(plain.server);
+});
+
+Deno.test("TLS: a peer that never starts the handshake, or sends plain text, is closed; others chat on", async () => {
+  const certificate = await createSelfSigned();
+  await using server = await ChatServer.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    tls: certificate,
+    handshakeTimeoutMs: 300,
+  });
+  const port = server.addr.port;
+  const silent = await Deno.connect({ hostname: "127.0.0.1", port });
+  const garbage = await Deno.connect({ hostname: "127.0.0.1", port });
+  await garbage.write(encoder.encode("ana\r\nhello in clear\r\n"));
+  await using ana = await NativeClient.connectTls(port, certificate.cert, "ana");
+  await using bob = await NativeClient.connectTls(port, certificate.cert, "bob");
+  for (const conn of [silent, garbage]) {
+    const buffer = new Uint8Array(1024);
+    // Whatever the server answers (a TLS alert at most), the connection ends.
+    await within(
+      5000,
+      (async () => {
+        while (await conn.read(buffer).catch(() => null) !== null) {
+          // Skip the alert.
+        }
+      })(),
+      "the server to close the connection",
+    );
+    conn.close();
+  }
+  await ana.send({ type: "msg", text: "still here" });
+  await bob.next("msg", (m) => m.text === "still here");
+  await delay(50);
+  assert.equal(server.hub.size, 2);
+});
