@@ -123,9 +123,15 @@ Deno.test("both programs reject unknown flags and bad values with one line and e
     ["client", [], /^chat-client: --host is required/],
     ["client", ["--host", "x", "--port", "abc"], /^chat-client: --port must be a whole number/],
     ["client", ["--host", "x", "extra"], /^chat-client: unexpected argument "extra"/],
+    // TLS flags (these runs keep TLS on, the programs' default).
+    ["server", ["--plain", "--cert", "c.pem"], /^chat-server: --plain turns TLS off; it cannot/],
+    ["server", ["--cert", "c.pem"], /^chat-server: --cert and --key go together/],
+    ["client", ["--host", "x", "--plain", "--accept-new"], /^chat-client: --plain turns TLS off/],
+    ["client", ["--host", "x", "--fingerprint", "SHA256:x"], /^chat-client: --fingerprint must/],
+    ["client", ["--forget-host", "x:99999"], /^chat-client: --forget-host port must be/],
   ];
   for (const [entry, args, expected] of cases) {
-    const process = runEntry(entry, args);
+    const process = runEntry(entry, args, { tls: true });
     const status = await process.finished();
     assert.equal(status.code, 2, `${entry} ${args.join(" ")}`);
     assert.equal(process.stderr.length, 1, process.stderr.join("\n"));

@@ -8,11 +8,18 @@
 import assert from "node:assert/strict";
 import { TmuxSession } from "./tmux.ts";
 import { NativeClient, ROOT, startServer } from "./test_util.ts";
+import { ChatServer } from "../lib/server/chat_server.ts";
+import { loadCertificate } from "../lib/server/tls_certificate.ts";
 
-/** The client, then (after it exits) its status and the terminal's canonical-mode flag. */
-function clientCommand(port: number, nick: string, flags = ""): string {
+/**
+ * The client, then (after it exits) its status and the terminal's
+ * canonical-mode flag. Plain TCP unless `flags` asks for TLS.
+ */
+function clientCommand(port: number, nick: string, flags = "", tls = false): string {
   const client =
-    `'${Deno.execPath()}' run -q -P=client client.ts --host 127.0.0.1 --port ${port} --nick ${nick} --plain --config-dir '${Deno.makeTempDirSync()}' ${flags}`;
+    `'${Deno.execPath()}' run -q -P=client client.ts --host 127.0.0.1 --port ${port} --nick ${nick} ${
+      tls ? "" : "--plain"
+    } --config-dir '${Deno.makeTempDirSync()}' ${flags}`;
   return `cd '${ROOT}' && ${client}; echo "EXIT=$?"; stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon'; sleep 600`;
 }
 
@@ -156,4 +163,31 @@ Deno.test("terminal UI: after a server restart it reconnects, rejoins, and sends
   );
   assert.match(rows[0], /#ops │ 2 members │ connected/);
   assert.equal(second.hub.member("ana")?.nick, "ana");
+});
+
+Deno.test("terminal UI: the first TLS connection shows the server's fingerprint in the chat pane", async () => {
+  const certificate = await loadCertificate({ kind: "memory" });
+  await using server = await ChatServer.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    tls: certificate,
+  });
+  await using ana = await TmuxSession.start(
+    clientCommand(server.addr.port, "ana", "", true),
+    90,
+    16,
+  );
+  const rows = await ana.waitFor((rows) =>
+    rows.some((r) => r.includes("Welcome to lanchat, ana!"))
+  );
+  const screen = rows.join(" ").replace(/\s+/g, " ");
+  assert.match(screen, new RegExp(`New server 127\\.0\\.0\\.1:${server.addr.port}: trusting its`));
+  // The fingerprint may wrap; compare it without the spaces of the layout.
+  assert.ok(
+    rows.join("").replace(/[\s│┃]/g, "").includes(certificate.fingerprint),
+    rows.join("\n"),
+  );
+  await ana.type("/quit");
+  await ana.press("Enter");
+  await ana.waitFor((rows) => rows.includes("EXIT=0"));
 });
