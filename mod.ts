@@ -15,6 +15,19 @@
  * await session.sendLine("hello from a bot");
  * ```
  *
+ * With TLS, as `chat-server` and `chat-client` run by default:
+ *
+ * ```ts
+ * import { ChatServer, ChatSession, loadCertificate, ServerTrust } from "./mod.ts";
+ *
+ * const certificate = await loadCertificate({ kind: "memory" });
+ * await using server = await ChatServer.listen({ port: 0, tls: certificate });
+ * await using session = await ChatSession.connect({
+ *   host: "127.0.0.1", port: server.addr.port, nick: "bot", client: "example",
+ *   tls: new ServerTrust({ pinned: certificate.fingerprint, acceptNew: false }),
+ * });
+ * ```
+ *
  * @module
  */
 
@@ -34,3 +47,12 @@ export { DEFAULT_PORT } from "./lib/server/server_config.ts";
 export type { Transport } from "./lib/server/transport.ts";
 export { ChatSession, RefusedError, type SessionOptions } from "./lib/client/chat_session.ts";
 export { VERSION } from "./lib/version.ts";
+export {
+  type CertificateSource,
+  createSelfSigned,
+  loadCertificate,
+  type ServerCertificate,
+} from "./lib/server/tls_certificate.ts";
+export { ServerTrust, type TrustOptions, UntrustedServerError } from "./lib/client/server_trust.ts";
+export { KnownHosts, serverKey } from "./lib/client/known_hosts.ts";
+export { fingerprintOf } from "./lib/protocol/fingerprint.ts";
