@@ -2,11 +2,17 @@ import { intFlag, parseFlags } from "../cli_args.ts";
 import { UsageError } from "../errors.ts";
 import { DEFAULT_PORT } from "../server/server_config.ts";
 import { defaultConfigDir } from "../app_dirs.ts";
+import { PASSWORD_ENV, resolvePassword } from "../password_source.ts";
 
 /** What `chat-client` was asked to do. */
 export type ClientCommand =
   | { kind: "help" }
   | { kind: "version" }
+  | {
+    /** Print the identity key's fingerprint (creating the key if needed) and exit. */
+    kind: "whoami";
+    configDir: string | undefined;
+  }
   | {
     kind: "chat";
     host: string;
@@ -17,12 +23,15 @@ export type ClientCommand =
     reconnect: boolean;
     /** Where known servers and the identity key live; undefined when no home is known. */
     configDir: string | undefined;
+    /** The server's password (private servers). */
+    password: string | undefined;
   };
 
 /** `chat-client --help`. */
 export const CLIENT_USAGE = `chat-client: talk on a lanchat server
 
-Usage: chat-client --host <address> [--port <n>] [--nick <nick>]
+Usage: chat-client --host <address> [--port <n>] [--nick <nick>] [--password-file <path>]
+       chat-client --whoami
 
 Flags:
   --host <address>   the server's address (required)
@@ -32,6 +41,10 @@ Flags:
   --no-reconnect     exit when the connection drops instead of reconnecting
   --config-dir <dir> where known servers and your key are kept
                      (default ~/.config/lanchat; see the README)
+  --password-file <path>  the password of a private server (the file's first line)
+  --password <pw>    the same on the command line (visible in ps), or set ${PASSWORD_ENV}
+  --whoami           print your key's fingerprint (SHA256:...), for a server's --op,
+                     and exit; the key is created on first use
   -h, --help         show this help
   -V, --version      print the version
 
@@ -59,11 +72,16 @@ export function parseClientArgs(
     "no-color": { type: "boolean" },
     "no-reconnect": { type: "boolean" },
     "config-dir": { type: "string" },
+    password: { type: "string" },
+    "password-file": { type: "string" },
+    whoami: { type: "boolean" },
     help: { type: "boolean", short: "h" },
     version: { type: "boolean", short: "V" },
   });
   if (flags.help) return { kind: "help" };
   if (flags.version) return { kind: "version" };
+  const configDir = flags["config-dir"] ?? defaultConfigDir(Deno.build.os, env);
+  if (flags.whoami) return { kind: "whoami", configDir };
   if (!flags.host) throw new UsageError("--host is required (the server's address); see --help");
   const nick = flags.nick ?? nickFromUserName(userName);
   if (nick.trim() === "") throw new UsageError("--nick must not be empty");
@@ -74,7 +92,12 @@ export function parseClientArgs(
     nick,
     color: !flags["no-color"],
     reconnect: !flags["no-reconnect"],
-    configDir: flags["config-dir"] ?? defaultConfigDir(Deno.build.os, env),
+    configDir,
+    password: resolvePassword({
+      password: flags.password,
+      passwordFile: flags["password-file"],
+      env: env(PASSWORD_ENV),
+    }),
   };
 }
 

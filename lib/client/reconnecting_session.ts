@@ -47,8 +47,23 @@ export interface ReconnectOptions extends SessionOptions {
   random?: () => number;
 }
 
-/** Refusals that retrying will not fix. */
-const FATAL_CODES = new Set(["bad_nick", "protocol_version", "protocol"]);
+/**
+ * Refusals that retrying will not fix. `session_replaced`: another
+ * connection with our key took over; reconnecting would take it back, and
+ * the two would push each other out forever.
+ */
+const FATAL_CODES = new Set([
+  "bad_nick",
+  "protocol_version",
+  "protocol",
+  "password_required",
+  "access_denied",
+  "banned",
+  "nick_registered",
+  "session_replaced",
+]);
+/** Goodbyes after which reconnecting would defy the server (kicked, refused at the door). */
+const FINAL_BYE_REASONS = new Set(["protocol", "kicked", "denied"]);
 /** Whether a frame is the `/quit` command (never limited; not a line the user typed). */
 function isQuit(frame: ClientFrame): boolean {
   return frame.type === "cmd" && frame.name === "quit";
@@ -72,7 +87,9 @@ export class ReconnectingSession implements AsyncDisposable {
   /** The first welcome. */
   readonly welcome: WelcomeEvent;
   #session: ChatSession | undefined;
-  readonly #options: Required<Omit<ReconnectOptions, "timeoutMs">> & { timeoutMs?: number };
+  readonly #options:
+    & Required<Omit<ReconnectOptions, "timeoutMs" | "password" | "identity">>
+    & Pick<ReconnectOptions, "timeoutMs" | "password" | "identity">;
   #nick: string;
   /** Rooms we want to be in (display names), in join order, and the one in use. */
   #rooms: string[] = [];
@@ -299,7 +316,7 @@ export class ReconnectingSession implements AsyncDisposable {
             this.#inflight = [];
             return true;
           }
-          if ((event.code && FATAL_CODES.has(event.code)) || event.reason === "protocol") {
+          if ((event.code && FATAL_CODES.has(event.code)) || FINAL_BYE_REASONS.has(event.reason)) {
             yield { type: "status", state: "failed", message: event.message };
             return true;
           }
