@@ -305,7 +305,8 @@ export class SqliteStore implements HistoryStore, AccessStore {
 
   bans(): BanEntry[] {
     const rows = this.#db.prepare(
-      "SELECT kind, value, nick, reason, by_nick, ts FROM bans ORDER BY ts, kind, value",
+      // A /ban adds the key first, then the address: list them in that order.
+      "SELECT kind, value, nick, reason, by_nick, ts FROM bans ORDER BY ts, kind = 'ip', value",
     ).all() as unknown as BanRow[];
     return rows.map(toBan);
   }
