@@ -106,6 +106,8 @@ async function main(): Promise<number> {
     host: options.hostname,
     port: server.addr.port,
     history: command.dataDir ?? "memory",
+    private: options.password !== undefined ? "yes" : undefined,
+    operators: options.operators ? [...options.operators].length : undefined,
   });
   for (const address of listenAddresses(options.hostname)) {
     console.log(`listening on ${address}:${server.addr.port}`);

@@ -41,7 +41,7 @@ Flags:
   --no-reconnect     exit when the connection drops instead of reconnecting
   --config-dir <dir> where known servers and your key are kept
                      (default ~/.config/lanchat; see the README)
-  --password-file <path>  the password of a private server (the file's first line)
+  --password-file <path>  a private server's password (the file, less its final line break)
   --password <pw>    the same on the command line (visible in ps), or set ${PASSWORD_ENV}
   --whoami           print your key's fingerprint (SHA256:...), for a server's --op,
                      and exit; the key is created on first use

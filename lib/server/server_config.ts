@@ -185,7 +185,7 @@ Flags:
 
 Access (see "Private servers and identities" in the README):
   --password-file <path>   make the server private: clients must give this password
-                           (the file's first line); a wrong one is refused, slower each time
+                           (the whole file, less its final line break); wrong ones wait longer
   --password <pw>          the same, on the command line (visible in ps; prefer the file)
                            or set ${PASSWORD_ENV}
   --op <SHA256:...>        an operator's key fingerprint (chat-client --whoami prints it);
