@@ -10,6 +10,8 @@ import { CLIENT_USAGE, parseClientArgs } from "./lib/client/client_config.ts";
 import { runLineMode } from "./lib/client/line_mode.ts";
 import { runTerminalUi } from "./lib/client/tui/run_terminal_ui.ts";
 import { ConnectError } from "./lib/errors.ts";
+import { RefusedError } from "./lib/client/chat_session.ts";
+import { IdentityError, loadIdentity } from "./lib/client/identity.ts";
 import { VERSION } from "./lib/version.ts";
 import { startCommand } from "./lib/cli_args.ts";
 import { KnownHosts } from "./lib/client/known_hosts.ts";
@@ -45,6 +47,28 @@ async function main(): Promise<number> {
     );
     return 0;
   }
+  let identity;
+  try {
+    identity = await loadIdentity(command.configDir);
+  } catch (error) {
+    if (!(error instanceof IdentityError)) throw error;
+    console.error(`chat-client: ${error.message}`);
+    return 1;
+  }
+  if (command.kind === "whoami") {
+    if (identity.created) console.error(`chat-client: created your key in ${identity.path}`);
+    if (!identity.path) {
+      console.error("chat-client: no config directory (HOME is not set): this key is not kept");
+    }
+    console.log(identity.fingerprint);
+    return 0;
+  }
+  if (!identity.path) {
+    console.error(
+      "chat-client: no config directory (HOME is not set); using a key for this run only " +
+        "(registered nicks and operator rights need a kept key: give --config-dir)",
+    );
+  }
   const interactive = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
   // What the user must see about the server's certificate: on the UI's
   // screen, or on stderr in line mode.
@@ -65,6 +89,8 @@ async function main(): Promise<number> {
     nick: command.nick,
     client: `chat-client/${VERSION}`,
     tls: trust,
+    password: command.password,
+    identity,
   };
   let session: ReconnectingSession;
   try {
@@ -72,6 +98,11 @@ async function main(): Promise<number> {
   } catch (error) {
     if (!(error instanceof ConnectError)) throw error;
     console.error(`chat-client: ${error.message}`);
+    if (error instanceof RefusedError && error.code === "password_required") {
+      console.error(
+        "chat-client: give the password with --password-file <path>, --password <pw> or LANCHAT_PASSWORD",
+      );
+    }
     return 1;
   }
   if (interactive) {

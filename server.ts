@@ -138,6 +138,8 @@ async function main(): Promise<number> {
     port: server.addr.port,
     history: command.dataDir ?? "memory",
     tls: tls ? "on" : "off",
+    private: options.password !== undefined ? "yes" : undefined,
+    operators: options.operators ? [...options.operators].length : undefined,
   });
   const stopped = Promise.withResolvers<void>();
   const stop = () => stopped.resolve();

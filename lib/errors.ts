@@ -23,7 +23,11 @@ export class ChatError extends Error {
 export class NickError extends ChatError {
   /** A free nick close to the one asked for, when the problem was a clash. */
   readonly suggestion?: string;
-  constructor(code: "bad_nick" | "nick_taken", message: string, suggestion?: string) {
+  constructor(
+    code: "bad_nick" | "nick_taken" | "nick_registered",
+    message: string,
+    suggestion?: string,
+  ) {
     super(code, message);
     this.name = "NickError";
     this.suggestion = suggestion;

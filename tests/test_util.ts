@@ -9,6 +9,7 @@
 import type { ChatEvent } from "../lib/core/events.ts";
 import { ChatServer, type ChatServerOptions } from "../lib/server/chat_server.ts";
 import { serverV8Flags } from "../tools/v8_flags.ts";
+import { type Identity, loadIdentity } from "../lib/client/identity.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -142,26 +143,91 @@ class LinePeer implements AsyncDisposable {
   }
 }
 
+/** A key for tests: what a hello names and what signs the challenge. */
+export type TestKey = Pick<Identity, "publicKey" | "fingerprint" | "sign">;
+
+/** A fresh Ed25519 key that lives for this test only. */
+export function testKey(): Promise<TestKey> {
+  return loadIdentity(undefined);
+}
+
+/** What a test client puts in its hello beyond the nick. */
+export interface HelloOptions {
+  password?: string;
+  /** Prove this key: the hello names it and the challenge is answered. */
+  key?: TestKey;
+}
+
 /** A native-protocol test client: JSON frames in, parsed events out. */
 export class NativeClient extends LinePeer {
-  /** Connects; with `nick`, also sends the hello and waits for the welcome. */
-  static async connect(port: number, nick?: string): Promise<NativeClient> {
-    return await NativeClient.#start(await Deno.connect({ hostname: "127.0.0.1", port }), nick);
+  /**
+   * Connects; with `nick`, also says hello (with a password and a key
+   * proof when given) and waits for the welcome.
+   */
+  static async connect(
+    port: number,
+    nick?: string,
+    options: HelloOptions = {},
+  ): Promise<NativeClient> {
+    return await NativeClient.#start(
+      await Deno.connect({ hostname: "127.0.0.1", port }),
+      nick,
+      options,
+    );
   }
 
   /** Connects with TLS, trusting exactly `certificate` (PEM), then as {@linkcode connect}. */
-  static async connectTls(port: number, certificate: string, nick?: string): Promise<NativeClient> {
+  static async connectTls(
+    port: number,
+    certificate: string,
+    nick?: string,
+    options: HelloOptions = {},
+  ): Promise<NativeClient> {
     const conn = await Deno.connectTls({ hostname: "127.0.0.1", port, caCerts: [certificate] });
-    return await NativeClient.#start(conn, nick);
+    return await NativeClient.#start(conn, nick, options);
   }
 
-  static async #start(conn: Deno.Conn, nick?: string): Promise<NativeClient> {
+  static async #start(
+    conn: Deno.Conn,
+    nick: string | undefined,
+    options: HelloOptions,
+  ): Promise<NativeClient> {
     const client = new NativeClient(conn);
     if (nick) {
-      await client.send({ type: "hello", protocol: 1, nick, client: "test" });
-      await client.next("welcome");
+      const from = client.events.length;
+      await client.hello(nick, options);
+      await client.next("welcome", () => true, from);
     }
     return client;
+  }
+
+  /**
+   * Sends a hello and, when it names a key, answers the challenge. Resolves
+   * once the auth is sent, or once the server answered without a
+   * challenge (an error or a welcome): the test then reads the outcome.
+   */
+  async hello(nick: string, options: HelloOptions = {}): Promise<void> {
+    const from = this.events.length;
+    await this.send({
+      type: "hello",
+      protocol: 1,
+      nick,
+      client: "test",
+      ...(options.password !== undefined ? { password: options.password } : {}),
+      ...(options.key ? { key: options.key.publicKey } : {}),
+    });
+    if (!options.key) return;
+    const first = await within(
+      5000,
+      this.waitUntil(() =>
+        this.events.slice(from).find((e) =>
+          e.type === "challenge" || e.type === "error" || e.type === "welcome"
+        )
+      ),
+      "a challenge",
+    );
+    if (first.type !== "challenge") return;
+    await this.send({ type: "auth", signature: await options.key.sign(first.nonce) });
   }
 
   /** The events received so far, parsed. */
@@ -197,9 +263,13 @@ export class NativeClient extends LinePeer {
 
 /** A plain-text test client, like `nc`. */
 export class TextClient extends LinePeer {
-  /** Connects; with `nick`, answers the nick prompt and waits for the welcome. */
-  static async connect(port: number, nick?: string): Promise<TextClient> {
+  /**
+   * Connects; with `nick`, answers the nick prompt (after the password
+   * prompt, given a password) and waits for the welcome.
+   */
+  static async connect(port: number, nick?: string, password?: string): Promise<TextClient> {
     const client = new TextClient(await Deno.connect({ hostname: "127.0.0.1", port }));
+    if (password !== undefined) await client.write(`${password}\r\n`);
     if (nick) {
       await client.write(`${nick}\r\n`);
       await client.waitLine((line) => line.startsWith("Welcome to") && line.includes(nick));
@@ -212,7 +282,7 @@ export class TextClient extends LinePeer {
    * without an echo it prefixes the next line: drop it.
    */
   protected override normalize(line: string): string {
-    return line.replace(/^(Nick\? )+/, "");
+    return line.replace(/^((Nick|Password)\? )+/, "");
   }
 
   /** Sends one line with CRLF, as telnet would. */
@@ -384,4 +454,87 @@ export async function runServer(
   const server = runEntry("server", ["--host", "127.0.0.1", "--port", "0", ...args], options);
   const line = await server.waitStdout((line) => line.startsWith("listening on 127.0.0.1:"));
   return { server, port: Number(line.split(":").at(-1)) };
+}
+
+/**
+ * A TCP relay in front of a server whose links can be cut the way a laptop
+ * leaving the network cuts them: {@linkcode FreezableProxy.cut} closes the
+ * client's side at once, but the server's side stays open and silent, so
+ * the server still holds a ghost session.
+ */
+export class FreezableProxy implements AsyncDisposable {
+  readonly port: number;
+  readonly #listener: Deno.Listener<Deno.TcpConn>;
+  readonly #links = new Set<{ client: Deno.TcpConn; server: Deno.TcpConn; cut: boolean }>();
+  readonly #tasks: Promise<void>[] = [];
+  readonly #accepting: Promise<void>;
+
+  constructor(readonly targetPort: number) {
+    this.#listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    this.port = (this.#listener.addr as Deno.NetAddr).port;
+    this.#accepting = this.#accept();
+  }
+
+  /** Cuts every open link: clients see the connection end, the server sees nothing. */
+  cut(): void {
+    for (const link of this.#links) {
+      if (link.cut) continue;
+      link.cut = true;
+      closeQuietly(link.client);
+    }
+  }
+
+  async #accept(): Promise<void> {
+    try {
+      for await (const client of this.#listener) {
+        const server = await Deno.connect({ hostname: "127.0.0.1", port: this.targetPort });
+        const link = { client, server, cut: false };
+        this.#links.add(link);
+        this.#tasks.push(this.#pump(link, client, server), this.#pump(link, server, client));
+      }
+    } catch {
+      // The listener was closed.
+    }
+  }
+
+  async #pump(
+    link: { cut: boolean; client: Deno.TcpConn; server: Deno.TcpConn },
+    from: Deno.TcpConn,
+    to: Deno.TcpConn,
+  ): Promise<void> {
+    const buffer = new Uint8Array(16 * 1024);
+    try {
+      while (!link.cut) {
+        const n = await from.read(buffer);
+        if (n === null || link.cut) break;
+        let chunk = buffer.subarray(0, n);
+        while (chunk.length > 0) chunk = chunk.subarray(await to.write(chunk));
+      }
+    } catch {
+      // One side went away.
+    }
+    // A cut link keeps its server side open (the ghost); otherwise both close.
+    if (!link.cut) {
+      closeQuietly(link.client);
+      closeQuietly(link.server);
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.#listener.close();
+    await this.#accepting;
+    for (const link of this.#links) {
+      closeQuietly(link.client);
+      closeQuietly(link.server);
+    }
+    await Promise.all(this.#tasks);
+  }
+}
+
+function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch {
+    // Already closed.
+  }
 }

@@ -4,6 +4,7 @@ import type { ClientFrame } from "../protocol/client_frames.ts";
 import { decodeLines } from "../protocol/decode_lines.ts";
 import { type ByteConn, connectTls, SocketError } from "../net/socket_conn.ts";
 import { serverKey } from "./known_hosts.ts";
+import type { Identity } from "./identity.ts";
 
 /** How to reach the server and who to be. */
 export interface SessionOptions {
@@ -19,6 +20,10 @@ export interface SessionOptions {
    * anything is sent (see ServerTrust); without it, plain TCP.
    */
   tls?: { check(server: string, certificate: Uint8Array): Promise<void> };
+  /** The server's password, for a private server. */
+  password?: string;
+  /** The key to prove in the handshake (registered nicks, operator rights). */
+  identity?: Pick<Identity, "publicKey" | "sign">;
 }
 
 /** The server refused the hello (nick taken, bad nick, full, wrong version). */
@@ -109,10 +114,19 @@ export class ChatSession implements AsyncDisposable {
         protocol: PROTOCOL_VERSION,
         nick: options.nick,
         client: options.client,
+        ...(options.password !== undefined ? { password: options.password } : {}),
+        ...(options.identity ? { key: options.identity.publicKey } : {}),
       };
       await writeAll(conn, encoder.encode(JSON.stringify(hello) + "\n"));
       const lines = decodeLines(readChunks(conn), MAX_LINE_BYTES)[Symbol.asyncIterator]();
-      const welcome = await Promise.race([awaitWelcome(lines, where), timeout]);
+      const answer = async (nonce: string) => {
+        if (!options.identity) {
+          throw new ConnectError(`${where} sent a key challenge, but this session has no key`);
+        }
+        const auth: ClientFrame = { type: "auth", signature: await options.identity.sign(nonce) };
+        await writeAll(conn, encoder.encode(JSON.stringify(auth) + "\n"));
+      };
+      const welcome = await Promise.race([awaitWelcome(lines, where, answer), timeout]);
       return new ChatSession(conn, lines, welcome);
     } catch (error) {
       conn.close();
@@ -217,6 +231,7 @@ export function lineToFrame(line: string): ClientFrame {
 async function awaitWelcome(
   lines: AsyncIterator<string | ProtocolError, void, void>,
   where: string,
+  answerChallenge: (nonce: string) => Promise<void>,
 ): Promise<WelcomeEvent> {
   // A refusal before the mode is known comes as one plain line ("! ...").
   let said = "";
@@ -236,6 +251,10 @@ async function awaitWelcome(
     const event = brace >= 0 ? parseEvent((next.value as string).slice(brace)) : undefined;
     if (!event) continue;
     if (event.type === "welcome") return event;
+    if (event.type === "challenge") {
+      await answerChallenge(event.nonce);
+      continue;
+    }
     if (event.type === "error") {
       throw new RefusedError(event.code, `cannot join ${where}: ${event.message}`);
     }

@@ -4,6 +4,7 @@ import { DEFAULT_PORT } from "../server/server_config.ts";
 import { defaultConfigDir } from "../app_dirs.ts";
 import { isFingerprint } from "../protocol/fingerprint.ts";
 import { serverKey } from "./known_hosts.ts";
+import { PASSWORD_ENV, resolvePassword } from "../password_source.ts";
 
 /** What `chat-client` was asked to do. */
 export type ClientCommand =
@@ -11,6 +12,11 @@ export type ClientCommand =
   | { kind: "version" }
   /** `--forget-host host[:port]`: drop a server from known_hosts. */
   | { kind: "forget"; server: string; configDir: string | undefined }
+  | {
+    /** Print the identity key's fingerprint (creating the key if needed) and exit. */
+    kind: "whoami";
+    configDir: string | undefined;
+  }
   | {
     kind: "chat";
     host: string;
@@ -27,12 +33,15 @@ export type ClientCommand =
     fingerprint?: string;
     /** `--accept-new`: trust a server never seen before (line mode needs it). */
     acceptNew: boolean;
+    /** The server's password (private servers). */
+    password: string | undefined;
   };
 
 /** `chat-client --help`. */
 export const CLIENT_USAGE = `chat-client: talk on a lanchat server
 
-Usage: chat-client --host <address> [--port <n>] [--nick <nick>]
+Usage: chat-client --host <address> [--port <n>] [--nick <nick>] [--password-file <path>]
+       chat-client --whoami
 
 Flags:
   --host <address>   the server's address (required)
@@ -53,6 +62,10 @@ Flags:
                      operator confirmed a new one), then exit
   --config-dir <dir> where known servers and your key are kept
                      (default ~/.config/lanchat; see the README)
+  --password-file <path>  a private server's password (the file, less its final line break)
+  --password <pw>    the same on the command line (visible in ps), or set ${PASSWORD_ENV}
+  --whoami           print your key's fingerprint (SHA256:...), for a server's --op,
+                     and exit; the key is created on first use
   -h, --help         show this help
   -V, --version      print the version
 
@@ -88,6 +101,9 @@ export function parseClientArgs(
     fingerprint: { type: "string" },
     "accept-new": { type: "boolean" },
     "forget-host": { type: "string" },
+    password: { type: "string" },
+    "password-file": { type: "string" },
+    whoami: { type: "boolean" },
     help: { type: "boolean", short: "h" },
     version: { type: "boolean", short: "V" },
   });
@@ -106,6 +122,7 @@ export function parseClientArgs(
       `--fingerprint must look like SHA256: and 43 base64 characters (as chat-server prints it), got "${flags.fingerprint}"`,
     );
   }
+  if (flags.whoami) return { kind: "whoami", configDir };
   if (!flags.host) throw new UsageError("--host is required (the server's address); see --help");
   const nick = flags.nick ?? nickFromUserName(userName);
   if (nick.trim() === "") throw new UsageError("--nick must not be empty");
@@ -120,6 +137,11 @@ export function parseClientArgs(
     tls: !flags.plain,
     fingerprint: flags.fingerprint,
     acceptNew: flags["accept-new"] === true,
+    password: resolvePassword({
+      password: flags.password,
+      passwordFile: flags["password-file"],
+      env: env(PASSWORD_ENV),
+    }),
   };
 }
 

@@ -53,8 +53,24 @@ export interface ReconnectOptions extends SessionOptions {
   random?: () => number;
 }
 
-/** Refusals that retrying will not fix. */
-const FATAL_CODES = new Set(["bad_nick", "protocol_version", "protocol", "untrusted_server"]);
+/**
+ * Refusals that retrying will not fix. `session_replaced`: another
+ * connection with our key took over; reconnecting would take it back, and
+ * the two would push each other out forever.
+ */
+const FATAL_CODES = new Set([
+  "bad_nick",
+  "protocol_version",
+  "protocol",
+  "password_required",
+  "access_denied",
+  "banned",
+  "nick_registered",
+  "session_replaced",
+  "untrusted_server",
+]);
+/** Goodbyes after which reconnecting would defy the server (kicked, refused at the door). */
+const FINAL_BYE_REASONS = new Set(["protocol", "kicked", "denied"]);
 /** Whether a frame is the `/quit` command (never limited; not a line the user typed). */
 function isQuit(frame: ClientFrame): boolean {
   return frame.type === "cmd" && frame.name === "quit";
@@ -79,8 +95,8 @@ export class ReconnectingSession implements AsyncDisposable {
   readonly welcome: WelcomeEvent;
   #session: ChatSession | undefined;
   readonly #options:
-    & Required<Omit<ReconnectOptions, "timeoutMs" | "tls">>
-    & Pick<ReconnectOptions, "timeoutMs" | "tls">;
+    & Required<Omit<ReconnectOptions, "timeoutMs" | "password" | "identity" | "tls">>
+    & Pick<ReconnectOptions, "timeoutMs" | "password" | "identity" | "tls">;
   #nick: string;
   /** Rooms we want to be in (display names), in join order, and the one in use. */
   #rooms: string[] = [];
@@ -307,7 +323,7 @@ export class ReconnectingSession implements AsyncDisposable {
             this.#inflight = [];
             return true;
           }
-          if ((event.code && FATAL_CODES.has(event.code)) || event.reason === "protocol") {
+          if ((event.code && FATAL_CODES.has(event.code)) || FINAL_BYE_REASONS.has(event.reason)) {
             yield { type: "status", state: "failed", message: event.message };
             return true;
           }

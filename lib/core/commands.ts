@@ -29,6 +29,11 @@ export interface Command {
   /** Whether the last argument takes the rest of the line, spaces included. */
   rest: boolean;
   aliases?: string[];
+  /**
+   * Only operators (keys named with `--op`) may run it; others get
+   * `not_operator`, and `/help` lists it only to operators.
+   */
+  op?: boolean;
   run(ctx: CommandContext, args: string[]): void;
 }
 
@@ -125,6 +130,93 @@ export const COMMANDS: readonly Command[] = [
     rest: false,
     aliases: ["list"],
     run: ({ hub, member }) => hub.listRooms(member),
+  },
+  {
+    name: "register",
+    usage: "",
+    help: "Bind your nick to your key, so that no other key can use it",
+    minArgs: 0,
+    maxArgs: 0,
+    rest: false,
+    run: ({ hub, member }) => hub.register(member),
+  },
+  {
+    name: "unregister",
+    usage: "[nick]",
+    help: "Free a nick registered to your key (yours by default)",
+    minArgs: 0,
+    maxArgs: 1,
+    rest: false,
+    run: ({ hub, member }, [nick]) => hub.unregister(member, nick),
+  },
+  {
+    name: "whois",
+    usage: "<nick>",
+    help: "Show who a member is: its key fingerprint, client, rooms",
+    minArgs: 1,
+    maxArgs: 1,
+    rest: false,
+    run: ({ hub, member }, [nick]) => hub.whois(member, nick),
+  },
+  {
+    name: "kick",
+    usage: "<nick> [reason]",
+    help: "Disconnect a member, telling it why",
+    minArgs: 1,
+    maxArgs: 2,
+    rest: true,
+    op: true,
+    run: ({ hub, member }, [nick, reason]) => hub.kick(member, nick, reason),
+  },
+  {
+    name: "ban",
+    usage: "<nick> [reason]",
+    help: "Ban a member's key and IP address (kept across restarts) and disconnect it",
+    minArgs: 1,
+    maxArgs: 2,
+    rest: true,
+    op: true,
+    run: ({ hub, member }, [nick, reason]) => hub.ban(member, nick, reason),
+  },
+  {
+    name: "unban",
+    usage: "<SHA256:...|ip>",
+    help: "Lift a ban on a key or an IP address (see /bans)",
+    minArgs: 1,
+    maxArgs: 1,
+    rest: false,
+    op: true,
+    run: ({ hub, member }, [target]) => hub.unban(member, target),
+  },
+  {
+    name: "bans",
+    usage: "",
+    help: "List the bans",
+    minArgs: 0,
+    maxArgs: 0,
+    rest: false,
+    op: true,
+    run: ({ hub, member }) => hub.listBans(member),
+  },
+  {
+    name: "mute",
+    usage: "<nick> [minutes]",
+    help: "Refuse a member's messages (by key and IP) for a while, or until /unmute",
+    minArgs: 1,
+    maxArgs: 2,
+    rest: false,
+    op: true,
+    run: ({ hub, member }, [nick, minutes]) => hub.mute(member, nick, minutes),
+  },
+  {
+    name: "unmute",
+    usage: "<nick>",
+    help: "Let a muted member talk again",
+    minArgs: 1,
+    maxArgs: 1,
+    rest: false,
+    op: true,
+    run: ({ hub, member }, [nick]) => hub.unmute(member, nick),
   },
   {
     name: "quit",

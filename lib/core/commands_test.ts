@@ -23,7 +23,27 @@ function assertUsageError(name: string, input: string, usage: string): void {
 Deno.test("COMMANDS lists the chat commands in help order", () => {
   assert.deepEqual(
     COMMANDS.map((c) => c.name),
-    ["help", "nick", "msg", "me", "who", "join", "part", "history", "rooms", "quit"],
+    [
+      "help",
+      "nick",
+      "msg",
+      "me",
+      "who",
+      "join",
+      "part",
+      "history",
+      "rooms",
+      "register",
+      "unregister",
+      "whois",
+      "kick",
+      "ban",
+      "unban",
+      "bans",
+      "mute",
+      "unmute",
+      "quit",
+    ],
   );
 });
 
@@ -142,4 +162,11 @@ Deno.test("parseArgs() refuses too many arguments with the usage line", () => {
 
 Deno.test("parseArgs() uses the canonical name in the usage line even for an alias", () => {
   assertUsageError("dm", "bob", "/msg <nick> <text>");
+});
+
+Deno.test("COMMANDS marks exactly the moderation commands as operator-only", () => {
+  assert.deepEqual(
+    COMMANDS.filter((c) => c.op).map((c) => c.name),
+    ["kick", "ban", "unban", "bans", "mute", "unmute"],
+  );
 });

@@ -136,7 +136,61 @@ export interface HistoryEvent {
 /** Answer to `/help`. */
 export interface HelpEvent {
   type: "help";
-  commands: { name: string; usage: string; help: string }[];
+  /** `op` marks the commands only operators may run (listed only to operators). */
+  commands: { name: string; usage: string; help: string; op?: true }[];
+}
+
+/**
+ * Handshake: the hello named a key, so the client must prove it holds it by
+ * answering `{"type":"auth","signature":...}`, an Ed25519 signature over
+ * `lanchat-auth-v1\n<nonce>`.
+ */
+export interface ChallengeEvent {
+  type: "challenge";
+  /** 32 random bytes, base64url. */
+  nonce: string;
+}
+
+/** A confirmation or a note for one member (e.g. "Nick \"ana\" is now registered to your key"). */
+export interface NoticeEvent {
+  type: "notice";
+  message: string;
+}
+
+/** Answer to `/whois`. */
+export interface WhoisEvent {
+  type: "whois";
+  nick: string;
+  /** The client software it named in its hello. */
+  client: string;
+  /** Its key's fingerprint, when it proved one. */
+  fingerprint?: string;
+  /** Whether its nick is registered (to its key). */
+  registered: boolean;
+  operator: boolean;
+  /** Its IP address: shown to operators only. */
+  address?: string;
+  /** The rooms it is in. */
+  rooms: string[];
+}
+
+/** A ban: a key (by fingerprint) or an IP address refused at the door. */
+export interface BanEntry {
+  kind: "key" | "ip";
+  /** `SHA256:...` or an IP address. */
+  value: string;
+  /** The nick it had when banned. */
+  nick?: string;
+  reason?: string;
+  /** The operator who banned it. */
+  by: string;
+  ts: number;
+}
+
+/** Answer to `/bans` (operators only). */
+export interface BansEvent {
+  type: "bans";
+  bans: BanEntry[];
 }
 
 /** Answer to a `ping` frame. */
@@ -164,7 +218,11 @@ export interface ErrorEvent {
 /** The server ends the connection; the socket closes right after. */
 export interface ByeEvent {
   type: "bye";
-  reason: "quit" | "shutdown" | "dropped" | "full" | "protocol" | "timeout";
+  /**
+   * `kicked`: an operator's /kick or /ban; `denied`: refused at the door
+   * (wrong password, banned, bad key proof).
+   */
+  reason: "quit" | "shutdown" | "dropped" | "full" | "protocol" | "timeout" | "kicked" | "denied";
   /** For an error that ended the connection: its code (e.g. `send_queue_exceeded`). */
   code?: ErrorCode;
   message: string;
@@ -186,6 +244,10 @@ export type ChatEvent =
   | HistoryEvent
   | PongEvent
   | PingEvent
+  | ChallengeEvent
+  | NoticeEvent
+  | WhoisEvent
+  | BansEvent
   | ErrorEvent
   | ByeEvent;
 
@@ -216,4 +278,12 @@ export type ErrorCode =
   | "flooding"
   | "too_many_connections"
   | "handshake_timeout"
-  | "timed_out";
+  | "timed_out"
+  | "password_required"
+  | "access_denied"
+  | "banned"
+  | "nick_registered"
+  | "key_required"
+  | "not_operator"
+  | "muted"
+  | "session_replaced";

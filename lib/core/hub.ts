@@ -1,6 +1,7 @@
 import { ChatError, NickError } from "../errors.ts";
 import { COMMANDS, findCommand, parseArgs, usageOf } from "./commands.ts";
 import {
+  type BanEntry,
   type ChatEvent,
   type LeaveReason,
   type MessageEvent,
@@ -11,6 +12,7 @@ import {
 import { Member, type MemberSink } from "./member.ts";
 import { nickKey, normalizeNick, suggestNick } from "./nick.ts";
 import { type HistoryStore, MemoryStore } from "./history_store.ts";
+import { type AccessStore, MemoryAccessStore, type Registration } from "./access_store.ts";
 import { Room } from "./room.ts";
 import { TokenBucket } from "./token_bucket.ts";
 import { excerpt, sanitizeText } from "./sanitize.ts";
@@ -53,6 +55,13 @@ export interface HubOptions {
   store?: HistoryStore;
   /** Also keep private messages in the store (off by default). */
   storePrivate?: boolean;
+  /**
+   * Where nick registrations and bans are kept. Default: `store`, when it
+   * is an {@linkcode AccessStore} too (the SQLite store is), else memory.
+   */
+  access?: AccessStore;
+  /** Fingerprints (`SHA256:...`) of the operators' keys. */
+  operators?: Iterable<string>;
   /** The clock, in milliseconds since the epoch; tests hand in their own. */
   now?: () => number;
 }
@@ -64,6 +73,10 @@ export interface HelloRequest {
   client: string;
   /** Whether the member wants its own room messages echoed back. */
   echo?: boolean;
+  /** The fingerprint of the key it proved (the transport checked the proof). */
+  fingerprint?: string;
+  /** Where it connects from, for bans and mutes (opaque to the core: an IP address). */
+  address?: string;
 }
 
 /** Per-member rate limit settings. */
@@ -83,6 +96,12 @@ export const DEFAULT_RATE_LIMIT: RateLimit = { rate: 5, burst: 10, floodLimit: 2
 export const MEMBER_LIST_LIMIT = 100;
 
 const ROOM_PATTERN = /^#[\p{L}\p{N}_.\-]{1,32}$/u;
+
+/** Most nicks one key may register. */
+export const MAX_NICKS_PER_KEY = 10;
+
+/** Longest `/mute`, in minutes (a week). */
+export const MAX_MUTE_MINUTES = 7 * 24 * 60;
 
 /**
  * The chat core: members, rooms, nicks, commands and history. It knows
@@ -111,6 +130,10 @@ export class Hub {
   readonly #now: () => number;
   readonly #store: HistoryStore;
   readonly #storePrivate: boolean;
+  readonly #access: AccessStore;
+  readonly #operators: ReadonlySet<string>;
+  /** Mutes by `key <fingerprint>` or `ip <address>`: until when (ms; Infinity: until /unmute). */
+  readonly #mutes = new Map<string, number>();
   readonly #members = new Map<string, Member>();
   readonly #rooms = new Map<string, Room>();
   #nextMemberId = 1;
@@ -129,6 +152,9 @@ export class Hub {
     this.#now = options.now ?? Date.now;
     this.#store = options.store ?? new MemoryStore();
     this.#storePrivate = options.storePrivate ?? false;
+    this.#access = options.access ??
+      (isAccessStore(options.store) ? options.store : new MemoryAccessStore());
+    this.#operators = new Set(options.operators ?? []);
   }
 
   /** Members currently connected. */
@@ -156,17 +182,22 @@ export class Hub {
   join(hello: HelloRequest, sink: MemberSink): Member {
     const nick = normalizeNick(hello.nick, this.maxNickLength);
     const key = nickKey(nick);
-    if (this.#members.has(key)) {
-      const suggestion = this.#suggest(nick);
-      throw new NickError(
-        "nick_taken",
-        `Nick "${nick}" is taken; try "${suggestion}"`,
-        suggestion,
+    const operator = hello.fingerprint !== undefined && this.#operators.has(hello.fingerprint);
+    // Operators are named by key, so a ban on their address does not lock them out.
+    const ban = operator
+      ? undefined
+      : this.#stored(() => this.#access.findBan(hello.fingerprint, hello.address));
+    if (ban) {
+      throw new ChatError(
+        "banned",
+        `You are banned from this server${ban.reason ? `: ${ban.reason}` : ""}`,
       );
     }
-    if (this.#members.size >= this.maxClients) {
+    const ghost = this.#claim(nick, key, hello.fingerprint);
+    if (!ghost && this.#members.size >= this.maxClients) {
       throw new ChatError("server_full", `Server is full (${this.maxClients} clients)`);
     }
+    if (ghost) this.#replace(ghost);
     const member = new Member(
       this.#nextMemberId++,
       nick,
@@ -175,6 +206,9 @@ export class Hub {
       sink,
       hello.echo ?? true,
     );
+    member.fingerprint = hello.fingerprint;
+    member.address = hello.address;
+    member.operator = operator;
     const lobby = this.#roomOrCreate(LOBBY);
     this.#members.set(key, member);
     lobby.add(member);
@@ -225,6 +259,12 @@ export class Hub {
             : 'Missing command name after "/"',
         );
       }
+      if (command.op && !member.operator) {
+        throw new ChatError(
+          "not_operator",
+          `/${command.name} is for operators only (the server names them with --op)`,
+        );
+      }
       const parsed = parseArgs(command, args);
       // The room is resolved only by commands that use it, so /quit or /nick
       // work whatever room the frame named.
@@ -241,6 +281,7 @@ export class Hub {
 
   /** Sends a message (or `/me` action) to a room the member is in. */
   say(member: Member, text: string, room: Room, kind: "say" | "action" = "say"): void {
+    this.#refuseMuted(member);
     const clean = this.#cleanMessage(text);
     this.#emit(
       room,
@@ -253,6 +294,7 @@ export class Hub {
   direct(member: Member, nick: string, text: string): void {
     const target = this.member(nick);
     if (!target) throw new ChatError("no_such_nick", `No one called "${excerpt(nick)}" is here`);
+    this.#refuseMuted(member);
     const clean = this.#cleanMessage(text);
     const event: ChatEvent = {
       type: "dm",
@@ -271,12 +313,9 @@ export class Hub {
   rename(member: Member, raw: string): void {
     const nick = normalizeNick(raw, this.maxNickLength);
     const key = nickKey(nick);
-    const holder = this.#members.get(key);
-    if (holder && holder !== member) {
-      const suggestion = this.#suggest(nick);
-      throw new NickError("nick_taken", `Nick "${nick}" is taken; try "${suggestion}"`, suggestion);
-    }
     if (nick === member.nick) throw new ChatError("bad_args", `You are already "${nick}"`);
+    const ghost = this.#claim(nick, key, member.fingerprint, member);
+    if (ghost) this.#replace(ghost);
     const old = member.nick;
     this.#members.delete(member.key);
     member.nick = nick;
@@ -375,14 +414,178 @@ export class Hub {
 
   /** Answers `/help`, for all commands or one. */
   help(member: Member, name?: string): void {
-    const list = name ? [findCommand(name.replace(/^\//, ""))] : COMMANDS;
+    // Operator commands are listed to operators only; asked for by name,
+    // they are explained to anyone, marked as such.
+    const list = name
+      ? [findCommand(name.replace(/^\//, ""))]
+      : COMMANDS.filter((c) => !c.op || member.operator);
     if (!list[0]) {
       throw new ChatError("unknown_command", `Unknown command "${excerpt(name ?? "")}"`);
     }
     member.sink.deliver({
       type: "help",
-      commands: list.map((c) => ({ name: c!.name, usage: usageOf(c!), help: c!.help })),
+      commands: list.map((c) => ({
+        name: c!.name,
+        usage: usageOf(c!),
+        help: c!.help,
+        ...(c!.op ? { op: true as const } : {}),
+      })),
     });
+  }
+
+  /** Binds the member's nick to its key (`/register`). */
+  register(member: Member): void {
+    const fingerprint = member.fingerprint;
+    if (!fingerprint) {
+      throw new ChatError(
+        "key_required",
+        "Only a client that proved a key can register a nick (chat-client does; nc and telnet cannot)",
+      );
+    }
+    const existing = this.#stored(() => this.#access.registration(member.key));
+    if (existing?.fingerprint === fingerprint) {
+      throw new ChatError("bad_args", `Nick "${member.nick}" is already registered to your key`);
+    }
+    const count = this.#stored(() => this.#access.registrationCount(fingerprint));
+    if (count >= MAX_NICKS_PER_KEY) {
+      throw new ChatError(
+        "bad_args",
+        `Your key has registered ${count} nicks, the most allowed; /unregister one first`,
+      );
+    }
+    const registration: Registration = { nick: member.nick, fingerprint, ts: this.#now() };
+    this.#stored(() => this.#access.register(member.key, registration));
+    this.#notice(
+      member,
+      `Nick "${member.nick}" is now registered to your key ${fingerprint}; no other key can use it`,
+    );
+  }
+
+  /** Frees a registered nick (`/unregister`): the owner's key, or an operator. */
+  unregister(member: Member, raw?: string): void {
+    const nick = raw === undefined ? member.nick : raw.trim().normalize("NFC");
+    const key = nickKey(nick);
+    const registration = this.#stored(() => this.#access.registration(key));
+    if (!registration) throw new ChatError("bad_args", `Nick "${excerpt(nick)}" is not registered`);
+    if (registration.fingerprint !== member.fingerprint && !member.operator) {
+      throw new ChatError(
+        "nick_registered",
+        `Nick "${registration.nick}" is registered to another key; only that key or an operator can free it`,
+      );
+    }
+    this.#stored(() => this.#access.unregister(key));
+    this.#notice(member, `Nick "${registration.nick}" is no longer registered`);
+  }
+
+  /** Answers `/whois`: who is behind a nick (the address to operators only). */
+  whois(member: Member, nick: string): void {
+    const target = this.#online(nick);
+    const registration = this.#stored(() => this.#access.registration(target.key));
+    member.sink.deliver({
+      type: "whois",
+      nick: target.nick,
+      client: target.client,
+      ...(target.fingerprint ? { fingerprint: target.fingerprint } : {}),
+      registered: registration !== undefined && registration.fingerprint === target.fingerprint,
+      operator: target.operator,
+      ...(member.operator && target.address ? { address: target.address } : {}),
+      rooms: [...target.rooms.values()].map((room) => room.name),
+    });
+  }
+
+  /** Disconnects a member, telling it who did it and why (`/kick`, operators). */
+  kick(op: Member, nick: string, reason?: string): void {
+    const target = this.#victim(op, nick, "kick");
+    this.#eject(target, op, reason, false);
+    this.#notice(op, `Kicked ${target.nick}`);
+  }
+
+  /**
+   * Bans a member's key (if it proved one) and its address, keeps the bans
+   * in the store, and disconnects everyone they match (`/ban`, operators).
+   */
+  ban(op: Member, nick: string, reason?: string): void {
+    const target = this.#victim(op, nick, "ban");
+    const clean = reason ? this.#cleanReason(reason) || undefined : undefined;
+    const entries: BanEntry[] = [];
+    const base = {
+      nick: target.nick,
+      by: op.nick,
+      ts: this.#now(),
+      ...(clean ? { reason: clean } : {}),
+    };
+    if (target.fingerprint) entries.push({ kind: "key", value: target.fingerprint, ...base });
+    if (target.address) entries.push({ kind: "ip", value: target.address, ...base });
+    if (entries.length === 0) {
+      throw new ChatError(
+        "bad_args",
+        `${target.nick} has neither a key nor an address to ban; /kick it`,
+      );
+    }
+    for (const entry of entries) this.#stored(() => this.#access.addBan(entry));
+    for (const other of [...this.#members.values()]) {
+      if (other.operator) continue;
+      const matches = entries.some((e) =>
+        e.kind === "key" ? e.value === other.fingerprint : e.value === other.address
+      );
+      if (matches) this.#eject(other, op, clean, true);
+    }
+    this.#notice(
+      op,
+      `Banned ${target.nick}: ${
+        entries.map((e) => `${e.kind === "key" ? "key" : "IP"} ${e.value}`).join(" and ")
+      }`,
+    );
+  }
+
+  /** Lifts a ban by fingerprint or address (`/unban`, operators). */
+  unban(op: Member, target: string): void {
+    const kind = target.startsWith("SHA256:") ? "key" : "ip";
+    const removed = this.#stored(() => this.#access.removeBan(kind, target));
+    if (!removed) {
+      throw new ChatError("bad_args", `There is no ban on "${excerpt(target)}"; /bans lists them`);
+    }
+    this.#notice(op, `Unbanned ${kind === "key" ? "key" : "IP"} ${target}`);
+  }
+
+  /** Answers `/bans` (operators). */
+  listBans(op: Member): void {
+    op.sink.deliver({ type: "bans", bans: this.#stored(() => this.#access.bans()) });
+  }
+
+  /**
+   * Refuses a member's messages for `minutes` (or until `/unmute`), by its
+   * key and its address, so reconnecting does not escape it. Kept in memory
+   * only: a restart lifts every mute.
+   */
+  mute(op: Member, nick: string, minutes?: string): void {
+    const target = this.#victim(op, nick, "mute");
+    let until = Infinity;
+    if (minutes !== undefined) {
+      const n = Number(minutes);
+      if (!/^\d+$/.test(minutes) || n < 1 || n > MAX_MUTE_MINUTES) {
+        throw new ChatError(
+          "bad_args",
+          `Minutes "${excerpt(minutes)}" must be a whole number from 1 to ${MAX_MUTE_MINUTES}`,
+        );
+      }
+      until = this.#now() + n * 60_000;
+    }
+    for (const id of muteIds(target)) this.#mutes.set(id, until);
+    const span = minutes === undefined ? "until unmuted" : `for ${Number(minutes)} minute(s)`;
+    this.#notice(target, `You were muted by ${op.nick} ${span}`);
+    this.#notice(op, `Muted ${target.nick} ${span}`);
+  }
+
+  /** Lifts a mute (`/unmute`, operators). */
+  unmute(op: Member, nick: string): void {
+    const target = this.#online(nick);
+    if (this.#mutedUntil(target) === undefined) {
+      throw new ChatError("bad_args", `${target.nick} is not muted`);
+    }
+    for (const id of muteIds(target)) this.#mutes.delete(id);
+    this.#notice(target, `You were unmuted by ${op.nick}`);
+    this.#notice(op, `Unmuted ${target.nick}`);
   }
 
   /** The member leaves at its own request; its connection is closed. */
@@ -415,8 +618,121 @@ export class Hub {
     this.#rooms.clear();
   }
 
-  #suggest(nick: string): string {
-    return suggestNick(nick, (n) => this.#members.has(nickKey(n)), this.maxNickLength);
+  #suggest(nick: string, fingerprint?: string): string {
+    return suggestNick(nick, (n) => {
+      const key = nickKey(n);
+      if (this.#members.has(key)) return true;
+      const owner = this.#stored(() => this.#access.registration(key));
+      return owner !== undefined && owner.fingerprint !== fingerprint;
+    }, this.maxNickLength);
+  }
+
+  /**
+   * Checks that `nick` may be taken by a key (`fingerprint`, undefined for
+   * none) and by `member` (undefined for a newcomer). Returns the member to
+   * replace when the nick is held by a session with the same key (a ghost:
+   * a half-open old connection, or a reconnect).
+   *
+   * @throws {NickError} `nick_registered` or `nick_taken`, with a suggestion
+   */
+  #claim(nick: string, key: string, fingerprint?: string, member?: Member): Member | undefined {
+    const registration = this.#stored(() => this.#access.registration(key));
+    if (registration && registration.fingerprint !== fingerprint) {
+      const suggestion = this.#suggest(nick, fingerprint);
+      throw new NickError(
+        "nick_registered",
+        fingerprint
+          ? `Nick "${nick}" is registered to another key; try "${suggestion}"`
+          : `Nick "${nick}" is registered; only its owner's key can use it (try "${suggestion}")`,
+        suggestion,
+      );
+    }
+    const holder = this.#members.get(key);
+    if (!holder || holder === member) return undefined;
+    if (fingerprint !== undefined && holder.fingerprint === fingerprint) return holder;
+    const suggestion = this.#suggest(nick, fingerprint);
+    throw new NickError("nick_taken", `Nick "${nick}" is taken; try "${suggestion}"`, suggestion);
+  }
+
+  /** Ends a ghost session whose key just connected again. */
+  #replace(ghost: Member): void {
+    this.leave(ghost, "dropped", "replaced by a new connection");
+    ghost.sink.end({
+      type: "bye",
+      reason: "dropped",
+      code: "session_replaced",
+      message: "Replaced by a new connection with your key",
+    });
+  }
+
+  /** The online member an operator command acts on: not the operator, not another operator. */
+  #victim(op: Member, nick: string, what: string): Member {
+    const target = this.#online(nick);
+    if (target === op) throw new ChatError("bad_args", `You cannot ${what} yourself`);
+    if (target.operator) {
+      throw new ChatError(
+        "bad_args",
+        `${target.nick} is an operator; operators cannot be ${what}ed`,
+      );
+    }
+    return target;
+  }
+
+  #online(nick: string): Member {
+    const target = this.member(nick);
+    if (!target) throw new ChatError("no_such_nick", `No one called "${excerpt(nick)}" is here`);
+    return target;
+  }
+
+  /** Disconnects a member on an operator's word; its rooms see `leave` `kicked`. */
+  #eject(target: Member, op: Member, reason: string | undefined, banned: boolean): void {
+    const clean = reason ? this.#cleanReason(reason) || undefined : undefined;
+    this.leave(target, "kicked", clean ? `${clean} (by ${op.nick})` : `by ${op.nick}`);
+    target.sink.end({
+      type: "bye",
+      reason: "kicked",
+      ...(banned ? { code: "banned" as const } : {}),
+      message: `You were ${banned ? "banned" : "kicked"} by ${op.nick}${clean ? `: ${clean}` : ""}`,
+    });
+  }
+
+  #notice(member: Member, message: string): void {
+    member.sink.deliver({ type: "notice", message });
+  }
+
+  /** Until when a member is muted (ms), or undefined; forgets mutes that ran out. */
+  #mutedUntil(member: Member): number | undefined {
+    let until: number | undefined;
+    for (const id of muteIds(member)) {
+      const end = this.#mutes.get(id);
+      if (end === undefined) continue;
+      if (end <= this.#now()) this.#mutes.delete(id);
+      else until = Math.max(until ?? 0, end);
+    }
+    return until;
+  }
+
+  #refuseMuted(member: Member): void {
+    const until = this.#mutedUntil(member);
+    if (until === undefined) return;
+    const left = until === Infinity
+      ? "until an operator unmutes you"
+      : `for ${Math.ceil((until - this.#now()) / 60_000)} more minute(s)`;
+    throw new ChatError("muted", `You are muted ${left}; your message was not sent`);
+  }
+
+  /** Runs an access-store call; a failing store refuses the request instead of crashing. */
+  #stored<T>(action: () => T): T {
+    try {
+      return action();
+    } catch (cause) {
+      if (cause instanceof ChatError) throw cause;
+      throw new ChatError(
+        "store_error",
+        "Nick registrations and bans are not available right now; try again later",
+        { cause },
+      );
+    }
   }
 
   /**
@@ -588,4 +904,17 @@ export class Hub {
   #cleanReason(reason: string): string {
     return [...sanitizeText(reason)].slice(0, 200).join("").trim();
   }
+}
+
+/** The mute entries that catch a member: its key and its address (or, with neither, its id). */
+function muteIds(member: Member): string[] {
+  const ids = [];
+  if (member.fingerprint) ids.push(`key ${member.fingerprint}`);
+  if (member.address) ids.push(`ip ${member.address}`);
+  if (ids.length === 0) ids.push(`member ${member.id}`);
+  return ids;
+}
+
+function isAccessStore(store: unknown): store is AccessStore {
+  return typeof (store as AccessStore | undefined)?.findBan === "function";
 }

@@ -26,6 +26,12 @@ export class Member {
   bucket: TokenBucket | undefined;
   /** Refused requests, to tell a burst from sustained flooding. */
   refusals: TokenBucket | undefined;
+  /** The fingerprint (`SHA256:...`) of the key it proved in the handshake, if any. */
+  fingerprint: string | undefined;
+  /** Where it connects from (an IP address, opaque to the core), for bans and mutes. */
+  address: string | undefined;
+  /** Whether its key is one of the server's operators. */
+  operator = false;
 
   constructor(
     /** Unique per hub, never reused. */

@@ -13,6 +13,20 @@ export interface HelloFrame {
   nick: string;
   /** Client software name and version, e.g. `chat-client/0.1.0`. */
   client: string;
+  /** The server password, for a server started with one. */
+  password?: string;
+  /**
+   * The client's raw 32-byte Ed25519 public key, base64url. The server then
+   * sends a `challenge`, and the client must answer with `auth`.
+   */
+  key?: string;
+}
+
+/** Answer to the server's `challenge`: proof that the client holds the key it named. */
+export interface AuthFrame {
+  type: "auth";
+  /** Ed25519 signature over `lanchat-auth-v1\n<nonce>`, base64url. */
+  signature: string;
 }
 
 /** A message to a room (the current one when `room` is absent). Never a command. */
@@ -50,10 +64,24 @@ export interface PongFrame {
 }
 
 /** Every frame a client can send. */
-export type ClientFrame = HelloFrame | MsgFrame | CmdFrame | InputFrame | PingFrame | PongFrame;
+export type ClientFrame =
+  | HelloFrame
+  | AuthFrame
+  | MsgFrame
+  | CmdFrame
+  | InputFrame
+  | PingFrame
+  | PongFrame;
 
 const FIELDS: Record<ClientFrame["type"], Record<string, "string" | "number" | "optional">> = {
-  hello: { protocol: "number", nick: "string", client: "string" },
+  hello: {
+    protocol: "number",
+    nick: "string",
+    client: "string",
+    password: "optional",
+    key: "optional",
+  },
+  auth: { signature: "string" },
   msg: { text: "string", room: "optional" },
   cmd: { name: "string", args: "optional", room: "optional" },
   input: { line: "string", room: "optional" },

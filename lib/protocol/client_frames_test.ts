@@ -125,6 +125,33 @@ Deno.test("parseClientFrame() rejects a hello with missing or mistyped fields", 
   );
 });
 
+Deno.test("parseClientFrame() accepts a hello with a password and a key, and an auth", () => {
+  assert.deepEqual(
+    parseClientFrame(
+      '{"type":"hello","protocol":1,"nick":"ana","client":"c","password":"pw","key":"AAAA"}',
+    ),
+    { type: "hello", protocol: 1, nick: "ana", client: "c", password: "pw", key: "AAAA" },
+  );
+  assert.deepEqual(parseClientFrame('{"type":"auth","signature":"c2ln"}'), {
+    type: "auth",
+    signature: "c2ln",
+  });
+});
+
+Deno.test("parseClientFrame() rejects a mistyped password, key or signature", () => {
+  assertRejects(
+    '{"type":"hello","protocol":1,"nick":"ana","client":"c","password":1234}',
+    "bad_frame",
+    'Field "password" of "hello" must be a string',
+  );
+  assertRejects(
+    '{"type":"hello","protocol":1,"nick":"ana","client":"c","key":[1]}',
+    "bad_frame",
+    'Field "key" of "hello" must be a string',
+  );
+  assertRejects('{"type":"auth"}', "bad_frame", 'Field "signature" of "auth" must be a string');
+});
+
 Deno.test("parseClientFrame() rejects a msg whose text or room is not a string", () => {
   assertRejects('{"type":"msg"}', "bad_frame", 'Field "text" of "msg" must be a string');
   assertRejects(

@@ -5,7 +5,13 @@
  * @module
  */
 
-import type { ChatEvent, LeaveEvent, MessageEvent, RoomSnapshot } from "../core/events.ts";
+import type {
+  ChatEvent,
+  LeaveEvent,
+  MessageEvent,
+  RoomSnapshot,
+  WhoisEvent,
+} from "../core/events.ts";
 
 /** How to render: which room needs no prefix, and the clock for dates. */
 export interface TextFormatContext {
@@ -89,8 +95,24 @@ export function formatEvent(event: ChatEvent, context: TextFormatContext = {}): 
       ];
     case "help": {
       const width = Math.max(...event.commands.map((c) => c.usage.length));
-      return event.commands.map((c) => `${c.usage.padEnd(width)}  ${c.help}`);
+      return event.commands.map((c) =>
+        `${c.usage.padEnd(width)}  ${c.help}${c.op ? " (operators only)" : ""}`
+      );
     }
+    case "notice":
+      return [`* ${event.message}`];
+    case "whois":
+      return [formatWhois(event)];
+    case "bans":
+      return event.bans.length === 0
+        ? ["No bans"]
+        : event.bans.map((b) =>
+          `ban ${b.kind === "key" ? "key" : "IP"} ${b.value}${
+            b.nick ? ` (${b.nick})` : ""
+          } by ${b.by} [${formatTime(b.ts, now)}]${b.reason ? `: ${b.reason}` : ""}`
+        );
+    case "challenge":
+      return [];
     case "history": {
       const lines = event.messages.flatMap((m) =>
         formatMessage(m, `[${formatTime(m.ts, now)}] (history) ${where(m.room)}`)
@@ -110,6 +132,18 @@ export function formatEvent(event: ChatEvent, context: TextFormatContext = {}): 
     case "bye":
       return [`* ${event.message}`];
   }
+}
+
+function formatWhois(event: WhoisEvent): string {
+  const parts = [
+    event.fingerprint ? `key ${event.fingerprint}` : "no key",
+    ...(event.registered ? ["registered"] : []),
+    ...(event.operator ? ["operator"] : []),
+    `client ${event.client}`,
+    ...(event.address ? [`from ${event.address}`] : []),
+    `in ${event.rooms.join(", ") || "no room"}`,
+  ];
+  return `${event.nick}: ${parts.join(", ")}`;
 }
 
 function formatSnapshot(snapshot: RoomSnapshot, now?: number): string[] {

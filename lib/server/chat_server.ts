@@ -1,8 +1,16 @@
 import { PROTOCOL_VERSION } from "../core/events.ts";
 import { Hub, type HubOptions } from "../core/hub.ts";
 import { ChatError, ProtocolError } from "../errors.ts";
-import type { ClientFrame } from "../protocol/client_frames.ts";
+import type { AuthFrame, ClientFrame, HelloFrame } from "../protocol/client_frames.ts";
+import {
+  fingerprint,
+  fromBase64Url,
+  isPublicKey,
+  newNonce,
+  verifyChallenge,
+} from "../protocol/key_proof.ts";
 import { Connection } from "./connection.ts";
+import { PasswordGate, type PasswordGateOptions } from "./password_gate.ts";
 import { NativeTransport } from "./native_transport.ts";
 import { TextTransport } from "./text_transport.ts";
 import type { Transport } from "./transport.ts";
@@ -44,6 +52,10 @@ export interface ChatServerOptions extends HubOptions {
   pingTimeoutMs?: number;
   /** Receives one record per notable event. */
   log?: (record: LogRecord) => void;
+  /** Makes the server private: every hello must carry this password. */
+  password?: string;
+  /** Delays of the password check (tests shorten them). */
+  passwordGate?: PasswordGateOptions;
 }
 
 const OPEN_BRACE = 0x7b;
@@ -52,10 +64,16 @@ const encoder = new TextEncoder();
 /** What the server tracks per open connection. */
 interface Peer {
   transport?: Transport;
+  /** The remote IP address. */
+  ip: string;
   /** When the connection was accepted (ms). */
   acceptedAt: number;
   /** When the current unanswered ping was sent, if one is out. */
   pingSentAt?: number;
+  /** A hello that named a key, waiting for the `auth` that proves it. */
+  challenge?: { hello: HelloFrame & { key: string }; nonce: string };
+  /** Set while the answer to a password is held back: the handshake deadline waits too. */
+  holding?: boolean;
 }
 
 /** How a connection ended: the leave reason and its detail. */
@@ -105,6 +123,7 @@ export class ChatServer implements AsyncDisposable {
   #pingCounter = 0;
   readonly #log: (record: LogRecord) => void;
   readonly #acceptLoop: Promise<void>;
+  readonly #gate: PasswordGate | undefined;
   #closing = false;
 
   private constructor(
@@ -127,6 +146,9 @@ export class ChatServer implements AsyncDisposable {
       pingTimeoutMs: options.pingTimeoutMs ?? 15_000,
     };
     this.#log = options.log ?? (() => {});
+    this.#gate = options.password !== undefined
+      ? new PasswordGate(options.password, options.passwordGate)
+      : undefined;
     // One timer for all connections: handshake deadlines and keepalive.
     const o = this.#options;
     const shortest = Math.min(
@@ -314,7 +336,7 @@ export class ChatServer implements AsyncDisposable {
       }
       this.#perIp.set(ip, fromIp + 1);
       counted = true;
-      await this.#serveAccepted(conn);
+      await this.#serveAccepted(conn, ip);
     } catch (error) {
       this.#log({
         level: "error",
@@ -331,7 +353,7 @@ export class ChatServer implements AsyncDisposable {
     }
   }
 
-  async #serveAccepted(conn: Deno.TcpConn | SocketConn): Promise<void> {
+  async #serveAccepted(conn: Deno.TcpConn | SocketConn, ip: string): Promise<void> {
     if (!(conn instanceof SocketConn)) {
       try {
         conn.setNoDelay(true);
@@ -341,7 +363,7 @@ export class ChatServer implements AsyncDisposable {
       }
     }
     const connection = new Connection(conn, { sendQueueBytes: this.#options.sendQueueBytes });
-    const peer: Peer = { acceptedAt: performance.now() };
+    const peer: Peer = { ip, acceptedAt: performance.now() };
     this.#connections.set(connection, peer);
     this.#log({ level: "debug", event: "connect", remote: connection.remote });
     // Why this connection ends, for the leave notice and the log.
@@ -351,9 +373,9 @@ export class ChatServer implements AsyncDisposable {
     let greeted = false;
     const greeter = setTimeout(() => {
       greeted = true;
-      connection.send(TextTransport.greeting(this.hub.serverName));
+      connection.send(TextTransport.greeting(this.hub.serverName, this.#gate !== undefined));
     }, this.#options.textPromptDelayMs);
-    const onChunk = (chunk: Uint8Array) => {
+    const onChunk = (chunk: Uint8Array): void | Promise<void> => {
       let transport = peer.transport;
       if (!transport) {
         clearTimeout(greeter);
@@ -364,10 +386,7 @@ export class ChatServer implements AsyncDisposable {
         }
         connection.onOverflow = () => this.#dropOverflowed(transport!, ending);
       }
-      for (const frame of transport.decode(chunk)) {
-        this.#handle(transport, frame, ending);
-        if (connection.ending) break;
-      }
+      return this.#handleFrames(transport, peer, transport.decode(chunk), ending);
     };
     try {
       await connection.readLoop(onChunk);
@@ -405,8 +424,9 @@ export class ChatServer implements AsyncDisposable {
       if (greeted) connection.send(encoder.encode("\r\n"));
       return new NativeTransport(connection, this.#options.maxLineBytes);
     }
-    if (!greeted) connection.send(TextTransport.greeting(this.hub.serverName));
-    return new TextTransport(connection, this.#options.maxLineBytes);
+    const askPassword = this.#gate !== undefined;
+    if (!greeted) connection.send(TextTransport.greeting(this.hub.serverName, askPassword));
+    return new TextTransport(connection, this.#options.maxLineBytes, askPassword);
   }
 
   /**
@@ -433,12 +453,33 @@ export class ChatServer implements AsyncDisposable {
     });
   }
 
+  /**
+   * Handles frames in order. When one needs to wait (a signature check, a
+   * held-back password answer), the rest wait for it, and so does the read
+   * loop: the returned promise settles when all are handled.
+   */
+  #handleFrames(
+    transport: Transport,
+    peer: Peer,
+    frames: (ClientFrame | ProtocolError)[],
+    ending: Ending,
+  ): void | Promise<void> {
+    for (let i = 0; i < frames.length; i++) {
+      if (transport.connection.ending) return;
+      const pending = this.#handle(transport, peer, frames[i], ending);
+      if (pending) {
+        return pending.then(() => this.#handleFrames(transport, peer, frames.slice(i + 1), ending));
+      }
+    }
+  }
+
   /** Handles one frame (a hello admits the member onto the transport). */
   #handle(
     transport: Transport,
+    peer: Peer,
     frame: ClientFrame | ProtocolError,
     ending: Ending,
-  ): void {
+  ): void | Promise<void> {
     const member = transport.member;
     if (this.#closing) return;
     if (frame instanceof ProtocolError) {
@@ -465,56 +506,28 @@ export class ChatServer implements AsyncDisposable {
       });
       return;
     }
-    if (!member && frame.type === "input" && transport.kind === "text") {
+    if (!member && frame.type === "input" && transport.retryHello) {
       // More lines arrived with a nick that was then refused: the next line
       // is the next try.
-      frame = { type: "hello", protocol: 1, nick: frame.line.trim(), client: "text" };
+      frame = transport.retryHello(frame.line);
     }
     if (!member) {
-      if (frame.type !== "hello") {
-        transport.deliver({ type: "error", code: "not_ready", message: 'Send "hello" first' });
-        return;
-      }
-      if (frame.protocol !== PROTOCOL_VERSION) {
-        const message =
-          `Protocol version ${frame.protocol} is not supported; this server speaks ${PROTOCOL_VERSION}`;
-        transport.deliver({ type: "error", code: "protocol_version", message });
-        transport.end({ type: "bye", reason: "protocol", message });
-        return;
-      }
-      try {
-        const joined = this.hub.join(
-          {
-            nick: frame.nick,
-            client: frame.client.slice(0, 64),
-            echo: transport.kind === "native",
-          },
-          transport,
-        );
-        transport.member = joined;
-        this.#log({
-          level: "info",
-          event: "join",
-          remote: transport.connection.remote,
-          nick: joined.nick,
-          client: transport.kind,
-        });
-        return;
-      } catch (error) {
-        if (!(error instanceof ChatError)) throw error;
-        transport.deliver({ type: "error", code: error.code, message: error.message });
-        if (error.code === "server_full") {
-          transport.end({ type: "bye", reason: "full", message: error.message });
-        }
-        return;
-      }
+      if (frame.type === "hello") return this.#hello(transport, peer, frame);
+      if (frame.type === "auth") return this.#auth(transport, peer, frame);
+      transport.deliver({
+        type: "error",
+        code: "not_ready",
+        message: peer.challenge ? 'Answer the challenge with "auth" first' : 'Send "hello" first',
+      });
+      return;
     }
     switch (frame.type) {
       case "hello":
+      case "auth":
         transport.deliver({
           type: "error",
           code: "already_hello",
-          message: "Already joined; hello is only sent once",
+          message: `Already joined; ${frame.type} is only sent once`,
         });
         break;
       case "msg":
@@ -531,6 +544,144 @@ export class ChatServer implements AsyncDisposable {
   }
 
   /**
+   * The hello: version, then the password (its answer held back after
+   * failures from the same IP), then a challenge when it names a key, else
+   * straight to the hub. The password comes before anything about nicks or
+   * bans, so a stranger learns nothing about who is here.
+   */
+  #hello(transport: Transport, peer: Peer, frame: HelloFrame): void | Promise<void> {
+    if (frame.protocol !== PROTOCOL_VERSION) {
+      const message =
+        `Protocol version ${frame.protocol} is not supported; this server speaks ${PROTOCOL_VERSION}`;
+      transport.deliver({ type: "error", code: "protocol_version", message });
+      transport.end({ type: "bye", reason: "protocol", message });
+      return;
+    }
+    if (peer.challenge) {
+      transport.deliver({
+        type: "error",
+        code: "not_ready",
+        message: 'Answer the challenge with "auth" first',
+      });
+      return;
+    }
+    if (frame.key !== undefined && !isPublicKey(frame.key)) {
+      transport.deliver({
+        type: "error",
+        code: "bad_frame",
+        message: 'Field "key" of "hello" must be a raw 32-byte Ed25519 public key in base64url',
+      });
+      return;
+    }
+    const gate = this.#gate;
+    if (!gate) return this.#afterPassword(transport, peer, frame);
+    if (frame.password === undefined) {
+      this.#deny(transport, peer, "password_required", "This server needs a password");
+      return;
+    }
+    const answer = () => {
+      if (gate.check(peer.ip, frame.password)) return this.#afterPassword(transport, peer, frame);
+      this.#deny(transport, peer, "access_denied", "Access denied: wrong password");
+    };
+    const wait = gate.delayFor(peer.ip);
+    if (wait === 0) return answer();
+    // A timer, not a sleep: only this connection waits (its reads pause).
+    peer.holding = true;
+    return pause(transport.connection, wait).then(() => {
+      peer.holding = false;
+      if (!transport.connection.ending && !this.#closing) return answer();
+    });
+  }
+
+  /** Past the password: challenge a named key, or admit a keyless hello as it is. */
+  #afterPassword(transport: Transport, peer: Peer, frame: HelloFrame): void {
+    if (frame.key === undefined) {
+      this.#admit(transport, peer, frame, undefined);
+      return;
+    }
+    const nonce = newNonce();
+    peer.challenge = { hello: { ...frame, key: frame.key }, nonce };
+    transport.deliver({ type: "challenge", nonce });
+  }
+
+  /** The answer to a challenge: a valid signature admits the hello with its key's fingerprint. */
+  async #auth(transport: Transport, peer: Peer, frame: AuthFrame): Promise<void> {
+    const challenge = peer.challenge;
+    if (!challenge) {
+      transport.deliver({
+        type: "error",
+        code: "not_ready",
+        message: 'No challenge to answer; send "hello" with a "key" first',
+      });
+      return;
+    }
+    peer.challenge = undefined;
+    const valid = await verifyChallenge(challenge.hello.key, challenge.nonce, frame.signature);
+    if (transport.connection.ending || this.#closing) return;
+    if (!valid) {
+      this.#deny(transport, peer, "access_denied", "Access denied: the key proof did not verify");
+      return;
+    }
+    const print = await fingerprint(fromBase64Url(challenge.hello.key)!);
+    if (transport.connection.ending || this.#closing) return;
+    this.#admit(transport, peer, challenge.hello, print);
+  }
+
+  /** Hands a checked hello to the hub. */
+  #admit(transport: Transport, peer: Peer, frame: HelloFrame, key: string | undefined): void {
+    try {
+      const joined = this.hub.join(
+        {
+          nick: frame.nick,
+          client: frame.client.slice(0, 64),
+          echo: transport.kind === "native",
+          fingerprint: key,
+          address: peer.ip,
+        },
+        transport,
+      );
+      transport.member = joined;
+      this.#log({
+        level: "info",
+        event: "join",
+        remote: transport.connection.remote,
+        nick: joined.nick,
+        client: transport.kind,
+        key,
+        operator: joined.operator ? "yes" : undefined,
+      });
+    } catch (error) {
+      if (!(error instanceof ChatError)) throw error;
+      if (error.code === "banned") {
+        this.#deny(transport, peer, "banned", error.message);
+        return;
+      }
+      transport.deliver({ type: "error", code: error.code, message: error.message });
+      if (error.code === "server_full") {
+        transport.end({ type: "bye", reason: "full", message: error.message });
+      }
+    }
+  }
+
+  /** Refuses a connection at the door: one error, then `bye` `denied`. */
+  #deny(
+    transport: Transport,
+    peer: Peer,
+    code: "password_required" | "access_denied" | "banned",
+    message: string,
+  ): void {
+    this.#log({
+      level: "warn",
+      event: "denied",
+      remote: transport.connection.remote,
+      reason: code,
+      failures: code === "access_denied" ? this.#gate?.failures(peer.ip) : undefined,
+    });
+    transport.deliver({ type: "error", code, message });
+    transport.end({ type: "bye", reason: "denied", code, message });
+  }
+
+  /**
    * Runs every few hundred ms: closes connections that did not join in
    * time, pings native clients that went quiet, and drops those that do not
    * answer (a half-open TCP connection, a laptop that went to sleep).
@@ -543,7 +694,7 @@ export class ChatServer implements AsyncDisposable {
       const transport = peer.transport;
       const member = transport?.member;
       if (!member) {
-        if (now - peer.acceptedAt < o.handshakeTimeoutMs) continue;
+        if (peer.holding || now - peer.acceptedAt < o.handshakeTimeoutMs) continue;
         const message = `No hello within ${o.handshakeTimeoutMs / 1000} s; closing`;
         this.#log({
           level: "warn",
@@ -585,6 +736,15 @@ export class ChatServer implements AsyncDisposable {
       }
     }
   }
+}
+
+/** Resolves after `ms`, or as soon as the connection closes (so shutdown never waits on it). */
+function pause(connection: Connection, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+    connection.done,
+  ]).finally(() => clearTimeout(timer));
 }
 
 /** Sends one line to a connection we will not serve, and closes it. */

@@ -72,10 +72,12 @@ export class Connection {
   /**
    * Reads until the peer closes, the socket fails, or the connection is
    * closed, calling `onChunk` with each chunk. A chunk is only valid during
-   * the call (the buffer is reused). Resolves on a clean end; rejects with
-   * the socket's error.
+   * the call (the buffer is reused). When `onChunk` returns a promise (the
+   * handshake waits for a signature check or a password delay), nothing more
+   * is read until it settles, so frames keep their order. Resolves on a
+   * clean end; rejects with the socket's error.
    */
-  async readLoop(onChunk: (chunk: Uint8Array) => void): Promise<void> {
+  async readLoop(onChunk: (chunk: Uint8Array) => void | Promise<void>): Promise<void> {
     let buffer = new Uint8Array(MIN_READ_BYTES);
     while (!this.#closed) {
       let n: number | null;
@@ -87,7 +89,8 @@ export class Connection {
       }
       if (n === null) return;
       this.lastReceived = performance.now();
-      onChunk(buffer.subarray(0, n));
+      const pending = onChunk(buffer.subarray(0, n));
+      if (pending) await pending;
       if (this.#closed) return;
       if (n === buffer.length && buffer.length < MAX_READ_BYTES) {
         buffer = new Uint8Array(buffer.length * 2);

@@ -4,6 +4,8 @@ import { UsageError } from "../errors.ts";
 import type { ChatServerOptions, LogLevel } from "./chat_server.ts";
 import { defaultDataDir } from "../app_dirs.ts";
 import type { CertificateSource } from "./tls_certificate.ts";
+import { PASSWORD_ENV, resolvePassword } from "../password_source.ts";
+import { isFingerprint } from "../protocol/key_proof.ts";
 
 /** The port the server listens on and the client connects to by default. */
 export const DEFAULT_PORT = 7777;
@@ -191,6 +193,14 @@ Flags:
   --store-private          also store private messages (/msg); without it they are never
                            written anywhere
 
+Access (see "Private servers and identities" in the README):
+  --password-file <path>   make the server private: clients must give this password
+                           (the whole file, less its final line break); wrong ones wait longer
+  --password <pw>          the same, on the command line (visible in ps; prefer the file)
+                           or set ${PASSWORD_ENV}
+  --op <SHA256:...>        an operator's key fingerprint (chat-client --whoami prints it);
+                           repeat for more; operators can /kick, /ban, /unban, /mute
+
 Export a room's log to stdout:
   chat-server export --room <#room> [--since <date>] [--format jsonl|text] [--data-dir <dir>]
   chat-server export --private ...   (private messages, if stored with --store-private)
@@ -209,7 +219,10 @@ or without the client: ncat --ssl <address> <port> (nc <address> <port> with --p
  *
  * @throws {UsageError} on an unknown flag or a bad value
  */
-export function parseServerArgs(args: string[]): ServerCommand {
+export function parseServerArgs(
+  args: string[],
+  env: (name: string) => string | undefined = (name) => Deno.env.get(name),
+): ServerCommand {
   const limitOptions = Object.fromEntries(
     LIMIT_FLAGS.map((l) => [l.flag, { type: "string" as const }]),
   );
@@ -229,10 +242,13 @@ export function parseServerArgs(args: string[]): ServerCommand {
     "retain-days": { type: "string" },
     "retain-messages": { type: "string" },
     "no-rate-limit": { type: "boolean" },
+    password: { type: "string" },
+    "password-file": { type: "string" },
+    op: { type: "string", multiple: true },
     help: { type: "boolean", short: "h" },
     version: { type: "boolean", short: "V" },
     ...limitOptions,
-  }) as Record<string, string | boolean | undefined>;
+  }) as Record<string, string | boolean | string[] | undefined>;
   if (flags.help) return { kind: "help" };
   if (flags.version) return { kind: "version" };
   const text = (name: string) => flags[name] as string | undefined;
@@ -252,6 +268,19 @@ export function parseServerArgs(args: string[]): ServerCommand {
       `--log-level must be one of ${LOG_LEVELS.join(", ")}, got "${text("log-level")}"`,
     );
   }
+  const password = resolvePassword({
+    password: text("password"),
+    passwordFile: text("password-file"),
+    env: env(PASSWORD_ENV),
+  });
+  const operators = (flags.op as string[] | undefined) ?? [];
+  for (const op of operators) {
+    if (!isFingerprint(op)) {
+      throw new UsageError(
+        `--op must be a key fingerprint like SHA256:<43 characters> (chat-client --whoami prints it), got "${op}"`,
+      );
+    }
+  }
   const limits: Record<string, number> = {};
   for (const limit of LIMIT_FLAGS) {
     const value = intFlag(limit.flag, text(limit.flag), limit.default, limit.min, limit.max);
@@ -264,6 +293,8 @@ export function parseServerArgs(args: string[]): ServerCommand {
     motd,
     historySize: intFlag("history", text("history"), 50, 0, 1000),
     storePrivate: flags["store-private"] === true,
+    ...(password !== undefined ? { password } : {}),
+    ...(operators.length > 0 ? { operators } : {}),
     rateLimit: flags["no-rate-limit"] ? false : {
       rate: limits.rate,
       burst: limits.burst,
@@ -276,7 +307,7 @@ export function parseServerArgs(args: string[]): ServerCommand {
   }
   const dataDir = flags["no-persist"] || text("data-dir") === ":memory:"
     ? undefined
-    : text("data-dir") ?? defaultDataDir(Deno.build.os, (name) => Deno.env.get(name));
+    : text("data-dir") ?? defaultDataDir(Deno.build.os, env);
   if (!flags["no-persist"] && text("data-dir") === undefined && dataDir === undefined) {
     throw new UsageError("no home directory to keep history in; give --data-dir or --no-persist");
   }
@@ -290,7 +321,7 @@ export function parseServerArgs(args: string[]): ServerCommand {
 
 /** Where the certificate comes from: the files given, the data directory, or memory. */
 function tlsSource(
-  flags: Record<string, string | boolean | undefined>,
+  flags: Record<string, string | boolean | string[] | undefined>,
   historyDir: string | undefined,
 ): CertificateSource | undefined {
   const cert = flags.cert as string | undefined;

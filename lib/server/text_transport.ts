@@ -1,7 +1,7 @@
-import type { ByeEvent, ChatEvent } from "../core/events.ts";
+import type { ByeEvent, ChatEvent, ErrorCode } from "../core/events.ts";
 import type { Member } from "../core/member.ts";
 import { ProtocolError } from "../errors.ts";
-import type { ClientFrame } from "../protocol/client_frames.ts";
+import type { ClientFrame, HelloFrame } from "../protocol/client_frames.ts";
 import { LineDecoder } from "../protocol/decode_lines.ts";
 import { TelnetFilter } from "../protocol/telnet_filter.ts";
 import { formatEvent } from "../protocol/text_format.ts";
@@ -10,16 +10,26 @@ import type { Transport } from "./transport.ts";
 
 const encoder = new TextEncoder();
 const NICK_PROMPT = "Nick? ";
+const PASSWORD_PROMPT = "Password? ";
 const greetings = new Map<string, Uint8Array>();
+/** Refusals after which asking for another nick makes no sense (the connection ends). */
+const FINAL_CODES = new Set<ErrorCode>([
+  "server_full",
+  "access_denied",
+  "password_required",
+  "banned",
+  "protocol_version",
+]);
 
 // Room events look the same to every text client in the same current room,
 // so each is rendered once per variant and the bytes are shared.
 const cache = new WeakMap<ChatEvent, { here?: Uint8Array; elsewhere?: Uint8Array }>();
 
 /**
- * Plain-text mode for `nc` and telnet: the first line is the nick, then
- * every line is a message or a /command; events arrive as readable lines
- * with CRLF endings and no escape sequences.
+ * Plain-text mode for `nc` and telnet: the first line is the password (on a
+ * private server) and the next the nick, then every line is a message or a
+ * /command; events arrive as readable lines with CRLF endings and no escape
+ * sequences.
  */
 export class TextTransport implements Transport {
   readonly kind = "text";
@@ -27,19 +37,35 @@ export class TextTransport implements Transport {
 
   readonly #telnet = new TelnetFilter();
   readonly #lines: LineDecoder;
+  readonly #askPassword: boolean;
+  #password: string | undefined;
 
-  constructor(readonly connection: Connection, maxLineBytes: number) {
+  /** With `askPassword`, the first line is the password (the greeting asked for it). */
+  constructor(readonly connection: Connection, maxLineBytes: number, askPassword = false) {
     this.#lines = new LineDecoder(maxLineBytes);
+    this.#askPassword = askPassword;
   }
 
-  /** The greeting that asks for a nick (encoded once per server name). */
-  static greeting(serverName: string): Uint8Array {
-    let bytes = greetings.get(serverName);
+  /**
+   * The greeting (encoded once per server name): it asks for a nick, or
+   * first for the password on a private server.
+   */
+  static greeting(serverName: string, askPassword = false): Uint8Array {
+    const id = `${askPassword ? "p" : "n"}${serverName}`;
+    let bytes = greetings.get(id);
     if (!bytes) {
-      bytes = encoder.encode(`Welcome to ${serverName} (lanchat). Pick a nick.\r\n${NICK_PROMPT}`);
-      greetings.set(serverName, bytes);
+      bytes = encoder.encode(
+        askPassword
+          ? `Welcome to ${serverName} (lanchat). This server is private.\r\n${PASSWORD_PROMPT}`
+          : `Welcome to ${serverName} (lanchat). Pick a nick.\r\n${NICK_PROMPT}`,
+      );
+      greetings.set(id, bytes);
     }
     return bytes;
+  }
+
+  retryHello(line: string): HelloFrame {
+    return this.#hello(line.trim());
   }
 
   decode(chunk: Uint8Array): (ClientFrame | ProtocolError)[] {
@@ -51,8 +77,15 @@ export class TextTransport implements Transport {
       }
       const text = line.replace(/\0/g, "");
       if (!this.member && frames.every((f) => f instanceof ProtocolError || f.type !== "hello")) {
-        if (text.trim() === "") this.connection.send(encoder.encode(NICK_PROMPT));
-        else frames.push({ type: "hello", protocol: 1, nick: text.trim(), client: "text" });
+        if (this.#askPassword && this.#password === undefined) {
+          // The password is taken as typed (spaces included); a blank line asks again.
+          if (text === "") this.connection.send(encoder.encode(PASSWORD_PROMPT));
+          else {
+            this.#password = text;
+            this.connection.send(encoder.encode(`Pick a nick.\r\n${NICK_PROMPT}`));
+          }
+        } else if (text.trim() === "") this.connection.send(encoder.encode(NICK_PROMPT));
+        else frames.push(this.#hello(text.trim()));
       } else if (text.trim() !== "") {
         frames.push({ type: "input", line: text });
       }
@@ -63,9 +96,19 @@ export class TextTransport implements Transport {
   deliver(event: ChatEvent): void {
     this.connection.send(this.#render(event));
     // A refused nick asks again (unless nothing more can be done).
-    if (!this.member && event.type === "error" && event.code !== "server_full") {
+    if (!this.member && event.type === "error" && !FINAL_CODES.has(event.code)) {
       this.connection.send(encoder.encode(NICK_PROMPT));
     }
+  }
+
+  #hello(nick: string): HelloFrame {
+    return {
+      type: "hello",
+      protocol: 1,
+      nick,
+      client: "text",
+      ...(this.#password !== undefined ? { password: this.#password } : {}),
+    };
   }
 
   end(event: ByeEvent): void {

@@ -1,7 +1,7 @@
 import type { ChatEvent } from "../core/events.ts";
 import type { Member, MemberSink } from "../core/member.ts";
 import type { ProtocolError } from "../errors.ts";
-import type { ClientFrame } from "../protocol/client_frames.ts";
+import type { ClientFrame, HelloFrame } from "../protocol/client_frames.ts";
 import type { Connection } from "./connection.ts";
 
 /**
@@ -22,4 +22,10 @@ export interface Transport extends MemberSink {
   decode(chunk: Uint8Array): (ClientFrame | ProtocolError)[];
   /** Queues an event; never waits. */
   deliver(event: ChatEvent): void;
+  /**
+   * For a format whose lines become frames before the hello is answered
+   * (text mode): the hello to try next when a line arrives while the
+   * previous nick was refused.
+   */
+  retryHello?(line: string): HelloFrame;
 }

@@ -1,6 +1,7 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import type { DirectEvent, MessageEvent } from "../core/events.ts";
+import type { BanEntry, DirectEvent, MessageEvent } from "../core/events.ts";
 import type { HistoryStore, StoredRoom } from "../core/history_store.ts";
+import type { AccessStore, Registration } from "../core/access_store.ts";
 
 /** Migrations, in order; the database records how many it has applied. */
 const MIGRATIONS: string[] = [
@@ -29,6 +30,22 @@ const MIGRATIONS: string[] = [
      text TEXT NOT NULL
    );
    CREATE INDEX private_by_time ON private_messages (ts);`,
+  `CREATE TABLE registrations (
+     nick_key TEXT PRIMARY KEY,
+     nick TEXT NOT NULL,
+     fingerprint TEXT NOT NULL,
+     ts INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX registrations_by_key ON registrations (fingerprint);
+   CREATE TABLE bans (
+     kind TEXT NOT NULL CHECK (kind IN ('key', 'ip')),
+     value TEXT NOT NULL,
+     nick TEXT,
+     reason TEXT,
+     by_nick TEXT NOT NULL,
+     ts INTEGER NOT NULL,
+     PRIMARY KEY (kind, value)
+   ) WITHOUT ROWID;`,
 ];
 
 /** A store that cannot be opened: the path and the cause, for a one-line error at start. */
@@ -64,8 +81,11 @@ interface Row {
  * at most `flushDelayMs` (100) or `flushBatch` (256) messages, so writing
  * never slows a broadcast. After a crash (kill -9) at most that window is
  * lost; SIGINT and SIGTERM flush first.
+ *
+ * Nick registrations and bans (the {@linkcode AccessStore} half) are rare
+ * and must not be lost, so they are written through at once.
  */
-export class SqliteStore implements HistoryStore {
+export class SqliteStore implements HistoryStore, AccessStore {
   readonly #db: DatabaseSync;
   readonly #options: Required<Omit<SqliteStoreOptions, "onError">> & SqliteStoreOptions;
   #pending: { roomKey: string; event: MessageEvent }[] = [];
@@ -237,6 +257,60 @@ export class SqliteStore implements HistoryStore {
     }
   }
 
+  registration(nickKey: string): Registration | undefined {
+    const row = this.#db.prepare(
+      "SELECT nick, fingerprint, ts FROM registrations WHERE nick_key = ?",
+    ).get(nickKey) as { nick: string; fingerprint: string; ts: number } | undefined;
+    return row ? { nick: row.nick, fingerprint: row.fingerprint, ts: Number(row.ts) } : undefined;
+  }
+
+  registrationCount(fingerprint: string): number {
+    const row = this.#db.prepare("SELECT count(*) AS n FROM registrations WHERE fingerprint = ?")
+      .get(fingerprint) as { n: number };
+    return Number(row.n);
+  }
+
+  register(nickKey: string, registration: Registration): void {
+    this.#db.prepare(
+      "INSERT OR REPLACE INTO registrations (nick_key, nick, fingerprint, ts) VALUES (?, ?, ?, ?)",
+    ).run(nickKey, registration.nick, registration.fingerprint, registration.ts);
+  }
+
+  unregister(nickKey: string): boolean {
+    return Number(
+      this.#db.prepare("DELETE FROM registrations WHERE nick_key = ?").run(nickKey).changes,
+    ) > 0;
+  }
+
+  addBan(ban: BanEntry): void {
+    this.#db.prepare(
+      "INSERT OR REPLACE INTO bans (kind, value, nick, reason, by_nick, ts) VALUES (?, ?, ?, ?, ?, ?)",
+    ).run(ban.kind, ban.value, ban.nick ?? null, ban.reason ?? null, ban.by, ban.ts);
+  }
+
+  removeBan(kind: BanEntry["kind"], value: string): boolean {
+    return Number(
+      this.#db.prepare("DELETE FROM bans WHERE kind = ? AND value = ?").run(kind, value).changes,
+    ) > 0;
+  }
+
+  findBan(fingerprint: string | undefined, address: string | undefined): BanEntry | undefined {
+    const find = this.#db.prepare(
+      "SELECT kind, value, nick, reason, by_nick, ts FROM bans WHERE kind = ? AND value = ?",
+    );
+    const row = (fingerprint ? find.get("key", fingerprint) : undefined) ??
+      (address ? find.get("ip", address) : undefined);
+    return row ? toBan(row as unknown as BanRow) : undefined;
+  }
+
+  bans(): BanEntry[] {
+    const rows = this.#db.prepare(
+      // A /ban adds the key first, then the address: list them in that order.
+      "SELECT kind, value, nick, reason, by_nick, ts FROM bans ORDER BY ts, kind = 'ip', value",
+    ).all() as unknown as BanRow[];
+    return rows.map(toBan);
+  }
+
   close(): void {
     if (this.#closed) return;
     this.flush();
@@ -264,6 +338,26 @@ export class SqliteStore implements HistoryStore {
       this.#db.exec("COMMIT");
     }
   }
+}
+
+interface BanRow {
+  kind: string;
+  value: string;
+  nick: string | null;
+  reason: string | null;
+  by_nick: string;
+  ts: number;
+}
+
+function toBan(row: BanRow): BanEntry {
+  return {
+    kind: row.kind === "key" ? "key" : "ip",
+    value: row.value,
+    ...(row.nick !== null ? { nick: row.nick } : {}),
+    ...(row.reason !== null ? { reason: row.reason } : {}),
+    by: row.by_nick,
+    ts: Number(row.ts),
+  };
 }
 
 function toEvent(row: Row): MessageEvent {

@@ -104,7 +104,7 @@ Deno.test("SqliteStore records its schema version and refuses a newer one", () =
     new SqliteStore(path).close();
     const db = new DatabaseSync(path);
     assert.deepEqual({ ...db.prepare("SELECT version FROM schema_version").get() as object }, {
-      version: 2,
+      version: 3,
     });
     db.exec("UPDATE schema_version SET version = 99");
     db.close();
@@ -184,4 +184,67 @@ Deno.test("SqliteStore prunes old private messages with the age limit too", () =
     store.prune(5000, undefined);
     assert.deepEqual([...store.exportPrivate()].map((m) => m.text), ["new secret"]);
     store.close();
+  }));
+
+Deno.test("SqliteStore migrates a version-2 database to 3: messages kept, registrations and bans added", () =>
+  withDir((dir) => {
+    const path = `${dir}/history.db`;
+    // A store as lanchat wrote it before registrations and bans existed.
+    const v2 = new DatabaseSync(path);
+    v2.exec(`CREATE TABLE schema_version (version INTEGER NOT NULL);
+      INSERT INTO schema_version VALUES (2);
+      CREATE TABLE rooms (key TEXT PRIMARY KEY, name TEXT NOT NULL, last_id INTEGER NOT NULL);
+      CREATE TABLE messages (room_key TEXT NOT NULL, id INTEGER NOT NULL, room TEXT NOT NULL,
+        ts INTEGER NOT NULL, from_nick TEXT NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL,
+        PRIMARY KEY (room_key, id)) WITHOUT ROWID;
+      CREATE TABLE private_messages (seq INTEGER PRIMARY KEY AUTOINCREMENT, ts INTEGER NOT NULL,
+        from_nick TEXT NOT NULL, to_nick TEXT NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL);
+      INSERT INTO rooms VALUES ('#lobby', '#lobby', 4);
+      INSERT INTO messages VALUES ('#lobby', 4, '#lobby', 1000, 'ana', 'say', 'from v2');`);
+    v2.close();
+    const store = new SqliteStore(path);
+    assert.deepEqual(store.load("#lobby", 5), {
+      lastId: 4,
+      messages: [{
+        type: "msg",
+        room: "#lobby",
+        id: 4,
+        ts: 1000,
+        from: "ana",
+        text: "from v2",
+        kind: "say",
+      }],
+    });
+    assert.equal(store.registration("ana"), undefined);
+    assert.deepEqual(store.bans(), []);
+    store.register("ana", { nick: "Ana", fingerprint: "SHA256:k1", ts: 5 });
+    store.addBan({ kind: "ip", value: "10.0.0.9", nick: "eve", reason: "spam", by: "Ana", ts: 6 });
+    store.addBan({ kind: "key", value: "SHA256:k2", by: "Ana", ts: 7 });
+    store.close();
+
+    const again = new SqliteStore(path);
+    const db = new DatabaseSync(path, { readOnly: true });
+    assert.equal(
+      (db.prepare("SELECT version FROM schema_version").get() as { version: number }).version,
+      3,
+    );
+    db.close();
+    assert.deepEqual(again.registration("ana"), { nick: "Ana", fingerprint: "SHA256:k1", ts: 5 });
+    assert.equal(again.registrationCount("SHA256:k1"), 1);
+    assert.deepEqual(again.findBan(undefined, "10.0.0.9"), {
+      kind: "ip",
+      value: "10.0.0.9",
+      nick: "eve",
+      reason: "spam",
+      by: "Ana",
+      ts: 6,
+    });
+    assert.equal(again.findBan("SHA256:k2", "10.0.0.1")?.kind, "key");
+    assert.equal(again.findBan("SHA256:k3", "10.0.0.1"), undefined);
+    assert.deepEqual(again.bans().map((b) => b.value), ["10.0.0.9", "SHA256:k2"]);
+    assert.equal(again.removeBan("ip", "10.0.0.9"), true);
+    assert.equal(again.removeBan("ip", "10.0.0.9"), false);
+    assert.equal(again.unregister("ana"), true);
+    assert.equal(again.registration("ana"), undefined);
+    again.close();
   }));

@@ -1,6 +1,7 @@
 import type { MessageEvent } from "../../core/events.ts";
 import type { SessionEvent } from "../reconnecting_session.ts";
 import { sanitizeText } from "../../core/sanitize.ts";
+import { formatEvent } from "../../protocol/text_format.ts";
 
 /** Most lines kept per room in the terminal UI. */
 const MAX_LINES = 5000;
@@ -193,7 +194,16 @@ export class ChatView {
         this.note(`Rooms: ${event.rooms.map((r) => `${r.room} (${r.members})`).join(", ")}`);
         return false;
       case "help":
-        for (const c of event.commands) this.note(`${c.usage} — ${c.help}`);
+        for (const c of event.commands) {
+          this.note(`${c.usage} — ${c.help}${c.op ? " (operators only)" : ""}`);
+        }
+        return false;
+      case "notice":
+      case "whois":
+      case "bans":
+        for (const line of formatEvent(event)) this.note(clean(line));
+        return false;
+      case "challenge":
         return false;
       case "pong":
         this.note("pong");

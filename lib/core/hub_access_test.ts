@@ -1,0 +1,366 @@
+import assert from "node:assert/strict";
+import { ChatError, NickError } from "../errors.ts";
+import { MemoryAccessStore } from "./access_store.ts";
+import type { ByeEvent, ChatEvent, ErrorCode } from "./events.ts";
+import { Hub, type HubOptions } from "./hub.ts";
+import type { Member, MemberSink } from "./member.ts";
+
+const ANA_KEY = "SHA256:anaanaanaanaanaanaanaanaanaanaanaanaanaanaa";
+const BO_KEY = "SHA256:bobobobobobobobobobobobobobobobobobobobobob";
+const OP_KEY = "SHA256:opopopopopopopopopopopopopopopopopopopopopo";
+
+class RecordingSink implements MemberSink {
+  events: ChatEvent[] = [];
+  ended: ByeEvent[] = [];
+  deliver(event: ChatEvent): void {
+    this.events.push(event);
+  }
+  end(event: ByeEvent): void {
+    this.ended.push(event);
+  }
+  last(): ChatEvent | undefined {
+    return this.events.at(-1);
+  }
+}
+
+interface Client {
+  member: Member;
+  sink: RecordingSink;
+  input(line: string): boolean;
+}
+
+function setup(options: HubOptions = {}) {
+  // No rate limit: these tests type many commands in one tick.
+  let time = 1_700_000_000_000;
+  const access = new MemoryAccessStore();
+  const hub = new Hub({
+    now: () => time,
+    access,
+    operators: [OP_KEY],
+    rateLimit: false,
+    ...options,
+  });
+  return {
+    hub,
+    access,
+    tick: (ms: number) => (time += ms),
+    connect(nick: string, fingerprint?: string, address = "10.0.0.1"): Client {
+      const sink = new RecordingSink();
+      const member = hub.join({ nick, client: "test", fingerprint, address }, sink);
+      return { member, sink, input: (line) => hub.input(member, line) };
+    },
+  };
+}
+
+function lastError(client: Client, code: ErrorCode, message?: RegExp): void {
+  const event = client.sink.last();
+  assert.equal(event?.type, "error", JSON.stringify(event));
+  assert.equal(event.code, code, event.message);
+  if (message) assert.match(event.message, message);
+}
+
+function lastNotice(client: Client, message: RegExp): void {
+  const event = client.sink.last();
+  assert.equal(event?.type, "notice", JSON.stringify(event));
+  assert.match(event.message, message);
+}
+
+Deno.test("/register binds the nick to the key; another key and a keyless hello are refused it", () => {
+  const { hub, connect } = setup();
+  const ana = connect("Ana", ANA_KEY);
+  assert.equal(ana.input("/register"), true);
+  lastNotice(ana, /Nick "Ana" is now registered to your key SHA256:ana/);
+  ana.input("/quit");
+  const sink = new RecordingSink();
+  assert.throws(
+    () => hub.join({ nick: "ANA", client: "test", fingerprint: BO_KEY }, sink),
+    (e: NickError) =>
+      e.code === "nick_registered" && /registered to another key; try "ANA_"/.test(e.message),
+  );
+  assert.throws(
+    () => hub.join({ nick: "ana", client: "text" }, sink),
+    (e: NickError) => e.code === "nick_registered" && /only its owner's key/.test(e.message),
+  );
+  // The owner gets it back, in any spelling.
+  const back = connect("ana", ANA_KEY);
+  assert.equal(back.member.nick, "ana");
+});
+
+Deno.test("/nick to a nick registered to another key is refused; the owner may switch to it", () => {
+  const { connect } = setup();
+  const ana = connect("ana", ANA_KEY);
+  ana.input("/register");
+  ana.input("/nick ana_away");
+  const bo = connect("bo", BO_KEY);
+  bo.input("/nick ana");
+  lastError(bo, "nick_registered", /Nick "ana" is registered to another key/);
+  assert.equal(bo.member.nick, "bo");
+  ana.input("/nick ana");
+  assert.equal(ana.member.nick, "ana");
+});
+
+Deno.test("/register needs a key, refuses a nick already registered, and caps nicks per key", () => {
+  const { connect } = setup();
+  const text = connect("nc");
+  text.input("/register");
+  lastError(text, "key_required", /Only a client that proved a key/);
+  const ana = connect("ana", ANA_KEY);
+  ana.input("/register");
+  ana.input("/register");
+  lastError(ana, "bad_args", /already registered to your key/);
+  for (let i = 1; i < 10; i++) {
+    ana.input(`/nick ana${i}`);
+    ana.input("/register");
+  }
+  ana.input("/nick ana10");
+  ana.input("/register");
+  lastError(ana, "bad_args", /registered 10 nicks, the most allowed/);
+});
+
+Deno.test("/unregister frees a nick for its owner or an operator, and nobody else", () => {
+  const { connect } = setup();
+  const ana = connect("ana", ANA_KEY);
+  ana.input("/register");
+  const bo = connect("bo", BO_KEY);
+  bo.input("/unregister ana");
+  lastError(bo, "nick_registered", /only that key or an operator can free it/);
+  bo.input("/unregister bo");
+  lastError(bo, "bad_args", /Nick "bo" is not registered/);
+  const op = connect("mod", OP_KEY);
+  op.input("/unregister ana");
+  lastNotice(op, /Nick "ana" is no longer registered/);
+  ana.input("/register");
+  ana.input("/unregister");
+  lastNotice(ana, /no longer registered/);
+});
+
+Deno.test("the same key reconnecting replaces its ghost, which is told why; others see it leave and join", () => {
+  const { hub, connect } = setup();
+  const bo = connect("bo");
+  const ghost = connect("ana", ANA_KEY);
+  ghost.input("/join #dev");
+  bo.sink.events = [];
+  const fresh = connect("ana", ANA_KEY);
+  assert.deepEqual(ghost.sink.ended, [{
+    type: "bye",
+    reason: "dropped",
+    code: "session_replaced",
+    message: "Replaced by a new connection with your key",
+  }]);
+  assert.equal(ghost.member.gone, true);
+  assert.equal(hub.member("ana"), fresh.member);
+  assert.equal(hub.size, 2);
+  assert.deepEqual(
+    bo.sink.events.map((e) => e.type === "leave" || e.type === "join" ? [e.type, e.nick] : e.type),
+    [["leave", "ana"], ["join", "ana"]],
+  );
+  const leave = bo.sink.events[0];
+  assert.equal(leave.type === "leave" && leave.message, "replaced by a new connection");
+});
+
+Deno.test("a nick held by another key, or by a keyless session, is still taken", () => {
+  const { hub, connect } = setup();
+  connect("ana", ANA_KEY);
+  connect("nc");
+  for (const [nick, fingerprint] of [["ana", BO_KEY], ["ana", undefined], ["nc", ANA_KEY]]) {
+    assert.throws(
+      () => hub.join({ nick: nick!, client: "t", fingerprint }, new RecordingSink()),
+      (e: ChatError) => e.code === "nick_taken",
+    );
+  }
+});
+
+Deno.test("a full server still lets a key replace its own ghost", () => {
+  const { hub, connect } = setup({ maxClients: 1 });
+  connect("ana", ANA_KEY);
+  assert.throws(
+    () => hub.join({ nick: "bo", client: "t", fingerprint: BO_KEY }, new RecordingSink()),
+    (e: ChatError) => e.code === "server_full",
+  );
+  const again = connect("ana", ANA_KEY);
+  assert.equal(hub.member("ana"), again.member);
+});
+
+Deno.test("operator commands are refused to others with not_operator, before their arguments are checked", () => {
+  const { connect } = setup();
+  const ana = connect("ana", ANA_KEY);
+  for (
+    const line of [
+      "/kick",
+      "/kick bo",
+      "/ban bo spam",
+      "/unban 10.0.0.1",
+      "/bans",
+      "/mute bo 5",
+      "/unmute bo",
+    ]
+  ) {
+    ana.sink.events = [];
+    assert.equal(ana.input(line), false, line);
+    lastError(ana, "not_operator", /is for operators only/);
+  }
+});
+
+Deno.test("/help lists operator commands to operators only, and explains them to anyone marked as such", () => {
+  const { connect } = setup();
+  const ana = connect("ana", ANA_KEY);
+  const op = connect("mod", OP_KEY);
+  ana.input("/help");
+  op.input("/help");
+  const names = (client: Client) => {
+    const help = client.sink.last();
+    assert.equal(help?.type, "help");
+    return help.commands.filter((c) => c.op).map((c) => c.name);
+  };
+  assert.deepEqual(names(ana), []);
+  assert.deepEqual(names(op), ["kick", "ban", "unban", "bans", "mute", "unmute"]);
+  ana.input("/help kick");
+  const help = ana.sink.last();
+  assert.deepEqual(help?.type === "help" && help.commands, [{
+    name: "kick",
+    usage: "/kick <nick> [reason]",
+    help: "Disconnect a member, telling it why",
+    op: true,
+  }]);
+});
+
+Deno.test("/kick tells the kicked member who and why; its rooms see leave kicked", () => {
+  const { hub, connect } = setup();
+  const op = connect("mod", OP_KEY);
+  const bo = connect("bo", BO_KEY);
+  op.input("/kick bo  stop \u001b[31mspamming ");
+  assert.deepEqual(bo.sink.ended, [{
+    type: "bye",
+    reason: "kicked",
+    message: "You were kicked by mod: stop spamming",
+  }]);
+  const leave = op.sink.events.find((e) => e.type === "leave");
+  assert.deepEqual(
+    leave?.type === "leave" && [leave.nick, leave.reason, leave.message],
+    ["bo", "kicked", "stop spamming (by mod)"],
+  );
+  lastNotice(op, /Kicked bo/);
+  assert.equal(hub.member("bo"), undefined);
+  op.input("/kick bo");
+  lastError(op, "no_such_nick");
+  op.input("/kick mod");
+  lastError(op, "bad_args", /You cannot kick yourself/);
+  const op2 = connect("mod2", OP_KEY, "10.0.0.2");
+  op.input("/kick mod2");
+  lastError(op, "bad_args", /mod2 is an operator/);
+  assert.equal(op2.member.gone, false);
+});
+
+Deno.test("/ban bans key and IP in the store, ejects everyone they match, and refuses them at join", () => {
+  const { hub, access, connect } = setup();
+  const op = connect("mod", OP_KEY, "10.0.0.1");
+  const bo = connect("bo", BO_KEY, "10.0.0.5");
+  const boToo = connect("bo2", undefined, "10.0.0.5"); // same machine, nc
+  const other = connect("cy", undefined, "10.0.0.6");
+  op.input("/ban bo flooding");
+  assert.equal(bo.sink.ended[0]?.code, "banned");
+  assert.equal(bo.sink.ended[0]?.message, "You were banned by mod: flooding");
+  assert.equal(boToo.sink.ended[0]?.code, "banned");
+  assert.equal(other.member.gone, false);
+  lastNotice(op, /Banned bo: key SHA256:bobo\S+ and IP 10\.0\.0\.5/);
+  assert.deepEqual(access.bans().map((b) => [b.kind, b.value, b.nick, b.reason, b.by]), [
+    ["key", BO_KEY, "bo", "flooding", "mod"],
+    ["ip", "10.0.0.5", "bo", "flooding", "mod"],
+  ]);
+  for (const [fingerprint, address] of [[BO_KEY, "10.0.0.7"], [undefined, "10.0.0.5"]]) {
+    assert.throws(
+      () => hub.join({ nick: "x", client: "t", fingerprint, address }, new RecordingSink()),
+      (e: ChatError) =>
+        e.code === "banned" && e.message === "You are banned from this server: flooding",
+    );
+  }
+  // An operator's key opens the door even from a banned address.
+  connect("mod2", OP_KEY, "10.0.0.5");
+  op.input("/bans");
+  const bans = op.sink.last();
+  assert.equal(bans?.type === "bans" && bans.bans.length, 2);
+  op.input("/unban 10.0.0.5");
+  lastNotice(op, /Unbanned IP 10\.0\.0\.5/);
+  op.input(`/unban ${BO_KEY}`);
+  lastNotice(op, /Unbanned key SHA256:bobo/);
+  op.input("/unban 10.0.0.5");
+  lastError(op, "bad_args", /There is no ban on "10\.0\.0\.5"/);
+  connect("bo", BO_KEY, "10.0.0.5");
+});
+
+Deno.test("/mute refuses a member's messages by key and address until it runs out or /unmute", () => {
+  const { hub, connect, tick } = setup();
+  const op = connect("mod", OP_KEY);
+  const bo = connect("bo", BO_KEY, "10.0.0.5");
+  op.input("/mute bo 2");
+  lastNotice(bo, /You were muted by mod for 2 minute\(s\)/);
+  lastNotice(op, /Muted bo for 2 minute\(s\)/);
+  assert.equal(bo.input("hello"), false);
+  lastError(bo, "muted", /You are muted for 2 more minute\(s\); your message was not sent/);
+  bo.input("/me waves");
+  lastError(bo, "muted");
+  bo.input("/msg mod please");
+  lastError(bo, "muted");
+  // Reconnecting (same key, or another nick from the same address) does not escape it.
+  bo.input("/quit");
+  const again = connect("bob", undefined, "10.0.0.5");
+  again.input("hi");
+  lastError(again, "muted");
+  tick(2 * 60_000);
+  assert.equal(again.input("hi"), true, "the mute ran out");
+  op.input("/mute bob");
+  again.input("hi");
+  lastError(again, "muted", /until an operator unmutes you/);
+  op.input("/unmute bob");
+  lastNotice(again, /You were unmuted by mod/);
+  assert.equal(again.input("hi"), true);
+  op.input("/unmute bob");
+  lastError(op, "bad_args", /bob is not muted/);
+  for (const minutes of ["0", "x", "10081"]) {
+    op.input(`/mute bob ${minutes}`);
+    lastError(op, "bad_args", /must be a whole number from 1 to 10080/);
+  }
+  assert.equal(hub.member("bob")?.gone, false);
+});
+
+Deno.test("/whois shows the key, registration and operator flag; the address to operators only", () => {
+  const { connect } = setup();
+  const ana = connect("ana", ANA_KEY, "10.0.0.3");
+  ana.input("/register");
+  const op = connect("mod", OP_KEY);
+  const nc = connect("nc", undefined, "10.0.0.4");
+  nc.input("/whois ana");
+  assert.deepEqual(nc.sink.last(), {
+    type: "whois",
+    nick: "ana",
+    client: "test",
+    fingerprint: ANA_KEY,
+    registered: true,
+    operator: false,
+    rooms: ["#lobby"],
+  });
+  op.input("/whois nc");
+  assert.deepEqual(op.sink.last(), {
+    type: "whois",
+    nick: "nc",
+    client: "test",
+    registered: false,
+    operator: false,
+    address: "10.0.0.4",
+    rooms: ["#lobby"],
+  });
+  nc.input("/whois zed");
+  lastError(nc, "no_such_nick");
+});
+
+Deno.test("a failing access store refuses the request with store_error instead of crashing", () => {
+  const access = new MemoryAccessStore();
+  access.registration = () => {
+    throw new Error("disk I/O error");
+  };
+  const { hub } = setup({ access });
+  assert.throws(
+    () => hub.join({ nick: "ana", client: "t" }, new RecordingSink()),
+    (e: ChatError) => e.code === "store_error" && !/disk/.test(e.message),
+  );
+});

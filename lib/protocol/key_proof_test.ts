@@ -1,0 +1,59 @@
+import assert from "node:assert/strict";
+import {
+  fingerprint,
+  fromBase64Url,
+  isFingerprint,
+  isPublicKey,
+  newNonce,
+  signChallenge,
+  toBase64Url,
+  verifyChallenge,
+} from "./key_proof.ts";
+
+async function keyPair(): Promise<{ privateKey: CryptoKey; publicKey: string }> {
+  const pair = await crypto.subtle.generateKey("Ed25519", true, [
+    "sign",
+    "verify",
+  ]) as CryptoKeyPair;
+  const raw = new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey));
+  return { privateKey: pair.privateKey, publicKey: toBase64Url(raw) };
+}
+
+Deno.test("verifyChallenge() accepts the signature of the right key over the right nonce", async () => {
+  const { privateKey, publicKey } = await keyPair();
+  const nonce = newNonce();
+  const signature = await signChallenge(privateKey, nonce);
+  assert.equal(await verifyChallenge(publicKey, nonce, signature), true);
+});
+
+Deno.test("verifyChallenge() refuses another nonce, another key and mangled input", async () => {
+  const ana = await keyPair();
+  const bo = await keyPair();
+  const nonce = newNonce();
+  const signature = await signChallenge(ana.privateKey, nonce);
+  assert.equal(await verifyChallenge(ana.publicKey, newNonce(), signature), false, "other nonce");
+  assert.equal(await verifyChallenge(bo.publicKey, nonce, signature), false, "other key");
+  const flipped = fromBase64Url(signature)!;
+  flipped[0] ^= 1;
+  assert.equal(await verifyChallenge(ana.publicKey, nonce, toBase64Url(flipped)), false);
+  assert.equal(await verifyChallenge(ana.publicKey, nonce, "short"), false);
+  assert.equal(await verifyChallenge(ana.publicKey, nonce, "not base64!"), false);
+  assert.equal(await verifyChallenge("AAAA", nonce, signature), false, "key too short");
+  assert.equal(await verifyChallenge("", nonce, ""), false);
+});
+
+Deno.test("fingerprint() is SHA256: and unpadded base64 of the raw key's SHA-256, like ssh", async () => {
+  const raw = new Uint8Array(32); // all zeros
+  const print = await fingerprint(raw);
+  // sha256 of 32 zero bytes = 66687aadf862bd776c8fc18b8e9f8e20089714856ee233b3902a591d0d5f2925
+  assert.equal(print, "SHA256:Zmh6rfhivXdsj8GLjp+OIAiXFIVu4jOzkCpZHQ1fKSU");
+  assert.equal(isFingerprint(print), true);
+  assert.equal(isFingerprint("SHA256:short"), false);
+  assert.equal(isFingerprint("MD5:Zmh6rfhivXdsj8GLjp+OIAiXFIVu4jOzkCpZHQ1fKSU"), false);
+});
+
+Deno.test("isPublicKey() wants exactly 32 bytes of base64url", () => {
+  assert.equal(isPublicKey(toBase64Url(new Uint8Array(32))), true);
+  assert.equal(isPublicKey(toBase64Url(new Uint8Array(31))), false);
+  assert.equal(isPublicKey("+/+/"), false);
+});
