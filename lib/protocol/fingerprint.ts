@@ -10,7 +10,7 @@
 /** `SHA256:<base64 without padding>` of `bytes`. */
 export async function fingerprintOf(bytes: Uint8Array): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
-  return `SHA256:${toBase64(digest).replace(/=+$/, "")}`;
+  return `SHA256:${digest.toBase64({ omitPadding: true })}`;
 }
 
 /** Whether `text` looks like a fingerprint: `SHA256:` and 43 base64 characters. */
@@ -23,22 +23,8 @@ export function firstPemCertificate(pem: string): Uint8Array | undefined {
   const match = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----/.exec(pem);
   if (!match) return undefined;
   try {
-    return fromBase64(match[1].replace(/\s+/g, ""));
+    return Uint8Array.fromBase64(match[1].replace(/\s+/g, ""));
   } catch {
     return undefined;
   }
-}
-
-/** Standard base64 of bytes. */
-export function toBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(binary);
-}
-
-/** Bytes of a standard base64 text; throws on invalid input. */
-export function fromBase64(text: string): Uint8Array {
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 }

@@ -44,24 +44,10 @@ export function newNonce(): string {
 
 /**
  * The fingerprint that names a key, like ssh's: `SHA256:` and the base64
- * (no padding) of the SHA-256 of the raw 32-byte public key.
- *
- * @example
- * ```ts
- * await fingerprint(rawPublicKey); // "SHA256:6dG5...Q"
- * ```
+ * (no padding) of the SHA-256 of the raw 32-byte public key; the same form
+ * as a server certificate's fingerprint.
  */
-export async function fingerprint(rawPublicKey: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(
-    await crypto.subtle.digest("SHA-256", rawPublicKey as Uint8Array<ArrayBuffer>),
-  );
-  return `SHA256:${digest.toBase64({ omitPadding: true })}`;
-}
-
-/** Whether `text` looks like a key fingerprint (`SHA256:` and 43 base64 characters). */
-export function isFingerprint(text: string): boolean {
-  return /^SHA256:[A-Za-z0-9+/]{43}$/.test(text);
-}
+export { fingerprintOf as fingerprint } from "./fingerprint.ts";
 
 /** Signs the challenge `nonce` with an Ed25519 private key; returns the signature, base64url. */
 export async function signChallenge(privateKey: CryptoKey, nonce: string): Promise<string> {

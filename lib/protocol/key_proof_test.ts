@@ -2,13 +2,13 @@ import assert from "node:assert/strict";
 import {
   fingerprint,
   fromBase64Url,
-  isFingerprint,
   isPublicKey,
   newNonce,
   signChallenge,
   toBase64Url,
   verifyChallenge,
 } from "./key_proof.ts";
+import { isFingerprint } from "./fingerprint.ts";
 
 async function keyPair(): Promise<{ privateKey: CryptoKey; publicKey: string }> {
   const pair = await crypto.subtle.generateKey("Ed25519", true, [

@@ -5,7 +5,7 @@ import type { ChatServerOptions, LogLevel } from "./chat_server.ts";
 import { defaultDataDir } from "../app_dirs.ts";
 import type { CertificateSource } from "./tls_certificate.ts";
 import { PASSWORD_ENV, resolvePassword } from "../password_source.ts";
-import { isFingerprint } from "../protocol/key_proof.ts";
+import { isFingerprint } from "../protocol/fingerprint.ts";
 
 /** The port the server listens on and the client connects to by default. */
 export const DEFAULT_PORT = 7777;

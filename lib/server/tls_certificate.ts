@@ -7,7 +7,7 @@
  * @module
  */
 
-import { fingerprintOf, firstPemCertificate, toBase64 } from "../protocol/fingerprint.ts";
+import { fingerprintOf, firstPemCertificate } from "../protocol/fingerprint.ts";
 
 /** A certificate and key in PEM, ready for `Deno.listenTls`, with its fingerprint. */
 export interface ServerCertificate {
@@ -142,7 +142,7 @@ export async function createSelfSigned(
     ],
   });
   const pkcs8 = new Uint8Array(await crypto.subtle.exportKey("pkcs8", keys.privateKey));
-  const lines = toBase64(pkcs8).match(/.{1,64}/g)!.join("\n");
+  const lines = pkcs8.toBase64().match(/.{1,64}/g)!.join("\n");
   return {
     cert: certificate.toString("pem") + "\n",
     key: `-----BEGIN PRIVATE KEY-----\n${lines}\n-----END PRIVATE KEY-----\n`,
