@@ -244,7 +244,13 @@ async function relayedConversation(
   secret: string,
   watcherFor: (port: number) => Promise<NativeClient>,
 ): Promise<Uint8Array> {
-  const { server, port } = await runServer(serverArgs, { tls });
+  // A private server: the password must not cross in clear either.
+  const passwordFile = await Deno.makeTempFile();
+  await Deno.writeTextFile(passwordFile, `${PASSWORD}\n`);
+  const { server, port } = await runServer([...serverArgs, "--password-file", passwordFile], {
+    tls,
+  });
+  clientFlags = [...clientFlags, "--password-file", passwordFile];
   await using watcher = await watcherFor(port);
   const recorded = await withRelay(port, async (relayPort) => {
     const client = runClient(relayPort, "whisperer", clientFlags, { tls, stdin: "piped" });
@@ -259,7 +265,9 @@ async function relayedConversation(
   return recorded;
 }
 
-Deno.test("TLS: a relay between client and server records no message text, no nick, no reply", async () => {
+const PASSWORD = "correct horse battery staple";
+
+Deno.test("TLS: a relay between client and server records no message text, no nick, no reply, no password", async () => {
   const dir = await Deno.makeTempDir();
   const secret = "the launch code is 0000";
   const recorded = await relayedConversation(
@@ -272,11 +280,14 @@ Deno.test("TLS: a relay between client and server records no message text, no ni
         port,
         await Deno.readTextFile(`${dir}/tls-cert.pem`),
         "watcher",
+        { password: PASSWORD },
       ),
   );
   assert.ok(recorded.length > 1000, `only ${recorded.length} bytes passed the relay`);
   assert.equal(recorded[0], 0x16, "the first byte is not a TLS handshake record");
-  for (const text of [secret, "launch code", "whisperer", "reply to", '"type"', "hello"]) {
+  for (
+    const text of [secret, "launch code", "whisperer", "reply to", '"type"', "hello", PASSWORD]
+  ) {
     assert.ok(!contains(recorded, text), `"${text}" crossed the relay in clear`);
   }
 
@@ -286,9 +297,9 @@ Deno.test("TLS: a relay between client and server records no message text, no ni
     [],
     false,
     secret,
-    (port) => NativeClient.connect(port, "watcher"),
+    (port) => NativeClient.connect(port, "watcher", { password: PASSWORD }),
   );
-  assert.ok(contains(plain, secret) && contains(plain, "whisperer"));
+  assert.ok(contains(plain, secret) && contains(plain, "whisperer") && contains(plain, PASSWORD));
 });
 
 /** Runs a foreign text client over TLS, typing `lines` one by one. */
@@ -327,20 +338,21 @@ for (
     ["openssl", (port: number) => ["s_client", "-quiet", "-connect", `127.0.0.1:${port}`]],
   ] as const
 ) {
-  Deno.test(`TLS: ${tool} joins in text mode and talks with a native client`, async () => {
+  Deno.test(`TLS: ${tool} joins a private server in text mode and talks with a native client`, async () => {
     const dir = await Deno.makeTempDir();
-    const { server, port } = await tlsServer(dir);
+    const { server, port } = await tlsServer(dir, ["--password", PASSWORD]);
     await using native = await NativeClient.connectTls(
       port,
       await Deno.readTextFile(`${dir}/tls-cert.pem`),
       "native",
+      { password: PASSWORD },
     );
     const child = foreignClient(tool, args(port));
     const stdin = child.stdin.getWriter();
     try {
-      const greeting = await readUntil(child.stdout, /Nick\? $/);
-      assert.match(greeting.text, /Welcome to lanchat/);
-      await stdin.write(encoder.encode(`${tool}user\r\n`));
+      const greeting = await readUntil(child.stdout, /Password\? $/);
+      assert.match(greeting.text, /Welcome to lanchat \(lanchat\)\. This server is private\./);
+      await stdin.write(encoder.encode(`${PASSWORD}\r\n${tool}user\r\n`));
       await native.next("join", (j) => j.nick === `${tool}user`);
       await stdin.write(encoder.encode(`hello from ${tool}\r\n`));
       const said = await native.next("msg", (m) => m.from === `${tool}user`);
