@@ -9,6 +9,7 @@ import { ReconnectingSession } from "./lib/client/reconnecting_session.ts";
 import { CLIENT_USAGE, parseClientArgs } from "./lib/client/client_config.ts";
 import { runLineMode } from "./lib/client/line_mode.ts";
 import { runTerminalUi } from "./lib/client/tui/run_terminal_ui.ts";
+import { promptPassword } from "./lib/client/tui/password_prompt.ts";
 import { ConnectError } from "./lib/errors.ts";
 import { RefusedError } from "./lib/client/chat_session.ts";
 import { IdentityError, loadIdentity } from "./lib/client/identity.ts";
@@ -72,7 +73,9 @@ async function main(): Promise<number> {
   const interactive = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
   // What the user must see about the server's certificate: on the UI's
   // screen, or on stderr in line mode.
-  const notices: string[] = [];
+  const notices: string[] = command.tls
+    ? []
+    : ["Not encrypted (--plain): anyone on this network can read this chat."];
   const trust = command.tls
     ? new ServerTrust({
       knownHosts: command.configDir === undefined ? undefined : KnownHosts.in(command.configDir),
@@ -92,18 +95,34 @@ async function main(): Promise<number> {
     password: command.password,
     identity,
   };
-  let session: ReconnectingSession;
-  try {
-    session = await ReconnectingSession.connect({ ...options, reconnect: command.reconnect });
-  } catch (error) {
-    if (!(error instanceof ConnectError)) throw error;
-    console.error(`chat-client: ${error.message}`);
-    if (error instanceof RefusedError && error.code === "password_required") {
-      console.error(
-        "chat-client: give the password with --password-file <path>, --password <pw> or LANCHAT_PASSWORD",
-      );
+  let session: ReconnectingSession | undefined;
+  // On a terminal a private server's password is asked for, like ssh
+  // does: three tries, then give up.
+  for (let attempt = 1; !session; attempt++) {
+    try {
+      session = await ReconnectingSession.connect({ ...options, reconnect: command.reconnect });
+    } catch (error) {
+      if (!(error instanceof ConnectError)) throw error;
+      const askable = error instanceof RefusedError && interactive && attempt <= 3 &&
+        (error.code === "password_required" ||
+          (error.code === "access_denied" && options.password !== undefined));
+      if (askable) {
+        if (error.code === "access_denied") console.error("Wrong password; try again.");
+        const password = await promptPassword(
+          `Password for ${command.host}:${command.port} (not shown): `,
+        );
+        if (password === undefined) return 1;
+        options.password = password;
+        continue;
+      }
+      console.error(`chat-client: ${error.message}`);
+      if (error instanceof RefusedError && error.code === "password_required") {
+        console.error(
+          "chat-client: give the password with --password-file <path>, --password <pw> or LANCHAT_PASSWORD",
+        );
+      }
+      return 1;
     }
-    return 1;
   }
   if (interactive) {
     return await runTerminalUi(session, {

@@ -191,3 +191,24 @@ Deno.test("terminal UI: the first TLS connection shows the server's fingerprint 
   await ana.press("Enter");
   await ana.waitFor((rows) => rows.includes("EXIT=0"));
 });
+
+Deno.test("terminal UI: a private server's password is asked for without echo, and a wrong one may be retried", async () => {
+  await using server = await startServer({ password: "hunter2" });
+  await using ana = await TmuxSession.start(clientCommand(server.addr.port, "ana"), 80, 16);
+  await ana.waitFor((rows) => rows.some((r) => r.includes("Password for 127.0.0.1:")));
+  await ana.type("wrong");
+  await ana.press("Enter");
+  await ana.waitFor((rows) => rows.some((r) => r.includes("Wrong password; try again.")));
+  await ana.type("hunter2");
+  await ana.press("Enter");
+  const rows = await ana.waitFor((rows) =>
+    rows.some((r) => r.includes("Welcome to lanchat, ana!"))
+  );
+  await ana.type("/quit");
+  await ana.press("Enter");
+  const after = await ana.waitFor((rows) => rows.includes("EXIT=0"));
+  // Neither attempt was ever on the screen.
+  for (const screen of [rows, after]) {
+    assert.ok(!screen.some((r) => r.includes("hunter2") || r.includes("wrong")), screen.join("\n"));
+  }
+});
