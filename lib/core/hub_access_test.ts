@@ -1,27 +1,14 @@
 import assert from "node:assert/strict";
 import { ChatError, NickError } from "../errors.ts";
 import { MemoryAccessStore } from "./access_store.ts";
-import type { ByeEvent, ChatEvent, ErrorCode } from "./events.ts";
+import type { ErrorCode } from "./events.ts";
 import { Hub, type HubOptions } from "./hub.ts";
-import type { Member, MemberSink } from "./member.ts";
+import type { Member } from "./member.ts";
+import { RecordingSink } from "./recording_sink.ts";
 
 const ANA_KEY = "SHA256:anaanaanaanaanaanaanaanaanaanaanaanaanaanaa";
 const BO_KEY = "SHA256:bobobobobobobobobobobobobobobobobobobobobob";
 const OP_KEY = "SHA256:opopopopopopopopopopopopopopopopopopopopopo";
-
-class RecordingSink implements MemberSink {
-  events: ChatEvent[] = [];
-  ended: ByeEvent[] = [];
-  deliver(event: ChatEvent): void {
-    this.events.push(event);
-  }
-  end(event: ByeEvent): void {
-    this.ended.push(event);
-  }
-  last(): ChatEvent | undefined {
-    return this.events.at(-1);
-  }
-}
 
 interface Client {
   member: Member;

@@ -1,40 +1,12 @@
 import assert from "node:assert/strict";
 import { ChatError, NickError } from "../errors.ts";
 import { COMMANDS, usageOf } from "./commands.ts";
-import type { ByeEvent, ChatEvent, ErrorCode } from "./events.ts";
+import type { ErrorCode } from "./events.ts";
 import { Hub, type HubOptions, LOBBY } from "./hub.ts";
-import type { Member, MemberSink } from "./member.ts";
+import type { Member } from "./member.ts";
+import { RecordingSink } from "./recording_sink.ts";
 
 const START = 1_700_000_000_000;
-
-/** A sink that records what the hub sends one member. */
-class RecordingSink implements MemberSink {
-  events: ChatEvent[] = [];
-  ended: ByeEvent[] = [];
-
-  deliver(event: ChatEvent): void {
-    this.events.push(event);
-  }
-
-  end(event: ByeEvent): void {
-    this.ended.push(event);
-  }
-
-  /** The events of one type, typed. */
-  of<T extends ChatEvent["type"]>(type: T): Extract<ChatEvent, { type: T }>[] {
-    return this.events.filter((e): e is Extract<ChatEvent, { type: T }> => e.type === type);
-  }
-
-  /** The one event received since the last clear. */
-  only(): ChatEvent {
-    assert.equal(this.events.length, 1, `expected one event, got ${JSON.stringify(this.events)}`);
-    return this.events[0];
-  }
-
-  clear(): void {
-    this.events = [];
-  }
-}
 
 /** A connected member, its recorded events, and a way to type lines as it. */
 interface Client {
