@@ -113,7 +113,7 @@ Deno.test("a hello with a key gets a challenge; a bad signature is refused, a go
   await forger.send({ type: "msg", text: "too early" });
   assert.equal((await forger.next("error")).code, "not_ready");
   const other = await testKey();
-  await forger.send({ type: "auth", signature: await other.sign(challenge.nonce) });
+  await forger.send({ type: "auth", signature: await other.sign(challenge.nonce, "plain") });
   assert.deepEqual(await forger.next("error", (e) => e.code === "access_denied"), {
     type: "error",
     code: "access_denied",

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { PLAIN_BINDING } from "../lib/protocol/key_proof.ts";
+import { fingerprintOfPem } from "../lib/server/tls_certificate.ts";
 import type { ChatEvent } from "../lib/core/events.ts";
 import { ChatServer, type ChatServerOptions } from "../lib/server/chat_server.ts";
 import { serverV8Flags } from "../tools/v8_flags.ts";
@@ -160,6 +162,9 @@ export interface HelloOptions {
 
 /** A native-protocol test client: JSON frames in, parsed events out. */
 export class NativeClient extends LinePeer {
+  /** What key proofs are bound to: the server certificate's fingerprint, or "plain". */
+  binding = PLAIN_BINDING;
+
   /**
    * Connects; with `nick`, also says hello (with a password and a key
    * proof when given) and waits for the welcome.
@@ -184,15 +189,17 @@ export class NativeClient extends LinePeer {
     options: HelloOptions = {},
   ): Promise<NativeClient> {
     const conn = await Deno.connectTls({ hostname: "127.0.0.1", port, caCerts: [certificate] });
-    return await NativeClient.#start(conn, nick, options);
+    return await NativeClient.#start(conn, nick, options, await fingerprintOfPem(certificate));
   }
 
   static async #start(
     conn: Deno.Conn,
     nick: string | undefined,
     options: HelloOptions,
+    binding = PLAIN_BINDING,
   ): Promise<NativeClient> {
     const client = new NativeClient(conn);
+    client.binding = binding;
     if (nick) {
       const from = client.events.length;
       await client.hello(nick, options);
@@ -227,7 +234,10 @@ export class NativeClient extends LinePeer {
       "a challenge",
     );
     if (first.type !== "challenge") return;
-    await this.send({ type: "auth", signature: await options.key.sign(first.nonce) });
+    await this.send({
+      type: "auth",
+      signature: await options.key.sign(first.nonce, this.binding),
+    });
   }
 
   /** The events received so far, parsed. */

@@ -8,7 +8,9 @@
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
 import { ChatServer } from "../lib/server/chat_server.ts";
-import { createSelfSigned } from "../lib/server/tls_certificate.ts";
+import { createSelfSigned, loadCertificate } from "../lib/server/tls_certificate.ts";
+import { ChatSession, RefusedError } from "../lib/client/chat_session.ts";
+import { ServerTrust } from "../lib/client/server_trust.ts";
 import {
   delay,
   type EntryProcess,
@@ -16,6 +18,7 @@ import {
   runClient,
   runEntry,
   runServer,
+  testKey,
   within,
 } from "./test_util.ts";
 
@@ -439,4 +442,71 @@ Deno.test("TLS: a peer that never starts the handshake, or sends plain text, is 
   await bob.next("msg", (m) => m.text === "still here");
   await delay(50);
   assert.equal(server.hub.size, 2);
+});
+
+/**
+ * A rogue TLS server with its own certificate that relays everything, in
+ * clear on its side, to the real server: what a man in the middle, or any
+ * server a user happens to visit, could do with a key proof.
+ */
+async function rogueRelay(realPort: number, realCertificate: string) {
+  const own = await loadCertificate({ kind: "memory" });
+  const listener = Deno.listenTls({ hostname: "127.0.0.1", port: 0, ...own });
+  const pipes: Promise<void>[] = [];
+  const accepting = (async () => {
+    for await (const victim of listener) {
+      const real = await Deno.connectTls({
+        hostname: "127.0.0.1",
+        port: realPort,
+        caCerts: [realCertificate],
+      });
+      const pump = async (from: Deno.Conn, to: Deno.Conn) => {
+        try {
+          await from.readable.pipeTo(to.writable);
+        } catch {
+          // One side went away.
+        }
+      };
+      pipes.push(pump(victim, real), pump(real, victim));
+    }
+  })();
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    async [Symbol.asyncDispose]() {
+      listener.close();
+      await accepting.catch(() => {});
+    },
+  };
+}
+
+Deno.test("TLS: a key proof relayed by a rogue server is refused by the real one", async () => {
+  const certificate = await loadCertificate({ kind: "memory" });
+  const key = await testKey();
+  await using server = await ChatServer.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    tls: certificate,
+    operators: [key.fingerprint],
+  });
+  const connect = (port: number) =>
+    ChatSession.connect({
+      host: "127.0.0.1",
+      port,
+      nick: "ana",
+      client: "test",
+      identity: key,
+      tls: new ServerTrust({ acceptNew: true }),
+    });
+  // Directly: the key proves itself.
+  const direct = await connect(server.addr.port);
+  assert.equal(direct.welcome.nick, "ana");
+  direct.close();
+  await delay(50);
+  // Through the rogue: the signature names the rogue's certificate, not the real one's.
+  await using rogue = await rogueRelay(server.addr.port, certificate.cert);
+  const relayed = await connect(rogue.port).then(() => undefined, (error) => error);
+  assert.ok(relayed instanceof RefusedError, String(relayed));
+  assert.equal(relayed.code, "access_denied");
+  assert.match(relayed.message, /the key proof did not verify/);
+  assert.equal(server.hub.size, 0);
 });

@@ -5,6 +5,8 @@ import { decodeLines } from "../protocol/decode_lines.ts";
 import { type ByteConn, connectTls, SocketError } from "../net/socket_conn.ts";
 import { serverKey } from "./known_hosts.ts";
 import type { Identity } from "./identity.ts";
+import { isNonce, PLAIN_BINDING } from "../protocol/key_proof.ts";
+import { fingerprintOf } from "../protocol/fingerprint.ts";
 
 /** How to reach the server and who to be. */
 export interface SessionOptions {
@@ -89,12 +91,15 @@ export class ChatSession implements AsyncDisposable {
         return { conn: tcp as ByteConn, certificate: undefined };
       });
     let conn: ByteConn;
+    // What the key proof is bound to: the certificate we checked, or "plain".
+    let binding = PLAIN_BINDING;
     try {
       const connected = await Promise.race([connecting, timeout]);
       conn = connected.conn;
       if (options.tls) {
         try {
           await options.tls.check(serverKey(options.host, options.port), connected.certificate!);
+          binding = await fingerprintOf(connected.certificate!);
         } catch (error) {
           conn.close();
           throw error;
@@ -119,11 +124,20 @@ export class ChatSession implements AsyncDisposable {
       };
       await writeAll(conn, encoder.encode(JSON.stringify(hello) + "\n"));
       const lines = decodeLines(readChunks(conn), MAX_LINE_BYTES)[Symbol.asyncIterator]();
-      const answer = async (nonce: string) => {
+      let answered = false;
+      const answer = async (nonce: unknown) => {
         if (!options.identity) {
           throw new ConnectError(`${where} sent a key challenge, but this session has no key`);
         }
-        const auth: ClientFrame = { type: "auth", signature: await options.identity.sign(nonce) };
+        // One well-formed challenge per hello; anything else is not a server we should sign for.
+        if (answered || !isNonce(nonce)) {
+          throw new ConnectError(`${where} sent a malformed or second key challenge`);
+        }
+        answered = true;
+        const auth: ClientFrame = {
+          type: "auth",
+          signature: await options.identity.sign(nonce, binding),
+        };
         await writeAll(conn, encoder.encode(JSON.stringify(auth) + "\n"));
       };
       const welcome = await Promise.race([awaitWelcome(lines, where, answer), timeout]);
@@ -231,7 +245,7 @@ export function lineToFrame(line: string): ClientFrame {
 async function awaitWelcome(
   lines: AsyncIterator<string | ProtocolError, void, void>,
   where: string,
-  answerChallenge: (nonce: string) => Promise<void>,
+  answerChallenge: (nonce: unknown) => Promise<void>,
 ): Promise<WelcomeEvent> {
   // A refusal before the mode is known comes as one plain line ("! ...").
   let said = "";

@@ -17,7 +17,7 @@ export interface Identity {
   /** Whether this run created it. */
   created: boolean;
   /** Signs a server's challenge nonce. */
-  sign(nonce: string): Promise<string>;
+  sign(nonce: string, binding: string): Promise<string>;
 }
 
 /** The identity file exists but cannot be used. */
@@ -98,7 +98,7 @@ async function fromKey(key: CryptoKey, path: string | undefined, created: boolea
     fingerprint: await fingerprint(raw),
     path,
     created,
-    sign: (nonce: string) => signChallenge(key, nonce),
+    sign: (nonce: string, binding: string) => signChallenge(key, nonce, binding),
   };
 }
 

@@ -28,7 +28,8 @@ Deno.test("loadIdentity() creates a private key file (0600 in a 0700 dir) and lo
     assert.equal(second.fingerprint, first.fingerprint);
     assert.equal(second.publicKey, first.publicKey);
     const nonce = newNonce();
-    assert.equal(await verifyChallenge(first.publicKey, nonce, await second.sign(nonce)), true);
+    const signature = await second.sign(nonce, "plain");
+    assert.equal(await verifyChallenge(first.publicKey, nonce, signature, "plain"), true);
   }));
 
 Deno.test("loadIdentity() makes a key file that others can read private again", {

@@ -143,7 +143,8 @@ export interface HelpEvent {
 /**
  * Handshake: the hello named a key, so the client must prove it holds it by
  * answering `{"type":"auth","signature":...}`, an Ed25519 signature over
- * `lanchat-auth-v1\n<nonce>`.
+ * `lanchat-auth-v2\n<binding>\n<nonce>` (binding: the server certificate's fingerprint, or
+ * `plain`).
  */
 export interface ChallengeEvent {
   type: "challenge";

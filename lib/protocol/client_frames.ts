@@ -25,7 +25,7 @@ export interface HelloFrame {
 /** Answer to the server's `challenge`: proof that the client holds the key it named. */
 export interface AuthFrame {
   type: "auth";
-  /** Ed25519 signature over `lanchat-auth-v1\n<nonce>`, base64url. */
+  /** Ed25519 signature over `lanchat-auth-v2\n<binding>\n<nonce>` (docs/protocol.md), base64url. */
   signature: string;
 }
 

@@ -1,14 +1,22 @@
 /**
  * The key proof of the native handshake: a client names its Ed25519 public
  * key in the `hello`, the server answers with a random nonce, and the client
- * signs `lanchat-auth-v1\n<nonce>` (docs/protocol.md). WebCrypto only, so
+ * signs `lanchat-auth-v2\n<binding>\n<nonce>` (docs/protocol.md). WebCrypto only, so
  * the server and the client share it.
  *
  * @module
  */
 
 /** Prefix of the signed text; a new proof format gets a new prefix. */
-export const AUTH_CONTEXT = "lanchat-auth-v1\n";
+export const AUTH_CONTEXT = "lanchat-auth-v2\n";
+
+/**
+ * What a proof is bound to on a plain TCP connection. Over TLS it is the
+ * server certificate's fingerprint, so a proof given to one server cannot
+ * be relayed to another (a rogue server passing on the challenge of the
+ * real one): the real one expects its own fingerprint in the signed text.
+ */
+export const PLAIN_BINDING = "plain";
 
 /** Bytes of a raw Ed25519 public key, of a nonce, and of a signature. */
 export const PUBLIC_KEY_BYTES = 32;
@@ -32,9 +40,17 @@ export function fromBase64Url(text: string): Uint8Array | undefined {
   }
 }
 
-/** The bytes a client signs for `nonce`. */
-export function authMessage(nonce: string): Uint8Array<ArrayBuffer> {
-  return encoder.encode(AUTH_CONTEXT + nonce) as Uint8Array<ArrayBuffer>;
+/**
+ * The bytes a client signs for `nonce` from the server it knows by
+ * `binding` (its certificate fingerprint, or {@linkcode PLAIN_BINDING}).
+ */
+export function authMessage(nonce: string, binding: string): Uint8Array<ArrayBuffer> {
+  return encoder.encode(`${AUTH_CONTEXT}${binding}\n${nonce}`) as Uint8Array<ArrayBuffer>;
+}
+
+/** Whether a challenge nonce is well formed (32 bytes of base64url, unpadded). */
+export function isNonce(nonce: unknown): nonce is string {
+  return typeof nonce === "string" && /^[A-Za-z0-9_-]{43}$/.test(nonce);
 }
 
 /** A fresh challenge nonce (32 random bytes, base64url). */
@@ -49,9 +65,16 @@ export function newNonce(): string {
  */
 export { fingerprintOf as fingerprint } from "./fingerprint.ts";
 
-/** Signs the challenge `nonce` with an Ed25519 private key; returns the signature, base64url. */
-export async function signChallenge(privateKey: CryptoKey, nonce: string): Promise<string> {
-  const signature = await crypto.subtle.sign("Ed25519", privateKey, authMessage(nonce));
+/**
+ * Signs the challenge `nonce` of the server known by `binding` with an
+ * Ed25519 private key; returns the signature, base64url.
+ */
+export async function signChallenge(
+  privateKey: CryptoKey,
+  nonce: string,
+  binding: string,
+): Promise<string> {
+  const signature = await crypto.subtle.sign("Ed25519", privateKey, authMessage(nonce, binding));
   return toBase64Url(new Uint8Array(signature));
 }
 
@@ -64,6 +87,7 @@ export async function verifyChallenge(
   publicKey: string,
   nonce: string,
   signature: string,
+  binding: string,
 ): Promise<boolean> {
   const key = fromBase64Url(publicKey);
   const sig = fromBase64Url(signature);
@@ -80,7 +104,7 @@ export async function verifyChallenge(
       "Ed25519",
       imported,
       sig as Uint8Array<ArrayBuffer>,
-      authMessage(nonce),
+      authMessage(nonce, binding),
     );
   } catch {
     return false;

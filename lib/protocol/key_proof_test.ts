@@ -2,8 +2,10 @@ import assert from "node:assert/strict";
 import {
   fingerprint,
   fromBase64Url,
+  isNonce,
   isPublicKey,
   newNonce,
+  PLAIN_BINDING,
   signChallenge,
   toBase64Url,
   verifyChallenge,
@@ -19,27 +21,50 @@ async function keyPair(): Promise<{ privateKey: CryptoKey; publicKey: string }> 
   return { privateKey: pair.privateKey, publicKey: toBase64Url(raw) };
 }
 
+const SERVER = "SHA256:c2VydmVyIGNlcnRpZmljYXRlIGZpbmdlcnByaW50AAA";
+
 Deno.test("verifyChallenge() accepts the signature of the right key over the right nonce", async () => {
   const { privateKey, publicKey } = await keyPair();
   const nonce = newNonce();
-  const signature = await signChallenge(privateKey, nonce);
-  assert.equal(await verifyChallenge(publicKey, nonce, signature), true);
+  assert.ok(isNonce(nonce));
+  const signature = await signChallenge(privateKey, nonce, SERVER);
+  assert.equal(await verifyChallenge(publicKey, nonce, signature, SERVER), true);
+});
+
+Deno.test("verifyChallenge() refuses a proof made for another server (a relayed challenge)", async () => {
+  const { privateKey, publicKey } = await keyPair();
+  const nonce = newNonce();
+  const forRogue = await signChallenge(privateKey, nonce, "SHA256:" + "R".repeat(43));
+  assert.equal(await verifyChallenge(publicKey, nonce, forRogue, SERVER), false);
+  const overPlain = await signChallenge(privateKey, nonce, PLAIN_BINDING);
+  assert.equal(await verifyChallenge(publicKey, nonce, overPlain, SERVER), false);
+});
+
+Deno.test("isNonce() wants 43 base64url characters", () => {
+  assert.equal(isNonce("A".repeat(43)), true);
+  assert.equal(isNonce("A".repeat(42)), false);
+  assert.equal(isNonce("A".repeat(42) + "+"), false);
+  assert.equal(isNonce(42), false);
 });
 
 Deno.test("verifyChallenge() refuses another nonce, another key and mangled input", async () => {
   const ana = await keyPair();
   const bo = await keyPair();
   const nonce = newNonce();
-  const signature = await signChallenge(ana.privateKey, nonce);
-  assert.equal(await verifyChallenge(ana.publicKey, newNonce(), signature), false, "other nonce");
-  assert.equal(await verifyChallenge(bo.publicKey, nonce, signature), false, "other key");
+  const signature = await signChallenge(ana.privateKey, nonce, SERVER);
+  assert.equal(
+    await verifyChallenge(ana.publicKey, newNonce(), signature, SERVER),
+    false,
+    "other nonce",
+  );
+  assert.equal(await verifyChallenge(bo.publicKey, nonce, signature, SERVER), false, "other key");
   const flipped = fromBase64Url(signature)!;
   flipped[0] ^= 1;
-  assert.equal(await verifyChallenge(ana.publicKey, nonce, toBase64Url(flipped)), false);
-  assert.equal(await verifyChallenge(ana.publicKey, nonce, "short"), false);
-  assert.equal(await verifyChallenge(ana.publicKey, nonce, "not base64!"), false);
-  assert.equal(await verifyChallenge("AAAA", nonce, signature), false, "key too short");
-  assert.equal(await verifyChallenge("", nonce, ""), false);
+  assert.equal(await verifyChallenge(ana.publicKey, nonce, toBase64Url(flipped), SERVER), false);
+  assert.equal(await verifyChallenge(ana.publicKey, nonce, "short", SERVER), false);
+  assert.equal(await verifyChallenge(ana.publicKey, nonce, "not base64!", SERVER), false);
+  assert.equal(await verifyChallenge("AAAA", nonce, signature, SERVER), false, "key too short");
+  assert.equal(await verifyChallenge("", nonce, "", SERVER), false);
 });
 
 Deno.test("fingerprint() is SHA256: and unpadded base64 of the raw key's SHA-256, like ssh", async () => {

@@ -7,6 +7,7 @@ import {
   fromBase64Url,
   isPublicKey,
   newNonce,
+  PLAIN_BINDING,
   verifyChallenge,
 } from "../protocol/key_proof.ts";
 import { Connection } from "./connection.ts";
@@ -17,6 +18,7 @@ import type { Transport } from "./transport.ts";
 import * as tls from "node:tls";
 import type { Socket } from "node:net";
 import { type ByteConn, SocketConn } from "../net/socket_conn.ts";
+import { fingerprintOfPem } from "./tls_certificate.ts";
 
 /** How much a log record matters; `--log-level` filters by it. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -100,6 +102,8 @@ export class ChatServer implements AsyncDisposable {
   readonly #listener: Deno.Listener<Deno.TcpConn> | tls.Server;
   /** TLS connections still in their handshake, each with the timer that ends it. */
   readonly #handshaking = new Map<Socket, ReturnType<typeof setTimeout>>();
+  /** What key proofs must be bound to: our certificate's fingerprint, or "plain". */
+  readonly #binding: string;
   /** Every open connection, with its transport once the first byte chose one. */
   readonly #connections = new Map<Connection, Peer>();
   /** Open connections per remote IP address. */
@@ -129,8 +133,10 @@ export class ChatServer implements AsyncDisposable {
   private constructor(
     listener: Deno.Listener<Deno.TcpConn> | tls.Server,
     options: ChatServerOptions,
+    binding: string,
   ) {
     this.#listener = listener;
+    this.#binding = binding;
     if (listener instanceof tls.Server) {
       const address = listener.address() as { address: string; port: number };
       this.addr = { transport: "tcp", hostname: address.address, port: address.port };
@@ -166,7 +172,10 @@ export class ChatServer implements AsyncDisposable {
   static async listen(options: ChatServerOptions = {}): Promise<ChatServer> {
     const hostname = options.hostname ?? "0.0.0.0";
     const port = options.port ?? 7777;
-    if (!options.tls) return new ChatServer(Deno.listen({ hostname, port }), options);
+    if (!options.tls) {
+      return new ChatServer(Deno.listen({ hostname, port }), options, PLAIN_BINDING);
+    }
+    const binding = await fingerprintOfPem(options.tls.cert);
     const server = tls.createServer({ cert: options.tls.cert, key: options.tls.key });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -181,7 +190,7 @@ export class ChatServer implements AsyncDisposable {
         ? new Deno.errors.AddrNotAvailable(error.message)
         : error;
     });
-    return new ChatServer(server, options);
+    return new ChatServer(server, options, binding);
   }
 
   /** Connections open right now, including ones still in their handshake. */
@@ -616,7 +625,12 @@ export class ChatServer implements AsyncDisposable {
       return;
     }
     peer.challenge = undefined;
-    const valid = await verifyChallenge(challenge.hello.key, challenge.nonce, frame.signature);
+    const valid = await verifyChallenge(
+      challenge.hello.key,
+      challenge.nonce,
+      frame.signature,
+      this.#binding,
+    );
     if (transport.connection.ending || this.#closing) return;
     if (!valid) {
       this.#deny(transport, peer, "access_denied", "Access denied: the key proof did not verify");
