@@ -510,3 +510,39 @@ Deno.test("TLS: a key proof relayed by a rogue server is refused by the real one
   assert.match(relayed.message, /the key proof did not verify/);
   assert.equal(server.hub.size, 0);
 });
+
+Deno.test("TLS: connections still in their handshake count against --max-per-ip", async () => {
+  const certificate = await createSelfSigned();
+  await using server = await ChatServer.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    tls: certificate,
+    maxPerIp: 2,
+  });
+  const port = server.addr.port;
+  const silent = [
+    await Deno.connect({ hostname: "127.0.0.1", port }),
+    await Deno.connect({ hostname: "127.0.0.1", port }),
+  ];
+  await delay(100);
+  // The third from the same address is closed at once, before any handshake.
+  const third = await Deno.connect({ hostname: "127.0.0.1", port });
+  const buffer = new Uint8Array(64);
+  assert.equal(
+    await within(1000, third.read(buffer).catch(() => null), "the third to close"),
+    null,
+  );
+  third.close();
+  // The first two are still held (their 3 s handshake time is not over).
+  const stillOpen = await Promise.race([
+    silent[0].read(buffer).then(() => false, () => false),
+    delay(200).then(() => true),
+  ]);
+  assert.ok(stillOpen, "a pending handshake was closed too early");
+  for (const conn of silent) conn.close();
+  await delay(100);
+  await using ana = await NativeClient.connectTls(port, certificate.cert, "ana");
+  assert.equal(server.hub.size, 1);
+  await ana.send({ type: "msg", text: "in" });
+  await ana.next("msg", (m) => m.text === "in");
+});

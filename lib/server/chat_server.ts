@@ -61,6 +61,8 @@ export interface ChatServerOptions extends HubOptions {
 }
 
 const OPEN_BRACE = 0x7b;
+/** Longest a TLS handshake may take (within the handshake timeout). */
+const TLS_HANDSHAKE_MS = 3000;
 const encoder = new TextEncoder();
 
 /** What the server tracks per open connection. */
@@ -101,7 +103,7 @@ export class ChatServer implements AsyncDisposable {
   /** Plain TCP: Deno's listener; TLS: a node:tls server (see lib/net/socket_conn.ts for why). */
   readonly #listener: Deno.Listener<Deno.TcpConn> | tls.Server;
   /** TLS connections still in their handshake, each with the timer that ends it. */
-  readonly #handshaking = new Map<Socket, ReturnType<typeof setTimeout>>();
+  readonly #handshaking = new Map<Socket, { timer: ReturnType<typeof setTimeout>; ip: string }>();
   /** What key proofs must be bound to: our certificate's fingerprint, or "plain". */
   readonly #binding: string;
   /** Every open connection, with its transport once the first byte chose one. */
@@ -224,7 +226,7 @@ export class ChatServer implements AsyncDisposable {
     clearInterval(this.#sweeper);
     this.#log({ level: "info", event: "shutdown", clients: this.hub.size });
     this.#listener.close();
-    for (const [socket, timer] of this.#handshaking) {
+    for (const [socket, { timer }] of this.#handshaking) {
       clearTimeout(timer);
       socket.destroy();
     }
@@ -262,40 +264,59 @@ export class ChatServer implements AsyncDisposable {
   }
 
   /**
-   * TLS: a connection is served once its handshake is done. One that does
-   * not finish it within the handshake timeout is destroyed (a silent peer,
-   * or a plain-text client on the TLS port), and so are new ones while too
-   * many handshakes are pending.
+   * TLS: a connection is served once its handshake is done. Before that,
+   * each address may have at most `maxPerIp` connections (handshaking and
+   * served together), a handshake gets at most 3 s (it takes milliseconds on
+   * a LAN), and while too many handshakes are pending new connections are
+   * destroyed at once: one machine cannot hold the door shut for others.
    */
   async #acceptTls(server: tls.Server): Promise<void> {
     const limit = this.hub.maxClients + 64;
+    const timeoutMs = Math.min(this.#options.handshakeTimeoutMs, TLS_HANDSHAKE_MS);
+    const pendingFrom = new Map<string, number>();
+    const settle = (socket: Socket) => {
+      const pending = this.#handshaking.get(socket);
+      if (!pending) return;
+      clearTimeout(pending.timer);
+      this.#handshaking.delete(socket);
+      const left = (pendingFrom.get(pending.ip) ?? 1) - 1;
+      if (left > 0) pendingFrom.set(pending.ip, left);
+      else pendingFrom.delete(pending.ip);
+    };
     server.on("connection", (socket: Socket) => {
-      if (this.#closing || this.#handshaking.size >= limit) {
+      const ip = socket.remoteAddress ?? "unknown";
+      const fromIp = (pendingFrom.get(ip) ?? 0) + (this.#perIp.get(ip) ?? 0);
+      if (this.#closing || this.#handshaking.size >= limit || fromIp >= this.#options.maxPerIp) {
+        this.#log({
+          level: "debug",
+          event: "refused",
+          remote: ip,
+          reason: fromIp >= this.#options.maxPerIp
+            ? "too many connections from this address"
+            : "too many TLS handshakes",
+        });
         socket.destroy();
         return;
       }
       const timer = setTimeout(() => {
-        this.#handshaking.delete(socket);
+        settle(socket);
         this.#log({
-          level: "info",
+          level: "debug",
           event: "tls_error",
-          remote: socket.remoteAddress,
-          error: "no TLS handshake in time",
+          remote: ip,
+          error: "no handshake in time",
         });
         socket.destroy();
-      }, this.#options.handshakeTimeoutMs);
-      this.#handshaking.set(socket, timer);
-      socket.once("close", () => {
-        clearTimeout(timer);
-        this.#handshaking.delete(socket);
-      });
+      }, timeoutMs);
+      this.#handshaking.set(socket, { timer, ip });
+      pendingFrom.set(ip, (pendingFrom.get(ip) ?? 0) + 1);
+      socket.once("close", () => settle(socket));
     });
     server.on("secureConnection", (socket: tls.TLSSocket) => {
-      // The TLS socket wraps the raw one; its handshake timer is done.
-      for (const [raw, timer] of this.#handshaking) {
+      // The TLS socket wraps the raw one: its handshake is over.
+      for (const raw of this.#handshaking.keys()) {
         if (raw.remotePort === socket.remotePort && raw.remoteAddress === socket.remoteAddress) {
-          clearTimeout(timer);
-          this.#handshaking.delete(raw);
+          settle(raw);
           break;
         }
       }
@@ -304,8 +325,9 @@ export class ChatServer implements AsyncDisposable {
       void this.#serve(conn);
     });
     server.on("tlsClientError", (error: Error, socket: tls.TLSSocket) => {
+      // Debug only: anyone can cause these, and the log must not be a way to flood the disk.
       this.#log({
-        level: "info",
+        level: "debug",
         event: "tls_error",
         remote: socket?.remoteAddress,
         error: error.message,
