@@ -15,8 +15,10 @@ import { RefusedError } from "./lib/client/chat_session.ts";
 import { IdentityError, loadIdentity } from "./lib/client/identity.ts";
 import { VERSION } from "./lib/version.ts";
 import { startCommand } from "./lib/cli_args.ts";
-import { KnownHosts } from "./lib/client/known_hosts.ts";
+import { KnownHosts, serverKey } from "./lib/client/known_hosts.ts";
 import { ServerTrust } from "./lib/client/server_trust.ts";
+import { connectTls } from "./lib/net/socket_conn.ts";
+import { fingerprintOf } from "./lib/protocol/fingerprint.ts";
 
 function userName(): string | undefined {
   for (const name of ["USER", "LOGNAME", "USERNAME"]) {
@@ -80,8 +82,8 @@ async function main(): Promise<number> {
     ? new ServerTrust({
       knownHosts: command.configDir === undefined ? undefined : KnownHosts.in(command.configDir),
       pinned: command.fingerprint,
-      // On a terminal the user sees the fingerprint; a script must opt in.
-      acceptNew: command.acceptNew || interactive,
+      // A script must opt in; on a terminal the user is asked first (below).
+      acceptNew: command.acceptNew,
       onNotice: (notice) =>
         interactive ? notices.push(notice) : console.error(`chat-client: ${notice}`),
     })
@@ -95,6 +97,10 @@ async function main(): Promise<number> {
     password: command.password,
     identity,
   };
+  if (trust && interactive && !command.acceptNew) {
+    const confirmed = await confirmNewServer(trust, command.host, command.port);
+    if (!confirmed) return 1;
+  }
   let session: ReconnectingSession | undefined;
   // On a terminal a private server's password is asked for, like ssh
   // does: three tries, then give up.
@@ -135,6 +141,43 @@ async function main(): Promise<number> {
     out: (line) => Deno.stdout.writeSync(encoder.encode(line + "\n")),
     err: (line) => console.error(line),
   });
+}
+
+/**
+ * On a terminal, like ssh: a server never seen before is shown with its
+ * certificate fingerprint, and nothing (no password, no key proof) is sent
+ * until the user says yes. Returns false when the user says no.
+ */
+async function confirmNewServer(trust: ServerTrust, host: string, port: number): Promise<boolean> {
+  const server = serverKey(host, port);
+  if (trust.knows(server)) return true;
+  let fingerprint: string;
+  try {
+    const probe = await connectTls(host, port);
+    probe.conn.close();
+    fingerprint = await fingerprintOf(probe.certificate);
+  } catch {
+    return true; // Unreachable: connecting reports why.
+  }
+  console.log(
+    `${server} is a server you have not used before. Its certificate fingerprint is\n` +
+      `  ${fingerprint}\n` +
+      'Compare it with the "TLS fingerprint" line chat-server printed.',
+  );
+  while (true) {
+    const answer = prompt("Trust it and connect? (yes/no/[fingerprint])")?.trim() ?? "no";
+    if (answer === "yes" || answer === fingerprint) {
+      trust.trust(server, fingerprint);
+      return true;
+    }
+    if (answer === "no" || answer === "") {
+      console.error(`chat-client: not trusted; nothing was sent to ${server}`);
+      return false;
+    }
+    console.log(
+      answer.startsWith("SHA256:") ? "That is not its fingerprint." : 'Type "yes" or "no".',
+    );
+  }
 }
 
 try {

@@ -13,13 +13,17 @@ import { loadCertificate } from "../lib/server/tls_certificate.ts";
 
 /**
  * The client, then (after it exits) its status and the terminal's
- * canonical-mode flag. Plain TCP unless `flags` asks for TLS.
+ * canonical-mode flag. Plain TCP unless `tls`; a fresh config directory
+ * unless `flags` names one.
  */
 function clientCommand(port: number, nick: string, flags = "", tls = false): string {
+  const configDir = flags.includes("--config-dir")
+    ? ""
+    : `--config-dir '${Deno.makeTempDirSync()}'`;
   const client =
     `'${Deno.execPath()}' run -q -P=client client.ts --host 127.0.0.1 --port ${port} --nick ${nick} ${
       tls ? "" : "--plain"
-    } --config-dir '${Deno.makeTempDirSync()}' ${flags}`;
+    } ${configDir} ${flags}`;
   return `cd '${ROOT}' && ${client}; echo "EXIT=$?"; stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon'; sleep 600`;
 }
 
@@ -165,31 +169,52 @@ Deno.test("terminal UI: after a server restart it reconnects, rejoins, and sends
   assert.equal(second.hub.member("ana")?.nick, "ana");
 });
 
-Deno.test("terminal UI: the first TLS connection shows the server's fingerprint in the chat pane", async () => {
+Deno.test("terminal UI: a new TLS server is shown with its fingerprint and trusted only after a yes", async () => {
   const certificate = await loadCertificate({ kind: "memory" });
   await using server = await ChatServer.listen({
     hostname: "127.0.0.1",
     port: 0,
     tls: certificate,
   });
-  await using ana = await TmuxSession.start(
-    clientCommand(server.addr.port, "ana", "", true),
-    90,
-    16,
-  );
-  const rows = await ana.waitFor((rows) =>
-    rows.some((r) => r.includes("Welcome to lanchat, ana!"))
-  );
+  const port = server.addr.port;
+  const configDir = Deno.makeTempDirSync();
+  const command = clientCommand(port, "ana", `--config-dir '${configDir}'`, true);
+
+  // No: nothing is sent, nothing remembered.
+  await using first = await TmuxSession.start(command, 90, 16);
+  let rows = await first.waitFor((rows) => rows.some((r) => r.includes("Trust it and connect?")));
+  assert.ok(rows.some((r) => r.includes(certificate.fingerprint)), rows.join("\n"));
+  assert.ok(rows.some((r) => r.includes(`127.0.0.1:${port} is a server you have not used before`)));
+  await first.type("no");
+  await first.press("Enter");
+  rows = await first.waitFor((rows) => rows.includes("EXIT=1"));
+  assert.ok(rows.some((r) => r.includes("not trusted; nothing was sent")), rows.join("\n"));
+  assert.equal(server.hub.size, 0);
+  assert.throws(() => Deno.readTextFileSync(`${configDir}/known_hosts`));
+
+  // Yes: it joins, shows the fingerprint in the pane and remembers it.
+  await using second = await TmuxSession.start(command, 90, 16);
+  await second.waitFor((rows) => rows.some((r) => r.includes("Trust it and connect?")));
+  await second.type("yes");
+  await second.press("Enter");
+  rows = await second.waitFor((rows) => rows.some((r) => r.includes("Welcome to lanchat, ana!")));
   const screen = rows.join(" ").replace(/\s+/g, " ");
-  assert.match(screen, new RegExp(`New server 127\\.0\\.0\\.1:${server.addr.port}: trusting its`));
-  // The fingerprint may wrap; compare it without the spaces of the layout.
+  assert.match(screen, new RegExp(`New server 127\\.0\\.0\\.1:${port}: trusting its`));
   assert.ok(
     rows.join("").replace(/[\s│┃]/g, "").includes(certificate.fingerprint),
     rows.join("\n"),
   );
-  await ana.type("/quit");
-  await ana.press("Enter");
-  await ana.waitFor((rows) => rows.includes("EXIT=0"));
+  assert.ok(
+    Deno.readTextFileSync(`${configDir}/known_hosts`).includes(certificate.fingerprint),
+  );
+  await second.type("/quit");
+  await second.press("Enter");
+  await second.waitFor((rows) => rows.includes("EXIT=0"));
+
+  // Known now: no question.
+  await using third = await TmuxSession.start(command, 90, 16);
+  rows = await third.waitFor((rows) => rows.some((r) => r.includes("Welcome to lanchat, ana!")));
+  assert.ok(!rows.some((r) => r.includes("Trust it")), rows.join("\n"));
 });
 
 Deno.test("terminal UI: a private server's password is asked for without echo, and a wrong one may be retried", async () => {

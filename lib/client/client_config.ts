@@ -54,9 +54,9 @@ Flags:
   --fingerprint <SHA256:...>
                      trust only the server certificate with this fingerprint
                      (chat-server prints it at start)
-  --accept-new       trust a server never used before and remember it; needed
-                     in line mode (the terminal UI trusts on first use and
-                     shows the fingerprint)
+    --accept-new       trust a server never used before and remember it, without
+                     asking; needed in line mode (on a terminal you are shown
+                     the fingerprint and asked)
   --forget-host <host[:port]>
                      forget a server's remembered certificate (after its
                      operator confirmed a new one), then exit

@@ -82,7 +82,26 @@ export class ServerTrust {
           `${fingerprint}).`,
       );
     }
+    this.#remember(server, fingerprint);
+  }
+
+  /** Whether `server` is trusted already (pinned, known, or accepted in this session). */
+  knows(server: string): boolean {
+    return this.options.pinned !== undefined || this.#accepted.has(server) ||
+      this.options.knownHosts?.lookup(server) !== undefined;
+  }
+
+  /**
+   * Trusts `server`'s certificate from now on, as the user confirmed it
+   * (the terminal asks before anything is sent): recorded like a first use.
+   */
+  trust(server: string, fingerprint: string): void {
+    this.#remember(server, fingerprint);
+  }
+
+  #remember(server: string, fingerprint: string): void {
     this.#accepted.set(server, fingerprint);
+    const knownHosts = this.options.knownHosts;
     let saved = "";
     if (knownHosts) {
       try {
