@@ -101,6 +101,48 @@ Deno.test("failed passwords slow down the next answers from that IP, without hol
   assert.ok((await timeWrong()) >= 580, "the third waits twice as long");
 });
 
+Deno.test("parallel password guesses from one address take turns, each waiting longer", async () => {
+  await using server = await startServer({ password: "pw", passwordGate: { baseDelayMs: 100 } });
+  const port = server.addr.port;
+  const guess = async () => {
+    await using client = await NativeClient.connect(port);
+    await client.hello("x", { password: "nope" });
+    await client.next("error", (e) => e.code === "access_denied");
+    return performance.now();
+  };
+  await guess(); // One failure: from now on answers wait.
+  const started = performance.now();
+  const answered = (await Promise.all([guess(), guess(), guess()])).map((t) => t - started).sort((
+    a,
+    b,
+  ) => a - b);
+  // 100, then 100 + 200, then 100 + 200 + 400 ms: not all three after 100 ms.
+  assert.ok(answered[0] >= 90, `first at ${answered[0]} ms`);
+  assert.ok(answered[1] >= 280, `second at ${answered[1]} ms`);
+  assert.ok(answered[2] >= 680, `third at ${answered[2]} ms`);
+});
+
+Deno.test("after a held-back answer the rest of the handshake gets a fresh deadline", async () => {
+  await using server = await startServer({
+    password: "pw",
+    passwordGate: { baseDelayMs: 400 },
+    handshakeTimeoutMs: 300,
+  });
+  const port = server.addr.port;
+  await using _ana = await NativeClient.connect(port, "ana", { password: "pw" }); // Holds the nick.
+  await using wrong = await NativeClient.connect(port);
+  await wrong.hello("x", { password: "nope" });
+  await wrong.next("error", (e) => e.code === "access_denied");
+  // The right password, held 400 ms, then a taken nick: the retry comes 200 ms later.
+  await using late = await TextClient.connect(port);
+  await late.write("pw\r\nana\r\n");
+  await late.waitLine((l) => l.includes('Nick "ana" is taken'));
+  await delay(200);
+  await late.write("ana2\r\n");
+  await late.waitLine((l) => l.startsWith("Welcome to") && l.includes("ana2"));
+  assert.ok(!late.lines.some((l) => l.includes("No hello within")), late.lines.join("\n"));
+});
+
 Deno.test("a hello with a key gets a challenge; a bad signature is refused, a good one joins with the key", async () => {
   const key = await testKey();
   await using server = await startServer();

@@ -69,8 +69,10 @@ export async function loadIdentity(configDir: string | undefined): Promise<Ident
   const key = await generate();
   const bytes = new Uint8Array(await crypto.subtle.exportKey("pkcs8", key));
   try {
+    // Only a directory made here is made owner-only: --config-dir may name a shared one.
+    const existed = await Deno.stat(configDir).then(() => true, () => false);
     await Deno.mkdir(configDir, { recursive: true, mode: 0o700 });
-    if (Deno.build.os !== "windows") await Deno.chmod(configDir, 0o700);
+    if (!existed && Deno.build.os !== "windows") await Deno.chmod(configDir, 0o700);
     // createNew: two clients starting at once must not overwrite each other's key.
     await Deno.writeTextFile(path, encodePem(bytes), { mode: 0o600, createNew: true });
     if (Deno.build.os !== "windows") await Deno.chmod(path, 0o600);

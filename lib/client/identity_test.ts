@@ -32,6 +32,16 @@ Deno.test("loadIdentity() creates a private key file (0600 in a 0700 dir) and lo
     assert.equal(await verifyChallenge(first.publicKey, nonce, signature, "plain"), true);
   }));
 
+Deno.test("loadIdentity() leaves the mode of a config directory that already existed alone", {
+  ignore: Deno.build.os === "windows",
+}, () =>
+  withDir(async (dir) => {
+    await Deno.chmod(dir, 0o775);
+    const { path } = await loadIdentity(dir);
+    assert.equal((await Deno.stat(dir)).mode! & 0o777, 0o775);
+    assert.equal((await Deno.stat(path!)).mode! & 0o777, 0o600);
+  }));
+
 Deno.test("loadIdentity() makes a key file that others can read private again", {
   ignore: Deno.build.os === "windows",
 }, () =>

@@ -311,6 +311,7 @@ export class Hub {
 
   /** Changes a member's nick and tells it and everyone who shares a room with it. */
   rename(member: Member, raw: string): void {
+    this.#refuseMuted(member, "your nick was not changed"); // A nick is text everyone sees.
     const nick = normalizeNick(raw, this.maxNickLength);
     const key = nickKey(nick);
     if (nick === member.nick) throw new ChatError("bad_args", `You are already "${nick}"`);
@@ -357,7 +358,7 @@ export class Hub {
         `${room.name} is your only room; /join another before leaving it`,
       );
     }
-    this.#removeFromRoom(member, room, "part", reason ? this.#cleanReason(reason) : undefined);
+    this.#removeFromRoom(member, room, "part", this.#leaveReason(member, reason));
     if (member.current === room) member.current = [...member.rooms.values()].at(-1);
     member.sink.deliver({ type: "parted", room: room.name, current: member.current!.name });
   }
@@ -590,7 +591,7 @@ export class Hub {
 
   /** The member leaves at its own request; its connection is closed. */
   quit(member: Member, reason?: string): void {
-    this.leave(member, "quit", reason ? this.#cleanReason(reason) : undefined);
+    this.leave(member, "quit", this.#leaveReason(member, reason));
     member.sink.end({ type: "bye", reason: "quit", message: "Goodbye" });
   }
 
@@ -712,13 +713,19 @@ export class Hub {
     return until;
   }
 
-  #refuseMuted(member: Member): void {
+  #refuseMuted(member: Member, what = "your message was not sent"): void {
     const until = this.#mutedUntil(member);
     if (until === undefined) return;
     const left = until === Infinity
       ? "until an operator unmutes you"
       : `for ${Math.ceil((until - this.#now()) / 60_000)} more minute(s)`;
-    throw new ChatError("muted", `You are muted ${left}; your message was not sent`);
+    throw new ChatError("muted", `You are muted ${left}; ${what}`);
+  }
+
+  /** A `/part` or `/quit` reason as others see it; none from a muted member. */
+  #leaveReason(member: Member, reason: string | undefined): string | undefined {
+    if (!reason || this.#mutedUntil(member) !== undefined) return undefined;
+    return this.#cleanReason(reason);
   }
 
   /** Runs an access-store call; a failing store refuses the request instead of crashing. */

@@ -351,3 +351,30 @@ Deno.test("a failing access store refuses the request with store_error instead o
     (e: ChatError) => e.code === "store_error" && !/disk/.test(e.message),
   );
 });
+
+Deno.test("a muted member cannot speak through /part or /quit reasons or a new nick", () => {
+  const { connect } = setup();
+  const op = connect("mod", OP_KEY);
+  const eve = connect("eve", BO_KEY, "10.0.0.9");
+  op.input("/mute eve");
+  eve.input("/nick BUY_CHEAP_STUFF");
+  lastError(eve, "muted", /your nick was not changed/);
+  eve.input("/join #x");
+  op.sink.clear();
+  eve.input("/part #lobby BUY CHEAP STUFF at evil.example");
+  const parted = op.sink.of("leave").at(-1);
+  assert.equal(parted?.nick, "eve");
+  assert.equal(parted?.message, undefined, "the part reason was relayed");
+  op.input("/join #x");
+  op.sink.clear();
+  eve.input("/quit BUY CHEAP STUFF");
+  const quit = op.sink.of("leave").at(-1);
+  assert.equal(quit?.reason, "quit");
+  assert.equal(quit?.message, undefined, "the quit reason was relayed");
+  // Not muted: reasons are shown as ever.
+  const bo = connect("bo", undefined, "10.0.0.10");
+  bo.input("/join #x");
+  op.sink.clear();
+  bo.input("/part #lobby lunch");
+  assert.equal(op.sink.of("leave").at(-1)?.message, "lunch");
+});

@@ -104,6 +104,8 @@ export class ChatServer implements AsyncDisposable {
   readonly #listener: Deno.Listener<Deno.TcpConn> | tls.Server;
   /** TLS connections still in their handshake, each with the timer that ends it. */
   readonly #handshaking = new Map<Socket, { timer: ReturnType<typeof setTimeout>; ip: string }>();
+  /** Per address, the end of the last password attempt waiting for its answer. */
+  readonly #passwordTurns = new Map<string, Promise<void>>();
   /** What key proofs must be bound to: our certificate's fingerprint, or "plain". */
   readonly #binding: string;
   /** Every open connection, with its transport once the first byte chose one. */
@@ -614,14 +616,27 @@ export class ChatServer implements AsyncDisposable {
       if (gate.check(peer.ip, frame.password)) return this.#afterPassword(transport, peer, frame);
       this.#deny(transport, peer, "access_denied", "Access denied: wrong password");
     };
-    const wait = gate.delayFor(peer.ip);
-    if (wait === 0) return answer();
-    // A timer, not a sleep: only this connection waits (its reads pause).
+    const queued = this.#passwordTurns.get(peer.ip);
+    if (!queued && gate.delayFor(peer.ip) === 0) return answer();
+    // Attempts from one address take turns, each waiting the delay its
+    // predecessors' failures earned: parallel connections do not guess in
+    // parallel. Timers, not sleeps: only these connections wait (their
+    // reads pause).
     peer.holding = true;
-    return pause(transport.connection, wait).then(() => {
+    const turn = (queued ?? Promise.resolve()).then(async () => {
+      const wait = gate.delayFor(peer.ip);
+      if (wait > 0 && !transport.connection.ending) await pause(transport.connection, wait);
       peer.holding = false;
+      // A fresh deadline for the rest of the handshake (a retried nick, the key proof).
+      peer.acceptedAt = performance.now();
       if (!transport.connection.ending && !this.#closing) return answer();
     });
+    const done = turn.then(() => {}, () => {});
+    this.#passwordTurns.set(peer.ip, done);
+    void done.then(() => {
+      if (this.#passwordTurns.get(peer.ip) === done) this.#passwordTurns.delete(peer.ip);
+    });
+    return turn;
   }
 
   /** Past the password: challenge a named key, or admit a keyless hello as it is. */
