@@ -332,7 +332,7 @@ Deno.test("operators kick, mute and ban; a kicked client is told who and why; ot
   await cy.waitEnd();
   const leave = await bo.next("leave", (e) => e.nick === "cy");
   assert.equal(leave.reason, "kicked");
-  assert.equal(leave.message, "enough for today (by mod)");
+  assert.equal(leave.message, "by mod: enough for today");
   await mod.next("notice", (e) => e.message === "Kicked cy");
 });
 

@@ -688,7 +688,7 @@ export class Hub {
   /** Disconnects a member on an operator's word; its rooms see `leave` `kicked`. */
   #eject(target: Member, op: Member, reason: string | undefined, banned: boolean): void {
     const clean = reason ? this.#cleanReason(reason) || undefined : undefined;
-    this.leave(target, "kicked", clean ? `${clean} (by ${op.nick})` : `by ${op.nick}`);
+    this.leave(target, "kicked", `by ${op.nick}${clean ? `: ${clean}` : ""}`);
     target.sink.end({
       type: "bye",
       reason: "kicked",

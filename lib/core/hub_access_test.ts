@@ -224,7 +224,7 @@ Deno.test("/kick tells the kicked member who and why; its rooms see leave kicked
   const leave = op.sink.events.find((e) => e.type === "leave");
   assert.deepEqual(
     leave?.type === "leave" && [leave.nick, leave.reason, leave.message],
-    ["bo", "kicked", "stop spamming (by mod)"],
+    ["bo", "kicked", "by mod: stop spamming"],
   );
   lastNotice(op, /Kicked bo/);
   assert.equal(hub.member("bo"), undefined);

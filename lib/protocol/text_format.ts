@@ -63,7 +63,12 @@ export function formatEvent(event: ChatEvent, context: TextFormatContext = {}): 
       return [`${stamp(event.ts)} ${where(event.room)}-> ${event.nick} joined ${event.room}`];
     case "leave": {
       const room = event.reason === "part" ? ` ${event.room}` : "";
-      const detail = event.message ? `: ${event.message}` : "";
+      // A kick's message says who did it: "was kicked by mod: reason".
+      const detail = !event.message
+        ? ""
+        : event.reason === "kicked" && event.message.startsWith("by ")
+        ? ` ${event.message}`
+        : `: ${event.message}`;
       return [
         `${stamp(event.ts)} ${where(event.room)}<- ${event.nick} ${
           LEAVE_WORDS[event.reason]

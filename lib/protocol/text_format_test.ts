@@ -241,3 +241,19 @@ Deno.test("formatEvent() renders pong, error and bye", () => {
     ["* Server shutting down"],
   );
 });
+
+Deno.test("formatEvent: a kick reads as who kicked and why", () => {
+  const ts = new Date(2026, 10, 24, 9, 5).getTime();
+  const leave = {
+    type: "leave",
+    room: "#lobby",
+    id: 3,
+    ts,
+    nick: "eve",
+    reason: "kicked",
+    message: "by mod: spam",
+  } as const;
+  assert.deepEqual(formatEvent(leave, { currentRoom: "#lobby", now: ts }), [
+    "[09:05] <- eve was kicked by mod: spam",
+  ]);
+});
