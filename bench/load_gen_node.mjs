@@ -126,7 +126,20 @@ function record(buf, from, end) {
   const bucket = Math.min(BUCKETS, Math.max(0, Math.floor((lastDelivery - sentAt) / BUCKET_MS)));
   counts[bucket]++;
   measured++;
+  if (goAt) {
+    const second = Math.floor((lastDelivery - goAt) / 1000);
+    if (second >= 0) {
+      const slot = (series[second] ??= [0, 0, 0]);
+      slot[0]++;
+      if (lastDelivery - sentAt > slot[1]) slot[1] = lastDelivery - sentAt;
+      if (lastDelivery - sentAt > 10) slot[2]++;
+    }
+  }
 }
+
+/** Per second after "go": [deliveries, max latency ms, deliveries over 10 ms]. */
+const series = [];
+let goAt = 0;
 
 function connect(client) {
   return new Promise((resolve, reject) => {
@@ -272,6 +285,7 @@ async function run() {
   console.log(JSON.stringify({ phase: "connected", connectMs, clients: total }));
   await waitForGo();
   const sendStart = now();
+  goAt = sendStart;
   const cpuGo = process.cpuUsage();
   const senders = readers.slice(0, config.senders).map((r) => r.socket);
   const sending = config.rate ? paced(senders) : Promise.all(senders.map(flood));
@@ -317,6 +331,9 @@ async function run() {
       ? { p50: quantile(0.5), p99: quantile(0.99), p999: quantile(0.999), n: measured }
       : undefined,
     histogram: measuring ? histogram : undefined,
+    series: measuring
+      ? Array.from(series, (slot) => slot && [slot[0], Math.round(slot[1]), slot[2]])
+      : undefined,
   }));
 }
 
