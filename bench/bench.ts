@@ -436,6 +436,7 @@ const crowdWorkload: Workload = {
     { key: "connectSec", label: "connect all s", higherIsBetter: false },
     { key: "rssPerClientKiB", label: "server KiB/client", higherIsBetter: false },
     { key: "broadcastMs", label: "broadcast ms", higherIsBetter: false },
+    { key: "serverCpuSec", label: "server CPU s (broadcast)", higherIsBetter: false },
   ],
   async run(target, smoke) {
     const total = smoke ? 60 : 10_000;
