@@ -154,11 +154,15 @@ type GeneratorKind = "node" | "deno";
 
 let generatorKind: GeneratorKind = "deno";
 
-/** The `node` on the PATH, if it runs. */
+/**
+ * Whether a real Node.js is on the PATH. Without one, Deno answers for
+ * `node` itself (its `--version` then starts with "deno"), which would run
+ * the Node generator on Deno and defeat its purpose.
+ */
 function nodeAvailable(): boolean {
   try {
-    return new Deno.Command("node", { args: ["--version"], stdout: "null", stderr: "null" })
-      .outputSync().success;
+    const result = new Deno.Command("node", { args: ["--version"], stderr: "null" }).outputSync();
+    return result.success && /^v\d+\./.test(new TextDecoder().decode(result.stdout));
   } catch {
     return false;
   }
