@@ -6,6 +6,7 @@
  * (`--against "ncat -n -l --chat -m 20000 127.0.0.1 {port}"`).
  *
  * Usage: deno task bench [--runs 3] [--only flood,latency,...] [--against CMD] [--smoke]
+ *        [--generator node|deno]
  *
  * @module
  */
@@ -144,6 +145,30 @@ function processStats(pid: number): { cpu: number; rssKiB: number; peakKiB: numb
   }
 }
 
+/**
+ * Which load generator runs: `node` (bench/load_gen_node.mjs, one libuv
+ * event loop per process, the default when `node` is on the PATH) or `deno`
+ * (bench/load_gen.ts). Both speak the same protocol with the harness; every
+ * target of a run uses the same one.
+ */
+type GeneratorKind = "node" | "deno";
+
+let generatorKind: GeneratorKind = "deno";
+
+/**
+ * Whether a real Node.js is on the PATH. Without one, Deno answers for
+ * `node` itself (its `--version` then starts with "deno"), which would run
+ * the Node generator on Deno and defeat its purpose.
+ */
+function nodeAvailable(): boolean {
+  try {
+    const result = new Deno.Command("node", { args: ["--version"], stderr: "null" }).outputSync();
+    return result.success && /^v\d+\./.test(new TextDecoder().decode(result.stdout));
+  } catch {
+    return false;
+  }
+}
+
 /** A running load generator. */
 class Generator {
   readonly #child: Deno.ChildProcess;
@@ -151,8 +176,11 @@ class Generator {
   readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
 
   constructor(config: LoadConfig) {
-    this.#child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-q", "-P=bench", "bench/load_gen.ts", JSON.stringify(config)],
+    const [command, args] = generatorKind === "node"
+      ? ["node", ["bench/load_gen_node.mjs"]]
+      : [Deno.execPath(), ["run", "-q", "-P=bench", "bench/load_gen.ts"]];
+    this.#child = new Deno.Command(command, {
+      args: [...args, JSON.stringify(config)],
       cwd: ROOT,
       stdin: "piped",
       stdout: "piped",
@@ -344,6 +372,7 @@ const latencyWorkload = (stalled: boolean): Workload => ({
     { key: "p50", label: "p50 ms", higherIsBetter: false },
     { key: "p99", label: "p99 ms", higherIsBetter: false },
     { key: "p999", label: "p99.9 ms", higherIsBetter: false },
+    { key: "serverUsPerDelivery", label: "server CPU µs/delivery", higherIsBetter: false },
     ...(stalled
       ? [
         { key: "peakRssMiB", label: "server peak RSS MiB", higherIsBetter: false },
@@ -382,9 +411,13 @@ const latencyWorkload = (stalled: boolean): Workload => ({
     const latency = quantiles(reports.flatMap((r) => (r.histogram as [number, number][]) ?? []));
     const dropped = stalled ? 10 - (reports[0].stalledStillOpen as number) : undefined;
     const incomplete = reports.reduce((sum, r) => sum + (r.incompleteReaders as number), 0);
+    const delivered = reports.reduce((sum, r) => sum + (r.delivered as number), 0);
     return {
       ok: complete && result.alive,
       failure: complete ? undefined : `${incomplete} readers did not get every message`,
+      serverCpuSec: result.cpu,
+      serverUsPerDelivery: result.cpu / delivered * 1e6,
+      generatorCpuSec: generatorCpu(reports),
       p50: latency.p50,
       p99: latency.p99,
       p999: latency.p999,
@@ -394,6 +427,12 @@ const latencyWorkload = (stalled: boolean): Workload => ({
   },
 });
 
+/** CPU seconds the generators spent after "go" (the Node generator reports it). */
+function generatorCpu(reports: Record<string, unknown>[]): number | undefined {
+  if (!reports.every((r) => typeof r.generatorCpuMs === "number")) return undefined;
+  return reports.reduce((sum, r) => sum + (r.generatorCpuMs as number), 0) / 1000;
+}
+
 const crowdWorkload: Workload = {
   name: "crowd",
   description: "10,000 concurrent text clients, then one broadcast to all",
@@ -402,6 +441,7 @@ const crowdWorkload: Workload = {
     { key: "connectSec", label: "connect all s", higherIsBetter: false },
     { key: "rssPerClientKiB", label: "server KiB/client", higherIsBetter: false },
     { key: "broadcastMs", label: "broadcast ms", higherIsBetter: false },
+    { key: "serverCpuSec", label: "server CPU s (broadcast)", higherIsBetter: false },
   ],
   async run(target, smoke) {
     const total = smoke ? 60 : 10_000;
@@ -430,6 +470,8 @@ const crowdWorkload: Workload = {
       connectSec,
       rssPerClientKiB: (result.after.rssKiB - result.before.rssKiB) / clients,
       broadcastMs,
+      serverCpuSec: result.cpu,
+      generatorCpuSec: generatorCpu(result.reports),
     };
   },
 };
@@ -471,8 +513,17 @@ async function main(): Promise<number> {
       against: { type: "string" },
       smoke: { type: "boolean" },
       out: { type: "string" },
+      generator: { type: "string" },
     },
   });
+  const wanted = values.generator ?? (nodeAvailable() ? "node" : "deno");
+  if (wanted !== "node" && wanted !== "deno") {
+    throw new Error(`Unknown generator "${wanted}"; use "node" or "deno"`);
+  }
+  if (!values.generator && wanted === "deno") {
+    console.error("node is not on the PATH: using the Deno load generator (bench/load_gen.ts)");
+  }
+  generatorKind = wanted;
   const smoke = values.smoke ?? false;
   const runs = Number(values.runs ?? (smoke ? 1 : 3));
   const only = values.only?.split(",");
@@ -504,7 +555,11 @@ async function main(): Promise<number> {
   await Deno.mkdir(`${ROOT}bench/results`, { recursive: true });
   await Deno.writeTextFile(
     out,
-    JSON.stringify({ date: new Date().toISOString(), smoke, runs, rows }, null, 2) + "\n",
+    JSON.stringify(
+      { date: new Date().toISOString(), smoke, runs, generator: generatorKind, rows },
+      null,
+      2,
+    ) + "\n",
   );
   console.error(`results written to ${out}`);
   return rows.every((row) => row.target !== "lanchat" || row.runs.every((r) => r.ok)) ? 0 : 1;

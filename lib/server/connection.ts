@@ -15,6 +15,10 @@ export interface ConnectionOptions {
 /** Reads start with a small buffer that grows while reads fill it: idle clients stay cheap. */
 const MIN_READ_BYTES = 512;
 const MAX_READ_BYTES = 64 * 1024;
+/** Writes in flight at once over all connections; the others wait in line. */
+const MAX_WRITES_IN_FLIGHT = 128;
+/** Without any finished write for this long, the writes in flight count as stuck. */
+const STUCK_MS = 5;
 
 /**
  * One TCP connection: a read loop that hands each received chunk to a
@@ -42,6 +46,8 @@ export class Connection {
   /** The batch being written, and how much of it has gone out. */
   #pending: Uint8Array | undefined;
   #written = 0;
+  /** The generation of the write slot this connection holds, or -1. */
+  #slot = -1;
 
   constructor(conn: ByteConn, options: ConnectionOptions) {
     this.#conn = conn;
@@ -150,16 +156,98 @@ export class Connection {
   }
 
   /**
-   * Starts the writer in a microtask, so that every frame queued by the same
-   * synchronous work (a burst of broadcasts) leaves in one write.
+   * Puts the connection in line for the writer. The line is started in a
+   * microtask, so that every frame queued by the same synchronous work (a
+   * burst of broadcasts) leaves in one write, and a broadcast to N clients
+   * schedules one microtask, not N.
    */
   #scheduleFlush(): void {
     if (this.#writing) return;
     this.#writing = true;
-    queueMicrotask(this.#startFlush);
+    Connection.#enqueue(this);
   }
 
-  readonly #startFlush = () => this.#writeNext();
+  /**
+   * Connections waiting to write, in order (a FIFO with a moving head, so
+   * taking from it allocates nothing).
+   */
+  static readonly #ready: (Connection | undefined)[] = [];
+  static #head = 0;
+  static #pumpQueued = false;
+  /** Writes started by the line that have not finished (of this generation). */
+  static #inFlight = 0;
+  /** Bumped when the writes in flight are written off as stuck (see #unstick). */
+  static #generation = 0;
+  /** Writes finished so far, to tell a stuck line from a busy one. */
+  static #finished = 0;
+  static #finishedAtWatch = 0;
+  static #watch: ReturnType<typeof setTimeout> | undefined;
+
+  static #enqueue(connection: Connection): void {
+    Connection.#ready.push(connection);
+    if (!Connection.#pumpQueued) {
+      Connection.#pumpQueued = true;
+      queueMicrotask(Connection.#pump);
+    }
+  }
+
+  /**
+   * Starts writes from the line while fewer than MAX_WRITES_IN_FLIGHT are in
+   * flight; each finished write starts the next. Deno completes at most
+   * about 128 socket writes per event-loop turn and polls every other
+   * pending write again on each turn, so 10,000 writes started at once cost
+   * about four times the CPU of the same writes started 128 at a time (see
+   * docs/performance.md).
+   */
+  static readonly #pump = () => {
+    Connection.#pumpQueued = false;
+    const ready = Connection.#ready;
+    while (Connection.#head < ready.length && Connection.#inFlight < MAX_WRITES_IN_FLIGHT) {
+      const connection = ready[Connection.#head]!;
+      ready[Connection.#head++] = undefined;
+      try {
+        connection.#writeNext();
+      } catch {
+        connection.#writing = false;
+        connection.close();
+      }
+    }
+    if (Connection.#head === ready.length) {
+      ready.length = 0;
+      Connection.#head = 0;
+      clearTimeout(Connection.#watch);
+      Connection.#watch = undefined;
+    } else if (Connection.#watch === undefined) {
+      Connection.#finishedAtWatch = Connection.#finished;
+      Connection.#watch = setTimeout(Connection.#unstick, STUCK_MS);
+    }
+  };
+
+  /**
+   * Readers that stopped reading leave their writes pending for good (until
+   * they are dropped). If no write at all finished for STUCK_MS while others
+   * wait, the writes in flight are written off so that the line moves on.
+   */
+  static readonly #unstick = () => {
+    Connection.#watch = undefined;
+    if (Connection.#head === Connection.#ready.length) return;
+    if (Connection.#finished === Connection.#finishedAtWatch) {
+      Connection.#generation++;
+      Connection.#inFlight = 0;
+    }
+    Connection.#pump();
+  };
+
+  /** The slot of a write that ended (or failed): the next in line may start. */
+  #release(): void {
+    if (this.#slot === Connection.#generation) Connection.#inFlight--;
+    this.#slot = -1;
+    Connection.#finished++;
+    if (Connection.#head < Connection.#ready.length && !Connection.#pumpQueued) {
+      Connection.#pumpQueued = true;
+      queueMicrotask(Connection.#pump);
+    }
+  }
 
   /**
    * The writer, as callbacks rather than an async function: one write op
@@ -178,6 +266,8 @@ export class Connection {
     }
     this.#pending = this.#queue.take();
     this.#written = 0;
+    this.#slot = Connection.#generation;
+    Connection.#inFlight++;
     this.#conn.write(this.#pending).then(this.#onWritten, this.#onWriteFailed);
   }
 
@@ -189,13 +279,18 @@ export class Connection {
       return;
     }
     this.#pending = undefined;
-    this.#writeNext();
+    this.#release();
+    // Frames queued meanwhile go back in line, behind the connections
+    // already waiting.
+    if (this.#queue.bytes > 0 && !this.#closed) Connection.#enqueue(this);
+    else this.#writeNext();
   };
 
   // The peer is gone or the socket was closed under a pending write; the
   // read loop reports the disconnect.
   readonly #onWriteFailed = () => {
     this.#pending = undefined;
+    this.#release();
     this.#writing = false;
     this.close();
   };

@@ -64,3 +64,40 @@ Deno.test("Connection without an overflow handler closes at once on overflow", a
   assert.equal(fake.closed, true);
   assert.equal(connection.ending, true);
 });
+
+/** A socket double whose writes never finish: a reader that stopped reading. */
+class StuckConn extends FakeConn {
+  override write(bytes: Uint8Array): Promise<number> {
+    if (this.closed) return Promise.reject(new Error("closed"));
+    this.writes.push(bytes.slice());
+    return new Promise(() => {});
+  }
+}
+
+Deno.test("Connection: a broadcast to more connections than the writes allowed in flight reaches all, each in order", async () => {
+  const fakes = Array.from({ length: 1000 }, () => new FakeConn());
+  const connections = fakes.map((fake) =>
+    new Connection(fake as unknown as Deno.Conn, { sendQueueBytes: 1024 })
+  );
+  for (const connection of connections) connection.send(bytes("a\n"));
+  for (const connection of connections) connection.send(bytes("b\n"));
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  for (const connection of connections) connection.send(bytes("c\n"));
+  await Promise.all(connections.map((connection) => connection.end()));
+  for (const fake of fakes) assert.equal(written(fake), "a\nb\nc\n");
+});
+
+Deno.test("Connection: writes that never finish (readers that stopped) do not hold up the others", async () => {
+  const stuck = Array.from({ length: 300 }, () => new StuckConn());
+  const stuckConnections = stuck.map((fake) =>
+    new Connection(fake as unknown as Deno.Conn, { sendQueueBytes: 1024 })
+  );
+  for (const connection of stuckConnections) connection.send(bytes("x\n"));
+  const fake = new FakeConn();
+  const connection = new Connection(fake as unknown as Deno.Conn, { sendQueueBytes: 1024 });
+  connection.send(bytes("hello\n"));
+  await connection.end();
+  assert.equal(written(fake), "hello\n");
+  assert.ok(stuck.every((s) => s.writes.length === 1), "every stuck writer got its write started");
+  for (const c of stuckConnections) c.close();
+});

@@ -46,14 +46,15 @@ export class SendQueue {
         offset += chunk.length;
       }
     }
-    this.#chunks = [];
+    // The array is reused: one take per delivery must not allocate.
+    chunks.length = 0;
     this.#bytes = 0;
     return out;
   }
 
   /** Drops everything queued. */
   clear(): void {
-    this.#chunks = [];
+    this.#chunks.length = 0;
     this.#bytes = 0;
   }
 }

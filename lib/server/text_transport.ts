@@ -22,8 +22,13 @@ const FINAL_CODES = new Set<ErrorCode>([
 ]);
 
 // Room events look the same to every text client in the same current room,
-// so each is rendered once per variant and the bytes are shared.
-const cache = new WeakMap<ChatEvent, { here?: Uint8Array; elsewhere?: Uint8Array }>();
+// so each is rendered once per variant and the bytes are shared. A broadcast
+// hands the same event to every member in one synchronous loop, so a cache
+// of the last event is enough, and it costs one comparison per recipient
+// where a WeakMap lookup cost a hash probe.
+let cachedEvent: ChatEvent | undefined;
+let cachedHere: Uint8Array | undefined;
+let cachedElsewhere: Uint8Array | undefined;
 
 /**
  * Plain-text mode for `nc` and telnet: the first line is the password (on a
@@ -118,10 +123,14 @@ export class TextTransport implements Transport {
   #render(event: ChatEvent): Uint8Array {
     const current = this.member?.current?.name;
     if (event.type === "msg" || event.type === "join" || event.type === "leave") {
-      let entry = cache.get(event);
-      if (!entry) cache.set(event, entry = {});
-      const variant = event.room === current ? "here" : "elsewhere";
-      return entry[variant] ??= toBytes(formatEvent(event, { currentRoom: current }));
+      if (event !== cachedEvent) {
+        cachedEvent = event;
+        cachedHere = cachedElsewhere = undefined;
+      }
+      if (event.room === current) {
+        return cachedHere ??= toBytes(formatEvent(event, { currentRoom: current }));
+      }
+      return cachedElsewhere ??= toBytes(formatEvent(event, { currentRoom: current }));
     }
     return toBytes(formatEvent(event, { currentRoom: current }));
   }
