@@ -6,7 +6,7 @@
  * (`--against "ncat -n -l --chat -m 20000 127.0.0.1 {port}"`).
  *
  * Usage: deno task bench [--runs 3] [--only flood,latency,...] [--against CMD] [--smoke]
- *        [--generator node|deno]
+ *        [--generator node|deno] [--tls]
  *
  * @module
  */
@@ -26,6 +26,8 @@ interface Target {
   handshake: "nick" | "none";
   /** Whether it can speak the native protocol. */
   native: boolean;
+  /** Whether clients connect with TLS. */
+  tls?: boolean;
 }
 
 /** What one run of one workload measured. */
@@ -44,11 +46,20 @@ interface Workload {
   run(target: Target, smoke: boolean): Promise<Measurement>;
 }
 
-const ours: Target = {
-  name: "lanchat",
-  handshake: "nick",
-  native: true,
-  start: (port, extra = []) =>
+/** Our server, plain TCP or (with `tls`) TLS with a certificate made for the run. */
+function lanchat(tls: boolean): Target {
+  return {
+    name: tls ? "lanchat-tls" : "lanchat",
+    handshake: "nick",
+    native: true,
+    tls,
+    start: (port, extra = []) => startLanchat(port, tls, extra),
+  };
+}
+
+function startLanchat(port: number, tls: boolean, extra: string[]): Deno.ChildProcess {
+  const persistent = extra.some((a) => a.startsWith("--data-dir"));
+  return (
     new Deno.Command(Deno.execPath(), {
       args: [
         "run",
@@ -61,7 +72,7 @@ const ours: Target = {
         "--port",
         String(port),
         "--no-rate-limit",
-        "--plain",
+        ...(tls ? [] : ["--plain"]),
         "--max-per-ip",
         "100000",
         "--max-clients",
@@ -70,7 +81,8 @@ const ours: Target = {
         "0",
         "--log-level",
         "error",
-        ...(extra.some((a) => a.startsWith("--data-dir")) ? [] : ["--no-persist"]),
+        // TLS without a data directory: a certificate made for the run (never in HOME).
+        ...(persistent ? [] : tls ? ["--data-dir", ":memory:"] : ["--no-persist"]),
         ...extra,
         ...(Deno.env.get("BENCH_SERVER_ARGS")?.split(" ").filter(Boolean) ?? []),
       ],
@@ -78,8 +90,11 @@ const ours: Target = {
       stdin: "null",
       stdout: "null",
       stderr: "inherit",
-    }).spawn(),
-};
+    }).spawn()
+  );
+}
+
+const ours = lanchat(false);
 
 function foreign(command: string): Target {
   return {
@@ -246,7 +261,9 @@ async function drive(
   try {
     await waitForPort(port);
     const idle = processStats(server.pid);
-    for (const config of configs) generators.push(new Generator({ ...config, port }));
+    for (const config of configs) {
+      generators.push(new Generator({ ...config, port, tls: target.tls }));
+    }
     const connected = await Promise.all(generators.map((g) => g.report()));
     const before = processStats(server.pid);
     await Promise.all(generators.map((g) => g.go()));
@@ -514,6 +531,7 @@ async function main(): Promise<number> {
       smoke: { type: "boolean" },
       out: { type: "string" },
       generator: { type: "string" },
+      tls: { type: "boolean" },
     },
   });
   const wanted = values.generator ?? (nodeAvailable() ? "node" : "deno");
@@ -527,7 +545,13 @@ async function main(): Promise<number> {
   const smoke = values.smoke ?? false;
   const runs = Number(values.runs ?? (smoke ? 1 : 3));
   const only = values.only?.split(",");
-  const targets = [ours, ...(values.against ? [foreign(values.against)] : [])];
+  if (values.tls && values.against) throw new Error("--tls and --against do not go together");
+  if (values.tls && wanted !== "node") throw new Error("--tls needs the Node load generator");
+  // --tls: the same workloads over plain TCP and over TLS, side by side.
+  const targets = [
+    ours,
+    ...(values.against ? [foreign(values.against)] : values.tls ? [lanchat(true)] : []),
+  ];
   const rows: Row[] = [];
   for (const workload of WORKLOADS) {
     if (only && !only.includes(workload.name)) continue;
@@ -569,7 +593,7 @@ async function main(): Promise<number> {
 function table(rows: Row[], targets: Target[]): string {
   const out = [
     `| workload | metric | ${targets.map((t) => t.name).join(" | ")}${
-      targets.length > 1 ? " | ours/theirs" : ""
+      targets.length > 1 ? ` | ${targets[0].name}/${targets[1].name}` : ""
     } |`,
     `|---|---|${targets.map(() => "---").join("|")}|${targets.length > 1 ? "---|" : ""}`,
   ];

@@ -43,6 +43,8 @@ export interface LoadConfig {
   timeoutMs: number;
   /** Connections opened at once while connecting. */
   connectBatch?: number;
+  /** Connect with TLS, trusting any certificate (the Node generator only). */
+  tls?: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -389,6 +391,8 @@ async function waitForGo(): Promise<void> {
 }
 
 if (import.meta.main) {
-  await run(JSON.parse(Deno.args[0]) as LoadConfig);
+  const config = JSON.parse(Deno.args[0]) as LoadConfig;
+  if (config.tls) throw new Error("TLS needs the Node load generator (--generator node)");
+  await run(config);
   Deno.exit(0);
 }

@@ -13,6 +13,7 @@
 // Usage (by bench/bench.ts): node bench/load_gen_node.mjs '<LoadConfig JSON>'
 
 import net from "node:net";
+import tls from "node:tls";
 import process from "node:process";
 
 const config = JSON.parse(process.argv[2]);
@@ -143,15 +144,23 @@ let goAt = 0;
 
 function connect(client) {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({
-      host: "127.0.0.1",
-      port: config.port,
-      noDelay: true,
-      onread: { buffer: shared, callback: (n, buf) => client.feed(buf, n) },
-    });
+    // TLS: node:tls (any certificate; this measures cost, not trust), and
+    // its "data" events, as `onread` is for plain sockets only.
+    const socket = config.tls
+      ? tls.connect({ host: "127.0.0.1", port: config.port, rejectUnauthorized: false })
+      : net.connect({
+        host: "127.0.0.1",
+        port: config.port,
+        noDelay: true,
+        onread: { buffer: shared, callback: (n, buf) => client.feed(buf, n) },
+      });
+    if (config.tls) {
+      socket.setNoDelay(true);
+      socket.on("data", (chunk) => client.feed(chunk, chunk.length));
+    }
     client.socket = socket;
     const nick = `${config.prefix}${client.index}`;
-    socket.once("connect", () => {
+    socket.once(config.tls ? "secureConnect" : "connect", () => {
       if (config.mode === "native") {
         socket.write(
           JSON.stringify({ type: "hello", protocol: 1, nick, client: "load_gen" }) + "\n",
