@@ -54,7 +54,7 @@ Flags:
   --fingerprint <SHA256:...>
                      trust only the server certificate with this fingerprint
                      (chat-server prints it at start)
-    --accept-new       trust a server never used before and remember it, without
+  --accept-new       trust a server never used before and remember it, without
                      asking; needed in line mode (on a terminal you are shown
                      the fingerprint and asked)
   --forget-host <host[:port]>
@@ -69,9 +69,11 @@ Flags:
   -h, --help         show this help
   -V, --version      print the version
 
-Connections use TLS. The first time you connect to a server its certificate
-fingerprint is remembered (in known_hosts in the config dir); if it ever
-changes, chat-client refuses to connect and explains why.
+Connections use TLS. The first time you connect to a server you are shown its
+certificate fingerprint and asked whether to trust it (compare it with the one
+chat-server printed); it is then remembered (known_hosts in the config dir),
+and if it ever changes, chat-client refuses to connect and explains why. On a
+terminal a private server's password is asked for when not given.
 
 On a terminal it opens a full-screen UI: type a message and press Enter;
 /help lists the commands; Tab completes nicks and commands; PgUp/PgDn

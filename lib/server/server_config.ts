@@ -200,12 +200,12 @@ Access (see "Private servers and identities" in the README):
                            or set ${PASSWORD_ENV}
   --op <SHA256:...>        an operator's key fingerprint (chat-client --whoami prints it);
                            repeat for more; operators can /kick, /ban, /unban, /mute
+  -h, --help               show this help
+  -V, --version            print the version
 
 Export a room's log to stdout:
   chat-server export --room <#room> [--since <date>] [--format jsonl|text] [--data-dir <dir>]
   chat-server export --private ...   (private messages, if stored with --store-private)
-  -h, --help               show this help
-  -V, --version            print the version
 
 Limits (see docs/limits.md):
 ${limitHelp}
