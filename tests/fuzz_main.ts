@@ -1,6 +1,7 @@
 /**
  * `deno task fuzz [--cases N] [--seed S] [--case K] [--concurrency C]
- * [--max-line-bytes B]`: fuzzes an in-process server on 127.0.0.1 and exits 1
+ * [--max-line-bytes B]`: fuzzes in-process servers on 127.0.0.1 (an open one
+ * and one with a password) and exits 1
  * if any case failed. Without `--seed` the seed is random; it is printed
  * either way, and `--case K` replays one case of a run.
  *
@@ -45,6 +46,7 @@ let failed: boolean;
     cases,
     first: only ?? 0,
     port: server.port,
+    privateServer: server.privateServer,
     concurrency: flags.get("--concurrency"),
     maxLineBytes,
     target: server,
