@@ -59,10 +59,12 @@ async function main(): Promise<number> {
     return 1;
   }
   if (command.kind === "whoami") {
-    if (identity.created) console.error(`chat-client: created your key in ${identity.path}`);
     if (!identity.path) {
-      console.error("chat-client: no config directory (HOME is not set): this key is not kept");
+      // A key made for this run only names nobody.
+      console.error("chat-client: no config directory (HOME is not set); give --config-dir");
+      return 1;
     }
+    if (identity.created) console.error(`chat-client: created your key in ${identity.path}`);
     console.log(identity.fingerprint);
     return 0;
   }

@@ -37,6 +37,8 @@ function runExport(args: string[]): number {
   try {
     return exportLog(args, (line) => Deno.stdout.writeSync(encoder.encode(line + "\n")));
   } catch (error) {
+    // The reader went away (`| head`): it has what it wanted.
+    if (error instanceof Deno.errors.BrokenPipe) return 0;
     if (!(error instanceof UsageError) && !(error instanceof StoreOpenError)) throw error;
     console.error(`chat-server: ${error.message}`);
     return error instanceof UsageError ? 2 : 1;

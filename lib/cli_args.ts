@@ -32,9 +32,12 @@ function describeParseError(error: Error): string {
     case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
       return `unexpected argument "${arg}"; see --help`;
     case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
-      return `flag ${flag} ${
-        /argument missing/.test(error.message) ? "needs a value" : "takes no value"
-      }`;
+      if (/argument missing/.test(error.message)) return `flag ${flag} needs a value`;
+      // "--port -1": the value looks like a flag.
+      if (/ambiguous/.test(error.message)) {
+        return `flag ${flag} needs a value; one that starts with "-" is written ${flag}=-...`;
+      }
+      return `flag ${flag} takes no value`;
     default:
       return error.message;
   }

@@ -1552,7 +1552,7 @@ function checkText(received: Uint8Array, timeout: boolean): string | undefined {
   if (/[\r\n]/.test(text.replace(/\r\n/g, ""))) {
     return `text mode sent a bare CR or LF: ${JSON.stringify(text)}`;
   }
-  if (timeout && !text.includes("No hello within")) {
+  if (timeout && !text.includes("Did not join within")) {
     return `a silent peer was closed without the handshake timeout notice: ${JSON.stringify(text)}`;
   }
   return undefined;

@@ -38,7 +38,7 @@ Deno.test("a text client that never gives a nick is closed after the handshake t
   await using text = await TextClient.connect(server.addr.port);
   await text.waitEnd();
   assert.ok(
-    text.lines.some((l) => l.includes("No hello within 0.2 s; closing")),
+    text.lines.some((l) => l.includes("Did not join within 0.2 s; closing")),
     text.lines.join("\n"),
   );
 });

@@ -746,7 +746,7 @@ export class ChatServer implements AsyncDisposable {
       const member = transport?.member;
       if (!member) {
         if (peer.holding || now - peer.acceptedAt < o.handshakeTimeoutMs) continue;
-        const message = `No hello within ${o.handshakeTimeoutMs / 1000} s; closing`;
+        const message = `Did not join within ${o.handshakeTimeoutMs / 1000} s; closing`;
         this.#log({
           level: "warn",
           event: "limit",

@@ -19,6 +19,7 @@ const FINAL_CODES = new Set<ErrorCode>([
   "password_required",
   "banned",
   "protocol_version",
+  "handshake_timeout",
 ]);
 
 // Room events look the same to every text client in the same current room,
@@ -73,6 +74,9 @@ export class TextTransport implements Transport {
     return this.#hello(line.trim());
   }
 
+  /** The last error line sent, so that a goodbye saying the same is not repeated. */
+  #lastError: string | undefined;
+
   decode(chunk: Uint8Array): (ClientFrame | ProtocolError)[] {
     const frames: (ClientFrame | ProtocolError)[] = [];
     for (const line of this.#lines.push(this.#telnet.filter(chunk))) {
@@ -99,6 +103,7 @@ export class TextTransport implements Transport {
   }
 
   deliver(event: ChatEvent): void {
+    this.#lastError = event.type === "error" ? event.message : undefined;
     this.connection.send(this.#render(event));
     // A refused nick asks again (unless nothing more can be done).
     if (!this.member && event.type === "error" && !FINAL_CODES.has(event.code)) {
@@ -117,7 +122,9 @@ export class TextTransport implements Transport {
   }
 
   end(event: ByeEvent): void {
-    void this.connection.end(this.#render(event));
+    // A refusal is an error line and then the goodbye: say it once.
+    const said = event.message === this.#lastError;
+    void this.connection.end(said ? undefined : this.#render(event));
   }
 
   #render(event: ChatEvent): Uint8Array {
