@@ -15,6 +15,7 @@ import { RefusedError } from "./lib/client/chat_session.ts";
 import { IdentityError, loadIdentity } from "./lib/client/identity.ts";
 import { VERSION } from "./lib/version.ts";
 import { startCommand } from "./lib/cli_args.ts";
+import { defaultConfigDir } from "./lib/app_dirs.ts";
 import { KnownHosts, serverKey } from "./lib/client/known_hosts.ts";
 import { ServerTrust } from "./lib/client/server_trust.ts";
 import { connectTls } from "./lib/net/socket_conn.ts";
@@ -43,10 +44,13 @@ async function main(): Promise<number> {
     }
     const knownHosts = KnownHosts.in(command.configDir);
     const removed = knownHosts.forget(command.server);
+    if (removed === 0) {
+      console.error(`chat-client: ${command.server} is not in ${knownHosts.path}`);
+      return 1;
+    }
     console.log(
-      removed > 0
-        ? `forgot ${command.server} (${knownHosts.path}); the next connection trusts its new certificate`
-        : `${command.server} is not in ${knownHosts.path}`,
+      `forgot ${command.server} (${knownHosts.path}); the next connection shows its certificate ` +
+        "again and asks (in line mode: --accept-new or --fingerprint)",
     );
     return 0;
   }
@@ -86,6 +90,10 @@ async function main(): Promise<number> {
       pinned: command.fingerprint,
       // A script must opt in; on a terminal the user is asked first (below).
       acceptNew: command.acceptNew,
+      forgetFlags: command.configDir !== undefined &&
+          command.configDir !== defaultConfigDir(Deno.build.os, (name) => Deno.env.get(name))
+        ? `--config-dir '${command.configDir}'`
+        : undefined,
       onNotice: (notice) =>
         interactive ? notices.push(notice) : console.error(`chat-client: ${notice}`),
     })
@@ -168,7 +176,9 @@ async function confirmNewServer(trust: ServerTrust, host: string, port: number):
   );
   while (true) {
     const answer = prompt("Trust it and connect? (yes/no/[fingerprint])")?.trim() ?? "no";
-    if (answer === "yes" || answer === fingerprint) {
+    // The fingerprint as printed, or its digits alone (openssl's base64, with its "=").
+    const digits = answer.replace(/^SHA256:/, "").replace(/=+$/, "");
+    if (answer === "yes" || `SHA256:${digits}` === fingerprint) {
       trust.trust(server, fingerprint);
       return true;
     }
@@ -177,7 +187,9 @@ async function confirmNewServer(trust: ServerTrust, host: string, port: number):
       return false;
     }
     console.log(
-      answer.startsWith("SHA256:") ? "That is not its fingerprint." : 'Type "yes" or "no".',
+      /^(SHA256:)?[A-Za-z0-9+/]{43}=?$/.test(answer)
+        ? "That is not its fingerprint."
+        : 'Type "yes", "no", or its fingerprint.',
     );
   }
 }

@@ -65,7 +65,7 @@ Deno.test("a text client is asked for the password first; a wrong one is refused
   await bad.waitLine((line) => line === "Welcome to lanchat (lanchat). This server is private.");
   await bad.sendLine("open says me");
   await bad.sendLine("ana");
-    await bad.waitLine((line) => line === "! Access denied: wrong password");
+  await bad.waitLine((line) => line === "! Access denied: wrong password");
   await bad.waitEnd();
   // Said once, not again as the goodbye.
   assert.deepEqual(bad.lines.filter((line) => line.includes("Access denied")), [

@@ -131,7 +131,11 @@ Deno.test("TLS: a swapped server certificate makes the client refuse with the ex
   assert.ok(explanation.includes(impostorLine.slice("TLS fingerprint ".length)), explanation);
   assert.ok(explanation.includes(`but you trusted ${original.fingerprint}`), explanation);
   assert.match(explanation, /man-in-the-middle/);
-  assert.ok(explanation.includes(`chat-client --forget-host 127.0.0.1:${port}`), explanation);
+  // The way out, with the config directory this client runs with.
+  assert.ok(
+    explanation.includes(`chat-client --forget-host 127.0.0.1:${port} --config-dir '${config}'`),
+    explanation,
+  );
 
   // A fresh start is refused the same way, before anything is sent.
   const fresh = runClient(port, "ana", ["--config-dir", config], { tls: true });

@@ -28,6 +28,8 @@ export interface TrustOptions {
   acceptNew: boolean;
   /** Hears what happened on first use, for the user. */
   onNotice?: (message: string) => void;
+  /** Extra flags the user must repeat with `--forget-host` (a non-default `--config-dir`). */
+  forgetFlags?: string;
 }
 
 /**
@@ -71,7 +73,9 @@ export class ServerTrust {
           "server got a new certificate (reinstalled, or its data directory was deleted).",
           'Ask its operator for the "TLS fingerprint" line chat-server prints at start. Only if',
           "it is the new one, forget the old one and connect again:",
-          `  chat-client --forget-host ${server}`,
+          `  chat-client --forget-host ${server}${
+            this.options.forgetFlags ? ` ${this.options.forgetFlags}` : ""
+          }`,
         ].join("\n"),
       );
     }
@@ -113,7 +117,7 @@ export class ServerTrust {
     } else saved = "; not saved (no config directory)";
     this.options.onNotice?.(
       `New server ${server}: trusting its certificate ${fingerprint} from now on${saved}. ` +
-        'Compare it with the "TLS fingerprint" chat-server printed.',
+        'Compare it with the "TLS fingerprint" line chat-server printed.',
     );
   }
 }
