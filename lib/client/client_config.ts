@@ -80,7 +80,8 @@ On a terminal it opens a full-screen UI: type a message and press Enter;
 scroll; Ctrl-N/Ctrl-P switch rooms; Ctrl-C, Ctrl-D or /quit leaves.
 With stdin from a pipe or file (line mode) every input line is sent, every
 event is printed as one plain line, and it quits at the end of the input:
-  echo "build done" | chat-client --host 192.168.1.5 --nick ci`;
+    echo "build done" | chat-client --host 192.168.1.5 --nick ci --accept-new
+(--accept-new, or --fingerprint, on the first run: a script cannot be asked.)`;
 
 /**
  * Parses the client's command line. `userName` is the default nick.
