@@ -762,8 +762,9 @@ export class Hub {
     member.sink.deliver({
       type: "error",
       code: "rate_limited",
-      message:
-        `Slow down: at most ${limit.rate} messages a second (bursts of ${limit.burst}); not sent, try again in ${wait} s`,
+      message: `Slow down: at most ${limit.rate} message${
+        limit.rate === 1 ? "" : "s"
+      } a second (bursts of ${limit.burst}); not sent, try again in ${wait} s`,
     });
     return false;
   }

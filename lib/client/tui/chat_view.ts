@@ -199,6 +199,9 @@ export class ChatView {
         }
         return false;
       case "notice":
+        // The pane marks notices itself; the text form's "* " would double it.
+        this.note(clean(event.message));
+        return false;
       case "whois":
       case "bans":
         for (const line of formatEvent(event)) this.note(clean(line));
