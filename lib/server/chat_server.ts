@@ -103,7 +103,10 @@ export class ChatServer implements AsyncDisposable {
   /** Plain TCP: Deno's listener; TLS: a node:tls server (see lib/net/socket_conn.ts for why). */
   readonly #listener: Deno.Listener<Deno.TcpConn> | tls.Server;
   /** TLS connections still in their handshake, each with the timer that ends it. */
-  readonly #handshaking = new Map<Socket, { timer: ReturnType<typeof setTimeout>; ip: string }>();
+  readonly #handshaking = new Map<
+    string,
+    { socket: Socket; timer: ReturnType<typeof setTimeout>; ip: string }
+  >();
   /** Per address, the end of the last password attempt waiting for its answer. */
   readonly #passwordTurns = new Map<string, Promise<void>>();
   /** What key proofs must be bound to: our certificate's fingerprint, or "plain". */
@@ -228,7 +231,7 @@ export class ChatServer implements AsyncDisposable {
     clearInterval(this.#sweeper);
     this.#log({ level: "info", event: "shutdown", clients: this.hub.size });
     this.#listener.close();
-    for (const [socket, { timer }] of this.#handshaking) {
+    for (const { socket, timer } of this.#handshaking.values()) {
       clearTimeout(timer);
       socket.destroy();
     }
@@ -276,11 +279,13 @@ export class ChatServer implements AsyncDisposable {
     const limit = this.hub.maxClients + 64;
     const timeoutMs = Math.min(this.#options.handshakeTimeoutMs, TLS_HANDSHAKE_MS);
     const pendingFrom = new Map<string, number>();
-    const settle = (socket: Socket) => {
-      const pending = this.#handshaking.get(socket);
+    // Keyed by the peer's address and port, which the TLS socket shares with its raw one.
+    const keyOf = (socket: Socket) => `${socket.remoteAddress}:${socket.remotePort}`;
+    const settle = (key: string) => {
+      const pending = this.#handshaking.get(key);
       if (!pending) return;
       clearTimeout(pending.timer);
-      this.#handshaking.delete(socket);
+      this.#handshaking.delete(key);
       const left = (pendingFrom.get(pending.ip) ?? 1) - 1;
       if (left > 0) pendingFrom.set(pending.ip, left);
       else pendingFrom.delete(pending.ip);
@@ -300,8 +305,9 @@ export class ChatServer implements AsyncDisposable {
         socket.destroy();
         return;
       }
+      const key = keyOf(socket);
       const timer = setTimeout(() => {
-        settle(socket);
+        settle(key);
         this.#log({
           level: "debug",
           event: "tls_error",
@@ -310,18 +316,12 @@ export class ChatServer implements AsyncDisposable {
         });
         socket.destroy();
       }, timeoutMs);
-      this.#handshaking.set(socket, { timer, ip });
+      this.#handshaking.set(key, { socket, timer, ip });
       pendingFrom.set(ip, (pendingFrom.get(ip) ?? 0) + 1);
-      socket.once("close", () => settle(socket));
+      socket.once("close", () => settle(key));
     });
     server.on("secureConnection", (socket: tls.TLSSocket) => {
-      // The TLS socket wraps the raw one: its handshake is over.
-      for (const raw of this.#handshaking.keys()) {
-        if (raw.remotePort === socket.remotePort && raw.remoteAddress === socket.remoteAddress) {
-          settle(raw);
-          break;
-        }
-      }
+      settle(keyOf(socket)); // Its handshake is over.
       const conn = new SocketConn(socket);
       conn.tune();
       void this.#serve(conn);

@@ -62,7 +62,7 @@ export async function loadCertificate(source: CertificateSource): Promise<Server
     return {
       cert,
       key,
-      fingerprint: await checkedFingerprint(cert, source.certFile),
+      fingerprint: await fingerprintOfPem(cert, source.certFile),
       source: source.certFile,
       created: false,
     };
@@ -78,7 +78,7 @@ export async function loadCertificate(source: CertificateSource): Promise<Server
     return {
       cert,
       key,
-      fingerprint: await checkedFingerprint(cert, certFile),
+      fingerprint: await fingerprintOfPem(cert, certFile),
       source: certFile,
       created: false,
     };
@@ -149,17 +149,14 @@ export async function createSelfSigned(
   };
 }
 
-/** The fingerprint of the first certificate in a PEM text. */
-export async function fingerprintOfPem(pem: string): Promise<string> {
-  const der = firstPemCertificate(pem);
-  if (!der) throw new CertificateError("no PEM certificate found");
-  return await fingerprintOf(der);
-}
-
-async function checkedFingerprint(pem: string, path: string): Promise<string> {
+/**
+ * The fingerprint of the first certificate in a PEM text; `where` names
+ * the text in the error when there is none (a file path).
+ */
+export async function fingerprintOfPem(pem: string, where = "the text"): Promise<string> {
   const der = firstPemCertificate(pem);
   if (!der) {
-    throw new CertificateError(`${path} holds no PEM certificate ("-----BEGIN CERTIFICATE-----")`);
+    throw new CertificateError(`${where} holds no PEM certificate ("-----BEGIN CERTIFICATE-----")`);
   }
   return await fingerprintOf(der);
 }
