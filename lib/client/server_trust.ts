@@ -50,7 +50,7 @@ export class ServerTrust {
    */
   async check(server: string, certificate: Uint8Array): Promise<void> {
     const fingerprint = await fingerprintOf(certificate);
-    const { pinned, knownHosts, acceptNew } = this.options;
+    const { pinned, acceptNew } = this.options;
     if (pinned !== undefined) {
       if (fingerprint === pinned) return;
       throw new UntrustedServerError(
@@ -58,17 +58,14 @@ export class ServerTrust {
           "Someone may be intercepting the connection, or the server has a new certificate; ask its operator for the fingerprint chat-server printed at start.",
       );
     }
-    const remembered = this.#accepted.get(server);
-    const known = knownHosts?.lookup(server);
-    const trusted = known?.fingerprint ?? remembered;
-    if (trusted === fingerprint) return;
+    const trusted = this.#trusted(server);
+    if (trusted?.fingerprint === fingerprint) return;
     if (trusted !== undefined) {
-      const where = known ? `${knownHosts!.path} line ${known.line}` : "earlier in this session";
       throw new UntrustedServerError(
         [
           `WARNING: THE IDENTITY OF ${server} HAS CHANGED; refusing to connect.`,
           `It presented the certificate ${fingerprint}`,
-          `but you trusted ${trusted} (${where}).`,
+          `but you trusted ${trusted.fingerprint} (${trusted.where}).`,
           "Someone may be intercepting the connection (a man-in-the-middle attack), or the",
           "server got a new certificate (reinstalled, or its data directory was deleted).",
           'Ask its operator for the "TLS fingerprint" line chat-server prints at start. Only if',
@@ -86,24 +83,33 @@ export class ServerTrust {
           `${fingerprint}).`,
       );
     }
-    this.#remember(server, fingerprint);
+    this.trust(server, fingerprint);
   }
 
   /** Whether `server` is trusted already (pinned, known, or accepted in this session). */
   knows(server: string): boolean {
-    return this.options.pinned !== undefined || this.#accepted.has(server) ||
-      this.options.knownHosts?.lookup(server) !== undefined;
+    return this.options.pinned !== undefined || this.#trusted(server) !== undefined;
+  }
+
+  /** The fingerprint trusted for `server` (known_hosts first), and where it was recorded. */
+  #trusted(server: string): { fingerprint: string; where: string } | undefined {
+    const { knownHosts } = this.options;
+    const known = knownHosts?.lookup(server);
+    if (known) {
+      return { fingerprint: known.fingerprint, where: `${knownHosts!.path} line ${known.line}` };
+    }
+    const accepted = this.#accepted.get(server);
+    return accepted === undefined
+      ? undefined
+      : { fingerprint: accepted, where: "earlier in this session" };
   }
 
   /**
-   * Trusts `server`'s certificate from now on, as the user confirmed it
-   * (the terminal asks before anything is sent): recorded like a first use.
+   * Trusts `server`'s certificate from now on, recorded as a first use: after
+   * --accept-new, or when the user confirmed it (the terminal asks before
+   * anything is sent).
    */
   trust(server: string, fingerprint: string): void {
-    this.#remember(server, fingerprint);
-  }
-
-  #remember(server: string, fingerprint: string): void {
     this.#accepted.set(server, fingerprint);
     const knownHosts = this.options.knownHosts;
     let saved = "";
