@@ -7,7 +7,6 @@
 
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
-import { ChatServer } from "../lib/server/chat_server.ts";
 import { createSelfSigned, loadCertificate } from "../lib/server/tls_certificate.ts";
 import { ChatSession, RefusedError } from "../lib/client/chat_session.ts";
 import { ServerTrust } from "../lib/client/server_trust.ts";
@@ -18,6 +17,7 @@ import {
   runClient,
   runEntry,
   runServer,
+  startServer,
   testKey,
   within,
 } from "./test_util.ts";
@@ -416,12 +416,7 @@ Deno.test("TLS: plain and TLS mixed up each get a clear error", async () => {
 
 Deno.test("TLS: a peer that never starts the handshake, or sends plain text, is closed; others chat on", async () => {
   const certificate = await createSelfSigned();
-  await using server = await ChatServer.listen({
-    hostname: "127.0.0.1",
-    port: 0,
-    tls: certificate,
-    handshakeTimeoutMs: 300,
-  });
+  await using server = await startServer({ tls: certificate, handshakeTimeoutMs: 300 });
   const port = server.addr.port;
   const silent = await Deno.connect({ hostname: "127.0.0.1", port });
   const garbage = await Deno.connect({ hostname: "127.0.0.1", port });
@@ -486,12 +481,7 @@ async function rogueRelay(realPort: number, realCertificate: string) {
 Deno.test("TLS: a key proof relayed by a rogue server is refused by the real one", async () => {
   const certificate = await loadCertificate({ kind: "memory" });
   const key = await testKey();
-  await using server = await ChatServer.listen({
-    hostname: "127.0.0.1",
-    port: 0,
-    tls: certificate,
-    operators: [key.fingerprint],
-  });
+  await using server = await startServer({ tls: certificate, operators: [key.fingerprint] });
   const connect = (port: number) =>
     ChatSession.connect({
       host: "127.0.0.1",
@@ -517,12 +507,7 @@ Deno.test("TLS: a key proof relayed by a rogue server is refused by the real one
 
 Deno.test("TLS: connections still in their handshake count against --max-per-ip", async () => {
   const certificate = await createSelfSigned();
-  await using server = await ChatServer.listen({
-    hostname: "127.0.0.1",
-    port: 0,
-    tls: certificate,
-    maxPerIp: 2,
-  });
+  await using server = await startServer({ tls: certificate, maxPerIp: 2 });
   const port = server.addr.port;
   const silent = [
     await Deno.connect({ hostname: "127.0.0.1", port }),

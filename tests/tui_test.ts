@@ -8,7 +8,6 @@
 import assert from "node:assert/strict";
 import { TmuxSession } from "./tmux.ts";
 import { NativeClient, ROOT, startServer } from "./test_util.ts";
-import { ChatServer } from "../lib/server/chat_server.ts";
 import { loadCertificate } from "../lib/server/tls_certificate.ts";
 
 /**
@@ -171,11 +170,7 @@ Deno.test("terminal UI: after a server restart it reconnects, rejoins, and sends
 
 Deno.test("terminal UI: a new TLS server is shown with its fingerprint and trusted only after a yes", async () => {
   const certificate = await loadCertificate({ kind: "memory" });
-  await using server = await ChatServer.listen({
-    hostname: "127.0.0.1",
-    port: 0,
-    tls: certificate,
-  });
+  await using server = await startServer({ tls: certificate });
   const port = server.addr.port;
   const configDir = Deno.makeTempDirSync();
   const command = clientCommand(port, "ana", `--config-dir '${configDir}'`, true);
