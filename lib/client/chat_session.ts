@@ -6,7 +6,6 @@ import { type ByteConn, connectTls, SocketError } from "../net/socket_conn.ts";
 import { serverKey } from "./known_hosts.ts";
 import type { Identity } from "./identity.ts";
 import { isNonce, PLAIN_BINDING } from "../protocol/key_proof.ts";
-import { fingerprintOf } from "../protocol/fingerprint.ts";
 
 /** How to reach the server and who to be. */
 export interface SessionOptions {
@@ -21,7 +20,7 @@ export interface SessionOptions {
    * Connect with TLS and let this judge the server's certificate before
    * anything is sent (see ServerTrust); without it, plain TCP.
    */
-  tls?: { check(server: string, certificate: Uint8Array): Promise<void> };
+  tls?: { check(server: string, certificate: Uint8Array): Promise<string> };
   /** The server's password, for a private server. */
   password?: string;
   /** The key to prove in the handshake (registered nicks, operator rights). */
@@ -98,8 +97,11 @@ export class ChatSession implements AsyncDisposable {
       conn = connected.conn;
       if (options.tls) {
         try {
-          await options.tls.check(serverKey(options.host, options.port), connected.certificate!);
-          binding = await fingerprintOf(connected.certificate!);
+          // The checked fingerprint is what the key proof is bound to.
+          binding = await options.tls.check(
+            serverKey(options.host, options.port),
+            connected.certificate!,
+          );
         } catch (error) {
           conn.close();
           throw error;

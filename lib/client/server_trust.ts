@@ -43,23 +43,23 @@ export class ServerTrust {
   constructor(readonly options: TrustOptions) {}
 
   /**
-   * Passes or throws.
+   * Returns the certificate's fingerprint when it is trusted, or throws.
    *
    * @param server `host:port` as {@linkcode serverKey} writes it
    * @throws {UntrustedServerError} with the explanation for the user
    */
-  async check(server: string, certificate: Uint8Array): Promise<void> {
+  async check(server: string, certificate: Uint8Array): Promise<string> {
     const fingerprint = await fingerprintOf(certificate);
     const { pinned, acceptNew } = this.options;
     if (pinned !== undefined) {
-      if (fingerprint === pinned) return;
+      if (fingerprint === pinned) return fingerprint;
       throw new UntrustedServerError(
         `refusing to connect: ${server} presented the certificate ${fingerprint}, not ${pinned} given with --fingerprint.\n` +
           "Someone may be intercepting the connection, or the server has a new certificate; ask its operator for the fingerprint chat-server printed at start.",
       );
     }
     const trusted = this.#trusted(server);
-    if (trusted?.fingerprint === fingerprint) return;
+    if (trusted?.fingerprint === fingerprint) return fingerprint;
     if (trusted !== undefined) {
       throw new UntrustedServerError(
         [
@@ -84,6 +84,7 @@ export class ServerTrust {
       );
     }
     this.trust(server, fingerprint);
+    return fingerprint;
   }
 
   /** Whether `server` is trusted already (pinned, known, or accepted in this session). */
