@@ -37,3 +37,42 @@ Deno.test("deno task bench --smoke runs every workload to completion and writes 
     await Deno.remove(out).catch(() => {});
   }
 });
+
+Deno.test("deno task bench --against drives a foreign line server (the C floor relay) through the text workloads", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lanchat-floor-" });
+  const relay = `${dir}/floor_relay`;
+  const out = `${dir}/report.json`;
+  try {
+    const build = await new Deno.Command("cc", {
+      args: ["-O2", "-pthread", "-o", relay, "bench/reference/floor_relay.c"],
+      cwd: ROOT,
+      stderr: "piped",
+    }).output();
+    assert.equal(build.code, 0, new TextDecoder().decode(build.stderr));
+    const result = await new Deno.Command(Deno.execPath(), {
+      args: [
+        ...["run", "-q", "-P=bench", "bench/bench.ts", "--smoke", "--out", out],
+        ...["--only", "flood,latency,crowd,stalled", "--against", `${relay} {port} 2`],
+      ],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    const stdout = new TextDecoder().decode(result.stdout);
+    assert.equal(result.code, 0, new TextDecoder().decode(result.stderr));
+    const report = JSON.parse(await Deno.readTextFile(out));
+    const foreign = report.rows.filter((row: { target: string }) => row.target !== "lanchat");
+    assert.deepEqual(
+      foreign.map((row: { workload: string }) => row.workload),
+      ["flood", "latency", "crowd", "stalled"],
+    );
+    for (const row of foreign) {
+      for (const run of row.runs) assert.equal(run.ok, true, `${row.workload}: ${run.failure}`);
+    }
+    assert.equal(foreign[0].runs[0].deliveries, 2 * 50 * 5, "the relay passed every line on");
+    assert.match(stdout, /^\| workload \| metric \| lanchat \| .*floor_relay .*\|$/m);
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+});

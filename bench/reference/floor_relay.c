@@ -1,0 +1,264 @@
+/*
+ * The floor: the least a chat relay can cost on this machine.
+ *
+ * Not part of lanchat. A bare epoll line relay in C, used only as an `--against` target of
+ * `deno task bench` (see docs/performance.md, "The floor"): every line a client sends is written to
+ * every other client, nothing else. No nicks, rooms, history, sanitising, TLS or rate limits; one
+ * write() per recipient, as lanchat does, so what it measures is what the kernel and the load
+ * generators cost on the same cores. Clients whose unsent bytes pass 1 MiB are dropped.
+ *
+ * With a thread count above 1 it is the multi-core design: each thread has its own SO_REUSEPORT
+ * listener and owns the clients the kernel hands it; a line is written by the reading thread to its
+ * own clients and passed to every other thread (a locked inbox and an eventfd), which writes it to
+ * theirs.
+ *
+ *   cc -O2 -pthread -o bench/results/floor_relay bench/reference/floor_relay.c
+ *   deno task bench --only latency,crowd --against "bench/results/floor_relay {port}"
+ *   deno task bench --only latency,crowd --against "bench/results/floor_relay {port} 2"
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define MAX_FDS 65536
+#define MAX_THREADS 16
+#define LINE_BYTES 8192
+#define QUEUE_LIMIT (1 << 20)
+
+typedef struct {
+  char *bytes;
+  size_t length, capacity;
+} Buffer;
+
+typedef struct {
+  int open;
+  Buffer queue; /* bytes accepted but not yet written */
+  char line[LINE_BYTES]; /* the unfinished line read so far */
+  size_t line_length;
+} Client;
+
+typedef struct {
+  int listener, poller, wakeup;
+  int *members; /* this thread's open client fds, in no order */
+  int member_count;
+  pthread_mutex_t lock;
+  Buffer inbox; /* whole lines from other threads, under lock */
+  Buffer taken; /* the inbox, swapped out to be delivered */
+} Shard;
+
+static Client clients[MAX_FDS];
+static int member_index[MAX_FDS];
+static Shard shards[MAX_THREADS];
+static int shard_count = 1;
+static int port;
+
+static int append(Buffer *b, const char *bytes, size_t n, size_t limit) {
+  if (b->length + n > limit) return -1;
+  if (b->length + n > b->capacity) {
+    b->capacity = (b->length + n) * 2;
+    b->bytes = realloc(b->bytes, b->capacity);
+  }
+  memcpy(b->bytes + b->length, bytes, n);
+  b->length += n;
+  return 0;
+}
+
+static void watch(Shard *s, int fd, unsigned events, int op) {
+  struct epoll_event event = {.events = events, .data.fd = fd};
+  epoll_ctl(s->poller, op, fd, &event);
+}
+
+static void drop(Shard *s, int fd) {
+  Client *c = &clients[fd];
+  if (!c->open) return;
+  c->open = 0;
+  close(fd);
+  int i = member_index[fd];
+  s->members[i] = s->members[--s->member_count];
+  member_index[s->members[i]] = i;
+  free(c->queue.bytes);
+  c->queue = (Buffer){0};
+}
+
+/* Writes at once when nothing is queued; otherwise appends and waits for EPOLLOUT. */
+static void deliver(Shard *s, int fd, const char *bytes, size_t n) {
+  Client *c = &clients[fd];
+  if (c->queue.length) {
+    if (append(&c->queue, bytes, n, QUEUE_LIMIT)) drop(s, fd);
+    return;
+  }
+  ssize_t written = write(fd, bytes, n);
+  if (written < 0) {
+    if (errno != EAGAIN) {
+      drop(s, fd);
+      return;
+    }
+    written = 0;
+  }
+  if ((size_t)written < n) {
+    append(&c->queue, bytes + written, n - written, QUEUE_LIMIT);
+    watch(s, fd, EPOLLIN | EPOLLOUT, EPOLL_CTL_MOD);
+  }
+}
+
+/* Writes whole lines to every client of this thread except `except` (-1: none). */
+static void deliver_all(Shard *s, int except, const char *bytes, size_t n) {
+  for (int m = 0; m < s->member_count;) {
+    int to = s->members[m];
+    if (to != except) deliver(s, to, bytes, n);
+    if (m < s->member_count && s->members[m] == to) m++; /* else a drop moved another fd here */
+  }
+}
+
+static void flush(Shard *s, int fd) {
+  Buffer *q = &clients[fd].queue;
+  size_t sent = 0;
+  while (sent < q->length) {
+    ssize_t n = write(fd, q->bytes + sent, q->length - sent);
+    if (n < 0) {
+      if (errno == EAGAIN) break;
+      drop(s, fd);
+      return;
+    }
+    sent += n;
+  }
+  memmove(q->bytes, q->bytes + sent, q->length - sent);
+  q->length -= sent;
+  if (!q->length) watch(s, fd, EPOLLIN, EPOLL_CTL_MOD);
+}
+
+static void relay_lines(Shard *s, int from) {
+  Client *c = &clients[from];
+  size_t start = 0;
+  for (size_t i = 0; i < c->line_length; i++) {
+    if (c->line[i] != '\n') continue;
+    size_t n = i + 1 - start;
+    deliver_all(s, from, c->line + start, n);
+    for (Shard *other = shards; other < shards + shard_count; other++) {
+      if (other == s) continue;
+      pthread_mutex_lock(&other->lock);
+      append(&other->inbox, c->line + start, n, SIZE_MAX);
+      pthread_mutex_unlock(&other->lock);
+      uint64_t one = 1;
+      if (write(other->wakeup, &one, sizeof one) < 0) perror("floor_relay: eventfd");
+    }
+    start = i + 1;
+  }
+  memmove(c->line, c->line + start, c->line_length - start);
+  c->line_length -= start;
+  if (c->line_length == LINE_BYTES) c->line_length = 0; /* a line too long: discard it */
+}
+
+static void take_inbox(Shard *s) {
+  uint64_t count;
+  if (read(s->wakeup, &count, sizeof count) < 0) return;
+  pthread_mutex_lock(&s->lock);
+  Buffer lines = s->inbox;
+  s->inbox = s->taken;
+  s->inbox.length = 0;
+  pthread_mutex_unlock(&s->lock);
+  for (size_t start = 0; start < lines.length;) {
+    size_t end = (char *)memchr(lines.bytes + start, '\n', lines.length - start) - lines.bytes;
+    deliver_all(s, -1, lines.bytes + start, end + 1 - start);
+    start = end + 1;
+  }
+  s->taken = lines;
+}
+
+static void accept_all(Shard *s) {
+  int one = 1;
+  int fd;
+  while ((fd = accept4(s->listener, NULL, NULL, SOCK_NONBLOCK)) >= 0) {
+    if (fd >= MAX_FDS) {
+      close(fd);
+      continue;
+    }
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    clients[fd].open = 1;
+    clients[fd].line_length = 0;
+    member_index[fd] = s->member_count;
+    s->members[s->member_count++] = fd;
+    watch(s, fd, EPOLLIN, EPOLL_CTL_ADD);
+  }
+}
+
+static int open_listener(void) {
+  int listener = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  int one = 1;
+  setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  setsockopt(listener, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(port)};
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(listener, (struct sockaddr *)&address, sizeof address) || listen(listener, 4096)) {
+    perror("floor_relay: listen");
+    exit(1);
+  }
+  return listener;
+}
+
+static void *run(void *arg) {
+  Shard *s = arg;
+  struct epoll_event ready[512];
+  for (;;) {
+    int n = epoll_wait(s->poller, ready, 512, -1);
+    for (int i = 0; i < n; i++) {
+      int fd = ready[i].data.fd;
+      if (fd == s->listener) {
+        accept_all(s);
+        continue;
+      }
+      if (fd == s->wakeup) {
+        take_inbox(s);
+        continue;
+      }
+      if (clients[fd].open && (ready[i].events & EPOLLOUT)) flush(s, fd);
+      if (!clients[fd].open || !(ready[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))) continue;
+      Client *c = &clients[fd];
+      ssize_t got = read(fd, c->line + c->line_length, LINE_BYTES - c->line_length);
+      if (got < 0 && errno == EAGAIN) continue;
+      if (got <= 0) {
+        drop(s, fd);
+        continue;
+      }
+      c->line_length += got;
+      relay_lines(s, fd);
+    }
+  }
+  return NULL;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2 || argc > 3) {
+    fprintf(stderr, "usage: %s <port> [threads]   (listens on 127.0.0.1)\n", argv[0]);
+    return 2;
+  }
+  port = atoi(argv[1]);
+  shard_count = argc == 3 ? atoi(argv[2]) : 1;
+  if (shard_count < 1 || shard_count > MAX_THREADS) {
+    fprintf(stderr, "floor_relay: threads must be 1 to %d\n", MAX_THREADS);
+    return 2;
+  }
+  for (Shard *s = shards; s < shards + shard_count; s++) {
+    s->listener = open_listener();
+    s->poller = epoll_create1(0);
+    s->wakeup = eventfd(0, EFD_NONBLOCK);
+    s->members = calloc(MAX_FDS, sizeof(int));
+    pthread_mutex_init(&s->lock, NULL);
+    watch(s, s->listener, EPOLLIN, EPOLL_CTL_ADD);
+    watch(s, s->wakeup, EPOLLIN, EPOLL_CTL_ADD);
+  }
+  pthread_t threads[MAX_THREADS];
+  for (int i = 1; i < shard_count; i++) pthread_create(&threads[i], NULL, run, &shards[i]);
+  run(&shards[0]);
+}
