@@ -6,7 +6,7 @@
  * (`--against "ncat -n -l --chat -m 20000 127.0.0.1 {port}"`).
  *
  * Usage: deno task bench [--runs 3] [--only flood,latency,...] [--against CMD] [--smoke]
- *        [--generator node|deno] [--tls]
+ *        [--generator node|deno] [--readers N] [--tls]
  *
  * @module
  */
@@ -169,6 +169,16 @@ function processStats(pid: number): { cpu: number; rssKiB: number; peakKiB: numb
 type GeneratorKind = "node" | "deno";
 
 let generatorKind: GeneratorKind = "deno";
+
+/**
+ * Generator processes holding the readers of the latency, stalled and crowd
+ * workloads (`--readers`). Fewer is better with the Node generator: on two
+ * cores, every runnable process beyond the server and one generator waits
+ * for a time slice, and that wait shows up as the server's latency (p99 8.9
+ * ms with 1 process, 10.8 with 2, 12.5 with 4, 14.0 with 8; see
+ * docs/performance.md). The Deno generator needs more to keep up.
+ */
+let readerProcesses = 1;
 
 /**
  * Whether a real Node.js is on the PATH. Without one, Deno answers for
@@ -403,9 +413,7 @@ const latencyWorkload = (stalled: boolean): Workload => ({
     // before its 1 MiB queue fills: at ~390 KB/s that takes ~15 s.
     const seconds = smoke ? 1 : stalled ? 25 : 10;
     const rate = smoke ? 20 : 100;
-    // Readers spread over several processes, so that the generator's own
-    // work does not queue up and show as latency.
-    const processes = smoke ? 1 : 4;
+    const processes = smoke ? 1 : readerProcesses;
     const per = Math.ceil(clients / processes);
     const result = await drive(
       target,
@@ -462,7 +470,7 @@ const crowdWorkload: Workload = {
   ],
   async run(target, smoke) {
     const total = smoke ? 60 : 10_000;
-    const processes = smoke ? 2 : 4;
+    const processes = smoke ? 2 : readerProcesses;
     const per = Math.ceil(total / processes);
     const configs = Array.from({ length: processes }, (_, p) => ({
       ...base(target, "text", `c${p}x`),
@@ -532,6 +540,7 @@ async function main(): Promise<number> {
       out: { type: "string" },
       generator: { type: "string" },
       tls: { type: "boolean" },
+      readers: { type: "string" },
     },
   });
   const wanted = values.generator ?? (nodeAvailable() ? "node" : "deno");
@@ -542,6 +551,10 @@ async function main(): Promise<number> {
     console.error("node is not on the PATH: using the Deno load generator (bench/load_gen.ts)");
   }
   generatorKind = wanted;
+  readerProcesses = Number(values.readers ?? (wanted === "node" ? 1 : 4));
+  if (!Number.isInteger(readerProcesses) || readerProcesses < 1 || readerProcesses > 64) {
+    throw new Error(`--readers must be a whole number from 1 to 64, not "${values.readers}"`);
+  }
   const smoke = values.smoke ?? false;
   const runs = Number(values.runs ?? (smoke ? 1 : 3));
   const only = values.only?.split(",");
@@ -580,7 +593,14 @@ async function main(): Promise<number> {
   await Deno.writeTextFile(
     out,
     JSON.stringify(
-      { date: new Date().toISOString(), smoke, runs, generator: generatorKind, rows },
+      {
+        date: new Date().toISOString(),
+        smoke,
+        runs,
+        generator: generatorKind,
+        readerProcesses,
+        rows,
+      },
       null,
       2,
     ) + "\n",
@@ -639,4 +659,12 @@ function table(rows: Row[], targets: Target[]): string {
   return out.join("\n");
 }
 
-if (import.meta.main) Deno.exit(await main());
+if (import.meta.main) {
+  // Bad flags (and anything else that stops the run) end in one line, not a stack.
+  Deno.exit(
+    await main().catch((error) => {
+      console.error(`bench: ${error instanceof Error ? error.message : error}`);
+      return 2;
+    }),
+  );
+}
