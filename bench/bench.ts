@@ -199,6 +199,9 @@ class Generator {
   readonly #child: Deno.ChildProcess;
   readonly #lines: AsyncIterator<string>;
   readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
+  /** The generator's stderr, passed through; its error line explains an early exit. */
+  readonly #stderrDone: Promise<void>;
+  #lastError = "";
 
   constructor(config: LoadConfig) {
     const [command, args] = generatorKind === "node"
@@ -209,16 +212,29 @@ class Generator {
       cwd: ROOT,
       stdin: "piped",
       stdout: "piped",
-      stderr: "inherit",
+      stderr: "piped",
     }).spawn();
     this.#stdin = this.#child.stdin.getWriter();
     this.#lines = lines(this.#child.stdout);
+    const stderr = this.#child.stderr;
+    this.#stderrDone = (async () => {
+      for await (const line of lines(stderr)) {
+        console.error(line);
+        // "load_gen_node: Error: <message>", then the stack.
+        const reason = /^load_gen\w*: (?:\w*Error: )?(.*)/.exec(line);
+        if (reason) this.#lastError = reason[1];
+      }
+    })();
   }
 
   /** The next JSON report (connected, then done). */
   async report(): Promise<Record<string, unknown>> {
     const next = await this.#lines.next();
-    if (next.done) throw new Error("the load generator exited early");
+    if (next.done) {
+      await this.#stderrDone;
+      const why = this.#lastError ? ` (${this.#lastError.trim()})` : "";
+      throw new Error(`the load generator exited early${why}`);
+    }
     return JSON.parse(next.value);
   }
 
