@@ -114,6 +114,18 @@ Deno.test("chat-server export writes a room's log as JSON lines or text, round-t
     ]);
     assert.equal((await future.finished()).code, 0);
     assert.deepEqual(future.stdout.filter(Boolean), []);
+    assert.deepEqual(future.stderr.filter(Boolean), [
+      "chat-server: no messages in #lobby since 2999-01-01",
+    ]);
+    const typo = runEntry("server", ["export", "--room", "#lobyb", "--data-dir", dir]);
+    assert.equal((await typo.finished()).code, 1, "an unknown room is an error");
+    assert.deepEqual(typo.stdout.filter(Boolean), []);
+    assert.deepEqual(typo.stderr.filter(Boolean), [
+      `chat-server: no messages stored for #lobyb in ${dir}/history.db; rooms with stored messages: #lobby`,
+    ]);
+    const none = runEntry("server", ["export", "--private", "--data-dir", dir]);
+    assert.equal((await none.finished()).code, 0);
+    assert.match(none.stderr.join("\n"), /no private messages stored .*only with --store-private/);
   }));
 
 Deno.test("a corrupt or unusable history store stops the server at start with the path and the cause", () =>

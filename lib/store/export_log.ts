@@ -63,21 +63,43 @@ export function exportLog(args: string[], write: (line: string) => void): number
     return 1;
   }
   const store = new SqliteStore(path);
+  const sinceNote = flags.since === undefined ? "" : ` since ${flags.since}`;
+  let written = 0;
   try {
     if (flags.private) {
       for (const event of store.exportPrivate(since)) {
+        written++;
         if (format === "jsonl") write(JSON.stringify(event));
         else for (const line of formatEvent(event)) write(line);
+      }
+      if (written === 0) {
+        console.error(
+          `chat-server: no private messages stored${sinceNote} in ${path} (the server stores them only with --store-private)`,
+        );
       }
       return 0;
     }
     const room = flags.room!.startsWith("#") ? flags.room! : `#${flags.room}`;
     for (const event of store.export(nickKey(room), since)) {
+      written++;
       if (format === "jsonl") write(JSON.stringify(event));
       else for (const line of formatEvent(event, { currentRoom: room })) write(line);
     }
+    if (written > 0) return 0;
+    const rooms = store.storedRooms();
+    if (rooms.some((name) => nickKey(name) === nickKey(room))) {
+      console.error(`chat-server: no messages in ${room}${sinceNote}`);
+      return 0;
+    }
+    // Most likely a typo: say which rooms there are.
+    console.error(
+      `chat-server: no messages stored for ${room} in ${path}; ` +
+        (rooms.length > 0
+          ? `rooms with stored messages: ${rooms.join(", ")}`
+          : "no room has stored messages yet"),
+    );
+    return 1;
   } finally {
     store.close();
   }
-  return 0;
 }

@@ -183,6 +183,14 @@ export class SqliteStore implements HistoryStore, AccessStore {
     return rows.reverse().map(toEvent);
   }
 
+  /** The rooms that have stored messages, by name, sorted: for `chat-server export`'s errors. */
+  storedRooms(): string[] {
+    const rows = this.#db.prepare(
+      "SELECT min(room) AS room FROM messages GROUP BY room_key ORDER BY room_key",
+    ).all() as { room: string }[];
+    return rows.map((row) => row.room);
+  }
+
   /** Every message of a room since `since` (ms), oldest first: for `chat-server export`. */
   *export(roomKey: string, since = 0): Generator<MessageEvent> {
     const statement = this.#db.prepare(
