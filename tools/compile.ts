@@ -49,8 +49,12 @@ for (const [entry, name] of [["server", "chat-server"], ["client", "chat-client"
     stderr: "piped",
   }).output();
   if (!result.success) {
-    const detail = new TextDecoder().decode(result.stderr);
-    if (/error sending request|dns error|denort|Setting up base binary/i.test(detail)) {
+    // deno's own messages, without colour codes.
+    const detail = new TextDecoder().decode(result.stderr).replace(/\x1b\[[0-9;]*m/g, "");
+    const denort = Deno.env.get("DENORT_BIN");
+    if (denort && /Could not find denort/.test(detail)) {
+      console.error(`compile: DENORT_BIN=${denort} is not a denort binary (no such file)`);
+    } else if (/error sending request|dns error|denort|Setting up base binary/i.test(detail)) {
       console.error(
         `compile: cannot download the Deno runtime that deno compile needs for ${name} ` +
           `(no internet access?); on an offline machine point DENORT_BIN at a denort binary`,
@@ -58,6 +62,8 @@ for (const [entry, name] of [["server", "chat-server"], ["client", "chat-client"
     } else {
       console.error(`compile: deno compile failed for ${name}:\n${detail.trim()}`);
     }
+    // deno compile makes dist/ before it fails; leave no empty directory behind.
+    await Deno.remove(`${root}dist`).catch(() => {});
     Deno.exit(1);
   }
   console.log(`built ${output}`);
