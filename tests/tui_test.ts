@@ -53,6 +53,37 @@ Deno.test("terminal UI: a message typed in one client appears in the other", asy
   assert.match(header, /lanchat │ #lobby │ 2 members │ connected/);
 });
 
+Deno.test("terminal UI: /history says what it did: shown already, or added above and read with PgUp", async () => {
+  await using server = await startServer({ historySize: 3 });
+  const ids: number[] = [];
+  {
+    await using bob = await NativeClient.connect(server.addr.port, "bob");
+    for (let i = 1; i <= 6; i++) {
+      await bob.send({ type: "msg", text: `note ${i}` });
+      ids.push((await bob.next("msg", (e) => e.text === `note ${i}`)).id);
+    }
+  }
+  await using ana = await startClient(server.addr.port, "ana", 70, 12);
+  await ana.waitFor((rows) => rows.some((r) => r.includes("note 6")));
+  await ana.type("/history 3");
+  await ana.press("Enter");
+  await ana.waitFor((rows) =>
+    rows.some((r) => r.includes("Those messages are shown already; PgUp at the top"))
+  );
+  await ana.type(`/history 3 ${ids[3]}`);
+  await ana.press("Enter");
+  let rows = await ana.waitFor((rows) =>
+    rows.some((r) => r.includes("3 older messages added above (PgUp to read)"))
+  );
+  assert.ok(
+    !rows.some((r) => r.includes("note 1")),
+    "added above, out of sight:\n" + rows.join("\n"),
+  );
+  await ana.press("PageUp");
+  rows = await ana.waitFor((rows) => rows.some((r) => r.includes("note 1")));
+  assert.ok(rows.some((r) => r.includes("note 3")), rows.join("\n"));
+});
+
 Deno.test("terminal UI: a half-typed line survives incoming messages, even when it wraps", async () => {
   await using server = await startServer();
   await using ana = await startClient(server.addr.port, "ana", 40, 14);

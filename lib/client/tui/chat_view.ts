@@ -216,15 +216,30 @@ export class ChatView {
       case "history": {
         const room = this.#room(event.room);
         if (!room) return false;
+        // Scrolling to the top asks by itself; otherwise someone typed /history.
+        const typed = !room.olderPending;
         // Older messages go above what is shown.
         const older = event.messages.map((m) => this.#messageLine(m, true));
         // Only what is older than what we show (a page can overlap the replay).
         const oldest = room.lines.find((l) => l.id !== undefined)?.id ?? Infinity;
-        room.lines.unshift(...older.filter((l) => (l.id ?? 0) < oldest));
+        const added = older.filter((l) => (l.id ?? 0) < oldest);
+        room.lines.unshift(...added);
         room.olderPending = false;
-        if (!event.more) {
+        if (!event.more && !room.atBeginning) {
           room.atBeginning = true;
           room.lines.unshift({ kind: "notice", text: `── the beginning of ${event.room} ──` });
+        }
+        // What was added is above, out of sight: say so where the eye is.
+        if (typed) {
+          const n = added.length;
+          this.#push(room, {
+            kind: "info",
+            text: n > 0
+              ? `${n} older message${n === 1 ? "" : "s"} added above (PgUp to read)`
+              : event.more
+              ? "Those messages are shown already; PgUp at the top loads older ones"
+              : `No older messages: that is the beginning of ${room.name}`,
+          });
         }
         return false;
       }

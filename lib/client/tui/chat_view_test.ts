@@ -381,3 +381,61 @@ Deno.test("ChatView pages back more than once, and stops at the beginning", () =
   assert.deepEqual(ids.slice(0, 3), [1, 2, 3]);
   assert.equal(ids.length, 101);
 });
+
+Deno.test("ChatView answers a typed /history where the eye is: added above, already shown, or the beginning", () => {
+  const view = new ChatView();
+  const message = (id: number) => ({
+    type: "msg" as const,
+    room: "#lobby",
+    id,
+    ts: 1,
+    from: "bob",
+    text: `m${id}`,
+    kind: "say" as const,
+  });
+  view.apply({
+    type: "welcome",
+    protocol: 1,
+    server: "s",
+    nick: "ana",
+    room: "#lobby",
+    members: ["ana"],
+    history: [message(9), message(10)],
+  });
+  const last = () => view.current!.lines.at(-1)!;
+  view.apply({ type: "history", room: "#lobby", messages: [message(9), message(10)], more: true });
+  assert.deepEqual([last().kind, last().text], [
+    "info",
+    "Those messages are shown already; PgUp at the top loads older ones",
+  ]);
+  view.apply({
+    type: "history",
+    room: "#lobby",
+    messages: [message(6), message(7), message(8), message(9)],
+    more: true,
+  });
+  assert.equal(last().text, "3 older messages added above (PgUp to read)");
+  const ids = view.current!.lines.flatMap((l) => l.id === undefined ? [] : [l.id]);
+  assert.deepEqual(ids, [6, 7, 8, 9, 10], "each message once, in order");
+  view.apply({ type: "history", room: "#lobby", messages: [message(5)], more: false });
+  assert.equal(last().text, "1 older message added above (PgUp to read)");
+  view.apply({ type: "history", room: "#lobby", messages: [message(5)], more: false });
+  assert.equal(last().text, "No older messages: that is the beginning of #lobby");
+  const markers = view.current!.lines.filter((l) => l.text.startsWith("── the beginning"));
+  assert.equal(markers.length, 1, "one beginning marker however often it is asked");
+  // Scrolling to the top fetches quietly: no note.
+  const fresh = new ChatView();
+  fresh.apply({
+    type: "welcome",
+    protocol: 1,
+    server: "s",
+    nick: "ana",
+    room: "#lobby",
+    members: ["ana"],
+    history: [message(10)],
+  });
+  assert.equal(fresh.olderPageBefore(), 10);
+  const shown = fresh.current!.lines.length;
+  fresh.apply({ type: "history", room: "#lobby", messages: [message(9)], more: true });
+  assert.equal(fresh.current!.lines.length, shown + 1, "only the older message, no note");
+});
