@@ -124,7 +124,8 @@ export function formatEvent(event: ChatEvent, context: TextFormatContext = {}): 
       );
       const first = event.messages[0];
       if (event.more && first) {
-        lines.push(`-- older messages: /history 50 ${first.id} --`);
+        // A page with more before it is full: its size is the count that was asked for.
+        lines.push(`-- older messages: /history ${event.messages.length} ${first.id} --`);
       } else lines.push(`-- that is the beginning of ${event.room} --`);
       return lines;
     }

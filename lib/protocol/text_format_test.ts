@@ -257,3 +257,16 @@ Deno.test("formatEvent: a kick reads as who kicked and why", () => {
     "[09:05] <- eve was kicked by mod: spam",
   ]);
 });
+
+Deno.test("formatEvent: a history page points to the next page with the same count, or says it is the beginning", () => {
+  const page = [7, 8, 9].map((id) => message({ id, text: `m${id}` }));
+  const full = formatEvent({ type: "history", room: "#lobby", messages: page, more: true }, here);
+  assert.deepEqual(full, [
+    "[09:05] (history) <ana> m7",
+    "[09:05] (history) <ana> m8",
+    "[09:05] (history) <ana> m9",
+    "-- older messages: /history 3 7 --",
+  ]);
+  const last = formatEvent({ type: "history", room: "#lobby", messages: page, more: false }, here);
+  assert.equal(last.at(-1), "-- that is the beginning of #lobby --");
+});
