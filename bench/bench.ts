@@ -174,11 +174,16 @@ let generatorKind: GeneratorKind = "deno";
  * Generator processes holding the readers of the latency, stalled and crowd
  * workloads (`--readers`). Fewer is better with the Node generator: on two
  * cores, every runnable process beyond the server and one generator waits
- * for a time slice, and that wait shows up as the server's latency (p99 8.9
- * ms with 1 process, 10.8 with 2, 12.5 with 4, 14.0 with 8; see
- * docs/performance.md). The Deno generator needs more to keep up.
+ * for a time slice, and that wait shows up as the server's latency (see
+ * docs/performance.md, "How many generator processes"). The Deno generator
+ * needs more to keep up.
  */
 let readerProcesses = 1;
+
+/** Process `p`'s share of `total` clients over `processes`: the shares add up to `total`. */
+function share(total: number, processes: number, p: number): number {
+  return Math.floor(total / processes) + (p < total % processes ? 1 : 0);
+}
 
 /**
  * Whether a real Node.js is on the PATH. Without one, Deno answers for
@@ -220,8 +225,11 @@ class Generator {
     this.#stderrDone = (async () => {
       for await (const line of lines(stderr)) {
         console.error(line);
-        // "load_gen_node: Error: <message>", then the stack.
-        const reason = /^load_gen\w*: (?:\w*Error: )?(.*)/.exec(line);
+        // "load_gen_node: Error: <message>" (Node) or "error: Uncaught (in promise) Error:
+        // <message>" (Deno), then the stack.
+        const reason =
+          /^(?:load_gen\w*|error): (?:Uncaught (?:\(in promise\) )?)?(?:\w*Error: )?(.*)/
+            .exec(line);
         if (reason) this.#lastError = reason[1];
       }
     })();
@@ -430,12 +438,11 @@ const latencyWorkload = (stalled: boolean): Workload => ({
     const seconds = smoke ? 1 : stalled ? 25 : 10;
     const rate = smoke ? 20 : 100;
     const processes = smoke ? 1 : readerProcesses;
-    const per = Math.ceil(clients / processes);
     const result = await drive(
       target,
       Array.from({ length: processes }, (_, p) => ({
         ...base(target, "text", `l${p}x`),
-        clients: per,
+        clients: share(clients, processes, p),
         senders: p === 0 ? 10 : 0,
         stalled: stalled && p === 0 ? 10 : 0,
         rate: p === 0 ? rate : undefined,
@@ -487,10 +494,9 @@ const crowdWorkload: Workload = {
   async run(target, smoke) {
     const total = smoke ? 60 : 10_000;
     const processes = smoke ? 2 : readerProcesses;
-    const per = Math.ceil(total / processes);
     const configs = Array.from({ length: processes }, (_, p) => ({
       ...base(target, "text", `c${p}x`),
-      clients: per,
+      clients: share(total, processes, p),
       senders: p === 0 ? 1 : 0,
       stalled: 0,
       perSender: p === 0 ? 1 : 0,
@@ -502,7 +508,7 @@ const crowdWorkload: Workload = {
     const result = await drive(target, configs);
     // The generators connect in parallel: the slowest one is the time to connect all.
     const connectSec = Math.max(...result.connected.map((r) => r.connectMs as number)) / 1000;
-    const clients = per * processes;
+    const clients = total;
     const complete = result.reports.every((r) => r.complete === true);
     const broadcastMs = Math.max(...result.reports.map((r) => r.elapsedMs as number));
     return {

@@ -47,7 +47,10 @@ Deno.test("deno task bench --against drives a foreign line server (the C floor r
       args: ["-O2", "-pthread", "-o", relay, "bench/reference/floor_relay.c"],
       cwd: ROOT,
       stderr: "piped",
-    }).output();
+    }).output().catch((error) => {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      throw new Error("no C compiler (cc) to build the relay: install gcc (.ci/run does)");
+    });
     assert.equal(build.code, 0, new TextDecoder().decode(build.stderr));
     const result = await new Deno.Command(Deno.execPath(), {
       args: [

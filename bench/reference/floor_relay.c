@@ -22,12 +22,14 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -41,21 +43,25 @@ typedef struct {
   size_t length, capacity;
 } Buffer;
 
+typedef struct Shard Shard;
+
+/* Indexed by fd. Only the owning thread touches an entry, until it closes the fd (last). */
 typedef struct {
-  int open;
+  Shard *owner; /* NULL once closed */
   Buffer queue; /* bytes accepted but not yet written */
   char line[LINE_BYTES]; /* the unfinished line read so far */
   size_t line_length;
+  int discarding; /* inside a line longer than LINE_BYTES: dropped up to its end */
 } Client;
 
-typedef struct {
+struct Shard {
   int listener, poller, wakeup;
   int *members; /* this thread's open client fds, in no order */
   int member_count;
   pthread_mutex_t lock;
   Buffer inbox; /* whole lines from other threads, under lock */
   Buffer taken; /* the inbox, swapped out to be delivered */
-} Shard;
+};
 
 static Client clients[MAX_FDS];
 static int member_index[MAX_FDS];
@@ -79,16 +85,17 @@ static void watch(Shard *s, int fd, unsigned events, int op) {
   epoll_ctl(s->poller, op, fd, &event);
 }
 
+/* Forgets the client, then closes its fd: only then may another thread's accept reuse the number. */
 static void drop(Shard *s, int fd) {
   Client *c = &clients[fd];
-  if (!c->open) return;
-  c->open = 0;
-  close(fd);
+  if (c->owner != s) return;
   int i = member_index[fd];
   s->members[i] = s->members[--s->member_count];
   member_index[s->members[i]] = i;
   free(c->queue.bytes);
   c->queue = (Buffer){0};
+  c->owner = NULL;
+  close(fd);
 }
 
 /* Writes at once when nothing is queued; otherwise appends and waits for EPOLLOUT. */
@@ -143,8 +150,13 @@ static void relay_lines(Shard *s, int from) {
   size_t start = 0;
   for (size_t i = 0; i < c->line_length; i++) {
     if (c->line[i] != '\n') continue;
+    if (c->discarding) { /* the end of a line that was too long */
+      c->discarding = 0;
+      start = i + 1;
+      continue;
+    }
     size_t n = i + 1 - start;
-    deliver_all(s, from, c->line + start, n);
+    /* The other threads first, so that their writes run alongside this thread's. */
     for (Shard *other = shards; other < shards + shard_count; other++) {
       if (other == s) continue;
       pthread_mutex_lock(&other->lock);
@@ -153,11 +165,15 @@ static void relay_lines(Shard *s, int from) {
       uint64_t one = 1;
       if (write(other->wakeup, &one, sizeof one) < 0) perror("floor_relay: eventfd");
     }
+    deliver_all(s, from, c->line + start, n);
     start = i + 1;
   }
   memmove(c->line, c->line + start, c->line_length - start);
   c->line_length -= start;
-  if (c->line_length == LINE_BYTES) c->line_length = 0; /* a line too long: discard it */
+  if (c->line_length == LINE_BYTES) { /* a line too long: drop it, up to its end */
+    c->line_length = 0;
+    c->discarding = 1;
+  }
 }
 
 static void take_inbox(Shard *s) {
@@ -185,12 +201,14 @@ static void accept_all(Shard *s) {
       continue;
     }
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    clients[fd].open = 1;
+    clients[fd].owner = s;
     clients[fd].line_length = 0;
+    clients[fd].discarding = 0;
     member_index[fd] = s->member_count;
     s->members[s->member_count++] = fd;
     watch(s, fd, EPOLLIN, EPOLL_CTL_ADD);
   }
+  if (errno == EMFILE || errno == ENFILE) usleep(1000); /* out of fds: do not spin */
 }
 
 static int open_listener(void) {
@@ -222,8 +240,10 @@ static void *run(void *arg) {
         take_inbox(s);
         continue;
       }
-      if (clients[fd].open && (ready[i].events & EPOLLOUT)) flush(s, fd);
-      if (!clients[fd].open || !(ready[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))) continue;
+      /* A stale event for an fd this thread closed (and another may have accepted since). */
+      if (clients[fd].owner != s) continue;
+      if (ready[i].events & EPOLLOUT) flush(s, fd);
+      if (clients[fd].owner != s || !(ready[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))) continue;
       Client *c = &clients[fd];
       ssize_t got = read(fd, c->line + c->line_length, LINE_BYTES - c->line_length);
       if (got < 0 && errno == EAGAIN) continue;
@@ -244,6 +264,12 @@ int main(int argc, char **argv) {
     return 2;
   }
   port = atoi(argv[1]);
+  signal(SIGPIPE, SIG_IGN); /* a client gone mid-write is an EPIPE, not the end of the relay */
+  struct rlimit files;
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
   shard_count = argc == 3 ? atoi(argv[2]) : 1;
   if (shard_count < 1 || shard_count > MAX_THREADS) {
     fprintf(stderr, "floor_relay: threads must be 1 to %d\n", MAX_THREADS);

@@ -20,7 +20,10 @@ let open = 0;
           open++;
           resolve();
         });
-        socket.on("error", () => {});
+        socket.on("error", (error) => {
+          console.error("reader: " + error.message);
+          process.exit(1);
+        });
       })));
   }
   console.error("reader: " + open + " connected");

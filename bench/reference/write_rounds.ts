@@ -1,7 +1,7 @@
 /**
  * What one broadcast's writes cost, without a chat server around them (docs/performance.md, "The
- * floor"): 10,000 loopback connections from one Node.js process that reads and counts, then 20
- * rounds 100 ms apart of one 65-byte write to each, at most 128 in flight. Prints each round's
+ * floor"): 10,000 loopback connections from one Node.js process that reads them, then 20
+ * rounds 100 ms apart of one 64-byte write to each, at most 128 in flight. Prints each round's
  * wall time from the first write started to the last one finished.
  *
  *   deno run -A bench/reference/write_rounds.ts
