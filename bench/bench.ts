@@ -240,8 +240,10 @@ class Generator {
     const next = await this.#lines.next();
     if (next.done) {
       await this.#stderrDone;
-      const why = this.#lastError ? ` (${this.#lastError.trim()})` : "";
-      throw new Error(`the load generator exited early${why}`);
+      const status = await this.#child.status;
+      const why = this.#lastError.trim() ||
+        (status.signal ? `killed by ${status.signal}` : `exit code ${status.code}, no message`);
+      throw new Error(`the load generator exited early (${why})`);
     }
     return JSON.parse(next.value);
   }
