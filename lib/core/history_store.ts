@@ -36,7 +36,11 @@ export interface HistoryStore {
   close(): void;
 }
 
-/** Keeps every message in memory, up to `perRoom` a room (history for one run). */
+/**
+ * Keeps the last `perRoom` messages of each room in memory (history for one run). Old messages
+ * are cut off in batches, when a room holds twice as many: cutting one message off the front of
+ * a full array at every append cost O(perRoom) each (91 of 425 ms of a flood's server CPU).
+ */
 export class MemoryStore implements HistoryStore {
   readonly #rooms = new Map<string, { lastId: number; messages: MessageEvent[] }>();
 
@@ -44,14 +48,14 @@ export class MemoryStore implements HistoryStore {
 
   load(roomKey: string, limit: number): StoredRoom {
     const room = this.#rooms.get(roomKey);
-    return { lastId: room?.lastId ?? 0, messages: room?.messages.slice(-limit) ?? [] };
+    return { lastId: room?.lastId ?? 0, messages: this.#kept(room).slice(-limit) };
   }
 
   append(roomKey: string, event: MessageEvent): void {
     const room = this.#room(roomKey);
     room.messages.push(event);
     room.lastId = Math.max(room.lastId, event.id);
-    if (room.messages.length > this.perRoom) {
+    if (room.messages.length >= 2 * this.perRoom) {
       room.messages.splice(0, room.messages.length - this.perRoom);
     }
   }
@@ -66,14 +70,14 @@ export class MemoryStore implements HistoryStore {
   }
 
   page(roomKey: string, beforeId: number, limit: number): MessageEvent[] {
-    const messages = this.#rooms.get(roomKey)?.messages ?? [];
-    const older = messages.filter((m) => m.id < beforeId);
+    const older = this.#kept(this.#rooms.get(roomKey)).filter((m) => m.id < beforeId);
     return older.slice(-limit);
   }
 
   prune(olderThan: number | undefined, keep: number | undefined): number {
     let removed = 0;
     for (const room of this.#rooms.values()) {
+      room.messages = this.#kept(room);
       const before = room.messages.length;
       if (olderThan !== undefined) room.messages = room.messages.filter((m) => m.ts >= olderThan);
       if (keep !== undefined && room.messages.length > keep) {
@@ -85,6 +89,13 @@ export class MemoryStore implements HistoryStore {
   }
 
   flush(): void {}
+
+  /** A room's last `perRoom` messages (it may hold up to twice as many until the next cut). */
+  #kept(room: { messages: MessageEvent[] } | undefined): MessageEvent[] {
+    if (!room) return [];
+    const extra = room.messages.length - this.perRoom;
+    return extra > 0 ? room.messages.slice(extra) : room.messages;
+  }
 
   close(): void {}
 

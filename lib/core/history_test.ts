@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { History } from "./history.ts";
+import { MemoryStore } from "./history_store.ts";
+import type { MessageEvent } from "./events.ts";
 
 Deno.test("History starts empty", () => {
   const history = new History<number>(3);
@@ -70,4 +72,28 @@ Deno.test("History.last() returns a fresh array the caller may change", () => {
   items.push(99);
   items[0] = 42;
   assert.deepEqual(history.last(), [1, 2]);
+});
+
+Deno.test("MemoryStore keeps each room's last perRoom messages, however many were appended", () => {
+  const store = new MemoryStore(5);
+  const at = (id: number): MessageEvent => ({
+    type: "msg",
+    room: "#a",
+    id,
+    ts: id,
+    from: "ana",
+    text: `m${id}`,
+    kind: "say",
+  });
+  for (let id = 1; id <= 23; id++) store.append("#a", at(id));
+  const ids = (messages: MessageEvent[]) => messages.map((m) => m.id);
+  assert.deepEqual(ids(store.load("#a", 100).messages), [19, 20, 21, 22, 23]);
+  assert.equal(store.load("#a", 100).lastId, 23);
+  assert.deepEqual(ids(store.load("#a", 2).messages), [22, 23]);
+  assert.deepEqual(ids(store.page("#a", 21, 10)), [19, 20], "nothing older than the kept five");
+  assert.deepEqual(ids(store.page("#a", 24, 3)), [21, 22, 23]);
+  assert.equal(store.prune(undefined, 3), 2, "only kept messages count as removed");
+  assert.deepEqual(ids(store.load("#a", 100).messages), [21, 22, 23]);
+  for (let id = 24; id <= 40; id++) store.append("#a", at(id));
+  assert.deepEqual(ids(store.load("#a", 100).messages), [36, 37, 38, 39, 40]);
 });
