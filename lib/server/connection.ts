@@ -147,6 +147,7 @@ export class Connection {
     this.#ending = true;
     clearTimeout(this.#endTimer);
     this.#queue.clear();
+    this.#queue.release();
     try {
       this.#conn.close();
     } catch {
@@ -261,6 +262,7 @@ export class Connection {
     }
     if (this.#queue.bytes === 0) {
       this.#writing = false;
+      this.#queue.release();
       if (this.#ending) this.close();
       return;
     }

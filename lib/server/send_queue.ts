@@ -1,3 +1,6 @@
+/** Joins up to this size go into one buffer that is reused while the connection keeps writing. */
+const REUSED_BYTES = 64 * 1024;
+
 /**
  * A bounded queue of outgoing bytes for one connection. Pushing never waits;
  * the connection's writer takes everything queued as one buffer, so many small
@@ -6,6 +9,12 @@
 export class SendQueue {
   #chunks: Uint8Array[] = [];
   #bytes = 0;
+  /**
+   * Where take() joins chunks, reused from one take() to the next: a busy
+   * connection joins on every write, and a fresh buffer each time made most
+   * of a flood's garbage. Dropped by release() when the writer goes idle.
+   */
+  #joined: Uint8Array | undefined;
 
   /** @param limit most bytes held before {@linkcode SendQueue.push} refuses */
   constructor(readonly limit: number) {}
@@ -33,13 +42,17 @@ export class SendQueue {
     this.#bytes += chunk.length;
   }
 
-  /** Removes and returns everything queued, joined into one buffer (empty if none). */
+  /**
+   * Removes and returns everything queued, joined into one buffer (empty if
+   * none). The bytes stay valid until the next take() or release(): the
+   * writer must be done with them by then (it has one write in flight).
+   */
   take(): Uint8Array {
     const chunks = this.#chunks;
     let out: Uint8Array;
     if (chunks.length === 1) out = chunks[0];
     else {
-      out = new Uint8Array(this.#bytes);
+      out = this.#buffer(this.#bytes);
       let offset = 0;
       for (const chunk of chunks) {
         out.set(chunk, offset);
@@ -56,5 +69,21 @@ export class SendQueue {
   clear(): void {
     this.#chunks.length = 0;
     this.#bytes = 0;
+  }
+
+  /** Lets the join buffer go (an idle connection should not hold it). */
+  release(): void {
+    this.#joined = undefined;
+  }
+
+  /** `size` bytes to join into: the reused buffer when it fits under REUSED_BYTES. */
+  #buffer(size: number): Uint8Array {
+    if (size > REUSED_BYTES) return new Uint8Array(size);
+    if (this.#joined === undefined || this.#joined.length < size) {
+      let capacity = 4096;
+      while (capacity < size) capacity *= 2;
+      this.#joined = new Uint8Array(capacity);
+    }
+    return this.#joined.subarray(0, size);
   }
 }

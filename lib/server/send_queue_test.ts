@@ -83,3 +83,32 @@ Deno.test("SendQueue accepts a full limit again after take()", () => {
   assert.equal(queue.push(bytes(4, 5, 6)), true);
   assert.deepEqual(queue.take(), bytes(4, 5, 6));
 });
+
+Deno.test("SendQueue.take() joins into one reused buffer while busy, and release() lets it go", () => {
+  const queue = new SendQueue(1 << 20);
+  queue.push(bytes(1, 2));
+  queue.push(bytes(3));
+  const first = queue.take();
+  assert.deepEqual(first, bytes(1, 2, 3));
+  queue.push(bytes(4));
+  queue.push(bytes(5, 6));
+  const second = queue.take();
+  assert.deepEqual(second, bytes(4, 5, 6));
+  assert.equal(second.buffer, first.buffer, "the join buffer is reused");
+  queue.release();
+  queue.push(bytes(7));
+  queue.push(bytes(8));
+  const third = queue.take();
+  assert.deepEqual(third, bytes(7, 8));
+  assert.notEqual(third.buffer, first.buffer, "a fresh buffer after release()");
+  // A join past 64 KiB gets its own buffer, and the small one stays for later.
+  queue.push(new Uint8Array(40_000).fill(1));
+  queue.push(new Uint8Array(40_000).fill(2));
+  const big = queue.take();
+  assert.equal(big.length, 80_000);
+  assert.deepEqual([big[0], big[39_999], big[40_000], big[79_999]], [1, 1, 2, 2]);
+  assert.notEqual(big.buffer, third.buffer);
+  queue.push(bytes(9));
+  queue.push(bytes(10));
+  assert.equal(queue.take().buffer, third.buffer);
+});
