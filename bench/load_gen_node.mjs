@@ -28,6 +28,8 @@ let lastDelivery = 0;
 /** Readers that have everything they expect, and what to call when all have. */
 let done = 0;
 let readerCount = 0;
+/** Whether the final report was written (see the "exit" handler in run()). */
+let reported = false;
 let allDone = () => {};
 const measuring = Boolean(config.rate || config.latency);
 /** One receive buffer for every socket: `onread` hands it back filled, and it is parsed at once. */
@@ -269,6 +271,15 @@ async function run() {
   const cpuStart = process.cpuUsage();
   const total = config.clients + config.stalled;
   const clients = Array.from({ length: total }, (_, i) => new Client(i));
+  // Node exits (status 0) when nothing is left to wait for, e.g. once the
+  // server has closed every socket: say so instead of ending silently.
+  process.on("exit", (code) => {
+    if (reported || code !== 0) return; // an error has already been reported
+    const closed = clients.filter((c) => c.closed).length;
+    console.error(
+      `load_gen_node: Error: nothing left to wait for before the report (${closed} of ${total} connections closed by the server)`,
+    );
+  });
   const batch = config.connectBatch ?? 100;
   for (let i = 0; i < total; i += batch) {
     await Promise.all(clients.slice(i, i + batch).map(connect));
@@ -320,6 +331,7 @@ async function run() {
   const stalledOpen = await countOpen(stalled);
   const histogram = [];
   for (let b = 0; b <= BUCKETS; b++) if (counts[b]) histogram.push([b, counts[b]]);
+  reported = true;
   console.log(JSON.stringify({
     phase: "done",
     generator: "node",
