@@ -27,6 +27,11 @@ function msg(
   return { type: "msg", room, id: nextId++, ts: TS, from, text, kind };
 }
 
+/** bob's message `m<id>` in #lobby, with that id. */
+function lobbyMessage(id: number, text = `m${id}`): MessageEvent {
+  return { type: "msg", room: "#lobby", id, ts: 1, from: "bob", text, kind: "say" };
+}
+
 /** A view welcomed as ana in #lobby with bob, then joined to #dev (shown) with carol. */
 function viewInTwoRooms(): ChatView {
   const view = new ChatView();
@@ -344,35 +349,10 @@ Deno.test("ChatView.note() adds a local line to the shown room", () => {
 
 Deno.test("ChatView pages back more than once, and stops at the beginning", () => {
   const view = new ChatView();
-  view.apply({
-    type: "welcome",
-    protocol: 1,
-    server: "s",
-    nick: "ana",
-    room: "#lobby",
-    members: ["ana"],
-    history: [{
-      type: "msg",
-      room: "#lobby",
-      id: 101,
-      ts: 1,
-      from: "bob",
-      text: "newest",
-      kind: "say",
-    }],
-  });
+  view.apply(welcome({ members: ["ana"], history: [lobbyMessage(101, "newest")] }));
   assert.equal(view.olderPageBefore(), 101);
   assert.equal(view.olderPageBefore(), undefined, "one request at a time");
-  const page = (from: number) =>
-    Array.from({ length: 50 }, (_, i) => ({
-      type: "msg" as const,
-      room: "#lobby",
-      id: from + i,
-      ts: 1,
-      from: "bob",
-      text: `m${from + i}`,
-      kind: "say" as const,
-    }));
+  const page = (from: number) => Array.from({ length: 50 }, (_, i) => lobbyMessage(from + i));
   view.apply({ type: "history", room: "#lobby", messages: page(51), more: true });
   assert.equal(view.olderPageBefore(), 51);
   view.apply({ type: "history", room: "#lobby", messages: page(1), more: false });
@@ -384,26 +364,14 @@ Deno.test("ChatView pages back more than once, and stops at the beginning", () =
 
 Deno.test("ChatView answers a typed /history where the eye is: added above, already shown, or the beginning", () => {
   const view = new ChatView();
-  const message = (id: number) => ({
-    type: "msg" as const,
-    room: "#lobby",
-    id,
-    ts: 1,
-    from: "bob",
-    text: `m${id}`,
-    kind: "say" as const,
-  });
-  view.apply({
-    type: "welcome",
-    protocol: 1,
-    server: "s",
-    nick: "ana",
-    room: "#lobby",
-    members: ["ana"],
-    history: [message(9), message(10)],
-  });
+  view.apply(welcome({ members: ["ana"], history: [lobbyMessage(9), lobbyMessage(10)] }));
   const last = () => view.current!.lines.at(-1)!;
-  view.apply({ type: "history", room: "#lobby", messages: [message(9), message(10)], more: true });
+  view.apply({
+    type: "history",
+    room: "#lobby",
+    messages: [lobbyMessage(9), lobbyMessage(10)],
+    more: true,
+  });
   assert.deepEqual([last().kind, last().text], [
     "info",
     "Those messages are shown already; PgUp at the top loads older ones",
@@ -411,31 +379,23 @@ Deno.test("ChatView answers a typed /history where the eye is: added above, alre
   view.apply({
     type: "history",
     room: "#lobby",
-    messages: [message(6), message(7), message(8), message(9)],
+    messages: [lobbyMessage(6), lobbyMessage(7), lobbyMessage(8), lobbyMessage(9)],
     more: true,
   });
   assert.equal(last().text, "3 older messages added above (PgUp to read)");
   const ids = view.current!.lines.flatMap((l) => l.id === undefined ? [] : [l.id]);
   assert.deepEqual(ids, [6, 7, 8, 9, 10], "each message once, in order");
-  view.apply({ type: "history", room: "#lobby", messages: [message(5)], more: false });
+  view.apply({ type: "history", room: "#lobby", messages: [lobbyMessage(5)], more: false });
   assert.equal(last().text, "1 older message added above (PgUp to read)");
-  view.apply({ type: "history", room: "#lobby", messages: [message(5)], more: false });
+  view.apply({ type: "history", room: "#lobby", messages: [lobbyMessage(5)], more: false });
   assert.equal(last().text, "No older messages: that is the beginning of #lobby");
   const markers = view.current!.lines.filter((l) => l.text.startsWith("── the beginning"));
   assert.equal(markers.length, 1, "one beginning marker however often it is asked");
   // Scrolling to the top fetches quietly: no note.
   const fresh = new ChatView();
-  fresh.apply({
-    type: "welcome",
-    protocol: 1,
-    server: "s",
-    nick: "ana",
-    room: "#lobby",
-    members: ["ana"],
-    history: [message(10)],
-  });
+  fresh.apply(welcome({ members: ["ana"], history: [lobbyMessage(10)] }));
   assert.equal(fresh.olderPageBefore(), 10);
   const shown = fresh.current!.lines.length;
-  fresh.apply({ type: "history", room: "#lobby", messages: [message(9)], more: true });
+  fresh.apply({ type: "history", room: "#lobby", messages: [lobbyMessage(9)], more: true });
   assert.equal(fresh.current!.lines.length, shown + 1, "only the older message, no note");
 });
