@@ -7,19 +7,28 @@
 import assert from "node:assert/strict";
 import { ROOT } from "./test_util.ts";
 
-Deno.test("deno task bench --smoke runs every workload to completion and writes its JSON", async () => {
-  const out = `${ROOT}bench/results/smoke-${crypto.randomUUID()}.json`;
+/** Runs `bench/bench.ts --smoke --out <out> ...args`; its exit code, stdout and stderr. */
+async function smokeBench(out: string, args: string[] = []) {
   const result = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-q", "-P=bench", "bench/bench.ts", "--smoke", "--out", out],
+    args: ["run", "-q", "-P=bench", "bench/bench.ts", "--smoke", "--out", out, ...args],
     cwd: ROOT,
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1" },
   }).output();
-  const stdout = new TextDecoder().decode(result.stdout);
-  const stderr = new TextDecoder().decode(result.stderr);
+  const decoder = new TextDecoder();
+  return {
+    code: result.code,
+    stdout: decoder.decode(result.stdout),
+    stderr: decoder.decode(result.stderr),
+  };
+}
+
+Deno.test("deno task bench --smoke runs every workload to completion and writes its JSON", async () => {
+  const out = `${ROOT}bench/results/smoke-${crypto.randomUUID()}.json`;
+  const { code, stdout, stderr } = await smokeBench(out);
   try {
-    assert.equal(result.code, 0, stderr);
+    assert.equal(code, 0, stderr);
     const report = JSON.parse(await Deno.readTextFile(out));
     const names = report.rows.map((row: { workload: string }) => row.workload);
     assert.deepEqual(names, ["flood", "latency", "crowd", "stalled", "native", "persist"]);
@@ -52,18 +61,10 @@ Deno.test("deno task bench --against drives a foreign line server (the C floor r
       throw new Error("no C compiler (cc) to build the relay: install gcc (.ci/run does)");
     });
     assert.equal(build.code, 0, new TextDecoder().decode(build.stderr));
-    const result = await new Deno.Command(Deno.execPath(), {
-      args: [
-        ...["run", "-q", "-P=bench", "bench/bench.ts", "--smoke", "--out", out],
-        ...["--only", "flood,latency,crowd,stalled", "--against", `${relay} {port} 2`],
-      ],
-      cwd: ROOT,
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).output();
-    const stdout = new TextDecoder().decode(result.stdout);
-    assert.equal(result.code, 0, new TextDecoder().decode(result.stderr));
+    const { code, stdout, stderr } = await smokeBench(out, [
+      ...["--only", "flood,latency,crowd,stalled", "--against", `${relay} {port} 2`],
+    ]);
+    assert.equal(code, 0, stderr);
     const report = JSON.parse(await Deno.readTextFile(out));
     const foreign = report.rows.filter((row: { target: string }) => row.target !== "lanchat");
     assert.deepEqual(
