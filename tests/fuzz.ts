@@ -1260,7 +1260,7 @@ export function judgeNative(
 // ---------------------------------------------------------------------------
 // Running a case
 
-const GREETING = /^Welcome to .* \(lanchat\)\. Pick a nick\.\r\nNick\? /;
+const GREETING = /^Welcome to .*\. Pick a nick\.\r\nNick\? /;
 // What text mode must never send: C0 controls (but CR LF), DEL, C1, bidi overrides.
 const UNSAFE_TEXT =
   /[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;

@@ -77,7 +77,7 @@ Deno.test("a raw TCP text client joins, chats with a native client, and gets rea
   const port = server.addr.port;
   await using ana = await NativeClient.connect(port, "ana");
   await using text = await TextClient.connect(port);
-  await text.waitLine((line) => line.startsWith("Welcome to office"));
+  await text.waitLine((line) => line === "Welcome to office, a lanchat server. Pick a nick.");
   // Telnet negotiation bytes (IAC DO ECHO, IAC WILL NAWS) before the nick are ignored.
   await text.write(new Uint8Array([0xff, 0xfd, 0x01, 0xff, 0xfb, 0x1f]));
   await text.sendLine("tex");
@@ -102,7 +102,8 @@ Deno.test("a silent peer is greeted as a text client before it sends anything", 
   await using server = await startServer({ textPromptDelayMs: 50 });
   await using text = await TextClient.connect(server.addr.port);
   const greeting = await text.waitLine((line) => line.startsWith("Welcome to lanchat"));
-  assert.match(greeting, /Pick a nick/);
+  // The default name is not said twice ("Welcome to lanchat (lanchat)").
+  assert.equal(greeting, "Welcome to lanchat. Pick a nick.");
 });
 
 Deno.test("a native client greeted as a text client (slow link) still gets its welcome on a line of its own", async () => {

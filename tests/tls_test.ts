@@ -358,7 +358,7 @@ for (
     const stdin = child.stdin.getWriter();
     try {
       const greeting = await readUntil(child.stdout, /Password\? $/);
-      assert.match(greeting.text, /Welcome to lanchat \(lanchat\)\. This server is private\./);
+      assert.match(greeting.text, /Welcome to lanchat\. This server is private\./);
       await stdin.write(encoder.encode(`${PASSWORD}\r\n${tool}user\r\n`));
       await native.next("join", (j) => j.nick === `${tool}user`);
       await stdin.write(encoder.encode(`hello from ${tool}\r\n`));

@@ -241,6 +241,17 @@ export function findCommand(name: string): Command | undefined {
   return BY_NAME.get(name.toLowerCase());
 }
 
+/**
+ * What `/help` says a command does: its help text and, when it has aliases,
+ * the other names it answers to, e.g. `... (also /dm, /query)`.
+ */
+export function helpOf(command: Command): string {
+  const aliases = command.aliases ?? [];
+  return aliases.length === 0
+    ? command.help
+    : `${command.help} (also ${aliases.map((alias) => `/${alias}`).join(", ")})`;
+}
+
 /** The one-line synopsis of a command, e.g. `/msg <nick> <text>`. */
 export function usageOf(command: Command): string {
   return command.usage ? `/${command.name} ${command.usage}` : `/${command.name}`;

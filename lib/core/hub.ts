@@ -1,5 +1,5 @@
 import { ChatError, NickError } from "../errors.ts";
-import { COMMANDS, findCommand, parseArgs, usageOf } from "./commands.ts";
+import { COMMANDS, findCommand, helpOf, parseArgs, usageOf } from "./commands.ts";
 import {
   type BanEntry,
   type ChatEvent,
@@ -428,7 +428,7 @@ export class Hub {
       commands: list.map((c) => ({
         name: c!.name,
         usage: usageOf(c!),
-        help: c!.help,
+        help: helpOf(c!),
         ...(c!.op ? { op: true as const } : {}),
       })),
     });

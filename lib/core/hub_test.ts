@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ChatError, NickError } from "../errors.ts";
-import { COMMANDS, usageOf } from "./commands.ts";
+import { COMMANDS, helpOf, usageOf } from "./commands.ts";
 import type { ErrorCode } from "./events.ts";
 import { Hub, type HubOptions, LOBBY } from "./hub.ts";
 import type { Member } from "./member.ts";
@@ -968,7 +968,7 @@ Deno.test("/help lists every command a member may run, in table order, with its 
     commands: COMMANDS.filter((c) => !c.op).map((c) => ({
       name: c.name,
       usage: usageOf(c),
-      help: c.help,
+      help: helpOf(c),
     })),
   });
   const help = ana.sink.only();
@@ -984,6 +984,29 @@ Deno.test("/help explains one command, found by name or alias, with or without '
     const help = ana.sink.only();
     assert.equal(help.type, "help");
     assert.deepEqual(help.commands.map((c) => c.usage), ["/msg <nick> <text>"], name);
+  }
+});
+
+Deno.test("/help of a command names its aliases, for every command that has some", () => {
+  const { connect } = setup();
+  const ana = connect("ana");
+  quiet(ana);
+  ana.input("/help msg");
+  const msg = ana.sink.only();
+  assert.equal(
+    msg.type === "help" && msg.commands[0].help,
+    "Send a private message that only you and <nick> see (also /dm, /query)",
+  );
+  const withAliases = COMMANDS.filter((c) => c.aliases?.length);
+  assert.ok(withAliases.length >= 5);
+  for (const command of withAliases) {
+    quiet(ana);
+    ana.input(`/help ${command.aliases!.at(-1)}`);
+    const help = ana.sink.only();
+    const text = help.type === "help" ? help.commands[0].help : "";
+    for (const alias of command.aliases!) {
+      assert.ok(text.includes(`/${alias}`), `${alias}: ${text}`);
+    }
   }
 });
 

@@ -62,8 +62,8 @@ export class TextTransport implements Transport {
     if (!bytes) {
       bytes = encoder.encode(
         askPassword
-          ? `Welcome to ${serverName} (lanchat). This server is private.\r\n${PASSWORD_PROMPT}`
-          : `Welcome to ${serverName} (lanchat). Pick a nick.\r\n${NICK_PROMPT}`,
+          ? `${welcomeTo(serverName)} This server is private.\r\n${PASSWORD_PROMPT}`
+          : `${welcomeTo(serverName)} Pick a nick.\r\n${NICK_PROMPT}`,
       );
       greetings.set(id, bytes);
     }
@@ -141,6 +141,16 @@ export class TextTransport implements Transport {
     }
     return toBytes(formatEvent(event, { currentRoom: current }));
   }
+}
+
+/**
+ * The greeting's first sentence: "Welcome to lanchat." for a server under
+ * the default name, "Welcome to office, a lanchat server." for one named.
+ */
+export function welcomeTo(serverName: string): string {
+  return serverName.toLowerCase() === "lanchat"
+    ? `Welcome to ${serverName}.`
+    : `Welcome to ${serverName}, a lanchat server.`;
 }
 
 function toBytes(lines: string[]): Uint8Array {
