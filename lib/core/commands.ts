@@ -6,6 +6,8 @@
  */
 
 import { ChatError } from "../errors.ts";
+import type { ErrorCode } from "./events.ts";
+import { excerpt, unsafeCharacter } from "./sanitize.ts";
 import type { Hub } from "./hub.ts";
 import type { Member } from "./member.ts";
 import type { Room } from "./room.ts";
@@ -258,9 +260,14 @@ export function usageOf(command: Command): string {
 }
 
 /**
- * Splits an argument string for `command` and checks the count.
+ * Splits an argument string for `command` and checks the count. This is
+ * where command arguments enter the core: the words (a nick, a room, a
+ * number) must be free of controls and invisible characters, or the
+ * command is refused; the text that takes the rest of the line (a message,
+ * a reason) is cleaned by the hub where it becomes part of an event.
  *
- * @throws {ChatError} `bad_args` with the usage line when the count is wrong.
+ * @throws {ChatError} `bad_args` with the usage line when the count is wrong,
+ * or naming the character when a word holds one it must not
  */
 export function parseArgs(command: Command, input: string): string[] {
   const text = input.trim();
@@ -280,5 +287,20 @@ export function parseArgs(command: Command, input: string): string[] {
   if (args.length < command.minArgs || args.length > command.maxArgs) {
     throw new ChatError("bad_args", `Usage: ${usageOf(command)}`);
   }
+  const words = command.rest ? Math.min(args.length, command.maxArgs - 1) : args.length;
+  for (let i = 0; i < words; i++) {
+    const unsafe = unsafeCharacter(args[i]);
+    if (!unsafe) continue;
+    const [what, code] = wordKind(command, i);
+    throw new ChatError(code, `${what} "${excerpt(args[i])}" contains ${unsafe}`);
+  }
   return args;
+}
+
+/** What the `index`th word of a command is, and the code of an error about it. */
+function wordKind(command: Command, index: number): [string, ErrorCode] {
+  const token = command.usage.split(" ")[index]?.replace(/[<>[\]]/g, "");
+  if (token === "nick") return ["Nick", "bad_nick"];
+  if (token?.startsWith("#")) return ["Room name", "bad_room"];
+  return ["Argument", "bad_args"];
 }

@@ -15,7 +15,7 @@ import { type HistoryStore, MemoryStore } from "./history_store.ts";
 import { type AccessStore, MemoryAccessStore, type Registration } from "./access_store.ts";
 import { Room } from "./room.ts";
 import { TokenBucket } from "./token_bucket.ts";
-import { excerpt, sanitizeText } from "./sanitize.ts";
+import { cleanLine, excerpt, sanitizeText, unsafeCharacter } from "./sanitize.ts";
 
 /** The room everyone starts in. */
 export const LOBBY = "#lobby";
@@ -97,6 +97,15 @@ export const MEMBER_LIST_LIMIT = 100;
 
 const ROOM_PATTERN = /^#[\p{L}\p{N}_.\-]{1,32}$/u;
 
+/** Longest client name (`hello.client`) kept, in code points; the rest is cut. */
+export const MAX_CLIENT_LENGTH = 64;
+
+/** Longest server name kept, in code points. */
+export const MAX_SERVER_NAME_LENGTH = 64;
+
+/** Longest `/part`, `/quit`, `/kick` or `/ban` reason kept, in code points. */
+export const MAX_REASON_LENGTH = 200;
+
 /** Most nicks one key may register. */
 export const MAX_NICKS_PER_KEY = 10;
 
@@ -139,8 +148,9 @@ export class Hub {
   #nextMemberId = 1;
 
   constructor(options: HubOptions = {}) {
-    this.serverName = options.serverName ?? "lanchat";
-    this.motd = options.motd || undefined;
+    // The operator's words pass the same cleaning as a peer's.
+    this.serverName = cleanLine(options.serverName ?? "", MAX_SERVER_NAME_LENGTH) || "lanchat";
+    this.motd = sanitizeText(options.motd ?? "", { multiline: true }).trim() || undefined;
     this.historySize = options.historySize ?? 50;
     this.maxClients = options.maxClients ?? 1000;
     this.maxRooms = options.maxRooms ?? 1000;
@@ -179,7 +189,8 @@ export class Hub {
    * @throws {NickError} for an invalid or taken nick (with a suggestion)
    * @throws {ChatError} `server_full` when `maxClients` are connected
    */
-  join(hello: HelloRequest, sink: MemberSink): Member {
+  join(raw: HelloRequest, sink: MemberSink): Member {
+    const hello = cleanHello(raw);
     const nick = normalizeNick(hello.nick, this.maxNickLength);
     const key = nickKey(nick);
     const operator = hello.fingerprint !== undefined && this.#operators.has(hello.fingerprint);
@@ -797,12 +808,14 @@ export class Hub {
   #roomName(raw: string): string {
     const trimmed = raw.trim().normalize("NFC");
     const name = trimmed.startsWith("#") ? trimmed : `#${trimmed}`;
+    const unsafe = unsafeCharacter(trimmed);
+    if (unsafe) {
+      throw new ChatError("bad_room", `Room name "${excerpt(trimmed)}" contains ${unsafe}`);
+    }
     if (!ROOM_PATTERN.test(name)) {
       throw new ChatError(
         "bad_room",
-        `Room name "${
-          sanitizeText(trimmed).slice(0, 40)
-        }" must be "#" and 1 to 32 letters, digits, "_", "-" or "."`,
+        `Room name "${excerpt(trimmed)}" must be "#" and 1 to 32 letters, digits, "_", "-" or "."`,
       );
     }
     return name;
@@ -910,7 +923,7 @@ export class Hub {
   }
 
   #cleanReason(reason: string): string {
-    return [...sanitizeText(reason)].slice(0, 200).join("").trim();
+    return cleanLine(reason, MAX_REASON_LENGTH);
   }
 }
 
@@ -921,6 +934,29 @@ function muteIds(member: Member): string[] {
   if (member.address) ids.push(`ip ${member.address}`);
   if (ids.length === 0) ids.push(`member ${member.id}`);
   return ids;
+}
+
+/**
+ * Where a hello enters the core. Every field is listed (the type insists on
+ * it, so a field added later must say how it is made safe): free text is
+ * cleaned, the nick is left to {@linkcode normalizeNick}, which refuses an
+ * unsafe one rather than change it.
+ */
+const HELLO_FIELDS: { [K in keyof HelloRequest]-?: (value: HelloRequest[K]) => HelloRequest[K] } = {
+  nick: (nick) => nick,
+  client: (client) => cleanLine(client, MAX_CLIENT_LENGTH) || "unknown",
+  echo: (echo) => echo,
+  // Set by the transport, not typed by the peer; cleaned all the same.
+  fingerprint: (fingerprint) => fingerprint === undefined ? undefined : cleanLine(fingerprint, 100),
+  address: (address) => address === undefined ? undefined : cleanLine(address, 100),
+};
+
+function cleanHello(hello: HelloRequest): HelloRequest {
+  const clean: Record<string, unknown> = {};
+  for (const [field, cleaner] of Object.entries(HELLO_FIELDS)) {
+    clean[field] = (cleaner as (value: unknown) => unknown)(hello[field as keyof HelloRequest]);
+  }
+  return clean as unknown as HelloRequest;
 }
 
 function isAccessStore(store: unknown): store is AccessStore {

@@ -7,7 +7,7 @@
  */
 
 import { NickError } from "../errors.ts";
-import { excerpt as preview } from "./sanitize.ts";
+import { excerpt as preview, unsafeCharacter } from "./sanitize.ts";
 
 /** Longest nick by default, in Unicode code points after NFC normalisation. */
 export const MAX_NICK_LENGTH = 24;
@@ -46,6 +46,9 @@ export function normalizeNick(raw: string, maxLength = MAX_NICK_LENGTH): string 
   const nick = raw.trim().normalize("NFC");
   const length = [...nick].length;
   if (length === 0) throw new NickError("bad_nick", "Nick is empty");
+  // Refused, never quietly cleaned: the nick others see is the one typed.
+  const unsafe = unsafeCharacter(nick);
+  if (unsafe) throw new NickError("bad_nick", `Nick "${preview(nick)}" contains ${unsafe}`);
   if (length > maxLength) {
     throw new NickError(
       "bad_nick",

@@ -1,6 +1,14 @@
 /**
  * Makes text from one user safe to show on another user's terminal.
  *
+ * Every string a peer sends is handled once, where it enters the core, in
+ * one of two ways: free text (messages, reasons, the client's name, the
+ * server's name and motd) is cleaned with {@linkcode sanitizeText} or
+ * {@linkcode cleanLine}; names (nicks, rooms, command words) are validated
+ * and refused, never altered, when {@linkcode unsafeCharacter} finds
+ * something in them. Values quoted back in an error go through
+ * {@linkcode excerpt}, which shows such characters as escapes.
+ *
  * @module
  */
 
@@ -17,10 +25,14 @@ const ESCAPE_SEQUENCE = new RegExp(
   "g",
 );
 
-// Remaining C0 controls (but tab and newline), DEL, C1 controls, and the
-// bidirectional formatting characters that can reorder what a reader sees.
+// Remaining C0 controls (but tab and newline), DEL, C1 controls, the
+// bidirectional formatting characters that can reorder what a reader sees,
+// and the interlinear annotation marks that can hide text.
 const UNSAFE_CHARACTERS =
-  /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+  /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufff9-\ufffb]/g;
+
+// Line breaks in any spelling: CR LF, CR, and the Unicode line and paragraph separators.
+const LINE_BREAK = /\r\n?|[\u2028\u2029]/g;
 
 /** Options for {@linkcode sanitizeText}. */
 export interface SanitizeOptions {
@@ -30,8 +42,8 @@ export interface SanitizeOptions {
 
 /**
  * Removes control characters, terminal escape sequences and bidirectional
- * overrides; turns tabs into spaces, CRLF/CR into `\n`, and unpaired
- * surrogates into U+FFFD.
+ * overrides; turns tabs into spaces, CRLF/CR (and U+2028, U+2029) into
+ * `\n`, and unpaired surrogates into U+FFFD.
  *
  * @example
  * ```ts
@@ -39,18 +51,76 @@ export interface SanitizeOptions {
  * ```
  */
 export function sanitizeText(text: string, options: SanitizeOptions = {}): string {
-  let out = text.toWellFormed().replace(/\r\n?/g, "\n").replace(ESCAPE_SEQUENCE, "");
+  let out = text.toWellFormed().replace(LINE_BREAK, "\n").replace(ESCAPE_SEQUENCE, "");
   out = out.replace(/\t/g, " ");
   out = options.multiline ? out : out.replace(/\n/g, " ");
   return out.replace(UNSAFE_CHARACTERS, "");
 }
 
 /**
+ * One line of free text from a peer (a client's name, a reason), cleaned
+ * with {@linkcode sanitizeText}, trimmed, and cut at `max` code points
+ * (never inside a surrogate pair).
+ *
+ * @example
+ * ```ts
+ * cleanLine(" chat\x1b]0;pwned\x07-client/1.0\r\n", 64); // "chat-client/1.0"
+ * ```
+ */
+export function cleanLine(text: string, max: number): string {
+  const clean = sanitizeText(text).trim();
+  if (clean.length <= max) return clean;
+  return [...clean].slice(0, max).join("").trim();
+}
+
+// What a name may never contain: controls (C0, C1, DEL, tab, line breaks),
+// invisible formatting characters (bidi controls, zero-width characters,
+// the BOM, tags), unpaired surrogates, and the Unicode line separators.
+const UNSAFE_IN_NAME = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
+
+/**
+ * Describes the first character that has no place in a name (a nick, a
+ * room, a command word), or returns undefined when there is none: for
+ * refusing such a name with a clear error instead of quietly changing it.
+ *
+ * @example
+ * ```ts
+ * unsafeCharacter("ana\x1b[31m"); // "the control character U+001B"
+ * unsafeCharacter("ana"); // undefined
+ * ```
+ */
+export function unsafeCharacter(text: string): string | undefined {
+  const match = UNSAFE_IN_NAME.exec(text);
+  if (!match) return undefined;
+  const char = match[0];
+  const code = `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+  if (/\p{Cs}/u.test(char)) return "an unpaired surrogate";
+  if (/\p{Cc}/u.test(char)) return `the control character ${code}`;
+  if (/\p{Cf}/u.test(char)) return `the invisible formatting character ${code}`;
+  return `the line separator ${code}`;
+}
+
+const SHOWN_ESCAPED = new RegExp(UNSAFE_IN_NAME.source, "gu");
+
+/**
  * A short, terminal-safe excerpt of user input for quoting it back in an
- * error message: sanitised, cut at `max` code points (never inside a
- * surrogate pair), with "…" when cut.
+ * error message: cut at `max` code points (never inside a surrogate pair),
+ * with "…" when cut. Controls, invisible formatting characters and unpaired
+ * surrogates are shown as escapes (`\x1b`, `\u202e`), so the sender sees
+ * what was wrong and no terminal acts on them.
+ *
+ * @example
+ * ```ts
+ * excerpt("a\x1b[2Jb"); // "a\\x1b[2Jb"
+ * ```
  */
 export function excerpt(text: string, max = 40): string {
-  const chars = [...sanitizeText(text)];
-  return chars.length > max ? chars.slice(0, max).join("") + "…" : chars.join("");
+  const chars = [...text];
+  const cut = chars.length > max ? chars.slice(0, max).join("") + "…" : text;
+  return cut.replace(SHOWN_ESCAPED, (char) => {
+    const code = char.codePointAt(0)!;
+    if (code <= 0xff) return `\\x${code.toString(16).padStart(2, "0")}`;
+    if (code <= 0xffff) return `\\u${code.toString(16).padStart(4, "0")}`;
+    return `\\u{${code.toString(16)}}`;
+  });
 }

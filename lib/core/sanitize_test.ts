@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { sanitizeText } from "./sanitize.ts";
+import { cleanLine, excerpt, sanitizeText, unsafeCharacter } from "./sanitize.ts";
 
 /** Everything a terminal could act on, or that could reorder what a reader sees. */
 const UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
@@ -156,4 +156,34 @@ Deno.test("sanitizeText() leaves no unsafe character in random hostile input", (
       if (!multiline) assert.ok(!clean.includes("\n"));
     }
   }
+});
+
+Deno.test("sanitizeText() treats U+2028 and U+2029 as line breaks and drops interlinear marks", () => {
+  assert.equal(sanitizeText("a\u2028b\u2029c"), "a b c");
+  assert.equal(sanitizeText("a\u2028b\u2029c", { multiline: true }), "a\nb\nc");
+  assert.equal(sanitizeText("see\ufff9hidden\ufffanote\ufffb"), "seehiddennote");
+});
+
+Deno.test("cleanLine() makes one trimmed line, cut at a number of code points", () => {
+  assert.equal(cleanLine("  chat\x1b]0;t\x07-client\r\n/1.0 ", 64), "chat-client /1.0");
+  assert.equal(cleanLine("\u{1f600}".repeat(100), 3), "\u{1f600}".repeat(3));
+  assert.equal(cleanLine("ab \x1b[2J", 64), "ab");
+});
+
+Deno.test("unsafeCharacter() names the first control, invisible or broken character", () => {
+  assert.equal(unsafeCharacter("ana"), undefined);
+  assert.equal(unsafeCharacter("Zoë_日本"), undefined);
+  assert.equal(unsafeCharacter("a\x1b[2J"), "the control character U+001B");
+  assert.equal(unsafeCharacter("a\u0085"), "the control character U+0085");
+  assert.equal(unsafeCharacter("a\u202eb"), "the invisible formatting character U+202E");
+  assert.equal(unsafeCharacter("a\u200db"), "the invisible formatting character U+200D");
+  assert.equal(unsafeCharacter("a\udc00"), "an unpaired surrogate");
+  assert.equal(unsafeCharacter("a\u2028"), "the line separator U+2028");
+});
+
+Deno.test("excerpt() shows controls and invisible characters as escapes and cuts long input", () => {
+  assert.equal(excerpt("a\x1b[2Jb\x07"), "a\\x1b[2Jb\\x07");
+  assert.equal(excerpt("x\u202ey\ud800z\u{e0041}"), "x\\u202ey\\ud800z\\u{e0041}");
+  assert.equal(excerpt("é".repeat(50)), "é".repeat(40) + "…");
+  assert.ok(!UNSAFE.test(excerpt("\x1b]0;t\x07\u009b\u2066")));
 });

@@ -684,7 +684,7 @@ export class ChatServer implements AsyncDisposable {
       const joined = this.hub.join(
         {
           nick: frame.nick,
-          client: frame.client.slice(0, 64),
+          client: frame.client,
           echo: transport.kind === "native",
           fingerprint: key,
           address: peer.ip,
