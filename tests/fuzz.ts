@@ -11,6 +11,14 @@
  * server: the signature covers its nonce); and a second, private server whose
  * hellos carry right, wrong and missing passwords.
  *
+ * Hostile text goes through every field, client to server: "hostile" cases
+ * send the corpus of lib/core/_hostile_text.ts in every field of every
+ * frame type (a hello's nick and client name, messages, command names and
+ * arguments, rooms, tokens), "hostile-text" cases type it into a text
+ * connection, and every receiver must get nothing a terminal would act on:
+ * the case itself, the two healthy native clients, and a text (nc)
+ * bystander in #lobby that asks /whois of each hostile member it sees join.
+ *
  * The same seed and case number always build the same bytes (but for a
  * signature over the server's nonce), so a failure replays alone:
  * `deno task fuzz --seed S --case N`.
@@ -20,6 +28,7 @@
 
 import { createPrivateKey, createPublicKey, type KeyObject, sign } from "node:crypto";
 import type { ChatServer, ChatServerOptions } from "../lib/server/chat_server.ts";
+import { HOSTILE_TEXT, unsafeInEvent, unsafeInText } from "../lib/core/_hostile_text.ts";
 import { delay, NativeClient, startServer } from "./test_util.ts";
 
 const encoder = new TextEncoder();
@@ -157,6 +166,10 @@ export interface FuzzSummary {
   skipped: number;
   /** Times the healthy clients proved they still chat. */
   healthChecks: number;
+  /** Hostile members the text bystander (nc) saw join. */
+  textJoins: number;
+  /** /whois answers about hostile members that the text bystander (nc) got. */
+  textWhois: number;
   durationMs: number;
 }
 
@@ -894,6 +907,10 @@ function generateBody(
       }
       return { body: joinLines(r, lines), ending: "eof" };
     }
+    case "hostile":
+      return { body: joinLines(r, hostileSession(r, index)), ending: "eof" };
+    case "hostile-text":
+      return { body: joinLines(r, hostileTyping(r, index)), ending: "eof" };
     case "greeting":
       return { body: new Uint8Array(0), ending: "greeting" };
     default:
@@ -912,6 +929,8 @@ const KINDS: readonly [string, number][] = [
   ["handshake", 8],
   ["proof", 4],
   ["private", 4],
+  ["hostile", 8],
+  ["hostile-text", 3],
   ["abort", 6],
   ["greeting", 2.7],
   ["timeout", 0.3],
@@ -972,6 +991,193 @@ export function generateCase(seed: number, index: number, maxLineBytes: number):
     writes.push(payload.subarray(start));
   } else if (payload.length) writes.push(payload);
   return { index, kind, mode, ending, payload, writes, pauseMs, server };
+}
+
+// ---------------------------------------------------------------------------
+// Hostile text, client to server: the corpus in every field of every frame
+
+/**
+ * A piece of hostile text (lib/core/_hostile_text.ts, sometimes two run
+ * together), cut to stay well within a line even when JSON escapes it six
+ * times over.
+ */
+function hostileText(r: Random): string {
+  const text = r.pick(HOSTILE_TEXT) + (r.chance(0.3) ? r.pick(HOSTILE_TEXT) : "");
+  return text.slice(r.int(3), 200);
+}
+
+/** Commands whose words and text a hostile session fills (`<h>` is the hostile text). */
+const HOSTILE_COMMANDS = [
+  "/me <h>",
+  "/msg <self> <h>",
+  "/nick <h>",
+  "/join <h>",
+  "/who <h>",
+  "/whois <h>",
+  "/whois <self>",
+  "/history <h> <h>",
+  "/part <h>",
+  "/part #lobby <h>",
+  "/help <h>",
+  "/unregister <h>",
+  "/kick <self> <h>",
+  "/mute <h>",
+  "/<h>",
+  "/<h> <h>",
+];
+
+/** A frame of any type with hostile text in one or more of its fields. */
+function hostileFrame(r: Random, self: string): Record<string, unknown> {
+  const h = () => hostileText(r);
+  const maybe = (field: string) => (r.chance(0.3) ? { [field]: h() } : {});
+  switch (r.pick(FRAME_TYPES)) {
+    case "hello":
+      return { type: "hello", protocol: 1, nick: h(), client: h(), ...maybe("password") };
+    case "auth":
+      return { type: "auth", signature: h() };
+    case "msg":
+      return { type: "msg", text: h(), ...maybe("room") };
+    case "cmd":
+      return r.chance(0.5)
+        ? { type: "cmd", name: h(), args: h(), ...maybe("room") }
+        : { type: "cmd", name: r.pick(COMMAND_NAMES), args: h(), ...maybe("room") };
+    case "input": {
+      const command = r.pick(HOSTILE_COMMANDS).replaceAll("<self>", self);
+      const line = r.chance(0.3) ? h() : command.replace(/<h>/g, () => h());
+      return { type: "input", line, ...maybe("room") };
+    }
+    case "ping":
+      return { type: "ping", token: h() };
+    default:
+      return { type: "pong", token: h() };
+  }
+}
+
+/**
+ * A native session as a hostile peer: a hello whose nick is hostile text
+ * (refused), one whose client name is, then frames carrying the corpus in
+ * every field, a /whois of itself, and sometimes a /quit with a hostile
+ * reason. What comes back is checked for unsafe text (checkNative), and so
+ * is what the healthy clients and the text bystander see of it.
+ */
+function hostileSession(r: Random, index: number): string[] {
+  const self = `hx${index}`;
+  const lines: string[] = [];
+  if (r.chance(0.5)) {
+    lines.push(JSON.stringify({ type: "hello", protocol: 1, nick: hostileText(r), client: "f" }));
+  }
+  lines.push(JSON.stringify({ type: "hello", protocol: 1, nick: self, client: hostileText(r) }));
+  lines.push(JSON.stringify({ type: "cmd", name: "whois", args: self }));
+  for (let i = r.range(2, 10); i > 0; i--) lines.push(JSON.stringify(hostileFrame(r, self)));
+  if (r.chance(0.3)) lines.push(JSON.stringify({ type: "input", line: `/quit ${hostileText(r)}` }));
+  return lines;
+}
+
+/** A text (nc) session as a hostile peer: a hostile nick, then hostile lines and commands. */
+function hostileTyping(r: Random, index: number): string[] {
+  const self = `tx${index}`;
+  // The first byte must not be "{", or the server takes it for a native client.
+  const lines = [`n${hostileText(r)}`, self];
+  for (let i = r.range(1, 6); i > 0; i--) {
+    lines.push(
+      r.chance(0.4)
+        ? hostileText(r)
+        : r.pick(HOSTILE_COMMANDS).replaceAll("<self>", self).replace(/<h>/g, () => hostileText(r)),
+    );
+  }
+  lines.push(`/quit ${hostileText(r)}`);
+  return lines;
+}
+
+/**
+ * What is unsafe in a frame a native receiver got, if anything. A `pong`
+ * only echoes the receiver's own token back to it, so it is not judged.
+ */
+function unsafeReceived(frame: Record<string, unknown>): string | undefined {
+  return frame.type === "pong" ? undefined : unsafeInEvent(frame);
+}
+
+/**
+ * A text (nc) member in #lobby for the whole run: it sees every join,
+ * message and leave of the cases there, asks /whois of the hostile members
+ * it saw join (their client names are hostile text), /who and /rooms, and
+ * every byte it gets must be safe for a terminal.
+ */
+class TextBystander implements AsyncDisposable {
+  readonly #conn: Deno.TcpConn;
+  readonly #inbox: Inbox;
+  readonly #asking: Promise<void>;
+  #running = true;
+  #asked = 0;
+
+  private constructor(conn: Deno.TcpConn) {
+    this.#conn = conn;
+    this.#inbox = new Inbox(conn);
+    this.#asking = this.#ask();
+  }
+
+  static async connect(port: number, seed: number): Promise<TextBystander> {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    const bystander = new TextBystander(conn);
+    const nick = `textwatch-${(seed >>> 0).toString(36)}`;
+    await writeAll(conn, encoder.encode(`${nick}\r\n`));
+    if (!await bystander.#inbox.until(() => bystander.#text().includes(`, ${nick}!`), 5000)) {
+      await bystander[Symbol.asyncDispose]();
+      throw new Error(`the text bystander was not welcomed: ${bystander.#text()}`);
+    }
+    return bystander;
+  }
+
+  /** How many hostile members the bystander saw join. */
+  get joinsSeen(): number {
+    return this.#text().match(/-> (hx|tx)\d+ joined/g)?.length ?? 0;
+  }
+
+  /** How many /whois answers about a hostile member came back. */
+  get whoisAnswers(): number {
+    return this.#text().match(/^(hx|tx)\d+: .*client /gm)?.length ?? 0;
+  }
+
+  #text(): string {
+    return new TextDecoder().decode(this.#inbox.bytes);
+  }
+
+  /** Asks /whois of each hostile member as soon as its join shows (it may leave soon after). */
+  async #ask(): Promise<void> {
+    let seenBytes = 0;
+    let carry = "";
+    while (this.#running && !this.#inbox.ended) {
+      await this.#inbox.until(() => !this.#running || this.#inbox.chunks.length > seenBytes, 200);
+      const fresh = this.#inbox.chunks.slice(seenBytes);
+      seenBytes += fresh.length;
+      const text = carry + fresh.map((chunk) => new TextDecoder().decode(chunk)).join("");
+      carry = text.slice(text.lastIndexOf("\n") + 1);
+      const lines = [...text.matchAll(/-> ((?:hx|tx)\d+) joined/g)].map((m) => `/whois ${m[1]}`);
+      if (this.#asked++ % 50 === 0) lines.push("/who", "/rooms");
+      if (lines.length === 0) continue;
+      try {
+        await writeAll(this.#conn, encoder.encode(lines.map((line) => line + "\r\n").join("")));
+      } catch {
+        return; // Closed: problem() says so.
+      }
+    }
+  }
+
+  /** What went wrong, if anything: a disconnection or an unsafe byte. */
+  problem(): string | undefined {
+    if (this.#inbox.ended) {
+      return `the text bystander was disconnected: ${this.#text().slice(-300)}`;
+    }
+    const unsafe = unsafeInText(this.#inbox.bytes);
+    return unsafe ? `the text bystander (nc) got ${unsafe}` : undefined;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.#running = false;
+    await this.#asking;
+    close(this.#conn);
+    await this.#inbox.done;
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -1493,6 +1699,8 @@ function checkNative(sent: Uint8Array, received: Uint8Array, context: NativeCont
       return fail(`a frame without a type: ${line}`);
     }
     if (bye) return fail(`a frame after bye: ${line}`);
+    const unsafe = unsafeReceived(frame);
+    if (unsafe) return fail(`unsafe text reached a native client: ${unsafe}`);
     switch (frame.type) {
       case "welcome":
         answers.push("welcome");
@@ -1549,6 +1757,8 @@ function checkText(received: Uint8Array, timeout: boolean): string | undefined {
       JSON.stringify(text)
     }`;
   }
+  const unsafeText = unsafeInText(received);
+  if (unsafeText) return `text mode sent unsafe text: ${unsafeText}`;
   if (/[\r\n]/.test(text.replace(/\r\n/g, ""))) {
     return `text mode sent a bare CR or LF: ${JSON.stringify(text)}`;
   }
@@ -1630,6 +1840,8 @@ class HealthWatch implements AsyncDisposable {
         return `healthy client ${i} got a non-JSON line ${JSON.stringify(line)}`;
       }
       const event = JSON.parse(line);
+      const unsafe = unsafeReceived(event);
+      if (unsafe) return `healthy client ${i} got unsafe text: ${unsafe}`;
       if (event.type === "ping") await client.send({ type: "pong", token: event.token });
       if (event.type === "bye" || event.type === "error") {
         return `healthy client ${i} got ${line}`;
@@ -1680,6 +1892,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
     denied: 0,
     skipped: 0,
     healthChecks: 0,
+    textJoins: 0,
+    textWhois: 0,
     durationMs: 0,
   };
   const fail = (where: string, problem: string) => {
@@ -1693,6 +1907,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
     `(replay: deno task fuzz --seed ${seed} --case ${index}${lineFlag})`;
 
   await using health = await HealthWatch.connect(options.port, seed);
+  await using bystander = await TextBystander.connect(options.port, seed);
   const baseline = options.target?.stats();
   let next = first;
   let loggedErrors = 0;
@@ -1771,6 +1986,10 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
       );
     }
   }
+  const unsafe = bystander.problem();
+  if (unsafe) fail("the text bystander", unsafe);
+  summary.textJoins = bystander.joinsSeen;
+  summary.textWhois = bystander.whoisAnswers;
   summary.healthChecks = health.checks;
   summary.durationMs = Math.round(performance.now() - started);
   return summary;

@@ -23,6 +23,13 @@ Deno.test("the server answers 3000 fuzzed connections, every bad frame with an e
   assert.ok(summary.denied > 50, `cases refused at the door: ${summary.denied}`);
   assert.equal(summary.skipped, 0);
   assert.ok(summary.healthChecks >= 2, `health checks: ${summary.healthChecks}`);
+  // The hostile corpus went through every field, and a text (nc) bystander saw its authors.
+  assert.ok((summary.kinds.hostile ?? 0) > 150, `hostile cases: ${summary.kinds.hostile}`);
+  assert.ok(
+    (summary.kinds["hostile-text"] ?? 0) > 50,
+    `hostile text cases: ${summary.kinds["hostile-text"]}`,
+  );
+  assert.ok(summary.textJoins > 100, `hostile joins the nc bystander saw: ${summary.textJoins}`);
 });
 
 Deno.test("a fuzz case is rebuilt from its seed and number alone", () => {

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { excerpt } from "../core/sanitize.ts";
 import { ProtocolError } from "../errors.ts";
 
 /** Enter the chat. Must be the first frame. */
@@ -99,7 +100,9 @@ export function parseClientFrame(line: string): ClientFrame {
   try {
     value = JSON.parse(line);
   } catch (cause) {
-    throw new ProtocolError("bad_json", `Invalid JSON: ${(cause as Error).message}`, { cause });
+    // The parser quotes the line: what it quotes goes back only escaped.
+    const message = excerpt((cause as Error).message, 160);
+    throw new ProtocolError("bad_json", `Invalid JSON: ${message}`, { cause });
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new ProtocolError("bad_frame", "A frame must be a JSON object");
@@ -111,7 +114,7 @@ export function parseClientFrame(line: string): ClientFrame {
   }
   const fields = Object.hasOwn(FIELDS, type) ? FIELDS[type as ClientFrame["type"]] : undefined;
   if (!fields) {
-    throw new ProtocolError("unknown_type", `Unknown frame type "${type.slice(0, 40)}"`);
+    throw new ProtocolError("unknown_type", `Unknown frame type "${excerpt(type)}"`);
   }
   for (const [field, kind] of Object.entries(fields)) {
     const actual = frame[field];

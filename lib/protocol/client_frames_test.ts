@@ -104,7 +104,11 @@ Deno.test("parseClientFrame() does not take inherited property names for frame t
 
 Deno.test("parseClientFrame() shortens a long unknown type in its message", () => {
   const type = "x".repeat(500);
-  assertRejects(JSON.stringify({ type }), "unknown_type", `Unknown frame type "${"x".repeat(40)}"`);
+  assertRejects(
+    JSON.stringify({ type }),
+    "unknown_type",
+    `Unknown frame type "${"x".repeat(40)}…"`,
+  );
 });
 
 Deno.test("parseClientFrame() rejects a hello with missing or mistyped fields", () => {
@@ -187,4 +191,17 @@ Deno.test("parseClientFrame() rejects optional fields that are present but not s
 Deno.test("parseClientFrame() rejects a cmd without a name and an input without a line", () => {
   assertRejects('{"type":"cmd","args":"x"}', "bad_frame", 'Field "name" of "cmd" must be a string');
   assertRejects('{"type":"input"}', "bad_frame", 'Field "line" of "input" must be a string');
+});
+
+Deno.test("parseClientFrame() quotes a line or a type back with its controls escaped", () => {
+  for (const line of ['{"a":\x1b[2J}', "\u202e{x\x07", '{"type":"\\u001b]0;t\\u0007"}']) {
+    try {
+      parseClientFrame(line);
+      assert.fail("expected a throw");
+    } catch (error) {
+      assert.ok(error instanceof ProtocolError);
+      assert.doesNotMatch(error.message, /[\x00-\x1f\x7f-\x9f\u202a-\u202e]/, error.message);
+      assert.match(error.message, /\\x1b|\\u202e/);
+    }
+  }
 });
