@@ -27,6 +27,12 @@ export interface AccessStore {
   registrationCount(fingerprint: string): number;
   /** Binds a nick (by folded key) to a key; replaces an existing binding. */
   register(nickKey: string, registration: Registration): void;
+  /**
+   * Every registration, read once when a hub starts to know which nicks a
+   * newcomer's nick must not look like. A store without it is checked only
+   * against the nicks registered while the hub runs.
+   */
+  registrations?(): Iterable<Registration>;
   /** Frees a nick; returns whether it was registered. */
   unregister(nickKey: string): boolean;
   /** Adds (or replaces) a ban. */
@@ -52,6 +58,10 @@ export class MemoryAccessStore implements AccessStore {
     let count = 0;
     for (const r of this.#registrations.values()) if (r.fingerprint === fingerprint) count++;
     return count;
+  }
+
+  registrations(): Iterable<Registration> {
+    return this.#registrations.values();
   }
 
   register(nickKey: string, registration: Registration): void {

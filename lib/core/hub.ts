@@ -9,6 +9,7 @@ import {
   PROTOCOL_VERSION,
   type RoomSnapshot,
 } from "./events.ts";
+import { lookAlikeKeys } from "./confusable.ts";
 import { Member, type MemberSink } from "./member.ts";
 import { nickKey, normalizeNick, suggestNick } from "./nick.ts";
 import { type HistoryStore, MemoryStore } from "./history_store.ts";
@@ -145,6 +146,10 @@ export class Hub {
   readonly #mutes = new Map<string, number>();
   readonly #members = new Map<string, Member>();
   readonly #rooms = new Map<string, Room>();
+  /** Online members by each of their look-alike keys ({@linkcode lookAlikeKeys}). */
+  readonly #lookAlikes = new Map<string, Member>();
+  /** Registrations by look-alike key, read from the access store on first use. */
+  #registeredLookAlikes: Map<string, Registration[]> | undefined;
   #nextMemberId = 1;
 
   constructor(options: HubOptions = {}) {
@@ -222,6 +227,7 @@ export class Hub {
     member.operator = operator;
     const lobby = this.#roomOrCreate(LOBBY);
     this.#members.set(key, member);
+    this.#indexLookAlike(member);
     lobby.add(member);
     member.rooms.set(lobby.key, lobby);
     member.current = lobby;
@@ -330,8 +336,10 @@ export class Hub {
     if (ghost) this.#replace(ghost);
     const old = member.nick;
     this.#members.delete(member.key);
+    this.#unindexLookAlike(member);
     member.nick = nick;
     member.key = key;
+    this.#indexLookAlike(member);
     for (const room of member.rooms.values()) room.invalidate();
     this.#members.set(key, member);
     const ts = this.#now();
@@ -467,6 +475,7 @@ export class Hub {
     }
     const registration: Registration = { nick: member.nick, fingerprint, ts: this.#now() };
     this.#stored(() => this.#access.register(member.key, registration));
+    addRegistration(this.#registeredLike(), registration);
     this.#notice(
       member,
       `Nick "${member.nick}" is now registered to your key ${fingerprint}; no other key can use it`,
@@ -486,6 +495,7 @@ export class Hub {
       );
     }
     this.#stored(() => this.#access.unregister(key));
+    removeRegistration(this.#registeredLike(), registration);
     this.#notice(member, `Nick "${registration.nick}" is no longer registered`);
   }
 
@@ -618,6 +628,7 @@ export class Hub {
     }
     member.current = undefined;
     if (this.#members.get(member.key) === member) this.#members.delete(member.key);
+    this.#unindexLookAlike(member);
   }
 
   /** Tells every member the server is going away and ends their connections. */
@@ -627,6 +638,7 @@ export class Hub {
       member.sink.end({ type: "bye", reason: "shutdown", message });
     }
     this.#members.clear();
+    this.#lookAlikes.clear();
     this.#rooms.clear();
   }
 
@@ -659,11 +671,63 @@ export class Hub {
         suggestion,
       );
     }
+    this.#refuseLookAlike(nick, key, fingerprint, member);
     const holder = this.#members.get(key);
     if (!holder || holder === member) return undefined;
     if (fingerprint !== undefined && holder.fingerprint === fingerprint) return holder;
     const suggestion = this.#suggest(nick, fingerprint);
     throw new NickError("nick_taken", `Nick "${nick}" is taken; try "${suggestion}"`, suggestion);
+  }
+
+  /**
+   * Refuses a nick that looks like the nick of another member online or a
+   * nick registered to another key (UTS #39 confusables, case and accents
+   * aside): "bоb" with a Cyrillic "о" while bob is here. The same nick, or
+   * one held by the same key, is not a look-alike but the nick itself.
+   *
+   * @throws {NickError} `nick_taken` (online) or `nick_registered`, naming the nick it looks like
+   */
+  #refuseLookAlike(nick: string, key: string, fingerprint?: string, member?: Member): void {
+    const keys = lookAlikeKeys(nick);
+    for (const look of keys) {
+      const twin = this.#lookAlikes.get(look);
+      if (!twin || twin === member || twin.key === key) continue;
+      if (fingerprint !== undefined && twin.fingerprint === fingerprint) continue;
+      throw new NickError("nick_taken", `Nick "${nick}" looks like "${twin.nick}", who is online`);
+    }
+    const registered = this.#registeredLike();
+    for (const look of keys) {
+      for (const registration of registered.get(look) ?? []) {
+        if (registration.fingerprint === fingerprint || nickKey(registration.nick) === key) {
+          continue;
+        }
+        throw new NickError(
+          "nick_registered",
+          `Nick "${nick}" looks like "${registration.nick}", a registered nick`,
+        );
+      }
+    }
+  }
+
+  #indexLookAlike(member: Member): void {
+    for (const look of lookAlikeKeys(member.nick)) {
+      if (!this.#lookAlikes.has(look)) this.#lookAlikes.set(look, member);
+    }
+  }
+
+  #unindexLookAlike(member: Member): void {
+    for (const look of lookAlikeKeys(member.nick)) {
+      if (this.#lookAlikes.get(look) === member) this.#lookAlikes.delete(look);
+    }
+  }
+
+  /** The registrations by look-alike key, read from the store the first time. */
+  #registeredLike(): Map<string, Registration[]> {
+    if (this.#registeredLookAlikes) return this.#registeredLookAlikes;
+    const index = new Map<string, Registration[]>();
+    const all = this.#stored(() => [...(this.#access.registrations?.() ?? [])]);
+    for (const registration of all) addRegistration(index, registration);
+    return this.#registeredLookAlikes = index;
   }
 
   /** Ends a ghost session whose key just connected again. */
@@ -957,6 +1021,25 @@ function cleanHello(hello: HelloRequest): HelloRequest {
     clean[field] = (cleaner as (value: unknown) => unknown)(hello[field as keyof HelloRequest]);
   }
   return clean as unknown as HelloRequest;
+}
+
+function addRegistration(index: Map<string, Registration[]>, registration: Registration): void {
+  for (const look of lookAlikeKeys(registration.nick)) {
+    const list = index.get(look);
+    if (!list) index.set(look, [registration]);
+    else if (!list.some((r) => nickKey(r.nick) === nickKey(registration.nick))) {
+      list.push(registration);
+    }
+  }
+}
+
+function removeRegistration(index: Map<string, Registration[]>, registration: Registration): void {
+  const key = nickKey(registration.nick);
+  for (const look of lookAlikeKeys(registration.nick)) {
+    const list = index.get(look)?.filter((r) => nickKey(r.nick) !== key);
+    if (list?.length) index.set(look, list);
+    else index.delete(look);
+  }
 }
 
 function isAccessStore(store: unknown): store is AccessStore {

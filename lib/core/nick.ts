@@ -1,12 +1,15 @@
 /**
  * Nick rules: letters, digits and combining marks of any script plus `_ - .`,
- * 1 to 24 characters after NFC normalisation, unique regardless of case and
- * Unicode normalisation form.
+ * 1 to 24 characters and at most 24 columns wide after NFC normalisation, at
+ * most two accents on a character, unique regardless of case and Unicode
+ * normalisation form, and not a look-alike of a reserved name.
  *
  * @module
  */
 
+import stringWidth from "string-width";
 import { NickError } from "../errors.ts";
+import { lookAlikeKeys } from "./confusable.ts";
 import { excerpt as preview, unsafeCharacter } from "./sanitize.ts";
 
 /** Longest nick by default, in Unicode code points after NFC normalisation. */
@@ -20,8 +23,21 @@ const INVISIBLE =
 
 const NICK_PATTERN = /^[\p{L}\p{N}_][\p{L}\p{N}\p{M}_.\-]*$/u;
 
+/**
+ * Most combining marks shared by all scripts (accents, overlays) on one
+ * character, after NFC: enough for any language written with them, too few
+ * to pile them into a smear over the neighbouring lines.
+ */
+export const MAX_ACCENTS_PER_CHARACTER = 2;
+
+/** Most combining marks of any kind on one character (some scripts stack a few vowel signs). */
+export const MAX_MARKS_PER_CHARACTER = 4;
+
+const ACCENT_RUN = /[\p{M}&&\p{Script=Inherited}]+/gv;
+const MARK_RUN = /\p{M}+/gu;
+
 /** Names nobody may take, so no one can pose as the server. */
-const RESERVED = new Set([
+const RESERVED = new Map([
   "server",
   "system",
   "admin",
@@ -35,7 +51,7 @@ const RESERVED = new Set([
   "everyone",
   "all",
   "here",
-]);
+].flatMap((nick) => lookAlikeKeys(nick).map((key) => [key, nick])));
 
 /**
  * Validates a nick and returns it normalised to NFC.
@@ -67,8 +83,35 @@ export function normalizeNick(raw: string, maxLength = MAX_NICK_LENGTH): string 
       }" may only contain letters, digits, "_", "-" and "." and must start with a letter, digit or "_"`,
     );
   }
-  if (RESERVED.has(nickKey(nick))) {
-    throw new NickError("bad_nick", `Nick "${nick}" is reserved; pick another`);
+  for (
+    const [run, limit, what] of [
+      [longestRun(nick, ACCENT_RUN), MAX_ACCENTS_PER_CHARACTER, "accents"],
+      [longestRun(nick, MARK_RUN), MAX_MARKS_PER_CHARACTER, "combining marks"],
+    ] as const
+  ) {
+    if (run > limit) {
+      throw new NickError(
+        "bad_nick",
+        `Nick "${preview(nick)}" has ${run} ${what} on one character; the limit is ${limit}`,
+      );
+    }
+  }
+  // Columns on a terminal: a wide (CJK) character takes two.
+  const width = stringWidth(nick);
+  if (width > maxLength) {
+    throw new NickError(
+      "bad_nick",
+      `Nick "${nick}" is ${width} columns wide; the limit is ${maxLength} (a wide character takes two)`,
+    );
+  }
+  const reserved = lookAlikeKeys(nick).map((key) => RESERVED.get(key)).find(Boolean);
+  if (reserved !== undefined) {
+    throw new NickError(
+      "bad_nick",
+      nickKey(nick) === reserved
+        ? `Nick "${nick}" is reserved; pick another`
+        : `Nick "${nick}" looks like "${reserved}", a reserved nick; pick another`,
+    );
   }
   return nick;
 }
@@ -97,4 +140,11 @@ export function suggestNick(
     const candidate = base + suffix;
     if (!isTaken(candidate)) return candidate;
   }
+}
+
+/** The longest run of characters matching `pattern` (a global regex) in `text`. */
+function longestRun(text: string, pattern: RegExp): number {
+  let longest = 0;
+  for (const match of text.matchAll(pattern)) longest = Math.max(longest, [...match[0]].length);
+  return longest;
 }

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { NickError } from "../errors.ts";
-import { MAX_NICK_LENGTH, nickKey, normalizeNick, suggestNick } from "./nick.ts";
+import {
+  MAX_ACCENTS_PER_CHARACTER,
+  MAX_NICK_LENGTH,
+  nickKey,
+  normalizeNick,
+  suggestNick,
+} from "./nick.ts";
 
 function assertBadNick(raw: string, message: string | RegExp): void {
   assert.throws(
@@ -48,7 +54,7 @@ Deno.test("normalizeNick() accepts MAX_NICK_LENGTH characters and rejects one mo
 });
 
 Deno.test("normalizeNick() counts the length in code points, not UTF-16 units", () => {
-  const astral = "\u{20000}".repeat(24); // CJK Extension B: a letter outside the BMP
+  const astral = "\u{1d41a}".repeat(24); // Mathematical bold "a": a narrow letter outside the BMP
   assert.equal(astral.length, 48);
   assert.equal(normalizeNick(astral), astral);
 });
@@ -151,4 +157,40 @@ Deno.test("suggestNick() proposes a nick that normalizeNick() accepts", () => {
     const suggestion = suggestNick(nick, () => false);
     assert.equal(normalizeNick(suggestion), suggestion);
   }
+});
+
+Deno.test("normalizeNick() caps the width in terminal columns: 24 wide CJK characters are 48", () => {
+  assertBadNick(
+    "龙".repeat(24),
+    `Nick "${"龙".repeat(24)}" is 48 columns wide; the limit is 24 (a wide character takes two)`,
+  );
+  assert.equal(normalizeNick("龙".repeat(12)), "龙".repeat(12));
+  assertBadNick("李小龙".repeat(4) + "a", /is 25 columns wide; the limit is 24/);
+  assertBadNick("\u{20000}".repeat(24), /is 48 columns wide/);
+});
+
+Deno.test("normalizeNick() allows two accents on a character and refuses a pile of them", () => {
+  assert.equal(MAX_ACCENTS_PER_CHARACTER, 2);
+  assert.equal(normalizeNick("Nguyê\u0303n"), "Nguyễn"); // composed by NFC
+  assert.equal(normalizeNick("a\u0301\u0323"), "a\u0301\u0323".normalize("NFC"));
+  assertBadNick(
+    "bob" + "\u0301\u0302\u0303".repeat(7),
+    /has 21 accents on one character; the limit is 2$/,
+  );
+  assertBadNick("a" + "\u0336".repeat(23), /has 23 accents on one character; the limit is 2$/);
+  assertBadNick("a\u0336\u0336\u0336", /has 3 accents on one character/);
+});
+
+Deno.test("normalizeNick() keeps scripts that stack a few vowel signs", () => {
+  for (const nick of ["ကြွေး", "क्षत्रिय", "ใกล้", "Ἄλκηστις"]) {
+    assert.equal(normalizeNick(nick), nick.normalize("NFC"));
+  }
+});
+
+Deno.test("normalizeNick() refuses a look-alike of a reserved nick, naming it", () => {
+  assertBadNick("ѕerver", 'Nick "ѕerver" looks like "server", a reserved nick; pick another');
+  assertBadNick("аdmin", 'Nick "аdmin" looks like "admin", a reserved nick; pick another');
+  assertBadNick("rооt", /looks like "root", a reserved nick/);
+  assertBadNick("ADMlN", /looks like "admin", a reserved nick/);
+  assertBadNick("server", 'Nick "server" is reserved; pick another');
 });
