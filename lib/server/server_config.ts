@@ -3,7 +3,7 @@ import { DEFAULT_RATE_LIMIT } from "../core/hub.ts";
 import { UsageError } from "../errors.ts";
 import type { ChatServerOptions, LogLevel } from "./chat_server.ts";
 import { defaultDataDir } from "../app_dirs.ts";
-import type { CertificateSource } from "./tls_certificate.ts";
+import { type CertificateSource, readCertificateFiles } from "./tls_certificate.ts";
 import { PASSWORD_ENV, resolvePassword } from "../password_source.ts";
 import { isFingerprint } from "../protocol/fingerprint.ts";
 
@@ -335,9 +335,7 @@ function tlsSource(
   if ((cert === undefined) !== (key === undefined)) {
     throw new UsageError("--cert and --key go together: give both files, or neither");
   }
-  if (cert !== undefined && key !== undefined) {
-    return { kind: "files", certFile: cert, keyFile: key };
-  }
+  if (cert !== undefined && key !== undefined) return readCertificateFiles(cert, key);
   if (flags["data-dir"] === ":memory:") return { kind: "memory" };
   // With --no-persist the history stays in memory, but the certificate is
   // still kept, so clients that trusted it keep trusting it after a restart.
