@@ -161,8 +161,11 @@ export const LIMIT_FLAGS: readonly LimitFlag[] = [
 
 const LOG_LEVELS: LogLevel[] = ["debug", "info", "warn", "error"];
 
+// Seconds (the flags scaled to milliseconds) are written <s>, counts <n>.
 const limitHelp = LIMIT_FLAGS.map((l) =>
-  `  --${`${l.flag} <n>`.padEnd(22)} ${l.help} (default ${l.default})`
+  `  --${
+    `${l.flag} ${l.scale === 1000 ? "<s>" : "<n>"}`.padEnd(22)
+  } ${l.help} (default ${l.default})`
 ).join("\n");
 
 /** `chat-server --help`. */
