@@ -5,6 +5,7 @@
 
 import assert from "node:assert/strict";
 import { NativeClient, ROOT, runServer, testKey, within } from "./test_util.ts";
+import { TmuxSession } from "./tmux.ts";
 
 Deno.test("README: /ban shuts out everyone behind the address; /unban of the address lets the others back and keeps the key out", async () => {
   const opKey = await testKey();
@@ -448,4 +449,33 @@ Deno.test("README: the start output and the example session are what the program
   assert.deepEqual(bob.text.trimEnd().split("\n").map(timeless), bobPart.slice(1).map(timeless));
   server.signal("SIGINT");
   assert.equal((await server.finished()).code, 0);
+});
+
+Deno.test("README: the question chat-client asks on a terminal about a new server is the one shown", async () => {
+  const readme = Deno.readTextFileSync(`${ROOT}README.md`);
+  const sample = sampleAfter(readme, "The first time, the client shows the server's certificate");
+  const readmeFingerprint = /SHA256:[A-Za-z0-9+/]{43}/.exec(sample.join("\n"))![0];
+  const dir = Deno.makeTempDirSync({ prefix: "lanchat-readme-" });
+  const { server, port } = await runServer(["--data-dir", dir], { tls: true });
+  await using _server = server;
+  const fingerprint = server.stdout.find((line) => line.startsWith("TLS fingerprint "))!
+    .slice("TLS fingerprint ".length);
+  await using terminal = await TmuxSession.start(
+    `cd '${ROOT}' && '${Deno.execPath()}' run -q -P=client client.ts --host 127.0.0.1 --port ${port} --nick ana --config-dir '${dir}/client'; sleep 600`,
+    100,
+    12,
+  );
+  const rows = await terminal.waitFor((rows) => rows.some((row) => row.startsWith("Trust it")));
+  assert.deepEqual(
+    rows.filter((row) => row !== "").map((row) =>
+      row.replaceAll(`127.0.0.1:${port}`, "192.168.1.20:7777")
+        .replaceAll(fingerprint, readmeFingerprint)
+    ),
+    sample,
+  );
+  await terminal.type("no");
+  await terminal.press("Enter");
+  await terminal.waitFor((rows) =>
+    rows.some((row) => row.includes("not trusted; nothing was sent"))
+  );
 });
