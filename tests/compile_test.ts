@@ -150,7 +150,7 @@ Deno.test("checkBinary() refuses programs that are not ours, saying what they di
   });
   assert.deepEqual(await checkBinary("/nonexistent/chat-server", expected), {
     ok: false,
-    problem: "could not be run: no such file",
+    problem: "could not be run: no such file or directory",
   });
 });
 

@@ -19,6 +19,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { serverV8Flags } from "./v8_flags.ts";
 import { VERSION } from "../lib/version.ts";
+import { describeFileError } from "../lib/cli_args.ts";
 
 const TARGETS = [
   "x86_64-unknown-linux-gnu",
@@ -33,7 +34,7 @@ export type BinaryCheck =
   | { ok: true }
   | {
     ok: false;
-    /** What it printed instead, in words: `printed "deno 2.9.6 (...)"`, `did not start: ...`. */
+    /** What it did instead, in words: `printed "deno 2.9.6 (...)" (exit status 0), not ...`. */
     problem: string;
     /** Its first stdout line, when it printed one. */
     firstLine?: string;
@@ -61,7 +62,13 @@ export async function checkBinary(
       signal: timeout.signal,
     }).output();
   } catch (error) {
-    return { ok: false, problem: `could not be run: ${describeOsError(error as Error)}` };
+    // Spawn errors read "failed to spawn '<path>': ..."; the class says it plainly.
+    const reason = error instanceof Deno.errors.NotFound
+      ? "no such file or directory"
+      : error instanceof Deno.errors.PermissionDenied
+      ? "permission denied"
+      : describeFileError(error as Error);
+    return { ok: false, problem: `could not be run: ${reason}` };
   } finally {
     clearTimeout(timer);
   }
@@ -87,13 +94,6 @@ export async function checkBinary(
     problem: `${shown} (${status}), not "${expected}"`,
     ...(firstLine !== "" ? { firstLine } : {}),
   };
-}
-
-/** An OS error's message without Deno's "(os error N)" and the call that failed. */
-function describeOsError(error: Error): string {
-  if (error instanceof Deno.errors.NotFound) return "no such file";
-  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
-  return error.message.replace(/\s*\(os error \d+\).*$/, "");
 }
 
 async function main(): Promise<number> {
