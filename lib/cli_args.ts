@@ -43,6 +43,37 @@ function describeParseError(error: Error): string {
   }
 }
 
+/**
+ * An OS error in words, without Deno's `(os error N): readfile '...'` tail:
+ * `no such file or directory`, `permission denied`, `is a directory`.
+ */
+export function describeFileError(error: Error): string {
+  const text = error.message.replace(/\s*\(os error \d+\)[\s\S]*$/, "");
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}
+
+/**
+ * Reads the file a flag names (`--password-file`, `--cert`, `--key`): its
+ * content is the flag's value, so a file that is missing or unreadable is a
+ * usage error naming the flag and the file.
+ *
+ * @throws {UsageError} `cannot read --cert "c.pem": no such file or directory`
+ */
+export function readFlagFile(
+  flag: string,
+  path: string,
+  read: (path: string) => string = Deno.readTextFileSync,
+): string {
+  try {
+    return read(path);
+  } catch (cause) {
+    throw new UsageError(
+      `cannot read --${flag} "${path}": ${describeFileError(cause as Error)}`,
+      { cause },
+    );
+  }
+}
+
 /** Parses a whole number in `[min, max]` for `flag`, or throws a UsageError. */
 export function intFlag(
   flag: string,

@@ -6,6 +6,7 @@
  */
 
 import { UsageError } from "./errors.ts";
+import { readFlagFile } from "./cli_args.ts";
 
 /** The environment variable that holds the password when no flag gives one. */
 export const PASSWORD_ENV = "LANCHAT_PASSWORD";
@@ -36,18 +37,9 @@ export function resolvePassword(sources: PasswordSources): string | undefined {
   let password: string | undefined;
   let from: string;
   if (sources.passwordFile !== undefined) {
-    const read = sources.readFile ?? Deno.readTextFileSync;
-    try {
-      password = read(sources.passwordFile).replace(/\r?\n$/, "");
-    } catch (cause) {
-      throw new UsageError(
-        `cannot read --password-file ${sources.passwordFile}: ${
-          (cause as Error).message.replace(/\s*\(os error \d+\)$/, "")
-        }`,
-        { cause },
-      );
-    }
-    from = `--password-file ${sources.passwordFile}`;
+    password = readFlagFile("password-file", sources.passwordFile, sources.readFile)
+      .replace(/\r?\n$/, "");
+    from = `--password-file "${sources.passwordFile}"`;
   } else if (sources.password !== undefined) {
     password = sources.password;
     from = "--password";

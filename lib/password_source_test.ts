@@ -26,11 +26,12 @@ Deno.test("resolvePassword() refuses both flags, an unreadable file and an empty
   );
   assert.throws(
     () => resolvePassword({ passwordFile: "/nope", readFile }),
-    (e: UsageError) => e.message === "cannot read --password-file /nope: No such file or directory",
+    (e: UsageError) =>
+      e.message === 'cannot read --password-file "/nope": no such file or directory',
   );
   assert.throws(
     () => resolvePassword({ passwordFile: "/empty", readFile }),
-    (e: UsageError) => e.message === "the password from --password-file /empty is empty",
+    (e: UsageError) => e.message === 'the password from --password-file "/empty" is empty',
   );
   assert.throws(() => resolvePassword({ password: "" }), /the password from --password is empty/);
   assert.equal(resolvePassword({ env: "" }), undefined, "an empty variable counts as unset");

@@ -142,5 +142,5 @@ Deno.test("chat-server refuses a malformed --op and an unreadable --password-fil
   assert.match(op.stderr.join("\n"), /--op must be a key fingerprint like SHA256:/);
   const pw = runEntry("server", ["--password-file", "/nonexistent/pw"]);
   assert.equal((await pw.finished()).code, 2);
-  assert.match(pw.stderr.join("\n"), /cannot read --password-file \/nonexistent\/pw: /);
+  assert.match(pw.stderr.join("\n"), /cannot read --password-file "\/nonexistent\/pw": /);
 });

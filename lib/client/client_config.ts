@@ -60,9 +60,12 @@ Flags:
   --forget-host <host[:port]>
                      forget a server's remembered certificate (after its
                      operator confirmed a new one), then exit
-  --config-dir <dir> where known servers and your key are kept
+  --config-dir <dir>
+                     where known servers and your key are kept
                      (default ~/.config/lanchat; see the README)
-  --password-file <path>  a private server's password (the file, less its final line break)
+  --password-file <path>
+                     a private server's password (the file, less its final
+                     line break)
   --password <pw>    the same on the command line (visible in ps), or set ${PASSWORD_ENV}
   --whoami           print your key's fingerprint (SHA256:...), for a server's --op,
                      and exit; the key is created on first use

@@ -3,7 +3,7 @@ import { DEFAULT_RATE_LIMIT } from "../core/hub.ts";
 import { UsageError } from "../errors.ts";
 import type { ChatServerOptions, LogLevel } from "./chat_server.ts";
 import { defaultDataDir } from "../app_dirs.ts";
-import type { CertificateSource } from "./tls_certificate.ts";
+import { type CertificateSource, readCertificateFiles } from "./tls_certificate.ts";
 import { PASSWORD_ENV, resolvePassword } from "../password_source.ts";
 import { isFingerprint } from "../protocol/fingerprint.ts";
 
@@ -161,8 +161,11 @@ export const LIMIT_FLAGS: readonly LimitFlag[] = [
 
 const LOG_LEVELS: LogLevel[] = ["debug", "info", "warn", "error"];
 
+// Seconds (the flags scaled to milliseconds) are written <s>, counts <n>.
 const limitHelp = LIMIT_FLAGS.map((l) =>
-  `  --${`${l.flag} <n>`.padEnd(22)} ${l.help} (default ${l.default})`
+  `  --${
+    `${l.flag} ${l.scale === 1000 ? "<s>" : "<n>"}`.padEnd(22)
+  } ${l.help} (default ${l.default})`
 ).join("\n");
 
 /** `chat-server --help`. */
@@ -335,9 +338,7 @@ function tlsSource(
   if ((cert === undefined) !== (key === undefined)) {
     throw new UsageError("--cert and --key go together: give both files, or neither");
   }
-  if (cert !== undefined && key !== undefined) {
-    return { kind: "files", certFile: cert, keyFile: key };
-  }
+  if (cert !== undefined && key !== undefined) return readCertificateFiles(cert, key);
   if (flags["data-dir"] === ":memory:") return { kind: "memory" };
   // With --no-persist the history stays in memory, but the certificate is
   // still kept, so clients that trusted it keep trusting it after a restart.

@@ -7,7 +7,10 @@
  * @module
  */
 
+import { createPrivateKey, X509Certificate } from "node:crypto";
 import { fingerprintOf, firstPemCertificate } from "../protocol/fingerprint.ts";
+import { describeFileError, readFlagFile } from "../cli_args.ts";
+import { UsageError } from "../errors.ts";
 
 /** A certificate and key in PEM, ready for `Deno.listenTls`, with its fingerprint. */
 export interface ServerCertificate {
@@ -31,7 +34,11 @@ export class CertificateError extends Error {
 
 /** Where the certificate is to come from. */
 export type CertificateSource =
-  | { kind: "files"; certFile: string; keyFile: string }
+  /**
+   * `--cert` and `--key`; `cert` and `key` hold their text once read and
+   * checked by {@linkcode readCertificateFiles} (read then when left out).
+   */
+  | { kind: "files"; certFile: string; keyFile: string; cert?: string; key?: string }
   /** Kept in `dir` (made there on first start). */
   | { kind: "dir"; dir: string }
   /** Made for this run only. */
@@ -45,6 +52,7 @@ export const KEY_FILE = "tls-key.pem";
  * Loads or makes the certificate.
  *
  * @throws {CertificateError} with the path and the cause
+ * @throws {UsageError} for `--cert` and `--key` files that are missing or wrong
  */
 export async function loadCertificate(source: CertificateSource): Promise<ServerCertificate> {
   if (source.kind === "memory") {
@@ -57,8 +65,9 @@ export async function loadCertificate(source: CertificateSource): Promise<Server
     };
   }
   if (source.kind === "files") {
-    const cert = readText(source.certFile, "--cert");
-    const key = readText(source.keyFile, "--key");
+    const { cert, key } = source.cert !== undefined && source.key !== undefined
+      ? { cert: source.cert, key: source.key }
+      : readCertificateFiles(source.certFile, source.keyFile);
     return {
       cert,
       key,
@@ -97,7 +106,7 @@ export async function loadCertificate(source: CertificateSource): Promise<Server
   } catch (cause) {
     throw new CertificateError(
       `cannot keep the new TLS certificate in ${dir}: ${
-        (cause as Error).message
+        describeFileError(cause as Error)
       }; use --data-dir, or --cert and --key`,
       { cause },
     );
@@ -108,6 +117,47 @@ export async function loadCertificate(source: CertificateSource): Promise<Server
     source: certFile,
     created: true,
   };
+}
+
+/**
+ * Reads `--cert` and `--key` and checks them before anything else happens:
+ * the certificate file holds a PEM certificate, the key file an unencrypted
+ * PEM private key (PKCS #8, SEC 1 or PKCS #1), and the key is the
+ * certificate's. What is wrong with them is wrong on the command line.
+ *
+ * @throws {UsageError} naming the flag and the file
+ */
+export function readCertificateFiles(
+  certFile: string,
+  keyFile: string,
+): { kind: "files"; certFile: string; keyFile: string; cert: string; key: string } {
+  const cert = readFlagFile("cert", certFile);
+  const key = readFlagFile("key", keyFile);
+  let certificate: X509Certificate;
+  try {
+    if (!firstPemCertificate(cert)) throw new Error("no PEM block");
+    certificate = new X509Certificate(cert);
+  } catch (cause) {
+    throw new UsageError(
+      `--cert "${certFile}" holds no PEM certificate (a "-----BEGIN CERTIFICATE-----" block)`,
+      { cause },
+    );
+  }
+  let privateKey;
+  try {
+    privateKey = createPrivateKey(key);
+  } catch (cause) {
+    throw new UsageError(
+      `--key "${keyFile}" holds no usable private key (an unencrypted PEM "-----BEGIN ... PRIVATE KEY-----" block)`,
+      { cause },
+    );
+  }
+  if (!certificate.checkPrivateKey(privateKey)) {
+    throw new UsageError(
+      `--key "${keyFile}" is not the private key of the certificate in --cert "${certFile}"`,
+    );
+  }
+  return { kind: "files", certFile, keyFile, cert, key };
 }
 
 /** Makes a self-signed ECDSA P-256 server certificate, valid for 20 years. */
@@ -165,9 +215,12 @@ function readText(path: string, what: string): string {
   try {
     return Deno.readTextFileSync(path);
   } catch (cause) {
-    throw new CertificateError(`cannot read ${what} ${path}: ${(cause as Error).message}`, {
-      cause,
-    });
+    throw new CertificateError(
+      `cannot read ${what} ${path}: ${describeFileError(cause as Error)}`,
+      {
+        cause,
+      },
+    );
   }
 }
 
@@ -177,7 +230,7 @@ function exists(path: string): boolean {
     return true;
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return false;
-    throw new CertificateError(`cannot read ${path}: ${(error as Error).message}`, {
+    throw new CertificateError(`cannot read ${path}: ${describeFileError(error as Error)}`, {
       cause: error,
     });
   }

@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
-import { CERT_FILE, CertificateError, KEY_FILE, loadCertificate } from "./tls_certificate.ts";
+import {
+  CERT_FILE,
+  CertificateError,
+  createSelfSigned,
+  KEY_FILE,
+  loadCertificate,
+  readCertificateFiles,
+} from "./tls_certificate.ts";
+import { UsageError } from "../errors.ts";
 
 Deno.test("loadCertificate: made once in the data directory, then the same one is loaded", async () => {
   const dir = `${Deno.makeTempDirSync()}/data`;
@@ -31,24 +39,72 @@ Deno.test("loadCertificate: a key without its certificate is an error that says 
   );
 });
 
-Deno.test("loadCertificate: given files are used as they are; missing or wrong ones name the path", async () => {
+Deno.test("loadCertificate: given files are used as they are", async () => {
   const dir = Deno.makeTempDirSync();
   const made = await loadCertificate({ kind: "dir", dir });
-  const files = await loadCertificate({
+  const source = readCertificateFiles(`${dir}/${CERT_FILE}`, `${dir}/${KEY_FILE}`);
+  const files = await loadCertificate(source);
+  assert.equal(files.fingerprint, made.fingerprint);
+  assert.equal(files.source, `${dir}/${CERT_FILE}`);
+  assert.equal(files.key, made.key);
+  // Given by path alone, they are read and checked the same way.
+  const byPath = await loadCertificate({
     kind: "files",
     certFile: `${dir}/${CERT_FILE}`,
     keyFile: `${dir}/${KEY_FILE}`,
   });
-  assert.equal(files.fingerprint, made.fingerprint);
+  assert.equal(byPath.fingerprint, made.fingerprint);
   await assert.rejects(
     loadCertificate({ kind: "files", certFile: `${dir}/nope.pem`, keyFile: `${dir}/${KEY_FILE}` }),
-    new RegExp(`cannot read --cert ${dir}/nope\\.pem`),
+    UsageError,
   );
-  Deno.writeTextFileSync(`${dir}/junk.pem`, "not a certificate");
-  await assert.rejects(
-    loadCertificate({ kind: "files", certFile: `${dir}/junk.pem`, keyFile: `${dir}/${KEY_FILE}` }),
-    /junk\.pem holds no PEM certificate/,
+});
+
+Deno.test("readCertificateFiles: a missing, unreadable or wrong --cert or --key is a usage error naming the flag and the file", async () => {
+  const dir = Deno.makeTempDirSync();
+  await loadCertificate({ kind: "dir", dir });
+  const cert = `${dir}/${CERT_FILE}`;
+  const key = `${dir}/${KEY_FILE}`;
+  const other = await createSelfSigned();
+  Deno.writeTextFileSync(`${dir}/other-key.pem`, other.key);
+  Deno.writeTextFileSync(`${dir}/junk.pem`, "not a certificate\n");
+  Deno.writeTextFileSync(
+    `${dir}/bad-base64.pem`,
+    "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
   );
+  const cases: [string, string, string][] = [
+    [`${dir}/nope.pem`, key, `cannot read --cert "${dir}/nope.pem": no such file or directory`],
+    [cert, `${dir}/nope.pem`, `cannot read --key "${dir}/nope.pem": no such file or directory`],
+    [dir, key, `cannot read --cert "${dir}": is a directory`],
+    [
+      `${dir}/junk.pem`,
+      key,
+      `--cert "${dir}/junk.pem" holds no PEM certificate (a "-----BEGIN CERTIFICATE-----" block)`,
+    ],
+    [
+      `${dir}/bad-base64.pem`,
+      key,
+      `--cert "${dir}/bad-base64.pem" holds no PEM certificate (a "-----BEGIN CERTIFICATE-----" block)`,
+    ],
+    // The certificate file given as the key.
+    [
+      cert,
+      cert,
+      `--key "${cert}" holds no usable private key (an unencrypted PEM "-----BEGIN ... PRIVATE KEY-----" block)`,
+    ],
+    [
+      cert,
+      `${dir}/other-key.pem`,
+      `--key "${dir}/other-key.pem" is not the private key of the certificate in --cert "${cert}"`,
+    ],
+  ];
+  for (const [certFile, keyFile, message] of cases) {
+    assert.throws(
+      () => readCertificateFiles(certFile, keyFile),
+      (error: Error) => error instanceof UsageError && error.message === message,
+      message,
+    );
+  }
 });
 
 Deno.test("loadCertificate: a data directory that cannot be created is an error with the path", async () => {
