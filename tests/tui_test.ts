@@ -226,6 +226,43 @@ Deno.test("terminal UI: after a server restart it reconnects, rejoins, and sends
   assert.equal(second.hub.member("ana")?.nick, "ana");
 });
 
+Deno.test("terminal UI: after a reconnect it shows the room the user was looking at, under the server's new name, without old news", async () => {
+  const first = await startServer({ serverName: "first" });
+  const port = first.addr.port;
+  await using ana = await TmuxSession.start(clientCommand(port, "ana"), 80, 20);
+  await ana.waitFor((rows) => rows.some((r) => r.includes("Welcome to first, ana!")));
+  for (const command of ["/join #ops", "/part #lobby", "/join #dev"]) {
+    await ana.type(command);
+    await ana.press("Enter");
+  }
+  await ana.waitFor((rows) => rows[0].includes("#dev"));
+  // Back to #ops, which is not the room joined last.
+  await ana.press("C-p");
+  let rows = await ana.waitFor((rows) => rows[0].includes("#ops"));
+  const leftLobby = (rows: string[]) => rows.filter((r) => r.includes("You left #lobby")).length;
+  assert.equal(leftLobby(rows), 1, rows.join("\n"));
+
+  await first.shutdown();
+  await ana.waitFor((rows) => rows[0].includes("reconnecting"));
+  await using second = await startServer({ port, serverName: "second" });
+  await using bob = await NativeClient.connect(port, "bob");
+  await bob.send({ type: "cmd", name: "join", args: "#ops" });
+  await bob.send({ type: "cmd", name: "join", args: "#dev" });
+  rows = await ana.waitFor((rows) => /^ second │ #ops │ \d members? │ connected/.test(rows[0]));
+  // Wait until both rooms are back on the server, then check nothing moved.
+  await bob.next("join", (e) => e.nick === "ana" && e.room === "#dev");
+  await bob.next("join", (e) => e.nick === "ana" && e.room === "#ops");
+  await ana.type("still in ops?");
+  await ana.press("Enter");
+  const got = await bob.next("msg", (e) => e.from === "ana");
+  assert.deepEqual([got.room, got.text], ["#ops", "still in ops?"]);
+  rows = await ana.waitFor((rows) => rows.some((r) => r.includes("still in ops?")));
+  assert.match(rows[0], /^ second │ #ops │/, rows.join("\n"));
+  assert.equal(leftLobby(rows), 1, 'no second "You left #lobby":\n' + rows.join("\n"));
+  assert.ok(rows.some((r) => r.includes("The server now calls itself second")), rows.join("\n"));
+  assert.equal(second.hub.member("ana")?.nick, "ana");
+});
+
 Deno.test("terminal UI: a new TLS server is shown with its fingerprint, trusted only after a yes, and not shown again after it", async () => {
   const certificate = await loadCertificate({ kind: "memory" });
   await using server = await startServer({ tls: certificate });

@@ -408,3 +408,47 @@ Deno.test("ChatView answers a typed /history where the eye is: added above, alre
   fresh.apply({ type: "history", room: "#lobby", messages: [lobbyMessage(9)], more: true });
   assert.equal(fresh.current!.lines.length, shown + 1, "only the older message, no note");
 });
+
+Deno.test("ChatView after a reconnect stays on the room shown, rejoins quietly and follows a renamed server", () => {
+  const view = new ChatView();
+  view.apply(welcome({ server: "first" }));
+  view.apply({ type: "joined", room: "#ops", members: ["ana"], history: [] });
+  view.apply({ type: "parted", room: "#lobby", current: "#ops" });
+  view.apply({ type: "joined", room: "#dev", members: ["ana"], history: [] });
+  view.switchTo("#ops");
+  const before = texts(view.current!.lines);
+  view.apply({ type: "status", state: "offline", message: "Disconnected" });
+  view.apply({ type: "status", state: "connected", message: "Reconnected" });
+  view.apply(welcome({ server: "second", history: [lobbyMessage(7, "lobby news")] }));
+  view.apply({
+    type: "rejoined",
+    room: "#ops",
+    members: ["ana", "bob"],
+    history: [{ ...lobbyMessage(3, "missed"), room: "#ops" }],
+  });
+  view.apply({ type: "rejoined", room: "#dev", members: ["ana"], history: [] });
+  assert.equal(view.current?.name, "#ops", "still the room the user was looking at");
+  assert.equal(view.server, "second");
+  assert.deepEqual([...view.rooms.keys()], ["#ops", "#dev"], "the lobby left long ago stays left");
+  const after = texts(view.current!.lines).slice(before.length);
+  assert.deepEqual(after, [
+    "Disconnected",
+    "Reconnected",
+    "The server now calls itself second (it was first)",
+    "missed",
+  ]);
+  assert.deepEqual(view.current?.members, ["ana", "bob"]);
+});
+
+Deno.test("ChatView shows an invalid frame as an error line and goes on", () => {
+  const view = new ChatView();
+  view.apply(welcome());
+  view.apply({
+    type: "invalid_frame",
+    message: 'The server sent an invalid frame: "ts" of a "msg" frame is 1e+308, not a time',
+  });
+  assert.deepEqual(view.current!.lines.at(-1), {
+    kind: "error",
+    text: 'The server sent an invalid frame: "ts" of a "msg" frame is 1e+308, not a time (ignored)',
+  });
+});
