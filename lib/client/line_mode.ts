@@ -1,5 +1,5 @@
 import type { ChatEvent } from "../core/events.ts";
-import { sanitizeText } from "../core/sanitize.ts";
+import { cleanWireText } from "../protocol/server_frames.ts";
 import { ConnectError } from "../errors.ts";
 import { formatEvent } from "../protocol/text_format.ts";
 import type { ClientFrame } from "../protocol/client_frames.ts";
@@ -78,7 +78,7 @@ export class EventPrinter {
   /** The lines to show for `event` (none for an invalid frame: that goes to stderr). */
   lines(event: SessionEvent): string[] {
     if (event.type === "invalid_frame") return [];
-    if (event.type === "status") return [`* ${sanitizeText(event.message)}`];
+    if (event.type === "status") return [`* ${cleanWireText(event.message)}`];
     if (event.type === "welcome" && this.#welcomed) {
       // A reconnection: show only what was missed meanwhile; the current room is unchanged.
       return event.history.flatMap((m) => this.lines(m));
@@ -88,7 +88,7 @@ export class EventPrinter {
     if (event.type === "parted") this.currentRoom = event.current;
     if (event.type === "welcome") this.#welcomed = true;
     return formatEvent(event, { currentRoom: this.currentRoom, continuation: CONTINUATION })
-      .map((line) => sanitizeText(line));
+      .map((line) => cleanWireText(line));
   }
 }
 
@@ -119,7 +119,7 @@ export async function runLineMode(
       if (event.type === "bye") bye = event;
       if (event.type === "error") refused++;
       if (event.type === "invalid_frame") {
-        output.err(`chat-client: ${lowerFirst(sanitizeText(event.message))} (ignored)`);
+        output.err(`chat-client: ${lowerFirst(cleanWireText(event.message))} (ignored)`);
       }
       if (event.type === "status" && event.state === "failed") {
         failed = event.message;
@@ -141,6 +141,16 @@ export async function runLineMode(
     }
     await session.send({ type: "cmd", name: "quit", args: "" });
   })();
+
+  /** After a clean quit: 0, or 3 when lines were refused or skipped (and how many). */
+  const delivered = () => {
+    if (refused + skipped === 0) return EXIT.ok;
+    output.err(
+      `chat-client: not everything was delivered: ${refused} line(s) refused by the server ` +
+        `(the "!" lines), ${skipped} skipped`,
+    );
+    return EXIT.undelivered;
+  };
 
   // Whichever ends first decides: the input (then wait for the goodbye) or
   // the session (it ended before we were done).
@@ -168,14 +178,7 @@ export async function runLineMode(
     if (failed) return reportEnd(undefined, new ConnectError(failed), output.err);
     // Ended without our goodbye: the server went away.
     if (bye?.type !== "bye" || bye.reason !== "quit") return reportEnd(bye, undefined, output.err);
-    if (refused + skipped > 0) {
-      output.err(
-        `chat-client: not everything was delivered: ${refused} line(s) refused by the server ` +
-          `(the "!" lines), ${skipped} skipped`,
-      );
-      return EXIT.undelivered;
-    }
-    return EXIT.ok;
+    return delivered();
   }
   // The session ended (or a send failed because it did): explain.
   const failure = ended instanceof Error
@@ -184,7 +187,9 @@ export async function runLineMode(
     ? new ConnectError(failed)
     : await received.then(() => undefined, (e) => e);
   session.close();
-  return reportEnd(bye, failure, output.err);
+  // A /quit among the input lines ends the session before the input ends.
+  const code = reportEnd(bye, failure, output.err);
+  return code === EXIT.ok ? delivered() : code;
 }
 
 /**

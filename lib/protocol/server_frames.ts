@@ -91,14 +91,14 @@ export function parseServerFrame(line: string): ChatEvent | undefined {
   try {
     value = JSON.parse(line);
   } catch (cause) {
-    throw new InvalidFrameError(`not JSON: "${excerpt(line)}"`, { cause });
+    throw new InvalidFrameError(`not JSON: "${quote(line)}"`, { cause });
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new InvalidFrameError(`not a JSON object: "${excerpt(line)}"`);
+    throw new InvalidFrameError(`not a JSON object: "${quote(line)}"`);
   }
   const raw = value as Record<string, unknown>;
   if (typeof raw.type !== "string") {
-    throw new InvalidFrameError(`no "type" in "${excerpt(line)}"`);
+    throw new InvalidFrameError(`no "type" in "${quote(line)}"`);
   }
   const parse = PARSERS[raw.type];
   return parse ? parse(new Fields(raw, raw.type)) : undefined;
@@ -131,21 +131,21 @@ class Fields {
   /** A nick: the nick rules' characters, at most 64 of them. */
   nick(field: string): string {
     const value = this.#string(field);
-    if (!isNick(value)) this.fail(field, `is "${excerpt(value)}", not a nick`);
+    if (!isNick(value)) this.fail(field, `is "${quote(value)}", not a nick`);
     return value;
   }
 
   /** A room name: `#` and the nick rules' characters. */
   room(field: string): string {
     const value = this.#string(field);
-    if (!isRoom(value)) this.fail(field, `is "${excerpt(value)}", not a room name`);
+    if (!isRoom(value)) this.fail(field, `is "${quote(value)}", not a room name`);
     return value;
   }
 
   /** A code such as `nick_taken`. */
   token(field: string): string {
     const value = this.#string(field);
-    if (!TOKEN.test(value)) this.fail(field, `is "${excerpt(value)}", not a code`);
+    if (!TOKEN.test(value)) this.fail(field, `is "${quote(value)}", not a code`);
     return value;
   }
 
@@ -153,7 +153,7 @@ class Fields {
   choice<T extends string>(field: string, choices: readonly T[]): T {
     const value = this.#string(field);
     if (!(choices as readonly string[]).includes(value)) {
-      this.fail(field, `is "${excerpt(value)}", not one of ${choices.join(", ")}`);
+      this.fail(field, `is "${quote(value)}", not one of ${choices.join(", ")}`);
     }
     return value as T;
   }
@@ -258,7 +258,21 @@ function cleanText(text: string, max: number, multiline: boolean): string {
     const end = /[\ud800-\udbff]/.test(cut[max - 1]) ? max - 1 : max;
     cut = cut.slice(0, end) + "…";
   }
-  return sanitizeText(cut.replace(/[\u2028\u2029]/g, "\n"), { multiline });
+  return cleanWireText(cut, multiline);
+}
+
+/**
+ * What the client shows of any text from the wire: {@linkcode sanitizeText},
+ * with the Unicode line and paragraph separators taken as line breaks (many
+ * programs split lines on them), so that one line stays one line.
+ */
+export function cleanWireText(text: string, multiline = false): string {
+  return sanitizeText(text.replace(/[\u2028\u2029]/g, "\n"), { multiline });
+}
+
+/** A short excerpt of `text` for an error message, on one line. */
+function quote(text: string): string {
+  return excerpt(text.replace(/[\u2028\u2029]/g, " "));
 }
 
 /** Whether `value` is a nick a server could have accepted. */
@@ -277,7 +291,7 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return "a list";
   switch (typeof value) {
     case "string":
-      return `"${excerpt(value)}"`;
+      return `"${quote(value)}"`;
     case "number":
       return String(value);
     case "boolean":
