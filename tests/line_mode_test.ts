@@ -11,8 +11,8 @@ Deno.test("line mode: a server that went away for good ends the client with stat
   const { server, port } = await runServer();
   await using _server = server;
   await using cli = runClient(port, "ci", ["--give-up-after", "1"], { stdin: "piped" });
-  await cli.write("build done\n");
-  await cli.waitStdout((l) => /^\[\d\d:\d\d\] <ci> build done$/.test(l));
+  // Nothing to deliver but the quit (a line might still wait for its confirmation).
+  await cli.waitStdout((l) => l.startsWith("Welcome to lanchat, ci!"));
   server.kill("SIGKILL");
   await server.finished();
   await cli.waitStdout((l) => l.startsWith("* Disconnected; reconnecting in"));
@@ -47,8 +47,7 @@ Deno.test("line mode: a server that stops answering the quit ends the client wit
   const { server, port } = await runServer();
   await using _server = server;
   await using cli = runClient(port, "ci", [], { stdin: "piped" });
-  await cli.write("hello\n");
-  await cli.waitStdout((l) => /^\[\d\d:\d\d\] <ci> hello$/.test(l));
+  await cli.waitStdout((l) => l.startsWith("Welcome to lanchat, ci!"));
   server.kill("SIGSTOP"); // Connected, but silent.
   try {
     await cli.closeStdin();
