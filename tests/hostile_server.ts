@@ -163,14 +163,24 @@ export class HostilePeer {
 
   constructor(readonly conn: Deno.Conn) {}
 
-  /** Sends one frame (an object, as JSON) or raw text, each followed by a line break. */
-  send(...frames: (Record<string, unknown> | string)[]): Promise<void> {
-    const text = frames.map((f) => (typeof f === "string" ? f : JSON.stringify(f)) + "\n").join(
-      "",
+  /**
+   * Sends frames: an object as JSON, a string as it is, bytes as they are
+   * (invalid UTF-8 too), each followed by a line break.
+   */
+  send(...frames: (Record<string, unknown> | string | Uint8Array)[]): Promise<void> {
+    const parts = frames.map((f) =>
+      f instanceof Uint8Array ? f : encoder.encode(typeof f === "string" ? f : JSON.stringify(f))
     );
+    const bytes = new Uint8Array(parts.reduce((sum, part) => sum + part.length + 1, 0));
+    let offset = 0;
+    for (const part of parts) {
+      bytes.set(part, offset);
+      bytes[offset + part.length] = 0x0a;
+      offset += part.length + 1;
+    }
     const write = async () => {
-      let bytes = encoder.encode(text);
-      while (bytes.length > 0) bytes = bytes.subarray(await this.conn.write(bytes));
+      let left = bytes;
+      while (left.length > 0) left = left.subarray(await this.conn.write(left));
     };
     this.#writing = this.#writing.then(write, write);
     return this.#writing;
