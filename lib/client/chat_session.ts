@@ -6,7 +6,7 @@ import { type ByteConn, connectTls, SocketError } from "../net/socket_conn.ts";
 import { serverKey } from "./known_hosts.ts";
 import type { Identity } from "./identity.ts";
 import { isNonce, PLAIN_BINDING } from "../protocol/key_proof.ts";
-import { InvalidFrameError, parseServerFrame } from "../protocol/server_frames.ts";
+import { cleanWireText, InvalidFrameError, parseServerFrame } from "../protocol/server_frames.ts";
 import { excerpt } from "../core/sanitize.ts";
 
 /** How to reach the server and who to be. */
@@ -285,7 +285,7 @@ async function awaitWelcome(
       );
     }
     if (typeof next.value === "string" && next.value.startsWith("!")) {
-      said = excerpt(next.value.trim(), 500);
+      said = excerpt(cleanWireText(next.value.trim()), 500);
     }
     // On a slow link the server may take us for a text client and greet us
     // first ("... Nick? "): skip text, and read a frame from its first "{".
