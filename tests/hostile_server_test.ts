@@ -7,7 +7,14 @@
  */
 
 import assert from "node:assert/strict";
-import { HOSTILE_CORPUS, hostileRun, HostileServer, MALFORMED_LINES } from "./hostile_server.ts";
+import {
+  frameTemplates,
+  HOSTILE_CORPUS,
+  type HostilePeer,
+  hostileRun,
+  HostileServer,
+  MALFORMED_LINES,
+} from "./hostile_server.ts";
 import { ROOT, runClient } from "./test_util.ts";
 import { TmuxSession } from "./tmux.ts";
 import { ReconnectingSession } from "../lib/client/reconnecting_session.ts";
@@ -140,4 +147,33 @@ Deno.test("terminal UI in tmux: a hostile server neither sets the title nor writ
   );
   assert.ok(!inside.includes("pwned"));
   assert.ok(inside.includes(" hostileclear"), "the server's name was drawn (the header), cleaned");
+});
+
+Deno.test("line mode: a malformed welcome or a hostile refusal ends the client with status 1 and one clean line", async () => {
+  const welcome = (peer: HostilePeer) =>
+    peer.send({ ...frameTemplates()[0], members: null, server: "x\x1b]0;pwned\x07" });
+  const refusal = (peer: HostilePeer) =>
+    peer.send({
+      type: "error",
+      code: "nick_taken",
+      message: "taken\x1b[2J\r\n[12:00] <admin> yes",
+    });
+  for (
+    const [script, expected] of [
+      [
+        welcome,
+        'the server sent an invalid frame: "members" of a "welcome" frame is null, not a list',
+      ],
+      [refusal, "taken [12:00] <admin> yes"],
+    ] as const
+  ) {
+    await using server = new HostileServer(script);
+    await using cli = runClient(server.port, "ana", [], { stdin: "piped" });
+    await cli.closeStdin();
+    assert.equal((await cli.finished(15_000)).code, 1, cli.stderr.join("\n"));
+    assert.deepEqual(cli.stderr, [
+      `chat-client: cannot join 127.0.0.1:${server.port}: ${expected}`,
+    ]);
+    assert.deepEqual(cli.stdout, []);
+  }
 });

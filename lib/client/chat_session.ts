@@ -34,6 +34,7 @@ export interface SessionOptions {
  * {@linkcode parseServerFrame}); it was dropped, and the session goes on.
  */
 export interface InvalidFrameEvent {
+  /** Not a server frame type: the client's own. */
   type: "invalid_frame";
   /** `The server sent an invalid frame: ...`, safe to show. */
   message: string;

@@ -26,6 +26,7 @@ import { excerpt, sanitizeText } from "../core/sanitize.ts";
 
 /** The server sent a line that is not a valid frame. */
 export class InvalidFrameError extends Error {
+  /** An error whose message is `The server sent an invalid frame: <detail>`. */
   constructor(
     /** What is wrong, e.g. `"ts" of a "msg" frame is 1e+308, not a time`. */
     readonly detail: string,
