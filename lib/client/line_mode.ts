@@ -145,10 +145,11 @@ export async function runLineMode(
   /** After a clean quit: 0, or 3 when lines were refused or skipped (and how many). */
   const delivered = () => {
     if (refused + skipped === 0) return EXIT.ok;
-    output.err(
-      `chat-client: not everything was delivered: ${refused} line(s) refused by the server ` +
-        `(the "!" lines), ${skipped} skipped`,
-    );
+    const parts = [
+      ...(refused > 0 ? [`${refused} line(s) refused by the server (the "!" lines)`] : []),
+      ...(skipped > 0 ? [`${skipped} line(s) skipped`] : []),
+    ];
+    output.err(`chat-client: not everything was delivered: ${parts.join(", ")}`);
     return EXIT.undelivered;
   };
 
