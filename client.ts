@@ -150,7 +150,7 @@ async function main(): Promise<number> {
   return await runLineMode(session, Deno.stdin.readable, {
     out: (line) => Deno.stdout.writeSync(encoder.encode(line + "\n")),
     err: (line) => console.error(line),
-  });
+  }, { giveUpMs: command.giveUpMs });
 }
 
 /**
@@ -179,7 +179,7 @@ async function confirmNewServer(trust: ServerTrust, host: string, port: number):
     // The fingerprint as printed, or its digits alone (openssl's base64, with its "=").
     const digits = answer.replace(/^SHA256:/, "").replace(/=+$/, "");
     if (answer === "yes" || `SHA256:${digits}` === fingerprint) {
-      trust.trust(server, fingerprint);
+      trust.trust(server, fingerprint, true);
       return true;
     }
     if (answer === "no" || answer === "") {

@@ -40,12 +40,18 @@ export { MAX_NICK_LENGTH, nickKey, normalizeNick } from "./lib/core/nick.ts";
 export { sanitizeText } from "./lib/core/sanitize.ts";
 export { ChatError, ConnectError, NickError, ProtocolError, UsageError } from "./lib/errors.ts";
 export { type ClientFrame, parseClientFrame } from "./lib/protocol/client_frames.ts";
+export { InvalidFrameError, parseServerFrame } from "./lib/protocol/server_frames.ts";
 export { LineReader } from "./lib/protocol/line_reader.ts";
 export { formatEvent } from "./lib/protocol/text_format.ts";
 export { ChatServer, type ChatServerOptions, type LogRecord } from "./lib/server/chat_server.ts";
 export { DEFAULT_PORT } from "./lib/server/server_config.ts";
 export type { Transport } from "./lib/server/transport.ts";
-export { ChatSession, RefusedError, type SessionOptions } from "./lib/client/chat_session.ts";
+export {
+  ChatSession,
+  type InvalidFrameEvent,
+  RefusedError,
+  type SessionOptions,
+} from "./lib/client/chat_session.ts";
 export { VERSION } from "./lib/version.ts";
 export {
   type CertificateSource,

@@ -33,7 +33,11 @@ Deno.test("line mode: a piped message reaches a client that stays connected", as
   await ci.write("build done\n/me ships it\n/msg watch psst\n/nope\n");
   await ci.closeStdin();
   const status = await ci.finished();
-  assert.equal(status.code, 0, ci.stderr.join("\n"));
+  // The server refused "/nope": the script is told with exit status 3.
+  assert.equal(status.code, 3, ci.stderr.join("\n"));
+  assert.deepEqual(ci.stderr, [
+    'chat-client: not everything was delivered: 1 line(s) refused by the server (the "!" lines)',
+  ]);
   assert.ok(ci.stdout.some((l) => /^\[\d\d:\d\d\] <ci> build done$/.test(l)), ci.stdout.join("\n"));
   assert.ok(ci.stdout.includes('! Unknown command "/nope"; type /help for a list'));
   assert.ok(ci.stdout.includes("* Goodbye"));
@@ -186,8 +190,11 @@ Deno.test("line mode: a too-long input line is skipped with a notice and the res
   const cli = runClient(port, "piper", [], { stdin: "piped" });
   await cli.write(`before\n${"x".repeat(70_000)}\nafter\n`);
   await cli.closeStdin();
-  assert.equal((await cli.finished()).code, 0, cli.stderr.join("\n"));
-  assert.ok(cli.stderr.some((l) => /skipped an input line longer than 65536 bytes/.test(l)));
+  assert.equal((await cli.finished()).code, 3, cli.stderr.join("\n"));
+  assert.deepEqual(cli.stderr, [
+    "chat-client: skipped an input line longer than 65536 bytes",
+    "chat-client: not everything was delivered: 1 line(s) skipped",
+  ]);
   await watcher.next("msg", (e) => e.text === "after");
   assert.deepEqual(
     watcher.events.flatMap((e) => e.type === "msg" ? [e.text] : []),

@@ -30,6 +30,21 @@ import { createPrivateKey, createPublicKey, type KeyObject, sign } from "node:cr
 import type { ChatServer, ChatServerOptions } from "../lib/server/chat_server.ts";
 import { HOSTILE_TEXT, unsafeInEvent, unsafeInText } from "../lib/core/_hostile_text.ts";
 import { delay, NativeClient, startServer } from "./test_util.ts";
+import {
+  frameTemplates,
+  HOSTILE_CORPUS,
+  HostileServer,
+  poisoned,
+  stringPaths,
+} from "./hostile_server.ts";
+import type { ChatEvent } from "../lib/core/events.ts";
+import { ChatSession, type InvalidFrameEvent } from "../lib/client/chat_session.ts";
+import { EventPrinter } from "../lib/client/line_mode.ts";
+import { ChatView } from "../lib/client/tui/chat_view.ts";
+import { LineEditor } from "../lib/client/tui/line_editor.ts";
+import { renderScreen } from "../lib/client/tui/render_screen.ts";
+import { ScreenWriter } from "../lib/client/tui/terminal.ts";
+import { FakeTerminal } from "../lib/client/tui/fake_terminal.ts";
 
 const encoder = new TextEncoder();
 const strictDecoder = new TextDecoder("utf-8", { fatal: true });
@@ -1993,4 +2008,522 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
   summary.healthChecks = health.checks;
   summary.durationMs = Math.round(performance.now() - started);
   return summary;
+}
+
+// ===========================================================================
+// The server-to-client direction
+//
+// A hostile server (tests/hostile_server.ts) sends fuzzed frames to a real
+// ChatSession over TCP; every event it yields goes through both renderers:
+// line mode's EventPrinter and the terminal UI (ChatView, drawn on the fake
+// terminal, which throws on any sequence the UI does not write itself). The
+// oracle knows, from docs/protocol.md, which field of which frame is free
+// text (cleaned and shown), which must be a nick, a room, a code or a number
+// (a frame with anything else there is refused with one "invalid frame"
+// notice), and which are optional.
+
+/** What kind of value a field of a server frame holds (docs/protocol.md 3.3). */
+type FieldKind =
+  | "text"
+  | "opaque"
+  | "nick"
+  | "room"
+  | "token"
+  | "enum"
+  | "count"
+  | "time"
+  | "positive"
+  | "bool"
+  | "list"
+  | "object"
+  /** Read by nobody (a history message's own `type`): any value, or none. */
+  | "ignored";
+
+const MESSAGE_FIELDS: Record<string, FieldKind> = {
+  "type?": "ignored",
+  room: "room",
+  id: "count",
+  ts: "time",
+  from: "nick",
+  text: "text",
+  kind: "enum",
+};
+
+/** Each field of each frame type, by path (`*` is any list index), and its kind; `?` marks optional. */
+const SERVER_FIELDS: Record<string, Record<string, FieldKind>> = {
+  msg: MESSAGE_FIELDS,
+  join: { room: "room", id: "count", ts: "time", nick: "nick" },
+  leave: {
+    room: "room",
+    id: "count",
+    ts: "time",
+    nick: "nick",
+    reason: "enum",
+    "message?": "text",
+  },
+  nick: { ts: "time", old: "nick", new: "nick", rooms: "list", "rooms.*": "room" },
+  dm: { ts: "time", from: "nick", to: "nick", text: "text", kind: "enum" },
+  welcome: {
+    protocol: "count",
+    server: "text",
+    "motd?": "text",
+    nick: "nick",
+    room: "room",
+    members: "list",
+    "members.*": "nick",
+    "memberCount?": "count",
+    "rateLimit?": "object",
+    "rateLimit.rate": "positive",
+    "rateLimit.burst": "positive",
+    history: "list",
+    "history.*": "object",
+    ...Object.fromEntries(Object.entries(MESSAGE_FIELDS).map(([k, v]) => [`history.*.${k}`, v])),
+  },
+  joined: {
+    room: "room",
+    members: "list",
+    "members.*": "nick",
+    "memberCount?": "count",
+    history: "list",
+    "history.*": "object",
+    ...Object.fromEntries(Object.entries(MESSAGE_FIELDS).map(([k, v]) => [`history.*.${k}`, v])),
+  },
+  parted: { room: "room", current: "room" },
+  who: { room: "room", members: "list", "members.*": "nick" },
+  rooms: { rooms: "list", "rooms.*": "object", "rooms.*.room": "room", "rooms.*.members": "count" },
+  history: {
+    room: "room",
+    messages: "list",
+    "messages.*": "object",
+    ...Object.fromEntries(Object.entries(MESSAGE_FIELDS).map(([k, v]) => [`messages.*.${k}`, v])),
+    more: "bool",
+  },
+  help: {
+    commands: "list",
+    "commands.*": "object",
+    "commands.*.name": "token",
+    "commands.*.usage": "text",
+    "commands.*.help": "text",
+    "commands.*.op?": "bool",
+  },
+  challenge: { nonce: "opaque" },
+  notice: { message: "text" },
+  whois: {
+    nick: "nick",
+    client: "text",
+    "fingerprint?": "text",
+    registered: "bool",
+    operator: "bool",
+    "address?": "text",
+    rooms: "list",
+    "rooms.*": "room",
+  },
+  bans: {
+    bans: "list",
+    "bans.*": "object",
+    "bans.*.kind": "enum",
+    "bans.*.value": "text",
+    "bans.*.nick?": "nick",
+    "bans.*.reason?": "text",
+    "bans.*.by": "nick",
+    "bans.*.ts": "time",
+  },
+  pong: { "token?": "text" },
+  ping: { "token?": "opaque" },
+  error: { code: "token", message: "text" },
+  bye: { reason: "enum", "code?": "token", message: "text" },
+};
+
+/** Free-text fields line mode prints (a second welcome prints only its history). */
+const SHOWN_IN_LINE_MODE = new Set([
+  "msg.text",
+  "dm.text",
+  "leave.message",
+  "notice.message",
+  "error.message",
+  "whois.client",
+  "whois.fingerprint",
+  "whois.address",
+  "bans.bans.*.value",
+  "bans.bans.*.reason",
+  "help.commands.*.usage",
+  "help.commands.*.help",
+  "history.messages.*.text",
+  "joined.history.*.text",
+  "welcome.history.*.text",
+  "pong.token",
+]);
+
+/** A path as the field tables write it: `history.*.text`. */
+function pathKey(path: (string | number)[]): string {
+  return path.map((part) => (typeof part === "number" ? "*" : part)).join(".");
+}
+
+/** The kind of the field at `path` of a `type` frame, and whether it may be left out. */
+function fieldOf(type: string, path: (string | number)[]): { kind: FieldKind; optional: boolean } {
+  const key = pathKey(path);
+  const fields = SERVER_FIELDS[type];
+  if (fields[key]) return { kind: fields[key], optional: false };
+  if (fields[`${key}?`]) return { kind: fields[`${key}?`], optional: true };
+  throw new Error(`fuzz oracle: no field ${key} in ${type}`);
+}
+
+/** What the client must do with a fuzzed line. */
+export type ServerCaseExpectation =
+  /** Yield it as an event of its type (nothing for a ping, which it answers). */
+  | "accepted"
+  /** Yield one invalid_frame notice for it. */
+  | "refused"
+  /** Yield nothing: a frame type it does not know. */
+  | "ignored"
+  /** Either of the above (a byte-mutated line); at most one event. */
+  | "either";
+
+/** One case of the server-to-client direction: one line a server sends. */
+export interface ServerFuzzCase {
+  index: number;
+  kind: string;
+  line: string | Uint8Array;
+  type: string;
+  expect: ServerCaseExpectation;
+  /** A tag that must show up in line mode's output, cleaned (a free-text field it prints). */
+  tag?: string;
+}
+
+/** Values no field accepts (but an optional one accepts null). */
+const SERVER_WRONG_VALUES: unknown[] = [null, {}, 1e308, -1, [null], "", true];
+/**
+ * Whether a field of `kind` takes `value` (one of {@linkcode SERVER_WRONG_VALUES}):
+ * null when optional, an empty string as text, `true` as a flag; nothing else.
+ */
+function acceptsValue(kind: FieldKind, optional: boolean, value: unknown): boolean {
+  if (kind === "ignored") return true;
+  if (value === null) return optional;
+  if (value === "") return kind === "text" || kind === "opaque";
+  if (value === true) return kind === "bool";
+  return false;
+}
+
+/** Characters a hostile string is built from (one of them is always a control). */
+const HOSTILE_PIECES = [
+  "\x1b[2J",
+  "\x1b]0;pwned\x07",
+  "\x1b]2;pwned\x1b\\",
+  "\x07",
+  "\r\n",
+  "\r",
+  "\x9b1m",
+  "\x9d0;x\x9c",
+  "\x85",
+  "\u202e",
+  "\u2066",
+  "\ud800",
+  "\udc00",
+  "\u200d",
+  "\u200b",
+  "\ufeff",
+  "\x00",
+  "\x7f",
+  "\u2028",
+  "\x1bP1$r\x1b\\",
+  "中文",
+  "😀",
+  "e\u0301",
+  " ",
+  "word",
+  "<admin>",
+  "[12:00]",
+];
+
+/** Whether a string is one the kinds "text" and "opaque" take (and a field of `kind` takes). */
+function acceptsString(kind: FieldKind, text: string): boolean {
+  if (kind === "text" || kind === "ignored") return true;
+  if (kind === "opaque") return text.length <= 1024;
+  return false; // Hostile strings are never nicks, rooms, codes or choices.
+}
+
+function hostileText(r: Random, tag: string): string {
+  if (r.chance(0.3)) return tag + r.pick(HOSTILE_CORPUS);
+  const pieces = Array.from({ length: r.range(1, 12) }, () => r.pick(HOSTILE_PIECES));
+  // At least one control, so it is never a valid nick, room or code.
+  return tag + pieces.join("") + r.pick(["\x1b[H", "\x07", "\x00", "\x9b"]);
+}
+
+/** Builds server-to-client case `index` of the run with `seed`. */
+export function generateServerCase(seed: number, index: number): ServerFuzzCase {
+  const r = new Random(caseSeed(seed ^ 0x5e4fe7, index));
+  const templates = frameTemplates(1_700_000_000_000 + index).filter((f) => f.type !== "bye");
+  const template = r.pick(templates);
+  const type = template.type as string;
+  const tag = `t${index}x`;
+  const paths = stringPaths(template).filter((p) => p[0] !== "type");
+  const roll = r.int(100);
+  if (roll < 10) {
+    return { index, kind: "clean", line: JSON.stringify(template), type, expect: "accepted" };
+  }
+  if (roll < 45 && paths.length > 0) {
+    // A string field poisoned with hostile text.
+    const path = r.pick(paths);
+    const text = hostileText(r, tag);
+    const { kind } = fieldOf(type, path);
+    const expect = acceptsString(kind, text) ? "accepted" : "refused";
+    const shown = SHOWN_IN_LINE_MODE.has(`${type}.${pathKey(path)}`);
+    return {
+      index,
+      kind: `string:${kind}`,
+      line: JSON.stringify(poisoned(template, path, text)),
+      type,
+      expect,
+      ...(expect === "accepted" && shown ? { tag } : {}),
+    };
+  }
+  if (roll < 75) {
+    // Any field (a string, a number, a list, an object) given a value of the wrong kind, or removed.
+    const all = valuePaths(template).filter((p) => p[0] !== "type");
+    const path = r.pick(all);
+    const { kind, optional } = fieldOf(type, path);
+    const remove = typeof path.at(-1) === "string" && r.chance(0.25);
+    const value = r.pick(SERVER_WRONG_VALUES);
+    const frame = remove ? without(template, path) : poisonedValue(template, path, value);
+    const expect = (remove ? optional : acceptsValue(kind, optional, value))
+      ? "accepted"
+      : "refused";
+    return {
+      index,
+      kind: remove ? "missing" : "wrong-type",
+      line: JSON.stringify(frame),
+      type,
+      expect,
+    };
+  }
+  if (roll < 85) {
+    // Bytes flipped, cut or inserted (never a line break): anything may come of it.
+    const bytes = mutate(r, encoder.encode(JSON.stringify(template)), r.range(1, 4))
+      .filter((b) => b !== 0x0a);
+    const blank = new TextDecoder().decode(bytes).trim() === "";
+    return { index, kind: "mutated", line: bytes, type, expect: blank ? "ignored" : "either" };
+  }
+  if (roll < 93) {
+    // Not a frame at all.
+    const line = r.pick([
+      hostileText(r, tag).replace(/[\r\n]/g, " "),
+      "[1,2]",
+      "null",
+      "42",
+      '"text"',
+      "{}",
+      '{"type":null}',
+      '{"type":["msg"]}',
+      "{" + "[".repeat(r.range(1, 3000)),
+    ]);
+    return { index, kind: "not-a-frame", line, type: "-", expect: "refused" };
+  }
+  // A type this client does not know: ignored, whatever it holds.
+  const frame = { ...template, type: `future-${r.pick(["x", "\x1b]0;pwned\x07", "\u202e"])}` };
+  return { index, kind: "unknown-type", line: JSON.stringify(frame), type: "-", expect: "ignored" };
+}
+
+/** Every path to a value (not the root) of `value`. */
+function valuePaths(value: unknown, at: (string | number)[] = []): (string | number)[][] {
+  const here = at.length > 0 ? [at] : [];
+  if (Array.isArray(value)) {
+    return [...here, ...value.flatMap((item, i) => valuePaths(item, [...at, i]))];
+  }
+  if (typeof value === "object" && value !== null) {
+    return [
+      ...here,
+      ...Object.entries(value).flatMap(([key, item]) => valuePaths(item, [...at, key])),
+    ];
+  }
+  return here;
+}
+
+function poisonedValue(
+  frame: Record<string, unknown>,
+  path: (string | number)[],
+  value: unknown,
+): Record<string, unknown> {
+  const copy = structuredClone(frame);
+  let node = copy as Record<string | number, unknown>;
+  for (const key of path.slice(0, -1)) node = node[key] as Record<string | number, unknown>;
+  node[path.at(-1)!] = value;
+  return copy;
+}
+
+function without(
+  frame: Record<string, unknown>,
+  path: (string | number)[],
+): Record<string, unknown> {
+  const copy = structuredClone(frame);
+  let node = copy as Record<string | number, unknown>;
+  for (const key of path.slice(0, -1)) node = node[key] as Record<string | number, unknown>;
+  delete node[path.at(-1)!];
+  return copy;
+}
+
+/** Settings of a server-to-client fuzz run. */
+export interface ClientFuzzOptions {
+  seed: number;
+  cases: number;
+  /** The first case number (to replay one case: `first: N, cases: 1`). */
+  first?: number;
+}
+
+/** What a server-to-client fuzz run did and found. */
+export interface ClientFuzzSummary {
+  seed: number;
+  first: number;
+  cases: number;
+  failures: string[];
+  failureCount: number;
+  kinds: Record<string, number>;
+  /** Cases by what the client did: accepted, refused (a notice), ignored. */
+  outcomes: Record<"accepted" | "refused" | "ignored", number>;
+  /** Tags of poisoned message texts that reached line mode's output, cleaned. */
+  tagsShown: number;
+  /** Events drawn on the fake terminal. */
+  drawn: number;
+  durationMs: number;
+}
+
+/** What must never reach a terminal: controls (but LF), C1, bidi controls, separators. */
+const UNSAFE_SHOWN =
+  /[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/;
+/** What a renderer prints when handed what it did not expect. */
+const GARBAGE_SHOWN = /\bNaN\b|\bundefined\b|Invalid Date|\[object Object\]/;
+
+/**
+ * Runs `cases` server-to-client cases: a hostile server sends each case's
+ * line, then a `pong` that marks the end of the case, to a real ChatSession;
+ * each case's events are checked against the oracle and rendered by line
+ * mode and by the terminal UI.
+ */
+export async function runClientFuzz(options: ClientFuzzOptions): Promise<ClientFuzzSummary> {
+  const started = performance.now();
+  const seed = options.seed >>> 0;
+  const first = options.first ?? 0;
+  const cases = Array.from(
+    { length: options.cases },
+    (_, i) => generateServerCase(seed, first + i),
+  );
+  const summary: ClientFuzzSummary = {
+    seed,
+    first,
+    cases: options.cases,
+    failures: [],
+    failureCount: 0,
+    kinds: {},
+    outcomes: { accepted: 0, refused: 0, ignored: 0 },
+    tagsShown: 0,
+    drawn: 0,
+    durationMs: 0,
+  };
+  const fail = (fc: ServerFuzzCase, problem: string) => {
+    summary.failureCount++;
+    if (summary.failures.length < 50) {
+      summary.failures.push(
+        `seed=${seed} case=${fc.index} (${fc.kind}, ${fc.type}): ${problem}\n  line: ${
+          show(typeof fc.line === "string" ? encoder.encode(fc.line) : fc.line)
+        }\n  (replay: deno task fuzz --direction client --seed ${seed} --case ${fc.index})`,
+      );
+    }
+  };
+  const sentinel = (index: number) => ({ type: "pong", token: `fuzz-case-${index}` });
+  await using server = new HostileServer(async (peer) => {
+    await peer.send({ ...frameTemplates()[0], history: [], rateLimit: undefined });
+    for (let i = 0; i < cases.length; i += 100) {
+      await peer.send(...cases.slice(i, i + 100).flatMap((fc) => [fc.line, sentinel(fc.index)]));
+    }
+    await peer.waitFor((f) => f.type === "cmd" && f.name === "quit", 120_000);
+  });
+  const session = await ChatSession.connect({
+    host: "127.0.0.1",
+    port: server.port,
+    nick: "ana",
+    client: "fuzz",
+  });
+  const printer = new EventPrinter();
+  const view = new ChatView();
+  const editor = new LineEditor();
+  const terminal = new FakeTerminal(100, 30);
+  const writer = new ScreenWriter(terminal);
+  terminal.enter();
+  const draw = () => {
+    writer.draw(renderScreen(view, editor, terminal.size(), { color: true }));
+    summary.drawn++;
+  };
+  printer.lines(session.welcome);
+  view.apply(session.welcome);
+  draw();
+  let next = 0;
+  let events: (ChatEvent | InvalidFrameEvent)[] = [];
+  try {
+    for await (const event of session.events()) {
+      const fc = cases[next];
+      if (event.type === "pong" && event.token === `fuzz-case-${fc.index}`) {
+        judgeServerCase(fc, events, summary, fail);
+        // Both renderers take everything, and show nothing a terminal would interpret.
+        try {
+          const lines = events.flatMap((e) =>
+            e.type === "invalid_frame" ? [e.message] : printer.lines(e)
+          );
+          const bad = lines.find((l) =>
+            UNSAFE_SHOWN.test(l) || !l.isWellFormed() || GARBAGE_SHOWN.test(l)
+          );
+          if (bad !== undefined) fail(fc, `line mode printed ${JSON.stringify(bad.slice(0, 200))}`);
+          if (fc.tag && events.length === 1) {
+            if (lines.some((l) => l.includes(fc.tag!))) summary.tagsShown++;
+            else fail(fc, `line mode lost the text: ${JSON.stringify(lines).slice(0, 300)}`);
+          }
+          for (const e of events) {
+            if (view.apply(e)) terminal.write("\x07"); // The UI's own bell, as TuiApp rings it.
+          }
+          draw();
+          const shown = terminal.screenText().find((r) => GARBAGE_SHOWN.test(r));
+          if (shown) fail(fc, `the terminal UI drew ${JSON.stringify(shown)}`);
+        } catch (error) {
+          fail(fc, `a renderer threw: ${error}`);
+        }
+        events = [];
+        if (++next === cases.length) break;
+        continue;
+      }
+      events.push(event);
+    }
+    if (next < cases.length) fail(cases[next], "the session ended before this case was answered");
+  } catch (error) {
+    fail(cases[next] ?? cases.at(-1)!, `the session threw ${error}`);
+  } finally {
+    await session.send({ type: "cmd", name: "quit", args: "" }).catch(() => {});
+    session.close();
+    terminal.restore();
+  }
+  for (const error of server.errors) fail(cases.at(-1)!, `the fake server failed: ${error}`);
+  summary.durationMs = Math.round(performance.now() - started);
+  return summary;
+}
+
+/** Checks one case's events against its expectation. */
+function judgeServerCase(
+  fc: ServerFuzzCase,
+  events: (ChatEvent | InvalidFrameEvent)[],
+  summary: ClientFuzzSummary,
+  fail: (fc: ServerFuzzCase, problem: string) => void,
+): void {
+  summary.kinds[fc.kind] = (summary.kinds[fc.kind] ?? 0) + 1;
+  const got = events.map((e) => e.type === "invalid_frame" ? "invalid" : e.type);
+  const outcome = got.length === 0 ? "ignored" : got[0] === "invalid" ? "refused" : "accepted";
+  if (got.length > 1) return fail(fc, `one line gave ${got.length} events: ${got}`);
+  summary.outcomes[outcome]++;
+  // A ping is answered, not yielded.
+  const accepted = fc.type === "ping" ? "ignored" : "accepted";
+  const want = fc.expect === "accepted" ? accepted : fc.expect;
+  if (want === "either") return;
+  if (outcome !== want) {
+    const detail = events[0]?.type === "invalid_frame" ? `: ${events[0].message}` : "";
+    return fail(fc, `expected it ${want}, but it was ${outcome}${detail}`);
+  }
+  if (outcome === "accepted" && got[0] !== fc.type) {
+    fail(fc, `expected a "${fc.type}" event, got "${got[0]}"`);
+  }
 }

@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { FuzzServer, generateCase, judgeNative, runFuzz } from "./fuzz.ts";
+import {
+  FuzzServer,
+  generateCase,
+  generateServerCase,
+  judgeNative,
+  runClientFuzz,
+  runFuzz,
+} from "./fuzz.ts";
 
 const SEED = 0x1a7c4a7;
 
@@ -138,4 +145,24 @@ Deno.test("the fuzz oracle follows the handshake: auth, the key, the password", 
   );
   assert.equal(judge(lines(hello), ["error:password_required", "bye:denied"], locked), undefined);
   assert.match(judge(lines(hello), ["welcome"], locked) ?? "", /expected error:password_required/);
+});
+
+Deno.test("the client takes 2000 fuzzed server frames: each shown cleaned, refused with one notice, or ignored", async () => {
+  const summary = await runClientFuzz({ seed: SEED, cases: 2000 });
+  assert.deepEqual(summary.failures, [], summary.failures.join("\n\n"));
+  // The run must have exercised what it claims to.
+  assert.ok(summary.outcomes.accepted > 350, `accepted: ${summary.outcomes.accepted}`);
+  assert.ok(summary.outcomes.refused > 1000, `refused: ${summary.outcomes.refused}`);
+  assert.ok(summary.outcomes.ignored > 100, `ignored: ${summary.outcomes.ignored}`);
+  assert.ok(
+    summary.kinds["string:text"] > 150,
+    `text fields poisoned: ${summary.kinds["string:text"]}`,
+  );
+  assert.ok(summary.tagsShown > 120, `poisoned texts shown: ${summary.tagsShown}`);
+  assert.ok(summary.drawn >= 2000, `drawn: ${summary.drawn}`);
+});
+
+Deno.test("a server-to-client fuzz case is rebuilt from its seed and number alone", () => {
+  assert.deepEqual(generateServerCase(SEED, 77), generateServerCase(SEED, 77));
+  assert.notDeepEqual(generateServerCase(SEED, 78).line, generateServerCase(SEED, 77).line);
 });

@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { ReconnectingSession, type SessionEvent } from "../lib/client/reconnecting_session.ts";
-import { delay, startServer } from "./test_util.ts";
+import { delay, NativeClient, startServer } from "./test_util.ts";
 
 /** A session plus everything it yields, collected in the background. */
 async function connect(port: number, nick: string, options: Record<string, unknown> = {}) {
@@ -126,4 +126,50 @@ Deno.test("lines written into a dead connection are sent again after reconnectin
     }
     await proxying;
   }
+});
+
+Deno.test("after a restart the session rejoins quietly: no joined or parted news, the room in use stays, missed messages come", async () => {
+  const first = await startServer({ serverName: "first" });
+  const port = first.addr.port;
+  await using ana = await connect(port, "ana");
+  for (const command of ["/join #ops", "/part #lobby", "/join #dev"]) {
+    await ana.session.sendLine(command);
+  }
+  await until(() => ana.events.some((e) => e.type === "joined" && e.room === "#dev"));
+  await first.shutdown();
+  await until(() => !ana.session.connected);
+  const reconnected = ana.events.length;
+  await using second = await startServer({ port, serverName: "second" });
+  await using bob = await NativeClient.connect(port, "bob");
+  await bob.send({ type: "cmd", name: "join", args: "#dev" });
+  await bob.send({ type: "cmd", name: "join", args: "#ops" });
+  await bob.next("joined", (e) => e.room === "#ops");
+  await bob.send({ type: "msg", text: "while you were away", room: "#ops" });
+  await bob.next("msg", (e) => e.text === "while you were away");
+  await until(() =>
+    ana.session.connected && second.hub.member("ana") !== undefined &&
+    [...second.hub.member("ana")!.rooms].length === 2
+  );
+  // A line of our own after the rejoins: its echo means every answer before it arrived.
+  await ana.session.sendLine("back");
+  await until(() => ana.texts().includes("back"));
+  const after = ana.events.slice(reconnected);
+  const types = after.map((e) => e.type as string);
+  assert.ok(!types.includes("joined"), `no joined: ${types}`);
+  assert.ok(!types.includes("parted"), `no "You left #lobby" again: ${types}`);
+  const welcome = after.find((e) => e.type === "welcome");
+  assert.ok(welcome?.type === "welcome" && welcome.server === "second");
+  assert.deepEqual(welcome.history, [], "nothing from a lobby the user had left");
+  const rejoined = after.filter((e) => (e.type as string) === "rejoined") as unknown as {
+    room: string;
+    history: { text: string }[];
+  }[];
+  assert.deepEqual(rejoined.map((e) => e.room).sort(), ["#dev", "#ops"]);
+  const ops = rejoined.find((e) => e.room === "#ops")!;
+  assert.ok(
+    ana.texts().includes("while you were away") ||
+      ops.history.some((m) => m.text === "while you were away"),
+  );
+  const back = await bob.next("msg", (e) => e.text === "back");
+  assert.equal(back.room, "#dev", "the room in use on the server is still the one joined last");
 });

@@ -51,6 +51,16 @@ export class TmuxSession implements AsyncDisposable {
     await this.#tmux("paste-buffer", "-p", "-b", "lanchat", "-t", "main");
   }
 
+  /** Copies everything the program writes to the terminal, as raw bytes, into `path`. */
+  async recordOutput(path: string): Promise<void> {
+    await this.#tmux("pipe-pane", "-O", "-t", "main", `cat >> '${path}'`);
+  }
+
+  /** The pane's title, as escape sequences (OSC 0 or 2) would set it. */
+  async title(): Promise<string> {
+    return (await this.#tmux("display-message", "-p", "-t", "main", "#{pane_title}")).trim();
+  }
+
   /** The visible screen, one string per row, trailing spaces removed. */
   async screen(): Promise<string[]> {
     const text = await this.#tmux("capture-pane", "-p", "-t", "main");

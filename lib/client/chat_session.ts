@@ -6,6 +6,8 @@ import { type ByteConn, connectTls, SocketError } from "../net/socket_conn.ts";
 import { serverKey } from "./known_hosts.ts";
 import type { Identity } from "./identity.ts";
 import { isNonce, PLAIN_BINDING } from "../protocol/key_proof.ts";
+import { cleanWireText, InvalidFrameError, parseServerFrame } from "../protocol/server_frames.ts";
+import { excerpt } from "../core/sanitize.ts";
 
 /** How to reach the server and who to be. */
 export interface SessionOptions {
@@ -25,6 +27,17 @@ export interface SessionOptions {
   password?: string;
   /** The key to prove in the handshake (registered nicks, operator rights). */
   identity?: Pick<Identity, "publicKey" | "sign">;
+}
+
+/**
+ * A line from the server that is not a valid frame (see
+ * {@linkcode parseServerFrame}); it was dropped, and the session goes on.
+ */
+export interface InvalidFrameEvent {
+  /** Not a server frame type: the client's own. */
+  type: "invalid_frame";
+  /** `The server sent an invalid frame: ...`, safe to show. */
+  message: string;
 }
 
 /** The server refused the hello (nick taken, bad nick, full, wrong version). */
@@ -159,11 +172,13 @@ export class ChatSession implements AsyncDisposable {
   }
 
   /**
-   * Events from the server after the welcome, until the connection ends.
-   * Ends normally when the server closes; throws a ConnectError when the
+   * Events from the server after the welcome, until the connection ends,
+   * each checked and cleaned by {@linkcode parseServerFrame}; a line that is
+   * not a valid frame comes as an `invalid_frame` event instead. Ends
+   * normally when the server closes; throws a ConnectError when the
    * connection fails.
    */
-  async *events(): AsyncGenerator<ChatEvent, void, void> {
+  async *events(): AsyncGenerator<ChatEvent | InvalidFrameEvent, void, void> {
     while (true) {
       let next: IteratorResult<string | ProtocolError, void>;
       try {
@@ -173,7 +188,17 @@ export class ChatSession implements AsyncDisposable {
         throw new ConnectError(`lost connection: ${describeNetworkError(error)}`, { cause: error });
       }
       if (next.done) return;
-      const event = parseEvent(next.value);
+      let event: ChatEvent | undefined;
+      try {
+        event = parseLine(next.value);
+      } catch (error) {
+        if (!(error instanceof InvalidFrameError)) throw error;
+        if (next.value instanceof ProtocolError && next.value.fatal) {
+          throw new ConnectError(`lost connection: ${lowerFirst(error.message)}`, { cause: error });
+        }
+        yield { type: "invalid_frame", message: error.message };
+        continue;
+      }
       if (event?.type === "ping") {
         // Keepalive: answer at once, nobody needs to see it.
         this.send({ type: "pong", token: event.token }).catch(() => {});
@@ -260,11 +285,23 @@ async function awaitWelcome(
           : `${where} closed the connection before welcoming us`,
       );
     }
-    if (typeof next.value === "string" && next.value.startsWith("!")) said = next.value.trim();
+    if (typeof next.value === "string" && next.value.startsWith("!")) {
+      said = excerpt(cleanWireText(next.value.trim()), 500);
+    }
     // On a slow link the server may take us for a text client and greet us
     // first ("... Nick? "): skip text, and read a frame from its first "{".
     const brace = typeof next.value === "string" ? next.value.indexOf("{") : -1;
-    const event = brace >= 0 ? parseEvent((next.value as string).slice(brace)) : undefined;
+    const text = brace >= 0 ? (next.value as string).slice(brace) : undefined;
+    if (text === undefined || !isJson(text)) continue;
+    let event: ChatEvent | undefined;
+    try {
+      event = parseServerFrame(text);
+    } catch (error) {
+      if (!(error instanceof InvalidFrameError)) throw error;
+      throw new ConnectError(`cannot join ${where}: ${lowerFirst(error.message)}`, {
+        cause: error,
+      });
+    }
     if (!event) continue;
     if (event.type === "welcome") return event;
     if (event.type === "challenge") {
@@ -280,14 +317,29 @@ async function awaitWelcome(
   }
 }
 
-function parseEvent(line: string | ProtocolError): ChatEvent | undefined {
-  if (typeof line !== "string") return undefined;
+/** One line from the server as a frame (undefined: blank, or a type we do not know). */
+function parseLine(line: string | ProtocolError): ChatEvent | undefined {
+  if (typeof line === "string") return parseServerFrame(line);
+  throw new InvalidFrameError(
+    line.code === "line_too_long"
+      ? `a line longer than ${MAX_LINE_BYTES / 1024 / 1024} MiB`
+      : "a line that is not valid UTF-8",
+    { cause: line },
+  );
+}
+
+function isJson(text: string): boolean {
   try {
-    const value = JSON.parse(line);
-    return typeof value?.type === "string" ? value as ChatEvent : undefined;
+    JSON.parse(text);
+    return true;
   } catch {
-    return undefined;
+    return false;
   }
+}
+
+/** "The server ..." as it reads after "chat-client: " or "cannot join ...: ". */
+export function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
 async function* readChunks(conn: ByteConn): AsyncGenerator<Uint8Array, void, void> {

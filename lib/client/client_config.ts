@@ -35,6 +35,8 @@ export type ClientCommand =
     acceptNew: boolean;
     /** The server's password (private servers). */
     password: string | undefined;
+    /** Line mode: after the input ended, how long to keep trying to deliver what is left. */
+    giveUpMs: number;
   };
 
 /** `chat-client --help`. */
@@ -49,6 +51,9 @@ Flags:
   --nick <nick>      your nick (default: your user name)
   --no-color         no colours in the terminal UI (also when NO_COLOR is set)
   --no-reconnect     exit when the connection drops instead of reconnecting
+  --give-up-after <s>
+                     line mode: after the input ends, keep trying to reconnect
+                     this long to deliver what is left (default 60)
   --plain            no TLS, for a server started with --plain (anyone on the
                      network can read what you say)
   --fingerprint <SHA256:...>
@@ -82,9 +87,13 @@ On a terminal it opens a full-screen UI: type a message and press Enter;
 /help lists the commands; Tab completes nicks and commands; PgUp/PgDn
 scroll; Ctrl-N/Ctrl-P switch rooms; Ctrl-C, Ctrl-D or /quit leaves.
 With stdin from a pipe or file (line mode) every input line is sent, every
-event is printed as one plain line, and it quits at the end of the input:
+event is printed as one plain line (the further lines of a message start with
+" | "), and it quits at the end of the input:
     echo "build done" | chat-client --host 192.168.1.5 --nick ci --accept-new
-(--accept-new, or --fingerprint, on the first run: a script cannot be asked.)`;
+(--accept-new, or --fingerprint, on the first run: a script cannot be asked.)
+
+Exit status: 0 all delivered; 1 cannot connect, refused, or the server went
+away; 2 bad flags; 3 the server refused some lines (or some were skipped).`;
 
 /**
  * Parses the client's command line. `userName` is the default nick.
@@ -102,6 +111,7 @@ export function parseClientArgs(
     nick: { type: "string" },
     "no-color": { type: "boolean" },
     "no-reconnect": { type: "boolean" },
+    "give-up-after": { type: "string" },
     "config-dir": { type: "string" },
     plain: { type: "boolean" },
     fingerprint: { type: "string" },
@@ -139,6 +149,7 @@ export function parseClientArgs(
     nick,
     color: !flags["no-color"],
     reconnect: !flags["no-reconnect"],
+    giveUpMs: intFlag("give-up-after", flags["give-up-after"], 60, 1, 86_400) * 1000,
     configDir,
     tls: !flags.plain,
     fingerprint: flags.fingerprint,

@@ -1,21 +1,52 @@
 import type { ChatEvent } from "../core/events.ts";
-import { sanitizeText } from "../core/sanitize.ts";
+import { cleanWireText } from "../protocol/server_frames.ts";
 import { ConnectError } from "../errors.ts";
 import { formatEvent } from "../protocol/text_format.ts";
 import type { ClientFrame } from "../protocol/client_frames.ts";
 import type { SessionEvent } from "./reconnecting_session.ts";
+import { lowerFirst } from "./chat_session.ts";
 
 /** Longest input line accepted from stdin, in bytes. */
 const MAX_INPUT_LINE_BYTES = 64 * 1024;
 /** After the input ends: how long to wait for the goodbye while connected... */
 const QUIT_TIMEOUT_MS = 5000;
-/** ...and how long to keep trying to reconnect to deliver what is left. */
-const OFFLINE_GIVE_UP_MS = 60_000;
+/** ...and, by default, how long to keep trying to reconnect to deliver what is left. */
+export const DEFAULT_GIVE_UP_MS = 60_000;
+
+/**
+ * What starts the second and later lines of a message of several lines in
+ * line mode. No event's first line starts with a space, so a script splits
+ * the output into events at every line that does not start with one.
+ */
+export const CONTINUATION = " | ";
+
+/** Exit codes of chat-client (the README has the same table). */
+export const EXIT = {
+  /** Every input line was delivered and the client left cleanly. */
+  ok: 0,
+  /** Could not connect or join, or the connection ended for good before a clean quit. */
+  failed: 1,
+  /** Bad flags. */
+  usage: 2,
+  /** Left cleanly, but the server refused some lines or the client skipped some. */
+  undelivered: 3,
+} as const;
 
 /** Where line mode writes: events to `out`, its own problems to `err`. */
 export interface LineModeOutput {
   out(line: string): void;
   err(line: string): void;
+}
+
+/** Settings of line mode. */
+export interface LineModeOptions {
+  /**
+   * After the input ended, how long to keep trying to reconnect and deliver
+   * what is left before giving up (exit 1).
+   *
+   * @default {60000}
+   */
+  giveUpMs?: number;
 }
 
 /** What line mode needs of a session (a `ReconnectingSession`, or a plain `ChatSession`). */
@@ -34,24 +65,30 @@ export interface LineModeSession {
 }
 
 /**
- * Tracks the current room from the events, and renders events as plain lines
- * (with anything a terminal would interpret removed, whoever sent it).
+ * Tracks the current room from the events, and renders each event as plain
+ * lines: one line per event (or per item of a list: a history message, a help
+ * row), and a message of several lines continued on lines that start with
+ * {@linkcode CONTINUATION}. Server frames were cleaned where they entered
+ * the client; each line is cleaned once more here, the one way out.
  */
 export class EventPrinter {
   currentRoom: string | undefined;
   #welcomed = false;
 
-  /** The lines to show for `event`. */
+  /** The lines to show for `event` (none for an invalid frame: that goes to stderr). */
   lines(event: SessionEvent): string[] {
-    if (event.type === "status") return [`* ${sanitizeText(event.message)}`];
-    if (event.type === "welcome" || event.type === "joined") this.currentRoom = event.room;
-    if (event.type === "parted") this.currentRoom = event.current;
+    if (event.type === "invalid_frame") return [];
+    if (event.type === "status") return [`* ${cleanWireText(event.message)}`];
     if (event.type === "welcome" && this.#welcomed) {
-      // A reconnection: show only what was missed meanwhile.
+      // A reconnection: show only what was missed meanwhile; the current room is unchanged.
       return event.history.flatMap((m) => this.lines(m));
     }
+    if (event.type === "rejoined") return event.history.flatMap((m) => this.lines(m));
+    if (event.type === "welcome" || event.type === "joined") this.currentRoom = event.room;
+    if (event.type === "parted") this.currentRoom = event.current;
     if (event.type === "welcome") this.#welcomed = true;
-    return formatEvent(event, { currentRoom: this.currentRoom }).map((line) => sanitizeText(line));
+    return formatEvent(event, { currentRoom: this.currentRoom, continuation: CONTINUATION })
+      .map((line) => cleanWireText(line));
   }
 }
 
@@ -60,21 +97,30 @@ export class EventPrinter {
  * (commands too), every event is printed as plain lines, and at the end of
  * input the client quits cleanly once everything was sent. While the
  * connection is down, lines wait and go out after reconnecting. Returns the
- * exit code: 0 after a clean quit, 1 when the session ended otherwise.
+ * exit code (see {@linkcode EXIT}).
  */
 export async function runLineMode(
   session: LineModeSession,
   input: AsyncIterable<Uint8Array>,
   output: LineModeOutput,
+  options: LineModeOptions = {},
 ): Promise<number> {
   const printer = new EventPrinter();
   for (const line of printer.lines(session.welcome)) output.out(line);
 
   let bye: ChatEvent | undefined;
   let failed: string | undefined;
+  /** Lines the server answered with an error (every error answers something we sent). */
+  let refused = 0;
+  /** Lines never sent: too long, or the offline queue was full. */
+  let skipped = 0;
   const received = (async () => {
     for await (const event of session.events()) {
       if (event.type === "bye") bye = event;
+      if (event.type === "error") refused++;
+      if (event.type === "invalid_frame") {
+        output.err(`chat-client: ${lowerFirst(cleanWireText(event.message))} (ignored)`);
+      }
       if (event.type === "status" && event.state === "failed") {
         failed = event.message;
         if (event.refused) bye = undefined; // The refusal, not the goodbye, is the reason.
@@ -84,16 +130,28 @@ export async function runLineMode(
   })();
 
   const sent = (async () => {
-    for await (const line of inputLines(input, output)) {
+    for await (const line of inputLines(input, output, () => skipped++)) {
       if (line.trim() === "") continue;
       try {
         await session.sendLine(line);
       } catch (error) {
+        skipped++;
         output.err(`chat-client: ${(error as Error).message}`);
       }
     }
     await session.send({ type: "cmd", name: "quit", args: "" });
   })();
+
+  /** After a clean quit: 0, or 3 when lines were refused or skipped (and how many). */
+  const delivered = () => {
+    if (refused + skipped === 0) return EXIT.ok;
+    const parts = [
+      ...(refused > 0 ? [`${refused} line(s) refused by the server (the "!" lines)`] : []),
+      ...(skipped > 0 ? [`${skipped} line(s) skipped`] : []),
+    ];
+    output.err(`chat-client: not everything was delivered: ${parts.join(", ")}`);
+    return EXIT.undelivered;
+  };
 
   // Whichever ends first decides: the input (then wait for the goodbye) or
   // the session (it ended before we were done).
@@ -102,16 +160,26 @@ export async function runLineMode(
     sent.then(() => "input" as const, (error) => error as Error),
   ]);
   if (ended === "input") {
-    const waited = await untilDone(session, received);
+    const giveUpMs = options.giveUpMs ?? DEFAULT_GIVE_UP_MS;
+    const outcome = await untilDone(session, received, giveUpMs);
     const unsent = session.unsentLines ?? 0;
     session.close();
     await received.catch(() => {});
-    if (unsent > 0) {
-      output.err(`chat-client: gave up; ${unsent} line(s) were not sent`);
-      return 1;
+    if (outcome !== "done") {
+      const why = outcome === "offline"
+        ? `the server did not come back within ${giveUpMs / 1000} s`
+        : `the server stopped answering for ${QUIT_TIMEOUT_MS / 1000} s`;
+      output.err(
+        unsent > 0
+          ? `chat-client: gave up: ${why}; ${unsent} line(s) were not sent`
+          : `chat-client: gave up: ${why}; every line was delivered, but not the quit`,
+      );
+      return EXIT.failed;
     }
-    if (!waited) output.err("chat-client: the server did not confirm the quit in time");
-    return failed ? reportEnd(undefined, new ConnectError(failed), output.err) : 0;
+    if (failed) return reportEnd(undefined, new ConnectError(failed), output.err);
+    // Ended without our goodbye: the server went away.
+    if (bye?.type !== "bye" || bye.reason !== "quit") return reportEnd(bye, undefined, output.err);
+    return delivered();
   }
   // The session ended (or a send failed because it did): explain.
   const failure = ended instanceof Error
@@ -120,29 +188,41 @@ export async function runLineMode(
     ? new ConnectError(failed)
     : await received.then(() => undefined, (e) => e);
   session.close();
-  return reportEnd(bye, failure, output.err);
+  // A /quit among the input lines ends the session before the input ends.
+  const code = reportEnd(bye, failure, output.err);
+  return code === EXIT.ok ? delivered() : code;
 }
 
 /**
  * After the input ended: waits for the goodbye while the queue still moves
  * (a paced queue can take a while), at most `QUIT_TIMEOUT_MS` without
- * progress while connected, and `OFFLINE_GIVE_UP_MS` while offline.
+ * progress while connected, and `giveUpMs` while offline. Says how it ended:
+ * the session ended ("done"), or it gave up while connected or offline.
  */
-async function untilDone(session: LineModeSession, received: Promise<void>): Promise<boolean> {
+async function untilDone(
+  session: LineModeSession,
+  received: Promise<void>,
+  giveUpMs: number,
+): Promise<"done" | "connected" | "offline"> {
   let finished = false;
   const done = received.then(() => (finished = true), () => (finished = true));
   let left = session.queued ?? 0;
   let lastProgress = performance.now();
+  let wasOffline = session.connected === false;
   while (!finished) {
     await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 100))]);
     const now = performance.now();
     const queued = session.queued ?? 0;
     if (queued < left) lastProgress = now;
     left = queued;
-    const patience = session.connected === false ? OFFLINE_GIVE_UP_MS : QUIT_TIMEOUT_MS;
-    if (!finished && now - lastProgress > patience) return false;
+    const offline = session.connected === false;
+    // Going offline restarts the clock: the wait for a reconnect starts then.
+    if (offline !== wasOffline) lastProgress = now;
+    wasOffline = offline;
+    const patience = offline ? giveUpMs : QUIT_TIMEOUT_MS;
+    if (!finished && now - lastProgress > patience) return offline ? "offline" : "connected";
   }
-  return true;
+  return "done";
 }
 
 /**
@@ -152,6 +232,7 @@ async function untilDone(session: LineModeSession, received: Promise<void>): Pro
 async function* inputLines(
   input: AsyncIterable<Uint8Array>,
   output: LineModeOutput,
+  onSkip: () => void,
 ): AsyncGenerator<string, void, void> {
   const decoder = new TextDecoder();
   let partial: Uint8Array[] = [];
@@ -170,6 +251,7 @@ async function* inputLines(
             `chat-client: skipped an input line longer than ${MAX_INPUT_LINE_BYTES} bytes`,
           );
           skipping = true;
+          onSkip();
           partial = [];
         } else partial.push(piece.slice());
       }
@@ -201,7 +283,8 @@ function joinParts(parts: Uint8Array[], size: number): Uint8Array {
 
 /**
  * Explains why the connection ended (nothing for our own quit) and returns
- * the exit code: 0 after a quit, 1 when the server or the network ended it.
+ * the exit code: 0 after a quit, 1 when the server or the network ended it
+ * (see {@linkcode EXIT}).
  */
 export function reportEnd(
   bye: ChatEvent | undefined,

@@ -1,8 +1,14 @@
-import type { ChatEvent, MessageEvent, WelcomeEvent } from "../core/events.ts";
+import type { ChatEvent, JoinedEvent, MessageEvent, WelcomeEvent } from "../core/events.ts";
 import { TokenBucket } from "../core/token_bucket.ts";
 import { ConnectError } from "../errors.ts";
 import type { ClientFrame } from "../protocol/client_frames.ts";
-import { ChatSession, lineToFrame, RefusedError, type SessionOptions } from "./chat_session.ts";
+import {
+  ChatSession,
+  type InvalidFrameEvent,
+  lineToFrame,
+  RefusedError,
+  type SessionOptions,
+} from "./chat_session.ts";
 
 /** A change of the connection, reported between the server's events. */
 export interface StatusEvent {
@@ -25,8 +31,24 @@ export interface StatusEvent {
   refused?: boolean;
 }
 
-/** What a reconnecting session yields: the server's events and its own status. */
-export type SessionEvent = ChatEvent | StatusEvent;
+/**
+ * After a reconnect, the server's answer to the session rejoining one of the
+ * user's rooms (not a `/join` the user typed): the room's members and the
+ * messages missed meanwhile. A front end updates the room and stays on the
+ * room the user was looking at.
+ */
+export interface RejoinedEvent extends Omit<JoinedEvent, "type"> {
+  type: "rejoined";
+}
+
+/**
+ * What a reconnecting session yields: the server's events (checked and
+ * cleaned), lines that were not valid frames, and its own status.
+ */
+export type SessionEvent = ChatEvent | RejoinedEvent | StatusEvent | InvalidFrameEvent;
+
+/** The token of the ping that ends a restore: its pong means every rejoin was answered. */
+const RESTORED_TOKEN = "restored";
 
 /** Thrown by `send` when the connection is down and the offline queue is full. */
 export class OfflineQueueFullError extends ConnectError {
@@ -109,6 +131,11 @@ export class ReconnectingSession implements AsyncDisposable {
   #drainTimer: ReturnType<typeof setTimeout> | undefined;
   /** While rooms are rejoined after a reconnect: the queue waits. */
   #restoring = false;
+  /**
+   * From a reconnect until the server answered every rejoin: `joined` is a
+   * rejoin, and the `parted` of a lobby the user had left is not news.
+   */
+  #rejoining = false;
   /**
    * Frames written but not yet confirmed, with their sequence numbers. The
    * server handles a connection's frames in order, so the `pong` to a ping
@@ -311,7 +338,12 @@ export class ReconnectingSession implements AsyncDisposable {
     try {
       for await (const event of session.events()) {
         this.#lastHeard = performance.now();
+        if (event.type === "invalid_frame") {
+          yield event;
+          continue;
+        }
         if (event.type === "pong") {
+          if (event.token === RESTORED_TOKEN) this.#rejoining = false;
           this.#confirm(event.token); // our own keepalive or confirmation
           continue;
         }
@@ -388,11 +420,16 @@ export class ReconnectingSession implements AsyncDisposable {
       }
       this.#lastHeard = performance.now();
       this.#restoring = true;
+      this.#rejoining = true;
       this.#session = session;
       this.#adopt(session.welcome);
       yield { type: "status", state: "connected", message: "Reconnected" };
       const welcome = this.#track(session.welcome, true);
-      if (welcome) yield welcome;
+      if (welcome?.type === "welcome") {
+        // The server puts every newcomer in its lobby: news only to a user who is in it.
+        const inLobby = this.#rooms.some((r) => r.toLowerCase() === welcome.room.toLowerCase());
+        yield inLobby ? welcome : { ...welcome, history: [] };
+      }
       await this.#restore(session);
       return "ok";
     }
@@ -422,6 +459,8 @@ export class ReconnectingSession implements AsyncDisposable {
       } else if (this.#current && this.#rooms.length > 1) {
         await send({ type: "cmd", name: "join", args: this.#current });
       }
+      // Answered after every rejoin: the end of the restore.
+      await session.send({ type: "ping", token: RESTORED_TOKEN });
     } catch {
       // The new connection failed already; the relay notices and retries,
       // and the rooms we want are unchanged.
@@ -443,13 +482,16 @@ export class ReconnectingSession implements AsyncDisposable {
    * Follows nick, rooms and message ids; returns the event to show (with
    * history already shown removed), or undefined to hide it.
    */
-  #track(event: ChatEvent, rejoined = false): ChatEvent | undefined {
+  #track(event: ChatEvent, rejoined = false): ChatEvent | RejoinedEvent | undefined {
     switch (event.type) {
       case "welcome":
       case "joined": {
         if (event.type === "welcome") this.#nick = event.nick;
         const fresh = this.#freshHistory(event.room, event.history);
-        // While rejoining, the rooms we want stay as they were.
+        if (event.type === "joined" && this.#rejoining) {
+          // Our own rejoin: the rooms we want, and the current one, stay as they were.
+          return { ...event, type: "rejoined", history: fresh };
+        }
         if (!rejoined && !this.#restoring) {
           if (!this.#rooms.some((r) => r.toLowerCase() === event.room.toLowerCase())) {
             this.#rooms.push(event.room);
@@ -460,6 +502,8 @@ export class ReconnectingSession implements AsyncDisposable {
         return event;
       }
       case "parted":
+        // Leaving the lobby the server put us in, for a user who had left it.
+        if (this.#rejoining) return undefined;
         this.#rooms = this.#rooms.filter((r) => r.toLowerCase() !== event.room.toLowerCase());
         this.#current = event.current;
         return event;

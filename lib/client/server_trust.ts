@@ -108,20 +108,34 @@ export class ServerTrust {
   /**
    * Trusts `server`'s certificate from now on, recorded as a first use: after
    * --accept-new, or when the user confirmed it (the terminal asks before
-   * anything is sent).
+   * anything is sent). With `confirmed`, the user has just compared the
+   * fingerprint: only a failure to save it is worth a notice.
    */
-  trust(server: string, fingerprint: string): void {
+  trust(server: string, fingerprint: string, confirmed = false): void {
     this.#accepted.set(server, fingerprint);
     const knownHosts = this.options.knownHosts;
     let saved = "";
+    let failed = false;
     if (knownHosts) {
       try {
         knownHosts.add(server, fingerprint);
         saved = `; saved in ${knownHosts.path}`;
       } catch (error) {
+        failed = true;
         saved = `; could not save it in ${knownHosts.path} (${(error as Error).message})`;
       }
-    } else saved = "; not saved (no config directory)";
+    } else {
+      failed = true;
+      saved = "; not saved (no config directory)";
+    }
+    if (confirmed) {
+      if (failed) {
+        this.options.onNotice?.(
+          `Trusting the certificate of ${server} for this run only${saved}; you will be asked again next time.`,
+        );
+      }
+      return;
+    }
     this.options.onNotice?.(
       `New server ${server}: trusting its certificate ${fingerprint} from now on${saved}. ` +
         'Compare it with the "TLS fingerprint" line chat-server printed.',

@@ -117,7 +117,8 @@ export const COMMANDS: readonly Command[] = [
   {
     name: "history",
     usage: "[count] [before-id]",
-    help: "Show older messages of the room (50 by default; page back with the first id shown)",
+    help:
+      "Show older messages of the room (50 by default); each page ends with the command for the one before it",
     minArgs: 0,
     maxArgs: 2,
     rest: false,

@@ -19,6 +19,12 @@ export interface TextFormatContext {
   currentRoom?: string;
   /** Today, to decide whether a timestamp needs its date. Defaults to `Date.now()`. */
   now?: number;
+  /**
+   * What starts the second and later lines of a text of several lines (a
+   * message, the motd), so that every other line starts an event. Default:
+   * spaces that line them up under the first line's text.
+   */
+  continuation?: string;
 }
 
 const LEAVE_WORDS: Record<LeaveEvent["reason"], string> = {
@@ -56,9 +62,10 @@ export function formatEvent(event: ChatEvent, context: TextFormatContext = {}): 
   const now = context.now ?? Date.now();
   const stamp = (ts: number) => `[${formatTime(ts, now)}]`;
   const where = (room: string) => (room === context.currentRoom ? "" : `${room} `);
+  const more = context.continuation;
   switch (event.type) {
     case "msg":
-      return formatMessage(event, `${stamp(event.ts)} ${where(event.room)}`);
+      return formatMessage(event, `${stamp(event.ts)} ${where(event.room)}`, more);
     case "join":
       return [`${stamp(event.ts)} ${where(event.room)}-> ${event.nick} joined ${event.room}`];
     case "leave": {
@@ -79,17 +86,17 @@ export function formatEvent(event: ChatEvent, context: TextFormatContext = {}): 
       return [`${stamp(event.ts)} ${event.old} is now known as ${event.new}`];
     case "dm": {
       const body = event.kind === "action" ? `* ${event.from} ` : "";
-      return indent(`${stamp(event.ts)} [${event.from} -> ${event.to}] ${body}`, event.text);
+      return indent(`${stamp(event.ts)} [${event.from} -> ${event.to}] ${body}`, event.text, more);
     }
     case "welcome":
       return [
         `Welcome to ${event.server}, ${event.nick}!`,
-        ...(event.motd ? event.motd.split("\n").map((line) => `motd: ${line}`) : []),
-        ...formatSnapshot(event, context.now),
+        ...(event.motd ? formatMotd(event.motd, more) : []),
+        ...formatSnapshot(event, context.now, more),
         "Type /help for the commands.",
       ];
     case "joined":
-      return formatSnapshot(event, context.now);
+      return formatSnapshot(event, context.now, more);
     case "parted":
       return [`You left ${event.room}; you are now in ${event.current}`];
     case "who":
@@ -120,7 +127,7 @@ export function formatEvent(event: ChatEvent, context: TextFormatContext = {}): 
       return [];
     case "history": {
       const lines = event.messages.flatMap((m) =>
-        formatMessage(m, `[${formatTime(m.ts, now)}] (history) ${where(m.room)}`)
+        formatMessage(m, `[${formatTime(m.ts, now)}] (history) ${where(m.room)}`, more)
       );
       const first = event.messages[0];
       if (event.more && first) {
@@ -152,7 +159,14 @@ function formatWhois(event: WhoisEvent): string {
   return `${event.nick}: ${parts.join(", ")}`;
 }
 
-function formatSnapshot(snapshot: RoomSnapshot, now?: number): string[] {
+/** Each motd line as `motd: ...`; with a continuation marker, its first line only. */
+function formatMotd(motd: string, continuation: string | undefined): string[] {
+  const lines = motd.split("\n");
+  if (continuation === undefined) return lines.map((line) => `motd: ${line}`);
+  return [`motd: ${lines[0]}`, ...lines.slice(1).map((line) => continuation + line)];
+}
+
+function formatSnapshot(snapshot: RoomSnapshot, now?: number, continuation?: string): string[] {
   const count = snapshot.memberCount ?? snapshot.members.length;
   // A line, not a wall: a few names, then how many more (/who lists them all).
   const shown = snapshot.members.slice(0, TEXT_MEMBER_LIMIT);
@@ -165,22 +179,22 @@ function formatSnapshot(snapshot: RoomSnapshot, now?: number): string[] {
   ];
   for (const message of snapshot.history) {
     lines.push(
-      ...formatMessage(message, `[${formatTime(message.ts, now)}] (history) `),
+      ...formatMessage(message, `[${formatTime(message.ts, now)}] (history) `, continuation),
     );
   }
   return lines;
 }
 
-function formatMessage(event: MessageEvent, prefix: string): string[] {
+function formatMessage(event: MessageEvent, prefix: string, continuation?: string): string[] {
   return event.kind === "action"
-    ? indent(`${prefix}* ${event.from} `, event.text)
-    : indent(`${prefix}<${event.from}> `, event.text);
+    ? indent(`${prefix}* ${event.from} `, event.text, continuation)
+    : indent(`${prefix}<${event.from}> `, event.text, continuation);
 }
 
-/** First line after `head`; later lines indented to line up under the text. */
-function indent(head: string, text: string): string[] {
+/** First line after `head`; later lines after `continuation`, or indented to line up under the text. */
+function indent(head: string, text: string, continuation?: string): string[] {
   const [first, ...rest] = text.split("\n");
-  const pad = " ".repeat(Math.min(head.length, 40));
+  const pad = continuation ?? " ".repeat(Math.min(head.length, 40));
   return [head + first, ...rest.map((line) => pad + line)];
 }
 

@@ -3,6 +3,11 @@ import type { SessionEvent } from "../reconnecting_session.ts";
 import { sanitizeText } from "../../core/sanitize.ts";
 import { formatEvent } from "../../protocol/text_format.ts";
 
+/** How /help shows /history: in the terminal UI it pages back from what is shown. */
+const TUI_HISTORY_USAGE = "/history [count]";
+const TUI_HISTORY_HELP =
+  "Load older messages above the ones shown (50 by default); PgUp at the top does the same";
+
 /** Most lines kept per room in the terminal UI. */
 const MAX_LINES = 5000;
 
@@ -87,23 +92,31 @@ export class ChatView {
             ? "reconnecting"
             : "disconnected";
         }
-        this.note(clean(event.message), event.state === "failed" ? "error" : "notice");
+        this.note(event.message, event.state === "failed" ? "error" : "notice");
         return false;
       case "welcome": {
         if (this.server) {
-          // A reconnection: the rooms are still here; add what was missed.
+          // A reconnection: the rooms are still here; add what was missed,
+          // and stay on the room the user was looking at.
+          if (event.server !== this.server) {
+            this.note(`The server now calls itself ${event.server} (it was ${this.server})`);
+            this.server = event.server;
+          }
           this.nick = event.nick;
           this.state = "connected";
-          this.#enter(event.room, event.members, event.history, event.memberCount);
+          // Everyone comes back in the lobby: news only if the user is in it.
+          if (this.#room(event.room)) {
+            this.#enter(event.room, event.members, event.history, event.memberCount, false);
+          }
           return false;
         }
-        this.server = clean(event.server);
+        this.server = event.server;
         this.nick = event.nick;
         this.state = "connected";
         const room = this.#enter(event.room, event.members, event.history, event.memberCount);
         room.lines.push({ kind: "info", text: `Welcome to ${event.server}, ${event.nick}!` });
         for (const line of (event.motd ?? "").split("\n").filter(Boolean)) {
-          room.lines.push({ kind: "info", text: `motd: ${clean(line)}` });
+          room.lines.push({ kind: "info", text: `motd: ${line}` });
         }
         room.lines.push({
           kind: "info",
@@ -114,6 +127,13 @@ export class ChatView {
       }
       case "joined":
         this.#enter(event.room, event.members, event.history, event.memberCount);
+        return false;
+      case "rejoined":
+        // Back in a room after a reconnect: not a room change.
+        this.#enter(event.room, event.members, event.history, event.memberCount, false);
+        return false;
+      case "invalid_frame":
+        this.note(`${event.message} (ignored)`, "error");
         return false;
       case "parted":
         this.rooms.delete(fold(event.room));
@@ -149,7 +169,7 @@ export class ChatView {
           shutdown: "left: server shutting down",
           kicked: "was kicked",
         }[event.reason];
-        const detail = event.message ? ` (${clean(event.message)})` : "";
+        const detail = event.message ? ` (${event.message})` : "";
         this.#push(room, { kind: "leave", ts: event.ts, text: `${event.nick} ${how}${detail}` });
         return false;
       }
@@ -176,7 +196,7 @@ export class ChatView {
           ts: event.ts,
           nick: event.from,
           dm: { peer: outgoing ? event.to : event.from, outgoing },
-          text: clean(event.text, true),
+          text: event.text,
           own: outgoing,
         });
         return !outgoing;
@@ -184,7 +204,7 @@ export class ChatView {
       case "who": {
         const room = this.#room(event.room);
         if (room) {
-          room.members = event.members.map((m) => clean(m));
+          room.members = event.members;
           room.memberCount = event.members.length;
         }
         this.note(`${event.room} (${event.members.length}): ${event.members.join(", ")}`);
@@ -195,16 +215,21 @@ export class ChatView {
         return false;
       case "help":
         for (const c of event.commands) {
-          this.note(`${c.usage} — ${c.help}${c.op ? " (operators only)" : ""}`);
+          // The terminal UI shows no message ids: its /history pages back from what is shown.
+          const [usage, help] = c.name === "history" ? [TUI_HISTORY_USAGE, TUI_HISTORY_HELP] : [
+            c.usage,
+            c.help,
+          ];
+          this.note(`${usage} — ${help}${c.op ? " (operators only)" : ""}`);
         }
         return false;
       case "notice":
         // The pane marks notices itself; the text form's "* " would double it.
-        this.note(clean(event.message));
+        this.note(event.message);
         return false;
       case "whois":
       case "bans":
-        for (const line of formatEvent(event)) this.note(clean(line));
+        for (const line of formatEvent(event)) this.note(line);
         return false;
       case "challenge":
         return false;
@@ -236,18 +261,18 @@ export class ChatView {
             kind: "info",
             text: n > 0
               ? `${n} older message${n === 1 ? "" : "s"} added above (PgUp to read)`
-              : event.more
-              ? "Those messages are shown already; PgUp at the top loads older ones"
-              : `No older messages: that is the beginning of ${room.name}`,
+              : !event.more || room.atBeginning
+              ? `No older messages: that is the beginning of ${room.name}`
+              : "Those messages are shown already; /history without an id loads the ones above",
           });
         }
         return false;
       }
       case "error":
-        this.note(clean(event.message), "error");
+        this.note(event.message, "error");
         return false;
       case "bye":
-        this.note(clean(event.message), "notice");
+        this.note(event.message, "notice");
         return false;
     }
   }
@@ -284,6 +309,11 @@ export class ChatView {
       room.hidden = 0;
       room.newBelow = 0;
     }
+  }
+
+  /** The id of the oldest message the shown room holds (undefined: none). */
+  oldestMessageId(): number | undefined {
+    return this.current?.lines.find((l) => l.id !== undefined)?.id;
   }
 
   /**
@@ -327,8 +357,8 @@ export class ChatView {
     return {
       kind: event.kind === "action" ? "action" : "msg",
       ts: event.ts,
-      nick: clean(event.from),
-      text: clean(event.text, true),
+      nick: event.from,
+      text: event.text,
       own,
       mention: !own && this.mentions(event.text),
       history,
@@ -341,6 +371,7 @@ export class ChatView {
     members: string[],
     history: MessageEvent[],
     memberCount = members.length,
+    show = true,
   ): RoomView {
     let room = this.rooms.get(fold(name));
     if (!room) {
@@ -368,9 +399,9 @@ export class ChatView {
       // Back after a reconnection: the history holds only what we missed.
       for (const message of history) this.#push(room, this.#messageLine(message, true));
     }
-    room.members = members.map((m) => clean(m));
+    room.members = [...members];
     room.memberCount = Math.max(memberCount, room.members.length);
-    this.switchTo(name);
+    if (show || !this.current) this.switchTo(name);
     return room;
   }
 
@@ -379,7 +410,8 @@ export class ChatView {
   }
 
   #push(room: RoomView, line: ViewLine): void {
-    // Whatever the server sends, nothing a terminal would interpret gets through.
+    // Server frames are cleaned where they enter the client (server_frames.ts);
+    // this is the pane's own guard, for local notes too.
     line.text = clean(line.text, true);
     if (line.nick !== undefined) line.nick = clean(line.nick);
     if (line.dm) line.dm.peer = clean(line.dm.peer);

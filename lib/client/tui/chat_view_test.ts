@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import type { MessageEvent, WelcomeEvent } from "../../core/events.ts";
 import { ChatView, type ViewLine } from "./chat_view.ts";
+import { parseServerFrame } from "../../protocol/server_frames.ts";
+import type { ChatEvent } from "../../core/events.ts";
+
+/** An event as the client gets it: sent over the wire, checked and cleaned where it enters. */
+function fromWire(event: ChatEvent): ChatEvent {
+  return parseServerFrame(JSON.stringify(event))!;
+}
 
 const TS = 1_700_000_000_000;
 let nextId = 1;
@@ -269,23 +276,25 @@ Deno.test("ChatView shows who, rooms, help, pong, errors and bye as local lines"
   ]);
 });
 
-Deno.test("ChatView strips escape sequences and control characters from message text", () => {
+Deno.test("ChatView shows a message from the wire without escape sequences or control characters", () => {
   const view = viewInTwoRooms();
-  view.apply(msg("#dev", "carol", "hi\x1b[2J\x1b]0;owned\x07 there\x00\x7f\u202e!"));
+  view.apply(fromWire(msg("#dev", "carol", "hi\x1b[2J\x1b]0;owned\x07 there\x00\x7f\u202e!")));
   assert.equal(view.current!.lines.at(-1)?.text, "hi there!");
 });
 
-Deno.test("ChatView keeps line breaks in messages but not control characters around them", () => {
+Deno.test("ChatView keeps line breaks in messages from the wire but not control characters around them", () => {
   const view = viewInTwoRooms();
-  view.apply(msg("#dev", "carol", "one\r\ntwo\tthree\x1b[31m"));
+  view.apply(fromWire(msg("#dev", "carol", "one\r\ntwo\tthree\x1b[31m")));
   assert.equal(view.current!.lines.at(-1)?.text, "one\ntwo three");
 });
 
-Deno.test("ChatView sanitises DMs, errors, leave messages, the bye and the motd", () => {
+Deno.test("ChatView shows DMs, errors, leave messages, the bye and the motd from the wire cleaned", () => {
   const view = new ChatView();
-  view.apply(welcome({ motd: "hello\x1b[5m blink" }));
-  view.apply({ type: "dm", ts: TS, from: "bob", to: "ana", text: "a\x1b[?1049lb", kind: "say" });
-  view.apply({
+  view.apply(fromWire(welcome({ motd: "hello\x1b[5m blink" })));
+  view.apply(
+    fromWire({ type: "dm", ts: TS, from: "bob", to: "ana", text: "a\x1b[?1049lb", kind: "say" }),
+  );
+  view.apply(fromWire({
     type: "leave",
     room: "#lobby",
     id: 9,
@@ -293,9 +302,9 @@ Deno.test("ChatView sanitises DMs, errors, leave messages, the bye and the motd"
     nick: "bob",
     reason: "quit",
     message: "gone\x07\x1b[H",
-  });
-  view.apply({ type: "error", code: "bad_args", message: "bad\x1b[2K" });
-  view.apply({ type: "bye", reason: "quit", message: "bye\r\x1b[1A" });
+  }));
+  view.apply(fromWire({ type: "error", code: "bad_args", message: "bad\x1b[2K" }));
+  view.apply(fromWire({ type: "bye", reason: "quit", message: "bye\r\x1b[1A" }));
   for (const line of view.current!.lines) {
     assert.doesNotMatch(line.text, /[\x00-\x09\x0b-\x1f\x7f]/, JSON.stringify(line.text));
   }
@@ -374,7 +383,7 @@ Deno.test("ChatView answers a typed /history where the eye is: added above, alre
   });
   assert.deepEqual([last().kind, last().text], [
     "info",
-    "Those messages are shown already; PgUp at the top loads older ones",
+    "Those messages are shown already; /history without an id loads the ones above",
   ]);
   view.apply({
     type: "history",
@@ -398,4 +407,48 @@ Deno.test("ChatView answers a typed /history where the eye is: added above, alre
   const shown = fresh.current!.lines.length;
   fresh.apply({ type: "history", room: "#lobby", messages: [lobbyMessage(9)], more: true });
   assert.equal(fresh.current!.lines.length, shown + 1, "only the older message, no note");
+});
+
+Deno.test("ChatView after a reconnect stays on the room shown, rejoins quietly and follows a renamed server", () => {
+  const view = new ChatView();
+  view.apply(welcome({ server: "first" }));
+  view.apply({ type: "joined", room: "#ops", members: ["ana"], history: [] });
+  view.apply({ type: "parted", room: "#lobby", current: "#ops" });
+  view.apply({ type: "joined", room: "#dev", members: ["ana"], history: [] });
+  view.switchTo("#ops");
+  const before = texts(view.current!.lines);
+  view.apply({ type: "status", state: "offline", message: "Disconnected" });
+  view.apply({ type: "status", state: "connected", message: "Reconnected" });
+  view.apply(welcome({ server: "second", history: [lobbyMessage(7, "lobby news")] }));
+  view.apply({
+    type: "rejoined",
+    room: "#ops",
+    members: ["ana", "bob"],
+    history: [{ ...lobbyMessage(3, "missed"), room: "#ops" }],
+  });
+  view.apply({ type: "rejoined", room: "#dev", members: ["ana"], history: [] });
+  assert.equal(view.current?.name, "#ops", "still the room the user was looking at");
+  assert.equal(view.server, "second");
+  assert.deepEqual([...view.rooms.keys()], ["#ops", "#dev"], "the lobby left long ago stays left");
+  const after = texts(view.current!.lines).slice(before.length);
+  assert.deepEqual(after, [
+    "Disconnected",
+    "Reconnected",
+    "The server now calls itself second (it was first)",
+    "missed",
+  ]);
+  assert.deepEqual(view.current?.members, ["ana", "bob"]);
+});
+
+Deno.test("ChatView shows an invalid frame as an error line and goes on", () => {
+  const view = new ChatView();
+  view.apply(welcome());
+  view.apply({
+    type: "invalid_frame",
+    message: 'The server sent an invalid frame: "ts" of a "msg" frame is 1e+308, not a time',
+  });
+  assert.deepEqual(view.current!.lines.at(-1), {
+    kind: "error",
+    text: 'The server sent an invalid frame: "ts" of a "msg" frame is 1e+308, not a time (ignored)',
+  });
 });

@@ -114,8 +114,32 @@ export function renderScreen(
 
 type Style = (text: string, sgr: string) => string;
 
+const COLORED: Style = (text, sgr) => (text ? `\x1b[${sgr}m${text}${RESET}` : "");
+const PLAIN: Style = (text) => text;
+
 function styler(color: boolean): Style {
-  return color ? (text, sgr) => (text ? `\x1b[${sgr}m${text}${RESET}` : "") : (text) => text;
+  return color ? COLORED : PLAIN;
+}
+
+/**
+ * Each pane line's rows from its last layout: a redraw (every key press)
+ * lays out again only what changed, however long a message is.
+ */
+const layouts = new WeakMap<
+  ViewLine,
+  { columns: number; style: Style; time: string | undefined; rows: string[] }
+>();
+
+/** {@linkcode layoutLine}, reusing the last layout of the line while nothing it depends on changed. */
+function cachedLayout(line: ViewLine, columns: number, style: Style, now?: number): string[] {
+  const time = line.ts === undefined ? undefined : formatTime(line.ts, now);
+  const last = layouts.get(line);
+  if (last && last.columns === columns && last.style === style && last.time === time) {
+    return last.rows;
+  }
+  const rows = layoutLine(line, columns, style, now);
+  layouts.set(line, { columns, style, time, rows });
+  return rows;
 }
 
 function header(view: ChatView, columns: number, style: Style): string {
@@ -154,7 +178,7 @@ function paneContent(
   let count = 0;
   let index = room.lines.length - room.hidden - 1;
   for (; index >= 0 && count < want + height; index--) {
-    const rows = layoutLine(room.lines[index], columns, style, now);
+    const rows = cachedLayout(room.lines[index], columns, style, now);
     collected.push(rows);
     count += rows.length;
   }

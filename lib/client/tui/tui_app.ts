@@ -272,7 +272,7 @@ class TuiApp {
     let frame: ClientFrame;
     if (text.startsWith("/") && !text.startsWith("//") && !text.includes("\n")) {
       const match = /^\/(\S*)\s*([\s\S]*)$/.exec(text)!;
-      frame = { type: "cmd", name: match[1], args: match[2], room };
+      frame = { type: "cmd", name: match[1], args: this.#historyArgs(match[1], match[2]), room };
     } else {
       // A multi-line paste is one message, sent as typed (even if it starts with "/").
       frame = { type: "msg", text: text.startsWith("//") ? text.slice(1) : text, room };
@@ -286,6 +286,19 @@ class TuiApp {
       this.view.note(`${(error as Error).message}; the text is back in the input line`, "error");
       this.editor.set(text);
     }
+  }
+
+  /**
+   * `/history [count]` pages back from the oldest message shown, as PgUp at
+   * the top does (the UI shows no ids to page by); anything else goes as typed.
+   */
+  #historyArgs(name: string, args: string): string {
+    const count = /^\s*(\d*)\s*$/.exec(args)?.[1];
+    const before = this.view.oldestMessageId();
+    if (name.toLowerCase() !== "history" || count === undefined || before === undefined) {
+      return args;
+    }
+    return `${count || 50} ${before}`;
   }
 
   #complete(): void {

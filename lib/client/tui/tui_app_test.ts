@@ -546,3 +546,17 @@ Deno.test("runTui() fetches an older page from the server when scrolled past the
   const again = tui.session.sent.filter((f) => f.type === "cmd" && f.name === "history");
   assert.equal(again.length, 1, "nothing more is asked once the beginning is reached");
 });
+
+Deno.test("runTui() sends a typed /history [count] from the oldest message shown, and anything else as typed", async () => {
+  await using tui = await startTui();
+  tui.session.emit({ ...msg("bob", "first shown"), id: 41 }, { ...msg("bob", "second"), id: 42 });
+  await tui.waitFor(showing("second"), "the messages");
+  for (const line of ["/history", "/history 5", "/history 5 30", "/history many"]) {
+    tui.terminal.type(line + ENTER);
+  }
+  await tui.terminal.idle();
+  const asked = tui.session.sent.flatMap((f) =>
+    f.type === "cmd" && f.name === "history" ? [f.args] : []
+  );
+  assert.deepEqual(asked, ["50 41", "5 41", "5 30", "many"]);
+});
