@@ -6,7 +6,9 @@
  */
 
 import { ChatServer, type LogLevel, type LogRecord } from "./lib/server/chat_server.ts";
+import { FrontDoor } from "./lib/server/front_door.ts";
 import { listenAddresses } from "./lib/server/listen_addresses.ts";
+import { formatHostPort } from "./lib/net/host_port.ts";
 import { parseServerArgs, SERVER_USAGE } from "./lib/server/server_config.ts";
 import { VERSION } from "./lib/version.ts";
 import { exportLog } from "./lib/store/export_log.ts";
@@ -56,6 +58,27 @@ async function main(): Promise<number> {
   if (typeof command === "number") return command;
   const { options } = command;
   const log = logger(command.logLevel);
+  // Bind first: a wrong address or a taken port fails before anything is
+  // written to disk (a certificate, a database).
+  let door: FrontDoor;
+  try {
+    door = FrontDoor.bind({ hostname: options.hostname, port: options.port });
+  } catch (error) {
+    if (error instanceof Deno.errors.AddrNotAvailable && options.hostname !== undefined) {
+      console.error(
+        `chat-server: --host ${options.hostname}: this machine has no address ${options.hostname}`,
+      );
+      return 2;
+    }
+    const where = formatHostPort(options.hostname ?? "::", options.port);
+    const reason = error instanceof Deno.errors.AddrInUse
+      ? "the port is already in use"
+      : error instanceof Deno.errors.PermissionDenied
+      ? "permission denied (ports below 1024 need privileges)"
+      : (error as Error).message;
+    console.error(`chat-server: cannot listen on ${where}: ${reason}`);
+    return 1;
+  }
   let store;
   try {
     store = openStore(command.dataDir, (error, pending) =>
@@ -67,6 +90,7 @@ async function main(): Promise<number> {
         detail: "messages kept in memory; retrying",
       }));
   } catch (error) {
+    door.close();
     if (!(error instanceof StoreOpenError)) throw error;
     console.error(`chat-server: ${error.message}`);
     return 1;
@@ -89,6 +113,7 @@ async function main(): Promise<number> {
     } catch (error) {
       if (!(error instanceof CertificateError)) throw error;
       console.error(`chat-server: ${error.message}`);
+      door.close();
       store.close();
       return 1;
     }
@@ -118,16 +143,13 @@ async function main(): Promise<number> {
   const pruner = setInterval(prune, 60 * 60 * 1000);
   let server: ChatServer;
   try {
-    server = await ChatServer.listen({ ...options, store, log, tls });
+    server = await ChatServer.serve(door, { ...options, store, log, tls });
   } catch (error) {
-    const reason = error instanceof Deno.errors.AddrInUse
-      ? "the port is already in use"
-      : error instanceof Deno.errors.AddrNotAvailable
-      ? "that address is not on this machine"
-      : tls && /key|cert|pem/i.test((error as Error).message)
+    const reason = tls && /key|cert|pem/i.test((error as Error).message)
       ? `the TLS certificate or key is not usable (${(error as Error).message})`
       : (error as Error).message;
-    console.error(`chat-server: cannot listen on ${options.hostname}:${options.port}: ${reason}`);
+    console.error(`chat-server: cannot serve: ${reason}`);
+    door.close();
     clearInterval(pruner);
     store.close();
     return 1;
@@ -136,7 +158,7 @@ async function main(): Promise<number> {
     level: "info",
     event: "start",
     version: VERSION,
-    host: options.hostname,
+    host: server.hostnames.join(","),
     port: server.addr.port,
     history: command.dataDir ?? "memory",
     tls: tls ? "on" : "off",
@@ -148,8 +170,8 @@ async function main(): Promise<number> {
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
   // Only now: whoever waits for these lines may signal us at once.
-  for (const address of listenAddresses(options.hostname)) {
-    console.log(`listening on ${address}:${server.addr.port}`);
+  for (const address of listenAddresses(server.hostnames, server.addr.port)) {
+    console.log(`listening on ${address}`);
   }
   await stopped.promise;
   clearInterval(pruner);

@@ -6,15 +6,26 @@
 import assert from "node:assert/strict";
 import { NativeClient, runClient, runEntry, runServer, TextClient, within } from "./test_util.ts";
 
-Deno.test("chat-server prints a listening line for 127.0.0.1 and every IPv4 before accepting", async () => {
+Deno.test("chat-server listens on IPv4 and IPv6 by default and prints every address, loopback last, before accepting", async () => {
   const server = runEntry("server", ["--port", "0"]);
   await using _ = server;
-  const line = await server.waitStdout((line) => line.startsWith("listening on 127.0.0.1:"));
+  const line = await server.waitStdout((line) => line.startsWith("listening on [::1]:"));
   const port = Number(line.split(":").at(-1));
   assert.ok(port > 0);
-  for (const other of server.stdout) assert.match(other, /^listening on \d+\.\d+\.\d+\.\d+:\d+$/);
+  const addresses = server.stdout.map((line) => line.replace(/^listening on /, ""));
+  for (const address of addresses) {
+    assert.match(address, /^(\d+\.\d+\.\d+\.\d+|\[[0-9a-f:]+\]):\d+$/, address);
+    assert.ok(address.endsWith(`:${port}`), address);
+    assert.ok(!address.startsWith("[fe80"), "link-local addresses need a zone; not listed");
+  }
+  assert.deepEqual(addresses.slice(-2), [`127.0.0.1:${port}`, `[::1]:${port}`]);
   await using ana = await NativeClient.connect(port, "ana");
   assert.equal(ana.events[0].type, "welcome");
+  // The same port over IPv6, from a text client.
+  await using bob = new TextClient(await Deno.connect({ hostname: "::1", port }));
+  await bob.sendLine("bob");
+  await bob.waitLine((line) => line === "Welcome to lanchat, bob!");
+  await ana.next("join", (event) => event.nick === "bob");
 });
 
 Deno.test("line mode: a piped message reaches a client that stays connected", async () => {

@@ -2242,7 +2242,7 @@ function acceptsString(kind: FieldKind, text: string): boolean {
   return false; // Hostile strings are never nicks, rooms, codes or choices.
 }
 
-function hostileText(r: Random, tag: string): string {
+function hostileServerText(r: Random, tag: string): string {
   if (r.chance(0.3)) return tag + r.pick(HOSTILE_CORPUS);
   const pieces = Array.from({ length: r.range(1, 12) }, () => r.pick(HOSTILE_PIECES));
   // At least one control, so it is never a valid nick, room or code.
@@ -2264,7 +2264,7 @@ export function generateServerCase(seed: number, index: number): ServerFuzzCase 
   if (roll < 45 && paths.length > 0) {
     // A string field poisoned with hostile text.
     const path = r.pick(paths);
-    const text = hostileText(r, tag);
+    const text = hostileServerText(r, tag);
     const { kind } = fieldOf(type, path);
     const expect = acceptsString(kind, text) ? "accepted" : "refused";
     const shown = SHOWN_IN_LINE_MODE.has(`${type}.${pathKey(path)}`);
@@ -2306,7 +2306,7 @@ export function generateServerCase(seed: number, index: number): ServerFuzzCase 
   if (roll < 93) {
     // Not a frame at all.
     const line = r.pick([
-      hostileText(r, tag).replace(/[\r\n]/g, " "),
+      hostileServerText(r, tag).replace(/[\r\n]/g, " "),
       "[1,2]",
       "null",
       "42",

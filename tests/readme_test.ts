@@ -329,19 +329,27 @@ function likeReadme(
       .replace(/\bport=\d+\b/, "port=7777")
       // Every address of this machine but loopback stands for the README's LAN address.
       .replace(/^listening on (?!127\.)[\d.]+:\d+$/, "listening on 192.168.1.20:7777")
-      .replace(/^listening on 127\.0\.0\.1:\d+$/, "listening on 127.0.0.1:7777");
+      .replace(/^listening on \[(?!::1\])[\da-f:]+\]:\d+$/, "listening on [2001:db8::20]:7777")
+      .replace(/^listening on 127\.0\.0\.1:\d+$/, "listening on 127.0.0.1:7777")
+      .replace(/^listening on \[::1\]:\d+$/, "listening on [::1]:7777");
     if (out.at(-1) !== normal || !normal.startsWith("listening on ")) out.push(normal);
   }
   return out.map(timeless);
 }
 
 /**
- * The README's sample, less its LAN address line on a machine that has only
- * loopback (there the server lists 127.0.0.1 alone).
+ * The README's sample, less the LAN address lines of a kind (IPv4, IPv6)
+ * this machine does not have (with loopback only, the server lists
+ * 127.0.0.1 and [::1] alone).
  */
 function forThisMachine(sample: string[], real: string[]): string[] {
-  const lan = (line: string) => /^listening on (?!127\.)/.test(line);
-  return real.some(lan) ? sample : sample.filter((line) => !lan(line));
+  const lan4 = (line: string) => /^listening on (?!127\.)\d/.test(line);
+  const lan6 = (line: string) => /^listening on \[(?!::1\])/.test(line);
+  const loop6 = (line: string) => line.startsWith("listening on [::1]");
+  return sample.filter((line) =>
+    !(lan4(line) && !real.some(lan4)) && !(lan6(line) && !real.some(lan6)) &&
+    !(loop6(line) && !real.some(loop6))
+  );
 }
 
 /** Log timestamps and chat times differ on every run. */

@@ -236,6 +236,8 @@ Deno.test(`soak: ${CLIENTS} clients in ${WAVES} waves chat while a third vanish;
   assert.deepEqual(server.stats(), {
     connections: 0,
     members: 0,
+    pending: 0,
+    evictions: 0,
     queuedBytes: 0,
     maxQueuedBytes: 0,
   });

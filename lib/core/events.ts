@@ -273,6 +273,7 @@ export type ErrorCode =
   | "empty_message"
   | "message_too_long"
   | "server_full"
+  | "server_busy"
   | "send_queue_exceeded"
   | "rate_limited"
   | "store_error"

@@ -49,9 +49,13 @@ export class SocketConn implements ByteConn {
   #error: Error | undefined;
   #wake: (() => void) | undefined;
 
-  constructor(socket: Socket) {
+  /**
+   * @param socket the socket; this object owns it from now on
+   * @param remoteAddr the peer, when the socket cannot tell (TLS over a stream)
+   */
+  constructor(socket: Socket, remoteAddr?: Deno.NetAddr) {
     this.#socket = socket;
-    this.remoteAddr = {
+    this.remoteAddr = remoteAddr ?? {
       transport: "tcp",
       hostname: socket.remoteAddress ?? "unknown",
       port: socket.remotePort ?? 0,

@@ -11,13 +11,13 @@ import {
   verifyChallenge,
 } from "../protocol/key_proof.ts";
 import { Connection } from "./connection.ts";
+import { ConnectionLimits, type Ticket } from "./connection_limits.ts";
+import { type Arrival, FrontDoor } from "./front_door.ts";
+import { LogLimiter } from "./log_limiter.ts";
 import { PasswordGate, type PasswordGateOptions } from "./password_gate.ts";
 import { NativeTransport } from "./native_transport.ts";
 import { TextTransport } from "./text_transport.ts";
 import type { Transport } from "./transport.ts";
-import * as tls from "node:tls";
-import type { Socket } from "node:net";
-import { type ByteConn, SocketConn } from "../net/socket_conn.ts";
 import { fingerprintOfPem } from "./tls_certificate.ts";
 
 /** How much a log record matters; `--log-level` filters by it. */
@@ -32,7 +32,7 @@ export interface LogRecord {
 
 /** Settings of a {@linkcode ChatServer}. */
 export interface ChatServerOptions extends HubOptions {
-  /** Bind address; `0.0.0.0` for every IPv4 interface. */
+  /** Bind address; without one, every interface, IPv6 and IPv4. */
   hostname?: string;
   /** TCP port; 0 picks a free one (read it back from `addr`). */
   port?: number;
@@ -46,8 +46,19 @@ export interface ChatServerOptions extends HubOptions {
   textPromptDelayMs?: number;
   /** Open connections from one IP address; more are refused at once. */
   maxPerIp?: number;
-  /** A connection must have joined (hello, or a text nick) within this time. */
+  /**
+   * Connections that have not joined yet, over all addresses; when full, the
+   * oldest pending connection of the address holding the most is evicted.
+   * @default {256}
+   */
+  maxPending?: number;
+  /** A native client must have joined (hello, key proof) within this time. */
   handshakeTimeoutMs?: number;
+  /**
+   * A text client (nc, telnet: a person typing) must have joined within this time.
+   * @default {120000}
+   */
+  promptTimeoutMs?: number;
   /** A native client silent this long is pinged; 0 turns keepalive off. */
   pingIntervalMs?: number;
   /** After a ping, how long without any answer before the client is dropped as timed out. */
@@ -70,6 +81,8 @@ interface Peer {
   transport?: Transport;
   /** The remote IP address. */
   ip: string;
+  /** Its place in the connection limits (pending until it joins). */
+  ticket: Ticket;
   /** When the connection was accepted (ms). */
   acceptedAt: number;
   /** When the current unanswered ping was sent, if one is out. */
@@ -99,22 +112,18 @@ interface Ending {
  */
 export class ChatServer implements AsyncDisposable {
   readonly hub: Hub;
+  /** The first listening address (`::` when listening on every interface). */
   readonly addr: Deno.NetAddr;
-  /** Plain TCP: Deno's listener; TLS: a node:tls server (see lib/net/socket_conn.ts for why). */
-  readonly #listener: Deno.Listener<Deno.TcpConn> | tls.Server;
-  /** TLS connections still in their handshake, each with the timer that ends it. */
-  readonly #handshaking = new Map<
-    string,
-    { socket: Socket; timer: ReturnType<typeof setTimeout>; ip: string }
-  >();
+  /** Every address the server listens on (`::`, and `0.0.0.0` where `::` is IPv6 only). */
+  readonly hostnames: readonly string[];
+  readonly #door: FrontDoor;
+  readonly #limits: ConnectionLimits;
   /** Per address, the end of the last password attempt waiting for its answer. */
   readonly #passwordTurns = new Map<string, Promise<void>>();
   /** What key proofs must be bound to: our certificate's fingerprint, or "plain". */
   readonly #binding: string;
   /** Every open connection, with its transport once the first byte chose one. */
   readonly #connections = new Map<Connection, Peer>();
-  /** Open connections per remote IP address. */
-  readonly #perIp = new Map<string, number>();
   /** Connections being served; `#allServed` resolves when it drops to 0 during shutdown. */
   #serving = 0;
   #allServed: PromiseWithResolvers<void> | undefined;
@@ -125,43 +134,47 @@ export class ChatServer implements AsyncDisposable {
       | "sendQueueBytes"
       | "textPromptDelayMs"
       | "maxPerIp"
+      | "maxPending"
       | "handshakeTimeoutMs"
+      | "promptTimeoutMs"
       | "pingIntervalMs"
       | "pingTimeoutMs"
     >
   >;
   readonly #sweeper: ReturnType<typeof setInterval>;
   #pingCounter = 0;
+  readonly #logLimiter: LogLimiter;
   readonly #log: (record: LogRecord) => void;
   readonly #acceptLoop: Promise<void>;
   readonly #gate: PasswordGate | undefined;
   #closing = false;
 
-  private constructor(
-    listener: Deno.Listener<Deno.TcpConn> | tls.Server,
-    options: ChatServerOptions,
-    binding: string,
-  ) {
-    this.#listener = listener;
+  private constructor(door: FrontDoor, options: ChatServerOptions, binding: string) {
+    this.#door = door;
     this.#binding = binding;
-    if (listener instanceof tls.Server) {
-      const address = listener.address() as { address: string; port: number };
-      this.addr = { transport: "tcp", hostname: address.address, port: address.port };
-    } else this.addr = listener.addr as Deno.NetAddr;
+    this.addr = door.addr;
+    this.hostnames = door.hostnames;
     this.hub = new Hub(options);
     this.#options = {
       maxLineBytes: options.maxLineBytes ?? 64 * 1024,
       sendQueueBytes: options.sendQueueBytes ?? 1024 * 1024,
       textPromptDelayMs: options.textPromptDelayMs ?? 300,
       maxPerIp: options.maxPerIp ?? 16,
+      maxPending: options.maxPending ?? 256,
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
+      promptTimeoutMs: options.promptTimeoutMs ?? 120_000,
       pingIntervalMs: options.pingIntervalMs ?? 30_000,
       pingTimeoutMs: options.pingTimeoutMs ?? 15_000,
     };
-    this.#log = options.log ?? (() => {});
+    this.#logLimiter = new LogLimiter(options.log ?? (() => {}));
+    this.#log = this.#logLimiter.log;
     this.#gate = options.password !== undefined
       ? new PasswordGate(options.password, options.passwordGate)
       : undefined;
+    this.#limits = new ConnectionLimits({
+      maxPerIp: this.#options.maxPerIp,
+      maxPending: this.#options.maxPending,
+    });
     // One timer for all connections: handshake deadlines and keepalive.
     const o = this.#options;
     const shortest = Math.min(
@@ -170,34 +183,38 @@ export class ChatServer implements AsyncDisposable {
       o.pingTimeoutMs || Infinity,
     );
     this.#sweeper = setInterval(() => this.#sweep(), Math.max(20, Math.min(1000, shortest / 4)));
-    this.#acceptLoop = listener instanceof tls.Server
-      ? this.#acceptTls(listener)
-      : this.#accept(listener);
+    this.#acceptLoop = door.serve({
+      limits: this.#limits,
+      tls: options.tls,
+      tlsHandshakeMs: Math.min(o.handshakeTimeoutMs, TLS_HANDSHAKE_MS),
+      log: this.#log,
+      onArrival: (arrival) => void this.#serve(arrival),
+    });
   }
 
-  /** Binds the port and starts accepting (TLS when `options.tls` is given). */
+  /**
+   * Binds the port and starts accepting (TLS when `options.tls` is given).
+   *
+   * @throws {Deno.errors.AddrInUse} the port is taken
+   * @throws {Deno.errors.AddrNotAvailable} the machine has no such address
+   */
   static async listen(options: ChatServerOptions = {}): Promise<ChatServer> {
-    const hostname = options.hostname ?? "0.0.0.0";
-    const port = options.port ?? 7777;
-    if (!options.tls) {
-      return new ChatServer(Deno.listen({ hostname, port }), options, PLAIN_BINDING);
+    const door = FrontDoor.bind({ hostname: options.hostname, port: options.port ?? 7777 });
+    try {
+      return await ChatServer.serve(door, options);
+    } catch (error) {
+      door.close();
+      throw error;
     }
-    const binding = await fingerprintOfPem(options.tls.cert);
-    const server = tls.createServer({ cert: options.tls.cert, key: options.tls.key });
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen({ host: hostname, port, backlog: 1024 }, () => {
-        server.off("error", reject);
-        resolve();
-      });
-    }).catch((error: Error & { code?: string }) => {
-      throw error.code === "EADDRINUSE"
-        ? new Deno.errors.AddrInUse(error.message)
-        : error.code === "EADDRNOTAVAIL"
-        ? new Deno.errors.AddrNotAvailable(error.message)
-        : error;
-    });
-    return new ChatServer(server, options, binding);
+  }
+
+  /**
+   * Starts serving on a door bound beforehand (`chat-server` binds first, so
+   * a wrong address fails before anything is written to disk).
+   */
+  static async serve(door: FrontDoor, options: ChatServerOptions = {}): Promise<ChatServer> {
+    const binding = options.tls ? await fingerprintOfPem(options.tls.cert) : PLAIN_BINDING;
+    return new ChatServer(door, options, binding);
   }
 
   /** Connections open right now, including ones still in their handshake. */
@@ -206,7 +223,14 @@ export class ChatServer implements AsyncDisposable {
   }
 
   /** A snapshot for monitoring and tests: connections, members, and bytes waiting to be sent. */
-  stats(): { connections: number; members: number; queuedBytes: number; maxQueuedBytes: number } {
+  stats(): {
+    connections: number;
+    members: number;
+    pending: number;
+    evictions: number;
+    queuedBytes: number;
+    maxQueuedBytes: number;
+  } {
     let queuedBytes = 0;
     let maxQueuedBytes = 0;
     for (const connection of this.#connections.keys()) {
@@ -216,6 +240,8 @@ export class ChatServer implements AsyncDisposable {
     return {
       connections: this.#connections.size,
       members: this.hub.size,
+      pending: this.#limits.pending,
+      evictions: this.#limits.evictions,
       queuedBytes,
       maxQueuedBytes,
     };
@@ -230,12 +256,7 @@ export class ChatServer implements AsyncDisposable {
     this.#closing = true;
     clearInterval(this.#sweeper);
     this.#log({ level: "info", event: "shutdown", clients: this.hub.size });
-    this.#listener.close();
-    for (const { socket, timer } of this.#handshaking.values()) {
-      clearTimeout(timer);
-      socket.destroy();
-    }
-    this.#handshaking.clear();
+    this.#door.close();
     this.hub.shutdown();
     // Members already got their goodbye from the hub; this reaches clients
     // still in their handshake, each in its own format.
@@ -253,90 +274,12 @@ export class ChatServer implements AsyncDisposable {
     clearTimeout(timer);
     for (const connection of this.#connections.keys()) connection.close();
     await this.#untilServed();
+    this.#logLimiter.close();
     this.hub.closeStore();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.shutdown();
-  }
-
-  async #accept(listener: Deno.Listener<Deno.TcpConn>): Promise<void> {
-    try {
-      for await (const conn of listener) void this.#serve(conn);
-    } catch (error) {
-      if (!this.#closing) this.#log({ level: "error", event: "error", error: String(error) });
-    }
-  }
-
-  /**
-   * TLS: a connection is served once its handshake is done. Before that,
-   * each address may have at most `maxPerIp` connections (handshaking and
-   * served together), a handshake gets at most 3 s (it takes milliseconds on
-   * a LAN), and while too many handshakes are pending new connections are
-   * destroyed at once: one machine cannot hold the door shut for others.
-   */
-  async #acceptTls(server: tls.Server): Promise<void> {
-    const limit = this.hub.maxClients + 64;
-    const timeoutMs = Math.min(this.#options.handshakeTimeoutMs, TLS_HANDSHAKE_MS);
-    const pendingFrom = new Map<string, number>();
-    // Keyed by the peer's address and port, which the TLS socket shares with its raw one.
-    const keyOf = (socket: Socket) => `${socket.remoteAddress}:${socket.remotePort}`;
-    const settle = (key: string) => {
-      const pending = this.#handshaking.get(key);
-      if (!pending) return;
-      clearTimeout(pending.timer);
-      this.#handshaking.delete(key);
-      const left = (pendingFrom.get(pending.ip) ?? 1) - 1;
-      if (left > 0) pendingFrom.set(pending.ip, left);
-      else pendingFrom.delete(pending.ip);
-    };
-    server.on("connection", (socket: Socket) => {
-      const ip = socket.remoteAddress ?? "unknown";
-      const fromIp = (pendingFrom.get(ip) ?? 0) + (this.#perIp.get(ip) ?? 0);
-      if (this.#closing || this.#handshaking.size >= limit || fromIp >= this.#options.maxPerIp) {
-        this.#log({
-          level: "debug",
-          event: "refused",
-          remote: ip,
-          reason: fromIp >= this.#options.maxPerIp
-            ? "too many connections from this address"
-            : "too many TLS handshakes",
-        });
-        socket.destroy();
-        return;
-      }
-      const key = keyOf(socket);
-      const timer = setTimeout(() => {
-        settle(key);
-        this.#log({
-          level: "debug",
-          event: "tls_error",
-          remote: ip,
-          error: "no handshake in time",
-        });
-        socket.destroy();
-      }, timeoutMs);
-      this.#handshaking.set(key, { socket, timer, ip });
-      pendingFrom.set(ip, (pendingFrom.get(ip) ?? 0) + 1);
-      socket.once("close", () => settle(key));
-    });
-    server.on("secureConnection", (socket: tls.TLSSocket) => {
-      settle(keyOf(socket)); // Its handshake is over.
-      const conn = new SocketConn(socket);
-      conn.tune();
-      void this.#serve(conn);
-    });
-    server.on("tlsClientError", (error: Error, socket: tls.TLSSocket) => {
-      // Debug only: anyone can cause these, and the log must not be a way to flood the disk.
-      this.#log({
-        level: "debug",
-        event: "tls_error",
-        remote: socket?.remoteAddress,
-        error: error.message,
-      });
-      socket?.destroy();
-    });
-    await new Promise<void>((resolve) => server.once("close", () => resolve()));
   }
 
   /** Resolves once no connection is being served. */
@@ -346,30 +289,15 @@ export class ChatServer implements AsyncDisposable {
     return this.#allServed.promise;
   }
 
-  async #serve(conn: Deno.TcpConn | SocketConn): Promise<void> {
+  /** Serves one connection from the front door until it ends. */
+  async #serve(arrival: Arrival): Promise<void> {
     this.#serving++;
-    const ip = (conn.remoteAddr as Deno.NetAddr).hostname;
-    let counted = false;
     try {
       if (this.#closing) {
-        conn.close();
+        arrival.conn.close();
         return;
       }
-      const fromIp = this.#perIp.get(ip) ?? 0;
-      // Handshakes do not count as members, so bound connections separately.
-      const crowded = this.#connections.size >= this.hub.maxClients + 64;
-      if (fromIp >= this.#options.maxPerIp || crowded) {
-        const message = crowded
-          ? "Server is full"
-          : `Too many connections from ${ip} (the limit is ${this.#options.maxPerIp})`;
-        this.#log({ level: "warn", event: "refused", remote: ip, reason: message });
-        // Plain text: the mode is not known yet. Native clients report the line.
-        await refuse(conn, `! ${message}\r\n`);
-        return;
-      }
-      this.#perIp.set(ip, fromIp + 1);
-      counted = true;
-      await this.#serveAccepted(conn, ip);
+      await this.#serveAccepted(arrival);
     } catch (error) {
       this.#log({
         level: "error",
@@ -377,27 +305,19 @@ export class ChatServer implements AsyncDisposable {
         error: String((error as Error)?.stack ?? error),
       });
     } finally {
-      if (counted) {
-        const left = (this.#perIp.get(ip) ?? 1) - 1;
-        if (left > 0) this.#perIp.set(ip, left);
-        else this.#perIp.delete(ip);
-      }
+      arrival.ticket.release();
       if (--this.#serving === 0) this.#allServed?.resolve();
     }
   }
 
-  async #serveAccepted(conn: Deno.TcpConn | SocketConn, ip: string): Promise<void> {
-    if (!(conn instanceof SocketConn)) {
-      try {
-        conn.setNoDelay(true);
-        conn.setKeepAlive(true);
-      } catch {
-        // Not fatal: only latency or dead-peer detection suffers.
-      }
-    }
-    const connection = new Connection(conn, { sendQueueBytes: this.#options.sendQueueBytes });
-    const peer: Peer = { ip, acceptedAt: performance.now() };
+  async #serveAccepted({ conn, ip, ticket, remote }: Arrival): Promise<void> {
+    const connection = new Connection(conn, {
+      sendQueueBytes: this.#options.sendQueueBytes,
+      remote,
+    });
+    const peer: Peer = { ip, ticket, acceptedAt: performance.now() };
     this.#connections.set(connection, peer);
+    ticket.onEvict(() => this.#evict(connection, peer));
     this.#log({ level: "debug", event: "connect", remote: connection.remote });
     // Why this connection ends, for the leave notice and the log.
     const ending: Ending = { reason: "quit", detail: "connection closed" };
@@ -460,6 +380,28 @@ export class ChatServer implements AsyncDisposable {
     const askPassword = this.#gate !== undefined;
     if (!greeted) connection.send(TextTransport.greeting(this.hub.serverName, askPassword));
     return new TextTransport(connection, this.#options.maxLineBytes, askPassword);
+  }
+
+  /**
+   * A connection that has not joined, pushed out to make room for a newcomer
+   * (see ConnectionLimits): it is told why, in its own format, and closed.
+   */
+  #evict(connection: Connection, peer: Peer): void {
+    if (connection.ending) return;
+    this.#log({
+      level: "warn",
+      event: "evicted",
+      remote: connection.remote,
+      reason: "too many connections waiting to join",
+    });
+    const message = "Too many connections are waiting to join; try again in a moment";
+    const transport = peer.transport;
+    if (!transport) {
+      void connection.end(encoder.encode(`! ${message}\r\n`));
+      return;
+    }
+    transport.deliver({ type: "error", code: "server_busy", message });
+    transport.end({ type: "bye", reason: "full", code: "server_busy", message });
   }
 
   /**
@@ -692,6 +634,7 @@ export class ChatServer implements AsyncDisposable {
         transport,
       );
       transport.member = joined;
+      peer.ticket.joined();
       this.#log({
         level: "info",
         event: "join",
@@ -738,6 +681,7 @@ export class ChatServer implements AsyncDisposable {
    * answer (a half-open TCP connection, a laptop that went to sleep).
    */
   #sweep(): void {
+    this.#logLimiter.flush();
     const now = performance.now();
     const o = this.#options;
     for (const [connection, peer] of this.#connections) {
@@ -745,8 +689,11 @@ export class ChatServer implements AsyncDisposable {
       const transport = peer.transport;
       const member = transport?.member;
       if (!member) {
-        if (peer.holding || now - peer.acceptedAt < o.handshakeTimeoutMs) continue;
-        const message = `Did not join within ${o.handshakeTimeoutMs / 1000} s; closing`;
+        // A person typing a nick gets a person's time; the pending budget,
+        // not this clock, is what protects the server from idle connections.
+        const limit = transport?.kind === "text" ? o.promptTimeoutMs : o.handshakeTimeoutMs;
+        if (peer.holding || now - peer.acceptedAt < limit) continue;
+        const message = `Did not join within ${limit / 1000} s; closing`;
         this.#log({
           level: "warn",
           event: "limit",
@@ -796,24 +743,4 @@ function pause(connection: Connection, ms: number): Promise<void> {
     new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
     connection.done,
   ]).finally(() => clearTimeout(timer));
-}
-
-/** Sends one line to a connection we will not serve, and closes it. */
-async function refuse(conn: ByteConn, line: string): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    await Promise.race([
-      conn.write(encoder.encode(line)),
-      new Promise((resolve) => (timer = setTimeout(resolve, 1000))),
-    ]);
-  } catch {
-    // The peer is already gone.
-  } finally {
-    clearTimeout(timer);
-    try {
-      conn.close();
-    } catch {
-      // Already closed.
-    }
-  }
 }

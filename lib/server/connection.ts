@@ -1,10 +1,13 @@
 import { SendQueue } from "./send_queue.ts";
 import type { ByteConn } from "../net/socket_conn.ts";
+import { formatHostPort } from "../net/host_port.ts";
 
 /** Settings of a {@linkcode Connection}. */
 export interface ConnectionOptions {
   /** Most bytes queued for this client before it is dropped. */
   sendQueueBytes: number;
+  /** `ip:port` of the peer for logs (IPv6 in brackets); read from the socket without it. */
+  remote?: string;
   /**
    * Called once when the send queue overflows (in a microtask, after the
    * current synchronous work); the queue is already cleared.
@@ -52,7 +55,7 @@ export class Connection {
   constructor(conn: ByteConn, options: ConnectionOptions) {
     this.#conn = conn;
     const addr = conn.remoteAddr as Deno.NetAddr;
-    this.remote = `${addr.hostname}:${addr.port}`;
+    this.remote = options.remote ?? formatHostPort(addr.hostname, addr.port);
     this.#queue = new SendQueue(options.sendQueueBytes);
     this.#onOverflow = options.onOverflow;
     const done = Promise.withResolvers<void>();

@@ -16,7 +16,7 @@ export type ServerCommand =
   | { kind: "version" }
   | {
     kind: "serve";
-    options: ChatServerOptions & { hostname: string; port: number };
+    options: ChatServerOptions & { hostname: string | undefined; port: number };
     logLevel: LogLevel;
     /** Where the history database lives; undefined keeps history in memory only. */
     dataDir: string | undefined;
@@ -115,13 +115,30 @@ export const LIMIT_FLAGS: readonly LimitFlag[] = [
     help: "bytes waiting for a slow client before it is dropped",
   },
   {
+    flag: "max-pending",
+    option: "maxPending",
+    default: 256,
+    min: 1,
+    max: 1_000_000,
+    help: "connections not joined yet; when full, the oldest of the busiest address goes",
+  },
+  {
     flag: "handshake-timeout",
     option: "handshakeTimeoutMs",
     default: 10,
     min: 1,
     max: 3600,
     scale: 1000,
-    help: "seconds to say hello (or give a nick) before being closed",
+    help: "seconds for a program (chat-client, a TLS handshake) to join",
+  },
+  {
+    flag: "prompt-timeout",
+    option: "promptTimeoutMs",
+    default: 120,
+    min: 1,
+    max: 3600,
+    scale: 1000,
+    help: "seconds for a person at nc/telnet to answer the prompts",
   },
   {
     flag: "ping-interval",
@@ -174,7 +191,7 @@ export const SERVER_USAGE = `chat-server: a chat server for your local network
 Usage: chat-server [flags]
 
 Flags:
-  --host <address>         address to bind (default 0.0.0.0: every IPv4 interface)
+  --host <address>         address to bind (default: every interface, IPv6 and IPv4)
   --port <n>               TCP port, 0 picks a free one (default ${DEFAULT_PORT})
   --name <text>            server name shown to everyone who joins (default "lanchat")
   --motd <text>            message of the day shown on join
@@ -255,8 +272,8 @@ export function parseServerArgs(
   if (flags.help) return { kind: "help" };
   if (flags.version) return { kind: "version" };
   const text = (name: string) => flags[name] as string | undefined;
-  const hostname = text("host") ?? "0.0.0.0";
-  if (hostname.trim() === "") throw new UsageError("--host must not be empty");
+  const hostname = text("host");
+  if (hostname?.trim() === "") throw new UsageError("--host must not be empty");
   const name = (text("name") ?? "lanchat").trim();
   if (name === "" || name.length > 64 || /[\x00-\x1f\x7f]/.test(name)) {
     throw new UsageError(`--name must be 1 to 64 printable characters, got "${text("name")}"`);
@@ -289,7 +306,7 @@ export function parseServerArgs(
     const value = intFlag(limit.flag, text(limit.flag), limit.default, limit.min, limit.max);
     limits[limit.flag] = value * (limit.scale ?? 1);
   }
-  const options: ChatServerOptions & { hostname: string; port: number } = {
+  const options: ChatServerOptions & { hostname: string | undefined; port: number } = {
     hostname,
     port: intFlag("port", text("port"), DEFAULT_PORT, 0, 65535),
     serverName: name,

@@ -1,0 +1,90 @@
+import assert from "node:assert/strict";
+import { ConnectionLimits, Ticket } from "./connection_limits.ts";
+
+function admitted(limits: ConnectionLimits, ip: string, evicted?: string[]): Ticket {
+  const ticket = limits.admit(ip);
+  assert.ok(ticket instanceof Ticket);
+  ticket.onEvict(() => evicted?.push(`${ip}#${ticket.serial}`));
+  return ticket;
+}
+
+Deno.test("ConnectionLimits.admit() refuses an address at its limit and lets it in again after a release", () => {
+  const limits = new ConnectionLimits({ maxPerIp: 2, maxPending: 100 });
+  const first = admitted(limits, "10.0.0.1");
+  admitted(limits, "10.0.0.1");
+  const refused = limits.admit("10.0.0.1");
+  assert.ok(!(refused instanceof Ticket));
+  assert.deepEqual(refused.message, "Too many connections from 10.0.0.1 (the limit is 2)");
+  admitted(limits, "10.0.0.2"); // Other addresses are not affected.
+  first.release();
+  first.release(); // Twice is harmless.
+  assert.deepEqual(limits.openFrom("10.0.0.1"), 1);
+  admitted(limits, "10.0.0.1");
+});
+
+Deno.test("ConnectionLimits: joined connections leave the pending budget but keep their place per address", () => {
+  const limits = new ConnectionLimits({ maxPerIp: 3, maxPending: 2 });
+  const evicted: string[] = [];
+  const a = admitted(limits, "10.0.0.1", evicted);
+  a.joined();
+  admitted(limits, "10.0.0.1", evicted);
+  admitted(limits, "10.0.0.2", evicted);
+  assert.deepEqual(limits.pending, 2);
+  assert.deepEqual(evicted, []);
+  assert.deepEqual(limits.openFrom("10.0.0.1"), 2);
+  a.release();
+  assert.deepEqual(limits.pending, 2);
+  assert.deepEqual(limits.openFrom("10.0.0.1"), 1);
+});
+
+Deno.test("ConnectionLimits: a full pending budget evicts the oldest pending connection of the address holding the most", () => {
+  const limits = new ConnectionLimits({ maxPerIp: 100, maxPending: 4 });
+  const evicted: string[] = [];
+  admitted(limits, "10.0.0.9", evicted); // #1: a person, alone on its address
+  admitted(limits, "10.0.0.66", evicted); // #2
+  admitted(limits, "10.0.0.66", evicted); // #3
+  admitted(limits, "10.0.0.66", evicted); // #4
+  const newcomer = admitted(limits, "10.0.0.7", evicted); // #5 evicts #2
+  assert.deepEqual(evicted, ["10.0.0.66#2"]);
+  assert.ok(newcomer.pending);
+  assert.deepEqual(limits.pending, 4);
+  admitted(limits, "10.0.0.66", evicted); // #6: the flooder only pushes out itself
+  assert.deepEqual(evicted, ["10.0.0.66#2", "10.0.0.66#3"]);
+  assert.deepEqual(limits.evictions, 2);
+});
+
+Deno.test("ConnectionLimits: between addresses holding as many, the oldest connection goes", () => {
+  const limits = new ConnectionLimits({ maxPerIp: 100, maxPending: 3 });
+  const evicted: string[] = [];
+  admitted(limits, "10.0.0.1", evicted); // #1
+  admitted(limits, "10.0.0.2", evicted); // #2
+  admitted(limits, "10.0.0.3", evicted); // #3
+  admitted(limits, "10.0.0.4", evicted); // #4 evicts #1
+  assert.deepEqual(evicted, ["10.0.0.1#1"]);
+});
+
+Deno.test("ConnectionLimits: 80 flooding addresses cannot keep 22 newcomers from another address out", () => {
+  const limits = new ConnectionLimits({ maxPerIp: 16, maxPending: 256 });
+  let evictedPeople = 0;
+  const flood = () => {
+    for (let host = 1; host <= 80; host++) {
+      const ip = `127.0.${host}.1`;
+      const ticket = limits.admit(ip);
+      if (ticket instanceof Ticket) ticket.onEvict(() => ticket.release());
+    }
+  };
+  for (let round = 0; round < 16; round++) flood();
+  const people: Ticket[] = [];
+  for (let i = 0; i < 22; i++) {
+    const person = limits.admit("10.9.9.9");
+    assert.ok(person instanceof Ticket);
+    person.onEvict(() => evictedPeople++);
+    people.push(person);
+    flood(); // The flood goes on while each one joins.
+    person.joined();
+    if (i % 2 === 1) people.shift()!.release(); // Some leave again; at most a few stay.
+  }
+  assert.deepEqual(evictedPeople, 0);
+  assert.deepEqual(limits.pending, 255); // The flood fills the budget but for the one who just joined.
+  assert.deepEqual(limits.openFrom("10.9.9.9"), 11);
+});

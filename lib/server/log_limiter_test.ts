@@ -1,0 +1,67 @@
+import assert from "node:assert/strict";
+import type { LogRecord } from "./chat_server.ts";
+import { LogLimiter } from "./log_limiter.ts";
+
+function setup() {
+  let now = 1_000_000;
+  const written: LogRecord[] = [];
+  const limiter = new LogLimiter((record) => written.push(record), {
+    windowMs: 10_000,
+    burst: 3,
+    now: () => now,
+  });
+  return { limiter, written, advance: (ms: number) => (now += ms) };
+}
+
+const refused = (remote: string): LogRecord => ({
+  level: "warn",
+  event: "refused",
+  remote,
+  reason: "Too many connections from 127.0.0.1 (the limit is 16)",
+});
+
+Deno.test("LogLimiter writes a burst of one kind, then one summary line with the count", () => {
+  const { limiter, written, advance } = setup();
+  for (let i = 0; i < 1000; i++) limiter.log(refused(`127.0.0.${i % 200}`));
+  assert.equal(written.length, 3);
+  limiter.flush(); // The window has not ended yet.
+  assert.equal(written.length, 3);
+  advance(10_000);
+  limiter.flush();
+  assert.equal(written.length, 4);
+  assert.equal(written[3].event, "refused");
+  assert.equal(written[3].suppressed, 997);
+  assert.equal(written[3].detail, "997 more like this in 10 s, not logged one by one");
+  advance(60_000);
+  limiter.flush();
+  assert.equal(written.length, 4); // Nothing more to say.
+});
+
+Deno.test("LogLimiter keeps kinds apart and never holds back the records that are not limited", () => {
+  const { limiter, written } = setup();
+  for (let i = 0; i < 10; i++) {
+    limiter.log(refused("10.0.0.1"));
+    limiter.log({ level: "warn", event: "refused", reason: "other" });
+    limiter.log({ level: "info", event: "join", nick: `n${i}` });
+  }
+  assert.equal(written.filter((r) => r.event === "join").length, 10);
+  assert.equal(written.filter((r) => r.reason === "other").length, 3);
+  assert.equal(written.filter((r) => r.reason?.toString().startsWith("Too many")).length, 3);
+});
+
+Deno.test("LogLimiter: a new window after a quiet spell writes again, after the summary of the last", () => {
+  const { limiter, written, advance } = setup();
+  for (let i = 0; i < 5; i++) limiter.log(refused("10.0.0.1"));
+  advance(11_000);
+  limiter.log(refused("10.0.0.2"));
+  assert.deepEqual(written.map((r) => r.suppressed ?? r.remote), [
+    "10.0.0.1",
+    "10.0.0.1",
+    "10.0.0.1",
+    2,
+    "10.0.0.2",
+  ]);
+  limiter.log({ level: "info", event: "disconnect", reason: "left before joining" });
+  limiter.close();
+  assert.equal(written.length, 6);
+});
