@@ -5,8 +5,13 @@
  * median of several runs, optionally next to another line-based chat server
  * (`--against "ncat -n -l --chat -m 20000 127.0.0.1 {port}"`).
  *
- * Usage: deno task bench [--runs 3] [--only flood,latency,...] [--against CMD] [--smoke]
+ * Usage: deno task bench [--runs 3] [--only flood,latency,...,churn] [--against CMD] [--smoke]
  *        [--generator node|deno] [--readers N] [--tls]
+ *
+ * The churn workload (a connection flooder against a TLS server) runs
+ * lanchat next to the two runtime baselines in bench/reference/ (a bare
+ * node:tls server and a bare `Deno.listenTls` server) and has a table of
+ * its own.
  *
  * @module
  */
@@ -44,6 +49,10 @@ interface Workload {
   metrics: { key: string; label: string; higherIsBetter: boolean }[];
   text: boolean;
   run(target: Target, smoke: boolean): Promise<Measurement>;
+  /** Targets of its own instead of the run's (the churn workload's runtime baselines). */
+  targets?: () => Promise<Target[]>;
+  /** Runs only when named in `--only` (it takes minutes and measures something else). */
+  optIn?: boolean;
 }
 
 /** Our server, plain TCP or (with `tls`) TLS with a certificate made for the run. */
@@ -525,6 +534,118 @@ const crowdWorkload: Workload = {
   },
 };
 
+/** A certificate and key for the run's reference TLS servers, made once. */
+let referenceCertificate: Promise<{ cert: string; key: string }> | undefined;
+
+function referenceCertificateFiles(): Promise<{ cert: string; key: string }> {
+  referenceCertificate ??= (async () => {
+    const { createSelfSigned } = await import("../lib/server/tls_certificate.ts");
+    const pair = await createSelfSigned();
+    const dir = await Deno.makeTempDir({ prefix: "lanchat-bench-cert-" });
+    await Deno.writeTextFile(`${dir}/cert.pem`, pair.cert);
+    await Deno.writeTextFile(`${dir}/key.pem`, pair.key);
+    return { cert: `${dir}/cert.pem`, key: `${dir}/key.pem` };
+  })();
+  return referenceCertificate;
+}
+
+/** A bare TLS server from bench/reference/, to show what the runtime alone does. */
+function referenceTls(name: string, script: string, files: { cert: string; key: string }): Target {
+  return {
+    name,
+    handshake: "none",
+    native: false,
+    tls: true,
+    start: (port) =>
+      new Deno.Command(Deno.execPath(), {
+        args: ["run", "-q", "-A", ...serverV8Flags(), script, String(port), files.cert, files.key],
+        cwd: ROOT,
+        stdin: "null",
+        stdout: "null",
+        stderr: "inherit",
+      }).spawn(),
+  };
+}
+
+const churnWorkload: Workload = {
+  name: "churn",
+  description:
+    "20,000 raw connect/close, 5,000 TLS handshakes, 200 silent peers, 30 s alone (TLS servers)",
+  optIn: true,
+  text: false,
+  metrics: [
+    { key: "rssStartMiB", label: "RSS at start MiB", higherIsBetter: false },
+    { key: "rssAfterRawMiB", label: "RSS after the raw churn MiB", higherIsBetter: false },
+    { key: "rssAfterHandshakesMiB", label: "RSS after the handshakes MiB", higherIsBetter: false },
+    { key: "rssSettledMiB", label: "RSS settled (30 s later) MiB", higherIsBetter: false },
+    { key: "rssGrowthMiB", label: "RSS growth, settled MiB", higherIsBetter: false },
+    { key: "fdsLeft", label: "fds left open after the churn", higherIsBetter: false },
+    { key: "silentClosedSec", label: "silent peers all closed after s", higherIsBetter: false },
+    { key: "silentLeftOpen", label: "silent peers' fds still open", higherIsBetter: false },
+  ],
+  targets: async () => {
+    const files = await referenceCertificateFiles();
+    return [
+      lanchat(true),
+      referenceTls("node:tls (bare)", "bench/reference/node_tls_server.ts", files),
+      referenceTls("Deno.listenTls (bare)", "bench/reference/deno_listen_tls_server.ts", files),
+    ];
+  },
+  async run(target, smoke) {
+    const port = freePort();
+    const server = target.start(port);
+    try {
+      await waitForPort(port);
+      const config = {
+        port,
+        pid: server.pid,
+        raw: smoke ? 200 : 20_000,
+        handshakes: smoke ? 50 : 5_000,
+        silent: smoke ? 20 : 200,
+        // Every server here gives a handshake 3 s; a second more to see them closed.
+        silentWaitMs: 4_500,
+        // V8 returns idle heap pages some 10-20 s after the last collection.
+        settleMs: smoke ? 1000 : 30_000,
+        concurrency: 8,
+      };
+      const child = new Deno.Command("node", {
+        args: ["bench/churn_gen_node.mjs", JSON.stringify(config)],
+        cwd: ROOT,
+        stdout: "piped",
+        stderr: "inherit",
+      }).spawn();
+      const output = await child.output();
+      if (!output.success) throw new Error(`the churn generator failed (exit ${output.code})`);
+      const report = JSON.parse(new TextDecoder().decode(output.stdout));
+      const ours = target.name.startsWith("lanchat");
+      const failures = report.rawFailures + report.handshakeFailures;
+      return {
+        ok: !ours || failures === 0,
+        failure: failures ? `${failures} connections or handshakes failed` : undefined,
+        rssStartMiB: report.start.rssMiB,
+        rssAfterRawMiB: report.afterRaw.rssMiB,
+        rssAfterHandshakesMiB: report.afterHandshakes.rssMiB,
+        rssSettledMiB: report.settled.rssMiB,
+        rssGrowthMiB: report.settled.rssMiB - report.start.rssMiB,
+        fdsLeft: report.settled.fds - report.start.fds,
+        silentClosedSec: report.silentClosedAfterMs === undefined
+          ? undefined
+          : report.silentClosedAfterMs / 1000,
+        silentLeftOpen: report.silentLeftOpen,
+        rawFailures: report.rawFailures,
+        handshakeFailures: report.handshakeFailures,
+      };
+    } finally {
+      try {
+        server.kill("SIGTERM");
+      } catch {
+        // Already exited.
+      }
+      await server.status;
+    }
+  },
+};
+
 const WORKLOADS: Workload[] = [
   floodWorkload("text"),
   latencyWorkload(false),
@@ -532,6 +653,7 @@ const WORKLOADS: Workload[] = [
   latencyWorkload(true),
   floodWorkload("native"),
   floodWorkload("text", true),
+  churnWorkload,
 ];
 
 function median(values: number[]): number {
@@ -590,10 +712,12 @@ async function main(): Promise<number> {
     ...(values.against ? [foreign(values.against)] : values.tls ? [lanchat(true)] : []),
   ];
   const rows: Row[] = [];
+  const tables: string[] = [];
   for (const workload of WORKLOADS) {
-    if (only && !only.includes(workload.name)) continue;
-    for (const target of targets) {
-      if (!workload.text && !target.native) continue;
+    if (only ? !only.includes(workload.name) : workload.optIn) continue;
+    const own = workload.targets ? await workload.targets() : undefined;
+    for (const target of own ?? targets) {
+      if (!own && !workload.text && !target.native) continue;
       const row: Row = { workload: workload.name, target: target.name, runs: [] };
       for (let i = 0; i < runs; i++) {
         let measurement: Measurement;
@@ -609,8 +733,11 @@ async function main(): Promise<number> {
       }
       rows.push(row);
     }
+    if (own) tables.push(table(rows.filter((row) => row.workload === workload.name), own));
   }
-  console.log(table(rows, targets));
+  const shared = rows.filter((row) => !WORKLOADS.find((w) => w.name === row.workload)?.targets);
+  if (shared.length > 0) tables.unshift(table(shared, targets));
+  console.log(tables.join("\n\n"));
   const out = values.out ??
     `${ROOT}bench/results/${new Date().toISOString().replace(/[:.]/g, "-")}.json`;
   await Deno.mkdir(`${ROOT}bench/results`, { recursive: true });
@@ -630,7 +757,9 @@ async function main(): Promise<number> {
     ) + "\n",
   );
   console.error(`results written to ${out}`);
-  return rows.every((row) => row.target !== "lanchat" || row.runs.every((r) => r.ok)) ? 0 : 1;
+  return rows.every((row) => !row.target.startsWith("lanchat") || row.runs.every((r) => r.ok))
+    ? 0
+    : 1;
 }
 
 /** The markdown table: median [min–max] per metric, and ours/theirs ratios. */

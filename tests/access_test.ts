@@ -59,23 +59,37 @@ Deno.test("a server without a password never asks for one, and ignores one given
   assert.ok(!text.lines.some((line) => line.includes("Password")));
 });
 
-Deno.test("a text client is asked for the password first; a wrong one is refused, the right one admitted", async () => {
+Deno.test("a text client is asked for the password first and told at once whether it was right, before the nick", async () => {
   await using server = await startServer({ password: "open sesame", textPromptDelayMs: 50 });
   await using bad = await TextClient.connect(server.addr.port);
   await bad.waitLine((line) => line === "Welcome to lanchat. This server is private.");
+  await bad.waitLine((line) => line === "Type its password (it shows on your screen as you type).");
   await bad.sendLine("open says me");
-  await bad.sendLine("ana");
   await bad.waitLine((line) => line === "! Access denied: wrong password");
   await bad.waitEnd();
-  // Said once, not again as the goodbye.
+  // Said once, not again as the goodbye, and never asked for a nick.
   assert.deepEqual(bad.lines.filter((line) => line.includes("Access denied")), [
     "! Access denied: wrong password",
   ]);
+  assert.ok(!bad.lines.some((line) => line.includes("Nick?") || line.includes("Pick a nick")));
   // After one failure, the next answer from this IP is held back (1 s by default).
   const started = performance.now();
-  await using good = await TextClient.connect(server.addr.port, "ana", "open sesame");
+  await using good = await TextClient.connect(server.addr.port);
+  await good.sendLine("open sesame");
+  await good.waitLine((line) => line === "Password accepted. Pick a nick.");
   assert.ok(performance.now() - started >= 900, "the answer after a failure waits");
-  assert.ok(good.lines.includes("Pick a nick."));
+  await good.sendLine("ana");
+  await good.waitLine((line) => line === "Welcome to lanchat, ana!");
+  // A script may still send both lines at once.
+  await using piped = await TextClient.connect(server.addr.port, "bo", "open sesame");
+  const order = [
+    "This server is private.",
+    "Password accepted. Pick a nick.",
+    "Welcome to lanchat, bo!",
+  ]
+    .map((text) => piped.lines.findIndex((line) => line.endsWith(text)));
+  assert.deepEqual([...order].sort((a, b) => a - b), order);
+  assert.ok(order.every((index) => index >= 0), piped.lines.join("\n"));
 });
 
 Deno.test("failed passwords slow down the next answers from that IP, without holding up anyone else", async () => {

@@ -14,10 +14,11 @@ import { Connection } from "./connection.ts";
 import { ConnectionLimits, type Ticket } from "./connection_limits.ts";
 import { type Arrival, FrontDoor } from "./front_door.ts";
 import { LogLimiter } from "./log_limiter.ts";
+import { GarbageNudge } from "./garbage_nudge.ts";
 import { PasswordGate, type PasswordGateOptions } from "./password_gate.ts";
 import { NativeTransport } from "./native_transport.ts";
 import { TextTransport } from "./text_transport.ts";
-import type { Transport } from "./transport.ts";
+import type { PasswordFrame, Transport } from "./transport.ts";
 import { fingerprintOfPem } from "./tls_certificate.ts";
 
 /** How much a log record matters; `--log-level` filters by it. */
@@ -91,6 +92,8 @@ interface Peer {
   challenge?: { hello: HelloFrame & { key: string }; nonce: string };
   /** Set while the answer to a password is held back: the handshake deadline waits too. */
   holding?: boolean;
+  /** The password was given on its own (text mode) and was right. */
+  passwordAccepted?: boolean;
 }
 
 /** How a connection ended: the leave reason and its detail. */
@@ -142,6 +145,8 @@ export class ChatServer implements AsyncDisposable {
     >
   >;
   readonly #sweeper: ReturnType<typeof setInterval>;
+  readonly #nudge = new GarbageNudge();
+  #lastNudge = 0;
   #pingCounter = 0;
   readonly #logLimiter: LogLimiter;
   readonly #log: (record: LogRecord) => void;
@@ -436,7 +441,7 @@ export class ChatServer implements AsyncDisposable {
   #handleFrames(
     transport: Transport,
     peer: Peer,
-    frames: (ClientFrame | ProtocolError)[],
+    frames: (ClientFrame | PasswordFrame | ProtocolError)[],
     ending: Ending,
   ): void | Promise<void> {
     for (let i = 0; i < frames.length; i++) {
@@ -452,7 +457,7 @@ export class ChatServer implements AsyncDisposable {
   #handle(
     transport: Transport,
     peer: Peer,
-    frame: ClientFrame | ProtocolError,
+    frame: ClientFrame | PasswordFrame | ProtocolError,
     ending: Ending,
   ): void | Promise<void> {
     const member = transport.member;
@@ -487,6 +492,12 @@ export class ChatServer implements AsyncDisposable {
       frame = transport.retryHello(frame.line);
     }
     if (!member) {
+      if (frame.type === "password") {
+        return this.#checkPassword(transport, peer, frame.password, () => {
+          peer.passwordAccepted = true;
+          transport.passwordAccepted?.();
+        });
+      }
       if (frame.type === "hello") return this.#hello(transport, peer, frame);
       if (frame.type === "auth") return this.#auth(transport, peer, frame);
       transport.deliver({
@@ -497,6 +508,8 @@ export class ChatServer implements AsyncDisposable {
       return;
     }
     switch (frame.type) {
+      case "password":
+        return; // Only ever sent before the hello.
       case "hello":
       case "auth":
         transport.deliver({
@@ -548,22 +561,41 @@ export class ChatServer implements AsyncDisposable {
       });
       return;
     }
-    const gate = this.#gate;
-    if (!gate) return this.#afterPassword(transport, peer, frame);
+    if (!this.#gate || peer.passwordAccepted) return this.#afterPassword(transport, peer, frame);
     if (frame.password === undefined) {
       this.#deny(transport, peer, "password_required", "This server needs a password");
       return;
     }
+    return this.#checkPassword(
+      transport,
+      peer,
+      frame.password,
+      () => this.#afterPassword(transport, peer, frame),
+    );
+  }
+
+  /**
+   * Checks a password against the gate and calls `then` when it is right,
+   * or refuses the connection. After failures from the same address the
+   * answer is held back: attempts from one address take turns, each waiting
+   * the delay its predecessors' failures earned, so parallel connections do
+   * not guess in parallel. Timers, not sleeps: only these connections wait
+   * (their reads pause).
+   */
+  #checkPassword(
+    transport: Transport,
+    peer: Peer,
+    password: string,
+    then: () => void | Promise<void>,
+  ): void | Promise<void> {
+    const gate = this.#gate;
+    if (!gate) return then();
     const answer = () => {
-      if (gate.check(peer.ip, frame.password)) return this.#afterPassword(transport, peer, frame);
+      if (gate.check(peer.ip, password)) return then();
       this.#deny(transport, peer, "access_denied", "Access denied: wrong password");
     };
     const queued = this.#passwordTurns.get(peer.ip);
     if (!queued && gate.delayFor(peer.ip) === 0) return answer();
-    // Attempts from one address take turns, each waiting the delay its
-    // predecessors' failures earned: parallel connections do not guess in
-    // parallel. Timers, not sleeps: only these connections wait (their
-    // reads pause).
     peer.holding = true;
     const turn = (queued ?? Promise.resolve()).then(async () => {
       const wait = gate.delayFor(peer.ip);
@@ -683,6 +715,10 @@ export class ChatServer implements AsyncDisposable {
   #sweep(): void {
     this.#logLimiter.flush();
     const now = performance.now();
+    if (now - this.#lastNudge >= 1000) {
+      this.#lastNudge = now;
+      this.#nudge.tick(this.#limits.released);
+    }
     const o = this.#options;
     for (const [connection, peer] of this.#connections) {
       if (connection.ending) continue;

@@ -97,6 +97,7 @@ export class ConnectionLimits {
   #pending = 0;
   #serial = 0;
   #evictions = 0;
+  #released = 0;
 
   constructor(options: ConnectionLimitsOptions) {
     this.#options = options;
@@ -110,6 +111,11 @@ export class ConnectionLimits {
   /** Pending connections evicted so far to make room for newcomers. */
   get evictions(): number {
     return this.#evictions;
+  }
+
+  /** Connections closed so far (their tickets released). */
+  get released(): number {
+    return this.#released;
   }
 
   /** Open connections from `ip`. */
@@ -170,6 +176,7 @@ export class ConnectionLimits {
 
   /** @internal */
   _release(ticket: Ticket): void {
+    this.#released++;
     const left = this.openFrom(ticket.ip) - 1;
     if (left > 0) this.#open.set(ticket.ip, left);
     else this.#open.delete(ticket.ip);

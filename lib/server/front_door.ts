@@ -13,9 +13,8 @@
  *   accepted by `Deno.listen`, which can always be closed; nothing TLS is
  *   made until the first bytes are a TLS record; then node:tls runs over
  *   the Deno connection (`ConnDuplex`) with one shared `SecureContext`.
- *   Closed TLS connections hold native memory until the garbage collector
- *   runs, which V8 does not know to do, so the door asks for a collection
- *   when many have closed (`--expose-gc` in the start task).
+ *   Closed connections hold native memory until the garbage collector runs,
+ *   which V8 does not know to do (see `GarbageNudge`).
  *
  * @module
  */
@@ -59,8 +58,6 @@ const OPEN_BRACE = 0x7b;
  * without --plain".
  */
 const TLS_ALERT = new Uint8Array([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x46]);
-/** Closed TLS connections that make the door ask for a garbage collection. */
-const GC_AFTER_CLOSED = 64;
 const encoder = new TextEncoder();
 
 /** Binds the listening sockets and runs the accept loops; see the module doc. */
@@ -73,8 +70,6 @@ export class FrontDoor {
   /** TLS connections still in their handshake: the way to close each. */
   readonly #handshakes = new Set<() => void>();
   #closing = false;
-  #closedTls = 0;
-  #gcTimer: ReturnType<typeof setInterval> | undefined;
 
   private constructor(listeners: Deno.TcpListener[]) {
     this.#listeners = listeners;
@@ -117,14 +112,6 @@ export class FrontDoor {
   /** Accepts until {@linkcode FrontDoor.close}; resolves when every accept loop has ended. */
   async serve(options: FrontDoorServeOptions): Promise<void> {
     const context = options.tls ? tls.createSecureContext(options.tls) : undefined;
-    if (context) {
-      const gc = (globalThis as { gc?: (options?: object) => void }).gc;
-      this.#gcTimer = setInterval(() => {
-        if (this.#closedTls < GC_AFTER_CLOSED) return;
-        this.#closedTls = 0;
-        gc?.({ type: "major", execution: "async" });
-      }, 1000);
-    }
     await Promise.all(this.#listeners.map(async (listener) => {
       try {
         for await (const conn of listener) this.#arrive(conn, options, context);
@@ -140,7 +127,6 @@ export class FrontDoor {
   close(): void {
     if (this.#closing) return;
     this.#closing = true;
-    clearInterval(this.#gcTimer);
     for (const listener of this.#listeners) {
       try {
         listener.close();
@@ -226,7 +212,8 @@ export class FrontDoor {
       options.log({ level: "warn", event: "evicted", remote, reason: "in its TLS handshake" });
       abort();
     });
-    const first = new Uint8Array(2048);
+    // Only the first byte decides; the rest of the ClientHello stays in the socket.
+    const first = new Uint8Array(64);
     conn.read(first).then((n) => {
       if (settled) return;
       if (n === null) return fail("closed before its handshake");
@@ -251,10 +238,7 @@ export class FrontDoor {
       });
       const onError = (error: Error) => fail(error.message);
       socket.on("error", onError);
-      socket.once("close", () => {
-        this.#closedTls++;
-        fail("closed during its handshake");
-      });
+      socket.once("close", () => fail("closed during its handshake"));
     }, (error: Error) => fail(error.message));
   }
 }

@@ -6,7 +6,7 @@ import { LineDecoder } from "../protocol/decode_lines.ts";
 import { TelnetFilter } from "../protocol/telnet_filter.ts";
 import { formatEvent } from "../protocol/text_format.ts";
 import type { Connection } from "./connection.ts";
-import type { Transport } from "./transport.ts";
+import type { PasswordFrame, Transport } from "./transport.ts";
 
 const encoder = new TextEncoder();
 const NICK_PROMPT = "Nick? ";
@@ -62,12 +62,17 @@ export class TextTransport implements Transport {
     if (!bytes) {
       bytes = encoder.encode(
         askPassword
-          ? `${welcomeTo(serverName)} This server is private.\r\n${PASSWORD_PROMPT}`
+          ? `${welcomeTo(serverName)} This server is private.\r\n` +
+            `Type its password (it shows on your screen as you type).\r\n${PASSWORD_PROMPT}`
           : `${welcomeTo(serverName)} Pick a nick.\r\n${NICK_PROMPT}`,
       );
       greetings.set(id, bytes);
     }
     return bytes;
+  }
+
+  passwordAccepted(): void {
+    this.connection.send(encoder.encode(`Password accepted. Pick a nick.\r\n${NICK_PROMPT}`));
   }
 
   retryHello(line: string): HelloFrame {
@@ -77,8 +82,8 @@ export class TextTransport implements Transport {
   /** The last error line sent, so that a goodbye saying the same is not repeated. */
   #lastError: string | undefined;
 
-  decode(chunk: Uint8Array): (ClientFrame | ProtocolError)[] {
-    const frames: (ClientFrame | ProtocolError)[] = [];
+  decode(chunk: Uint8Array): (ClientFrame | PasswordFrame | ProtocolError)[] {
+    const frames: (ClientFrame | PasswordFrame | ProtocolError)[] = [];
     for (const line of this.#lines.push(this.#telnet.filter(chunk))) {
       if (line instanceof ProtocolError) {
         frames.push(line);
@@ -87,11 +92,12 @@ export class TextTransport implements Transport {
       const text = line.replace(/\0/g, "");
       if (!this.member && frames.every((f) => f instanceof ProtocolError || f.type !== "hello")) {
         if (this.#askPassword && this.#password === undefined) {
-          // The password is taken as typed (spaces included); a blank line asks again.
+          // The password is taken as typed (spaces included) and checked at
+          // once (see passwordAccepted); a blank line asks again.
           if (text === "") this.connection.send(encoder.encode(PASSWORD_PROMPT));
           else {
             this.#password = text;
-            this.connection.send(encoder.encode(`Pick a nick.\r\n${NICK_PROMPT}`));
+            frames.push({ type: "password", password: text });
           }
         } else if (text.trim() === "") this.connection.send(encoder.encode(NICK_PROMPT));
         else frames.push(this.#hello(text.trim()));

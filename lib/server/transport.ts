@@ -5,6 +5,16 @@ import type { ClientFrame, HelloFrame } from "../protocol/client_frames.ts";
 import type { Connection } from "./connection.ts";
 
 /**
+ * A password typed on its own line before the nick (text mode): checked at
+ * once, so that a person learns whether it was right before picking a nick.
+ * Never read from the native wire.
+ */
+export interface PasswordFrame {
+  type: "password";
+  password: string;
+}
+
+/**
  * What the server needs of a wire format: bytes in, frames out; events in,
  * bytes out. It does no I/O itself (the connection reads and writes), so the
  * server drives it from one read loop per connection. The native JSON
@@ -19,7 +29,7 @@ export interface Transport extends MemberSink {
   /** The member once the hello was accepted (text rendering needs its current room). */
   member: Member | undefined;
   /** The frames (or the errors of bad lines) that received bytes complete. */
-  decode(chunk: Uint8Array): (ClientFrame | ProtocolError)[];
+  decode(chunk: Uint8Array): (ClientFrame | PasswordFrame | ProtocolError)[];
   /** Queues an event; never waits. */
   deliver(event: ChatEvent): void;
   /**
@@ -28,4 +38,6 @@ export interface Transport extends MemberSink {
    * previous nick was refused.
    */
   retryHello?(line: string): HelloFrame;
+  /** After a {@linkcode PasswordFrame} was accepted: ask for what comes next (the nick). */
+  passwordAccepted?(): void;
 }
