@@ -93,5 +93,7 @@ function roundTrips(port: number): Promise<number> {
 }
 
 console.log(`Deno.listenTls:                   median ${(await denoListenTls()).toFixed(2)} ms`);
-console.log(`node:tls over Deno.listen (ours): median ${(await nodeTlsOverDenoConn()).toFixed(2)} ms`);
+console.log(
+  `node:tls over Deno.listen (ours): median ${(await nodeTlsOverDenoConn()).toFixed(2)} ms`,
+);
 Deno.exit(0);
