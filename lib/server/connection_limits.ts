@@ -26,7 +26,9 @@ export interface ConnectionLimitsOptions {
 /** Why {@linkcode ConnectionLimits.admit} refused a connection. */
 export interface Refusal {
   refused: "per_ip";
+  /** What to tell the peer, naming its address and the limit. */
   message: string;
+  limit: number;
 }
 
 /**
@@ -134,6 +136,7 @@ export class ConnectionLimits {
       return {
         refused: "per_ip",
         message: `Too many connections from ${ip} (the limit is ${this.#options.maxPerIp})`,
+        limit: this.#options.maxPerIp,
       };
     }
     if (this.#pending >= this.#options.maxPending) this.#evictOne();

@@ -148,7 +148,14 @@ export class FrontDoor {
     if (this.#closing) return closeQuietly(conn);
     const ticket = options.limits.admit(ip);
     if (!(ticket instanceof Ticket)) {
-      options.log({ level: "warn", event: "refused", remote: ip, reason: ticket.message });
+      options.log({
+        level: "warn",
+        event: "refused",
+        remote: ip,
+        // Not the message, which names the address: one kind of record for the log limiter.
+        reason: "too many connections from one address",
+        limit: ticket.limit,
+      });
       // A TLS client could not read a plain-text line; a plain one is told why.
       if (context) closeQuietly(conn);
       else void refuse(conn, `! ${ticket.message}\r\n`);
