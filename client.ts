@@ -17,6 +17,7 @@ import { VERSION } from "./lib/version.ts";
 import { startCommand } from "./lib/cli_args.ts";
 import { defaultConfigDir } from "./lib/app_dirs.ts";
 import { KnownHosts, serverKey } from "./lib/client/known_hosts.ts";
+import { formatHostPort } from "./lib/net/host_port.ts";
 import { ServerTrust } from "./lib/client/server_trust.ts";
 import { connectTls } from "./lib/net/socket_conn.ts";
 import { fingerprintOf } from "./lib/protocol/fingerprint.ts";
@@ -125,7 +126,7 @@ async function main(): Promise<number> {
       if (askable) {
         if (error.code === "access_denied") console.error("Wrong password; try again.");
         const password = await promptPassword(
-          `Password for ${command.host}:${command.port} (not shown): `,
+          `Password for ${formatHostPort(command.host, command.port)} (not shown): `,
         );
         if (password === undefined) return 1;
         options.password = password;

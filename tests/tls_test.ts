@@ -414,29 +414,43 @@ Deno.test("TLS: plain and TLS mixed up each get a clear error", async () => {
   await stopped(plain.server);
 });
 
-Deno.test("TLS: a peer that never starts the handshake, or sends plain text, is closed; others chat on", async () => {
+Deno.test("TLS: a peer that never starts the handshake, or sends plain text, is told how to join and closed; others chat on", async () => {
   const certificate = await createSelfSigned();
   await using server = await startServer({ tls: certificate, handshakeTimeoutMs: 300 });
   const port = server.addr.port;
   const silent = await Deno.connect({ hostname: "127.0.0.1", port });
   const garbage = await Deno.connect({ hostname: "127.0.0.1", port });
   await garbage.write(encoder.encode("ana\r\nhello in clear\r\n"));
+  const plainNative = await Deno.connect({ hostname: "127.0.0.1", port });
+  await plainNative.write(
+    encoder.encode('{"type":"hello","protocol":1,"nick":"x","client":"c"}\n'),
+  );
   await using ana = await NativeClient.connectTls(port, certificate.cert, "ana");
   await using bob = await NativeClient.connectTls(port, certificate.cert, "bob");
-  for (const conn of [silent, garbage]) {
+  const answers: Uint8Array[] = [];
+  for (const conn of [silent, garbage, plainNative]) {
     const buffer = new Uint8Array(1024);
-    // Whatever the server answers (a TLS alert at most), the connection ends.
+    const chunks: number[] = [];
+    // Whatever the server answers, the connection ends.
     await within(
       5000,
       (async () => {
-        while (await conn.read(buffer).catch(() => null) !== null) {
-          // Skip the alert.
+        for (let n; (n = await conn.read(buffer).catch(() => null)) !== null;) {
+          chunks.push(...buffer.subarray(0, n));
         }
       })(),
       "the server to close the connection",
     );
     conn.close();
+    answers.push(new Uint8Array(chunks));
   }
+  // nc users (silent, or typing) read how to join; a native client with --plain gets a TLS alert,
+  // which chat-client explains as "the server speaks TLS".
+  const hint = `! This server speaks TLS. Join with: ncat --ssl 127.0.0.1 ${port}` +
+    ` (or openssl s_client -connect 127.0.0.1:${port}, or chat-client)\r\n`;
+  assert.equal(new TextDecoder().decode(answers[0]), hint);
+  assert.equal(new TextDecoder().decode(answers[1]), hint);
+  assert.deepEqual([...answers[2].subarray(0, 3)], [0x15, 0x03, 0x03]);
   await ana.send({ type: "msg", text: "still here" });
   await bob.next("msg", (m) => m.text === "still here");
   await delay(50);

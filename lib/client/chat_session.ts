@@ -1,3 +1,4 @@
+import { formatHostPort } from "../net/host_port.ts";
 import { type ChatEvent, PROTOCOL_VERSION, type WelcomeEvent } from "../core/events.ts";
 import { ConnectError, ProtocolError } from "../errors.ts";
 import type { ClientFrame } from "../protocol/client_frames.ts";
@@ -86,7 +87,7 @@ export class ChatSession implements AsyncDisposable {
    * @throws {RefusedError} when the server refuses the hello
    */
   static async connect(options: SessionOptions): Promise<ChatSession> {
-    const where = `${options.host}:${options.port}`;
+    const where = formatHostPort(options.host, options.port);
     const timeoutMs = options.timeoutMs ?? 10_000;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {

@@ -4,6 +4,7 @@ import { DEFAULT_PORT } from "../server/server_config.ts";
 import { defaultConfigDir } from "../app_dirs.ts";
 import { isFingerprint } from "../protocol/fingerprint.ts";
 import { serverKey } from "./known_hosts.ts";
+import { parseHostPort } from "../net/host_port.ts";
 import { PASSWORD_ENV, resolvePassword } from "../password_source.ts";
 
 /** What `chat-client` was asked to do. */
@@ -127,8 +128,8 @@ export function parseClientArgs(
   if (flags.version) return { kind: "version" };
   const configDir = flags["config-dir"] ?? defaultConfigDir(Deno.build.os, env);
   if (flags["forget-host"] !== undefined) {
-    const { host, port } = parseHostPort(flags["forget-host"]);
-    return { kind: "forget", server: serverKey(host, port), configDir };
+    const { host, port } = hostPortFlag("forget-host", flags["forget-host"]);
+    return { kind: "forget", server: serverKey(host, port ?? DEFAULT_PORT), configDir };
   }
   if (flags.plain && (flags.fingerprint !== undefined || flags["accept-new"])) {
     throw new UsageError("--plain turns TLS off; --fingerprint and --accept-new need TLS");
@@ -140,12 +141,17 @@ export function parseClientArgs(
   }
   if (flags.whoami) return { kind: "whoami", configDir };
   if (!flags.host) throw new UsageError("--host is required (the server's address); see --help");
+  // IPv6 with or without brackets; a port written with the host is taken too.
+  const { host, port: hostPort } = hostPortFlag("host", flags.host);
+  if (hostPort !== undefined && flags.port !== undefined && Number(flags.port) !== hostPort) {
+    throw new UsageError(`--host names port ${hostPort} but --port says ${flags.port}`);
+  }
   const nick = flags.nick ?? nickFromUserName(userName);
   if (nick.trim() === "") throw new UsageError("--nick must not be empty");
   return {
     kind: "chat",
-    host: flags.host,
-    port: intFlag("port", flags.port, DEFAULT_PORT, 1, 65535),
+    host,
+    port: hostPort ?? intFlag("port", flags.port, DEFAULT_PORT, 1, 65535),
     nick,
     color: !flags["no-color"],
     reconnect: !flags["no-reconnect"],
@@ -162,18 +168,16 @@ export function parseClientArgs(
   };
 }
 
-/** `host`, `host:port`, `[v6]:port` or a bare IPv6 address. */
-function parseHostPort(text: string): { host: string; port: number } {
-  const value = text.trim();
-  const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(value);
-  const colons = value.split(":").length - 1;
-  const [host, port] = bracketed
-    ? [bracketed[1], bracketed[2]]
-    : colons === 1
-    ? value.split(":")
-    : [value, undefined];
-  if (!host) throw new UsageError(`--forget-host wants host or host:port, got "${text}"`);
-  return { host, port: intFlag("forget-host port", port, DEFAULT_PORT, 1, 65535) };
+/** `host`, `host:port`, `[v6]`, `[v6]:port` or a bare IPv6 address, as a flag's value. */
+function hostPortFlag(flag: string, text: string): { host: string; port?: number } {
+  let parsed;
+  try {
+    parsed = parseHostPort(text.trim());
+  } catch (error) {
+    throw new UsageError(`--${flag}: ${(error as Error).message}`, { cause: error });
+  }
+  if (!parsed.host) throw new UsageError(`--${flag} wants host or host:port, got "${text}"`);
+  return parsed;
 }
 
 /** A valid nick made from an OS user name ("Ana Lima" -> "Ana_Lima"), or "guest". */

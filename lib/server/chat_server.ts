@@ -94,6 +94,8 @@ interface Peer {
   holding?: boolean;
   /** The password was given on its own (text mode) and was right. */
   passwordAccepted?: boolean;
+  /** It was silent, so it was greeted as a text client (a person at nc). */
+  greeted?: boolean;
 }
 
 /** How a connection ended: the leave reason and its detail. */
@@ -330,7 +332,7 @@ export class ChatServer implements AsyncDisposable {
     // text client after a short delay.
     let greeted = false;
     const greeter = setTimeout(() => {
-      greeted = true;
+      greeted = peer.greeted = true;
       connection.send(TextTransport.greeting(this.hub.serverName, this.#gate !== undefined));
     }, this.#options.textPromptDelayMs);
     const onChunk = (chunk: Uint8Array): void | Promise<void> => {
@@ -727,7 +729,8 @@ export class ChatServer implements AsyncDisposable {
       if (!member) {
         // A person typing a nick gets a person's time; the pending budget,
         // not this clock, is what protects the server from idle connections.
-        const limit = transport?.kind === "text" ? o.promptTimeoutMs : o.handshakeTimeoutMs;
+        const person = transport ? transport.kind === "text" : peer.greeted;
+        const limit = person ? o.promptTimeoutMs : o.handshakeTimeoutMs;
         if (peer.holding || now - peer.acceptedAt < limit) continue;
         const message = `Did not join within ${limit / 1000} s; closing`;
         this.#log({
