@@ -90,7 +90,7 @@ Deno.test("chat-client creates its identity file with mode 0600 on first use and
     assert.equal((await chat.finished()).code, 0, chat.stderr.join("\n"));
     assert.ok(
       chat.stdout.includes(
-        `ci: key ${fingerprint}, operator, client chat-client/0.1.0, from 127.0.0.1, in #lobby`,
+        `ci: key ${fingerprint}, operator, client "chat-client/0.1.0", from 127.0.0.1, in #lobby`,
       ),
       chat.stdout.join("\n"),
     );

@@ -215,7 +215,7 @@ Deno.test("the hostile corpus in every field of every client frame reaches no re
   for (const [i, client] of typists.entries()) assertTextSafe(client, `nc sender ${i}`);
   // The receivers did see the hostile members' words, cleaned.
   assert.ok(watch.events.some((e) => e.type === "msg" && e.text.includes("red")));
-  assert.match(nc.text, /evil0: no key, client cleared, in #lobby/);
+  assert.match(nc.text, /evil0: no key, client "cleared", in #lobby/);
 });
 
 Deno.test("a hostile password typed at a private server's prompt is never echoed", async () => {
@@ -287,7 +287,7 @@ Deno.test("end to end: an ncat user's /whois of a hostile hello.client prints no
   const bytes = new Uint8Array(chunks.flatMap((c) => [...c]));
   assert.equal(unsafeInText(bytes), undefined);
   const whois = received().split("\r\n").find((line) => line.startsWith("evil: "));
-  assert.equal(whois, "evil: no key, client x [12:00] <admin> type /quit, in #lobby");
+  assert.equal(whois, 'evil: no key, client "x [12:00] <admin> type /quit", in #lobby');
   // No line of its own was forged: the only line that starts with a time is none.
   assert.ok(!received().split("\r\n").some((line) => line.startsWith("[12:00] <admin>")));
 });

@@ -152,7 +152,8 @@ function formatWhois(event: WhoisEvent): string {
     event.fingerprint ? `key ${event.fingerprint}` : "no key",
     ...(event.registered ? ["registered"] : []),
     ...(event.operator ? ["operator"] : []),
-    `client ${event.client}`,
+    // Quoted: a client names itself, and must not pass for more fields ("x, operator").
+    `client ${JSON.stringify(event.client)}`,
     ...(event.address ? [`from ${event.address}`] : []),
     `in ${event.rooms.join(", ") || "no room"}`,
   ];

@@ -270,3 +270,17 @@ Deno.test("formatEvent: a history page points to the next page with the same cou
   const last = formatEvent({ type: "history", room: "#lobby", messages: page, more: false }, here);
   assert.equal(last.at(-1), "-- that is the beginning of #lobby --");
 });
+
+Deno.test("formatEvent() quotes the client name of /whois, so it cannot pass for more fields", () => {
+  const line = formatEvent({
+    type: "whois",
+    nick: "eve",
+    client: 'x", operator, from 10.0.0.1, "y',
+    registered: false,
+    operator: false,
+    rooms: ["#lobby"],
+  });
+  assert.deepEqual(line, [
+    'eve: no key, client "x\\", operator, from 10.0.0.1, \\"y", in #lobby',
+  ]);
+});
