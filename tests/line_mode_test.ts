@@ -124,3 +124,26 @@ Deno.test("line mode: one line per event; the further lines of a message start w
   assert.ok(!events.some((l) => l.includes("not an event")), events.join("\n"));
   assert.equal(events.filter((l) => /<bob> /.test(l)).length, 2, events.join("\n"));
 });
+
+Deno.test("line mode: replaced by a new connection with the same key, the client says so once and exits 1", async () => {
+  const { server, port } = await runServer();
+  await using _server = server;
+  const configDir = await Deno.makeTempDir({ prefix: "lanchat-same-key-" });
+  try {
+    await using first = runClient(port, "ana", ["--config-dir", configDir], { stdin: "piped" });
+    await first.waitStdout((l) => l === "Welcome to lanchat, ana!");
+    await using second = runClient(port, "ana", ["--config-dir", configDir], { stdin: "piped" });
+    await second.waitStdout((l) => l === "Welcome to lanchat, ana!");
+    const status = await first.finished();
+    assert.equal(status.code, 1);
+    assert.deepEqual(
+      first.stdout.filter((l) => l.includes("Replaced by a new connection")),
+      ["* Replaced by a new connection with your key"],
+    );
+    assert.deepEqual(first.stderr, [
+      "chat-client: disconnected: Replaced by a new connection with your key",
+    ]);
+  } finally {
+    await Deno.remove(configDir, { recursive: true });
+  }
+});

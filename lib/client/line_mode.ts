@@ -74,11 +74,17 @@ export interface LineModeSession {
 export class EventPrinter {
   currentRoom: string | undefined;
   #welcomed = false;
+  /** The last goodbye shown, so that the session giving up for the same reason is not shown twice. */
+  #bye: string | undefined;
 
   /** The lines to show for `event` (none for an invalid frame: that goes to stderr). */
   lines(event: SessionEvent): string[] {
     if (event.type === "invalid_frame") return [];
-    if (event.type === "status") return [`* ${cleanWireText(event.message)}`];
+    if (event.type === "status") {
+      if (event.state === "failed" && event.message === this.#bye) return [];
+      return [`* ${cleanWireText(event.message)}`];
+    }
+    if (event.type === "bye") this.#bye = event.message;
     if (event.type === "welcome" && this.#welcomed) {
       // A reconnection: show only what was missed meanwhile; the current room is unchanged.
       return event.history.flatMap((m) => this.lines(m));
