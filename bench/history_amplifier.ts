@@ -5,7 +5,8 @@
  * its peak) and the size of its data directory are read.
  *
  * Usage: deno run -P=bench bench/history_amplifier.ts [--rooms 1000] [--messages 50]
- *          [--chars 4000] [--connections 100] [--no-persist] [-- <extra server flags>]
+ *          [--chars 4000] [--connections 100] [--no-persist] [--v8-flags <flags>]
+ *          [-- <extra server flags>]
  *
  * The server runs as its own process (`server.ts` with the `server`
  * permission set, plain TCP, rate limit off, `--max-per-ip` raised to the
@@ -30,6 +31,8 @@ const { values } = parseArgs({
     chars: { type: "string", default: "4000" },
     connections: { type: "string", default: "100" },
     "no-persist": { type: "boolean", default: false },
+    /** Instead of the `start` task's V8 flags, e.g. `--max-semi-space-size=4,--heap-growing-percent=30`. */
+    "v8-flags": { type: "string" },
   },
 });
 const extra = separator === -1 ? [] : Deno.args.slice(separator + 1);
@@ -134,7 +137,7 @@ const server = new Deno.Command(Deno.execPath(), {
     "run",
     "-q",
     "-P=server",
-    ...serverV8Flags(),
+    ...(values["v8-flags"] === undefined ? serverV8Flags() : [`--v8-flags=${values["v8-flags"]}`]),
     "server.ts",
     "--host",
     "127.0.0.1",
@@ -206,7 +209,11 @@ await server.status;
 const diskAfterShutdown = diskOf(dataDir);
 Deno.removeSync(dataDir, { recursive: true });
 
-const flags = [values["no-persist"] ? "--no-persist" : "", ...extra].filter(Boolean).join(" ");
+const flags = [
+  values["no-persist"] ? "--no-persist" : "",
+  values["v8-flags"] === undefined ? "" : `--v8-flags=${values["v8-flags"]}`,
+  ...extra,
+].filter(Boolean).join(" ");
 console.log(
   "| rooms x messages x chars | server flags | messages | s | RSS before | RSS after | peak RSS | disk (running / stopped) |",
 );
