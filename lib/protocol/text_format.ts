@@ -19,6 +19,8 @@ export interface TextFormatContext {
   currentRoom?: string;
   /** Today, to decide whether a timestamp needs its date. Defaults to `Date.now()`. */
   now?: number;
+  /** Always show the full date, `YYYY-MM-DD HH:MM` (a log read later: `chat-server export`). */
+  dates?: boolean;
 }
 
 const LEAVE_WORDS: Record<LeaveEvent["reason"], string> = {
@@ -43,6 +45,14 @@ export function formatTime(ts: number, now = Date.now()): string {
   return `${MONTHS[date.getMonth()]} ${pad(date.getDate())} ${hhmm}`;
 }
 
+/** `YYYY-MM-DD HH:MM` in local time. */
+export function formatDateTime(ts: number): string {
+  const date = new Date(ts);
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${
+    pad(date.getHours())
+  }:${pad(date.getMinutes())}`;
+}
+
 /**
  * Renders one event as one or more lines (without line endings).
  *
@@ -54,7 +64,7 @@ export function formatTime(ts: number, now = Date.now()): string {
  */
 export function formatEvent(event: ChatEvent, context: TextFormatContext = {}): string[] {
   const now = context.now ?? Date.now();
-  const stamp = (ts: number) => `[${formatTime(ts, now)}]`;
+  const stamp = (ts: number) => `[${context.dates ? formatDateTime(ts) : formatTime(ts, now)}]`;
   const where = (room: string) => (room === context.currentRoom ? "" : `${room} `);
   switch (event.type) {
     case "msg":
