@@ -7,8 +7,8 @@
 
 import type { MessageEvent } from "./events.ts";
 
-/** The default bound on the bytes of messages kept in memory (32 MiB): `--history-memory`. */
-export const DEFAULT_HISTORY_MEMORY_BYTES = 32 * 1024 * 1024;
+/** The default bound on the bytes of messages kept in memory (16 MiB): `--history-memory`. */
+export const DEFAULT_HISTORY_MEMORY_BYTES = 16 * 1024 * 1024;
 
 /** What a message is counted as beyond its text: the event object and its fields. */
 const MESSAGE_OVERHEAD_BYTES = 128;

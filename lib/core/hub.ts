@@ -39,7 +39,7 @@ export interface HubOptions {
    * (counted by {@linkcode messageBytes}); past it, the oldest messages of
    * all rooms are dropped from replay first (a store still pages them). Also
    * the bound of the default in-memory store.
-   * @default {32 MiB}
+   * @default {16 MiB}
    */
   historyMemoryBytes?: number;
   /** Members at once; more are refused with `server_full`. */

@@ -14,7 +14,7 @@ export interface OpenStoreOptions {
   /**
    * Most bytes of messages kept in memory: all of a memory store, and a
    * quarter of it for the SQLite store's messages waiting to be written.
-   * @default {32 MiB}
+   * @default {16 MiB}
    */
   memoryBytes?: number;
   /** The SQLite store's disk budget, in bytes (undefined: none). */
