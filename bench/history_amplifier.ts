@@ -76,7 +76,8 @@ class Attacker {
   #echoed = 0;
   #partial = "";
   readonly #decoder = new TextDecoder();
-  #waiting: { count: number; resolve: () => void } | undefined;
+  #waiting: { count: number; resolve: () => void; reject: (error: Error) => void } | undefined;
+  #failure: Error | undefined;
   readonly reading: Promise<void>;
 
   constructor(conn: Deno.TcpConn) {
@@ -91,9 +92,10 @@ class Attacker {
 
   /** Resolves once `count` of its own messages came back (the server took them all). */
   echoed(count: number): Promise<void> {
+    if (this.#failure) return Promise.reject(this.#failure);
     if (this.#echoed >= count) return Promise.resolve();
-    const { promise, resolve } = Promise.withResolvers<void>();
-    this.#waiting = { count, resolve };
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    this.#waiting = { count, resolve, reject };
     return promise;
   }
 
@@ -119,9 +121,10 @@ class Attacker {
         }
       }
     } catch (error) {
-      // Closed by us once all its messages came back.
+      // Closed by us once all its messages came back; anything else ends the run.
       if (!(error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted)) {
-        throw error;
+        this.#failure = error as Error;
+        this.#waiting?.reject(this.#failure);
       }
     }
   }
@@ -178,27 +181,35 @@ const before = memoryOf(server.pid);
 const texts = cjkTexts(16, chars);
 const started = performance.now();
 let sent = 0;
-await Promise.all(Array.from({ length: connections }, async (_, c) => {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  const attacker = new Attacker(conn);
-  await attacker.send({ type: "hello", protocol: 1, nick: `amp${c}`, client: "amplifier" });
-  let mine = 0;
-  for (let r = c; r < rooms; r += connections) {
-    const room = `#amp${r}`;
-    await attacker.send({ type: "cmd", name: "join", args: room });
-    for (let m = 0; m < perRoom; m++) {
-      const text = `${m} ${texts[(r + m) % texts.length]}`.slice(0, chars);
-      await attacker.send({ type: "msg", room, text });
-      mine++;
-      sent++;
+try {
+  await Promise.all(Array.from({ length: connections }, async (_, c) => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    const attacker = new Attacker(conn);
+    await attacker.send({ type: "hello", protocol: 1, nick: `amp${c}`, client: "amplifier" });
+    let mine = 0;
+    for (let r = c; r < rooms; r += connections) {
+      const room = `#amp${r}`;
+      await attacker.send({ type: "cmd", name: "join", args: room });
+      for (let m = 0; m < perRoom; m++) {
+        const text = `${m} ${texts[(r + m) % texts.length]}`.slice(0, chars);
+        await attacker.send({ type: "msg", room, text });
+        mine++;
+        sent++;
+      }
+      // A room's echoes (600 KB at the defaults) stay under the server's 1 MiB send queue.
+      await attacker.echoed(mine);
     }
-    // Keep each connection at most one room ahead of the server.
-    await attacker.echoed(mine - perRoom);
-  }
-  await attacker.echoed(mine);
-  attacker.close();
-  await attacker.reading;
-}));
+    await attacker.echoed(mine);
+    attacker.close();
+    await attacker.reading;
+  }));
+} catch (error) {
+  // A dropped attacker (its send queue overflowed: this machine was too busy to read) ends the run.
+  server.kill("SIGKILL");
+  await server.status;
+  Deno.removeSync(dataDir, { recursive: true });
+  throw error;
+}
 const seconds = (performance.now() - started) / 1000;
 // Let the write-behind window pass and the collector run on a quiet heap.
 await new Promise((resolve) => setTimeout(resolve, 3000));
