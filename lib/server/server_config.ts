@@ -103,7 +103,7 @@ export const LIMIT_FLAGS: readonly LimitFlag[] = [
     min: 1,
     max: 65_536,
     scale: 1024 * 1024,
-    help: "MiB of messages kept in memory across all rooms (replay, --no-persist history)",
+    help: "MiB of messages kept in memory, all rooms together",
   },
   {
     flag: "max-rooms",
