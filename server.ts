@@ -13,7 +13,8 @@ import { parseServerArgs, SERVER_USAGE } from "./lib/server/server_config.ts";
 import { VERSION } from "./lib/version.ts";
 import { exportLog } from "./lib/store/export_log.ts";
 import { openStore } from "./lib/store/open_store.ts";
-import { StoreOpenError } from "./lib/store/sqlite_store.ts";
+import { StoreOpenError, type StoreReport } from "./lib/store/sqlite_store.ts";
+import { DataDirInUseError } from "./lib/store/data_dir_lock.ts";
 import { UsageError } from "./lib/errors.ts";
 import { startCommand } from "./lib/cli_args.ts";
 import { CertificateError, loadCertificate } from "./lib/server/tls_certificate.ts";
@@ -31,6 +32,56 @@ function logger(minimum: LogLevel): (record: LogRecord) => void {
       );
     console.error(`${new Date().toISOString()} ${fields.join(" ")}`);
   };
+}
+
+const MiB = 1024 * 1024;
+
+/** The log line for what the history store reports. */
+function storeRecord(report: StoreReport): LogRecord {
+  switch (report.kind) {
+    case "write_failed":
+      return {
+        level: "error",
+        event: "store_error",
+        error: report.error.message,
+        pending: report.pending,
+        dropped: report.dropped,
+        detail: report.dropped > 0
+          ? "cannot write: the newest messages are kept in memory and retried every second; the oldest were dropped"
+          : "cannot write: messages are kept in memory and retried every second",
+      };
+    case "recovered":
+      return {
+        level: "info",
+        event: "store_recovered",
+        written: report.written,
+        dropped: report.dropped,
+      };
+    case "trimmed":
+      return {
+        level: "warn",
+        event: "store_full",
+        removed: report.removed,
+        used_mb: (report.usedBytes / MiB).toFixed(1),
+        limit_mb: report.maxBytes / MiB,
+        detail: "deleted the oldest messages to stay within --max-store-mb",
+      };
+    case "trim_failed":
+      return {
+        level: "error",
+        event: "store_error",
+        error: report.error.message,
+        detail: "cannot delete old messages for --max-store-mb; tried again after the next write",
+      };
+    case "lost":
+      return {
+        level: "error",
+        event: "store_lost",
+        lost: report.lost,
+        error: report.error?.message,
+        detail: "accepted messages that could not be written to the history store",
+      };
+  }
 }
 
 /** `chat-server export ...`: the room's log to stdout. */
@@ -81,17 +132,25 @@ async function main(): Promise<number> {
   }
   let store;
   try {
-    store = openStore(command.dataDir, (error, pending) =>
+    const opened = openStore(command.dataDir, {
+      memoryBytes: options.historyMemoryBytes,
+      maxStoreBytes: command.maxStoreBytes,
+      report: (report) => log(storeRecord(report)),
+    });
+    store = opened.store;
+    if (opened.tookOverFrom) {
       log({
-        level: "error",
-        event: "store_error",
-        error: error.message,
-        pending,
-        detail: "messages kept in memory; retrying",
-      }));
+        level: "warn",
+        event: "stale_lock",
+        pid: opened.tookOverFrom.pid,
+        started: opened.tookOverFrom.started,
+        detail:
+          "took over the data directory from a server that did not shut down cleanly (killed or crashed); its last 100 ms of messages may be lost",
+      });
+    }
   } catch (error) {
     door.close();
-    if (!(error instanceof StoreOpenError)) throw error;
+    if (!(error instanceof StoreOpenError) && !(error instanceof DataDirInUseError)) throw error;
     console.error(`chat-server: ${error.message}`);
     return 1;
   }

@@ -2,6 +2,7 @@
 
 import assert from "node:assert/strict";
 import type { MessageEvent } from "../lib/core/events.ts";
+import { DatabaseSync } from "node:sqlite";
 import { NativeClient, runEntry, runServer } from "./test_util.ts";
 
 async function withDataDir(run: (dir: string) => Promise<void>): Promise<void> {
@@ -10,6 +11,19 @@ async function withDataDir(run: (dir: string) => Promise<void>): Promise<void> {
     await run(dir);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Waits until the store in `dir` holds at least `count` room messages (the write-behind window passed). */
+async function stored(dir: string, count: number): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (true) {
+    const db = new DatabaseSync(`${dir}/history.db`, { readOnly: true });
+    const n = (db.prepare("SELECT count(*) AS n FROM messages").get() as { n: number }).n;
+    db.close();
+    if (n >= count) return;
+    if (Date.now() > deadline) throw new Error(`Timed out: ${n} of ${count} messages stored`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
@@ -102,7 +116,20 @@ Deno.test("chat-server export writes a room's log as JSON lines or text, round-t
       dir,
     ]);
     assert.equal((await text.finished()).code, 0);
-    assert.match(text.stdout[0], /^\[.*\d\d:\d\d\] <ana> hello$/);
+    // A log is read on another day: every line has its full date.
+    const day = (ts: number) => {
+      const d = new Date(ts);
+      const pad = (n: number) => String(n).padStart(2, "0");
+      return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${
+        pad(d.getHours())
+      }:${pad(d.getMinutes())}`;
+    };
+    assert.deepEqual(text.stdout.filter(Boolean), [
+      `[${day(sent[0].ts)}] <ana> hello`,
+      `[${day(sent[1].ts)}] <ana> multi`,
+      " ".repeat(`[${day(sent[1].ts)}] <ana> `.length) + "line",
+      `[${day(sent[2].ts)}] <ana> bye`,
+    ]);
     const future = runEntry("server", [
       "export",
       "--room",
@@ -196,4 +223,122 @@ Deno.test("--retain-messages prunes each room at start", () =>
     await using bob = await NativeClient.connect(second.port, "bob");
     const welcome = bob.events[0];
     assert.deepEqual(welcome.type === "welcome" && welcome.history.map((m) => m.text), ["d", "e"]);
+  }));
+
+Deno.test("a second server on the same data directory refuses to start and names the first one", () =>
+  withDataDir(async (dir) => {
+    const first = await runServer(["--data-dir", dir, "--no-rate-limit"]);
+    await using _ = first.server;
+    const second = runEntry("server", ["--host", "127.0.0.1", "--port", "0", "--data-dir", dir]);
+    assert.equal((await second.finished()).code, 1);
+    assert.deepEqual(second.stdout.filter(Boolean), [], "it never listened");
+    assert.equal(second.stderr.filter(Boolean).length, 1, second.stderr.join("\n"));
+    assert.match(
+      second.stderr[0],
+      new RegExp(
+        `^chat-server: the data directory ${dir} is in use by another chat-server \\(pid ${first.server.pid}, started \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\); stop that one first, or give this one its own --data-dir \\(or --no-persist\\)$`,
+      ),
+    );
+    // The first one was not disturbed: it still stores what it is sent.
+    await say(first.port, "ana", ["still mine"]);
+    first.server.kill("SIGTERM");
+    assert.equal((await first.server.finished()).code, 0);
+    const exported = runEntry("server", ["export", "--room", "#lobby", "--data-dir", dir]);
+    assert.equal((await exported.finished()).code, 0);
+    assert.deepEqual(exported.stdout.filter(Boolean).map((l) => JSON.parse(l).text), [
+      "still mine",
+    ]);
+    // Stopped cleanly, the directory is free again, with no stale note.
+    const third = await runServer(["--data-dir", dir]);
+    third.server.kill("SIGTERM");
+    assert.equal((await third.server.finished()).code, 0);
+    assert.ok(
+      !third.server.stderr.some((l) => l.includes("stale_lock")),
+      third.server.stderr.join("\n"),
+    );
+  }));
+
+Deno.test("after kill -9 the next server takes the data directory over and says so", () =>
+  withDataDir(async (dir) => {
+    const first = await runServer(["--data-dir", dir, "--no-rate-limit"]);
+    await say(first.port, "ana", ["before the crash"]);
+    await stored(dir, 1);
+    first.server.kill("SIGKILL");
+    await first.server.finished();
+    const second = await runServer(["--data-dir", dir]);
+    await using _ = second.server;
+    const line = second.server.stderr.find((l) => l.includes("event=stale_lock"));
+    assert.ok(line, second.server.stderr.join("\n"));
+    assert.match(line, new RegExp(`level=warn event=stale_lock pid=${first.server.pid} started=`));
+    assert.match(line, /did not shut down cleanly/);
+    await using bob = await NativeClient.connect(second.port, "bob");
+    const welcome = bob.events[0];
+    assert.deepEqual(
+      welcome.type === "welcome" && welcome.history.map((m) => m.text),
+      ["before the crash"],
+    );
+  }));
+
+Deno.test("chat-server export reads the store while its server runs and writes", () =>
+  withDataDir(async (dir) => {
+    const { server, port } = await runServer(["--data-dir", dir, "--no-rate-limit"]);
+    await using _ = server;
+    await using ana = await NativeClient.connect(port, "ana");
+    for (let round = 1; round <= 3; round++) {
+      const texts = Array.from({ length: 20 }, (_, i) => `round ${round} message ${i}`);
+      for (const text of texts) await ana.send({ type: "msg", text });
+      await ana.next("msg", (e) => e.text === texts.at(-1));
+      await stored(dir, round * 20);
+      const exported = runEntry("server", ["export", "--room", "#lobby", "--data-dir", dir]);
+      assert.equal((await exported.finished()).code, 0, exported.stderr.join("\n"));
+      const seen = exported.stdout.filter(Boolean).map((l) => JSON.parse(l).text);
+      assert.equal(seen.length, round * 20);
+      assert.deepEqual(
+        seen,
+        Array.from(
+          { length: seen.length },
+          (_, i) => `round ${Math.floor(i / 20) + 1} message ${i % 20}`,
+        ),
+      );
+    }
+    await ana.send({ type: "msg", text: "after the exports" });
+    await ana.next("msg", (e) => e.text === "after the exports");
+  }));
+
+/** Makes every write of the running server's store fail, as a full disk would. */
+function breakStore(dir: string): void {
+  const db = new DatabaseSync(`${dir}/history.db`);
+  db.exec("ALTER TABLE messages RENAME TO messages_away; ALTER TABLE rooms RENAME TO rooms_away");
+  db.close();
+}
+
+Deno.test("a store that cannot write logs the true number waiting, and at shutdown how many were lost", () =>
+  withDataDir(async (dir) => {
+    const { server, port } = await runServer(["--data-dir", dir, "--no-rate-limit"]);
+    await say(port, "ana", ["written"]);
+    await stored(dir, 1);
+    breakStore(dir);
+    // A join is written too: the first failure has no message waiting yet.
+    await using bob = await NativeClient.connect(port, "bob");
+    const first = await server.waitStderr((l) => l.includes("event=store_error"));
+    assert.match(first, / pending=0 dropped=0 /);
+    for (let i = 0; i < 300; i++) await bob.send({ type: "msg", text: `lost ${i}` });
+    await bob.next("msg", (e) => e.text === "lost 299");
+    // Said at the next retry (1 s), or, if that retry came mid-burst, 10 retries later.
+    const counted = await server.waitStderr(
+      (l) => /event=store_error .*pending=300 dropped=0/.test(l),
+      15_000,
+    );
+    assert.match(
+      counted,
+      /^\S+ level=error event=store_error error="no such table: \w+" pending=300 dropped=0 detail=/,
+    );
+    server.kill("SIGTERM");
+    assert.equal((await server.finished()).code, 0);
+    const lost = server.stderr.filter((l) => l.includes("event=store_lost"));
+    assert.equal(lost.length, 1, server.stderr.join("\n"));
+    assert.match(
+      lost[0],
+      /^\S+ level=error event=store_lost lost=300 error="no such table: \w+" detail=/,
+    );
   }));

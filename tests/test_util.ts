@@ -359,6 +359,15 @@ export class EntryProcess implements AsyncDisposable {
     );
   }
 
+  /** Waits for a stderr line that matches (a log line of the server). */
+  waitStderr(match: (line: string) => boolean, ms = 10_000): Promise<string> {
+    return within(
+      ms,
+      this.#wait(() => this.stderr.find(match)),
+      `stderr line; got:\n${this.stderr.join("\n")}`,
+    );
+  }
+
   /** Waits for the exit, and all output. */
   async finished(ms = 10_000): Promise<Deno.CommandStatus> {
     const status = await within(ms, this.status, "process to exit");

@@ -7,6 +7,13 @@
  */
 
 import type { DirectEvent, MessageEvent } from "./events.ts";
+import {
+  DEFAULT_HISTORY_MEMORY_BYTES,
+  History,
+  type HistoryBudget,
+  MemoryBudget,
+  messageBytes,
+} from "./history.ts";
 
 /** What a store knows about a room when the hub first needs it. */
 export interface StoredRoom {
@@ -37,27 +44,37 @@ export interface HistoryStore {
 }
 
 /**
- * Keeps the last `perRoom` messages of each room in memory (history for one run). Old messages
- * are cut off in batches, when a room holds twice as many: cutting one message off the front of
- * a full array at every append cost O(perRoom) each (91 of 425 ms of a flood's server CPU).
+ * Keeps the last `perRoom` messages of each room in memory (history for one
+ * run, `--no-persist`), and at most `maxBytes` of messages across all rooms
+ * (counted by {@linkcode messageBytes}): past that, the oldest messages of
+ * all rooms go first.
  */
 export class MemoryStore implements HistoryStore {
-  readonly #rooms = new Map<string, { lastId: number; messages: MessageEvent[] }>();
+  readonly #rooms = new Map<string, { lastId: number; messages: History<MessageEvent> }>();
+  readonly #budget: HistoryBudget<MessageEvent>;
 
-  constructor(readonly perRoom = 10_000) {}
+  /**
+   * @param perRoom most messages kept per room
+   * @param maxBytes most bytes of messages kept across all rooms
+   */
+  constructor(readonly perRoom = 10_000, maxBytes = DEFAULT_HISTORY_MEMORY_BYTES) {
+    this.#budget = { budget: new MemoryBudget(maxBytes), sizeOf: messageBytes };
+  }
+
+  /** Bytes of messages kept now (as {@linkcode messageBytes} counts them). */
+  get usedBytes(): number {
+    return this.#budget.budget.usedBytes;
+  }
 
   load(roomKey: string, limit: number): StoredRoom {
     const room = this.#rooms.get(roomKey);
-    return { lastId: room?.lastId ?? 0, messages: this.#kept(room).slice(-limit) };
+    return { lastId: room?.lastId ?? 0, messages: room?.messages.last(limit) ?? [] };
   }
 
   append(roomKey: string, event: MessageEvent): void {
     const room = this.#room(roomKey);
     room.messages.push(event);
     room.lastId = Math.max(room.lastId, event.id);
-    if (room.messages.length >= 2 * this.perRoom) {
-      room.messages.splice(0, room.messages.length - this.perRoom);
-    }
   }
 
   appendPrivate(_event: DirectEvent): void {
@@ -70,38 +87,38 @@ export class MemoryStore implements HistoryStore {
   }
 
   page(roomKey: string, beforeId: number, limit: number): MessageEvent[] {
-    const older = this.#kept(this.#rooms.get(roomKey)).filter((m) => m.id < beforeId);
-    return older.slice(-limit);
+    const messages = this.#rooms.get(roomKey)?.messages;
+    if (!messages) return [];
+    // Ids increase: find the first kept message at or after beforeId.
+    let low = 0;
+    let high = messages.size;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (messages.at(middle)!.id < beforeId) low = middle + 1;
+      else high = middle;
+    }
+    return messages.slice(Math.max(0, low - limit), low);
   }
 
   prune(olderThan: number | undefined, keep: number | undefined): number {
     let removed = 0;
     for (const room of this.#rooms.values()) {
-      room.messages = this.#kept(room);
-      const before = room.messages.length;
-      if (olderThan !== undefined) room.messages = room.messages.filter((m) => m.ts >= olderThan);
-      if (keep !== undefined && room.messages.length > keep) {
-        room.messages.splice(0, room.messages.length - keep);
-      }
-      removed += before - room.messages.length;
+      if (olderThan !== undefined) removed += room.messages.retain((m) => m.ts >= olderThan);
+      if (keep !== undefined) removed += room.messages.keepLast(keep);
     }
     return removed;
   }
 
   flush(): void {}
 
-  /** A room's last `perRoom` messages (it may hold up to twice as many until the next cut). */
-  #kept(room: { messages: MessageEvent[] } | undefined): MessageEvent[] {
-    if (!room) return [];
-    const extra = room.messages.length - this.perRoom;
-    return extra > 0 ? room.messages.slice(extra) : room.messages;
-  }
-
   close(): void {}
 
-  #room(roomKey: string): { lastId: number; messages: MessageEvent[] } {
+  #room(roomKey: string): { lastId: number; messages: History<MessageEvent> } {
     let room = this.#rooms.get(roomKey);
-    if (!room) this.#rooms.set(roomKey, room = { lastId: 0, messages: [] });
+    if (!room) {
+      room = { lastId: 0, messages: new History(this.perRoom, this.#budget) };
+      this.#rooms.set(roomKey, room);
+    }
     return room;
   }
 }

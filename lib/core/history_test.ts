@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { History } from "./history.ts";
+import { History, MemoryBudget, messageBytes } from "./history.ts";
 import { MemoryStore } from "./history_store.ts";
 import type { MessageEvent } from "./events.ts";
 
@@ -96,4 +96,91 @@ Deno.test("MemoryStore keeps each room's last perRoom messages, however many wer
   assert.deepEqual(ids(store.load("#a", 100).messages), [21, 22, 23]);
   for (let id = 24; id <= 40; id++) store.append("#a", at(id));
   assert.deepEqual(ids(store.load("#a", 100).messages), [36, 37, 38, 39, 40]);
+});
+
+Deno.test("a MemoryBudget shared by histories evicts the oldest items of all of them first", () => {
+  const budget = new MemoryBudget(100);
+  const sized = { budget, sizeOf: (item: number) => item };
+  const a = new History<number>(10, sized);
+  const b = new History<number>(10, sized);
+  a.push(30); // oldest
+  b.push(30);
+  a.push(30);
+  assert.equal(budget.usedBytes, 90);
+  b.push(20); // 110: a's first goes
+  assert.deepEqual([a.last(), b.last()], [[30], [30, 20]]);
+  assert.equal(budget.usedBytes, 80);
+  b.push(50); // 130: b's first goes (older than a's second), and that is enough
+  assert.deepEqual([a.last(), b.last()], [[30], [20, 50]]);
+  assert.equal(budget.usedBytes, 100);
+  b.push(1); // 101: a's second goes
+  assert.deepEqual([a.last(), b.last()], [[], [20, 50, 1]]);
+  assert.equal(budget.usedBytes, 71);
+  assert.equal(budget.evicted, 3);
+});
+
+Deno.test("a History dropping items itself (capacity, retain, keepLast) gives their bytes back", () => {
+  const budget = new MemoryBudget(1000);
+  const history = new History<number>(3, { budget, sizeOf: () => 10 });
+  for (let i = 1; i <= 5; i++) history.push(i);
+  assert.equal(budget.usedBytes, 30);
+  assert.equal(history.retain((n) => n !== 4), 1);
+  assert.equal(budget.usedBytes, 20);
+  assert.equal(history.keepLast(1), 1);
+  assert.deepEqual(history.last(), [5]);
+  assert.equal(budget.usedBytes, 10);
+  assert.equal(budget.evicted, 0, "none of that was the budget's doing");
+});
+
+Deno.test("a History keeps its order through many pushes, evictions and cuts", () => {
+  const budget = new MemoryBudget(50);
+  const history = new History<number>(8, { budget, sizeOf: () => 10 });
+  for (let i = 1; i <= 1000; i++) {
+    history.push(i);
+    assert.deepEqual(
+      history.last(),
+      Array.from({ length: Math.min(5, i) }, (_, k) => i - Math.min(5, i) + 1 + k),
+    );
+  }
+  assert.deepEqual(history.slice(1, 3), [997, 998]);
+  assert.equal(history.at(0), 996);
+  assert.equal(history.at(5), undefined);
+});
+
+Deno.test("an item bigger than the whole budget is not kept at all", () => {
+  const budget = new MemoryBudget(100);
+  const history = new History<number>(10, { budget, sizeOf: (n) => n });
+  history.push(10);
+  history.push(500);
+  assert.deepEqual(history.last(), []);
+  assert.equal(budget.usedBytes, 0);
+});
+
+Deno.test("messageBytes() counts two bytes a UTF-16 unit of text and nick, plus the event", () => {
+  const event: MessageEvent = {
+    type: "msg",
+    room: "#a",
+    id: 1,
+    ts: 1,
+    from: "ana",
+    text: "漢".repeat(4000),
+    kind: "say",
+  };
+  assert.equal(messageBytes(event), 2 * 4003 + 128);
+});
+
+Deno.test("MemoryStore keeps at most maxBytes of messages across rooms, dropping the oldest of all first", () => {
+  const text = "漢".repeat(1000); // 2,134 bytes a message
+  const store = new MemoryStore(100, 10 * 2134);
+  for (let id = 1; id <= 12; id++) {
+    for (const room of ["#a", "#b"]) {
+      store.append(room, { type: "msg", room, id, ts: id, from: "ana", text, kind: "say" });
+    }
+  }
+  assert.ok(store.usedBytes <= 10 * 2134);
+  const ids = (room: string) => store.load(room, 100).messages.map((m) => m.id);
+  assert.deepEqual(ids("#a"), [8, 9, 10, 11, 12]);
+  assert.deepEqual(ids("#b"), [8, 9, 10, 11, 12]);
+  assert.deepEqual(store.page("#a", 10, 100).map((m) => m.id), [8, 9]);
+  assert.equal(store.load("#a", 0).lastId, 12, "ids go on whatever was dropped");
 });

@@ -13,6 +13,12 @@ import { lookAlikeKeys } from "./confusable.ts";
 import { Member, type MemberSink } from "./member.ts";
 import { nickKey, normalizeNick, suggestNick } from "./nick.ts";
 import { type HistoryStore, MemoryStore } from "./history_store.ts";
+import {
+  DEFAULT_HISTORY_MEMORY_BYTES,
+  type HistoryBudget,
+  MemoryBudget,
+  messageBytes,
+} from "./history.ts";
 import { type AccessStore, MemoryAccessStore, type Registration } from "./access_store.ts";
 import { Room } from "./room.ts";
 import { TokenBucket } from "./token_bucket.ts";
@@ -29,6 +35,14 @@ export interface HubOptions {
   motd?: string;
   /** Messages of each room replayed to a joiner. */
   historySize?: number;
+  /**
+   * Most bytes of messages kept in memory for replay, across all rooms
+   * (counted by {@linkcode messageBytes}); past it, the oldest messages of
+   * all rooms are dropped from replay first (a store still pages them). Also
+   * the bound of the default in-memory store.
+   * @default {16 MiB}
+   */
+  historyMemoryBytes?: number;
   /** Members at once; more are refused with `server_full`. */
   maxClients?: number;
   /**
@@ -139,6 +153,8 @@ export class Hub {
   readonly rateLimit: RateLimit | false;
   readonly #now: () => number;
   readonly #store: HistoryStore;
+  /** The bound on every room's replay history. */
+  readonly #historyBudget: HistoryBudget<MessageEvent>;
   readonly #storePrivate: boolean;
   readonly #access: AccessStore;
   readonly #operators: ReadonlySet<string>;
@@ -165,11 +181,19 @@ export class Hub {
     this.maxNickLength = Math.min(64, options.maxNickLength ?? 24);
     this.rateLimit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
     this.#now = options.now ?? Date.now;
-    this.#store = options.store ?? new MemoryStore();
+    const historyMemory = options.historyMemoryBytes ?? DEFAULT_HISTORY_MEMORY_BYTES;
+    this.#historyBudget = { budget: new MemoryBudget(historyMemory), sizeOf: messageBytes };
+    this.#store = options.store ?? new MemoryStore(undefined, historyMemory);
     this.#storePrivate = options.storePrivate ?? false;
     this.#access = options.access ??
       (isAccessStore(options.store) ? options.store : new MemoryAccessStore());
     this.#operators = new Set(options.operators ?? []);
+  }
+
+  /** Bytes of replay history kept in memory, its bound, and how many messages the bound evicted. */
+  get historyMemory(): { usedBytes: number; maxBytes: number; evicted: number } {
+    const { usedBytes, maxBytes, evicted } = this.#historyBudget.budget;
+    return { usedBytes, maxBytes, evicted };
   }
 
   /** Members currently connected. */
@@ -904,7 +928,7 @@ export class Hub {
         // increasing, never reused).
         stored = { lastId: this.#now(), messages: [] };
       }
-      room = new Room(name, key, this.historySize, stored);
+      room = new Room(name, key, this.historySize, stored, this.#historyBudget);
       this.#rooms.set(key, room);
     }
     return room;

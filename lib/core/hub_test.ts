@@ -3,6 +3,7 @@ import { ChatError, NickError } from "../errors.ts";
 import { COMMANDS, helpOf, usageOf } from "./commands.ts";
 import type { ErrorCode } from "./events.ts";
 import { Hub, type HubOptions, LOBBY } from "./hub.ts";
+import { MemoryStore } from "./history_store.ts";
 import type { Member } from "./member.ts";
 import { RecordingSink } from "./recording_sink.ts";
 
@@ -358,6 +359,47 @@ Deno.test("Hub keeps only the last historySize messages of a room", () => {
   const welcome = bob.sink.only();
   assert.equal(welcome.type, "welcome");
   assert.deepEqual(welcome.history.map((m) => m.text), ["message 3", "message 4", "message 5"]);
+});
+
+Deno.test("Hub bounds the replay history of all rooms by bytes, oldest messages of all first; /history still pages from the store", () => {
+  const text = "漢".repeat(3990); // with "1.01 " and "ana": 2 x 3998 + 128 = 8,124 bytes counted
+  const store = new MemoryStore(10_000, 1024 * 1024 * 1024);
+  const { connect, hub } = setup({
+    rateLimit: false,
+    historyMemoryBytes: 20 * 8124,
+    store,
+  });
+  const ana = connect("ana");
+  for (let r = 1; r <= 5; r++) {
+    ana.input(`/join #r${r}`);
+    for (let i = 1; i <= 10; i++) ana.input(`${r}.${String(i).padStart(2, "0")} ${text}`);
+  }
+  assert.equal(hub.historyMemory.usedBytes, 20 * 8124);
+  assert.equal(hub.historyMemory.evicted, 30);
+  const replay = (room: string) => {
+    const bob = connect(`bob${room.slice(1)}`);
+    bob.input(`/join ${room}`);
+    const joined = bob.sink.of("joined")[0];
+    return joined.history.map((m) => m.text.split(" ")[0]);
+  };
+  assert.deepEqual(replay("#r1"), [], "the oldest room's replay went first");
+  assert.deepEqual(replay("#r3"), [], "then the next oldest");
+  assert.equal(replay("#r4").length, 10, "the newest 20 messages are kept");
+  assert.deepEqual(
+    replay("#r5"),
+    Array.from({ length: 10 }, (_, i) => `5.${String(i + 1).padStart(2, "0")}`),
+  );
+  const carol = connect("carol");
+  carol.input("/join #r1");
+  carol.input("/history 5");
+  const page = carol.sink.of("history")[0];
+  assert.deepEqual(page.messages.map((m) => m.text.split(" ")[0]), [
+    "1.06",
+    "1.07",
+    "1.08",
+    "1.09",
+    "1.10",
+  ]);
 });
 
 Deno.test("Hub keeps no history with historySize 0", () => {

@@ -1,5 +1,5 @@
 import type { ChatEvent, JoinEvent, LeaveEvent, MessageEvent } from "./events.ts";
-import { History } from "./history.ts";
+import { History, type HistoryBudget } from "./history.ts";
 import type { StoredRoom } from "./history_store.ts";
 import type { Member } from "./member.ts";
 
@@ -27,8 +27,10 @@ export class Room {
     historySize: number,
     /** What a store remembers of the room: ids continue from its last one. */
     stored?: StoredRoom,
+    /** The bound on the replay history of all rooms, in bytes. */
+    budget?: HistoryBudget<MessageEvent>,
   ) {
-    this.history = new History(historySize);
+    this.history = new History(historySize, budget);
     this.#lastId = stored?.lastId ?? 0;
     for (const message of stored?.messages ?? []) this.history.push(message);
   }

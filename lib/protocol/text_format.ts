@@ -25,6 +25,8 @@ export interface TextFormatContext {
    * spaces that line them up under the first line's text.
    */
   continuation?: string;
+  /** Always show the full date, `YYYY-MM-DD HH:MM` (a log read later: `chat-server export`). */
+  dates?: boolean;
 }
 
 const LEAVE_WORDS: Record<LeaveEvent["reason"], string> = {
@@ -49,6 +51,14 @@ export function formatTime(ts: number, now = Date.now()): string {
   return `${MONTHS[date.getMonth()]} ${pad(date.getDate())} ${hhmm}`;
 }
 
+/** `YYYY-MM-DD HH:MM` in local time. */
+export function formatDateTime(ts: number): string {
+  const date = new Date(ts);
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${
+    pad(date.getHours())
+  }:${pad(date.getMinutes())}`;
+}
+
 /**
  * Renders one event as one or more lines (without line endings).
  *
@@ -60,7 +70,7 @@ export function formatTime(ts: number, now = Date.now()): string {
  */
 export function formatEvent(event: ChatEvent, context: TextFormatContext = {}): string[] {
   const now = context.now ?? Date.now();
-  const stamp = (ts: number) => `[${formatTime(ts, now)}]`;
+  const stamp = (ts: number) => `[${context.dates ? formatDateTime(ts) : formatTime(ts, now)}]`;
   const where = (room: string) => (room === context.currentRoom ? "" : `${room} `);
   const more = context.continuation;
   switch (event.type) {

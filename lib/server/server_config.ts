@@ -1,11 +1,15 @@
 import { intFlag, parseFlags } from "../cli_args.ts";
 import { DEFAULT_RATE_LIMIT } from "../core/hub.ts";
+import { DEFAULT_HISTORY_MEMORY_BYTES } from "../core/history.ts";
 import { UsageError } from "../errors.ts";
 import type { ChatServerOptions, LogLevel } from "./chat_server.ts";
 import { defaultDataDir } from "../app_dirs.ts";
 import { type CertificateSource, readCertificateFiles } from "./tls_certificate.ts";
 import { PASSWORD_ENV, resolvePassword } from "../password_source.ts";
 import { isFingerprint } from "../protocol/fingerprint.ts";
+
+/** The history store's default disk budget, in MiB (`--max-store-mb`). */
+export const DEFAULT_MAX_STORE_MB = 512;
 
 /** The port the server listens on and the client connects to by default. */
 export const DEFAULT_PORT = 7777;
@@ -25,6 +29,8 @@ export type ServerCommand =
     /** Retention: days and messages per room (undefined: keep). */
     retainDays?: number;
     retainMessages?: number;
+    /** The history store's disk budget, in bytes. */
+    maxStoreBytes?: number;
   };
 
 /** A whole-number flag that sets one limit; the table below drives parsing and `--help`. */
@@ -89,6 +95,15 @@ export const LIMIT_FLAGS: readonly LimitFlag[] = [
     min: 1,
     max: 64,
     help: "longest nick, in characters",
+  },
+  {
+    flag: "history-memory",
+    option: "historyMemoryBytes",
+    default: DEFAULT_HISTORY_MEMORY_BYTES / (1024 * 1024),
+    min: 1,
+    max: 65_536,
+    scale: 1024 * 1024,
+    help: "MiB of messages kept in memory, all rooms together",
   },
   {
     flag: "max-rooms",
@@ -210,6 +225,8 @@ Flags:
                            is still kept in the data dir
   --retain-days <n>        delete messages older than n days (default: keep)
   --retain-messages <n>    keep at most n messages per room (default 100000)
+  --max-store-mb <n>       disk budget of the history store: past it the oldest messages
+                           of all rooms are deleted (default ${DEFAULT_MAX_STORE_MB})
   --store-private          also store private messages (/msg); without it they are never
                            written anywhere
 
@@ -261,6 +278,7 @@ export function parseServerArgs(
     "store-private": { type: "boolean" },
     "retain-days": { type: "string" },
     "retain-messages": { type: "string" },
+    "max-store-mb": { type: "string" },
     "no-rate-limit": { type: "boolean" },
     password: { type: "string" },
     "password-file": { type: "string" },
@@ -336,7 +354,19 @@ export function parseServerArgs(
     ? undefined
     : intFlag("retain-days", text("retain-days"), 0, 1, 100_000);
   const retainMessages = intFlag("retain-messages", text("retain-messages"), 100_000, 1, 1e9);
-  return { kind: "serve", options, logLevel, dataDir, tls, retainDays, retainMessages };
+  const maxStoreBytes =
+    intFlag("max-store-mb", text("max-store-mb"), DEFAULT_MAX_STORE_MB, 1, 1e7) *
+    1024 * 1024;
+  return {
+    kind: "serve",
+    options,
+    logLevel,
+    dataDir,
+    tls,
+    retainDays,
+    retainMessages,
+    maxStoreBytes,
+  };
 }
 
 /** Where the certificate comes from: the files given, the data directory, or memory. */

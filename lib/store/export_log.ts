@@ -16,6 +16,7 @@ Usage: chat-server export (--room <#room> | --private) [--since <date>] [--forma
   --private            private messages instead (stored only with --store-private)
   --since <date>       only messages from this date on (ISO 8601, e.g. 2026-11-01 or 2026-11-01T09:00)
   --format <f>         jsonl (one message frame per line, the default) or text
+                       ([YYYY-MM-DD HH:MM] <nick> text, in local time)
   --data-dir <dir>     where the history is stored (default as for the server)`;
 
 /**
@@ -62,7 +63,8 @@ export function exportLog(args: string[], write: (line: string) => void): number
     console.error(`chat-server: no history store at ${path}`);
     return 1;
   }
-  const store = new SqliteStore(path);
+  // Read only, and without the data directory's lock: a running server keeps writing.
+  const store = new SqliteStore(path, { readOnly: true });
   const sinceNote = flags.since === undefined ? "" : ` since ${flags.since}`;
   let written = 0;
   try {
@@ -70,7 +72,7 @@ export function exportLog(args: string[], write: (line: string) => void): number
       for (const event of store.exportPrivate(since)) {
         written++;
         if (format === "jsonl") write(JSON.stringify(event));
-        else for (const line of formatEvent(event)) write(line);
+        else for (const line of formatEvent(event, { dates: true })) write(line);
       }
       if (written === 0) {
         console.error(
@@ -83,7 +85,7 @@ export function exportLog(args: string[], write: (line: string) => void): number
     for (const event of store.export(nickKey(room), since)) {
       written++;
       if (format === "jsonl") write(JSON.stringify(event));
-      else for (const line of formatEvent(event, { currentRoom: room })) write(line);
+      else for (const line of formatEvent(event, { currentRoom: room, dates: true })) write(line);
     }
     if (written > 0) return 0;
     const rooms = store.storedRooms();

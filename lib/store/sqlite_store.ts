@@ -1,6 +1,7 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { BanEntry, DirectEvent, MessageEvent } from "../core/events.ts";
 import type { HistoryStore, StoredRoom } from "../core/history_store.ts";
+import { messageBytes } from "../core/history.ts";
 import type { AccessStore, Registration } from "../core/access_store.ts";
 
 /** Migrations, in order; the database records how many it has applied. */
@@ -58,13 +59,86 @@ export class StoreOpenError extends Error {
 
 /** Settings of a {@linkcode SqliteStore}. */
 export interface SqliteStoreOptions {
-  /** Most time a message waits in memory before it is written (ms). */
+  /**
+   * Most time a message waits in memory before it is written (ms).
+   * @default {100}
+   */
   flushDelayMs?: number;
-  /** Most messages that wait in memory before a write. */
+  /**
+   * Most messages that wait in memory before a write.
+   * @default {256}
+   */
   flushBatch?: number;
-  /** Called when a write fails; the store keeps the messages and tries again. */
-  onError?: (error: Error, pending: number) => void;
+  /**
+   * Most bytes of messages (counted as {@linkcode messageBytes} counts them)
+   * that wait in memory. A write starts at half of it; while writes fail,
+   * the oldest waiting messages are dropped past it, and counted as lost.
+   * @default {16 MiB}
+   */
+  maxPendingBytes?: number;
+  /**
+   * The disk budget: most bytes the database's pages may hold. Past it, the
+   * oldest messages of all rooms (and private messages) are deleted, in
+   * batches, down to 90% of it. Undefined: no budget.
+   */
+  maxBytes?: number;
+  /** Hears what the store wants logged: failed writes, recovery, trimming, losses. */
+  report?: (report: StoreReport) => void;
+  /** Open for reading only (`chat-server export`): no migration, no write. */
+  readOnly?: boolean;
+  /** Released after the database is closed: the lock on its data directory. */
+  lock?: { release(): void };
 }
+
+/** What a {@linkcode SqliteStore} tells its owner (`server.ts` logs each as one line). */
+export type StoreReport =
+  | {
+    /** A write failed (the first time, then every 30 s while it keeps failing). */
+    kind: "write_failed";
+    error: Error;
+    /** Accepted messages waiting to be written. */
+    pending: number;
+    /** Accepted messages dropped so far because too many were waiting. */
+    dropped: number;
+  }
+  | {
+    /** Writes work again after failing. */
+    kind: "recovered";
+    /** Messages written now that had waited. */
+    written: number;
+    /** Messages dropped while it failed. */
+    dropped: number;
+  }
+  | {
+    /** The disk budget was reached: the oldest messages were deleted. */
+    kind: "trimmed";
+    removed: number;
+    usedBytes: number;
+    maxBytes: number;
+  }
+  | {
+    /** Deleting for the disk budget failed; it is tried again after the next write. */
+    kind: "trim_failed";
+    error: Error;
+  }
+  | {
+    /** At close: accepted messages that were never written (dropped, or still failing). */
+    kind: "lost";
+    lost: number;
+    error: Error | undefined;
+  };
+
+/** A message waiting to be written: to a room (with its key) or private. */
+type Pending =
+  | { roomKey: string; event: MessageEvent; bytes: number }
+  | { roomKey: undefined; event: DirectEvent; bytes: number };
+
+/** Retries of a failing write come this often (ms). */
+const RETRY_MS = 1000;
+/** While writes fail, a changed count is logged again after this many retries (or at once after 0). */
+const REPORT_EVERY_RETRIES = 10;
+/** Longest one flush spends deleting for the disk budget (ms); the rest waits for the next. */
+const TRIM_SLICE_MS = 50;
 
 interface Row {
   room: string;
@@ -87,17 +161,35 @@ interface Row {
  */
 export class SqliteStore implements HistoryStore, AccessStore {
   readonly #db: DatabaseSync;
-  readonly #options: Required<Omit<SqliteStoreOptions, "onError">> & SqliteStoreOptions;
-  #pending: { roomKey: string; event: MessageEvent }[] = [];
-  #pendingPrivate: DirectEvent[] = [];
-  readonly #insertPrivate: StatementSync;
+  readonly #options: SqliteStoreOptions & {
+    flushDelayMs: number;
+    flushBatch: number;
+    maxPendingBytes: number;
+  };
+  /** Messages waiting to be written, oldest first, and their bytes. */
+  #pending: Pending[] = [];
+  #pendingBytes = 0;
   readonly #lastIds = new Map<string, { name: string; lastId: number }>();
   #timer: ReturnType<typeof setTimeout> | undefined;
-  readonly #insert: StatementSync;
-  readonly #upsertRoom: StatementSync;
+  #insert!: StatementSync;
+  #insertPrivate!: StatementSync;
+  #upsertRoom!: StatementSync;
   #closed = false;
-  /** Set while writes fail: retried on a timer, reported once per failure. */
+  /** Set while writes fail: only the retry timer writes then. */
   #failing = false;
+  /** Failed retries in a row, and the retry and count last reported. */
+  #retries = 0;
+  #reported = { retry: 0, count: 0, dropped: 0 };
+  #lastError: Error | undefined;
+  /** Accepted messages dropped (too many waiting while writes failed): in this failure, and in all. */
+  #droppedNow = 0;
+  #droppedInAll = 0;
+  /** Set while the database is over its budget's low mark: each flush deletes some more. */
+  #trimming = false;
+  /** Messages deleted for the budget in the current round. */
+  #trimmed = 0;
+  /** How many of the oldest messages the next budget batch deletes (adapts to their size). */
+  #trimBatch = 16;
 
   /**
    * Opens (creating if needed) the database at `path`, applying migrations.
@@ -105,11 +197,32 @@ export class SqliteStore implements HistoryStore, AccessStore {
    * @throws {StoreOpenError} with the path and the cause when it cannot
    */
   constructor(readonly path: string, options: SqliteStoreOptions = {}) {
-    this.#options = { flushDelayMs: 100, flushBatch: 256, ...options };
+    this.#options = {
+      flushDelayMs: 100,
+      flushBatch: 256,
+      maxPendingBytes: 16 * 1024 * 1024,
+      ...options,
+    };
     try {
+      if (options.readOnly) {
+        const reader = new DatabaseSync(path, { readOnly: true });
+        reader.exec("PRAGMA busy_timeout = 1000;");
+        const row = reader.prepare("SELECT version FROM schema_version").get() as
+          | { version: number }
+          | undefined;
+        if ((row?.version ?? 0) >= MIGRATIONS.length) {
+          this.#db = reader;
+          this.#checkVersion();
+          return;
+        }
+        // An older schema: migrate it first, as the server would.
+        reader.close();
+      }
       this.#db = new DatabaseSync(path);
       this.#db.exec(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 100;",
+        // The WAL is cut back to 16 MiB after each checkpoint, so it does not keep a burst's size.
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 100; " +
+          "PRAGMA journal_size_limit = 16777216;",
       );
       this.#migrate();
       this.#insert = this.#db.prepare(
@@ -126,6 +239,21 @@ export class SqliteStore implements HistoryStore, AccessStore {
     }
   }
 
+  /** Accepted messages not written yet. */
+  get pending(): number {
+    return this.#pending.length;
+  }
+
+  /** Bytes the database's pages hold now (its size less its free pages). */
+  get usedBytes(): number {
+    const pages = (this.#db.prepare("PRAGMA page_count").get() as { page_count: number })
+      .page_count;
+    const free = (this.#db.prepare("PRAGMA freelist_count").get() as { freelist_count: number })
+      .freelist_count;
+    const size = (this.#db.prepare("PRAGMA page_size").get() as { page_size: number }).page_size;
+    return (Number(pages) - Number(free)) * Number(size);
+  }
+
   load(roomKey: string, limit: number): StoredRoom {
     const room = this.#db.prepare("SELECT last_id FROM rooms WHERE key = ?").get(roomKey) as
       | { last_id: number }
@@ -139,17 +267,42 @@ export class SqliteStore implements HistoryStore, AccessStore {
   }
 
   append(roomKey: string, event: MessageEvent): void {
-    if (this.#closed) return;
-    this.#pending.push({ roomKey, event });
-    // After a failed write, only the retry timer writes: never the broadcast.
-    if (this.#pending.length >= this.#options.flushBatch && !this.#failing) this.flush();
-    else this.#timer ??= setTimeout(() => this.flush(), this.#options.flushDelayMs);
+    this.#enqueue({ roomKey, event, bytes: messageBytes(event) });
   }
 
   appendPrivate(event: DirectEvent): void {
-    if (this.#closed) return;
-    this.#pendingPrivate.push(event);
-    this.#timer ??= setTimeout(() => this.flush(), this.#options.flushDelayMs);
+    const bytes = 2 * (event.text.length + event.from.length + event.to.length) + 128;
+    this.#enqueue({ roomKey: undefined, event, bytes });
+  }
+
+  #enqueue(message: Pending): void {
+    if (this.#closed || this.#options.readOnly) return;
+    this.#pending.push(message);
+    this.#pendingBytes += message.bytes;
+    if (this.#failing) {
+      // Only the retry timer writes while writes fail, never the broadcast; the
+      // buffer stays bounded by dropping its oldest messages, each one counted.
+      if (this.#pendingBytes > this.#options.maxPendingBytes) this.#dropOldest();
+      return;
+    }
+    if (
+      this.#pending.length >= this.#options.flushBatch ||
+      this.#pendingBytes >= this.#options.maxPendingBytes / 2
+    ) {
+      this.flush();
+    } else this.#timer ??= setTimeout(() => this.flush(), this.#options.flushDelayMs);
+  }
+
+  /** Drops the oldest waiting messages down to three quarters of the bound (one cut, not one per append). */
+  #dropOldest(): void {
+    const target = this.#options.maxPendingBytes * 0.75;
+    let cut = 0;
+    let bytes = this.#pendingBytes;
+    while (cut < this.#pending.length - 1 && bytes > target) bytes -= this.#pending[cut++].bytes;
+    this.#pending.splice(0, cut);
+    this.#pendingBytes = bytes;
+    this.#droppedNow += cut;
+    this.#droppedInAll += cut;
   }
 
   /** Every stored private message since `since` (ms), oldest first. */
@@ -220,49 +373,173 @@ export class SqliteStore implements HistoryStore, AccessStore {
         ).run(keep).changes,
       );
     }
+    // A budget lowered since the last run is met now, whatever it takes.
+    this.#trimToBudget(Infinity);
     return removed;
   }
 
   flush(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (
-      this.#pending.length === 0 && this.#lastIds.size === 0 && this.#pendingPrivate.length === 0
-    ) return;
+    if (this.#options.readOnly) return;
+    if (this.#pending.length === 0 && this.#lastIds.size === 0) {
+      if (this.#trimming) this.#trimSafely(TRIM_SLICE_MS);
+      return;
+    }
     const pending = this.#pending;
-    const privates = this.#pendingPrivate;
     try {
       this.#db.exec("BEGIN");
       for (const { roomKey, event } of pending) {
+        if (roomKey === undefined) {
+          const dm = event as DirectEvent;
+          this.#insertPrivate.run(dm.ts, dm.from, dm.to, dm.kind, dm.text);
+          continue;
+        }
+        const message = event as MessageEvent;
         this.#insert.run(
           roomKey,
-          event.id,
-          event.room,
-          event.ts,
-          event.from,
-          event.kind,
-          event.text,
+          message.id,
+          message.room,
+          message.ts,
+          message.from,
+          message.kind,
+          message.text,
         );
       }
       for (const [key, { name, lastId }] of this.#lastIds) this.#upsertRoom.run(key, name, lastId);
-      for (const dm of privates) this.#insertPrivate.run(dm.ts, dm.from, dm.to, dm.kind, dm.text);
       this.#db.exec("COMMIT");
-      this.#pending = [];
-      this.#pendingPrivate = [];
-      this.#lastIds.clear();
-      this.#failing = false;
     } catch (error) {
       try {
         this.#db.exec("ROLLBACK");
       } catch {
         // No transaction was open.
       }
-      // Keep them (bounded) and try again later; say so once per failure.
-      if (this.#pending.length > 100_000) this.#pending.splice(0, this.#pending.length - 100_000);
-      if (!this.#failing) this.#options.onError?.(error as Error, this.#pending.length);
-      this.#failing = true;
-      if (!this.#closed) this.#timer = setTimeout(() => this.flush(), 1000);
+      this.#failed(error as Error);
+      return;
     }
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#lastIds.clear();
+    if (this.#failing) {
+      this.#options.report?.({
+        kind: "recovered",
+        written: pending.length,
+        dropped: this.#droppedNow,
+      });
+      this.#failing = false;
+      this.#retries = 0;
+      this.#droppedNow = 0;
+    }
+    this.#trimSafely(TRIM_SLICE_MS);
+  }
+
+  /** Runs {@linkcode #trimToBudget}; a failure (a full disk can refuse a delete too) is reported, never thrown. */
+  #trimSafely(sliceMs: number): void {
+    try {
+      this.#trimToBudget(sliceMs);
+    } catch (error) {
+      try {
+        this.#db.exec("ROLLBACK");
+      } catch {
+        // No transaction was open.
+      }
+      this.#trimming = false;
+      this.#options.report?.({ kind: "trim_failed", error: error as Error });
+    }
+  }
+
+  /** A write failed: keep the messages, say so (now and then), retry on a timer. */
+  #failed(error: Error): void {
+    this.#lastError = error;
+    if (this.#pendingBytes > this.#options.maxPendingBytes) this.#dropOldest();
+    const count = this.#pending.length + this.#droppedNow;
+    const retry = this.#failing ? ++this.#retries : 0;
+    // Said again at the next retry once messages wait or start to be dropped, else now and then.
+    const reported = this.#reported;
+    const changed = count !== reported.count && (
+      reported.count === 0 || (this.#droppedNow > 0 && reported.dropped === 0) ||
+      retry - reported.retry >= REPORT_EVERY_RETRIES
+    );
+    if (!this.#failing || changed) {
+      this.#reported = { retry, count, dropped: this.#droppedNow };
+      this.#options.report?.({
+        kind: "write_failed",
+        error,
+        pending: this.#pending.length,
+        dropped: this.#droppedNow,
+      });
+    }
+    this.#failing = true;
+    if (!this.#closed) this.#timer = setTimeout(() => this.flush(), RETRY_MS);
+  }
+
+  /**
+   * Keeps the database within `maxBytes`: past it, deletes the oldest
+   * messages of all rooms and the oldest private messages, a batch at a
+   * time, until it holds at most 90% of the budget. Spends at most
+   * `sliceMs` (Infinity: until done); a later flush carries on.
+   */
+  #trimToBudget(sliceMs: number): void {
+    const maxBytes = this.#options.maxBytes;
+    if (maxBytes === undefined) return;
+    let used = this.usedBytes;
+    if (!this.#trimming && used <= maxBytes) return;
+    this.#trimming = true;
+    const target = maxBytes * 0.9;
+    const deadline = performance.now() + sliceMs;
+    while (used > target && performance.now() < deadline) {
+      const cutoff = this.#trimCutoff(this.#trimBatch);
+      if (cutoff === undefined) break; // Nothing left to delete: the rest is not messages.
+      this.#db.exec("BEGIN");
+      let removed = Number(
+        this.#db.prepare("DELETE FROM messages WHERE ts <= ?").run(cutoff).changes,
+      );
+      removed += Number(
+        this.#db.prepare("DELETE FROM private_messages WHERE ts <= ?").run(cutoff).changes,
+      );
+      this.#db.exec("COMMIT");
+      this.#trimmed += removed;
+      const now = this.usedBytes;
+      // Size the next batch to what is left, from what this one freed per message.
+      const perMessage = Math.max(64, (used - now) / Math.max(1, removed));
+      this.#trimBatch = Math.min(20_000, Math.max(1, Math.ceil((now - target) / perMessage)));
+      used = now;
+    }
+    if (used > target && this.#cutoffExists()) {
+      // Not done in this slice: the next flush (or this timer) goes on.
+      if (!this.#closed) this.#timer ??= setTimeout(() => this.flush(), this.#options.flushDelayMs);
+      return;
+    }
+    this.#trimming = false;
+    if (this.#trimmed > 0) {
+      this.#options.report?.({
+        kind: "trimmed",
+        removed: this.#trimmed,
+        usedBytes: used,
+        maxBytes,
+      });
+    }
+    this.#trimmed = 0;
+  }
+
+  /**
+   * The time stamp up to which deleting removes the `count` oldest messages,
+   * of rooms and private ones together (a merge of their time indexes); the
+   * newest of all when there are fewer; undefined when there are none.
+   */
+  #trimCutoff(count: number): number | undefined {
+    const nth = this.#db.prepare(
+      "SELECT ts FROM messages UNION ALL SELECT ts FROM private_messages ORDER BY 1 LIMIT 1 OFFSET ?",
+    ).get(count - 1) as { ts: number } | undefined;
+    if (nth) return Number(nth.ts);
+    const newest = this.#db.prepare(
+      "SELECT max(ts) AS ts FROM (SELECT max(ts) AS ts FROM messages UNION ALL SELECT max(ts) FROM private_messages)",
+    ).get() as { ts: number | null };
+    return newest.ts === null ? undefined : Number(newest.ts);
+  }
+
+  #cutoffExists(): boolean {
+    return this.#trimCutoff(1) !== undefined;
   }
 
   registration(nickKey: string): Registration | undefined {
@@ -324,11 +601,18 @@ export class SqliteStore implements HistoryStore, AccessStore {
     this.flush();
     this.#closed = true;
     clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const lost = this.#pending.length + this.#droppedInAll;
+    if (lost > 0) this.#options.report?.({ kind: "lost", lost, error: this.#lastError });
+    this.#pending = [];
     this.#db.close();
+    this.#options.lock?.release();
   }
 
-  #migrate(): void {
-    this.#db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+  #checkVersion(): number {
+    if (!this.#options.readOnly) {
+      this.#db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+    }
     const row = this.#db.prepare("SELECT version FROM schema_version").get() as
       | { version: number }
       | undefined;
@@ -338,6 +622,11 @@ export class SqliteStore implements HistoryStore, AccessStore {
         `it was written by a newer lanchat (schema ${version}, this one knows ${MIGRATIONS.length})`,
       );
     }
+    return version;
+  }
+
+  #migrate(): void {
+    const version = this.#checkVersion();
     for (let v = version; v < MIGRATIONS.length; v++) {
       this.#db.exec("BEGIN");
       this.#db.exec(MIGRATIONS[v]);

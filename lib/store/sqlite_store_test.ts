@@ -1,10 +1,18 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import type { MessageEvent } from "../core/events.ts";
-import { SqliteStore, StoreOpenError } from "./sqlite_store.ts";
+import { SqliteStore, StoreOpenError, type StoreReport } from "./sqlite_store.ts";
 
 function message(id: number, ts = 1_700_000_000_000 + id, room = "#lobby"): MessageEvent {
   return { type: "msg", room, id, ts, from: "ana", text: `m${id}`, kind: "say" };
+}
+
+async function waitFor(done: () => boolean, what: string, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 async function withDir(run: (dir: string) => void | Promise<void>): Promise<void> {
@@ -138,27 +146,92 @@ Deno.test("SqliteStore migrates a version-1 database and keeps its messages", ()
     store.close();
   }));
 
-Deno.test("SqliteStore reports a failed write, keeps the messages and writes them on a retry", () =>
+/** Makes every write of the store at `path` fail, as a full or failing disk would; returns the undo. */
+function breakWrites(path: string): () => void {
+  const other = new DatabaseSync(path);
+  other.exec(
+    "ALTER TABLE messages RENAME TO messages_away; ALTER TABLE rooms RENAME TO rooms_away",
+  );
+  return () => {
+    other.exec(
+      "ALTER TABLE messages_away RENAME TO messages; ALTER TABLE rooms_away RENAME TO rooms",
+    );
+    other.close();
+  };
+}
+
+Deno.test("SqliteStore reports a failed write with the true count, keeps the messages and writes them on a retry", () =>
   withDir(async (dir) => {
     const path = `${dir}/history.db`;
-    const errors: [string, number][] = [];
-    const store = new SqliteStore(path, {
-      onError: (e, pending) => errors.push([e.message, pending]),
-    });
+    const reports: StoreReport[] = [];
+    const store = new SqliteStore(path, { report: (r) => reports.push(r) });
     store.append("#lobby", message(1));
     store.flush();
-    // Break the database under the store, as a full or failing disk would.
-    const other = new DatabaseSync(path);
-    other.exec("ALTER TABLE messages RENAME TO messages_away");
-    store.append("#lobby", message(2));
+    const repair = breakWrites(path);
+    // The first failing write holds only a room's newest id (a join), no message yet.
+    store.touch("#lobby", "#lobby", 2);
     store.flush();
-    assert.equal(errors.length, 1);
-    assert.equal(errors[0][1], 1, "the message is still pending");
-    other.exec("ALTER TABLE messages_away RENAME TO messages");
-    other.close();
-    await new Promise((resolve) => setTimeout(resolve, 1200)); // the retry
-    assert.deepEqual(store.page("#lobby", 99, 99).map((m) => m.id), [1, 2]);
+    for (let id = 3; id <= 302; id++) store.append("#lobby", message(id));
+    assert.equal(store.pending, 300);
+    await waitFor(() => reports.length >= 2, "a second report with the count");
+    assert.deepEqual(
+      reports.map((r) => r.kind === "write_failed" && [r.pending, r.dropped]),
+      [[0, 0], [300, 0]],
+      "the count is reported again once messages wait",
+    );
+    repair();
+    await waitFor(() => reports.some((r) => r.kind === "recovered"), "the retry");
+    assert.deepEqual(reports.at(-1), { kind: "recovered", written: 300, dropped: 0 });
+    assert.equal(store.page("#lobby", 999, 999).length, 301);
     store.close();
+    assert.equal(reports.length, 3, "nothing was lost: no report at close");
+  }));
+
+Deno.test("SqliteStore bounds the messages waiting on a failing disk by bytes and counts every one it drops", () =>
+  withDir(async (dir) => {
+    const path = `${dir}/history.db`;
+    const reports: StoreReport[] = [];
+    // 64 KiB: about seven 4,000-character CJK messages (8,000 bytes each, and a little).
+    const store = new SqliteStore(path, {
+      maxPendingBytes: 64 * 1024,
+      report: (r) => reports.push(r),
+    });
+    store.flush();
+    const repair = breakWrites(path);
+    const cjk = "漢".repeat(4000);
+    store.touch("#lobby", "#lobby", 1);
+    store.flush();
+    for (let id = 1; id <= 100; id++) store.append("#lobby", { ...message(id), text: cjk });
+    assert.ok(store.pending <= 8, `${store.pending} waiting`);
+    await waitFor(() => reports.length >= 2, "the count");
+    const last = reports.at(-1)!;
+    assert.ok(last.kind === "write_failed" && last.pending + last.dropped === 100);
+    repair();
+    await waitFor(() => reports.some((r) => r.kind === "recovered"), "the retry");
+    const kept = store.page("#lobby", 999, 999).map((m) => m.id);
+    assert.equal(kept.at(-1), 100, "the newest are kept");
+    store.close();
+    const lost = reports.at(-1)!;
+    assert.equal(lost.kind, "lost");
+    assert.equal(lost.kind === "lost" && lost.lost, 100 - kept.length, "every dropped one");
+    assert.ok(100 - kept.length > 90);
+  }));
+
+Deno.test("SqliteStore.close() on a disk that still fails reports exactly how many accepted messages were not written", () =>
+  withDir((dir) => {
+    const path = `${dir}/history.db`;
+    const reports: StoreReport[] = [];
+    const store = new SqliteStore(path, { report: (r) => reports.push(r) });
+    store.flush();
+    const repair = breakWrites(path);
+    for (let id = 1; id <= 10_000; id++) store.append("#lobby", message(id));
+    store.appendPrivate({ type: "dm", ts: 1, from: "ana", to: "bob", text: "psst", kind: "say" });
+    store.close();
+    repair();
+    const lost = reports.filter((r) => r.kind === "lost");
+    assert.equal(lost.length, 1);
+    assert.equal(lost[0].kind === "lost" && lost[0].lost, 10_001);
+    assert.match(String(lost[0].kind === "lost" && lost[0].error?.message), /messages/);
   }));
 
 Deno.test("SqliteStore prunes old private messages with the age limit too", () =>
@@ -247,4 +320,70 @@ Deno.test("SqliteStore migrates a version-2 database to 3: messages kept, regist
     assert.equal(again.unregister("ana"), true);
     assert.equal(again.registration("ana"), undefined);
     again.close();
+  }));
+
+Deno.test("SqliteStore keeps within its disk budget by deleting the oldest messages of all rooms", () =>
+  withDir((dir) => {
+    const reports: StoreReport[] = [];
+    const maxBytes = 1024 * 1024;
+    const store = new SqliteStore(`${dir}/history.db`, {
+      maxBytes,
+      report: (r) => reports.push(r),
+    });
+    const cjk = "漢".repeat(4000); // 12,000 bytes of UTF-8 a message: 400 are 4.8 MB
+    for (let id = 1; id <= 400; id++) {
+      // Two rooms, interleaved in time.
+      const room = id % 2 === 0 ? "#even" : "#odd";
+      store.append(room, { ...message(id, 1_000_000 + id, room), text: `${id} ${cjk}` });
+      if (id % 20 === 0) {
+        store.flush();
+        assert.ok(store.usedBytes <= maxBytes, `${store.usedBytes} bytes after ${id} messages`);
+      }
+    }
+    const kept = [
+      ...store.page("#even", 1e9, 1000),
+      ...store.page("#odd", 1e9, 1000),
+    ].map((m) => m.ts).sort((a, b) => a - b);
+    assert.ok(kept.length > 40 && kept.length < 90, `${kept.length} kept`);
+    assert.deepEqual(
+      kept,
+      Array.from({ length: kept.length }, (_, i) => 1_000_000 + 400 - kept.length + 1 + i),
+      "the newest of both rooms are kept, the oldest of both are gone",
+    );
+    const trimmed = reports.filter((r) => r.kind === "trimmed");
+    assert.ok(trimmed.length > 0);
+    const removed = trimmed.reduce((sum, r) => sum + (r.kind === "trimmed" ? r.removed : 0), 0);
+    assert.equal(removed, 400 - kept.length, "every deleted message is reported");
+    store.close();
+  }));
+
+Deno.test("SqliteStore meets a lowered disk budget at the next prune, private messages included", () =>
+  withDir((dir) => {
+    const path = `${dir}/history.db`;
+    const big = new SqliteStore(path);
+    const text = "x".repeat(3000);
+    for (let id = 1; id <= 600; id++) {
+      big.append("#lobby", { ...message(id, 1_000_000 + 2 * id), text });
+      big.appendPrivate({
+        type: "dm",
+        ts: 1_000_001 + 2 * id,
+        from: "a",
+        to: "b",
+        text,
+        kind: "say",
+      });
+    }
+    big.close();
+    const reports: StoreReport[] = [];
+    const store = new SqliteStore(path, { maxBytes: 1024 * 1024, report: (r) => reports.push(r) });
+    assert.ok(store.usedBytes > 3 * 1024 * 1024);
+    store.prune(undefined, undefined);
+    assert.ok(store.usedBytes <= 1024 * 1024, `${store.usedBytes}`);
+    const rooms = store.page("#lobby", 1e9, 1000);
+    const privates = [...store.exportPrivate()];
+    assert.ok(rooms.length > 50 && privates.length > 50, `${rooms.length} + ${privates.length}`);
+    assert.equal(rooms.at(-1)!.id, 600, "the newest are kept");
+    assert.ok(Math.abs(rooms[0].ts - privates[0].ts) < 200, "oldest of both kinds went first");
+    assert.equal(reports.length, 1);
+    store.close();
   }));
