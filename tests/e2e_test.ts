@@ -143,7 +143,17 @@ Deno.test("both programs reject unknown flags and bad values with one line and e
     ["server", ["--cert", "c.pem"], /^chat-server: --cert and --key go together/],
     ["client", ["--host", "x", "--plain", "--accept-new"], /^chat-client: --plain turns TLS off/],
     ["client", ["--host", "x", "--fingerprint", "SHA256:x"], /^chat-client: --fingerprint must/],
-    ["client", ["--forget-host", "x:99999"], /^chat-client: --forget-host port must be/],
+    [
+      "client",
+      ["--forget-host", "x:99999"],
+      /^chat-client: --forget-host: "99999" in "x:99999" is not a port/,
+    ],
+    ["client", ["--host", "[::1"], /^chat-client: --host: "\[::1" has an unclosed "\["$/],
+    [
+      "client",
+      ["--host", "x:80", "--port", "81"],
+      /^chat-client: --host names port 80 but --port says 81$/,
+    ],
   ];
   for (const [entry, args, expected] of cases) {
     const process = runEntry(entry, args, { tls: true });

@@ -57,9 +57,12 @@ const strictDecoder = new TextDecoder("utf-8", { fatal: true });
 export const FUZZ_SERVER_OPTIONS = {
   maxLineBytes: 4096,
   handshakeTimeoutMs: 1000,
+  // Text cases that never give a nick end as soon as the others.
+  promptTimeoutMs: 1000,
   textPromptDelayMs: 100,
   rateLimit: false,
   maxPerIp: 1000,
+  maxPending: 1000,
   maxClients: 1000,
 } as const satisfies ChatServerOptions;
 

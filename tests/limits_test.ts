@@ -33,8 +33,8 @@ Deno.test("a native connection that never says hello is closed after the handsha
   assert.equal(server.connectionCount, 0);
 });
 
-Deno.test("a text client that never gives a nick is closed after the handshake timeout", async () => {
-  await using server = await startServer({ handshakeTimeoutMs: 200, textPromptDelayMs: 20 });
+Deno.test("a text client that never gives a nick is closed after the prompt timeout", async () => {
+  await using server = await startServer({ promptTimeoutMs: 200, textPromptDelayMs: 20 });
   await using text = await TextClient.connect(server.addr.port);
   await text.waitEnd();
   assert.ok(

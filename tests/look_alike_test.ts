@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { NativeClient, runServer, TextClient } from "./test_util.ts";
+import { NativeClient, runServer, testKey, TextClient } from "./test_util.ts";
 
 Deno.test("end to end: look-alikes of an online nick are refused by server.ts, to nc and native clients alike", async () => {
   const { server, port } = await runServer();
@@ -30,4 +30,29 @@ Deno.test("end to end: look-alikes of an online nick are refused by server.ts, t
     code: "nick_taken",
     message: 'Nick "Воb" looks like "bob", who is online',
   });
+});
+
+Deno.test("end to end: a look-alike of a registered nick is refused after the server restarts on its data directory", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lanchat-look-alike-" });
+  try {
+    const key = await testKey();
+    {
+      const { server, port } = await runServer(["--data-dir", dir]);
+      await using _server = server;
+      await using bob = await NativeClient.connect(port, "bob", { key });
+      await bob.send({ type: "cmd", name: "register", args: "" });
+      await bob.next("notice", (notice) => /registered/i.test(notice.message));
+    }
+    const { server, port } = await runServer(["--data-dir", dir]);
+    await using _server = server;
+    await using eve = await NativeClient.connect(port);
+    await eve.send({ type: "hello", protocol: 1, nick: "bоb", client: "test" });
+    assert.deepEqual(await eve.next("error"), {
+      type: "error",
+      code: "nick_registered",
+      message: 'Nick "bоb" looks like "bob", a registered nick',
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -29,10 +29,9 @@ export interface AccessStore {
   register(nickKey: string, registration: Registration): void;
   /**
    * Every registration, read once when a hub starts to know which nicks a
-   * newcomer's nick must not look like. A store without it is checked only
-   * against the nicks registered while the hub runs.
+   * newcomer's nick must not look like.
    */
-  registrations?(): Iterable<Registration>;
+  registrations(): Iterable<Registration>;
   /** Frees a nick; returns whether it was registered. */
   unregister(nickKey: string): boolean;
   /** Adds (or replaces) a ban. */

@@ -749,7 +749,7 @@ export class Hub {
   #registeredLike(): Map<string, Registration[]> {
     if (this.#registeredLookAlikes) return this.#registeredLookAlikes;
     const index = new Map<string, Registration[]>();
-    const all = this.#stored(() => [...(this.#access.registrations?.() ?? [])]);
+    const all = this.#stored(() => [...(this.#access.registrations())]);
     for (const registration of all) addRegistration(index, registration);
     return this.#registeredLookAlikes = index;
   }

@@ -193,10 +193,10 @@ export const LIMIT_FLAGS: readonly LimitFlag[] = [
 
 const LOG_LEVELS: LogLevel[] = ["debug", "info", "warn", "error"];
 
-// Seconds (the flags scaled to milliseconds) are written <s>, counts <n>.
+// Seconds (the flags scaled to milliseconds) are written <s>, MiB <MiB>, counts <n>.
 const limitHelp = LIMIT_FLAGS.map((l) =>
   `  --${
-    `${l.flag} ${l.scale === 1000 ? "<s>" : "<n>"}`.padEnd(22)
+    `${l.flag} ${l.scale === 1000 ? "<s>" : l.scale === 1024 * 1024 ? "<MiB>" : "<n>"}`.padEnd(22)
   } ${l.help} (default ${l.default})`
 ).join("\n");
 

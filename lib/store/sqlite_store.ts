@@ -549,6 +549,19 @@ export class SqliteStore implements HistoryStore, AccessStore {
     return row ? { nick: row.nick, fingerprint: row.fingerprint, ts: Number(row.ts) } : undefined;
   }
 
+  registrations(): Registration[] {
+    const rows = this.#db.prepare("SELECT nick, fingerprint, ts FROM registrations").all() as {
+      nick: string;
+      fingerprint: string;
+      ts: number;
+    }[];
+    return rows.map((row) => ({
+      nick: row.nick,
+      fingerprint: row.fingerprint,
+      ts: Number(row.ts),
+    }));
+  }
+
   registrationCount(fingerprint: string): number {
     const row = this.#db.prepare("SELECT count(*) AS n FROM registrations WHERE fingerprint = ?")
       .get(fingerprint) as { n: number };
