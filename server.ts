@@ -113,7 +113,8 @@ async function main(): Promise<number> {
   // written to disk (a certificate, a database).
   let door: FrontDoor;
   try {
-    door = FrontDoor.bind({ hostname: options.hostname, port: options.port });
+    const where = { hostname: options.hostname, port: options.port };
+    door = command.tls ? await FrontDoor.bindTls(where) : FrontDoor.bind(where);
   } catch (error) {
     if (error instanceof Deno.errors.AddrNotAvailable && options.hostname !== undefined) {
       console.error(

@@ -206,7 +206,8 @@ export class ChatServer implements AsyncDisposable {
    * @throws {Deno.errors.AddrNotAvailable} the machine has no such address
    */
   static async listen(options: ChatServerOptions = {}): Promise<ChatServer> {
-    const door = FrontDoor.bind({ hostname: options.hostname, port: options.port ?? 7777 });
+    const where = { hostname: options.hostname, port: options.port ?? 7777 };
+    const door = options.tls ? await FrontDoor.bindTls(where) : FrontDoor.bind(where);
     try {
       return await ChatServer.serve(door, options);
     } catch (error) {

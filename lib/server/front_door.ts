@@ -1,27 +1,29 @@
 /**
- * Where every connection comes in: Deno's TCP listener (on IPv6 and IPv4
- * unless told one address), the per-address and pending-connection limits,
- * and, for a TLS server, the TLS handshake.
+ * Where every connection comes in: the listeners (on IPv6 and IPv4 unless
+ * told one address), the per-address and pending-connection limits, and,
+ * for a TLS server, the TLS handshake.
  *
  * Why this shape (measured, docs/performance.md "TLS: what terminates it"):
- * - node:tls's own server keeps ~16 KB of native memory per TCP connection
- *   under Deno 2.9.6, from anyone, without a handshake;
+ * - node:tls's own server (`tls.createServer`) keeps ~16 KB of native
+ *   memory per TCP connection under Deno 2.9.6, from anyone, without a
+ *   handshake: it makes TLS state for every connection it accepts;
  * - `Deno.listenTls` cannot close a peer that never sends its ClientHello
  *   (its fd stays open for as long as the peer stays silent), and its
- *   connections cannot turn Nagle's algorithm off (40 ms stalls);
- * - Deno's plain listener has neither problem. So every connection is
- *   accepted by `Deno.listen`, which can always be closed; nothing TLS is
- *   made until the first bytes are a TLS record; then node:tls runs over
- *   the Deno connection (`ConnDuplex`) with one shared `SecureContext`.
- *   Closed connections hold native memory until the garbage collector runs,
- *   which V8 does not know to do (see `GarbageNudge`).
+ *   connections cannot turn Nagle's algorithm off (40 ms stalls).
+ * So a TLS server accepts with node:net, whose sockets can always be
+ * closed and tuned, reads the first bytes itself, and makes a
+ * `tls.TLSSocket` (one shared `SecureContext`) only when they are a TLS
+ * record: a connection that closes at once, or says nothing, costs what a
+ * plain one does. A plain server accepts with `Deno.listen` (the fastest
+ * path for the chat itself). Closed connections hold native memory until
+ * the garbage collector runs, which V8 does not know to do (see
+ * `GarbageNudge`).
  *
  * @module
  */
 
 import * as tls from "node:tls";
-import type { Socket } from "node:net";
-import { ConnDuplex } from "../net/conn_duplex.ts";
+import * as net from "node:net";
 import { formatHostPort, stripBrackets, unmapAddress } from "../net/host_port.ts";
 import { type ByteConn, SocketConn } from "../net/socket_conn.ts";
 import { type ConnectionLimits, Ticket } from "./connection_limits.ts";
@@ -67,19 +69,55 @@ export class FrontDoor {
   /** Every address a listener is bound to (`::` and, on some systems, `0.0.0.0`). */
   readonly hostnames: readonly string[];
   readonly #listeners: Deno.TcpListener[];
+  /** A TLS server's listeners (node:net: their sockets can carry node:tls natively). */
+  readonly #servers: net.Server[];
   /** TLS connections still in their handshake: the way to close each. */
   readonly #handshakes = new Set<() => void>();
   #closing = false;
 
-  private constructor(listeners: Deno.TcpListener[]) {
+  private constructor(listeners: Deno.TcpListener[], servers: net.Server[] = []) {
     this.#listeners = listeners;
-    this.addr = listeners[0].addr;
-    this.hostnames = listeners.map((listener) => listener.addr.hostname);
+    this.#servers = servers;
+    const addresses = [
+      ...listeners.map((listener) => listener.addr),
+      ...servers.map((server) => {
+        const address = server.address() as net.AddressInfo;
+        return { transport: "tcp" as const, hostname: address.address, port: address.port };
+      }),
+    ];
+    this.addr = addresses[0];
+    this.hostnames = addresses.map((address) => address.hostname);
   }
 
   /**
-   * Binds `hostname` (brackets allowed around IPv6), or, without one, every
-   * interface: `::`, which takes IPv4 too on a dual-stack system, plus
+   * Binds for a TLS server: node:net listeners, on the same addresses as
+   * {@linkcode FrontDoor.bind}.
+   */
+  static async bindTls(options: { hostname?: string; port: number }): Promise<FrontDoor> {
+    const { port } = options;
+    if (options.hostname !== undefined) {
+      return new FrontDoor([], [await listenNode(stripBrackets(options.hostname), port)]);
+    }
+    let v6: net.Server;
+    try {
+      v6 = await listenNode("::", port);
+    } catch (error) {
+      if (error instanceof Deno.errors.AddrInUse) throw error;
+      return new FrontDoor([], [await listenNode("0.0.0.0", port)]);
+    }
+    try {
+      const v4 = await listenNode("0.0.0.0", (v6.address() as net.AddressInfo).port);
+      return new FrontDoor([], [v6, v4]);
+    } catch (error) {
+      if (error instanceof Deno.errors.AddrInUse) return new FrontDoor([], [v6]);
+      v6.close();
+      throw error;
+    }
+  }
+
+  /**
+   * Binds a plain server to `hostname` (brackets allowed around IPv6), or,
+   * without one, to every interface: `::`, which takes IPv4 too on a dual-stack system, plus
    * `0.0.0.0` where `::` is IPv6 only, or `0.0.0.0` alone on a machine
    * without IPv6. Nothing is accepted until {@linkcode FrontDoor.serve}.
    *
@@ -111,10 +149,20 @@ export class FrontDoor {
 
   /** Accepts until {@linkcode FrontDoor.close}; resolves when every accept loop has ended. */
   async serve(options: FrontDoorServeOptions): Promise<void> {
-    const context = options.tls ? tls.createSecureContext(options.tls) : undefined;
+    if (this.#servers.length > 0) {
+      if (!options.tls) throw new Error("A door bound with bindTls() serves TLS only");
+      // One context for every connection.
+      const context = tls.createSecureContext(options.tls);
+      await Promise.all(this.#servers.map((server) => {
+        server.on("connection", (socket: net.Socket) => this.#arriveTls(socket, options, context));
+        return new Promise<void>((resolve) => server.once("close", () => resolve()));
+      }));
+      return;
+    }
+    if (options.tls) throw new Error("A door bound with bind() serves plain TCP only");
     await Promise.all(this.#listeners.map(async (listener) => {
       try {
-        for await (const conn of listener) this.#arrive(conn, options, context);
+        for await (const conn of listener) this.#arrive(conn, options);
       } catch (error) {
         if (!this.#closing) {
           options.log({ level: "error", event: "error", error: String(error) });
@@ -134,15 +182,13 @@ export class FrontDoor {
         // Already closed.
       }
     }
+    for (const server of this.#servers) server.close();
     for (const close of this.#handshakes) close();
     this.#handshakes.clear();
   }
 
-  #arrive(
-    conn: Deno.TcpConn,
-    options: FrontDoorServeOptions,
-    context: tls.SecureContext | undefined,
-  ): void {
+  /** A plain server's connection: admitted, tuned, handed on. */
+  #arrive(conn: Deno.TcpConn, options: FrontDoorServeOptions): void {
     const ip = unmapAddress(conn.remoteAddr.hostname);
     const remote = formatHostPort(ip, conn.remoteAddr.port);
     if (this.#closing) return closeQuietly(conn);
@@ -156,9 +202,7 @@ export class FrontDoor {
         reason: "too many connections from one address",
         limit: ticket.limit,
       });
-      // A TLS client could not read a plain-text line; a plain one is told why.
-      if (context) closeQuietly(conn);
-      else void refuse(conn, `! ${ticket.message}\r\n`);
+      void refuse(conn, `! ${ticket.message}\r\n`);
       return;
     }
     try {
@@ -167,26 +211,35 @@ export class FrontDoor {
     } catch {
       // Not fatal: only latency or dead-peer detection suffers.
     }
-    if (!context) {
-      options.onArrival({ conn, ip, ticket, remote });
-      return;
-    }
-    this.#handshake(conn, { ip, ticket, remote }, options, context);
+    options.onArrival({ conn, ip, ticket, remote });
   }
 
   /**
    * A TLS server's connection: waits for its first bytes, answers plain text
    * with a hint, and runs the TLS handshake, all within `tlsHandshakeMs`.
    */
-  #handshake(
-    conn: Deno.TcpConn,
-    peer: Omit<Arrival, "conn">,
-    options: FrontDoorServeOptions,
-    context: tls.SecureContext,
-  ): void {
-    const { ticket, remote } = peer;
+  #arriveTls(raw: net.Socket, options: FrontDoorServeOptions, context: tls.SecureContext): void {
+    raw.on("error", () => {});
+    const ip = unmapAddress(raw.remoteAddress ?? "unknown");
+    const port = raw.remotePort ?? 0;
+    const remote = formatHostPort(ip, port);
+    if (this.#closing) return void raw.destroy();
+    const ticket = options.limits.admit(ip);
+    if (!(ticket instanceof Ticket)) {
+      options.log({
+        level: "warn",
+        event: "refused",
+        remote: ip,
+        // Not the message, which names the address: one kind of record for the log limiter.
+        reason: "too many connections from one address",
+        limit: ticket.limit,
+      });
+      raw.destroy(); // A TLS client could not read a plain-text line.
+      return;
+    }
+    raw.setNoDelay(true);
+    raw.setKeepAlive(true, 60_000);
     let socket: tls.TLSSocket | undefined;
-    let duplex: ConnDuplex | undefined;
     let settled = false;
     const finish = () => {
       settled = true;
@@ -197,8 +250,7 @@ export class FrontDoor {
       if (settled) return;
       finish();
       socket?.destroy();
-      duplex?.close();
-      closeQuietly(conn);
+      raw.destroy();
       ticket.release();
     };
     const fail = (error: string, hint?: Uint8Array) => {
@@ -206,12 +258,17 @@ export class FrontDoor {
       options.log({ level: "debug", event: "tls_error", remote, error });
       if (!hint) return abort();
       finish();
-      void refuse(conn, hint).finally(() => ticket.release());
+      raw.end(hint);
+      const destroy = setTimeout(() => raw.destroy(), 1000);
+      raw.once("close", () => {
+        clearTimeout(destroy);
+        ticket.release();
+      });
     };
     const timer = setTimeout(() => {
       fail(
         socket ? "no TLS handshake in time" : "no bytes in time",
-        socket ? undefined : encoder.encode(plainTextHint(conn)),
+        socket ? undefined : encoder.encode(plainTextHint(raw)),
       );
     }, options.tlsHandshakeMs);
     this.#handshakes.add(abort);
@@ -219,43 +276,57 @@ export class FrontDoor {
       options.log({ level: "warn", event: "evicted", remote, reason: "in its TLS handshake" });
       abort();
     });
-    // Only the first byte decides; the rest of the ClientHello stays in the socket.
-    const first = new Uint8Array(64);
-    conn.read(first).then((n) => {
+    raw.once("close", () => fail("closed before its handshake"));
+    raw.once("data", (first: Uint8Array) => {
       if (settled) return;
-      if (n === null) return fail("closed before its handshake");
+      raw.pause();
       if (first[0] !== TLS_HANDSHAKE_RECORD) {
         return fail(
           "spoke plain text to the TLS port",
-          first[0] === OPEN_BRACE ? TLS_ALERT : encoder.encode(plainTextHint(conn)),
+          first[0] === OPEN_BRACE ? TLS_ALERT : encoder.encode(plainTextHint(raw)),
         );
       }
-      duplex = new ConnDuplex(conn, first.slice(0, n));
-      socket = new tls.TLSSocket(duplex as unknown as Socket, {
-        isServer: true,
-        secureContext: context,
-      });
+      raw.unshift(first);
+      socket = new tls.TLSSocket(raw, { isServer: true, secureContext: context });
       socket.once("secure", () => {
         if (settled) return;
         finish();
         const secured = socket!;
         secured.removeListener("error", onError);
-        const address = { ...conn.remoteAddr, hostname: peer.ip };
-        options.onArrival({ ...peer, conn: new SocketConn(secured, address) });
+        const address = { transport: "tcp" as const, hostname: ip, port };
+        options.onArrival({ conn: new SocketConn(secured, address), ip, ticket, remote });
       });
       const onError = (error: Error) => fail(error.message);
       socket.on("error", onError);
       socket.once("close", () => fail("closed during its handshake"));
-    }, (error: Error) => fail(error.message));
+    });
   }
 }
 
 /** What a plain-text client (nc, telnet) reads when it reaches a TLS server. */
-function plainTextHint(conn: Deno.TcpConn): string {
-  const local = conn.localAddr as Deno.NetAddr;
-  const host = unmapAddress(local.hostname);
-  return `! This server speaks TLS. Join with: ncat --ssl ${host} ${local.port}` +
-    ` (or openssl s_client -connect ${formatHostPort(host, local.port)}, or chat-client)\r\n`;
+function plainTextHint(raw: net.Socket): string {
+  const host = unmapAddress(raw.localAddress ?? "this-server");
+  const port = raw.localPort ?? 0;
+  return `! This server speaks TLS. Join with: ncat --ssl ${host} ${port}` +
+    ` (or openssl s_client -connect ${formatHostPort(host, port)}, or chat-client)\r\n`;
+}
+
+/** A node:net listener on `host`, `port`, bound (errors as Deno's listener throws them). */
+function listenNode(host: string, port: number): Promise<net.Server> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer({ pauseOnConnect: false });
+    server.once("error", (error: Error & { code?: string }) => {
+      reject(
+        error.code === "EADDRINUSE"
+          ? new Deno.errors.AddrInUse(error.message)
+          // Deno's node:net says EINVAL for an address the machine does not have.
+          : error.code === "EADDRNOTAVAIL" || error.code === "EINVAL"
+          ? new Deno.errors.AddrNotAvailable(error.message)
+          : error,
+      );
+    });
+    server.listen({ host, port, backlog: 1024, ipv6Only: false }, () => resolve(server));
+  });
 }
 
 function closeQuietly(conn: Deno.Conn): void {
