@@ -114,7 +114,7 @@ async function main(): Promise<number> {
   let door: FrontDoor;
   try {
     const where = { hostname: options.hostname, port: options.port };
-    door = command.tls ? await FrontDoor.bindTls(where) : FrontDoor.bind(where);
+    door = command.tls ? await FrontDoor.bindTls(where) : await FrontDoor.bind(where);
   } catch (error) {
     if (error instanceof Deno.errors.AddrNotAvailable && options.hostname !== undefined) {
       console.error(

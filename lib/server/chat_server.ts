@@ -207,7 +207,7 @@ export class ChatServer implements AsyncDisposable {
    */
   static async listen(options: ChatServerOptions = {}): Promise<ChatServer> {
     const where = { hostname: options.hostname, port: options.port ?? 7777 };
-    const door = options.tls ? await FrontDoor.bindTls(where) : FrontDoor.bind(where);
+    const door = options.tls ? await FrontDoor.bindTls(where) : await FrontDoor.bind(where);
     try {
       return await ChatServer.serve(door, options);
     } catch (error) {

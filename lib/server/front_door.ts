@@ -26,7 +26,7 @@ import * as tls from "node:tls";
 import * as net from "node:net";
 import { formatHostPort, stripBrackets, unmapAddress } from "../net/host_port.ts";
 import { type ByteConn, SocketConn } from "../net/socket_conn.ts";
-import { type ConnectionLimits, Ticket } from "./connection_limits.ts";
+import { type ConnectionLimits, type Refusal, Ticket } from "./connection_limits.ts";
 import type { LogRecord } from "./chat_server.ts";
 
 /** What the front door hands on: a connection ready for the chat protocol. */
@@ -90,61 +90,37 @@ export class FrontDoor {
   }
 
   /**
-   * Binds for a TLS server: node:net listeners, on the same addresses as
-   * {@linkcode FrontDoor.bind}.
-   */
-  static async bindTls(options: { hostname?: string; port: number }): Promise<FrontDoor> {
-    const { port } = options;
-    if (options.hostname !== undefined) {
-      return new FrontDoor([], [await listenNode(stripBrackets(options.hostname), port)]);
-    }
-    let v6: net.Server;
-    try {
-      v6 = await listenNode("::", port);
-    } catch (error) {
-      if (error instanceof Deno.errors.AddrInUse) throw error;
-      return new FrontDoor([], [await listenNode("0.0.0.0", port)]);
-    }
-    try {
-      const v4 = await listenNode("0.0.0.0", (v6.address() as net.AddressInfo).port);
-      return new FrontDoor([], [v6, v4]);
-    } catch (error) {
-      if (error instanceof Deno.errors.AddrInUse) return new FrontDoor([], [v6]);
-      v6.close();
-      throw error;
-    }
-  }
-
-  /**
    * Binds a plain server to `hostname` (brackets allowed around IPv6), or,
-   * without one, to every interface: `::`, which takes IPv4 too on a dual-stack system, plus
-   * `0.0.0.0` where `::` is IPv6 only, or `0.0.0.0` alone on a machine
-   * without IPv6. Nothing is accepted until {@linkcode FrontDoor.serve}.
+   * without one, to every interface: `::`, which takes IPv4 too on a
+   * dual-stack system, plus `0.0.0.0` where `::` is IPv6 only, or
+   * `0.0.0.0` alone on a machine without IPv6. Nothing is accepted until
+   * {@linkcode FrontDoor.serve}.
    *
    * @throws {Deno.errors.AddrInUse} the port is taken
    * @throws {Deno.errors.AddrNotAvailable} the machine has no such address
    */
-  static bind(options: { hostname?: string; port: number }): FrontDoor {
-    const { port } = options;
-    if (options.hostname !== undefined) {
-      return new FrontDoor([Deno.listen({ hostname: stripBrackets(options.hostname), port })]);
-    }
-    let v6: Deno.TcpListener;
-    try {
-      v6 = Deno.listen({ hostname: "::", port });
-    } catch (error) {
-      if (error instanceof Deno.errors.AddrInUse) throw error;
-      // No IPv6 on this machine.
-      return new FrontDoor([Deno.listen({ hostname: "0.0.0.0", port })]);
-    }
-    try {
-      const v4 = Deno.listen({ hostname: "0.0.0.0", port: v6.addr.port });
-      return new FrontDoor([v6, v4]); // "::" is IPv6 only here.
-    } catch (error) {
-      if (error instanceof Deno.errors.AddrInUse) return new FrontDoor([v6]); // Dual stack.
-      v6.close();
-      throw error;
-    }
+  static async bind(options: { hostname?: string; port: number }): Promise<FrontDoor> {
+    const listeners = await bindEvery(
+      options,
+      (hostname, port) => Promise.resolve(Deno.listen({ hostname, port })),
+      (listener) => listener.addr.port,
+      (listener) => listener.close(),
+    );
+    return new FrontDoor(listeners);
+  }
+
+  /**
+   * Binds a TLS server: node:net listeners, on the same addresses as
+   * {@linkcode FrontDoor.bind}.
+   */
+  static async bindTls(options: { hostname?: string; port: number }): Promise<FrontDoor> {
+    const servers = await bindEvery(
+      options,
+      listenNode,
+      (server) => (server.address() as net.AddressInfo).port,
+      (server) => server.close(),
+    );
+    return new FrontDoor([], servers);
   }
 
   /** Accepts until {@linkcode FrontDoor.close}; resolves when every accept loop has ended. */
@@ -187,11 +163,8 @@ export class FrontDoor {
     this.#handshakes.clear();
   }
 
-  /** A plain server's connection: admitted, tuned, handed on. */
-  #arrive(conn: Deno.TcpConn, options: FrontDoorServeOptions): void {
-    const ip = unmapAddress(conn.remoteAddr.hostname);
-    const remote = formatHostPort(ip, conn.remoteAddr.port);
-    if (this.#closing) return closeQuietly(conn);
+  /** A ticket for a connection from `ip`, or the refusal (logged) when its address is at its limit. */
+  #admit(ip: string, options: FrontDoorServeOptions): Ticket | Refusal {
     const ticket = options.limits.admit(ip);
     if (!(ticket instanceof Ticket)) {
       options.log({
@@ -202,6 +175,17 @@ export class FrontDoor {
         reason: "too many connections from one address",
         limit: ticket.limit,
       });
+    }
+    return ticket;
+  }
+
+  /** A plain server's connection: admitted, tuned, handed on. */
+  #arrive(conn: Deno.TcpConn, options: FrontDoorServeOptions): void {
+    const ip = unmapAddress(conn.remoteAddr.hostname);
+    const remote = formatHostPort(ip, conn.remoteAddr.port);
+    if (this.#closing) return closeQuietly(conn);
+    const ticket = this.#admit(ip, options);
+    if (!(ticket instanceof Ticket)) {
       void refuse(conn, `! ${ticket.message}\r\n`);
       return;
     }
@@ -224,16 +208,8 @@ export class FrontDoor {
     const port = raw.remotePort ?? 0;
     const remote = formatHostPort(ip, port);
     if (this.#closing) return void raw.destroy();
-    const ticket = options.limits.admit(ip);
+    const ticket = this.#admit(ip, options);
     if (!(ticket instanceof Ticket)) {
-      options.log({
-        level: "warn",
-        event: "refused",
-        remote: ip,
-        // Not the message, which names the address: one kind of record for the log limiter.
-        reason: "too many connections from one address",
-        limit: ticket.limit,
-      });
       raw.destroy(); // A TLS client could not read a plain-text line.
       return;
     }
@@ -309,6 +285,36 @@ function plainTextHint(raw: net.Socket): string {
   const port = raw.localPort ?? 0;
   return `! This server speaks TLS. Join with: ncat --ssl ${host} ${port}` +
     ` (or openssl s_client -connect ${formatHostPort(host, port)}, or chat-client)\r\n`;
+}
+
+/**
+ * Binds `options.hostname`, or every interface: `::` (dual stack), plus
+ * `0.0.0.0` on the same port where `::` takes IPv6 only, or `0.0.0.0` alone
+ * without IPv6.
+ */
+async function bindEvery<L>(
+  options: { hostname?: string; port: number },
+  listen: (hostname: string, port: number) => Promise<L>,
+  portOf: (listener: L) => number,
+  close: (listener: L) => void,
+): Promise<L[]> {
+  if (options.hostname !== undefined) {
+    return [await listen(stripBrackets(options.hostname), options.port)];
+  }
+  let v6: L;
+  try {
+    v6 = await listen("::", options.port);
+  } catch (error) {
+    if (error instanceof Deno.errors.AddrInUse) throw error;
+    return [await listen("0.0.0.0", options.port)]; // No IPv6 on this machine.
+  }
+  try {
+    return [v6, await listen("0.0.0.0", portOf(v6))]; // "::" is IPv6 only here.
+  } catch (error) {
+    if (error instanceof Deno.errors.AddrInUse) return [v6]; // Dual stack.
+    close(v6);
+    throw error;
+  }
 }
 
 /** A node:net listener on `host`, `port`, bound (errors as Deno's listener throws them). */
