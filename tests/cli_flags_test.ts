@@ -65,7 +65,15 @@ Deno.test("chat-server: a missing or wrong --cert, --key or --password-file exit
   ];
   for (const [args, line] of cases) {
     const dataDir = `${Deno.makeTempDirSync({ prefix: "lanchat-data-" })}/data`;
-    const server = runEntry("server", ["--port", "0", "--data-dir", dataDir, ...args], {
+    const server = runEntry("server", [
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--data-dir",
+      dataDir,
+      ...args,
+    ], {
       tls: true,
     });
     const status = await server.finished();
@@ -80,7 +88,16 @@ Deno.test("chat-server: a missing or wrong --cert, --key or --password-file exit
 
 Deno.test("chat-server: a --data-dir that cannot be made is a runtime error: exit 1 and the path", async () => {
   const file = Deno.makeTempFileSync({ prefix: "lanchat-not-a-dir-" });
-  const server = runEntry("server", ["--port", "0", "--data-dir", `${file}/data`], { tls: true });
+  const server = runEntry("server", [
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+    "--data-dir",
+    `${file}/data`,
+  ], {
+    tls: true,
+  });
   const status = await server.finished();
   assert.equal(status.code, 1, server.stderr.join("\n"));
   assert.equal(server.stderr.length, 1, server.stderr.join("\n"));

@@ -158,7 +158,7 @@ Deno.test("chat-server export writes a room's log as JSON lines or text, round-t
 Deno.test("a corrupt or unusable history store stops the server at start with the path and the cause", () =>
   withDataDir(async (dir) => {
     Deno.writeTextFileSync(`${dir}/history.db`, "not a database at all ".repeat(100));
-    const corrupt = runEntry("server", ["--port", "0", "--data-dir", dir]);
+    const corrupt = runEntry("server", ["--host", "127.0.0.1", "--port", "0", "--data-dir", dir]);
     assert.equal((await corrupt.finished()).code, 1);
     assert.match(
       corrupt.stderr.join("\n"),
@@ -167,6 +167,8 @@ Deno.test("a corrupt or unusable history store stops the server at start with th
       ),
     );
     const unusable = runEntry("server", [
+      "--host",
+      "127.0.0.1",
       "--port",
       "0",
       "--data-dir",

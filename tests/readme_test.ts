@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { NativeClient, ROOT, runServer, testKey, within } from "./test_util.ts";
+import { NativeClient, NetNamespace, ROOT, runServer, testKey, within } from "./test_util.ts";
 import { TmuxSession } from "./tmux.ts";
 
 Deno.test("README: /ban shuts out everyone behind the address; /unban of the address lets the others back and keeps the key out", async () => {
@@ -295,14 +295,19 @@ class Transcript implements AsyncDisposable {
   }
 }
 
-/** `deno task start ...` with its stderr (deno's task line, the server's log) merged into stdout. */
-function startTask(args: string[], dataHome: string): Transcript {
-  return new Transcript("sh", [
+/**
+ * `deno task start ...` with its stderr (deno's task line, the server's log)
+ * merged into stdout, inside `netns`: it listens on every interface, as the
+ * README shows, and the namespace has only its loopback.
+ */
+function startTask(args: string[], dataHome: string, netns: NetNamespace): Transcript {
+  const [command, wrapped] = netns.wrap("sh", [
     "-c",
     `exec '${Deno.execPath()}' task start "$@" 2>&1`,
     "sh",
     ...args,
-  ], { XDG_DATA_HOME: dataHome });
+  ]);
+  return new Transcript(command, wrapped, { XDG_DATA_HOME: dataHome });
 }
 
 /** The code block that follows `marker` in the README, as lines. */
@@ -366,9 +371,10 @@ Deno.test("README: the start output and the example session are what the program
   const readmeFingerprint = /SHA256:[A-Za-z0-9+/]{43}/.exec(startSample.join("\n"))![0];
 
   // "Start a server": the first start, on a machine where the data directory is new.
+  await using netns = await NetNamespace.create();
   let fingerprint: string;
   {
-    await using first = startTask(["--port", "0"], dataHome);
+    await using first = startTask(["--port", "0"], dataHome, netns);
     await first.until((text) => /^listening on 127\.0\.0\.1:\d+$/m.test(text), "listening");
     first.signal("SIGINT");
     assert.equal((await first.finished()).code, 0);
@@ -396,6 +402,7 @@ Deno.test("README: the start output and the example session are what the program
   await using server = startTask(
     ["--name", "office", "--motd", "standup at 10", "--port", "0"],
     dataHome,
+    netns,
   );
   await server.until((text) => /^listening on 127\.0\.0\.1:\d+$/m.test(text), "listening");
   const port = Number(/^listening on 127\.0\.0\.1:(\d+)$/m.exec(server.text)![1]);
@@ -403,7 +410,7 @@ Deno.test("README: the start output and the example session are what the program
   const real = likeReadme(started, { fingerprint, port, dataDir }, readmeFingerprint);
   assert.deepEqual(real, forThisMachine(serverPart.slice(1), real).map(timeless));
 
-  await using bob = new Transcript("ncat", ["--ssl", "127.0.0.1", String(port)]);
+  await using bob = new Transcript(...netns.wrap("ncat", ["--ssl", "127.0.0.1", String(port)]));
   await bob.until((text) => text.endsWith("Nick? "), "the nick prompt");
   await bob.type("bob");
   await bob.until((text) => text.includes("Type /help for the commands.\n"), "the welcome");
@@ -426,16 +433,17 @@ Deno.test("README: the start output and the example session are what the program
     "bob's message in the history",
   );
 
-  const ana = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-q",
-      "-P=client",
-      "client.ts",
-      ...["--host", "127.0.0.1", "--port", String(port), "--nick", "ana"],
-      ...["--fingerprint", fingerprint],
-      ...["--config-dir", Deno.makeTempDirSync({ prefix: "lanchat-readme-ana-" })],
-    ],
+  const [anaCommand, anaArgs] = netns.wrap(Deno.execPath(), [
+    "run",
+    "-q",
+    "-P=client",
+    "client.ts",
+    ...["--host", "127.0.0.1", "--port", String(port), "--nick", "ana"],
+    ...["--fingerprint", fingerprint],
+    ...["--config-dir", Deno.makeTempDirSync({ prefix: "lanchat-readme-ana-" })],
+  ]);
+  const ana = new Deno.Command(anaCommand, {
+    args: anaArgs,
     cwd: ROOT,
     env: { NO_COLOR: "1" },
     stdin: "piped",

@@ -417,24 +417,28 @@ export function runEntry(
 ): EntryProcess {
   const stdin = options.stdin ?? "null";
   const special = args.some((a) => /^--(help|version|forget-host)|^export$/.test(a));
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-q",
-      `-P=${entry}`,
-      ...(entry === "server" ? serverV8Flags() : []),
-      `${entry}.ts`,
-      ...args,
-      // Tests never touch the real data or config directory unless they choose one.
-      ...(entry === "server" && !special && !args.some((a) => /^--(data-dir|no-persist)/.test(a))
-        ? ["--data-dir", ":memory:"]
-        : []),
-      ...(entry === "client" && !args.some((a) => /^--(config-dir|help|version)/.test(a))
-        ? ["--config-dir", Deno.makeTempDirSync({ prefix: "lanchat-client-" })]
-        : []),
-      // Plain TCP unless the test is about TLS (tls_test.ts).
-      ...(!options.tls && !special ? ["--plain"] : []),
-    ],
+  const denoArgs = [
+    "run",
+    "-q",
+    `-P=${entry}`,
+    ...(entry === "server" ? serverV8Flags() : []),
+    `${entry}.ts`,
+    ...args,
+    // Tests never touch the real data or config directory unless they choose one.
+    ...(entry === "server" && !special && !args.some((a) => /^--(data-dir|no-persist)/.test(a))
+      ? ["--data-dir", ":memory:"]
+      : []),
+    ...(entry === "client" && !args.some((a) => /^--(config-dir|help|version)/.test(a))
+      ? ["--config-dir", Deno.makeTempDirSync({ prefix: "lanchat-client-" })]
+      : []),
+    // Plain TCP unless the test is about TLS (tls_test.ts).
+    ...(!options.tls && !special ? ["--plain"] : []),
+  ];
+  const [command, commandArgs] = options.netns
+    ? options.netns.wrap(Deno.execPath(), denoArgs)
+    : [Deno.execPath(), denoArgs];
+  const child = new Deno.Command(command, {
+    args: commandArgs,
     cwd: ROOT,
     stdin,
     stdout: "piped",
@@ -449,6 +453,49 @@ export interface EntryOptions {
   stdin?: "piped" | "null";
   /** Leave TLS on (the programs' default); otherwise tests run with `--plain`. */
   tls?: boolean;
+  /** Run it inside this network namespace (for a server that listens on every interface). */
+  netns?: NetNamespace;
+}
+
+/**
+ * A network namespace of the test's own with only its loopback up: a
+ * server that listens on every interface (the default) is reachable there
+ * from processes run inside it, and from nowhere else. Needs root (`ip
+ * netns`), as CI has.
+ */
+export class NetNamespace implements AsyncDisposable {
+  readonly name: string;
+
+  private constructor(name: string) {
+    this.name = name;
+  }
+
+  static async create(): Promise<NetNamespace> {
+    const name = `lanchat-test-${crypto.randomUUID().slice(0, 8)}`;
+    await ip(["netns", "add", name]);
+    await ip(["-n", name, "link", "set", "lo", "up"]);
+    return new NetNamespace(name);
+  }
+
+  /** The command and arguments that run `command args` inside the namespace. */
+  wrap(command: string, args: string[]): [string, string[]] {
+    return ["ip", ["netns", "exec", this.name, command, ...args]];
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await ip(["netns", "delete", this.name]);
+  }
+}
+
+async function ip(args: string[]): Promise<void> {
+  const result = await new Deno.Command("ip", { args, stderr: "piped" }).output();
+  if (!result.success) {
+    throw new Error(
+      `ip ${args.join(" ")} failed (network namespaces need root): ${
+        new TextDecoder().decode(result.stderr).trim()
+      }`,
+    );
+  }
 }
 
 /** Runs `client.ts` against 127.0.0.1:`port` as `nick`, with extra flags. */

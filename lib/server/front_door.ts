@@ -305,8 +305,11 @@ async function bindEvery<L>(
   try {
     v6 = await listen("::", options.port);
   } catch (error) {
-    if (error instanceof Deno.errors.AddrInUse) throw error;
-    return [await listen("0.0.0.0", options.port)]; // No IPv6 on this machine.
+    // Only a machine without IPv6 falls back; anything else (a taken port, no permission) is said.
+    const noIpv6 = error instanceof Deno.errors.AddrNotAvailable ||
+      /address family not supported|EAFNOSUPPORT|os error 97/i.test(String(error));
+    if (!noIpv6) throw error;
+    return [await listen("0.0.0.0", options.port)];
   }
   try {
     return [v6, await listen("0.0.0.0", portOf(v6))]; // "::" is IPv6 only here.
