@@ -99,12 +99,14 @@ function runExport(args: string[]): number {
 }
 
 async function main(): Promise<number> {
-  if (Deno.args[0] === "export") return runExport(Deno.args.slice(1));
+  // `deno task start -- export ...`, as npm users write it: the "--" is not ours.
+  const args = Deno.args[0] === "--" ? Deno.args.slice(1) : Deno.args;
+  if (args[0] === "export") return runExport(args.slice(1));
   const command = startCommand(
     "chat-server",
     VERSION,
     SERVER_USAGE,
-    () => parseServerArgs(Deno.args),
+    () => parseServerArgs(args),
   );
   if (typeof command === "number") return command;
   const { options } = command;
@@ -119,6 +121,12 @@ async function main(): Promise<number> {
     if (error instanceof Deno.errors.AddrNotAvailable && options.hostname !== undefined) {
       console.error(
         `chat-server: --host ${options.hostname}: this machine has no address ${options.hostname}`,
+      );
+      return 2;
+    }
+    if (/lookup|ENOTFOUND|EAI_|not known/i.test(String(error)) && options.hostname !== undefined) {
+      console.error(
+        `chat-server: --host ${options.hostname}: no address found for that name`,
       );
       return 2;
     }

@@ -15,6 +15,8 @@ export function parseFlags<T extends Options>(
   args: string[],
   options: T,
 ): ReturnType<typeof parseArgs<{ options: T; strict: true; allowPositionals: false }>>["values"] {
+  // `deno task start -- --port 9000`, as npm users write it: the "--" is not ours.
+  if (args[0] === "--") args = args.slice(1);
   try {
     return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
   } catch (error) {

@@ -172,6 +172,12 @@ Deno.test("both programs reject unknown flags and bad values with one line and e
       ["--host", "x:80", "--port", "81"],
       /^chat-client: --host names port 80 but --port says 81$/,
     ],
+    ["server", ["--host", "300.1.1.1"], /^chat-server: --host "300.1.1.1" is not an IPv4 address/],
+    ["server", ["--host", "[::1"], /^chat-server: --host "\[::1" is not an address: brackets go/],
+    ["server", ["--host", "a b"], /^chat-server: --host "a b" is neither an IP address nor a host/],
+    // npm users write flags after "--"; it is accepted, so the bad value is what is reported.
+    ["server", ["--", "--port", "70000"], /^chat-server: --port must be a whole number/],
+    ["client", ["--", "--host", "x", "--port", "abc"], /^chat-client: --port must be a whole/],
   ];
   for (const [entry, args, expected] of cases) {
     const process = runEntry(entry, args, { tls: true });

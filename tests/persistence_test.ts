@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import type { MessageEvent } from "../lib/core/events.ts";
 import { DatabaseSync } from "node:sqlite";
-import { NativeClient, runEntry, runServer } from "./test_util.ts";
+import { NativeClient, ROOT, runEntry, runServer } from "./test_util.ts";
 
 async function withDataDir(run: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "lanchat-data-" });
@@ -344,3 +344,39 @@ Deno.test("a store that cannot write logs the true number waiting, and at shutdo
       /^\S+ level=error event=store_lost lost=300 error="no such table: \w+" detail=/,
     );
   }));
+
+Deno.test("a data directory on a read-only file system stops the server with the path and the cause, not a stack trace", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lanchat-ro-" });
+  try {
+    // A read-only mount in a mount namespace of the test's own (needs root, as CI has).
+    const script = `mount -t tmpfs -o ro lanchat-ro "$1" && shift && exec "$@"`;
+    const output = await new Deno.Command("unshare", {
+      args: [
+        "-m",
+        "sh",
+        "-c",
+        script,
+        "sh",
+        dir,
+        Deno.execPath(),
+        "run",
+        "-q",
+        "-P=server",
+        "server.ts",
+        ...["--host", "127.0.0.1", "--port", "0", "--plain", "--data-dir", dir],
+      ],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    const stderr = new TextDecoder().decode(output.stderr).trim();
+    assert.equal(output.code, 1, stderr);
+    assert.equal(
+      stderr,
+      `chat-server: cannot lock the data directory ${dir}: read-only file system; give another --data-dir, or --data-dir :memory: to keep nothing on disk`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

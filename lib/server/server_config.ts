@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { intFlag, parseFlags } from "../cli_args.ts";
 import { DEFAULT_RATE_LIMIT } from "../core/hub.ts";
 import { DEFAULT_HISTORY_MEMORY_BYTES } from "../core/history.ts";
@@ -291,7 +292,7 @@ export function parseServerArgs(
   if (flags.version) return { kind: "version" };
   const text = (name: string) => flags[name] as string | undefined;
   const hostname = text("host");
-  if (hostname?.trim() === "") throw new UsageError("--host must not be empty");
+  if (hostname !== undefined) checkHost(hostname);
   const name = (text("name") ?? "lanchat").trim();
   if (name === "" || name.length > 64 || /[\x00-\x1f\x7f]/.test(name)) {
     throw new UsageError(`--name must be 1 to 64 printable characters, got "${text("name")}"`);
@@ -392,4 +393,31 @@ function tlsSource(
   const dir = historyDir ?? (flags["data-dir"] as string | undefined) ??
     defaultDataDir(Deno.build.os, (name) => Deno.env.get(name));
   return dir === undefined ? { kind: "memory" } : { kind: "dir", dir };
+}
+
+/**
+ * `--host` must be an IP address (IPv6 in brackets or not) or a host name;
+ * whether this machine has it is found out when binding.
+ *
+ * @throws {UsageError} naming what is wrong with it
+ */
+function checkHost(host: string): void {
+  if (host.trim() === "") throw new UsageError("--host must not be empty");
+  const bare = /^\[.*\]$/.test(host) ? host.slice(1, -1) : host;
+  if (isIP(bare)) return;
+  if (host.includes("[") || host.includes("]")) {
+    throw new UsageError(
+      `--host "${host}" is not an address: brackets go around a whole IPv6 address`,
+    );
+  }
+  if (/^[\d.]+$/.test(host)) {
+    throw new UsageError(`--host "${host}" is not an IPv4 address (four numbers from 0 to 255)`);
+  }
+  if (host.includes(":")) throw new UsageError(`--host "${host}" is not an IPv6 address`);
+  if (
+    !/^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.?$/i
+      .test(host)
+  ) {
+    throw new UsageError(`--host "${host}" is neither an IP address nor a host name`);
+  }
 }

@@ -1,7 +1,8 @@
+import { describeFileError } from "../cli_args.ts";
 import { type HistoryStore, MemoryStore } from "../core/history_store.ts";
 import { DEFAULT_HISTORY_MEMORY_BYTES } from "../core/history.ts";
 import { VERSION } from "../version.ts";
-import { DataDirLock, type LockOwner } from "./data_dir_lock.ts";
+import { DataDirInUseError, DataDirLock, type LockOwner } from "./data_dir_lock.ts";
 import { SqliteStore, StoreOpenError, type StoreReport } from "./sqlite_store.ts";
 
 /** The database file inside a data directory. */
@@ -53,9 +54,7 @@ export function openStore(
   } catch (cause) {
     throw new StoreOpenError(
       dataDir,
-      `cannot create the data directory ${dataDir}: ${
-        (cause as Error).message
-      }; use --data-dir or --no-persist`,
+      `cannot create the data directory ${dataDir}: ${explain(cause)}; ${ELSEWHERE}`,
       { cause },
     );
   }
@@ -67,14 +66,11 @@ export function openStore(
       version: VERSION,
     });
   } catch (cause) {
-    if (!(cause instanceof Deno.errors.PermissionDenied || cause instanceof Deno.errors.NotFound)) {
-      throw cause;
-    }
+    if (cause instanceof DataDirInUseError) throw cause;
+    // Whatever the system says: permissions, a read-only file system, a full disk, ...
     throw new StoreOpenError(
       dataDir,
-      `cannot lock the data directory ${dataDir}: ${
-        (cause as Error).message
-      }; check its permissions or use --data-dir / --no-persist`,
+      `cannot lock the data directory ${dataDir}: ${explain(cause)}; ${ELSEWHERE}`,
       { cause },
     );
   }
@@ -90,4 +86,13 @@ export function openStore(
     lock.release();
     throw error;
   }
+}
+
+/** What to do about a data directory that cannot be used. */
+const ELSEWHERE = "give another --data-dir, or --data-dir :memory: to keep nothing on disk";
+
+/** The system's reason, without Deno's decorations (os error numbers, permission flags). */
+function explain(cause: unknown): string {
+  if (cause instanceof Deno.errors.NotCapable) return "the server may not write there";
+  return cause instanceof Error ? describeFileError(cause) : String(cause);
 }
