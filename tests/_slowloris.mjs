@@ -1,5 +1,5 @@
-// A slowloris from many addresses, for tests/front_door_test.ts (Node.js,
-// its own process, like a real attacker). Every address of 127.0.<a>.1
+// A slowloris from many addresses (127.1.x.y), for tests/front_door_test.ts (Node.js,
+// its own process, like a real attacker). Every address
 // keeps `perAddress` connections open that never join: one in `finishEvery`
 // finishes the TLS handshake and then says nothing, the others never start it. Whatever the
 // server closes is opened again after `reconnectMs`, until stdin closes.
@@ -39,7 +39,8 @@ function open(address, finishHandshake) {
 }
 
 for (let a = 1; a <= addresses; a++) {
-  for (let i = 0; i < perAddress; i++) open(`127.0.${a}.1`, i % finishEvery === finishEvery - 1);
+  const address = `127.1.${a >> 8}.${a & 255}`;
+  for (let i = 0; i < perAddress; i++) open(address, i % finishEvery === finishEvery - 1);
 }
 console.log(`holding ${opened}`);
 

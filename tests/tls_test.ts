@@ -519,7 +519,7 @@ Deno.test("TLS: a key proof relayed by a rogue server is refused by the real one
   assert.equal(server.hub.size, 0);
 });
 
-Deno.test("TLS: connections still in their handshake count against --max-per-ip", async () => {
+Deno.test("TLS: connections still in their handshake count against --max-per-ip; the refused one is told why, inside TLS", async () => {
   const certificate = await createSelfSigned();
   await using server = await startServer({ tls: certificate, maxPerIp: 2 });
   const port = server.addr.port;
@@ -528,14 +528,28 @@ Deno.test("TLS: connections still in their handshake count against --max-per-ip"
     await Deno.connect({ hostname: "127.0.0.1", port }),
   ];
   await delay(100);
-  // The third from the same address is closed at once, before any handshake.
-  const third = await Deno.connect({ hostname: "127.0.0.1", port });
-  const buffer = new Uint8Array(64);
-  assert.equal(
-    await within(1000, third.read(buffer).catch(() => null), "the third to close"),
-    null,
+  // The third from the same address is refused, and told so where a TLS client can read it.
+  const third = await Deno.connectTls({ hostname: "127.0.0.1", port, caCerts: [certificate.cert] });
+  const buffer = new Uint8Array(256);
+  let said = "";
+  await within(
+    3000,
+    (async () => {
+      for (let n; (n = await third.read(buffer).catch(() => null)) !== null;) {
+        said += new TextDecoder().decode(buffer.subarray(0, n));
+      }
+    })(),
+    "the third to be told and closed",
   );
   third.close();
+  assert.equal(said, "! Too many connections from 127.0.0.1 (the limit is 2)\r\n");
+  // A fourth right after is closed at once: telling costs a handshake, once per address in 10 s.
+  const fourth = await Deno.connect({ hostname: "127.0.0.1", port });
+  assert.equal(
+    await within(1000, fourth.read(buffer).catch(() => null), "the fourth to close"),
+    null,
+  );
+  fourth.close();
   // The first two are still held (their 3 s handshake time is not over).
   const stillOpen = await Promise.race([
     silent[0].read(buffer).then(() => false, () => false),

@@ -347,7 +347,12 @@ export class ChatServer implements AsyncDisposable {
         }
         connection.onOverflow = () => this.#dropOverflowed(transport!, ending);
       }
-      return this.#handleFrames(transport, peer, transport.decode(chunk), ending);
+      const frames = transport.decode(chunk);
+      // A line typed at a prompt, a hello: a sign of life (see ConnectionLimits).
+      if (!transport.member && frames.some((frame) => !(frame instanceof ProtocolError))) {
+        peer.ticket.alive();
+      }
+      return this.#handleFrames(transport, peer, frames, ending);
     };
     try {
       await connection.readLoop(onChunk);

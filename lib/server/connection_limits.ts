@@ -6,9 +6,24 @@
  * The pending budget is what keeps a server with room for members open to
  * newcomers while others hold connections that never join (slowloris from
  * many addresses). A newcomer is never refused for want of pending room:
- * the oldest pending connection of the address that holds the most pending
- * connections is evicted instead, so an address can only ever push out
- * its own connections or those of an address holding more than it does.
+ * a pending connection is evicted instead, chosen so that a flood pushes
+ * out its own connections rather than a person still typing a nick:
+ *
+ * 1. from the address that connected most recently and most often without
+ *    joining (each admission counts 1, halving every minute, compared in
+ *    tenths; a join takes its admission back): a flooder reconnects, a
+ *    person connects once, and a person who has been typing for a few
+ *    seconds counts less than a flood's fresh addresses; an office behind
+ *    one address whose people join is not a flood; one address holding
+ *    many counts as many;
+ * 2. among those, one that has shown no sign of life since it arrived
+ *    (a person types; a program says hello) before one that has;
+ * 3. then the oldest (a newcomer, the youngest, always gets in).
+ *
+ * What this cannot do: tell a person who has not typed yet from a flood
+ * of fresh addresses (IPv6 gives anyone many) that arrived with them; then
+ * it is oldest first, and the person has about max-pending ÷ (the flood's
+ * connections a second) seconds. docs/limits.md says so.
  *
  * Pure bookkeeping: the owner of each connection closes it when told to.
  *
@@ -21,7 +36,14 @@ export interface ConnectionLimitsOptions {
   maxPerIp: number;
   /** Connections that have not joined yet, over all addresses. */
   maxPending: number;
+  /** The clock, in ms. @default {performance.now} */
+  now?: () => number;
 }
+
+/** How fast an address's count of recent admissions fades: it halves in this many ms. */
+const HALF_LIFE_MS = 60_000;
+/** Addresses remembered before the faded ones are forgotten. */
+const REMEMBERED = 4096;
 
 /** Why {@linkcode ConnectionLimits.admit} refused a connection. */
 export interface Refusal {
@@ -40,21 +62,38 @@ export class Ticket {
   readonly ip: string;
   /** Monotonic admission order: lower is older. */
   readonly serial: number;
+  /** When it was admitted (the limits' clock). */
+  readonly admittedAt: number;
   #limits: ConnectionLimits;
   #pending = true;
   #released = false;
+  #alive = false;
   #evict: (() => void) | undefined;
 
   /** @internal Made by {@linkcode ConnectionLimits.admit} only. */
-  constructor(limits: ConnectionLimits, ip: string, serial: number) {
+  constructor(limits: ConnectionLimits, ip: string, serial: number, admittedAt: number) {
     this.#limits = limits;
     this.ip = ip;
     this.serial = serial;
+    this.admittedAt = admittedAt;
   }
 
   /** Whether the connection still counts against the pending budget. */
   get pending(): boolean {
     return this.#pending && !this.#released;
+  }
+
+  /** Whether it has shown a sign of life (see {@linkcode Ticket.alive}). */
+  get isAlive(): boolean {
+    return this.#alive;
+  }
+
+  /**
+   * It said something meaningful while pending (a person typed a line, a
+   * program sent its hello): it is evicted after those that did not.
+   */
+  alive(): void {
+    this.#alive = true;
   }
 
   /**
@@ -65,11 +104,15 @@ export class Ticket {
     this.#evict = evict;
   }
 
-  /** The connection joined: it no longer counts as pending. */
+  /**
+   * The connection joined: it no longer counts as pending, nor as a recent
+   * admission of its address (people joining are not a flood).
+   */
   joined(): void {
     if (!this.#pending || this.#released) return;
     this.#pending = false;
     this.#limits._unpend(this);
+    this.#limits._joined(this);
   }
 
   /** The connection is closed: its place is free. Safe to call twice. */
@@ -94,8 +137,11 @@ export class ConnectionLimits {
   readonly #options: ConnectionLimitsOptions;
   /** Open connections per address. */
   readonly #open = new Map<string, number>();
-  /** Pending connections per address, oldest first (a Set keeps insertion order). */
-  readonly #pendingByIp = new Map<string, Set<Ticket>>();
+  /** Pending connections, oldest first (a Set keeps insertion order). */
+  readonly #pendingTickets = new Set<Ticket>();
+  /** Per address, its recent admissions (fading) and when that was last updated. */
+  readonly #recent = new Map<string, { count: number; at: number }>();
+  readonly #now: () => number;
   #pending = 0;
   #serial = 0;
   #evictions = 0;
@@ -103,6 +149,7 @@ export class ConnectionLimits {
 
   constructor(options: ConnectionLimitsOptions) {
     this.#options = options;
+    this.#now = options.now ?? (() => performance.now());
   }
 
   /** Connections that have not joined yet. */
@@ -139,28 +186,47 @@ export class ConnectionLimits {
         limit: this.#options.maxPerIp,
       };
     }
-    if (this.#pending >= this.#options.maxPending) this.#evictOne();
-    const ticket = new Ticket(this, ip, ++this.#serial);
+    const now = this.#now();
+    this.#count(ip, now);
+    if (this.#pending >= this.#options.maxPending) this.#evictOne(now);
+    const ticket = new Ticket(this, ip, ++this.#serial, now);
     this.#open.set(ip, open + 1);
-    let mine = this.#pendingByIp.get(ip);
-    if (!mine) this.#pendingByIp.set(ip, mine = new Set());
-    mine.add(ticket);
+    this.#pendingTickets.add(ticket);
     this.#pending++;
     return ticket;
   }
 
-  /**
-   * Evicts the oldest pending connection of the address holding the most
-   * pending connections (ties: the address whose oldest is oldest).
-   */
-  #evictOne(): void {
+  /** The address's recent admissions at `now`, fading with HALF_LIFE_MS. */
+  #recentAt(ip: string, now: number): number {
+    const recent = this.#recent.get(ip);
+    return recent ? recent.count * 2 ** (-(now - recent.at) / HALF_LIFE_MS) : 0;
+  }
+
+  #count(ip: string, now: number): void {
+    if (this.#recent.size >= REMEMBERED && !this.#recent.has(ip)) {
+      for (const [address] of this.#recent) {
+        if (this.#recentAt(address, now) < 0.1) this.#recent.delete(address);
+      }
+    }
+    this.#recent.set(ip, { count: this.#recentAt(ip, now) + 1, at: now });
+  }
+
+  /** Evicts one pending connection, chosen as the module doc says. */
+  #evictOne(now: number): void {
+    const recentOf = new Map<string, number>();
     let victim: Ticket | undefined;
-    let most = 0;
-    for (const tickets of this.#pendingByIp.values()) {
-      const oldest = tickets.values().next().value!;
-      if (tickets.size > most || (tickets.size === most && oldest.serial < victim!.serial)) {
-        most = tickets.size;
-        victim = oldest;
+    let victimRank: number[] = [];
+    // In admission order: a later one wins only when it ranks higher, so ties go to the oldest.
+    for (const ticket of this.#pendingTickets) {
+      let recent = recentOf.get(ticket.ip);
+      if (recent === undefined) {
+        recent = Math.round(this.#recentAt(ticket.ip, now) * 10);
+        recentOf.set(ticket.ip, recent);
+      }
+      const rank = [recent, ticket.isAlive ? 0 : 1];
+      if (!victim || outranks(rank, victimRank)) {
+        victim = ticket;
+        victimRank = rank;
       }
     }
     if (!victim) return;
@@ -169,12 +235,19 @@ export class ConnectionLimits {
     victim._evict();
   }
 
+  /** @internal Takes back what the admission added to its address's recent count. */
+  _joined(ticket: Ticket): void {
+    const recent = this.#recent.get(ticket.ip);
+    if (!recent) return;
+    const now = this.#now();
+    const count = this.#recentAt(ticket.ip, now) - 2 ** (-(now - ticket.admittedAt) / HALF_LIFE_MS);
+    this.#recent.set(ticket.ip, { count: Math.max(0, count), at: now });
+  }
+
   /** @internal */
   _unpend(ticket: Ticket): void {
-    const mine = this.#pendingByIp.get(ticket.ip);
-    if (!mine?.delete(ticket)) return;
+    if (!this.#pendingTickets.delete(ticket)) return;
     this.#pending--;
-    if (mine.size === 0) this.#pendingByIp.delete(ticket.ip);
   }
 
   /** @internal */
@@ -184,4 +257,10 @@ export class ConnectionLimits {
     if (left > 0) this.#open.set(ticket.ip, left);
     else this.#open.delete(ticket.ip);
   }
+}
+
+/** Whether rank `a` comes before rank `b` (compared element by element, higher first). */
+function outranks(a: number[], b: number[]): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] > b[i];
+  return false;
 }

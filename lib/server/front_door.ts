@@ -73,6 +73,9 @@ export class FrontDoor {
   readonly #servers: net.Server[];
   /** TLS connections still in their handshake: the way to close each. */
   readonly #handshakes = new Set<() => void>();
+  /** Refused TLS connections being told why (see #explainRefusal), and when each address last was. */
+  #explaining = 0;
+  readonly #explained = new Map<string, number>();
   #closing = false;
 
   private constructor(listeners: Deno.TcpListener[], servers: net.Server[] = []) {
@@ -199,6 +202,57 @@ export class FrontDoor {
   }
 
   /**
+   * A TLS connection refused at the door (its address holds too many) is
+   * told why, inside TLS, where a client can read it (`! Too many
+   * connections from ...`, which chat-client shows as its error), when that
+   * costs little: at most EXPLAINED_AT_ONCE at a time, and one per address
+   * every EXPLAIN_EVERY_MS. Any other is closed at once.
+   */
+  #explainRefusal(
+    raw: net.Socket,
+    ip: string,
+    message: string,
+    options: FrontDoorServeOptions,
+    context: tls.SecureContext,
+  ): void {
+    const now = Date.now();
+    const last = this.#explained.get(ip);
+    if (
+      this.#explaining >= EXPLAINED_AT_ONCE || (last !== undefined && now - last < EXPLAIN_EVERY_MS)
+    ) {
+      raw.destroy();
+      return;
+    }
+    if (this.#explained.size >= 1024) {
+      for (const [address, at] of this.#explained) {
+        if (now - at >= EXPLAIN_EVERY_MS) this.#explained.delete(address);
+      }
+    }
+    this.#explained.set(ip, now);
+    this.#explaining++;
+    const socket = new tls.TLSSocket(raw, { isServer: true, secureContext: context });
+    // The handshake within the usual time, then a second to say it.
+    let timer = setTimeout(() => socket.destroy(), options.tlsHandshakeMs);
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      this.#explaining--;
+    };
+    socket.on("error", () => socket.destroy());
+    socket.once("close", () => {
+      finish();
+      raw.destroy();
+    });
+    socket.once("secure", () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => socket.destroy(), 1000);
+      socket.end(encoder.encode(`! ${message}\r\n`));
+    });
+  }
+
+  /**
    * A TLS server's connection: waits for its first bytes, answers plain text
    * with a hint, and runs the TLS handshake, all within `tlsHandshakeMs`.
    */
@@ -210,7 +264,7 @@ export class FrontDoor {
     if (this.#closing) return void raw.destroy();
     const ticket = this.#admit(ip, options);
     if (!(ticket instanceof Ticket)) {
-      raw.destroy(); // A TLS client could not read a plain-text line.
+      this.#explainRefusal(raw, ip, ticket.message, options, context);
       return;
     }
     raw.setNoDelay(true);
@@ -278,6 +332,14 @@ export class FrontDoor {
     });
   }
 }
+
+/**
+ * How many refused TLS connections may be told why at once, and how often
+ * per address: a refusal costs a TLS handshake, which a flood must not be
+ * able to make the server do without end.
+ */
+const EXPLAINED_AT_ONCE = 16;
+const EXPLAIN_EVERY_MS = 10_000;
 
 /** What a plain-text client (nc, telnet) reads when it reaches a TLS server. */
 function plainTextHint(raw: net.Socket): string {
