@@ -318,10 +318,11 @@ export class ChatServer implements AsyncDisposable {
     }
   }
 
-  async #serveAccepted({ conn, ip, ticket, remote }: Arrival): Promise<void> {
+  async #serveAccepted({ conn, ip, ticket, remote, maxWriteBytes }: Arrival): Promise<void> {
     const connection = new Connection(conn, {
       sendQueueBytes: this.#options.sendQueueBytes,
       remote,
+      maxWriteBytes,
     });
     const peer: Peer = { ip, ticket, acceptedAt: performance.now() };
     this.#connections.set(connection, peer);

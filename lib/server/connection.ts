@@ -9,6 +9,13 @@ export interface ConnectionOptions {
   /** `ip:port` of the peer for logs (IPv6 in brackets); read from the socket without it. */
   remote?: string;
   /**
+   * Most bytes handed to one write. A TLS socket encrypts and buffers all it
+   * is given, out of the send queue's count: given slices, a reader that
+   * stops reading holds at most one slice there.
+   * @default {Infinity}
+   */
+  maxWriteBytes?: number;
+  /**
    * Called once when the send queue overflows (in a microtask, after the
    * current synchronous work); the queue is already cleared.
    */
@@ -39,6 +46,7 @@ export class Connection {
   lastReceived: number = performance.now();
   readonly #conn: ByteConn;
   readonly #queue: SendQueue;
+  readonly #maxWriteBytes: number;
   readonly #resolveDone: () => void;
   #onOverflow: (() => void) | undefined;
   #writing = false;
@@ -57,6 +65,7 @@ export class Connection {
     const addr = conn.remoteAddr as Deno.NetAddr;
     this.remote = options.remote ?? formatHostPort(addr.hostname, addr.port);
     this.#queue = new SendQueue(options.sendQueueBytes);
+    this.#maxWriteBytes = options.maxWriteBytes ?? Infinity;
     this.#onOverflow = options.onOverflow;
     const done = Promise.withResolvers<void>();
     this.done = done.promise;
@@ -269,7 +278,7 @@ export class Connection {
       if (this.#ending) this.close();
       return;
     }
-    this.#pending = this.#queue.take();
+    this.#pending = this.#queue.take(this.#maxWriteBytes);
     this.#written = 0;
     this.#slot = Connection.#generation;
     Connection.#inFlight++;

@@ -101,3 +101,18 @@ Deno.test("Connection: writes that never finish (readers that stopped) do not ho
   assert.ok(stuck.every((s) => s.writes.length === 1), "every stuck writer got its write started");
   for (const c of stuckConnections) c.close();
 });
+
+Deno.test("Connection with maxWriteBytes hands its socket slices of at most that size, all of it in order", async () => {
+  const fake = new FakeConn();
+  const connection = new Connection(fake as unknown as Deno.Conn, {
+    sendQueueBytes: 1 << 20,
+    maxWriteBytes: 1000,
+  });
+  const text = Array.from({ length: 300 }, (_, i) => `line ${i}\n`).join("");
+  for (const line of text.match(/[^\n]*\n/g)!) connection.send(bytes(line));
+  connection.send(bytes("x".repeat(2500) + "\n")); // One frame bigger than a slice.
+  await connection.end();
+  assert.ok(fake.writes.length >= 6, `${fake.writes.length} writes`);
+  assert.ok(fake.writes.every((write) => write.length <= 1000));
+  assert.equal(written(fake), text + "x".repeat(2500) + "\n");
+});

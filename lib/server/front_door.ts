@@ -38,6 +38,8 @@ export interface Arrival {
   ticket: Ticket;
   /** `ip:port` of the peer, IPv6 in brackets. */
   remote: string;
+  /** Most bytes to hand `conn` in one write (TLS: see `ConnectionOptions.maxWriteBytes`). */
+  maxWriteBytes?: number;
 }
 
 /** How the door serves once bound. */
@@ -61,6 +63,8 @@ const OPEN_BRACE = 0x7b;
  */
 const TLS_ALERT = new Uint8Array([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x46]);
 const encoder = new TextEncoder();
+/** Slices handed to a TLS socket (four 16 KiB TLS records). */
+const TLS_WRITE_BYTES = 64 * 1024;
 
 /** Binds the listening sockets and runs the accept loops; see the module doc. */
 export class FrontDoor {
@@ -324,7 +328,13 @@ export class FrontDoor {
         const secured = socket!;
         secured.removeListener("error", onError);
         const address = { transport: "tcp" as const, hostname: ip, port };
-        options.onArrival({ conn: new SocketConn(secured, address), ip, ticket, remote });
+        options.onArrival({
+          conn: new SocketConn(secured, address),
+          ip,
+          ticket,
+          remote,
+          maxWriteBytes: TLS_WRITE_BYTES,
+        });
       });
       const onError = (error: Error) => fail(error.message);
       socket.on("error", onError);

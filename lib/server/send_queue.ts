@@ -43,12 +43,14 @@ export class SendQueue {
   }
 
   /**
-   * Removes and returns everything queued, joined into one buffer (empty if
-   * none). The bytes stay valid until the next take() or release(): the
-   * writer must be done with them by then (it has one write in flight).
+   * Removes and returns everything queued, or the first `max` bytes of it,
+   * joined into one buffer (empty if none). The bytes stay valid until the
+   * next take() or release(): the writer must be done with them by then (it
+   * has one write in flight).
    */
-  take(): Uint8Array {
+  take(max = Infinity): Uint8Array {
     const chunks = this.#chunks;
+    if (this.#bytes > max) return this.#takeSome(max);
     let out: Uint8Array;
     if (chunks.length === 1) out = chunks[0];
     else {
@@ -62,6 +64,34 @@ export class SendQueue {
     // The array is reused: one take per delivery must not allocate.
     chunks.length = 0;
     this.#bytes = 0;
+    return out;
+  }
+
+  /** The first `max` bytes (fewer than are queued): whole chunks, the last one split. */
+  #takeSome(max: number): Uint8Array {
+    const chunks = this.#chunks;
+    let size = 0;
+    let count = 0;
+    while (size + chunks[count].length <= max) size += chunks[count++].length;
+    if (count === 0) {
+      // The first chunk alone is bigger: its head now, its tail next time.
+      const first = chunks[0];
+      chunks[0] = first.subarray(max);
+      this.#bytes -= max;
+      return first.subarray(0, max);
+    }
+    let out: Uint8Array;
+    if (count === 1) out = chunks[0];
+    else {
+      out = this.#buffer(size);
+      let offset = 0;
+      for (let i = 0; i < count; i++) {
+        out.set(chunks[i], offset);
+        offset += chunks[i].length;
+      }
+    }
+    chunks.splice(0, count);
+    this.#bytes -= size;
     return out;
   }
 

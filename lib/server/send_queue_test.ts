@@ -112,3 +112,17 @@ Deno.test("SendQueue.take() joins into one reused buffer while busy, and release
   queue.push(bytes(10));
   assert.equal(queue.take().buffer, third.buffer);
 });
+
+Deno.test("SendQueue.take(max) hands out at most max bytes, in order, splitting a chunk that does not fit", () => {
+  const queue = new SendQueue(1000);
+  queue.push(bytes(1, 2, 3));
+  queue.push(bytes(4, 5));
+  queue.push(bytes(6, 7, 8, 9));
+  assert.deepEqual([...queue.take(6)], [1, 2, 3, 4, 5]); // Whole chunks that fit.
+  assert.equal(queue.bytes, 4);
+  assert.deepEqual([...queue.take(3)], [6, 7, 8]); // A chunk bigger than max is split.
+  assert.deepEqual([...queue.take(3)], [9]);
+  assert.equal(queue.bytes, 0);
+  queue.push(bytes(1, 2));
+  assert.deepEqual([...queue.take(10)], [1, 2]);
+});
