@@ -209,3 +209,24 @@ Deno.test("/mute by address spares the operator who typed it, and names the othe
       line === "! You are muted for 1 more minute(s); your message was not sent"
     );
   }));
+
+Deno.test("a /ban shows as 'was banned' to an nc user and in chat-client's line mode", async () => {
+  const opKey = await testKey();
+  const { server, port } = await runServer(["--op", opKey.fingerprint]);
+  await using _server = server;
+  await using opana = await NativeClient.connect(port, "opana", { key: opKey });
+  await using eve = await NativeClient.connect(port, "eve", { key: await testKey() });
+  await using nc = await TextClient.connect(port, "watcher");
+  await using cli = runClient(port, "ci", [], { stdin: "piped" });
+  await opana.next("join", (e) => e.nick === "ci");
+  // Everyone here shares 127.0.0.1, so the ban is by key: the watchers stay.
+  await opana.send({ type: "input", line: "/ban eve --key-only spamming" });
+  assert.equal((await eve.next("bye")).message, "You were banned by opana: spamming");
+  await nc.waitLine((line) => /^\[\d\d:\d\d\] <- eve was banned by opana: spamming$/.test(line));
+  await cli.waitStdout((line) => /^\[\d\d:\d\d\] <- eve was banned by opana: spamming$/.test(line));
+  // A kick still says kicked.
+  await opana.send({ type: "input", line: "/kick watcher" });
+  await cli.waitStdout((line) => /^\[\d\d:\d\d\] <- watcher was kicked by opana$/.test(line));
+  await cli.closeStdin();
+  assert.equal((await cli.finished()).code, 0, cli.stderr.join("\n"));
+});

@@ -712,11 +712,11 @@ export class Hub {
    * Removes a member from every room and the server, telling each room why.
    * Safe to call more than once.
    */
-  leave(member: Member, reason: LeaveReason, message?: string): void {
+  leave(member: Member, reason: LeaveReason, message?: string, banned = false): void {
     if (member.gone) return;
     member.gone = true;
     for (const room of [...member.rooms.values()]) {
-      this.#removeFromRoom(member, room, reason, message);
+      this.#removeFromRoom(member, room, reason, message, banned);
     }
     member.current = undefined;
     if (this.#members.get(member.key) === member) this.#members.delete(member.key);
@@ -852,10 +852,13 @@ export class Hub {
     return target;
   }
 
-  /** Disconnects a member on an operator's word; its rooms see `leave` `kicked`. */
+  /**
+   * Disconnects a member on an operator's word; its rooms see `leave`
+   * `kicked` (with code `banned` for a ban).
+   */
   #eject(target: Member, op: Member, reason: string | undefined, banned: boolean): void {
     const clean = reason ? this.#cleanReason(reason) || undefined : undefined;
-    this.leave(target, "kicked", `by ${op.nick}${clean ? `: ${clean}` : ""}`);
+    this.leave(target, "kicked", `by ${op.nick}${clean ? `: ${clean}` : ""}`, banned);
     target.sink.end({
       type: "bye",
       reason: "kicked",
@@ -1006,7 +1009,13 @@ export class Hub {
     return room;
   }
 
-  #removeFromRoom(member: Member, room: Room, reason: LeaveReason, message?: string): void {
+  #removeFromRoom(
+    member: Member,
+    room: Room,
+    reason: LeaveReason,
+    message?: string,
+    banned = false,
+  ): void {
     room.remove(member);
     member.rooms.delete(room.key);
     if (room.members.size < this.announceLimit) {
@@ -1015,6 +1024,7 @@ export class Hub {
         ts: this.#now(),
         nick: member.nick,
         reason,
+        ...(banned ? { code: "banned" as const } : {}),
         ...(message ? { message } : {}),
       });
     }

@@ -494,6 +494,21 @@ Deno.test("/ban --key-only bans the key alone: the others on its address stay, a
   assert.equal(eve.member.gone, false);
 });
 
+Deno.test("/ban shows in the rooms as a leave kicked with code banned; a /kick has no code", () => {
+  const { connect } = setup();
+  const op = connect("mod", OP_KEY, "10.0.0.1");
+  const cy = connect("cy", undefined, "10.0.0.2");
+  connect("bo", BO_KEY, "10.0.0.5");
+  connect("eve", undefined, "10.0.0.6");
+  op.input("/ban bo  flooding ");
+  op.input("/kick eve");
+  assert.deepEqual(cy.sink.of("leave").map((e) => [e.nick, e.reason, e.code, e.message]), [
+    ["bo", "kicked", "banned", "by mod: flooding"],
+    ["eve", "kicked", undefined, "by mod"],
+  ]);
+  assert.equal("code" in cy.sink.of("leave")[1], false);
+});
+
 Deno.test("/ban by address tells the operator whom else it disconnected", () => {
   const { connect } = setup();
   const op = connect("mod", OP_KEY, "10.0.0.1");
