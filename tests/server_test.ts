@@ -303,13 +303,28 @@ Deno.test("a text client typing a command at the nick prompt: /quit leaves polit
   );
   await batch.sendLine("ana");
   await batch.waitLine((line) => line === "Welcome to lanchat, ana!");
+  // Two commands in one read are both answered, in order.
+  await using both = await TextClient.connect(port);
+  await both.write("/help\r\n/quit\r\n");
+  await both.waitEnd();
+  const answers = both.lines.filter((line) => /^[!*]/.test(line));
+  assert.deepEqual(answers, [
+    "! Pick a nick first (commands work once you have joined)",
+    "* Goodbye",
+  ]);
 });
 
 Deno.test("on a private server, /quit at the nick prompt (after the password) leaves too", async () => {
   await using server = await startServer({ password: "pw" });
   await using nc = await TextClient.connect(server.addr.port);
-  await nc.sendLine("pw");
-  await nc.waitLine((line) => line === "Password accepted. Pick a nick.");
+  // A command sent with the password waits for its answer.
+  await nc.write("pw\r\n/join #dev\r\n");
+  await nc.waitLine((line) => line === "! Pick a nick first (commands work once you have joined)");
+  assert.ok(
+    nc.lines.indexOf("Password accepted. Pick a nick.") <
+      nc.lines.indexOf("! Pick a nick first (commands work once you have joined)"),
+    nc.lines.join("\n"),
+  );
   await nc.sendLine("/quit");
   await nc.waitLine((line) => line === "* Goodbye");
   await nc.waitEnd();

@@ -103,18 +103,16 @@ export class TextTransport implements Transport {
         } else if (text.trim() === "") this.connection.send(encoder.encode(NICK_PROMPT));
         else if (text.trim().startsWith("/")) {
           // A command where the nick was asked for (no nick starts with "/"):
-          // /quit and its aliases leave, anything else is explained.
+          // /quit and its aliases leave (what this read held before is moot),
+          // anything else is explained, in order with what came before it.
           const name = /^\/(\S*)/.exec(text.trim())![1];
           if (findCommand(name)?.name === "quit") {
             this.end({ type: "bye", reason: "quit", message: "Goodbye" });
             return frames;
           }
-          frames.push(
-            new ProtocolError(
-              "not_ready",
-              "Pick a nick first (commands work once you have joined)",
-            ),
-          );
+          const message = "Pick a nick first (commands work once you have joined)";
+          if (frames.length === 0) this.deliver({ type: "error", code: "not_ready", message });
+          else frames.push(new ProtocolError("not_ready", message));
         } else frames.push(this.#hello(text.trim()));
       } else if (text.trim() !== "") {
         frames.push({ type: "input", line: text });
