@@ -1,7 +1,15 @@
 /** Private servers and identities through the real entry points (server.ts, client.ts). */
 
 import assert from "node:assert/strict";
-import { NativeClient, runClient, runEntry, runServer, startServer, testKey } from "./test_util.ts";
+import {
+  NativeClient,
+  runClient,
+  runEntry,
+  runServer,
+  startServer,
+  testKey,
+  TextClient,
+} from "./test_util.ts";
 
 async function withTempDir(run: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "lanchat-access-" });
@@ -143,4 +151,82 @@ Deno.test("chat-server refuses a malformed --op and an unreadable --password-fil
   const pw = runEntry("server", ["--password-file", "/nonexistent/pw"]);
   assert.equal((await pw.finished()).code, 2);
   assert.match(pw.stderr.join("\n"), /cannot read --password-file "\/nonexistent\/pw": /);
+});
+
+Deno.test("/mute by address spares the operator who typed it, and names the others it mutes", () =>
+  withTempDir(async (dir) => {
+    // The reported setup: a private server; the operator, the target and a
+    // text client all on 127.0.0.1, as behind one NAT.
+    await Deno.writeTextFile(`${dir}/pw`, "s3cret\n");
+    const opKey = await testKey();
+    const { server, port } = await runServer([
+      "--password-file",
+      `${dir}/pw`,
+      "--op",
+      opKey.fingerprint,
+    ]);
+    await using _server = server;
+    await using opana = await NativeClient.connect(port, "opana", {
+      key: opKey,
+      password: "s3cret",
+    });
+    await using mallory = await NativeClient.connect(port, "mallory", {
+      key: await testKey(),
+      password: "s3cret",
+    });
+    await using eve = await TextClient.connect(port, "eve", "s3cret");
+
+    await opana.send({ type: "input", line: "/mute mallory 1" });
+    await opana.next("notice", (e) =>
+      e.message ===
+        "Muted mallory for 1 minute(s), by key and by address 127.0.0.1; that also mutes 1 other: eve");
+    await eve.waitLine((line) =>
+      line ===
+        "* You were muted by opana for 1 minute(s): mallory was muted by address, and you connect from the same address"
+    );
+
+    // The operator still talks: its line reaches eve, and no error comes back
+    // before the pong that follows it.
+    const from = opana.events.length;
+    await opana.send({ type: "input", line: "I am not muted" });
+    await opana.send({ type: "ping", token: "after" });
+    await opana.next("pong", (e) => e.token === "after", from);
+    assert.deepEqual(
+      opana.events.slice(from).filter((e) => e.type === "error"),
+      [],
+      "the operator was muted by its own /mute",
+    );
+    await eve.waitLine((line) => line.endsWith("<opana> I am not muted"));
+
+    // The target and the other one on its address are muted.
+    await mallory.send({ type: "input", line: "hello?" });
+    assert.match(
+      (await mallory.next("error", (e) => e.code === "muted")).message,
+      /^You are muted for 1 more minute\(s\); your message was not sent$/,
+    );
+    await eve.sendLine("me too?");
+    await eve.waitLine((line) =>
+      line === "! You are muted for 1 more minute(s); your message was not sent"
+    );
+  }));
+
+Deno.test("a /ban shows as 'was banned' to an nc user and in chat-client's line mode", async () => {
+  const opKey = await testKey();
+  const { server, port } = await runServer(["--op", opKey.fingerprint]);
+  await using _server = server;
+  await using opana = await NativeClient.connect(port, "opana", { key: opKey });
+  await using eve = await NativeClient.connect(port, "eve", { key: await testKey() });
+  await using nc = await TextClient.connect(port, "watcher");
+  await using cli = runClient(port, "ci", [], { stdin: "piped" });
+  await opana.next("join", (e) => e.nick === "ci");
+  // Everyone here shares 127.0.0.1, so the ban is by key: the watchers stay.
+  await opana.send({ type: "input", line: "/ban eve --key-only spamming" });
+  assert.equal((await eve.next("bye")).message, "You were banned by opana: spamming");
+  await nc.waitLine((line) => /^\[\d\d:\d\d\] <- eve was banned by opana: spamming$/.test(line));
+  await cli.waitStdout((line) => /^\[\d\d:\d\d\] <- eve was banned by opana: spamming$/.test(line));
+  // A kick still says kicked.
+  await opana.send({ type: "input", line: "/kick watcher" });
+  await cli.waitStdout((line) => /^\[\d\d:\d\d\] <- watcher was kicked by opana$/.test(line));
+  await cli.closeStdin();
+  assert.equal((await cli.finished()).code, 0, cli.stderr.join("\n"));
 });

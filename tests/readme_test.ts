@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { NativeClient, NetNamespace, ROOT, runServer, testKey, within } from "./test_util.ts";
 import { TmuxSession } from "./tmux.ts";
 
-Deno.test("README: /ban shuts out everyone behind the address; /unban of the address lets the others back and keeps the key out", async () => {
+Deno.test("README: /ban shuts out everyone behind the address; /unban of the address lets the others back and keeps the key out; --key-only bans the key alone", async () => {
   const opKey = await testKey();
   const bobKey = await testKey();
   const carolKey = await testKey();
@@ -20,7 +20,9 @@ Deno.test("README: /ban shuts out everyone behind the address; /unban of the add
   await mod.send({ type: "cmd", name: "ban", args: "bob spamming" });
   await mod.next(
     "notice",
-    (e) => e.message === `Banned bob: key ${bobKey.fingerprint} and IP 127.0.0.1`,
+    (e) =>
+      e.message ===
+        `Banned bob: key ${bobKey.fingerprint} and IP 127.0.0.1; that also disconnected 1 other: carol`,
   );
   assert.equal((await bob.next("bye")).code, "banned");
   // carol did nothing, but shares bob's address.
@@ -37,7 +39,7 @@ Deno.test("README: /ban shuts out everyone behind the address; /unban of the add
   // The README's advice: lift the address part at once.
   await mod.send({ type: "cmd", name: "unban", args: "127.0.0.1" });
   await mod.next("notice", (e) => e.message === "Unbanned IP 127.0.0.1");
-  await using _carol = await NativeClient.connect(port, "carol", { key: carolKey });
+  await using carolBack = await NativeClient.connect(port, "carol", { key: carolKey });
   await using _keyless = await NativeClient.connect(port, "dave");
   await using bobAgain = await NativeClient.connect(port);
   await bobAgain.hello("bob", { key: bobKey });
@@ -46,6 +48,18 @@ Deno.test("README: /ban shuts out everyone behind the address; /unban of the add
     code: "banned",
     message: "You are banned from this server: spamming",
   });
+
+  // The README's way to ban one person on a shared address: --key-only.
+  const erinKey = await testKey();
+  await using erin = await NativeClient.connect(port, "erin", { key: erinKey });
+  await mod.send({ type: "input", line: "/ban erin --key-only flooding" });
+  await mod.next("notice", (e) => e.message === `Banned erin: key ${erinKey.fingerprint}`);
+  assert.equal((await erin.next("bye")).message, "You were banned by mod: flooding");
+  // carol, on the same address, is still connected and another newcomer gets in.
+  await carolBack.send({ type: "ping", token: "still here" });
+  await carolBack.next("pong", (e) => e.token === "still here");
+  assert.deepEqual(carolBack.events.filter((e) => e.type === "bye"), []);
+  await using _erinsNeighbour = await NativeClient.connect(port, "frank");
 });
 
 /** A flag as `--help` or a README table lists it. */

@@ -3,6 +3,7 @@ import {
   connectStalled,
   delay,
   NativeClient,
+  runServer,
   startServer,
   TextClient,
   within,
@@ -265,4 +266,67 @@ Deno.test("lines in the same read before an oversized line are still answered", 
   assert.equal((await ana.next("pong")).token, "t");
   assert.equal((await ana.next("error", (e) => e.code !== "bad_json")).code, "line_too_long");
   await ana.waitEnd();
+});
+
+Deno.test("a text client typing a command at the nick prompt: /quit leaves politely, others are explained", async () => {
+  const { server, port } = await runServer();
+  await using _server = server;
+  await using nc = await TextClient.connect(port);
+  await nc.waitLine((line) => line === "Welcome to lanchat. Pick a nick.");
+  for (const command of ["/help", "/nick ana", "/join #dev", "/"]) {
+    const from = nc.lines.length;
+    await nc.sendLine(command);
+    await nc.waitLine(
+      (line) => line === "! Pick a nick first (commands work once you have joined)",
+      from,
+    );
+  }
+  await nc.sendLine("/QUIT");
+  await nc.waitLine((line) => line === "* Goodbye");
+  await nc.waitEnd();
+  assert.ok(!nc.lines.some((line) => line.includes('Nick "/')), nc.lines.join("\n"));
+
+  // The aliases, after a refused nick and with a reason, from another connection.
+  for (const quit of ["/exit", "/bye see you"]) {
+    await using again = await TextClient.connect(port);
+    await again.sendLine("no spaces");
+    await again.waitLine((line) => line === '! Nick "no spaces" contains a space');
+    await again.sendLine(quit);
+    await again.waitLine((line) => line === "* Goodbye");
+    await again.waitEnd();
+  }
+  // Sent in one go after a refused nick, a command is still no nick, and says why.
+  await using batch = await TextClient.connect(port);
+  await batch.write("no spaces\r\n/quit\r\n");
+  await batch.waitLine((line) =>
+    line === '! Nick "/quit" cannot start with "/": a line that starts with "/" is a command'
+  );
+  await batch.sendLine("ana");
+  await batch.waitLine((line) => line === "Welcome to lanchat, ana!");
+  // Two commands in one read are both answered, in order.
+  await using both = await TextClient.connect(port);
+  await both.write("/help\r\n/quit\r\n");
+  await both.waitEnd();
+  const answers = both.lines.filter((line) => /^[!*]/.test(line));
+  assert.deepEqual(answers, [
+    "! Pick a nick first (commands work once you have joined)",
+    "* Goodbye",
+  ]);
+});
+
+Deno.test("on a private server, /quit at the nick prompt (after the password) leaves too", async () => {
+  await using server = await startServer({ password: "pw" });
+  await using nc = await TextClient.connect(server.addr.port);
+  // A command sent with the password waits for its answer.
+  await nc.write("pw\r\n/join #dev\r\n");
+  await nc.waitLine((line) => line === "! Pick a nick first (commands work once you have joined)");
+  assert.ok(
+    nc.lines.indexOf("Password accepted. Pick a nick.") <
+      nc.lines.indexOf("! Pick a nick first (commands work once you have joined)"),
+    nc.lines.join("\n"),
+  );
+  await nc.sendLine("/quit");
+  await nc.waitLine((line) => line === "* Goodbye");
+  await nc.waitEnd();
+  assert.equal(server.hub.size, 0);
 });

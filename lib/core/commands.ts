@@ -18,6 +18,8 @@ export interface CommandContext {
   member: Member;
   /** The room the command was typed in (the member's current room by default). */
   room: Room;
+  /** The options of {@linkcode Command.flags} that were given, e.g. `--key-only`. */
+  flags: ReadonlySet<string>;
 }
 
 /** One row of the command table. */
@@ -32,11 +34,24 @@ export interface Command {
   rest: boolean;
   aliases?: string[];
   /**
+   * Options it takes, each one word like `--key-only`, written anywhere
+   * among its words (before the text that takes the rest of the line). They
+   * are not counted as arguments; an unknown `--word` is refused. Commands
+   * without options take `--word` as an ordinary argument.
+   */
+  flags?: readonly string[];
+  /**
    * Only operators (keys named with `--op`) may run it; others get
    * `not_operator`, and `/help` lists it only to operators.
    */
   op?: boolean;
   run(ctx: CommandContext, args: string[]): void;
+}
+
+/** A command's arguments as typed, and the options among them. */
+export interface ParsedArgs {
+  args: string[];
+  flags: Set<string>;
 }
 
 /** Every command, in the order `/help` lists them. */
@@ -173,13 +188,16 @@ export const COMMANDS: readonly Command[] = [
   },
   {
     name: "ban",
-    usage: "<nick> [reason]",
-    help: "Ban a member's key and IP address (kept across restarts) and disconnect it",
+    usage: "<nick> [--key-only] [reason]",
+    help:
+      "Ban a member's key and IP address (kept across restarts) and disconnect everyone they match; --key-only bans the key alone",
     minArgs: 1,
     maxArgs: 2,
     rest: true,
+    flags: ["--key-only"],
     op: true,
-    run: ({ hub, member }, [nick, reason]) => hub.ban(member, nick, reason),
+    run: ({ hub, member, flags }, [nick, reason]) =>
+      hub.ban(member, nick, reason, flags.has("--key-only")),
   },
   {
     name: "unban",
@@ -203,13 +221,16 @@ export const COMMANDS: readonly Command[] = [
   },
   {
     name: "mute",
-    usage: "<nick> [minutes]",
-    help: "Refuse a member's messages (by key and IP) for a while, or until /unmute",
+    usage: "<nick> [--key-only] [minutes]",
+    help:
+      "Refuse a member's messages for a while, or until /unmute: by key and IP address (everyone there but operators), or by key alone with --key-only",
     minArgs: 1,
     maxArgs: 2,
     rest: false,
+    flags: ["--key-only"],
     op: true,
-    run: ({ hub, member }, [nick, minutes]) => hub.mute(member, nick, minutes),
+    run: ({ hub, member, flags }, [nick, minutes]) =>
+      hub.mute(member, nick, minutes, flags.has("--key-only")),
   },
   {
     name: "unmute",
@@ -261,46 +282,61 @@ export function usageOf(command: Command): string {
 }
 
 /**
- * Splits an argument string for `command` and checks the count. This is
- * where command arguments enter the core: the words (a nick, a room, a
- * number) must be free of controls and invisible characters, or the
- * command is refused; the text that takes the rest of the line (a message,
- * a reason) is cleaned by the hub where it becomes part of an event.
+ * Splits an argument string for `command`, takes out its options
+ * ({@linkcode Command.flags}) and checks the count. This is where command
+ * arguments enter the core: the words (a nick, a room, a number) must be
+ * free of controls and invisible characters, or the command is refused; the
+ * text that takes the rest of the line (a message, a reason) is cleaned by
+ * the hub where it becomes part of an event.
  *
  * @throws {ChatError} `bad_args` with the usage line when the count is wrong,
- * or naming the character when a word holds one it must not
+ * naming an unknown option, or naming the character when a word holds one it
+ * must not
  */
-export function parseArgs(command: Command, input: string): string[] {
-  const text = input.trim();
-  let args: string[];
-  if (text === "") args = [];
-  else if (command.rest && command.maxArgs > 0) {
-    args = [];
-    let remaining = text;
-    while (args.length < command.maxArgs - 1) {
-      const match = /^(\S+)\s*([\s\S]*)$/.exec(remaining);
-      if (!match) break;
+export function parseArgs(command: Command, input: string): ParsedArgs {
+  const args: string[] = [];
+  const flags = new Set<string>();
+  const words = command.rest ? command.maxArgs - 1 : Infinity;
+  let remaining = input.trim();
+  while (remaining !== "") {
+    const match = /^(\S+)\s*([\s\S]*)$/.exec(remaining)!;
+    if (command.flags && match[1].startsWith("--")) {
+      if (!command.flags.includes(match[1])) {
+        throw new ChatError(
+          "bad_args",
+          `Unknown option "${excerpt(match[1])}" for /${command.name}; it takes ${
+            command.flags.join(", ")
+          }`,
+        );
+      }
+      flags.add(match[1]);
+      remaining = match[2];
+    } else if (args.length >= words) {
+      args.push(remaining);
+      break;
+    } else {
       args.push(match[1]);
       remaining = match[2];
     }
-    if (remaining !== "") args.push(remaining);
-  } else args = text.split(/\s+/);
+  }
   if (args.length < command.minArgs || args.length > command.maxArgs) {
     throw new ChatError("bad_args", `Usage: ${usageOf(command)}`);
   }
-  const words = command.rest ? Math.min(args.length, command.maxArgs - 1) : args.length;
-  for (let i = 0; i < words; i++) {
+  const checked = command.rest ? Math.min(args.length, command.maxArgs - 1) : args.length;
+  for (let i = 0; i < checked; i++) {
     const unsafe = unsafeCharacter(args[i]);
     if (!unsafe) continue;
     const [what, code] = wordKind(command, i);
     throw new ChatError(code, `${what} "${excerpt(args[i])}" contains ${unsafe}`);
   }
-  return args;
+  return { args, flags };
 }
 
 /** What the `index`th word of a command is, and the code of an error about it. */
 function wordKind(command: Command, index: number): [string, ErrorCode] {
-  const token = command.usage.split(" ")[index]?.replace(/[<>[\]]/g, "");
+  const token = command.usage.split(" ")
+    .map((word) => word.replace(/[<>[\]]/g, ""))
+    .filter((word) => !word.startsWith("--"))[index];
   if (token === "nick") return ["Nick", "bad_nick"];
   if (token?.startsWith("#")) return ["Room name", "bad_room"];
   return ["Argument", "bad_args"];

@@ -8,9 +8,14 @@ function command(name: string): Command {
   return found;
 }
 
+/** The arguments of `input` to `command`, options aside. */
+function args(c: Command, input: string): string[] {
+  return parseArgs(c, input).args;
+}
+
 function assertUsageError(name: string, input: string, usage: string): void {
   assert.throws(
-    () => parseArgs(command(name), input),
+    () => args(command(name), input),
     (error: unknown) => {
       assert.ok(error instanceof ChatError);
       assert.equal(error.code, "bad_args");
@@ -100,49 +105,49 @@ Deno.test("usageOf() gives just the name for a command without arguments", () =>
 });
 
 Deno.test("parseArgs() splits plain arguments on whitespace", () => {
-  assert.deepEqual(parseArgs(command("nick"), "ana"), ["ana"]);
-  assert.deepEqual(parseArgs(command("who"), "  #dev  "), ["#dev"]);
+  assert.deepEqual(args(command("nick"), "ana"), ["ana"]);
+  assert.deepEqual(args(command("who"), "  #dev  "), ["#dev"]);
 });
 
 Deno.test("parseArgs() returns no arguments for empty or blank input", () => {
-  assert.deepEqual(parseArgs(command("rooms"), ""), []);
-  assert.deepEqual(parseArgs(command("help"), "   "), []);
-  assert.deepEqual(parseArgs(command("quit"), " \t "), []);
+  assert.deepEqual(args(command("rooms"), ""), []);
+  assert.deepEqual(args(command("help"), "   "), []);
+  assert.deepEqual(args(command("quit"), " \t "), []);
 });
 
 Deno.test("parseArgs() gives the rest of the line, inner spaces kept, to the last argument", () => {
-  assert.deepEqual(parseArgs(command("msg"), "bob hello   there,  friend"), [
+  assert.deepEqual(args(command("msg"), "bob hello   there,  friend"), [
     "bob",
     "hello   there,  friend",
   ]);
 });
 
 Deno.test("parseArgs() skips any whitespace between the leading arguments and the rest", () => {
-  assert.deepEqual(parseArgs(command("msg"), "bob \t  hi"), ["bob", "hi"]);
-  assert.deepEqual(parseArgs(command("msg"), "bob\nhi"), ["bob", "hi"]);
+  assert.deepEqual(args(command("msg"), "bob \t  hi"), ["bob", "hi"]);
+  assert.deepEqual(args(command("msg"), "bob\nhi"), ["bob", "hi"]);
 });
 
 Deno.test("parseArgs() trims only the ends of a rest argument", () => {
-  assert.deepEqual(parseArgs(command("me"), "  waves   at  everyone  "), ["waves   at  everyone"]);
+  assert.deepEqual(args(command("me"), "  waves   at  everyone  "), ["waves   at  everyone"]);
 });
 
 Deno.test("parseArgs() keeps line breaks inside a rest argument", () => {
-  assert.deepEqual(parseArgs(command("msg"), "bob line one\nline two"), [
+  assert.deepEqual(args(command("msg"), "bob line one\nline two"), [
     "bob",
     "line one\nline two",
   ]);
 });
 
 Deno.test("parseArgs() gives a one-argument rest command the whole line", () => {
-  assert.deepEqual(parseArgs(command("quit"), "gone fishing, back soon"), [
+  assert.deepEqual(args(command("quit"), "gone fishing, back soon"), [
     "gone fishing, back soon",
   ]);
 });
 
 Deno.test("parseArgs() lets optional rest arguments be left out", () => {
-  assert.deepEqual(parseArgs(command("part"), ""), []);
-  assert.deepEqual(parseArgs(command("part"), "#dev"), ["#dev"]);
-  assert.deepEqual(parseArgs(command("part"), "#dev  see you all"), ["#dev", "see you all"]);
+  assert.deepEqual(args(command("part"), ""), []);
+  assert.deepEqual(args(command("part"), "#dev"), ["#dev"]);
+  assert.deepEqual(args(command("part"), "#dev  see you all"), ["#dev", "see you all"]);
 });
 
 Deno.test("parseArgs() refuses too few arguments with the usage line", () => {
@@ -168,5 +173,47 @@ Deno.test("COMMANDS marks exactly the moderation commands as operator-only", () 
   assert.deepEqual(
     COMMANDS.filter((c) => c.op).map((c) => c.name),
     ["kick", "ban", "unban", "bans", "mute", "unmute"],
+  );
+});
+
+Deno.test("parseArgs() takes a command's options out of its words, anywhere before the rest", () => {
+  const mute = command("mute");
+  for (const input of ["bo --key-only 5", "bo 5 --key-only", "--key-only bo 5"]) {
+    const parsed = parseArgs(mute, input);
+    assert.deepEqual(parsed.args, ["bo", "5"], input);
+    assert.deepEqual([...parsed.flags], ["--key-only"], input);
+  }
+  assert.deepEqual(parseArgs(mute, "bo 5").flags.size, 0);
+  const ban = command("ban");
+  const keyOnly = parseArgs(ban, "bo --key-only  spamming --key-only again");
+  assert.deepEqual(keyOnly.args, ["bo", "spamming --key-only again"]);
+  assert.deepEqual([...keyOnly.flags], ["--key-only"]);
+  assert.deepEqual(parseArgs(ban, "bo spamming --key-only").args, ["bo", "spamming --key-only"]);
+  // Options are not arguments: they do not count towards the usage.
+  assertUsageError("mute", "--key-only", "/mute <nick> [--key-only] [minutes]");
+  assertUsageError("mute", "bo 5 6 --key-only", "/mute <nick> [--key-only] [minutes]");
+});
+
+Deno.test("parseArgs() refuses an unknown option, naming it and the ones the command takes", () => {
+  assert.throws(
+    () => parseArgs(command("ban"), "bo --keyonly spamming"),
+    (error: unknown) =>
+      error instanceof ChatError && error.code === "bad_args" &&
+      error.message === 'Unknown option "--keyonly" for /ban; it takes --key-only',
+  );
+});
+
+Deno.test("parseArgs() leaves --words alone for a command without options", () => {
+  assert.deepEqual(args(command("msg"), "bo --help me"), ["bo", "--help me"]);
+  assert.deepEqual(args(command("part"), "--- bye"), ["---", "bye"]);
+  assert.deepEqual(parseArgs(command("msg"), "bo --help").flags.size, 0);
+});
+
+Deno.test("parseArgs() names a bad word by its place in the usage, options skipped", () => {
+  assert.throws(
+    () => parseArgs(command("mute"), "--key-only b\u0007o"),
+    (error: unknown) =>
+      error instanceof ChatError && error.code === "bad_nick" &&
+      /^Nick "b.*o" contains/.test(error.message),
   );
 });

@@ -43,6 +43,11 @@ export interface LeaveEvent {
   ts: number;
   nick: string;
   reason: LeaveReason;
+  /**
+   * With `kicked`: `banned` when an operator's `/ban` removed it (the
+   * member's `bye` carries the same code).
+   */
+  code?: "banned";
   /** Free text given with `/part` or `/quit`, or the cause of a drop. */
   message?: string;
 }

@@ -316,7 +316,8 @@ export class Hub {
         get room() {
           return target();
         },
-      }, parsed);
+        flags: parsed.flags,
+      }, parsed.args);
     }, findCommand(name)?.name !== "quit");
   }
 
@@ -549,9 +550,20 @@ export class Hub {
   /**
    * Bans a member's key (if it proved one) and its address, keeps the bans
    * in the store, and disconnects everyone they match (`/ban`, operators).
+   * `keyOnly` bans the key alone, leaving the others behind the address in.
    */
-  ban(op: Member, nick: string, reason?: string): void {
+  ban(op: Member, nick: string, reason?: string, keyOnly = false): void {
     const target = this.#victim(op, nick, "ban");
+    if (keyOnly && !target.fingerprint) {
+      throw new ChatError(
+        "bad_args",
+        `${target.nick} has no key to ban (a text client)${
+          target.address
+            ? `; without --key-only the ban is by address ${target.address}, and shuts out everyone there`
+            : ""
+        }`,
+      );
+    }
     const clean = reason ? this.#cleanReason(reason) || undefined : undefined;
     const entries: BanEntry[] = [];
     const base = {
@@ -561,7 +573,7 @@ export class Hub {
       ...(clean ? { reason: clean } : {}),
     };
     if (target.fingerprint) entries.push({ kind: "key", value: target.fingerprint, ...base });
-    if (target.address) entries.push({ kind: "ip", value: target.address, ...base });
+    if (target.address && !keyOnly) entries.push({ kind: "ip", value: target.address, ...base });
     if (entries.length === 0) {
       throw new ChatError(
         "bad_args",
@@ -569,17 +581,21 @@ export class Hub {
       );
     }
     for (const entry of entries) this.#stored(() => this.#access.addBan(entry));
+    const others: Member[] = [];
     for (const other of [...this.#members.values()]) {
       if (other.operator) continue;
       const matches = entries.some((e) =>
         e.kind === "key" ? e.value === other.fingerprint : e.value === other.address
       );
-      if (matches) this.#eject(other, op, clean, true);
+      if (!matches) continue;
+      this.#eject(other, op, clean, true);
+      if (other !== target) others.push(other);
     }
+    const what = entries.map((e) => `${e.kind === "key" ? "key" : "IP"} ${e.value}`);
     this.#notice(
       op,
-      `Banned ${target.nick}: ${
-        entries.map((e) => `${e.kind === "key" ? "key" : "IP"} ${e.value}`).join(" and ")
+      `Banned ${target.nick}: ${what.join(" and ")}${
+        others.length ? `; that also disconnected ${countOthers(others)}` : ""
       }`,
     );
   }
@@ -601,10 +617,12 @@ export class Hub {
 
   /**
    * Refuses a member's messages for `minutes` (or until `/unmute`), by its
-   * key and its address, so reconnecting does not escape it. Kept in memory
-   * only: a restart lifts every mute.
+   * key and its address, so reconnecting does not escape it; `keyOnly`
+   * mutes the key alone. A mute by address silences everyone connected from
+   * it (one NAT, one machine), operators excepted, and the operator is told
+   * who. Kept in memory only: a restart lifts every mute.
    */
-  mute(op: Member, nick: string, minutes?: string): void {
+  mute(op: Member, nick: string, minutes?: string, keyOnly = false): void {
     const target = this.#victim(op, nick, "mute");
     let until = Infinity;
     if (minutes !== undefined) {
@@ -617,21 +635,71 @@ export class Hub {
       }
       until = this.#now() + n * 60_000;
     }
-    for (const id of muteIds(target)) this.#mutes.set(id, until);
+    if (keyOnly && !target.fingerprint) {
+      throw new ChatError(
+        "bad_args",
+        `${target.nick} has no key to mute (a text client)${
+          target.address
+            ? `; without --key-only it is muted by address ${target.address}, with everyone there`
+            : ""
+        }`,
+      );
+    }
+    const ids = muteIds(target, keyOnly);
+    // Who else the new entries catch: other sessions of the key, and everyone
+    // else behind the address (but never an operator).
+    const others = [...this.#members.values()].filter((other) =>
+      other !== target && muteIds(other, other.operator).some((id) => ids.includes(id))
+    );
+    for (const id of ids) this.#mutes.set(id, until);
     const span = minutes === undefined ? "until unmuted" : `for ${Number(minutes)} minute(s)`;
     this.#notice(target, `You were muted by ${op.nick} ${span}`);
-    this.#notice(op, `Muted ${target.nick} ${span}`);
+    for (const other of others) {
+      const shared = other.fingerprint !== undefined && other.fingerprint === target.fingerprint
+        ? "by key, and you use the same key"
+        : "by address, and you connect from the same address";
+      this.#notice(
+        other,
+        `You were muted by ${op.nick} ${span}: ${target.nick} was muted ${shared}`,
+      );
+    }
+    const how = keyOnly
+      ? "by key only"
+      : target.fingerprint && target.address
+      ? `by key and by address ${target.address}`
+      : target.address
+      ? `by address ${target.address}`
+      : target.fingerprint
+      ? "by key"
+      : "for this connection only";
+    this.#notice(
+      op,
+      `Muted ${target.nick} ${span}, ${how}${
+        others.length ? `; that also mutes ${countOthers(others)}` : ""
+      }`,
+    );
   }
 
-  /** Lifts a mute (`/unmute`, operators). */
+  /**
+   * Lifts a mute (`/unmute`, operators): the member's key and address, so
+   * the others on that address may talk again too, and are told so.
+   */
   unmute(op: Member, nick: string): void {
     const target = this.#online(nick);
     if (this.#mutedUntil(target) === undefined) {
       throw new ChatError("bad_args", `${target.nick} is not muted`);
     }
+    const muted = [...this.#members.values()].filter((other) =>
+      other !== target && this.#mutedUntil(other) !== undefined
+    );
     for (const id of muteIds(target)) this.#mutes.delete(id);
+    const freed = muted.filter((other) => this.#mutedUntil(other) === undefined);
     this.#notice(target, `You were unmuted by ${op.nick}`);
-    this.#notice(op, `Unmuted ${target.nick}`);
+    for (const other of freed) this.#notice(other, `You were unmuted by ${op.nick}`);
+    this.#notice(
+      op,
+      `Unmuted ${target.nick}${freed.length ? `; that also unmutes ${countOthers(freed)}` : ""}`,
+    );
   }
 
   /** The member leaves at its own request; its connection is closed. */
@@ -644,11 +712,11 @@ export class Hub {
    * Removes a member from every room and the server, telling each room why.
    * Safe to call more than once.
    */
-  leave(member: Member, reason: LeaveReason, message?: string): void {
+  leave(member: Member, reason: LeaveReason, message?: string, banned = false): void {
     if (member.gone) return;
     member.gone = true;
     for (const room of [...member.rooms.values()]) {
-      this.#removeFromRoom(member, room, reason, message);
+      this.#removeFromRoom(member, room, reason, message, banned);
     }
     member.current = undefined;
     if (this.#members.get(member.key) === member) this.#members.delete(member.key);
@@ -784,10 +852,13 @@ export class Hub {
     return target;
   }
 
-  /** Disconnects a member on an operator's word; its rooms see `leave` `kicked`. */
+  /**
+   * Disconnects a member on an operator's word; its rooms see `leave`
+   * `kicked` (with code `banned` for a ban).
+   */
   #eject(target: Member, op: Member, reason: string | undefined, banned: boolean): void {
     const clean = reason ? this.#cleanReason(reason) || undefined : undefined;
-    this.leave(target, "kicked", `by ${op.nick}${clean ? `: ${clean}` : ""}`);
+    this.leave(target, "kicked", `by ${op.nick}${clean ? `: ${clean}` : ""}`, banned);
     target.sink.end({
       type: "bye",
       reason: "kicked",
@@ -800,10 +871,14 @@ export class Hub {
     member.sink.deliver({ type: "notice", message });
   }
 
-  /** Until when a member is muted (ms), or undefined; forgets mutes that ran out. */
+  /**
+   * Until when a member is muted (ms), or undefined; forgets mutes that ran
+   * out. An operator is muted by its key only (which cannot be muted): like
+   * a ban, a mute of its address does not reach it.
+   */
   #mutedUntil(member: Member): number | undefined {
     let until: number | undefined;
-    for (const id of muteIds(member)) {
+    for (const id of muteIds(member, member.operator)) {
       const end = this.#mutes.get(id);
       if (end === undefined) continue;
       if (end <= this.#now()) this.#mutes.delete(id);
@@ -934,7 +1009,13 @@ export class Hub {
     return room;
   }
 
-  #removeFromRoom(member: Member, room: Room, reason: LeaveReason, message?: string): void {
+  #removeFromRoom(
+    member: Member,
+    room: Room,
+    reason: LeaveReason,
+    message?: string,
+    banned = false,
+  ): void {
     room.remove(member);
     member.rooms.delete(room.key);
     if (room.members.size < this.announceLimit) {
@@ -943,6 +1024,7 @@ export class Hub {
         ts: this.#now(),
         nick: member.nick,
         reason,
+        ...(banned ? { code: "banned" as const } : {}),
         ...(message ? { message } : {}),
       });
     }
@@ -1015,11 +1097,14 @@ export class Hub {
   }
 }
 
-/** The mute entries that catch a member: its key and its address (or, with neither, its id). */
-function muteIds(member: Member): string[] {
+/**
+ * The mute entries of a member: its key and, unless `keyOnly`, its address
+ * (or, with neither, its id).
+ */
+function muteIds(member: Member, keyOnly = false): string[] {
   const ids = [];
   if (member.fingerprint) ids.push(`key ${member.fingerprint}`);
-  if (member.address) ids.push(`ip ${member.address}`);
+  if (member.address && !keyOnly) ids.push(`ip ${member.address}`);
   if (ids.length === 0) ids.push(`member ${member.id}`);
   return ids;
 }
@@ -1045,6 +1130,13 @@ function cleanHello(hello: HelloRequest): HelloRequest {
     clean[field] = (cleaner as (value: unknown) => unknown)(hello[field as keyof HelloRequest]);
   }
   return clean as unknown as HelloRequest;
+}
+
+/** `2 others: eve, cy`, naming at most ten (`... and 5 more`). */
+function countOthers(others: Member[]): string {
+  const shown = others.slice(0, 10).map((other) => other.nick).join(", ");
+  const more = others.length > 10 ? ` and ${others.length - 10} more` : "";
+  return `${others.length} other${others.length === 1 ? "" : "s"}: ${shown}${more}`;
 }
 
 function addRegistration(index: Map<string, Registration[]>, registration: Registration): void {

@@ -378,3 +378,147 @@ Deno.test("a muted member cannot speak through /part or /quit reasons or a new n
   bo.input("/part #lobby lunch");
   assert.equal(op.sink.of("leave").at(-1)?.message, "lunch");
 });
+
+Deno.test("/mute by address never silences an operator there, only the others, and says who", () => {
+  const { connect } = setup();
+  // The operator, the target and two bystanders share one address (one NAT, one machine).
+  const op = connect("opana", OP_KEY, "127.0.0.1");
+  const mallory = connect("mallory", BO_KEY, "127.0.0.1");
+  const eve = connect("eve", undefined, "127.0.0.1");
+  const cy = connect("cy", ANA_KEY, "127.0.0.1");
+  const far = connect("far", undefined, "10.0.0.8");
+  op.input("/mute mallory 1");
+  lastNotice(
+    op,
+    /^Muted mallory for 1 minute\(s\), by key and by address 127\.0\.0\.1; that also mutes 2 others: eve, cy$/,
+  );
+  lastNotice(mallory, /^You were muted by opana for 1 minute\(s\)$/);
+  lastNotice(
+    eve,
+    /^You were muted by opana for 1 minute\(s\): mallory was muted by address, and you connect from the same address$/,
+  );
+  assert.equal(op.input("still here"), true, "the operator was muted by its own /mute");
+  assert.equal(op.input("/me still talks"), true);
+  assert.equal(op.input("/msg far hello"), true);
+  for (const muted of [mallory, eve, cy]) {
+    assert.equal(muted.input("hi"), false);
+    lastError(muted, "muted", /for 1 more minute\(s\)/);
+  }
+  assert.equal(far.input("hi"), true, "another address is not muted");
+  // Another operator arriving on the muted address is not muted either.
+  const op2 = connect("opbo", OP_KEY, "127.0.0.1");
+  assert.equal(op2.input("hello"), true);
+});
+
+Deno.test("/mute of a member alone on its address says so plainly; a keyless one is muted by address", () => {
+  const { connect } = setup();
+  const op = connect("mod", OP_KEY, "10.0.0.1");
+  connect("bo", BO_KEY, "10.0.0.5");
+  connect("nc", undefined, "10.0.0.6");
+  op.input("/mute bo");
+  lastNotice(op, /^Muted bo until unmuted, by key and by address 10\.0\.0\.5$/);
+  op.input("/mute nc 3");
+  lastNotice(op, /^Muted nc for 3 minute\(s\), by address 10\.0\.0\.6$/);
+});
+
+Deno.test("/mute --key-only mutes the member's key and leaves the others on its address alone", () => {
+  const { connect } = setup();
+  const op = connect("mod", OP_KEY, "10.0.0.1");
+  const bo = connect("bo", BO_KEY, "10.0.0.5");
+  const eve = connect("eve", undefined, "10.0.0.5");
+  op.input("/mute bo --key-only 5");
+  lastNotice(op, /^Muted bo for 5 minute\(s\), by key only$/);
+  assert.equal(bo.input("hi"), false);
+  lastError(bo, "muted", /for 5 more minute\(s\)/);
+  assert.equal(eve.input("hi"), true, "a key-only mute silenced the address");
+  // Its key is muted whatever address it comes back from.
+  bo.input("/quit");
+  const back = connect("bo", BO_KEY, "10.0.0.7");
+  assert.equal(back.input("hi"), false);
+  // The option may also follow the minutes; a keyless member has no key to mute.
+  op.input("/unmute bo");
+  op.input("/mute bo 2 --key-only");
+  lastNotice(op, /^Muted bo for 2 minute\(s\), by key only$/);
+  op.input("/mute eve --key-only");
+  lastError(
+    op,
+    "bad_args",
+    /^eve has no key to mute \(a text client\); without --key-only it is muted by address 10\.0\.0\.5, with everyone there$/,
+  );
+  assert.equal(eve.input("hi"), true);
+  op.input("/mute eve --keyonly");
+  lastError(op, "bad_args", /^Unknown option "--keyonly" for \/mute; it takes --key-only$/);
+});
+
+Deno.test("/unmute lifts the address mute for the others there too, and tells them", () => {
+  const { connect } = setup();
+  const op = connect("mod", OP_KEY, "10.0.0.1");
+  const bo = connect("bo", BO_KEY, "10.0.0.5");
+  const eve = connect("eve", undefined, "10.0.0.5");
+  op.input("/mute bo");
+  assert.equal(eve.input("hi"), false);
+  op.input("/unmute bo");
+  lastNotice(op, /^Unmuted bo; that also unmutes 1 other: eve$/);
+  lastNotice(eve, /^You were unmuted by mod$/);
+  assert.equal(eve.input("hi"), true);
+  assert.equal(bo.input("hi"), true);
+});
+
+Deno.test("/ban --key-only bans the key alone: the others on its address stay, and so may a new nick from there", () => {
+  const { hub, access, connect } = setup();
+  const op = connect("mod", OP_KEY, "10.0.0.1");
+  const bo = connect("bo", BO_KEY, "10.0.0.5");
+  const eve = connect("eve", undefined, "10.0.0.5");
+  op.input("/ban bo --key-only flooding");
+  assert.equal(bo.sink.ended[0]?.message, "You were banned by mod: flooding");
+  assert.equal(eve.member.gone, false, "a key-only ban ejected the address");
+  lastNotice(op, /^Banned bo: key SHA256:bobo\S+$/);
+  assert.deepEqual(access.bans().map((b) => [b.kind, b.value, b.reason]), [
+    ["key", BO_KEY, "flooding"],
+  ]);
+  assert.throws(
+    () =>
+      hub.join(
+        { nick: "bo", client: "t", fingerprint: BO_KEY, address: "10.0.0.9" },
+        new RecordingSink(),
+      ),
+    (e: ChatError) => e.code === "banned",
+  );
+  connect("dan", undefined, "10.0.0.5");
+  op.input("/ban eve --key-only");
+  lastError(
+    op,
+    "bad_args",
+    /^eve has no key to ban \(a text client\); without --key-only the ban is by address 10\.0\.0\.5, and shuts out everyone there$/,
+  );
+  assert.equal(eve.member.gone, false);
+});
+
+Deno.test("/ban shows in the rooms as a leave kicked with code banned; a /kick has no code", () => {
+  const { connect } = setup();
+  const op = connect("mod", OP_KEY, "10.0.0.1");
+  const cy = connect("cy", undefined, "10.0.0.2");
+  connect("bo", BO_KEY, "10.0.0.5");
+  connect("eve", undefined, "10.0.0.6");
+  op.input("/ban bo  flooding ");
+  op.input("/kick eve");
+  assert.deepEqual(cy.sink.of("leave").map((e) => [e.nick, e.reason, e.code, e.message]), [
+    ["bo", "kicked", "banned", "by mod: flooding"],
+    ["eve", "kicked", undefined, "by mod"],
+  ]);
+  assert.equal("code" in cy.sink.of("leave")[1], false);
+});
+
+Deno.test("/ban by address tells the operator whom else it disconnected", () => {
+  const { connect } = setup();
+  const op = connect("mod", OP_KEY, "10.0.0.1");
+  connect("bo", BO_KEY, "10.0.0.5");
+  connect("eve", undefined, "10.0.0.5");
+  const op2 = connect("mod2", OP_KEY, "10.0.0.5");
+  op.input("/ban bo");
+  lastNotice(
+    op,
+    /^Banned bo: key SHA256:bobo\S+ and IP 10\.0\.0\.5; that also disconnected 1 other: eve$/,
+  );
+  assert.equal(op2.member.gone, false, "an operator on the address stays");
+});

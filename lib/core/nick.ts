@@ -62,6 +62,13 @@ export function normalizeNick(raw: string, maxLength = MAX_NICK_LENGTH): string 
   const nick = raw.trim().normalize("NFC");
   const length = [...nick].length;
   if (length === 0) throw new NickError("bad_nick", "Nick is empty");
+  if (nick.startsWith("/")) {
+    // Someone typing a command where a nick was asked for (nc's first line).
+    throw new NickError(
+      "bad_nick",
+      `Nick "${preview(nick)}" cannot start with "/": a line that starts with "/" is a command`,
+    );
+  }
   // Refused, never quietly cleaned: the nick others see is the one typed.
   const unsafe = unsafeCharacter(nick);
   if (unsafe) throw new NickError("bad_nick", `Nick "${preview(nick)}" contains ${unsafe}`);

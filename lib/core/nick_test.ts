@@ -74,6 +74,15 @@ Deno.test("normalizeNick() rejects characters other than letters, digits, '_', '
   }
 });
 
+Deno.test("normalizeNick() says that a nick starting with '/' looks like a command", () => {
+  for (const nick of ["/quit", " /quit gone", "/", "//x"]) {
+    assertBadNick(
+      nick,
+      `Nick "${nick.trim()}" cannot start with "/": a line that starts with "/" is a command`,
+    );
+  }
+});
+
 Deno.test("normalizeNick() rejects a nick that starts with '-', '.' or a combining mark", () => {
   for (const nick of ["-ana", ".ana", "\u0301ana"]) {
     assertBadNick(nick, /must start with a letter, digit or "_"/);

@@ -354,6 +354,8 @@ const PARSERS: Record<string, (f: Fields) => ChatEvent> = {
     ts: f.time("ts"),
     nick: f.nick("nick"),
     reason: f.choice("reason", LEAVE_REASONS),
+    // A code this client does not know (a newer server's) is left out, not an error.
+    ...(f.raw.code === "banned" ? { code: "banned" as const } : {}),
     ...(f.has("message") ? { message: f.line("message") } : {}),
   }),
   nick: (f) => ({

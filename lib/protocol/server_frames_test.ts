@@ -56,6 +56,16 @@ const FRAMES: Record<string, unknown>[] = [
   { type: "ping", token: "k" },
   { type: "error", code: "nick_taken", message: 'Nick "ana" is taken' },
   { type: "bye", reason: "dropped", code: "send_queue_exceeded", message: "Too slow" },
+  {
+    type: "leave",
+    ts: TS,
+    nick: "eve",
+    reason: "kicked",
+    code: "banned",
+    message: "by ana: spam",
+    room: "#dev",
+    id: 5,
+  },
 ];
 
 function invalid(frame: unknown): string {
@@ -79,6 +89,15 @@ Deno.test("parseServerFrame() accepts every frame type of the protocol as it is"
 Deno.test("parseServerFrame() keeps only the fields the client knows", () => {
   const frame = parseServerFrame(JSON.stringify({ type: "notice", message: "hi", evil: "\x1b" }));
   assert.deepEqual(frame, { type: "notice", message: "hi" });
+});
+
+Deno.test("parseServerFrame() keeps a leave's code only when it knows it, so a newer one is no error", () => {
+  const leave = { type: "leave", ts: TS, nick: "eve", reason: "kicked", room: "#dev", id: 5 };
+  assert.deepEqual(parseServerFrame(JSON.stringify({ ...leave, code: "banned" })), {
+    ...leave,
+    code: "banned",
+  });
+  assert.deepEqual(parseServerFrame(JSON.stringify({ ...leave, code: "sparkle\x1b" })), leave);
 });
 
 Deno.test("parseServerFrame() ignores a blank line and a type it does not know", () => {

@@ -86,11 +86,10 @@ export function formatEvent(event: ChatEvent, context: TextFormatContext = {}): 
         : event.reason === "kicked" && event.message.startsWith("by ")
         ? ` ${event.message}`
         : `: ${event.message}`;
-      return [
-        `${stamp(event.ts)} ${where(event.room)}<- ${event.nick} ${
-          LEAVE_WORDS[event.reason]
-        }${room}${detail}`,
-      ];
+      const words = event.reason === "kicked" && event.code === "banned"
+        ? "was banned"
+        : LEAVE_WORDS[event.reason];
+      return [`${stamp(event.ts)} ${where(event.room)}<- ${event.nick} ${words}${room}${detail}`];
     }
     case "nick":
       return [`${stamp(event.ts)} ${event.old} is now known as ${event.new}`];

@@ -114,6 +114,26 @@ Deno.test("formatEvent() words every leave reason", () => {
   }
 });
 
+Deno.test("formatEvent() says a member removed by /ban was banned, and by whom", () => {
+  const event: LeaveEvent = {
+    type: "leave",
+    room: "#lobby",
+    id: 5,
+    ts: TS,
+    nick: "eve",
+    reason: "kicked",
+    code: "banned",
+    message: "by opana: spamming",
+  };
+  assert.deepEqual(formatEvent(event, here), ["[09:05] <- eve was banned by opana: spamming"]);
+  assert.deepEqual(formatEvent({ ...event, code: undefined }, here), [
+    "[09:05] <- eve was kicked by opana: spamming",
+  ]);
+  assert.deepEqual(formatEvent({ ...event, message: undefined }, here), [
+    "[09:05] <- eve was banned",
+  ]);
+});
+
 Deno.test("formatEvent() renders a quit from another room with its message", () => {
   const event: LeaveEvent = {
     type: "leave",

@@ -1,3 +1,4 @@
+import { findCommand } from "../core/commands.ts";
 import type { ByeEvent, ChatEvent, ErrorCode } from "../core/events.ts";
 import type { Member } from "../core/member.ts";
 import { ProtocolError } from "../errors.ts";
@@ -100,7 +101,19 @@ export class TextTransport implements Transport {
             frames.push({ type: "password", password: text });
           }
         } else if (text.trim() === "") this.connection.send(encoder.encode(NICK_PROMPT));
-        else frames.push(this.#hello(text.trim()));
+        else if (text.trim().startsWith("/")) {
+          // A command where the nick was asked for (no nick starts with "/"):
+          // /quit and its aliases leave (what this read held before is moot),
+          // anything else is explained, in order with what came before it.
+          const name = /^\/(\S*)/.exec(text.trim())![1];
+          if (findCommand(name)?.name === "quit") {
+            this.end({ type: "bye", reason: "quit", message: "Goodbye" });
+            return frames;
+          }
+          const message = "Pick a nick first (commands work once you have joined)";
+          if (frames.length === 0) this.deliver({ type: "error", code: "not_ready", message });
+          else frames.push(new ProtocolError("not_ready", message));
+        } else frames.push(this.#hello(text.trim()));
       } else if (text.trim() !== "") {
         frames.push({ type: "input", line: text });
       }
