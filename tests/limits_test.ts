@@ -2,6 +2,7 @@
 
 import assert from "node:assert/strict";
 import { ChatSession } from "../lib/client/chat_session.ts";
+import type { LogRecord } from "../lib/server/chat_server.ts";
 import { delay, NativeClient, startServer, TextClient } from "./test_util.ts";
 
 Deno.test("connections past --max-per-ip are refused at once with a readable line", async () => {
@@ -97,4 +98,30 @@ Deno.test("the rate limit answers the flooder only, and the others keep chatting
   const got = bob.events.filter((e) => e.type === "msg" && e.from === "ana").length;
   assert.ok(got >= 5 && got < 12, `bob got ${got} of ana's 12`);
   assert.ok(!bob.events.some((e) => e.type === "error"));
+});
+
+Deno.test("joining and quitting in a loop: past 30 joins an address waits, and the log sums the rest up", async () => {
+  const records: LogRecord[] = [];
+  await using server = await startServer({ log: (record) => records.push(record) });
+  const port = server.addr.port;
+  let joined = 0;
+  let refusal: { code?: string; message?: string } | undefined;
+  for (let i = 0; i < 40 && !refusal; i++) {
+    await using client = await NativeClient.connect(port);
+    await client.hello(`loop${i}`);
+    const answer = await client.next("welcome", () => true).catch(() => undefined);
+    if (answer) {
+      joined++;
+      await client.send({ type: "cmd", name: "quit", args: "" });
+      await client.waitEnd();
+    } else refusal = client.events.find((event) => event.type === "error");
+  }
+  assert.equal(joined, 30);
+  assert.equal(refusal?.code, "rate_limited");
+  assert.match(refusal?.message ?? "", /^Too many joins from 127\.0\.0\.1; try again in 1 s$/);
+  await server.shutdown();
+  // 30 joins and 30 leaves from one address: a few lines each, and a count.
+  const joins = records.filter((r) => r.event === "join");
+  assert.equal(joins.filter((r) => r.suppressed === undefined).length, 5);
+  assert.equal(joins.find((r) => r.suppressed !== undefined)?.suppressed, 25);
 });

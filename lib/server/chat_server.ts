@@ -15,6 +15,7 @@ import { ConnectionLimits, type Ticket } from "./connection_limits.ts";
 import { type Arrival, FrontDoor } from "./front_door.ts";
 import { LogLimiter } from "./log_limiter.ts";
 import { GarbageNudge } from "./garbage_nudge.ts";
+import { TokenBucket } from "../core/token_bucket.ts";
 import { PasswordGate, type PasswordGateOptions } from "./password_gate.ts";
 import { NativeTransport } from "./native_transport.ts";
 import { TextTransport } from "./text_transport.ts";
@@ -70,6 +71,12 @@ export interface ChatServerOptions extends HubOptions {
   password?: string;
   /** Delays of the password check (tests shorten them). */
   passwordGate?: PasswordGateOptions;
+  /**
+   * Joins one address may make: `burst` at once, then `rate` a second;
+   * off with `rateLimit: false` (benchmarks) or `false` here.
+   * @default {{ rate: 1, burst: 30 }}
+   */
+  joinRate?: { rate: number; burst: number } | false;
 }
 
 const OPEN_BRACE = 0x7b;
@@ -148,6 +155,9 @@ export class ChatServer implements AsyncDisposable {
   >;
   readonly #sweeper: ReturnType<typeof setInterval>;
   readonly #nudge = new GarbageNudge();
+  /** Per address, the joins it may still make (see ChatServerOptions.joinRate). */
+  readonly #joins = new Map<string, TokenBucket>();
+  readonly #joinRate: { rate: number; burst: number } | false;
   #lastNudge = 0;
   #pingCounter = 0;
   readonly #logLimiter: LogLimiter;
@@ -174,6 +184,9 @@ export class ChatServer implements AsyncDisposable {
       pingTimeoutMs: options.pingTimeoutMs ?? 15_000,
     };
     this.#logLimiter = new LogLimiter(options.log ?? (() => {}));
+    this.#joinRate = options.rateLimit === false
+      ? false
+      : options.joinRate ?? { rate: 1, burst: 30 };
     this.#log = this.#logLimiter.log;
     this.#gate = options.password !== undefined
       ? new PasswordGate(options.password, options.passwordGate)
@@ -663,6 +676,16 @@ export class ChatServer implements AsyncDisposable {
 
   /** Hands a checked hello to the hub. */
   #admit(transport: Transport, peer: Peer, frame: HelloFrame, key: string | undefined): void {
+    const joins = this.#joinsOf(peer.ip);
+    if (joins && joins.tokens < 1) {
+      // Someone joining and quitting in a loop: every join and leave is a line for the room.
+      const seconds = Math.ceil(joins.waitMs() / 1000);
+      const message = `Too many joins from ${peer.ip}; try again in ${seconds} s`;
+      this.#log({ level: "warn", event: "refused", remote: peer.ip, reason: "join_rate" });
+      transport.deliver({ type: "error", code: "rate_limited", message });
+      transport.end({ type: "bye", reason: "full", code: "rate_limited", message });
+      return;
+    }
     try {
       const joined = this.hub.join(
         {
@@ -676,6 +699,7 @@ export class ChatServer implements AsyncDisposable {
       );
       transport.member = joined;
       peer.ticket.joined();
+      joins?.take();
       this.#log({
         level: "info",
         event: "join",
@@ -696,6 +720,23 @@ export class ChatServer implements AsyncDisposable {
         transport.end({ type: "bye", reason: "full", message: error.message });
       }
     }
+  }
+
+  /** The join bucket of an address (made on first use), or undefined when joins are not limited. */
+  #joinsOf(ip: string): TokenBucket | undefined {
+    if (!this.#joinRate) return undefined;
+    let bucket = this.#joins.get(ip);
+    if (!bucket) {
+      if (this.#joins.size >= 4096) {
+        // Forget full buckets: an address that has not joined for a while starts afresh anyway.
+        for (const [address, old] of this.#joins) {
+          if (old.tokens >= old.burst) this.#joins.delete(address);
+        }
+      }
+      bucket = new TokenBucket(this.#joinRate, () => performance.now());
+      this.#joins.set(ip, bucket);
+    }
+    return bucket;
   }
 
   /** Refuses a connection at the door: one error, then `bye` `denied`. */

@@ -46,7 +46,17 @@ function defaultKind(record: LogRecord): string | undefined {
   if (LIMITED_EVENTS.has(record.event)) return `${record.event}|${record.reason ?? ""}`;
   // Connections that never joined are as cheap to make as refused ones.
   if (record.event === "disconnect" && record.nick === undefined) return "disconnect|unjoined";
+  // Joins and leaves, per address: someone joining and quitting in a loop.
+  if (record.event === "join" || record.event === "disconnect") {
+    return `${record.event}|${addressOf(record.remote)}`;
+  }
   return undefined;
+}
+
+/** `192.168.1.7` of `192.168.1.7:51234`, `::1` of `[::1]:51234`. */
+function addressOf(remote: string | number | undefined): string {
+  const text = String(remote ?? "");
+  return /^\[(.*)\]:\d+$/.exec(text)?.[1] ?? text.replace(/:\d+$/, "");
 }
 
 interface Window {
@@ -115,10 +125,14 @@ export class LogLimiter {
     if (window.suppressed === 0 || !window.last) return;
     const seconds = Math.max(1, Math.round((this.#now() - window.start) / 1000));
     const { level, event, reason } = window.last;
+    const address = event === "join" || (event === "disconnect" && window.last.nick !== undefined)
+      ? addressOf(window.last.remote)
+      : undefined;
     this.#write({
       level,
       event,
       reason,
+      remote: address,
       suppressed: window.suppressed,
       detail: `${window.suppressed} more like this in ${seconds} s, not logged one by one`,
     });

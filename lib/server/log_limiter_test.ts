@@ -42,9 +42,9 @@ Deno.test("LogLimiter keeps kinds apart and never holds back the records that ar
   for (let i = 0; i < 10; i++) {
     limiter.log(refused("10.0.0.1"));
     limiter.log({ level: "warn", event: "refused", reason: "other" });
-    limiter.log({ level: "info", event: "join", nick: `n${i}` });
+    limiter.log({ level: "info", event: "prune", removed: i });
   }
-  assert.equal(written.filter((r) => r.event === "join").length, 10);
+  assert.equal(written.filter((r) => r.event === "prune").length, 10);
   assert.equal(written.filter((r) => r.reason === "other").length, 3);
   assert.equal(written.filter((r) => r.reason?.toString().startsWith("Too many")).length, 3);
 });
@@ -64,4 +64,26 @@ Deno.test("LogLimiter: a new window after a quiet spell writes again, after the 
   limiter.log({ level: "info", event: "disconnect", reason: "left before joining" });
   limiter.close();
   assert.equal(written.length, 6);
+});
+
+Deno.test("LogLimiter: joins and leaves are limited per address, so one address joining in a loop cannot fill the log", () => {
+  const { limiter, written, advance } = setup();
+  for (let i = 0; i < 100; i++) {
+    limiter.log({ level: "info", event: "join", remote: `10.0.0.9:${40000 + i}`, nick: `x${i}` });
+    limiter.log({
+      level: "info",
+      event: "disconnect",
+      remote: `10.0.0.9:${40000 + i}`,
+      nick: `x${i}`,
+    });
+  }
+  limiter.log({ level: "info", event: "join", remote: "[fd00::7]:5000", nick: "ana" });
+  assert.equal(written.filter((r) => r.event === "join").length, 4); // 3 from the loop, ana
+  advance(10_000);
+  limiter.flush();
+  const summaries = written.filter((r) => r.suppressed !== undefined);
+  assert.deepEqual(summaries.map((r) => [r.event, r.remote, r.suppressed]), [
+    ["join", "10.0.0.9", 97],
+    ["disconnect", "10.0.0.9", 97],
+  ]);
 });
