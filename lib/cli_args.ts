@@ -6,7 +6,7 @@
  */
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { UsageError } from "./errors.ts";
+import { SetupError, UsageError } from "./errors.ts";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
@@ -106,9 +106,9 @@ export function startCommand<T extends { kind: string }>(
   try {
     command = parse();
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
+    if (!(error instanceof UsageError) && !(error instanceof SetupError)) throw error;
     console.error(`${program}: ${error.message}`);
-    return 2;
+    return error instanceof UsageError ? 2 : 1;
   }
   if (command.kind === "help") {
     console.log(usage);

@@ -45,6 +45,17 @@ export class ProtocolError extends ChatError {
   }
 }
 
+/**
+ * The command line is fine but the machine is not (no home directory for the
+ * default data directory, ...); entry points print it and exit 1.
+ */
+export class SetupError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "SetupError";
+  }
+}
+
 /** A command-line flag with a bad value; entry points print it and exit 2. */
 export class UsageError extends Error {
   constructor(message: string, options?: ErrorOptions) {

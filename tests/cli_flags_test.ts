@@ -9,7 +9,7 @@
  */
 
 import assert from "node:assert/strict";
-import { runEntry } from "./test_util.ts";
+import { ROOT, runEntry } from "./test_util.ts";
 import {
   CERT_FILE,
   createSelfSigned,
@@ -127,4 +127,20 @@ Deno.test("chat-client: a missing --password-file exits 2 naming it; an unusable
   assert.equal(config.stderr.length, 1, config.stderr.join("\n"));
   assert.ok(config.stderr[0].startsWith("chat-client: "), config.stderr[0]);
   assert.ok(config.stderr[0].includes(`${file}/config`), config.stderr[0]);
+});
+
+Deno.test("chat-server without a home directory for its default data directory exits 1, saying what to give", async () => {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-q", "-P=server", "server.ts", "--host", "127.0.0.1", "--port", "0"],
+    cwd: ROOT,
+    clearEnv: true,
+    env: { PATH: Deno.env.get("PATH") ?? "", NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(output.code, 1);
+  assert.equal(
+    new TextDecoder().decode(output.stderr).trim(),
+    "chat-server: no home directory to keep history in (HOME is not set); give --data-dir, or --data-dir :memory: to keep nothing on disk",
+  );
 });

@@ -125,3 +125,22 @@ Deno.test("joining and quitting in a loop: past 30 joins an address waits, and t
   assert.equal(joins.filter((r) => r.suppressed === undefined).length, 5);
   assert.equal(joins.find((r) => r.suppressed !== undefined)?.suppressed, 25);
 });
+
+Deno.test("a full server tells a text client so at once, instead of asking for a nick it cannot use, and logs it", async () => {
+  const records: LogRecord[] = [];
+  await using server = await startServer({
+    maxClients: 1,
+    textPromptDelayMs: 20,
+    log: (record) => records.push(record),
+  });
+  await using _ana = await NativeClient.connect(server.addr.port, "ana");
+  await using late = await TextClient.connect(server.addr.port);
+  await late.waitEnd();
+  assert.deepEqual(late.lines, ["! Server is full (1 clients); try again later"]);
+  await using native = await NativeClient.connect(server.addr.port);
+  await native.hello("bo");
+  assert.equal((await native.next("error")).code, "server_full");
+  const refusals = records.filter((r) => r.event === "refused" && r.reason === "server_full");
+  assert.equal(refusals.length, 2);
+  assert.ok(refusals.every((r) => r.level === "warn"));
+});

@@ -348,7 +348,7 @@ export class ChatServer implements AsyncDisposable {
     let greeted = false;
     const greeter = setTimeout(() => {
       greeted = peer.greeted = true;
-      connection.send(TextTransport.greeting(this.hub.serverName, this.#gate !== undefined));
+      this.#greet(connection);
     }, this.#options.textPromptDelayMs);
     const onChunk = (chunk: Uint8Array): void | Promise<void> => {
       let transport = peer.transport;
@@ -405,8 +405,22 @@ export class ChatServer implements AsyncDisposable {
       return new NativeTransport(connection, this.#options.maxLineBytes);
     }
     const askPassword = this.#gate !== undefined;
-    if (!greeted) connection.send(TextTransport.greeting(this.hub.serverName, askPassword));
+    if (!greeted) this.#greet(connection);
     return new TextTransport(connection, this.#options.maxLineBytes, askPassword);
+  }
+
+  /**
+   * Greets a text client, or, when the server is full already, tells it so
+   * at once instead of asking for a nick it could not use.
+   */
+  #greet(connection: Connection): void {
+    if (this.hub.size < this.hub.maxClients) {
+      connection.send(TextTransport.greeting(this.hub.serverName, this.#gate !== undefined));
+      return;
+    }
+    const message = `Server is full (${this.hub.maxClients} clients); try again later`;
+    this.#log({ level: "warn", event: "refused", remote: connection.remote, reason: "server_full" });
+    void connection.end(encoder.encode(`! ${message}\r\n`));
   }
 
   /**
@@ -717,6 +731,7 @@ export class ChatServer implements AsyncDisposable {
       }
       transport.deliver({ type: "error", code: error.code, message: error.message });
       if (error.code === "server_full") {
+        this.#log({ level: "warn", event: "refused", remote: peer.ip, reason: "server_full" });
         transport.end({ type: "bye", reason: "full", message: error.message });
       }
     }
@@ -785,7 +800,7 @@ export class ChatServer implements AsyncDisposable {
           level: "warn",
           event: "limit",
           remote: connection.remote,
-          reason: "handshake_timeout",
+          reason: person ? "prompt_timeout" : "handshake_timeout",
         });
         if (transport) {
           transport.deliver({ type: "error", code: "handshake_timeout", message });

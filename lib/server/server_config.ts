@@ -2,7 +2,7 @@ import { isIP } from "node:net";
 import { intFlag, parseFlags } from "../cli_args.ts";
 import { DEFAULT_RATE_LIMIT } from "../core/hub.ts";
 import { DEFAULT_HISTORY_MEMORY_BYTES } from "../core/history.ts";
-import { UsageError } from "../errors.ts";
+import { SetupError, UsageError } from "../errors.ts";
 import type { ChatServerOptions, LogLevel } from "./chat_server.ts";
 import { defaultDataDir } from "../app_dirs.ts";
 import { type CertificateSource, readCertificateFiles } from "./tls_certificate.ts";
@@ -348,7 +348,9 @@ export function parseServerArgs(
     ? undefined
     : text("data-dir") ?? defaultDataDir(Deno.build.os, env);
   if (!flags["no-persist"] && text("data-dir") === undefined && dataDir === undefined) {
-    throw new UsageError("no home directory to keep history in; give --data-dir or --no-persist");
+    throw new SetupError(
+      "no home directory to keep history in (HOME is not set); give --data-dir, or --data-dir :memory: to keep nothing on disk",
+    );
   }
   const tls = tlsSource(flags, dataDir);
   const retainDays = text("retain-days") === undefined
