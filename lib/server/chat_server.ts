@@ -419,7 +419,12 @@ export class ChatServer implements AsyncDisposable {
       return;
     }
     const message = `Server is full (${this.hub.maxClients} clients); try again later`;
-    this.#log({ level: "warn", event: "refused", remote: connection.remote, reason: "server_full" });
+    this.#log({
+      level: "warn",
+      event: "refused",
+      remote: connection.remote,
+      reason: "server_full",
+    });
     void connection.end(encoder.encode(`! ${message}\r\n`));
   }
 
