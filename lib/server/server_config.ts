@@ -247,7 +247,7 @@ Export a room's log to stdout:
 
 Limits (see docs/limits.md):
 ${limitHelp}
-  --no-rate-limit          turn the rate limit off (for benchmarks)
+  --no-rate-limit          turn the rate limits off: messages, and joins per address
 
 Clients join with: chat-client --host <address> [--port <n>]
 or without the client: ncat --ssl <address> <port> (nc <address> <port> with --plain)`;
