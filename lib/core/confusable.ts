@@ -7,6 +7,7 @@
  */
 
 import unhomoglyph from "unhomoglyph";
+import prototypes from "unhomoglyph/data.json" with { type: "json" };
 
 // The combining marks shared by all scripts (accents, overlays, the Greek
 // ypogegrammeni): small enough to go unnoticed on a terminal.
@@ -18,12 +19,46 @@ export function skeleton(text: string): string {
 }
 
 /**
+ * Capitals for the small letters that have none but look like a small letter
+ * that has one, keyed by their prototype (a character of confusables.txt
+ * that others map to): "ĸ" (kra) is the prototype of Cyrillic "к" and Greek
+ * "κ", whose capitals look like "K", so "ĸim" reads "KIM". Derived from the
+ * confusables data: the capitals of a prototype's look-alikes, when they all
+ * look alike themselves.
+ */
+const CAPITALS_OF_CASELESS: ReadonlyMap<string, string> = (() => {
+  const lookAlikes = new Map<string, string[]>();
+  for (const [character, prototype] of Object.entries(prototypes as Record<string, string>)) {
+    if (!lookAlikes.has(prototype)) lookAlikes.set(prototype, []);
+    lookAlikes.get(prototype)!.push(character);
+  }
+  const capitals = new Map<string, string>();
+  for (const [prototype, characters] of lookAlikes) {
+    if (!/^\p{Ll}$/u.test(prototype) || prototype.toUpperCase() !== prototype) continue;
+    const found = new Set(
+      characters.filter((c) => [...c].length === 1 && c.toUpperCase() !== c)
+        .map((c) => skeleton(c.toUpperCase().normalize("NFKC"))),
+    );
+    if (found.size === 1) capitals.set(prototype, [...found][0]);
+  }
+  return capitals;
+})();
+
+/** Upper case through look-alikes: each character's capital, or the capital its look-alikes share. */
+function capitalsOf(text: string): string {
+  return [...text].map((c) => CAPITALS_OF_CASELESS.get(c) ?? c.toUpperCase()).join("");
+}
+
+/**
  * What a nick looks like, for telling look-alikes apart: the UTS #39
  * skeletons of the nick as written, in lower case and in upper case
  * (nicks ignore case, so "Вob" with a Cyrillic Ve looks like "BOB", and
- * "ADMlN" like "ADMIN"), without the combining marks shared by all scripts
- * ("bob" with a mark under its last letter still reads "bob"). Two nicks
- * look alike when they share a key. Not for display: "m" becomes "rn".
+ * "ADMlN" like "ADMIN"), and in upper case again after the skeleton, where
+ * a small letter without a capital takes the capital of its look-alikes
+ * ("ĸim" looks like "KIM" as "к" does); all without the combining marks
+ * shared by all scripts ("bob" with a mark under its last letter still reads
+ * "bob"). Two nicks look alike when they share a key. Not for display: "m"
+ * becomes "rn".
  *
  * @example
  * ```ts
@@ -32,8 +67,8 @@ export function skeleton(text: string): string {
  */
 export function lookAlikeKeys(nick: string): string[] {
   const text = nick.normalize("NFKC");
-  const keys = [text, text.toLowerCase(), text.toUpperCase()].map((form) =>
-    skeleton(form).replace(INHERITED_MARKS, "")
-  );
+  const forms = [text, text.toLowerCase(), text.toUpperCase()];
+  forms.push(capitalsOf(skeleton(forms[1])));
+  const keys = forms.map((form) => skeleton(form).replace(INHERITED_MARKS, ""));
   return [...new Set(keys)];
 }

@@ -177,15 +177,22 @@ Deno.test("Hub.join() treats nicks that differ only in case as the same", () => 
   }
 });
 
-Deno.test("Hub.join() treats full-width and NFKC-equivalent nicks as the same", () => {
+Deno.test("Hub.join() treats NFC-equivalent nicks as the same and refuses full-width forms", () => {
   const { connect } = setup();
   connect("ana");
   connect("fiona");
   connect("Jos\u00e9");
-  for (const nick of ["ａｎａ", "ＡＮＡ", "ﬁona", "jose\u0301"]) {
+  assert.throws(
+    () => connect("jose\u0301"),
+    (e: unknown) => e instanceof NickError && e.code === "nick_taken",
+  );
+  // Compatibility forms are outside the identifier profile: refused whoever is online.
+  for (const nick of ["ａｎａ", "ＡＮＡ", "ﬁona"]) {
     assert.throws(
       () => connect(nick),
-      (e: unknown) => e instanceof NickError && e.code === "nick_taken",
+      (e: unknown) =>
+        e instanceof NickError && e.code === "bad_nick" &&
+        /a compatibility form of/.test(e.message),
       nick,
     );
   }
@@ -590,13 +597,16 @@ Deno.test("/nick refuses a nick in use, with a suggestion, only telling the send
   assert.equal(ana.member.nick, "ana");
 });
 
-Deno.test("/nick refuses an NFKC-equivalent of a nick in use", () => {
+Deno.test("/nick refuses an equivalent of a nick in use, and a full-width form", () => {
   const { connect } = setup();
   const ana = connect("ana");
   connect("bob");
   quiet(ana);
-  ana.input("/nick ｂｏｂ");
+  ana.input("/nick BOB");
   assertError(ana, "nick_taken");
+  quiet(ana);
+  ana.input("/nick ｂｏｂ");
+  assertError(ana, "bad_nick", /a compatibility form of "b"/);
 });
 
 Deno.test("/nick refuses an invalid nick with bad_nick", () => {

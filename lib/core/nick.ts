@@ -1,8 +1,11 @@
 /**
  * Nick rules: letters, digits and combining marks of any script plus `_ - .`,
  * 1 to 24 characters and at most 24 columns wide after NFC normalisation, at
- * most two accents on a character, unique regardless of case and Unicode
- * normalisation form, and not a look-alike of a reserved name.
+ * most two accents on a character, only characters of Unicode's General
+ * Security Profile for identifiers and no mix of scripts beyond UTS #39's
+ * Moderately Restrictive level (see identifier_profile.ts), unique
+ * regardless of case and Unicode normalisation form, and not a look-alike of
+ * a reserved name.
  *
  * @module
  */
@@ -10,6 +13,7 @@
 import stringWidth from "string-width";
 import { NickError } from "../errors.ts";
 import { lookAlikeKeys } from "./confusable.ts";
+import { restrictedCharacter, scriptMix } from "./identifier_profile.ts";
 import { excerpt as preview, unsafeCharacter } from "./sanitize.ts";
 
 /** Longest nick by default, in Unicode code points after NFC normalisation. */
@@ -111,6 +115,17 @@ export function normalizeNick(raw: string, maxLength = MAX_NICK_LENGTH): string 
       `Nick "${nick}" is ${width} columns wide; the limit is ${maxLength} (a wide character takes two)`,
     );
   }
+  // Phonetic, technical, obsolete and compatibility letters: many look like
+  // everyday ones without being in Unicode's confusables ("davɘ", "eʋe").
+  const restricted = restrictedCharacter(nick);
+  if (restricted !== undefined) {
+    throw new NickError(
+      "bad_nick",
+      `Nick "${preview(nick)}" contains "${
+        shown(restricted.character)
+      }" (${restricted.codePoint}), ${restricted.reason}`,
+    );
+  }
   const reserved = lookAlikeKeys(nick).map((key) => RESERVED.get(key)).find(Boolean);
   if (reserved !== undefined) {
     throw new NickError(
@@ -118,6 +133,19 @@ export function normalizeNick(raw: string, maxLength = MAX_NICK_LENGTH): string 
       nickKey(nick) === reserved
         ? `Nick "${nick}" is reserved; pick another`
         : `Nick "${nick}" looks like "${reserved}", a reserved nick; pick another`,
+    );
+  }
+  const mix = scriptMix(nick);
+  if (mix !== undefined) {
+    const { first, second } = mix;
+    const mixes = `Nick "${nick}" mixes ${first.script} ("${
+      shown(first.character)
+    }") and ${second.script} ("${shown(second.character)}")`;
+    throw new NickError(
+      "bad_nick",
+      mix.lookAlikeScripts
+        ? `${mixes}, scripts whose letters look alike; write it in one script`
+        : `${mixes}; write it in one script, or in Latin and one other`,
     );
   }
   return nick;
@@ -147,6 +175,11 @@ export function suggestNick(
     const candidate = base + suffix;
     if (!isTaken(candidate)) return candidate;
   }
+}
+
+/** A character for an error message: a combining mark on a dotted circle, so it shows. */
+function shown(character: string): string {
+  return /^\p{M}$/u.test(character) ? `\u25cc${character}` : character;
 }
 
 /** The longest run of characters matching `pattern` (a global regex) in `text`. */

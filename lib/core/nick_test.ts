@@ -54,7 +54,7 @@ Deno.test("normalizeNick() accepts MAX_NICK_LENGTH characters and rejects one mo
 });
 
 Deno.test("normalizeNick() counts the length in code points, not UTF-16 units", () => {
-  const astral = "\u{1d41a}".repeat(24); // Mathematical bold "a": a narrow letter outside the BMP
+  const astral = "\u{1e7e0}".repeat(24); // An Ethiopic syllable: a narrow letter outside the BMP
   assert.equal(astral.length, 48);
   assert.equal(normalizeNick(astral), astral);
 });
@@ -95,8 +95,8 @@ Deno.test("normalizeNick() rejects control characters", () => {
   }
 });
 
-Deno.test("normalizeNick() rejects reserved nicks regardless of case and width", () => {
-  for (const nick of ["server", "Admin", "ROOT", "NickServ", "ｓｅｒｖｅｒ", "everyone"]) {
+Deno.test("normalizeNick() rejects reserved nicks regardless of case", () => {
+  for (const nick of ["server", "Admin", "ROOT", "NickServ", "everyone"]) {
     assertBadNick(nick, /is reserved; pick another$/);
   }
 });
@@ -202,4 +202,148 @@ Deno.test("normalizeNick() refuses a look-alike of a reserved nick, naming it", 
   assertBadNick("rооt", /looks like "root", a reserved nick/);
   assertBadNick("ADMlN", /looks like "admin", a reserved nick/);
   assertBadNick("server", 'Nick "server" is reserved; pick another');
+});
+
+Deno.test("normalizeNick() refuses letters outside Unicode's General Security Profile, naming them", () => {
+  // Phonetic and technical letters that confusables.txt does not map to the ones they resemble.
+  assertBadNick(
+    "davɘ",
+    'Nick "davɘ" contains "ɘ" (U+0258), a character not used in names; pick another',
+  );
+  assertBadNick(
+    "eʋe",
+    'Nick "eʋe" contains "ʋ" (U+028B), a character not used in names; pick another',
+  );
+  assertBadNick(
+    "bⱺb",
+    'Nick "bⱺb" contains "ⱺ" (U+2C7A), a character not used in names; pick another',
+  );
+  assertBadNick(
+    "daʌe",
+    'Nick "daʌe" contains "ʌ" (U+028C), a character not used in names; pick another',
+  );
+  // A combining mark is shown on a dotted circle.
+  assertBadNick(
+    "a\u0336",
+    'Nick "a\u0336" contains "\u25cc\u0336" (U+0336), a character not used in names; pick another',
+  );
+  // Letters of scripts in limited use (Cherokee, Tifinagh), as UTS #39 has it.
+  assertBadNick("ᏣᎳᎩ", /contains "Ꮳ" \(U\+13E3\), a character not used in names/);
+  assertBadNick("ⴰⵎⴰⵣⵉⵖ", /contains "ⴰ" \(U\+2D30\), a character not used in names/);
+});
+
+Deno.test("normalizeNick() refuses compatibility forms, saying what to write instead", () => {
+  assertBadNick(
+    "ａｎａ",
+    'Nick "ａｎａ" contains "ａ" (U+FF41), a compatibility form of "a"; write "a" instead',
+  );
+  assertBadNick(
+    "ｓｅｒｖｅｒ",
+    /contains "ｓ" \(U\+FF53\), a compatibility form of "s"; write "s"/,
+  );
+  assertBadNick("\u{1d41a}bc", /contains "\u{1d41a}" \(U\+1D41A\), a compatibility form of "a"/u);
+  assertBadNick(
+    "ﬁona",
+    /contains "ﬁ" \(U\+FB01\), a compatibility form of "fi"; write "fi" instead$/,
+  );
+});
+
+/** Names as people write them, in the scripts UTS #39 recommends for identifiers. */
+const NAMES_IN_MANY_SCRIPTS = [
+  "Ana",
+  "José",
+  "Nguyễn",
+  "Zoë",
+  "Łukasz",
+  "Søren",
+  "Şebnem",
+  "Đorđe",
+  "Ærø",
+  "O_Neil",
+  "Анна",
+  "Дмитрий",
+  "Їжак",
+  "Ελένη",
+  "Ἄλκηστις",
+  "Գայանե",
+  "ნინო",
+  "דוד",
+  "محمد",
+  "فاطمة",
+  "مُحَمَّد",
+  "علی_رضا",
+  "ދިވެހި",
+  "राम",
+  "क्षत्रिय",
+  "অমিত",
+  "ਗੁਰਪ੍ਰੀਤ",
+  "ગીતા",
+  "ଓଡ଼ିଆ",
+  "முருகன்",
+  "సీత",
+  "ಕನ್ನಡ",
+  "മലയാളം",
+  "සිංහල",
+  "สมชาย",
+  "ใกล้",
+  "ລາວ",
+  "བོད",
+  "ကြွေး",
+  "សុខា",
+  "አበበ",
+  "李小龙",
+  "山田太郎",
+  "やまだ",
+  "ヤマダ",
+  "さくら々",
+  "김민준",
+  "ㄅㄆㄇ",
+  "user_42",
+  "a.b-c_d",
+  "7up",
+  "Ana李", // Latin with Han
+  "Tanaka太郎さん", // Latin with Japanese
+  "Kim김", // Latin with Hangul
+  "Ravi_रवि", // Latin with Devanagari
+  "Omar_عمر", // Latin with Arabic
+  "李김", // Han with Hangul (Korean)
+  "ВОВ", // Cyrillic alone, whatever it looks like
+];
+
+Deno.test("normalizeNick() accepts real names in many scripts, and Latin with one other script", () => {
+  for (const nick of NAMES_IN_MANY_SCRIPTS) {
+    assert.equal(normalizeNick(nick), nick.normalize("NFC"), nick);
+  }
+});
+
+Deno.test("normalizeNick() refuses Latin mixed with Cyrillic or Greek, naming a letter of each", () => {
+  assertBadNick(
+    "bоb",
+    'Nick "bоb" mixes Latin ("b") and Cyrillic ("о"), scripts whose letters look alike; write it in one script',
+  );
+  assertBadNick(
+    "Воb",
+    'Nick "Воb" mixes Cyrillic ("В") and Latin ("b"), scripts whose letters look alike; write it in one script',
+  );
+  assertBadNick(
+    "раypal",
+    /mixes Cyrillic \("р"\) and Latin \("y"\), scripts whose letters look alike/,
+  );
+  assertBadNick(
+    "gοοgle",
+    /mixes Latin \("g"\) and Greek \("ο"\), scripts whose letters look alike/,
+  );
+  assertBadNick("Ana_Мария", /mixes Latin \("A"\) and Cyrillic \("М"\)/);
+  assertBadNick("αβγabc", /mixes Greek \("α"\) and Latin \("a"\)/);
+});
+
+Deno.test("normalizeNick() refuses other mixes beyond Latin and one script", () => {
+  assertBadNick(
+    "محمد李",
+    'Nick "محمد李" mixes Arabic ("م") and Han ("李"); write it in one script, or in Latin and one other',
+  );
+  assertBadNick("Анна李", /mixes Cyrillic \("А"\) and Han \("李"\); write it in one script/);
+  assertBadNick("Ana李محمد", /mixes Han \("李"\) and Arabic \("م"\)/);
+  assertBadNick("やまだ김", /mixes Hiragana \("や"\) and Hangul \("김"\)/);
+  assertBadNick("Ελένηанна", /mixes Greek \("Ε"\) and Cyrillic \("а"\)/);
 });
