@@ -351,7 +351,7 @@ export class EntryProcess implements AsyncDisposable {
   }
 
   /** Waits for a stdout line that matches. */
-  waitStdout(match: (line: string) => boolean, ms = 10_000): Promise<string> {
+  waitStdout(match: (line: string) => boolean, ms = 20_000): Promise<string> {
     return within(
       ms,
       this.#wait(() => this.stdout.find(match)),
@@ -360,7 +360,7 @@ export class EntryProcess implements AsyncDisposable {
   }
 
   /** Waits for a stderr line that matches (a log line of the server). */
-  waitStderr(match: (line: string) => boolean, ms = 10_000): Promise<string> {
+  waitStderr(match: (line: string) => boolean, ms = 20_000): Promise<string> {
     return within(
       ms,
       this.#wait(() => this.stderr.find(match)),
@@ -369,7 +369,7 @@ export class EntryProcess implements AsyncDisposable {
   }
 
   /** Waits for the exit, and all output. */
-  async finished(ms = 10_000): Promise<Deno.CommandStatus> {
+  async finished(ms = 20_000): Promise<Deno.CommandStatus> {
     const status = await within(ms, this.status, "process to exit");
     await Promise.all(this.#pumps);
     return status;

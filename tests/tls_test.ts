@@ -139,21 +139,22 @@ Deno.test("TLS: a swapped server certificate makes the client refuse with the ex
 
   // A fresh start is refused the same way, before anything is sent.
   const fresh = runClient(port, "ana", ["--config-dir", config], { tls: true });
-  assert.equal((await fresh.finished()).code, 1);
+  // Generous waits: each step starts a deno process, slow when the machine is busy.
+  assert.equal((await fresh.finished(30_000)).code, 1);
   assert.match(fresh.stderr.join("\n"), /HAS CHANGED; refusing to connect/);
 
   // After --forget-host, the new certificate can be trusted.
   const forget = runEntry("client", ["--forget-host", `127.0.0.1:${port}`, "--config-dir", config]);
-  assert.equal((await forget.finished()).code, 0);
+  assert.equal((await forget.finished(30_000)).code, 0);
   assert.match(forget.stdout.join("\n"), /^forgot 127\.0\.0\.1:\d+/);
   const trusted = runClient(port, "ana", ["--config-dir", config, "--accept-new"], {
     tls: true,
     stdin: "piped",
   });
   await trusted.write("hello again\n");
-  await trusted.waitStdout((l) => l.includes("<ana> hello again"));
+  await trusted.waitStdout((l) => l.includes("<ana> hello again"), 30_000);
   await trusted.closeStdin();
-  assert.equal((await trusted.finished()).code, 0);
+  assert.equal((await trusted.finished(30_000)).code, 0);
   await stopped(impostor);
 });
 
