@@ -176,3 +176,41 @@ Deno.test("a person slow at the prompt is not pushed out by a flood from 300 add
     await output.cancel();
   }
 });
+
+Deno.test("TLS: 4,000 handshakes abandoned at once from 400 addresses, evicted mid-handshake from a full pending budget, leave the memory where it was", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lanchat-abandon-" });
+  try {
+    const { server, port } = await runServer(["--data-dir", dir, "--max-pending", "8"], {
+      tls: true,
+    });
+    await using _ = server;
+    await delay(300);
+    const start = await usage(server.pid);
+    // A ClientHello, then gone 1 ms later, 16 at a time, from 400 addresses.
+    const flood = await new Deno.Command("node", {
+      args: [
+        "tests/_abandon.mjs",
+        JSON.stringify({ port, count: 4000, addresses: 400, concurrency: 16 }),
+      ],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "inherit",
+    }).output();
+    assert.equal(new TextDecoder().decode(flood.stdout).trim(), "done 4000");
+    const end = await within(
+      30_000,
+      (async () => {
+        let now = await usage(server.pid);
+        while (now.fds > start.fds || now.rssMiB - start.rssMiB > 40) {
+          await delay(250);
+          now = await usage(server.pid);
+        }
+        return now;
+      })(),
+      `the fds back to ${start.fds} and RSS within 40 MiB of ${start.rssMiB.toFixed(1)}`,
+    );
+    assert.equal(end.fds, start.fds);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
