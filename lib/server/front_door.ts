@@ -81,6 +81,8 @@ export class FrontDoor {
   #explaining = 0;
   readonly #explained = new Map<string, number>();
   #closing = false;
+  /** Resolves when close() is called: a node:net server's own "close" waits for every socket. */
+  readonly #closed = Promise.withResolvers<void>();
 
   private constructor(listeners: Deno.TcpListener[], servers: net.Server[] = []) {
     this.#listeners = listeners;
@@ -136,10 +138,12 @@ export class FrontDoor {
       if (!options.tls) throw new Error("A door bound with bindTls() serves TLS only");
       // One context for every connection.
       const context = tls.createSecureContext(options.tls);
-      await Promise.all(this.#servers.map((server) => {
+      for (const server of this.#servers) {
         server.on("connection", (socket: net.Socket) => this.#arriveTls(socket, options, context));
-        return new Promise<void>((resolve) => server.once("close", () => resolve()));
-      }));
+      }
+      // Not the servers' "close" events: those wait for every socket, and the
+      // sockets are the chat server's to close, after this returns.
+      await this.#closed.promise;
       return;
     }
     if (options.tls) throw new Error("A door bound with bind() serves plain TCP only");
@@ -166,6 +170,7 @@ export class FrontDoor {
       }
     }
     for (const server of this.#servers) server.close();
+    this.#closed.resolve();
     for (const close of this.#handshakes) close();
     this.#handshakes.clear();
   }
@@ -327,6 +332,8 @@ export class FrontDoor {
         finish();
         const secured = socket!;
         secured.removeListener("error", onError);
+        // Whichever way the TLS socket ends, the TCP socket under it goes too.
+        secured.once("close", () => raw.destroy());
         const address = { transport: "tcp" as const, hostname: ip, port };
         options.onArrival({
           conn: new SocketConn(secured, address),
