@@ -96,8 +96,10 @@ event is printed as one plain line (the further lines of a message start with
     echo "build done" | chat-client --host 192.168.1.5 --nick ci --accept-new
 (--accept-new, or --fingerprint, on the first run: a script cannot be asked.)
 
-Exit status: 0 all delivered; 1 cannot connect, refused, or the server went
-away; 2 bad flags; 3 the server refused some lines (or some were skipped).`;
+Exit status: 0 all delivered (or nobody reads the output any more); 1 cannot
+connect, refused, or the server went away; 2 bad flags; 3 the server refused
+some lines (or some were skipped, or came after /quit); 4 replaced by a new
+connection with the same key.`;
 
 /**
  * Parses the client's command line. `userName` is the default nick.
