@@ -209,3 +209,26 @@ Deno.test("a reconnect the server refuses says what it said; /nick typed meanwhi
   assert.equal(await ana.session.sendLine("/nick ana3"), "sent");
   await until(() => server.hub.member("ana3") !== undefined);
 });
+
+Deno.test("a reconnect refused at the door (too many connections from one address) is a refusal in the server's words, not 'still offline'", async () => {
+  const first = await startServer();
+  const port = first.addr.port;
+  // A first retry 2 s after the loss: time to fill the restarted server's one slot.
+  await using ana = await connect(port, "ana", { initialDelayMs: 2000, maxDelayMs: 2000 });
+  await first.shutdown();
+  await until(() => !ana.session.connected);
+  await using second = await startServer({ port, maxPerIp: 1 });
+  await using squatter = await NativeClient.connect(port);
+  const refused = () =>
+    ana.events.find((e) => e.type === "status" && e.state === "offline" && e.attempt === 1);
+  await until(() => refused() !== undefined);
+  const status = refused()!;
+  assert.ok(status.type === "status");
+  assert.equal(status.refusal, "Too many connections from 127.0.0.1 (the limit is 1)");
+  assert.match(
+    status.message,
+    /^Refused: Too many connections from 127\.0\.0\.1 \(the limit is 1\); retrying in 2\.0 s$/,
+  );
+  assert.equal(second.hub.size, 0);
+  squatter.close();
+});
