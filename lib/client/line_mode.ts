@@ -158,6 +158,8 @@ export async function runLineMode(
   let skipped = 0;
   /** A `/quit` line was sent; later lines are counted, not sent. */
   let quitting = false;
+  /** A quit went out (typed, or ours at the end of the input). */
+  let quitSent = false;
   let afterQuit = 0;
   let inputEnded = false;
   const received = (async () => {
@@ -201,7 +203,7 @@ export async function runLineMode(
           continue;
         }
         const frame = lineToFrame(line);
-        if (isQuit(frame)) quitting = true;
+        if (isQuit(frame)) quitting = quitSent = true;
         try {
           await session.send(frame);
         } catch (error) {
@@ -213,7 +215,9 @@ export async function runLineMode(
       inputEnded = true;
       onWaiting?.();
     }
-    if (!quitting) await session.send({ type: "cmd", name: "quit", args: "" });
+    if (quitSent) return;
+    quitSent = true;
+    await session.send({ type: "cmd", name: "quit", args: "" });
   })();
 
   /** After a clean quit: 0, or 3 when lines were refused, skipped or after /quit (and how many). */
@@ -260,7 +264,7 @@ export async function runLineMode(
       );
       return EXIT.failed;
     }
-    if (isReplaced(bye)) return replaced(0);
+    if (isReplaced(bye)) return replaced(unsent);
     if (failed) return reportEnd(undefined, new ConnectError(failed), output.err);
     // Ended without our goodbye: the server went away.
     if (bye?.type !== "bye" || bye.reason !== "quit") return reportEnd(bye, undefined, output.err);
@@ -287,7 +291,7 @@ export async function runLineMode(
   /** Nobody reads the output: quit (after what is queued), with no word and status 0. */
   async function leaveQuietly(): Promise<number> {
     reading = false;
-    if (!quitting) await session.send({ type: "cmd", name: "quit", args: "" }).catch(() => {});
+    if (!quitSent) await session.send({ type: "cmd", name: "quit", args: "" }).catch(() => {});
     // Connected: the goodbye (everything queued goes first); offline: no wait.
     await untilDone(session, received, 0);
     session.close();
