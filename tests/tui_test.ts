@@ -116,18 +116,17 @@ Deno.test("terminal UI: a half-typed line survives incoming messages, even when 
   await using ana = await startClient(server.addr.port, "ana", 40, 14);
   await using bob = await NativeClient.connect(server.addr.port, "bob");
   const typed = "this line is long enough to wrap onto a second row 中文 😀";
+  // The input area is the last rows: prompt row plus a continuation row.
+  const input = (rows: string[]) =>
+    rows.filter((r) => r !== "").slice(-2).map((r) => r.trim()).join("")
+      .replace(/^\[#lobby\]\s*/, "").replace(/\s+/g, " ");
   await ana.type(typed);
+  // Typed (the keys reached the client) before anything arrives.
+  await ana.waitFor((rows) => input(rows) === typed.replace(/\s+/g, " "));
   for (let i = 1; i <= 5; i++) await bob.send({ type: "msg", text: `incoming ${i}` });
   const rows = await ana.waitFor((rows) => rows.some((r) => r.includes("incoming 5")));
   const flat = rows.join("\n");
-  // The input area is the last rows: prompt row plus a continuation row.
-  const used = rows.filter((r) => r !== "");
-  const input = used.slice(-2).map((r) => r.trim()).join("");
-  assert.equal(
-    input.replace(/^\[#lobby\]\s*/, "").replace(/\s+/g, " "),
-    typed.replace(/\s+/g, " "),
-    flat,
-  );
+  assert.equal(input(rows), typed.replace(/\s+/g, " "), flat);
   for (let i = 1; i <= 5; i++) {
     const row = rows.find((r) => r.includes(`incoming ${i}`));
     assert.match(row ?? "", new RegExp(`^\\d\\d:\\d\\d +bob │ incoming ${i}$`), flat);
