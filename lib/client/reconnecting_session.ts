@@ -165,6 +165,8 @@ export class ReconnectingSession implements AsyncDisposable {
   #refusal: RefusedError | undefined;
   /** The nick to reconnect with was typed while offline (`/nick`), not the one the server knew. */
   #nickChosenOffline = false;
+  /** Skip the next wait: the user gave a new nick to try. */
+  #retryNow = false;
   #lastHeard = performance.now();
 
   private constructor(session: ChatSession, options: ReconnectOptions) {
@@ -267,6 +269,7 @@ export class ReconnectingSession implements AsyncDisposable {
     if (offline && nick !== undefined && NICK_CODES.has(this.#refusal?.code ?? "")) {
       this.#nick = nick;
       this.#nickChosenOffline = true;
+      this.#retryNow = true; // even when it comes during an attempt
       this.#wake?.();
       return Promise.resolve("retrying");
     }
@@ -420,7 +423,10 @@ export class ReconnectingSession implements AsyncDisposable {
     let attempt = 0;
     /** Why the last attempt did not reach the server. */
     let failure = "";
+    /** The nick the last attempt asked for. */
+    let tried = this.#nick;
     this.#refusal = undefined;
+    this.#retryNow = false;
     while (!this.#closed) {
       const base = Math.min(
         this.#options.maxDelayMs,
@@ -445,12 +451,13 @@ export class ReconnectingSession implements AsyncDisposable {
         attempt,
         ...(refusal ? { refusal: refusal.reason } : {}),
       };
-      const nick = this.#nick;
-      await this.#sleep(delay);
+      if (!this.#retryNow) await this.#sleep(delay);
+      this.#retryNow = false;
       if (this.#closed) break;
-      if (this.#nick !== nick) {
+      if (this.#nick !== tried) {
         yield { type: "status", state: "warning", message: `Reconnecting as ${this.#nick}` };
       }
+      tried = this.#nick;
       attempt++;
       let session: ChatSession;
       try {
@@ -477,6 +484,7 @@ export class ReconnectingSession implements AsyncDisposable {
         this.#refusal = error;
         continue;
       }
+      this.#refusal = undefined;
       this.#nickChosenOffline = false;
       if (this.#closed) {
         session.close();
