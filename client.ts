@@ -7,7 +7,7 @@
 
 import { ReconnectingSession } from "./lib/client/reconnecting_session.ts";
 import { CLIENT_USAGE, parseClientArgs } from "./lib/client/client_config.ts";
-import { runLineMode } from "./lib/client/line_mode.ts";
+import { OutputClosedError, runLineMode } from "./lib/client/line_mode.ts";
 import { runTerminalUi } from "./lib/client/tui/run_terminal_ui.ts";
 import { promptPassword } from "./lib/client/tui/password_prompt.ts";
 import { ConnectError } from "./lib/errors.ts";
@@ -46,7 +46,16 @@ async function main(): Promise<number> {
     const knownHosts = KnownHosts.in(command.configDir);
     const removed = knownHosts.forget(command.server);
     if (removed === 0) {
-      console.error(`chat-client: ${command.server} is not in ${knownHosts.path}`);
+      // The host on other ports, as "host" alone means the default port.
+      const others = knownHosts.serversOn(command.host);
+      console.error(
+        `chat-client: ${command.server} is not in ${knownHosts.path}` +
+          (others.length === 0
+            ? ""
+            : `; on other ports it has ${others.join(", ")} (give the port: --forget-host ${
+              others[0]
+            })`),
+      );
       return 1;
     }
     console.log(
@@ -147,11 +156,28 @@ async function main(): Promise<number> {
       notices,
     });
   }
-  const encoder = new TextEncoder();
   return await runLineMode(session, Deno.stdin.readable, {
-    out: (line) => Deno.stdout.writeSync(encoder.encode(line + "\n")),
+    out: writeStdout,
     err: (line) => console.error(line),
   }, { giveUpMs: command.giveUpMs });
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * One line on stdout. A reader that went away (`| head -1`) is not an
+ * error of ours: line mode then leaves quietly.
+ *
+ * @throws {OutputClosedError} when stdout is a closed pipe
+ */
+function writeStdout(line: string): void {
+  let bytes = encoder.encode(line + "\n");
+  try {
+    while (bytes.length > 0) bytes = bytes.subarray(Deno.stdout.writeSync(bytes));
+  } catch (error) {
+    if (error instanceof Deno.errors.BrokenPipe) throw new OutputClosedError({ cause: error });
+    throw error;
+  }
 }
 
 /**
@@ -189,7 +215,9 @@ async function confirmNewServer(trust: ServerTrust, host: string, port: number):
     }
     console.log(
       /^(SHA256:)?[A-Za-z0-9+/]{43}=?$/.test(answer)
-        ? "That is not its fingerprint."
+        ? "WARNING: that is not the fingerprint this server presented. If you copied it from\n" +
+          "chat-server's output, someone may be intercepting the connection (a man-in-the-middle);\n" +
+          'answer "no" unless you can explain the difference.'
         : 'Type "yes", "no", or its fingerprint.',
     );
   }

@@ -5,7 +5,15 @@
  */
 
 import assert from "node:assert/strict";
-import { NativeClient, runClient, runServer } from "./test_util.ts";
+import {
+  NativeClient,
+  ROOT,
+  runClient,
+  runServer,
+  startServer,
+  TextClient,
+  within,
+} from "./test_util.ts";
 
 Deno.test("line mode: a server that went away for good ends the client with status 1, after --give-up-after", async () => {
   const { server, port } = await runServer();
@@ -125,25 +133,138 @@ Deno.test("line mode: one line per event; the further lines of a message start w
   assert.equal(events.filter((l) => /<bob> /.test(l)).length, 2, events.join("\n"));
 });
 
-Deno.test("line mode: replaced by a new connection with the same key, the client says so once and exits 1", async () => {
+Deno.test("line mode: replaced by a new connection with the same key, the client says so once and exits 4", async () => {
   const { server, port } = await runServer();
   await using _server = server;
   const configDir = await Deno.makeTempDir({ prefix: "lanchat-same-key-" });
   try {
+    await using watcher = await NativeClient.connect(port, "watcher");
     await using first = runClient(port, "ana", ["--config-dir", configDir], { stdin: "piped" });
-    await first.waitStdout((l) => l === "Welcome to lanchat, ana!");
+    await first.write("before the other one\n");
+    await first.waitStdout((l) => l.endsWith("<ana> before the other one"));
     await using second = runClient(port, "ana", ["--config-dir", configDir], { stdin: "piped" });
     await second.waitStdout((l) => l === "Welcome to lanchat, ana!");
     const status = await first.finished();
-    assert.equal(status.code, 1);
+    assert.equal(status.code, 4, first.stderr.join("\n"));
     assert.deepEqual(
       first.stdout.filter((l) => l.includes("Replaced by a new connection")),
       ["* Replaced by a new connection with your key"],
     );
     assert.deepEqual(first.stderr, [
-      "chat-client: disconnected: Replaced by a new connection with your key",
+      "chat-client: replaced by a new connection with your key; every line read was delivered; the rest of the input was not read",
     ]);
+    await watcher.next("msg", (e) => e.text === "before the other one");
   } finally {
     await Deno.remove(configDir, { recursive: true });
   }
+});
+
+Deno.test("line mode: lines after /quit are not sent, and said so, with status 3", async () => {
+  await using server = await startServer();
+  await using watcher = await NativeClient.connect(server.addr.port, "watcher");
+  await using cli = runClient(server.addr.port, "ci", [], { stdin: "piped" });
+  // One write: the lines after /quit are there before the goodbye is.
+  await cli.write("hi\n/quit bye\nafter quit\nand more\n");
+  const status = await cli.finished();
+  assert.equal(status.code, 3, cli.stderr.join("\n"));
+  assert.deepEqual(cli.stderr, [
+    "chat-client: not everything was delivered: 2 line(s) after /quit not sent",
+  ]);
+  assert.equal(cli.stdout.at(-1), "* Goodbye");
+  const leave = await watcher.next("leave", (e) => e.nick === "ci");
+  assert.deepEqual([leave.reason, leave.message], ["quit", "bye"]);
+  assert.deepEqual(watcher.events.flatMap((e) => e.type === "msg" ? [e.text] : []), ["hi"]);
+});
+
+Deno.test("line mode: /exit and /bye end it like /quit: what follows is not sent", async () => {
+  await using server = await startServer();
+  for (const quit of ["/EXIT", "/bye see you"]) {
+    await using cli = runClient(server.addr.port, "ci", [], { stdin: "piped" });
+    await cli.write(`hi\n${quit}\nlate\n`);
+    assert.equal((await cli.finished()).code, 3, quit);
+    assert.deepEqual(cli.stderr, [
+      "chat-client: not everything was delivered: 1 line(s) after /quit not sent",
+    ]);
+  }
+});
+
+Deno.test("line mode: when nobody reads its output any more (| head), it leaves quietly with status 0", async () => {
+  await using server = await startServer();
+  const port = server.addr.port;
+  await using watcher = await NativeClient.connect(port, "watcher");
+  const configDir = Deno.makeTempDirSync({ prefix: "lanchat-client-" });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      ...["run", "-q", "-P=client", "client.ts", "--host", "127.0.0.1", "--port", String(port)],
+      ...["--nick", "ci", "--plain", "--config-dir", configDir],
+    ],
+    cwd: ROOT,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderr = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let errors = "";
+  const readingErrors = (async () => {
+    while (true) {
+      const { value, done } = await stderr.read();
+      if (done) return;
+      errors += value;
+    }
+  })();
+  try {
+    // Like `| head -1`: read the first line, then close the pipe.
+    const stdout = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let first = "";
+    while (!first.includes("\n")) first += (await stdout.read()).value ?? "";
+    assert.match(first, /^Welcome to lanchat, ci!/);
+    await stdout.cancel();
+    await watcher.next("join", (e) => e.nick === "ci");
+    // Something to print, into the closed pipe.
+    await watcher.send({ type: "msg", text: "anyone reading?" });
+    const status = await within(10_000, child.status, "the client to exit");
+    await readingErrors;
+    assert.deepEqual([status.code, errors], [0, ""]);
+    const leave = await watcher.next("leave", (e) => e.nick === "ci");
+    assert.equal(leave.reason, "quit", "it left cleanly");
+  } finally {
+    await child.stdin.close().catch(() => {});
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // Exited.
+    }
+    await child.status;
+    await readingErrors;
+    await Deno.remove(configDir, { recursive: true });
+  }
+});
+
+Deno.test("line mode: a reconnect the server refuses (the nick was taken meanwhile) is shown as a refusal, and the give-up line names it", async () => {
+  const first = await startServer();
+  const port = first.addr.port;
+  await using cli = runClient(port, "grab2", ["--give-up-after", "2"], { stdin: "piped" });
+  await cli.waitStdout((l) => l === "Welcome to lanchat, grab2!");
+  await first.shutdown();
+  // After the second failed attempt the next one is a second or more away:
+  // time for someone else to take the nick on the restarted server.
+  await cli.waitStdout((l) => /^\* Still offline \(attempt 2: /.test(l));
+  await using second = await startServer({ port });
+  await using thief = await TextClient.connect(port, "grab2");
+  const refused = await cli.waitStdout((l) => l.startsWith("* Refused: "), 15_000);
+  assert.match(
+    refused,
+    /^\* Refused: Nick "grab2" is taken; try "grab2_"; retrying in \d+\.\d s \(or \/nick <nick> to come back under another nick\)$/,
+  );
+  assert.ok(!cli.stdout.some((l) => /attempt [3-9]/.test(l)), cli.stdout.join("\n"));
+  await cli.write("never delivered\n");
+  await cli.closeStdin();
+  assert.equal((await cli.finished(20_000)).code, 1, cli.stderr.join("\n"));
+  assert.deepEqual(cli.stderr, [
+    'chat-client: gave up: the server refused to take the client back within 2 s (Nick "grab2" is taken; try "grab2_"); 1 line(s) were not sent',
+  ]);
+  // The nick stayed with the one who took it; the client never switched to another.
+  assert.ok(!thief.ended);
+  assert.doesNotMatch(second.hub.member("grab2")?.client ?? "", /chat-client/);
+  assert.equal(second.hub.size, 1);
 });

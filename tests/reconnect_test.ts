@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { ReconnectingSession, type SessionEvent } from "../lib/client/reconnecting_session.ts";
-import { delay, NativeClient, startServer } from "./test_util.ts";
+import { delay, FreezableProxy, NativeClient, startServer } from "./test_util.ts";
 
 /** A session plus everything it yields, collected in the background. */
 async function connect(port: number, nick: string, options: Record<string, unknown> = {}) {
@@ -172,4 +172,63 @@ Deno.test("after a restart the session rejoins quietly: no joined or parted news
   );
   const back = await bob.next("msg", (e) => e.text === "back");
   assert.equal(back.room, "#dev", "the room in use on the server is still the one joined last");
+});
+
+Deno.test("a reconnect the server refuses says what it said; /nick typed meanwhile is the way back, a bad one is not the end", async () => {
+  await using server = await startServer();
+  await using proxy = new FreezableProxy(server.addr.port);
+  // No key: the server cannot tell our next connection from the ghost of this one.
+  await using ana = await connect(proxy.port, "ana", { maxDelayMs: 200 });
+  proxy.cut();
+  const refusals = () => ana.events.flatMap((e) => e.type === "status" && e.refusal ? [e] : []);
+  await until(() => refusals().length > 0);
+  assert.deepEqual(
+    { ...refusals()[0], retryInMs: 0 },
+    {
+      type: "status",
+      state: "offline",
+      message:
+        'Refused: Nick "ana" is taken; try "ana_"; retrying in 0.1 s (or /nick <nick> to come back under another nick)',
+      refusal: 'Nick "ana" is taken; try "ana_"',
+      retryInMs: 0,
+      attempt: 1,
+    },
+  );
+  assert.equal(server.hub.member("ana")?.client, "test", "the ghost keeps its nick");
+  assert.equal(await ana.session.sendLine("/nick b@d"), "retrying");
+  await until(() => refusals().some((e) => e.refusal!.includes("b@d")));
+  assert.ok(!ana.events.some((e) => e.type === "status" && e.state === "failed"), "not the end");
+  assert.equal(await ana.session.sendLine("/nick ana2"), "retrying");
+  await until(() => ana.session.connected);
+  const welcome = ana.events.findLast((e) => e.type === "welcome");
+  assert.ok(welcome?.type === "welcome" && welcome.nick === "ana2");
+  assert.ok(
+    ana.events.some((e) => e.type === "status" && e.message === "Reconnecting as ana2"),
+  );
+  // Connected: /nick is an ordinary command again.
+  assert.equal(await ana.session.sendLine("/nick ana3"), "sent");
+  await until(() => server.hub.member("ana3") !== undefined);
+});
+
+Deno.test("a reconnect refused at the door (too many connections from one address) is a refusal in the server's words, not 'still offline'", async () => {
+  const first = await startServer();
+  const port = first.addr.port;
+  // A first retry 2 s after the loss: time to fill the restarted server's one slot.
+  await using ana = await connect(port, "ana", { initialDelayMs: 2000, maxDelayMs: 2000 });
+  await first.shutdown();
+  await until(() => !ana.session.connected);
+  await using second = await startServer({ port, maxPerIp: 1 });
+  await using squatter = await NativeClient.connect(port);
+  const refused = () =>
+    ana.events.find((e) => e.type === "status" && e.state === "offline" && e.attempt === 1);
+  await until(() => refused() !== undefined);
+  const status = refused()!;
+  assert.ok(status.type === "status");
+  assert.equal(status.refusal, "Too many connections from 127.0.0.1 (the limit is 1)");
+  assert.match(
+    status.message,
+    /^Refused: Too many connections from 127\.0\.0\.1 \(the limit is 1\); retrying in 2\.0 s$/,
+  );
+  assert.equal(second.hub.size, 0);
+  squatter.close();
 });

@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { TmuxSession } from "./tmux.ts";
-import { NativeClient, ROOT, startServer } from "./test_util.ts";
+import { NativeClient, ROOT, startServer, TextClient } from "./test_util.ts";
 import { loadCertificate } from "../lib/server/tls_certificate.ts";
 
 /**
@@ -116,18 +116,17 @@ Deno.test("terminal UI: a half-typed line survives incoming messages, even when 
   await using ana = await startClient(server.addr.port, "ana", 40, 14);
   await using bob = await NativeClient.connect(server.addr.port, "bob");
   const typed = "this line is long enough to wrap onto a second row 中文 😀";
+  // The input area is the last rows: prompt row plus a continuation row.
+  const input = (rows: string[]) =>
+    rows.filter((r) => r !== "").slice(-2).map((r) => r.trim()).join("")
+      .replace(/^\[#lobby\]\s*/, "").replace(/\s+/g, " ");
   await ana.type(typed);
+  // Typed (the keys reached the client) before anything arrives.
+  await ana.waitFor((rows) => input(rows) === typed.replace(/\s+/g, " "));
   for (let i = 1; i <= 5; i++) await bob.send({ type: "msg", text: `incoming ${i}` });
   const rows = await ana.waitFor((rows) => rows.some((r) => r.includes("incoming 5")));
   const flat = rows.join("\n");
-  // The input area is the last rows: prompt row plus a continuation row.
-  const used = rows.filter((r) => r !== "");
-  const input = used.slice(-2).map((r) => r.trim()).join("");
-  assert.equal(
-    input.replace(/^\[#lobby\]\s*/, "").replace(/\s+/g, " "),
-    typed.replace(/\s+/g, " "),
-    flat,
-  );
+  assert.equal(input(rows), typed.replace(/\s+/g, " "), flat);
   for (let i = 1; i <= 5; i++) {
     const row = rows.find((r) => r.includes(`incoming ${i}`));
     assert.match(row ?? "", new RegExp(`^\\d\\d:\\d\\d +bob │ incoming ${i}$`), flat);
@@ -213,16 +212,29 @@ Deno.test("terminal UI: after a server restart it reconnects, rejoins, and sends
   await ana.waitFor((rows) => rows[0].includes("reconnecting"));
   await ana.type("typed while the server was down");
   await ana.press("Enter");
-  await ana.waitFor((rows) => rows.some((r) => r.includes("Not connected: queued")));
+  // The line itself, marked, where it was typed; a command says what waits.
+  await ana.waitFor((rows) =>
+    rows.some((r) => / ana ┃ \(queued\) typed while the server was down$/.test(r))
+  );
+  await ana.type("/join #later");
+  await ana.press("Enter");
+  await ana.waitFor((rows) =>
+    rows.some((r) => r.includes("Not connected: /join #later is queued, sent once"))
+  );
   await using second = await startServer({ port });
   await using bob = await NativeClient.connect(port, "bob");
   await bob.send({ type: "cmd", name: "join", args: "#ops" });
   const got = await bob.next("msg", (e) => e.from === "ana", 0);
   assert.deepEqual([got.room, got.text], ["#ops", "typed while the server was down"]);
+  // The queued /join went after the message; back to #ops from there.
+  await ana.waitFor((rows) => rows[0].includes("#later"));
+  await ana.press("C-p");
+  // Sent: the message replaces its queued line, with the server's time.
   const rows = await ana.waitFor((rows) =>
-    rows[0].includes("connected") && !rows[0].includes("reconnecting")
+    /#ops │ 2 members │ connected/.test(rows[0]) &&
+    rows.some((r) => /^\d\d:\d\d +ana ┃ typed while the server was down$/.test(r))
   );
-  assert.match(rows[0], /#ops │ 2 members │ connected/);
+  assert.ok(!rows.some((r) => r.includes("(queued)")), rows.join("\n"));
   assert.equal(second.hub.member("ana")?.nick, "ana");
 });
 
@@ -326,4 +338,79 @@ Deno.test("terminal UI: a private server's password is asked for without echo, a
   for (const screen of [rows, after]) {
     assert.ok(!screen.some((r) => r.includes("hunter2") || r.includes("wrong")), screen.join("\n"));
   }
+});
+
+Deno.test("terminal UI: /join says where you are and who is there", async () => {
+  await using server = await startServer();
+  await using bob = await NativeClient.connect(server.addr.port, "bob");
+  await bob.send({ type: "cmd", name: "join", args: "#dev" });
+  await bob.next("joined", (e) => e.room === "#dev");
+  await using ana = await startClient(server.addr.port, "ana", 80, 16);
+  await ana.type("/join #qa");
+  await ana.press("Enter");
+  let rows = await ana.waitFor((rows) => rows[0].includes("#qa"));
+  rows = await ana.waitFor((rows) => rows.some((r) => r.includes("You are in #qa")));
+  assert.ok(
+    rows.some((r) => r.endsWith("- │ You are in #qa; no one else is here")),
+    rows.join("\n"),
+  );
+  await ana.type("/join #dev");
+  await ana.press("Enter");
+  rows = await ana.waitFor((rows) => rows.some((r) => r.includes("You are in #dev")));
+  assert.ok(
+    rows.some((r) => r.endsWith("- │ You are in #dev (2 here: ana, bob)")),
+    rows.join("\n"),
+  );
+});
+
+Deno.test("terminal UI: a reconnect refused because the nick was taken says so, and /nick comes back under another nick", async () => {
+  const first = await startServer();
+  const port = first.addr.port;
+  await using tui = await startClient(port, "grab2", 100, 16);
+  await first.shutdown();
+  // After the second failed attempt the next one is a second or more away:
+  // time for someone else to take the nick on the restarted server.
+  await tui.waitFor((rows) => rows.some((r) => r.includes("Still offline (attempt 2: ")), 15_000);
+  await using second = await startServer({ port });
+  await using thief = await TextClient.connect(port, "grab2");
+  let rows = await tui.waitFor(
+    (rows) =>
+      rows.some((r) => r.includes('Refused: Nick "grab2" is taken; try "grab2_"; retrying in')),
+    15_000,
+  );
+  assert.match(rows[0], /#lobby │ \d+ members? │ refused, retrying/, rows.join("\n"));
+  assert.ok(!rows.some((r) => /Still offline \(attempt [3-9]/.test(r)), rows.join("\n"));
+  // Nothing switched the nick behind the user's back.
+  assert.doesNotMatch(second.hub.member("grab2")?.client ?? "", /chat-client/);
+  await tui.type("/nick grab3");
+  await tui.press("Enter");
+  rows = await tui.waitFor((rows) => / │ connected/.test(rows[0]));
+  assert.ok(rows.some((r) => r.includes("Reconnecting as grab3")), rows.join("\n"));
+  assert.match(second.hub.member("grab3")?.client ?? "", /chat-client/);
+  await thief.sendLine("welcome back");
+  await tui.waitFor((rows) => rows.some((r) => /grab2 │ welcome back$/.test(r)));
+});
+
+Deno.test("terminal UI: a pasted fingerprint that is not the server's warns that someone may be intercepting", async () => {
+  const certificate = await loadCertificate({ kind: "memory" });
+  const another = await loadCertificate({ kind: "memory" });
+  await using server = await startServer({ tls: certificate });
+  await using tui = await TmuxSession.start(
+    clientCommand(server.addr.port, "ana", "", true),
+    100,
+    16,
+  );
+  await tui.waitFor((rows) => rows.some((r) => r.includes("Trust it and connect?")));
+  await tui.type(another.fingerprint);
+  await tui.press("Enter");
+  let rows = await tui.waitFor((rows) => rows.some((r) => r.startsWith("WARNING: ")));
+  const warning = rows.slice(rows.findIndex((r) => r.startsWith("WARNING: "))).join(" ");
+  assert.match(warning, /^WARNING: that is not the fingerprint this server presented\. /);
+  assert.match(warning, /someone may be intercepting the connection \(a man-in-the-middle\)/);
+  // Asked again; "no" leaves without sending anything.
+  await tui.type("no");
+  await tui.press("Enter");
+  rows = await tui.waitFor((rows) => rows.includes("EXIT=1"));
+  assert.ok(rows.some((r) => r.includes("not trusted; nothing was sent")), rows.join("\n"));
+  assert.equal(server.hub.size, 0);
 });

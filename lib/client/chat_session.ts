@@ -41,9 +41,18 @@ export interface InvalidFrameEvent {
   message: string;
 }
 
-/** The server refused the hello (nick taken, bad nick, full, wrong version). */
+/**
+ * The server refused the hello (nick taken, bad nick, full, wrong version,
+ * too many connections from one address).
+ */
 export class RefusedError extends ConnectError {
-  constructor(readonly code: string, message: string) {
+  /**
+   * @param code the server's error code (`nick_taken`, ...), or `refused` for a
+   *   refusal at the door that came as one plain `! ...` line
+   * @param message the whole explanation, `cannot join host:port: ...`
+   * @param reason what the server said, cleaned (defaults to `message`)
+   */
+  constructor(readonly code: string, message: string, readonly reason: string = message) {
     super(message);
     this.name = "RefusedError";
   }
@@ -125,6 +134,13 @@ export class ChatSession implements AsyncDisposable {
       clearTimeout(timer);
       connecting.then((late) => late.conn.close(), () => {});
       if (error instanceof ConnectError) throw error;
+      if (isNotTls(error)) {
+        // Reached, but what answered is not TLS: the likeliest cause is a --plain server.
+        throw new ConnectError(
+          `cannot connect to ${where} with TLS: the server does not speak TLS (started with --plain?); connect with --plain`,
+          { cause: error },
+        );
+      }
       throw new ConnectError(`cannot reach ${where}: ${describeNetworkError(error)}`, {
         cause: error,
       });
@@ -255,10 +271,25 @@ function describeSocketError(error: SocketError): string {
     case "ENETUNREACH":
       return "host unreachable";
   }
-  if (/wrong version|packet length|unexpected eof|record|handshake|ssl|tls/i.test(error.message)) {
-    return `no TLS handshake (${error.message.toLowerCase()}); if the server runs with --plain, connect with --plain too`;
+  if (isNotTls(error)) return "the server does not speak TLS (started with --plain?)";
+  if (/unexpected eof|record|handshake|ssl|tls/i.test(error.message)) {
+    return "the TLS handshake failed";
   }
   return error.message.toLowerCase();
+}
+
+/**
+ * Whether a TLS connection failed because the other side answered with
+ * something that is not TLS at all (a plain-text greeting, an HTTP reply):
+ * OpenSSL's "wrong version number" and kin.
+ */
+function isNotTls(error: unknown): boolean {
+  if (!(error instanceof SocketError)) return false;
+  return /^ERR_SSL_(WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|HTTP_REQUEST|UNKNOWN_PROTOCOL)$/
+    .test(error.code ?? "") ||
+    /wrong version number|packet length too long|http request|unknown protocol/i.test(
+      error.message,
+    );
 }
 
 /** Turns a typed line into a frame: a command, or a literal message. */
@@ -280,11 +311,10 @@ async function awaitWelcome(
   while (true) {
     const next = await lines.next();
     if (next.done) {
-      throw new ConnectError(
-        said
-          ? `cannot join ${where}: ${said.replace(/^!\s*/, "")}`
-          : `${where} closed the connection before welcoming us`,
-      );
+      if (!said) throw new ConnectError(`${where} closed the connection before welcoming us`);
+      // A refusal at the door (too many connections from this address, ...).
+      const reason = said.replace(/^!\s*/, "");
+      throw new RefusedError("refused", `cannot join ${where}: ${reason}`, reason);
     }
     if (typeof next.value === "string" && next.value.startsWith("!")) {
       said = excerpt(cleanWireText(next.value.trim()), 500);
@@ -310,10 +340,10 @@ async function awaitWelcome(
       continue;
     }
     if (event.type === "error") {
-      throw new RefusedError(event.code, `cannot join ${where}: ${event.message}`);
+      throw new RefusedError(event.code, `cannot join ${where}: ${event.message}`, event.message);
     }
     if (event.type === "bye") {
-      throw new RefusedError(event.reason, `cannot join ${where}: ${event.message}`);
+      throw new RefusedError(event.reason, `cannot join ${where}: ${event.message}`, event.message);
     }
   }
 }

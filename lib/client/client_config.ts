@@ -11,8 +11,11 @@ import { PASSWORD_ENV, resolvePassword } from "../password_source.ts";
 export type ClientCommand =
   | { kind: "help" }
   | { kind: "version" }
-  /** `--forget-host host[:port]`: drop a server from known_hosts. */
-  | { kind: "forget"; server: string; configDir: string | undefined }
+  /**
+   * `--forget-host host[:port]`: drop a server (`server`, a known_hosts key)
+   * from known_hosts; `host` alone, to name its entries on other ports.
+   */
+  | { kind: "forget"; server: string; host: string; configDir: string | undefined }
   | {
     /** Print the identity key's fingerprint (creating the key if needed) and exit. */
     kind: "whoami";
@@ -93,8 +96,10 @@ event is printed as one plain line (the further lines of a message start with
     echo "build done" | chat-client --host 192.168.1.5 --nick ci --accept-new
 (--accept-new, or --fingerprint, on the first run: a script cannot be asked.)
 
-Exit status: 0 all delivered; 1 cannot connect, refused, or the server went
-away; 2 bad flags; 3 the server refused some lines (or some were skipped).`;
+Exit status: 0 all delivered (or nobody reads the output any more); 1 cannot
+connect, refused, or the server went away; 2 bad flags; 3 the server refused
+some lines (or some were skipped, or came after /quit); 4 replaced by a new
+connection with the same key.`;
 
 /**
  * Parses the client's command line. `userName` is the default nick.
@@ -129,7 +134,7 @@ export function parseClientArgs(
   const configDir = flags["config-dir"] ?? defaultConfigDir(Deno.build.os, env);
   if (flags["forget-host"] !== undefined) {
     const { host, port } = hostPortFlag("forget-host", flags["forget-host"]);
-    return { kind: "forget", server: serverKey(host, port ?? DEFAULT_PORT), configDir };
+    return { kind: "forget", server: serverKey(host, port ?? DEFAULT_PORT), host, configDir };
   }
   if (flags.plain && (flags.fingerprint !== undefined || flags["accept-new"])) {
     throw new UsageError("--plain turns TLS off; --fingerprint and --accept-new need TLS");

@@ -38,6 +38,17 @@ export class KnownHosts {
     return undefined;
   }
 
+  /**
+   * The servers on `host` (any port) in the file, as their keys
+   * (`host:port`), in file order: what `--forget-host host` may have meant.
+   */
+  serversOn(host: string): string[] {
+    const name = serverKey(host, 0).replace(/:0$/, "");
+    const servers = this.#lines().map((line) => line.trim().split(/\s+/)[0])
+      .filter((key) => key !== "" && !key.startsWith("#") && key.replace(/:\d+$/, "") === name);
+    return [...new Set(servers)];
+  }
+
   /** Adds a trusted server; creates the directory (owner only) and the file. */
   add(server: string, fingerprint: string): void {
     const dir = this.path.replace(/[\\/][^\\/]*$/, "");

@@ -3,8 +3,8 @@ import { cleanWireText } from "../protocol/server_frames.ts";
 import { ConnectError } from "../errors.ts";
 import { formatEvent } from "../protocol/text_format.ts";
 import type { ClientFrame } from "../protocol/client_frames.ts";
-import type { SessionEvent } from "./reconnecting_session.ts";
-import { lowerFirst } from "./chat_session.ts";
+import { isQuit, type SessionEvent } from "./reconnecting_session.ts";
+import { lineToFrame, lowerFirst } from "./chat_session.ts";
 
 /** Longest input line accepted from stdin, in bytes. */
 const MAX_INPUT_LINE_BYTES = 64 * 1024;
@@ -28,12 +28,32 @@ export const EXIT = {
   failed: 1,
   /** Bad flags. */
   usage: 2,
-  /** Left cleanly, but the server refused some lines or the client skipped some. */
+  /**
+   * Left cleanly, but not every line went out: the server refused some, the
+   * client skipped some (too long), or some came after `/quit`.
+   */
   undelivered: 3,
+  /**
+   * Replaced by a new connection with the same key (the same identity):
+   * this one stopped, without fighting back, and the other goes on.
+   */
+  replaced: 4,
 } as const;
+
+/**
+ * Thrown by {@linkcode LineModeOutput.out} when nobody reads the output any
+ * more (`chat-client ... | head -1`): line mode then leaves quietly.
+ */
+export class OutputClosedError extends Error {
+  constructor(options?: ErrorOptions) {
+    super("The output was closed", options);
+    this.name = "OutputClosedError";
+  }
+}
 
 /** Where line mode writes: events to `out`, its own problems to `err`. */
 export interface LineModeOutput {
+  /** @throws {OutputClosedError} when the reader of the output went away */
   out(line: string): void;
   err(line: string): void;
 }
@@ -102,7 +122,9 @@ export class EventPrinter {
  * Scriptable mode for when stdin is not a terminal: every input line is sent
  * (commands too), every event is printed as plain lines, and at the end of
  * input the client quits cleanly once everything was sent. While the
- * connection is down, lines wait and go out after reconnecting. Returns the
+ * connection is down, lines wait and go out after reconnecting. A `/quit`
+ * line ends it there: lines after it are not sent (and counted). When the
+ * output is closed (`| head -1`), it leaves at once and quietly. Returns the
  * exit code (see {@linkcode EXIT}).
  */
 export async function runLineMode(
@@ -112,14 +134,34 @@ export async function runLineMode(
   options: LineModeOptions = {},
 ): Promise<number> {
   const printer = new EventPrinter();
-  for (const line of printer.lines(session.welcome)) output.out(line);
+  const outputClosed = Promise.withResolvers<"output">();
+  let reading = true;
+  const print = (line: string) => {
+    if (!reading) return;
+    try {
+      output.out(line);
+    } catch (error) {
+      if (!(error instanceof OutputClosedError)) throw error;
+      reading = false;
+      outputClosed.resolve("output");
+    }
+  };
+  for (const line of printer.lines(session.welcome)) print(line);
 
   let bye: ChatEvent | undefined;
   let failed: string | undefined;
+  /** While reconnecting: the server's refusal of the last attempt, if it refused. */
+  let refusal: string | undefined;
   /** Lines the server answered with an error (every error answers something we sent). */
   let refused = 0;
   /** Lines never sent: too long, or the offline queue was full. */
   let skipped = 0;
+  /** A `/quit` line was sent; later lines are counted, not sent. */
+  let quitting = false;
+  /** A quit went out (typed, or ours at the end of the input). */
+  let quitSent = false;
+  let afterQuit = 0;
+  let inputEnded = false;
   const received = (async () => {
     for await (const event of session.events()) {
       if (event.type === "bye") bye = event;
@@ -127,54 +169,94 @@ export async function runLineMode(
       if (event.type === "invalid_frame") {
         output.err(`chat-client: ${lowerFirst(cleanWireText(event.message))} (ignored)`);
       }
+      if (event.type === "status" && event.state === "offline") refusal = event.refusal;
+      if (event.type === "status" && event.state === "connected") refusal = undefined;
       if (event.type === "status" && event.state === "failed") {
         failed = event.message;
         if (event.refused) bye = undefined; // The refusal, not the goodbye, is the reason.
       }
-      for (const line of printer.lines(event)) output.out(line);
+      for (const line of printer.lines(event)) print(line);
     }
   })();
 
+  /** Whether the input reader waits for more input (all that had arrived is read). */
+  let waitingForInput = false;
+  /** ...with the start of a line read, its end not yet. */
+  let partialLine = false;
+  let onWaiting: (() => void) | undefined;
+  const inputRead = () =>
+    waitingForInput || inputEnded ? Promise.resolve() : new Promise<void>((resolve) => {
+      onWaiting = resolve;
+    });
+  const waiting = (value: boolean, partial: boolean) => {
+    waitingForInput = value;
+    partialLine = partial;
+    if (value) onWaiting?.();
+  };
   const sent = (async () => {
-    for await (const line of inputLines(input, output, () => skipped++)) {
-      if (line.trim() === "") continue;
-      try {
-        await session.sendLine(line);
-      } catch (error) {
-        skipped++;
-        output.err(`chat-client: ${(error as Error).message}`);
+    try {
+      for await (const line of inputLines(input, output, () => skipped++, waiting)) {
+        if (!reading) return;
+        if (line.trim() === "") continue;
+        if (quitting) {
+          afterQuit++;
+          continue;
+        }
+        const frame = lineToFrame(line);
+        if (isQuit(frame)) quitting = quitSent = true;
+        try {
+          await session.send(frame);
+        } catch (error) {
+          skipped++;
+          output.err(`chat-client: ${(error as Error).message}`);
+        }
       }
+    } finally {
+      inputEnded = true;
+      onWaiting?.();
     }
+    if (quitSent) return;
+    quitSent = true;
     await session.send({ type: "cmd", name: "quit", args: "" });
   })();
 
-  /** After a clean quit: 0, or 3 when lines were refused or skipped (and how many). */
+  /** After a clean quit: 0, or 3 when lines were refused, skipped or after /quit (and how many). */
   const delivered = () => {
-    if (refused + skipped === 0) return EXIT.ok;
+    if (refused + skipped + afterQuit === 0) return EXIT.ok;
     const parts = [
       ...(refused > 0 ? [`${refused} line(s) refused by the server (the "!" lines)`] : []),
       ...(skipped > 0 ? [`${skipped} line(s) skipped`] : []),
+      ...(afterQuit > 0 ? [`${afterQuit} line(s) after /quit not sent`] : []),
     ];
     output.err(`chat-client: not everything was delivered: ${parts.join(", ")}`);
     return EXIT.undelivered;
   };
 
-  // Whichever ends first decides: the input (then wait for the goodbye) or
-  // the session (it ended before we were done).
+  // Whichever ends first decides: the input (then wait for the goodbye), the
+  // session (it ended before we were done), or the output (nobody reads).
   const ended = await Promise.race([
     received.then(() => "session" as const, (error) => error as Error),
     sent.then(() => "input" as const, (error) => error as Error),
+    outputClosed.promise,
   ]);
+  if (ended === "output" || (ended === "input" && !reading)) return await leaveQuietly();
   if (ended === "input") {
     const giveUpMs = options.giveUpMs ?? DEFAULT_GIVE_UP_MS;
-    const outcome = await untilDone(session, received, giveUpMs);
+    const outcome = await Promise.race([
+      untilDone(session, received, giveUpMs),
+      outputClosed.promise,
+    ]);
+    if (outcome === "output") return await leaveQuietly();
     const unsent = session.unsentLines ?? 0;
     session.close();
     await received.catch(() => {});
     if (outcome !== "done") {
-      const why = outcome === "offline"
-        ? `the server did not come back within ${giveUpMs / 1000} s`
-        : `the server stopped answering for ${QUIT_TIMEOUT_MS / 1000} s`;
+      const seconds = `${giveUpMs / 1000} s`;
+      const why = outcome === "connected"
+        ? `the server stopped answering for ${QUIT_TIMEOUT_MS / 1000} s`
+        : refusal === undefined
+        ? `the server did not come back within ${seconds}`
+        : `the server refused to take the client back within ${seconds} (${refusal})`;
       output.err(
         unsent > 0
           ? `chat-client: gave up: ${why}; ${unsent} line(s) were not sent`
@@ -182,6 +264,7 @@ export async function runLineMode(
       );
       return EXIT.failed;
     }
+    if (isReplaced(bye)) return replaced(unsent);
     if (failed) return reportEnd(undefined, new ConnectError(failed), output.err);
     // Ended without our goodbye: the server went away.
     if (bye?.type !== "bye" || bye.reason !== "quit") return reportEnd(bye, undefined, output.err);
@@ -193,10 +276,44 @@ export async function runLineMode(
     : failed
     ? new ConnectError(failed)
     : await received.then(() => undefined, (e) => e);
+  const unsent = session.unsentLines ?? 0;
   session.close();
-  // A /quit among the input lines ends the session before the input ends.
+  if (isReplaced(bye)) return replaced(unsent);
+  // A /quit among the input lines ends the session before the input ends:
+  // count what had arrived after it (a line begun counts too).
+  if (quitting) {
+    await inputRead();
+    if (waitingForInput && partialLine) afterQuit++;
+  }
   const code = reportEnd(bye, failure, output.err);
   return code === EXIT.ok ? delivered() : code;
+
+  /** Nobody reads the output: quit (after what is queued), with no word and status 0. */
+  async function leaveQuietly(): Promise<number> {
+    reading = false;
+    if (!quitSent) await session.send({ type: "cmd", name: "quit", args: "" }).catch(() => {});
+    // Connected: the goodbye (everything queued goes first); offline: no wait.
+    await untilDone(session, received, 0);
+    session.close();
+    await received.catch(() => {});
+    return EXIT.ok;
+  }
+
+  /** Another connection with our key took over: say how far this one got. */
+  function replaced(unsent: number): number {
+    const progress = unsent > 0
+      ? `${unsent} line(s) were not sent`
+      : inputEnded
+      ? "every line was delivered"
+      : "every line read was delivered; the rest of the input was not read";
+    output.err(`chat-client: replaced by a new connection with your key; ${progress}`);
+    return EXIT.replaced;
+  }
+}
+
+/** Whether the server ended the session because a new connection with the same key took over. */
+function isReplaced(bye: ChatEvent | undefined): boolean {
+  return bye?.type === "bye" && bye.code === "session_replaced";
 }
 
 /**
@@ -239,12 +356,21 @@ async function* inputLines(
   input: AsyncIterable<Uint8Array>,
   output: LineModeOutput,
   onSkip: () => void,
+  onWaiting: (waiting: boolean, partial: boolean) => void = () => {},
 ): AsyncGenerator<string, void, void> {
   const decoder = new TextDecoder();
   let partial: Uint8Array[] = [];
   let size = 0;
   let skipping = false;
-  for await (const chunk of input) {
+  const chunks = input[Symbol.asyncIterator]();
+  while (true) {
+    // Everything that had arrived is read: say so while waiting for more
+    // (and whether a line has begun).
+    onWaiting(true, size > 0 || skipping);
+    const next = await chunks.next();
+    onWaiting(false, false);
+    if (next.done) break;
+    const chunk = next.value;
     let start = 0;
     while (start <= chunk.length) {
       const newline = chunk.indexOf(0x0a, start);
@@ -289,17 +415,18 @@ function joinParts(parts: Uint8Array[], size: number): Uint8Array {
 
 /**
  * Explains why the connection ended (nothing for our own quit) and returns
- * the exit code: 0 after a quit, 1 when the server or the network ended it
- * (see {@linkcode EXIT}).
+ * the exit code: 0 after a quit, 4 when a new connection with the same key
+ * took over, 1 when the server or the network ended it (see
+ * {@linkcode EXIT}).
  */
 export function reportEnd(
   bye: ChatEvent | undefined,
   failure: unknown,
   err: (line: string) => void,
 ): number {
-  if (bye?.type === "bye" && bye.reason === "quit") return 0;
+  if (bye?.type === "bye" && bye.reason === "quit") return EXIT.ok;
   if (bye?.type === "bye") err(`chat-client: disconnected: ${bye.message}`);
   else if (failure instanceof ConnectError) err(`chat-client: ${failure.message}`);
   else err("chat-client: the server closed the connection");
-  return 1;
+  return isReplaced(bye) ? EXIT.replaced : EXIT.failed;
 }

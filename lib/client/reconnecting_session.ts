@@ -1,9 +1,11 @@
 import type { ChatEvent, JoinedEvent, MessageEvent, WelcomeEvent } from "../core/events.ts";
 import { TokenBucket } from "../core/token_bucket.ts";
+import { findCommand } from "../core/commands.ts";
 import { ConnectError } from "../errors.ts";
 import type { ClientFrame } from "../protocol/client_frames.ts";
 import {
   ChatSession,
+  describeNetworkError,
   type InvalidFrameEvent,
   lineToFrame,
   RefusedError,
@@ -23,6 +25,12 @@ export interface StatusEvent {
   retryInMs?: number;
   /** For `offline`: how many attempts failed so far. */
   attempt?: number;
+  /**
+   * For `offline`: the server answered the last attempt, and refused it
+   * (its words: `Nick "ana" is taken; try "ana_"`, `Server is full ...`).
+   * Absent when the last attempt did not reach it.
+   */
+  refusal?: string;
   /**
    * For `failed`: a reconnect was refused for good (a changed server
    * certificate, a nick that became invalid); this, not an earlier
@@ -91,11 +99,17 @@ const FATAL_CODES = new Set([
   "session_replaced",
   "untrusted_server",
 ]);
+/**
+ * Refusals of the nick itself. When the user picked the nick while offline
+ * (see {@linkcode ReconnectingSession.send}), these are theirs to fix, not
+ * the end of the session.
+ */
+const NICK_CODES = new Set(["nick_taken", "bad_nick", "nick_registered"]);
 /** Goodbyes after which reconnecting would defy the server (kicked, refused at the door). */
 const FINAL_BYE_REASONS = new Set(["protocol", "kicked", "denied"]);
-/** Whether a frame is the `/quit` command (never limited; not a line the user typed). */
-function isQuit(frame: ClientFrame): boolean {
-  return frame.type === "cmd" && frame.name === "quit";
+/** Whether a frame is the `/quit` command or an alias of it (never limited). */
+export function isQuit(frame: ClientFrame): boolean {
+  return frame.type === "cmd" && findCommand(frame.name)?.name === "quit";
 }
 
 /** Pace a little under the server's announced rate, for clock differences. */
@@ -147,6 +161,12 @@ export class ReconnectingSession implements AsyncDisposable {
   #askedUpTo = 0;
   #closed = false;
   #wake: (() => void) | undefined;
+  /** While offline: the server's refusal of the last attempt (cleared by any other outcome). */
+  #refusal: RefusedError | undefined;
+  /** The nick to reconnect with was typed while offline (`/nick`), not the one the server knew. */
+  #nickChosenOffline = false;
+  /** Skip the next wait: the user gave a new nick to try. */
+  #retryNow = false;
   #lastHeard = performance.now();
 
   private constructor(session: ChatSession, options: ReconnectOptions) {
@@ -233,11 +253,26 @@ export class ReconnectingSession implements AsyncDisposable {
    * "sent" when connected (it leaves as soon as the rate limit allows) or
    * "queued" while offline.
    *
+   * One frame is not queued: `/nick <nick>` while the server refuses to take
+   * the session back because of its nick (taken by someone else meanwhile).
+   * The next attempt, at once, asks for that nick instead: "retrying". The
+   * nick never changes unless the user asks.
+   *
    * @throws {OfflineQueueFullError} when offline with a full queue
    */
-  send(frame: ClientFrame): Promise<"sent" | "queued"> {
+  send(frame: ClientFrame): Promise<"sent" | "queued" | "retrying"> {
     if (this.#closed) return Promise.resolve("queued");
     const offline = this.#session === undefined;
+    const nick = frame.type === "cmd" && findCommand(frame.name)?.name === "nick"
+      ? /^\s*(\S+)\s*$/.exec(frame.args)?.[1]
+      : undefined;
+    if (offline && nick !== undefined && NICK_CODES.has(this.#refusal?.code ?? "")) {
+      this.#nick = nick;
+      this.#nickChosenOffline = true;
+      this.#retryNow = true; // even when it comes during an attempt
+      this.#wake?.();
+      return Promise.resolve("retrying");
+    }
     if (offline && this.#queue.length >= this.#options.offlineQueueLimit) {
       return Promise.reject(new OfflineQueueFullError(this.#options.offlineQueueLimit));
     }
@@ -247,7 +282,7 @@ export class ReconnectingSession implements AsyncDisposable {
   }
 
   /** Sends a typed line (see {@linkcode lineToFrame}). */
-  sendLine(line: string): Promise<"sent" | "queued"> {
+  sendLine(line: string): Promise<"sent" | "queued" | "retrying"> {
     return this.send(lineToFrame(line));
   }
 
@@ -379,9 +414,19 @@ export class ReconnectingSession implements AsyncDisposable {
     }
   }
 
-  /** Retries until connected (returns "ok"), closed, or refused for good ("fatal"). */
+  /**
+   * Retries until connected (returns "ok"), closed, or refused for good
+   * ("fatal"). Each step says what happened to the last attempt: not
+   * reached (and why), or refused by the server (in its words).
+   */
   async *#reconnect(): AsyncGenerator<SessionEvent, "ok" | "fatal", void> {
     let attempt = 0;
+    /** Why the last attempt did not reach the server. */
+    let failure = "";
+    /** The nick the last attempt asked for. */
+    let tried = this.#nick;
+    this.#refusal = undefined;
+    this.#retryNow = false;
     while (!this.#closed) {
       const base = Math.min(
         this.#options.maxDelayMs,
@@ -390,30 +435,57 @@ export class ReconnectingSession implements AsyncDisposable {
       // Jitter: 50% to 150% of the base, so clients of a restarted server spread out.
       const delay = Math.round(base * (0.5 + this.#options.random()));
       const wait = `${(delay / 1000).toFixed(1)} s`;
+      const refusal = this.#refusal;
+      const hint = refusal && NICK_CODES.has(refusal.code)
+        ? " (or /nick <nick> to come back under another nick)"
+        : "";
       yield {
         type: "status",
         state: "offline",
         message: attempt === 0
           ? `Disconnected; reconnecting in ${wait}`
-          : `Still offline (attempt ${attempt} failed); retrying in ${wait}`,
+          : refusal
+          ? `Refused: ${refusal.reason}; retrying in ${wait}${hint}`
+          : `Still offline (attempt ${attempt}: ${failure}); retrying in ${wait}`,
         retryInMs: delay,
         attempt,
+        ...(refusal ? { refusal: refusal.reason } : {}),
       };
-      await this.#sleep(delay);
+      if (!this.#retryNow) await this.#sleep(delay);
+      this.#retryNow = false;
       if (this.#closed) break;
+      if (this.#nick !== tried) {
+        yield { type: "status", state: "warning", message: `Reconnecting as ${this.#nick}` };
+      }
+      tried = this.#nick;
       attempt++;
       let session: ChatSession;
       try {
         session = await ChatSession.connect({ ...this.#options, nick: this.#nick });
       } catch (error) {
-        if (error instanceof RefusedError && FATAL_CODES.has(error.code)) {
+        this.#refusal = undefined;
+        if (!(error instanceof RefusedError)) {
+          // Not reached (down, unreachable, not answering): try again later.
+          failure = error instanceof ConnectError && error.cause !== undefined
+            ? describeNetworkError(error.cause) // "connection refused": where is known
+            : error instanceof Error
+            ? error.message
+            : String(error);
+          continue;
+        }
+        // A nick the user typed while offline is theirs to fix: never the end.
+        const typed = this.#nickChosenOffline && NICK_CODES.has(error.code);
+        if (FATAL_CODES.has(error.code) && !typed) {
           yield { type: "status", state: "failed", message: error.message, refused: true };
           return "fatal";
         }
-        // Refused for now (our old connection's ghost still holds the nick,
-        // the server is full or still down): try again later.
+        // Refused for now (the nick is held by someone else or by our old
+        // connection's ghost, the server is full): say so, and try again later.
+        this.#refusal = error;
         continue;
       }
+      this.#refusal = undefined;
+      this.#nickChosenOffline = false;
       if (this.#closed) {
         session.close();
         break;

@@ -32,6 +32,8 @@ export interface ViewLine {
   history?: boolean;
   /** The room event id, for messages (to ask for older ones). */
   id?: number;
+  /** Typed while offline: waiting to be sent (replaced by the message once the server has it). */
+  queued?: boolean;
 }
 
 /** What the UI holds for one room. */
@@ -60,8 +62,17 @@ export interface RoomView {
   atBeginning?: boolean;
 }
 
-/** The connection as the header shows it. */
-export type ConnectionState = "connecting" | "connected" | "reconnecting" | "disconnected";
+/**
+ * The connection as the header shows it. `refused`: offline, and the server
+ * answers each attempt to come back with a refusal (the nick is taken, it is
+ * full); the pane says which.
+ */
+export type ConnectionState =
+  | "connecting"
+  | "connected"
+  | "reconnecting"
+  | "refused"
+  | "disconnected";
 
 /**
  * Everything the terminal UI shows, built from server events. Pure: no
@@ -89,7 +100,7 @@ export class ChatView {
           this.state = event.state === "connected"
             ? "connected"
             : event.state === "offline"
-            ? "reconnecting"
+            ? (event.refusal === undefined ? "reconnecting" : "refused")
             : "disconnected";
         }
         this.note(event.message, event.state === "failed" ? "error" : "notice");
@@ -125,9 +136,13 @@ export class ChatView {
         });
         return false;
       }
-      case "joined":
-        this.#enter(event.room, event.members, event.history, event.memberCount);
+      case "joined": {
+        const room = this.#enter(event.room, event.members, event.history, event.memberCount);
+        // Where the eye is: which room this is, and who is in it (as a text client is told).
+        const [where] = formatEvent({ ...event, history: [] });
+        this.#push(room, { kind: "info", text: where });
         return false;
+      }
       case "rejoined":
         // Back in a room after a reconnect: not a room change.
         this.#enter(event.room, event.members, event.history, event.memberCount, false);
@@ -283,6 +298,15 @@ export class ChatView {
     if (room) this.#push(room, { kind, text });
   }
 
+  /**
+   * Shows a message typed while offline in `roomName`, marked as queued,
+   * until the server has it (its echo replaces the line).
+   */
+  queued(roomName: string | undefined, text: string): void {
+    const room = roomName === undefined ? this.current : this.#room(roomName);
+    if (room) this.#push(room, { kind: "msg", nick: this.nick, text, own: true, queued: true });
+  }
+
   /** Shows the room `name` (if joined); clears its unread counts. */
   switchTo(name: string): void {
     const room = this.rooms.get(fold(name));
@@ -343,6 +367,7 @@ export class ChatView {
     const room = this.#room(event.room);
     if (!room) return false;
     const line = this.#messageLine(event, history);
+    if (line.own && event.kind !== "action") this.#sent(room, line.text);
     this.#push(room, line);
     if (room !== this.current) {
       room.unread++;
@@ -405,6 +430,21 @@ export class ChatView {
     return room;
   }
 
+  /**
+   * Our message `text` reached the room: its queued line goes (the message
+   * itself follows), and so do queued lines before it, which the server
+   * handled first (each was echoed, or refused with an error line).
+   */
+  #sent(room: RoomView, text: string): void {
+    const index = room.lines.findIndex((l) => l.queued && l.text === clean(text, true));
+    if (index === -1) return;
+    const firstHidden = room.lines.length - room.hidden;
+    const gone = (line: ViewLine, i: number) => i <= index && line.queued === true;
+    // Lines that go from below a scrolled-up view are no longer hidden there.
+    room.hidden -= room.lines.filter((l, i) => i >= firstHidden && gone(l, i)).length;
+    room.lines = room.lines.filter((l, i) => !gone(l, i));
+  }
+
   #room(name: string): RoomView | undefined {
     return this.rooms.get(fold(name));
   }
@@ -419,7 +459,8 @@ export class ChatView {
     if (room.lines.length > MAX_LINES) room.lines.splice(0, room.lines.length - MAX_LINES);
     if (room.scroll > 0) {
       room.hidden++;
-      if (line.kind === "msg" || line.kind === "action" || line.kind === "dm") room.newBelow++;
+      const message = line.kind === "msg" || line.kind === "action" || line.kind === "dm";
+      if (message && !line.queued) room.newBelow++;
     }
   }
 }

@@ -452,3 +452,64 @@ Deno.test("ChatView shows an invalid frame as an error line and goes on", () => 
     text: 'The server sent an invalid frame: "ts" of a "msg" frame is 1e+308, not a time (ignored)',
   });
 });
+
+Deno.test("ChatView says where a /join put you and who is there", () => {
+  const view = new ChatView();
+  view.apply(welcome());
+  view.apply({ type: "joined", room: "#qa", members: ["ana"], history: [] });
+  assert.deepEqual(view.current!.lines.at(-1), {
+    kind: "info",
+    text: "You are in #qa; no one else is here",
+  });
+  view.apply({
+    type: "joined",
+    room: "#dev",
+    members: ["ana", "bob"],
+    history: [{ ...lobbyMessage(4, "earlier"), room: "#dev" }],
+  });
+  // Below the history, where the eye is.
+  assert.deepEqual(texts(view.current!.lines), [
+    "earlier",
+    "── 1 message from before you joined ──",
+    "You are in #dev (2 here: ana, bob)",
+  ]);
+});
+
+Deno.test("ChatView shows a message typed offline as queued until its echo replaces it", () => {
+  const view = viewInTwoRooms();
+  view.queued("#dev", "first");
+  view.queued("#dev", "refused by the server");
+  view.queued("#dev", "third");
+  view.queued("#lobby", "elsewhere");
+  const dev = view.rooms.get("#dev")!;
+  assert.deepEqual(
+    dev.lines.filter((l) => l.queued).map((l) => [l.nick, l.own, l.text]),
+    [["ana", true, "first"], ["ana", true, "refused by the server"], ["ana", true, "third"]],
+  );
+  view.apply(msg("#dev", "ana", "first"));
+  assert.deepEqual(texts(dev.lines.filter((l) => l.queued)), ["refused by the server", "third"]);
+  view.apply({ type: "error", code: "message_too_long", message: "Message is too long" });
+  // The server handled the queue in order: by the echo of "third", the one
+  // before it was answered (here refused), so it waits no more.
+  view.apply(msg("#dev", "ana", "third"));
+  assert.deepEqual(texts(dev.lines.filter((l) => l.queued)), []);
+  assert.deepEqual(texts(dev.lines).slice(-3), ["first", "Message is too long", "third"]);
+  // Another room's queue is its own.
+  assert.deepEqual(texts(view.rooms.get("#lobby")!.lines.filter((l) => l.queued)), ["elsewhere"]);
+});
+
+Deno.test("ChatView: a reconnect the server refuses is 'refused' in the header, not 'reconnecting'", () => {
+  const view = new ChatView();
+  view.apply(welcome());
+  view.apply({ type: "status", state: "offline", message: "Disconnected; reconnecting in 0.5 s" });
+  assert.equal(view.state, "reconnecting");
+  view.apply({
+    type: "status",
+    state: "offline",
+    message: 'Refused: Nick "ana" is taken; try "ana_"; retrying in 1.1 s',
+    refusal: 'Nick "ana" is taken; try "ana_"',
+  });
+  assert.equal(view.state, "refused");
+  view.apply({ type: "status", state: "offline", message: "Still offline (attempt 3: x)" });
+  assert.equal(view.state, "reconnecting");
+});

@@ -41,6 +41,16 @@ export interface Screen {
 }
 
 const RESET = "\x1b[0m";
+/** Before a message typed while offline, until the server has it. */
+export const QUEUED_MARK = "(queued)";
+/** What the header says for each connection state. */
+const STATE_LABELS: Record<ChatView["state"], string> = {
+  connecting: "connecting",
+  connected: "connected",
+  reconnecting: "reconnecting",
+  refused: "refused, retrying",
+  disconnected: "disconnected",
+};
 const NICK_COLORS = [31, 32, 33, 34, 35, 36, 91, 92, 93, 94, 95, 96];
 
 /** A stable colour for a nick: the same nick always gets the same one. */
@@ -146,7 +156,7 @@ function header(view: ChatView, columns: number, style: Style): string {
   const room = view.current;
   const members = room ? `${room.memberCount} member${room.memberCount === 1 ? "" : "s"}` : "";
   const left = sanitizeText(
-    [` ${view.server || "lanchat"}`, room?.name ?? "", members, view.state]
+    [` ${view.server || "lanchat"}`, room?.name ?? "", members, STATE_LABELS[view.state]]
       .filter(Boolean)
       .join(" │ "),
   );
@@ -217,12 +227,17 @@ export function layoutLine(line: ViewLine, columns: number, style: Style, now?: 
   const separator = line.mention ? " » " : line.own ? " ┃ " : " │ ";
   const head = (time ? style(time, "2") + " " : "") + style(nickCell, labelStyle) +
     style(separator, line.mention ? "1;33" : "2");
-  const body = line.kind === "action" ? `${line.nick} ${line.text}` : line.text;
+  const body = line.kind === "action"
+    ? `${line.nick} ${line.text}`
+    : line.queued
+    ? `${QUEUED_MARK} ${line.text}`
+    : line.text;
   const rows: string[] = [];
   for (const paragraph of body.split("\n")) {
     for (const row of wrapLine(paragraph, textWidthAvailable)) {
       rows.push(
-        (rows.length === 0 ? head : " ".repeat(indent)) + (textStyle ? style(row, textStyle) : row),
+        (rows.length === 0 ? head : " ".repeat(indent)) +
+          (line.queued ? style(row, "2") : textStyle ? style(row, textStyle) : row),
       );
     }
   }

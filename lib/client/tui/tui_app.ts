@@ -14,7 +14,10 @@ import { ScreenWriter, type TerminalIO } from "./terminal.ts";
 export interface TuiSession {
   readonly welcome: WelcomeEvent;
   events(): AsyncIterable<SessionEvent>;
-  /** Sends, or (for a reconnecting session) queues while offline: "queued". */
+  /**
+   * Sends, or (for a reconnecting session) queues while offline: "queued"
+   * (or "retrying" for a `/nick` that the next attempt to reconnect uses).
+   */
   send(frame: ClientFrame): Promise<unknown>;
 }
 
@@ -280,7 +283,9 @@ class TuiApp {
     try {
       const result = await this.session.send(frame);
       if (result === "queued") {
-        this.view.note("Not connected: queued, it will be sent once reconnected", "notice");
+        // Shown as typed, marked, in the room it will go to.
+        if (frame.type === "msg") this.view.queued(room, frame.text);
+        else this.view.note(`Not connected: ${text} is queued, sent once reconnected`, "notice");
       }
     } catch (error) {
       this.view.note(`${(error as Error).message}; the text is back in the input line`, "error");
