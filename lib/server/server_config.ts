@@ -136,7 +136,7 @@ export const LIMIT_FLAGS: readonly LimitFlag[] = [
     default: 256,
     min: 1,
     max: 1_000_000,
-    help: "connections not joined yet; when full, the oldest of the busiest address goes",
+    help: "connections not joined yet; when full, a newcomer still gets in and one waiting goes",
   },
   {
     flag: "handshake-timeout",
