@@ -214,3 +214,53 @@ Deno.test("TLS: 2,000 handshakes abandoned at once from 400 addresses, evicted m
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a pool of 50 silent TLS connections and a trickle of connect-and-close from a few addresses cannot keep programs from joining", async () => {
+  const certificate = await createSelfSigned();
+  await using server = await startServer({ tls: certificate, maxPending: 50 });
+  const port = server.addr.port;
+  const pool = new Deno.Command("node", {
+    args: [
+      "tests/_slowloris.mjs",
+      // Never back: what keeps the pool is only being older than whoever comes.
+      JSON.stringify({ port, addresses: 50, perAddress: 1, finishEvery: 1, reconnectMs: 600_000 }),
+    ],
+    cwd: ROOT,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const output = pool.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let trickle: Deno.ChildProcess | undefined;
+  try {
+    assert.match((await output.read()).value ?? "", /^holding 50/);
+    const fill = async () => {
+      while (server.stats().pending < 50) await delay(50);
+    };
+    await within(10_000, fill(), "the pool to fill the budget");
+    await delay(5000); // The pool grows old.
+    trickle = new Deno.Command("node", {
+      args: [
+        "tests/_abandon.mjs",
+        JSON.stringify({ port, count: 1_000_000, addresses: 4, concurrency: 4 }),
+      ],
+      cwd: ROOT,
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    const pushing = async () => {
+      while (server.stats().evictions === 0) await delay(20);
+    };
+    await within(10_000, pushing(), "the trickle to push connections out");
+    for (let i = 0; i < 5; i++) {
+      await using program = await NativeClient.connectTls(port, certificate.cert, `program${i}`);
+      assert.equal(program.events.find((event) => event.type === "welcome")?.type, "welcome");
+    }
+  } finally {
+    trickle?.kill("SIGKILL");
+    await trickle?.status;
+    await pool.stdin.close();
+    await pool.status;
+    await output.cancel();
+  }
+});

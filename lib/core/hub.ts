@@ -52,6 +52,13 @@ export interface HubOptions {
    * room's size.
    */
   announceLimit?: number;
+  /**
+   * Joins and leaves announced in one room: `burst` at once, then `rate` a
+   * second; past it they are counted, and the room is told how many in one
+   * notice when announcing is possible again. `false`: every one.
+   * @default {{ rate: 1, burst: 20 }}
+   */
+  announceRate?: { rate: number; burst: number } | false;
   /** Rooms at once (a room lives while it has members or history). */
   maxRooms?: number;
   /** Longest message, in characters after sanitising. */
@@ -147,6 +154,11 @@ export class Hub {
   readonly maxClients: number;
   readonly maxRooms: number;
   readonly announceLimit: number;
+  readonly #announceRate: { rate: number; burst: number } | false;
+  /** Per room, announcements allowed and those held back (see HubOptions.announceRate). */
+  readonly #quiet = new WeakMap<Room, { bucket: TokenBucket; joins: number; leaves: number }>();
+  /** Rooms with held-back announcements to sum up. */
+  readonly #quietRooms = new Set<Room>();
   readonly maxMessageLength: number;
   readonly maxMessageLines: number;
   readonly maxNickLength: number;
@@ -176,6 +188,8 @@ export class Hub {
     this.maxClients = options.maxClients ?? 1000;
     this.maxRooms = options.maxRooms ?? 1000;
     this.announceLimit = options.announceLimit ?? 200;
+    this.#announceRate = options.announceRate ??
+      (options.rateLimit === false ? false : { rate: 1, burst: 20 });
     this.maxMessageLength = options.maxMessageLength ?? 4000;
     this.maxMessageLines = options.maxMessageLines ?? 20;
     this.maxNickLength = Math.min(64, options.maxNickLength ?? 24);
@@ -1018,7 +1032,7 @@ export class Hub {
   ): void {
     room.remove(member);
     member.rooms.delete(room.key);
-    if (room.members.size < this.announceLimit) {
+    if (room.members.size < this.announceLimit && this.#mayAnnounce(room, "leave")) {
       this.#emit(room, {
         type: "leave",
         ts: this.#now(),
@@ -1045,8 +1059,55 @@ export class Hub {
   }
 
   #announceJoin(room: Room, member: Member): void {
-    if (room.members.size > this.announceLimit) return;
+    if (room.members.size > this.announceLimit || !this.#mayAnnounce(room, "join")) return;
     this.#emit(room, { type: "join", ts: this.#now(), nick: member.nick }, member);
+  }
+
+  /**
+   * Whether a join or leave may be announced in `room` now: within the
+   * room's announcement rate, after saying how many were held back; past it,
+   * it is counted instead (someone joining and quitting from many addresses
+   * must not bury the room in join and leave lines).
+   */
+  #mayAnnounce(room: Room, kind: "join" | "leave"): boolean {
+    const rate = this.#announceRate;
+    if (!rate) return true;
+    let quiet = this.#quiet.get(room);
+    if (!quiet) {
+      this.#quiet.set(
+        room,
+        quiet = { bucket: new TokenBucket(rate, this.#now), joins: 0, leaves: 0 },
+      );
+    }
+    if (quiet.bucket.take()) {
+      this.#sayHeldBack(room);
+      return true;
+    }
+    if (kind === "join") quiet.joins++;
+    else quiet.leaves++;
+    this.#quietRooms.add(room);
+    return false;
+  }
+
+  /** Tells a room how many joins and leaves were not announced one by one. */
+  #sayHeldBack(room: Room): void {
+    const quiet = this.#quiet.get(room);
+    this.#quietRooms.delete(room);
+    if (!quiet || quiet.joins + quiet.leaves === 0) return;
+    const message = `${quiet.joins} joined and ${quiet.leaves} left ${room.name} ` +
+      "(too many at once to show one by one)";
+    quiet.joins = quiet.leaves = 0;
+    for (const member of room.members) member.sink.deliver({ type: "notice", message });
+  }
+
+  /**
+   * Sums up held-back joins and leaves of rooms that may announce again.
+   * Call it now and then (the server does, about once a second).
+   */
+  tick(): void {
+    for (const room of this.#quietRooms) {
+      if (this.#quiet.get(room)?.bucket.take()) this.#sayHeldBack(room);
+    }
   }
 
   /**

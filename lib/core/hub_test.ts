@@ -1438,3 +1438,40 @@ Deno.test("in a room past announceLimit, joins and leaves are not announced and 
   first[2].input("/quit");
   assert.equal(first[0].sink.of("leave").length, 1, "announced again once the room is small");
 });
+
+Deno.test("Hub: past 20 joins and leaves at once a room is told how many in one notice, not line by line", () => {
+  const { hub, connect, tick } = setup();
+  const watcher = connect("watcher");
+  quiet(watcher);
+  // 20 come and go, each once (from as many addresses: nothing per address here).
+  for (let i = 0; i < 20; i++) {
+    const passer = connect(`passer${i}`);
+    hub.leave(passer.member, "quit");
+  }
+  // 20 announcements at once, the watcher's own join among them.
+  const shown = watcher.sink.events.filter((e) => e.type === "join" || e.type === "leave");
+  assert.equal(shown.length, 19);
+  assert.equal(watcher.sink.of("notice").length, 0);
+  tick(1000);
+  hub.tick();
+  assert.deepEqual(watcher.sink.of("notice").map((n) => n.message), [
+    "10 joined and 11 left #lobby (too many at once to show one by one)",
+  ]);
+  // Once the flurry is over, each is shown again.
+  tick(30_000);
+  const late = connect("late");
+  assert.equal(watcher.sink.of("join").at(-1)?.nick, late.member.nick);
+  hub.tick();
+  assert.equal(watcher.sink.of("notice").length, 1);
+});
+
+Deno.test("Hub: with rateLimit off, every join and leave is announced (benchmarks)", () => {
+  const { hub, connect } = setup({ rateLimit: false });
+  const watcher = connect("watcher");
+  quiet(watcher);
+  for (let i = 0; i < 30; i++) hub.leave(connect(`p${i}`).member, "quit");
+  assert.equal(
+    watcher.sink.events.filter((e) => e.type === "join" || e.type === "leave").length,
+    60,
+  );
+});

@@ -4,9 +4,12 @@
  * (Identifier_Status Allowed, {@linkcode ALLOWED}), which leaves out
  * phonetic, technical, obsolete and uncommon letters (`ɘ`, `ʋ`, `ⱺ`, `ʌ`)
  * and compatibility forms (`ａ`, `𝐚`), and at most the script mixes of the
- * Moderately Restrictive level: one script, Chinese, Japanese or Korean
- * writing with their own scripts, or Latin plus one other script but not
- * Cyrillic or Greek, whose letters are Latin's look-alikes.
+ * Highly Restrictive level: one script, Chinese, Japanese or Korean
+ * writing with their own scripts, or Latin with those (Japanese and Chinese
+ * names are often written with Latin letters too). Latin with any other
+ * script is refused: Cyrillic and Greek letters are Latin's look-alikes,
+ * and so are letters and digits of others (Georgian "ი" for "o", Khmer
+ * "០" for "0") that confusables.txt does not list.
  *
  * @module
  */
@@ -78,8 +81,10 @@ const AUGMENTED: Record<string, string[]> = {
   Bopo: ["Hanb"],
 };
 
-/** Scripts that Latin may not be mixed with: their letters are the look-alikes of Latin's. */
-const NOT_WITH_LATIN = new Set(["Cyrl", "Grek"]);
+/** The scripts Latin may be mixed with (UTS #39 Highly Restrictive): Chinese, Japanese, Korean. */
+const WITH_LATIN = new Set(["Hani", "Hira", "Kana", "Hang", "Bopo", "Jpan", "Kore", "Hanb"]);
+/** Scripts whose letters are the look-alikes of Latin's, named as such in the refusal. */
+const LOOK_ALIKE_SCRIPTS = new Set(["Cyrl", "Grek"]);
 
 /**
  * The augmented script set of a character (UTS #39), limited to the
@@ -108,10 +113,10 @@ export interface ScriptMix {
 
 /**
  * Two characters of `text` whose scripts may not be mixed in a name, or
- * `undefined` when the scripts of `text` are within UTS #39's Moderately
+ * `undefined` when the scripts of `text` are within UTS #39's Highly
  * Restrictive level: a single script (counting Han with Hiragana and
- * Katakana, with Hangul, or with Bopomofo as one), or Latin plus one other
- * script that is not Cyrillic or Greek.
+ * Katakana, with Hangul, or with Bopomofo as one), or Latin with one of
+ * those.
  *
  * @example
  * ```ts
@@ -128,10 +133,14 @@ export function scriptMix(text: string): ScriptMix | undefined {
   const others = intersectAll(sets.filter(({ scripts }) => !scripts.has("Latn")));
   if (others.mix !== undefined) return others.mix;
   const other = sets.find(({ scripts }) => !scripts.has("Latn"))!;
-  if ([...others.common].some((code) => !NOT_WITH_LATIN.has(code))) return undefined;
-  // Latin with Cyrillic or Greek (and nothing else): in order of appearance.
+  if ([...others.common].some((code) => WITH_LATIN.has(code))) return undefined;
+  // Latin with another script: in order of appearance.
   const [a, b] = sets.indexOf(latin!) < sets.indexOf(other) ? [latin!, other] : [other, latin!];
-  return { first: described(a), second: described(b), lookAlikeScripts: true };
+  return {
+    first: described(a),
+    second: described(b),
+    lookAlikeScripts: [...others.common].some((code) => LOOK_ALIKE_SCRIPTS.has(code)),
+  };
 }
 
 type CharacterScripts = { character: string; scripts: Set<string> };

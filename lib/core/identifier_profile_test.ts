@@ -74,7 +74,7 @@ Deno.test("restrictedCharacter() names the first character outside the profile a
   assert.equal(restrictedCharacter("㈱")?.reason, "a character not used in names; pick another");
 });
 
-Deno.test("scriptMix() allows one script, Latin with one other, and Han with its companions", () => {
+Deno.test("scriptMix() allows one script, Latin with Chinese, Japanese or Korean, and Han with its companions", () => {
   for (
     const text of [
       "dave",
@@ -86,8 +86,6 @@ Deno.test("scriptMix() allows one script, Latin with one other, and Han with its
       "カタカナ漢字ひらがな",
       "李김",
       "ㄅ李",
-      "Ravi_रवि",
-      "Omar_عمر",
       "a1_2.3-4",
       "Zoë",
       "",
@@ -120,4 +118,12 @@ Deno.test("scriptMix() names two characters whose scripts may not go together", 
     lookAlikeScripts: false,
   });
   assert.equal(scriptMix("Анна_Ελένη")?.lookAlikeScripts, false);
+  // Latin with any script but those of Chinese, Japanese and Korean (UTS #39 Highly Restrictive).
+  assert.deepEqual(scriptMix("bიb"), {
+    first: { character: "b", script: "Latin" },
+    second: { character: "ი", script: "Georgian" },
+    lookAlikeScripts: false,
+  });
+  assert.equal(scriptMix("Ravi_रवि")?.second.script, "Devanagari");
+  assert.equal(scriptMix("b០b")?.second.script, "Khmer");
 });

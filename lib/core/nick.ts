@@ -3,7 +3,7 @@
  * 1 to 24 characters and at most 24 columns wide after NFC normalisation, at
  * most two accents on a character, only characters of Unicode's General
  * Security Profile for identifiers and no mix of scripts beyond UTS #39's
- * Moderately Restrictive level (see identifier_profile.ts), unique
+ * Highly Restrictive level (see identifier_profile.ts), unique
  * regardless of case and Unicode normalisation form, and not a look-alike of
  * a reserved name.
  *
@@ -145,7 +145,7 @@ export function normalizeNick(raw: string, maxLength = MAX_NICK_LENGTH): string 
       "bad_nick",
       mix.lookAlikeScripts
         ? `${mixes}, scripts whose letters look alike; write it in one script`
-        : `${mixes}; write it in one script, or in Latin and one other`,
+        : `${mixes}; write it in one script (Latin may go with Chinese, Japanese or Korean)`,
     );
   }
   return nick;

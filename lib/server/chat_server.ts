@@ -72,8 +72,9 @@ export interface ChatServerOptions extends HubOptions {
   /** Delays of the password check (tests shorten them). */
   passwordGate?: PasswordGateOptions;
   /**
-   * Joins one address may make: `burst` at once, then `rate` a second;
-   * off with `rateLimit: false` (benchmarks) or `false` here.
+   * Joins one address may make: `burst` at once, then `rate` a second
+   * (later ones wait their turn); off with `rateLimit: false` (benchmarks)
+   * or `false` here.
    * @default {{ rate: 1, burst: 30 }}
    */
   joinRate?: { rate: number; burst: number } | false;
@@ -157,6 +158,8 @@ export class ChatServer implements AsyncDisposable {
   readonly #nudge = new GarbageNudge();
   /** Per address, the joins it may still make (see ChatServerOptions.joinRate). */
   readonly #joins = new Map<string, TokenBucket>();
+  /** Per address, the end of the last join waiting for its turn. */
+  readonly #joinTurns = new Map<string, Promise<void>>();
   readonly #joinRate: { rate: number; burst: number } | false;
   #lastNudge = 0;
   #pingCounter = 0;
@@ -655,11 +658,8 @@ export class ChatServer implements AsyncDisposable {
   }
 
   /** Past the password: challenge a named key, or admit a keyless hello as it is. */
-  #afterPassword(transport: Transport, peer: Peer, frame: HelloFrame): void {
-    if (frame.key === undefined) {
-      this.#admit(transport, peer, frame, undefined);
-      return;
-    }
+  #afterPassword(transport: Transport, peer: Peer, frame: HelloFrame): void | Promise<void> {
+    if (frame.key === undefined) return this.#admit(transport, peer, frame, undefined);
     const nonce = newNonce();
     peer.challenge = { hello: { ...frame, key: frame.key }, nonce };
     transport.deliver({ type: "challenge", nonce });
@@ -690,21 +690,45 @@ export class ChatServer implements AsyncDisposable {
     }
     const print = await fingerprint(fromBase64Url(challenge.hello.key)!);
     if (transport.connection.ending || this.#closing) return;
-    this.#admit(transport, peer, challenge.hello, print);
+    await this.#admit(transport, peer, challenge.hello, print);
   }
 
   /** Hands a checked hello to the hub. */
-  #admit(transport: Transport, peer: Peer, frame: HelloFrame, key: string | undefined): void {
+  /**
+   * Hands a checked hello to the hub, in turn with the other joins of its
+   * address: past the join rate (ChatServerOptions.joinRate) a join waits
+   * for its turn instead of being refused, so that someone joining and
+   * quitting in a loop slows down without locking out others behind the
+   * same address. Only this connection waits (its reads pause).
+   */
+  #admit(
+    transport: Transport,
+    peer: Peer,
+    frame: HelloFrame,
+    key: string | undefined,
+  ): void | Promise<void> {
     const joins = this.#joinsOf(peer.ip);
-    if (joins && joins.tokens < 1) {
-      // Someone joining and quitting in a loop: every join and leave is a line for the room.
-      const seconds = Math.ceil(joins.waitMs() / 1000);
-      const message = `Too many joins from ${peer.ip}; try again in ${seconds} s`;
-      this.#log({ level: "warn", event: "refused", remote: peer.ip, reason: "join_rate" });
-      transport.deliver({ type: "error", code: "rate_limited", message });
-      transport.end({ type: "bye", reason: "full", code: "rate_limited", message });
-      return;
-    }
+    const queued = this.#joinTurns.get(peer.ip);
+    if (!joins || (!queued && joins.tokens >= 1)) return this.#join(transport, peer, frame, key);
+    peer.holding = true;
+    const turn = (queued ?? Promise.resolve()).then(async () => {
+      const wait = joins.waitMs();
+      if (wait > 0 && !transport.connection.ending) await pause(transport.connection, wait);
+      peer.holding = false;
+      peer.acceptedAt = performance.now();
+      if (!transport.connection.ending && !this.#closing) this.#join(transport, peer, frame, key);
+    });
+    const done = turn.then(() => {}, () => {});
+    this.#joinTurns.set(peer.ip, done);
+    void done.then(() => {
+      if (this.#joinTurns.get(peer.ip) === done) this.#joinTurns.delete(peer.ip);
+    });
+    return turn;
+  }
+
+  /** The join itself, once its turn has come. */
+  #join(transport: Transport, peer: Peer, frame: HelloFrame, key: string | undefined): void {
+    const joins = this.#joinsOf(peer.ip);
     try {
       const joined = this.hub.join(
         {
@@ -784,10 +808,12 @@ export class ChatServer implements AsyncDisposable {
    */
   #sweep(): void {
     this.#logLimiter.flush();
+    this.hub.tick();
     const now = performance.now();
     if (now - this.#lastNudge >= 1000) {
       this.#lastNudge = now;
-      this.#nudge.tick(this.#limits.released);
+      // Refused connections leave garbage too.
+      this.#nudge.tick(this.#limits.released + this.#limits.refused);
     }
     const o = this.#options;
     for (const [connection, peer] of this.#connections) {

@@ -9,21 +9,21 @@
  * a pending connection is evicted instead, chosen so that a flood pushes
  * out its own connections rather than a person still typing a nick:
  *
- * 1. from the address that connected most recently and most often without
- *    joining (each admission counts 1, halving every minute, compared in
- *    tenths; a join takes its admission back): a flooder reconnects, a
- *    person connects once, and a person who has been typing for a few
- *    seconds counts less than a flood's fresh addresses; an office behind
- *    one address whose people join is not a flood; one address holding
- *    many counts as many;
+ * 1. from the address that is the most like a flood: for each of its other
+ *    connections waiting to join now, 1, plus 1 for each of its
+ *    connections evicted before (halving every minute); a flooder holds
+ *    many or comes back after being pushed out, a person holds one; a
+ *    connection's own arrival never counts against it, so a newcomer is
+ *    never the likeliest;
  * 2. among those, one that has shown no sign of life since it arrived
  *    (a person types; a program says hello) before one that has;
  * 3. then the oldest (a newcomer, the youngest, always gets in).
  *
  * What this cannot do: tell a person who has not typed yet from a flood
- * of fresh addresses (IPv6 gives anyone many) that arrived with them; then
- * it is oldest first, and the person has about max-pending ÷ (the flood's
- * connections a second) seconds. docs/limits.md says so.
+ * of fresh addresses (IPv6 gives anyone many) that has not been pushed out
+ * before; then it is oldest first, and the person has about max-pending ÷
+ * (the flood's connections a second) seconds; or tell two connections of
+ * one address apart. docs/limits.md says so.
  *
  * Pure bookkeeping: the owner of each connection closes it when told to.
  *
@@ -40,9 +40,9 @@ export interface ConnectionLimitsOptions {
   now?: () => number;
 }
 
-/** How fast an address's count of recent admissions fades: it halves in this many ms. */
+/** How fast an address's count of evictions fades: it halves in this many ms. */
 const HALF_LIFE_MS = 60_000;
-/** Addresses remembered before the faded ones are forgotten. */
+/** Addresses whose evictions are remembered; past it, the least recently evicted is forgotten. */
 const REMEMBERED = 4096;
 
 /** Why {@linkcode ConnectionLimits.admit} refused a connection. */
@@ -104,15 +104,11 @@ export class Ticket {
     this.#evict = evict;
   }
 
-  /**
-   * The connection joined: it no longer counts as pending, nor as a recent
-   * admission of its address (people joining are not a flood).
-   */
+  /** The connection joined: it no longer counts as pending. */
   joined(): void {
     if (!this.#pending || this.#released) return;
     this.#pending = false;
     this.#limits._unpend(this);
-    this.#limits._joined(this);
   }
 
   /** The connection is closed: its place is free. Safe to call twice. */
@@ -139,13 +135,20 @@ export class ConnectionLimits {
   readonly #open = new Map<string, number>();
   /** Pending connections, oldest first (a Set keeps insertion order). */
   readonly #pendingTickets = new Set<Ticket>();
-  /** Per address, its recent admissions (fading) and when that was last updated. */
-  readonly #recent = new Map<string, { count: number; at: number }>();
+  /** Pending connections per address. */
+  readonly #pendingByIp = new Map<string, number>();
+  /**
+   * Per address, its evictions (fading) and when that was last updated; in
+   * the order of the last update (deleted and set again), so the first is
+   * the one to forget when the map is full.
+   */
+  readonly #evicted = new Map<string, { count: number; at: number }>();
   readonly #now: () => number;
   #pending = 0;
   #serial = 0;
   #evictions = 0;
   #released = 0;
+  #refused = 0;
 
   constructor(options: ConnectionLimitsOptions) {
     this.#options = options;
@@ -167,6 +170,11 @@ export class ConnectionLimits {
     return this.#released;
   }
 
+  /** Connections refused so far (their address was at its limit). */
+  get refused(): number {
+    return this.#refused;
+  }
+
   /** Open connections from `ip`. */
   openFrom(ip: string): number {
     return this.#open.get(ip) ?? 0;
@@ -180,6 +188,7 @@ export class ConnectionLimits {
   admit(ip: string): Ticket | Refusal {
     const open = this.openFrom(ip);
     if (open >= this.#options.maxPerIp) {
+      this.#refused++;
       return {
         refused: "per_ip",
         message: `Too many connections from ${ip} (the limit is ${this.#options.maxPerIp})`,
@@ -187,43 +196,46 @@ export class ConnectionLimits {
       };
     }
     const now = this.#now();
-    this.#count(ip, now);
     if (this.#pending >= this.#options.maxPending) this.#evictOne(now);
     const ticket = new Ticket(this, ip, ++this.#serial, now);
     this.#open.set(ip, open + 1);
     this.#pendingTickets.add(ticket);
+    this.#pendingByIp.set(ip, (this.#pendingByIp.get(ip) ?? 0) + 1);
     this.#pending++;
     return ticket;
   }
 
-  /** The address's recent admissions at `now`, fading with HALF_LIFE_MS. */
-  #recentAt(ip: string, now: number): number {
-    const recent = this.#recent.get(ip);
-    return recent ? recent.count * 2 ** (-(now - recent.at) / HALF_LIFE_MS) : 0;
+  /** The address's evictions at `now`, fading with HALF_LIFE_MS. */
+  #evictedAt(ip: string, now: number): number {
+    const evicted = this.#evicted.get(ip);
+    return evicted ? evicted.count * 2 ** (-(now - evicted.at) / HALF_LIFE_MS) : 0;
   }
 
-  #count(ip: string, now: number): void {
-    if (this.#recent.size >= REMEMBERED && !this.#recent.has(ip)) {
-      for (const [address] of this.#recent) {
-        if (this.#recentAt(address, now) < 0.1) this.#recent.delete(address);
-      }
+  /** One more eviction for `ip`: O(1), the map bounded by forgetting the least recent. */
+  #countEviction(ip: string, now: number): void {
+    const count = this.#evictedAt(ip, now) + 1;
+    this.#evicted.delete(ip);
+    if (this.#evicted.size >= REMEMBERED) {
+      this.#evicted.delete(this.#evicted.keys().next().value!);
     }
-    this.#recent.set(ip, { count: this.#recentAt(ip, now) + 1, at: now });
+    this.#evicted.set(ip, { count, at: now });
   }
 
   /** Evicts one pending connection, chosen as the module doc says. */
   #evictOne(now: number): void {
-    const recentOf = new Map<string, number>();
+    const likeOf = new Map<string, number>();
     let victim: Ticket | undefined;
     let victimRank: number[] = [];
     // In admission order: a later one wins only when it ranks higher, so ties go to the oldest.
     for (const ticket of this.#pendingTickets) {
-      let recent = recentOf.get(ticket.ip);
-      if (recent === undefined) {
-        recent = Math.round(this.#recentAt(ticket.ip, now) * 10);
-        recentOf.set(ticket.ip, recent);
+      let like = likeOf.get(ticket.ip);
+      if (like === undefined) {
+        // The address's other waiting connections, and its evictions (in tenths).
+        const others = (this.#pendingByIp.get(ticket.ip) ?? 1) - 1;
+        like = others * 10 + Math.round(this.#evictedAt(ticket.ip, now) * 10);
+        likeOf.set(ticket.ip, like);
       }
-      const rank = [recent, ticket.isAlive ? 0 : 1];
+      const rank = [like, ticket.isAlive ? 0 : 1];
       if (!victim || outranks(rank, victimRank)) {
         victim = ticket;
         victimRank = rank;
@@ -232,22 +244,17 @@ export class ConnectionLimits {
     if (!victim) return;
     this._unpend(victim);
     this.#evictions++;
+    this.#countEviction(victim.ip, now);
     victim._evict();
-  }
-
-  /** @internal Takes back what the admission added to its address's recent count. */
-  _joined(ticket: Ticket): void {
-    const recent = this.#recent.get(ticket.ip);
-    if (!recent) return;
-    const now = this.#now();
-    const count = this.#recentAt(ticket.ip, now) - 2 ** (-(now - ticket.admittedAt) / HALF_LIFE_MS);
-    this.#recent.set(ticket.ip, { count: Math.max(0, count), at: now });
   }
 
   /** @internal */
   _unpend(ticket: Ticket): void {
     if (!this.#pendingTickets.delete(ticket)) return;
     this.#pending--;
+    const left = (this.#pendingByIp.get(ticket.ip) ?? 1) - 1;
+    if (left > 0) this.#pendingByIp.set(ticket.ip, left);
+    else this.#pendingByIp.delete(ticket.ip);
   }
 
   /** @internal */

@@ -123,13 +123,16 @@ function flood(options: {
 
 Deno.test("ConnectionLimits: a person typing a nick outlasts a flood from more addresses than the budget, cycling", () => {
   // 300 addresses (more than the 50 places), 10 connections a second: each
-  // address comes back every 30 s, the person connected once.
+  // address comes back every 30 s after being pushed out, the person connected
+  // once. (Until the flood has been pushed out once, nothing tells it from the
+  // person but the person's typing: here at 4 s, before the 50 older ones
+  // are gone.)
   const evicted = flood({
     addresses: (n) => `127.0.${n % 300 >> 8}.${n % 300 & 255}`,
     perSecond: 10,
     seconds: 120,
     speaks: false,
-    personTypesAt: 30,
+    personTypesAt: 4,
   });
   assert.equal(evicted, false);
 });
@@ -169,4 +172,59 @@ Deno.test("ConnectionLimits: an address whose connections join does not count as
   admitted(limits, "10.0.0.7", evicted); // The budget is full: someone goes.
   assert.ok(colleague.pending);
   assert.deepEqual(evicted, ["10.0.0.66#22"]);
+});
+
+Deno.test("ConnectionLimits: a pool of silent connections and a trickle from one address push out neither a newcomer nor a person at the prompt", () => {
+  let now = 0;
+  const limits = new ConnectionLimits({ maxPerIp: 16, maxPending: 50, now: () => now });
+  const pool = (i: number) => {
+    const ticket = limits.admit(`127.3.0.${i}`);
+    assert.ok(ticket instanceof Ticket);
+    // Pushed out, it comes back from the same address at once.
+    ticket.onEvict(() => {
+      ticket.release();
+      pool(i);
+    });
+  };
+  for (let i = 0; i < 50; i++) pool(i);
+  now += 5000; // The pool is old: older than anyone who comes now.
+  const person = limits.admit("10.9.9.9");
+  assert.ok(person instanceof Ticket);
+  let personOut = false;
+  person.onEvict(() => personOut = true);
+  for (let i = 0; i < 1000; i++) {
+    now += 10;
+    // The trickle: connect and close at once, each time making someone go.
+    const trickle = limits.admit("127.4.0.1");
+    if (trickle instanceof Ticket) trickle.release();
+    // Now and then a program comes, says hello within a few admissions, and joins.
+    if (i % 100 === 0) {
+      const program = limits.admit(`10.8.0.${i / 100}`);
+      assert.ok(program instanceof Ticket);
+      let programOut = false;
+      program.onEvict(() => programOut = true);
+      for (let k = 0; k < 5; k++) {
+        const more = limits.admit("127.4.0.1");
+        if (more instanceof Ticket) more.release();
+      }
+      assert.equal(programOut, false, `program ${i / 100}`);
+      program.joined();
+    }
+  }
+  assert.equal(personOut, false);
+  assert.ok(limits.evictions >= 1000);
+});
+
+Deno.test("ConnectionLimits remembers at most a bounded number of evicted addresses, at a constant cost each", () => {
+  let now = 0;
+  const limits = new ConnectionLimits({ maxPerIp: 16, maxPending: 10, now: () => now });
+  const started = performance.now();
+  for (let i = 0; i < 100_000; i++) {
+    now += 1;
+    const ticket = limits.admit(`fd00::${i.toString(16)}`);
+    if (ticket instanceof Ticket) ticket.onEvict(() => ticket.release());
+  }
+  // 100,000 fresh addresses through a budget of 10: each eviction O(budget), not O(addresses).
+  assert.ok(performance.now() - started < 2000, `${performance.now() - started} ms`);
+  assert.ok(limits.evictions >= 99_000);
 });

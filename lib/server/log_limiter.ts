@@ -42,6 +42,9 @@ export const LIMITED_EVENTS: ReadonlySet<string> = new Set([
   "drop",
 ]);
 
+/** How many times a kind's burst joins and leaves of all addresses may take together. */
+const EVERYONE = 10;
+
 function defaultKind(record: LogRecord): string | undefined {
   if (LIMITED_EVENTS.has(record.event)) return `${record.event}|${record.reason ?? ""}`;
   // Connections that never joined are as cheap to make as refused ones.
@@ -92,20 +95,35 @@ export class LogLimiter {
       return;
     }
     const now = this.#now();
-    let window = this.#windows.get(kind);
-    if (window && now - window.start >= this.#windowMs) {
-      this.#summarise(kind, window);
-      window = undefined;
-    }
-    if (!window) this.#windows.set(kind, window = { start: now, written: 0, suppressed: 0 });
-    if (window.written < this.#burst) {
+    // Joins and leaves also share one window of all addresses: many
+    // addresses, each within its own, must not fill the log either.
+    const everyone = record.event === "join" || record.event === "disconnect"
+      ? this.#window(`${record.event}|*`, now)
+      : undefined;
+    const window = this.#window(kind, now);
+    if (everyone && everyone.written >= this.#burst * EVERYONE) {
+      everyone.suppressed++;
+      everyone.last = record;
+    } else if (window.written < this.#burst) {
       window.written++;
+      if (everyone) everyone.written++;
       this.#write(record);
     } else {
       window.suppressed++;
       window.last = record;
     }
   };
+
+  /** The current window of `kind` (a new one after the last has ended, summed up first). */
+  #window(kind: string, now: number): Window {
+    let window = this.#windows.get(kind);
+    if (window && now - window.start >= this.#windowMs) {
+      this.#summarise(kind, window);
+      window = undefined;
+    }
+    if (!window) this.#windows.set(kind, window = { start: now, written: 0, suppressed: 0 });
+    return window;
+  }
 
   /** Writes the summary of every window that has ended (call it now and then). */
   flush(): void {
@@ -125,7 +143,8 @@ export class LogLimiter {
     if (window.suppressed === 0 || !window.last) return;
     const seconds = Math.max(1, Math.round((this.#now() - window.start) / 1000));
     const { level, event, reason } = window.last;
-    const address = event === "join" || (event === "disconnect" && window.last.nick !== undefined)
+    const address = !kind.endsWith("|*") &&
+        (event === "join" || (event === "disconnect" && window.last.nick !== undefined))
       ? addressOf(window.last.remote)
       : undefined;
     this.#write({

@@ -87,3 +87,21 @@ Deno.test("LogLimiter: joins and leaves are limited per address, so one address 
     ["disconnect", "10.0.0.9", 97],
   ]);
 });
+
+Deno.test("LogLimiter: joins from many addresses, each within its own limit, are limited all together too", () => {
+  const { limiter, written, advance } = setup(); // burst 3: 30 joins of all addresses per window
+  for (let i = 0; i < 1000; i++) {
+    limiter.log({
+      level: "info",
+      event: "join",
+      remote: `10.0.${i >> 8}.${i & 255}:4000`,
+      nick: `n${i}`,
+    });
+  }
+  assert.equal(written.length, 30);
+  advance(10_000);
+  limiter.flush();
+  const summary = written.find((r) => r.suppressed !== undefined);
+  assert.equal(summary?.suppressed, 970);
+  assert.equal(summary?.remote, undefined); // All addresses: no one address named.
+});

@@ -247,7 +247,7 @@ Export a room's log to stdout:
 
 Limits (see docs/limits.md):
 ${limitHelp}
-  --no-rate-limit          turn the rate limits off: messages, and joins per address
+  --no-rate-limit          turn the rate limits off: messages, joins, join/leave lines
 
 Clients join with: chat-client --host <address> [--port <n>]
 or without the client: ncat --ssl <address> <port> (nc <address> <port> with --plain)`;

@@ -16,6 +16,7 @@ const greetings = new Map<string, Uint8Array>();
 /** Refusals after which asking for another nick makes no sense (the connection ends). */
 const FINAL_CODES = new Set<ErrorCode>([
   "server_full",
+  "server_busy",
   "access_denied",
   "password_required",
   "banned",
