@@ -62,8 +62,6 @@ export class Ticket {
   readonly ip: string;
   /** Monotonic admission order: lower is older. */
   readonly serial: number;
-  /** When it was admitted (the limits' clock). */
-  readonly admittedAt: number;
   #limits: ConnectionLimits;
   #pending = true;
   #released = false;
@@ -71,11 +69,10 @@ export class Ticket {
   #evict: (() => void) | undefined;
 
   /** @internal Made by {@linkcode ConnectionLimits.admit} only. */
-  constructor(limits: ConnectionLimits, ip: string, serial: number, admittedAt: number) {
+  constructor(limits: ConnectionLimits, ip: string, serial: number) {
     this.#limits = limits;
     this.ip = ip;
     this.serial = serial;
-    this.admittedAt = admittedAt;
   }
 
   /** Whether the connection still counts against the pending budget. */
@@ -197,7 +194,7 @@ export class ConnectionLimits {
     }
     const now = this.#now();
     if (this.#pending >= this.#options.maxPending) this.#evictOne(now);
-    const ticket = new Ticket(this, ip, ++this.#serial, now);
+    const ticket = new Ticket(this, ip, ++this.#serial);
     this.#open.set(ip, open + 1);
     this.#pendingTickets.add(ticket);
     this.#pendingByIp.set(ip, (this.#pendingByIp.get(ip) ?? 0) + 1);
