@@ -176,7 +176,7 @@ export class ChatView {
         if (!room) return false;
         room.members = room.members.filter((m) => m !== event.nick);
         room.memberCount = Math.max(room.members.length, room.memberCount - 1);
-        const how = {
+        const how = event.code === "banned" ? "was banned" : {
           part: `left ${event.room}`,
           quit: "quit",
           timeout: "timed out",

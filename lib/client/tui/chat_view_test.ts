@@ -513,3 +513,23 @@ Deno.test("ChatView: a reconnect the server refuses is 'refused' in the header, 
   view.apply({ type: "status", state: "offline", message: "Still offline (attempt 3: x)" });
   assert.equal(view.state, "reconnecting");
 });
+
+Deno.test("ChatView: a ban shows as 'was banned', a kick as 'was kicked'", () => {
+  const view = new ChatView();
+  view.apply(welcome());
+  for (const [nick, code] of [["eve", "banned"], ["bo", undefined]] as const) {
+    view.apply({
+      type: "leave",
+      room: "#lobby",
+      id: 9,
+      ts: 1,
+      nick,
+      reason: "kicked",
+      message: "by ana: spam",
+      ...(code ? { code } : {}),
+    });
+  }
+  const texts = view.current!.lines.map((line) => line.text);
+  assert.ok(texts.includes("eve was banned (by ana: spam)"), texts.join("\n"));
+  assert.ok(texts.includes("bo was kicked (by ana: spam)"), texts.join("\n"));
+});
