@@ -15,6 +15,7 @@ import { ConnectionLimits, type Ticket } from "./connection_limits.ts";
 import { type Arrival, FrontDoor } from "./front_door.ts";
 import { LogLimiter } from "./log_limiter.ts";
 import { GarbageNudge } from "./garbage_nudge.ts";
+import { AddressTurns } from "./address_turns.ts";
 import { TokenBucket } from "../core/token_bucket.ts";
 import { PasswordGate, type PasswordGateOptions } from "./password_gate.ts";
 import { NativeTransport } from "./native_transport.ts";
@@ -131,8 +132,8 @@ export class ChatServer implements AsyncDisposable {
   readonly hostnames: readonly string[];
   readonly #door: FrontDoor;
   readonly #limits: ConnectionLimits;
-  /** Per address, the end of the last password attempt waiting for its answer. */
-  readonly #passwordTurns = new Map<string, Promise<void>>();
+  /** Per address, password answers held back after failures. */
+  readonly #passwordTurns = new AddressTurns();
   /** What key proofs must be bound to: our certificate's fingerprint, or "plain". */
   readonly #binding: string;
   /** Every open connection, with its transport once the first byte chose one. */
@@ -158,8 +159,8 @@ export class ChatServer implements AsyncDisposable {
   readonly #nudge = new GarbageNudge();
   /** Per address, the joins it may still make (see ChatServerOptions.joinRate). */
   readonly #joins = new Map<string, TokenBucket>();
-  /** Per address, the end of the last join waiting for its turn. */
-  readonly #joinTurns = new Map<string, Promise<void>>();
+  /** Per address, joins waiting past the join rate. */
+  readonly #joinTurns = new AddressTurns();
   readonly #joinRate: { rate: number; burst: number } | false;
   #lastNudge = 0;
   #pingCounter = 0;
@@ -623,8 +624,7 @@ export class ChatServer implements AsyncDisposable {
    * or refuses the connection. After failures from the same address the
    * answer is held back: attempts from one address take turns, each waiting
    * the delay its predecessors' failures earned, so parallel connections do
-   * not guess in parallel. Timers, not sleeps: only these connections wait
-   * (their reads pause).
+   * not guess in parallel (see #inTurn).
    */
   #checkPassword(
     transport: Transport,
@@ -638,23 +638,31 @@ export class ChatServer implements AsyncDisposable {
       if (gate.check(peer.ip, password)) return then();
       this.#deny(transport, peer, "access_denied", "Access denied: wrong password");
     };
-    const queued = this.#passwordTurns.get(peer.ip);
-    if (!queued && gate.delayFor(peer.ip) === 0) return answer();
+    if (!this.#passwordTurns.waiting(peer.ip) && gate.delayFor(peer.ip) === 0) return answer();
+    return this.#inTurn(this.#passwordTurns, transport, peer, () => gate.delayFor(peer.ip), answer);
+  }
+
+  /**
+   * Holds `go` back in the address's `turns`, then for `delayMs()` (asked
+   * when its turn comes). Timers, not sleeps: only this connection waits (its
+   * reads pause), and the handshake deadline waits too, then starts afresh.
+   */
+  #inTurn(
+    turns: AddressTurns,
+    transport: Transport,
+    peer: Peer,
+    delayMs: () => number,
+    go: () => void | Promise<void>,
+  ): Promise<void> {
     peer.holding = true;
-    const turn = (queued ?? Promise.resolve()).then(async () => {
-      const wait = gate.delayFor(peer.ip);
+    return turns.after(peer.ip, async () => {
+      const wait = delayMs();
       if (wait > 0 && !transport.connection.ending) await pause(transport.connection, wait);
       peer.holding = false;
       // A fresh deadline for the rest of the handshake (a retried nick, the key proof).
       peer.acceptedAt = performance.now();
-      if (!transport.connection.ending && !this.#closing) return answer();
+      if (!transport.connection.ending && !this.#closing) return go();
     });
-    const done = turn.then(() => {}, () => {});
-    this.#passwordTurns.set(peer.ip, done);
-    void done.then(() => {
-      if (this.#passwordTurns.get(peer.ip) === done) this.#passwordTurns.delete(peer.ip);
-    });
-    return turn;
   }
 
   /** Past the password: challenge a named key, or admit a keyless hello as it is. */
@@ -699,7 +707,7 @@ export class ChatServer implements AsyncDisposable {
    * address: past the join rate (ChatServerOptions.joinRate) a join waits
    * for its turn instead of being refused, so that someone joining and
    * quitting in a loop slows down without locking out others behind the
-   * same address. Only this connection waits (its reads pause).
+   * same address (see #inTurn).
    */
   #admit(
     transport: Transport,
@@ -708,22 +716,9 @@ export class ChatServer implements AsyncDisposable {
     key: string | undefined,
   ): void | Promise<void> {
     const joins = this.#joinsOf(peer.ip);
-    const queued = this.#joinTurns.get(peer.ip);
-    if (!joins || (!queued && joins.tokens >= 1)) return this.#join(transport, peer, frame, key);
-    peer.holding = true;
-    const turn = (queued ?? Promise.resolve()).then(async () => {
-      const wait = joins.waitMs();
-      if (wait > 0 && !transport.connection.ending) await pause(transport.connection, wait);
-      peer.holding = false;
-      peer.acceptedAt = performance.now();
-      if (!transport.connection.ending && !this.#closing) this.#join(transport, peer, frame, key);
-    });
-    const done = turn.then(() => {}, () => {});
-    this.#joinTurns.set(peer.ip, done);
-    void done.then(() => {
-      if (this.#joinTurns.get(peer.ip) === done) this.#joinTurns.delete(peer.ip);
-    });
-    return turn;
+    const go = () => this.#join(transport, peer, frame, key);
+    if (!joins || (!this.#joinTurns.waiting(peer.ip) && joins.tokens >= 1)) return go();
+    return this.#inTurn(this.#joinTurns, transport, peer, () => joins.waitMs(), go);
   }
 
   /** The join itself, once its turn has come. */
