@@ -6,6 +6,8 @@
  * @module
  */
 
+import { formatHostPort, stripBrackets } from "../net/host_port.ts";
+
 /** One trusted server. */
 export interface KnownHost {
   fingerprint: string;
@@ -15,8 +17,7 @@ export interface KnownHost {
 
 /** The key of a server in the file: `host:port`, `[v6]:port`, host in lower case. */
 export function serverKey(host: string, port: number): string {
-  const name = host.toLowerCase();
-  return name.includes(":") && !name.startsWith("[") ? `[${name}]:${port}` : `${name}:${port}`;
+  return formatHostPort(stripBrackets(host).toLowerCase(), port);
 }
 
 /** The known_hosts file of a config directory. */

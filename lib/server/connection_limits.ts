@@ -141,7 +141,6 @@ export class ConnectionLimits {
    */
   readonly #evicted = new Map<string, { count: number; at: number }>();
   readonly #now: () => number;
-  #pending = 0;
   #serial = 0;
   #evictions = 0;
   #released = 0;
@@ -154,7 +153,7 @@ export class ConnectionLimits {
 
   /** Connections that have not joined yet. */
   get pending(): number {
-    return this.#pending;
+    return this.#pendingTickets.size;
   }
 
   /** Pending connections evicted so far to make room for newcomers. */
@@ -193,12 +192,11 @@ export class ConnectionLimits {
       };
     }
     const now = this.#now();
-    if (this.#pending >= this.#options.maxPending) this.#evictOne(now);
+    if (this.#pendingTickets.size >= this.#options.maxPending) this.#evictOne(now);
     const ticket = new Ticket(this, ip, ++this.#serial);
     this.#open.set(ip, open + 1);
     this.#pendingTickets.add(ticket);
     this.#pendingByIp.set(ip, (this.#pendingByIp.get(ip) ?? 0) + 1);
-    this.#pending++;
     return ticket;
   }
 
@@ -248,7 +246,6 @@ export class ConnectionLimits {
   /** @internal */
   _unpend(ticket: Ticket): void {
     if (!this.#pendingTickets.delete(ticket)) return;
-    this.#pending--;
     const left = (this.#pendingByIp.get(ticket.ip) ?? 1) - 1;
     if (left > 0) this.#pendingByIp.set(ticket.ip, left);
     else this.#pendingByIp.delete(ticket.ip);
