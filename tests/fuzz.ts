@@ -157,8 +157,8 @@ export interface FuzzOptions {
   target?: FuzzTarget;
 }
 
-/** What a fuzz run did and found. */
-export interface FuzzSummary {
+/** What any fuzz run did and found, whichever direction. */
+export interface FuzzRun {
   seed: number;
   first: number;
   cases: number;
@@ -168,6 +168,10 @@ export interface FuzzSummary {
   failureCount: number;
   /** Cases per generator. */
   kinds: Record<string, number>;
+}
+
+/** What a client-to-server fuzz run did and found. */
+export interface FuzzSummary extends FuzzRun {
   /** Cases per mode the server should pick. */
   modes: Record<CaseMode, number>;
   /** Lines that were not valid frames and were answered with an `error`. */
@@ -2373,13 +2377,7 @@ export interface ClientFuzzOptions {
 }
 
 /** What a server-to-client fuzz run did and found. */
-export interface ClientFuzzSummary {
-  seed: number;
-  first: number;
-  cases: number;
-  failures: string[];
-  failureCount: number;
-  kinds: Record<string, number>;
+export interface ClientFuzzSummary extends FuzzRun {
   /** Cases by what the client did: accepted, refused (a notice), ignored. */
   outcomes: Record<"accepted" | "refused" | "ignored", number>;
   /** Tags of poisoned message texts that reached line mode's output, cleaned. */

@@ -15,15 +15,23 @@ import {
   within,
 } from "./test_util.ts";
 
-Deno.test("line mode: a server that went away for good ends the client with status 1, after --give-up-after", async () => {
+/**
+ * A line-mode client (`--give-up-after 1`) whose server was killed after
+ * its welcome: it is reconnecting, its stdin still open.
+ */
+async function clientOfVanishedServer() {
   const { server, port } = await runServer();
-  await using _server = server;
-  await using cli = runClient(port, "ci", ["--give-up-after", "1"], { stdin: "piped" });
-  // Nothing to deliver but the quit (a line might still wait for its confirmation).
+  const cli = runClient(port, "ci", ["--give-up-after", "1"], { stdin: "piped" });
   await cli.waitStdout((l) => l.startsWith("Welcome to lanchat, ci!"));
   server.kill("SIGKILL");
   await server.finished();
   await cli.waitStdout((l) => l.startsWith("* Disconnected; reconnecting in"));
+  return cli;
+}
+
+Deno.test("line mode: a server that went away for good ends the client with status 1, after --give-up-after", async () => {
+  // Nothing to deliver but the quit (a line might still wait for its confirmation).
+  await using cli = await clientOfVanishedServer();
   const closed = performance.now();
   await cli.closeStdin();
   const status = await cli.finished(15_000);
@@ -36,13 +44,7 @@ Deno.test("line mode: a server that went away for good ends the client with stat
 });
 
 Deno.test("line mode: a line still waiting when the server went away for good is counted, with status 1", async () => {
-  const { server, port } = await runServer();
-  await using _server = server;
-  await using cli = runClient(port, "ci", ["--give-up-after", "1"], { stdin: "piped" });
-  await cli.waitStdout((l) => l.startsWith("Welcome to lanchat, ci!"));
-  server.kill("SIGKILL");
-  await server.finished();
-  await cli.waitStdout((l) => l.startsWith("* Disconnected; reconnecting in"));
+  await using cli = await clientOfVanishedServer();
   await cli.write("never delivered\n");
   await cli.closeStdin();
   assert.equal((await cli.finished(15_000)).code, 1, cli.stderr.join("\n"));
