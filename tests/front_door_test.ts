@@ -42,6 +42,41 @@ async function backToStart(
   );
 }
 
+/**
+ * tests/_slowloris.mjs against `port` (its own Node process, like a real
+ * attacker), once it has opened every connection; stopped on dispose.
+ */
+async function slowloris(
+  port: number,
+  config: { addresses: number; perAddress: number; finishEvery: number; reconnectMs: number },
+): Promise<{ holding: number } & AsyncDisposable> {
+  const attacker = new Deno.Command("node", {
+    args: ["tests/_slowloris.mjs", JSON.stringify({ port, ...config })],
+    cwd: ROOT,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const output = attacker.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const first = (await output.read()).value ?? "";
+  return {
+    holding: Number(/^holding (\d+)/.exec(first)?.[1]),
+    async [Symbol.asyncDispose]() {
+      await attacker.stdin.close();
+      await attacker.status;
+      await output.cancel();
+    },
+  };
+}
+
+/** Waits (polling) until `check()` holds, at most `ms`. */
+async function until(check: () => boolean, ms: number, what: string): Promise<void> {
+  const wait = async () => {
+    while (!check()) await delay(20);
+  };
+  await within(ms, wait(), what);
+}
+
 Deno.test("TLS: 4,000 connections that close at once leave the server's memory and fds where they were; silent peers are closed in time", async () => {
   const dir = await Deno.makeTempDir({ prefix: "lanchat-churn-" });
   try {
@@ -95,28 +130,14 @@ Deno.test("a slowloris from 100 addresses x 16 connections cannot keep 22 people
     log: (record) => records.push(record),
   });
   const port = server.addr.port;
-  const attacker = new Deno.Command("node", {
-    args: [
-      "tests/_slowloris.mjs",
-      // Three in four never start their TLS handshake, one finishes it and stays silent.
-      JSON.stringify({ port, addresses: 100, perAddress: 16, finishEvery: 4, reconnectMs: 200 }),
-    ],
-    cwd: ROOT,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const output = attacker.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  try {
-    assert.match((await output.read()).value ?? "", /^holding 1600/);
+  {
+    // Three in four never start their TLS handshake, one finishes it and stays silent.
+    const config = { addresses: 100, perAddress: 16, finishEvery: 4, reconnectMs: 200 };
+    await using attacker = await slowloris(port, config);
+    assert.equal(attacker.holding, 1600);
     // The flood is on: the pending budget is full (every attacker connection waits to join).
-    await within(
-      10_000,
-      (async () => {
-        while (server.stats().pending < 256 || server.stats().evictions < 100) await delay(50);
-      })(),
-      "the pending budget to fill up",
-    );
+    const full = () => server.stats().pending >= 256 && server.stats().evictions >= 100;
+    await until(full, 10_000, "the pending budget to fill up");
     let joined = 0;
     for (let i = 0; i < 22; i++) {
       await using person = await NativeClient.connectTls(port, certificate.cert, `person${i}`);
@@ -124,10 +145,6 @@ Deno.test("a slowloris from 100 addresses x 16 connections cannot keep 22 people
     }
     assert.equal(joined, 22);
     assert.ok(server.stats().pending <= 256);
-  } finally {
-    await attacker.stdin.close();
-    await attacker.status;
-    await output.cancel();
   }
   // Thousands of refusals and evictions, summed up instead of written one by one
   // (the last summaries at shutdown).
@@ -148,45 +165,24 @@ Deno.test("a person slow at the prompt is not pushed out by a flood from 300 add
   const certificate = await createSelfSigned();
   await using server = await startServer({ tls: certificate, maxPending: 50 });
   const port = server.addr.port;
-  const attacker = new Deno.Command("node", {
-    args: [
-      "tests/_slowloris.mjs",
-      // One connection per address, each finishing its TLS handshake, then silent;
-      // evicted ones come back 2 s later: about 100 new connections a second.
-      JSON.stringify({ port, addresses: 300, perAddress: 1, finishEvery: 1, reconnectMs: 2000 }),
-    ],
-    cwd: ROOT,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const output = attacker.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  try {
-    assert.match((await output.read()).value ?? "", /^holding 300/);
-    // The flood has filled the budget and is cycling through its addresses.
-    await within(
-      15_000,
-      (async () => {
-        while (server.stats().evictions < 400) await delay(50);
-      })(),
-      "the flood to cycle",
-    );
-    // A person connects and takes 8 s to say who they are (a program would take milliseconds).
-    await using person = await NativeClient.connectTls(port, certificate.cert);
-    const evictionsBefore = server.stats().evictions;
-    await delay(8000);
-    assert.ok(
-      server.stats().evictions - evictionsBefore > 250,
-      `the flood went on: ${server.stats().evictions - evictionsBefore} evictions`,
-    );
-    await person.hello("slowpoke");
-    const answer = await person.next("welcome");
-    assert.equal(answer.nick, "slowpoke");
-  } finally {
-    await attacker.stdin.close();
-    await attacker.status;
-    await output.cancel();
-  }
+  // One connection per address, each finishing its TLS handshake, then silent;
+  // evicted ones come back 2 s later: about 100 new connections a second.
+  const config = { addresses: 300, perAddress: 1, finishEvery: 1, reconnectMs: 2000 };
+  await using attacker = await slowloris(port, config);
+  assert.equal(attacker.holding, 300);
+  // The flood has filled the budget and is cycling through its addresses.
+  await until(() => server.stats().evictions >= 400, 15_000, "the flood to cycle");
+  // A person connects and takes 8 s to say who they are (a program would take milliseconds).
+  await using person = await NativeClient.connectTls(port, certificate.cert);
+  const evictionsBefore = server.stats().evictions;
+  await delay(8000);
+  assert.ok(
+    server.stats().evictions - evictionsBefore > 250,
+    `the flood went on: ${server.stats().evictions - evictionsBefore} evictions`,
+  );
+  await person.hello("slowpoke");
+  const answer = await person.next("welcome");
+  assert.equal(answer.nick, "slowpoke");
 });
 
 Deno.test("TLS: 2,000 handshakes abandoned at once from 400 addresses, evicted mid-handshake from a full pending budget, leave the memory where it was", async () => {
@@ -219,48 +215,29 @@ Deno.test("a pool of 50 silent TLS connections and a trickle of connect-and-clos
   const certificate = await createSelfSigned();
   await using server = await startServer({ tls: certificate, maxPending: 50 });
   const port = server.addr.port;
-  const pool = new Deno.Command("node", {
+  // Never back: what keeps the pool is only being older than whoever comes.
+  const config = { addresses: 50, perAddress: 1, finishEvery: 1, reconnectMs: 600_000 };
+  await using pool = await slowloris(port, config);
+  assert.equal(pool.holding, 50);
+  await until(() => server.stats().pending >= 50, 10_000, "the pool to fill the budget");
+  await delay(5000); // The pool grows old.
+  const trickle = new Deno.Command("node", {
     args: [
-      "tests/_slowloris.mjs",
-      // Never back: what keeps the pool is only being older than whoever comes.
-      JSON.stringify({ port, addresses: 50, perAddress: 1, finishEvery: 1, reconnectMs: 600_000 }),
+      "tests/_abandon.mjs",
+      JSON.stringify({ port, count: 1_000_000, addresses: 4, concurrency: 4 }),
     ],
     cwd: ROOT,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "inherit",
+    stdout: "null",
+    stderr: "null",
   }).spawn();
-  const output = pool.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let trickle: Deno.ChildProcess | undefined;
   try {
-    assert.match((await output.read()).value ?? "", /^holding 50/);
-    const fill = async () => {
-      while (server.stats().pending < 50) await delay(50);
-    };
-    await within(10_000, fill(), "the pool to fill the budget");
-    await delay(5000); // The pool grows old.
-    trickle = new Deno.Command("node", {
-      args: [
-        "tests/_abandon.mjs",
-        JSON.stringify({ port, count: 1_000_000, addresses: 4, concurrency: 4 }),
-      ],
-      cwd: ROOT,
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
-    const pushing = async () => {
-      while (server.stats().evictions === 0) await delay(20);
-    };
-    await within(10_000, pushing(), "the trickle to push connections out");
+    await until(() => server.stats().evictions > 0, 10_000, "the trickle to push connections out");
     for (let i = 0; i < 5; i++) {
       await using program = await NativeClient.connectTls(port, certificate.cert, `program${i}`);
       assert.equal(program.events.find((event) => event.type === "welcome")?.type, "welcome");
     }
   } finally {
-    trickle?.kill("SIGKILL");
-    await trickle?.status;
-    await pool.stdin.close();
-    await pool.status;
-    await output.cancel();
+    trickle.kill("SIGKILL");
+    await trickle.status;
   }
 });
