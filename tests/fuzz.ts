@@ -44,7 +44,7 @@ import { ChatView } from "../lib/client/tui/chat_view.ts";
 import { LineEditor } from "../lib/client/tui/line_editor.ts";
 import { renderScreen } from "../lib/client/tui/render_screen.ts";
 import { ScreenWriter } from "../lib/client/tui/terminal.ts";
-import { FakeTerminal } from "../lib/client/tui/fake_terminal.ts";
+import { FakeTerminal } from "../lib/client/tui/_fake_terminal.ts";
 
 const encoder = new TextEncoder();
 const strictDecoder = new TextDecoder("utf-8", { fatal: true });

@@ -18,7 +18,7 @@ import {
 import { ROOT, runClient } from "./test_util.ts";
 import { TmuxSession } from "./tmux.ts";
 import { ReconnectingSession } from "../lib/client/reconnecting_session.ts";
-import { FakeTerminal } from "../lib/client/tui/fake_terminal.ts";
+import { FakeTerminal } from "../lib/client/tui/_fake_terminal.ts";
 import { runTui } from "../lib/client/tui/tui_app.ts";
 
 /** What must never reach a terminal from the wire: controls (but LF), C1, bidi controls, separators. */

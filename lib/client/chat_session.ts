@@ -9,6 +9,7 @@ import type { Identity } from "./identity.ts";
 import { isNonce, PLAIN_BINDING } from "../protocol/key_proof.ts";
 import { cleanWireText, InvalidFrameError, parseServerFrame } from "../protocol/server_frames.ts";
 import { excerpt } from "../core/sanitize.ts";
+import { parseTypedLine } from "../core/typed_line.ts";
 
 /** How to reach the server and who to be. */
 export interface SessionOptions {
@@ -294,11 +295,10 @@ function isNotTls(error: unknown): boolean {
 
 /** Turns a typed line into a frame: a command, or a literal message. */
 export function lineToFrame(line: string): ClientFrame {
-  if (line.startsWith("/") && !line.startsWith("//")) {
-    const match = /^\/(\S*)\s*([\s\S]*)$/.exec(line)!;
-    return { type: "cmd", name: match[1], args: match[2] };
-  }
-  return { type: "msg", text: line.startsWith("//") ? line.slice(1) : line };
+  const typed = parseTypedLine(line);
+  return typed.kind === "command"
+    ? { type: "cmd", name: typed.name, args: typed.args }
+    : { type: "msg", text: typed.text };
 }
 
 async function awaitWelcome(

@@ -4,7 +4,7 @@ import { HOSTILE_TEXT, unsafeInEvent } from "./_hostile_text.ts";
 import { COMMANDS } from "./commands.ts";
 import type { ChatEvent } from "./events.ts";
 import { Hub, type HubOptions } from "./hub.ts";
-import { RecordingSink } from "./recording_sink.ts";
+import { RecordingSink } from "./_recording_sink.ts";
 import { cleanLine } from "./sanitize.ts";
 
 const OP_KEY = "SHA256:operator-key";

@@ -23,6 +23,7 @@ import { type AccessStore, MemoryAccessStore, type Registration } from "./access
 import { Room } from "./room.ts";
 import { TokenBucket } from "./token_bucket.ts";
 import { cleanLine, excerpt, sanitizeText, unsafeCharacter } from "./sanitize.ts";
+import { parseTypedLine } from "./typed_line.ts";
 
 /** The room everyone starts in. */
 export const LOBBY = "#lobby";
@@ -290,11 +291,10 @@ export class Hub {
    * Errors go to the member as `error` events; returns whether it succeeded.
    */
   input(member: Member, line: string, roomName?: string): boolean {
-    if (line.startsWith("/") && !line.startsWith("//")) {
-      const match = /^\/(\S*)\s*([\s\S]*)$/.exec(line)!;
-      return this.command(member, match[1], match[2], roomName);
-    }
-    return this.message(member, line.startsWith("//") ? line.slice(1) : line, roomName);
+    const typed = parseTypedLine(line);
+    return typed.kind === "command"
+      ? this.command(member, typed.name, typed.args, roomName)
+      : this.message(member, typed.text, roomName);
   }
 
   /** Sends `text` literally (never as a command) to `roomName` or the current room. */

@@ -4,7 +4,7 @@ import { MemoryAccessStore } from "./access_store.ts";
 import type { ErrorCode } from "./events.ts";
 import { Hub, type HubOptions } from "./hub.ts";
 import type { Member } from "./member.ts";
-import { RecordingSink } from "./recording_sink.ts";
+import { RecordingSink } from "./_recording_sink.ts";
 
 const ANA_KEY = "SHA256:anaanaanaanaanaanaanaanaanaanaanaanaanaanaa";
 const BO_KEY = "SHA256:bobobobobobobobobobobobobobobobobobobobobob";

@@ -5,7 +5,7 @@ import type { ErrorCode } from "./events.ts";
 import { Hub, type HubOptions, LOBBY } from "./hub.ts";
 import { MemoryStore } from "./history_store.ts";
 import type { Member } from "./member.ts";
-import { RecordingSink } from "./recording_sink.ts";
+import { RecordingSink } from "./_recording_sink.ts";
 
 const START = 1_700_000_000_000;
 

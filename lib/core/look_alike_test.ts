@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { NickError } from "../errors.ts";
 import { MemoryAccessStore } from "./access_store.ts";
 import { Hub } from "./hub.ts";
-import { RecordingSink } from "./recording_sink.ts";
+import { RecordingSink } from "./_recording_sink.ts";
 
 const BOB_KEY = "SHA256:bobobobobobobobobobobobobobobobobobobobobob";
 const EVE_KEY = "SHA256:eveeveeveeveeveeveeveeveeveeveeveeveeveeve";

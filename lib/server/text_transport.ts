@@ -1,4 +1,5 @@
 import { findCommand } from "../core/commands.ts";
+import { parseTypedLine } from "../core/typed_line.ts";
 import type { ByeEvent, ChatEvent, ErrorCode } from "../core/events.ts";
 import type { Member } from "../core/member.ts";
 import { ProtocolError } from "../errors.ts";
@@ -106,8 +107,8 @@ export class TextTransport implements Transport {
           // A command where the nick was asked for (no nick starts with "/"):
           // /quit and its aliases leave (what this read held before is moot),
           // anything else is explained, in order with what came before it.
-          const name = /^\/(\S*)/.exec(text.trim())![1];
-          if (findCommand(name)?.name === "quit") {
+          const typed = parseTypedLine(text.trim());
+          if (typed.kind === "command" && findCommand(typed.name)?.name === "quit") {
             this.end({ type: "bye", reason: "quit", message: "Goodbye" });
             return frames;
           }

@@ -4,6 +4,7 @@ import type { ByeEvent, WelcomeEvent } from "../../core/events.ts";
 import type { SessionEvent } from "../reconnecting_session.ts";
 import type { ClientFrame } from "../../protocol/client_frames.ts";
 import { sanitizeText } from "../../core/sanitize.ts";
+import { parseTypedLine, type TypedLine } from "../../core/typed_line.ts";
 import { ChatView } from "./chat_view.ts";
 import { KeyDecoder, type KeyEvent } from "./key_decoder.ts";
 import { LineEditor } from "./line_editor.ts";
@@ -273,13 +274,18 @@ class TuiApp {
     if (text.trim() === "") return;
     const room = this.view.current?.name;
     let frame: ClientFrame;
-    if (text.startsWith("/") && !text.startsWith("//") && !text.includes("\n")) {
-      const match = /^\/(\S*)\s*([\s\S]*)$/.exec(text)!;
-      frame = { type: "cmd", name: match[1], args: this.#historyArgs(match[1], match[2]), room };
-    } else {
-      // A multi-line paste is one message, sent as typed (even if it starts with "/").
-      frame = { type: "msg", text: text.startsWith("//") ? text.slice(1) : text, room };
-    }
+    // A multi-line paste is one message, sent as typed (even if it starts with "/").
+    const typed: TypedLine = text.includes("\n")
+      ? { kind: "message", text: text.startsWith("//") ? text.slice(1) : text }
+      : parseTypedLine(text);
+    if (typed.kind === "command") {
+      frame = {
+        type: "cmd",
+        name: typed.name,
+        args: this.#historyArgs(typed.name, typed.args),
+        room,
+      };
+    } else frame = { type: "msg", text: typed.text, room };
     try {
       const result = await this.session.send(frame);
       if (result === "queued") {

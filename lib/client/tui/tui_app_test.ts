@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { ChatEvent, MessageEvent, WelcomeEvent } from "../../core/events.ts";
 import type { ClientFrame } from "../../protocol/client_frames.ts";
-import { FakeTerminal } from "./fake_terminal.ts";
+import { FakeTerminal } from "./_fake_terminal.ts";
 import { textWidth } from "./text_width.ts";
 import { runTui, type TuiResult, type TuiSession } from "./tui_app.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FakeTerminal } from "./fake_terminal.ts";
+import { FakeTerminal } from "./_fake_terminal.ts";
 import { ScreenWriter } from "./terminal.ts";
 
 Deno.test("FakeTerminal starts blank, on the main screen, cursor at the top left", () => {
