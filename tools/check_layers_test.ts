@@ -1,0 +1,66 @@
+import assert from "node:assert/strict";
+import { checkLayers, importsOf, layerOf } from "./check_layers.ts";
+
+Deno.test("layerOf() places lib folders, top-level modules, entry points and tests", () => {
+  assert.equal(layerOf("lib/core/hub.ts"), "core");
+  assert.equal(layerOf("lib/core/state/room_log.ts"), "core");
+  assert.equal(layerOf("lib/errors.ts"), "top");
+  assert.equal(layerOf("server.ts"), "entry");
+  assert.equal(layerOf("tools/compile.ts"), "entry");
+  assert.equal(layerOf("tests/e2e_test.ts"), "tests");
+  assert.equal(layerOf("lib/core/hub_test.ts"), "tests");
+});
+
+Deno.test("importsOf() finds static, re-exported, side-effect and dynamic imports, and type-only ones", () => {
+  const source = [
+    'import { a } from "./a.ts";',
+    'import type { B } from "../b.ts";',
+    'export { c } from "./c.ts";',
+    'export type { D } from "./d.ts";',
+    'import "./e.ts";',
+    'const f = await import("./f.ts");',
+    'import { g } from "npm:g";',
+    "import {",
+    "  type H,",
+    "  h,",
+    '} from "./h.ts";',
+  ].join("\n");
+  assert.deepEqual(importsOf(source), [
+    { specifier: "./a.ts", typeOnly: false },
+    { specifier: "../b.ts", typeOnly: true },
+    { specifier: "./c.ts", typeOnly: false },
+    { specifier: "./d.ts", typeOnly: true },
+    { specifier: "./e.ts", typeOnly: false },
+    { specifier: "./f.ts", typeOnly: false },
+    { specifier: "./h.ts", typeOnly: false },
+  ]);
+});
+
+Deno.test("checkLayers() refuses the core importing the server, and anyone but tests importing tests", () => {
+  const violations = checkLayers(
+    new Map([
+      ["lib/core/hub.ts", 'import type { X } from "../server/chat_server.ts";'],
+      ["lib/server/chat_server.ts", 'import { hub } from "../core/hub.ts";'],
+      ["lib/client/line_mode.ts", 'import { tmux } from "../../tests/tmux.ts";'],
+      ["tests/tmux.ts", 'import { hub } from "../lib/core/hub.ts";'],
+    ]),
+  );
+  assert.deepEqual(violations.map(({ from, why }) => [from, why]), [
+    ["lib/core/hub.ts", "core may not import from server"],
+    ["lib/client/line_mode.ts", "only tests may import from tests/"],
+  ]);
+});
+
+Deno.test("checkLayers() names a run-time import cycle, but lets two modules name each other's types", () => {
+  const violations = checkLayers(
+    new Map([
+      ["lib/core/a.ts", 'import { b } from "./b.ts";'],
+      ["lib/core/b.ts", 'import { c } from "./c.ts";'],
+      ["lib/core/c.ts", 'import { a } from "./a.ts";'],
+      ["lib/core/member.ts", 'import type { Room } from "./room.ts";'],
+      ["lib/core/room.ts", 'import type { Member } from "./member.ts";'],
+    ]),
+  );
+  assert.equal(violations.length, 1);
+  assert.match(violations[0].why, /^import cycle among lib\/core\/a\.ts, lib\/core\/b\.ts, lib\/core\/c\.ts$/);
+});
