@@ -3,10 +3,12 @@
  * entry point as the binary, rate limit off), drives it with separate
  * load-generator processes on 127.0.0.1, and reports each workload as the
  * median of several runs, optionally next to another line-based chat server
- * (`--against "ncat -n -l --chat -m 20000 127.0.0.1 {port}"`).
+ * (`--against "ncat -n -l --chat -m 20000 127.0.0.1 {port}"`), or next to
+ * lanchat as another checkout builds it (`--against-tree DIR`, e.g. a
+ * `git worktree` of the commit before a refactor), with the same flags.
  *
  * Usage: deno task bench [--runs 3] [--only flood,latency,...,churn] [--against CMD] [--smoke]
- *        [--generator node|deno] [--readers N] [--tls]
+ *        [--against-tree DIR] [--generator node|deno] [--readers N] [--tls]
  *
  * The churn workload (a connection flooder against a TLS server) runs
  * lanchat next to the two runtime baselines in bench/reference/ (a bare
@@ -16,6 +18,7 @@
  * @module
  */
 
+import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { type LoadConfig, quantiles } from "./load_gen.ts";
 import { serverV8Flags } from "../tools/v8_flags.ts";
@@ -55,18 +58,27 @@ interface Workload {
   optIn?: boolean;
 }
 
-/** Our server, plain TCP or (with `tls`) TLS with a certificate made for the run. */
-function lanchat(tls: boolean): Target {
+/**
+ * Our server, plain TCP or (with `tls`) TLS with a certificate made for the
+ * run; with `tree`, as the checkout in that directory has it.
+ */
+function lanchat(tls: boolean, tree = ROOT): Target {
+  const name = tls ? "lanchat-tls" : "lanchat";
   return {
-    name: tls ? "lanchat-tls" : "lanchat",
+    name: tree === ROOT ? name : `${name}@${tree.replace(/\/+$/, "").split("/").pop()}`,
     handshake: "nick",
     native: true,
     tls,
-    start: (port, extra = []) => startLanchat(port, tls, extra),
+    start: (port, extra = []) => startLanchat(port, tls, extra, tree),
   };
 }
 
-function startLanchat(port: number, tls: boolean, extra: string[]): Deno.ChildProcess {
+function startLanchat(
+  port: number,
+  tls: boolean,
+  extra: string[],
+  tree = ROOT,
+): Deno.ChildProcess {
   const persistent = extra.some((a) => a.startsWith("--data-dir"));
   return (
     new Deno.Command(Deno.execPath(), {
@@ -95,7 +107,7 @@ function startLanchat(port: number, tls: boolean, extra: string[]): Deno.ChildPr
         ...extra,
         ...(Deno.env.get("BENCH_SERVER_ARGS")?.split(" ").filter(Boolean) ?? []),
       ],
-      cwd: ROOT,
+      cwd: tree,
       stdin: "null",
       stdout: "null",
       stderr: "inherit",
@@ -682,6 +694,7 @@ async function main(): Promise<number> {
       runs: { type: "string" },
       only: { type: "string" },
       against: { type: "string" },
+      "against-tree": { type: "string" },
       smoke: { type: "boolean" },
       out: { type: "string" },
       generator: { type: "string" },
@@ -704,12 +717,25 @@ async function main(): Promise<number> {
   const smoke = values.smoke ?? false;
   const runs = Number(values.runs ?? (smoke ? 1 : 3));
   const only = values.only?.split(",");
-  if (values.tls && values.against) throw new Error("--tls and --against do not go together");
+  const against = [values.against, values["against-tree"], values.tls].filter(Boolean);
+  if (against.length > 1) {
+    throw new Error("--tls, --against and --against-tree do not go together");
+  }
+  const tree = values["against-tree"];
+  if (tree !== undefined && !existsSync(`${tree}/server.ts`)) {
+    throw new Error(`--against-tree "${tree}" is not a lanchat checkout (no server.ts there)`);
+  }
   if (values.tls && wanted !== "node") throw new Error("--tls needs the Node load generator");
   // --tls: the same workloads over plain TCP and over TLS, side by side.
   const targets = [
     ours,
-    ...(values.against ? [foreign(values.against)] : values.tls ? [lanchat(true)] : []),
+    ...(values.against
+      ? [foreign(values.against)]
+      : tree
+      ? [lanchat(false, tree)]
+      : values.tls
+      ? [lanchat(true)]
+      : []),
   ];
   const rows: Row[] = [];
   const tables: string[] = [];
