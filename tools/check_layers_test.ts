@@ -62,5 +62,8 @@ Deno.test("checkLayers() names a run-time import cycle, but lets two modules nam
     ]),
   );
   assert.equal(violations.length, 1);
-  assert.match(violations[0].why, /^import cycle among lib\/core\/a\.ts, lib\/core\/b\.ts, lib\/core\/c\.ts$/);
+  assert.match(
+    violations[0].why,
+    /^import cycle among lib\/core\/a\.ts, lib\/core\/b\.ts, lib\/core\/c\.ts$/,
+  );
 });
