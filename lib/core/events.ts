@@ -14,13 +14,17 @@ export type LeaveReason = "part" | "quit" | "timeout" | "dropped" | "shutdown" |
 
 /** A chat message in a room: said, or a `/me` action. */
 export interface MessageEvent {
+  /** The frame type, `"msg"`. */
   type: "msg";
+  /** The room it was said in, e.g. `#lobby`. */
   room: string;
   /** Increases by one with every event of the room. */
   id: number;
   /** Server time, milliseconds since the Unix epoch. */
   ts: number;
+  /** The sender's nick at the time. */
   from: string;
+  /** The message, sanitised; may hold newlines (a multi-line message). */
   text: string;
   /** `"say"` for a plain message, `"action"` for `/me`. */
   kind: "say" | "action";
@@ -28,20 +32,31 @@ export interface MessageEvent {
 
 /** Someone joined a room. */
 export interface JoinEvent {
+  /** The frame type, `"join"`. */
   type: "join";
+  /** The room joined. */
   room: string;
+  /** The room's event id (see {@linkcode MessageEvent.id}). */
   id: number;
+  /** Server time, milliseconds since the Unix epoch. */
   ts: number;
+  /** Who joined. */
   nick: string;
 }
 
 /** Someone left a room, or the server. */
 export interface LeaveEvent {
+  /** The frame type, `"leave"`. */
   type: "leave";
+  /** The room left. */
   room: string;
+  /** The room's event id (see {@linkcode MessageEvent.id}). */
   id: number;
+  /** Server time, milliseconds since the Unix epoch. */
   ts: number;
+  /** Who left. */
   nick: string;
+  /** How it left. */
   reason: LeaveReason;
   /**
    * With `kicked`: `banned` when an operator's `/ban` removed it (the
@@ -54,9 +69,13 @@ export interface LeaveEvent {
 
 /** Someone (maybe you) changed nick; sent once to them and to everyone who shares a room with them. */
 export interface NickEvent {
+  /** The frame type, `"nick"`. */
   type: "nick";
+  /** Server time, milliseconds since the Unix epoch. */
   ts: number;
+  /** The nick before. */
   old: string;
+  /** The nick now. */
   new: string;
   /** The rooms of the recipient where the change is visible. */
   rooms: string[];
@@ -64,16 +83,23 @@ export interface NickEvent {
 
 /** A private message; both the sender and the recipient receive it. */
 export interface DirectEvent {
+  /** The frame type, `"dm"`. */
   type: "dm";
+  /** Server time, milliseconds since the Unix epoch. */
   ts: number;
+  /** The sender's nick. */
   from: string;
+  /** The recipient's nick. */
   to: string;
+  /** The message, sanitised. */
   text: string;
+  /** `"say"`, or `"action"` for `/me` in a private conversation. */
   kind: "say" | "action";
 }
 
 /** What a member sees of a room it is in. */
 export interface RoomSnapshot {
+  /** The room, e.g. `#lobby`. */
   room: string;
   /** Member nicks, sorted; in a large room only the first `memberListLimit` of them. */
   members: string[];
@@ -89,9 +115,13 @@ export interface RoomSnapshot {
 
 /** First frame after a successful hello. */
 export interface WelcomeEvent extends RoomSnapshot {
+  /** The frame type, `"welcome"`. */
   type: "welcome";
+  /** The protocol version the server speaks ({@linkcode PROTOCOL_VERSION}). */
   protocol: number;
+  /** The server's name, sanitised. */
   server: string;
+  /** The message of the day, if the server has one. */
   motd?: string;
   /** The nick the server accepted (normalised). */
   nick: string;
@@ -104,12 +134,15 @@ export interface WelcomeEvent extends RoomSnapshot {
 
 /** You joined a room (answer to `/join`). */
 export interface JoinedEvent extends RoomSnapshot {
+  /** The frame type, `"joined"`. */
   type: "joined";
 }
 
 /** You left a room (answer to `/part`). */
 export interface PartedEvent {
+  /** The frame type, `"parted"`. */
   type: "parted";
+  /** The room you left. */
   room: string;
   /** The room you are now in by default. */
   current: string;
@@ -117,20 +150,27 @@ export interface PartedEvent {
 
 /** Answer to `/who`. */
 export interface WhoEvent {
+  /** The frame type, `"who"`. */
   type: "who";
+  /** The room asked about. */
   room: string;
+  /** Every member's nick, sorted. */
   members: string[];
 }
 
 /** Answer to `/rooms`. */
 export interface RoomsEvent {
+  /** The frame type, `"rooms"`. */
   type: "rooms";
+  /** Every room, with how many members it has. */
   rooms: { room: string; members: number }[];
 }
 
 /** Answer to `/history`: a page of older messages of a room. */
 export interface HistoryEvent {
+  /** The frame type, `"history"`. */
   type: "history";
+  /** The room paged. */
   room: string;
   /** Oldest first; all with ids below the requested one. */
   messages: MessageEvent[];
@@ -140,6 +180,7 @@ export interface HistoryEvent {
 
 /** Answer to `/help`. */
 export interface HelpEvent {
+  /** The frame type, `"help"`. */
   type: "help";
   /** `op` marks the commands only operators may run (listed only to operators). */
   commands: { name: string; usage: string; help: string; op?: true }[];
@@ -152,6 +193,7 @@ export interface HelpEvent {
  * `plain`).
  */
 export interface ChallengeEvent {
+  /** The frame type, `"challenge"`. */
   type: "challenge";
   /** 32 random bytes, base64url. */
   nonce: string;
@@ -159,13 +201,17 @@ export interface ChallengeEvent {
 
 /** A confirmation or a note for one member (e.g. "Nick \"ana\" is now registered to your key"). */
 export interface NoticeEvent {
+  /** The frame type, `"notice"`. */
   type: "notice";
+  /** The note, one line or several. */
   message: string;
 }
 
 /** Answer to `/whois`. */
 export interface WhoisEvent {
+  /** The frame type, `"whois"`. */
   type: "whois";
+  /** The nick asked about. */
   nick: string;
   /** The client software it named in its hello. */
   client: string;
@@ -173,6 +219,7 @@ export interface WhoisEvent {
   fingerprint?: string;
   /** Whether its nick is registered (to its key). */
   registered: boolean;
+  /** Whether its key is one of the server's operators. */
   operator: boolean;
   /** Its IP address: shown to operators only. */
   address?: string;
@@ -182,25 +229,31 @@ export interface WhoisEvent {
 
 /** A ban: a key (by fingerprint) or an IP address refused at the door. */
 export interface BanEntry {
+  /** What is banned: a key or an address. */
   kind: "key" | "ip";
   /** `SHA256:...` or an IP address. */
   value: string;
   /** The nick it had when banned. */
   nick?: string;
+  /** Why, as the operator said. */
   reason?: string;
   /** The operator who banned it. */
   by: string;
+  /** When, milliseconds since the Unix epoch. */
   ts: number;
 }
 
 /** Answer to `/bans` (operators only). */
 export interface BansEvent {
+  /** The frame type, `"bans"`. */
   type: "bans";
+  /** Every ban in force, oldest first. */
   bans: BanEntry[];
 }
 
 /** Answer to a `ping` frame. */
 export interface PongEvent {
+  /** The frame type, `"pong"`. */
   type: "pong";
   /** Echoes the ping's token, if any. */
   token?: string;
@@ -208,12 +261,15 @@ export interface PongEvent {
 
 /** Keepalive from the server; a native client answers `{"type":"pong","token":...}`. */
 export interface PingEvent {
+  /** The frame type, `"ping"`. */
   type: "ping";
+  /** Sent back in the `pong`. */
   token: string;
 }
 
 /** A request failed; only its sender sees this. */
 export interface ErrorEvent {
+  /** The frame type, `"error"`. */
   type: "error";
   /** Stable, machine-readable code (see docs/protocol.md). */
   code: ErrorCode;
@@ -223,6 +279,7 @@ export interface ErrorEvent {
 
 /** The server ends the connection; the socket closes right after. */
 export interface ByeEvent {
+  /** The frame type, `"bye"`. */
   type: "bye";
   /**
    * `kicked`: an operator's /kick or /ban; `denied`: refused at the door
@@ -231,6 +288,7 @@ export interface ByeEvent {
   reason: "quit" | "shutdown" | "dropped" | "full" | "protocol" | "timeout" | "kicked" | "denied";
   /** For an error that ended the connection: its code (e.g. `send_queue_exceeded`). */
   code?: ErrorCode;
+  /** Why, in words for a person. */
   message: string;
 }
 
