@@ -5,12 +5,12 @@ import { ConnectError } from "../errors.ts";
 import type { ClientFrame } from "../protocol/client_frames.ts";
 import {
   ChatSession,
-  describeNetworkError,
   type InvalidFrameEvent,
   lineToFrame,
   RefusedError,
   type SessionOptions,
 } from "./chat_session.ts";
+import { describeFailure } from "./pipe.ts";
 
 /** A change of the connection, reported between the server's events. */
 export interface StatusEvent {
@@ -131,8 +131,8 @@ export class ReconnectingSession implements AsyncDisposable {
   readonly welcome: WelcomeEvent;
   #session: ChatSession | undefined;
   readonly #options:
-    & Required<Omit<ReconnectOptions, "timeoutMs" | "password" | "identity" | "tls">>
-    & Pick<ReconnectOptions, "timeoutMs" | "password" | "identity" | "tls">;
+    & Required<Omit<ReconnectOptions, "timeoutMs" | "password" | "identity" | "tls" | "openPipe">>
+    & Pick<ReconnectOptions, "timeoutMs" | "password" | "identity" | "tls" | "openPipe">;
   #nick: string;
   /** Rooms we want to be in (display names), in join order, and the one in use. */
   #rooms: string[] = [];
@@ -467,7 +467,7 @@ export class ReconnectingSession implements AsyncDisposable {
         if (!(error instanceof RefusedError)) {
           // Not reached (down, unreachable, not answering): try again later.
           failure = error instanceof ConnectError && error.cause !== undefined
-            ? describeNetworkError(error.cause) // "connection refused": where is known
+            ? describeFailure(error.cause) // "connection refused": where is known
             : error instanceof Error
             ? error.message
             : String(error);
