@@ -10,7 +10,8 @@ import {
   RefusedError,
   type SessionOptions,
 } from "./chat_session.ts";
-import { describeFailure } from "./pipe.ts";
+import { describeFailure, type ServerAddress } from "./pipe.ts";
+import { FixedServer, type ServerResolver } from "./resolver.ts";
 
 /** A change of the connection, reported between the server's events. */
 export interface StatusEvent {
@@ -81,6 +82,12 @@ export interface ReconnectOptions extends SessionOptions {
   deadAfterMs?: number;
   /** Randomness for the jitter (tests pass a fixed one). */
   random?: () => number;
+  /**
+   * Where to connect, asked before the first connection and every reconnect.
+   *
+   * @default {new FixedServer({ host, port, tls })}
+   */
+  resolver?: ServerResolver;
 }
 
 /**
@@ -131,8 +138,16 @@ export class ReconnectingSession implements AsyncDisposable {
   readonly welcome: WelcomeEvent;
   #session: ChatSession | undefined;
   readonly #options:
-    & Required<Omit<ReconnectOptions, "timeoutMs" | "password" | "identity" | "tls" | "openPipe">>
-    & Pick<ReconnectOptions, "timeoutMs" | "password" | "identity" | "tls" | "openPipe">;
+    & Required<
+      Omit<
+        ReconnectOptions,
+        "timeoutMs" | "password" | "identity" | "tls" | "openPipe" | "resolver"
+      >
+    >
+    & Pick<
+      ReconnectOptions,
+      "timeoutMs" | "password" | "identity" | "tls" | "openPipe" | "resolver"
+    >;
   #nick: string;
   /** Rooms we want to be in (display names), in join order, and the one in use. */
   #rooms: string[] = [];
@@ -168,8 +183,10 @@ export class ReconnectingSession implements AsyncDisposable {
   /** Skip the next wait: the user gave a new nick to try. */
   #retryNow = false;
   #lastHeard = performance.now();
+  readonly #resolver: ServerResolver;
 
-  private constructor(session: ChatSession, options: ReconnectOptions) {
+  private constructor(session: ChatSession, options: ReconnectOptions, resolver: ServerResolver) {
+    this.#resolver = resolver;
     this.#session = session;
     this.welcome = session.welcome;
     this.#options = {
@@ -193,7 +210,17 @@ export class ReconnectingSession implements AsyncDisposable {
    * @throws {ConnectError} or {RefusedError} as {@linkcode ChatSession.connect}
    */
   static async connect(options: ReconnectOptions): Promise<ReconnectingSession> {
-    return new ReconnectingSession(await ChatSession.connect(options), options);
+    const { host, port, tls } = options;
+    const resolver = options.resolver ?? new FixedServer({ host, port, tls });
+    let address: ServerAddress;
+    try {
+      address = await resolver.resolve();
+    } catch (error) {
+      if (error instanceof ConnectError) throw error;
+      throw new ConnectError(`cannot find the server: ${describeFailure(error)}`, { cause: error });
+    }
+    const session = await ChatSession.connect({ ...options, ...address });
+    return new ReconnectingSession(session, options, resolver);
   }
 
   /** Whether a connection is up right now. */
@@ -461,7 +488,8 @@ export class ReconnectingSession implements AsyncDisposable {
       attempt++;
       let session: ChatSession;
       try {
-        session = await ChatSession.connect({ ...this.#options, nick: this.#nick });
+        const address = await this.#resolver.resolve();
+        session = await ChatSession.connect({ ...this.#options, ...address, nick: this.#nick });
       } catch (error) {
         this.#refusal = undefined;
         if (!(error instanceof RefusedError)) {
