@@ -3,7 +3,8 @@ import { cleanWireText } from "../protocol/server_frames.ts";
 import { ConnectError } from "../errors.ts";
 import { formatEvent } from "../protocol/text_format.ts";
 import type { ClientFrame } from "../protocol/client_frames.ts";
-import { isQuit, type SessionEvent } from "./reconnecting_session.ts";
+import { isQuit } from "./frame_queue.ts";
+import type { SessionEvent } from "./session_events.ts";
 import { lineToFrame, lowerFirst } from "./chat_session.ts";
 
 /** Longest input line accepted from stdin, in bytes. */

@@ -1,5 +1,5 @@
 import type { MessageEvent } from "../../core/events.ts";
-import type { SessionEvent } from "../reconnecting_session.ts";
+import type { SessionEvent } from "../session_events.ts";
 import { sanitizeText } from "../../core/sanitize.ts";
 import { formatEvent } from "../../protocol/text_format.ts";
 

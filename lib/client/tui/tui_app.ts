@@ -1,7 +1,7 @@
 import { ConnectError } from "../../errors.ts";
 import { COMMANDS } from "../../core/commands.ts";
 import type { ByeEvent, WelcomeEvent } from "../../core/events.ts";
-import type { SessionEvent } from "../reconnecting_session.ts";
+import type { SessionEvent } from "../session_events.ts";
 import type { ClientFrame } from "../../protocol/client_frames.ts";
 import { sanitizeText } from "../../core/sanitize.ts";
 import { parseTypedLine, type TypedLine } from "../../core/typed_line.ts";
