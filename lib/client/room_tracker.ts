@@ -9,6 +9,7 @@
 
 import type { ChatEvent, JoinedEvent, MessageEvent } from "../core/events.ts";
 import type { ClientFrame } from "../protocol/client_frames.ts";
+import { nickKey } from "../core/nick.ts";
 
 /**
  * After a reconnect, the server's answer to the session rejoining one of the
@@ -21,10 +22,11 @@ export interface RejoinedEvent extends Omit<JoinedEvent, "type"> {
   type: "rejoined";
 }
 
-/** Room names as the client compares them. */
-function fold(room: string): string {
-  return room.toLowerCase();
-}
+/**
+ * Room names as the server compares them (NFKC and case folded), so that
+ * `#Ops` and `#ｏｐｓ` are one room here as they are there.
+ */
+const fold = nickKey;
 
 /**
  * Follows the user's nick and rooms from the server's events, across

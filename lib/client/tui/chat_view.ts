@@ -1,6 +1,7 @@
 import type { MessageEvent } from "../../core/events.ts";
 import type { SessionEvent } from "../session_events.ts";
 import { formatEvent } from "../../protocol/text_format.ts";
+import { nickKey } from "../../core/nick.ts";
 import {
   dropQueuedLine,
   emptyRoom,
@@ -381,6 +382,8 @@ export class ChatView {
   }
 }
 
-function fold(name: string): string {
-  return name.toLowerCase();
-}
+/**
+ * Room names as the server compares them (NFKC and case folded), so that
+ * `#Ops` and `#ｏｐｓ` are one room here as they are there.
+ */
+const fold = nickKey;

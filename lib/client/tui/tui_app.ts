@@ -274,10 +274,11 @@ class TuiApp {
     if (text.trim() === "") return;
     const room = this.view.current?.name;
     let frame: ClientFrame;
+    const parsed = parseTypedLine(text);
     // A multi-line paste is one message, sent as typed (even if it starts with "/").
-    const typed: TypedLine = text.includes("\n")
-      ? { kind: "message", text: text.startsWith("//") ? text.slice(1) : text }
-      : parseTypedLine(text);
+    const typed: TypedLine = parsed.kind === "command" && text.includes("\n")
+      ? { kind: "message", text }
+      : parsed;
     if (typed.kind === "command") {
       frame = {
         type: "cmd",
