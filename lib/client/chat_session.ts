@@ -58,6 +58,8 @@ export interface InvalidFrameEvent {
  */
 export class RefusedError extends ConnectError {
   /**
+   * Builds the refusal of a hello.
+   *
    * @param code the server's error code (`nick_taken`, ...), or `refused` for a
    *   refusal at the door that came as one plain `! ...` line
    * @param message the whole explanation, `cannot join host:port: ...`
@@ -242,6 +244,7 @@ export class ChatSession implements AsyncDisposable {
     this.#pipe.close();
   }
 
+  /** Closes the connection and waits for writes under way to settle. */
   async [Symbol.asyncDispose](): Promise<void> {
     this.close();
     await this.#writing.catch(() => {});

@@ -15,7 +15,11 @@ import type { ClientFrame } from "../protocol/client_frames.ts";
 
 /** Thrown by `send` when the connection is down and the offline queue is full. */
 export class OfflineQueueFullError extends ConnectError {
-  /** @param limit how many frames the offline queue holds */
+  /**
+   * Builds the refusal of a frame over the limit.
+   *
+   * @param limit how many frames the offline queue holds
+   */
   constructor(limit: number) {
     super(`Not connected, and ${limit} messages are already waiting; this one was not sent`);
     this.name = "OfflineQueueFullError";
@@ -57,6 +61,8 @@ export class FrameQueue {
   #closed = false;
 
   /**
+   * Builds an empty queue.
+   *
    * @param offlineLimit frames kept while offline; more are refused
    * @param connection the connection up now (undefined: offline)
    */

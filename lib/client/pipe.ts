@@ -15,6 +15,8 @@
  */
 export interface CertificateCheck {
   /**
+   * Resolves to what a key proof is bound to, or throws to refuse the server.
+   *
    * @param server `host:port` as `serverKey` writes it
    * @param certificate the server's certificate, DER
    */
@@ -73,6 +75,8 @@ export type OpenPipe = (address: ServerAddress) => Promise<ClientPipe>;
  */
 export class PipeError extends Error {
   /**
+   * Builds a pipe failure.
+   *
    * @param message the reason, lower case (`connection reset by the server`)
    * @param options the runtime's error as `cause`
    */
@@ -87,7 +91,11 @@ export class PipeError extends Error {
  * plain pipe): reached, but not joinable this way.
  */
 export class PipeMismatchError extends PipeError {
-  /** @param message what to do about it (`the server speaks TLS; connect without --plain`) */
+  /**
+   * Builds a mismatch.
+   *
+   * @param message what to do about it (`the server speaks TLS; connect without --plain`)
+   */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "PipeMismatchError";

@@ -254,6 +254,7 @@ export class ReconnectingSession implements AsyncDisposable {
     this.#wake?.();
   }
 
+  /** Ends the session for good, as `close` does. */
   async [Symbol.asyncDispose](): Promise<void> {
     this.close();
     await Promise.resolve();

@@ -25,7 +25,11 @@ export interface ServerResolver {
 
 /** Always the same server: the `host`, `port` and TLS choice from the flags. */
 export class FixedServer implements ServerResolver {
-  /** @param address the server to connect to, every time */
+  /**
+   * Always answers `address`.
+   *
+   * @param address the server to connect to, every time
+   */
   constructor(readonly address: ServerAddress) {}
 
   /** The one address. */

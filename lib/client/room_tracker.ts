@@ -47,7 +47,11 @@ export class RoomTracker {
   /** Newest message id seen per room (by folded name), to skip history already shown. */
   readonly #lastMessageIds = new Map<string, number>();
 
-  /** @param nick the nick of the first welcome */
+  /**
+   * Starts with no rooms.
+   *
+   * @param nick the nick of the first welcome
+   */
   constructor(nick: string) {
     this.nick = nick;
   }

@@ -37,8 +37,11 @@ export type ConnectionState =
  * deserves the bell.
  */
 export class ChatView {
+  /** The server's name, from its welcome (empty before it). */
   server = "";
+  /** Our nick, as the server knows it. */
   nick = "";
+  /** The connection, as the header shows it. */
   state: ConnectionState = "connecting";
   /** Rooms by folded name, in the order they were joined. */
   readonly rooms = new Map<string, RoomView>();

@@ -17,6 +17,7 @@ export type LineKind = "msg" | "action" | "dm" | "join" | "leave" | "notice" | "
 
 /** One entry of a room's pane. */
 export interface ViewLine {
+  /** How the line is shown. */
   kind: LineKind;
   /** Server time; absent for local notes. */
   ts?: number;
@@ -24,6 +25,7 @@ export interface ViewLine {
   nick?: string;
   /** For DMs: the other party and the direction. */
   dm?: { peer: string; outgoing: boolean };
+  /** The text, cleaned. */
   text: string;
   /** Written by us. */
   own?: boolean;
@@ -39,8 +41,11 @@ export interface ViewLine {
 
 /** What the UI holds for one room. */
 export interface RoomView {
+  /** The room's name, as the server wrote it. */
   name: string;
+  /** The pane's lines, oldest first. */
   lines: ViewLine[];
+  /** Member nicks, sorted (some only, in a large room). */
   members: string[];
   /** How many members (a large room lists only some in `members`). */
   memberCount: number;

@@ -13,7 +13,9 @@ import { ScreenWriter, type TerminalIO } from "./terminal.ts";
 
 /** The part of a chat session the UI uses (a `ChatSession`, or a fake in tests). */
 export interface TuiSession {
+  /** The server's answer to the hello. */
   readonly welcome: WelcomeEvent;
+  /** The server's events and the session's status, until it ends. */
   events(): AsyncIterable<SessionEvent>;
   /**
    * Sends, or (for a reconnecting session) queues while offline: "queued"
