@@ -3,32 +3,42 @@ import { type ChatEvent, PROTOCOL_VERSION, type WelcomeEvent } from "../core/eve
 import { ConnectError, ProtocolError } from "../errors.ts";
 import type { ClientFrame } from "../protocol/client_frames.ts";
 import { decodeLines } from "../protocol/decode_lines.ts";
-import { type ByteConn, connectTls, SocketError } from "../net/socket_conn.ts";
-import { serverKey } from "./known_hosts.ts";
 import type { Identity } from "./identity.ts";
-import { isNonce, PLAIN_BINDING } from "../protocol/key_proof.ts";
+import { isNonce } from "../protocol/key_proof.ts";
 import { cleanWireText, InvalidFrameError, parseServerFrame } from "../protocol/server_frames.ts";
 import { excerpt } from "../core/sanitize.ts";
 import { parseTypedLine } from "../core/typed_line.ts";
+import {
+  type ClientPipe,
+  describeFailure,
+  type OpenPipe,
+  PipeMismatchError,
+  type ServerAddress,
+} from "./pipe.ts";
+import { openSocketPipe } from "./socket_pipe.ts";
 
-/** How to reach the server and who to be. */
-export interface SessionOptions {
-  host: string;
-  port: number;
+/** How to reach the server (see {@linkcode ServerAddress}) and who to be. */
+export interface SessionOptions extends ServerAddress {
+  /** The nick to ask for. */
   nick: string;
   /** Client software name sent in the hello. */
   client: string;
-  /** Give up connecting (and waiting for the welcome) after this long. */
-  timeoutMs?: number;
   /**
-   * Connect with TLS and let this judge the server's certificate before
-   * anything is sent (see ServerTrust); without it, plain TCP.
+   * Give up connecting (and waiting for the welcome) after this long.
+   *
+   * @default {10000}
    */
-  tls?: { check(server: string, certificate: Uint8Array): Promise<string> };
+  timeoutMs?: number;
   /** The server's password, for a private server. */
   password?: string;
   /** The key to prove in the handshake (registered nicks, operator rights). */
   identity?: Pick<Identity, "publicKey" | "sign">;
+  /**
+   * Opens the byte pipe to the server (a WebSocket in a browser).
+   *
+   * @default {openSocketPipe}
+   */
+  openPipe?: OpenPipe;
 }
 
 /**
@@ -48,6 +58,8 @@ export interface InvalidFrameEvent {
  */
 export class RefusedError extends ConnectError {
   /**
+   * Builds the refusal of a hello.
+   *
    * @param code the server's error code (`nick_taken`, ...), or `refused` for a
    *   refusal at the door that came as one plain `! ...` line
    * @param message the whole explanation, `cannot join host:port: ...`
@@ -62,90 +74,80 @@ export class RefusedError extends ConnectError {
 const encoder = new TextEncoder();
 // A welcome can carry up to 1000 history messages of 4000 characters.
 const MAX_LINE_BYTES = 32 * 1024 * 1024;
+/** How long connecting and the handshake may take by default. */
+const DEFAULT_TIMEOUT_MS = 10_000;
 
 /**
- * A native-protocol connection to a chat server: connect and hello, then
- * events as an async iterator and frames out in order.
+ * A native-protocol session with a chat server over a {@linkcode ClientPipe}:
+ * the hello, the key proof, the welcome, then events as an async iterator
+ * (pings answered) and frames out in order. It knows nothing of what
+ * carries the bytes.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * await using session = await ChatSession.connect({ host: "127.0.0.1", port: 7777, nick: "ana", client: "demo" });
  * await session.sendLine("hello");
  * for await (const event of session.events()) console.log(event);
  * ```
  */
 export class ChatSession implements AsyncDisposable {
-  readonly #conn: ByteConn;
+  readonly #pipe: ClientPipe;
   readonly #lines: AsyncIterator<string | ProtocolError, void, void>;
   #writing: Promise<void> = Promise.resolve();
   #closed = false;
 
   private constructor(
-    conn: ByteConn,
+    pipe: ClientPipe,
     lines: AsyncIterator<string | ProtocolError, void, void>,
     /** The server's answer to our hello. */
     readonly welcome: WelcomeEvent,
   ) {
-    this.#conn = conn;
+    this.#pipe = pipe;
     this.#lines = lines;
   }
 
   /**
-   * Connects and joins.
+   * Opens a pipe (`options.openPipe`, a socket by default) and joins over it.
    *
    * @throws {ConnectError} with a one-line reason (`cannot reach host:port: connection refused`)
    * @throws {RefusedError} when the server refuses the hello
    */
   static async connect(options: SessionOptions): Promise<ChatSession> {
     const where = formatHostPort(options.host, options.port);
-    const timeoutMs = options.timeoutMs ?? 10_000;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(new ConnectError(`cannot reach ${where}: timed out after ${timeoutMs / 1000} s`)),
-        timeoutMs,
-      );
-    });
-    const connecting = options.tls
-      ? connectTls(options.host, options.port)
-      : Deno.connect({ hostname: options.host, port: options.port }).then((tcp) => {
-        tcp.setNoDelay(true);
-        return { conn: tcp as ByteConn, certificate: undefined };
-      });
-    let conn: ByteConn;
-    // What the key proof is bound to: the certificate we checked, or "plain".
-    let binding = PLAIN_BINDING;
+    using deadline = new Deadline(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, where);
+    const opening = (options.openPipe ?? openSocketPipe)(options);
+    let pipe: ClientPipe;
     try {
-      const connected = await Promise.race([connecting, timeout]);
-      conn = connected.conn;
-      if (options.tls) {
-        try {
-          // The checked fingerprint is what the key proof is bound to.
-          binding = await options.tls.check(
-            serverKey(options.host, options.port),
-            connected.certificate!,
-          );
-        } catch (error) {
-          conn.close();
-          throw error;
-        }
-      }
+      pipe = await Promise.race([opening, deadline.passed]);
     } catch (error) {
-      clearTimeout(timer);
-      connecting.then((late) => late.conn.close(), () => {});
+      opening.then((late) => late.close(), () => {});
       if (error instanceof ConnectError) throw error;
-      if (isNotTls(error)) {
-        // Reached, but what answered is not TLS: the likeliest cause is a --plain server.
-        throw new ConnectError(
-          `cannot connect to ${where} with TLS: the server does not speak TLS (started with --plain?); connect with --plain`,
-          { cause: error },
-        );
-      }
-      throw new ConnectError(`cannot reach ${where}: ${describeNetworkError(error)}`, {
-        cause: error,
-      });
+      throw new ConnectError(`cannot reach ${where}: ${describeFailure(error)}`, { cause: error });
     }
+    return await ChatSession.#join(pipe, options, deadline);
+  }
+
+  /**
+   * Joins over a pipe that is open already (a WebSocket, a test's fake):
+   * the hello, the key proof if asked, the welcome. The pipe is closed when
+   * joining fails.
+   *
+   * @throws {ConnectError} when the pipe fails or the server says something that is not a welcome
+   * @throws {RefusedError} when the server refuses the hello
+   */
+  static async start(pipe: ClientPipe, options: SessionOptions): Promise<ChatSession> {
+    const where = formatHostPort(options.host, options.port);
+    using deadline = new Deadline(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, where);
+    return await ChatSession.#join(pipe, options, deadline);
+  }
+
+  /** The handshake over `pipe`, within `deadline`; closes the pipe when it fails. */
+  static async #join(
+    pipe: ClientPipe,
+    options: SessionOptions,
+    deadline: Deadline,
+  ): Promise<ChatSession> {
+    const where = formatHostPort(options.host, options.port);
     try {
       const hello: ClientFrame = {
         type: "hello",
@@ -155,8 +157,8 @@ export class ChatSession implements AsyncDisposable {
         ...(options.password !== undefined ? { password: options.password } : {}),
         ...(options.identity ? { key: options.identity.publicKey } : {}),
       };
-      await writeAll(conn, encoder.encode(JSON.stringify(hello) + "\n"));
-      const lines = decodeLines(readChunks(conn), MAX_LINE_BYTES)[Symbol.asyncIterator]();
+      await pipe.write(encodeFrame(hello));
+      const lines = decodeLines(pipe.chunks(), MAX_LINE_BYTES)[Symbol.asyncIterator]();
       let answered = false;
       const answer = async (nonce: unknown) => {
         if (!options.identity) {
@@ -167,25 +169,21 @@ export class ChatSession implements AsyncDisposable {
           throw new ConnectError(`${where} sent a malformed or second key challenge`);
         }
         answered = true;
-        const auth: ClientFrame = {
-          type: "auth",
-          signature: await options.identity.sign(nonce, binding),
-        };
-        await writeAll(conn, encoder.encode(JSON.stringify(auth) + "\n"));
+        // The key proof is bound to the pipe: the certificate checked, or "plain".
+        const signature = await options.identity.sign(nonce, pipe.binding);
+        await pipe.write(encodeFrame({ type: "auth", signature }));
       };
-      const welcome = await Promise.race([awaitWelcome(lines, where, answer), timeout]);
-      return new ChatSession(conn, lines, welcome);
+      const welcome = await Promise.race([awaitWelcome(lines, where, answer), deadline.passed]);
+      return new ChatSession(pipe, lines, welcome);
     } catch (error) {
-      conn.close();
+      pipe.close();
       if (error instanceof ConnectError) throw error;
-      if (error instanceof PlainToTlsError) {
+      if (error instanceof PipeMismatchError) {
         throw new ConnectError(`cannot join ${where}: ${error.message}`, { cause: error });
       }
-      throw new ConnectError(`lost connection to ${where}: ${describeNetworkError(error)}`, {
+      throw new ConnectError(`lost connection to ${where}: ${describeFailure(error)}`, {
         cause: error,
       });
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -203,7 +201,7 @@ export class ChatSession implements AsyncDisposable {
         next = await this.#lines.next();
       } catch (error) {
         if (this.#closed) return;
-        throw new ConnectError(`lost connection: ${describeNetworkError(error)}`, { cause: error });
+        throw new ConnectError(`lost connection: ${describeFailure(error)}`, { cause: error });
       }
       if (next.done) return;
       let event: ChatEvent | undefined;
@@ -226,8 +224,8 @@ export class ChatSession implements AsyncDisposable {
 
   /** Sends a frame; frames leave in the order they were sent. */
   send(frame: ClientFrame): Promise<void> {
-    const bytes = encoder.encode(JSON.stringify(frame) + "\n");
-    this.#writing = this.#writing.then(() => writeAll(this.#conn, bytes));
+    const bytes = encodeFrame(frame);
+    this.#writing = this.#writing.then(() => this.#pipe.write(bytes));
     return this.#writing;
   }
 
@@ -243,54 +241,14 @@ export class ChatSession implements AsyncDisposable {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    try {
-      this.#conn.close();
-    } catch {
-      // Already closed.
-    }
+    this.#pipe.close();
   }
 
+  /** Closes the connection and waits for writes under way to settle. */
   async [Symbol.asyncDispose](): Promise<void> {
     this.close();
     await this.#writing.catch(() => {});
   }
-}
-
-/** node:tls failures in the same words as Deno's network errors. */
-function describeSocketError(error: SocketError): string {
-  switch (error.code) {
-    case "ECONNREFUSED":
-      return "connection refused";
-    case "ECONNRESET":
-      return "connection reset by the server";
-    case "ETIMEDOUT":
-      return "timed out";
-    case "ENOTFOUND":
-    case "EAI_AGAIN":
-      return "unknown host";
-    case "EHOSTUNREACH":
-    case "ENETUNREACH":
-      return "host unreachable";
-  }
-  if (isNotTls(error)) return "the server does not speak TLS (started with --plain?)";
-  if (/unexpected eof|record|handshake|ssl|tls/i.test(error.message)) {
-    return "the TLS handshake failed";
-  }
-  return error.message.toLowerCase();
-}
-
-/**
- * Whether a TLS connection failed because the other side answered with
- * something that is not TLS at all (a plain-text greeting, an HTTP reply):
- * OpenSSL's "wrong version number" and kin.
- */
-function isNotTls(error: unknown): boolean {
-  if (!(error instanceof SocketError)) return false;
-  return /^ERR_SSL_(WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|HTTP_REQUEST|UNKNOWN_PROTOCOL)$/
-    .test(error.code ?? "") ||
-    /wrong version number|packet length too long|http request|unknown protocol/i.test(
-      error.message,
-    );
 }
 
 /** Turns a typed line into a frame: a command, or a literal message. */
@@ -373,52 +331,30 @@ export function lowerFirst(text: string): string {
   return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
-async function* readChunks(conn: ByteConn): AsyncGenerator<Uint8Array, void, void> {
-  const buffer = new Uint8Array(64 * 1024);
-  let first = true;
-  while (true) {
-    let n: number | null;
-    try {
-      n = await conn.read(buffer);
-    } catch (error) {
-      if (error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted) {
-        return;
-      }
-      throw error;
-    }
-    if (n === null) return;
-    // A TLS record (an alert, a handshake) where text was expected: we spoke
-    // plain TCP to a TLS server.
-    if (first && n >= 2 && (buffer[0] === 0x15 || buffer[0] === 0x16) && buffer[1] === 0x03) {
-      throw new PlainToTlsError();
-    }
-    first = false;
-    yield buffer.subarray(0, n);
+/** A frame as one line of JSON. */
+function encodeFrame(frame: ClientFrame): Uint8Array {
+  return encoder.encode(JSON.stringify(frame) + "\n");
+}
+
+/** The one timer that bounds connecting and the handshake together. */
+class Deadline implements Disposable {
+  readonly #timer: ReturnType<typeof setTimeout>;
+  /** Rejects with a ConnectError when the time is up. */
+  readonly passed: Promise<never>;
+
+  constructor(timeoutMs: number, where: string) {
+    const { promise, reject } = Promise.withResolvers<never>();
+    this.passed = promise;
+    // Raced more than once, or not at all: never an unhandled rejection.
+    promise.catch(() => {});
+    this.#timer = setTimeout(
+      () =>
+        reject(new ConnectError(`cannot reach ${where}: timed out after ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    );
   }
-}
 
-class PlainToTlsError extends Error {
-  constructor() {
-    super("the server speaks TLS; connect without --plain");
+  [Symbol.dispose](): void {
+    clearTimeout(this.#timer);
   }
-}
-
-async function writeAll(conn: ByteConn, bytes: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < bytes.length) offset += await conn.write(bytes.subarray(offset));
-}
-
-/** A short, lower-case reason for a network error, e.g. "connection refused". */
-export function describeNetworkError(error: unknown): string {
-  if (error instanceof PlainToTlsError) return error.message;
-  if (error instanceof SocketError) return describeSocketError(error);
-  if (error instanceof Deno.errors.ConnectionRefused) return "connection refused";
-  if (error instanceof Deno.errors.ConnectionReset) return "connection reset by the server";
-  if (error instanceof Deno.errors.TimedOut) return "timed out";
-  if (error instanceof Deno.errors.BrokenPipe) return "the server closed the connection";
-  if (error instanceof Deno.errors.NotCapable) return "permission denied";
-  const message = error instanceof Error ? error.message : String(error);
-  if (/lookup|resolve|not known|nodename|NotFound/i.test(message)) return "unknown host";
-  if (/unreachable/i.test(message)) return "host unreachable";
-  return message.replace(/\s*\(os error \d+\)$/, "").toLowerCase();
 }

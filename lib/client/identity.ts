@@ -22,6 +22,11 @@ export interface Identity {
 
 /** The identity file exists but cannot be used. */
 export class IdentityError extends Error {
+  /**
+   * Builds the error.
+   *
+   * @param path the identity file that cannot be used
+   */
   constructor(readonly path: string, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "IdentityError";

@@ -10,6 +10,7 @@ import { formatHostPort, stripBrackets } from "../net/host_port.ts";
 
 /** One trusted server. */
 export interface KnownHost {
+  /** The fingerprint trusted for the server (`SHA256:...`). */
   fingerprint: string;
   /** 1-based line number in the file, for the user. */
   line: number;
@@ -22,6 +23,11 @@ export function serverKey(host: string, port: number): string {
 
 /** The known_hosts file of a config directory. */
 export class KnownHosts {
+  /**
+   * Reads and writes the file at `path`.
+   *
+   * @param path the known_hosts file (it need not exist yet)
+   */
   constructor(readonly path: string) {}
 
   /** The known_hosts file in `configDir`. */

@@ -3,7 +3,8 @@ import { cleanWireText } from "../protocol/server_frames.ts";
 import { ConnectError } from "../errors.ts";
 import { formatEvent } from "../protocol/text_format.ts";
 import type { ClientFrame } from "../protocol/client_frames.ts";
-import { isQuit, type SessionEvent } from "./reconnecting_session.ts";
+import { isQuit } from "./frame_queue.ts";
+import type { SessionEvent } from "./session_events.ts";
 import { lineToFrame, lowerFirst } from "./chat_session.ts";
 
 /** Longest input line accepted from stdin, in bytes. */
@@ -45,6 +46,11 @@ export const EXIT = {
  * more (`chat-client ... | head -1`): line mode then leaves quietly.
  */
 export class OutputClosedError extends Error {
+  /**
+   * Builds the error.
+   *
+   * @param options the write error as `cause`
+   */
   constructor(options?: ErrorOptions) {
     super("The output was closed", options);
     this.name = "OutputClosedError";
@@ -53,8 +59,13 @@ export class OutputClosedError extends Error {
 
 /** Where line mode writes: events to `out`, its own problems to `err`. */
 export interface LineModeOutput {
-  /** @throws {OutputClosedError} when the reader of the output went away */
+  /**
+   * Writes one line of output (stdout).
+   *
+   * @throws {OutputClosedError} when the reader of the output went away
+   */
   out(line: string): void;
+  /** Writes a line about line mode's own problems (stderr). */
   err(line: string): void;
 }
 
@@ -71,10 +82,15 @@ export interface LineModeOptions {
 
 /** What line mode needs of a session (a `ReconnectingSession`, or a plain `ChatSession`). */
 export interface LineModeSession {
+  /** The server's answer to the hello. */
   readonly welcome: ChatEvent & { type: "welcome" };
+  /** The server's events and the session's status, until it ends. */
   events(): AsyncIterable<SessionEvent>;
+  /** Sends (or queues) a frame, in order. */
   send(frame: ClientFrame): Promise<unknown>;
+  /** Sends a line as typed (see `lineToFrame`). */
   sendLine(line: string): Promise<unknown>;
+  /** Ends the session. */
   close(): void;
   /** Whether the connection is up (absent: always). */
   readonly connected?: boolean;
@@ -92,6 +108,7 @@ export interface LineModeSession {
  * the client; each line is cleaned once more here, the one way out.
  */
 export class EventPrinter {
+  /** The room plain messages go to, as the events told it. */
   currentRoom: string | undefined;
   #welcomed = false;
   /** The last goodbye shown, so that the session giving up for the same reason is not shown twice. */

@@ -12,6 +12,11 @@ import type { KnownHosts } from "./known_hosts.ts";
 
 /** The server's certificate is not the one we trust, or not trusted yet; never retried. */
 export class UntrustedServerError extends RefusedError {
+  /**
+   * Builds the refusal.
+   *
+   * @param message the explanation for the user
+   */
   constructor(message: string) {
     super("untrusted_server", message);
     this.name = "UntrustedServerError";
@@ -40,6 +45,11 @@ export interface TrustOptions {
 export class ServerTrust {
   #accepted = new Map<string, string>();
 
+  /**
+   * Trusts what `options` say.
+   *
+   * @param options where trust comes from (known hosts, a pinned fingerprint, first use)
+   */
   constructor(readonly options: TrustOptions) {}
 
   /**

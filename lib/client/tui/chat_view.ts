@@ -1,66 +1,23 @@
 import type { MessageEvent } from "../../core/events.ts";
-import type { SessionEvent } from "../reconnecting_session.ts";
-import { sanitizeText } from "../../core/sanitize.ts";
+import type { SessionEvent } from "../session_events.ts";
 import { formatEvent } from "../../protocol/text_format.ts";
+import { nickKey } from "../../core/nick.ts";
+import {
+  dropQueuedLine,
+  emptyRoom,
+  type LineKind,
+  oldestMessageId,
+  pushLine,
+  type RoomView,
+  type ViewLine,
+} from "./room_pane.ts";
+
+export type { LineKind, RoomView, ViewLine } from "./room_pane.ts";
 
 /** How /help shows /history: in the terminal UI it pages back from what is shown. */
 const TUI_HISTORY_USAGE = "/history [count]";
 const TUI_HISTORY_HELP =
   "Load older messages above the ones shown (50 by default); PgUp at the top does the same";
-
-/** Most lines kept per room in the terminal UI. */
-const MAX_LINES = 5000;
-
-/** How a line is shown. */
-export type LineKind = "msg" | "action" | "dm" | "join" | "leave" | "notice" | "error" | "info";
-
-/** One entry of a room's pane. */
-export interface ViewLine {
-  kind: LineKind;
-  /** Server time; absent for local notes. */
-  ts?: number;
-  /** Who it is from (messages, actions, DMs). */
-  nick?: string;
-  /** For DMs: the other party and the direction. */
-  dm?: { peer: string; outgoing: boolean };
-  text: string;
-  /** Written by us. */
-  own?: boolean;
-  /** Mentions our nick. */
-  mention?: boolean;
-  /** Replayed from before we joined. */
-  history?: boolean;
-  /** The room event id, for messages (to ask for older ones). */
-  id?: number;
-  /** Typed while offline: waiting to be sent (replaced by the message once the server has it). */
-  queued?: boolean;
-}
-
-/** What the UI holds for one room. */
-export interface RoomView {
-  name: string;
-  lines: ViewLine[];
-  members: string[];
-  /** How many members (a large room lists only some in `members`). */
-  memberCount: number;
-  /** Messages that arrived while another room was shown. */
-  unread: number;
-  /** Of those, how many mention us. */
-  mentions: number;
-  /** Rows scrolled up from the bottom (0: following new messages). */
-  scroll: number;
-  /**
-   * Lines that arrived while scrolled up. They stay below the view, so what
-   * the reader looks at does not move.
-   */
-  hidden: number;
-  /** Of those, the messages (for the "N new messages" marker). */
-  newBelow: number;
-  /** An older page was asked for and has not arrived yet. */
-  olderPending?: boolean;
-  /** The server has nothing older. */
-  atBeginning?: boolean;
-}
 
 /**
  * The connection as the header shows it. `refused`: offline, and the server
@@ -80,8 +37,11 @@ export type ConnectionState =
  * deserves the bell.
  */
 export class ChatView {
+  /** The server's name, from its welcome (empty before it). */
   server = "";
+  /** Our nick, as the server knows it. */
   nick = "";
+  /** The connection, as the header shows it. */
   state: ConnectionState = "connecting";
   /** Rooms by folded name, in the order they were joined. */
   readonly rooms = new Map<string, RoomView>();
@@ -140,7 +100,7 @@ export class ChatView {
         const room = this.#enter(event.room, event.members, event.history, event.memberCount);
         // Where the eye is: which room this is, and who is in it (as a text client is told).
         const [where] = formatEvent({ ...event, history: [] });
-        this.#push(room, { kind: "info", text: where });
+        pushLine(room, { kind: "info", text: where });
         return false;
       }
       case "rejoined":
@@ -164,7 +124,7 @@ export class ChatView {
           room.members = [...room.members, event.nick].sort();
           room.memberCount++;
         }
-        this.#push(room, {
+        pushLine(room, {
           kind: "join",
           ts: event.ts,
           text: `${event.nick} joined ${event.room}`,
@@ -185,7 +145,7 @@ export class ChatView {
           kicked: "was kicked",
         }[event.reason];
         const detail = event.message ? ` (${event.message})` : "";
-        this.#push(room, { kind: "leave", ts: event.ts, text: `${event.nick} ${how}${detail}` });
+        pushLine(room, { kind: "leave", ts: event.ts, text: `${event.nick} ${how}${detail}` });
         return false;
       }
       case "nick": {
@@ -194,7 +154,7 @@ export class ChatView {
           const room = this.#room(name);
           if (!room) continue;
           room.members = room.members.map((m) => (m === event.old ? event.new : m)).sort();
-          this.#push(room, {
+          pushLine(room, {
             kind: "notice",
             ts: event.ts,
             text: `${event.old} is now known as ${event.new}`,
@@ -206,7 +166,7 @@ export class ChatView {
         const outgoing = event.from === this.nick;
         const room = this.current;
         if (!room) return false;
-        this.#push(room, {
+        pushLine(room, {
           kind: "dm",
           ts: event.ts,
           nick: event.from,
@@ -261,7 +221,7 @@ export class ChatView {
         // Older messages go above what is shown.
         const older = event.messages.map((m) => this.#messageLine(m, true));
         // Only what is older than what we show (a page can overlap the replay).
-        const oldest = room.lines.find((l) => l.id !== undefined)?.id ?? Infinity;
+        const oldest = oldestMessageId(room) ?? Infinity;
         const added = older.filter((l) => (l.id ?? 0) < oldest);
         room.lines.unshift(...added);
         room.olderPending = false;
@@ -272,7 +232,7 @@ export class ChatView {
         // What was added is above, out of sight: say so where the eye is.
         if (typed) {
           const n = added.length;
-          this.#push(room, {
+          pushLine(room, {
             kind: "info",
             text: n > 0
               ? `${n} older message${n === 1 ? "" : "s"} added above (PgUp to read)`
@@ -295,7 +255,7 @@ export class ChatView {
   /** Adds a local line to the shown room. */
   note(text: string, kind: LineKind = "info"): void {
     const room = this.current;
-    if (room) this.#push(room, { kind, text });
+    if (room) pushLine(room, { kind, text });
   }
 
   /**
@@ -304,7 +264,7 @@ export class ChatView {
    */
   queued(roomName: string | undefined, text: string): void {
     const room = roomName === undefined ? this.current : this.#room(roomName);
-    if (room) this.#push(room, { kind: "msg", nick: this.nick, text, own: true, queued: true });
+    if (room) pushLine(room, { kind: "msg", nick: this.nick, text, own: true, queued: true });
   }
 
   /** Shows the room `name` (if joined); clears its unread counts. */
@@ -337,7 +297,7 @@ export class ChatView {
 
   /** The id of the oldest message the shown room holds (undefined: none). */
   oldestMessageId(): number | undefined {
-    return this.current?.lines.find((l) => l.id !== undefined)?.id;
+    return oldestMessageId(this.current);
   }
 
   /**
@@ -348,7 +308,7 @@ export class ChatView {
   olderPageBefore(): number | undefined {
     const room = this.current;
     if (!room || room.olderPending || room.atBeginning) return undefined;
-    const oldest = room.lines.find((l) => l.id !== undefined)?.id;
+    const oldest = oldestMessageId(room);
     if (oldest === undefined || oldest <= 1) return undefined;
     room.olderPending = true;
     return oldest;
@@ -367,8 +327,8 @@ export class ChatView {
     const room = this.#room(event.room);
     if (!room) return false;
     const line = this.#messageLine(event, history);
-    if (line.own && event.kind !== "action") this.#sent(room, line.text);
-    this.#push(room, line);
+    if (line.own && event.kind !== "action") dropQueuedLine(room, line.text);
+    pushLine(room, line);
     if (room !== this.current) {
       room.unread++;
       if (line.mention) room.mentions++;
@@ -400,17 +360,7 @@ export class ChatView {
   ): RoomView {
     let room = this.rooms.get(fold(name));
     if (!room) {
-      room = {
-        name,
-        lines: [],
-        members: [],
-        memberCount: 0,
-        unread: 0,
-        mentions: 0,
-        scroll: 0,
-        hidden: 0,
-        newBelow: 0,
-      };
+      room = emptyRoom(name);
       room.lines.push(...history.map((message) => this.#messageLine(message, true)));
       if (history.length > 0) {
         const n = history.length;
@@ -422,7 +372,7 @@ export class ChatView {
       this.rooms.set(fold(name), room);
     } else {
       // Back after a reconnection: the history holds only what we missed.
-      for (const message of history) this.#push(room, this.#messageLine(message, true));
+      for (const message of history) pushLine(room, this.#messageLine(message, true));
     }
     room.members = [...members];
     room.memberCount = Math.max(memberCount, room.members.length);
@@ -430,46 +380,13 @@ export class ChatView {
     return room;
   }
 
-  /**
-   * Our message `text` reached the room: its queued line goes (the message
-   * itself follows), and so do queued lines before it, which the server
-   * handled first (each was echoed, or refused with an error line).
-   */
-  #sent(room: RoomView, text: string): void {
-    const index = room.lines.findIndex((l) => l.queued && l.text === clean(text, true));
-    if (index === -1) return;
-    const firstHidden = room.lines.length - room.hidden;
-    const gone = (line: ViewLine, i: number) => i <= index && line.queued === true;
-    // Lines that go from below a scrolled-up view are no longer hidden there.
-    room.hidden -= room.lines.filter((l, i) => i >= firstHidden && gone(l, i)).length;
-    room.lines = room.lines.filter((l, i) => !gone(l, i));
-  }
-
   #room(name: string): RoomView | undefined {
     return this.rooms.get(fold(name));
   }
-
-  #push(room: RoomView, line: ViewLine): void {
-    // Server frames are cleaned where they enter the client (server_frames.ts);
-    // this is the pane's own guard, for local notes too.
-    line.text = clean(line.text, true);
-    if (line.nick !== undefined) line.nick = clean(line.nick);
-    if (line.dm) line.dm.peer = clean(line.dm.peer);
-    room.lines.push(line);
-    if (room.lines.length > MAX_LINES) room.lines.splice(0, room.lines.length - MAX_LINES);
-    if (room.scroll > 0) {
-      room.hidden++;
-      const message = line.kind === "msg" || line.kind === "action" || line.kind === "dm";
-      if (message && !line.queued) room.newBelow++;
-    }
-  }
 }
 
-function fold(name: string): string {
-  return name.toLowerCase();
-}
-
-/** Never trust the server either: nothing a terminal would interpret. */
-function clean(text: string, multiline = false): string {
-  return sanitizeText(text, { multiline });
-}
+/**
+ * Room names as the server compares them (NFKC and case folded), so that
+ * `#Ops` and `#ｏｐｓ` are one room here as they are there.
+ */
+const fold = nickKey;

@@ -65,18 +65,22 @@ export class LineEditor {
     if (this.#cursor < this.#chars.length) this.#chars.splice(this.#cursor, 1);
   }
 
+  /** Moves the cursor one character left. */
   left(): void {
     this.#cursor = Math.max(0, this.#cursor - 1);
   }
 
+  /** Moves the cursor one character right. */
   right(): void {
     this.#cursor = Math.min(this.#chars.length, this.#cursor + 1);
   }
 
+  /** Moves the cursor to the start of the line. */
   home(): void {
     this.#cursor = 0;
   }
 
+  /** Moves the cursor to the end of the line. */
   end(): void {
     this.#cursor = this.#chars.length;
   }

@@ -14,7 +14,9 @@ import { graphemes, graphemeWidth, pad, textWidth, truncate, wrapLine } from "./
 
 /** Terminal size in character cells. */
 export interface Size {
+  /** Width in cells. */
   columns: number;
+  /** Height in cells. */
   rows: number;
 }
 
@@ -122,7 +124,8 @@ export function renderScreen(
   };
 }
 
-type Style = (text: string, sgr: string) => string;
+/** Wraps text in an SGR attribute (colour, bold), or leaves it plain without colour. */
+export type Style = (text: string, sgr: string) => string;
 
 const COLORED: Style = (text, sgr) => (text ? `\x1b[${sgr}m${text}${RESET}` : "");
 const PLAIN: Style = (text) => text;

@@ -35,6 +35,11 @@ export const RESTORE_SEQUENCE = "\x1b[0m\x1b[?2004l\x1b[?25h\x1b[?1049l";
 export class ScreenWriter {
   #previous: string[] = [];
 
+  /**
+   * Writes screens to `terminal`.
+   *
+   * @param terminal where the screen is written
+   */
   constructor(readonly terminal: TerminalIO) {}
 
   /** Forgets what is on screen, so the next draw repaints everything (after a resize). */

@@ -1,7 +1,7 @@
 import { ConnectError } from "../../errors.ts";
 import { COMMANDS } from "../../core/commands.ts";
 import type { ByeEvent, WelcomeEvent } from "../../core/events.ts";
-import type { SessionEvent } from "../reconnecting_session.ts";
+import type { SessionEvent } from "../session_events.ts";
 import type { ClientFrame } from "../../protocol/client_frames.ts";
 import { sanitizeText } from "../../core/sanitize.ts";
 import { parseTypedLine, type TypedLine } from "../../core/typed_line.ts";
@@ -13,7 +13,9 @@ import { ScreenWriter, type TerminalIO } from "./terminal.ts";
 
 /** The part of a chat session the UI uses (a `ChatSession`, or a fake in tests). */
 export interface TuiSession {
+  /** The server's answer to the hello. */
   readonly welcome: WelcomeEvent;
+  /** The server's events and the session's status, until it ends. */
   events(): AsyncIterable<SessionEvent>;
   /**
    * Sends, or (for a reconnecting session) queues while offline: "queued"
@@ -274,10 +276,11 @@ class TuiApp {
     if (text.trim() === "") return;
     const room = this.view.current?.name;
     let frame: ClientFrame;
+    const parsed = parseTypedLine(text);
     // A multi-line paste is one message, sent as typed (even if it starts with "/").
-    const typed: TypedLine = text.includes("\n")
-      ? { kind: "message", text: text.startsWith("//") ? text.slice(1) : text }
-      : parseTypedLine(text);
+    const typed: TypedLine = parsed.kind === "command" && text.includes("\n")
+      ? { kind: "message", text }
+      : parsed;
     if (typed.kind === "command") {
       frame = {
         type: "cmd",

@@ -1,0 +1,210 @@
+/**
+ * The one ordered queue of a reconnecting session's outgoing frames: they
+ * wait while offline (up to a limit), while rooms are rejoined, and while
+ * the server's rate limit says so; once written they wait for the server's
+ * confirmation, and go again on the next connection if it never comes.
+ *
+ * @module
+ */
+
+import type { WelcomeEvent } from "../core/events.ts";
+import { findCommand } from "../core/commands.ts";
+import { TokenBucket } from "../core/token_bucket.ts";
+import { ConnectError } from "../errors.ts";
+import type { ClientFrame } from "../protocol/client_frames.ts";
+
+/** Thrown by `send` when the connection is down and the offline queue is full. */
+export class OfflineQueueFullError extends ConnectError {
+  /**
+   * Builds the refusal of a frame over the limit.
+   *
+   * @param limit how many frames the offline queue holds
+   */
+  constructor(limit: number) {
+    super(`Not connected, and ${limit} messages are already waiting; this one was not sent`);
+    this.name = "OfflineQueueFullError";
+  }
+}
+
+/** Whether a frame is the `/quit` command or an alias of it (never limited). */
+export function isQuit(frame: ClientFrame): boolean {
+  return frame.type === "cmd" && findCommand(frame.name)?.name === "quit";
+}
+
+/** What the queue writes to: the connection up now. */
+export interface FrameSink {
+  /** Writes a frame; rejects when the connection is failing. */
+  send(frame: ClientFrame): Promise<void>;
+}
+
+/** Pace a little under the server's announced rate, for clock differences. */
+const PACE_MARGIN = 0.9;
+/** The token prefix of the pings whose pongs confirm written frames. */
+const CONFIRM_PREFIX = "ack:";
+
+/**
+ * Frames on their way to the server, in order. A frame leaves the waiting
+ * queue only once it was written, and the in-flight list only once the
+ * server confirmed it: the server handles a connection's frames in order,
+ * so the `pong` to a ping written after them confirms them all.
+ */
+export class FrameQueue {
+  #waiting: ClientFrame[] = [];
+  /** Written, not yet confirmed, with their sequence numbers. */
+  #inflight: { seq: number; frame: ClientFrame }[] = [];
+  #seq = 0;
+  #askedUpTo = 0;
+  #bucket: TokenBucket | undefined;
+  #draining = false;
+  #drainTimer: ReturnType<typeof setTimeout> | undefined;
+  #paused = false;
+  #closed = false;
+
+  /**
+   * Builds an empty queue.
+   *
+   * @param offlineLimit frames kept while offline; more are refused
+   * @param connection the connection up now (undefined: offline)
+   */
+  constructor(
+    readonly offlineLimit: number,
+    readonly connection: () => FrameSink | undefined,
+  ) {}
+
+  /** Frames not written and confirmed yet (offline, rejoining, paced, or in flight). */
+  get size(): number {
+    return this.#waiting.length + this.#inflight.length;
+  }
+
+  /** Lines the user typed that are not confirmed yet (the automatic quit not counted). */
+  get unsentLines(): number {
+    const frames = [...this.#inflight.map((f) => f.frame), ...this.#waiting];
+    return frames.filter((f) => !isQuit(f)).length;
+  }
+
+  /**
+   * Queues a frame after everything before it and starts writing. A frame
+   * typed offline goes to `room` (the one it was typed in), unless an
+   * earlier queued command changes rooms first.
+   *
+   * @throws {OfflineQueueFullError} when offline with a full queue
+   */
+  push(frame: ClientFrame, offline: boolean, room: string | undefined): void {
+    if (offline && this.#waiting.length >= this.offlineLimit) {
+      throw new OfflineQueueFullError(this.offlineLimit);
+    }
+    this.#waiting.push(offline ? this.#stamp(frame, room) : frame);
+    void this.drain();
+  }
+
+  /** Takes the server's announced rate limit, to pace frames under it. */
+  pace(welcome: WelcomeEvent): void {
+    const limit = welcome.rateLimit;
+    this.#bucket = limit
+      ? new TokenBucket(
+        { rate: limit.rate * PACE_MARGIN, burst: Math.max(1, limit.burst - 1) },
+        () => performance.now(),
+      )
+      : undefined;
+  }
+
+  /** Holds the queue (while rooms are rejoined), or lets it go again (then call `drain`). */
+  set paused(paused: boolean) {
+    this.#paused = paused;
+  }
+
+  /** Whether the queue is held. */
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  /**
+   * The connection was lost: frames written but not confirmed go first in
+   * line for the next one. Returns how many of them the user typed.
+   */
+  requeueUnconfirmed(): number {
+    const unconfirmed = this.#inflight.filter((f) => !isQuit(f.frame)).length;
+    if (this.#inflight.length > 0) {
+      this.#waiting.unshift(...this.#inflight.map((f) => f.frame));
+      this.#inflight = [];
+      this.#askedUpTo = 0;
+    }
+    return unconfirmed;
+  }
+
+  /** The server said goodbye to our quit: it handled everything before it, in order. */
+  confirmAll(): void {
+    this.#inflight = [];
+  }
+
+  /** A pong came: frames up to the one its token names are confirmed. */
+  confirm(token: string | undefined): void {
+    if (!token?.startsWith(CONFIRM_PREFIX)) return;
+    const upTo = Number(token.slice(CONFIRM_PREFIX.length));
+    this.#inflight = this.#inflight.filter((f) => f.seq > upTo);
+  }
+
+  /** Waits until the rate limit allows one more frame (for rejoins, which skip the queue). */
+  async token(): Promise<void> {
+    while (this.#bucket && !this.#bucket.take() && !this.#closed) {
+      await new Promise((resolve) => setTimeout(resolve, Math.max(1, this.#bucket!.waitMs())));
+    }
+  }
+
+  /** Stops writing for good. */
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#drainTimer);
+  }
+
+  /** Writes waiting frames in order, paced by the rate limit; stops on any failure. */
+  async drain(): Promise<void> {
+    if (this.#draining || this.#paused) return;
+    this.#draining = true;
+    try {
+      while (this.#waiting.length > 0 && !this.#closed && !this.#paused) {
+        const connection = this.connection();
+        if (!connection) return;
+        const frame = this.#waiting[0];
+        // `/quit` is never rate limited.
+        if (!isQuit(frame) && this.#bucket && !this.#bucket.take()) {
+          clearTimeout(this.#drainTimer);
+          this.#drainTimer = setTimeout(() => this.drain(), Math.max(1, this.#bucket.waitMs()));
+          return;
+        }
+        try {
+          await connection.send(frame);
+        } catch {
+          return; // The connection is dying; the frame stays queued for the next one.
+        }
+        if (this.#waiting[0] === frame) this.#waiting.shift();
+        this.#inflight.push({ seq: ++this.#seq, frame });
+      }
+    } finally {
+      this.#draining = false;
+      this.#askForConfirmation();
+    }
+  }
+
+  /** Sends a ping after the last written frame; its pong confirms everything before it. */
+  #askForConfirmation(): void {
+    const connection = this.connection();
+    if (!connection || this.#seq <= this.#askedUpTo || this.#inflight.length === 0) return;
+    this.#askedUpTo = this.#seq;
+    connection.send({ type: "ping", token: `${CONFIRM_PREFIX}${this.#seq}` }).catch(() => {});
+  }
+
+  /**
+   * A frame typed offline goes to the room it was typed in, unless an
+   * earlier queued command will change rooms first (then the server's
+   * current room at that point is the right one).
+   */
+  #stamp(frame: ClientFrame, room: string | undefined): ClientFrame {
+    if ((frame.type !== "msg" && frame.type !== "cmd") || frame.room !== undefined) return frame;
+    const changesRoom = this.#waiting.some((f) =>
+      f.type === "cmd" && (f.name === "join" || f.name === "part" || f.name === "leave")
+    );
+    if (changesRoom || isQuit(frame)) return frame;
+    return { ...frame, room };
+  }
+}

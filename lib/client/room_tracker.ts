@@ -1,0 +1,154 @@
+/**
+ * What a reconnecting session remembers of the user's rooms across
+ * connections: the rooms wanted and the one in use, the newest message seen
+ * in each (so a reconnect shows only what was missed), and how to rejoin
+ * them on a new connection.
+ *
+ * @module
+ */
+
+import type { ChatEvent, JoinedEvent, MessageEvent } from "../core/events.ts";
+import type { ClientFrame } from "../protocol/client_frames.ts";
+import { nickKey } from "../core/nick.ts";
+
+/**
+ * After a reconnect, the server's answer to the session rejoining one of the
+ * user's rooms (not a `/join` the user typed): the room's members and the
+ * messages missed meanwhile. A front end updates the room and stays on the
+ * room the user was looking at.
+ */
+export interface RejoinedEvent extends Omit<JoinedEvent, "type"> {
+  /** Not a server frame type: the reconnecting session's own. */
+  type: "rejoined";
+}
+
+/**
+ * Room names as the server compares them (NFKC and case folded), so that
+ * `#Ops` and `#ｏｐｓ` are one room here as they are there.
+ */
+const fold = nickKey;
+
+/**
+ * Follows the user's nick and rooms from the server's events, across
+ * connections. Pure: no socket, no clock.
+ */
+export class RoomTracker {
+  /** The nick the server knows us by (or the one to reconnect with). */
+  nick: string;
+  /**
+   * From a reconnect until the server answered every rejoin: `joined` is a
+   * rejoin, and the `parted` of a lobby the user had left is not news.
+   */
+  rejoining = false;
+  /** Rooms we want to be in (display names), in join order. */
+  #rooms: string[] = [];
+  /** The room in use. */
+  #current: string | undefined;
+  /** Newest message id seen per room (by folded name), to skip history already shown. */
+  readonly #lastMessageIds = new Map<string, number>();
+
+  /**
+   * Starts with no rooms.
+   *
+   * @param nick the nick of the first welcome
+   */
+  constructor(nick: string) {
+    this.nick = nick;
+  }
+
+  /** The room in use, as the server named it (undefined before any welcome). */
+  get current(): string | undefined {
+    return this.#current;
+  }
+
+  /** The rooms the user wants to be in, in join order. */
+  get rooms(): readonly string[] {
+    return this.#rooms;
+  }
+
+  /** Whether the user wants to be in `room` (names compared folded). */
+  has(room: string): boolean {
+    return this.#rooms.some((r) => fold(r) === fold(room));
+  }
+
+  /**
+   * Follows nick, rooms and message ids; returns the event to show (with
+   * history already shown removed), or undefined to hide it.
+   *
+   * @param rejoined the welcome of a reconnect: it does not change the rooms wanted
+   * @param restoring the rooms are being rejoined: a `joined` does not change them either
+   */
+  track(
+    event: ChatEvent,
+    rejoined = false,
+    restoring = false,
+  ): ChatEvent | RejoinedEvent | undefined {
+    switch (event.type) {
+      case "welcome":
+      case "joined": {
+        if (event.type === "welcome") this.nick = event.nick;
+        const fresh = this.#freshHistory(event.room, event.history);
+        if (event.type === "joined" && this.rejoining) {
+          // Our own rejoin: the rooms we want, and the current one, stay as they were.
+          return { ...event, type: "rejoined", history: fresh };
+        }
+        if (!rejoined && !restoring) {
+          if (!this.has(event.room)) this.#rooms.push(event.room);
+          this.#current = event.room;
+        }
+        if (rejoined || fresh.length !== event.history.length) return { ...event, history: fresh };
+        return event;
+      }
+      case "parted":
+        // Leaving the lobby the server put us in, for a user who had left it.
+        if (this.rejoining) return undefined;
+        this.#rooms = this.#rooms.filter((r) => fold(r) !== fold(event.room));
+        this.#current = event.current;
+        return event;
+      case "nick":
+        if (event.old === this.nick) this.nick = event.new;
+        return event;
+      case "msg":
+        this.#lastMessageIds.set(fold(event.room), event.id);
+        return event;
+      default:
+        return event;
+    }
+  }
+
+  /**
+   * The frames that put a new connection, which the server placed in
+   * `lobby`, back in the rooms wanted, with the one in use current: joins of
+   * the others, a part of a lobby the user had left, and the current room
+   * joined last (that makes it current on the server too).
+   */
+  rejoinFrames(lobby: string): ClientFrame[] {
+    const lobbyKey = fold(lobby);
+    const current = this.#current === undefined ? undefined : fold(this.#current);
+    const frames: ClientFrame[] = [];
+    const join = (room: string) => frames.push({ type: "cmd", name: "join", args: room });
+    for (const room of this.#rooms) {
+      const key = fold(room);
+      if (key !== lobbyKey && key !== current) join(room);
+    }
+    if (!this.has(lobby)) frames.push({ type: "cmd", name: "part", args: lobby });
+    if (this.#current && (current !== lobbyKey || this.#rooms.length > 1)) join(this.#current);
+    return frames;
+  }
+
+  /** History newer than what was seen; all of it if the server restarted (ids went back). */
+  #freshHistory(room: string, history: MessageEvent[]): MessageEvent[] {
+    const key = fold(room);
+    const seen = this.#lastMessageIds.get(key);
+    const newest = history.at(-1)?.id;
+    if (newest !== undefined) this.#lastMessageIds.set(key, Math.max(newest, seen ?? 0));
+    if (seen === undefined) return history;
+    // A server that lost its history counts from 1 again: nothing it replays
+    // can have been seen.
+    if (newest !== undefined && newest < seen) {
+      this.#lastMessageIds.set(key, newest);
+      return history;
+    }
+    return history.filter((m) => m.id > seen);
+  }
+}

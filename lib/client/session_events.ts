@@ -1,0 +1,49 @@
+/**
+ * What a client session yields to its front ends (line mode, the terminal
+ * UI, later a web page): the server's events, checked and cleaned, and the
+ * session's own news about its connection.
+ *
+ * @module
+ */
+
+import type { ChatEvent } from "../core/events.ts";
+import type { InvalidFrameEvent } from "./chat_session.ts";
+import type { RejoinedEvent } from "./room_tracker.ts";
+
+export type { InvalidFrameEvent } from "./chat_session.ts";
+export type { RejoinedEvent } from "./room_tracker.ts";
+
+/** A change of the connection, reported between the server's events. */
+export interface StatusEvent {
+  /** Not a server frame type: the session's own. */
+  type: "status";
+  /**
+   * `offline`: lost, waiting to retry; `connected`: back (a welcome
+   * follows); `failed`: gave up; `warning`: something the user should know.
+   */
+  state: "offline" | "connected" | "failed" | "warning";
+  /** What happened, in words for the user. */
+  message: string;
+  /** For `offline`: when the next attempt starts, in ms from now. */
+  retryInMs?: number;
+  /** For `offline`: how many attempts failed so far. */
+  attempt?: number;
+  /**
+   * For `offline`: the server answered the last attempt, and refused it
+   * (its words: `Nick "ana" is taken; try "ana_"`, `Server is full ...`).
+   * Absent when the last attempt did not reach it.
+   */
+  refusal?: string;
+  /**
+   * For `failed`: a reconnect was refused for good (a changed server
+   * certificate, a nick that became invalid); this, not an earlier
+   * goodbye, is why the session ended.
+   */
+  refused?: boolean;
+}
+
+/**
+ * What a reconnecting session yields: the server's events (checked and
+ * cleaned), lines that were not valid frames, and its own status.
+ */
+export type SessionEvent = ChatEvent | RejoinedEvent | StatusEvent | InvalidFrameEvent;
