@@ -8,6 +8,7 @@
  * @module
  */
 
+import { ChatError } from "../errors.ts";
 import type { BanEntry } from "./events.ts";
 
 /** A nick bound to the key that registered it. */
@@ -88,5 +89,24 @@ export class MemoryAccessStore implements AccessStore {
 
   bans(): BanEntry[] {
     return [...this.#bans.values()];
+  }
+}
+
+/**
+ * Runs an access-store call; a failing store refuses the request (as
+ * `store_error`) instead of crashing.
+ *
+ * @throws {ChatError} `store_error` wrapping what the store threw
+ */
+export function readAccess<T>(action: () => T): T {
+  try {
+    return action();
+  } catch (cause) {
+    if (cause instanceof ChatError) throw cause;
+    throw new ChatError(
+      "store_error",
+      "Nick registrations and bans are not available right now; try again later",
+      { cause },
+    );
   }
 }

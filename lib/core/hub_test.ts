@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { ChatError, NickError } from "../errors.ts";
-import { COMMANDS, helpOf, usageOf } from "./commands.ts";
+import { helpOf, usageOf } from "./command_registry.ts";
+import { COMMANDS } from "./commands.ts";
 import type { ErrorCode } from "./events.ts";
 import { Hub, type HubOptions, LOBBY } from "./hub.ts";
 import { MemoryStore } from "./history_store.ts";
