@@ -7,10 +7,10 @@
  * @module
  */
 
-import type { AccessStore } from "./access_store.ts";
+import type { AccessStore } from "./state/access_store.ts";
 import type { CommandRegistry } from "./command_registry.ts";
 import type { ByeEvent, LeaveReason } from "./events.ts";
-import type { HistoryStore } from "./history_store.ts";
+import type { HistoryStore } from "./state/history_store.ts";
 import type { Member } from "./member.ts";
 import type { Mutes } from "./mutes.ts";
 import type { NickClaims } from "./nick_claims.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { History, MemoryBudget, messageBytes } from "./history.ts";
-import { MemoryStore } from "./history_store.ts";
+import { MemoryStore } from "./state/history_store.ts";
 import type { MessageEvent } from "./events.ts";
 
 Deno.test("History starts empty", () => {

@@ -7,7 +7,7 @@
  */
 
 import { ChatError } from "../errors.ts";
-import { type AccessStore, MemoryAccessStore, readAccess } from "./access_store.ts";
+import { type AccessStore, MemoryAccessStore, readAccess } from "./state/access_store.ts";
 import { Announcements } from "./announcements.ts";
 import type { ChatServices } from "./chat_services.ts";
 import { type CommandContext, type CommandRegistry, parseArgs } from "./command_registry.ts";
@@ -19,7 +19,7 @@ import {
   MemoryBudget,
   messageBytes,
 } from "./history.ts";
-import { type HistoryStore, MemoryStore } from "./history_store.ts";
+import { type HistoryStore, MemoryStore } from "./state/history_store.ts";
 import {
   cleanHello,
   DEFAULT_RATE_LIMIT,
@@ -36,7 +36,8 @@ import { NickClaims, REPLACED_BYE } from "./nick_claims.ts";
 import type { Room } from "./room.ts";
 import { LOBBY, RoomDirectory } from "./room_directory.ts";
 import { cleanLine, excerpt, sanitizeText } from "./sanitize.ts";
-import { LocalPresence } from "./state/presence.ts";
+import { LocalPresence, type Presence } from "./state/presence.ts";
+import { LocalRoomLog } from "./state/room_log.ts";
 import { TokenBucket } from "./token_bucket.ts";
 import { parseTypedLine } from "./typed_line.ts";
 
@@ -85,7 +86,7 @@ export class Hub {
   readonly #access: AccessStore;
   readonly #operators: ReadonlySet<string>;
   readonly #commands: CommandRegistry;
-  readonly #presence = new LocalPresence();
+  readonly #presence: Presence;
   readonly #announcements: Announcements;
   readonly #rooms: RoomDirectory;
   readonly #mutes: Mutes;
@@ -112,6 +113,7 @@ export class Hub {
       (isAccessStore(options.store) ? options.store : new MemoryAccessStore());
     this.#operators = new Set(options.operators ?? []);
     this.#commands = options.commands ?? defaultCommands();
+    this.#presence = options.presence ?? new LocalPresence();
     this.#announcements = new Announcements(
       options.announceRate ?? (options.rateLimit === false ? false : { rate: 1, burst: 20 }),
       now,
@@ -123,6 +125,7 @@ export class Hub {
       announcements: this.#announcements,
       store: this.#store,
       budget: this.#historyBudget,
+      log: options.roomLog ?? new LocalRoomLog(),
       now,
     });
     this.#mutes = new Mutes(now);

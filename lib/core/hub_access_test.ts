@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ChatError, NickError } from "../errors.ts";
-import { MemoryAccessStore } from "./access_store.ts";
+import { MemoryAccessStore } from "./state/access_store.ts";
 import type { ErrorCode } from "./events.ts";
 import { Hub, type HubOptions } from "./hub.ts";
 import type { Member } from "./member.ts";

@@ -5,9 +5,11 @@
  * @module
  */
 
-import type { AccessStore } from "./access_store.ts";
+import type { AccessStore } from "./state/access_store.ts";
 import type { CommandRegistry } from "./command_registry.ts";
-import type { HistoryStore } from "./history_store.ts";
+import type { HistoryStore } from "./state/history_store.ts";
+import type { Presence } from "./state/presence.ts";
+import type { RoomLog } from "./state/room_log.ts";
 import { cleanLine } from "./sanitize.ts";
 
 /** Settings of a {@linkcode Hub}; every field has a default. */
@@ -71,6 +73,16 @@ export interface HubOptions {
    * @default {defaultCommands()}
    */
   commands?: CommandRegistry;
+  /**
+   * Orders each room's events and numbers them.
+   * @default {new LocalRoomLog()}
+   */
+  roomLog?: RoomLog;
+  /**
+   * Who is online under which nick.
+   * @default {new LocalPresence()}
+   */
+  presence?: Presence;
   /** Fingerprints (`SHA256:...`) of the operators' keys. */
   operators?: Iterable<string>;
   /** The clock, in milliseconds since the epoch; tests hand in their own. */

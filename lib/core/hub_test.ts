@@ -4,7 +4,7 @@ import { helpOf, usageOf } from "./command_registry.ts";
 import { COMMANDS } from "./commands.ts";
 import type { ErrorCode } from "./events.ts";
 import { Hub, type HubOptions, LOBBY } from "./hub.ts";
-import { MemoryStore } from "./history_store.ts";
+import { MemoryStore } from "./state/history_store.ts";
 import type { Member } from "./member.ts";
 import { RecordingSink } from "./_recording_sink.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { NickError } from "../errors.ts";
-import { MemoryAccessStore } from "./access_store.ts";
+import { MemoryAccessStore } from "./state/access_store.ts";
 import { Hub } from "./hub.ts";
 import { RecordingSink } from "./_recording_sink.ts";
 

@@ -9,7 +9,7 @@
  */
 
 import { NickError } from "../errors.ts";
-import { type AccessStore, readAccess, type Registration } from "./access_store.ts";
+import { type AccessStore, readAccess, type Registration } from "./state/access_store.ts";
 import { lookAlikeKeys } from "./confusable.ts";
 import type { ByeEvent } from "./events.ts";
 import type { Member } from "./member.ts";

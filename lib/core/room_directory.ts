@@ -10,7 +10,8 @@ import { ChatError } from "../errors.ts";
 import type { Announcements } from "./announcements.ts";
 import type { LeaveReason, MessageEvent, RoomSnapshot } from "./events.ts";
 import type { HistoryBudget } from "./history.ts";
-import type { HistoryStore } from "./history_store.ts";
+import type { HistoryStore } from "./state/history_store.ts";
+import type { RoomEvent, RoomEventBody, RoomLog } from "./state/room_log.ts";
 import type { Member } from "./member.ts";
 import { nickKey } from "./nick.ts";
 import { Room } from "./room.ts";
@@ -41,6 +42,8 @@ export interface RoomDirectoryOptions {
   store: HistoryStore;
   /** The bound on every room's replay history. */
   budget: HistoryBudget<MessageEvent>;
+  /** Orders each room's events. */
+  log: RoomLog;
   /** The clock. */
   now: () => number;
 }
@@ -74,6 +77,7 @@ export class RoomDirectory {
   /** Rooms made with `options`. */
   constructor(options: RoomDirectoryOptions) {
     this.#options = options;
+    options.log.listen((event, folded, origin) => this.#deliver(event, folded, origin));
   }
 
   /** Looks a room up by name, ignoring case. */
@@ -135,6 +139,7 @@ export class RoomDirectory {
       stored = { lastId: now(), messages: [] };
     }
     room = new Room(name, key, historySize, stored, budget);
+    this.#options.log.open(key, stored.lastId);
     this.#rooms.set(key, room);
     return room;
   }
@@ -171,6 +176,7 @@ export class RoomDirectory {
     // later joiner still gets the replay.
     if (room.members.size === 0 && room.history.size === 0 && room.name !== LOBBY) {
       this.#rooms.delete(room.key);
+      this.#options.log.close(room.key);
     }
   }
 
@@ -184,15 +190,27 @@ export class RoomDirectory {
     };
   }
 
+  /** The id of a room's newest event, 0 before the first. */
+  lastId(room: Room): number {
+    return this.#options.log.lastId(room.key);
+  }
+
   /**
-   * Every room event goes through here: the room numbers and delivers it
-   * (to everyone but `skip`), and the store records messages and the room's
-   * newest id.
+   * Every room event goes through here, to the room log, which numbers it
+   * and hands it back to be delivered (to everyone but `skip`).
    */
-  emit(room: Room, body: Parameters<Room["emit"]>[0], skip?: Member): void {
+  emit(room: Room, body: RoomEventBody, skip?: Member): void {
+    this.#options.log.append(room.key, room.name, body, skip);
+  }
+
+  /**
+   * What the room log ordered: delivered to the room's members here, and
+   * recorded in the store (messages, and the room's newest id).
+   */
+  #deliver(event: RoomEvent, folded: string, origin: Member | undefined): void {
+    this.#rooms.get(folded)?.deliver(event, origin);
     const { store } = this.#options;
-    const event = room.emit(body, skip);
-    if (event.type === "msg") store.append(room.key, event as MessageEvent);
-    store.touch(room.key, room.name, room.lastId);
+    if (event.type === "msg") store.append(folded, event);
+    store.touch(folded, event.room, event.id);
   }
 }

@@ -1,8 +1,8 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { BanEntry, DirectEvent, MessageEvent } from "../core/events.ts";
-import type { HistoryStore, StoredRoom } from "../core/history_store.ts";
+import type { HistoryStore, StoredRoom } from "../core/state/history_store.ts";
 import { messageBytes } from "../core/history.ts";
-import type { AccessStore, Registration } from "../core/access_store.ts";
+import type { AccessStore, Registration } from "../core/state/access_store.ts";
 
 /** Migrations, in order; the database records how many it has applied. */
 const MIGRATIONS: string[] = [

@@ -28,7 +28,7 @@ export const HISTORY_COMMAND: Command = {
         `Count "${excerpt(count)}" must be a number from 1 to ${MAX_HISTORY_PAGE}`,
       );
     }
-    const beforeId = before === undefined ? room.lastId + 1 : Number(before);
+    const beforeId = before === undefined ? chat.rooms.lastId(room) + 1 : Number(before);
     if (before !== undefined && !/^\d+$/.test(before)) {
       throw new ChatError("bad_args", `Message id "${excerpt(before)}" must be a whole number`);
     }

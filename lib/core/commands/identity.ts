@@ -6,7 +6,7 @@
  */
 
 import { ChatError } from "../../errors.ts";
-import { readAccess, type Registration } from "../access_store.ts";
+import { readAccess, type Registration } from "../state/access_store.ts";
 import type { Command } from "../command_registry.ts";
 import type { NickEvent } from "../events.ts";
 import type { Member } from "../member.ts";

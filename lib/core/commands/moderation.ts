@@ -6,7 +6,7 @@
  */
 
 import { ChatError } from "../../errors.ts";
-import { readAccess } from "../access_store.ts";
+import { readAccess } from "../state/access_store.ts";
 import type { ChatServices } from "../chat_services.ts";
 import type { Command } from "../command_registry.ts";
 import type { BanEntry } from "../events.ts";

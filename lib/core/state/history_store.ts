@@ -6,14 +6,14 @@
  * @module
  */
 
-import type { DirectEvent, MessageEvent } from "./events.ts";
+import type { DirectEvent, MessageEvent } from "../events.ts";
 import {
   DEFAULT_HISTORY_MEMORY_BYTES,
   History,
   type HistoryBudget,
   MemoryBudget,
   messageBytes,
-} from "./history.ts";
+} from "../history.ts";
 
 /** What a store knows about a room when the hub first needs it. */
 export interface StoredRoom {

@@ -8,8 +8,8 @@
  * @module
  */
 
-import { ChatError } from "../errors.ts";
-import type { BanEntry } from "./events.ts";
+import { ChatError } from "../../errors.ts";
+import type { BanEntry } from "../events.ts";
 
 /** A nick bound to the key that registered it. */
 export interface Registration {
