@@ -236,9 +236,10 @@ export class Hub {
   /**
    * Handles a line as typed: a `/command`, or a message to `roomName` (the
    * member's current room by default). `//text` sends `/text` literally.
-   * Errors go to the member as `error` events; returns whether it succeeded.
+   * Errors go to the member as `error` events; returns whether it succeeded
+   * (a promise when it waits on a store, or behind a request that does).
    */
-  input(member: Member, line: string, roomName?: string): boolean {
+  input(member: Member, line: string, roomName?: string): boolean | Promise<boolean> {
     const typed = parseTypedLine(line);
     return typed.kind === "command"
       ? this.command(member, typed.name, typed.args, roomName)
@@ -246,14 +247,19 @@ export class Hub {
   }
 
   /** Sends `text` literally (never as a command) to `roomName` or the current room. */
-  message(member: Member, text: string, roomName?: string): boolean {
+  message(member: Member, text: string, roomName?: string): boolean | Promise<boolean> {
     return this.#attempt(member, () => {
       this.#say(member, text, this.#rooms.target(member, roomName), "say");
     });
   }
 
   /** Runs the command `name` with the argument string `args`. */
-  command(member: Member, name: string, args: string, roomName?: string): boolean {
+  command(
+    member: Member,
+    name: string,
+    args: string,
+    roomName?: string,
+  ): boolean | Promise<boolean> {
     const command = this.#commands.find(name);
     return this.#attempt(member, () => {
       if (!command) {
@@ -283,7 +289,7 @@ export class Hub {
         chat: this.#chat,
         reply: (event) => member.sink.deliver(event),
       };
-      command.run(context, parsed.args);
+      return command.run(context, parsed.args);
     }, command?.name !== "quit");
   }
 
@@ -386,18 +392,54 @@ export class Hub {
     return false;
   }
 
-  /** The error boundary: a `ChatError` becomes an `error` event for the sender only. */
-  #attempt(member: Member, action: () => void, charge = true): boolean {
+  /**
+   * The error boundary: a `ChatError` becomes an `error` event for the
+   * sender only. A request that waits on a store answers with a promise, and
+   * the member's later requests wait behind it.
+   */
+  #attempt(
+    member: Member,
+    action: () => void | Promise<void>,
+    charge = true,
+  ): boolean | Promise<boolean> {
+    const pending = member.pending;
+    if (pending === undefined) return this.#run(member, action, charge);
+    const next = () => this.#run(member, action, charge);
+    return this.#wait(member, pending.then(next, next));
+  }
+
+  #run(
+    member: Member,
+    action: () => void | Promise<void>,
+    charge: boolean,
+  ): boolean | Promise<boolean> {
     if (member.gone) return false;
     if (charge && !this.#allowed(member)) return false;
+    let result;
     try {
-      action();
-      return true;
+      result = action();
     } catch (error) {
-      if (!(error instanceof ChatError)) throw error;
-      member.sink.deliver({ type: "error", code: error.code, message: error.message });
-      return false;
+      return this.#refuse(member, error);
     }
+    if (result === undefined) return true;
+    return this.#wait(member, result.then(() => true, (error) => this.#refuse(member, error)));
+  }
+
+  /** Makes `settled` the member's pending request until it settles. */
+  #wait(member: Member, settled: Promise<boolean>): Promise<boolean> {
+    member.pending = settled;
+    const done = () => {
+      if (member.pending === settled) member.pending = undefined;
+    };
+    settled.then(done, done);
+    return settled;
+  }
+
+  /** Tells the sender why its request failed; anything but a `ChatError` is a bug, rethrown. */
+  #refuse(member: Member, error: unknown): false {
+    if (!(error instanceof ChatError)) throw error;
+    member.sink.deliver({ type: "error", code: error.code, message: error.message });
+    return false;
   }
 
   #cleanMessage(text: string): string {

@@ -84,14 +84,14 @@ const UNMAPPED_LOOK_ALIKES: [string, "bad_nick" | "nick_taken", string][] = [
   ["ĸim", "nick_taken", 'Nick "ĸim" looks like "kim", who is online'],
 ];
 
-Deno.test("look-alikes made of letters confusables.txt does not map are refused at hello and /nick", () => {
+Deno.test("look-alikes made of letters confusables.txt does not map are refused at hello and /nick", async () => {
   const { hub, join } = setup();
   for (const nick of ["dave", "bob", "kim"]) join(nick);
   const eve = join("eve");
   for (const [nick, code, message] of UNMAPPED_LOOK_ALIKES) {
     assertRefused(() => join(nick), code, message);
     eve.sink.clear();
-    assert.equal(hub.input(eve.member, `/nick ${nick}`), false, nick);
+    assert.equal(await hub.input(eve.member, `/nick ${nick}`), false, nick);
     const error = eve.sink.only();
     assert.deepEqual(error.type === "error" && [error.code, error.message], [code, message]);
   }
@@ -99,7 +99,7 @@ Deno.test("look-alikes made of letters confusables.txt does not map are refused 
   assert.equal(hub.size, 4);
 });
 
-Deno.test("a hello whose nick looks like an online, reserved or oversized one is refused, naming it", () => {
+Deno.test("a hello whose nick looks like an online, reserved or oversized one is refused, naming it", async () => {
   const { hub, join } = setup();
   join("bob");
   for (const [nick, code, message] of LOOK_ALIKES) {
@@ -108,13 +108,13 @@ Deno.test("a hello whose nick looks like an online, reserved or oversized one is
   assert.equal(hub.size, 1);
 });
 
-Deno.test("/nick refuses the same look-alikes", () => {
+Deno.test("/nick refuses the same look-alikes", async () => {
   const { hub, join } = setup();
   join("bob");
   const eve = join("eve");
   for (const [nick, code, message] of LOOK_ALIKES) {
     eve.sink.clear();
-    assert.equal(hub.input(eve.member, `/nick ${nick}`), false, nick);
+    assert.equal(await hub.input(eve.member, `/nick ${nick}`), false, nick);
     const error = eve.sink.only();
     assert.equal(error.type, "error");
     assert.equal(error.type === "error" && error.code, code);
@@ -123,11 +123,11 @@ Deno.test("/nick refuses the same look-alikes", () => {
   assert.equal(eve.member.nick, "eve");
 });
 
-Deno.test("a look-alike of a registered nick is refused while its owner is away, but not to its owner", () => {
+Deno.test("a look-alike of a registered nick is refused while its owner is away, but not to its owner", async () => {
   const { hub, join } = setup();
   const bob = join("bob", BOB_KEY);
-  hub.input(bob.member, "/register");
-  hub.input(bob.member, "/quit");
+  await hub.input(bob.member, "/register");
+  await hub.input(bob.member, "/quit");
   assertRefused(
     () => join("ВОВ", EVE_KEY),
     "nick_registered",
@@ -138,7 +138,7 @@ Deno.test("a look-alike of a registered nick is refused while its owner is away,
   assert.equal(join("ВОВ", BOB_KEY).member.nick, "ВОВ");
 });
 
-Deno.test("registrations kept by the store before the hub started are looked at too", () => {
+Deno.test("registrations kept by the store before the hub started are looked at too", async () => {
   const access = new MemoryAccessStore();
   access.register("bob", { nick: "bob", fingerprint: BOB_KEY, ts: 1 });
   const { join } = setup(access);
@@ -149,27 +149,27 @@ Deno.test("registrations kept by the store before the hub started are looked at 
   );
 });
 
-Deno.test("/unregister frees a nick's look-alikes; leaving frees an online nick's", () => {
+Deno.test("/unregister frees a nick's look-alikes; leaving frees an online nick's", async () => {
   const { hub, join } = setup();
   const bob = join("bob", BOB_KEY);
-  hub.input(bob.member, "/register");
-  hub.input(bob.member, "/unregister");
-  hub.input(bob.member, "/nick robert");
+  await hub.input(bob.member, "/register");
+  await hub.input(bob.member, "/unregister");
+  await hub.input(bob.member, "/nick robert");
   assert.equal(join("ВОВ", EVE_KEY).member.nick, "ВОВ", "neither online nor registered any more");
   const coco = join("coco");
   assertRefused(() => join("сосо"), "nick_taken", /looks like "coco", who is online/);
-  hub.input(coco.member, "/quit");
+  await hub.input(coco.member, "/quit");
   assert.equal(join("сосо").member.nick, "сосо");
 });
 
-Deno.test("different nicks that only share letters are not look-alikes", () => {
+Deno.test("different nicks that only share letters are not look-alikes", async () => {
   const { join } = setup();
   for (const nick of ["ana", "anna", "Zoë", "Zoe_", "il", "ll", "fz12", "fz13", "bob2", "李小龙"]) {
     join(nick);
   }
 });
 
-Deno.test("look-alike checks stay cheap with 1,000 members online and 1,000 registrations", () => {
+Deno.test("look-alike checks stay cheap with 1,000 members online and 1,000 registrations", async () => {
   const access = new MemoryAccessStore();
   for (let i = 0; i < 1000; i++) {
     access.register(`pope${i}`, { nick: `pope${i}`, fingerprint: `SHA256:k${i}`, ts: i });

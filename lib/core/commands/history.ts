@@ -20,7 +20,7 @@ export const HISTORY_COMMAND: Command = {
   minArgs: 0,
   maxArgs: 2,
   rest: false,
-  run: ({ chat, room, reply }, [count = "50", before]) => {
+  run: async ({ chat, room, reply }, [count = "50", before]) => {
     const limit = Number(count);
     if (!/^\d+$/.test(count) || limit < 1 || limit > MAX_HISTORY_PAGE) {
       throw new ChatError(
@@ -34,7 +34,7 @@ export const HISTORY_COMMAND: Command = {
     }
     let page;
     try {
-      page = chat.history.page(room.key, beforeId, limit + 1);
+      page = await chat.history.page(room.key, beforeId, limit + 1);
     } catch (cause) {
       throw new ChatError("store_error", "History is not available right now", { cause });
     }

@@ -6,7 +6,7 @@
  */
 
 import { ChatError } from "../../errors.ts";
-import { readAccess, type Registration } from "../state/access_store.ts";
+import { askAccess, readAccess, type Registration } from "../state/access_store.ts";
 import type { Command } from "../command_registry.ts";
 import type { NickEvent } from "../events.ts";
 import type { Member } from "../member.ts";
@@ -54,7 +54,7 @@ export const REGISTER_COMMAND: Command = {
   minArgs: 0,
   maxArgs: 0,
   rest: false,
-  run: ({ chat, member }) => {
+  run: async ({ chat, member }) => {
     const fingerprint = member.fingerprint;
     if (!fingerprint) {
       throw new ChatError(
@@ -66,7 +66,7 @@ export const REGISTER_COMMAND: Command = {
     if (existing?.fingerprint === fingerprint) {
       throw new ChatError("bad_args", `Nick "${member.nick}" is already registered to your key`);
     }
-    const count = readAccess(() => chat.access.registrationCount(fingerprint));
+    const count = await askAccess(() => chat.access.registrationCount(fingerprint));
     if (count >= MAX_NICKS_PER_KEY) {
       throw new ChatError(
         "bad_args",
@@ -74,7 +74,7 @@ export const REGISTER_COMMAND: Command = {
       );
     }
     const registration: Registration = { nick: member.nick, fingerprint, ts: chat.now() };
-    readAccess(() => chat.access.register(member.key, registration));
+    await askAccess(() => chat.access.register(member.key, registration));
     chat.claims.registered(registration);
     chat.notice(
       member,
@@ -91,7 +91,7 @@ export const UNREGISTER_COMMAND: Command = {
   minArgs: 0,
   maxArgs: 1,
   rest: false,
-  run: ({ chat, member }, [raw]) => {
+  run: async ({ chat, member }, [raw]) => {
     const nick = raw === undefined ? member.nick : raw.trim().normalize("NFC");
     const key = nickKey(nick);
     const registration = readAccess(() => chat.access.registration(key));
@@ -102,7 +102,7 @@ export const UNREGISTER_COMMAND: Command = {
         `Nick "${registration.nick}" is registered to another key; only that key or an operator can free it`,
       );
     }
-    readAccess(() => chat.access.unregister(key));
+    await askAccess(() => chat.access.unregister(key));
     chat.claims.unregistered(registration);
     chat.notice(member, `Nick "${registration.nick}" is no longer registered`);
   },

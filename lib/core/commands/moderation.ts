@@ -6,7 +6,7 @@
  */
 
 import { ChatError } from "../../errors.ts";
-import { readAccess } from "../state/access_store.ts";
+import { askAccess } from "../state/access_store.ts";
 import type { ChatServices } from "../chat_services.ts";
 import type { Command } from "../command_registry.ts";
 import type { BanEntry } from "../events.ts";
@@ -47,7 +47,7 @@ export const BAN_COMMAND: Command = {
   rest: true,
   flags: ["--key-only"],
   op: true,
-  run: ({ chat, member: op, flags }, [nick, reason]) => {
+  run: async ({ chat, member: op, flags }, [nick, reason]) => {
     const keyOnly = flags.has("--key-only");
     const target = victim(chat, op, nick, "ban");
     if (keyOnly && !target.fingerprint) {
@@ -76,7 +76,7 @@ export const BAN_COMMAND: Command = {
         `${target.nick} has neither a key nor an address to ban; /kick it`,
       );
     }
-    for (const entry of entries) readAccess(() => chat.access.addBan(entry));
+    for (const entry of entries) await askAccess(() => chat.access.addBan(entry));
     const others: Member[] = [];
     for (const other of [...chat.presence.all()]) {
       if (other.operator) continue;
@@ -106,9 +106,9 @@ export const UNBAN_COMMAND: Command = {
   maxArgs: 1,
   rest: false,
   op: true,
-  run: ({ chat, member: op }, [target]) => {
+  run: async ({ chat, member: op }, [target]) => {
     const kind = target.startsWith("SHA256:") ? "key" : "ip";
-    const removed = readAccess(() => chat.access.removeBan(kind, target));
+    const removed = await askAccess(() => chat.access.removeBan(kind, target));
     if (!removed) {
       throw new ChatError("bad_args", `There is no ban on "${excerpt(target)}"; /bans lists them`);
     }
@@ -125,7 +125,9 @@ export const BANS_COMMAND: Command = {
   maxArgs: 0,
   rest: false,
   op: true,
-  run: ({ chat, reply }) => reply({ type: "bans", bans: readAccess(() => chat.access.bans()) }),
+  run: async ({ chat, reply }) => {
+    reply({ type: "bans", bans: await askAccess(() => chat.access.bans()) });
+  },
 };
 
 /**
