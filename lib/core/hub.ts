@@ -22,6 +22,7 @@ import {
 import { type HistoryStore, MemoryStore } from "./state/history_store.ts";
 import {
   cleanHello,
+  cleanMessage,
   DEFAULT_RATE_LIMIT,
   type HelloRequest,
   type HubOptions,
@@ -142,7 +143,7 @@ export class Hub {
       maxNickLength: this.maxNickLength,
       now,
       say: (member, text, room, kind) => this.#say(member, text, room, kind),
-      cleanMessage: (text) => this.#cleanMessage(text),
+      cleanMessage: (text) => cleanMessage(text, this.maxMessageLength, this.maxMessageLines),
       cleanReason: (reason) => cleanLine(reason, MAX_REASON_LENGTH),
       leaveReason: (member, reason) =>
         !reason || this.#mutes.until(member) !== undefined
@@ -342,7 +343,7 @@ export class Hub {
   /** Sends a message (or `/me` action) to a room the member is in. */
   #say(member: Member, text: string, room: Room, kind: "say" | "action"): void {
     this.#mutes.refuse(member);
-    const clean = this.#cleanMessage(text);
+    const clean = cleanMessage(text, this.maxMessageLength, this.maxMessageLines);
     this.#rooms.emit(
       room,
       { type: "msg", ts: this.#now(), from: member.nick, text: clean, kind },
@@ -440,26 +441,6 @@ export class Hub {
     if (!(error instanceof ChatError)) throw error;
     member.sink.deliver({ type: "error", code: error.code, message: error.message });
     return false;
-  }
-
-  #cleanMessage(text: string): string {
-    const clean = sanitizeText(text, { multiline: true }).replace(/^\n+|\n+$/g, "");
-    if (clean.trim() === "") throw new ChatError("empty_message", "Message is empty");
-    const length = [...clean].length;
-    if (length > this.maxMessageLength) {
-      throw new ChatError(
-        "message_too_long",
-        `Message is ${length} characters long; the limit is ${this.maxMessageLength}`,
-      );
-    }
-    const lines = clean.split("\n").length;
-    if (lines > this.maxMessageLines) {
-      throw new ChatError(
-        "message_too_long",
-        `Message has ${lines} lines; the limit is ${this.maxMessageLines}`,
-      );
-    }
-    return clean;
   }
 }
 

@@ -145,7 +145,7 @@ Deno.test("the same key reconnecting replaces its ghost, which is told why; othe
   assert.equal(leave.type === "leave" && leave.message, "replaced by a new connection");
 });
 
-Deno.test("a nick held by another key, or by a keyless session, is still taken", async () => {
+Deno.test("a nick held by another key, or by a keyless session, is still taken", () => {
   const { hub, connect } = setup();
   connect("ana", ANA_KEY);
   connect("nc");
@@ -157,7 +157,7 @@ Deno.test("a nick held by another key, or by a keyless session, is still taken",
   }
 });
 
-Deno.test("a full server still lets a key replace its own ghost", async () => {
+Deno.test("a full server still lets a key replace its own ghost", () => {
   const { hub, connect } = setup({ maxClients: 1 });
   connect("ana", ANA_KEY);
   assert.throws(
@@ -340,7 +340,7 @@ Deno.test("/whois shows the key, registration and operator flag; the address to 
   lastError(nc, "no_such_nick");
 });
 
-Deno.test("a failing access store refuses the request with store_error instead of crashing", async () => {
+Deno.test("a failing access store refuses the request with store_error instead of crashing", () => {
   const access = new MemoryAccessStore();
   access.registration = () => {
     throw new Error("disk I/O error");

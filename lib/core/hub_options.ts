@@ -10,7 +10,8 @@ import type { CommandRegistry } from "./command_registry.ts";
 import type { HistoryStore } from "./state/history_store.ts";
 import type { Presence } from "./state/presence.ts";
 import type { RoomLog } from "./state/room_log.ts";
-import { cleanLine } from "./sanitize.ts";
+import { ChatError } from "../errors.ts";
+import { cleanLine, sanitizeText } from "./sanitize.ts";
 
 /** Settings of a {@linkcode Hub}; every field has a default. */
 export interface HubOptions {
@@ -143,4 +144,27 @@ export function cleanHello(hello: HelloRequest): HelloRequest {
     clean[field] = (cleaner as (value: unknown) => unknown)(hello[field as keyof HelloRequest]);
   }
   return clean as unknown as HelloRequest;
+}
+
+/**
+ * A message as it may be sent: cleaned, without leading or trailing blank
+ * lines, not empty, at most `maxLength` characters and `maxLines` lines.
+ *
+ * @throws {ChatError} `empty_message` or `message_too_long`
+ */
+export function cleanMessage(text: string, maxLength: number, maxLines: number): string {
+  const clean = sanitizeText(text, { multiline: true }).replace(/^\n+|\n+$/g, "");
+  if (clean.trim() === "") throw new ChatError("empty_message", "Message is empty");
+  const length = [...clean].length;
+  if (length > maxLength) {
+    throw new ChatError(
+      "message_too_long",
+      `Message is ${length} characters long; the limit is ${maxLength}`,
+    );
+  }
+  const lines = clean.split("\n").length;
+  if (lines > maxLines) {
+    throw new ChatError("message_too_long", `Message has ${lines} lines; the limit is ${maxLines}`);
+  }
+  return clean;
 }

@@ -99,7 +99,7 @@ Deno.test("look-alikes made of letters confusables.txt does not map are refused 
   assert.equal(hub.size, 4);
 });
 
-Deno.test("a hello whose nick looks like an online, reserved or oversized one is refused, naming it", async () => {
+Deno.test("a hello whose nick looks like an online, reserved or oversized one is refused, naming it", () => {
   const { hub, join } = setup();
   join("bob");
   for (const [nick, code, message] of LOOK_ALIKES) {
@@ -138,7 +138,7 @@ Deno.test("a look-alike of a registered nick is refused while its owner is away,
   assert.equal(join("ВОВ", BOB_KEY).member.nick, "ВОВ");
 });
 
-Deno.test("registrations kept by the store before the hub started are looked at too", async () => {
+Deno.test("registrations kept by the store before the hub started are looked at too", () => {
   const access = new MemoryAccessStore();
   access.register("bob", { nick: "bob", fingerprint: BOB_KEY, ts: 1 });
   const { join } = setup(access);
@@ -162,14 +162,14 @@ Deno.test("/unregister frees a nick's look-alikes; leaving frees an online nick'
   assert.equal(join("сосо").member.nick, "сосо");
 });
 
-Deno.test("different nicks that only share letters are not look-alikes", async () => {
+Deno.test("different nicks that only share letters are not look-alikes", () => {
   const { join } = setup();
   for (const nick of ["ana", "anna", "Zoë", "Zoe_", "il", "ll", "fz12", "fz13", "bob2", "李小龙"]) {
     join(nick);
   }
 });
 
-Deno.test("look-alike checks stay cheap with 1,000 members online and 1,000 registrations", async () => {
+Deno.test("look-alike checks stay cheap with 1,000 members online and 1,000 registrations", () => {
   const access = new MemoryAccessStore();
   for (let i = 0; i < 1000; i++) {
     access.register(`pope${i}`, { nick: `pope${i}`, fingerprint: `SHA256:k${i}`, ts: i });

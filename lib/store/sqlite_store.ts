@@ -4,59 +4,15 @@ import type { HistoryStore, StoredRoom } from "../core/state/history_store.ts";
 import { messageBytes } from "../core/history.ts";
 import type { AccessStore, Registration } from "../core/state/access_store.ts";
 import { SqliteAccess } from "./sqlite_access.ts";
+import {
+  checkVersion,
+  describeOpenError,
+  migrate,
+  MIGRATIONS,
+  StoreOpenError,
+} from "./sqlite_schema.ts";
 
-/** Migrations, in order; the database records how many it has applied. */
-const MIGRATIONS: string[] = [
-  `CREATE TABLE rooms (
-     key TEXT PRIMARY KEY,
-     name TEXT NOT NULL,
-     last_id INTEGER NOT NULL
-   );
-   CREATE TABLE messages (
-     room_key TEXT NOT NULL,
-     id INTEGER NOT NULL,
-     room TEXT NOT NULL,
-     ts INTEGER NOT NULL,
-     from_nick TEXT NOT NULL,
-     kind TEXT NOT NULL,
-     text TEXT NOT NULL,
-     PRIMARY KEY (room_key, id)
-   ) WITHOUT ROWID;
-   CREATE INDEX messages_by_time ON messages (ts);`,
-  `CREATE TABLE private_messages (
-     seq INTEGER PRIMARY KEY AUTOINCREMENT,
-     ts INTEGER NOT NULL,
-     from_nick TEXT NOT NULL,
-     to_nick TEXT NOT NULL,
-     kind TEXT NOT NULL,
-     text TEXT NOT NULL
-   );
-   CREATE INDEX private_by_time ON private_messages (ts);`,
-  `CREATE TABLE registrations (
-     nick_key TEXT PRIMARY KEY,
-     nick TEXT NOT NULL,
-     fingerprint TEXT NOT NULL,
-     ts INTEGER NOT NULL
-   ) WITHOUT ROWID;
-   CREATE INDEX registrations_by_key ON registrations (fingerprint);
-   CREATE TABLE bans (
-     kind TEXT NOT NULL CHECK (kind IN ('key', 'ip')),
-     value TEXT NOT NULL,
-     nick TEXT,
-     reason TEXT,
-     by_nick TEXT NOT NULL,
-     ts INTEGER NOT NULL,
-     PRIMARY KEY (kind, value)
-   ) WITHOUT ROWID;`,
-];
-
-/** A store that cannot be opened: the path and the cause, for a one-line error at start. */
-export class StoreOpenError extends Error {
-  constructor(readonly path: string, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "StoreOpenError";
-  }
-}
+export { StoreOpenError } from "./sqlite_schema.ts";
 
 /** Settings of a {@linkcode SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -214,7 +170,7 @@ export class SqliteStore implements HistoryStore, AccessStore {
           | undefined;
         if ((row?.version ?? 0) >= MIGRATIONS.length) {
           this.#db = reader;
-          this.#checkVersion();
+          checkVersion(this.#db, true);
           return;
         }
         // An older schema: migrate it first, as the server would.
@@ -226,7 +182,7 @@ export class SqliteStore implements HistoryStore, AccessStore {
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 100; " +
           "PRAGMA journal_size_limit = 16777216;",
       );
-      this.#migrate();
+      migrate(this.#db);
       this.#access = new SqliteAccess(this.#db);
       this.#insert = this.#db.prepare(
         "INSERT OR REPLACE INTO messages (room_key, id, room, ts, from_nick, kind, text) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -597,33 +553,6 @@ export class SqliteStore implements HistoryStore, AccessStore {
     this.#db.close();
     this.#options.lock?.release();
   }
-
-  #checkVersion(): number {
-    if (!this.#options.readOnly) {
-      this.#db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
-    }
-    const row = this.#db.prepare("SELECT version FROM schema_version").get() as
-      | { version: number }
-      | undefined;
-    const version = row?.version ?? 0;
-    if (version > MIGRATIONS.length) {
-      throw new Error(
-        `it was written by a newer lanchat (schema ${version}, this one knows ${MIGRATIONS.length})`,
-      );
-    }
-    return version;
-  }
-
-  #migrate(): void {
-    const version = this.#checkVersion();
-    for (let v = version; v < MIGRATIONS.length; v++) {
-      this.#db.exec("BEGIN");
-      this.#db.exec(MIGRATIONS[v]);
-      this.#db.exec("DELETE FROM schema_version");
-      this.#db.prepare("INSERT INTO schema_version (version) VALUES (?)").run(v + 1);
-      this.#db.exec("COMMIT");
-    }
-  }
 }
 
 function toEvent(row: Row): MessageEvent {
@@ -636,15 +565,4 @@ function toEvent(row: Row): MessageEvent {
     text: row.text,
     kind: row.kind === "action" ? "action" : "say",
   };
-}
-
-function describeOpenError(path: string, error: Error): string {
-  const message = error.message ?? String(error);
-  if (/not a database|malformed|corrupt/i.test(message)) {
-    return `cannot open the history store ${path}: the file is not a lanchat database or is corrupt (${message}); move it away or use --data-dir`;
-  }
-  if (/unable to open|permission|readonly|NotCapable/i.test(message)) {
-    return `cannot open the history store ${path}: ${message}; check the directory's permissions or use --data-dir / --no-persist`;
-  }
-  return `cannot open the history store ${path}: ${message}`;
 }
