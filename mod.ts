@@ -42,6 +42,22 @@ export {
   defaultCommands,
 } from "./lib/core/commands.ts";
 export { CommandRegistry } from "./lib/core/command_registry.ts";
+export type { ChatServices } from "./lib/core/chat_services.ts";
+export {
+  LocalRoomLog,
+  type RoomEvent,
+  type RoomEventBody,
+  type RoomLog,
+  type RoomLogListener,
+} from "./lib/core/state/room_log.ts";
+export { LocalPresence, type Presence, type Present } from "./lib/core/state/presence.ts";
+export { type HistoryStore, MemoryStore, type StoredRoom } from "./lib/core/state/history_store.ts";
+export {
+  type AccessStore,
+  type AccessView,
+  MemoryAccessStore,
+  type Registration,
+} from "./lib/core/state/access_store.ts";
 export { MAX_NICK_LENGTH, nickKey, normalizeNick } from "./lib/core/nick.ts";
 export { sanitizeText } from "./lib/core/sanitize.ts";
 export { ChatError, ConnectError, NickError, ProtocolError, UsageError } from "./lib/errors.ts";

@@ -522,3 +522,17 @@ Deno.test("/ban by address tells the operator whom else it disconnected", async 
   );
   assert.equal(op2.member.gone, false, "an operator on the address stays");
 });
+
+Deno.test("a request waiting on the store is answered before the member's next request", async () => {
+  const { hub, connect } = setup();
+  const op = connect("mod", OP_KEY);
+  const eve = connect("eve", BO_KEY, "10.0.0.9");
+  op.sink.clear();
+  const ban = hub.input(op.member, "/ban eve");
+  const after = hub.input(op.member, "/bans");
+  assert.ok(after instanceof Promise, "the next request waits behind the ban");
+  assert.equal(await ban, true);
+  assert.equal(await after, true);
+  assert.deepEqual(op.sink.events.map((e) => e.type), ["leave", "notice", "bans"]);
+  assert.equal(eve.sink.ended[0]?.code, "banned");
+});
