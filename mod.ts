@@ -35,7 +35,29 @@ export * from "./lib/core/events.ts";
 export { type HelloRequest, Hub, type HubOptions, LOBBY } from "./lib/core/hub.ts";
 export { Member, type MemberSink } from "./lib/core/member.ts";
 export { Room } from "./lib/core/room.ts";
-export { type Command, type CommandContext, COMMANDS } from "./lib/core/commands.ts";
+export {
+  type Command,
+  type CommandContext,
+  COMMANDS,
+  defaultCommands,
+} from "./lib/core/commands.ts";
+export { CommandRegistry } from "./lib/core/command_registry.ts";
+export type { ChatServices } from "./lib/core/chat_services.ts";
+export {
+  LocalRoomLog,
+  type RoomEvent,
+  type RoomEventBody,
+  type RoomLog,
+  type RoomLogListener,
+} from "./lib/core/state/room_log.ts";
+export { LocalPresence, type Presence, type Present } from "./lib/core/state/presence.ts";
+export { type HistoryStore, MemoryStore, type StoredRoom } from "./lib/core/state/history_store.ts";
+export {
+  type AccessStore,
+  type AccessView,
+  MemoryAccessStore,
+  type Registration,
+} from "./lib/core/state/access_store.ts";
 export { MAX_NICK_LENGTH, nickKey, normalizeNick } from "./lib/core/nick.ts";
 export { sanitizeText } from "./lib/core/sanitize.ts";
 export { ChatError, ConnectError, NickError, ProtocolError, UsageError } from "./lib/errors.ts";

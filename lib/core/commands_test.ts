@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { ChatError } from "../errors.ts";
-import { type Command, COMMANDS, findCommand, parseArgs, usageOf } from "./commands.ts";
+import { type Command, parseArgs, usageOf } from "./command_registry.ts";
+import { COMMANDS, findCommand } from "./commands.ts";
 
 function command(name: string): Command {
   const found = findCommand(name);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { History, MemoryBudget, messageBytes } from "./history.ts";
-import { MemoryStore } from "./history_store.ts";
+import { MemoryStore } from "./state/history_store.ts";
 import type { MessageEvent } from "./events.ts";
 
 Deno.test("History starts empty", () => {
@@ -74,7 +74,7 @@ Deno.test("History.last() returns a fresh array the caller may change", () => {
   assert.deepEqual(history.last(), [1, 2]);
 });
 
-Deno.test("MemoryStore keeps each room's last perRoom messages, however many were appended", () => {
+Deno.test("MemoryStore keeps each room's last perRoom messages, however many were appended", async () => {
   const store = new MemoryStore(5);
   const at = (id: number): MessageEvent => ({
     type: "msg",
@@ -90,8 +90,12 @@ Deno.test("MemoryStore keeps each room's last perRoom messages, however many wer
   assert.deepEqual(ids(store.load("#a", 100).messages), [19, 20, 21, 22, 23]);
   assert.equal(store.load("#a", 100).lastId, 23);
   assert.deepEqual(ids(store.load("#a", 2).messages), [22, 23]);
-  assert.deepEqual(ids(store.page("#a", 21, 10)), [19, 20], "nothing older than the kept five");
-  assert.deepEqual(ids(store.page("#a", 24, 3)), [21, 22, 23]);
+  assert.deepEqual(
+    ids(await store.page("#a", 21, 10)),
+    [19, 20],
+    "nothing older than the kept five",
+  );
+  assert.deepEqual(ids(await store.page("#a", 24, 3)), [21, 22, 23]);
   assert.equal(store.prune(undefined, 3), 2, "only kept messages count as removed");
   assert.deepEqual(ids(store.load("#a", 100).messages), [21, 22, 23]);
   for (let id = 24; id <= 40; id++) store.append("#a", at(id));
@@ -169,7 +173,7 @@ Deno.test("messageBytes() counts two bytes a UTF-16 unit of text and nick, plus 
   assert.equal(messageBytes(event), 2 * 4003 + 128);
 });
 
-Deno.test("MemoryStore keeps at most maxBytes of messages across rooms, dropping the oldest of all first", () => {
+Deno.test("MemoryStore keeps at most maxBytes of messages across rooms, dropping the oldest of all first", async () => {
   const text = "漢".repeat(1000); // 2,134 bytes a message
   const store = new MemoryStore(100, 10 * 2134);
   for (let id = 1; id <= 12; id++) {
@@ -181,6 +185,6 @@ Deno.test("MemoryStore keeps at most maxBytes of messages across rooms, dropping
   const ids = (room: string) => store.load(room, 100).messages.map((m) => m.id);
   assert.deepEqual(ids("#a"), [8, 9, 10, 11, 12]);
   assert.deepEqual(ids("#b"), [8, 9, 10, 11, 12]);
-  assert.deepEqual(store.page("#a", 10, 100).map((m) => m.id), [8, 9]);
+  assert.deepEqual((await store.page("#a", 10, 100)).map((m) => m.id), [8, 9]);
   assert.equal(store.load("#a", 0).lastId, 12, "ids go on whatever was dropped");
 });

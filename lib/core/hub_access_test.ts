@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ChatError, NickError } from "../errors.ts";
-import { MemoryAccessStore } from "./access_store.ts";
+import { MemoryAccessStore } from "./state/access_store.ts";
 import type { ErrorCode } from "./events.ts";
 import { Hub, type HubOptions } from "./hub.ts";
 import type { Member } from "./member.ts";
@@ -13,7 +13,7 @@ const OP_KEY = "SHA256:opopopopopopopopopopopopopopopopopopopopopo";
 interface Client {
   member: Member;
   sink: RecordingSink;
-  input(line: string): boolean;
+  input(line: string): boolean | Promise<boolean>;
 }
 
 function setup(options: HubOptions = {}) {
@@ -52,12 +52,12 @@ function lastNotice(client: Client, message: RegExp): void {
   assert.match(event.message, message);
 }
 
-Deno.test("/register binds the nick to the key; another key and a keyless hello are refused it", () => {
+Deno.test("/register binds the nick to the key; another key and a keyless hello are refused it", async () => {
   const { hub, connect } = setup();
   const ana = connect("Ana", ANA_KEY);
-  assert.equal(ana.input("/register"), true);
+  assert.equal(await ana.input("/register"), true);
   lastNotice(ana, /Nick "Ana" is now registered to your key SHA256:ana/);
-  ana.input("/quit");
+  await ana.input("/quit");
   const sink = new RecordingSink();
   assert.throws(
     () => hub.join({ nick: "ANA", client: "test", fingerprint: BO_KEY }, sink),
@@ -73,59 +73,59 @@ Deno.test("/register binds the nick to the key; another key and a keyless hello 
   assert.equal(back.member.nick, "ana");
 });
 
-Deno.test("/nick to a nick registered to another key is refused; the owner may switch to it", () => {
+Deno.test("/nick to a nick registered to another key is refused; the owner may switch to it", async () => {
   const { connect } = setup();
   const ana = connect("ana", ANA_KEY);
-  ana.input("/register");
-  ana.input("/nick ana_away");
+  await ana.input("/register");
+  await ana.input("/nick ana_away");
   const bo = connect("bo", BO_KEY);
-  bo.input("/nick ana");
+  await bo.input("/nick ana");
   lastError(bo, "nick_registered", /Nick "ana" is registered to another key/);
   assert.equal(bo.member.nick, "bo");
-  ana.input("/nick ana");
+  await ana.input("/nick ana");
   assert.equal(ana.member.nick, "ana");
 });
 
-Deno.test("/register needs a key, refuses a nick already registered, and caps nicks per key", () => {
+Deno.test("/register needs a key, refuses a nick already registered, and caps nicks per key", async () => {
   const { connect } = setup();
   const text = connect("nc");
-  text.input("/register");
+  await text.input("/register");
   lastError(text, "key_required", /Only a client that proved a key/);
   const ana = connect("ana", ANA_KEY);
-  ana.input("/register");
-  ana.input("/register");
+  await ana.input("/register");
+  await ana.input("/register");
   lastError(ana, "bad_args", /already registered to your key/);
   for (let i = 1; i < 10; i++) {
-    ana.input(`/nick ana${i}`);
-    ana.input("/register");
+    await ana.input(`/nick ana${i}`);
+    await ana.input("/register");
   }
-  ana.input("/nick ana10");
-  ana.input("/register");
+  await ana.input("/nick ana10");
+  await ana.input("/register");
   lastError(ana, "bad_args", /registered 10 nicks, the most allowed/);
 });
 
-Deno.test("/unregister frees a nick for its owner or an operator, and nobody else", () => {
+Deno.test("/unregister frees a nick for its owner or an operator, and nobody else", async () => {
   const { connect } = setup();
   const ana = connect("ana", ANA_KEY);
-  ana.input("/register");
+  await ana.input("/register");
   const bo = connect("bo", BO_KEY);
-  bo.input("/unregister ana");
+  await bo.input("/unregister ana");
   lastError(bo, "nick_registered", /only that key or an operator can free it/);
-  bo.input("/unregister bo");
+  await bo.input("/unregister bo");
   lastError(bo, "bad_args", /Nick "bo" is not registered/);
   const op = connect("mod", OP_KEY);
-  op.input("/unregister ana");
+  await op.input("/unregister ana");
   lastNotice(op, /Nick "ana" is no longer registered/);
-  ana.input("/register");
-  ana.input("/unregister");
+  await ana.input("/register");
+  await ana.input("/unregister");
   lastNotice(ana, /no longer registered/);
 });
 
-Deno.test("the same key reconnecting replaces its ghost, which is told why; others see it leave and join", () => {
+Deno.test("the same key reconnecting replaces its ghost, which is told why; others see it leave and join", async () => {
   const { hub, connect } = setup();
   const bo = connect("bo");
   const ghost = connect("ana", ANA_KEY);
-  ghost.input("/join #dev");
+  await ghost.input("/join #dev");
   bo.sink.events = [];
   const fresh = connect("ana", ANA_KEY);
   assert.deepEqual(ghost.sink.ended, [{
@@ -168,7 +168,7 @@ Deno.test("a full server still lets a key replace its own ghost", () => {
   assert.equal(hub.member("ana"), again.member);
 });
 
-Deno.test("operator commands are refused to others with not_operator, before their arguments are checked", () => {
+Deno.test("operator commands are refused to others with not_operator, before their arguments are checked", async () => {
   const { connect } = setup();
   const ana = connect("ana", ANA_KEY);
   for (
@@ -183,17 +183,17 @@ Deno.test("operator commands are refused to others with not_operator, before the
     ]
   ) {
     ana.sink.events = [];
-    assert.equal(ana.input(line), false, line);
+    assert.equal(await ana.input(line), false, line);
     lastError(ana, "not_operator", /is for operators only/);
   }
 });
 
-Deno.test("/help lists operator commands to operators only, and explains them to anyone marked as such", () => {
+Deno.test("/help lists operator commands to operators only, and explains them to anyone marked as such", async () => {
   const { connect } = setup();
   const ana = connect("ana", ANA_KEY);
   const op = connect("mod", OP_KEY);
-  ana.input("/help");
-  op.input("/help");
+  await ana.input("/help");
+  await op.input("/help");
   const names = (client: Client) => {
     const help = client.sink.last();
     assert.equal(help?.type, "help");
@@ -201,7 +201,7 @@ Deno.test("/help lists operator commands to operators only, and explains them to
   };
   assert.deepEqual(names(ana), []);
   assert.deepEqual(names(op), ["kick", "ban", "unban", "bans", "mute", "unmute"]);
-  ana.input("/help kick");
+  await ana.input("/help kick");
   const help = ana.sink.last();
   assert.deepEqual(help?.type === "help" && help.commands, [{
     name: "kick",
@@ -211,11 +211,11 @@ Deno.test("/help lists operator commands to operators only, and explains them to
   }]);
 });
 
-Deno.test("/kick tells the kicked member who and why; its rooms see leave kicked", () => {
+Deno.test("/kick tells the kicked member who and why; its rooms see leave kicked", async () => {
   const { hub, connect } = setup();
   const op = connect("mod", OP_KEY);
   const bo = connect("bo", BO_KEY);
-  op.input("/kick bo  stop \u001b[31mspamming ");
+  await op.input("/kick bo  stop \u001b[31mspamming ");
   assert.deepEqual(bo.sink.ended, [{
     type: "bye",
     reason: "kicked",
@@ -228,29 +228,29 @@ Deno.test("/kick tells the kicked member who and why; its rooms see leave kicked
   );
   lastNotice(op, /Kicked bo/);
   assert.equal(hub.member("bo"), undefined);
-  op.input("/kick bo");
+  await op.input("/kick bo");
   lastError(op, "no_such_nick");
-  op.input("/kick mod");
+  await op.input("/kick mod");
   lastError(op, "bad_args", /You cannot kick yourself/);
   const op2 = connect("mod2", OP_KEY, "10.0.0.2");
-  op.input("/kick mod2");
+  await op.input("/kick mod2");
   lastError(op, "bad_args", /mod2 is an operator/);
   assert.equal(op2.member.gone, false);
 });
 
-Deno.test("/ban bans key and IP in the store, ejects everyone they match, and refuses them at join", () => {
+Deno.test("/ban bans key and IP in the store, ejects everyone they match, and refuses them at join", async () => {
   const { hub, access, connect } = setup();
   const op = connect("mod", OP_KEY, "10.0.0.1");
   const bo = connect("bo", BO_KEY, "10.0.0.5");
   const boToo = connect("bo2", undefined, "10.0.0.5"); // same machine, nc
   const other = connect("cy", undefined, "10.0.0.6");
-  op.input("/ban bo flooding");
+  await op.input("/ban bo flooding");
   assert.equal(bo.sink.ended[0]?.code, "banned");
   assert.equal(bo.sink.ended[0]?.message, "You were banned by mod: flooding");
   assert.equal(boToo.sink.ended[0]?.code, "banned");
   assert.equal(other.member.gone, false);
   lastNotice(op, /Banned bo: key SHA256:bobo\S+ and IP 10\.0\.0\.5/);
-  assert.deepEqual(access.bans().map((b) => [b.kind, b.value, b.nick, b.reason, b.by]), [
+  assert.deepEqual((await access.bans()).map((b) => [b.kind, b.value, b.nick, b.reason, b.by]), [
     ["key", BO_KEY, "bo", "flooding", "mod"],
     ["ip", "10.0.0.5", "bo", "flooding", "mod"],
   ]);
@@ -263,60 +263,60 @@ Deno.test("/ban bans key and IP in the store, ejects everyone they match, and re
   }
   // An operator's key opens the door even from a banned address.
   connect("mod2", OP_KEY, "10.0.0.5");
-  op.input("/bans");
+  await op.input("/bans");
   const bans = op.sink.last();
   assert.equal(bans?.type === "bans" && bans.bans.length, 2);
-  op.input("/unban 10.0.0.5");
+  await op.input("/unban 10.0.0.5");
   lastNotice(op, /Unbanned IP 10\.0\.0\.5/);
-  op.input(`/unban ${BO_KEY}`);
+  await op.input(`/unban ${BO_KEY}`);
   lastNotice(op, /Unbanned key SHA256:bobo/);
-  op.input("/unban 10.0.0.5");
+  await op.input("/unban 10.0.0.5");
   lastError(op, "bad_args", /There is no ban on "10\.0\.0\.5"/);
   connect("bo", BO_KEY, "10.0.0.5");
 });
 
-Deno.test("/mute refuses a member's messages by key and address until it runs out or /unmute", () => {
+Deno.test("/mute refuses a member's messages by key and address until it runs out or /unmute", async () => {
   const { hub, connect, tick } = setup();
   const op = connect("mod", OP_KEY);
   const bo = connect("bo", BO_KEY, "10.0.0.5");
-  op.input("/mute bo 2");
+  await op.input("/mute bo 2");
   lastNotice(bo, /You were muted by mod for 2 minute\(s\)/);
   lastNotice(op, /Muted bo for 2 minute\(s\)/);
-  assert.equal(bo.input("hello"), false);
+  assert.equal(await bo.input("hello"), false);
   lastError(bo, "muted", /You are muted for 2 more minute\(s\); your message was not sent/);
-  bo.input("/me waves");
+  await bo.input("/me waves");
   lastError(bo, "muted");
-  bo.input("/msg mod please");
+  await bo.input("/msg mod please");
   lastError(bo, "muted");
   // Reconnecting (same key, or another nick from the same address) does not escape it.
-  bo.input("/quit");
+  await bo.input("/quit");
   const again = connect("bob", undefined, "10.0.0.5");
-  again.input("hi");
+  await again.input("hi");
   lastError(again, "muted");
   tick(2 * 60_000);
-  assert.equal(again.input("hi"), true, "the mute ran out");
-  op.input("/mute bob");
-  again.input("hi");
+  assert.equal(await again.input("hi"), true, "the mute ran out");
+  await op.input("/mute bob");
+  await again.input("hi");
   lastError(again, "muted", /until an operator unmutes you/);
-  op.input("/unmute bob");
+  await op.input("/unmute bob");
   lastNotice(again, /You were unmuted by mod/);
-  assert.equal(again.input("hi"), true);
-  op.input("/unmute bob");
+  assert.equal(await again.input("hi"), true);
+  await op.input("/unmute bob");
   lastError(op, "bad_args", /bob is not muted/);
   for (const minutes of ["0", "x", "10081"]) {
-    op.input(`/mute bob ${minutes}`);
+    await op.input(`/mute bob ${minutes}`);
     lastError(op, "bad_args", /must be a whole number from 1 to 10080/);
   }
   assert.equal(hub.member("bob")?.gone, false);
 });
 
-Deno.test("/whois shows the key, registration and operator flag; the address to operators only", () => {
+Deno.test("/whois shows the key, registration and operator flag; the address to operators only", async () => {
   const { connect } = setup();
   const ana = connect("ana", ANA_KEY, "10.0.0.3");
-  ana.input("/register");
+  await ana.input("/register");
   const op = connect("mod", OP_KEY);
   const nc = connect("nc", undefined, "10.0.0.4");
-  nc.input("/whois ana");
+  await nc.input("/whois ana");
   assert.deepEqual(nc.sink.last(), {
     type: "whois",
     nick: "ana",
@@ -326,7 +326,7 @@ Deno.test("/whois shows the key, registration and operator flag; the address to 
     operator: false,
     rooms: ["#lobby"],
   });
-  op.input("/whois nc");
+  await op.input("/whois nc");
   assert.deepEqual(op.sink.last(), {
     type: "whois",
     nick: "nc",
@@ -336,7 +336,7 @@ Deno.test("/whois shows the key, registration and operator flag; the address to 
     address: "10.0.0.4",
     rooms: ["#lobby"],
   });
-  nc.input("/whois zed");
+  await nc.input("/whois zed");
   lastError(nc, "no_such_nick");
 });
 
@@ -352,34 +352,34 @@ Deno.test("a failing access store refuses the request with store_error instead o
   );
 });
 
-Deno.test("a muted member cannot speak through /part or /quit reasons or a new nick", () => {
+Deno.test("a muted member cannot speak through /part or /quit reasons or a new nick", async () => {
   const { connect } = setup();
   const op = connect("mod", OP_KEY);
   const eve = connect("eve", BO_KEY, "10.0.0.9");
-  op.input("/mute eve");
-  eve.input("/nick BUY_CHEAP_STUFF");
+  await op.input("/mute eve");
+  await eve.input("/nick BUY_CHEAP_STUFF");
   lastError(eve, "muted", /your nick was not changed/);
-  eve.input("/join #x");
+  await eve.input("/join #x");
   op.sink.clear();
-  eve.input("/part #lobby BUY CHEAP STUFF at evil.example");
+  await eve.input("/part #lobby BUY CHEAP STUFF at evil.example");
   const parted = op.sink.of("leave").at(-1);
   assert.equal(parted?.nick, "eve");
   assert.equal(parted?.message, undefined, "the part reason was relayed");
-  op.input("/join #x");
+  await op.input("/join #x");
   op.sink.clear();
-  eve.input("/quit BUY CHEAP STUFF");
+  await eve.input("/quit BUY CHEAP STUFF");
   const quit = op.sink.of("leave").at(-1);
   assert.equal(quit?.reason, "quit");
   assert.equal(quit?.message, undefined, "the quit reason was relayed");
   // Not muted: reasons are shown as ever.
   const bo = connect("bo", undefined, "10.0.0.10");
-  bo.input("/join #x");
+  await bo.input("/join #x");
   op.sink.clear();
-  bo.input("/part #lobby lunch");
+  await bo.input("/part #lobby lunch");
   assert.equal(op.sink.of("leave").at(-1)?.message, "lunch");
 });
 
-Deno.test("/mute by address never silences an operator there, only the others, and says who", () => {
+Deno.test("/mute by address never silences an operator there, only the others, and says who", async () => {
   const { connect } = setup();
   // The operator, the target and two bystanders share one address (one NAT, one machine).
   const op = connect("opana", OP_KEY, "127.0.0.1");
@@ -387,7 +387,7 @@ Deno.test("/mute by address never silences an operator there, only the others, a
   const eve = connect("eve", undefined, "127.0.0.1");
   const cy = connect("cy", ANA_KEY, "127.0.0.1");
   const far = connect("far", undefined, "10.0.0.8");
-  op.input("/mute mallory 1");
+  await op.input("/mute mallory 1");
   lastNotice(
     op,
     /^Muted mallory for 1 minute\(s\), by key and by address 127\.0\.0\.1; that also mutes 2 others: eve, cy$/,
@@ -397,83 +397,83 @@ Deno.test("/mute by address never silences an operator there, only the others, a
     eve,
     /^You were muted by opana for 1 minute\(s\): mallory was muted by address, and you connect from the same address$/,
   );
-  assert.equal(op.input("still here"), true, "the operator was muted by its own /mute");
-  assert.equal(op.input("/me still talks"), true);
-  assert.equal(op.input("/msg far hello"), true);
+  assert.equal(await op.input("still here"), true, "the operator was muted by its own /mute");
+  assert.equal(await op.input("/me still talks"), true);
+  assert.equal(await op.input("/msg far hello"), true);
   for (const muted of [mallory, eve, cy]) {
-    assert.equal(muted.input("hi"), false);
+    assert.equal(await muted.input("hi"), false);
     lastError(muted, "muted", /for 1 more minute\(s\)/);
   }
-  assert.equal(far.input("hi"), true, "another address is not muted");
+  assert.equal(await far.input("hi"), true, "another address is not muted");
   // Another operator arriving on the muted address is not muted either.
   const op2 = connect("opbo", OP_KEY, "127.0.0.1");
-  assert.equal(op2.input("hello"), true);
+  assert.equal(await op2.input("hello"), true);
 });
 
-Deno.test("/mute of a member alone on its address says so plainly; a keyless one is muted by address", () => {
+Deno.test("/mute of a member alone on its address says so plainly; a keyless one is muted by address", async () => {
   const { connect } = setup();
   const op = connect("mod", OP_KEY, "10.0.0.1");
   connect("bo", BO_KEY, "10.0.0.5");
   connect("nc", undefined, "10.0.0.6");
-  op.input("/mute bo");
+  await op.input("/mute bo");
   lastNotice(op, /^Muted bo until unmuted, by key and by address 10\.0\.0\.5$/);
-  op.input("/mute nc 3");
+  await op.input("/mute nc 3");
   lastNotice(op, /^Muted nc for 3 minute\(s\), by address 10\.0\.0\.6$/);
 });
 
-Deno.test("/mute --key-only mutes the member's key and leaves the others on its address alone", () => {
+Deno.test("/mute --key-only mutes the member's key and leaves the others on its address alone", async () => {
   const { connect } = setup();
   const op = connect("mod", OP_KEY, "10.0.0.1");
   const bo = connect("bo", BO_KEY, "10.0.0.5");
   const eve = connect("eve", undefined, "10.0.0.5");
-  op.input("/mute bo --key-only 5");
+  await op.input("/mute bo --key-only 5");
   lastNotice(op, /^Muted bo for 5 minute\(s\), by key only$/);
-  assert.equal(bo.input("hi"), false);
+  assert.equal(await bo.input("hi"), false);
   lastError(bo, "muted", /for 5 more minute\(s\)/);
-  assert.equal(eve.input("hi"), true, "a key-only mute silenced the address");
+  assert.equal(await eve.input("hi"), true, "a key-only mute silenced the address");
   // Its key is muted whatever address it comes back from.
-  bo.input("/quit");
+  await bo.input("/quit");
   const back = connect("bo", BO_KEY, "10.0.0.7");
-  assert.equal(back.input("hi"), false);
+  assert.equal(await back.input("hi"), false);
   // The option may also follow the minutes; a keyless member has no key to mute.
-  op.input("/unmute bo");
-  op.input("/mute bo 2 --key-only");
+  await op.input("/unmute bo");
+  await op.input("/mute bo 2 --key-only");
   lastNotice(op, /^Muted bo for 2 minute\(s\), by key only$/);
-  op.input("/mute eve --key-only");
+  await op.input("/mute eve --key-only");
   lastError(
     op,
     "bad_args",
     /^eve has no key to mute \(a text client\); without --key-only it is muted by address 10\.0\.0\.5, with everyone there$/,
   );
-  assert.equal(eve.input("hi"), true);
-  op.input("/mute eve --keyonly");
+  assert.equal(await eve.input("hi"), true);
+  await op.input("/mute eve --keyonly");
   lastError(op, "bad_args", /^Unknown option "--keyonly" for \/mute; it takes --key-only$/);
 });
 
-Deno.test("/unmute lifts the address mute for the others there too, and tells them", () => {
+Deno.test("/unmute lifts the address mute for the others there too, and tells them", async () => {
   const { connect } = setup();
   const op = connect("mod", OP_KEY, "10.0.0.1");
   const bo = connect("bo", BO_KEY, "10.0.0.5");
   const eve = connect("eve", undefined, "10.0.0.5");
-  op.input("/mute bo");
-  assert.equal(eve.input("hi"), false);
-  op.input("/unmute bo");
+  await op.input("/mute bo");
+  assert.equal(await eve.input("hi"), false);
+  await op.input("/unmute bo");
   lastNotice(op, /^Unmuted bo; that also unmutes 1 other: eve$/);
   lastNotice(eve, /^You were unmuted by mod$/);
-  assert.equal(eve.input("hi"), true);
-  assert.equal(bo.input("hi"), true);
+  assert.equal(await eve.input("hi"), true);
+  assert.equal(await bo.input("hi"), true);
 });
 
-Deno.test("/ban --key-only bans the key alone: the others on its address stay, and so may a new nick from there", () => {
+Deno.test("/ban --key-only bans the key alone: the others on its address stay, and so may a new nick from there", async () => {
   const { hub, access, connect } = setup();
   const op = connect("mod", OP_KEY, "10.0.0.1");
   const bo = connect("bo", BO_KEY, "10.0.0.5");
   const eve = connect("eve", undefined, "10.0.0.5");
-  op.input("/ban bo --key-only flooding");
+  await op.input("/ban bo --key-only flooding");
   assert.equal(bo.sink.ended[0]?.message, "You were banned by mod: flooding");
   assert.equal(eve.member.gone, false, "a key-only ban ejected the address");
   lastNotice(op, /^Banned bo: key SHA256:bobo\S+$/);
-  assert.deepEqual(access.bans().map((b) => [b.kind, b.value, b.reason]), [
+  assert.deepEqual((await access.bans()).map((b) => [b.kind, b.value, b.reason]), [
     ["key", BO_KEY, "flooding"],
   ]);
   assert.throws(
@@ -485,7 +485,7 @@ Deno.test("/ban --key-only bans the key alone: the others on its address stay, a
     (e: ChatError) => e.code === "banned",
   );
   connect("dan", undefined, "10.0.0.5");
-  op.input("/ban eve --key-only");
+  await op.input("/ban eve --key-only");
   lastError(
     op,
     "bad_args",
@@ -494,14 +494,14 @@ Deno.test("/ban --key-only bans the key alone: the others on its address stay, a
   assert.equal(eve.member.gone, false);
 });
 
-Deno.test("/ban shows in the rooms as a leave kicked with code banned; a /kick has no code", () => {
+Deno.test("/ban shows in the rooms as a leave kicked with code banned; a /kick has no code", async () => {
   const { connect } = setup();
   const op = connect("mod", OP_KEY, "10.0.0.1");
   const cy = connect("cy", undefined, "10.0.0.2");
   connect("bo", BO_KEY, "10.0.0.5");
   connect("eve", undefined, "10.0.0.6");
-  op.input("/ban bo  flooding ");
-  op.input("/kick eve");
+  await op.input("/ban bo  flooding ");
+  await op.input("/kick eve");
   assert.deepEqual(cy.sink.of("leave").map((e) => [e.nick, e.reason, e.code, e.message]), [
     ["bo", "kicked", "banned", "by mod: flooding"],
     ["eve", "kicked", undefined, "by mod"],
@@ -509,16 +509,30 @@ Deno.test("/ban shows in the rooms as a leave kicked with code banned; a /kick h
   assert.equal("code" in cy.sink.of("leave")[1], false);
 });
 
-Deno.test("/ban by address tells the operator whom else it disconnected", () => {
+Deno.test("/ban by address tells the operator whom else it disconnected", async () => {
   const { connect } = setup();
   const op = connect("mod", OP_KEY, "10.0.0.1");
   connect("bo", BO_KEY, "10.0.0.5");
   connect("eve", undefined, "10.0.0.5");
   const op2 = connect("mod2", OP_KEY, "10.0.0.5");
-  op.input("/ban bo");
+  await op.input("/ban bo");
   lastNotice(
     op,
     /^Banned bo: key SHA256:bobo\S+ and IP 10\.0\.0\.5; that also disconnected 1 other: eve$/,
   );
   assert.equal(op2.member.gone, false, "an operator on the address stays");
+});
+
+Deno.test("a request waiting on the store is answered before the member's next request", async () => {
+  const { hub, connect } = setup();
+  const op = connect("mod", OP_KEY);
+  const eve = connect("eve", BO_KEY, "10.0.0.9");
+  op.sink.clear();
+  const ban = hub.input(op.member, "/ban eve");
+  const after = hub.input(op.member, "/bans");
+  assert.ok(after instanceof Promise, "the next request waits behind the ban");
+  assert.equal(await ban, true);
+  assert.equal(await after, true);
+  assert.deepEqual(op.sink.events.map((e) => e.type), ["leave", "notice", "bans"]);
+  assert.equal(eve.sink.ended[0]?.code, "banned");
 });

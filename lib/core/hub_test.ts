@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { ChatError, NickError } from "../errors.ts";
-import { COMMANDS, helpOf, usageOf } from "./commands.ts";
+import { helpOf, usageOf } from "./command_registry.ts";
+import { COMMANDS } from "./commands.ts";
 import type { ErrorCode } from "./events.ts";
 import { Hub, type HubOptions, LOBBY } from "./hub.ts";
-import { MemoryStore } from "./history_store.ts";
+import { MemoryStore } from "./state/history_store.ts";
 import type { Member } from "./member.ts";
 import { RecordingSink } from "./_recording_sink.ts";
 
@@ -13,7 +14,7 @@ const START = 1_700_000_000_000;
 interface Client {
   member: Member;
   sink: RecordingSink;
-  input(line: string, room?: string): boolean;
+  input(line: string, room?: string): boolean | Promise<boolean>;
 }
 
 /** A hub with a clock the test controls, and a way to connect members. */
@@ -368,7 +369,7 @@ Deno.test("Hub keeps only the last historySize messages of a room", () => {
   assert.deepEqual(welcome.history.map((m) => m.text), ["message 3", "message 4", "message 5"]);
 });
 
-Deno.test("Hub bounds the replay history of all rooms by bytes, oldest messages of all first; /history still pages from the store", () => {
+Deno.test("Hub bounds the replay history of all rooms by bytes, oldest messages of all first; /history still pages from the store", async () => {
   const text = "漢".repeat(3990); // with "1.01 " and "ana": 2 x 3998 + 128 = 8,124 bytes counted
   const store = new MemoryStore(10_000, 1024 * 1024 * 1024);
   const { connect, hub } = setup({
@@ -398,7 +399,7 @@ Deno.test("Hub bounds the replay history of all rooms by bytes, oldest messages 
   );
   const carol = connect("carol");
   carol.input("/join #r1");
-  carol.input("/history 5");
+  await carol.input("/history 5");
   const page = carol.sink.of("history")[0];
   assert.deepEqual(page.messages.map((m) => m.text.split(" ")[0]), [
     "1.06",

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { NickError } from "../errors.ts";
-import { MemoryAccessStore } from "./access_store.ts";
+import { MemoryAccessStore } from "./state/access_store.ts";
 import { Hub } from "./hub.ts";
 import { RecordingSink } from "./_recording_sink.ts";
 
@@ -84,14 +84,14 @@ const UNMAPPED_LOOK_ALIKES: [string, "bad_nick" | "nick_taken", string][] = [
   ["ĸim", "nick_taken", 'Nick "ĸim" looks like "kim", who is online'],
 ];
 
-Deno.test("look-alikes made of letters confusables.txt does not map are refused at hello and /nick", () => {
+Deno.test("look-alikes made of letters confusables.txt does not map are refused at hello and /nick", async () => {
   const { hub, join } = setup();
   for (const nick of ["dave", "bob", "kim"]) join(nick);
   const eve = join("eve");
   for (const [nick, code, message] of UNMAPPED_LOOK_ALIKES) {
     assertRefused(() => join(nick), code, message);
     eve.sink.clear();
-    assert.equal(hub.input(eve.member, `/nick ${nick}`), false, nick);
+    assert.equal(await hub.input(eve.member, `/nick ${nick}`), false, nick);
     const error = eve.sink.only();
     assert.deepEqual(error.type === "error" && [error.code, error.message], [code, message]);
   }
@@ -108,13 +108,13 @@ Deno.test("a hello whose nick looks like an online, reserved or oversized one is
   assert.equal(hub.size, 1);
 });
 
-Deno.test("/nick refuses the same look-alikes", () => {
+Deno.test("/nick refuses the same look-alikes", async () => {
   const { hub, join } = setup();
   join("bob");
   const eve = join("eve");
   for (const [nick, code, message] of LOOK_ALIKES) {
     eve.sink.clear();
-    assert.equal(hub.input(eve.member, `/nick ${nick}`), false, nick);
+    assert.equal(await hub.input(eve.member, `/nick ${nick}`), false, nick);
     const error = eve.sink.only();
     assert.equal(error.type, "error");
     assert.equal(error.type === "error" && error.code, code);
@@ -123,11 +123,11 @@ Deno.test("/nick refuses the same look-alikes", () => {
   assert.equal(eve.member.nick, "eve");
 });
 
-Deno.test("a look-alike of a registered nick is refused while its owner is away, but not to its owner", () => {
+Deno.test("a look-alike of a registered nick is refused while its owner is away, but not to its owner", async () => {
   const { hub, join } = setup();
   const bob = join("bob", BOB_KEY);
-  hub.input(bob.member, "/register");
-  hub.input(bob.member, "/quit");
+  await hub.input(bob.member, "/register");
+  await hub.input(bob.member, "/quit");
   assertRefused(
     () => join("ВОВ", EVE_KEY),
     "nick_registered",
@@ -149,16 +149,16 @@ Deno.test("registrations kept by the store before the hub started are looked at 
   );
 });
 
-Deno.test("/unregister frees a nick's look-alikes; leaving frees an online nick's", () => {
+Deno.test("/unregister frees a nick's look-alikes; leaving frees an online nick's", async () => {
   const { hub, join } = setup();
   const bob = join("bob", BOB_KEY);
-  hub.input(bob.member, "/register");
-  hub.input(bob.member, "/unregister");
-  hub.input(bob.member, "/nick robert");
+  await hub.input(bob.member, "/register");
+  await hub.input(bob.member, "/unregister");
+  await hub.input(bob.member, "/nick robert");
   assert.equal(join("ВОВ", EVE_KEY).member.nick, "ВОВ", "neither online nor registered any more");
   const coco = join("coco");
   assertRefused(() => join("сосо"), "nick_taken", /looks like "coco", who is online/);
-  hub.input(coco.member, "/quit");
+  await hub.input(coco.member, "/quit");
   assert.equal(join("сосо").member.nick, "сосо");
 });
 

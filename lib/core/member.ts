@@ -32,6 +32,12 @@ export class Member {
   address: string | undefined;
   /** Whether its key is one of the server's operators. */
   operator = false;
+  /**
+   * A request of this member still waiting on a store (`/history`,
+   * `/register`, ...); its later requests wait behind it, so it is answered
+   * in the order it asked.
+   */
+  pending: Promise<boolean> | undefined;
 
   constructor(
     /** Unique per hub, never reused. */

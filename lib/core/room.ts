@@ -1,22 +1,18 @@
-import type { ChatEvent, JoinEvent, LeaveEvent, MessageEvent } from "./events.ts";
+import type { MessageEvent } from "./events.ts";
 import { History, type HistoryBudget } from "./history.ts";
-import type { StoredRoom } from "./history_store.ts";
+import type { StoredRoom } from "./state/history_store.ts";
+import type { RoomEvent } from "./state/room_log.ts";
 import type { Member } from "./member.ts";
 
-type RoomEventBody =
-  | Omit<MessageEvent, "id" | "room">
-  | Omit<JoinEvent, "id" | "room">
-  | Omit<LeaveEvent, "id" | "room">;
-
 /**
- * A room: its members, its event counter and its recent messages. All events
- * of a room pass through {@linkcode Room.emit}, one at a time, so every member
- * sees them in the same order with strictly increasing ids.
+ * A room on this server: its members here and its recent messages. Its
+ * events are ordered (and numbered) by the room log; {@linkcode Room.deliver}
+ * hands each to the members in that order.
  */
 export class Room {
   readonly members: Set<Member> = new Set();
+  /** The newest messages, replayed to a joiner. */
   readonly history: History<MessageEvent>;
-  #lastId = 0;
   #list: { limit: number; nicks: string[] } | undefined;
 
   constructor(
@@ -25,19 +21,13 @@ export class Room {
     /** Folded name, for lookups. */
     readonly key: string,
     historySize: number,
-    /** What a store remembers of the room: ids continue from its last one. */
+    /** What a store remembers of the room: its newest messages. */
     stored?: StoredRoom,
     /** The bound on the replay history of all rooms, in bytes. */
     budget?: HistoryBudget<MessageEvent>,
   ) {
     this.history = new History(historySize, budget);
-    this.#lastId = stored?.lastId ?? 0;
     for (const message of stored?.messages ?? []) this.history.push(message);
-  }
-
-  /** The id of the newest event, 0 before the first. */
-  get lastId(): number {
-    return this.#lastId;
   }
 
   /**
@@ -77,19 +67,15 @@ export class Room {
   }
 
   /**
-   * Stamps an event with the room and the next id, keeps messages in history,
-   * and hands it to every member (except `skip`). Never awaits anything.
+   * Hands an event the room log ordered to every member (except `skip`),
+   * keeping messages for replay. Never awaits anything.
    */
-  emit<E extends RoomEventBody>(body: E, skip?: Member): E & { id: number; room: string } {
-    const event = { ...body, room: this.name, id: ++this.#lastId } as
-      & E
-      & { id: number; room: string };
-    if (event.type === "msg") this.history.push(event as unknown as MessageEvent);
+  deliver(event: RoomEvent, skip?: Member): void {
+    if (event.type === "msg") this.history.push(event);
     for (const member of this.members) {
       if (member === skip) continue;
-      member.sink.deliver(event as unknown as ChatEvent);
+      member.sink.deliver(event);
     }
-    return event;
   }
 }
 

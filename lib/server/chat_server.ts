@@ -563,15 +563,14 @@ export class ChatServer implements AsyncDisposable {
           message: `Already joined; ${frame.type} is only sent once`,
         });
         break;
+      // A request waiting on a store holds the connection's later frames
+      // (a ping included) until it is answered, so answers keep their order.
       case "msg":
-        this.hub.message(member, frame.text, frame.room);
-        break;
+        return settled(this.hub.message(member, frame.text, frame.room));
       case "cmd":
-        this.hub.command(member, frame.name, frame.args, frame.room);
-        break;
+        return settled(this.hub.command(member, frame.name, frame.args, frame.room));
       case "input":
-        this.hub.input(member, frame.line, frame.room);
-        break;
+        return settled(this.hub.input(member, frame.line, frame.room));
     }
     return;
   }
@@ -871,4 +870,9 @@ function pause(connection: Connection, ms: number): Promise<void> {
     new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
     connection.done,
   ]).finally(() => clearTimeout(timer));
+}
+
+/** Nothing for an answer given at once; a promise for one that waits on a store. */
+function settled(result: boolean | Promise<boolean>): void | Promise<void> {
+  return typeof result === "boolean" ? undefined : result.then(() => {});
 }

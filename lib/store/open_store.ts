@@ -1,5 +1,5 @@
 import { describeFileError } from "../cli_args.ts";
-import { type HistoryStore, MemoryStore } from "../core/history_store.ts";
+import { type HistoryStore, MemoryStore } from "../core/state/history_store.ts";
 import { DEFAULT_HISTORY_MEMORY_BYTES } from "../core/history.ts";
 import { VERSION } from "../version.ts";
 import { DataDirInUseError, DataDirLock, type LockOwner } from "./data_dir_lock.ts";

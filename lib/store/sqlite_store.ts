@@ -1,61 +1,18 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { BanEntry, DirectEvent, MessageEvent } from "../core/events.ts";
-import type { HistoryStore, StoredRoom } from "../core/history_store.ts";
+import type { HistoryStore, StoredRoom } from "../core/state/history_store.ts";
 import { messageBytes } from "../core/history.ts";
-import type { AccessStore, Registration } from "../core/access_store.ts";
+import type { AccessStore, Registration } from "../core/state/access_store.ts";
+import { SqliteAccess } from "./sqlite_access.ts";
+import {
+  checkVersion,
+  describeOpenError,
+  migrate,
+  MIGRATIONS,
+  StoreOpenError,
+} from "./sqlite_schema.ts";
 
-/** Migrations, in order; the database records how many it has applied. */
-const MIGRATIONS: string[] = [
-  `CREATE TABLE rooms (
-     key TEXT PRIMARY KEY,
-     name TEXT NOT NULL,
-     last_id INTEGER NOT NULL
-   );
-   CREATE TABLE messages (
-     room_key TEXT NOT NULL,
-     id INTEGER NOT NULL,
-     room TEXT NOT NULL,
-     ts INTEGER NOT NULL,
-     from_nick TEXT NOT NULL,
-     kind TEXT NOT NULL,
-     text TEXT NOT NULL,
-     PRIMARY KEY (room_key, id)
-   ) WITHOUT ROWID;
-   CREATE INDEX messages_by_time ON messages (ts);`,
-  `CREATE TABLE private_messages (
-     seq INTEGER PRIMARY KEY AUTOINCREMENT,
-     ts INTEGER NOT NULL,
-     from_nick TEXT NOT NULL,
-     to_nick TEXT NOT NULL,
-     kind TEXT NOT NULL,
-     text TEXT NOT NULL
-   );
-   CREATE INDEX private_by_time ON private_messages (ts);`,
-  `CREATE TABLE registrations (
-     nick_key TEXT PRIMARY KEY,
-     nick TEXT NOT NULL,
-     fingerprint TEXT NOT NULL,
-     ts INTEGER NOT NULL
-   ) WITHOUT ROWID;
-   CREATE INDEX registrations_by_key ON registrations (fingerprint);
-   CREATE TABLE bans (
-     kind TEXT NOT NULL CHECK (kind IN ('key', 'ip')),
-     value TEXT NOT NULL,
-     nick TEXT,
-     reason TEXT,
-     by_nick TEXT NOT NULL,
-     ts INTEGER NOT NULL,
-     PRIMARY KEY (kind, value)
-   ) WITHOUT ROWID;`,
-];
-
-/** A store that cannot be opened: the path and the cause, for a one-line error at start. */
-export class StoreOpenError extends Error {
-  constructor(readonly path: string, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "StoreOpenError";
-  }
-}
+export { StoreOpenError } from "./sqlite_schema.ts";
 
 /** Settings of a {@linkcode SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -174,6 +131,7 @@ export class SqliteStore implements HistoryStore, AccessStore {
   #insert!: StatementSync;
   #insertPrivate!: StatementSync;
   #upsertRoom!: StatementSync;
+  #access!: SqliteAccess;
   #closed = false;
   /** Set while writes fail: only the retry timer writes then. */
   #failing = false;
@@ -212,7 +170,7 @@ export class SqliteStore implements HistoryStore, AccessStore {
           | undefined;
         if ((row?.version ?? 0) >= MIGRATIONS.length) {
           this.#db = reader;
-          this.#checkVersion();
+          checkVersion(this.#db, true);
           return;
         }
         // An older schema: migrate it first, as the server would.
@@ -224,7 +182,8 @@ export class SqliteStore implements HistoryStore, AccessStore {
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 100; " +
           "PRAGMA journal_size_limit = 16777216;",
       );
-      this.#migrate();
+      migrate(this.#db);
+      this.#access = new SqliteAccess(this.#db);
       this.#insert = this.#db.prepare(
         "INSERT OR REPLACE INTO messages (room_key, id, room, ts, from_nick, kind, text) VALUES (?, ?, ?, ?, ?, ?, ?)",
       );
@@ -258,7 +217,7 @@ export class SqliteStore implements HistoryStore, AccessStore {
     const room = this.#db.prepare("SELECT last_id FROM rooms WHERE key = ?").get(roomKey) as
       | { last_id: number }
       | undefined;
-    const messages = limit > 0 ? this.page(roomKey, Number.MAX_SAFE_INTEGER, limit) : [];
+    const messages = limit > 0 ? this.#page(roomKey, Number.MAX_SAFE_INTEGER, limit) : [];
     const pendingLast = this.#lastIds.get(roomKey)?.lastId ?? 0;
     return {
       lastId: Math.max(room?.last_id ?? 0, messages.at(-1)?.id ?? 0, pendingLast),
@@ -328,7 +287,11 @@ export class SqliteStore implements HistoryStore, AccessStore {
     if (!this.#closed) this.#timer ??= setTimeout(() => this.flush(), this.#options.flushDelayMs);
   }
 
-  page(roomKey: string, beforeId: number, limit: number): MessageEvent[] {
+  page(roomKey: string, beforeId: number, limit: number): Promise<MessageEvent[]> {
+    return Promise.resolve(this.#page(roomKey, beforeId, limit));
+  }
+
+  #page(roomKey: string, beforeId: number, limit: number): MessageEvent[] {
     if (!this.#failing) this.flush();
     const rows = this.#db.prepare(
       "SELECT room, id, ts, from_nick, kind, text FROM messages WHERE room_key = ? AND id < ? ORDER BY id DESC LIMIT ?",
@@ -542,71 +505,40 @@ export class SqliteStore implements HistoryStore, AccessStore {
     return this.#trimCutoff(1) !== undefined;
   }
 
-  registration(nickKey: string): Registration | undefined {
-    const row = this.#db.prepare(
-      "SELECT nick, fingerprint, ts FROM registrations WHERE nick_key = ?",
-    ).get(nickKey) as { nick: string; fingerprint: string; ts: number } | undefined;
-    return row ? { nick: row.nick, fingerprint: row.fingerprint, ts: Number(row.ts) } : undefined;
+  registration(folded: string): Registration | undefined {
+    return this.#access.registration(folded);
   }
 
-  registrations(): Registration[] {
-    const rows = this.#db.prepare("SELECT nick, fingerprint, ts FROM registrations").all() as {
-      nick: string;
-      fingerprint: string;
-      ts: number;
-    }[];
-    return rows.map((row) => ({
-      nick: row.nick,
-      fingerprint: row.fingerprint,
-      ts: Number(row.ts),
-    }));
-  }
-
-  registrationCount(fingerprint: string): number {
-    const row = this.#db.prepare("SELECT count(*) AS n FROM registrations WHERE fingerprint = ?")
-      .get(fingerprint) as { n: number };
-    return Number(row.n);
-  }
-
-  register(nickKey: string, registration: Registration): void {
-    this.#db.prepare(
-      "INSERT OR REPLACE INTO registrations (nick_key, nick, fingerprint, ts) VALUES (?, ?, ?, ?)",
-    ).run(nickKey, registration.nick, registration.fingerprint, registration.ts);
-  }
-
-  unregister(nickKey: string): boolean {
-    return Number(
-      this.#db.prepare("DELETE FROM registrations WHERE nick_key = ?").run(nickKey).changes,
-    ) > 0;
-  }
-
-  addBan(ban: BanEntry): void {
-    this.#db.prepare(
-      "INSERT OR REPLACE INTO bans (kind, value, nick, reason, by_nick, ts) VALUES (?, ?, ?, ?, ?, ?)",
-    ).run(ban.kind, ban.value, ban.nick ?? null, ban.reason ?? null, ban.by, ban.ts);
-  }
-
-  removeBan(kind: BanEntry["kind"], value: string): boolean {
-    return Number(
-      this.#db.prepare("DELETE FROM bans WHERE kind = ? AND value = ?").run(kind, value).changes,
-    ) > 0;
+  registrations(): Iterable<Registration> {
+    return this.#access.registrations();
   }
 
   findBan(fingerprint: string | undefined, address: string | undefined): BanEntry | undefined {
-    const find = this.#db.prepare(
-      "SELECT kind, value, nick, reason, by_nick, ts FROM bans WHERE kind = ? AND value = ?",
-    );
-    const row = (fingerprint ? find.get("key", fingerprint) : undefined) ??
-      (address ? find.get("ip", address) : undefined);
-    return row ? toBan(row as unknown as BanRow) : undefined;
+    return this.#access.findBan(fingerprint, address);
   }
 
-  bans(): BanEntry[] {
-    const rows = this.#db.prepare(
-      // A /ban adds the key first, then the address: list them in that order.
-      "SELECT kind, value, nick, reason, by_nick, ts FROM bans ORDER BY ts, kind = 'ip', value",
-    ).all() as unknown as BanRow[];
-    return rows.map(toBan);
+  registrationCount(fingerprint: string): Promise<number> {
+    return this.#access.registrationCount(fingerprint);
+  }
+
+  register(folded: string, registration: Registration): Promise<void> {
+    return this.#access.register(folded, registration);
+  }
+
+  unregister(folded: string): Promise<boolean> {
+    return this.#access.unregister(folded);
+  }
+
+  addBan(ban: BanEntry): Promise<void> {
+    return this.#access.addBan(ban);
+  }
+
+  removeBan(kind: BanEntry["kind"], value: string): Promise<boolean> {
+    return this.#access.removeBan(kind, value);
+  }
+
+  bans(): Promise<BanEntry[]> {
+    return this.#access.bans();
   }
 
   close(): void {
@@ -621,53 +553,6 @@ export class SqliteStore implements HistoryStore, AccessStore {
     this.#db.close();
     this.#options.lock?.release();
   }
-
-  #checkVersion(): number {
-    if (!this.#options.readOnly) {
-      this.#db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
-    }
-    const row = this.#db.prepare("SELECT version FROM schema_version").get() as
-      | { version: number }
-      | undefined;
-    const version = row?.version ?? 0;
-    if (version > MIGRATIONS.length) {
-      throw new Error(
-        `it was written by a newer lanchat (schema ${version}, this one knows ${MIGRATIONS.length})`,
-      );
-    }
-    return version;
-  }
-
-  #migrate(): void {
-    const version = this.#checkVersion();
-    for (let v = version; v < MIGRATIONS.length; v++) {
-      this.#db.exec("BEGIN");
-      this.#db.exec(MIGRATIONS[v]);
-      this.#db.exec("DELETE FROM schema_version");
-      this.#db.prepare("INSERT INTO schema_version (version) VALUES (?)").run(v + 1);
-      this.#db.exec("COMMIT");
-    }
-  }
-}
-
-interface BanRow {
-  kind: string;
-  value: string;
-  nick: string | null;
-  reason: string | null;
-  by_nick: string;
-  ts: number;
-}
-
-function toBan(row: BanRow): BanEntry {
-  return {
-    kind: row.kind === "key" ? "key" : "ip",
-    value: row.value,
-    ...(row.nick !== null ? { nick: row.nick } : {}),
-    ...(row.reason !== null ? { reason: row.reason } : {}),
-    by: row.by_nick,
-    ts: Number(row.ts),
-  };
 }
 
 function toEvent(row: Row): MessageEvent {
@@ -680,15 +565,4 @@ function toEvent(row: Row): MessageEvent {
     text: row.text,
     kind: row.kind === "action" ? "action" : "say",
   };
-}
-
-function describeOpenError(path: string, error: Error): string {
-  const message = error.message ?? String(error);
-  if (/not a database|malformed|corrupt/i.test(message)) {
-    return `cannot open the history store ${path}: the file is not a lanchat database or is corrupt (${message}); move it away or use --data-dir`;
-  }
-  if (/unable to open|permission|readonly|NotCapable/i.test(message)) {
-    return `cannot open the history store ${path}: ${message}; check the directory's permissions or use --data-dir / --no-persist`;
-  }
-  return `cannot open the history store ${path}: ${message}`;
 }

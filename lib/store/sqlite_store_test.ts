@@ -40,14 +40,14 @@ Deno.test("SqliteStore keeps messages and the last id across reopening", () =>
   }));
 
 Deno.test("SqliteStore pages back through every message exactly once, in order", () =>
-  withDir((dir) => {
+  withDir(async (dir) => {
     const store = new SqliteStore(`${dir}/history.db`, { flushBatch: 64 });
     for (let id = 1; id <= 1000; id++) store.append("#lobby", message(id));
     store.append("#dev", message(1, 1, "#dev"));
     const seen: number[] = [];
     let before = Number.MAX_SAFE_INTEGER;
     while (true) {
-      const page = store.page("#lobby", before, 97);
+      const page = await store.page("#lobby", before, 97);
       if (page.length === 0) break;
       assert.deepEqual(page.map((m) => m.id), [...page.map((m) => m.id)].sort((a, b) => a - b));
       seen.unshift(...page.map((m) => m.id));
@@ -77,15 +77,24 @@ Deno.test("SqliteStore writes behind: nothing reaches the file before the batch 
   }));
 
 Deno.test("SqliteStore prunes by age and by count per room", () =>
-  withDir((dir) => {
+  withDir(async (dir) => {
     const store = new SqliteStore(`${dir}/history.db`);
     for (let id = 1; id <= 10; id++) store.append("#lobby", message(id, id * 1000));
     for (let id = 1; id <= 3; id++) store.append("#dev", message(id, id * 1000, "#dev"));
     assert.equal(store.prune(3000, undefined), 4, "ts 1000 and 2000 in both rooms");
-    assert.deepEqual(store.page("#lobby", 99, 99).map((m) => m.id), [3, 4, 5, 6, 7, 8, 9, 10]);
+    assert.deepEqual((await store.page("#lobby", 99, 99)).map((m) => m.id), [
+      3,
+      4,
+      5,
+      6,
+      7,
+      8,
+      9,
+      10,
+    ]);
     assert.equal(store.prune(undefined, 2), 6);
-    assert.deepEqual(store.page("#lobby", 99, 99).map((m) => m.id), [9, 10]);
-    assert.deepEqual(store.page("#dev", 99, 99).map((m) => m.id), [3]);
+    assert.deepEqual((await store.page("#lobby", 99, 99)).map((m) => m.id), [9, 10]);
+    assert.deepEqual((await store.page("#dev", 99, 99)).map((m) => m.id), [3]);
     store.close();
   }));
 
@@ -182,7 +191,7 @@ Deno.test("SqliteStore reports a failed write with the true count, keeps the mes
     repair();
     await waitFor(() => reports.some((r) => r.kind === "recovered"), "the retry");
     assert.deepEqual(reports.at(-1), { kind: "recovered", written: 300, dropped: 0 });
-    assert.equal(store.page("#lobby", 999, 999).length, 301);
+    assert.equal((await store.page("#lobby", 999, 999)).length, 301);
     store.close();
     assert.equal(reports.length, 3, "nothing was lost: no report at close");
   }));
@@ -208,7 +217,7 @@ Deno.test("SqliteStore bounds the messages waiting on a failing disk by bytes an
     assert.ok(last.kind === "write_failed" && last.pending + last.dropped === 100);
     repair();
     await waitFor(() => reports.some((r) => r.kind === "recovered"), "the retry");
-    const kept = store.page("#lobby", 999, 999).map((m) => m.id);
+    const kept = (await store.page("#lobby", 999, 999)).map((m) => m.id);
     assert.equal(kept.at(-1), 100, "the newest are kept");
     store.close();
     const lost = reports.at(-1)!;
@@ -260,7 +269,7 @@ Deno.test("SqliteStore prunes old private messages with the age limit too", () =
   }));
 
 Deno.test("SqliteStore migrates a version-2 database to 3: messages kept, registrations and bans added", () =>
-  withDir((dir) => {
+  withDir(async (dir) => {
     const path = `${dir}/history.db`;
     // A store as lanchat wrote it before registrations and bans existed.
     const v2 = new DatabaseSync(path);
@@ -289,7 +298,7 @@ Deno.test("SqliteStore migrates a version-2 database to 3: messages kept, regist
       }],
     });
     assert.equal(store.registration("ana"), undefined);
-    assert.deepEqual(store.bans(), []);
+    assert.deepEqual(await store.bans(), []);
     store.register("ana", { nick: "Ana", fingerprint: "SHA256:k1", ts: 5 });
     store.addBan({ kind: "ip", value: "10.0.0.9", nick: "eve", reason: "spam", by: "Ana", ts: 6 });
     store.addBan({ kind: "key", value: "SHA256:k2", by: "Ana", ts: 7 });
@@ -303,7 +312,7 @@ Deno.test("SqliteStore migrates a version-2 database to 3: messages kept, regist
     );
     db.close();
     assert.deepEqual(again.registration("ana"), { nick: "Ana", fingerprint: "SHA256:k1", ts: 5 });
-    assert.equal(again.registrationCount("SHA256:k1"), 1);
+    assert.equal(await again.registrationCount("SHA256:k1"), 1);
     assert.deepEqual(again.findBan(undefined, "10.0.0.9"), {
       kind: "ip",
       value: "10.0.0.9",
@@ -314,16 +323,16 @@ Deno.test("SqliteStore migrates a version-2 database to 3: messages kept, regist
     });
     assert.equal(again.findBan("SHA256:k2", "10.0.0.1")?.kind, "key");
     assert.equal(again.findBan("SHA256:k3", "10.0.0.1"), undefined);
-    assert.deepEqual(again.bans().map((b) => b.value), ["10.0.0.9", "SHA256:k2"]);
-    assert.equal(again.removeBan("ip", "10.0.0.9"), true);
-    assert.equal(again.removeBan("ip", "10.0.0.9"), false);
-    assert.equal(again.unregister("ana"), true);
+    assert.deepEqual((await again.bans()).map((b) => b.value), ["10.0.0.9", "SHA256:k2"]);
+    assert.equal(await again.removeBan("ip", "10.0.0.9"), true);
+    assert.equal(await again.removeBan("ip", "10.0.0.9"), false);
+    assert.equal(await again.unregister("ana"), true);
     assert.equal(again.registration("ana"), undefined);
     again.close();
   }));
 
 Deno.test("SqliteStore keeps within its disk budget by deleting the oldest messages of all rooms", () =>
-  withDir((dir) => {
+  withDir(async (dir) => {
     const reports: StoreReport[] = [];
     const maxBytes = 1024 * 1024;
     const store = new SqliteStore(`${dir}/history.db`, {
@@ -341,8 +350,8 @@ Deno.test("SqliteStore keeps within its disk budget by deleting the oldest messa
       }
     }
     const kept = [
-      ...store.page("#even", 1e9, 1000),
-      ...store.page("#odd", 1e9, 1000),
+      ...(await store.page("#even", 1e9, 1000)),
+      ...(await store.page("#odd", 1e9, 1000)),
     ].map((m) => m.ts).sort((a, b) => a - b);
     assert.ok(kept.length > 40 && kept.length < 90, `${kept.length} kept`);
     assert.deepEqual(
@@ -358,7 +367,7 @@ Deno.test("SqliteStore keeps within its disk budget by deleting the oldest messa
   }));
 
 Deno.test("SqliteStore meets a lowered disk budget at the next prune, private messages included", () =>
-  withDir((dir) => {
+  withDir(async (dir) => {
     const path = `${dir}/history.db`;
     const big = new SqliteStore(path);
     const text = "x".repeat(3000);
@@ -379,7 +388,7 @@ Deno.test("SqliteStore meets a lowered disk budget at the next prune, private me
     assert.ok(store.usedBytes > 3 * 1024 * 1024);
     store.prune(undefined, undefined);
     assert.ok(store.usedBytes <= 1024 * 1024, `${store.usedBytes}`);
-    const rooms = store.page("#lobby", 1e9, 1000);
+    const rooms = await store.page("#lobby", 1e9, 1000);
     const privates = [...store.exportPrivate()];
     assert.ok(rooms.length > 50 && privates.length > 50, `${rooms.length} + ${privates.length}`);
     assert.equal(rooms.at(-1)!.id, 600, "the newest are kept");

@@ -6,14 +6,14 @@
  * @module
  */
 
-import type { DirectEvent, MessageEvent } from "./events.ts";
+import type { DirectEvent, MessageEvent } from "../events.ts";
 import {
   DEFAULT_HISTORY_MEMORY_BYTES,
   History,
   type HistoryBudget,
   MemoryBudget,
   messageBytes,
-} from "./history.ts";
+} from "../history.ts";
 
 /** What a store knows about a room when the hub first needs it. */
 export interface StoredRoom {
@@ -33,8 +33,8 @@ export interface HistoryStore {
   appendPrivate(event: DirectEvent): void;
   /** Records a room's newest id (join and leave events use ids too). */
   touch(roomKey: string, name: string, lastId: number): void;
-  /** Up to `limit` messages with ids below `beforeId`, oldest first. */
-  page(roomKey: string, beforeId: number, limit: number): MessageEvent[];
+  /** Up to `limit` messages with ids below `beforeId`, oldest first (`/history` waits on it). */
+  page(roomKey: string, beforeId: number, limit: number): Promise<MessageEvent[]>;
   /** Deletes messages older than `olderThan` (ms) or beyond `keep` per room. */
   prune(olderThan: number | undefined, keep: number | undefined): number;
   /** Writes everything still pending. */
@@ -86,9 +86,9 @@ export class MemoryStore implements HistoryStore {
     room.lastId = Math.max(room.lastId, lastId);
   }
 
-  page(roomKey: string, beforeId: number, limit: number): MessageEvent[] {
+  page(roomKey: string, beforeId: number, limit: number): Promise<MessageEvent[]> {
     const messages = this.#rooms.get(roomKey)?.messages;
-    if (!messages) return [];
+    if (!messages) return Promise.resolve([]);
     // Ids increase: find the first kept message at or after beforeId.
     let low = 0;
     let high = messages.size;
@@ -97,7 +97,7 @@ export class MemoryStore implements HistoryStore {
       if (messages.at(middle)!.id < beforeId) low = middle + 1;
       else high = middle;
     }
-    return messages.slice(Math.max(0, low - limit), low);
+    return Promise.resolve(messages.slice(Math.max(0, low - limit), low));
   }
 
   prune(olderThan: number | undefined, keep: number | undefined): number {

@@ -1,0 +1,240 @@
+/**
+ * Slash commands as rows of a table held by a {@linkcode CommandRegistry}:
+ * argument counts and options are checked once, here, before a handler runs,
+ * and `/help` is generated from the same table. A front end (an IRC gateway)
+ * or an embedding program adds its own verbs with
+ * {@linkcode CommandRegistry.add}.
+ *
+ * @module
+ */
+
+import { ChatError } from "../errors.ts";
+import type { ChatEvent, ErrorCode } from "./events.ts";
+import { excerpt, unsafeCharacter } from "./sanitize.ts";
+import type { ChatServices } from "./chat_services.ts";
+import type { Member } from "./member.ts";
+import type { Room } from "./room.ts";
+
+/** What a command handler gets besides its arguments: who typed it, where, and what it may do. */
+export interface CommandContext {
+  /** The member who typed the command. */
+  readonly member: Member;
+  /** The room the command was typed in (the member's current room by default). */
+  readonly room: Room;
+  /** The options of {@linkcode Command.flags} that were given, e.g. `--key-only`. */
+  readonly flags: ReadonlySet<string>;
+  /** What the chat lets a handler see and do (never the whole hub). */
+  readonly chat: ChatServices;
+  /** Sends an event to the member who typed the command, and to no one else. */
+  reply(event: ChatEvent): void;
+}
+
+/** One row of the command table. */
+export interface Command {
+  /** The verb, lower case, without the slash. */
+  name: string;
+  /** Argument synopsis, e.g. `<nick> <text>`. */
+  usage: string;
+  /** One line on what it does, shown by `/help`. */
+  help: string;
+  /** Fewest arguments it takes. */
+  minArgs: number;
+  /** Most arguments it takes. */
+  maxArgs: number;
+  /** Whether the last argument takes the rest of the line, spaces included. */
+  rest: boolean;
+  /** Other names it answers to. */
+  aliases?: string[];
+  /**
+   * Options it takes, each one word like `--key-only`, written anywhere
+   * among its words (before the text that takes the rest of the line). They
+   * are not counted as arguments; an unknown `--word` is refused. Commands
+   * without options take `--word` as an ordinary argument.
+   */
+  flags?: readonly string[];
+  /**
+   * Only operators (keys named with `--op`) may run it; others get
+   * `not_operator`, and `/help` lists it only to operators.
+   */
+  op?: boolean;
+  /**
+   * Does the command. A `ChatError` thrown (or a promise rejected with one)
+   * becomes an `error` event for the sender only. A handler that waits on a
+   * store returns a promise; the sender's next requests wait behind it.
+   */
+  run(ctx: CommandContext, args: string[]): void | Promise<void>;
+}
+
+/** A command's arguments as typed, and the options among them. */
+export interface ParsedArgs {
+  /** The words, the last one taking the rest of the line when the command says so. */
+  args: string[];
+  /** The options given, e.g. `--key-only`. */
+  flags: Set<string>;
+}
+
+/** Thrown by {@linkcode CommandRegistry.add} for a name or alias already taken. */
+export class CommandClashError extends Error {
+  /** Names the clashing command. */
+  constructor(name: string) {
+    super(`Command name "/${name}" is already taken`);
+    this.name = "CommandClashError";
+  }
+}
+
+/**
+ * The commands a hub knows, in the order `/help` lists them. Each hub holds
+ * one (`HubOptions.commands`); {@linkcode defaultCommands} builds the chat's
+ * own, and a front end may add more.
+ *
+ * @example
+ * ```ts
+ * import { CommandRegistry } from "./command_registry.ts";
+ *
+ * const registry = new CommandRegistry().add({
+ *   name: "ping", usage: "", help: "Answer pong", minArgs: 0, maxArgs: 0, rest: false,
+ *   run: (ctx) => ctx.reply({ type: "notice", message: "pong" }),
+ * });
+ * ```
+ */
+export class CommandRegistry {
+  readonly #list: Command[] = [];
+  readonly #byName = new Map<string, Command>();
+
+  /** Starts with `commands`, in order. */
+  constructor(commands: Iterable<Command> = []) {
+    for (const command of commands) this.add(command);
+  }
+
+  /**
+   * Adds a command, listed after those already there.
+   *
+   * @throws {CommandClashError} when its name or an alias is taken
+   */
+  add(command: Command): this {
+    const names = [command.name, ...(command.aliases ?? [])].map((name) => name.toLowerCase());
+    for (const name of names) if (this.#byName.has(name)) throw new CommandClashError(name);
+    for (const name of names) this.#byName.set(name, command);
+    this.#list.push(command);
+    return this;
+  }
+
+  /** Finds a command by name or alias, case-insensitively. */
+  find(name: string): Command | undefined {
+    return this.#byName.get(name.toLowerCase());
+  }
+
+  /** Every command, in the order they were added (the order `/help` lists them). */
+  list(): readonly Command[] {
+    return this.#list;
+  }
+}
+
+/**
+ * What `/help` says a command does: its help text and, when it has aliases,
+ * the other names it answers to, e.g. `... (also /dm, /query)`.
+ */
+export function helpOf(command: Command): string {
+  const aliases = command.aliases ?? [];
+  return aliases.length === 0
+    ? command.help
+    : `${command.help} (also ${aliases.map((alias) => `/${alias}`).join(", ")})`;
+}
+
+/** The one-line synopsis of a command, e.g. `/msg <nick> <text>`. */
+export function usageOf(command: Command): string {
+  return command.usage ? `/${command.name} ${command.usage}` : `/${command.name}`;
+}
+
+/**
+ * `/help`, generated from the registry it is asked in: every command (those
+ * for operators to operators only), or one by name.
+ */
+export const HELP_COMMAND: Command = {
+  name: "help",
+  usage: "[command]",
+  help: "List the commands, or explain one",
+  minArgs: 0,
+  maxArgs: 1,
+  rest: false,
+  run: ({ chat, member, reply }, [name]) => {
+    // Operator commands are listed to operators only; asked for by name,
+    // they are explained to anyone, marked as such.
+    const list = name
+      ? [chat.commands.find(name.replace(/^\//, ""))]
+      : chat.commands.list().filter((c) => !c.op || member.operator);
+    if (!list[0]) {
+      throw new ChatError("unknown_command", `Unknown command "${excerpt(name ?? "")}"`);
+    }
+    reply({
+      type: "help",
+      commands: list.map((c) => ({
+        name: c!.name,
+        usage: usageOf(c!),
+        help: helpOf(c!),
+        ...(c!.op ? { op: true as const } : {}),
+      })),
+    });
+  },
+};
+
+/**
+ * Splits an argument string for `command`, takes out its options
+ * ({@linkcode Command.flags}) and checks the count. This is where command
+ * arguments enter the core: the words (a nick, a room, a number) must be
+ * free of controls and invisible characters, or the command is refused; the
+ * text that takes the rest of the line (a message, a reason) is cleaned by
+ * the hub where it becomes part of an event.
+ *
+ * @throws {ChatError} `bad_args` with the usage line when the count is wrong,
+ * naming an unknown option, or naming the character when a word holds one it
+ * must not
+ */
+export function parseArgs(command: Command, input: string): ParsedArgs {
+  const args: string[] = [];
+  const flags = new Set<string>();
+  const words = command.rest ? command.maxArgs - 1 : Infinity;
+  let remaining = input.trim();
+  while (remaining !== "") {
+    const match = /^(\S+)\s*([\s\S]*)$/.exec(remaining)!;
+    if (command.flags && match[1].startsWith("--")) {
+      if (!command.flags.includes(match[1])) {
+        throw new ChatError(
+          "bad_args",
+          `Unknown option "${excerpt(match[1])}" for /${command.name}; it takes ${
+            command.flags.join(", ")
+          }`,
+        );
+      }
+      flags.add(match[1]);
+      remaining = match[2];
+    } else if (args.length >= words) {
+      args.push(remaining);
+      break;
+    } else {
+      args.push(match[1]);
+      remaining = match[2];
+    }
+  }
+  if (args.length < command.minArgs || args.length > command.maxArgs) {
+    throw new ChatError("bad_args", `Usage: ${usageOf(command)}`);
+  }
+  const checked = command.rest ? Math.min(args.length, command.maxArgs - 1) : args.length;
+  for (let i = 0; i < checked; i++) {
+    const unsafe = unsafeCharacter(args[i]);
+    if (!unsafe) continue;
+    const [what, code] = wordKind(command, i);
+    throw new ChatError(code, `${what} "${excerpt(args[i])}" contains ${unsafe}`);
+  }
+  return { args, flags };
+}
+
+/** What the `index`th word of a command is, and the code of an error about it. */
+function wordKind(command: Command, index: number): [string, ErrorCode] {
+  const token = command.usage.split(" ")
+    .map((word) => word.replace(/[<>[\]]/g, ""))
+    .filter((word) => !word.startsWith("--"))[index];
+  if (token === "nick") return ["Nick", "bad_nick"];
+  if (token?.startsWith("#")) return ["Room name", "bad_room"];
+  return ["Argument", "bad_args"];
+}

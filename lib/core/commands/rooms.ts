@@ -1,0 +1,100 @@
+/**
+ * Commands about rooms: `/who`, `/join`, `/part`, `/rooms`.
+ *
+ * @module
+ */
+
+import { ChatError } from "../../errors.ts";
+import type { Command } from "../command_registry.ts";
+import { nickKey } from "../nick.ts";
+import { checkRoomName } from "../room_directory.ts";
+import { excerpt } from "../sanitize.ts";
+
+/** `/who [#room]`: the members of a room. */
+export const WHO_COMMAND: Command = {
+  name: "who",
+  usage: "[#room]",
+  help: "List the members of the room",
+  minArgs: 0,
+  maxArgs: 1,
+  rest: false,
+  aliases: ["names"],
+  run: (ctx, [raw]) => {
+    // The room typed in is resolved only when no room is named.
+    const name = raw ?? ctx.room.name;
+    const room = ctx.chat.rooms.find(checkRoomName(name));
+    if (!room) throw new ChatError("bad_room", `There is no room "${excerpt(name)}"`);
+    ctx.reply({ type: "who", room: room.name, members: room.nicks() });
+  },
+};
+
+/** `/join <#room>`: joins a room (made if new) and makes it the current one. */
+export const JOIN_COMMAND: Command = {
+  name: "join",
+  usage: "<#room>",
+  help: "Join a room (created if new) and make it your current room",
+  minArgs: 1,
+  maxArgs: 1,
+  rest: false,
+  run: ({ chat: { rooms }, member, reply }, [raw]) => {
+    const name = checkRoomName(raw);
+    const existing = member.rooms.get(nickKey(name));
+    if (existing) {
+      member.current = existing;
+      reply({ type: "joined", ...rooms.snapshot(existing) });
+      return;
+    }
+    const room = rooms.open(name);
+    rooms.enter(member, room);
+    member.current = room;
+    reply({ type: "joined", ...rooms.snapshot(room) });
+    rooms.announceJoin(room, member);
+  },
+};
+
+/** `/part [#room] [reason]`: leaves a room; a member stays in at least one. */
+export const PART_COMMAND: Command = {
+  name: "part",
+  usage: "[#room] [reason]",
+  help: "Leave the room (the current one by default)",
+  minArgs: 0,
+  maxArgs: 2,
+  rest: true,
+  aliases: ["leave"],
+  run: (ctx, args) => {
+    const { chat, member } = ctx;
+    // "/part bye all" leaves the current room with a reason; only a word
+    // starting with "#" names a room.
+    const named = args[0]?.startsWith("#");
+    const name = checkRoomName(named ? args[0] : ctx.room.name);
+    const reason = (named ? args[1] : args.join(" ")) || undefined;
+    const room = member.rooms.get(nickKey(name));
+    if (!room) throw new ChatError("not_in_room", `You are not in ${name}`);
+    if (member.rooms.size === 1) {
+      throw new ChatError(
+        "bad_args",
+        `${room.name} is your only room; /join another before leaving it`,
+      );
+    }
+    chat.rooms.exit(member, room, "part", chat.leaveReason(member, reason));
+    if (member.current === room) member.current = [...member.rooms.values()].at(-1);
+    ctx.reply({ type: "parted", room: room.name, current: member.current!.name });
+  },
+};
+
+/** `/rooms`: every room and how many are in it, fullest first. */
+export const ROOMS_COMMAND: Command = {
+  name: "rooms",
+  usage: "",
+  help: "List the rooms and how many are in each",
+  minArgs: 0,
+  maxArgs: 0,
+  rest: false,
+  aliases: ["list"],
+  run: ({ chat, reply }) => {
+    const rooms = [...chat.rooms.all()]
+      .map((room) => ({ room: room.name, members: room.members.size }))
+      .sort((a, b) => b.members - a.members || a.room.localeCompare(b.room));
+    reply({ type: "rooms", rooms });
+  },
+};

@@ -1,0 +1,216 @@
+/**
+ * The rooms of a hub: their names, creation (bounded by `maxRooms`, history
+ * loaded from the store), who is in which, the join and leave announcements,
+ * and the one path every room event takes ({@linkcode RoomDirectory.emit}).
+ *
+ * @module
+ */
+
+import { ChatError } from "../errors.ts";
+import type { Announcements } from "./announcements.ts";
+import type { LeaveReason, MessageEvent, RoomSnapshot } from "./events.ts";
+import type { HistoryBudget } from "./history.ts";
+import type { HistoryStore } from "./state/history_store.ts";
+import type { RoomEvent, RoomEventBody, RoomLog } from "./state/room_log.ts";
+import type { Member } from "./member.ts";
+import { nickKey } from "./nick.ts";
+import { Room } from "./room.ts";
+import { excerpt, unsafeCharacter } from "./sanitize.ts";
+
+/** The room everyone starts in. */
+export const LOBBY = "#lobby";
+
+/**
+ * Most members a welcome or joined snapshot lists (the rest are counted in
+ * `memberCount`; `/who` lists everyone).
+ */
+export const MEMBER_LIST_LIMIT = 100;
+
+const ROOM_PATTERN = /^#[\p{L}\p{N}_.\-]{1,32}$/u;
+
+/** What a {@linkcode RoomDirectory} is built from. */
+export interface RoomDirectoryOptions {
+  /** Rooms at once. */
+  maxRooms: number;
+  /** Messages of each room replayed to a joiner. */
+  historySize: number;
+  /** Joins and leaves are announced only in rooms of at most this many members. */
+  announceLimit: number;
+  /** The rate of join and leave announcements. */
+  announcements: Announcements;
+  /** Where messages are kept beyond the replay. */
+  store: HistoryStore;
+  /** The bound on every room's replay history. */
+  budget: HistoryBudget<MessageEvent>;
+  /** Orders each room's events. */
+  log: RoomLog;
+  /** The clock. */
+  now: () => number;
+}
+
+/**
+ * Checks a room name as typed and returns it with its `#`, NFC-normalised.
+ *
+ * @throws {ChatError} `bad_room`, naming the problem
+ */
+export function checkRoomName(raw: string): string {
+  const trimmed = raw.trim().normalize("NFC");
+  const name = trimmed.startsWith("#") ? trimmed : `#${trimmed}`;
+  const unsafe = unsafeCharacter(trimmed);
+  if (unsafe) {
+    throw new ChatError("bad_room", `Room name "${excerpt(trimmed)}" contains ${unsafe}`);
+  }
+  if (!ROOM_PATTERN.test(name)) {
+    throw new ChatError(
+      "bad_room",
+      `Room name "${excerpt(trimmed)}" must be "#" and 1 to 32 letters, digits, "_", "-" or "."`,
+    );
+  }
+  return name;
+}
+
+/** The rooms of one hub, by folded name. */
+export class RoomDirectory {
+  readonly #rooms = new Map<string, Room>();
+  readonly #options: RoomDirectoryOptions;
+
+  /** Rooms made with `options`. */
+  constructor(options: RoomDirectoryOptions) {
+    this.#options = options;
+    options.log.listen((event, folded, origin) => this.#deliver(event, folded, origin));
+  }
+
+  /** Looks a room up by name, ignoring case. */
+  find(name: string): Room | undefined {
+    return this.#rooms.get(nickKey(name));
+  }
+
+  /** Every room. */
+  all(): Iterable<Room> {
+    return this.#rooms.values();
+  }
+
+  /** Forgets every room (shutdown). */
+  clear(): void {
+    this.#rooms.clear();
+  }
+
+  /**
+   * The room a member's request is for: `roomName`, which it must be in, or
+   * its current room.
+   *
+   * @throws {ChatError} `not_in_room`, or `bad_room` for a bad name
+   */
+  target(member: Member, roomName?: string): Room {
+    if (roomName === undefined) {
+      if (!member.current) throw new ChatError("not_in_room", "You are not in any room");
+      return member.current;
+    }
+    const room = member.rooms.get(nickKey(checkRoomName(roomName)));
+    if (!room) {
+      throw new ChatError("not_in_room", `You are not in "${excerpt(roomName)}"; /join it first`);
+    }
+    return room;
+  }
+
+  /**
+   * The room called `name` (a checked name), made if new.
+   *
+   * @throws {ChatError} `too_many_rooms` when there are `maxRooms`
+   */
+  open(name: string): Room {
+    const key = nickKey(name);
+    let room = this.#rooms.get(key);
+    if (room) return room;
+    const { maxRooms, historySize, store, budget, now } = this.#options;
+    if (this.#rooms.size >= maxRooms) {
+      throw new ChatError(
+        "too_many_rooms",
+        `There are already ${maxRooms} rooms; join one of them`,
+      );
+    }
+    let stored;
+    try {
+      stored = store.load(key, historySize);
+    } catch {
+      // The store cannot be read: the room starts without replay. Its ids
+      // would restart, so they continue from the clock instead (still
+      // increasing, never reused).
+      stored = { lastId: now(), messages: [] };
+    }
+    room = new Room(name, key, historySize, stored, budget);
+    this.#options.log.open(key, stored.lastId);
+    this.#rooms.set(key, room);
+    return room;
+  }
+
+  /** Puts a member in a room (not announced: see {@linkcode announceJoin}). */
+  enter(member: Member, room: Room): void {
+    room.add(member);
+    member.rooms.set(room.key, room);
+  }
+
+  /** Tells a room that `member` joined, if the room is small enough and within its rate. */
+  announceJoin(room: Room, member: Member): void {
+    const { announceLimit, announcements, now } = this.#options;
+    if (room.members.size > announceLimit || !announcements.may(room, "join")) return;
+    this.emit(room, { type: "join", ts: now(), nick: member.nick }, member);
+  }
+
+  /** Takes a member out of a room, tells the room why, and forgets an empty room without history. */
+  exit(member: Member, room: Room, reason: LeaveReason, message?: string, banned = false): void {
+    const { announceLimit, announcements, now } = this.#options;
+    room.remove(member);
+    member.rooms.delete(room.key);
+    if (room.members.size < announceLimit && announcements.may(room, "leave")) {
+      this.emit(room, {
+        type: "leave",
+        ts: now(),
+        nick: member.nick,
+        reason,
+        ...(banned ? { code: "banned" as const } : {}),
+        ...(message ? { message } : {}),
+      });
+    }
+    // An empty room without history is forgotten; one with history stays so a
+    // later joiner still gets the replay.
+    if (room.members.size === 0 && room.history.size === 0 && room.name !== LOBBY) {
+      this.#rooms.delete(room.key);
+      this.#options.log.close(room.key);
+    }
+  }
+
+  /** What a joiner is shown of a room: members (at most a page), their count, the replay. */
+  snapshot(room: Room): RoomSnapshot {
+    return {
+      room: room.name,
+      members: room.nicks(Math.min(this.#options.announceLimit, MEMBER_LIST_LIMIT)),
+      memberCount: room.members.size,
+      history: room.history.last(),
+    };
+  }
+
+  /** The id of a room's newest event, 0 before the first. */
+  lastId(room: Room): number {
+    return this.#options.log.lastId(room.key);
+  }
+
+  /**
+   * Every room event goes through here, to the room log, which numbers it
+   * and hands it back to be delivered (to everyone but `skip`).
+   */
+  emit(room: Room, body: RoomEventBody, skip?: Member): void {
+    this.#options.log.append(room.key, room.name, body, skip);
+  }
+
+  /**
+   * What the room log ordered: delivered to the room's members here, and
+   * recorded in the store (messages, and the room's newest id).
+   */
+  #deliver(event: RoomEvent, folded: string, origin: Member | undefined): void {
+    this.#rooms.get(folded)?.deliver(event, origin);
+    const { store } = this.#options;
+    if (event.type === "msg") store.append(folded, event);
+    store.touch(folded, event.room, event.id);
+  }
+}

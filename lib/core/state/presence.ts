@@ -1,0 +1,99 @@
+/**
+ * Presence: who is online, under which nick, and where a direct message to
+ * them goes. It is a directory, apart from the local session: an entry is
+ * anything with a nick and a sink ({@linkcode Present}), which on one server
+ * is the local {@linkcode Member}; in a cluster an entry for someone on
+ * another server would carry a sink that publishes to that server.
+ *
+ * @module
+ */
+
+import { lookAlikeKeys } from "../confusable.ts";
+import type { Member, MemberSink } from "../member.ts";
+
+/** What presence knows of someone online. */
+export interface Present {
+  /** The nick as shown. */
+  readonly nick: string;
+  /** The folded nick it is found under ({@linkcode nickKey}). */
+  readonly key: string;
+  /** Where events for them go (a direct message, a notice). */
+  readonly sink: MemberSink;
+}
+
+/** Who is online under which (folded) nick; look-alikes included. */
+export interface Presence<P extends Present = Member> {
+  /** How many are online. */
+  readonly size: number;
+  /** The one online under a folded nick. */
+  find(folded: string): P | undefined;
+  /** The first one online whose nick has this look-alike skeleton ({@linkcode lookAlikeKeys}). */
+  findLookAlike(skeleton: string): P | undefined;
+  /** Everyone online, in arrival order. */
+  all(): Iterable<P>;
+  /** Puts an entry online under its nick. */
+  add(entry: P): void;
+  /** Takes an entry offline, if it is the one online under its nick. */
+  remove(entry: P): void;
+  /** Moves an entry to a new nick: `change` renames it while it is off the index. */
+  rename(entry: P, change: () => void): void;
+  /** Forgets everyone (the server is shutting down). */
+  clear(): void;
+}
+
+/** Presence in this process: two maps, nothing shared. */
+export class LocalPresence<P extends Present = Member> implements Presence<P> {
+  readonly #byNick = new Map<string, P>();
+  readonly #byLookAlike = new Map<string, P>();
+
+  get size(): number {
+    return this.#byNick.size;
+  }
+
+  find(folded: string): P | undefined {
+    return this.#byNick.get(folded);
+  }
+
+  findLookAlike(skeleton: string): P | undefined {
+    return this.#byLookAlike.get(skeleton);
+  }
+
+  all(): Iterable<P> {
+    return this.#byNick.values();
+  }
+
+  add(entry: P): void {
+    this.#byNick.set(entry.key, entry);
+    this.#index(entry);
+  }
+
+  remove(entry: P): void {
+    if (this.#byNick.get(entry.key) === entry) this.#byNick.delete(entry.key);
+    this.#unindex(entry);
+  }
+
+  rename(entry: P, change: () => void): void {
+    this.#byNick.delete(entry.key);
+    this.#unindex(entry);
+    change();
+    this.#index(entry);
+    this.#byNick.set(entry.key, entry);
+  }
+
+  clear(): void {
+    this.#byNick.clear();
+    this.#byLookAlike.clear();
+  }
+
+  #index(entry: P): void {
+    for (const look of lookAlikeKeys(entry.nick)) {
+      if (!this.#byLookAlike.has(look)) this.#byLookAlike.set(look, entry);
+    }
+  }
+
+  #unindex(entry: P): void {
+    for (const look of lookAlikeKeys(entry.nick)) {
+      if (this.#byLookAlike.get(look) === entry) this.#byLookAlike.delete(look);
+    }
+  }
+}
