@@ -60,7 +60,9 @@ export {
 } from "./lib/core/state/access_store.ts";
 export { MAX_NICK_LENGTH, nickKey, normalizeNick } from "./lib/core/nick.ts";
 export { sanitizeText } from "./lib/core/sanitize.ts";
-export { ChatError, ConnectError, NickError, ProtocolError, UsageError } from "./lib/errors.ts";
+export { ChatError, NickError } from "./lib/core/errors.ts";
+export { ProtocolError } from "./lib/protocol/protocol_error.ts";
+export { ConnectError, UsageError } from "./lib/errors.ts";
 export { type ClientFrame, parseClientFrame } from "./lib/protocol/client_frames.ts";
 export { InvalidFrameError, parseServerFrame } from "./lib/protocol/server_frames.ts";
 export { LineReader } from "./lib/protocol/line_reader.ts";

@@ -1,6 +1,7 @@
 import { formatHostPort } from "../net/host_port.ts";
 import { type ChatEvent, PROTOCOL_VERSION, type WelcomeEvent } from "../core/events.ts";
-import { ConnectError, ProtocolError } from "../errors.ts";
+import { ConnectError } from "../errors.ts";
+import { ProtocolError } from "../protocol/protocol_error.ts";
 import type { ClientFrame } from "../protocol/client_frames.ts";
 import { decodeLines } from "../protocol/decode_lines.ts";
 import type { Identity } from "./identity.ts";

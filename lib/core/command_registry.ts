@@ -8,7 +8,7 @@
  * @module
  */
 
-import { ChatError } from "../errors.ts";
+import { ChatError } from "./errors.ts";
 import type { ChatEvent, ErrorCode } from "./events.ts";
 import { excerpt, unsafeCharacter } from "./sanitize.ts";
 import type { ChatServices } from "./chat_services.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ChatError } from "../errors.ts";
+import { ChatError } from "./errors.ts";
 import { type Command, parseArgs, usageOf } from "./command_registry.ts";
 import { COMMANDS, findCommand } from "./commands.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { NickError } from "../errors.ts";
+import { NickError } from "./errors.ts";
 import { HOSTILE_TEXT, unsafeInEvent } from "./_hostile_text.ts";
 import { COMMANDS } from "./commands.ts";
 import type { ChatEvent } from "./events.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { ChatError } from "../errors.ts";
+import { ChatError } from "./errors.ts";
 import { type AccessStore, MemoryAccessStore, readAccess } from "./state/access_store.ts";
 import { Announcements } from "./announcements.ts";
 import type { ChatServices } from "./chat_services.ts";

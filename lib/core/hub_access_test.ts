@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ChatError, NickError } from "../errors.ts";
+import { ChatError, NickError } from "./errors.ts";
 import { MemoryAccessStore } from "./state/access_store.ts";
 import type { ErrorCode } from "./events.ts";
 import { Hub, type HubOptions } from "./hub.ts";

@@ -10,7 +10,7 @@ import type { CommandRegistry } from "./command_registry.ts";
 import type { HistoryStore } from "./state/history_store.ts";
 import type { Presence } from "./state/presence.ts";
 import type { RoomLog } from "./state/room_log.ts";
-import { ChatError } from "../errors.ts";
+import { ChatError } from "./errors.ts";
 import { cleanLine, sanitizeText } from "./sanitize.ts";
 
 /** Settings of a {@linkcode Hub}; every field has a default. */

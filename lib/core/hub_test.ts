@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ChatError, NickError } from "../errors.ts";
+import { ChatError, NickError } from "./errors.ts";
 import { helpOf, usageOf } from "./command_registry.ts";
 import { COMMANDS } from "./commands.ts";
 import type { ErrorCode } from "./events.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { NickError } from "../errors.ts";
+import { NickError } from "./errors.ts";
 import { MemoryAccessStore } from "./state/access_store.ts";
 import { Hub } from "./hub.ts";
 import { RecordingSink } from "./_recording_sink.ts";

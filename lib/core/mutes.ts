@@ -6,7 +6,7 @@
  * @module
  */
 
-import { ChatError } from "../errors.ts";
+import { ChatError } from "./errors.ts";
 import type { Member } from "./member.ts";
 
 /** Longest `/mute`, in minutes (a week). */

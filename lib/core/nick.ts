@@ -11,7 +11,7 @@
  */
 
 import stringWidth from "string-width";
-import { NickError } from "../errors.ts";
+import { NickError } from "./errors.ts";
 import { lookAlikeKeys } from "./confusable.ts";
 import { restrictedCharacter, scriptMix } from "./identifier_profile.ts";
 import { excerpt as preview, unsafeCharacter } from "./sanitize.ts";

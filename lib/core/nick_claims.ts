@@ -8,7 +8,7 @@
  * @module
  */
 
-import { NickError } from "../errors.ts";
+import { NickError } from "./errors.ts";
 import { type AccessStore, readAccess, type Registration } from "./state/access_store.ts";
 import { lookAlikeKeys } from "./confusable.ts";
 import type { ByeEvent } from "./events.ts";

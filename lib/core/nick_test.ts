@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { NickError } from "../errors.ts";
+import { NickError } from "./errors.ts";
 import {
   MAX_ACCENTS_PER_CHARACTER,
   MAX_NICK_LENGTH,

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { ChatError } from "../errors.ts";
+import { ChatError } from "./errors.ts";
 import type { Announcements } from "./announcements.ts";
 import type { LeaveReason, MessageEvent, RoomSnapshot } from "./events.ts";
 import type { HistoryBudget } from "./history.ts";

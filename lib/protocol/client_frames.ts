@@ -5,7 +5,7 @@
  */
 
 import { excerpt } from "../core/sanitize.ts";
-import { ProtocolError } from "../errors.ts";
+import { ProtocolError } from "./protocol_error.ts";
 
 /** Enter the chat. Must be the first frame. */
 export interface HelloFrame {

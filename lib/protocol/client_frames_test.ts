@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { ErrorCode } from "../core/events.ts";
-import { ProtocolError } from "../errors.ts";
+import { ProtocolError } from "./protocol_error.ts";
 import { parseClientFrame } from "./client_frames.ts";
 
 function assertRejects(line: string, code: ErrorCode, message?: string | RegExp): void {

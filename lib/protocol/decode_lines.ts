@@ -1,4 +1,4 @@
-import { ProtocolError } from "../errors.ts";
+import { ProtocolError } from "./protocol_error.ts";
 import { LineReader } from "./line_reader.ts";
 
 const decoder = new TextDecoder("utf-8", { fatal: true });

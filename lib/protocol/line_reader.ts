@@ -1,4 +1,4 @@
-import { ProtocolError } from "../errors.ts";
+import { ProtocolError } from "./protocol_error.ts";
 
 const LF = 0x0a;
 const CR = 0x0d;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ProtocolError } from "../errors.ts";
+import { ProtocolError } from "./protocol_error.ts";
 import { LineReader } from "./line_reader.ts";
 
 const encoder = new TextEncoder();

@@ -1,6 +1,7 @@
 import { PROTOCOL_VERSION } from "../core/events.ts";
 import { Hub, type HubOptions } from "../core/hub.ts";
-import { ChatError, ProtocolError } from "../errors.ts";
+import { ChatError } from "../core/errors.ts";
+import { ProtocolError } from "../protocol/protocol_error.ts";
 import type { AuthFrame, ClientFrame, HelloFrame } from "../protocol/client_frames.ts";
 import {
   fingerprint,

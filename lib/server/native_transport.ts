@@ -1,6 +1,6 @@
 import type { ByeEvent, ChatEvent } from "../core/events.ts";
 import type { Member } from "../core/member.ts";
-import { ProtocolError } from "../errors.ts";
+import { ProtocolError } from "../protocol/protocol_error.ts";
 import { type ClientFrame, parseClientFrame } from "../protocol/client_frames.ts";
 import { LineDecoder } from "../protocol/decode_lines.ts";
 import { encodeFrame } from "../protocol/native_codec.ts";

@@ -2,7 +2,7 @@ import { findCommand } from "../core/commands.ts";
 import { parseTypedLine } from "../core/typed_line.ts";
 import type { ByeEvent, ChatEvent, ErrorCode } from "../core/events.ts";
 import type { Member } from "../core/member.ts";
-import { ProtocolError } from "../errors.ts";
+import { ProtocolError } from "../protocol/protocol_error.ts";
 import type { ClientFrame, HelloFrame } from "../protocol/client_frames.ts";
 import { LineDecoder } from "../protocol/decode_lines.ts";
 import { TelnetFilter } from "../protocol/telnet_filter.ts";

@@ -1,6 +1,6 @@
 import type { ChatEvent } from "../core/events.ts";
 import type { Member, MemberSink } from "../core/member.ts";
-import type { ProtocolError } from "../errors.ts";
+import type { ProtocolError } from "../protocol/protocol_error.ts";
 import type { ClientFrame, HelloFrame } from "../protocol/client_frames.ts";
 import type { Connection } from "./connection.ts";
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { ChatError } from "../../errors.ts";
+import { ChatError } from "../errors.ts";
 import { askAccess, readAccess, type Registration } from "../state/access_store.ts";
 import type { Command } from "../command_registry.ts";
 import type { NickEvent } from "../events.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { ChatError } from "../../errors.ts";
+import { ChatError } from "../errors.ts";
 import type { Command } from "../command_registry.ts";
 import type { ChatEvent } from "../events.ts";
 import { nickKey } from "../nick.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { ChatError } from "../../errors.ts";
+import { ChatError } from "../errors.ts";
 import { askAccess } from "../state/access_store.ts";
 import type { ChatServices } from "../chat_services.ts";
 import type { Command } from "../command_registry.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { ChatError } from "../../errors.ts";
+import { ChatError } from "../errors.ts";
 import type { Command } from "../command_registry.ts";
 import { nickKey } from "../nick.ts";
 import { checkRoomName } from "../room_directory.ts";

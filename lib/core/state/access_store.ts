@@ -9,7 +9,7 @@
  * @module
  */
 
-import { ChatError } from "../../errors.ts";
+import { ChatError } from "../errors.ts";
 import type { BanEntry } from "../events.ts";
 
 /** A nick bound to the key that registered it. */

@@ -1,0 +1,35 @@
+/**
+ * The errors of the chat core. A handler throws one; the hub turns it into an
+ * `error` event for the sender only, with the error's stable `code` and its
+ * message (sentence case, the offending value quoted).
+ *
+ * @module
+ */
+
+import type { ErrorCode } from "./events.ts";
+
+/** A request that the chat refuses; the sender is told, nothing else breaks. */
+export class ChatError extends Error {
+  /** Stable machine-readable code, sent to clients. */
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ChatError";
+    this.code = code;
+  }
+}
+
+/** A nick that breaks the nick rules or clashes with another member. */
+export class NickError extends ChatError {
+  /** A free nick close to the one asked for, when the problem was a clash. */
+  readonly suggestion?: string;
+  constructor(
+    code: "bad_nick" | "nick_taken" | "nick_registered",
+    message: string,
+    suggestion?: string,
+  ) {
+    super(code, message);
+    this.name = "NickError";
+    this.suggestion = suggestion;
+  }
+}
