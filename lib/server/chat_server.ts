@@ -11,6 +11,7 @@ import {
   verifyChallenge,
 } from "../protocol/key_proof.ts";
 import { Connection } from "./connection.ts";
+import type { Outbox, Pipe } from "./outbox.ts";
 import { ConnectionLimits, type Ticket } from "./connection_limits.ts";
 import { type Arrival, FrontDoor } from "./front_door.ts";
 import { LogLimiter } from "./log_limiter.ts";
@@ -137,7 +138,7 @@ export class ChatServer implements AsyncDisposable {
   /** What key proofs must be bound to: our certificate's fingerprint, or "plain". */
   readonly #binding: string;
   /** Every open connection, with its transport once the first byte chose one. */
-  readonly #connections = new Map<Connection, Peer>();
+  readonly #connections = new Map<Pipe, Peer>();
   /** Connections being served; `#allServed` resolves when it drops to 0 during shutdown. */
   #serving = 0;
   #allServed: PromiseWithResolvers<void> | undefined;
@@ -336,7 +337,7 @@ export class ChatServer implements AsyncDisposable {
   }
 
   async #serveAccepted({ conn, ip, ticket, remote, maxWriteBytes }: Arrival): Promise<void> {
-    const connection = new Connection(conn, {
+    const connection: Pipe = new Connection(conn, {
       sendQueueBytes: this.#options.sendQueueBytes,
       remote,
       maxWriteBytes,
@@ -403,7 +404,7 @@ export class ChatServer implements AsyncDisposable {
    * "Nick? " line is ended first, and native clients skip non-JSON lines
    * before their welcome.
    */
-  #choose(connection: Connection, first: number, greeted: boolean): Transport {
+  #choose(connection: Outbox, first: number, greeted: boolean): Transport {
     if (first === OPEN_BRACE) {
       if (greeted) connection.send(encoder.encode("\r\n"));
       return new NativeTransport(connection, this.#options.maxLineBytes);
@@ -417,7 +418,7 @@ export class ChatServer implements AsyncDisposable {
    * Greets a text client, or, when the server is full already, tells it so
    * at once instead of asking for a nick it could not use.
    */
-  #greet(connection: Connection): void {
+  #greet(connection: Outbox): void {
     if (this.hub.size < this.hub.maxClients) {
       connection.send(TextTransport.greeting(this.hub.serverName, this.#gate !== undefined));
       return;
@@ -436,7 +437,7 @@ export class ChatServer implements AsyncDisposable {
    * A connection that has not joined, pushed out to make room for a newcomer
    * (see ConnectionLimits): it is told why, in its own format, and closed.
    */
-  #evict(connection: Connection, peer: Peer): void {
+  #evict(connection: Outbox, peer: Peer): void {
     if (connection.ending) return;
     this.#log({
       level: "warn",
@@ -865,7 +866,7 @@ export class ChatServer implements AsyncDisposable {
 }
 
 /** Resolves after `ms`, or as soon as the connection closes (so shutdown never waits on it). */
-function pause(connection: Connection, ms: number): Promise<void> {
+function pause(connection: Outbox, ms: number): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   return Promise.race([
     new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),

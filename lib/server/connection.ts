@@ -1,6 +1,7 @@
 import { SendQueue } from "./send_queue.ts";
 import type { ByteConn } from "../net/socket_conn.ts";
 import { formatHostPort } from "../net/host_port.ts";
+import type { Pipe } from "./outbox.ts";
 
 /** Settings of a {@linkcode Connection}. */
 export interface ConnectionOptions {
@@ -37,7 +38,7 @@ const STUCK_MS = 5;
  * waits, so a broadcast never waits for a slow reader; frames queued
  * together leave in one write.
  */
-export class Connection {
+export class Connection implements Pipe {
   /** `ip:port` of the peer, for logs. */
   readonly remote: string;
   /** Resolves once the socket is closed. */

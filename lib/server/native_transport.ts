@@ -4,7 +4,7 @@ import { ProtocolError } from "../errors.ts";
 import { type ClientFrame, parseClientFrame } from "../protocol/client_frames.ts";
 import { LineDecoder } from "../protocol/decode_lines.ts";
 import { encodeFrame } from "../protocol/native_codec.ts";
-import type { Connection } from "./connection.ts";
+import type { Outbox } from "./outbox.ts";
 import type { Transport } from "./transport.ts";
 
 /** The native protocol: newline-delimited JSON frames (docs/protocol.md). */
@@ -13,7 +13,7 @@ export class NativeTransport implements Transport {
   member: Member | undefined;
   readonly #lines: LineDecoder;
 
-  constructor(readonly connection: Connection, maxLineBytes: number) {
+  constructor(readonly connection: Outbox, maxLineBytes: number) {
     this.#lines = new LineDecoder(maxLineBytes);
   }
 

@@ -7,7 +7,7 @@ import type { ClientFrame, HelloFrame } from "../protocol/client_frames.ts";
 import { LineDecoder } from "../protocol/decode_lines.ts";
 import { TelnetFilter } from "../protocol/telnet_filter.ts";
 import { formatEvent } from "../protocol/text_format.ts";
-import type { Connection } from "./connection.ts";
+import type { Outbox } from "./outbox.ts";
 import type { PasswordFrame, Transport } from "./transport.ts";
 
 const encoder = new TextEncoder();
@@ -50,7 +50,7 @@ export class TextTransport implements Transport {
   #password: string | undefined;
 
   /** With `askPassword`, the first line is the password (the greeting asked for it). */
-  constructor(readonly connection: Connection, maxLineBytes: number, askPassword = false) {
+  constructor(readonly connection: Outbox, maxLineBytes: number, askPassword = false) {
     this.#lines = new LineDecoder(maxLineBytes);
     this.#askPassword = askPassword;
   }

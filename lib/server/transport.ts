@@ -2,7 +2,7 @@ import type { ChatEvent } from "../core/events.ts";
 import type { Member, MemberSink } from "../core/member.ts";
 import type { ProtocolError } from "../errors.ts";
 import type { ClientFrame, HelloFrame } from "../protocol/client_frames.ts";
-import type { Connection } from "./connection.ts";
+import type { Outbox } from "./outbox.ts";
 
 /**
  * A password typed on its own line before the nick (text mode): checked at
@@ -24,8 +24,8 @@ export interface PasswordFrame {
 export interface Transport extends MemberSink {
   /** Which wire format this is, for logs and the hello's `client`. */
   readonly kind: "native" | "text";
-  /** The connection the transport writes to. */
-  readonly connection: Connection;
+  /** Where the transport's bytes go. */
+  readonly connection: Outbox;
   /** The member once the hello was accepted (text rendering needs its current room). */
   member: Member | undefined;
   /** The frames (or the errors of bad lines) that received bytes complete. */
