@@ -1,7 +1,7 @@
 import { PROTOCOL_VERSION } from "../core/events.ts";
 import { Hub, type HubOptions } from "../core/hub.ts";
 import { ChatError, ProtocolError } from "../errors.ts";
-import type { AuthFrame, ClientFrame, HelloFrame } from "../protocol/client_frames.ts";
+import type { AuthFrame, HelloFrame } from "../protocol/client_frames.ts";
 import {
   fingerprint,
   fromBase64Url,
@@ -19,9 +19,12 @@ import { GarbageNudge } from "./garbage_nudge.ts";
 import { AddressTurns } from "./address_turns.ts";
 import { TokenBucket } from "../core/token_bucket.ts";
 import { PasswordGate, type PasswordGateOptions } from "./password_gate.ts";
-import { NativeTransport } from "./native_transport.ts";
-import { TextTransport } from "./text_transport.ts";
-import type { PasswordFrame, Transport } from "./transport.ts";
+import type { DecodedFrame } from "../protocol/codec.ts";
+import { NativeCodec } from "../protocol/native_codec.ts";
+import { plainLine, TextCodec } from "../protocol/text_codec.ts";
+import { findCommand } from "../core/commands.ts";
+import type { Member } from "../core/member.ts";
+import { CodecSink } from "./codec_sink.ts";
 import { fingerprintOfPem } from "./tls_certificate.ts";
 
 /** How much a log record matters; `--log-level` filters by it. */
@@ -89,7 +92,10 @@ const encoder = new TextEncoder();
 
 /** What the server tracks per open connection. */
 interface Peer {
-  transport?: Transport;
+  /** The codec and outbox, once the first byte chose the wire format. */
+  sink?: CodecSink;
+  /** The member once the hello was accepted. */
+  member?: Member;
   /** The remote IP address. */
   ip: string;
   /** Its place in the connection limits (pending until it joins). */
@@ -137,7 +143,7 @@ export class ChatServer implements AsyncDisposable {
   readonly #passwordTurns = new AddressTurns();
   /** What key proofs must be bound to: our certificate's fingerprint, or "plain". */
   readonly #binding: string;
-  /** Every open connection, with its transport once the first byte chose one. */
+  /** Every open connection, with its codec and outbox once the first byte chose one. */
   readonly #connections = new Map<Pipe, Peer>();
   /** Connections being served; `#allServed` resolves when it drops to 0 during shutdown. */
   #serving = 0;
@@ -286,9 +292,9 @@ export class ChatServer implements AsyncDisposable {
     this.hub.shutdown();
     // Members already got their goodbye from the hub; this reaches clients
     // still in their handshake, each in its own format.
-    for (const [connection, { transport }] of this.#connections) {
-      if (transport) {
-        transport.end({ type: "bye", reason: "shutdown", message: "Server shutting down" });
+    for (const [connection, { sink }] of this.#connections) {
+      if (sink) {
+        sink.end({ type: "bye", reason: "shutdown", message: "Server shutting down" });
       } else void connection.end();
     }
     await this.#acceptLoop;
@@ -356,22 +362,24 @@ export class ChatServer implements AsyncDisposable {
       this.#greet(connection);
     }, this.#options.textPromptDelayMs);
     const onChunk = (chunk: Uint8Array): void | Promise<void> => {
-      let transport = peer.transport;
-      if (!transport) {
+      let sink = peer.sink;
+      if (!sink) {
         clearTimeout(greeter);
-        transport = peer.transport = this.#choose(connection, chunk[0], greeted);
+        sink = peer.sink = this.#choose(connection, chunk[0], greeted);
         if (this.#closing) {
-          transport.end({ type: "bye", reason: "shutdown", message: "Server shutting down" });
+          sink.end({ type: "bye", reason: "shutdown", message: "Server shutting down" });
           return;
         }
-        connection.onOverflow = () => this.#dropOverflowed(transport!, ending);
+        connection.onOverflow = () => this.#dropOverflowed(sink!, peer, ending);
       }
-      const frames = transport.decode(chunk);
+      const { frames, replies, bye } = sink.codec.decode(chunk);
+      if (replies) { for (const reply of replies) connection.send(reply); }
+      if (bye) sink.end(bye);
       // A line typed at a prompt, a hello: a sign of life (see ConnectionLimits).
-      if (!transport.member && frames.some((frame) => !(frame instanceof ProtocolError))) {
+      if (!peer.member && frames.some((frame) => !(frame instanceof ProtocolError))) {
         peer.ticket.alive();
       }
-      return this.#handleFrames(transport, peer, frames, ending);
+      return this.#handleFrames(sink, peer, frames, ending);
     };
     try {
       await connection.readLoop(onChunk);
@@ -382,7 +390,7 @@ export class ChatServer implements AsyncDisposable {
       });
     } finally {
       clearTimeout(greeter);
-      const member = peer.transport?.member;
+      const member = peer.member;
       if (member && !member.gone) this.hub.leave(member, ending.reason, ending.detail);
       await connection.end();
       this.#connections.delete(connection);
@@ -404,14 +412,15 @@ export class ChatServer implements AsyncDisposable {
    * "Nick? " line is ended first, and native clients skip non-JSON lines
    * before their welcome.
    */
-  #choose(connection: Outbox, first: number, greeted: boolean): Transport {
+  #choose(connection: Outbox, first: number, greeted: boolean): CodecSink {
+    const maxLineBytes = this.#options.maxLineBytes;
     if (first === OPEN_BRACE) {
       if (greeted) connection.send(encoder.encode("\r\n"));
-      return new NativeTransport(connection, this.#options.maxLineBytes);
+      return new CodecSink(new NativeCodec(maxLineBytes), connection);
     }
     const askPassword = this.#gate !== undefined;
     if (!greeted) this.#greet(connection);
-    return new TextTransport(connection, this.#options.maxLineBytes, askPassword);
+    return new CodecSink(new TextCodec({ maxLineBytes, askPassword, isQuit }), connection);
   }
 
   /**
@@ -420,7 +429,7 @@ export class ChatServer implements AsyncDisposable {
    */
   #greet(connection: Outbox): void {
     if (this.hub.size < this.hub.maxClients) {
-      connection.send(TextTransport.greeting(this.hub.serverName, this.#gate !== undefined));
+      connection.send(TextCodec.greeting(this.hub.serverName, this.#gate !== undefined));
       return;
     }
     const message = `Server is full (${this.hub.maxClients} clients); try again later`;
@@ -430,7 +439,7 @@ export class ChatServer implements AsyncDisposable {
       remote: connection.remote,
       reason: "server_full",
     });
-    void connection.end(encoder.encode(`! ${message}\r\n`));
+    void connection.end(plainLine(message));
   }
 
   /**
@@ -446,31 +455,31 @@ export class ChatServer implements AsyncDisposable {
       reason: "too many connections waiting to join",
     });
     const message = "Too many connections are waiting to join; try again in a moment";
-    const transport = peer.transport;
-    if (!transport) {
-      void connection.end(encoder.encode(`! ${message}\r\n`));
+    const sink = peer.sink;
+    if (!sink) {
+      void connection.end(plainLine(message));
       return;
     }
-    transport.deliver({ type: "error", code: "server_busy", message });
-    transport.end({ type: "bye", reason: "full", code: "server_busy", message });
+    sink.deliver({ type: "error", code: "server_busy", message });
+    sink.end({ type: "bye", reason: "full", code: "server_busy", message });
   }
 
   /**
    * A client whose send queue overflowed. Runs after the broadcast that
    * overflowed has reached everyone, so the leave notice cannot overtake it.
    */
-  #dropOverflowed(transport: Transport, ending: Ending): void {
+  #dropOverflowed(sink: CodecSink, peer: Peer, ending: Ending): void {
     Object.assign(ending, { reason: "dropped", detail: "send queue exceeded" });
-    const member = transport.member;
+    const member = peer.member;
     this.#log({
       level: "warn",
       event: "drop",
-      remote: transport.connection.remote,
+      remote: sink.outbox.remote,
       nick: member?.nick,
       reason: ending.detail,
     });
     if (member) this.hub.leave(member, "dropped", ending.detail);
-    transport.end({
+    sink.end({
       type: "bye",
       reason: "dropped",
       code: "send_queue_exceeded",
@@ -485,68 +494,69 @@ export class ChatServer implements AsyncDisposable {
    * loop: the returned promise settles when all are handled.
    */
   #handleFrames(
-    transport: Transport,
+    sink: CodecSink,
     peer: Peer,
-    frames: (ClientFrame | PasswordFrame | ProtocolError)[],
+    frames: DecodedFrame[],
     ending: Ending,
   ): void | Promise<void> {
     for (let i = 0; i < frames.length; i++) {
-      if (transport.connection.ending) return;
-      const pending = this.#handle(transport, peer, frames[i], ending);
+      if (sink.outbox.ending) return;
+      const pending = this.#handle(sink, peer, frames[i], ending);
       if (pending) {
-        return pending.then(() => this.#handleFrames(transport, peer, frames.slice(i + 1), ending));
+        return pending.then(() => this.#handleFrames(sink, peer, frames.slice(i + 1), ending));
       }
     }
   }
 
-  /** Handles one frame (a hello admits the member onto the transport). */
+  /** Handles one frame (a hello admits the member onto the sink). */
   #handle(
-    transport: Transport,
+    sink: CodecSink,
     peer: Peer,
-    frame: ClientFrame | PasswordFrame | ProtocolError,
+    frame: DecodedFrame,
     ending: Ending,
   ): void | Promise<void> {
-    const member = transport.member;
+    const member = peer.member;
     if (this.#closing) return;
     if (frame instanceof ProtocolError) {
-      transport.deliver({ type: "error", code: frame.code, message: frame.message });
+      sink.deliver({ type: "error", code: frame.code, message: frame.message });
       if (frame.fatal) {
         Object.assign(ending, { reason: "dropped", detail: frame.message });
         this.#log({
           level: "warn",
           event: "limit",
-          remote: transport.connection.remote,
+          remote: sink.outbox.remote,
           nick: member?.nick,
           reason: frame.code,
         });
         if (member) this.hub.leave(member, "dropped", frame.message);
-        transport.end({ type: "bye", reason: "protocol", message: frame.message });
+        sink.end({ type: "bye", reason: "protocol", message: frame.message });
       }
       return;
     }
     if (frame.type === "pong") return; // Any input counts as alive.
     if (frame.type === "ping") {
-      transport.deliver({
+      sink.deliver({
         type: "pong",
         ...(frame.token !== undefined ? { token: frame.token } : {}),
       });
       return;
     }
-    if (!member && frame.type === "input" && transport.retryHello) {
+    if (!member && frame.type === "input" && sink.codec.retryHello) {
       // More lines arrived with a nick that was then refused: the next line
       // is the next try.
-      frame = transport.retryHello(frame.line);
+      frame = sink.codec.retryHello(frame.line);
     }
     if (!member) {
       if (frame.type === "password") {
-        return this.#checkPassword(transport, peer, frame.password, () => {
+        return this.#checkPassword(sink, peer, frame.password, () => {
           peer.passwordAccepted = true;
-          transport.passwordAccepted?.();
+          const ask = sink.codec.passwordAccepted?.();
+          if (ask) sink.outbox.send(ask);
         });
       }
-      if (frame.type === "hello") return this.#hello(transport, peer, frame);
-      if (frame.type === "auth") return this.#auth(transport, peer, frame);
-      transport.deliver({
+      if (frame.type === "hello") return this.#hello(sink, peer, frame);
+      if (frame.type === "auth") return this.#auth(sink, peer, frame);
+      sink.deliver({
         type: "error",
         code: "not_ready",
         message: peer.challenge ? 'Answer the challenge with "auth" first' : 'Send "hello" first',
@@ -558,7 +568,7 @@ export class ChatServer implements AsyncDisposable {
         return; // Only ever sent before the hello.
       case "hello":
       case "auth":
-        transport.deliver({
+        sink.deliver({
           type: "error",
           code: "already_hello",
           message: `Already joined; ${frame.type} is only sent once`,
@@ -583,16 +593,16 @@ export class ChatServer implements AsyncDisposable {
    * straight to the hub. The password comes before anything about nicks or
    * bans, so a stranger learns nothing about who is here.
    */
-  #hello(transport: Transport, peer: Peer, frame: HelloFrame): void | Promise<void> {
+  #hello(sink: CodecSink, peer: Peer, frame: HelloFrame): void | Promise<void> {
     if (frame.protocol !== PROTOCOL_VERSION) {
       const message =
         `Protocol version ${frame.protocol} is not supported; this server speaks ${PROTOCOL_VERSION}`;
-      transport.deliver({ type: "error", code: "protocol_version", message });
-      transport.end({ type: "bye", reason: "protocol", message });
+      sink.deliver({ type: "error", code: "protocol_version", message });
+      sink.end({ type: "bye", reason: "protocol", message });
       return;
     }
     if (peer.challenge) {
-      transport.deliver({
+      sink.deliver({
         type: "error",
         code: "not_ready",
         message: 'Answer the challenge with "auth" first',
@@ -600,23 +610,23 @@ export class ChatServer implements AsyncDisposable {
       return;
     }
     if (frame.key !== undefined && !isPublicKey(frame.key)) {
-      transport.deliver({
+      sink.deliver({
         type: "error",
         code: "bad_frame",
         message: 'Field "key" of "hello" must be a raw 32-byte Ed25519 public key in base64url',
       });
       return;
     }
-    if (!this.#gate || peer.passwordAccepted) return this.#afterPassword(transport, peer, frame);
+    if (!this.#gate || peer.passwordAccepted) return this.#afterPassword(sink, peer, frame);
     if (frame.password === undefined) {
-      this.#deny(transport, peer, "password_required", "This server needs a password");
+      this.#deny(sink, peer, "password_required", "This server needs a password");
       return;
     }
     return this.#checkPassword(
-      transport,
+      sink,
       peer,
       frame.password,
-      () => this.#afterPassword(transport, peer, frame),
+      () => this.#afterPassword(sink, peer, frame),
     );
   }
 
@@ -628,7 +638,7 @@ export class ChatServer implements AsyncDisposable {
    * not guess in parallel (see #inTurn).
    */
   #checkPassword(
-    transport: Transport,
+    sink: CodecSink,
     peer: Peer,
     password: string,
     then: () => void | Promise<void>,
@@ -637,10 +647,10 @@ export class ChatServer implements AsyncDisposable {
     if (!gate) return then();
     const answer = () => {
       if (gate.check(peer.ip, password)) return then();
-      this.#deny(transport, peer, "access_denied", "Access denied: wrong password");
+      this.#deny(sink, peer, "access_denied", "Access denied: wrong password");
     };
     if (!this.#passwordTurns.waiting(peer.ip) && gate.delayFor(peer.ip) === 0) return answer();
-    return this.#inTurn(this.#passwordTurns, transport, peer, () => gate.delayFor(peer.ip), answer);
+    return this.#inTurn(this.#passwordTurns, sink, peer, () => gate.delayFor(peer.ip), answer);
   }
 
   /**
@@ -650,7 +660,7 @@ export class ChatServer implements AsyncDisposable {
    */
   #inTurn(
     turns: AddressTurns,
-    transport: Transport,
+    sink: CodecSink,
     peer: Peer,
     delayMs: () => number,
     go: () => void | Promise<void>,
@@ -658,27 +668,27 @@ export class ChatServer implements AsyncDisposable {
     peer.holding = true;
     return turns.after(peer.ip, async () => {
       const wait = delayMs();
-      if (wait > 0 && !transport.connection.ending) await pause(transport.connection, wait);
+      if (wait > 0 && !sink.outbox.ending) await pause(sink.outbox, wait);
       peer.holding = false;
       // A fresh deadline for the rest of the handshake (a retried nick, the key proof).
       peer.acceptedAt = performance.now();
-      if (!transport.connection.ending && !this.#closing) return go();
+      if (!sink.outbox.ending && !this.#closing) return go();
     });
   }
 
   /** Past the password: challenge a named key, or admit a keyless hello as it is. */
-  #afterPassword(transport: Transport, peer: Peer, frame: HelloFrame): void | Promise<void> {
-    if (frame.key === undefined) return this.#admit(transport, peer, frame, undefined);
+  #afterPassword(sink: CodecSink, peer: Peer, frame: HelloFrame): void | Promise<void> {
+    if (frame.key === undefined) return this.#admit(sink, peer, frame, undefined);
     const nonce = newNonce();
     peer.challenge = { hello: { ...frame, key: frame.key }, nonce };
-    transport.deliver({ type: "challenge", nonce });
+    sink.deliver({ type: "challenge", nonce });
   }
 
   /** The answer to a challenge: a valid signature admits the hello with its key's fingerprint. */
-  async #auth(transport: Transport, peer: Peer, frame: AuthFrame): Promise<void> {
+  async #auth(sink: CodecSink, peer: Peer, frame: AuthFrame): Promise<void> {
     const challenge = peer.challenge;
     if (!challenge) {
-      transport.deliver({
+      sink.deliver({
         type: "error",
         code: "not_ready",
         message: 'No challenge to answer; send "hello" with a "key" first',
@@ -692,14 +702,14 @@ export class ChatServer implements AsyncDisposable {
       frame.signature,
       this.#binding,
     );
-    if (transport.connection.ending || this.#closing) return;
+    if (sink.outbox.ending || this.#closing) return;
     if (!valid) {
-      this.#deny(transport, peer, "access_denied", "Access denied: the key proof did not verify");
+      this.#deny(sink, peer, "access_denied", "Access denied: the key proof did not verify");
       return;
     }
     const print = await fingerprint(fromBase64Url(challenge.hello.key)!);
-    if (transport.connection.ending || this.#closing) return;
-    await this.#admit(transport, peer, challenge.hello, print);
+    if (sink.outbox.ending || this.#closing) return;
+    await this.#admit(sink, peer, challenge.hello, print);
   }
 
   /** Hands a checked hello to the hub. */
@@ -711,53 +721,54 @@ export class ChatServer implements AsyncDisposable {
    * same address (see #inTurn).
    */
   #admit(
-    transport: Transport,
+    sink: CodecSink,
     peer: Peer,
     frame: HelloFrame,
     key: string | undefined,
   ): void | Promise<void> {
     const joins = this.#joinsOf(peer.ip);
-    const go = () => this.#join(transport, peer, frame, key);
+    const go = () => this.#join(sink, peer, frame, key);
     if (!joins || (!this.#joinTurns.waiting(peer.ip) && joins.tokens >= 1)) return go();
-    return this.#inTurn(this.#joinTurns, transport, peer, () => joins.waitMs(), go);
+    return this.#inTurn(this.#joinTurns, sink, peer, () => joins.waitMs(), go);
   }
 
   /** The join itself, once its turn has come. */
-  #join(transport: Transport, peer: Peer, frame: HelloFrame, key: string | undefined): void {
+  #join(sink: CodecSink, peer: Peer, frame: HelloFrame, key: string | undefined): void {
     const joins = this.#joinsOf(peer.ip);
     try {
       const joined = this.hub.join(
         {
           nick: frame.nick,
           client: frame.client,
-          echo: transport.kind === "native",
+          echo: sink.codec.capabilities.echo,
           fingerprint: key,
           address: peer.ip,
         },
-        transport,
+        sink,
       );
-      transport.member = joined;
+      peer.member = joined;
+      sink.codec.admitted(joined);
       peer.ticket.joined();
       joins?.take();
       this.#log({
         level: "info",
         event: "join",
-        remote: transport.connection.remote,
+        remote: sink.outbox.remote,
         nick: joined.nick,
-        client: transport.kind,
+        client: sink.codec.capabilities.name,
         key,
         operator: joined.operator ? "yes" : undefined,
       });
     } catch (error) {
       if (!(error instanceof ChatError)) throw error;
       if (error.code === "banned") {
-        this.#deny(transport, peer, "banned", error.message);
+        this.#deny(sink, peer, "banned", error.message);
         return;
       }
-      transport.deliver({ type: "error", code: error.code, message: error.message });
+      sink.deliver({ type: "error", code: error.code, message: error.message });
       if (error.code === "server_full") {
         this.#log({ level: "warn", event: "refused", remote: peer.ip, reason: "server_full" });
-        transport.end({ type: "bye", reason: "full", message: error.message });
+        sink.end({ type: "bye", reason: "full", message: error.message });
       }
     }
   }
@@ -781,7 +792,7 @@ export class ChatServer implements AsyncDisposable {
 
   /** Refuses a connection at the door: one error, then `bye` `denied`. */
   #deny(
-    transport: Transport,
+    sink: CodecSink,
     peer: Peer,
     code: "password_required" | "access_denied" | "banned",
     message: string,
@@ -789,12 +800,12 @@ export class ChatServer implements AsyncDisposable {
     this.#log({
       level: "warn",
       event: "denied",
-      remote: transport.connection.remote,
+      remote: sink.outbox.remote,
       reason: code,
       failures: code === "access_denied" ? this.#gate?.failures(peer.ip) : undefined,
     });
-    transport.deliver({ type: "error", code, message });
-    transport.end({ type: "bye", reason: "denied", code, message });
+    sink.deliver({ type: "error", code, message });
+    sink.end({ type: "bye", reason: "denied", code, message });
   }
 
   /**
@@ -814,12 +825,12 @@ export class ChatServer implements AsyncDisposable {
     const o = this.#options;
     for (const [connection, peer] of this.#connections) {
       if (connection.ending) continue;
-      const transport = peer.transport;
-      const member = transport?.member;
+      const sink = peer.sink;
+      const member = peer.member;
       if (!member) {
         // A person typing a nick gets a person's time; the pending budget,
         // not this clock, is what protects the server from idle connections.
-        const person = transport ? transport.kind === "text" : peer.greeted;
+        const person = sink ? sink.codec.capabilities.promptsForNick : peer.greeted;
         const limit = person ? o.promptTimeoutMs : o.handshakeTimeoutMs;
         if (peer.holding || now - peer.acceptedAt < limit) continue;
         const message = `Did not join within ${limit / 1000} s; closing`;
@@ -829,13 +840,13 @@ export class ChatServer implements AsyncDisposable {
           remote: connection.remote,
           reason: person ? "prompt_timeout" : "handshake_timeout",
         });
-        if (transport) {
-          transport.deliver({ type: "error", code: "handshake_timeout", message });
-          transport.end({ type: "bye", reason: "timeout", code: "handshake_timeout", message });
-        } else void connection.end(encoder.encode(`! ${message}\r\n`));
+        if (sink) {
+          sink.deliver({ type: "error", code: "handshake_timeout", message });
+          sink.end({ type: "bye", reason: "timeout", code: "handshake_timeout", message });
+        } else void connection.end(plainLine(message));
         continue;
       }
-      if (transport.kind !== "native" || o.pingIntervalMs === 0) continue;
+      if (!sink?.codec.capabilities.keepalive || o.pingIntervalMs === 0) continue;
       const quiet = now - connection.lastReceived;
       if (peer.pingSentAt !== undefined && connection.lastReceived > peer.pingSentAt) {
         peer.pingSentAt = undefined; // It answered (or said anything at all).
@@ -843,7 +854,7 @@ export class ChatServer implements AsyncDisposable {
       if (peer.pingSentAt === undefined) {
         if (quiet >= o.pingIntervalMs) {
           peer.pingSentAt = now;
-          transport.deliver({ type: "ping", token: String(++this.#pingCounter) });
+          sink.deliver({ type: "ping", token: String(++this.#pingCounter) });
         }
       } else if (now - peer.pingSentAt >= o.pingTimeoutMs) {
         const detail = `no answer to a ping for ${o.pingTimeoutMs / 1000} s`;
@@ -854,7 +865,7 @@ export class ChatServer implements AsyncDisposable {
           nick: member.nick,
         });
         this.hub.leave(member, "timeout", detail);
-        transport.end({
+        sink.end({
           type: "bye",
           reason: "timeout",
           code: "timed_out",
@@ -863,6 +874,11 @@ export class ChatServer implements AsyncDisposable {
       }
     }
   }
+}
+
+/** Whether a command name means `/quit`, by the hub's command table (text mode's nick prompt). */
+function isQuit(name: string): boolean {
+  return findCommand(name)?.name === "quit";
 }
 
 /** Resolves after `ms`, or as soon as the connection closes (so shutdown never waits on it). */
