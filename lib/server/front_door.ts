@@ -27,7 +27,7 @@ import * as net from "node:net";
 import { formatHostPort, stripBrackets, unmapAddress } from "../net/host_port.ts";
 import { type ByteConn, SocketConn } from "../net/socket_conn.ts";
 import { type ConnectionLimits, type Refusal, Ticket } from "./connection_limits.ts";
-import type { LogRecord } from "./chat_server.ts";
+import type { LogRecord } from "./log_record.ts";
 
 /** What the front door hands on: a connection ready for the chat protocol. */
 export interface Arrival {
