@@ -2,9 +2,9 @@ import { findCommand } from "../core/commands.ts";
 import { Hub, type HubOptions } from "../core/hub.ts";
 import { PLAIN_BINDING } from "../protocol/key_proof.ts";
 import { ClientSession, type SessionContext, type SessionLimits } from "./client_session.ts";
-import { Connection } from "./connection.ts";
 import { ConnectionLimits } from "./connection_limits.ts";
-import { type Arrival, FrontDoor } from "./front_door.ts";
+import { FrontDoor } from "./front_door.ts";
+import type { Arrival, Listener } from "./listener.ts";
 import { GarbageNudge } from "./garbage_nudge.ts";
 import { Admission } from "./handshake.ts";
 import { LogLimiter } from "./log_limiter.ts";
@@ -89,10 +89,10 @@ export class ChatServer implements AsyncDisposable {
   readonly addr: Deno.NetAddr;
   /** Every address the server listens on (`::`, and `0.0.0.0` where `::` is IPv6 only). */
   readonly hostnames: readonly string[];
-  readonly #door: FrontDoor;
+  readonly #listeners: readonly Listener[];
   readonly #limits: ConnectionLimits;
   /** What key proofs over TLS are bound to: our certificate's fingerprint. */
-  readonly #binding: string;
+  readonly #tlsBinding: string;
   /** Every open session, from its first byte to its closing. */
   readonly #sessions = new Set<ClientSession>();
   readonly #context: SessionContext;
@@ -108,11 +108,12 @@ export class ChatServer implements AsyncDisposable {
   readonly #acceptLoop: Promise<void>;
   #closing = false;
 
-  private constructor(door: FrontDoor, options: ChatServerOptions, binding: string) {
-    this.#door = door;
-    this.#binding = binding;
-    this.addr = door.addr;
-    this.hostnames = door.hostnames;
+  private constructor(listeners: Listener[], options: ChatServerOptions, tlsBinding: string) {
+    if (listeners.length === 0) throw new TypeError("A chat server needs at least one listener");
+    this.#listeners = listeners;
+    this.#tlsBinding = tlsBinding;
+    this.addr = listeners[0].addr;
+    this.hostnames = listeners.flatMap((listener) => listener.hostnames);
     this.hub = options.hub ?? new Hub(options);
     const limits: SessionLimits = {
       maxLineBytes: options.maxLineBytes ?? 64 * 1024,
@@ -153,13 +154,16 @@ export class ChatServer implements AsyncDisposable {
       limits.pingTimeoutMs || Infinity,
     );
     this.#sweeper = setInterval(() => this.#sweep(), Math.max(20, Math.min(1000, shortest / 4)));
-    this.#acceptLoop = door.serve({
+    const serving = {
       limits: this.#limits,
       tls: options.tls,
       tlsHandshakeMs: Math.min(limits.handshakeTimeoutMs, TLS_HANDSHAKE_MS),
+      sendQueueBytes: limits.sendQueueBytes,
       log: this.#log,
-      onArrival: (arrival) => void this.#serve(arrival),
-    });
+      onArrival: (arrival: Arrival) => void this.#serve(arrival),
+    };
+    this.#acceptLoop = Promise.all(listeners.map((listener) => listener.serve(serving)))
+      .then(() => {});
   }
 
   /**
@@ -180,12 +184,17 @@ export class ChatServer implements AsyncDisposable {
   }
 
   /**
-   * Starts serving on a door bound beforehand (`chat-server` binds first, so
-   * a wrong address fails before anything is written to disk).
+   * Starts serving on listeners bound beforehand (`chat-server` binds first,
+   * so a wrong address fails before anything is written to disk); their
+   * connections all join one hub (`options.hub`, or one made from the
+   * options).
    */
-  static async serve(door: FrontDoor, options: ChatServerOptions = {}): Promise<ChatServer> {
+  static async serve(
+    listeners: Listener | Listener[],
+    options: ChatServerOptions = {},
+  ): Promise<ChatServer> {
     const binding = options.tls ? await fingerprintOfPem(options.tls.cert) : PLAIN_BINDING;
-    return new ChatServer(door, options, binding);
+    return new ChatServer([listeners].flat(), options, binding);
   }
 
   /** Connections open right now, including ones still in their handshake. */
@@ -227,7 +236,7 @@ export class ChatServer implements AsyncDisposable {
     this.#closing = true;
     clearInterval(this.#sweeper);
     this.#log({ level: "info", event: "shutdown", clients: this.hub.size });
-    this.#door.close();
+    for (const listener of this.#listeners) listener.close();
     this.hub.shutdown();
     // Members already got their goodbye from the hub; this reaches clients
     // still in their handshake, each in its own format.
@@ -257,25 +266,16 @@ export class ChatServer implements AsyncDisposable {
     return this.#allServed.promise;
   }
 
-  /** Serves one connection from the front door until it ends. */
-  async #serve({ conn, ip, ticket, remote, maxWriteBytes }: Arrival): Promise<void> {
+  /** Serves one connection from a listener until it ends. */
+  async #serve({ pipe, ip, ticket, secure, codec }: Arrival): Promise<void> {
     this.#serving++;
     try {
       if (this.#closing) {
-        conn.close();
+        pipe.close();
         return;
       }
-      const pipe = new Connection(conn, {
-        sendQueueBytes: this.#context.limits.sendQueueBytes,
-        remote,
-        maxWriteBytes,
-      });
-      const session = new ClientSession(this.#context, {
-        pipe,
-        ip,
-        ticket,
-        binding: this.#binding,
-      });
+      const binding = secure ? this.#tlsBinding : PLAIN_BINDING;
+      const session = new ClientSession(this.#context, { pipe, ip, ticket, binding, codec });
       ticket.onEvict(() => session.evict());
       await session.run();
     } catch (error) {
