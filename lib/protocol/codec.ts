@@ -18,7 +18,9 @@ import type { ClientFrame, HelloFrame } from "./client_frames.ts";
  * Never read from the native wire.
  */
 export interface PasswordFrame {
+  /** Tells it from the wire's frames. */
   type: "password";
+  /** The line as typed, spaces included. */
   password: string;
 }
 

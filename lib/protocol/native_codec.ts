@@ -56,11 +56,14 @@ const NATIVE: CodecCapabilities = Object.freeze({
  * ```
  */
 export class NativeCodec implements Codec {
-  /** @inheritdoc */
+  /** Echo and keepalive; no nick prompt. */
   readonly capabilities: CodecCapabilities = NATIVE;
   readonly #lines: LineDecoder;
 
-  /** @param maxLineBytes the longest line accepted; a longer one is a fatal `line_too_long` */
+  /**
+   * A codec for one connection.
+   * @param maxLineBytes the longest line accepted; a longer one is a fatal `line_too_long`
+   */
   constructor(maxLineBytes: number) {
     this.#lines = new LineDecoder(maxLineBytes);
   }

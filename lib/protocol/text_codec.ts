@@ -83,7 +83,7 @@ export interface TextCodecOptions {
  * ```
  */
 export class TextCodec implements Codec {
-  /** @inheritdoc */
+  /** A nick prompt; no echo, no keepalive. */
   readonly capabilities: CodecCapabilities = TEXT;
   readonly #telnet = new TelnetFilter();
   readonly #lines: LineDecoder;

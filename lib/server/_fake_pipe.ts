@@ -47,6 +47,11 @@ export class FakePipe implements Pipe {
   }
 
   /** The overflow handler. */
+  get onOverflow(): (() => void) | undefined {
+    return this.#onOverflow;
+  }
+
+  /** Sets the overflow handler. */
   set onOverflow(handler: (() => void) | undefined) {
     this.#onOverflow = handler;
   }

@@ -83,6 +83,11 @@ export class Connection implements Pipe {
     return this.#queue.bytes;
   }
 
+  /** The handler called once when the send queue overflows (cleared once called). */
+  get onOverflow(): (() => void) | undefined {
+    return this.#onOverflow;
+  }
+
   /** Sets the handler called when the send queue overflows. */
   set onOverflow(handler: (() => void) | undefined) {
     this.#onOverflow = handler;

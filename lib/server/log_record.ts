@@ -3,8 +3,11 @@ export type LogLevel = "debug" | "info" | "warn" | "error";
 
 /** A structured log record; `server.ts` prints them on stderr, one line each. */
 export interface LogRecord {
+  /** How much it matters. */
   level: LogLevel;
+  /** What happened, one word (`join`, `drop`, `refused`, ...). */
   event: string;
+  /** The details (`remote`, `nick`, `reason`, ...); undefined ones are not printed. */
   [field: string]: string | number | undefined;
 }
 

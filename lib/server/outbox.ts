@@ -27,7 +27,7 @@ export interface Outbox {
    * queue overflows (it is cleared by then); without a handler the pipe is
    * closed at once. A final {@linkcode Outbox.end} still goes out afterwards.
    */
-  set onOverflow(handler: (() => void) | undefined);
+  onOverflow: (() => void) | undefined;
   /** Queues bytes (shared: never modified); never waits. */
   send(bytes: Uint8Array): void;
   /**
