@@ -68,8 +68,11 @@ export { InvalidFrameError, parseServerFrame } from "./lib/protocol/server_frame
 export { LineReader } from "./lib/protocol/line_reader.ts";
 export { formatEvent } from "./lib/protocol/text_format.ts";
 export { ChatServer, type ChatServerOptions, type LogRecord } from "./lib/server/chat_server.ts";
-export { DEFAULT_PORT } from "./lib/server/server_config.ts";
-export type { Transport } from "./lib/server/transport.ts";
+export { DEFAULT_PORT } from "./lib/protocol/wire_frames.ts";
+export type { Codec, CodecCapabilities, Decoded } from "./lib/protocol/codec.ts";
+export { NativeCodec } from "./lib/protocol/native_codec.ts";
+export { TextCodec, type TextCodecOptions } from "./lib/protocol/text_codec.ts";
+export type { Outbox, Pipe } from "./lib/server/outbox.ts";
 export {
   ChatSession,
   type InvalidFrameEvent,

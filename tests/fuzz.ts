@@ -37,7 +37,7 @@ import {
   poisoned,
   stringPaths,
 } from "./hostile_server.ts";
-import type { ChatEvent } from "../lib/core/events.ts";
+import type { ServerFrame } from "../lib/protocol/wire_frames.ts";
 import { ChatSession, type InvalidFrameEvent } from "../lib/client/chat_session.ts";
 import { EventPrinter } from "../lib/client/line_mode.ts";
 import { ChatView } from "../lib/client/tui/chat_view.ts";
@@ -2457,7 +2457,7 @@ export async function runClientFuzz(options: ClientFuzzOptions): Promise<ClientF
   view.apply(session.welcome);
   draw();
   let next = 0;
-  let events: (ChatEvent | InvalidFrameEvent)[] = [];
+  let events: (ServerFrame | InvalidFrameEvent)[] = [];
   try {
     for await (const event of session.events()) {
       const fc = cases[next];
@@ -2507,7 +2507,7 @@ export async function runClientFuzz(options: ClientFuzzOptions): Promise<ClientF
 /** Checks one case's events against its expectation. */
 function judgeServerCase(
   fc: ServerFuzzCase,
-  events: (ChatEvent | InvalidFrameEvent)[],
+  events: (ServerFrame | InvalidFrameEvent)[],
   summary: ClientFuzzSummary,
   fail: (fc: ServerFuzzCase, problem: string) => void,
 ): void {

@@ -1,7 +1,8 @@
 /** Clients that stop reading are dropped; the send queues stay bounded; the others keep chatting. */
 
 import assert from "node:assert/strict";
-import type { ChatEvent, LeaveEvent, MessageEvent } from "../lib/core/events.ts";
+import type { LeaveEvent, MessageEvent } from "../lib/core/events.ts";
+import type { ServerFrame } from "../lib/protocol/wire_frames.ts";
 import { connectStalled, delay, NativeClient, startServer } from "./test_util.ts";
 
 /** Reads a client's lines once each, as they come, and keeps what the test checks. */
@@ -13,7 +14,7 @@ class Tally {
   /** Every #lobby event id, in the order received. */
   readonly ids: number[] = [];
   /** Frames other than the room events this test expects. */
-  readonly unexpected: ChatEvent[] = [];
+  readonly unexpected: ServerFrame[] = [];
   #cursor = 0;
 
   constructor(readonly client: NativeClient) {}
@@ -33,7 +34,7 @@ class Tally {
   #take(): void {
     const lines = this.client.lines;
     for (; this.#cursor < lines.length; this.#cursor++) {
-      const event: ChatEvent = JSON.parse(lines[this.#cursor]);
+      const event: ServerFrame = JSON.parse(lines[this.#cursor]);
       if (event.type === "msg") this.messages.push(event);
       else if (event.type === "leave") this.leaves.set(event.nick, event);
       else if (event.type !== "join" && event.type !== "welcome") this.unexpected.push(event);

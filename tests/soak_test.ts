@@ -1,7 +1,8 @@
 /** Hundreds of clients join in waves, chat, and a third of them vanish mid-conversation. */
 
 import assert from "node:assert/strict";
-import type { ChatEvent, JoinEvent, LeaveEvent, MessageEvent } from "../lib/core/events.ts";
+import type { JoinEvent, LeaveEvent, MessageEvent } from "../lib/core/events.ts";
+import type { ServerFrame } from "../lib/protocol/wire_frames.ts";
 import { mulberry32 } from "./fuzz.ts";
 import { delay, NativeClient, startServer } from "./test_util.ts";
 
@@ -18,7 +19,7 @@ class Peer {
   /** #lobby ids in the order received. */
   readonly order: number[] = [];
   /** Frames a member of one room who only sends messages should never get. */
-  readonly unexpected: ChatEvent[] = [];
+  readonly unexpected: ServerFrame[] = [];
   /** Its own messages, echoed back, by tag. */
   readonly echoes = new Map<string, MessageEvent>();
   /** When it left, if it did; it stays in `peers` so its socket is disposed. */
@@ -31,7 +32,7 @@ class Peer {
   take(): void {
     const lines = this.client.lines;
     for (; this.#cursor < lines.length; this.#cursor++) {
-      const event: ChatEvent = JSON.parse(lines[this.#cursor]);
+      const event: ServerFrame = JSON.parse(lines[this.#cursor]);
       if (event.type === "msg" || event.type === "join" || event.type === "leave") {
         if (event.room === "#lobby") {
           this.lobby.set(event.id, event);

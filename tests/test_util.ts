@@ -8,7 +8,7 @@
 
 import { PLAIN_BINDING } from "../lib/protocol/key_proof.ts";
 import { fingerprintOfPem } from "../lib/server/tls_certificate.ts";
-import type { ChatEvent } from "../lib/core/events.ts";
+import type { ServerFrame } from "../lib/protocol/wire_frames.ts";
 import { ChatServer, type ChatServerOptions } from "../lib/server/chat_server.ts";
 import { serverV8Flags } from "../tools/v8_flags.ts";
 import { type Identity, loadIdentity } from "../lib/client/identity.ts";
@@ -241,7 +241,7 @@ export class NativeClient extends LinePeer {
   }
 
   /** The events received so far, parsed. */
-  get events(): ChatEvent[] {
+  get events(): ServerFrame[] {
     return this.lines.filter((line) => line.startsWith("{")).map((line) => JSON.parse(line));
   }
 
@@ -251,11 +251,11 @@ export class NativeClient extends LinePeer {
   }
 
   /** Waits for an event of `type` (and matching `where`), from event index `from` on. */
-  async next<T extends ChatEvent["type"]>(
+  async next<T extends ServerFrame["type"]>(
     type: T,
-    where: (event: Extract<ChatEvent, { type: T }>) => boolean = () => true,
+    where: (event: Extract<ServerFrame, { type: T }>) => boolean = () => true,
     from = 0,
-  ): Promise<Extract<ChatEvent, { type: T }>> {
+  ): Promise<Extract<ServerFrame, { type: T }>> {
     // Each pass looks at the JSON lines from index `from` on, afresh.
     const probe = () => {
       let index = 0;
@@ -263,7 +263,7 @@ export class NativeClient extends LinePeer {
         if (!line.startsWith("{")) continue;
         if (index++ < from) continue;
         const event = JSON.parse(line);
-        if (event.type === type && where(event)) return event as Extract<ChatEvent, { type: T }>;
+        if (event.type === type && where(event)) return event as Extract<ServerFrame, { type: T }>;
       }
       return undefined;
     };

@@ -1,5 +1,6 @@
 import { formatHostPort } from "../net/host_port.ts";
-import { type ChatEvent, PROTOCOL_VERSION, type WelcomeEvent } from "../core/events.ts";
+import { PROTOCOL_VERSION, type WelcomeEvent } from "../core/events.ts";
+import type { ServerFrame } from "../protocol/wire_frames.ts";
 import { ConnectError } from "../errors.ts";
 import { ProtocolError } from "../protocol/protocol_error.ts";
 import type { ClientFrame } from "../protocol/client_frames.ts";
@@ -195,7 +196,7 @@ export class ChatSession implements AsyncDisposable {
    * normally when the server closes; throws a ConnectError when the
    * connection fails.
    */
-  async *events(): AsyncGenerator<ChatEvent | InvalidFrameEvent, void, void> {
+  async *events(): AsyncGenerator<ServerFrame | InvalidFrameEvent, void, void> {
     while (true) {
       let next: IteratorResult<string | ProtocolError, void>;
       try {
@@ -205,7 +206,7 @@ export class ChatSession implements AsyncDisposable {
         throw new ConnectError(`lost connection: ${describeFailure(error)}`, { cause: error });
       }
       if (next.done) return;
-      let event: ChatEvent | undefined;
+      let event: ServerFrame | undefined;
       try {
         event = parseLine(next.value);
       } catch (error) {
@@ -283,7 +284,7 @@ async function awaitWelcome(
     const brace = typeof next.value === "string" ? next.value.indexOf("{") : -1;
     const text = brace >= 0 ? (next.value as string).slice(brace) : undefined;
     if (text === undefined || !isJson(text)) continue;
-    let event: ChatEvent | undefined;
+    let event: ServerFrame | undefined;
     try {
       event = parseServerFrame(text);
     } catch (error) {
@@ -308,7 +309,7 @@ async function awaitWelcome(
 }
 
 /** One line from the server as a frame (undefined: blank, or a type we do not know). */
-function parseLine(line: string | ProtocolError): ChatEvent | undefined {
+function parseLine(line: string | ProtocolError): ServerFrame | undefined {
   if (typeof line === "string") return parseServerFrame(line);
   throw new InvalidFrameError(
     line.code === "line_too_long"

@@ -1,6 +1,6 @@
 import { intFlag, parseFlags } from "../cli_args.ts";
 import { UsageError } from "../errors.ts";
-import { DEFAULT_PORT } from "../server/server_config.ts";
+import { DEFAULT_PORT } from "../protocol/wire_frames.ts";
 import { defaultConfigDir } from "../app_dirs.ts";
 import { isFingerprint } from "../protocol/fingerprint.ts";
 import { serverKey } from "./known_hosts.ts";

@@ -1,4 +1,4 @@
-import type { ChatEvent } from "../core/events.ts";
+import type { ServerFrame } from "../protocol/wire_frames.ts";
 import { cleanWireText } from "../protocol/server_frames.ts";
 import { ConnectError } from "../errors.ts";
 import { formatEvent } from "../protocol/text_format.ts";
@@ -83,7 +83,7 @@ export interface LineModeOptions {
 /** What line mode needs of a session (a `ReconnectingSession`, or a plain `ChatSession`). */
 export interface LineModeSession {
   /** The server's answer to the hello. */
-  readonly welcome: ChatEvent & { type: "welcome" };
+  readonly welcome: ServerFrame & { type: "welcome" };
   /** The server's events and the session's status, until it ends. */
   events(): AsyncIterable<SessionEvent>;
   /** Sends (or queues) a frame, in order. */
@@ -165,7 +165,7 @@ export async function runLineMode(
   };
   for (const line of printer.lines(session.welcome)) print(line);
 
-  let bye: ChatEvent | undefined;
+  let bye: ServerFrame | undefined;
   let failed: string | undefined;
   /** While reconnecting: the server's refusal of the last attempt, if it refused. */
   let refusal: string | undefined;
@@ -329,7 +329,7 @@ export async function runLineMode(
 }
 
 /** Whether the server ended the session because a new connection with the same key took over. */
-function isReplaced(bye: ChatEvent | undefined): boolean {
+function isReplaced(bye: ServerFrame | undefined): boolean {
   return bye?.type === "bye" && bye.code === "session_replaced";
 }
 
@@ -437,7 +437,7 @@ function joinParts(parts: Uint8Array[], size: number): Uint8Array {
  * {@linkcode EXIT}).
  */
 export function reportEnd(
-  bye: ChatEvent | undefined,
+  bye: ServerFrame | undefined,
   failure: unknown,
   err: (line: string) => void,
 ): number {

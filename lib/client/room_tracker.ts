@@ -7,7 +7,8 @@
  * @module
  */
 
-import type { ChatEvent, JoinedEvent, MessageEvent } from "../core/events.ts";
+import type { JoinedEvent, MessageEvent } from "../core/events.ts";
+import type { ServerFrame } from "../protocol/wire_frames.ts";
 import type { ClientFrame } from "../protocol/client_frames.ts";
 import { nickKey } from "../core/nick.ts";
 
@@ -79,10 +80,10 @@ export class RoomTracker {
    * @param restoring the rooms are being rejoined: a `joined` does not change them either
    */
   track(
-    event: ChatEvent,
+    event: ServerFrame,
     rejoined = false,
     restoring = false,
-  ): ChatEvent | RejoinedEvent | undefined {
+  ): ServerFrame | RejoinedEvent | undefined {
     switch (event.type) {
       case "welcome":
       case "joined": {

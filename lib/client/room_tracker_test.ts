@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
-import type { ChatEvent, MessageEvent } from "../core/events.ts";
+import type { MessageEvent } from "../core/events.ts";
+import type { ServerFrame } from "../protocol/wire_frames.ts";
 import { RoomTracker } from "./room_tracker.ts";
 
 function message(room: string, id: number): MessageEvent {
   return { type: "msg", kind: "say", id, room, from: "bob", text: `m${id}`, ts: id };
 }
 
-function joined(room: string, history: MessageEvent[] = []): ChatEvent {
+function joined(room: string, history: MessageEvent[] = []): ServerFrame {
   return { type: "joined", room, members: ["ana"], history };
 }
 

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { ChatEvent } from "../core/events.ts";
+import type { ServerFrame } from "../protocol/wire_frames.ts";
 import type { InvalidFrameEvent } from "./chat_session.ts";
 import type { RejoinedEvent } from "./room_tracker.ts";
 
@@ -46,4 +46,4 @@ export interface StatusEvent {
  * What a reconnecting session yields: the server's events (checked and
  * cleaned), lines that were not valid frames, and its own status.
  */
-export type SessionEvent = ChatEvent | RejoinedEvent | StatusEvent | InvalidFrameEvent;
+export type SessionEvent = ServerFrame | RejoinedEvent | StatusEvent | InvalidFrameEvent;

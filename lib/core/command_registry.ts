@@ -9,7 +9,7 @@
  */
 
 import { ChatError } from "./errors.ts";
-import type { ChatEvent, ErrorCode } from "./events.ts";
+import type { ChatErrorCode, ChatEvent } from "./events.ts";
 import { excerpt, unsafeCharacter } from "./sanitize.ts";
 import type { ChatServices } from "./chat_services.ts";
 import type { Member } from "./member.ts";
@@ -230,7 +230,7 @@ export function parseArgs(command: Command, input: string): ParsedArgs {
 }
 
 /** What the `index`th word of a command is, and the code of an error about it. */
-function wordKind(command: Command, index: number): [string, ErrorCode] {
+function wordKind(command: Command, index: number): [string, ChatErrorCode] {
   const token = command.usage.split(" ")
     .map((word) => word.replace(/[<>[\]]/g, ""))
     .filter((word) => !word.startsWith("--"))[index];

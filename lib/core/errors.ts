@@ -6,13 +6,13 @@
  * @module
  */
 
-import type { ErrorCode } from "./events.ts";
+import type { ChatErrorCode } from "./events.ts";
 
 /** A request that the chat refuses; the sender is told, nothing else breaks. */
 export class ChatError extends Error {
   /** Stable machine-readable code, sent to clients. */
-  readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
+  readonly code: ChatErrorCode;
+  constructor(code: ChatErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "ChatError";
     this.code = code;

@@ -1,7 +1,9 @@
 /**
- * The events the chat core emits to members. They are also the server-to-client
- * frames of the native protocol (see docs/protocol.md), so a transport either
- * serialises them as JSON or renders them as text.
+ * The events the chat core emits to members. They are also most of the
+ * server-to-client frames of the native protocol (see docs/protocol.md; the
+ * frames only the wire knows, keepalive and the key challenge, are in
+ * `lib/protocol/wire_frames.ts`), so a codec either serialises them as JSON or
+ * renders them as text.
  *
  * @module
  */
@@ -186,19 +188,6 @@ export interface HelpEvent {
   commands: { name: string; usage: string; help: string; op?: true }[];
 }
 
-/**
- * Handshake: the hello named a key, so the client must prove it holds it by
- * answering `{"type":"auth","signature":...}`, an Ed25519 signature over
- * `lanchat-auth-v2\n<binding>\n<nonce>` (binding: the server certificate's fingerprint, or
- * `plain`).
- */
-export interface ChallengeEvent {
-  /** The frame type, `"challenge"`. */
-  type: "challenge";
-  /** 32 random bytes, base64url. */
-  nonce: string;
-}
-
 /** A confirmation or a note for one member (e.g. "Nick \"ana\" is now registered to your key"). */
 export interface NoticeEvent {
   /** The frame type, `"notice"`. */
@@ -251,34 +240,18 @@ export interface BansEvent {
   bans: BanEntry[];
 }
 
-/** Answer to a `ping` frame. */
-export interface PongEvent {
-  /** The frame type, `"pong"`. */
-  type: "pong";
-  /** Echoes the ping's token, if any. */
-  token?: string;
-}
-
-/** Keepalive from the server; a native client answers `{"type":"pong","token":...}`. */
-export interface PingEvent {
-  /** The frame type, `"ping"`. */
-  type: "ping";
-  /** Sent back in the `pong`. */
-  token: string;
-}
-
 /** A request failed; only its sender sees this. */
-export interface ErrorEvent {
+export interface ErrorEvent<Code extends string = ChatErrorCode> {
   /** The frame type, `"error"`. */
   type: "error";
   /** Stable, machine-readable code (see docs/protocol.md). */
-  code: ErrorCode;
+  code: Code;
   /** Human-readable explanation. */
   message: string;
 }
 
 /** The server ends the connection; the socket closes right after. */
-export interface ByeEvent {
+export interface ByeEvent<Code extends string = ChatErrorCode> {
   /** The frame type, `"bye"`. */
   type: "bye";
   /**
@@ -287,7 +260,7 @@ export interface ByeEvent {
    */
   reason: "quit" | "shutdown" | "dropped" | "full" | "protocol" | "timeout" | "kicked" | "denied";
   /** For an error that ended the connection: its code (e.g. `send_queue_exceeded`). */
-  code?: ErrorCode;
+  code?: Code;
   /** Why, in words for a person. */
   message: string;
 }
@@ -306,25 +279,18 @@ export type ChatEvent =
   | RoomsEvent
   | HelpEvent
   | HistoryEvent
-  | PongEvent
-  | PingEvent
-  | ChallengeEvent
   | NoticeEvent
   | WhoisEvent
   | BansEvent
   | ErrorEvent
   | ByeEvent;
 
-/** Stable error codes of `error` frames. */
-export type ErrorCode =
-  | "bad_json"
-  | "bad_utf8"
-  | "bad_frame"
-  | "unknown_type"
-  | "line_too_long"
-  | "protocol_version"
-  | "not_ready"
-  | "already_hello"
+/**
+ * Stable codes of the errors the chat core raises (the wire adds its own, for
+ * bytes, handshakes and connections: `ErrorCode` in
+ * `lib/protocol/wire_frames.ts`).
+ */
+export type ChatErrorCode =
   | "bad_nick"
   | "nick_taken"
   | "bad_room"
@@ -336,16 +302,9 @@ export type ErrorCode =
   | "empty_message"
   | "message_too_long"
   | "server_full"
-  | "server_busy"
-  | "send_queue_exceeded"
   | "rate_limited"
   | "store_error"
   | "flooding"
-  | "too_many_connections"
-  | "handshake_timeout"
-  | "timed_out"
-  | "password_required"
-  | "access_denied"
   | "banned"
   | "nick_registered"
   | "key_required"

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ChatError, NickError } from "./errors.ts";
 import { MemoryAccessStore } from "./state/access_store.ts";
-import type { ErrorCode } from "./events.ts";
+import type { ChatErrorCode as ErrorCode } from "./events.ts";
 import { Hub, type HubOptions } from "./hub.ts";
 import type { Member } from "./member.ts";
 import { RecordingSink } from "./_recording_sink.ts";

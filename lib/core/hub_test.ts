@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { ChatError, NickError } from "./errors.ts";
 import { helpOf, usageOf } from "./command_registry.ts";
 import { COMMANDS } from "./commands.ts";
-import type { ErrorCode } from "./events.ts";
+import type { ChatErrorCode as ErrorCode } from "./events.ts";
 import { Hub, type HubOptions, LOBBY } from "./hub.ts";
 import { MemoryStore } from "./state/history_store.ts";
 import type { Member } from "./member.ts";

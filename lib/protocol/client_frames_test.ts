@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { ErrorCode } from "../core/events.ts";
+import type { ErrorCode } from "./wire_frames.ts";
 import { ProtocolError } from "./protocol_error.ts";
 import { parseClientFrame } from "./client_frames.ts";
 

@@ -1,4 +1,15 @@
-import type { ChatEvent } from "../core/events.ts";
+/**
+ * The native protocol's codec: newline-delimited JSON frames
+ * (docs/protocol.md), bytes in and frames out, events in and bytes out.
+ *
+ * @module
+ */
+
+import type { ByeFrame, ServerFrame } from "./wire_frames.ts";
+import { ProtocolError } from "./protocol_error.ts";
+import { type ClientFrame, parseClientFrame } from "./client_frames.ts";
+import type { Codec, CodecCapabilities, Decoded } from "./codec.ts";
+import { LineDecoder } from "./decode_lines.ts";
 
 const encoder = new TextEncoder();
 
@@ -15,10 +26,75 @@ let cachedBytes: Uint8Array | undefined;
  * so a broadcast to thousands of native clients serialises the message once.
  * The returned bytes are shared: never modify them.
  */
-export function encodeFrame(event: ChatEvent | Record<string, unknown>): Uint8Array {
+export function encodeFrame(event: ServerFrame | Record<string, unknown>): Uint8Array {
   if (event !== cachedEvent || !cachedBytes) {
     cachedBytes = encoder.encode(JSON.stringify(event) + "\n");
     cachedEvent = event;
   }
   return cachedBytes;
+}
+
+/** What the native protocol does: a program at the other end, which wants its echoes and pings. */
+const NATIVE: CodecCapabilities = Object.freeze({
+  name: "native",
+  echo: true,
+  keepalive: true,
+  promptsForNick: false,
+});
+
+/**
+ * The native protocol of one connection: each line is a JSON frame
+ * (validated by `parseClientFrame`; a bad line becomes its error, and the
+ * connection goes on), each event one line of JSON, encoded once per
+ * broadcast.
+ *
+ * @example
+ * ```ts
+ * const codec = new NativeCodec(1024);
+ * const { frames } = codec.decode(new TextEncoder().encode('{"type":"ping"}\n'));
+ * // frames: [{ type: "ping" }]
+ * ```
+ */
+export class NativeCodec implements Codec {
+  /** Echo and keepalive; no nick prompt. */
+  readonly capabilities: CodecCapabilities = NATIVE;
+  readonly #lines: LineDecoder;
+
+  /**
+   * A codec for one connection.
+   * @param maxLineBytes the longest line accepted; a longer one is a fatal `line_too_long`
+   */
+  constructor(maxLineBytes: number) {
+    this.#lines = new LineDecoder(maxLineBytes);
+  }
+
+  /** Blank lines are skipped; every other line is a frame or its error. */
+  decode(chunk: Uint8Array): Decoded {
+    const frames: (ClientFrame | ProtocolError)[] = [];
+    for (const line of this.#lines.push(chunk)) {
+      if (line instanceof ProtocolError) frames.push(line);
+      else if (line.trim() !== "") {
+        try {
+          frames.push(parseClientFrame(line));
+        } catch (error) {
+          if (!(error instanceof ProtocolError)) throw error;
+          frames.push(error);
+        }
+      }
+    }
+    return { frames };
+  }
+
+  /** One line of JSON, shared by every recipient of the same event. */
+  encode(event: ServerFrame): Uint8Array {
+    return encodeFrame(event);
+  }
+
+  /** The goodbye, always said. */
+  encodeEnd(event: ByeFrame): Uint8Array {
+    return encodeFrame(event);
+  }
+
+  /** Nothing to do: JSON does not depend on who reads it. */
+  admitted(): void {}
 }

@@ -4,16 +4,18 @@
  * @module
  */
 
-import { ChatError } from "../core/errors.ts";
-import type { ErrorCode } from "../core/events.ts";
+import type { ErrorCode } from "./wire_frames.ts";
 
 /** Bytes on the wire that do not form a valid frame. */
-export class ProtocolError extends ChatError {
+export class ProtocolError extends Error {
+  /** Stable machine-readable code, sent to the peer. */
+  readonly code: ErrorCode;
   /** Whether the connection must close after the error is reported. */
   readonly fatal: boolean;
   constructor(code: ErrorCode, message: string, options?: ErrorOptions & { fatal?: boolean }) {
-    super(code, message, options);
+    super(message, options);
     this.name = "ProtocolError";
+    this.code = code;
     this.fatal = options?.fatal ?? false;
   }
 }

@@ -15,13 +15,8 @@
  * @module
  */
 
-import type {
-  BanEntry,
-  ChatEvent,
-  LeaveReason,
-  MessageEvent,
-  RoomSnapshot,
-} from "../core/events.ts";
+import type { BanEntry, LeaveReason, MessageEvent, RoomSnapshot } from "../core/events.ts";
+import type { ErrorCode, ServerFrame } from "./wire_frames.ts";
 import { excerpt, sanitizeText } from "../core/sanitize.ts";
 
 /** The server sent a line that is not a valid frame. */
@@ -86,7 +81,7 @@ const BYE_REASONS = [
  * // { type: "notice", message: "hi" }
  * ```
  */
-export function parseServerFrame(line: string): ChatEvent | undefined {
+export function parseServerFrame(line: string): ServerFrame | undefined {
   if (line.trim() === "") return undefined;
   let value: unknown;
   try {
@@ -338,7 +333,7 @@ function ban(f: Fields): BanEntry {
 }
 
 /** One reader per frame type of docs/protocol.md (section 3.3). */
-const PARSERS: Record<string, (f: Fields) => ChatEvent> = {
+const PARSERS: Record<string, (f: Fields) => ServerFrame> = {
   msg: message,
   join: (f) => ({
     type: "join",
@@ -436,15 +431,13 @@ const PARSERS: Record<string, (f: Fields) => ChatEvent> = {
   error: (f) => ({
     type: "error",
     // Codes are open-ended (a newer server may add some); only their form is checked.
-    code: f.token("code") as ErrorCodeLike,
+    code: f.token("code") as ErrorCode,
     message: f.line("message"),
   }),
   bye: (f) => ({
     type: "bye",
     reason: f.choice("reason", BYE_REASONS),
-    ...(f.has("code") ? { code: f.token("code") as ErrorCodeLike } : {}),
+    ...(f.has("code") ? { code: f.token("code") as ErrorCode } : {}),
     message: f.line("message"),
   }),
 };
-
-type ErrorCodeLike = Extract<ChatEvent, { type: "error" }>["code"];

@@ -5,13 +5,8 @@
  * @module
  */
 
-import type {
-  ChatEvent,
-  LeaveEvent,
-  MessageEvent,
-  RoomSnapshot,
-  WhoisEvent,
-} from "../core/events.ts";
+import type { ServerFrame } from "./wire_frames.ts";
+import type { LeaveEvent, MessageEvent, RoomSnapshot, WhoisEvent } from "../core/events.ts";
 
 /** How to render: which room needs no prefix, and the clock for dates. */
 export interface TextFormatContext {
@@ -68,7 +63,7 @@ export function formatDateTime(ts: number): string {
  *   { currentRoom: "#lobby" }); // ["[12:03] <ana> hi"]
  * ```
  */
-export function formatEvent(event: ChatEvent, context: TextFormatContext = {}): string[] {
+export function formatEvent(event: ServerFrame, context: TextFormatContext = {}): string[] {
   const now = context.now ?? Date.now();
   const stamp = (ts: number) => `[${context.dates ? formatDateTime(ts) : formatTime(ts, now)}]`;
   const where = (room: string) => (room === context.currentRoom ? "" : `${room} `);

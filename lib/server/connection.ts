@@ -1,6 +1,7 @@
 import { SendQueue } from "./send_queue.ts";
 import type { ByteConn } from "../net/socket_conn.ts";
 import { formatHostPort } from "../net/host_port.ts";
+import type { Pipe } from "./outbox.ts";
 
 /** Settings of a {@linkcode Connection}. */
 export interface ConnectionOptions {
@@ -37,7 +38,7 @@ const STUCK_MS = 5;
  * waits, so a broadcast never waits for a slow reader; frames queued
  * together leave in one write.
  */
-export class Connection {
+export class Connection implements Pipe {
   /** `ip:port` of the peer, for logs. */
   readonly remote: string;
   /** Resolves once the socket is closed. */
@@ -80,6 +81,11 @@ export class Connection {
   /** Bytes waiting in the send queue. */
   get queuedBytes(): number {
     return this.#queue.bytes;
+  }
+
+  /** The handler called once when the send queue overflows (cleared once called). */
+  get onOverflow(): (() => void) | undefined {
+    return this.#onOverflow;
   }
 
   /** Sets the handler called when the send queue overflows. */

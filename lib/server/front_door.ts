@@ -25,34 +25,10 @@
 import * as tls from "node:tls";
 import * as net from "node:net";
 import { formatHostPort, stripBrackets, unmapAddress } from "../net/host_port.ts";
-import { type ByteConn, SocketConn } from "../net/socket_conn.ts";
-import { type ConnectionLimits, type Refusal, Ticket } from "./connection_limits.ts";
-import type { LogRecord } from "./chat_server.ts";
-
-/** What the front door hands on: a connection ready for the chat protocol. */
-export interface Arrival {
-  conn: ByteConn;
-  /** The peer's IP address (IPv4-mapped addresses as IPv4). */
-  ip: string;
-  /** Its place in the limits; the receiver releases it when the connection ends. */
-  ticket: Ticket;
-  /** `ip:port` of the peer, IPv6 in brackets. */
-  remote: string;
-  /** Most bytes to hand `conn` in one write (TLS: see `ConnectionOptions.maxWriteBytes`). */
-  maxWriteBytes?: number;
-}
-
-/** How the door serves once bound. */
-export interface FrontDoorServeOptions {
-  limits: ConnectionLimits;
-  /** Terminate TLS with this certificate and key (PEM); plain TCP without. */
-  tls?: { cert: string; key: string };
-  /** Longest a TLS connection may take to send its first bytes and finish its handshake. */
-  tlsHandshakeMs: number;
-  log: (record: LogRecord) => void;
-  /** Receives each connection (after its TLS handshake on a TLS server). */
-  onArrival: (arrival: Arrival) => void;
-}
+import { SocketConn } from "../net/socket_conn.ts";
+import { type Refusal, Ticket } from "./connection_limits.ts";
+import { Connection } from "./connection.ts";
+import type { Listener, ListenerServeOptions } from "./listener.ts";
 
 const TLS_HANDSHAKE_RECORD = 0x16;
 const OPEN_BRACE = 0x7b;
@@ -66,8 +42,12 @@ const encoder = new TextEncoder();
 /** Slices handed to a TLS socket (four 16 KiB TLS records). */
 const TLS_WRITE_BYTES = 64 * 1024;
 
-/** Binds the listening sockets and runs the accept loops; see the module doc. */
-export class FrontDoor {
+/**
+ * The plain or TLS listener on one port: binds the listening sockets, runs
+ * the accept loops, and hands each connection on as a `Connection`; see the
+ * module doc.
+ */
+export class FrontDoor implements Listener {
   /** The first listener's address (`::` or `0.0.0.0` for every interface). */
   readonly addr: Deno.NetAddr;
   /** Every address a listener is bound to (`::` and, on some systems, `0.0.0.0`). */
@@ -133,7 +113,7 @@ export class FrontDoor {
   }
 
   /** Accepts until {@linkcode FrontDoor.close}; resolves when every accept loop has ended. */
-  async serve(options: FrontDoorServeOptions): Promise<void> {
+  async serve(options: ListenerServeOptions): Promise<void> {
     if (this.#servers.length > 0) {
       if (!options.tls) throw new Error("A door bound with bindTls() serves TLS only");
       // One context for every connection.
@@ -176,7 +156,7 @@ export class FrontDoor {
   }
 
   /** A ticket for a connection from `ip`, or the refusal (logged) when its address is at its limit. */
-  #admit(ip: string, options: FrontDoorServeOptions): Ticket | Refusal {
+  #admit(ip: string, options: ListenerServeOptions): Ticket | Refusal {
     const ticket = options.limits.admit(ip);
     if (!(ticket instanceof Ticket)) {
       options.log({
@@ -192,7 +172,7 @@ export class FrontDoor {
   }
 
   /** A plain server's connection: admitted, tuned, handed on. */
-  #arrive(conn: Deno.TcpConn, options: FrontDoorServeOptions): void {
+  #arrive(conn: Deno.TcpConn, options: ListenerServeOptions): void {
     const ip = unmapAddress(conn.remoteAddr.hostname);
     const remote = formatHostPort(ip, conn.remoteAddr.port);
     if (this.#closing) return closeQuietly(conn);
@@ -207,7 +187,8 @@ export class FrontDoor {
     } catch {
       // Not fatal: only latency or dead-peer detection suffers.
     }
-    options.onArrival({ conn, ip, ticket, remote });
+    const pipe = new Connection(conn, { sendQueueBytes: options.sendQueueBytes, remote });
+    options.onArrival({ pipe, ip, ticket, secure: false });
   }
 
   /**
@@ -221,7 +202,7 @@ export class FrontDoor {
     raw: net.Socket,
     ip: string,
     message: string,
-    options: FrontDoorServeOptions,
+    options: ListenerServeOptions,
     context: tls.SecureContext,
   ): void {
     const now = Date.now();
@@ -265,7 +246,7 @@ export class FrontDoor {
    * A TLS server's connection: waits for its first bytes, answers plain text
    * with a hint, and runs the TLS handshake, all within `tlsHandshakeMs`.
    */
-  #arriveTls(raw: net.Socket, options: FrontDoorServeOptions, context: tls.SecureContext): void {
+  #arriveTls(raw: net.Socket, options: ListenerServeOptions, context: tls.SecureContext): void {
     raw.on("error", () => {});
     const ip = unmapAddress(raw.remoteAddress ?? "unknown");
     const port = raw.remotePort ?? 0;
@@ -335,13 +316,12 @@ export class FrontDoor {
         // Whichever way the TLS socket ends, the TCP socket under it goes too.
         secured.once("close", () => raw.destroy());
         const address = { transport: "tcp" as const, hostname: ip, port };
-        options.onArrival({
-          conn: new SocketConn(secured, address),
-          ip,
-          ticket,
+        const pipe = new Connection(new SocketConn(secured, address), {
+          sendQueueBytes: options.sendQueueBytes,
           remote,
           maxWriteBytes: TLS_WRITE_BYTES,
         });
+        options.onArrival({ pipe, ip, ticket, secure: true });
       });
       const onError = (error: Error) => fail(error.message);
       socket.on("error", onError);

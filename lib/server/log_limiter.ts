@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { LogRecord } from "./chat_server.ts";
+import type { LogRecord } from "./log_record.ts";
 
 /** Settings of a {@linkcode LogLimiter}. */
 export interface LogLimiterOptions {

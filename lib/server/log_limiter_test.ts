@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { LogRecord } from "./chat_server.ts";
+import type { LogRecord } from "./log_record.ts";
 import { LogLimiter } from "./log_limiter.ts";
 
 function setup() {

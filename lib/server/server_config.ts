@@ -3,17 +3,16 @@ import { intFlag, parseFlags } from "../cli_args.ts";
 import { DEFAULT_RATE_LIMIT } from "../core/hub.ts";
 import { DEFAULT_HISTORY_MEMORY_BYTES } from "../core/history.ts";
 import { SetupError, UsageError } from "../errors.ts";
-import type { ChatServerOptions, LogLevel } from "./chat_server.ts";
+import type { ChatServerOptions } from "./chat_server.ts";
+import type { LogLevel } from "./log_record.ts";
 import { defaultDataDir } from "../app_dirs.ts";
 import { type CertificateSource, readCertificateFiles } from "./tls_certificate.ts";
 import { PASSWORD_ENV, resolvePassword } from "../password_source.ts";
 import { isFingerprint } from "../protocol/fingerprint.ts";
+import { DEFAULT_PORT } from "../protocol/wire_frames.ts";
 
 /** The history store's default disk budget, in MiB (`--max-store-mb`). */
 export const DEFAULT_MAX_STORE_MB = 512;
-
-/** The port the server listens on and the client connects to by default. */
-export const DEFAULT_PORT = 7777;
 
 /** What `chat-server` was asked to do. */
 export type ServerCommand =

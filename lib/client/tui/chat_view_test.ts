@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import type { MessageEvent, WelcomeEvent } from "../../core/events.ts";
 import { ChatView, type ViewLine } from "./chat_view.ts";
 import { parseServerFrame } from "../../protocol/server_frames.ts";
-import type { ChatEvent } from "../../core/events.ts";
+import type { ServerFrame } from "../../protocol/wire_frames.ts";
 
 /** An event as the client gets it: sent over the wire, checked and cleaned where it enters. */
-function fromWire(event: ChatEvent): ChatEvent {
+function fromWire(event: ServerFrame): ServerFrame {
   return parseServerFrame(JSON.stringify(event))!;
 }
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import type { ChatEvent, MessageEvent } from "../../core/events.ts";
+import type { MessageEvent } from "../../core/events.ts";
+import type { ServerFrame } from "../../protocol/wire_frames.ts";
 import { ChatView, type ViewLine } from "./chat_view.ts";
 import { LineEditor } from "./line_editor.ts";
 import {
@@ -28,7 +29,7 @@ function msg(
 }
 
 /** A view welcomed as ana into #lobby with bob and carol, then given `events`. */
-function viewWith(...events: ChatEvent[]): ChatView {
+function viewWith(...events: ServerFrame[]): ChatView {
   const view = new ChatView();
   view.apply({
     type: "welcome",

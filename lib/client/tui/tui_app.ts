@@ -1,6 +1,7 @@
 import { ConnectError } from "../../errors.ts";
 import { COMMANDS } from "../../core/commands.ts";
-import type { ByeEvent, WelcomeEvent } from "../../core/events.ts";
+import type { WelcomeEvent } from "../../core/events.ts";
+import type { ByeFrame } from "../../protocol/wire_frames.ts";
 import type { SessionEvent } from "../session_events.ts";
 import type { ClientFrame } from "../../protocol/client_frames.ts";
 import { sanitizeText } from "../../core/sanitize.ts";
@@ -39,7 +40,7 @@ export interface TuiOptions {
 /** How the UI ended. */
 export interface TuiResult {
   /** The server's goodbye, if it sent one. */
-  bye?: ByeEvent;
+  bye?: ByeFrame;
   /** The error that ended the connection, if any. */
   failure?: unknown;
   /** True when the user quit (Ctrl-C, Ctrl-D, /quit, a stop signal). */
@@ -73,7 +74,7 @@ class TuiApp {
   #screen: Screen | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #completion: { start: number; matches: string[]; index: number } | undefined;
-  #bye: ByeEvent | undefined;
+  #bye: ByeFrame | undefined;
   #failure: unknown;
   /** Set once the terminal is given back: nothing may draw after that. */
   #closed = false;

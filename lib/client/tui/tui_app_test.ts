@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import type { ChatEvent, MessageEvent, WelcomeEvent } from "../../core/events.ts";
+import type { MessageEvent, WelcomeEvent } from "../../core/events.ts";
+import type { ServerFrame } from "../../protocol/wire_frames.ts";
 import type { ClientFrame } from "../../protocol/client_frames.ts";
 import { FakeTerminal } from "./_fake_terminal.ts";
 import { textWidth } from "./text_width.ts";
@@ -16,7 +17,7 @@ const CTRL_C = "\x03";
 /** A chat session whose events the test emits and whose sent frames it reads. */
 class FakeSession implements TuiSession {
   readonly sent: ClientFrame[] = [];
-  #events: ChatEvent[] = [];
+  #events: ServerFrame[] = [];
   #ended = false;
   #wake: (() => void) | undefined;
   /** Answer `/quit` with a goodbye and the end of the stream, as the server does. */
@@ -24,7 +25,7 @@ class FakeSession implements TuiSession {
 
   constructor(readonly welcome: WelcomeEvent) {}
 
-  emit(...events: ChatEvent[]): void {
+  emit(...events: ServerFrame[]): void {
     this.#events.push(...events);
     this.#wake?.();
   }
@@ -35,7 +36,7 @@ class FakeSession implements TuiSession {
     this.#wake?.();
   }
 
-  async *events(): AsyncIterable<ChatEvent> {
+  async *events(): AsyncIterable<ServerFrame> {
     while (true) {
       const event = this.#events.shift();
       if (event) {

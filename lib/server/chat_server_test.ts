@@ -1,0 +1,77 @@
+import assert from "node:assert/strict";
+import { Hub } from "../core/hub.ts";
+import { ChatServer } from "./chat_server.ts";
+import { FrontDoor } from "./front_door.ts";
+import type { Listener, ListenerServeOptions } from "./listener.ts";
+import { FakePipe } from "./_fake_pipe.ts";
+import { NativeCodec } from "../protocol/native_codec.ts";
+import { ConnectionLimits } from "./connection_limits.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Connects, sends a native hello as `nick`, and returns the first line the server answers. */
+async function joinAs(port: number, nick: string): Promise<{ conn: Deno.Conn; first: string }> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  await conn.write(
+    encoder.encode(`{"type":"hello","protocol":1,"nick":"${nick}","client":"test"}\n`),
+  );
+  let text = "";
+  const buffer = new Uint8Array(4096);
+  while (!text.includes("\n")) {
+    const n = await conn.read(buffer);
+    if (n === null) break;
+    text += decoder.decode(buffer.subarray(0, n));
+  }
+  return { conn, first: text.split("\n")[0] };
+}
+
+Deno.test("ChatServer.serve(): two listeners feed one injected hub", async () => {
+  const hub = new Hub({ serverName: "shared" });
+  const doors = [
+    await FrontDoor.bind({ hostname: "127.0.0.1", port: 0 }),
+    await FrontDoor.bind({ hostname: "127.0.0.1", port: 0 }),
+  ];
+  await using server = await ChatServer.serve(doors, { hub });
+  assert.equal(server.hub, hub);
+  assert.deepEqual(server.hostnames, ["127.0.0.1", "127.0.0.1"]);
+  const ana = await joinAs(doors[0].addr.port, "ana");
+  const bob = await joinAs(doors[1].addr.port, "bob");
+  assert.equal(JSON.parse(ana.first).type, "welcome");
+  assert.equal(JSON.parse(bob.first).server, "shared");
+  assert.equal(hub.size, 2);
+  assert.equal(server.connectionCount, 2);
+  ana.conn.close();
+  bob.conn.close();
+});
+
+/** A listener with no sockets: the test hands the server fake pipes, as a WebSocket path would. */
+class FakeListener implements Listener {
+  readonly addr: Deno.NetAddr = { transport: "tcp", hostname: "fake", port: 1 };
+  readonly hostnames = ["fake"];
+  options: ListenerServeOptions | undefined;
+  readonly #closed = Promise.withResolvers<void>();
+  serve(options: ListenerServeOptions): Promise<void> {
+    this.options = options;
+    return this.#closed.promise;
+  }
+  close(): void {
+    this.#closed.resolve();
+  }
+}
+
+Deno.test("ChatServer: a listener's arrival with its own codec is served without sniffing", async () => {
+  const listener = new FakeListener();
+  await using server = await ChatServer.serve(listener, { textPromptDelayMs: 1 });
+  const options = listener.options!;
+  assert.equal(options.sendQueueBytes, 1024 * 1024);
+  const pipe = new FakePipe();
+  const ticket = new ConnectionLimits({ maxPerIp: 4, maxPending: 4 }).admit("192.0.2.1");
+  assert.ok(!("message" in ticket));
+  options.onArrival({ pipe, ip: "192.0.2.1", ticket, secure: false, codec: new NativeCodec(1024) });
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(pipe.text(), "", "no text greeting for a listener that named the codec");
+  await pipe.feed('{"type":"hello","protocol":1,"nick":"ana","client":"ws"}\n');
+  assert.equal(pipe.frames()[0].type, "welcome");
+  assert.equal(server.hub.size, 1);
+});

@@ -1,0 +1,437 @@
+/**
+ * One client, from its first byte to its last, whatever listener accepted
+ * it: the wire format (given, or told by the first byte), the frame loop,
+ * the handshake (through {@linkcode Handshake}), keepalive, overflow and the
+ * goodbyes. It knows its pipe only as a {@linkcode Pipe} and its wire format
+ * only as a {@linkcode Codec} with its capabilities, so the TCP and TLS
+ * front door, and later a WebSocket path, all run the same session.
+ *
+ * @module
+ */
+
+import type { ByeFrame } from "../protocol/wire_frames.ts";
+import type { Hub } from "../core/hub.ts";
+import type { Member } from "../core/member.ts";
+import { ProtocolError } from "../protocol/protocol_error.ts";
+import type { Codec, DecodedFrame } from "../protocol/codec.ts";
+import { NativeCodec } from "../protocol/native_codec.ts";
+import { plainLine, TextCodec } from "../protocol/text_codec.ts";
+import { CodecSink } from "./codec_sink.ts";
+import { type Admission, Handshake } from "./handshake.ts";
+import type { Log } from "./log_record.ts";
+import type { Pipe } from "./outbox.ts";
+
+/** The time limits and sizes every session of a server keeps to (see `ChatServerOptions`). */
+export interface SessionLimits {
+  /** Longest line a client may send, in bytes. */
+  maxLineBytes: number;
+  /** Most bytes queued for one client before it is dropped (said in the goodbye). */
+  sendQueueBytes: number;
+  /** How long to wait for a first byte before greeting the peer as a text client. */
+  textPromptDelayMs: number;
+  /** A program must have joined within this time. */
+  handshakeTimeoutMs: number;
+  /** A person typing a nick must have joined within this time. */
+  promptTimeoutMs: number;
+  /** A client with keepalive, silent this long, is pinged; 0 turns keepalive off. */
+  pingIntervalMs: number;
+  /** After a ping, how long without any answer before the client is dropped. */
+  pingTimeoutMs: number;
+}
+
+/** What every session of a server shares. */
+export interface SessionContext {
+  /** The chat core. */
+  readonly hub: Hub;
+  /** The rules of the handshake (password gate, join rate). */
+  readonly admission: Admission;
+  /** The limits. */
+  readonly limits: Readonly<SessionLimits>;
+  /** Where notable events are logged. */
+  readonly log: Log;
+  /** Every open session; a session is in it from `run()` until its pipe is closed. */
+  readonly sessions: Set<ClientSession>;
+  /** Whether a command name means `/quit` (text mode's nick prompt). */
+  isQuit(name: string): boolean;
+  /** The token of the next keepalive ping. */
+  nextPingToken(): string;
+}
+
+/** One session's connection, as its listener hands it over. */
+export interface SessionSetup {
+  /** The byte pipe. */
+  pipe: Pipe;
+  /** The peer's IP address. */
+  ip: string;
+  /** Its place in the connection limits: told when it shows life and when it joins. */
+  ticket: { alive(): void; joined(): void };
+  /** What key proofs are bound to: the TLS certificate's fingerprint, or "plain". */
+  binding: string;
+  /**
+   * The wire format, when the listener knows it; without one, the first byte
+   * tells (`{` is native JSON, anything else text) and a peer silent for
+   * `textPromptDelayMs` is greeted as a person at `nc`.
+   */
+  codec?: Codec;
+}
+
+const OPEN_BRACE = 0x7b;
+const CRLF = new TextEncoder().encode("\r\n");
+const SHUTDOWN: ByeFrame = { type: "bye", reason: "shutdown", message: "Server shutting down" };
+
+/** See the module doc. */
+export class ClientSession {
+  /** The byte pipe. */
+  readonly pipe: Pipe;
+  /** The peer's IP address. */
+  readonly ip: string;
+  readonly #context: SessionContext;
+  readonly #setup: SessionSetup;
+  /** The codec and outbox, once the wire format is known. */
+  #sink: CodecSink | undefined;
+  #member: Member | undefined;
+  #handshake: Handshake | undefined;
+  /** When the handshake deadline started (performance.now() ms). */
+  #acceptedAt = performance.now();
+  /** While an answer is held back, the handshake deadline waits. */
+  #holding = false;
+  /** It was silent, so it was greeted as a text client (a person at nc). */
+  #greeted = false;
+  #greeter: ReturnType<typeof setTimeout> | undefined;
+  /** When the current unanswered ping was sent, if one is out. */
+  #pingSentAt: number | undefined;
+  /** Why it ends: the leave reason and its detail. */
+  #reason: "quit" | "dropped" = "quit";
+  #detail = "connection closed";
+
+  /** A session for one connection of the server `context`. */
+  constructor(context: SessionContext, setup: SessionSetup) {
+    this.#context = context;
+    this.#setup = setup;
+    this.pipe = setup.pipe;
+    this.ip = setup.ip;
+  }
+
+  /** The member once its hello was accepted. */
+  get member(): Member | undefined {
+    return this.#member;
+  }
+
+  /**
+   * Serves the connection until it ends: reads, handles frames in order,
+   * then takes the member out of the hub and closes the pipe.
+   */
+  async run(): Promise<void> {
+    const { log, sessions, limits } = this.#context;
+    const pipe = this.pipe;
+    sessions.add(this);
+    log({ level: "debug", event: "connect", remote: pipe.remote });
+    if (this.#setup.codec) this.#use(this.#setup.codec);
+    else {
+      // A peer that stays silent (nc waiting for a prompt) is greeted as a
+      // text client after a short delay.
+      this.#greeter = setTimeout(() => {
+        this.#greeted = true;
+        this.#greet();
+      }, limits.textPromptDelayMs);
+    }
+    try {
+      await pipe.readLoop(this.#receive);
+    } catch (error) {
+      this.#reason = "dropped";
+      this.#detail = error instanceof Error ? error.message : String(error);
+    } finally {
+      clearTimeout(this.#greeter);
+      const member = this.#member;
+      if (member && !member.gone) this.#context.hub.leave(member, this.#reason, this.#detail);
+      await pipe.end();
+      sessions.delete(this);
+      const closing = this.#context.admission.closing;
+      log({
+        level: "info",
+        event: "disconnect",
+        remote: pipe.remote,
+        nick: member?.nick,
+        reason: closing ? "shutdown" : member ? this.#reason : "left before joining",
+        detail: closing ? undefined : this.#detail,
+      });
+    }
+  }
+
+  /** The server is shutting down: a goodbye in the client's format (members had theirs from the hub). */
+  shutdown(): void {
+    if (this.#sink) this.#sink.end(SHUTDOWN);
+    else void this.pipe.end();
+  }
+
+  /**
+   * Pushed out to make room for a newcomer before it joined (see
+   * `ConnectionLimits`): told why, in its own format, and closed.
+   */
+  evict(): void {
+    if (this.pipe.ending) return;
+    this.#context.log({
+      level: "warn",
+      event: "evicted",
+      remote: this.pipe.remote,
+      reason: "too many connections waiting to join",
+    });
+    const message = "Too many connections are waiting to join; try again in a moment";
+    const sink = this.#sink;
+    if (!sink) {
+      void this.pipe.end(plainLine(message));
+      return;
+    }
+    sink.deliver({ type: "error", code: "server_busy", message });
+    sink.end({ type: "bye", reason: "full", code: "server_busy", message });
+  }
+
+  /**
+   * Runs every few hundred ms (the server's one timer): closes the
+   * connection if it did not join in time, pings it when it went quiet and
+   * its format has keepalive, and drops it when it does not answer (a
+   * half-open TCP connection, a laptop that went to sleep).
+   */
+  sweep(now: number): void {
+    const pipe = this.pipe;
+    if (pipe.ending) return;
+    const { limits, log } = this.#context;
+    const sink = this.#sink;
+    const member = this.#member;
+    if (!member) {
+      // A person typing a nick gets a person's time; the pending budget,
+      // not this clock, is what protects the server from idle connections.
+      const person = sink ? sink.codec.capabilities.promptsForNick : this.#greeted;
+      const limit = person ? limits.promptTimeoutMs : limits.handshakeTimeoutMs;
+      if (this.#holding || now - this.#acceptedAt < limit) return;
+      const message = `Did not join within ${limit / 1000} s; closing`;
+      log({
+        level: "warn",
+        event: "limit",
+        remote: pipe.remote,
+        reason: person ? "prompt_timeout" : "handshake_timeout",
+      });
+      if (sink) {
+        sink.deliver({ type: "error", code: "handshake_timeout", message });
+        sink.end({ type: "bye", reason: "timeout", code: "handshake_timeout", message });
+      } else void pipe.end(plainLine(message));
+      return;
+    }
+    if (!sink?.codec.capabilities.keepalive || limits.pingIntervalMs === 0) return;
+    if (this.#pingSentAt !== undefined && pipe.lastReceived > this.#pingSentAt) {
+      this.#pingSentAt = undefined; // It answered (or said anything at all).
+    }
+    if (this.#pingSentAt === undefined) {
+      if (now - pipe.lastReceived >= limits.pingIntervalMs) {
+        this.#pingSentAt = now;
+        sink.deliver({ type: "ping", token: this.#context.nextPingToken() });
+      }
+    } else if (now - this.#pingSentAt >= limits.pingTimeoutMs) {
+      const detail = `no answer to a ping for ${limits.pingTimeoutMs / 1000} s`;
+      log({ level: "warn", event: "timeout", remote: pipe.remote, nick: member.nick });
+      this.#context.hub.leave(member, "timeout", detail);
+      sink.end({
+        type: "bye",
+        reason: "timeout",
+        code: "timed_out",
+        message: `Timed out: ${detail}`,
+      });
+    }
+  }
+
+  /** One chunk from the pipe: decoded, answered, and its frames handled in order. */
+  readonly #receive = (chunk: Uint8Array): void | Promise<void> => {
+    let sink = this.#sink;
+    if (!sink) {
+      clearTimeout(this.#greeter);
+      sink = this.#use(this.#sniff(chunk[0]));
+      if (this.#context.admission.closing) {
+        sink.end(SHUTDOWN);
+        return;
+      }
+    }
+    const { frames, replies, bye } = sink.codec.decode(chunk);
+    if (replies) { for (const reply of replies) this.pipe.send(reply); }
+    if (bye) sink.end(bye);
+    // A line typed at a prompt, a hello: a sign of life (see ConnectionLimits).
+    if (!this.#member && frames.some((frame) => !(frame instanceof ProtocolError))) {
+      this.#setup.ticket.alive();
+    }
+    return this.#handleFrames(frames, 0);
+  };
+
+  /** Starts speaking `codec`: its sink, and what an overflow does. */
+  #use(codec: Codec): CodecSink {
+    const sink = this.#sink = new CodecSink(codec, this.pipe);
+    this.pipe.onOverflow = () => this.#dropOverflowed();
+    return sink;
+  }
+
+  /**
+   * The first byte decides the wire format: `{` means a native client,
+   * anything else a text client. A native client that was greeted as a text
+   * client (its first byte came late) still works: the greeting's unfinished
+   * "Nick? " line is ended first, and native clients skip non-JSON lines
+   * before their welcome.
+   */
+  #sniff(first: number): Codec {
+    const { limits, admission } = this.#context;
+    if (first === OPEN_BRACE) {
+      if (this.#greeted) this.pipe.send(CRLF);
+      return new NativeCodec(limits.maxLineBytes);
+    }
+    if (!this.#greeted) this.#greet();
+    return new TextCodec({
+      maxLineBytes: limits.maxLineBytes,
+      askPassword: admission.askPassword,
+      isQuit: this.#context.isQuit,
+    });
+  }
+
+  /**
+   * Greets a text client, or, when the server is full already, tells it so
+   * at once instead of asking for a nick it could not use.
+   */
+  #greet(): void {
+    const { hub, admission, log } = this.#context;
+    if (hub.size < hub.maxClients) {
+      this.pipe.send(TextCodec.greeting(hub.serverName, admission.askPassword));
+      return;
+    }
+    const message = `Server is full (${hub.maxClients} clients); try again later`;
+    log({ level: "warn", event: "refused", remote: this.pipe.remote, reason: "server_full" });
+    void this.pipe.end(plainLine(message));
+  }
+
+  /**
+   * The send queue overflowed. Runs after the broadcast that overflowed has
+   * reached everyone, so the leave notice cannot overtake it.
+   */
+  #dropOverflowed(): void {
+    this.#reason = "dropped";
+    this.#detail = "send queue exceeded";
+    const member = this.#member;
+    this.#context.log({
+      level: "warn",
+      event: "drop",
+      remote: this.pipe.remote,
+      nick: member?.nick,
+      reason: this.#detail,
+    });
+    if (member) this.#context.hub.leave(member, "dropped", this.#detail);
+    this.#sink!.end({
+      type: "bye",
+      reason: "dropped",
+      code: "send_queue_exceeded",
+      message: `You were dropped: more than ${this.#context.limits.sendQueueBytes} bytes` +
+        ` were waiting to be sent to you`,
+    });
+  }
+
+  /**
+   * Handles frames in order from `from`. When one needs to wait (a signature
+   * check, a held-back password answer), the rest wait for it, and so does
+   * the read loop: the returned promise settles when all are handled.
+   */
+  #handleFrames(frames: DecodedFrame[], from: number): void | Promise<void> {
+    for (let i = from; i < frames.length; i++) {
+      if (this.pipe.ending) return;
+      const pending = this.#handle(frames[i]);
+      if (pending) return pending.then(() => this.#handleFrames(frames, i + 1));
+    }
+  }
+
+  /** Handles one frame: the handshake's until the member joined, the hub's after. */
+  #handle(frame: DecodedFrame): void | Promise<void> {
+    const { hub, admission, log } = this.#context;
+    const sink = this.#sink!;
+    const member = this.#member;
+    if (admission.closing) return;
+    if (frame instanceof ProtocolError) {
+      sink.deliver({ type: "error", code: frame.code, message: frame.message });
+      if (frame.fatal) {
+        this.#reason = "dropped";
+        this.#detail = frame.message;
+        log({
+          level: "warn",
+          event: "limit",
+          remote: this.pipe.remote,
+          nick: member?.nick,
+          reason: frame.code,
+        });
+        if (member) hub.leave(member, "dropped", frame.message);
+        sink.end({ type: "bye", reason: "protocol", message: frame.message });
+      }
+      return;
+    }
+    if (frame.type === "pong") return; // Any input counts as alive.
+    if (frame.type === "ping") {
+      sink.deliver({ type: "pong", ...(frame.token !== undefined ? { token: frame.token } : {}) });
+      return;
+    }
+    if (!member) return this.#handleHandshake(sink, frame);
+    switch (frame.type) {
+      case "password":
+        return; // Only ever sent before the hello.
+      case "hello":
+      case "auth":
+        sink.deliver({
+          type: "error",
+          code: "already_hello",
+          message: `Already joined; ${frame.type} is only sent once`,
+        });
+        return;
+      // A request waiting on a store holds the connection's later frames
+      // (a ping included) until it is answered, so answers keep their order.
+      case "msg":
+        return settled(hub.message(member, frame.text, frame.room));
+      case "cmd":
+        return settled(hub.command(member, frame.name, frame.args, frame.room));
+      case "input":
+        return settled(hub.input(member, frame.line, frame.room));
+    }
+  }
+
+  /** A frame before the member joined: the handshake's, or `not_ready`. */
+  #handleHandshake(
+    sink: CodecSink,
+    frame: Exclude<DecodedFrame, ProtocolError>,
+  ): void | Promise<void> {
+    if (frame.type === "input" && sink.codec.retryHello) {
+      // More lines arrived with a nick that was then refused: the next line
+      // is the next try.
+      frame = sink.codec.retryHello(frame.line);
+    }
+    const handshake = this.#handshake ??= new Handshake(this.#context.admission, {
+      ip: this.ip,
+      sink,
+      binding: this.#setup.binding,
+      hold: (holding) => {
+        this.#holding = holding;
+        // A fresh deadline for the rest of the handshake (a retried nick, the key proof).
+        if (!holding) this.#acceptedAt = performance.now();
+      },
+      joined: (member) => {
+        this.#member = member;
+        this.#handshake = undefined;
+        sink.codec.admitted(member);
+        this.#setup.ticket.joined();
+      },
+    });
+    if (frame.type === "password") return handshake.password(frame.password);
+    if (frame.type === "hello") return handshake.hello(frame);
+    if (frame.type === "auth") return handshake.auth(frame);
+    sink.deliver({
+      type: "error",
+      code: "not_ready",
+      message: handshake.challenged
+        ? 'Answer the challenge with "auth" first'
+        : 'Send "hello" first',
+    });
+  }
+}
+
+/** Nothing for an answer given at once; a promise for one that waits on a store. */
+function settled(result: boolean | Promise<boolean>): void | Promise<void> {
+  return typeof result === "boolean" ? undefined : result.then(() => {});
+}

@@ -1,0 +1,25 @@
+import type { ByeFrame, ServerFrame } from "../protocol/wire_frames.ts";
+import type { MemberSink } from "../core/member.ts";
+import type { Codec } from "../protocol/codec.ts";
+import type { Outbox } from "./outbox.ts";
+
+/**
+ * Where the hub delivers one client's events: each is encoded by the
+ * client's codec and queued in its outbox. Nothing waits and nothing is
+ * allocated here, so a broadcast costs one encode per wire format (the
+ * codecs share the bytes) and one enqueue per recipient.
+ */
+export class CodecSink implements MemberSink {
+  /** Pairs a codec with the outbox its bytes go to. */
+  constructor(readonly codec: Codec, readonly outbox: Outbox) {}
+
+  /** Encodes and queues the event. */
+  deliver(event: ServerFrame): void {
+    this.outbox.send(this.codec.encode(event));
+  }
+
+  /** Queues the goodbye (when the codec has one to say) and ends the outbox. */
+  end(event: ByeFrame): void {
+    void this.outbox.end(this.codec.encodeEnd(event));
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * The byte pipe of one client, apart from its wire format: what the session
+ * and the codecs' sink write to ({@linkcode Outbox}) and what they read from
+ * ({@linkcode Pipe}). `Connection` implements both over TCP and TLS today;
+ * a WebSocket connection will implement them over `bufferedAmount`.
+ *
+ * @module
+ */
+
+/**
+ * Where a client's outgoing bytes go: a bounded queue that never waits.
+ * A broadcast calls {@linkcode Outbox.send} once per recipient, so `send`
+ * must only enqueue; a reader that stops reading overflows its own outbox,
+ * never the room.
+ */
+export interface Outbox {
+  /** `ip:port` of the peer, for logs (IPv6 in brackets). */
+  readonly remote: string;
+  /** Resolves once the pipe is closed. */
+  readonly done: Promise<void>;
+  /** Whether the outbox is closing, closed or overflowed: sends are ignored. */
+  readonly ending: boolean;
+  /** Bytes queued and not yet written. */
+  readonly queuedBytes: number;
+  /**
+   * Called once, in a microtask after the current synchronous work, when the
+   * queue overflows (it is cleared by then); without a handler the pipe is
+   * closed at once. A final {@linkcode Outbox.end} still goes out afterwards.
+   */
+  onOverflow: (() => void) | undefined;
+  /** Queues bytes (shared: never modified); never waits. */
+  send(bytes: Uint8Array): void;
+  /**
+   * Queues final bytes (past the bound, even after an overflow), flushes them
+   * for a short while, then closes; resolves once closed.
+   */
+  end(bytes?: Uint8Array): Promise<void>;
+  /** Closes now, dropping anything unsent. */
+  close(): void;
+}
+
+/**
+ * An {@linkcode Outbox} that is also read from: the session drives its read
+ * loop, one chunk at a time, waiting whenever a chunk's handling waits.
+ */
+export interface Pipe extends Outbox {
+  /** When bytes last arrived (`performance.now()` ms), for keepalive. */
+  readonly lastReceived: number;
+  /**
+   * Reads until the peer closes or the pipe is closed, calling `onChunk` with
+   * each chunk (valid only during the call); while the promise `onChunk`
+   * returns is pending, nothing more is read. Resolves on a clean end;
+   * rejects with the pipe's error.
+   */
+  readLoop(onChunk: (chunk: Uint8Array) => void | Promise<void>): Promise<void>;
+}
