@@ -7,6 +7,19 @@ import { PipeError, PipeMismatchError, type ServerAddress } from "./pipe.ts";
 
 const options: SessionOptions = { host: "127.0.0.1", port: 7777, nick: "ana", client: "test" };
 
+/** What `promise` settles to, or "still waiting" after `ms` (the timer cleared either way). */
+async function settledWithin<T>(ms: number, promise: Promise<T>): Promise<T | "still waiting"> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const waited = new Promise<"still waiting">((resolve) => {
+    timer = setTimeout(() => resolve("still waiting"), ms);
+  });
+  try {
+    return await Promise.race([promise, waited]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** A pipe whose server welcomes every hello. */
 function welcoming(): FakePipe {
   return new FakePipe((frame) => frame.type === "hello" ? [welcomeFrame(String(frame.nick))] : []);
@@ -106,4 +119,27 @@ Deno.test("ChatSession.start() gives up when no welcome comes in time", async ()
   assert.ok(error instanceof ConnectError);
   assert.equal(error.message, "cannot reach 127.0.0.1:7777: timed out after 0.05 s");
   assert.equal(pipe.closed, true);
+});
+
+Deno.test("ChatSession.start() gives up on a pipe whose hello write never settles, and closes it", async () => {
+  const pipe = new FakePipe();
+  pipe.write = () => new Promise<void>(() => {});
+  const error = await settledWithin(
+    2000,
+    ChatSession.start(pipe, { ...options, timeoutMs: 50 }).catch((e) => e),
+  );
+  assert.ok(error instanceof ConnectError, String(error));
+  assert.equal(error.message, "cannot reach 127.0.0.1:7777: timed out after 0.05 s");
+  assert.equal(pipe.closed, true);
+});
+
+Deno.test("ChatSession.connect() reports an openPipe that throws at once as 'cannot reach'", async () => {
+  const error = await ChatSession.connect({
+    ...options,
+    openPipe: () => {
+      throw new PipeError("no route");
+    },
+  }).catch((e) => e);
+  assert.ok(error instanceof ConnectError, String(error));
+  assert.equal(error.message, "cannot reach 127.0.0.1:7777: no route");
 });
