@@ -24,6 +24,8 @@ export class FakePipe implements ClientPipe {
   #closed = false;
 
   /**
+   * Builds a pipe with a scripted server.
+   *
    * @param answer the server: frames lines in reply to each frame written
    * @param binding what a key proof over this pipe is bound to
    */

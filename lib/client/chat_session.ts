@@ -74,8 +74,8 @@ export class RefusedError extends ConnectError {
 const encoder = new TextEncoder();
 // A welcome can carry up to 1000 history messages of 4000 characters.
 const MAX_LINE_BYTES = 32 * 1024 * 1024;
-/** How long connecting and the handshake may take by default. */
-const DEFAULT_TIMEOUT_MS = 10_000;
+/** How long connecting and the handshake may take by default (`SessionOptions.timeoutMs`). */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 /**
  * A native-protocol session with a chat server over a {@linkcode ClientPipe}:
@@ -114,7 +114,7 @@ export class ChatSession implements AsyncDisposable {
    */
   static async connect(options: SessionOptions): Promise<ChatSession> {
     const where = formatHostPort(options.host, options.port);
-    using deadline = new Deadline(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, where);
+    using deadline = new Deadline(options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, where);
     const open = options.openPipe ?? openSocketPipe;
     // An opener that throws at once fails like one that rejects.
     const opening = new Promise<ClientPipe>((resolve) => resolve(open(options)));
@@ -139,7 +139,7 @@ export class ChatSession implements AsyncDisposable {
    */
   static async start(pipe: ClientPipe, options: SessionOptions): Promise<ChatSession> {
     const where = formatHostPort(options.host, options.port);
-    using deadline = new Deadline(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, where);
+    using deadline = new Deadline(options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, where);
     return await ChatSession.#join(pipe, options, deadline);
   }
 

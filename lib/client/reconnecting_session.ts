@@ -8,12 +8,16 @@
 
 import type { WelcomeEvent } from "../core/events.ts";
 import { findCommand } from "../core/commands.ts";
-import { ConnectError } from "../errors.ts";
 import type { ClientFrame } from "../protocol/client_frames.ts";
-import { ChatSession, lineToFrame, RefusedError, type SessionOptions } from "./chat_session.ts";
+import {
+  ChatSession,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  lineToFrame,
+  RefusedError,
+  type SessionOptions,
+} from "./chat_session.ts";
 import { FrameQueue } from "./frame_queue.ts";
-import { describeFailure, type ServerAddress } from "./pipe.ts";
-import { FixedServer, type ServerResolver } from "./resolver.ts";
+import { FixedServer, resolveServer, type ServerResolver } from "./resolver.ts";
 import { RoomTracker } from "./room_tracker.ts";
 import {
   FATAL_CODES,
@@ -76,7 +80,9 @@ export interface ReconnectOptions extends SessionOptions {
    */
   random?: () => number;
   /**
-   * Where to connect, asked before the first connection and every reconnect.
+   * Where to connect, asked before the first connection and every reconnect
+   * (given `timeoutMs` to answer); its address replaces `host`, `port` and
+   * `tls`.
    *
    * @default {new FixedServer({ host, port, tls })}
    */
@@ -146,19 +152,13 @@ export class ReconnectingSession implements AsyncDisposable {
   /**
    * Connects for the first time; failures here are reported, not retried.
    *
+   * @throws {ServerNotFoundError} when the resolver fails or does not answer in time
    * @throws {ConnectError} or {RefusedError} as {@linkcode ChatSession.connect}
    */
   static async connect(options: ReconnectOptions): Promise<ReconnectingSession> {
     const { host, port, tls } = options;
     const resolver = options.resolver ?? new FixedServer({ host, port, tls });
-    let address: ServerAddress;
-    try {
-      address = await resolver.resolve();
-    } catch (error) {
-      if (error instanceof ConnectError) throw error;
-      throw new ConnectError(`cannot find the server: ${describeFailure(error)}`, { cause: error });
-    }
-    const session = await ChatSession.connect({ ...options, ...address });
+    const session = await connectResolved(resolver, options);
     return new ReconnectingSession(session, options, resolver);
   }
 
@@ -341,10 +341,8 @@ export class ReconnectingSession implements AsyncDisposable {
       attempt++;
       let session: ChatSession;
       try {
-        const address = await this.#resolver.resolve();
-        session = await ChatSession.connect({
+        session = await connectResolved(this.#resolver, {
           ...this.#connectOptions,
-          ...address,
           nick: this.#rooms.nick,
         });
       } catch (error) {
@@ -421,4 +419,20 @@ export class ReconnectingSession implements AsyncDisposable {
       };
     });
   }
+}
+
+/**
+ * Asks `resolver` where to connect (within the connect timeout), then
+ * connects there: the resolver's address, TLS choice included, replaces
+ * the one in `options`.
+ *
+ * @throws {ConnectError} as {@linkcode resolveServer} and {@linkcode ChatSession.connect}
+ */
+async function connectResolved(
+  resolver: ServerResolver,
+  options: SessionOptions,
+): Promise<ChatSession> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const { host, port, tls } = await resolveServer(resolver, timeoutMs);
+  return await ChatSession.connect({ ...options, host, port, tls });
 }
