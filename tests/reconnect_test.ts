@@ -1,7 +1,8 @@
 /** ReconnectingSession against a real in-process server: nothing typed is silently lost. */
 
 import assert from "node:assert/strict";
-import { ReconnectingSession, type SessionEvent } from "../lib/client/reconnecting_session.ts";
+import { ReconnectingSession } from "../lib/client/reconnecting_session.ts";
+import type { SessionEvent } from "../lib/client/session_events.ts";
 import { delay, FreezableProxy, NativeClient, startServer } from "./test_util.ts";
 
 /** A session plus everything it yields, collected in the background. */

@@ -1,7 +1,8 @@
 /** ReconnectingSession asks its ServerResolver where to connect on every attempt. */
 
 import assert from "node:assert/strict";
-import { ReconnectingSession, type SessionEvent } from "../lib/client/reconnecting_session.ts";
+import { ReconnectingSession } from "../lib/client/reconnecting_session.ts";
+import type { SessionEvent } from "../lib/client/session_events.ts";
 import type { ServerAddress } from "../lib/client/pipe.ts";
 import type { ServerResolver } from "../lib/client/resolver.ts";
 import { delay, startServer } from "./test_util.ts";

@@ -29,9 +29,6 @@ import {
 } from "./retry_policy.ts";
 import type { SessionEvent } from "./session_events.ts";
 
-export { isQuit, OfflineQueueFullError } from "./frame_queue.ts";
-export type { RejoinedEvent, SessionEvent, StatusEvent } from "./session_events.ts";
-
 /** The token of the ping that ends a restore: its pong means every rejoin was answered. */
 const RESTORED_TOKEN = "restored";
 
@@ -275,7 +272,7 @@ export class ReconnectingSession implements AsyncDisposable {
           this.#frames.confirm(event.token); // our own keepalive or confirmation
           continue;
         }
-        const shown = this.#rooms.track(event, false, this.#frames.paused);
+        const shown = this.#rooms.track(event);
         if (shown) yield shown;
         if (event.type === "bye") {
           if (event.reason === "quit") {
@@ -375,11 +372,7 @@ export class ReconnectingSession implements AsyncDisposable {
       this.#session = session;
       this.#frames.pace(session.welcome);
       yield { type: "status", state: "connected", message: "Reconnected" };
-      const welcome = this.#rooms.track(session.welcome, true, true);
-      if (welcome?.type === "welcome") {
-        // The server puts every newcomer in its lobby: news only to a user who is in it.
-        yield this.#rooms.has(welcome.room) ? welcome : { ...welcome, history: [] };
-      }
+      yield this.#rooms.welcomeBack(session.welcome);
       await this.#restore(session);
       return "ok";
     }

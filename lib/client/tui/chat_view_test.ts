@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { MessageEvent, WelcomeEvent } from "../../core/events.ts";
-import { ChatView, type ViewLine } from "./chat_view.ts";
+import { ChatView } from "./chat_view.ts";
+import type { ViewLine } from "./room_pane.ts";
 import { parseServerFrame } from "../../protocol/server_frames.ts";
 import type { ChatEvent } from "../../core/events.ts";
 

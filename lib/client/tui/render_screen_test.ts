@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { ChatEvent, MessageEvent } from "../../core/events.ts";
-import { ChatView, type ViewLine } from "./chat_view.ts";
+import { ChatView } from "./chat_view.ts";
+import type { ViewLine } from "./room_pane.ts";
 import { LineEditor } from "./line_editor.ts";
 import {
   layoutInput,
