@@ -101,3 +101,22 @@ export function welcomeFrame(nick: string, room = "#lobby"): Record<string, unkn
     history: [],
   };
 }
+
+/**
+ * What `promise` settles to, or "still waiting" after `ms` (the timer cleared
+ * either way): a test of something that must not hang fails instead.
+ */
+export async function settledWithin<T>(
+  ms: number,
+  promise: Promise<T>,
+): Promise<T | "still waiting"> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const waited = new Promise<"still waiting">((resolve) => {
+    timer = setTimeout(() => resolve("still waiting"), ms);
+  });
+  try {
+    return await Promise.race([promise, waited]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -2,23 +2,10 @@ import assert from "node:assert/strict";
 import { ConnectError } from "../errors.ts";
 import { newNonce } from "../protocol/key_proof.ts";
 import { ChatSession, RefusedError, type SessionOptions } from "./chat_session.ts";
-import { FakePipe, welcomeFrame } from "./_fake_pipe.ts";
+import { FakePipe, settledWithin, welcomeFrame } from "./_fake_pipe.ts";
 import { PipeError, PipeMismatchError, type ServerAddress } from "./pipe.ts";
 
 const options: SessionOptions = { host: "127.0.0.1", port: 7777, nick: "ana", client: "test" };
-
-/** What `promise` settles to, or "still waiting" after `ms` (the timer cleared either way). */
-async function settledWithin<T>(ms: number, promise: Promise<T>): Promise<T | "still waiting"> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const waited = new Promise<"still waiting">((resolve) => {
-    timer = setTimeout(() => resolve("still waiting"), ms);
-  });
-  try {
-    return await Promise.race([promise, waited]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** A pipe whose server welcomes every hello. */
 function welcoming(): FakePipe {

@@ -86,8 +86,8 @@ export interface ReconnectOptions extends SessionOptions {
   resolver?: ServerResolver;
 }
 
-/** The retry settings, defaults filled in. */
-type RetrySettings = Required<
+/** The reconnect and keepalive settings, defaults filled in. */
+type ReconnectSettings = Required<
   Pick<
     ReconnectOptions,
     "reconnect" | "initialDelayMs" | "maxDelayMs" | "idlePingMs" | "deadAfterMs" | "random"
@@ -111,7 +111,7 @@ export class ReconnectingSession implements AsyncDisposable {
   #session: ChatSession | undefined;
   /** What to connect with (the nick comes from the tracker). */
   readonly #connectOptions: SessionOptions;
-  readonly #settings: RetrySettings;
+  readonly #settings: ReconnectSettings;
   readonly #resolver: ServerResolver;
   /** The nick, the rooms wanted and the newest message seen in each. */
   readonly #rooms: RoomTracker;
@@ -384,7 +384,7 @@ export class ReconnectingSession implements AsyncDisposable {
     try {
       for (const frame of this.#rooms.rejoinFrames(session.welcome.room)) {
         // Joins count against the server's rate limit like anything else.
-        await this.#frames.token();
+        await this.#frames.waitForRateLimit();
         await session.send(frame);
       }
       // Answered after every rejoin: the end of the restore.

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ConnectError } from "../errors.ts";
-import { FakePipe, welcomeFrame } from "./_fake_pipe.ts";
+import { FakePipe, settledWithin, welcomeFrame } from "./_fake_pipe.ts";
 import { PipeError, type ServerAddress } from "./pipe.ts";
 import { ReconnectingSession, type ReconnectOptions } from "./reconnecting_session.ts";
 import type { ServerResolver } from "./resolver.ts";
@@ -37,19 +37,6 @@ function fakeNetwork(resolver: ServerResolver, more: Partial<ReconnectOptions> =
     ...more,
   };
   return { options, opened };
-}
-
-/** What `promise` settles to, or "still waiting" after `ms` (the timer cleared either way). */
-async function settledWithin<T>(ms: number, promise: Promise<T>): Promise<T | "still waiting"> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const waited = new Promise<"still waiting">((resolve) => {
-    timer = setTimeout(() => resolve("still waiting"), ms);
-  });
-  try {
-    return await Promise.race([promise, waited]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 Deno.test("ReconnectingSession.connect() gives up on a resolver that never answers, after the connect timeout", async () => {
