@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { ReconnectingSession } from "../lib/client/reconnecting_session.ts";
 import type { SessionEvent } from "../lib/client/session_events.ts";
-import { delay, FreezableProxy, NativeClient, startServer } from "./test_util.ts";
+import { FreezableProxy, NativeClient, startServer, until } from "./test_util.ts";
 
 /** A session plus everything it yields, collected in the background. */
 async function connect(port: number, nick: string, options: Record<string, unknown> = {}) {
@@ -29,14 +29,6 @@ async function connect(port: number, nick: string, options: Record<string, unkno
       await loop;
     },
   };
-}
-
-async function until(check: () => boolean, ms = 15_000): Promise<void> {
-  const deadline = performance.now() + ms;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error("condition not met in time");
-    await delay(20);
-  }
 }
 
 Deno.test("a burst of lines is paced under the server's rate limit: all arrive, nobody is dropped", async () => {
