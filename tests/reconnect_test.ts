@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { ReconnectingSession } from "../lib/client/reconnecting_session.ts";
 import type { SessionEvent } from "../lib/client/session_events.ts";
-import { FreezableProxy, NativeClient, startServer, until } from "./test_util.ts";
+import { FreezableProxy, NativeClient, startServer } from "./test_util.ts";
+import { until } from "./_until.ts";
 
 /** A session plus everything it yields, collected in the background. */
 async function connect(port: number, nick: string, options: Record<string, unknown> = {}) {

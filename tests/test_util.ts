@@ -29,15 +29,6 @@ export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Polls `check` every 20 ms until it holds; throws after `ms`. */
-export async function until(check: () => boolean, ms = 15_000): Promise<void> {
-  const deadline = performance.now() + ms;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error("condition not met in time");
-    await delay(20);
-  }
-}
-
 /** Rejects with `message` if `promise` takes longer than `ms`. */
 export async function within<T>(ms: number, promise: Promise<T>, message: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
