@@ -5,7 +5,8 @@
  */
 
 import assert from "node:assert/strict";
-import { ReconnectingSession, type SessionEvent } from "../lib/client/reconnecting_session.ts";
+import { ReconnectingSession } from "../lib/client/reconnecting_session.ts";
+import type { SessionEvent } from "../lib/client/session_events.ts";
 import {
   delay,
   FreezableProxy,

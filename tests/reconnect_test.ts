@@ -1,8 +1,10 @@
 /** ReconnectingSession against a real in-process server: nothing typed is silently lost. */
 
 import assert from "node:assert/strict";
-import { ReconnectingSession, type SessionEvent } from "../lib/client/reconnecting_session.ts";
-import { delay, FreezableProxy, NativeClient, startServer } from "./test_util.ts";
+import { ReconnectingSession } from "../lib/client/reconnecting_session.ts";
+import type { SessionEvent } from "../lib/client/session_events.ts";
+import { FreezableProxy, NativeClient, startServer } from "./test_util.ts";
+import { until } from "./_until.ts";
 
 /** A session plus everything it yields, collected in the background. */
 async function connect(port: number, nick: string, options: Record<string, unknown> = {}) {
@@ -28,14 +30,6 @@ async function connect(port: number, nick: string, options: Record<string, unkno
       await loop;
     },
   };
-}
-
-async function until(check: () => boolean, ms = 15_000): Promise<void> {
-  const deadline = performance.now() + ms;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error("condition not met in time");
-    await delay(20);
-  }
 }
 
 Deno.test("a burst of lines is paced under the server's rate limit: all arrive, nobody is dropped", async () => {

@@ -1,10 +1,12 @@
 /** ReconnectingSession asks its ServerResolver where to connect on every attempt. */
 
 import assert from "node:assert/strict";
-import { ReconnectingSession, type SessionEvent } from "../lib/client/reconnecting_session.ts";
+import { ReconnectingSession } from "../lib/client/reconnecting_session.ts";
+import type { SessionEvent } from "../lib/client/session_events.ts";
 import type { ServerAddress } from "../lib/client/pipe.ts";
 import type { ServerResolver } from "../lib/client/resolver.ts";
-import { delay, startServer } from "./test_util.ts";
+import { startServer } from "./test_util.ts";
+import { until } from "./_until.ts";
 
 /** A resolver that answers whatever the test set last, and counts the questions. */
 class MovableServer implements ServerResolver {
@@ -13,14 +15,6 @@ class MovableServer implements ServerResolver {
   resolve(): Promise<ServerAddress> {
     this.asked++;
     return Promise.resolve(this.address);
-  }
-}
-
-async function until(check: () => boolean, ms = 15_000): Promise<void> {
-  const deadline = performance.now() + ms;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error("condition not met in time");
-    await delay(20);
   }
 }
 

@@ -24,6 +24,8 @@ export class FakePipe implements ClientPipe {
   #closed = false;
 
   /**
+   * Builds a pipe with a scripted server.
+   *
    * @param answer the server: frames lines in reply to each frame written
    * @param binding what a key proof over this pipe is bound to
    */
@@ -98,4 +100,23 @@ export function welcomeFrame(nick: string, room = "#lobby"): Record<string, unkn
     memberCount: 1,
     history: [],
   };
+}
+
+/**
+ * What `promise` settles to, or "still waiting" after `ms` (the timer cleared
+ * either way): a test of something that must not hang fails instead.
+ */
+export async function settledWithin<T>(
+  ms: number,
+  promise: Promise<T>,
+): Promise<T | "still waiting"> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const waited = new Promise<"still waiting">((resolve) => {
+    timer = setTimeout(() => resolve("still waiting"), ms);
+  });
+  try {
+    return await Promise.race([promise, waited]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

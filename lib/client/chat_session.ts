@@ -76,8 +76,8 @@ export class RefusedError extends ConnectError {
 const encoder = new TextEncoder();
 // A welcome can carry up to 1000 history messages of 4000 characters.
 const MAX_LINE_BYTES = 32 * 1024 * 1024;
-/** How long connecting and the handshake may take by default. */
-const DEFAULT_TIMEOUT_MS = 10_000;
+/** How long connecting and the handshake may take by default (`SessionOptions.timeoutMs`). */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 /**
  * A native-protocol session with a chat server over a {@linkcode ClientPipe}:
@@ -116,8 +116,10 @@ export class ChatSession implements AsyncDisposable {
    */
   static async connect(options: SessionOptions): Promise<ChatSession> {
     const where = formatHostPort(options.host, options.port);
-    using deadline = new Deadline(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, where);
-    const opening = (options.openPipe ?? openSocketPipe)(options);
+    using deadline = new Deadline(options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, where);
+    const open = options.openPipe ?? openSocketPipe;
+    // An opener that throws at once fails like one that rejects.
+    const opening = new Promise<ClientPipe>((resolve) => resolve(open(options)));
     let pipe: ClientPipe;
     try {
       pipe = await Promise.race([opening, deadline.passed]);
@@ -139,7 +141,7 @@ export class ChatSession implements AsyncDisposable {
    */
   static async start(pipe: ClientPipe, options: SessionOptions): Promise<ChatSession> {
     const where = formatHostPort(options.host, options.port);
-    using deadline = new Deadline(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, where);
+    using deadline = new Deadline(options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, where);
     return await ChatSession.#join(pipe, options, deadline);
   }
 
@@ -150,32 +152,11 @@ export class ChatSession implements AsyncDisposable {
     deadline: Deadline,
   ): Promise<ChatSession> {
     const where = formatHostPort(options.host, options.port);
+    const handshake = shakeHands(pipe, options, where);
+    // When the deadline wins, how the handshake ends later is nobody's news.
+    handshake.catch(() => {});
     try {
-      const hello: ClientFrame = {
-        type: "hello",
-        protocol: PROTOCOL_VERSION,
-        nick: options.nick,
-        client: options.client,
-        ...(options.password !== undefined ? { password: options.password } : {}),
-        ...(options.identity ? { key: options.identity.publicKey } : {}),
-      };
-      await pipe.write(encodeFrame(hello));
-      const lines = decodeLines(pipe.chunks(), MAX_LINE_BYTES)[Symbol.asyncIterator]();
-      let answered = false;
-      const answer = async (nonce: unknown) => {
-        if (!options.identity) {
-          throw new ConnectError(`${where} sent a key challenge, but this session has no key`);
-        }
-        // One well-formed challenge per hello; anything else is not a server we should sign for.
-        if (answered || !isNonce(nonce)) {
-          throw new ConnectError(`${where} sent a malformed or second key challenge`);
-        }
-        answered = true;
-        // The key proof is bound to the pipe: the certificate checked, or "plain".
-        const signature = await options.identity.sign(nonce, pipe.binding);
-        await pipe.write(encodeFrame({ type: "auth", signature }));
-      };
-      const welcome = await Promise.race([awaitWelcome(lines, where, answer), deadline.passed]);
+      const { lines, welcome } = await Promise.race([handshake, deadline.passed]);
       return new ChatSession(pipe, lines, welcome);
     } catch (error) {
       pipe.close();
@@ -261,6 +242,44 @@ export function lineToFrame(line: string): ClientFrame {
     : { type: "msg", text: typed.text };
 }
 
+/**
+ * The hello, the key proof if the server asks for one, and the welcome:
+ * every step of joining, so that one deadline bounds them all (a write
+ * that never settles included).
+ */
+async function shakeHands(
+  pipe: ClientPipe,
+  options: SessionOptions,
+  where: string,
+): Promise<{ lines: AsyncIterator<string | ProtocolError, void, void>; welcome: WelcomeEvent }> {
+  const hello: ClientFrame = {
+    type: "hello",
+    protocol: PROTOCOL_VERSION,
+    nick: options.nick,
+    client: options.client,
+    ...(options.password !== undefined ? { password: options.password } : {}),
+    ...(options.identity ? { key: options.identity.publicKey } : {}),
+  };
+  await pipe.write(encodeFrame(hello));
+  const lines = decodeLines(pipe.chunks(), MAX_LINE_BYTES)[Symbol.asyncIterator]();
+  let answered = false;
+  const answer = async (nonce: unknown) => {
+    if (!options.identity) {
+      throw new ConnectError(`${where} sent a key challenge, but this session has no key`);
+    }
+    // One well-formed challenge per hello; anything else is not a server we should sign for.
+    if (answered || !isNonce(nonce)) {
+      throw new ConnectError(`${where} sent a malformed or second key challenge`);
+    }
+    answered = true;
+    // The key proof is bound to the pipe: the certificate checked, or "plain".
+    const signature = await options.identity.sign(nonce, pipe.binding);
+    await pipe.write(encodeFrame({ type: "auth", signature }));
+  };
+  return { lines, welcome: await awaitWelcome(lines, where, answer) };
+}
+
+/** Reads lines until the welcome, answering a key challenge on the way; a refusal throws. */
 async function awaitWelcome(
   lines: AsyncIterator<string | ProtocolError, void, void>,
   where: string,

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { ConnectError } from "../errors.ts";
 import { newNonce } from "../protocol/key_proof.ts";
 import { ChatSession, RefusedError, type SessionOptions } from "./chat_session.ts";
-import { FakePipe, welcomeFrame } from "./_fake_pipe.ts";
+import { FakePipe, settledWithin, welcomeFrame } from "./_fake_pipe.ts";
 import { PipeError, PipeMismatchError, type ServerAddress } from "./pipe.ts";
 
 const options: SessionOptions = { host: "127.0.0.1", port: 7777, nick: "ana", client: "test" };
@@ -106,4 +106,27 @@ Deno.test("ChatSession.start() gives up when no welcome comes in time", async ()
   assert.ok(error instanceof ConnectError);
   assert.equal(error.message, "cannot reach 127.0.0.1:7777: timed out after 0.05 s");
   assert.equal(pipe.closed, true);
+});
+
+Deno.test("ChatSession.start() gives up on a pipe whose hello write never settles, and closes it", async () => {
+  const pipe = new FakePipe();
+  pipe.write = () => new Promise<void>(() => {});
+  const error = await settledWithin(
+    2000,
+    ChatSession.start(pipe, { ...options, timeoutMs: 50 }).catch((e) => e),
+  );
+  assert.ok(error instanceof ConnectError, String(error));
+  assert.equal(error.message, "cannot reach 127.0.0.1:7777: timed out after 0.05 s");
+  assert.equal(pipe.closed, true);
+});
+
+Deno.test("ChatSession.connect() reports an openPipe that throws at once as 'cannot reach'", async () => {
+  const error = await ChatSession.connect({
+    ...options,
+    openPipe: () => {
+      throw new PipeError("no route");
+    },
+  }).catch((e) => e);
+  assert.ok(error instanceof ConnectError, String(error));
+  assert.equal(error.message, "cannot reach 127.0.0.1:7777: no route");
 });

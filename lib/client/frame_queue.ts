@@ -145,7 +145,7 @@ export class FrameQueue {
   }
 
   /** Waits until the rate limit allows one more frame (for rejoins, which skip the queue). */
-  async token(): Promise<void> {
+  async waitForRateLimit(): Promise<void> {
     while (this.#bucket && !this.#bucket.take() && !this.#closed) {
       await new Promise((resolve) => setTimeout(resolve, Math.max(1, this.#bucket!.waitMs())));
     }

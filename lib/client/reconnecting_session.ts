@@ -8,12 +8,16 @@
 
 import type { WelcomeEvent } from "../core/events.ts";
 import { findCommand } from "../core/commands.ts";
-import { ConnectError } from "../errors.ts";
 import type { ClientFrame } from "../protocol/client_frames.ts";
-import { ChatSession, lineToFrame, RefusedError, type SessionOptions } from "./chat_session.ts";
+import {
+  ChatSession,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  lineToFrame,
+  RefusedError,
+  type SessionOptions,
+} from "./chat_session.ts";
 import { FrameQueue } from "./frame_queue.ts";
-import { describeFailure, type ServerAddress } from "./pipe.ts";
-import { FixedServer, type ServerResolver } from "./resolver.ts";
+import { FixedServer, resolveServer, type ServerResolver } from "./resolver.ts";
 import { RoomTracker } from "./room_tracker.ts";
 import {
   FATAL_CODES,
@@ -24,9 +28,6 @@ import {
   unreachedReason,
 } from "./retry_policy.ts";
 import type { SessionEvent } from "./session_events.ts";
-
-export { isQuit, OfflineQueueFullError } from "./frame_queue.ts";
-export type { RejoinedEvent, SessionEvent, StatusEvent } from "./session_events.ts";
 
 /** The token of the ping that ends a restore: its pong means every rejoin was answered. */
 const RESTORED_TOKEN = "restored";
@@ -76,15 +77,17 @@ export interface ReconnectOptions extends SessionOptions {
    */
   random?: () => number;
   /**
-   * Where to connect, asked before the first connection and every reconnect.
+   * Where to connect, asked before the first connection and every reconnect
+   * (given `timeoutMs` to answer); its address replaces `host`, `port` and
+   * `tls`.
    *
    * @default {new FixedServer({ host, port, tls })}
    */
   resolver?: ServerResolver;
 }
 
-/** The retry settings, defaults filled in. */
-type RetrySettings = Required<
+/** The reconnect and keepalive settings, defaults filled in. */
+type ReconnectSettings = Required<
   Pick<
     ReconnectOptions,
     "reconnect" | "initialDelayMs" | "maxDelayMs" | "idlePingMs" | "deadAfterMs" | "random"
@@ -108,7 +111,7 @@ export class ReconnectingSession implements AsyncDisposable {
   #session: ChatSession | undefined;
   /** What to connect with (the nick comes from the tracker). */
   readonly #connectOptions: SessionOptions;
-  readonly #settings: RetrySettings;
+  readonly #settings: ReconnectSettings;
   readonly #resolver: ServerResolver;
   /** The nick, the rooms wanted and the newest message seen in each. */
   readonly #rooms: RoomTracker;
@@ -146,19 +149,13 @@ export class ReconnectingSession implements AsyncDisposable {
   /**
    * Connects for the first time; failures here are reported, not retried.
    *
+   * @throws {ServerNotFoundError} when the resolver fails or does not answer in time
    * @throws {ConnectError} or {RefusedError} as {@linkcode ChatSession.connect}
    */
   static async connect(options: ReconnectOptions): Promise<ReconnectingSession> {
     const { host, port, tls } = options;
     const resolver = options.resolver ?? new FixedServer({ host, port, tls });
-    let address: ServerAddress;
-    try {
-      address = await resolver.resolve();
-    } catch (error) {
-      if (error instanceof ConnectError) throw error;
-      throw new ConnectError(`cannot find the server: ${describeFailure(error)}`, { cause: error });
-    }
-    const session = await ChatSession.connect({ ...options, ...address });
+    const session = await connectResolved(resolver, options);
     return new ReconnectingSession(session, options, resolver);
   }
 
@@ -275,7 +272,7 @@ export class ReconnectingSession implements AsyncDisposable {
           this.#frames.confirm(event.token); // our own keepalive or confirmation
           continue;
         }
-        const shown = this.#rooms.track(event, false, this.#frames.paused);
+        const shown = this.#rooms.track(event);
         if (shown) yield shown;
         if (event.type === "bye") {
           if (event.reason === "quit") {
@@ -341,10 +338,8 @@ export class ReconnectingSession implements AsyncDisposable {
       attempt++;
       let session: ChatSession;
       try {
-        const address = await this.#resolver.resolve();
-        session = await ChatSession.connect({
+        session = await connectResolved(this.#resolver, {
           ...this.#connectOptions,
-          ...address,
           nick: this.#rooms.nick,
         });
       } catch (error) {
@@ -377,11 +372,7 @@ export class ReconnectingSession implements AsyncDisposable {
       this.#session = session;
       this.#frames.pace(session.welcome);
       yield { type: "status", state: "connected", message: "Reconnected" };
-      const welcome = this.#rooms.track(session.welcome, true, true);
-      if (welcome?.type === "welcome") {
-        // The server puts every newcomer in its lobby: news only to a user who is in it.
-        yield this.#rooms.has(welcome.room) ? welcome : { ...welcome, history: [] };
-      }
+      yield this.#rooms.welcomeBack(session.welcome);
       await this.#restore(session);
       return "ok";
     }
@@ -393,7 +384,7 @@ export class ReconnectingSession implements AsyncDisposable {
     try {
       for (const frame of this.#rooms.rejoinFrames(session.welcome.room)) {
         // Joins count against the server's rate limit like anything else.
-        await this.#frames.token();
+        await this.#frames.waitForRateLimit();
         await session.send(frame);
       }
       // Answered after every rejoin: the end of the restore.
@@ -421,4 +412,20 @@ export class ReconnectingSession implements AsyncDisposable {
       };
     });
   }
+}
+
+/**
+ * Asks `resolver` where to connect (within the connect timeout), then
+ * connects there: the resolver's address, TLS choice included, replaces
+ * the one in `options`.
+ *
+ * @throws {ConnectError} as {@linkcode resolveServer} and {@linkcode ChatSession.connect}
+ */
+async function connectResolved(
+  resolver: ServerResolver,
+  options: SessionOptions,
+): Promise<ChatSession> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const { host, port, tls } = await resolveServer(resolver, timeoutMs);
+  return await ChatSession.connect({ ...options, host, port, tls });
 }

@@ -8,6 +8,7 @@
 
 import { ConnectError } from "../errors.ts";
 import { describeFailure } from "./pipe.ts";
+import { ServerNotFoundError } from "./resolver.ts";
 
 /**
  * Refusals that retrying will not fix. `session_replaced`: another
@@ -67,6 +68,8 @@ export function retryDelay(attempt: number, backoff: Backoff): number {
  * (the caller says where), or the error's own message.
  */
 export function unreachedReason(error: unknown): string {
+  // The resolver's failure says itself what went wrong ("cannot find the server: ...").
+  if (error instanceof ServerNotFoundError) return error.message;
   if (error instanceof ConnectError && error.cause !== undefined) {
     return describeFailure(error.cause);
   }

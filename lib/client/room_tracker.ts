@@ -7,27 +7,11 @@
  * @module
  */
 
-import type { JoinedEvent, MessageEvent } from "../core/events.ts";
+import type { MessageEvent, WelcomeEvent } from "../core/events.ts";
 import type { ServerFrame } from "../protocol/wire_frames.ts";
+import type { RejoinedEvent } from "./session_events.ts";
 import type { ClientFrame } from "../protocol/client_frames.ts";
-import { nickKey } from "../core/nick.ts";
-
-/**
- * After a reconnect, the server's answer to the session rejoining one of the
- * user's rooms (not a `/join` the user typed): the room's members and the
- * messages missed meanwhile. A front end updates the room and stays on the
- * room the user was looking at.
- */
-export interface RejoinedEvent extends Omit<JoinedEvent, "type"> {
-  /** Not a server frame type: the reconnecting session's own. */
-  type: "rejoined";
-}
-
-/**
- * Room names as the server compares them (NFKC and case folded), so that
- * `#Ops` and `#ｏｐｓ` are one room here as they are there.
- */
-const fold = nickKey;
+import { foldRoomName } from "./room_name.ts";
 
 /**
  * Follows the user's nick and rooms from the server's events, across
@@ -69,21 +53,15 @@ export class RoomTracker {
 
   /** Whether the user wants to be in `room` (names compared folded). */
   has(room: string): boolean {
-    return this.#rooms.some((r) => fold(r) === fold(room));
+    return this.#rooms.some((r) => foldRoomName(r) === foldRoomName(room));
   }
 
   /**
-   * Follows nick, rooms and message ids; returns the event to show (with
+   * Follows nick, rooms and message ids from an event of the connection up
+   * now (its first welcome included); returns the event to show (with
    * history already shown removed), or undefined to hide it.
-   *
-   * @param rejoined the welcome of a reconnect: it does not change the rooms wanted
-   * @param restoring the rooms are being rejoined: a `joined` does not change them either
    */
-  track(
-    event: ServerFrame,
-    rejoined = false,
-    restoring = false,
-  ): ServerFrame | RejoinedEvent | undefined {
+  track(event: ServerFrame): ServerFrame | RejoinedEvent | undefined {
     switch (event.type) {
       case "welcome":
       case "joined": {
@@ -93,28 +71,38 @@ export class RoomTracker {
           // Our own rejoin: the rooms we want, and the current one, stay as they were.
           return { ...event, type: "rejoined", history: fresh };
         }
-        if (!rejoined && !restoring) {
-          if (!this.has(event.room)) this.#rooms.push(event.room);
-          this.#current = event.room;
-        }
-        if (rejoined || fresh.length !== event.history.length) return { ...event, history: fresh };
+        if (!this.has(event.room)) this.#rooms.push(event.room);
+        this.#current = event.room;
+        if (fresh.length !== event.history.length) return { ...event, history: fresh };
         return event;
       }
       case "parted":
         // Leaving the lobby the server put us in, for a user who had left it.
         if (this.rejoining) return undefined;
-        this.#rooms = this.#rooms.filter((r) => fold(r) !== fold(event.room));
+        this.#rooms = this.#rooms.filter((r) => foldRoomName(r) !== foldRoomName(event.room));
         this.#current = event.current;
         return event;
       case "nick":
         if (event.old === this.nick) this.nick = event.new;
         return event;
       case "msg":
-        this.#lastMessageIds.set(fold(event.room), event.id);
+        this.#lastMessageIds.set(foldRoomName(event.room), event.id);
         return event;
       default:
         return event;
     }
+  }
+
+  /**
+   * The welcome of a reconnect as a front end should see it: the nick
+   * followed, the rooms wanted left as they were, and only the history
+   * missed meanwhile; none at all from a lobby the user had left (the
+   * server puts every newcomer in it).
+   */
+  welcomeBack(welcome: WelcomeEvent): WelcomeEvent {
+    this.nick = welcome.nick;
+    const fresh = this.#freshHistory(welcome.room, welcome.history);
+    return { ...welcome, history: this.has(welcome.room) ? fresh : [] };
   }
 
   /**
@@ -124,30 +112,32 @@ export class RoomTracker {
    * joined last (that makes it current on the server too).
    */
   rejoinFrames(lobby: string): ClientFrame[] {
-    const lobbyKey = fold(lobby);
-    const current = this.#current === undefined ? undefined : fold(this.#current);
+    const foldedLobby = foldRoomName(lobby);
+    const foldedCurrent = this.#current === undefined ? undefined : foldRoomName(this.#current);
     const frames: ClientFrame[] = [];
     const join = (room: string) => frames.push({ type: "cmd", name: "join", args: room });
     for (const room of this.#rooms) {
-      const key = fold(room);
-      if (key !== lobbyKey && key !== current) join(room);
+      const folded = foldRoomName(room);
+      if (folded !== foldedLobby && folded !== foldedCurrent) join(room);
     }
     if (!this.has(lobby)) frames.push({ type: "cmd", name: "part", args: lobby });
-    if (this.#current && (current !== lobbyKey || this.#rooms.length > 1)) join(this.#current);
+    if (this.#current && (foldedCurrent !== foldedLobby || this.#rooms.length > 1)) {
+      join(this.#current);
+    }
     return frames;
   }
 
   /** History newer than what was seen; all of it if the server restarted (ids went back). */
   #freshHistory(room: string, history: MessageEvent[]): MessageEvent[] {
-    const key = fold(room);
-    const seen = this.#lastMessageIds.get(key);
+    const folded = foldRoomName(room);
+    const seen = this.#lastMessageIds.get(folded);
     const newest = history.at(-1)?.id;
-    if (newest !== undefined) this.#lastMessageIds.set(key, Math.max(newest, seen ?? 0));
+    if (newest !== undefined) this.#lastMessageIds.set(folded, Math.max(newest, seen ?? 0));
     if (seen === undefined) return history;
     // A server that lost its history counts from 1 again: nothing it replays
     // can have been seen.
     if (newest !== undefined && newest < seen) {
-      this.#lastMessageIds.set(key, newest);
+      this.#lastMessageIds.set(folded, newest);
       return history;
     }
     return history.filter((m) => m.id > seen);

@@ -59,3 +59,29 @@ Deno.test("RoomTracker follows our nick changes, not other people's", () => {
   rooms.track({ type: "nick", old: "ana", new: "anna", rooms: [], ts: 2 });
   assert.equal(rooms.nick, "anna");
 });
+
+Deno.test("RoomTracker.welcomeBack() keeps the rooms wanted, shows only what was missed, and nothing from a lobby left", () => {
+  const welcome = (history: MessageEvent[]) => ({
+    type: "welcome" as const,
+    protocol: 1,
+    server: "s",
+    nick: "ana",
+    room: "#lobby",
+    members: [],
+    history,
+  });
+  const rooms = new RoomTracker("ana");
+  rooms.track(welcome([message("#lobby", 1)]));
+  rooms.track(joined("#a"));
+  const back = rooms.welcomeBack({
+    ...welcome([1, 2].map((id) => message("#lobby", id))),
+    nick: "ana_",
+  });
+  assert.deepEqual(back.history.map((m) => m.id), [2]);
+  assert.equal(rooms.nick, "ana_");
+  assert.deepEqual(rooms.rooms, ["#lobby", "#a"]);
+  assert.equal(rooms.current, "#a");
+  rooms.track({ type: "parted", room: "#lobby", current: "#a" });
+  assert.deepEqual(rooms.welcomeBack(welcome([message("#lobby", 3)])).history, []);
+  assert.deepEqual(rooms.rooms, ["#a"]);
+});

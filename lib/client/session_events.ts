@@ -6,12 +6,20 @@
  * @module
  */
 
+import type { JoinedEvent } from "../core/events.ts";
 import type { ServerFrame } from "../protocol/wire_frames.ts";
 import type { InvalidFrameEvent } from "./chat_session.ts";
-import type { RejoinedEvent } from "./room_tracker.ts";
 
-export type { InvalidFrameEvent } from "./chat_session.ts";
-export type { RejoinedEvent } from "./room_tracker.ts";
+/**
+ * After a reconnect, the server's answer to the session rejoining one of the
+ * user's rooms (not a `/join` the user typed): the room's members and the
+ * messages missed meanwhile. A front end updates the room and stays on the
+ * room the user was looking at.
+ */
+export interface RejoinedEvent extends Omit<JoinedEvent, "type"> {
+  /** Not a server frame type: the reconnecting session's own. */
+  type: "rejoined";
+}
 
 /** A change of the connection, reported between the server's events. */
 export interface StatusEvent {

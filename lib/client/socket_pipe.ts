@@ -12,7 +12,13 @@ import { ConnectError } from "../errors.ts";
 import { type ByteConn, connectTls, SocketError } from "../net/socket_conn.ts";
 import { PLAIN_BINDING } from "../protocol/key_proof.ts";
 import { serverKey } from "./known_hosts.ts";
-import { type ClientPipe, PipeError, PipeMismatchError, type ServerAddress } from "./pipe.ts";
+import {
+  type ClientPipe,
+  describeFailure,
+  PipeError,
+  PipeMismatchError,
+  type ServerAddress,
+} from "./pipe.ts";
 
 /** Bytes read from the socket at a time. */
 const READ_BUFFER_BYTES = 64 * 1024;
@@ -42,16 +48,16 @@ export async function openSocketPipe(address: ServerAddress): Promise<ClientPipe
     }
   } catch (error) {
     if (error instanceof ConnectError) throw error;
+    const reason = describeNetworkError(error);
+    const cause = new PipeError(reason, { cause: error });
     if (isNotTls(error)) {
       // Reached, but what answered is not TLS: the likeliest cause is a --plain server.
       throw new ConnectError(
         `cannot connect to ${where} with TLS: the server does not speak TLS (started with --plain?); connect with --plain`,
-        { cause: new PipeError(describeNetworkError(error), { cause: error }) },
+        { cause },
       );
     }
-    throw new ConnectError(`cannot reach ${where}: ${describeNetworkError(error)}`, {
-      cause: new PipeError(describeNetworkError(error), { cause: error }),
-    });
+    throw new ConnectError(`cannot reach ${where}: ${reason}`, { cause });
   }
 }
 
@@ -112,8 +118,7 @@ class SocketPipe implements ClientPipe {
 }
 
 /** A short, lower-case reason for a network error, e.g. "connection refused". */
-export function describeNetworkError(error: unknown): string {
-  if (error instanceof PipeError) return error.message;
+function describeNetworkError(error: unknown): string {
   if (error instanceof SocketError) return describeSocketError(error);
   if (error instanceof Deno.errors.ConnectionRefused) return "connection refused";
   if (error instanceof Deno.errors.ConnectionReset) return "connection reset by the server";
@@ -123,7 +128,7 @@ export function describeNetworkError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   if (/lookup|resolve|not known|nodename|NotFound/i.test(message)) return "unknown host";
   if (/unreachable/i.test(message)) return "host unreachable";
-  return message.replace(/\s*\(os error \d+\)$/, "").toLowerCase();
+  return describeFailure(error);
 }
 
 /** node:tls failures in the same words as Deno's network errors. */

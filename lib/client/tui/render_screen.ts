@@ -7,7 +7,8 @@
  */
 
 import { formatTime } from "../../protocol/text_format.ts";
-import type { ChatView, RoomView, ViewLine } from "./chat_view.ts";
+import type { ChatView } from "./chat_view.ts";
+import type { RoomView, ViewLine } from "./room_pane.ts";
 import type { LineEditor } from "./line_editor.ts";
 import { sanitizeText } from "../../core/sanitize.ts";
 import { graphemes, graphemeWidth, pad, textWidth, truncate, wrapLine } from "./text_width.ts";

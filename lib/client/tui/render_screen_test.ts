@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import type { MessageEvent } from "../../core/events.ts";
 import type { ServerFrame } from "../../protocol/wire_frames.ts";
-import { ChatView, type ViewLine } from "./chat_view.ts";
+import { ChatView } from "./chat_view.ts";
+import type { ViewLine } from "./room_pane.ts";
 import { LineEditor } from "./line_editor.ts";
 import {
   layoutInput,
