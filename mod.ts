@@ -21,7 +21,7 @@
  * import { ChatServer, ChatSession, loadCertificate, ServerTrust } from "./mod.ts";
  *
  * const certificate = await loadCertificate({ kind: "memory" });
- * await using server = await ChatServer.listen({ port: 0, tls: certificate });
+ * await using server = await ChatServer.listen({ hostname: "127.0.0.1", port: 0, tls: certificate });
  * await using session = await ChatSession.connect({
  *   host: "127.0.0.1", port: server.addr.port, nick: "bot", client: "example",
  *   tls: new ServerTrust({ pinned: certificate.fingerprint, acceptNew: false }),

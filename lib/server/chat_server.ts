@@ -78,7 +78,7 @@ const TLS_HANDSHAKE_MS = 3000;
  *
  * @example
  * ```ts
- * await using server = await ChatServer.listen({ port: 0 });
+ * await using server = await ChatServer.listen({ hostname: "127.0.0.1", port: 0 });
  * console.log(server.addr.port);
  * ```
  */

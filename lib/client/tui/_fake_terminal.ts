@@ -40,7 +40,8 @@ interface Buffer {
  * never relies on this; {@linkcode FakeTerminal.autowraps} counts it.
  *
  * @example
- * ```ts
+ * ```ts ignore
+ * // `session` is a ReconnectingSession connected to a test server.
  * const terminal = new FakeTerminal(40, 10);
  * const result = runTui(session, terminal, { color: false });
  * terminal.type("hello\r");
