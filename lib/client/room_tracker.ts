@@ -10,7 +10,7 @@
 import type { JoinedEvent, MessageEvent } from "../core/events.ts";
 import type { ServerFrame } from "../protocol/wire_frames.ts";
 import type { ClientFrame } from "../protocol/client_frames.ts";
-import { nickKey } from "../core/nick.ts";
+import { foldRoom } from "../core/room_name.ts";
 
 /**
  * After a reconnect, the server's answer to the session rejoining one of the
@@ -22,12 +22,6 @@ export interface RejoinedEvent extends Omit<JoinedEvent, "type"> {
   /** Not a server frame type: the reconnecting session's own. */
   type: "rejoined";
 }
-
-/**
- * Room names as the server compares them (NFKC and case folded), so that
- * `#Ops` and `#ｏｐｓ` are one room here as they are there.
- */
-const fold = nickKey;
 
 /**
  * Follows the user's nick and rooms from the server's events, across
@@ -69,7 +63,7 @@ export class RoomTracker {
 
   /** Whether the user wants to be in `room` (names compared folded). */
   has(room: string): boolean {
-    return this.#rooms.some((r) => fold(r) === fold(room));
+    return this.#rooms.some((r) => foldRoom(r) === foldRoom(room));
   }
 
   /**
@@ -103,14 +97,14 @@ export class RoomTracker {
       case "parted":
         // Leaving the lobby the server put us in, for a user who had left it.
         if (this.rejoining) return undefined;
-        this.#rooms = this.#rooms.filter((r) => fold(r) !== fold(event.room));
+        this.#rooms = this.#rooms.filter((r) => foldRoom(r) !== foldRoom(event.room));
         this.#current = event.current;
         return event;
       case "nick":
         if (event.old === this.nick) this.nick = event.new;
         return event;
       case "msg":
-        this.#lastMessageIds.set(fold(event.room), event.id);
+        this.#lastMessageIds.set(foldRoom(event.room), event.id);
         return event;
       default:
         return event;
@@ -124,12 +118,12 @@ export class RoomTracker {
    * joined last (that makes it current on the server too).
    */
   rejoinFrames(lobby: string): ClientFrame[] {
-    const lobbyKey = fold(lobby);
-    const current = this.#current === undefined ? undefined : fold(this.#current);
+    const lobbyKey = foldRoom(lobby);
+    const current = this.#current === undefined ? undefined : foldRoom(this.#current);
     const frames: ClientFrame[] = [];
     const join = (room: string) => frames.push({ type: "cmd", name: "join", args: room });
     for (const room of this.#rooms) {
-      const key = fold(room);
+      const key = foldRoom(room);
       if (key !== lobbyKey && key !== current) join(room);
     }
     if (!this.has(lobby)) frames.push({ type: "cmd", name: "part", args: lobby });
@@ -139,7 +133,7 @@ export class RoomTracker {
 
   /** History newer than what was seen; all of it if the server restarted (ids went back). */
   #freshHistory(room: string, history: MessageEvent[]): MessageEvent[] {
-    const key = fold(room);
+    const key = foldRoom(room);
     const seen = this.#lastMessageIds.get(key);
     const newest = history.at(-1)?.id;
     if (newest !== undefined) this.#lastMessageIds.set(key, Math.max(newest, seen ?? 0));

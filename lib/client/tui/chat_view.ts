@@ -1,7 +1,7 @@
 import type { MessageEvent } from "../../core/events.ts";
 import type { SessionEvent } from "../session_events.ts";
 import { formatEvent } from "../../protocol/text_format.ts";
-import { nickKey } from "../../core/nick.ts";
+import { foldRoom } from "../../core/room_name.ts";
 import {
   dropQueuedLine,
   emptyRoom,
@@ -49,7 +49,7 @@ export class ChatView {
 
   /** The room shown. */
   get current(): RoomView | undefined {
-    return this.rooms.get(fold(this.#current));
+    return this.rooms.get(foldRoom(this.#current));
   }
 
   /** Applies a server event; returns true when it should ring the bell. */
@@ -111,8 +111,8 @@ export class ChatView {
         this.note(`${event.message} (ignored)`, "error");
         return false;
       case "parted":
-        this.rooms.delete(fold(event.room));
-        if (fold(this.#current) === fold(event.room)) this.switchTo(event.current);
+        this.rooms.delete(foldRoom(event.room));
+        if (foldRoom(this.#current) === foldRoom(event.room)) this.switchTo(event.current);
         this.note(`You left ${event.room}`);
         return false;
       case "msg":
@@ -269,7 +269,7 @@ export class ChatView {
 
   /** Shows the room `name` (if joined); clears its unread counts. */
   switchTo(name: string): void {
-    const room = this.rooms.get(fold(name));
+    const room = this.rooms.get(foldRoom(name));
     if (!room) return;
     this.#current = room.name;
     room.unread = 0;
@@ -280,7 +280,7 @@ export class ChatView {
   cycle(delta: number): void {
     const names = [...this.rooms.values()].map((r) => r.name);
     if (names.length < 2) return;
-    const index = names.findIndex((n) => fold(n) === fold(this.#current));
+    const index = names.findIndex((n) => foldRoom(n) === foldRoom(this.#current));
     this.switchTo(names[(index + delta + names.length) % names.length]);
   }
 
@@ -358,7 +358,7 @@ export class ChatView {
     memberCount = members.length,
     show = true,
   ): RoomView {
-    let room = this.rooms.get(fold(name));
+    let room = this.rooms.get(foldRoom(name));
     if (!room) {
       room = emptyRoom(name);
       room.lines.push(...history.map((message) => this.#messageLine(message, true)));
@@ -369,7 +369,7 @@ export class ChatView {
           text: `── ${n === 1 ? "1 message" : `${n} messages`} from before you joined ──`,
         });
       }
-      this.rooms.set(fold(name), room);
+      this.rooms.set(foldRoom(name), room);
     } else {
       // Back after a reconnection: the history holds only what we missed.
       for (const message of history) pushLine(room, this.#messageLine(message, true));
@@ -381,12 +381,6 @@ export class ChatView {
   }
 
   #room(name: string): RoomView | undefined {
-    return this.rooms.get(fold(name));
+    return this.rooms.get(foldRoom(name));
   }
 }
-
-/**
- * Room names as the server compares them (NFKC and case folded), so that
- * `#Ops` and `#ｏｐｓ` are one room here as they are there.
- */
-const fold = nickKey;
