@@ -88,5 +88,5 @@ export {
   type ServerCertificate,
 } from "./lib/server/tls_certificate.ts";
 export { ServerTrust, type TrustOptions, UntrustedServerError } from "./lib/client/server_trust.ts";
-export { KnownHosts, serverKey } from "./lib/client/known_hosts.ts";
+export { knownHostName, KnownHosts } from "./lib/client/known_hosts.ts";
 export { fingerprintOf } from "./lib/protocol/fingerprint.ts";

@@ -118,30 +118,30 @@ export class RoomTracker {
    * joined last (that makes it current on the server too).
    */
   rejoinFrames(lobby: string): ClientFrame[] {
-    const lobbyKey = foldRoom(lobby);
+    const foldedLobby = foldRoom(lobby);
     const current = this.#current === undefined ? undefined : foldRoom(this.#current);
     const frames: ClientFrame[] = [];
     const join = (room: string) => frames.push({ type: "cmd", name: "join", args: room });
     for (const room of this.#rooms) {
-      const key = foldRoom(room);
-      if (key !== lobbyKey && key !== current) join(room);
+      const folded = foldRoom(room);
+      if (folded !== foldedLobby && folded !== current) join(room);
     }
     if (!this.has(lobby)) frames.push({ type: "cmd", name: "part", args: lobby });
-    if (this.#current && (current !== lobbyKey || this.#rooms.length > 1)) join(this.#current);
+    if (this.#current && (current !== foldedLobby || this.#rooms.length > 1)) join(this.#current);
     return frames;
   }
 
   /** History newer than what was seen; all of it if the server restarted (ids went back). */
   #freshHistory(room: string, history: MessageEvent[]): MessageEvent[] {
-    const key = foldRoom(room);
-    const seen = this.#lastMessageIds.get(key);
+    const folded = foldRoom(room);
+    const seen = this.#lastMessageIds.get(folded);
     const newest = history.at(-1)?.id;
-    if (newest !== undefined) this.#lastMessageIds.set(key, Math.max(newest, seen ?? 0));
+    if (newest !== undefined) this.#lastMessageIds.set(folded, Math.max(newest, seen ?? 0));
     if (seen === undefined) return history;
     // A server that lost its history counts from 1 again: nothing it replays
     // can have been seen.
     if (newest !== undefined && newest < seen) {
-      this.#lastMessageIds.set(key, newest);
+      this.#lastMessageIds.set(folded, newest);
       return history;
     }
     return history.filter((m) => m.id > seen);
