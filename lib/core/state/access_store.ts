@@ -100,6 +100,7 @@ export class MemoryAccessStore implements AccessStore {
   }
 
   findBan(fingerprint: string | undefined, address: string | undefined): BanEntry | undefined {
+    // Ids as addBan makes them: the ban's kind ("key", as on the wire) and value.
     return (fingerprint ? this.#bans.get(`key ${fingerprint}`) : undefined) ??
       (address ? this.#bans.get(`ip ${address}`) : undefined);
   }
