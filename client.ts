@@ -16,7 +16,7 @@ import { IdentityError, loadIdentity } from "./lib/client/identity.ts";
 import { VERSION } from "./lib/version.ts";
 import { startCommand } from "./lib/cli_args.ts";
 import { defaultConfigDir } from "./lib/app_dirs.ts";
-import { KnownHosts, serverKey } from "./lib/client/known_hosts.ts";
+import { knownHostName, KnownHosts } from "./lib/client/known_hosts.ts";
 import { formatHostPort } from "./lib/net/host_port.ts";
 import { ServerTrust } from "./lib/client/server_trust.ts";
 import { connectTls } from "./lib/net/socket_conn.ts";
@@ -186,7 +186,7 @@ function writeStdout(line: string): void {
  * until the user says yes. Returns false when the user says no.
  */
 async function confirmNewServer(trust: ServerTrust, host: string, port: number): Promise<boolean> {
-  const server = serverKey(host, port);
+  const server = knownHostName(host, port);
   if (trust.knows(server)) return true;
   let fingerprint: string;
   try {

@@ -58,7 +58,8 @@ export {
   MemoryAccessStore,
   type Registration,
 } from "./lib/core/state/access_store.ts";
-export { MAX_NICK_LENGTH, nickKey, normalizeNick } from "./lib/core/nick.ts";
+export { foldNick, MAX_NICK_LENGTH, normalizeNick } from "./lib/core/nick.ts";
+export { foldRoom } from "./lib/core/room_name.ts";
 export { sanitizeText } from "./lib/core/sanitize.ts";
 export { ChatError, NickError } from "./lib/core/errors.ts";
 export { ProtocolError } from "./lib/protocol/protocol_error.ts";
@@ -87,5 +88,5 @@ export {
   type ServerCertificate,
 } from "./lib/server/tls_certificate.ts";
 export { ServerTrust, type TrustOptions, UntrustedServerError } from "./lib/client/server_trust.ts";
-export { KnownHosts, serverKey } from "./lib/client/known_hosts.ts";
+export { knownHostName, KnownHosts } from "./lib/client/known_hosts.ts";
 export { fingerprintOf } from "./lib/protocol/fingerprint.ts";

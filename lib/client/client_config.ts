@@ -3,7 +3,7 @@ import { UsageError } from "../errors.ts";
 import { DEFAULT_PORT } from "../protocol/wire_frames.ts";
 import { defaultConfigDir } from "../app_dirs.ts";
 import { isFingerprint } from "../protocol/fingerprint.ts";
-import { serverKey } from "./known_hosts.ts";
+import { knownHostName } from "./known_hosts.ts";
 import { parseHostPort } from "../net/host_port.ts";
 import { PASSWORD_ENV, resolvePassword } from "../password_source.ts";
 
@@ -12,7 +12,7 @@ export type ClientCommand =
   | { kind: "help" }
   | { kind: "version" }
   /**
-   * `--forget-host host[:port]`: drop a server (`server`, a known_hosts key)
+   * `--forget-host host[:port]`: drop a server (`server`, as known_hosts names it)
    * from known_hosts; `host` alone, to name its entries on other ports.
    */
   | { kind: "forget"; server: string; host: string; configDir: string | undefined }
@@ -134,7 +134,7 @@ export function parseClientArgs(
   const configDir = flags["config-dir"] ?? defaultConfigDir(Deno.build.os, env);
   if (flags["forget-host"] !== undefined) {
     const { host, port } = hostPortFlag("forget-host", flags["forget-host"]);
-    return { kind: "forget", server: serverKey(host, port ?? DEFAULT_PORT), host, configDir };
+    return { kind: "forget", server: knownHostName(host, port ?? DEFAULT_PORT), host, configDir };
   }
   if (flags.plain && (flags.fingerprint !== undefined || flags["accept-new"])) {
     throw new UsageError("--plain turns TLS off; --fingerprint and --accept-new need TLS");

@@ -16,8 +16,11 @@ export interface KnownHost {
   line: number;
 }
 
-/** The key of a server in the file: `host:port`, `[v6]:port`, host in lower case. */
-export function serverKey(host: string, port: number): string {
+/**
+ * How a server address is named in known_hosts (and so which trusted
+ * fingerprint it gets): `host:port`, `[v6]:port`, the host in lower case.
+ */
+export function knownHostName(host: string, port: number): string {
   return formatHostPort(stripBrackets(host).toLowerCase(), port);
 }
 
@@ -35,24 +38,26 @@ export class KnownHosts {
     return new KnownHosts(`${configDir.replace(/[\\/]+$/, "")}/known_hosts`);
   }
 
-  /** The trusted fingerprint of `server` (a {@linkcode serverKey}), if any. */
+  /** The trusted fingerprint of `server` (a {@linkcode knownHostName}), if any. */
   lookup(server: string): KnownHost | undefined {
     const lines = this.#lines();
     for (let i = 0; i < lines.length; i++) {
-      const [key, fingerprint] = lines[i].trim().split(/\s+/);
-      if (key === server && fingerprint) return { fingerprint, line: i + 1 };
+      const [name, fingerprint] = lines[i].trim().split(/\s+/);
+      if (name === server && fingerprint) return { fingerprint, line: i + 1 };
     }
     return undefined;
   }
 
   /**
-   * The servers on `host` (any port) in the file, as their keys
+   * The servers on `host` (any port) in the file, as they are named there
    * (`host:port`), in file order: what `--forget-host host` may have meant.
    */
   serversOn(host: string): string[] {
-    const name = serverKey(host, 0).replace(/:0$/, "");
+    const wanted = knownHostName(host, 0).replace(/:0$/, "");
     const servers = this.#lines().map((line) => line.trim().split(/\s+/)[0])
-      .filter((key) => key !== "" && !key.startsWith("#") && key.replace(/:\d+$/, "") === name);
+      .filter((name) =>
+        name !== "" && !name.startsWith("#") && name.replace(/:\d+$/, "") === wanted
+      );
     return [...new Set(servers)];
   }
 

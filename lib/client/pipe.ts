@@ -17,7 +17,7 @@ export interface CertificateCheck {
   /**
    * Resolves to what a key proof is bound to, or throws to refuse the server.
    *
-   * @param server `host:port` as `serverKey` writes it
+   * @param server `host:port` as `knownHostName` writes it
    * @param certificate the server's certificate, DER
    */
   check(server: string, certificate: Uint8Array): Promise<string>;

@@ -1,7 +1,7 @@
 /** The client folds room names as the server does (NFKC, then case), not with toLowerCase alone. */
 
 import assert from "node:assert/strict";
-import { nickKey } from "../core/nick.ts";
+import { foldRoom } from "../core/room_name.ts";
 import type { MessageEvent } from "../core/events.ts";
 import { RoomTracker } from "./room_tracker.ts";
 import { ChatView } from "./tui/chat_view.ts";
@@ -15,7 +15,7 @@ function message(room: string, id: number): MessageEvent {
 
 Deno.test("room names that differ only by width and case are one room to the server", () => {
   assert.notEqual(WIDE.toLowerCase(), "#ops");
-  assert.equal(nickKey(WIDE), nickKey("#ops"));
+  assert.equal(foldRoom(WIDE), foldRoom("#ops"));
 });
 
 Deno.test("RoomTracker treats rooms differing only by width and case as one, like the server", () => {

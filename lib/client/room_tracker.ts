@@ -11,7 +11,7 @@ import type { MessageEvent, WelcomeEvent } from "../core/events.ts";
 import type { ServerFrame } from "../protocol/wire_frames.ts";
 import type { RejoinedEvent } from "./session_events.ts";
 import type { ClientFrame } from "../protocol/client_frames.ts";
-import { foldRoomName } from "./room_name.ts";
+import { foldRoom } from "../core/room_name.ts";
 
 /**
  * Follows the user's nick and rooms from the server's events, across
@@ -53,7 +53,7 @@ export class RoomTracker {
 
   /** Whether the user wants to be in `room` (names compared folded). */
   has(room: string): boolean {
-    return this.#rooms.some((r) => foldRoomName(r) === foldRoomName(room));
+    return this.#rooms.some((r) => foldRoom(r) === foldRoom(room));
   }
 
   /**
@@ -79,14 +79,14 @@ export class RoomTracker {
       case "parted":
         // Leaving the lobby the server put us in, for a user who had left it.
         if (this.rejoining) return undefined;
-        this.#rooms = this.#rooms.filter((r) => foldRoomName(r) !== foldRoomName(event.room));
+        this.#rooms = this.#rooms.filter((r) => foldRoom(r) !== foldRoom(event.room));
         this.#current = event.current;
         return event;
       case "nick":
         if (event.old === this.nick) this.nick = event.new;
         return event;
       case "msg":
-        this.#lastMessageIds.set(foldRoomName(event.room), event.id);
+        this.#lastMessageIds.set(foldRoom(event.room), event.id);
         return event;
       default:
         return event;
@@ -112,24 +112,22 @@ export class RoomTracker {
    * joined last (that makes it current on the server too).
    */
   rejoinFrames(lobby: string): ClientFrame[] {
-    const foldedLobby = foldRoomName(lobby);
-    const foldedCurrent = this.#current === undefined ? undefined : foldRoomName(this.#current);
+    const foldedLobby = foldRoom(lobby);
+    const current = this.#current === undefined ? undefined : foldRoom(this.#current);
     const frames: ClientFrame[] = [];
     const join = (room: string) => frames.push({ type: "cmd", name: "join", args: room });
     for (const room of this.#rooms) {
-      const folded = foldRoomName(room);
-      if (folded !== foldedLobby && folded !== foldedCurrent) join(room);
+      const folded = foldRoom(room);
+      if (folded !== foldedLobby && folded !== current) join(room);
     }
     if (!this.has(lobby)) frames.push({ type: "cmd", name: "part", args: lobby });
-    if (this.#current && (foldedCurrent !== foldedLobby || this.#rooms.length > 1)) {
-      join(this.#current);
-    }
+    if (this.#current && (current !== foldedLobby || this.#rooms.length > 1)) join(this.#current);
     return frames;
   }
 
   /** History newer than what was seen; all of it if the server restarted (ids went back). */
   #freshHistory(room: string, history: MessageEvent[]): MessageEvent[] {
-    const folded = foldRoomName(room);
+    const folded = foldRoom(room);
     const seen = this.#lastMessageIds.get(folded);
     const newest = history.at(-1)?.id;
     if (newest !== undefined) this.#lastMessageIds.set(folded, Math.max(newest, seen ?? 0));

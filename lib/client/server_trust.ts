@@ -55,7 +55,7 @@ export class ServerTrust {
   /**
    * Returns the certificate's fingerprint when it is trusted, or throws.
    *
-   * @param server `host:port` as {@linkcode serverKey} writes it
+   * @param server `host:port` as {@linkcode knownHostName} writes it
    * @throws {UntrustedServerError} with the explanation for the user
    */
   async check(server: string, certificate: Uint8Array): Promise<string> {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { KnownHosts, serverKey } from "./known_hosts.ts";
+import { knownHostName, KnownHosts } from "./known_hosts.ts";
 import { ServerTrust, UntrustedServerError } from "./server_trust.ts";
 import { fingerprintOf } from "../protocol/fingerprint.ts";
 
@@ -10,10 +10,10 @@ function tempKnownHosts(): KnownHosts {
   return KnownHosts.in(`${Deno.makeTempDirSync()}/config`);
 }
 
-Deno.test("serverKey: lower-case host and port, IPv6 in brackets", () => {
-  assert.equal(serverKey("Chat.LAN", 7777), "chat.lan:7777");
-  assert.equal(serverKey("192.168.1.5", 7000), "192.168.1.5:7000");
-  assert.equal(serverKey("fe80::1", 7777), "[fe80::1]:7777");
+Deno.test("knownHostName: lower-case host and port, IPv6 in brackets", () => {
+  assert.equal(knownHostName("Chat.LAN", 7777), "chat.lan:7777");
+  assert.equal(knownHostName("192.168.1.5", 7000), "192.168.1.5:7000");
+  assert.equal(knownHostName("fe80::1", 7777), "[fe80::1]:7777");
 });
 
 Deno.test("KnownHosts: add, look up with line numbers, forget; the directory is created owner-only", () => {

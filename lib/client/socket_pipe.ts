@@ -11,7 +11,7 @@ import { formatHostPort } from "../net/host_port.ts";
 import { ConnectError } from "../errors.ts";
 import { type ByteConn, connectTls, SocketError } from "../net/socket_conn.ts";
 import { PLAIN_BINDING } from "../protocol/key_proof.ts";
-import { serverKey } from "./known_hosts.ts";
+import { knownHostName } from "./known_hosts.ts";
 import {
   type ClientPipe,
   describeFailure,
@@ -41,7 +41,7 @@ export async function openSocketPipe(address: ServerAddress): Promise<ClientPipe
     const { conn, certificate } = await connectTls(host, port);
     try {
       // The checked fingerprint is what the key proof is bound to.
-      return new SocketPipe(conn, await tls.check(serverKey(host, port), certificate));
+      return new SocketPipe(conn, await tls.check(knownHostName(host, port), certificate));
     } catch (error) {
       conn.close();
       throw error;

@@ -1,6 +1,6 @@
 /**
  * Look-alike nicks: two nicks that a reader could take for one another get
- * the same {@linkcode lookAlikeKey}. The confusable data is Unicode's
+ * the same {@linkcode lookAlikeSkeletons}. The confusable data is Unicode's
  * (`confusables.txt` of UTS #39, through the `unhomoglyph` package).
  *
  * @module
@@ -57,18 +57,18 @@ function capitalsOf(text: string): string {
  * a small letter without a capital takes the capital of its look-alikes
  * ("ĸim" looks like "KIM" as "к" does); all without the combining marks
  * shared by all scripts ("bob" with a mark under its last letter still reads
- * "bob"). Two nicks look alike when they share a key. Not for display: "m"
+ * "bob"). Two nicks look alike when they share a skeleton. Not for display: "m"
  * becomes "rn".
  *
  * @example
  * ```ts
- * lookAlikeKeys("bоb").includes(lookAlikeKeys("bob")[0]); // true: the "о" is Cyrillic
+ * lookAlikeSkeletons("bоb").includes(lookAlikeSkeletons("bob")[0]); // true: the "о" is Cyrillic
  * ```
  */
-export function lookAlikeKeys(nick: string): string[] {
+export function lookAlikeSkeletons(nick: string): string[] {
   const text = nick.normalize("NFKC");
   const forms = [text, text.toLowerCase(), text.toUpperCase()];
   forms.push(capitalsOf(skeleton(forms[1])));
-  const keys = forms.map((form) => skeleton(form).replace(INHERITED_MARKS, ""));
-  return [...new Set(keys)];
+  const skeletons = forms.map((form) => skeleton(form).replace(INHERITED_MARKS, ""));
+  return [...new Set(skeletons)];
 }

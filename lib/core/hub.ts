@@ -32,7 +32,7 @@ import {
 } from "./hub_options.ts";
 import { Member, type MemberSink } from "./member.ts";
 import { Mutes } from "./mutes.ts";
-import { nickKey, normalizeNick } from "./nick.ts";
+import { foldNick, normalizeNick } from "./nick.ts";
 import { NickClaims, REPLACED_BYE } from "./nick_claims.ts";
 import type { Room } from "./room.ts";
 import { LOBBY, RoomDirectory } from "./room_directory.ts";
@@ -169,7 +169,7 @@ export class Hub {
 
   /** Looks a member up by nick, ignoring case and normalisation. */
   member(nick: string): Member | undefined {
-    return this.#presence.find(nickKey(nick));
+    return this.#presence.find(foldNick(nick));
   }
 
   /** Looks a room up by name, ignoring case. */
@@ -187,9 +187,9 @@ export class Hub {
   join(raw: HelloRequest, sink: MemberSink): Member {
     const hello = cleanHello(raw);
     const nick = normalizeNick(hello.nick, this.maxNickLength);
-    const key = nickKey(nick);
+    const folded = foldNick(nick);
     const operator = hello.fingerprint !== undefined && this.#operators.has(hello.fingerprint);
-    // Operators are named by key, so a ban on their address does not lock them out.
+    // Operators are named by fingerprint, so a ban on their address does not lock them out.
     const ban = operator
       ? undefined
       : readAccess(() => this.#access.findBan(hello.fingerprint, hello.address));
@@ -199,7 +199,7 @@ export class Hub {
         `You are banned from this server${ban.reason ? `: ${ban.reason}` : ""}`,
       );
     }
-    const ghost = this.#claims.claim(nick, key, hello.fingerprint);
+    const ghost = this.#claims.claim(nick, folded, hello.fingerprint);
     if (!ghost && this.#presence.size >= this.maxClients) {
       throw new ChatError("server_full", `Server is full (${this.maxClients} clients)`);
     }
@@ -207,7 +207,7 @@ export class Hub {
     const member = new Member(
       this.#nextMemberId++,
       nick,
-      key,
+      folded,
       hello.client,
       sink,
       hello.echo ?? true,

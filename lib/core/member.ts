@@ -16,7 +16,7 @@ export interface MemberSink {
 
 /** One connected person, in one or more rooms. */
 export class Member {
-  /** Rooms by key, in the order they were joined. */
+  /** Rooms by folded name ({@linkcode Room.foldedName}), in the order they were joined. */
   readonly rooms: Map<string, Room> = new Map();
   /** The room that messages without an explicit room go to. */
   current: Room | undefined;
@@ -44,8 +44,8 @@ export class Member {
     readonly id: number,
     /** Display nick, NFC-normalised. */
     public nick: string,
-    /** Case- and normalisation-folded nick, for uniqueness. */
-    public key: string,
+    /** Case- and normalisation-folded nick, for uniqueness (`foldNick`). */
+    public foldedNick: string,
     /** What the member's software calls itself, e.g. "chat-client/0.1.0" or "text". */
     readonly client: string,
     readonly sink: MemberSink,

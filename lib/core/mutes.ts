@@ -1,5 +1,5 @@
 /**
- * Mutes: who may not speak, by key, by address, or (with neither) by
+ * Mutes: who may not speak, by key (its fingerprint), by address, or (with neither) by
  * member, and until when. Kept in the hub's memory only: a restart lifts
  * every mute.
  *
@@ -12,7 +12,7 @@ import type { Member } from "./member.ts";
 /** Longest `/mute`, in minutes (a week). */
 export const MAX_MUTE_MINUTES = 7 * 24 * 60;
 
-/** Mutes by `key <fingerprint>`, `ip <address>` or `member <id>`, each with its end. */
+/** Mutes by `fingerprint <SHA256:...>`, `ip <address>` or `member <id>`, each with its end. */
 export class Mutes {
   /** Until when (ms; Infinity: until /unmute), by mute id. */
   readonly #until = new Map<string, number>();
@@ -24,13 +24,14 @@ export class Mutes {
   }
 
   /**
-   * The mute ids of a member: its key and, unless `keyOnly`, its address
+   * The mute ids of a member: its key's fingerprint and, unless
+   * `fingerprintOnly`, its address
    * (or, with neither, its id).
    */
-  static idsOf(member: Member, keyOnly = false): string[] {
+  static idsOf(member: Member, fingerprintOnly = false): string[] {
     const ids = [];
-    if (member.fingerprint) ids.push(`key ${member.fingerprint}`);
-    if (member.address && !keyOnly) ids.push(`ip ${member.address}`);
+    if (member.fingerprint) ids.push(`fingerprint ${member.fingerprint}`);
+    if (member.address && !fingerprintOnly) ids.push(`ip ${member.address}`);
     if (ids.length === 0) ids.push(`member ${member.id}`);
     return ids;
   }

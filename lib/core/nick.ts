@@ -12,7 +12,7 @@
 
 import stringWidth from "string-width";
 import { NickError } from "./errors.ts";
-import { lookAlikeKeys } from "./confusable.ts";
+import { lookAlikeSkeletons } from "./confusable.ts";
 import { restrictedCharacter, scriptMix } from "./identifier_profile.ts";
 import { excerpt as preview, unsafeCharacter } from "./sanitize.ts";
 
@@ -55,7 +55,7 @@ const RESERVED = new Map([
   "everyone",
   "all",
   "here",
-].flatMap((nick) => lookAlikeKeys(nick).map((key) => [key, nick])));
+].flatMap((nick) => lookAlikeSkeletons(nick).map((skeleton) => [skeleton, nick])));
 
 /**
  * Validates a nick and returns it normalised to NFC.
@@ -126,11 +126,11 @@ export function normalizeNick(raw: string, maxLength = MAX_NICK_LENGTH): string 
       }" (${restricted.codePoint}), ${restricted.reason}`,
     );
   }
-  const reserved = lookAlikeKeys(nick).map((key) => RESERVED.get(key)).find(Boolean);
+  const reserved = lookAlikeSkeletons(nick).map((skeleton) => RESERVED.get(skeleton)).find(Boolean);
   if (reserved !== undefined) {
     throw new NickError(
       "bad_nick",
-      nickKey(nick) === reserved
+      foldNick(nick) === reserved
         ? `Nick "${nick}" is reserved; pick another`
         : `Nick "${nick}" looks like "${reserved}", a reserved nick; pick another`,
     );
@@ -152,10 +152,11 @@ export function normalizeNick(raw: string, maxLength = MAX_NICK_LENGTH): string 
 }
 
 /**
- * The identity of a nick for uniqueness: case-folded and NFKC-normalised, so
- * "Ana", "ANA" and "ａｎａ" (full width) are the same person.
+ * The folded form of a nick, its identity for uniqueness: case-folded and
+ * NFKC-normalised, so "Ana", "ANA" and "ａｎａ" (full width) are the same
+ * person. Not for display. (Room names fold alike, with `foldRoom`.)
  */
-export function nickKey(nick: string): string {
+export function foldNick(nick: string): string {
   return nick.normalize("NFKC").toUpperCase().toLowerCase().normalize("NFKC");
 }
 

@@ -10,10 +10,10 @@
 
 import { NickError } from "./errors.ts";
 import { type AccessStore, readAccess, type Registration } from "./state/access_store.ts";
-import { lookAlikeKeys } from "./confusable.ts";
+import { lookAlikeSkeletons } from "./confusable.ts";
 import type { ByeEvent } from "./events.ts";
 import type { Member } from "./member.ts";
-import { nickKey, suggestNick } from "./nick.ts";
+import { foldNick, suggestNick } from "./nick.ts";
 import type { Presence } from "./state/presence.ts";
 
 /** Decides nick claims against presence (online) and the access store (registered). */
@@ -21,7 +21,7 @@ export class NickClaims {
   readonly #presence: Presence;
   readonly #access: AccessStore;
   readonly #maxNickLength: number;
-  /** Registrations by look-alike key, read from the access store on first use. */
+  /** Registrations by look-alike skeleton, read from the access store on first use. */
   #registeredLookAlikes: Map<string, Registration[]> | undefined;
 
   /** Checks against who is online in `presence` and registered in `access`. */
@@ -32,14 +32,15 @@ export class NickClaims {
   }
 
   /**
-   * Checks that `nick` may be taken by a key (`fingerprint`, undefined for
-   * none) and by `member` (undefined for a newcomer). Returns the member to
+   * Checks that `nick` (folded: `folded`) may be taken by the key whose
+   * fingerprint is `fingerprint` (undefined for none) and by `member`
+   * (undefined for a newcomer). Returns the member to
    * replace when the nick is held by a session with the same key.
    *
    * @throws {NickError} `nick_registered` or `nick_taken`, with a suggestion
    */
-  claim(nick: string, key: string, fingerprint?: string, member?: Member): Member | undefined {
-    const registration = readAccess(() => this.#access.registration(key));
+  claim(nick: string, folded: string, fingerprint?: string, member?: Member): Member | undefined {
+    const registration = readAccess(() => this.#access.registration(folded));
     if (registration && registration.fingerprint !== fingerprint) {
       const suggestion = this.suggest(nick, fingerprint);
       throw new NickError(
@@ -50,20 +51,20 @@ export class NickClaims {
         suggestion,
       );
     }
-    this.#refuseLookAlike(nick, key, fingerprint, member);
-    const holder = this.#presence.find(key);
+    this.#refuseLookAlike(nick, folded, fingerprint, member);
+    const holder = this.#presence.find(folded);
     if (!holder || holder === member) return undefined;
     if (fingerprint !== undefined && holder.fingerprint === fingerprint) return holder;
     const suggestion = this.suggest(nick, fingerprint);
     throw new NickError("nick_taken", `Nick "${nick}" is taken; try "${suggestion}"`, suggestion);
   }
 
-  /** A free nick close to `nick` for the key `fingerprint`: `ana_`, `ana2`, ... */
+  /** A free nick close to `nick` for the key with fingerprint `fingerprint`: `ana_`, `ana2`, ... */
   suggest(nick: string, fingerprint?: string): string {
     return suggestNick(nick, (n) => {
-      const key = nickKey(n);
-      if (this.#presence.find(key)) return true;
-      const owner = readAccess(() => this.#access.registration(key));
+      const folded = foldNick(n);
+      if (this.#presence.find(folded)) return true;
+      const owner = readAccess(() => this.#access.registration(folded));
       return owner !== undefined && owner.fingerprint !== fingerprint;
     }, this.#maxNickLength);
   }
@@ -76,9 +77,9 @@ export class NickClaims {
   /** Notes a registration lifted, whose look-alikes are free again. */
   unregistered(registration: Registration): void {
     const index = this.#registeredLike();
-    const key = nickKey(registration.nick);
-    for (const look of lookAlikeKeys(registration.nick)) {
-      const list = index.get(look)?.filter((r) => nickKey(r.nick) !== key);
+    const folded = foldNick(registration.nick);
+    for (const look of lookAlikeSkeletons(registration.nick)) {
+      const list = index.get(look)?.filter((r) => foldNick(r.nick) !== folded);
       if (list?.length) index.set(look, list);
       else index.delete(look);
     }
@@ -92,18 +93,18 @@ export class NickClaims {
    *
    * @throws {NickError} `nick_taken` (online) or `nick_registered`, naming the nick it looks like
    */
-  #refuseLookAlike(nick: string, key: string, fingerprint?: string, member?: Member): void {
-    const keys = lookAlikeKeys(nick);
-    for (const look of keys) {
+  #refuseLookAlike(nick: string, folded: string, fingerprint?: string, member?: Member): void {
+    const skeletons = lookAlikeSkeletons(nick);
+    for (const look of skeletons) {
       const twin = this.#presence.findLookAlike(look);
-      if (!twin || twin === member || twin.key === key) continue;
+      if (!twin || twin === member || twin.foldedNick === folded) continue;
       if (fingerprint !== undefined && twin.fingerprint === fingerprint) continue;
       throw new NickError("nick_taken", `Nick "${nick}" looks like "${twin.nick}", who is online`);
     }
     const registered = this.#registeredLike();
-    for (const look of keys) {
+    for (const look of skeletons) {
       for (const registration of registered.get(look) ?? []) {
-        if (registration.fingerprint === fingerprint || nickKey(registration.nick) === key) {
+        if (registration.fingerprint === fingerprint || foldNick(registration.nick) === folded) {
           continue;
         }
         throw new NickError(
@@ -114,7 +115,7 @@ export class NickClaims {
     }
   }
 
-  /** The registrations by look-alike key, read from the store the first time. */
+  /** The registrations by look-alike skeleton, read from the store the first time. */
   #registeredLike(): Map<string, Registration[]> {
     if (this.#registeredLookAlikes) return this.#registeredLookAlikes;
     const index = new Map<string, Registration[]>();
@@ -125,10 +126,10 @@ export class NickClaims {
 }
 
 function addRegistration(index: Map<string, Registration[]>, registration: Registration): void {
-  for (const look of lookAlikeKeys(registration.nick)) {
+  for (const look of lookAlikeSkeletons(registration.nick)) {
     const list = index.get(look);
     if (!list) index.set(look, [registration]);
-    else if (!list.some((r) => nickKey(r.nick) === nickKey(registration.nick))) {
+    else if (!list.some((r) => foldNick(r.nick) === foldNick(registration.nick))) {
       list.push(registration);
     }
   }

@@ -18,8 +18,8 @@ export class Room {
   constructor(
     /** Display name, e.g. `#lobby`. */
     readonly name: string,
-    /** Folded name, for lookups. */
-    readonly key: string,
+    /** Folded name (`foldRoom`), for lookups. */
+    readonly foldedName: string,
     historySize: number,
     /** What a store remembers of the room: its newest messages. */
     stored?: StoredRoom,

@@ -13,9 +13,9 @@ import type { HistoryBudget } from "./history.ts";
 import type { HistoryStore } from "./state/history_store.ts";
 import type { RoomEvent, RoomEventBody, RoomLog } from "./state/room_log.ts";
 import type { Member } from "./member.ts";
-import { nickKey } from "./nick.ts";
 import { Room } from "./room.ts";
-import { excerpt, unsafeCharacter } from "./sanitize.ts";
+import { checkRoomName, foldRoom } from "./room_name.ts";
+import { excerpt } from "./sanitize.ts";
 
 /** The room everyone starts in. */
 export const LOBBY = "#lobby";
@@ -25,8 +25,6 @@ export const LOBBY = "#lobby";
  * `memberCount`; `/who` lists everyone).
  */
 export const MEMBER_LIST_LIMIT = 100;
-
-const ROOM_PATTERN = /^#[\p{L}\p{N}_.\-]{1,32}$/u;
 
 /** What a {@linkcode RoomDirectory} is built from. */
 export interface RoomDirectoryOptions {
@@ -48,27 +46,6 @@ export interface RoomDirectoryOptions {
   now: () => number;
 }
 
-/**
- * Checks a room name as typed and returns it with its `#`, NFC-normalised.
- *
- * @throws {ChatError} `bad_room`, naming the problem
- */
-export function checkRoomName(raw: string): string {
-  const trimmed = raw.trim().normalize("NFC");
-  const name = trimmed.startsWith("#") ? trimmed : `#${trimmed}`;
-  const unsafe = unsafeCharacter(trimmed);
-  if (unsafe) {
-    throw new ChatError("bad_room", `Room name "${excerpt(trimmed)}" contains ${unsafe}`);
-  }
-  if (!ROOM_PATTERN.test(name)) {
-    throw new ChatError(
-      "bad_room",
-      `Room name "${excerpt(trimmed)}" must be "#" and 1 to 32 letters, digits, "_", "-" or "."`,
-    );
-  }
-  return name;
-}
-
 /** The rooms of one hub, by folded name. */
 export class RoomDirectory {
   readonly #rooms = new Map<string, Room>();
@@ -82,7 +59,7 @@ export class RoomDirectory {
 
   /** Looks a room up by name, ignoring case. */
   find(name: string): Room | undefined {
-    return this.#rooms.get(nickKey(name));
+    return this.#rooms.get(foldRoom(name));
   }
 
   /** Every room. */
@@ -106,7 +83,7 @@ export class RoomDirectory {
       if (!member.current) throw new ChatError("not_in_room", "You are not in any room");
       return member.current;
     }
-    const room = member.rooms.get(nickKey(checkRoomName(roomName)));
+    const room = member.rooms.get(foldRoom(checkRoomName(roomName)));
     if (!room) {
       throw new ChatError("not_in_room", `You are not in "${excerpt(roomName)}"; /join it first`);
     }
@@ -119,8 +96,8 @@ export class RoomDirectory {
    * @throws {ChatError} `too_many_rooms` when there are `maxRooms`
    */
   open(name: string): Room {
-    const key = nickKey(name);
-    let room = this.#rooms.get(key);
+    const folded = foldRoom(name);
+    let room = this.#rooms.get(folded);
     if (room) return room;
     const { maxRooms, historySize, store, budget, now } = this.#options;
     if (this.#rooms.size >= maxRooms) {
@@ -131,23 +108,23 @@ export class RoomDirectory {
     }
     let stored;
     try {
-      stored = store.load(key, historySize);
+      stored = store.load(folded, historySize);
     } catch {
       // The store cannot be read: the room starts without replay. Its ids
       // would restart, so they continue from the clock instead (still
       // increasing, never reused).
       stored = { lastId: now(), messages: [] };
     }
-    room = new Room(name, key, historySize, stored, budget);
-    this.#options.log.open(key, stored.lastId);
-    this.#rooms.set(key, room);
+    room = new Room(name, folded, historySize, stored, budget);
+    this.#options.log.open(folded, stored.lastId);
+    this.#rooms.set(folded, room);
     return room;
   }
 
   /** Puts a member in a room (not announced: see {@linkcode announceJoin}). */
   enter(member: Member, room: Room): void {
     room.add(member);
-    member.rooms.set(room.key, room);
+    member.rooms.set(room.foldedName, room);
   }
 
   /** Tells a room that `member` joined, if the room is small enough and within its rate. */
@@ -161,7 +138,7 @@ export class RoomDirectory {
   exit(member: Member, room: Room, reason: LeaveReason, message?: string, banned = false): void {
     const { announceLimit, announcements, now } = this.#options;
     room.remove(member);
-    member.rooms.delete(room.key);
+    member.rooms.delete(room.foldedName);
     if (room.members.size < announceLimit && announcements.may(room, "leave")) {
       this.emit(room, {
         type: "leave",
@@ -175,8 +152,8 @@ export class RoomDirectory {
     // An empty room without history is forgotten; one with history stays so a
     // later joiner still gets the replay.
     if (room.members.size === 0 && room.history.size === 0 && room.name !== LOBBY) {
-      this.#rooms.delete(room.key);
-      this.#options.log.close(room.key);
+      this.#rooms.delete(room.foldedName);
+      this.#options.log.close(room.foldedName);
     }
   }
 
@@ -192,7 +169,7 @@ export class RoomDirectory {
 
   /** The id of a room's newest event, 0 before the first. */
   lastId(room: Room): number {
-    return this.#options.log.lastId(room.key);
+    return this.#options.log.lastId(room.foldedName);
   }
 
   /**
@@ -200,7 +177,7 @@ export class RoomDirectory {
    * and hands it back to be delivered (to everyone but `skip`).
    */
   emit(room: Room, body: RoomEventBody, skip?: Member): void {
-    this.#options.log.append(room.key, room.name, body, skip);
+    this.#options.log.append(room.foldedName, room.name, body, skip);
   }
 
   /**

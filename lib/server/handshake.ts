@@ -14,13 +14,8 @@ import type { Member } from "../core/member.ts";
 import { TokenBucket } from "../core/token_bucket.ts";
 import { ChatError } from "../core/errors.ts";
 import type { AuthFrame, HelloFrame } from "../protocol/client_frames.ts";
-import {
-  fingerprint,
-  fromBase64Url,
-  isPublicKey,
-  newNonce,
-  verifyChallenge,
-} from "../protocol/key_proof.ts";
+import { fingerprintOf } from "../protocol/fingerprint.ts";
+import { fromBase64Url, isPublicKey, newNonce, verifyChallenge } from "../protocol/key_proof.ts";
 import { AddressTurns } from "./address_turns.ts";
 import type { CodecSink } from "./codec_sink.ts";
 import type { Log } from "./log_record.ts";
@@ -239,9 +234,9 @@ export class Handshake {
       this.#deny("access_denied", "Access denied: the key proof did not verify");
       return;
     }
-    const print = await fingerprint(fromBase64Url(challenge.hello.key)!);
+    const fingerprint = await fingerprintOf(fromBase64Url(challenge.hello.key)!);
     if (sink.outbox.ending || this.#admission.closing) return;
-    await this.#admit(challenge.hello, print);
+    await this.#admit(challenge.hello, fingerprint);
   }
 
   /**
@@ -295,14 +290,14 @@ export class Handshake {
    * refused, so that someone joining and quitting in a loop slows down
    * without locking out others behind the same address.
    */
-  #admit(frame: HelloFrame, key: string | undefined): void | Promise<void> {
-    const go = () => this.#join(frame, key);
+  #admit(frame: HelloFrame, fingerprint: string | undefined): void | Promise<void> {
+    const go = () => this.#join(frame, fingerprint);
     const turn = this.#admission.joinTurn(this.#peer.ip);
     return turn ? this.#inTurn(turn, go) : go();
   }
 
-  /** The join itself, once its turn has come. */
-  #join(frame: HelloFrame, key: string | undefined): void {
+  /** The join itself, once its turn has come; `fingerprint` is of the key it proved, if any. */
+  #join(frame: HelloFrame, fingerprint: string | undefined): void {
     const { hub, log } = this.#admission;
     const peer = this.#peer;
     const sink = peer.sink;
@@ -313,7 +308,7 @@ export class Handshake {
           nick: frame.nick,
           client: frame.client,
           echo: capabilities.echo,
-          fingerprint: key,
+          fingerprint,
           address: peer.ip,
         },
         sink,
@@ -326,7 +321,7 @@ export class Handshake {
         remote: sink.outbox.remote,
         nick: joined.nick,
         client: capabilities.name,
-        key,
+        key: fingerprint, // The log field keeps its name.
         operator: joined.operator ? "yes" : undefined,
       });
     } catch (error) {

@@ -1,5 +1,5 @@
 import { parseFlags } from "../cli_args.ts";
-import { nickKey } from "../core/nick.ts";
+import { foldRoom } from "../core/room_name.ts";
 import { UsageError } from "../errors.ts";
 import { formatEvent } from "../protocol/text_format.ts";
 import { defaultDataDir } from "../app_dirs.ts";
@@ -82,14 +82,14 @@ export function exportLog(args: string[], write: (line: string) => void): number
       return 0;
     }
     const room = flags.room!.startsWith("#") ? flags.room! : `#${flags.room}`;
-    for (const event of store.export(nickKey(room), since)) {
+    for (const event of store.export(foldRoom(room), since)) {
       written++;
       if (format === "jsonl") write(JSON.stringify(event));
       else for (const line of formatEvent(event, { currentRoom: room, dates: true })) write(line);
     }
     if (written > 0) return 0;
     const rooms = store.storedRooms();
-    if (rooms.some((name) => nickKey(name) === nickKey(room))) {
+    if (rooms.some((name) => foldRoom(name) === foldRoom(room))) {
       console.error(`chat-server: no messages in ${room}${sinceNote}`);
       return 0;
     }

@@ -85,10 +85,10 @@ export type StoreReport =
     error: Error | undefined;
   };
 
-/** A message waiting to be written: to a room (with its key) or private. */
+/** A message waiting to be written: to a room (with its folded name) or private. */
 type Pending =
-  | { roomKey: string; event: MessageEvent; bytes: number }
-  | { roomKey: undefined; event: DirectEvent; bytes: number };
+  | { foldedRoom: string; event: MessageEvent; bytes: number }
+  | { foldedRoom: undefined; event: DirectEvent; bytes: number };
 
 /** Retries of a failing write come this often (ms). */
 const RETRY_MS = 1000;
@@ -213,25 +213,25 @@ export class SqliteStore implements HistoryStore, AccessStore {
     return (Number(pages) - Number(free)) * Number(size);
   }
 
-  load(roomKey: string, limit: number): StoredRoom {
-    const room = this.#db.prepare("SELECT last_id FROM rooms WHERE key = ?").get(roomKey) as
+  load(foldedRoom: string, limit: number): StoredRoom {
+    const room = this.#db.prepare("SELECT last_id FROM rooms WHERE key = ?").get(foldedRoom) as
       | { last_id: number }
       | undefined;
-    const messages = limit > 0 ? this.#page(roomKey, Number.MAX_SAFE_INTEGER, limit) : [];
-    const pendingLast = this.#lastIds.get(roomKey)?.lastId ?? 0;
+    const messages = limit > 0 ? this.#page(foldedRoom, Number.MAX_SAFE_INTEGER, limit) : [];
+    const pendingLast = this.#lastIds.get(foldedRoom)?.lastId ?? 0;
     return {
       lastId: Math.max(room?.last_id ?? 0, messages.at(-1)?.id ?? 0, pendingLast),
       messages,
     };
   }
 
-  append(roomKey: string, event: MessageEvent): void {
-    this.#enqueue({ roomKey, event, bytes: messageBytes(event) });
+  append(foldedRoom: string, event: MessageEvent): void {
+    this.#enqueue({ foldedRoom, event, bytes: messageBytes(event) });
   }
 
   appendPrivate(event: DirectEvent): void {
     const bytes = 2 * (event.text.length + event.from.length + event.to.length) + 128;
-    this.#enqueue({ roomKey: undefined, event, bytes });
+    this.#enqueue({ foldedRoom: undefined, event, bytes });
   }
 
   #enqueue(message: Pending): void {
@@ -282,20 +282,20 @@ export class SqliteStore implements HistoryStore, AccessStore {
     }
   }
 
-  touch(roomKey: string, name: string, lastId: number): void {
-    this.#lastIds.set(roomKey, { name, lastId });
+  touch(foldedRoom: string, name: string, lastId: number): void {
+    this.#lastIds.set(foldedRoom, { name, lastId });
     if (!this.#closed) this.#timer ??= setTimeout(() => this.flush(), this.#options.flushDelayMs);
   }
 
-  page(roomKey: string, beforeId: number, limit: number): Promise<MessageEvent[]> {
-    return Promise.resolve(this.#page(roomKey, beforeId, limit));
+  page(foldedRoom: string, beforeId: number, limit: number): Promise<MessageEvent[]> {
+    return Promise.resolve(this.#page(foldedRoom, beforeId, limit));
   }
 
-  #page(roomKey: string, beforeId: number, limit: number): MessageEvent[] {
+  #page(foldedRoom: string, beforeId: number, limit: number): MessageEvent[] {
     if (!this.#failing) this.flush();
     const rows = this.#db.prepare(
       "SELECT room, id, ts, from_nick, kind, text FROM messages WHERE room_key = ? AND id < ? ORDER BY id DESC LIMIT ?",
-    ).all(roomKey, beforeId, limit) as unknown as Row[];
+    ).all(foldedRoom, beforeId, limit) as unknown as Row[];
     return rows.reverse().map(toEvent);
   }
 
@@ -308,11 +308,11 @@ export class SqliteStore implements HistoryStore, AccessStore {
   }
 
   /** Every message of a room since `since` (ms), oldest first: for `chat-server export`. */
-  *export(roomKey: string, since = 0): Generator<MessageEvent> {
+  *export(foldedRoom: string, since = 0): Generator<MessageEvent> {
     const statement = this.#db.prepare(
       "SELECT room, id, ts, from_nick, kind, text FROM messages WHERE room_key = ? AND ts >= ? ORDER BY id",
     );
-    for (const row of statement.iterate(roomKey, since) as Iterable<Row>) yield toEvent(row);
+    for (const row of statement.iterate(foldedRoom, since) as Iterable<Row>) yield toEvent(row);
   }
 
   prune(olderThan: number | undefined, keep: number | undefined): number {
@@ -352,15 +352,15 @@ export class SqliteStore implements HistoryStore, AccessStore {
     const pending = this.#pending;
     try {
       this.#db.exec("BEGIN");
-      for (const { roomKey, event } of pending) {
-        if (roomKey === undefined) {
+      for (const { foldedRoom, event } of pending) {
+        if (foldedRoom === undefined) {
           const dm = event as DirectEvent;
           this.#insertPrivate.run(dm.ts, dm.from, dm.to, dm.kind, dm.text);
           continue;
         }
         const message = event as MessageEvent;
         this.#insert.run(
-          roomKey,
+          foldedRoom,
           message.id,
           message.room,
           message.ts,
@@ -369,7 +369,9 @@ export class SqliteStore implements HistoryStore, AccessStore {
           message.text,
         );
       }
-      for (const [key, { name, lastId }] of this.#lastIds) this.#upsertRoom.run(key, name, lastId);
+      for (const [foldedRoom, { name, lastId }] of this.#lastIds) {
+        this.#upsertRoom.run(foldedRoom, name, lastId);
+      }
       this.#db.exec("COMMIT");
     } catch (error) {
       try {

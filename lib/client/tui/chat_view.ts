@@ -1,7 +1,7 @@
 import type { MessageEvent } from "../../core/events.ts";
 import type { SessionEvent } from "../session_events.ts";
 import { formatEvent } from "../../protocol/text_format.ts";
-import { foldRoomName } from "../room_name.ts";
+import { foldRoom } from "../../core/room_name.ts";
 import {
   dropQueuedLine,
   emptyRoom,
@@ -47,7 +47,7 @@ export class ChatView {
 
   /** The room shown. */
   get current(): RoomView | undefined {
-    return this.rooms.get(foldRoomName(this.#current));
+    return this.rooms.get(foldRoom(this.#current));
   }
 
   /** Applies a server event; returns true when it should ring the bell. */
@@ -109,8 +109,8 @@ export class ChatView {
         this.note(`${event.message} (ignored)`, "error");
         return false;
       case "parted":
-        this.rooms.delete(foldRoomName(event.room));
-        if (foldRoomName(this.#current) === foldRoomName(event.room)) this.switchTo(event.current);
+        this.rooms.delete(foldRoom(event.room));
+        if (foldRoom(this.#current) === foldRoom(event.room)) this.switchTo(event.current);
         this.note(`You left ${event.room}`);
         return false;
       case "msg":
@@ -267,7 +267,7 @@ export class ChatView {
 
   /** Shows the room `name` (if joined); clears its unread counts. */
   switchTo(name: string): void {
-    const room = this.rooms.get(foldRoomName(name));
+    const room = this.rooms.get(foldRoom(name));
     if (!room) return;
     this.#current = room.name;
     room.unread = 0;
@@ -278,7 +278,7 @@ export class ChatView {
   cycle(delta: number): void {
     const names = [...this.rooms.values()].map((r) => r.name);
     if (names.length < 2) return;
-    const index = names.findIndex((n) => foldRoomName(n) === foldRoomName(this.#current));
+    const index = names.findIndex((n) => foldRoom(n) === foldRoom(this.#current));
     this.switchTo(names[(index + delta + names.length) % names.length]);
   }
 
@@ -356,7 +356,7 @@ export class ChatView {
     memberCount = members.length,
     show = true,
   ): RoomView {
-    let room = this.rooms.get(foldRoomName(name));
+    let room = this.rooms.get(foldRoom(name));
     if (!room) {
       room = emptyRoom(name);
       room.lines.push(...history.map((message) => this.#messageLine(message, true)));
@@ -367,7 +367,7 @@ export class ChatView {
           text: `── ${n === 1 ? "1 message" : `${n} messages`} from before you joined ──`,
         });
       }
-      this.rooms.set(foldRoomName(name), room);
+      this.rooms.set(foldRoom(name), room);
     } else {
       // Back after a reconnection: the history holds only what we missed.
       for (const message of history) pushLine(room, this.#messageLine(message, true));
@@ -379,6 +379,6 @@ export class ChatView {
   }
 
   #room(name: string): RoomView | undefined {
-    return this.rooms.get(foldRoomName(name));
+    return this.rooms.get(foldRoom(name));
   }
 }

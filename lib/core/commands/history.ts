@@ -34,7 +34,7 @@ export const HISTORY_COMMAND: Command = {
     }
     let page;
     try {
-      page = await chat.history.page(room.key, beforeId, limit + 1);
+      page = await chat.history.page(room.foldedName, beforeId, limit + 1);
     } catch (cause) {
       throw new ChatError("store_error", "History is not available right now", { cause });
     }

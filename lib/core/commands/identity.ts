@@ -10,12 +10,12 @@ import { askAccess, readAccess, type Registration } from "../state/access_store.
 import type { Command } from "../command_registry.ts";
 import type { NickEvent } from "../events.ts";
 import type { Member } from "../member.ts";
-import { nickKey, normalizeNick } from "../nick.ts";
+import { foldNick, normalizeNick } from "../nick.ts";
 import { REPLACED_BYE } from "../nick_claims.ts";
 import { excerpt } from "../sanitize.ts";
 
-/** Most nicks one key may register. */
-export const MAX_NICKS_PER_KEY = 10;
+/** Most nicks one key (counted by its fingerprint) may register. */
+export const MAX_NICKS_PER_FINGERPRINT = 10;
 
 /** `/nick <nick>`: changes the nick; everyone sharing a room is told. */
 export const NICK_COMMAND: Command = {
@@ -28,14 +28,14 @@ export const NICK_COMMAND: Command = {
   run: ({ chat, member }, [raw]) => {
     chat.mutes.refuse(member, "your nick was not changed"); // A nick is text everyone sees.
     const nick = normalizeNick(raw, chat.maxNickLength);
-    const key = nickKey(nick);
+    const folded = foldNick(nick);
     if (nick === member.nick) throw new ChatError("bad_args", `You are already "${nick}"`);
-    const ghost = chat.claims.claim(nick, key, member.fingerprint, member);
+    const ghost = chat.claims.claim(nick, folded, member.fingerprint, member);
     if (ghost) chat.disconnect(ghost, "dropped", "replaced by a new connection", REPLACED_BYE);
     const old = member.nick;
     chat.presence.rename(member, () => {
       member.nick = nick;
-      member.key = key;
+      member.foldedNick = folded;
     });
     for (const room of member.rooms.values()) room.invalidate();
     const ts = chat.now();
@@ -62,19 +62,19 @@ export const REGISTER_COMMAND: Command = {
         "Only a client that proved a key can register a nick (chat-client does; nc and telnet cannot)",
       );
     }
-    const existing = readAccess(() => chat.access.registration(member.key));
+    const existing = readAccess(() => chat.access.registration(member.foldedNick));
     if (existing?.fingerprint === fingerprint) {
       throw new ChatError("bad_args", `Nick "${member.nick}" is already registered to your key`);
     }
     const count = await askAccess(() => chat.access.registrationCount(fingerprint));
-    if (count >= MAX_NICKS_PER_KEY) {
+    if (count >= MAX_NICKS_PER_FINGERPRINT) {
       throw new ChatError(
         "bad_args",
         `Your key has registered ${count} nicks, the most allowed; /unregister one first`,
       );
     }
     const registration: Registration = { nick: member.nick, fingerprint, ts: chat.now() };
-    await askAccess(() => chat.access.register(member.key, registration));
+    await askAccess(() => chat.access.register(member.foldedNick, registration));
     chat.claims.registered(registration);
     chat.notice(
       member,
@@ -93,8 +93,8 @@ export const UNREGISTER_COMMAND: Command = {
   rest: false,
   run: async ({ chat, member }, [raw]) => {
     const nick = raw === undefined ? member.nick : raw.trim().normalize("NFC");
-    const key = nickKey(nick);
-    const registration = readAccess(() => chat.access.registration(key));
+    const folded = foldNick(nick);
+    const registration = readAccess(() => chat.access.registration(folded));
     if (!registration) throw new ChatError("bad_args", `Nick "${excerpt(nick)}" is not registered`);
     if (registration.fingerprint !== member.fingerprint && !member.operator) {
       throw new ChatError(
@@ -102,7 +102,7 @@ export const UNREGISTER_COMMAND: Command = {
         `Nick "${registration.nick}" is registered to another key; only that key or an operator can free it`,
       );
     }
-    await askAccess(() => chat.access.unregister(key));
+    await askAccess(() => chat.access.unregister(folded));
     chat.claims.unregistered(registration);
     chat.notice(member, `Nick "${registration.nick}" is no longer registered`);
   },
@@ -117,8 +117,8 @@ export const WHOIS_COMMAND: Command = {
   maxArgs: 1,
   rest: false,
   run: ({ chat, member, reply }, [nick]) => {
-    const target = onlineMember(chat.presence.find(nickKey(nick)), nick);
-    const registration = readAccess(() => chat.access.registration(target.key));
+    const target = onlineMember(chat.presence.find(foldNick(nick)), nick);
+    const registration = readAccess(() => chat.access.registration(target.foldedNick));
     reply({
       type: "whois",
       nick: target.nick,

@@ -7,7 +7,7 @@
 import { ChatError } from "../errors.ts";
 import type { Command } from "../command_registry.ts";
 import type { ChatEvent } from "../events.ts";
-import { nickKey } from "../nick.ts";
+import { foldNick } from "../nick.ts";
 import { excerpt } from "../sanitize.ts";
 
 /** `/msg <nick> <text>`: a private message only the two members see. */
@@ -20,7 +20,7 @@ export const MSG_COMMAND: Command = {
   rest: true,
   aliases: ["dm", "query"],
   run: ({ chat, member }, [nick, text]) => {
-    const target = chat.presence.find(nickKey(nick));
+    const target = chat.presence.find(foldNick(nick));
     if (!target) throw new ChatError("no_such_nick", `No one called "${excerpt(nick)}" is here`);
     chat.mutes.refuse(member);
     const event: ChatEvent = {

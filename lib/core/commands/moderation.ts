@@ -12,7 +12,7 @@ import type { Command } from "../command_registry.ts";
 import type { BanEntry } from "../events.ts";
 import type { Member } from "../member.ts";
 import { MAX_MUTE_MINUTES, Mutes } from "../mutes.ts";
-import { nickKey } from "../nick.ts";
+import { foldNick } from "../nick.ts";
 import { excerpt } from "../sanitize.ts";
 import { onlineMember } from "./identity.ts";
 
@@ -48,9 +48,9 @@ export const BAN_COMMAND: Command = {
   flags: ["--key-only"],
   op: true,
   run: async ({ chat, member: op, flags }, [nick, reason]) => {
-    const keyOnly = flags.has("--key-only");
+    const fingerprintOnly = flags.has("--key-only");
     const target = victim(chat, op, nick, "ban");
-    if (keyOnly && !target.fingerprint) {
+    if (fingerprintOnly && !target.fingerprint) {
       throw new ChatError(
         "bad_args",
         `${target.nick} has no key to ban (a text client)${
@@ -69,7 +69,9 @@ export const BAN_COMMAND: Command = {
       ...(clean ? { reason: clean } : {}),
     };
     if (target.fingerprint) entries.push({ kind: "key", value: target.fingerprint, ...base });
-    if (target.address && !keyOnly) entries.push({ kind: "ip", value: target.address, ...base });
+    if (target.address && !fingerprintOnly) {
+      entries.push({ kind: "ip", value: target.address, ...base });
+    }
     if (entries.length === 0) {
       throw new ChatError(
         "bad_args",
@@ -148,7 +150,7 @@ export const MUTE_COMMAND: Command = {
   flags: ["--key-only"],
   op: true,
   run: ({ chat, member: op, flags }, [nick, minutes]) => {
-    const keyOnly = flags.has("--key-only");
+    const fingerprintOnly = flags.has("--key-only");
     const target = victim(chat, op, nick, "mute");
     let until = Infinity;
     if (minutes !== undefined) {
@@ -161,7 +163,7 @@ export const MUTE_COMMAND: Command = {
       }
       until = chat.now() + n * 60_000;
     }
-    if (keyOnly && !target.fingerprint) {
+    if (fingerprintOnly && !target.fingerprint) {
       throw new ChatError(
         "bad_args",
         `${target.nick} has no key to mute (a text client)${
@@ -171,7 +173,7 @@ export const MUTE_COMMAND: Command = {
         }`,
       );
     }
-    const ids = Mutes.idsOf(target, keyOnly);
+    const ids = Mutes.idsOf(target, fingerprintOnly);
     // Who else the new entries catch: other sessions of the key, and everyone
     // else behind the address (but never an operator).
     const others = [...chat.presence.all()].filter((other) =>
@@ -189,7 +191,7 @@ export const MUTE_COMMAND: Command = {
         `You were muted by ${op.nick} ${span}: ${target.nick} was muted ${shared}`,
       );
     }
-    const how = keyOnly
+    const how = fingerprintOnly
       ? "by key only"
       : target.fingerprint && target.address
       ? `by key and by address ${target.address}`
@@ -220,7 +222,7 @@ export const UNMUTE_COMMAND: Command = {
   rest: false,
   op: true,
   run: ({ chat, member: op }, [nick]) => {
-    const target = onlineMember(chat.presence.find(nickKey(nick)), nick);
+    const target = onlineMember(chat.presence.find(foldNick(nick)), nick);
     if (chat.mutes.until(target) === undefined) {
       throw new ChatError("bad_args", `${target.nick} is not muted`);
     }
@@ -240,7 +242,7 @@ export const UNMUTE_COMMAND: Command = {
 
 /** The online member an operator command acts on: not the operator, not another operator. */
 function victim(chat: ChatServices, op: Member, nick: string, what: string): Member {
-  const target = onlineMember(chat.presence.find(nickKey(nick)), nick);
+  const target = onlineMember(chat.presence.find(foldNick(nick)), nick);
   if (target === op) throw new ChatError("bad_args", `You cannot ${what} yourself`);
   if (target.operator) {
     throw new ChatError("bad_args", `${target.nick} is an operator; operators cannot be ${what}ed`);

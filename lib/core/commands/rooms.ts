@@ -6,8 +6,7 @@
 
 import { ChatError } from "../errors.ts";
 import type { Command } from "../command_registry.ts";
-import { nickKey } from "../nick.ts";
-import { checkRoomName } from "../room_directory.ts";
+import { checkRoomName, foldRoom } from "../room_name.ts";
 import { excerpt } from "../sanitize.ts";
 
 /** `/who [#room]`: the members of a room. */
@@ -38,7 +37,7 @@ export const JOIN_COMMAND: Command = {
   rest: false,
   run: ({ chat: { rooms }, member, reply }, [raw]) => {
     const name = checkRoomName(raw);
-    const existing = member.rooms.get(nickKey(name));
+    const existing = member.rooms.get(foldRoom(name));
     if (existing) {
       member.current = existing;
       reply({ type: "joined", ...rooms.snapshot(existing) });
@@ -68,7 +67,7 @@ export const PART_COMMAND: Command = {
     const named = args[0]?.startsWith("#");
     const name = checkRoomName(named ? args[0] : ctx.room.name);
     const reason = (named ? args[1] : args.join(" ")) || undefined;
-    const room = member.rooms.get(nickKey(name));
+    const room = member.rooms.get(foldRoom(name));
     if (!room) throw new ChatError("not_in_room", `You are not in ${name}`);
     if (member.rooms.size === 1) {
       throw new ChatError(

@@ -14,7 +14,7 @@ import type { BanEntry } from "../events.ts";
 
 /** A nick bound to the key that registered it. */
 export interface Registration {
-  /** The nick as registered (its folded form is the key it is stored under). */
+  /** The nick as registered (it is stored under its folded form, `foldNick`). */
   nick: string;
   /** `SHA256:...` of the owner's key. */
   fingerprint: string;
@@ -35,7 +35,7 @@ export interface AccessView {
    * newcomer's nick must not look like.
    */
   registrations(): Iterable<Registration>;
-  /** The ban that applies to a key or an address, if any (the key's first). */
+  /** The ban that applies to a key (by fingerprint) or an address, if any (the key's first). */
   findBan(fingerprint: string | undefined, address: string | undefined): BanEntry | undefined;
 }
 
@@ -100,6 +100,7 @@ export class MemoryAccessStore implements AccessStore {
   }
 
   findBan(fingerprint: string | undefined, address: string | undefined): BanEntry | undefined {
+    // Ids as addBan makes them: the ban's kind ("key", as on the wire) and value.
     return (fingerprint ? this.#bans.get(`key ${fingerprint}`) : undefined) ??
       (address ? this.#bans.get(`ip ${address}`) : undefined);
   }

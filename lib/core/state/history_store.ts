@@ -25,16 +25,16 @@ export interface StoredRoom {
 
 /** A message store: append, page back from an id, prune. */
 export interface HistoryStore {
-  /** The newest id and the last `limit` messages of a room (by folded key). */
-  load(roomKey: string, limit: number): StoredRoom;
+  /** The newest id and the last `limit` messages of a room (by its folded name). */
+  load(foldedRoom: string, limit: number): StoredRoom;
   /** Records a message. Must not block on disk: a store batches writes. */
-  append(roomKey: string, event: MessageEvent): void;
+  append(foldedRoom: string, event: MessageEvent): void;
   /** Records a private message (only called with `--store-private`). */
   appendPrivate(event: DirectEvent): void;
   /** Records a room's newest id (join and leave events use ids too). */
-  touch(roomKey: string, name: string, lastId: number): void;
+  touch(foldedRoom: string, name: string, lastId: number): void;
   /** Up to `limit` messages with ids below `beforeId`, oldest first (`/history` waits on it). */
-  page(roomKey: string, beforeId: number, limit: number): Promise<MessageEvent[]>;
+  page(foldedRoom: string, beforeId: number, limit: number): Promise<MessageEvent[]>;
   /** Deletes messages older than `olderThan` (ms) or beyond `keep` per room. */
   prune(olderThan: number | undefined, keep: number | undefined): number;
   /** Writes everything still pending. */
@@ -66,13 +66,13 @@ export class MemoryStore implements HistoryStore {
     return this.#budget.budget.usedBytes;
   }
 
-  load(roomKey: string, limit: number): StoredRoom {
-    const room = this.#rooms.get(roomKey);
+  load(foldedRoom: string, limit: number): StoredRoom {
+    const room = this.#rooms.get(foldedRoom);
     return { lastId: room?.lastId ?? 0, messages: room?.messages.last(limit) ?? [] };
   }
 
-  append(roomKey: string, event: MessageEvent): void {
-    const room = this.#room(roomKey);
+  append(foldedRoom: string, event: MessageEvent): void {
+    const room = this.#room(foldedRoom);
     room.messages.push(event);
     room.lastId = Math.max(room.lastId, event.id);
   }
@@ -81,13 +81,13 @@ export class MemoryStore implements HistoryStore {
     // Kept nowhere: a memory store has no export to read them back from.
   }
 
-  touch(roomKey: string, _name: string, lastId: number): void {
-    const room = this.#room(roomKey);
+  touch(foldedRoom: string, _name: string, lastId: number): void {
+    const room = this.#room(foldedRoom);
     room.lastId = Math.max(room.lastId, lastId);
   }
 
-  page(roomKey: string, beforeId: number, limit: number): Promise<MessageEvent[]> {
-    const messages = this.#rooms.get(roomKey)?.messages;
+  page(foldedRoom: string, beforeId: number, limit: number): Promise<MessageEvent[]> {
+    const messages = this.#rooms.get(foldedRoom)?.messages;
     if (!messages) return Promise.resolve([]);
     // Ids increase: find the first kept message at or after beforeId.
     let low = 0;
@@ -113,11 +113,11 @@ export class MemoryStore implements HistoryStore {
 
   close(): void {}
 
-  #room(roomKey: string): { lastId: number; messages: History<MessageEvent> } {
-    let room = this.#rooms.get(roomKey);
+  #room(foldedRoom: string): { lastId: number; messages: History<MessageEvent> } {
+    let room = this.#rooms.get(foldedRoom);
     if (!room) {
       room = { lastId: 0, messages: new History(this.perRoom, this.#budget) };
-      this.#rooms.set(roomKey, room);
+      this.#rooms.set(foldedRoom, room);
     }
     return room;
   }

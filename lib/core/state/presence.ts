@@ -8,15 +8,15 @@
  * @module
  */
 
-import { lookAlikeKeys } from "../confusable.ts";
+import { lookAlikeSkeletons } from "../confusable.ts";
 import type { Member, MemberSink } from "../member.ts";
 
 /** What presence knows of someone online. */
 export interface Present {
   /** The nick as shown. */
   readonly nick: string;
-  /** The folded nick it is found under ({@linkcode nickKey}). */
-  readonly key: string;
+  /** The folded nick it is found under (`foldNick`). */
+  readonly foldedNick: string;
   /** Where events for them go (a direct message, a notice). */
   readonly sink: MemberSink;
 }
@@ -27,7 +27,7 @@ export interface Presence<P extends Present = Member> {
   readonly size: number;
   /** The one online under a folded nick. */
   find(folded: string): P | undefined;
-  /** The first one online whose nick has this look-alike skeleton ({@linkcode lookAlikeKeys}). */
+  /** The first one online whose nick has this look-alike skeleton ({@linkcode lookAlikeSkeletons}). */
   findLookAlike(skeleton: string): P | undefined;
   /** Everyone online, in arrival order. */
   all(): Iterable<P>;
@@ -63,21 +63,21 @@ export class LocalPresence<P extends Present = Member> implements Presence<P> {
   }
 
   add(entry: P): void {
-    this.#byNick.set(entry.key, entry);
+    this.#byNick.set(entry.foldedNick, entry);
     this.#index(entry);
   }
 
   remove(entry: P): void {
-    if (this.#byNick.get(entry.key) === entry) this.#byNick.delete(entry.key);
+    if (this.#byNick.get(entry.foldedNick) === entry) this.#byNick.delete(entry.foldedNick);
     this.#unindex(entry);
   }
 
   rename(entry: P, change: () => void): void {
-    this.#byNick.delete(entry.key);
+    this.#byNick.delete(entry.foldedNick);
     this.#unindex(entry);
     change();
     this.#index(entry);
-    this.#byNick.set(entry.key, entry);
+    this.#byNick.set(entry.foldedNick, entry);
   }
 
   clear(): void {
@@ -86,13 +86,13 @@ export class LocalPresence<P extends Present = Member> implements Presence<P> {
   }
 
   #index(entry: P): void {
-    for (const look of lookAlikeKeys(entry.nick)) {
+    for (const look of lookAlikeSkeletons(entry.nick)) {
       if (!this.#byLookAlike.has(look)) this.#byLookAlike.set(look, entry);
     }
   }
 
   #unindex(entry: P): void {
-    for (const look of lookAlikeKeys(entry.nick)) {
+    for (const look of lookAlikeSkeletons(entry.nick)) {
       if (this.#byLookAlike.get(look) === entry) this.#byLookAlike.delete(look);
     }
   }

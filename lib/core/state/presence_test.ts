@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import type { ChatEvent } from "../events.ts";
-import { nickKey } from "../nick.ts";
-import { lookAlikeKeys } from "../confusable.ts";
+import { foldNick } from "../nick.ts";
+import { lookAlikeSkeletons } from "../confusable.ts";
 import { LocalPresence, type Present } from "./presence.ts";
 
 /** An entry that is not a local Member: what a remote member would look like. */
-function entry(nick: string): Present & { nick: string; key: string; got: ChatEvent[] } {
+function entry(nick: string): Present & { nick: string; foldedNick: string; got: ChatEvent[] } {
   const got: ChatEvent[] = [];
-  return { nick, key: nickKey(nick), got, sink: { deliver: (e) => got.push(e), end() {} } };
+  return { nick, foldedNick: foldNick(nick), got, sink: { deliver: (e) => got.push(e), end() {} } };
 }
 
 Deno.test("LocalPresence finds an entry by its folded nick and reaches it through its sink", () => {
@@ -15,17 +15,17 @@ Deno.test("LocalPresence finds an entry by its folded nick and reaches it throug
   const ana = entry("Ana");
   presence.add(ana);
   assert.equal(presence.size, 1);
-  assert.equal(presence.find(nickKey("ANA")), ana);
-  presence.find(nickKey("ana"))!.sink.deliver({ type: "notice", message: "hi" });
+  assert.equal(presence.find(foldNick("ANA")), ana);
+  presence.find(foldNick("ana"))!.sink.deliver({ type: "notice", message: "hi" });
   assert.deepEqual(ana.got, [{ type: "notice", message: "hi" }]);
-  assert.equal(presence.find(nickKey("bo")), undefined);
+  assert.equal(presence.find(foldNick("bo")), undefined);
 });
 
 Deno.test("LocalPresence finds look-alikes of the nicks online", () => {
   const presence = new LocalPresence<ReturnType<typeof entry>>();
   const bob = entry("bob");
   presence.add(bob);
-  const cyrillic = lookAlikeKeys("Ьоb");
+  const cyrillic = lookAlikeSkeletons("Ьоb");
   assert.ok(cyrillic.some((look) => presence.findLookAlike(look) === bob));
   presence.remove(bob);
   assert.ok(cyrillic.every((look) => presence.findLookAlike(look) === undefined));
@@ -38,12 +38,12 @@ Deno.test("LocalPresence.rename() moves an entry to its new nick and its look-al
   presence.add(ana);
   presence.rename(ana, () => {
     ana.nick = "zed";
-    ana.key = nickKey("zed");
+    ana.foldedNick = foldNick("zed");
   });
   assert.equal(presence.find("ana"), undefined);
   assert.equal(presence.find("zed"), ana);
-  assert.equal(presence.findLookAlike(lookAlikeKeys("ana")[0]), undefined);
-  assert.equal(presence.findLookAlike(lookAlikeKeys("zed")[0]), ana);
+  assert.equal(presence.findLookAlike(lookAlikeSkeletons("ana")[0]), undefined);
+  assert.equal(presence.findLookAlike(lookAlikeSkeletons("zed")[0]), ana);
 });
 
 Deno.test("LocalPresence.remove() leaves alone a newer entry under the same nick", () => {
