@@ -31,18 +31,44 @@
  * @module
  */
 
+// The chat core.
 export * from "./lib/core/events.ts";
-export { type HelloRequest, Hub, type HubOptions, LOBBY } from "./lib/core/hub.ts";
+export {
+  DEFAULT_RATE_LIMIT,
+  type HelloRequest,
+  Hub,
+  type HubOptions,
+  LOBBY,
+  type RateLimit,
+} from "./lib/core/hub.ts";
 export { Member, type MemberSink } from "./lib/core/member.ts";
 export { Room } from "./lib/core/room.ts";
 export {
+  BudgetEntry,
+  type BudgetOwner,
+  History,
+  type HistoryBudget,
+  MemoryBudget,
+} from "./lib/core/history.ts";
+export { TokenBucket } from "./lib/core/token_bucket.ts";
+export { COMMANDS, defaultCommands } from "./lib/core/commands.ts";
+export {
   type Command,
+  CommandClashError,
   type CommandContext,
-  COMMANDS,
-  defaultCommands,
-} from "./lib/core/commands.ts";
-export { CommandRegistry } from "./lib/core/command_registry.ts";
+  CommandRegistry,
+} from "./lib/core/command_registry.ts";
 export type { ChatServices } from "./lib/core/chat_services.ts";
+export type { RoomDirectory } from "./lib/core/room_directory.ts";
+export type { NickClaims } from "./lib/core/nick_claims.ts";
+export type { Mutes } from "./lib/core/mutes.ts";
+export { parseTypedLine, type TypedLine } from "./lib/core/typed_line.ts";
+export { foldNick, MAX_NICK_LENGTH, normalizeNick } from "./lib/core/nick.ts";
+export { checkRoomName, foldRoom } from "./lib/core/room_name.ts";
+export { type SanitizeOptions, sanitizeText } from "./lib/core/sanitize.ts";
+export { ChatError, NickError } from "./lib/core/errors.ts";
+
+// State seams, with their in-process implementations.
 export {
   LocalRoomLog,
   type RoomEvent,
@@ -58,35 +84,90 @@ export {
   MemoryAccessStore,
   type Registration,
 } from "./lib/core/state/access_store.ts";
-export { foldNick, MAX_NICK_LENGTH, normalizeNick } from "./lib/core/nick.ts";
-export { foldRoom } from "./lib/core/room_name.ts";
-export { sanitizeText } from "./lib/core/sanitize.ts";
-export { ChatError, NickError } from "./lib/core/errors.ts";
-export { ProtocolError } from "./lib/protocol/protocol_error.ts";
-export { ConnectError, UsageError } from "./lib/errors.ts";
-export { type ClientFrame, parseClientFrame } from "./lib/protocol/client_frames.ts";
+
+// The wire: frames, codecs, errors.
+export {
+  type ByeFrame,
+  type ChallengeEvent,
+  DEFAULT_PORT,
+  type ErrorCode,
+  type ErrorFrame,
+  type PingEvent,
+  type PongEvent,
+  type ServerFrame,
+  type WireErrorCode,
+} from "./lib/protocol/wire_frames.ts";
+export {
+  type AuthFrame,
+  type ClientFrame,
+  type CmdFrame,
+  type HelloFrame,
+  type InputFrame,
+  type MsgFrame,
+  parseClientFrame,
+  type PingFrame,
+  type PongFrame,
+} from "./lib/protocol/client_frames.ts";
 export { InvalidFrameError, parseServerFrame } from "./lib/protocol/server_frames.ts";
-export { LineReader } from "./lib/protocol/line_reader.ts";
-export { formatEvent } from "./lib/protocol/text_format.ts";
-export { ChatServer, type ChatServerOptions, type LogRecord } from "./lib/server/chat_server.ts";
-export { DEFAULT_PORT } from "./lib/protocol/wire_frames.ts";
-export type { Codec, CodecCapabilities, Decoded } from "./lib/protocol/codec.ts";
+export type {
+  Codec,
+  CodecCapabilities,
+  Decoded,
+  DecodedFrame,
+  PasswordFrame,
+} from "./lib/protocol/codec.ts";
 export { NativeCodec } from "./lib/protocol/native_codec.ts";
 export { TextCodec, type TextCodecOptions } from "./lib/protocol/text_codec.ts";
-export type { Outbox, Pipe } from "./lib/server/outbox.ts";
+export { LineReader } from "./lib/protocol/line_reader.ts";
+export { formatEvent, type TextFormatContext } from "./lib/protocol/text_format.ts";
+export { ProtocolError } from "./lib/protocol/protocol_error.ts";
+export { fingerprintOf } from "./lib/protocol/fingerprint.ts";
+export { ConnectError, UsageError } from "./lib/errors.ts";
+
+// The server: listeners, pipes, the server itself.
 export {
-  ChatSession,
-  type InvalidFrameEvent,
-  RefusedError,
-  type SessionOptions,
-} from "./lib/client/chat_session.ts";
-export { VERSION } from "./lib/version.ts";
+  ChatServer,
+  type ChatServerOptions,
+  type LogLevel,
+  type LogRecord,
+} from "./lib/server/chat_server.ts";
+export type { Arrival, Listener, ListenerServeOptions } from "./lib/server/listener.ts";
+export { FrontDoor } from "./lib/server/front_door.ts";
+export {
+  ConnectionLimits,
+  type ConnectionLimitsOptions,
+  type Refusal,
+  type Ticket,
+} from "./lib/server/connection_limits.ts";
+export type { Outbox, Pipe } from "./lib/server/outbox.ts";
+export type { PasswordGateOptions } from "./lib/server/password_gate.ts";
 export {
   type CertificateSource,
   createSelfSigned,
   loadCertificate,
   type ServerCertificate,
 } from "./lib/server/tls_certificate.ts";
+
+// The client: pipe, protocol session, resolver, trust.
+export {
+  ChatSession,
+  type InvalidFrameEvent,
+  RefusedError,
+  type SessionOptions,
+} from "./lib/client/chat_session.ts";
+export {
+  type CertificateCheck,
+  type ClientPipe,
+  type OpenPipe,
+  PipeError,
+  PipeMismatchError,
+  type ServerAddress,
+} from "./lib/client/pipe.ts";
+export { openSocketPipe } from "./lib/client/socket_pipe.ts";
+export { FixedServer, ServerNotFoundError, type ServerResolver } from "./lib/client/resolver.ts";
+export { ReconnectingSession, type ReconnectOptions } from "./lib/client/reconnecting_session.ts";
+export type { RejoinedEvent, SessionEvent, StatusEvent } from "./lib/client/session_events.ts";
+export type { Identity } from "./lib/client/identity.ts";
 export { ServerTrust, type TrustOptions, UntrustedServerError } from "./lib/client/server_trust.ts";
-export { knownHostName, KnownHosts } from "./lib/client/known_hosts.ts";
-export { fingerprintOf } from "./lib/protocol/fingerprint.ts";
+export { type KnownHost, knownHostName, KnownHosts } from "./lib/client/known_hosts.ts";
+export { VERSION } from "./lib/version.ts";

@@ -11,6 +11,7 @@
  * default data directory, ...); entry points print it and exit 1.
  */
 export class SetupError extends Error {
+  /** The message names what is missing and what to give instead. */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "SetupError";
@@ -19,6 +20,7 @@ export class SetupError extends Error {
 
 /** A command-line flag with a bad value; entry points print it and exit 2. */
 export class UsageError extends Error {
+  /** The message says which flag and why, e.g. `--port must be a number from 1 to 65535`. */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "UsageError";
@@ -27,6 +29,7 @@ export class UsageError extends Error {
 
 /** The client could not talk to the server (refused, unreachable, lost). */
 export class ConnectError extends Error {
+  /** The message says what failed, for the user, e.g. `cannot reach 10.0.0.5:7777: refused`. */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "ConnectError";

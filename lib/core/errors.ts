@@ -12,6 +12,7 @@ import type { ChatErrorCode } from "./events.ts";
 export class ChatError extends Error {
   /** Stable machine-readable code, sent to clients. */
   readonly code: ChatErrorCode;
+  /** A refusal with its stable code and a message for the sender. */
   constructor(code: ChatErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "ChatError";
@@ -23,6 +24,7 @@ export class ChatError extends Error {
 export class NickError extends ChatError {
   /** A free nick close to the one asked for, when the problem was a clash. */
   readonly suggestion?: string;
+  /** A nick refusal; `suggestion` is offered when the nick is taken. */
   constructor(
     code: "bad_nick" | "nick_taken" | "nick_registered",
     message: string,

@@ -30,11 +30,14 @@ export interface BudgetOwner {
 
 /** One kept item's charge, linked in the order items were charged (oldest first). */
 export class BudgetEntry {
+  /** The charge made before this one. */
   older: BudgetEntry | undefined;
+  /** The charge made after this one. */
   newer: BudgetEntry | undefined;
   /** Whether it is still charged. */
   linked = true;
 
+  /** A charge of `bytes` made by `owner`. */
   constructor(readonly owner: BudgetOwner, readonly bytes: number) {}
 }
 
@@ -53,7 +56,11 @@ export class MemoryBudget {
   #usedBytes = 0;
   #evicted = 0;
 
-  /** @param maxBytes the bound, in bytes */
+  /**
+   * An empty budget.
+   *
+   * @param maxBytes the bound, in bytes
+   */
   constructor(readonly maxBytes: number) {}
 
   /** Bytes charged now. */
@@ -102,6 +109,7 @@ export class MemoryBudget {
 
 /** How a {@linkcode History} is charged to a shared budget. */
 export interface HistoryBudget<T> {
+  /** The budget shared by every history charged to it. */
   budget: MemoryBudget;
   /** The bytes an item is counted as. */
   sizeOf(item: T): number;
@@ -120,6 +128,8 @@ export class History<T> implements BudgetOwner {
   readonly #budget: HistoryBudget<T> | undefined;
 
   /**
+   * An empty history.
+   *
    * @param capacity how many items to keep; 0 keeps none
    * @param budget a bound on the bytes of every history sharing it
    */

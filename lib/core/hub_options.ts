@@ -15,11 +15,20 @@ import { cleanLine, sanitizeText } from "./sanitize.ts";
 
 /** Settings of a {@linkcode Hub}; every field has a default. */
 export interface HubOptions {
-  /** Shown to everyone on join. */
+  /**
+   * Shown to everyone on join.
+   * @default {"lanchat"}
+   */
   serverName?: string;
-  /** Message of the day, shown on join. */
+  /**
+   * Message of the day, shown on join.
+   * @default {none}
+   */
   motd?: string;
-  /** Messages of each room replayed to a joiner. */
+  /**
+   * Messages of each room replayed to a joiner.
+   * @default {50}
+   */
   historySize?: number;
   /**
    * Most bytes of messages kept in memory for replay, across all rooms
@@ -29,13 +38,17 @@ export interface HubOptions {
    * @default {16 MiB}
    */
   historyMemoryBytes?: number;
-  /** Members at once; more are refused with `server_full`. */
+  /**
+   * Members at once; more are refused with `server_full`.
+   * @default {1000}
+   */
   maxClients?: number;
   /**
    * Joins and leaves are announced only in rooms of at most this many
    * members, and welcomes list at most this many members: in a room of
    * thousands, every join told to everyone would cost the square of the
    * room's size.
+   * @default {200}
    */
   announceLimit?: number;
   /**
@@ -45,23 +58,42 @@ export interface HubOptions {
    * @default {{ rate: 1, burst: 20 }}
    */
   announceRate?: { rate: number; burst: number } | false;
-  /** Rooms at once (a room lives while it has members or history). */
+  /**
+   * Rooms at once (a room lives while it has members or history).
+   * @default {1000}
+   */
   maxRooms?: number;
-  /** Longest message, in characters after sanitising. */
+  /**
+   * Longest message, in characters after sanitising.
+   * @default {4000}
+   */
   maxMessageLength?: number;
-  /** Most lines in one (multi-line) message. */
+  /**
+   * Most lines in one (multi-line) message.
+   * @default {20}
+   */
   maxMessageLines?: number;
-  /** Longest nick, in code points (at most 64). */
+  /**
+   * Longest nick, in code points (at most 64).
+   * @default {24}
+   */
   maxNickLength?: number;
   /**
    * Messages and commands per member: `rate` per second with bursts of
    * `burst`; after `floodLimit` refusals in quick succession the member is
    * disconnected. `false` turns limiting off (benchmarks).
+   * @default {DEFAULT_RATE_LIMIT}
    */
   rateLimit?: RateLimit | false;
-  /** Where messages are kept for replay and paging (default: in memory). */
+  /**
+   * Where messages are kept for replay and paging (default: in memory).
+   * @default {new MemoryStore()}
+   */
   store?: HistoryStore;
-  /** Also keep private messages in the store (off by default). */
+  /**
+   * Also keep private messages in the store (off by default).
+   * @default {false}
+   */
   storePrivate?: boolean;
   /**
    * Where nick registrations and bans are kept. Default: `store`, when it
@@ -84,14 +116,21 @@ export interface HubOptions {
    * @default {new LocalPresence()}
    */
   presence?: Presence;
-  /** Fingerprints (`SHA256:...`) of the operators' keys. */
+  /**
+   * Fingerprints (`SHA256:...`) of the operators' keys.
+   * @default {none}
+   */
   operators?: Iterable<string>;
-  /** The clock, in milliseconds since the epoch; tests hand in their own. */
+  /**
+   * The clock, in milliseconds since the epoch; tests hand in their own.
+   * @default {Date.now}
+   */
   now?: () => number;
 }
 
 /** What a client says to enter the chat. */
 export interface HelloRequest {
+  /** The nick asked for, as typed (checked and normalised by the hub). */
   nick: string;
   /** The client software, e.g. `chat-client/0.1.0`. */
   client: string;
@@ -105,8 +144,11 @@ export interface HelloRequest {
 
 /** Per-member rate limit settings. */
 export interface RateLimit {
+  /** Requests a second, sustained. */
   rate: number;
+  /** Requests at once after a quiet spell. */
   burst: number;
+  /** Refusals in quick succession after which the member is disconnected. */
   floodLimit: number;
 }
 

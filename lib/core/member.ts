@@ -39,6 +39,7 @@ export class Member {
    */
   pending: Promise<boolean> | undefined;
 
+  /** A member as the hub admits it (only the hub makes members). */
   constructor(
     /** Unique per hub, never reused. */
     readonly id: number,

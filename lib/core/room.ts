@@ -10,11 +10,13 @@ import type { Member } from "./member.ts";
  * hands each to the members in that order.
  */
 export class Room {
+  /** Who is in the room, in the order they joined. */
   readonly members: Set<Member> = new Set();
   /** The newest messages, replayed to a joiner. */
   readonly history: History<MessageEvent>;
   #list: { limit: number; nicks: string[] } | undefined;
 
+  /** A room as the hub's room directory opens it. */
   constructor(
     /** Display name, e.g. `#lobby`. */
     readonly name: string,

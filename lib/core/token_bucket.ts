@@ -9,12 +9,15 @@
  * ```
  */
 export class TokenBucket {
+  /** Tokens added a second. */
   readonly rate: number;
+  /** Most tokens held. */
   readonly burst: number;
   readonly #now: () => number;
   #tokens: number;
   #updated: number;
 
+  /** A full bucket; `now` is the clock, in milliseconds. */
   constructor(options: { rate: number; burst: number }, now: () => number) {
     this.rate = options.rate;
     this.burst = options.burst;

@@ -9,8 +9,11 @@ import { ProtocolError } from "./protocol_error.ts";
 
 /** Enter the chat. Must be the first frame. */
 export interface HelloFrame {
+  /** The frame type, `"hello"`. */
   type: "hello";
+  /** The protocol version the client speaks (`PROTOCOL_VERSION`). */
   protocol: number;
+  /** The nick asked for. */
   nick: string;
   /** Client software name and version, e.g. `chat-client/0.1.0`. */
   client: string;
@@ -25,6 +28,7 @@ export interface HelloFrame {
 
 /** Answer to the server's `challenge`: proof that the client holds the key it named. */
 export interface AuthFrame {
+  /** The frame type, `"auth"`. */
   type: "auth";
   /** Ed25519 signature over `lanchat-auth-v2\n<binding>\n<nonce>` (docs/protocol.md), base64url. */
   signature: string;
@@ -32,35 +36,49 @@ export interface AuthFrame {
 
 /** A message to a room (the current one when `room` is absent). Never a command. */
 export interface MsgFrame {
+  /** The frame type, `"msg"`. */
   type: "msg";
+  /** The message, sent as is (a leading `/` included). */
   text: string;
+  /** The room it goes to; the current one when absent. */
   room?: string;
 }
 
 /** A slash command, e.g. `{ name: "join", args: "#dev" }`. */
 export interface CmdFrame {
+  /** The frame type, `"cmd"`. */
   type: "cmd";
+  /** The command's name, without the `/`. */
   name: string;
+  /** The rest of the line, as typed. */
   args: string;
+  /** The room it was typed in; the current one when absent. */
   room?: string;
 }
 
 /** A line as a person typed it: a `/command` or a message (text mode produces these). */
 export interface InputFrame {
+  /** The frame type, `"input"`. */
   type: "input";
+  /** The line as typed. */
   line: string;
+  /** The room it was typed in; the current one when absent. */
   room?: string;
 }
 
 /** Liveness check; answered with `pong`. */
 export interface PingFrame {
+  /** The frame type, `"ping"`. */
   type: "ping";
+  /** Echoed in the `pong`. */
   token?: string;
 }
 
 /** Answer to the server's `ping` (keepalive). */
 export interface PongFrame {
+  /** The frame type, `"pong"`. */
   type: "pong";
+  /** The token of the `ping` it answers. */
   token?: string;
 }
 

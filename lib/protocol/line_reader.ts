@@ -19,7 +19,11 @@ export class LineReader {
   #partial: Uint8Array = new Uint8Array(0);
   #failed: ProtocolError | undefined;
 
-  /** @param maxBytes longest accepted line, excluding the line break */
+  /**
+   * A reader of lines of at most `maxBytes`.
+   *
+   * @param maxBytes longest accepted line, excluding the line break
+   */
   constructor(readonly maxBytes: number) {}
 
   /** Bytes of an unfinished line held right now. */

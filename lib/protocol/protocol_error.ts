@@ -12,6 +12,7 @@ export class ProtocolError extends Error {
   readonly code: ErrorCode;
   /** Whether the connection must close after the error is reported. */
   readonly fatal: boolean;
+  /** An error with its wire code; `fatal` closes the connection after it is reported. */
   constructor(code: ErrorCode, message: string, options?: ErrorOptions & { fatal?: boolean }) {
     super(message, options);
     this.name = "ProtocolError";

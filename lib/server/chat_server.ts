@@ -16,19 +16,37 @@ export type { LogLevel, LogRecord } from "./log_record.ts";
 
 /** Settings of a {@linkcode ChatServer}. */
 export interface ChatServerOptions extends HubOptions {
-  /** Bind address; without one, every interface, IPv6 and IPv4. */
+  /**
+   * Bind address; without one, every interface, IPv6 and IPv4.
+   * @default {every interface}
+   */
   hostname?: string;
-  /** TCP port; 0 picks a free one (read it back from `addr`). */
+  /**
+   * TCP port; 0 picks a free one (read it back from `addr`).
+   * @default {7777}
+   */
   port?: number;
   /** Speak TLS with this certificate and key (PEM); without it, plain TCP. */
   tls?: { cert: string; key: string };
-  /** Longest line a client may send, in bytes. */
+  /**
+   * Longest line a client may send, in bytes.
+   * @default {65536}
+   */
   maxLineBytes?: number;
-  /** Most bytes queued for one client before it is dropped. */
+  /**
+   * Most bytes queued for one client before it is dropped.
+   * @default {1048576}
+   */
   sendQueueBytes?: number;
-  /** How long to wait for a first byte before treating the peer as a text client. */
+  /**
+   * How long to wait for a first byte before treating the peer as a text client.
+   * @default {300}
+   */
   textPromptDelayMs?: number;
-  /** Open connections from one IP address; more are refused at once. */
+  /**
+   * Open connections from one IP address; more are refused at once.
+   * @default {16}
+   */
   maxPerIp?: number;
   /**
    * Connections that have not joined yet, over all addresses; when full, the
@@ -36,16 +54,25 @@ export interface ChatServerOptions extends HubOptions {
    * @default {256}
    */
   maxPending?: number;
-  /** A native client must have joined (hello, key proof) within this time. */
+  /**
+   * A native client must have joined (hello, key proof) within this time.
+   * @default {10000}
+   */
   handshakeTimeoutMs?: number;
   /**
    * A text client (nc, telnet: a person typing) must have joined within this time.
    * @default {120000}
    */
   promptTimeoutMs?: number;
-  /** A native client silent this long is pinged; 0 turns keepalive off. */
+  /**
+   * A native client silent this long is pinged; 0 turns keepalive off.
+   * @default {30000}
+   */
   pingIntervalMs?: number;
-  /** After a ping, how long without any answer before the client is dropped as timed out. */
+  /**
+   * After a ping, how long without any answer before the client is dropped as timed out.
+   * @default {15000}
+   */
   pingTimeoutMs?: number;
   /**
    * The chat core to serve; without one, the server makes its own from these
@@ -55,7 +82,10 @@ export interface ChatServerOptions extends HubOptions {
   hub?: Hub;
   /** Receives one record per notable event. */
   log?: (record: LogRecord) => void;
-  /** Makes the server private: every hello must carry this password. */
+  /**
+   * Makes the server private: every hello must carry this password.
+   * @default {none}
+   */
   password?: string;
   /** Delays of the password check (tests shorten them). */
   passwordGate?: PasswordGateOptions;

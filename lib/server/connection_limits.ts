@@ -47,9 +47,11 @@ const REMEMBERED = 4096;
 
 /** Why {@linkcode ConnectionLimits.admit} refused a connection. */
 export interface Refusal {
+  /** The limit that refused it: connections per address. */
   refused: "per_ip";
   /** What to tell the peer, naming its address and the limit. */
   message: string;
+  /** The limit's value (`--max-per-ip`). */
   limit: number;
 }
 
@@ -59,6 +61,7 @@ export interface Refusal {
  * its place altogether (call it once, when the connection is closed).
  */
 export class Ticket {
+  /** The address it was admitted for. */
   readonly ip: string;
   /** Monotonic admission order: lower is older. */
   readonly serial: number;
@@ -146,6 +149,7 @@ export class ConnectionLimits {
   #released = 0;
   #refused = 0;
 
+  /** Limits with nothing admitted yet. */
   constructor(options: ConnectionLimitsOptions) {
     this.#options = options;
     this.#now = options.now ?? (() => performance.now());

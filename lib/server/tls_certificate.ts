@@ -14,7 +14,9 @@ import { UsageError } from "../errors.ts";
 
 /** A certificate and key in PEM, ready for `Deno.listenTls`, with its fingerprint. */
 export interface ServerCertificate {
+  /** The certificate (chain), PEM. */
   cert: string;
+  /** Its private key, PKCS#8 PEM. */
   key: string;
   /** `SHA256:...` over the certificate's DER bytes: what clients compare. */
   fingerprint: string;

@@ -18,6 +18,7 @@ export interface Registration {
   nick: string;
   /** `SHA256:...` of the owner's key. */
   fingerprint: string;
+  /** When it was registered, milliseconds since the Unix epoch. */
   ts: number;
 }
 

@@ -54,10 +54,16 @@ export class MemoryStore implements HistoryStore {
   readonly #budget: HistoryBudget<MessageEvent>;
 
   /**
+   * An empty store bounded per room and across rooms.
+   *
    * @param perRoom most messages kept per room
    * @param maxBytes most bytes of messages kept across all rooms
    */
-  constructor(readonly perRoom = 10_000, maxBytes = DEFAULT_HISTORY_MEMORY_BYTES) {
+  constructor(
+    /** Most messages kept per room. @default {10000} */
+    readonly perRoom = 10_000,
+    maxBytes = DEFAULT_HISTORY_MEMORY_BYTES,
+  ) {
     this.#budget = { budget: new MemoryBudget(maxBytes), sizeOf: messageBytes };
   }
 
