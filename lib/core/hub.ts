@@ -96,6 +96,11 @@ export class Hub {
   readonly #chat: ChatServices;
   #nextMemberId = 1;
 
+  /** The commands members may type (a front end may add its own verbs). */
+  get commands(): CommandRegistry {
+    return this.#commands;
+  }
+
   /** A hub with `options`; every one has a default. */
   constructor(options: HubOptions = {}) {
     // The operator's words pass the same cleaning as a peer's.

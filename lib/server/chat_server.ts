@@ -1,4 +1,3 @@
-import { findCommand } from "../core/commands.ts";
 import { Hub, type HubOptions } from "../core/hub.ts";
 import { PLAIN_BINDING } from "../protocol/key_proof.ts";
 import { ClientSession, type SessionContext, type SessionLimits } from "./client_session.ts";
@@ -174,7 +173,8 @@ export class ChatServer implements AsyncDisposable {
       limits,
       log: this.#log,
       sessions: this.#sessions,
-      isQuit: (name) => findCommand(name)?.name === "quit",
+      // The hub's own registry: a verb a front end added as a /quit alias counts too.
+      isQuit: (name) => this.hub.commands.find(name)?.name === "quit",
       nextPingToken: () => String(++this.#pingCounter),
     };
     // One timer for all connections: handshake deadlines and keepalive.
