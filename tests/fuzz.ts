@@ -29,7 +29,9 @@
 import { createPrivateKey, createPublicKey, type KeyObject, sign } from "node:crypto";
 import type { ChatServer, ChatServerOptions } from "../lib/server/chat_server.ts";
 import { HOSTILE_TEXT, unsafeInEvent, unsafeInText } from "../lib/core/_hostile_text.ts";
-import { delay, NativeClient, startServer } from "./test_util.ts";
+import { startServer } from "./_in_process_server.ts";
+import { NativeClient } from "./_native_client.ts";
+import { delay } from "./_waiting.ts";
 import {
   frameTemplates,
   HOSTILE_CORPUS,

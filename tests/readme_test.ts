@@ -4,7 +4,10 @@
  */
 
 import assert from "node:assert/strict";
-import { NativeClient, NetNamespace, ROOT, runServer, testKey, within } from "./test_util.ts";
+import { ROOT, runServer } from "./_entry_process.ts";
+import { NativeClient, testKey } from "./_native_client.ts";
+import { NetNamespace } from "./_net_namespace.ts";
+import { within } from "./_waiting.ts";
 import { TmuxSession } from "./tmux.ts";
 
 Deno.test("README: /ban shuts out everyone behind the address; /unban of the address lets the others back and keeps the key out; --key-only bans the key alone", async () => {

@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import { ReconnectingSession, type SessionEvent } from "../lib/client/reconnecting_session.ts";
 import type { ServerAddress } from "../lib/client/pipe.ts";
 import type { ServerResolver } from "../lib/client/resolver.ts";
-import { delay, startServer } from "./test_util.ts";
+import { startServer } from "./_in_process_server.ts";
+import { delay } from "./_waiting.ts";
 
 /** A resolver that answers whatever the test set last, and counts the questions. */
 class MovableServer implements ServerResolver {

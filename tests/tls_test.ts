@@ -10,17 +10,10 @@ import { X509Certificate } from "node:crypto";
 import { createSelfSigned, loadCertificate } from "../lib/server/tls_certificate.ts";
 import { ChatSession, RefusedError } from "../lib/client/chat_session.ts";
 import { ServerTrust } from "../lib/client/server_trust.ts";
-import {
-  delay,
-  type EntryProcess,
-  NativeClient,
-  runClient,
-  runEntry,
-  runServer,
-  startServer,
-  testKey,
-  within,
-} from "./test_util.ts";
+import { type EntryProcess, runClient, runEntry, runServer } from "./_entry_process.ts";
+import { startServer } from "./_in_process_server.ts";
+import { NativeClient, testKey } from "./_native_client.ts";
+import { delay, within } from "./_waiting.ts";
 
 const encoder = new TextEncoder();
 
