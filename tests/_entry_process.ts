@@ -143,7 +143,7 @@ export function runEntry(
     ...(entry === "client" && !args.some((a) => /^--(config-dir|help|version)/.test(a))
       ? ["--config-dir", Deno.makeTempDirSync({ prefix: "lanchat-client-" })]
       : []),
-    // Plain TCP unless the test is about TLS (tls_test.ts).
+    // Plain TCP unless the test is about TLS (tls_*_test.ts).
     ...(!options.tls && !special ? ["--plain"] : []),
   ];
   const [command, commandArgs] = options.netns
