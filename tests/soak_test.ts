@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import type { JoinEvent, LeaveEvent, MessageEvent } from "../lib/core/events.ts";
 import type { ServerFrame } from "../lib/protocol/wire_frames.ts";
-import { mulberry32 } from "./fuzz.ts";
+import { mulberry32 } from "./fuzz/random.ts";
 import { startServer } from "./_in_process_server.ts";
 import { NativeClient } from "./_native_client.ts";
 import { delay } from "./_waiting.ts";
