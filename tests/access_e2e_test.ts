@@ -1,15 +1,10 @@
 /** Private servers and identities through the real entry points (server.ts, client.ts). */
 
 import assert from "node:assert/strict";
-import {
-  NativeClient,
-  runClient,
-  runEntry,
-  runServer,
-  startServer,
-  testKey,
-  TextClient,
-} from "./test_util.ts";
+import { runClient, runEntry, runServer } from "./_entry_process.ts";
+import { startServer } from "./_in_process_server.ts";
+import { NativeClient, testKey } from "./_native_client.ts";
+import { TextClient } from "./_text_client.ts";
 
 async function withTempDir(run: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "lanchat-access-" });

@@ -7,15 +7,11 @@
 import assert from "node:assert/strict";
 import { ReconnectingSession } from "../lib/client/reconnecting_session.ts";
 import type { SessionEvent } from "../lib/client/session_events.ts";
-import {
-  delay,
-  FreezableProxy,
-  NativeClient,
-  startServer,
-  testKey,
-  TextClient,
-  within,
-} from "./test_util.ts";
+import { FreezableProxy } from "./_freezable_proxy.ts";
+import { startServer } from "./_in_process_server.ts";
+import { NativeClient, testKey } from "./_native_client.ts";
+import { TextClient } from "./_text_client.ts";
+import { delay, within } from "./_waiting.ts";
 
 Deno.test("a wrong password is refused with access_denied and bye denied, and the connection closes", async () => {
   await using server = await startServer({ password: "hunter2" });

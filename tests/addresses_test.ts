@@ -5,7 +5,9 @@
  */
 
 import assert from "node:assert/strict";
-import { runEntry, startServer, TextClient } from "./test_util.ts";
+import { runEntry } from "./_entry_process.ts";
+import { startServer } from "./_in_process_server.ts";
+import { TextClient } from "./_text_client.ts";
 
 Deno.test("chat-server --host ::1 listens on IPv6 loopback and prints it in brackets; chat-client joins with [::1] and ::1 alike", async () => {
   const dir = await Deno.makeTempDir({ prefix: "lanchat-v6-" });

@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { ROOT } from "./test_util.ts";
+import { ROOT } from "./_entry_process.ts";
 
 /** Runs `bench/bench.ts --smoke --out <out> ...args`; its exit code, stdout and stderr. */
 async function smokeBench(out: string, args: string[] = []) {

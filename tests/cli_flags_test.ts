@@ -9,7 +9,7 @@
  */
 
 import assert from "node:assert/strict";
-import { ROOT, runEntry } from "./test_util.ts";
+import { ROOT, runEntry } from "./_entry_process.ts";
 import {
   CERT_FILE,
   createSelfSigned,

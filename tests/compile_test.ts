@@ -13,7 +13,7 @@
  */
 
 import assert from "node:assert/strict";
-import { ROOT } from "./test_util.ts";
+import { ROOT } from "./_entry_process.ts";
 import { checkBinary } from "../tools/compile.ts";
 import { VERSION } from "../lib/version.ts";
 

@@ -4,15 +4,11 @@
  */
 
 import assert from "node:assert/strict";
-import {
-  NativeClient,
-  NetNamespace,
-  runClient,
-  runEntry,
-  runServer,
-  TextClient,
-  within,
-} from "./test_util.ts";
+import { runClient, runEntry, runServer } from "./_entry_process.ts";
+import { NativeClient } from "./_native_client.ts";
+import { NetNamespace } from "./_net_namespace.ts";
+import { TextClient } from "./_text_client.ts";
+import { within } from "./_waiting.ts";
 
 Deno.test("chat-server listens on IPv4 and IPv6 by default and prints every address, loopback last, before accepting", async () => {
   // Every interface of a namespace of the test's own: its loopback, nothing else.

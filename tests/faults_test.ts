@@ -4,7 +4,11 @@
  */
 
 import assert from "node:assert/strict";
-import { delay, NativeClient, ROOT, runEntry, startServer, TextClient } from "./test_util.ts";
+import { ROOT, runEntry } from "./_entry_process.ts";
+import { startServer } from "./_in_process_server.ts";
+import { NativeClient } from "./_native_client.ts";
+import { TextClient } from "./_text_client.ts";
+import { delay } from "./_waiting.ts";
 
 const encoder = new TextEncoder();
 

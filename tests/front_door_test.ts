@@ -7,7 +7,10 @@
 import assert from "node:assert/strict";
 import type { LogRecord } from "../lib/server/chat_server.ts";
 import { createSelfSigned } from "../lib/server/tls_certificate.ts";
-import { delay, NativeClient, ROOT, runServer, startServer, within } from "./test_util.ts";
+import { ROOT, runServer } from "./_entry_process.ts";
+import { startServer } from "./_in_process_server.ts";
+import { NativeClient } from "./_native_client.ts";
+import { delay, within } from "./_waiting.ts";
 
 /** RSS (MiB) and open fds of a process, from /proc (through cat: tests may not read /proc). */
 async function usage(pid: number): Promise<{ rssMiB: number; fds: number }> {

@@ -10,7 +10,9 @@
  * @module
  */
 
-import { FuzzServer, runClientFuzz, runFuzz } from "./fuzz.ts";
+import { runClientFuzz } from "./fuzz/client_fuzz.ts";
+import { FuzzServer } from "./fuzz/fuzz_server.ts";
+import { runFuzz } from "./fuzz/server_fuzz.ts";
 
 function usage(message: string): never {
   console.error(

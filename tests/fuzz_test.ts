@@ -1,12 +1,10 @@
 import assert from "node:assert/strict";
-import {
-  FuzzServer,
-  generateCase,
-  generateServerCase,
-  judgeNative,
-  runClientFuzz,
-  runFuzz,
-} from "./fuzz.ts";
+import { runClientFuzz } from "./fuzz/client_fuzz.ts";
+import { generateCase } from "./fuzz/connection_cases.ts";
+import { FuzzServer } from "./fuzz/fuzz_server.ts";
+import { judgeNative } from "./fuzz/native_oracle.ts";
+import { generateServerCase } from "./fuzz/server_line_cases.ts";
+import { runFuzz } from "./fuzz/server_fuzz.ts";
 
 const SEED = 0x1a7c4a7;
 

@@ -6,7 +6,8 @@
 
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { NativeClient, runServer } from "./test_util.ts";
+import { runServer } from "./_entry_process.ts";
+import { NativeClient } from "./_native_client.ts";
 
 async function withDataDir(run: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "lanchat-limits-" });

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { within } from "./test_util.ts";
+import { within } from "./_waiting.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

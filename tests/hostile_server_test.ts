@@ -15,7 +15,7 @@ import {
   HostileServer,
   MALFORMED_LINES,
 } from "./hostile_server.ts";
-import { ROOT, runClient } from "./test_util.ts";
+import { ROOT, runClient } from "./_entry_process.ts";
 import { TmuxSession } from "./tmux.ts";
 import { ReconnectingSession } from "../lib/client/reconnecting_session.ts";
 import { FakeTerminal } from "../lib/client/tui/_fake_terminal.ts";

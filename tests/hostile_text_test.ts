@@ -7,7 +7,10 @@
 
 import assert from "node:assert/strict";
 import { HOSTILE_TEXT, unsafeInEvent, unsafeInText } from "../lib/core/_hostile_text.ts";
-import { NativeClient, runServer, startServer, testKey, within } from "./test_util.ts";
+import { runServer } from "./_entry_process.ts";
+import { startServer } from "./_in_process_server.ts";
+import { NativeClient, testKey } from "./_native_client.ts";
+import { within } from "./_waiting.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

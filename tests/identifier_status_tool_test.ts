@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { mergeRanges, parseIdentifierStatus, renderModule } from "../tools/identifier_status.ts";
 import { ALLOWED, IDENTIFIER_STATUS_VERSION } from "../lib/core/identifier_status.ts";
-import { ROOT } from "./test_util.ts";
+import { ROOT } from "./_entry_process.ts";
 
 const SAMPLE = `# IdentifierStatus.txt
 # Date: 2024-07-05

@@ -3,7 +3,10 @@
 import assert from "node:assert/strict";
 import { ChatSession } from "../lib/client/chat_session.ts";
 import type { LogRecord } from "../lib/server/chat_server.ts";
-import { delay, NativeClient, startServer, TextClient } from "./test_util.ts";
+import { startServer } from "./_in_process_server.ts";
+import { NativeClient } from "./_native_client.ts";
+import { TextClient } from "./_text_client.ts";
+import { delay } from "./_waiting.ts";
 
 Deno.test("connections past --max-per-ip are refused at once with a readable line", async () => {
   await using server = await startServer({ maxPerIp: 2 });

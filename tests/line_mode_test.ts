@@ -5,15 +5,11 @@
  */
 
 import assert from "node:assert/strict";
-import {
-  NativeClient,
-  ROOT,
-  runClient,
-  runServer,
-  startServer,
-  TextClient,
-  within,
-} from "./test_util.ts";
+import { ROOT, runClient, runServer } from "./_entry_process.ts";
+import { startServer } from "./_in_process_server.ts";
+import { NativeClient } from "./_native_client.ts";
+import { TextClient } from "./_text_client.ts";
+import { within } from "./_waiting.ts";
 
 /**
  * A line-mode client (`--give-up-after 1`) whose server was killed after

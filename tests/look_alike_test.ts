@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { NativeClient, runServer, testKey, TextClient } from "./test_util.ts";
+import { runServer } from "./_entry_process.ts";
+import { NativeClient, testKey } from "./_native_client.ts";
+import { TextClient } from "./_text_client.ts";
 
 Deno.test("end to end: look-alikes of an online nick are refused by server.ts, to nc and native clients alike", async () => {
   const { server, port } = await runServer();

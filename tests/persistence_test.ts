@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import type { MessageEvent } from "../lib/core/events.ts";
 import { DatabaseSync } from "node:sqlite";
-import { NativeClient, ROOT, runEntry, runServer } from "./test_util.ts";
+import { ROOT, runEntry, runServer } from "./_entry_process.ts";
+import { NativeClient } from "./_native_client.ts";
 
 async function withDataDir(run: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "lanchat-data-" });

@@ -3,8 +3,10 @@
 import assert from "node:assert/strict";
 import { ReconnectingSession } from "../lib/client/reconnecting_session.ts";
 import type { SessionEvent } from "../lib/client/session_events.ts";
-import { FreezableProxy, NativeClient, startServer } from "./test_util.ts";
-import { until } from "./_until.ts";
+import { FreezableProxy } from "./_freezable_proxy.ts";
+import { startServer } from "./_in_process_server.ts";
+import { NativeClient } from "./_native_client.ts";
+import { until } from "./_waiting.ts";
 
 /** A session plus everything it yields, collected in the background. */
 async function connect(port: number, nick: string, options: Record<string, unknown> = {}) {

@@ -5,8 +5,8 @@ import { ReconnectingSession } from "../lib/client/reconnecting_session.ts";
 import type { SessionEvent } from "../lib/client/session_events.ts";
 import type { ServerAddress } from "../lib/client/pipe.ts";
 import type { ServerResolver } from "../lib/client/resolver.ts";
-import { startServer } from "./test_util.ts";
-import { until } from "./_until.ts";
+import { startServer } from "./_in_process_server.ts";
+import { until } from "./_waiting.ts";
 
 /** A resolver that answers whatever the test set last, and counts the questions. */
 class MovableServer implements ServerResolver {

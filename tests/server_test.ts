@@ -1,13 +1,9 @@
 import assert from "node:assert/strict";
-import {
-  connectStalled,
-  delay,
-  NativeClient,
-  runServer,
-  startServer,
-  TextClient,
-  within,
-} from "./test_util.ts";
+import { runServer } from "./_entry_process.ts";
+import { startServer } from "./_in_process_server.ts";
+import { connectStalled, NativeClient } from "./_native_client.ts";
+import { TextClient } from "./_text_client.ts";
+import { delay, within } from "./_waiting.ts";
 
 Deno.test("two native clients chat in #lobby and see the same ids in the same order", async () => {
   await using server = await startServer();

@@ -3,7 +3,9 @@
 import assert from "node:assert/strict";
 import type { LeaveEvent, MessageEvent } from "../lib/core/events.ts";
 import type { ServerFrame } from "../lib/protocol/wire_frames.ts";
-import { connectStalled, delay, NativeClient, startServer } from "./test_util.ts";
+import { startServer } from "./_in_process_server.ts";
+import { connectStalled, NativeClient } from "./_native_client.ts";
+import { delay } from "./_waiting.ts";
 
 /** Reads a client's lines once each, as they come, and keeps what the test checks. */
 class Tally {

@@ -3,8 +3,10 @@
 import assert from "node:assert/strict";
 import type { JoinEvent, LeaveEvent, MessageEvent } from "../lib/core/events.ts";
 import type { ServerFrame } from "../lib/protocol/wire_frames.ts";
-import { mulberry32 } from "./fuzz.ts";
-import { delay, NativeClient, startServer } from "./test_util.ts";
+import { mulberry32 } from "./fuzz/random.ts";
+import { startServer } from "./_in_process_server.ts";
+import { NativeClient } from "./_native_client.ts";
+import { delay } from "./_waiting.ts";
 
 const SEED = 0x50a4;
 const CLIENTS = 300;

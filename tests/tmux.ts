@@ -5,7 +5,7 @@
  * @module
  */
 
-import { delay } from "./test_util.ts";
+import { delay } from "./_waiting.ts";
 
 /** A detached tmux session of a fixed size, killed on dispose. */
 export class TmuxSession implements AsyncDisposable {

@@ -7,7 +7,10 @@
 
 import assert from "node:assert/strict";
 import { TmuxSession } from "./tmux.ts";
-import { NativeClient, ROOT, startServer, TextClient } from "./test_util.ts";
+import { ROOT } from "./_entry_process.ts";
+import { startServer } from "./_in_process_server.ts";
+import { NativeClient } from "./_native_client.ts";
+import { TextClient } from "./_text_client.ts";
 import { loadCertificate } from "../lib/server/tls_certificate.ts";
 
 /**

@@ -1,0 +1,188 @@
+/**
+ * Driving a target: load-generator processes (Node or Deno) that connect
+ * their clients, go together on a word, and report; the server process is
+ * measured around the traffic.
+ *
+ * @module
+ */
+
+import type { LoadConfig } from "./load_gen.ts";
+import { freePort, processStats, ROOT, waitForPort } from "./server_process.ts";
+import type { Target } from "./targets.ts";
+
+/**
+ * Which load generator runs: `node` (bench/load_gen_node.mjs, one libuv
+ * event loop per process, the default when `node` is on the PATH) or `deno`
+ * (bench/load_gen.ts). Both speak the same protocol with the harness; every
+ * target of a run uses the same one.
+ */
+export type GeneratorKind = "node" | "deno";
+
+/** How the run's load generators are set up; bench/bench.ts sets it from the flags first. */
+export const generatorSetup: {
+  /**
+   * Which load generator runs (`--generator`).
+   *
+   * @default {"deno"}
+   */
+  kind: GeneratorKind;
+  /**
+   * Generator processes holding the readers of the latency, stalled and crowd
+   * workloads (`--readers`). Fewer is better with the Node generator: on two
+   * cores, every runnable process beyond the server and one generator waits
+   * for a time slice, and that wait shows up as the server's latency (see
+   * docs/performance.md, "How many generator processes"). The Deno generator
+   * needs more to keep up.
+   *
+   * @default {1}
+   */
+  readerProcesses: number;
+} = { kind: "deno", readerProcesses: 1 };
+
+/**
+ * Whether a real Node.js is on the PATH. Without one, Deno answers for
+ * `node` itself (its `--version` then starts with "deno"), which would run
+ * the Node generator on Deno and defeat its purpose.
+ */
+export function nodeAvailable(): boolean {
+  try {
+    const result = new Deno.Command("node", { args: ["--version"], stderr: "null" }).outputSync();
+    return result.success && /^v\d+\./.test(new TextDecoder().decode(result.stdout));
+  } catch {
+    return false;
+  }
+}
+
+/** A running load generator. */
+export class Generator {
+  readonly #child: Deno.ChildProcess;
+  readonly #lines: AsyncIterator<string>;
+  readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
+  /** The generator's stderr, passed through; its error line explains an early exit. */
+  readonly #stderrDone: Promise<void>;
+  #lastError = "";
+
+  /** Starts a generator with `config`; it connects its clients and reports. */
+  constructor(config: LoadConfig) {
+    const [command, args] = generatorSetup.kind === "node"
+      ? ["node", ["bench/load_gen_node.mjs"]]
+      : [Deno.execPath(), ["run", "-q", "-P=bench", "bench/load_gen.ts"]];
+    this.#child = new Deno.Command(command, {
+      args: [...args, JSON.stringify(config)],
+      cwd: ROOT,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    this.#stdin = this.#child.stdin.getWriter();
+    this.#lines = lines(this.#child.stdout);
+    const stderr = this.#child.stderr;
+    this.#stderrDone = (async () => {
+      for await (const line of lines(stderr)) {
+        console.error(line);
+        // "load_gen_node: Error: <message>" (Node) or "error: Uncaught (in promise) Error:
+        // <message>" (Deno), then the stack.
+        const reason =
+          /^(?:load_gen\w*|error): (?:Uncaught (?:\(in promise\) )?)?(?:\w*Error: )?(.*)/
+            .exec(line);
+        if (reason) this.#lastError = reason[1];
+      }
+    })();
+  }
+
+  /** The next JSON report (connected, then done). */
+  async report(): Promise<Record<string, unknown>> {
+    const next = await this.#lines.next();
+    if (next.done) {
+      await this.#stderrDone;
+      const status = await this.#child.status;
+      const why = this.#lastError.trim() ||
+        (status.signal ? `killed by ${status.signal}` : `exit code ${status.code}, no message`);
+      throw new Error(`the load generator exited early (${why})`);
+    }
+    return JSON.parse(next.value);
+  }
+
+  /** Tells the generator to start its traffic. */
+  async go(): Promise<void> {
+    await this.#stdin.write(new TextEncoder().encode("go\n"));
+  }
+
+  /** Ends the generator (stdin closed, then killed) and waits for its exit. */
+  async close(): Promise<void> {
+    await this.#stdin.close().catch(() => {});
+    try {
+      this.#child.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+    await this.#child.status;
+  }
+}
+
+async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  let partial = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    partial += chunk;
+    const parts = partial.split("\n");
+    partial = parts.pop()!;
+    for (const line of parts) if (line.trim()) yield line;
+  }
+}
+
+/**
+ * Starts the target, runs generators with the given configs (connect all,
+ * then go together), and measures the server process around the traffic.
+ */
+export async function drive(
+  target: Target,
+  configs: Omit<LoadConfig, "port">[],
+  serverArgs: string[] = [],
+): Promise<
+  {
+    reports: Record<string, unknown>[];
+    cpu: number;
+    before: ReturnType<typeof processStats>;
+    after: ReturnType<typeof processStats>;
+    alive: boolean;
+    connected: Record<string, unknown>[];
+  }
+> {
+  const port = freePort();
+  const server = target.start(port, serverArgs);
+  const generators: Generator[] = [];
+  try {
+    await waitForPort(port);
+    const idle = processStats(server.pid);
+    for (const config of configs) {
+      generators.push(new Generator({ ...config, port, tls: target.tls }));
+    }
+    const connected = await Promise.all(generators.map((g) => g.report()));
+    const before = processStats(server.pid);
+    await Promise.all(generators.map((g) => g.go()));
+    const reports = await Promise.all(generators.map((g) => g.report()));
+    const after = processStats(server.pid);
+    let alive = true;
+    try {
+      Deno.kill(server.pid, "SIGCONT");
+    } catch {
+      alive = false;
+    }
+    return {
+      reports,
+      cpu: after.cpu - before.cpu,
+      before: { ...before, rssKiB: idle.rssKiB },
+      after,
+      alive,
+      connected,
+    };
+  } finally {
+    await Promise.all(generators.map((g) => g.close()));
+    try {
+      server.kill("SIGTERM");
+    } catch {
+      // Already exited.
+    }
+    await server.status;
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The benchmark's report: one markdown table per set of targets, the median
+ * and range of each metric, and the ratio of the first two targets.
+ *
+ * @module
+ */
+
+import type { Target } from "./targets.ts";
+import type { Measurement, Workload } from "./workload.ts";
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function fmt(value: number | undefined): string {
+  if (value === undefined || Number.isNaN(value)) return "–";
+  if (Math.abs(value) >= 1e6) return `${(value / 1e6).toFixed(2)}M`;
+  if (Math.abs(value) >= 1e4) return `${(value / 1e3).toFixed(0)}k`;
+  if (Math.abs(value) >= 100) return value.toFixed(0);
+  return value.toFixed(2);
+}
+
+/** The runs of one workload against one target. */
+export interface Row {
+  /** The workload's name. */
+  workload: string;
+  /** The target's name. */
+  target: string;
+  /** What each run measured. */
+  runs: Measurement[];
+}
+
+/** The markdown table: median [min–max] per metric, and ours/theirs ratios. */
+export function table(workloads: Workload[], rows: Row[], targets: Target[]): string {
+  const out = [
+    `| workload | metric | ${targets.map((t) => t.name).join(" | ")}${
+      targets.length > 1 ? ` | ${targets[0].name}/${targets[1].name}` : ""
+    } |`,
+    `|---|---|${targets.map(() => "---").join("|")}|${targets.length > 1 ? "---|" : ""}`,
+  ];
+  for (const workload of workloads) {
+    const byTarget = targets.map((t) =>
+      rows.find((r) => r.workload === workload.name && r.target === t.name)
+    );
+    if (!byTarget.some(Boolean)) continue;
+    for (const metric of workload.metrics) {
+      const cells: string[] = [];
+      const medians: (number | undefined)[] = [];
+      for (const row of byTarget) {
+        if (!row) {
+          cells.push("n/a");
+          medians.push(undefined);
+          continue;
+        }
+        const failed = row.runs.filter((r) => !r.ok);
+        const values = row.runs.filter((r) => r.ok).map((r) => r[metric.key] as number)
+          .filter((v) => typeof v === "number" && !Number.isNaN(v));
+        if (values.length === 0) {
+          cells.push(`failed: ${failed[0]?.failure ?? "no data"}`);
+          medians.push(undefined);
+          continue;
+        }
+        const m = median(values);
+        medians.push(m);
+        const range = values.length > 1
+          ? ` [${fmt(Math.min(...values))}–${fmt(Math.max(...values))}]`
+          : "";
+        cells.push(`${fmt(m)}${range}${failed.length ? ` (${failed.length} failed)` : ""}`);
+      }
+      let ratio = "";
+      if (targets.length > 1) {
+        const [a, b] = medians;
+        ratio = a !== undefined && b !== undefined && b !== 0
+          ? ` | ${(a / b).toFixed(2)}x`
+          : " | –";
+      }
+      out.push(`| ${workload.name} | ${metric.label} | ${cells.join(" | ")}${ratio} |`);
+    }
+  }
+  return out.join("\n");
+}

@@ -1,0 +1,214 @@
+/**
+ * The chat-traffic workloads: the flood (text, native, with the history
+ * store on), latency (with and without stalled readers), and the crowd.
+ *
+ * @module
+ */
+
+import { type LoadConfig, quantiles } from "./load_gen.ts";
+import { drive, generatorSetup } from "./drive.ts";
+import type { Target } from "./targets.ts";
+import type { Measurement, Workload } from "./workload.ts";
+
+/** Process `p`'s share of `total` clients over `processes`: the shares add up to `total`. */
+function share(total: number, processes: number, p: number): number {
+  return Math.floor(total / processes) + (p < total % processes ? 1 : 0);
+}
+
+function base(
+  target: Target,
+  mode: "text" | "native",
+  prefix: string,
+): Pick<LoadConfig, "mode" | "handshake" | "prefix" | "echo"> {
+  return {
+    mode,
+    handshake: mode === "native" ? "nick" : target.handshake,
+    prefix,
+    echo: mode === "native",
+  };
+}
+
+/** The flood over text or native clients; with `persist`, with the history store on. */
+export function floodWorkload(mode: "text" | "native", persist = false): Workload {
+  return {
+    name: persist ? "persist" : mode === "text" ? "flood" : "native",
+    description: persist
+      ? "the flood with the history store on (SQLite in a temporary directory)"
+      : mode === "text"
+      ? "100 text clients, 10 send 2,000 messages each as fast as they can"
+      : "the flood with native (JSON) clients",
+    text: mode === "text" && !persist,
+    metrics: [
+      { key: "deliveriesPerSec", label: "deliveries/s", higherIsBetter: true },
+      { key: "serverCpuSec", label: "server CPU s", higherIsBetter: false },
+    ],
+    async run(target, smoke) {
+      const dataDir = persist ? await Deno.makeTempDir({ prefix: "lanchat-bench-" }) : undefined;
+      try {
+        return await runFlood(target, smoke, mode, dataDir);
+      } finally {
+        if (dataDir) await Deno.remove(dataDir, { recursive: true });
+      }
+    },
+  };
+}
+
+/** The flood: senders as fast as the server takes them, readers in two processes. */
+async function runFlood(
+  target: Target,
+  smoke: boolean,
+  mode: "text" | "native",
+  dataDir?: string,
+): Promise<Measurement> {
+  const clients = smoke ? 6 : 100;
+  const senders = smoke ? 2 : 10;
+  const perSender = smoke ? 50 : 2000;
+  const total = senders * perSender;
+  // Readers over two processes, so that the generator keeps up and the
+  // server's slow-reader protection (dropping a client whose queue
+  // overflows) does not kick in against the benchmark itself.
+  const processes = smoke ? 1 : 2;
+  const per = Math.ceil(clients / processes);
+  const result = await drive(
+    target,
+    Array.from({ length: processes }, (_, p) => ({
+      ...base(target, mode, `f${p}x`),
+      clients: per,
+      senders: p === 0 ? senders : 0,
+      stalled: 0,
+      perSender: p === 0 ? perSender : 0,
+      payloadBytes: 40,
+      expectPerReader: total,
+      timeoutMs: smoke ? 20_000 : 120_000,
+    })),
+    // A throughput test, not a slow-reader test: a 16 MiB queue keeps a
+    // generator's momentary stall (GC, scheduling) from getting it dropped.
+    [
+      "--send-queue-bytes",
+      String(16 * 1024 * 1024),
+      ...(dataDir ? ["--data-dir", dataDir] : []),
+    ],
+  );
+  const delivered = result.reports.reduce((sum, r) => sum + (r.delivered as number), 0);
+  const complete = result.reports.every((r) => r.complete === true);
+  const elapsedMs = Math.max(...result.reports.map((r) => r.elapsedMs as number));
+  return {
+    ok: complete && result.alive,
+    failure: complete ? undefined : `only ${delivered} deliveries before the timeout`,
+    deliveries: delivered,
+    deliveriesPerSec: delivered / (elapsedMs / 1000),
+    serverCpuSec: result.cpu,
+  };
+}
+
+/** The latency workload; with `stalled`, with ten clients that never read. */
+export const latencyWorkload = (stalled: boolean): Workload => ({
+  name: stalled ? "stalled" : "latency",
+  description: stalled
+    ? "the latency workload plus 10 clients that never read, with ~4 KB messages"
+    : "1,000 text clients, 10 senders at 100 messages/s in total",
+  text: true,
+  metrics: [
+    { key: "p50", label: "p50 ms", higherIsBetter: false },
+    { key: "p99", label: "p99 ms", higherIsBetter: false },
+    { key: "p999", label: "p99.9 ms", higherIsBetter: false },
+    { key: "serverUsPerDelivery", label: "server CPU µs/delivery", higherIsBetter: false },
+    ...(stalled
+      ? [
+        { key: "peakRssMiB", label: "server peak RSS MiB", higherIsBetter: false },
+        { key: "stalledDropped", label: "stalled dropped", higherIsBetter: true },
+      ]
+      : []),
+  ],
+  async run(target, smoke) {
+    const clients = smoke ? 20 : 1000;
+    // A reader that never reads still absorbs ~4 MiB of kernel buffers
+    // before its 1 MiB queue fills: at ~390 KB/s that takes ~15 s.
+    const seconds = smoke ? 1 : stalled ? 25 : 10;
+    const rate = smoke ? 20 : 100;
+    const processes = smoke ? 1 : generatorSetup.readerProcesses;
+    const result = await drive(
+      target,
+      Array.from({ length: processes }, (_, p) => ({
+        ...base(target, "text", `l${p}x`),
+        clients: share(clients, processes, p),
+        senders: p === 0 ? 10 : 0,
+        stalled: stalled && p === 0 ? 10 : 0,
+        rate: p === 0 ? rate : undefined,
+        latency: true,
+        seconds: p === 0 ? seconds : undefined,
+        perSender: p === 0 ? undefined : 0,
+        payloadBytes: stalled ? 3900 : 40, // under the 4000-character message limit
+        expectPerReader: rate * seconds,
+        timeoutMs: (seconds + 30) * 1000,
+      })),
+    );
+    const reports = result.reports;
+    const complete = reports.every((r) => r.complete === true);
+    const latency = quantiles(reports.flatMap((r) => (r.histogram as [number, number][]) ?? []));
+    const dropped = stalled ? 10 - (reports[0].stalledStillOpen as number) : undefined;
+    const incomplete = reports.reduce((sum, r) => sum + (r.incompleteReaders as number), 0);
+    const delivered = reports.reduce((sum, r) => sum + (r.delivered as number), 0);
+    return {
+      ok: complete && result.alive,
+      failure: complete ? undefined : `${incomplete} readers did not get every message`,
+      serverCpuSec: result.cpu,
+      serverUsPerDelivery: result.cpu / delivered * 1e6,
+      generatorCpuSec: generatorCpu(reports),
+      p50: latency.p50,
+      p99: latency.p99,
+      p999: latency.p999,
+      peakRssMiB: result.after.peakKiB / 1024,
+      stalledDropped: dropped,
+    };
+  },
+});
+
+/** CPU seconds the generators spent after "go" (the Node generator reports it). */
+function generatorCpu(reports: Record<string, unknown>[]): number | undefined {
+  if (!reports.every((r) => typeof r.generatorCpuMs === "number")) return undefined;
+  return reports.reduce((sum, r) => sum + (r.generatorCpuMs as number), 0) / 1000;
+}
+
+/** Ten thousand text clients connected at once, then one broadcast to all. */
+export const crowdWorkload: Workload = {
+  name: "crowd",
+  description: "10,000 concurrent text clients, then one broadcast to all",
+  text: true,
+  metrics: [
+    { key: "connectSec", label: "connect all s", higherIsBetter: false },
+    { key: "rssPerClientKiB", label: "server KiB/client", higherIsBetter: false },
+    { key: "broadcastMs", label: "broadcast ms", higherIsBetter: false },
+    { key: "serverCpuSec", label: "server CPU s (broadcast)", higherIsBetter: false },
+  ],
+  async run(target, smoke) {
+    const total = smoke ? 60 : 10_000;
+    const processes = smoke ? 2 : generatorSetup.readerProcesses;
+    const configs = Array.from({ length: processes }, (_, p) => ({
+      ...base(target, "text", `c${p}x`),
+      clients: share(total, processes, p),
+      senders: p === 0 ? 1 : 0,
+      stalled: 0,
+      perSender: p === 0 ? 1 : 0,
+      payloadBytes: 40,
+      expectPerReader: 1,
+      timeoutMs: 60_000,
+      connectBatch: 50,
+    }));
+    const result = await drive(target, configs);
+    // The generators connect in parallel: the slowest one is the time to connect all.
+    const connectSec = Math.max(...result.connected.map((r) => r.connectMs as number)) / 1000;
+    const clients = total;
+    const complete = result.reports.every((r) => r.complete === true);
+    const broadcastMs = Math.max(...result.reports.map((r) => r.elapsedMs as number));
+    return {
+      ok: complete && result.alive,
+      failure: complete ? undefined : "the broadcast did not reach everyone",
+      connectSec,
+      rssPerClientKiB: (result.after.rssKiB - result.before.rssKiB) / clients,
+      broadcastMs,
+      serverCpuSec: result.cpu,
+      generatorCpuSec: generatorCpu(result.reports),
+    };
+  },
+};

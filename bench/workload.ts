@@ -1,0 +1,35 @@
+/**
+ * What a benchmark workload is, and what one run of it measures.
+ *
+ * @module
+ */
+
+import type { Target } from "./targets.ts";
+
+/** What one run of one workload measured. */
+export interface Measurement {
+  /** Whether the run completed. */
+  ok: boolean;
+  /** Why it did not, if it did not. */
+  failure?: string;
+  /** The metrics, by key. */
+  [metric: string]: number | boolean | string | undefined;
+}
+
+/** A benchmark workload: what it runs and which metrics it reports. */
+export interface Workload {
+  /** The name `--only` takes. */
+  name: string;
+  /** One line on what it does. */
+  description: string;
+  /** Metrics to report, with units and whether higher is better. */
+  metrics: { key: string; label: string; higherIsBetter: boolean }[];
+  /** Whether it runs against targets that speak only text. */
+  text: boolean;
+  /** Runs once against `target` (tiny with `smoke`). */
+  run(target: Target, smoke: boolean): Promise<Measurement>;
+  /** Targets of its own instead of the run's (the churn workload's runtime baselines). */
+  targets?: () => Promise<Target[]>;
+  /** Runs only when named in `--only` (it takes minutes and measures something else). */
+  optIn?: boolean;
+}
