@@ -3,7 +3,7 @@ import { runServer } from "./_entry_process.ts";
 import { startServer } from "./_in_process_server.ts";
 import { connectStalled, NativeClient } from "./_native_client.ts";
 import { TextClient } from "./_text_client.ts";
-import { delay, within } from "./_waiting.ts";
+import { delay, until, within } from "./_waiting.ts";
 
 Deno.test("two native clients chat in #lobby and see the same ids in the same order", async () => {
   await using server = await startServer();
@@ -14,8 +14,10 @@ Deno.test("two native clients chat in #lobby and see the same ids in the same or
   for (let i = 0; i < 20; i++) {
     await (i % 2 ? ana : bob).send({ type: "msg", text: `m${i}` });
   }
-  await ana.next("msg", (e) => e.text === "m19");
-  await bob.next("msg", (e) => e.text === "m19");
+  // The two send on two connections, so m18 may reach the server after m19:
+  // wait for all twenty on both sides, not for the last one sent.
+  const messages = (c: NativeClient) => c.events.filter((e) => e.type === "msg").length;
+  await until(() => messages(ana) === 20 && messages(bob) === 20);
   const seen = (c: NativeClient) =>
     c.events.filter((e) => e.type === "msg").map((e) => e.type === "msg" && `${e.id}:${e.text}`);
   assert.deepEqual(seen(ana), seen(bob));
