@@ -22,8 +22,11 @@ export const OP_KEY = "SHA256:opopopopopopopopopopopopopopopopopopopopopo";
 
 /** A connected member, its recorded events, and a way to type lines as it. */
 export interface Client {
+  /** The member the hub admitted. */
   member: Member;
+  /** What the hub sent it. */
   sink: RecordingSink;
+  /** Types a line as the member in its current room, as {@linkcode Hub.input} does. */
   input(line: string): boolean | Promise<boolean>;
 }
 

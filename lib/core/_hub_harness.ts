@@ -17,8 +17,11 @@ export const START = 1_700_000_000_000;
 
 /** A connected member, its recorded events, and a way to type lines as it. */
 export interface Client {
+  /** The member the hub admitted. */
   member: Member;
+  /** What the hub sent it. */
   sink: RecordingSink;
+  /** Types a line as the member (in `room`, else its current room), as {@linkcode Hub.input} does. */
   input(line: string, room?: string): boolean | Promise<boolean>;
 }
 
