@@ -11,8 +11,12 @@ import {
   MIGRATIONS,
   StoreOpenError,
 } from "./sqlite_schema.ts";
+import type { StoreReport } from "./store_report.ts";
+import { DiskBudget, usedBytes } from "./disk_budget.ts";
+import { WriteBuffer } from "./write_buffer.ts";
 
 export { StoreOpenError } from "./sqlite_schema.ts";
+export type { StoreReport } from "./store_report.ts";
 
 /** Settings of a {@linkcode SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -47,44 +51,6 @@ export interface SqliteStoreOptions {
   lock?: { release(): void };
 }
 
-/** What a {@linkcode SqliteStore} tells its owner (`server.ts` logs each as one line). */
-export type StoreReport =
-  | {
-    /** A write failed (the first time, then every 30 s while it keeps failing). */
-    kind: "write_failed";
-    error: Error;
-    /** Accepted messages waiting to be written. */
-    pending: number;
-    /** Accepted messages dropped so far because too many were waiting. */
-    dropped: number;
-  }
-  | {
-    /** Writes work again after failing. */
-    kind: "recovered";
-    /** Messages written now that had waited. */
-    written: number;
-    /** Messages dropped while it failed. */
-    dropped: number;
-  }
-  | {
-    /** The disk budget was reached: the oldest messages were deleted. */
-    kind: "trimmed";
-    removed: number;
-    usedBytes: number;
-    maxBytes: number;
-  }
-  | {
-    /** Deleting for the disk budget failed; it is tried again after the next write. */
-    kind: "trim_failed";
-    error: Error;
-  }
-  | {
-    /** At close: accepted messages that were never written (dropped, or still failing). */
-    kind: "lost";
-    lost: number;
-    error: Error | undefined;
-  };
-
 /** A message waiting to be written: to a room (with its folded name) or private. */
 type Pending =
   | { foldedRoom: string; event: MessageEvent; bytes: number }
@@ -92,8 +58,6 @@ type Pending =
 
 /** Retries of a failing write come this often (ms). */
 const RETRY_MS = 1000;
-/** While writes fail, a changed count is logged again after this many retries (or at once after 0). */
-const REPORT_EVERY_RETRIES = 10;
 /** Longest one flush spends deleting for the disk budget (ms); the rest waits for the next. */
 const TRIM_SLICE_MS = 50;
 
@@ -123,9 +87,10 @@ export class SqliteStore implements HistoryStore, AccessStore {
     flushBatch: number;
     maxPendingBytes: number;
   };
-  /** Messages waiting to be written, oldest first, and their bytes. */
-  #pending: Pending[] = [];
-  #pendingBytes = 0;
+  /** Messages waiting to be written, and the accounting of a failing disk. */
+  readonly #pending: WriteBuffer<Pending>;
+  /** The disk budget, when there is one. */
+  readonly #budget: DiskBudget | undefined;
   readonly #lastIds = new Map<string, { name: string; lastId: number }>();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #insert!: StatementSync;
@@ -133,21 +98,6 @@ export class SqliteStore implements HistoryStore, AccessStore {
   #upsertRoom!: StatementSync;
   #access!: SqliteAccess;
   #closed = false;
-  /** Set while writes fail: only the retry timer writes then. */
-  #failing = false;
-  /** Failed retries in a row, and the retry and count last reported. */
-  #retries = 0;
-  #reported = { retry: 0, count: 0, dropped: 0 };
-  #lastError: Error | undefined;
-  /** Accepted messages dropped (too many waiting while writes failed): in this failure, and in all. */
-  #droppedNow = 0;
-  #droppedInAll = 0;
-  /** Set while the database is over its budget's low mark: each flush deletes some more. */
-  #trimming = false;
-  /** Messages deleted for the budget in the current round. */
-  #trimmed = 0;
-  /** How many of the oldest messages the next budget batch deletes (adapts to their size). */
-  #trimBatch = 16;
 
   /**
    * Opens (creating if needed) the database at `path`, applying migrations.
@@ -161,6 +111,10 @@ export class SqliteStore implements HistoryStore, AccessStore {
       maxPendingBytes: 16 * 1024 * 1024,
       ...options,
     };
+    this.#pending = new WriteBuffer({
+      maxPendingBytes: this.#options.maxPendingBytes,
+      report: options.report,
+    });
     try {
       if (options.readOnly) {
         const reader = new DatabaseSync(path, { readOnly: true });
@@ -171,6 +125,7 @@ export class SqliteStore implements HistoryStore, AccessStore {
         if ((row?.version ?? 0) >= MIGRATIONS.length) {
           this.#db = reader;
           checkVersion(this.#db, true);
+          this.#budget = this.#diskBudget();
           return;
         }
         // An older schema: migrate it first, as the server would.
@@ -183,6 +138,7 @@ export class SqliteStore implements HistoryStore, AccessStore {
           "PRAGMA journal_size_limit = 16777216;",
       );
       migrate(this.#db);
+      this.#budget = this.#diskBudget();
       this.#access = new SqliteAccess(this.#db);
       this.#insert = this.#db.prepare(
         "INSERT OR REPLACE INTO messages (room_key, id, room, ts, from_nick, kind, text) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -198,6 +154,11 @@ export class SqliteStore implements HistoryStore, AccessStore {
     }
   }
 
+  #diskBudget(): DiskBudget | undefined {
+    const { maxBytes, report } = this.#options;
+    return maxBytes === undefined ? undefined : new DiskBudget(this.#db, maxBytes, report);
+  }
+
   /** Accepted messages not written yet. */
   get pending(): number {
     return this.#pending.length;
@@ -205,12 +166,7 @@ export class SqliteStore implements HistoryStore, AccessStore {
 
   /** Bytes the database's pages hold now (its size less its free pages). */
   get usedBytes(): number {
-    const pages = (this.#db.prepare("PRAGMA page_count").get() as { page_count: number })
-      .page_count;
-    const free = (this.#db.prepare("PRAGMA freelist_count").get() as { freelist_count: number })
-      .freelist_count;
-    const size = (this.#db.prepare("PRAGMA page_size").get() as { page_size: number }).page_size;
-    return (Number(pages) - Number(free)) * Number(size);
+    return usedBytes(this.#db);
   }
 
   load(foldedRoom: string, limit: number): StoredRoom {
@@ -236,32 +192,16 @@ export class SqliteStore implements HistoryStore, AccessStore {
 
   #enqueue(message: Pending): void {
     if (this.#closed || this.#options.readOnly) return;
-    this.#pending.push(message);
-    this.#pendingBytes += message.bytes;
-    if (this.#failing) {
-      // Only the retry timer writes while writes fail, never the broadcast; the
-      // buffer stays bounded by dropping its oldest messages, each one counted.
-      if (this.#pendingBytes > this.#options.maxPendingBytes) this.#dropOldest();
-      return;
-    }
+    // While writes fail, the buffer stays bounded by dropping its oldest
+    // messages, each one counted; and only the retry timer writes, never the broadcast.
+    this.#pending.add(message);
+    if (this.#pending.failing) return;
     if (
       this.#pending.length >= this.#options.flushBatch ||
-      this.#pendingBytes >= this.#options.maxPendingBytes / 2
+      this.#pending.bytes >= this.#options.maxPendingBytes / 2
     ) {
       this.flush();
     } else this.#timer ??= setTimeout(() => this.flush(), this.#options.flushDelayMs);
-  }
-
-  /** Drops the oldest waiting messages down to three quarters of the bound (one cut, not one per append). */
-  #dropOldest(): void {
-    const target = this.#options.maxPendingBytes * 0.75;
-    let cut = 0;
-    let bytes = this.#pendingBytes;
-    while (cut < this.#pending.length - 1 && bytes > target) bytes -= this.#pending[cut++].bytes;
-    this.#pending.splice(0, cut);
-    this.#pendingBytes = bytes;
-    this.#droppedNow += cut;
-    this.#droppedInAll += cut;
   }
 
   /** Every stored private message since `since` (ms), oldest first. */
@@ -292,7 +232,7 @@ export class SqliteStore implements HistoryStore, AccessStore {
   }
 
   #page(foldedRoom: string, beforeId: number, limit: number): MessageEvent[] {
-    if (!this.#failing) this.flush();
+    if (!this.#pending.failing) this.flush();
     const rows = this.#db.prepare(
       "SELECT room, id, ts, from_nick, kind, text FROM messages WHERE room_key = ? AND id < ? ORDER BY id DESC LIMIT ?",
     ).all(foldedRoom, beforeId, limit) as unknown as Row[];
@@ -316,7 +256,7 @@ export class SqliteStore implements HistoryStore, AccessStore {
   }
 
   prune(olderThan: number | undefined, keep: number | undefined): number {
-    if (!this.#failing) this.flush();
+    if (!this.#pending.failing) this.flush();
     let removed = 0;
     if (olderThan !== undefined) {
       removed += Number(
@@ -337,7 +277,7 @@ export class SqliteStore implements HistoryStore, AccessStore {
       );
     }
     // A budget lowered since the last run is met now, whatever it takes.
-    this.#trimToBudget(Infinity);
+    this.#budget?.trim(Infinity);
     return removed;
   }
 
@@ -346,10 +286,10 @@ export class SqliteStore implements HistoryStore, AccessStore {
     this.#timer = undefined;
     if (this.#options.readOnly) return;
     if (this.#pending.length === 0 && this.#lastIds.size === 0) {
-      if (this.#trimming) this.#trimSafely(TRIM_SLICE_MS);
+      if (this.#budget?.trimming) this.#trim();
       return;
     }
-    const pending = this.#pending;
+    const pending = this.#pending.items;
     try {
       this.#db.exec("BEGIN");
       for (const { foldedRoom, event } of pending) {
@@ -379,132 +319,21 @@ export class SqliteStore implements HistoryStore, AccessStore {
       } catch {
         // No transaction was open.
       }
-      this.#failed(error as Error);
+      // Keep the messages, say so (now and then), retry on a timer.
+      this.#pending.failed(error as Error);
+      if (!this.#closed) this.#timer = setTimeout(() => this.flush(), RETRY_MS);
       return;
     }
-    this.#pending = [];
-    this.#pendingBytes = 0;
+    this.#pending.written();
     this.#lastIds.clear();
-    if (this.#failing) {
-      this.#options.report?.({
-        kind: "recovered",
-        written: pending.length,
-        dropped: this.#droppedNow,
-      });
-      this.#failing = false;
-      this.#retries = 0;
-      this.#droppedNow = 0;
-    }
-    this.#trimSafely(TRIM_SLICE_MS);
+    this.#trim();
   }
 
-  /** Runs {@linkcode #trimToBudget}; a failure (a full disk can refuse a delete too) is reported, never thrown. */
-  #trimSafely(sliceMs: number): void {
-    try {
-      this.#trimToBudget(sliceMs);
-    } catch (error) {
-      try {
-        this.#db.exec("ROLLBACK");
-      } catch {
-        // No transaction was open.
-      }
-      this.#trimming = false;
-      this.#options.report?.({ kind: "trim_failed", error: error as Error });
+  /** One slice of work for the disk budget; when not done, the next flush (or this timer) goes on. */
+  #trim(): void {
+    if (this.#budget?.trimSafely(TRIM_SLICE_MS) && !this.#closed) {
+      this.#timer ??= setTimeout(() => this.flush(), this.#options.flushDelayMs);
     }
-  }
-
-  /** A write failed: keep the messages, say so (now and then), retry on a timer. */
-  #failed(error: Error): void {
-    this.#lastError = error;
-    if (this.#pendingBytes > this.#options.maxPendingBytes) this.#dropOldest();
-    const count = this.#pending.length + this.#droppedNow;
-    const retry = this.#failing ? ++this.#retries : 0;
-    // Said again at the next retry once messages wait or start to be dropped, else now and then.
-    const reported = this.#reported;
-    const changed = count !== reported.count && (
-      reported.count === 0 || (this.#droppedNow > 0 && reported.dropped === 0) ||
-      retry - reported.retry >= REPORT_EVERY_RETRIES
-    );
-    if (!this.#failing || changed) {
-      this.#reported = { retry, count, dropped: this.#droppedNow };
-      this.#options.report?.({
-        kind: "write_failed",
-        error,
-        pending: this.#pending.length,
-        dropped: this.#droppedNow,
-      });
-    }
-    this.#failing = true;
-    if (!this.#closed) this.#timer = setTimeout(() => this.flush(), RETRY_MS);
-  }
-
-  /**
-   * Keeps the database within `maxBytes`: past it, deletes the oldest
-   * messages of all rooms and the oldest private messages, a batch at a
-   * time, until it holds at most 90% of the budget. Spends at most
-   * `sliceMs` (Infinity: until done); a later flush carries on.
-   */
-  #trimToBudget(sliceMs: number): void {
-    const maxBytes = this.#options.maxBytes;
-    if (maxBytes === undefined) return;
-    let used = this.usedBytes;
-    if (!this.#trimming && used <= maxBytes) return;
-    this.#trimming = true;
-    const target = maxBytes * 0.9;
-    const deadline = performance.now() + sliceMs;
-    while (used > target && performance.now() < deadline) {
-      const cutoff = this.#trimCutoff(this.#trimBatch);
-      if (cutoff === undefined) break; // Nothing left to delete: the rest is not messages.
-      this.#db.exec("BEGIN");
-      let removed = Number(
-        this.#db.prepare("DELETE FROM messages WHERE ts <= ?").run(cutoff).changes,
-      );
-      removed += Number(
-        this.#db.prepare("DELETE FROM private_messages WHERE ts <= ?").run(cutoff).changes,
-      );
-      this.#db.exec("COMMIT");
-      this.#trimmed += removed;
-      const now = this.usedBytes;
-      // Size the next batch to what is left, from what this one freed per message.
-      const perMessage = Math.max(64, (used - now) / Math.max(1, removed));
-      this.#trimBatch = Math.min(20_000, Math.max(1, Math.ceil((now - target) / perMessage)));
-      used = now;
-    }
-    if (used > target && this.#cutoffExists()) {
-      // Not done in this slice: the next flush (or this timer) goes on.
-      if (!this.#closed) this.#timer ??= setTimeout(() => this.flush(), this.#options.flushDelayMs);
-      return;
-    }
-    this.#trimming = false;
-    if (this.#trimmed > 0) {
-      this.#options.report?.({
-        kind: "trimmed",
-        removed: this.#trimmed,
-        usedBytes: used,
-        maxBytes,
-      });
-    }
-    this.#trimmed = 0;
-  }
-
-  /**
-   * The time stamp up to which deleting removes the `count` oldest messages,
-   * of rooms and private ones together (a merge of their time indexes); the
-   * newest of all when there are fewer; undefined when there are none.
-   */
-  #trimCutoff(count: number): number | undefined {
-    const nth = this.#db.prepare(
-      "SELECT ts FROM messages UNION ALL SELECT ts FROM private_messages ORDER BY 1 LIMIT 1 OFFSET ?",
-    ).get(count - 1) as { ts: number } | undefined;
-    if (nth) return Number(nth.ts);
-    const newest = this.#db.prepare(
-      "SELECT max(ts) AS ts FROM (SELECT max(ts) AS ts FROM messages UNION ALL SELECT max(ts) FROM private_messages)",
-    ).get() as { ts: number | null };
-    return newest.ts === null ? undefined : Number(newest.ts);
-  }
-
-  #cutoffExists(): boolean {
-    return this.#trimCutoff(1) !== undefined;
   }
 
   registration(folded: string): Registration | undefined {
@@ -549,9 +378,7 @@ export class SqliteStore implements HistoryStore, AccessStore {
     this.#closed = true;
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    const lost = this.#pending.length + this.#droppedInAll;
-    if (lost > 0) this.#options.report?.({ kind: "lost", lost, error: this.#lastError });
-    this.#pending = [];
+    this.#pending.discard();
     this.#db.close();
     this.#options.lock?.release();
   }
