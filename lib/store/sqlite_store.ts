@@ -171,6 +171,7 @@ export class SqliteStore implements HistoryStore, AccessStore {
         if ((row?.version ?? 0) >= MIGRATIONS.length) {
           this.#db = reader;
           checkVersion(this.#db, true);
+          this.#access = new SqliteAccess(this.#db);
           return;
         }
         // An older schema: migrate it first, as the server would.
