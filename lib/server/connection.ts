@@ -98,8 +98,8 @@ export class Connection implements Pipe {
    * closed, calling `onChunk` with each chunk. A chunk is only valid during
    * the call (the buffer is reused). When `onChunk` returns a promise (the
    * handshake waits for a signature check or a password delay), nothing more
-   * is read until it settles, so frames keep their order. Resolves on a
-   * clean end; rejects with the socket's error.
+   * is read until it settles, so frames keep their order; a close ends the
+   * loop even then. Resolves on a clean end; rejects with the socket's error.
    */
   async readLoop(onChunk: (chunk: Uint8Array) => void | Promise<void>): Promise<void> {
     let buffer = new Uint8Array(MIN_READ_BYTES);
@@ -114,7 +114,9 @@ export class Connection implements Pipe {
       if (n === null) return;
       this.lastReceived = performance.now();
       const pending = onChunk(buffer.subarray(0, n));
-      if (pending) await pending;
+      // Closing ends the wait too: a request waiting on a store that never
+      // answers must not keep a closed connection (and its member) around.
+      if (pending) await Promise.race([pending, this.done]);
       if (this.#closed) return;
       if (n === buffer.length && buffer.length < MAX_READ_BYTES) {
         buffer = new Uint8Array(buffer.length * 2);

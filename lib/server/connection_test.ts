@@ -116,3 +116,34 @@ Deno.test("Connection with maxWriteBytes hands its socket slices of at most that
   assert.ok(fake.writes.every((write) => write.length <= 1000));
   assert.equal(written(fake), text + "x".repeat(2500) + "\n");
 });
+
+/** A socket double that delivers one chunk, then waits for more until closed. */
+class OneChunkConn extends FakeConn {
+  #sent = false;
+  override read(buffer: Uint8Array): Promise<number | null> {
+    if (this.#sent) return super.read(buffer);
+    this.#sent = true;
+    buffer.set(bytes("x\n"));
+    return Promise.resolve(2);
+  }
+}
+
+Deno.test("Connection.readLoop() ends when closed while a chunk's handling still waits (a store that never answers)", async () => {
+  const fake = new OneChunkConn();
+  const connection = new Connection(fake as unknown as Deno.Conn, { sendQueueBytes: 1024 });
+  let handled = 0;
+  const reading = connection.readLoop(() => {
+    handled++;
+    return new Promise<void>(() => {}); // never settles
+  });
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.equal(handled, 1);
+  connection.close();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const ended = await Promise.race([
+    reading.then(() => "ended"),
+    new Promise((resolve) => (timer = setTimeout(() => resolve("still reading"), 200))),
+  ]);
+  clearTimeout(timer);
+  assert.equal(ended, "ended");
+});

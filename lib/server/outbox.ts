@@ -49,8 +49,8 @@ export interface Pipe extends Outbox {
   /**
    * Reads until the peer closes or the pipe is closed, calling `onChunk` with
    * each chunk (valid only during the call); while the promise `onChunk`
-   * returns is pending, nothing more is read. Resolves on a clean end;
-   * rejects with the pipe's error.
+   * returns is pending, nothing more is read, but closing the pipe still
+   * ends the loop. Resolves on a clean end; rejects with the pipe's error.
    */
   readLoop(onChunk: (chunk: Uint8Array) => void | Promise<void>): Promise<void>;
 }

@@ -126,6 +126,7 @@ export class SqliteStore implements HistoryStore, AccessStore {
           this.#db = reader;
           checkVersion(this.#db, true);
           this.#budget = this.#diskBudget();
+          this.#access = new SqliteAccess(this.#db);
           return;
         }
         // An older schema: migrate it first, as the server would.

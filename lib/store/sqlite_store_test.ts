@@ -396,3 +396,25 @@ Deno.test("SqliteStore meets a lowered disk budget at the next prune, private me
     assert.equal(reports.length, 1);
     store.close();
   }));
+
+Deno.test("SqliteStore opened read-only still reads registrations and bans", () =>
+  withDir(async (dir) => {
+    const path = `${dir}/history.db`;
+    const store = new SqliteStore(path);
+    await store.register("ana", { nick: "Ana", fingerprint: "SHA256:k1", ts: 5 });
+    await store.addBan({ kind: "ip", value: "10.0.0.9", by: "Ana", ts: 6 });
+    store.close();
+    const reader = new SqliteStore(path, { readOnly: true });
+    try {
+      assert.deepEqual(reader.registration("ana"), {
+        nick: "Ana",
+        fingerprint: "SHA256:k1",
+        ts: 5,
+      });
+      assert.equal(await reader.registrationCount("SHA256:k1"), 1);
+      assert.equal(reader.findBan(undefined, "10.0.0.9")?.by, "Ana");
+      assert.deepEqual((await reader.bans()).map((ban) => ban.value), ["10.0.0.9"]);
+    } finally {
+      reader.close();
+    }
+  }));

@@ -19,8 +19,10 @@ export const WHO_COMMAND: Command = {
   rest: false,
   aliases: ["names"],
   run: (ctx, [raw]) => {
-    // The room typed in is resolved only when no room is named.
-    const name = raw ?? ctx.room.name;
+    // The room typed in is resolved first, named or not: a frame from a room
+    // the member is not in is refused (not_in_room), as it always was.
+    const here = ctx.room;
+    const name = raw ?? here.name;
     const room = ctx.chat.rooms.find(checkRoomName(name));
     if (!room) throw new ChatError("bad_room", `There is no room "${excerpt(name)}"`);
     ctx.reply({ type: "who", room: room.name, members: room.nicks() });
@@ -62,10 +64,12 @@ export const PART_COMMAND: Command = {
   aliases: ["leave"],
   run: (ctx, args) => {
     const { chat, member } = ctx;
+    // The room typed in is resolved first, as for /who.
+    const here = ctx.room;
     // "/part bye all" leaves the current room with a reason; only a word
     // starting with "#" names a room.
     const named = args[0]?.startsWith("#");
-    const name = checkRoomName(named ? args[0] : ctx.room.name);
+    const name = checkRoomName(named ? args[0] : here.name);
     const reason = (named ? args[1] : args.join(" ")) || undefined;
     const room = member.rooms.get(foldRoom(name));
     if (!room) throw new ChatError("not_in_room", `You are not in ${name}`);
