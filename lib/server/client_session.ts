@@ -95,6 +95,10 @@ export class ClientSession {
   #acceptedAt = performance.now();
   /** While an answer is held back, the handshake deadline waits. */
   #holding = false;
+  /** A member's request waits on the store (nothing is read meanwhile). */
+  #waiting = false;
+  /** When the last such wait ended: the client is heard again from then on. */
+  #waitEndedAt = 0;
   /** It was silent, so it was greeted as a text client (a person at nc). */
   #greeted = false;
   #greeter: ReturnType<typeof setTimeout> | undefined;
@@ -218,11 +222,15 @@ export class ClientSession {
       return;
     }
     if (!sink?.codec.capabilities.keepalive || limits.pingIntervalMs === 0) return;
-    if (this.#pingSentAt !== undefined && pipe.lastReceived > this.#pingSentAt) {
+    // While a request waits on the store nothing is read from the client, so
+    // its answer to a ping would go unseen: the wait counts as it being alive.
+    if (this.#waiting) return;
+    const heard = Math.max(pipe.lastReceived, this.#waitEndedAt);
+    if (this.#pingSentAt !== undefined && heard > this.#pingSentAt) {
       this.#pingSentAt = undefined; // It answered (or said anything at all).
     }
     if (this.#pingSentAt === undefined) {
-      if (now - pipe.lastReceived >= limits.pingIntervalMs) {
+      if (now - heard >= limits.pingIntervalMs) {
         this.#pingSentAt = now;
         sink.deliver({ type: "ping", token: this.#context.nextPingToken() });
       }
@@ -384,12 +392,25 @@ export class ClientSession {
       // A request waiting on a store holds the connection's later frames
       // (a ping included) until it is answered, so answers keep their order.
       case "msg":
-        return settled(hub.message(member, frame.text, frame.room));
+        return this.#settled(hub.message(member, frame.text, frame.room));
       case "cmd":
-        return settled(hub.command(member, frame.name, frame.args, frame.room));
+        return this.#settled(hub.command(member, frame.name, frame.args, frame.room));
       case "input":
-        return settled(hub.input(member, frame.line, frame.room));
+        return this.#settled(hub.input(member, frame.line, frame.room));
     }
+  }
+
+  /**
+   * Nothing for an answer given at once; for one that waits on a store, a
+   * promise the read loop waits on (and, meanwhile, no keepalive verdict).
+   */
+  #settled(result: boolean | Promise<boolean>): void | Promise<void> {
+    if (typeof result === "boolean") return;
+    this.#waiting = true;
+    return result.then(() => {}).finally(() => {
+      this.#waiting = false;
+      this.#waitEndedAt = performance.now();
+    });
   }
 
   /** A frame before the member joined: the handshake's, or `not_ready`. */
@@ -429,9 +450,4 @@ export class ClientSession {
         : 'Send "hello" first',
     });
   }
-}
-
-/** Nothing for an answer given at once; a promise for one that waits on a store. */
-function settled(result: boolean | Promise<boolean>): void | Promise<void> {
-  return typeof result === "boolean" ? undefined : result.then(() => {});
 }
