@@ -185,6 +185,22 @@ Deno.test("a hello with a key gets a challenge; a bad signature is refused, a go
   assert.equal((await bo.next("whois")).fingerprint, key.fingerprint);
 });
 
+Deno.test("a key of small order, which anyone could prove, is refused with bad_frame", async () => {
+  await using server = await startServer();
+  await using client = await NativeClient.connect(server.addr.port);
+  const zeroKey = "A".repeat(43); // 32 zero bytes: a point of order 4
+  await client.send({ type: "hello", protocol: 1, nick: "ana", client: "t", key: zeroKey });
+  assert.deepEqual(await client.next("error"), {
+    type: "error",
+    code: "bad_frame",
+    message: 'Field "key" of "hello" is a point of small order, a key anyone can prove; ' +
+      "make a real Ed25519 key",
+  });
+  assert.ok(!client.events.some((e) => e.type === "challenge"));
+  await client.hello("ana");
+  await client.next("welcome");
+});
+
 Deno.test("a malformed key is refused with bad_frame, and the hello may be sent again", async () => {
   await using server = await startServer();
   await using client = await NativeClient.connect(server.addr.port);

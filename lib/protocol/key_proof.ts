@@ -92,6 +92,7 @@ export async function verifyChallenge(
   const key = fromBase64Url(publicKey);
   const sig = fromBase64Url(signature);
   if (key?.length !== PUBLIC_KEY_BYTES || sig?.length !== SIGNATURE_BYTES) return false;
+  if (isWeakPublicKey(publicKey)) return false;
   try {
     const imported = await crypto.subtle.importKey(
       "raw",
@@ -114,4 +115,35 @@ export async function verifyChallenge(
 /** Whether `publicKey` is a well-formed raw Ed25519 public key in base64url. */
 export function isPublicKey(publicKey: string): boolean {
   return fromBase64Url(publicKey)?.length === PUBLIC_KEY_BYTES;
+}
+
+/**
+ * The encodings of the Ed25519 points of small order (1, 2, 4 and 8), with
+ * the sign bit of the last byte cleared: the neutral point, the point of
+ * order 2, the two of order 4 and the two of order 8 (as y = 0, 1 and p - 1
+ * also have non-canonical encodings y + p, those count too). With such a
+ * "public key", signatures made without any private key verify for a share
+ * of all messages, so anyone could prove it.
+ */
+const SMALL_ORDER_POINTS: readonly Uint8Array[] = [
+  "0000000000000000000000000000000000000000000000000000000000000000",
+  "0100000000000000000000000000000000000000000000000000000000000000",
+  "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+  "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+  "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+  "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+  "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+].map((hex) => Uint8Array.fromHex(hex));
+
+/**
+ * Whether a 32-byte public key is a point of small order: a key that
+ * proves nothing, because signatures for it can be made without a private
+ * key. Such keys are refused in the handshake.
+ */
+export function isWeakPublicKey(publicKey: string): boolean {
+  const bytes = fromBase64Url(publicKey);
+  if (bytes?.length !== PUBLIC_KEY_BYTES) return false;
+  return SMALL_ORDER_POINTS.some((point) =>
+    point.every((byte, i) => (i === PUBLIC_KEY_BYTES - 1 ? bytes[i] & 0x7f : bytes[i]) === byte)
+  );
 }

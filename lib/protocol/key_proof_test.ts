@@ -4,6 +4,7 @@ import {
   fromBase64Url,
   isNonce,
   isPublicKey,
+  isWeakPublicKey,
   newNonce,
   PLAIN_BINDING,
   signChallenge,
@@ -81,4 +82,33 @@ Deno.test("isPublicKey() wants exactly 32 bytes of base64url", () => {
   assert.equal(isPublicKey(toBase64Url(new Uint8Array(32))), true);
   assert.equal(isPublicKey(toBase64Url(new Uint8Array(31))), false);
   assert.equal(isPublicKey("+/+/"), false);
+});
+
+Deno.test("verifyChallenge() refuses a key of small order, which signatures made of nothing would prove", async () => {
+  const zeroKey = toBase64Url(new Uint8Array(32));
+  const zeroSignature = toBase64Url(new Uint8Array(64));
+  for (let i = 0; i < 64; i++) {
+    assert.equal(await verifyChallenge(zeroKey, newNonce(), zeroSignature, PLAIN_BINDING), false);
+  }
+});
+
+Deno.test("isWeakPublicKey() names the points of small order, sign bit or not, and no real key", async () => {
+  const weak = [
+    "0000000000000000000000000000000000000000000000000000000000000000",
+    "0100000000000000000000000000000000000000000000000000000000000000",
+    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+    "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+  ];
+  for (const hex of weak) {
+    assert.equal(isWeakPublicKey(toBase64Url(Uint8Array.fromHex(hex))), true, hex);
+  }
+  for (let i = 0; i < 20; i++) {
+    assert.equal(isWeakPublicKey((await keyPair()).publicKey), false);
+  }
+  assert.equal(isWeakPublicKey("AAAA"), false);
 });

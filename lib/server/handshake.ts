@@ -15,7 +15,13 @@ import { TokenBucket } from "../core/token_bucket.ts";
 import { ChatError } from "../core/errors.ts";
 import type { AuthFrame, HelloFrame } from "../protocol/client_frames.ts";
 import { fingerprintOf } from "../protocol/fingerprint.ts";
-import { fromBase64Url, isPublicKey, newNonce, verifyChallenge } from "../protocol/key_proof.ts";
+import {
+  fromBase64Url,
+  isPublicKey,
+  isWeakPublicKey,
+  newNonce,
+  verifyChallenge,
+} from "../protocol/key_proof.ts";
 import { AddressTurns } from "./address_turns.ts";
 import type { CodecSink } from "./codec_sink.ts";
 import type { Log } from "./log_record.ts";
@@ -199,6 +205,15 @@ export class Handshake {
         type: "error",
         code: "bad_frame",
         message: 'Field "key" of "hello" must be a raw 32-byte Ed25519 public key in base64url',
+      });
+      return;
+    }
+    if (frame.key !== undefined && isWeakPublicKey(frame.key)) {
+      sink.deliver({
+        type: "error",
+        code: "bad_frame",
+        message: 'Field "key" of "hello" is a point of small order, a key anyone can prove; ' +
+          "make a real Ed25519 key",
       });
       return;
     }
