@@ -56,6 +56,7 @@ export {
   type Command,
   CommandClashError,
   type CommandContext,
+  CommandNameError,
   CommandRegistry,
 } from "./lib/core/command_registry.ts";
 export type { ChatServices } from "./lib/core/chat_services.ts";

@@ -82,6 +82,19 @@ export class CommandClashError extends Error {
   }
 }
 
+/** A command name or alias that no one could type as one word after `/`. */
+export class CommandNameError extends Error {
+  /** Names the bad name. */
+  constructor(name: string) {
+    super(
+      `Command name "/${excerpt(name)}" must be one word of letters, digits, "-" or "_"`,
+    );
+    this.name = "CommandNameError";
+  }
+}
+
+const COMMAND_NAME = /^[\p{L}\p{N}][\p{L}\p{N}_-]*$/u;
+
 /**
  * The commands a hub knows, in the order `/help` lists them. Each hub holds
  * one (`HubOptions.commands`); {@linkcode defaultCommands} builds the chat's
@@ -109,11 +122,16 @@ export class CommandRegistry {
   /**
    * Adds a command, listed after those already there.
    *
-   * @throws {CommandClashError} when its name or an alias is taken
+   * @throws {CommandNameError} when its name or an alias is not one word
+   * @throws {CommandClashError} when its name or an alias is taken, or
+   * given twice
    */
   add(command: Command): this {
     const names = [command.name, ...(command.aliases ?? [])].map((name) => name.toLowerCase());
-    for (const name of names) if (this.#byName.has(name)) throw new CommandClashError(name);
+    for (const name of names) if (!COMMAND_NAME.test(name)) throw new CommandNameError(name);
+    for (const [i, name] of names.entries()) {
+      if (this.#byName.has(name) || names.indexOf(name) !== i) throw new CommandClashError(name);
+    }
     for (const name of names) this.#byName.set(name, command);
     this.#list.push(command);
     return this;

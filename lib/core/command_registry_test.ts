@@ -3,6 +3,7 @@ import {
   type Command,
   CommandClashError,
   type CommandContext,
+  CommandNameError,
   CommandRegistry,
 } from "./command_registry.ts";
 import { defaultCommands } from "./commands.ts";
@@ -34,6 +35,19 @@ Deno.test("CommandRegistry.add() refuses a name or alias already taken", () => {
   assert.throws(() => registry.add({ ...PING, name: "msg", aliases: [] }), CommandClashError);
   assert.throws(() => registry.add({ ...PING, aliases: ["dm"] }), /"\/dm" is already taken/);
   assert.equal(registry.find("ping"), undefined, "a refused command is not half added");
+});
+
+Deno.test("CommandRegistry.add() refuses a name given twice, and a name no one could type as one word", () => {
+  const registry = new CommandRegistry();
+  assert.throws(() => registry.add({ ...PING, aliases: ["PING"] }), /"\/ping" is already taken/);
+  for (const name of ["", "two words", "/ping", "ping\u001b[31m", "-x"]) {
+    assert.throws(() => registry.add({ ...PING, name, aliases: [] }), CommandNameError);
+  }
+  assert.throws(
+    () => registry.add({ ...PING, name: "ping\u001b[31m", aliases: [] }),
+    /"\/ping\\x1b\[31m" must be one word/,
+  );
+  assert.deepEqual(registry.list(), []);
 });
 
 Deno.test("a verb a front end adds runs through the hub, with its arguments checked first and /help listing it", () => {
