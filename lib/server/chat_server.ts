@@ -75,8 +75,11 @@ export interface ChatServerOptions extends HubOptions {
   pingTimeoutMs?: number;
   /**
    * The chat core to serve; without one, the server makes its own from these
-   * options. Either way the server shuts it down (and closes its store) when
-   * it shuts down.
+   * options. With one, the chat core's options here (`serverName`,
+   * `rateLimit`, `store`, `commands`, ...) are ignored: give them to the
+   * `Hub` instead; only `rateLimit: false` still counts here, turning the
+   * join rate off. Either way the server shuts the hub down (and closes its
+   * store) when it shuts down.
    */
   hub?: Hub;
   /** Receives one record per notable event. */
