@@ -100,15 +100,22 @@ const COMMAND_NAME = /^[\p{L}\p{N}][\p{L}\p{N}_-]*$/u;
  * one (`HubOptions.commands`); {@linkcode defaultCommands} builds the chat's
  * own, and a front end may add more.
  *
- * @example
+ * @example The chat's own commands and one verb more, for a hub
  * ```ts
- * import { CommandRegistry } from "./command_registry.ts";
+ * import { defaultCommands } from "./commands.ts";
+ * import { Hub } from "./hub.ts";
  *
- * const registry = new CommandRegistry().add({
- *   name: "ping", usage: "", help: "Answer pong", minArgs: 0, maxArgs: 0, rest: false,
- *   run: (ctx) => ctx.reply({ type: "notice", message: "pong" }),
+ * const commands = defaultCommands().add({
+ *   name: "roll", usage: "", help: "Roll a die", minArgs: 0, maxArgs: 0, rest: false,
+ *   run: (ctx) => ctx.reply({ type: "notice", message: `${ctx.member.nick} rolls a 4` }),
  * });
+ * const hub = new Hub({ commands });
+ * const ana = hub.join({ nick: "ana", client: "example" }, { deliver: console.log, end() {} });
+ * hub.input(ana, "/roll"); // ana alone gets: { type: "notice", message: "ana rolls a 4" }
  * ```
+ *
+ * A `new CommandRegistry()` starts empty: no `/help`, `/join` or `/quit`
+ * unless they are added.
  */
 export class CommandRegistry {
   readonly #list: Command[] = [];
