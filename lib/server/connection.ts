@@ -32,9 +32,9 @@ const MAX_WRITES_IN_FLIGHT = 128;
 const STUCK_MS = 5;
 
 /**
- * One TCP connection: a read loop that hands each received chunk to a
- * callback, and a bounded send queue drained by a writer that runs only
- * while there is something to write. {@linkcode Connection.send} never
+ * One TCP connection, plain or TLS (any {@linkcode ByteConn}): a read loop
+ * that hands each received chunk to a callback, and a bounded send queue
+ * drained by a writer that runs only while there is something to write. {@linkcode Connection.send} never
  * waits, so a broadcast never waits for a slow reader; frames queued
  * together leave in one write.
  */
