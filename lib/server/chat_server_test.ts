@@ -6,6 +6,8 @@ import type { Listener, ListenerServeOptions } from "./listener.ts";
 import { FakePipe } from "./_fake_pipe.ts";
 import { NativeCodec } from "../protocol/native_codec.ts";
 import { ConnectionLimits } from "./connection_limits.ts";
+import { createSelfSigned } from "./tls_certificate.ts";
+import { NativeClient } from "../../tests/_native_client.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -43,6 +45,20 @@ Deno.test("ChatServer.serve(): two listeners feed one injected hub", async () =>
   assert.equal(server.connectionCount, 2);
   ana.conn.close();
   bob.conn.close();
+});
+
+Deno.test("ChatServer.serve(): a plain and a TLS listener feed one hub", async () => {
+  const certificate = await createSelfSigned();
+  const plain = await FrontDoor.bind({ hostname: "127.0.0.1", port: 0 });
+  const secure = await FrontDoor.bindTls({ hostname: "127.0.0.1", port: 0 });
+  await using server = await ChatServer.serve([plain, secure], { tls: certificate });
+  await using ana = await NativeClient.connect(plain.addr.port, "ana");
+  await using bob = await NativeClient.connectTls(secure.addr.port, certificate.cert, "bob");
+  assert.equal(server.hub.size, 2);
+  await bob.send({ type: "msg", text: "over TLS" });
+  const msg = await ana.next("msg");
+  assert.equal(msg.text, "over TLS");
+  assert.equal(msg.from, "bob");
 });
 
 /** A listener with no sockets: the test hands the server fake pipes, as a WebSocket path would. */

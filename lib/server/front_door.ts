@@ -126,7 +126,8 @@ export class FrontDoor implements Listener {
       await this.#closed.promise;
       return;
     }
-    if (options.tls) throw new Error("A door bound with bind() serves plain TCP only");
+    // A door bound with bind() serves plain TCP, whatever certificate the
+    // server has for its TLS doors: a plain and a TLS port may feed one server.
     await Promise.all(this.#listeners.map(async (listener) => {
       try {
         for await (const conn of listener) this.#arrive(conn, options);
