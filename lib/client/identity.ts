@@ -1,4 +1,5 @@
-import { fingerprint, signChallenge, toBase64Url } from "../protocol/key_proof.ts";
+import { fingerprintOf } from "../protocol/fingerprint.ts";
+import { signChallenge, toBase64Url } from "../protocol/key_proof.ts";
 
 /** The file in the config directory that holds the client's private key. */
 export const IDENTITY_FILE = "identity";
@@ -102,7 +103,7 @@ async function fromKey(key: CryptoKey, path: string | undefined, created: boolea
   const raw = Uint8Array.fromBase64(publicKey, { alphabet: "base64url" });
   return {
     publicKey: toBase64Url(raw),
-    fingerprint: await fingerprint(raw),
+    fingerprint: await fingerprintOf(raw),
     path,
     created,
     sign: (nonce: string, binding: string) => signChallenge(key, nonce, binding),

@@ -7,7 +7,10 @@
  * @module
  */
 
-/** `SHA256:<base64 without padding>` of `bytes`. */
+/**
+ * `SHA256:<base64 without padding>` of `bytes`: of a key's raw 32 bytes
+ * (what names a key), or of a certificate's DER bytes.
+ */
 export async function fingerprintOf(bytes: Uint8Array): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
   return `SHA256:${digest.toBase64({ omitPadding: true })}`;

@@ -59,13 +59,6 @@ export function newNonce(): string {
 }
 
 /**
- * The fingerprint that names a key, like ssh's: `SHA256:` and the base64
- * (no padding) of the SHA-256 of the raw 32-byte public key; the same form
- * as a server certificate's fingerprint.
- */
-export { fingerprintOf as fingerprint } from "./fingerprint.ts";
-
-/**
  * Signs the challenge `nonce` of the server known by `binding` with an
  * Ed25519 private key; returns the signature, base64url.
  */

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import {
-  fingerprint,
   fromBase64Url,
   isNonce,
   isPublicKey,
@@ -11,7 +10,7 @@ import {
   toBase64Url,
   verifyChallenge,
 } from "./key_proof.ts";
-import { isFingerprint } from "./fingerprint.ts";
+import { fingerprintOf, isFingerprint } from "./fingerprint.ts";
 
 async function keyPair(): Promise<{ privateKey: CryptoKey; publicKey: string }> {
   const pair = await crypto.subtle.generateKey("Ed25519", true, [
@@ -68,9 +67,9 @@ Deno.test("verifyChallenge() refuses another nonce, another key and mangled inpu
   assert.equal(await verifyChallenge("", nonce, "", SERVER), false);
 });
 
-Deno.test("fingerprint() is SHA256: and unpadded base64 of the raw key's SHA-256, like ssh", async () => {
+Deno.test("fingerprintOf() is SHA256: and unpadded base64 of the raw key's SHA-256, like ssh", async () => {
   const raw = new Uint8Array(32); // all zeros
-  const print = await fingerprint(raw);
+  const print = await fingerprintOf(raw);
   // sha256 of 32 zero bytes = 66687aadf862bd776c8fc18b8e9f8e20089714856ee233b3902a591d0d5f2925
   assert.equal(print, "SHA256:Zmh6rfhivXdsj8GLjp+OIAiXFIVu4jOzkCpZHQ1fKSU");
   assert.equal(isFingerprint(print), true);
