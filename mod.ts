@@ -28,6 +28,28 @@
  * });
  * ```
  *
+ * A verb of your own: add it to the chat's commands, make the {@linkcode Hub}
+ * with them, and serve that hub (its options, such as `serverName`, go to
+ * the `Hub`, not to the server):
+ *
+ * ```ts
+ * import { ChatServer, ChatSession, defaultCommands, Hub } from "./mod.ts";
+ *
+ * const commands = defaultCommands().add({
+ *   name: "roll", usage: "[sides]", help: "Roll a die", minArgs: 0, maxArgs: 1, rest: false,
+ *   run: (ctx, [sides]) => ctx.reply({ type: "notice", message: `1 of ${sides ?? 6}` }),
+ * });
+ * const hub = new Hub({ serverName: "dice", commands });
+ * await using server = await ChatServer.listen({ hostname: "127.0.0.1", port: 0, hub });
+ * await using session = await ChatSession.connect({
+ *   host: "127.0.0.1", port: server.addr.port, nick: "bot", client: "example",
+ * });
+ * await session.sendLine("/roll 20");
+ * for await (const event of session.events()) {
+ *   if (event.type === "notice") break; // { type: "notice", message: "1 of 20" }
+ * }
+ * ```
+ *
  * @module
  */
 
