@@ -9,6 +9,7 @@ Deno.test("layerOf() places lib folders, top-level modules, entry points and tes
   assert.equal(layerOf("tools/compile.ts"), "entry");
   assert.equal(layerOf("tests/e2e_test.ts"), "tests");
   assert.equal(layerOf("lib/core/hub_test.ts"), "tests");
+  assert.equal(layerOf("lib/server/_fake_pipe.ts"), "tests");
 });
 
 Deno.test("importsOf() finds static, re-exported, side-effect and dynamic imports, and type-only ones", () => {
@@ -43,11 +44,15 @@ Deno.test("checkLayers() refuses the core importing the server, and anyone but t
       ["lib/server/chat_server.ts", 'import { hub } from "../core/hub.ts";'],
       ["lib/client/line_mode.ts", 'import { tmux } from "../../tests/tmux.ts";'],
       ["tests/tmux.ts", 'import { hub } from "../lib/core/hub.ts";'],
+      ["lib/server/client_session.ts", 'import { FakePipe } from "./_fake_pipe.ts";'],
+      ["lib/server/_fake_pipe.ts", 'import type { Pipe } from "./outbox.ts";'],
     ]),
   );
+  const why = "only tests may import from tests/ or a test-only helper (_*.ts)";
   assert.deepEqual(violations.map(({ from, why }) => [from, why]), [
     ["lib/core/hub.ts", "core may not import from server"],
-    ["lib/client/line_mode.ts", "only tests may import from tests/"],
+    ["lib/client/line_mode.ts", why],
+    ["lib/server/client_session.ts", why],
   ]);
 });
 
