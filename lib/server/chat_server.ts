@@ -195,8 +195,12 @@ export class ChatServer implements AsyncDisposable {
       log: this.#log,
       onArrival: (arrival: Arrival) => void this.#serve(arrival),
     };
-    this.#acceptLoop = Promise.all(listeners.map((listener) => listener.serve(serving)))
-      .then(() => {});
+    this.#acceptLoop = Promise.all(listeners.map((listener) =>
+      // A listener that fails stops alone, said in the log; the others go on.
+      listener.serve(serving).catch((error) => {
+        this.#log({ level: "error", event: "error", error: String(error) });
+      })
+    )).then(() => {});
   }
 
   /**
@@ -221,11 +225,20 @@ export class ChatServer implements AsyncDisposable {
    * so a wrong address fails before anything is written to disk); their
    * connections all join one hub (`options.hub`, or one made from the
    * options).
+   *
+   * @throws {TypeError} a listener terminates TLS and `options.tls` is missing
    */
   static async serve(
     listeners: Listener | Listener[],
     options: ChatServerOptions = {},
   ): Promise<ChatServer> {
+    const needing = [listeners].flat().find((listener) => listener.needsCertificate);
+    if (needing && !options.tls) {
+      throw new TypeError(
+        `The listener on port ${needing.addr.port} speaks TLS, but no certificate was given ` +
+          "(options.tls)",
+      );
+    }
     const binding = options.tls ? await fingerprintOfPem(options.tls.cert) : PLAIN_BINDING;
     return new ChatServer([listeners].flat(), options, binding);
   }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Hub } from "../core/hub.ts";
-import { ChatServer } from "./chat_server.ts";
+import { ChatServer, type LogRecord } from "./chat_server.ts";
 import { FrontDoor } from "./front_door.ts";
 import type { Listener, ListenerServeOptions } from "./listener.ts";
 import { FakePipe } from "./_fake_pipe.ts";
@@ -8,6 +8,7 @@ import { NativeCodec } from "../protocol/native_codec.ts";
 import { ConnectionLimits } from "./connection_limits.ts";
 import { createSelfSigned } from "./tls_certificate.ts";
 import { NativeClient } from "../../tests/_native_client.ts";
+import { until } from "../../tests/_waiting.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -65,6 +66,7 @@ Deno.test("ChatServer.serve(): a plain and a TLS listener feed one hub", async (
 class FakeListener implements Listener {
   readonly addr: Deno.NetAddr = { transport: "tcp", hostname: "fake", port: 1 };
   readonly hostnames = ["fake"];
+  readonly needsCertificate = false;
   options: ListenerServeOptions | undefined;
   readonly #closed = Promise.withResolvers<void>();
   serve(options: ListenerServeOptions): Promise<void> {
@@ -89,5 +91,32 @@ Deno.test("ChatServer: a listener's arrival with its own codec is served without
   assert.equal(pipe.text(), "", "no text greeting for a listener that named the codec");
   await pipe.feed('{"type":"hello","protocol":1,"nick":"ana","client":"ws"}\n');
   assert.equal(pipe.frames()[0].type, "welcome");
+  assert.equal(server.hub.size, 1);
+});
+
+Deno.test("ChatServer.serve() refuses a TLS listener without a certificate, and binds nothing more", async () => {
+  const door = await FrontDoor.bindTls({ hostname: "127.0.0.1", port: 0 });
+  try {
+    await assert.rejects(
+      () => ChatServer.serve(door, {}),
+      TypeError,
+      `The listener on port ${door.addr.port} speaks TLS, but no certificate was given (options.tls)`,
+    );
+  } finally {
+    door.close();
+  }
+});
+
+Deno.test("ChatServer: a listener that fails while serving is logged; the others go on", async () => {
+  const failing = new FakeListener();
+  failing.serve = () => Promise.reject(new Error("the socket went away"));
+  const records: LogRecord[] = [];
+  const door = await FrontDoor.bind({ hostname: "127.0.0.1", port: 0 });
+  await using server = await ChatServer.serve([failing, door], {
+    log: (record) => records.push(record),
+  });
+  await until(() => records.some((r) => r.event === "error"));
+  assert.equal(records.find((r) => r.event === "error")?.error, "Error: the socket went away");
+  await using _ana = await NativeClient.connect(door.addr.port, "ana");
   assert.equal(server.hub.size, 1);
 });

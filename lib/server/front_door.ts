@@ -113,6 +113,11 @@ export class FrontDoor implements Listener {
   }
 
   /** Accepts until {@linkcode FrontDoor.close}; resolves when every accept loop has ended. */
+  /** A door bound with `bindTls()` terminates TLS. */
+  get needsCertificate(): boolean {
+    return this.#servers.length > 0;
+  }
+
   async serve(options: ListenerServeOptions): Promise<void> {
     if (this.#servers.length > 0) {
       if (!options.tls) throw new Error("A door bound with bindTls() serves TLS only");

@@ -66,6 +66,8 @@ export interface Listener {
   readonly addr: Deno.NetAddr;
   /** Every address it is bound to. */
   readonly hostnames: readonly string[];
+  /** It terminates TLS, so the server must be given a certificate (`ChatServerOptions.tls`). */
+  readonly needsCertificate: boolean;
   /** Accepts until {@linkcode Listener.close}; resolves when it has stopped. */
   serve(options: ListenerServeOptions): Promise<void>;
   /** Stops accepting (connections already handed over are the server's to close). */
