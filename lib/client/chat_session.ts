@@ -13,11 +13,11 @@ import { parseTypedLine } from "../core/typed_line.ts";
 import {
   type ClientPipe,
   describeFailure,
+  lowerFirst,
   type OpenPipe,
   PipeMismatchError,
   type ServerAddress,
 } from "./pipe.ts";
-import { openSocketPipe } from "./socket_pipe.ts";
 
 /** How to reach the server (see {@linkcode ServerAddress}) and who to be. */
 export interface SessionOptions extends ServerAddress {
@@ -117,7 +117,9 @@ export class ChatSession implements AsyncDisposable {
   static async connect(options: SessionOptions): Promise<ChatSession> {
     const where = formatHostPort(options.host, options.port);
     using deadline = new Deadline(options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, where);
-    const open = options.openPipe ?? openSocketPipe;
+    // The socket pipe is loaded only when no other is given, so a build
+    // with a pipe of its own (a browser's WebSocket) never loads node:net.
+    const open = options.openPipe ?? (await import("./socket_pipe.ts")).openSocketPipe;
     // An opener that throws at once fails like one that rejects.
     const opening = new Promise<ClientPipe>((resolve) => resolve(open(options)));
     let pipe: ClientPipe;
@@ -345,11 +347,6 @@ function isJson(text: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** "The server ..." as it reads after "chat-client: " or "cannot join ...: ". */
-export function lowerFirst(text: string): string {
-  return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
 /** A frame as one line of JSON. */

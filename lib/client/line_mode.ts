@@ -5,7 +5,8 @@ import { formatEvent } from "../protocol/text_format.ts";
 import type { ClientFrame } from "../protocol/client_frames.ts";
 import { isQuit } from "./frame_queue.ts";
 import type { SessionEvent } from "./session_events.ts";
-import { lineToFrame, lowerFirst } from "./chat_session.ts";
+import { lineToFrame } from "./chat_session.ts";
+import { lowerFirst } from "./pipe.ts";
 
 /** Longest input line accepted from stdin, in bytes. */
 const MAX_INPUT_LINE_BYTES = 64 * 1024;

@@ -102,6 +102,11 @@ export class PipeMismatchError extends PipeError {
   }
 }
 
+/** "The server ..." as it reads after "chat-client: " or "cannot join ...: ". */
+export function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}
+
 /**
  * A short, lower-case reason for a failure: a {@linkcode PipeError}'s own
  * words, or an error's message without the system's `(os error N)`.

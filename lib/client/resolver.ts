@@ -7,8 +7,7 @@
  */
 
 import { ConnectError } from "../errors.ts";
-import { lowerFirst } from "./chat_session.ts";
-import type { ServerAddress } from "./pipe.ts";
+import { lowerFirst, type ServerAddress } from "./pipe.ts";
 
 /**
  * Says where to connect. `ReconnectingSession` asks it before its first
