@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { checkLayers, importsOf, layerOf } from "./check_layers.ts";
+import { checkLayers, importsOf, layerOf, UnknownLayerError } from "./check_layers.ts";
 
 Deno.test("layerOf() places lib folders, top-level modules, entry points and tests", () => {
   assert.equal(layerOf("lib/core/hub.ts"), "core");
@@ -10,6 +10,19 @@ Deno.test("layerOf() places lib folders, top-level modules, entry points and tes
   assert.equal(layerOf("tests/e2e_test.ts"), "tests");
   assert.equal(layerOf("lib/core/hub_test.ts"), "tests");
   assert.equal(layerOf("lib/server/_fake_pipe.ts"), "tests");
+});
+
+Deno.test("layerOf() refuses a lib/ folder that is no layer yet, and checkLayers() names it", () => {
+  assert.throws(() => layerOf("lib/cluster/nats_room_log.ts"), UnknownLayerError);
+  const violations = checkLayers(
+    new Map([
+      ["lib/cluster/nats_room_log.ts", 'import { Hub } from "../core/hub.ts";'],
+      ["lib/server/chat_server.ts", 'import { NatsRoomLog } from "../cluster/nats_room_log.ts";'],
+    ]),
+  );
+  assert.deepEqual(violations.map(({ why }) => why), [
+    "lib/cluster/ is not a known layer; add it to ALLOWED in tools/check_layers.ts",
+  ]);
 });
 
 Deno.test("importsOf() finds static, re-exported, side-effect and dynamic imports, and type-only ones", () => {
