@@ -73,7 +73,7 @@ export {
   MemoryBudget,
 } from "./lib/core/history.ts";
 export { TokenBucket } from "./lib/core/token_bucket.ts";
-export { COMMANDS, defaultCommands } from "./lib/core/commands.ts";
+export { COMMANDS, defaultCommands } from "./lib/core/commands/default_commands.ts";
 export {
   type Command,
   CommandClashError,

@@ -14,9 +14,9 @@ import {
   hostileRun,
   HostileServer,
   MALFORMED_LINES,
-} from "./hostile_server.ts";
+} from "./_hostile_server.ts";
 import { ROOT, runClient } from "./_entry_process.ts";
-import { TmuxSession } from "./tmux.ts";
+import { TmuxSession } from "./_tmux.ts";
 import { ReconnectingSession } from "../lib/client/reconnecting_session.ts";
 import { FakeTerminal } from "../lib/client/tui/_fake_terminal.ts";
 import { runTui } from "../lib/client/tui/tui_app.ts";

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { ROOT, runServer } from "./_entry_process.ts";
 import { NetNamespace } from "./_net_namespace.ts";
 import { within } from "./_waiting.ts";
-import { TmuxSession } from "./tmux.ts";
+import { TmuxSession } from "./_tmux.ts";
 
 /** A process whose output (stdout, and stderr when merged by the shell) is kept as one text. */
 class Transcript implements AsyncDisposable {

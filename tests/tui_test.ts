@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { TmuxSession } from "./tmux.ts";
+import { TmuxSession } from "./_tmux.ts";
 import { ROOT } from "./_entry_process.ts";
 import { startServer } from "./_in_process_server.ts";
 import { NativeClient } from "./_native_client.ts";

@@ -8,7 +8,7 @@
  */
 
 import type { WelcomeEvent } from "../core/events.ts";
-import { findCommand } from "../core/commands.ts";
+import { findCommand } from "../core/commands/default_commands.ts";
 import { TokenBucket } from "../core/token_bucket.ts";
 import { ConnectError } from "../errors.ts";
 import type { ClientFrame } from "../protocol/client_frames.ts";

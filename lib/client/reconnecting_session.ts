@@ -7,7 +7,7 @@
  */
 
 import type { WelcomeEvent } from "../core/events.ts";
-import { findCommand } from "../core/commands.ts";
+import { findCommand } from "../core/commands/default_commands.ts";
 import type { ClientFrame } from "../protocol/client_frames.ts";
 import {
   ChatSession,

@@ -14,11 +14,11 @@ import type { Member } from "./member.ts";
 import { RecordingSink } from "./_recording_sink.ts";
 
 /** Ana's key fingerprint. */
-export const ANA_KEY = "SHA256:anaanaanaanaanaanaanaanaanaanaanaanaanaanaa";
+export const ANA_FINGERPRINT = "SHA256:anaanaanaanaanaanaanaanaanaanaanaanaanaanaa";
 /** Bo's key fingerprint. */
-export const BO_KEY = "SHA256:bobobobobobobobobobobobobobobobobobobobobob";
+export const BO_FINGERPRINT = "SHA256:bobobobobobobobobobobobobobobobobobobobobob";
 /** The operator's key fingerprint: a {@linkcode setup} hub lists it in `operators`. */
-export const OP_KEY = "SHA256:opopopopopopopopopopopopopopopopopopopopopo";
+export const OP_FINGERPRINT = "SHA256:opopopopopopopopopopopopopopopopopopopopopo";
 
 /** A connected member, its recorded events, and a way to type lines as it. */
 export interface Client {
@@ -30,7 +30,7 @@ export interface Client {
   input(line: string): boolean | Promise<boolean>;
 }
 
-/** A hub with an in-memory access store, `OP_KEY` as operator and no rate limit, and a way to connect members. */
+/** A hub with an in-memory access store, `OP_FINGERPRINT` as operator and no rate limit, and a way to connect members. */
 export function setup(options: HubOptions = {}): {
   hub: Hub;
   access: MemoryAccessStore;
@@ -43,7 +43,7 @@ export function setup(options: HubOptions = {}): {
   const hub = new Hub({
     now: () => time,
     access,
-    operators: [OP_KEY],
+    operators: [OP_FINGERPRINT],
     rateLimit: false,
     ...options,
   });

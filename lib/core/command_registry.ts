@@ -102,7 +102,7 @@ const COMMAND_NAME = /^[\p{L}\p{N}][\p{L}\p{N}_-]*$/u;
  *
  * @example The chat's own commands and one verb more, for a hub
  * ```ts
- * import { defaultCommands } from "./commands.ts";
+ * import { defaultCommands } from "./commands/default_commands.ts";
  * import { Hub } from "./hub.ts";
  *
  * const commands = defaultCommands().add({

@@ -6,7 +6,7 @@ import {
   CommandNameError,
   CommandRegistry,
 } from "./command_registry.ts";
-import { defaultCommands } from "./commands.ts";
+import { defaultCommands } from "./commands/default_commands.ts";
 import { Hub } from "./hub.ts";
 import { RecordingSink } from "./_recording_sink.ts";
 

@@ -1,20 +1,20 @@
 import assert from "node:assert/strict";
 import { NickError } from "./errors.ts";
 import { HOSTILE_TEXT, unsafeInEvent } from "./_hostile_text.ts";
-import { COMMANDS } from "./commands.ts";
+import { COMMANDS } from "./commands/default_commands.ts";
 import type { ChatEvent } from "./events.ts";
 import { Hub, type HubOptions } from "./hub.ts";
 import { RecordingSink } from "./_recording_sink.ts";
 import { cleanLine } from "./sanitize.ts";
 
-const OP_KEY = "SHA256:operator-key";
+const OP_FINGERPRINT = "SHA256:operator-key";
 
 /**
  * A hub with three receivers: the hostile member, a bystander sharing its
  * rooms, and an operator. Every event any of them gets is checked.
  */
 function setup(options: HubOptions = {}) {
-  const hub = new Hub({ rateLimit: false, operators: [OP_KEY], ...options });
+  const hub = new Hub({ rateLimit: false, operators: [OP_FINGERPRINT], ...options });
   const sinks: RecordingSink[] = [];
   const join = (nick: string, client = "test", fingerprint?: string) => {
     const sink = new RecordingSink();
@@ -22,7 +22,7 @@ function setup(options: HubOptions = {}) {
     const member = hub.join({ nick, client, fingerprint, address: `10.0.0.${sinks.length}` }, sink);
     return { member, sink };
   };
-  const op = join("mod", "test", OP_KEY);
+  const op = join("mod", "test", OP_FINGERPRINT);
   const bystander = join("bystander");
   return {
     hub,

@@ -11,7 +11,7 @@ import { type AccessStore, MemoryAccessStore, readAccess } from "./state/access_
 import { Announcements } from "./announcements.ts";
 import type { ChatServices } from "./chat_services.ts";
 import { type CommandContext, type CommandRegistry, parseArgs } from "./command_registry.ts";
-import { defaultCommands } from "./commands.ts";
+import { defaultCommands } from "./commands/default_commands.ts";
 import { type ByeEvent, type LeaveReason, type MessageEvent, PROTOCOL_VERSION } from "./events.ts";
 import {
   DEFAULT_HISTORY_MEMORY_BYTES,

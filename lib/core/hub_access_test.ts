@@ -4,20 +4,26 @@ import assert from "node:assert/strict";
 import { ChatError } from "./errors.ts";
 import { MemoryAccessStore } from "./state/access_store.ts";
 import { RecordingSink } from "./_recording_sink.ts";
-import { ANA_KEY, BO_KEY, lastError, OP_KEY, setup } from "./_access_harness.ts";
+import {
+  ANA_FINGERPRINT,
+  BO_FINGERPRINT,
+  lastError,
+  OP_FINGERPRINT,
+  setup,
+} from "./_access_harness.ts";
 
 Deno.test("/whois shows the key, registration and operator flag; the address to operators only", async () => {
   const { connect } = setup();
-  const ana = connect("ana", ANA_KEY, "10.0.0.3");
+  const ana = connect("ana", ANA_FINGERPRINT, "10.0.0.3");
   await ana.input("/register");
-  const op = connect("mod", OP_KEY);
+  const op = connect("mod", OP_FINGERPRINT);
   const nc = connect("nc", undefined, "10.0.0.4");
   await nc.input("/whois ana");
   assert.deepEqual(nc.sink.last(), {
     type: "whois",
     nick: "ana",
     client: "test",
-    fingerprint: ANA_KEY,
+    fingerprint: ANA_FINGERPRINT,
     registered: true,
     operator: false,
     rooms: ["#lobby"],
@@ -50,8 +56,8 @@ Deno.test("a failing access store refuses the request with store_error instead o
 
 Deno.test("a request waiting on the store is answered before the member's next request", async () => {
   const { hub, connect } = setup();
-  const op = connect("mod", OP_KEY);
-  const eve = connect("eve", BO_KEY, "10.0.0.9");
+  const op = connect("mod", OP_FINGERPRINT);
+  const eve = connect("eve", BO_FINGERPRINT, "10.0.0.9");
   op.sink.clear();
   const ban = hub.input(op.member, "/ban eve");
   const after = hub.input(op.member, "/bans");

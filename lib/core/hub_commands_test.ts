@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { helpOf, usageOf } from "./command_registry.ts";
-import { COMMANDS } from "./commands.ts";
+import { COMMANDS } from "./commands/default_commands.ts";
 import { assertError, assertNothing, quiet, setup } from "./_hub_harness.ts";
 
 Deno.test("/help lists every command a member may run, in table order, with its usage", () => {

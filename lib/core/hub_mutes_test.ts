@@ -1,12 +1,19 @@
 // /mute and /unmute: by key and by address, and what a muted member cannot do.
 
 import assert from "node:assert/strict";
-import { ANA_KEY, BO_KEY, lastError, lastNotice, OP_KEY, setup } from "./_access_harness.ts";
+import {
+  ANA_FINGERPRINT,
+  BO_FINGERPRINT,
+  lastError,
+  lastNotice,
+  OP_FINGERPRINT,
+  setup,
+} from "./_access_harness.ts";
 
 Deno.test("/mute refuses a member's messages by key and address until it runs out or /unmute", async () => {
   const { hub, connect, tick } = setup();
-  const op = connect("mod", OP_KEY);
-  const bo = connect("bo", BO_KEY, "10.0.0.5");
+  const op = connect("mod", OP_FINGERPRINT);
+  const bo = connect("bo", BO_FINGERPRINT, "10.0.0.5");
   await op.input("/mute bo 2");
   lastNotice(bo, /You were muted by mod for 2 minute\(s\)/);
   lastNotice(op, /Muted bo for 2 minute\(s\)/);
@@ -40,8 +47,8 @@ Deno.test("/mute refuses a member's messages by key and address until it runs ou
 
 Deno.test("a muted member cannot speak through /part or /quit reasons or a new nick", async () => {
   const { connect } = setup();
-  const op = connect("mod", OP_KEY);
-  const eve = connect("eve", BO_KEY, "10.0.0.9");
+  const op = connect("mod", OP_FINGERPRINT);
+  const eve = connect("eve", BO_FINGERPRINT, "10.0.0.9");
   await op.input("/mute eve");
   await eve.input("/nick BUY_CHEAP_STUFF");
   lastError(eve, "muted", /your nick was not changed/);
@@ -68,10 +75,10 @@ Deno.test("a muted member cannot speak through /part or /quit reasons or a new n
 Deno.test("/mute by address never silences an operator there, only the others, and says who", async () => {
   const { connect } = setup();
   // The operator, the target and two bystanders share one address (one NAT, one machine).
-  const op = connect("opana", OP_KEY, "127.0.0.1");
-  const mallory = connect("mallory", BO_KEY, "127.0.0.1");
+  const op = connect("opana", OP_FINGERPRINT, "127.0.0.1");
+  const mallory = connect("mallory", BO_FINGERPRINT, "127.0.0.1");
   const eve = connect("eve", undefined, "127.0.0.1");
-  const cy = connect("cy", ANA_KEY, "127.0.0.1");
+  const cy = connect("cy", ANA_FINGERPRINT, "127.0.0.1");
   const far = connect("far", undefined, "10.0.0.8");
   await op.input("/mute mallory 1");
   lastNotice(
@@ -92,14 +99,14 @@ Deno.test("/mute by address never silences an operator there, only the others, a
   }
   assert.equal(await far.input("hi"), true, "another address is not muted");
   // Another operator arriving on the muted address is not muted either.
-  const op2 = connect("opbo", OP_KEY, "127.0.0.1");
+  const op2 = connect("opbo", OP_FINGERPRINT, "127.0.0.1");
   assert.equal(await op2.input("hello"), true);
 });
 
 Deno.test("/mute of a member alone on its address says so plainly; a keyless one is muted by address", async () => {
   const { connect } = setup();
-  const op = connect("mod", OP_KEY, "10.0.0.1");
-  connect("bo", BO_KEY, "10.0.0.5");
+  const op = connect("mod", OP_FINGERPRINT, "10.0.0.1");
+  connect("bo", BO_FINGERPRINT, "10.0.0.5");
   connect("nc", undefined, "10.0.0.6");
   await op.input("/mute bo");
   lastNotice(op, /^Muted bo until unmuted, by key and by address 10\.0\.0\.5$/);
@@ -109,8 +116,8 @@ Deno.test("/mute of a member alone on its address says so plainly; a keyless one
 
 Deno.test("/mute --key-only mutes the member's key and leaves the others on its address alone", async () => {
   const { connect } = setup();
-  const op = connect("mod", OP_KEY, "10.0.0.1");
-  const bo = connect("bo", BO_KEY, "10.0.0.5");
+  const op = connect("mod", OP_FINGERPRINT, "10.0.0.1");
+  const bo = connect("bo", BO_FINGERPRINT, "10.0.0.5");
   const eve = connect("eve", undefined, "10.0.0.5");
   await op.input("/mute bo --key-only 5");
   lastNotice(op, /^Muted bo for 5 minute\(s\), by key only$/);
@@ -119,7 +126,7 @@ Deno.test("/mute --key-only mutes the member's key and leaves the others on its 
   assert.equal(await eve.input("hi"), true, "a key-only mute silenced the address");
   // Its key is muted whatever address it comes back from.
   await bo.input("/quit");
-  const back = connect("bo", BO_KEY, "10.0.0.7");
+  const back = connect("bo", BO_FINGERPRINT, "10.0.0.7");
   assert.equal(await back.input("hi"), false);
   // The option may also follow the minutes; a keyless member has no key to mute.
   await op.input("/unmute bo");
@@ -138,8 +145,8 @@ Deno.test("/mute --key-only mutes the member's key and leaves the others on its 
 
 Deno.test("/unmute lifts the address mute for the others there too, and tells them", async () => {
   const { connect } = setup();
-  const op = connect("mod", OP_KEY, "10.0.0.1");
-  const bo = connect("bo", BO_KEY, "10.0.0.5");
+  const op = connect("mod", OP_FINGERPRINT, "10.0.0.1");
+  const bo = connect("bo", BO_FINGERPRINT, "10.0.0.5");
   const eve = connect("eve", undefined, "10.0.0.5");
   await op.input("/mute bo");
   assert.equal(await eve.input("hi"), false);

@@ -3,17 +3,24 @@
 import assert from "node:assert/strict";
 import { ChatError, NickError } from "./errors.ts";
 import { RecordingSink } from "./_recording_sink.ts";
-import { ANA_KEY, BO_KEY, lastError, lastNotice, OP_KEY, setup } from "./_access_harness.ts";
+import {
+  ANA_FINGERPRINT,
+  BO_FINGERPRINT,
+  lastError,
+  lastNotice,
+  OP_FINGERPRINT,
+  setup,
+} from "./_access_harness.ts";
 
 Deno.test("/register binds the nick to the key; another key and a keyless hello are refused it", async () => {
   const { hub, connect } = setup();
-  const ana = connect("Ana", ANA_KEY);
+  const ana = connect("Ana", ANA_FINGERPRINT);
   assert.equal(await ana.input("/register"), true);
   lastNotice(ana, /Nick "Ana" is now registered to your key SHA256:ana/);
   await ana.input("/quit");
   const sink = new RecordingSink();
   assert.throws(
-    () => hub.join({ nick: "ANA", client: "test", fingerprint: BO_KEY }, sink),
+    () => hub.join({ nick: "ANA", client: "test", fingerprint: BO_FINGERPRINT }, sink),
     (e: NickError) =>
       e.code === "nick_registered" && /registered to another key; try "ANA_"/.test(e.message),
   );
@@ -22,16 +29,16 @@ Deno.test("/register binds the nick to the key; another key and a keyless hello 
     (e: NickError) => e.code === "nick_registered" && /only its owner's key/.test(e.message),
   );
   // The owner gets it back, in any spelling.
-  const back = connect("ana", ANA_KEY);
+  const back = connect("ana", ANA_FINGERPRINT);
   assert.equal(back.member.nick, "ana");
 });
 
 Deno.test("/nick to a nick registered to another key is refused; the owner may switch to it", async () => {
   const { connect } = setup();
-  const ana = connect("ana", ANA_KEY);
+  const ana = connect("ana", ANA_FINGERPRINT);
   await ana.input("/register");
   await ana.input("/nick ana_away");
-  const bo = connect("bo", BO_KEY);
+  const bo = connect("bo", BO_FINGERPRINT);
   await bo.input("/nick ana");
   lastError(bo, "nick_registered", /Nick "ana" is registered to another key/);
   assert.equal(bo.member.nick, "bo");
@@ -44,7 +51,7 @@ Deno.test("/register needs a key, refuses a nick already registered, and caps ni
   const text = connect("nc");
   await text.input("/register");
   lastError(text, "key_required", /Only a client that proved a key/);
-  const ana = connect("ana", ANA_KEY);
+  const ana = connect("ana", ANA_FINGERPRINT);
   await ana.input("/register");
   await ana.input("/register");
   lastError(ana, "bad_args", /already registered to your key/);
@@ -59,14 +66,14 @@ Deno.test("/register needs a key, refuses a nick already registered, and caps ni
 
 Deno.test("/unregister frees a nick for its owner or an operator, and nobody else", async () => {
   const { connect } = setup();
-  const ana = connect("ana", ANA_KEY);
+  const ana = connect("ana", ANA_FINGERPRINT);
   await ana.input("/register");
-  const bo = connect("bo", BO_KEY);
+  const bo = connect("bo", BO_FINGERPRINT);
   await bo.input("/unregister ana");
   lastError(bo, "nick_registered", /only that key or an operator can free it/);
   await bo.input("/unregister bo");
   lastError(bo, "bad_args", /Nick "bo" is not registered/);
-  const op = connect("mod", OP_KEY);
+  const op = connect("mod", OP_FINGERPRINT);
   await op.input("/unregister ana");
   lastNotice(op, /Nick "ana" is no longer registered/);
   await ana.input("/register");
@@ -77,10 +84,10 @@ Deno.test("/unregister frees a nick for its owner or an operator, and nobody els
 Deno.test("the same key reconnecting replaces its ghost, which is told why; others see it leave and join", async () => {
   const { hub, connect } = setup();
   const bo = connect("bo");
-  const ghost = connect("ana", ANA_KEY);
+  const ghost = connect("ana", ANA_FINGERPRINT);
   await ghost.input("/join #dev");
   bo.sink.events = [];
-  const fresh = connect("ana", ANA_KEY);
+  const fresh = connect("ana", ANA_FINGERPRINT);
   assert.deepEqual(ghost.sink.ended, [{
     type: "bye",
     reason: "dropped",
@@ -100,9 +107,14 @@ Deno.test("the same key reconnecting replaces its ghost, which is told why; othe
 
 Deno.test("a nick held by another key, or by a keyless session, is still taken", () => {
   const { hub, connect } = setup();
-  connect("ana", ANA_KEY);
+  connect("ana", ANA_FINGERPRINT);
   connect("nc");
-  for (const [nick, fingerprint] of [["ana", BO_KEY], ["ana", undefined], ["nc", ANA_KEY]]) {
+  for (
+    const [nick, fingerprint] of [["ana", BO_FINGERPRINT], ["ana", undefined], [
+      "nc",
+      ANA_FINGERPRINT,
+    ]]
+  ) {
     assert.throws(
       () => hub.join({ nick: nick!, client: "t", fingerprint }, new RecordingSink()),
       (e: ChatError) => e.code === "nick_taken",
@@ -112,11 +124,11 @@ Deno.test("a nick held by another key, or by a keyless session, is still taken",
 
 Deno.test("a full server still lets a key replace its own ghost", () => {
   const { hub, connect } = setup({ maxClients: 1 });
-  connect("ana", ANA_KEY);
+  connect("ana", ANA_FINGERPRINT);
   assert.throws(
-    () => hub.join({ nick: "bo", client: "t", fingerprint: BO_KEY }, new RecordingSink()),
+    () => hub.join({ nick: "bo", client: "t", fingerprint: BO_FINGERPRINT }, new RecordingSink()),
     (e: ChatError) => e.code === "server_full",
   );
-  const again = connect("ana", ANA_KEY);
+  const again = connect("ana", ANA_FINGERPRINT);
   assert.equal(hub.member("ana"), again.member);
 });

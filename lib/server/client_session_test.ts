@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { findCommand } from "../core/commands.ts";
+import { findCommand } from "../core/commands/default_commands.ts";
 import type { ByeFrame, ServerFrame } from "../protocol/wire_frames.ts";
 import { Hub, type HubOptions } from "../core/hub.ts";
 import { PLAIN_BINDING } from "../protocol/key_proof.ts";

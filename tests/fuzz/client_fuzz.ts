@@ -21,7 +21,7 @@ import { LineEditor } from "../../lib/client/tui/line_editor.ts";
 import { renderScreen } from "../../lib/client/tui/render_screen.ts";
 import { ScreenWriter } from "../../lib/client/tui/terminal.ts";
 import { FakeTerminal } from "../../lib/client/tui/_fake_terminal.ts";
-import { frameTemplates, HostileServer } from "../hostile_server.ts";
+import { frameTemplates, HostileServer } from "../_hostile_server.ts";
 import { type FuzzRun, show } from "./report.ts";
 import { generateServerCase, type ServerFuzzCase } from "./server_line_cases.ts";
 

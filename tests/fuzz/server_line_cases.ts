@@ -6,7 +6,7 @@
  * @module
  */
 
-import { frameTemplates, HOSTILE_CORPUS, poisoned, stringPaths } from "../hostile_server.ts";
+import { frameTemplates, HOSTILE_CORPUS, poisoned, stringPaths } from "../_hostile_server.ts";
 import { caseSeed, Random } from "./random.ts";
 import { mutate } from "./frame_generators.ts";
 import { type FieldKind, fieldOf, pathKey, SHOWN_IN_LINE_MODE } from "./server_frame_fields.ts";

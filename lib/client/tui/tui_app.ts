@@ -1,5 +1,5 @@
 import { ConnectError } from "../../errors.ts";
-import { COMMANDS } from "../../core/commands.ts";
+import { COMMANDS } from "../../core/commands/default_commands.ts";
 import type { WelcomeEvent } from "../../core/events.ts";
 import type { ByeFrame } from "../../protocol/wire_frames.ts";
 import type { SessionEvent } from "../session_events.ts";

@@ -1,6 +1,6 @@
 /**
  * The chat's own commands, in the order `/help` lists them, gathered from
- * the handler modules in `commands/`. {@linkcode defaultCommands} makes a
+ * the handler modules beside it. {@linkcode defaultCommands} makes a
  * registry of them for a hub; {@linkcode COMMANDS} and
  * {@linkcode findCommand} read the same table for front ends that only need
  * the names (a client's completion, its `/quit` detection).
@@ -8,16 +8,16 @@
  * @module
  */
 
-import { type Command, CommandRegistry, HELP_COMMAND } from "./command_registry.ts";
-import { HISTORY_COMMAND } from "./commands/history.ts";
+import { type Command, CommandRegistry, HELP_COMMAND } from "../command_registry.ts";
+import { HISTORY_COMMAND } from "./history.ts";
 import {
   NICK_COMMAND,
   QUIT_COMMAND,
   REGISTER_COMMAND,
   UNREGISTER_COMMAND,
   WHOIS_COMMAND,
-} from "./commands/identity.ts";
-import { ME_COMMAND, MSG_COMMAND } from "./commands/messages.ts";
+} from "./identity.ts";
+import { ME_COMMAND, MSG_COMMAND } from "./messages.ts";
 import {
   BAN_COMMAND,
   BANS_COMMAND,
@@ -25,10 +25,10 @@ import {
   MUTE_COMMAND,
   UNBAN_COMMAND,
   UNMUTE_COMMAND,
-} from "./commands/moderation.ts";
-import { JOIN_COMMAND, PART_COMMAND, ROOMS_COMMAND, WHO_COMMAND } from "./commands/rooms.ts";
+} from "./moderation.ts";
+import { JOIN_COMMAND, PART_COMMAND, ROOMS_COMMAND, WHO_COMMAND } from "./rooms.ts";
 
-export type { Command, CommandContext } from "./command_registry.ts";
+export type { Command, CommandContext } from "../command_registry.ts";
 
 /** Every command of the chat, in the order `/help` lists them. */
 export const COMMANDS: readonly Command[] = Object.freeze([

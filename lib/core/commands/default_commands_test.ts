@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { ChatError } from "./errors.ts";
-import { type Command, parseArgs, usageOf } from "./command_registry.ts";
-import { COMMANDS, findCommand } from "./commands.ts";
+import { ChatError } from "../errors.ts";
+import { type Command, parseArgs, usageOf } from "../command_registry.ts";
+import { COMMANDS, findCommand } from "./default_commands.ts";
 
 function command(name: string): Command {
   const found = findCommand(name);
