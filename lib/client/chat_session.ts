@@ -1,3 +1,13 @@
+/**
+ * The client's protocol session: over any {@linkcode ClientPipe} it sends the
+ * `hello`, answers the key challenge, waits for the `welcome` (or a refusal),
+ * then yields the server's frames, each checked by `parseServerFrame`, and
+ * answers pings. It opens no socket itself unless asked to connect without a
+ * pipe of its own (then `socket_pipe.ts` is loaded).
+ *
+ * @module
+ */
+
 import { formatHostPort } from "../net/host_port.ts";
 import { PROTOCOL_VERSION, type WelcomeEvent } from "../core/events.ts";
 import type { ServerFrame } from "../protocol/wire_frames.ts";

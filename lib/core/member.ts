@@ -1,3 +1,10 @@
+/**
+ * A member: one person connected to the chat, in one or more rooms, and the
+ * {@linkcode MemberSink} the core sends its events to.
+ *
+ * @module
+ */
+
 import type { ByeEvent, ChatEvent } from "./events.ts";
 import type { Room } from "./room.ts";
 import type { TokenBucket } from "./token_bucket.ts";

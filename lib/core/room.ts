@@ -1,3 +1,10 @@
+/**
+ * A room: its members, sorted for display, and the replay of its newest
+ * messages.
+ *
+ * @module
+ */
+
 import type { MessageEvent } from "./events.ts";
 import { History, type HistoryBudget } from "./history.ts";
 import type { StoredRoom } from "./state/history_store.ts";

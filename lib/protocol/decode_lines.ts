@@ -1,3 +1,12 @@
+/**
+ * Bytes to text lines, bounded: {@linkcode LineDecoder} feeds a
+ * `LineReader` and decodes each line as UTF-8, turning a line that is too long
+ * or not UTF-8 into its `ProtocolError`; {@linkcode decodeLines} does the same
+ * for a stream.
+ *
+ * @module
+ */
+
 import { ProtocolError } from "./protocol_error.ts";
 import { LineReader } from "./line_reader.ts";
 

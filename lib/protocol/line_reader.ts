@@ -1,3 +1,11 @@
+/**
+ * Splitting bytes into lines with a cap on the bytes of an unfinished line,
+ * enforced before anything is decoded: a line that never ends costs at most
+ * the cap.
+ *
+ * @module
+ */
+
 import { ProtocolError } from "./protocol_error.ts";
 
 const LF = 0x0a;

@@ -1,3 +1,10 @@
+/**
+ * Telnet negotiation taken out of a text client's bytes (IAC sequences,
+ * subnegotiation), so a person on `telnet` types lines like one on `nc`.
+ *
+ * @module
+ */
+
 const IAC = 0xff;
 const SB = 0xfa;
 const SE = 0xf0;

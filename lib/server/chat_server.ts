@@ -1,3 +1,12 @@
+/**
+ * The server: one chat core ({@linkcode Hub}), the listeners that feed it,
+ * and one `ClientSession` per connection. It holds what the sessions share
+ * (admission rules, limits, the log), runs the one sweep timer, and shuts
+ * everything down in order.
+ *
+ * @module
+ */
+
 import { Hub, type HubOptions } from "../core/hub.ts";
 import { PLAIN_BINDING } from "../protocol/key_proof.ts";
 import { ClientSession, type SessionContext, type SessionLimits } from "./client_session.ts";

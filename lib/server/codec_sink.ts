@@ -1,3 +1,10 @@
+/**
+ * Where the hub delivers one client's events: its codec encodes them, its
+ * outbox queues the bytes.
+ *
+ * @module
+ */
+
 import type { ByeFrame, ServerFrame } from "../protocol/wire_frames.ts";
 import type { MemberSink } from "../core/member.ts";
 import type { Codec } from "../protocol/codec.ts";

@@ -1,3 +1,12 @@
+/**
+ * The server's pipe over a TCP or TLS socket: a read loop that hands each
+ * chunk on and waits while its handling waits, and a writer that drains a
+ * bounded `SendQueue` in the background, so a broadcast never waits for a
+ * write.
+ *
+ * @module
+ */
+
 import { SendQueue } from "./send_queue.ts";
 import type { ByteConn } from "../net/socket_conn.ts";
 import { formatHostPort } from "../net/host_port.ts";

@@ -1,3 +1,11 @@
+/**
+ * One connection's outgoing bytes, bounded: chunks queue without copying and
+ * leave joined into one write; past the bound, the queue refuses (the client
+ * is dropped with `send_queue_exceeded`).
+ *
+ * @module
+ */
+
 /** Joins up to this size go into one buffer that is reused while the connection keeps writing. */
 const REUSED_BYTES = 64 * 1024;
 

@@ -1,3 +1,11 @@
+/**
+ * The history and access store on SQLite (`node:sqlite`): messages written
+ * behind in batches, paged on request, trimmed to a disk budget; registrations
+ * and bans through its `SqliteAccess` half.
+ *
+ * @module
+ */
+
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { BanEntry, DirectEvent, MessageEvent } from "../core/events.ts";
 import type { HistoryStore, StoredRoom } from "../core/state/history_store.ts";
