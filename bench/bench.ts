@@ -96,10 +96,17 @@ async function main(): Promise<number> {
   for (const workload of WORKLOADS) {
     if (only ? !only.includes(workload.name) : workload.optIn) continue;
     const own = workload.targets ? await workload.targets() : undefined;
-    for (const target of own ?? targets) {
-      if (!own && !workload.text && !target.native) continue;
-      const row: Row = { workload: workload.name, target: target.name, runs: [] };
-      for (let i = 0; i < runs; i++) {
+    // Runs take turns between the targets (run 1 of each, then run 2 of
+    // each, ...), so a machine that gets busier or quieter during the
+    // workload weighs on every target alike.
+    const workloadRows = (own ?? targets)
+      .filter((target) => own || workload.text || target.native)
+      .map((target) => {
+        const row: Row = { workload: workload.name, target: target.name, runs: [] };
+        return { target, row };
+      });
+    for (let i = 0; i < runs; i++) {
+      for (const { target, row } of workloadRows) {
         let measurement: Measurement;
         try {
           measurement = await workload.run(target, smoke);
@@ -111,8 +118,8 @@ async function main(): Promise<number> {
           `${workload.name} ${target.name} run ${i + 1}: ${JSON.stringify(measurement)}`,
         );
       }
-      rows.push(row);
     }
+    for (const { row } of workloadRows) rows.push(row);
     if (own) {
       tables.push(table(WORKLOADS, rows.filter((row) => row.workload === workload.name), own));
     }
