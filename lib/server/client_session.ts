@@ -18,6 +18,7 @@ import { NativeCodec } from "../protocol/native_codec.ts";
 import { plainLine, TextCodec } from "../protocol/text_codec.ts";
 import { CodecSink } from "./codec_sink.ts";
 import { type Admission, Handshake } from "./handshake.ts";
+import { Keepalive } from "./keepalive.ts";
 import type { Log } from "./log_record.ts";
 import type { Pipe } from "./outbox.ts";
 
@@ -95,15 +96,11 @@ export class ClientSession {
   #acceptedAt = performance.now();
   /** While an answer is held back, the handshake deadline waits. */
   #holding = false;
-  /** A member's request waits on the store (nothing is read meanwhile). */
-  #waiting = false;
-  /** When the last such wait ended: the client is heard again from then on. */
-  #waitEndedAt = 0;
+  /** When to ping it, and when it is gone. */
+  readonly #keepalive: Keepalive;
   /** It was silent, so it was greeted as a text client (a person at nc). */
   #greeted = false;
   #greeter: ReturnType<typeof setTimeout> | undefined;
-  /** When the current unanswered ping was sent, if one is out. */
-  #pingSentAt: number | undefined;
   /** Why it ends: the leave reason and its detail. */
   #reason: "quit" | "dropped" = "quit";
   #detail = "connection closed";
@@ -114,6 +111,7 @@ export class ClientSession {
     this.#setup = setup;
     this.pipe = setup.pipe;
     this.ip = setup.ip;
+    this.#keepalive = new Keepalive(context.limits.pingIntervalMs, context.limits.pingTimeoutMs);
   }
 
   /** The member once its hello was accepted. */
@@ -222,19 +220,9 @@ export class ClientSession {
       return;
     }
     if (!sink?.codec.capabilities.keepalive || limits.pingIntervalMs === 0) return;
-    // While a request waits on the store nothing is read from the client, so
-    // its answer to a ping would go unseen: the wait counts as it being alive.
-    if (this.#waiting) return;
-    const heard = Math.max(pipe.lastReceived, this.#waitEndedAt);
-    if (this.#pingSentAt !== undefined && heard > this.#pingSentAt) {
-      this.#pingSentAt = undefined; // It answered (or said anything at all).
-    }
-    if (this.#pingSentAt === undefined) {
-      if (now - heard >= limits.pingIntervalMs) {
-        this.#pingSentAt = now;
-        sink.deliver({ type: "ping", token: this.#context.nextPingToken() });
-      }
-    } else if (now - this.#pingSentAt >= limits.pingTimeoutMs) {
+    const verdict = this.#keepalive.check(now, pipe.lastReceived);
+    if (verdict === "ping") sink.deliver({ type: "ping", token: this.#context.nextPingToken() });
+    else if (verdict === "timeout") {
       const detail = `no answer to a ping for ${limits.pingTimeoutMs / 1000} s`;
       log({ level: "warn", event: "timeout", remote: pipe.remote, nick: member.nick });
       this.#context.hub.leave(member, "timeout", detail);
@@ -400,17 +388,9 @@ export class ClientSession {
     }
   }
 
-  /**
-   * Nothing for an answer given at once; for one that waits on a store, a
-   * promise the read loop waits on (and, meanwhile, no keepalive verdict).
-   */
+  /** Nothing for an answer given at once; for one that waits on a store, a promise the read loop waits on. */
   #settled(result: boolean | Promise<boolean>): void | Promise<void> {
-    if (typeof result === "boolean") return;
-    this.#waiting = true;
-    return result.then(() => {}).finally(() => {
-      this.#waiting = false;
-      this.#waitEndedAt = performance.now();
-    });
+    if (typeof result !== "boolean") return this.#keepalive.waitOn(result);
   }
 
   /** A frame before the member joined: the handshake's, or `not_ready`. */
