@@ -39,19 +39,16 @@ import { LOBBY, RoomDirectory } from "./room_directory.ts";
 import { cleanLine, excerpt, sanitizeText } from "./sanitize.ts";
 import { LocalPresence, type Presence } from "./state/presence.ts";
 import { LocalRoomLog } from "./state/room_log.ts";
-import { TokenBucket } from "./token_bucket.ts";
+import { chargeRequest, floodingBye, rateLimited } from "./rate_limit.ts";
 import { parseTypedLine } from "./typed_line.ts";
 
 export {
   DEFAULT_RATE_LIMIT,
   type HelloRequest,
   type HubOptions,
-  MAX_CLIENT_LENGTH,
-  MAX_REASON_LENGTH,
-  MAX_SERVER_NAME_LENGTH,
   type RateLimit,
 } from "./hub_options.ts";
-export { LOBBY, MEMBER_LIST_LIMIT } from "./room_directory.ts";
+export { LOBBY } from "./room_directory.ts";
 
 /**
  * The chat core: members, rooms, nicks, commands and history. It knows
@@ -374,27 +371,10 @@ export class Hub {
   #allowed(member: Member): boolean {
     const limit = this.rateLimit;
     if (!limit) return true;
-    member.bucket ??= new TokenBucket(limit, this.#now);
-    if (member.bucket.take()) return true;
-    member.refusals ??= new TokenBucket({ rate: limit.rate, burst: limit.floodLimit }, this.#now);
-    if (!member.refusals.take()) {
-      const message = `Disconnected for flooding: more than ${limit.floodLimit} messages refused`;
-      this.#disconnect(member, "dropped", "flooding", {
-        type: "bye",
-        reason: "dropped",
-        code: "flooding",
-        message,
-      });
-      return false;
-    }
-    const wait = (member.bucket.waitMs() / 1000).toFixed(1);
-    member.sink.deliver({
-      type: "error",
-      code: "rate_limited",
-      message: `Slow down: at most ${limit.rate} message${
-        limit.rate === 1 ? "" : "s"
-      } a second (bursts of ${limit.burst}); not sent, try again in ${wait} s`,
-    });
+    const verdict = chargeRequest(member, limit, this.#now);
+    if (verdict === "allowed") return true;
+    if (verdict === "flooding") this.#disconnect(member, "dropped", "flooding", floodingBye(limit));
+    else member.sink.deliver(rateLimited(member, limit));
     return false;
   }
 
