@@ -60,24 +60,46 @@ export class SocketConn implements ByteConn {
       hostname: socket.remoteAddress ?? "unknown",
       port: socket.remotePort ?? 0,
     };
-    socket.on("data", (chunk: Uint8Array) => {
-      this.#chunks.push(chunk);
-      this.#buffered += chunk.length;
-      if (this.#buffered >= HIGH_WATER) socket.pause();
-      this.#notify();
-    });
-    socket.on("end", () => {
-      this.#ended = true;
-      this.#notify();
-    });
-    socket.on("close", () => {
-      this.#ended = true;
-      this.#notify();
-    });
-    socket.on("error", (error: Error & { code?: string }) => {
-      this.#error ??= new SocketError(error.message, error.code, { cause: error });
-      this.#notify();
-    });
+    socket.on("data", this.#onData);
+    socket.on("end", this.#onEnd);
+    socket.on("close", this.#onEnd);
+    socket.on("error", this.#onError);
+  }
+
+  readonly #onData = (chunk: Uint8Array) => {
+    this.#chunks.push(chunk);
+    this.#buffered += chunk.length;
+    if (this.#buffered >= HIGH_WATER) this.#socket.pause();
+    this.#notify();
+  };
+
+  readonly #onEnd = () => {
+    this.#ended = true;
+    this.#notify();
+  };
+
+  readonly #onError = (error: Error & { code?: string }) => {
+    this.#error ??= new SocketError(error.message, error.code, { cause: error });
+    this.#notify();
+  };
+
+  /**
+   * Gives the socket back, paused, for another owner (an HTTP server),
+   * with the bytes received and not read yet put back in front: this object
+   * reads nothing more and is done with.
+   */
+  detach(): Socket {
+    const socket = this.#socket;
+    socket.pause();
+    socket.off("data", this.#onData);
+    socket.off("end", this.#onEnd);
+    socket.off("close", this.#onEnd);
+    socket.off("error", this.#onError);
+    for (const chunk of this.#chunks.reverse()) socket.unshift(chunk);
+    this.#chunks.length = 0;
+    this.#closed = true;
+    this.#notify();
+    return socket;
   }
 
   async read(buffer: Uint8Array): Promise<number | null> {

@@ -52,6 +52,12 @@ export interface ChatServerOptions extends HubOptions {
    */
   textPromptDelayMs?: number;
   /**
+   * An HTTP request (the page, a WebSocket upgrade) must have sent its
+   * request line and headers within this time of connecting, or it is closed.
+   * @default {10000}
+   */
+  httpHeadersTimeoutMs?: number;
+  /**
    * Open connections from one IP address; more are refused at once.
    * @default {16}
    */
@@ -201,6 +207,9 @@ export class ChatServer implements AsyncDisposable {
       tls: options.tls,
       tlsHandshakeMs: Math.min(limits.handshakeTimeoutMs, TLS_HANDSHAKE_MS),
       sendQueueBytes: limits.sendQueueBytes,
+      maxLineBytes: limits.maxLineBytes,
+      textPromptDelayMs: limits.textPromptDelayMs,
+      httpHeadersMs: options.httpHeadersTimeoutMs ?? 10_000,
       log: this.#log,
       onArrival: (arrival: Arrival) => void this.#serve(arrival),
     };
@@ -322,7 +331,7 @@ export class ChatServer implements AsyncDisposable {
   }
 
   /** Serves one connection from a listener until it ends. */
-  async #serve({ pipe, ip, ticket, secure, codec }: Arrival): Promise<void> {
+  async #serve({ pipe, ip, ticket, secure, codec, acceptedAt }: Arrival): Promise<void> {
     this.#serving++;
     try {
       if (this.#closing) {
@@ -330,7 +339,14 @@ export class ChatServer implements AsyncDisposable {
         return;
       }
       const binding = secure ? this.#tlsBinding : PLAIN_BINDING;
-      const session = new ClientSession(this.#context, { pipe, ip, ticket, binding, codec });
+      const session = new ClientSession(this.#context, {
+        pipe,
+        ip,
+        ticket,
+        binding,
+        codec,
+        acceptedAt,
+      });
       ticket.onEvict(() => session.evict());
       await session.run();
     } catch (error) {

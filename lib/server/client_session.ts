@@ -74,6 +74,11 @@ export interface SessionSetup {
    * `textPromptDelayMs` is greeted as a person at `nc`.
    */
   codec?: Codec;
+  /**
+   * When the listener started waiting for the first bytes (performance.now()
+   * ms); the text prompt delay counts from then. @default {now}
+   */
+  acceptedAt?: number;
 }
 
 const OPEN_BRACE = 0x7b;
@@ -132,10 +137,17 @@ export class ClientSession {
     else {
       // A peer that stays silent (nc waiting for a prompt) is greeted as a
       // text client after a short delay.
-      this.#greeter = setTimeout(() => {
-        this.#greeted = true;
-        this.#greet();
-      }, limits.textPromptDelayMs);
+      this.#greeter = setTimeout(
+        () => {
+          this.#greeted = true;
+          this.#greet();
+        },
+        Math.max(
+          0,
+          limits.textPromptDelayMs -
+            (performance.now() - (this.#setup.acceptedAt ?? performance.now())),
+        ),
+      );
     }
     try {
       await pipe.readLoop(this.#receive);

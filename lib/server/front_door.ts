@@ -19,15 +19,28 @@
  * the garbage collector runs, which V8 does not know to do (see
  * `GarbageNudge`).
  *
+ * HTTP on the same port: once a connection is admitted (and, with TLS,
+ * through its handshake), the door looks at its first bytes
+ * (`sniffFirstBytes`): an HTTP request line hands the connection to
+ * `HttpFront` (a plain one wrapped in a `ConnDuplex`: only HTTP pays for
+ * the adapter, chat keeps Deno's socket), anything else goes to the chat
+ * with those bytes put back (`PrefixedConn`). A peer silent for
+ * `textPromptDelayMs` (nc waiting for a prompt) is handed to the chat at
+ * once, and its session greets it at the usual time (`Arrival.acceptedAt`).
+ *
  * @module
  */
 
 import * as tls from "node:tls";
 import * as net from "node:net";
 import { formatHostPort, stripBrackets, unmapAddress } from "../net/host_port.ts";
-import { SocketConn } from "../net/socket_conn.ts";
+import { type ByteConn, SocketConn } from "../net/socket_conn.ts";
+import { ConnDuplex } from "../net/conn_duplex.ts";
+import { PrefixedConn } from "../net/prefixed_conn.ts";
 import { type Refusal, Ticket } from "./connection_limits.ts";
 import { Connection } from "./connection.ts";
+import { HttpFront, MAX_HEADER_BYTES } from "./http_front.ts";
+import { type FirstBytes, sniffFirstBytes } from "./http_sniff.ts";
 import type { Listener, ListenerServeOptions } from "./listener.ts";
 
 const TLS_HANDSHAKE_RECORD = 0x16;
@@ -61,6 +74,8 @@ export class FrontDoor implements Listener {
   #explaining = 0;
   readonly #explained = new Map<string, number>();
   #closing = false;
+  /** Serves the HTTP connections (from serve() on). */
+  #http: HttpFront | undefined;
   /** Resolves when close() is called: a node:net server's own "close" waits for every socket. */
   readonly #closed = Promise.withResolvers<void>();
 
@@ -119,6 +134,7 @@ export class FrontDoor implements Listener {
   }
 
   async serve(options: ListenerServeOptions): Promise<void> {
+    this.#http = new HttpFront(options);
     if (this.#servers.length > 0) {
       if (!options.tls) throw new Error("A door bound with bindTls() serves TLS only");
       // One context for every connection.
@@ -159,6 +175,7 @@ export class FrontDoor implements Listener {
     this.#closed.resolve();
     for (const close of this.#handshakes) close();
     this.#handshakes.clear();
+    this.#http?.close();
   }
 
   /** A ticket for a connection from `ip`, or the refusal (logged) when its address is at its limit. */
@@ -193,8 +210,63 @@ export class FrontDoor implements Listener {
     } catch {
       // Not fatal: only latency or dead-peer detection suffers.
     }
-    const pipe = new Connection(conn, { sendQueueBytes: options.sendQueueBytes, remote });
-    options.onArrival({ pipe, ip, ticket, secure: false });
+    void this.#sniff(conn, ticket, options, () => closeQuietly(conn)).then((first) => {
+      if (!first) return;
+      if (first.verdict === "http") {
+        const socket = new ConnDuplex(conn, first.head);
+        this.#http!.accept({ socket, ip, remote, ticket, secure: false });
+        return;
+      }
+      const pipe = new Connection(new PrefixedConn(conn, first.head, first.pending), {
+        sendQueueBytes: options.sendQueueBytes,
+        remote,
+      });
+      options.onArrival({ pipe, ip, ticket, secure: false, acceptedAt: first.acceptedAt });
+    });
+  }
+
+  /**
+   * Reads a connection's first bytes until they tell HTTP from chat (see
+   * the module doc): within `textPromptDelayMs` for the first of them, and
+   * `httpHeadersMs` for a request line to end. Undefined when the
+   * connection was closed meanwhile (the door closing, an eviction): its
+   * ticket is released then.
+   */
+  async #sniff(
+    conn: ByteConn,
+    ticket: Ticket,
+    options: ListenerServeOptions,
+    close: () => void,
+  ): Promise<Sniffed | undefined> {
+    const acceptedAt = performance.now();
+    let aborted = false;
+    const abort = () => {
+      if (aborted) return;
+      aborted = true;
+      this.#handshakes.delete(abort);
+      close();
+      ticket.release();
+    };
+    this.#handshakes.add(abort);
+    ticket.onEvict(abort);
+    let head: Uint8Array = new Uint8Array(0);
+    let pending: Promise<Uint8Array | null> | undefined;
+    let verdict: FirstBytes = "more";
+    let deadline = acceptedAt + options.textPromptDelayMs;
+    while (verdict === "more") {
+      const buffer = new Uint8Array(head.length === 0 ? 1024 : MAX_HEADER_BYTES);
+      pending = conn.read(buffer).then((n) => n === null ? null : buffer.subarray(0, n));
+      const outcome = await settledWithin(pending, deadline - performance.now());
+      if (aborted) return undefined;
+      // Silent too long, at its end, or failed: the chat's read loop gets that as it is.
+      if (outcome === undefined || outcome.bytes === null) break;
+      pending = undefined;
+      head = concat(head, outcome.bytes);
+      verdict = sniffFirstBytes(head, MAX_HEADER_BYTES);
+      deadline = acceptedAt + options.httpHeadersMs;
+    }
+    this.#handshakes.delete(abort);
+    return { verdict: verdict === "http" ? "http" : "chat", head, pending, acceptedAt };
   }
 
   /**
@@ -322,18 +394,80 @@ export class FrontDoor implements Listener {
         // Whichever way the TLS socket ends, the TCP socket under it goes too.
         secured.once("close", () => raw.destroy());
         const address = { transport: "tcp" as const, hostname: ip, port };
-        const pipe = new Connection(new SocketConn(secured, address), {
-          sendQueueBytes: options.sendQueueBytes,
-          remote,
-          maxWriteBytes: TLS_WRITE_BYTES,
+        const conn = new SocketConn(secured, address);
+        void this.#sniff(conn, ticket, options, () => {
+          conn.close();
+          raw.destroy();
+        }).then((first) => {
+          if (!first) return;
+          if (first.verdict === "http") {
+            const socket = conn.detach();
+            if (first.head.length > 0) socket.unshift(first.head);
+            this.#http!.accept({
+              socket,
+              ip,
+              remote,
+              ticket,
+              secure: true,
+              bufferedBelow: () => raw.writableLength,
+            });
+            socket.resume();
+            return;
+          }
+          const pipe = new Connection(new PrefixedConn(conn, first.head, first.pending), {
+            sendQueueBytes: options.sendQueueBytes,
+            remote,
+            maxWriteBytes: TLS_WRITE_BYTES,
+          });
+          options.onArrival({ pipe, ip, ticket, secure: true, acceptedAt: first.acceptedAt });
         });
-        options.onArrival({ pipe, ip, ticket, secure: true });
       });
       const onError = (error: Error) => fail(error.message);
       socket.on("error", onError);
       socket.once("close", () => fail("closed during its handshake"));
     });
   }
+}
+
+/** What the first bytes of a connection said, and what was read of it. */
+interface Sniffed {
+  verdict: "http" | "chat";
+  /** The bytes read, to be handed out again. */
+  head: Uint8Array;
+  /** A read started and not awaited (the peer was silent): its outcome is the chat's. */
+  pending?: Promise<Uint8Array | null>;
+  /** When the door started waiting for the first bytes. */
+  acceptedAt: number;
+}
+
+/**
+ * Whether `read` settles within `ms`: its bytes (`null` at the end, or
+ * after a failure, which the read's own promise still carries), or
+ * undefined when it did not.
+ */
+async function settledWithin(
+  read: Promise<Uint8Array | null>,
+  ms: number,
+): Promise<{ bytes: Uint8Array | null } | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      read.then((bytes) => ({ bytes }), () => ({ bytes: null })),
+      new Promise<undefined>((
+        resolve,
+      ) => (timer = setTimeout(() => resolve(undefined), Math.max(0, ms)))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  const bytes = new Uint8Array(a.length + b.length);
+  bytes.set(a);
+  bytes.set(b, a.length);
+  return bytes;
 }
 
 /**

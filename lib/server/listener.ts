@@ -42,6 +42,13 @@ export interface Arrival {
    * JSON); without one the session tells it from the first byte.
    */
   codec?: Codec;
+  /**
+   * When the listener started waiting for its first bytes (performance.now()
+   * ms), if it held the connection to look at them before handing it over:
+   * a silent peer is greeted as a text client `textPromptDelayMs` after
+   * this, not after the hand-over. @default {the session's start}
+   */
+  acceptedAt?: number;
 }
 
 /** What the server gives every listener when it starts serving. */
@@ -54,6 +61,15 @@ export interface ListenerServeOptions {
   tlsHandshakeMs: number;
   /** Most bytes queued for one client before it is dropped (each pipe's bound). */
   sendQueueBytes: number;
+  /** Longest line a client may send, in bytes (a WebSocket message's bound too). */
+  maxLineBytes: number;
+  /**
+   * How long a connection may stay silent before it is taken for a person at
+   * nc: a listener that looks at the first bytes waits at most this long.
+   */
+  textPromptDelayMs: number;
+  /** An HTTP request's line and headers must arrive within this time. */
+  httpHeadersMs: number;
   /** Where refusals and errors are logged. */
   log: (record: LogRecord) => void;
   /** Receives each chat connection. */

@@ -1,0 +1,111 @@
+/**
+ * A `Deno.Conn` as a node `stream.Duplex`, so that a `node:http` server can
+ * take a connection that `Deno.listen` accepted
+ * (`httpServer.emit("connection", duplex)`). Only the HTTP connections of a
+ * plain server pay for it; chat connections keep Deno's own socket.
+ *
+ * @module
+ */
+
+import { Duplex } from "node:stream";
+
+/** Bytes asked of the connection per read. */
+const READ_BYTES = 16 * 1024;
+
+/**
+ * A `Deno.Conn` behind the node socket surface that `node:http` and npm `ws`
+ * use: reads and writes (several queued writes leave as one), `end`
+ * (half-close), `destroy`, the peer's address, and the socket tuning calls
+ * (no-ops: the listener tuned the connection already).
+ */
+export class ConnDuplex extends Duplex {
+  /** The peer's address, as a node socket names it. */
+  readonly remoteAddress: string;
+  /** The peer's port. */
+  readonly remotePort: number;
+  readonly #conn: Deno.Conn;
+  #reading = false;
+
+  /** Wraps `conn`, handing out `head` (bytes already read from it) first. */
+  constructor(conn: Deno.Conn, head: Uint8Array) {
+    super({ allowHalfOpen: false });
+    this.#conn = conn;
+    const addr = conn.remoteAddr as Deno.NetAddr;
+    this.remoteAddress = addr.hostname;
+    this.remotePort = addr.port;
+    if (head.length > 0) this.push(head);
+  }
+
+  override _read(): void {
+    if (this.#reading) return;
+    this.#reading = true;
+    const buffer = new Uint8Array(READ_BYTES);
+    this.#conn.read(buffer).then((n) => {
+      this.#reading = false;
+      if (n === null) this.push(null);
+      else if (this.push(buffer.subarray(0, n))) this._read();
+    }, (error) => {
+      this.#reading = false;
+      this.destroy(error);
+    });
+  }
+
+  override _write(
+    chunk: Uint8Array,
+    _encoding: string,
+    callback: (error?: Error | null) => void,
+  ): void {
+    writeAll(this.#conn, chunk).then(() => callback(), callback);
+  }
+
+  override _writev(
+    chunks: { chunk: Uint8Array }[],
+    callback: (error?: Error | null) => void,
+  ): void {
+    const bytes = new Uint8Array(chunks.reduce((sum, { chunk }) => sum + chunk.length, 0));
+    let at = 0;
+    for (const { chunk } of chunks) {
+      bytes.set(chunk, at);
+      at += chunk.length;
+    }
+    writeAll(this.#conn, bytes).then(() => callback(), callback);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    try {
+      (this.#conn as Deno.TcpConn).closeWrite();
+    } catch {
+      // Already closed.
+    }
+    callback();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed.
+    }
+    callback(error);
+  }
+
+  /** Node's socket call; the connection has no idle timeout of its own. */
+  setTimeout(): this {
+    return this;
+  }
+
+  /** Node's socket call; Nagle's algorithm is already off. */
+  setNoDelay(): this {
+    return this;
+  }
+
+  /** Node's socket call; keepalive is already on. */
+  setKeepAlive(): this {
+    return this;
+  }
+}
+
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  let written = 0;
+  while (written < bytes.length) written += await conn.write(bytes.subarray(written));
+}

@@ -1,0 +1,217 @@
+/**
+ * The HTTP side of the one port: a `node:http` server that never listens
+ * itself. `FrontDoor` hands it each connection whose first bytes are an
+ * HTTP request line (`emit("connection", socket)`, the bytes put back); it
+ * serves the pages of `web_pages.ts` and upgrades `/ws` to a WebSocket
+ * (npm `ws`, `noServer` + `handleUpgrade`) that comes back to the server as
+ * an `Arrival` speaking the native protocol.
+ *
+ * Limits: headers of at most `MAX_HEADER_BYTES`, within `headersTimeoutMs`
+ * of the connection's arrival (enforced here: Deno's `node:http` does not
+ * time out connections it did not accept itself), one request per
+ * connection, and the connection's ticket held (per address, pending)
+ * until it closes or its WebSocket joins. An upgrade from a page of another
+ * origin is refused (cross-site WebSocket hijacking), and permessage-deflate
+ * is off: it would compress every message once per recipient, where a
+ * broadcast now shares one payload among all.
+ *
+ * @module
+ */
+
+import * as http from "node:http";
+import type { Duplex } from "node:stream";
+import type { Buffer } from "node:buffer";
+// @ts-types="@types/ws"
+import { WebSocketServer } from "ws";
+import { NativeCodec } from "../protocol/native_codec.ts";
+import type { Ticket } from "./connection_limits.ts";
+import type { ListenerServeOptions } from "./listener.ts";
+import { findAsset, SECURITY_HEADERS } from "./web_pages.ts";
+import { WebSocketPipe } from "./websocket_pipe.ts";
+
+/** Most bytes of a request line and headers; a longer request is refused (431). */
+export const MAX_HEADER_BYTES = 16 * 1024;
+/** The path that upgrades to a WebSocket. */
+export const WEBSOCKET_PATH = "/ws";
+
+/** A `Host` header that is a host name, an IPv4 address or a bracketed IPv6 one, with a port. */
+const PLAIN_HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/** One HTTP connection handed over by the door. */
+export interface HttpArrival {
+  /** The socket (node's, or a `ConnDuplex`), its first bytes put back. */
+  socket: Duplex;
+  /** The peer's IP address. */
+  ip: string;
+  /** `ip:port`, for logs. */
+  remote: string;
+  /** Its place in the connection limits, released when it closes (unless it joins). */
+  ticket: Ticket;
+  /** It came over TLS. */
+  secure: boolean;
+  /** Bytes below the socket that it does not count (a TLS socket's TCP socket). */
+  bufferedBelow?: () => number;
+}
+
+interface Pending extends HttpArrival {
+  timer: ReturnType<typeof setTimeout>;
+  release: () => void;
+}
+
+/** See the module doc. */
+export class HttpFront {
+  readonly #server: http.Server;
+  readonly #websockets = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    clientTracking: false,
+  });
+  readonly #options: ListenerServeOptions;
+  /** Connections not upgraded (yet), by socket. */
+  readonly #connections = new Map<Duplex, Pending>();
+
+  constructor(options: ListenerServeOptions) {
+    this.#options = options;
+    // A message a little over the line limit still reaches the codec, which
+    // answers it as for any client (line_too_long); beyond, ws closes (1009).
+    this.#websockets.options.maxPayload = options.maxLineBytes + 1;
+    this.#server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, this.#request);
+    this.#server.on("upgrade", this.#upgrade);
+    this.#server.on("clientError", this.#clientError);
+  }
+
+  /** Serves a connection; see the module doc. */
+  accept(arrival: HttpArrival): void {
+    const { socket, ticket } = arrival;
+    const release = () => {
+      clearTimeout(pending.timer);
+      this.#connections.delete(socket);
+      ticket.release();
+    };
+    const pending: Pending = {
+      ...arrival,
+      release,
+      timer: setTimeout(() => {
+        this.#options.log({
+          level: "debug",
+          event: "limit",
+          remote: arrival.remote,
+          reason: "http_headers_timeout",
+        });
+        socket.destroy();
+      }, this.#options.httpHeadersMs),
+    };
+    this.#connections.set(socket, pending);
+    socket.on("error", () => socket.destroy());
+    socket.once("close", release);
+    ticket.onEvict(() => socket.destroy());
+    this.#server.emit("connection", socket);
+  }
+
+  /** Closes every HTTP connection not upgraded. */
+  close(): void {
+    for (const socket of [...this.#connections.keys()]) socket.destroy();
+  }
+
+  readonly #request = (request: http.IncomingMessage, response: http.ServerResponse): void => {
+    const pending = this.#connections.get(request.socket);
+    if (pending) clearTimeout(pending.timer);
+    response.shouldKeepAlive = false;
+    response.setHeader("Connection", "close");
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
+    const host = request.headers.host ?? "";
+    if (!PLAIN_HOST.test(host)) return answer(response, 400, "Bad request: no valid Host header");
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      response.setHeader("Allow", "GET, HEAD");
+      return answer(response, 405, "Method not allowed");
+    }
+    const path = new URL(request.url ?? "/", "http://host").pathname;
+    const asset = findAsset(path, host, pending?.secure ?? false);
+    if (!asset) return answer(response, 404, "Not found");
+    response.writeHead(200, {
+      "Content-Type": asset.contentType,
+      "Content-Length": asset.body.length,
+      "Cache-Control": "no-cache",
+    });
+    response.end(request.method === "HEAD" ? undefined : asset.body);
+  };
+
+  readonly #upgrade = (request: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const pending = this.#connections.get(socket);
+    if (!pending) return void socket.destroy();
+    clearTimeout(pending.timer);
+    const path = new URL(request.url ?? "/", "http://host").pathname;
+    if (path !== WEBSOCKET_PATH) return refuse(socket, 404, "Not Found");
+    if (!sameOrigin(request, pending.secure)) {
+      this.#options.log({
+        level: "warn",
+        event: "refused",
+        remote: pending.remote,
+        reason: "websocket from another origin",
+      });
+      return refuse(socket, 403, "Forbidden");
+    }
+    this.#websockets.handleUpgrade(request, socket, head, (websocket) => {
+      // From here the server holds the ticket, as for any chat connection.
+      socket.off("close", pending.release);
+      this.#connections.delete(socket);
+      const pipe = new WebSocketPipe(websocket, {
+        sendQueueBytes: this.#options.sendQueueBytes,
+        remote: pending.remote,
+        bufferedBelow: pending.bufferedBelow,
+      });
+      this.#options.onArrival({
+        pipe,
+        ip: pending.ip,
+        ticket: pending.ticket,
+        secure: pending.secure,
+        codec: new NativeCodec(this.#options.maxLineBytes),
+      });
+    });
+  };
+
+  readonly #clientError = (error: Error & { code?: string }, socket: Duplex): void => {
+    if (socket.writable) {
+      const tooLarge = error.code === "HPE_HEADER_OVERFLOW";
+      refuse(
+        socket,
+        tooLarge ? 431 : 400,
+        tooLarge ? "Request Header Fields Too Large" : "Bad Request",
+      );
+    } else socket.destroy();
+  };
+}
+
+/**
+ * Whether a WebSocket upgrade comes from a page of this server: its
+ * `Origin` names the scheme and host the browser reached us by. Browsers
+ * always send `Origin` with a WebSocket; a request without one is not from
+ * a page (a program, which a page cannot make act for its visitor).
+ */
+function sameOrigin(request: http.IncomingMessage, secure: boolean): boolean {
+  const origin = request.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    const url = new URL(origin);
+    return url.protocol === (secure ? "https:" : "http:") &&
+      url.host === (request.headers.host ?? "").toLowerCase();
+  } catch {
+    return false;
+  }
+}
+
+function answer(response: http.ServerResponse, status: number, text: string): void {
+  response.writeHead(status, { "Content-Type": "text/plain; charset=utf-8" });
+  response.end(`${text}\n`);
+}
+
+/** Answers a request node:http does not (an upgrade, a malformed request) and closes. */
+function refuse(socket: Duplex, status: number, reason: string): void {
+  const headers = Object.entries(SECURITY_HEADERS).map(([name, value]) => `${name}: ${value}\r\n`)
+    .join("");
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n${headers}\r\n`,
+  );
+  const timer = setTimeout(() => socket.destroy(), 1000);
+  socket.once("close", () => clearTimeout(timer));
+}

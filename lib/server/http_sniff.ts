@@ -1,0 +1,64 @@
+/**
+ * Tells an HTTP request from a chat client by its first bytes, before any
+ * of them is handed on: the native protocol starts with `{`, a text client
+ * (nc, telnet) with a nick, and a browser with a request line such as
+ * `GET / HTTP/1.1`. Only a whole request line ending in ` HTTP/1.x` counts
+ * as HTTP, so a person whose nick is `GET` still joins as text.
+ *
+ * @module
+ */
+
+/** What the first bytes are: an HTTP request, a chat client, or too few bytes to tell. */
+export type FirstBytes = "http" | "chat" | "more";
+
+/** The request methods a request line may start with. */
+const METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE", "CONNECT"];
+const VERSION_PREFIX = "HTTP/1.";
+const LF = 0x0a;
+/** A target is visible ASCII (RFC 9112: no controls, no spaces). */
+const TARGET = /^[\x21-\x7e]*$/;
+
+/**
+ * Whether `bytes` (the first bytes of a connection) start an HTTP/1.x
+ * request line (`"http"`), cannot (`"chat"`), or might (`"more"`: read
+ * more). Bytes that might still be a request line but reach `maxBytes`
+ * without a line end count as HTTP: the HTTP server refuses a request line
+ * that long itself.
+ */
+export function sniffFirstBytes(bytes: Uint8Array, maxBytes: number): FirstBytes {
+  const end = bytes.indexOf(LF);
+  const complete = end !== -1;
+  let line = latin1(complete ? bytes.subarray(0, end) : bytes.subarray(0, maxBytes));
+  // A line's CR, or the last byte before an LF still to come.
+  if (line.endsWith("\r")) line = line.slice(0, -1);
+  const verdict = complete ? (isRequestLine(line) ? "http" : "chat") : prefixVerdict(line);
+  if (verdict === "more" && bytes.length >= maxBytes) return "http";
+  return verdict;
+}
+
+/** `METHOD target HTTP/1.d`, exactly. */
+function isRequestLine(line: string): boolean {
+  const [method, target, version, ...rest] = line.split(" ");
+  return rest.length === 0 && METHODS.includes(method) && target !== undefined &&
+    target.length > 0 && TARGET.test(target) && /^HTTP\/1\.\d$/.test(version ?? "");
+}
+
+/** Whether an unfinished line could still become a request line. */
+function prefixVerdict(line: string): FirstBytes {
+  if (line.length === 0) return "more";
+  const [method, target, version, ...rest] = line.split(" ");
+  if (target === undefined) {
+    return METHODS.some((known) => known.startsWith(method)) ? "more" : "chat";
+  }
+  if (!METHODS.includes(method) || rest.length > 0 || !TARGET.test(target)) return "chat";
+  if (version === undefined) return "more";
+  if (target.length === 0) return "chat";
+  const possible = VERSION_PREFIX.startsWith(version) || /^HTTP\/1\.\d$/.test(version);
+  return possible ? "more" : "chat";
+}
+
+function latin1(bytes: Uint8Array): string {
+  let text = "";
+  for (const byte of bytes) text += String.fromCharCode(byte);
+  return text;
+}

@@ -1,0 +1,227 @@
+/**
+ * The web side of the one port: a WebSocket client joins `server.ts` (plain
+ * and TLS) at `/ws` and chats with a native and a text client; the page and
+ * its headers; what is refused (another origin, unknown paths, slow and
+ * huge requests).
+ */
+
+import assert from "node:assert/strict";
+// @ts-types="@types/ws"
+import WebSocket from "ws";
+import { runServer } from "./_entry_process.ts";
+import { startServer } from "./_in_process_server.ts";
+import { NativeClient } from "./_native_client.ts";
+import { TextClient } from "./_text_client.ts";
+import { stopped, tlsServer } from "./_tls_server.ts";
+import { until, within } from "./_waiting.ts";
+
+/** A native-protocol client over a WebSocket (npm ws, so that it can set `Origin`). */
+class WebClient implements AsyncDisposable {
+  readonly frames: Record<string, unknown>[] = [];
+  readonly #socket: WebSocket;
+  readonly #closed: Promise<void>;
+
+  private constructor(socket: WebSocket) {
+    this.#socket = socket;
+    this.#closed = new Promise((resolve) => socket.once("close", () => resolve()));
+    socket.on("message", (data) => {
+      for (const line of String(data).split("\n")) {
+        if (line !== "") this.frames.push(JSON.parse(line));
+      }
+    });
+  }
+
+  /** Opens `url` from a page of `origin`; rejects with the HTTP status of a refusal. */
+  static open(url: string, origin: string): Promise<WebClient> {
+    const socket = new WebSocket(url, { origin, rejectUnauthorized: false });
+    return new Promise((resolve, reject) => {
+      socket.once("open", () => resolve(new WebClient(socket)));
+      socket.once("unexpected-response", (_request, response) => {
+        reject(new Error(`HTTP ${response.statusCode}`));
+        socket.terminate();
+      });
+      socket.once("error", reject);
+    });
+  }
+
+  send(frame: Record<string, unknown>): void {
+    this.#socket.send(JSON.stringify(frame));
+  }
+
+  async hello(nick: string): Promise<void> {
+    this.send({ type: "hello", protocol: 1, nick, client: "web-test" });
+    await this.next((frame) => frame.type === "welcome");
+  }
+
+  next(match: (frame: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
+    return within(
+      5000,
+      (async () => {
+        await until(() => this.frames.some(match), 5000);
+        return this.frames.find(match)!;
+      })(),
+      "a frame",
+    );
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.#socket.close();
+    await this.#closed;
+  }
+}
+
+/** The texts of `msg` frames, in the order received. */
+const texts = (frames: { type: string; text?: unknown }[]) =>
+  frames.filter((frame) => frame.type === "msg").map((frame) => String(frame.text));
+
+Deno.test("WebSocket: a browser-like client, a native client and nc chat in #lobby in the same order (plain)", async () => {
+  const { server, port } = await runServer();
+  await using _server = server;
+  await using web = await WebClient.open(`ws://127.0.0.1:${port}/ws`, `http://127.0.0.1:${port}`);
+  await web.hello("web");
+  await using native = await NativeClient.connect(port, "native");
+  await using text = await TextClient.connect(port, "tex");
+  await web.next((frame) => frame.type === "join" && frame.nick === "tex");
+  // Sent at once on three connections: the order is the server's, and everyone sees it.
+  web.send({ type: "msg", text: "from web" });
+  await native.send({ type: "msg", text: "from native" });
+  await text.sendLine("from text");
+  const all = ["from native", "from text", "from web"];
+  await until(() => texts(web.frames as { type: string }[]).length === 3);
+  await until(() => texts(native.events).length === 3);
+  const order = texts(web.frames as { type: string }[]);
+  assert.deepEqual([...order].sort(), all);
+  assert.deepEqual(texts(native.events), order);
+  // A text client is not sent its own lines back; the other two arrive in the same order.
+  await text.waitLine((line) => line.endsWith("<web> from web"));
+  await text.waitLine((line) => line.endsWith("<native> from native"));
+  const seen = text.lines.filter((line) => /<(web|native)> from/.test(line)).map((line) =>
+    line.replace(/^.*> /, "")
+  );
+  assert.deepEqual(seen, order.filter((message) => message !== "from text"));
+});
+
+Deno.test("WebSocket: over TLS (the default) a client joins at wss:///ws and chats with a native client", async () => {
+  const dir = await Deno.makeTempDir();
+  const { server, port } = await tlsServer(dir);
+  try {
+    await using web = await WebClient.open(
+      `wss://127.0.0.1:${port}/ws`,
+      `https://127.0.0.1:${port}`,
+    );
+    await web.hello("web");
+    await using native = await NativeClient.connectTls(
+      port,
+      await Deno.readTextFile(`${dir}/tls-cert.pem`),
+      "native",
+    );
+    web.send({ type: "msg", text: "hello over wss" });
+    await native.next("msg", (event) => event.text === "hello over wss" && event.from === "web");
+    await native.send({ type: "msg", text: "and back" });
+    await web.next((frame) => frame.type === "msg" && frame.text === "and back");
+    // A page of another origin is refused here too.
+    await assert.rejects(
+      WebClient.open(`wss://127.0.0.1:${port}/ws`, `http://127.0.0.1:${port}`),
+      /HTTP 403/,
+    );
+    // And the page is served over TLS, with its headers.
+    const response = await new Promise<{ status: number; csp: unknown }>((resolve, reject) => {
+      import("node:https").then((https) =>
+        https.get(
+          { host: "127.0.0.1", port, path: "/", rejectUnauthorized: false },
+          (res) => {
+            res.resume();
+            res.on("end", () =>
+              resolve({
+                status: res.statusCode!,
+                csp: res.headers["content-security-policy"],
+              }));
+          },
+        ).on("error", reject)
+      );
+    });
+    assert.equal(response.status, 200);
+    assert.match(String(response.csp), /frame-ancestors 'none'/);
+  } finally {
+    await stopped(server);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("HTTP: GET / serves the placeholder page with a strict CSP, nosniff and no referrer; other paths are 404", async () => {
+  const { server, port } = await runServer();
+  await using _server = server;
+  const page = await fetch(`http://127.0.0.1:${port}/`);
+  assert.equal(page.status, 200);
+  assert.equal(page.headers.get("content-type"), "text/html; charset=utf-8");
+  assert.equal(
+    page.headers.get("content-security-policy"),
+    "default-src 'self'; connect-src 'self'; frame-ancestors 'none'",
+  );
+  assert.equal(page.headers.get("x-content-type-options"), "nosniff");
+  assert.equal(page.headers.get("referrer-policy"), "no-referrer");
+  const html = await page.text();
+  assert.match(html, /web client is coming/);
+  assert.match(html, new RegExp(`nc 127\\.0\\.0\\.1 ${port}`));
+  assert.match(html, /chat-client --host 127\.0\.0\.1/);
+  assert.doesNotMatch(html, /<script|<style|style=/);
+  for (const path of ["/index.html", "/../../etc/passwd", "/deno.json", "/ws/x"]) {
+    const missing = await fetch(`http://127.0.0.1:${port}${path}`);
+    assert.equal(missing.status, 404, path);
+    assert.equal(missing.headers.get("x-content-type-options"), "nosniff");
+    await missing.body?.cancel();
+  }
+  // The port still speaks chat.
+  await using _native = await NativeClient.connect(port, "native");
+});
+
+Deno.test("WebSocket: an upgrade from a page of another origin is refused with 403", async () => {
+  await using server = await startServer();
+  const port = server.addr.port;
+  for (const origin of ["http://evil.example", `http://127.0.0.1:${port + 1}`, "null"]) {
+    await assert.rejects(
+      WebClient.open(`ws://127.0.0.1:${port}/ws`, origin),
+      /HTTP 403/,
+      origin,
+    );
+  }
+  await assert.rejects(
+    WebClient.open(`ws://127.0.0.1:${port}/chat`, `http://127.0.0.1:${port}`),
+    /HTTP 404/,
+  );
+  assert.equal(server.hub.size, 0);
+});
+
+/** Reads until the server closes the connection; the bytes it sent. */
+async function readToEnd(conn: Deno.Conn): Promise<string> {
+  const chunks: string[] = [];
+  const decoder = new TextDecoder();
+  const buffer = new Uint8Array(4096);
+  while (true) {
+    const n = await conn.read(buffer).catch(() => null);
+    if (n === null) return chunks.join("");
+    chunks.push(decoder.decode(buffer.subarray(0, n)));
+  }
+}
+
+Deno.test("HTTP: a request whose headers never finish is closed after the header time limit", async () => {
+  await using server = await startServer({ httpHeadersTimeoutMs: 300 });
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+  await conn.write(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "));
+  const started = performance.now();
+  const got = await within(5000, readToEnd(conn), "the server closing a slow request");
+  conn.close();
+  assert.equal(got, "");
+  assert.ok(performance.now() - started >= 250, "closed before the limit");
+});
+
+Deno.test("HTTP: a request with a huge header is refused with 431", async () => {
+  await using server = await startServer();
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+  const request = `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${"a".repeat(64 * 1024)}\r\n\r\n`;
+  // The server may close before it has read everything: a failed write is fine.
+  await conn.write(new TextEncoder().encode(request)).catch(() => {});
+  const got = await within(5000, readToEnd(conn), "an answer to a huge request");
+  conn.close();
+  assert.match(got, /^HTTP\/1\.1 431 /);
+});
