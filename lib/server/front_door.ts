@@ -24,9 +24,9 @@
  * (`sniffFirstBytes`): an HTTP request line hands the connection to
  * `HttpFront` (a plain one wrapped in a `ConnDuplex`: only HTTP pays for
  * the adapter, chat keeps Deno's socket), anything else goes to the chat
- * with those bytes put back (`PrefixedConn`). A peer silent for
- * `textPromptDelayMs` (nc waiting for a prompt) is handed to the chat at
- * once, and its session greets it at the usual time (`Arrival.acceptedAt`).
+ * with those bytes put back; `holdPlain` and `holdTls` (first_bytes.ts)
+ * hold the connection meanwhile, and hand a silent one (nc waiting for a
+ * prompt) to the chat after `textPromptDelayMs`.
  *
  * @module
  */
@@ -34,13 +34,10 @@
 import * as tls from "node:tls";
 import * as net from "node:net";
 import { formatHostPort, stripBrackets, unmapAddress } from "../net/host_port.ts";
-import { type ByteConn, SocketConn } from "../net/socket_conn.ts";
-import { ConnDuplex } from "../net/conn_duplex.ts";
-import { PrefixedConn } from "../net/prefixed_conn.ts";
+import { SocketConn } from "../net/socket_conn.ts";
 import { type Refusal, Ticket } from "./connection_limits.ts";
-import { Connection } from "./connection.ts";
-import { HttpFront, MAX_HEADER_BYTES } from "./http_front.ts";
-import { type FirstBytes, sniffFirstBytes } from "./http_sniff.ts";
+import { holdPlain, holdTls } from "./first_bytes.ts";
+import { HttpFront } from "./http_front.ts";
 import type { Listener, ListenerServeOptions } from "./listener.ts";
 
 const TLS_HANDSHAKE_RECORD = 0x16;
@@ -52,8 +49,6 @@ const OPEN_BRACE = 0x7b;
  */
 const TLS_ALERT = new Uint8Array([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x46]);
 const encoder = new TextEncoder();
-/** Slices handed to a TLS socket (four 16 KiB TLS records). */
-const TLS_WRITE_BYTES = 64 * 1024;
 
 /**
  * The plain or TLS listener on one port: binds the listening sockets, runs
@@ -127,12 +122,12 @@ export class FrontDoor implements Listener {
     return new FrontDoor([], servers);
   }
 
-  /** Accepts until {@linkcode FrontDoor.close}; resolves when every accept loop has ended. */
   /** A door bound with `bindTls()` terminates TLS. */
   get needsCertificate(): boolean {
     return this.#servers.length > 0;
   }
 
+  /** Accepts until {@linkcode FrontDoor.close}; resolves when every accept loop has ended. */
   async serve(options: ListenerServeOptions): Promise<void> {
     this.#http = new HttpFront(options);
     if (this.#servers.length > 0) {
@@ -210,63 +205,8 @@ export class FrontDoor implements Listener {
     } catch {
       // Not fatal: only latency or dead-peer detection suffers.
     }
-    void this.#sniff(conn, ticket, options, () => closeQuietly(conn)).then((first) => {
-      if (!first) return;
-      if (first.verdict === "http") {
-        const socket = new ConnDuplex(conn, first.head);
-        this.#http!.accept({ socket, ip, remote, ticket, secure: false });
-        return;
-      }
-      const pipe = new Connection(new PrefixedConn(conn, first.head, first.pending), {
-        sendQueueBytes: options.sendQueueBytes,
-        remote,
-      });
-      options.onArrival({ pipe, ip, ticket, secure: false, acceptedAt: first.acceptedAt });
-    });
-  }
-
-  /**
-   * Reads a connection's first bytes until they tell HTTP from chat (see
-   * the module doc): within `textPromptDelayMs` for the first of them, and
-   * `httpHeadersMs` for a request line to end. Undefined when the
-   * connection was closed meanwhile (the door closing, an eviction): its
-   * ticket is released then.
-   */
-  async #sniff(
-    conn: ByteConn,
-    ticket: Ticket,
-    options: ListenerServeOptions,
-    close: () => void,
-  ): Promise<Sniffed | undefined> {
-    const acceptedAt = performance.now();
-    let aborted = false;
-    const abort = () => {
-      if (aborted) return;
-      aborted = true;
-      this.#handshakes.delete(abort);
-      close();
-      ticket.release();
-    };
-    this.#handshakes.add(abort);
-    ticket.onEvict(abort);
-    let head: Uint8Array = new Uint8Array(0);
-    let pending: Promise<Uint8Array | null> | undefined;
-    let verdict: FirstBytes = "more";
-    let deadline = acceptedAt + options.textPromptDelayMs;
-    while (verdict === "more") {
-      const buffer = new Uint8Array(head.length === 0 ? 1024 : MAX_HEADER_BYTES);
-      pending = conn.read(buffer).then((n) => n === null ? null : buffer.subarray(0, n));
-      const outcome = await settledWithin(pending, deadline - performance.now());
-      if (aborted) return undefined;
-      // Silent too long, at its end, or failed: the chat's read loop gets that as it is.
-      if (outcome === undefined || outcome.bytes === null) break;
-      pending = undefined;
-      head = concat(head, outcome.bytes);
-      verdict = sniffFirstBytes(head, MAX_HEADER_BYTES);
-      deadline = acceptedAt + options.httpHeadersMs;
-    }
-    this.#handshakes.delete(abort);
-    return { verdict: verdict === "http" ? "http" : "chat", head, pending, acceptedAt };
+    const held = { ip, remote, ticket, options, http: this.#http!, inProgress: this.#handshakes };
+    holdPlain(conn, held);
   }
 
   /**
@@ -394,80 +334,21 @@ export class FrontDoor implements Listener {
         // Whichever way the TLS socket ends, the TCP socket under it goes too.
         secured.once("close", () => raw.destroy());
         const address = { transport: "tcp" as const, hostname: ip, port };
-        const conn = new SocketConn(secured, address);
-        void this.#sniff(conn, ticket, options, () => {
-          conn.close();
-          raw.destroy();
-        }).then((first) => {
-          if (!first) return;
-          if (first.verdict === "http") {
-            const socket = conn.detach();
-            if (first.head.length > 0) socket.unshift(first.head);
-            this.#http!.accept({
-              socket,
-              ip,
-              remote,
-              ticket,
-              secure: true,
-              bufferedBelow: () => raw.writableLength,
-            });
-            socket.resume();
-            return;
-          }
-          const pipe = new Connection(new PrefixedConn(conn, first.head, first.pending), {
-            sendQueueBytes: options.sendQueueBytes,
-            remote,
-            maxWriteBytes: TLS_WRITE_BYTES,
-          });
-          options.onArrival({ pipe, ip, ticket, secure: true, acceptedAt: first.acceptedAt });
-        });
+        const held = {
+          ip,
+          remote,
+          ticket,
+          options,
+          http: this.#http!,
+          inProgress: this.#handshakes,
+        };
+        holdTls(new SocketConn(secured, address), raw, held);
       });
       const onError = (error: Error) => fail(error.message);
       socket.on("error", onError);
       socket.once("close", () => fail("closed during its handshake"));
     });
   }
-}
-
-/** What the first bytes of a connection said, and what was read of it. */
-interface Sniffed {
-  verdict: "http" | "chat";
-  /** The bytes read, to be handed out again. */
-  head: Uint8Array;
-  /** A read started and not awaited (the peer was silent): its outcome is the chat's. */
-  pending?: Promise<Uint8Array | null>;
-  /** When the door started waiting for the first bytes. */
-  acceptedAt: number;
-}
-
-/**
- * Whether `read` settles within `ms`: its bytes (`null` at the end, or
- * after a failure, which the read's own promise still carries), or
- * undefined when it did not.
- */
-async function settledWithin(
-  read: Promise<Uint8Array | null>,
-  ms: number,
-): Promise<{ bytes: Uint8Array | null } | undefined> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      read.then((bytes) => ({ bytes }), () => ({ bytes: null })),
-      new Promise<undefined>((
-        resolve,
-      ) => (timer = setTimeout(() => resolve(undefined), Math.max(0, ms)))),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  const bytes = new Uint8Array(a.length + b.length);
-  bytes.set(a);
-  bytes.set(b, a.length);
-  return bytes;
 }
 
 /**
