@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-// @ts-types="@types/ws"
+// @ts-types="../lib/server/ws_types.d.ts"
 import WebSocket from "ws";
 import { runServer } from "./_entry_process.ts";
 import { startServer } from "./_in_process_server.ts";

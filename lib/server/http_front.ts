@@ -21,7 +21,7 @@
 import * as http from "node:http";
 import type { Duplex } from "node:stream";
 import type { Buffer } from "node:buffer";
-// @ts-types="@types/ws"
+// @ts-types="./ws_types.d.ts"
 import { WebSocketServer } from "ws";
 import { NativeCodec } from "../protocol/native_codec.ts";
 import type { Ticket } from "./connection_limits.ts";

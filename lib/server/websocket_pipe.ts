@@ -12,7 +12,7 @@
  * @module
  */
 
-// @ts-types="@types/ws"
+// @ts-types="./ws_types.d.ts"
 import type { WebSocket } from "ws";
 import type { Pipe } from "./outbox.ts";
 
