@@ -2,7 +2,8 @@
  * The web side of the one port: a WebSocket client joins `server.ts` (plain
  * and TLS) at `/ws` and chats with a native and a text client; the page and
  * its headers; what is refused (another origin, unknown paths, slow and
- * huge requests).
+ * huge requests); a WebSocket client that stops reading is dropped, and
+ * shutdown says goodbye.
  */
 
 import assert from "node:assert/strict";
@@ -46,6 +47,21 @@ class WebClient implements AsyncDisposable {
 
   send(frame: Record<string, unknown>): void {
     this.#socket.send(JSON.stringify(frame));
+  }
+
+  /** Resolves when the connection has closed. */
+  get closed(): Promise<void> {
+    return this.#closed;
+  }
+
+  /** Stops reading from the socket: what the server sends piles up in its buffers. */
+  stall(): void {
+    this.#socket.pause();
+  }
+
+  /** Reads again. */
+  unstall(): void {
+    this.#socket.resume();
   }
 
   async hello(nick: string): Promise<void> {
@@ -224,4 +240,62 @@ Deno.test("HTTP: a request with a huge header is refused with 431", async () => 
   const got = await within(5000, readToEnd(conn), "an answer to a huge request");
   conn.close();
   assert.match(got, /^HTTP\/1\.1 431 /);
+});
+
+Deno.test("WebSocket: a client that stops reading is dropped with bye send_queue_exceeded, and the others keep receiving", async () => {
+  // As in slow_reader_test.ts: a read of 64 KiB from the sender becomes one
+  // synchronous burst of broadcasts, which a healthy reader's queue must hold.
+  const sendQueueBytes = 256 * 1024;
+  await using server = await startServer({ sendQueueBytes, rateLimit: false });
+  const port = server.addr.port;
+  const origin = `http://127.0.0.1:${port}`;
+  await using stuck = await WebClient.open(`ws://127.0.0.1:${port}/ws`, origin);
+  await stuck.hello("stuck");
+  await using web = await WebClient.open(`ws://127.0.0.1:${port}/ws`, origin);
+  await web.hello("web");
+  await using native = await NativeClient.connect(port, "native");
+  stuck.stall();
+  // Messages of about 4 KB in batches the healthy web client confirms, until the
+  // stalled one's socket buffers and send queue are full and it is dropped.
+  let sent = 0;
+  const received = () => texts(web.frames as { type: string }[]).length;
+  const dropped = () =>
+    web.frames.some((frame) => frame.type === "leave" && frame.nick === "stuck");
+  while (!dropped()) {
+    assert.ok(sent < 20_000, `still not dropped after ${sent} messages`);
+    for (let i = 0; i < 20; i++, sent++) {
+      await native.send({ type: "msg", text: `${sent} ${"x".repeat(3900)}` });
+    }
+    await until(() => received() === sent || dropped());
+  }
+  assert.ok(sent * 3900 > sendQueueBytes, "more was sent than the send queue holds");
+  const leave = web.frames.find((frame) => frame.type === "leave" && frame.nick === "stuck")!;
+  assert.deepEqual([leave.reason, leave.message], ["dropped", "send queue exceeded"]);
+  // Reading again, it finds its goodbye after what fitted (the server waits
+  // up to a second for a goodbye to go out), then the connection closes.
+  stuck.unstall();
+  const bye = await stuck.next((frame) => frame.type === "bye");
+  assert.deepEqual([bye.reason, bye.code], ["dropped", "send_queue_exceeded"]);
+  await within(5000, stuck.closed, "the stalled client's connection closing");
+  assert.equal(server.hub.member("stuck"), undefined);
+  // The others go on: every message so far and the next ones reach both.
+  for (let i = 0; i < 5; i++, sent++) await native.send({ type: "msg", text: `${sent} after` });
+  await web.next((frame) => frame.type === "msg" && frame.text === `${sent - 1} after`);
+  await native.next("msg", (event) => event.text === `${sent - 1} after`);
+  assert.deepEqual(
+    texts(web.frames as { type: string }[]).map((text) => Number.parseInt(text)),
+    Array.from({ length: sent }, (_, i) => i),
+  );
+  assert.equal(texts(native.events).length, sent);
+});
+
+Deno.test("WebSocket: shutdown says bye shutdown to a connected WebSocket client and closes it", async () => {
+  await using server = await startServer();
+  const port = server.addr.port;
+  await using web = await WebClient.open(`ws://127.0.0.1:${port}/ws`, `http://127.0.0.1:${port}`);
+  await web.hello("web");
+  await server.shutdown();
+  const bye = await web.next((frame) => frame.type === "bye");
+  assert.equal(bye.reason, "shutdown");
+  await within(5000, web.closed, "the connection closing");
 });
