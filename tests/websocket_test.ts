@@ -242,6 +242,45 @@ Deno.test("HTTP: a request with a huge header is refused with 431", async () => 
   assert.match(got, /^HTTP\/1\.1 431 /);
 });
 
+Deno.test("WebSocket: at a 64 KiB send queue, a reading WebSocket client takes bursts that a reading native client takes", async () => {
+  // Bursts of about 48 KiB per recipient, each sent in one write, two at a
+  // time: the second once the native client has the first, while the first
+  // may still be on its way to the web client. Only what is queued behind a
+  // write counts against the bound (websocket_pipe_test.ts holds the write
+  // to show it); here, over real sockets, every message arrives in order.
+  const sendQueueBytes = 64 * 1024;
+  await using server = await startServer({ sendQueueBytes, rateLimit: false });
+  const port = server.addr.port;
+  await using web = await WebClient.open(`ws://127.0.0.1:${port}/ws`, `http://127.0.0.1:${port}`);
+  await web.hello("web");
+  await using native = await NativeClient.connect(port, "native");
+  await using sender = await NativeClient.connect(port, "sender");
+  const webTexts = () => texts(web.frames as { type: string }[]);
+  const gone = () =>
+    web.frames.some((frame) => frame.type === "bye") ||
+    native.events.some((event) => event.type === "leave");
+  let sent = 0;
+  const burst = async () => {
+    let lines = "";
+    for (let i = 0; i < 12; i++, sent++) {
+      lines += JSON.stringify({ type: "msg", text: `${sent} ${"x".repeat(3900)}` }) + "\n";
+    }
+    await sender.write(lines);
+    const last = `${sent - 1} `;
+    await native.next("msg", (event) => event.text.startsWith(last));
+  };
+  for (let pair = 0; pair < 8 && !gone(); pair++) {
+    await burst();
+    await burst();
+    await until(() => gone() || webTexts().length === sent);
+  }
+  assert.deepEqual(web.frames.filter((frame) => frame.type === "bye"), [], "the web client stayed");
+  assert.deepEqual(native.events.filter((event) => event.type === "leave"), [], "nobody left");
+  const expected = Array.from({ length: sent }, (_, i) => i);
+  assert.deepEqual(webTexts().map((text) => Number.parseInt(text)), expected);
+  assert.deepEqual(texts(native.events).map((text) => Number.parseInt(text)), expected);
+});
+
 Deno.test("WebSocket: a client that stops reading is dropped with bye send_queue_exceeded, and the others keep receiving", async () => {
   // As in slow_reader_test.ts: a read of 64 KiB from the sender becomes one
   // synchronous burst of broadcasts, which a healthy reader's queue must hold.

@@ -1,8 +1,8 @@
 /**
  * The byte pipe of one client, apart from its wire format: what the session
  * and the codecs' sink write to ({@linkcode Outbox}) and what they read from
- * ({@linkcode Pipe}). `Connection` implements both over TCP and TLS today;
- * a WebSocket connection will implement them over `bufferedAmount`.
+ * ({@linkcode Pipe}). `Connection` implements both over TCP and TLS,
+ * `WebSocketPipe` over a WebSocket.
  *
  * @module
  */

@@ -1,13 +1,17 @@
 /**
  * The server's pipe over a WebSocket (npm `ws`): one text message in is one
  * chunk for the codec (with a line end added, so a message is a line), and
- * each `send` goes out as one message without waiting, bounded like a TCP
- * connection's send queue.
+ * what is sent goes out bounded as a TCP connection's send queue is.
  *
- * Why no queue of its own in front of `ws`: `ws.send` hands the bytes to the
- * socket at once (the payload is not copied, only a frame header is made),
- * and `bufferedAmount` counts everything the socket has not written yet, so
- * it is the send queue; the bound is checked against it before each send.
+ * The bound is the same rule as `Connection`'s, by the same `SendQueue`:
+ * frames wait in the queue, which refuses a frame only when it is not empty
+ * and the frame would take it past the limit. A writer hands everything
+ * queued to `ws` as one message, then waits until that write has finished
+ * (the bytes are in the kernel) before handing the next batch: the batch in
+ * flight is not counted, as `Connection`'s is not. Counting `ws`'s
+ * `bufferedAmount` instead counted the write in flight, and the frames
+ * behind it, against the limit, so a reading client was dropped during a
+ * burst a native client at the same limit survives.
  *
  * @module
  */
@@ -15,17 +19,17 @@
 // @ts-types="./ws_types.d.ts"
 import type { WebSocket } from "ws";
 import type { Pipe } from "./outbox.ts";
+import { SendQueue } from "./send_queue.ts";
 
 /** Settings of a {@linkcode WebSocketPipe}. */
 export interface WebSocketPipeOptions {
-  /** Most bytes waiting to be written to this client before it is dropped. */
+  /** Most bytes queued for this client before it is dropped. */
   sendQueueBytes: number;
   /** `ip:port` of the peer, for logs (IPv6 in brackets). */
   remote: string;
   /**
-   * Bytes written below the WebSocket that `bufferedAmount` does not see (a
-   * TLS socket takes what it is given and encrypts it into the TCP socket's
-   * buffer): counted against the bound too.
+   * Bytes written below the WebSocket and not yet to the network (a TLS
+   * socket's TCP socket): counted with the queue when it is not empty.
    * @default {() => 0}
    */
   bufferedBelow?: () => number;
@@ -46,7 +50,7 @@ export class WebSocketPipe implements Pipe {
   /** Called once when the bound is exceeded. */
   onOverflow: (() => void) | undefined;
   readonly #socket: WebSocket;
-  readonly #limit: number;
+  readonly #queue: SendQueue;
   readonly #bufferedBelow: () => number;
   readonly #resolveDone: () => void;
   /** Messages received and not handed to the read loop yet. */
@@ -57,11 +61,15 @@ export class WebSocketPipe implements Pipe {
   #overflowed = false;
   #endTimer: ReturnType<typeof setTimeout> | undefined;
   #error: Error | undefined;
+  /** A batch was handed to `ws` and its write has not finished. */
+  #inFlight = false;
+  /** A flush is due in a microtask. */
+  #flushQueued = false;
 
   constructor(socket: WebSocket, options: WebSocketPipeOptions) {
     this.#socket = socket;
     this.remote = options.remote;
-    this.#limit = options.sendQueueBytes;
+    this.#queue = new SendQueue(options.sendQueueBytes);
     this.#bufferedBelow = options.bufferedBelow ?? (() => 0);
     const done = Promise.withResolvers<void>();
     this.done = done.promise;
@@ -85,9 +93,9 @@ export class WebSocketPipe implements Pipe {
     return this.#ending || this.#closed || this.#overflowed;
   }
 
-  /** Bytes sent and not yet written to the network. */
+  /** Bytes waiting in the send queue. */
   get queuedBytes(): number {
-    return this.#closed ? 0 : this.#socket.bufferedAmount + this.#bufferedBelow();
+    return this.#queue.bytes;
   }
 
   /**
@@ -114,10 +122,14 @@ export class WebSocketPipe implements Pipe {
     }
   }
 
-  /** Sends one message; past the bound, reports an overflow once (in a microtask). */
+  /** Queues bytes for the writer. On overflow, clears the queue and reports it once (in a microtask). */
   send(bytes: Uint8Array): void {
     if (this.ending) return;
-    if (this.queuedBytes + bytes.length > this.#limit) {
+    const queue = this.#queue;
+    // The queue's own rule, with the bytes below counted as queued.
+    const below = queue.bytes > 0 ? this.#bufferedBelow() : 0;
+    if ((below > 0 && queue.bytes + below + bytes.length > queue.limit) || !queue.push(bytes)) {
+      queue.clear();
       this.#overflowed = true;
       const handler = this.onOverflow;
       this.onOverflow = undefined;
@@ -125,20 +137,52 @@ export class WebSocketPipe implements Pipe {
       else this.close();
       return;
     }
-    this.#socket.send(bytes, { binary: false });
+    this.#scheduleFlush();
   }
 
-  /** Sends final bytes (past the bound), then a close frame; closes within a second. */
+  /**
+   * Hands what is queued and the final bytes to `ws` at once, even behind a
+   * write that has not finished (they go out after it), then a close frame;
+   * closes within a second.
+   */
   end(bytes?: Uint8Array): Promise<void> {
     if (this.#closed) return this.done;
     if (this.#endTimer === undefined) {
       this.#ending = true;
-      if (bytes) this.#socket.send(bytes, { binary: false });
+      if (bytes) this.#queue.pushFinal(bytes);
+      // The batch in flight may still be the queue's reused buffer.
+      if (this.#inFlight) this.#queue.release();
+      if (this.#queue.bytes > 0) this.#socket.send(this.#queue.take(), { binary: false });
       this.#socket.close(1000);
       this.#endTimer = setTimeout(() => this.close(), END_MS);
     }
     return this.done;
   }
+
+  /** Flushes in a microtask, so that the frames of one burst of broadcasts leave as one message. */
+  #scheduleFlush(): void {
+    if (this.#inFlight || this.#flushQueued) return;
+    this.#flushQueued = true;
+    queueMicrotask(this.#flush);
+  }
+
+  readonly #flush = (): void => {
+    this.#flushQueued = false;
+    if (this.ending || this.#inFlight) return;
+    if (this.#queue.bytes === 0) {
+      this.#queue.release();
+      return;
+    }
+    this.#inFlight = true;
+    this.#socket.send(this.#queue.take(), { binary: false }, this.#written);
+  };
+
+  /** The batch in flight was written (or failed: the socket reports that as its close). */
+  readonly #written = (error?: Error): void => {
+    this.#inFlight = false;
+    if (error) return this.close();
+    this.#flush();
+  };
 
   /** Closes now, dropping anything unsent. */
   close(): void {
@@ -147,6 +191,8 @@ export class WebSocketPipe implements Pipe {
     this.#ending = true;
     clearTimeout(this.#endTimer);
     this.#inbox.length = 0;
+    this.#queue.clear();
+    this.#queue.release();
     this.#socket.terminate();
     this.#notify();
     this.#resolveDone();

@@ -1,0 +1,116 @@
+import assert from "node:assert/strict";
+import { Connection } from "./connection.ts";
+import type { Pipe } from "./outbox.ts";
+import { WebSocketPipe } from "./websocket_pipe.ts";
+
+/**
+ * Writes that the network holds until the test lets them through: what was
+ * handed to a write and not finished yet, as with a reader that is busy for
+ * a moment.
+ */
+class HeldWrites {
+  readonly delivered: Uint8Array[] = [];
+  #held: { bytes: Uint8Array; done: () => void }[] = [];
+
+  /** Bytes handed to writes that have not finished. */
+  get heldBytes(): number {
+    return this.#held.reduce((sum, write) => sum + write.bytes.length, 0);
+  }
+
+  hold(bytes: Uint8Array, done: () => void): void {
+    this.#held.push({ bytes: bytes.slice(), done });
+  }
+
+  /** Finishes every write held so far. */
+  release(): void {
+    const held = this.#held;
+    this.#held = [];
+    for (const write of held) {
+      this.delivered.push(write.bytes);
+      write.done();
+    }
+  }
+}
+
+/** A TCP socket double for `Connection`. */
+function heldConn(writes: HeldWrites): Deno.Conn {
+  let release: (() => void) | undefined;
+  return {
+    remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 1 },
+    read: () => new Promise<null>((resolve) => (release = () => resolve(null))),
+    write: (bytes: Uint8Array) =>
+      new Promise<number>((resolve) => writes.hold(bytes, () => resolve(bytes.length))),
+    close: () => release?.(),
+  } as unknown as Deno.Conn;
+}
+
+/** An npm `ws` socket double for `WebSocketPipe`: `bufferedAmount` as `ws` counts it. */
+function heldWebSocket(writes: HeldWrites): ConstructorParameters<typeof WebSocketPipe>[0] {
+  return {
+    get bufferedAmount() {
+      return writes.heldBytes;
+    },
+    send: (bytes: Uint8Array, _options: unknown, callback?: () => void) =>
+      writes.hold(bytes, () => callback?.()),
+    on: () => {},
+    pause: () => {},
+    resume: () => {},
+    close: () => {},
+    terminate: () => {},
+  } as unknown as ConstructorParameters<typeof WebSocketPipe>[0];
+}
+
+/** Frame `n`, 4000 bytes. */
+const frame = (n: number) =>
+  new TextEncoder().encode(`${String(n).padStart(4, "0")} ${"x".repeat(3994)}\n`);
+const turn = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+/**
+ * Two bursts of 48 KiB at a 64 KiB bound, the second while the first is
+ * still being written: nothing overflows; a third burst does.
+ */
+async function burstsWhileWriting(pipe: Pipe, writes: HeldWrites): Promise<void> {
+  let overflowed = false;
+  pipe.onOverflow = () => (overflowed = true);
+  for (let i = 0; i < 12; i++) pipe.send(frame(i));
+  await turn();
+  assert.equal(writes.heldBytes, 48_000, "the first burst is being written");
+  for (let i = 12; i < 24; i++) pipe.send(frame(i));
+  await turn();
+  assert.equal(overflowed, false, "a burst behind a write in flight fits");
+  assert.equal(pipe.queuedBytes, 48_000);
+  writes.release();
+  await turn();
+  writes.release();
+  await turn();
+  const text = new TextDecoder().decode(
+    new Uint8Array(writes.delivered.flatMap((bytes) => [...bytes])),
+  );
+  assert.deepEqual(
+    text.split("\n").slice(0, -1).map((line) => Number.parseInt(line)),
+    Array.from({ length: 24 }, (_, i) => i),
+  );
+  // The bound still holds: a write in flight, 48 KiB queued, and 20 KiB more.
+  for (let i = 0; i < 12; i++) pipe.send(frame(i));
+  await turn();
+  for (let i = 0; i < 17; i++) pipe.send(frame(i));
+  await turn();
+  assert.equal(overflowed, true, "past the bound, it overflows");
+  pipe.close();
+}
+
+Deno.test("Connection: at a 64 KiB bound, a burst queued behind a write in flight fits; more overflows", async () => {
+  const writes = new HeldWrites();
+  await burstsWhileWriting(
+    new Connection(heldConn(writes), { sendQueueBytes: 64 * 1024 }),
+    writes,
+  );
+});
+
+Deno.test("WebSocketPipe counts as Connection does: the write in flight does not count against the bound", async () => {
+  const writes = new HeldWrites();
+  await burstsWhileWriting(
+    new WebSocketPipe(heldWebSocket(writes), { sendQueueBytes: 64 * 1024, remote: "127.0.0.1:1" }),
+    writes,
+  );
+});
