@@ -154,9 +154,15 @@ export {
   type LogLevel,
   type LogRecord,
 } from "./lib/server/chat_server.ts";
-export type { Arrival, Listener, ListenerServeOptions } from "./lib/server/listener.ts";
+export type {
+  Arrival,
+  HttpHandOff,
+  Listener,
+  ListenerServeOptions,
+} from "./lib/server/listener.ts";
 export { FrontDoor } from "./lib/server/front_door.ts";
 export {
+  type Admitted,
   ConnectionLimits,
   type ConnectionLimitsOptions,
   type Refusal,

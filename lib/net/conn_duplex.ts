@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { ByteConn } from "./socket_conn.ts";
 import { Duplex } from "node:stream";
 
 /** Bytes asked of the connection per read. */
@@ -23,11 +24,11 @@ export class ConnDuplex extends Duplex {
   readonly remoteAddress: string;
   /** The peer's port. */
   readonly remotePort: number;
-  readonly #conn: Deno.Conn;
+  readonly #conn: ByteConn;
   #reading = false;
 
   /** Wraps `conn`, handing out `head` (bytes already read from it) first. */
-  constructor(conn: Deno.Conn, head: Uint8Array) {
+  constructor(conn: ByteConn, head: Uint8Array) {
     super({ allowHalfOpen: false });
     this.#conn = conn;
     const addr = conn.remoteAddr as Deno.NetAddr;
@@ -105,7 +106,7 @@ export class ConnDuplex extends Duplex {
   }
 }
 
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+async function writeAll(conn: ByteConn, bytes: Uint8Array): Promise<void> {
   let written = 0;
   while (written < bytes.length) written += await conn.write(bytes.subarray(written));
 }

@@ -41,6 +41,8 @@ const HIGH_WATER = 64 * 1024;
  */
 export class SocketConn implements ByteConn {
   readonly remoteAddr: Deno.NetAddr;
+  /** The socket under this one (a TLS socket's TCP socket), if any. */
+  readonly below: Socket | undefined;
   readonly #socket: Socket;
   readonly #chunks: Uint8Array[] = [];
   #buffered = 0;
@@ -52,9 +54,12 @@ export class SocketConn implements ByteConn {
   /**
    * @param socket the socket; this object owns it from now on
    * @param remoteAddr the peer, when the socket cannot tell (TLS over a stream)
+   * @param below the socket under `socket` (a TLS socket's TCP socket), whose
+   *   buffered bytes a new owner may want to count ({@linkcode SocketConn.detach})
    */
-  constructor(socket: Socket, remoteAddr?: Deno.NetAddr) {
+  constructor(socket: Socket, remoteAddr?: Deno.NetAddr, below?: Socket) {
     this.#socket = socket;
+    this.below = below;
     this.remoteAddr = remoteAddr ?? {
       transport: "tcp",
       hostname: socket.remoteAddress ?? "unknown",

@@ -170,6 +170,7 @@ export class ChatServer implements AsyncDisposable {
       promptTimeoutMs: options.promptTimeoutMs ?? 120_000,
       pingIntervalMs: options.pingIntervalMs ?? 30_000,
       pingTimeoutMs: options.pingTimeoutMs ?? 15_000,
+      httpHeadersMs: options.httpHeadersTimeoutMs ?? 10_000,
     };
     this.#logLimiter = new LogLimiter(options.log ?? (() => {}));
     this.#log = this.#logLimiter.log;
@@ -208,8 +209,7 @@ export class ChatServer implements AsyncDisposable {
       tlsHandshakeMs: Math.min(limits.handshakeTimeoutMs, TLS_HANDSHAKE_MS),
       sendQueueBytes: limits.sendQueueBytes,
       maxLineBytes: limits.maxLineBytes,
-      textPromptDelayMs: limits.textPromptDelayMs,
-      httpHeadersMs: options.httpHeadersTimeoutMs ?? 10_000,
+      httpHeadersMs: limits.httpHeadersMs,
       log: this.#log,
       onArrival: (arrival: Arrival) => void this.#serve(arrival),
     };
@@ -331,8 +331,9 @@ export class ChatServer implements AsyncDisposable {
   }
 
   /** Serves one connection from a listener until it ends. */
-  async #serve({ pipe, ip, ticket, secure, codec, acceptedAt }: Arrival): Promise<void> {
+  async #serve({ pipe, ip, ticket, secure, codec, http }: Arrival): Promise<void> {
     this.#serving++;
+    let handedOff = false;
     try {
       if (this.#closing) {
         pipe.close();
@@ -345,10 +346,11 @@ export class ChatServer implements AsyncDisposable {
         ticket,
         binding,
         codec,
-        acceptedAt,
+        http,
       });
       ticket.onEvict(() => session.evict());
       await session.run();
+      handedOff = session.handedOff;
     } catch (error) {
       this.#log({
         level: "error",
@@ -356,7 +358,8 @@ export class ChatServer implements AsyncDisposable {
         error: String((error as Error)?.stack ?? error),
       });
     } finally {
-      ticket.release();
+      // An HTTP request's connection went to the HTTP server, with its ticket.
+      if (!handedOff) ticket.release();
       if (--this.#serving === 0) this.#allServed?.resolve();
     }
   }

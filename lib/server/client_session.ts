@@ -14,13 +14,16 @@ import type { Hub } from "../core/hub.ts";
 import type { Member } from "../core/member.ts";
 import { ProtocolError } from "../protocol/protocol_error.ts";
 import type { Codec, DecodedFrame } from "../protocol/codec.ts";
-import { NativeCodec } from "../protocol/native_codec.ts";
 import { plainLine, TextCodec } from "../protocol/text_codec.ts";
 import { CodecSink } from "./codec_sink.ts";
 import { type Admission, Handshake } from "./handshake.ts";
 import { Keepalive } from "./keepalive.ts";
 import type { Log } from "./log_record.ts";
 import type { Pipe } from "./outbox.ts";
+import type { Admitted } from "./connection_limits.ts";
+import type { HttpHandOff } from "./listener.ts";
+import { FirstBytes } from "./first_bytes.ts";
+import { PLAIN_BINDING } from "../protocol/key_proof.ts";
 
 /** The time limits and sizes every session of a server keeps to (see `ChatServerOptions`). */
 export interface SessionLimits {
@@ -38,6 +41,12 @@ export interface SessionLimits {
   pingIntervalMs: number;
   /** After a ping, how long without any answer before the client is dropped. */
   pingTimeoutMs: number;
+  /**
+   * An HTTP request's line and headers must arrive within this time (on a
+   * port that serves HTTP, a first line that may still become a request
+   * line is a text client's after it).
+   */
+  httpHeadersMs: number;
 }
 
 /** What every session of a server shares. */
@@ -65,7 +74,7 @@ export interface SessionSetup {
   /** The peer's IP address. */
   ip: string;
   /** Its place in the connection limits: told when it shows life and when it joins. */
-  ticket: { alive(): void; joined(): void };
+  ticket: Admitted;
   /** What key proofs are bound to: the TLS certificate's fingerprint, or "plain". */
   binding: string;
   /**
@@ -75,14 +84,12 @@ export interface SessionSetup {
    */
   codec?: Codec;
   /**
-   * When the listener started waiting for the first bytes (performance.now()
-   * ms); the text prompt delay counts from then. @default {now}
+   * Where an HTTP request goes (a listener serving HTTP on the same port):
+   * a first line that is a request line hands the connection there.
    */
-  acceptedAt?: number;
+  http?: HttpHandOff;
 }
 
-const OPEN_BRACE = 0x7b;
-const CRLF = new TextEncoder().encode("\r\n");
 const SHUTDOWN: ByeFrame = { type: "bye", reason: "shutdown", message: "Server shutting down" };
 
 /** See the module doc. */
@@ -103,9 +110,10 @@ export class ClientSession {
   #holding = false;
   /** When to ping it, and when it is gone. */
   readonly #keepalive: Keepalive;
-  /** It was silent, so it was greeted as a text client (a person at nc). */
-  #greeted = false;
-  #greeter: ReturnType<typeof setTimeout> | undefined;
+  /** Tells the codec (or HTTP) from the first bytes, until it is known. */
+  #firstBytes: FirstBytes | undefined;
+  /** Its first bytes were an HTTP request: the connection went to the HTTP server. */
+  handedOff = false;
   /** Why it ends: the leave reason and its detail. */
   #reason: "quit" | "dropped" = "quit";
   #detail = "connection closed";
@@ -135,41 +143,41 @@ export class ClientSession {
     log({ level: "debug", event: "connect", remote: pipe.remote });
     if (this.#setup.codec) this.#use(this.#setup.codec);
     else {
-      // A peer that stays silent (nc waiting for a prompt) is greeted as a
-      // text client after a short delay.
-      this.#greeter = setTimeout(
-        () => {
-          this.#greeted = true;
-          this.#greet();
-        },
-        Math.max(
-          0,
-          limits.textPromptDelayMs -
-            (performance.now() - (this.#setup.acceptedAt ?? performance.now())),
-        ),
-      );
+      const { admission, isQuit } = this.#context;
+      this.#firstBytes = new FirstBytes({
+        ...limits,
+        askPassword: admission.askPassword,
+        isQuit,
+        http: this.#setup.http !== undefined,
+        send: (bytes) => pipe.send(bytes),
+        greet: () => this.#greet(),
+        late: (head) => void this.#receive(head),
+      });
     }
     try {
       await pipe.readLoop(this.#receive);
     } catch (error) {
       this.#reason = "dropped";
       this.#detail = error instanceof Error ? error.message : String(error);
-    } finally {
-      clearTimeout(this.#greeter);
-      const member = this.#member;
-      if (member && !member.gone) this.#context.hub.leave(member, this.#reason, this.#detail);
-      await pipe.end();
-      sessions.delete(this);
-      const closing = this.#context.admission.closing;
-      log({
-        level: "info",
-        event: "disconnect",
-        remote: pipe.remote,
-        nick: member?.nick,
-        reason: closing ? "shutdown" : member ? this.#reason : "left before joining",
-        detail: closing ? undefined : this.#detail,
-      });
     }
+    this.#firstBytes?.stop();
+    if (this.handedOff) {
+      sessions.delete(this);
+      return;
+    }
+    const member = this.#member;
+    if (member && !member.gone) this.#context.hub.leave(member, this.#reason, this.#detail);
+    await pipe.end();
+    sessions.delete(this);
+    const closing = this.#context.admission.closing;
+    log({
+      level: "info",
+      event: "disconnect",
+      remote: pipe.remote,
+      nick: member?.nick,
+      reason: closing ? "shutdown" : member ? this.#reason : "left before joining",
+      detail: closing ? undefined : this.#detail,
+    });
   }
 
   /** The server is shutting down: a goodbye in the client's format (members had theirs from the hub). */
@@ -215,7 +223,9 @@ export class ClientSession {
     if (!member) {
       // A person typing a nick gets a person's time; the pending budget,
       // not this clock, is what protects the server from idle connections.
-      const person = sink ? sink.codec.capabilities.promptsForNick : this.#greeted;
+      const person = sink
+        ? sink.codec.capabilities.promptsForNick
+        : this.#firstBytes?.greeted ?? false;
       const limit = person ? limits.promptTimeoutMs : limits.handshakeTimeoutMs;
       if (this.#holding || now - this.#acceptedAt < limit) return;
       const message = `Did not join within ${limit / 1000} s; closing`;
@@ -251,8 +261,12 @@ export class ClientSession {
   readonly #receive = (chunk: Uint8Array): void | Promise<void> => {
     let sink = this.#sink;
     if (!sink) {
-      clearTimeout(this.#greeter);
-      sink = this.#use(this.#sniff(chunk[0]));
+      const verdict = this.#firstBytes!.take(chunk);
+      if (verdict.kind === "more") return;
+      if (verdict.kind === "http") return this.#handOff(verdict.head);
+      this.#firstBytes = undefined;
+      sink = this.#use(verdict.codec);
+      chunk = verdict.bytes;
       if (this.#context.admission.closing) {
         sink.end(SHUTDOWN);
         return;
@@ -268,32 +282,18 @@ export class ClientSession {
     return this.#handleFrames(frames, 0);
   };
 
+  /** An HTTP request: the connection goes to `http`, with the bytes read. */
+  #handOff(head: Uint8Array): void {
+    this.handedOff = true;
+    const { ip, ticket, http } = this.#setup;
+    http!.takeOver(this.pipe, head, { ip, ticket, secure: this.#setup.binding !== PLAIN_BINDING });
+  }
+
   /** Starts speaking `codec`: its sink, and what an overflow does. */
   #use(codec: Codec): CodecSink {
     const sink = this.#sink = new CodecSink(codec, this.pipe);
     this.pipe.onOverflow = () => this.#dropOverflowed();
     return sink;
-  }
-
-  /**
-   * The first byte decides the wire format: `{` means a native client,
-   * anything else a text client. A native client that was greeted as a text
-   * client (its first byte came late) still works: the greeting's unfinished
-   * "Nick? " line is ended first, and native clients skip non-JSON lines
-   * before their welcome.
-   */
-  #sniff(first: number): Codec {
-    const { limits, admission } = this.#context;
-    if (first === OPEN_BRACE) {
-      if (this.#greeted) this.pipe.send(CRLF);
-      return new NativeCodec(limits.maxLineBytes);
-    }
-    if (!this.#greeted) this.#greet();
-    return new TextCodec({
-      maxLineBytes: limits.maxLineBytes,
-      askPassword: admission.askPassword,
-      isQuit: this.#context.isQuit,
-    });
   }
 
   /**

@@ -15,6 +15,7 @@ const LIMITS: SessionLimits = {
   maxLineBytes: 1024,
   sendQueueBytes: 4096,
   textPromptDelayMs: 60_000,
+  httpHeadersMs: 10_000,
   handshakeTimeoutMs: 10_000,
   promptTimeoutMs: 120_000,
   pingIntervalMs: 30_000,
@@ -76,7 +77,12 @@ function setup(
         ip,
         binding: PLAIN_BINDING,
         codec,
-        ticket: { alive: () => void ticket.alive++, joined: () => void ticket.joined++ },
+        ticket: {
+          alive: () => void ticket.alive++,
+          joined: () => void ticket.joined++,
+          onEvict: () => {},
+          release: () => {},
+        },
       });
       const running = session.run();
       return { pipe, session, ticket, running };

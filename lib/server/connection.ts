@@ -169,6 +169,21 @@ export class Connection implements Pipe {
     return this.done;
   }
 
+  /**
+   * Gives the socket up to another owner (an HTTP server), open: the read
+   * loop stops after the chunk it is handing out, nothing more is sent, and
+   * `done` resolves. Call it from the read loop's callback.
+   */
+  release(): ByteConn {
+    this.#closed = true;
+    this.#ending = true;
+    clearTimeout(this.#endTimer);
+    this.#queue.clear();
+    this.#queue.release();
+    this.#resolveDone();
+    return this.#conn;
+  }
+
   /** Closes the socket now, dropping anything unsent. */
   close(): void {
     if (this.#closed) return;

@@ -55,12 +55,24 @@ export interface Refusal {
   limit: number;
 }
 
+/** An admitted connection's place in the limits, as its owners use it (a {@linkcode Ticket}). */
+export interface Admitted {
+  /** The connection showed life (a line typed at a prompt, a hello). */
+  alive(): void;
+  /** Sets what closes the connection when it is evicted (whoever owns it now). */
+  onEvict(evict: () => void): void;
+  /** The connection joined: it no longer counts as pending. */
+  joined(): void;
+  /** Frees its place (once, when the connection is closed). */
+  release(): void;
+}
+
 /**
  * One admitted connection. It starts pending; {@linkcode Ticket.joined}
  * takes it out of the pending budget and {@linkcode Ticket.release} frees
  * its place altogether (call it once, when the connection is closed).
  */
-export class Ticket {
+export class Ticket implements Admitted {
   /** The address it was admitted for. */
   readonly ip: string;
   /** Monotonic admission order: lower is older. */

@@ -19,14 +19,11 @@
  * the garbage collector runs, which V8 does not know to do (see
  * `GarbageNudge`).
  *
- * HTTP on the same port: once a connection is admitted (and, with TLS,
- * through its handshake), the door looks at its first bytes
- * (`sniffFirstBytes`): an HTTP request line hands the connection to
- * `HttpFront` (a plain one wrapped in a `ConnDuplex`: only HTTP pays for
- * the adapter, chat keeps Deno's socket), anything else goes to the chat
- * with those bytes put back; `holdPlain` and `holdTls` (first_bytes.ts)
- * hold the connection meanwhile, and hand a silent one (nc waiting for a
- * prompt) to the chat after `textPromptDelayMs`.
+ * HTTP on the same port: every arrival carries the door's `HttpFront`.
+ * The session tells an HTTP request line from chat by the first bytes, as
+ * it tells native from text (`sniffFirstBytes`), and hands an HTTP
+ * connection back with the bytes it read (`HttpFront.takeOver`): so chat
+ * connections pay nothing for the web (no extra read, buffer or wrapper).
  *
  * @module
  */
@@ -36,7 +33,7 @@ import * as net from "node:net";
 import { formatHostPort, stripBrackets, unmapAddress } from "../net/host_port.ts";
 import { SocketConn } from "../net/socket_conn.ts";
 import { type Refusal, Ticket } from "./connection_limits.ts";
-import { holdPlain, holdTls } from "./first_bytes.ts";
+import { Connection } from "./connection.ts";
 import { HttpFront } from "./http_front.ts";
 import type { Listener, ListenerServeOptions } from "./listener.ts";
 
@@ -49,6 +46,8 @@ const OPEN_BRACE = 0x7b;
  */
 const TLS_ALERT = new Uint8Array([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x46]);
 const encoder = new TextEncoder();
+/** Slices handed to a TLS socket (four 16 KiB TLS records). */
+const TLS_WRITE_BYTES = 64 * 1024;
 
 /**
  * The plain or TLS listener on one port: binds the listening sockets, runs
@@ -205,8 +204,8 @@ export class FrontDoor implements Listener {
     } catch {
       // Not fatal: only latency or dead-peer detection suffers.
     }
-    const held = { ip, remote, ticket, options, http: this.#http!, inProgress: this.#handshakes };
-    holdPlain(conn, held);
+    const pipe = new Connection(conn, { sendQueueBytes: options.sendQueueBytes, remote });
+    options.onArrival({ pipe, ip, ticket, secure: false, http: this.#http });
   }
 
   /**
@@ -334,15 +333,12 @@ export class FrontDoor implements Listener {
         // Whichever way the TLS socket ends, the TCP socket under it goes too.
         secured.once("close", () => raw.destroy());
         const address = { transport: "tcp" as const, hostname: ip, port };
-        const held = {
-          ip,
+        const pipe = new Connection(new SocketConn(secured, address, raw), {
+          sendQueueBytes: options.sendQueueBytes,
           remote,
-          ticket,
-          options,
-          http: this.#http!,
-          inProgress: this.#handshakes,
-        };
-        holdTls(new SocketConn(secured, address), raw, held);
+          maxWriteBytes: TLS_WRITE_BYTES,
+        });
+        options.onArrival({ pipe, ip, ticket, secure: true, http: this.#http });
       });
       const onError = (error: Error) => fail(error.message);
       socket.on("error", onError);

@@ -24,13 +24,16 @@ import type { Buffer } from "node:buffer";
 // @ts-types="./ws_types.d.ts"
 import { WebSocketServer } from "ws";
 import { NativeCodec } from "../protocol/native_codec.ts";
-import type { Ticket } from "./connection_limits.ts";
-import type { ListenerServeOptions } from "./listener.ts";
+import type { Admitted } from "./connection_limits.ts";
+import type { HttpHandOff, ListenerServeOptions } from "./listener.ts";
+import { Connection } from "./connection.ts";
+import type { Pipe } from "./outbox.ts";
+import { ConnDuplex } from "../net/conn_duplex.ts";
+import { SocketConn } from "../net/socket_conn.ts";
+import { MAX_HEADER_BYTES } from "./http_sniff.ts";
 import { findAsset, SECURITY_HEADERS } from "./web_pages.ts";
 import { WebSocketPipe } from "./websocket_pipe.ts";
 
-/** Most bytes of a request line and headers; a longer request is refused (431). */
-export const MAX_HEADER_BYTES = 16 * 1024;
 /** The path that upgrades to a WebSocket. */
 export const WEBSOCKET_PATH = "/ws";
 
@@ -46,7 +49,7 @@ export interface HttpArrival {
   /** `ip:port`, for logs. */
   remote: string;
   /** Its place in the connection limits, released when it closes (unless it joins). */
-  ticket: Ticket;
+  ticket: Admitted;
   /** It came over TLS. */
   secure: boolean;
   /** Bytes below the socket that it does not count (a TLS socket's TCP socket). */
@@ -59,7 +62,7 @@ interface Pending extends HttpArrival {
 }
 
 /** See the module doc. */
-export class HttpFront {
+export class HttpFront implements HttpHandOff {
   readonly #server: http.Server;
   readonly #websockets = new WebSocketServer({
     noServer: true,
@@ -106,6 +109,32 @@ export class HttpFront {
     socket.once("close", release);
     ticket.onEvict(() => socket.destroy());
     this.#server.emit("connection", socket);
+  }
+
+  /**
+   * Takes a chat connection whose first bytes (`head`) were an HTTP request
+   * line, from inside its read loop: a plain one wrapped in a `ConnDuplex`,
+   * a TLS one as its node socket, the bytes put back in front.
+   */
+  takeOver(pipe: Pipe, head: Uint8Array, who: { ip: string; ticket: Admitted; secure: boolean }) {
+    if (!(pipe instanceof Connection)) throw new Error("Only a socket's connection can go to HTTP");
+    const { ip, ticket, secure } = who;
+    const remote = pipe.remote;
+    const conn = pipe.release();
+    if (conn instanceof SocketConn) {
+      const socket = conn.detach();
+      socket.unshift(head);
+      const below = conn.below;
+      this.accept({
+        socket,
+        ip,
+        remote,
+        ticket,
+        secure,
+        bufferedBelow: () => below?.writableLength ?? 0,
+      });
+      socket.resume();
+    } else this.accept({ socket: new ConnDuplex(conn, head), ip, remote, ticket, secure });
   }
 
   /** Closes every HTTP connection not upgraded. */

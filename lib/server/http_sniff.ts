@@ -8,6 +8,9 @@
  * @module
  */
 
+/** Most bytes of a request line and headers; a longer request is refused (431). */
+export const MAX_HEADER_BYTES = 16 * 1024;
+
 /** What the first bytes are: an HTTP request, a chat client, or too few bytes to tell. */
 export type FirstBytes = "http" | "chat" | "more";
 
@@ -61,4 +64,33 @@ function latin1(bytes: Uint8Array): string {
   let text = "";
   for (const byte of bytes) text += String.fromCharCode(byte);
   return text;
+}
+
+/**
+ * A connection's first bytes, copied as they come until they tell HTTP
+ * from chat ({@linkcode sniffFirstBytes}): a session keeps one only while
+ * they might still be a request line.
+ */
+export class FirstBytesSniffer {
+  #head: Uint8Array = new Uint8Array(0);
+  readonly #maxBytes: number;
+
+  /** @param maxBytes bytes after which an unfinished request line counts as HTTP */
+  constructor(maxBytes: number) {
+    this.#maxBytes = maxBytes;
+  }
+
+  /** Every byte so far (a copy: the chunks given may be reused). */
+  get head(): Uint8Array {
+    return this.#head;
+  }
+
+  /** Adds `chunk`; the verdict on every byte so far. */
+  push(chunk: Uint8Array): FirstBytes {
+    const head = new Uint8Array(this.#head.length + chunk.length);
+    head.set(this.#head);
+    head.set(chunk, this.#head.length);
+    this.#head = head;
+    return sniffFirstBytes(head, this.#maxBytes);
+  }
 }

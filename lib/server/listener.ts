@@ -7,34 +7,34 @@
  * upgrade path for the web client, LAN discovery) can feed one server, and
  * so one hub.
  *
- * Handing a connection on the same port to an HTTP server: a listener that
- * sees an HTTP request in the first bytes (`GET `, where the TLS door now
- * looks for a TLS record) does not make an {@linkcode Arrival}; it gives the
- * socket, with those bytes put back (`socket.unshift(first)`), to a
- * `node:http` server with `httpServer.emit("connection", socket)`. That
- * takes a node socket (the TLS door's `net.Socket`, or the `tls.TLSSocket`
- * once its handshake is done) or a `stream.Duplex` wrapping a `Deno.Conn`
- * (both measured under Deno 2.9.6). The HTTP side keeps the connection's
- * ticket and releases it when the socket closes; a WebSocket upgrade then
- * comes back as an Arrival whose pipe speaks WebSocket frames and whose
- * codec is the native one.
+ * Handing a connection on the same port to an HTTP server: the session
+ * tells an HTTP request line from chat by the first bytes, as it tells
+ * native from text, and gives the connection back to the listener's
+ * {@linkcode HttpHandOff} with the bytes it read. That gives the socket,
+ * with those bytes put back, to a `node:http` server with
+ * `httpServer.emit("connection", socket)`: a node socket (the TLS door's
+ * `tls.TLSSocket` once its handshake is done) or a `stream.Duplex` wrapping
+ * a `Deno.Conn` (both measured under Deno 2.9.6). The HTTP side keeps the
+ * connection's ticket and releases it when the socket closes; a WebSocket
+ * upgrade then comes back as an Arrival whose pipe speaks WebSocket frames
+ * and whose codec is the native one.
  *
  * @module
  */
 
 import type { Codec } from "../protocol/codec.ts";
-import type { ConnectionLimits, Ticket } from "./connection_limits.ts";
+import type { Admitted, ConnectionLimits } from "./connection_limits.ts";
 import type { LogRecord } from "./log_record.ts";
 import type { Pipe } from "./outbox.ts";
 
-/** A chat connection a listener hands to the server: admitted, ready for a session. */
+/** A connection a listener hands to the server: admitted, ready for a session. */
 export interface Arrival {
   /** The byte pipe, with its bounded send queue. */
   pipe: Pipe;
   /** The peer's IP address (IPv4-mapped addresses as IPv4). */
   ip: string;
   /** Its place in the limits; the server releases it when the connection ends. */
-  ticket: Ticket;
+  ticket: Admitted;
   /** Whether it came over TLS: its key proof is then bound to the certificate's fingerprint. */
   secure: boolean;
   /**
@@ -43,12 +43,23 @@ export interface Arrival {
    */
   codec?: Codec;
   /**
-   * When the listener started waiting for its first bytes (performance.now()
-   * ms), if it held the connection to look at them before handing it over:
-   * a silent peer is greeted as a text client `textPromptDelayMs` after
-   * this, not after the hand-over. @default {the session's start}
+   * Where the session hands the connection when its first bytes are an HTTP
+   * request line (a listener that serves HTTP on the same port).
    */
-  acceptedAt?: number;
+  http?: HttpHandOff;
+}
+
+/** Takes a connection whose first bytes were an HTTP request line. */
+export interface HttpHandOff {
+  /**
+   * Takes `pipe`'s socket, with `head` (the bytes the session read, a copy)
+   * put back in front, and the connection's ticket; `pipe` reads nothing more.
+   */
+  takeOver(
+    pipe: Pipe,
+    head: Uint8Array,
+    who: { ip: string; ticket: Admitted; secure: boolean },
+  ): void;
 }
 
 /** What the server gives every listener when it starts serving. */
@@ -63,11 +74,6 @@ export interface ListenerServeOptions {
   sendQueueBytes: number;
   /** Longest line a client may send, in bytes (a WebSocket message's bound too). */
   maxLineBytes: number;
-  /**
-   * How long a connection may stay silent before it is taken for a person at
-   * nc: a listener that looks at the first bytes waits at most this long.
-   */
-  textPromptDelayMs: number;
   /** An HTTP request's line and headers must arrive within this time. */
   httpHeadersMs: number;
   /** Where refusals and errors are logged. */

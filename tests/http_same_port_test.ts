@@ -1,0 +1,60 @@
+/**
+ * One port for chat and the web: the session tells an HTTP request line
+ * from a text client's first line, however the bytes come, and a text
+ * client whose first bytes look like the start of a request still joins.
+ */
+
+import assert from "node:assert/strict";
+import { startServer } from "./_in_process_server.ts";
+import { TextClient } from "./_text_client.ts";
+import { within } from "./_waiting.ts";
+
+const encoder = new TextEncoder();
+
+async function readToEnd(conn: Deno.Conn): Promise<string> {
+  const chunks: string[] = [];
+  const decoder = new TextDecoder();
+  const buffer = new Uint8Array(4096);
+  while (true) {
+    const n = await conn.read(buffer).catch(() => null);
+    if (n === null) return chunks.join("");
+    chunks.push(decoder.decode(buffer.subarray(0, n)));
+  }
+}
+
+Deno.test("HTTP: a request line that comes a few bytes at a time is still served as HTTP", async () => {
+  await using server = await startServer({ textPromptDelayMs: 50 });
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+  for (const part of ["G", "ET / H", "TTP/1.", "1\r\nHost: 127.0.0.1\r\n\r\n"]) {
+    await conn.write(encoder.encode(part));
+    // Longer than the text prompt delay: the greeting must still wait.
+    await new Promise((resolve) => setTimeout(resolve, 80));
+  }
+  const got = await within(5000, readToEnd(conn), "the page");
+  conn.close();
+  assert.match(got, /^HTTP\/1\.1 200 /);
+  assert.ok(!got.includes("Nick?"), "no chat greeting before the HTTP answer");
+  assert.equal(server.stats().connections, 0);
+});
+
+Deno.test("HTTP: a text client whose nick is GET joins as text", async () => {
+  await using server = await startServer();
+  await using person = await TextClient.connect(server.addr.port, "GET");
+  await using ana = await TextClient.connect(server.addr.port, "ana");
+  await person.sendLine("hello from GET");
+  await ana.waitLine((line) => line.includes("GET") && line.includes("hello from GET"));
+});
+
+Deno.test("HTTP: first bytes that might start a request line but stop are a text client's after the header time limit", async () => {
+  await using server = await startServer({ httpHeadersTimeoutMs: 200, textPromptDelayMs: 20 });
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port });
+  await using person = new TextClient(conn);
+  const started = performance.now();
+  await person.write("GE");
+  // The greeting comes once the HTTP limit has passed, not at the prompt delay.
+  await person.waitLine((line) => line.includes("Pick a nick"));
+  assert.ok(performance.now() - started >= 180, "greeted as text before the HTTP limit");
+  await person.write("T\r\n");
+  await person.waitLine((line) => line.startsWith("Welcome to") && line.includes("GET"), 1);
+  assert.ok(server.hub.member("GET"));
+});
