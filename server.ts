@@ -7,6 +7,7 @@
 
 import { ChatServer, type LogLevel, type LogRecord } from "./lib/server/chat_server.ts";
 import { FrontDoor } from "./lib/server/front_door.ts";
+import { browserUrl, openLine, terminalQrCode } from "./lib/server/join_hint.ts";
 import { listenAddresses } from "./lib/server/listen_addresses.ts";
 import { formatHostPort } from "./lib/net/host_port.ts";
 import { parseServerArgs, SERVER_USAGE } from "./lib/server/server_config.ts";
@@ -238,8 +239,12 @@ async function main(): Promise<number> {
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
   // Only now: whoever waits for these lines may signal us at once.
-  for (const address of listenAddresses(server.hostnames, server.addr.port)) {
-    console.log(`listening on ${address}`);
+  const addresses = listenAddresses(server.hostnames, server.addr.port);
+  for (const address of addresses) console.log(`listening on ${address}`);
+  const url = browserUrl(addresses[0], tls !== undefined);
+  console.log(openLine(url));
+  if (Deno.stdout.isTerminal()) {
+    console.log(await terminalQrCode(url, !Deno.env.get("NO_COLOR")));
   }
   await stopped.promise;
   clearInterval(pruner);

@@ -18,7 +18,12 @@ Deno.test("chat-server listens on IPv4 and IPv6 by default and prints every addr
   const line = await server.waitStdout((line) => line.startsWith("listening on [::1]:"));
   const port = Number(line.split(":").at(-1));
   assert.ok(port > 0);
-  assert.deepEqual(server.stdout, [`listening on 127.0.0.1:${port}`, `listening on [::1]:${port}`]);
+  await server.waitStdout((line) => line.startsWith("open "));
+  assert.deepEqual(server.stdout, [
+    `listening on 127.0.0.1:${port}`,
+    `listening on [::1]:${port}`,
+    `open http://127.0.0.1:${port}/ in a browser`,
+  ]);
   // One port, both families: a client over each joins and sees the other.
   await using ana = runEntry("client", [
     "--host",

@@ -117,7 +117,12 @@ function likeReadme(
       .replace(/^listening on (?!127\.)[\d.]+:\d+$/, "listening on 192.168.1.20:7777")
       .replace(/^listening on \[(?!::1\])[\da-f:]+\]:\d+$/, "listening on [2001:db8::20]:7777")
       .replace(/^listening on 127\.0\.0\.1:\d+$/, "listening on 127.0.0.1:7777")
-      .replace(/^listening on \[::1\]:\d+$/, "listening on [::1]:7777");
+      .replace(/^listening on \[::1\]:\d+$/, "listening on [::1]:7777")
+      // The first address others can use, whichever this machine has.
+      .replace(
+        /^open (https?):\/\/\S+:\d+\/ in a browser$/,
+        "open $1://192.168.1.20:7777/ in a browser",
+      );
     if (out.at(-1) !== normal || !normal.startsWith("listening on ")) out.push(normal);
   }
   return out.map(timeless);
