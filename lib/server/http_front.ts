@@ -23,7 +23,7 @@ import type { Duplex } from "node:stream";
 import type { Buffer } from "node:buffer";
 // @ts-types="./ws_types.d.ts"
 import { WebSocketServer } from "ws";
-import { NativeCodec } from "../protocol/native_codec.ts";
+import { WebSocketCodec } from "../protocol/websocket_codec.ts";
 import type { Admitted } from "./connection_limits.ts";
 import type { HttpHandOff, ListenerServeOptions } from "./listener.ts";
 import { Connection } from "./connection.ts";
@@ -185,6 +185,7 @@ export class HttpFront implements HttpHandOff {
       socket.off("close", pending.release);
       this.#connections.delete(socket);
       const pipe = new WebSocketPipe(websocket, {
+        raw: socket,
         sendQueueBytes: this.#options.sendQueueBytes,
         remote: pending.remote,
         bufferedBelow: pending.bufferedBelow,
@@ -194,7 +195,7 @@ export class HttpFront implements HttpHandOff {
         ip: pending.ip,
         ticket: pending.ticket,
         secure: pending.secure,
-        codec: new NativeCodec(this.#options.maxLineBytes),
+        codec: new WebSocketCodec(this.#options.maxLineBytes),
       });
     });
   };

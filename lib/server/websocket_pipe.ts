@@ -1,12 +1,13 @@
 /**
  * The server's pipe over a WebSocket (npm `ws`): one text message in is one
  * chunk for the codec (with a line end added, so a message is a line), and
- * what is sent goes out bounded as a TCP connection's send queue is.
+ * what is sent (whole WebSocket frames, from `WebSocketCodec`) is written to
+ * the socket under it, bounded as a TCP connection's send queue is.
  *
  * The bound is the same rule as `Connection`'s, by the same `SendQueue`:
  * frames wait in the queue, which refuses a frame only when it is not empty
  * and the frame would take it past the limit. A writer hands everything
- * queued to `ws` as one message, then waits until that write has finished
+ * queued to the socket in one write, then waits until that write has finished
  * (the bytes are in the kernel) before handing the next batch: the batch in
  * flight is not counted, as `Connection`'s is not. Counting `ws`'s
  * `bufferedAmount` instead counted the write in flight, and the frames
@@ -21,8 +22,20 @@ import type { WebSocket } from "ws";
 import type { Pipe } from "./outbox.ts";
 import { SendQueue } from "./send_queue.ts";
 
+/** The socket under a WebSocket, as the pipe writes to it. */
+export interface FrameWriter {
+  /** Writes bytes (whole WebSocket frames); `done` runs once they are written or failed. */
+  write(bytes: Uint8Array, done: (error?: Error | null) => void): unknown;
+}
+
 /** Settings of a {@linkcode WebSocketPipe}. */
 export interface WebSocketPipeOptions {
+  /**
+   * The socket the WebSocket runs over: what is sent is whole frames
+   * (`WebSocketCodec`), written straight to it, so a broadcast's frame is
+   * built once for all; `ws` keeps reading, answering pings and closing.
+   */
+  raw: FrameWriter;
   /** Most bytes queued for this client before it is dropped. */
   sendQueueBytes: number;
   /** `ip:port` of the peer, for logs (IPv6 in brackets). */
@@ -50,6 +63,7 @@ export class WebSocketPipe implements Pipe {
   /** Called once when the bound is exceeded. */
   onOverflow: (() => void) | undefined;
   readonly #socket: WebSocket;
+  readonly #raw: FrameWriter;
   readonly #queue: SendQueue;
   readonly #bufferedBelow: () => number;
   readonly #resolveDone: () => void;
@@ -68,6 +82,7 @@ export class WebSocketPipe implements Pipe {
 
   constructor(socket: WebSocket, options: WebSocketPipeOptions) {
     this.#socket = socket;
+    this.#raw = options.raw;
     this.remote = options.remote;
     this.#queue = new SendQueue(options.sendQueueBytes);
     this.#bufferedBelow = options.bufferedBelow ?? (() => 0);
@@ -152,7 +167,7 @@ export class WebSocketPipe implements Pipe {
       if (bytes) this.#queue.pushFinal(bytes);
       // The batch in flight may still be the queue's reused buffer.
       if (this.#inFlight) this.#queue.release();
-      if (this.#queue.bytes > 0) this.#socket.send(this.#queue.take(), { binary: false });
+      if (this.#queue.bytes > 0) this.#raw.write(this.#queue.take(), ignore);
       this.#socket.close(1000);
       this.#endTimer = setTimeout(() => this.close(), END_MS);
     }
@@ -174,11 +189,11 @@ export class WebSocketPipe implements Pipe {
       return;
     }
     this.#inFlight = true;
-    this.#socket.send(this.#queue.take(), { binary: false }, this.#written);
+    this.#raw.write(this.#queue.take(), this.#written);
   };
 
   /** The batch in flight was written (or failed: the socket reports that as its close). */
-  readonly #written = (error?: Error): void => {
+  readonly #written = (error?: Error | null): void => {
     this.#inFlight = false;
     if (error) return this.close();
     this.#flush();
@@ -204,6 +219,9 @@ export class WebSocketPipe implements Pipe {
     wake?.();
   }
 }
+
+/** A write's outcome nobody waits for (the close that follows reports a failure). */
+function ignore(): void {}
 
 function toBytes(data: Uint8Array | Uint8Array[] | ArrayBuffer): Uint8Array {
   if (data instanceof ArrayBuffer) return new Uint8Array(data);

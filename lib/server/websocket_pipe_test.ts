@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Connection } from "./connection.ts";
 import type { Pipe } from "./outbox.ts";
-import { WebSocketPipe } from "./websocket_pipe.ts";
+import { type FrameWriter, WebSocketPipe } from "./websocket_pipe.ts";
 
 /**
  * Writes that the network holds until the test lets them through: what was
@@ -44,20 +44,18 @@ function heldConn(writes: HeldWrites): Deno.Conn {
   } as unknown as Deno.Conn;
 }
 
-/** An npm `ws` socket double for `WebSocketPipe`: `bufferedAmount` as `ws` counts it. */
-function heldWebSocket(writes: HeldWrites): ConstructorParameters<typeof WebSocketPipe>[0] {
-  return {
-    get bufferedAmount() {
-      return writes.heldBytes;
-    },
-    send: (bytes: Uint8Array, _options: unknown, callback?: () => void) =>
-      writes.hold(bytes, () => callback?.()),
-    on: () => {},
-    pause: () => {},
-    resume: () => {},
-    close: () => {},
-    terminate: () => {},
-  } as unknown as ConstructorParameters<typeof WebSocketPipe>[0];
+/** An npm `ws` socket double for `WebSocketPipe` (it only reads; the pipe writes below it). */
+const idleWebSocket = {
+  on: () => {},
+  pause: () => {},
+  resume: () => {},
+  close: () => {},
+  terminate: () => {},
+} as unknown as ConstructorParameters<typeof WebSocketPipe>[0];
+
+/** The socket under the WebSocket, whose writes the test holds. */
+function heldRaw(writes: HeldWrites): FrameWriter {
+  return { write: (bytes, done) => writes.hold(bytes, () => done()) };
 }
 
 /** Frame `n`, 4000 bytes. */
@@ -110,7 +108,11 @@ Deno.test("Connection: at a 64 KiB bound, a burst queued behind a write in fligh
 Deno.test("WebSocketPipe counts as Connection does: the write in flight does not count against the bound", async () => {
   const writes = new HeldWrites();
   await burstsWhileWriting(
-    new WebSocketPipe(heldWebSocket(writes), { sendQueueBytes: 64 * 1024, remote: "127.0.0.1:1" }),
+    new WebSocketPipe(idleWebSocket, {
+      raw: heldRaw(writes),
+      sendQueueBytes: 64 * 1024,
+      remote: "127.0.0.1:1",
+    }),
     writes,
   );
 });

@@ -88,3 +88,17 @@ export declare class WebSocketServer {
     callback: (socket: WebSocket, request: IncomingMessage) => void,
   ): void;
 }
+
+/** Options of a {@linkcode Receiver}. */
+export interface ReceiverOptions {
+  /** Parse as the server (frames must be masked) or as a client (they must not be). */
+  isServer?: boolean;
+}
+
+/** ws's frame parser: bytes in, "message" events out (used by tests to read frames). */
+export declare class Receiver {
+  constructor(options?: ReceiverOptions);
+  on(event: "message", listener: (data: Buffer, isBinary: boolean) => void): this;
+  on(event: "error", listener: (error: Error) => void): this;
+  write(chunk: Uint8Array): boolean;
+}

@@ -1,0 +1,70 @@
+/**
+ * The native protocol inside WebSocket messages, framed here rather than by
+ * the WebSocket library: `encode` returns a whole WebSocket text frame
+ * (RFC 6455: FIN, opcode 1, unmasked as a server's frames are, the length,
+ * then one line of JSON), so that a broadcast frames its event once and
+ * every WebSocket recipient shares the bytes, as every native recipient
+ * shares the line. Decoding is the native codec's: the pipe hands each
+ * message the library has unmasked and reassembled, as one line.
+ *
+ * permessage-deflate is not offered: it would compress every message once
+ * per recipient (its window is per connection), undoing the sharing.
+ *
+ * @module
+ */
+
+import type { ByeFrame, ServerFrame } from "./wire_frames.ts";
+import { encodeFrame, NativeCodec } from "./native_codec.ts";
+
+const FIN_TEXT = 0x81;
+
+// As for the native line: a broadcast encodes the same event for every
+// recipient in a row, so the last frame is all that needs remembering.
+let cachedLine: Uint8Array | undefined;
+let cachedFrame: Uint8Array | undefined;
+
+/**
+ * A WebSocket text frame (server to client, unmasked) whose payload is
+ * `payload`.
+ */
+export function webSocketTextFrame(payload: Uint8Array): Uint8Array {
+  const length = payload.length;
+  const headerBytes = length < 126 ? 2 : length < 0x10000 ? 4 : 10;
+  const frame = new Uint8Array(headerBytes + length);
+  frame[0] = FIN_TEXT;
+  if (length < 126) frame[1] = length;
+  else if (length < 0x10000) {
+    frame[1] = 126;
+    frame[2] = length >>> 8;
+    frame[3] = length & 0xff;
+  } else {
+    frame[1] = 127;
+    // Lengths here stay far below 2^32: the high four bytes are zero.
+    new DataView(frame.buffer).setUint32(6, length);
+  }
+  frame.set(payload, headerBytes);
+  return frame;
+}
+
+/** The event as a WebSocket text frame of one line of JSON (no line end), shared by a broadcast. */
+function encodeWebSocketFrame(event: ServerFrame): Uint8Array {
+  const line = encodeFrame(event);
+  if (line !== cachedLine || !cachedFrame) {
+    cachedFrame = webSocketTextFrame(line.subarray(0, line.length - 1));
+    cachedLine = line;
+  }
+  return cachedFrame;
+}
+
+/** See the module doc. */
+export class WebSocketCodec extends NativeCodec {
+  /** A WebSocket text frame, shared by every WebSocket recipient of the same event. */
+  override encode(event: ServerFrame): Uint8Array {
+    return encodeWebSocketFrame(event);
+  }
+
+  /** The goodbye, as a WebSocket text frame. */
+  override encodeEnd(event: ByeFrame): Uint8Array {
+    return encodeWebSocketFrame(event);
+  }
+}

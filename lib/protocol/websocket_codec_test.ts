@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+// @ts-types="../server/ws_types.d.ts"
+import { Receiver } from "ws";
+import { WebSocketCodec, webSocketTextFrame } from "./websocket_codec.ts";
+import type { ServerFrame } from "./wire_frames.ts";
+
+/** The messages a WebSocket client (npm ws's own parser) reads from `bytes`. */
+function parse(bytes: Uint8Array): string[] {
+  const messages: string[] = [];
+  const receiver = new Receiver({ isServer: false });
+  receiver.on("message", (data: Uint8Array) => messages.push(new TextDecoder().decode(data)));
+  receiver.write(bytes);
+  return messages;
+}
+
+Deno.test("webSocketTextFrame: the three length forms read back with ws's parser", () => {
+  for (const length of [0, 1, 125, 126, 127, 65535, 65536, 200_000]) {
+    const payload = new TextEncoder().encode("é".repeat(Math.ceil(length / 2)).slice(0, length));
+    const text = new TextDecoder().decode(payload);
+    assert.deepEqual(parse(webSocketTextFrame(payload)), [text], `length ${payload.length}`);
+  }
+});
+
+Deno.test("WebSocketCodec: one frame per event, shared by every recipient, JSON without the line end", () => {
+  const message = (id: number, text: string): ServerFrame => ({
+    type: "msg",
+    id,
+    room: "#lobby",
+    from: "ana",
+    kind: "say",
+    text,
+    ts: 1,
+  });
+  const event = message(1, "hi");
+  const a = new WebSocketCodec(1024);
+  const b = new WebSocketCodec(1024);
+  const frame = a.encode(event);
+  assert.equal(b.encode(event), frame, "the same bytes for the next recipient");
+  assert.deepEqual(parse(frame).map((message) => JSON.parse(message)), [event]);
+  assert.ok(!parse(frame)[0].endsWith("\n"));
+  // Frames queued together are messages one after the other.
+  const other = message(2, "again");
+  const both = new Uint8Array([...frame, ...a.encode(other)]);
+  assert.deepEqual(parse(both).map((message) => JSON.parse(message).id), [1, 2]);
+  // Decoding stays the native codec's: a message is a line.
+  const { frames } = a.decode(new TextEncoder().encode('{"type":"ping"}\n'));
+  assert.deepEqual(frames, [{ type: "ping" }]);
+});
