@@ -58,3 +58,38 @@ Deno.test("HTTP: first bytes that might start a request line but stop are a text
   await person.waitLine((line) => line.startsWith("Welcome to") && line.includes("GET"), 1);
   assert.ok(server.hub.member("GET"));
 });
+
+/** One request with `host` in its Host header, and the answer's status line. */
+async function statusFor(port: number, host: string, extra = ""): Promise<string> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  await conn.write(
+    encoder.encode(`GET ${extra ? "/ws" : "/"} HTTP/1.1\r\nHost: ${host}\r\n${extra}\r\n`),
+  );
+  let got = "";
+  const buffer = new Uint8Array(4096);
+  const decoder = new TextDecoder();
+  while (!got.includes("\r\n")) {
+    const n = await within(5000, conn.read(buffer), "an answer");
+    if (n === null) break;
+    got += decoder.decode(buffer.subarray(0, n));
+  }
+  conn.close();
+  return got.split("\r\n")[0];
+}
+
+Deno.test("HTTP: a page or WebSocket asked for by another DNS name is refused with 421 (DNS rebinding); --web-host names one", async () => {
+  await using server = await startServer({ webHosts: ["chat.example.com"] });
+  const port = server.addr.port;
+  const upgrade = (host: string) =>
+    `Origin: http://${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+    `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n`;
+  assert.match(await statusFor(port, `evil.example:${port}`), /^HTTP\/1\.1 421 /);
+  assert.match(
+    await statusFor(port, `evil.example:${port}`, upgrade(`evil.example:${port}`)),
+    /^HTTP\/1\.1 421 /,
+  );
+  for (const host of [`127.0.0.1:${port}`, `chatbox.local:${port}`, `chat.example.com:${port}`]) {
+    assert.match(await statusFor(port, host), /^HTTP\/1\.1 200 /, host);
+    assert.match(await statusFor(port, host, upgrade(host)), /^HTTP\/1\.1 101 /, host);
+  }
+});

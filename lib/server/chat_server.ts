@@ -58,6 +58,11 @@ export interface ChatServerOptions extends HubOptions {
    */
   httpHeadersTimeoutMs?: number;
   /**
+   * DNS names the web page and its WebSocket answer to, beyond IP addresses
+   * and LAN names (see `webHostAllowed`: a guard against DNS rebinding).
+   */
+  webHosts?: readonly string[];
+  /**
    * Open connections from one IP address; more are refused at once.
    * @default {16}
    */
@@ -210,6 +215,7 @@ export class ChatServer implements AsyncDisposable {
       sendQueueBytes: limits.sendQueueBytes,
       maxLineBytes: limits.maxLineBytes,
       httpHeadersMs: limits.httpHeadersMs,
+      webHosts: options.webHosts ?? [],
       log: this.#log,
       onArrival: (arrival: Arrival) => void this.#serve(arrival),
     };

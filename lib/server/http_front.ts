@@ -31,11 +31,17 @@ import type { Pipe } from "./outbox.ts";
 import { ConnDuplex } from "../net/conn_duplex.ts";
 import { SocketConn } from "../net/socket_conn.ts";
 import { MAX_HEADER_BYTES } from "./http_sniff.ts";
+import { webHostAllowed } from "./web_host.ts";
 import { findAsset, SECURITY_HEADERS } from "./web_pages.ts";
 import { WebSocketPipe } from "./websocket_pipe.ts";
 
 /** The path that upgrades to a WebSocket. */
 export const WEBSOCKET_PATH = "/ws";
+
+/** Why a request by another DNS name is refused (DNS rebinding), and what to do. */
+const MISDIRECTED =
+  "This chat answers to its IP address and LAN names only. Open it by the address " +
+  "chat-server printed, or start chat-server with --web-host <name> for this name.";
 
 /** A `Host` header that is a host name, an IPv4 address or a bracketed IPv6 one, with a port. */
 const PLAIN_HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
@@ -150,6 +156,9 @@ export class HttpFront implements HttpHandOff {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
     const host = request.headers.host ?? "";
     if (!PLAIN_HOST.test(host)) return answer(response, 400, "Bad request: no valid Host header");
+    if (!webHostAllowed(host, this.#options.webHosts)) {
+      return answer(response, 421, MISDIRECTED);
+    }
     if (request.method !== "GET" && request.method !== "HEAD") {
       response.setHeader("Allow", "GET, HEAD");
       return answer(response, 405, "Method not allowed");
@@ -171,6 +180,9 @@ export class HttpFront implements HttpHandOff {
     clearTimeout(pending.timer);
     const path = new URL(request.url ?? "/", "http://host").pathname;
     if (path !== WEBSOCKET_PATH) return refuse(socket, 404, "Not Found");
+    if (!webHostAllowed(request.headers.host ?? "", this.#options.webHosts)) {
+      return refuse(socket, 421, "Misdirected Request");
+    }
     if (!sameOrigin(request, pending.secure)) {
       this.#options.log({
         level: "warn",

@@ -76,6 +76,8 @@ export interface ListenerServeOptions {
   maxLineBytes: number;
   /** An HTTP request's line and headers must arrive within this time. */
   httpHeadersMs: number;
+  /** DNS names the web answers to beyond addresses and LAN names (`webHostAllowed`). */
+  webHosts: readonly string[];
   /** Where refusals and errors are logged. */
   log: (record: LogRecord) => void;
   /** Receives each chat connection. */

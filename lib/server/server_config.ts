@@ -9,6 +9,7 @@ import { defaultDataDir } from "../app_dirs.ts";
 import { type CertificateSource, readCertificateFiles } from "./tls_certificate.ts";
 import { PASSWORD_ENV, resolvePassword } from "../password_source.ts";
 import { isFingerprint } from "../protocol/fingerprint.ts";
+import { isWebHostName } from "./web_host.ts";
 import { DEFAULT_PORT } from "../protocol/wire_frames.ts";
 
 /** The history store's default disk budget, in MiB (`--max-store-mb`). */
@@ -211,6 +212,9 @@ Flags:
   --name <text>            server name shown to everyone who joins (default "lanchat")
   --motd <text>            message of the day shown on join
   --history <n>            messages of each room replayed to a joiner (default 50, 0 to 1000)
+  --web-host <name>        a DNS name people open the web page by, beyond IP addresses,
+                           localhost, names without dots and .local/.lan/.home.arpa/.internal
+                           names (those always work); repeat for more
   --log-level <level>      debug, info, warn or error (default info); logs go to stderr
                            and never contain message text
   --plain                  no TLS: plain TCP that anyone on the network can read (then
@@ -283,6 +287,7 @@ export function parseServerArgs(
     password: { type: "string" },
     "password-file": { type: "string" },
     op: { type: "string", multiple: true },
+    "web-host": { type: "string", multiple: true },
     help: { type: "boolean", short: "h" },
     version: { type: "boolean", short: "V" },
     ...limitOptions,
@@ -319,6 +324,12 @@ export function parseServerArgs(
       );
     }
   }
+  const webHosts = (flags["web-host"] as string[] | undefined) ?? [];
+  for (const name of webHosts) {
+    if (!isWebHostName(name)) {
+      throw new UsageError(`--web-host must be a DNS name like chat.example.com, got "${name}"`);
+    }
+  }
   const limits: Record<string, number> = {};
   for (const limit of LIMIT_FLAGS) {
     const value = intFlag(limit.flag, text(limit.flag), limit.default, limit.min, limit.max);
@@ -333,6 +344,7 @@ export function parseServerArgs(
     storePrivate: flags["store-private"] === true,
     ...(password !== undefined ? { password } : {}),
     ...(operators.length > 0 ? { operators } : {}),
+    ...(webHosts.length > 0 ? { webHosts } : {}),
     rateLimit: flags["no-rate-limit"] ? false : {
       rate: limits.rate,
       burst: limits.burst,
