@@ -7,6 +7,7 @@
 
 import { ChatServer, type LogLevel, type LogRecord } from "./lib/server/chat_server.ts";
 import { FrontDoor } from "./lib/server/front_door.ts";
+import { hexFingerprint } from "./lib/protocol/fingerprint.ts";
 import { browserUrl, openLine, terminalQrCode } from "./lib/server/join_hint.ts";
 import { listenAddresses } from "./lib/server/listen_addresses.ts";
 import { formatHostPort } from "./lib/net/host_port.ts";
@@ -179,6 +180,8 @@ async function main(): Promise<number> {
       } else if (certificate.created) console.log(`made a TLS certificate: ${certificate.source}`);
       // Users compare this with what their client shows on first connect.
       console.log(`TLS fingerprint ${certificate.fingerprint}`);
+      // A browser's certificate viewer shows the same digest in hex.
+      console.log(`in a browser: SHA-256 ${hexFingerprint(certificate.fingerprint)}`);
     } catch (error) {
       if (!(error instanceof CertificateError)) throw error;
       console.error(`chat-server: ${error.message}`);

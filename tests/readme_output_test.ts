@@ -4,6 +4,7 @@
  * programs.
  */
 
+import { hexFingerprint } from "../lib/protocol/fingerprint.ts";
 import assert from "node:assert/strict";
 import { ROOT, runServer } from "./_entry_process.ts";
 import { NetNamespace } from "./_net_namespace.ts";
@@ -110,6 +111,7 @@ function likeReadme(
   for (const line of lines) {
     const normal = line
       .replaceAll(real.fingerprint, readmeFingerprint)
+      .replaceAll(hexFingerprint(real.fingerprint), hexFingerprint(readmeFingerprint))
       .replaceAll(real.dataDir, "/home/ana/.local/share/lanchat")
       .replace(/ '--port' '0'$/, "")
       .replace(/\bport=\d+\b/, "port=7777")

@@ -31,3 +31,13 @@ export function firstPemCertificate(pem: string): Uint8Array | undefined {
     return undefined;
   }
 }
+
+/**
+ * A fingerprint (`SHA256:` and base64) as browsers' certificate viewers
+ * show a certificate's SHA-256: hex pairs in capitals, colon-separated
+ * (Chrome shows spaces instead of colons).
+ */
+export function hexFingerprint(fingerprint: string): string {
+  const digest = Uint8Array.fromBase64(fingerprint.slice("SHA256:".length));
+  return [...digest].map((byte) => byte.toString(16).toUpperCase().padStart(2, "0")).join(":");
+}

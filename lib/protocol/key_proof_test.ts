@@ -10,7 +10,7 @@ import {
   toBase64Url,
   verifyChallenge,
 } from "./key_proof.ts";
-import { fingerprintOf, isFingerprint } from "./fingerprint.ts";
+import { fingerprintOf, hexFingerprint, isFingerprint } from "./fingerprint.ts";
 
 async function keyPair(): Promise<{ privateKey: CryptoKey; publicKey: string }> {
   const pair = await crypto.subtle.generateKey("Ed25519", true, [
@@ -75,6 +75,10 @@ Deno.test("fingerprintOf() is SHA256: and unpadded base64 of the raw key's SHA-2
   assert.equal(isFingerprint(print), true);
   assert.equal(isFingerprint("SHA256:short"), false);
   assert.equal(isFingerprint("MD5:Zmh6rfhivXdsj8GLjp+OIAiXFIVu4jOzkCpZHQ1fKSU"), false);
+  assert.equal(
+    hexFingerprint(print),
+    "66:68:7A:AD:F8:62:BD:77:6C:8F:C1:8B:8E:9F:8E:20:08:97:14:85:6E:E2:33:B3:90:2A:59:1D:0D:5F:29:25",
+  );
 });
 
 Deno.test("isPublicKey() wants exactly 32 bytes of base64url", () => {

@@ -9,6 +9,7 @@ import {
   readCertificateFiles,
 } from "./tls_certificate.ts";
 import { UsageError } from "../errors.ts";
+import { hexFingerprint } from "../protocol/fingerprint.ts";
 
 Deno.test("loadCertificate: made once in the data directory, then the same one is loaded", async () => {
   const dir = `${Deno.makeTempDirSync()}/data`;
@@ -116,4 +117,17 @@ Deno.test("loadCertificate: a data directory that cannot be created is an error 
       error instanceof CertificateError && error.message.includes(`${file}/data`) &&
       /not a directory/i.test(error.message),
   );
+});
+
+Deno.test("hexFingerprint: the certificate's fingerprint in hex is what openssl (and a browser) shows", async () => {
+  const dir = `${Deno.makeTempDirSync()}/data`;
+  const made = await loadCertificate({ kind: "dir", dir });
+  const openssl = await new Deno.Command("openssl", {
+    args: ["x509", "-noout", "-fingerprint", "-sha256", "-in", `${dir}/${CERT_FILE}`],
+  }).output();
+  assert.equal(openssl.code, 0);
+  const shown = new TextDecoder().decode(openssl.stdout).trim().split("=")[1];
+  assert.equal(hexFingerprint(made.fingerprint), shown);
+  assert.equal(new X509Certificate(made.cert).fingerprint256, shown);
+  await Deno.remove(dir, { recursive: true });
 });
