@@ -1,12 +1,14 @@
 /**
  * `deno task build:web`: bundles the page's script (`lib/web/main.tsx` and
  * what it imports: Preact, the client core) into `lib/web/dist/app.js` with
- * `deno bundle --platform browser --minify`. The bundle is committed, so
- * chat-server serves (and `deno compile` embeds) it without a build step.
+ * `deno bundle --platform browser --minify`, and joins the style sheets of
+ * `lib/web/styles/` (in name order) into `lib/web/dist/app.css`. Both are
+ * committed, so chat-server serves (and `deno compile` embeds) them without
+ * a build step.
  *
  * `--check` (run by `deno task check`) builds into a temporary directory
- * and fails when the committed bundle differs: a change to the page's
- * sources that was not rebuilt.
+ * and fails when a committed file differs: a change to the page's sources
+ * that was not rebuilt.
  *
  * Both refuse a bundle that would not run in a browser: one that imports a
  * `node:` module or names `Deno.` (the socket pipe, which `ChatSession`
@@ -20,7 +22,21 @@ import { dirname, join } from "node:path";
 const root = new URL("../", import.meta.url).pathname;
 /** The committed bundle. */
 export const BUNDLE = "lib/web/dist/app.js";
+/** The committed style sheet. */
+export const STYLES = "lib/web/dist/app.css";
 const ENTRY = "lib/web/main.tsx";
+const STYLE_DIR = "lib/web/styles";
+
+/** The style sheets of `lib/web/styles/`, joined in name order. */
+export async function joinStyles(): Promise<string> {
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(join(root, STYLE_DIR))) {
+    if (entry.isFile && entry.name.endsWith(".css")) names.push(entry.name);
+  }
+  names.sort();
+  const parts = await Promise.all(names.map((n) => Deno.readTextFile(join(root, STYLE_DIR, n))));
+  return parts.join("\n");
+}
 
 /** Why a bundle cannot be served to a browser, or undefined when it can. */
 export function browserProblem(bundle: string): string | undefined {
@@ -67,22 +83,26 @@ async function main(): Promise<number> {
       console.error(`build:web: the bundle would not run in a browser: ${problem}`);
       return 1;
     }
-    const target = join(root, BUNDLE);
+    const outputs: [string, string][] = [[BUNDLE, built], [STYLES, await joinStyles()]];
     if (check) {
-      const committed = await Deno.readTextFile(target).catch(() => undefined);
-      if (committed !== built) {
+      let stale = 0;
+      for (const [path, text] of outputs) {
+        const committed = await Deno.readTextFile(join(root, path)).catch(() => undefined);
+        if (committed === text) continue;
+        stale++;
         console.error(
-          `build:web: ${BUNDLE} is ${
+          `build:web: ${path} is ${
             committed === undefined ? "missing" : "stale"
           }: run deno task build:web and commit it`,
         );
-        return 1;
       }
-      return 0;
+      return stale > 0 ? 1 : 0;
     }
-    await Deno.mkdir(dirname(target), { recursive: true });
-    await Deno.writeTextFile(target, built);
-    console.log(`built ${BUNDLE} (${built.length} bytes)`);
+    for (const [path, text] of outputs) {
+      await Deno.mkdir(dirname(join(root, path)), { recursive: true });
+      await Deno.writeTextFile(join(root, path), text);
+      console.log(`built ${path} (${text.length} bytes)`);
+    }
     return 0;
   } finally {
     await Deno.remove(temp, { recursive: true });

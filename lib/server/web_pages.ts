@@ -1,7 +1,7 @@
 /**
  * What chat-server serves over HTTP: the web client's files (lib/web/:
- * `index.html`, `app.css`, `icon.svg` and the committed bundle
- * `dist/app.js`), read once into a map in memory the first time a page is
+ * `index.html`, `icon.svg` and the committed builds `dist/app.js` and
+ * `dist/app.css`), read once into a map in memory the first time a page is
  * asked for, and found by exact path in that map (never a file looked up by
  * the requested path); and `/binding`, what the server binds key proofs to
  * on this connection (its certificate's fingerprint over TLS, `plain`
@@ -44,7 +44,7 @@ export const BINDING_PATH = "/binding";
 const FILES: readonly (readonly [path: string, file: string, contentType: string])[] = [
   ["/", "index.html", "text/html; charset=utf-8"],
   ["/app.js", "dist/app.js", "text/javascript; charset=utf-8"],
-  ["/app.css", "app.css", "text/css; charset=utf-8"],
+  ["/app.css", "dist/app.css", "text/css; charset=utf-8"],
   ["/icon.svg", "icon.svg", "image/svg+xml"],
 ];
 

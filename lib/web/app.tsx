@@ -162,7 +162,9 @@ function Chat(
           data-testid="rooms-toggle"
           onClick={() => toggle("rooms")}
         >
-          Rooms{model.conversations.some((c) => c.unread > 0) ? " •" : ""}
+          <span aria-hidden="true">☰</span> Rooms{model.conversations.some((c) => c.unread > 0)
+            ? <span class="unread-dot" aria-label="(unread)">•</span>
+            : null}
         </button>
         <h1 class="title">
           <bdi>{chat?.name ?? model.server}</bdi>
@@ -192,8 +194,9 @@ function Chat(
           aria-controls="settings"
           data-testid="settings-button"
           onClick={() => toggle("settings")}
+          aria-label="Settings"
         >
-          Settings
+          <span aria-hidden="true">⚙</span> <span class="label">Settings</span>
         </button>
       </header>
       <Sidebar client={client} open={open} refresh={refresh} />
@@ -220,7 +223,7 @@ function Chat(
         )
         : null}
       {panel === "settings"
-        ? <Settings identity={identity} onClose={() => setPanel("none")} />
+        ? <Settings identity={identity} binding={client.binding} onClose={() => setPanel("none")} />
         : null}
     </div>
   );
@@ -237,7 +240,9 @@ function ConnectionBadge({ client }: { client: WebClient }) {
       data-state={state}
     >
       <span class="dot" aria-hidden="true" />
-      <span class="connection-text">{state === "connected" ? "Connected" : message}</span>
+      <span class={`connection-text ${state === "connected" ? "quiet" : ""}`}>
+        {state === "connected" ? "Connected" : message}
+      </span>
     </p>
   );
 }
@@ -359,7 +364,13 @@ function Members(
   );
 }
 
-function Settings({ identity, onClose }: { identity: IdentityOutcome; onClose: () => void }) {
+function Settings(
+  { identity, binding, onClose }: {
+    identity: IdentityOutcome;
+    binding: string | undefined;
+    onClose: () => void;
+  },
+) {
   const [permission, setPermission] = useState(
     typeof Notification === "undefined" ? "unsupported" : Notification.permission,
   );
@@ -385,6 +396,22 @@ function Settings({ identity, onClose }: { identity: IdentityOutcome; onClose: (
           </p>
         )
         : <p data-testid="fingerprint-missing">No key: {identity.reason}</p>}
+      <h3>This server</h3>
+      <p data-testid="server-binding">
+        {binding === undefined
+          ? "Not connected"
+          : binding === "plain"
+          ? "Plain connection, no TLS: anyone on the network can read it"
+          : (
+            <>
+              <span class="hint">Certificate</span>
+              <code class="fingerprint">{binding}</code>
+              <span class="hint">
+                It should match the fingerprint chat-server printed when it started.
+              </span>
+            </>
+          )}
+      </p>
       <h3>Notifications</h3>
       {permission === "granted"
         ? (

@@ -67,6 +67,8 @@ export async function fetchBinding(): Promise<string> {
 /** See the module doc. */
 export class WebClient {
   readonly model: ChatModel = new ChatModel();
+  /** What the last connection's key proof was bound to (the server's certificate, or `plain`). */
+  binding: string | undefined;
   #session: ReconnectingSession | undefined;
 
   /**
@@ -101,7 +103,7 @@ export class WebClient {
         client: CLIENT_NAME,
         ...(request.password ? { password: request.password } : {}),
         ...(request.identity ? { identity: request.identity } : {}),
-        openPipe: webSocketOpener(url, fetchBinding),
+        openPipe: webSocketOpener(url, async () => (this.binding = await fetchBinding())),
         resolver: new FixedServer({ host, port }),
       });
     } catch (error) {
