@@ -48,6 +48,12 @@ const FILES: readonly (readonly [path: string, file: string, contentType: string
   ["/icon.svg", "icon.svg", "image/svg+xml"],
 ];
 
+/**
+ * The files above as paths in the checkout: what `deno compile` must embed
+ * (`tools/compile.ts` passes each with `--include`).
+ */
+export const WEB_CLIENT_FILES: readonly string[] = FILES.map(([, file]) => `lib/web/${file}`);
+
 /** Where the files are, beside this module in the checkout (or in the compiled binary). */
 const WEB_DIR = new URL("../web/", import.meta.url);
 
