@@ -164,7 +164,7 @@ Deno.test("WebSocket: over TLS (the default) a client joins at wss:///ws and cha
   }
 });
 
-Deno.test("HTTP: GET / serves the placeholder page with a strict CSP, nosniff and no referrer; other paths are 404", async () => {
+Deno.test("HTTP: GET / serves the web client from memory with a strict CSP, nosniff and no referrer; other paths are 404", async () => {
   const { server, port } = await runServer();
   await using _server = server;
   const page = await fetch(`http://127.0.0.1:${port}/`);
@@ -177,11 +177,27 @@ Deno.test("HTTP: GET / serves the placeholder page with a strict CSP, nosniff an
   assert.equal(page.headers.get("x-content-type-options"), "nosniff");
   assert.equal(page.headers.get("referrer-policy"), "no-referrer");
   const html = await page.text();
-  assert.match(html, /web client is coming/);
-  assert.match(html, new RegExp(`nc 127\\.0\\.0\\.1 ${port}`));
-  assert.match(html, /chat-client --host 127\.0\.0\.1/);
-  assert.doesNotMatch(html, /<script|<style|style=/);
-  for (const path of ["/index.html", "/../../etc/passwd", "/deno.json", "/ws/x"]) {
+  // Script and style come from files of this server: nothing inline.
+  assert.match(html, /<script type="module" src="\/app\.js"><\/script>/);
+  assert.match(html, /<link rel="stylesheet" href="\/app\.css">/);
+  assert.doesNotMatch(html, /<script>|<style|style=/);
+  for (const [path, type] of [["/app.js", "text/javascript"], ["/app.css", "text/css"]]) {
+    const asset = await fetch(`http://127.0.0.1:${port}${path}`);
+    assert.equal(asset.status, 200, path);
+    assert.match(String(asset.headers.get("content-type")), new RegExp(`^${type}`));
+    const etag = asset.headers.get("etag");
+    assert.match(String(etag), /^"[\w-]+"$/);
+    await asset.body?.cancel();
+    const again = await fetch(`http://127.0.0.1:${port}${path}`, {
+      headers: { "If-None-Match": etag! },
+    });
+    assert.equal(again.status, 304, path);
+    await again.body?.cancel();
+  }
+  const binding = await fetch(`http://127.0.0.1:${port}/binding`);
+  assert.equal(await binding.text(), "plain\n");
+  assert.equal(binding.headers.get("cache-control"), "no-store");
+  for (const path of ["/index.html", "/../../etc/passwd", "/deno.json", "/ws/x", "/dist/app.js"]) {
     const missing = await fetch(`http://127.0.0.1:${port}${path}`);
     assert.equal(missing.status, 404, path);
     assert.equal(missing.headers.get("x-content-type-options"), "nosniff");

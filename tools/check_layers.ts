@@ -12,6 +12,10 @@
  * - `lib/store` (SQLite): core, protocol, top level;
  * - `lib/server`: core, protocol, net, store, top level;
  * - `lib/client`: core, protocol, net, top level;
+ * - `lib/web` (the browser client, bundled into the page): core, protocol,
+ *   and only the runtime-neutral modules of `lib/client` listed in
+ *   {@linkcode WEB_CLIENT_MODULES} (never the socket pipe, the key file or
+ *   a terminal); the server serves its built files, it imports none of it;
  * - entry points, `tools/`, `bench/`: anything in `lib/`;
  * - `tests/`, every `*_test.ts` and the test-only helpers of `lib/` (named
  *   `_*.ts`): anything. Nothing else imports from them.
@@ -48,10 +52,28 @@ export const ALLOWED: Readonly<Record<Layer, readonly Layer[]>> = {
   top: ["core"],
   server: ["core", "protocol", "net", "store", "top"],
   client: ["core", "protocol", "net", "top"],
-  web: ["core", "protocol"],
+  web: ["core", "protocol", "client", "net"],
   entry: ["core", "protocol", "net", "store", "top", "server", "client", "web"],
   tests: ["core", "protocol", "net", "store", "top", "server", "client", "web", "entry"],
 };
+
+/**
+ * The modules of `lib/client` (and `lib/net`) the browser client may import:
+ * those that touch no socket, file or terminal, so the page's bundle runs in
+ * a browser. `ChatSession` loads the socket pipe only when given no pipe of
+ * its own, and the bundle leaves it out (tools/build_web.ts).
+ */
+export const WEB_CLIENT_MODULES: ReadonlySet<string> = new Set([
+  "lib/client/chat_session.ts",
+  "lib/client/frame_queue.ts",
+  "lib/client/pipe.ts",
+  "lib/client/reconnecting_session.ts",
+  "lib/client/resolver.ts",
+  "lib/client/retry_policy.ts",
+  "lib/client/room_tracker.ts",
+  "lib/client/session_events.ts",
+  "lib/net/host_port.ts",
+]);
 
 /** The layer of a path relative to the project root (forward slashes). */
 export function layerOf(path: string): Layer {
@@ -127,7 +149,15 @@ export function checkLayers(modules: ReadonlyMap<string, string>): Violation[] {
         throw error;
       }
       if (toLayer === fromLayer) continue;
-      if (!ALLOWED[fromLayer].includes(toLayer)) {
+      const webReach = fromLayer === "web" && (toLayer === "client" || toLayer === "net") &&
+        !WEB_CLIENT_MODULES.has(to);
+      if (webReach) {
+        violations.push({
+          from,
+          to,
+          why: "web may import only the runtime-neutral client modules (WEB_CLIENT_MODULES)",
+        });
+      } else if (!ALLOWED[fromLayer].includes(toLayer)) {
         violations.push({
           from,
           to,

@@ -85,3 +85,22 @@ Deno.test("checkLayers() names a run-time import cycle, but lets two modules nam
     /^import cycle among lib\/core\/a\.ts, lib\/core\/b\.ts, lib\/core\/c\.ts$/,
   );
 });
+
+Deno.test("checkLayers() lets lib/web import the runtime-neutral client modules only, and the server none of lib/web", () => {
+  const violations = checkLayers(
+    new Map([
+      [
+        "lib/web/web_client.ts",
+        'import { ReconnectingSession } from "../client/reconnecting_session.ts";',
+      ],
+      ["lib/web/pipe.ts", 'import { openSocketPipe } from "../client/socket_pipe.ts";'],
+      ["lib/web/key.ts", 'import { loadIdentity } from "../client/identity.ts";'],
+      ["lib/server/web_pages.ts", 'import { App } from "../web/app.tsx";'],
+    ]),
+  );
+  assert.deepEqual(violations.map(({ from, to }) => `${from} -> ${to}`), [
+    "lib/web/pipe.ts -> lib/client/socket_pipe.ts",
+    "lib/web/key.ts -> lib/client/identity.ts",
+    "lib/server/web_pages.ts -> lib/web/app.tsx",
+  ]);
+});

@@ -20,6 +20,8 @@ import { parseArgs } from "node:util";
 import { serverV8Flags } from "./v8_flags.ts";
 import { VERSION } from "../lib/version.ts";
 import { describeFileError } from "../lib/cli_args.ts";
+// The web client's files, which chat-server reads from its own binary.
+import { WEB_CLIENT_FILES } from "../lib/server/web_pages.ts";
 
 const TARGETS = [
   "x86_64-unknown-linux-gnu",
@@ -163,6 +165,7 @@ async function main(): Promise<number> {
         "-q",
         `-P=${entry}`,
         ...(entry === "server" ? serverV8Flags() : []),
+        ...(entry === "server" ? WEB_CLIENT_FILES.flatMap((file) => ["--include", file]) : []),
         ...(target ? ["--target", target] : []),
         "--output",
         staged,

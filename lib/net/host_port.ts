@@ -2,11 +2,10 @@
  * Host and port as people write them: IPv6 addresses in brackets
  * (`[::1]:7777`), IPv4-mapped addresses (`::ffff:192.168.1.7`, which a
  * dual-stack listener reports for IPv4 peers) as the IPv4 address they are.
+ * Pure string work, no runtime API, so the browser client can import it.
  *
  * @module
  */
-
-import { isIPv6 } from "node:net";
 
 /** `192.168.1.7` for `::ffff:192.168.1.7`; any other address unchanged. */
 export function unmapAddress(address: string): string {
@@ -16,7 +15,16 @@ export function unmapAddress(address: string): string {
 
 /** `[::1]:7777` for an IPv6 address, `host:7777` for anything else. */
 export function formatHostPort(host: string, port: number): string {
-  return `${isIPv6(host) ? `[${host}]` : host}:${port}`;
+  return `${isIpv6Literal(host) ? `[${host}]` : host}:${port}`;
+}
+
+/**
+ * Whether `host` is written as an IPv6 address (hex digits, colons, at least
+ * two of them, an embedded IPv4 tail or a `%zone` allowed); a host name or
+ * an IPv4 address has no colon.
+ */
+export function isIpv6Literal(host: string): boolean {
+  return /^[0-9A-Fa-f:]*:[0-9A-Fa-f]*:[0-9A-Fa-f:.]*(?:%[\w.-]+)?$/.test(host);
 }
 
 /** `::1` for `[::1]`; anything else unchanged. */
@@ -43,7 +51,7 @@ export function parseHostPort(text: string): { host: string; port?: number } {
       if (!rest.startsWith(":")) throw new RangeError(`"${text}" has "${rest}" after "]"`);
       portText = rest.slice(1);
     }
-  } else if (!isIPv6(text)) {
+  } else if (!isIpv6Literal(text)) {
     const colon = text.lastIndexOf(":");
     if (colon >= 0) {
       host = text.slice(0, colon);

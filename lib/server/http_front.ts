@@ -26,6 +26,8 @@ import { WebSocketServer } from "ws";
 import { NativeCodec } from "../protocol/native_codec.ts";
 import type { Ticket } from "./connection_limits.ts";
 import type { ListenerServeOptions } from "./listener.ts";
+import { PLAIN_BINDING } from "../protocol/key_proof.ts";
+import { fingerprintOfPem } from "./tls_certificate.ts";
 import { findAsset, SECURITY_HEADERS } from "./web_pages.ts";
 import { WebSocketPipe } from "./websocket_pipe.ts";
 
@@ -67,11 +69,15 @@ export class HttpFront {
     clientTracking: false,
   });
   readonly #options: ListenerServeOptions;
+  /** What key proofs over TLS are bound to: the certificate's fingerprint (the page asks). */
+  readonly #tlsBinding: Promise<string> | undefined;
   /** Connections not upgraded (yet), by socket. */
   readonly #connections = new Map<Duplex, Pending>();
 
   constructor(options: ListenerServeOptions) {
     this.#options = options;
+    this.#tlsBinding = options.tls ? fingerprintOfPem(options.tls.cert) : undefined;
+    this.#tlsBinding?.catch(() => {});
     // A message a little over the line limit still reaches the codec, which
     // answers it as for any client (line_too_long); beyond, ws closes (1009).
     this.#websockets.options.maxPayload = options.maxLineBytes + 1;
@@ -113,7 +119,10 @@ export class HttpFront {
     for (const socket of [...this.#connections.keys()]) socket.destroy();
   }
 
-  readonly #request = (request: http.IncomingMessage, response: http.ServerResponse): void => {
+  readonly #request = async (
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+  ): Promise<void> => {
     const pending = this.#connections.get(request.socket);
     if (pending) clearTimeout(pending.timer);
     response.shouldKeepAlive = false;
@@ -126,13 +135,27 @@ export class HttpFront {
       return answer(response, 405, "Method not allowed");
     }
     const path = new URL(request.url ?? "/", "http://host").pathname;
-    const asset = findAsset(path, host, pending?.secure ?? false);
+    const binding = pending?.secure && this.#tlsBinding
+      ? await this.#tlsBinding.catch(() => PLAIN_BINDING)
+      : PLAIN_BINDING;
+    let asset;
+    try {
+      asset = findAsset(path, binding);
+    } catch (error) {
+      this.#options.log({ level: "error", event: "error", error: String(error) });
+      return answer(response, 500, "The web client's files are missing from this build");
+    }
     if (!asset) return answer(response, 404, "Not found");
-    response.writeHead(200, {
+    const headers = {
       "Content-Type": asset.contentType,
-      "Content-Length": asset.body.length,
-      "Cache-Control": "no-cache",
-    });
+      "Cache-Control": asset.cacheControl,
+      ...(asset.etag ? { "ETag": asset.etag } : {}),
+    };
+    if (asset.etag && request.headers["if-none-match"] === asset.etag) {
+      response.writeHead(304, headers);
+      return void response.end();
+    }
+    response.writeHead(200, { ...headers, "Content-Length": asset.body.length });
     response.end(request.method === "HEAD" ? undefined : asset.body);
   };
 

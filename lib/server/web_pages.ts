@@ -1,11 +1,17 @@
 /**
- * What chat-server serves over HTTP: a map from path to bytes, kept in
- * memory (never a file looked up by the requested path), and the headers
- * every answer carries. For now one placeholder page; the web client's
- * assets join the map.
+ * What chat-server serves over HTTP: the web client's files (lib/web/:
+ * `index.html`, `icon.svg` and the committed builds `dist/app.js` and
+ * `dist/app.css`), read once into a map in memory the first time a page is
+ * asked for, and found by exact path in that map (never a file looked up by
+ * the requested path); and `/binding`, what the server binds key proofs to
+ * on this connection (its certificate's fingerprint over TLS, `plain`
+ * without), which the page cannot learn from the browser. `deno compile`
+ * embeds the files (`tools/compile.ts` passes `--include`).
  *
  * @module
  */
+
+import { createHash } from "node:crypto";
 
 /** One thing served at a path. */
 export interface WebAsset {
@@ -13,6 +19,10 @@ export interface WebAsset {
   contentType: string;
   /** Its bytes. */
   body: Uint8Array;
+  /** A strong validator of the bytes (`If-None-Match` gets a 304), quoted. */
+  etag?: string;
+  /** Its `Cache-Control`. */
+  cacheControl: string;
 }
 
 /**
@@ -27,59 +37,66 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   "Referrer-Policy": "no-referrer",
 };
 
+/** The path whose answer is the key-proof binding (see the module doc). */
+export const BINDING_PATH = "/binding";
+
+/** The web client's files: path served, file under lib/web/, type. */
+const FILES: readonly (readonly [path: string, file: string, contentType: string])[] = [
+  ["/", "index.html", "text/html; charset=utf-8"],
+  ["/app.js", "dist/app.js", "text/javascript; charset=utf-8"],
+  ["/app.css", "dist/app.css", "text/css; charset=utf-8"],
+  ["/icon.svg", "icon.svg", "image/svg+xml"],
+];
+
+/**
+ * The files above as paths in the checkout: what `deno compile` must embed
+ * (`tools/compile.ts` passes each with `--include`).
+ */
+export const WEB_CLIENT_FILES: readonly string[] = FILES.map(([, file]) => `lib/web/${file}`);
+
+/** Where the files are, beside this module in the checkout (or in the compiled binary). */
+const WEB_DIR = new URL("../web/", import.meta.url);
+
+let assets: ReadonlyMap<string, WebAsset> | undefined;
+
+/**
+ * The web client's files, read on the first call and kept: the same map
+ * for every request after.
+ *
+ * @throws {Error} naming the file, when one cannot be read (a build without `--include`)
+ */
+export function webAssets(): ReadonlyMap<string, WebAsset> {
+  if (assets) return assets;
+  const map = new Map<string, WebAsset>();
+  for (const [path, file, contentType] of FILES) {
+    let body: Uint8Array;
+    try {
+      body = Deno.readFileSync(new URL(file, WEB_DIR));
+    } catch (error) {
+      throw new Error(`The web client's file lib/web/${file} cannot be read`, { cause: error });
+    }
+    const digest = createHash("sha256").update(body).digest("base64url").slice(0, 22);
+    map.set(path, { contentType, body, etag: `"${digest}"`, cacheControl: "no-cache" });
+  }
+  assets = map;
+  return map;
+}
+
 const encoder = new TextEncoder();
 
-/** `&`, `<`, `>` and quotes as entities: the page names the server's address. */
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 /**
- * The placeholder page: the web client is coming; how to join today.
- * `host` is how the browser reached the server (its `Host` header, already
- * checked to be a plain host and port).
+ * What is served at `path`, or undefined (404). Only the paths of the map
+ * exist, and `/binding`.
+ *
+ * @param binding what key proofs over this connection are bound to
  */
-function placeholderPage(host: string, tls: boolean): string {
-  const [name, port] = splitHost(host);
-  const text = tls
-    ? `ncat --ssl ${name} ${port}` + "\n" + `openssl s_client -quiet -connect ${host}`
-    : `nc ${name} ${port}`;
-  const client = `chat-client --host ${name} --port ${port}${tls ? "" : " --plain"}`;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>lanchat</title>
-</head>
-<body>
-<h1>lanchat</h1>
-<p>The web client is coming. Until then, join from a terminal:</p>
-<pre>${escapeHtml(client)}</pre>
-<p>or with a text client:</p>
-<pre>${escapeHtml(text)}</pre>
-</body>
-</html>
-`;
-}
-
-/** `host:port` or `[v6]:port` as its host and port (the port defaulted by scheme). */
-function splitHost(host: string): [string, string] {
-  const match = /^(\[[^\]]*\]|[^:]*)(?::(\d+))?$/.exec(host);
-  const name = match?.[1] ?? host;
-  return [name.replace(/^\[(.*)\]$/, "$1"), match?.[2] ?? ""];
-}
-
-/**
- * What is served at `path` for a browser that reached the server as
- * `host`, or undefined (404). Only paths in the map exist.
- */
-export function findAsset(path: string, host: string, tls: boolean): WebAsset | undefined {
-  const pages: Record<string, () => WebAsset> = {
-    "/": () => ({
-      contentType: "text/html; charset=utf-8",
-      body: encoder.encode(placeholderPage(host, tls)),
-    }),
-  };
-  return Object.hasOwn(pages, path) ? pages[path]() : undefined;
+export function findAsset(path: string, binding: string): WebAsset | undefined {
+  if (path === BINDING_PATH) {
+    return {
+      contentType: "text/plain; charset=utf-8",
+      body: encoder.encode(`${binding}\n`),
+      cacheControl: "no-store",
+    };
+  }
+  return webAssets().get(path);
 }

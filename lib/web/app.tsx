@@ -1,0 +1,441 @@
+/// <reference lib="dom" />
+/** @jsxImportSource preact */
+/**
+ * The page: the join form (nick, and the password of a private server),
+ * then the chat: conversations in a sidebar (unread counts, mention
+ * marks), the one shown with its members, the input, the connection's
+ * state always in the header, and the settings (the key's fingerprint,
+ * notifications). Every string from the server is rendered as text.
+ *
+ * @module
+ */
+
+import { useEffect, useMemo, useState } from "preact/hooks";
+import type { Conversation } from "./chat_model.ts";
+import { Composer } from "./composer.tsx";
+import { MessageLog } from "./message_log.tsx";
+import { nickColorClass } from "./nick_color.ts";
+import { JoinError, WebClient } from "./web_client.ts";
+import type { IdentityOutcome } from "./web_identity.ts";
+
+const NICK_KEY = "lanchat.nick";
+
+/** The page's title without unread count. */
+const TITLE = "lanchat";
+
+/** See the module doc. */
+export function App({ identity }: { identity: IdentityOutcome }) {
+  const [, setVersion] = useState(0);
+  const client = useMemo(
+    () =>
+      new WebClient(() => setVersion((v) => v + 1), (alert) => {
+        if (typeof Notification === "undefined" || Notification.permission !== "granted") return;
+        if (!document.hidden && document.hasFocus()) return;
+        const note = new Notification(alert.title, { body: alert.body, tag: alert.key });
+        note.onclick = () => {
+          globalThis.focus();
+          client.model.show(alert.key);
+          setVersion((v) => v + 1);
+        };
+      }),
+    [],
+  );
+  const model = client.model;
+
+  useEffect(() => {
+    const visibility = () => {
+      model.setHidden(document.hidden);
+      setVersion((v) => v + 1);
+    };
+    document.addEventListener("visibilitychange", visibility);
+    globalThis.addEventListener("pagehide", () => client.close());
+    return () => document.removeEventListener("visibilitychange", visibility);
+  }, []);
+
+  const unseen = model.unseen;
+  useEffect(() => {
+    document.title = unseen > 0
+      ? `(${unseen}) ${TITLE}`
+      : model.server
+      ? `${model.server} – ${TITLE}`
+      : TITLE;
+  });
+
+  if (!client.joined) return <JoinForm client={client} identity={identity} />;
+  return <Chat client={client} identity={identity} refresh={() => setVersion((v) => v + 1)} />;
+}
+
+function JoinForm({ client, identity }: { client: WebClient; identity: IdentityOutcome }) {
+  const [nick, setNick] = useState(() => localStorage.getItem(NICK_KEY) ?? "");
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState<JoinError | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+  const needsPassword = error?.code === "password_required" || error?.code === "access_denied";
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      localStorage.setItem(NICK_KEY, nick.trim());
+      await client.join({
+        nick: nick.trim(),
+        password: password === "" ? undefined : password,
+        identity: identity.identity,
+      });
+    } catch (caught) {
+      setError(caught instanceof JoinError ? caught : new JoinError("unreachable", String(caught)));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <main class="join">
+      <form class="join-form" onSubmit={submit} aria-label="Join the chat" data-testid="join-form">
+        <h1>lanchat</h1>
+        <label for="nick">Nick</label>
+        <input
+          id="nick"
+          name="nick"
+          value={nick}
+          onInput={(e) => setNick(e.currentTarget.value)}
+          required
+          maxLength={64}
+          autoComplete="nickname"
+          autoCapitalize="off"
+          spellcheck={false}
+          autoFocus
+          data-testid="nick-input"
+          aria-invalid={error !== undefined && !needsPassword}
+        />
+        <label for="password">
+          Password <span class="hint">(private servers only)</span>
+        </label>
+        <input
+          id="password"
+          name="password"
+          type="password"
+          value={password}
+          onInput={(e) => setPassword(e.currentTarget.value)}
+          autoComplete="current-password"
+          data-testid="password-input"
+          aria-invalid={needsPassword}
+        />
+        <button type="submit" disabled={busy} data-testid="join-button">
+          {busy ? "Joining…" : "Join"}
+        </button>
+        {error ? <p class="error" role="alert" data-testid="join-error">{error.message}</p> : null}
+      </form>
+    </main>
+  );
+}
+
+function Chat(
+  { client, identity, refresh }: {
+    client: WebClient;
+    identity: IdentityOutcome;
+    refresh: () => void;
+  },
+) {
+  const model = client.model;
+  const chat = model.shown;
+  const [panel, setPanel] = useState<"none" | "rooms" | "members" | "settings">("none");
+  const toggle = (which: typeof panel) => setPanel(panel === which ? "none" : which);
+  const open = (key: string) => {
+    model.show(key);
+    setPanel("none");
+    refresh();
+  };
+  const nicks = chat?.kind === "dm"
+    ? [chat.name]
+    : (chat?.members ?? []).filter((n) => n !== model.nick);
+
+  return (
+    <div class={`chat panel-${panel}`}>
+      <header class="top">
+        <button
+          type="button"
+          class="toggle rooms-toggle"
+          aria-expanded={panel === "rooms"}
+          aria-controls="sidebar"
+          data-testid="rooms-toggle"
+          onClick={() => toggle("rooms")}
+        >
+          <span aria-hidden="true">☰</span> Rooms{model.conversations.some((c) => c.unread > 0)
+            ? <span class="unread-dot" aria-label="(unread)">•</span>
+            : null}
+        </button>
+        <h1 class="title">
+          <bdi>{chat?.name ?? model.server}</bdi>
+          <span class="server">
+            <bdi>{model.server}</bdi> as <bdi>{model.nick}</bdi>
+          </span>
+        </h1>
+        <ConnectionBadge client={client} />
+        {chat?.kind === "room"
+          ? (
+            <button
+              type="button"
+              class="toggle"
+              aria-expanded={panel === "members"}
+              aria-controls="members"
+              data-testid="members-toggle"
+              onClick={() => toggle("members")}
+            >
+              {chat.members.length} <span class="label">members</span>
+            </button>
+          )
+          : null}
+        <button
+          type="button"
+          class="toggle"
+          aria-expanded={panel === "settings"}
+          aria-controls="settings"
+          data-testid="settings-button"
+          onClick={() => toggle("settings")}
+          aria-label="Settings"
+        >
+          <span aria-hidden="true">⚙</span> <span class="label">Settings</span>
+        </button>
+      </header>
+      <Sidebar client={client} open={open} refresh={refresh} />
+      <main class="conversation" aria-label={chat ? `Conversation ${chat.name}` : "Conversation"}>
+        {chat ? <MessageLog chat={chat} onOlder={() => client.loadOlder(chat.key)} /> : null}
+        <Composer
+          label={chat ? `Message ${chat.name}` : "Message"}
+          commands={model.commands}
+          nicks={nicks}
+          onSend={(line) => client.sendLine(line)}
+        />
+      </main>
+      {chat?.kind === "room"
+        ? (
+          <Members
+            chat={chat}
+            self={model.nick}
+            onPick={(nick) => {
+              model.openDm(nick);
+              setPanel("none");
+              refresh();
+            }}
+          />
+        )
+        : null}
+      {panel === "settings"
+        ? <Settings identity={identity} binding={client.binding} onClose={() => setPanel("none")} />
+        : null}
+    </div>
+  );
+}
+
+function ConnectionBadge({ client }: { client: WebClient }) {
+  const { state, message } = client.model.connection;
+  return (
+    <p
+      class={`connection state-${state}`}
+      role="status"
+      aria-live="polite"
+      data-testid="connection-state"
+      data-state={state}
+    >
+      <span class="dot" aria-hidden="true" />
+      <span class={`connection-text ${state === "connected" ? "quiet" : ""}`}>
+        {state === "connected" ? "Connected" : message}
+      </span>
+    </p>
+  );
+}
+
+function Sidebar(
+  { client, open, refresh }: {
+    client: WebClient;
+    open: (key: string) => void;
+    refresh: () => void;
+  },
+) {
+  const model = client.model;
+  const [room, setRoom] = useState("");
+  const join = async (event: Event) => {
+    event.preventDefault();
+    const name = room.trim();
+    if (name === "") return;
+    if (await client.sendLine(`/join ${name.startsWith("#") ? name : `#${name}`}`)) setRoom("");
+  };
+  const item = (c: Conversation) => (
+    <li key={c.key}>
+      <button
+        type="button"
+        class={`room ${c.key === model.current ? "current" : ""} ${c.mention ? "has-mention" : ""}`}
+        aria-current={c.key === model.current ? "page" : undefined}
+        data-testid="room-item"
+        data-room={c.name}
+        data-kind={c.kind}
+        data-unread={String(c.unread)}
+        onClick={() => open(c.key)}
+      >
+        <bdi class={c.kind === "dm" ? `name ${nickColorClass(c.name)}` : "name"}>{c.name}</bdi>
+        {c.mention
+          ? (
+            <span class="mention-mark" data-testid="mention-marker" aria-label="mentions you">
+              @
+            </span>
+          )
+          : null}
+        {c.unread > 0
+          ? (
+            <span class="unread" data-testid="unread-count" aria-label={`${c.unread} unread`}>
+              {c.unread}
+            </span>
+          )
+          : null}
+      </button>
+    </li>
+  );
+  const rooms = model.conversations.filter((c) => c.kind === "room");
+  const dms = model.conversations.filter((c) => c.kind === "dm");
+  const current = model.shown;
+  return (
+    <nav id="sidebar" class="sidebar" aria-label="Conversations">
+      <h2>Rooms</h2>
+      <ul class="rooms" data-testid="room-list">{rooms.map(item)}</ul>
+      <form class="join-room" onSubmit={join}>
+        <input
+          value={room}
+          onInput={(e) => setRoom(e.currentTarget.value)}
+          placeholder="#room"
+          aria-label="Room to join"
+          data-testid="join-room-input"
+          autoCapitalize="off"
+        />
+        <button type="submit" data-testid="join-room-button">Join</button>
+      </form>
+      <h2>Private</h2>
+      {dms.length > 0
+        ? <ul class="rooms" data-testid="dm-list">{dms.map(item)}</ul>
+        : <p class="hint">Pick a member to talk in private</p>}
+      {current
+        ? (
+          <button
+            type="button"
+            class="leave"
+            data-testid="leave-button"
+            onClick={() => {
+              if (current.kind === "room") void client.sendLine("/part");
+              else {
+                model.close(current.key);
+                refresh();
+              }
+            }}
+          >
+            {current.kind === "room" ? `Leave ${current.name}` : `Close ${current.name}`}
+          </button>
+        )
+        : null}
+    </nav>
+  );
+}
+
+function Members(
+  { chat, self, onPick }: { chat: Conversation; self: string; onPick: (nick: string) => void },
+) {
+  return (
+    <aside id="members" class="members" aria-label={`Members of ${chat.name}`}>
+      <h2>Members ({chat.members.length})</h2>
+      <ul data-testid="member-list">
+        {chat.members.map((nick) => (
+          <li key={nick} data-testid="member" data-nick={nick}>
+            {nick === self
+              ? <bdi class={`nick ${nickColorClass(nick)}`}>{nick} (you)</bdi>
+              : (
+                <button
+                  type="button"
+                  class="member"
+                  onClick={() => onPick(nick)}
+                  aria-label={`Talk to ${nick} in private`}
+                >
+                  <bdi class={`nick ${nickColorClass(nick)}`}>{nick}</bdi>
+                </button>
+              )}
+          </li>
+        ))}
+      </ul>
+    </aside>
+  );
+}
+
+function Settings(
+  { identity, binding, onClose }: {
+    identity: IdentityOutcome;
+    binding: string | undefined;
+    onClose: () => void;
+  },
+) {
+  const [permission, setPermission] = useState(
+    typeof Notification === "undefined" ? "unsupported" : Notification.permission,
+  );
+  return (
+    <section
+      id="settings"
+      class="settings"
+      role="dialog"
+      aria-label="Settings"
+      data-testid="settings-panel"
+    >
+      <h2>Settings</h2>
+      <h3>Your key</h3>
+      {identity.identity
+        ? (
+          <p>
+            <code class="fingerprint" data-testid="fingerprint">
+              {identity.identity.fingerprint}
+            </code>
+            <span class="hint">
+              This browser's key, kept for this server's address. /register binds your nick to it.
+            </span>
+          </p>
+        )
+        : <p data-testid="fingerprint-missing">No key: {identity.reason}</p>}
+      <h3>This server</h3>
+      <p data-testid="server-binding">
+        {binding === undefined
+          ? "Not connected"
+          : binding === "plain"
+          ? "Plain connection, no TLS: anyone on the network can read it"
+          : (
+            <>
+              <span class="hint">Certificate</span>
+              <code class="fingerprint">{binding}</code>
+              <span class="hint">
+                It should match the fingerprint chat-server printed when it started.
+              </span>
+            </>
+          )}
+      </p>
+      <h3>Notifications</h3>
+      {permission === "granted"
+        ? (
+          <p data-testid="notifications-state">
+            On for mentions and private messages while this tab is in the background
+          </p>
+        )
+        : permission === "unsupported"
+        ? <p data-testid="notifications-state">This browser has no notifications</p>
+        : (
+          <button
+            type="button"
+            data-testid="enable-notifications"
+            disabled={permission === "denied"}
+            onClick={async () => setPermission(await Notification.requestPermission())}
+          >
+            {permission === "denied"
+              ? "Notifications are blocked in this browser"
+              : "Notify me of mentions"}
+          </button>
+        )}
+      <button type="button" class="close" onClick={onClose} data-testid="settings-close">
+        Close
+      </button>
+    </section>
+  );
+}

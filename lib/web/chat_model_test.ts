@@ -1,0 +1,140 @@
+import assert from "node:assert/strict";
+import type { MessageEvent } from "../core/events.ts";
+import { ChatModel, dmKey, mentions, roomKey } from "./chat_model.ts";
+
+function msg(id: number, from: string, text: string, room = "#lobby"): MessageEvent {
+  return { type: "msg", room, id, ts: 1_800_000_000_000 + id, from, text, kind: "say" };
+}
+
+function joined(): ChatModel {
+  const model = new ChatModel();
+  model.apply({
+    type: "welcome",
+    protocol: 1,
+    server: "office",
+    nick: "ana",
+    room: "#lobby",
+    members: ["ana", "bo"],
+    history: [msg(1, "bo", "earlier"), msg(2, "ana", "mine")],
+  });
+  return model;
+}
+
+Deno.test("ChatModel: the welcome opens the lobby with its history, and the first live line gets the new-messages marker", () => {
+  const model = joined();
+  const lobby = model.shown!;
+  assert.equal(lobby.key, roomKey("#lobby"));
+  assert.deepEqual(lobby.members, ["ana", "bo"]);
+  assert.deepEqual(lobby.lines.map((l) => [l.text, l.history, l.own]), [
+    ["earlier", true, false],
+    ["mine", true, true],
+  ]);
+  model.apply(msg(3, "bo", "live"));
+  assert.equal(lobby.markerBefore, lobby.lines[2].key);
+  assert.equal(lobby.unread, 0, "the room shown is read");
+});
+
+Deno.test("ChatModel: a message in another room counts as unread, a mention marks it, and showing it moves the marker to the first unread", () => {
+  const model = joined();
+  model.apply({ type: "joined", room: "#dev", members: ["ana"], history: [] });
+  assert.equal(model.current, roomKey("#dev"));
+  model.apply(msg(4, "bo", "anyone?"));
+  const alert = model.apply(msg(5, "bo", "Ana: look"));
+  const lobby = model.find(roomKey("#lobby"))!;
+  assert.equal(lobby.unread, 2);
+  assert.equal(lobby.mention, true);
+  assert.deepEqual(alert, { key: lobby.key, title: "bo in #lobby", body: "Ana: look" });
+  model.show(lobby.key);
+  assert.equal(lobby.unread, 0);
+  assert.equal(lobby.mention, false);
+  assert.equal(lobby.lines.find((l) => l.key === lobby.markerBefore)?.text, "anyone?");
+});
+
+Deno.test("ChatModel: private messages open a conversation with the other nick, listed like a room, and follow a nick change", () => {
+  const model = joined();
+  const alert = model.apply({
+    type: "dm",
+    ts: 1,
+    from: "bo",
+    to: "ana",
+    text: "psst",
+    kind: "say",
+  });
+  const dm = model.find(dmKey("bo"))!;
+  assert.equal(dm.kind, "dm");
+  assert.equal(dm.name, "bo");
+  assert.equal(dm.unread, 1);
+  assert.equal(dm.mention, true, "a private message always counts as a mention");
+  assert.equal(alert?.key, dm.key);
+  model.apply({ type: "dm", ts: 2, from: "ana", to: "BO", text: "yes?", kind: "say" });
+  assert.equal(dm.lines.length, 2, "my answer goes to the same conversation");
+  model.apply({ type: "nick", ts: 3, old: "bo", new: "bob", rooms: ["#lobby"] });
+  assert.equal(dm.name, "bob");
+  assert.equal(dm.key, dmKey("bob"));
+  assert.deepEqual(model.find(roomKey("#lobby"))!.members, ["ana", "bob"]);
+});
+
+Deno.test("ChatModel: /history pages go before what is shown, without repeats, and say whether there is more", () => {
+  const model = joined();
+  const lobby = model.shown!;
+  model.apply({
+    type: "history",
+    room: "#LOBBY",
+    messages: [msg(0, "cy", "oldest"), msg(1, "bo", "earlier")],
+    more: false,
+  });
+  assert.deepEqual(lobby.lines.map((l) => l.text), ["oldest", "earlier", "mine"]);
+  assert.equal(lobby.more, false);
+  assert.equal(model.oldestId(lobby.key), 0);
+});
+
+Deno.test("ChatModel: a line queued offline is replaced by its echo; the page hidden counts unseen lines for the title", () => {
+  const model = joined();
+  const lobby = model.shown!;
+  model.addQueued(lobby.key, "typed offline");
+  assert.equal(lobby.lines.at(-1)?.kind, "queued");
+  model.apply(msg(7, "ana", "typed offline"));
+  assert.deepEqual(lobby.lines.slice(-1).map((l) => [l.kind, l.own]), [["say", true]]);
+  assert.equal(lobby.lines.filter((l) => l.kind === "queued").length, 0);
+  model.setHidden(true);
+  model.apply(msg(8, "bo", "one"));
+  model.apply(msg(9, "bo", "two"));
+  assert.equal(model.unseen, 2);
+  assert.equal(lobby.unread, 2);
+  model.setHidden(false);
+  assert.equal(model.unseen, 0);
+  assert.equal(lobby.unread, 0);
+});
+
+Deno.test("ChatModel: the connection's state follows the session's status, and a rejoin does not switch rooms", () => {
+  const model = joined();
+  model.apply({ type: "joined", room: "#dev", members: ["ana"], history: [] });
+  model.show(roomKey("#lobby"));
+  model.apply({ type: "status", state: "offline", message: "lost; retrying in 1 s" });
+  assert.deepEqual(model.connection, { state: "offline", message: "lost; retrying in 1 s" });
+  model.apply({ type: "status", state: "connected", message: "Reconnected" });
+  model.apply({ type: "rejoined", room: "#dev", members: ["ana", "cy"], history: [] });
+  assert.equal(model.connection.state, "connected");
+  assert.equal(model.current, roomKey("#lobby"));
+  assert.deepEqual(model.find(roomKey("#dev"))!.members, ["ana", "cy"]);
+});
+
+Deno.test("ChatModel: the help the page asked for itself feeds completion and is not shown", () => {
+  const model = joined();
+  const before = model.shown!.lines.length;
+  model.helpAsked = true;
+  model.apply({ type: "help", commands: [{ name: "join", usage: "/join <#room>", help: "Join" }] });
+  assert.deepEqual(model.commands, [{ name: "join", usage: "/join <#room>", help: "Join" }]);
+  assert.equal(model.shown!.lines.length, before);
+  model.apply({ type: "help", commands: [{ name: "join", usage: "/join <#room>", help: "Join" }] });
+  assert.equal(model.shown!.lines.length, before + 1, "a /help the user typed is shown");
+});
+
+Deno.test("mentions() finds the nick as a word in any case, not inside another word", () => {
+  assert.ok(mentions("hi ana!", "ana"));
+  assert.ok(mentions("ANA: look", "ana"));
+  assert.ok(!mentions("banana", "ana"));
+  assert.ok(!mentions("ana_b here", "ana"));
+  assert.ok(mentions("ping a.b", "a.b"));
+  assert.ok(!mentions("ping axb", "a.b"), "dots in a nick are not wildcards");
+});

@@ -1,0 +1,162 @@
+/// <reference lib="dom" />
+/** @jsxImportSource preact */
+/**
+ * The message input: Enter sends, Shift+Enter starts a new line; a line
+ * starting with `/` opens the command palette, Tab completes nicks (and
+ * commands), arrows pick, Escape closes. Up on an empty input brings back
+ * the last line sent.
+ *
+ * @module
+ */
+
+import { useRef, useState } from "preact/hooks";
+import type { CommandInfo } from "./chat_model.ts";
+import { applyChoice, complete, type Completion } from "./completion.ts";
+
+/** Props of {@linkcode Composer}. */
+export interface ComposerProps {
+  /** What the input is for (`Message #lobby`). */
+  label: string;
+  commands: readonly CommandInfo[];
+  /** Nicks to complete (the user's own left out). */
+  nicks: readonly string[];
+  /** Sends a line; resolves to false when it was refused (the text stays). */
+  onSend: (line: string) => Promise<boolean>;
+}
+
+/** See the module doc. */
+export function Composer({ label, commands, nicks, onSend }: ComposerProps) {
+  const input = useRef<HTMLTextAreaElement>(null);
+  const [text, setText] = useState("");
+  const [completion, setCompletion] = useState<Completion | undefined>(undefined);
+  const [picked, setPicked] = useState(0);
+  const last = useRef("");
+
+  const update = (value: string, cursor: number, force = false) => {
+    setText(value);
+    const next = complete(value, cursor, commands, nicks, force);
+    setCompletion(next);
+    setPicked(0);
+    return next;
+  };
+
+  const pick = (index: number) => {
+    const element = input.current;
+    if (!completion || !element) return;
+    const result = applyChoice(text, completion, completion.choices[index]);
+    setText(result.text);
+    setCompletion(undefined);
+    element.value = result.text;
+    element.setSelectionRange(result.cursor, result.cursor);
+    element.focus();
+  };
+
+  const send = async () => {
+    const line = text;
+    if (line.trim() === "") return;
+    setText("");
+    setCompletion(undefined);
+    if (await onSend(line)) last.current = line;
+    else setText(line);
+  };
+
+  const onKeyDown = (event: KeyboardEvent) => {
+    const element = event.currentTarget as HTMLTextAreaElement;
+    const open = completion !== undefined && completion.choices.length > 0;
+    if (event.key === "Tab" && !event.shiftKey) {
+      if (open) pick(picked);
+      else {
+        const found = update(text, element.selectionStart, true);
+        if (!found) return; // Tab moves focus on as usual.
+        if (found.choices.length === 1) {
+          const result = applyChoice(text, found, found.choices[0]);
+          setText(result.text);
+          setCompletion(undefined);
+          element.value = result.text;
+          element.setSelectionRange(result.cursor, result.cursor);
+        }
+      }
+      event.preventDefault();
+    } else if (open && (event.key === "ArrowDown" || event.key === "ArrowUp")) {
+      const step = event.key === "ArrowDown" ? 1 : -1;
+      setPicked((picked + step + completion.choices.length) % completion.choices.length);
+      event.preventDefault();
+    } else if (open && event.key === "Escape") {
+      setCompletion(undefined);
+      event.preventDefault();
+    } else if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      // Enter on a command still being typed takes the choice first.
+      if (open && text.startsWith("/") && !/\s/.test(text) && completion.choices.length > 0) {
+        const choice = completion.choices[picked];
+        if (choice.insert.trim() !== text) return pick(picked);
+      }
+      void send();
+    } else if (event.key === "ArrowUp" && text === "" && last.current !== "") {
+      setText(last.current);
+      event.preventDefault();
+    }
+  };
+
+  const listId = "completion-list";
+  return (
+    <form
+      class="composer"
+      onSubmit={(event) => {
+        event.preventDefault();
+        void send();
+      }}
+    >
+      {completion && completion.choices.length > 0
+        ? (
+          <ul
+            id={listId}
+            class="completion"
+            role="listbox"
+            aria-label="Completions"
+            data-testid="completion-list"
+          >
+            {completion.choices.map((choice, i) => (
+              <li
+                key={choice.insert}
+                id={`completion-${i}`}
+                role="option"
+                aria-selected={i === picked}
+                data-testid="completion-option"
+                onMouseDown={(event) => {
+                  event.preventDefault();
+                  pick(i);
+                }}
+              >
+                <span class="choice">{choice.label}</span>
+                {choice.detail ? <span class="detail">{choice.detail}</span> : null}
+              </li>
+            ))}
+          </ul>
+        )
+        : null}
+      <textarea
+        ref={input}
+        class="input"
+        rows={1}
+        value={text}
+        aria-label={label}
+        placeholder={label}
+        data-testid="message-input"
+        autoComplete="off"
+        spellcheck
+        aria-autocomplete="list"
+        aria-controls={listId}
+        {...(completion ? { "aria-activedescendant": `completion-${picked}` } : {})}
+        onInput={(event) => {
+          const element = event.currentTarget;
+          update(element.value, element.selectionStart);
+        }}
+        onKeyDown={onKeyDown}
+      />
+      <button type="submit" class="send" data-testid="send-button" aria-label="Send">
+        Send
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,158 @@
+/// <reference lib="dom" />
+/** @jsxImportSource preact */
+/**
+ * The conversation shown: its lines (each as text, never as HTML; the
+ * nick in a `<bdi>`, the text with `dir="auto"`, so no bidi control can
+ * turn the line around), the "new messages" marker, and the "load older"
+ * trigger that pages back with `/history` when the reader scrolls to the top.
+ *
+ * @module
+ */
+
+import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
+import type { ChatLine, Conversation } from "./chat_model.ts";
+import { nickColorClass } from "./nick_color.ts";
+
+/** `14:05`, or `Nov 24 14:05` for another day, in the reader's time zone. */
+export function formatTime(ts: number, now: number = Date.now()): string {
+  const date = new Date(ts);
+  const time = `${pad(date.getHours())}:${pad(date.getMinutes())}`;
+  if (new Date(now).toDateString() === date.toDateString()) return time;
+  const month = date.toLocaleString("en", { month: "short" });
+  return `${month} ${date.getDate()} ${time}`;
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, "0");
+}
+
+function Line({ line }: { line: ChatLine }) {
+  const classes = [
+    "line",
+    `kind-${line.kind}`,
+    line.own ? "own" : "",
+    line.mention ? "mention" : "",
+    line.history ? "history" : "",
+  ].filter(Boolean).join(" ");
+  const nick = line.nick !== undefined && line.kind !== "event"
+    ? (
+      <bdi class={`nick ${nickColorClass(line.nick)}`} data-testid="message-nick">
+        {line.kind === "action" ? `* ${line.nick}` : line.nick}
+      </bdi>
+    )
+    : null;
+  return (
+    <li
+      class={classes}
+      data-testid="message"
+      data-kind={line.kind}
+      data-nick={line.nick ?? ""}
+      data-own={String(line.own)}
+      data-mention={String(line.mention)}
+      data-history={String(line.history)}
+      {...(line.id !== undefined ? { "data-id": String(line.id) } : {})}
+    >
+      {line.ts !== undefined
+        ? (
+          <time
+            class="time"
+            dateTime={new Date(line.ts).toISOString()}
+            data-testid="message-time"
+          >
+            {formatTime(line.ts)}
+          </time>
+        )
+        : <span class="time" />}
+      {nick}
+      <span class="text" dir="auto" data-testid="message-text">{line.text}</span>
+      {line.kind === "queued" ? <span class="queued-note">(waiting to be sent)</span> : null}
+    </li>
+  );
+}
+
+/** The lines of `chat`; asks for older ones (`onOlder`) when scrolled to the top. */
+export function MessageLog(
+  { chat, onOlder }: { chat: Conversation; onOlder: () => void },
+) {
+  const box = useRef<HTMLDivElement>(null);
+  /** Whether the reader was at the bottom before this render (then stay there). */
+  const stuck = useRef(true);
+  const firstKey = useRef<number | undefined>(undefined);
+  const heightBefore = useRef(0);
+  const canLoad = chat.kind === "room" && chat.more !== false;
+
+  // Before the DOM changes: remember the height, to keep the view when older lines come in above.
+  heightBefore.current = box.current?.scrollHeight ?? 0;
+
+  useLayoutEffect(() => {
+    const element = box.current;
+    if (!element) return;
+    const first = chat.lines[0]?.key;
+    const prepended = firstKey.current !== undefined && first !== undefined &&
+      first < firstKey.current;
+    firstKey.current = first;
+    if (prepended && !stuck.current) {
+      element.scrollTop += element.scrollHeight - heightBefore.current;
+    } else if (stuck.current) element.scrollTop = element.scrollHeight;
+  });
+
+  useEffect(() => {
+    stuck.current = true;
+    firstKey.current = undefined;
+    const element = box.current;
+    if (element) element.scrollTop = element.scrollHeight;
+  }, [chat.key]);
+
+  const onScroll = () => {
+    const element = box.current;
+    if (!element) return;
+    stuck.current = element.scrollHeight - element.scrollTop - element.clientHeight < 40;
+    if (element.scrollTop < 40 && canLoad && !chat.loadingOlder) onOlder();
+  };
+
+  return (
+    <div
+      class="log"
+      ref={box}
+      onScroll={onScroll}
+      role="log"
+      aria-live="polite"
+      aria-label={`Messages in ${chat.name}`}
+      data-testid="message-log"
+      tabIndex={0}
+    >
+      {canLoad
+        ? (
+          <button
+            type="button"
+            class="load-older"
+            data-testid="load-older"
+            disabled={chat.loadingOlder}
+            onClick={onOlder}
+          >
+            {chat.loadingOlder ? "Loading older messages…" : "Load older messages"}
+          </button>
+        )
+        : chat.kind === "room"
+        ? <p class="log-start" data-testid="history-start">This is the start of {chat.name}</p>
+        : null}
+      <ul class="lines">
+        {chat.lines.map((line) => [
+          line.key === chat.markerBefore
+            ? (
+              <li
+                key={`marker-${line.key}`}
+                class="marker"
+                role="separator"
+                data-testid="new-messages-marker"
+              >
+                New messages
+              </li>
+            )
+            : null,
+          <Line key={line.key} line={line} />,
+        ])}
+      </ul>
+    </div>
+  );
+}

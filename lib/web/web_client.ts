@@ -1,0 +1,225 @@
+/**
+ * The page's link to the chat: the terminal client's `ReconnectingSession`
+ * (same backoff, offline queue, confirmations and "may arrive twice"
+ * warning) over a {@linkcode WebSocketPipe}, feeding a
+ * {@linkcode ChatModel}. Typed lines go through the one parser every client
+ * uses (`parseTypedLine`), aimed at the conversation shown: a room's name
+ * rides along (so `/me` and `/part` act there), and plain text in a private
+ * conversation becomes `/msg <nick> <text>`.
+ *
+ * @module
+ */
+
+import { parseTypedLine } from "../core/typed_line.ts";
+import type { ClientFrame } from "../protocol/client_frames.ts";
+import { ReconnectingSession } from "../client/reconnecting_session.ts";
+import { FixedServer } from "../client/resolver.ts";
+import { RefusedError } from "../client/chat_session.ts";
+import { type Alert, ChatModel } from "./chat_model.ts";
+import { webSocketOpener, webSocketUrl } from "./web_socket_pipe.ts";
+
+/** Who the page is to the server: what `ChatSession` needs, and the fingerprint to show. */
+export interface WebIdentity {
+  /** The raw 32-byte public key, base64url: what the hello carries. */
+  publicKey: string;
+  /** `SHA256:...`, as the terminal client's `--whoami` shows its own. */
+  fingerprint: string;
+  /** Whether this visit made the key (the first visit from this browser). */
+  created: boolean;
+  /** Signs a server's challenge. */
+  sign(nonce: string, binding: string): Promise<string>;
+}
+
+/** What the hello carries as the client's name. */
+export const CLIENT_NAME = "lanchat-web";
+
+/** Most messages one "load older" asks for. */
+export const HISTORY_PAGE = 50;
+
+/** How to join. */
+export interface JoinRequest {
+  nick: string;
+  /** For a private server; kept in memory only, for reconnects. */
+  password?: string;
+  identity?: WebIdentity;
+}
+
+/** Why the first connection failed, in words, and the server's code when it refused. */
+export class JoinError extends Error {
+  /**
+   * Builds the failure.
+   *
+   * @param code the server's error code (`nick_taken`, `password_required`, ...), or `unreachable`
+   */
+  constructor(readonly code: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "JoinError";
+  }
+}
+
+/** Asks the server what key proofs are bound to (`/binding`: its certificate's fingerprint, or `plain`). */
+export async function fetchBinding(): Promise<string> {
+  const response = await fetch("/binding", { cache: "no-store" });
+  if (!response.ok) throw new Error(`the server answered ${response.status} for /binding`);
+  return (await response.text()).trim();
+}
+
+/** See the module doc. */
+export class WebClient {
+  readonly model: ChatModel = new ChatModel();
+  /** What the last connection's key proof was bound to (the server's certificate, or `plain`). */
+  binding: string | undefined;
+  #session: ReconnectingSession | undefined;
+
+  /**
+   * @param changed called after every change of the model
+   * @param alert called for a mention or a private message from someone else
+   */
+  constructor(
+    readonly changed: () => void,
+    readonly alert: (alert: Alert) => void = () => {},
+  ) {}
+
+  /** Whether a session is running (joined, possibly offline now). */
+  get joined(): boolean {
+    return this.#session !== undefined;
+  }
+
+  /**
+   * Joins the server that served the page; then runs until the session
+   * ends (a quit, a final refusal).
+   *
+   * @throws {JoinError} when the first connection fails or is refused
+   */
+  async join(request: JoinRequest): Promise<void> {
+    const url = webSocketUrl(location);
+    const host = location.hostname;
+    const port = Number(location.port) || (location.protocol === "https:" ? 443 : 80);
+    try {
+      this.#session = await ReconnectingSession.connect({
+        host,
+        port,
+        nick: request.nick,
+        client: CLIENT_NAME,
+        ...(request.password ? { password: request.password } : {}),
+        ...(request.identity ? { identity: request.identity } : {}),
+        openPipe: webSocketOpener(url, async () => (this.binding = await fetchBinding())),
+        resolver: new FixedServer({ host, port }),
+      });
+    } catch (error) {
+      const code = error instanceof RefusedError ? error.code : "unreachable";
+      const message = error instanceof RefusedError ? error.reason : (error as Error).message;
+      throw new JoinError(code, message, { cause: error });
+    }
+    const session = this.#session;
+    this.model.connection = { state: "connected", message: "Connected" };
+    this.model.apply(session.welcome);
+    // The server's own list of commands, for completion (its answer is not shown).
+    this.model.helpAsked = true;
+    void session.send({ type: "cmd", name: "help", args: "" }).catch(() => {});
+    this.changed();
+    void this.#run(session);
+  }
+
+  async #run(session: ReconnectingSession): Promise<void> {
+    try {
+      for await (const event of session.events()) {
+        const alert = this.model.apply(event);
+        if (alert) this.alert(alert);
+        this.changed();
+      }
+    } catch (error) {
+      this.model.addInfo(`The session ended: ${(error as Error).message}`, "error");
+    }
+    if (this.model.connection.state !== "failed") {
+      this.model.connection = { state: "failed", message: "Disconnected" };
+    }
+    this.changed();
+  }
+
+  /**
+   * Sends a line as typed, aimed at the conversation shown. Resolves to
+   * false when it was refused (the offline queue is full); the caller keeps
+   * the text.
+   */
+  async sendLine(line: string): Promise<boolean> {
+    const session = this.#session;
+    const chat = this.model.shown;
+    if (!session || !chat || line.trim() === "") return false;
+    const frame = this.#frameFor(line);
+    if (typeof frame === "string") {
+      this.model.addInfo(frame, "error");
+      this.changed();
+      return false;
+    }
+    try {
+      const outcome = await session.send(frame);
+      const text = frame.type === "msg"
+        ? frame.text
+        : frame.type === "cmd" && frame.name === "msg" && chat.kind === "dm" &&
+            parseTypedLine(line).kind === "message"
+        ? line
+        : undefined;
+      if (outcome === "queued" && text !== undefined) this.model.addQueued(chat.key, text);
+      if (outcome === "queued" && text === undefined) {
+        this.model.addInfo(
+          `Not connected: "${line}" will be sent when the connection is back`,
+          "status",
+        );
+      }
+    } catch (error) {
+      this.model.addInfo((error as Error).message, "error");
+      this.changed();
+      return false;
+    }
+    this.changed();
+    return true;
+  }
+
+  /** Asks for the page of messages before the oldest shown in room `key`. */
+  loadOlder(key: string): void {
+    const room = this.model.find(key);
+    if (
+      !this.#session || !room || room.kind !== "room" || room.loadingOlder || room.more === false
+    ) return;
+    if (this.model.connection.state !== "connected") return;
+    room.loadingOlder = true;
+    const before = this.model.oldestId(key);
+    const args = before === undefined ? `${HISTORY_PAGE}` : `${HISTORY_PAGE} ${before}`;
+    void this.#session.send({ type: "cmd", name: "history", args, room: room.name }).catch(() => {
+      room.loadingOlder = false;
+    });
+    this.changed();
+  }
+
+  /** Leaves for good (the page is closing). */
+  close(): void {
+    this.#session?.close();
+  }
+
+  /** The frame for a typed line, or why it cannot be sent here. */
+  #frameFor(line: string): ClientFrame | string {
+    const chat = this.model.shown!;
+    const typed = parseTypedLine(line);
+    if (chat.kind === "dm") {
+      if (typed.kind === "message") {
+        return { type: "cmd", name: "msg", args: `${chat.name} ${typed.text}` };
+      }
+      if (typed.name.toLowerCase() === "me") return "/me works in rooms; here, just type";
+      return { type: "cmd", name: typed.name, args: typed.args };
+    }
+    if (typed.kind === "message") return { type: "msg", text: typed.text, room: chat.name };
+    // `/history [count]` pages back from the oldest message shown, as in the terminal UI.
+    const count = /^\s*(\d*)\s*$/.exec(typed.args)?.[1];
+    const oldest = this.model.oldestId(chat.key);
+    if (typed.name.toLowerCase() === "history" && count !== undefined && oldest !== undefined) {
+      return {
+        type: "cmd",
+        name: "history",
+        args: `${count || HISTORY_PAGE} ${oldest}`,
+        room: chat.name,
+      };
+    }
+    return { type: "cmd", name: typed.name, args: typed.args, room: chat.name };
+  }
+}
