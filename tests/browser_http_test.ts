@@ -118,7 +118,11 @@ Deno.test("browser: the page over plain HTTP and TLS, its headers and CSP, 404s,
         assert.equal(page.status, 200);
         assertSecurityHeaders(page.headers, "/");
         assert.match(page.headers["content-type"], /^text\/html; charset=utf-8$/);
-        for (const asset of await assetsOf(person)) {
+        const assets = await assetsOf(person);
+        // The page is a script and a style sheet of its own, both checked below.
+        assert.ok(assets.some((asset) => /\.js$/.test(asset.url)), JSON.stringify(assets));
+        assert.ok(assets.some((asset) => /\.css$/.test(asset.url)), JSON.stringify(assets));
+        for (const asset of assets) {
           assert.equal(asset.headers["x-from-elsewhere"], undefined, `${asset.url} from elsewhere`);
           assertSecurityHeaders(asset.headers, asset.url);
           assert.ok(asset.headers["content-type"], `${asset.url} has a Content-Type`);
