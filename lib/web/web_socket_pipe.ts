@@ -1,9 +1,10 @@
 /**
  * The browser's {@linkcode ClientPipe}: the native protocol over a
  * WebSocket to the server that served the page (`/ws`, same origin), as
- * docs/protocol.md describes: each message from the server holds whole
- * frames ending in `\n`, and each frame the client writes goes as one text
- * message. `ChatSession` and `ReconnectingSession` run over it unchanged.
+ * docs/protocol.md describes: each message from the server is one frame,
+ * a JSON object without a line end (the pipe adds one, so that the line
+ * decoder above sees a line), and each frame the client writes goes as one
+ * text message. `ChatSession` and `ReconnectingSession` run over it unchanged.
  *
  * @module
  */
@@ -69,9 +70,9 @@ export class WebSocketPipe implements ClientPipe {
     socket.binaryType = "arraybuffer";
     socket.addEventListener("message", (event) => {
       const data = event.data;
-      this.#push(
-        typeof data === "string" ? encoder.encode(data) : new Uint8Array(data as ArrayBuffer),
-      );
+      // One message, one frame: ended here, as a line.
+      const text = typeof data === "string" ? data : new TextDecoder().decode(data as ArrayBuffer);
+      this.#push(encoder.encode(text.endsWith("\n") ? text : `${text}\n`));
     });
     socket.addEventListener("close", (event) => {
       // A clean close is the end of the chunks; anything else is a failure.
