@@ -71,7 +71,18 @@ class Transcript implements AsyncDisposable {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.#writer.close().catch(() => {});
-    this.signal("SIGKILL");
+    // SIGTERM first: `deno task` passes it on to the server it started, where
+    // a SIGKILL would leave that server running, holding the output pipe open
+    // (and the test, after a failed assertion, waiting for ever).
+    this.signal("SIGTERM");
+    const exited = await Promise.race([
+      this.#child.status.then(() => true),
+      new Promise<false>((resolve) => {
+        const timer = setTimeout(() => resolve(false), 5000);
+        this.#child.status.finally(() => clearTimeout(timer));
+      }),
+    ]);
+    if (!exited) this.signal("SIGKILL");
     await this.#child.status;
     await this.#reading;
   }
