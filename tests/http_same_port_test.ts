@@ -123,3 +123,23 @@ Deno.test("HTTP: a browser that reaches the TLS port over http:// is sent to htt
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("HTTP: after its answer the server closes a plain connection itself, so a peer that never closes does not keep its place", async () => {
+  await using server = await startServer({ maxPerIp: 2 });
+  const port = server.addr.port;
+  const held: Deno.Conn[] = [];
+  for (let i = 0; i < 2; i++) {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    await conn.write(encoder.encode(`GET /binding HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`));
+    // Read to the end without ever closing our side: the server must close.
+    assert.match(
+      await within(5000, readToEnd(conn), "the answer and the close"),
+      /^HTTP\/1\.1 200 /,
+    );
+    held.push(conn);
+  }
+  // Both places are free again: a text client from the same address joins.
+  await using ana = await TextClient.connect(port, "ana");
+  assert.ok(server.hub.member("ana"));
+  for (const conn of held) conn.close();
+});

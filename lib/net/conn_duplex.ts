@@ -99,6 +99,17 @@ export class ConnDuplex extends Duplex {
     callback(error);
   }
 
+  /**
+   * Node's socket call (what an HTTP server calls after its last answer):
+   * ends the writing side, and closes the connection once what was written
+   * has gone, rather than wait for the peer to close its side.
+   */
+  destroySoon(): void {
+    if (this.writable) this.end();
+    if (this.writableFinished) this.destroy();
+    else this.once("finish", () => this.destroy());
+  }
+
   /** Node's socket call; the connection has no idle timeout of its own. */
   setTimeout(): this {
     return this;
