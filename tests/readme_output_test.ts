@@ -174,7 +174,10 @@ Deno.test("README: the start output and the example session are what the program
   let fingerprint: string;
   {
     await using first = startTask(["--port", "0"], dataHome, netns);
-    await first.until((text) => /^listening on 127\.0\.0\.1:\d+$/m.test(text), "listening");
+    await first.until(
+      (text) => /^open https?:\/\/\S+ in a browser$/m.test(text),
+      "the last start line",
+    );
     first.signal("SIGINT");
     assert.equal((await first.finished()).code, 0);
     const lines = first.text.split("\n");
@@ -203,7 +206,10 @@ Deno.test("README: the start output and the example session are what the program
     dataHome,
     netns,
   );
-  await server.until((text) => /^listening on 127\.0\.0\.1:\d+$/m.test(text), "listening");
+  await server.until(
+    (text) => /^open https?:\/\/\S+ in a browser$/m.test(text),
+    "the last start line",
+  );
   const port = Number(/^listening on 127\.0\.0\.1:(\d+)$/m.exec(server.text)![1]);
   const started = server.text.split("\n").filter((line) => line !== "");
   const real = likeReadme(started, { fingerprint, port, dataDir }, readmeFingerprint);
