@@ -139,7 +139,7 @@ Deno.test("HTTP: after its answer the server closes a plain connection itself, s
     held.push(conn);
   }
   // Both places are free again: a text client from the same address joins.
-  await using ana = await TextClient.connect(port, "ana");
+  await using _ana = await TextClient.connect(port, "ana");
   assert.ok(server.hub.member("ana"));
   for (const conn of held) conn.close();
 });
