@@ -1,8 +1,9 @@
 /**
  * The browser's {@linkcode ClientPipe}: the native protocol over a
  * WebSocket to the server that served the page (`/ws`, same origin), as
- * docs/protocol.md describes: each message from the server holds whole
- * frames ending in `\n`, and each frame the client writes goes as one text
+ * docs/protocol.md describes: each message from the server is one frame
+ * without a line end (the pipe adds one, so the session reads lines as
+ * over a socket), and each frame the client writes goes as one text
  * message. `ChatSession` and `ReconnectingSession` run over it unchanged.
  *
  * @module
@@ -15,6 +16,7 @@ export const WEBSOCKET_PATH = "/ws";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+const NEWLINE = 0x0a;
 
 /** The constructor of a WebSocket (the browser's, or a test's stand-in). */
 export type WebSocketFactory = (url: string) => WebSocket;
@@ -69,9 +71,15 @@ export class WebSocketPipe implements ClientPipe {
     socket.binaryType = "arraybuffer";
     socket.addEventListener("message", (event) => {
       const data = event.data;
-      this.#push(
-        typeof data === "string" ? encoder.encode(data) : new Uint8Array(data as ArrayBuffer),
-      );
+      const bytes = typeof data === "string"
+        ? encoder.encode(data)
+        : new Uint8Array(data as ArrayBuffer);
+      // One frame a message, without a line end: the session reads lines.
+      if (bytes.at(-1) === NEWLINE) return this.#push(bytes);
+      const line = new Uint8Array(bytes.length + 1);
+      line.set(bytes);
+      line[bytes.length] = NEWLINE;
+      this.#push(line);
     });
     socket.addEventListener("close", (event) => {
       // A clean close is the end of the chunks; anything else is a failure.
