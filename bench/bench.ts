@@ -7,13 +7,14 @@
  * lanchat as another checkout builds it (`--against-tree DIR`, e.g. a
  * `git worktree` of the commit before a refactor), with the same flags.
  *
- * Usage: deno task bench [--runs 3] [--only flood,latency,...,churn] [--against CMD] [--smoke]
+ * Usage: deno task bench [--runs 3] [--only flood,latency,...,web,churn] [--against CMD] [--smoke]
  *        [--against-tree DIR] [--generator node|deno] [--readers N] [--tls]
  *
  * The churn workload (a connection flooder against a TLS server) runs
  * lanchat next to the two runtime baselines in bench/reference/ (a bare
  * node:tls server and a bare `Deno.listenTls` server) and has a table of
- * its own.
+ * its own; so has the web workload (WebSocket clients against native and
+ * text clients, bench/web_workload.ts).
  *
  * @module
  */
@@ -26,6 +27,7 @@ import { type Row, table } from "./report_table.ts";
 import { ROOT } from "./server_process.ts";
 import { foreign, lanchat } from "./targets.ts";
 import { crowdWorkload, floodWorkload, latencyWorkload } from "./traffic_workloads.ts";
+import { webWorkload } from "./web_workload.ts";
 import type { Measurement, Workload } from "./workload.ts";
 
 const ours = lanchat(false);
@@ -37,6 +39,7 @@ const WORKLOADS: Workload[] = [
   latencyWorkload(true),
   floodWorkload("native"),
   floodWorkload("text", true),
+  webWorkload,
   churnWorkload,
 ];
 
@@ -95,6 +98,11 @@ async function main(): Promise<number> {
   const tables: string[] = [];
   for (const workload of WORKLOADS) {
     if (only ? !only.includes(workload.name) : workload.optIn) continue;
+    if (workload.node && generatorSetup.kind !== "node") {
+      if (only) throw new Error(`The ${workload.name} workload needs the Node load generator`);
+      console.error(`${workload.name}: skipped, it needs the Node load generator`);
+      continue;
+    }
     const own = workload.targets ? await workload.targets() : undefined;
     // Runs take turns between the targets (run 1 of each, then run 2 of
     // each, ...), so a machine that gets busier or quieter during the
@@ -121,7 +129,8 @@ async function main(): Promise<number> {
     }
     for (const { row } of workloadRows) rows.push(row);
     if (own) {
-      tables.push(table(WORKLOADS, rows.filter((row) => row.workload === workload.name), own));
+      const ownRows = rows.filter((row) => row.workload === workload.name);
+      tables.push(table(WORKLOADS, ownRows, own, workload.ratioHeader));
     }
   }
   const shared = rows.filter((row) => !WORKLOADS.find((w) => w.name === row.workload)?.targets);

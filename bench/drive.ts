@@ -146,6 +146,8 @@ export async function drive(
     after: ReturnType<typeof processStats>;
     alive: boolean;
     connected: Record<string, unknown>[];
+    /** The server's RSS once every client had connected, before "go". */
+    connectedRssKiB: number;
   }
 > {
   const port = freePort();
@@ -175,6 +177,7 @@ export async function drive(
       after,
       alive,
       connected,
+      connectedRssKiB: before.rssKiB,
     };
   } finally {
     await Promise.all(generators.map((g) => g.close()));

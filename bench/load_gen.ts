@@ -13,8 +13,12 @@
 /** What one generator process does. */
 export interface LoadConfig {
   port: number;
-  /** `text`: one line per message (works with any line-based chat); `native`: JSON frames. */
-  mode: "text" | "native";
+  /**
+   * `text`: one line per message (works with any line-based chat); `native`:
+   * JSON frames; `web`: JSON frames over a WebSocket, one per message (the
+   * Node generator only).
+   */
+  mode: "text" | "native" | "web";
   /** `nick`: send a nick line first and wait for the welcome (lanchat); `none`: start talking at once. */
   handshake: "nick" | "none";
   /** Prefix for nicks, unique per generator. */
@@ -393,6 +397,7 @@ async function waitForGo(): Promise<void> {
 if (import.meta.main) {
   const config = JSON.parse(Deno.args[0]) as LoadConfig;
   if (config.tls) throw new Error("TLS needs the Node load generator (--generator node)");
+  if (config.mode === "web") throw new Error("WebSocket clients need the Node load generator");
   await run(config);
   Deno.exit(0);
 }

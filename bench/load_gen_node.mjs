@@ -10,6 +10,9 @@
 // process on the machine, so a message sent by one generator process and
 // read by another is timed without any offset between them.
 //
+// Mode "web": WebSocket clients (bench/web_client_node.mjs, npm ws), loaded
+// only then.
+//
 // Usage (by bench/bench.ts): node bench/load_gen_node.mjs '<LoadConfig JSON>'
 
 import net from "node:net";
@@ -17,6 +20,7 @@ import tls from "node:tls";
 import process from "node:process";
 
 const config = JSON.parse(process.argv[2]);
+const web = config.mode === "web" ? await import("./web_client_node.mjs") : undefined;
 const NEWLINE = 0x0a;
 const QUIET_MS = 3000;
 /** Latency histogram bucket width, ms, and buckets (the last holds everything above). */
@@ -56,12 +60,17 @@ class Client {
   /** A client that never reads: what it finally drains is not counted. */
   stalled = false;
 
+  /** A WebSocket client's frame reader (mode "web"). */
+  frames = null;
+
   constructor(index) {
     this.index = index;
+    if (web) this.frames = new web.FrameReader((buf, start, end) => this.#message(buf, start, end));
   }
 
   /** Bytes `buf[0..n)`, valid only during this call. */
   feed(buf, n) {
+    if (this.frames) return this.frames.feed(buf, n);
     if (!this.welcomed) {
       this.handshakeText += buf.toString("latin1", 0, n);
       if (/"welcome"|Welcome to .*, /.test(this.handshakeText)) {
@@ -88,6 +97,16 @@ class Client {
       nl = buf.indexOf(NEWLINE, start);
     }
     if (start < n) this.#keep(buf, start, n);
+  }
+
+  /** One WebSocket message, `buf[start..end)`: one native frame. */
+  #message(buf, start, end) {
+    if (this.welcomed) {
+      if (!this.stalled) this.#line(buf, start, end);
+    } else if (buf.toString("latin1", start, end).includes('"welcome"')) {
+      this.welcomed = true;
+      this.onWelcome?.();
+    }
   }
 
   #keep(buf, start, end) {
@@ -145,6 +164,7 @@ const series = [];
 let goAt = 0;
 
 function connect(client) {
+  if (web) return connectWeb(client);
   return new Promise((resolve, reject) => {
     // TLS: node:tls (any certificate; this measures cost, not trust), and
     // its "data" events, as `onread` is for plain sockets only.
@@ -187,8 +207,36 @@ function connect(client) {
   });
 }
 
+/** A WebSocket client: opens, says hello in one message, joined on the welcome. */
+function connectWeb(client) {
+  return new Promise((resolve, reject) => {
+    const { websocket, socket } = web.openWebSocket(
+      config.port,
+      shared,
+      (buf, n) => client.feed(buf, n),
+    );
+    client.socket = socket;
+    const nick = `${config.prefix}${client.index}`;
+    websocket.once("open", () => {
+      websocket.send(JSON.stringify({ type: "hello", protocol: 1, nick, client: "load_gen" }));
+    });
+    client.onWelcome = resolve;
+    const fail = (why) => {
+      if (!client.welcomed) reject(new Error(`connection ${client.index}: ${why}`));
+    };
+    websocket.on("error", (error) => fail(error.message));
+    socket.on("error", (error) => fail(error.message));
+    socket.on("close", () => {
+      client.closed = true;
+      fail("closed during the handshake");
+      client.onClose?.();
+    });
+  });
+}
+
 function messageLine(sender, seq) {
   const text = `M ${sender} ${seq} ${now().toFixed(3)} ${"x".repeat(config.payloadBytes)}`;
+  if (web) return JSON.stringify({ type: "msg", text });
   return config.mode === "native" ? JSON.stringify({ type: "msg", text }) + "\n" : text + "\n";
 }
 
@@ -202,9 +250,10 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 async function flood(socket, sender) {
   const total = config.perSender ?? 0;
   for (let seq = 0; seq < total; seq += 100) {
-    let chunk = "";
-    for (let k = seq; k < Math.min(total, seq + 100); k++) chunk += messageLine(sender, k);
-    await write(socket, chunk);
+    const lines = [];
+    for (let k = seq; k < Math.min(total, seq + 100); k++) lines.push(messageLine(sender, k));
+    // WebSocket: one message per frame, the chunk's frames in one write.
+    await write(socket, web ? web.clientFrames(lines) : lines.join(""));
   }
 }
 
@@ -215,7 +264,8 @@ async function paced(sockets) {
   for (let k = 0; k < total; k++) {
     const wait = start + k * interval - performance.now();
     if (wait > 1) await sleep(wait);
-    sockets[k % sockets.length].write(messageLine(k % sockets.length, k));
+    const line = messageLine(k % sockets.length, k);
+    sockets[k % sockets.length].write(web ? web.clientFrames([line]) : line);
   }
 }
 

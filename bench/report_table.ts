@@ -31,11 +31,20 @@ export interface Row {
   runs: Measurement[];
 }
 
-/** The markdown table: median [min–max] per metric, and ours/theirs ratios. */
-export function table(workloads: Workload[], rows: Row[], targets: Target[]): string {
+/**
+ * The markdown table: median [min–max] per metric, and the ratio of the
+ * first two targets' medians (its column headed `ratioHeader`, or
+ * "first/second").
+ */
+export function table(
+  workloads: Workload[],
+  rows: Row[],
+  targets: Target[],
+  ratioHeader?: string,
+): string {
   const out = [
     `| workload | metric | ${targets.map((t) => t.name).join(" | ")}${
-      targets.length > 1 ? ` | ${targets[0].name}/${targets[1].name}` : ""
+      targets.length > 1 ? ` | ${ratioHeader ?? `${targets[0].name}/${targets[1].name}`}` : ""
     } |`,
     `|---|---|${targets.map(() => "---").join("|")}|${targets.length > 1 ? "---|" : ""}`,
   ];

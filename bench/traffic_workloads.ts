@@ -15,16 +15,20 @@ function share(total: number, processes: number, p: number): number {
   return Math.floor(total / processes) + (p < total % processes ? 1 : 0);
 }
 
+/** The kind of client a workload's generators run. */
+export type ClientMode = LoadConfig["mode"];
+
 function base(
   target: Target,
-  mode: "text" | "native",
+  mode: ClientMode,
   prefix: string,
 ): Pick<LoadConfig, "mode" | "handshake" | "prefix" | "echo"> {
   return {
     mode,
-    handshake: mode === "native" ? "nick" : target.handshake,
+    handshake: mode === "text" ? target.handshake : "nick",
     prefix,
-    echo: mode === "native",
+    // The native protocol (also inside a WebSocket) gives senders their own messages back.
+    echo: mode !== "text",
   };
 }
 
@@ -54,10 +58,10 @@ export function floodWorkload(mode: "text" | "native", persist = false): Workloa
 }
 
 /** The flood: senders as fast as the server takes them, readers in two processes. */
-async function runFlood(
+export async function runFlood(
   target: Target,
   smoke: boolean,
-  mode: "text" | "native",
+  mode: ClientMode,
   dataDir?: string,
 ): Promise<Measurement> {
   const clients = smoke ? 6 : 100;
@@ -98,6 +102,7 @@ async function runFlood(
     deliveries: delivered,
     deliveriesPerSec: delivered / (elapsedMs / 1000),
     serverCpuSec: result.cpu,
+    serverUsPerDelivery: result.cpu / delivered * 1e6,
   };
 }
 
@@ -181,34 +186,46 @@ export const crowdWorkload: Workload = {
     { key: "broadcastMs", label: "broadcast ms", higherIsBetter: false },
     { key: "serverCpuSec", label: "server CPU s (broadcast)", higherIsBetter: false },
   ],
-  async run(target, smoke) {
-    const total = smoke ? 60 : 10_000;
-    const processes = smoke ? 2 : generatorSetup.readerProcesses;
-    const configs = Array.from({ length: processes }, (_, p) => ({
-      ...base(target, "text", `c${p}x`),
-      clients: share(total, processes, p),
-      senders: p === 0 ? 1 : 0,
-      stalled: 0,
-      perSender: p === 0 ? 1 : 0,
-      payloadBytes: 40,
-      expectPerReader: 1,
-      timeoutMs: 60_000,
-      connectBatch: 50,
-    }));
-    const result = await drive(target, configs);
-    // The generators connect in parallel: the slowest one is the time to connect all.
-    const connectSec = Math.max(...result.connected.map((r) => r.connectMs as number)) / 1000;
-    const clients = total;
-    const complete = result.reports.every((r) => r.complete === true);
-    const broadcastMs = Math.max(...result.reports.map((r) => r.elapsedMs as number));
-    return {
-      ok: complete && result.alive,
-      failure: complete ? undefined : "the broadcast did not reach everyone",
-      connectSec,
-      rssPerClientKiB: (result.after.rssKiB - result.before.rssKiB) / clients,
-      broadcastMs,
-      serverCpuSec: result.cpu,
-      generatorCpuSec: generatorCpu(result.reports),
-    };
-  },
+  run: (target, smoke) => runCrowd(target, smoke, "text", smoke ? 60 : 10_000),
 };
+
+/**
+ * A crowd of `total` clients of one kind connected at once, then one
+ * broadcast to all: the server's RSS per client idle (all connected, before
+ * the broadcast) and after the broadcast, both from the RSS before anyone
+ * connected.
+ */
+export async function runCrowd(
+  target: Target,
+  smoke: boolean,
+  mode: ClientMode,
+  total: number,
+): Promise<Measurement> {
+  const processes = smoke ? 2 : generatorSetup.readerProcesses;
+  const configs = Array.from({ length: processes }, (_, p) => ({
+    ...base(target, mode, `c${p}x`),
+    clients: share(total, processes, p),
+    senders: p === 0 ? 1 : 0,
+    stalled: 0,
+    perSender: p === 0 ? 1 : 0,
+    payloadBytes: 40,
+    expectPerReader: 1,
+    timeoutMs: 60_000,
+    connectBatch: 50,
+  }));
+  const result = await drive(target, configs);
+  // The generators connect in parallel: the slowest one is the time to connect all.
+  const connectSec = Math.max(...result.connected.map((r) => r.connectMs as number)) / 1000;
+  const complete = result.reports.every((r) => r.complete === true);
+  const broadcastMs = Math.max(...result.reports.map((r) => r.elapsedMs as number));
+  return {
+    ok: complete && result.alive,
+    failure: complete ? undefined : "the broadcast did not reach everyone",
+    connectSec,
+    idleRssPerClientKiB: (result.connectedRssKiB - result.before.rssKiB) / total,
+    rssPerClientKiB: (result.after.rssKiB - result.before.rssKiB) / total,
+    broadcastMs,
+    serverCpuSec: result.cpu,
+    generatorCpuSec: generatorCpu(result.reports),
+  };
+}

@@ -32,4 +32,8 @@ export interface Workload {
   targets?: () => Promise<Target[]>;
   /** Runs only when named in `--only` (it takes minutes and measures something else). */
   optIn?: boolean;
+  /** Needs the Node load generator (skipped with `--generator deno` unless named in `--only`). */
+  node?: boolean;
+  /** The header of its table's ratio column, when "first/second target" does not say it. */
+  ratioHeader?: string;
 }

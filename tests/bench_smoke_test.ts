@@ -31,7 +31,9 @@ Deno.test("deno task bench --smoke runs every workload to completion and writes 
     assert.equal(code, 0, stderr);
     const report = JSON.parse(await Deno.readTextFile(out));
     const names = report.rows.map((row: { workload: string }) => row.workload);
-    assert.deepEqual(names, ["flood", "latency", "crowd", "stalled", "native", "persist"]);
+    assert.deepEqual(names, [
+      ...["flood", "latency", "crowd", "stalled", "native", "persist", "web", "web"],
+    ]);
     for (const row of report.rows) {
       for (const run of row.runs) {
         assert.equal(run.ok, true, `${row.workload}: ${run.failure}`);
@@ -42,6 +44,16 @@ Deno.test("deno task bench --smoke runs every workload to completion and writes 
     assert.ok(flood.deliveriesPerSec > 0);
     assert.ok(report.rows[1].runs[0].p99 > 0);
     assert.match(stdout, /^\| workload \| metric \| lanchat \|$/m);
+    // The web workload: WebSocket clients, then native and text ones, in a table of its own.
+    const web = report.rows.filter((row: { workload: string }) => row.workload === "web");
+    assert.deepEqual(web.map((row: { target: string }) => row.target), [
+      ...["lanchat WebSocket", "lanchat native/text"],
+    ]);
+    for (const row of web) {
+      assert.equal(row.runs[0].deliveries, 2 * 50 * 6, `${row.target}: echoed to every client`);
+      assert.ok(row.runs[0].idleRssPerClientKiB > 0);
+    }
+    assert.match(stdout, /^\| web \| flood deliveries\/s \| .* \| .* \| \d+\.\d\dx \|$/m);
   } finally {
     await Deno.remove(out).catch(() => {});
   }

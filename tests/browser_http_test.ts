@@ -16,7 +16,8 @@ import { startServer } from "./_in_process_server.ts";
 import { within } from "./_waiting.ts";
 import { createSelfSigned, fingerprintOfPem } from "../lib/server/tls_certificate.ts";
 
-const CSP = "default-src 'self'; connect-src 'self'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /** The security headers every answer carries. */
 function assertSecurityHeaders(headers: Record<string, string>, what: string): void {

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { startServer } from "./_in_process_server.ts";
 import { TextClient } from "./_text_client.ts";
 import { within } from "./_waiting.ts";
+import { stopped, tlsServer } from "./_tls_server.ts";
 
 const encoder = new TextEncoder();
 
@@ -92,4 +93,53 @@ Deno.test("HTTP: a page or WebSocket asked for by another DNS name is refused wi
     assert.match(await statusFor(port, host), /^HTTP\/1\.1 200 /, host);
     assert.match(await statusFor(port, host, upgrade(host)), /^HTTP\/1\.1 101 /, host);
   }
+});
+
+Deno.test("HTTP: a browser that reaches the TLS port over http:// is sent to https://, by its Host when that is a LAN name", async () => {
+  const dir = await Deno.makeTempDir();
+  const { server, port } = await tlsServer(dir);
+  try {
+    const answer = async (host: string) => {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      await conn.write(encoder.encode(`GET /x HTTP/1.1\r\nHost: ${host}\r\nAccept: */*\r\n\r\n`));
+      const got = await within(5000, readToEnd(conn), "the redirect");
+      conn.close();
+      return got;
+    };
+    const named = await answer(`chatbox.local:${port}`);
+    assert.match(named, /^HTTP\/1\.1 302 Found\r\n/);
+    assert.match(named, new RegExp(`\r\nLocation: https://chatbox\\.local:${port}/\r\n`));
+    assert.match(named, /\r\nX-Content-Type-Options: nosniff\r\n/);
+    // Another site's name is not echoed: the address the browser reached is used.
+    const other = await answer(`evil.example:${port}`);
+    assert.match(other, new RegExp(`\r\nLocation: https://127\\.0\\.0\\.1:${port}/\r\n`));
+    // nc still gets the hint for text clients.
+    const nc = await Deno.connect({ hostname: "127.0.0.1", port });
+    await nc.write(encoder.encode("ana\r\n"));
+    assert.match(await within(5000, readToEnd(nc), "the hint"), /^! This server speaks TLS/);
+    nc.close();
+  } finally {
+    await stopped(server);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("HTTP: after its answer the server closes a plain connection itself, so a peer that never closes does not keep its place", async () => {
+  await using server = await startServer({ maxPerIp: 2 });
+  const port = server.addr.port;
+  const held: Deno.Conn[] = [];
+  for (let i = 0; i < 2; i++) {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    await conn.write(encoder.encode(`GET /binding HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`));
+    // Read to the end without ever closing our side: the server must close.
+    assert.match(
+      await within(5000, readToEnd(conn), "the answer and the close"),
+      /^HTTP\/1\.1 200 /,
+    );
+    held.push(conn);
+  }
+  // Both places are free again: a text client from the same address joins.
+  await using ana = await TextClient.connect(port, "ana");
+  assert.ok(server.hub.member("ana"));
+  for (const conn of held) conn.close();
 });

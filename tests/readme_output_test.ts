@@ -71,7 +71,18 @@ class Transcript implements AsyncDisposable {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.#writer.close().catch(() => {});
-    this.signal("SIGKILL");
+    // SIGTERM first: `deno task` passes it on to the server it started, where
+    // a SIGKILL would leave that server running, holding the output pipe open
+    // (and the test, after a failed assertion, waiting for ever).
+    this.signal("SIGTERM");
+    const exited = await Promise.race([
+      this.#child.status.then(() => true),
+      new Promise<false>((resolve) => {
+        const timer = setTimeout(() => resolve(false), 5000);
+        this.#child.status.finally(() => clearTimeout(timer));
+      }),
+    ]);
+    if (!exited) this.signal("SIGKILL");
     await this.#child.status;
     await this.#reading;
   }
@@ -163,7 +174,10 @@ Deno.test("README: the start output and the example session are what the program
   let fingerprint: string;
   {
     await using first = startTask(["--port", "0"], dataHome, netns);
-    await first.until((text) => /^listening on 127\.0\.0\.1:\d+$/m.test(text), "listening");
+    await first.until(
+      (text) => /^open https?:\/\/\S+ in a browser$/m.test(text),
+      "the last start line",
+    );
     first.signal("SIGINT");
     assert.equal((await first.finished()).code, 0);
     const lines = first.text.split("\n");
@@ -192,7 +206,10 @@ Deno.test("README: the start output and the example session are what the program
     dataHome,
     netns,
   );
-  await server.until((text) => /^listening on 127\.0\.0\.1:\d+$/m.test(text), "listening");
+  await server.until(
+    (text) => /^open https?:\/\/\S+ in a browser$/m.test(text),
+    "the last start line",
+  );
   const port = Number(/^listening on 127\.0\.0\.1:(\d+)$/m.exec(server.text)![1]);
   const started = server.text.split("\n").filter((line) => line !== "");
   const real = likeReadme(started, { fingerprint, port, dataDir }, readmeFingerprint);

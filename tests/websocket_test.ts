@@ -172,7 +172,7 @@ Deno.test("HTTP: GET / serves the web client from memory with a strict CSP, nosn
   assert.equal(page.headers.get("content-type"), "text/html; charset=utf-8");
   assert.equal(
     page.headers.get("content-security-policy"),
-    "default-src 'self'; connect-src 'self'; frame-ancestors 'none'",
+    "default-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
   );
   assert.equal(page.headers.get("x-content-type-options"), "nosniff");
   assert.equal(page.headers.get("referrer-policy"), "no-referrer");

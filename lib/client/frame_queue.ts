@@ -8,7 +8,7 @@
  */
 
 import type { WelcomeEvent } from "../core/events.ts";
-import { findCommand } from "../core/commands/default_commands.ts";
+import { isQuitWord } from "../core/commands/command_words.ts";
 import { TokenBucket } from "../core/token_bucket.ts";
 import { ConnectError } from "../errors.ts";
 import type { ClientFrame } from "../protocol/client_frames.ts";
@@ -28,7 +28,7 @@ export class OfflineQueueFullError extends ConnectError {
 
 /** Whether a frame is the `/quit` command or an alias of it (never limited). */
 export function isQuit(frame: ClientFrame): boolean {
-  return frame.type === "cmd" && findCommand(frame.name)?.name === "quit";
+  return frame.type === "cmd" && isQuitWord(frame.name);
 }
 
 /** What the queue writes to: the connection up now. */

@@ -7,7 +7,7 @@
  */
 
 import type { WelcomeEvent } from "../core/events.ts";
-import { findCommand } from "../core/commands/default_commands.ts";
+import { isNickWord } from "../core/commands/command_words.ts";
 import type { ClientFrame } from "../protocol/client_frames.ts";
 import {
   ChatSession,
@@ -220,7 +220,7 @@ export class ReconnectingSession implements AsyncDisposable {
   send(frame: ClientFrame): Promise<"sent" | "queued" | "retrying"> {
     if (this.#closed) return Promise.resolve("queued");
     const offline = this.#session === undefined;
-    const nick = frame.type === "cmd" && findCommand(frame.name)?.name === "nick"
+    const nick = frame.type === "cmd" && isNickWord(frame.name)
       ? /^\s*(\S+)\s*$/.exec(frame.args)?.[1]
       : undefined;
     if (offline && nick !== undefined && NICK_CODES.has(this.#refusal?.code ?? "")) {

@@ -44,7 +44,7 @@ export interface Command {
   /** Whether the last argument takes the rest of the line, spaces included. */
   rest: boolean;
   /** Other names it answers to. */
-  aliases?: string[];
+  aliases?: readonly string[];
   /**
    * Options it takes, each one word like `--key-only`, written anywhere
    * among its words (before the text that takes the rest of the line). They

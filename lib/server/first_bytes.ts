@@ -13,9 +13,15 @@
 import type { Codec } from "../protocol/codec.ts";
 import { NativeCodec } from "../protocol/native_codec.ts";
 import { TextCodec } from "../protocol/text_codec.ts";
-import { FirstBytesSniffer, MAX_HEADER_BYTES } from "./http_sniff.ts";
+import { FirstBytesSniffer } from "./http_sniff.ts";
 
 const OPEN_BRACE = 0x7b;
+/**
+ * Bytes of an unfinished first line after which it counts as HTTP (the
+ * HTTP server then judges it): the sniffer looks at every byte so far on
+ * each read, so a line dribbled a byte at a time costs the square of this.
+ */
+const REQUEST_LINE_BYTES = 4096;
 const CRLF = new TextEncoder().encode("\r\n");
 
 /** What the bytes so far make of the connection. */
@@ -80,7 +86,7 @@ export class FirstBytes {
   take(chunk: Uint8Array): FirstBytesVerdict {
     let bytes = chunk;
     if (this.#http && (this.#sniffer || chunk[0] !== OPEN_BRACE)) {
-      const sniffer = this.#sniffer ??= new FirstBytesSniffer(MAX_HEADER_BYTES);
+      const sniffer = this.#sniffer ??= new FirstBytesSniffer(REQUEST_LINE_BYTES);
       const verdict = sniffer.push(chunk);
       if (verdict === "more") {
         this.#holdGreeting();

@@ -35,6 +35,7 @@ import { SocketConn } from "../net/socket_conn.ts";
 import { type Refusal, Ticket } from "./connection_limits.ts";
 import { Connection } from "./connection.ts";
 import { HttpFront } from "./http_front.ts";
+import { httpsRedirect, plainTextHint } from "./tls_port_hints.ts";
 import type { Listener, ListenerServeOptions } from "./listener.ts";
 
 const TLS_HANDSHAKE_RECORD = 0x16;
@@ -320,7 +321,9 @@ export class FrontDoor implements Listener {
       if (first[0] !== TLS_HANDSHAKE_RECORD) {
         return fail(
           "spoke plain text to the TLS port",
-          first[0] === OPEN_BRACE ? TLS_ALERT : encoder.encode(plainTextHint(raw)),
+          first[0] === OPEN_BRACE
+            ? TLS_ALERT
+            : encoder.encode(httpsRedirect(first, raw, options.webHosts) ?? plainTextHint(raw)),
         );
       }
       raw.unshift(first);
@@ -354,14 +357,6 @@ export class FrontDoor implements Listener {
  */
 const EXPLAINED_AT_ONCE = 16;
 const EXPLAIN_EVERY_MS = 10_000;
-
-/** What a plain-text client (nc, telnet) reads when it reaches a TLS server. */
-function plainTextHint(raw: net.Socket): string {
-  const host = unmapAddress(raw.localAddress ?? "this-server");
-  const port = raw.localPort ?? 0;
-  return `! This server speaks TLS. Join with: ncat --ssl ${host} ${port}` +
-    ` (or openssl s_client -connect ${formatHostPort(host, port)}, or chat-client)\r\n`;
-}
 
 /**
  * Binds `options.hostname`, or every interface: `::` (dual stack), plus

@@ -37,6 +37,8 @@ import { fingerprintOfPem } from "./tls_certificate.ts";
 import { findAsset, SECURITY_HEADERS } from "./web_pages.ts";
 import { WebSocketPipe } from "./websocket_pipe.ts";
 
+/** How long an answer may take to be read, from its request on; then the connection closes. */
+const ANSWER_MS = 30_000;
 /** The path that upgrades to a WebSocket. */
 export const WEBSOCKET_PATH = "/ws";
 
@@ -159,7 +161,12 @@ export class HttpFront implements HttpHandOff {
     response: http.ServerResponse,
   ): Promise<void> => {
     const pending = this.#connections.get(request.socket);
-    if (pending) clearTimeout(pending.timer);
+    if (pending) {
+      // One answer per connection; a reader that does not take it in time
+      // (or never closes its side) does not keep its place in the limits.
+      clearTimeout(pending.timer);
+      pending.timer = setTimeout(() => request.socket.destroy(), ANSWER_MS);
+    }
     response.shouldKeepAlive = false;
     response.setHeader("Connection", "close");
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);

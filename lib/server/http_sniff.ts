@@ -60,10 +60,10 @@ function prefixVerdict(line: string): FirstBytes {
   return possible ? "more" : "chat";
 }
 
+/** Bytes as one character each (a request line is ASCII; other bytes only need to stay unequal). */
+const latin1Decoder = new TextDecoder("latin1");
 function latin1(bytes: Uint8Array): string {
-  let text = "";
-  for (const byte of bytes) text += String.fromCharCode(byte);
-  return text;
+  return latin1Decoder.decode(bytes);
 }
 
 /**
@@ -72,7 +72,9 @@ function latin1(bytes: Uint8Array): string {
  * they might still be a request line.
  */
 export class FirstBytesSniffer {
-  #head: Uint8Array = new Uint8Array(0);
+  /** Room for the bytes, grown by doubling: a line dribbled a byte at a time is not copied each time. */
+  #buffer: Uint8Array = new Uint8Array(256);
+  #length = 0;
   readonly #maxBytes: number;
 
   /** @param maxBytes bytes after which an unfinished request line counts as HTTP */
@@ -82,15 +84,19 @@ export class FirstBytesSniffer {
 
   /** Every byte so far (a copy: the chunks given may be reused). */
   get head(): Uint8Array {
-    return this.#head;
+    return this.#buffer.slice(0, this.#length);
   }
 
   /** Adds `chunk`; the verdict on every byte so far. */
   push(chunk: Uint8Array): FirstBytes {
-    const head = new Uint8Array(this.#head.length + chunk.length);
-    head.set(this.#head);
-    head.set(chunk, this.#head.length);
-    this.#head = head;
-    return sniffFirstBytes(head, this.#maxBytes);
+    const needed = this.#length + chunk.length;
+    if (needed > this.#buffer.length) {
+      const grown = new Uint8Array(Math.max(needed, this.#buffer.length * 2));
+      grown.set(this.#buffer.subarray(0, this.#length));
+      this.#buffer = grown;
+    }
+    this.#buffer.set(chunk, this.#length);
+    this.#length = needed;
+    return sniffFirstBytes(this.#buffer.subarray(0, this.#length), this.#maxBytes);
   }
 }

@@ -32,7 +32,8 @@ export interface WebAsset {
  * content types, no `Referer` sent on.
  */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  "Content-Security-Policy": "default-src 'self'; connect-src 'self'; frame-ancestors 'none'",
+  "Content-Security-Policy":
+    "default-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
   "X-Content-Type-Options": "nosniff",
   "Referrer-Policy": "no-referrer",
 };

@@ -48,7 +48,9 @@ export interface WebSocketPipeOptions {
   bufferedBelow?: () => number;
 }
 
-const LF = new Uint8Array([0x0a]);
+const LF = 0x0a;
+/** Bytes of received messages waiting for the read loop before the peer is paused. */
+const INBOX_BYTES = 64 * 1024;
 /** How long a goodbye may take to go out before the socket is closed anyway. */
 const END_MS = 1000;
 
@@ -69,6 +71,7 @@ export class WebSocketPipe implements Pipe {
   readonly #resolveDone: () => void;
   /** Messages received and not handed to the read loop yet. */
   readonly #inbox: Uint8Array[] = [];
+  #inboxBytes = 0;
   #wake: (() => void) | undefined;
   #ending = false;
   #closed = false;
@@ -91,9 +94,11 @@ export class WebSocketPipe implements Pipe {
     this.#resolveDone = done.resolve;
     socket.on("message", (data: Uint8Array | Uint8Array[] | ArrayBuffer) => {
       this.lastReceived = performance.now();
-      this.#inbox.push(toBytes(data));
-      // The read loop takes one message at a time: while it waits, so does the peer.
-      if (this.#inbox.length > 1) socket.pause();
+      const message = toBytes(data);
+      this.#inbox.push(message);
+      this.#inboxBytes += message.length + 1;
+      // While the read loop has this much waiting, so does the peer.
+      if (this.#inboxBytes >= INBOX_BYTES) socket.pause();
       this.#notify();
     });
     socket.on("error", (error: Error) => {
@@ -114,8 +119,8 @@ export class WebSocketPipe implements Pipe {
   }
 
   /**
-   * Hands each message, with a line end, to `onChunk`, waiting while its
-   * handling waits; resolves when the WebSocket closes (cleanly or not: a
+   * Hands the messages received, each with a line end, to `onChunk` (all
+   * that wait, as one chunk), waiting while its handling waits; resolves when the WebSocket closes (cleanly or not: a
    * protocol error of the peer is its end, as a reset TCP connection is),
    * rejects with an error the socket reported while open.
    */
@@ -126,11 +131,18 @@ export class WebSocketPipe implements Pipe {
         if (this.#error) throw this.#error;
         await new Promise<void>((resolve) => (this.#wake = resolve));
       }
-      const message = this.#inbox.shift()!;
-      if (this.#inbox.length === 0) this.#socket.resume();
-      const chunk = new Uint8Array(message.length + 1);
-      chunk.set(message);
-      chunk.set(LF, message.length);
+      // Every message waiting, each a line, in one chunk: a burst costs one
+      // pass of the codec and one wait, as bytes read from a socket do.
+      const chunk = new Uint8Array(this.#inboxBytes);
+      let at = 0;
+      for (const message of this.#inbox) {
+        chunk.set(message, at);
+        chunk[at + message.length] = LF;
+        at += message.length + 1;
+      }
+      this.#inbox.length = 0;
+      this.#inboxBytes = 0;
+      this.#socket.resume();
       const pending = onChunk(chunk);
       if (pending) await Promise.race([pending, this.done]);
       if (this.#closed) return;
@@ -206,6 +218,7 @@ export class WebSocketPipe implements Pipe {
     this.#ending = true;
     clearTimeout(this.#endTimer);
     this.#inbox.length = 0;
+    this.#inboxBytes = 0;
     this.#queue.clear();
     this.#queue.release();
     this.#socket.terminate();

@@ -292,6 +292,7 @@ function Sidebar(
             type="button"
             class="leave"
             data-testid="leave-button"
+            title={current.kind === "room" ? `Leave ${current.name}` : `Close ${current.name}`}
             onClick={() => {
               if (current.kind === "room") void client.sendLine("/part");
               else {

@@ -174,7 +174,7 @@ export class ChatModel {
           this.helpAsked = false;
           return;
         }
-        this.#info(event.commands.map((c) => `/${c.name} ${c.usage} — ${c.help}`).join("\n"));
+        this.#info(event.commands.map((c) => `${c.usage} — ${c.help}`).join("\n"));
         return;
       case "history":
         this.#older(event.room, event.messages, event.more);

@@ -162,6 +162,9 @@ Deno.test("ChatModel: the help the page asked for itself feeds completion and is
   assert.equal(model.shown!.lines.length, before);
   model.apply({ type: "help", commands: [{ name: "join", usage: "/join <#room>", help: "Join" }] });
   assert.equal(model.shown!.lines.length, before + 1, "a /help the user typed is shown");
+  // The usage already names the command: it is not named twice.
+  assert.match(JSON.stringify(model.shown!.lines.at(-1)), /\/join <#room> — Join/);
+  assert.doesNotMatch(JSON.stringify(model.shown!.lines.at(-1)), /\/join \/join/);
 });
 
 Deno.test("mentions() finds the nick as a word in any case, not inside another word", () => {

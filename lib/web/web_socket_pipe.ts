@@ -1,10 +1,10 @@
 /**
  * The browser's {@linkcode ClientPipe}: the native protocol over a
  * WebSocket to the server that served the page (`/ws`, same origin), as
- * docs/protocol.md describes: each message from the server is one frame
- * without a line end (the pipe adds one, so the session reads lines as
- * over a socket), and each frame the client writes goes as one text
- * message. `ChatSession` and `ReconnectingSession` run over it unchanged.
+ * docs/protocol.md describes: each message from the server is one frame,
+ * a JSON object without a line end (the pipe adds one, so that the line
+ * decoder above sees a line), and each frame the client writes goes as one
+ * text message. `ChatSession` and `ReconnectingSession` run over it unchanged.
  *
  * @module
  */
@@ -16,7 +16,6 @@ export const WEBSOCKET_PATH = "/ws";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const NEWLINE = 0x0a;
 
 /** The constructor of a WebSocket (the browser's, or a test's stand-in). */
 export type WebSocketFactory = (url: string) => WebSocket;
@@ -71,15 +70,9 @@ export class WebSocketPipe implements ClientPipe {
     socket.binaryType = "arraybuffer";
     socket.addEventListener("message", (event) => {
       const data = event.data;
-      const bytes = typeof data === "string"
-        ? encoder.encode(data)
-        : new Uint8Array(data as ArrayBuffer);
-      // One frame a message, without a line end: the session reads lines.
-      if (bytes.at(-1) === NEWLINE) return this.#push(bytes);
-      const line = new Uint8Array(bytes.length + 1);
-      line.set(bytes);
-      line[bytes.length] = NEWLINE;
-      this.#push(line);
+      // One message, one frame: ended here, as a line.
+      const text = typeof data === "string" ? data : new TextDecoder().decode(data as ArrayBuffer);
+      this.#push(encoder.encode(text.endsWith("\n") ? text : `${text}\n`));
     });
     socket.addEventListener("close", (event) => {
       // A clean close is the end of the chunks; anything else is a failure.

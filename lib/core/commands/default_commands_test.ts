@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { ChatError } from "../errors.ts";
 import { type Command, parseArgs, usageOf } from "../command_registry.ts";
 import { COMMANDS, findCommand } from "./default_commands.ts";
+import { isNickWord, isQuitWord } from "./command_words.ts";
 
 function command(name: string): Command {
   const found = findCommand(name);
@@ -217,4 +218,11 @@ Deno.test("parseArgs() names a bad word by its place in the usage, options skipp
       error instanceof ChatError && error.code === "bad_nick" &&
       /^Nick "b.*o" contains/.test(error.message),
   );
+});
+
+Deno.test("command_words: the words clients recognise are the registry's own /quit and /nick", () => {
+  for (const word of ["quit", "EXIT", "Bye", "nick", "NICK", "msg", "q", "nicks"]) {
+    assert.equal(isQuitWord(word), findCommand(word)?.name === "quit", word);
+    assert.equal(isNickWord(word), findCommand(word)?.name === "nick", word);
+  }
 });

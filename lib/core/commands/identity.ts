@@ -13,13 +13,14 @@ import type { Member } from "../member.ts";
 import { foldNick, normalizeNick } from "../nick.ts";
 import { REPLACED_BYE } from "../nick_claims.ts";
 import { excerpt } from "../sanitize.ts";
+import { NICK_WORD, QUIT_WORDS } from "./command_words.ts";
 
 /** Most nicks one key (counted by its fingerprint) may register. */
 export const MAX_NICKS_PER_FINGERPRINT = 10;
 
 /** `/nick <nick>`: changes the nick; everyone sharing a room is told. */
 export const NICK_COMMAND: Command = {
-  name: "nick",
+  name: NICK_WORD,
   usage: "<nick>",
   help: "Change your nick",
   minArgs: 1,
@@ -134,13 +135,13 @@ export const WHOIS_COMMAND: Command = {
 
 /** `/quit [reason]`: leaves the chat; the connection is closed. */
 export const QUIT_COMMAND: Command = {
-  name: "quit",
+  name: QUIT_WORDS[0],
   usage: "[reason]",
   help: "Leave the chat",
   minArgs: 0,
   maxArgs: 1,
   rest: true,
-  aliases: ["exit", "bye"],
+  aliases: QUIT_WORDS.slice(1),
   run: ({ chat, member }, [reason]) => {
     chat.disconnect(member, "quit", chat.leaveReason(member, reason), {
       type: "bye",
