@@ -143,15 +143,15 @@ Deno.test("browser: pages, client.ts and ncat chat in one room, privately, with 
       const { server, port } = await runServer(["--history", "5", "--no-rate-limit"]);
       await using _server = server;
       await using cli = runClient(port, "old", [], { stdin: "piped" });
-      const count = 120;
+      const count = 250;
       await cli.write(Array.from({ length: count }, (_, i) => `old ${i}\n`).join(""));
       await until(() => terminalTexts(cli.stdout, /^old \d+$/).length === count);
       await using ana = await browser.person();
       await joinPage(ana, `http://127.0.0.1:${port}/`, "ana");
       await waitLine(ana, `old ${count - 1}`);
-      // On join, the replay: the last five.
+      // On join, the replay: the last five (then, while they fit on screen, the page asks for more).
       assert.deepEqual(
-        await saidTexts(ana),
+        (await saidTexts(ana)).slice(-5),
         Array.from({ length: 5 }, (_, i) => `old ${count - 5 + i}`),
       );
       let pages = 0;
@@ -172,6 +172,103 @@ Deno.test("browser: pages, client.ts and ncat chat in one room, privately, with 
       }
       assert.ok(pages >= 2, `${pages} pages loaded: paging was not exercised`);
       assert.deepEqual(await saidTexts(ana), Array.from({ length: count }, (_, i) => `old ${i}`));
+    },
+  );
+
+  await t.step(
+    "a short room shows its start; the motd sits above the new-messages marker; the user's own line clears the marker",
+    async () => {
+      const { server, port } = await runServer(["--motd", "be kind"]);
+      await using _server = server;
+      await using cli = runClient(port, "old", [], { stdin: "piped" });
+      await cli.write("before 1\nbefore 2\n");
+      await until(() => terminalTexts(cli.stdout, /^before 2$/).length === 1);
+      await using ana = await browser.person({ viewport: { width: 1280, height: 800 } });
+      await joinPage(ana, `http://127.0.0.1:${port}/`, "ana");
+      // Two messages fit on screen: the page learns there is nothing older, and says so.
+      await ana.waitFor("the start of the room", () => {
+        const { document } = globalThis as unknown as PageGlobals;
+        return document.querySelector('[data-testid="history-start"]') !== null;
+      });
+      assert.equal(await shown(ana, '[data-testid="load-older"]'), false);
+      await cli.write("live one\n");
+      await waitLine(ana, "live one");
+      assert.deepEqual(await logOrder(ana), [
+        "say before 1",
+        "say before 2",
+        "motd be kind",
+        "marker",
+        "say live one",
+      ]);
+      // ana answers: what is above her line was seen, and no marker stays above it.
+      await say(ana, "my reply");
+      await waitLine(ana, "my reply", "say");
+      await cli.write("after the reply\n");
+      await waitLine(ana, "after the reply");
+      assert.ok(!(await logOrder(ana)).includes("marker"), JSON.stringify(await logOrder(ana)));
+    },
+  );
+
+  await t.step(
+    "on a phone: the header shows the state in a word, the member count, unread lines elsewhere; Escape closes a drawer",
+    async () => {
+      const { server, port } = await runServer();
+      await using _server = server;
+      await using ana = await browser.person({ viewport: { width: 360, height: 640 } });
+      await joinPage(ana, `http://127.0.0.1:${port}/`, "ana");
+      await using cli = runClient(port, "bo", [], { stdin: "piped" });
+      await cli.waitStdout((line) => line.startsWith("Welcome to lanchat, bo!"));
+      // /join shows the room joined; the rooms list is a drawer here.
+      await say(ana, "/join #dev");
+      await ana.waitFor("#dev shown", () => {
+        const { document } = globalThis as unknown as PageGlobals;
+        return document.querySelector('[data-room="#dev"]')?.getAttribute("aria-current") ===
+          "page";
+      });
+      await cli.write("in the lobby\n");
+      await ana.waitFor("the unread badge on the rooms button", () => {
+        const { document } = globalThis as unknown as PageGlobals;
+        return document.querySelector('[data-testid="rooms-unread"]')?.textContent === "1";
+      });
+      await ana.click('[data-testid="rooms-toggle"]');
+      await openConversation(ana, "#lobby");
+      const header = await ana.evaluate(() => {
+        const { document } = globalThis as unknown as PageGlobals;
+        const visible = (selector: string) => {
+          const box = document.querySelector(selector)?.getBoundingClientRect();
+          return box !== undefined && box.width > 1;
+        };
+        return {
+          word: visible('[data-testid="connection-state"] .connection-word'),
+          state: document.querySelector('[data-testid="connection-state"] .connection-word')
+            ?.textContent,
+          members: document.querySelector('[data-testid="members-toggle"]')?.getAttribute(
+            "aria-label",
+          ),
+          icon: document.querySelector('[data-testid="members-toggle"] svg') !== null,
+          unread: document.querySelector('[data-testid="rooms-unread"]') !== null,
+        };
+      });
+      assert.deepEqual(header, {
+        word: true,
+        state: "Connected",
+        members: "2 members",
+        icon: true,
+        unread: false,
+      });
+      // The members drawer takes the focus; Escape closes it and gives the focus back.
+      await ana.click('[data-testid="members-toggle"]');
+      await ana.waitFor("the members drawer focused", () => {
+        const { document } = globalThis as unknown as PageGlobals;
+        return document.activeElement?.id === "members";
+      });
+      await ana.press("#members", "Escape");
+      await ana.waitFor("the drawer closed and the focus on its button", () => {
+        const { document } = globalThis as unknown as PageGlobals;
+        const toggle = document.querySelector('[data-testid="members-toggle"]');
+        return toggle?.getAttribute("aria-expanded") === "false" &&
+          document.activeElement === toggle;
+      });
     },
   );
 
@@ -202,6 +299,33 @@ Deno.test("browser: pages, client.ts and ncat chat in one room, privately, with 
     },
   );
 });
+
+/** The log in order: `kind text` per line, `marker` for the new-messages marker. */
+function logOrder(person: Person): Promise<string[]> {
+  return person.evaluate(() => {
+    const { document } = globalThis as unknown as PageGlobals;
+    const items = document.querySelectorAll(
+      '[data-testid="message"], [data-testid="new-messages-marker"]',
+    );
+    return Array.from(
+      items,
+      (item) =>
+        item.getAttribute("data-testid") === "new-messages-marker"
+          ? "marker"
+          : `${item.getAttribute("data-kind")} ${
+            item.querySelector('[data-testid="message-text"]')?.textContent
+          }`,
+    );
+  });
+}
+
+/** Whether an element matching `selector` is in the page. */
+function shown(person: Person, selector: string): Promise<boolean> {
+  return person.evaluate((selector: string) => {
+    const { document } = globalThis as unknown as PageGlobals;
+    return document.querySelector(selector) !== null;
+  }, selector);
+}
 
 /** Whether the page shows the start of the room (nothing older to load). */
 function atStart(person: Person): Promise<boolean> {

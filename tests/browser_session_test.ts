@@ -71,7 +71,11 @@ Deno.test("browser: the page rides out a server restart and keeps its key across
         await waitLine(ana, "typed while down", "say");
         const lines = await shownLines(ana);
         assert.equal(lines.filter((line) => line.text === "typed while down").length, 1);
-        assert.equal(lines.filter((line) => line.text === "before the restart").length, 1);
+        assert.equal(
+          lines.filter((line) => line.text === "before the restart").length,
+          1,
+          JSON.stringify(lines),
+        );
         assert.equal(await connectionState(ana), "connected");
       } finally {
         await Deno.remove(dir, { recursive: true });

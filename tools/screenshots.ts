@@ -114,25 +114,33 @@ try {
   await page.locator('[data-testid="join-button"]').click();
   await page.locator('[data-testid="connection-state"][data-state="connected"]').waitFor();
   const input = page.locator('[data-testid="message-input"]');
+  // ana says hello in #lobby, then goes to #dev for a while.
+  await input.fill("back from leave, hi all 👋");
+  await input.press("Enter");
+  await shown(page, "back from leave");
   await input.fill("/join #dev");
   await input.press("Enter");
-  await page.locator('[data-testid="room-item"][data-room="#dev"]').waitFor();
-  await page.locator('[data-testid="room-item"][data-room="#lobby"]').click();
+  await page.locator('[data-testid="room-item"][data-room="#dev"][aria-current="page"]').waitFor();
 
-  // Live, while ana looks at #lobby.
+  // Meanwhile in #lobby: what the "New messages" marker will mark.
   await bo.say("#lobby", "ana, are you joining the 14:00 review?");
-  await input.fill("yes, I'll bring the slides");
-  await input.press("Enter");
   await dana.send({ type: "cmd", name: "me", args: "waves from the train", room: "#lobby" });
   await chen.say(
     "#lobby",
     "agenda for the review:\n1. release notes\n2. the flaky test\n3. who takes the on-call week",
   );
+  await dana.say("#lobby", "see you there 👍");
+  await page.locator('[data-testid="room-item"][data-room="#lobby"][data-unread="4"]').waitFor();
+  await page.locator('[data-testid="room-item"][data-room="#lobby"]').click();
+
+  // And elsewhere, while ana reads #lobby: unread lines in #dev and a private message.
   await chen.say("#dev", "pushed the fix for the reconnect bug");
   await bo.say("#dev", "nice, looking now");
   await bo.send({ type: "cmd", name: "msg", args: "ana can you send me the room number?" });
-  await dana.say("#lobby", "see you there 👍");
+  await page.locator('[data-testid="room-item"][data-room="#dev"][data-unread="2"]').waitFor();
+  await page.locator('[data-testid="room-item"][data-room="bo"][data-unread="1"]').waitFor();
   await shown(page, "see you there");
+  await page.locator('[data-testid="history-start"]').waitFor();
   await pause(500);
 
   await Deno.mkdir(OUT, { recursive: true });

@@ -10,11 +10,13 @@
  * @module
  */
 
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { Conversation } from "./chat_model.ts";
 import { Composer } from "./composer.tsx";
+import { Header, type Panel, PANEL_IDS } from "./header.tsx";
 import { MessageLog } from "./message_log.tsx";
 import { nickColorClass } from "./nick_color.ts";
+import { Settings } from "./settings.tsx";
 import { JoinError, WebClient } from "./web_client.ts";
 import type { IdentityOutcome } from "./web_identity.ts";
 
@@ -140,8 +142,9 @@ function Chat(
 ) {
   const model = client.model;
   const chat = model.shown;
-  const [panel, setPanel] = useState<"none" | "rooms" | "members" | "settings">("none");
-  const toggle = (which: typeof panel) => setPanel(panel === which ? "none" : which);
+  const [panel, setPanel] = useState<Panel>("none");
+  const toggle = (which: Panel) => setPanel(panel === which ? "none" : which);
+  usePanelFocus(panel, () => setPanel("none"));
   const open = (key: string) => {
     model.show(key);
     setPanel("none");
@@ -153,52 +156,7 @@ function Chat(
 
   return (
     <div class={`chat panel-${panel}`}>
-      <header class="top">
-        <button
-          type="button"
-          class="toggle rooms-toggle"
-          aria-expanded={panel === "rooms"}
-          aria-controls="sidebar"
-          data-testid="rooms-toggle"
-          onClick={() => toggle("rooms")}
-        >
-          <span aria-hidden="true">☰</span> Rooms{model.conversations.some((c) => c.unread > 0)
-            ? <span class="unread-dot" aria-label="(unread)">•</span>
-            : null}
-        </button>
-        <h1 class="title">
-          <bdi>{chat?.name ?? model.server}</bdi>
-          <span class="server">
-            <bdi>{model.server}</bdi> as <bdi>{model.nick}</bdi>
-          </span>
-        </h1>
-        <ConnectionBadge client={client} />
-        {chat?.kind === "room"
-          ? (
-            <button
-              type="button"
-              class="toggle"
-              aria-expanded={panel === "members"}
-              aria-controls="members"
-              data-testid="members-toggle"
-              onClick={() => toggle("members")}
-            >
-              {chat.members.length} <span class="label">members</span>
-            </button>
-          )
-          : null}
-        <button
-          type="button"
-          class="toggle"
-          aria-expanded={panel === "settings"}
-          aria-controls="settings"
-          data-testid="settings-button"
-          onClick={() => toggle("settings")}
-          aria-label="Settings"
-        >
-          <span aria-hidden="true">⚙</span> <span class="label">Settings</span>
-        </button>
-      </header>
+      <Header model={model} panel={panel} toggle={toggle} />
       <Sidebar client={client} open={open} refresh={refresh} />
       <main class="conversation" aria-label={chat ? `Conversation ${chat.name}` : "Conversation"}>
         {chat ? <MessageLog chat={chat} onOlder={() => client.loadOlder(chat.key)} /> : null}
@@ -229,22 +187,36 @@ function Chat(
   );
 }
 
-function ConnectionBadge({ client }: { client: WebClient }) {
-  const { state, message } = client.model.connection;
-  return (
-    <p
-      class={`connection state-${state}`}
-      role="status"
-      aria-live="polite"
-      data-testid="connection-state"
-      data-state={state}
-    >
-      <span class="dot" aria-hidden="true" />
-      <span class={`connection-text ${state === "connected" ? "quiet" : ""}`}>
-        {state === "connected" ? "Connected" : message}
-      </span>
-    </p>
-  );
+/**
+ * Keyboard use of the panels: opening one moves the focus into it, Escape
+ * closes it, and closing gives the focus back to its toggle (when the
+ * focus would otherwise be lost with the panel).
+ */
+function usePanelFocus(panel: Panel, close: () => void): void {
+  const before = useRef<Panel>("none");
+  useEffect(() => {
+    const was = before.current;
+    before.current = panel;
+    if (panel !== "none") {
+      document.getElementById(PANEL_IDS[panel])?.focus();
+    } else if (was !== "none") {
+      const id = PANEL_IDS[was];
+      const active = document.activeElement;
+      const lost = active === null || active === document.body ||
+        document.getElementById(id)?.contains(active) === true;
+      const opener = document.querySelector<HTMLElement>(`[aria-controls="${id}"]`);
+      if (lost && opener && opener.offsetParent !== null) opener.focus();
+    }
+    if (panel === "none") return;
+    const onKey = (event: KeyboardEvent) => {
+      // The completion list takes its own Escape first.
+      if (event.key !== "Escape" || event.defaultPrevented) return;
+      event.preventDefault();
+      close();
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [panel]);
 }
 
 function Sidebar(
@@ -296,7 +268,7 @@ function Sidebar(
   const dms = model.conversations.filter((c) => c.kind === "dm");
   const current = model.shown;
   return (
-    <nav id="sidebar" class="sidebar" aria-label="Conversations">
+    <nav id="sidebar" class="sidebar" aria-label="Conversations" tabIndex={-1}>
       <h2>Rooms</h2>
       <ul class="rooms" data-testid="room-list">{rooms.map(item)}</ul>
       <form class="join-room" onSubmit={join}>
@@ -341,13 +313,18 @@ function Members(
   { chat, self, onPick }: { chat: Conversation; self: string; onPick: (nick: string) => void },
 ) {
   return (
-    <aside id="members" class="members" aria-label={`Members of ${chat.name}`}>
+    <aside id="members" class="members" aria-label={`Members of ${chat.name}`} tabIndex={-1}>
       <h2>Members ({chat.members.length})</h2>
       <ul data-testid="member-list">
         {chat.members.map((nick) => (
           <li key={nick} data-testid="member" data-nick={nick}>
             {nick === self
-              ? <bdi class={`nick ${nickColorClass(nick)}`}>{nick} (you)</bdi>
+              ? (
+                <span class="member self">
+                  <bdi class={`nick ${nickColorClass(nick)}`}>{nick}</bdi>
+                  <span class="you">(you)</span>
+                </span>
+              )
               : (
                 <button
                   type="button"
@@ -362,81 +339,5 @@ function Members(
         ))}
       </ul>
     </aside>
-  );
-}
-
-function Settings(
-  { identity, binding, onClose }: {
-    identity: IdentityOutcome;
-    binding: string | undefined;
-    onClose: () => void;
-  },
-) {
-  const [permission, setPermission] = useState(
-    typeof Notification === "undefined" ? "unsupported" : Notification.permission,
-  );
-  return (
-    <section
-      id="settings"
-      class="settings"
-      role="dialog"
-      aria-label="Settings"
-      data-testid="settings-panel"
-    >
-      <h2>Settings</h2>
-      <h3>Your key</h3>
-      {identity.identity
-        ? (
-          <p>
-            <code class="fingerprint" data-testid="fingerprint">
-              {identity.identity.fingerprint}
-            </code>
-            <span class="hint">
-              This browser's key, kept for this server's address. /register binds your nick to it.
-            </span>
-          </p>
-        )
-        : <p data-testid="fingerprint-missing">No key: {identity.reason}</p>}
-      <h3>This server</h3>
-      <p data-testid="server-binding">
-        {binding === undefined
-          ? "Not connected"
-          : binding === "plain"
-          ? "Plain connection, no TLS: anyone on the network can read it"
-          : (
-            <>
-              <span class="hint">Certificate</span>
-              <code class="fingerprint">{binding}</code>
-              <span class="hint">
-                It should match the fingerprint chat-server printed when it started.
-              </span>
-            </>
-          )}
-      </p>
-      <h3>Notifications</h3>
-      {permission === "granted"
-        ? (
-          <p data-testid="notifications-state">
-            On for mentions and private messages while this tab is in the background
-          </p>
-        )
-        : permission === "unsupported"
-        ? <p data-testid="notifications-state">This browser has no notifications</p>
-        : (
-          <button
-            type="button"
-            data-testid="enable-notifications"
-            disabled={permission === "denied"}
-            onClick={async () => setPermission(await Notification.requestPermission())}
-          >
-            {permission === "denied"
-              ? "Notifications are blocked in this browser"
-              : "Notify me of mentions"}
-          </button>
-        )}
-      <button type="button" class="close" onClick={onClose} data-testid="settings-close">
-        Close
-      </button>
-    </section>
   );
 }

@@ -22,6 +22,7 @@ import {
   type LineKind,
   MAX_LINES,
   mentions,
+  MESSAGE_KINDS,
   roomKey,
 } from "./conversation.ts";
 
@@ -69,7 +70,8 @@ export class ChatModel {
         const room = this.#snapshot(event.room, event.members, event.history);
         if (first) {
           this.current = room.key;
-          if (event.motd) this.#add(room, { kind: "notice", text: event.motd });
+          // The server's welcome: after the replay, above anything new, never "new" itself.
+          if (event.motd) this.#add(room, { kind: "motd", text: event.motd });
         }
         return;
       }
@@ -322,6 +324,7 @@ export class ChatModel {
         history: true,
       });
     }
+    if (fresh.length > 0) room.awaitingLive = true;
     return room;
   }
 
@@ -390,9 +393,14 @@ export class ChatModel {
 
   #add(chat: Conversation, fields: Partial<ChatLine> & Pick<ChatLine, "kind" | "text">): void {
     const line = this.#line(fields);
-    // The first live line after replayed history starts what is new.
-    if (!line.history && chat.lines.at(-1)?.history && chat.markerBefore === undefined) {
-      chat.markerBefore = line.key;
+    if (line.own && !line.history) {
+      // The user spoke: everything above has been seen.
+      chat.markerBefore = undefined;
+      chat.awaitingLive = false;
+    } else if (chat.awaitingLive && !line.history && MESSAGE_KINDS.has(line.kind)) {
+      // The first message from someone else after replayed history starts what is new.
+      chat.markerBefore ??= line.key;
+      chat.awaitingLive = false;
     }
     chat.lines.push(line);
     if (chat.lines.length > MAX_LINES) chat.lines.splice(0, chat.lines.length - MAX_LINES);

@@ -34,6 +34,40 @@ Deno.test("ChatModel: the welcome opens the lobby with its history, and the firs
   assert.equal(lobby.unread, 0, "the room shown is read");
 });
 
+Deno.test("ChatModel: the motd sits after the replay and above the marker; the user's own line clears the marker", () => {
+  const model = new ChatModel();
+  model.apply({
+    type: "welcome",
+    protocol: 1,
+    server: "office",
+    motd: "be kind",
+    nick: "ana",
+    room: "#lobby",
+    members: ["ana", "bo"],
+    history: [msg(1, "bo", "earlier")],
+  });
+  const lobby = model.shown!;
+  assert.deepEqual(lobby.lines.map((l) => [l.kind, l.text]), [["say", "earlier"], [
+    "motd",
+    "be kind",
+  ]]);
+  assert.equal(lobby.markerBefore, undefined, "the motd is not new");
+  model.apply(msg(2, "bo", "live"));
+  assert.equal(lobby.lines.find((l) => l.key === lobby.markerBefore)?.text, "live");
+  model.apply(msg(3, "ana", "my answer"));
+  assert.equal(lobby.markerBefore, undefined, "what is above my own line was seen");
+  model.apply(msg(4, "bo", "after"));
+  assert.equal(lobby.markerBefore, undefined, "a line arriving while I look is not unread");
+});
+
+Deno.test("ChatModel: speaking first after the replay leaves no marker above my line", () => {
+  const model = joined();
+  const lobby = model.shown!;
+  model.apply(msg(3, "ana", "hello"));
+  model.apply(msg(4, "bo", "hi"));
+  assert.equal(lobby.markerBefore, undefined);
+});
+
 Deno.test("ChatModel: a message in another room counts as unread, a mention marks it, and showing it moves the marker to the first unread", () => {
   const model = joined();
   model.apply({ type: "joined", room: "#dev", members: ["ana"], history: [] });

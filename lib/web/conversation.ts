@@ -14,6 +14,7 @@ export type LineKind =
   | "action"
   | "dm"
   | "notice"
+  | "motd"
   | "error"
   | "event"
   | "status"
@@ -55,6 +56,11 @@ export interface Conversation {
   mention: boolean;
   /** The "new messages" marker goes before the line with this key. */
   markerBefore?: number;
+  /**
+   * Replayed history was just added: the next live message from someone
+   * else gets the marker (unless the user speaks first).
+   */
+  awaitingLive?: boolean;
   /** Whether the server has older messages (undefined: not asked yet). */
   more?: boolean;
   /** A `/history` request for it is on its way. */
@@ -74,6 +80,9 @@ export interface CommandInfo {
   usage: string;
   help: string;
 }
+
+/** Kinds of line that are people's messages (the marker goes before one of these). */
+export const MESSAGE_KINDS: ReadonlySet<LineKind> = new Set(["say", "action", "dm"]);
 
 /** Most lines kept per conversation; older ones are dropped from the page. */
 export const MAX_LINES = 2000;

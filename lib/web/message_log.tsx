@@ -4,7 +4,9 @@
  * The conversation shown: its lines (each as text, never as HTML; the
  * nick in a `<bdi>`, the text with `dir="auto"`, so no bidi control can
  * turn the line around), the "new messages" marker, and the "load older"
- * trigger that pages back with `/history` when the reader scrolls to the top.
+ * trigger that pages back with `/history` when the reader scrolls to the top
+ * (or at once, while everything fits on screen, to learn whether the room
+ * has anything older; if not, the log says it starts here).
  *
  * @module
  */
@@ -22,11 +24,22 @@ export function formatTime(ts: number, now: number = Date.now()): string {
   return `${month} ${date.getDate()} ${time}`;
 }
 
+const FLAGS = { "data-own": "false", "data-mention": "false", "data-history": "false" };
+
 function pad(n: number): string {
   return String(n).padStart(2, "0");
 }
 
 function Line({ line }: { line: ChatLine }) {
+  if (line.kind === "motd") {
+    // The server's welcome, not a message: a box of its own, no time, no nick.
+    return (
+      <li class="line kind-motd" data-testid="message" data-kind="motd" data-nick="" {...FLAGS}>
+        <span class="motd-label">Message of the day</span>
+        <span class="text" dir="auto" data-testid="message-text">{line.text}</span>
+      </li>
+    );
+  }
   const classes = [
     "line",
     `kind-${line.kind}`,
@@ -94,6 +107,13 @@ export function MessageLog(
     if (prepended && !stuck.current) {
       element.scrollTop += element.scrollHeight - heightBefore.current;
     } else if (stuck.current) element.scrollTop = element.scrollHeight;
+    // Everything fits: no scrolling up will ask for more, so ask now (for
+    // what is older than a message shown). The answer either fills the log
+    // or says this is the start of the room.
+    const fits = element.scrollHeight <= element.clientHeight + 1;
+    if (canLoad && !chat.loadingOlder && fits && chat.lines.some((l) => l.id !== undefined)) {
+      onOlder();
+    }
   });
 
   useEffect(() => {
