@@ -206,6 +206,14 @@ Deno.test("browser: pages, client.ts and ncat chat in one room, privately, with 
       await cli.write("after the reply\n");
       await waitLine(ana, "after the reply");
       assert.ok(!(await logOrder(ana)).includes("marker"), JSON.stringify(await logOrder(ana)));
+      // A new, empty room has nothing to page back from: no button offers it.
+      await say(ana, "/join #empty");
+      await ana.waitFor("the empty room shown", () => {
+        const { document } = globalThis as unknown as PageGlobals;
+        const log = document.querySelector('[data-testid="message-log"]');
+        return (log?.getAttribute("aria-label") ?? "").includes("#empty");
+      });
+      assert.equal(await shown(ana, '[data-testid="load-older"]'), false);
     },
   );
 

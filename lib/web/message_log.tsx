@@ -92,7 +92,10 @@ export function MessageLog(
   const stuck = useRef(true);
   const firstKey = useRef<number | undefined>(undefined);
   const heightBefore = useRef(0);
-  const canLoad = chat.kind === "room" && chat.more !== false;
+  // Older messages can be asked for from a message shown (a room with none
+  // has nothing to page back from: a new, empty room offers no button).
+  const canLoad = chat.kind === "room" && chat.more !== false &&
+    (chat.more === true || chat.lines.some((line) => line.id !== undefined));
 
   // Before the DOM changes: remember the height, to keep the view when older lines come in above.
   heightBefore.current = box.current?.scrollHeight ?? 0;
@@ -153,7 +156,7 @@ export function MessageLog(
             {chat.loadingOlder ? "Loading older messages…" : "Load older messages"}
           </button>
         )
-        : chat.kind === "room"
+        : chat.kind === "room" && chat.more === false
         ? <p class="log-start" data-testid="history-start">This is the start of {chat.name}</p>
         : null}
       <ul class="lines">
