@@ -34,3 +34,15 @@ export async function until(check: () => boolean, ms = 15_000): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** Reads until the server closes the connection; the bytes it sent. */
+export async function readToEnd(conn: Deno.Conn): Promise<string> {
+  const chunks: string[] = [];
+  const decoder = new TextDecoder();
+  const buffer = new Uint8Array(4096);
+  while (true) {
+    const n = await conn.read(buffer).catch(() => null);
+    if (n === null) return chunks.join("");
+    chunks.push(decoder.decode(buffer.subarray(0, n)));
+  }
+}

@@ -7,21 +7,10 @@
 import assert from "node:assert/strict";
 import { startServer } from "./_in_process_server.ts";
 import { TextClient } from "./_text_client.ts";
-import { within } from "./_waiting.ts";
+import { readToEnd, within } from "./_waiting.ts";
 import { stopped, tlsServer } from "./_tls_server.ts";
 
 const encoder = new TextEncoder();
-
-async function readToEnd(conn: Deno.Conn): Promise<string> {
-  const chunks: string[] = [];
-  const decoder = new TextDecoder();
-  const buffer = new Uint8Array(4096);
-  while (true) {
-    const n = await conn.read(buffer).catch(() => null);
-    if (n === null) return chunks.join("");
-    chunks.push(decoder.decode(buffer.subarray(0, n)));
-  }
-}
 
 Deno.test("HTTP: a request line that comes a few bytes at a time is still served as HTTP", async () => {
   await using server = await startServer({ textPromptDelayMs: 50 });

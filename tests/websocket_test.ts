@@ -14,7 +14,7 @@ import { startServer } from "./_in_process_server.ts";
 import { NativeClient } from "./_native_client.ts";
 import { TextClient } from "./_text_client.ts";
 import { stopped, tlsServer } from "./_tls_server.ts";
-import { until, within } from "./_waiting.ts";
+import { readToEnd, until, within } from "./_waiting.ts";
 
 /** A native-protocol client over a WebSocket (npm ws, so that it can set `Origin`). */
 class WebClient implements AsyncDisposable {
@@ -223,18 +223,6 @@ Deno.test("WebSocket: an upgrade from a page of another origin is refused with 4
   );
   assert.equal(server.hub.size, 0);
 });
-
-/** Reads until the server closes the connection; the bytes it sent. */
-async function readToEnd(conn: Deno.Conn): Promise<string> {
-  const chunks: string[] = [];
-  const decoder = new TextDecoder();
-  const buffer = new Uint8Array(4096);
-  while (true) {
-    const n = await conn.read(buffer).catch(() => null);
-    if (n === null) return chunks.join("");
-    chunks.push(decoder.decode(buffer.subarray(0, n)));
-  }
-}
 
 Deno.test("HTTP: a request whose headers never finish is closed after the header time limit", async () => {
   await using server = await startServer({ httpHeadersTimeoutMs: 300 });
