@@ -1,7 +1,8 @@
 /**
  * Waiting in tests: a plain delay, a deadline on any promise so a test
  * that waits for something that never comes fails with what it waited for,
- * and polling for a condition a session reaches on its own time.
+ * polling for a condition a session reaches on its own time, and reading a
+ * connection until the server closes it.
  *
  * @module
  */
