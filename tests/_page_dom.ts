@@ -60,6 +60,7 @@ export interface PageGlobals {
   readonly WebSocket: new (url: string) => PageWebSocket;
   readonly Event: new (type: string, init?: { bubbles?: boolean }) => unknown;
   readonly indexedDB: { databases(): Promise<{ name?: string }[]> };
+  readonly localStorage: { getItem(key: string): string | null };
   fetch(url: string): Promise<Response>;
   [mark: `__${string}`]: unknown;
 }

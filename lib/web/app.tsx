@@ -142,6 +142,10 @@ function Chat(
 ) {
   const model = client.model;
   const chat = model.shown;
+  // The nick the server confirmed (after `/nick`) is the one the join form offers next time.
+  useEffect(() => {
+    if (model.nick !== "") localStorage.setItem(NICK_KEY, model.nick);
+  }, [model.nick]);
   const [panel, setPanel] = useState<Panel>("none");
   const toggle = (which: Panel) => setPanel(panel === which ? "none" : which);
   usePanelFocus(panel, () => setPanel("none"));
@@ -160,6 +164,7 @@ function Chat(
       <Sidebar client={client} open={open} refresh={refresh} />
       <main class="conversation" aria-label={chat ? `Conversation ${chat.name}` : "Conversation"}>
         {chat ? <MessageLog chat={chat} onOlder={() => client.loadOlder(chat.key)} /> : null}
+        <EndedBanner client={client} />
         <Composer
           label={chat ? `Message ${chat.name}` : "Message"}
           commands={model.commands}
@@ -183,6 +188,41 @@ function Chat(
       {panel === "settings"
         ? <Settings identity={identity} binding={client.binding} onClose={() => setPanel("none")} />
         : null}
+    </div>
+  );
+}
+
+/**
+ * Once the session has ended for good (a quit, a refusal, another tab with
+ * the same key): why, that typed lines stay in the box, and a button that
+ * joins again without reloading the page.
+ */
+function EndedBanner({ client }: { client: WebClient }) {
+  const [busy, setBusy] = useState(false);
+  if (!client.ended && !busy) return null;
+  const { message, replaced } = client.model.connection;
+  const again = async () => {
+    setBusy(true);
+    try {
+      await client.rejoin();
+      document.querySelector<HTMLElement>('[data-testid="message-input"]')?.focus();
+    } catch {
+      // The model says why (a line in the log and the header).
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div class="ended" role="alert" data-testid="session-ended">
+      <p>
+        {busy ? "Joining again…" : message}
+        {busy
+          ? null
+          : <span class="hint">Nothing more is sent; what you type stays in the box.</span>}
+      </p>
+      <button type="button" disabled={busy} data-testid="reconnect-button" onClick={again}>
+        {replaced ? "Use lanchat here" : "Join again"}
+      </button>
     </div>
   );
 }
