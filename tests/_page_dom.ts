@@ -61,6 +61,7 @@ export interface PageGlobals {
   readonly Event: new (type: string, init?: { bubbles?: boolean }) => unknown;
   readonly indexedDB: { databases(): Promise<{ name?: string }[]> };
   readonly localStorage: { getItem(key: string): string | null };
+  getComputedStyle(element: PageElement): Record<string, string>;
   fetch(url: string): Promise<Response>;
   [mark: `__${string}`]: unknown;
 }
