@@ -171,6 +171,11 @@ export class Person implements AsyncDisposable {
     return new Person(this.#host, this.#context, page);
   }
 
+  /** Clicks the point (`x`, `y`) of the viewport, whatever is there. */
+  async tap(x: number, y: number): Promise<void> {
+    await this.#do("tap", { x, y });
+  }
+
   /** Opens `url`; the answer's status and headers. */
   async goto(url: string): Promise<Navigation> {
     return await this.#do("goto", { url }) as Navigation;

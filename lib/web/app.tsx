@@ -22,6 +22,11 @@ import type { IdentityOutcome } from "./web_identity.ts";
 
 const NICK_KEY = "lanchat.nick";
 
+/** After switching conversation by an action whose control goes away (a member, joining a room): type there next. */
+function focusInput(): void {
+  document.querySelector<HTMLElement>('[data-testid="message-input"]')?.focus();
+}
+
 /** The page's title without unread count. */
 const TITLE = "lanchat";
 
@@ -181,7 +186,19 @@ function Chat(
               model.openDm(nick);
               setPanel("none");
               refresh();
+              focusInput();
             }}
+          />
+        )
+        : null}
+      {panel === "rooms" || panel === "members"
+        ? (
+          // A phone's drawer (the members' up to 1000 px wide) closes on a tap beside it.
+          <div
+            class={`backdrop backdrop-${panel}`}
+            data-testid="drawer-backdrop"
+            aria-hidden="true"
+            onClick={() => setPanel("none")}
           />
         )
         : null}
@@ -205,7 +222,7 @@ function EndedBanner({ client }: { client: WebClient }) {
     setBusy(true);
     try {
       await client.rejoin();
-      document.querySelector<HTMLElement>('[data-testid="message-input"]')?.focus();
+      focusInput();
     } catch {
       // The model says why (a line in the log and the header).
     } finally {
@@ -272,7 +289,10 @@ function Sidebar(
     event.preventDefault();
     const name = room.trim();
     if (name === "") return;
-    if (await client.sendLine(`/join ${name.startsWith("#") ? name : `#${name}`}`)) setRoom("");
+    if (await client.sendLine(`/join ${name.startsWith("#") ? name : `#${name}`}`)) {
+      setRoom("");
+      focusInput();
+    }
   };
   const item = (c: Conversation) => (
     <li key={c.key}>
