@@ -165,6 +165,17 @@ export class Person implements AsyncDisposable {
     return this.#host.request(op, { page: this.#page, ...args });
   }
 
+  /** Another tab of the same person (the same context: storage, keys); disposing either closes both. */
+  async tab(): Promise<Person> {
+    const page = await this.#host.request("newPage", { context: this.#context }) as number;
+    return new Person(this.#host, this.#context, page);
+  }
+
+  /** Clicks the point (`x`, `y`) of the viewport, whatever is there. */
+  async tap(x: number, y: number): Promise<void> {
+    await this.#do("tap", { x, y });
+  }
+
   /** Opens `url`; the answer's status and headers. */
   async goto(url: string): Promise<Navigation> {
     return await this.#do("goto", { url }) as Navigation;

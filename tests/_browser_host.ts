@@ -104,6 +104,9 @@ const operations: Record<string, (args: Args) => Promise<unknown>> = {
   async click(args) {
     await pageOf(args.page).page.locator(String(args.selector)).click();
   },
+  async tap(args) {
+    await pageOf(args.page).page.mouse.click(Number(args.x), Number(args.y));
+  },
   async type(args) {
     await pageOf(args.page).page.keyboard.type(String(args.text));
   },

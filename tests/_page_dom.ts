@@ -60,6 +60,8 @@ export interface PageGlobals {
   readonly WebSocket: new (url: string) => PageWebSocket;
   readonly Event: new (type: string, init?: { bubbles?: boolean }) => unknown;
   readonly indexedDB: { databases(): Promise<{ name?: string }[]> };
+  readonly localStorage: { getItem(key: string): string | null };
+  getComputedStyle(element: PageElement): Record<string, string>;
   fetch(url: string): Promise<Response>;
   [mark: `__${string}`]: unknown;
 }

@@ -277,6 +277,62 @@ Deno.test("browser: pages, client.ts and ncat chat in one room, privately, with 
         return toggle?.getAttribute("aria-expanded") === "false" &&
           document.activeElement === toggle;
       });
+      // A tap beside a drawer closes it, and the focus goes back to its button.
+      for (const [which, x] of [["members", 20], ["rooms", 345]] as const) {
+        await ana.click(`[data-testid="${which}-toggle"]`);
+        await ana.waitFor(`the ${which} drawer open`, (which: string) => {
+          const { document } = globalThis as unknown as PageGlobals;
+          return document.querySelector(`[data-testid="${which}-toggle"]`)
+            ?.getAttribute("aria-expanded") === "true";
+        }, which);
+        await ana.tap(x, 400);
+        await ana.waitFor(`the ${which} drawer closed by a tap beside it`, (which: string) => {
+          const { document } = globalThis as unknown as PageGlobals;
+          const toggle = document.querySelector(`[data-testid="${which}-toggle"]`);
+          return toggle?.getAttribute("aria-expanded") === "false" &&
+            document.activeElement === toggle;
+        }, which);
+      }
+      const inputFocused = () => {
+        const { document } = globalThis as unknown as PageGlobals;
+        return document.activeElement?.getAttribute("data-testid") === "message-input";
+      };
+      // Picking a member (its button goes away) and joining a room from the drawer: type there next.
+      await ana.click('[data-testid="members-toggle"]');
+      await ana.click('[data-testid="member"][data-nick="bo"] button');
+      await ana.waitFor("the private conversation shown, the focus in the input", () => {
+        const { document } = globalThis as unknown as PageGlobals;
+        return document.querySelector('[data-room="bo"]')?.getAttribute("aria-current") ===
+            "page" &&
+          document.activeElement?.getAttribute("data-testid") === "message-input";
+      });
+      await ana.click('[data-testid="rooms-toggle"]');
+      await ana.fill('[data-testid="join-room-input"]', "ops");
+      await ana.click('[data-testid="join-room-button"]');
+      await ana.waitFor("#ops shown, the focus in the input", () => {
+        const { document } = globalThis as unknown as PageGlobals;
+        return document.querySelector('[data-room="#ops"]')?.getAttribute("aria-current") ===
+            "page" &&
+          document.activeElement?.getAttribute("data-testid") === "message-input";
+      });
+      assert.ok(await ana.evaluate(inputFocused));
+      // The "/" palette lists every command; the arrows reach the last one, scrolled into view.
+      await ana.fill('[data-testid="message-input"]', "/");
+      const count = await ana.waitFor("the command palette", () => {
+        const { document } = globalThis as unknown as PageGlobals;
+        return document.querySelectorAll('[data-testid="completion-option"]').length;
+      });
+      assert.ok(count > 8, `${count} commands listed`);
+      for (let i = 1; i < count; i++) await ana.press('[data-testid="message-input"]', "ArrowDown");
+      await ana.waitFor("the last command picked and scrolled into view", () => {
+        const { document } = globalThis as unknown as PageGlobals;
+        const options = Array.from(document.querySelectorAll('[data-testid="completion-option"]'));
+        const list = document.querySelector('[data-testid="completion-list"]')!
+          .getBoundingClientRect();
+        const box = options.at(-1)!.getBoundingClientRect();
+        return options.at(-1)!.getAttribute("aria-selected") === "true" &&
+          box.top >= list.top - 1 && box.bottom <= list.bottom + 1;
+      });
     },
   );
 

@@ -13,6 +13,9 @@ import { runServer } from "./_entry_process.ts";
 import { NativeClient } from "./_native_client.ts";
 import type { PageGlobals } from "./_page_dom.ts";
 
+/** One letter under 3000 combining acute accents: its ink reaches far above the line. */
+const STACKED = `h${"\u0301".repeat(3000)}i`;
+
 /** What a web page must show as text and never act on. */
 const WEB_HOSTILE: readonly string[] = [
   `<script>window.__pwned = "script"</script>`,
@@ -27,6 +30,7 @@ const WEB_HOSTILE: readonly string[] = [
   `zwj 👩\u200d💻 zero\u200bwidth\u200c join\u2060 bom\ufeff`,
   "W".repeat(4000),
   `${"x".repeat(300)} ${"y".repeat(1500)}`,
+  STACKED,
 ];
 /** Nicks that try the layout: long, right-to-left, stacked marks. The server refuses worse. */
 const NICKS = ["W".repeat(24), "שלום_עולם", "Z\u0337\u0327\u031ba\u0338l\u0337g\u0335o\u0336"];
@@ -65,6 +69,22 @@ function problems(person: Person): Promise<string[]> {
       const right = text.getBoundingClientRect().right;
       if (right > width + 1) found.push(`a message reaches ${Math.round(right)} px of ${width}`);
     }
+    // Ink (stacked marks) is not in any box: each line must clip its own paint, and lines not overlap.
+    const lines = Array.from(document.querySelectorAll('[data-testid="message"]'));
+    lines.forEach((line, i) => {
+      const style = page.getComputedStyle(line);
+      if (style.overflowY !== "clip" && !/paint|strict|content/.test(style.contain)) {
+        found.push(`line ${i} does not clip its paint (${style.overflowY}, ${style.contain})`);
+      }
+      const margin = parseFloat(style.overflowClipMargin) || 0;
+      if (margin > 4) found.push(`line ${i} paints ${margin} px beyond its box`);
+      const next = lines[i + 1];
+      if (!next) return;
+      const below = next.getBoundingClientRect().top;
+      if (below < line.getBoundingClientRect().bottom - 0.5) {
+        found.push(`line ${i} overlaps the next`);
+      }
+    });
     return found;
   });
 }
@@ -129,7 +149,7 @@ Deno.test("browser: hostile text in every field renders inert and the layout hol
       }
       await senders[0].send({ type: "msg", text: "end of lobby", room: "#lobby" });
       await waitLine(ana, "end of lobby");
-      for (const text of [WEB_HOSTILE[0], WEB_HOSTILE[1], WEB_HOSTILE[3]]) {
+      for (const text of [WEB_HOSTILE[0], WEB_HOSTILE[1], WEB_HOSTILE[3], STACKED]) {
         assert.ok(await showsText(ana, text), `shown as text: ${text}`);
       }
       await assertInert(ana, "#lobby");

@@ -11,6 +11,7 @@ import { BrowserHost, type Person } from "./_browser.ts";
 import {
   connectionState,
   joinPage,
+  openConversation,
   say,
   shownLines,
   submitJoin,
@@ -116,6 +117,56 @@ Deno.test("browser: the page rides out a server restart and keeps its key across
         return document.querySelector('[data-testid="join-error"]')?.textContent;
       });
       assert.match(refusal ?? "", /registered|in use|taken/i);
+    },
+  );
+
+  await t.step(
+    "the same key in a second tab: the first says so once, keeps what is typed, and 'Use lanchat here' joins again (rooms too)",
+    async () => {
+      const { server, port } = await runServer();
+      await using _server = server;
+      const url = `http://127.0.0.1:${port}/`;
+      await using ana = await browser.person();
+      await joinPage(ana, url, "ana");
+      await say(ana, "/join #side");
+      await openConversation(ana, "#side");
+      await say(ana, "/nick anna");
+      await waitLine(ana, "ana is now known as anna", "event");
+      assert.equal(
+        await ana.evaluate(() =>
+          (globalThis as unknown as PageGlobals).localStorage.getItem("lanchat.nick")
+        ),
+        "anna",
+      );
+      await using other = await ana.tab();
+      await joinPage(other, url, "anna");
+      const ended = await ana.waitFor("the first tab to say it was replaced", () => {
+        const { document } = globalThis as unknown as PageGlobals;
+        return document.querySelector('[data-testid="session-ended"]')?.textContent;
+      });
+      assert.match(ended ?? "", /anna joined from another tab or device with this key/);
+      assert.equal(await connectionState(ana), "failed");
+      const said = (await shownLines(ana)).filter((l) => /another tab|new connection/.test(l.text));
+      assert.equal(said.length, 1, JSON.stringify(said));
+      // Typed now: not sent, not lost.
+      await say(ana, "typed while replaced");
+      const kept = () =>
+        ana.evaluate(() => {
+          const { document } = globalThis as unknown as PageGlobals;
+          return document.querySelector('[data-testid="message-input"]')?.value;
+        });
+      assert.equal(await kept(), "typed while replaced");
+      await ana.click('[data-testid="reconnect-button"]');
+      await waitConnected(ana);
+      assert.equal(await kept(), "typed while replaced");
+      await ana.waitFor("#side joined again and shown", () => {
+        const { document } = globalThis as unknown as PageGlobals;
+        return document.querySelector('[data-testid="room-item"][data-room="#side"]')
+          ?.getAttribute("aria-current") === "page";
+      });
+      await ana.press('[data-testid="message-input"]', "Enter");
+      await waitLine(ana, "typed while replaced", "say");
+      assert.equal(await connectionState(other), "failed");
     },
   );
 });

@@ -22,6 +22,11 @@ import type { IdentityOutcome } from "./web_identity.ts";
 
 const NICK_KEY = "lanchat.nick";
 
+/** After switching conversation by an action whose control goes away (a member, joining a room): type there next. */
+function focusInput(): void {
+  document.querySelector<HTMLElement>('[data-testid="message-input"]')?.focus();
+}
+
 /** The page's title without unread count. */
 const TITLE = "lanchat";
 
@@ -142,6 +147,10 @@ function Chat(
 ) {
   const model = client.model;
   const chat = model.shown;
+  // The nick the server confirmed (after `/nick`) is the one the join form offers next time.
+  useEffect(() => {
+    if (model.nick !== "") localStorage.setItem(NICK_KEY, model.nick);
+  }, [model.nick]);
   const [panel, setPanel] = useState<Panel>("none");
   const toggle = (which: Panel) => setPanel(panel === which ? "none" : which);
   usePanelFocus(panel, () => setPanel("none"));
@@ -160,6 +169,7 @@ function Chat(
       <Sidebar client={client} open={open} refresh={refresh} />
       <main class="conversation" aria-label={chat ? `Conversation ${chat.name}` : "Conversation"}>
         {chat ? <MessageLog chat={chat} onOlder={() => client.loadOlder(chat.key)} /> : null}
+        <EndedBanner client={client} />
         <Composer
           label={chat ? `Message ${chat.name}` : "Message"}
           commands={model.commands}
@@ -176,13 +186,60 @@ function Chat(
               model.openDm(nick);
               setPanel("none");
               refresh();
+              focusInput();
             }}
+          />
+        )
+        : null}
+      {panel === "rooms" || panel === "members"
+        ? (
+          // A phone's drawer (the members' up to 1000 px wide) closes on a tap beside it.
+          <div
+            class={`backdrop backdrop-${panel}`}
+            data-testid="drawer-backdrop"
+            aria-hidden="true"
+            onClick={() => setPanel("none")}
           />
         )
         : null}
       {panel === "settings"
         ? <Settings identity={identity} binding={client.binding} onClose={() => setPanel("none")} />
         : null}
+    </div>
+  );
+}
+
+/**
+ * Once the session has ended for good (a quit, a refusal, another tab with
+ * the same key): why, that typed lines stay in the box, and a button that
+ * joins again without reloading the page.
+ */
+function EndedBanner({ client }: { client: WebClient }) {
+  const [busy, setBusy] = useState(false);
+  if (!client.ended && !busy) return null;
+  const { message, replaced } = client.model.connection;
+  const again = async () => {
+    setBusy(true);
+    try {
+      await client.rejoin();
+      focusInput();
+    } catch {
+      // The model says why (a line in the log and the header).
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div class="ended" role="alert" data-testid="session-ended">
+      <p>
+        {busy ? "Joining again…" : message}
+        {busy
+          ? null
+          : <span class="hint">Nothing more is sent; what you type stays in the box.</span>}
+      </p>
+      <button type="button" disabled={busy} data-testid="reconnect-button" onClick={again}>
+        {replaced ? "Use lanchat here" : "Join again"}
+      </button>
     </div>
   );
 }
@@ -232,7 +289,10 @@ function Sidebar(
     event.preventDefault();
     const name = room.trim();
     if (name === "") return;
-    if (await client.sendLine(`/join ${name.startsWith("#") ? name : `#${name}`}`)) setRoom("");
+    if (await client.sendLine(`/join ${name.startsWith("#") ? name : `#${name}`}`)) {
+      setRoom("");
+      focusInput();
+    }
   };
   const item = (c: Conversation) => (
     <li key={c.key}>

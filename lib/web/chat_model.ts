@@ -45,6 +45,8 @@ export class ChatModel {
   unseen = 0;
   /** A `/help` the page asked for itself: its answer feeds completion, unseen. */
   helpAsked = false;
+  /** Rooms joined again after a reconnect: their `joined` does not switch the conversation shown. */
+  readonly quietJoins: Set<string> = new Set();
   #nextKey = 1;
 
   /** The conversation shown. */
@@ -78,7 +80,7 @@ export class ChatModel {
       case "joined":
       case "rejoined": {
         const room = this.#snapshot(event.room, event.members, event.history);
-        if (event.type === "joined") this.show(room.key);
+        if (event.type === "joined" && !this.quietJoins.delete(room.key)) this.show(room.key);
         return;
       }
       case "parted": {
@@ -212,7 +214,13 @@ export class ChatModel {
         this.#info(event.message, "error");
         return;
       case "bye":
-        this.#info(event.message, "status");
+        if (event.code === "session_replaced") {
+          // Said once, in the page's words; the session's "failed" status repeats the server's.
+          const message =
+            `${this.nick} joined from another tab or device with this key; this tab is disconnected`;
+          this.connection = { state: "failed", message, replaced: true };
+          this.#info(message, "error");
+        } else this.#info(event.message, "status");
         return;
       case "status":
         if (event.state === "offline") {
@@ -220,6 +228,7 @@ export class ChatModel {
         } else if (event.state === "connected") {
           this.connection = { state: "connected", message: "Connected" };
         } else if (event.state === "failed") {
+          if (this.connection.replaced) return;
           this.connection = { state: "failed", message: event.message };
           this.#info(event.message, "error");
         } else this.#info(event.message, "status");

@@ -29,7 +29,7 @@ export interface Completion {
   choices: Choice[];
 }
 
-/** Most choices offered at once. */
+/** Most nicks offered at once (the palette lists every command; the list scrolls). */
 export const MAX_CHOICES = 8;
 
 /**
@@ -61,9 +61,7 @@ export function complete(
         label: c.usage.startsWith("/") ? c.usage : `/${c.name} ${c.usage}`.trim(),
         detail: c.help,
       }));
-    return choices.length > 0
-      ? { start, end: cursor, choices: choices.slice(0, MAX_CHOICES) }
-      : undefined;
+    return choices.length > 0 ? { start, end: cursor, choices } : undefined;
   }
   if (word === "" || (!force && !word.startsWith("@"))) return;
   const bare = lower.replace(/^@/, "");

@@ -16,6 +16,8 @@ Deno.test("complete() lists every command for a lone /, and those that start wit
   ]);
   assert.equal(complete("/x", 2, COMMANDS, []), undefined);
   assert.equal(complete("//etc", 5, COMMANDS, []), undefined, "// is a message");
+  const many = Array.from({ length: 13 }, (_, i) => ({ name: `c${i}`, usage: "", help: "" }));
+  assert.equal(complete("/", 1, many, [])?.choices.length, 13, "all of them, not the first 8");
 });
 
 Deno.test("complete() offers nicks on Tab or after @, with ': ' at the start of the line", () => {

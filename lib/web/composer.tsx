@@ -9,7 +9,7 @@
  * @module
  */
 
-import { useRef, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { CommandInfo } from "./chat_model.ts";
 import { applyChoice, complete, type Completion } from "./completion.ts";
 
@@ -31,6 +31,10 @@ export function Composer({ label, commands, nicks, onSend }: ComposerProps) {
   const [completion, setCompletion] = useState<Completion | undefined>(undefined);
   const [picked, setPicked] = useState(0);
   const last = useRef("");
+  // The choice the arrows reach stays in view in a list that scrolls.
+  useEffect(() => {
+    document.getElementById(`completion-${picked}`)?.scrollIntoView({ block: "nearest" });
+  }, [picked, completion]);
 
   const update = (value: string, cursor: number, force = false) => {
     setText(value);

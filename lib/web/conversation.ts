@@ -72,6 +72,8 @@ export interface ConnectionState {
   state: "connecting" | "connected" | "offline" | "failed";
   /** In words, for the user. */
   message: string;
+  /** Failed because another tab or device joined with the same key. */
+  replaced?: boolean;
 }
 
 /** A command as the server lists it (`/help`), for completion. */

@@ -68,6 +68,13 @@ export function Settings(
             On for mentions and private messages while this tab is in the background
           </p>
         )
+        : !globalThis.isSecureContext
+        ? (
+          <p data-testid="notifications-state">
+            Notifications need an https page: this one is plain http (the server runs with --plain),
+            so the browser does not offer them
+          </p>
+        )
         : permission === "unsupported"
         ? <p data-testid="notifications-state">This browser has no notifications</p>
         : (

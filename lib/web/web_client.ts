@@ -66,10 +66,13 @@ export async function fetchBinding(): Promise<string> {
 
 /** See the module doc. */
 export class WebClient {
-  readonly model: ChatModel = new ChatModel();
+  /** What the page shows (a fresh one after {@linkcode WebClient.rejoin}). */
+  model: ChatModel = new ChatModel();
   /** What the last connection's key proof was bound to (the server's certificate, or `plain`). */
   binding: string | undefined;
   #session: ReconnectingSession | undefined;
+  #request: JoinRequest | undefined;
+  #rejoining = false;
 
   /**
    * @param changed called after every change of the model
@@ -85,18 +88,61 @@ export class WebClient {
     return this.#session !== undefined;
   }
 
+  /** Whether the session has ended for good (a quit, a refusal, replaced by another tab): nothing more is sent. */
+  get ended(): boolean {
+    return this.#session !== undefined &&
+      (this.#rejoining || this.model.connection.state === "failed");
+  }
+
+  /**
+   * Starts a new session after the last one ended, as the same nick (the
+   * one the server last confirmed), password and key, in a fresh model; the
+   * rooms that were open are joined again, the one shown last.
+   *
+   * @throws {JoinError} when the connection fails or is refused (the old model stays)
+   */
+  async rejoin(): Promise<void> {
+    const request = this.#request;
+    if (!request || !this.ended || this.#rejoining) return;
+    this.#rejoining = true;
+    const old = this.model;
+    old.connection = { state: "connecting", message: "Connecting…" };
+    this.changed();
+    const fresh = new ChatModel();
+    fresh.hidden = old.hidden;
+    try {
+      await this.join({ ...request, nick: old.nick || request.nick }, fresh);
+    } catch (error) {
+      old.connection = { state: "failed", message: (error as Error).message };
+      old.addInfo(`Could not join again: ${(error as Error).message}`, "error");
+      this.changed();
+      throw error;
+    } finally {
+      this.#rejoining = false;
+    }
+    const rooms = old.conversations.filter((c) => c.kind === "room" && !fresh.find(c.key));
+    const shown = old.shown;
+    // The one shown last, so that it is shown again; the others quietly.
+    rooms.sort((a, b) => Number(a.key === shown?.key) - Number(b.key === shown?.key));
+    for (const room of rooms) {
+      if (room.key !== shown?.key) fresh.quietJoins.add(room.key);
+      void this.#session?.send({ type: "cmd", name: "join", args: room.name }).catch(() => {});
+    }
+  }
+
   /**
    * Joins the server that served the page; then runs until the session
    * ends (a quit, a final refusal).
    *
    * @throws {JoinError} when the first connection fails or is refused
    */
-  async join(request: JoinRequest): Promise<void> {
+  async join(request: JoinRequest, model?: ChatModel): Promise<void> {
     const url = webSocketUrl(location);
     const host = location.hostname;
     const port = Number(location.port) || (location.protocol === "https:" ? 443 : 80);
+    let session: ReconnectingSession;
     try {
-      this.#session = await ReconnectingSession.connect({
+      session = await ReconnectingSession.connect({
         host,
         port,
         nick: request.nick,
@@ -111,7 +157,9 @@ export class WebClient {
       const message = error instanceof RefusedError ? error.reason : (error as Error).message;
       throw new JoinError(code, message, { cause: error });
     }
-    const session = this.#session;
+    this.#session = session;
+    this.#request = request;
+    if (model) this.model = model;
     this.model.connection = { state: "connected", message: "Connected" };
     this.model.apply(session.welcome);
     // The server's own list of commands, for completion (its answer is not shown).
@@ -122,30 +170,31 @@ export class WebClient {
   }
 
   async #run(session: ReconnectingSession): Promise<void> {
+    const model = this.model;
     try {
       for await (const event of session.events()) {
-        const alert = this.model.apply(event);
+        const alert = model.apply(event);
         if (alert) this.alert(alert);
         this.changed();
       }
     } catch (error) {
-      this.model.addInfo(`The session ended: ${(error as Error).message}`, "error");
+      model.addInfo(`The session ended: ${(error as Error).message}`, "error");
     }
-    if (this.model.connection.state !== "failed") {
-      this.model.connection = { state: "failed", message: "Disconnected" };
+    if (model.connection.state !== "failed") {
+      model.connection = { state: "failed", message: "Disconnected" };
     }
     this.changed();
   }
 
   /**
    * Sends a line as typed, aimed at the conversation shown. Resolves to
-   * false when it was refused (the offline queue is full); the caller keeps
-   * the text.
+   * false when it was refused (the offline queue is full, or the session
+   * has ended: the page says so beside the input); the caller keeps the text.
    */
   async sendLine(line: string): Promise<boolean> {
     const session = this.#session;
     const chat = this.model.shown;
-    if (!session || !chat || line.trim() === "") return false;
+    if (!session || !chat || line.trim() === "" || this.ended) return false;
     const frame = this.#frameFor(line);
     if (typeof frame === "string") {
       this.model.addInfo(frame, "error");
