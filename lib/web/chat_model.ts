@@ -322,19 +322,22 @@ export class ChatModel {
     room.members = [...members];
     const known = new Set(room.lines.map((l) => l.id));
     const fresh = history.filter((m) => !known.has(m.id));
-    for (const m of fresh) {
-      this.#add(room, {
-        kind: m.kind,
-        nick: m.from,
-        text: m.text,
-        ts: m.ts,
-        id: m.id,
-        own: m.from === this.nick,
-        history: true,
-      });
-    }
+    for (const m of fresh) this.#add(room, this.#replayed(m));
     if (fresh.length > 0) room.awaitingLive = true;
     return room;
+  }
+
+  /** A message from history (a join's replay, a `/history` page) as a line's fields. */
+  #replayed(m: MessageEvent): Partial<ChatLine> & Pick<ChatLine, "kind" | "text"> {
+    return {
+      kind: m.kind,
+      nick: m.from,
+      text: m.text,
+      ts: m.ts,
+      id: m.id,
+      own: m.from === this.nick,
+      history: true,
+    };
   }
 
   /** Older messages from `/history`, put before what is shown. */
@@ -344,17 +347,7 @@ export class ChatModel {
     room.loadingOlder = false;
     room.more = more;
     const oldest = this.oldestId(room.key) ?? Infinity;
-    const lines = messages.filter((m) => m.id < oldest).map((m) =>
-      this.#line({
-        kind: m.kind,
-        nick: m.from,
-        text: m.text,
-        ts: m.ts,
-        id: m.id,
-        own: m.from === this.nick,
-        history: true,
-      })
-    );
+    const lines = messages.filter((m) => m.id < oldest).map((m) => this.#line(this.#replayed(m)));
     room.lines.unshift(...lines);
   }
 
