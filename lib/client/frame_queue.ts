@@ -9,6 +9,7 @@
 
 import type { WelcomeEvent } from "../core/events.ts";
 import { isQuitWord } from "../core/commands/command_words.ts";
+import { foldRoom } from "../core/room_name.ts";
 import { TokenBucket } from "../core/token_bucket.ts";
 import { ConnectError } from "../errors.ts";
 import type { ClientFrame } from "../protocol/client_frames.ts";
@@ -142,6 +143,22 @@ export class FrameQueue {
     if (!token?.startsWith(CONFIRM_PREFIX)) return;
     const upTo = Number(token.slice(CONFIRM_PREFIX.length));
     this.#inflight = this.#inflight.filter((f) => f.seq > upTo);
+  }
+
+  /**
+   * Our own message came back (the server echoes a member's messages to
+   * it): the server handles a connection's frames in order, so that frame
+   * and every one written before it were handled, whether or not the pong
+   * that confirms them arrives before the connection goes. The first frame
+   * in flight with the same text (and room, when it named one) is the one.
+   * A text the server changed matches nothing, and waits for the pong.
+   */
+  confirmEcho(room: string, text: string): void {
+    const at = this.#inflight.findIndex(({ frame }) =>
+      frame.type === "msg" && frame.text === text &&
+      (frame.room === undefined || foldRoom(frame.room) === foldRoom(room))
+    );
+    if (at >= 0) this.#inflight.splice(0, at + 1);
   }
 
   /** Waits until the rate limit allows one more frame (for rejoins, which skip the queue). */

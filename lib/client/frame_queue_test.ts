@@ -69,3 +69,38 @@ Deno.test("FrameQueue holds everything while paused", async () => {
   await queue.drain();
   assert.deepEqual(connection.sent[0], { type: "msg", text: "wait" });
 });
+
+Deno.test("FrameQueue: the echo of a message confirms it and what was written before it, not what came after", async () => {
+  const connection = sink();
+  let up = false;
+  const queue = new FrameQueue(10, () => up ? connection : undefined);
+  queue.push({ type: "cmd", name: "join", args: "#b" }, true, "#a");
+  queue.push({ type: "msg", text: "same" }, true, "#a");
+  queue.push({ type: "msg", text: "same" }, true, "#a");
+  queue.push({ type: "msg", text: "later", room: "#a" }, true, "#a");
+  up = true;
+  await queue.drain();
+  assert.equal(connection.sent.length, 5, "four frames and the ping");
+  assert.equal(queue.size, 4);
+  queue.confirmEcho("#b", "changed by the server");
+  assert.equal(queue.size, 4, "a text that differs confirms nothing");
+  queue.confirmEcho("#b", "same");
+  assert.equal(queue.size, 2, "the join and the first 'same'");
+  queue.confirmEcho("#b", "later");
+  assert.equal(queue.size, 2, "'later' went to #a: an echo in #b is another message");
+  queue.confirmEcho("#A", "later");
+  assert.equal(queue.size, 0, "rooms compare as the server folds them");
+  // Nothing confirmed is sent again after a loss.
+  assert.equal(queue.requeueUnconfirmed(), 0);
+});
+
+Deno.test("FrameQueue: an echo confirms a message sent to a room only from that room, as the server folds its name", async () => {
+  const connection = sink();
+  const queue = new FrameQueue(10, () => connection);
+  queue.push({ type: "msg", text: "x", room: "#Dev" }, false, undefined);
+  await queue.drain();
+  queue.confirmEcho("#other", "x");
+  assert.equal(queue.size, 1);
+  queue.confirmEcho("#dev", "x");
+  assert.equal(queue.size, 0);
+});

@@ -272,6 +272,9 @@ export class ReconnectingSession implements AsyncDisposable {
           this.#frames.confirm(event.token); // our own keepalive or confirmation
           continue;
         }
+        if (event.type === "msg" && event.from === this.#rooms.nick) {
+          this.#frames.confirmEcho(event.room, event.text); // handled, in order
+        }
         const shown = this.#rooms.track(event);
         if (shown) yield shown;
         if (event.type === "bye") {
