@@ -101,9 +101,12 @@ export async function browseServers(options: BrowseOptions = {}): Promise<FoundS
     browser.on("txt-update", add);
     browsers.push(browser);
   }
-  // A second question, in case the first one was lost.
+  // A second question, in case the first one was lost (only then: a
+  // responder answers a record at most once a second, RFC 6762 §6).
   const durationMs = options.durationMs ?? BROWSE_MS;
-  const again = setTimeout(() => browsers.forEach((browser) => browser.update()), durationMs / 4);
+  const again = setTimeout(() => {
+    if (found.size === 0) browsers.forEach((browser) => browser.update());
+  }, durationMs / 4);
   const timer = setTimeout(done, durationMs);
   try {
     await finished;
