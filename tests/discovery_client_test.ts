@@ -167,6 +167,15 @@ Deno.test("an announcement with another fingerprint than the server's certificat
     const first = await reader.read();
     assert.match(first.value ?? "", /published/);
     reader.releaseLock();
+    // The spoof is on the LAN first (python3-zeroconf answers a little
+    // late on a busy machine, past a one-second browse).
+    const deadline = performance.now() + 15_000;
+    while (true) {
+      const list = client(lan.b, ["--list"]);
+      await list.finished();
+      if (list.stdout.some((line) => line.includes(`\t${spoofed}`))) break;
+      assert.ok(performance.now() < deadline, "the spoofed announcement was never seen");
+    }
     const ana = client(lan.b, ["--nick", "ana", "--accept-new"], "piped");
     await ana.write("a secret\n");
     assert.equal((await ana.finished()).code, 1, ana.stderr.join("\n"));
