@@ -21,6 +21,16 @@ import { formatHostPort } from "./lib/net/host_port.ts";
 import { ServerTrust } from "./lib/client/server_trust.ts";
 import { connectTls } from "./lib/net/socket_conn.ts";
 import { fingerprintOf } from "./lib/protocol/fingerprint.ts";
+import { BROWSE_MS, browseServers, type FoundServer } from "./lib/discovery/browse.ts";
+import { announcementMismatch, DiscoveredServer } from "./lib/client/discovered_server.ts";
+import {
+  chooseServer,
+  noServerMessage,
+  serverLine,
+  serversJson,
+  shownName,
+} from "./lib/client/find_server.ts";
+import { pickServer } from "./lib/client/tui/server_picker.ts";
 
 function userName(): string | undefined {
   for (const name of ["USER", "LOGNAME", "USERNAME"]) {
@@ -38,6 +48,7 @@ async function main(): Promise<number> {
     () => parseClientArgs(Deno.args, userName(), (name) => Deno.env.get(name)),
   );
   if (typeof command === "number") return command;
+  if (command.kind === "list") return await listServers(command.json);
   if (command.kind === "forget") {
     if (command.configDir === undefined) {
       console.error("chat-client: no config directory (no HOME); give --config-dir");
@@ -89,12 +100,26 @@ async function main(): Promise<number> {
     );
   }
   const interactive = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
+  // No address: find the server on the LAN (the one named, or the only one).
+  let { host, port, tls } = command;
+  let found: FoundServer | undefined;
+  if (host === undefined) {
+    const answer = await findServer(command.serverName, interactive);
+    if (typeof answer === "number") return answer;
+    found = answer;
+    ({ port, tls } = { port: found.port, tls: found.txt.tls });
+    host = found.addresses[0];
+  }
   // What the user must see about the server's certificate: on the UI's
   // screen, or on stderr in line mode.
-  const notices: string[] = command.tls
-    ? []
-    : ["Not encrypted (--plain): anyone on this network can read this chat."];
-  const trust = command.tls
+  const notices: string[] = tls ? [] : [
+    found
+      ? `Not encrypted (the server "${
+        shownName(found)
+      }" runs --plain): anyone on this network can read this chat.`
+      : "Not encrypted (--plain): anyone on this network can read this chat.",
+  ];
+  const trust = tls || found
     ? new ServerTrust({
       knownHosts: command.configDir === undefined ? undefined : KnownHosts.in(command.configDir),
       pinned: command.fingerprint,
@@ -108,17 +133,22 @@ async function main(): Promise<number> {
         interactive ? notices.push(notice) : console.error(`chat-client: ${notice}`),
     })
     : undefined;
+  // A found server is looked up by its name again before every reconnect.
+  const discovered = found && trust
+    ? new DiscoveredServer(found.name, trust, (enough) => browseServers({ enough }), found)
+    : undefined;
   const options = {
-    host: command.host,
-    port: command.port,
+    host,
+    port,
     nick: command.nick,
     client: `chat-client/${VERSION}`,
-    tls: trust,
+    tls: tls ? trust : undefined,
+    resolver: discovered,
     password: command.password,
     identity,
   };
-  if (trust && interactive && !command.acceptNew) {
-    const confirmed = await confirmNewServer(trust, command.host, command.port);
+  if (tls && trust && interactive && !command.acceptNew) {
+    const confirmed = await confirmNewServer(trust, host, port, found);
     if (!confirmed) return 1;
   }
   let session: ReconnectingSession | undefined;
@@ -135,7 +165,7 @@ async function main(): Promise<number> {
       if (askable) {
         if (error.code === "access_denied") console.error("Wrong password; try again.");
         const password = await promptPassword(
-          `Password for ${formatHostPort(command.host, command.port)} (not shown): `,
+          `Password for ${formatHostPort(host, port)} (not shown): `,
         );
         if (password === undefined) return 1;
         options.password = password;
@@ -185,9 +215,13 @@ function writeStdout(line: string): void {
  * certificate fingerprint, and nothing (no password, no key proof) is sent
  * until the user says yes. Returns false when the user says no.
  */
-async function confirmNewServer(trust: ServerTrust, host: string, port: number): Promise<boolean> {
+async function confirmNewServer(
+  trust: ServerTrust,
+  host: string,
+  port: number,
+  found?: FoundServer,
+): Promise<boolean> {
   const server = knownHostName(host, port);
-  if (trust.knows(server)) return true;
   let fingerprint: string;
   try {
     const probe = await connectTls(host, port);
@@ -196,9 +230,26 @@ async function confirmNewServer(trust: ServerTrust, host: string, port: number):
   } catch {
     return true; // Unreachable: connecting reports why.
   }
+  // The announcement is evidence, not trust: a mismatch is refused at once.
+  const announced = found?.txt.fingerprint;
+  if (found && announced !== undefined && announced !== fingerprint) {
+    console.error(
+      `chat-client: ${
+        announcementMismatch(shownName(found), server, announced, fingerprint).message
+      }`,
+    );
+    return false;
+  }
+  if (trust.knows(server)) return true;
   console.log(
     `${server} is a server you have not used before. Its certificate fingerprint is\n` +
       `  ${fingerprint}\n` +
+      (found
+        ? `It matches the fingerprint "${
+          shownName(found)
+        }" announced on the LAN (anyone on the LAN can announce\n` +
+          "anything, so this is no proof). "
+        : "") +
       'Compare it with the "TLS fingerprint" line chat-server printed.',
   );
   while (true) {
@@ -221,6 +272,49 @@ async function confirmNewServer(trust: ServerTrust, host: string, port: number):
         : 'Type "yes", "no", or its fingerprint.',
     );
   }
+}
+
+/**
+ * Looks for servers on the LAN for about a second (saying so) and returns
+ * the one to join, or the exit status after saying why there is none.
+ */
+async function findServer(
+  serverName: string | undefined,
+  interactive: boolean,
+): Promise<FoundServer | number> {
+  console.error("looking for servers on the LAN...");
+  const started = performance.now();
+  const found = await browseServers(
+    serverName === undefined
+      ? {}
+      : { enough: (found) => found.some((s) => s.name.toLowerCase() === serverName.toLowerCase()) },
+  );
+  const choice = chooseServer(found, { serverName, interactive, seconds: BROWSE_MS / 1000 });
+  if (choice.kind === "fail") {
+    const [first, ...rest] = choice.lines;
+    console.error(`chat-client: ${first}`);
+    for (const line of rest) console.error(line);
+    return choice.status;
+  }
+  const server = choice.kind === "join" ? choice.server : await pickServer(choice.servers);
+  if (server === undefined) return 1;
+  console.error(
+    `found "${shownName(server)}" at ${formatHostPort(server.addresses[0], server.port)} ` +
+      `(in ${Math.round(performance.now() - started)} ms)`,
+  );
+  return server;
+}
+
+/** `--list`: the servers that answered, one a line (or JSON); 1 when none did. */
+async function listServers(json: boolean): Promise<number> {
+  const found = await browseServers();
+  if (json) console.log(serversJson(found));
+  else for (const server of found) console.log(serverLine(server));
+  if (found.length === 0) {
+    console.error(`chat-client: ${noServerMessage(BROWSE_MS / 1000)}`);
+    return 1;
+  }
+  return 0;
 }
 
 try {

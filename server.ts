@@ -10,6 +10,7 @@ import { FrontDoor } from "./lib/server/front_door.ts";
 import { hexFingerprint } from "./lib/protocol/fingerprint.ts";
 import { browserUrl, openLine, terminalQrCode } from "./lib/server/join_hint.ts";
 import { listenAddresses } from "./lib/server/listen_addresses.ts";
+import { type LanAnnouncement, startLanAnnouncement } from "./lib/server/lan_announcement.ts";
 import { formatHostPort } from "./lib/net/host_port.ts";
 import { parseServerArgs, SERVER_USAGE } from "./lib/server/server_config.ts";
 import { VERSION } from "./lib/version.ts";
@@ -166,10 +167,12 @@ async function main(): Promise<number> {
     return 1;
   }
   let tls;
+  let fingerprint: string | undefined;
   if (command.tls) {
     try {
       const certificate = await loadCertificate(command.tls);
       tls = { cert: certificate.cert, key: certificate.key };
+      fingerprint = certificate.fingerprint;
       if (certificate.source === "memory") {
         log({
           level: "warn",
@@ -237,6 +240,18 @@ async function main(): Promise<number> {
     private: options.password !== undefined ? "yes" : undefined,
     operators: options.operators ? [...options.operators].length : undefined,
   });
+  // Only a server others can reach is announced: bound to loopback, nothing is opened.
+  let announcement: LanAnnouncement | undefined;
+  if (command.discovery) {
+    announcement = await startLanAnnouncement({
+      name: options.serverName ?? "lanchat",
+      hostnames: server.hostnames,
+      port: server.addr.port,
+      fingerprint,
+      password: options.password !== undefined,
+      log,
+    });
+  }
   const stopped = Promise.withResolvers<void>();
   const stop = () => stopped.resolve();
   Deno.addSignalListener("SIGINT", stop);
@@ -251,6 +266,7 @@ async function main(): Promise<number> {
   }
   await stopped.promise;
   clearInterval(pruner);
+  await announcement?.close(); // Goodbye (TTL 0) first: browsers stop listing us.
   await server.shutdown(); // also flushes the history store
   Deno.removeSignalListener("SIGINT", stop);
   Deno.removeSignalListener("SIGTERM", stop);

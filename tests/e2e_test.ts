@@ -154,7 +154,9 @@ Deno.test("both programs reject unknown flags and bad values with one line and e
     ],
     ["server", ["--history", "-1"], /^chat-server: /],
     ["server", ["--max-clients", "0"], /^chat-server: --max-clients must be/],
-    ["client", [], /^chat-client: --host is required/],
+    ["client", ["--json"], /^chat-client: --json goes with --list$/],
+    ["client", ["--port", "7000"], /^chat-client: --port goes with --host/],
+    ["client", ["--server", "office", "--host", "x"], /^chat-client: --server finds the server/],
     ["client", ["--host", "x", "--port", "abc"], /^chat-client: --port must be a whole number/],
     ["client", ["--host", "x", "extra"], /^chat-client: unexpected argument "extra"/],
     // TLS flags (these runs keep TLS on, the programs' default).

@@ -10,8 +10,10 @@
  * - `lib/net` (sockets and addresses): nothing of lanchat;
  * - `lib/` top-level modules (flags, app directories, version): core;
  * - `lib/store` (SQLite): core, protocol, top level;
- * - `lib/server`: core, protocol, net, store, top level;
- * - `lib/client`: core, protocol, net, top level;
+ * - `lib/discovery` (mDNS / DNS-SD: the TXT record, announcing, browsing):
+ *   protocol, net;
+ * - `lib/server`: core, protocol, net, discovery, store, top level;
+ * - `lib/client`: core, protocol, net, discovery, top level;
  * - `lib/web` (the browser client, bundled into the page): core, protocol,
  *   and only the runtime-neutral modules of `lib/client` listed in
  *   {@linkcode WEB_CLIENT_MODULES} (never the socket pipe, the key file or
@@ -35,6 +37,7 @@ export type Layer =
   | "core"
   | "protocol"
   | "net"
+  | "discovery"
   | "store"
   | "top"
   | "server"
@@ -48,13 +51,25 @@ export const ALLOWED: Readonly<Record<Layer, readonly Layer[]>> = {
   core: [],
   protocol: ["core"],
   net: [],
+  discovery: ["protocol", "net"],
   store: ["core", "protocol", "top"],
   top: ["core"],
-  server: ["core", "protocol", "net", "store", "top"],
-  client: ["core", "protocol", "net", "top"],
+  server: ["core", "protocol", "net", "discovery", "store", "top"],
+  client: ["core", "protocol", "net", "discovery", "top"],
   web: ["core", "protocol", "client", "net"],
-  entry: ["core", "protocol", "net", "store", "top", "server", "client", "web"],
-  tests: ["core", "protocol", "net", "store", "top", "server", "client", "web", "entry"],
+  entry: ["core", "protocol", "net", "discovery", "store", "top", "server", "client", "web"],
+  tests: [
+    "core",
+    "protocol",
+    "net",
+    "discovery",
+    "store",
+    "top",
+    "server",
+    "client",
+    "web",
+    "entry",
+  ],
 };
 
 /**

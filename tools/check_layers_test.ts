@@ -104,3 +104,20 @@ Deno.test("checkLayers() lets lib/web import the runtime-neutral client modules 
     "lib/server/web_pages.ts -> lib/web/app.tsx",
   ]);
 });
+
+Deno.test("checkLayers() lets server and client import discovery, and discovery only protocol and net", () => {
+  assert.equal(layerOf("lib/discovery/txt.ts"), "discovery");
+  const violations = checkLayers(
+    new Map([
+      ["lib/discovery/txt.ts", 'import { isFingerprint } from "../protocol/fingerprint.ts";'],
+      ["lib/discovery/announce.ts", 'import { ChatServer } from "../server/chat_server.ts";'],
+      ["lib/discovery/browse.ts", 'import { Hub } from "../core/hub.ts";'],
+      ["lib/server/chat_server.ts", 'import { encodeTxt } from "../discovery/txt.ts";'],
+      ["lib/client/resolver.ts", 'import { decodeTxt } from "../discovery/txt.ts";'],
+    ]),
+  );
+  assert.deepEqual(violations.map(({ from, why }) => `${from}: ${why}`), [
+    "lib/discovery/announce.ts: discovery may not import from server",
+    "lib/discovery/browse.ts: discovery may not import from core",
+  ]);
+});

@@ -16,6 +16,8 @@ export type ClientCommand =
    * from known_hosts; `host` alone, to name its entries on other ports.
    */
   | { kind: "forget"; server: string; host: string; configDir: string | undefined }
+  /** `--list`: print the servers found on the LAN (one a line, or `--json`) and exit. */
+  | { kind: "list"; json: boolean }
   | {
     /** Print the identity key's fingerprint (creating the key if needed) and exit. */
     kind: "whoami";
@@ -23,8 +25,11 @@ export type ClientCommand =
   }
   | {
     kind: "chat";
-    host: string;
+    /** The server's address; undefined: find it on the LAN (by `serverName`, or the only one). */
+    host: string | undefined;
     port: number;
+    /** `--server <name>`: the server announced on the LAN under this name. */
+    serverName?: string;
     nick: string;
     color: boolean;
     /** Reconnect by itself when the connection drops. */
@@ -46,12 +51,25 @@ export type ClientCommand =
 /** `chat-client --help`. */
 export const CLIENT_USAGE = `chat-client: talk on a lanchat server
 
-Usage: chat-client --host <address> [--port <n>] [--nick <nick>] [--password-file <path>]
+Usage: chat-client [--nick <nick>]                 (finds the server on the LAN)
+       chat-client --server <name> [--nick <nick>]
+       chat-client --host <address> [--port <n>] [--nick <nick>] [--password-file <path>]
+       chat-client --list [--json]
        chat-client --whoami
 
 Flags:
-  --host <address>   the server's address (required)
+  --host <address>   the server's address; without it (and without --server)
+                     the client looks for servers on the LAN for about a
+                     second and joins the one that answers (several: it lists
+                     them; on a terminal you pick one with the arrow keys)
   --port <n>         the server's port (default ${DEFAULT_PORT})
+  --server <name>    join the server announced on the LAN under this name
+                     (chat-server's --name); looked up again on every
+                     reconnect, so a server whose address changed is found
+  --list             list the servers announced on the LAN, one a line
+                     (name, address:port, tls or plain, private or open,
+                     fingerprint), and exit: 0 when some answered, 1 if none
+  --json             with --list: a JSON array instead
   --nick <nick>      your nick (default: your user name)
   --no-color         no colours in the terminal UI (also when NO_COLOR is set)
   --no-reconnect     exit when the connection drops instead of reconnecting
@@ -104,7 +122,7 @@ connection with the same key.`;
 /**
  * Parses the client's command line. `userName` is the default nick.
  *
- * @throws {UsageError} on an unknown flag, a missing --host or a bad value
+ * @throws {UsageError} on an unknown flag, flags that do not go together or a bad value
  */
 export function parseClientArgs(
   args: string[],
@@ -126,6 +144,9 @@ export function parseClientArgs(
     password: { type: "string" },
     "password-file": { type: "string" },
     whoami: { type: "boolean" },
+    list: { type: "boolean" },
+    json: { type: "boolean" },
+    server: { type: "string" },
     help: { type: "boolean", short: "h" },
     version: { type: "boolean", short: "V" },
   });
@@ -145,9 +166,23 @@ export function parseClientArgs(
     );
   }
   if (flags.whoami) return { kind: "whoami", configDir };
-  if (!flags.host) throw new UsageError("--host is required (the server's address); see --help");
+  if (flags.json && !flags.list) throw new UsageError("--json goes with --list");
+  if (flags.list) return { kind: "list", json: flags.json === true };
+  const serverName = flags.server?.trim();
+  if (serverName !== undefined) {
+    if (serverName === "") throw new UsageError("--server wants the name a server announces");
+    if (flags.host !== undefined) {
+      throw new UsageError("--server finds the server by name; give it or --host, not both");
+    }
+    if (flags.port !== undefined) throw new UsageError("--server finds the port too; drop --port");
+  }
+  if (flags.host === undefined && flags.port !== undefined) {
+    throw new UsageError("--port goes with --host (a server found on the LAN says its port)");
+  }
   // IPv6 with or without brackets; a port written with the host is taken too.
-  const { host, port: hostPort } = hostPortFlag("host", flags.host);
+  const { host, port: hostPort } = flags.host === undefined
+    ? { host: undefined, port: undefined }
+    : hostPortFlag("host", flags.host);
   if (hostPort !== undefined && flags.port !== undefined && Number(flags.port) !== hostPort) {
     throw new UsageError(`--host names port ${hostPort} but --port says ${flags.port}`);
   }
@@ -157,6 +192,7 @@ export function parseClientArgs(
     kind: "chat",
     host,
     port: hostPort ?? intFlag("port", flags.port, DEFAULT_PORT, 1, 65535),
+    ...(serverName === undefined ? {} : { serverName }),
     nick,
     color: !flags["no-color"],
     reconnect: !flags["no-reconnect"],

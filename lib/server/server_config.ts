@@ -32,6 +32,8 @@ export type ServerCommand =
     retainMessages?: number;
     /** The history store's disk budget, in bytes. */
     maxStoreBytes?: number;
+    /** Announce the server on the LAN (mDNS); `--no-discovery` turns it off. */
+    discovery: boolean;
   };
 
 /** A whole-number flag that sets one limit; the table below drives parsing and `--help`. */
@@ -209,7 +211,10 @@ Usage: chat-server [flags]
 Flags:
   --host <address>         address to bind (default: every interface, IPv6 and IPv4)
   --port <n>               TCP port, 0 picks a free one (default ${DEFAULT_PORT})
-  --name <text>            server name shown to everyone who joins (default "lanchat")
+  --name <text>            server name shown to everyone who joins and announced on the
+                           LAN (default "lanchat"); a name taken there becomes "name (2)"
+  --no-discovery           do not announce the server on the LAN (mDNS, _lanchat._tcp);
+                           a server bound only to loopback never announces
   --motd <text>            message of the day shown on join
   --history <n>            messages of each room replayed to a joiner (default 50, 0 to 1000)
   --web-host <name>        a DNS name people open the web page by, beyond IP addresses,
@@ -284,6 +289,7 @@ export function parseServerArgs(
     "retain-messages": { type: "string" },
     "max-store-mb": { type: "string" },
     "no-rate-limit": { type: "boolean" },
+    "no-discovery": { type: "boolean" },
     password: { type: "string" },
     "password-file": { type: "string" },
     op: { type: "string", multiple: true },
@@ -380,6 +386,7 @@ export function parseServerArgs(
     retainDays,
     retainMessages,
     maxStoreBytes,
+    discovery: !flags["no-discovery"],
   };
 }
 
