@@ -7,6 +7,7 @@
 
 import { ReconnectingSession } from "./lib/client/reconnecting_session.ts";
 import { CLIENT_USAGE, parseClientArgs } from "./lib/client/client_config.ts";
+import { createConfigFile, readConfigFile } from "./lib/client/config_file.ts";
 import { OutputClosedError, runLineMode } from "./lib/client/line_mode.ts";
 import { runTerminalUi } from "./lib/client/tui/run_terminal_ui.ts";
 import { promptPassword } from "./lib/client/tui/password_prompt.ts";
@@ -35,7 +36,10 @@ async function main(): Promise<number> {
     "chat-client",
     VERSION,
     CLIENT_USAGE,
-    () => parseClientArgs(Deno.args, userName(), (name) => Deno.env.get(name)),
+    () =>
+      parseClientArgs(Deno.args, userName(), (name) => Deno.env.get(name), {
+        config: readConfigFile,
+      }),
   );
   if (typeof command === "number") return command;
   if (command.kind === "forget") {
@@ -64,6 +68,10 @@ async function main(): Promise<number> {
     );
     return 0;
   }
+  // First use: a config file with every key commented out and explained.
+  if (command.kind === "chat" && command.configDir !== undefined) {
+    createConfigFile(command.configDir);
+  }
   let identity;
   try {
     identity = await loadIdentity(command.configDir);
@@ -88,6 +96,15 @@ async function main(): Promise<number> {
         "(registered nicks and operator rights need a kept key: give --config-dir)",
     );
   }
+  const host = command.host;
+  if (host === undefined) {
+    // The config file's `server`: a name only LAN discovery can resolve.
+    console.error(
+      `chat-client: finding the server "${command.server}" by its name on the LAN is not ` +
+        "supported by this build; give --host (or host in the config file)",
+    );
+    return 2;
+  }
   const interactive = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
   // What the user must see about the server's certificate: on the UI's
   // screen, or on stderr in line mode.
@@ -109,7 +126,7 @@ async function main(): Promise<number> {
     })
     : undefined;
   const options = {
-    host: command.host,
+    host,
     port: command.port,
     nick: command.nick,
     client: `chat-client/${VERSION}`,
@@ -118,7 +135,7 @@ async function main(): Promise<number> {
     identity,
   };
   if (trust && interactive && !command.acceptNew) {
-    const confirmed = await confirmNewServer(trust, command.host, command.port);
+    const confirmed = await confirmNewServer(trust, host, command.port);
     if (!confirmed) return 1;
   }
   let session: ReconnectingSession | undefined;
@@ -135,7 +152,7 @@ async function main(): Promise<number> {
       if (askable) {
         if (error.code === "access_denied") console.error("Wrong password; try again.");
         const password = await promptPassword(
-          `Password for ${formatHostPort(command.host, command.port)} (not shown): `,
+          `Password for ${formatHostPort(host, command.port)} (not shown): `,
         );
         if (password === undefined) return 1;
         options.password = password;

@@ -6,6 +6,7 @@ import { isFingerprint } from "../protocol/fingerprint.ts";
 import { knownHostName } from "./known_hosts.ts";
 import { parseHostPort } from "../net/host_port.ts";
 import { PASSWORD_ENV, resolvePassword } from "../password_source.ts";
+import { CONFIG_FILE, type ConfigDefaults, configPath } from "./config_file.ts";
 
 /** What `chat-client` was asked to do. */
 export type ClientCommand =
@@ -23,7 +24,16 @@ export type ClientCommand =
   }
   | {
     kind: "chat";
-    host: string;
+    /**
+     * The server's address: `--host`, else the config file's `host`.
+     * Undefined when only a server name is known (`server`).
+     */
+    host: string | undefined;
+    /**
+     * The name of a server found on the LAN: the config file's `server`,
+     * when neither `--host` nor the file's `host` says where.
+     */
+    server?: string;
     port: number;
     nick: string;
     color: boolean;
@@ -47,10 +57,12 @@ export type ClientCommand =
 export const CLIENT_USAGE = `chat-client: talk on a lanchat server
 
 Usage: chat-client --host <address> [--port <n>] [--nick <nick>] [--password-file <path>]
+       chat-client            (the host and the rest from the config file)
        chat-client --whoami
 
 Flags:
-  --host <address>   the server's address (required)
+  --host <address>   the server's address (required unless the config file
+                     gives host)
   --port <n>         the server's port (default ${DEFAULT_PORT})
   --nick <nick>      your nick (default: your user name)
   --no-color         no colours in the terminal UI (also when NO_COLOR is set)
@@ -70,8 +82,8 @@ Flags:
                      forget a server's remembered certificate (after its
                      operator confirmed a new one), then exit
   --config-dir <dir>
-                     where known servers and your key are kept
-                     (default ~/.config/lanchat; see the README)
+                     where the config file, known servers and your key are
+                     kept (default ~/.config/lanchat; see the README)
   --password-file <path>
                      a private server's password (the file, less its final
                      line break)
@@ -96,20 +108,44 @@ event is printed as one plain line (the further lines of a message start with
     echo "build done" | chat-client --host 192.168.1.5 --nick ci --accept-new
 (--accept-new, or --fingerprint, on the first run: a script cannot be asked.)
 
+The config file, ${CONFIG_FILE} in the config directory, holds defaults
+for what you would otherwise type every time; it is created on first use
+with every key commented out and explained. Lines are "key = value"; lines
+starting with # are comments. Keys: server, host, port, nick, color (no =
+--no-color), reconnect (no = --no-reconnect), give-up-after, plain (yes =
+--plain), fingerprint, password-file. Flags override it. A bad line stops
+chat-client with the file, the line number and the key (exit status 2).
+
 Exit status: 0 all delivered (or nobody reads the output any more); 1 cannot
 connect, refused, or the server went away; 2 bad flags; 3 the server refused
 some lines (or some were skipped, or came after /quit); 4 replaced by a new
 connection with the same key.`;
 
+/** The files in the config directory that `parseClientArgs` reads (injected for tests). */
+export interface ClientFiles {
+  /**
+   * The config file's defaults (see `config_file.ts`).
+   *
+   * @throws {UsageError} on a bad config file
+   */
+  config(configDir: string): ConfigDefaults;
+}
+
+/** No files: the flags alone. */
+const NO_FILES: ClientFiles = { config: () => ({}) };
+
 /**
- * Parses the client's command line. `userName` is the default nick.
+ * Parses the client's command line, over the defaults of the config file
+ * in the config directory. `userName` is the default nick.
  *
  * @throws {UsageError} on an unknown flag, a missing --host or a bad value
+ *   (a {@linkcode ConfigFileError} for a bad config file)
  */
 export function parseClientArgs(
   args: string[],
   userName: string | undefined,
   env: (name: string) => string | undefined = () => undefined,
+  files: ClientFiles = NO_FILES,
 ): ClientCommand {
   const flags = parseFlags(args, {
     host: { type: "string" },
@@ -136,41 +172,76 @@ export function parseClientArgs(
     const { host, port } = hostPortFlag("forget-host", flags["forget-host"]);
     return { kind: "forget", server: knownHostName(host, port ?? DEFAULT_PORT), host, configDir };
   }
-  if (flags.plain && (flags.fingerprint !== undefined || flags["accept-new"])) {
+  if (flags.whoami) return { kind: "whoami", configDir };
+  const file = configDir === undefined ? {} : files.config(configDir);
+  const plain = flags.plain ?? file.plain ?? false;
+  const fingerprint = flags.fingerprint ?? (plain ? undefined : file.fingerprint);
+  if (plain && (fingerprint !== undefined || flags["accept-new"])) {
     throw new UsageError("--plain turns TLS off; --fingerprint and --accept-new need TLS");
   }
-  if (flags.fingerprint !== undefined && !isFingerprint(flags.fingerprint)) {
+  if (fingerprint !== undefined && !isFingerprint(fingerprint)) {
     throw new UsageError(
-      `--fingerprint must look like SHA256: and 43 base64 characters (as chat-server prints it), got "${flags.fingerprint}"`,
+      `--fingerprint must look like SHA256: and 43 base64 characters (as chat-server prints it), got "${fingerprint}"`,
     );
   }
-  if (flags.whoami) return { kind: "whoami", configDir };
-  if (!flags.host) throw new UsageError("--host is required (the server's address); see --help");
-  // IPv6 with or without brackets; a port written with the host is taken too.
-  const { host, port: hostPort } = hostPortFlag("host", flags.host);
-  if (hostPort !== undefined && flags.port !== undefined && Number(flags.port) !== hostPort) {
-    throw new UsageError(`--host names port ${hostPort} but --port says ${flags.port}`);
+  // Where: --host, else the file's host (with its port), else the file's server name.
+  let host: string | undefined;
+  let hostPort: number | undefined;
+  let server: string | undefined;
+  if (flags.host !== undefined) {
+    ({ host, port: hostPort } = hostPortFlag("host", flags.host));
+    if (hostPort !== undefined && flags.port !== undefined && Number(flags.port) !== hostPort) {
+      throw new UsageError(`--host names port ${hostPort} but --port says ${flags.port}`);
+    }
+  } else if (file.host !== undefined) {
+    ({ host, port: hostPort } = hostPortFlag("host", file.host));
+  } else {
+    server = file.server;
   }
-  const nick = flags.nick ?? nickFromUserName(userName);
+  if (host === undefined && server === undefined) {
+    const where = configDir === undefined ? "the config file" : configPath(configDir);
+    throw new UsageError(
+      `--host is required (the server's address), or "host = <address>" in ${where}; see --help`,
+    );
+  }
+  const nick = flags.nick ?? file.nick ?? nickFromUserName(userName);
   if (nick.trim() === "") throw new UsageError("--nick must not be empty");
+  // A flag's port wins over one written with the file's host.
+  const port = flags.port !== undefined
+    ? intFlag("port", flags.port, DEFAULT_PORT, 1, 65535)
+    : hostPort ?? file.port ?? DEFAULT_PORT;
+  const passwordFile = flags["password-file"] ??
+    (flags.password === undefined && configDir !== undefined && file.passwordFile !== undefined
+      ? inDirectory(configDir, file.passwordFile)
+      : undefined);
   return {
     kind: "chat",
     host,
-    port: hostPort ?? intFlag("port", flags.port, DEFAULT_PORT, 1, 65535),
+    ...(server === undefined ? {} : { server }),
+    port,
     nick,
-    color: !flags["no-color"],
-    reconnect: !flags["no-reconnect"],
-    giveUpMs: intFlag("give-up-after", flags["give-up-after"], 60, 1, 86_400) * 1000,
+    color: !flags["no-color"] && (file.color ?? true),
+    reconnect: !flags["no-reconnect"] && (file.reconnect ?? true),
+    giveUpMs:
+      (flags["give-up-after"] !== undefined
+        ? intFlag("give-up-after", flags["give-up-after"], 60, 1, 86_400)
+        : file.giveUpAfter ?? 60) * 1000,
     configDir,
-    tls: !flags.plain,
-    fingerprint: flags.fingerprint,
+    tls: !plain,
+    fingerprint,
     acceptNew: flags["accept-new"] === true,
     password: resolvePassword({
       password: flags.password,
-      passwordFile: flags["password-file"],
+      passwordFile,
       env: env(PASSWORD_ENV),
     }),
   };
+}
+
+/** `path` as seen from `dir`: an absolute path as it is. */
+function inDirectory(dir: string, path: string): string {
+  if (/^([\\/]|[A-Za-z]:[\\/])/.test(path)) return path;
+  return `${dir.replace(/[\\/]+$/, "")}/${path}`;
 }
 
 /** `host`, `host:port`, `[v6]`, `[v6]:port` or a bare IPv6 address, as a flag's value. */
