@@ -8,6 +8,11 @@
 import { ReconnectingSession } from "./lib/client/reconnecting_session.ts";
 import { CLIENT_USAGE, parseClientArgs } from "./lib/client/client_config.ts";
 import { createConfigFile, readConfigFile } from "./lib/client/config_file.ts";
+import {
+  readRememberedSession,
+  restoreFrames,
+  SessionMemory,
+} from "./lib/client/remembered_session.ts";
 import { OutputClosedError, runLineMode } from "./lib/client/line_mode.ts";
 import { runTerminalUi } from "./lib/client/tui/run_terminal_ui.ts";
 import { promptPassword } from "./lib/client/tui/password_prompt.ts";
@@ -22,6 +27,7 @@ import { formatHostPort } from "./lib/net/host_port.ts";
 import { ServerTrust } from "./lib/client/server_trust.ts";
 import { connectTls } from "./lib/net/socket_conn.ts";
 import { fingerprintOf } from "./lib/protocol/fingerprint.ts";
+import type { RoomsChange } from "./lib/client/session_events.ts";
 
 function userName(): string | undefined {
   for (const name of ["USER", "LOGNAME", "USERNAME"]) {
@@ -39,6 +45,7 @@ async function main(): Promise<number> {
     () =>
       parseClientArgs(Deno.args, userName(), (name) => Deno.env.get(name), {
         config: readConfigFile,
+        remembered: readRememberedSession,
       }),
   );
   if (typeof command === "number") return command;
@@ -125,7 +132,14 @@ async function main(): Promise<number> {
         interactive ? notices.push(notice) : console.error(`chat-client: ${notice}`),
     })
     : undefined;
+  // The server, nick and rooms of this session, for the next start.
+  const memory = command.configDir === undefined ? undefined : new SessionMemory(
+    command.configDir,
+    { host, port: command.port, tls: command.tls },
+    (problem) => interactive ? notices.push(problem) : console.error(`chat-client: ${problem}`),
+  );
   const options = {
+    onRoomsChange: memory && ((change: RoomsChange) => memory.update(change)),
     host,
     port: command.port,
     nick: command.nick,
@@ -165,6 +179,12 @@ async function main(): Promise<number> {
         );
       }
       return 1;
+    }
+  }
+  // Back in the rooms of the last session on this server, the one in use last.
+  if (command.rooms) {
+    for (const frame of restoreFrames(command.rooms, session.welcome.room)) {
+      await session.send(frame);
     }
   }
   if (interactive) {

@@ -7,6 +7,7 @@ import { knownHostName } from "./known_hosts.ts";
 import { parseHostPort } from "../net/host_port.ts";
 import { PASSWORD_ENV, resolvePassword } from "../password_source.ts";
 import { CONFIG_FILE, type ConfigDefaults, configPath } from "./config_file.ts";
+import { type RememberedSession, type RoomsInUse, SESSION_FILE } from "./remembered_session.ts";
 
 /** What `chat-client` was asked to do. */
 export type ClientCommand =
@@ -35,6 +36,11 @@ export type ClientCommand =
      */
     server?: string;
     port: number;
+    /**
+     * The rooms to rejoin after connecting: those of the remembered last
+     * session, when this is its server (the same host and port).
+     */
+    rooms?: RoomsInUse;
     nick: string;
     color: boolean;
     /** Reconnect by itself when the connection drops. */
@@ -57,12 +63,12 @@ export type ClientCommand =
 export const CLIENT_USAGE = `chat-client: talk on a lanchat server
 
 Usage: chat-client --host <address> [--port <n>] [--nick <nick>] [--password-file <path>]
-       chat-client            (the host and the rest from the config file)
+       chat-client            (host from the config file, else back to the last server)
        chat-client --whoami
 
 Flags:
   --host <address>   the server's address (required unless the config file
-                     gives host)
+                     gives host, or a last session is remembered)
   --port <n>         the server's port (default ${DEFAULT_PORT})
   --nick <nick>      your nick (default: your user name)
   --no-color         no colours in the terminal UI (also when NO_COLOR is set)
@@ -116,6 +122,11 @@ starting with # are comments. Keys: server, host, port, nick, color (no =
 --plain), fingerprint, password-file. Flags override it. A bad line stops
 chat-client with the file, the line number and the key (exit status 2).
 
+The last session (server, nick, rooms) is remembered in ${SESSION_FILE} in
+the config directory: started without --host (and no host or server in the
+config file), chat-client goes back to that server with that nick, and on
+that server it rejoins your rooms. Delete the file to forget it.
+
 Exit status: 0 all delivered (or nobody reads the output any more); 1 cannot
 connect, refused, or the server went away; 2 bad flags; 3 the server refused
 some lines (or some were skipped, or came after /quit); 4 replaced by a new
@@ -129,10 +140,12 @@ export interface ClientFiles {
    * @throws {UsageError} on a bad config file
    */
   config(configDir: string): ConfigDefaults;
+  /** The last session, remembered (see `remembered_session.ts`); undefined when none. */
+  remembered(configDir: string): RememberedSession | undefined;
 }
 
 /** No files: the flags alone. */
-const NO_FILES: ClientFiles = { config: () => ({}) };
+const NO_FILES: ClientFiles = { config: () => ({}), remembered: () => undefined };
 
 /**
  * Parses the client's command line, over the defaults of the config file
@@ -174,7 +187,11 @@ export function parseClientArgs(
   }
   if (flags.whoami) return { kind: "whoami", configDir };
   const file = configDir === undefined ? {} : files.config(configDir);
-  const plain = flags.plain ?? file.plain ?? false;
+  const last = configDir === undefined ? undefined : files.remembered(configDir);
+  // Said nowhere where to connect: back to the last server.
+  const goBack = last !== undefined && flags.host === undefined && file.host === undefined &&
+    file.server === undefined;
+  const plain = flags.plain ?? file.plain ?? (goBack ? !last.tls : false);
   const fingerprint = flags.fingerprint ?? (plain ? undefined : file.fingerprint);
   if (plain && (fingerprint !== undefined || flags["accept-new"])) {
     throw new UsageError("--plain turns TLS off; --fingerprint and --accept-new need TLS");
@@ -195,8 +212,11 @@ export function parseClientArgs(
     }
   } else if (file.host !== undefined) {
     ({ host, port: hostPort } = hostPortFlag("host", file.host));
-  } else {
+  } else if (file.server !== undefined) {
     server = file.server;
+  } else if (goBack) {
+    host = last.host;
+    hostPort = flags.port === undefined ? last.port : undefined;
   }
   if (host === undefined && server === undefined) {
     const where = configDir === undefined ? "the config file" : configPath(configDir);
@@ -204,12 +224,15 @@ export function parseClientArgs(
       `--host is required (the server's address), or "host = <address>" in ${where}; see --help`,
     );
   }
-  const nick = flags.nick ?? file.nick ?? nickFromUserName(userName);
-  if (nick.trim() === "") throw new UsageError("--nick must not be empty");
   // A flag's port wins over one written with the file's host.
   const port = flags.port !== undefined
     ? intFlag("port", flags.port, DEFAULT_PORT, 1, 65535)
     : hostPort ?? file.port ?? DEFAULT_PORT;
+  // The last server again (however it was named): its nick and rooms too.
+  const sameServer = last !== undefined && host !== undefined && port === last.port &&
+    host.toLowerCase() === last.host.toLowerCase();
+  const nick = flags.nick ?? file.nick ?? (sameServer ? last.nick : nickFromUserName(userName));
+  if (nick.trim() === "") throw new UsageError("--nick must not be empty");
   const passwordFile = flags["password-file"] ??
     (flags.password === undefined && configDir !== undefined && file.passwordFile !== undefined
       ? inDirectory(configDir, file.passwordFile)
@@ -219,6 +242,7 @@ export function parseClientArgs(
     host,
     ...(server === undefined ? {} : { server }),
     port,
+    ...(sameServer ? { rooms: { rooms: last.rooms, current: last.current } } : {}),
     nick,
     color: !flags["no-color"] && (file.color ?? true),
     reconnect: !flags["no-reconnect"] && (file.reconnect ?? true),

@@ -1,20 +1,25 @@
 import assert from "node:assert/strict";
 import { type ClientCommand, type ClientFiles, parseClientArgs } from "./client_config.ts";
 import type { ConfigDefaults } from "./config_file.ts";
+import type { RememberedSession } from "./remembered_session.ts";
 import { UsageError } from "../errors.ts";
 
 const FP = "SHA256:" + "B".repeat(43);
 
-function files(defaults: ConfigDefaults): ClientFiles {
-  return { config: () => defaults };
+function files(defaults: ConfigDefaults, last?: RememberedSession): ClientFiles {
+  return { config: () => defaults, remembered: () => last };
 }
 
-function chat(args: string[], defaults: ConfigDefaults = {}): ClientCommand & { kind: "chat" } {
+function chat(
+  args: string[],
+  defaults: ConfigDefaults = {},
+  last?: RememberedSession,
+): ClientCommand & { kind: "chat" } {
   const command = parseClientArgs(
     ["--config-dir", "/c", ...args],
     "ana",
     undefined,
-    files(defaults),
+    files(defaults, last),
   );
   assert.equal(command.kind, "chat");
   return command as ClientCommand & { kind: "chat" };
@@ -96,4 +101,40 @@ Deno.test("parseClientArgs() without --host nor a host in the config file is a u
       error instanceof UsageError &&
       error.message.includes('or "host = <address>" in /c/client.conf'),
   );
+});
+
+const LAST: RememberedSession = {
+  host: "10.0.0.7",
+  port: 7001,
+  tls: false,
+  nick: "anna",
+  server: "office",
+  rooms: ["#lobby", "#dev"],
+  current: "#dev",
+};
+
+Deno.test("parseClientArgs() said nowhere where to connect goes back to the last server, nick and rooms", () => {
+  const command = chat([], {}, LAST);
+  assert.equal(command.host, "10.0.0.7");
+  assert.equal(command.port, 7001);
+  assert.equal(command.tls, false, "plain, as last time");
+  assert.equal(command.nick, "anna");
+  assert.deepEqual(command.rooms, { rooms: ["#lobby", "#dev"], current: "#dev" });
+  // Flags and the file still win where they speak.
+  assert.equal(chat(["--nick", "cy"], {}, LAST).nick, "cy");
+  assert.equal(chat([], { nick: "bo" }, LAST).nick, "bo");
+});
+
+Deno.test("parseClientArgs(): the rooms come back on the same server however it is named, not on another", () => {
+  assert.deepEqual(chat(["--host", "10.0.0.7:7001"], {}, LAST).rooms?.rooms, ["#lobby", "#dev"]);
+  assert.equal(chat(["--host", "10.0.0.7:7001"], {}, LAST).nick, "anna");
+  const other = chat(["--host", "10.0.0.8:7001"], {}, LAST);
+  assert.equal(other.rooms, undefined);
+  assert.equal(other.nick, "ana", "the user name: the remembered nick is that server's");
+  assert.equal(other.tls, true);
+  // The file's host or server says where: not the remembered one.
+  assert.equal(chat([], { host: "10.0.0.9" }, LAST).host, "10.0.0.9");
+  assert.equal(chat([], { server: "lab" }, LAST).host, undefined);
+  // Another port on the same host is another server.
+  assert.equal(chat(["--port", "7002"], {}, LAST).rooms, undefined);
 });
