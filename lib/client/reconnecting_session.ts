@@ -87,11 +87,7 @@ export interface ReconnectOptions extends SessionOptions {
    * @default {new FixedServer({ host, port, tls })}
    */
   resolver?: ServerResolver;
-  /**
-   * Told the nick and the rooms wanted whenever they may have changed (the
-   * first welcome, a join, a part, a nick change, a reconnect), so that
-   * they can be remembered for the next start.
-   */
+  /** Told the nick and rooms wanted whenever they may have changed, to remember them. */
   onRoomsChange?: (rooms: RoomsChange) => void;
 }
 
