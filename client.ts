@@ -7,6 +7,12 @@
 
 import { ReconnectingSession } from "./lib/client/reconnecting_session.ts";
 import { CLIENT_USAGE, parseClientArgs } from "./lib/client/client_config.ts";
+import { createConfigFile, readConfigFile } from "./lib/client/config_file.ts";
+import {
+  readRememberedSession,
+  restoreFrames,
+  SessionMemory,
+} from "./lib/client/remembered_session.ts";
 import { OutputClosedError, runLineMode } from "./lib/client/line_mode.ts";
 import { runTerminalUi } from "./lib/client/tui/run_terminal_ui.ts";
 import { promptPassword } from "./lib/client/tui/password_prompt.ts";
@@ -31,6 +37,7 @@ import {
   shownName,
 } from "./lib/client/find_server.ts";
 import { pickServer } from "./lib/client/tui/server_picker.ts";
+import type { RoomsChange } from "./lib/client/session_events.ts";
 
 function userName(): string | undefined {
   for (const name of ["USER", "LOGNAME", "USERNAME"]) {
@@ -45,7 +52,11 @@ async function main(): Promise<number> {
     "chat-client",
     VERSION,
     CLIENT_USAGE,
-    () => parseClientArgs(Deno.args, userName(), (name) => Deno.env.get(name)),
+    () =>
+      parseClientArgs(Deno.args, userName(), (name) => Deno.env.get(name), {
+        config: readConfigFile,
+        remembered: readRememberedSession,
+      }),
   );
   if (typeof command === "number") return command;
   if (command.kind === "list") return await listServers(command.json);
@@ -74,6 +85,10 @@ async function main(): Promise<number> {
         "again and asks (in line mode: --accept-new or --fingerprint)",
     );
     return 0;
+  }
+  // First use: a config file with every key commented out and explained.
+  if (command.kind === "chat" && command.configDir !== undefined) {
+    createConfigFile(command.configDir);
   }
   let identity;
   try {
@@ -137,7 +152,14 @@ async function main(): Promise<number> {
   const discovered = found && trust
     ? new DiscoveredServer(found.name, trust, (enough) => browseServers({ enough }), found)
     : undefined;
+  // The server, nick and rooms of this session, for the next start.
+  const memory = command.configDir === undefined ? undefined : new SessionMemory(
+    command.configDir,
+    { host, port, tls },
+    (problem) => interactive ? notices.push(problem) : console.error(`chat-client: ${problem}`),
+  );
   const options = {
+    onRoomsChange: memory && ((change: RoomsChange) => memory.update(change)),
     host,
     port,
     nick: command.nick,
@@ -178,6 +200,12 @@ async function main(): Promise<number> {
         );
       }
       return 1;
+    }
+  }
+  // Back in the rooms of the last session on this server, the one in use last.
+  if (command.rooms) {
+    for (const frame of restoreFrames(command.rooms, session.welcome.room)) {
+      await session.send(frame);
     }
   }
   if (interactive) {

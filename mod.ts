@@ -195,7 +195,12 @@ export {
 export { openSocketPipe } from "./lib/client/socket_pipe.ts";
 export { FixedServer, ServerNotFoundError, type ServerResolver } from "./lib/client/resolver.ts";
 export { ReconnectingSession, type ReconnectOptions } from "./lib/client/reconnecting_session.ts";
-export type { RejoinedEvent, SessionEvent, StatusEvent } from "./lib/client/session_events.ts";
+export type {
+  RejoinedEvent,
+  RoomsChange,
+  SessionEvent,
+  StatusEvent,
+} from "./lib/client/session_events.ts";
 export type { Identity } from "./lib/client/identity.ts";
 export { ServerTrust, type TrustOptions, UntrustedServerError } from "./lib/client/server_trust.ts";
 export { type KnownHost, knownHostName, KnownHosts } from "./lib/client/known_hosts.ts";

@@ -6,6 +6,8 @@ import { isFingerprint } from "../protocol/fingerprint.ts";
 import { knownHostName } from "./known_hosts.ts";
 import { parseHostPort } from "../net/host_port.ts";
 import { PASSWORD_ENV, resolvePassword } from "../password_source.ts";
+import { CONFIG_FILE, type ConfigDefaults } from "./config_file.ts";
+import { type RememberedSession, type RoomsInUse, SESSION_FILE } from "./remembered_session.ts";
 
 /** What `chat-client` was asked to do. */
 export type ClientCommand =
@@ -25,11 +27,20 @@ export type ClientCommand =
   }
   | {
     kind: "chat";
-    /** The server's address; undefined: find it on the LAN (by `serverName`, or the only one). */
+    /**
+     * The server's address: `--host`, else the config file's `host`, else the
+     * remembered last server's. Undefined: find it on the LAN (by
+     * `serverName`, or the only one that answers).
+     */
     host: string | undefined;
     port: number;
-    /** `--server <name>`: the server announced on the LAN under this name. */
+    /** `--server <name>`, else the config file's `server`: the server announced on the LAN under this name. */
     serverName?: string;
+    /**
+     * The rooms to rejoin after connecting: those of the remembered last
+     * session, when this is its server (the same host and port).
+     */
+    rooms?: RoomsInUse;
     nick: string;
     color: boolean;
     /** Reconnect by itself when the connection drops. */
@@ -51,17 +62,20 @@ export type ClientCommand =
 /** `chat-client --help`. */
 export const CLIENT_USAGE = `chat-client: talk on a lanchat server
 
-Usage: chat-client [--nick <nick>]                 (finds the server on the LAN)
+Usage: chat-client [--nick <nick>]                 (finds the server on the LAN, or the
+                                                    host in the config file, or the last one)
        chat-client --server <name> [--nick <nick>]
        chat-client --host <address> [--port <n>] [--nick <nick>] [--password-file <path>]
        chat-client --list [--json]
        chat-client --whoami
 
 Flags:
-  --host <address>   the server's address; without it (and without --server)
-                     the client looks for servers on the LAN for about a
-                     second and joins the one that answers (several: it lists
-                     them; on a terminal you pick one with the arrow keys)
+  --host <address>   the server's address; without it (and without --server,
+                     a host or server in the config file, or a last session
+                     remembered) the client looks for servers on the LAN for
+                     about a second and joins the one that answers (several:
+                     it lists them; on a terminal you pick one with the arrow
+                     keys)
   --port <n>         the server's port (default ${DEFAULT_PORT})
   --server <name>    join the server announced on the LAN under this name
                      (chat-server's --name); looked up again on every
@@ -88,8 +102,8 @@ Flags:
                      forget a server's remembered certificate (after its
                      operator confirmed a new one), then exit
   --config-dir <dir>
-                     where known servers and your key are kept
-                     (default ~/.config/lanchat; see the README)
+                     where the config file, known servers and your key are
+                     kept (default ~/.config/lanchat; see the README)
   --password-file <path>
                      a private server's password (the file, less its final
                      line break)
@@ -114,20 +128,51 @@ event is printed as one plain line (the further lines of a message start with
     echo "build done" | chat-client --host 192.168.1.5 --nick ci --accept-new
 (--accept-new, or --fingerprint, on the first run: a script cannot be asked.)
 
+The config file, ${CONFIG_FILE} in the config directory, holds defaults
+for what you would otherwise type every time; it is created on first use
+with every key commented out and explained. Lines are "key = value"; lines
+starting with # are comments. Keys: server, host, port, nick, color (no =
+--no-color), reconnect (no = --no-reconnect), give-up-after, plain (yes =
+--plain), fingerprint, password-file. Flags override it. A bad line stops
+chat-client with the file, the line number and the key (exit status 2).
+
+The last session (server, nick, rooms) is remembered in ${SESSION_FILE} in
+the config directory: started without --host (and no host or server in the
+config file), chat-client goes back to that server with that nick, and on
+that server it rejoins your rooms. Delete the file to forget it.
+
 Exit status: 0 all delivered (or nobody reads the output any more); 1 cannot
 connect, refused, or the server went away; 2 bad flags; 3 the server refused
 some lines (or some were skipped, or came after /quit); 4 replaced by a new
 connection with the same key.`;
 
+/** The files in the config directory that `parseClientArgs` reads (injected for tests). */
+export interface ClientFiles {
+  /**
+   * The config file's defaults (see `config_file.ts`).
+   *
+   * @throws {UsageError} on a bad config file
+   */
+  config(configDir: string): ConfigDefaults;
+  /** The last session, remembered (see `remembered_session.ts`); undefined when none. */
+  remembered(configDir: string): RememberedSession | undefined;
+}
+
+/** No files: the flags alone. */
+const NO_FILES: ClientFiles = { config: () => ({}), remembered: () => undefined };
+
 /**
- * Parses the client's command line. `userName` is the default nick.
+ * Parses the client's command line, over the defaults of the config file
+ * in the config directory. `userName` is the default nick.
  *
  * @throws {UsageError} on an unknown flag, flags that do not go together or a bad value
+ *   (a {@linkcode ConfigFileError} for a bad config file)
  */
 export function parseClientArgs(
   args: string[],
   userName: string | undefined,
   env: (name: string) => string | undefined = () => undefined,
+  files: ClientFiles = NO_FILES,
 ): ClientCommand {
   const flags = parseFlags(args, {
     host: { type: "string" },
@@ -157,56 +202,97 @@ export function parseClientArgs(
     const { host, port } = hostPortFlag("forget-host", flags["forget-host"]);
     return { kind: "forget", server: knownHostName(host, port ?? DEFAULT_PORT), host, configDir };
   }
-  if (flags.plain && (flags.fingerprint !== undefined || flags["accept-new"])) {
+  if (flags.whoami) return { kind: "whoami", configDir };
+  const file = configDir === undefined ? {} : files.config(configDir);
+  const last = configDir === undefined ? undefined : files.remembered(configDir);
+  // Said nowhere where to connect: back to the last server.
+  const goBack = last !== undefined && flags.host === undefined && flags.server === undefined &&
+    file.host === undefined && file.server === undefined;
+  const plain = flags.plain ?? file.plain ?? (goBack ? !last.tls : false);
+  const fingerprint = flags.fingerprint ?? (plain ? undefined : file.fingerprint);
+  if (plain && (fingerprint !== undefined || flags["accept-new"])) {
     throw new UsageError("--plain turns TLS off; --fingerprint and --accept-new need TLS");
   }
-  if (flags.fingerprint !== undefined && !isFingerprint(flags.fingerprint)) {
+  if (fingerprint !== undefined && !isFingerprint(fingerprint)) {
     throw new UsageError(
-      `--fingerprint must look like SHA256: and 43 base64 characters (as chat-server prints it), got "${flags.fingerprint}"`,
+      `--fingerprint must look like SHA256: and 43 base64 characters (as chat-server prints it), got "${fingerprint}"`,
     );
   }
-  if (flags.whoami) return { kind: "whoami", configDir };
   if (flags.json && !flags.list) throw new UsageError("--json goes with --list");
   if (flags.list) return { kind: "list", json: flags.json === true };
-  const serverName = flags.server?.trim();
-  if (serverName !== undefined) {
-    if (serverName === "") throw new UsageError("--server wants the name a server announces");
+  const serverFlag = flags.server?.trim();
+  if (serverFlag !== undefined) {
+    if (serverFlag === "") throw new UsageError("--server wants the name a server announces");
     if (flags.host !== undefined) {
       throw new UsageError("--server finds the server by name; give it or --host, not both");
     }
     if (flags.port !== undefined) throw new UsageError("--server finds the port too; drop --port");
   }
-  if (flags.host === undefined && flags.port !== undefined) {
+  // Where: --host, --server, the file's host (with its port) or server name, the last server.
+  let host: string | undefined;
+  let hostPort: number | undefined;
+  let serverName: string | undefined;
+  if (flags.host !== undefined) {
+    // IPv6 with or without brackets; a port written with the host is taken too.
+    ({ host, port: hostPort } = hostPortFlag("host", flags.host));
+    if (hostPort !== undefined && flags.port !== undefined && Number(flags.port) !== hostPort) {
+      throw new UsageError(`--host names port ${hostPort} but --port says ${flags.port}`);
+    }
+  } else if (serverFlag !== undefined) {
+    serverName = serverFlag;
+  } else if (file.host !== undefined) {
+    ({ host, port: hostPort } = hostPortFlag("host", file.host));
+  } else if (file.server !== undefined) {
+    serverName = file.server;
+  } else if (goBack) {
+    host = last.host;
+    hostPort = flags.port === undefined ? last.port : undefined;
+  }
+  if (host === undefined && flags.port !== undefined) {
     throw new UsageError("--port goes with --host (a server found on the LAN says its port)");
   }
-  // IPv6 with or without brackets; a port written with the host is taken too.
-  const { host, port: hostPort } = flags.host === undefined
-    ? { host: undefined, port: undefined }
-    : hostPortFlag("host", flags.host);
-  if (hostPort !== undefined && flags.port !== undefined && Number(flags.port) !== hostPort) {
-    throw new UsageError(`--host names port ${hostPort} but --port says ${flags.port}`);
-  }
-  const nick = flags.nick ?? nickFromUserName(userName);
+  // A flag's port wins over one written with the file's host.
+  const port = flags.port !== undefined
+    ? intFlag("port", flags.port, DEFAULT_PORT, 1, 65535)
+    : hostPort ?? file.port ?? DEFAULT_PORT;
+  // The last server again (however it was named): its nick and rooms too.
+  const sameServer = last !== undefined && host !== undefined && port === last.port &&
+    host.toLowerCase() === last.host.toLowerCase();
+  const nick = flags.nick ?? file.nick ?? (sameServer ? last.nick : nickFromUserName(userName));
   if (nick.trim() === "") throw new UsageError("--nick must not be empty");
+  const passwordFile = flags["password-file"] ??
+    (flags.password === undefined && configDir !== undefined && file.passwordFile !== undefined
+      ? inDirectory(configDir, file.passwordFile)
+      : undefined);
   return {
     kind: "chat",
     host,
-    port: hostPort ?? intFlag("port", flags.port, DEFAULT_PORT, 1, 65535),
+    port,
     ...(serverName === undefined ? {} : { serverName }),
+    ...(sameServer ? { rooms: { rooms: last.rooms, current: last.current } } : {}),
     nick,
-    color: !flags["no-color"],
-    reconnect: !flags["no-reconnect"],
-    giveUpMs: intFlag("give-up-after", flags["give-up-after"], 60, 1, 86_400) * 1000,
+    color: !flags["no-color"] && (file.color ?? true),
+    reconnect: !flags["no-reconnect"] && (file.reconnect ?? true),
+    giveUpMs:
+      (flags["give-up-after"] !== undefined
+        ? intFlag("give-up-after", flags["give-up-after"], 60, 1, 86_400)
+        : file.giveUpAfter ?? 60) * 1000,
     configDir,
-    tls: !flags.plain,
-    fingerprint: flags.fingerprint,
+    tls: !plain,
+    fingerprint,
     acceptNew: flags["accept-new"] === true,
     password: resolvePassword({
       password: flags.password,
-      passwordFile: flags["password-file"],
+      passwordFile,
       env: env(PASSWORD_ENV),
     }),
   };
+}
+
+/** `path` as seen from `dir`: an absolute path as it is. */
+function inDirectory(dir: string, path: string): string {
+  if (/^([\\/]|[A-Za-z]:[\\/])/.test(path)) return path;
+  return `${dir.replace(/[\\/]+$/, "")}/${path}`;
 }
 
 /** `host`, `host:port`, `[v6]`, `[v6]:port` or a bare IPv6 address, as a flag's value. */

@@ -146,14 +146,19 @@ export class FrameQueue {
   }
 
   /**
-   * Our own message came back (the server echoes a member's messages to
-   * it): the server handles a connection's frames in order, so that frame
+   * An event: when it is our own message come back (`nick` is ours; the
+   * server echoes a member's messages to it), the server handles a connection's frames in order, so that frame
    * and every one written before it were handled, whether or not the pong
    * that confirms them arrives before the connection goes. The first frame
    * in flight with the same text (and room, when it named one) is the one.
    * A text the server changed matches nothing, and waits for the pong.
    */
-  confirmEcho(room: string, text: string): void {
+  confirmEcho(
+    event: { type: string; from?: string; room?: string; text?: string },
+    nick: string,
+  ): void {
+    if (event.type !== "msg" || event.from !== nick) return;
+    const { room = "", text } = event;
     const at = this.#inflight.findIndex(({ frame }) =>
       frame.type === "msg" && frame.text === text &&
       (frame.room === undefined || foldRoom(frame.room) === foldRoom(room))

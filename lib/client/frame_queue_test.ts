@@ -2,6 +2,9 @@ import assert from "node:assert/strict";
 import type { ClientFrame } from "../protocol/client_frames.ts";
 import { FrameQueue, OfflineQueueFullError } from "./frame_queue.ts";
 
+/** Our own message in `room`, as the server echoes it. */
+const echo = (room: string, text: string) => ({ type: "msg", from: "me", room, text });
+
 /** A connection that records what it is sent. */
 function sink() {
   const sent: ClientFrame[] = [];
@@ -82,13 +85,13 @@ Deno.test("FrameQueue: the echo of a message confirms it and what was written be
   await queue.drain();
   assert.equal(connection.sent.length, 5, "four frames and the ping");
   assert.equal(queue.size, 4);
-  queue.confirmEcho("#b", "changed by the server");
+  queue.confirmEcho(echo("#b", "changed by the server"), "me");
   assert.equal(queue.size, 4, "a text that differs confirms nothing");
-  queue.confirmEcho("#b", "same");
+  queue.confirmEcho(echo("#b", "same"), "me");
   assert.equal(queue.size, 2, "the join and the first 'same'");
-  queue.confirmEcho("#b", "later");
+  queue.confirmEcho(echo("#b", "later"), "me");
   assert.equal(queue.size, 2, "'later' went to #a: an echo in #b is another message");
-  queue.confirmEcho("#A", "later");
+  queue.confirmEcho(echo("#A", "later"), "me");
   assert.equal(queue.size, 0, "rooms compare as the server folds them");
   // Nothing confirmed is sent again after a loss.
   assert.equal(queue.requeueUnconfirmed(), 0);
@@ -99,8 +102,9 @@ Deno.test("FrameQueue: an echo confirms a message sent to a room only from that 
   const queue = new FrameQueue(10, () => connection);
   queue.push({ type: "msg", text: "x", room: "#Dev" }, false, undefined);
   await queue.drain();
-  queue.confirmEcho("#other", "x");
+  queue.confirmEcho(echo("#other", "x"), "me");
+  queue.confirmEcho({ ...echo("#dev", "x"), from: "someone else" }, "me");
   assert.equal(queue.size, 1);
-  queue.confirmEcho("#dev", "x");
+  queue.confirmEcho(echo("#dev", "x"), "me");
   assert.equal(queue.size, 0);
 });

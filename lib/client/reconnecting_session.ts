@@ -27,10 +27,13 @@ import {
   retryDelay,
   unreachedReason,
 } from "./retry_policy.ts";
-import type { SessionEvent } from "./session_events.ts";
+import type { RoomsChange, SessionEvent } from "./session_events.ts";
 
 /** The token of the ping that ends a restore: its pong means every rejoin was answered. */
 const RESTORED_TOKEN = "restored";
+
+/** The events that may change the nick or the rooms wanted. */
+const ROOM_EVENTS = new Set(["welcome", "joined", "parted", "nick"]);
 
 /** Settings beyond the connection's own. */
 export interface ReconnectOptions extends SessionOptions {
@@ -84,6 +87,8 @@ export interface ReconnectOptions extends SessionOptions {
    * @default {new FixedServer({ host, port, tls })}
    */
   resolver?: ServerResolver;
+  /** Told the nick and rooms wanted whenever they may have changed, to remember them. */
+  onRoomsChange?: (rooms: RoomsChange) => void;
 }
 
 /** The reconnect and keepalive settings, defaults filled in. */
@@ -113,6 +118,7 @@ export class ReconnectingSession implements AsyncDisposable {
   readonly #connectOptions: SessionOptions;
   readonly #settings: ReconnectSettings;
   readonly #resolver: ServerResolver;
+  readonly #onRoomsChange: ReconnectOptions["onRoomsChange"];
   /** The nick, the rooms wanted and the newest message seen in each. */
   readonly #rooms: RoomTracker;
   /** Every outgoing frame, in order, until the server confirmed it. */
@@ -132,6 +138,7 @@ export class ReconnectingSession implements AsyncDisposable {
     this.welcome = session.welcome;
     this.#connectOptions = options;
     this.#resolver = resolver;
+    this.#onRoomsChange = options.onRoomsChange;
     this.#settings = {
       reconnect: options.reconnect ?? true,
       initialDelayMs: options.initialDelayMs ?? 500,
@@ -144,6 +151,13 @@ export class ReconnectingSession implements AsyncDisposable {
     this.#rooms = new RoomTracker(session.welcome.nick);
     this.#frames.pace(session.welcome);
     this.#rooms.track(session.welcome);
+    this.#roomsChanged();
+  }
+
+  /** Tells `onRoomsChange` the nick and rooms now. */
+  #roomsChanged(): void {
+    const { nick, rooms, current } = this.#rooms;
+    this.#onRoomsChange?.({ nick, rooms, current, server: this.welcome.server });
   }
 
   /**
@@ -272,10 +286,9 @@ export class ReconnectingSession implements AsyncDisposable {
           this.#frames.confirm(event.token); // our own keepalive or confirmation
           continue;
         }
-        if (event.type === "msg" && event.from === this.#rooms.nick) {
-          this.#frames.confirmEcho(event.room, event.text); // handled, in order
-        }
+        this.#frames.confirmEcho(event, this.#rooms.nick); // our own message: handled, in order
         const shown = this.#rooms.track(event);
+        if (ROOM_EVENTS.has(event.type)) this.#roomsChanged();
         if (shown) yield shown;
         if (event.type === "bye") {
           if (event.reason === "quit") {
@@ -375,7 +388,9 @@ export class ReconnectingSession implements AsyncDisposable {
       this.#session = session;
       this.#frames.pace(session.welcome);
       yield { type: "status", state: "connected", message: "Reconnected" };
-      yield this.#rooms.welcomeBack(session.welcome);
+      const welcome = this.#rooms.welcomeBack(session.welcome);
+      this.#roomsChanged();
+      yield welcome;
       await this.#restore(session);
       return "ok";
     }

@@ -4,7 +4,7 @@ import { FakePipe, settledWithin, welcomeFrame } from "./_fake_pipe.ts";
 import { PipeError, type ServerAddress } from "./pipe.ts";
 import { ReconnectingSession, type ReconnectOptions } from "./reconnecting_session.ts";
 import type { ServerResolver } from "./resolver.ts";
-import type { SessionEvent } from "./session_events.ts";
+import type { RoomsChange, SessionEvent } from "./session_events.ts";
 
 /** A resolver that answers what the test set last, or never answers while `hanging`. */
 class ScriptedResolver implements ServerResolver {
@@ -101,4 +101,52 @@ Deno.test("ReconnectingSession connects where the resolver says, its TLS choice 
   assert.equal(opened[0].address.host, "plain.example");
   assert.equal(opened[0].address.port, 2);
   assert.equal(opened[0].address.tls, undefined);
+});
+
+/** Polls `check` every 5 ms until it holds; fails after 3 s. */
+async function until(check: () => boolean): Promise<void> {
+  for (let waited = 0; !check(); waited += 5) {
+    if (waited > 3000) assert.fail("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+Deno.test("ReconnectingSession tells onRoomsChange the nick and rooms as they change, and keeps them across a reconnect", async () => {
+  const changes: RoomsChange[] = [];
+  const resolver = new ScriptedResolver({ host: "a.example", port: 1 });
+  const { options, opened } = fakeNetwork(resolver, {
+    onRoomsChange: (change) => changes.push({ ...change, rooms: [...change.rooms] }),
+  });
+  const session = await ReconnectingSession.connect(options);
+  const loop = (async () => {
+    for await (const _ of session.events()) { /* drained */ }
+  })();
+  const last = () => changes.at(-1);
+  try {
+    assert.deepEqual(last(), {
+      nick: "ana",
+      rooms: ["#lobby"],
+      current: "#lobby",
+      server: "fake",
+    });
+    opened[0].pipe.say(
+      { type: "joined", room: "#dev", members: ["ana"], memberCount: 1, history: [] },
+      { type: "nick", ts: 1, old: "ana", new: "anna", rooms: ["#lobby", "#dev"] },
+    );
+    await until(() => last()?.nick === "anna");
+    assert.deepEqual(last(), {
+      nick: "anna",
+      rooms: ["#lobby", "#dev"],
+      current: "#dev",
+      server: "fake",
+    });
+    opened[0].pipe.fail(new PipeError("connection reset by the server"));
+    await until(() => opened.length === 2 && changes.length >= 4);
+    // The new connection's welcome puts us in the lobby; the rooms wanted stay.
+    assert.deepEqual(last()?.rooms, ["#lobby", "#dev"]);
+    assert.equal(last()?.current, "#dev");
+  } finally {
+    session.close();
+    assert.equal(await settledWithin(3000, loop), undefined);
+  }
 });

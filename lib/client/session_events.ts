@@ -55,3 +55,15 @@ export interface StatusEvent {
  * cleaned), lines that were not valid frames, and its own status.
  */
 export type SessionEvent = ServerFrame | RejoinedEvent | StatusEvent | InvalidFrameEvent;
+
+/** The nick and rooms of a session, as `ReconnectOptions.onRoomsChange` hears them. */
+export interface RoomsChange {
+  /** The nick the server knows us by. */
+  nick: string;
+  /** The rooms wanted, in join order. */
+  rooms: readonly string[];
+  /** The room in use. */
+  current?: string;
+  /** The server's name, from its first welcome. */
+  server: string;
+}
