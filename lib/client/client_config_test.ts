@@ -94,13 +94,11 @@ Deno.test("parseClientArgs(): the file's password-file is found in the config di
   }
 });
 
-Deno.test("parseClientArgs() without --host nor a host in the config file is a usage error naming both", () => {
-  assert.throws(
-    () => chat([], { nick: "bob" }),
-    (error) =>
-      error instanceof UsageError &&
-      error.message.includes('or "host = <address>" in /c/client.conf'),
-  );
+Deno.test("parseClientArgs() without --host, a host or server in the config file or a last session looks on the LAN", () => {
+  const command = chat([], { nick: "bob" });
+  assert.equal(command.host, undefined);
+  assert.equal(command.serverName, undefined);
+  assert.throws(() => chat(["--port", "7001"], {}), /--port goes with --host/);
 });
 
 const LAST: RememberedSession = {
