@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { type ClientCommand, type ClientFiles, parseClientArgs } from "./client_config.ts";
 import type { ConfigDefaults } from "./config_file.ts";
 import type { RememberedSession } from "./remembered_session.ts";
-import { UsageError } from "../errors.ts";
 
 const FP = "SHA256:" + "B".repeat(43);
 
