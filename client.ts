@@ -138,6 +138,8 @@ async function main(): Promise<number> {
     ? new ServerTrust({
       knownHosts: command.configDir === undefined ? undefined : KnownHosts.in(command.configDir),
       pinned: command.fingerprint,
+      // Found on the LAN by its name: a known certificate at a new address is the same server.
+      mayMove: found !== undefined,
       // A script must opt in; on a terminal the user is asked first (below).
       acceptNew: command.acceptNew,
       forgetFlags: command.configDir !== undefined &&
@@ -269,6 +271,8 @@ async function confirmNewServer(
     return false;
   }
   if (trust.knows(server)) return true;
+  // Found by name, with a certificate trusted at another address: the same server, moved.
+  if (trust.options.mayMove && trust.options.knownHosts?.withFingerprint(fingerprint)) return true;
   console.log(
     `${server} is a server you have not used before. Its certificate fingerprint is\n` +
       `  ${fingerprint}\n` +

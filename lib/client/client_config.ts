@@ -256,8 +256,11 @@ export function parseClientArgs(
     ? intFlag("port", flags.port, DEFAULT_PORT, 1, 65535)
     : hostPort ?? file.port ?? DEFAULT_PORT;
   // The last server again (however it was named): its nick and rooms too.
-  const sameServer = last !== undefined && host !== undefined && port === last.port &&
-    host.toLowerCase() === last.host.toLowerCase();
+  // The same address, or the same name on the LAN (its address may have changed).
+  const sameServer = last !== undefined &&
+    (host !== undefined
+      ? port === last.port && host.toLowerCase() === last.host.toLowerCase()
+      : serverName !== undefined && serverName === last.server);
   const nick = flags.nick ?? file.nick ?? (sameServer ? last.nick : nickFromUserName(userName));
   if (nick.trim() === "") throw new UsageError("--nick must not be empty");
   const passwordFile = flags["password-file"] ??

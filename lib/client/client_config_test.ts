@@ -135,3 +135,14 @@ Deno.test("parseClientArgs(): the rooms come back on the same server however it 
   // Another port on the same host is another server.
   assert.equal(chat(["--port", "7002"], {}, LAST).rooms, undefined);
 });
+
+Deno.test("parseClientArgs(): --server naming the last session's server brings back its nick and rooms, wherever it is now", () => {
+  const command = chat(["--server", "office"], {}, LAST);
+  assert.equal(command.host, undefined);
+  assert.equal(command.serverName, "office");
+  assert.equal(command.nick, "anna");
+  assert.deepEqual(command.rooms, { rooms: ["#lobby", "#dev"], current: "#dev" });
+  const other = chat(["--server", "lab"], {}, LAST);
+  assert.equal(other.nick, "ana");
+  assert.equal(other.rooms, undefined);
+});

@@ -48,6 +48,16 @@ export class KnownHosts {
     return undefined;
   }
 
+  /** The first server trusted with `fingerprint`, if any, and its line. */
+  withFingerprint(fingerprint: string): { server: string; line: number } | undefined {
+    const lines = this.#lines();
+    for (let i = 0; i < lines.length; i++) {
+      const [name, print] = lines[i].trim().split(/\s+/);
+      if (!name.startsWith("#") && print === fingerprint) return { server: name, line: i + 1 };
+    }
+    return undefined;
+  }
+
   /**
    * The servers on `host` (any port) in the file, as they are named there
    * (`host:port`), in file order: what `--forget-host host` may have meant.

@@ -35,6 +35,12 @@ export interface TrustOptions {
   onNotice?: (message: string) => void;
   /** Extra flags the user must repeat with `--forget-host` (a non-default `--config-dir`). */
   forgetFlags?: string;
+  /**
+   * The server was found on the LAN by its name, so its address may have
+   * changed since it was trusted: a certificate already trusted at another
+   * address is the same server (only it has the key), trusted here too.
+   */
+  mayMove?: boolean;
 }
 
 /**
@@ -85,6 +91,19 @@ export class ServerTrust {
           }`,
         ].join("\n"),
       );
+    }
+    const elsewhere = this.options.mayMove
+      ? this.options.knownHosts?.withFingerprint(fingerprint)
+      : undefined;
+    if (elsewhere !== undefined) {
+      this.trust(server, fingerprint, true);
+      this.options.onNotice?.(
+        `${server} presented the certificate you trusted for ${elsewhere.server} ` +
+          `(${
+            this.options.knownHosts!.path
+          } line ${elsewhere.line}): the same server at a new address.`,
+      );
+      return fingerprint;
     }
     if (!acceptNew) {
       throw new UntrustedServerError(

@@ -90,3 +90,23 @@ Deno.test("ServerTrust: a pinned fingerprint is the only one trusted, whatever k
   await trust.check("h:1", certA);
   await assert.rejects(trust.check("h:1", certB), /not SHA256:.* given with --fingerprint/);
 });
+
+Deno.test("ServerTrust: a server found by name presenting a certificate trusted at another address is trusted there too; others are still new", async () => {
+  const known = tempKnownHosts();
+  known.add("10.0.0.1:7777", await fingerprintOf(certA));
+  const notices: string[] = [];
+  const moving = new ServerTrust({
+    knownHosts: known,
+    acceptNew: false,
+    mayMove: true,
+    onNotice: (n) => notices.push(n),
+  });
+  await moving.check("10.0.0.5:7777", certA);
+  assert.equal(known.lookup("10.0.0.5:7777")?.fingerprint, await fingerprintOf(certA));
+  assert.match(notices[0], /trusted for 10\.0\.0\.1:7777 .*the same server at a new address/);
+  // Another certificate at a new address is a first use, refused without --accept-new.
+  await assert.rejects(moving.check("10.0.0.6:7777", certB), UntrustedServerError);
+  // Without mayMove (an address given by hand), the known certificate does not carry over.
+  const fixed = new ServerTrust({ knownHosts: known, acceptNew: false });
+  await assert.rejects(fixed.check("10.0.0.7:7777", certA), UntrustedServerError);
+});
