@@ -122,6 +122,17 @@ async function main(): Promise<number> {
     const answer = await findServer(command.serverName, interactive);
     if (typeof answer === "number") return answer;
     found = answer;
+    // An announcement must not turn TLS off: anyone on the LAN can announce
+    // anything, "office" at another address with tls=0 included.
+    if (!found.txt.tls && command.tls) {
+      console.error(
+        `chat-client: the server "${shownName(found)}" announces itself as unencrypted ` +
+          `(chat-server --plain) at ${formatHostPort(found.addresses[0], found.port)}; ` +
+          "refusing to join it without TLS. Anyone on the LAN can announce a name: if you expect " +
+          'that server to run --plain, give --plain (or "plain = yes" in the config file).',
+      );
+      return 1;
+    }
     ({ port, tls } = { port: found.port, tls: found.txt.tls });
     host = found.addresses[0];
   }

@@ -144,33 +144,8 @@ Deno.test("an announcement with another fingerprint than the server's certificat
   const port = portOf(server);
   const spoofed = "SHA256:5hukloa7MPlonWd4lc8QvhibOvLMtW6Wh6FOM3yPhCg";
   assert.notEqual(fingerprintOf(server), spoofed);
-  const script = new URL("./_spoof_announce.ts", import.meta.url).pathname;
-  const [command, args] = lan.a.netns.wrap(Deno.execPath(), [
-    "run",
-    "-q",
-    "-A",
-    script,
-    lan.a.address,
-    String(port),
-    "office",
-    "v=1",
-    "tls=1",
-    `fp=${spoofed}`,
-    "pw=0",
-    "web=1",
-  ]);
-  const publisher = new Deno.Command(command, {
-    args,
-    cwd: ROOT,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
+  const publisher = await spoofAnnounce(lan.a, port, ["tls=1", `fp=${spoofed}`]);
   try {
-    const reader = publisher.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    const first = await reader.read();
-    assert.match(first.value ?? "", /published/);
-    reader.releaseLock();
     const ana = client(lan.b, ["--nick", "ana", "--accept-new"], "piped");
     await ana.write("a secret\n");
     assert.equal((await ana.finished()).code, 1, ana.stderr.join("\n"));
@@ -183,8 +158,77 @@ Deno.test("an announcement with another fingerprint than the server's certificat
     assert.ok(said.includes(`presented ${fingerprintOf(server)}`), said);
     assert.ok(!server.stderr.some((line) => /event=join/.test(line)), "nothing was sent");
   } finally {
-    await publisher.stdin.close().catch(() => {});
-    await publisher.stdout.cancel().catch(() => {});
-    await publisher.status;
+    await stopAnnouncing(publisher);
+  }
+});
+
+/**
+ * Announces "office" at `side`'s address and `port` with the TXT pairs
+ * given (after v=1, and before pw=0 web=1), as a stranger's script on the LAN
+ * could; resolves once it is published.
+ */
+async function spoofAnnounce(
+  side: LanSide,
+  port: number,
+  pairs: string[],
+): Promise<Deno.ChildProcess> {
+  const script = new URL("./_spoof_announce.ts", import.meta.url).pathname;
+  const [command, args] = side.netns.wrap(Deno.execPath(), [
+    "run",
+    "-q",
+    "-A",
+    script,
+    side.address,
+    String(port),
+    "office",
+    "v=1",
+    ...pairs,
+    "pw=0",
+    "web=1",
+  ]);
+  const publisher = new Deno.Command(command, {
+    args,
+    cwd: ROOT,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = publisher.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const first = await reader.read();
+  assert.match(first.value ?? "", /published/);
+  reader.releaseLock();
+  return publisher;
+}
+
+async function stopAnnouncing(publisher: Deno.ChildProcess): Promise<void> {
+  await publisher.stdin.close().catch(() => {});
+  await publisher.stdout.cancel().catch(() => {});
+  await publisher.status;
+}
+
+Deno.test("an announcement of an unencrypted server does not turn TLS off: refused unless --plain", async () => {
+  await using lan = await NetPair.create();
+  const plain = runEntry("server", ["--port", "0", "--plain", "--no-discovery"], {
+    netns: lan.a.netns,
+  });
+  await using _plain = plain;
+  await plain.waitStdout((line) => line.startsWith("open "));
+  const publisher = await spoofAnnounce(lan.a, portOf(plain), ["tls=0"]);
+  try {
+    const ana = client(lan.b, ["--server", "office", "--nick", "ana", "--accept-new"], "piped");
+    await ana.write("a secret\n");
+    assert.equal((await ana.finished()).code, 1, ana.stderr.join("\n"));
+    assert.match(
+      ana.stderr.join("\n"),
+      /announces itself as unencrypted .*refusing to join it without TLS/s,
+    );
+    assert.ok(!plain.stderr.some((line) => /event=join/.test(line)), "nothing was sent");
+    // Asked for, it joins.
+    const bob = client(lan.b, ["--server", "office", "--nick", "bob", "--plain"], "piped");
+    await bob.waitStdout((line) => line.startsWith("Welcome to lanchat, bob!"));
+    await bob.closeStdin();
+    assert.equal((await bob.finished()).code, 0, bob.stderr.join("\n"));
+  } finally {
+    await stopAnnouncing(publisher);
   }
 });

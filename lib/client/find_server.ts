@@ -47,6 +47,11 @@ export function serversJson(servers: readonly FoundServer[]): string {
     })),
     null,
     2,
+  ).replace(
+    // Names come from anyone on the LAN: C1 controls, bidi and invisible
+    // characters are written escaped, so a terminal showing the JSON acts on none.
+    /[\u0080-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
 }
 

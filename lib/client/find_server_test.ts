@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { FoundServer } from "../discovery/browse.ts";
-import { chooseServer, serverLine } from "./find_server.ts";
+import { chooseServer, serverLine, serversJson } from "./find_server.ts";
 
 const fingerprint = "SHA256:5hukloa7MPlonWd4lc8QvhibOvLMtW6Wh6FOM3yPhCg";
 const office: FoundServer = {
@@ -59,4 +59,12 @@ Deno.test("chooseServer() with nothing found, or not the name asked for, says wh
       `  ${serverLine(lab)}`,
     ]);
   }
+});
+
+Deno.test("serversJson(): names from the LAN keep C1 controls, bidi and invisible characters escaped, and parse back the same", () => {
+  const name = "off\u009b31mice\u202e\u200b";
+  const json = serversJson([{ ...office, name }]);
+  assert.doesNotMatch(json, /[\u0080-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/);
+  assert.match(json, /\\u009b/);
+  assert.equal(JSON.parse(json)[0].name, name);
 });

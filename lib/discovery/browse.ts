@@ -75,10 +75,14 @@ export async function browseServers(options: BrowseOptions = {}): Promise<FoundS
   const add = (service: Service) => {
     const server = toFoundServer(service, options.onIgnored);
     if (server === undefined) return;
-    const key = server.name.toLowerCase();
+    // The same server heard on another interface is one entry with every
+    // address; another announcing the same name (on another port, with
+    // another certificate or TLS setting) is an entry of its own, never
+    // hidden by it nor hiding it.
+    const key = [server.name.toLowerCase(), server.port, server.txt.tls, server.txt.fingerprint]
+      .join("\n");
     const known = found.get(key);
-    if (known && known.port === server.port) {
-      // The same server heard on another interface: one entry, every address.
+    if (known) {
       for (const address of server.addresses) {
         if (!known.addresses.includes(address)) known.addresses.push(address);
       }
