@@ -37,6 +37,7 @@ import {
   shownName,
 } from "./lib/client/find_server.ts";
 import { pickServer } from "./lib/client/tui/server_picker.ts";
+import { cleanLine } from "./lib/core/sanitize.ts";
 import type { RoomsChange } from "./lib/client/session_events.ts";
 
 function userName(): string | undefined {
@@ -118,8 +119,18 @@ async function main(): Promise<number> {
   // No address: find the server on the LAN (the one named, or the only one).
   let { host, port, tls } = command;
   let found: FoundServer | undefined;
+  // Back to the last server: if its address no longer answers, it may have moved.
+  let lookFor = command.serverName;
+  if (host !== undefined && command.lastServerName !== undefined && !(await answers(host, port))) {
+    console.error(
+      `chat-client: the last server, ${formatHostPort(host, port)}, does not answer; ` +
+        `looking for "${cleanLine(command.lastServerName, 63)}" on the LAN`,
+    );
+    host = undefined;
+    lookFor = command.lastServerName;
+  }
   if (host === undefined) {
-    const answer = await findServer(command.serverName, interactive);
+    const answer = await findServer(lookFor, interactive);
     if (typeof answer === "number") return answer;
     found = answer;
     // An announcement must not turn TLS off: anyone on the LAN can announce
@@ -346,6 +357,28 @@ async function findServer(
       `(in ${Math.round(performance.now() - started)} ms)`,
   );
   return server;
+}
+
+/** Whether something accepts a TCP connection at `host:port` within a second and a half. */
+async function answers(host: string, port: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const attempt = Deno.connect({ hostname: host, port });
+  try {
+    const conn = await Promise.race([
+      attempt,
+      new Promise<undefined>((resolve) => timer = setTimeout(() => resolve(undefined), 1500)),
+    ]);
+    if (conn === undefined) {
+      attempt.then((late) => late.close(), () => {});
+      return false;
+    }
+    conn.close();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** `--list`: the servers that answered, one a line (or JSON); 1 when none did. */

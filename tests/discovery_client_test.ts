@@ -232,3 +232,50 @@ Deno.test("an announcement of an unencrypted server does not turn TLS off: refus
     await stopAnnouncing(publisher);
   }
 });
+
+Deno.test("chat-client alone goes back to the last server, and finds it by its name when its address changed", async () => {
+  await using lan = await NetPair.create();
+  const dataDir = Deno.makeTempDirSync({ prefix: "lanchat-moving-" });
+  const configDir = Deno.makeTempDirSync({ prefix: "lanchat-client-" });
+  const first = await startServer(lan.a, ["--name", "office", "--data-dir", dataDir]);
+  {
+    await using ana = client(
+      lan.b,
+      ["--config-dir", configDir, "--nick", "ana", "--accept-new"],
+      "piped",
+    );
+    await ana.write("/join #dev\nbefore the move\n");
+    await ana.closeStdin();
+    assert.equal((await ana.finished()).code, 0, ana.stderr.join("\n"));
+  }
+  first.kill("SIGINT");
+  assert.equal((await first.finished()).code, 0);
+  await first[Symbol.asyncDispose]();
+  await lan.removeAddress(lan.a, lan.a.address);
+  await lan.addAddress(lan.a, "10.77.0.9");
+  await using _second = await startServer(lan.a, [
+    "--name",
+    "office",
+    "--data-dir",
+    dataDir,
+    "--host",
+    "10.77.0.9",
+  ]);
+  // No address, no name, no --accept-new: the remembered server, found again, same nick and rooms.
+  await using again = client(lan.b, ["--config-dir", configDir], "piped");
+  await again.write("after the move\n");
+  await again.closeStdin();
+  assert.equal((await again.finished()).code, 0, again.stderr.join("\n"));
+  const said = again.stderr.join("\n");
+  assert.match(said, /the last server, 10\.77\.0\.1:\d+, does not answer; looking for "office"/);
+  assert.match(said, /the same server at a new address/);
+  assert.ok(again.stdout.includes("Welcome to office, ana!"), again.stdout.join("\n"));
+  assert.ok(
+    again.stdout.some((line) => line.endsWith("<ana> after the move")),
+    again.stdout.join("\n"),
+  );
+  assert.ok(
+    again.stdout.some((line) => line.startsWith("You are in #dev")),
+    again.stdout.join("\n"),
+  );
+});

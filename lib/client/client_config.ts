@@ -37,6 +37,11 @@ export type ClientCommand =
     /** `--server <name>`, else the config file's `server`: the server announced on the LAN under this name. */
     serverName?: string;
     /**
+     * Going back to the last session's server (`host`): its name, to look
+     * it up on the LAN when that address no longer answers.
+     */
+    lastServerName?: string;
+    /**
      * The rooms to rejoin after connecting: those of the remembered last
      * session, when this is its server (the same host and port).
      */
@@ -232,6 +237,8 @@ export function parseClientArgs(
   let host: string | undefined;
   let hostPort: number | undefined;
   let serverName: string | undefined;
+  /** The last session's server name, when going back there (found by it if it moved). */
+  let lastServerName: string | undefined;
   if (flags.host !== undefined) {
     // IPv6 with or without brackets; a port written with the host is taken too.
     ({ host, port: hostPort } = hostPortFlag("host", flags.host));
@@ -247,6 +254,7 @@ export function parseClientArgs(
   } else if (goBack) {
     host = last.host;
     hostPort = flags.port === undefined ? last.port : undefined;
+    lastServerName = last.server;
   }
   if (host === undefined && flags.port !== undefined) {
     throw new UsageError("--port goes with --host (a server found on the LAN says its port)");
@@ -272,6 +280,7 @@ export function parseClientArgs(
     host,
     port,
     ...(serverName === undefined ? {} : { serverName }),
+    ...(lastServerName === undefined ? {} : { lastServerName }),
     ...(sameServer ? { rooms: { rooms: last.rooms, current: last.current } } : {}),
     nick,
     color: !flags["no-color"] && (file.color ?? true),
