@@ -60,6 +60,9 @@ export function lanInterfaces(): string[] {
   return addresses;
 }
 
+/** Most servers one browse keeps: anyone on the LAN can announce as many as they like. */
+export const MAX_SERVERS = 256;
+
 /**
  * Asks for `_lanchat._tcp` servers and collects the answers for
  * `durationMs` (or until `enough`), sorted by name. With no interface but
@@ -86,7 +89,7 @@ export async function browseServers(options: BrowseOptions = {}): Promise<FoundS
       for (const address of server.addresses) {
         if (!known.addresses.includes(address)) known.addresses.push(address);
       }
-    } else {
+    } else if (found.size < MAX_SERVERS) {
       found.set(key, server);
     }
     if (options.enough?.([...found.values()])) done();

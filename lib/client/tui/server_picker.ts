@@ -9,6 +9,7 @@ import type { FoundServer } from "../../discovery/browse.ts";
 import { formatHostPort } from "../../net/host_port.ts";
 import { shownName } from "../find_server.ts";
 import { KeyDecoder, type KeyEvent } from "./key_decoder.ts";
+import { truncate } from "./text_width.ts";
 
 /** Which server is highlighted, moved by keys; pure, so it is tested without a terminal. */
 export class ServerPicker {
@@ -35,20 +36,32 @@ export class ServerPicker {
     return undefined;
   }
 
-  /** The screen's lines: a title, one row per server (the highlighted one marked), the keys. */
-  lines(): string[] {
-    const rows = this.servers.map((server, index) => {
-      const mark = index === this.selected ? ">" : " ";
+  /**
+   * The screen's lines: a title, one row per server (the highlighted one
+   * marked), the keys. On a terminal of `size`, the rows shown are a window
+   * around the highlighted one that fits, and no line is wider than the
+   * screen (a redraw moves up as many lines as it drew: one that wrapped, or
+   * scrolled off the top, would leave copies behind).
+   */
+  lines(size?: { columns: number; rows: number }): string[] {
+    const room = size ? Math.max(1, size.rows - 3) : this.servers.length;
+    const first = Math.max(
+      0,
+      Math.min(this.selected - Math.floor(room / 2), this.servers.length - room),
+    );
+    const shown = this.servers.slice(first, first + room);
+    const rows = shown.map((server, offset) => {
+      const mark = first + offset === this.selected ? ">" : " ";
       const where = formatHostPort(server.addresses[0], server.port);
       const how = [server.txt.tls ? "TLS" : "not encrypted", server.txt.password ? "private" : ""]
         .filter(Boolean).join(", ");
       return `${mark} ${shownName(server)}  ${where}  (${how})`;
     });
-    return [
-      `${this.servers.length} lanchat servers answered on the LAN; which one?`,
-      ...rows,
-      "Up/Down to choose, Enter to join, Esc or q to leave",
-    ];
+    const count = this.servers.length;
+    const title = `${count} lanchat servers answered on the LAN; which one?` +
+      (shown.length < count ? ` (${first + 1}-${first + shown.length} shown)` : "");
+    const lines = [title, ...rows, "Up/Down to choose, Enter to join, Esc or q to leave"];
+    return size ? lines.map((line) => truncate(line, Math.max(1, size.columns - 1))) : lines;
   }
 }
 
@@ -65,7 +78,7 @@ export async function pickServer(
   const encoder = new TextEncoder();
   let drawn = 0;
   const draw = () => {
-    const lines = picker.lines();
+    const lines = picker.lines(Deno.consoleSize());
     const up = drawn > 0 ? `\x1b[${drawn}A\r` : "";
     Deno.stdout.writeSync(encoder.encode(`${up}\x1b[J${lines.join("\r\n")}\r\n`));
     drawn = lines.length;
