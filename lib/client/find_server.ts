@@ -11,9 +11,18 @@ import { cleanLine } from "../core/sanitize.ts";
 import { formatHostPort } from "../net/host_port.ts";
 import { isNamed } from "./discovered_server.ts";
 
-/** A found server's name as it may reach a screen: controls and invisible characters removed. */
+/**
+ * A found server's name as it may reach a screen: controls and bidi removed,
+ * and the invisible characters that remain (zero-width spaces and joiners)
+ * written as `<U+200B>`, so that "office" and "office" with a zero-width
+ * space after it, announced by someone else, do not look the same.
+ */
 export function shownName(server: FoundServer): string {
-  return cleanLine(server.name, 63) || "?";
+  const clean = cleanLine(server.name, 63).replace(
+    /[\u200b-\u200d\u2060-\u2064\ufeff\u00ad\u034f\u180e]/g,
+    (c) => `<U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}>`,
+  );
+  return clean || "?";
 }
 
 /**

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { FoundServer } from "../discovery/browse.ts";
-import { chooseServer, serverLine, serversJson } from "./find_server.ts";
+import { chooseServer, serverLine, serversJson, shownName } from "./find_server.ts";
 
 const fingerprint = "SHA256:5hukloa7MPlonWd4lc8QvhibOvLMtW6Wh6FOM3yPhCg";
 const office: FoundServer = {
@@ -67,4 +67,10 @@ Deno.test("serversJson(): names from the LAN keep C1 controls, bidi and invisibl
   assert.doesNotMatch(json, /[\u0080-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/);
   assert.match(json, /\\u009b/);
   assert.equal(JSON.parse(json)[0].name, name);
+});
+
+Deno.test("shownName(): a look-alike with invisible characters shows them, so it does not pass for the real name", () => {
+  assert.equal(shownName({ ...office, name: "office" }), "office");
+  assert.equal(shownName({ ...office, name: "office\u200b" }), "office<U+200B>");
+  assert.equal(shownName({ ...office, name: "of\u2060fice" }), "of<U+2060>fice");
 });
