@@ -7,7 +7,7 @@
 import { hexFingerprint } from "../lib/protocol/fingerprint.ts";
 import assert from "node:assert/strict";
 import { ROOT, runServer } from "./_entry_process.ts";
-import { NetNamespace } from "./_net_namespace.ts";
+import { type NetNamespace, NetPair } from "./_net_namespace.ts";
 import { within } from "./_waiting.ts";
 import { TmuxSession } from "./_tmux.ts";
 
@@ -91,7 +91,7 @@ class Transcript implements AsyncDisposable {
 /**
  * `deno task start ...` with its stderr (deno's task line, the server's log)
  * merged into stdout, inside `netns`: it listens on every interface, as the
- * README shows, and the namespace has only its loopback.
+ * README shows, and the namespace has its loopback and one LAN address.
  */
 function startTask(args: string[], dataHome: string, netns: NetNamespace): Transcript {
   const [command, wrapped] = netns.wrap("sh", [
@@ -126,6 +126,8 @@ function likeReadme(
       .replaceAll(real.dataDir, "/home/ana/.local/share/lanchat")
       .replace(/ '--port' '0'$/, "")
       .replace(/\bport=\d+\b/, "port=7777")
+      // The LAN interfaces it announces on, whichever this machine has.
+      .replace(/( event=announce .*) on=\S+/, "$1 on=eth0")
       // Every address of this machine but loopback stands for the README's LAN address.
       .replace(/^listening on (?!127\.)[\d.]+:\d+$/, "listening on 192.168.1.20:7777")
       .replace(/^listening on \[(?!::1\])[\da-f:]+\]:\d+$/, "listening on [2001:db8::20]:7777")
@@ -144,13 +146,17 @@ function likeReadme(
 /**
  * The README's sample, less the LAN address lines of a kind (IPv4, IPv6)
  * this machine does not have (with loopback only, the server lists
- * 127.0.0.1 and [::1] alone).
+ * 127.0.0.1 and [::1] alone), and less the announce line where there is
+ * no LAN to announce on.
  */
 function forThisMachine(sample: string[], real: string[]): string[] {
   const lan4 = (line: string) => /^listening on (?!127\.)\d/.test(line);
   const lan6 = (line: string) => /^listening on \[(?!::1\])/.test(line);
   const loop6 = (line: string) => line.startsWith("listening on [::1]");
+  // A machine with no LAN interface (the test's namespace) announces nothing.
+  const announce = (line: string) => / event=announce /.test(line);
   return sample.filter((line) =>
+    !(announce(line) && !real.some(announce)) &&
     !(lan4(line) && !real.some(lan4)) && !(lan6(line) && !real.some(lan6)) &&
     !(loop6(line) && !real.some(loop6))
   );
@@ -170,7 +176,9 @@ Deno.test("README: the start output and the example session are what the program
   const readmeFingerprint = /SHA256:[A-Za-z0-9+/]{43}/.exec(startSample.join("\n"))![0];
 
   // "Start a server": the first start, on a machine where the data directory is new.
-  await using netns = await NetNamespace.create();
+  // A LAN of the test's own: the server announces itself there, as on a real one.
+  await using lan = await NetPair.create();
+  const netns = lan.a.netns;
   let fingerprint: string;
   {
     await using first = startTask(["--port", "0"], dataHome, netns);
