@@ -18,6 +18,25 @@ async function startServer(side: LanSide, args: string[]): Promise<EntryProcess>
   return server;
 }
 
+/**
+ * Stops "office" on side a and starts it again, with the same data, on
+ * 10.77.0.9 instead of side a's address (a new DHCP lease).
+ */
+async function moveServer(
+  lan: NetPair,
+  first: EntryProcess,
+  dataDir: string,
+): Promise<EntryProcess> {
+  first.kill("SIGINT");
+  assert.equal((await first.finished()).code, 0);
+  await first[Symbol.asyncDispose]();
+  // (In this order: deleting an interface's first address deletes the others of its subnet.)
+  await lan.removeAddress(lan.a, lan.a.address);
+  await lan.addAddress(lan.a, "10.77.0.9");
+  const args = ["--name", "office", "--data-dir", dataDir, "--host", "10.77.0.9"];
+  return await startServer(lan.a, args);
+}
+
 function portOf(server: EntryProcess): number {
   const line = server.stdout.find((line) => line.startsWith("listening on "))!;
   return Number(line.split(":").at(-1));
@@ -117,20 +136,7 @@ Deno.test("--server follows the server to its new address and port after a resta
   await ana.waitStdout((line) => line.endsWith("<ana> before the move"));
 
   // A new DHCP lease: the server comes back on another address (and port).
-  first.kill("SIGINT");
-  assert.equal((await first.finished()).code, 0);
-  await first[Symbol.asyncDispose]();
-  // (In this order: deleting an interface's first address deletes the others of its subnet.)
-  await lan.removeAddress(lan.a, lan.a.address);
-  await lan.addAddress(lan.a, "10.77.0.9");
-  await using second = await startServer(lan.a, [
-    "--name",
-    "office",
-    "--data-dir",
-    dataDir,
-    "--host",
-    "10.77.0.9",
-  ]);
+  await using second = await moveServer(lan, first, dataDir);
   await ana.write("after the move\n");
   await ana.waitStdout((line) => line.endsWith("<ana> after the move"), 40_000);
   assert.ok(second.stdout.some((line) => line.startsWith("listening on 10.77.0.9:")));
@@ -248,19 +254,7 @@ Deno.test("chat-client alone goes back to the last server, and finds it by its n
     await ana.closeStdin();
     assert.equal((await ana.finished()).code, 0, ana.stderr.join("\n"));
   }
-  first.kill("SIGINT");
-  assert.equal((await first.finished()).code, 0);
-  await first[Symbol.asyncDispose]();
-  await lan.removeAddress(lan.a, lan.a.address);
-  await lan.addAddress(lan.a, "10.77.0.9");
-  await using _second = await startServer(lan.a, [
-    "--name",
-    "office",
-    "--data-dir",
-    dataDir,
-    "--host",
-    "10.77.0.9",
-  ]);
+  await using _second = await moveServer(lan, first, dataDir);
   // No address, no name, no --accept-new: the remembered server, found again, same nick and rooms.
   await using again = client(lan.b, ["--config-dir", configDir], "piped");
   await again.write("after the move\n");
