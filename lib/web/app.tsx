@@ -10,7 +10,7 @@
  * @module
  */
 
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { Conversation } from "./chat_model.ts";
 import { Composer } from "./composer.tsx";
 import { Header, type Panel, PANEL_IDS } from "./header.tsx";
@@ -147,8 +147,9 @@ function Chat(
 ) {
   const model = client.model;
   const chat = model.shown;
-  // The nick the server confirmed (after `/nick`) is the one the join form offers next time.
-  useEffect(() => {
+  // The nick the server confirmed (after `/nick`) is the one the join form offers next time,
+  // stored in the same commit that shows the change (not after the paint).
+  useLayoutEffect(() => {
     if (model.nick !== "") localStorage.setItem(NICK_KEY, model.nick);
   }, [model.nick]);
   const [panel, setPanel] = useState<Panel>("none");
