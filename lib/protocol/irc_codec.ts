@@ -34,6 +34,8 @@ import {
   joinedLines,
   namesLines,
   privmsgLines,
+  replyLines,
+  roomEventLines,
   serverLine,
   timeTag,
   userSource,
@@ -413,38 +415,12 @@ export class IrcCodec implements Codec {
           ? whoLines(me, event.room, event.members)
           : namesLines(me, event.room, event.members);
       case "rooms":
-        return serverLine("321", [me, "Channel", "Users  Name"]) +
-          event.rooms.map((r) => serverLine("322", [me, r.room, String(r.members), ""])).join("") +
-          serverLine("323", [me, "End of /LIST"]);
       case "whois":
-        return serverLine("311", [me, event.nick, event.nick, "lanchat", "*", event.client]) +
-          (event.rooms.length ? serverLine("319", [me, event.nick, event.rooms.join(" ")]) : "") +
-          (event.fingerprint
-            ? serverLine("276", [me, event.nick, `has key fingerprint ${event.fingerprint}`])
-            : "") +
-          (event.operator ? serverLine("313", [me, event.nick, "is a lanchat operator"]) : "") +
-          serverLine("318", [me, event.nick, "End of /WHOIS list"]);
       case "history":
-        return event.messages.map((m) =>
-          privmsgLines(
-            m.from,
-            m.room,
-            m.text,
-            m.kind,
-            reader.serverTime ? timeTag(m.ts) : undefined,
-          )
-        ).join("");
       case "help":
-        return event.commands.map((c) =>
-          serverLine("NOTICE", [me, `/${c.name} ${c.usage}: ${c.help}`])
-        )
-          .join("");
       case "notice":
-        return event.message.split("\n").map((line) => serverLine("NOTICE", [me, line])).join("");
       case "bans":
-        return event.bans.map((b) =>
-          serverLine("NOTICE", [me, `ban ${b.kind} ${b.value} by ${b.by}: ${b.reason ?? ""}`])
-        ).join("");
+        return replyLines(event, reader);
       case "ping":
         return formatIrcLine(undefined, "PING", [event.token], { trailing: true });
       case "pong":
@@ -466,30 +442,6 @@ export class IrcCodec implements Codec {
           ? serverLine(numeric[0], [...numeric[1], event.message])
           : serverLine("NOTICE", [me, event.message]);
       }
-    }
-  }
-}
-
-/** The lines of a room event, the same for every reader of a variant. */
-function roomEventLines(
-  event: Extract<ServerFrame, { type: "msg" | "join" | "leave" }>,
-  tags: string | undefined,
-): string {
-  switch (event.type) {
-    case "msg":
-      return privmsgLines(event.from, event.room, event.text, event.kind, tags);
-    case "join":
-      return formatIrcLine(userSource(event.nick), "JOIN", [event.room], { tags });
-    case "leave": {
-      const why = event.message ?? "";
-      if (event.reason === "part") {
-        return formatIrcLine(userSource(event.nick), "PART", [event.room, why], { tags });
-      }
-      const reason = event.reason === "quit" ? `Quit: ${why}` : `${event.reason}: ${why}`;
-      return formatIrcLine(userSource(event.nick), "QUIT", [reason.replace(/: $/, "")], {
-        trailing: true,
-        tags,
-      });
     }
   }
 }

@@ -7,9 +7,19 @@
  * @module
  */
 
-import type { MessageEvent, RoomSnapshot, WelcomeEvent } from "../core/events.ts";
+import type {
+  BansEvent,
+  HelpEvent,
+  HistoryEvent,
+  MessageEvent,
+  NoticeEvent,
+  RoomsEvent,
+  RoomSnapshot,
+  WelcomeEvent,
+  WhoisEvent,
+} from "../core/events.ts";
 import { MAX_NICK_LENGTH } from "../core/nick.ts";
-import type { ErrorCode } from "./wire_frames.ts";
+import type { ErrorCode, ServerFrame } from "./wire_frames.ts";
 import {
   byteLength,
   escapeTagValue,
@@ -208,5 +218,76 @@ export function errorNumeric(
       return ["404", [me, t]];
     default:
       return undefined;
+  }
+}
+
+/** The answers to LIST, WHOIS, /history, /help, /bans, and the server's notices. */
+export function replyLines(
+  event: RoomsEvent | WhoisEvent | HistoryEvent | HelpEvent | NoticeEvent | BansEvent,
+  reader: IrcReader,
+): string {
+  const me = reader.me;
+  switch (event.type) {
+    case "rooms":
+      return serverLine("321", [me, "Channel", "Users  Name"]) +
+        event.rooms.map((r) => serverLine("322", [me, r.room, String(r.members), ""])).join("") +
+        serverLine("323", [me, "End of /LIST"]);
+    case "whois":
+      return serverLine("311", [me, event.nick, event.nick, "lanchat", "*", event.client]) +
+        (event.rooms.length ? serverLine("319", [me, event.nick, event.rooms.join(" ")]) : "") +
+        (event.fingerprint
+          ? serverLine("276", [me, event.nick, `has key fingerprint ${event.fingerprint}`])
+          : "") +
+        (event.operator ? serverLine("313", [me, event.nick, "is a lanchat operator"]) : "") +
+        serverLine("318", [me, event.nick, "End of /WHOIS list"]);
+    case "history":
+      return event.messages.map((m) =>
+        privmsgLines(
+          m.from,
+          m.room,
+          m.text,
+          m.kind,
+          reader.serverTime ? timeTag(m.ts) : undefined,
+        )
+      ).join("");
+    case "help":
+      return event.commands.map((c) =>
+        serverLine("NOTICE", [me, `/${c.name} ${c.usage}: ${c.help}`])
+      )
+        .join("");
+    case "notice":
+      return event.message.split("\n").map((line) => serverLine("NOTICE", [me, line])).join("");
+    case "bans":
+      return event.bans.map((b) =>
+        serverLine("NOTICE", [me, `ban ${b.kind} ${b.value} by ${b.by}: ${b.reason ?? ""}`])
+      ).join("");
+  }
+}
+
+/** The lines of a room event, the same for every reader of a variant. */
+export function roomEventLines(
+  event: Extract<ServerFrame, { type: "msg" | "join" | "leave" }>,
+  tags: string | undefined,
+): string {
+  switch (event.type) {
+    case "msg":
+      return privmsgLines(event.from, event.room, event.text, event.kind, tags);
+    case "join":
+      return formatIrcLine(userSource(event.nick), "JOIN", [event.room], { tags });
+    case "leave": {
+      const why = event.message ?? "";
+      if (event.reason === "part") {
+        const params = why === "" ? [event.room] : [event.room, why];
+        return formatIrcLine(userSource(event.nick), "PART", params, {
+          tags,
+          trailing: why !== "",
+        });
+      }
+      const reason = event.reason === "quit" ? `Quit: ${why}` : `${event.reason}: ${why}`;
+      return formatIrcLine(userSource(event.nick), "QUIT", [reason.replace(/: $/, "")], {
+        trailing: true,
+        tags,
+      });
+    }
   }
 }
