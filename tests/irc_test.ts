@@ -60,7 +60,7 @@ Deno.test("an IRC client registers with NICK and USER and gets 001-005, the MOTD
     irc.lines.some((l) => l === ":lanchat 001 ana :Welcome to lanchat, a lanchat server, ana"),
   );
   const isupport = irc.lines.find((l) => ircCommand(l) === "005")!;
-  assert.match(isupport, / CASEMAPPING=rfc8265 /);
+  assert.match(isupport, / CASEMAPPING=rfc7613 /);
   assert.match(isupport, / NICKLEN=24 /);
   assert.match(isupport, / UTF8ONLY /);
   assert.ok(irc.lines.includes(":ana!ana@lanchat JOIN #lobby"));
@@ -219,4 +219,18 @@ Deno.test("a text client whose nick is NICK stays a text client", async () => {
   await using server = await startServer();
   await using txt = await TextClient.connect(server.addr.port, "NICK");
   assert.ok(txt.lines.some((l) => l.startsWith("Welcome to")));
+});
+
+Deno.test("a private server: PASS lets an IRC client in, none gets 464 and ERROR", async () => {
+  await using server = await startServer({ password: "hunter2" });
+  const port = server.addr.port;
+  await using good = await IrcClient.connect(port);
+  await good.send("PASS hunter2", "NICK ana", "USER ana 0 * :Ana");
+  await good.command("001");
+  await using none = await IrcClient.connect(port);
+  await none.send("NICK bo", "USER bo 0 * :Bo");
+  const refused = await none.command("464");
+  assert.match(refused, /^:lanchat 464 \* :/);
+  await none.command("ERROR");
+  await none.waitEnd();
 });

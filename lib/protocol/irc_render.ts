@@ -156,7 +156,7 @@ export function welcomeLines(event: WelcomeEvent, reader: IrcReader, info: IrcSe
   out += serverLine("005", [
     me,
     `NETWORK=${network}`,
-    "CASEMAPPING=rfc8265",
+    "CASEMAPPING=rfc7613",
     "CHANTYPES=#",
     `CHANNELLEN=${CHANNEL_LENGTH}`,
     `NICKLEN=${MAX_NICK_LENGTH}`,
