@@ -234,3 +234,23 @@ Deno.test("a private server: PASS lets an IRC client in, none gets 464 and ERROR
   await none.command("ERROR");
   await none.waitEnd();
 });
+
+Deno.test("registration dribbled one byte at a time is still told to be IRC", async () => {
+  await using server = await startServer();
+  await using irc = await IrcClient.connect(server.addr.port);
+  for (const byte of "NICK ana\r\nUSER ana 0 * :Ana\r\n") await irc.write(byte);
+  await irc.command("001");
+  assert.ok(!irc.lines.some((l) => l.includes("Nick?")), irc.lines.join("\n"));
+});
+
+Deno.test("a first line that stops where IRC is still possible is a text client's after the hold", async () => {
+  await using server = await startServer();
+  await using txt = new TextClient(
+    await Deno.connect({ hostname: "127.0.0.1", port: server.addr.port }),
+  );
+  await txt.write("N");
+  // The greeting comes once the hold is over (the first bytes are kept).
+  await txt.waitLine((l) => l.startsWith("Welcome to lanchat. Pick a nick."));
+  await txt.write("ed\r\n");
+  await txt.waitLine((l) => l.startsWith("Welcome to lanchat, Ned!"));
+});
