@@ -13,6 +13,9 @@
 import type { Codec } from "../protocol/codec.ts";
 import { NativeCodec } from "../protocol/native_codec.ts";
 import { TextCodec } from "../protocol/text_codec.ts";
+import { IrcCodec } from "../protocol/irc_codec.ts";
+import { sniffIrcRegistration } from "../protocol/irc_line.ts";
+import { VERSION } from "../version.ts";
 import { FirstBytesSniffer } from "./http_sniff.ts";
 
 const OPEN_BRACE = 0x7b;
@@ -66,6 +69,11 @@ export class FirstBytes {
   /** A request line still counts as HTTP (not once the peer was greeted as text). */
   #http: boolean;
   #holding = false;
+  /** The first bytes, while they might still be an IRC registration command. */
+  #ircHead: Uint8Array | undefined;
+  /** Held too long for an IRC command: a text client's. */
+  #ircOff = false;
+  #ircTimer = false;
 
   constructor(options: FirstBytesOptions) {
     this.#options = options;
@@ -85,7 +93,8 @@ export class FirstBytes {
   /** Takes a chunk (valid only during the call); the verdict on every byte so far. */
   take(chunk: Uint8Array): FirstBytesVerdict {
     let bytes = chunk;
-    if (this.#http && (this.#sniffer || chunk[0] !== OPEN_BRACE)) {
+    if (this.#ircHead) bytes = concat(this.#ircHead, chunk);
+    else if (this.#http && (this.#sniffer || chunk[0] !== OPEN_BRACE)) {
       const sniffer = this.#sniffer ??= new FirstBytesSniffer(REQUEST_LINE_BYTES);
       const verdict = sniffer.push(chunk);
       if (verdict === "more") {
@@ -99,8 +108,19 @@ export class FirstBytes {
       }
       bytes = sniffer.head;
     }
+    let irc = false;
+    if (bytes[0] !== OPEN_BRACE && !this.#ircOff) {
+      const verdict = sniffIrcRegistration(bytes);
+      if (verdict === "more") {
+        this.#ircHead = bytes.slice();
+        this.#holdForIrc();
+        return { kind: "more" };
+      }
+      irc = verdict === "irc";
+    }
+    this.#ircHead = undefined;
     this.stop();
-    return { kind: "chat", codec: this.#codec(bytes[0]), bytes };
+    return { kind: "chat", codec: this.#codec(bytes[0], irc), bytes };
   }
 
   /** Clears the timers (the session ends or its codec is known). */
@@ -114,18 +134,38 @@ export class FirstBytes {
    * unfinished "Nick? " line is ended first, and native clients skip
    * non-JSON lines before their welcome.
    */
-  #codec(first: number | undefined): Codec {
+  #codec(first: number | undefined, irc: boolean): Codec {
     const options = this.#options;
     if (first === OPEN_BRACE) {
       if (this.#greeted) options.send(CRLF);
       return new NativeCodec(options.maxLineBytes);
     }
+    // An IRC client is never greeted (one that was silent has the text greeting already).
+    if (irc) return new IrcCodec({ maxLineBytes: options.maxLineBytes, version: VERSION });
     if (!this.#greeted) options.greet();
     return new TextCodec({
       maxLineBytes: options.maxLineBytes,
       askPassword: options.askPassword,
       isQuit: options.isQuit,
     });
+  }
+
+  /**
+   * A first line that may still be an IRC registration command (`NIC`): the
+   * greeting waits as long as it would for a silent peer, then the bytes
+   * are a text client's.
+   */
+  #holdForIrc(): void {
+    if (this.#ircHead && this.#ircTimer) return;
+    clearTimeout(this.#timer);
+    this.#ircTimer = true;
+    this.#timer = setTimeout(() => {
+      this.#ircOff = true;
+      this.#http = false;
+      const head = this.#ircHead;
+      this.#ircHead = undefined;
+      if (head) this.#options.late(head);
+    }, this.#options.textPromptDelayMs);
   }
 
   /** A first line still coming that may be a request line: the greeting waits. */
@@ -140,4 +180,12 @@ export class FirstBytes {
       if (head) this.#options.late(head);
     }, this.#options.httpHeadersMs);
   }
+}
+
+/** `head` then `chunk`, in a new array. */
+function concat(head: Uint8Array, chunk: Uint8Array): Uint8Array {
+  const out = new Uint8Array(head.length + chunk.length);
+  out.set(head);
+  out.set(chunk, head.length);
+  return out;
 }

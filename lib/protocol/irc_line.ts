@@ -1,0 +1,217 @@
+/**
+ * IRC lines as the modern IRC client protocol describes them
+ * (`[@tags] [:source] COMMAND [params...] [:trailing]`): parsed into their
+ * parts, formatted back within the 512-byte limit, CTCP ACTION recognised,
+ * and formatting codes (bold, colour, ...) stripped from what IRC users
+ * type. Pure functions, no I/O.
+ *
+ * @module
+ */
+
+/** Bytes of a line without its tags, CR LF included (RFC 1459, modern IRC). */
+export const MAX_LINE_BYTES = 512;
+/** Bytes of a client's tags, the `@` and the space after them included (IRCv3 message-tags). */
+export const MAX_CLIENT_TAG_BYTES = 4096;
+
+/** One IRC line, parsed. */
+export interface IrcMessage {
+  /** The message tags (values unescaped; a tag without value maps to ""). */
+  tags: Map<string, string>;
+  /** The source (`nick!user@host` or a server name), without the `:`. */
+  source?: string;
+  /** The command in capitals (`PRIVMSG`), or a numeric (`001`). */
+  command: string;
+  /** The parameters, the trailing one last and without its `:`. */
+  params: string[];
+}
+
+/** Why a received line is refused. */
+export type IrcLineProblem = "empty" | "too_long" | "tags_too_long";
+
+const encoder = new TextEncoder();
+
+/**
+ * Parses one line (without its CR LF). Refuses an empty line, a body over
+ * 510 bytes (512 with CR LF) and tags over 4094 bytes.
+ *
+ * @example
+ * ```ts
+ * import { parseIrcLine } from "./irc_line.ts";
+ * parseIrcLine("PRIVMSG #lobby :hello there");
+ * // { tags: Map {}, command: "PRIVMSG", params: ["#lobby", "hello there"] }
+ * ```
+ */
+export function parseIrcLine(line: string): IrcMessage | IrcLineProblem {
+  let rest = line;
+  const tags = new Map<string, string>();
+  if (rest.startsWith("@")) {
+    const end = rest.indexOf(" ");
+    const raw = end === -1 ? rest.slice(1) : rest.slice(1, end);
+    if (byteLength(raw) + 2 > MAX_CLIENT_TAG_BYTES) return "tags_too_long";
+    for (const tag of raw.split(";")) {
+      if (tag === "") continue;
+      const eq = tag.indexOf("=");
+      if (eq === -1) tags.set(tag, "");
+      else tags.set(tag.slice(0, eq), unescapeTagValue(tag.slice(eq + 1)));
+    }
+    rest = end === -1 ? "" : rest.slice(end + 1);
+  }
+  rest = rest.replace(/^ +/, "");
+  if (byteLength(rest) + 2 > MAX_LINE_BYTES) return "too_long";
+  let source: string | undefined;
+  if (rest.startsWith(":")) {
+    const end = rest.indexOf(" ");
+    source = end === -1 ? rest.slice(1) : rest.slice(1, end);
+    rest = end === -1 ? "" : rest.slice(end + 1).replace(/^ +/, "");
+  }
+  const params: string[] = [];
+  const space = rest.indexOf(" ");
+  const command = (space === -1 ? rest : rest.slice(0, space)).toUpperCase();
+  if (command === "") return "empty";
+  rest = space === -1 ? "" : rest.slice(space + 1);
+  while (rest !== "") {
+    if (rest.startsWith(" ")) {
+      rest = rest.replace(/^ +/, "");
+      continue;
+    }
+    if (rest.startsWith(":")) {
+      params.push(rest.slice(1));
+      break;
+    }
+    const end = rest.indexOf(" ");
+    params.push(end === -1 ? rest : rest.slice(0, end));
+    rest = end === -1 ? "" : rest.slice(end + 1);
+  }
+  return { tags, ...(source !== undefined ? { source } : {}), command, params };
+}
+
+/**
+ * Formats a line with its CR LF. The last parameter is written as trailing
+ * (with `:`) when it must be (empty, has a space, starts with `:`) or when
+ * `trailing` asks for it. Tags come first when given.
+ */
+export function formatIrcLine(
+  source: string | undefined,
+  command: string,
+  params: readonly string[],
+  options: { trailing?: boolean; tags?: string } = {},
+): string {
+  let line = options.tags ? `@${options.tags} ` : "";
+  if (source !== undefined) line += `:${source} `;
+  line += command;
+  params.forEach((param, i) => {
+    const last = i === params.length - 1;
+    const needsColon = param === "" || param.includes(" ") || param.startsWith(":");
+    line += last && (needsColon || options.trailing) ? ` :${param}` : ` ${param}`;
+  });
+  return line + "\r\n";
+}
+
+/**
+ * Splits `text` into pieces of at most `maxBytes` UTF-8 bytes each, at code
+ * point boundaries (a long message becomes several IRC lines).
+ */
+export function splitUtf8(text: string, maxBytes: number): string[] {
+  if (byteLength(text) <= maxBytes) return [text];
+  const pieces: string[] = [];
+  let piece = "";
+  let bytes = 0;
+  for (const char of text) {
+    const size = byteLength(char);
+    if (bytes + size > maxBytes && piece !== "") {
+      pieces.push(piece);
+      piece = "";
+      bytes = 0;
+    }
+    piece += char;
+    bytes += size;
+  }
+  if (piece !== "") pieces.push(piece);
+  return pieces;
+}
+
+/** The action of a CTCP ACTION (`\x01ACTION waves\x01`), or undefined for anything else. */
+export function ctcpAction(text: string): string | undefined {
+  const match = /^\x01ACTION(?: (.*?))?\x01?$/s.exec(text);
+  return match ? match[1] ?? "" : undefined;
+}
+
+/** Whether `text` is a CTCP request (between \x01 bytes) other than ACTION. */
+export function isOtherCtcp(text: string): boolean {
+  return text.startsWith("\x01") && ctcpAction(text) === undefined;
+}
+
+/** Text as a CTCP ACTION. */
+export function toCtcpAction(text: string): string {
+  return `\x01ACTION ${text}\x01`;
+}
+
+/**
+ * IRC formatting removed: bold (\x02), colour (\x03 with up to two digits
+ * and an optional comma and two more), hex colour (\x04 with six hex digits
+ * and an optional comma and six more), reset (\x0F), monospace (\x11),
+ * reverse (\x16), italics (\x1D), strikethrough (\x1E), underline (\x1F).
+ * A terminal client never sees them; the words stay.
+ *
+ * @example
+ * ```ts
+ * import { stripFormatting } from "./irc_line.ts";
+ * stripFormatting("\x02bold\x02 \x0304,12red\x03 text"); // "bold red text"
+ * ```
+ */
+export function stripFormatting(text: string): string {
+  return text
+    .replace(/\x03(?:\d{1,2}(?:,\d{1,2})?)?/g, "")
+    .replace(/\x04(?:[0-9a-fA-F]{6}(?:,[0-9a-fA-F]{6})?)?/g, "")
+    .replace(/[\x02\x0f\x11\x16\x1d\x1e\x1f]/g, "");
+}
+
+/** Escapes a tag value (IRCv3 message-tags: `;`, space, `\`, CR, LF). */
+export function escapeTagValue(value: string): string {
+  return value.replace(/[\\; \r\n]/g, (c) => TAG_ESCAPES[c]);
+}
+
+const TAG_ESCAPES: Record<string, string> = {
+  "\\": "\\\\",
+  ";": "\\:",
+  " ": "\\s",
+  "\r": "\\r",
+  "\n": "\\n",
+};
+const TAG_UNESCAPES: Record<string, string> = { ":": ";", s: " ", "\\": "\\", r: "\r", n: "\n" };
+
+function unescapeTagValue(value: string): string {
+  return value.replace(/\\(.?)/g, (_, c: string) => TAG_UNESCAPES[c] ?? c);
+}
+
+/** UTF-8 length of `text`. */
+export function byteLength(text: string): number {
+  // Fast path: ASCII is one byte a unit.
+  // deno-lint-ignore no-control-regex
+  return /^[\x00-\x7f]*$/.test(text) ? text.length : encoder.encode(text).length;
+}
+
+/** The commands whose first line makes a connection an IRC client's. */
+const REGISTRATION = ["CAP", "NICK", "USER", "PASS"];
+
+/**
+ * Whether a connection's first bytes are an IRC registration command:
+ * `CAP`, `NICK`, `USER` or `PASS` in capitals, a space, then a parameter
+ * (`"irc"`); cannot be (`"other"`); or might still be (`"more"`). A text
+ * client's nick never has a space, so a person whose nick is `NICK` (the
+ * line `NICK`) stays a text client.
+ */
+export function sniffIrcRegistration(bytes: Uint8Array): "irc" | "other" | "more" {
+  const n = Math.min(bytes.length, 6);
+  let head = "";
+  for (let i = 0; i < n; i++) head += String.fromCharCode(bytes[i]);
+  for (const word of REGISTRATION) {
+    const full = `${word} `;
+    if (head.length <= full.length) {
+      if (full.startsWith(head)) return "more";
+      continue;
+    }
+    if (head.startsWith(full)) return /[ \r\n]/.test(head[full.length]) ? "other" : "irc";
+  }
+  return "other";
+}
