@@ -55,7 +55,8 @@ const MULTILINE_FIELDS = new Set(["text", "motd"]);
  */
 export function unsafeInEvent(value: unknown, path = "event", field = ""): string | undefined {
   if (typeof value === "string") {
-    const name = NAME_FIELDS.has(field) || /\b(members|rooms)\b/.test(path);
+    // Items of a list of names (`members`, `rooms`, `away`), not the fields of a list's objects.
+    const name = NAME_FIELDS.has(field) || /\b(members|rooms|away)\[\d+\]$/.test(path);
     const pattern = name ? UNSAFE_IN_NAME : UNSAFE;
     const match = pattern.exec(value);
     if (match) return `${path} holds ${describe(match[0])}: ${JSON.stringify(value.slice(0, 120))}`;

@@ -99,6 +99,62 @@ export interface DirectEvent {
   kind: "say" | "action";
 }
 
+/** A room's topic: what it is, who set it, when. */
+export interface RoomTopic {
+  /** The topic, one line, sanitised, at most `MAX_TOPIC_LENGTH` (300) characters. */
+  text: string;
+  /** The nick that set it, at the time. */
+  by: string;
+  /** When it was set, milliseconds since the Unix epoch. */
+  ts: number;
+}
+
+/** Someone set (or, with an empty `text`, cleared) a room's topic; sent to the room. */
+export interface TopicEvent {
+  /** The frame type, `"topic"`. */
+  type: "topic";
+  /** The room. */
+  room: string;
+  /** The room's event id (see {@linkcode MessageEvent.id}). */
+  id: number;
+  /** Server time, milliseconds since the Unix epoch. */
+  ts: number;
+  /** Who set it. */
+  nick: string;
+  /** The new topic; `""` when it was cleared. */
+  text: string;
+}
+
+/** Answer to `/topic` without text: a room's current topic. */
+export interface RoomTopicEvent {
+  /** The frame type, `"room_topic"`. */
+  type: "room_topic";
+  /** The room asked about. */
+  room: string;
+  /** Its topic; absent when it has none. */
+  topic?: RoomTopic;
+}
+
+/**
+ * Someone (maybe you) went away or came back. Sent once to them and to
+ * everyone who shares a room with them; and, with `dm`, to the sender of a
+ * private message to an away member (every time, as IRC's 301 is).
+ */
+export interface AwayEvent {
+  /** The frame type, `"away"`. */
+  type: "away";
+  /** Server time, milliseconds since the Unix epoch. */
+  ts: number;
+  /** Who. */
+  nick: string;
+  /** Why they are away; absent: they are back. */
+  message?: string;
+  /** The rooms of the recipient where it is visible (empty with `dm`). */
+  rooms: string[];
+  /** Set when this answers a private message you sent to an away member. */
+  dm?: true;
+}
+
 /** What a member sees of a room it is in. */
 export interface RoomSnapshot {
   /** The room, e.g. `#lobby`. */
@@ -111,6 +167,10 @@ export interface RoomSnapshot {
    * `members.length`.
    */
   memberCount?: number;
+  /** The listed members who are away (absent: none). */
+  away?: string[];
+  /** The room's topic, if it has one. */
+  topic?: RoomTopic;
   /** The last messages of the room, oldest first. */
   history: MessageEvent[];
 }
@@ -158,6 +218,8 @@ export interface WhoEvent {
   room: string;
   /** Every member's nick, sorted. */
   members: string[];
+  /** The members who are away (absent: none). */
+  away?: string[];
 }
 
 /** Answer to `/rooms`. */
@@ -165,7 +227,7 @@ export interface RoomsEvent {
   /** The frame type, `"rooms"`. */
   type: "rooms";
   /** Every room, with how many members it has. */
-  rooms: { room: string; members: number }[];
+  rooms: { room: string; members: number; topic?: string }[];
 }
 
 /** Answer to `/history`: a page of older messages of a room. */
@@ -214,6 +276,8 @@ export interface WhoisEvent {
   address?: string;
   /** The rooms it is in. */
   rooms: string[];
+  /** Its away message, when it is away. */
+  away?: string;
 }
 
 /** A ban: a key (by fingerprint) or an IP address refused at the door. */
@@ -272,6 +336,9 @@ export type ChatEvent =
   | LeaveEvent
   | NickEvent
   | DirectEvent
+  | TopicEvent
+  | RoomTopicEvent
+  | AwayEvent
   | WelcomeEvent
   | JoinedEvent
   | PartedEvent

@@ -131,6 +131,14 @@ const ENTRIES: readonly [string, (hub: Hub, ctx: Context, text: string) => unkno
   ["/me", (hub, { evil }, text) => hub.input(evil, `/me ${text}`)],
   ["/msg text", (hub, { evil }, text) => hub.input(evil, `/msg bystander ${text}`)],
   ["/msg nick", (hub, { evil }, text) => hub.command(evil, "msg", `${text} hi`)],
+  ["/describe text", (hub, { evil }, text) => hub.input(evil, `/describe bystander ${text}`)],
+  ["/topic text", (hub, { evil }, text) => hub.input(evil, `/topic #side ${text}`)],
+  ["/topic room", (hub, { evil }, text) => hub.command(evil, "topic", `${text} hi`)],
+  ["/away", (hub, { evil }, text) => hub.input(evil, `/away ${text}`)],
+  ["/back", async (hub, { evil }, text) => {
+    await hub.input(evil, `/away ${text}`);
+    await hub.input(evil, `/back ${text}`);
+  }],
   ["/nick", (hub, { evil }, text) => hub.command(evil, "nick", text)],
   ["/join", (hub, { evil }, text) => hub.command(evil, "join", text)],
   ["/who", (hub, { evil }, text) => hub.command(evil, "who", text)],
@@ -161,12 +169,13 @@ Deno.test("the hostile corpus in every field of every entry point reaches no rec
   for (const text of HOSTILE_TEXT) {
     for (const [name, entry] of ENTRIES) {
       const { hub, join, op, bystander, events } = setup();
+      hub.input(bystander.member, "/away out to lunch"); // sees every away change, and the answer to a DM
       const evil = join("evil", text);
       hub.input(evil.member, "/join #side");
       hub.input(bystander.member, "/join #side");
       await entry(hub, { evil: evil.member, op: op.member }, text);
       // What the others see of it afterwards: /who, /rooms, /whois, /bans.
-      for (const line of ["/who", "/who #side", "/rooms", "/whois evil"]) {
+      for (const line of ["/who", "/who #side", "/rooms", "/whois evil", "/topic #side"]) {
         hub.input(bystander.member, line);
       }
       await hub.input(op.member, "/bans");

@@ -39,6 +39,8 @@ export class Member {
   address: string | undefined;
   /** Whether its key is one of the server's operators. */
   operator = false;
+  /** Its away message (`/away`), while it is away; cleared when it leaves. */
+  away: string | undefined;
   /**
    * A request of this member still waiting on a store (`/history`,
    * `/register`, ...); its later requests wait behind it, so it is answered

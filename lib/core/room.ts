@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { MessageEvent } from "./events.ts";
+import type { MessageEvent, RoomTopic } from "./events.ts";
 import { History, type HistoryBudget } from "./history.ts";
 import type { StoredRoom } from "./state/history_store.ts";
 import type { RoomEvent } from "./state/room_log.ts";
@@ -21,6 +21,10 @@ export class Room {
   readonly members: Set<Member> = new Set();
   /** The newest messages, replayed to a joiner. */
   readonly history: History<MessageEvent>;
+  /** Its members who are away (see `Member.away`). */
+  readonly away: Set<Member> = new Set();
+  /** Its topic, if it has one. */
+  topic: RoomTopic | undefined;
   #list: { limit: number; nicks: string[] } | undefined;
 
   /** A room as the hub's room directory opens it. */
@@ -37,6 +41,7 @@ export class Room {
   ) {
     this.history = new History(historySize, budget);
     for (const message of stored?.messages ?? []) this.history.push(message);
+    this.topic = stored?.topic;
   }
 
   /**
@@ -61,6 +66,7 @@ export class Room {
   /** Adds a member. */
   add(member: Member): void {
     this.members.add(member);
+    if (member.away !== undefined) this.away.add(member);
     // Joiners past the listed ones do not change the list.
     if (this.#list && this.members.size <= this.#list.limit) this.#list = undefined;
   }
@@ -68,6 +74,16 @@ export class Room {
   /** Removes a member. */
   remove(member: Member): void {
     if (this.members.delete(member)) this.#list = undefined;
+    this.away.delete(member);
+  }
+
+  /** The nicks of the away members among `listed` (all of them without it), sorted. */
+  awayNicks(listed?: readonly string[]): string[] {
+    const nicks: string[] = [];
+    for (const member of this.away) {
+      if (!listed || listed.includes(member.nick)) nicks.push(member.nick);
+    }
+    return nicks.sort(compareNicks);
   }
 
   /** Forgets the cached member list (a member changed nick). */
@@ -81,6 +97,9 @@ export class Room {
    */
   deliver(event: RoomEvent, skip?: Member): void {
     if (event.type === "msg") this.history.push(event);
+    else if (event.type === "topic") {
+      this.topic = event.text ? { text: event.text, by: event.nick, ts: event.ts } : undefined;
+    }
     for (const member of this.members) {
       if (member === skip) continue;
       member.sink.deliver(event);

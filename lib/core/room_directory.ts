@@ -159,12 +159,21 @@ export class RoomDirectory {
 
   /** What a joiner is shown of a room: members (at most a page), their count, the replay. */
   snapshot(room: Room): RoomSnapshot {
+    const members = room.nicks(Math.min(this.#options.announceLimit, MEMBER_LIST_LIMIT));
+    const away = room.away.size === 0 ? [] : room.awayNicks(members);
     return {
       room: room.name,
-      members: room.nicks(Math.min(this.#options.announceLimit, MEMBER_LIST_LIMIT)),
+      members,
       memberCount: room.members.size,
+      ...(away.length > 0 ? { away } : {}),
+      ...(room.topic ? { topic: room.topic } : {}),
       history: room.history.last(),
     };
+  }
+
+  /** Whether a room is small enough for joins, leaves and away changes to be announced. */
+  announces(room: Room): boolean {
+    return room.members.size <= this.#options.announceLimit;
   }
 
   /** The id of a room's newest event, 0 before the first. */
@@ -188,6 +197,10 @@ export class RoomDirectory {
     this.#rooms.get(folded)?.deliver(event, origin);
     const { store } = this.#options;
     if (event.type === "msg") store.append(folded, event);
+    else if (event.type === "topic") {
+      const topic = event.text ? { text: event.text, by: event.nick, ts: event.ts } : undefined;
+      store.setTopic(folded, event.room, topic);
+    }
     store.touch(folded, event.room, event.id);
   }
 }

@@ -38,17 +38,19 @@ import {
   roomEventLines,
   serverLine,
   timeTag,
+  topicLines,
   userSource,
   welcomeLines,
   whoLines,
 } from "./irc_render.ts";
+import { awayLines, type IrcStatusContext, statusCommand, topicChangeLine } from "./irc_status.ts";
 import { ProtocolError } from "./protocol_error.ts";
 import type { ByeFrame, ServerFrame } from "./wire_frames.ts";
 
 const encoder = new TextEncoder();
 const NOTHING = new Uint8Array(0);
 /** The capabilities offered (`CAP LS`). */
-const OFFERED = ["echo-message", "server-time"] as const;
+const OFFERED = ["away-notify", "echo-message", "server-time"] as const;
 type Cap = typeof OFFERED[number];
 
 const WITH_ECHO: CodecCapabilities = Object.freeze({
@@ -96,6 +98,8 @@ export class IrcCodec implements Codec {
   readonly #rooms = new Set<string>();
   /** The last QUIT shown (nick and time): a member leaving is one leave a room, one QUIT here. */
   #lastQuit = "";
+  /** Whether the reader is away (its own away events say). */
+  #away = false;
   /** QUIT before registration: the goodbye, and nothing after it. */
   #bye: ByeFrame | undefined;
 
@@ -230,9 +234,23 @@ export class IrcCodec implements Codec {
         return;
       case "MODE":
         return this.#mode(params, frames);
-      default:
-        frames.push(this.#reply("421", [command, "Unknown command"]));
+      default: {
+        const status = statusCommand(command, params, this.#status);
+        if (status) frames.push(...status);
+        else frames.push(this.#reply("421", [command, "Unknown command"]));
+      }
     }
+  }
+
+  /** What irc_status.ts needs of this codec (TOPIC, AWAY). */
+  get #status(): IrcStatusContext {
+    return {
+      me: this.#me,
+      awayNotify: this.#caps.has("away-notify"),
+      away: this.#away,
+      reply: (numeric, params) => this.#reply(numeric, params),
+      target: (name) => this.#target = name,
+    };
   }
 
   /** PRIVMSG and NOTICE, to rooms and nicks; CTCP ACTION is /me. */
@@ -258,9 +276,7 @@ export class IrcCodec implements Codec {
             ? { type: "cmd", name: "me", args: text, room: target }
             : { type: "msg", text, room: target },
         );
-      } else if (action !== undefined) {
-        frames.push(this.#notice("An action (/me) to a nick is not supported yet"));
-      } else frames.push(this.#cmd("msg", `${target} ${text}`));
+      } else frames.push(this.#cmd(action !== undefined ? "describe" : "msg", `${target} ${text}`));
     }
   }
 
@@ -410,9 +426,18 @@ export class IrcCodec implements Codec {
         const tags = reader.serverTime ? timeTag(event.ts) : undefined;
         return privmsgLines(event.from, event.to, event.text, event.kind, tags);
       }
+      case "topic":
+        return topicChangeLine(event, reader.serverTime ? timeTag(event.ts) : undefined);
+      case "room_topic":
+        return topicLines(me, event.room, event.topic);
+      case "away":
+        if (foldNick(event.nick) === foldNick(me) && !event.dm) {
+          this.#away = event.message !== undefined;
+        }
+        return awayLines(event, this.#status, reader.serverTime ? timeTag(event.ts) : undefined);
       case "who":
         return this.#whoKinds.shift() === "who"
-          ? whoLines(me, event.room, event.members)
+          ? whoLines(me, event.room, event.members, event.away)
           : namesLines(me, event.room, event.members);
       case "rooms":
       case "whois":

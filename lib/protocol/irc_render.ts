@@ -15,6 +15,7 @@ import type {
   NoticeEvent,
   RoomsEvent,
   RoomSnapshot,
+  RoomTopic,
   WelcomeEvent,
   WhoisEvent,
 } from "../core/events.ts";
@@ -118,18 +119,36 @@ export function namesLines(me: string, room: string, members: readonly string[])
   return out + serverLine("366", [me, room, "End of /NAMES list"]);
 }
 
-/** RPL_WHOREPLY (352) for each member and RPL_ENDOFWHO (315). */
-export function whoLines(me: string, room: string, members: readonly string[]): string {
+/**
+ * RPL_WHOREPLY (352) for each member, `H` (here) or `G` (gone: away), and
+ * RPL_ENDOFWHO (315).
+ */
+export function whoLines(
+  me: string,
+  room: string,
+  members: readonly string[],
+  away: readonly string[] = [],
+): string {
   let out = "";
+  const gone = new Set(away);
   for (const nick of members) {
-    out += serverLine("352", [me, room, nick, USER_HOST, IRC_SERVER, nick, "H", `0 ${nick}`]);
+    const flag = gone.has(nick) ? "G" : "H";
+    out += serverLine("352", [me, room, nick, USER_HOST, IRC_SERVER, nick, flag, `0 ${nick}`]);
   }
   return out + serverLine("315", [me, room, "End of /WHO list"]);
 }
 
-/** The reader's JOIN of a room, its names, and its history. */
+/** RPL_TOPIC (332) and RPL_TOPICWHOTIME (333), or RPL_NOTOPIC (331) without a topic. */
+export function topicLines(me: string, room: string, topic: RoomTopic | undefined): string {
+  if (!topic) return serverLine("331", [me, room, "No topic is set"]);
+  return serverLine("332", [me, room, topic.text]) +
+    formatIrcLine(IRC_SERVER, "333", [me, room, topic.by, String(Math.floor(topic.ts / 1000))]);
+}
+
+/** The reader's JOIN of a room, its topic (if any), its names, and its history. */
 export function joinedLines(snapshot: RoomSnapshot, reader: IrcReader): string {
   let out = formatIrcLine(userSource(reader.me), "JOIN", [snapshot.room]);
+  if (snapshot.topic) out += topicLines(reader.me, snapshot.room, snapshot.topic);
   out += namesLines(reader.me, snapshot.room, snapshot.members);
   for (const message of snapshot.history) out += historyLines(message, reader);
   return out;
@@ -230,11 +249,13 @@ export function replyLines(
   switch (event.type) {
     case "rooms":
       return serverLine("321", [me, "Channel", "Users  Name"]) +
-        event.rooms.map((r) => serverLine("322", [me, r.room, String(r.members), ""])).join("") +
+        event.rooms.map((r) => serverLine("322", [me, r.room, String(r.members), r.topic ?? ""]))
+          .join("") +
         serverLine("323", [me, "End of /LIST"]);
     case "whois":
       return serverLine("311", [me, event.nick, event.nick, "lanchat", "*", event.client]) +
         (event.rooms.length ? serverLine("319", [me, event.nick, event.rooms.join(" ")]) : "") +
+        (event.away !== undefined ? serverLine("301", [me, event.nick, event.away]) : "") +
         (event.fingerprint
           ? serverLine("276", [me, event.nick, `has key fingerprint ${event.fingerprint}`])
           : "") +

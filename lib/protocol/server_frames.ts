@@ -15,7 +15,13 @@
  * @module
  */
 
-import type { BanEntry, LeaveReason, MessageEvent, RoomSnapshot } from "../core/events.ts";
+import type {
+  BanEntry,
+  LeaveReason,
+  MessageEvent,
+  RoomSnapshot,
+  RoomTopic,
+} from "../core/events.ts";
 import type { ErrorCode, ServerFrame } from "./wire_frames.ts";
 import { excerpt, sanitizeText } from "../core/sanitize.ts";
 
@@ -317,8 +323,14 @@ function snapshot(f: Fields): RoomSnapshot {
     room: f.room("room"),
     members,
     ...(f.has("memberCount") ? { memberCount: f.count("memberCount") } : {}),
+    ...(f.has("away") ? { away: f.nicks("away") } : {}),
+    ...(f.has("topic") ? { topic: roomTopic(f.object(f.raw.topic, "topic")) } : {}),
     history: f.list("history", (item, at) => message(f.object(item, at))),
   };
+}
+
+function roomTopic(f: Fields): RoomTopic {
+  return { text: f.line("text"), by: f.nick("by"), ts: f.time("ts") };
 }
 
 function ban(f: Fields): BanEntry {
@@ -360,6 +372,27 @@ const PARSERS: Record<string, (f: Fields) => ServerFrame> = {
     new: f.nick("new"),
     rooms: f.rooms("rooms"),
   }),
+  topic: (f) => ({
+    type: "topic",
+    room: f.room("room"),
+    id: f.count("id"),
+    ts: f.time("ts"),
+    nick: f.nick("nick"),
+    text: f.line("text"), // Empty: the topic was cleared.
+  }),
+  room_topic: (f) => ({
+    type: "room_topic",
+    room: f.room("room"),
+    ...(f.has("topic") ? { topic: roomTopic(f.object(f.raw.topic, "topic")) } : {}),
+  }),
+  away: (f) => ({
+    type: "away",
+    ts: f.time("ts"),
+    nick: f.nick("nick"),
+    ...(f.has("message") ? { message: f.line("message") } : {}),
+    rooms: f.rooms("rooms"),
+    ...(f.has("dm") && f.bool("dm") ? { dm: true as const } : {}),
+  }),
   dm: (f) => ({
     type: "dm",
     ts: f.time("ts"),
@@ -384,12 +417,21 @@ const PARSERS: Record<string, (f: Fields) => ServerFrame> = {
   },
   joined: (f) => ({ type: "joined", ...snapshot(f) }),
   parted: (f) => ({ type: "parted", room: f.room("room"), current: f.room("current") }),
-  who: (f) => ({ type: "who", room: f.room("room"), members: f.nicks("members") }),
+  who: (f) => ({
+    type: "who",
+    room: f.room("room"),
+    members: f.nicks("members"),
+    ...(f.has("away") ? { away: f.nicks("away") } : {}),
+  }),
   rooms: (f) => ({
     type: "rooms",
     rooms: f.list("rooms", (item, at) => {
       const r = f.object(item, at);
-      return { room: r.room("room"), members: r.count("members") };
+      return {
+        room: r.room("room"),
+        members: r.count("members"),
+        ...(r.has("topic") ? { topic: r.line("topic") } : {}),
+      };
     }),
   }),
   history: (f) => ({
@@ -421,6 +463,7 @@ const PARSERS: Record<string, (f: Fields) => ServerFrame> = {
     operator: f.bool("operator"),
     ...(f.has("address") ? { address: f.line("address", MAX_NAME_LENGTH) } : {}),
     rooms: f.rooms("rooms"),
+    ...(f.has("away") ? { away: f.line("away") } : {}),
   }),
   bans: (f) => ({ type: "bans", bans: f.list("bans", (item, at) => ban(f.object(item, at))) }),
   pong: (f) => ({

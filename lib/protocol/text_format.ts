@@ -6,7 +6,13 @@
  */
 
 import type { ServerFrame } from "./wire_frames.ts";
-import type { LeaveEvent, MessageEvent, RoomSnapshot, WhoisEvent } from "../core/events.ts";
+import type {
+  AwayEvent,
+  LeaveEvent,
+  MessageEvent,
+  RoomSnapshot,
+  WhoisEvent,
+} from "../core/events.ts";
 
 /** How to render: which room needs no prefix, and the clock for dates. */
 export interface TextFormatContext {
@@ -88,6 +94,26 @@ export function formatEvent(event: ServerFrame, context: TextFormatContext = {})
     }
     case "nick":
       return [`${stamp(event.ts)} ${event.old} is now known as ${event.new}`];
+    case "topic":
+      return [
+        event.text
+          ? `${stamp(event.ts)} ${
+            where(event.room)
+          }* ${event.nick} set the topic of ${event.room}: ${event.text}`
+          : `${stamp(event.ts)} ${
+            where(event.room)
+          }* ${event.nick} cleared the topic of ${event.room}`,
+      ];
+    case "room_topic":
+      return [
+        event.topic
+          ? `Topic of ${event.room}: ${event.topic.text} (set by ${event.topic.by} ${
+            formatTime(event.topic.ts, now)
+          })`
+          : `${event.room} has no topic`,
+      ];
+    case "away":
+      return [formatAway(event, stamp(event.ts))];
     case "dm": {
       const body = event.kind === "action" ? `* ${event.from} ` : "";
       return indent(`${stamp(event.ts)} [${event.from} -> ${event.to}] ${body}`, event.text, more);
@@ -103,12 +129,18 @@ export function formatEvent(event: ServerFrame, context: TextFormatContext = {})
       return formatSnapshot(event, context.now, more);
     case "parted":
       return [`You left ${event.room}; you are now in ${event.current}`];
-    case "who":
-      return [`${event.room} (${event.members.length}): ${event.members.join(", ")}`];
+    case "who": {
+      const away = new Set(event.away ?? []);
+      const names = event.members.map((nick) => away.has(nick) ? `${nick} (away)` : nick);
+      return [`${event.room} (${event.members.length}): ${names.join(", ")}`];
+    }
     case "rooms":
-      return [
-        `Rooms: ${event.rooms.map((r) => `${r.room} (${r.members})`).join(", ") || "none"}`,
-      ];
+      return event.rooms.some((r) => r.topic)
+        ? [
+          "Rooms:",
+          ...event.rooms.map((r) => `  ${r.room} (${r.members})${r.topic ? `: ${r.topic}` : ""}`),
+        ]
+        : [`Rooms: ${event.rooms.map((r) => `${r.room} (${r.members})`).join(", ") || "none"}`];
     case "help": {
       const width = Math.max(...event.commands.map((c) => c.usage.length));
       return event.commands.map((c) =>
@@ -160,8 +192,16 @@ function formatWhois(event: WhoisEvent): string {
     `client ${JSON.stringify(event.client)}`,
     ...(event.address ? [`from ${event.address}`] : []),
     `in ${event.rooms.join(", ") || "no room"}`,
+    ...(event.away !== undefined ? [`away: ${event.away}`] : []),
   ];
   return `${event.nick}: ${parts.join(", ")}`;
+}
+
+function formatAway(event: AwayEvent, stamp: string): string {
+  if (event.dm) return `${stamp} * ${event.nick} is away: ${event.message ?? "away"}`;
+  return event.message === undefined
+    ? `${stamp} * ${event.nick} is back`
+    : `${stamp} * ${event.nick} is away: ${event.message}`;
 }
 
 /** Each motd line as `motd: ...`; with a continuation marker, its first line only. */
@@ -182,6 +222,7 @@ function formatSnapshot(snapshot: RoomSnapshot, now?: number, continuation?: str
       ? `You are in ${snapshot.room}; no one else is here`
       : `You are in ${snapshot.room} (${count} here: ${names})`,
   ];
+  if (snapshot.topic) lines.push(`Topic: ${snapshot.topic.text} (set by ${snapshot.topic.by})`);
   for (const message of snapshot.history) {
     lines.push(
       ...formatMessage(message, `[${formatTime(message.ts, now)}] (history) `, continuation),

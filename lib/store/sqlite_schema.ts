@@ -50,6 +50,9 @@ export const MIGRATIONS: string[] = [
      ts INTEGER NOT NULL,
      PRIMARY KEY (kind, value)
    ) WITHOUT ROWID;`,
+  `ALTER TABLE rooms ADD COLUMN topic TEXT;
+   ALTER TABLE rooms ADD COLUMN topic_by TEXT;
+   ALTER TABLE rooms ADD COLUMN topic_ts INTEGER;`,
 ];
 
 /** A store that cannot be opened: the path and the cause, for a one-line error at start. */

@@ -7,7 +7,7 @@
  */
 
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import type { BanEntry, DirectEvent, MessageEvent } from "../core/events.ts";
+import type { BanEntry, DirectEvent, MessageEvent, RoomTopic } from "../core/events.ts";
 import type { HistoryStore, StoredRoom } from "../core/state/history_store.ts";
 import { messageBytes } from "../core/history.ts";
 import type { AccessStore, Registration } from "../core/state/access_store.ts";
@@ -100,10 +100,13 @@ export class SqliteStore implements HistoryStore, AccessStore {
   /** The disk budget, when there is one. */
   readonly #budget: DiskBudget | undefined;
   readonly #lastIds = new Map<string, { name: string; lastId: number }>();
+  /** Topics set since the last flush (`null`: cleared). */
+  readonly #topics = new Map<string, { name: string; topic: RoomTopic | null }>();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #insert!: StatementSync;
   #insertPrivate!: StatementSync;
   #upsertRoom!: StatementSync;
+  #upsertTopic!: StatementSync;
   #access!: SqliteAccess;
   #closed = false;
 
@@ -158,6 +161,9 @@ export class SqliteStore implements HistoryStore, AccessStore {
       this.#upsertRoom = this.#db.prepare(
         "INSERT INTO rooms (key, name, last_id) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET last_id = max(last_id, excluded.last_id), name = excluded.name",
       );
+      this.#upsertTopic = this.#db.prepare(
+        "INSERT INTO rooms (key, name, last_id, topic, topic_by, topic_ts) VALUES (?, ?, 0, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET topic = excluded.topic, topic_by = excluded.topic_by, topic_ts = excluded.topic_ts, name = excluded.name",
+      );
     } catch (cause) {
       throw new StoreOpenError(path, describeOpenError(path, cause as Error), { cause });
     }
@@ -179,14 +185,23 @@ export class SqliteStore implements HistoryStore, AccessStore {
   }
 
   load(foldedRoom: string, limit: number): StoredRoom {
-    const room = this.#db.prepare("SELECT last_id FROM rooms WHERE key = ?").get(foldedRoom) as
-      | { last_id: number }
+    const room = this.#db.prepare(
+      "SELECT last_id, topic, topic_by, topic_ts FROM rooms WHERE key = ?",
+    ).get(foldedRoom) as
+      | { last_id: number; topic: string | null; topic_by: string | null; topic_ts: number | null }
       | undefined;
+    const pendingTopic = this.#topics.get(foldedRoom);
+    const topic = pendingTopic
+      ? pendingTopic.topic ?? undefined
+      : room?.topic
+      ? { text: room.topic, by: room.topic_by ?? "", ts: Number(room.topic_ts ?? 0) }
+      : undefined;
     const messages = limit > 0 ? this.#page(foldedRoom, Number.MAX_SAFE_INTEGER, limit) : [];
     const pendingLast = this.#lastIds.get(foldedRoom)?.lastId ?? 0;
     return {
       lastId: Math.max(room?.last_id ?? 0, messages.at(-1)?.id ?? 0, pendingLast),
       messages,
+      ...(topic ? { topic } : {}),
     };
   }
 
@@ -229,6 +244,12 @@ export class SqliteStore implements HistoryStore, AccessStore {
         kind: row.kind === "action" ? "action" : "say",
       };
     }
+  }
+
+  setTopic(foldedRoom: string, name: string, topic: RoomTopic | undefined): void {
+    if (this.#closed || this.#options.readOnly) return;
+    this.#topics.set(foldedRoom, { name, topic: topic ?? null });
+    this.#timer ??= setTimeout(() => this.flush(), this.#options.flushDelayMs);
   }
 
   touch(foldedRoom: string, name: string, lastId: number): void {
@@ -294,7 +315,7 @@ export class SqliteStore implements HistoryStore, AccessStore {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     if (this.#options.readOnly) return;
-    if (this.#pending.length === 0 && this.#lastIds.size === 0) {
+    if (this.#pending.length === 0 && this.#lastIds.size === 0 && this.#topics.size === 0) {
       if (this.#budget?.trimming) this.#trim();
       return;
     }
@@ -321,6 +342,15 @@ export class SqliteStore implements HistoryStore, AccessStore {
       for (const [foldedRoom, { name, lastId }] of this.#lastIds) {
         this.#upsertRoom.run(foldedRoom, name, lastId);
       }
+      for (const [foldedRoom, { name, topic }] of this.#topics) {
+        this.#upsertTopic.run(
+          foldedRoom,
+          name,
+          topic?.text ?? null,
+          topic?.by ?? null,
+          topic?.ts ?? null,
+        );
+      }
       this.#db.exec("COMMIT");
     } catch (error) {
       try {
@@ -335,6 +365,7 @@ export class SqliteStore implements HistoryStore, AccessStore {
     }
     this.#pending.written();
     this.#lastIds.clear();
+    this.#topics.clear();
     this.#trim();
   }
 

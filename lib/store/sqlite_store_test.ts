@@ -121,7 +121,7 @@ Deno.test("SqliteStore records its schema version and refuses a newer one", () =
     new SqliteStore(path).close();
     const db = new DatabaseSync(path);
     assert.deepEqual({ ...db.prepare("SELECT version FROM schema_version").get() as object }, {
-      version: 3,
+      version: 4,
     });
     db.exec("UPDATE schema_version SET version = 99");
     db.close();
@@ -268,7 +268,7 @@ Deno.test("SqliteStore prunes old private messages with the age limit too", () =
     store.close();
   }));
 
-Deno.test("SqliteStore migrates a version-2 database to 3: messages kept, registrations and bans added", () =>
+Deno.test("SqliteStore migrates a version-2 database to 4: messages kept, registrations, bans and topics added", () =>
   withDir(async (dir) => {
     const path = `${dir}/history.db`;
     // A store as lanchat wrote it before registrations and bans existed.
@@ -308,7 +308,7 @@ Deno.test("SqliteStore migrates a version-2 database to 3: messages kept, regist
     const db = new DatabaseSync(path, { readOnly: true });
     assert.equal(
       (db.prepare("SELECT version FROM schema_version").get() as { version: number }).version,
-      3,
+      4,
     );
     db.close();
     assert.deepEqual(again.registration("ana"), { nick: "Ana", fingerprint: "SHA256:k1", ts: 5 });
@@ -417,4 +417,26 @@ Deno.test("SqliteStore opened read-only still reads registrations and bans", () 
     } finally {
       reader.close();
     }
+  }));
+
+Deno.test("SqliteStore keeps a room's topic across a restart, and that it was cleared", () =>
+  withDir((dir) => {
+    const path = `${dir}/history.db`;
+    const store = new SqliteStore(path, { flushDelayMs: 60_000 });
+    const topic = { text: "release on friday", by: "ana", ts: 1234 };
+    store.setTopic("#dev", "#Dev", topic);
+    // Not written yet: a room opened now still sees it.
+    assert.deepEqual(store.load("#dev", 5), { lastId: 0, messages: [], topic });
+    store.setTopic("#ops", "#ops", { text: "on call: bo", by: "bo", ts: 5 });
+    store.close();
+
+    const again = new SqliteStore(path, { flushDelayMs: 60_000 });
+    assert.deepEqual(again.load("#dev", 5).topic, topic);
+    again.setTopic("#ops", "#ops", undefined);
+    assert.equal(again.load("#ops", 5).topic, undefined);
+    again.close();
+    const third = new SqliteStore(path);
+    assert.equal(third.load("#ops", 5).topic, undefined);
+    assert.deepEqual(third.load("#dev", 5).topic, topic);
+    third.close();
   }));

@@ -1,4 +1,4 @@
-import type { MessageEvent } from "../../core/events.ts";
+import type { AwayEvent, MessageEvent, RoomSnapshot } from "../../core/events.ts";
 import type { SessionEvent } from "../session_events.ts";
 import { formatEvent } from "../../protocol/text_format.ts";
 import { foldRoom } from "../../core/room_name.ts";
@@ -76,6 +76,7 @@ export class ChatView {
           // Everyone comes back in the lobby: news only if the user is in it.
           if (this.#room(event.room)) {
             this.#enter(event.room, event.members, event.history, event.memberCount, false);
+            this.#status(event);
           }
           return false;
         }
@@ -83,6 +84,7 @@ export class ChatView {
         this.nick = event.nick;
         this.state = "connected";
         const room = this.#enter(event.room, event.members, event.history, event.memberCount);
+        this.#status(event);
         room.lines.push({ kind: "info", text: `Welcome to ${event.server}, ${event.nick}!` });
         for (const line of (event.motd ?? "").split("\n").filter(Boolean)) {
           room.lines.push({ kind: "info", text: `motd: ${line}` });
@@ -96,14 +98,17 @@ export class ChatView {
       }
       case "joined": {
         const room = this.#enter(event.room, event.members, event.history, event.memberCount);
-        // Where the eye is: which room this is, and who is in it (as a text client is told).
-        const [where] = formatEvent({ ...event, history: [] });
-        pushLine(room, { kind: "info", text: where });
+        this.#status(event);
+        // Where the eye is: which room this is, who is in it, its topic (as a text client is told).
+        for (const text of formatEvent({ ...event, history: [] })) {
+          pushLine(room, { kind: "info", text });
+        }
         return false;
       }
       case "rejoined":
         // Back in a room after a reconnect: not a room change.
         this.#enter(event.room, event.members, event.history, event.memberCount, false);
+        this.#status(event);
         return false;
       case "invalid_frame":
         this.note(`${event.message} (ignored)`, "error");
@@ -169,23 +174,42 @@ export class ChatView {
           ts: event.ts,
           nick: event.from,
           dm: { peer: outgoing ? event.to : event.from, outgoing },
-          text: event.text,
+          // A private /me reads as one: "* ana waves".
+          text: event.kind === "action" ? `* ${event.from} ${event.text}` : event.text,
           own: outgoing,
         });
         return !outgoing;
       }
+      case "topic": {
+        const room = this.#room(event.room);
+        if (!room) return false;
+        room.topic = event.text || undefined;
+        pushLine(room, {
+          kind: "notice",
+          ts: event.ts,
+          text: event.text
+            ? `${event.nick} set the topic: ${event.text}`
+            : `${event.nick} cleared the topic`,
+        });
+        return false;
+      }
+      case "room_topic":
+      case "rooms":
+        for (const line of formatEvent(event)) this.note(line);
+        return false;
+      case "away":
+        this.#away(event);
+        return false;
       case "who": {
         const room = this.#room(event.room);
         if (room) {
           room.members = event.members;
           room.memberCount = event.members.length;
+          room.away = event.away;
         }
-        this.note(`${event.room} (${event.members.length}): ${event.members.join(", ")}`);
+        for (const line of formatEvent(event)) this.note(line);
         return false;
       }
-      case "rooms":
-        this.note(`Rooms: ${event.rooms.map((r) => `${r.room} (${r.members})`).join(", ")}`);
-        return false;
       case "help":
         for (const c of event.commands) {
           // The terminal UI shows no message ids: its /history pages back from what is shown.
@@ -376,6 +400,32 @@ export class ChatView {
     room.memberCount = Math.max(memberCount, room.members.length);
     if (show || !this.current) this.switchTo(name);
     return room;
+  }
+
+  /** A room's topic and away members, as a welcome or joined snapshot says. */
+  #status(snapshot: RoomSnapshot): void {
+    const room = this.#room(snapshot.room);
+    if (!room) return;
+    room.topic = snapshot.topic?.text;
+    room.away = snapshot.away;
+  }
+
+  /** Someone went away or came back: the rooms' lists, and a line where it concerns us. */
+  #away(event: AwayEvent): void {
+    for (const name of event.rooms) {
+      const room = this.#room(name);
+      if (!room) continue;
+      const others = (room.away ?? []).filter((nick) => nick !== event.nick);
+      room.away = event.message === undefined ? others : [...others, event.nick].sort();
+    }
+    const shown = this.current;
+    const here = shown !== undefined &&
+      event.rooms.some((r) => foldRoom(r) === foldRoom(shown.name));
+    if (!event.dm && !here && event.nick !== this.nick) return;
+    const [text] = formatEvent(event);
+    if (shown) {
+      pushLine(shown, { kind: "notice", ts: event.ts, text: text.replace(/^\[[^\]]*\] \* /, "") });
+    }
   }
 
   #room(name: string): RoomView | undefined {

@@ -158,9 +158,14 @@ function cachedLayout(line: ViewLine, columns: number, style: Style, now?: numbe
 
 function header(view: ChatView, columns: number, style: Style): string {
   const room = view.current;
-  const members = room ? `${room.memberCount} member${room.memberCount === 1 ? "" : "s"}` : "";
+  const away = room?.away?.length ? `, ${room.away.length} away` : "";
+  const members = room
+    ? `${room.memberCount} member${room.memberCount === 1 ? "" : "s"}${away}`
+    : "";
+  // The topic comes last but one: a narrow terminal cuts it, not the state.
+  const topic = room?.topic ? truncate(room.topic, Math.max(10, columns >> 1)) : "";
   const left = sanitizeText(
-    [` ${view.server || "lanchat"}`, room?.name ?? "", members, STATE_LABELS[view.state]]
+    [` ${view.server || "lanchat"}`, room?.name ?? "", members, topic, STATE_LABELS[view.state]]
       .filter(Boolean)
       .join(" │ "),
   );

@@ -49,6 +49,10 @@ export interface RoomView {
   members: string[];
   /** How many members (a large room lists only some in `members`). */
   memberCount: number;
+  /** The room's topic, shown in the header (absent: none). */
+  topic?: string;
+  /** The members known to be away (absent: none). */
+  away?: string[];
   /** Messages that arrived while another room was shown. */
   unread: number;
   /** Of those, how many mention us. */

@@ -17,7 +17,7 @@ import {
   UNREGISTER_COMMAND,
   WHOIS_COMMAND,
 } from "./identity.ts";
-import { ME_COMMAND, MSG_COMMAND } from "./messages.ts";
+import { DESCRIBE_COMMAND, ME_COMMAND, MSG_COMMAND } from "./messages.ts";
 import {
   BAN_COMMAND,
   BANS_COMMAND,
@@ -27,6 +27,7 @@ import {
   UNMUTE_COMMAND,
 } from "./moderation.ts";
 import { JOIN_COMMAND, PART_COMMAND, ROOMS_COMMAND, WHO_COMMAND } from "./rooms.ts";
+import { AWAY_COMMAND, BACK_COMMAND, TOPIC_COMMAND } from "./status.ts";
 
 export type { Command, CommandContext } from "../command_registry.ts";
 
@@ -36,11 +37,15 @@ export const COMMANDS: readonly Command[] = Object.freeze([
   NICK_COMMAND,
   MSG_COMMAND,
   ME_COMMAND,
+  DESCRIBE_COMMAND,
   WHO_COMMAND,
   JOIN_COMMAND,
   PART_COMMAND,
   HISTORY_COMMAND,
   ROOMS_COMMAND,
+  TOPIC_COMMAND,
+  AWAY_COMMAND,
+  BACK_COMMAND,
   REGISTER_COMMAND,
   UNREGISTER_COMMAND,
   WHOIS_COMMAND,

@@ -129,6 +129,7 @@ export const WHOIS_COMMAND: Command = {
       operator: target.operator,
       ...(member.operator && target.address ? { address: target.address } : {}),
       rooms: [...target.rooms.values()].map((room) => room.name),
+      ...(target.away !== undefined ? { away: target.away } : {}),
     });
   },
 };

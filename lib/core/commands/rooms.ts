@@ -1,5 +1,5 @@
 /**
- * Commands about rooms: `/who`, `/join`, `/part`, `/rooms`.
+ * Commands about rooms: `/who`, `/join`, `/part`, `/rooms` (with topics).
  *
  * @module
  */
@@ -25,7 +25,13 @@ export const WHO_COMMAND: Command = {
     const name = raw ?? here.name;
     const room = ctx.chat.rooms.find(checkRoomName(name));
     if (!room) throw new ChatError("bad_room", `There is no room "${excerpt(name)}"`);
-    ctx.reply({ type: "who", room: room.name, members: room.nicks() });
+    const away = room.away.size === 0 ? [] : room.awayNicks();
+    ctx.reply({
+      type: "who",
+      room: room.name,
+      members: room.nicks(),
+      ...(away.length > 0 ? { away } : {}),
+    });
   },
 };
 
@@ -89,14 +95,18 @@ export const PART_COMMAND: Command = {
 export const ROOMS_COMMAND: Command = {
   name: "rooms",
   usage: "",
-  help: "List the rooms and how many are in each",
+  help: "List the rooms, how many are in each, and their topics",
   minArgs: 0,
   maxArgs: 0,
   rest: false,
   aliases: ["list"],
   run: ({ chat, reply }) => {
     const rooms = [...chat.rooms.all()]
-      .map((room) => ({ room: room.name, members: room.members.size }))
+      .map((room) => ({
+        room: room.name,
+        members: room.members.size,
+        ...(room.topic ? { topic: room.topic.text } : {}),
+      }))
       .sort((a, b) => b.members - a.members || a.room.localeCompare(b.room));
     reply({ type: "rooms", rooms });
   },

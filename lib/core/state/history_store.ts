@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { DirectEvent, MessageEvent } from "../events.ts";
+import type { DirectEvent, MessageEvent, RoomTopic } from "../events.ts";
 import {
   DEFAULT_HISTORY_MEMORY_BYTES,
   History,
@@ -21,6 +21,8 @@ export interface StoredRoom {
   lastId: number;
   /** Its newest messages, oldest first. */
   messages: MessageEvent[];
+  /** Its topic, if one was set (and not cleared). */
+  topic?: RoomTopic;
 }
 
 /** A message store: append, page back from an id, prune. */
@@ -31,6 +33,8 @@ export interface HistoryStore {
   append(foldedRoom: string, event: MessageEvent): void;
   /** Records a private message (only called with `--store-private`). */
   appendPrivate(event: DirectEvent): void;
+  /** Records a room's topic, or with `undefined` that it has none (may batch, as `append`). */
+  setTopic(foldedRoom: string, name: string, topic: RoomTopic | undefined): void;
   /** Records a room's newest id (join and leave events use ids too). */
   touch(foldedRoom: string, name: string, lastId: number): void;
   /** Up to `limit` messages with ids below `beforeId`, oldest first (`/history` waits on it). */
@@ -50,7 +54,10 @@ export interface HistoryStore {
  * all rooms go first.
  */
 export class MemoryStore implements HistoryStore {
-  readonly #rooms = new Map<string, { lastId: number; messages: History<MessageEvent> }>();
+  readonly #rooms = new Map<
+    string,
+    { lastId: number; messages: History<MessageEvent>; topic?: RoomTopic }
+  >();
   readonly #budget: HistoryBudget<MessageEvent>;
 
   /**
@@ -74,7 +81,11 @@ export class MemoryStore implements HistoryStore {
 
   load(foldedRoom: string, limit: number): StoredRoom {
     const room = this.#rooms.get(foldedRoom);
-    return { lastId: room?.lastId ?? 0, messages: room?.messages.last(limit) ?? [] };
+    return {
+      lastId: room?.lastId ?? 0,
+      messages: room?.messages.last(limit) ?? [],
+      ...(room?.topic ? { topic: room.topic } : {}),
+    };
   }
 
   append(foldedRoom: string, event: MessageEvent): void {
@@ -85,6 +96,10 @@ export class MemoryStore implements HistoryStore {
 
   appendPrivate(_event: DirectEvent): void {
     // Kept nowhere: a memory store has no export to read them back from.
+  }
+
+  setTopic(foldedRoom: string, _name: string, topic: RoomTopic | undefined): void {
+    this.#room(foldedRoom).topic = topic;
   }
 
   touch(foldedRoom: string, _name: string, lastId: number): void {
@@ -119,7 +134,9 @@ export class MemoryStore implements HistoryStore {
 
   close(): void {}
 
-  #room(foldedRoom: string): { lastId: number; messages: History<MessageEvent> } {
+  #room(
+    foldedRoom: string,
+  ): { lastId: number; messages: History<MessageEvent>; topic?: RoomTopic } {
     let room = this.#rooms.get(foldedRoom);
     if (!room) {
       room = { lastId: 0, messages: new History(this.perRoom, this.#budget) };

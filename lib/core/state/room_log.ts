@@ -7,17 +7,18 @@
  * @module
  */
 
-import type { JoinEvent, LeaveEvent, MessageEvent } from "../events.ts";
+import type { JoinEvent, LeaveEvent, MessageEvent, TopicEvent } from "../events.ts";
 import type { Member } from "../member.ts";
 
 /** A room event as the log orders it: numbered and stamped with its room. */
-export type RoomEvent = MessageEvent | JoinEvent | LeaveEvent;
+export type RoomEvent = MessageEvent | JoinEvent | LeaveEvent | TopicEvent;
 
 /** A room event before the log gives it its room and id. */
 export type RoomEventBody =
   | Omit<MessageEvent, "id" | "room">
   | Omit<JoinEvent, "id" | "room">
-  | Omit<LeaveEvent, "id" | "room">;
+  | Omit<LeaveEvent, "id" | "room">
+  | Omit<TopicEvent, "id" | "room">;
 
 /**
  * Receives every event the log has ordered, per room in id order. `folded`
