@@ -60,6 +60,11 @@ export function serverLine(command: string, params: readonly string[]): string {
   return formatIrcLine(IRC_SERVER, command, params);
 }
 
+/** A line from the server whose last parameter is text: always written after a `:`. */
+export function textLine(command: string, params: readonly string[]): string {
+  return formatIrcLine(IRC_SERVER, command, params, { trailing: true });
+}
+
 /**
  * A room message or a private message as PRIVMSG lines: one per line of the
  * text, each cut to fit 512 bytes; an action is a CTCP ACTION.
@@ -141,7 +146,7 @@ export function whoLines(
 /** RPL_TOPIC (332) and RPL_TOPICWHOTIME (333), or RPL_NOTOPIC (331) without a topic. */
 export function topicLines(me: string, room: string, topic: RoomTopic | undefined): string {
   if (!topic) return serverLine("331", [me, room, "No topic is set"]);
-  return serverLine("332", [me, room, topic.text]) +
+  return textLine("332", [me, room, topic.text]) +
     formatIrcLine(IRC_SERVER, "333", [me, room, topic.by, String(Math.floor(topic.ts / 1000))]);
 }
 
@@ -255,7 +260,7 @@ export function replyLines(
     case "whois":
       return serverLine("311", [me, event.nick, event.nick, "lanchat", "*", event.client]) +
         (event.rooms.length ? serverLine("319", [me, event.nick, event.rooms.join(" ")]) : "") +
-        (event.away !== undefined ? serverLine("301", [me, event.nick, event.away]) : "") +
+        (event.away !== undefined ? textLine("301", [me, event.nick, event.away]) : "") +
         (event.fingerprint
           ? serverLine("276", [me, event.nick, `has key fingerprint ${event.fingerprint}`])
           : "") +

@@ -7,11 +7,11 @@
  * @module
  */
 
-import type { AwayEvent, RoomTopicEvent, TopicEvent } from "../core/events.ts";
+import type { AwayEvent, TopicEvent } from "../core/events.ts";
 import { foldNick } from "../core/nick.ts";
 import type { DecodedFrame } from "./codec.ts";
 import { formatIrcLine, stripFormatting } from "./irc_line.ts";
-import { serverLine, topicLines, userSource } from "./irc_render.ts";
+import { serverLine, textLine, userSource } from "./irc_render.ts";
 
 /** What the codec hands this module of its state. */
 export interface IrcStatusContext {
@@ -65,18 +65,13 @@ export function topicChangeLine(event: TopicEvent, tags: string | undefined): st
   });
 }
 
-/** The answer to `TOPIC #room`. */
-export function roomTopicLines(me: string, event: RoomTopicEvent): string {
-  return topicLines(me, event.room, event.topic);
-}
-
 /**
  * An away event for this reader: its own as 306/305, a private message's
  * answer as 301, someone else's as an AWAY line (only with `away-notify`).
  */
 export function awayLines(event: AwayEvent, ctx: IrcStatusContext, tags?: string): string {
   const { me } = ctx;
-  if (event.dm) return serverLine("301", [me, event.nick, event.message ?? "away"]);
+  if (event.dm) return textLine("301", [me, event.nick, event.message ?? "away"]);
   if (foldNick(event.nick) === foldNick(me)) {
     return event.message === undefined
       ? serverLine("305", [me, "You are no longer marked as being away"])

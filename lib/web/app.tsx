@@ -373,6 +373,11 @@ function Sidebar(
 function Members(
   { chat, self, onPick }: { chat: Conversation; self: string; onPick: (nick: string) => void },
 ) {
+  const away = new Set(chat.away);
+  const mark = (nick: string) =>
+    away.has(nick)
+      ? <span class="away" data-testid="away-mark" title="away" aria-label="away">(away)</span>
+      : null;
   return (
     <aside id="members" class="members" aria-label={`Members of ${chat.name}`} tabIndex={-1}>
       <h2>Members ({chat.members.length})</h2>
@@ -384,6 +389,7 @@ function Members(
                 <span class="member self">
                   <bdi class={`nick ${nickColorClass(nick)}`}>{nick}</bdi>
                   <span class="you">(you)</span>
+                  {mark(nick)}
                 </span>
               )
               : (
@@ -394,6 +400,7 @@ function Members(
                   aria-label={`Talk to ${nick} in private`}
                 >
                   <bdi class={`nick ${nickColorClass(nick)}`}>{nick}</bdi>
+                  {mark(nick)}
                 </button>
               )}
           </li>

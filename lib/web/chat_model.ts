@@ -10,7 +10,8 @@
  * @module
  */
 
-import type { MessageEvent } from "../core/events.ts";
+import type { MessageEvent, RoomSnapshot } from "../core/events.ts";
+import { applyAway, awayText, roomTopicText, topicText } from "./chat_status.ts";
 import type { SessionEvent } from "../client/session_events.ts";
 import {
   type Alert,
@@ -69,7 +70,7 @@ export class ChatModel {
         this.nick = event.nick;
         this.server = event.server;
         const first = this.conversations.length === 0;
-        const room = this.#snapshot(event.room, event.members, event.history);
+        const room = this.#snapshot(event);
         if (first) {
           this.current = room.key;
           // The server's welcome: after the replay, above anything new, never "new" itself.
@@ -79,7 +80,7 @@ export class ChatModel {
       }
       case "joined":
       case "rejoined": {
-        const room = this.#snapshot(event.room, event.members, event.history);
+        const room = this.#snapshot(event);
         if (event.type === "joined" && !this.quietJoins.delete(room.key)) this.show(room.key);
         return;
       }
@@ -163,13 +164,42 @@ export class ChatModel {
       }
       case "who": {
         const room = this.find(roomKey(event.room));
-        if (room) room.members = [...event.members];
-        this.#info(`${event.room} (${event.members.length}): ${event.members.join(", ")}`);
+        if (room) [room.members, room.away] = [[...event.members], event.away];
+        const away = new Set(event.away);
+        const names = event.members.map((n) => away.has(n) ? `${n} (away)` : n);
+        this.#info(`${event.room} (${event.members.length}): ${names.join(", ")}`);
         return;
       }
       case "rooms":
-        this.#info(`Rooms: ${event.rooms.map((r) => `${r.room} (${r.members})`).join(", ")}`);
+        this.#info(
+          `Rooms: ${
+            event.rooms.map((r) => `${r.room} (${r.members})${r.topic ? ` ${r.topic}` : ""}`)
+              .join(", ")
+          }`,
+        );
         return;
+      case "topic": {
+        const room = this.find(roomKey(event.room));
+        if (!room) return;
+        room.topic = event.text || undefined;
+        this.#add(room, { kind: "event", nick: event.nick, text: topicText(event), ts: event.ts });
+        return;
+      }
+      case "room_topic":
+        this.#info(roomTopicText(event));
+        return;
+      case "away": {
+        for (const name of event.rooms) {
+          const room = this.find(roomKey(name));
+          if (room) applyAway(room, event);
+        }
+        // Said where it matters: the private conversation with them, or to the user.
+        const dm = this.find(dmKey(event.nick));
+        if (dm) {
+          this.#add(dm, { kind: "event", nick: event.nick, text: awayText(event, this.nick) });
+        } else if (event.dm || event.nick === this.nick) this.#info(awayText(event, this.nick));
+        return;
+      }
       case "help":
         this.commands = event.commands.map(({ name, usage, help }) => ({ name, usage, help }));
         if (this.helpAsked) {
@@ -192,6 +222,7 @@ export class ChatModel {
           ...(event.operator ? ["operator"] : []),
           ...(event.address ? [event.address] : []),
           `in ${event.rooms.join(", ") || "no room"}`,
+          ...(event.away !== undefined ? [`away: ${event.away}`] : []),
         ];
         this.#info(parts.join("; "));
         return;
@@ -317,9 +348,11 @@ export class ChatModel {
   }
 
   /** A room's members and history from a welcome, `joined` or rejoin. */
-  #snapshot(name: string, members: string[], history: MessageEvent[]): Conversation {
+  #snapshot({ room: name, members, history, topic, away }: RoomSnapshot): Conversation {
     const room = this.#open(roomKey(name), name, "room");
     room.members = [...members];
+    room.topic = topic?.text;
+    room.away = away;
     const known = new Set(room.lines.map((l) => l.id));
     const fresh = history.filter((m) => !known.has(m.id));
     for (const m of fresh) this.#add(room, this.#replayed(m));

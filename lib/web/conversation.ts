@@ -50,6 +50,10 @@ export interface Conversation {
   lines: ChatLine[];
   /** Members, sorted as the server sends them (rooms only). */
   members: string[];
+  /** The room's topic, shown under its name (absent: none). */
+  topic?: string;
+  /** The members who are away (absent: none known). */
+  away?: string[];
   /** Lines that arrived while it was not shown (or the page was hidden). */
   unread: number;
   /** One of the unread lines names the user (any private message counts). */

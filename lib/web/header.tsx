@@ -95,6 +95,13 @@ export function Header(
         <span class="server">
           <bdi>{model.server}</bdi> as <bdi>{model.nick}</bdi>
         </span>
+        {chat?.kind === "room" && chat.topic
+          ? (
+            <span class="topic" data-testid="room-topic" title={chat.topic}>
+              <bdi>{chat.topic}</bdi>
+            </span>
+          )
+          : null}
       </h1>
       <ConnectionBadge connection={model.connection} />
       {chat?.kind === "room"

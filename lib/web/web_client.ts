@@ -254,7 +254,10 @@ export class WebClient {
       if (typed.kind === "message") {
         return { type: "cmd", name: "msg", args: `${chat.name} ${typed.text}` };
       }
-      if (typed.name.toLowerCase() === "me") return "/me works in rooms; here, just type";
+      // A private /me: the core's /describe.
+      if (typed.name.toLowerCase() === "me") {
+        return { type: "cmd", name: "describe", args: `${chat.name} ${typed.args}` };
+      }
       return { type: "cmd", name: typed.name, args: typed.args };
     }
     if (typed.kind === "message") return { type: "msg", text: typed.text, room: chat.name };
