@@ -147,7 +147,7 @@ Deno.test("away reaches IRC clients that asked for away-notify, native and text 
   // Away clears on disconnect: a new ana is here.
   await ana.send({ type: "cmd", name: "quit", args: "" });
   await ana.waitEnd();
-  await using again = await NativeClient.connect(port, "ana");
+  await using _again = await NativeClient.connect(port, "ana");
   from = plain.lines.length;
   await plain.send("WHO #lobby");
   assert.match(await plain.command("352", from, (l) => l.endsWith(" ana")), / H :0 ana$/);
