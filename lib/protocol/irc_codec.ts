@@ -38,12 +38,11 @@ import {
   roomEventLines,
   serverLine,
   timeTag,
-  topicLines,
   userSource,
   welcomeLines,
   whoLines,
 } from "./irc_render.ts";
-import { awayLines, type IrcStatusContext, statusCommand, topicChangeLine } from "./irc_status.ts";
+import { IrcStatus } from "./irc_status.ts";
 import { ProtocolError } from "./protocol_error.ts";
 import type { ByeFrame, ServerFrame } from "./wire_frames.ts";
 
@@ -98,8 +97,8 @@ export class IrcCodec implements Codec {
   readonly #rooms = new Set<string>();
   /** The last QUIT shown (nick and time): a member leaving is one leave a room, one QUIT here. */
   #lastQuit = "";
-  /** Whether the reader is away (its own away events say). */
-  #away = false;
+  /** TOPIC and AWAY (irc_status.ts). */
+  readonly #status = new IrcStatus();
   /** QUIT before registration: the goodbye, and nothing after it. */
   #bye: ByeFrame | undefined;
 
@@ -235,22 +234,13 @@ export class IrcCodec implements Codec {
       case "MODE":
         return this.#mode(params, frames);
       default: {
-        const status = statusCommand(command, params, this.#status);
-        if (status) frames.push(...status);
-        else frames.push(this.#reply("421", [command, "Unknown command"]));
+        const status = this.#status.command(command, params, {
+          reply: (numeric, words) => this.#reply(numeric, words),
+          target: (name) => this.#target = name,
+        });
+        frames.push(...(status ?? [this.#reply("421", [command, "Unknown command"])]));
       }
     }
-  }
-
-  /** What irc_status.ts needs of this codec (TOPIC, AWAY). */
-  get #status(): IrcStatusContext {
-    return {
-      me: this.#me,
-      awayNotify: this.#caps.has("away-notify"),
-      away: this.#away,
-      reply: (numeric, params) => this.#reply(numeric, params),
-      target: (name) => this.#target = name,
-    };
   }
 
   /** PRIVMSG and NOTICE, to rooms and nicks; CTCP ACTION is /me. */
@@ -427,14 +417,9 @@ export class IrcCodec implements Codec {
         return privmsgLines(event.from, event.to, event.text, event.kind, tags);
       }
       case "topic":
-        return topicChangeLine(event, reader.serverTime ? timeTag(event.ts) : undefined);
       case "room_topic":
-        return topicLines(me, event.room, event.topic);
       case "away":
-        if (foldNick(event.nick) === foldNick(me) && !event.dm) {
-          this.#away = event.message !== undefined;
-        }
-        return awayLines(event, this.#status, reader.serverTime ? timeTag(event.ts) : undefined);
+        return this.#status.render(event, reader, this.#caps.has("away-notify"));
       case "who":
         return this.#whoKinds.shift() === "who"
           ? whoLines(me, event.room, event.members, event.away)

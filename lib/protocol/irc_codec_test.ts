@@ -123,3 +123,83 @@ Deno.test("IrcCodec gives 451 before registration and 461 for missing parameters
     ":lanchat 461 * USER :Not enough parameters\r\n",
   ]);
 });
+
+Deno.test("IrcCodec maps TOPIC and AWAY to the core's /topic, /away and /back; CTCP ACTION to a nick is /describe", () => {
+  const irc = codec();
+  irc.admitted(member("ana"));
+  const { frames } = irc.decode(bytes(
+    "TOPIC #dev\r\n" +
+      "TOPIC #dev :\x02ship\x02 it\r\n" +
+      "TOPIC #dev :\r\n" +
+      "AWAY :lunch\r\n" +
+      "PRIVMSG bo :\x01ACTION waves\x01\r\n",
+  ));
+  assert.deepEqual(frames, [
+    { type: "cmd", name: "topic", args: "#dev" },
+    { type: "cmd", name: "topic", args: "#dev ship it" },
+    { type: "cmd", name: "topic", args: "#dev --clear" },
+    { type: "cmd", name: "away", args: "lunch" },
+    { type: "cmd", name: "describe", args: "bo waves" },
+  ]);
+  // Not away: AWAY alone is answered 305 here (the core would refuse /back).
+  const back = irc.decode(bytes("AWAY\r\n")).frames[0];
+  assert.ok(back instanceof ProtocolError);
+  assert.equal(
+    text(irc.encode({ type: "error", code: "bad_frame", message: back.message })),
+    ":lanchat 305 ana :You are no longer marked as being away\r\n",
+  );
+  // Once its own away event came, AWAY alone is /back.
+  irc.encode({ type: "away", ts: 0, nick: "ana", message: "lunch", rooms: ["#lobby"] });
+  assert.deepEqual(irc.decode(bytes("AWAY :\r\n")).frames, [
+    { type: "cmd", name: "back", args: "" },
+  ]);
+  const missing = irc.decode(bytes("TOPIC\r\n")).frames[0];
+  assert.ok(missing instanceof ProtocolError && / 461 ana TOPIC /.test(missing.message));
+});
+
+Deno.test("IrcCodec renders topics (TOPIC, 331/332/333) and away (306/305, 301, AWAY only with away-notify)", () => {
+  const plain = codec();
+  plain.admitted(member("ana"));
+  const topic = { text: "ship it", by: "bo", ts: 1_700_000_000_000 };
+  assert.equal(
+    text(plain.encode({ type: "topic", room: "#dev", id: 4, ts: 0, nick: "bo", text: "ship it" })),
+    ":bo!bo@lanchat TOPIC #dev :ship it\r\n",
+  );
+  assert.equal(
+    text(plain.encode({ type: "room_topic", room: "#dev", topic })),
+    ":lanchat 332 ana #dev :ship it\r\n:lanchat 333 ana #dev bo 1700000000\r\n",
+  );
+  assert.equal(
+    text(plain.encode({ type: "room_topic", room: "#dev" })),
+    ":lanchat 331 ana #dev :No topic is set\r\n",
+  );
+  const away = { type: "away" as const, ts: 0, nick: "bo", message: "lunch", rooms: ["#dev"] };
+  assert.equal(text(plain.encode(away)), "", "no away-notify: no AWAY line");
+  assert.equal(
+    text(plain.encode({ ...away, rooms: [], dm: true })),
+    ":lanchat 301 ana bo :lunch\r\n",
+  );
+  assert.equal(
+    text(plain.encode({ ...away, nick: "ana" })),
+    ":lanchat 306 ana :You have been marked as being away\r\n",
+  );
+  assert.equal(
+    text(plain.encode({ type: "away", ts: 0, nick: "ana", rooms: ["#dev"] })),
+    ":lanchat 305 ana :You are no longer marked as being away\r\n",
+  );
+  const notified = codec();
+  notified.decode(bytes("CAP REQ :away-notify\r\n"));
+  notified.admitted(member("cy"));
+  assert.equal(text(notified.encode(away)), ":bo!bo@lanchat AWAY :lunch\r\n");
+  assert.equal(
+    text(notified.encode({ type: "away", ts: 0, nick: "bo", rooms: ["#dev"] })),
+    ":bo!bo@lanchat AWAY\r\n",
+  );
+  // WHO: G for the away, H for the others.
+  notified.decode(bytes("WHO #dev\r\n"));
+  const who = text(
+    notified.encode({ type: "who", room: "#dev", members: ["bo", "cy"], away: ["bo"] }),
+  );
+  assert.match(who, / 352 cy #dev bo lanchat lanchat bo G :0 bo\r\n/);
+  assert.match(who, / 352 cy #dev cy lanchat lanchat cy H :0 cy\r\n/);
+});
