@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import type {
+  AwayEvent,
   DirectEvent,
   JoinEvent,
   LeaveEvent,
@@ -303,4 +304,49 @@ Deno.test("formatEvent() quotes the client name of /whois, so it cannot pass for
   assert.deepEqual(line, [
     'eve: no key, client "x\\", operator, from 10.0.0.1, \\"y", in #lobby',
   ]);
+});
+
+Deno.test("formatEvent() renders topics, away changes, away marks in /who, topics in /rooms and the private /me", () => {
+  const topic = { type: "topic", room: "#lobby", id: 5, ts: TS, nick: "bo" } as const;
+  assert.deepEqual(formatEvent({ ...topic, text: "ship it" }, here), [
+    "[09:05] * bo set the topic of #lobby: ship it",
+  ]);
+  assert.deepEqual(formatEvent({ ...topic, room: "#dev", text: "" }, here), [
+    "[09:05] #dev * bo cleared the topic of #dev",
+  ]);
+  assert.deepEqual(
+    formatEvent({ type: "room_topic", room: "#dev", topic: { text: "t", by: "bo", ts: TS } }, here),
+    ["Topic of #dev: t (set by bo 09:05)"],
+  );
+  assert.deepEqual(formatEvent({ type: "room_topic", room: "#dev" }, here), ["#dev has no topic"]);
+  const away: AwayEvent = { type: "away", ts: TS, nick: "bo", rooms: ["#lobby"] };
+  assert.deepEqual(formatEvent({ ...away, message: "lunch" }, here), [
+    "[09:05] * bo is away: lunch",
+  ]);
+  assert.deepEqual(formatEvent(away, here), ["[09:05] * bo is back"]);
+  assert.deepEqual(
+    formatEvent({ type: "who", room: "#lobby", members: ["ana", "bo"], away: ["bo"] }, here),
+    ["#lobby (2): ana, bo (away)"],
+  );
+  assert.deepEqual(
+    formatEvent({
+      type: "rooms",
+      rooms: [{ room: "#lobby", members: 2, topic: "be kind" }, { room: "#dev", members: 1 }],
+    }, here),
+    ["Rooms:", "  #lobby (2): be kind", "  #dev (1)"],
+  );
+  assert.deepEqual(
+    formatEvent({ type: "dm", ts: TS, from: "ana", to: "bo", text: "waves", kind: "action" }, here),
+    ["[09:05] [ana -> bo] * ana waves"],
+  );
+  assert.deepEqual(
+    formatEvent({
+      type: "joined",
+      room: "#dev",
+      members: ["ana"],
+      topic: { text: "the dev room", by: "bo", ts: TS },
+      history: [],
+    }, here),
+    ["You are in #dev; no one else is here", "Topic: the dev room (set by bo)"],
+  );
 });

@@ -175,3 +175,38 @@ Deno.test("mentions() finds the nick as a word in any case, not inside another w
   assert.ok(mentions("ping a.b", "a.b"));
   assert.ok(!mentions("ping axb", "a.b"), "dots in a nick are not wildcards");
 });
+
+Deno.test("ChatModel: the topic of a room from the welcome and its changes; away members from events and /who", () => {
+  const model = new ChatModel();
+  model.apply({
+    type: "welcome",
+    protocol: 1,
+    server: "office",
+    nick: "ana",
+    room: "#lobby",
+    members: ["ana", "bo", "cy"],
+    away: ["cy"],
+    topic: { text: "be kind", by: "bo", ts: 1 },
+    history: [],
+  });
+  const lobby = model.shown!;
+  assert.equal(lobby.topic, "be kind");
+  assert.deepEqual(lobby.away, ["cy"]);
+  model.apply({ type: "topic", room: "#lobby", id: 3, ts: 2, nick: "bo", text: "ship it" });
+  assert.equal(lobby.topic, "ship it");
+  assert.equal(lobby.lines.at(-1)?.text, "bo set the topic: ship it");
+  model.apply({ type: "away", ts: 3, nick: "bo", message: "lunch", rooms: ["#lobby"] });
+  assert.deepEqual(lobby.away, ["bo", "cy"]);
+  model.apply({ type: "away", ts: 4, nick: "cy", rooms: ["#lobby"] });
+  assert.deepEqual(lobby.away, ["bo"]);
+  model.apply({ type: "who", room: "#lobby", members: ["ana", "bo", "cy"], away: ["cy"] });
+  assert.deepEqual(lobby.away, ["cy"]);
+  assert.equal(lobby.lines.at(-1)?.text, "#lobby (3): ana, bo, cy (away)");
+  // In a private conversation with an away member: the answer shows there.
+  model.apply({ type: "dm", ts: 5, from: "ana", to: "cy", text: "hi", kind: "say" });
+  model.apply({ type: "away", ts: 5, nick: "cy", message: "gone", rooms: [], dm: true });
+  const dm = model.find(dmKey("cy"))!;
+  assert.equal(dm.lines.at(-1)?.text, "cy is away: gone");
+  model.apply({ type: "dm", ts: 6, from: "cy", to: "ana", text: "waves", kind: "action" });
+  assert.deepEqual([dm.lines.at(-1)?.kind, dm.lines.at(-1)?.text], ["action", "waves"]);
+});
