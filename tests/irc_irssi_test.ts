@@ -37,7 +37,8 @@ Deno.test({
       const shows = (text: string) =>
         irssi.waitFor((rows) => rows.some((row) => row.includes(text)));
       await shows("Welcome to lanchat, a lanchat server, irssiana");
-      await shows("Capabilities acknowledged: server-time");
+      // irssi asks for away-notify by itself.
+      await shows("Capabilities acknowledged: away-notify server-time");
       await using nat = await NativeClient.connect(port, "nat");
       await using txt = await TextClient.connect(port, "txt");
       // Window 2 is #lobby, which lanchat put irssi in.
@@ -68,6 +69,15 @@ Deno.test({
       await irssi.type("/query txt");
       await irssi.press("Enter");
       await shows("<txt> back at you");
+      // A topic set by the native client, and irssi's /away, cross both ways.
+      await irssi.type("/window 2");
+      await irssi.press("Enter");
+      await nat.send({ type: "cmd", name: "topic", args: "#lobby ship it friday" });
+      await shows("nat changed the topic of #lobby to: ship it friday");
+      await irssi.type("/away lunch");
+      await irssi.press("Enter");
+      const away = await nat.next("away", (e) => e.nick === "irssiana");
+      assert.equal(away.message, "lunch");
       await irssi.type("/quit bye all");
       await irssi.press("Enter");
       const left = await nat.next("leave", (e) => e.nick === "irssiana");
