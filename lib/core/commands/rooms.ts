@@ -43,7 +43,8 @@ export const JOIN_COMMAND: Command = {
   minArgs: 1,
   maxArgs: 1,
   rest: false,
-  run: ({ chat: { rooms }, member, reply }, [raw]) => {
+  run: ({ chat, member, reply }, [raw]) => {
+    const { rooms } = chat;
     const name = checkRoomName(raw);
     const existing = member.rooms.get(foldRoom(name));
     if (existing) {
@@ -56,6 +57,15 @@ export const JOIN_COMMAND: Command = {
     member.current = room;
     reply({ type: "joined", ...rooms.snapshot(room) });
     rooms.announceJoin(room, member);
+    // An away member's new room-mates learn it at once (IRC's away-notify does the same).
+    if (member.away !== undefined && rooms.announces(room)) {
+      const away = { type: "away" as const, ts: chat.now(), nick: member.nick };
+      for (const peer of room.members) {
+        if (peer !== member) {
+          peer.sink.deliver({ ...away, message: member.away, rooms: [room.name] });
+        }
+      }
+    }
   },
 };
 

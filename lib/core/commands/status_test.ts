@@ -252,3 +252,22 @@ Deno.test("away clears when the member leaves: a new member with that nick is no
   assert.deepEqual(bob.sink.only(), { type: "who", room: "#lobby", members: ["ana", "bob"] });
   assert.equal(again.member.away, undefined);
 });
+
+Deno.test("an away member joining a room is announced as away to its new room-mates after the join", () => {
+  const { connect } = setup();
+  const ana = connect("ana");
+  const bob = connect("bob");
+  bob.input("/join #dev");
+  ana.input("/away lunch");
+  quiet(ana, bob);
+  ana.input("/join #dev");
+  assert.deepEqual(bob.sink.events.map((e) => e.type), ["join", "away"]);
+  assert.deepEqual(bob.sink.of("away")[0], {
+    type: "away",
+    ts: START,
+    nick: "ana",
+    message: "lunch",
+    rooms: ["#dev"],
+  });
+  assert.equal(ana.sink.of("away").length, 0);
+});
