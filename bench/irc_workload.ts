@@ -114,7 +114,7 @@ export const ircCrowdWorkload: Workload = {
     { key: "broadcastMs", label: "broadcast ms", higherIsBetter: false },
   ],
   run: (target, smoke) =>
-    runCrowd(target, smoke, target.clients ?? "irc", smoke ? 60 : 10_000, 60_000, 500),
+    runCrowd(target, smoke, target.clients ?? "irc", smoke ? 60 : 10_000, 60_000, 250),
 };
 
 /** 3,000 idle IRC clients: the server's memory per client. */
@@ -127,5 +127,5 @@ export const ircIdleWorkload: Workload = {
     { key: "connectSec", label: "join all s", higherIsBetter: false },
   ],
   run: (target, smoke) =>
-    runCrowd(target, smoke, target.clients ?? "irc", smoke ? 60 : 3_000, 60_000, 500),
+    runCrowd(target, smoke, target.clients ?? "irc", smoke ? 60 : 3_000, 60_000, 250),
 };
