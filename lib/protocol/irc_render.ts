@@ -19,6 +19,7 @@ import type {
   WhoisEvent,
 } from "../core/events.ts";
 import { MAX_NICK_LENGTH } from "../core/nick.ts";
+import { bigRoomNotice } from "./irc_big_room.ts";
 import type { ErrorCode, ServerFrame } from "./wire_frames.ts";
 import {
   byteLength,
@@ -131,6 +132,7 @@ export function whoLines(me: string, room: string, members: readonly string[]): 
 export function joinedLines(snapshot: RoomSnapshot, reader: IrcReader): string {
   let out = formatIrcLine(userSource(reader.me), "JOIN", [snapshot.room]);
   out += namesLines(reader.me, snapshot.room, snapshot.members);
+  out += bigRoomNotice(snapshot, serverLine);
   for (const message of snapshot.history) out += historyLines(message, reader);
   return out;
 }
