@@ -23,7 +23,7 @@ Deno.test("a joiner of a room over the announce limit is told its names are part
   await using server = await startServer({ announceLimit: 3, announceRate: false });
   const port = server.addr.port;
   await using ana = await Irc.register(port, "ana");
-  await using bo = await Irc.register(port, "bo");
+  await using _bo = await Irc.register(port, "bo");
   await using cy = await Irc.register(port, "cy");
   // Three members: the room is within the limit, joins are shown, no notice.
   await ana.waitLine((line) => line.startsWith(":cy!") && line.includes(" JOIN "));
