@@ -37,6 +37,28 @@ export function isCapability(name: string): name is Capability {
 }
 
 /**
+ * `CAP REQ`: all of `asked` (`name` or `-name`) applied to `caps`, or none
+ * when one is not offered; `echo-message` is decided when the member joins,
+ * so it cannot change once `registered`. Whether it was applied (ACK).
+ */
+export function applyCapRequest(
+  asked: readonly string[],
+  caps: Set<Capability>,
+  registered: boolean,
+): boolean {
+  const ok = asked.every((cap) => {
+    const name = cap.replace(/^-/, "");
+    return isCapability(name) && !(registered && name === "echo-message");
+  });
+  if (!ok) return false;
+  for (const cap of asked) {
+    if (cap.startsWith("-")) caps.delete(cap.slice(1) as Capability);
+    else caps.add(cap as Capability);
+  }
+  return true;
+}
+
+/**
  * The `CAP LS` lines: with `302`, values (`draft/multiline=max-bytes=...`)
  * and, when the list is longer than a line, `*` before all but the last.
  */
@@ -174,4 +196,44 @@ export class MultilineBatch {
       description: description || `Invalid multiline target ${context.join(" ")}`,
     };
   }
+}
+
+/**
+ * A client's `BATCH` commands: at most one `draft/multiline` batch open at a
+ * time; lines tagged with its reference are taken into it.
+ */
+export class MultilineIntake {
+  #open: MultilineBatch | undefined;
+
+  constructor(readonly limits: MultilineLimits) {}
+
+  /** Takes `message` into the open batch when it carries its reference. */
+  take(message: IrcMessage): boolean {
+    if (!this.#open || message.tags.get("batch") !== this.#open.ref) return false;
+    this.#open.add(message);
+    return true;
+  }
+
+  /** `BATCH +ref draft/multiline target` or `BATCH -ref`; `negotiated`: the client has the cap. */
+  command(params: string[], negotiated: boolean): MultilineResult | "missing" {
+    const [ref = "", type, target] = params;
+    if (ref.startsWith("+")) {
+      if (type !== "draft/multiline" || !negotiated) {
+        return fail("UNKNOWN_TYPE", [type ?? "*"], "Only draft/multiline batches, once negotiated");
+      }
+      if (target === undefined || ref.length === 1) return "missing";
+      this.#open = new MultilineBatch(ref.slice(1), target, this.limits);
+      return { kind: "none" };
+    }
+    const open = this.#open;
+    if (!ref.startsWith("-") || open?.ref !== ref.slice(1)) {
+      return fail("INVALID_REFTAG", [ref || "*"], "No such batch is open");
+    }
+    this.#open = undefined;
+    return open.end();
+  }
+}
+
+function fail(code: string, context: string[], description: string): MultilineResult {
+  return { kind: "fail", code, context, description };
 }

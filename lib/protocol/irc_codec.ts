@@ -26,7 +26,7 @@ import {
   parseIrcLine,
   stripFormatting,
 } from "./irc_line.ts";
-import { type Capability, capLsLines, isCapability, MultilineBatch } from "./irc_batch.ts";
+import { applyCapRequest, type Capability, capLsLines, MultilineIntake } from "./irc_batch.ts";
 import { type IrcDirectory, QUERY_COMMANDS, queryCommand } from "./irc_queries.ts";
 import {
   errorNumeric,
@@ -82,8 +82,8 @@ export class IrcCodec implements Codec {
   #server = IRC_SERVER;
   #motd: string | undefined;
   #batches = 0;
-  /** An incoming draft/multiline batch, open. */
-  #multiline: MultilineBatch | undefined;
+  /** Incoming draft/multiline batches. */
+  readonly #intake: MultilineIntake;
   #member: Member | undefined;
   #negotiating = false;
   #nick: string | undefined;
@@ -112,6 +112,7 @@ export class IrcCodec implements Codec {
     );
     this.#info = { version: options.version };
     this.#directory = options.directory;
+    this.#intake = new MultilineIntake(options.directory ?? DEFAULT_LIMITS);
   }
 
   /** Echo once `echo-message` was negotiated; keepalive (IRC clients answer PING). */
@@ -141,10 +142,7 @@ export class IrcCodec implements Codec {
         frames.push(this.#reply("417", ["Input line was too long"]));
         continue;
       }
-      if (this.#multiline && message.tags.get("batch") === this.#multiline.ref) {
-        this.#multiline.add(message);
-        continue;
-      }
+      if (this.#intake.take(message)) continue;
       this.#command(message, frames, replies);
       if (this.#bye) return { frames, replies, bye: this.#bye };
     }
@@ -295,29 +293,18 @@ export class IrcCodec implements Codec {
 
   /** `BATCH +ref draft/multiline target` opens a multi-line message; `BATCH -ref` sends it. */
   #batch(params: string[], frames: DecodedFrame[]): void {
-    const [ref = "", type, target] = params;
-    const fail = (code: string, context: string[], why: string): void => {
-      frames.push(this.#raw(serverLine("FAIL", ["BATCH", code, ...context, why])));
-    };
-    if (ref.startsWith("+")) {
-      if (type !== "draft/multiline" || !this.#caps.has("draft/multiline")) {
-        return fail("UNKNOWN_TYPE", [type ?? "*"], "Only draft/multiline batches, once negotiated");
-      }
-      if (target === undefined) {
-        return void frames.push(this.#reply("461", ["BATCH", "Not enough parameters"]));
-      }
-      this.#multiline = new MultilineBatch(ref.slice(1), target, this.#directory ?? DEFAULT_LIMITS);
-      return;
-    }
-    const open = this.#multiline;
-    if (!ref.startsWith("-") || open?.ref !== ref.slice(1)) {
-      return fail("INVALID_REFTAG", [ref || "*"], "No such batch is open");
-    }
-    this.#multiline = undefined;
-    const result = open.end();
-    if (result.kind === "fail") return fail(result.code, result.context, result.description);
-    if (result.kind === "message") {
+    const result = this.#intake.command(params, this.#caps.has("draft/multiline"));
+    if (result === "missing") frames.push(this.#reply("461", ["BATCH", "Not enough parameters"]));
+    else if (result.kind === "message") {
       this.#privmsg(result.command, [result.target, result.text], frames);
+    } else if (result.kind === "fail") {
+      const line = serverLine("FAIL", [
+        "BATCH",
+        result.code,
+        ...result.context,
+        result.description,
+      ]);
+      frames.push(this.#raw(line));
     }
   }
 
@@ -334,17 +321,7 @@ export class IrcCodec implements Codec {
     else if (sub === "REQ") {
       if (!this.#member) this.#negotiating = true;
       const asked = (params[1] ?? "").split(" ").filter((cap) => cap !== "");
-      // echo-message is decided when the member joins: not after.
-      const ok = asked.every((cap) => {
-        const name = cap.replace(/^-/, "");
-        return isCapability(name) && !(this.#member && name === "echo-message");
-      });
-      if (ok) {
-        for (const cap of asked) {
-          if (cap.startsWith("-")) this.#caps.delete(cap.slice(1) as Capability);
-          else this.#caps.add(cap as Capability);
-        }
-      }
+      const ok = applyCapRequest(asked, this.#caps, this.#member !== undefined);
       say(formatIrcLine(IRC_SERVER, "CAP", [me, ok ? "ACK" : "NAK", asked.join(" ")], {
         trailing: true,
       }));
