@@ -192,3 +192,19 @@ Deno.test("KICK and MODE +b by a member who is no operator get 482; other modes 
   await irc.ask("PING still", "PONG");
   assert.ok(!bo.lines.some((l) => l.includes("TAGMSG")));
 });
+
+Deno.test("--irc-port: every connection there is IRC from the first byte, lower case and PING first included", async () => {
+  await using server = await startServer({ ircPort: 0 });
+  const port = server.ircAddr!.port;
+  assert.notEqual(port, server.addr.port);
+  await using irc = await IrcClient.connect(port);
+  // No sniffing: "nick" in lower case and a PING first would make a text client on the shared port.
+  assert.equal(await irc.ask("PING early", "PONG"), ":lanchat PONG lanchat :early");
+  assert.equal(await irc.ask("JOIN #x", "451"), ":lanchat 451 * :You have not registered");
+  await irc.send("nick ana", "user ana 0 * :Ana");
+  await irc.command("366");
+  assert.ok(!irc.lines.some((l) => l.includes("Nick?")), irc.lines.join("\n"));
+  await using nat = await NativeClient.connect(server.addr.port, "nat");
+  await irc.send("PRIVMSG #lobby :from the irc port");
+  assert.equal((await nat.next("msg", (m) => m.from === "ana")).text, "from the irc port");
+});
