@@ -37,7 +37,8 @@ Deno.test({
       const shows = (text: string) =>
         irssi.waitFor((rows) => rows.some((row) => row.includes(text)));
       await shows("Welcome to lanchat, a lanchat server, irssiana");
-      await shows("Capabilities acknowledged: server-time");
+      // irssi asks for multi-prefix too now that it is offered.
+      await shows("Capabilities acknowledged: multi-prefix server-time");
       await using nat = await NativeClient.connect(port, "nat");
       await using txt = await TextClient.connect(port, "txt");
       // Window 2 is #lobby, which lanchat put irssi in.

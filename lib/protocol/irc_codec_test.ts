@@ -15,7 +15,10 @@ Deno.test("IrcCodec turns NICK, USER and PASS into one hello, after CAP END", ()
   const irc = codec();
   const first = irc.decode(bytes("CAP LS 302\r\nPASS s3cret\r\nNICK ana\r\nUSER ana 0 * :Ana\r\n"));
   assert.deepEqual(first.frames, []);
-  assert.equal(text(first.replies?.[0]), ":lanchat CAP * LS :echo-message server-time\r\n");
+  assert.equal(
+    text(first.replies?.[0]),
+    ":lanchat CAP * LS :batch cap-notify draft/multiline=max-bytes=4000,max-lines=20 echo-message message-tags multi-prefix server-time\r\n",
+  );
   const end = irc.decode(bytes("CAP END\r\n"));
   assert.deepEqual(end.frames, [
     { type: "hello", protocol: 1, nick: "ana", client: "irc", password: "s3cret" },

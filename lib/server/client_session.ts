@@ -23,6 +23,7 @@ import type { Pipe } from "./outbox.ts";
 import type { Admitted } from "./connection_limits.ts";
 import type { HttpHandOff } from "./listener.ts";
 import { FirstBytes } from "./first_bytes.ts";
+import { ircDirectory } from "./irc_directory.ts";
 import { PLAIN_BINDING } from "../protocol/key_proof.ts";
 
 /** The time limits and sizes every session of a server keeps to (see `ChatServerOptions`). */
@@ -148,6 +149,7 @@ export class ClientSession {
         ...limits,
         askPassword: admission.askPassword,
         isQuit,
+        ircDirectory: ircDirectory(this.#context.hub),
         http: this.#setup.http !== undefined,
         send: (bytes) => pipe.send(bytes),
         greet: () => this.#greet(),

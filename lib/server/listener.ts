@@ -42,6 +42,8 @@ export interface Arrival {
    * JSON); without one the session tells it from the first byte.
    */
   codec?: Codec;
+  /** It came to the IRC port (`--irc-port`): IRC from the first byte, no sniffing. */
+  irc?: boolean;
   /**
    * Where the session hands the connection when its first bytes are an HTTP
    * request line (a listener that serves HTTP on the same port).
