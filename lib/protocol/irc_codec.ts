@@ -100,7 +100,7 @@ export class IrcCodec implements Codec {
   readonly #whoKinds: ("who" | "names")[] = [];
   /** Rooms the reader is in (folded), so a repeated JOIN is not shown twice. */
   readonly #rooms = new Set<string>();
-  /** The last QUIT shown (nick and time): a member leaving is one leave a room, one QUIT here. */
+  /** The nick of the QUIT just shown: a member leaving is one leave a room, one QUIT here. */
   #lastQuit = "";
   /** QUIT before registration: the goodbye, and nothing after it. */
   #bye: ByeFrame | undefined;
@@ -389,6 +389,7 @@ export class IrcCodec implements Codec {
 
   /** The event as IRC lines. */
   encode(event: ServerFrame): Uint8Array {
+    if (event.type !== "leave" || event.reason === "part") this.#lastQuit = "";
     if (event.type === "msg" || event.type === "join" || event.type === "leave") {
       return this.#roomEvent(event);
     }
@@ -403,10 +404,11 @@ export class IrcCodec implements Codec {
   /** A room event: made once per broadcast and variant. */
   #roomEvent(event: Extract<ServerFrame, { type: "msg" | "join" | "leave" }>): Uint8Array {
     if (event.type === "leave" && event.reason !== "part") {
-      // One QUIT per member leaving, however many rooms the reader shares with it.
-      const key = `${event.nick}\n${event.ts}`;
-      if (key === this.#lastQuit) return NOTHING;
-      this.#lastQuit = key;
+      // One QUIT per member leaving, however many rooms the reader shares with
+      // it: the core sends its leaves one room after another, with nothing
+      // between them for this reader (their times may differ by a tick).
+      if (event.nick === this.#lastQuit) return NOTHING;
+      this.#lastQuit = event.nick;
     }
     return roomEventBytes(event, this.#caps);
   }
