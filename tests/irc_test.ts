@@ -74,7 +74,7 @@ Deno.test("CAP LS 302, REQ and END hold registration until the end, and ACK what
   await using irc = await IrcClient.connect(server.addr.port);
   await irc.send("CAP LS 302", "NICK bo", "USER bo 0 * :Bo");
   const ls = await irc.command("CAP");
-  assert.equal(ls, ":lanchat CAP * LS :echo-message server-time");
+  assert.equal(ls, ":lanchat CAP * LS :echo-message server-time sasl=PLAIN,EXTERNAL");
   await irc.send("CAP REQ :server-time bogus-cap");
   await irc.command("CAP", 0, (l) => l.includes(" NAK "));
   await irc.send("CAP REQ :server-time echo-message");

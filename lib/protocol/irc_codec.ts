@@ -42,13 +42,16 @@ import {
   welcomeLines,
   whoLines,
 } from "./irc_render.ts";
+import { IrcSasl, SASL_MECHANISMS } from "./irc_sasl.ts";
 import { ProtocolError } from "./protocol_error.ts";
 import type { ByeFrame, ServerFrame } from "./wire_frames.ts";
 
 const encoder = new TextEncoder();
 const NOTHING = new Uint8Array(0);
 /** The capabilities offered (`CAP LS`). */
-const OFFERED = ["echo-message", "server-time"] as const;
+const OFFERED = ["echo-message", "server-time", "sasl"] as const;
+/** Values of capabilities, shown from `CAP LS 302` on. */
+const CAP_VALUES: Partial<Record<string, string>> = { sasl: SASL_MECHANISMS };
 type Cap = typeof OFFERED[number];
 
 const WITH_ECHO: CodecCapabilities = Object.freeze({
@@ -98,6 +101,8 @@ export class IrcCodec implements Codec {
   #lastQuit = "";
   /** QUIT before registration: the goodbye, and nothing after it. */
   #bye: ByeFrame | undefined;
+  /** The SASL exchange (`AUTHENTICATE`, irc_sasl.ts). */
+  readonly #sasl = new IrcSasl();
 
   /** A codec for one connection. */
   constructor(options: IrcCodecOptions) {
@@ -176,6 +181,12 @@ export class IrcCodec implements Codec {
           this.#register(frames);
         }
         return;
+      case "AUTHENTICATE": {
+        const step = this.#sasl.authenticate(params, registered, this.#me);
+        for (const line of step.lines) frames.push(this.#localLine(line));
+        if (step.frame) frames.push(step.frame);
+        return;
+      }
       case "PING":
         if (params.length === 0) frames.push(this.#reply("409", ["No origin specified"]));
         else frames.push({ type: "ping", token: params[0] });
@@ -230,6 +241,10 @@ export class IrcCodec implements Codec {
         return;
       case "MODE":
         return this.#mode(params, frames);
+      case "REGISTER": // lanchat's /register (the nick to the key SASL EXTERNAL proved)
+      case "UNREGISTER":
+        frames.push(this.#cmd(command.toLowerCase(), params[0] ?? ""));
+        return;
       default:
         frames.push(this.#reply("421", [command, "Unknown command"]));
     }
@@ -286,7 +301,11 @@ export class IrcCodec implements Codec {
     const say = (line: string) => replies.push(encoder.encode(line));
     if (sub === "LS") {
       if (!this.#member) this.#negotiating = true;
-      say(serverLine("CAP", [me, "LS", OFFERED.join(" ")]));
+      const v302 = Number(params[1]) >= 302;
+      const offered = OFFERED.map((cap) =>
+        v302 && CAP_VALUES[cap] ? `${cap}=${CAP_VALUES[cap]}` : cap
+      );
+      say(serverLine("CAP", [me, "LS", offered.join(" ")]));
     } else if (sub === "LIST") say(serverLine("CAP", [me, "LIST", [...this.#caps].join(" ")]));
     else if (sub === "REQ") {
       if (!this.#member) this.#negotiating = true;
@@ -327,6 +346,21 @@ export class IrcCodec implements Codec {
     });
   }
 
+  /** SASL PLAIN's password was right (or the server needs none): 903. */
+  passwordAccepted(): Uint8Array {
+    return encoder.encode(this.#sasl.accepted(this.#me, this.#source).join(""));
+  }
+
+  /** SASL EXTERNAL took the TLS certificate's key: 900 and 903. */
+  externalAccepted(fingerprint: string): Uint8Array {
+    return encoder.encode(this.#sasl.accepted(this.#me, this.#source, fingerprint).join(""));
+  }
+
+  /** `nick!nick@lanchat` of the reader, its nick so far before registration. */
+  get #source(): string {
+    return userSource(this.#member?.nick ?? this.#nick ?? "*");
+  }
+
   /** The reader's nick (`*` before registration). */
   get #me(): string {
     return this.#member?.nick ?? "*";
@@ -343,16 +377,18 @@ export class IrcCodec implements Codec {
    * {@linkcode IrcCodec.encode} writes the line in its place.
    */
   #reply(numeric: string, params: string[]): ProtocolError {
-    const line = serverLine(numeric, [this.#me, ...params]);
+    return this.#localLine(serverLine(numeric, [this.#me, ...params]), numeric === "421");
+  }
+
+  /** A finished line, in order like {@linkcode IrcCodec.#reply}. */
+  #localLine(line: string, unknown = false): ProtocolError {
     this.#local.push(line);
-    return new ProtocolError(numeric === "421" ? "unknown_command" : "bad_frame", line);
+    return new ProtocolError(unknown ? "unknown_command" : "bad_frame", line);
   }
 
   /** A server NOTICE to the reader, in order like {@linkcode IrcCodec.#reply}. */
   #notice(text: string): ProtocolError {
-    const line = serverLine("NOTICE", [this.#me, text]);
-    this.#local.push(line);
-    return new ProtocolError("bad_frame", line);
+    return this.#localLine(serverLine("NOTICE", [this.#me, text]));
   }
 
   /** The event as IRC lines. */
@@ -436,6 +472,12 @@ export class IrcCodec implements Codec {
         const local = this.#local.indexOf(event.message);
         if (local !== -1) return this.#local.splice(0, local + 1).at(-1)!;
         if (!this.#member) this.#registering = false;
+        if (
+          event.code === "external_failed" ||
+          (event.code === "access_denied" && this.#sasl.checking)
+        ) {
+          return this.#sasl.refused(me, event.message).join("");
+        }
         if (event.code === "bad_room" || event.code === "not_in_room") this.#whoKinds.shift();
         const numeric = errorNumeric(event.code, me, this.#target);
         return numeric

@@ -15,7 +15,10 @@ Deno.test("IrcCodec turns NICK, USER and PASS into one hello, after CAP END", ()
   const irc = codec();
   const first = irc.decode(bytes("CAP LS 302\r\nPASS s3cret\r\nNICK ana\r\nUSER ana 0 * :Ana\r\n"));
   assert.deepEqual(first.frames, []);
-  assert.equal(text(first.replies?.[0]), ":lanchat CAP * LS :echo-message server-time\r\n");
+  assert.equal(
+    text(first.replies?.[0]),
+    ":lanchat CAP * LS :echo-message server-time sasl=PLAIN,EXTERNAL\r\n",
+  );
   const end = irc.decode(bytes("CAP END\r\n"));
   assert.deepEqual(end.frames, [
     { type: "hello", protocol: 1, nick: "ana", client: "irc", password: "s3cret" },
@@ -25,8 +28,8 @@ Deno.test("IrcCodec turns NICK, USER and PASS into one hello, after CAP END", ()
 Deno.test("IrcCodec decides echo by echo-message, and refuses a cap it does not offer whole", () => {
   const irc = codec();
   assert.equal(irc.capabilities.echo, false);
-  const nak = irc.decode(bytes("CAP REQ :echo-message sasl\r\n"));
-  assert.equal(text(nak.replies?.[0]), ":lanchat CAP * NAK :echo-message sasl\r\n");
+  const nak = irc.decode(bytes("CAP REQ :echo-message x-unknown\r\n"));
+  assert.equal(text(nak.replies?.[0]), ":lanchat CAP * NAK :echo-message x-unknown\r\n");
   assert.equal(irc.capabilities.echo, false);
   irc.decode(bytes("CAP REQ :echo-message\r\n"));
   assert.equal(irc.capabilities.echo, true);

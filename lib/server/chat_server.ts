@@ -337,7 +337,9 @@ export class ChatServer implements AsyncDisposable {
   }
 
   /** Serves one connection from a listener until it ends. */
-  async #serve({ pipe, ip, ticket, secure, codec, http }: Arrival): Promise<void> {
+  async #serve(
+    { pipe, ip, ticket, secure, codec, http, clientCertificate }: Arrival,
+  ): Promise<void> {
     this.#serving++;
     let handedOff = false;
     try {
@@ -353,6 +355,7 @@ export class ChatServer implements AsyncDisposable {
         binding,
         codec,
         http,
+        clientCertificate,
       });
       ticket.onEvict(() => session.evict());
       await session.run();
