@@ -77,7 +77,7 @@ Deno.test("CAP LS 302, REQ and END hold registration until the end, and ACK what
   assert.equal(
     ls,
     ":lanchat CAP * LS :batch cap-notify draft/multiline=max-bytes=4000,max-lines=20 " +
-      "echo-message message-tags multi-prefix server-time",
+      "echo-message message-tags multi-prefix sasl=PLAIN,EXTERNAL server-time",
   );
   await irc.send("CAP REQ :server-time bogus-cap");
   await irc.command("CAP", 0, (l) => l.includes(" NAK "));

@@ -17,6 +17,9 @@ export interface MultilineLimits {
   maxMessageLines: number;
 }
 
+/** The SASL mechanisms (`CAP LS 302` shows `sasl=` with them; irc_sasl.ts does them). */
+export const SASL_MECHANISMS = "PLAIN,EXTERNAL";
+
 /** Every capability offered, in `CAP LS` order. */
 export const CAPABILITIES = [
   "batch",
@@ -25,6 +28,7 @@ export const CAPABILITIES = [
   "echo-message",
   "message-tags",
   "multi-prefix",
+  "sasl",
   "server-time",
 ] as const;
 
@@ -69,8 +73,12 @@ export function capLsLines(
   limits: MultilineLimits,
 ): string {
   const names = CAPABILITIES.map((cap) =>
-    v302 && cap === "draft/multiline"
+    !v302
+      ? cap
+      : cap === "draft/multiline"
       ? `${cap}=max-bytes=${limits.maxMessageLength},max-lines=${limits.maxMessageLines}`
+      : cap === "sasl"
+      ? `${cap}=${SASL_MECHANISMS}`
       : cap
   );
   const budget = 510 - byteLength(`:${source} CAP ${me} LS * :`);

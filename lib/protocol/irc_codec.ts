@@ -44,6 +44,7 @@ import {
   welcomeLines,
   whoLines,
 } from "./irc_render.ts";
+import { IrcSasl } from "./irc_sasl.ts";
 import { ProtocolError } from "./protocol_error.ts";
 import type { ByeFrame, ServerFrame } from "./wire_frames.ts";
 
@@ -104,6 +105,8 @@ export class IrcCodec implements Codec {
   #lastQuit = "";
   /** QUIT before registration: the goodbye, and nothing after it. */
   #bye: ByeFrame | undefined;
+  /** The SASL exchange (`AUTHENTICATE`, irc_sasl.ts). */
+  readonly #sasl = new IrcSasl();
 
   /** A codec for one connection. */
   constructor(options: IrcCodecOptions) {
@@ -185,6 +188,12 @@ export class IrcCodec implements Codec {
           this.#register(frames);
         }
         return;
+      case "AUTHENTICATE": {
+        const step = this.#sasl.authenticate(params, registered, this.#me);
+        for (const line of step.lines) frames.push(this.#localLine(line));
+        if (step.frame) frames.push(step.frame);
+        return;
+      }
       case "PING":
         if (params.length === 0) frames.push(this.#reply("409", ["No origin specified"]));
         else frames.push({ type: "ping", token: params[0] });
@@ -239,6 +248,10 @@ export class IrcCodec implements Codec {
         return;
       case "BATCH":
         return this.#batch(params, frames);
+      case "REGISTER": // lanchat's /register (the nick to the key SASL EXTERNAL proved)
+      case "UNREGISTER":
+        frames.push(this.#cmd(command.toLowerCase(), params[0] ?? ""));
+        return;
       default:
         if (QUERY_COMMANDS.has(command)) return this.#query(command, params, frames);
         frames.push(this.#reply("421", [command, "Unknown command"]));
@@ -346,6 +359,21 @@ export class IrcCodec implements Codec {
     });
   }
 
+  /** SASL PLAIN's password was right (or the server needs none): 903. */
+  passwordAccepted(): Uint8Array {
+    return encoder.encode(this.#sasl.accepted(this.#me, this.#source).join(""));
+  }
+
+  /** SASL EXTERNAL took the TLS certificate's key: 900 and 903. */
+  externalAccepted(fingerprint: string): Uint8Array {
+    return encoder.encode(this.#sasl.accepted(this.#me, this.#source, fingerprint).join(""));
+  }
+
+  /** `nick!nick@lanchat` of the reader, its nick so far before registration. */
+  get #source(): string {
+    return userSource(this.#member?.nick ?? this.#nick ?? "*");
+  }
+
   /** The reader's nick (`*` before registration). */
   get #me(): string {
     return this.#member?.nick ?? "*";
@@ -362,9 +390,13 @@ export class IrcCodec implements Codec {
    * {@linkcode IrcCodec.encode} writes the line in its place.
    */
   #reply(numeric: string, params: string[]): ProtocolError {
-    const line = serverLine(numeric, [this.#me, ...params]);
+    return this.#localLine(serverLine(numeric, [this.#me, ...params]), numeric === "421");
+  }
+
+  /** A finished line, in order like {@linkcode IrcCodec.#reply}. */
+  #localLine(line: string, unknown = false): ProtocolError {
     this.#local.push({ key: line, line });
-    return new ProtocolError(numeric === "421" ? "unknown_command" : "bad_frame", line);
+    return new ProtocolError(unknown ? "unknown_command" : "bad_frame", line);
   }
 
   /** A line of this codec's own, as it is (`FAIL ...`), in order like {@linkcode IrcCodec.#reply}. */
@@ -382,9 +414,7 @@ export class IrcCodec implements Codec {
 
   /** A server NOTICE to the reader, in order like {@linkcode IrcCodec.#reply}. */
   #notice(text: string): ProtocolError {
-    const line = serverLine("NOTICE", [this.#me, text]);
-    this.#local.push({ key: line, line });
-    return new ProtocolError("bad_frame", line);
+    return this.#localLine(serverLine("NOTICE", [this.#me, text]));
   }
 
   /** The event as IRC lines. */
@@ -473,6 +503,12 @@ export class IrcCodec implements Codec {
           return typeof line === "string" ? line : line();
         }
         if (!this.#member) this.#registering = false;
+        if (
+          event.code === "external_failed" ||
+          (event.code === "access_denied" && this.#sasl.checking)
+        ) {
+          return this.#sasl.refused(me, event.message).join("");
+        }
         if (event.code === "bad_room" || event.code === "not_in_room") this.#whoKinds.shift();
         const numeric = errorNumeric(event.code, me, this.#target);
         return numeric

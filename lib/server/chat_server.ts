@@ -367,7 +367,9 @@ export class ChatServer implements AsyncDisposable {
   }
 
   /** Serves one connection from a listener until it ends. */
-  async #serve({ pipe, ip, ticket, secure, codec, http, irc }: Arrival): Promise<void> {
+  async #serve(
+    { pipe, ip, ticket, secure, codec, http, irc, clientCertificate }: Arrival,
+  ): Promise<void> {
     this.#serving++;
     let handedOff = false;
     try {
@@ -383,6 +385,7 @@ export class ChatServer implements AsyncDisposable {
         binding,
         codec: codec ?? (irc ? this.#ircCodec() : undefined),
         http,
+        clientCertificate,
       });
       ticket.onEvict(() => session.evict());
       await session.run();

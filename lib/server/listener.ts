@@ -38,6 +38,12 @@ export interface Arrival {
   /** Whether it came over TLS: its key proof is then bound to the certificate's fingerprint. */
   secure: boolean;
   /**
+   * The DER certificate a TLS client presented (optional, never verified
+   * against a CA: its key is proven by the TLS handshake; see
+   * protocol/client_certificate.ts).
+   */
+  clientCertificate?: Uint8Array;
+  /**
    * The wire format, when the listener knows it (a WebSocket speaks native
    * JSON); without one the session tells it from the first byte.
    */
