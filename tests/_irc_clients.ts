@@ -103,6 +103,9 @@ export class Weechat implements AsyncDisposable {
         : []),
       `/set irc.server.${SERVER}.nicks ${options.nick}`,
       `/set irc.server.${SERVER}.autoreconnect off`,
+      // weechat spaces its own lines 2 s apart by default (anti-flood): not here.
+      `/set irc.server.${SERVER}.anti_flood_prio_high 0`,
+      `/set irc.server.${SERVER}.anti_flood_prio_low 0`,
       `/connect ${SERVER}`,
     ];
     const child = new Deno.Command("weechat-headless", {
