@@ -61,6 +61,8 @@ export interface WeechatOptions {
   nick: string;
   /** Connect over TLS and pin this certificate fingerprint (hex, SHA-256). */
   fingerprint?: string;
+  /** A private server's password (weechat sends it as `PASS`). */
+  password?: string;
 }
 
 /** The name the server gets in weechat: its buffers are `irc.server.lan`, `irc.lan.#lobby`. */
@@ -102,6 +104,9 @@ export class Weechat implements AsyncDisposable {
         ? [`/set irc.server.${SERVER}.${tls}_fingerprint ${options.fingerprint}`]
         : []),
       `/set irc.server.${SERVER}.nicks ${options.nick}`,
+      ...(options.password !== undefined
+        ? [`/set irc.server.${SERVER}.password "${options.password}"`]
+        : []),
       `/set irc.server.${SERVER}.autoreconnect off`,
       // weechat spaces its own lines 2 s apart by default (anti-flood): not here.
       `/set irc.server.${SERVER}.anti_flood_prio_high 0`,

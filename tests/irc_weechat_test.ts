@@ -112,3 +112,17 @@ toolTest(
     assert.ok(!bad.log("server").some((l) => l.text.startsWith("Welcome to lanchat")));
   },
 );
+
+toolTest(
+  "weechat on a private server gives the password as PASS; a wrong one is refused",
+  ["weechat-headless"],
+  async () => {
+    const { server, port } = await runServer(["--password", "correct horse"]);
+    await using _server = server;
+    await using good = await Weechat.start({ port, nick: "insider", password: "correct horse" });
+    await good.waitLog("server", (l) => l.text === "Welcome to lanchat, a lanchat server, insider");
+    await using bad = await Weechat.start({ port, nick: "outsider", password: "wrong horse" });
+    await bad.waitLog("server", (l) => l.text.includes("Access denied: wrong password"));
+    assert.ok(!bad.log("server").some((l) => l.text.startsWith("Welcome to lanchat")));
+  },
+);
