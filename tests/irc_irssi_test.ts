@@ -4,11 +4,14 @@
  * native and a text client both ways: messages, /me and private messages,
  * its bold reaching the others stripped. Over TLS it pins the certificate
  * chat-server prints, or its public key as openssl shows it. Fails under
- * CI=true where irssi or tmux is missing (`.ci/run` installs both).
+ * CI=true where irssi or tmux is missing (`.ci/run` installs both). A
+ * line-mode `client.ts` and the web page talk with irssi the same ways.
  */
 
 import assert from "node:assert/strict";
-import { runServer } from "./_entry_process.ts";
+import { BrowserHost } from "./_browser.ts";
+import { joinPage, openConversation, say, waitLine } from "./_chat_page.ts";
+import { runClient, runServer } from "./_entry_process.ts";
 import { startServer } from "./_in_process_server.ts";
 import { toolTest } from "./_irc_clients.ts";
 import { NativeClient } from "./_native_client.ts";
@@ -80,6 +83,64 @@ toolTest(
       await irssi.press("Enter");
       const left = await nat.next("leave", (e) => e.nick === "irssiana");
       assert.equal(left.reason, "quit");
+    } finally {
+      await Deno.remove(home, { recursive: true });
+    }
+  },
+);
+
+toolTest(
+  "irssi, a line-mode client.ts and a browser: messages, /me and DMs cross both ways",
+  ["irssi", "tmux", "chromium"],
+  async () => {
+    await using server = await startServer();
+    const port = server.addr.port;
+    const home = await Deno.makeTempDir({ prefix: "lanchat-irssi-" });
+    try {
+      await using irssi = await TmuxSession.start(`irssi --home=${home} -n irc`, 120, 30);
+      const shows = (text: string) =>
+        irssi.waitFor((rows) => rows.some((row) => row.includes(text)));
+      const enter = async (line: string) => {
+        await irssi.type(line);
+        await irssi.press("Enter");
+      };
+      await enter("/set cmd_queue_speed 0");
+      await shows("cmd_queue_speed 0");
+      await enter(`/connect 127.0.0.1 ${port}`);
+      await shows("Welcome to lanchat, a lanchat server, irc");
+      await enter("/window 2");
+      await using browser = await BrowserHost.launch();
+      await using web = await browser.person();
+      await joinPage(web, `http://127.0.0.1:${port}/`, "web");
+      await using cli = runClient(port, "cli", [], { stdin: "piped" });
+      await cli.waitStdout((line) => line.startsWith("Welcome to lanchat, cli!"));
+      await shows("cli [cli@lanchat] has joined #lobby");
+
+      await enter("from irssi, ß 🙂");
+      await cli.waitStdout((l) => l.endsWith("<irc> from irssi, ß 🙂"));
+      await waitLine(web, "from irssi, ß 🙂", "say");
+      await enter("/me bows");
+      await cli.waitStdout((l) => l.endsWith("* irc bows"));
+      await waitLine(web, "bows", "action");
+      await cli.write("from cli, å\n/me claps\n");
+      await say(web, "from web, ŋ");
+      await say(web, "/me cheers");
+      await shows("< cli> from cli, å");
+      await shows("* cli claps");
+      await shows("< web> from web, ŋ");
+      await shows("* web cheers");
+
+      await enter("/msg web only for web");
+      await enter("/msg cli only for cli");
+      await openConversation(web, "irc");
+      await waitLine(web, "only for web");
+      await cli.waitStdout((l) => l.includes("irc") && l.endsWith("only for cli"));
+      await say(web, "/msg irc web answers");
+      await cli.write("/msg irc cli answers\n");
+      await enter("/query web");
+      await shows("<web> web answers");
+      await enter("/query cli");
+      await shows("<cli> cli answers");
     } finally {
       await Deno.remove(home, { recursive: true });
     }
