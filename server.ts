@@ -201,6 +201,8 @@ async function main(): Promise<number> {
       console.log(`TLS fingerprint ${certificate.fingerprint}`);
       // A browser's certificate viewer shows the same digest in hex.
       console.log(`in a browser: SHA-256 ${hexFingerprint(certificate.fingerprint)}`);
+      // IRC clients pin it too: irssi takes the line above, weechat bare hex.
+      console.log(`in weechat: tls_fingerprint ${weechatFingerprint(certificate.fingerprint)}`);
     } catch (error) {
       if (!(error instanceof CertificateError)) throw error;
       console.error(`chat-server: ${error.message}`);
@@ -294,3 +296,8 @@ async function main(): Promise<number> {
 }
 
 Deno.exit(await main());
+
+/** The certificate's SHA-256 as weechat's `tls_fingerprint` takes it: hex digits, no colons. */
+function weechatFingerprint(fingerprint: string): string {
+  return hexFingerprint(fingerprint).replaceAll(":", "").toLowerCase();
+}
