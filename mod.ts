@@ -137,6 +137,7 @@ export type {
   CodecCapabilities,
   Decoded,
   DecodedFrame,
+  ExternalFrame,
   PasswordFrame,
 } from "./lib/protocol/codec.ts";
 export { NativeCodec } from "./lib/protocol/native_codec.ts";

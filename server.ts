@@ -7,6 +7,7 @@
 
 import { ChatServer, type LogLevel, type LogRecord } from "./lib/server/chat_server.ts";
 import { FrontDoor } from "./lib/server/front_door.ts";
+import { IrcListener } from "./lib/server/irc_listener.ts";
 import { hexFingerprint } from "./lib/protocol/fingerprint.ts";
 import { browserUrl, openLine, terminalQrCode } from "./lib/server/join_hint.ts";
 import { listenAddresses } from "./lib/server/listen_addresses.ts";
@@ -117,9 +118,23 @@ async function main(): Promise<number> {
   // Bind first: a wrong address or a taken port fails before anything is
   // written to disk (a certificate, a database).
   let door: FrontDoor;
+  let ircDoor: IrcListener | undefined;
+  let bindingPort = options.port;
   try {
-    const where = { hostname: options.hostname, port: options.port };
-    door = command.tls ? await FrontDoor.bindTls(where) : await FrontDoor.bind(where);
+    const bind = (port: number) => {
+      bindingPort = port;
+      const where = { hostname: options.hostname, port };
+      return command.tls ? FrontDoor.bindTls(where) : FrontDoor.bind(where);
+    };
+    door = await bind(options.port);
+    if (options.ircPort !== undefined) {
+      try {
+        ircDoor = new IrcListener(await bind(options.ircPort));
+      } catch (error) {
+        door.close();
+        throw error;
+      }
+    }
   } catch (error) {
     if (error instanceof Deno.errors.AddrNotAvailable && options.hostname !== undefined) {
       console.error(
@@ -133,7 +148,7 @@ async function main(): Promise<number> {
       );
       return 2;
     }
-    const where = formatHostPort(options.hostname ?? "::", options.port);
+    const where = formatHostPort(options.hostname ?? "::", bindingPort);
     const reason = error instanceof Deno.errors.AddrInUse
       ? "the port is already in use"
       : error instanceof Deno.errors.PermissionDenied
@@ -162,6 +177,7 @@ async function main(): Promise<number> {
     }
   } catch (error) {
     door.close();
+    ircDoor?.close();
     if (!(error instanceof StoreOpenError) && !(error instanceof DataDirInUseError)) throw error;
     console.error(`chat-server: ${error.message}`);
     return 1;
@@ -185,10 +201,13 @@ async function main(): Promise<number> {
       console.log(`TLS fingerprint ${certificate.fingerprint}`);
       // A browser's certificate viewer shows the same digest in hex.
       console.log(`in a browser: SHA-256 ${hexFingerprint(certificate.fingerprint)}`);
+      // IRC clients pin it too: irssi takes the line above, weechat bare hex.
+      console.log(`in weechat: tls_fingerprint ${weechatFingerprint(certificate.fingerprint)}`);
     } catch (error) {
       if (!(error instanceof CertificateError)) throw error;
       console.error(`chat-server: ${error.message}`);
       door.close();
+      ircDoor?.close();
       store.close();
       return 1;
     }
@@ -218,13 +237,15 @@ async function main(): Promise<number> {
   const pruner = setInterval(prune, 60 * 60 * 1000);
   let server: ChatServer;
   try {
-    server = await ChatServer.serve(door, { ...options, store, log, tls });
+    const listeners = ircDoor ? [door, ircDoor] : [door];
+    server = await ChatServer.serve(listeners, { ...options, store, log, tls });
   } catch (error) {
     const reason = tls && /key|cert|pem/i.test((error as Error).message)
       ? `the TLS certificate or key is not usable (${(error as Error).message})`
       : (error as Error).message;
     console.error(`chat-server: cannot serve: ${reason}`);
     door.close();
+    ircDoor?.close();
     clearInterval(pruner);
     store.close();
     return 1;
@@ -235,6 +256,7 @@ async function main(): Promise<number> {
     version: VERSION,
     host: server.hostnames.join(","),
     port: server.addr.port,
+    irc_port: server.ircAddr?.port,
     history: command.dataDir ?? "memory",
     tls: tls ? "on" : "off",
     private: options.password !== undefined ? "yes" : undefined,
@@ -274,3 +296,8 @@ async function main(): Promise<number> {
 }
 
 Deno.exit(await main());
+
+/** The certificate's SHA-256 as weechat's `tls_fingerprint` takes it: hex digits, no colons. */
+function weechatFingerprint(fingerprint: string): string {
+  return hexFingerprint(fingerprint).replaceAll(":", "").toLowerCase();
+}

@@ -7,14 +7,15 @@
  * lanchat as another checkout builds it (`--against-tree DIR`, e.g. a
  * `git worktree` of the commit before a refactor), with the same flags.
  *
- * Usage: deno task bench [--runs 3] [--only flood,latency,...,web,churn] [--against CMD] [--smoke]
+ * Usage: deno task bench [--runs 3] [--only flood,latency,...,web,churn,irc] [--against CMD] [--smoke]
  *        [--against-tree DIR] [--generator node|deno] [--readers N] [--tls]
  *
  * The churn workload (a connection flooder against a TLS server) runs
  * lanchat next to the two runtime baselines in bench/reference/ (a bare
  * node:tls server and a bare `Deno.listenTls` server) and has a table of
  * its own; so has the web workload (WebSocket clients against native and
- * text clients, bench/web_workload.ts).
+ * text clients, bench/web_workload.ts), and so have the IRC workloads
+ * (`--only irc`, with `--against ngircd,inspircd`: bench/irc_workload.ts).
  *
  * @module
  */
@@ -23,6 +24,14 @@ import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { churnWorkload } from "./churn_workload.ts";
 import { generatorSetup, nodeAvailable } from "./drive.ts";
+import {
+  ircCrowdWorkload,
+  ircFloodWorkload,
+  ircIdleWorkload,
+  ircLatencyWorkload,
+  ircReferencesIn,
+  ircSetup,
+} from "./irc_workload.ts";
 import { type Row, table } from "./report_table.ts";
 import { ROOT } from "./server_process.ts";
 import { foreign, lanchat } from "./targets.ts";
@@ -41,6 +50,10 @@ const WORKLOADS: Workload[] = [
   floodWorkload("text", true),
   webWorkload,
   churnWorkload,
+  ircFloodWorkload,
+  ircLatencyWorkload,
+  ircIdleWorkload,
+  ircCrowdWorkload,
 ];
 
 async function main(): Promise<number> {
@@ -74,6 +87,13 @@ async function main(): Promise<number> {
   const smoke = values.smoke ?? false;
   const runs = Number(values.runs ?? (smoke ? 1 : 3));
   const only = values.only?.split(",");
+  // --against ngircd,inspircd: reference IRC servers for the IRC workloads,
+  // not a line server for the others.
+  const ircReferences = ircReferencesIn(values.against);
+  if (ircReferences) {
+    ircSetup.references = ircReferences;
+    values.against = undefined;
+  }
   const against = [values.against, values["against-tree"], values.tls].filter(Boolean);
   if (against.length > 1) {
     throw new Error("--tls, --against and --against-tree do not go together");
@@ -97,7 +117,9 @@ async function main(): Promise<number> {
   const rows: Row[] = [];
   const tables: string[] = [];
   for (const workload of WORKLOADS) {
-    if (only ? !only.includes(workload.name) : workload.optIn) continue;
+    const named = only &&
+      (only.includes(workload.name) || (workload.group && only.includes(workload.group)));
+    if (only ? !named : workload.optIn) continue;
     if (workload.node && generatorSetup.kind !== "node") {
       if (only) throw new Error(`The ${workload.name} workload needs the Node load generator`);
       console.error(`${workload.name}: skipped, it needs the Node load generator`);

@@ -16,9 +16,12 @@ export interface LoadConfig {
   /**
    * `text`: one line per message (works with any line-based chat); `native`:
    * JSON frames; `web`: JSON frames over a WebSocket, one per message (the
-   * Node generator only).
+   * Node generator only); `irc`: NICK/USER, JOIN after the 001, PRIVMSG to
+   * the channel (the Node generator only).
    */
-  mode: "text" | "native" | "web";
+  mode: "text" | "native" | "web" | "irc";
+  /** Mode `irc`: the channel every client joins (the Node generator only). @default {"#lobby"} */
+  channel?: string;
   /** `nick`: send a nick line first and wait for the welcome (lanchat); `none`: start talking at once. */
   handshake: "nick" | "none";
   /** Prefix for nicks, unique per generator. */
@@ -45,6 +48,8 @@ export interface LoadConfig {
   echo: boolean;
   /** Give up after this long. */
   timeoutMs: number;
+  /** Give up connecting after this long (the Node generator only). */
+  connectTimeoutMs?: number;
   /** Connections opened at once while connecting. */
   connectBatch?: number;
   /** Connect with TLS, trusting any certificate (the Node generator only). */
@@ -398,6 +403,7 @@ if (import.meta.main) {
   const config = JSON.parse(Deno.args[0]) as LoadConfig;
   if (config.tls) throw new Error("TLS needs the Node load generator (--generator node)");
   if (config.mode === "web") throw new Error("WebSocket clients need the Node load generator");
+  if (config.mode === "irc") throw new Error("IRC clients need the Node load generator");
   await run(config);
   Deno.exit(0);
 }

@@ -38,6 +38,16 @@ let allDone = () => {};
 const measuring = Boolean(config.rate || config.latency);
 /** One receive buffer for every socket: `onread` hands it back filled, and it is parsed at once. */
 const shared = Buffer.allocUnsafe(64 * 1024);
+/** Mode "irc": the channel every client joins, pipelined after NICK and USER. */
+const IRC_CHANNEL = config.channel ?? "#lobby";
+/**
+ * A client is in once the server says so: lanchat's welcome (native or
+ * text), or for IRC the end of the channel's NAMES (366), which every IRC
+ * server sends after the JOIN.
+ */
+const welcomeLine = config.mode === "irc"
+  ? new RegExp(` 366 \\S+ ${IRC_CHANNEL.replace(/[^\w]/g, "\\$&")} `, "i")
+  : /"welcome"|Welcome to .*, /;
 
 /** Monotonic milliseconds, the same clock in every process. */
 function now() {
@@ -50,6 +60,8 @@ class Client {
   received = 0;
   expected = 0;
   welcomed = false;
+  /** Mode "irc": the JOIN was sent (after the 001). */
+  joinSent = false;
   closed = false;
   /** The start of a line split across reads. */
   partial = null;
@@ -73,7 +85,13 @@ class Client {
     if (this.frames) return this.frames.feed(buf, n);
     if (!this.welcomed) {
       this.handshakeText += buf.toString("latin1", 0, n);
-      if (/"welcome"|Welcome to .*, /.test(this.handshakeText)) {
+      if (config.mode === "irc" && !this.joinSent && / 001 /.test(this.handshakeText)) {
+        // The JOIN only once registered: InspIRCd finishes a registration
+        // after the read that carried it, and answers a JOIN in it with 451.
+        this.joinSent = true;
+        this.socket.write(`JOIN ${IRC_CHANNEL}\r\n`);
+      }
+      if (welcomeLine.test(this.handshakeText)) {
         this.welcomed = true;
         this.handshakeText = "";
         this.onWelcome?.();
@@ -116,6 +134,14 @@ class Client {
 
   /** Counts every "M <digit>" marker in the line (ncat can put two messages on one line). */
   #line(buf, start, end) {
+    // IRC: answer the server's keepalive (a `PING` line), or be dropped.
+    if (
+      buf[start] === 0x50 && config.mode === "irc" &&
+      buf.toString("latin1", start, start + 5) === "PING "
+    ) {
+      this.socket.write(`PONG ${buf.toString("latin1", start + 5, end).trim()}\r\n`);
+      return;
+    }
     let i = buf.indexOf(0x4d, start);
     while (i !== -1 && i + 2 < end) {
       if (buf[i + 1] === 0x20 && buf[i + 2] >= 0x30 && buf[i + 2] <= 0x39) {
@@ -183,7 +209,12 @@ function connect(client) {
     client.socket = socket;
     const nick = `${config.prefix}${client.index}`;
     socket.once(config.tls ? "secureConnect" : "connect", () => {
-      if (config.mode === "native") {
+      if (config.mode === "irc") {
+        // Registration without CAP; the JOIN follows the 001 (lanchat has
+        // its members in #lobby already: a JOIN of a room one is in is
+        // answered with nothing).
+        socket.write(`NICK ${nick}\r\nUSER ${nick} 0 * :${nick}\r\n`);
+      } else if (config.mode === "native") {
         socket.write(
           JSON.stringify({ type: "hello", protocol: 1, nick, client: "load_gen" }) + "\n",
         );
@@ -237,6 +268,7 @@ function connectWeb(client) {
 function messageLine(sender, seq) {
   const text = `M ${sender} ${seq} ${now().toFixed(3)} ${"x".repeat(config.payloadBytes)}`;
   if (web) return JSON.stringify({ type: "msg", text });
+  if (config.mode === "irc") return `PRIVMSG ${IRC_CHANNEL} :${text}\r\n`;
   return config.mode === "native" ? JSON.stringify({ type: "msg", text }) + "\n" : text + "\n";
 }
 
@@ -331,9 +363,31 @@ async function run() {
     );
   });
   const batch = config.connectBatch ?? 100;
-  for (let i = 0; i < total; i += batch) {
-    await Promise.all(clients.slice(i, i + batch).map(connect));
-  }
+  let joined = 0;
+  const connecting = (async () => {
+    for (let i = 0; i < total; i += batch) {
+      await Promise.all(clients.slice(i, i + batch).map(connect));
+      joined = Math.min(total, i + batch);
+    }
+  })();
+  let connectTimer;
+  await Promise.race([
+    connecting,
+    new Promise((_, reject) => {
+      if (!config.connectTimeoutMs) return;
+      connectTimer = setTimeout(() => {
+        const welcomed = clients.filter((c) => c.welcomed).length;
+        reject(
+          new Error(
+            `only ${welcomed} of ${total} clients were in (${joined} asked) after ${
+              config.connectTimeoutMs / 1000
+            } s`,
+          ),
+        );
+      }, config.connectTimeoutMs);
+    }),
+  ]);
+  clearTimeout(connectTimer);
   const connectMs = now() - started;
   const readers = clients.slice(0, config.clients);
   const stalled = clients.slice(config.clients);

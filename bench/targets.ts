@@ -21,6 +21,11 @@ export interface Target {
   native: boolean;
   /** Whether clients connect with TLS. */
   tls?: boolean;
+  /**
+   * The clients a workload of its own targets (the IRC workloads) runs
+   * against this target, whatever the workload's default.
+   */
+  clients?: "irc" | "text";
 }
 
 /**

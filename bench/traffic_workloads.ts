@@ -27,8 +27,9 @@ function base(
     mode,
     handshake: mode === "text" ? target.handshake : "nick",
     prefix,
-    // The native protocol (also inside a WebSocket) gives senders their own messages back.
-    echo: mode !== "text",
+    // The native protocol (also inside a WebSocket) gives senders their own
+    // messages back; text and IRC (without echo-message) do not.
+    echo: mode === "native" || mode === "web",
   };
 }
 
@@ -103,12 +104,20 @@ export async function runFlood(
     deliveriesPerSec: delivered / (elapsedMs / 1000),
     serverCpuSec: result.cpu,
     serverUsPerDelivery: result.cpu / delivered * 1e6,
+    serverNsPerDelivery: result.cpu / delivered * 1e9,
+    // Whether the generators kept up: their CPU over the flood's wall time
+    // (1.0 is a whole core; the sender's process near 1.0 means it was the bottleneck).
+    generatorCpuSec: generatorCpu(result.reports),
+    generatorCpuShare: (result.reports[0].generatorCpuMs as number) / elapsedMs,
   };
 }
 
-/** The latency workload; with `stalled`, with ten clients that never read. */
-export const latencyWorkload = (stalled: boolean): Workload => ({
-  name: stalled ? "stalled" : "latency",
+/**
+ * The latency workload; with `stalled`, with ten clients that never read;
+ * with `mode` `irc`, over IRC clients (the `irc-latency` workload).
+ */
+export const latencyWorkload = (stalled: boolean, mode: ClientMode = "text"): Workload => ({
+  name: mode === "irc" ? "irc-latency" : stalled ? "stalled" : "latency",
   description: stalled
     ? "the latency workload plus 10 clients that never read, with ~4 KB messages"
     : "1,000 text clients, 10 senders at 100 messages/s in total",
@@ -135,7 +144,7 @@ export const latencyWorkload = (stalled: boolean): Workload => ({
     const result = await drive(
       target,
       Array.from({ length: processes }, (_, p) => ({
-        ...base(target, "text", `l${p}x`),
+        ...base(target, target.clients ?? mode, `l${p}x`),
         clients: share(clients, processes, p),
         senders: p === 0 ? 10 : 0,
         stalled: stalled && p === 0 ? 10 : 0,
@@ -200,10 +209,13 @@ export async function runCrowd(
   smoke: boolean,
   mode: ClientMode,
   total: number,
+  connectTimeoutMs?: number,
+  connectBatch = 50,
 ): Promise<Measurement> {
   const processes = smoke ? 2 : generatorSetup.readerProcesses;
   const configs = Array.from({ length: processes }, (_, p) => ({
     ...base(target, mode, `c${p}x`),
+    connectTimeoutMs,
     clients: share(total, processes, p),
     senders: p === 0 ? 1 : 0,
     stalled: 0,
@@ -211,7 +223,7 @@ export async function runCrowd(
     payloadBytes: 40,
     expectPerReader: 1,
     timeoutMs: 60_000,
-    connectBatch: 50,
+    connectBatch,
   }));
   const result = await drive(target, configs);
   // The generators connect in parallel: the slowest one is the time to connect all.

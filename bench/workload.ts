@@ -30,6 +30,8 @@ export interface Workload {
   run(target: Target, smoke: boolean): Promise<Measurement>;
   /** Targets of its own instead of the run's (the churn workload's runtime baselines). */
   targets?: () => Promise<Target[]>;
+  /** A name `--only` takes for this workload and others of its group (`irc`). */
+  group?: string;
   /** Runs only when named in `--only` (it takes minutes and measures something else). */
   optIn?: boolean;
   /** Needs the Node load generator (skipped with `--generator deno` unless named in `--only`). */

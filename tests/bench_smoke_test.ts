@@ -92,3 +92,27 @@ Deno.test("deno task bench --against drives a foreign line server (the C floor r
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 });
+
+Deno.test("deno task bench --smoke --only irc drives lanchat with IRC clients and text clients", async () => {
+  const out = `${ROOT}bench/results/smoke-${crypto.randomUUID()}.json`;
+  const { code, stdout, stderr } = await smokeBench(out, ["--only", "irc"]);
+  try {
+    assert.equal(code, 0, stderr);
+    const report = JSON.parse(await Deno.readTextFile(out));
+    const rows = report.rows.map((row: { workload: string; target: string }) =>
+      `${row.workload} ${row.target}`
+    );
+    for (const workload of ["irc-flood", "irc-latency", "irc-idle", "irc-crowd"]) {
+      assert.ok(rows.includes(`${workload} lanchat-irc`), rows.join(", "));
+      assert.ok(rows.includes(`${workload} lanchat-text`), rows.join(", "));
+    }
+    for (const row of report.rows) {
+      for (const run of row.runs) assert.equal(run.ok, true, `${row.workload}: ${run.failure}`);
+    }
+    // 2 senders x 50 PRIVMSGs, each to the 5 other members of #lobby.
+    assert.equal(report.rows[0].runs[0].deliveries, 2 * 50 * 5);
+    assert.match(stdout, /^\| irc-flood \| deliveries\/s \| .* \| .* \| \d+\.\d\dx \|$/m);
+  } finally {
+    await Deno.remove(out).catch(() => {});
+  }
+});

@@ -74,7 +74,11 @@ Deno.test("CAP LS 302, REQ and END hold registration until the end, and ACK what
   await using irc = await IrcClient.connect(server.addr.port);
   await irc.send("CAP LS 302", "NICK bo", "USER bo 0 * :Bo");
   const ls = await irc.command("CAP");
-  assert.equal(ls, ":lanchat CAP * LS :away-notify echo-message server-time");
+  assert.equal(
+    ls,
+    ":lanchat CAP * LS :away-notify batch cap-notify draft/multiline=max-bytes=4000,max-lines=20 " +
+      "echo-message message-tags multi-prefix sasl=PLAIN,EXTERNAL server-time",
+  );
   await irc.send("CAP REQ :server-time bogus-cap");
   await irc.command("CAP", 0, (l) => l.includes(" NAK "));
   await irc.send("CAP REQ :server-time echo-message");

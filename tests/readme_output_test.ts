@@ -123,6 +123,7 @@ function likeReadme(
     const normal = line
       .replaceAll(real.fingerprint, readmeFingerprint)
       .replaceAll(hexFingerprint(real.fingerprint), hexFingerprint(readmeFingerprint))
+      .replaceAll(bareHex(real.fingerprint), bareHex(readmeFingerprint))
       .replaceAll(real.dataDir, "/home/ana/.local/share/lanchat")
       .replace(/ '--port' '0'$/, "")
       .replace(/\bport=\d+\b/, "port=7777")
@@ -160,6 +161,11 @@ function forThisMachine(sample: string[], real: string[]): string[] {
     !(lan4(line) && !real.some(lan4)) && !(lan6(line) && !real.some(lan6)) &&
     !(loop6(line) && !real.some(loop6))
   );
+}
+
+/** The fingerprint as the `in weechat:` line spells it. */
+function bareHex(fingerprint: string): string {
+  return hexFingerprint(fingerprint).replaceAll(":", "").toLowerCase();
 }
 
 /** Log timestamps and chat times differ on every run. */

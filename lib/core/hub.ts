@@ -169,6 +169,15 @@ export class Hub {
     return this.#presence.size;
   }
 
+  /** How many members, rooms and operators there are now (IRC's LUSERS). */
+  census(): { members: number; rooms: number; operators: number } {
+    let operators = 0;
+    for (const member of this.#presence.all()) if (member.operator) operators++;
+    let rooms = 0;
+    for (const _ of this.#rooms.all()) rooms++;
+    return { members: this.#presence.size, rooms, operators };
+  }
+
   /** Looks a member up by nick, ignoring case and normalisation. */
   member(nick: string): Member | undefined {
     return this.#presence.find(foldNick(nick));

@@ -24,8 +24,24 @@ export interface PasswordFrame {
   password: string;
 }
 
-/** One thing a received line became: a frame, a text-mode password, or the error of a bad line. */
-export type DecodedFrame = ClientFrame | PasswordFrame | ProtocolError;
+/**
+ * A request to take the key of the connection's TLS client certificate as
+ * the member's key (IRC's SASL EXTERNAL): the TLS handshake proved it, so
+ * no challenge follows. Never read from the native wire: only a codec whose
+ * protocol has such a request (IRC) makes it.
+ */
+export interface ExternalFrame {
+  /** Tells it from the wire's frames. */
+  type: "external";
+  /** The authorization identity asked for: empty, or the key's fingerprint. */
+  authzid: string;
+}
+
+/**
+ * One thing a received line became: a frame, a text-mode password (or an
+ * IRC SASL PLAIN one), a SASL EXTERNAL request, or the error of a bad line.
+ */
+export type DecodedFrame = ClientFrame | PasswordFrame | ExternalFrame | ProtocolError;
 
 /** What received bytes decode to: the frames, in order, and what to answer before handling them. */
 export interface Decoded {
@@ -90,4 +106,9 @@ export interface Codec {
   retryHello?(line: string): HelloFrame;
   /** After a {@linkcode PasswordFrame} was accepted: the bytes that ask for what comes next. */
   passwordAccepted?(): Uint8Array;
+  /**
+   * After an {@linkcode ExternalFrame} was accepted: the bytes that say so;
+   * `fingerprint` names the certificate's key, the member's key from now on.
+   */
+  externalAccepted?(fingerprint: string): Uint8Array;
 }

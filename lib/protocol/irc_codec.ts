@@ -26,6 +26,8 @@ import {
   parseIrcLine,
   stripFormatting,
 } from "./irc_line.ts";
+import { applyCapRequest, type Capability, capLsLines, MultilineIntake } from "./irc_batch.ts";
+import { type IrcDirectory, QUERY_COMMANDS, queryCommand } from "./irc_queries.ts";
 import {
   errorNumeric,
   IRC_SERVER,
@@ -35,22 +37,20 @@ import {
   namesLines,
   privmsgLines,
   replyLines,
-  roomEventLines,
+  roomEventBytes,
   serverLine,
   timeTag,
   userSource,
   welcomeLines,
   whoLines,
 } from "./irc_render.ts";
+import { IrcSasl } from "./irc_sasl.ts";
 import { IrcStatus } from "./irc_status.ts";
 import { ProtocolError } from "./protocol_error.ts";
 import type { ByeFrame, ServerFrame } from "./wire_frames.ts";
 
 const encoder = new TextEncoder();
 const NOTHING = new Uint8Array(0);
-/** The capabilities offered (`CAP LS`). */
-const OFFERED = ["away-notify", "echo-message", "server-time"] as const;
-type Cap = typeof OFFERED[number];
 
 const WITH_ECHO: CodecCapabilities = Object.freeze({
   name: "irc",
@@ -60,11 +60,8 @@ const WITH_ECHO: CodecCapabilities = Object.freeze({
 });
 const WITHOUT_ECHO: CodecCapabilities = Object.freeze({ ...WITH_ECHO, echo: false });
 
-// A broadcast hands the same event to every member in one loop: its lines
-// are made once per variant (with or without server-time) and shared.
-let cachedEvent: ServerFrame | undefined;
-let cachedPlain: Uint8Array | undefined;
-let cachedTimed: Uint8Array | undefined;
+/** Multi-line limits when no directory is given (the core's defaults). */
+const DEFAULT_LIMITS = { maxMessageLength: 4000, maxMessageLines: 20 };
 
 /** Settings of an {@linkcode IrcCodec}. */
 export interface IrcCodecOptions extends IrcServerInfo {
@@ -73,13 +70,22 @@ export interface IrcCodecOptions extends IrcServerInfo {
    * is fatal past the smaller of this and IRC's own bound (tags and body).
    */
   maxLineBytes: number;
+  /** The server's members and limits, for LUSERS, ISON, USERHOST and `draft/multiline`. */
+  directory?: IrcDirectory;
 }
 
 /** See the module doc. */
 export class IrcCodec implements Codec {
   readonly #lines: LineDecoder;
   readonly #info: IrcServerInfo;
-  readonly #caps = new Set<Cap>();
+  readonly #caps = new Set<Capability>();
+  readonly #directory: IrcDirectory | undefined;
+  /** The server's name and MOTD, from the welcome. */
+  #server = IRC_SERVER;
+  #motd: string | undefined;
+  #batches = 0;
+  /** Incoming draft/multiline batches. */
+  readonly #intake: MultilineIntake;
   #member: Member | undefined;
   #negotiating = false;
   #nick: string | undefined;
@@ -90,17 +96,20 @@ export class IrcCodec implements Codec {
   /** The target of the last request (for the numeric of its error). */
   #target: string | undefined;
   /** Lines this codec answers itself, in order with the core's answers (see #local). */
-  readonly #local: string[] = [];
+  readonly #local: { key: string; line: string | (() => string) }[] = [];
+  #lazy = 0;
   /** Whether each pending /who answers WHO (352) or NAMES (353). */
   readonly #whoKinds: ("who" | "names")[] = [];
   /** Rooms the reader is in (folded), so a repeated JOIN is not shown twice. */
   readonly #rooms = new Set<string>();
-  /** The last QUIT shown (nick and time): a member leaving is one leave a room, one QUIT here. */
+  /** The nick of the QUIT just shown: a member leaving is one leave a room, one QUIT here. */
   #lastQuit = "";
   /** TOPIC and AWAY (irc_status.ts). */
   readonly #status = new IrcStatus();
   /** QUIT before registration: the goodbye, and nothing after it. */
   #bye: ByeFrame | undefined;
+  /** The SASL exchange (`AUTHENTICATE`, irc_sasl.ts). */
+  readonly #sasl = new IrcSasl();
 
   /** A codec for one connection. */
   constructor(options: IrcCodecOptions) {
@@ -108,6 +117,8 @@ export class IrcCodec implements Codec {
       Math.min(options.maxLineBytes, MAX_LINE_BYTES + MAX_CLIENT_TAG_BYTES),
     );
     this.#info = { version: options.version };
+    this.#directory = options.directory;
+    this.#intake = new MultilineIntake(options.directory ?? DEFAULT_LIMITS);
   }
 
   /** Echo once `echo-message` was negotiated; keepalive (IRC clients answer PING). */
@@ -137,6 +148,7 @@ export class IrcCodec implements Codec {
         frames.push(this.#reply("417", ["Input line was too long"]));
         continue;
       }
+      if (this.#intake.take(message)) continue;
       this.#command(message, frames, replies);
       if (this.#bye) return { frames, replies, bye: this.#bye };
     }
@@ -179,6 +191,12 @@ export class IrcCodec implements Codec {
           this.#register(frames);
         }
         return;
+      case "AUTHENTICATE": {
+        const step = this.#sasl.authenticate(params, registered, this.#me);
+        for (const line of step.lines) frames.push(this.#localLine(line));
+        if (step.frame) frames.push(step.frame);
+        return;
+      }
       case "PING":
         if (params.length === 0) frames.push(this.#reply("409", ["No origin specified"]));
         else frames.push({ type: "ping", token: params[0] });
@@ -231,9 +249,14 @@ export class IrcCodec implements Codec {
         this.#target = params.at(-1)!;
         frames.push(this.#cmd("whois", params.at(-1)!));
         return;
-      case "MODE":
-        return this.#mode(params, frames);
+      case "BATCH":
+        return this.#batch(params, frames);
+      case "REGISTER": // lanchat's /register (the nick to the key SASL EXTERNAL proved)
+      case "UNREGISTER":
+        frames.push(this.#cmd(command.toLowerCase(), params[0] ?? ""));
+        return;
       default: {
+        if (QUERY_COMMANDS.has(command)) return this.#query(command, params, frames);
         const status = this.#status.command(command, params, {
           reply: (numeric, words) => this.#reply(numeric, words),
           target: (name) => this.#target = name,
@@ -270,19 +293,38 @@ export class IrcCodec implements Codec {
     }
   }
 
-  /** MODE: lanchat rooms have no modes but `n`; a member has none. */
-  #mode(params: string[], frames: DecodedFrame[]): void {
-    const me = this.#me;
-    const target = params[0];
-    if (target === undefined) frames.push(this.#reply("461", ["MODE", "Not enough parameters"]));
-    else if (!target.startsWith("#")) {
-      if (foldNick(target) !== foldNick(me)) {
-        frames.push(this.#reply("502", ["Cannot change mode for other users"]));
-      } else frames.push(this.#reply("221", ["+"]));
-    } else if (params.length === 1) frames.push(this.#reply("324", [target, "+n"]));
-    else if (/^[+-]?b$/.test(params[1]) && params.length === 2) {
-      frames.push(this.#reply("368", [target, "End of channel ban list"]));
-    } else frames.push(this.#reply("482", [target, "lanchat rooms have no modes to change"]));
+  /** Commands of irc_queries.ts. */
+  #query(command: string, params: string[], frames: DecodedFrame[]): void {
+    queryCommand(command, params, {
+      me: this.#me,
+      server: this.#server,
+      motd: this.#motd,
+      version: this.#info.version,
+      directory: this.#directory,
+      reply: (numeric, p) => frames.push(this.#reply(numeric, p)),
+      later: (make) => frames.push(this.#later(make)),
+      command: (name, args, target) => {
+        this.#target = target;
+        frames.push(this.#cmd(name, args));
+      },
+    });
+  }
+
+  /** `BATCH +ref draft/multiline target` opens a multi-line message; `BATCH -ref` sends it. */
+  #batch(params: string[], frames: DecodedFrame[]): void {
+    const result = this.#intake.command(params, this.#caps.has("draft/multiline"));
+    if (result === "missing") frames.push(this.#reply("461", ["BATCH", "Not enough parameters"]));
+    else if (result.kind === "message") {
+      this.#privmsg(result.command, [result.target, result.text], frames);
+    } else if (result.kind === "fail") {
+      const line = serverLine("FAIL", [
+        "BATCH",
+        result.code,
+        ...result.context,
+        result.description,
+      ]);
+      frames.push(this.#raw(line));
+    }
   }
 
   /** CAP LS, LIST, REQ, END; registration waits while negotiating. */
@@ -292,23 +334,13 @@ export class IrcCodec implements Codec {
     const say = (line: string) => replies.push(encoder.encode(line));
     if (sub === "LS") {
       if (!this.#member) this.#negotiating = true;
-      say(serverLine("CAP", [me, "LS", OFFERED.join(" ")]));
+      const v302 = Number(params[1]) >= 302;
+      say(capLsLines(IRC_SERVER, me, v302, this.#directory ?? DEFAULT_LIMITS));
     } else if (sub === "LIST") say(serverLine("CAP", [me, "LIST", [...this.#caps].join(" ")]));
     else if (sub === "REQ") {
       if (!this.#member) this.#negotiating = true;
       const asked = (params[1] ?? "").split(" ").filter((cap) => cap !== "");
-      // echo-message is decided when the member joins: not after.
-      const ok = asked.every((cap) => {
-        const name = cap.replace(/^-/, "");
-        return (OFFERED as readonly string[]).includes(name) &&
-          !(this.#member && name === "echo-message");
-      });
-      if (ok) {
-        for (const cap of asked) {
-          if (cap.startsWith("-")) this.#caps.delete(cap.slice(1) as Cap);
-          else this.#caps.add(cap as Cap);
-        }
-      }
+      const ok = applyCapRequest(asked, this.#caps, this.#member !== undefined);
       say(formatIrcLine(IRC_SERVER, "CAP", [me, ok ? "ACK" : "NAK", asked.join(" ")], {
         trailing: true,
       }));
@@ -333,6 +365,21 @@ export class IrcCodec implements Codec {
     });
   }
 
+  /** SASL PLAIN's password was right (or the server needs none): 903. */
+  passwordAccepted(): Uint8Array {
+    return encoder.encode(this.#sasl.accepted(this.#me, this.#source).join(""));
+  }
+
+  /** SASL EXTERNAL took the TLS certificate's key: 900 and 903. */
+  externalAccepted(fingerprint: string): Uint8Array {
+    return encoder.encode(this.#sasl.accepted(this.#me, this.#source, fingerprint).join(""));
+  }
+
+  /** `nick!nick@lanchat` of the reader, its nick so far before registration. */
+  get #source(): string {
+    return userSource(this.#member?.nick ?? this.#nick ?? "*");
+  }
+
   /** The reader's nick (`*` before registration). */
   get #me(): string {
     return this.#member?.nick ?? "*";
@@ -349,20 +396,36 @@ export class IrcCodec implements Codec {
    * {@linkcode IrcCodec.encode} writes the line in its place.
    */
   #reply(numeric: string, params: string[]): ProtocolError {
-    const line = serverLine(numeric, [this.#me, ...params]);
-    this.#local.push(line);
-    return new ProtocolError(numeric === "421" ? "unknown_command" : "bad_frame", line);
+    return this.#localLine(serverLine(numeric, [this.#me, ...params]), numeric === "421");
+  }
+
+  /** A finished line, in order like {@linkcode IrcCodec.#reply}. */
+  #localLine(line: string, unknown = false): ProtocolError {
+    this.#local.push({ key: line, line });
+    return new ProtocolError(unknown ? "unknown_command" : "bad_frame", line);
+  }
+
+  /** A line of this codec's own, as it is (`FAIL ...`), in order like {@linkcode IrcCodec.#reply}. */
+  #raw(line: string): ProtocolError {
+    this.#local.push({ key: line, line });
+    return new ProtocolError("bad_frame", line);
+  }
+
+  /** Lines made when their turn comes: after the core handled the frames before them. */
+  #later(make: () => string): ProtocolError {
+    const key = `\u0000irc-query ${++this.#lazy}`;
+    this.#local.push({ key, line: make });
+    return new ProtocolError("bad_frame", key);
   }
 
   /** A server NOTICE to the reader, in order like {@linkcode IrcCodec.#reply}. */
   #notice(text: string): ProtocolError {
-    const line = serverLine("NOTICE", [this.#me, text]);
-    this.#local.push(line);
-    return new ProtocolError("bad_frame", line);
+    return this.#localLine(serverLine("NOTICE", [this.#me, text]));
   }
 
   /** The event as IRC lines. */
   encode(event: ServerFrame): Uint8Array {
+    if (event.type !== "leave" || event.reason === "part") this.#lastQuit = "";
     if (event.type === "msg" || event.type === "join" || event.type === "leave") {
       return this.#roomEvent(event);
     }
@@ -377,26 +440,27 @@ export class IrcCodec implements Codec {
   /** A room event: made once per broadcast and variant. */
   #roomEvent(event: Extract<ServerFrame, { type: "msg" | "join" | "leave" }>): Uint8Array {
     if (event.type === "leave" && event.reason !== "part") {
-      // One QUIT per member leaving, however many rooms the reader shares with it.
-      const key = `${event.nick}\n${event.ts}`;
-      if (key === this.#lastQuit) return NOTHING;
-      this.#lastQuit = key;
+      // One QUIT per member leaving, however many rooms the reader shares with
+      // it: the core sends its leaves one room after another, with nothing
+      // between them for this reader (their times may differ by a tick).
+      if (event.nick === this.#lastQuit) return NOTHING;
+      this.#lastQuit = event.nick;
     }
-    if (event !== cachedEvent) {
-      cachedEvent = event;
-      cachedPlain = cachedTimed = undefined;
-    }
-    if (this.#caps.has("server-time")) {
-      return cachedTimed ??= encoder.encode(roomEventLines(event, timeTag(event.ts)));
-    }
-    return cachedPlain ??= encoder.encode(roomEventLines(event, undefined));
+    return roomEventBytes(event, this.#caps);
   }
 
   #render(event: Exclude<ServerFrame, { type: "msg" | "join" | "leave" }>): string {
-    const reader: IrcReader = { me: this.#me, serverTime: this.#caps.has("server-time") };
+    const reader: IrcReader = {
+      me: this.#me,
+      serverTime: this.#caps.has("server-time"),
+      messageTags: this.#caps.has("message-tags"),
+      ...(this.#caps.has("batch") ? { batch: () => `h${++this.#batches}` } : {}),
+    };
     const me = reader.me;
     switch (event.type) {
       case "welcome":
+        this.#server = event.server;
+        this.#motd = event.motd;
         this.#rooms.add(foldRoom(event.room));
         return welcomeLines(event, { ...reader, me: event.nick }, this.#info);
       case "joined": {
@@ -443,9 +507,18 @@ export class IrcCodec implements Codec {
         return formatIrcLine(undefined, "ERROR", [event.message], { trailing: true });
       case "error": {
         // A line of this codec's own: those before it were never delivered (the pipe ended).
-        const local = this.#local.indexOf(event.message);
-        if (local !== -1) return this.#local.splice(0, local + 1).at(-1)!;
+        const local = this.#local.findIndex((entry) => entry.key === event.message);
+        if (local !== -1) {
+          const { line } = this.#local.splice(0, local + 1).at(-1)!;
+          return typeof line === "string" ? line : line();
+        }
         if (!this.#member) this.#registering = false;
+        if (
+          event.code === "external_failed" ||
+          (event.code === "access_denied" && this.#sasl.checking)
+        ) {
+          return this.#sasl.refused(me, event.message).join("");
+        }
         if (event.code === "bad_room" || event.code === "not_in_room") this.#whoKinds.shift();
         const numeric = errorNumeric(event.code, me, this.#target);
         return numeric

@@ -20,6 +20,7 @@ import type {
   WhoisEvent,
 } from "../core/events.ts";
 import { MAX_NICK_LENGTH } from "../core/nick.ts";
+import { bigRoomNotice } from "./irc_big_room.ts";
 import type { ErrorCode, ServerFrame } from "./wire_frames.ts";
 import {
   byteLength,
@@ -29,6 +30,8 @@ import {
   splitUtf8,
   toCtcpAction,
 } from "./irc_line.ts";
+import { joinTags, msgidTag } from "./irc_batch.ts";
+import { foldRoom } from "../core/room_name.ts";
 
 /** The server's name in IRC sources (a token without spaces; the real name is in 001 and NETWORK). */
 export const IRC_SERVER = "lanchat";
@@ -43,6 +46,10 @@ export interface IrcReader {
   me: string;
   /** `server-time`: lines carry `@time=`. */
   serverTime: boolean;
+  /** `message-tags`: room messages carry `@msgid=`. */
+  messageTags?: boolean;
+  /** `batch`: history comes as a `chathistory` batch; the next batch reference. */
+  batch?: () => string;
 }
 
 /** `nick!nick@lanchat`. */
@@ -75,6 +82,7 @@ export function privmsgLines(
   text: string,
   kind: "say" | "action",
   tags?: string,
+  firstTags?: string,
 ): string {
   const source = userSource(from);
   // Tags do not count against the 512 bytes; CR LF and the CTCP wrapping do.
@@ -85,25 +93,53 @@ export function privmsgLines(
   for (const line of text.split("\n")) {
     for (const piece of splitUtf8(line === "" ? " " : line, budget)) {
       const body = kind === "action" ? toCtcpAction(piece) : piece;
-      out += formatIrcLine(source, "PRIVMSG", [target, body], { trailing: true, tags });
+      out += formatIrcLine(source, "PRIVMSG", [target, body], {
+        trailing: true,
+        tags: out === "" ? joinTags(tags, firstTags) : tags,
+      });
     }
   }
   return out;
 }
 
 /** A message of a room's history, with its time as a tag (server-time) or in front of the text. */
-export function historyLines(message: MessageEvent, reader: IrcReader): string {
+export function historyLines(
+  message: MessageEvent,
+  reader: IrcReader,
+  batchTag?: string,
+): string {
+  const id = reader.messageTags ? msgidTag(foldRoom(message.room), message.id) : undefined;
   if (reader.serverTime) {
     return privmsgLines(
       message.from,
       message.room,
       message.text,
       message.kind,
-      timeTag(message.ts),
+      joinTags(batchTag, timeTag(message.ts)),
+      id,
     );
   }
   const time = new Date(message.ts).toISOString().slice(11, 16);
-  return privmsgLines(message.from, message.room, `[${time} UTC] ${message.text}`, message.kind);
+  const text = `[${time} UTC] ${message.text}`;
+  return privmsgLines(message.from, message.room, text, message.kind, batchTag, id);
+}
+
+/**
+ * Messages of a room's history: a `chathistory` batch when the reader
+ * negotiated `batch` (each line tagged with it), else one message after
+ * another; nothing for no messages.
+ */
+export function historyBlock(
+  room: string,
+  messages: readonly MessageEvent[],
+  reader: IrcReader,
+): string {
+  if (messages.length === 0) return "";
+  if (!reader.batch) return messages.map((m) => historyLines(m, reader)).join("");
+  const ref = reader.batch();
+  let out = serverLine("BATCH", [`+${ref}`, "chathistory", room]);
+  for (const message of messages) out += historyLines(message, reader, `batch=${ref}`);
+  return out + serverLine("BATCH", [`-${ref}`]);
 }
 
 /** RPL_NAMREPLY (353), split to fit, and RPL_ENDOFNAMES (366). */
@@ -155,8 +191,8 @@ export function joinedLines(snapshot: RoomSnapshot, reader: IrcReader): string {
   let out = formatIrcLine(userSource(reader.me), "JOIN", [snapshot.room]);
   if (snapshot.topic) out += topicLines(reader.me, snapshot.room, snapshot.topic);
   out += namesLines(reader.me, snapshot.room, snapshot.members);
-  for (const message of snapshot.history) out += historyLines(message, reader);
-  return out;
+  out += bigRoomNotice(snapshot, serverLine);
+  return out + historyBlock(snapshot.room, snapshot.history, reader);
 }
 
 /** Settings that 004 and 005 announce. */
@@ -171,32 +207,43 @@ export interface IrcServerInfo {
  */
 export function welcomeLines(event: WelcomeEvent, reader: IrcReader, info: IrcServerInfo): string {
   const me = event.nick;
-  const network = event.server.replace(/[^\p{L}\p{N}_.\-]/gu, "_") || "lanchat";
   const version = `lanchat-${info.version}`;
   let out = serverLine("001", [me, `Welcome to ${event.server}, a lanchat server, ${me}`]);
   out += serverLine("002", [me, `Your host is ${IRC_SERVER}, running version ${version}`]);
   out += serverLine("003", [me, "This server speaks lanchat's own protocol, text and IRC"]);
   out += serverLine("004", [me, IRC_SERVER, version, "o", "n"]);
-  out += serverLine("005", [
+  out += isupportLines(me, event.server);
+  return out + motdLines(me, event.motd) + joinedLines(event, reader);
+}
+
+/** RPL_ISUPPORT (005): what this server is, honestly. */
+export function isupportLines(me: string, server: string): string {
+  const network = server.replace(/[^\p{L}\p{N}_.\-]/gu, "_") || "lanchat";
+  return serverLine("005", [
     me,
     `NETWORK=${network}`,
     "CASEMAPPING=rfc7613",
     "CHANTYPES=#",
     `CHANNELLEN=${CHANNEL_LENGTH}`,
     `NICKLEN=${MAX_NICK_LENGTH}`,
-    "CHANMODES=,,,n",
+    "CHANMODES=b,,,n",
     "PREFIX=",
     "UTF8ONLY",
     "are supported by this server",
   ]);
-  if (event.motd) {
+}
+
+/** The message of the day (375/372/376), or 422 without one. */
+export function motdLines(me: string, motd: string | undefined): string {
+  let out = "";
+  if (motd) {
     out += serverLine("375", [me, `- ${IRC_SERVER} Message of the day -`]);
-    for (const line of event.motd.split("\n")) {
+    for (const line of motd.split("\n")) {
       for (const piece of splitUtf8(line, 400)) out += serverLine("372", [me, `- ${piece}`]);
     }
     out += serverLine("376", [me, "End of /MOTD command"]);
   } else out += serverLine("422", [me, "MOTD File is missing"]);
-  return out + joinedLines(event, reader);
+  return out;
 }
 
 /**
@@ -237,7 +284,8 @@ export function errorNumeric(
     case "banned":
       return ["465", [me]];
     case "not_operator":
-      return ["481", [me]];
+      // KICK and MODE name a channel: not its operator; otherwise not a server operator.
+      return t.startsWith("#") ? ["482", [me, t]] : ["481", [me]];
     case "muted":
       return ["404", [me, t]];
     default:
@@ -267,15 +315,7 @@ export function replyLines(
         (event.operator ? serverLine("313", [me, event.nick, "is a lanchat operator"]) : "") +
         serverLine("318", [me, event.nick, "End of /WHOIS list"]);
     case "history":
-      return event.messages.map((m) =>
-        privmsgLines(
-          m.from,
-          m.room,
-          m.text,
-          m.kind,
-          reader.serverTime ? timeTag(m.ts) : undefined,
-        )
-      ).join("");
+      return historyBlock(event.room, event.messages, reader);
     case "help":
       return event.commands.map((c) =>
         serverLine("NOTICE", [me, `/${c.name} ${c.usage}: ${c.help}`])
@@ -316,4 +356,69 @@ export function roomEventLines(
       });
     }
   }
+}
+
+/**
+ * A multi-line message as one `draft/multiline` batch: the batch start
+ * carries `tags` (time, msgid), each line one PRIVMSG tagged with the batch,
+ * a line too long for 512 bytes continued with `draft/multiline-concat`.
+ */
+export function multilineLines(
+  from: string,
+  target: string,
+  text: string,
+  ref: string,
+  tags: string | undefined,
+): string {
+  const source = userSource(from);
+  const budget = Math.max(16, MAX_LINE_BYTES - 3 - byteLength(`${source} PRIVMSG ${target} :`));
+  let out = formatIrcLine(source, "BATCH", [`+${ref}`, "draft/multiline", target], { tags });
+  const inBatch = `batch=${ref}`;
+  for (const line of text.split("\n")) {
+    const pieces = line === "" ? [""] : splitUtf8(line, budget);
+    pieces.forEach((piece, i) => {
+      out += formatIrcLine(source, "PRIVMSG", [target, piece], {
+        trailing: true,
+        tags: i === 0 ? inBatch : `${inBatch};draft/multiline-concat`,
+      });
+    });
+  }
+  return out + formatIrcLine(source, "BATCH", [`-${ref}`]);
+}
+
+// A broadcast hands the same event to every member in one loop: its lines
+// are made once per variant (server-time, msgid, multiline batch) and shared.
+let cachedEvent: ServerFrame | undefined;
+const cachedVariants = new Map<string, Uint8Array>();
+const encoder = new TextEncoder();
+
+/** A room event's bytes for a reader with these capabilities, shared by every such reader. */
+export function roomEventBytes(
+  event: Extract<ServerFrame, { type: "msg" | "join" | "leave" }>,
+  caps: ReadonlySet<string>,
+): Uint8Array {
+  if (event !== cachedEvent) {
+    cachedEvent = event;
+    cachedVariants.clear();
+  }
+  const time = caps.has("server-time");
+  const id = event.type === "msg" && caps.has("message-tags");
+  const multiline = event.type === "msg" && event.kind === "say" && event.text.includes("\n") &&
+    caps.has("draft/multiline") && caps.has("batch");
+  const variant = `${+time}${+id}${+multiline}`;
+  let bytes = cachedVariants.get(variant);
+  if (bytes === undefined) {
+    const tags = joinTags(
+      time ? timeTag(event.ts) : undefined,
+      id ? msgidTag(foldRoom(event.room), event.id) : undefined,
+    );
+    // The batch reference is the event's id: the same bytes for every reader.
+    bytes = encoder.encode(
+      multiline && event.type === "msg"
+        ? multilineLines(event.from, event.room, event.text, `m${event.id}`, tags)
+        : roomEventLines(event, tags),
+    );
+    cachedVariants.set(variant, bytes);
+  }
+  return bytes;
 }

@@ -28,7 +28,8 @@ export type WireErrorCode =
   | "handshake_timeout"
   | "timed_out"
   | "password_required"
-  | "access_denied";
+  | "access_denied"
+  | "external_failed";
 
 /** Every code an `error` or `bye` frame may carry (docs/protocol.md). */
 export type ErrorCode = ChatErrorCode | WireErrorCode;

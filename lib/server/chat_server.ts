@@ -13,6 +13,10 @@ import { ClientSession, type SessionContext, type SessionLimits } from "./client
 import { ConnectionLimits } from "./connection_limits.ts";
 import { FrontDoor } from "./front_door.ts";
 import type { Arrival, Listener } from "./listener.ts";
+import { IrcListener } from "./irc_listener.ts";
+import { ircDirectory } from "./irc_directory.ts";
+import { IrcCodec } from "../protocol/irc_codec.ts";
+import { VERSION } from "../version.ts";
 import { GarbageNudge } from "./garbage_nudge.ts";
 import { Admission } from "./handshake.ts";
 import { LogLimiter } from "./log_limiter.ts";
@@ -36,6 +40,11 @@ export interface ChatServerOptions extends HubOptions {
   port?: number;
   /** Speak TLS with this certificate and key (PEM); without it, plain TCP. */
   tls?: { cert: string; key: string };
+  /**
+   * A second port where every connection is IRC from the first byte (TLS
+   * when `tls` is given); off by default. `ChatServer.listen` binds it.
+   */
+  ircPort?: number;
   /**
    * Longest line a client may send, in bytes.
    * @default {65536}
@@ -165,7 +174,9 @@ export class ChatServer implements AsyncDisposable {
     this.#listeners = listeners;
     this.#tlsBinding = tlsBinding;
     this.addr = listeners[0].addr;
-    this.hostnames = listeners.flatMap((listener) => listener.hostnames);
+    // The IRC port's addresses are the main port's: not listed (nor announced) twice.
+    this.hostnames = listeners.filter((listener) => !(listener instanceof IrcListener))
+      .flatMap((listener) => listener.hostnames);
     this.hub = options.hub ?? new Hub(options);
     const limits: SessionLimits = {
       maxLineBytes: options.maxLineBytes ?? 64 * 1024,
@@ -235,11 +246,16 @@ export class ChatServer implements AsyncDisposable {
    */
   static async listen(options: ChatServerOptions = {}): Promise<ChatServer> {
     const where = { hostname: options.hostname, port: options.port ?? 7777 };
-    const door = options.tls ? await FrontDoor.bindTls(where) : await FrontDoor.bind(where);
+    const bind = (port: number) =>
+      options.tls
+        ? FrontDoor.bindTls({ hostname: where.hostname, port })
+        : FrontDoor.bind({ hostname: where.hostname, port });
+    const doors: Listener[] = [await bind(where.port)];
     try {
-      return await ChatServer.serve(door, options);
+      if (options.ircPort !== undefined) doors.push(new IrcListener(await bind(options.ircPort)));
+      return await ChatServer.serve(doors, options);
     } catch (error) {
-      door.close();
+      for (const door of doors) door.close();
       throw error;
     }
   }
@@ -336,8 +352,24 @@ export class ChatServer implements AsyncDisposable {
     return this.#allServed.promise;
   }
 
+  /** The codec of a connection to the IRC port. */
+  #ircCodec(): IrcCodec {
+    return new IrcCodec({
+      maxLineBytes: this.#context.limits.maxLineBytes,
+      version: VERSION,
+      directory: ircDirectory(this.hub),
+    });
+  }
+
+  /** The port of the IRC listener (`ircPort`), if there is one. */
+  get ircAddr(): Deno.NetAddr | undefined {
+    return this.#listeners.find((listener) => listener instanceof IrcListener)?.addr;
+  }
+
   /** Serves one connection from a listener until it ends. */
-  async #serve({ pipe, ip, ticket, secure, codec, http }: Arrival): Promise<void> {
+  async #serve(
+    { pipe, ip, ticket, secure, codec, http, irc, clientCertificate }: Arrival,
+  ): Promise<void> {
     this.#serving++;
     let handedOff = false;
     try {
@@ -351,8 +383,9 @@ export class ChatServer implements AsyncDisposable {
         ip,
         ticket,
         binding,
-        codec,
+        codec: codec ?? (irc ? this.#ircCodec() : undefined),
         http,
+        clientCertificate,
       });
       ticket.onEvict(() => session.evict());
       await session.run();

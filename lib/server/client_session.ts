@@ -23,6 +23,7 @@ import type { Pipe } from "./outbox.ts";
 import type { Admitted } from "./connection_limits.ts";
 import type { HttpHandOff } from "./listener.ts";
 import { FirstBytes } from "./first_bytes.ts";
+import { ircDirectory } from "./irc_directory.ts";
 import { PLAIN_BINDING } from "../protocol/key_proof.ts";
 
 /** The time limits and sizes every session of a server keeps to (see `ChatServerOptions`). */
@@ -77,6 +78,8 @@ export interface SessionSetup {
   ticket: Admitted;
   /** What key proofs are bound to: the TLS certificate's fingerprint, or "plain". */
   binding: string;
+  /** The TLS client's certificate (DER), if it presented one (SASL EXTERNAL). */
+  clientCertificate?: Uint8Array;
   /**
    * The wire format, when the listener knows it; without one, the first byte
    * tells (`{` is native JSON, anything else text) and a peer silent for
@@ -148,6 +151,7 @@ export class ClientSession {
         ...limits,
         askPassword: admission.askPassword,
         isQuit,
+        ircDirectory: ircDirectory(this.#context.hub),
         http: this.#setup.http !== undefined,
         send: (bytes) => pipe.send(bytes),
         greet: () => this.#greet(),
@@ -380,6 +384,7 @@ export class ClientSession {
     if (!member) return this.#handleHandshake(sink, frame);
     switch (frame.type) {
       case "password":
+      case "external":
         return; // Only ever sent before the hello.
       case "hello":
       case "auth":
@@ -419,6 +424,7 @@ export class ClientSession {
       ip: this.ip,
       sink,
       binding: this.#setup.binding,
+      clientCertificate: this.#setup.clientCertificate,
       hold: (holding) => {
         this.#holding = holding;
         // A fresh deadline for the rest of the handshake (a retried nick, the key proof).
@@ -432,6 +438,7 @@ export class ClientSession {
       },
     });
     if (frame.type === "password") return handshake.password(frame.password);
+    if (frame.type === "external") return handshake.external(frame.authzid);
     if (frame.type === "hello") return handshake.hello(frame);
     if (frame.type === "auth") return handshake.auth(frame);
     sink.deliver({

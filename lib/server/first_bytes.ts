@@ -14,6 +14,7 @@ import type { Codec } from "../protocol/codec.ts";
 import { NativeCodec } from "../protocol/native_codec.ts";
 import { TextCodec } from "../protocol/text_codec.ts";
 import { IrcCodec } from "../protocol/irc_codec.ts";
+import type { IrcDirectory } from "../protocol/irc_queries.ts";
 import { sniffIrcRegistration } from "../protocol/irc_line.ts";
 import { VERSION } from "../version.ts";
 import { FirstBytesSniffer } from "./http_sniff.ts";
@@ -46,6 +47,8 @@ export interface FirstBytesOptions {
   httpHeadersMs: number;
   /** The text codec asks for the server's password first. */
   askPassword: boolean;
+  /** The server's members and limits, for an IRC client's queries. */
+  ircDirectory?: IrcDirectory;
   /** Whether a command name means quit (for the text codec). */
   isQuit: (name: string) => boolean;
   /** Whether a request line counts as HTTP (the port serves HTTP). */
@@ -141,7 +144,13 @@ export class FirstBytes {
       return new NativeCodec(options.maxLineBytes);
     }
     // An IRC client is never greeted (one that was silent has the text greeting already).
-    if (irc) return new IrcCodec({ maxLineBytes: options.maxLineBytes, version: VERSION });
+    if (irc) {
+      return new IrcCodec({
+        maxLineBytes: options.maxLineBytes,
+        version: VERSION,
+        directory: options.ircDirectory,
+      });
+    }
     if (!this.#greeted) options.greet();
     return new TextCodec({
       maxLineBytes: options.maxLineBytes,

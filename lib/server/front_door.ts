@@ -327,7 +327,15 @@ export class FrontDoor implements Listener {
         );
       }
       raw.unshift(first);
-      socket = new tls.TLSSocket(raw, { isServer: true, secureContext: context });
+      // An optional client certificate (IRC's SASL EXTERNAL): asked for, never
+      // required, never verified against a CA (client_certificate.ts says why
+      // the TLS handshake alone proves its key).
+      socket = new tls.TLSSocket(raw, {
+        isServer: true,
+        secureContext: context,
+        requestCert: true,
+        rejectUnauthorized: false,
+      });
       socket.once("secure", () => {
         if (settled) return;
         finish();
@@ -341,7 +349,15 @@ export class FrontDoor implements Listener {
           remote,
           maxWriteBytes: TLS_WRITE_BYTES,
         });
-        options.onArrival({ pipe, ip, ticket, secure: true, http: this.#http });
+        const certificate = secured.getPeerCertificate(true)?.raw;
+        options.onArrival({
+          pipe,
+          ip,
+          ticket,
+          secure: true,
+          http: this.#http,
+          ...(certificate ? { clientCertificate: new Uint8Array(certificate) } : {}),
+        });
       });
       const onError = (error: Error) => fail(error.message);
       socket.on("error", onError);

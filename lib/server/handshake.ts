@@ -14,6 +14,7 @@ import type { Member } from "../core/member.ts";
 import { TokenBucket } from "../core/token_bucket.ts";
 import { ChatError } from "../core/errors.ts";
 import type { AuthFrame, HelloFrame } from "../protocol/client_frames.ts";
+import { certificateIdentity } from "../protocol/client_certificate.ts";
 import { fingerprintOf } from "../protocol/fingerprint.ts";
 import {
   fromBase64Url,
@@ -139,6 +140,11 @@ export interface HandshakePeer {
   /** What its key proof must be bound to: the TLS certificate's fingerprint, or "plain". */
   readonly binding: string;
   /**
+   * The certificate (DER) it presented in its TLS handshake, if any: a key
+   * that handshake proved, which SASL EXTERNAL takes as the member's key.
+   */
+  readonly clientCertificate?: Uint8Array;
+  /**
    * An answer is held back (`true`): the handshake deadline waits; released
    * (`false`): the deadline starts afresh for the rest of the handshake.
    */
@@ -161,6 +167,8 @@ export class Handshake {
   #challenge: { hello: HelloFrame & { key: string }; nonce: string } | undefined;
   /** The password was given on its own (text mode) and was right. */
   #passwordAccepted = false;
+  /** The fingerprint of the key its TLS client certificate proved, once EXTERNAL took it. */
+  #tlsKey: string | undefined;
 
   /** The handshake of `peer` through `admission`. */
   constructor(admission: Admission, peer: HandshakePeer) {
@@ -180,6 +188,34 @@ export class Handshake {
       const ask = this.#peer.sink.codec.passwordAccepted?.();
       if (ask) this.#peer.sink.outbox.send(ask);
     });
+  }
+
+  /**
+   * SASL EXTERNAL: the key of the TLS client certificate becomes the key of
+   * the hello to come, with no challenge: the TLS handshake proved it, on
+   * this connection only. A plain connection, or one without a certificate,
+   * is told `external_failed` and goes on without a key.
+   */
+  async external(authzid: string): Promise<void> {
+    const sink = this.#peer.sink;
+    const fail = (message: string) =>
+      sink.deliver({ type: "error", code: "external_failed", message });
+    const der = this.#peer.clientCertificate;
+    if (!der) return fail("No TLS client certificate: connect over TLS with one to use EXTERNAL");
+    const identity = await certificateIdentity(der);
+    if (sink.outbox.ending || this.#admission.closing) return;
+    if (!identity) return fail("The TLS client certificate could not be read");
+    if (identity.key !== undefined && isWeakPublicKey(identity.key)) {
+      return fail(
+        "The certificate's Ed25519 key is a point of small order, a key anyone can prove",
+      );
+    }
+    if (authzid !== "" && authzid !== identity.fingerprint) {
+      return fail(`The authzid must be empty or the certificate's key ${identity.fingerprint}`);
+    }
+    this.#tlsKey = identity.fingerprint;
+    const accepted = sink.codec.externalAccepted?.(identity.fingerprint);
+    if (accepted) sink.outbox.send(accepted);
   }
 
   /** The hello; see the class doc for the order of the checks. */
@@ -291,9 +327,12 @@ export class Handshake {
     });
   }
 
-  /** Past the password: challenge a named key, or admit a keyless hello as it is. */
+  /**
+   * Past the password: challenge a named key, or admit a keyless hello as it
+   * is, with the key its TLS certificate proved if EXTERNAL took it.
+   */
   #afterPassword(frame: HelloFrame): void | Promise<void> {
-    if (frame.key === undefined) return this.#admit(frame, undefined);
+    if (frame.key === undefined) return this.#admit(frame, this.#tlsKey);
     const nonce = newNonce();
     this.#challenge = { hello: { ...frame, key: frame.key }, nonce };
     this.#peer.sink.deliver({ type: "challenge", nonce });

@@ -38,10 +38,18 @@ export interface Arrival {
   /** Whether it came over TLS: its key proof is then bound to the certificate's fingerprint. */
   secure: boolean;
   /**
+   * The DER certificate a TLS client presented (optional, never verified
+   * against a CA: its key is proven by the TLS handshake; see
+   * protocol/client_certificate.ts).
+   */
+  clientCertificate?: Uint8Array;
+  /**
    * The wire format, when the listener knows it (a WebSocket speaks native
    * JSON); without one the session tells it from the first byte.
    */
   codec?: Codec;
+  /** It came to the IRC port (`--irc-port`): IRC from the first byte, no sniffing. */
+  irc?: boolean;
   /**
    * Where the session hands the connection when its first bytes are an HTTP
    * request line (a listener that serves HTTP on the same port).

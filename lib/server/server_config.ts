@@ -211,6 +211,8 @@ Usage: chat-server [flags]
 Flags:
   --host <address>         address to bind (default: every interface, IPv6 and IPv4)
   --port <n>               TCP port, 0 picks a free one (default ${DEFAULT_PORT})
+  --irc-port <n>           also listen on this port for IRC clients only (TLS like the
+                           main port), e.g. 6697; off by default
   --name <text>            server name shown to everyone who joins and announced on the
                            LAN (default "lanchat"); a name taken there becomes "name (2)"
   --no-discovery           do not announce the server on the LAN (mDNS, _lanchat._tcp);
@@ -275,6 +277,7 @@ export function parseServerArgs(
   const flags = parseFlags(args, {
     host: { type: "string" },
     port: { type: "string" },
+    "irc-port": { type: "string" },
     name: { type: "string" },
     motd: { type: "string" },
     history: { type: "string" },
@@ -344,6 +347,9 @@ export function parseServerArgs(
   const options: ChatServerOptions & { hostname: string | undefined; port: number } = {
     hostname,
     port: intFlag("port", text("port"), DEFAULT_PORT, 0, 65535),
+    ...(text("irc-port") !== undefined
+      ? { ircPort: intFlag("irc-port", text("irc-port"), 0, 0, 65535) }
+      : {}),
     serverName: name,
     motd,
     historySize: intFlag("history", text("history"), 50, 0, 1000),

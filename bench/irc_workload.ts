@@ -1,0 +1,131 @@
+/**
+ * The IRC workloads (`--only irc`): IRC clients (NICK/USER without CAP,
+ * JOIN, PRIVMSG) in a flood, at a paced rate for latency, as a crowd of
+ * 10,000 joining one channel, and as 3,000 idle clients; against lanchat
+ * (IRC clients, then text clients for reference) and, with
+ * `--against ngircd,inspircd`, Debian's ngircd and InspIRCd started from the
+ * configurations in bench/reference/ (loopback only, flood limits off).
+ *
+ * @module
+ */
+
+import { ROOT } from "./server_process.ts";
+import { lanchat, type Target } from "./targets.ts";
+import { latencyWorkload, runCrowd, runFlood } from "./traffic_workloads.ts";
+import type { Workload } from "./workload.ts";
+
+/** The IRC servers the bench knows how to start, by `--against` name. */
+export const IRC_REFERENCES: Record<string, { binary: string; args: (conf: string) => string[] }> =
+  {
+    ngircd: { binary: "ngircd", args: (conf) => ["--nodaemon", "--config", conf] },
+    inspircd: { binary: "inspircd", args: (conf) => ["--nofork", "--nopid", "--config", conf] },
+    // InspIRCd with its example configuration's send and receive queues and
+    // fakelag (bench/reference/inspircd-stock-queues.conf): why floods stall.
+    "inspircd-stock-queues": {
+      binary: "inspircd",
+      args: (conf) => ["--nofork", "--nopid", "--config", conf],
+    },
+  };
+
+/** The reference IRC servers of this run (bench/bench.ts sets them from `--against`). */
+export const ircSetup: { references: string[] } = { references: [] };
+
+/** Whether `against` names only reference IRC servers (`ngircd,inspircd`). */
+export function ircReferencesIn(against: string | undefined): string[] | undefined {
+  const names = against?.split(",").map((name) => name.trim());
+  return names && names.every((name) => name in IRC_REFERENCES) ? names : undefined;
+}
+
+/**
+ * A reference IRC server: its configuration from bench/reference/ with the
+ * port and a temporary directory filled in, run in the foreground as the
+ * user nobody (InspIRCd refuses root) so that its PID is the bench's child.
+ */
+export function ircReference(name: string): Target {
+  const { binary, args } = IRC_REFERENCES[name];
+  return {
+    name,
+    handshake: "none",
+    native: false,
+    clients: "irc",
+    start(port) {
+      const dir = Deno.makeTempDirSync({ prefix: `lanchat-bench-${name}-` });
+      const conf = Deno.readTextFileSync(`${ROOT}bench/reference/${name}.conf`)
+        .replaceAll("{port}", String(port)).replaceAll("{dir}", dir);
+      Deno.writeTextFileSync(`${dir}/${name}.conf`, conf);
+      Deno.writeTextFileSync(`${dir}/motd`, "bench\n");
+      Deno.chmodSync(dir, 0o777);
+      return new Deno.Command("setpriv", {
+        args: [
+          "--reuid=nobody",
+          "--regid=nogroup",
+          "--clear-groups",
+          binary,
+          ...args(`${dir}/${name}.conf`),
+        ],
+        stdin: "null",
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+    },
+  };
+}
+
+/** lanchat's server with IRC clients, and with text clients for reference. */
+function ircTargets(): Promise<Target[]> {
+  const ours = lanchat(false);
+  return Promise.resolve([
+    { ...ours, name: "lanchat-irc", clients: "irc" },
+    ...ircSetup.references.map(ircReference),
+    { ...ours, name: "lanchat-text", clients: "text" },
+  ]);
+}
+
+const irc = { text: false, optIn: true, node: true, group: "irc", targets: ircTargets };
+
+/** The flood with IRC clients. */
+export const ircFloodWorkload: Workload = {
+  ...irc,
+  name: "irc-flood",
+  description: "100 IRC clients in one channel, 10 send 2,000 PRIVMSGs each as fast as they can",
+  metrics: [
+    { key: "deliveriesPerSec", label: "deliveries/s", higherIsBetter: true },
+    { key: "serverNsPerDelivery", label: "server CPU ns/delivery", higherIsBetter: false },
+    { key: "generatorCpuShare", label: "sender generator CPU share", higherIsBetter: false },
+  ],
+  run: (target, smoke) => runFlood(target, smoke, target.clients ?? "irc"),
+};
+
+/** The latency workload with IRC clients. */
+export const ircLatencyWorkload: Workload = {
+  ...latencyWorkload(false, "irc"),
+  ...irc,
+  description: "1,000 IRC clients in one channel, 10 senders at 100 PRIVMSGs/s in total",
+};
+
+/** 10,000 IRC clients join one channel; then one broadcast. */
+export const ircCrowdWorkload: Workload = {
+  ...irc,
+  name: "irc-crowd",
+  description: "10,000 IRC clients register and join one channel, then one broadcast",
+  metrics: [
+    { key: "connectSec", label: "join all s", higherIsBetter: false },
+    { key: "idleRssPerClientKiB", label: "server KiB/client idle", higherIsBetter: false },
+    { key: "broadcastMs", label: "broadcast ms", higherIsBetter: false },
+  ],
+  run: (target, smoke) =>
+    runCrowd(target, smoke, target.clients ?? "irc", smoke ? 60 : 10_000, 60_000, 250),
+};
+
+/** 3,000 idle IRC clients: the server's memory per client. */
+export const ircIdleWorkload: Workload = {
+  ...irc,
+  name: "irc-idle",
+  description: "3,000 IRC clients in one channel, idle: server memory per client",
+  metrics: [
+    { key: "idleRssPerClientKiB", label: "server KiB/client idle", higherIsBetter: false },
+    { key: "connectSec", label: "join all s", higherIsBetter: false },
+  ],
+  run: (target, smoke) =>
+    runCrowd(target, smoke, target.clients ?? "irc", smoke ? 60 : 3_000, 60_000, 250),
+};

@@ -1,0 +1,32 @@
+/**
+ * The hub as an IRC client's {@linkcode IrcDirectory}: who is online (ISON,
+ * USERHOST), how many (LUSERS), and the message limits `draft/multiline`
+ * announces. Read when a query's answer is made, never cached.
+ *
+ * @module
+ */
+
+import type { Hub } from "../core/hub.ts";
+import type { IrcDirectory } from "../protocol/irc_queries.ts";
+
+const directories = new WeakMap<Hub, IrcDirectory>();
+
+/** The directory of `hub` (one per hub, shared by its sessions). */
+export function ircDirectory(hub: Hub): IrcDirectory {
+  let directory = directories.get(hub);
+  if (!directory) {
+    directory = {
+      find: (nick) => {
+        const member = hub.member(nick);
+        return member && !member.gone
+          ? { nick: member.nick, operator: member.operator }
+          : undefined;
+      },
+      census: () => hub.census(),
+      maxMessageLength: hub.maxMessageLength,
+      maxMessageLines: hub.maxMessageLines,
+    };
+    directories.set(hub, directory);
+  }
+  return directory;
+}
