@@ -206,7 +206,10 @@ export class IrcCodec implements Codec {
         else this.#bye = { type: "bye", reason: "quit", message: "Goodbye" };
         return;
     }
-    if (!registered) {
+    // Behind a hello on its way (NICK and USER in one write, then JOIN), a
+    // command waits its turn: the session handles frames in order, so the
+    // member has joined by then, or the refused hello makes it a 451.
+    if (!registered && !this.#registering) {
       frames.push(this.#reply("451", ["You have not registered"]));
       return;
     }

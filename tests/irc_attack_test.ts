@@ -1,0 +1,32 @@
+/**
+ * A hostile or careless IRC user on the LAN, over real sockets on
+ * 127.0.0.1: pipelined registration, numerics that must name the right
+ * target when requests arrive together, and the rate limit on the commands
+ * the IRC codec answers itself.
+ */
+
+import assert from "node:assert/strict";
+import { startServer } from "./_in_process_server.ts";
+import { IrcClient } from "./_irc_client.ts";
+
+Deno.test("commands pipelined right after NICK and USER are handled once the member joined, not refused 451", async () => {
+  await using server = await startServer();
+  await using irc = await IrcClient.connect(server.addr.port);
+  await irc.send("NICK pip", "USER pip 0 * :pip", "JOIN #dev", "PRIVMSG #dev :hello", "WHOIS pip");
+  await irc.command("JOIN", 0, (line) => line.endsWith(" JOIN #dev"));
+  await irc.command("318");
+  assert.ok(!irc.lines.some((line) => / 451 /.test(line)), irc.lines.join("\n"));
+});
+
+Deno.test("a nick refused at registration still refuses the commands pipelined behind it with 451", async () => {
+  await using server = await startServer();
+  await using first = await IrcClient.connect(server.addr.port);
+  await first.register("ana");
+  await using second = await IrcClient.connect(server.addr.port);
+  await second.send("NICK ana", "USER ana 0 * :ana", "JOIN #dev");
+  await second.command("433");
+  await second.command("451");
+  await second.send("NICK bo");
+  await second.command("366");
+  assert.ok(!second.lines.some((line) => line.endsWith(" JOIN #dev")), second.lines.join("\n"));
+});
