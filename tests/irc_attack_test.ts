@@ -30,3 +30,14 @@ Deno.test("a nick refused at registration still refuses the commands pipelined b
   await second.command("366");
   assert.ok(!second.lines.some((line) => line.endsWith(" JOIN #dev")), second.lines.join("\n"));
 });
+
+Deno.test("each numeric names its own target when requests arrive together", async () => {
+  await using server = await startServer();
+  await using irc = await IrcClient.connect(server.addr.port);
+  await irc.register("ana");
+  await irc.send("PRIVMSG #one,#two :hi", "JOIN #!!,#three", "NICK #x");
+  await irc.command("432");
+  const numerics = irc.lines.filter((line) => / (442|403|432) /.test(line))
+    .map((line) => line.split(" ").slice(1, 4).join(" "));
+  assert.deepEqual(numerics, ["442 ana #one", "442 ana #two", "403 ana #!!", "432 ana #x"]);
+});

@@ -92,8 +92,14 @@ export class IrcCodec implements Codec {
   #password: string | undefined;
   /** A hello was sent and not refused yet. */
   #registering = false;
-  /** The target of the last request (for the numeric of its error). */
+  /**
+   * The target of the request being answered (for the numeric of its
+   * error): set when its turn comes (see #aim), not when it was read, since
+   * one write may carry many requests (`PRIVMSG #a,#b`, pipelined lines).
+   */
   #target: string | undefined;
+  /** The target the last #aim marker read set (repeats need no new marker). */
+  #aimed: string | undefined;
   /** Lines this codec answers itself, in order with the core's answers (see #local). */
   readonly #local: { key: string; line: string | (() => string) }[] = [];
   #lazy = 0;
@@ -180,7 +186,7 @@ export class IrcCodec implements Codec {
           frames.push(this.#reply("431", ["No nickname given"]));
           return;
         }
-        this.#target = params[0];
+        frames.push(...this.#aim(params[0]));
         if (registered) frames.push(this.#cmd("nick", params[0]));
         else {
           this.#nick = params[0];
@@ -221,14 +227,13 @@ export class IrcCodec implements Codec {
           return;
         }
         for (const room of params[0].split(",")) {
-          this.#target = room;
-          frames.push(this.#cmd("join", room));
+          frames.push(...this.#aim(room), this.#cmd("join", room));
         }
         return;
       case "PART":
         if (!need(1)) return;
         for (const room of params[0].split(",")) {
-          this.#target = room;
+          frames.push(...this.#aim(room));
           frames.push(this.#cmd("part", `${room} ${stripFormatting(params[1] ?? "")}`.trimEnd()));
         }
         return;
@@ -238,7 +243,7 @@ export class IrcCodec implements Codec {
       case "NAMES":
       case "WHO":
         this.#whoKinds.push(command === "WHO" ? "who" : "names");
-        this.#target = params[0];
+        frames.push(...this.#aim(params[0]));
         frames.push(this.#cmd("who", params[0]?.split(",")[0] ?? ""));
         return;
       case "LIST":
@@ -246,8 +251,7 @@ export class IrcCodec implements Codec {
         return;
       case "WHOIS":
         if (!need(1)) return;
-        this.#target = params.at(-1)!;
-        frames.push(this.#cmd("whois", params.at(-1)!));
+        frames.push(...this.#aim(params.at(-1)!), this.#cmd("whois", params.at(-1)!));
         return;
       case "BATCH":
         return this.#batch(params, frames);
@@ -277,7 +281,7 @@ export class IrcCodec implements Codec {
     const action = ctcpAction(raw);
     const text = stripFormatting(action ?? raw);
     for (const target of params[0].split(",")) {
-      this.#target = target;
+      frames.push(...this.#aim(target));
       if (target.startsWith("#")) {
         frames.push(
           action !== undefined
@@ -301,8 +305,7 @@ export class IrcCodec implements Codec {
       reply: (numeric, p) => frames.push(this.#reply(numeric, p)),
       later: (make) => frames.push(this.#later(make)),
       command: (name, args, target) => {
-        this.#target = target;
-        frames.push(this.#cmd(name, args));
+        frames.push(...this.#aim(target), this.#cmd(name, args));
       },
     });
   }
@@ -352,7 +355,7 @@ export class IrcCodec implements Codec {
     if (this.#member || this.#registering || this.#negotiating) return;
     if (this.#nick === undefined || !this.#user) return;
     this.#registering = true;
-    this.#target = this.#nick;
+    frames.push(...this.#aim(this.#nick));
     frames.push({
       type: "hello",
       protocol: 1,
@@ -380,6 +383,25 @@ export class IrcCodec implements Codec {
   /** The reader's nick (`*` before registration). */
   get #me(): string {
     return this.#member?.nick ?? "*";
+  }
+
+  /**
+   * A marker before the requests about `target`: delivered in order with
+   * the core's answers, it sets the target their numerics name. None when
+   * the marker before already named it.
+   */
+  #aim(target: string | undefined): ProtocolError[] {
+    if (target === this.#aimed) return [];
+    this.#aimed = target;
+    const key = `\u0000irc-aim ${++this.#lazy}`;
+    this.#local.push({
+      key,
+      line: () => {
+        this.#target = target;
+        return "";
+      },
+    });
+    return [new ProtocolError("bad_frame", key)];
   }
 
   /** A command frame. */
