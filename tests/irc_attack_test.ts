@@ -41,3 +41,14 @@ Deno.test("each numeric names its own target when requests arrive together", asy
     .map((line) => line.split(" ").slice(1, 4).join(" "));
   assert.deepEqual(numerics, ["442 ana #one", "442 ana #two", "403 ana #!!", "432 ana #x"]);
 });
+
+Deno.test("queries the IRC codec answers itself (LUSERS) are charged to the rate limit like any command", async () => {
+  await using server = await startServer({ rateLimit: { rate: 5, burst: 10, floodLimit: 20 } });
+  await using irc = await IrcClient.connect(server.addr.port);
+  await irc.register("ana");
+  const from = irc.lines.length;
+  await irc.write("LUSERS\r\n".repeat(500));
+  await irc.command("ERROR", from, (line) => line.includes("flooding"));
+  const answered = irc.lines.slice(from).filter((line) => / 251 /.test(line)).length;
+  assert.ok(answered <= 12, `${answered} LUSERS answered`);
+});

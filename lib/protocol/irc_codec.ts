@@ -421,7 +421,12 @@ export class IrcCodec implements Codec {
   /** A finished line, in order like {@linkcode IrcCodec.#reply}. */
   #localLine(line: string, unknown = false): ProtocolError {
     this.#local.push({ key: line, line });
-    return new ProtocolError(unknown ? "unknown_command" : "bad_frame", line);
+    return new ProtocolError(unknown ? "unknown_command" : "bad_frame", line, this.#charged);
+  }
+
+  /** Once registered, what the codec answers itself costs the rate limit like a command. */
+  get #charged(): { request: boolean } {
+    return { request: this.#member !== undefined };
   }
 
   /** A line of this codec's own, as it is (`FAIL ...`), in order like {@linkcode IrcCodec.#reply}. */
@@ -434,7 +439,7 @@ export class IrcCodec implements Codec {
   #later(make: () => string): ProtocolError {
     const key = `\u0000irc-query ${++this.#lazy}`;
     this.#local.push({ key, line: make });
-    return new ProtocolError("bad_frame", key);
+    return new ProtocolError("bad_frame", key, this.#charged);
   }
 
   /** A server NOTICE to the reader, in order like {@linkcode IrcCodec.#reply}. */
