@@ -258,6 +258,16 @@ export class Hub {
       : this.message(member, typed.text, roomName);
   }
 
+  /**
+   * Charges a request a front end answers itself (an IRC client's LUSERS,
+   * ISON, MOTD, an unknown command) to the member's rate limit, in turn
+   * with its other requests, exactly as a command is charged: whether it
+   * may be answered (refused or disconnected past the limit).
+   */
+  charge(member: Member): boolean | Promise<boolean> {
+    return this.#attempt(member, () => {});
+  }
+
   /** Sends `text` literally (never as a command) to `roomName` or the current room. */
   message(member: Member, text: string, roomName?: string): boolean | Promise<boolean> {
     return this.#attempt(member, () => {

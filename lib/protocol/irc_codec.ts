@@ -93,8 +93,14 @@ export class IrcCodec implements Codec {
   #password: string | undefined;
   /** A hello was sent and not refused yet. */
   #registering = false;
-  /** The target of the last request (for the numeric of its error). */
+  /**
+   * The target of the request being answered (for the numeric of its
+   * error): set when its turn comes (see #aim), not when it was read, since
+   * one write may carry many requests (`PRIVMSG #a,#b`, pipelined lines).
+   */
   #target: string | undefined;
+  /** The target the last #aim marker read set (repeats need no new marker). */
+  #aimed: string | undefined;
   /** Lines this codec answers itself, in order with the core's answers (see #local). */
   readonly #local: { key: string; line: string | (() => string) }[] = [];
   #lazy = 0;
@@ -183,7 +189,7 @@ export class IrcCodec implements Codec {
           frames.push(this.#reply("431", ["No nickname given"]));
           return;
         }
-        this.#target = params[0];
+        frames.push(...this.#aim(params[0]));
         if (registered) frames.push(this.#cmd("nick", params[0]));
         else {
           this.#nick = params[0];
@@ -209,7 +215,10 @@ export class IrcCodec implements Codec {
         else this.#bye = { type: "bye", reason: "quit", message: "Goodbye" };
         return;
     }
-    if (!registered) {
+    // Behind a hello on its way (NICK and USER in one write, then JOIN), a
+    // command waits its turn: the session handles frames in order, so the
+    // member has joined by then, or the refused hello makes it a 451.
+    if (!registered && !this.#registering) {
       frames.push(this.#reply("451", ["You have not registered"]));
       return;
     }
@@ -221,14 +230,13 @@ export class IrcCodec implements Codec {
           return;
         }
         for (const room of params[0].split(",")) {
-          this.#target = room;
-          frames.push(this.#cmd("join", room));
+          frames.push(...this.#aim(room), this.#cmd("join", room));
         }
         return;
       case "PART":
         if (!need(1)) return;
         for (const room of params[0].split(",")) {
-          this.#target = room;
+          frames.push(...this.#aim(room));
           frames.push(this.#cmd("part", `${room} ${stripFormatting(params[1] ?? "")}`.trimEnd()));
         }
         return;
@@ -238,7 +246,7 @@ export class IrcCodec implements Codec {
       case "NAMES":
       case "WHO":
         this.#whoKinds.push(command === "WHO" ? "who" : "names");
-        this.#target = params[0];
+        frames.push(...this.#aim(params[0]));
         frames.push(this.#cmd("who", params[0]?.split(",")[0] ?? ""));
         return;
       case "LIST":
@@ -246,8 +254,7 @@ export class IrcCodec implements Codec {
         return;
       case "WHOIS":
         if (!need(1)) return;
-        this.#target = params.at(-1)!;
-        frames.push(this.#cmd("whois", params.at(-1)!));
+        frames.push(...this.#aim(params.at(-1)!), this.#cmd("whois", params.at(-1)!));
         return;
       case "BATCH":
         return this.#batch(params, frames);
@@ -282,7 +289,7 @@ export class IrcCodec implements Codec {
     const action = ctcpAction(raw);
     const text = stripFormatting(action ?? raw);
     for (const target of params[0].split(",")) {
-      this.#target = target;
+      frames.push(...this.#aim(target));
       if (target.startsWith("#")) {
         frames.push(
           action !== undefined
@@ -304,8 +311,7 @@ export class IrcCodec implements Codec {
       reply: (numeric, p) => frames.push(this.#reply(numeric, p)),
       later: (make) => frames.push(this.#later(make)),
       command: (name, args, target) => {
-        this.#target = target;
-        frames.push(this.#cmd(name, args));
+        frames.push(...this.#aim(target), this.#cmd(name, args));
       },
     });
   }
@@ -355,7 +361,7 @@ export class IrcCodec implements Codec {
     if (this.#member || this.#registering || this.#negotiating) return;
     if (this.#nick === undefined || !this.#user) return;
     this.#registering = true;
-    this.#target = this.#nick;
+    frames.push(...this.#aim(this.#nick));
     frames.push({
       type: "hello",
       protocol: 1,
@@ -385,6 +391,25 @@ export class IrcCodec implements Codec {
     return this.#member?.nick ?? "*";
   }
 
+  /**
+   * A marker before the requests about `target`: delivered in order with
+   * the core's answers, it sets the target their numerics name. None when
+   * the marker before already named it.
+   */
+  #aim(target: string | undefined): ProtocolError[] {
+    if (target === this.#aimed) return [];
+    this.#aimed = target;
+    const key = `\u0000irc-aim ${++this.#lazy}`;
+    this.#local.push({
+      key,
+      line: () => {
+        this.#target = target;
+        return "";
+      },
+    });
+    return [new ProtocolError("bad_frame", key)];
+  }
+
   /** A command frame. */
   #cmd(name: string, args: string): ClientFrame {
     return { type: "cmd", name, args };
@@ -402,7 +427,12 @@ export class IrcCodec implements Codec {
   /** A finished line, in order like {@linkcode IrcCodec.#reply}. */
   #localLine(line: string, unknown = false): ProtocolError {
     this.#local.push({ key: line, line });
-    return new ProtocolError(unknown ? "unknown_command" : "bad_frame", line);
+    return new ProtocolError(unknown ? "unknown_command" : "bad_frame", line, this.#charged);
+  }
+
+  /** Once registered, what the codec answers itself costs the rate limit like a command. */
+  get #charged(): { request: boolean } {
+    return { request: this.#member !== undefined };
   }
 
   /** A line of this codec's own, as it is (`FAIL ...`), in order like {@linkcode IrcCodec.#reply}. */
@@ -415,7 +445,7 @@ export class IrcCodec implements Codec {
   #later(make: () => string): ProtocolError {
     const key = `\u0000irc-query ${++this.#lazy}`;
     this.#local.push({ key, line: make });
-    return new ProtocolError("bad_frame", key);
+    return new ProtocolError("bad_frame", key, this.#charged);
   }
 
   /** A server NOTICE to the reader, in order like {@linkcode IrcCodec.#reply}. */

@@ -12,11 +12,24 @@ export class ProtocolError extends Error {
   readonly code: ErrorCode;
   /** Whether the connection must close after the error is reported. */
   readonly fatal: boolean;
-  /** An error with its wire code; `fatal` closes the connection after it is reported. */
-  constructor(code: ErrorCode, message: string, options?: ErrorOptions & { fatal?: boolean }) {
+  /**
+   * The answer to a request of a joined member that the codec makes itself
+   * (an IRC query): it costs the member's rate limit like any command.
+   */
+  readonly request: boolean;
+  /**
+   * An error with its wire code; `fatal` closes the connection after it is
+   * reported; `request` charges it to the rate limit.
+   */
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options?: ErrorOptions & { fatal?: boolean; request?: boolean },
+  ) {
     super(message, options);
     this.name = "ProtocolError";
     this.code = code;
     this.fatal = options?.fatal ?? false;
+    this.request = options?.request ?? false;
   }
 }

@@ -360,6 +360,17 @@ export class ClientSession {
     const member = this.#member;
     if (admission.closing) return;
     if (frame instanceof ProtocolError) {
+      if (frame.request && member) {
+        // A query the codec answers itself costs what a command costs.
+        const allowed = hub.charge(member);
+        if (allowed === false) return;
+        if (allowed !== true) {
+          return this.#keepalive.waitOn(allowed.then((ok) => {
+            if (ok) sink.deliver({ type: "error", code: frame.code, message: frame.message });
+            return ok;
+          }));
+        }
+      }
       sink.deliver({ type: "error", code: frame.code, message: frame.message });
       if (frame.fatal) {
         this.#reason = "dropped";
