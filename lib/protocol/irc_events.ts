@@ -1,0 +1,146 @@
+/**
+ * The core's events as one IRC reader's lines, for {@linkcode IrcCodec}:
+ * room events (shared bytes, once per broadcast and variant), the welcome,
+ * JOIN and PART of the reader, DMs, topics and away, the answers to its
+ * queries. What is rendered depends on what this reader saw before (the
+ * rooms it is in, the QUIT just shown), so one instance serves one
+ * connection. Errors are not here: the codec turns them into numerics (they
+ * need its own lines and the requests' targets).
+ *
+ * @module
+ */
+
+import { foldNick } from "../core/nick.ts";
+import { foldRoom } from "../core/room_name.ts";
+import type { Capability } from "./irc_batch.ts";
+import { formatIrcLine } from "./irc_line.ts";
+import {
+  IRC_SERVER,
+  type IrcReader,
+  type IrcServerInfo,
+  joinedLines,
+  namesLines,
+  privmsgLines,
+  replyLines,
+  roomEventBytes,
+  timeTag,
+  userSource,
+  welcomeLines,
+  whoLines,
+} from "./irc_render.ts";
+import type { IrcStatus } from "./irc_status.ts";
+import type { ErrorFrame, ServerFrame } from "./wire_frames.ts";
+
+const encoder = new TextEncoder();
+const NOTHING = new Uint8Array(0);
+
+/** A room event: the same bytes for every reader of a variant. */
+type RoomEvent = Extract<ServerFrame, { type: "msg" | "join" | "leave" }>;
+/** What {@linkcode IrcEventLines.reply} renders. */
+type ReplyEvent = Exclude<ServerFrame, RoomEvent | ErrorFrame>;
+
+/** One reader's rendering state; see the module doc. */
+export class IrcEventLines {
+  /** The server's name and MOTD, from the welcome. */
+  server = IRC_SERVER;
+  motd: string | undefined;
+  /** Whether each pending /who answers WHO (352) or NAMES (353). */
+  readonly whoKinds: ("who" | "names")[] = [];
+  #batches = 0;
+  /** Rooms the reader is in (folded), so a repeated JOIN is not shown twice. */
+  readonly #rooms = new Set<string>();
+  /** The nick of the QUIT just shown: a member leaving is one leave a room, one QUIT here. */
+  #lastQuit = "";
+
+  /** The reader's capabilities (changed by CAP REQ), its server's version, its topics and away. */
+  constructor(
+    readonly caps: ReadonlySet<Capability>,
+    readonly info: IrcServerInfo,
+    readonly status: IrcStatus,
+  ) {}
+
+  /** Any event but an error, for the reader `me`. */
+  encode(event: Exclude<ServerFrame, ErrorFrame>, me: string): Uint8Array {
+    if (event.type !== "leave" || event.reason === "part") this.#lastQuit = "";
+    if (event.type === "msg" || event.type === "join" || event.type === "leave") {
+      return this.#roomEvent(event);
+    }
+    return encoder.encode(this.reply(event, me));
+  }
+
+  /** The reader's view (its nick, and what its capabilities add to lines). */
+  reader(me: string): IrcReader {
+    return {
+      me,
+      serverTime: this.caps.has("server-time"),
+      messageTags: this.caps.has("message-tags"),
+      ...(this.caps.has("batch") ? { batch: () => `h${++this.#batches}` } : {}),
+    };
+  }
+
+  /** A room event: made once per broadcast and variant. */
+  #roomEvent(event: RoomEvent): Uint8Array {
+    if (event.type === "leave" && event.reason !== "part") {
+      // One QUIT per member leaving, however many rooms the reader shares with
+      // it: the core sends its leaves one room after another, with nothing
+      // between them for this reader (their times may differ by a tick).
+      if (event.nick === this.#lastQuit) return NOTHING;
+      this.#lastQuit = event.nick;
+    }
+    return roomEventBytes(event, this.caps);
+  }
+
+  /** An event for this reader alone, as lines. */
+  reply(event: ReplyEvent, me: string): string {
+    const reader = this.reader(me);
+    switch (event.type) {
+      case "welcome":
+        this.server = event.server;
+        this.motd = event.motd;
+        this.#rooms.add(foldRoom(event.room));
+        return welcomeLines(event, { ...reader, me: event.nick }, this.info);
+      case "joined": {
+        const folded = foldRoom(event.room);
+        if (this.#rooms.has(folded)) return "";
+        this.#rooms.add(folded);
+        return joinedLines(event, reader);
+      }
+      case "parted":
+        this.#rooms.delete(foldRoom(event.room));
+        return formatIrcLine(userSource(me), "PART", [event.room]);
+      case "nick":
+        return formatIrcLine(userSource(event.old), "NICK", [event.new], { trailing: true });
+      case "dm": {
+        const self = foldNick(event.from) === foldNick(me) && foldNick(event.to) !== foldNick(me);
+        if (self && !this.caps.has("echo-message")) return "";
+        const tags = reader.serverTime ? timeTag(event.ts) : undefined;
+        return privmsgLines(event.from, event.to, event.text, event.kind, tags);
+      }
+      case "topic":
+      case "room_topic":
+      case "away":
+        return this.status.render(event, reader, this.caps.has("away-notify"));
+      case "who":
+        return this.whoKinds.shift() === "who"
+          ? whoLines(me, event.room, event.members, event.away)
+          : namesLines(me, event.room, event.members);
+      case "rooms":
+      case "whois":
+      case "history":
+      case "help":
+      case "notice":
+      case "bans":
+        return replyLines(event, reader);
+      case "ping":
+        return formatIrcLine(undefined, "PING", [event.token], { trailing: true });
+      case "pong":
+        return formatIrcLine(IRC_SERVER, "PONG", [IRC_SERVER, event.token ?? ""], {
+          trailing: true,
+        });
+      case "challenge":
+        return "";
+      case "bye":
+        return formatIrcLine(undefined, "ERROR", [event.message], { trailing: true });
+    }
+  }
+}
