@@ -104,6 +104,13 @@ export interface Codec {
    * previous nick was refused.
    */
   retryHello?(line: string): HelloFrame;
+  /**
+   * For a format that holds the lines read behind a hello until it is
+   * answered (IRC clients pipeline NICK, USER and JOIN): asked after each
+   * batch of frames was handled, it decodes them now; undefined when none
+   * waits (or the hello is still on its way).
+   */
+  release?(): Decoded | undefined;
   /** After a {@linkcode PasswordFrame} was accepted: the bytes that ask for what comes next. */
   passwordAccepted?(): Uint8Array;
   /**

@@ -47,6 +47,14 @@ const WITH_ECHO: CodecCapabilities = Object.freeze({
 });
 const WITHOUT_ECHO: CodecCapabilities = Object.freeze({ ...WITH_ECHO, echo: false });
 
+/**
+ * Lines held behind a hello on its way, at most: a client pipelining its
+ * registration and first commands fits; past this a line is handled at once
+ * (451, as any command before registration).
+ */
+const MAX_HELD_LINES = 16;
+const MAX_HELD_BYTES = 8192;
+
 /** Multi-line limits when no directory is given (the core's defaults). */
 const DEFAULT_LIMITS = { maxMessageLength: 4000, maxMessageLines: 20 };
 
@@ -71,6 +79,12 @@ export class IrcCodec implements Codec {
   #member: Member | undefined;
   /** PASS, NICK, USER and CAP before the member joined (irc_registration.ts). */
   readonly #registration = new IrcRegistration();
+  /**
+   * Lines read while the hello was on its way, handled once it is answered
+   * (as the member's, or refused 451 like any command before registration).
+   */
+  readonly #held: string[] = [];
+  #heldBytes = 0;
   /** The codec's own lines, in order with the core's answers (irc_local.ts). */
   readonly #local = new IrcLocalLines();
   /** TOPIC and AWAY (irc_status.ts). */
@@ -107,15 +121,51 @@ export class IrcCodec implements Codec {
   decode(chunk: Uint8Array): Decoded {
     const frames: DecodedFrame[] = [];
     const replies: Uint8Array[] = [];
+    this.#drain(frames, replies);
     for (const line of this.#lines.push(chunk)) {
       if (line instanceof ProtocolError) {
         frames.push(line);
         continue;
       }
+      if (this.#bye || this.#hold(line)) continue;
       this.#line(line, frames, replies);
-      if (this.#bye) break;
     }
     return this.#decoded(frames, replies);
+  }
+
+  /**
+   * The lines held behind a hello, now that it was answered (the session
+   * asks after handling each batch of frames); undefined when none waits.
+   */
+  release(): Decoded | undefined {
+    if (this.#held.length === 0 || this.#registration.pending) return undefined;
+    const frames: DecodedFrame[] = [];
+    const replies: Uint8Array[] = [];
+    this.#drain(frames, replies);
+    return this.#decoded(frames, replies);
+  }
+
+  /**
+   * Holds `line` while a hello is on its way (NICK, USER and JOIN in one
+   * write), within a small budget; past it, a line is handled at once.
+   */
+  #hold(line: string): boolean {
+    if (!this.#registration.pending && this.#held.length === 0) return false;
+    if (this.#held.length >= MAX_HELD_LINES || this.#heldBytes + line.length > MAX_HELD_BYTES) {
+      return false;
+    }
+    this.#held.push(line);
+    this.#heldBytes += line.length;
+    return true;
+  }
+
+  /** Handles the held lines, in order, until one sends a hello again. */
+  #drain(frames: DecodedFrame[], replies: Uint8Array[]): void {
+    while (this.#held.length > 0 && !this.#registration.pending && !this.#bye) {
+      const line = this.#held.shift()!;
+      this.#heldBytes -= line.length;
+      this.#line(line, frames, replies);
+    }
   }
 
   #decoded(frames: DecodedFrame[], replies: Uint8Array[]): Decoded {
@@ -185,10 +235,7 @@ export class IrcCodec implements Codec {
         else this.#bye = { type: "bye", reason: "quit", message: "Goodbye" };
         return;
     }
-    // Behind a hello on its way (NICK and USER in one write, then JOIN), a
-    // command waits its turn: the session handles frames in order, so the
-    // member has joined by then, or the refused hello makes it a 451.
-    if (!registered && !this.#registration.pending) {
+    if (!registered) {
       frames.push(this.#reply("451", ["You have not registered"]));
       return;
     }

@@ -13,7 +13,7 @@ import type { ByeFrame } from "../protocol/wire_frames.ts";
 import type { Hub } from "../core/hub.ts";
 import type { Member } from "../core/member.ts";
 import { ProtocolError } from "../protocol/protocol_error.ts";
-import type { Codec, DecodedFrame } from "../protocol/codec.ts";
+import type { Codec, Decoded, DecodedFrame } from "../protocol/codec.ts";
 import { plainLine, TextCodec } from "../protocol/text_codec.ts";
 import { CodecSink } from "./codec_sink.ts";
 import { type Admission, Handshake } from "./handshake.ts";
@@ -276,15 +276,27 @@ export class ClientSession {
         return;
       }
     }
-    const { frames, replies, bye } = sink.codec.decode(chunk);
+    return this.#take(sink, sink.codec.decode(chunk));
+  };
+
+  /**
+   * What the codec decoded: its replies sent, its frames handled in order,
+   * then whatever it held behind a hello until the hello was answered.
+   */
+  #take(sink: CodecSink, { frames, replies, bye }: Decoded): void | Promise<void> {
     if (replies) { for (const reply of replies) this.pipe.send(reply); }
     if (bye) sink.end(bye);
     // A line typed at a prompt, a hello: a sign of life (see ConnectionLimits).
     if (!this.#member && frames.some((frame) => !(frame instanceof ProtocolError))) {
       this.#setup.ticket.alive();
     }
-    return this.#handleFrames(frames, 0);
-  };
+    const held = (): void | Promise<void> => {
+      const more = this.pipe.ending ? undefined : sink.codec.release?.();
+      if (more) return this.#take(sink, more);
+    };
+    const pending = this.#handleFrames(frames, 0);
+    return pending ? pending.then(held) : held();
+  }
 
   /** An HTTP request: the connection goes to `http`, with the bytes read. */
   #handOff(head: Uint8Array): void {

@@ -1,0 +1,64 @@
+/**
+ * IRC clients that pipeline (bots, conformance suites): registration and the
+ * first commands in ONE write, over real sockets on 127.0.0.1. The codec
+ * holds the lines behind the hello until the member joined, then handles
+ * them as the member's.
+ */
+
+import assert from "node:assert/strict";
+import { startServer } from "./_in_process_server.ts";
+import { IrcClient } from "./_irc_client.ts";
+
+Deno.test("NICK, USER, JOIN and PRIVMSG in one write: joined, and the message reaches the room", async () => {
+  await using server = await startServer();
+  await using bo = await IrcClient.connect(server.addr.port);
+  await bo.register("bo");
+  await bo.send("JOIN #x");
+  await bo.command("366", 0, (line) => line.includes(" #x "));
+  await using a = await IrcClient.connect(server.addr.port);
+  await a.write("NICK a\r\nUSER a 0 * :a\r\nJOIN #x\r\nPRIVMSG #x :hi\r\n");
+  await bo.command("PRIVMSG", 0, (line) => line === ":a!a@lanchat PRIVMSG #x :hi");
+  await a.command("JOIN", 0, (line) => line === ":a!a@lanchat JOIN #x");
+  assert.ok(
+    a.lines.findIndex((l) => / 001 /.test(l)) < a.lines.findIndex((l) => / JOIN #x/.test(l)),
+  );
+  assert.ok(!a.lines.some((line) => / 451 /.test(line)), a.lines.join("\n"));
+});
+
+Deno.test("CAP LS 302, CAP REQ, NICK, USER, CAP END and JOIN in one write: acknowledged, joined", async () => {
+  await using server = await startServer();
+  await using a = await IrcClient.connect(server.addr.port);
+  await a.write(
+    "CAP LS 302\r\nCAP REQ :server-time\r\nNICK a\r\nUSER a 0 * :a\r\nCAP END\r\n" +
+      "JOIN #x\r\nWHO #x\r\n",
+  );
+  await a.command("315");
+  assert.ok(a.lines.some((line) => line === ":lanchat CAP * ACK :server-time"), a.lines.join("\n"));
+  assert.ok(a.lines.some((line) => line.endsWith(":a!a@lanchat JOIN #x")), a.lines.join("\n"));
+  assert.ok(a.lines.some((line) => / 352 a #x a /.test(line)), a.lines.join("\n"));
+  assert.ok(!a.lines.some((line) => / 451 /.test(line)), a.lines.join("\n"));
+});
+
+Deno.test("what the codec answers itself behind a pipelined registration names the member, not *", async () => {
+  await using server = await startServer();
+  await using a = await IrcClient.connect(server.addr.port);
+  await a.write("NICK ana\r\nUSER ana 0 * :ana\r\nMODE ana +i\r\nLUSERS\r\nQUIT :done\r\n");
+  await a.command("ERROR");
+  const numerics = a.lines.filter((line) => / (221|251|502) /.test(line))
+    .map((line) => line.split(" ").slice(1, 3).join(" "));
+  assert.deepEqual(numerics, ["221 ana", "251 ana"]);
+  assert.ok(a.lines.some((line) => / 001 ana /.test(line)), a.lines.join("\n"));
+});
+
+Deno.test("a refused nick: the lines held behind it are 451, and the NICK among them is the next try", async () => {
+  await using server = await startServer();
+  await using first = await IrcClient.connect(server.addr.port);
+  await first.register("ana");
+  await using second = await IrcClient.connect(server.addr.port);
+  await second.write("NICK ana\r\nUSER ana 0 * :ana\r\nJOIN #dev\r\nNICK bo\r\nJOIN #dev\r\n");
+  await second.command("JOIN", 0, (line) => line === ":bo!bo@lanchat JOIN #dev");
+  const seen = second.lines.map((line) => line.split(" ")[1]).filter((word) =>
+    ["433", "451", "001"].includes(word)
+  );
+  assert.deepEqual(seen, ["433", "451", "001"]);
+});
