@@ -208,6 +208,8 @@ export interface PartedEvent {
   room: string;
   /** The room you are now in by default. */
   current: string;
+  /** The reason you gave, as the room's `leave` carries it (absent: none, or muted). */
+  message?: string;
 }
 
 /** Answer to `/who`. */

@@ -107,7 +107,13 @@ export class IrcEventLines {
       }
       case "parted":
         this.#rooms.delete(foldRoom(event.room));
-        return formatIrcLine(userSource(me), "PART", [event.room]);
+        // With the reason the reader gave, as the others see it.
+        return formatIrcLine(
+          userSource(me),
+          "PART",
+          event.message !== undefined ? [event.room, event.message] : [event.room],
+          { trailing: event.message !== undefined },
+        );
       case "nick":
         return formatIrcLine(userSource(event.old), "NICK", [event.new], { trailing: true });
       case "dm": {

@@ -416,7 +416,12 @@ const PARSERS: Record<string, (f: Fields) => ServerFrame> = {
     };
   },
   joined: (f) => ({ type: "joined", ...snapshot(f) }),
-  parted: (f) => ({ type: "parted", room: f.room("room"), current: f.room("current") }),
+  parted: (f) => ({
+    type: "parted",
+    room: f.room("room"),
+    current: f.room("current"),
+    ...(f.has("message") ? { message: f.line("message") } : {}),
+  }),
   who: (f) => ({
     type: "who",
     room: f.room("room"),

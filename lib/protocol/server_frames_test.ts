@@ -30,7 +30,7 @@ const FRAMES: Record<string, unknown>[] = [
   { type: "nick", ts: TS, old: "bo", new: "bob", rooms: ["#lobby"] },
   { type: "join", ts: TS, nick: "bob", room: "#dev", id: 2 },
   { type: "leave", ts: TS, nick: "bob", reason: "part", message: "lunch", room: "#dev", id: 4 },
-  { type: "parted", room: "#dev", current: "#lobby" },
+  { type: "parted", room: "#dev", current: "#lobby", message: "lunch" },
   { type: "rooms", rooms: [{ room: "#lobby", members: 2 }, { room: "#dev", members: 1 }] },
   { type: "history", room: "#lobby", messages: [], more: false },
   {

@@ -95,9 +95,15 @@ export const PART_COMMAND: Command = {
         `${room.name} is your only room; /join another before leaving it`,
       );
     }
-    chat.rooms.exit(member, room, "part", chat.leaveReason(member, reason));
+    const message = chat.leaveReason(member, reason);
+    chat.rooms.exit(member, room, "part", message);
     if (member.current === room) member.current = [...member.rooms.values()].at(-1);
-    ctx.reply({ type: "parted", room: room.name, current: member.current!.name });
+    ctx.reply({
+      type: "parted",
+      room: room.name,
+      current: member.current!.name,
+      ...(message !== undefined ? { message } : {}),
+    });
   },
 };
 

@@ -172,7 +172,7 @@ Deno.test("/part leaves the current room, tells it, and falls back to the last j
   assert.equal(ana.member.current?.name, "#a");
 });
 
-Deno.test("/part #room leaves that room with a reason", () => {
+Deno.test("/part #room leaves that room with a reason, told to the room and to the member", () => {
   const { connect } = setup();
   const ana = connect("ana");
   const bob = connect("bob");
@@ -183,7 +183,12 @@ Deno.test("/part #room leaves that room with a reason", () => {
   assert.equal(leave.type, "leave");
   assert.equal(leave.reason, "part");
   assert.equal(leave.message, "off to work  now");
-  assert.deepEqual(ana.sink.only(), { type: "parted", room: "#lobby", current: "#dev" });
+  assert.deepEqual(ana.sink.only(), {
+    type: "parted",
+    room: "#lobby",
+    current: "#dev",
+    message: "off to work  now",
+  });
 });
 
 Deno.test("/part without a room name takes its words as the reason", () => {
