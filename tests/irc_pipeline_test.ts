@@ -62,3 +62,28 @@ Deno.test("a refused nick: the lines held behind it are 451, and the NICK among 
   );
   assert.deepEqual(seen, ["433", "451", "001"]);
 });
+
+Deno.test("pipelined after a request the core refuses, WHO is still answered as WHO (352), not NAMES", async () => {
+  await using server = await startServer();
+  await using ana = await IrcClient.connect(server.addr.port);
+  await ana.register("ana");
+  const from = ana.lines.length;
+  await ana.write("PRIVMSG #nowhere :x\r\nJOIN #!!\r\nWHO #lobby\r\nNAMES #lobby\r\n");
+  await ana.command("366", from);
+  const numerics = ana.lines.slice(from).map((line) => line.split(" ")[1]);
+  assert.deepEqual(numerics, ["442", "403", "352", "315", "353", "366"]);
+});
+
+Deno.test("pipelined TOPIC names its own room in its numeric, not the one of the line before", async () => {
+  await using server = await startServer();
+  await using ana = await IrcClient.connect(server.addr.port);
+  await ana.register("ana");
+  await using bo = await IrcClient.connect(server.addr.port);
+  await bo.register("bo");
+  await bo.send("JOIN #elsewhere");
+  await bo.command("366", 0, (line) => line.includes(" #elsewhere "));
+  const from = ana.lines.length;
+  await ana.write("JOIN #b\r\nTOPIC #elsewhere :mine now\r\n");
+  const refused = await ana.command("442", from);
+  assert.match(refused, / 442 ana #elsewhere :/);
+});

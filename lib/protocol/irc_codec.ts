@@ -261,11 +261,12 @@ export class IrcCodec implements Codec {
       case "NOTICE":
         return this.#privmsg(command, params, frames);
       case "NAMES":
-      case "WHO":
-        this.#events.whoKinds.push(command === "WHO" ? "who" : "names");
+      case "WHO": {
+        const done = this.#events.expectWho(command === "WHO" ? "who" : "names");
         frames.push(...this.#local.aim(params[0]));
-        frames.push(this.#cmd("who", params[0]?.split(",")[0] ?? ""));
+        frames.push(this.#cmd("who", params[0]?.split(",")[0] ?? ""), this.#local.mark(done));
         return;
+      }
       case "LIST":
         frames.push(this.#cmd("rooms", ""));
         return;
@@ -281,11 +282,13 @@ export class IrcCodec implements Codec {
         return;
       default: {
         if (QUERY_COMMANDS.has(command)) return this.#query(command, params, frames);
+        // TOPIC's room is set in its turn, by a marker before it, like every target.
+        const aimed: DecodedFrame[] = [];
         const status = this.#status.command(command, params, {
           reply: (numeric, words) => this.#reply(numeric, words),
-          target: (name) => this.#local.target = name,
+          target: (name) => aimed.push(...this.#local.aim(name)),
         });
-        frames.push(...(status ?? [this.#reply("421", [command, "Unknown command"])]));
+        frames.push(...aimed, ...(status ?? [this.#reply("421", [command, "Unknown command"])]));
       }
     }
   }
@@ -434,7 +437,6 @@ export class IrcCodec implements Codec {
     ) {
       return this.#sasl.refused(me, event.message).join("");
     }
-    if (event.code === "bad_room" || event.code === "not_in_room") this.#events.whoKinds.shift();
     const numeric = errorNumeric(event.code, me, this.#local.target);
     return numeric
       ? serverLine(numeric[0], [...numeric[1], event.message])

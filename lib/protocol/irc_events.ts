@@ -44,8 +44,8 @@ export class IrcEventLines {
   /** The server's name and MOTD, from the welcome. */
   server = IRC_SERVER;
   motd: string | undefined;
-  /** Whether each pending /who answers WHO (352) or NAMES (353). */
-  readonly whoKinds: ("who" | "names")[] = [];
+  /** Whether each pending /who answers WHO (352) or NAMES (353); see expectWho. */
+  readonly #whoKinds: { kind: "who" | "names" }[] = [];
   #batches = 0;
   /** Rooms the reader is in (folded), so a repeated JOIN is not shown twice. */
   readonly #rooms = new Set<string>();
@@ -66,6 +66,21 @@ export class IrcEventLines {
       return this.#roomEvent(event);
     }
     return encoder.encode(this.reply(event, me));
+  }
+
+  /**
+   * A `/who` asked as WHO or NAMES. Its answer is a `who` event or an error
+   * (a bad room, the rate limit): the returned function, run when the
+   * request's turn has passed (a marker after it), forgets the kind if no
+   * `who` took it, so an error never shifts the kind of the next `/who`.
+   */
+  expectWho(kind: "who" | "names"): () => void {
+    const entry = { kind };
+    this.#whoKinds.push(entry);
+    return () => {
+      const at = this.#whoKinds.indexOf(entry);
+      if (at !== -1) this.#whoKinds.splice(at, 1);
+    };
   }
 
   /** The reader's view (its nick, and what its capabilities add to lines). */
@@ -127,7 +142,7 @@ export class IrcEventLines {
       case "away":
         return this.status.render(event, reader, this.caps.has("away-notify"));
       case "who":
-        return this.whoKinds.shift() === "who"
+        return this.#whoKinds.shift()?.kind === "who"
           ? whoLines(me, event.room, event.members, event.away)
           : namesLines(me, event.room, event.members);
       case "rooms":

@@ -5,7 +5,8 @@
  * delivers it as an `error` event in its turn among the core's answers to the
  * requests around it, and the codec's `encode` writes the line in its place
  * ({@linkcode IrcLocalLines.take}). Markers (no line) use the same path to set
- * state when their turn comes: the target a numeric names.
+ * state when their turn comes: the target a numeric names, the end of a
+ * `/who`'s turn.
  *
  * @module
  */
@@ -33,11 +34,6 @@ export class IrcLocalLines {
    */
   get target(): string | undefined {
     return this.#target;
-  }
-
-  /** Sets the target at once (when the request is read). */
-  set target(target: string | undefined) {
-    this.#target = target;
   }
 
   /**
@@ -68,6 +64,14 @@ export class IrcLocalLines {
       this.#target = target;
       return "";
     })];
+  }
+
+  /** A marker that runs `effect` when its turn comes, and writes nothing. */
+  mark(effect: () => void): ProtocolError {
+    return this.#marker("irc-mark", () => {
+      effect();
+      return "";
+    });
   }
 
   /**
