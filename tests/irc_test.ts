@@ -171,7 +171,7 @@ Deno.test("JOIN, PART, NAMES, CTCP ACTION, private messages and NICK map onto th
   await irc.send("NAMES #dev");
   await irc.command("353", 0, (l) => l.includes("#dev :") && l.includes("nat"));
   await irc.send("PART #dev :bye now");
-  await irc.command("PART", 0, (l) => l === ":ircy!ircy@lanchat PART #dev");
+  await irc.command("PART", 0, (l) => l === ":ircy!ircy@lanchat PART #dev :bye now");
   const left = await nat.next("leave", (e) => e.room === "#dev");
   assert.equal(left.nick, "ircy");
   await irc.send("NICK ircz");
