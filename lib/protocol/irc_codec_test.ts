@@ -144,7 +144,7 @@ Deno.test("IrcCodec maps TOPIC and AWAY to the core's /topic, /away and /back; C
       "AWAY :lunch\r\n" +
       "PRIVMSG bo :\x01ACTION waves\x01\r\n",
   ));
-  assert.deepEqual(frames, [
+  assert.deepEqual(requests(frames), [
     { type: "cmd", name: "topic", args: "#dev" },
     { type: "cmd", name: "topic", args: "#dev ship it" },
     { type: "cmd", name: "topic", args: "#dev --clear" },
