@@ -100,7 +100,13 @@ export class Generator {
         (status.signal ? `killed by ${status.signal}` : `exit code ${status.code}, no message`);
       throw new Error(`the load generator exited early (${why})`);
     }
-    return JSON.parse(next.value);
+    try {
+      return JSON.parse(next.value);
+    } catch {
+      throw new Error(
+        `the load generator's report was cut off after ${next.value.length} characters`,
+      );
+    }
   }
 
   /** Tells the generator to start its traffic. */
@@ -128,6 +134,8 @@ async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string
     partial = parts.pop()!;
     for (const line of parts) if (line.trim()) yield line;
   }
+  // An unfinished last line: a report cut off (see load_gen_node.mjs's end).
+  if (partial.trim()) yield partial;
 }
 
 /**

@@ -436,7 +436,7 @@ async function run() {
   const histogram = [];
   for (let b = 0; b <= BUCKETS; b++) if (counts[b]) histogram.push([b, counts[b]]);
   reported = true;
-  console.log(JSON.stringify({
+  const report = JSON.stringify({
     phase: "done",
     generator: "node",
     connectMs,
@@ -458,10 +458,16 @@ async function run() {
     series: measuring
       ? Array.from(series, (slot) => slot && [slot[0], Math.round(slot[1]), slot[2]])
       : undefined,
-  }));
+  });
+  // Node writes to a pipe asynchronously: past the pipe's 64 KiB (a latency
+  // report's histogram, when the harness is slow to read) the rest waits in
+  // Node, and process.exit() would drop it, leaving the harness an
+  // unfinished line and an exit status of 0. Exit only once it is written.
+  const written = new Promise((resolve) => process.stdout.write(report + "\n", resolve));
   // Closed after the report, so the server's CPU read when the harness has
   // every report excludes 10,000 disconnects.
   for (const client of clients) client.socket.destroy();
+  await written;
 }
 
 run().then(() => process.exit(0), (error) => {
