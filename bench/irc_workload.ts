@@ -11,6 +11,7 @@
 
 import { ROOT } from "./server_process.ts";
 import { lanchat, type Target } from "./targets.ts";
+import { serverV8Flags } from "../tools/v8_flags.ts";
 import { latencyWorkload, runCrowd, runFlood } from "./traffic_workloads.ts";
 import type { Workload } from "./workload.ts";
 
@@ -117,9 +118,39 @@ export const ircCrowdWorkload: Workload = {
     runCrowd(target, smoke, target.clients ?? "irc", smoke ? 60 : 10_000, 60_000, 250),
 };
 
-/** 3,000 idle IRC clients: the server's memory per client. */
+/**
+ * A Deno program that only holds its connections with one read pending
+ * (bench/reference/deno_idle_floor.ts): the floor of memory per idle
+ * connection that Deno's own I/O sets, measured beside the servers.
+ */
+function denoFloor(): Target {
+  return {
+    name: "deno-floor",
+    handshake: "none",
+    native: false,
+    clients: "irc",
+    start: (port) =>
+      new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-q",
+          "-A",
+          ...serverV8Flags(),
+          "bench/reference/deno_idle_floor.ts",
+          String(port),
+        ],
+        cwd: ROOT,
+        stdin: "null",
+        stdout: "null",
+        stderr: "inherit",
+      }).spawn(),
+  };
+}
+
+/** 3,000 idle IRC clients: the server's memory per client, and Deno's floor beside it. */
 export const ircIdleWorkload: Workload = {
   ...irc,
+  targets: async () => [...await ircTargets(), denoFloor()],
   name: "irc-idle",
   description: "3,000 IRC clients in one channel, idle: server memory per client",
   metrics: [
@@ -127,5 +158,26 @@ export const ircIdleWorkload: Workload = {
     { key: "connectSec", label: "join all s", higherIsBetter: false },
   ],
   run: (target, smoke) =>
-    runCrowd(target, smoke, target.clients ?? "irc", smoke ? 60 : 3_000, 60_000, 250),
+    runCrowd(target, smoke, target.clients ?? "irc", smoke ? 60 : 3_000, 60_000, 250, {
+      broadcast: false,
+    }),
+};
+
+/**
+ * 3,000 IRC clients that register (NICK, USER) and JOIN nothing, idle: the
+ * memory a connection costs without a channel's JOIN fan-out (ngircd and
+ * InspIRCd announce each join to every member; the buffers of 4.5 million
+ * JOIN lines are in their RSS too, and ngircd does not get 3,000 joined
+ * within the minute on this machine). lanchat's members are in its lobby
+ * whatever they send.
+ */
+export const ircIdleRegisteredWorkload: Workload = {
+  ...ircIdleWorkload,
+  name: "irc-idle-registered",
+  description: "3,000 IRC clients registered without a JOIN, idle: server memory per client",
+  run: (target, smoke) =>
+    runCrowd(target, smoke, target.clients ?? "irc", smoke ? 60 : 3_000, 60_000, 250, {
+      broadcast: false,
+      join: false,
+    }),
 };

@@ -45,7 +45,10 @@ const IRC_CHANNEL = config.channel ?? "#lobby";
  * text), or for IRC the end of the channel's NAMES (366), which every IRC
  * server sends after the JOIN.
  */
-const welcomeLine = config.mode === "irc"
+const JOIN = config.join ?? true;
+const welcomeLine = config.mode === "irc" && !JOIN
+  ? / (?:376|422) /
+  : config.mode === "irc"
   ? new RegExp(` 366 \\S+ ${IRC_CHANNEL.replace(/[^\w]/g, "\\$&")} `, "i")
   : /"welcome"|Welcome to .*, /;
 
@@ -85,7 +88,7 @@ class Client {
     if (this.frames) return this.frames.feed(buf, n);
     if (!this.welcomed) {
       this.handshakeText += buf.toString("latin1", 0, n);
-      if (config.mode === "irc" && !this.joinSent && / 001 /.test(this.handshakeText)) {
+      if (config.mode === "irc" && JOIN && !this.joinSent && / 001 /.test(this.handshakeText)) {
         // The JOIN only once registered: InspIRCd finishes a registration
         // after the read that carried it, and answers a JOIN in it with 451.
         this.joinSent = true;
