@@ -59,6 +59,20 @@ const WITH_ECHO: CodecCapabilities = Object.freeze({
 });
 const WITHOUT_ECHO: CodecCapabilities = Object.freeze({ ...WITH_ECHO, echo: false });
 
+/**
+ * The capabilities of a client that asked for none (most: bots, the bench):
+ * one shared empty set, replaced by a set of its own on the first CAP REQ,
+ * so an idle connection holds no set. Adding to it is a bug, and throws.
+ */
+class NoCaps extends Set<Cap> {
+  override add(): this {
+    throw new TypeError("NO_CAPS is shared: give the codec a set of its own first");
+  }
+}
+const NO_CAPS: Set<Cap> = new NoCaps();
+/** No rooms: shared, like NO_CAPS; the rooms array is replaced, never changed in place. */
+const NO_ROOMS: readonly string[] = Object.freeze([]);
+
 // A broadcast hands the same event to every member in one loop: its lines
 // are made once per variant (with or without server-time) and shared.
 let cachedEvent: ServerFrame | undefined;
@@ -78,7 +92,7 @@ export interface IrcCodecOptions extends IrcServerInfo {
 export class IrcCodec implements Codec {
   readonly #lines: LineDecoder;
   readonly #info: IrcServerInfo;
-  readonly #caps = new Set<Cap>();
+  #caps: Set<Cap> = NO_CAPS;
   #member: Member | undefined;
   #negotiating = false;
   #nick: string | undefined;
@@ -88,12 +102,17 @@ export class IrcCodec implements Codec {
   #registering = false;
   /** The target of the last request (for the numeric of its error). */
   #target: string | undefined;
+  // Idle connections are most connections: what only some use is made when
+  // first used (see docs/performance.md, "Memory per idle IRC client").
   /** Lines this codec answers itself, in order with the core's answers (see #local). */
-  readonly #local: string[] = [];
+  #local: string[] | undefined;
   /** Whether each pending /who answers WHO (352) or NAMES (353). */
-  readonly #whoKinds: ("who" | "names")[] = [];
-  /** Rooms the reader is in (folded), so a repeated JOIN is not shown twice. */
-  readonly #rooms = new Set<string>();
+  #whoKinds: ("who" | "names")[] | undefined;
+  /**
+   * Rooms the reader is in (folded), so a repeated JOIN is not shown twice:
+   * an array of exactly their number (one, usually), copied on a change.
+   */
+  #rooms: readonly string[] = NO_ROOMS;
   /** The last QUIT shown (nick and time): a member leaving is one leave a room, one QUIT here. */
   #lastQuit = "";
   /** QUIT before registration: the goodbye, and nothing after it. */
@@ -104,7 +123,7 @@ export class IrcCodec implements Codec {
     this.#lines = new LineDecoder(
       Math.min(options.maxLineBytes, MAX_LINE_BYTES + MAX_CLIENT_TAG_BYTES),
     );
-    this.#info = { version: options.version };
+    this.#info = options;
   }
 
   /** Echo once `echo-message` was negotiated; keepalive (IRC clients answer PING). */
@@ -216,7 +235,7 @@ export class IrcCodec implements Codec {
         return this.#privmsg(command, params, frames);
       case "NAMES":
       case "WHO":
-        this.#whoKinds.push(command === "WHO" ? "who" : "names");
+        (this.#whoKinds ??= []).push(command === "WHO" ? "who" : "names");
         this.#target = params[0];
         frames.push(this.#cmd("who", params[0]?.split(",")[0] ?? ""));
         return;
@@ -298,6 +317,7 @@ export class IrcCodec implements Codec {
           !(this.#member && name === "echo-message");
       });
       if (ok) {
+        if (this.#caps === NO_CAPS) this.#caps = new Set();
         for (const cap of asked) {
           if (cap.startsWith("-")) this.#caps.delete(cap.slice(1) as Cap);
           else this.#caps.add(cap as Cap);
@@ -344,14 +364,14 @@ export class IrcCodec implements Codec {
    */
   #reply(numeric: string, params: string[]): ProtocolError {
     const line = serverLine(numeric, [this.#me, ...params]);
-    this.#local.push(line);
+    (this.#local ??= []).push(line);
     return new ProtocolError(numeric === "421" ? "unknown_command" : "bad_frame", line);
   }
 
   /** A server NOTICE to the reader, in order like {@linkcode IrcCodec.#reply}. */
   #notice(text: string): ProtocolError {
     const line = serverLine("NOTICE", [this.#me, text]);
-    this.#local.push(line);
+    (this.#local ??= []).push(line);
     return new ProtocolError("bad_frame", line);
   }
 
@@ -391,16 +411,16 @@ export class IrcCodec implements Codec {
     const me = reader.me;
     switch (event.type) {
       case "welcome":
-        this.#rooms.add(foldRoom(event.room));
+        this.#rooms = [...this.#rooms, foldRoom(event.room)];
         return welcomeLines(event, { ...reader, me: event.nick }, this.#info);
       case "joined": {
         const folded = foldRoom(event.room);
-        if (this.#rooms.has(folded)) return "";
-        this.#rooms.add(folded);
+        if (this.#rooms.includes(folded)) return "";
+        this.#rooms = [...this.#rooms, folded];
         return joinedLines(event, reader);
       }
       case "parted":
-        this.#rooms.delete(foldRoom(event.room));
+        this.#rooms = this.#rooms.filter((room) => room !== foldRoom(event.room));
         return formatIrcLine(userSource(me), "PART", [event.room]);
       case "nick":
         return formatIrcLine(userSource(event.old), "NICK", [event.new], { trailing: true });
@@ -411,7 +431,7 @@ export class IrcCodec implements Codec {
         return privmsgLines(event.from, event.to, event.text, event.kind, tags);
       }
       case "who":
-        return this.#whoKinds.shift() === "who"
+        return this.#whoKinds?.shift() === "who"
           ? whoLines(me, event.room, event.members)
           : namesLines(me, event.room, event.members);
       case "rooms":
@@ -433,10 +453,10 @@ export class IrcCodec implements Codec {
         return formatIrcLine(undefined, "ERROR", [event.message], { trailing: true });
       case "error": {
         // A line of this codec's own: those before it were never delivered (the pipe ended).
-        const local = this.#local.indexOf(event.message);
-        if (local !== -1) return this.#local.splice(0, local + 1).at(-1)!;
+        const local = this.#local?.indexOf(event.message) ?? -1;
+        if (local !== -1) return this.#local!.splice(0, local + 1).at(-1)!;
         if (!this.#member) this.#registering = false;
-        if (event.code === "bad_room" || event.code === "not_in_room") this.#whoKinds.shift();
+        if (event.code === "bad_room" || event.code === "not_in_room") this.#whoKinds?.shift();
         const numeric = errorNumeric(event.code, me, this.#target);
         return numeric
           ? serverLine(numeric[0], [...numeric[1], event.message])

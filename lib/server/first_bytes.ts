@@ -13,7 +13,7 @@
 import type { Codec } from "../protocol/codec.ts";
 import { NativeCodec } from "../protocol/native_codec.ts";
 import { TextCodec } from "../protocol/text_codec.ts";
-import { IrcCodec } from "../protocol/irc_codec.ts";
+import { IrcCodec, type IrcCodecOptions } from "../protocol/irc_codec.ts";
 import { sniffIrcRegistration } from "../protocol/irc_line.ts";
 import { VERSION } from "../version.ts";
 import { FirstBytesSniffer } from "./http_sniff.ts";
@@ -141,7 +141,7 @@ export class FirstBytes {
       return new NativeCodec(options.maxLineBytes);
     }
     // An IRC client is never greeted (one that was silent has the text greeting already).
-    if (irc) return new IrcCodec({ maxLineBytes: options.maxLineBytes, version: VERSION });
+    if (irc) return new IrcCodec(ircOptions(options.maxLineBytes));
     if (!this.#greeted) options.greet();
     return new TextCodec({
       maxLineBytes: options.maxLineBytes,
@@ -180,6 +180,15 @@ export class FirstBytes {
       if (head) this.#options.late(head);
     }, this.#options.httpHeadersMs);
   }
+}
+
+/** The IRC codec's settings: one object for every connection (the codec keeps it). */
+let sharedIrcOptions: IrcCodecOptions | undefined;
+function ircOptions(maxLineBytes: number): IrcCodecOptions {
+  if (sharedIrcOptions?.maxLineBytes !== maxLineBytes) {
+    sharedIrcOptions = Object.freeze({ maxLineBytes, version: VERSION });
+  }
+  return sharedIrcOptions;
 }
 
 /** `head` then `chunk`, in a new array. */
