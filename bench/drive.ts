@@ -140,12 +140,15 @@ async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string
 
 /**
  * Starts the target, runs generators with the given configs (connect all,
- * then go together), and measures the server process around the traffic.
+ * then go together), and measures the server process around the traffic;
+ * with `settleMs`, the clients idle that long once all are in before the
+ * server's memory is read.
  */
 export async function drive(
   target: Target,
   configs: Omit<LoadConfig, "port">[],
   serverArgs: string[] = [],
+  settleMs = 0,
 ): Promise<
   {
     reports: Record<string, unknown>[];
@@ -168,6 +171,8 @@ export async function drive(
       generators.push(new Generator({ ...config, port, tls: target.tls }));
     }
     const connected = await Promise.all(generators.map((g) => g.report()));
+    // Idle workloads: the server idles a moment before its memory is read.
+    if (settleMs > 0) await new Promise((resolve) => setTimeout(resolve, settleMs));
     const before = processStats(server.pid);
     await Promise.all(generators.map((g) => g.go()));
     const reports = await Promise.all(generators.map((g) => g.report()));

@@ -212,7 +212,11 @@ export async function runCrowd(
   total: number,
   connectTimeoutMs?: number,
   connectBatch = 50,
-  { broadcast = true, join }: { broadcast?: boolean; join?: boolean } = {},
+  { broadcast = true, join, settleMs }: {
+    broadcast?: boolean;
+    join?: boolean;
+    settleMs?: number;
+  } = {},
 ): Promise<Measurement> {
   const processes = smoke ? 2 : generatorSetup.readerProcesses;
   const configs = Array.from({ length: processes }, (_, p) => ({
@@ -228,7 +232,7 @@ export async function runCrowd(
     connectBatch,
     join,
   }));
-  const result = await drive(target, configs);
+  const result = await drive(target, configs, [], settleMs);
   // The generators connect in parallel: the slowest one is the time to connect all.
   const connectSec = Math.max(...result.connected.map((r) => r.connectMs as number)) / 1000;
   const complete = result.reports.every((r) => r.complete === true);
