@@ -192,9 +192,9 @@ export const ircIdleWorkload: Workload = {
 /**
  * 3,000 IRC clients that register (NICK, USER) and JOIN nothing, idle: the
  * memory a connection costs without a channel's JOIN fan-out (ngircd and
- * InspIRCd announce each join to every member; the buffers of 4.5 million
- * JOIN lines are in their RSS too, and ngircd does not get 3,000 joined
- * within the minute on this machine). lanchat's members are in its lobby
+ * InspIRCd announce each join to every member, and InspIRCd's RSS at 3,000
+ * joined also holds the buffers of those 4.5 million JOIN lines: 22.7 KiB
+ * per client joined, 2.1 registered). lanchat's members are in its lobby
  * whatever they send.
  */
 export const ircIdleRegisteredWorkload: Workload = {
