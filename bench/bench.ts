@@ -27,6 +27,7 @@ import { generatorSetup, nodeAvailable } from "./drive.ts";
 import {
   ircCrowdWorkload,
   ircFloodWorkload,
+  ircIdleRegisteredWorkload,
   ircIdleWorkload,
   ircLatencyWorkload,
   ircReferencesIn,
@@ -52,6 +53,7 @@ const WORKLOADS: Workload[] = [
   churnWorkload,
   ircFloodWorkload,
   ircLatencyWorkload,
+  ircIdleRegisteredWorkload,
   ircIdleWorkload,
   ircCrowdWorkload,
 ];

@@ -100,7 +100,13 @@ export class Generator {
         (status.signal ? `killed by ${status.signal}` : `exit code ${status.code}, no message`);
       throw new Error(`the load generator exited early (${why})`);
     }
-    return JSON.parse(next.value);
+    try {
+      return JSON.parse(next.value);
+    } catch {
+      throw new Error(
+        `the load generator's report was cut off after ${next.value.length} characters`,
+      );
+    }
   }
 
   /** Tells the generator to start its traffic. */
@@ -128,16 +134,21 @@ async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string
     partial = parts.pop()!;
     for (const line of parts) if (line.trim()) yield line;
   }
+  // An unfinished last line: a report cut off (see load_gen_node.mjs's end).
+  if (partial.trim()) yield partial;
 }
 
 /**
  * Starts the target, runs generators with the given configs (connect all,
- * then go together), and measures the server process around the traffic.
+ * then go together), and measures the server process around the traffic;
+ * with `settleMs`, the clients idle that long once all are in before the
+ * server's memory is read.
  */
 export async function drive(
   target: Target,
   configs: Omit<LoadConfig, "port">[],
   serverArgs: string[] = [],
+  settleMs = 0,
 ): Promise<
   {
     reports: Record<string, unknown>[];
@@ -160,6 +171,8 @@ export async function drive(
       generators.push(new Generator({ ...config, port, tls: target.tls }));
     }
     const connected = await Promise.all(generators.map((g) => g.report()));
+    // Idle workloads: the server idles a moment before its memory is read.
+    if (settleMs > 0) await new Promise((resolve) => setTimeout(resolve, settleMs));
     const before = processStats(server.pid);
     await Promise.all(generators.map((g) => g.go()));
     const reports = await Promise.all(generators.map((g) => g.report()));

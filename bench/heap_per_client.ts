@@ -12,7 +12,9 @@
  * and the medians are printed side by side.
  *
  * Usage: deno run -P=bench bench/heap_per_client.ts [--clients 4000] [--runs 5]
- *          [--against-tree DIR]
+ *          [--against-tree DIR] [--irc]
+ *
+ * With `--irc` the clients register as IRC clients (NICK and USER) instead.
  *
  * @module
  */
@@ -22,7 +24,7 @@ import { parseArgs } from "node:util";
 const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
 
 /** One measurement, in the tree the process was started for (`--measure`). */
-async function measure(tree: string, clients: number): Promise<number> {
+async function measure(tree: string, clients: number, irc: boolean): Promise<number> {
   const { ChatServer } = await import(`${tree}/lib/server/chat_server.ts`);
   const server = await ChatServer.listen({
     hostname: "127.0.0.1",
@@ -43,9 +45,10 @@ async function measure(tree: string, clients: number): Promise<number> {
   };
   await settle();
   const before = Deno.memoryUsage().heapUsed;
+  const hello = irc ? '"NICK u" + i + "\\r\\nUSER u" + i + " 0 * :u\\r\\n"' : '"u" + i + "\\n"';
   const script = `const net = require("net");
 for (let i = 0; i < ${clients}; i++) {
-  const s = net.connect(${server.addr.port}, "127.0.0.1", () => s.write("u" + i + "\\n"));
+  const s = net.connect(${server.addr.port}, "127.0.0.1", () => s.write(${hello}));
   s.on("data", () => {});
   s.on("error", () => {});
 }
@@ -68,7 +71,7 @@ setInterval(() => {}, 1000);`;
 }
 
 /** Runs one measurement in a process of its own, with the tree's own config. */
-async function measureIn(tree: string, clients: number): Promise<number> {
+async function measureIn(tree: string, clients: number, irc: boolean): Promise<number> {
   const { code, stdout } = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -81,6 +84,7 @@ async function measureIn(tree: string, clients: number): Promise<number> {
       tree,
       "--clients",
       String(clients),
+      ...(irc ? ["--irc"] : []),
     ],
     cwd: tree,
     stderr: "inherit",
@@ -102,18 +106,22 @@ if (import.meta.main) {
       runs: { type: "string", default: "5" },
       "against-tree": { type: "string" },
       measure: { type: "string" },
+      irc: { type: "boolean", default: false },
     },
   });
   const clients = Number(values.clients);
   if (values.measure) {
-    console.log(Math.round(await measure(values.measure, clients)));
+    console.log(Math.round(await measure(values.measure, clients, values.irc)));
   } else {
     const trees = [ROOT, ...(values["against-tree"] ? [values["against-tree"]] : [])];
     const results = new Map(trees.map((tree) => [tree, [] as number[]]));
     for (let run = 0; run < Number(values.runs); run++) {
-      for (const tree of trees) results.get(tree)!.push(await measureIn(tree, clients));
+      for (const tree of trees) results.get(tree)!.push(await measureIn(tree, clients, values.irc));
     }
-    console.log(`| tree | heap bytes per joined text client (median of ${values.runs}) | runs |`);
+    const kind = values.irc ? "IRC" : "text";
+    console.log(
+      `| tree | heap bytes per joined ${kind} client (median of ${values.runs}) | runs |`,
+    );
     console.log("|---|---|---|");
     for (const [tree, bytes] of results) {
       console.log(`| ${tree} | ${median(bytes)} | ${bytes.join(", ")} |`);

@@ -22,6 +22,11 @@ export interface LoadConfig {
   mode: "text" | "native" | "web" | "irc";
   /** Mode `irc`: the channel every client joins (the Node generator only). @default {"#lobby"} */
   channel?: string;
+  /**
+   * Mode `irc`: whether clients JOIN the channel (in at its 366) or only
+   * register (in at the end of the MOTD, 376 or 422). @default {true}
+   */
+  join?: boolean;
   /** `nick`: send a nick line first and wait for the welcome (lanchat); `none`: start talking at once. */
   handshake: "nick" | "none";
   /** Prefix for nicks, unique per generator. */

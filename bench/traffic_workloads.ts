@@ -200,9 +200,10 @@ export const crowdWorkload: Workload = {
 
 /**
  * A crowd of `total` clients of one kind connected at once, then one
- * broadcast to all: the server's RSS per client idle (all connected, before
- * the broadcast) and after the broadcast, both from the RSS before anyone
- * connected.
+ * broadcast to all (`broadcast: false`, none; `join: false`, IRC clients
+ * that only register): the server's RSS per client
+ * idle (all connected, before the broadcast) and after the broadcast, both
+ * from the RSS before anyone connected.
  */
 export async function runCrowd(
   target: Target,
@@ -211,21 +212,27 @@ export async function runCrowd(
   total: number,
   connectTimeoutMs?: number,
   connectBatch = 50,
+  { broadcast = true, join, settleMs }: {
+    broadcast?: boolean;
+    join?: boolean;
+    settleMs?: number;
+  } = {},
 ): Promise<Measurement> {
   const processes = smoke ? 2 : generatorSetup.readerProcesses;
   const configs = Array.from({ length: processes }, (_, p) => ({
     ...base(target, mode, `c${p}x`),
     connectTimeoutMs,
     clients: share(total, processes, p),
-    senders: p === 0 ? 1 : 0,
+    senders: p === 0 && broadcast ? 1 : 0,
     stalled: 0,
-    perSender: p === 0 ? 1 : 0,
+    perSender: p === 0 && broadcast ? 1 : 0,
     payloadBytes: 40,
-    expectPerReader: 1,
+    expectPerReader: broadcast ? 1 : 0,
     timeoutMs: 60_000,
     connectBatch,
+    join,
   }));
-  const result = await drive(target, configs);
+  const result = await drive(target, configs, [], settleMs);
   // The generators connect in parallel: the slowest one is the time to connect all.
   const connectSec = Math.max(...result.connected.map((r) => r.connectMs as number)) / 1000;
   const complete = result.reports.every((r) => r.complete === true);

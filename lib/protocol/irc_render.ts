@@ -147,11 +147,16 @@ export function namesLines(me: string, room: string, members: readonly string[])
   let out = "";
   const budget = MAX_LINE_BYTES - 2 - byteLength(`:${IRC_SERVER} 353 ${me} = ${room} :`);
   let batch = "";
+  // The batch's bytes counted as it grows: measuring the batch itself each
+  // time would flatten it, 100 names making ~30 KB of garbage per join.
+  let batchBytes = 0;
   for (const nick of members) {
-    if (batch !== "" && byteLength(batch) + 1 + byteLength(nick) > budget) {
+    const nickBytes = byteLength(nick);
+    if (batch !== "" && batchBytes + 1 + nickBytes > budget) {
       out += serverLine("353", [me, "=", room, batch]);
       batch = "";
     }
+    batchBytes = batch === "" ? nickBytes : batchBytes + 1 + nickBytes;
     batch = batch === "" ? nick : `${batch} ${nick}`;
   }
   if (batch !== "") {

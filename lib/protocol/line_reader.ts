@@ -10,6 +10,8 @@ import { ProtocolError } from "./protocol_error.ts";
 
 const LF = 0x0a;
 const CR = 0x0d;
+/** No unfinished line: one empty array for every reader (never written to). */
+const NONE = new Uint8Array(0);
 
 /**
  * Splits a byte stream into lines without ever holding more than `maxBytes`
@@ -24,7 +26,7 @@ const CR = 0x0d;
  * ```
  */
 export class LineReader {
-  #partial: Uint8Array = new Uint8Array(0);
+  #partial: Uint8Array = NONE;
   #failed: ProtocolError | undefined;
 
   /**
@@ -69,7 +71,7 @@ export class LineReader {
       let line: Uint8Array;
       if (this.#partial.length > 0) {
         line = concat(this.#partial, chunk.subarray(start, newline));
-        this.#partial = new Uint8Array(0);
+        this.#partial = NONE;
       } else {
         line = chunk.subarray(start, newline);
       }
@@ -89,7 +91,7 @@ export class LineReader {
 
   #check(length: number): void {
     if (length > this.maxBytes) {
-      this.#partial = new Uint8Array(0);
+      this.#partial = NONE;
       throw new ProtocolError(
         "line_too_long",
         `Line is longer than ${this.maxBytes} bytes`,

@@ -120,6 +120,7 @@ export class Ticket implements Admitted {
   joined(): void {
     if (!this.#pending || this.#released) return;
     this.#pending = false;
+    this.#evict = undefined; // Only a pending connection is evicted: let its closure go.
     this.#limits._unpend(this);
   }
 
