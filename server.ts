@@ -281,6 +281,13 @@ async function main(): Promise<number> {
   // Only now: whoever waits for these lines may signal us at once.
   const addresses = listenAddresses(server.hostnames, server.addr.port);
   for (const address of addresses) console.log(`listening on ${address}`);
+  // --irc-port 0 picks a port: say which, or nobody can point an IRC client at it.
+  const ircPort = server.ircAddr?.port;
+  if (ircPort !== undefined) {
+    for (const address of listenAddresses(server.hostnames, ircPort)) {
+      console.log(`IRC clients only: ${address}`);
+    }
+  }
   const url = browserUrl(addresses[0], tls !== undefined);
   console.log(openLine(url));
   if (Deno.stdout.isTerminal()) {

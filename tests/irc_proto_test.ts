@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { startServer } from "./_in_process_server.ts";
 import { IrcClient } from "./_irc_client.ts";
+import { runServer } from "./_entry_process.ts";
 import { NativeClient } from "./_native_client.ts";
 
 Deno.test("CAP LS 302 lists draft/multiline with lanchat's limits; plain CAP LS lists names only", async () => {
@@ -208,4 +209,13 @@ Deno.test("--irc-port: every connection there is IRC from the first byte, lower 
   await using nat = await NativeClient.connect(server.addr.port, "nat");
   await irc.send("PRIVMSG #lobby :from the irc port");
   assert.equal((await nat.next("msg", (m) => m.from === "ana")).text, "from the irc port");
+});
+
+Deno.test("chat-server --irc-port 0 prints the port it picked, and an IRC client registers there", async () => {
+  const { server } = await runServer(["--irc-port", "0"]);
+  await using _ = server;
+  const line = await server.waitStdout((l) => l.startsWith("IRC clients only: 127.0.0.1:"));
+  await using irc = await IrcClient.connect(Number(line.split(":").at(-1)));
+  await irc.register("ana");
+  assert.ok(irc.lines.some((l) => l.startsWith(":lanchat 001 ana ")), irc.lines.join("\n"));
 });
