@@ -36,14 +36,19 @@ Deno.test("an operator's certificate on the TLS IRC port: KICK and MODE +b/-b ac
     await using cy = await Irc.tls(server);
     await join(cy, "cy");
 
-    let from = cy.lines.length;
+    // An unknown nick: 401 names the nick, not the room.
+    let from = boss.lines.length;
+    await boss.send("KICK #lobby ghost :x");
+    assert.match(await boss.command("401", from), /^:lanchat 401 boss ghost :/);
+    from = cy.lines.length;
     await boss.send("KICK #lobby bo :spam");
     await bo.waitLine((l) => l.startsWith("ERROR :") && l.includes("spam"));
     await bo.waitEnd();
     assert.match(await cy.command("QUIT", from), /^:bo!bo@lanchat QUIT :.*kicked.*spam/);
 
     from = boss.lines.length;
-    await boss.send("MODE #lobby +b cy");
+    // The mask irssi's /ban makes: every user is nick!nick@lanchat.
+    await boss.send("MODE #lobby +b *!*cy@lanchat");
     await cy.waitLine((l) => l.startsWith("ERROR :") && /banned/i.test(l));
     await cy.waitEnd();
     await using again = await Irc.tls(server);

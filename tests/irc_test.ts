@@ -59,6 +59,8 @@ Deno.test("an IRC client registers with NICK and USER and gets 001-005, the MOTD
   assert.ok(
     irc.lines.some((l) => l === ":lanchat 001 ana :Welcome to lanchat, a lanchat server, ana"),
   );
+  // User modes o; channel modes b (bans, for operators) and n, as CHANMODES says.
+  assert.match(irc.lines.find((l) => ircCommand(l) === "004")!, / o bn$/);
   const isupport = irc.lines.find((l) => ircCommand(l) === "005")!;
   assert.match(isupport, / CASEMAPPING=rfc7613 /);
   assert.match(isupport, / NICKLEN=24 /);
@@ -226,11 +228,15 @@ Deno.test("a text client whose nick is NICK stays a text client", async () => {
 });
 
 Deno.test("a private server: PASS lets an IRC client in, none gets 464 and ERROR", async () => {
-  await using server = await startServer({ password: "hunter2" });
+  await using server = await startServer({ password: "correct horse" });
   const port = server.addr.port;
   await using good = await IrcClient.connect(port);
-  await good.send("PASS hunter2", "NICK ana", "USER ana 0 * :Ana");
+  // irssi sends a password given after the port without a colon: every word is the password.
+  await good.send("PASS correct horse", "NICK ana", "USER ana 0 * :Ana");
   await good.command("001");
+  await using quoted = await IrcClient.connect(port);
+  await quoted.send("PASS :correct horse", "NICK cy", "USER cy 0 * :Cy");
+  await quoted.command("001");
   await using none = await IrcClient.connect(port);
   await none.send("NICK bo", "USER bo 0 * :Bo");
   const refused = await none.command("464");

@@ -203,7 +203,8 @@ export class IrcCodec implements Codec {
         return this.#cap(params, frames, replies);
       case "PASS":
         if (registered) frames.push(this.#reply("462", ["You may not reregister"]));
-        else if (need(1)) this.#registration.pass(params[0]);
+        // irssi sends a password after the port as is: `PASS correct horse battery`.
+        else if (need(1)) this.#registration.pass(params.join(" "));
         return;
       case "USER":
         if (registered) frames.push(this.#reply("462", ["You may not reregister"]));
@@ -278,7 +279,10 @@ export class IrcCodec implements Codec {
         return this.#batch(params, frames);
       case "REGISTER": // lanchat's /register (the nick to the key SASL EXTERNAL proved)
       case "UNREGISTER":
-        frames.push(this.#cmd(command.toLowerCase(), params[0] ?? ""));
+        frames.push(
+          ...this.#local.aim(params[0] ?? this.#me),
+          this.#cmd(command.toLowerCase(), params[0] ?? ""),
+        );
         return;
       default: {
         if (QUERY_COMMANDS.has(command)) return this.#query(command, params, frames);

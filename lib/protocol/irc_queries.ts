@@ -104,7 +104,7 @@ export function queryCommand(command: string, params: string[], ctx: QueryContex
       if (!need(2)) return;
       const [room, nicks, reason = ""] = params;
       for (const nick of nicks.split(",")) {
-        ctx.command("kick", `${nick} ${reason}`.trimEnd(), room);
+        ctx.command("kick", `${nick} ${reason}`.trimEnd(), `${room} ${nick}`);
       }
       return;
     }
@@ -145,16 +145,33 @@ function mode(params: string[], ctx: QueryContext): void {
       ctx.reply("368", [target, "End of channel ban list"]);
     } else if (sign === "-") ctx.command("unban", mask, target);
     else {
-      const nick = /^([^!@*?]+)(?:!\*@\*)?$/.exec(mask)?.[1];
+      const nick = maskNick(mask);
       if (nick) ctx.command("ban", nick, target);
       else {
         ctx.reply("696", [
           target,
           "b",
           mask,
-          "lanchat bans a member by nick (its key and address): use a nick or nick!*@*",
+          "lanchat bans a member by nick (its key and address): use a nick, nick!*@* or *!*nick@lanchat",
         ]);
       }
     }
   }
+}
+
+/**
+ * The one nick a ban mask names, if it names one: `nick`, `nick!*@*`, or,
+ * since every user here is `nick!nick@lanchat`, the user part of the masks
+ * irssi and weechat make (`*!*nick@lanchat`, `*!nick@*`).
+ */
+export function maskNick(mask: string): string | undefined {
+  const plain = (part: string) => /^[^*?!@]+$/.test(part);
+  const at = /^([^!@]+)(?:!([^!@]*)@([^!@]*))?$/.exec(mask);
+  if (!at) return undefined;
+  const [, nick, user, host] = at;
+  if (user === undefined) return plain(nick) ? nick : undefined;
+  if (host !== "*" && host !== IRC_SERVER) return undefined;
+  if (plain(nick) && (user === "*" || user.replace(/^[*~]/, "") === nick)) return nick;
+  const bare = user.replace(/^\*?~?/, "");
+  return nick === "*" && plain(bare) ? bare : undefined;
 }

@@ -216,7 +216,7 @@ export function welcomeLines(event: WelcomeEvent, reader: IrcReader, info: IrcSe
   let out = serverLine("001", [me, `Welcome to ${event.server}, a lanchat server, ${me}`]);
   out += serverLine("002", [me, `Your host is ${IRC_SERVER}, running version ${version}`]);
   out += serverLine("003", [me, "This server speaks lanchat's own protocol, text and IRC"]);
-  out += serverLine("004", [me, IRC_SERVER, version, "o", "n"]);
+  out += serverLine("004", [me, IRC_SERVER, version, "o", "bn"]);
   out += isupportLines(me, event.server);
   return out + motdLines(me, event.motd) + joinedLines(event, reader);
 }
@@ -260,7 +260,9 @@ export function errorNumeric(
   me: string,
   target: string | undefined,
 ): [string, string[]] | undefined {
-  const t = target ?? "*";
+  // A request about a member in a room (KICK) names both: "#room nick".
+  const [room, nick = room] = (target ?? "*").split(" ");
+  const t = room;
   switch (code) {
     case "nick_taken":
     case "nick_registered":
@@ -268,7 +270,7 @@ export function errorNumeric(
     case "bad_nick":
       return ["432", [me, t]];
     case "no_such_nick":
-      return ["401", [me, t]];
+      return ["401", [me, nick]];
     case "not_in_room":
       return ["442", [me, t]];
     case "bad_room":

@@ -1,0 +1,33 @@
+import assert from "node:assert/strict";
+import { maskNick } from "./irc_queries.ts";
+
+Deno.test("maskNick: the one nick a ban mask names, in the forms irssi and weechat send", () => {
+  // Every user is nick!nick@lanchat: these name ana.
+  for (
+    const mask of [
+      "ana",
+      "ana!*@*",
+      "ana!ana@lanchat",
+      "*!*ana@lanchat",
+      "*!ana@lanchat",
+      "*!ana@*",
+    ]
+  ) {
+    assert.equal(maskNick(mask), "ana", mask);
+  }
+  // Wildcards in the name, another host, or more than one nick: no single member.
+  for (
+    const mask of [
+      "*",
+      "*!*@*",
+      "an*",
+      "*!*@10.0.0.1",
+      "ana!*@example.org",
+      "*!a?a@lanchat",
+      "ana!bo@lanchat",
+      "a!b!c@d",
+    ]
+  ) {
+    assert.equal(maskNick(mask), undefined, mask);
+  }
+});
