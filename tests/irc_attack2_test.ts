@@ -43,3 +43,21 @@ Deno.test("a topic and an away message of 4-byte characters reach IRC readers in
   // Cut at a character, not inside one.
   assert.ok(!irc.lines.some((line) => line.includes("\ufffd")));
 });
+
+Deno.test("lines pipelined past the held budget behind a registration are never answered 451 after the welcome", async () => {
+  await using server = await startServer({ rateLimit: false });
+  await using irc = await IrcClient.connect(server.addr.port);
+  const joins = Array.from({ length: 24 }, (_, i) => `JOIN #r${i}`);
+  await irc.send("NICK pip", "USER pip 0 * :pip", ...joins);
+  await irc.command("366", 0, (line) => line.includes("#r23"));
+  assert.ok(!irc.lines.some((line) => / 451 /.test(line)), irc.lines.join("\n"));
+});
+
+Deno.test("a registration followed by a flood in the same write is dropped as a flood, not answered 451 after the welcome", async () => {
+  await using server = await startServer();
+  await using irc = await IrcClient.connect(server.addr.port);
+  await irc.write("NICK fl\r\nUSER fl 0 * :fl\r\n" + "PRIVMSG #lobby :x\r\n".repeat(500));
+  await irc.command("ERROR", 0, (line) => line.includes("flood"));
+  await irc.waitEnd();
+  assert.ok(!irc.lines.some((line) => / 451 /.test(line)), irc.lines.join("\n"));
+});

@@ -49,11 +49,13 @@ const WITHOUT_ECHO: CodecCapabilities = Object.freeze({ ...WITH_ECHO, echo: fals
 
 /**
  * Lines held behind a hello on its way, at most: a client pipelining its
- * registration and first commands fits; past this a line is handled at once
- * (451, as any command before registration).
+ * registration and first commands fits (more than the ~30 commands the
+ * default rate limit lets through at once before it drops a member for
+ * flooding). Past this the connection ends as a flood: handled at once, the
+ * line would be refused 451 after the welcome and out of its order.
  */
-const MAX_HELD_LINES = 16;
-const MAX_HELD_BYTES = 8192;
+const MAX_HELD_LINES = 64;
+const MAX_HELD_BYTES = 16 * 1024;
 
 /** Multi-line limits when no directory is given (the core's defaults). */
 const DEFAULT_LIMITS = { maxMessageLength: 4000, maxMessageLines: 20 };
@@ -147,12 +149,17 @@ export class IrcCodec implements Codec {
 
   /**
    * Holds `line` while a hello is on its way (NICK, USER and JOIN in one
-   * write), within a small budget; past it, a line is handled at once.
+   * write), within a small budget; past it, the connection ends (a flood).
    */
   #hold(line: string): boolean {
     if (!this.#registration.pending && this.#held.length === 0) return false;
     if (this.#held.length >= MAX_HELD_LINES || this.#heldBytes + line.length > MAX_HELD_BYTES) {
-      return false;
+      this.#held.length = 0;
+      this.#heldBytes = 0;
+      const message = `Excess flood: more than ${MAX_HELD_LINES} lines or ${MAX_HELD_BYTES} bytes` +
+        ` sent before registration finished`;
+      this.#bye = { type: "bye", reason: "dropped", message };
+      return true;
     }
     this.#held.push(line);
     this.#heldBytes += line.length;
