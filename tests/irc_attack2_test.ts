@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { startServer } from "./_in_process_server.ts";
-import { IrcClient } from "./_irc_client.ts";
+import { IrcClient, ircCommand } from "./_irc_client.ts";
 import { TextClient } from "./_text_client.ts";
 
 const encoder = new TextEncoder();
@@ -60,4 +60,21 @@ Deno.test("a registration followed by a flood in the same write is dropped as a 
   await irc.command("ERROR", 0, (line) => line.includes("flood"));
   await irc.waitEnd();
   assert.ok(!irc.lines.some((line) => / 451 /.test(line)), irc.lines.join("\n"));
+});
+
+Deno.test("an empty target (PART :, TOPIC :, JOIN #a,) is never the current room", async () => {
+  await using server = await startServer();
+  await using irc = await IrcClient.connect(server.addr.port);
+  await irc.register("ana");
+  const from = irc.lines.length;
+  await irc.send("JOIN #x,", "PART :", "PART ,", "TOPIC : :hijacked", "WHOIS :", "JOIN :");
+  await irc.send("TOPIC :#x --clear", "PRIVMSG :#x --x :hi");
+  await irc.send("PING :end");
+  await irc.command("PONG", from);
+  const lines = irc.lines.slice(from);
+  const commands = lines.map(ircCommand);
+  assert.ok(!["PART", "TOPIC", "332"].some((c) => commands.includes(c)), lines.join("\n"));
+  assert.ok(!lines.some((line) => line.includes("Usage")), lines.join("\n"));
+  assert.equal(lines.filter((line) => / 461 /.test(line)).length, 5, lines.join("\n"));
+  assert.equal(lines.filter((line) => / 431 /.test(line)).length, 1, lines.join("\n"));
 });

@@ -20,6 +20,7 @@ import {
   ctcpAction,
   formatIrcLine,
   type IrcMessage,
+  isName,
   isOtherCtcp,
   MAX_CLIENT_TAG_BYTES,
   MAX_LINE_BYTES,
@@ -248,18 +249,18 @@ export class IrcCodec implements Codec {
     }
     switch (command) {
       case "JOIN":
-        if (!need(1)) return;
+        if (!need(1) || !this.#targets(command, params, frames)) return;
         if (params[0] === "0") {
           frames.push(this.#notice("JOIN 0 is not supported: a lanchat member stays in a room"));
           return;
         }
-        for (const room of params[0].split(",")) {
+        for (const room of this.#targets(command, params, frames)!) {
           frames.push(...this.#local.aim(room), this.#cmd("join", room));
         }
         return;
       case "PART":
         if (!need(1)) return;
-        for (const room of params[0].split(",")) {
+        for (const room of this.#targets(command, params, frames) ?? []) {
           frames.push(...this.#local.aim(room));
           frames.push(this.#cmd("part", `${room} ${stripFormatting(params[1] ?? "")}`.trimEnd()));
         }
@@ -279,6 +280,10 @@ export class IrcCodec implements Codec {
         return;
       case "WHOIS":
         if (!need(1)) return;
+        if (!isName(params.at(-1)!)) {
+          frames.push(this.#reply("431", ["No nickname given"]));
+          return;
+        }
         frames.push(...this.#local.aim(params.at(-1)!), this.#cmd("whois", params.at(-1)!));
         return;
       case "BATCH":
@@ -315,7 +320,7 @@ export class IrcCodec implements Codec {
     if (isOtherCtcp(raw)) return;
     const action = ctcpAction(raw);
     const text = stripFormatting(action ?? raw);
-    for (const target of params[0].split(",")) {
+    for (const target of params[0].split(",").filter(isName)) {
       frames.push(...this.#local.aim(target));
       if (target.startsWith("#")) {
         frames.push(
@@ -325,6 +330,14 @@ export class IrcCodec implements Codec {
         );
       } else frames.push(this.#cmd(action !== undefined ? "describe" : "msg", `${target} ${text}`));
     }
+  }
+
+  /** The targets of a comma list (see isName); 461 and undefined when none is left. */
+  #targets(command: string, params: string[], frames: DecodedFrame[]): string[] | undefined {
+    const names = params[0].split(",").filter(isName);
+    if (names.length > 0) return names;
+    frames.push(this.#reply("461", [command, "Not enough parameters"]));
+    return undefined;
   }
 
   /** Commands of irc_queries.ts. */

@@ -224,3 +224,12 @@ export function sniffIrcRegistration(bytes: Uint8Array): "irc" | "other" | "more
   }
   return "other";
 }
+
+/**
+ * A target of a command: not empty (the core's "current room", which an IRC
+ * client cannot see: `PART :` left it) and one word (`TOPIC :#a --clear`
+ * must not become the core's flag).
+ */
+export function isName(name: string): boolean {
+  return name !== "" && !/\s/.test(name);
+}
