@@ -78,3 +78,13 @@ Deno.test("an empty target (PART :, TOPIC :, JOIN #a,) is never the current room
   assert.equal(lines.filter((line) => / 461 /.test(line)).length, 5, lines.join("\n"));
   assert.equal(lines.filter((line) => / 431 /.test(line)).length, 1, lines.join("\n"));
 });
+
+Deno.test("a NUL in an unknown command is not echoed back in 421", async () => {
+  await using server = await startServer();
+  await using irc = await IrcClient.connect(server.addr.port);
+  await irc.register("ana");
+  const line = await irc.ask("FOO\0BAR", "421");
+  assert.ok(!line.includes("\0"), JSON.stringify(line));
+  const invalid = await irc.ask("CAP \0", "410");
+  assert.ok(!invalid.includes("\0"), JSON.stringify(invalid));
+});

@@ -186,6 +186,8 @@ export class IrcCodec implements Codec {
 
   /** One line. */
   #line(line: string, frames: DecodedFrame[], replies: Uint8Array[]): void {
+    // NUL has no place in an IRC line; it would come back in a 421 or 410.
+    if (line.includes("\0")) line = line.replaceAll("\0", "");
     if (line.trim() === "") return;
     const message = parseIrcLine(line);
     if (message === "empty") return;
