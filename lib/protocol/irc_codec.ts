@@ -20,6 +20,7 @@ import {
   ctcpAction,
   formatIrcLine,
   type IrcMessage,
+  isName,
   isOtherCtcp,
   MAX_CLIENT_TAG_BYTES,
   MAX_LINE_BYTES,
@@ -49,11 +50,13 @@ const WITHOUT_ECHO: CodecCapabilities = Object.freeze({ ...WITH_ECHO, echo: fals
 
 /**
  * Lines held behind a hello on its way, at most: a client pipelining its
- * registration and first commands fits; past this a line is handled at once
- * (451, as any command before registration).
+ * registration and first commands fits (more than the ~30 commands the
+ * default rate limit lets through at once before it drops a member for
+ * flooding). Past this the connection ends as a flood: handled at once, the
+ * line would be refused 451 after the welcome and out of its order.
  */
-const MAX_HELD_LINES = 16;
-const MAX_HELD_BYTES = 8192;
+const MAX_HELD_LINES = 64;
+const MAX_HELD_BYTES = 16 * 1024;
 
 /** Multi-line limits when no directory is given (the core's defaults). */
 const DEFAULT_LIMITS = { maxMessageLength: 4000, maxMessageLines: 20 };
@@ -147,12 +150,17 @@ export class IrcCodec implements Codec {
 
   /**
    * Holds `line` while a hello is on its way (NICK, USER and JOIN in one
-   * write), within a small budget; past it, a line is handled at once.
+   * write), within a small budget; past it, the connection ends (a flood).
    */
   #hold(line: string): boolean {
     if (!this.#registration.pending && this.#held.length === 0) return false;
     if (this.#held.length >= MAX_HELD_LINES || this.#heldBytes + line.length > MAX_HELD_BYTES) {
-      return false;
+      this.#held.length = 0;
+      this.#heldBytes = 0;
+      const message = `Excess flood: more than ${MAX_HELD_LINES} lines or ${MAX_HELD_BYTES} bytes` +
+        ` sent before registration finished`;
+      this.#bye = { type: "bye", reason: "dropped", message };
+      return true;
     }
     this.#held.push(line);
     this.#heldBytes += line.length;
@@ -178,6 +186,8 @@ export class IrcCodec implements Codec {
 
   /** One line. */
   #line(line: string, frames: DecodedFrame[], replies: Uint8Array[]): void {
+    // NUL has no place in an IRC line; it would come back in a 421 or 410.
+    if (line.includes("\0")) line = line.replaceAll("\0", "");
     if (line.trim() === "") return;
     const message = parseIrcLine(line);
     if (message === "empty") return;
@@ -242,18 +252,18 @@ export class IrcCodec implements Codec {
     }
     switch (command) {
       case "JOIN":
-        if (!need(1)) return;
+        if (!need(1) || !this.#targets(command, params, frames)) return;
         if (params[0] === "0") {
           frames.push(this.#notice("JOIN 0 is not supported: a lanchat member stays in a room"));
           return;
         }
-        for (const room of params[0].split(",")) {
+        for (const room of this.#targets(command, params, frames)!) {
           frames.push(...this.#local.aim(room), this.#cmd("join", room));
         }
         return;
       case "PART":
         if (!need(1)) return;
-        for (const room of params[0].split(",")) {
+        for (const room of this.#targets(command, params, frames) ?? []) {
           frames.push(...this.#local.aim(room));
           frames.push(this.#cmd("part", `${room} ${stripFormatting(params[1] ?? "")}`.trimEnd()));
         }
@@ -273,6 +283,10 @@ export class IrcCodec implements Codec {
         return;
       case "WHOIS":
         if (!need(1)) return;
+        if (!isName(params.at(-1)!)) {
+          frames.push(this.#reply("431", ["No nickname given"]));
+          return;
+        }
         frames.push(...this.#local.aim(params.at(-1)!), this.#cmd("whois", params.at(-1)!));
         return;
       case "BATCH":
@@ -312,7 +326,7 @@ export class IrcCodec implements Codec {
     if (isOtherCtcp(raw)) return;
     const action = ctcpAction(raw);
     const text = stripFormatting(action ?? raw);
-    for (const target of params[0].split(",")) {
+    for (const target of params[0].split(",").filter(isName)) {
       frames.push(...this.#local.aim(target));
       if (target.startsWith("#")) {
         frames.push(
@@ -322,6 +336,14 @@ export class IrcCodec implements Codec {
         );
       } else frames.push(this.#cmd(action !== undefined ? "describe" : "msg", `${target} ${text}`));
     }
+  }
+
+  /** The targets of a comma list (see isName); 461 and undefined when none is left. */
+  #targets(command: string, params: string[], frames: DecodedFrame[]): string[] | undefined {
+    const names = params[0].split(",").filter(isName);
+    if (names.length > 0) return names;
+    frames.push(this.#reply("461", [command, "Not enough parameters"]));
+    return undefined;
   }
 
   /** Commands of irc_queries.ts. */

@@ -96,15 +96,24 @@ export function formatIrcLine(
   params: readonly string[],
   options: { trailing?: boolean; tags?: string } = {},
 ): string {
-  let line = options.tags ? `@${options.tags} ` : "";
-  if (source !== undefined) line += `:${source} `;
-  line += command;
+  let line = source !== undefined ? `:${source} ${command}` : command;
   params.forEach((param, i) => {
     const last = i === params.length - 1;
     const needsColon = param === "" || param.includes(" ") || param.startsWith(":");
     line += last && (needsColon || options.trailing) ? ` :${param}` : ` ${param}`;
   });
-  return line + "\r\n";
+  // A UTF-16 unit is at most 3 UTF-8 bytes: only a long line is measured.
+  if (line.length * 3 > MAX_LINE_BYTES - 2) line = fitLine(line);
+  return (options.tags ? `@${options.tags} ` : "") + line + "\r\n";
+}
+
+/**
+ * `line` cut at a character to 510 bytes (512 with CR LF): a topic, an away
+ * message or a reason set by a text or native client may be 300 characters
+ * of 4 bytes each, more than one IRC line holds.
+ */
+function fitLine(line: string): string {
+  return byteLength(line) > MAX_LINE_BYTES - 2 ? splitUtf8(line, MAX_LINE_BYTES - 2)[0] : line;
 }
 
 /**
@@ -214,4 +223,13 @@ export function sniffIrcRegistration(bytes: Uint8Array): "irc" | "other" | "more
     if (head.startsWith(full)) return /[ \r\n]/.test(head[full.length]) ? "other" : "irc";
   }
   return "other";
+}
+
+/**
+ * A target of a command: not empty (the core's "current room", which an IRC
+ * client cannot see: `PART :` left it) and one word (`TOPIC :#a --clear`
+ * must not become the core's flag).
+ */
+export function isName(name: string): boolean {
+  return name !== "" && !/\s/.test(name);
 }

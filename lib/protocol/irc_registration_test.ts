@@ -71,10 +71,17 @@ Deno.test("IrcCodec: behind a refused hello the held lines get 451, and a NICK a
   assert.deepEqual(requests(irc.release()!.frames), [{ type: "cmd", name: "join", args: "#y" }]);
 });
 
-Deno.test("IrcCodec holds at most 16 lines behind a hello: the rest are refused 451 at once", () => {
+Deno.test("IrcCodec holds at most 64 lines behind a hello: past that the connection ends as a flood", () => {
+  const fits = codec();
+  const held = fits.decode(bytes("NICK a\r\nUSER a 0 * :a\r\n" + "JOIN #x\r\n".repeat(64)));
+  assert.equal(held.bye, undefined);
+  fits.admitted({ nick: "a" } as unknown as Member);
+  assert.equal(requests(fits.release()!.frames).length, 64);
   const irc = codec();
-  const { frames } = irc.decode(bytes("NICK a\r\nUSER a 0 * :a\r\n" + "JOIN #x\r\n".repeat(20)));
-  assert.equal(own(irc, frames).match(/ 451 /g)?.length, 4);
-  irc.admitted({ nick: "a" } as unknown as Member);
-  assert.equal(requests(irc.release()!.frames).length, 16);
+  const { frames, bye } = irc.decode(
+    bytes("NICK a\r\nUSER a 0 * :a\r\n" + "JOIN #x\r\n".repeat(65)),
+  );
+  assert.match(bye?.message ?? "", /flood/);
+  assert.doesNotMatch(own(irc, frames), / 451 /);
+  assert.equal(irc.release(), undefined);
 });

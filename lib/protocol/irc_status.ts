@@ -42,7 +42,9 @@ export class IrcStatus {
     switch (command) {
       case "TOPIC": {
         const room = params[0];
-        if (room === undefined) return [ctx.reply("461", ["TOPIC", "Not enough parameters"])];
+        // An empty room would be the core's current room, which IRC does not see;
+        // one with a space more words (`TOPIC :#a --clear`).
+        if (!room || /\s/.test(room)) return [ctx.reply("461", ["TOPIC", "Not enough parameters"])];
         ctx.target(room);
         if (params.length === 1) return [{ type: "cmd", name: "topic", args: room }];
         const text = stripFormatting(params[1]).trim();
