@@ -88,3 +88,17 @@ Deno.test("a NUL in an unknown command is not echoed back in 421", async () => {
   const invalid = await irc.ask("CAP \0", "410");
   assert.ok(!invalid.includes("\0"), JSON.stringify(invalid));
 });
+
+Deno.test("a loop of CAP LS before registration ends in an excess-flood ERROR, not thousands of answers", async () => {
+  await using server = await startServer();
+  await using irc = await IrcClient.connect(server.addr.port);
+  await irc.send(...Array.from({ length: 2000 }, () => "CAP LS 302"));
+  assert.match(await irc.command("ERROR"), /Excess flood: more than 100 lines before registration/);
+  await irc.waitEnd();
+  assert.ok(irc.lines.filter((l) => ircCommand(l) === "CAP").length <= 100, irc.lines.length + "");
+  // Registration itself (CAP, SASL, a few NICK retries) is far below the bound.
+  await using fine = await IrcClient.connect(server.addr.port);
+  await fine.send("CAP LS 302", ...Array.from({ length: 20 }, (_, i) => `NICK n${i}`));
+  await fine.send("USER n 0 * :n", "CAP END");
+  await fine.command("001");
+});

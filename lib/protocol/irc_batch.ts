@@ -213,12 +213,17 @@ export class MultilineBatch {
  */
 export class MultilineIntake {
   #open: MultilineBatch | undefined;
+  /** A batch refused at its opening: its lines are dropped until its end, not sent one by one. */
+  #refused: string | undefined;
 
   constructor(readonly limits: MultilineLimits) {}
 
   /** Takes `message` into the open batch when it carries its reference. */
   take(message: IrcMessage): boolean {
-    if (!this.#open || message.tags.get("batch") !== this.#open.ref) return false;
+    const ref = message.tags.get("batch");
+    if (ref === undefined || message.command === "BATCH") return false;
+    if (ref === this.#refused) return true;
+    if (!this.#open || ref !== this.#open.ref) return false;
     this.#open.add(message);
     return true;
   }
@@ -227,11 +232,21 @@ export class MultilineIntake {
   command(params: string[], negotiated: boolean): MultilineResult | "missing" {
     const [ref = "", type, target] = params;
     if (ref.startsWith("+")) {
+      if (target === undefined || ref.length === 1) return "missing";
       if (type !== "draft/multiline" || !negotiated) {
+        this.#refused = ref.slice(1);
         return fail("UNKNOWN_TYPE", [type ?? "*"], "Only draft/multiline batches, once negotiated");
       }
-      if (target === undefined || ref.length === 1) return "missing";
+      if (this.#open) {
+        // No nesting: the open batch stays open, the new one is refused with its lines.
+        this.#refused = ref.slice(1);
+        return fail("MULTILINE_INVALID", [], `Batch ${this.#open.ref} is still open`);
+      }
       this.#open = new MultilineBatch(ref.slice(1), target, this.limits);
+      return { kind: "none" };
+    }
+    if (ref.length > 1 && ref.slice(1) === this.#refused) {
+      this.#refused = undefined;
       return { kind: "none" };
     }
     const open = this.#open;

@@ -76,3 +76,28 @@ Deno.test("capLsLines() splits a long list with * under 302; msgid() differs by 
   assert.notEqual(msgid("#a", 1), msgid("#b", 1));
   assert.match(msgid("#a", 12), /^12-/);
 });
+
+Deno.test("MultilineIntake: a batch opened inside another is refused with its lines; the open one goes on", () => {
+  const intake = new MultilineIntake({ maxMessageLength: 4000, maxMessageLines: 20 });
+  const line = (ref: string, text: string) => {
+    const parsed = parseIrcLine(`@batch=${ref} PRIVMSG #a :${text}`);
+    assert.ok(typeof parsed !== "string");
+    return parsed;
+  };
+  assert.deepEqual(intake.command(["+a", "draft/multiline", "#a"], true), { kind: "none" });
+  assert.ok(intake.take(line("a", "one")));
+  const nested = intake.command(["+b", "draft/multiline", "#a"], true);
+  assert.ok(nested !== "missing" && nested.kind === "fail" && nested.code === "MULTILINE_INVALID");
+  assert.ok(intake.take(line("b", "dropped")), "a refused batch's lines are not sent one by one");
+  assert.deepEqual(intake.command(["-b"], true), { kind: "none" });
+  assert.ok(intake.take(line("a", "two")));
+  const sent = intake.command(["-a"], true);
+  assert.ok(sent !== "missing" && sent.kind === "message");
+  assert.equal(sent.text, "one\ntwo");
+  // Refused for its type: its lines are dropped too, until its end.
+  const other = intake.command(["+c", "netjoin", "#a"], true);
+  assert.ok(other !== "missing" && other.kind === "fail" && other.code === "UNKNOWN_TYPE");
+  assert.ok(intake.take(line("c", "x")));
+  intake.command(["-c"], true);
+  assert.equal(intake.take(line("c", "x")), false);
+});

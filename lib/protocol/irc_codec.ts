@@ -57,6 +57,12 @@ const WITHOUT_ECHO: CodecCapabilities = Object.freeze({ ...WITH_ECHO, echo: fals
  */
 const MAX_HELD_LINES = 64;
 const MAX_HELD_BYTES = 16 * 1024;
+/**
+ * Lines a connection may send before it is a member: registration takes a
+ * dozen (CAP, SASL chunks, NICK retries); a loop of `CAP LS` is a flood
+ * the rate limit, which charges members, does not see yet.
+ */
+const MAX_EARLY_LINES = 100;
 
 /** Multi-line limits when no directory is given (the core's defaults). */
 const DEFAULT_LIMITS = { maxMessageLength: 4000, maxMessageLines: 20 };
@@ -88,6 +94,8 @@ export class IrcCodec implements Codec {
    */
   readonly #held: string[] = [];
   #heldBytes = 0;
+  /** Lines read before registration (see MAX_EARLY_LINES). */
+  #early = 0;
   /** The codec's own lines, in order with the core's answers (irc_local.ts). */
   readonly #local = new IrcLocalLines();
   /** TOPIC and AWAY (irc_status.ts). */
@@ -189,6 +197,11 @@ export class IrcCodec implements Codec {
     // NUL has no place in an IRC line; it would come back in a 421 or 410.
     if (line.includes("\0")) line = line.replaceAll("\0", "");
     if (line.trim() === "") return;
+    if (!this.#member && ++this.#early > MAX_EARLY_LINES) {
+      const message = `Excess flood: more than ${MAX_EARLY_LINES} lines before registration`;
+      this.#bye ??= { type: "bye", reason: "dropped", message };
+      return;
+    }
     const message = parseIrcLine(line);
     if (message === "empty") return;
     if (message === "too_long" || message === "tags_too_long") {
