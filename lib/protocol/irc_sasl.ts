@@ -81,20 +81,17 @@ export class IrcSasl {
     if (this.#state === "done") {
       return { lines: [{ numeric: "907", params: ["You have already authenticated using SASL"] }] };
     }
+    const arg = params[0];
+    // An abort is 906 even with nothing to abort, after registration too: HexChat answers
+    // each 904 with `AUTHENTICATE *`, so a 904 here would start an endless ping-pong.
+    if (arg === "*" && this.#state !== "checking") {
+      this.#reset();
+      return { lines: [{ numeric: "906", params: ["SASL authentication aborted"] }] };
+    }
     if (registered) {
       return { lines: [failed("SASL is only possible before registration ends (CAP END)")] };
     }
     if (this.#state === "checking") return { lines: [] }; // The answer is on its way.
-    const arg = params[0];
-    if (arg === "*") {
-      const was = this.#state;
-      this.#reset();
-      return {
-        lines: [
-          was === "idle" ? failed() : { numeric: "906", params: ["SASL authentication aborted"] },
-        ],
-      };
-    }
     if (this.#state === "idle") {
       const mechanism = arg.toUpperCase();
       if (mechanism !== "PLAIN" && mechanism !== "EXTERNAL") {

@@ -36,5 +36,8 @@ Deno.test("IrcSasl: EXTERNAL carries its authzid; refusal, abort and bad base64 
   sasl.authenticate(["EXTERNAL"], false, "*");
   assert.match(sasl.authenticate(["!!"], false, "*").lines[0], / 904 .*base64/);
   assert.match(sasl.authenticate(["EXTERNAL"], true, "ana").lines[0], / 904 ana /);
+  // An abort with nothing to abort, before registration or after, is 906 too (never 904).
+  assert.match(sasl.authenticate(["*"], false, "*").lines[0], / 906 \* /);
+  assert.match(sasl.authenticate(["*"], true, "ana").lines[0], / 906 ana /);
   assert.match(sasl.authenticate([], false, "*").lines[0], / 461 \* AUTHENTICATE /);
 });
