@@ -102,6 +102,13 @@ export {
 export { LocalPresence, type Presence, type Present } from "./lib/core/state/presence.ts";
 export { type HistoryStore, MemoryStore, type StoredRoom } from "./lib/core/state/history_store.ts";
 export {
+  type HistoryQuery,
+  type HistoryRange,
+  type HistoryRanges,
+  type HistoryRef,
+  queryHistory,
+} from "./lib/core/state/history_query.ts";
+export {
   type AccessStore,
   type AccessView,
   MemoryAccessStore,

@@ -15,12 +15,12 @@ Deno.test("CAP LS 302 lists draft/multiline with lanchat's limits; plain CAP LS 
   await using irc = await IrcClient.connect(server.addr.port);
   assert.equal(
     await irc.ask("CAP LS 302", "CAP"),
-    ":lanchat CAP * LS :away-notify batch cap-notify draft/multiline=max-bytes=4000,max-lines=5 " +
+    ":lanchat CAP * LS :away-notify batch cap-notify draft/chathistory draft/multiline=max-bytes=4000,max-lines=5 " +
       "echo-message message-tags multi-prefix sasl=PLAIN,EXTERNAL server-time",
   );
   assert.equal(
     await irc.ask("CAP LS", "CAP"),
-    ":lanchat CAP * LS :away-notify batch cap-notify draft/multiline echo-message message-tags " +
+    ":lanchat CAP * LS :away-notify batch cap-notify draft/chathistory draft/multiline echo-message message-tags " +
       "multi-prefix sasl server-time",
   );
   assert.equal(

@@ -78,7 +78,7 @@ Deno.test("CAP LS 302, REQ and END hold registration until the end, and ACK what
   const ls = await irc.command("CAP");
   assert.equal(
     ls,
-    ":lanchat CAP * LS :away-notify batch cap-notify draft/multiline=max-bytes=4000,max-lines=20 " +
+    ":lanchat CAP * LS :away-notify batch cap-notify draft/chathistory draft/multiline=max-bytes=4000,max-lines=20 " +
       "echo-message message-tags multi-prefix sasl=PLAIN,EXTERNAL server-time",
   );
   await irc.send("CAP REQ :server-time bogus-cap");

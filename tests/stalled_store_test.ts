@@ -12,10 +12,10 @@ import { startServer } from "./_in_process_server.ts";
 import { NativeClient, testKey } from "./_native_client.ts";
 import { delay, until, within } from "./_waiting.ts";
 
-/** A history store whose pages never come. */
+/** A history store whose pages never come (`/history` reads through `range`; `page` uses it too). */
 class StalledStore extends MemoryStore {
   asked = 0;
-  override page(): Promise<MessageEvent[]> {
+  override range(): Promise<MessageEvent[]> {
     this.asked++;
     return new Promise(() => {});
   }

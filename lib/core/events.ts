@@ -238,10 +238,19 @@ export interface HistoryEvent {
   type: "history";
   /** The room paged. */
   room: string;
-  /** Oldest first; all with ids below the requested one. */
+  /** Oldest first; all with ids below the requested one (without `query`). */
   messages: MessageEvent[];
-  /** Whether still older messages exist (ask again with the first id). */
+  /**
+   * Whether more messages exist past the page's far end: older ones before
+   * the first (ask again with its id), or with `after` and a `between` going
+   * forward, newer ones after the last. Always false for `around`.
+   */
   more: boolean;
+  /**
+   * The option `/history` was given (`--after` and so on); absent for the
+   * first form and `--before`, whose pages go back.
+   */
+  query?: "after" | "around" | "between" | "latest";
 }
 
 /** Answer to `/help`. */

@@ -25,6 +25,7 @@ export const CAPABILITIES = [
   "away-notify",
   "batch",
   "cap-notify",
+  "draft/chathistory",
   "draft/multiline",
   "echo-message",
   "message-tags",

@@ -304,6 +304,9 @@ export class IrcCodec implements Codec {
         return;
       case "BATCH":
         return this.#batch(params, frames);
+      case "CHATHISTORY": // irc_chathistory.ts
+        frames.push(...this.#events.askHistory(params, this.#local, this.#me, this.#charged));
+        return;
       case "REGISTER": // lanchat's /register (the nick to the key SASL EXTERNAL proved)
       case "UNREGISTER":
         frames.push(
@@ -465,7 +468,7 @@ export class IrcCodec implements Codec {
 
   /** An error: one of this codec's own lines (or markers) in its turn, or the core's as a numeric. */
   #error(event: ErrorFrame): string {
-    const local = this.#local.take(event.message);
+    const local = this.#local.take(event.message) ?? this.#events.chathistory.fail(event);
     if (local !== undefined) return local;
     const me = this.#me;
     // Before the member joined, an error of the core's refuses the hello.

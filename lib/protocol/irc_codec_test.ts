@@ -23,7 +23,7 @@ Deno.test("IrcCodec turns NICK, USER and PASS into one hello, after CAP END", ()
   assert.deepEqual(requests(first.frames), []);
   assert.equal(
     text(first.replies?.[0]),
-    ":lanchat CAP * LS :away-notify batch cap-notify draft/multiline=max-bytes=4000,max-lines=20 echo-message message-tags multi-prefix sasl=PLAIN,EXTERNAL server-time\r\n",
+    ":lanchat CAP * LS :away-notify batch cap-notify draft/chathistory draft/multiline=max-bytes=4000,max-lines=20 echo-message message-tags multi-prefix sasl=PLAIN,EXTERNAL server-time\r\n",
   );
   const end = irc.decode(bytes("CAP END\r\n"));
   assert.deepEqual(requests(end.frames), [

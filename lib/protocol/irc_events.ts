@@ -13,6 +13,9 @@
 import { foldNick } from "../core/nick.ts";
 import { foldRoom } from "../core/room_name.ts";
 import type { Capability } from "./irc_batch.ts";
+import { IrcChathistory } from "./irc_chathistory.ts";
+import type { IrcLocalLines } from "./irc_local.ts";
+import type { DecodedFrame } from "./codec.ts";
 import { formatIrcLine } from "./irc_line.ts";
 import {
   IRC_SERVER,
@@ -44,6 +47,8 @@ export class IrcEventLines {
   /** The server's name and MOTD, from the welcome. */
   server = IRC_SERVER;
   motd: string | undefined;
+  /** `CHATHISTORY` requests and their answers (irc_chathistory.ts). */
+  readonly chathistory = new IrcChathistory();
   /** Whether each pending /who answers WHO (352) or NAMES (353); see expectWho. */
   readonly #whoKinds: { kind: "who" | "names" }[] = [];
   #batches = 0;
@@ -83,6 +88,16 @@ export class IrcEventLines {
     };
   }
 
+  /** A `CHATHISTORY` line's frames (irc_chathistory.ts), for the reader `me`. */
+  askHistory(
+    params: readonly string[],
+    local: IrcLocalLines,
+    me: string,
+    charged: boolean,
+  ): DecodedFrame[] {
+    return this.chathistory.command(params, local, () => this.reader(me), charged);
+  }
+
   /** The reader's view (its nick, and what its capabilities add to lines). */
   reader(me: string): IrcReader {
     return {
@@ -90,6 +105,7 @@ export class IrcEventLines {
       serverTime: this.caps.has("server-time"),
       messageTags: this.caps.has("message-tags"),
       ...(this.caps.has("batch") ? { batch: () => `h${++this.#batches}` } : {}),
+      ...(this.caps.has("draft/chathistory") ? { chathistory: true } : {}),
     };
   }
 
@@ -145,9 +161,10 @@ export class IrcEventLines {
         return this.#whoKinds.shift()?.kind === "who"
           ? whoLines(me, event.room, event.members, event.away)
           : namesLines(me, event.room, event.members);
+      case "history":
+        return this.chathistory.render(event, reader) ?? replyLines(event, reader);
       case "rooms":
       case "whois":
-      case "history":
       case "help":
       case "notice":
       case "bans":

@@ -31,6 +31,7 @@ import {
   toCtcpAction,
 } from "./irc_line.ts";
 import { joinTags, msgidTag } from "./irc_batch.ts";
+import { MAX_HISTORY_PAGE } from "../core/commands/history.ts";
 import { foldRoom } from "../core/room_name.ts";
 
 /** The server's name in IRC sources (a token without spaces; the real name is in 001 and NETWORK). */
@@ -50,6 +51,8 @@ export interface IrcReader {
   messageTags?: boolean;
   /** `batch`: history comes as a `chathistory` batch; the next batch reference. */
   batch?: () => string;
+  /** `draft/chathistory`: it asks for history itself, so a JOIN replays none. */
+  chathistory?: boolean;
 }
 
 /** `nick!nick@lanchat`. */
@@ -197,7 +200,7 @@ export function joinedLines(snapshot: RoomSnapshot, reader: IrcReader): string {
   if (snapshot.topic) out += topicLines(reader.me, snapshot.room, snapshot.topic);
   out += namesLines(reader.me, snapshot.room, snapshot.members);
   out += bigRoomNotice(snapshot, serverLine);
-  return out + historyBlock(snapshot.room, snapshot.history, reader);
+  return out + (reader.chathistory ? "" : historyBlock(snapshot.room, snapshot.history, reader));
 }
 
 /** Settings that 004 and 005 announce. */
@@ -234,6 +237,9 @@ export function isupportLines(me: string, server: string): string {
     "CHANMODES=b,,,n",
     "PREFIX=",
     "UTF8ONLY",
+    // draft/chathistory (irc_chathistory.ts): the largest page, and the references it takes.
+    `CHATHISTORY=${MAX_HISTORY_PAGE}`,
+    "MSGREFTYPES=msgid,timestamp",
     "are supported by this server",
   ]);
 }

@@ -444,6 +444,9 @@ const PARSERS: Record<string, (f: Fields) => ServerFrame> = {
     room: f.room("room"),
     messages: f.list("messages", (item, at) => message(f.object(item, at))),
     more: f.bool("more"),
+    ...(f.has("query")
+      ? { query: f.choice("query", ["after", "around", "between", "latest"] as const) }
+      : {}),
   }),
   help: (f) => ({
     type: "help",

@@ -166,7 +166,17 @@ export function formatEvent(event: ServerFrame, context: TextFormatContext = {})
         formatMessage(m, `[${formatTime(m.ts, now)}] (history) ${where(m.room)}`, more)
       );
       const first = event.messages[0];
-      if (event.more && first) {
+      const last = event.messages.at(-1);
+      const count = event.messages.length;
+      if (event.query === "after" && event.more && last) {
+        lines.push(`-- newer messages: /history --after ${last.id} ${count} --`);
+      } else if (event.query === "latest" && event.more && first) {
+        lines.push(`-- older messages: /history ${count} ${first.id} --`);
+      } else if (event.query === "between" && event.more) {
+        lines.push(`-- ${count} messages of ${event.room}; more in between --`);
+      } else if (event.query !== undefined) {
+        lines.push(`-- ${count} message${count === 1 ? "" : "s"} of ${event.room} --`);
+      } else if (event.more && first) {
         // A page with more before it is full: its size is the count that was asked for.
         lines.push(`-- older messages: /history ${event.messages.length} ${first.id} --`);
       } else lines.push(`-- that is the beginning of ${event.room} --`);

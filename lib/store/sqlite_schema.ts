@@ -53,6 +53,8 @@ export const MIGRATIONS: string[] = [
   `ALTER TABLE rooms ADD COLUMN topic TEXT;
    ALTER TABLE rooms ADD COLUMN topic_by TEXT;
    ALTER TABLE rooms ADD COLUMN topic_ts INTEGER;`,
+  // History by time within a room (`/history --after <time>`, CHATHISTORY timestamps).
+  `CREATE INDEX messages_by_room_time ON messages (room_key, ts);`,
 ];
 
 /** A store that cannot be opened: the path and the cause, for a one-line error at start. */

@@ -9,9 +9,11 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { BanEntry, DirectEvent, MessageEvent, RoomTopic } from "../core/events.ts";
 import type { HistoryStore, StoredRoom } from "../core/state/history_store.ts";
+import type { HistoryRange } from "../core/state/history_query.ts";
 import { messageBytes } from "../core/history.ts";
 import type { AccessStore, Registration } from "../core/state/access_store.ts";
 import { SqliteAccess } from "./sqlite_access.ts";
+import { type MessageRow as Row, selectRange, toEvent } from "./sqlite_history.ts";
 import {
   checkVersion,
   describeOpenError,
@@ -68,15 +70,6 @@ type Pending =
 const RETRY_MS = 1000;
 /** Longest one flush spends deleting for the disk budget (ms); the rest waits for the next. */
 const TRIM_SLICE_MS = 50;
-
-interface Row {
-  room: string;
-  id: number;
-  ts: number;
-  from_nick: string;
-  kind: string;
-  text: string;
-}
 
 /**
  * Message history in an embedded SQLite database (WAL mode), written
@@ -262,11 +255,16 @@ export class SqliteStore implements HistoryStore, AccessStore {
   }
 
   #page(foldedRoom: string, beforeId: number, limit: number): MessageEvent[] {
+    return this.#range(foldedRoom, { below: { id: beforeId }, newest: true, limit });
+  }
+
+  range(foldedRoom: string, range: HistoryRange): Promise<MessageEvent[]> {
+    return Promise.resolve(this.#range(foldedRoom, range));
+  }
+
+  #range(foldedRoom: string, range: HistoryRange): MessageEvent[] {
     if (!this.#pending.failing) this.flush();
-    const rows = this.#db.prepare(
-      "SELECT room, id, ts, from_nick, kind, text FROM messages WHERE room_key = ? AND id < ? ORDER BY id DESC LIMIT ?",
-    ).all(foldedRoom, beforeId, limit) as unknown as Row[];
-    return rows.reverse().map(toEvent);
+    return selectRange(this.#db, foldedRoom, range);
   }
 
   /** The rooms that have stored messages, by name, sorted: for `chat-server export`'s errors. */
@@ -422,16 +420,4 @@ export class SqliteStore implements HistoryStore, AccessStore {
     this.#db.close();
     this.#options.lock?.release();
   }
-}
-
-function toEvent(row: Row): MessageEvent {
-  return {
-    type: "msg",
-    room: row.room,
-    id: row.id,
-    ts: row.ts,
-    from: row.from_nick,
-    text: row.text,
-    kind: row.kind === "action" ? "action" : "say",
-  };
 }

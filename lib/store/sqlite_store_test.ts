@@ -121,7 +121,7 @@ Deno.test("SqliteStore records its schema version and refuses a newer one", () =
     new SqliteStore(path).close();
     const db = new DatabaseSync(path);
     assert.deepEqual({ ...db.prepare("SELECT version FROM schema_version").get() as object }, {
-      version: 4,
+      version: 5,
     });
     db.exec("UPDATE schema_version SET version = 99");
     db.close();
@@ -268,7 +268,7 @@ Deno.test("SqliteStore prunes old private messages with the age limit too", () =
     store.close();
   }));
 
-Deno.test("SqliteStore migrates a version-2 database to 4: messages kept, registrations, bans and topics added", () =>
+Deno.test("SqliteStore migrates a version-2 database to 5: messages kept, registrations, bans, topics and the time index added", () =>
   withDir(async (dir) => {
     const path = `${dir}/history.db`;
     // A store as lanchat wrote it before registrations and bans existed.
@@ -308,7 +308,7 @@ Deno.test("SqliteStore migrates a version-2 database to 4: messages kept, regist
     const db = new DatabaseSync(path, { readOnly: true });
     assert.equal(
       (db.prepare("SELECT version FROM schema_version").get() as { version: number }).version,
-      4,
+      5,
     );
     db.close();
     assert.deepEqual(again.registration("ana"), { nick: "Ana", fingerprint: "SHA256:k1", ts: 5 });

@@ -209,7 +209,8 @@ export class ChatModel {
         this.#info(event.commands.map((c) => `${c.usage} — ${c.help}`).join("\n"));
         return;
       case "history":
-        this.#older(event.room, event.messages, event.more);
+        // An --after, --around or --between page says nothing about what is older.
+        this.#older(event.room, event.messages, event.query ? undefined : event.more);
         return;
       case "notice":
         this.#info(event.message);
@@ -374,11 +375,11 @@ export class ChatModel {
   }
 
   /** Older messages from `/history`, put before what is shown. */
-  #older(name: string, messages: MessageEvent[], more: boolean): void {
+  #older(name: string, messages: MessageEvent[], more: boolean | undefined): void {
     const room = this.find(roomKey(name));
     if (!room) return;
     room.loadingOlder = false;
-    room.more = more;
+    if (more !== undefined) room.more = more;
     const oldest = this.oldestId(room.key) ?? Infinity;
     const lines = messages.filter((m) => m.id < oldest).map((m) => this.#line(this.#replayed(m)));
     room.lines.unshift(...lines);

@@ -247,7 +247,9 @@ export class ChatView {
         const added = older.filter((l) => (l.id ?? 0) < oldest);
         room.lines.unshift(...added);
         room.olderPending = false;
-        if (!event.more && !room.atBeginning) {
+        // An --after, --around or --between page says nothing about the beginning.
+        const paging = event.query === undefined;
+        if (paging && !event.more && !room.atBeginning) {
           room.atBeginning = true;
           room.lines.unshift({ kind: "notice", text: `── the beginning of ${event.room} ──` });
         }
@@ -258,7 +260,7 @@ export class ChatView {
             kind: "info",
             text: n > 0
               ? `${n} older message${n === 1 ? "" : "s"} added above (PgUp to read)`
-              : !event.more || room.atBeginning
+              : paging && (!event.more || room.atBeginning)
               ? `No older messages: that is the beginning of ${room.name}`
               : "Those messages are shown already; /history without an id loads the ones above",
           });

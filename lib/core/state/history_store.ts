@@ -7,6 +7,7 @@
  */
 
 import type { DirectEvent, MessageEvent, RoomTopic } from "../events.ts";
+import { type HistoryRange, inRange, refKey, refValue } from "./history_query.ts";
 import {
   DEFAULT_HISTORY_MEMORY_BYTES,
   History,
@@ -39,6 +40,8 @@ export interface HistoryStore {
   touch(foldedRoom: string, name: string, lastId: number): void;
   /** Up to `limit` messages with ids below `beforeId`, oldest first (`/history` waits on it). */
   page(foldedRoom: string, beforeId: number, limit: number): Promise<MessageEvent[]>;
+  /** The messages of a range (history_query.ts), oldest first (`/history --after`, IRC's CHATHISTORY). */
+  range(foldedRoom: string, range: HistoryRange): Promise<MessageEvent[]>;
   /** Deletes messages older than `olderThan` (ms) or beyond `keep` per room. */
   prune(olderThan: number | undefined, keep: number | undefined): number;
   /** Writes everything still pending. */
@@ -108,17 +111,34 @@ export class MemoryStore implements HistoryStore {
   }
 
   page(foldedRoom: string, beforeId: number, limit: number): Promise<MessageEvent[]> {
+    return this.range(foldedRoom, { below: { id: beforeId }, newest: true, limit });
+  }
+
+  range(foldedRoom: string, range: HistoryRange): Promise<MessageEvent[]> {
     const messages = this.#rooms.get(foldedRoom)?.messages;
-    if (!messages) return Promise.resolve([]);
-    // Ids increase: find the first kept message at or after beforeId.
-    let low = 0;
-    let high = messages.size;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (messages.at(middle)!.id < beforeId) low = middle + 1;
-      else high = middle;
-    }
-    return Promise.resolve(messages.slice(Math.max(0, low - limit), low));
+    if (!messages || range.limit <= 0) return Promise.resolve([]);
+    // Ids and times increase along a room: a binary search for each bound.
+    const first = (ref: HistoryRange["above"], inclusive: boolean): number => {
+      if (ref === undefined) return inclusive ? messages.size : 0;
+      let low = 0;
+      let high = messages.size;
+      while (low < high) {
+        const middle = (low + high) >>> 1;
+        const key = refKey(messages.at(middle)!, ref);
+        if (inclusive ? key < refValue(ref) : key <= refValue(ref)) low = middle + 1;
+        else high = middle;
+      }
+      return low;
+    };
+    // [start, end): after `above`, before `below`.
+    const start = first(range.above, false);
+    const end = first(range.below, true);
+    if (end <= start) return Promise.resolve([]);
+    const slice = range.newest
+      ? messages.slice(Math.max(start, end - range.limit), end)
+      : messages.slice(start, Math.min(end, start + range.limit));
+    // A clock set back puts times out of order: keep only what is truly inside.
+    return Promise.resolve(slice.filter((message) => inRange(message, range)));
   }
 
   prune(olderThan: number | undefined, keep: number | undefined): number {
