@@ -38,6 +38,7 @@ import { ProtocolError } from "./protocol_error.ts";
 import type { ByeFrame, ErrorFrame, ServerFrame } from "./wire_frames.ts";
 
 const encoder = new TextEncoder();
+const NOTHING = new Uint8Array(0);
 
 const WITH_ECHO: CodecCapabilities = Object.freeze({
   name: "irc",
@@ -313,7 +314,7 @@ export class IrcCodec implements Codec {
     const action = ctcpAction(raw);
     const text = stripFormatting(action ?? raw);
     for (const target of params[0].split(",")) {
-      frames.push(...this.#local.aim(target));
+      frames.push(...this.#local.aim(target, command));
       if (target.startsWith("#")) {
         frames.push(
           action !== undefined
@@ -420,6 +421,8 @@ export class IrcCodec implements Codec {
   /** The event as IRC lines. */
   encode(event: ServerFrame): Uint8Array {
     if (event.type === "error") return encoder.encode(this.#error(event));
+    // No automatic reply to a NOTICE (RFC 2812 3.3.2), not even 301.
+    if (event.type === "away" && event.dm && this.#local.command === "NOTICE") return NOTHING;
     return this.#events.encode(event, this.#me);
   }
 
@@ -441,7 +444,8 @@ export class IrcCodec implements Codec {
     ) {
       return this.#sasl.refused(me, event.message).join("");
     }
-    const numeric = errorNumeric(event.code, me, this.#local.target);
+    const numeric = errorNumeric(event.code, me, this.#local.target, this.#local.command);
+    if (numeric === null) return "";
     return numeric
       ? serverLine(numeric[0], [...numeric[1], event.message])
       : serverLine("NOTICE", [me, event.message]);

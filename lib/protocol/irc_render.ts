@@ -251,18 +251,30 @@ export function motdLines(me: string, motd: string | undefined): string {
   return out;
 }
 
+/** What a NOTICE's refusal says: nothing (RFC 2812 3.3.2: no automatic reply to a NOTICE). */
+const QUIET_FOR_NOTICE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  "no_such_nick",
+  "not_in_room",
+  "bad_room",
+  "muted",
+]);
+
 /**
  * The numeric an error of the core becomes, with its parameters before the
- * reason (lanchat's own words); undefined for a server NOTICE.
+ * reason (lanchat's own words); undefined for a server NOTICE, null for no
+ * line at all. `command` is the IRC command asking, when known: a NOTICE is
+ * never answered with an error.
  */
 export function errorNumeric(
   code: ErrorCode,
   me: string,
   target: string | undefined,
-): [string, string[]] | undefined {
+  command?: string,
+): [string, string[]] | undefined | null {
   // A request about a member in a room (KICK) names both: "#room nick".
   const [room, nick = room] = (target ?? "*").split(" ");
   const t = room;
+  if (command === "NOTICE" && QUIET_FOR_NOTICE.has(code)) return null;
   switch (code) {
     case "nick_taken":
     case "nick_registered":

@@ -1,0 +1,38 @@
+/**
+ * What the IRC specifications (RFC 1459/2812, Modern IRC, IRCv3) say a
+ * server answers, where lanchat answered otherwise before: one test per fix,
+ * over raw sockets on 127.0.0.1. docs/irc_conformance.md is the checklist.
+ *
+ * "Nothing" is checked without waiting: a `PING` after the request is
+ * answered in order, so the line after the request's own must be its PONG.
+ */
+
+import assert from "node:assert/strict";
+import { startServer } from "./_in_process_server.ts";
+import { IrcClient } from "./_irc_client.ts";
+
+/** The lines `irc` gets for `lines`, up to the PONG of a PING sent after them. */
+async function answers(irc: IrcClient, ...lines: string[]): Promise<string[]> {
+  const from = irc.lines.length;
+  const token = `sync${from}`;
+  await irc.send(...lines, `PING ${token}`);
+  await irc.command("PONG", from, (line) => line.endsWith(`:${token}`));
+  return irc.lines.slice(from, -1);
+}
+
+Deno.test("a NOTICE is never answered: no 401, 442, 403 or 301 (RFC 2812 3.3.2)", async () => {
+  await using server = await startServer();
+  await using ana = await IrcClient.connect(server.addr.port);
+  await ana.register("ana");
+  await using bob = await IrcClient.connect(server.addr.port);
+  await bob.register("bob");
+  await ana.ask("AWAY :lunch", "306");
+  assert.deepEqual(
+    await answers(bob, "NOTICE nobody :hi", "NOTICE #nowhere :hi", "NOTICE ana :hi"),
+    [],
+  );
+  // It still reaches ana (as a message: the core has no notice kind).
+  await ana.command("PRIVMSG", 0, (line) => line.startsWith(":bob!") && line.endsWith(" :hi"));
+  // A PRIVMSG still is.
+  assert.deepEqual(await answers(bob, "PRIVMSG ana :hi"), [":lanchat 301 bob ana :lunch"]);
+});
