@@ -36,3 +36,17 @@ Deno.test("a NOTICE is never answered: no 401, 442, 403 or 301 (RFC 2812 3.3.2)"
   // A PRIVMSG still is.
   assert.deepEqual(await answers(bob, "PRIVMSG ana :hi"), [":lanchat 301 bob ana :lunch"]);
 });
+
+Deno.test("PRIVMSG to a room the sender is not in, or to none, is 404 ERR_CANNOTSENDTOCHAN", async () => {
+  await using server = await startServer();
+  await using ana = await IrcClient.connect(server.addr.port);
+  await ana.register("ana");
+  await using bob = await IrcClient.connect(server.addr.port);
+  await bob.register("bob");
+  await ana.ask("JOIN #dev", "366");
+  const [dev, nowhere] = await answers(bob, "PRIVMSG #dev :hi", "PRIVMSG #nowhere :hi");
+  assert.match(dev, /^:lanchat 404 bob #dev :/);
+  assert.match(nowhere, /^:lanchat 404 bob #nowhere :/);
+  // Elsewhere a room one is not in is still 442.
+  assert.match((await answers(bob, "TOPIC #dev :x"))[0], /^:lanchat 442 bob #dev :/);
+});

@@ -263,7 +263,8 @@ const QUIET_FOR_NOTICE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
  * The numeric an error of the core becomes, with its parameters before the
  * reason (lanchat's own words); undefined for a server NOTICE, null for no
  * line at all. `command` is the IRC command asking, when known: a NOTICE is
- * never answered with an error.
+ * never answered with an error, and a message to a room the reader is not in
+ * (or that does not exist) is 404 ERR_CANNOTSENDTOCHAN, not 442.
  */
 export function errorNumeric(
   code: ErrorCode,
@@ -275,6 +276,7 @@ export function errorNumeric(
   const [room, nick = room] = (target ?? "*").split(" ");
   const t = room;
   if (command === "NOTICE" && QUIET_FOR_NOTICE.has(code)) return null;
+  if (command === "PRIVMSG" && code === "not_in_room") return ["404", [me, t]];
   switch (code) {
     case "nick_taken":
     case "nick_registered":
