@@ -50,3 +50,23 @@ Deno.test("PRIVMSG to a room the sender is not in, or to none, is 404 ERR_CANNOT
   // Elsewhere a room one is not in is still 442.
   assert.match((await answers(bob, "TOPIC #dev :x"))[0], /^:lanchat 442 bob #dev :/);
 });
+
+Deno.test("NAMES and WHO of a room that does not exist end an empty list (366, 315), no 403", async () => {
+  await using server = await startServer();
+  await using ana = await IrcClient.connect(server.addr.port);
+  await ana.register("ana");
+  assert.deepEqual(await answers(ana, "NAMES #nowhere", "WHO #nowhere"), [
+    ':lanchat 366 ana #nowhere :There is no room "#nowhere"',
+    ':lanchat 315 ana #nowhere :There is no room "#nowhere"',
+  ]);
+  // JOIN of a name the core refuses is still 403, and NAMES of a room still lists it.
+  const long = `#${"a".repeat(40)}`;
+  assert.match(
+    (await answers(ana, `JOIN ${long}`))[0] ?? "",
+    new RegExp(`^:lanchat 403 ana ${long} :`),
+  );
+  assert.deepEqual(await answers(ana, "NAMES #lobby"), [
+    ":lanchat 353 ana = #lobby :ana",
+    ":lanchat 366 ana #lobby :End of /NAMES list",
+  ]);
+});

@@ -265,7 +265,7 @@ export class IrcCodec implements Codec {
       case "NAMES":
       case "WHO": {
         const done = this.#events.expectWho(command === "WHO" ? "who" : "names");
-        frames.push(...this.#local.aim(params[0]));
+        frames.push(...this.#local.aim(params[0], command));
         frames.push(this.#cmd("who", params[0]?.split(",")[0] ?? ""), this.#local.mark(done));
         return;
       }

@@ -264,7 +264,8 @@ const QUIET_FOR_NOTICE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
  * reason (lanchat's own words); undefined for a server NOTICE, null for no
  * line at all. `command` is the IRC command asking, when known: a NOTICE is
  * never answered with an error, and a message to a room the reader is not in
- * (or that does not exist) is 404 ERR_CANNOTSENDTOCHAN, not 442.
+ * (or that does not exist) is 404 ERR_CANNOTSENDTOCHAN, not 442, and NAMES
+ * or WHO of a room that does not exist only ends its empty list (366, 315).
  */
 export function errorNumeric(
   code: ErrorCode,
@@ -277,6 +278,9 @@ export function errorNumeric(
   const t = room;
   if (command === "NOTICE" && QUIET_FOR_NOTICE.has(code)) return null;
   if (command === "PRIVMSG" && code === "not_in_room") return ["404", [me, t]];
+  if (code === "bad_room" && (command === "NAMES" || command === "WHO")) {
+    return [command === "NAMES" ? "366" : "315", [me, target ?? "*"]];
+  }
   switch (code) {
     case "nick_taken":
     case "nick_registered":
