@@ -70,3 +70,13 @@ Deno.test("NAMES and WHO of a room that does not exist end an empty list (366, 3
     ":lanchat 366 ana #lobby :End of /NAMES list",
   ]);
 });
+
+Deno.test("USER with an empty real name (or any empty parameter) is 461, and registration waits", async () => {
+  await using server = await startServer();
+  await using irc = await IrcClient.connect(server.addr.port);
+  await irc.send("NICK ana", "USER ana 0 * :");
+  assert.equal(await irc.command("461"), ":lanchat 461 * USER :Not enough parameters");
+  await irc.send("USER ana 0 * :Ana Real");
+  await irc.command("001");
+  assert.equal(await irc.ask("WHOIS :", "461"), ":lanchat 461 ana WHOIS :Not enough parameters");
+});

@@ -194,8 +194,9 @@ export class IrcCodec implements Codec {
   #command(message: IrcMessage, frames: DecodedFrame[], replies: Uint8Array[]): void {
     const { command, params } = message;
     const registered = this.#member !== undefined;
+    // An empty parameter is a missing one (USER's `:` real name too, as Modern IRC says).
     const need = (count: number): boolean => {
-      if (params.length >= count) return true;
+      if (params.length >= count && params.slice(0, count).every((p) => p !== "")) return true;
       frames.push(this.#reply("461", [command, "Not enough parameters"]));
       return false;
     };
