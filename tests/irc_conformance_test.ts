@@ -80,3 +80,18 @@ Deno.test("USER with an empty real name (or any empty parameter) is 461, and reg
   await irc.command("001");
   assert.equal(await irc.ask("WHOIS :", "461"), ":lanchat 461 ana WHOIS :Not enough parameters");
 });
+
+Deno.test("UTF8ONLY: a line that is not UTF-8 is refused with FAIL <command> INVALID_UTF8, and the client stays", async () => {
+  await using server = await startServer();
+  await using ana = await IrcClient.connect(server.addr.port);
+  await ana.register("ana");
+  await using bob = await IrcClient.connect(server.addr.port);
+  await bob.register("bob");
+  await ana.write(new Uint8Array([...new TextEncoder().encode("PRIVMSG bob hi"), 0xaa, 13, 10]));
+  assert.deepEqual(await answers(ana), [
+    ":lanchat FAIL PRIVMSG INVALID_UTF8 :Line is not valid UTF-8",
+  ]);
+  assert.deepEqual(await answers(ana, "PRIVMSG bob :fine"), []);
+  await bob.command("PRIVMSG", 0, (line) => line.endsWith("PRIVMSG bob :fine"));
+  assert.ok(!bob.lines.some((line) => line.includes("hi\ufffd")));
+});

@@ -125,7 +125,7 @@ export class IrcCodec implements Codec {
     this.#drain(frames, replies);
     for (const line of this.#lines.push(chunk)) {
       if (line instanceof ProtocolError) {
-        frames.push(line);
+        frames.push(line.bytes ? this.#notUtf8(line.bytes) : line);
         continue;
       }
       if (this.#bye || this.#hold(line)) continue;
@@ -175,6 +175,14 @@ export class IrcCodec implements Codec {
       ...(replies.length ? { replies } : {}),
       ...(this.#bye ? { bye: this.#bye } : {}),
     };
+  }
+
+  /** UTF8ONLY: a line that is not UTF-8 is refused with `FAIL <command> INVALID_UTF8` (IRCv3). */
+  #notUtf8(bytes: Uint8Array): ProtocolError {
+    const message = parseIrcLine(new TextDecoder().decode(bytes));
+    const command = typeof message === "string" ? "*" : message.command;
+    const line = serverLine("FAIL", [command, "INVALID_UTF8", "Line is not valid UTF-8"]);
+    return this.#local.line(line, { request: this.#charged });
   }
 
   /** One line. */
