@@ -95,3 +95,16 @@ Deno.test("UTF8ONLY: a line that is not UTF-8 is refused with FAIL <command> INV
   await bob.command("PRIVMSG", 0, (line) => line.endsWith("PRIVMSG bob :fine"));
   assert.ok(!bob.lines.some((line) => line.includes("hi\ufffd")));
 });
+
+Deno.test("USERHOST marks an away member with - and one who is here with +", async () => {
+  await using server = await startServer();
+  await using ana = await IrcClient.connect(server.addr.port);
+  await ana.register("ana");
+  await using bob = await IrcClient.connect(server.addr.port);
+  await bob.register("bob");
+  assert.deepEqual(await answers(bob, "USERHOST ana"), [":lanchat 302 bob :ana=+ana@lanchat"]);
+  await ana.ask("AWAY :lunch", "306");
+  assert.deepEqual(await answers(bob, "USERHOST ana bob"), [
+    ":lanchat 302 bob :ana=-ana@lanchat bob=+bob@lanchat",
+  ]);
+});

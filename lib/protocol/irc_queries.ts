@@ -16,8 +16,8 @@ import { formatIrcLine } from "./irc_line.ts";
 
 /** What the server tells the IRC codec about itself, read when a query is answered. */
 export interface IrcDirectory extends MultilineLimits {
-  /** The member online under `nick` (any case), as the server spells it. */
-  find(nick: string): { nick: string; operator: boolean } | undefined;
+  /** The member online under `nick` (any case), as the server spells it; `away` when it is. */
+  find(nick: string): { nick: string; operator: boolean; away?: boolean } | undefined;
   /** Members, rooms and operators now. */
   census(): { members: number; rooms: number; operators: number };
 }
@@ -86,7 +86,12 @@ export function queryCommand(command: string, params: string[], ctx: QueryContex
       return ctx.later(() => {
         const found = params.slice(0, 5).map((nick) => directory?.find(nick))
           .filter((m) => m !== undefined)
-          .map((m) => `${m.nick}${m.operator ? "*" : ""}=+${userSource(m.nick).split("!")[1]}`);
+          // `-` for an away member, `+` for one here (RFC 2812 5.1, RPL_USERHOST).
+          .map((m) =>
+            `${m.nick}${m.operator ? "*" : ""}=${m.away ? "-" : "+"}${
+              userSource(m.nick).split("!")[1]
+            }`
+          );
         return formatIrcLine(IRC_SERVER, "302", [me, found.join(" ")], { trailing: true });
       });
     case "ISON":

@@ -19,7 +19,7 @@ export function ircDirectory(hub: Hub): IrcDirectory {
       find: (nick) => {
         const member = hub.member(nick);
         return member && !member.gone
-          ? { nick: member.nick, operator: member.operator }
+          ? { nick: member.nick, operator: member.operator, away: member.away !== undefined }
           : undefined;
       },
       census: () => hub.census(),
