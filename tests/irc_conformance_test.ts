@@ -108,3 +108,23 @@ Deno.test("USERHOST marks an away member with - and one who is here with +", asy
     ":lanchat 302 bob :ana=-ana@lanchat bob=+bob@lanchat",
   ]);
 });
+
+Deno.test("WHO of a nick answers its 352 (G when away) and 315 with the mask as sent; an unknown nick only 315", async () => {
+  await using server = await startServer();
+  await using ana = await IrcClient.connect(server.addr.port);
+  await ana.register("ana");
+  await using bob = await IrcClient.connect(server.addr.port);
+  await bob.register("bob");
+  assert.deepEqual(await answers(bob, "WHO ANA"), [
+    ":lanchat 352 bob * ana lanchat lanchat ana H :0 ana",
+    ":lanchat 315 bob ANA :End of /WHO list",
+  ]);
+  await ana.ask("AWAY :lunch", "306");
+  assert.deepEqual(await answers(bob, "WHO ana", "WHO nobody"), [
+    ":lanchat 352 bob * ana lanchat lanchat ana G :0 ana",
+    ":lanchat 315 bob ana :End of /WHO list",
+    ":lanchat 315 bob nobody :End of /WHO list",
+  ]);
+  // A room's WHO is unchanged.
+  assert.match((await answers(bob, "WHO #lobby"))[0], /^:lanchat 352 bob #lobby /);
+});

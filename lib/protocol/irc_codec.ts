@@ -273,6 +273,9 @@ export class IrcCodec implements Codec {
         return this.#privmsg(command, params, frames);
       case "NAMES":
       case "WHO": {
+        if (command === "WHO" && params[0] && !params[0].startsWith("#")) {
+          return this.#query(command, params, frames); // a nick: one 352 or none, then 315
+        }
         const done = this.#events.expectWho(command === "WHO" ? "who" : "names");
         frames.push(...this.#local.aim(params[0], command));
         frames.push(this.#cmd("who", params[0]?.split(",")[0] ?? ""), this.#local.mark(done));

@@ -1,6 +1,6 @@
 /**
  * IRC commands the codec answers without a core command of their own:
- * LUSERS, MOTD, USERHOST, ISON, TIME, VERSION (from a read-only
+ * LUSERS, MOTD, USERHOST, ISON, TIME, VERSION, WHO of a nick (from a read-only
  * {@linkcode IrcDirectory} of the server, answered in order with the core's
  * replies), TAGMSG (accepted and dropped: lanchat has no typing
  * notifications or reactions to relay), and KICK and MODE, which map onto the
@@ -105,6 +105,23 @@ export function queryCommand(command: string, params: string[], ctx: QueryContex
     case "TAGMSG":
       need(1);
       return;
+    case "WHO": // of a nick (a room's WHO is the core's /who)
+      return ctx.later(() => {
+        const found = directory?.find(params[0]);
+        const flags = found ? `${found.away ? "G" : "H"}${found.operator ? "*" : ""}` : "";
+        return (found
+          ? serverLine("352", [
+            me,
+            "*",
+            found.nick,
+            IRC_SERVER,
+            IRC_SERVER,
+            found.nick,
+            flags,
+            `0 ${found.nick}`,
+          ])
+          : "") + serverLine("315", [me, params[0], "End of /WHO list"]);
+      });
     case "KICK": {
       if (!need(2)) return;
       const [room, nicks, reason = ""] = params;
