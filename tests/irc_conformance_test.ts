@@ -128,3 +128,21 @@ Deno.test("WHO of a nick answers its 352 (G when away) and 315 with the mask as 
   // A room's WHO is unchanged.
   assert.match((await answers(bob, "WHO #lobby"))[0], /^:lanchat 352 bob #lobby /);
 });
+
+Deno.test("LIST #room lists that room alone; LIST of a room that does not exist only 321 and 323", async () => {
+  await using server = await startServer();
+  await using ana = await IrcClient.connect(server.addr.port);
+  await ana.register("ana");
+  await ana.ask("JOIN #dev", "366");
+  assert.deepEqual(await answers(ana, "LIST #DEV"), [
+    ":lanchat 321 ana Channel :Users  Name",
+    ":lanchat 322 ana #dev 1 :",
+    ":lanchat 323 ana :End of /LIST",
+  ]);
+  assert.deepEqual(await answers(ana, "LIST #nowhere"), [
+    ":lanchat 321 ana Channel :Users  Name",
+    ":lanchat 323 ana :End of /LIST",
+  ]);
+  // Without a room, every room, as before.
+  assert.equal((await answers(ana, "LIST")).filter((line) => / 322 /.test(line)).length, 2);
+});

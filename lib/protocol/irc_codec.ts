@@ -13,6 +13,7 @@
  */
 
 import type { Member } from "../core/member.ts";
+import { foldRoom } from "../core/room_name.ts";
 import type { ClientFrame, HelloFrame } from "./client_frames.ts";
 import type { Codec, CodecCapabilities, Decoded, DecodedFrame } from "./codec.ts";
 import { LineDecoder } from "./decode_lines.ts";
@@ -281,9 +282,16 @@ export class IrcCodec implements Codec {
         frames.push(this.#cmd("who", params[0]?.split(",")[0] ?? ""), this.#local.mark(done));
         return;
       }
-      case "LIST":
-        frames.push(this.#cmd("rooms", ""));
+      case "LIST": {
+        // `LIST #a,#b` lists those that exist; other filters (ELIST) are not offered: all rooms.
+        const names = params[0]?.split(",");
+        const only = names?.every((n) => n.startsWith("#"))
+          ? new Set(names.map(foldRoom))
+          : undefined;
+        const list = (rooms: typeof only) => this.#local.mark(() => this.#events.listOnly = rooms);
+        frames.push(list(only), this.#cmd("rooms", ""), list(undefined));
         return;
+      }
       case "WHOIS":
         if (!need(1)) return;
         frames.push(...this.#local.aim(params.at(-1)!), this.#cmd("whois", params.at(-1)!));

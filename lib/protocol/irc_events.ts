@@ -49,6 +49,8 @@ export class IrcEventLines {
   #batches = 0;
   /** Rooms the reader is in (folded), so a repeated JOIN is not shown twice. */
   readonly #rooms = new Set<string>();
+  /** The rooms (folded) a LIST named, while its answer is due: only they are listed. */
+  listOnly: ReadonlySet<string> | undefined;
   /** The nick of the QUIT just shown: a member leaving is one leave a room, one QUIT here. */
   #lastQuit = "";
 
@@ -145,7 +147,11 @@ export class IrcEventLines {
         return this.#whoKinds.shift()?.kind === "who"
           ? whoLines(me, event.room, event.members, event.away)
           : namesLines(me, event.room, event.members);
-      case "rooms":
+      case "rooms": {
+        const only = this.listOnly;
+        const rooms = only ? event.rooms.filter((r) => only.has(foldRoom(r.room))) : event.rooms;
+        return replyLines({ ...event, rooms }, reader);
+      }
       case "whois":
       case "history":
       case "help":
