@@ -146,3 +146,13 @@ Deno.test("LIST #room lists that room alone; LIST of a room that does not exist 
   // Without a room, every room, as before.
   assert.equal((await answers(ana, "LIST")).filter((line) => / 322 /.test(line)).length, 2);
 });
+
+Deno.test("JOIN of a name without # (CHANTYPES=#) is 403, the other names of the line are joined", async () => {
+  await using server = await startServer();
+  await using ana = await IrcClient.connect(server.addr.port);
+  await ana.register("ana");
+  const lines = await answers(ana, "JOIN dev,#ops");
+  assert.equal(lines[0], ":lanchat 403 ana dev :No such channel");
+  assert.equal(lines[1], ":ana!ana@lanchat JOIN #ops");
+  assert.ok(!lines.some((line) => line.includes("#dev")), lines.join("\n"));
+});

@@ -259,7 +259,9 @@ export class IrcCodec implements Codec {
           return;
         }
         for (const room of params[0].split(",")) {
-          frames.push(...this.#local.aim(room), this.#cmd("join", room));
+          // CHANTYPES=#: `JOIN dev` names no channel (403), though lanchat's /join adds the #.
+          if (!room.startsWith("#")) frames.push(this.#reply("403", [room, "No such channel"]));
+          else frames.push(...this.#local.aim(room), this.#cmd("join", room));
         }
         return;
       case "PART":
