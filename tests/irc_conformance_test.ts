@@ -156,3 +156,15 @@ Deno.test("JOIN of a name without # (CHANTYPES=#) is 403, the other names of the
   assert.equal(lines[1], ":ana!ana@lanchat JOIN #ops");
   assert.ok(!lines.some((line) => line.includes("#dev")), lines.join("\n"));
 });
+
+Deno.test("005 says CLIENTTAGDENY=*: client-only tags are accepted, never relayed (IRCv3 message-tags)", async () => {
+  await using server = await startServer();
+  await using ana = await IrcClient.connect(server.addr.port);
+  await ana.register("ana", "message-tags");
+  await using bob = await IrcClient.connect(server.addr.port);
+  await bob.register("bob", "message-tags");
+  assert.match(await ana.command("005"), / CLIENTTAGDENY=\* /);
+  assert.deepEqual(await answers(ana, "@+draft/react=x PRIVMSG #lobby :hi"), []);
+  const relayed = await bob.command("PRIVMSG", 0, (line) => line.endsWith("PRIVMSG #lobby :hi"));
+  assert.ok(!relayed.includes("+draft/react"), relayed);
+});

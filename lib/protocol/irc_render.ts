@@ -234,6 +234,8 @@ export function isupportLines(me: string, server: string): string {
     "CHANMODES=b,,,n",
     "PREFIX=",
     "UTF8ONLY",
+    // message-tags: client-only tags are accepted and never relayed, and IRCv3 says so like this.
+    "CLIENTTAGDENY=*",
     "are supported by this server",
   ]);
 }
