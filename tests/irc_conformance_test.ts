@@ -168,3 +168,12 @@ Deno.test("005 says CLIENTTAGDENY=*: client-only tags are accepted, never relaye
   const relayed = await bob.command("PRIVMSG", 0, (line) => line.endsWith("PRIVMSG #lobby :hi"));
   assert.ok(!relayed.includes("+draft/react"), relayed);
 });
+
+Deno.test("005's NETWORK is ASCII even when the server's name is not", async () => {
+  await using server = await startServer({ serverName: "Café Ünïcode" });
+  await using ana = await IrcClient.connect(server.addr.port);
+  await ana.register("ana");
+  const isupport = await ana.command("005");
+  assert.match(isupport, / NETWORK=Caf___n_code /);
+  assert.ok(/^[\x20-\x7e]*$/.test(isupport), isupport);
+});

@@ -223,7 +223,8 @@ export function welcomeLines(event: WelcomeEvent, reader: IrcReader, info: IrcSe
 
 /** RPL_ISUPPORT (005): what this server is, honestly. */
 export function isupportLines(me: string, server: string): string {
-  const network = server.replace(/[^\p{L}\p{N}_.\-]/gu, "_") || "lanchat";
+  // ISUPPORT values are ASCII (Modern IRC; irctest checks it): `Café` is NETWORK=Caf_.
+  const network = server.replace(/[^A-Za-z0-9_.\-]/gu, "_") || "lanchat";
   return serverLine("005", [
     me,
     `NETWORK=${network}`,
