@@ -177,3 +177,21 @@ Deno.test("005's NETWORK is ASCII even when the server's name is not", async () 
   assert.match(isupport, / NETWORK=Caf___n_code /);
   assert.ok(/^[\x20-\x7e]*$/.test(isupport), isupport);
 });
+
+Deno.test("a message of several lines to a reader without draft/multiline: msgid on its first line only, time on each", async () => {
+  await using server = await startServer();
+  await using ana = await IrcClient.connect(server.addr.port);
+  await ana.register("ana", "message-tags batch draft/multiline");
+  await using bob = await IrcClient.connect(server.addr.port);
+  await bob.register("bob", "message-tags server-time");
+  await ana.send(
+    "BATCH +b1 draft/multiline #lobby",
+    "@batch=b1 PRIVMSG #lobby :one",
+    "@batch=b1 PRIVMSG #lobby :two",
+    "BATCH -b1",
+  );
+  const second = await bob.command("PRIVMSG", 0, (line) => line.endsWith("PRIVMSG #lobby :two"));
+  const first = bob.lines[bob.lines.indexOf(second) - 1];
+  assert.match(first, /^@time=[^;]+;msgid=\S+ :ana!ana@lanchat PRIVMSG #lobby :one$/);
+  assert.match(second, /^@time=[^; ]+ :ana!ana@lanchat PRIVMSG #lobby :two$/);
+});

@@ -436,14 +436,17 @@ export function roomEventBytes(
   const variant = `${+time}${+id}${+multiline}`;
   let bytes = cachedVariants.get(variant);
   if (bytes === undefined) {
-    const tags = joinTags(
-      time ? timeTag(event.ts) : undefined,
-      id ? msgidTag(foldRoom(event.room), event.id) : undefined,
-    );
+    const timeT = time ? timeTag(event.ts) : undefined;
+    const idT = id ? msgidTag(foldRoom(event.room), event.id) : undefined;
+    const tags = joinTags(timeT, idT);
     // The batch reference is the event's id: the same bytes for every reader.
+    // Without a batch, a message of several lines carries its msgid on the first
+    // line only (IRCv3 multiline's fallback): one msgid, one message.
     bytes = encoder.encode(
       multiline && event.type === "msg"
         ? multilineLines(event.from, event.room, event.text, `m${event.id}`, tags)
+        : event.type === "msg"
+        ? privmsgLines(event.from, event.room, event.text, event.kind, timeT, idT)
         : roomEventLines(event, tags),
     );
     cachedVariants.set(variant, bytes);
