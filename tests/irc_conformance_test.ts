@@ -195,3 +195,28 @@ Deno.test("a message of several lines to a reader without draft/multiline: msgid
   assert.match(first, /^@time=[^;]+;msgid=\S+ :ana!ana@lanchat PRIVMSG #lobby :one$/);
   assert.match(second, /^@time=[^; ]+ :ana!ana@lanchat PRIVMSG #lobby :two$/);
 });
+
+Deno.test("draft/multiline: a line of another batch, or concat on a blank line, is FAIL BATCH MULTILINE_INVALID; nothing is sent", async () => {
+  await using server = await startServer();
+  await using ana = await IrcClient.connect(server.addr.port);
+  await ana.register("ana", "message-tags batch draft/multiline echo-message");
+  const fail = ":lanchat FAIL BATCH MULTILINE_INVALID :";
+  const stray = await answers(
+    ana,
+    "BATCH +b1 draft/multiline #lobby",
+    "@batch=b1 PRIVMSG #lobby :one",
+    "@batch=zz PRIVMSG #lobby :stray",
+    "BATCH -b1",
+  );
+  assert.equal(stray.length, 1, stray.join("\n"));
+  assert.ok(stray[0].startsWith(fail), stray[0]);
+  const blank = await answers(
+    ana,
+    "BATCH +b2 draft/multiline #lobby",
+    "@batch=b2 PRIVMSG #lobby :hi",
+    "@batch=b2;draft/multiline-concat PRIVMSG #lobby :",
+    "BATCH -b2",
+  );
+  assert.equal(blank.length, 1, blank.join("\n"));
+  assert.ok(blank[0].startsWith(fail), blank[0]);
+});

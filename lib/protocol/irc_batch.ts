@@ -165,6 +165,10 @@ export class MultilineBatch {
       return;
     }
     const concat = message.tags.has("draft/multiline-concat");
+    if (concat && text === "") {
+      this.#fail = this.#failure("MULTILINE_INVALID", [], "A blank line cannot be concatenated");
+      return;
+    }
     if (concat && this.#lines.length > 0) this.#lines[this.#lines.length - 1] += text;
     else this.#lines.push(text);
     this.#bytes += byteLength(text) + (concat ? 0 : 1);
@@ -182,6 +186,15 @@ export class MultilineBatch {
         "Multiline batch max-lines exceeded",
       );
     }
+  }
+
+  /** A line of another batch came while this one was open. */
+  spoil(): void {
+    this.#fail ??= this.#failure(
+      "MULTILINE_INVALID",
+      [],
+      "A line of another batch inside this one",
+    );
   }
 
   /** `BATCH -ref`: the message, or why there is none. */
@@ -216,10 +229,16 @@ export class MultilineIntake {
 
   constructor(readonly limits: MultilineLimits) {}
 
-  /** Takes `message` into the open batch when it carries its reference. */
+  /**
+   * Takes `message` into the open batch when it carries its reference; a line
+   * tagged with another reference while one is open spoils the batch
+   * (MULTILINE_INVALID when it ends), never becomes a message of its own.
+   */
   take(message: IrcMessage): boolean {
-    if (!this.#open || message.tags.get("batch") !== this.#open.ref) return false;
-    this.#open.add(message);
+    const batch = message.tags.get("batch");
+    if (!this.#open || batch === undefined) return false;
+    if (batch === this.#open.ref) this.#open.add(message);
+    else this.#open.spoil();
     return true;
   }
 
