@@ -220,3 +220,13 @@ Deno.test("draft/multiline: a line of another batch, or concat on a blank line, 
   assert.equal(blank.length, 1, blank.join("\n"));
   assert.ok(blank[0].startsWith(fail), blank[0]);
 });
+
+Deno.test("MODE of a room that does not exist is 403; of one that does, 324", async () => {
+  await using server = await startServer();
+  await using ana = await IrcClient.connect(server.addr.port);
+  await ana.register("ana");
+  assert.deepEqual(await answers(ana, "MODE #nowhere", "MODE #LOBBY"), [
+    ":lanchat 403 ana #nowhere :No such channel",
+    ":lanchat 324 ana #LOBBY +n",
+  ]);
+});

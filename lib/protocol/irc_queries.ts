@@ -18,6 +18,8 @@ import { formatIrcLine } from "./irc_line.ts";
 export interface IrcDirectory extends MultilineLimits {
   /** The member online under `nick` (any case), as the server spells it; `away` when it is. */
   find(nick: string): { nick: string; operator: boolean; away?: boolean } | undefined;
+  /** Whether a room of that name (any case) exists. */
+  hasRoom?(name: string): boolean;
   /** Members, rooms and operators now. */
   census(): { members: number; rooms: number; operators: number };
 }
@@ -149,7 +151,14 @@ function mode(params: string[], ctx: QueryContext): void {
     } else ctx.reply("221", ["+"]);
     return;
   }
-  if (modes === undefined) return ctx.reply("324", [target, "+n"]);
+  if (modes === undefined) {
+    // 403 for a room that does not exist (RFC 2812 3.2.3), checked when its turn comes.
+    return ctx.later(() =>
+      ctx.directory?.hasRoom?.(target) === false
+        ? serverLine("403", [me, target, "No such channel"])
+        : serverLine("324", [me, target, "+n"])
+    );
+  }
   let sign = "+";
   for (const letter of modes) {
     if (letter === "+" || letter === "-") {

@@ -22,6 +22,7 @@ export function ircDirectory(hub: Hub): IrcDirectory {
           ? { nick: member.nick, operator: member.operator, away: member.away !== undefined }
           : undefined;
       },
+      hasRoom: (name) => hub.room(name) !== undefined,
       census: () => hub.census(),
       maxMessageLength: hub.maxMessageLength,
       maxMessageLines: hub.maxMessageLines,
