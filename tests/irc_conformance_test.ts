@@ -230,3 +230,14 @@ Deno.test("MODE of a room that does not exist is 403; of one that does, 324", as
     ":lanchat 324 ana #LOBBY +n",
   ]);
 });
+
+Deno.test("MODE me with an unknown user mode is 501; +i (irssi's) and no modes are 221", async () => {
+  await using server = await startServer();
+  await using ana = await IrcClient.connect(server.addr.port);
+  await ana.register("ana");
+  assert.deepEqual(await answers(ana, "MODE ana +z", "MODE ana +i", "MODE ana"), [
+    ":lanchat 501 ana :Unknown MODE flag",
+    ":lanchat 221 ana +",
+    ":lanchat 221 ana +",
+  ]);
+});

@@ -148,6 +148,9 @@ function mode(params: string[], ctx: QueryContext): void {
   if (!target.startsWith("#")) {
     if (foldNick(target) !== foldNick(me)) {
       ctx.reply("502", ["Cannot change mode for other users"]);
+    } else if (/[^+\-iw]/.test(modes ?? "")) {
+      // `i` and `w` (irssi asks +i) change nothing here; any other letter is unknown (Modern IRC).
+      ctx.reply("501", ["Unknown MODE flag"]);
     } else ctx.reply("221", ["+"]);
     return;
   }
