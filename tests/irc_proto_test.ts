@@ -169,7 +169,7 @@ Deno.test("KICK and MODE +b by a member who is no operator get 482; other modes 
   );
   assert.equal(
     await irc.ask("MODE #lobby +b *!*@10.0.0.1", "696"),
-    ":lanchat 696 ana #lobby b *!*@10.0.0.1 :lanchat bans a member by nick (its key and address): use a nick or nick!*@*",
+    ":lanchat 696 ana #lobby b *!*@10.0.0.1 :lanchat bans a member by nick (its key and address): use a nick, nick!*@* or *!*nick@lanchat",
   );
   assert.equal(
     await irc.ask("MODE #lobby b", "368"),
