@@ -241,3 +241,14 @@ Deno.test("MODE me with an unknown user mode is 501; +i (irssi's) and no modes a
     ":lanchat 221 ana +",
   ]);
 });
+
+Deno.test("KICK in a room that does not exist is 403, before the operator check (482 stays for a real room)", async () => {
+  await using server = await startServer();
+  await using ana = await IrcClient.connect(server.addr.port);
+  await ana.register("ana");
+  await using bob = await IrcClient.connect(server.addr.port);
+  await bob.register("bob");
+  const [nowhere, lobby] = await answers(bob, "KICK #nowhere ana", "KICK #lobby ana");
+  assert.equal(nowhere, ":lanchat 403 bob #nowhere :No such channel");
+  assert.match(lobby, /^:lanchat 482 bob #lobby :/);
+});

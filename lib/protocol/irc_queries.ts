@@ -127,6 +127,9 @@ export function queryCommand(command: string, params: string[], ctx: QueryContex
     case "KICK": {
       if (!need(2)) return;
       const [room, nicks, reason = ""] = params;
+      // No such room: 403 (RFC 2812 3.2.8), before the operator check. Read as the
+      // line is decoded: a room made by a JOIN earlier in the same write is not seen yet.
+      if (directory?.hasRoom?.(room) === false) return ctx.reply("403", [room, "No such channel"]);
       for (const nick of nicks.split(",")) {
         ctx.command("kick", `${nick} ${reason}`.trimEnd(), `${room} ${nick}`);
       }
