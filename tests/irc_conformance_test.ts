@@ -252,3 +252,22 @@ Deno.test("KICK in a room that does not exist is 403, before the operator check 
   assert.equal(nowhere, ":lanchat 403 bob #nowhere :No such channel");
   assert.match(lobby, /^:lanchat 482 bob #lobby :/);
 });
+
+Deno.test("WHO of a mask lists the members whose nick matches it, 315 with the mask as sent", async () => {
+  await using server = await startServer();
+  await using ana = await IrcClient.connect(server.addr.port);
+  await ana.register("coolNick");
+  await using bob = await IrcClient.connect(server.addr.port);
+  await bob.register("otherNick");
+  assert.deepEqual(await answers(bob, "WHO coolni*"), [
+    ":lanchat 352 otherNick * coolNick lanchat lanchat coolNick H :0 coolNick",
+    ":lanchat 315 otherNick coolni* :End of /WHO list",
+  ]);
+  const all = await answers(bob, "WHO *");
+  assert.deepEqual(all.slice(0, -1).map((line) => line.split(" ")[4]).sort(), [
+    "coolNick",
+    "otherNick",
+  ]);
+  assert.equal(all.at(-1), ":lanchat 315 otherNick * :End of /WHO list");
+  assert.deepEqual(await answers(bob, "WHO zz*"), [":lanchat 315 otherNick zz* :End of /WHO list"]);
+});

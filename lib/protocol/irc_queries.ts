@@ -18,6 +18,8 @@ import { formatIrcLine } from "./irc_line.ts";
 export interface IrcDirectory extends MultilineLimits {
   /** The member online under `nick` (any case), as the server spells it; `away` when it is. */
   find(nick: string): { nick: string; operator: boolean; away?: boolean } | undefined;
+  /** The members whose nick matches a mask of `*` and `?` (any case), at most `limit`. */
+  match?(mask: string, limit: number): { nick: string; operator: boolean; away?: boolean }[];
   /** Whether a room of that name (any case) exists. */
   hasRoom?(name: string): boolean;
   /** Members, rooms and operators now. */
@@ -41,6 +43,9 @@ export interface QueryContext {
   /** A core command; `target` names what its error numeric is about. */
   command(name: string, args: string, target: string): void;
 }
+
+/** The most members one `WHO <mask>` lists (`WHO *` on a big server stays one screenful). */
+export const MAX_WHO_MATCHES = 200;
 
 /** The commands {@linkcode queryCommand} answers. */
 export const QUERY_COMMANDS: ReadonlySet<string> = new Set([
@@ -107,22 +112,28 @@ export function queryCommand(command: string, params: string[], ctx: QueryContex
     case "TAGMSG":
       need(1);
       return;
-    case "WHO": // of a nick (a room's WHO is the core's /who)
+    case "WHO": // of a nick or a mask (a room's WHO is the core's /who)
       return ctx.later(() => {
-        const found = directory?.find(params[0]);
-        const flags = found ? `${found.away ? "G" : "H"}${found.operator ? "*" : ""}` : "";
-        return (found
-          ? serverLine("352", [
+        const mask = params[0];
+        const one = directory?.find(mask);
+        const found = /[*?]/.test(mask)
+          ? directory?.match?.(mask, MAX_WHO_MATCHES) ?? []
+          : one
+          ? [one]
+          : [];
+        return found.map((m) => {
+          const flags = `${m.away ? "G" : "H"}${m.operator ? "*" : ""}`;
+          return serverLine("352", [
             me,
             "*",
-            found.nick,
+            m.nick,
             IRC_SERVER,
             IRC_SERVER,
-            found.nick,
+            m.nick,
             flags,
-            `0 ${found.nick}`,
-          ])
-          : "") + serverLine("315", [me, params[0], "End of /WHO list"]);
+            `0 ${m.nick}`,
+          ]);
+        }).join("") + serverLine("315", [me, mask, "End of /WHO list"]);
       });
     case "KICK": {
       if (!need(2)) return;
@@ -211,4 +222,32 @@ export function maskNick(mask: string): string | undefined {
   if (plain(nick) && (user === "*" || user.replace(/^[*~]/, "") === nick)) return nick;
   const bare = user.replace(/^\*?~?/, "");
   return nick === "*" && plain(bare) ? bare : undefined;
+}
+
+/**
+ * Whether `text` matches the IRC mask `mask` (`*` any run, `?` one
+ * character), in time linear in their lengths times the stars: no regular
+ * expression a hostile mask of many stars could make backtrack for ever.
+ */
+export function globMatch(mask: string, text: string): boolean {
+  const m = [...mask];
+  const t = [...text];
+  let i = 0;
+  let j = 0;
+  let star = -1;
+  let resume = 0;
+  while (j < t.length) {
+    if (i < m.length && (m[i] === "?" || (m[i] !== "*" && m[i] === t[j]))) {
+      i++;
+      j++;
+    } else if (i < m.length && m[i] === "*") {
+      star = i++;
+      resume = j;
+    } else if (star !== -1) {
+      i = star + 1;
+      j = ++resume;
+    } else return false;
+  }
+  while (m[i] === "*") i++;
+  return i === m.length;
 }
