@@ -179,7 +179,7 @@ Deno.test("JOIN, PART, NAMES, CTCP ACTION, private messages and NICK map onto th
   await irc.send("NICK ircz");
   await irc.command("NICK", 0, (l) => l === ":ircy!ircy@lanchat NICK :ircz");
   await irc.send("PRIVMSG #nowhere :x", "FOO bar", "PRIVMSG #lobby");
-  await irc.command("442", 0, (l) => l.includes("#nowhere"));
+  await irc.command("404", 0, (l) => l.includes("#nowhere"));
   await irc.command("421", 0, (l) => l === ":lanchat 421 ircz FOO :Unknown command");
   await irc.command("412");
 });

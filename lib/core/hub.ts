@@ -178,6 +178,11 @@ export class Hub {
     return { members: this.#presence.size, rooms, operators };
   }
 
+  /** Every member online (a read-only view, for the IRC codec's WHO of a mask). */
+  members(): Iterable<Member> {
+    return this.#presence.all();
+  }
+
   /** Looks a member up by nick, ignoring case and normalisation. */
   member(nick: string): Member | undefined {
     return this.#presence.find(foldNick(nick));

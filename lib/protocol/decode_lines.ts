@@ -45,7 +45,7 @@ export class LineDecoder {
       try {
         out.push(decoder.decode(line));
       } catch (cause) {
-        out.push(new ProtocolError("bad_utf8", "Line is not valid UTF-8", { cause }));
+        out.push(new ProtocolError("bad_utf8", "Line is not valid UTF-8", { cause, bytes: line }));
       }
     }
     if (failure) {

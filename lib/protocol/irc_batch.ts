@@ -166,6 +166,10 @@ export class MultilineBatch {
       return;
     }
     const concat = message.tags.has("draft/multiline-concat");
+    if (concat && text === "") {
+      this.#fail = this.#failure("MULTILINE_INVALID", [], "A blank line cannot be concatenated");
+      return;
+    }
     if (concat && this.#lines.length > 0) this.#lines[this.#lines.length - 1] += text;
     else this.#lines.push(text);
     this.#bytes += byteLength(text) + (concat ? 0 : 1);
@@ -183,6 +187,15 @@ export class MultilineBatch {
         "Multiline batch max-lines exceeded",
       );
     }
+  }
+
+  /** A line of another batch came while this one was open. */
+  spoil(): void {
+    this.#fail ??= this.#failure(
+      "MULTILINE_INVALID",
+      [],
+      "A line of another batch inside this one",
+    );
   }
 
   /** `BATCH -ref`: the message, or why there is none. */
@@ -219,13 +232,19 @@ export class MultilineIntake {
 
   constructor(readonly limits: MultilineLimits) {}
 
-  /** Takes `message` into the open batch when it carries its reference. */
+  /**
+   * Takes `message` into the open batch when it carries its reference; a line
+   * tagged with another reference while one is open spoils the batch
+   * (MULTILINE_INVALID when it ends), never becomes a message of its own.
+   */
   take(message: IrcMessage): boolean {
     const ref = message.tags.get("batch");
     if (ref === undefined || message.command === "BATCH") return false;
     if (ref === this.#refused) return true;
-    if (!this.#open || ref !== this.#open.ref) return false;
-    this.#open.add(message);
+    if (!this.#open) return false;
+    // A line of another batch inside the open one spoils it (MULTILINE_INVALID at its end).
+    if (ref === this.#open.ref) this.#open.add(message);
+    else this.#open.spoil();
     return true;
   }
 

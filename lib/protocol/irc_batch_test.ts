@@ -23,13 +23,14 @@ Deno.test("MultilineIntake joins a batch's lines, concat lines without a newline
   ) {
     assert.ok(intake.take(line(l)));
   }
-  assert.ok(!intake.take(line("@batch=other PRIVMSG #a :x")));
   assert.deepEqual(intake.command(["-r"], true), {
     kind: "message",
     command: "PRIVMSG",
     target: "#a",
     text: "abcd",
   });
+  // With no batch open, a line of another is not the intake's.
+  assert.ok(!intake.take(line("@batch=other PRIVMSG #a :x")));
 });
 
 Deno.test("MultilineIntake fails over max-bytes, on a second target, on mixed commands, and when not negotiated", () => {

@@ -13,6 +13,7 @@
  */
 
 import type { Member } from "../core/member.ts";
+import { foldRoom } from "../core/room_name.ts";
 import type { ClientFrame, HelloFrame } from "./client_frames.ts";
 import type { Codec, CodecCapabilities, Decoded, DecodedFrame } from "./codec.ts";
 import { LineDecoder } from "./decode_lines.ts";
@@ -39,6 +40,7 @@ import { ProtocolError } from "./protocol_error.ts";
 import type { ByeFrame, ErrorFrame, ServerFrame } from "./wire_frames.ts";
 
 const encoder = new TextEncoder();
+const NOTHING = new Uint8Array(0);
 
 const WITH_ECHO: CodecCapabilities = Object.freeze({
   name: "irc",
@@ -135,7 +137,7 @@ export class IrcCodec implements Codec {
     this.#drain(frames, replies);
     for (const line of this.#lines.push(chunk)) {
       if (line instanceof ProtocolError) {
-        frames.push(line);
+        frames.push(line.bytes ? this.#notUtf8(line.bytes) : line);
         continue;
       }
       if (this.#bye || this.#hold(line)) continue;
@@ -192,6 +194,14 @@ export class IrcCodec implements Codec {
     };
   }
 
+  /** UTF8ONLY: a line that is not UTF-8 is refused with `FAIL <command> INVALID_UTF8` (IRCv3). */
+  #notUtf8(bytes: Uint8Array): ProtocolError {
+    const message = parseIrcLine(new TextDecoder().decode(bytes));
+    const command = typeof message === "string" ? "*" : message.command;
+    const line = serverLine("FAIL", [command, "INVALID_UTF8", "Line is not valid UTF-8"]);
+    return this.#local.line(line, { request: this.#charged });
+  }
+
   /** One line. */
   #line(line: string, frames: DecodedFrame[], replies: Uint8Array[]): void {
     // NUL has no place in an IRC line; it would come back in a 421 or 410.
@@ -216,8 +226,9 @@ export class IrcCodec implements Codec {
   #command(message: IrcMessage, frames: DecodedFrame[], replies: Uint8Array[]): void {
     const { command, params } = message;
     const registered = this.#member !== undefined;
+    // An empty parameter is a missing one (USER's `:` real name too, as Modern IRC says).
     const need = (count: number): boolean => {
-      if (params.length >= count) return true;
+      if (params.length >= count && params.slice(0, count).every((p) => p !== "")) return true;
       frames.push(this.#reply("461", [command, "Not enough parameters"]));
       return false;
     };
@@ -270,8 +281,10 @@ export class IrcCodec implements Codec {
           frames.push(this.#notice("JOIN 0 is not supported: a lanchat member stays in a room"));
           return;
         }
-        for (const room of this.#targets(command, params, frames)!) {
-          frames.push(...this.#local.aim(room), this.#cmd("join", room));
+        for (const room of this.#targets(command, params, frames) ?? []) {
+          // CHANTYPES=#: `JOIN dev` names no channel (403), though lanchat's /join adds the #.
+          if (!room.startsWith("#")) frames.push(this.#reply("403", [room, "No such channel"]));
+          else frames.push(...this.#local.aim(room), this.#cmd("join", room));
         }
         return;
       case "PART":
@@ -286,17 +299,27 @@ export class IrcCodec implements Codec {
         return this.#privmsg(command, params, frames);
       case "NAMES":
       case "WHO": {
+        if (command === "WHO" && params[0] && !params[0].startsWith("#")) {
+          return this.#query(command, params, frames); // a nick: one 352 or none, then 315
+        }
         const done = this.#events.expectWho(command === "WHO" ? "who" : "names");
-        frames.push(...this.#local.aim(params[0]));
+        frames.push(...this.#local.aim(params[0], command));
         frames.push(this.#cmd("who", params[0]?.split(",")[0] ?? ""), this.#local.mark(done));
         return;
       }
-      case "LIST":
-        frames.push(this.#cmd("rooms", ""));
+      case "LIST": {
+        // `LIST #a,#b` lists those that exist; other filters (ELIST) are not offered: all rooms.
+        const names = params[0]?.split(",");
+        const only = names?.every((n) => n.startsWith("#"))
+          ? new Set(names.map(foldRoom))
+          : undefined;
+        const list = (rooms: typeof only) => this.#local.mark(() => this.#events.listOnly = rooms);
+        frames.push(list(only), this.#cmd("rooms", ""), list(undefined));
         return;
+      }
       case "WHOIS":
-        if (!need(1)) return;
-        if (!isName(params.at(-1)!)) {
+        // RFC 2812 names 431 (no nickname given) for WHOIS, empty or missing.
+        if (params.length === 0 || !isName(params.at(-1)!)) {
           frames.push(this.#reply("431", ["No nickname given"]));
           return;
         }
@@ -343,7 +366,7 @@ export class IrcCodec implements Codec {
     const action = ctcpAction(raw);
     const text = stripFormatting(action ?? raw);
     for (const target of params[0].split(",").filter(isName)) {
-      frames.push(...this.#local.aim(target));
+      frames.push(...this.#local.aim(target, command));
       if (target.startsWith("#")) {
         frames.push(
           action !== undefined
@@ -458,6 +481,8 @@ export class IrcCodec implements Codec {
   /** The event as IRC lines. */
   encode(event: ServerFrame): Uint8Array {
     if (event.type === "error") return encoder.encode(this.#error(event));
+    // No automatic reply to a NOTICE (RFC 2812 3.3.2), not even 301.
+    if (event.type === "away" && event.dm && this.#local.command === "NOTICE") return NOTHING;
     return this.#events.encode(event, this.#me);
   }
 
@@ -479,7 +504,8 @@ export class IrcCodec implements Codec {
     ) {
       return this.#sasl.refused(me, event.message).join("");
     }
-    const numeric = errorNumeric(event.code, me, this.#local.target);
+    const numeric = errorNumeric(event.code, me, this.#local.target, this.#local.command);
+    if (numeric === null) return "";
     return numeric
       ? serverLine(numeric[0], [...numeric[1], event.message])
       : serverLine("NOTICE", [me, event.message]);

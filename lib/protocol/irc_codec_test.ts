@@ -69,9 +69,9 @@ Deno.test("IrcCodec answers an unknown command with 421 in order with the core's
   assert.equal(deliver(irc, frames[0]), ":lanchat 421 ana FOO :Unknown command\r\n");
   // The marker before the message: its numeric will name #a; it writes nothing.
   assert.equal(deliver(irc, frames[1]), "");
-  // The core's own error for the message that followed: 442 with lanchat's words.
+  // The core's own error for the message that followed: 404 with lanchat's words.
   const notIn = irc.encode({ type: "error", code: "not_in_room", message: "You are not in #a" });
-  assert.equal(text(notIn), ":lanchat 442 ana #a :You are not in #a\r\n");
+  assert.equal(text(notIn), ":lanchat 404 ana #a :You are not in #a\r\n");
 });
 
 Deno.test("IrcCodec splits a long or multi-line message into lines of at most 512 bytes", () => {

@@ -54,6 +54,8 @@ export class IrcEventLines {
   #batches = 0;
   /** Rooms the reader is in (folded), so a repeated JOIN is not shown twice. */
   readonly #rooms = new Set<string>();
+  /** The rooms (folded) a LIST named, while its answer is due: only they are listed. */
+  listOnly: ReadonlySet<string> | undefined;
   /** The nick of the QUIT just shown: a member leaving is one leave a room, one QUIT here. */
   #lastQuit = "";
 
@@ -163,7 +165,11 @@ export class IrcEventLines {
           : namesLines(me, event.room, event.members);
       case "history":
         return this.chathistory.render(event, reader) ?? replyLines(event, reader);
-      case "rooms":
+      case "rooms": {
+        const only = this.listOnly;
+        const rooms = only ? event.rooms.filter((r) => only.has(foldRoom(r.room))) : event.rooms;
+        return replyLines({ ...event, rooms }, reader);
+      }
       case "whois":
       case "help":
       case "notice":

@@ -25,6 +25,7 @@ export class IrcLocalLines {
   #lazy = 0;
   #aimed: string | undefined;
   #target: string | undefined;
+  #command: string | undefined;
 
   /**
    * The target of the request being answered (for the numeric of its
@@ -34,6 +35,11 @@ export class IrcLocalLines {
    */
   get target(): string | undefined {
     return this.#target;
+  }
+
+  /** The IRC command of the request being answered, when its marker named one. */
+  get command(): string | undefined {
+    return this.#command;
   }
 
   /**
@@ -54,14 +60,17 @@ export class IrcLocalLines {
 
   /**
    * A marker before the requests about `target`: delivered in order with
-   * the core's answers, it sets the target their numerics name. None when
-   * the marker before already named it.
+   * the core's answers, it sets the target their numerics name (and the
+   * IRC `command` asking, when the numeric depends on it). None when the
+   * marker before already named both.
    */
-  aim(target: string | undefined): ProtocolError[] {
-    if (target === this.#aimed) return [];
-    this.#aimed = target;
+  aim(target: string | undefined, command?: string): ProtocolError[] {
+    const aimed = `${command ?? ""}\u0000${target ?? "\u0000"}`;
+    if (aimed === this.#aimed) return [];
+    this.#aimed = aimed;
     return [this.#marker("irc-aim", () => {
       this.#target = target;
+      this.#command = command;
       return "";
     })];
   }

@@ -1,6 +1,6 @@
 /**
  * IRC commands the codec answers without a core command of their own:
- * LUSERS, MOTD, USERHOST, ISON, TIME, VERSION (from a read-only
+ * LUSERS, MOTD, USERHOST, ISON, TIME, VERSION, WHO of a nick (from a read-only
  * {@linkcode IrcDirectory} of the server, answered in order with the core's
  * replies), TAGMSG (accepted and dropped: lanchat has no typing
  * notifications or reactions to relay), and KICK and MODE, which map onto the
@@ -16,8 +16,12 @@ import { formatIrcLine } from "./irc_line.ts";
 
 /** What the server tells the IRC codec about itself, read when a query is answered. */
 export interface IrcDirectory extends MultilineLimits {
-  /** The member online under `nick` (any case), as the server spells it. */
-  find(nick: string): { nick: string; operator: boolean } | undefined;
+  /** The member online under `nick` (any case), as the server spells it; `away` when it is. */
+  find(nick: string): { nick: string; operator: boolean; away?: boolean } | undefined;
+  /** The members whose nick matches a mask of `*` and `?` (any case), at most `limit`. */
+  match?(mask: string, limit: number): { nick: string; operator: boolean; away?: boolean }[];
+  /** Whether a room of that name (any case) exists. */
+  hasRoom?(name: string): boolean;
   /** Members, rooms and operators now. */
   census(): { members: number; rooms: number; operators: number };
 }
@@ -39,6 +43,9 @@ export interface QueryContext {
   /** A core command; `target` names what its error numeric is about. */
   command(name: string, args: string, target: string): void;
 }
+
+/** The most members one `WHO <mask>` lists (`WHO *` on a big server stays one screenful). */
+export const MAX_WHO_MATCHES = 200;
 
 /** The commands {@linkcode queryCommand} answers. */
 export const QUERY_COMMANDS: ReadonlySet<string> = new Set([
@@ -86,7 +93,12 @@ export function queryCommand(command: string, params: string[], ctx: QueryContex
       return ctx.later(() => {
         const found = params.slice(0, 5).map((nick) => directory?.find(nick))
           .filter((m) => m !== undefined)
-          .map((m) => `${m.nick}${m.operator ? "*" : ""}=+${userSource(m.nick).split("!")[1]}`);
+          // `-` for an away member, `+` for one here (RFC 2812 5.1, RPL_USERHOST).
+          .map((m) =>
+            `${m.nick}${m.operator ? "*" : ""}=${m.away ? "-" : "+"}${
+              userSource(m.nick).split("!")[1]
+            }`
+          );
         return formatIrcLine(IRC_SERVER, "302", [me, found.join(" ")], { trailing: true });
       });
     case "ISON":
@@ -100,9 +112,35 @@ export function queryCommand(command: string, params: string[], ctx: QueryContex
     case "TAGMSG":
       need(1);
       return;
+    case "WHO": // of a nick or a mask (a room's WHO is the core's /who)
+      return ctx.later(() => {
+        const mask = params[0];
+        const one = directory?.find(mask);
+        const found = /[*?]/.test(mask)
+          ? directory?.match?.(mask, MAX_WHO_MATCHES) ?? []
+          : one
+          ? [one]
+          : [];
+        return found.map((m) => {
+          const flags = `${m.away ? "G" : "H"}${m.operator ? "*" : ""}`;
+          return serverLine("352", [
+            me,
+            "*",
+            m.nick,
+            IRC_SERVER,
+            IRC_SERVER,
+            m.nick,
+            flags,
+            `0 ${m.nick}`,
+          ]);
+        }).join("") + serverLine("315", [me, mask, "End of /WHO list"]);
+      });
     case "KICK": {
       if (!need(2)) return;
       const [room, nicks, reason = ""] = params;
+      // No such room: 403 (RFC 2812 3.2.8), before the operator check. Read as the
+      // line is decoded: a room made by a JOIN earlier in the same write is not seen yet.
+      if (directory?.hasRoom?.(room) === false) return ctx.reply("403", [room, "No such channel"]);
       for (const nick of nicks.split(",")) {
         ctx.command("kick", `${nick} ${reason}`.trimEnd(), `${room} ${nick}`);
       }
@@ -124,10 +162,20 @@ function mode(params: string[], ctx: QueryContext): void {
   if (!target.startsWith("#")) {
     if (foldNick(target) !== foldNick(me)) {
       ctx.reply("502", ["Cannot change mode for other users"]);
+    } else if (/[^+\-iw]/.test(modes ?? "")) {
+      // `i` and `w` (irssi asks +i) change nothing here; any other letter is unknown (Modern IRC).
+      ctx.reply("501", ["Unknown MODE flag"]);
     } else ctx.reply("221", ["+"]);
     return;
   }
-  if (modes === undefined) return ctx.reply("324", [target, "+n"]);
+  if (modes === undefined) {
+    // 403 for a room that does not exist (RFC 2812 3.2.3), checked when its turn comes.
+    return ctx.later(() =>
+      ctx.directory?.hasRoom?.(target) === false
+        ? serverLine("403", [me, target, "No such channel"])
+        : serverLine("324", [me, target, "+n"])
+    );
+  }
   let sign = "+";
   for (const letter of modes) {
     if (letter === "+" || letter === "-") {
@@ -174,4 +222,32 @@ export function maskNick(mask: string): string | undefined {
   if (plain(nick) && (user === "*" || user.replace(/^[*~]/, "") === nick)) return nick;
   const bare = user.replace(/^\*?~?/, "");
   return nick === "*" && plain(bare) ? bare : undefined;
+}
+
+/**
+ * Whether `text` matches the IRC mask `mask` (`*` any run, `?` one
+ * character), in time linear in their lengths times the stars: no regular
+ * expression a hostile mask of many stars could make backtrack for ever.
+ */
+export function globMatch(mask: string, text: string): boolean {
+  const m = [...mask];
+  const t = [...text];
+  let i = 0;
+  let j = 0;
+  let star = -1;
+  let resume = 0;
+  while (j < t.length) {
+    if (i < m.length && (m[i] === "?" || (m[i] !== "*" && m[i] === t[j]))) {
+      i++;
+      j++;
+    } else if (i < m.length && m[i] === "*") {
+      star = i++;
+      resume = j;
+    } else if (star !== -1) {
+      i = star + 1;
+      j = ++resume;
+    } else return false;
+  }
+  while (m[i] === "*") i++;
+  return i === m.length;
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { maskNick } from "./irc_queries.ts";
+import { globMatch, maskNick } from "./irc_queries.ts";
 
 Deno.test("maskNick: the one nick a ban mask names, in the forms irssi and weechat send", () => {
   // Every user is nick!nick@lanchat: these name ana.
@@ -30,4 +30,17 @@ Deno.test("maskNick: the one nick a ban mask names, in the forms irssi and weech
   ) {
     assert.equal(maskNick(mask), undefined, mask);
   }
+});
+
+Deno.test("globMatch: * and ? as IRC masks mean them, fast on a mask of many stars", () => {
+  assert.ok(globMatch("coolni*", "coolnick"));
+  assert.ok(globMatch("*", "ana"));
+  assert.ok(globMatch("a?a", "ana"));
+  assert.ok(globMatch("*n*", "ana"));
+  assert.ok(!globMatch("coolni*", "ana"));
+  assert.ok(!globMatch("a?", "ana"));
+  assert.ok(!globMatch("", "ana"));
+  const start = performance.now();
+  assert.ok(!globMatch(`${"*a".repeat(250)}b`, "a".repeat(24)));
+  assert.ok(performance.now() - start < 100);
 });

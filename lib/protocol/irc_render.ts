@@ -226,7 +226,8 @@ export function welcomeLines(event: WelcomeEvent, reader: IrcReader, info: IrcSe
 
 /** RPL_ISUPPORT (005): what this server is, honestly. */
 export function isupportLines(me: string, server: string): string {
-  const network = server.replace(/[^\p{L}\p{N}_.\-]/gu, "_") || "lanchat";
+  // ISUPPORT values are ASCII (Modern IRC; irctest checks it): `Café` is NETWORK=Caf_.
+  const network = server.replace(/[^A-Za-z0-9_.\-]/gu, "_") || "lanchat";
   return serverLine("005", [
     me,
     `NETWORK=${network}`,
@@ -240,6 +241,8 @@ export function isupportLines(me: string, server: string): string {
     // draft/chathistory (irc_chathistory.ts): the largest page, and the references it takes.
     `CHATHISTORY=${MAX_HISTORY_PAGE}`,
     "MSGREFTYPES=msgid,timestamp",
+    // message-tags: client-only tags are accepted and never relayed, and IRCv3 says so like this.
+    "CLIENTTAGDENY=*",
     "are supported by this server",
   ]);
 }
@@ -257,18 +260,36 @@ export function motdLines(me: string, motd: string | undefined): string {
   return out;
 }
 
+/** What a NOTICE's refusal says: nothing (RFC 2812 3.3.2: no automatic reply to a NOTICE). */
+const QUIET_FOR_NOTICE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  "no_such_nick",
+  "not_in_room",
+  "bad_room",
+  "muted",
+]);
+
 /**
  * The numeric an error of the core becomes, with its parameters before the
- * reason (lanchat's own words); undefined for a server NOTICE.
+ * reason (lanchat's own words); undefined for a server NOTICE, null for no
+ * line at all. `command` is the IRC command asking, when known: a NOTICE is
+ * never answered with an error, and a message to a room the reader is not in
+ * (or that does not exist) is 404 ERR_CANNOTSENDTOCHAN, not 442, and NAMES
+ * or WHO of a room that does not exist only ends its empty list (366, 315).
  */
 export function errorNumeric(
   code: ErrorCode,
   me: string,
   target: string | undefined,
-): [string, string[]] | undefined {
+  command?: string,
+): [string, string[]] | undefined | null {
   // A request about a member in a room (KICK) names both: "#room nick".
   const [room, nick = room] = (target ?? "*").split(" ");
   const t = room;
+  if (command === "NOTICE" && QUIET_FOR_NOTICE.has(code)) return null;
+  if (command === "PRIVMSG" && code === "not_in_room") return ["404", [me, t]];
+  if (code === "bad_room" && (command === "NAMES" || command === "WHO")) {
+    return [command === "NAMES" ? "366" : "315", [me, target ?? "*"]];
+  }
   switch (code) {
     case "nick_taken":
     case "nick_registered":
@@ -421,14 +442,17 @@ export function roomEventBytes(
   const variant = `${+time}${+id}${+multiline}`;
   let bytes = cachedVariants.get(variant);
   if (bytes === undefined) {
-    const tags = joinTags(
-      time ? timeTag(event.ts) : undefined,
-      id ? msgidTag(foldRoom(event.room), event.id) : undefined,
-    );
+    const timeT = time ? timeTag(event.ts) : undefined;
+    const idT = id ? msgidTag(foldRoom(event.room), event.id) : undefined;
+    const tags = joinTags(timeT, idT);
     // The batch reference is the event's id: the same bytes for every reader.
+    // Without a batch, a message of several lines carries its msgid on the first
+    // line only (IRCv3 multiline's fallback): one msgid, one message.
     bytes = encoder.encode(
       multiline && event.type === "msg"
         ? multilineLines(event.from, event.room, event.text, `m${event.id}`, tags)
+        : event.type === "msg"
+        ? privmsgLines(event.from, event.room, event.text, event.kind, timeT, idT)
         : roomEventLines(event, tags),
     );
     cachedVariants.set(variant, bytes);

@@ -17,6 +17,8 @@ export class ProtocolError extends Error {
    * (an IRC query): it costs the member's rate limit like any command.
    */
   readonly request: boolean;
+  /** The line's bytes, for a line that is not UTF-8 (the IRC codec names its command). */
+  readonly bytes: Uint8Array | undefined;
   /**
    * An error with its wire code; `fatal` closes the connection after it is
    * reported; `request` charges it to the rate limit.
@@ -24,12 +26,13 @@ export class ProtocolError extends Error {
   constructor(
     code: ErrorCode,
     message: string,
-    options?: ErrorOptions & { fatal?: boolean; request?: boolean },
+    options?: ErrorOptions & { fatal?: boolean; request?: boolean; bytes?: Uint8Array },
   ) {
     super(message, options);
     this.name = "ProtocolError";
     this.code = code;
     this.fatal = options?.fatal ?? false;
     this.request = options?.request ?? false;
+    this.bytes = options?.bytes;
   }
 }

@@ -7,7 +7,8 @@
  */
 
 import type { Hub } from "../core/hub.ts";
-import type { IrcDirectory } from "../protocol/irc_queries.ts";
+import { foldNick } from "../core/nick.ts";
+import { globMatch, type IrcDirectory } from "../protocol/irc_queries.ts";
 
 const directories = new WeakMap<Hub, IrcDirectory>();
 
@@ -19,9 +20,24 @@ export function ircDirectory(hub: Hub): IrcDirectory {
       find: (nick) => {
         const member = hub.member(nick);
         return member && !member.gone
-          ? { nick: member.nick, operator: member.operator }
+          ? { nick: member.nick, operator: member.operator, away: member.away !== undefined }
           : undefined;
       },
+      match: (mask, limit) => {
+        const folded = foldNick(mask);
+        const found = [];
+        for (const member of hub.members()) {
+          if (found.length >= limit) break;
+          if (member.gone || !globMatch(folded, foldNick(member.nick))) continue;
+          found.push({
+            nick: member.nick,
+            operator: member.operator,
+            away: member.away !== undefined,
+          });
+        }
+        return found;
+      },
+      hasRoom: (name) => hub.room(name) !== undefined,
       census: () => hub.census(),
       maxMessageLength: hub.maxMessageLength,
       maxMessageLines: hub.maxMessageLines,
