@@ -78,7 +78,8 @@ Deno.test("USER with an empty real name (or any empty parameter) is 461, and reg
   assert.equal(await irc.command("461"), ":lanchat 461 * USER :Not enough parameters");
   await irc.send("USER ana 0 * :Ana Real");
   await irc.command("001");
-  assert.equal(await irc.ask("WHOIS :", "461"), ":lanchat 461 ana WHOIS :Not enough parameters");
+  // WHOIS is the exception: RFC 2812 lists 431 for it, empty or missing.
+  assert.equal(await irc.ask("WHOIS :", "431"), ":lanchat 431 ana :No nickname given");
 });
 
 Deno.test("UTF8ONLY: a line that is not UTF-8 is refused with FAIL <command> INVALID_UTF8, and the client stays", async () => {

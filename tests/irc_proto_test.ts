@@ -183,11 +183,12 @@ Deno.test("KICK and MODE +b by a member who is no operator get 482; other modes 
       ["MODE", "MODE"],
       ["TAGMSG", "TAGMSG"],
       ["JOIN", "JOIN"],
-      ["WHOIS", "WHOIS"],
     ]
   ) {
     assert.equal(await irc.ask(line, "461"), `:lanchat 461 ana ${command} :Not enough parameters`);
   }
+  // WHOIS without a nick: 431, as RFC 2812 lists for it.
+  assert.equal(await irc.ask("WHOIS", "431"), ":lanchat 431 ana :No nickname given");
   assert.equal(await irc.ask("FROB x", "421"), ":lanchat 421 ana FROB :Unknown command");
   // TAGMSG is accepted and dropped: nothing reaches bo, the connection stays.
   await irc.send("@+typing=active TAGMSG #lobby");
