@@ -9,7 +9,7 @@
 
 import assert from "node:assert/strict";
 import { startServer } from "./_in_process_server.ts";
-import { IrcClient } from "./_irc_client.ts";
+import { IrcClient, ircCommand } from "./_irc_client.ts";
 
 /** The lines `irc` gets for `lines`, up to the PONG of a PING sent after them. */
 async function answers(irc: IrcClient, ...lines: string[]): Promise<string[]> {
@@ -271,4 +271,16 @@ Deno.test("WHO of a mask lists the members whose nick matches it, 315 with the m
   ]);
   assert.equal(all.at(-1), ":lanchat 315 otherNick * :End of /WHO list");
   assert.deepEqual(await answers(bob, "WHO zz*"), [":lanchat 315 otherNick zz* :End of /WHO list"]);
+});
+
+Deno.test("WHOIS of an unknown nick is 401 then 318, as every WHOIS ends", async () => {
+  await using server = await startServer();
+  await using irc = await IrcClient.connect(server.addr.port);
+  await irc.register("ana");
+  const from = irc.lines.length;
+  await irc.send("WHOIS nobody");
+  assert.equal(await irc.command("318", from), ":lanchat 318 ana nobody :End of /WHOIS list");
+  const answer = irc.lines.slice(from).map(ircCommand);
+  assert.deepEqual(answer, ["401", "318"]);
+  assert.match(irc.lines[from], /^:lanchat 401 ana nobody :/);
 });

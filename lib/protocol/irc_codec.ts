@@ -323,7 +323,10 @@ export class IrcCodec implements Codec {
           frames.push(this.#reply("431", ["No nickname given"]));
           return;
         }
-        frames.push(...this.#local.aim(params.at(-1)!), this.#cmd("whois", params.at(-1)!));
+        frames.push(
+          ...this.#local.aim(params.at(-1)!, command),
+          this.#cmd("whois", params.at(-1)!),
+        );
         return;
       case "BATCH":
         return this.#batch(params, frames);
@@ -506,8 +509,11 @@ export class IrcCodec implements Codec {
     }
     const numeric = errorNumeric(event.code, me, this.#local.target, this.#local.command);
     if (numeric === null) return "";
-    return numeric
-      ? serverLine(numeric[0], [...numeric[1], event.message])
-      : serverLine("NOTICE", [me, event.message]);
+    if (!numeric) return serverLine("NOTICE", [me, event.message]);
+    const line = serverLine(numeric[0], [...numeric[1], event.message]);
+    // A WHOIS ends with 318 even when the nick is unknown.
+    return numeric[0] === "401" && this.#local.command === "WHOIS"
+      ? line + serverLine("318", [me, numeric[1][1], "End of /WHOIS list"])
+      : line;
   }
 }
