@@ -284,3 +284,14 @@ Deno.test("WHOIS of an unknown nick is 401 then 318, as every WHOIS ends", async
   assert.deepEqual(answer, ["401", "318"]);
   assert.match(irc.lines[from], /^:lanchat 401 ana nobody :/);
 });
+
+Deno.test("WHOWAS finds no past nick (lanchat keeps none): 406 then 369; 431 without a nick", async () => {
+  await using server = await startServer();
+  await using irc = await IrcClient.connect(server.addr.port);
+  await irc.register("ana");
+  const from = irc.lines.length;
+  await irc.send("WHOWAS bo");
+  assert.equal(await irc.command("369", from), ":lanchat 369 ana bo :End of WHOWAS");
+  assert.equal(irc.lines[from], ":lanchat 406 ana bo :There was no such nickname");
+  assert.equal(await irc.ask("WHOWAS", "431"), ":lanchat 431 ana :No nickname given");
+});

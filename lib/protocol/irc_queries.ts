@@ -58,6 +58,7 @@ export const QUERY_COMMANDS: ReadonlySet<string> = new Set([
   "TAGMSG",
   "KICK",
   "MODE",
+  "WHOWAS",
 ]);
 
 /** Answers one of {@linkcode QUERY_COMMANDS}. */
@@ -81,6 +82,13 @@ export function queryCommand(command: string, params: string[], ctx: QueryContex
       });
     case "MOTD":
       return ctx.later(() => motdLines(me, ctx.motd));
+    case "WHOWAS": {
+      // lanchat keeps no past nicks: every WHOWAS finds none (431 without one).
+      if (params.length === 0 || params[0] === "") return ctx.reply("431", ["No nickname given"]);
+      const nick = params[0].split(",")[0];
+      ctx.reply("406", [nick, "There was no such nickname"]);
+      return ctx.reply("369", [nick, "End of WHOWAS"]);
+    }
     case "TIME":
       return ctx.later(() => serverLine("391", [me, IRC_SERVER, new Date().toUTCString()]));
     case "VERSION":
