@@ -9,7 +9,7 @@
 
 import type { AccessStore } from "./state/access_store.ts";
 import type { CommandRegistry } from "./command_registry.ts";
-import type { ByeEvent, LeaveReason } from "./events.ts";
+import type { ByeEvent, LeaveReason, MessageKind } from "./events.ts";
 import type { HistoryStore } from "./state/history_store.ts";
 import type { Member } from "./member.ts";
 import type { Mutes } from "./mutes.ts";
@@ -40,8 +40,8 @@ export interface ChatServices {
   readonly maxNickLength: number;
   /** The clock, in ms since the epoch. */
   now(): number;
-  /** Says `text` in a room as `member` (a message or a `/me` action). */
-  say(member: Member, text: string, room: Room, kind: "say" | "action"): void;
+  /** Says `text` in a room as `member` (a message, a `/me` action or a notice). */
+  say(member: Member, text: string, room: Room, kind: MessageKind): void;
   /**
    * A message as it may be sent: cleaned, not empty, within the limits.
    *

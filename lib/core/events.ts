@@ -14,7 +14,14 @@ export const PROTOCOL_VERSION = 1;
 /** Why a member left a room or the server. */
 export type LeaveReason = "part" | "quit" | "timeout" | "dropped" | "shutdown" | "kicked";
 
-/** A chat message in a room: said, or a `/me` action. */
+/**
+ * What a message is: `"say"` a plain message, `"action"` a `/me`, `"notice"`
+ * a `/notice` (IRC's NOTICE: shown apart, and never answered automatically,
+ * which is how bots avoid answering each other in a loop).
+ */
+export type MessageKind = "say" | "action" | "notice";
+
+/** A chat message in a room: said, a `/me` action, or a notice. */
 export interface MessageEvent {
   /** The frame type, `"msg"`. */
   type: "msg";
@@ -28,8 +35,8 @@ export interface MessageEvent {
   from: string;
   /** The message, sanitised; may hold newlines (a multi-line message). */
   text: string;
-  /** `"say"` for a plain message, `"action"` for `/me`. */
-  kind: "say" | "action";
+  /** `"say"` for a plain message, `"action"` for `/me`, `"notice"` for `/notice`. */
+  kind: MessageKind;
 }
 
 /** Someone joined a room. */
@@ -95,8 +102,8 @@ export interface DirectEvent {
   to: string;
   /** The message, sanitised. */
   text: string;
-  /** `"say"`, or `"action"` for `/me` in a private conversation. */
-  kind: "say" | "action";
+  /** `"say"`, `"action"` for `/me` in a private conversation, or `"notice"`. */
+  kind: MessageKind;
 }
 
 /** A room's topic: what it is, who set it, when. */

@@ -12,7 +12,8 @@ import { Announcements } from "./announcements.ts";
 import type { ChatServices } from "./chat_services.ts";
 import { type CommandContext, type CommandRegistry, parseArgs } from "./command_registry.ts";
 import { defaultCommands } from "./commands/default_commands.ts";
-import { type ByeEvent, type LeaveReason, type MessageEvent, PROTOCOL_VERSION } from "./events.ts";
+import type { ByeEvent, LeaveReason, MessageEvent, MessageKind } from "./events.ts";
+import { PROTOCOL_VERSION } from "./events.ts";
 import {
   DEFAULT_HISTORY_MEMORY_BYTES,
   type HistoryBudget,
@@ -366,8 +367,8 @@ export class Hub {
     this.#store.close();
   }
 
-  /** Sends a message (or `/me` action) to a room the member is in. */
-  #say(member: Member, text: string, room: Room, kind: "say" | "action"): void {
+  /** Sends a message (or `/me` action, or notice) to a room the member is in. */
+  #say(member: Member, text: string, room: Room, kind: MessageKind): void {
     this.#mutes.refuse(member);
     const clean = cleanMessage(text, this.maxMessageLength, this.maxMessageLines);
     this.#rooms.emit(

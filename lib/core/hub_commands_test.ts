@@ -19,7 +19,7 @@ Deno.test("/help lists every command a member may run, in table order, with its 
     })),
   });
   const help = ana.sink.only();
-  assert.equal(help.type === "help" && help.commands.length, 17);
+  assert.equal(help.type === "help" && help.commands.length, 18);
 });
 
 Deno.test("/help explains one command, found by name or alias, with or without '/'", () => {

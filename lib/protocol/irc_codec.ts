@@ -353,7 +353,7 @@ export class IrcCodec implements Codec {
     }
   }
 
-  /** PRIVMSG and NOTICE, to rooms and nicks; CTCP ACTION is /me. */
+  /** PRIVMSG and NOTICE (/notice), to rooms and nicks; CTCP ACTION is /me. */
   #privmsg(command: string, params: string[], frames: DecodedFrame[]): void {
     if (params.length === 0) {
       frames.push(this.#reply("411", [`No recipient given (${command})`]));
@@ -370,7 +370,9 @@ export class IrcCodec implements Codec {
     const text = stripFormatting(action ?? raw);
     for (const target of params[0].split(",").filter(isName)) {
       frames.push(...this.#local.aim(target, command));
-      if (target.startsWith("#")) {
+      if (command === "NOTICE" && action === undefined) {
+        frames.push(this.#cmd("notice", `${target} ${text}`));
+      } else if (target.startsWith("#")) {
         frames.push(
           action !== undefined
             ? { type: "cmd", name: "me", args: text, room: target }

@@ -12,6 +12,7 @@ import type {
   HelpEvent,
   HistoryEvent,
   MessageEvent,
+  MessageKind,
   NoticeEvent,
   RoomsEvent,
   RoomSnapshot,
@@ -76,27 +77,29 @@ export function textLine(command: string, params: readonly string[]): string {
 }
 
 /**
- * A room message or a private message as PRIVMSG lines: one per line of the
- * text, each cut to fit 512 bytes; an action is a CTCP ACTION.
+ * A room message or a private message as PRIVMSG lines (NOTICE lines for a
+ * notice): one per line of the text, each cut to fit 512 bytes; an action
+ * is a CTCP ACTION.
  */
 export function privmsgLines(
   from: string,
   target: string,
   text: string,
-  kind: "say" | "action",
+  kind: MessageKind,
   tags?: string,
   firstTags?: string,
 ): string {
   const source = userSource(from);
+  const command = kind === "notice" ? "NOTICE" : "PRIVMSG";
   // Tags do not count against the 512 bytes; CR LF and the CTCP wrapping do.
-  const overhead = 1 + byteLength(source) + byteLength(` PRIVMSG ${target} :`) + 2 +
+  const overhead = 1 + byteLength(source) + byteLength(` ${command} ${target} :`) + 2 +
     (kind === "action" ? 9 : 0);
   const budget = Math.max(16, MAX_LINE_BYTES - overhead);
   let out = "";
   for (const line of text.split("\n")) {
     for (const piece of splitUtf8(line === "" ? " " : line, budget)) {
       const body = kind === "action" ? toCtcpAction(piece) : piece;
-      out += formatIrcLine(source, "PRIVMSG", [target, body], {
+      out += formatIrcLine(source, command, [target, body], {
         trailing: true,
         tags: out === "" ? joinTags(tags, firstTags) : tags,
       });
@@ -394,8 +397,9 @@ export function roomEventLines(
 
 /**
  * A multi-line message as one `draft/multiline` batch: the batch start
- * carries `tags` (time, msgid), each line one PRIVMSG tagged with the batch,
- * a line too long for 512 bytes continued with `draft/multiline-concat`.
+ * carries `tags` (time, msgid), each line one PRIVMSG (NOTICE for a notice)
+ * tagged with the batch, a line too long for 512 bytes continued with
+ * `draft/multiline-concat`.
  */
 export function multilineLines(
   from: string,
@@ -403,15 +407,16 @@ export function multilineLines(
   text: string,
   ref: string,
   tags: string | undefined,
+  command: "PRIVMSG" | "NOTICE" = "PRIVMSG",
 ): string {
   const source = userSource(from);
-  const budget = Math.max(16, MAX_LINE_BYTES - 3 - byteLength(`${source} PRIVMSG ${target} :`));
+  const budget = Math.max(16, MAX_LINE_BYTES - 3 - byteLength(`${source} ${command} ${target} :`));
   let out = formatIrcLine(source, "BATCH", [`+${ref}`, "draft/multiline", target], { tags });
   const inBatch = `batch=${ref}`;
   for (const line of text.split("\n")) {
     const pieces = line === "" ? [""] : splitUtf8(line, budget);
     pieces.forEach((piece, i) => {
-      out += formatIrcLine(source, "PRIVMSG", [target, piece], {
+      out += formatIrcLine(source, command, [target, piece], {
         trailing: true,
         tags: i === 0 ? inBatch : `${inBatch};draft/multiline-concat`,
       });
@@ -437,7 +442,7 @@ export function roomEventBytes(
   }
   const time = caps.has("server-time");
   const id = event.type === "msg" && caps.has("message-tags");
-  const multiline = event.type === "msg" && event.kind === "say" && event.text.includes("\n") &&
+  const multiline = event.type === "msg" && event.kind !== "action" && event.text.includes("\n") &&
     caps.has("draft/multiline") && caps.has("batch");
   const variant = `${+time}${+id}${+multiline}`;
   let bytes = cachedVariants.get(variant);
@@ -450,7 +455,14 @@ export function roomEventBytes(
     // line only (IRCv3 multiline's fallback): one msgid, one message.
     bytes = encoder.encode(
       multiline && event.type === "msg"
-        ? multilineLines(event.from, event.room, event.text, `m${event.id}`, tags)
+        ? multilineLines(
+          event.from,
+          event.room,
+          event.text,
+          `m${event.id}`,
+          tags,
+          ircCommand(event),
+        )
         : event.type === "msg"
         ? privmsgLines(event.from, event.room, event.text, event.kind, timeT, idT)
         : roomEventLines(event, tags),
@@ -458,4 +470,9 @@ export function roomEventBytes(
     cachedVariants.set(variant, bytes);
   }
   return bytes;
+}
+
+/** The IRC command of a message: NOTICE for a notice, else PRIVMSG. */
+function ircCommand(event: { kind: MessageKind }): "PRIVMSG" | "NOTICE" {
+  return event.kind === "notice" ? "NOTICE" : "PRIVMSG";
 }

@@ -313,7 +313,7 @@ function message(f: Fields): MessageEvent {
     ts: f.time("ts"),
     from: f.nick("from"),
     text: f.text("text"),
-    kind: f.choice("kind", ["say", "action"]),
+    kind: f.choice("kind", ["say", "action", "notice"]),
   };
 }
 
@@ -399,7 +399,7 @@ const PARSERS: Record<string, (f: Fields) => ServerFrame> = {
     from: f.nick("from"),
     to: f.nick("to"),
     text: f.text("text"),
-    kind: f.choice("kind", ["say", "action"]),
+    kind: f.choice("kind", ["say", "action", "notice"]),
   }),
   welcome: (f) => {
     const rate = f.has("rateLimit") ? f.object(f.raw.rateLimit, "rateLimit") : undefined;

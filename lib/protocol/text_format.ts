@@ -115,7 +115,11 @@ export function formatEvent(event: ServerFrame, context: TextFormatContext = {})
     case "away":
       return [formatAway(event, stamp(event.ts))];
     case "dm": {
-      const body = event.kind === "action" ? `* ${event.from} ` : "";
+      const body = event.kind === "action"
+        ? `* ${event.from} `
+        : event.kind === "notice"
+        ? `-${event.from}- `
+        : "";
       return indent(`${stamp(event.ts)} [${event.from} -> ${event.to}] ${body}`, event.text, more);
     }
     case "welcome":
@@ -242,9 +246,12 @@ function formatSnapshot(snapshot: RoomSnapshot, now?: number, continuation?: str
 }
 
 function formatMessage(event: MessageEvent, prefix: string, continuation?: string): string[] {
-  return event.kind === "action"
-    ? indent(`${prefix}* ${event.from} `, event.text, continuation)
-    : indent(`${prefix}<${event.from}> `, event.text, continuation);
+  const head = event.kind === "action"
+    ? `* ${event.from} `
+    : event.kind === "notice"
+    ? `-${event.from}- `
+    : `<${event.from}> `;
+  return indent(prefix + head, event.text, continuation);
 }
 
 /** First line after `head`; later lines after `continuation`, or indented to line up under the text. */

@@ -55,6 +55,16 @@ Deno.test("formatEvent() renders a /me action with an asterisk", () => {
   ]);
 });
 
+Deno.test("formatEvent() marks a notice with the nick between dashes, in a room and in private", () => {
+  assert.deepEqual(formatEvent(message({ kind: "notice", text: "build green" }), here), [
+    "[09:05] -ana- build green",
+  ]);
+  assert.deepEqual(
+    formatEvent({ type: "dm", ts: TS, from: "ana", to: "bo", text: "ping", kind: "notice" }, here),
+    ["[09:05] [ana -> bo] -ana- ping"],
+  );
+});
+
 Deno.test("formatEvent() indents the later lines of a multi-line message under its text", () => {
   assert.deepEqual(formatEvent(message({ text: "one\ntwo\nthree" }), here), [
     "[09:05] <ana> one",

@@ -29,7 +29,7 @@ export function toEvent(row: MessageRow): MessageEvent {
     ts: row.ts,
     from: row.from_nick,
     text: row.text,
-    kind: row.kind === "action" ? "action" : "say",
+    kind: row.kind === "action" || row.kind === "notice" ? row.kind : "say",
   };
 }
 

@@ -234,7 +234,7 @@ export class SqliteStore implements HistoryStore, AccessStore {
         from: String(row.from_nick),
         to: String(row.to_nick),
         text: String(row.text),
-        kind: row.kind === "action" ? "action" : "say",
+        kind: row.kind === "action" || row.kind === "notice" ? row.kind : "say",
       };
     }
   }

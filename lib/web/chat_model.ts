@@ -24,6 +24,7 @@ import {
   MAX_LINES,
   mentions,
   MESSAGE_KINDS,
+  messageLineKind,
   roomKey,
 } from "./conversation.ts";
 
@@ -98,7 +99,7 @@ export class ChatModel {
         const chat = this.#open(dmKey(other), other, "dm");
         this.#settle(chat, event.text);
         this.#add(chat, {
-          kind: event.kind === "action" ? "action" : "dm",
+          kind: messageLineKind(event.kind, "dm"),
           nick: event.from,
           text: event.text,
           ts: event.ts,
@@ -333,7 +334,7 @@ export class ChatModel {
     if (own) this.#settle(room, event.text);
     const mention = !own && mentions(event.text, this.nick);
     this.#add(room, {
-      kind: event.kind,
+      kind: messageLineKind(event.kind),
       nick: event.from,
       text: event.text,
       ts: event.ts,
@@ -364,7 +365,7 @@ export class ChatModel {
   /** A message from history (a join's replay, a `/history` page) as a line's fields. */
   #replayed(m: MessageEvent): Partial<ChatLine> & Pick<ChatLine, "kind" | "text"> {
     return {
-      kind: m.kind,
+      kind: messageLineKind(m.kind),
       nick: m.from,
       text: m.text,
       ts: m.ts,

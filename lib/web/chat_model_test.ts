@@ -210,3 +210,19 @@ Deno.test("ChatModel: the topic of a room from the welcome and its changes; away
   model.apply({ type: "dm", ts: 6, from: "cy", to: "ana", text: "waves", kind: "action" });
   assert.deepEqual([dm.lines.at(-1)?.kind, dm.lines.at(-1)?.text], ["action", "waves"]);
 });
+
+Deno.test("ChatModel: a member's notice is a nick_notice line (never the server's notice), live, replayed and private", () => {
+  const model = joined();
+  const lobby = model.shown!;
+  model.apply({ ...msg(3, "bo", "build green"), kind: "notice" });
+  assert.deepEqual([lobby.lines.at(-1)?.kind, lobby.lines.at(-1)?.nick], ["nick_notice", "bo"]);
+  model.apply({
+    type: "joined",
+    room: "#dev",
+    members: ["ana"],
+    history: [{ ...msg(1, "bo", "earlier", "#dev"), kind: "notice" }],
+  });
+  assert.equal(model.find(roomKey("#dev"))!.lines.at(-1)?.kind, "nick_notice");
+  model.apply({ type: "dm", ts: 7, from: "bo", to: "ana", text: "ping", kind: "notice" });
+  assert.equal(model.find(dmKey("bo"))!.lines.at(-1)?.kind, "nick_notice");
+});

@@ -6,12 +6,14 @@
  * @module
  */
 
+import type { MessageKind } from "../core/events.ts";
 import { foldRoom } from "../core/room_name.ts";
 
 /** How a line looks: its kind decides its style. */
 export type LineKind =
   | "say"
   | "action"
+  | "nick_notice"
   | "dm"
   | "notice"
   | "motd"
@@ -88,7 +90,20 @@ export interface CommandInfo {
 }
 
 /** Kinds of line that are people's messages (the marker goes before one of these). */
-export const MESSAGE_KINDS: ReadonlySet<LineKind> = new Set(["say", "action", "dm"]);
+export const MESSAGE_KINDS: ReadonlySet<LineKind> = new Set([
+  "say",
+  "action",
+  "nick_notice",
+  "dm",
+]);
+
+/**
+ * The line kind of a message's kind: a member's notice is `nick_notice`
+ * (`notice` is the server's own word to the user); `say` is `fallback`.
+ */
+export function messageLineKind(kind: MessageKind, fallback: "say" | "dm" = "say"): LineKind {
+  return kind === "notice" ? "nick_notice" : kind === "action" ? "action" : fallback;
+}
 
 /** Most lines kept per conversation; older ones are dropped from the page. */
 export const MAX_LINES = 2000;

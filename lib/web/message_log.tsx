@@ -50,7 +50,11 @@ function Line({ line }: { line: ChatLine }) {
   const nick = line.nick !== undefined && line.kind !== "event"
     ? (
       <bdi class={`nick ${nickColorClass(line.nick)}`} data-testid="message-nick">
-        {line.kind === "action" ? `* ${line.nick}` : line.nick}
+        {line.kind === "action"
+          ? `* ${line.nick}`
+          : line.kind === "nick_notice"
+          ? `-${line.nick}-`
+          : line.nick}
       </bdi>
     )
     : null;

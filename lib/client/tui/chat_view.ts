@@ -174,8 +174,12 @@ export class ChatView {
           ts: event.ts,
           nick: event.from,
           dm: { peer: outgoing ? event.to : event.from, outgoing },
-          // A private /me reads as one: "* ana waves".
-          text: event.kind === "action" ? `* ${event.from} ${event.text}` : event.text,
+          // A private /me reads as one: "* ana waves"; a notice as "-ana- hello".
+          text: event.kind === "action"
+            ? `* ${event.from} ${event.text}`
+            : event.kind === "notice"
+            ? `-${event.from}- ${event.text}`
+            : event.text,
           own: outgoing,
         });
         return !outgoing;
@@ -351,7 +355,7 @@ export class ChatView {
     const room = this.#room(event.room);
     if (!room) return false;
     const line = this.#messageLine(event, history);
-    if (line.own && event.kind !== "action") dropQueuedLine(room, line.text);
+    if (line.own && event.kind === "say") dropQueuedLine(room, line.text);
     pushLine(room, line);
     if (room !== this.current) {
       room.unread++;
@@ -364,7 +368,7 @@ export class ChatView {
   #messageLine(event: MessageEvent, history: boolean): ViewLine {
     const own = event.from === this.nick;
     return {
-      kind: event.kind === "action" ? "action" : "msg",
+      kind: event.kind === "action" ? "action" : event.kind === "notice" ? "nick_notice" : "msg",
       ts: event.ts,
       nick: event.from,
       text: event.text,

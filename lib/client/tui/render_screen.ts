@@ -262,6 +262,13 @@ function describe(line: ViewLine): { label: string; labelStyle: string; textStyl
     }
     case "action":
       return { label: "*", labelStyle: `1;${nickColor(line.nick ?? "")}`, textStyle: "3" };
+    case "nick_notice":
+      // A notice: the nick between dashes, as IRC clients show one.
+      return {
+        label: `-${line.nick ?? "?"}-`,
+        labelStyle: String(nickColor(line.nick ?? "")),
+        textStyle: "",
+      };
     case "dm": {
       const peer = line.dm?.peer ?? "?";
       return {

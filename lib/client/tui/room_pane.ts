@@ -13,7 +13,16 @@ import { sanitizeText } from "../../core/sanitize.ts";
 export const MAX_LINES = 5000;
 
 /** How a line is shown. */
-export type LineKind = "msg" | "action" | "dm" | "join" | "leave" | "notice" | "error" | "info";
+export type LineKind =
+  | "msg"
+  | "action"
+  | "nick_notice"
+  | "dm"
+  | "join"
+  | "leave"
+  | "notice"
+  | "error"
+  | "info";
 
 /** One entry of a room's pane. */
 export interface ViewLine {
@@ -21,7 +30,7 @@ export interface ViewLine {
   kind: LineKind;
   /** Server time; absent for local notes. */
   ts?: number;
-  /** Who it is from (messages, actions, DMs). */
+  /** Who it is from (messages, actions, notices, DMs). */
   nick?: string;
   /** For DMs: the other party and the direction. */
   dm?: { peer: string; outgoing: boolean };
@@ -102,7 +111,8 @@ export function pushLine(room: RoomView, line: ViewLine): void {
   if (room.lines.length > MAX_LINES) room.lines.splice(0, room.lines.length - MAX_LINES);
   if (room.scroll > 0) {
     room.hidden++;
-    const message = line.kind === "msg" || line.kind === "action" || line.kind === "dm";
+    const message = line.kind === "msg" || line.kind === "action" || line.kind === "dm" ||
+      line.kind === "nick_notice";
     if (message && !line.queued) room.newBelow++;
   }
 }

@@ -17,7 +17,7 @@ import {
   UNREGISTER_COMMAND,
   WHOIS_COMMAND,
 } from "./identity.ts";
-import { DESCRIBE_COMMAND, ME_COMMAND, MSG_COMMAND } from "./messages.ts";
+import { DESCRIBE_COMMAND, ME_COMMAND, MSG_COMMAND, NOTICE_COMMAND } from "./messages.ts";
 import {
   BAN_COMMAND,
   BANS_COMMAND,
@@ -38,6 +38,7 @@ export const COMMANDS: readonly Command[] = Object.freeze([
   MSG_COMMAND,
   ME_COMMAND,
   DESCRIBE_COMMAND,
+  NOTICE_COMMAND,
   WHO_COMMAND,
   JOIN_COMMAND,
   PART_COMMAND,

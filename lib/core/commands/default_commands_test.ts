@@ -36,6 +36,7 @@ Deno.test("COMMANDS lists the chat commands in help order", () => {
       "msg",
       "me",
       "describe",
+      "notice",
       "who",
       "join",
       "part",

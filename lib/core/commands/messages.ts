@@ -1,6 +1,6 @@
 /**
- * Commands that send text: `/msg` (private), `/describe` (a private action)
- * and `/me` (an action in a room).
+ * Commands that send text: `/msg` (private), `/describe` (a private action),
+ * `/me` (an action in a room) and `/notice` (to a room or a nick).
  *
  * @module
  */
@@ -8,7 +8,7 @@
 import { ChatError } from "../errors.ts";
 import type { Command } from "../command_registry.ts";
 import type { ChatServices } from "../chat_services.ts";
-import type { ChatEvent } from "../events.ts";
+import type { ChatEvent, MessageKind } from "../events.ts";
 import type { Member } from "../member.ts";
 import { foldNick } from "../nick.ts";
 import { excerpt } from "../sanitize.ts";
@@ -38,13 +38,34 @@ export const DESCRIBE_COMMAND: Command = {
   run: ({ chat, member }, [nick, text]) => sendDirect(chat, member, nick, text, "action"),
 };
 
-/** Sends a private message or action; a sender writing to an away member is told. */
+/**
+ * `/notice <#room|nick> <text>`: a notice, IRC's NOTICE: shown apart from
+ * messages, and by convention never answered automatically (a bot answers a
+ * message, never a notice, so two bots cannot answer each other forever).
+ */
+export const NOTICE_COMMAND: Command = {
+  name: "notice",
+  usage: "<#room|nick> <text>",
+  help: "Send a notice to a room you are in or to <nick>: a message bots never answer",
+  minArgs: 2,
+  maxArgs: 2,
+  rest: true,
+  run: ({ chat, member }, [target, text]) => {
+    if (!target.startsWith("#")) return sendDirect(chat, member, target, text, "notice");
+    chat.say(member, text, chat.rooms.target(member, target), "notice");
+  },
+};
+
+/**
+ * Sends a private message, action or notice; a sender writing to an away
+ * member is told, except with a notice (nothing answers a notice).
+ */
 function sendDirect(
   chat: ChatServices,
   member: Member,
   nick: string,
   text: string,
-  kind: "say" | "action",
+  kind: MessageKind,
 ): void {
   const target = chat.presence.find(foldNick(nick));
   if (!target) throw new ChatError("no_such_nick", `No one called "${excerpt(nick)}" is here`);
@@ -59,7 +80,7 @@ function sendDirect(
   };
   target.sink.deliver(event);
   if (target !== member) member.sink.deliver(event);
-  tellAway(chat, member, target);
+  if (kind !== "notice") tellAway(chat, member, target);
   if (chat.storePrivate) chat.history.appendPrivate(event);
 }
 
