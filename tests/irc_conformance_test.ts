@@ -31,8 +31,8 @@ Deno.test("a NOTICE is never answered: no 401, 442, 403 or 301 (RFC 2812 3.3.2)"
     await answers(bob, "NOTICE nobody :hi", "NOTICE #nowhere :hi", "NOTICE ana :hi"),
     [],
   );
-  // It still reaches ana (as a message: the core has no notice kind).
-  await ana.command("PRIVMSG", 0, (line) => line.startsWith(":bob!") && line.endsWith(" :hi"));
+  // It still reaches ana, as a NOTICE (a lanchat notice).
+  await ana.command("NOTICE", 0, (line) => line === ":bob!bob@lanchat NOTICE ana :hi");
   // A PRIVMSG still is.
   assert.deepEqual(await answers(bob, "PRIVMSG ana :hi"), [":lanchat 301 bob ana :lunch"]);
 });
