@@ -53,6 +53,15 @@ Deno.test("ChatView shows an action with its kind", () => {
   );
 });
 
+Deno.test("ChatView shows a notice as one, in a room and in private", () => {
+  const view = viewInTwoRooms();
+  view.apply({ ...msg("#dev", "carol", "build green"), kind: "notice" });
+  const line = view.current!.lines.at(-1)!;
+  assert.deepEqual([line.kind, line.nick, line.text], ["nick_notice", "carol", "build green"]);
+  view.apply({ type: "dm", ts: TS, from: "bob", to: "ana", text: "ping", kind: "notice" });
+  assert.equal(view.current!.lines.at(-1)!.text, "-bob- ping");
+});
+
 Deno.test("ChatView follows our own nick change, so mentions use the new nick", () => {
   const view = viewInTwoRooms();
   view.apply({ type: "nick", ts: TS, old: "ana", new: "anna", rooms: ["#lobby", "#dev"] });

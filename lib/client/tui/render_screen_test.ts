@@ -109,6 +109,12 @@ Deno.test("layoutLine() puts the time, the nick right-aligned in its column and 
   assert.equal(row, `14:30 ${"bob".padStart(nickColumnWidth(80))} │ hello`);
 });
 
+Deno.test("layoutLine() shows a member's notice with its nick between dashes", () => {
+  const line: ViewLine = { kind: "nick_notice", ts: NOW, nick: "bob", text: "build green" };
+  const [row] = layoutLine(line, 80, plain, NOW);
+  assert.equal(row, `14:30 ${"-bob-".padStart(nickColumnWidth(80))} │ build green`);
+});
+
 Deno.test("layoutLine() shows the date of a line from another day", () => {
   const yesterday = NOW - 24 * 3600_000;
   const [row] = layoutLine(
