@@ -28,6 +28,7 @@ import {
   welcomeLines,
   whoLines,
 } from "./irc_render.ts";
+import { ALONE, type IrcDirectory } from "./irc_queries.ts";
 import { IrcStatus } from "./irc_status.ts";
 import type { ErrorFrame, ServerFrame } from "./wire_frames.ts";
 
@@ -68,7 +69,7 @@ export class IrcEventLines {
    */
   constructor(
     public caps: ReadonlySet<Capability>,
-    readonly info: IrcServerInfo,
+    readonly info: IrcServerInfo & { readonly directory?: IrcDirectory },
   ) {}
 
   /** The reader's topics and away (irc_status.ts), made when first needed. */
@@ -141,7 +142,12 @@ export class IrcEventLines {
         this.server = event.server;
         this.motd = event.motd;
         this.#enter(foldRoom(event.room));
-        return welcomeLines(event, { ...reader, me: event.nick }, this.info);
+        return welcomeLines(
+          event,
+          { ...reader, me: event.nick },
+          this.info,
+          this.info.directory?.census() ?? ALONE,
+        );
       case "joined": {
         const folded = foldRoom(event.room);
         if (this.#rooms.includes(folded)) return "";
