@@ -48,14 +48,20 @@ function ircCommand(line: string): string {
   return words[0].startsWith(":") ? words[1] : words[0];
 }
 
-Deno.test("an IRC client registers with NICK and USER and gets 001-005, the MOTD and #lobby", async () => {
+Deno.test("an IRC client registers with NICK and USER and gets 001-005, LUSERS, the MOTD and #lobby", async () => {
   await using server = await startServer({ motd: "be nice" });
   await using irc = await IrcClient.connect(server.addr.port);
   await irc.register("ana");
   const numerics = irc.lines.map(ircCommand);
-  for (const numeric of ["001", "002", "003", "004", "005", "375", "372", "376", "353", "366"]) {
-    assert.ok(numerics.includes(numeric), `${numeric} in\n${irc.lines.join("\n")}`);
-  }
+  // In this order (RFC 2812's burst): LUSERS after 005, before the MOTD, then the channel.
+  assert.deepEqual(
+    numerics.slice(0, numerics.indexOf("JOIN")),
+    ["001", "002", "003", "004", "005", "251", "252", "254", "255", "375", "372", "376"],
+    irc.lines.join("\n"),
+  );
+  assert.ok(irc.lines.includes(":lanchat 251 ana :There are 1 users and 0 invisible on 1 servers"));
+  assert.ok(irc.lines.includes(":lanchat 254 ana 1 :channels formed"));
+  assert.ok(numerics.includes("353") && numerics.includes("366"), irc.lines.join("\n"));
   assert.ok(
     irc.lines.some((l) => l === ":lanchat 001 ana :Welcome to lanchat, a lanchat server, ana"),
   );
@@ -69,6 +75,13 @@ Deno.test("an IRC client registers with NICK and USER and gets 001-005, the MOTD
   assert.ok(irc.lines.includes(":lanchat 353 ana = #lobby :ana"));
   // Nothing of the text mode's greeting reached it.
   assert.ok(!irc.lines.some((l) => l.includes("Nick?")), irc.lines.join("\n"));
+  // The next one's LUSERS counts both, as the LUSERS command would.
+  await using second = await IrcClient.connect(server.addr.port);
+  await second.register("bo");
+  assert.ok(
+    second.lines.includes(":lanchat 251 bo :There are 2 users and 0 invisible on 1 servers"),
+  );
+  assert.ok(second.lines.includes(":lanchat 255 bo :I have 2 clients and 0 servers"));
 });
 
 Deno.test("CAP LS 302, REQ and END hold registration until the end, and ACK what is offered", async () => {

@@ -86,6 +86,7 @@ export class Hub {
   readonly #operators: ReadonlySet<string>;
   readonly #commands: CommandRegistry;
   readonly #presence: Presence;
+  #operatorsOnline = 0; // For LUSERS (every IRC welcome): counted, not looked for.
   readonly #announcements: Announcements;
   readonly #rooms: RoomDirectory;
   readonly #mutes: Mutes;
@@ -172,11 +173,9 @@ export class Hub {
 
   /** How many members, rooms and operators there are now (IRC's LUSERS). */
   census(): { members: number; rooms: number; operators: number } {
-    let operators = 0;
-    for (const member of this.#presence.all()) if (member.operator) operators++;
     let rooms = 0;
     for (const _ of this.#rooms.all()) rooms++;
-    return { members: this.#presence.size, rooms, operators };
+    return { members: this.#presence.size, rooms, operators: this.#operatorsOnline };
   }
 
   /** Every member online (a read-only view, for the IRC codec's WHO of a mask). */
@@ -232,6 +231,7 @@ export class Hub {
     member.fingerprint = hello.fingerprint;
     member.address = hello.address;
     member.operator = operator;
+    if (operator) this.#operatorsOnline++;
     const lobby = this.#rooms.open(LOBBY);
     this.#presence.add(member);
     this.#rooms.enter(member, lobby);
@@ -341,6 +341,7 @@ export class Hub {
       this.#rooms.exit(member, room, reason, message, banned);
     }
     member.current = undefined;
+    if (member.operator) this.#operatorsOnline--;
     this.#presence.remove(member);
   }
 
@@ -351,6 +352,7 @@ export class Hub {
       member.sink.end({ type: "bye", reason: "shutdown", message });
     }
     this.#presence.clear();
+    this.#operatorsOnline = 0;
     this.#rooms.clear();
   }
 

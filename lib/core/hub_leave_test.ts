@@ -2,6 +2,8 @@
 
 import assert from "node:assert/strict";
 import { assertNothing, quiet, setup } from "./_hub_harness.ts";
+import { Hub } from "./hub.ts";
+import { RecordingSink } from "./_recording_sink.ts";
 
 Deno.test("Hub ignores input from a member who has quit", () => {
   const { connect } = setup();
@@ -109,4 +111,19 @@ Deno.test("Hub ignores members after shutdown() and leave() on them does nothing
     assert.deepEqual(client.sink.events, []);
     assert.equal(client.sink.ended.length, 1, "only the one bye from shutdown()");
   }
+});
+
+Deno.test("Hub.census() counts operators as they join and leave, and none after a shutdown", () => {
+  const hub = new Hub({ rateLimit: false, operators: ["SHA256:op"] });
+  const join = (nick: string, fingerprint?: string) =>
+    hub.join({ nick, client: "test", fingerprint, address: "10.0.0.1" }, new RecordingSink());
+  const op = join("mod", "SHA256:op");
+  join("ana");
+  assert.deepEqual(hub.census(), { members: 2, rooms: 1, operators: 1 });
+  hub.leave(op, "quit");
+  hub.leave(op, "quit"); // Twice: counted once.
+  assert.deepEqual(hub.census(), { members: 1, rooms: 1, operators: 0 });
+  join("mod2", "SHA256:op");
+  hub.shutdown();
+  assert.deepEqual(hub.census(), { members: 0, rooms: 0, operators: 0 });
 });

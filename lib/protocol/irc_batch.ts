@@ -37,6 +37,17 @@ export const CAPABILITIES = [
 /** One capability name. */
 export type Capability = typeof CAPABILITIES[number];
 
+/**
+ * The capabilities of a client that asked for none (most: bots, the bench):
+ * one shared empty set, which a codec replaces by a set of its own on its
+ * first CAP REQ, so an idle connection holds none. Adding to it throws.
+ */
+export const NO_CAPS: Set<Capability> = new (class NoCapabilities extends Set<Capability> {
+  override add(): this {
+    throw new TypeError("NO_CAPS is shared: give the codec a set of its own first");
+  }
+})();
+
 /** Whether `name` is offered. */
 export function isCapability(name: string): name is Capability {
   return (CAPABILITIES as readonly string[]).includes(name);

@@ -28,14 +28,13 @@ import {
   parseIrcLine,
   stripFormatting,
 } from "./irc_line.ts";
-import { type Capability, MultilineIntake } from "./irc_batch.ts";
+import { type Capability, MultilineIntake, NO_CAPS } from "./irc_batch.ts";
 import { IrcEventLines } from "./irc_events.ts";
 import { IrcLocalLines } from "./irc_local.ts";
 import { type IrcDirectory, QUERY_COMMANDS, queryCommand } from "./irc_queries.ts";
-import { IrcRegistration } from "./irc_registration.ts";
+import { ADMITTED, IrcRegistration } from "./irc_registration.ts";
 import { errorNumeric, type IrcServerInfo, serverLine, userSource } from "./irc_render.ts";
 import { IrcSasl } from "./irc_sasl.ts";
-import { IrcStatus } from "./irc_status.ts";
 import { ProtocolError } from "./protocol_error.ts";
 import type { ByeFrame, ErrorFrame, ServerFrame } from "./wire_frames.ts";
 
@@ -80,43 +79,43 @@ export interface IrcCodecOptions extends IrcServerInfo {
   directory?: IrcDirectory;
 }
 
-/** See the module doc. */
+/**
+ * See the module doc. Most connections are idle: what few use is made when
+ * first used, the registration let go once admitted (docs/performance.md).
+ */
 export class IrcCodec implements Codec {
   readonly #lines: LineDecoder;
-  readonly #caps = new Set<Capability>();
+  #caps: Set<Capability> = NO_CAPS;
   readonly #directory: IrcDirectory | undefined;
-  /** Incoming draft/multiline batches. */
-  readonly #intake: MultilineIntake;
+  /** Incoming draft/multiline batches, from the first BATCH. */
+  #intake: MultilineIntake | undefined;
   #member: Member | undefined;
   /** PASS, NICK, USER and CAP before the member joined (irc_registration.ts). */
-  readonly #registration = new IrcRegistration();
+  #registration = new IrcRegistration();
   /**
    * Lines read while the hello was on its way, handled once it is answered
    * (as the member's, or refused 451 like any command before registration).
    */
-  readonly #held: string[] = [];
+  #held: string[] | undefined;
   #heldBytes = 0;
   /** Lines read before registration (see MAX_EARLY_LINES). */
   #early = 0;
   /** The codec's own lines, in order with the core's answers (irc_local.ts). */
   readonly #local = new IrcLocalLines();
-  /** TOPIC and AWAY (irc_status.ts). */
-  readonly #status = new IrcStatus();
-  /** The events as this reader's lines (irc_events.ts). */
+  /** The events as this reader's lines (irc_events.ts); its `status` is TOPIC and AWAY. */
   readonly #events: IrcEventLines;
   /** QUIT before registration: the goodbye, and nothing after it. */
   #bye: ByeFrame | undefined;
-  /** The SASL exchange (`AUTHENTICATE`, irc_sasl.ts). */
-  readonly #sasl = new IrcSasl();
+  /** The SASL exchange (`AUTHENTICATE`, irc_sasl.ts), from the first AUTHENTICATE. */
+  #sasl: IrcSasl | undefined;
 
   /** A codec for one connection. */
   constructor(options: IrcCodecOptions) {
     this.#lines = new LineDecoder(
       Math.min(options.maxLineBytes, MAX_LINE_BYTES + MAX_CLIENT_TAG_BYTES),
     );
-    this.#events = new IrcEventLines(this.#caps, { version: options.version }, this.#status);
+    this.#events = new IrcEventLines(this.#caps, options); // Shared settings, not a copy.
     this.#directory = options.directory;
-    this.#intake = new MultilineIntake(options.directory ?? DEFAULT_LIMITS);
   }
 
   /** Echo once `echo-message` was negotiated; keepalive (IRC clients answer PING). */
@@ -127,7 +126,7 @@ export class IrcCodec implements Codec {
   /** Registered: events now render for `member`. */
   admitted(member: Member): void {
     this.#member = member;
-    this.#registration.admitted();
+    this.#registration = ADMITTED;
   }
 
   /** The frames the bytes complete; CAP answers go out at once. */
@@ -151,7 +150,7 @@ export class IrcCodec implements Codec {
    * asks after handling each batch of frames); undefined when none waits.
    */
   release(): Decoded | undefined {
-    if (this.#held.length === 0 || this.#registration.pending) return undefined;
+    if (this.#held === undefined || this.#registration.pending) return undefined;
     const frames: DecodedFrame[] = [];
     const replies: Uint8Array[] = [];
     this.#drain(frames, replies);
@@ -163,24 +162,26 @@ export class IrcCodec implements Codec {
    * write), within a small budget; past it, the connection ends (a flood).
    */
   #hold(line: string): boolean {
-    if (!this.#registration.pending && this.#held.length === 0) return false;
-    if (this.#held.length >= MAX_HELD_LINES || this.#heldBytes + line.length > MAX_HELD_BYTES) {
-      this.#held.length = 0;
+    if (!this.#registration.pending && this.#held === undefined) return false;
+    const held = this.#held ??= [];
+    if (held.length >= MAX_HELD_LINES || this.#heldBytes + line.length > MAX_HELD_BYTES) {
+      this.#held = undefined;
       this.#heldBytes = 0;
       const message = `Excess flood: more than ${MAX_HELD_LINES} lines or ${MAX_HELD_BYTES} bytes` +
         ` sent before registration finished`;
       this.#bye = { type: "bye", reason: "dropped", message };
       return true;
     }
-    this.#held.push(line);
+    held.push(line);
     this.#heldBytes += line.length;
     return true;
   }
 
   /** Handles the held lines, in order, until one sends a hello again. */
   #drain(frames: DecodedFrame[], replies: Uint8Array[]): void {
-    while (this.#held.length > 0 && !this.#registration.pending && !this.#bye) {
+    while (this.#held !== undefined && !this.#registration.pending && !this.#bye) {
       const line = this.#held.shift()!;
+      if (this.#held.length === 0) this.#held = undefined;
       this.#heldBytes -= line.length;
       this.#line(line, frames, replies);
     }
@@ -218,7 +219,7 @@ export class IrcCodec implements Codec {
       frames.push(this.#reply("417", ["Input line was too long"]));
       return;
     }
-    if (this.#intake.take(message)) return;
+    if (this.#intake?.take(message)) return;
     this.#command(message, frames, replies);
   }
 
@@ -253,7 +254,7 @@ export class IrcCodec implements Codec {
         else this.#hello(this.#registration.nickname(params[0]), frames);
         return;
       case "AUTHENTICATE": {
-        const step = this.#sasl.authenticate(params, registered, this.#me);
+        const step = this.#saslState.authenticate(params, registered, this.#me);
         for (const line of step.lines) frames.push(this.#local.line(line));
         if (step.frame) frames.push(step.frame);
         return;
@@ -344,7 +345,7 @@ export class IrcCodec implements Codec {
         if (QUERY_COMMANDS.has(command)) return this.#query(command, params, frames);
         // TOPIC's room is set in its turn, by a marker before it, like every target.
         const aimed: DecodedFrame[] = [];
-        const status = this.#status.command(command, params, {
+        const status = this.#events.status.command(command, params, {
           reply: (numeric, words) => this.#reply(numeric, words),
           target: (name) => aimed.push(...this.#local.aim(name)),
         });
@@ -408,7 +409,8 @@ export class IrcCodec implements Codec {
 
   /** `BATCH +ref draft/multiline target` opens a multi-line message; `BATCH -ref` sends it. */
   #batch(params: string[], frames: DecodedFrame[]): void {
-    const result = this.#intake.command(params, this.#caps.has("draft/multiline"));
+    const intake = this.#intake ??= new MultilineIntake(this.#directory ?? DEFAULT_LIMITS);
+    const result = intake.command(params, this.#caps.has("draft/multiline"));
     if (result === "missing") frames.push(this.#reply("461", ["BATCH", "Not enough parameters"]));
     else if (result.kind === "message") {
       this.#privmsg(result.command, [result.target, result.text], frames);
@@ -426,6 +428,9 @@ export class IrcCodec implements Codec {
   /** CAP LS, LIST, REQ, END (irc_registration.ts); the hello after CAP END. */
   #cap(params: string[], frames: DecodedFrame[], replies: Uint8Array[]): void {
     const me = this.#member ? this.#me : (this.#registration.nick ?? "*");
+    if (params[0]?.toUpperCase() === "REQ" && this.#caps === NO_CAPS) {
+      this.#caps = this.#events.caps = new Set(); // Its own set, from the first REQ.
+    }
     const limits = this.#directory ?? DEFAULT_LIMITS;
     const answer = this.#registration.cap(params, me, this.#caps, limits);
     if (answer.say) replies.push(encoder.encode(answer.say));
@@ -440,12 +445,17 @@ export class IrcCodec implements Codec {
 
   /** SASL PLAIN's password was right (or the server needs none): 903. */
   passwordAccepted(): Uint8Array {
-    return encoder.encode(this.#sasl.accepted(this.#me, this.#source).join(""));
+    return encoder.encode(this.#saslState.accepted(this.#me, this.#source).join(""));
   }
 
   /** SASL EXTERNAL took the TLS certificate's key: 900 and 903. */
   externalAccepted(fingerprint: string): Uint8Array {
-    return encoder.encode(this.#sasl.accepted(this.#me, this.#source, fingerprint).join(""));
+    const lines = this.#saslState.accepted(this.#me, this.#source, fingerprint);
+    return encoder.encode(lines.join(""));
+  }
+
+  get #saslState(): IrcSasl {
+    return this.#sasl ??= new IrcSasl();
   }
 
   /** `nick!nick@lanchat` of the reader, its nick so far before registration. */
@@ -505,9 +515,9 @@ export class IrcCodec implements Codec {
     if (!this.#member) this.#registration.refused();
     if (
       event.code === "external_failed" ||
-      (event.code === "access_denied" && this.#sasl.checking)
+      (event.code === "access_denied" && this.#sasl?.checking)
     ) {
-      return this.#sasl.refused(me, event.message).join("");
+      return this.#saslState.refused(me, event.message).join("");
     }
     const numeric = errorNumeric(event.code, me, this.#local.target, this.#local.command);
     if (numeric === null) return "";

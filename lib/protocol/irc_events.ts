@@ -31,18 +31,25 @@ import {
   welcomeLines,
   whoLines,
 } from "./irc_render.ts";
-import type { IrcStatus } from "./irc_status.ts";
+import { ALONE, type IrcDirectory } from "./irc_queries.ts";
+import { IrcStatus } from "./irc_status.ts";
 import type { ErrorFrame, ServerFrame } from "./wire_frames.ts";
 
 const encoder = new TextEncoder();
 const NOTHING = new Uint8Array(0);
+/** No rooms yet: shared; the rooms array is replaced on a change, never changed in place. */
+const NO_ROOMS: readonly string[] = Object.freeze([]);
 
 /** A room event: the same bytes for every reader of a variant. */
 type RoomEvent = Extract<ServerFrame, { type: "msg" | "join" | "leave" }>;
 /** What {@linkcode IrcEventLines.reply} renders. */
 type ReplyEvent = Exclude<ServerFrame, RoomEvent | ErrorFrame>;
 
-/** One reader's rendering state; see the module doc. */
+/**
+ * One reader's rendering state; see the module doc. Most connections are
+ * idle: what only some use is made when first used (see
+ * docs/performance.md, "Memory per idle IRC client").
+ */
 export class IrcEventLines {
   /** The server's name and MOTD, from the welcome. */
   server = IRC_SERVER;
@@ -50,21 +57,32 @@ export class IrcEventLines {
   /** `CHATHISTORY` requests and their answers (irc_chathistory.ts). */
   readonly chathistory = new IrcChathistory();
   /** Whether each pending /who answers WHO (352) or NAMES (353); see expectWho. */
-  readonly #whoKinds: { kind: "who" | "names" }[] = [];
+  #whoKinds: { kind: "who" | "names" }[] | undefined;
   #batches = 0;
-  /** Rooms the reader is in (folded), so a repeated JOIN is not shown twice. */
-  readonly #rooms = new Set<string>();
+  /**
+   * Rooms the reader is in (folded), so a repeated JOIN is not shown twice:
+   * an array of exactly their number (one, usually), replaced on a change.
+   */
+  #rooms: readonly string[] = NO_ROOMS;
   /** The rooms (folded) a LIST named, while its answer is due: only they are listed. */
   listOnly: ReadonlySet<string> | undefined;
   /** The nick of the QUIT just shown: a member leaving is one leave a room, one QUIT here. */
   #lastQuit = "";
+  #status: IrcStatus | undefined;
 
-  /** The reader's capabilities (changed by CAP REQ), its server's version, its topics and away. */
+  /**
+   * The reader's capabilities (the codec replaces the set on its first
+   * CAP REQ) and its server's version.
+   */
   constructor(
-    readonly caps: ReadonlySet<Capability>,
-    readonly info: IrcServerInfo,
-    readonly status: IrcStatus,
+    public caps: ReadonlySet<Capability>,
+    readonly info: IrcServerInfo & { readonly directory?: IrcDirectory },
   ) {}
+
+  /** The reader's topics and away (irc_status.ts), made when first needed. */
+  get status(): IrcStatus {
+    return this.#status ??= new IrcStatus();
+  }
 
   /** Any event but an error, for the reader `me`. */
   encode(event: Exclude<ServerFrame, ErrorFrame>, me: string): Uint8Array {
@@ -83,10 +101,12 @@ export class IrcEventLines {
    */
   expectWho(kind: "who" | "names"): () => void {
     const entry = { kind };
-    this.#whoKinds.push(entry);
+    const kinds = this.#whoKinds ??= [];
+    kinds.push(entry);
     return () => {
-      const at = this.#whoKinds.indexOf(entry);
-      if (at !== -1) this.#whoKinds.splice(at, 1);
+      const at = kinds.indexOf(entry);
+      if (at !== -1) kinds.splice(at, 1);
+      if (kinds.length === 0 && this.#whoKinds === kinds) this.#whoKinds = undefined;
     };
   }
 
@@ -111,6 +131,15 @@ export class IrcEventLines {
     };
   }
 
+  #enter(folded: string): void {
+    if (!this.#rooms.includes(folded)) this.#rooms = [...this.#rooms, folded];
+  }
+
+  #leave(folded: string): void {
+    const rooms = this.#rooms.filter((room) => room !== folded);
+    this.#rooms = rooms.length === 0 ? NO_ROOMS : rooms;
+  }
+
   /** A room event: made once per broadcast and variant. */
   #roomEvent(event: RoomEvent): Uint8Array {
     if (event.type === "leave" && event.reason !== "part") {
@@ -130,16 +159,21 @@ export class IrcEventLines {
       case "welcome":
         this.server = event.server;
         this.motd = event.motd;
-        this.#rooms.add(foldRoom(event.room));
-        return welcomeLines(event, { ...reader, me: event.nick }, this.info);
+        this.#enter(foldRoom(event.room));
+        return welcomeLines(
+          event,
+          { ...reader, me: event.nick },
+          this.info,
+          this.info.directory?.census() ?? ALONE,
+        );
       case "joined": {
         const folded = foldRoom(event.room);
-        if (this.#rooms.has(folded)) return "";
-        this.#rooms.add(folded);
+        if (this.#rooms.includes(folded)) return "";
+        this.#enter(folded);
         return joinedLines(event, reader);
       }
       case "parted":
-        this.#rooms.delete(foldRoom(event.room));
+        this.#leave(foldRoom(event.room));
         // With the reason the reader gave, as the others see it.
         return formatIrcLine(
           userSource(me),
@@ -160,7 +194,7 @@ export class IrcEventLines {
       case "away":
         return this.status.render(event, reader, this.caps.has("away-notify"));
       case "who":
-        return this.#whoKinds.shift()?.kind === "who"
+        return this.#whoKinds?.shift()?.kind === "who"
           ? whoLines(me, event.room, event.members, event.away)
           : namesLines(me, event.room, event.members);
       case "history":

@@ -21,7 +21,8 @@ interface Pending {
 
 /** One connection's queue of the codec's own lines; see the module doc. */
 export class IrcLocalLines {
-  readonly #pending: Pending[] = [];
+  /** None most of the time (an idle connection): made by a line, dropped once all were taken. */
+  #pending: Pending[] | undefined;
   #lazy = 0;
   #aimed: string | undefined;
   #target: string | undefined;
@@ -47,7 +48,7 @@ export class IrcLocalLines {
    * `request` charges it to the rate limit like a command.
    */
   line(line: string, options: { unknown?: boolean; request?: boolean } = {}): ProtocolError {
-    this.#pending.push({ key: line, line });
+    (this.#pending ??= []).push({ key: line, line });
     return new ProtocolError(options.unknown ? "unknown_command" : "bad_frame", line, {
       request: options.request ?? false,
     });
@@ -89,15 +90,17 @@ export class IrcLocalLines {
    * delivered (the pipe ended, or the rate limit refused them): dropped.
    */
   take(message: string): string | undefined {
-    const at = this.#pending.findIndex((entry) => entry.key === message);
+    const pending = this.#pending;
+    const at = pending?.findIndex((entry) => entry.key === message) ?? -1;
     if (at === -1) return undefined;
-    const { line } = this.#pending.splice(0, at + 1).at(-1)!;
+    const { line } = pending!.splice(0, at + 1).at(-1)!;
+    if (pending!.length === 0) this.#pending = undefined;
     return typeof line === "string" ? line : line();
   }
 
   #marker(kind: string, make: () => string, request = false): ProtocolError {
     const key = `\u0000${kind} ${++this.#lazy}`;
-    this.#pending.push({ key, line: make });
+    (this.#pending ??= []).push({ key, line: make });
     return new ProtocolError("bad_frame", key, { request });
   }
 }

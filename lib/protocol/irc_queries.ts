@@ -10,7 +10,15 @@
  */
 
 import { foldNick } from "../core/nick.ts";
-import { IRC_SERVER, isupportLines, motdLines, serverLine, userSource } from "./irc_render.ts";
+import {
+  type Census,
+  IRC_SERVER,
+  isupportLines,
+  lusersLines,
+  motdLines,
+  serverLine,
+  userSource,
+} from "./irc_render.ts";
 import type { MultilineLimits } from "./irc_batch.ts";
 import { formatIrcLine } from "./irc_line.ts";
 
@@ -22,9 +30,12 @@ export interface IrcDirectory extends MultilineLimits {
   match?(mask: string, limit: number): { nick: string; operator: boolean; away?: boolean }[];
   /** Whether a room of that name (any case) exists. */
   hasRoom?(name: string): boolean;
-  /** Members, rooms and operators now. */
-  census(): { members: number; rooms: number; operators: number };
+  /** Members, rooms and operators now (LUSERS, and the registration burst). */
+  census(): Census;
 }
+
+/** The census without a directory (a codec on its own): the reader alone in its room. */
+export const ALONE: Census = Object.freeze({ members: 1, rooms: 1, operators: 0 });
 
 /** What a query needs from the codec. */
 export interface QueryContext {
@@ -72,14 +83,7 @@ export function queryCommand(command: string, params: string[], ctx: QueryContex
   const directory = ctx.directory;
   switch (command) {
     case "LUSERS":
-      return ctx.later(() => {
-        const { members, rooms, operators } = directory?.census() ??
-          { members: 1, rooms: 1, operators: 0 };
-        return serverLine("251", [me, `There are ${members} users and 0 invisible on 1 servers`]) +
-          serverLine("252", [me, String(operators), "operator(s) online"]) +
-          serverLine("254", [me, String(rooms), "channels formed"]) +
-          serverLine("255", [me, `I have ${members} clients and 0 servers`]);
-      });
+      return ctx.later(() => lusersLines(me, directory?.census() ?? ALONE));
     case "MOTD":
       return ctx.later(() => motdLines(me, ctx.motd));
     case "WHOWAS": {

@@ -113,3 +113,11 @@ export class IrcRegistration {
     };
   }
 }
+
+/**
+ * The registration of every admitted connection: once admitted it keeps no
+ * state of its own (CAP after registration answers from the capabilities
+ * alone), so a codec lets its own go and uses this one.
+ */
+export const ADMITTED: IrcRegistration = new IrcRegistration();
+ADMITTED.admitted();

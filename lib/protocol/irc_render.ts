@@ -212,11 +212,24 @@ export interface IrcServerInfo {
   version: string;
 }
 
+/** How many members, rooms and operators a server has (LUSERS). */
+export interface Census {
+  members: number;
+  rooms: number;
+  operators: number;
+}
+
 /**
- * Registration: 001-005, the MOTD (375/372/376, or 422 without one), then
- * the JOIN of the room lanchat puts every member in, with names and history.
+ * Registration: 001-005, LUSERS (251-255, with `census`), the MOTD
+ * (375/372/376, or 422 without one), then the JOIN of the room lanchat puts
+ * every member in, with names and history.
  */
-export function welcomeLines(event: WelcomeEvent, reader: IrcReader, info: IrcServerInfo): string {
+export function welcomeLines(
+  event: WelcomeEvent,
+  reader: IrcReader,
+  info: IrcServerInfo,
+  census?: Census,
+): string {
   const me = event.nick;
   const version = `lanchat-${info.version}`;
   let out = serverLine("001", [me, `Welcome to ${event.server}, a lanchat server, ${me}`]);
@@ -224,7 +237,16 @@ export function welcomeLines(event: WelcomeEvent, reader: IrcReader, info: IrcSe
   out += serverLine("003", [me, "This server speaks lanchat's own protocol, text and IRC"]);
   out += serverLine("004", [me, IRC_SERVER, version, "o", "bn"]);
   out += isupportLines(me, event.server);
+  if (census) out += lusersLines(me, census);
   return out + motdLines(me, event.motd) + joinedLines(event, reader);
+}
+
+/** LUSERS (251, 252, 254, 255): one server, no invisible users, no unknown connections. */
+export function lusersLines(me: string, { members, rooms, operators }: Census): string {
+  return serverLine("251", [me, `There are ${members} users and 0 invisible on 1 servers`]) +
+    serverLine("252", [me, String(operators), "operator(s) online"]) +
+    serverLine("254", [me, String(rooms), "channels formed"]) +
+    serverLine("255", [me, `I have ${members} clients and 0 servers`]);
 }
 
 /** RPL_ISUPPORT (005): what this server is, honestly. */
