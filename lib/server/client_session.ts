@@ -10,7 +10,6 @@
  */
 
 import type { ByeFrame } from "../protocol/wire_frames.ts";
-import type { Hub } from "../core/hub.ts";
 import type { Member } from "../core/member.ts";
 import { ProtocolError } from "../protocol/protocol_error.ts";
 import type { Codec, Decoded, DecodedFrame } from "../protocol/codec.ts";
