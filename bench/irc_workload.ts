@@ -13,7 +13,7 @@ import { ROOT } from "./server_process.ts";
 import { lanchat, type Target } from "./targets.ts";
 import { serverV8Flags } from "../tools/v8_flags.ts";
 import { latencyWorkload, runCrowd, runFlood } from "./traffic_workloads.ts";
-import type { Workload } from "./workload.ts";
+import type { Measurement, Workload } from "./workload.ts";
 
 /** The IRC servers the bench knows how to start, by `--against` name. */
 export const IRC_REFERENCES: Record<string, { binary: string; args: (conf: string) => string[] }> =
@@ -164,6 +164,19 @@ function denoFloor(): Target {
   };
 }
 
+/** 3,000 idle IRC clients (60 in a smoke run), joined to a channel or only registered. */
+function runIdle(target: Target, smoke: boolean, join: boolean): Promise<Measurement> {
+  return runCrowd(
+    target,
+    smoke,
+    target.clients ?? "irc",
+    smoke ? 60 : 3_000,
+    60_000,
+    idleBatch(target),
+    { broadcast: false, settleMs: IDLE_SETTLE_MS, join },
+  );
+}
+
 /** 3,000 idle IRC clients: the server's memory per client, and Deno's floor beside it. */
 export const ircIdleWorkload: Workload = {
   ...irc,
@@ -174,19 +187,7 @@ export const ircIdleWorkload: Workload = {
     { key: "idleRssPerClientKiB", label: "server KiB/client idle", higherIsBetter: false },
     { key: "connectSec", label: "join all s", higherIsBetter: false },
   ],
-  run: (target, smoke) =>
-    runCrowd(
-      target,
-      smoke,
-      target.clients ?? "irc",
-      smoke ? 60 : 3_000,
-      60_000,
-      idleBatch(target),
-      {
-        broadcast: false,
-        settleMs: IDLE_SETTLE_MS,
-      },
-    ),
+  run: (target, smoke) => runIdle(target, smoke, true),
 };
 
 /**
@@ -201,18 +202,5 @@ export const ircIdleRegisteredWorkload: Workload = {
   ...ircIdleWorkload,
   name: "irc-idle-registered",
   description: "3,000 IRC clients registered without a JOIN, idle: server memory per client",
-  run: (target, smoke) =>
-    runCrowd(
-      target,
-      smoke,
-      target.clients ?? "irc",
-      smoke ? 60 : 3_000,
-      60_000,
-      idleBatch(target),
-      {
-        broadcast: false,
-        settleMs: IDLE_SETTLE_MS,
-        join: false,
-      },
-    ),
+  run: (target, smoke) => runIdle(target, smoke, false),
 };

@@ -1,7 +1,6 @@
 /**
  * A raw IRC client for socket tests: lines in, lines out, nothing
- * interpreted (the same shape as the one in irc_test.ts, shared by the
- * newer IRC test files).
+ * interpreted; shared by the IRC test files.
  */
 
 import { LinePeer } from "./_line_peer.ts";
@@ -11,6 +10,18 @@ export class IrcClient extends LinePeer {
   /** Connects to 127.0.0.1:`port`. */
   static async connect(port: number): Promise<IrcClient> {
     return new IrcClient(await Deno.connect({ hostname: "127.0.0.1", port }));
+  }
+
+  /** Connects to 127.0.0.1:`port` and registers as `nick` (see {@linkcode IrcClient.register}). */
+  static async registered(port: number, nick: string, caps = ""): Promise<IrcClient> {
+    const client = await IrcClient.connect(port);
+    try {
+      await client.register(nick, caps);
+    } catch (error) {
+      await client[Symbol.asyncDispose]();
+      throw error;
+    }
+    return client;
   }
 
   /** Sends lines, each with CR LF. */

@@ -25,8 +25,7 @@ Deno.test("a topic and an away message of 4-byte characters reach IRC readers in
   await text.sendLine(`/topic ${room} ${"𝕏".repeat(300)}`);
   await text.sendLine(`/away ${"𝕏".repeat(200)}`);
   await text.waitLine((line) => line.includes("marked as being away") || line.includes("away"));
-  await using irc = await IrcClient.connect(server.addr.port);
-  await irc.register("b", "away-notify");
+  await using irc = await IrcClient.registered(server.addr.port, "b", "away-notify");
   await irc.send(`JOIN ${room}`);
   await irc.command("366", 0, (line) => line.includes(room));
   await text.sendLine(`/topic ${room} ${"𝕐".repeat(300)}`);
@@ -64,8 +63,7 @@ Deno.test("a registration followed by a flood in the same write is dropped as a 
 
 Deno.test("an empty target (PART :, TOPIC :, JOIN #a,) is never the current room", async () => {
   await using server = await startServer();
-  await using irc = await IrcClient.connect(server.addr.port);
-  await irc.register("ana");
+  await using irc = await IrcClient.registered(server.addr.port, "ana");
   const from = irc.lines.length;
   await irc.send("JOIN #x,", "PART :", "PART ,", "TOPIC : :hijacked", "WHOIS :", "JOIN :");
   await irc.send("TOPIC :#x --clear", "PRIVMSG :#x --x :hi");
@@ -81,8 +79,7 @@ Deno.test("an empty target (PART :, TOPIC :, JOIN #a,) is never the current room
 
 Deno.test("a NUL in an unknown command is not echoed back in 421", async () => {
   await using server = await startServer();
-  await using irc = await IrcClient.connect(server.addr.port);
-  await irc.register("ana");
+  await using irc = await IrcClient.registered(server.addr.port, "ana");
   const line = await irc.ask("FOO\0BAR", "421");
   assert.ok(!line.includes("\0"), JSON.stringify(line));
   const invalid = await irc.ask("CAP \0", "410");

@@ -20,8 +20,7 @@ Deno.test("commands pipelined right after NICK and USER are handled once the mem
 
 Deno.test("a nick refused at registration still refuses the commands pipelined behind it with 451", async () => {
   await using server = await startServer();
-  await using first = await IrcClient.connect(server.addr.port);
-  await first.register("ana");
+  await using _first = await IrcClient.registered(server.addr.port, "ana");
   await using second = await IrcClient.connect(server.addr.port);
   await second.send("NICK ana", "USER ana 0 * :ana", "JOIN #dev");
   await second.command("433");
@@ -33,8 +32,7 @@ Deno.test("a nick refused at registration still refuses the commands pipelined b
 
 Deno.test("each numeric names its own target when requests arrive together", async () => {
   await using server = await startServer();
-  await using irc = await IrcClient.connect(server.addr.port);
-  await irc.register("ana");
+  await using irc = await IrcClient.registered(server.addr.port, "ana");
   await irc.send("PRIVMSG #one,#two :hi", "JOIN #!!,#three", "NICK #x");
   await irc.command("432");
   const numerics = irc.lines.filter((line) => / (404|403|432) /.test(line))
@@ -44,8 +42,7 @@ Deno.test("each numeric names its own target when requests arrive together", asy
 
 Deno.test("queries the IRC codec answers itself (LUSERS) are charged to the rate limit like any command", async () => {
   await using server = await startServer({ rateLimit: { rate: 5, burst: 10, floodLimit: 20 } });
-  await using irc = await IrcClient.connect(server.addr.port);
-  await irc.register("ana");
+  await using irc = await IrcClient.registered(server.addr.port, "ana");
   const from = irc.lines.length;
   await irc.write("LUSERS\r\n".repeat(500));
   await irc.command("ERROR", from, (line) => line.includes("flooding"));

@@ -57,8 +57,7 @@ Deno.test("CHATHISTORY LATEST, BEFORE, AFTER, AROUND and BETWEEN by msgid and ti
   const texts = (from: number, to = 10) => m.slice(from, to).map((e) => e.text);
   const id = (i: number) => `msgid=${msgid("#lobby", m[i].id)}`;
   const time = (i: number) => `timestamp=${new Date(m[i].ts).toISOString()}`;
-  await using irc = await IrcClient.connect(port);
-  await irc.register("ana", CAPS);
+  await using irc = await IrcClient.registered(port, "ana", CAPS);
   // With draft/chathistory the client asks itself: no batch replayed on JOIN.
   assert.ok(!irc.lines.some((l) => / BATCH \+\S+ chathistory/.test(l)), irc.lines.join("\n"));
   const isupport = irc.lines.filter((l) => ircCommand(l) === "005").join(" ");
@@ -106,8 +105,7 @@ Deno.test("CHATHISTORY errors: FAIL with the spec's codes; a nick target gets an
   await nat.send({ type: "cmd", name: "join", args: "#secret" });
   await nat.send({ type: "msg", text: "members only", room: "#secret" });
   const secret = await nat.next("msg", (m) => m.text === "members only");
-  await using irc = await IrcClient.connect(port);
-  await irc.register("ana", CAPS);
+  await using irc = await IrcClient.registered(port, "ana", CAPS);
   const fails: [string, string][] = [
     ["CHATHISTORY", "FAIL CHATHISTORY NEED_MORE_PARAMS * :"],
     ["CHATHISTORY LATEST #lobby *", "FAIL CHATHISTORY NEED_MORE_PARAMS LATEST :"],

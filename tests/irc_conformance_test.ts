@@ -22,10 +22,8 @@ async function answers(irc: IrcClient, ...lines: string[]): Promise<string[]> {
 
 Deno.test("a NOTICE is never answered: no 401, 442, 403 or 301 (RFC 2812 3.3.2)", async () => {
   await using server = await startServer();
-  await using ana = await IrcClient.connect(server.addr.port);
-  await ana.register("ana");
-  await using bob = await IrcClient.connect(server.addr.port);
-  await bob.register("bob");
+  await using ana = await IrcClient.registered(server.addr.port, "ana");
+  await using bob = await IrcClient.registered(server.addr.port, "bob");
   await ana.ask("AWAY :lunch", "306");
   assert.deepEqual(
     await answers(bob, "NOTICE nobody :hi", "NOTICE #nowhere :hi", "NOTICE ana :hi"),
@@ -39,10 +37,8 @@ Deno.test("a NOTICE is never answered: no 401, 442, 403 or 301 (RFC 2812 3.3.2)"
 
 Deno.test("PRIVMSG to a room the sender is not in, or to none, is 404 ERR_CANNOTSENDTOCHAN", async () => {
   await using server = await startServer();
-  await using ana = await IrcClient.connect(server.addr.port);
-  await ana.register("ana");
-  await using bob = await IrcClient.connect(server.addr.port);
-  await bob.register("bob");
+  await using ana = await IrcClient.registered(server.addr.port, "ana");
+  await using bob = await IrcClient.registered(server.addr.port, "bob");
   await ana.ask("JOIN #dev", "366");
   const [dev, nowhere] = await answers(bob, "PRIVMSG #dev :hi", "PRIVMSG #nowhere :hi");
   assert.match(dev, /^:lanchat 404 bob #dev :/);
@@ -53,8 +49,7 @@ Deno.test("PRIVMSG to a room the sender is not in, or to none, is 404 ERR_CANNOT
 
 Deno.test("NAMES and WHO of a room that does not exist end an empty list (366, 315), no 403", async () => {
   await using server = await startServer();
-  await using ana = await IrcClient.connect(server.addr.port);
-  await ana.register("ana");
+  await using ana = await IrcClient.registered(server.addr.port, "ana");
   assert.deepEqual(await answers(ana, "NAMES #nowhere", "WHO #nowhere"), [
     ':lanchat 366 ana #nowhere :There is no room "#nowhere"',
     ':lanchat 315 ana #nowhere :There is no room "#nowhere"',
@@ -84,10 +79,8 @@ Deno.test("USER with an empty real name (or any empty parameter) is 461, and reg
 
 Deno.test("UTF8ONLY: a line that is not UTF-8 is refused with FAIL <command> INVALID_UTF8, and the client stays", async () => {
   await using server = await startServer();
-  await using ana = await IrcClient.connect(server.addr.port);
-  await ana.register("ana");
-  await using bob = await IrcClient.connect(server.addr.port);
-  await bob.register("bob");
+  await using ana = await IrcClient.registered(server.addr.port, "ana");
+  await using bob = await IrcClient.registered(server.addr.port, "bob");
   await ana.write(new Uint8Array([...new TextEncoder().encode("PRIVMSG bob hi"), 0xaa, 13, 10]));
   assert.deepEqual(await answers(ana), [
     ":lanchat FAIL PRIVMSG INVALID_UTF8 :Line is not valid UTF-8",
@@ -99,10 +92,8 @@ Deno.test("UTF8ONLY: a line that is not UTF-8 is refused with FAIL <command> INV
 
 Deno.test("USERHOST marks an away member with - and one who is here with +", async () => {
   await using server = await startServer();
-  await using ana = await IrcClient.connect(server.addr.port);
-  await ana.register("ana");
-  await using bob = await IrcClient.connect(server.addr.port);
-  await bob.register("bob");
+  await using ana = await IrcClient.registered(server.addr.port, "ana");
+  await using bob = await IrcClient.registered(server.addr.port, "bob");
   assert.deepEqual(await answers(bob, "USERHOST ana"), [":lanchat 302 bob :ana=+ana@lanchat"]);
   await ana.ask("AWAY :lunch", "306");
   assert.deepEqual(await answers(bob, "USERHOST ana bob"), [
@@ -112,10 +103,8 @@ Deno.test("USERHOST marks an away member with - and one who is here with +", asy
 
 Deno.test("WHO of a nick answers its 352 (G when away) and 315 with the mask as sent; an unknown nick only 315", async () => {
   await using server = await startServer();
-  await using ana = await IrcClient.connect(server.addr.port);
-  await ana.register("ana");
-  await using bob = await IrcClient.connect(server.addr.port);
-  await bob.register("bob");
+  await using ana = await IrcClient.registered(server.addr.port, "ana");
+  await using bob = await IrcClient.registered(server.addr.port, "bob");
   assert.deepEqual(await answers(bob, "WHO ANA"), [
     ":lanchat 352 bob * ana lanchat lanchat ana H :0 ana",
     ":lanchat 315 bob ANA :End of /WHO list",
@@ -132,8 +121,7 @@ Deno.test("WHO of a nick answers its 352 (G when away) and 315 with the mask as 
 
 Deno.test("LIST #room lists that room alone; LIST of a room that does not exist only 321 and 323", async () => {
   await using server = await startServer();
-  await using ana = await IrcClient.connect(server.addr.port);
-  await ana.register("ana");
+  await using ana = await IrcClient.registered(server.addr.port, "ana");
   await ana.ask("JOIN #dev", "366");
   assert.deepEqual(await answers(ana, "LIST #DEV"), [
     ":lanchat 321 ana Channel :Users  Name",
@@ -150,8 +138,7 @@ Deno.test("LIST #room lists that room alone; LIST of a room that does not exist 
 
 Deno.test("JOIN of a name without # (CHANTYPES=#) is 403, the other names of the line are joined", async () => {
   await using server = await startServer();
-  await using ana = await IrcClient.connect(server.addr.port);
-  await ana.register("ana");
+  await using ana = await IrcClient.registered(server.addr.port, "ana");
   const lines = await answers(ana, "JOIN dev,#ops");
   assert.equal(lines[0], ":lanchat 403 ana dev :No such channel");
   assert.equal(lines[1], ":ana!ana@lanchat JOIN #ops");
@@ -160,10 +147,8 @@ Deno.test("JOIN of a name without # (CHANTYPES=#) is 403, the other names of the
 
 Deno.test("005 says CLIENTTAGDENY=*: client-only tags are accepted, never relayed (IRCv3 message-tags)", async () => {
   await using server = await startServer();
-  await using ana = await IrcClient.connect(server.addr.port);
-  await ana.register("ana", "message-tags");
-  await using bob = await IrcClient.connect(server.addr.port);
-  await bob.register("bob", "message-tags");
+  await using ana = await IrcClient.registered(server.addr.port, "ana", "message-tags");
+  await using bob = await IrcClient.registered(server.addr.port, "bob", "message-tags");
   assert.match(await ana.command("005"), / CLIENTTAGDENY=\* /);
   assert.deepEqual(await answers(ana, "@+draft/react=x PRIVMSG #lobby :hi"), []);
   const relayed = await bob.command("PRIVMSG", 0, (line) => line.endsWith("PRIVMSG #lobby :hi"));
@@ -172,8 +157,7 @@ Deno.test("005 says CLIENTTAGDENY=*: client-only tags are accepted, never relaye
 
 Deno.test("005's NETWORK is ASCII even when the server's name is not", async () => {
   await using server = await startServer({ serverName: "Café Ünïcode" });
-  await using ana = await IrcClient.connect(server.addr.port);
-  await ana.register("ana");
+  await using ana = await IrcClient.registered(server.addr.port, "ana");
   const isupport = await ana.command("005");
   assert.match(isupport, / NETWORK=Caf___n_code /);
   assert.ok(/^[\x20-\x7e]*$/.test(isupport), isupport);
@@ -181,10 +165,12 @@ Deno.test("005's NETWORK is ASCII even when the server's name is not", async () 
 
 Deno.test("a message of several lines to a reader without draft/multiline: msgid on its first line only, time on each", async () => {
   await using server = await startServer();
-  await using ana = await IrcClient.connect(server.addr.port);
-  await ana.register("ana", "message-tags batch draft/multiline");
-  await using bob = await IrcClient.connect(server.addr.port);
-  await bob.register("bob", "message-tags server-time");
+  await using ana = await IrcClient.registered(
+    server.addr.port,
+    "ana",
+    "message-tags batch draft/multiline",
+  );
+  await using bob = await IrcClient.registered(server.addr.port, "bob", "message-tags server-time");
   await ana.send(
     "BATCH +b1 draft/multiline #lobby",
     "@batch=b1 PRIVMSG #lobby :one",
@@ -199,8 +185,11 @@ Deno.test("a message of several lines to a reader without draft/multiline: msgid
 
 Deno.test("draft/multiline: a line of another batch, or concat on a blank line, is FAIL BATCH MULTILINE_INVALID; nothing is sent", async () => {
   await using server = await startServer();
-  await using ana = await IrcClient.connect(server.addr.port);
-  await ana.register("ana", "message-tags batch draft/multiline echo-message");
+  await using ana = await IrcClient.registered(
+    server.addr.port,
+    "ana",
+    "message-tags batch draft/multiline echo-message",
+  );
   const fail = ":lanchat FAIL BATCH MULTILINE_INVALID :";
   const stray = await answers(
     ana,
@@ -224,8 +213,7 @@ Deno.test("draft/multiline: a line of another batch, or concat on a blank line, 
 
 Deno.test("MODE of a room that does not exist is 403; of one that does, 324", async () => {
   await using server = await startServer();
-  await using ana = await IrcClient.connect(server.addr.port);
-  await ana.register("ana");
+  await using ana = await IrcClient.registered(server.addr.port, "ana");
   assert.deepEqual(await answers(ana, "MODE #nowhere", "MODE #LOBBY"), [
     ":lanchat 403 ana #nowhere :No such channel",
     ":lanchat 324 ana #LOBBY +n",
@@ -234,8 +222,7 @@ Deno.test("MODE of a room that does not exist is 403; of one that does, 324", as
 
 Deno.test("MODE me with an unknown user mode is 501; +i (irssi's) and no modes are 221", async () => {
   await using server = await startServer();
-  await using ana = await IrcClient.connect(server.addr.port);
-  await ana.register("ana");
+  await using ana = await IrcClient.registered(server.addr.port, "ana");
   assert.deepEqual(await answers(ana, "MODE ana +z", "MODE ana +i", "MODE ana"), [
     ":lanchat 501 ana :Unknown MODE flag",
     ":lanchat 221 ana +",
@@ -245,10 +232,8 @@ Deno.test("MODE me with an unknown user mode is 501; +i (irssi's) and no modes a
 
 Deno.test("KICK in a room that does not exist is 403, before the operator check (482 stays for a real room)", async () => {
   await using server = await startServer();
-  await using ana = await IrcClient.connect(server.addr.port);
-  await ana.register("ana");
-  await using bob = await IrcClient.connect(server.addr.port);
-  await bob.register("bob");
+  await using _ana = await IrcClient.registered(server.addr.port, "ana");
+  await using bob = await IrcClient.registered(server.addr.port, "bob");
   const [nowhere, lobby] = await answers(bob, "KICK #nowhere ana", "KICK #lobby ana");
   assert.equal(nowhere, ":lanchat 403 bob #nowhere :No such channel");
   assert.match(lobby, /^:lanchat 482 bob #lobby :/);
@@ -256,10 +241,8 @@ Deno.test("KICK in a room that does not exist is 403, before the operator check 
 
 Deno.test("WHO of a mask lists the members whose nick matches it, 315 with the mask as sent", async () => {
   await using server = await startServer();
-  await using ana = await IrcClient.connect(server.addr.port);
-  await ana.register("coolNick");
-  await using bob = await IrcClient.connect(server.addr.port);
-  await bob.register("otherNick");
+  await using _ana = await IrcClient.registered(server.addr.port, "coolNick");
+  await using bob = await IrcClient.registered(server.addr.port, "otherNick");
   assert.deepEqual(await answers(bob, "WHO coolni*"), [
     ":lanchat 352 otherNick * coolNick lanchat lanchat coolNick H :0 coolNick",
     ":lanchat 315 otherNick coolni* :End of /WHO list",
@@ -275,8 +258,7 @@ Deno.test("WHO of a mask lists the members whose nick matches it, 315 with the m
 
 Deno.test("WHOIS of an unknown nick is 401 then 318, as every WHOIS ends", async () => {
   await using server = await startServer();
-  await using irc = await IrcClient.connect(server.addr.port);
-  await irc.register("ana");
+  await using irc = await IrcClient.registered(server.addr.port, "ana");
   const from = irc.lines.length;
   await irc.send("WHOIS nobody");
   assert.equal(await irc.command("318", from), ":lanchat 318 ana nobody :End of /WHOIS list");
@@ -287,8 +269,7 @@ Deno.test("WHOIS of an unknown nick is 401 then 318, as every WHOIS ends", async
 
 Deno.test("WHOWAS finds no past nick (lanchat keeps none): 406 then 369; 431 without a nick", async () => {
   await using server = await startServer();
-  await using irc = await IrcClient.connect(server.addr.port);
-  await irc.register("ana");
+  await using irc = await IrcClient.registered(server.addr.port, "ana");
   const from = irc.lines.length;
   await irc.send("WHOWAS bo");
   assert.equal(await irc.command("369", from), ":lanchat 369 ana bo :End of WHOWAS");

@@ -58,8 +58,7 @@ Deno.test("HexChat's SASL EXTERNAL without a certificate: one 904, its aborts ge
 
 Deno.test("AUTHENTICATE * after registration is 906, any other AUTHENTICATE then still 904", async () => {
   await using server = await startServer();
-  await using irc = await IrcClient.connect(server.addr.port);
-  await irc.register("ana");
+  await using irc = await IrcClient.registered(server.addr.port, "ana");
   assert.match(
     await irc.ask("AUTHENTICATE *", "906"),
     /^:lanchat 906 ana :SASL authentication aborted$/,
@@ -69,8 +68,7 @@ Deno.test("AUTHENTICATE * after registration is 906, any other AUTHENTICATE then
 
 Deno.test("HexChat's connect, and its /ban nick 3 mask (two spaces after +b) is a ban by nick", async () => {
   await using server = await startServer();
-  await using bob = await IrcClient.connect(server.addr.port);
-  await bob.register("bob");
+  await using _bob = await IrcClient.registered(server.addr.port, "bob");
   await using irc = await IrcClient.connect(server.addr.port);
   await irc.send(
     "CAP LS 302",

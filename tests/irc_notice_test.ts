@@ -16,10 +16,8 @@ Deno.test("an IRC NOTICE to a room and to a nick arrives as NOTICE, kind notice,
   const port = server.addr.port;
   await using nat = await NativeClient.connect(port, "nat");
   await using txt = await TextClient.connect(port, "txt");
-  await using bob = await IrcClient.connect(port);
-  await bob.register("bob");
-  await using ana = await IrcClient.connect(port);
-  await ana.register("ana", "echo-message");
+  await using bob = await IrcClient.registered(port, "bob");
+  await using ana = await IrcClient.registered(port, "ana", "echo-message");
   await ana.send("NOTICE #lobby :build \x02green\x02", "NOTICE bob :ping", "NOTICE nat :pong");
   // IRC readers: NOTICE, never PRIVMSG; the sender's own echoed as NOTICE too.
   await bob.command("NOTICE", 0, (l) => l === ":ana!ana@lanchat NOTICE #lobby :build green");
@@ -43,10 +41,12 @@ Deno.test("a native /notice reaches IRC readers as NOTICE with tags, batches and
   await using server = await startServer();
   const port = server.addr.port;
   await using nat = await NativeClient.connect(port, "nat");
-  await using ml = await IrcClient.connect(port);
-  await ml.register("ml", "batch draft/multiline server-time message-tags");
-  await using plain = await IrcClient.connect(port);
-  await plain.register("pl");
+  await using ml = await IrcClient.registered(
+    port,
+    "ml",
+    "batch draft/multiline server-time message-tags",
+  );
+  await using plain = await IrcClient.registered(port, "pl");
   await nat.send({ type: "cmd", name: "notice", args: "#lobby one\ntwo" });
   const event = await nat.next("msg", (m) => m.text === "one\ntwo");
   assert.equal(event.kind, "notice");
@@ -66,8 +66,7 @@ Deno.test("a native /notice reaches IRC readers as NOTICE with tags, batches and
   await nat.send({ type: "cmd", name: "notice", args: "ml psst" });
   await ml.command("NOTICE", 0, (l) => /^@time=\S+ :nat!nat@lanchat NOTICE ml :psst$/.test(l));
   // Replayed on join (here: the welcome's history), a notice stays a NOTICE.
-  await using late = await IrcClient.connect(port);
-  await late.register("late", "batch server-time");
+  await using late = await IrcClient.registered(port, "late", "batch server-time");
   await late.command("NOTICE", 0, (l) => / :nat!nat@lanchat NOTICE #lobby :two$/.test(l));
   assert.ok(!late.lines.some((l) => ircCommand(l) === "PRIVMSG"), late.lines.join("\n"));
 });
@@ -75,10 +74,8 @@ Deno.test("a native /notice reaches IRC readers as NOTICE with tags, batches and
 Deno.test("a bot answering PRIVMSG never answers a NOTICE: a PRIVMSG stays a PRIVMSG", async () => {
   await using server = await startServer();
   const port = server.addr.port;
-  await using bob = await IrcClient.connect(port);
-  await bob.register("bob");
-  await using ana = await IrcClient.connect(port);
-  await ana.register("ana");
+  await using bob = await IrcClient.registered(port, "bob");
+  await using ana = await IrcClient.registered(port, "ana");
   await ana.send("PRIVMSG #lobby :question", "NOTICE #lobby :answer");
   const answer = await bob.command("NOTICE", 0, (l) => l.endsWith(":answer"));
   const question = await bob.command("PRIVMSG", 0, (l) => l.endsWith(":question"));

@@ -9,10 +9,8 @@ import { IrcClient } from "./_irc_client.ts";
 
 Deno.test("PART #dev :bye comes back to the parting IRC user with its reason, as the room sees it", async () => {
   await using server = await startServer();
-  await using ana = await IrcClient.connect(server.addr.port);
-  await ana.register("ana");
-  await using bo = await IrcClient.connect(server.addr.port);
-  await bo.register("bo");
+  await using ana = await IrcClient.registered(server.addr.port, "ana");
+  await using bo = await IrcClient.registered(server.addr.port, "bo");
   await ana.send("JOIN #dev");
   await ana.command("366", 0, (line) => line.includes(" #dev "));
   await bo.send("JOIN #dev");

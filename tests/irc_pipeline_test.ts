@@ -11,8 +11,7 @@ import { IrcClient } from "./_irc_client.ts";
 
 Deno.test("NICK, USER, JOIN and PRIVMSG in one write: joined, and the message reaches the room", async () => {
   await using server = await startServer();
-  await using bo = await IrcClient.connect(server.addr.port);
-  await bo.register("bo");
+  await using bo = await IrcClient.registered(server.addr.port, "bo");
   await bo.send("JOIN #x");
   await bo.command("366", 0, (line) => line.includes(" #x "));
   await using a = await IrcClient.connect(server.addr.port);
@@ -53,8 +52,7 @@ Deno.test("what the codec answers itself behind a pipelined registration names t
 
 Deno.test("a refused nick: the lines held behind it are 451, and the NICK among them is the next try", async () => {
   await using server = await startServer();
-  await using first = await IrcClient.connect(server.addr.port);
-  await first.register("ana");
+  await using _first = await IrcClient.registered(server.addr.port, "ana");
   await using second = await IrcClient.connect(server.addr.port);
   await second.write("NICK ana\r\nUSER ana 0 * :ana\r\nJOIN #dev\r\nNICK bo\r\nJOIN #dev\r\n");
   await second.command("JOIN", 0, (line) => line === ":bo!bo@lanchat JOIN #dev");
@@ -66,8 +64,7 @@ Deno.test("a refused nick: the lines held behind it are 451, and the NICK among 
 
 Deno.test("pipelined after a request the core refuses, WHO is still answered as WHO (352), not NAMES", async () => {
   await using server = await startServer();
-  await using ana = await IrcClient.connect(server.addr.port);
-  await ana.register("ana");
+  await using ana = await IrcClient.registered(server.addr.port, "ana");
   const from = ana.lines.length;
   await ana.write("PRIVMSG #nowhere :x\r\nJOIN #!!\r\nWHO #lobby\r\nNAMES #lobby\r\n");
   await ana.command("366", from);
@@ -77,10 +74,8 @@ Deno.test("pipelined after a request the core refuses, WHO is still answered as 
 
 Deno.test("pipelined TOPIC names its own room in its numeric, not the one of the line before", async () => {
   await using server = await startServer();
-  await using ana = await IrcClient.connect(server.addr.port);
-  await ana.register("ana");
-  await using bo = await IrcClient.connect(server.addr.port);
-  await bo.register("bo");
+  await using ana = await IrcClient.registered(server.addr.port, "ana");
+  await using bo = await IrcClient.registered(server.addr.port, "bo");
   await bo.send("JOIN #elsewhere");
   await bo.command("366", 0, (line) => line.includes(" #elsewhere "));
   const from = ana.lines.length;

@@ -36,8 +36,7 @@ Deno.test("history on join is a chathistory batch with time and msgid; without b
   await nat.send({ type: "msg", text: "first" });
   await nat.send({ type: "msg", text: "second" });
   const second = await nat.next("msg", (m) => m.text === "second");
-  await using irc = await IrcClient.connect(port);
-  await irc.register("ana", "batch server-time message-tags");
+  await using irc = await IrcClient.registered(port, "ana", "batch server-time message-tags");
   const start = irc.lines.findIndex((l) => / BATCH \+\S+ chathistory #lobby$/.test(l));
   assert.ok(start !== -1, irc.lines.join("\n"));
   const ref = irc.lines[start].split(" ")[2].slice(1);
@@ -49,8 +48,7 @@ Deno.test("history on join is a chathistory batch with time and msgid; without b
   assert.ok(inside[1].includes(`;msgid=${second.id}-`), inside[1]);
   assert.ok(inside[1].includes(`;time=${new Date(second.ts).toISOString()};`), inside[1]);
   assert.equal(irc.lines[start + 3], `:lanchat BATCH -${ref}`);
-  await using old = await IrcClient.connect(port);
-  await old.register("bo");
+  await using old = await IrcClient.registered(port, "bo");
   assert.ok(!old.lines.some((l) => l.includes("BATCH")));
   assert.ok(old.lines.some((l) => /PRIVMSG #lobby :\[\d\d:\d\d UTC\] second$/.test(l)));
   // A live message carries its msgid too.
@@ -64,10 +62,8 @@ Deno.test("draft/multiline: a multi-line message arrives as one batch where nego
   await using server = await startServer();
   const port = server.addr.port;
   await using nat = await NativeClient.connect(port, "nat");
-  await using ml = await IrcClient.connect(port);
-  await ml.register("ml", "batch draft/multiline");
-  await using plain = await IrcClient.connect(port);
-  await plain.register("pl");
+  await using ml = await IrcClient.registered(port, "ml", "batch draft/multiline");
+  await using plain = await IrcClient.registered(port, "pl");
   await nat.send({ type: "msg", text: "one\ntwo" });
   const event = await nat.next("msg", (m) => m.text === "one\ntwo");
   const open = await ml.command("BATCH", 0, (l) => l.includes("draft/multiline"));
@@ -87,8 +83,7 @@ Deno.test("draft/multiline: a client's batch is ONE lanchat message; over the li
   await using server = await startServer({ maxMessageLines: 3 });
   const port = server.addr.port;
   await using nat = await NativeClient.connect(port, "nat");
-  await using irc = await IrcClient.connect(port);
-  await irc.register("ana", "batch draft/multiline");
+  await using irc = await IrcClient.registered(port, "ana", "batch draft/multiline");
   await irc.send(
     "BATCH +b1 draft/multiline #lobby",
     "@batch=b1 PRIVMSG #lobby :hello",
@@ -119,8 +114,7 @@ Deno.test("LUSERS, MOTD, USERHOST, ISON, TIME and VERSION answer with their nume
   await using server = await startServer({ motd: "be nice" });
   const port = server.addr.port;
   await using nat = await NativeClient.connect(port, "Nat");
-  await using irc = await IrcClient.connect(port);
-  await irc.register("ana");
+  await using irc = await IrcClient.registered(port, "ana");
   let from = irc.lines.length;
   await irc.send("LUSERS");
   await irc.command("255", from);
@@ -157,10 +151,8 @@ Deno.test("LUSERS, MOTD, USERHOST, ISON, TIME and VERSION answer with their nume
 Deno.test("KICK and MODE +b by a member who is no operator get 482; other modes 472; missing parameters 461", async () => {
   // Twelve answers in a row: each costs the rate limit (irc_attack_test.ts), not tested here.
   await using server = await startServer({ rateLimit: false });
-  await using irc = await IrcClient.connect(server.addr.port);
-  await irc.register("ana");
-  await using bo = await IrcClient.connect(server.addr.port);
-  await bo.register("bo");
+  await using irc = await IrcClient.registered(server.addr.port, "ana");
+  await using bo = await IrcClient.registered(server.addr.port, "bo");
   assert.match(await irc.ask("KICK #lobby bo :go", "482"), /^:lanchat 482 ana #lobby :.+/);
   assert.match(await irc.ask("MODE #lobby +b bo", "482"), /^:lanchat 482 ana #lobby :.+/);
   assert.equal(

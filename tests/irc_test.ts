@@ -6,52 +6,14 @@
 
 import assert from "node:assert/strict";
 import { startServer } from "./_in_process_server.ts";
-import { LinePeer } from "./_line_peer.ts";
+import { IrcClient, ircCommand } from "./_irc_client.ts";
 import { NativeClient } from "./_native_client.ts";
 import { TextClient } from "./_text_client.ts";
 import { until } from "./_waiting.ts";
 
-/** A raw IRC client: lines in, lines out, nothing interpreted. */
-class IrcClient extends LinePeer {
-  static async connect(port: number): Promise<IrcClient> {
-    return new IrcClient(await Deno.connect({ hostname: "127.0.0.1", port }));
-  }
-
-  /** Sends lines, each with CR LF. */
-  send(...lines: string[]): Promise<void> {
-    return this.write(lines.map((line) => `${line}\r\n`).join(""));
-  }
-
-  /** Waits for a line with this command (or numeric) after the source, from line `from` on. */
-  async command(
-    command: string,
-    from = 0,
-    also: (line: string) => boolean = () => true,
-  ): Promise<string> {
-    try {
-      return await this.waitLine((line) => ircCommand(line) === command && also(line), from);
-    } catch (error) {
-      throw new Error(`No ${command}; lines:\n${this.lines.join("\n")}`, { cause: error });
-    }
-  }
-
-  /** NICK and USER, then the welcome's end (the names of the room joined). */
-  async register(nick: string): Promise<void> {
-    await this.send(`NICK ${nick}`, `USER ${nick} 0 * :${nick} test`);
-    await this.command("366");
-  }
-}
-
-/** The command of a line, after its tags and source. */
-function ircCommand(line: string): string {
-  const words = line.replace(/^@\S+ /, "").split(" ");
-  return words[0].startsWith(":") ? words[1] : words[0];
-}
-
 Deno.test("an IRC client registers with NICK and USER and gets 001-005, LUSERS, the MOTD and #lobby", async () => {
   await using server = await startServer({ motd: "be nice" });
-  await using irc = await IrcClient.connect(server.addr.port);
-  await irc.register("ana");
+  await using irc = await IrcClient.registered(server.addr.port, "ana");
   const numerics = irc.lines.map(ircCommand);
   // In this order (RFC 2812's burst): LUSERS after 005, before the MOTD, then the channel.
   assert.deepEqual(
@@ -76,8 +38,7 @@ Deno.test("an IRC client registers with NICK and USER and gets 001-005, LUSERS, 
   // Nothing of the text mode's greeting reached it.
   assert.ok(!irc.lines.some((l) => l.includes("Nick?")), irc.lines.join("\n"));
   // The next one's LUSERS counts both, as the LUSERS command would.
-  await using second = await IrcClient.connect(server.addr.port);
-  await second.register("bo");
+  await using second = await IrcClient.registered(server.addr.port, "bo");
   assert.ok(
     second.lines.includes(":lanchat 251 bo :There are 2 users and 0 invisible on 1 servers"),
   );
@@ -130,8 +91,7 @@ Deno.test("433 and 432 carry lanchat's reasons, and a new NICK registers", async
 Deno.test("IRC, native and text clients see one room's messages in the same order", async () => {
   await using server = await startServer();
   const port = server.addr.port;
-  await using irc = await IrcClient.connect(port);
-  await irc.register("ircy");
+  await using irc = await IrcClient.registered(port, "ircy");
   await using nat = await NativeClient.connect(port, "nat");
   await using txt = await TextClient.connect(port, "txt");
   await irc.command("JOIN", 0, (l) => l.startsWith(":txt!"));
@@ -161,8 +121,7 @@ Deno.test("IRC, native and text clients see one room's messages in the same orde
 Deno.test("JOIN, PART, NAMES, CTCP ACTION, private messages and NICK map onto the core", async () => {
   await using server = await startServer();
   const port = server.addr.port;
-  await using irc = await IrcClient.connect(port);
-  await irc.register("ircy");
+  await using irc = await IrcClient.registered(port, "ircy");
   await using nat = await NativeClient.connect(port, "nat");
   await irc.send("JOIN #dev,#ops");
   await irc.command("366", 0, (l) => l.includes("#ops"));
@@ -227,8 +186,7 @@ Deno.test("PING and PONG both ways; QUIT ends with ERROR and one QUIT for the ot
 
 Deno.test("a line over 512 bytes gets 417 and the connection stays", async () => {
   await using server = await startServer();
-  await using irc = await IrcClient.connect(server.addr.port);
-  await irc.register("ircy");
+  await using irc = await IrcClient.registered(server.addr.port, "ircy");
   await irc.send(`PRIVMSG #lobby :${"x".repeat(600)}`, "PING :still");
   await irc.command("417");
   await irc.command("PONG", 0, (l) => l.endsWith(":still"));

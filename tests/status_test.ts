@@ -8,43 +8,34 @@
 import assert from "node:assert/strict";
 import { runServer } from "./_entry_process.ts";
 import { startServer } from "./_in_process_server.ts";
-import { LinePeer } from "./_line_peer.ts";
+import { IrcClient, ircCommand } from "./_irc_client.ts";
 import { NativeClient } from "./_native_client.ts";
 import { TextClient } from "./_text_client.ts";
 
-/** A raw IRC client: lines in, lines out. */
-class IrcClient extends LinePeer {
-  static async connect(port: number): Promise<IrcClient> {
-    return new IrcClient(await Deno.connect({ hostname: "127.0.0.1", port }));
-  }
-
-  send(...lines: string[]): Promise<void> {
-    return this.write(lines.map((line) => `${line}\r\n`).join(""));
-  }
-
-  /** Waits for a line whose command (or numeric) is `command`, from line `from` on. */
-  async command(command: string, from = 0, also: (l: string) => boolean = () => true) {
-    try {
-      return await this.waitLine((line) => ircCommand(line) === command && also(line), from);
-    } catch (error) {
-      throw new Error(`No ${command}; lines:\n${this.lines.join("\n")}`, { cause: error });
-    }
-  }
-}
-
-function ircCommand(line: string): string {
-  const words = line.replace(/^@\S+ /, "").split(" ");
-  return words[0].startsWith(":") ? words[1] : words[0];
+/**
+ * A server (no rate limit) and one client of each kind in #lobby: native
+ * `ana`, text `tex`, and IRC `ric` registered with `registration`'s lines.
+ */
+async function oneOfEachKind(
+  ...registration: string[]
+): Promise<
+  { port: number; ana: NativeClient; nc: TextClient; irc: IrcClient } & AsyncDisposable
+> {
+  await using stack = new AsyncDisposableStack();
+  const server = stack.use(await startServer({ rateLimit: false }));
+  const port = server.addr.port;
+  const ana = stack.use(await NativeClient.connect(port, "ana"));
+  const nc = stack.use(await TextClient.connect(port, "tex"));
+  const irc = stack.use(await IrcClient.connect(port));
+  await irc.send(...(registration.length ? registration : ["NICK ric", "USER ric 0 * :Ric"]));
+  await irc.command("366");
+  const all = stack.move();
+  return { port, ana, nc, irc, [Symbol.asyncDispose]: () => all.disposeAsync() };
 }
 
 Deno.test("a topic set by any client reaches native, text and IRC clients; joiners get it", async () => {
-  await using server = await startServer({ rateLimit: false });
-  const port = server.addr.port;
-  await using ana = await NativeClient.connect(port, "ana");
-  await using nc = await TextClient.connect(port, "tex");
-  await using irc = await IrcClient.connect(port);
-  await irc.send("NICK ric", "USER ric 0 * :Ric");
-  await irc.command("366");
+  await using clients = await oneOfEachKind();
+  const { port, ana, nc, irc } = clients;
 
   // Set from IRC, seen everywhere.
   await irc.send("TOPIC #lobby :release on friday");
@@ -96,13 +87,14 @@ Deno.test("a topic set by any client reaches native, text and IRC clients; joine
 });
 
 Deno.test("away reaches IRC clients that asked for away-notify, native and text clients, WHO and WHOIS", async () => {
-  await using server = await startServer({ rateLimit: false });
-  const port = server.addr.port;
-  await using ana = await NativeClient.connect(port, "ana");
-  await using nc = await TextClient.connect(port, "tex");
-  await using irc = await IrcClient.connect(port);
-  await irc.send("CAP LS 302", "NICK ric", "USER ric 0 * :Ric", "CAP REQ :away-notify", "CAP END");
-  await irc.command("366");
+  await using clients = await oneOfEachKind(
+    "CAP LS 302",
+    "NICK ric",
+    "USER ric 0 * :Ric",
+    "CAP REQ :away-notify",
+    "CAP END",
+  );
+  const { port, ana, nc, irc } = clients;
   await using plain = await IrcClient.connect(port);
   await plain.send("NICK pla", "USER pla 0 * :Pla");
   await plain.command("366");
@@ -154,13 +146,8 @@ Deno.test("away reaches IRC clients that asked for away-notify, native and text 
 });
 
 Deno.test("a private /me crosses IRC, native and text clients as an action", async () => {
-  await using server = await startServer({ rateLimit: false });
-  const port = server.addr.port;
-  await using ana = await NativeClient.connect(port, "ana");
-  await using nc = await TextClient.connect(port, "tex");
-  await using irc = await IrcClient.connect(port);
-  await irc.send("NICK ric", "USER ric 0 * :Ric");
-  await irc.command("366");
+  await using clients = await oneOfEachKind();
+  const { ana, nc, irc } = clients;
 
   await irc.send("PRIVMSG ana :\x01ACTION waves\x01");
   const dm = await ana.next("dm");

@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import type { ChatErrorCode as ErrorCode } from "./events.ts";
+import type { ChatErrorCode as ErrorCode, MessageKind } from "./events.ts";
 import { Hub, type HubOptions } from "./hub.ts";
 import type { Member } from "./member.ts";
 import { RecordingSink } from "./_recording_sink.ts";
@@ -72,4 +72,26 @@ export function assertNothing(...clients: Client[]): void {
 /** The texts of the messages `client` was sent, in order. */
 export function texts(client: Client): string[] {
   return client.sink.of("msg").map((e) => e.text);
+}
+
+/**
+ * ana and bob in #lobby, ana types `line` at the next tick: both receive the
+ * one message it makes (id 3), of this `text` and `kind`. The hub and that
+ * message, for more.
+ */
+export function assertLobbyMessage(
+  line: string,
+  text: string,
+  kind: MessageKind,
+): ReturnType<typeof setup> & { expected: Record<string, unknown> } {
+  const harness = setup();
+  const ana = harness.connect("ana");
+  const bob = harness.connect("bob");
+  quiet(ana, bob);
+  const at = harness.tick();
+  assert.equal(ana.input(line), true);
+  const expected = { type: "msg", room: "#lobby", id: 3, ts: at, from: "ana", text, kind };
+  assert.deepEqual(ana.sink.only(), expected);
+  assert.deepEqual(bob.sink.only(), expected);
+  return { ...harness, expected };
 }

@@ -1,26 +1,18 @@
 // Hub.input() of messages: routing, order, sanitising and length limits.
 
 import assert from "node:assert/strict";
-import { assertError, assertNothing, type Client, quiet, setup, texts } from "./_hub_harness.ts";
+import {
+  assertError,
+  assertLobbyMessage,
+  assertNothing,
+  type Client,
+  quiet,
+  setup,
+  texts,
+} from "./_hub_harness.ts";
 
 Deno.test("Hub.input() sends a message to everyone in the room, the sender included", () => {
-  const { connect, tick } = setup();
-  const ana = connect("ana");
-  const bob = connect("bob");
-  quiet(ana, bob);
-  const at = tick();
-  assert.equal(ana.input("hello"), true);
-  const expected = {
-    type: "msg",
-    room: "#lobby",
-    id: 3,
-    ts: at,
-    from: "ana",
-    text: "hello",
-    kind: "say",
-  };
-  assert.deepEqual(ana.sink.only(), expected);
-  assert.deepEqual(bob.sink.only(), expected);
+  assertLobbyMessage("hello", "hello", "say");
 });
 
 Deno.test("Hub.input() does not echo a message to a member that asked for no echo", () => {

@@ -1,27 +1,12 @@
 // /notice: a notice to a room or a nick, kind "notice", with the limits of a message.
 
 import assert from "node:assert/strict";
-import { assertError, assertNothing, quiet, setup } from "./_hub_harness.ts";
+import { assertError, assertLobbyMessage, assertNothing, quiet, setup } from "./_hub_harness.ts";
 import { lastError, OP_FINGERPRINT, setup as accessSetup } from "./_access_harness.ts";
 
 Deno.test("/notice #room reaches everyone in the room as kind notice, and stays in its history", () => {
-  const { connect, tick } = setup();
-  const ana = connect("ana");
-  const bob = connect("bob");
-  quiet(ana, bob);
-  const at = tick();
-  assert.equal(ana.input("/notice #lobby \x1b[31mdeploy\x1b[0m done\u202E"), true);
-  const expected = {
-    type: "msg",
-    room: "#lobby",
-    id: 3,
-    ts: at,
-    from: "ana",
-    text: "deploy done",
-    kind: "notice",
-  };
-  assert.deepEqual(ana.sink.only(), expected);
-  assert.deepEqual(bob.sink.only(), expected);
+  const line = "/notice #lobby \x1b[31mdeploy\x1b[0m done\u202E";
+  const { connect, expected } = assertLobbyMessage(line, "deploy done", "notice");
   const welcome = connect("cy").sink.only();
   assert.equal(welcome.type, "welcome");
   assert.deepEqual(welcome.type === "welcome" && welcome.history.at(-1), expected);

@@ -6,7 +6,9 @@
  * `PONG` are the keepalive frames. The core's events go out as IRC lines
  * (irc_events.ts, irc_render.ts). IRC formatting codes are stripped before
  * text reaches the core. Registration and CAP are irc_registration.ts; the
- * codec's own answers keep their turn among the core's through irc_local.ts.
+ * lines before it irc_held.ts; JOIN, PART, PRIVMSG, NOTICE and BATCH
+ * irc_targets.ts; the codec's own answers keep their turn among the core's
+ * through irc_local.ts, and the core's errors become numerics in irc_errors.ts.
  * See docs/irc_progress.md for what is mapped and what is not yet.
  *
  * @module
@@ -18,11 +20,9 @@ import type { ClientFrame, HelloFrame } from "./client_frames.ts";
 import type { Codec, CodecCapabilities, Decoded, DecodedFrame } from "./codec.ts";
 import { LineDecoder } from "./decode_lines.ts";
 import {
-  ctcpAction,
   formatIrcLine,
   type IrcMessage,
   isName,
-  isOtherCtcp,
   MAX_CLIENT_TAG_BYTES,
   MAX_LINE_BYTES,
   parseIrcLine,
@@ -33,8 +33,11 @@ import { IrcEventLines } from "./irc_events.ts";
 import { IrcLocalLines } from "./irc_local.ts";
 import { type IrcDirectory, QUERY_COMMANDS, queryCommand } from "./irc_queries.ts";
 import { ADMITTED, IrcRegistration } from "./irc_registration.ts";
-import { errorNumeric, type IrcServerInfo, serverLine, userSource } from "./irc_render.ts";
+import { errorLines } from "./irc_errors.ts";
+import { IrcHeldLines } from "./irc_held.ts";
+import { type IrcServerInfo, serverLine, userSource } from "./irc_render.ts";
 import { IrcSasl } from "./irc_sasl.ts";
+import { joinOrPart, multilineBatch, privmsg } from "./irc_targets.ts";
 import { ProtocolError } from "./protocol_error.ts";
 import type { ByeFrame, ErrorFrame, ServerFrame } from "./wire_frames.ts";
 
@@ -48,22 +51,6 @@ const WITH_ECHO: CodecCapabilities = Object.freeze({
   promptsForNick: false,
 });
 const WITHOUT_ECHO: CodecCapabilities = Object.freeze({ ...WITH_ECHO, echo: false });
-
-/**
- * Lines held behind a hello on its way, at most: a client pipelining its
- * registration and first commands fits (more than the ~30 commands the
- * default rate limit lets through at once before it drops a member for
- * flooding). Past this the connection ends as a flood: handled at once, the
- * line would be refused 451 after the welcome and out of its order.
- */
-const MAX_HELD_LINES = 64;
-const MAX_HELD_BYTES = 16 * 1024;
-/**
- * Lines a connection may send before it is a member: registration takes a
- * dozen (CAP, SASL chunks, NICK retries); a loop of `CAP LS` is a flood
- * the rate limit, which charges members, does not see yet.
- */
-const MAX_EARLY_LINES = 100;
 
 /** Multi-line limits when no directory is given (the core's defaults). */
 const DEFAULT_LIMITS = { maxMessageLength: 4000, maxMessageLines: 20 };
@@ -93,13 +80,11 @@ export class IrcCodec implements Codec {
   /** PASS, NICK, USER and CAP before the member joined (irc_registration.ts). */
   #registration = new IrcRegistration();
   /**
-   * Lines read while the hello was on its way, handled once it is answered
-   * (as the member's, or refused 451 like any command before registration).
+   * The budget before registration and the lines read while the hello was on
+   * its way, handled once it is answered (as the member's, or refused 451 like
+   * any command before registration); irc_held.ts. Let go once admitted.
    */
-  #held: string[] | undefined;
-  #heldBytes = 0;
-  /** Lines read before registration (see MAX_EARLY_LINES). */
-  #early = 0;
+  #held: IrcHeldLines | undefined;
   /** The codec's own lines, in order with the core's answers (irc_local.ts). */
   readonly #local = new IrcLocalLines();
   /** The events as this reader's lines (irc_events.ts); its `status` is TOPIC and AWAY. */
@@ -127,6 +112,7 @@ export class IrcCodec implements Codec {
   admitted(member: Member): void {
     this.#member = member;
     this.#registration = ADMITTED;
+    if (!this.#held?.waiting) this.#held = undefined;
   }
 
   /** The frames the bytes complete; CAP answers go out at once. */
@@ -150,7 +136,7 @@ export class IrcCodec implements Codec {
    * asks after handling each batch of frames); undefined when none waits.
    */
   release(): Decoded | undefined {
-    if (this.#held === undefined || this.#registration.pending) return undefined;
+    if (!this.#held?.waiting || this.#registration.pending) return undefined;
     const frames: DecodedFrame[] = [];
     const replies: Uint8Array[] = [];
     this.#drain(frames, replies);
@@ -162,29 +148,18 @@ export class IrcCodec implements Codec {
    * write), within a small budget; past it, the connection ends (a flood).
    */
   #hold(line: string): boolean {
-    if (!this.#registration.pending && this.#held === undefined) return false;
-    const held = this.#held ??= [];
-    if (held.length >= MAX_HELD_LINES || this.#heldBytes + line.length > MAX_HELD_BYTES) {
-      this.#held = undefined;
-      this.#heldBytes = 0;
-      const message = `Excess flood: more than ${MAX_HELD_LINES} lines or ${MAX_HELD_BYTES} bytes` +
-        ` sent before registration finished`;
-      this.#bye = { type: "bye", reason: "dropped", message };
-      return true;
-    }
-    held.push(line);
-    this.#heldBytes += line.length;
+    if (!this.#registration.pending && !this.#held?.waiting) return false;
+    const flood = (this.#held ??= new IrcHeldLines()).hold(line);
+    if (flood) this.#bye = { type: "bye", reason: "dropped", message: flood };
     return true;
   }
 
   /** Handles the held lines, in order, until one sends a hello again. */
   #drain(frames: DecodedFrame[], replies: Uint8Array[]): void {
-    while (this.#held !== undefined && !this.#registration.pending && !this.#bye) {
-      const line = this.#held.shift()!;
-      if (this.#held.length === 0) this.#held = undefined;
-      this.#heldBytes -= line.length;
-      this.#line(line, frames, replies);
+    while (this.#held?.waiting && !this.#registration.pending && !this.#bye) {
+      this.#line(this.#held.next()!, frames, replies);
     }
+    if (this.#member && !this.#held?.waiting) this.#held = undefined;
   }
 
   #decoded(frames: DecodedFrame[], replies: Uint8Array[]): Decoded {
@@ -208,9 +183,9 @@ export class IrcCodec implements Codec {
     // NUL has no place in an IRC line; it would come back in a 421 or 410.
     if (line.includes("\0")) line = line.replaceAll("\0", "");
     if (line.trim() === "") return;
-    if (!this.#member && ++this.#early > MAX_EARLY_LINES) {
-      const message = `Excess flood: more than ${MAX_EARLY_LINES} lines before registration`;
-      this.#bye ??= { type: "bye", reason: "dropped", message };
+    const flood = this.#member ? undefined : (this.#held ??= new IrcHeldLines()).count();
+    if (flood) {
+      this.#bye ??= { type: "bye", reason: "dropped", message: flood };
       return;
     }
     const message = parseIrcLine(line);
@@ -276,28 +251,13 @@ export class IrcCodec implements Codec {
       return;
     }
     switch (command) {
-      case "JOIN":
-        if (!need(1) || !this.#targets(command, params, frames)) return;
-        if (params[0] === "0") {
-          frames.push(this.#notice("JOIN 0 is not supported: a lanchat member stays in a room"));
-          return;
-        }
-        for (const room of this.#targets(command, params, frames) ?? []) {
-          // CHANTYPES=#: `JOIN dev` names no channel (403), though lanchat's /join adds the #.
-          if (!room.startsWith("#")) frames.push(this.#reply("403", [room, "No such channel"]));
-          else frames.push(...this.#local.aim(room), this.#cmd("join", room));
-        }
-        return;
+      case "JOIN": // JOIN to BATCH: irc_targets.ts
       case "PART":
-        if (!need(1)) return;
-        for (const room of this.#targets(command, params, frames) ?? []) {
-          frames.push(...this.#local.aim(room));
-          frames.push(this.#cmd("part", `${room} ${stripFormatting(params[1] ?? "")}`.trimEnd()));
-        }
+        if (need(1)) joinOrPart(frames, this.#local, this.#me, command, params);
         return;
       case "PRIVMSG":
       case "NOTICE":
-        return this.#privmsg(command, params, frames);
+        return privmsg(frames, this.#local, this.#me, command, params);
       case "NAMES":
       case "WHO": {
         if (command === "WHO" && params[0] && !params[0].startsWith("#")) {
@@ -329,8 +289,11 @@ export class IrcCodec implements Codec {
           this.#cmd("whois", params.at(-1)!),
         );
         return;
-      case "BATCH":
-        return this.#batch(params, frames);
+      case "BATCH": {
+        const intake = this.#intake ??= new MultilineIntake(this.#directory ?? DEFAULT_LIMITS);
+        const negotiated = this.#caps.has("draft/multiline");
+        return multilineBatch(frames, this.#local, this.#me, intake, params, negotiated);
+      }
       case "CHATHISTORY": // irc_chathistory.ts
         frames.push(...this.#events.askHistory(params, this.#local, this.#me, this.#charged));
         return;
@@ -354,43 +317,6 @@ export class IrcCodec implements Codec {
     }
   }
 
-  /** PRIVMSG and NOTICE (/notice), to rooms and nicks; CTCP ACTION is /me. */
-  #privmsg(command: string, params: string[], frames: DecodedFrame[]): void {
-    if (params.length === 0) {
-      frames.push(this.#reply("411", [`No recipient given (${command})`]));
-      return;
-    }
-    if (params.length < 2 || params[1] === "") {
-      frames.push(this.#reply("412", ["No text to send"]));
-      return;
-    }
-    const raw = params[1];
-    // Other CTCP (VERSION, PING, ...) is not passed on: lanchat clients would show the bytes.
-    if (isOtherCtcp(raw)) return;
-    const action = ctcpAction(raw);
-    const text = stripFormatting(action ?? raw);
-    for (const target of params[0].split(",").filter(isName)) {
-      frames.push(...this.#local.aim(target, command));
-      if (command === "NOTICE" && action === undefined) {
-        frames.push(this.#cmd("notice", `${target} ${text}`));
-      } else if (target.startsWith("#")) {
-        frames.push(
-          action !== undefined
-            ? { type: "cmd", name: "me", args: text, room: target }
-            : { type: "msg", text, room: target },
-        );
-      } else frames.push(this.#cmd(action !== undefined ? "describe" : "msg", `${target} ${text}`));
-    }
-  }
-
-  /** The targets of a comma list (see isName); 461 and undefined when none is left. */
-  #targets(command: string, params: string[], frames: DecodedFrame[]): string[] | undefined {
-    const names = params[0].split(",").filter(isName);
-    if (names.length > 0) return names;
-    frames.push(this.#reply("461", [command, "Not enough parameters"]));
-    return undefined;
-  }
-
   /** Commands of irc_queries.ts. */
   #query(command: string, params: string[], frames: DecodedFrame[]): void {
     queryCommand(command, params, {
@@ -405,24 +331,6 @@ export class IrcCodec implements Codec {
         frames.push(...this.#local.aim(target), this.#cmd(name, args));
       },
     });
-  }
-
-  /** `BATCH +ref draft/multiline target` opens a multi-line message; `BATCH -ref` sends it. */
-  #batch(params: string[], frames: DecodedFrame[]): void {
-    const intake = this.#intake ??= new MultilineIntake(this.#directory ?? DEFAULT_LIMITS);
-    const result = intake.command(params, this.#caps.has("draft/multiline"));
-    if (result === "missing") frames.push(this.#reply("461", ["BATCH", "Not enough parameters"]));
-    else if (result.kind === "message") {
-      this.#privmsg(result.command, [result.target, result.text], frames);
-    } else if (result.kind === "fail") {
-      const line = serverLine("FAIL", [
-        "BATCH",
-        result.code,
-        ...result.context,
-        result.description,
-      ]);
-      frames.push(this.#local.line(line));
-    }
   }
 
   /** CAP LS, LIST, REQ, END (irc_registration.ts); the hello after CAP END. */
@@ -488,11 +396,6 @@ export class IrcCodec implements Codec {
     return this.#member !== undefined;
   }
 
-  /** A server NOTICE to the reader, in order like {@linkcode IrcCodec.#reply}. */
-  #notice(text: string): ProtocolError {
-    return this.#local.line(serverLine("NOTICE", [this.#me, text]), { request: this.#charged });
-  }
-
   /** The event as IRC lines. */
   encode(event: ServerFrame): Uint8Array {
     if (event.type === "error") return encoder.encode(this.#error(event));
@@ -510,22 +413,14 @@ export class IrcCodec implements Codec {
   #error(event: ErrorFrame): string {
     const local = this.#local.take(event.message) ?? this.#events.chathistory.fail(event);
     if (local !== undefined) return local;
-    const me = this.#me;
     // Before the member joined, an error of the core's refuses the hello.
     if (!this.#member) this.#registration.refused();
     if (
       event.code === "external_failed" ||
       (event.code === "access_denied" && this.#sasl?.checking)
     ) {
-      return this.#saslState.refused(me, event.message).join("");
+      return this.#saslState.refused(this.#me, event.message).join("");
     }
-    const numeric = errorNumeric(event.code, me, this.#local.target, this.#local.command);
-    if (numeric === null) return "";
-    if (!numeric) return serverLine("NOTICE", [me, event.message]);
-    const line = serverLine(numeric[0], [...numeric[1], event.message]);
-    // A WHOIS ends with 318 even when the nick is unknown.
-    return numeric[0] === "401" && this.#local.command === "WHOIS"
-      ? line + serverLine("318", [me, numeric[1][1], "End of /WHOIS list"])
-      : line;
+    return errorLines(event, this.#me, this.#local.target, this.#local.command);
   }
 }

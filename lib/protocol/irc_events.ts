@@ -25,13 +25,13 @@ import {
   namesLines,
   privmsgLines,
   replyLines,
-  roomEventBytes,
   timeTag,
   userSource,
   welcomeLines,
   whoLines,
 } from "./irc_render.ts";
 import { ALONE, type IrcDirectory } from "./irc_queries.ts";
+import { roomEventBytes } from "./irc_room_lines.ts";
 import { IrcStatus } from "./irc_status.ts";
 import type { ErrorFrame, ServerFrame } from "./wire_frames.ts";
 

@@ -1,0 +1,126 @@
+/**
+ * A room event (a message, a join, a leave) as IRC lines, for every reader
+ * at once: a broadcast hands the same event to every member in one loop, so
+ * its bytes are made once per variant of what readers negotiated
+ * (`server-time`, `message-tags`, a `draft/multiline` batch) and shared
+ * (docs/performance.md). A multi-line message to a reader with
+ * `draft/multiline` is one batch; to the others, one PRIVMSG per line.
+ *
+ * @module
+ */
+
+import type { MessageKind } from "../core/events.ts";
+import { foldRoom } from "../core/room_name.ts";
+import { joinTags, msgidTag } from "./irc_batch.ts";
+import { byteLength, formatIrcLine, MAX_LINE_BYTES, splitUtf8 } from "./irc_line.ts";
+import { privmsgLines, timeTag, userSource } from "./irc_render.ts";
+import type { ServerFrame } from "./wire_frames.ts";
+
+/** The lines of a room event, the same for every reader of a variant. */
+export function roomEventLines(
+  event: Extract<ServerFrame, { type: "msg" | "join" | "leave" }>,
+  tags: string | undefined,
+): string {
+  switch (event.type) {
+    case "msg":
+      return privmsgLines(event.from, event.room, event.text, event.kind, tags);
+    case "join":
+      return formatIrcLine(userSource(event.nick), "JOIN", [event.room], { tags });
+    case "leave": {
+      const why = event.message ?? "";
+      if (event.reason === "part") {
+        const params = why === "" ? [event.room] : [event.room, why];
+        return formatIrcLine(userSource(event.nick), "PART", params, {
+          tags,
+          trailing: why !== "",
+        });
+      }
+      const reason = event.reason === "quit" ? `Quit: ${why}` : `${event.reason}: ${why}`;
+      return formatIrcLine(userSource(event.nick), "QUIT", [reason.replace(/: $/, "")], {
+        trailing: true,
+        tags,
+      });
+    }
+  }
+}
+
+/**
+ * A multi-line message as one `draft/multiline` batch: the batch start
+ * carries `tags` (time, msgid), each line one PRIVMSG (NOTICE for a notice)
+ * tagged with the batch, a line too long for 512 bytes continued with
+ * `draft/multiline-concat`.
+ */
+export function multilineLines(
+  from: string,
+  target: string,
+  text: string,
+  ref: string,
+  tags: string | undefined,
+  command: "PRIVMSG" | "NOTICE" = "PRIVMSG",
+): string {
+  const source = userSource(from);
+  const budget = Math.max(16, MAX_LINE_BYTES - 3 - byteLength(`${source} ${command} ${target} :`));
+  let out = formatIrcLine(source, "BATCH", [`+${ref}`, "draft/multiline", target], { tags });
+  const inBatch = `batch=${ref}`;
+  for (const line of text.split("\n")) {
+    const pieces = line === "" ? [""] : splitUtf8(line, budget);
+    pieces.forEach((piece, i) => {
+      out += formatIrcLine(source, command, [target, piece], {
+        trailing: true,
+        tags: i === 0 ? inBatch : `${inBatch};draft/multiline-concat`,
+      });
+    });
+  }
+  return out + formatIrcLine(source, "BATCH", [`-${ref}`]);
+}
+
+// The last event rendered and its bytes per variant: a broadcast asks for one event many times.
+let cachedEvent: ServerFrame | undefined;
+const cachedVariants = new Map<string, Uint8Array>();
+const encoder = new TextEncoder();
+
+/** A room event's bytes for a reader with these capabilities, shared by every such reader. */
+export function roomEventBytes(
+  event: Extract<ServerFrame, { type: "msg" | "join" | "leave" }>,
+  caps: ReadonlySet<string>,
+): Uint8Array {
+  if (event !== cachedEvent) {
+    cachedEvent = event;
+    cachedVariants.clear();
+  }
+  const time = caps.has("server-time");
+  const id = event.type === "msg" && caps.has("message-tags");
+  const multiline = event.type === "msg" && event.kind !== "action" && event.text.includes("\n") &&
+    caps.has("draft/multiline") && caps.has("batch");
+  const variant = `${+time}${+id}${+multiline}`;
+  let bytes = cachedVariants.get(variant);
+  if (bytes === undefined) {
+    const timeT = time ? timeTag(event.ts) : undefined;
+    const idT = id ? msgidTag(foldRoom(event.room), event.id) : undefined;
+    const tags = joinTags(timeT, idT);
+    // The batch reference is the event's id: the same bytes for every reader.
+    // Without a batch, a message of several lines carries its msgid on the first
+    // line only (IRCv3 multiline's fallback): one msgid, one message.
+    bytes = encoder.encode(
+      multiline && event.type === "msg"
+        ? multilineLines(
+          event.from,
+          event.room,
+          event.text,
+          `m${event.id}`,
+          tags,
+          ircCommand(event),
+        )
+        : event.type === "msg"
+        ? privmsgLines(event.from, event.room, event.text, event.kind, timeT, idT)
+        : roomEventLines(event, tags),
+    );
+    cachedVariants.set(variant, bytes);
+  }
+  return bytes;
+}
+
+/** The IRC command of a message: NOTICE for a notice, else PRIVMSG. */
+function ircCommand(event: { kind: MessageKind }): "PRIVMSG" | "NOTICE" {
+  return event.kind === "notice" ? "NOTICE" : "PRIVMSG";
+}
