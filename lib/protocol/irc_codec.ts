@@ -369,8 +369,15 @@ export class IrcCodec implements Codec {
     if (isOtherCtcp(raw)) return;
     const action = ctcpAction(raw);
     const text = stripFormatting(action ?? raw);
-    for (const target of params[0].split(",").filter(isName)) {
-      frames.push(...this.#local.aim(target, command));
+    // One target (the usual `PRIVMSG #room :text`): no list to split and filter.
+    const one = params[0].includes(",") ? undefined : params[0];
+    const targets = one === undefined
+      ? params[0].split(",").filter(isName)
+      : isName(one)
+      ? [one]
+      : [];
+    for (const target of targets) {
+      for (const marker of this.#local.aim(target, command)) frames.push(marker);
       if (command === "NOTICE" && action === undefined) {
         frames.push(this.#cmd("notice", `${target} ${text}`));
       } else if (target.startsWith("#")) {
