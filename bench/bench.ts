@@ -104,6 +104,7 @@ async function main(): Promise<number> {
   if (tree !== undefined && !existsSync(`${tree}/server.ts`)) {
     throw new Error(`--against-tree "${tree}" is not a lanchat checkout (no server.ts there)`);
   }
+  ircSetup.tree = tree; // the IRC workloads add its IRC clients to their own targets
   if (values.tls && wanted !== "node") throw new Error("--tls needs the Node load generator");
   // --tls: the same workloads over plain TCP and over TLS, side by side.
   const targets = [

@@ -28,8 +28,12 @@ export const IRC_REFERENCES: Record<string, { binary: string; args: (conf: strin
     },
   };
 
-/** The reference IRC servers of this run (bench/bench.ts sets them from `--against`). */
-export const ircSetup: { references: string[] } = { references: [] };
+/**
+ * The reference IRC servers of this run (bench/bench.ts sets them from
+ * `--against`), and the other checkout of `--against-tree`, whose IRC
+ * clients run beside this one's.
+ */
+export const ircSetup: { references: string[]; tree?: string } = { references: [] };
 
 /** Whether `against` names only reference IRC servers (`ngircd,inspircd`). */
 export function ircReferencesIn(against: string | undefined): string[] | undefined {
@@ -77,6 +81,7 @@ function ircTargets(): Promise<Target[]> {
   const ours = lanchat(false);
   return Promise.resolve([
     { ...ours, name: "lanchat-irc", clients: "irc" },
+    ...(ircSetup.tree ? [{ ...lanchat(false, ircSetup.tree), clients: "irc" as const }] : []),
     ...ircSetup.references.map(ircReference),
     { ...ours, name: "lanchat-text", clients: "text" },
   ]);

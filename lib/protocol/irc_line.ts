@@ -56,8 +56,11 @@ export function parseIrcLine(line: string): IrcMessage | IrcLineProblem {
     }
     rest = end === -1 ? "" : rest.slice(end + 1);
   }
-  rest = rest.replace(/^ +/, "");
-  if (byteLength(rest) + 2 > MAX_LINE_BYTES) return "too_long";
+  if (rest.startsWith(" ")) rest = rest.replace(/^ +/, "");
+  // A UTF-16 unit is at most 3 UTF-8 bytes: only a long line is measured.
+  if (rest.length * 3 + 2 > MAX_LINE_BYTES && byteLength(rest) + 2 > MAX_LINE_BYTES) {
+    return "too_long";
+  }
   let source: string | undefined;
   if (rest.startsWith(":")) {
     const end = rest.indexOf(" ");
@@ -82,7 +85,9 @@ export function parseIrcLine(line: string): IrcMessage | IrcLineProblem {
     params.push(end === -1 ? rest : rest.slice(0, end));
     rest = end === -1 ? "" : rest.slice(end + 1);
   }
-  return { tags, ...(source !== undefined ? { source } : {}), command, params };
+  const message: IrcMessage = { tags, command, params };
+  if (source !== undefined) message.source = source;
+  return message;
 }
 
 /**
@@ -141,6 +146,7 @@ export function splitUtf8(text: string, maxBytes: number): string[] {
 
 /** The action of a CTCP ACTION (`\x01ACTION waves\x01`), or undefined for anything else. */
 export function ctcpAction(text: string): string | undefined {
+  if (text.charCodeAt(0) !== 1) return undefined; // most messages: no regex
   const match = /^\x01ACTION(?: (.*?))?\x01?$/s.exec(text);
   return match ? match[1] ?? "" : undefined;
 }
@@ -169,11 +175,16 @@ export function toCtcpAction(text: string): string {
  * ```
  */
 export function stripFormatting(text: string): string {
+  if (!FORMATTING.test(text)) return text; // most messages: one scan, nothing to replace
   return text
     .replace(/\x03(?:\d{1,2}(?:,\d{1,2})?)?/g, "")
     .replace(/\x04(?:[0-9a-fA-F]{6}(?:,[0-9a-fA-F]{6})?)?/g, "")
     .replace(/[\x02\x0f\x11\x16\x1d\x1e\x1f]/g, "");
 }
+
+/** Any byte stripFormatting removes or starts a code with. */
+// deno-lint-ignore no-control-regex
+const FORMATTING = /[\x02-\x04\x0f\x11\x16\x1d\x1e\x1f]/;
 
 /** Escapes a tag value (IRCv3 message-tags: `;`, space, `\`, CR, LF). */
 export function escapeTagValue(value: string): string {

@@ -13,6 +13,9 @@
 
 import { ProtocolError } from "./protocol_error.ts";
 
+/** No marker needed: shared, never changed. */
+const NO_MARKERS = Object.freeze([]) as unknown as ProtocolError[];
+
 /** A line waiting for its turn: made already, or made when its turn comes. */
 interface Pending {
   key: string;
@@ -24,7 +27,9 @@ export class IrcLocalLines {
   /** None most of the time (an idle connection): made by a line, dropped once all were taken. */
   #pending: Pending[] | undefined;
   #lazy = 0;
-  #aimed: string | undefined;
+  /** What the last marker named (none yet: `#aimedCommand` undefined). */
+  #aimedTarget: string | undefined;
+  #aimedCommand: string | undefined;
   #target: string | undefined;
   #command: string | undefined;
 
@@ -66,9 +71,11 @@ export class IrcLocalLines {
    * marker before already named both.
    */
   aim(target: string | undefined, command?: string): ProtocolError[] {
-    const aimed = `${command ?? ""}\u0000${target ?? "\u0000"}`;
-    if (aimed === this.#aimed) return [];
-    this.#aimed = aimed;
+    // Compared as they are (no key built per message: a flood aims at one room).
+    const named = command ?? "";
+    if (named === this.#aimedCommand && target === this.#aimedTarget) return NO_MARKERS;
+    this.#aimedCommand = named;
+    this.#aimedTarget = target;
     return [this.#marker("irc-aim", () => {
       this.#target = target;
       this.#command = command;

@@ -74,9 +74,15 @@ export function multilineLines(
   return out + formatIrcLine(source, "BATCH", [`-${ref}`]);
 }
 
-// The last event rendered and its bytes per variant: a broadcast asks for one event many times.
+// A broadcast hands the same event to every member in one loop: its lines
+// are made once per variant (server-time, msgid, multiline batch) and shared.
+// A variant is a number (1 time, 2 msgid, 4 multiline batch) indexing a
+// fixed array: no key is built and no map searched per reader, and a reader
+// without capabilities (most) asks no set at all.
 let cachedEvent: ServerFrame | undefined;
-const cachedVariants = new Map<string, Uint8Array>();
+const cachedVariants: (Uint8Array | undefined)[] = new Array(8).fill(undefined);
+/** Whether the cached event is a message a `draft/multiline` batch would carry. */
+let cachedMultiline = false;
 const encoder = new TextEncoder();
 
 /** A room event's bytes for a reader with these capabilities, shared by every such reader. */
@@ -86,38 +92,37 @@ export function roomEventBytes(
 ): Uint8Array {
   if (event !== cachedEvent) {
     cachedEvent = event;
-    cachedVariants.clear();
+    cachedVariants.fill(undefined);
+    cachedMultiline = event.type === "msg" && event.kind !== "action" &&
+      event.text.includes("\n");
   }
-  const time = caps.has("server-time");
-  const id = event.type === "msg" && caps.has("message-tags");
-  const multiline = event.type === "msg" && event.kind !== "action" && event.text.includes("\n") &&
-    caps.has("draft/multiline") && caps.has("batch");
-  const variant = `${+time}${+id}${+multiline}`;
-  let bytes = cachedVariants.get(variant);
-  if (bytes === undefined) {
-    const timeT = time ? timeTag(event.ts) : undefined;
-    const idT = id ? msgidTag(foldRoom(event.room), event.id) : undefined;
-    const tags = joinTags(timeT, idT);
-    // The batch reference is the event's id: the same bytes for every reader.
-    // Without a batch, a message of several lines carries its msgid on the first
-    // line only (IRCv3 multiline's fallback): one msgid, one message.
-    bytes = encoder.encode(
-      multiline && event.type === "msg"
-        ? multilineLines(
-          event.from,
-          event.room,
-          event.text,
-          `m${event.id}`,
-          tags,
-          ircCommand(event),
-        )
-        : event.type === "msg"
-        ? privmsgLines(event.from, event.room, event.text, event.kind, timeT, idT)
-        : roomEventLines(event, tags),
-    );
-    cachedVariants.set(variant, bytes);
+  let variant = 0;
+  if (caps.size !== 0) {
+    if (caps.has("server-time")) variant |= 1;
+    if (event.type === "msg" && caps.has("message-tags")) variant |= 2;
+    if (cachedMultiline && caps.has("draft/multiline") && caps.has("batch")) variant |= 4;
   }
-  return bytes;
+  return cachedVariants[variant] ??= roomEventVariant(event, variant);
+}
+
+/** A room event's bytes in one variant (see roomEventBytes). */
+function roomEventVariant(
+  event: Extract<ServerFrame, { type: "msg" | "join" | "leave" }>,
+  variant: number,
+): Uint8Array {
+  const timeT = variant & 1 ? timeTag(event.ts) : undefined;
+  const idT = variant & 2 ? msgidTag(foldRoom(event.room), event.id) : undefined;
+  const tags = joinTags(timeT, idT);
+  // The batch reference is the event's id: the same bytes for every reader.
+  // Without a batch, a message of several lines carries its msgid on the first
+  // line only (IRCv3 multiline's fallback): one msgid, one message.
+  return encoder.encode(
+    variant & 4 && event.type === "msg"
+      ? multilineLines(event.from, event.room, event.text, `m${event.id}`, tags, ircCommand(event))
+      : event.type === "msg"
+      ? privmsgLines(event.from, event.room, event.text, event.kind, timeT, idT)
+      : roomEventLines(event, tags),
+  );
 }
 
 /** The IRC command of a message: NOTICE for a notice, else PRIVMSG. */

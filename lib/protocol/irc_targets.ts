@@ -91,8 +91,15 @@ export function privmsg(
   if (isOtherCtcp(raw)) return;
   const action = ctcpAction(raw);
   const text = stripFormatting(action ?? raw);
-  for (const target of params[0].split(",").filter(isName)) {
-    out.push(...local.aim(target, command));
+  // One target (the usual `PRIVMSG #room :text`): no list to split and filter.
+  const one = params[0].includes(",") ? undefined : params[0];
+  const targets = one === undefined
+    ? params[0].split(",").filter(isName)
+    : isName(one)
+    ? [one]
+    : [];
+  for (const target of targets) {
+    for (const marker of local.aim(target, command)) out.push(marker);
     if (command === "NOTICE" && action === undefined) {
       out.push(cmd("notice", `${target} ${text}`));
     } else if (target.startsWith("#")) {
