@@ -276,3 +276,62 @@ Deno.test("WHOWAS finds no past nick (lanchat keeps none): 406 then 369; 431 wit
   assert.equal(irc.lines[from], ":lanchat 406 ana bo :There was no such nickname");
   assert.equal(await irc.ask("WHOWAS", "431"), ":lanchat 431 ana :No nickname given");
 });
+
+Deno.test("a NOTICE gets no automatic reply even when the core refuses it (too many lines, only formatting); a CTCP in a NOTICE is not relayed", async () => {
+  await using server = await startServer({ maxMessageLines: 3 });
+  await using ntc = await IrcClient.registered(server.addr.port, "ntc");
+  await using bob = await IrcClient.registered(server.addr.port, "bob");
+  const from = ntc.lines.length;
+  const seen = bob.lines.length;
+  await ntc.send(
+    `NOTICE #lobby :${Array.from({ length: 10 }, (_, i) => `L${i}`).join("\r")}`,
+    "NOTICE #lobby :\x02\x02",
+    "NOTICE #lobby :\x01ACTION waves\x01",
+    "NOTICE bob :\x01ACTION waves\x01",
+    "PING :end",
+  );
+  await ntc.command("PONG", from);
+  assert.deepEqual(ntc.lines.slice(from).map(ircCommand), ["PONG"], ntc.lines.join("\n"));
+  await ntc.send("PRIVMSG #lobby :after");
+  await bob.command("PRIVMSG", seen, (l) => l.endsWith(":after"));
+  assert.ok(!bob.lines.slice(seen).some((l) => l.includes("ACTION")), bob.lines.join("\n"));
+  // A PRIVMSG of formatting alone is 412, as an empty one is.
+  assert.equal(
+    await ntc.ask("PRIVMSG #lobby :\x02\x03", "412"),
+    ":lanchat 412 ntc :Message is empty",
+  );
+});
+
+Deno.test("WHOIS of a member in many rooms lists them all in 319 lines of at most 512 bytes", async () => {
+  await using server = await startServer({ rateLimit: false });
+  await using roomy = await IrcClient.registered(server.addr.port, "roomy");
+  const rooms = Array.from(
+    { length: 20 },
+    (_, i) => `#r${String(i).padStart(2, "0")}${"x".repeat(29)}`,
+  );
+  await roomy.send(`JOIN ${rooms.slice(0, 10).join(",")}`, `JOIN ${rooms.slice(10).join(",")}`);
+  await roomy.command("366", 0, (l) => l.includes(rooms[19]));
+  await using asker = await IrcClient.registered(server.addr.port, "asker");
+  const from = asker.lines.length;
+  await asker.send("WHOIS roomy");
+  await asker.command("318", from);
+  const lists = asker.lines.slice(from).filter((l) => ircCommand(l) === "319");
+  assert.ok(lists.length >= 2, lists.join("\n"));
+  const listed = lists.flatMap((l) => l.slice(l.indexOf(" :") + 2).split(" "));
+  assert.deepEqual(listed.sort(), ["#lobby", ...rooms].sort());
+  for (const line of lists) assert.ok(new TextEncoder().encode(line).length + 2 <= 512, line);
+});
+
+Deno.test("a line that ends past IRC's bound but within the frame limit gets 417, and the client stays", async () => {
+  await using server = await startServer();
+  await using irc = await IrcClient.registered(server.addr.port, "longl");
+  const from = irc.lines.length;
+  await irc.send(
+    `PRIVMSG #lobby :${"z".repeat(5000)}`,
+    `@${"a=b;".repeat(1500)} PING :x`,
+    "PING :alive",
+  );
+  await irc.command("PONG", from, (l) => l.endsWith(":alive"));
+  assert.equal(irc.lines.slice(from).filter((l) => ircCommand(l) === "417").length, 2);
+  assert.ok(!irc.lines.some((l) => l.startsWith("ERROR")), irc.lines.join("\n"));
+});

@@ -23,8 +23,6 @@ import {
   formatIrcLine,
   type IrcMessage,
   isName,
-  MAX_CLIENT_TAG_BYTES,
-  MAX_LINE_BYTES,
   parseIrcLine,
   stripFormatting,
 } from "./irc_line.ts";
@@ -58,8 +56,9 @@ const DEFAULT_LIMITS = { maxMessageLength: 4000, maxMessageLines: 20 };
 /** Settings of an {@linkcode IrcCodec}. */
 export interface IrcCodecOptions extends IrcServerInfo {
   /**
-   * The longest line of the server's other formats: a line that never ends
-   * is fatal past the smaller of this and IRC's own bound (tags and body).
+   * The longest line of the server's formats (`--max-frame-bytes`): a line
+   * that never ends is fatal past it; one that ends sooner but past IRC's own
+   * bound (512 bytes of body, 4094 of tags) gets 417.
    */
   maxLineBytes: number;
   /** The server's members and limits, for LUSERS, ISON, USERHOST and `draft/multiline`. */
@@ -96,9 +95,9 @@ export class IrcCodec implements Codec {
 
   /** A codec for one connection. */
   constructor(options: IrcCodecOptions) {
-    this.#lines = new LineDecoder(
-      Math.min(options.maxLineBytes, MAX_LINE_BYTES + MAX_CLIENT_TAG_BYTES),
-    );
+    // A line that ends within the server's frame limit is refused the IRC way
+    // (417) and the client stays; only one past it ends the connection.
+    this.#lines = new LineDecoder(options.maxLineBytes);
     this.#events = new IrcEventLines(this.#caps, options); // Shared settings, not a copy.
     this.#directory = options.directory;
   }

@@ -48,7 +48,8 @@ Deno.test("IrcCodec maps messages: rooms, nicks, CTCP ACTION, formatting strippe
   const { frames } = irc.decode(bytes(
     "PRIVMSG #lobby :\x02hi\x02 \x0303there\r\n" +
       "PRIVMSG bo :psst\r\n" +
-      "NOTICE #dev :\x01ACTION waves\x01\r\n" +
+      "PRIVMSG #dev :\x01ACTION waves\x01\r\n" +
+      "NOTICE #dev :\x01ACTION is a CTCP reply here: dropped\x01\r\n" +
       "PRIVMSG bo :\x01VERSION\x01\r\n" +
       "QUIT :\x1fbye\r\n",
   ));

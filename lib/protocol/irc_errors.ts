@@ -11,14 +11,6 @@
 import { serverLine } from "./irc_render.ts";
 import type { ErrorCode, ErrorFrame } from "./wire_frames.ts";
 
-/** What a NOTICE's refusal says: nothing (RFC 2812 3.3.2: no automatic reply to a NOTICE). */
-const QUIET_FOR_NOTICE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  "no_such_nick",
-  "not_in_room",
-  "bad_room",
-  "muted",
-]);
-
 /**
  * The numeric an error of the core becomes, with its parameters before the
  * reason (lanchat's own words); undefined for a server NOTICE, null for no
@@ -36,12 +28,15 @@ export function errorNumeric(
   // A request about a member in a room (KICK) names both: "#room nick".
   const [room, nick = room] = (target ?? "*").split(" ");
   const t = room;
-  if (command === "NOTICE" && QUIET_FOR_NOTICE.has(code)) return null;
+  // RFC 2812 3.3.2: no automatic reply to a NOTICE, whatever refused it (too long, empty, ...).
+  if (command === "NOTICE") return null;
   if (command === "PRIVMSG" && code === "not_in_room") return ["404", [me, t]];
   if (code === "bad_room" && (command === "NAMES" || command === "WHO")) {
     return [command === "NAMES" ? "366" : "315", [me, target ?? "*"]];
   }
   switch (code) {
+    case "empty_message": // only formatting codes, or blanks
+      return ["412", [me]];
     case "nick_taken":
     case "nick_registered":
       return ["433", [me, t]];

@@ -149,25 +149,35 @@ export function historyBlock(
 
 /** RPL_NAMREPLY (353), split to fit, and RPL_ENDOFNAMES (366). */
 export function namesLines(me: string, room: string, members: readonly string[]): string {
+  return listLines("353", [me, "=", room], members) +
+    serverLine("366", [me, room, "End of /NAMES list"]);
+}
+
+/**
+ * `words` as the last parameter of as many `numeric` lines as it takes to
+ * keep each within 512 bytes (353's names, 319's rooms); nothing for none.
+ */
+export function listLines(numeric: string, params: string[], words: readonly string[]): string {
   let out = "";
-  const budget = MAX_LINE_BYTES - 2 - byteLength(`:${IRC_SERVER} 353 ${me} = ${room} :`);
+  const budget = MAX_LINE_BYTES - 2 -
+    byteLength(`:${IRC_SERVER} ${numeric} ${params.join(" ")} :`);
   let batch = "";
   // The batch's bytes counted as it grows: measuring the batch itself each
   // time would flatten it, 100 names making ~30 KB of garbage per join.
   let batchBytes = 0;
-  for (const nick of members) {
-    const nickBytes = byteLength(nick);
-    if (batch !== "" && batchBytes + 1 + nickBytes > budget) {
-      out += serverLine("353", [me, "=", room, batch]);
+  for (const word of words) {
+    const wordBytes = byteLength(word);
+    if (batch !== "" && batchBytes + 1 + wordBytes > budget) {
+      out += formatIrcLine(IRC_SERVER, numeric, [...params, batch], { trailing: true });
       batch = "";
     }
-    batchBytes = batch === "" ? nickBytes : batchBytes + 1 + nickBytes;
-    batch = batch === "" ? nick : `${batch} ${nick}`;
+    batchBytes = batch === "" ? wordBytes : batchBytes + 1 + wordBytes;
+    batch = batch === "" ? word : `${batch} ${word}`;
   }
   if (batch !== "") {
-    out += formatIrcLine(IRC_SERVER, "353", [me, "=", room, batch], { trailing: true });
+    out += formatIrcLine(IRC_SERVER, numeric, [...params, batch], { trailing: true });
   }
-  return out + serverLine("366", [me, room, "End of /NAMES list"]);
+  return out;
 }
 
 /**
@@ -298,7 +308,7 @@ export function replyLines(
         serverLine("323", [me, "End of /LIST"]);
     case "whois":
       return serverLine("311", [me, event.nick, event.nick, "lanchat", "*", event.client]) +
-        (event.rooms.length ? serverLine("319", [me, event.nick, event.rooms.join(" ")]) : "") +
+        listLines("319", [me, event.nick], event.rooms) +
         (event.away !== undefined ? textLine("301", [me, event.nick, event.away]) : "") +
         (event.fingerprint
           ? serverLine("276", [me, event.nick, `has key fingerprint ${event.fingerprint}`])

@@ -90,6 +90,8 @@ export function privmsg(
   // Other CTCP (VERSION, PING, ...) is not passed on: lanchat clients would show the bytes.
   if (isOtherCtcp(raw)) return;
   const action = ctcpAction(raw);
+  // CTCP in a NOTICE is a CTCP reply, an action included: never relayed as one.
+  if (action !== undefined && command === "NOTICE") return;
   const text = stripFormatting(action ?? raw);
   // One target (the usual `PRIVMSG #room :text`): no list to split and filter.
   const one = params[0].includes(",") ? undefined : params[0];
