@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import { startServer } from "./_in_process_server.ts";
 import { IrcClient, ircCommand } from "./_irc_client.ts";
+import { NativeClient, testKey } from "./_native_client.ts";
 
 /** The lines `irc` gets for `lines`, up to the PONG of a PING sent after them. */
 async function answers(irc: IrcClient, ...lines: string[]): Promise<string[]> {
@@ -275,4 +276,24 @@ Deno.test("WHOWAS finds no past nick (lanchat keeps none): 406 then 369; 431 wit
   assert.equal(await irc.command("369", from), ":lanchat 369 ana bo :End of WHOWAS");
   assert.equal(irc.lines[from], ":lanchat 406 ana bo :There was no such nickname");
   assert.equal(await irc.ask("WHOWAS", "431"), ":lanchat 431 ana :No nickname given");
+});
+
+Deno.test("WHO 0 is WHO *, the o flag lists only operators, and a mask with ! or @ matches nick!nick@lanchat", async () => {
+  const opKey = await testKey();
+  await using server = await startServer({ operators: [opKey.fingerprint] });
+  await using _op = await NativeClient.connect(server.addr.port, "boss", { key: opKey });
+  await using ana = await IrcClient.registered(server.addr.port, "ana");
+  const nicks = (lines: string[]) => lines.slice(0, -1).map((l) => l.split(" ")[4]).sort();
+  const zero = await answers(ana, "WHO 0");
+  assert.deepEqual(nicks(zero), ["ana", "boss"]);
+  assert.equal(zero.at(-1), ":lanchat 315 ana 0 :End of /WHO list");
+  assert.deepEqual(await answers(ana, "WHO * o"), [
+    ":lanchat 352 ana * boss lanchat lanchat boss H* :0 boss",
+    ":lanchat 315 ana * :End of /WHO list",
+  ]);
+  assert.deepEqual(await answers(ana, "WHO ana o"), [":lanchat 315 ana ana :End of /WHO list"]);
+  assert.deepEqual(nicks(await answers(ana, "WHO *!*@*")), ["ana", "boss"]);
+  assert.deepEqual(nicks(await answers(ana, "WHO ana!*@*")), ["ana"]);
+  assert.deepEqual(nicks(await answers(ana, "WHO *!boss@lanchat")), ["boss"]);
+  assert.deepEqual(nicks(await answers(ana, "WHO ana!*@elsewhere")), []);
 });
