@@ -297,3 +297,12 @@ Deno.test("WHO 0 is WHO *, the o flag lists only operators, and a mask with ! or
   assert.deepEqual(nicks(await answers(ana, "WHO *!boss@lanchat")), ["boss"]);
   assert.deepEqual(nicks(await answers(ana, "WHO ana!*@elsewhere")), []);
 });
+
+Deno.test("CAP REQ without a capability is 461, not an ACK of nothing", async () => {
+  await using server = await startServer();
+  await using irc = await IrcClient.registered(server.addr.port, "ana");
+  assert.deepEqual(await answers(irc, "CAP REQ", "CAP REQ :"), [
+    ":lanchat 461 ana CAP :Not enough parameters",
+    ":lanchat 461 ana CAP :Not enough parameters",
+  ]);
+});

@@ -349,6 +349,7 @@ export class IrcCodec implements Codec {
     const answer = this.#registration.cap(params, me, this.#caps, limits);
     if (answer.say) replies.push(encoder.encode(answer.say));
     if (answer.invalid) frames.push(this.#reply("410", [params[0] ?? "", "Invalid CAP command"]));
+    if (answer.missing) frames.push(this.#reply("461", ["CAP", "Not enough parameters"]));
     this.#hello(answer.hello, frames);
   }
 
