@@ -99,3 +99,24 @@ Deno.test("a loop of CAP LS before registration ends in an excess-flood ERROR, n
   await fine.send("USER n 0 * :n", "CAP END");
   await fine.command("001");
 });
+
+Deno.test("lines that are not UTF-8 count against the bound before registration, and wait behind a hello", async () => {
+  await using server = await startServer();
+  await using irc = await IrcClient.connect(server.addr.port);
+  const bad = new Uint8Array([...encoder.encode("PRIVMSG #x :"), 0xff, 0xfe, 32, 98, 13, 10]);
+  const flood = new Uint8Array(bad.length * 2000);
+  for (let i = 0; i < 2000; i++) flood.set(bad, i * bad.length);
+  await irc.send("CAP LS 302");
+  await irc.write(flood);
+  assert.match(await irc.command("ERROR"), /Excess flood: more than 100 lines before registration/);
+  await irc.waitEnd();
+  assert.ok(irc.lines.filter((l) => ircCommand(l) === "FAIL").length <= 100, irc.lines.length + "");
+  // Behind a hello on its way, in order with the lines around it: after the welcome.
+  await using a = await IrcClient.connect(server.addr.port);
+  await a.write(
+    new Uint8Array([...encoder.encode("NICK a\r\nUSER a 0 * :a\r\nJOIN #x\r\n"), ...bad]),
+  );
+  await a.command("FAIL");
+  const at = (command: string) => a.lines.findIndex((l) => ircCommand(l) === command);
+  assert.ok(at("001") < at("JOIN") && at("JOIN") < at("FAIL"), a.lines.join("\n"));
+});

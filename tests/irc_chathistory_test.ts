@@ -118,6 +118,14 @@ Deno.test("CHATHISTORY errors: FAIL with the spec's codes; a nick target gets an
     ["CHATHISTORY LATEST #lobby * ten", "FAIL CHATHISTORY INVALID_PARAMS LATEST ten :"],
     ["CHATHISTORY AFTER #lobby id=3 10", "FAIL CHATHISTORY INVALID_PARAMS AFTER id=3 :"],
     ["CHATHISTORY AFTER #lobby timestamp=yesterday 10", "FAIL CHATHISTORY INVALID_PARAMS AFTER"],
+    [
+      "CHATHISTORY AFTER #lobby timestamp=2024-02-30T00:00:00.000Z 10",
+      "FAIL CHATHISTORY INVALID_PARAMS AFTER",
+    ],
+    [
+      "CHATHISTORY BEFORE #lobby timestamp=2024-05-01T24:00:00.000Z 10",
+      "FAIL CHATHISTORY INVALID_PARAMS BEFORE",
+    ],
     // The msgid of another room's message names no place in this one.
     [
       `CHATHISTORY AFTER #lobby msgid=${msgid("#secret", secret.id)} 10`,

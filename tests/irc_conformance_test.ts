@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import { startServer } from "./_in_process_server.ts";
 import { IrcClient, ircCommand } from "./_irc_client.ts";
+import { NativeClient, testKey } from "./_native_client.ts";
 
 /** The lines `irc` gets for `lines`, up to the PONG of a PING sent after them. */
 async function answers(irc: IrcClient, ...lines: string[]): Promise<string[]> {
@@ -334,4 +335,33 @@ Deno.test("a line that ends past IRC's bound but within the frame limit gets 417
   await irc.command("PONG", from, (l) => l.endsWith(":alive"));
   assert.equal(irc.lines.slice(from).filter((l) => ircCommand(l) === "417").length, 2);
   assert.ok(!irc.lines.some((l) => l.startsWith("ERROR")), irc.lines.join("\n"));
+});
+
+Deno.test("WHO 0 is WHO *, the o flag lists only operators, and a mask with ! or @ matches nick!nick@lanchat", async () => {
+  const opKey = await testKey();
+  await using server = await startServer({ operators: [opKey.fingerprint] });
+  await using _op = await NativeClient.connect(server.addr.port, "boss", { key: opKey });
+  await using ana = await IrcClient.registered(server.addr.port, "ana");
+  const nicks = (lines: string[]) => lines.slice(0, -1).map((l) => l.split(" ")[4]).sort();
+  const zero = await answers(ana, "WHO 0");
+  assert.deepEqual(nicks(zero), ["ana", "boss"]);
+  assert.equal(zero.at(-1), ":lanchat 315 ana 0 :End of /WHO list");
+  assert.deepEqual(await answers(ana, "WHO * o"), [
+    ":lanchat 352 ana * boss lanchat lanchat boss H* :0 boss",
+    ":lanchat 315 ana * :End of /WHO list",
+  ]);
+  assert.deepEqual(await answers(ana, "WHO ana o"), [":lanchat 315 ana ana :End of /WHO list"]);
+  assert.deepEqual(nicks(await answers(ana, "WHO *!*@*")), ["ana", "boss"]);
+  assert.deepEqual(nicks(await answers(ana, "WHO ana!*@*")), ["ana"]);
+  assert.deepEqual(nicks(await answers(ana, "WHO *!boss@lanchat")), ["boss"]);
+  assert.deepEqual(nicks(await answers(ana, "WHO ana!*@elsewhere")), []);
+});
+
+Deno.test("CAP REQ without a capability is 461, not an ACK of nothing", async () => {
+  await using server = await startServer();
+  await using irc = await IrcClient.registered(server.addr.port, "ana");
+  assert.deepEqual(await answers(irc, "CAP REQ", "CAP REQ :"), [
+    ":lanchat 461 ana CAP :Not enough parameters",
+    ":lanchat 461 ana CAP :Not enough parameters",
+  ]);
 });

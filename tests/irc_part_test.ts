@@ -27,3 +27,20 @@ Deno.test("PART #dev :bye comes back to the parting IRC user with its reason, as
     ":bo!bo@lanchat PART #dev",
   );
 });
+
+Deno.test("PART of a room that does not exist is 403, of one the member is not in 442; a JOIN before it in the same write counts", async () => {
+  await using server = await startServer();
+  await using ana = await IrcClient.registered(server.addr.port, "ana");
+  await using bo = await IrcClient.registered(server.addr.port, "bo");
+  await bo.send("JOIN #dev");
+  await bo.command("366", 0, (line) => line.includes(" #dev "));
+  const from = ana.lines.length;
+  await ana.send("PART #nope", "PART #dev", "JOIN #new", "PART #new", "PING :end");
+  await ana.command("PONG", from);
+  const numerics = ana.lines.slice(from).filter((line) => / (403|442) /.test(line));
+  assert.deepEqual(numerics, [
+    ':lanchat 403 ana #nope :There is no room "#nope"',
+    ":lanchat 442 ana #dev :You are not in #dev",
+  ]);
+  assert.ok(ana.lines.some((line) => line === ":ana!ana@lanchat PART #new"), ana.lines.join("\n"));
+});

@@ -120,12 +120,14 @@ export class IrcCodec implements Codec {
     const replies: Uint8Array[] = [];
     this.#drain(frames, replies);
     for (const line of this.#lines.push(chunk)) {
-      if (line instanceof ProtocolError) {
-        frames.push(line.bytes ? this.#notUtf8(line.bytes) : line);
+      // A line that is not UTF-8 keeps its turn and counts like any line (as its bytes).
+      if (line instanceof ProtocolError && !line.bytes) {
+        frames.push(line);
         continue;
       }
-      if (this.#bye || this.#hold(line)) continue;
-      this.#line(line, frames, replies);
+      const next = line instanceof ProtocolError ? line.bytes! : line;
+      if (this.#bye || this.#hold(next)) continue;
+      this.#line(next, frames, replies);
     }
     return this.#decoded(frames, replies);
   }
@@ -146,7 +148,7 @@ export class IrcCodec implements Codec {
    * Holds `line` while a hello is on its way (NICK, USER and JOIN in one
    * write), within a small budget; past it, the connection ends (a flood).
    */
-  #hold(line: string): boolean {
+  #hold(line: string | Uint8Array): boolean {
     if (!this.#registration.pending && !this.#held?.waiting) return false;
     const flood = (this.#held ??= new IrcHeldLines()).hold(line);
     if (flood) this.#bye = { type: "bye", reason: "dropped", message: flood };
@@ -177,14 +179,18 @@ export class IrcCodec implements Codec {
     return this.#local.line(line, { request: this.#charged });
   }
 
-  /** One line. */
-  #line(line: string, frames: DecodedFrame[], replies: Uint8Array[]): void {
+  /** One line; its bytes when they are not UTF-8. */
+  #line(line: string | Uint8Array, frames: DecodedFrame[], replies: Uint8Array[]): void {
     // NUL has no place in an IRC line; it would come back in a 421 or 410.
-    if (line.includes("\0")) line = line.replaceAll("\0", "");
-    if (line.trim() === "") return;
+    if (typeof line === "string" && line.includes("\0")) line = line.replaceAll("\0", "");
+    if (typeof line === "string" && line.trim() === "") return;
     const flood = this.#member ? undefined : (this.#held ??= new IrcHeldLines()).count();
     if (flood) {
       this.#bye ??= { type: "bye", reason: "dropped", message: flood };
+      return;
+    }
+    if (typeof line !== "string") {
+      frames.push(this.#notUtf8(line));
       return;
     }
     const message = parseIrcLine(line);
@@ -342,6 +348,7 @@ export class IrcCodec implements Codec {
     const answer = this.#registration.cap(params, me, this.#caps, limits);
     if (answer.say) replies.push(encoder.encode(answer.say));
     if (answer.invalid) frames.push(this.#reply("410", [params[0] ?? "", "Invalid CAP command"]));
+    if (answer.missing) frames.push(this.#reply("461", ["CAP", "Not enough parameters"]));
     this.#hello(answer.hello, frames);
   }
 

@@ -214,3 +214,19 @@ Deno.test("IrcCodec renders topics (TOPIC, 331/332/333) and away (306/305, 301, 
   assert.match(who, / 352 cy #dev bo lanchat lanchat bo G :0 bo\r\n/);
   assert.match(who, / 352 cy #dev cy lanchat lanchat cy H :0 cy\r\n/);
 });
+
+Deno.test("IrcCodec holds a line that is not UTF-8 behind a hello on its way, in its turn", () => {
+  const irc = codec();
+  const bad = new Uint8Array([...bytes("PRIVMSG #x :"), 0xff, 0xfe, 13, 10]);
+  const first = irc.decode(
+    new Uint8Array([...bytes("NICK a\r\nUSER a 0 * :a\r\nPRIVMSG #x :hi\r\n"), ...bad]),
+  );
+  assert.deepEqual(requests(first.frames).map((f) => (f as { type: string }).type), ["hello"]);
+  irc.admitted(member("a"));
+  const later = requests(irc.release()!.frames);
+  assert.deepEqual(later[0], { type: "msg", text: "hi", room: "#x" });
+  assert.equal(
+    deliver(irc, later[1] as ProtocolError),
+    ":lanchat FAIL PRIVMSG INVALID_UTF8 :Line is not valid UTF-8\r\n",
+  );
+});

@@ -29,8 +29,11 @@ const MAX_EARLY_LINES = 100;
  * the first line and let go once the member is in and nothing waits.
  */
 export class IrcHeldLines {
-  /** Lines read while the hello was on its way, oldest first; none most of the time. */
-  #held: string[] | undefined;
+  /**
+   * Lines read while the hello was on its way, oldest first (the bytes of one
+   * that is not UTF-8); none most of the time.
+   */
+  #held: (string | Uint8Array)[] | undefined;
   #heldBytes = 0;
   /** Lines read before registration (see MAX_EARLY_LINES). */
   #early = 0;
@@ -50,7 +53,7 @@ export class IrcHeldLines {
    * Holds `line` until the hello is answered; past the budget, drops every
    * held line and answers the reason to end the connection.
    */
-  hold(line: string): string | undefined {
+  hold(line: string | Uint8Array): string | undefined {
     const held = this.#held ??= [];
     if (held.length >= MAX_HELD_LINES || this.#heldBytes + line.length > MAX_HELD_BYTES) {
       this.#held = undefined;
@@ -64,7 +67,7 @@ export class IrcHeldLines {
   }
 
   /** The oldest held line, no longer held; undefined when none waits. */
-  next(): string | undefined {
+  next(): string | Uint8Array | undefined {
     const line = this.#held?.shift();
     if (line === undefined) return undefined;
     if (this.#held!.length === 0) this.#held = undefined;

@@ -26,8 +26,15 @@ import { formatIrcLine } from "./irc_line.ts";
 export interface IrcDirectory extends MultilineLimits {
   /** The member online under `nick` (any case), as the server spells it; `away` when it is. */
   find(nick: string): { nick: string; operator: boolean; away?: boolean } | undefined;
-  /** The members whose nick matches a mask of `*` and `?` (any case), at most `limit`. */
-  match?(mask: string, limit: number): { nick: string; operator: boolean; away?: boolean }[];
+  /**
+   * The members a mask of `*` and `?` matches (any case; see
+   * {@linkcode whoMask}), at most `limit`; only operators when `operators`.
+   */
+  match?(
+    mask: string,
+    limit: number,
+    operators?: boolean,
+  ): { nick: string; operator: boolean; away?: boolean }[];
   /** Whether a room of that name (any case) exists. */
   hasRoom?(name: string): boolean;
   /** Members, rooms and operators now (LUSERS, and the registration burst). */
@@ -127,11 +134,14 @@ export function queryCommand(command: string, params: string[], ctx: QueryContex
     case "WHO": // of a nick or a mask (a room's WHO is the core's /who)
       return ctx.later(() => {
         const mask = params[0];
-        const one = directory?.find(mask);
-        const found = /[*?]/.test(mask)
-          ? directory?.match?.(mask, MAX_WHO_MATCHES) ?? []
-          : one
-          ? [one]
+        // RFC 2812 3.6.1: the mask "0" is everyone, like "*"; the flag "o" only operators.
+        const pattern = mask === "0" ? "*" : mask;
+        const operators = params[1]?.includes("o") ?? false;
+        const one = /[*?!@]/.test(pattern) ? undefined : directory?.find(pattern);
+        const found = one
+          ? [one].filter((m) => m.operator || !operators)
+          : /[*?!@]/.test(pattern)
+          ? directory?.match?.(pattern, MAX_WHO_MATCHES, operators) ?? []
           : [];
         return found.map((m) => {
           const flags = `${m.away ? "G" : "H"}${m.operator ? "*" : ""}`;
@@ -234,6 +244,16 @@ export function maskNick(mask: string): string | undefined {
   if (plain(nick) && (user === "*" || user.replace(/^[*~]/, "") === nick)) return nick;
   const bare = user.replace(/^\*?~?/, "");
   return nick === "*" && plain(bare) ? bare : undefined;
+}
+
+/**
+ * Whether a WHO mask matches a member: against its nick, or against its
+ * whole source `nick!nick@lanchat` when the mask has a `!` or `@`.
+ */
+export function whoMask(mask: string): (nick: string) => boolean {
+  const folded = foldNick(mask);
+  const whole = /[!@]/.test(mask);
+  return (nick) => globMatch(folded, foldNick(whole ? userSource(nick) : nick));
 }
 
 /**

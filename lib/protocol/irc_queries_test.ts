@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { globMatch, maskNick } from "./irc_queries.ts";
+import { globMatch, maskNick, whoMask } from "./irc_queries.ts";
 
 Deno.test("maskNick: the one nick a ban mask names, in the forms irssi and weechat send", () => {
   // Every user is nick!nick@lanchat: these name ana.
@@ -43,4 +43,13 @@ Deno.test("globMatch: * and ? as IRC masks mean them, fast on a mask of many sta
   const start = performance.now();
   assert.ok(!globMatch(`${"*a".repeat(250)}b`, "a".repeat(24)));
   assert.ok(performance.now() - start < 100);
+});
+
+Deno.test("whoMask: a mask with ! or @ matches nick!nick@lanchat, one without only the nick", () => {
+  for (const mask of ["*!*@*", "ANA!*@*", "*!ana@lanchat", "a?a", "*", "*@lanchat"]) {
+    assert.ok(whoMask(mask)("ana"), mask);
+  }
+  for (const mask of ["ana!*@elsewhere", "bo!*@*", "*lanchat"]) {
+    assert.ok(!whoMask(mask)("ana"), mask);
+  }
 });

@@ -19,6 +19,8 @@ export interface CapAnswer {
   say?: string;
   /** `410` for an unknown subcommand: a numeric delivered in turn. */
   invalid?: true;
+  /** `461` for a `REQ` that names no capability (its one parameter must list them). */
+  missing?: true;
   /** `CAP END` finished the negotiation: the hello, when NICK and USER were given. */
   hello?: HelloFrame;
 }
@@ -85,8 +87,9 @@ export class IrcRegistration {
     }
     if (sub === "LIST") return { say: serverLine("CAP", [me, "LIST", [...caps].join(" ")]) };
     if (sub === "REQ") {
-      if (!this.#admitted) this.#negotiating = true;
       const asked = (params[1] ?? "").split(" ").filter((cap) => cap !== "");
+      if (asked.length === 0) return { missing: true };
+      if (!this.#admitted) this.#negotiating = true;
       const ok = applyCapRequest(asked, caps, this.#admitted);
       const params_ = [me, ok ? "ACK" : "NAK", asked.join(" ")];
       return { say: formatIrcLine(IRC_SERVER, "CAP", params_, { trailing: true }) };

@@ -85,3 +85,15 @@ Deno.test("IrcCodec holds at most 64 lines behind a hello: past that the connect
   assert.doesNotMatch(own(irc, frames), / 451 /);
   assert.equal(irc.release(), undefined);
 });
+
+Deno.test("CAP REQ without a capability is 461 (its one parameter must list them), and enables nothing", () => {
+  const irc = codec();
+  for (const line of ["CAP REQ", "CAP REQ :", "CAP REQ : "]) {
+    const answer = irc.decode(bytes(`${line}\r\n`));
+    assert.equal(answer.replies, undefined, line);
+    assert.equal(own(irc, answer.frames), ":lanchat 461 * CAP :Not enough parameters\r\n", line);
+  }
+  // Not negotiating: NICK and USER register without a CAP END.
+  const hello = irc.decode(bytes("NICK ana\r\nUSER ana 0 * :Ana\r\n"));
+  assert.deepEqual(requests(hello.frames).map((f) => (f as { type: string }).type), ["hello"]);
+});

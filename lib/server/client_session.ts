@@ -27,6 +27,9 @@ export type { SessionContext, SessionLimits, SessionSetup } from "./session_cont
 
 const SHUTDOWN: ByeFrame = { type: "bye", reason: "shutdown", message: "Server shutting down" };
 
+/** Why a connection ended when nothing else said why. */
+const CLOSED = "connection closed";
+
 /** See the module doc. */
 export class ClientSession {
   /** The byte pipe. */
@@ -49,9 +52,9 @@ export class ClientSession {
   #firstBytes: FirstBytes | undefined;
   /** Its first bytes were an HTTP request: the connection went to the HTTP server. */
   handedOff = false;
-  /** Why it ends: the leave reason and its detail. */
-  #reason: "quit" | "dropped" = "quit";
-  #detail = "connection closed";
+  /** Why it ends: the leave reason and its detail (the session's, or the hub's goodbye). */
+  #reason: "quit" | "dropped" | "kicked" | "timeout" = "quit";
+  #detail = CLOSED;
 
   /** A session for one connection of the server `context`. */
   constructor(context: SessionContext, setup: SessionSetup) {
@@ -239,9 +242,29 @@ export class ClientSession {
 
   /** Starts speaking `codec`: its sink, and what an overflow does. */
   #use(codec: Codec): CodecSink {
-    const sink = this.#sink = new CodecSink(codec, this.pipe);
+    const sink = this.#sink = new CodecSink(codec, this.pipe, (bye) => this.#ended(bye));
     this.pipe.onOverflow = () => this.#dropOverflowed();
     return sink;
+  }
+
+  /**
+   * A goodbye on its way. One the hub said (a flood, a kick) is why the
+   * connection ends, unless the session already knew why; a flood is a limit.
+   */
+  #ended(bye: ByeFrame): void {
+    if (this.#reason !== "quit" || this.#detail !== CLOSED) return;
+    if (bye.reason === "dropped" || bye.reason === "kicked" || bye.reason === "timeout") {
+      this.#reason = bye.reason;
+      this.#detail = bye.message;
+    }
+    if (bye.code !== "flooding") return;
+    this.#context.log({
+      level: "warn",
+      event: "limit",
+      remote: this.pipe.remote,
+      nick: this.#member?.nick,
+      reason: "flooding",
+    });
   }
 
   /**

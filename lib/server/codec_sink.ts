@@ -17,8 +17,15 @@ import type { Outbox } from "./outbox.ts";
  * codecs share the bytes) and one enqueue per recipient.
  */
 export class CodecSink implements MemberSink {
-  /** Pairs a codec with the outbox its bytes go to. */
-  constructor(readonly codec: Codec, readonly outbox: Outbox) {}
+  /**
+   * Pairs a codec with the outbox its bytes go to; `onEnd` hears every
+   * goodbye (the hub's too: a flood, a kick), before it is queued.
+   */
+  constructor(
+    readonly codec: Codec,
+    readonly outbox: Outbox,
+    readonly onEnd?: (event: ByeFrame) => void,
+  ) {}
 
   /** Encodes and queues the event. */
   deliver(event: ServerFrame): void {
@@ -27,6 +34,7 @@ export class CodecSink implements MemberSink {
 
   /** Queues the goodbye (when the codec has one to say) and ends the outbox. */
   end(event: ByeFrame): void {
+    this.onEnd?.(event);
     void this.outbox.end(this.codec.encodeEnd(event));
   }
 }

@@ -7,8 +7,7 @@
  */
 
 import type { Hub } from "../core/hub.ts";
-import { foldNick } from "../core/nick.ts";
-import { globMatch, type IrcDirectory } from "../protocol/irc_queries.ts";
+import { type IrcDirectory, whoMask } from "../protocol/irc_queries.ts";
 
 const directories = new WeakMap<Hub, IrcDirectory>();
 
@@ -23,12 +22,12 @@ export function ircDirectory(hub: Hub): IrcDirectory {
           ? { nick: member.nick, operator: member.operator, away: member.away !== undefined }
           : undefined;
       },
-      match: (mask, limit) => {
-        const folded = foldNick(mask);
+      match: (mask, limit, operators = false) => {
+        const matches = whoMask(mask);
         const found = [];
         for (const member of hub.members()) {
           if (found.length >= limit) break;
-          if (member.gone || !globMatch(folded, foldNick(member.nick))) continue;
+          if (member.gone || (operators && !member.operator) || !matches(member.nick)) continue;
           found.push({
             nick: member.nick,
             operator: member.operator,

@@ -29,7 +29,10 @@ const QUERIES = ["--before", "--after", "--around", "--between", "--latest"] as 
 export function parseHistoryRef(word: string): HistoryRef {
   if (/^\d{1,15}$/.test(word)) return { id: Number(word) };
   const ts = TIME.test(word) ? Date.parse(word) : NaN;
-  if (Number.isFinite(ts)) return { ts };
+  // Date.parse rolls an impossible date or time over (02-30 to 03-01, 24:00 to the next day).
+  if (Number.isFinite(ts) && new Date(ts).toISOString().startsWith(word.slice(0, -1))) {
+    return { ts };
+  }
   throw new ChatError(
     "bad_args",
     `"${excerpt(word)}" must be a message id or a time like 2024-05-01T12:00:00Z`,

@@ -53,6 +53,13 @@ Deno.test("/history refuses bad refs, two options, too many words and counts out
     const args of [
       "--after yesterday",
       "--after 2024-13-01T00:00:00Z",
+      // Impossible dates and times, not rolled over into the next day or month.
+      "--after 2024-02-30T00:00:00Z",
+      "--after 2023-02-29T00:00Z",
+      "--after 2024-04-31T12:00:00Z",
+      "--after 2024-05-01T24:00:00Z",
+      "--after 2024-05-01T23:60Z",
+      "--after 2024-05-01T23:59:60Z",
       "--after 1 --before 2",
       "--between 1",
       "--after 1 2 3",
@@ -63,6 +70,12 @@ Deno.test("/history refuses bad refs, two options, too many words and counts out
     quiet(ana);
     await ana.input(`/history ${args}`);
     assertError(ana, "bad_args");
+  }
+  // A leap day, and times with and without seconds and milliseconds, are taken.
+  for (const at of ["2024-02-29T00:00Z", "2024-05-01T23:59:59.5Z", "2024-05-01T00:00:00.000Z"]) {
+    quiet(ana);
+    await ana.input(`/history --after ${at}`);
+    assert.equal(ana.sink.of("error").length, 0, at);
   }
 });
 

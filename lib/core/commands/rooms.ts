@@ -88,6 +88,9 @@ export const PART_COMMAND: Command = {
     const name = checkRoomName(named ? args[0] : here.name);
     const reason = (named ? args[1] : args.join(" ")) || undefined;
     const room = member.rooms.get(foldRoom(name));
+    if (!room && !chat.rooms.find(name)) {
+      throw new ChatError("bad_room", `There is no room "${excerpt(name)}"`);
+    }
     if (!room) throw new ChatError("not_in_room", `You are not in ${name}`);
     if (member.rooms.size === 1) {
       throw new ChatError(

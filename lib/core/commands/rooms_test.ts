@@ -214,13 +214,18 @@ Deno.test("/part sanitises its reason", () => {
   assert.equal(bob.sink.of("leave")[0].message, "bye");
 });
 
-Deno.test("/part of a room the member is not in fails with not_in_room", () => {
+Deno.test("/part of a room the member is not in fails with not_in_room; of no room, bad_room", () => {
   const { connect } = setup();
   const ana = connect("ana");
+  const bo = connect("bo");
   ana.input("/join #dev");
+  bo.input("/join #elsewhere");
   quiet(ana);
   ana.input("/part #elsewhere");
   assertError(ana, "not_in_room", "You are not in #elsewhere");
+  quiet(ana);
+  ana.input("/part #nope");
+  assertError(ana, "bad_room", 'There is no room "#nope"');
 });
 
 Deno.test("/part forgets an empty room that has no history", () => {
