@@ -82,8 +82,10 @@ Deno.test("a NUL in an unknown command is not echoed back in 421", async () => {
   await using irc = await IrcClient.registered(server.addr.port, "ana");
   const line = await irc.ask("FOO\0BAR", "421");
   assert.ok(!line.includes("\0"), JSON.stringify(line));
-  const invalid = await irc.ask("CAP \0", "410");
-  assert.ok(!invalid.includes("\0"), JSON.stringify(invalid));
+  const invalid = await irc.ask("CAP X\0", "410");
+  assert.equal(invalid, ":lanchat 410 ana X :Invalid CAP command");
+  // CAP with nothing after it (the NUL gone): 461, never a 410 with an empty parameter.
+  assert.equal(await irc.ask("CAP \0", "461"), ":lanchat 461 ana CAP :Not enough parameters");
 });
 
 Deno.test("a loop of CAP LS before registration ends in an excess-flood ERROR, not thousands of answers", async () => {

@@ -365,3 +365,16 @@ Deno.test("CAP REQ without a capability is 461, not an ACK of nothing", async ()
     ":lanchat 461 ana CAP :Not enough parameters",
   ]);
 });
+
+Deno.test("PART of a name without # is 403 (never the current room with the name as a reason); NICK : is 431", async () => {
+  await using server = await startServer();
+  await using gus = await IrcClient.registered(server.addr.port, "gus");
+  await gus.send("JOIN #zz");
+  await gus.command("366", 0, (l) => l.includes("#zz"));
+  const from = gus.lines.length;
+  assert.equal(await gus.ask("PART yy", "403"), ":lanchat 403 gus yy :No such channel");
+  assert.ok(!gus.lines.slice(from).some((l) => ircCommand(l) === "PART"), gus.lines.join("\n"));
+  assert.equal(await gus.ask("NICK :", "431"), ":lanchat 431 gus :No nickname given");
+  // Still in #zz: a PART of it works.
+  assert.match(await gus.ask("PART #zz", "PART"), /^:gus!gus@lanchat PART #zz$/);
+});

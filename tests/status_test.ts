@@ -51,7 +51,7 @@ Deno.test("a topic set by any client reaches native, text and IRC clients; joine
   let from = irc.lines.length;
   await irc.send("TOPIC #lobby");
   assert.equal(await irc.command("332", from), ":lanchat 332 ric #lobby :release on friday");
-  assert.match(await irc.command("333", from), /^:lanchat 333 ric #lobby ric \d{10}$/);
+  assert.match(await irc.command("333", from), /^:lanchat 333 ric #lobby ric!ric@lanchat \d{10}$/);
 
   // Set from the text client; cleared from the native one; IRC sees both.
   from = irc.lines.length;

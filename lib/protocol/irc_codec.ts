@@ -226,7 +226,7 @@ export class IrcCodec implements Codec {
         else if (need(4)) this.#hello(this.#registration.user(), frames);
         return;
       case "NICK":
-        if (params.length === 0) {
+        if (params.length === 0 || params[0] === "") {
           frames.push(this.#reply("431", ["No nickname given"]));
           return;
         }
@@ -347,7 +347,14 @@ export class IrcCodec implements Codec {
     const limits = this.#directory ?? DEFAULT_LIMITS;
     const answer = this.#registration.cap(params, me, this.#caps, limits);
     if (answer.say) replies.push(encoder.encode(answer.say));
-    if (answer.invalid) frames.push(this.#reply("410", [params[0] ?? "", "Invalid CAP command"]));
+    if (answer.invalid) {
+      // `CAP` alone has no subcommand to name: 461, not a 410 with an empty parameter.
+      frames.push(
+        params[0]
+          ? this.#reply("410", [params[0], "Invalid CAP command"])
+          : this.#reply("461", ["CAP", "Not enough parameters"]),
+      );
+    }
     if (answer.missing) frames.push(this.#reply("461", ["CAP", "Not enough parameters"]));
     this.#hello(answer.hello, frames);
   }

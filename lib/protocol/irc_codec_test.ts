@@ -178,7 +178,7 @@ Deno.test("IrcCodec renders topics (TOPIC, 331/332/333) and away (306/305, 301, 
   );
   assert.equal(
     text(plain.encode({ type: "room_topic", room: "#dev", topic })),
-    ":lanchat 332 ana #dev :ship it\r\n:lanchat 333 ana #dev bo 1700000000\r\n",
+    ":lanchat 332 ana #dev :ship it\r\n:lanchat 333 ana #dev bo!bo@lanchat 1700000000\r\n",
   );
   assert.equal(
     text(plain.encode({ type: "room_topic", room: "#dev" })),

@@ -203,7 +203,12 @@ export function whoLines(
 export function topicLines(me: string, room: string, topic: RoomTopic | undefined): string {
   if (!topic) return serverLine("331", [me, room, "No topic is set"]);
   return textLine("332", [me, room, topic.text]) +
-    formatIrcLine(IRC_SERVER, "333", [me, room, topic.by, String(Math.floor(topic.ts / 1000))]);
+    formatIrcLine(IRC_SERVER, "333", [
+      me,
+      room,
+      userSource(topic.by),
+      String(Math.floor(topic.ts / 1000)),
+    ]);
 }
 
 /** The reader's JOIN of a room, its topic (if any), its names, and its history. */

@@ -53,6 +53,11 @@ export function joinOrPart(
   if (!rooms) return;
   if (command === "PART") {
     for (const room of rooms) {
+      // `PART dev` names no channel (403): lanchat's /part would read `dev` as a reason.
+      if (!room.startsWith("#")) {
+        out.push(reply(local, me, "403", [room, "No such channel"]));
+        continue;
+      }
       out.push(...local.aim(room));
       out.push(cmd("part", `${room} ${stripFormatting(params[1] ?? "")}`.trimEnd()));
     }
