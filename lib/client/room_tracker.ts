@@ -80,6 +80,8 @@ export class RoomTracker {
         // Leaving the lobby the server put us in, for a user who had left it.
         if (this.rejoining) return undefined;
         this.#rooms = this.#rooms.filter((r) => foldRoom(r) !== foldRoom(event.room));
+        // A room left is no longer on screen: joining it again shows its history again.
+        this.#lastMessageIds.delete(foldRoom(event.room));
         this.#current = event.current;
         return event;
       case "nick":

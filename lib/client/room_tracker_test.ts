@@ -85,3 +85,13 @@ Deno.test("RoomTracker.welcomeBack() keeps the rooms wanted, shows only what was
   assert.deepEqual(rooms.welcomeBack(welcome([message("#lobby", 3)])).history, []);
   assert.deepEqual(rooms.rooms, ["#a"]);
 });
+
+Deno.test("RoomTracker shows a room's whole history again when the user joins it after leaving it", () => {
+  const rooms = new RoomTracker("ana");
+  rooms.track(joined("#a", [message("#a", 1), message("#a", 2)]));
+  rooms.track({ type: "parted", room: "#a", current: "#lobby" });
+  // The front ends closed the room: nothing of it is on screen any more.
+  const again = rooms.track(joined("#a", [message("#a", 1), message("#a", 2), message("#a", 3)]));
+  assert.ok(again && again.type === "joined");
+  assert.deepEqual(again.history.map((m) => m.id), [1, 2, 3]);
+});
