@@ -124,6 +124,19 @@ export class NatsCluster implements AsyncDisposable {
     return undefined;
   }
 
+  /**
+   * The running node that says it leads `stream` (its own `/jsz` names
+   * itself), or undefined while none does: a new leader counts from the
+   * moment it has won its election, not when the others hear of it.
+   */
+  async streamLeader(stream: string): Promise<string | undefined> {
+    for (const node of this.nodes.filter((candidate) => candidate.child)) {
+      const leader = await streamDetail(node, stream).catch(() => undefined);
+      if (leader === node.name) return leader;
+    }
+    return undefined;
+  }
+
   /** Waits until the running nodes agree on a meta leader that is running; its name. */
   async waitForMetaLeader(ms = 20_000): Promise<string> {
     const deadline = performance.now() + ms;
@@ -256,6 +269,21 @@ async function jsz(node: NatsNode): Promise<MetaCluster> {
   });
   const body = await response.json() as { meta_cluster?: MetaCluster };
   return body.meta_cluster ?? {};
+}
+
+async function streamDetail(node: NatsNode, stream: string): Promise<string | undefined> {
+  const response = await fetch(
+    `http://127.0.0.1:${node.monitorPort}/jsz?accounts=true&streams=true`,
+    { signal: AbortSignal.timeout(1_000) },
+  );
+  const body = await response.json() as {
+    account_details?: { stream_detail?: { name: string; cluster?: { leader?: string } }[] }[];
+  };
+  for (const account of body.account_details ?? []) {
+    const detail = account.stream_detail?.find((candidate) => candidate.name === stream);
+    if (detail) return detail.cluster?.leader;
+  }
+  return undefined;
 }
 
 async function exited(child: Deno.ChildProcess): Promise<boolean> {
