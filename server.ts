@@ -22,6 +22,11 @@ import { DataDirInUseError } from "./lib/store/data_dir_lock.ts";
 import { UsageError } from "./lib/errors.ts";
 import { startCommand } from "./lib/cli_args.ts";
 import { CertificateError, loadCertificate } from "./lib/server/tls_certificate.ts";
+import {
+  ClusterJoinError,
+  type ClusterMembership,
+  joinCluster,
+} from "./lib/server/cluster_join.ts";
 
 const LEVELS = { debug: 0, info: 1, warn: 2, error: 3 } as const;
 
@@ -218,6 +223,24 @@ async function main(): Promise<number> {
       detail: "--plain: anyone on this network can read the chat",
     });
   }
+  let cluster: ClusterMembership | undefined;
+  if (command.cluster) {
+    try {
+      cluster = await joinCluster({
+        urls: command.cluster,
+        serverName: options.serverName ?? "lanchat",
+        log,
+      });
+      log({ level: "info", event: "cluster", node: cluster.node, nats: command.cluster.join(",") });
+    } catch (error) {
+      if (!(error instanceof ClusterJoinError)) throw error;
+      console.error(`chat-server: --cluster: ${error.message}`);
+      door.close();
+      ircDoor?.close();
+      store.close();
+      return 1;
+    }
+  }
   const day = 24 * 60 * 60 * 1000;
   const prune = () => {
     const olderThan = command.retainDays ? Date.now() - command.retainDays * day : undefined;
@@ -238,7 +261,8 @@ async function main(): Promise<number> {
   let server: ChatServer;
   try {
     const listeners = ircDoor ? [door, ircDoor] : [door];
-    server = await ChatServer.serve(listeners, { ...options, store, log, tls });
+    const roomLog = cluster ? { roomLog: cluster.roomLog } : {};
+    server = await ChatServer.serve(listeners, { ...options, ...roomLog, store, log, tls });
   } catch (error) {
     const reason = tls && /key|cert|pem/i.test((error as Error).message)
       ? `the TLS certificate or key is not usable (${(error as Error).message})`
@@ -248,6 +272,7 @@ async function main(): Promise<number> {
     ircDoor?.close();
     clearInterval(pruner);
     store.close();
+    await cluster?.close();
     return 1;
   }
   log({
@@ -297,6 +322,7 @@ async function main(): Promise<number> {
   clearInterval(pruner);
   await announcement?.close(); // Goodbye (TTL 0) first: browsers stop listing us.
   await server.shutdown(); // also flushes the history store
+  await cluster?.close();
   Deno.removeSignalListener("SIGINT", stop);
   Deno.removeSignalListener("SIGTERM", stop);
   return 0;
