@@ -24,6 +24,8 @@ Deno.test("chat-server --cluster: clients on two nodes see each other's messages
   }
   await using ana = await NativeClient.connect(a.port, "ana");
   await using bob = await NativeClient.connect(b.port, "bob");
+  // Joins go through the shared log too: ana, on A, is told that bob, on B, joined.
+  await ana.next("join", (e) => e.nick === "bob" && e.room === "#lobby");
   for (let i = 0; i < 20; i++) await (i % 2 ? ana : bob).send({ type: "msg", text: `m${i}` });
   const messages = (client: NativeClient) =>
     client.events.flatMap((e) => e.type === "msg" ? [`${e.id}:${e.from}:${e.text}`] : []);
