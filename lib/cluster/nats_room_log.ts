@@ -21,12 +21,16 @@ import {
   DeliverPolicy,
   jetstream,
   type JetStreamClient,
+  type JetStreamManager,
   jetstreamManager,
   type JsMsg,
 } from "@nats-io/jetstream";
 import type { Member } from "../core/member.ts";
 import type { RoomEvent, RoomEventBody, RoomLog, RoomLogListener } from "../core/state/room_log.ts";
 import { ROOM_SUBJECT_PREFIX, roomOfSubject, roomSubject } from "./room_subject.ts";
+
+/** How often a reader that should have news but got none is checked, in ms. */
+const STALL_CHECK_MS = 3_000;
 
 /** The header naming the node that published an event. */
 const NODE_HEADER = "Lanchat-Node";
@@ -51,6 +55,8 @@ export interface NatsRoomLogOptions {
   onError?: (error: Error, folded: string, body: RoomEventBody, origin?: Member) => void;
   /** Called when the stream holds something this log cannot read (skipped). */
   onSkip?: (error: Error, seq: number) => void;
+  /** Called when the reader of the stream is started again (its consumer was lost). */
+  onRestart?: (error: Error) => void;
 }
 
 /** What the stream stores for one event: the room's shown name and the body. */
@@ -61,9 +67,10 @@ interface StoredEvent {
 
 /** The room log on a JetStream stream, shared by every node of a cluster. */
 export class NatsRoomLog implements RoomLog, AsyncDisposable {
-  readonly #options: Required<Omit<NatsRoomLogOptions, "onError" | "onSkip">>;
+  readonly #options: Required<Omit<NatsRoomLogOptions, "onError" | "onSkip" | "onRestart">>;
   readonly #onError: NonNullable<NatsRoomLogOptions["onError"]>;
   readonly #onSkip: NonNullable<NatsRoomLogOptions["onSkip"]>;
+  readonly #onRestart: NonNullable<NatsRoomLogOptions["onRestart"]>;
   readonly #js: JetStreamClient;
   readonly #lastIds = new Map<string, number>();
   /** Origins of this node's events in flight, by the token their message carries. */
@@ -74,9 +81,15 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
   #listener: RoomLogListener = () => {};
   #messages: ConsumerMessages | undefined;
   #reading: Promise<void> = Promise.resolve();
+  /** The stream sequence of the next event to hand on. */
+  #nextSeq = 1;
+  #stopped = false;
+  #jsm: JetStreamManager | undefined;
+  #receivedAt = performance.now();
+  #checking = false;
 
   private constructor(options: NatsRoomLogOptions) {
-    const { onError = () => {}, onSkip = () => {}, ...rest } = options;
+    const { onError = () => {}, onSkip = () => {}, onRestart = () => {}, ...rest } = options;
     this.#options = {
       stream: "LANCHAT_ROOMS",
       prefix: ROOM_SUBJECT_PREFIX,
@@ -86,6 +99,7 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
     };
     this.#onError = onError;
     this.#onSkip = onSkip;
+    this.#onRestart = onRestart;
     this.#js = jetstream(options.nc);
   }
 
@@ -154,6 +168,7 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
 
   /** Stops reading the stream (the connection stays the caller's). */
   async stop(): Promise<void> {
+    this.#stopped = true;
     await this.#messages?.close();
     await this.#reading;
     this.#origins.clear();
@@ -166,23 +181,99 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
 
   async #begin(): Promise<void> {
     const { nc, stream, prefix, replicas } = this.#options;
-    const jsm = await jetstreamManager(nc);
+    const jsm = this.#jsm = await jetstreamManager(nc);
     const info = await jsm.streams.info(stream).catch(() => undefined) ??
       await jsm.streams.add({ name: stream, subjects: [`${prefix}.>`], num_replicas: replicas });
-    const consumer = await this.#js.consumers.get(stream, {
+    this.#nextSeq = info.state.last_seq + 1;
+    const first = await this.#consume();
+    this.#reading = this.#read(first);
+  }
+
+  /** An ordered consumer from the next sequence this log has not handed on. */
+  async #consume(): Promise<ConsumerMessages> {
+    const consumer = await this.#js.consumers.get(this.#options.stream, {
       // Server 2.9 knows only the one-subject filter: a string, not a list.
-      filter_subjects: `${prefix}.>`,
+      filter_subjects: `${this.#options.prefix}.>`,
       deliver_policy: DeliverPolicy.StartSequence,
-      opt_start_seq: info.state.last_seq + 1,
+      opt_start_seq: this.#nextSeq,
     });
     // A short expiry: an ordered consumer whose pull outlives a leader change stalls.
-    const messages = this.#messages = await consumer.consume({ expires: 2_000 });
-    this.#reading = (async () => {
-      for await (const message of messages) this.#receive(message);
-    })();
+    return this.#messages = await consumer.consume({ expires: 2_000 });
+  }
+
+  /**
+   * Reads until stopped. The client's ordered consumer does not always come
+   * back after the stream's leader is killed (measured: one reader of two
+   * stalled for over 30 s while the other went on), so this log watches its
+   * heartbeats and, when two are missed or the consumer is gone, starts a new
+   * one from the next sequence it has not handed on: nothing skipped, nothing
+   * handed on twice.
+   */
+  async #read(first: ConsumerMessages): Promise<void> {
+    let messages: ConsumerMessages | undefined = first;
+    let pause = 100;
+    while (!this.#stopped) {
+      try {
+        messages ??= await this.#consume();
+      } catch (error) {
+        this.#onRestart(error instanceof Error ? error : new Error(String(error)));
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        pause = Math.min(pause * 2, 2_000);
+        continue;
+      }
+      pause = 100;
+      const current = messages;
+      const watching = (async () => {
+        for await (const status of current.status()) {
+          const lost = (status.type === "heartbeats_missed" && status.count >= 2) ||
+            status.type === "consumer_not_found" || status.type === "consumer_deleted";
+          if (lost) {
+            this.#onRestart(new Error(`Room stream reader: ${status.type}`));
+            current.stop();
+            return;
+          }
+        }
+      })().catch(() => {});
+      const stall = setInterval(() => this.#checkStall(current), STALL_CHECK_MS);
+      try {
+        for await (const message of current) this.#receive(message);
+      } catch (error) {
+        if (!this.#stopped) {
+          this.#onRestart(error instanceof Error ? error : new Error(String(error)));
+        }
+      }
+      clearInterval(stall);
+      current.stop();
+      await watching;
+      messages = undefined;
+    }
+  }
+
+  /**
+   * Stops a reader that has fallen behind the stream and received nothing
+   * for a while: heartbeats may still come while its pulls go unanswered.
+   */
+  async #checkStall(current: ConsumerMessages): Promise<void> {
+    if (this.#checking || performance.now() - this.#receivedAt < STALL_CHECK_MS) return;
+    this.#checking = true;
+    try {
+      const info = await this.#jsm?.streams.info(this.#options.stream);
+      const behind = info !== undefined && info.state.last_seq >= this.#nextSeq;
+      if (behind && performance.now() - this.#receivedAt >= STALL_CHECK_MS && !this.#stopped) {
+        this.#onRestart(new Error(`Room stream reader: stalled before ${this.#nextSeq}`));
+        current.stop();
+      }
+    } catch {
+      // NATS unreachable: the heartbeats and the reconnect deal with it.
+    } finally {
+      this.#checking = false;
+    }
   }
 
   #receive(message: JsMsg): void {
+    this.#receivedAt = performance.now();
+    if (message.seq < this.#nextSeq) return; // Handed on already, before a restart.
+    this.#nextSeq = message.seq + 1;
     let folded: string;
     let stored: StoredEvent;
     try {

@@ -62,6 +62,8 @@ export async function joinCluster(options: JoinClusterOptions): Promise<ClusterM
       replicas,
       onError: (error, folded) =>
         log({ level: "error", event: "cluster_unavailable", room: folded, error: error.message }),
+      onRestart: (error) =>
+        log({ level: "warn", event: "cluster_reader_restart", error: error.message }),
       onSkip: (error, seq) =>
         log({ level: "warn", event: "cluster_skip", seq, error: error.message }),
     });
