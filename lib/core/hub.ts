@@ -174,9 +174,11 @@ export class Hub {
 
   /** How many members, rooms and operators there are now (IRC's LUSERS). */
   census(): { members: number; rooms: number; operators: number } {
-    let rooms = 0;
-    for (const _ of this.#rooms.all()) rooms++;
-    return { members: this.#presence.size, rooms, operators: this.#operatorsOnline };
+    return {
+      members: this.#presence.size,
+      rooms: this.#rooms.size,
+      operators: this.#operatorsOnline,
+    };
   }
 
   /** Every member online (a read-only view, for the IRC codec's WHO of a mask). */
