@@ -261,8 +261,8 @@ async function main(): Promise<number> {
   let server: ChatServer;
   try {
     const listeners = ircDoor ? [door, ircDoor] : [door];
-    const roomLog = cluster ? { roomLog: cluster.roomLog } : {};
-    server = await ChatServer.serve(listeners, { ...options, ...roomLog, store, log, tls });
+    const shared = cluster?.hubOptions ?? {};
+    server = await ChatServer.serve(listeners, { ...options, ...shared, store, log, tls });
   } catch (error) {
     const reason = tls && /key|cert|pem/i.test((error as Error).message)
       ? `the TLS certificate or key is not usable (${(error as Error).message})`

@@ -9,6 +9,8 @@
 
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { NatsRoomLog } from "../cluster/nats_room_log.ts";
+import { nodeName } from "../cluster/cluster_names.ts";
+import type { HubOptions } from "../core/hub.ts";
 import type { Log } from "./log_record.ts";
 
 /** This node's part of a cluster: the room log, and how to leave. */
@@ -17,6 +19,13 @@ export interface ClusterMembership extends AsyncDisposable {
   readonly roomLog: NatsRoomLog;
   /** This node's name in the cluster (unique per process). */
   readonly node: string;
+  /**
+   * The hub's state seams on NATS (room log, and as they land presence,
+   * access, history): the server spreads them into the hub's options.
+   */
+  readonly hubOptions: Partial<HubOptions>;
+  /** The connection to NATS (for `/cluster` and status). */
+  readonly nc: NatsConnection;
   /** Stops reading the stream and drains the connection. */
   close(): Promise<void>;
 }
@@ -45,7 +54,7 @@ export interface JoinClusterOptions {
 /** Connects to NATS and starts the shared room log. */
 export async function joinCluster(options: JoinClusterOptions): Promise<ClusterMembership> {
   const { urls, serverName, log, replicas } = options;
-  const node = `${serverName}-${crypto.randomUUID().slice(0, 8)}`;
+  const node = nodeName(serverName);
   let nc: NatsConnection;
   try {
     nc = await connect({ servers: urls, name: `lanchat ${node}`, maxReconnectAttempts: -1 });
@@ -75,7 +84,8 @@ export async function joinCluster(options: JoinClusterOptions): Promise<ClusterM
     await roomLog.stop();
     await nc.drain().catch(() => nc.close());
   };
-  return { roomLog, node, close, [Symbol.asyncDispose]: close };
+  const hubOptions: Partial<HubOptions> = { roomLog };
+  return { roomLog, node, nc, hubOptions, close, [Symbol.asyncDispose]: close };
 }
 
 function reason(error: unknown): string {
