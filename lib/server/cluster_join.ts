@@ -11,6 +11,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { NatsRoomLog } from "../cluster/nats_room_log.ts";
 import { nodeName } from "../cluster/cluster_names.ts";
 import { applyStreamLimits, NatsHistoryStore, type StreamLimits } from "../cluster/nats_history.ts";
+import { type NatsAccess, openNatsAccess } from "../cluster/nats_access.ts";
 import type { HubOptions } from "../core/hub.ts";
 import type { Log } from "./log_record.ts";
 
@@ -101,13 +102,22 @@ export async function joinCluster(options: JoinClusterOptions): Promise<ClusterM
     await nc.close();
     throw new ClusterJoinError(`cannot read the room stream: ${reason(cause)}`, { cause });
   }
+  let access: NatsAccess;
+  try {
+    access = await openNatsAccess({ nc, node, replicas });
+  } catch (cause) {
+    await history.settled();
+    await roomLog.stop();
+    await nc.close();
+    throw new ClusterJoinError(`JetStream refused the access buckets: ${reason(cause)}`, { cause });
+  }
   const close = async () => {
     await history.settled();
     await roomLog.stop();
+    await access.stop();
     await nc.drain().catch(() => nc.close());
   };
-  const hubOptions: Partial<HubOptions> = { roomLog };
-  hubOptions.store = history;
+  const hubOptions: Partial<HubOptions> = { roomLog, store: history, ...access.hubOptions };
   return { roomLog, node, nc, hubOptions, close, [Symbol.asyncDispose]: close };
 }
 
