@@ -27,6 +27,9 @@ import {
   type ClusterMembership,
   joinCluster,
 } from "./lib/server/cluster_join.ts";
+import { clusterCommand } from "./lib/server/cluster_command.ts";
+import { clusterStartLine, formatClusterStatus } from "./lib/server/cluster_status.ts";
+import { runClusterCommand } from "./lib/server/cluster_cli.ts";
 
 const LEVELS = { debug: 0, info: 1, warn: 2, error: 3 } as const;
 
@@ -111,6 +114,7 @@ async function main(): Promise<number> {
   // `deno task start -- export ...`, as npm users write it: the "--" is not ours.
   const args = Deno.args[0] === "--" ? Deno.args.slice(1) : Deno.args;
   if (args[0] === "export") return runExport(args.slice(1));
+  if (args[0] === "cluster") return await runClusterCommand(args.slice(1));
   const command = startCommand(
     "chat-server",
     VERSION,
@@ -227,11 +231,23 @@ async function main(): Promise<number> {
   if (command.cluster) {
     try {
       cluster = await joinCluster({
+        ...command.clusterSettings,
         urls: command.cluster,
         serverName: options.serverName ?? "lanchat",
         log,
       });
-      log({ level: "info", event: "cluster", node: cluster.node, nats: command.cluster.join(",") });
+      const status = await cluster.status();
+      log({
+        level: "info",
+        event: "cluster",
+        node: cluster.node,
+        nats: command.cluster.join(","),
+        server: status.link.server,
+        replicas: status.stream?.replicas,
+        leader: status.stream?.leader,
+        nodes: status.nodes.length,
+      });
+      console.log(clusterStartLine(cluster.node, status));
     } catch (error) {
       if (!(error instanceof ClusterJoinError)) throw error;
       console.error(`chat-server: --cluster: ${error.message}`);
@@ -263,6 +279,14 @@ async function main(): Promise<number> {
     const listeners = ircDoor ? [door, ircDoor] : [door];
     const shared = cluster?.hubOptions ?? {};
     server = await ChatServer.serve(listeners, { ...options, ...shared, store, log, tls });
+    const member = cluster; // `/cluster` for operators, on a cluster node only
+    if (member) {
+      server.hub.commands.add(
+        clusterCommand(async () =>
+          formatClusterStatus(await member.status(), Date.now(), member.node)
+        ),
+      );
+    }
   } catch (error) {
     const reason = tls && /key|cert|pem/i.test((error as Error).message)
       ? `the TLS certificate or key is not usable (${(error as Error).message})`
@@ -296,6 +320,7 @@ async function main(): Promise<number> {
       port: server.addr.port,
       fingerprint,
       password: options.password !== undefined,
+      ...(cluster ? { cluster: cluster.clusterId } : {}),
       log,
     });
   }

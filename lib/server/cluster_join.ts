@@ -7,9 +7,13 @@
  * @module
  */
 
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { NatsRoomLog } from "../cluster/nats_room_log.ts";
-import { nodeName } from "../cluster/cluster_names.ts";
+import { nodeName, ROOM_STREAM } from "../cluster/cluster_names.ts";
+import type { NatsCredentials } from "./cluster_settings.ts";
+import { connectNats, NatsConnectError, NatsLink } from "./nats_connect.ts";
+import { type ClusterStatus, readClusterStatus } from "./cluster_status.ts";
 import type { HubOptions } from "../core/hub.ts";
 import type { Log } from "./log_record.ts";
 
@@ -26,6 +30,18 @@ export interface ClusterMembership extends AsyncDisposable {
   readonly hubOptions: Partial<HubOptions>;
   /** The connection to NATS (for `/cluster` and status). */
   readonly nc: NatsConnection;
+  /** How the link to NATS is now (followed from its status events). */
+  readonly link: NatsLink;
+  /**
+   * The same for every node of one cluster, different between clusters
+   * (derived from the room stream's creation): discovery announces it so
+   * clients list the nodes as one server.
+   */
+  readonly clusterId: string;
+  /** The stream's replicas this node asked for when creating what was missing. */
+  readonly replicas: number;
+  /** The nodes, the link and the stream now (`/cluster`). */
+  status(): Promise<ClusterStatus>;
   /** Stops reading the stream and drains the connection. */
   close(): Promise<void>;
 }
@@ -49,20 +65,27 @@ export interface JoinClusterOptions {
   log: Log;
   /** The room stream's replicas when this node creates it. @default {3} */
   replicas?: number;
+  /** How to authenticate to NATS (`--cluster-creds`); none by default. */
+  credentials?: NatsCredentials;
+  /** Where the credentials came from, for the message when NATS refuses them. */
+  credentialsFrom?: string;
+  /** The CA of the NATS servers' certificates (`--cluster-ca`, `tls://` URLs). */
+  caFile?: string;
 }
 
 /** Connects to NATS and starts the shared room log. */
 export async function joinCluster(options: JoinClusterOptions): Promise<ClusterMembership> {
-  const { urls, serverName, log, replicas } = options;
+  const { serverName, log } = options;
+  const replicas = options.replicas ?? 3;
   const node = nodeName(serverName);
   let nc: NatsConnection;
   try {
-    nc = await connect({ servers: urls, name: `lanchat ${node}`, maxReconnectAttempts: -1 });
+    nc = await connectNats(options, `lanchat ${node}`);
   } catch (cause) {
-    throw new ClusterJoinError(`cannot reach NATS at ${urls.join(",")}: ${reason(cause)}`, {
-      cause,
-    });
+    if (!(cause instanceof NatsConnectError)) throw cause;
+    throw new ClusterJoinError(cause.message, { cause });
   }
+  const link = new NatsLink(nc);
   let roomLog: NatsRoomLog;
   try {
     roomLog = await NatsRoomLog.start({
@@ -80,12 +103,48 @@ export async function joinCluster(options: JoinClusterOptions): Promise<ClusterM
     await nc.close();
     throw new ClusterJoinError(`JetStream refused the room stream: ${reason(cause)}`, { cause });
   }
+  let clusterId: string;
+  try {
+    clusterId = await clusterIdOf(nc);
+  } catch (cause) {
+    await roomLog.stop();
+    await nc.close();
+    throw new ClusterJoinError(`cannot read the room stream: ${reason(cause)}`, { cause });
+  }
   const close = async () => {
     await roomLog.stop();
     await nc.drain().catch(() => nc.close());
   };
   const hubOptions: Partial<HubOptions> = { roomLog };
-  return { roomLog, node, nc, hubOptions, close, [Symbol.asyncDispose]: close };
+  const status = () => readClusterStatus(nc, link.state);
+  return {
+    roomLog,
+    node,
+    nc,
+    link,
+    clusterId,
+    replicas,
+    status,
+    hubOptions,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+/**
+ * The cluster's id: 12 hex digits of the SHA-256 of the room stream's
+ * creation time. Every node reads the same stream, so the same id; another
+ * cluster (or this one's stream made anew) has another.
+ */
+export async function clusterIdOf(nc: NatsConnection): Promise<string> {
+  const jsm = await jetstreamManager(nc, { timeout: 5000 });
+  const info = await jsm.streams.info(ROOM_STREAM);
+  const digest = await crypto.subtle.digest(
+    "SHA-256",
+    new TextEncoder().encode(`${ROOM_STREAM} ${info.created}`),
+  );
+  return [...new Uint8Array(digest).slice(0, 6)].map((b) => b.toString(16).padStart(2, "0"))
+    .join("");
 }
 
 function reason(error: unknown): string {
