@@ -11,7 +11,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { NatsRoomLog } from "../cluster/nats_room_log.ts";
 import { nodeName, ROOM_STREAM } from "../cluster/cluster_names.ts";
-import type { NatsCredentials } from "./cluster_settings.ts";
+import { defaultReplicas, type NatsCredentials } from "./cluster_settings.ts";
 import { connectNats, NatsConnectError, NatsLink } from "./nats_connect.ts";
 import { type ClusterStatus, readClusterStatus } from "./cluster_status.ts";
 import type { HubOptions } from "../core/hub.ts";
@@ -63,7 +63,7 @@ export interface JoinClusterOptions {
   serverName: string;
   /** Where failures go (a publish JetStream did not acknowledge). */
   log: Log;
-  /** The room stream's replicas when this node creates it. @default {3} */
+  /** The room stream's replicas when this node creates it. @default {defaultReplicas(...)} */
   replicas?: number;
   /** How to authenticate to NATS (`--cluster-creds`); none by default. */
   credentials?: NatsCredentials;
@@ -76,7 +76,6 @@ export interface JoinClusterOptions {
 /** Connects to NATS and starts the shared room log. */
 export async function joinCluster(options: JoinClusterOptions): Promise<ClusterMembership> {
   const { serverName, log } = options;
-  const replicas = options.replicas ?? 3;
   const node = nodeName(serverName);
   let nc: NatsConnection;
   try {
@@ -86,6 +85,8 @@ export async function joinCluster(options: JoinClusterOptions): Promise<ClusterM
     throw new ClusterJoinError(cause.message, { cause });
   }
   const link = new NatsLink(nc);
+  const replicas = options.replicas ??
+    defaultReplicas(options.urls.length, nc.info?.connect_urls?.length ?? 0);
   let roomLog: NatsRoomLog;
   try {
     roomLog = await NatsRoomLog.start({

@@ -38,8 +38,12 @@ export interface ClusterSettings {
   credentialsFrom?: string;
   /** PEM file of the CA that signed the NATS servers' certificates (`tls://` URLs). */
   caFile?: string;
-  /** Replicas of the stream and the KV buckets a node creates. */
-  replicas: number;
+  /**
+   * Replicas of the stream and the KV buckets a node creates; undefined:
+   * {@linkcode DEFAULT_CLUSTER_REPLICAS}, or fewer when NATS has fewer
+   * servers (`defaultReplicas`).
+   */
+  replicas?: number;
 }
 
 /** The flags, as `parseFlags` takes them (spread into the server's table). */
@@ -61,7 +65,16 @@ export const CLUSTER_USAGE =
   --cluster-ca <file>      PEM of the CA that signed the NATS servers' certificates
                            (with tls:// URLs; default: the system's CAs)
   --cluster-replicas <n>   copies of the room stream and buckets NATS keeps, 1 to 5
-                           (default ${DEFAULT_CLUSTER_REPLICAS}, or the number of URLs if fewer)`;
+                           (default ${DEFAULT_CLUSTER_REPLICAS}, or as many NATS servers as there are)`;
+
+/**
+ * The replicas when `--cluster-replicas` does not say: 3, or fewer when
+ * fewer NATS servers are known (the URLs given, and the servers the one
+ * reached announces: `connect_urls`), so one nats-server works as it is.
+ */
+export function defaultReplicas(urls: number, announced: number): number {
+  return Math.min(DEFAULT_CLUSTER_REPLICAS, Math.max(1, urls, announced));
+}
 
 /**
  * The credentials in `text` (a file's content or the variable's value).
@@ -114,16 +127,10 @@ export function parseClusterSettings(
     return undefined;
   }
   const urls = parseClusterUrls(value);
-  const settings: ClusterSettings = {
-    urls,
-    replicas: intFlag(
-      "cluster-replicas",
-      text("cluster-replicas"),
-      Math.min(DEFAULT_CLUSTER_REPLICAS, urls.length),
-      1,
-      5,
-    ),
-  };
+  const settings: ClusterSettings = { urls };
+  if (text("cluster-replicas") !== undefined) {
+    settings.replicas = intFlag("cluster-replicas", text("cluster-replicas"), 3, 1, 5);
+  }
   const credsFile = text("cluster-creds");
   // An empty variable counts as unset, as usual for the environment.
   const fromEnv = env(CLUSTER_CREDS_ENV) || undefined;

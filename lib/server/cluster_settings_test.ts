@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { UsageError } from "../errors.ts";
 import {
   CLUSTER_CREDS_ENV,
+  defaultReplicas,
   parseClusterSettings,
   parseNatsCredentials,
 } from "./cluster_settings.ts";
@@ -28,21 +29,23 @@ Deno.test("parseNatsCredentials() tells a .creds file, user:password and a token
   }
 });
 
-Deno.test("parseClusterSettings(): replicas default to 3, or the number of URLs if fewer", () => {
+Deno.test("replicas: the flag's number, else 3 or as many NATS servers as are known", () => {
   const flags = (values: Record<string, string>) => (name: string) => values[name];
   const none = () => undefined;
-  assert.equal(parseClusterSettings(flags({ cluster: "a" }), none)!.replicas, 1);
-  assert.equal(parseClusterSettings(flags({ cluster: "a,b" }), none)!.replicas, 2);
-  assert.equal(parseClusterSettings(flags({ cluster: "a,b,c,d" }), none)!.replicas, 3);
+  assert.equal(parseClusterSettings(flags({ cluster: "a" }), none)!.replicas, undefined);
   assert.equal(
-    parseClusterSettings(flags({ cluster: "a", "cluster-replicas": "3" }), none)!.replicas,
-    3,
+    parseClusterSettings(flags({ cluster: "a", "cluster-replicas": "1" }), none)!.replicas,
+    1,
   );
   assert.throws(
     () => parseClusterSettings(flags({ cluster: "a", "cluster-replicas": "0" }), none),
     UsageError,
   );
   assert.equal(parseClusterSettings(none, none), undefined);
+  assert.equal(defaultReplicas(1, 0), 1); // one nats-server
+  assert.equal(defaultReplicas(1, 3), 3); // one URL of a 3-node cluster
+  assert.equal(defaultReplicas(2, 0), 2);
+  assert.equal(defaultReplicas(5, 5), 3);
 });
 
 Deno.test("parseClusterSettings() reads credentials from the file, else the environment variable", () => {
