@@ -24,6 +24,7 @@ import { startCommand } from "./lib/cli_args.ts";
 import { defaultConfigDir } from "./lib/app_dirs.ts";
 import { knownHostName, KnownHosts } from "./lib/client/known_hosts.ts";
 import { formatHostPort } from "./lib/net/host_port.ts";
+import { HostList } from "./lib/client/host_list.ts";
 import { ServerTrust } from "./lib/client/server_trust.ts";
 import { connectTls } from "./lib/net/socket_conn.ts";
 import { fingerprintOf } from "./lib/protocol/fingerprint.ts";
@@ -147,6 +148,16 @@ async function main(): Promise<number> {
     ({ port, tls } = { port: found.port, tls: found.txt.tls });
     host = found.addresses[0];
   }
+  // --host a,b,c: start at the first that answers; fail over in turn (host_list.ts).
+  const hosts = found === undefined ? command.hosts : undefined;
+  let start = 0;
+  if (hosts) {
+    start = Math.max(
+      0,
+      (await Promise.all(hosts.map((h) => answers(h.host, h.port)))).indexOf(true),
+    );
+    ({ host, port } = hosts[start]);
+  }
   // What the user must see about the server's certificate: on the UI's
   // screen, or on stderr in line mode.
   const notices: string[] = tls ? [] : [
@@ -160,8 +171,9 @@ async function main(): Promise<number> {
     ? new ServerTrust({
       knownHosts: command.configDir === undefined ? undefined : KnownHosts.in(command.configDir),
       pinned: command.fingerprint,
-      // Found on the LAN by its name: a known certificate at a new address is the same server.
-      mayMove: found !== undefined,
+      // Found on the LAN by its name, or one of the nodes listed with --host a,b,c:
+      // a known certificate at a new address is the same server.
+      mayMove: found !== undefined || hosts !== undefined,
       // A script must opt in; on a terminal the user is asked first (below).
       acceptNew: command.acceptNew,
       forgetFlags: command.configDir !== undefined &&
@@ -189,7 +201,7 @@ async function main(): Promise<number> {
     nick: command.nick,
     client: `chat-client/${VERSION}`,
     tls: tls ? trust : undefined,
-    resolver: discovered,
+    resolver: discovered ?? (hosts && new HostList(hosts, tls ? trust : undefined, start)),
     password: command.password,
     identity,
   };

@@ -15,7 +15,6 @@ import { type LanAnnouncement, startLanAnnouncement } from "./lib/server/lan_ann
 import { formatHostPort } from "./lib/net/host_port.ts";
 import { parseServerArgs, SERVER_USAGE } from "./lib/server/server_config.ts";
 import { VERSION } from "./lib/version.ts";
-import type { AccessStore } from "./lib/core/state/access_store.ts";
 import { exportLog } from "./lib/store/export_log.ts";
 import { exportFromCluster, exportsFromCluster } from "./lib/server/cluster_export.ts";
 import { openStore } from "./lib/store/open_store.ts";
@@ -29,6 +28,9 @@ import {
   type ClusterMembership,
   joinCluster,
 } from "./lib/server/cluster_join.ts";
+import { clusterCommand } from "./lib/server/cluster_command.ts";
+import { clusterStartLine, formatClusterStatus } from "./lib/server/cluster_status.ts";
+import { runClusterCommand } from "./lib/server/cluster_cli.ts";
 
 const LEVELS = { debug: 0, info: 1, warn: 2, error: 3 } as const;
 
@@ -115,6 +117,7 @@ async function main(): Promise<number> {
   // `deno task start -- export ...`, as npm users write it: the "--" is not ours.
   const args = Deno.args[0] === "--" ? Deno.args.slice(1) : Deno.args;
   if (args[0] === "export") return runExport(args.slice(1));
+  if (args[0] === "cluster") return await runClusterCommand(args.slice(1));
   const command = startCommand(
     "chat-server",
     VERSION,
@@ -231,13 +234,25 @@ async function main(): Promise<number> {
   if (command.cluster) {
     try {
       cluster = await joinCluster({
+        ...command.clusterSettings,
         urls: command.cluster,
         serverName: options.serverName ?? "lanchat",
         log,
         limits: command, // --retain-days, --retain-messages, --max-store-mb: the stream's limits
         historyMemoryBytes: options.historyMemoryBytes,
       });
-      log({ level: "info", event: "cluster", node: cluster.node, nats: command.cluster.join(",") });
+      const status = await cluster.status();
+      log({
+        level: "info",
+        event: "cluster",
+        node: cluster.node,
+        nats: command.cluster.join(","),
+        server: status.link.server,
+        replicas: status.stream?.replicas,
+        leader: status.stream?.leader,
+        nodes: status.nodes.length,
+      });
+      console.log(clusterStartLine(cluster.node, status));
     } catch (error) {
       if (!(error instanceof ClusterJoinError)) throw error;
       console.error(`chat-server: --cluster: ${error.message}`);
@@ -268,11 +283,17 @@ async function main(): Promise<number> {
   try {
     const listeners = ircDoor ? [door, ircDoor] : [door];
     const shared = cluster?.hubOptions ?? {};
-    // On a cluster the stream is the history; the data dir's store still keeps access.
-    const local = shared.store
-      ? { access: "findBan" in store ? store as unknown as AccessStore : undefined }
-      : { store };
+    // On a cluster the stream is the history, and access lives in KV buckets.
+    const local = shared.store ? {} : { store };
     server = await ChatServer.serve(listeners, { ...options, ...local, ...shared, log, tls });
+    const member = cluster; // `/cluster` for operators, on a cluster node only
+    if (member) {
+      server.hub.commands.add(
+        clusterCommand(async () =>
+          formatClusterStatus(await member.status(), Date.now(), member.node)
+        ),
+      );
+    }
   } catch (error) {
     const reason = tls && /key|cert|pem/i.test((error as Error).message)
       ? `the TLS certificate or key is not usable (${(error as Error).message})`
@@ -306,6 +327,7 @@ async function main(): Promise<number> {
       port: server.addr.port,
       fingerprint,
       password: options.password !== undefined,
+      ...(cluster ? { cluster: cluster.clusterId } : {}),
       log,
     });
   }

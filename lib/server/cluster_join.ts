@@ -1,17 +1,23 @@
 /**
  * What `--cluster` sets up before the server serves: a connection to NATS
- * and the room log on its JetStream stream ({@linkcode NatsRoomLog}). Work
- * in progress (issue 17, docs/cluster_progress.md): only room order and ids
- * are shared so far; presence, history and access are still this node's.
+ * and the hub's state seams on it: the room log on its JetStream stream
+ * ({@linkcode NatsRoomLog}), history read from that stream
+ * ({@linkcode NatsHistoryStore}), registrations, bans and mutes in KV
+ * buckets ({@linkcode openNatsAccess}). docs/cluster_progress.md has the
+ * design.
  *
  * @module
  */
 
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { NatsRoomLog } from "../cluster/nats_room_log.ts";
-import { nodeName } from "../cluster/cluster_names.ts";
+import { nodeName, ROOM_STREAM } from "../cluster/cluster_names.ts";
 import { applyStreamLimits, NatsHistoryStore, type StreamLimits } from "../cluster/nats_history.ts";
 import { type NatsAccess, openNatsAccess } from "../cluster/nats_access.ts";
+import { defaultReplicas, type NatsCredentials } from "./cluster_settings.ts";
+import { connectNats, NatsConnectError, NatsLink } from "./nats_connect.ts";
+import { type ClusterStatus, readClusterStatus } from "./cluster_status.ts";
 import type { HubOptions } from "../core/hub.ts";
 import type { Log } from "./log_record.ts";
 
@@ -28,6 +34,18 @@ export interface ClusterMembership extends AsyncDisposable {
   readonly hubOptions: Partial<HubOptions>;
   /** The connection to NATS (for `/cluster` and status). */
   readonly nc: NatsConnection;
+  /** How the link to NATS is now (followed from its status events). */
+  readonly link: NatsLink;
+  /**
+   * The same for every node of one cluster, different between clusters
+   * (derived from the room stream's creation): discovery announces it so
+   * clients list the nodes as one server.
+   */
+  readonly clusterId: string;
+  /** The stream's replicas this node asked for when creating what was missing. */
+  readonly replicas: number;
+  /** The nodes, the link and the stream now (`/cluster`). */
+  status(): Promise<ClusterStatus>;
   /** Stops reading the stream and drains the connection. */
   close(): Promise<void>;
 }
@@ -49,8 +67,14 @@ export interface JoinClusterOptions {
   serverName: string;
   /** Where failures go (a publish JetStream did not acknowledge). */
   log: Log;
-  /** The room stream's replicas when this node creates it. @default {3} */
+  /** The room stream's replicas when this node creates it. @default {defaultReplicas(...)} */
   replicas?: number;
+  /** How to authenticate to NATS (`--cluster-creds`); none by default. */
+  credentials?: NatsCredentials;
+  /** Where the credentials came from, for the message when NATS refuses them. */
+  credentialsFrom?: string;
+  /** The CA of the NATS servers' certificates (`--cluster-ca`, `tls://` URLs). */
+  caFile?: string;
   /** The retention flags, set as the room stream's limits at start. */
   limits?: StreamLimits;
   /** Most bytes of messages the history mirror keeps in memory. @default {16 MiB} */
@@ -59,19 +83,30 @@ export interface JoinClusterOptions {
 
 /** Connects to NATS and starts the shared room log. */
 export async function joinCluster(options: JoinClusterOptions): Promise<ClusterMembership> {
-  const { urls, serverName, log, replicas } = options;
+  const { serverName, log } = options;
   const node = nodeName(serverName);
   let nc: NatsConnection;
   try {
-    nc = await connect({ servers: urls, name: `lanchat ${node}`, maxReconnectAttempts: -1 });
+    nc = await connectNats(options, `lanchat ${node}`);
   } catch (cause) {
-    throw new ClusterJoinError(`cannot reach NATS at ${urls.join(",")}: ${reason(cause)}`, {
-      cause,
-    });
+    if (!(cause instanceof NatsConnectError)) throw cause;
+    throw new ClusterJoinError(cause.message, { cause });
   }
-  let roomLog: NatsRoomLog;
-  try {
-    roomLog = await NatsRoomLog.start({
+  const link = new NatsLink(nc);
+  const replicas = options.replicas ??
+    defaultReplicas(options.urls.length, nc.info?.connect_urls?.length ?? 0);
+  // What started so far, stopped in reverse if a later step fails.
+  const started: (() => Promise<void>)[] = [() => nc.close()];
+  const step = async <T>(what: string, start: () => Promise<T>): Promise<T> => {
+    try {
+      return await start();
+    } catch (cause) {
+      for (const stop of started.reverse()) await stop().catch(() => {});
+      throw new ClusterJoinError(`${what}: ${reason(cause)}`, { cause });
+    }
+  };
+  const roomLog = await step("JetStream refused the room stream", () =>
+    NatsRoomLog.start({
       nc,
       node,
       replicas,
@@ -81,36 +116,24 @@ export async function joinCluster(options: JoinClusterOptions): Promise<ClusterM
         log({ level: "warn", event: "cluster_reader_restart", error: error.message }),
       onSkip: (error, seq) =>
         log({ level: "warn", event: "cluster_skip", seq, error: error.message }),
-    });
-  } catch (cause) {
-    await nc.close();
-    throw new ClusterJoinError(`JetStream refused the room stream: ${reason(cause)}`, { cause });
-  }
-  let history: NatsHistoryStore;
-  try {
-    if (options.limits) await applyLimits(nc, options.limits, log);
-    history = await NatsHistoryStore.start({
+    }));
+  started.push(() => roomLog.stop());
+  const clusterId = await step("cannot read the room stream", () => clusterIdOf(nc));
+  if (options.limits) await applyLimits(nc, options.limits, log);
+  const history = await step("cannot read the room stream", () =>
+    NatsHistoryStore.start({
       nc,
       replicas,
       memoryBytes: options.historyMemoryBytes,
       onError: (error, folded) =>
         log({ level: "error", event: "cluster_topic", room: folded, error: error.message }),
-    });
-    log({ level: "info", event: "cluster_history", ...history.filled });
-  } catch (cause) {
-    await roomLog.stop();
-    await nc.close();
-    throw new ClusterJoinError(`cannot read the room stream: ${reason(cause)}`, { cause });
-  }
-  let access: NatsAccess;
-  try {
-    access = await openNatsAccess({ nc, node, replicas });
-  } catch (cause) {
-    await history.settled();
-    await roomLog.stop();
-    await nc.close();
-    throw new ClusterJoinError(`JetStream refused the access buckets: ${reason(cause)}`, { cause });
-  }
+    }));
+  started.push(() => history.settled());
+  log({ level: "info", event: "cluster_history", ...history.filled });
+  const access: NatsAccess = await step(
+    "JetStream refused the access buckets",
+    () => openNatsAccess({ nc, node, replicas }),
+  );
   const close = async () => {
     await history.settled();
     await roomLog.stop();
@@ -118,7 +141,35 @@ export async function joinCluster(options: JoinClusterOptions): Promise<ClusterM
     await nc.drain().catch(() => nc.close());
   };
   const hubOptions: Partial<HubOptions> = { roomLog, store: history, ...access.hubOptions };
-  return { roomLog, node, nc, hubOptions, close, [Symbol.asyncDispose]: close };
+  const status = () => readClusterStatus(nc, link.state);
+  return {
+    roomLog,
+    node,
+    nc,
+    link,
+    clusterId,
+    replicas,
+    status,
+    hubOptions,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+/**
+ * The cluster's id: 12 hex digits of the SHA-256 of the room stream's
+ * creation time. Every node reads the same stream, so the same id; another
+ * cluster (or this one's stream made anew) has another.
+ */
+export async function clusterIdOf(nc: NatsConnection): Promise<string> {
+  const jsm = await jetstreamManager(nc, { timeout: 5000 });
+  const info = await jsm.streams.info(ROOM_STREAM);
+  const digest = await crypto.subtle.digest(
+    "SHA-256",
+    new TextEncoder().encode(`${ROOM_STREAM} ${info.created}`),
+  );
+  return [...new Uint8Array(digest).slice(0, 6)].map((b) => b.toString(16).padStart(2, "0"))
+    .join("");
 }
 
 /** The retention flags as the stream's limits; a refusal is logged, the old limits stay. */

@@ -10,7 +10,12 @@ import { PASSWORD_ENV, resolvePassword } from "../password_source.ts";
 import { isFingerprint } from "../protocol/fingerprint.ts";
 import { isWebHostName } from "./web_host.ts";
 import { DEFAULT_PORT } from "../protocol/wire_frames.ts";
-import { parseClusterUrls } from "./cluster_flag.ts";
+import {
+  CLUSTER_FLAGS,
+  CLUSTER_USAGE,
+  type ClusterSettings,
+  parseClusterSettings,
+} from "./cluster_settings.ts";
 import { checkHost } from "./host_flag.ts";
 
 /** The history store's default disk budget, in MiB (`--max-store-mb`). */
@@ -37,6 +42,8 @@ export type ServerCommand =
     discovery: boolean;
     /** `--cluster`: the NATS URLs to share rooms through; undefined: on its own. */
     cluster?: string[];
+    /** `--cluster` with its credentials, CA and replicas (cluster_settings.ts). */
+    clusterSettings?: ClusterSettings;
   };
 
 /** A whole-number flag that sets one limit; the table below drives parsing and `--help`. */
@@ -220,8 +227,7 @@ Flags:
                            LAN (default "lanchat"); a name taken there becomes "name (2)"
   --no-discovery           do not announce the server on the LAN (mDNS, _lanchat._tcp);
                            a server bound only to loopback never announces
-  --cluster <urls>         share rooms with other chat-servers through NATS JetStream
-                           (nats://host:port, comma-separated); work in progress, off
+${CLUSTER_USAGE}
   --motd <text>            message of the day shown on join
   --history <n>            messages of each room replayed to a joiner (default 50, 0 to 1000)
   --web-host <name>        a DNS name people open the web page by, beyond IP addresses,
@@ -298,7 +304,7 @@ export function parseServerArgs(
     "max-store-mb": { type: "string" },
     "no-rate-limit": { type: "boolean" },
     "no-discovery": { type: "boolean" },
-    cluster: { type: "string" },
+    ...CLUSTER_FLAGS,
     password: { type: "string" },
     "password-file": { type: "string" },
     op: { type: "string", multiple: true },
@@ -382,6 +388,7 @@ export function parseServerArgs(
     );
   }
   const tls = tlsSource(flags, dataDir);
+  const cluster = parseClusterSettings(text, env);
   const retainDays = text("retain-days") === undefined
     ? undefined
     : intFlag("retain-days", text("retain-days"), 0, 1, 100_000);
@@ -399,7 +406,7 @@ export function parseServerArgs(
     retainMessages,
     maxStoreBytes,
     discovery: !flags["no-discovery"],
-    ...(text("cluster") !== undefined ? { cluster: parseClusterUrls(text("cluster")!) } : {}),
+    ...(cluster ? { cluster: cluster.urls, clusterSettings: cluster } : {}),
   };
 }
 
