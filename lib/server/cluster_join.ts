@@ -10,6 +10,9 @@
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { NatsRoomLog } from "../cluster/nats_room_log.ts";
 import { nodeName } from "../cluster/cluster_names.ts";
+import { NatsPresence } from "../cluster/nats_presence.ts";
+import { NodeRegistry } from "../cluster/node_registry.ts";
+import { VERSION } from "../version.ts";
 import type { HubOptions } from "../core/hub.ts";
 import type { Log } from "./log_record.ts";
 
@@ -49,6 +52,8 @@ export interface JoinClusterOptions {
   log: Log;
   /** The room stream's replicas when this node creates it. @default {3} */
   replicas?: number;
+  /** Where clients reach this node (`host:port`), for its node record. @default {[]} */
+  listen?: string[];
 }
 
 /** Connects to NATS and starts the shared room log. */
@@ -80,11 +85,46 @@ export async function joinCluster(options: JoinClusterOptions): Promise<ClusterM
     await nc.close();
     throw new ClusterJoinError(`JetStream refused the room stream: ${reason(cause)}`, { cause });
   }
+  let registry: NodeRegistry;
+  let presence: NatsPresence;
+  const started = Date.now();
+  try {
+    registry = await NodeRegistry.start({
+      nc,
+      replicas,
+      describe: () => ({
+        node,
+        server: serverName,
+        listen: options.listen ?? [],
+        started,
+        clients: presence?.localSize ?? 0,
+        version: VERSION,
+      }),
+      onError: (error) => log({ level: "warn", event: "cluster_heartbeat", error: error.message }),
+    });
+    presence = await NatsPresence.start({
+      nc,
+      registry,
+      replicas,
+      onError: (error, what) =>
+        log({ level: "warn", event: "cluster_presence", what, error: error.message }),
+      onExpired: (nick, lost) => log({ level: "info", event: "cluster_expired", nick, node: lost }),
+    });
+  } catch (cause) {
+    await roomLog.stop();
+    await nc.close();
+    throw new ClusterJoinError(`JetStream refused the presence buckets: ${reason(cause)}`, {
+      cause,
+    });
+  }
   const close = async () => {
+    await presence.stop();
+    await registry.stop();
     await roomLog.stop();
     await nc.drain().catch(() => nc.close());
   };
   const hubOptions: Partial<HubOptions> = { roomLog };
+  hubOptions.presence = presence;
   return { roomLog, node, nc, hubOptions, close, [Symbol.asyncDispose]: close };
 }
 
