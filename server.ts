@@ -240,6 +240,8 @@ async function main(): Promise<number> {
         log,
         limits: command, // --retain-days, --retain-messages, --max-store-mb: the stream's limits
         historyMemoryBytes: options.historyMemoryBytes,
+        // Where clients reach this node, in its node record (`/cluster`, `cluster status`).
+        listen: listenAddresses(door.hostnames, door.addr.port),
       });
       const status = await cluster.status();
       log({

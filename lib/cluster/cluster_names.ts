@@ -83,3 +83,17 @@ export function parseNodeRecord(value: unknown): NodeRecord | undefined {
 
 /** The KV bucket of room topics (key: the room's subject token), which outlive the stream's limits. */
 export const TOPICS_BUCKET = "LANCHAT_TOPICS";
+
+/** How often a node refreshes its {@linkcode NodeRecord} (its heartbeat), in ms. */
+export const NODE_HEARTBEAT_MS = 2_000;
+
+/**
+ * After how long without a heartbeat a node counts as dead, in ms: the
+ * survivors then free its nicks and announce its members' leaves. Longer
+ * than a KV stream's leader election (4 to 9 s measured), so that an
+ * election does not pass for the death of every node.
+ */
+export const NODE_DEAD_AFTER_MS = 12_000;
+
+/** The `max_age` of {@linkcode NODES_BUCKET}: a dead node's record is gone after it, in ms. */
+export const NODE_RECORD_TTL_MS = 30_000;

@@ -39,6 +39,7 @@ import { foldNick, normalizeNick } from "./nick.ts";
 import { NickClaims, REPLACED_BYE } from "./nick_claims.ts";
 import type { Room } from "./room.ts";
 import { LOBBY, RoomDirectory } from "./room_directory.ts";
+import { RemoteRoster } from "./remote_roster.ts";
 import { cleanLine, excerpt, sanitizeText } from "./sanitize.ts";
 import { LocalPresence, type Presence } from "./state/presence.ts";
 import { LocalRoomLog } from "./state/room_log.ts";
@@ -134,6 +135,7 @@ export class Hub {
       budget: this.#historyBudget,
       log: options.roomLog ?? new LocalRoomLog(),
       now,
+      changed: (member) => this.#presence.changed?.(member),
     });
     this.#mutes = new Mutes(now, options.mutes);
     this.#claims = new NickClaims(this.#presence, this.#access, this.maxNickLength);
@@ -161,6 +163,7 @@ export class Hub {
         this.#disconnect(member, reason, message, bye, banned),
     };
     followAccess(this.#chat, this.#access, options.mutes);
+    this.#presence.bind?.(new RemoteRoster(this.#rooms, this.#chat));
   }
 
   /** Bytes of replay history kept in memory, its bound, and how many messages the bound evicted. */
@@ -256,6 +259,24 @@ export class Hub {
     return member;
   }
 
+  /** {@linkcode Hub.join} once a cluster's presence claimed the nick (a promise then). */
+  enter(raw: HelloRequest, sink: MemberSink): Member | Promise<Member> {
+    const presence = this.#presence;
+    if (!presence.reserve) return this.join(raw, sink);
+    const { nick: typed, fingerprint } = cleanHello(raw);
+    const nick = normalizeNick(typed, this.maxNickLength);
+    const folded = foldNick(nick);
+    this.#claims.claim(nick, folded, fingerprint); // Refused here before asking NATS.
+    return presence.reserve(nick, folded, fingerprint).then(() => {
+      let joined: Member | undefined;
+      try {
+        return joined = this.join(raw, sink);
+      } finally {
+        if (!joined) presence.release?.(folded); // Refused after all (a ban).
+      }
+    });
+  }
+
   /**
    * Handles a line as typed: a `/command`, or a message to `roomName` (the
    * member's current room by default). `//text` sends `/text` literally.
@@ -341,6 +362,7 @@ export class Hub {
    */
   leave(member: Member, reason: LeaveReason, message?: string, banned = false): void {
     if (member.gone) return;
+    if (member.remote) return member.remote.disconnect(reason, message, undefined, banned);
     member.gone = true;
     for (const room of [...member.rooms.values()]) {
       this.#rooms.exit(member, room, reason, message, banned);
@@ -392,6 +414,7 @@ export class Hub {
     bye: ByeEvent,
     banned = false,
   ): void {
+    if (member.remote) return member.remote.disconnect(reason, message, bye, banned);
     this.leave(member, reason, message, banned);
     member.sink.end(bye);
   }

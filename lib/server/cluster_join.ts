@@ -18,6 +18,9 @@ import { type NatsAccess, openNatsAccess } from "../cluster/nats_access.ts";
 import { defaultReplicas, type NatsCredentials } from "./cluster_settings.ts";
 import { connectNats, NatsConnectError, NatsLink } from "./nats_connect.ts";
 import { type ClusterStatus, readClusterStatus } from "./cluster_status.ts";
+import { NatsPresence } from "../cluster/nats_presence.ts";
+import { NodeRegistry } from "../cluster/node_registry.ts";
+import { VERSION } from "../version.ts";
 import type { HubOptions } from "../core/hub.ts";
 import type { Log } from "./log_record.ts";
 
@@ -79,6 +82,8 @@ export interface JoinClusterOptions {
   limits?: StreamLimits;
   /** Most bytes of messages the history mirror keeps in memory. @default {16 MiB} */
   historyMemoryBytes?: number;
+  /** Where clients reach this node (`host:port`), for its node record. @default {[]} */
+  listen?: string[];
 }
 
 /** Connects to NATS and starts the shared room log. */
@@ -134,13 +139,51 @@ export async function joinCluster(options: JoinClusterOptions): Promise<ClusterM
     "JetStream refused the access buckets",
     () => openNatsAccess({ nc, node, replicas }),
   );
+  started.push(() => access.stop());
+  const startedAt = Date.now();
+  let presence: NatsPresence | undefined;
+  const registry = await step("JetStream refused the node bucket", () =>
+    NodeRegistry.start({
+      nc,
+      replicas,
+      describe: () => ({
+        node,
+        server: serverName,
+        listen: options.listen ?? [],
+        started: startedAt,
+        clients: presence?.localSize ?? 0,
+        version: VERSION,
+      }),
+      onError: (error) => log({ level: "warn", event: "cluster_heartbeat", error: error.message }),
+    }));
+  started.push(() => registry.stop());
+  const nicks = presence = await step(
+    "JetStream refused the presence bucket",
+    () =>
+      NatsPresence.start({
+        nc,
+        registry,
+        replicas,
+        onError: (error, what) =>
+          log({ level: "warn", event: "cluster_presence", what, error: error.message }),
+        onExpired: (nick, lost) =>
+          log({ level: "info", event: "cluster_expired", nick, node: lost }),
+      }),
+  );
   const close = async () => {
+    await nicks.stop();
+    await registry.stop();
     await history.settled();
     await roomLog.stop();
     await access.stop();
     await nc.drain().catch(() => nc.close());
   };
-  const hubOptions: Partial<HubOptions> = { roomLog, store: history, ...access.hubOptions };
+  const hubOptions: Partial<HubOptions> = {
+    roomLog,
+    store: history,
+    presence: nicks,
+    ...access.hubOptions,
+  };
   const status = () => readClusterStatus(nc, link.state);
   return {
     roomLog,

@@ -1,0 +1,439 @@
+/**
+ * Presence shared by the nodes of a cluster, on the {@linkcode NICKS_BUCKET}:
+ * a nick is taken by `kv.create` of its key, which fails when the key
+ * exists, so of two nodes racing for one nick exactly one wins; a rename
+ * creates the new key, then deletes the old one by its revision. Every node
+ * watches the bucket and keeps everyone in a local index (the
+ * {@linkcode Presence} queries stay synchronous); a member of another node
+ * is a {@linkcode Member} whose sink sends direct messages and notices to
+ * its node over core NATS (`lanchat.node.<node>.dm`), and whose disconnect
+ * asks its node (`.kick`). When a node dies ({@linkcode NodeRegistry}), the
+ * survivors delete its nick keys by revision; the one whose delete wins
+ * announces that member's leaves in the room log.
+ *
+ * @module
+ */
+
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import type { KV, KvEntry } from "@nats-io/kv";
+import { NickError } from "../core/errors.ts";
+import type { ByeEvent, ChatEvent } from "../core/events.ts";
+import type { Member } from "../core/member.ts";
+import { foldNick, suggestNick } from "../core/nick.ts";
+import { REPLACED_BYE } from "../core/nick_claims.ts";
+import { LocalPresence, type Presence, type PresenceRoster } from "../core/state/presence.ts";
+import { NICKS_BUCKET, nodeSubject } from "./cluster_names.ts";
+import { type NodeRegistry, openBucket } from "./node_registry.ts";
+import { NICK_LOST_BYE, parseJson, remoteMember, unavailable } from "./remote_member.ts";
+import {
+  isLeaveReason,
+  nickKey,
+  type NickRecord,
+  parseNickRecord,
+  recordOf,
+} from "./nick_record.ts";
+
+/** Options of {@linkcode NatsPresence.start}. */
+export interface NatsPresenceOptions {
+  /** The connection to NATS. */
+  nc: NatsConnection;
+  /** Which nodes are alive (this node's heartbeat). */
+  registry: NodeRegistry;
+  /** The bucket's replicas when this node creates it. @default {3} */
+  replicas?: number;
+  /** How often dead nodes' nicks are looked for, in ms. @default {1000} */
+  sweepMs?: number;
+  /** Something NATS did not take (a record not written, a message not understood). */
+  onError?: (error: Error, what: string) => void;
+  /** A dead node's member freed (for the log). */
+  onExpired?: (nick: string, node: string) => void;
+}
+
+/** A nick key this node holds for a member here. */
+interface Held {
+  key: string;
+  revision: number;
+  since: number;
+  was?: string;
+  chain: Promise<void>;
+  queued: boolean;
+}
+
+/** A member of another node, as the bucket says. */
+interface Remote {
+  member: Member;
+  node: string;
+  revision: number;
+}
+
+/** {@linkcode Presence} on NATS KV: one nick, one owner, across every node. */
+export class NatsPresence implements Presence {
+  readonly #index = new LocalPresence<Member>();
+  readonly #kv: KV;
+  readonly #nc: NatsConnection;
+  readonly #node: string;
+  readonly #registry: NodeRegistry;
+  readonly #options: NatsPresenceOptions;
+  readonly #held = new Map<Member, Held>();
+  readonly #reserved = new Map<string, { revision: number; since: number; was?: string }>();
+  readonly #remote = new Map<string, Remote>();
+  readonly #subscriptions: Subscription[] = [];
+  readonly #pending = new Set<Promise<void>>();
+  readonly #sweeper: ReturnType<typeof setInterval>;
+  #roster: PresenceRoster | undefined;
+  #watch: { stop(): void } | undefined;
+  #nextRemoteId = -1;
+  #sweeping = false;
+
+  private constructor(kv: KV, options: NatsPresenceOptions) {
+    this.#kv = kv;
+    this.#nc = options.nc;
+    this.#registry = options.registry;
+    this.#node = options.registry.node;
+    this.#options = options;
+    this.#sweeper = setInterval(() => this.#sweep(), options.sweepMs ?? 1_000);
+  }
+
+  /** Opens the nick bucket, reads who is online everywhere, and listens for this node's requests. */
+  static async start(options: NatsPresenceOptions): Promise<NatsPresence> {
+    const kv = await openBucket(options.nc, NICKS_BUCKET, {
+      replicas: options.replicas,
+      history: 1,
+    });
+    const presence = new NatsPresence(kv, options);
+    const { nc } = options;
+    const node = options.registry.node;
+    presence.#subscriptions.push(
+      nc.subscribe(nodeSubject(node, "dm"), { callback: (_, m) => presence.#onDirect(m.data) }),
+      nc.subscribe(nodeSubject(node, "kick"), { callback: (_, m) => presence.#onKick(m.data) }),
+    );
+    const watch = await kv.watch();
+    presence.#watch = watch;
+    (async () => {
+      for await (const entry of watch) presence.#onEntry(entry);
+    })().catch((error) => presence.#error(error, "watch"));
+    return presence;
+  }
+
+  /** Everyone online, on every node. */
+  get size(): number {
+    return this.#index.size;
+  }
+
+  /** Members connected to this node. */
+  get localSize(): number {
+    return this.#held.size;
+  }
+
+  find(folded: string): Member | undefined {
+    return this.#index.find(folded);
+  }
+
+  findLookAlike(skeleton: string): Member | undefined {
+    return this.#index.findLookAlike(skeleton);
+  }
+
+  all(): Iterable<Member> {
+    return this.#index.all();
+  }
+
+  bind(roster: PresenceRoster): void {
+    this.#roster = roster;
+  }
+
+  async reserve(nick: string, folded: string, fingerprint?: string, member?: Member) {
+    if (member && member.foldedNick === folded) return;
+    const key = nickKey(folded);
+    const since = Date.now();
+    const was = member?.foldedNick;
+    const record: NickRecord = {
+      node: this.#node,
+      nick,
+      since,
+      client: member?.client ?? "",
+      ...(fingerprint !== undefined ? { fingerprint } : {}),
+      rooms: member ? [...member.rooms.values()].map((room) => room.name) : [],
+      ...(was !== undefined ? { was } : {}),
+    };
+    const value = JSON.stringify(record);
+    let revision: number;
+    try {
+      revision = await this.#kv.create(key, value);
+    } catch (error) {
+      const entry = await this.#kv.get(key).catch(() => {
+        throw unavailable(error);
+      });
+      const holder = entry?.operation === "PUT" ? parseEntry(entry) : undefined;
+      // A ghost of the same key, or a member of a dead node: taken over by revision.
+      const mayTake = holder &&
+        ((fingerprint !== undefined && holder.fingerprint === fingerprint) ||
+          (holder.node !== this.#node && await this.#registry.confirmDead(holder.node)));
+      if (!entry || !mayTake) {
+        if (!holder) throw unavailable(error);
+        const suggestion = suggestNick(nick, (n) => this.#index.find(foldNick(n)) !== undefined);
+        throw new NickError(
+          "nick_taken",
+          `Nick "${nick}" is taken; try "${suggestion}"`,
+          suggestion,
+        );
+      }
+      revision = await this.#kv.update(key, value, entry.revision).catch(() => {
+        throw new NickError("nick_taken", `Nick "${nick}" is taken`);
+      });
+    }
+    this.#reserved.set(folded, { revision, since, was });
+  }
+
+  release(folded: string): void {
+    const reservation = this.#reserved.get(folded);
+    if (!reservation) return;
+    this.#reserved.delete(folded);
+    this.#delete(nickKey(folded), reservation.revision);
+  }
+
+  add(member: Member): void {
+    if (member.remote) return this.#index.add(member);
+    const replaced = this.#index.find(member.foldedNick);
+    if (replaced?.remote) this.#forgetRemote(nickKey(member.foldedNick));
+    this.#index.add(member);
+    this.#hold(member);
+  }
+
+  remove(member: Member): void {
+    this.#index.remove(member);
+    const held = this.#held.get(member);
+    if (!held) return;
+    this.#held.delete(member);
+    held.chain = held.chain.then(() => this.#delete(held.key, held.revision));
+    this.#track(held.chain);
+  }
+
+  /** Keeps `work` until it settles, so that {@linkcode stop} waits for it. */
+  #track(work: Promise<void>): void {
+    this.#pending.add(work);
+    work.finally(() => this.#pending.delete(work));
+  }
+
+  rename(member: Member, change: () => void): void {
+    const old = member.foldedNick;
+    this.#index.rename(member, change);
+    const held = this.#held.get(member);
+    if (!held || old === member.foldedNick) return this.changed(member);
+    this.#held.delete(member);
+    this.#track(held.chain.then(() => this.#delete(held.key, held.revision)));
+    this.#hold(member);
+  }
+
+  clear(): void {
+    for (const [member] of [...this.#held]) this.remove(member);
+    this.#index.clear();
+    this.#remote.clear();
+  }
+
+  changed(member: Member): void {
+    const held = this.#held.get(member);
+    if (!held || held.queued) return;
+    held.queued = true;
+    held.chain = held.chain.then(async () => {
+      held.queued = false;
+      if (this.#held.get(member) !== held) return;
+      const record = recordOf(member, this.#node, held.since, held.was);
+      try {
+        held.revision = await this.#kv.update(held.key, JSON.stringify(record), held.revision);
+      } catch (error) {
+        this.#error(error, `update of ${member.nick}`);
+      }
+    });
+  }
+
+  /** Stops watching and listening, and frees every nick held here. */
+  async stop(): Promise<void> {
+    clearInterval(this.#sweeper);
+    for (const subscription of this.#subscriptions) subscription.unsubscribe();
+    this.#watch?.stop();
+    this.clear();
+    await Promise.allSettled([...this.#pending]);
+  }
+
+  /** Binds a member here to the key reserved for its nick (or claims it now, failing late). */
+  #hold(member: Member): void {
+    const key = nickKey(member.foldedNick);
+    const reservation = this.#reserved.get(member.foldedNick);
+    this.#reserved.delete(member.foldedNick);
+    const held: Held = {
+      key,
+      revision: reservation?.revision ?? 0,
+      since: reservation?.since ?? Date.now(),
+      was: reservation?.was,
+      chain: Promise.resolve(),
+      queued: false,
+    };
+    this.#held.set(member, held);
+    if (!reservation) {
+      // Joined without a reservation (Hub.join called directly): claimed now, refused late.
+      held.chain = this.#kv.create(key, JSON.stringify(recordOf(member, this.#node, held.since)))
+        .then((revision) => void (held.revision = revision), () => {
+          if (this.#held.get(member) !== held) return;
+          this.#held.delete(member);
+          this.#roster?.disconnect(member, "dropped", "nick taken elsewhere", NICK_LOST_BYE, false);
+        });
+    }
+    this.changed(member);
+  }
+
+  #delete(key: string, revision: number): Promise<void> {
+    if (revision <= 0) return Promise.resolve();
+    return this.#kv.delete(key, { previousSeq: revision }).catch(() => {});
+  }
+
+  #onEntry(entry: KvEntry): void {
+    const remote = this.#remote.get(entry.key);
+    if (remote && remote.revision >= entry.revision) return;
+    const record = entry.operation === "PUT" ? parseEntry(entry) : undefined;
+    if (!record || record.node === this.#node) {
+      if (remote) this.#forgetRemote(entry.key);
+      if (!record && entry.operation !== "PUT") this.#reclaim(entry.key);
+      return;
+    }
+    // Another node took a key a member here holds (its same key came back there).
+    for (const [member, held] of this.#held) {
+      if (held.key !== entry.key) continue;
+      this.#held.delete(member);
+      this.#roster?.disconnect(
+        member,
+        "dropped",
+        "replaced by a new connection",
+        REPLACED_BYE,
+        false,
+      );
+    }
+    if (remote && remote.node === record.node) return this.#update(remote, record, entry.revision);
+    if (remote) this.#forgetRemote(entry.key);
+    const before = record.was === undefined ? undefined : this.#remote.get(nickKey(record.was));
+    if (before && before.node === record.node) {
+      // A rename on that node: the same member under its new nick.
+      this.#remote.delete(nickKey(record.was!));
+      const old = before.member.nick;
+      this.#index.rename(before.member, () => {
+        before.member.nick = record.nick;
+        before.member.foldedNick = foldNick(record.nick);
+      });
+      this.#remote.set(entry.key, before);
+      this.#roster?.renamed(before.member, old);
+      return this.#update(before, record, entry.revision);
+    }
+    const member = remoteMember(this.#nc, this.#nextRemoteId--, record);
+    const added: Remote = { member, node: record.node, revision: entry.revision };
+    this.#remote.set(entry.key, added);
+    this.#index.add(member);
+    this.#update(added, record, entry.revision);
+  }
+
+  #update(remote: Remote, record: NickRecord, revision: number): void {
+    const { member } = remote;
+    remote.revision = revision;
+    if (member.nick !== record.nick && foldNick(record.nick) === member.foldedNick) {
+      const old = member.nick;
+      this.#index.rename(member, () => (member.nick = record.nick));
+      this.#roster?.renamed(member, old);
+    }
+    member.address = record.address;
+    member.operator = record.operator === true;
+    if (member.away !== record.away) this.#roster?.away(member, record.away);
+    this.#roster?.place(member, record.rooms);
+  }
+
+  #forgetRemote(key: string): void {
+    const remote = this.#remote.get(key);
+    if (!remote) return;
+    this.#remote.delete(key);
+    this.#index.remove(remote.member);
+    this.#roster?.withdraw(remote.member);
+  }
+
+  /** A key of a member here was deleted by another node (it thought this node dead): taken back. */
+  #reclaim(key: string): void {
+    for (const [member, held] of this.#held) {
+      if (held.key !== key || held.queued) continue;
+      held.chain = held.chain.then(async () => {
+        const record = recordOf(member, this.#node, held.since);
+        held.revision = await this.#kv.create(key, JSON.stringify(record)).catch(() => 0);
+        if (held.revision === 0 && this.#held.get(member) === held) {
+          this.#held.delete(member);
+          this.#roster?.disconnect(member, "dropped", "nick lost", NICK_LOST_BYE, false);
+        }
+      });
+    }
+  }
+
+  #local(folded: unknown): Member | undefined {
+    if (typeof folded !== "string") return undefined;
+    const member = this.#index.find(folded);
+    return member && this.#held.has(member) ? member : undefined;
+  }
+
+  #onDirect(data: Uint8Array): void {
+    const message = parseJson(data) as { to?: unknown; event?: ChatEvent } | undefined;
+    const event = message?.event;
+    const member = this.#local(message?.to);
+    if (!member || !event || (event.type !== "dm" && event.type !== "notice")) return;
+    member.sink.deliver(event);
+  }
+
+  #onKick(data: Uint8Array): void {
+    const message = parseJson(data) as
+      | { to?: unknown; reason?: unknown; message?: unknown; bye?: ByeEvent; banned?: unknown }
+      | undefined;
+    const member = this.#local(message?.to);
+    if (!member || !message || !isLeaveReason(message.reason)) return;
+    const text = typeof message.message === "string" ? message.message : undefined;
+    const bye = message.bye?.type === "bye" ? message.bye : undefined;
+    this.#roster?.disconnect(member, message.reason, text, bye, message.banned === true);
+  }
+
+  /** Frees the nicks of dead nodes; the node whose delete wins announces the leaves. */
+  async #sweep(): Promise<void> {
+    if (this.#sweeping) return;
+    this.#sweeping = true;
+    try {
+      const dead = new Map<string, boolean>();
+      for (const [key, remote] of [...this.#remote]) {
+        if (!dead.has(remote.node)) {
+          dead.set(remote.node, await this.#registry.confirmDead(remote.node));
+        }
+        if (!dead.get(remote.node) || this.#remote.get(key) !== remote) continue;
+        // The watch may withdraw it before the delete answers: its rooms are taken now.
+        const rooms = [...remote.member.rooms.values()];
+        try {
+          await this.#kv.delete(key, { previousSeq: remote.revision });
+        } catch {
+          continue; // Another survivor freed it first, or the nick changed hands.
+        }
+        this.#options.onExpired?.(remote.member.nick, remote.node);
+        this.#roster?.announceLeave(
+          remote.member,
+          rooms,
+          "dropped",
+          "its server stopped answering",
+        );
+        this.#forgetRemote(key);
+      }
+    } catch (error) {
+      this.#error(error, "sweep");
+    } finally {
+      this.#sweeping = false;
+    }
+  }
+
+  #error(error: unknown, what: string): void {
+    this.#options.onError?.(error instanceof Error ? error : new Error(String(error)), what);
+  }
+}
+
+function parseEntry(entry: KvEntry): NickRecord | undefined {
+  try {
+    return parseNickRecord(entry.json());
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * What the {@linkcode NICKS_BUCKET} holds: one key per nick online anywhere
+ * in the cluster (`nick.<base64url of the folded nick>`), whose value says
+ * which node holds it and what others see of its member ({@linkcode NickRecord}).
+ *
+ * @module
+ */
+
+import type { LeaveReason } from "../core/events.ts";
+import type { Member } from "../core/member.ts";
+import { roomSubject } from "./room_subject.ts";
+
+/** The key of a folded nick in the nick bucket. */
+export function nickKey(folded: string): string {
+  return roomSubject(folded, "nick");
+}
+
+/** A nick held by a member of some node. */
+export interface NickRecord {
+  /** The node the member is connected to. */
+  node: string;
+  /** The nick as shown. */
+  nick: string;
+  /** When the node took the nick, ms since the epoch (its clock). */
+  since: number;
+  /** The member's software. */
+  client: string;
+  /** The fingerprint of its key, if it proved one. */
+  fingerprint?: string;
+  /** Its address (shown to operators by `/whois`). */
+  address?: string;
+  /** Whether it is an operator. */
+  operator?: boolean;
+  /** Its away message. */
+  away?: string;
+  /** The rooms it is in, as shown. */
+  rooms: string[];
+  /** The folded nick it had before a rename (so other nodes show a nick change). */
+  was?: string;
+}
+
+/** The record of a member here, `since` it took the nick. */
+export function recordOf(member: Member, node: string, since: number, was?: string): NickRecord {
+  return {
+    node,
+    nick: member.nick,
+    since,
+    client: member.client,
+    ...(member.fingerprint !== undefined ? { fingerprint: member.fingerprint } : {}),
+    ...(member.address !== undefined ? { address: member.address } : {}),
+    ...(member.operator ? { operator: true } : {}),
+    ...(member.away !== undefined ? { away: member.away } : {}),
+    rooms: [...member.rooms.values()].map((room) => room.name),
+    ...(was !== undefined ? { was } : {}),
+  };
+}
+
+/** A {@linkcode NickRecord} from a KV value, or undefined when it is not one. */
+export function parseNickRecord(value: unknown): NickRecord | undefined {
+  const r = value as Partial<NickRecord> | null;
+  const optional = (v: unknown) => v === undefined || typeof v === "string";
+  if (
+    typeof r !== "object" || r === null || typeof r.node !== "string" ||
+    typeof r.nick !== "string" || typeof r.since !== "number" || typeof r.client !== "string" ||
+    !Array.isArray(r.rooms) || !r.rooms.every((room) => typeof room === "string") ||
+    !optional(r.fingerprint) || !optional(r.address) || !optional(r.away) || !optional(r.was)
+  ) return undefined;
+  return r as NickRecord;
+}
+
+const LEAVE_REASONS: readonly string[] = [
+  "part",
+  "quit",
+  "timeout",
+  "dropped",
+  "shutdown",
+  "kicked",
+] satisfies LeaveReason[];
+
+/** Whether `value` is a {@linkcode LeaveReason} (from another node's request). */
+export function isLeaveReason(value: unknown): value is LeaveReason {
+  return typeof value === "string" && LEAVE_REASONS.includes(value);
+}

@@ -1,0 +1,63 @@
+/**
+ * A member of another node, as this node holds it: a {@linkcode Member}
+ * whose sink sends direct messages and notices to its node over core NATS
+ * (`lanchat.node.<node>.dm`), and whose disconnect asks its node to do it
+ * (`lanchat.node.<node>.kick`). Its room events reach it through its own
+ * node, which reads the same room log.
+ *
+ * @module
+ */
+
+import type { NatsConnection } from "@nats-io/transport-node";
+import { ChatError } from "../core/errors.ts";
+import type { ByeEvent, ChatEvent } from "../core/events.ts";
+import { Member, type MemberSink } from "../core/member.ts";
+import { foldNick } from "../core/nick.ts";
+import { nodeSubject } from "./cluster_names.ts";
+import type { NickRecord } from "./nick_record.ts";
+
+/** The member `record` describes, on its node, reached over `nc`; `id` is negative (not a hub's). */
+export function remoteMember(nc: NatsConnection, id: number, record: NickRecord): Member {
+  const node = record.node;
+  const sink: MemberSink = {
+    deliver(event: ChatEvent) {
+      if (event.type !== "dm" && event.type !== "notice") return;
+      nc.publish(nodeSubject(node, "dm"), JSON.stringify({ to: member.foldedNick, event }));
+    },
+    end() {},
+  };
+  const member = new Member(id, record.nick, foldNick(record.nick), record.client, sink, false);
+  member.fingerprint = record.fingerprint;
+  member.remote = {
+    node,
+    disconnect: (reason, message, bye, banned) =>
+      nc.publish(
+        nodeSubject(node, "kick"),
+        JSON.stringify({ to: member.foldedNick, reason, message, bye, banned }),
+      ),
+  };
+  return member;
+}
+
+/** The goodbye of a member whose nick another node took. */
+export const NICK_LOST_BYE: ByeEvent = {
+  type: "bye",
+  reason: "dropped",
+  message: "Your nick was taken on another server of this cluster",
+};
+
+/** The error of a nick claim NATS could not answer. */
+export function unavailable(cause: unknown): ChatError {
+  return new ChatError("store_error", "The cluster cannot claim the nick now; try again", {
+    cause,
+  });
+}
+
+/** JSON from a NATS message, or undefined. */
+export function parseJson(data: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(data));
+  } catch {
+    return undefined;
+  }
+}
