@@ -28,7 +28,7 @@ async function command<T extends "who" | "whois" | "rooms" | "notice" | "error">
   return await client.next(type, () => true, from);
 }
 
-Deno.test("cluster: clients on three nodes see one order, one nick wins a race, DMs, /who, /whois, /rooms and kicks reach across nodes", async (t) => {
+Deno.test("cluster: clients on three nodes see one order, one nick wins a race, DMs, /who, /whois, /rooms, kicks, bans and mutes reach across nodes", async (t) => {
   const op = await testKey();
   await using chat = await ChatCluster.start({ args: [...NODE_ARGS, "--op", op.fingerprint] });
   const ana = await chat.native("A", "ana");
@@ -124,19 +124,42 @@ Deno.test("cluster: clients on three nodes see one order, one nick wins a race, 
     assert.deepEqual(joined.members.toSorted(), ["ana", "bob", "cid", "dan"]);
   });
 
-  await t.step("an operator on A kicks a member on C", async () => {
+  await t.step("an operator on A kicks, bans and mutes members on C, at once", async () => {
+    const [kimKey, eveKey] = [await testKey(), await testKey()];
     const boss = await chat.native("A", "boss", { key: op });
-    const kim = await chat.native("C", "kim");
-    await when(() => eventsOf(boss, "join").some((e) => e.nick === "kim"), 10_000, "kim joins");
+    const kim = await chat.native("C", "kim", { key: kimKey });
+    const eve = await chat.native("C", "eve", { key: eveKey });
+    const mo = await chat.native("C", "mo", { key: await testKey() });
+    await when(
+      () => ["kim", "eve", "mo"].every((n) => eventsOf(boss, "join").some((e) => e.nick === n)),
+      10_000,
+      "boss on A told that kim, eve and mo joined on C",
+    );
     const fromBob = bob.events.length;
     await boss.send({ type: "cmd", name: "kick", args: "kim enough" });
-    const bye = await kim.next("bye");
-    assert.equal(bye.reason, "kicked");
+    assert.equal((await kim.next("bye")).reason, "kicked");
+    await boss.send({ type: "cmd", name: "ban", args: "eve --key-only spam" });
+    assert.equal((await eve.next("bye")).code, "banned");
     await when(
-      () => eventsOf(bob, "leave", fromBob).some((e) => e.nick === "kim" && e.reason === "kicked"),
+      () =>
+        eventsOf(bob, "leave", fromBob).some((e) => e.nick === "kim" && e.reason === "kicked") &&
+        eventsOf(bob, "leave", fromBob).some((e) => e.nick === "eve" && e.code === "banned"),
       10_000,
-      "bob on B sees kim kicked",
+      "bob on B sees kim kicked and eve banned",
     );
+    const banned = await chat.native("B");
+    await banned.hello("eve", { key: eveKey });
+    await when(
+      () =>
+        banned.events.some((e) => (e.type === "error" || e.type === "bye") && e.code === "banned"),
+      10_000,
+      "eve's key refused on B too",
+    );
+    await boss.send({ type: "cmd", name: "mute", args: "mo --key-only" });
+    await mo.next("notice", (e) => e.message.startsWith("You were muted"));
+    const from = mo.events.length;
+    await mo.send({ type: "msg", text: "muted on C" });
+    assert.equal((await mo.next("error", () => true, from)).code, "muted");
   });
 });
 
@@ -158,10 +181,10 @@ Deno.test("cluster: everything restarted (NATS and every chat-server, fresh data
     testKey(),
   ]);
   await using chat = await ChatCluster.start({ args: [...NODE_ARGS, "--op", op.fingerprint] });
-  const boss = await chat.native("C", "boss", { key: op });
+  const boss = await chat.native("B", "boss", { key: op });
   const reg = await chat.native("A", "reg", { key: regKey });
   const eve = await chat.native("B", "eve", { key: eveKey });
-  const mut = await chat.native("A", "mut", { key: mutKey });
+  const mut = await chat.native("B", "mut", { key: mutKey });
   const ana = await chat.native("B", "ana");
   const notice = await command(reg, "register", "", "notice");
   assert.match(notice.message, /registered/);
@@ -169,14 +192,14 @@ Deno.test("cluster: everything restarted (NATS and every chat-server, fresh data
   for (let i = 0; i < 5; i++) kept.push(await sendAccepted(ana, "ana", `kept ${i}`));
   await boss.send({ type: "cmd", name: "topic", args: "#lobby the cluster survives" });
   await when(() => eventsOf(ana, "topic").length > 0, 10_000, "the topic set");
-  // A ban and a mute by an operator on C act at once on B and A.
+  // A ban and a mute (across nodes at once: the first test).
   await boss.send({ type: "cmd", name: "ban", args: "eve --key-only spam" });
   const bye = await eve.next("bye");
   assert.equal(bye.code, "banned");
   await boss.send({ type: "cmd", name: "mute", args: "mut --key-only" });
   await mut.next("notice", (e) => e.message.startsWith("You were muted"));
   const refused = mut.events.length;
-  await mut.send({ type: "msg", text: "muted on A" });
+  await mut.send({ type: "msg", text: "muted" });
   assert.equal((await mut.next("error", () => true, refused)).code, "muted");
 
   // Everything stops: the chat-servers, then the NATS servers (stores kept).
