@@ -133,7 +133,16 @@ export class ChatCluster implements AsyncDisposable {
     ]);
     node.process = process;
     try {
-      await process.waitStdout((line) => line.startsWith(`listening on 127.0.0.1:${node.port}`));
+      const exited = process.status.then((status) => {
+        throw new ChatClusterError(`exited ${status.code} before listening`);
+      });
+      await Promise.race([
+        process.waitStdout(
+          (line) => line.startsWith(`listening on 127.0.0.1:${node.port}`),
+          30_000,
+        ),
+        exited,
+      ]);
     } catch (cause) {
       throw new ChatClusterError(
         `Node ${name} did not start:\n${process.stderr.slice(-10).join("\n")}`,
@@ -141,6 +150,27 @@ export class ChatCluster implements AsyncDisposable {
       );
     }
     return process;
+  }
+
+  /**
+   * Starts node `name` as {@linkcode startNode}, again after 1 s while it
+   * exits before listening (a NATS cluster just restarted may not serve its
+   * stream yet), at most `attempts` times; each failed start is printed.
+   */
+  async startNodeRetrying(name: string, attempts = 5): Promise<EntryProcess> {
+    for (let attempt = 1;; attempt++) {
+      try {
+        return await this.startNode(name);
+      } catch (error) {
+        const node = this.node(name);
+        const failed = node.process;
+        node.process = undefined;
+        if (failed) await failed[Symbol.asyncDispose]();
+        if (attempt >= attempts) throw error;
+        console.error(`chat-server ${name}: start ${attempt} failed: ${(error as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    }
   }
 
   /** Kills node `name` with `signal` (SIGKILL: no goodbye to anyone) and awaits its exit. */
