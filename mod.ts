@@ -109,11 +109,18 @@ export {
   queryHistory,
 } from "./lib/core/state/history_query.ts";
 export {
+  type AccessChange,
   type AccessStore,
   type AccessView,
   MemoryAccessStore,
   type Registration,
 } from "./lib/core/state/access_store.ts";
+export {
+  MemoryMuteStore,
+  type MuteChange,
+  type MuteEntry,
+  type MuteStore,
+} from "./lib/core/state/mute_store.ts";
 
 // The wire: frames, codecs, errors.
 export {

@@ -15,7 +15,9 @@ import { type LanAnnouncement, startLanAnnouncement } from "./lib/server/lan_ann
 import { formatHostPort } from "./lib/net/host_port.ts";
 import { parseServerArgs, SERVER_USAGE } from "./lib/server/server_config.ts";
 import { VERSION } from "./lib/version.ts";
+import type { AccessStore } from "./lib/core/state/access_store.ts";
 import { exportLog } from "./lib/store/export_log.ts";
+import { exportFromCluster, exportsFromCluster } from "./lib/server/cluster_export.ts";
 import { openStore } from "./lib/store/open_store.ts";
 import { StoreOpenError, type StoreReport } from "./lib/store/sqlite_store.ts";
 import { DataDirInUseError } from "./lib/store/data_dir_lock.ts";
@@ -93,11 +95,13 @@ function storeRecord(report: StoreReport): LogRecord {
   }
 }
 
-/** `chat-server export ...`: the room's log to stdout. */
-function runExport(args: string[]): number {
+/** `chat-server export ...`: the room's log to stdout (from the cluster's stream with --cluster). */
+async function runExport(args: string[]): Promise<number> {
   const encoder = new TextEncoder();
+  const write = (line: string) => void Deno.stdout.writeSync(encoder.encode(line + "\n"));
   try {
-    return exportLog(args, (line) => Deno.stdout.writeSync(encoder.encode(line + "\n")));
+    if (exportsFromCluster(args)) return await exportFromCluster(args, write);
+    return exportLog(args, write);
   } catch (error) {
     // The reader went away (`| head`): it has what it wanted.
     if (error instanceof Deno.errors.BrokenPipe) return 0;
@@ -230,6 +234,8 @@ async function main(): Promise<number> {
         urls: command.cluster,
         serverName: options.serverName ?? "lanchat",
         log,
+        limits: command, // --retain-days, --retain-messages, --max-store-mb: the stream's limits
+        historyMemoryBytes: options.historyMemoryBytes,
       });
       log({ level: "info", event: "cluster", node: cluster.node, nats: command.cluster.join(",") });
     } catch (error) {
@@ -262,7 +268,11 @@ async function main(): Promise<number> {
   try {
     const listeners = ircDoor ? [door, ircDoor] : [door];
     const shared = cluster?.hubOptions ?? {};
-    server = await ChatServer.serve(listeners, { ...options, ...shared, store, log, tls });
+    // On a cluster the stream is the history; the data dir's store still keeps access.
+    const local = shared.store
+      ? { access: "findBan" in store ? store as unknown as AccessStore : undefined }
+      : { store };
+    server = await ChatServer.serve(listeners, { ...options, ...local, ...shared, log, tls });
   } catch (error) {
     const reason = tls && /key|cert|pem/i.test((error as Error).message)
       ? `the TLS certificate or key is not usable (${(error as Error).message})`
@@ -322,6 +332,7 @@ async function main(): Promise<number> {
   clearInterval(pruner);
   await announcement?.close(); // Goodbye (TTL 0) first: browsers stop listing us.
   await server.shutdown(); // also flushes the history store
+  if (cluster?.hubOptions.store) store.close(); // the hub had the stream's store
   await cluster?.close();
   Deno.removeSignalListener("SIGINT", stop);
   Deno.removeSignalListener("SIGTERM", stop);

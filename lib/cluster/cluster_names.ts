@@ -80,3 +80,6 @@ export function parseNodeRecord(value: unknown): NodeRecord | undefined {
     version: r.version,
   };
 }
+
+/** The KV bucket of room topics (key: the room's subject token), which outlive the stream's limits. */
+export const TOPICS_BUCKET = "LANCHAT_TOPICS";

@@ -78,7 +78,9 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
   #nextToken = 0;
   /** When this log started: with the token, a message id no restart of the node reuses. */
   readonly #started = Date.now().toString(36);
-  #listener: RoomLogListener = () => {};
+  /** Events read before anyone listens (the hub comes after the log): handed on by `listen`. */
+  #early: Parameters<RoomLogListener>[] | undefined = [];
+  #listener: RoomLogListener = (...args) => this.#early?.push(args);
   #messages: ConsumerMessages | undefined;
   #reading: Promise<void> = Promise.resolve();
   /** The stream sequence of the next event to hand on. */
@@ -164,6 +166,9 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
 
   listen(listener: RoomLogListener): void {
     this.#listener = listener;
+    const early = this.#early ?? [];
+    this.#early = undefined;
+    for (const args of early) listener(...args);
   }
 
   /** Stops reading the stream (the connection stays the caller's). */

@@ -7,6 +7,7 @@
  */
 
 import { runRequest } from "./member_requests.ts";
+import { followAccess } from "./access_follow.ts";
 import { ChatError } from "./errors.ts";
 import { type AccessStore, MemoryAccessStore, readAccess } from "./state/access_store.ts";
 import { Announcements } from "./announcements.ts";
@@ -134,7 +135,7 @@ export class Hub {
       log: options.roomLog ?? new LocalRoomLog(),
       now,
     });
-    this.#mutes = new Mutes(now);
+    this.#mutes = new Mutes(now, options.mutes);
     this.#claims = new NickClaims(this.#presence, this.#access, this.maxNickLength);
     this.#chat = {
       commands: this.#commands,
@@ -159,6 +160,7 @@ export class Hub {
       disconnect: (member, reason, message, bye, banned) =>
         this.#disconnect(member, reason, message, bye, banned),
     };
+    followAccess(this.#chat, this.#access, options.mutes);
   }
 
   /** Bytes of replay history kept in memory, its bound, and how many messages the bound evicted. */

@@ -10,6 +10,8 @@
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { NatsRoomLog } from "../cluster/nats_room_log.ts";
 import { nodeName } from "../cluster/cluster_names.ts";
+import { applyStreamLimits, NatsHistoryStore, type StreamLimits } from "../cluster/nats_history.ts";
+import { type NatsAccess, openNatsAccess } from "../cluster/nats_access.ts";
 import type { HubOptions } from "../core/hub.ts";
 import type { Log } from "./log_record.ts";
 
@@ -49,6 +51,10 @@ export interface JoinClusterOptions {
   log: Log;
   /** The room stream's replicas when this node creates it. @default {3} */
   replicas?: number;
+  /** The retention flags, set as the room stream's limits at start. */
+  limits?: StreamLimits;
+  /** Most bytes of messages the history mirror keeps in memory. @default {16 MiB} */
+  historyMemoryBytes?: number;
 }
 
 /** Connects to NATS and starts the shared room log. */
@@ -80,12 +86,55 @@ export async function joinCluster(options: JoinClusterOptions): Promise<ClusterM
     await nc.close();
     throw new ClusterJoinError(`JetStream refused the room stream: ${reason(cause)}`, { cause });
   }
-  const close = async () => {
+  let history: NatsHistoryStore;
+  try {
+    if (options.limits) await applyLimits(nc, options.limits, log);
+    history = await NatsHistoryStore.start({
+      nc,
+      replicas,
+      memoryBytes: options.historyMemoryBytes,
+      onError: (error, folded) =>
+        log({ level: "error", event: "cluster_topic", room: folded, error: error.message }),
+    });
+    log({ level: "info", event: "cluster_history", ...history.filled });
+  } catch (cause) {
     await roomLog.stop();
+    await nc.close();
+    throw new ClusterJoinError(`cannot read the room stream: ${reason(cause)}`, { cause });
+  }
+  let access: NatsAccess;
+  try {
+    access = await openNatsAccess({ nc, node, replicas });
+  } catch (cause) {
+    await history.settled();
+    await roomLog.stop();
+    await nc.close();
+    throw new ClusterJoinError(`JetStream refused the access buckets: ${reason(cause)}`, { cause });
+  }
+  const close = async () => {
+    await history.settled();
+    await roomLog.stop();
+    await access.stop();
     await nc.drain().catch(() => nc.close());
   };
-  const hubOptions: Partial<HubOptions> = { roomLog };
+  const hubOptions: Partial<HubOptions> = { roomLog, store: history, ...access.hubOptions };
   return { roomLog, node, nc, hubOptions, close, [Symbol.asyncDispose]: close };
+}
+
+/** The retention flags as the stream's limits; a refusal is logged, the old limits stay. */
+async function applyLimits(nc: NatsConnection, limits: StreamLimits, log: Log): Promise<void> {
+  try {
+    if (await applyStreamLimits(nc, limits)) {
+      log({ level: "info", event: "cluster_limits", ...limits });
+    }
+  } catch (error) {
+    log({
+      level: "error",
+      event: "cluster_limits",
+      error: reason(error),
+      detail: "the room stream keeps its old limits",
+    });
+  }
 }
 
 function reason(error: unknown): string {
