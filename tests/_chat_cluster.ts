@@ -39,6 +39,11 @@ export interface ChatClusterOptions {
   args?: string[];
   /** A NATS cluster to use (not stopped by this harness); else one is started. */
   nats?: NatsCluster;
+  /**
+   * Start a node again when it exits before listening (printed); false: the
+   * first failure fails the start. @default {true}
+   */
+  retry?: boolean;
 }
 
 /** Thrown when a chat-server node does not start. */
@@ -79,7 +84,12 @@ export class ChatCluster implements AsyncDisposable {
     const nats = options.nats ?? await NatsCluster.start();
     const cluster = new ChatCluster(nats, !options.nats, options.size ?? 3, options.args ?? []);
     try {
-      await Promise.all(cluster.nodes.map((node) => cluster.startNode(node.name)));
+      const retry = options.retry ?? true;
+      await Promise.all(
+        cluster.nodes.map((node) =>
+          retry ? cluster.startNodeRetrying(node.name) : cluster.startNode(node.name)
+        ),
+      );
     } catch (error) {
       await cluster.stop();
       throw error;
