@@ -40,8 +40,13 @@ export interface ChatServices {
   readonly maxNickLength: number;
   /** The clock, in ms since the epoch. */
   now(): number;
-  /** Says `text` in a room as `member` (a message, a `/me` action or a notice). */
-  say(member: Member, text: string, room: Room, kind: MessageKind): void;
+  /**
+   * Says `text` in a room as `member` (a message, a `/me` action or a
+   * notice). On a cluster, a promise settled once the room log stored it.
+   *
+   * @throws {ChatError} `cluster_unavailable` (as the promise's rejection)
+   */
+  say(member: Member, text: string, room: Room, kind: MessageKind): void | Promise<void>;
   /**
    * A message as it may be sent: cleaned, not empty, within the limits.
    *

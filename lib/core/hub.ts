@@ -279,9 +279,10 @@ export class Hub {
 
   /** Sends `text` literally (never as a command) to `roomName` or the current room. */
   message(member: Member, text: string, roomName?: string): boolean | Promise<boolean> {
-    return this.#attempt(member, () => {
-      this.#say(member, text, this.#rooms.target(member, roomName), "say");
-    });
+    return this.#attempt(
+      member,
+      () => this.#say(member, text, this.#rooms.target(member, roomName), "say"),
+    );
   }
 
   /** Runs the command `name` with the argument string `args`. */
@@ -372,15 +373,20 @@ export class Hub {
     this.#store.close();
   }
 
-  /** Sends a message (or `/me` action, or notice) to a room the member is in. */
-  #say(member: Member, text: string, room: Room, kind: MessageKind): void {
+  /**
+   * Sends a message (or `/me` action, or notice) to a room the member is in.
+   * A shared room log answers with a promise: the request is done when it is
+   * stored, and refused with `cluster_unavailable` when it could not be.
+   */
+  #say(member: Member, text: string, room: Room, kind: MessageKind): void | Promise<void> {
     this.#mutes.refuse(member);
     const clean = cleanMessage(text, this.maxMessageLength, this.maxMessageLines);
-    this.#rooms.emit(
+    const stored = this.#rooms.emit(
       room,
       { type: "msg", ts: this.#now(), from: member.nick, text: clean, kind },
       member.echo ? undefined : member,
     );
+    return stored?.then(() => {}, unavailable);
   }
 
   #disconnect(
@@ -418,6 +424,15 @@ export class Hub {
   }
 
   readonly #allowedFn = (member: Member) => this.#allowed(member);
+}
+
+/** What a room log's refusal of a message becomes: the sender's error. */
+function unavailable(cause: unknown): never {
+  throw new ChatError(
+    "cluster_unavailable",
+    "Not sent: the cluster cannot store messages right now; try again in a moment",
+    { cause },
+  );
 }
 
 function isAccessStore(store: unknown): store is AccessStore {
