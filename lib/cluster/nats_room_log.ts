@@ -104,12 +104,15 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
     const { onError = () => {}, onSkip = () => {}, onRestart = () => {}, onAvailability, ...rest } =
       options;
     this.#onAvailability = onAvailability;
+    // `??`, not a spread: an option passed as undefined (joinCluster's `replicas` without the
+    // flag) must not replace its default (it made the stream R1).
     this.#options = {
-      stream: "LANCHAT_ROOMS",
-      prefix: ROOM_SUBJECT_PREFIX,
-      replicas: 3,
-      ackTimeoutMs: 5_000,
-      ...rest,
+      nc: rest.nc,
+      node: rest.node,
+      stream: rest.stream ?? "LANCHAT_ROOMS",
+      prefix: rest.prefix ?? ROOM_SUBJECT_PREFIX,
+      replicas: rest.replicas ?? 3,
+      ackTimeoutMs: rest.ackTimeoutMs ?? 5_000,
     };
     this.#onError = onError;
     this.#onSkip = onSkip;
