@@ -230,11 +230,12 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
     const info = await jsm.streams.info(stream).catch(() => undefined) ??
       await jsm.streams.add({ name: stream, subjects: [`${prefix}.>`], num_replicas: replicas });
     this.#nextSeq = info.state.last_seq + 1;
-    // The probe asks the stream's leader, with a short timeout: it answers once JetStream can store.
-    const probing = await jetstreamManager(nc, { timeout: 1_000 });
+    // The probe stores an empty message in the room stream itself, under a subject no room has
+    // (`!` is not base64url): only a write proves a leader with a quorum (a leader whose
+    // followers are gone still answers `streams.info`). Readers skip it without a word.
     this.#gate = new PublishGate({
       nc,
-      probe: () => probing.streams.info(stream),
+      probe: () => this.#js.publish(this.#probeSubject, "", { timeout: 1_000 }),
       onChange: this.#onAvailability,
     });
     const first = await this.#consume();
@@ -322,10 +323,16 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
     }
   }
 
+  /** The subject of the gate's probes (in the stream, of no room). */
+  get #probeSubject(): string {
+    return `${this.#options.prefix}.!probe`;
+  }
+
   #receive(message: JsMsg): void {
     this.#receivedAt = performance.now();
     if (message.seq < this.#nextSeq) return; // Handed on already, before a restart.
     this.#nextSeq = message.seq + 1;
+    if (message.subject === this.#probeSubject) return;
     let folded: string;
     let stored: StoredEvent;
     try {

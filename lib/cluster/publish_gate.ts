@@ -2,8 +2,9 @@
  * Whether the room log may publish now. While the NATS connection is down,
  * or after a publish failed (JetStream without a stream leader, a lost
  * quorum), a publish would only wait out its ack timeout: the gate refuses
- * it at once instead, and a probe (a cheap request the stream's leader must
- * answer) opens it again as soon as JetStream answers. So a node without
+ * it at once instead, and a probe (the caller's: the room log stores an
+ * empty message, which needs a stream leader with a quorum) opens it again
+ * as soon as JetStream answers. So a node without
  * NATS refuses each message in microseconds, not after seconds, and the
  * sender's client queues it and tries again.
  *
@@ -25,7 +26,7 @@ export class ClusterUnavailableError extends Error {
 export interface PublishGateOptions {
   /** The connection whose status opens and closes the gate. */
   nc: NatsConnection;
-  /** Resolves when JetStream can take publishes again (asks the stream's leader). */
+  /** Resolves when JetStream can take publishes again (a write: only a quorum acknowledges it). */
   probe: () => Promise<unknown>;
   /** The pause between failed probes, in ms. @default {500} */
   probeIntervalMs?: number;
