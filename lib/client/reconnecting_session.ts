@@ -25,6 +25,7 @@ import {
   NICK_CODES,
   offlineMessage,
   retryDelay,
+  retryStatus,
   unreachedReason,
 } from "./retry_policy.ts";
 import type { RoomsChange, SessionEvent } from "./session_events.ts";
@@ -188,10 +189,7 @@ export class ReconnectingSession implements AsyncDisposable {
     return this.#frames.unsentLines;
   }
 
-  /**
-   * The server's events and status changes, until the user quits or a
-   * fatal refusal ends the session.
-   */
+  /** The server's events and status changes, until the user quits or a fatal refusal ends it. */
   async *events(): AsyncGenerator<SessionEvent, void, void> {
     while (!this.#closed) {
       const session = this.#session;
@@ -290,6 +288,7 @@ export class ReconnectingSession implements AsyncDisposable {
         const shown = this.#rooms.track(event);
         if (ROOM_EVENTS.has(event.type)) this.#roomsChanged();
         if (shown) yield shown;
+        yield* retryStatus(this.#frames.retryRefused(event)); // the cluster could not store it
         if (event.type === "bye") {
           if (event.reason === "quit") {
             // The server handled everything before our quit, in order.

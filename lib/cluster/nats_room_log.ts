@@ -6,11 +6,14 @@
  * sees one order per room. Ids keep increasing per room with gaps (they are
  * numbered across all rooms).
  *
- * `append` publishes and returns at once: the event reaches the listener
- * (on this node as on the others) only once JetStream has stored it, so
- * "delivered" means "acknowledged". {@linkcode NatsRoomLog.publish} is the
- * same with the id (or the refusal) as a promise; the `RoomLog` seam cannot
- * say either yet (docs/cluster_progress.md, next steps).
+ * `append` publishes without waiting and returns the promise of the
+ * event's id: the event reaches the listener (on this node as on the
+ * others) only once JetStream has stored it, so "delivered" means
+ * "acknowledged", and a refusal rejects the promise (the hub tells the
+ * sender `cluster_unavailable`). Publishes are pipelined: many may be in
+ * flight at once, none waits for another's ack. While NATS is unreachable,
+ * or after a publish failed, a {@linkcode PublishGate} refuses at once
+ * until JetStream answers again.
  *
  * @module
  */
@@ -28,6 +31,8 @@ import {
 import type { Member } from "../core/member.ts";
 import type { RoomEvent, RoomEventBody, RoomLog, RoomLogListener } from "../core/state/room_log.ts";
 import { ROOM_SUBJECT_PREFIX, roomOfSubject, roomSubject } from "./room_subject.ts";
+import { ClusterUnavailableError, PublishGate } from "./publish_gate.ts";
+import { UnsurePublishes } from "./unsure_publishes.ts";
 
 /** How often a reader that should have news but got none is checked, in ms. */
 const STALL_CHECK_MS = 3_000;
@@ -57,6 +62,8 @@ export interface NatsRoomLogOptions {
   onSkip?: (error: Error, seq: number) => void;
   /** Called when the reader of the stream is started again (its consumer was lost). */
   onRestart?: (error: Error) => void;
+  /** Called when publishes start being refused at once (with why), and when they no longer are. */
+  onAvailability?: (reason: string | undefined) => void;
 }
 
 /** What the stream stores for one event: the room's shown name and the body. */
@@ -67,7 +74,12 @@ interface StoredEvent {
 
 /** The room log on a JetStream stream, shared by every node of a cluster. */
 export class NatsRoomLog implements RoomLog, AsyncDisposable {
-  readonly #options: Required<Omit<NatsRoomLogOptions, "onError" | "onSkip" | "onRestart">>;
+  readonly #options: Required<
+    Omit<NatsRoomLogOptions, "onError" | "onSkip" | "onRestart" | "onAvailability">
+  >;
+  readonly #onAvailability: NatsRoomLogOptions["onAvailability"];
+  #gate: PublishGate | undefined;
+  readonly #unsure = new UnsurePublishes();
   readonly #onError: NonNullable<NatsRoomLogOptions["onError"]>;
   readonly #onSkip: NonNullable<NatsRoomLogOptions["onSkip"]>;
   readonly #onRestart: NonNullable<NatsRoomLogOptions["onRestart"]>;
@@ -91,13 +103,18 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
   #checking = false;
 
   private constructor(options: NatsRoomLogOptions) {
-    const { onError = () => {}, onSkip = () => {}, onRestart = () => {}, ...rest } = options;
+    const { onError = () => {}, onSkip = () => {}, onRestart = () => {}, onAvailability, ...rest } =
+      options;
+    this.#onAvailability = onAvailability;
+    // `??`, not a spread: an option passed as undefined (joinCluster's `replicas` without the
+    // flag) must not replace its default (it made the stream R1).
     this.#options = {
-      stream: "LANCHAT_ROOMS",
-      prefix: ROOM_SUBJECT_PREFIX,
-      replicas: 3,
-      ackTimeoutMs: 5_000,
-      ...rest,
+      nc: rest.nc,
+      node: rest.node,
+      stream: rest.stream ?? "LANCHAT_ROOMS",
+      prefix: rest.prefix ?? ROOM_SUBJECT_PREFIX,
+      replicas: rest.replicas ?? 3,
+      ackTimeoutMs: rest.ackTimeoutMs ?? 5_000,
     };
     this.#onError = onError;
     this.#onSkip = onSkip;
@@ -128,39 +145,66 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
     return this.#lastIds.get(folded) ?? 0;
   }
 
-  append(folded: string, name: string, body: RoomEventBody, origin?: Member): void {
-    this.publish(folded, name, body, origin).catch((error) =>
+  /**
+   * Publishes an event (see {@linkcode publish}); a refusal also goes to
+   * `onError`, so a caller that does not wait (a join, a leave) loses
+   * nothing unreported.
+   */
+  append(folded: string, name: string, body: RoomEventBody, origin?: Member): Promise<number> {
+    const published = this.publish(folded, name, body, origin);
+    published.catch((error) =>
       this.#onError(error instanceof Error ? error : new Error(String(error)), folded, body, origin)
     );
+    return published;
   }
 
-  /** Publishes an event; resolves with its id once JetStream has stored it. */
+  /**
+   * Why publishes are refused at once now (NATS unreachable, JetStream
+   * failing), or undefined while they are attempted.
+   */
+  get unavailable(): string | undefined {
+    return this.#gate?.closedBecause;
+  }
+
+  /**
+   * Publishes an event; resolves with its id once JetStream has stored it.
+   * Does not wait for earlier publishes: their acks come back in any order.
+   *
+   * @throws {ClusterUnavailableError} at once while NATS is unreachable or JetStream failing
+   */
   async publish(
     folded: string,
     name: string,
     body: RoomEventBody,
     origin?: Member,
   ): Promise<number> {
+    this.#gate?.check();
     const token = `${this.#nextToken++}`;
     const h = headers();
     h.set(NODE_HEADER, this.#options.node);
     h.set(ORIGIN_HEADER, token);
     if (origin) this.#origins.set(token, origin);
     const stored: StoredEvent = { room: name, body };
+    // A retry of a message whose ack timed out goes under the same id: stored once.
+    const msgID = this.#unsure.take(folded, body) ??
+      `${this.#options.node}:${this.#started}:${token}`;
     try {
       const ack = await this.#js.publish(
         roomSubject(folded, this.#options.prefix),
         JSON.stringify(stored),
-        {
-          headers: h,
-          msgID: `${this.#options.node}:${this.#started}:${token}`,
-          timeout: this.#options.ackTimeoutMs,
-        },
+        { headers: h, msgID, timeout: this.#options.ackTimeoutMs },
       );
+      // Stored before, by the attempt that timed out: nothing new to hand on.
+      if (ack.duplicate) this.#origins.delete(token);
       return ack.seq;
     } catch (error) {
       this.#origins.delete(token);
-      throw error;
+      this.#gate?.failed(error);
+      if (isTimeout(error)) this.#unsure.remember(folded, body, msgID);
+      throw new ClusterUnavailableError(
+        `JetStream did not store the event: ${error instanceof Error ? error.message : error}`,
+        { cause: error },
+      );
     }
   }
 
@@ -174,6 +218,7 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
   /** Stops reading the stream (the connection stays the caller's). */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#gate?.stop();
     await this.#messages?.close();
     await this.#reading;
     this.#origins.clear();
@@ -190,6 +235,14 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
     const info = await jsm.streams.info(stream).catch(() => undefined) ??
       await jsm.streams.add({ name: stream, subjects: [`${prefix}.>`], num_replicas: replicas });
     this.#nextSeq = info.state.last_seq + 1;
+    // The probe stores an empty message in the room stream itself, under a subject no room has
+    // (`!` is not base64url): only a write proves a leader with a quorum (a leader whose
+    // followers are gone still answers `streams.info`). Readers skip it without a word.
+    this.#gate = new PublishGate({
+      nc,
+      probe: () => this.#js.publish(this.#probeSubject, "", { timeout: 1_000 }),
+      onChange: this.#onAvailability,
+    });
     const first = await this.#consume();
     this.#reading = this.#read(first);
   }
@@ -275,10 +328,16 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
     }
   }
 
+  /** The subject of the gate's probes (in the stream, of no room). */
+  get #probeSubject(): string {
+    return `${this.#options.prefix}.!probe`;
+  }
+
   #receive(message: JsMsg): void {
     this.#receivedAt = performance.now();
     if (message.seq < this.#nextSeq) return; // Handed on already, before a restart.
     this.#nextSeq = message.seq + 1;
+    if (message.subject === this.#probeSubject) return;
     let folded: string;
     let stored: StoredEvent;
     try {
@@ -301,4 +360,9 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
     const event = { ...stored.body, room: stored.room, id: message.seq } as RoomEvent;
     this.#listener(event, folded, origin);
   }
+}
+
+/** Whether a publish failed by waiting out its ack (it may be stored), not by a refusal. */
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && /timeout|timed out/i.test(`${error.name} ${error.message}`);
 }

@@ -27,7 +27,11 @@ export interface MessageEvent {
   type: "msg";
   /** The room it was said in, e.g. `#lobby`. */
   room: string;
-  /** Increases by one with every event of the room. */
+  /**
+   * The event's place in the room's order: it increases with every event of
+   * the room. It may skip numbers (a cluster numbers all rooms in one
+   * sequence), so compare ids, never count on the next one being `id + 1`.
+   */
   id: number;
   /** Server time, milliseconds since the Unix epoch. */
   ts: number;
@@ -395,4 +399,5 @@ export type ChatErrorCode =
   | "key_required"
   | "not_operator"
   | "muted"
-  | "session_replaced";
+  | "session_replaced"
+  | "cluster_unavailable";

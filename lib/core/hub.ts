@@ -8,10 +8,10 @@
 
 import { runRequest } from "./member_requests.ts";
 import { followAccess } from "./access_follow.ts";
-import { ChatError } from "./errors.ts";
+import { ChatError, clusterUnavailable } from "./errors.ts";
 import { type AccessStore, MemoryAccessStore, readAccess } from "./state/access_store.ts";
 import { Announcements } from "./announcements.ts";
-import type { ChatServices } from "./chat_services.ts";
+import { type ChatServices, chatServices } from "./chat_services.ts";
 import { type CommandContext, type CommandRegistry, parseArgs } from "./command_registry.ts";
 import { defaultCommands } from "./commands/default_commands.ts";
 import type { ByeEvent, LeaveReason, MessageEvent, MessageKind } from "./events.ts";
@@ -29,7 +29,6 @@ import {
   DEFAULT_RATE_LIMIT,
   type HelloRequest,
   type HubOptions,
-  MAX_REASON_LENGTH,
   MAX_SERVER_NAME_LENGTH,
   type RateLimit,
 } from "./hub_options.ts";
@@ -139,7 +138,7 @@ export class Hub {
     });
     this.#mutes = new Mutes(now, options.mutes);
     this.#claims = new NickClaims(this.#presence, this.#access, this.maxNickLength);
-    this.#chat = {
+    this.#chat = chatServices({
       commands: this.#commands,
       presence: this.#presence,
       rooms: this.#rooms,
@@ -149,19 +148,14 @@ export class Hub {
       mutes: this.#mutes,
       claims: this.#claims,
       maxNickLength: this.maxNickLength,
+      maxMessageLength: this.maxMessageLength,
+      maxMessageLines: this.maxMessageLines,
       now,
       say: (member, text, room, kind) => this.#say(member, text, room, kind),
-      cleanMessage: (text) => cleanMessage(text, this.maxMessageLength, this.maxMessageLines),
-      cleanReason: (reason) => cleanLine(reason, MAX_REASON_LENGTH),
-      leaveReason: (member, reason) =>
-        !reason || this.#mutes.until(member) !== undefined
-          ? undefined
-          : cleanLine(reason, MAX_REASON_LENGTH),
-      notice: (member, message) => member.sink.deliver({ type: "notice", message }),
       leave: (member, reason, message, banned) => this.leave(member, reason, message, banned),
       disconnect: (member, reason, message, bye, banned) =>
         this.#disconnect(member, reason, message, bye, banned),
-    };
+    });
     followAccess(this.#chat, this.#access, options.mutes);
     this.#presence.bind?.(new RemoteRoster(this.#rooms, this.#chat));
   }
@@ -302,9 +296,10 @@ export class Hub {
 
   /** Sends `text` literally (never as a command) to `roomName` or the current room. */
   message(member: Member, text: string, roomName?: string): boolean | Promise<boolean> {
-    return this.#attempt(member, () => {
-      this.#say(member, text, this.#rooms.target(member, roomName), "say");
-    });
+    return this.#attempt(
+      member,
+      () => this.#say(member, text, this.#rooms.target(member, roomName), "say"),
+    );
   }
 
   /** Runs the command `name` with the argument string `args`. */
@@ -396,15 +391,20 @@ export class Hub {
     this.#store.close();
   }
 
-  /** Sends a message (or `/me` action, or notice) to a room the member is in. */
-  #say(member: Member, text: string, room: Room, kind: MessageKind): void {
+  /**
+   * Sends a message (or `/me` action, or notice) to a room the member is in.
+   * A shared room log answers with a promise: the request is done when it is
+   * stored, and refused with `cluster_unavailable` when it could not be.
+   */
+  #say(member: Member, text: string, room: Room, kind: MessageKind): void | Promise<void> {
     this.#mutes.refuse(member);
     const clean = cleanMessage(text, this.maxMessageLength, this.maxMessageLines);
-    this.#rooms.emit(
+    const stored = this.#rooms.emit(
       room,
       { type: "msg", ts: this.#now(), from: member.nick, text: clean, kind },
       member.echo ? undefined : member,
     );
+    return stored?.then(() => {}, clusterUnavailable);
   }
 
   #disconnect(

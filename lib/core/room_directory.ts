@@ -209,10 +209,12 @@ export class RoomDirectory {
 
   /**
    * Every room event goes through here, to the room log, which numbers it
-   * and hands it back to be delivered (to everyone but `skip`).
+   * and hands it back to be delivered (to everyone but `skip`). Nothing from
+   * the in-process log; from a shared one, the promise of the event's id
+   * (rejected when it could not be stored: see `RoomLog.append`).
    */
-  emit(room: Room, body: RoomEventBody, skip?: Member): void {
-    this.#options.log.append(room.foldedName, room.name, body, skip);
+  emit(room: Room, body: RoomEventBody, skip?: Member): void | Promise<number> {
+    return this.#options.log.append(room.foldedName, room.name, body, skip);
   }
 
   /**

@@ -115,8 +115,23 @@ export async function joinCluster(options: JoinClusterOptions): Promise<ClusterM
       nc,
       node,
       replicas,
-      onError: (error, folded) =>
-        log({ level: "error", event: "cluster_unavailable", room: folded, error: error.message }),
+      // A message's sender is told (`cluster_unavailable`); a lost join, leave or topic is logged.
+      onError: (error, folded, body) => {
+        if (body.type === "msg") return;
+        log({
+          level: "warn",
+          event: "cluster_lost",
+          room: folded,
+          kind: body.type,
+          error: error.message,
+        });
+      },
+      onAvailability: (reason) =>
+        log(
+          reason === undefined
+            ? { level: "info", event: "cluster_available" }
+            : { level: "error", event: "cluster_unavailable", error: reason },
+        ),
       onRestart: (error) =>
         log({ level: "warn", event: "cluster_reader_restart", error: error.message }),
       onSkip: (error, seq) =>
