@@ -24,14 +24,23 @@ export class NatsLink {
   #downSince: number | undefined;
   readonly #status: ReturnType<NatsConnection["status"]>;
 
-  /** Follows `nc`'s status events until {@linkcode stop} or the connection closes. */
-  constructor(nc: NatsConnection) {
+  /**
+   * Follows `nc`'s status events until {@linkcode stop} or the connection
+   * closes; `onChange` hears each change between up and down (and the
+   * server the connection is on, once up again).
+   */
+  constructor(nc: NatsConnection, onChange?: (up: boolean, server: string) => void) {
     const statuses = this.#status = nc.status();
     (async () => {
       for await (const status of statuses) {
         if (status.type === "disconnect" || status.type === "close") {
-          this.#downSince ??= Date.now();
-        } else if (status.type === "reconnect") this.#downSince = undefined;
+          if (this.#downSince !== undefined) continue;
+          this.#downSince = Date.now();
+          onChange?.(false, status.type === "disconnect" ? status.server : "");
+        } else if (status.type === "reconnect" && this.#downSince !== undefined) {
+          this.#downSince = undefined;
+          onChange?.(true, status.server);
+        }
       }
     })().catch(() => {});
   }

@@ -12,6 +12,7 @@ import { NatsRoomLog } from "../cluster/nats_room_log.ts";
 import { nodeName } from "../cluster/cluster_names.ts";
 import { applyStreamLimits, NatsHistoryStore, type StreamLimits } from "../cluster/nats_history.ts";
 import { type NatsAccess, openNatsAccess } from "../cluster/nats_access.ts";
+import { NatsLink } from "../cluster/nats_link.ts";
 import type { HubOptions } from "../core/hub.ts";
 import type { Log } from "./log_record.ts";
 
@@ -69,6 +70,17 @@ export async function joinCluster(options: JoinClusterOptions): Promise<ClusterM
       cause,
     });
   }
+  // Logs each loss and return of the connection (event=cluster_link state=down|up).
+  const link = new NatsLink(
+    nc,
+    (up, server) =>
+      log({
+        level: up ? "info" : "warn",
+        event: "cluster_link",
+        state: up ? "up" : "down",
+        server,
+      }),
+  );
   let roomLog: NatsRoomLog;
   try {
     roomLog = await NatsRoomLog.start({
@@ -115,6 +127,7 @@ export async function joinCluster(options: JoinClusterOptions): Promise<ClusterM
     await history.settled();
     await roomLog.stop();
     await access.stop();
+    link.stop();
     await nc.drain().catch(() => nc.close());
   };
   const hubOptions: Partial<HubOptions> = { roomLog, store: history, ...access.hubOptions };
