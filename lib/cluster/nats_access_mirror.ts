@@ -14,9 +14,15 @@
 
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type KV, Kvm, type KvWatchEntry } from "@nats-io/kv";
+import { NatsLink } from "./nats_link.ts";
 
 /** How long opening waits for the bucket's present values, in ms. */
 const LOAD_TIMEOUT_MS = 10_000;
+
+/** How long a watch may receive nothing before the bucket is asked whether it missed something. */
+const STALL_CHECK_MS = 3_000;
+
+type Watch = Awaited<ReturnType<KV["watch"]>>;
 
 /** A change to one key, as {@linkcode KvMirrorOptions.onChange} hears it. */
 export interface MirrorChange<T> {
@@ -42,6 +48,8 @@ export interface KvMirrorOptions<T> {
   parse(value: unknown): T | undefined;
   /** Hears a change made by another node (or a deletion seen first in the watch). */
   onChange?(change: MirrorChange<T>): void;
+  /** Hears that the watch was started again (it ended, or stalled), and why. */
+  onRestart?(error: Error): void;
 }
 
 interface Held<T> {
@@ -54,14 +62,23 @@ export class KvMirror<T> {
   readonly #kv: KV;
   readonly #options: KvMirrorOptions<T>;
   readonly #held = new Map<string, Held<T>>();
-  #watch: Awaited<ReturnType<KV["watch"]>> | undefined;
+  /** Writes are refused at once while the connection is down (not after their timeout). */
+  readonly #link: NatsLink;
+  #watch: Watch | undefined;
   #lastRevision = 0;
   #stopped = false;
   #reading: Promise<void> = Promise.resolve();
+  #stallTimer: ReturnType<typeof setInterval> | undefined;
+  #receivedAt = performance.now();
+  #stallWait = STALL_CHECK_MS;
+  #stallReason: string | undefined;
+  #checking = false;
+  #wake: () => void = () => {};
 
   private constructor(kv: KV, options: KvMirrorOptions<T>) {
     this.#kv = kv;
     this.#options = options;
+    this.#link = new NatsLink(options.nc);
   }
 
   /** Opens (or creates) the bucket and resolves once its present values are held. */
@@ -88,22 +105,26 @@ export class KvMirror<T> {
 
   /** Writes `value` under `key` only if the key holds nothing (a compare-and-set). */
   async create(key: string, value: T): Promise<void> {
+    this.#link.check();
     this.#apply(key, value, await this.#kv.create(key, this.#encode(value)), false);
   }
 
   /** Writes `value` under `key` only if nobody changed it since this node saw it. */
   async update(key: string, value: T): Promise<void> {
+    this.#link.check();
     const revision = this.#held.get(key)?.revision ?? 0;
     this.#apply(key, value, await this.#kv.update(key, this.#encode(value), revision), false);
   }
 
   /** Writes `value` under `key` whatever it held (last writer wins). */
   async put(key: string, value: T): Promise<void> {
+    this.#link.check();
     this.#apply(key, value, await this.#kv.put(key, this.#encode(value)), false);
   }
 
   /** Deletes `key` if nobody changed it since this node saw it. */
   async delete(key: string): Promise<void> {
+    this.#link.check();
     const held = this.#held.get(key);
     await this.#kv.delete(key, held ? { previousSeq: held.revision } : {});
     // The deletion's own revision comes with the watch; until then the old one stands.
@@ -112,6 +133,7 @@ export class KvMirror<T> {
 
   /** Reads the bucket itself (not the mirror): for a caller that lost a compare-and-set. */
   async fetch(key: string): Promise<T | undefined> {
+    this.#link.check();
     const entry = await this.#kv.get(key);
     if (!entry || entry.operation !== "PUT") return undefined;
     return this.#decode(entry)?.value;
@@ -120,21 +142,63 @@ export class KvMirror<T> {
   /** Stops the watch. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#link.stop();
+    clearInterval(this.#stallTimer);
     this.#watch?.stop();
+    this.#wake();
     await this.#reading;
   }
 
-  /** Starts the watch (again, after the last revision seen); resolves once the present values are in. */
+  /** Starts following the bucket; resolves once the present values are in (or after a bound). */
   async #follow(waitForValues: boolean): Promise<void> {
-    const watch = this.#watch = await this.#kv.watch(
-      this.#lastRevision > 0 ? { resumeFromRevision: this.#lastRevision + 1 } : {},
-    );
+    const first = await this.#watchFrom();
     let loaded!: () => void;
     const ready = new Promise<void>((resolve) => loaded = resolve);
     if (!waitForValues) loaded();
-    this.#reading = (async () => {
+    this.#reading = this.#read(first, () => loaded());
+    this.#stallTimer = setInterval(() => void this.#checkStall(), STALL_CHECK_MS);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([ready, new Promise((r) => timer = setTimeout(r, LOAD_TIMEOUT_MS))]);
+    clearTimeout(timer);
+  }
+
+  /** A watch from the revision after the last one seen (all present values at first). */
+  async #watchFrom(): Promise<Watch> {
+    const watch = await this.#kv.watch(
+      this.#lastRevision > 0 ? { resumeFromRevision: this.#lastRevision + 1 } : {},
+    );
+    if (this.#stopped) watch.stop();
+    this.#receivedAt = performance.now();
+    return this.#watch = watch;
+  }
+
+  /**
+   * Reads watches until stopped. A watch that ends (its consumer lost) or
+   * that the stall check stops is followed by a new one from the last
+   * revision seen, retried with backoff while NATS cannot make one.
+   */
+  async #read(first: Watch, loaded: () => void): Promise<void> {
+    let watch: Watch | undefined = first;
+    let pause = 100;
+    while (!this.#stopped) {
+      if (!watch) {
+        try {
+          watch = await this.#watchFrom();
+          pause = 100;
+        } catch (error) {
+          this.#options.onRestart?.(error instanceof Error ? error : new Error(String(error)));
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, pause);
+            this.#wake = () => (clearTimeout(timer), resolve());
+          });
+          pause = Math.min(pause * 2, 2_000);
+          continue;
+        }
+      }
       try {
         for await (const entry of watch) {
+          this.#receivedAt = performance.now();
+          this.#stallWait = STALL_CHECK_MS;
           this.#take(entry);
           if (entry.isUpdate) loaded();
         }
@@ -142,12 +206,41 @@ export class KvMirror<T> {
         // Started again below, as when the watch ends.
       }
       loaded();
-      // The watch ended without stop(): its consumer was lost; watch again from where it was.
-      if (!this.#stopped) this.#follow(false).catch(() => {});
-    })();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([ready, new Promise((r) => timer = setTimeout(r, LOAD_TIMEOUT_MS))]);
-    clearTimeout(timer);
+      watch = undefined;
+      if (!this.#stopped) {
+        this.#options.onRestart?.(new Error(this.#stallReason ?? "KV watch ended"));
+      }
+      this.#stallReason = undefined;
+    }
+  }
+
+  /**
+   * The client's watch (an ordered push consumer) can stop receiving after
+   * kill -9 of the bucket's stream leader or of the NATS node it is on, and
+   * say nothing (measured: docs/cluster_progress.md). When nothing came for
+   * a while, the bucket's last revision is compared with the last one seen:
+   * behind means stalled, and the watch is stopped (then started again from
+   * where it was). A restart that brings nothing makes the next wait twice as long.
+   */
+  async #checkStall(): Promise<void> {
+    const watch = this.#watch;
+    if (this.#checking || this.#stopped || !watch || !this.#link.up) return;
+    if (performance.now() - this.#receivedAt < this.#stallWait) return;
+    this.#checking = true;
+    try {
+      const last = (await this.#kv.status()).streamInfo.state.last_seq;
+      const quiet = performance.now() - this.#receivedAt >= this.#stallWait;
+      if (last > this.#lastRevision && quiet && !this.#stopped && this.#watch === watch) {
+        this.#stallReason = `KV watch stalled before revision ${this.#lastRevision + 1}`;
+        this.#stallWait = 2 * STALL_CHECK_MS;
+        this.#receivedAt = performance.now();
+        watch.stop();
+      }
+    } catch {
+      // NATS unreachable or the bucket has no leader: checked again later.
+    } finally {
+      this.#checking = false;
+    }
   }
 
   #take(entry: KvWatchEntry): void {

@@ -28,6 +28,14 @@ import { type HistoryStore, MemoryStore, type StoredRoom } from "../core/state/h
 import { ROOM_STREAM } from "./cluster_names.ts";
 import { NatsHistoryReader } from "./nats_history_reader.ts";
 import { NatsTopics, type StoredTopic } from "./nats_history_topics.ts";
+import { bounded, NatsLink } from "./nats_link.ts";
+
+/**
+ * The longest a `/history` read of the stream may take before it is
+ * refused (`store_error`): while the stream has no leader (up to ~9 s after
+ * its leader's machine dies) each request would wait out its own timeout.
+ */
+export const HISTORY_READ_MS = 5_000;
 
 /** What `--retain-days`, `--retain-messages` and `--max-store-mb` ask of the stream. */
 export interface StreamLimits {
@@ -85,6 +93,7 @@ export class NatsHistoryStore implements HistoryStore {
   readonly #reader: NatsHistoryReader;
   readonly #topics: NatsTopics;
   readonly #onError: NonNullable<NatsHistoryOptions["onError"]>;
+  readonly #link: NatsLink;
   /** A topic the hub set, waiting for the `touch` that names its event's id. */
   #pendingTopic: { folded: string; name: string; topic: RoomTopic | undefined } | undefined;
   readonly #writes = new Set<Promise<unknown>>();
@@ -100,6 +109,7 @@ export class NatsHistoryStore implements HistoryStore {
     this.#reader = reader;
     this.#topics = topics;
     this.#onError = options.onError ?? (() => {});
+    this.#link = new NatsLink(options.nc);
   }
 
   /**
@@ -162,8 +172,14 @@ export class NatsHistoryStore implements HistoryStore {
     return this.range(foldedRoom, { below: { id: beforeId }, newest: true, limit });
   }
 
+  /** Refused at once while NATS is unreachable, and after {@linkcode HISTORY_READ_MS}. */
   range(foldedRoom: string, range: HistoryRange): Promise<MessageEvent[]> {
-    return this.#reader.range(foldedRoom, range);
+    try {
+      this.#link.check();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return bounded(HISTORY_READ_MS, this.#reader.range(foldedRoom, range), "History read");
   }
 
   /** Prunes the mirror only: the stream's own limits delete from the stream. */
@@ -173,7 +189,9 @@ export class NatsHistoryStore implements HistoryStore {
 
   flush(): void {}
 
-  close(): void {}
+  close(): void {
+    this.#link.stop();
+  }
 
   /** Waits for the topic writes still in flight. */
   async settled(): Promise<void> {

@@ -11,7 +11,8 @@ import { parseFlags } from "../cli_args.ts";
 import { UsageError } from "../errors.ts";
 import { CLUSTER_FLAGS, parseClusterSettings } from "./cluster_settings.ts";
 import { formatClusterStatus, readClusterStatus } from "./cluster_status.ts";
-import { connectNats, NatsConnectError, NatsLink } from "./nats_connect.ts";
+import { connectNats, NatsConnectError } from "./nats_connect.ts";
+import { NatsLink } from "../cluster/nats_link.ts";
 
 /** `chat-server cluster --help`. */
 export const CLUSTER_CLI_USAGE =

@@ -16,10 +16,11 @@ import { nodeName, ROOM_STREAM } from "../cluster/cluster_names.ts";
 import { applyStreamLimits, NatsHistoryStore, type StreamLimits } from "../cluster/nats_history.ts";
 import { type NatsAccess, openNatsAccess } from "../cluster/nats_access.ts";
 import { defaultReplicas, type NatsCredentials } from "./cluster_settings.ts";
-import { connectNats, NatsConnectError, NatsLink } from "./nats_connect.ts";
+import { connectNats, NatsConnectError } from "./nats_connect.ts";
 import { type ClusterStatus, readClusterStatus } from "./cluster_status.ts";
 import { NatsPresence } from "../cluster/nats_presence.ts";
 import { NodeRegistry } from "../cluster/node_registry.ts";
+import { NatsLink } from "../cluster/nats_link.ts";
 import { VERSION } from "../version.ts";
 import type { HubOptions } from "../core/hub.ts";
 import type { Log } from "./log_record.ts";
@@ -97,7 +98,17 @@ export async function joinCluster(options: JoinClusterOptions): Promise<ClusterM
     if (!(cause instanceof NatsConnectError)) throw cause;
     throw new ClusterJoinError(cause.message, { cause });
   }
-  const link = new NatsLink(nc);
+  // Logs each loss and return of the connection (event=cluster_link state=down|up).
+  const link = new NatsLink(
+    nc,
+    (up, server) =>
+      log({
+        level: up ? "info" : "warn",
+        event: "cluster_link",
+        state: up ? "up" : "down",
+        server,
+      }),
+  );
   const replicas = options.replicas ??
     defaultReplicas(options.urls.length, nc.info?.connect_urls?.length ?? 0);
   // What started so far, stopped in reverse if a later step fails.
@@ -191,6 +202,7 @@ export async function joinCluster(options: JoinClusterOptions): Promise<ClusterM
     await history.settled();
     await roomLog.stop();
     await access.stop();
+    link.stop();
     await nc.drain().catch(() => nc.close());
   };
   const hubOptions: Partial<HubOptions> = {

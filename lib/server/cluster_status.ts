@@ -17,7 +17,7 @@ import {
   parseNodeRecord,
   ROOM_STREAM,
 } from "../cluster/cluster_names.ts";
-import type { NatsLinkState } from "./nats_connect.ts";
+import type { NatsLinkState } from "../cluster/nats_link.ts";
 
 /** The room stream as JetStream reports it. */
 export interface StreamState {
