@@ -17,21 +17,15 @@
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { KV, KvEntry } from "@nats-io/kv";
 import { NickError } from "../core/errors.ts";
-import type { ByeEvent, ChatEvent } from "../core/events.ts";
 import type { Member } from "../core/member.ts";
 import { foldNick, suggestNick } from "../core/nick.ts";
 import { REPLACED_BYE } from "../core/nick_claims.ts";
 import { LocalPresence, type Presence, type PresenceRoster } from "../core/state/presence.ts";
 import { NICKS_BUCKET, nodeSubject } from "./cluster_names.ts";
 import { type NodeRegistry, openBucket } from "./node_registry.ts";
-import { NICK_LOST_BYE, parseJson, remoteMember, unavailable } from "./remote_member.ts";
-import {
-  isLeaveReason,
-  nickKey,
-  type NickRecord,
-  parseNickRecord,
-  recordOf,
-} from "./nick_record.ts";
+import { NICK_LOST_BYE, onDirect, onKick, remoteMember, unavailable } from "./remote_member.ts";
+import * as looks from "./nick_skeletons.ts";
+import { nickKey, type NickRecord, parseNickRecord, recordOf } from "./nick_record.ts";
 
 /** Options of {@linkcode NatsPresence.start}. */
 export interface NatsPresenceOptions {
@@ -55,6 +49,7 @@ interface Held {
   revision: number;
   since: number;
   was?: string;
+  skeletons?: looks.HeldSkeletons;
   chain: Promise<void>;
   queued: boolean;
 }
@@ -75,7 +70,10 @@ export class NatsPresence implements Presence {
   readonly #registry: NodeRegistry;
   readonly #options: NatsPresenceOptions;
   readonly #held = new Map<Member, Held>();
-  readonly #reserved = new Map<string, { revision: number; since: number; was?: string }>();
+  readonly #reserved = new Map<
+    string,
+    { revision: number; since: number; was?: string; skeletons: looks.HeldSkeletons }
+  >();
   readonly #remote = new Map<string, Remote>();
   readonly #subscriptions: Subscription[] = [];
   readonly #pending = new Set<Promise<void>>();
@@ -104,8 +102,12 @@ export class NatsPresence implements Presence {
     const { nc } = options;
     const node = options.registry.node;
     presence.#subscriptions.push(
-      nc.subscribe(nodeSubject(node, "dm"), { callback: (_, m) => presence.#onDirect(m.data) }),
-      nc.subscribe(nodeSubject(node, "kick"), { callback: (_, m) => presence.#onKick(m.data) }),
+      nc.subscribe(nodeSubject(node, "dm"), {
+        callback: (_, m) => onDirect(m.data, (to) => presence.#local(to)),
+      }),
+      nc.subscribe(nodeSubject(node, "kick"), {
+        callback: (_, m) => onKick(m.data, (to) => presence.#local(to), presence.#roster),
+      }),
     );
     const watch = await kv.watch();
     presence.#watch = watch;
@@ -154,6 +156,7 @@ export class NatsPresence implements Presence {
       ...(fingerprint !== undefined ? { fingerprint } : {}),
       rooms: member ? [...member.rooms.values()].map((room) => room.name) : [],
       ...(was !== undefined ? { was } : {}),
+      claiming: true,
     };
     const value = JSON.stringify(record);
     let revision: number;
@@ -181,14 +184,27 @@ export class NatsPresence implements Presence {
         throw new NickError("nick_taken", `Nick "${nick}" is taken`);
       });
     }
-    this.#reserved.set(folded, { revision, since, was });
+    // Look-alikes claimed at once on two nodes: the shared skeleton key decides.
+    const skeletons = await looks.claimSkeletons(this.#kv, {
+      nick,
+      folded,
+      node: this.#node,
+      fingerprint,
+      was,
+      isDead: (node) => this.#registry.confirmDead(node),
+    }).catch((error) => {
+      this.#delete(key, revision);
+      throw error;
+    });
+    this.#reserved.set(folded, { revision, since, was, skeletons });
   }
 
   release(folded: string): void {
     const reservation = this.#reserved.get(folded);
     if (!reservation) return;
     this.#reserved.delete(folded);
-    this.#delete(nickKey(folded), reservation.revision);
+    this.#track(this.#delete(nickKey(folded), reservation.revision));
+    this.#track(looks.freeSkeletons(this.#kv, reservation.skeletons));
   }
 
   add(member: Member): void {
@@ -204,7 +220,7 @@ export class NatsPresence implements Presence {
     const held = this.#held.get(member);
     if (!held) return;
     this.#held.delete(member);
-    held.chain = held.chain.then(() => this.#delete(held.key, held.revision));
+    held.chain = held.chain.then(() => this.#free(held));
     this.#track(held.chain);
   }
 
@@ -220,8 +236,10 @@ export class NatsPresence implements Presence {
     const held = this.#held.get(member);
     if (!held || old === member.foldedNick) return this.changed(member);
     this.#held.delete(member);
-    this.#track(held.chain.then(() => this.#delete(held.key, held.revision)));
-    this.#hold(member);
+    this.#hold(member); // The old key goes once the new one's record is out of its claim.
+    this.#track(
+      Promise.all([held.chain, this.#held.get(member)?.chain]).then(() => this.#free(held)),
+    );
   }
 
   clear(): void {
@@ -265,6 +283,7 @@ export class NatsPresence implements Presence {
       revision: reservation?.revision ?? 0,
       since: reservation?.since ?? Date.now(),
       was: reservation?.was,
+      skeletons: reservation?.skeletons,
       chain: Promise.resolve(),
       queued: false,
     };
@@ -281,12 +300,19 @@ export class NatsPresence implements Presence {
     this.changed(member);
   }
 
+  /** Deletes a nick key given up, then its skeleton keys. */
+  async #free(held: Held): Promise<void> {
+    await this.#delete(held.key, held.revision);
+    await looks.freeSkeletons(this.#kv, held.skeletons);
+  }
+
   #delete(key: string, revision: number): Promise<void> {
     if (revision <= 0) return Promise.resolve();
     return this.#kv.delete(key, { previousSeq: revision }).catch(() => {});
   }
 
   #onEntry(entry: KvEntry): void {
+    if (looks.isSkeletonKey(entry.key)) return;
     const remote = this.#remote.get(entry.key);
     if (remote && remote.revision >= entry.revision) return;
     const record = entry.operation === "PUT" ? parseEntry(entry) : undefined;
@@ -307,6 +333,7 @@ export class NatsPresence implements Presence {
         false,
       );
     }
+    if (record.claiming) return remote && this.#forgetRemote(entry.key);
     if (remote && remote.node === record.node) return this.#update(remote, record, entry.revision);
     if (remote) this.#forgetRemote(entry.key);
     const before = record.was === undefined ? undefined : this.#remote.get(nickKey(record.was));
@@ -370,25 +397,6 @@ export class NatsPresence implements Presence {
     if (typeof folded !== "string") return undefined;
     const member = this.#index.find(folded);
     return member && this.#held.has(member) ? member : undefined;
-  }
-
-  #onDirect(data: Uint8Array): void {
-    const message = parseJson(data) as { to?: unknown; event?: ChatEvent } | undefined;
-    const event = message?.event;
-    const member = this.#local(message?.to);
-    if (!member || !event || (event.type !== "dm" && event.type !== "notice")) return;
-    member.sink.deliver(event);
-  }
-
-  #onKick(data: Uint8Array): void {
-    const message = parseJson(data) as
-      | { to?: unknown; reason?: unknown; message?: unknown; bye?: ByeEvent; banned?: unknown }
-      | undefined;
-    const member = this.#local(message?.to);
-    if (!member || !message || !isLeaveReason(message.reason)) return;
-    const text = typeof message.message === "string" ? message.message : undefined;
-    const bye = message.bye?.type === "bye" ? message.bye : undefined;
-    this.#roster?.disconnect(member, message.reason, text, bye, message.banned === true);
   }
 
   /** Frees the nicks of dead nodes; the node whose delete wins announces the leaves. */

@@ -37,6 +37,12 @@ export interface NickRecord {
   rooms: string[];
   /** The folded nick it had before a rename (so other nodes show a nick change). */
   was?: string;
+  /**
+   * Set while the node still claims the nick's look-alike skeleton keys: not
+   * online yet, so other nodes list no one under it (a look-alike claimed
+   * at the same instant elsewhere is not refused by a nick that may lose).
+   */
+  claiming?: true;
 }
 
 /** The record of a member here, `since` it took the nick. */

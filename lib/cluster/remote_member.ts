@@ -14,7 +14,8 @@ import type { ByeEvent, ChatEvent } from "../core/events.ts";
 import { Member, type MemberSink } from "../core/member.ts";
 import { foldNick } from "../core/nick.ts";
 import { nodeSubject } from "./cluster_names.ts";
-import type { NickRecord } from "./nick_record.ts";
+import { isLeaveReason, type NickRecord } from "./nick_record.ts";
+import type { PresenceRoster } from "../core/state/presence.ts";
 
 /** The member `record` describes, on its node, reached over `nc`; `id` is negative (not a hub's). */
 export function remoteMember(nc: NatsConnection, id: number, record: NickRecord): Member {
@@ -60,4 +61,29 @@ export function parseJson(data: Uint8Array): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** Delivers a direct message or notice another node sent to `to`, a member here (`local`). */
+export function onDirect(data: Uint8Array, local: (to: unknown) => Member | undefined): void {
+  const message = parseJson(data) as { to?: unknown; event?: ChatEvent } | undefined;
+  const event = message?.event;
+  const member = local(message?.to);
+  if (!member || !event || (event.type !== "dm" && event.type !== "notice")) return;
+  member.sink.deliver(event);
+}
+
+/** Disconnects a member here on another node's request (an operator's kick, ban or mute). */
+export function onKick(
+  data: Uint8Array,
+  local: (to: unknown) => Member | undefined,
+  roster: PresenceRoster | undefined,
+): void {
+  const message = parseJson(data) as
+    | { to?: unknown; reason?: unknown; message?: unknown; bye?: ByeEvent; banned?: unknown }
+    | undefined;
+  const member = local(message?.to);
+  if (!member || !message || !isLeaveReason(message.reason)) return;
+  const text = typeof message.message === "string" ? message.message : undefined;
+  const bye = message.bye?.type === "bye" ? message.bye : undefined;
+  roster?.disconnect(member, message.reason, text, bye, message.banned === true);
 }
