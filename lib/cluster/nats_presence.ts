@@ -70,10 +70,7 @@ export class NatsPresence implements Presence {
   readonly #registry: NodeRegistry;
   readonly #options: NatsPresenceOptions;
   readonly #held = new Map<Member, Held>();
-  readonly #reserved = new Map<
-    string,
-    { revision: number; since: number; was?: string; skeletons: looks.HeldSkeletons }
-  >();
+  readonly #reserved = new Map<string, Omit<Held, "key" | "chain" | "queued">>();
   readonly #remote = new Map<string, Remote>();
   readonly #subscriptions: Subscription[] = [];
   readonly #pending = new Set<Promise<void>>();
@@ -243,7 +240,11 @@ export class NatsPresence implements Presence {
   }
 
   clear(): void {
-    for (const [member] of [...this.#held]) this.remove(member);
+    for (const [member] of [...this.#held]) {
+      // Stopping: other nodes' rooms see its members go now, not at their expiry.
+      this.#roster?.announceLeave(member, [...member.rooms.values()], "shutdown", "Shutting down");
+      this.remove(member);
+    }
     this.#index.clear();
     this.#remote.clear();
   }

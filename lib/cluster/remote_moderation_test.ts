@@ -67,3 +67,42 @@ Deno.test("an operator on A bans, mutes and unmutes members of B by key and addr
   b.hub.message(mo.member, "thanks");
   assert.equal(mo.sink.of("error").length, errors);
 });
+
+Deno.test("a member of B goes away and comes back: room-mates on A get away events; B stops cleanly: A sees its members leave at once (shutdown)", async () => {
+  await using cluster = await NatsCluster.start();
+  await using a = await startClusterNode(cluster.urls[0], "node-a");
+  const b = await startClusterNode(cluster.urls[1], "node-b");
+  try {
+    const ana = await enterNode(a, "ana");
+    const bob = await enterNode(b, "bob");
+    b.hub.command(bob.member, "join", "#ops");
+    a.hub.command(ana.member, "join", "#ops");
+    await until(() => a.hub.room("#ops")?.members.size === 2, 5_000);
+
+    b.hub.command(bob.member, "away", "lunch");
+    await until(() => ana.sink.of("away").length === 1, 5_000);
+    const away = ana.sink.of("away")[0];
+    assert.deepEqual({ ...away, ts: 0 }, {
+      type: "away",
+      ts: 0,
+      nick: "bob",
+      message: "lunch",
+      rooms: ["#lobby", "#ops"],
+    });
+    b.hub.command(bob.member, "away", "");
+    await until(() => ana.sink.of("away").length === 2, 5_000);
+    assert.equal(ana.sink.of("away")[1].message, undefined);
+
+    const stopped = performance.now();
+    b.hub.shutdown();
+    await b[Symbol.asyncDispose]();
+    await until(() => ana.sink.of("leave").filter((e) => e.nick === "bob").length === 2, 5_000);
+    const took = performance.now() - stopped;
+    console.log(`bob's leaves reached node-a ${took.toFixed(0)} ms after node-b began to stop`);
+    for (const leave of ana.sink.of("leave")) assert.equal(leave.reason, "shutdown");
+    await until(() => a.hub.member("bob") === undefined, 5_000);
+    await enterNode(a, "bob"); // Free at once, not after the dead time.
+  } finally {
+    await b.kill();
+  }
+});
