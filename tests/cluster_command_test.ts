@@ -31,7 +31,9 @@ Deno.test("/cluster from chat-client in line mode: an operator sees the link, th
     await using a = node(["--name", "alpha", "--op", fingerprint]);
     await using b = node(["--name", "beta"]);
     const portOf = async (server: typeof a) =>
-      Number((await server.waitStdout((l) => l.startsWith("listening on "))).split(":").at(-1));
+      Number(
+        (await server.waitStdout((l) => l.startsWith("listening on "), 60_000)).split(":").at(-1),
+      );
     const [portA, portB] = [await portOf(a), await portOf(b)];
 
     await using boss = runEntry("client", [
