@@ -23,9 +23,9 @@ import { REPLACED_BYE } from "../core/nick_claims.ts";
 import { LocalPresence, type Presence, type PresenceRoster } from "../core/state/presence.ts";
 import { NICKS_BUCKET, nodeSubject } from "./cluster_names.ts";
 import { type NodeRegistry, openBucket } from "./node_registry.ts";
-import { NICK_LOST_BYE, onDirect, onKick, remoteMember, unavailable } from "./remote_member.ts";
+import * as across from "./remote_member.ts";
 import * as looks from "./nick_skeletons.ts";
-import { nickKey, type NickRecord, parseNickRecord, recordOf } from "./nick_record.ts";
+import { nickKey, type NickRecord, parseNickEntry, recordOf } from "./nick_record.ts";
 
 /** Options of {@linkcode NatsPresence.start}. */
 export interface NatsPresenceOptions {
@@ -100,10 +100,10 @@ export class NatsPresence implements Presence {
     const node = options.registry.node;
     presence.#subscriptions.push(
       nc.subscribe(nodeSubject(node, "dm"), {
-        callback: (_, m) => onDirect(m.data, (to) => presence.#local(to)),
+        callback: (_, m) => across.onDirect(m.data, (to) => presence.#local(to)),
       }),
       nc.subscribe(nodeSubject(node, "kick"), {
-        callback: (_, m) => onKick(m.data, (to) => presence.#local(to), presence.#roster),
+        callback: (_, m) => across.onKick(m, (to) => presence.#local(to), presence.#roster),
       }),
     );
     const watch = await kv.watch();
@@ -161,15 +161,15 @@ export class NatsPresence implements Presence {
       revision = await this.#kv.create(key, value);
     } catch (error) {
       const entry = await this.#kv.get(key).catch(() => {
-        throw unavailable(error);
+        throw across.unavailable(error);
       });
-      const holder = entry?.operation === "PUT" ? parseEntry(entry) : undefined;
+      const holder = entry?.operation === "PUT" ? parseNickEntry(entry) : undefined;
       // A ghost of the same key, or a member of a dead node: taken over by revision.
       const mayTake = holder &&
         ((fingerprint !== undefined && holder.fingerprint === fingerprint) ||
           (holder.node !== this.#node && await this.#registry.confirmDead(holder.node)));
       if (!entry || !mayTake) {
-        if (!holder) throw unavailable(error);
+        if (!holder) throw across.unavailable(error);
         const suggestion = suggestNick(nick, (n) => this.#index.find(foldNick(n)) !== undefined);
         throw new NickError(
           "nick_taken",
@@ -177,9 +177,15 @@ export class NatsPresence implements Presence {
           suggestion,
         );
       }
+      const was = this.#remote.get(key);
+      const rooms = [...(was?.member.rooms.values() ?? [])];
       revision = await this.#kv.update(key, value, entry.revision).catch(() => {
         throw new NickError("nick_taken", `Nick "${nick}" is taken`);
       });
+      // Its node is gone (no one else announces its leaves): told here, before it comes back.
+      if (was && holder.node !== this.#node && await across.nodeGone(this.#nc, holder.node)) {
+        this.#roster?.announceLeave(was.member, rooms, "dropped", across.GONE);
+      }
     }
     // Look-alikes claimed at once on two nodes: the shared skeleton key decides.
     const skeletons = await looks.claimSkeletons(this.#kv, {
@@ -295,7 +301,13 @@ export class NatsPresence implements Presence {
         .then((revision) => void (held.revision = revision), () => {
           if (this.#held.get(member) !== held) return;
           this.#held.delete(member);
-          this.#roster?.disconnect(member, "dropped", "nick taken elsewhere", NICK_LOST_BYE, false);
+          this.#roster?.disconnect(
+            member,
+            "dropped",
+            "nick taken elsewhere",
+            across.NICK_LOST_BYE,
+            false,
+          );
         });
     }
     this.changed(member);
@@ -316,7 +328,7 @@ export class NatsPresence implements Presence {
     if (looks.isSkeletonKey(entry.key)) return;
     const remote = this.#remote.get(entry.key);
     if (remote && remote.revision >= entry.revision) return;
-    const record = entry.operation === "PUT" ? parseEntry(entry) : undefined;
+    const record = entry.operation === "PUT" ? parseNickEntry(entry) : undefined;
     if (!record || record.node === this.#node) {
       if (remote) this.#forgetRemote(entry.key);
       if (!record && entry.operation !== "PUT") this.#reclaim(entry.key);
@@ -350,7 +362,7 @@ export class NatsPresence implements Presence {
       this.#roster?.renamed(before.member, old);
       return this.#update(before, record, entry.revision);
     }
-    const member = remoteMember(this.#nc, this.#nextRemoteId--, record);
+    const member = across.remoteMember(this.#nc, this.#nextRemoteId--, record);
     const added: Remote = { member, node: record.node, revision: entry.revision };
     this.#remote.set(entry.key, added);
     this.#index.add(member);
@@ -388,7 +400,7 @@ export class NatsPresence implements Presence {
         held.revision = await this.#kv.create(key, JSON.stringify(record)).catch(() => 0);
         if (held.revision === 0 && this.#held.get(member) === held) {
           this.#held.delete(member);
-          this.#roster?.disconnect(member, "dropped", "nick lost", NICK_LOST_BYE, false);
+          this.#roster?.disconnect(member, "dropped", "nick lost", across.NICK_LOST_BYE, false);
         }
       });
     }
@@ -419,12 +431,7 @@ export class NatsPresence implements Presence {
           continue; // Another survivor freed it first, or the nick changed hands.
         }
         this.#options.onExpired?.(remote.member.nick, remote.node);
-        this.#roster?.announceLeave(
-          remote.member,
-          rooms,
-          "dropped",
-          "its server stopped answering",
-        );
+        this.#roster?.announceLeave(remote.member, rooms, "dropped", across.GONE);
         this.#forgetRemote(key);
       }
     } catch (error) {
@@ -436,13 +443,5 @@ export class NatsPresence implements Presence {
 
   #error(error: unknown, what: string): void {
     this.#options.onError?.(error instanceof Error ? error : new Error(String(error)), what);
-  }
-}
-
-function parseEntry(entry: KvEntry): NickRecord | undefined {
-  try {
-    return parseNickRecord(entry.json());
-  } catch {
-    return undefined;
   }
 }

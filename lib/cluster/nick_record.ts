@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { KvEntry } from "@nats-io/kv";
 import type { LeaveReason } from "../core/events.ts";
 import type { Member } from "../core/member.ts";
 import { roomSubject } from "./room_subject.ts";
@@ -72,6 +73,15 @@ export function parseNickRecord(value: unknown): NickRecord | undefined {
     !optional(r.fingerprint) || !optional(r.address) || !optional(r.away) || !optional(r.was)
   ) return undefined;
   return r as NickRecord;
+}
+
+/** The {@linkcode NickRecord} of a KV entry, or undefined when it holds none. */
+export function parseNickEntry(entry: KvEntry): NickRecord | undefined {
+  try {
+    return parseNickRecord(entry.json());
+  } catch {
+    return undefined;
+  }
 }
 
 const LEAVE_REASONS: readonly string[] = [

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { NatsConnection } from "@nats-io/transport-node";
+import { type Msg, type NatsConnection, RequestError } from "@nats-io/transport-node";
 import { ChatError } from "../core/errors.ts";
 import type { ByeEvent, ChatEvent } from "../core/events.ts";
 import { Member, type MemberSink } from "../core/member.ts";
@@ -72,13 +72,18 @@ export function onDirect(data: Uint8Array, local: (to: unknown) => Member | unde
   member.sink.deliver(event);
 }
 
-/** Disconnects a member here on another node's request (an operator's kick, ban or mute). */
+/**
+ * Disconnects a member here on another node's request (an operator's kick,
+ * ban or mute); answers a request with a reply subject (so that asking
+ * tells whether this node is still there: {@linkcode nodeGone}).
+ */
 export function onKick(
-  data: Uint8Array,
+  msg: Msg,
   local: (to: unknown) => Member | undefined,
   roster: PresenceRoster | undefined,
 ): void {
-  const message = parseJson(data) as
+  if (msg.reply) msg.respond();
+  const message = parseJson(msg.data) as
     | { to?: unknown; reason?: unknown; message?: unknown; bye?: ByeEvent; banned?: unknown }
     | undefined;
   const member = local(message?.to);
@@ -86,4 +91,21 @@ export function onKick(
   const text = typeof message.message === "string" ? message.message : undefined;
   const bye = message.bye?.type === "bye" ? message.bye : undefined;
   roster?.disconnect(member, message.reason, text, bye, message.banned === true);
+}
+
+/** Why a member of a node that went away left. */
+export const GONE = "its server stopped answering";
+
+/**
+ * Whether nothing listens on `node`'s subjects any more (its process is
+ * gone): NATS answers "no responders" at once. A node that answers, or a
+ * question that times out, is not gone.
+ */
+export async function nodeGone(nc: NatsConnection, node: string): Promise<boolean> {
+  try {
+    await nc.request(nodeSubject(node, "kick"), "{}", { timeout: 2_000 });
+    return false;
+  } catch (error) {
+    return error instanceof RequestError && error.isNoResponders();
+  }
 }

@@ -106,3 +106,28 @@ Deno.test("a member of B goes away and comes back: room-mates on A get away even
     await b.kill();
   }
 });
+
+Deno.test("a member of a killed node reconnecting to A with its key at once: A's room-mates see it leave, then join", async () => {
+  await using cluster = await NatsCluster.start();
+  await using a = await startClusterNode(cluster.urls[0], "node-a");
+  const b = await startClusterNode(cluster.urls[1], "node-b");
+  try {
+    const ana = await enterNode(a, "ana");
+    await enterNode(b, "cy", { fingerprint: "SHA256:cy" });
+    await until(() => a.hub.member("cy")?.remote !== undefined, 5_000);
+    await b.kill(); // No goodbye: its node is gone, not yet known dead (12 s).
+    const killed = performance.now();
+    await enterNode(a, "cy", { fingerprint: "SHA256:cy" }); // Its key takes the nick over.
+    const seen = () =>
+      ana.sink.events.filter((e) => (e.type === "leave" || e.type === "join") && e.nick === "cy")
+        .map((e) => e.type);
+    await until(() => seen().length === 3, 5_000).catch(() => assert.fail(seen().join()));
+    assert.deepEqual(seen(), ["join", "leave", "join"]);
+    assert.equal(ana.sink.of("leave").at(-1)!.reason, "dropped");
+    console.log(
+      `cy left and came back ${Math.round(performance.now() - killed)} ms after the kill`,
+    );
+  } finally {
+    await b.kill();
+  }
+});
