@@ -30,6 +30,7 @@ import { connectTls } from "./lib/net/socket_conn.ts";
 import { fingerprintOf } from "./lib/protocol/fingerprint.ts";
 import { BROWSE_MS, browseServers, type FoundServer } from "./lib/discovery/browse.ts";
 import { announcementMismatch, DiscoveredServer } from "./lib/client/discovered_server.ts";
+import { groupClusters, rememberedHosts } from "./lib/client/cluster_servers.ts";
 import {
   chooseServer,
   noServerMessage,
@@ -186,12 +187,17 @@ async function main(): Promise<number> {
     : undefined;
   // A found server is looked up by its name again before every reconnect.
   const discovered = found && trust
-    ? new DiscoveredServer(found.name, trust, (enough) => browseServers({ enough }), found)
+    ? new DiscoveredServer(
+      found.name,
+      trust,
+      (enough) => browseServers({ enough }).then(groupClusters),
+      found,
+    )
     : undefined;
   // The server, nick and rooms of this session, for the next start.
   const memory = command.configDir === undefined ? undefined : new SessionMemory(
     command.configDir,
-    { host, port, tls },
+    { host, port, tls, ...rememberedHosts(hosts, found) },
     (problem) => interactive ? notices.push(problem) : console.error(`chat-client: ${problem}`),
   );
   const options = {
@@ -350,10 +356,12 @@ async function findServer(
 ): Promise<FoundServer | number> {
   console.error("looking for servers on the LAN...");
   const started = performance.now();
-  const found = await browseServers(
-    serverName === undefined
-      ? {}
-      : { enough: (found) => found.some((s) => s.name.toLowerCase() === serverName.toLowerCase()) },
+  const found = groupClusters(
+    await browseServers(
+      serverName === undefined ? {} : {
+        enough: (found) => found.some((s) => s.name.toLowerCase() === serverName.toLowerCase()),
+      },
+    ),
   );
   const choice = chooseServer(found, { serverName, interactive, seconds: BROWSE_MS / 1000 });
   if (choice.kind === "fail") {
@@ -395,7 +403,7 @@ async function answers(host: string, port: number): Promise<boolean> {
 
 /** `--list`: the servers that answered, one a line (or JSON); 1 when none did. */
 async function listServers(json: boolean): Promise<number> {
-  const found = await browseServers();
+  const found = groupClusters(await browseServers());
   if (json) console.log(serversJson(found));
   else for (const server of found) console.log(serverLine(server));
   if (found.length === 0) {

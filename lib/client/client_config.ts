@@ -264,6 +264,10 @@ export function parseClientArgs(
     host = last.host;
     hostPort = flags.port === undefined ? last.port : undefined;
     lastServerName = last.server;
+    // The last session was on a cluster: every node of it again, for failover.
+    if (flags.port === undefined && last.hosts) {
+      others = last.hosts.filter((h) => !(h.host === last.host && h.port === last.port));
+    }
   }
   if (host === undefined && flags.port !== undefined) {
     throw new UsageError("--port goes with --host (a server found on the LAN says its port)");

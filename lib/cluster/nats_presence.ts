@@ -17,21 +17,15 @@
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { KV, KvEntry } from "@nats-io/kv";
 import { NickError } from "../core/errors.ts";
-import type { ByeEvent, ChatEvent } from "../core/events.ts";
 import type { Member } from "../core/member.ts";
 import { foldNick, suggestNick } from "../core/nick.ts";
 import { REPLACED_BYE } from "../core/nick_claims.ts";
 import { LocalPresence, type Presence, type PresenceRoster } from "../core/state/presence.ts";
 import { NICKS_BUCKET, nodeSubject } from "./cluster_names.ts";
 import { type NodeRegistry, openBucket } from "./node_registry.ts";
-import { NICK_LOST_BYE, parseJson, remoteMember, unavailable } from "./remote_member.ts";
-import {
-  isLeaveReason,
-  nickKey,
-  type NickRecord,
-  parseNickRecord,
-  recordOf,
-} from "./nick_record.ts";
+import * as across from "./remote_member.ts";
+import * as looks from "./nick_skeletons.ts";
+import { nickKey, type NickRecord, parseNickEntry, recordOf } from "./nick_record.ts";
 
 /** Options of {@linkcode NatsPresence.start}. */
 export interface NatsPresenceOptions {
@@ -55,6 +49,7 @@ interface Held {
   revision: number;
   since: number;
   was?: string;
+  skeletons?: looks.HeldSkeletons;
   chain: Promise<void>;
   queued: boolean;
 }
@@ -75,7 +70,7 @@ export class NatsPresence implements Presence {
   readonly #registry: NodeRegistry;
   readonly #options: NatsPresenceOptions;
   readonly #held = new Map<Member, Held>();
-  readonly #reserved = new Map<string, { revision: number; since: number; was?: string }>();
+  readonly #reserved = new Map<string, Omit<Held, "key" | "chain" | "queued">>();
   readonly #remote = new Map<string, Remote>();
   readonly #subscriptions: Subscription[] = [];
   readonly #pending = new Set<Promise<void>>();
@@ -104,8 +99,12 @@ export class NatsPresence implements Presence {
     const { nc } = options;
     const node = options.registry.node;
     presence.#subscriptions.push(
-      nc.subscribe(nodeSubject(node, "dm"), { callback: (_, m) => presence.#onDirect(m.data) }),
-      nc.subscribe(nodeSubject(node, "kick"), { callback: (_, m) => presence.#onKick(m.data) }),
+      nc.subscribe(nodeSubject(node, "dm"), {
+        callback: (_, m) => across.onDirect(m.data, (to) => presence.#local(to)),
+      }),
+      nc.subscribe(nodeSubject(node, "kick"), {
+        callback: (_, m) => across.onKick(m, (to) => presence.#local(to), presence.#roster),
+      }),
     );
     const watch = await kv.watch();
     presence.#watch = watch;
@@ -154,6 +153,7 @@ export class NatsPresence implements Presence {
       ...(fingerprint !== undefined ? { fingerprint } : {}),
       rooms: member ? [...member.rooms.values()].map((room) => room.name) : [],
       ...(was !== undefined ? { was } : {}),
+      claiming: true,
     };
     const value = JSON.stringify(record);
     let revision: number;
@@ -161,15 +161,15 @@ export class NatsPresence implements Presence {
       revision = await this.#kv.create(key, value);
     } catch (error) {
       const entry = await this.#kv.get(key).catch(() => {
-        throw unavailable(error);
+        throw across.unavailable(error);
       });
-      const holder = entry?.operation === "PUT" ? parseEntry(entry) : undefined;
+      const holder = entry?.operation === "PUT" ? parseNickEntry(entry) : undefined;
       // A ghost of the same key, or a member of a dead node: taken over by revision.
       const mayTake = holder &&
         ((fingerprint !== undefined && holder.fingerprint === fingerprint) ||
           (holder.node !== this.#node && await this.#registry.confirmDead(holder.node)));
       if (!entry || !mayTake) {
-        if (!holder) throw unavailable(error);
+        if (!holder) throw across.unavailable(error);
         const suggestion = suggestNick(nick, (n) => this.#index.find(foldNick(n)) !== undefined);
         throw new NickError(
           "nick_taken",
@@ -177,18 +177,37 @@ export class NatsPresence implements Presence {
           suggestion,
         );
       }
+      const was = this.#remote.get(key);
+      const rooms = [...(was?.member.rooms.values() ?? [])];
       revision = await this.#kv.update(key, value, entry.revision).catch(() => {
         throw new NickError("nick_taken", `Nick "${nick}" is taken`);
       });
+      // Its node is gone (no one else announces its leaves): told here, before it comes back.
+      if (was && holder.node !== this.#node && await across.nodeGone(this.#nc, holder.node)) {
+        this.#roster?.announceLeave(was.member, rooms, "dropped", across.GONE);
+      }
     }
-    this.#reserved.set(folded, { revision, since, was });
+    // Look-alikes claimed at once on two nodes: the shared skeleton key decides.
+    const skeletons = await looks.claimSkeletons(this.#kv, {
+      nick,
+      folded,
+      node: this.#node,
+      fingerprint,
+      was,
+      isDead: (node) => this.#registry.confirmDead(node),
+    }).catch((error) => {
+      this.#delete(key, revision);
+      throw error;
+    });
+    this.#reserved.set(folded, { revision, since, was, skeletons });
   }
 
   release(folded: string): void {
     const reservation = this.#reserved.get(folded);
     if (!reservation) return;
     this.#reserved.delete(folded);
-    this.#delete(nickKey(folded), reservation.revision);
+    this.#track(this.#delete(nickKey(folded), reservation.revision));
+    this.#track(looks.freeSkeletons(this.#kv, reservation.skeletons));
   }
 
   add(member: Member): void {
@@ -204,7 +223,7 @@ export class NatsPresence implements Presence {
     const held = this.#held.get(member);
     if (!held) return;
     this.#held.delete(member);
-    held.chain = held.chain.then(() => this.#delete(held.key, held.revision));
+    held.chain = held.chain.then(() => this.#free(held));
     this.#track(held.chain);
   }
 
@@ -220,12 +239,18 @@ export class NatsPresence implements Presence {
     const held = this.#held.get(member);
     if (!held || old === member.foldedNick) return this.changed(member);
     this.#held.delete(member);
-    this.#track(held.chain.then(() => this.#delete(held.key, held.revision)));
-    this.#hold(member);
+    this.#hold(member); // The old key goes once the new one's record is out of its claim.
+    this.#track(
+      Promise.all([held.chain, this.#held.get(member)?.chain]).then(() => this.#free(held)),
+    );
   }
 
   clear(): void {
-    for (const [member] of [...this.#held]) this.remove(member);
+    for (const [member] of [...this.#held]) {
+      // Stopping: other nodes' rooms see its members go now, not at their expiry.
+      this.#roster?.announceLeave(member, [...member.rooms.values()], "shutdown", "Shutting down");
+      this.remove(member);
+    }
     this.#index.clear();
     this.#remote.clear();
   }
@@ -265,6 +290,7 @@ export class NatsPresence implements Presence {
       revision: reservation?.revision ?? 0,
       since: reservation?.since ?? Date.now(),
       was: reservation?.was,
+      skeletons: reservation?.skeletons,
       chain: Promise.resolve(),
       queued: false,
     };
@@ -275,10 +301,22 @@ export class NatsPresence implements Presence {
         .then((revision) => void (held.revision = revision), () => {
           if (this.#held.get(member) !== held) return;
           this.#held.delete(member);
-          this.#roster?.disconnect(member, "dropped", "nick taken elsewhere", NICK_LOST_BYE, false);
+          this.#roster?.disconnect(
+            member,
+            "dropped",
+            "nick taken elsewhere",
+            across.NICK_LOST_BYE,
+            false,
+          );
         });
     }
     this.changed(member);
+  }
+
+  /** Deletes a nick key given up, then its skeleton keys. */
+  async #free(held: Held): Promise<void> {
+    await this.#delete(held.key, held.revision);
+    await looks.freeSkeletons(this.#kv, held.skeletons);
   }
 
   #delete(key: string, revision: number): Promise<void> {
@@ -287,9 +325,10 @@ export class NatsPresence implements Presence {
   }
 
   #onEntry(entry: KvEntry): void {
+    if (looks.isSkeletonKey(entry.key)) return;
     const remote = this.#remote.get(entry.key);
     if (remote && remote.revision >= entry.revision) return;
-    const record = entry.operation === "PUT" ? parseEntry(entry) : undefined;
+    const record = entry.operation === "PUT" ? parseNickEntry(entry) : undefined;
     if (!record || record.node === this.#node) {
       if (remote) this.#forgetRemote(entry.key);
       if (!record && entry.operation !== "PUT") this.#reclaim(entry.key);
@@ -307,6 +346,7 @@ export class NatsPresence implements Presence {
         false,
       );
     }
+    if (record.claiming) return remote && this.#forgetRemote(entry.key);
     if (remote && remote.node === record.node) return this.#update(remote, record, entry.revision);
     if (remote) this.#forgetRemote(entry.key);
     const before = record.was === undefined ? undefined : this.#remote.get(nickKey(record.was));
@@ -322,7 +362,7 @@ export class NatsPresence implements Presence {
       this.#roster?.renamed(before.member, old);
       return this.#update(before, record, entry.revision);
     }
-    const member = remoteMember(this.#nc, this.#nextRemoteId--, record);
+    const member = across.remoteMember(this.#nc, this.#nextRemoteId--, record);
     const added: Remote = { member, node: record.node, revision: entry.revision };
     this.#remote.set(entry.key, added);
     this.#index.add(member);
@@ -360,7 +400,7 @@ export class NatsPresence implements Presence {
         held.revision = await this.#kv.create(key, JSON.stringify(record)).catch(() => 0);
         if (held.revision === 0 && this.#held.get(member) === held) {
           this.#held.delete(member);
-          this.#roster?.disconnect(member, "dropped", "nick lost", NICK_LOST_BYE, false);
+          this.#roster?.disconnect(member, "dropped", "nick lost", across.NICK_LOST_BYE, false);
         }
       });
     }
@@ -370,25 +410,6 @@ export class NatsPresence implements Presence {
     if (typeof folded !== "string") return undefined;
     const member = this.#index.find(folded);
     return member && this.#held.has(member) ? member : undefined;
-  }
-
-  #onDirect(data: Uint8Array): void {
-    const message = parseJson(data) as { to?: unknown; event?: ChatEvent } | undefined;
-    const event = message?.event;
-    const member = this.#local(message?.to);
-    if (!member || !event || (event.type !== "dm" && event.type !== "notice")) return;
-    member.sink.deliver(event);
-  }
-
-  #onKick(data: Uint8Array): void {
-    const message = parseJson(data) as
-      | { to?: unknown; reason?: unknown; message?: unknown; bye?: ByeEvent; banned?: unknown }
-      | undefined;
-    const member = this.#local(message?.to);
-    if (!member || !message || !isLeaveReason(message.reason)) return;
-    const text = typeof message.message === "string" ? message.message : undefined;
-    const bye = message.bye?.type === "bye" ? message.bye : undefined;
-    this.#roster?.disconnect(member, message.reason, text, bye, message.banned === true);
   }
 
   /** Frees the nicks of dead nodes; the node whose delete wins announces the leaves. */
@@ -410,12 +431,7 @@ export class NatsPresence implements Presence {
           continue; // Another survivor freed it first, or the nick changed hands.
         }
         this.#options.onExpired?.(remote.member.nick, remote.node);
-        this.#roster?.announceLeave(
-          remote.member,
-          rooms,
-          "dropped",
-          "its server stopped answering",
-        );
+        this.#roster?.announceLeave(remote.member, rooms, "dropped", across.GONE);
         this.#forgetRemote(key);
       }
     } catch (error) {
@@ -427,13 +443,5 @@ export class NatsPresence implements Presence {
 
   #error(error: unknown, what: string): void {
     this.#options.onError?.(error instanceof Error ? error : new Error(String(error)), what);
-  }
-}
-
-function parseEntry(entry: KvEntry): NickRecord | undefined {
-  try {
-    return parseNickRecord(entry.json());
-  } catch {
-    return undefined;
   }
 }

@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { KvEntry } from "@nats-io/kv";
 import type { LeaveReason } from "../core/events.ts";
 import type { Member } from "../core/member.ts";
 import { roomSubject } from "./room_subject.ts";
@@ -37,6 +38,12 @@ export interface NickRecord {
   rooms: string[];
   /** The folded nick it had before a rename (so other nodes show a nick change). */
   was?: string;
+  /**
+   * Set while the node still claims the nick's look-alike skeleton keys: not
+   * online yet, so other nodes list no one under it (a look-alike claimed
+   * at the same instant elsewhere is not refused by a nick that may lose).
+   */
+  claiming?: true;
 }
 
 /** The record of a member here, `since` it took the nick. */
@@ -66,6 +73,15 @@ export function parseNickRecord(value: unknown): NickRecord | undefined {
     !optional(r.fingerprint) || !optional(r.address) || !optional(r.away) || !optional(r.was)
   ) return undefined;
   return r as NickRecord;
+}
+
+/** The {@linkcode NickRecord} of a KV entry, or undefined when it holds none. */
+export function parseNickEntry(entry: KvEntry): NickRecord | undefined {
+  try {
+    return parseNickRecord(entry.json());
+  } catch {
+    return undefined;
+  }
 }
 
 const LEAVE_REASONS: readonly string[] = [

@@ -8,13 +8,14 @@
  * @module
  */
 
-import type { NatsConnection } from "@nats-io/transport-node";
+import { type Msg, type NatsConnection, RequestError } from "@nats-io/transport-node";
 import { ChatError } from "../core/errors.ts";
 import type { ByeEvent, ChatEvent } from "../core/events.ts";
 import { Member, type MemberSink } from "../core/member.ts";
 import { foldNick } from "../core/nick.ts";
 import { nodeSubject } from "./cluster_names.ts";
-import type { NickRecord } from "./nick_record.ts";
+import { isLeaveReason, type NickRecord } from "./nick_record.ts";
+import type { PresenceRoster } from "../core/state/presence.ts";
 
 /** The member `record` describes, on its node, reached over `nc`; `id` is negative (not a hub's). */
 export function remoteMember(nc: NatsConnection, id: number, record: NickRecord): Member {
@@ -59,5 +60,52 @@ export function parseJson(data: Uint8Array): unknown {
     return JSON.parse(new TextDecoder().decode(data));
   } catch {
     return undefined;
+  }
+}
+
+/** Delivers a direct message or notice another node sent to `to`, a member here (`local`). */
+export function onDirect(data: Uint8Array, local: (to: unknown) => Member | undefined): void {
+  const message = parseJson(data) as { to?: unknown; event?: ChatEvent } | undefined;
+  const event = message?.event;
+  const member = local(message?.to);
+  if (!member || !event || (event.type !== "dm" && event.type !== "notice")) return;
+  member.sink.deliver(event);
+}
+
+/**
+ * Disconnects a member here on another node's request (an operator's kick,
+ * ban or mute); answers a request with a reply subject (so that asking
+ * tells whether this node is still there: {@linkcode nodeGone}).
+ */
+export function onKick(
+  msg: Msg,
+  local: (to: unknown) => Member | undefined,
+  roster: PresenceRoster | undefined,
+): void {
+  if (msg.reply) msg.respond();
+  const message = parseJson(msg.data) as
+    | { to?: unknown; reason?: unknown; message?: unknown; bye?: ByeEvent; banned?: unknown }
+    | undefined;
+  const member = local(message?.to);
+  if (!member || !message || !isLeaveReason(message.reason)) return;
+  const text = typeof message.message === "string" ? message.message : undefined;
+  const bye = message.bye?.type === "bye" ? message.bye : undefined;
+  roster?.disconnect(member, message.reason, text, bye, message.banned === true);
+}
+
+/** Why a member of a node that went away left. */
+export const GONE = "its server stopped answering";
+
+/**
+ * Whether nothing listens on `node`'s subjects any more (its process is
+ * gone): NATS answers "no responders" at once. A node that answers, or a
+ * question that times out, is not gone.
+ */
+export async function nodeGone(nc: NatsConnection, node: string): Promise<boolean> {
+  try {
+    await nc.request(nodeSubject(node, "kick"), "{}", { timeout: 2_000 });
+    return false;
+  } catch (error) {
+    return error instanceof RequestError && error.isNoResponders();
   }
 }

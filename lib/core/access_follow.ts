@@ -44,6 +44,9 @@ function banIfMatched(chat: ChatServices, member: Member, ban: BanEntry): void {
   }, true);
 }
 
+/** What each member was last told by {@linkcode onMuteChange}: muted until, or 0 (unmuted). */
+const told = new WeakMap<Member, number>();
+
 function onMuteChange(chat: ChatServices, change: MuteChange): void {
   const { entry, before } = change;
   const now = chat.now();
@@ -53,18 +56,22 @@ function onMuteChange(chat: ChatServices, change: MuteChange): void {
   const by = entry.by ? ` by ${entry.by}` : "";
   for (const member of localMembers(chat)) {
     if (!Mutes.idsOf(member, member.operator).includes(entry.id)) continue;
+    // A mute of key and address comes as two changes: the member is told once.
+    const state = isMuted ? entry.until : chat.mutes.until(member) === undefined ? 0 : -1;
+    if (state < 0 || told.get(member) === state) continue;
+    told.set(member, state);
     if (isMuted) {
       const span = entry.until === Infinity
         ? "until unmuted"
         : `for ${Math.ceil((entry.until - now) / 60_000)} minute(s)`;
       chat.notice(member, `You were muted${by} ${span}`);
-    } else if (chat.mutes.until(member) === undefined) {
-      chat.notice(member, `You were unmuted${by}`);
-    }
+    } else chat.notice(member, `You were unmuted${by}`);
   }
 }
 
 /** This node's own members (a cluster's presence may list members of other nodes too). */
 function localMembers(chat: ChatServices): Member[] {
-  return [...chat.presence.all()].filter((entry): entry is Member => entry instanceof Member);
+  return [...chat.presence.all()].filter((entry): entry is Member =>
+    entry instanceof Member && !entry.remote
+  );
 }

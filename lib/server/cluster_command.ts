@@ -1,6 +1,6 @@
 /**
  * `/cluster` for operators: the nodes of the cluster, their clients, this
- * node's link to NATS and the room stream's state, as one notice (see
+ * node's link to NATS and the room stream's state, one notice a line (see
  * cluster_status.ts). Added to the hub's command table by the server when
  * it runs with `--cluster`; without it the command does not exist.
  *
@@ -26,7 +26,8 @@ export function clusterCommand(report: () => Promise<string[]>): Command {
       } catch (error) {
         lines = [`Cannot read the cluster's state: ${(error as Error).message}`];
       }
-      ctx.reply({ type: "notice", message: lines.join("\n") });
+      // One notice a line: clients show a notice on one line (newlines become spaces).
+      for (const message of lines) ctx.reply({ type: "notice", message });
     },
   };
 }

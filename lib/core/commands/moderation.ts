@@ -181,12 +181,13 @@ export const MUTE_COMMAND: Command = {
     );
     await keepMutes(() => chat.mutes.add(ids, until, op.nick));
     const span = minutes === undefined ? "until unmuted" : `for ${Number(minutes)} minute(s)`;
-    chat.notice(target, `You were muted by ${op.nick} ${span}`);
+    tellLocal(chat, target, `You were muted by ${op.nick} ${span}`);
     for (const other of others) {
       const shared = other.fingerprint !== undefined && other.fingerprint === target.fingerprint
         ? "by key, and you use the same key"
         : "by address, and you connect from the same address";
-      chat.notice(
+      tellLocal(
+        chat,
         other,
         `You were muted by ${op.nick} ${span}: ${target.nick} was muted ${shared}`,
       );
@@ -231,14 +232,19 @@ export const UNMUTE_COMMAND: Command = {
     );
     await keepMutes(() => chat.mutes.lift(target, op.nick));
     const freed = muted.filter((other) => chat.mutes.until(other) === undefined);
-    chat.notice(target, `You were unmuted by ${op.nick}`);
-    for (const other of freed) chat.notice(other, `You were unmuted by ${op.nick}`);
+    tellLocal(chat, target, `You were unmuted by ${op.nick}`);
+    for (const other of freed) tellLocal(chat, other, `You were unmuted by ${op.nick}`);
     chat.notice(
       op,
       `Unmuted ${target.nick}${freed.length ? `; that also unmutes ${countOthers(freed)}` : ""}`,
     );
   },
 };
+
+/** Tells a member of this node; a member of another node hears it from its own node's mutes. */
+function tellLocal(chat: ChatServices, member: Member, text: string): void {
+  if (!member.remote) chat.notice(member, text);
+}
 
 /** Waits for a mute store's write; a failing store refuses the command as `store_error`. */
 async function keepMutes(write: () => void | Promise<void>): Promise<void> {
