@@ -7,13 +7,13 @@
  * @module
  */
 
-import { connect } from "@nats-io/transport-node";
 import { parseFlags } from "../cli_args.ts";
 import { foldRoom } from "../core/room_name.ts";
 import { UsageError } from "../errors.ts";
 import { formatEvent } from "../protocol/text_format.ts";
 import { CLOCK_SKEW_MS, NatsHistoryReader } from "../cluster/nats_history_reader.ts";
-import { parseClusterUrls } from "./cluster_flag.ts";
+import { CLUSTER_FLAGS, parseClusterSettings } from "./cluster_settings.ts";
+import { connectNats, NatsConnectError } from "./nats_connect.ts";
 
 /** Whether `export`'s arguments ask for the cluster's stream. */
 export function exportsFromCluster(args: string[]): boolean {
@@ -29,13 +29,15 @@ export function exportsFromCluster(args: string[]): boolean {
 export async function exportFromCluster(
   args: string[],
   write: (line: string) => void,
+  env: (name: string) => string | undefined = (name) => Deno.env.get(name),
 ): Promise<number> {
+  const { "cluster-replicas": _replicas, ...clusterFlags } = CLUSTER_FLAGS;
   const flags = parseFlags(args, {
     room: { type: "string" },
     since: { type: "string" },
     format: { type: "string" },
-    cluster: { type: "string" },
-  });
+    ...clusterFlags,
+  }) as Record<string, string | undefined>;
   if (!flags.room) throw new UsageError("export --cluster needs --room (e.g. --room '#lobby')");
   const format = flags.format ?? "jsonl";
   if (format !== "jsonl" && format !== "text") {
@@ -47,13 +49,16 @@ export async function exportFromCluster(
       `--since must be a date like 2026-11-01 or 2026-11-01T09:00, got "${flags.since}"`,
     );
   }
-  const urls = parseClusterUrls(flags.cluster ?? "");
+  // The same NATS flags as the server's (credentials, the CA of tls:// URLs).
+  const settings = parseClusterSettings((name) => flags[name], env);
+  if (!settings) throw new UsageError("export --cluster needs NATS URLs");
   const room = flags.room.startsWith("#") ? flags.room : `#${flags.room}`;
   let nc;
   try {
-    nc = await connect({ servers: urls, name: "lanchat export" });
+    nc = await connectNats(settings, "lanchat export");
   } catch (error) {
-    console.error(`chat-server: --cluster: cannot reach NATS at ${urls.join(",")}: ${error}`);
+    if (!(error instanceof NatsConnectError)) throw error;
+    console.error(`chat-server: --cluster: ${error.message}`);
     return 1;
   }
   try {
