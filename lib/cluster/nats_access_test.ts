@@ -73,6 +73,8 @@ Deno.test("NATS access: a registration, ban or mute made on one node acts on the
     assert.equal(b.hub.member("eve"), undefined);
     assert.equal(eve.gone, true);
     refuses(() => b.join("eve", EVE, "10.0.0.77"), "banned");
+    // The address ban is a second write, after the key's: it may reach B a moment later.
+    await until(() => storeB.findBan(undefined, "10.0.0.9") !== undefined);
     refuses(() => b.join("someone", undefined, "10.0.0.9"), "banned");
 
     // A mute on A silences the key on B, and B's member is told so.
