@@ -262,7 +262,13 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
       opt_start_seq: this.#nextSeq,
     });
     // A short expiry: an ordered consumer whose pull outlives a leader change stalls.
-    return this.#messages = await consumer.consume({ expires: 2_000 });
+    // A callback, not the iterator: every message of one socket read is handed on in one
+    // synchronous run, so the fan-out writes each client's share of them in one write (the
+    // iterator hands on one message per microtask, and the writes go out in between).
+    return this.#messages = await consumer.consume({
+      expires: 2_000,
+      callback: (message) => this.#receive(message),
+    });
   }
 
   /**
@@ -299,12 +305,10 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
         }
       })().catch(() => {});
       const stall = setInterval(() => this.#checkStall(current), STALL_CHECK_MS);
-      try {
-        for await (const message of current) this.#receive(message);
-      } catch (error) {
-        if (!this.#stopped) {
-          this.#onRestart(error instanceof Error ? error : new Error(String(error)));
-        }
+      // Settles (with the error, if any) once the consumer stops; `#receive` ran for each message.
+      const ended = await current.closed().catch((error) => error);
+      if (ended && !this.#stopped) {
+        this.#onRestart(ended instanceof Error ? ended : new Error(String(ended)));
       }
       clearInterval(stall);
       current.stop();
