@@ -18,7 +18,7 @@
  * @module
  */
 
-import { headers, type NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
 import {
   type ConsumerMessages,
   DeliverPolicy,
@@ -37,9 +37,11 @@ import { UnsurePublishes } from "./unsure_publishes.ts";
 /** How often a reader that should have news but got none is checked, in ms. */
 const STALL_CHECK_MS = 3_000;
 
-/** The header naming the node that published an event. */
+/**
+ * The headers that named an event's node and origin token before both moved
+ * into the stored body (read for events stored by an older node only).
+ */
 const NODE_HEADER = "Lanchat-Node";
-/** The header carrying the publisher's token for the event's local origin. */
 const ORIGIN_HEADER = "Lanchat-Origin";
 
 /** Options for {@linkcode NatsRoomLog.start}. */
@@ -66,10 +68,17 @@ export interface NatsRoomLogOptions {
   onAvailability?: (reason: string | undefined) => void;
 }
 
-/** What the stream stores for one event: the room's shown name and the body. */
+/**
+ * What the stream stores for one event: the room's shown name, the body,
+ * the node that published it and that node's token for its local origin.
+ * In the body, not in headers: a reader then parses no headers (measured
+ * cheaper per event; the message id is still a header, JetStream's).
+ */
 interface StoredEvent {
   room: string;
   body: RoomEventBody;
+  node?: string;
+  origin?: string;
 }
 
 /** The room log on a JetStream stream, shared by every node of a cluster. */
@@ -180,11 +189,8 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
   ): Promise<number> {
     this.#gate?.check();
     const token = `${this.#nextToken++}`;
-    const h = headers();
-    h.set(NODE_HEADER, this.#options.node);
-    h.set(ORIGIN_HEADER, token);
     if (origin) this.#origins.set(token, origin);
-    const stored: StoredEvent = { room: name, body };
+    const stored: StoredEvent = { room: name, body, node: this.#options.node, origin: token };
     // A retry of a message whose ack timed out goes under the same id: stored once.
     const msgID = this.#unsure.take(folded, body) ??
       `${this.#options.node}:${this.#started}:${token}`;
@@ -192,7 +198,7 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
       const ack = await this.#js.publish(
         roomSubject(folded, this.#options.prefix),
         JSON.stringify(stored),
-        { headers: h, msgID, timeout: this.#options.ackTimeoutMs },
+        { msgID, timeout: this.#options.ackTimeoutMs },
       );
       // Stored before, by the attempt that timed out: nothing new to hand on.
       if (ack.duplicate) this.#origins.delete(token);
@@ -256,7 +262,13 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
       opt_start_seq: this.#nextSeq,
     });
     // A short expiry: an ordered consumer whose pull outlives a leader change stalls.
-    return this.#messages = await consumer.consume({ expires: 2_000 });
+    // A callback, not the iterator: every message of one socket read is handed on in one
+    // synchronous run, so the fan-out writes each client's share of them in one write (the
+    // iterator hands on one message per microtask, and the writes go out in between).
+    return this.#messages = await consumer.consume({
+      expires: 2_000,
+      callback: (message) => this.#receive(message),
+    });
   }
 
   /**
@@ -293,12 +305,10 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
         }
       })().catch(() => {});
       const stall = setInterval(() => this.#checkStall(current), STALL_CHECK_MS);
-      try {
-        for await (const message of current) this.#receive(message);
-      } catch (error) {
-        if (!this.#stopped) {
-          this.#onRestart(error instanceof Error ? error : new Error(String(error)));
-        }
+      // Settles (with the error, if any) once the consumer stops; `#receive` ran for each message.
+      const ended = await current.closed().catch((error) => error);
+      if (ended && !this.#stopped) {
+        this.#onRestart(ended instanceof Error ? ended : new Error(String(ended)));
       }
       clearInterval(stall);
       current.stop();
@@ -351,8 +361,9 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
       return;
     }
     let origin: Member | undefined;
-    if (message.headers?.get(NODE_HEADER) === this.#options.node) {
-      const token = message.headers.get(ORIGIN_HEADER);
+    const node = stored.node ?? message.headers?.get(NODE_HEADER);
+    if (node === this.#options.node) {
+      const token = stored.origin ?? message.headers?.get(ORIGIN_HEADER) ?? "";
       origin = this.#origins.get(token);
       this.#origins.delete(token);
     }

@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { connect, headers, type NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { NatsCluster } from "../../tests/_nats_cluster.ts";
 import { until } from "../../tests/_waiting.ts";
@@ -110,16 +110,30 @@ Deno.test("NatsRoomLog: a log started later reads only what comes after, and ski
     late.listen((event) => seenLate.push(event));
     const js = (await jetstreamManager(nc)).jetstream();
     await js.publish("lanchat.room.I2xvYmJ5", "not json");
+    // As an older node stored events: node and origin token in headers, not in the body.
+    const older = headers();
+    older.set("Lanchat-Node", "node-b");
+    older.set("Lanchat-Origin", "0");
+    const old = {
+      room: "#lobby",
+      body: { type: "msg", ts: 2, from: "bo", kind: "say", text: "old" },
+    };
+    const oldId =
+      (await js.publish("lanchat.room.I2xvYmJ5", JSON.stringify(old), { headers: older }))
+        .seq;
     const id = await early.publish("#lobby", "#lobby", {
       type: "msg",
-      ts: 2,
+      ts: 3,
       from: "ana",
       kind: "say",
       text: "after",
     });
-    await until(() => seenLate.length === 1 && seenEarly.length === 2, 10_000);
-    assert.deepEqual(seenLate.map((event) => [event.id, textOf(event)]), [[id, "after"]]);
-    assert.deepEqual(skipped, [id - 1]);
+    await until(() => seenLate.length === 2 && seenEarly.length === 3, 10_000);
+    assert.deepEqual(seenLate.map((event) => [event.id, textOf(event)]), [[oldId, "old"], [
+      id,
+      "after",
+    ]]);
+    assert.deepEqual(skipped, [oldId - 1]);
     await early.stop();
     await late.stop();
   } finally {

@@ -17,3 +17,14 @@ Deno.test("roomOfSubject() refuses a subject of another prefix, an empty or bad 
   assert.throws(() => roomOfSubject("lanchat.room.a.b"), RoomSubjectError);
   assert.throws(() => roomOfSubject("lanchat.room._w"), RoomSubjectError); // 0xff: not UTF-8
 });
+
+Deno.test("roomSubject() and roomOfSubject() answer the same from their caches, per prefix, and a refusal is refused again", () => {
+  for (let round = 0; round < 2; round++) {
+    assert.equal(roomOfSubject(roomSubject("#lobby")), "#lobby");
+    assert.equal(roomSubject("#lobby", "test.rooms"), "test.rooms.I2xvYmJ5");
+    assert.throws(() => roomOfSubject("lanchat.room._w"), RoomSubjectError);
+    assert.throws(() => roomOfSubject("test.rooms.I2xvYmJ5"), RoomSubjectError);
+  }
+  // Many rooms: the caches forget, the answers stay right.
+  for (let i = 0; i < 10_000; i++) assert.equal(roomOfSubject(roomSubject(`#r${i}`)), `#r${i}`);
+});
