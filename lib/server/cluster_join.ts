@@ -13,7 +13,12 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { NatsRoomLog } from "../cluster/nats_room_log.ts";
 import { nodeName, ROOM_STREAM } from "../cluster/cluster_names.ts";
-import { applyStreamLimits, NatsHistoryStore, type StreamLimits } from "../cluster/nats_history.ts";
+import {
+  applyStreamLimits,
+  NatsHistoryStore,
+  streamLimitFigures,
+  type StreamLimits,
+} from "../cluster/nats_history.ts";
 import { type NatsAccess, openNatsAccess } from "../cluster/nats_access.ts";
 import { defaultReplicas, type NatsCredentials } from "./cluster_settings.ts";
 import { connectNats, NatsConnectError } from "./nats_connect.ts";
@@ -246,7 +251,7 @@ export async function clusterIdOf(nc: NatsConnection): Promise<string> {
 async function applyLimits(nc: NatsConnection, limits: StreamLimits, log: Log): Promise<void> {
   try {
     if (await applyStreamLimits(nc, limits)) {
-      log({ level: "info", event: "cluster_limits", ...limits });
+      log({ level: "info", event: "cluster_limits", ...streamLimitFigures(limits) });
     }
   } catch (error) {
     log({
