@@ -96,14 +96,14 @@ export class NatsPresence implements Presence {
       history: 1,
     });
     const presence = new NatsPresence(kv, options);
-    const { nc } = options;
+    const { nc, onError: drop } = options; // drop: what NATS sent that nats_input.ts refused
     const node = options.registry.node;
     presence.#subscriptions.push(
       nc.subscribe(nodeSubject(node, "dm"), {
-        callback: (_, m) => across.onDirect(m.data, (to) => presence.#local(to)),
+        callback: (_, m) => across.onDirect(m.data, (to) => presence.#local(to), presence, drop),
       }),
       nc.subscribe(nodeSubject(node, "kick"), {
-        callback: (_, m) => across.onKick(m, (to) => presence.#local(to), presence.#roster),
+        callback: (_, m) => across.onKick(m, (to) => presence.#local(to), presence.#roster, drop),
       }),
     );
     const watch = await kv.watch();
@@ -328,7 +328,7 @@ export class NatsPresence implements Presence {
     if (looks.isSkeletonKey(entry.key)) return;
     const remote = this.#remote.get(entry.key);
     if (remote && remote.revision >= entry.revision) return;
-    const record = entry.operation === "PUT" ? parseNickEntry(entry) : undefined;
+    const record = parseNickEntry(entry, this.#options.onError); // checked: nats_input.ts
     if (!record || record.node === this.#node) {
       if (remote) this.#forgetRemote(entry.key);
       if (!record && entry.operation !== "PUT") this.#reclaim(entry.key);
@@ -362,7 +362,7 @@ export class NatsPresence implements Presence {
       this.#roster?.renamed(before.member, old);
       return this.#update(before, record, entry.revision);
     }
-    const member = across.remoteMember(this.#nc, this.#nextRemoteId--, record);
+    const member = across.remoteMember(this.#nc, this.#nextRemoteId--, record, this.#node);
     const added: Remote = { member, node: record.node, revision: entry.revision };
     this.#remote.set(entry.key, added);
     this.#index.add(member);
