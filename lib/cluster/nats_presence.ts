@@ -25,6 +25,7 @@ import { NICKS_BUCKET, nodeSubject } from "./cluster_names.ts";
 import { type NodeRegistry, openBucket } from "./node_registry.ts";
 import * as across from "./remote_member.ts";
 import * as looks from "./nick_skeletons.ts";
+import { DeadNodeKeys } from "./dead_node_keys.ts";
 import { nickKey, type NickRecord, parseNickEntry, recordOf } from "./nick_record.ts";
 
 /** Options of {@linkcode NatsPresence.start}. */
@@ -72,6 +73,7 @@ export class NatsPresence implements Presence {
   readonly #held = new Map<Member, Held>();
   readonly #reserved = new Map<string, Omit<Held, "key" | "chain" | "queued">>();
   readonly #remote = new Map<string, Remote>();
+  readonly #keys = new DeadNodeKeys(); // Every key, to sweep a dead node's leftovers too
   readonly #subscriptions: Subscription[] = [];
   readonly #pending = new Set<Promise<void>>();
   readonly #sweeper: ReturnType<typeof setInterval>;
@@ -109,7 +111,7 @@ export class NatsPresence implements Presence {
     const watch = await kv.watch();
     presence.#watch = watch;
     (async () => {
-      for await (const entry of watch) presence.#onEntry(entry);
+      for await (const entry of watch) presence.#onEntry(presence.#keys.seen(entry));
     })().catch((error) => presence.#error(error, "watch"));
     return presence;
   }
@@ -434,6 +436,7 @@ export class NatsPresence implements Presence {
         this.#roster?.announceLeave(remote.member, rooms, "dropped", across.GONE);
         this.#forgetRemote(key);
       }
+      await this.#keys.sweep(this.#kv, this.#registry, this.#remote); // claims, skeletons
     } catch (error) {
       this.#error(error, "sweep");
     } finally {
