@@ -17,6 +17,7 @@ import { parseServerArgs, SERVER_USAGE } from "./lib/server/server_config.ts";
 import { VERSION } from "./lib/version.ts";
 import { exportLog } from "./lib/store/export_log.ts";
 import { exportFromCluster, exportsFromCluster } from "./lib/server/cluster_export.ts";
+import { streamLimitFigures } from "./lib/cluster/nats_history.ts";
 import { openStore } from "./lib/store/open_store.ts";
 import { StoreOpenError, type StoreReport } from "./lib/store/sqlite_store.ts";
 import { DataDirInUseError } from "./lib/store/data_dir_lock.ts";
@@ -238,7 +239,9 @@ async function main(): Promise<number> {
         urls: command.cluster,
         serverName: options.serverName ?? "lanchat",
         log,
-        limits: command, // --retain-days, --retain-messages, --max-store-mb: the stream's limits
+        // --retain-days, --retain-messages, --max-store-mb: the stream's limits (only these: the
+        // command line holds passwords, and the limits are logged).
+        limits: streamLimitFigures(command),
         historyMemoryBytes: options.historyMemoryBytes,
         // Where clients reach this node, in its node record (`/cluster`, `cluster status`).
         listen: listenAddresses(door.hostnames, door.addr.port),

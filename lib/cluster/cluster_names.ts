@@ -8,6 +8,8 @@
  * @module
  */
 
+import { natsNodeRecord } from "./nats_input.ts";
+
 /** The stream holding every room's events (one subject per room). */
 export const ROOM_STREAM = "LANCHAT_ROOMS";
 
@@ -61,24 +63,17 @@ export interface NodeRecord {
   version: string;
 }
 
-/** A {@linkcode NodeRecord} from a KV value, or undefined when it is not one. */
+/**
+ * A {@linkcode NodeRecord} from a KV value, checked and cleaned
+ * (nats_input.ts: listeners as host:port, texts without escapes, numbers
+ * finite), or undefined when it is not one.
+ */
 export function parseNodeRecord(value: unknown): NodeRecord | undefined {
-  const r = value as Partial<NodeRecord> | null;
-  if (
-    typeof r !== "object" || r === null || typeof r.node !== "string" ||
-    typeof r.server !== "string" || !Array.isArray(r.listen) ||
-    !r.listen.every((l) => typeof l === "string") || typeof r.started !== "number" ||
-    typeof r.seen !== "number" || typeof r.clients !== "number" || typeof r.version !== "string"
-  ) return undefined;
-  return {
-    node: r.node,
-    server: r.server,
-    listen: r.listen,
-    started: r.started,
-    seen: r.seen,
-    clients: r.clients,
-    version: r.version,
-  };
+  try {
+    return natsNodeRecord(value);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The KV bucket of room topics (key: the room's subject token), which outlive the stream's limits. */

@@ -48,6 +48,15 @@ export interface StreamLimits {
 }
 
 /**
+ * Only the retention figures of `limits` (a caller may hand in a bigger
+ * object, such as the server's whole command line: never log that).
+ */
+export function streamLimitFigures(limits: StreamLimits): StreamLimits {
+  const { retainDays, retainMessages, maxStoreBytes } = limits;
+  return { retainDays, retainMessages, maxStoreBytes };
+}
+
+/**
  * Sets the room stream's limits to `limits` (the stream must exist). A
  * limit not given is lifted. Resolves true when the stream was changed.
  * The last node started decides: nodes should be started with the same flags.

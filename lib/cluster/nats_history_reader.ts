@@ -28,7 +28,8 @@ import {
 } from "@nats-io/jetstream";
 import type { MessageEvent } from "../core/events.ts";
 import { type HistoryRange, inRange } from "../core/state/history_query.ts";
-import type { RoomEvent, RoomEventBody } from "../core/state/room_log.ts";
+import type { RoomEvent } from "../core/state/room_log.ts";
+import { natsRoomEvent } from "./nats_input.ts";
 import { ROOM_SUBJECT_PREFIX, roomOfSubject, roomSubject } from "./room_subject.ts";
 import { ROOM_STREAM } from "./cluster_names.ts";
 
@@ -53,13 +54,12 @@ export interface StreamEvent {
 /** Where a read starts: a stream sequence, or a time (ms since the epoch). */
 export type ReadStart = { seq: number } | { time: number };
 
-/** The room event a stream message holds, or undefined when it holds none. */
+/** The room event a stream message holds (checked), or undefined when it holds none. */
 export function eventOf(message: JsMsg, prefix = ROOM_SUBJECT_PREFIX): StreamEvent | undefined {
   try {
     const folded = roomOfSubject(message.subject, prefix);
-    const stored = message.json<{ room: string; body: RoomEventBody }>();
-    if (typeof stored?.room !== "string" || typeof stored.body?.type !== "string") return;
-    return { folded, event: { ...stored.body, room: stored.room, id: message.seq } as RoomEvent };
+    // Checked and cleaned as a client's (nats_input.ts); anything else is skipped.
+    return { folded, event: natsRoomEvent(message.json(), folded, message.seq) };
   } catch {
     return undefined;
   }

@@ -15,6 +15,7 @@ import type { RoomTopic } from "../core/events.ts";
 import { foldRoom } from "../core/room_name.ts";
 import { TOPICS_BUCKET } from "./cluster_names.ts";
 import { roomSubject } from "./room_subject.ts";
+import { finite, natsRoom, natsTopic } from "./nats_input.ts";
 
 /** A room's topic as the bucket keeps it: with the id of the event that set it. */
 export interface StoredTopic {
@@ -80,14 +81,14 @@ export class NatsTopics {
   }
 }
 
+/** A stored topic, checked and cleaned (nats_input.ts), or undefined when it is not one. */
 function parse(value: unknown): StoredTopic | undefined {
-  const v = value as Partial<StoredTopic> | null;
-  if (typeof v !== "object" || v === null) return undefined;
-  if (typeof v.room !== "string" || typeof v.id !== "number") return undefined;
-  const t = v.topic;
-  if (
-    t !== undefined &&
-    (typeof t?.text !== "string" || typeof t.by !== "string" || typeof t.ts !== "number")
-  ) return undefined;
-  return { room: v.room, id: v.id, ...(t ? { topic: { text: t.text, by: t.by, ts: t.ts } } : {}) };
+  try {
+    const v = value as Partial<StoredTopic> | null;
+    const room = natsRoom(v?.room);
+    const id = finite(v?.id, "id");
+    return { room, id, ...(v?.topic !== undefined ? { topic: natsTopic(v.topic) } : {}) };
+  } catch {
+    return undefined;
+  }
 }

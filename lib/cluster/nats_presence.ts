@@ -25,6 +25,7 @@ import { NICKS_BUCKET, nodeSubject } from "./cluster_names.ts";
 import { type NodeRegistry, openBucket } from "./node_registry.ts";
 import * as across from "./remote_member.ts";
 import * as looks from "./nick_skeletons.ts";
+import { DeadNodeKeys } from "./dead_node_keys.ts";
 import { nickKey, type NickRecord, parseNickEntry, recordOf } from "./nick_record.ts";
 
 /** Options of {@linkcode NatsPresence.start}. */
@@ -72,6 +73,7 @@ export class NatsPresence implements Presence {
   readonly #held = new Map<Member, Held>();
   readonly #reserved = new Map<string, Omit<Held, "key" | "chain" | "queued">>();
   readonly #remote = new Map<string, Remote>();
+  readonly #keys = new DeadNodeKeys(); // Every key, to sweep a dead node's leftovers too
   readonly #subscriptions: Subscription[] = [];
   readonly #pending = new Set<Promise<void>>();
   readonly #sweeper: ReturnType<typeof setInterval>;
@@ -96,20 +98,20 @@ export class NatsPresence implements Presence {
       history: 1,
     });
     const presence = new NatsPresence(kv, options);
-    const { nc } = options;
+    const { nc, onError: drop } = options; // drop: what NATS sent that nats_input.ts refused
     const node = options.registry.node;
     presence.#subscriptions.push(
       nc.subscribe(nodeSubject(node, "dm"), {
-        callback: (_, m) => across.onDirect(m.data, (to) => presence.#local(to)),
+        callback: (_, m) => across.onDirect(m.data, (to) => presence.#local(to), presence, drop),
       }),
       nc.subscribe(nodeSubject(node, "kick"), {
-        callback: (_, m) => across.onKick(m, (to) => presence.#local(to), presence.#roster),
+        callback: (_, m) => across.onKick(m, (to) => presence.#local(to), presence.#roster, drop),
       }),
     );
     const watch = await kv.watch();
     presence.#watch = watch;
     (async () => {
-      for await (const entry of watch) presence.#onEntry(entry);
+      for await (const entry of watch) presence.#onEntry(presence.#keys.seen(entry));
     })().catch((error) => presence.#error(error, "watch"));
     return presence;
   }
@@ -328,7 +330,7 @@ export class NatsPresence implements Presence {
     if (looks.isSkeletonKey(entry.key)) return;
     const remote = this.#remote.get(entry.key);
     if (remote && remote.revision >= entry.revision) return;
-    const record = entry.operation === "PUT" ? parseNickEntry(entry) : undefined;
+    const record = parseNickEntry(entry, this.#options.onError); // checked: nats_input.ts
     if (!record || record.node === this.#node) {
       if (remote) this.#forgetRemote(entry.key);
       if (!record && entry.operation !== "PUT") this.#reclaim(entry.key);
@@ -362,7 +364,7 @@ export class NatsPresence implements Presence {
       this.#roster?.renamed(before.member, old);
       return this.#update(before, record, entry.revision);
     }
-    const member = across.remoteMember(this.#nc, this.#nextRemoteId--, record);
+    const member = across.remoteMember(this.#nc, this.#nextRemoteId--, record, this.#node);
     const added: Remote = { member, node: record.node, revision: entry.revision };
     this.#remote.set(entry.key, added);
     this.#index.add(member);
@@ -434,6 +436,7 @@ export class NatsPresence implements Presence {
         this.#roster?.announceLeave(remote.member, rooms, "dropped", across.GONE);
         this.#forgetRemote(key);
       }
+      await this.#keys.sweep(this.#kv, this.#registry, this.#remote); // claims, skeletons
     } catch (error) {
       this.#error(error, "sweep");
     } finally {

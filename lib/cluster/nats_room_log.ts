@@ -33,6 +33,7 @@ import type { RoomEvent, RoomEventBody, RoomLog, RoomLogListener } from "../core
 import { ROOM_SUBJECT_PREFIX, roomOfSubject, roomSubject } from "./room_subject.ts";
 import { ClusterUnavailableError, PublishGate } from "./publish_gate.ts";
 import { UnsurePublishes } from "./unsure_publishes.ts";
+import { natsRoomEvent } from "./nats_input.ts";
 
 /** How often a reader that should have news but got none is checked, in ms. */
 const STALL_CHECK_MS = 3_000;
@@ -349,13 +350,10 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
     this.#nextSeq = message.seq + 1;
     if (message.subject === this.#probeSubject) return;
     let folded: string;
-    let stored: StoredEvent;
+    let event: RoomEvent;
     try {
       folded = roomOfSubject(message.subject, this.#options.prefix);
-      stored = message.json<StoredEvent>();
-      if (typeof stored?.room !== "string" || typeof stored.body?.type !== "string") {
-        throw new Error(`Message ${message.seq} is not a room event`);
-      }
+      event = natsRoomEvent(message.json(), folded, message.seq); // checked as a client's
     } catch (error) {
       this.#onSkip(error instanceof Error ? error : new Error(String(error)), message.seq);
       return;
@@ -368,7 +366,6 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
       this.#origins.delete(token);
     }
     this.#lastIds.set(folded, message.seq);
-    const event = { ...stored.body, room: stored.room, id: message.seq } as RoomEvent;
     this.#listener(event, folded, origin);
   }
 }

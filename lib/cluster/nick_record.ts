@@ -10,6 +10,8 @@ import type { KvEntry } from "@nats-io/kv";
 import type { LeaveReason } from "../core/events.ts";
 import type { Member } from "../core/member.ts";
 import { roomSubject } from "./room_subject.ts";
+import { foldNick } from "../core/nick.ts";
+import { NatsInputError, natsNickRecord } from "./nats_input.ts";
 
 /** The key of a folded nick in the nick bucket. */
 export function nickKey(folded: string): string {
@@ -62,24 +64,37 @@ export function recordOf(member: Member, node: string, since: number, was?: stri
   };
 }
 
-/** A {@linkcode NickRecord} from a KV value, or undefined when it is not one. */
+/**
+ * A {@linkcode NickRecord} from a KV value (checked and cleaned as a
+ * client's hello: nats_input.ts), or undefined when it is not one.
+ */
 export function parseNickRecord(value: unknown): NickRecord | undefined {
-  const r = value as Partial<NickRecord> | null;
-  const optional = (v: unknown) => v === undefined || typeof v === "string";
-  if (
-    typeof r !== "object" || r === null || typeof r.node !== "string" ||
-    typeof r.nick !== "string" || typeof r.since !== "number" || typeof r.client !== "string" ||
-    !Array.isArray(r.rooms) || !r.rooms.every((room) => typeof room === "string") ||
-    !optional(r.fingerprint) || !optional(r.address) || !optional(r.away) || !optional(r.was)
-  ) return undefined;
-  return r as NickRecord;
+  try {
+    return natsNickRecord(value);
+  } catch {
+    return undefined;
+  }
 }
 
-/** The {@linkcode NickRecord} of a KV entry, or undefined when it holds none. */
-export function parseNickEntry(entry: KvEntry): NickRecord | undefined {
+/**
+ * The {@linkcode NickRecord} of a KV entry, or undefined when it holds none
+ * (a delete). A record that is no node's, or stored under another nick's
+ * key, is `report`ed and taken for none.
+ */
+export function parseNickEntry(
+  entry: KvEntry,
+  report?: (error: Error, what: string) => void,
+): NickRecord | undefined {
+  if (entry.operation !== "PUT") return undefined;
   try {
-    return parseNickRecord(entry.json());
-  } catch {
+    const record = natsNickRecord(entry.json());
+    if (nickKey(foldNick(record.nick)) !== entry.key) {
+      throw new NatsInputError(`nick record of "${record.nick}" under another key`);
+    }
+    return record;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    report?.(new NatsInputError(`${entry.key}: ${message}`), "nick record");
     return undefined;
   }
 }

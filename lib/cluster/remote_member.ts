@@ -14,16 +14,28 @@ import type { ByeEvent, ChatEvent } from "../core/events.ts";
 import { Member, type MemberSink } from "../core/member.ts";
 import { foldNick } from "../core/nick.ts";
 import { nodeSubject } from "./cluster_names.ts";
-import { isLeaveReason, type NickRecord } from "./nick_record.ts";
+import type { NickRecord } from "./nick_record.ts";
+import { natsDirect, NatsInputError, type NatsKick, natsKick } from "./nats_input.ts";
 import type { PresenceRoster } from "../core/state/presence.ts";
 
-/** The member `record` describes, on its node, reached over `nc`; `id` is negative (not a hub's). */
-export function remoteMember(nc: NatsConnection, id: number, record: NickRecord): Member {
+/**
+ * The member `record` describes, on its node, reached over `nc` from this
+ * node (`self`); `id` is negative (not a hub's). Only direct messages go to
+ * it: its own node tells it everything else (a server notice from here is
+ * refused there).
+ */
+export function remoteMember(
+  nc: NatsConnection,
+  id: number,
+  record: NickRecord,
+  self = "",
+): Member {
   const node = record.node;
   const sink: MemberSink = {
     deliver(event: ChatEvent) {
-      if (event.type !== "dm" && event.type !== "notice") return;
-      nc.publish(nodeSubject(node, "dm"), JSON.stringify({ to: member.foldedNick, event }));
+      if (event.type !== "dm") return;
+      const message = { to: member.foldedNick, node: self, event };
+      nc.publish(nodeSubject(node, "dm"), JSON.stringify(message));
     },
     end() {},
   };
@@ -63,34 +75,62 @@ export function parseJson(data: Uint8Array): unknown {
   }
 }
 
-/** Delivers a direct message or notice another node sent to `to`, a member here (`local`). */
-export function onDirect(data: Uint8Array, local: (to: unknown) => Member | undefined): void {
-  const message = parseJson(data) as { to?: unknown; event?: ChatEvent } | undefined;
-  const event = message?.event;
-  const member = local(message?.to);
-  if (!member || !event || (event.type !== "dm" && event.type !== "notice")) return;
-  member.sink.deliver(event);
+/** Where a member's nick is held (the nick bucket's view), for checking a direct message's sender. */
+export interface DirectSenders {
+  find(folded: string): Member | undefined;
+}
+
+/**
+ * Delivers a direct message another node sent to `to`, a member here
+ * (`local`): only a member's message (never a server notice), checked and
+ * cleaned (nats_input.ts), from a member the nick bucket places on the
+ * sending node. Anything else is dropped and `report`ed.
+ */
+export function onDirect(
+  data: Uint8Array,
+  local: (to: unknown) => Member | undefined,
+  senders?: DirectSenders,
+  report: (error: Error, what: string) => void = () => {},
+): void {
+  try {
+    const { to, node, event } = natsDirect(parseJson(data));
+    const member = local(to);
+    if (!member) return;
+    const sender = senders?.find(foldNick(event.from));
+    if (senders && (sender?.remote?.node !== node || sender.nick !== event.from)) {
+      throw new NatsInputError(`direct message: "${event.from}" is no member of node ${node}`);
+    }
+    if (event.to !== member.nick) throw new NatsInputError("direct message: not to its member");
+    member.sink.deliver(event);
+  } catch (error) {
+    report(error instanceof Error ? error : new Error(String(error)), "direct message");
+  }
 }
 
 /**
  * Disconnects a member here on another node's request (an operator's kick,
  * ban or mute); answers a request with a reply subject (so that asking
- * tells whether this node is still there: {@linkcode nodeGone}).
+ * tells whether this node is still there: {@linkcode nodeGone}). The
+ * request is checked and its texts cleaned (nats_input.ts); a bad one is
+ * dropped and `report`ed.
  */
 export function onKick(
   msg: Msg,
   local: (to: unknown) => Member | undefined,
   roster: PresenceRoster | undefined,
+  report: (error: Error, what: string) => void = () => {},
 ): void {
   if (msg.reply) msg.respond();
-  const message = parseJson(msg.data) as
-    | { to?: unknown; reason?: unknown; message?: unknown; bye?: ByeEvent; banned?: unknown }
-    | undefined;
-  const member = local(message?.to);
-  if (!member || !message || !isLeaveReason(message.reason)) return;
-  const text = typeof message.message === "string" ? message.message : undefined;
-  const bye = message.bye?.type === "bye" ? message.bye : undefined;
-  roster?.disconnect(member, message.reason, text, bye, message.banned === true);
+  const value = parseJson(msg.data) as { to?: unknown } | undefined;
+  if (value?.to === undefined) return; // `nodeGone`'s question ("{}")
+  let kick: NatsKick;
+  try {
+    kick = natsKick(value);
+  } catch (error) {
+    return report(error instanceof Error ? error : new Error(String(error)), "kick");
+  }
+  const member = local(kick.to);
+  if (member) roster?.disconnect(member, kick.reason, kick.message, kick.bye, kick.banned);
 }
 
 /** Why a member of a node that went away left. */

@@ -13,7 +13,12 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { NatsRoomLog } from "../cluster/nats_room_log.ts";
 import { nodeName, ROOM_STREAM } from "../cluster/cluster_names.ts";
-import { applyStreamLimits, NatsHistoryStore, type StreamLimits } from "../cluster/nats_history.ts";
+import {
+  applyStreamLimits,
+  NatsHistoryStore,
+  streamLimitFigures,
+  type StreamLimits,
+} from "../cluster/nats_history.ts";
 import { type NatsAccess, openNatsAccess } from "../cluster/nats_access.ts";
 import { defaultReplicas, type NatsCredentials } from "./cluster_settings.ts";
 import { connectNats, NatsConnectError } from "./nats_connect.ts";
@@ -21,6 +26,7 @@ import { type ClusterStatus, readClusterStatus } from "./cluster_status.ts";
 import { NatsPresence } from "../cluster/nats_presence.ts";
 import { NodeRegistry } from "../cluster/node_registry.ts";
 import { NatsLink } from "../cluster/nats_link.ts";
+import { droppedReports } from "./cluster_dropped.ts";
 import { VERSION } from "../version.ts";
 import type { HubOptions } from "../core/hub.ts";
 import type { Log } from "./log_record.ts";
@@ -109,6 +115,8 @@ export async function joinCluster(options: JoinClusterOptions): Promise<ClusterM
         server,
       }),
   );
+  // Reports of what NATS held that this node refused (or could not write), rate-limited.
+  const dropped = droppedReports(log);
   const replicas = options.replicas ??
     defaultReplicas(options.urls.length, nc.info?.connect_urls?.length ?? 0);
   // What started so far, stopped in reverse if a later step fails.
@@ -145,8 +153,7 @@ export async function joinCluster(options: JoinClusterOptions): Promise<ClusterM
         ),
       onRestart: (error) =>
         log({ level: "warn", event: "cluster_reader_restart", error: error.message }),
-      onSkip: (error, seq) =>
-        log({ level: "warn", event: "cluster_skip", seq, error: error.message }),
+      onSkip: (error, seq) => dropped(new Error(`seq ${seq}: ${error.message}`), "cluster_skip"),
     }));
   started.push(() => roomLog.stop());
   const clusterId = await step("cannot read the room stream", () => clusterIdOf(nc));
@@ -190,8 +197,7 @@ export async function joinCluster(options: JoinClusterOptions): Promise<ClusterM
         nc,
         registry,
         replicas,
-        onError: (error, what) =>
-          log({ level: "warn", event: "cluster_presence", what, error: error.message }),
+        onError: (error, what) => dropped(error, "cluster_presence", what),
         onExpired: (nick, lost) =>
           log({ level: "info", event: "cluster_expired", nick, node: lost }),
       }),
@@ -246,7 +252,7 @@ export async function clusterIdOf(nc: NatsConnection): Promise<string> {
 async function applyLimits(nc: NatsConnection, limits: StreamLimits, log: Log): Promise<void> {
   try {
     if (await applyStreamLimits(nc, limits)) {
-      log({ level: "info", event: "cluster_limits", ...limits });
+      log({ level: "info", event: "cluster_limits", ...streamLimitFigures(limits) });
     }
   } catch (error) {
     log({
