@@ -351,17 +351,21 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
     if (message.subject === this.#probeSubject) return;
     let folded: string;
     let event: RoomEvent;
+    let stored: Partial<StoredEvent>;
     try {
       folded = roomOfSubject(message.subject, this.#options.prefix);
-      event = natsRoomEvent(message.json(), folded, message.seq); // checked as a client's
+      stored = message.json<Partial<StoredEvent>>();
+      event = natsRoomEvent(stored, folded, message.seq); // checked as a client's
     } catch (error) {
       this.#onSkip(error instanceof Error ? error : new Error(String(error)), message.seq);
       return;
     }
     let origin: Member | undefined;
-    const node = stored.node ?? message.headers?.get(NODE_HEADER);
+    // Only strings count: the rest of the stored object was checked by natsRoomEvent.
+    const text = (value: unknown) => typeof value === "string" ? value : undefined;
+    const node = text(stored.node) ?? message.headers?.get(NODE_HEADER);
     if (node === this.#options.node) {
-      const token = stored.origin ?? message.headers?.get(ORIGIN_HEADER) ?? "";
+      const token = text(stored.origin) ?? message.headers?.get(ORIGIN_HEADER) ?? "";
       origin = this.#origins.get(token);
       this.#origins.delete(token);
     }
