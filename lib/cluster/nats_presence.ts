@@ -59,6 +59,7 @@ interface Remote {
   member: Member;
   node: string;
   revision: number;
+  rooms: readonly string[]; // Its last record's: placed when the hub binds.
 }
 
 /** {@linkcode Presence} on NATS KV: one nick, one owner, across every node. */
@@ -97,12 +98,11 @@ export class NatsPresence implements Presence {
     });
     const presence = new NatsPresence(kv, options);
     const { nc } = options;
-    const node = options.registry.node;
     presence.#subscriptions.push(
-      nc.subscribe(nodeSubject(node, "dm"), {
+      nc.subscribe(nodeSubject(presence.#node, "dm"), {
         callback: (_, m) => across.onDirect(m.data, (to) => presence.#local(to)),
       }),
-      nc.subscribe(nodeSubject(node, "kick"), {
+      nc.subscribe(nodeSubject(presence.#node, "kick"), {
         callback: (_, m) => across.onKick(m, (to) => presence.#local(to), presence.#roster),
       }),
     );
@@ -138,6 +138,8 @@ export class NatsPresence implements Presence {
 
   bind(roster: PresenceRoster): void {
     this.#roster = roster;
+    // Members of other nodes read before the hub existed: in its rooms from its start.
+    for (const { member, rooms } of this.#remote.values()) roster.place(member, rooms);
   }
 
   async reserve(nick: string, folded: string, fingerprint?: string, member?: Member) {
@@ -363,7 +365,7 @@ export class NatsPresence implements Presence {
       return this.#update(before, record, entry.revision);
     }
     const member = across.remoteMember(this.#nc, this.#nextRemoteId--, record);
-    const added: Remote = { member, node: record.node, revision: entry.revision };
+    const added: Remote = { member, node: record.node, revision: entry.revision, rooms: [] };
     this.#remote.set(entry.key, added);
     this.#index.add(member);
     this.#update(added, record, entry.revision);
@@ -372,6 +374,7 @@ export class NatsPresence implements Presence {
   #update(remote: Remote, record: NickRecord, revision: number): void {
     const { member } = remote;
     remote.revision = revision;
+    remote.rooms = record.rooms;
     if (member.nick !== record.nick && foldNick(record.nick) === member.foldedNick) {
       const old = member.nick;
       this.#index.rename(member, () => (member.nick = record.nick));

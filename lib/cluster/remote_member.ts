@@ -29,6 +29,7 @@ export function remoteMember(nc: NatsConnection, id: number, record: NickRecord)
   };
   const member = new Member(id, record.nick, foldNick(record.nick), record.client, sink, false);
   member.fingerprint = record.fingerprint;
+  member.away = record.away; // Its rooms take it when it is placed (even before the hub binds).
   member.remote = {
     node,
     disconnect: (reason, message, bye, banned) =>
