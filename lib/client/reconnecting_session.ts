@@ -287,8 +287,10 @@ export class ReconnectingSession implements AsyncDisposable {
         this.#frames.confirmEcho(event, this.#rooms.nick); // our own message: handled, in order
         const shown = this.#rooms.track(event);
         if (ROOM_EVENTS.has(event.type)) this.#roomsChanged();
-        if (shown) yield shown;
-        yield* retryStatus(this.#frames.retryRefused(event)); // the cluster could not store it
+        // The cluster could not store a message: queued and sent again, told in one line.
+        const pause = this.#frames.retryRefused(event);
+        if (shown && pause === undefined) yield shown;
+        yield* retryStatus(pause);
         if (event.type === "bye") {
           if (event.reason === "quit") {
             // The server handled everything before our quit, in order.

@@ -99,13 +99,17 @@ export function offlineMessage(
   return `Still offline (attempt ${attempt}: ${failure}); retrying in ${wait}`;
 }
 
-/** What the user is told when the cluster refused a message: it is not lost, it goes again. */
+/**
+ * What the user is told when the cluster refused a message that this client
+ * sends again by itself: one line, that it is queued and goes again (the
+ * server's "Not sent ... try again" is for clients whose users retype).
+ */
 export function* retryStatus(pauseMs: number | undefined): Generator<SessionEvent> {
   if (pauseMs === undefined) return;
   yield {
     type: "status",
     state: "warning",
-    message: `The server's cluster could not store that message; sending it again in ${
+    message: `Queued: the server's cluster cannot store messages right now; sending it again in ${
       Math.round(pauseMs / 1000)
     } s`,
   };

@@ -94,6 +94,21 @@ export class NatsHistoryReader {
     return { first: state.first_seq, last: state.last_seq };
   }
 
+  /** The folded names of the rooms with anything in the stream (messages, joins, topics). */
+  async rooms(): Promise<string[]> {
+    const filter = `${this.#prefix}.>`;
+    const { state } = await this.#jsm.streams.info(this.#stream, { subjects_filter: filter });
+    const rooms: string[] = [];
+    for (const subject of Object.keys(state.subjects ?? {})) {
+      try {
+        rooms.push(roomOfSubject(subject, this.#prefix));
+      } catch {
+        // Not a room's subject: not listed.
+      }
+    }
+    return rooms.sort();
+  }
+
   /**
    * Every event of one room (`folded`), or of all rooms (undefined), from
    * `start` on, in stream order, until `stop` says so or `max` were handed

@@ -10,7 +10,7 @@
  * bounded lengths); numbers must be finite; objects are rebuilt from the
  * known fields only, so nothing unexpected reaches a client's frame.
  * Each check throws {@linkcode NatsInputError} naming what was wrong; the
- * caller drops the value and reports it ({@linkcode limitReports}).
+ * caller drops the value and reports it (the server logs it, rate-limited: lib/server/cluster_log.ts).
  *
  * Lengths are the largest any node may be configured for (a node cannot
  * know the flags of the node that wrote the value): start every node with
@@ -381,32 +381,5 @@ export function natsNodeRecord(value: unknown): NatsNodeFields {
     seen: finite(r.seen, "seen"),
     clients,
     version,
-  };
-}
-
-/**
- * `report` for values dropped, at most `perMinute` times a minute per
- * `what`; the next report after a quiet spell says how many were left out
- * (`suppressed`). No timer: nothing to stop.
- */
-export function limitReports(
-  report: (error: Error, what: string, suppressed: number) => void,
-  perMinute = 10,
-  now: () => number = Date.now,
-): (error: Error, what: string) => void {
-  const windows = new Map<string, { start: number; count: number; suppressed: number }>();
-  return (error, what) => {
-    const t = now();
-    let w = windows.get(what);
-    if (!w || t - w.start >= 60_000) {
-      const suppressed = w?.suppressed ?? 0;
-      w = { start: t, count: 0, suppressed: 0 };
-      windows.set(what, w);
-      if (windows.size > 100) windows.delete(windows.keys().next().value!);
-      w.count++;
-      return report(error, what, suppressed);
-    }
-    if (++w.count <= perMinute) return report(error, what, 0);
-    w.suppressed++;
   };
 }

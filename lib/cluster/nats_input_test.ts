@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import {
-  limitReports,
   natsDirect,
   NatsInputError,
   natsKick,
@@ -225,20 +224,4 @@ Deno.test("natsNodeRecord() takes listeners as host:port, cleans names, wants fi
       { ...record, node: "a b" },
     ]
   ) assert.throws(() => natsNodeRecord(value), NatsInputError, JSON.stringify(value));
-});
-
-Deno.test("limitReports() passes ten a minute per kind, then says how many it left out", () => {
-  let t = 0;
-  const seen: [string, number][] = [];
-  const report = limitReports(
-    (error, _what, suppressed) => seen.push([error.message, suppressed]),
-    10,
-    () => t,
-  );
-  for (let i = 0; i < 25; i++) report(new Error(`e${i}`), "dm");
-  report(new Error("other"), "kick");
-  assert.equal(seen.length, 11);
-  t = 60_000;
-  report(new Error("later"), "dm");
-  assert.deepEqual(seen.at(-1), ["later", 15]);
 });

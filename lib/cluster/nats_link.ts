@@ -42,6 +42,7 @@ export class NatsLink {
   #state: NatsLinkState;
   readonly #nc: NatsConnection;
   readonly #status: ReturnType<NatsConnection["status"]>;
+  #stopped = false;
 
   /**
    * Follows `nc`'s status events until {@linkcode stop} or the connection
@@ -67,14 +68,16 @@ export class NatsLink {
       if (status.type === "disconnect" || status.type === "reconnecting") {
         if (this.#state.state !== "connected") continue;
         this.#state = { ...this.#state, state: "reconnecting", since: now() };
-        onChange?.(false, status.type === "disconnect" ? status.server : "");
+        // A "reconnecting" names no server: the one just lost is the last one used.
+        onChange?.(false, (status.type === "disconnect" && status.server) || this.#state.server);
       } else if (status.type === "reconnect") {
         const was = this.#state;
         this.#state = connected(this.#nc, now(), was.reconnects + 1);
         if (was.state !== "connected") onChange?.(true, status.server);
       } else if (status.type === "close") break;
     }
-    if (this.#state.state === "connected") onChange?.(false, "");
+    // Closed while up by NATS, not by this node's clean stop: the link is lost for good.
+    if (this.#state.state === "connected" && !this.#stopped) onChange?.(false, this.#state.server);
     this.#state = { ...this.#state, state: "closed", since: now() };
   }
 
@@ -97,6 +100,7 @@ export class NatsLink {
 
   /** Stops following the status events. */
   stop(): void {
+    this.#stopped = true;
     // The client's iterator has stop() (a QueuedIterator), though the type does not say so.
     (this.#status as { stop?: () => void }).stop?.();
   }

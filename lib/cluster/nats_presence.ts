@@ -21,9 +21,10 @@ import type { Member } from "../core/member.ts";
 import { foldNick, suggestNick } from "../core/nick.ts";
 import { REPLACED_BYE } from "../core/nick_claims.ts";
 import { LocalPresence, type Presence, type PresenceRoster } from "../core/state/presence.ts";
-import { NICKS_BUCKET, nodeSubject } from "./cluster_names.ts";
+import { NICKS_BUCKET } from "./cluster_names.ts";
 import { type NodeRegistry, openBucket } from "./node_registry.ts";
 import * as across from "./remote_member.ts";
+import type { Remote } from "./remote_member.ts";
 import * as looks from "./nick_skeletons.ts";
 import { DeadNodeKeys } from "./dead_node_keys.ts";
 import { nickKey, type NickRecord, parseNickEntry, recordOf } from "./nick_record.ts";
@@ -53,13 +54,6 @@ interface Held {
   skeletons?: looks.HeldSkeletons;
   chain: Promise<void>;
   queued: boolean;
-}
-
-/** A member of another node, as the bucket says. */
-interface Remote {
-  member: Member;
-  node: string;
-  revision: number;
 }
 
 /** {@linkcode Presence} on NATS KV: one nick, one owner, across every node. */
@@ -98,16 +92,16 @@ export class NatsPresence implements Presence {
       history: 1,
     });
     const presence = new NatsPresence(kv, options);
-    const { nc, onError: drop } = options; // drop: what NATS sent that nats_input.ts refused
-    const node = options.registry.node;
-    presence.#subscriptions.push(
-      nc.subscribe(nodeSubject(node, "dm"), {
-        callback: (_, m) => across.onDirect(m.data, (to) => presence.#local(to), presence, drop),
-      }),
-      nc.subscribe(nodeSubject(node, "kick"), {
-        callback: (_, m) => across.onKick(m, (to) => presence.#local(to), presence.#roster, drop),
-      }),
-    );
+    const local = (to: unknown) => presence.#local(to);
+    // options.onError hears what NATS sent that nats_input.ts refused.
+    presence.#subscriptions.push(...across.listenForMembers(
+      options.nc,
+      presence.#node,
+      local,
+      presence,
+      () => presence.#roster,
+      options.onError,
+    ));
     const watch = await kv.watch();
     presence.#watch = watch;
     (async () => {
@@ -140,6 +134,8 @@ export class NatsPresence implements Presence {
 
   bind(roster: PresenceRoster): void {
     this.#roster = roster;
+    // Members of other nodes read before the hub existed: in its rooms from its start.
+    for (const { member, rooms } of this.#remote.values()) roster.place(member, rooms);
   }
 
   async reserve(nick: string, folded: string, fingerprint?: string, member?: Member) {
@@ -365,7 +361,7 @@ export class NatsPresence implements Presence {
       return this.#update(before, record, entry.revision);
     }
     const member = across.remoteMember(this.#nc, this.#nextRemoteId--, record, this.#node);
-    const added: Remote = { member, node: record.node, revision: entry.revision };
+    const added: Remote = { member, node: record.node, revision: entry.revision, rooms: [] };
     this.#remote.set(entry.key, added);
     this.#index.add(member);
     this.#update(added, record, entry.revision);
@@ -374,6 +370,7 @@ export class NatsPresence implements Presence {
   #update(remote: Remote, record: NickRecord, revision: number): void {
     const { member } = remote;
     remote.revision = revision;
+    remote.rooms = record.rooms;
     if (member.nick !== record.nick && foldNick(record.nick) === member.foldedNick) {
       const old = member.nick;
       this.#index.rename(member, () => (member.nick = record.nick));

@@ -60,6 +60,7 @@ export class NodeRegistry {
   readonly #deadAfter: number;
   readonly #records = new Map<string, { record: NodeRecord; revision: number; heard: number }>();
   readonly #gone = new Set<string>();
+  readonly #heard = new Map<string, number>();
   readonly #timer: ReturnType<typeof setInterval>;
   readonly #onError: (error: Error) => void;
   #watch: { stop(): void } | undefined;
@@ -95,6 +96,11 @@ export class NodeRegistry {
       throw error;
     }
     return registry;
+  }
+
+  /** When `node`'s record last arrived here (ms since the epoch), if it ever did. */
+  lastHeard(node: string): number | undefined {
+    return this.#heard.get(node);
   }
 
   /** The live nodes' records, this one's included. */
@@ -186,6 +192,7 @@ export class NodeRegistry {
     const known = this.#records.get(key);
     if (known && known.revision >= revision) return;
     this.#records.set(key, { record, revision, heard: Date.now() });
+    this.#heard.set(key, Date.now());
     this.#gone.delete(key);
   }
 }

@@ -8,7 +8,12 @@
  * @module
  */
 
-import { type Msg, type NatsConnection, RequestError } from "@nats-io/transport-node";
+import {
+  type Msg,
+  type NatsConnection,
+  RequestError,
+  type Subscription,
+} from "@nats-io/transport-node";
 import { ChatError } from "../core/errors.ts";
 import type { ByeEvent, ChatEvent } from "../core/events.ts";
 import { Member, type MemberSink } from "../core/member.ts";
@@ -17,6 +22,18 @@ import { nodeSubject } from "./cluster_names.ts";
 import type { NickRecord } from "./nick_record.ts";
 import { natsDirect, NatsInputError, type NatsKick, natsKick } from "./nats_input.ts";
 import type { PresenceRoster } from "../core/state/presence.ts";
+
+/** A member of another node, as the nick bucket says. */
+export interface Remote {
+  /** The member, in this node's presence and rooms. */
+  member: Member;
+  /** Its node. */
+  node: string;
+  /** The revision of its nick key. */
+  revision: number;
+  /** Its last record's rooms: placed when the hub binds. */
+  rooms: readonly string[];
+}
 
 /**
  * The member `record` describes, on its node, reached over `nc` from this
@@ -41,6 +58,7 @@ export function remoteMember(
   };
   const member = new Member(id, record.nick, foldNick(record.nick), record.client, sink, false);
   member.fingerprint = record.fingerprint;
+  member.away = record.away; // Its rooms take it when it is placed (even before the hub binds).
   member.remote = {
     node,
     disconnect: (reason, message, bye, banned) =>
@@ -148,4 +166,27 @@ export async function nodeGone(nc: NatsConnection, node: string): Promise<boolea
   } catch (error) {
     return error instanceof RequestError && error.isNoResponders();
   }
+}
+
+/**
+ * Listens on this node's two subjects for its members: direct messages
+ * from members of other nodes, and kicks by their operators. `roster` is
+ * read at each kick (the hub binds it after presence starts).
+ */
+export function listenForMembers(
+  nc: NatsConnection,
+  node: string,
+  local: (to: unknown) => Member | undefined,
+  senders: DirectSenders,
+  roster: () => PresenceRoster | undefined,
+  report?: (error: Error, what: string) => void,
+): Subscription[] {
+  return [
+    nc.subscribe(nodeSubject(node, "dm"), {
+      callback: (_, m) => onDirect(m.data, local, senders, report),
+    }),
+    nc.subscribe(nodeSubject(node, "kick"), {
+      callback: (_, m) => onKick(m, local, roster(), report),
+    }),
+  ];
 }

@@ -43,10 +43,15 @@ export async function runClusterCommand(
     if (verb !== "status") {
       throw new UsageError(`cluster: unknown command "${verb ?? ""}"; try: cluster status`);
     }
-    const flags = parseFlags(rest, { ...CLUSTER_FLAGS, json: { type: "boolean" } }) as Record<
-      string,
-      string | boolean | undefined
-    >;
+    const flags = parseFlags(rest, {
+      ...CLUSTER_FLAGS,
+      json: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    }) as Record<string, string | boolean | undefined>;
+    if (flags.help) {
+      out(CLUSTER_CLI_USAGE);
+      return 0;
+    }
     json = flags.json === true;
     settings = parseClusterSettings((name) => flags[name] as string | undefined, env);
     if (!settings) throw new UsageError("cluster status needs --cluster <urls>");

@@ -22,11 +22,11 @@ import {
 import { type NatsAccess, openNatsAccess } from "../cluster/nats_access.ts";
 import { defaultReplicas, type NatsCredentials } from "./cluster_settings.ts";
 import { connectNats, NatsConnectError } from "./nats_connect.ts";
-import { type ClusterStatus, readClusterStatus } from "./cluster_status.ts";
+import { type ClusterStatus, knownClusterStatus, readClusterStatus } from "./cluster_status.ts";
+import { availabilityRecord, DeadNodeLog, limitClusterLog } from "./cluster_log.ts";
 import { NatsPresence } from "../cluster/nats_presence.ts";
 import { NodeRegistry } from "../cluster/node_registry.ts";
 import { NatsLink } from "../cluster/nats_link.ts";
-import { droppedReports } from "./cluster_dropped.ts";
 import { VERSION } from "../version.ts";
 import type { HubOptions } from "../core/hub.ts";
 import type { Log } from "./log_record.ts";
@@ -95,7 +95,7 @@ export interface JoinClusterOptions {
 
 /** Connects to NATS and starts the shared room log. */
 export async function joinCluster(options: JoinClusterOptions): Promise<ClusterMembership> {
-  const { serverName, log } = options;
+  const { serverName } = options;
   const node = nodeName(serverName);
   let nc: NatsConnection;
   try {
@@ -104,6 +104,9 @@ export async function joinCluster(options: JoinClusterOptions): Promise<ClusterM
     if (!(cause instanceof NatsConnectError)) throw cause;
     throw new ClusterJoinError(cause.message, { cause });
   }
+  // Failures repeated at every heartbeat during an outage: written once, then summed up.
+  const limited = limitClusterLog(options.log);
+  const log = limited.log;
   // Logs each loss and return of the connection (event=cluster_link state=down|up).
   const link = new NatsLink(
     nc,
@@ -115,12 +118,16 @@ export async function joinCluster(options: JoinClusterOptions): Promise<ClusterM
         server,
       }),
   );
-  // Reports of what NATS held that this node refused (or could not write), rate-limited.
-  const dropped = droppedReports(log);
+  // What NATS held that this node refused (or could not write): rate-limited by limitClusterLog.
+  const dropped = (error: Error, event: string, what?: string) =>
+    log({ level: "warn", event, ...(what ? { what } : {}), error: error.message });
   const replicas = options.replicas ??
     defaultReplicas(options.urls.length, nc.info?.connect_urls?.length ?? 0);
   // What started so far, stopped in reverse if a later step fails.
-  const started: (() => Promise<void>)[] = [() => nc.close()];
+  const started: (() => Promise<void>)[] = [
+    () => nc.close(),
+    () => Promise.resolve(limited.close()),
+  ];
   const step = async <T>(what: string, start: () => Promise<T>): Promise<T> => {
     try {
       return await start();
@@ -145,12 +152,7 @@ export async function joinCluster(options: JoinClusterOptions): Promise<ClusterM
           error: error.message,
         });
       },
-      onAvailability: (reason) =>
-        log(
-          reason === undefined
-            ? { level: "info", event: "cluster_available" }
-            : { level: "error", event: "cluster_unavailable", error: reason },
-        ),
+      onAvailability: (reason) => log(availabilityRecord(reason)),
       onRestart: (error) =>
         log({ level: "warn", event: "cluster_reader_restart", error: error.message }),
       onSkip: (error, seq) => dropped(new Error(`seq ${seq}: ${error.message}`), "cluster_skip"),
@@ -190,6 +192,7 @@ export async function joinCluster(options: JoinClusterOptions): Promise<ClusterM
       onError: (error) => log({ level: "warn", event: "cluster_heartbeat", error: error.message }),
     }));
   started.push(() => registry.stop());
+  const deaths = new DeadNodeLog(log, (lost) => registry.lastHeard(lost));
   const nicks = presence = await step(
     "JetStream refused the presence bucket",
     () =>
@@ -198,8 +201,7 @@ export async function joinCluster(options: JoinClusterOptions): Promise<ClusterM
         registry,
         replicas,
         onError: (error, what) => dropped(error, "cluster_presence", what),
-        onExpired: (nick, lost) =>
-          log({ level: "info", event: "cluster_expired", nick, node: lost }),
+        onExpired: (nick, lost) => deaths.dropped(nick, lost),
       }),
   );
   const close = async () => {
@@ -210,6 +212,8 @@ export async function joinCluster(options: JoinClusterOptions): Promise<ClusterM
     await access.stop();
     link.stop();
     await nc.drain().catch(() => nc.close());
+    deaths.close();
+    limited.close();
   };
   const hubOptions: Partial<HubOptions> = {
     roomLog,
@@ -217,7 +221,11 @@ export async function joinCluster(options: JoinClusterOptions): Promise<ClusterM
     presence: nicks,
     ...access.hubOptions,
   };
-  const status = () => readClusterStatus(nc, link.state);
+  // While NATS is down: at once, from what this node knows (not after the reads' timeouts).
+  const status = () =>
+    link.up
+      ? readClusterStatus(nc, link.state)
+      : Promise.resolve(knownClusterStatus(link.state, registry.nodes()));
   return {
     roomLog,
     node,

@@ -47,6 +47,22 @@ export interface ClusterStatus {
   /** The room stream, or why it could not be read. */
   stream?: StreamState;
   streamError?: string;
+  /** The nodes are as last heard before the link went down (not read now). */
+  lastHeard?: boolean;
+}
+
+/**
+ * The status while the link is down, at once, from what this node knows:
+ * the link, and the nodes as last heard (`nodes`); the stream is not read.
+ */
+export function knownClusterStatus(link: NatsLinkState, nodes: NodeRecord[]): ClusterStatus {
+  const since = new Date(link.since).toISOString().slice(11, 19);
+  return {
+    link,
+    nodes: [...nodes].sort((a, b) => a.node.localeCompare(b.node)),
+    lastHeard: true,
+    streamError: `the link to NATS is down since ${since} UTC`,
+  };
 }
 
 /** Reads the nodes and the stream through `nc` (each part on its own: one failing still shows the other). */
@@ -138,7 +154,8 @@ export function formatClusterStatus(
     lines.push(`Nodes: cannot read ${NODES_BUCKET} (${status.nodesError})`);
   } else {
     const clients = status.nodes.reduce((sum, n) => sum + n.clients, 0);
-    lines.push(`Nodes: ${status.nodes.length}, ${clients} client(s) in all`);
+    const when = status.lastHeard ? " (as last heard, before the link went down)" : "";
+    lines.push(`Nodes: ${status.nodes.length}, ${clients} client(s) in all${when}`);
     for (const n of status.nodes) {
       lines.push(
         `  ${n.node}${n.node === self ? " (this node)" : ""}: ${n.clients} client(s), ` +

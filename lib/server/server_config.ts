@@ -265,6 +265,10 @@ Access (see "Private servers and identities" in the README):
 Export a room's log to stdout:
   chat-server export --room <#room> [--since <date>] [--format jsonl|text] [--data-dir <dir>]
   chat-server export --private ...   (private messages, if stored with --store-private)
+  chat-server export --room <#room> --cluster <urls> ...   (from a cluster's room stream)
+
+A cluster's nodes, their clients, NATS and the room stream (chat-server cluster --help):
+  chat-server cluster status --cluster <urls> [--json]
 
 Limits (see docs/limits.md):
 ${limitHelp}
