@@ -107,7 +107,7 @@ export class NatsPresence implements Presence {
       nc.subscribe(nodeSubject(node, "dm"), { callback: (_, m) => presence.#onDirect(m.data) }),
       nc.subscribe(nodeSubject(node, "kick"), { callback: (_, m) => presence.#onKick(m.data) }),
     );
-    const watch = await kv.watch();
+    const watch = await kv.watch().catch((e) => presence.stop().then(() => Promise.reject(e)));
     presence.#watch = watch;
     (async () => {
       for await (const entry of watch) presence.#onEntry(entry);
@@ -180,6 +180,7 @@ export class NatsPresence implements Presence {
       revision = await this.#kv.update(key, value, entry.revision).catch(() => {
         throw new NickError("nick_taken", `Nick "${nick}" is taken`);
       });
+      if (holder.node !== this.#node) this.#takenOver(key, fingerprint);
     }
     this.#reserved.set(folded, { revision, since, was });
   }
@@ -291,6 +292,8 @@ export class NatsPresence implements Presence {
     if (remote && remote.revision >= entry.revision) return;
     const record = entry.operation === "PUT" ? parseEntry(entry) : undefined;
     if (!record || record.node === this.#node) {
+      // This node took the key over (its watch may be ahead of the update's answer).
+      if (remote && record) this.#takenOver(entry.key, record.fingerprint);
       if (remote) this.#forgetRemote(entry.key);
       if (!record && entry.operation !== "PUT") this.#reclaim(entry.key);
       return;
@@ -298,14 +301,11 @@ export class NatsPresence implements Presence {
     // Another node took a key a member here holds (its same key came back there).
     for (const [member, held] of this.#held) {
       if (held.key !== entry.key) continue;
+      // That node announced the leave before its join: this session ends quietly.
       this.#held.delete(member);
-      this.#roster?.disconnect(
-        member,
-        "dropped",
-        "replaced by a new connection",
-        REPLACED_BYE,
-        false,
-      );
+      this.#index.remove(member);
+      this.#roster?.withdraw(member);
+      member.sink.end(REPLACED_BYE);
     }
     if (remote && remote.node === record.node) return this.#update(remote, record, entry.revision);
     if (remote) this.#forgetRemote(entry.key);
@@ -341,6 +341,17 @@ export class NatsPresence implements Presence {
     member.operator = record.operator === true;
     if (member.away !== record.away) this.#roster?.away(member, record.away);
     this.#roster?.place(member, record.rooms);
+  }
+
+  /** Another node's member whose key this node took: its leave announced here (before the join). */
+  #takenOver(key: string, fingerprint: string | undefined): void {
+    const member = this.#remote.get(key)?.member;
+    if (!member) return;
+    const why = fingerprint !== undefined && member.fingerprint === fingerprint
+      ? "replaced by a new connection"
+      : "its server stopped answering";
+    this.#roster?.announceLeave(member, [...member.rooms.values()], "dropped", why);
+    this.#forgetRemote(key);
   }
 
   #forgetRemote(key: string): void {

@@ -21,6 +21,7 @@ import { type ClusterStatus, readClusterStatus } from "./cluster_status.ts";
 import { NatsPresence } from "../cluster/nats_presence.ts";
 import { NodeRegistry } from "../cluster/node_registry.ts";
 import { VERSION } from "../version.ts";
+import { JETSTREAM_WAIT_MS, untilReady } from "./cluster_wait.ts";
 import type { HubOptions } from "../core/hub.ts";
 import type { Log } from "./log_record.ts";
 
@@ -84,6 +85,11 @@ export interface JoinClusterOptions {
   historyMemoryBytes?: number;
   /** Where clients reach this node (`host:port`), for its node record. @default {[]} */
   listen?: string[];
+  /**
+   * How long each start step is tried again while JetStream is not ready
+   * (just after NATS started), in ms. @default {JETSTREAM_WAIT_MS}
+   */
+  readyWaitMs?: number;
 }
 
 /** Connects to NATS and starts the shared room log. */
@@ -102,9 +108,22 @@ export async function joinCluster(options: JoinClusterOptions): Promise<ClusterM
     defaultReplicas(options.urls.length, nc.info?.connect_urls?.length ?? 0);
   // What started so far, stopped in reverse if a later step fails.
   const started: (() => Promise<void>)[] = [() => nc.close()];
+  // Each step is tried again while JetStream is not ready (said once per step).
+  const ready = <T>(what: string, start: () => Promise<T>) =>
+    untilReady(start, {
+      waitMs: options.readyWaitMs ?? JETSTREAM_WAIT_MS,
+      onWait: (error, waitMs) =>
+        log({
+          level: "warn",
+          event: "cluster_waiting",
+          what,
+          error: reason(error),
+          detail: `JetStream is not ready; waiting for it up to ${Math.round(waitMs / 1000)} s`,
+        }),
+    });
   const step = async <T>(what: string, start: () => Promise<T>): Promise<T> => {
     try {
-      return await start();
+      return await ready(what, start);
     } catch (cause) {
       for (const stop of started.reverse()) await stop().catch(() => {});
       throw new ClusterJoinError(`${what}: ${reason(cause)}`, { cause });
@@ -124,7 +143,9 @@ export async function joinCluster(options: JoinClusterOptions): Promise<ClusterM
     }));
   started.push(() => roomLog.stop());
   const clusterId = await step("cannot read the room stream", () => clusterIdOf(nc));
-  if (options.limits) await applyLimits(nc, options.limits, log);
+  if (options.limits) {
+    await applyLimits(nc, options.limits, log, (start) => ready("the room stream's limits", start));
+  }
   const history = await step("cannot read the room stream", () =>
     NatsHistoryStore.start({
       nc,
@@ -216,9 +237,14 @@ export async function clusterIdOf(nc: NatsConnection): Promise<string> {
 }
 
 /** The retention flags as the stream's limits; a refusal is logged, the old limits stay. */
-async function applyLimits(nc: NatsConnection, limits: StreamLimits, log: Log): Promise<void> {
+async function applyLimits(
+  nc: NatsConnection,
+  limits: StreamLimits,
+  log: Log,
+  ready: (start: () => Promise<boolean>) => Promise<boolean>,
+): Promise<void> {
   try {
-    if (await applyStreamLimits(nc, limits)) {
+    if (await ready(() => applyStreamLimits(nc, limits))) {
       log({ level: "info", event: "cluster_limits", ...limits });
     }
   } catch (error) {
