@@ -138,6 +138,9 @@ export class ChatCluster implements AsyncDisposable {
       node.dataDir,
       "--cluster",
       this.natsUrls(index).join(","),
+      // The test NATS servers offer 256 MB of file store; the default (512 MB) would be refused.
+      "--max-store-mb",
+      "64",
       ...this.args,
       ...extra,
     ]);
