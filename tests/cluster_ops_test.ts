@@ -62,7 +62,7 @@ Deno.test("--cluster-creds with one nats-server: one replica by default, the sta
     /NATS connected to 127\.0\.0\.1:\d+ \(solo\); stream LANCHAT_ROOMS 1 replica/,
   );
 
-  // A node record as the heartbeat writes it (presence's part): status lists it.
+  // The node's own heartbeat record is there; one more, as another node's heartbeat writes it.
   const nc = await connect({ servers: url, user: "chat", pass: "s3cret" });
   const kv = await new Kvm(nc).create(NODES_BUCKET, { replicas: 1 });
   const now = Date.now();
@@ -91,7 +91,8 @@ Deno.test("--cluster-creds with one nats-server: one replica by default, the sta
   const out = status.stdout.join("\n");
   assert.match(out, /^NATS: connected to 127\.0\.0\.1:\d+ \(solo\)/m);
   assert.match(out, /^Stream LANCHAT_ROOMS: 0 message\(s\).*1 replica\(s\), one NATS server/m);
-  assert.match(out, /^Nodes: 1, 7 client\(s\) in all$/m);
+  assert.match(out, /^Nodes: 2, 7 client\(s\) in all$/m);
+  assert.match(out, /^ {2}lanchat-[0-9a-f]{8}: 0 client\(s\), listening on 127\.0\.0\.1:\d+/m);
   assert.match(out, /^ {2}office-1234abcd: 7 client\(s\), listening on 10\.0\.0\.5:7000/m);
 
   // Without the credentials: exit 1, and the words say what to give.
