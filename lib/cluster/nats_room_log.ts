@@ -24,12 +24,11 @@ import {
   type JetStreamManager,
   jetstreamManager,
   type JsMsg,
-  type StreamConfig,
-  type StreamInfo,
 } from "@nats-io/jetstream";
 import type { Member } from "../core/member.ts";
 import type { RoomEvent, RoomEventBody, RoomLog, RoomLogListener } from "../core/state/room_log.ts";
 import { ROOM_SUBJECT_PREFIX, roomOfSubject, roomSubject } from "./room_subject.ts";
+import { streamInfoOrAdd } from "./stream_info.ts";
 
 /** How often a reader that should have news but got none is checked, in ms. */
 const STALL_CHECK_MS = 3_000;
@@ -306,31 +305,4 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
     const event = { ...stored.body, room: stored.room, id: message.seq } as RoomEvent;
     this.#listener(event, folded, origin);
   }
-}
-
-/**
- * The stream's info, creating the stream when JetStream says it does not
- * exist. Any other failure (a timeout while JetStream settles) is thrown,
- * never taken for "missing": adding a stream that exists with other limits
- * fails. Two nodes creating it at once: the loser reads the winner's.
- */
-export async function streamInfoOrAdd(
-  jsm: JetStreamManager,
-  config: Partial<StreamConfig> & { name: string },
-): Promise<StreamInfo> {
-  try {
-    return await jsm.streams.info(config.name);
-  } catch (error) {
-    if (!isStreamNotFound(error)) throw error;
-  }
-  try {
-    return await jsm.streams.add(config);
-  } catch (error) {
-    // Made by another node between the two requests (perhaps with its limits set since).
-    return await jsm.streams.info(config.name).catch(() => Promise.reject(error));
-  }
-}
-
-function isStreamNotFound(error: unknown): boolean {
-  return error instanceof Error && /stream not found/i.test(error.message);
 }
