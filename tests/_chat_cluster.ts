@@ -41,7 +41,8 @@ export interface ChatClusterOptions {
   nats?: NatsCluster;
   /**
    * Start a node again when it exits before listening (printed); false: the
-   * first failure fails the start. @default {true}
+   * first failure fails the start (a chat-server waits for JetStream
+   * itself, so every start should succeed the first time). @default {false}
    */
   retry?: boolean;
 }
@@ -84,7 +85,7 @@ export class ChatCluster implements AsyncDisposable {
     const nats = options.nats ?? await NatsCluster.start();
     const cluster = new ChatCluster(nats, !options.nats, options.size ?? 3, options.args ?? []);
     try {
-      const retry = options.retry ?? true;
+      const retry = options.retry ?? false;
       await Promise.all(
         cluster.nodes.map((node) =>
           retry ? cluster.startNodeRetrying(node.name) : cluster.startNode(node.name)

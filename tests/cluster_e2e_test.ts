@@ -31,10 +31,7 @@ async function command<T extends "who" | "whois" | "rooms" | "notice" | "error">
 Deno.test("cluster: clients on three nodes see one order, one nick wins a race, DMs, /who, /whois, /rooms, kicks, bans and mutes reach across nodes", async (t) => {
   const op = await testKey();
   // Three chat-servers started at once on a fresh NATS cluster all start, the first time.
-  await using chat = await ChatCluster.start({
-    args: [...NODE_ARGS, "--op", op.fingerprint],
-    retry: false,
-  });
+  await using chat = await ChatCluster.start({ args: [...NODE_ARGS, "--op", op.fingerprint] });
   const ana = await chat.native("A", "ana");
   const bob = await chat.native("B", "bob");
   const cid = await chat.native("C", "cid");
