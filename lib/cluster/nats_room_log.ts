@@ -30,6 +30,9 @@ import type { RoomEvent, RoomEventBody, RoomLog, RoomLogListener } from "../core
 import { ROOM_SUBJECT_PREFIX, roomOfSubject, roomSubject } from "./room_subject.ts";
 import { streamInfoOrAdd } from "./stream_info.ts";
 
+/** The timeout of a request that makes a reader (JetStream may drop it while it settles), in ms. */
+const READER_REQUEST_TIMEOUT_MS = 2_000;
+
 /** How often a reader that should have news but got none is checked, in ms. */
 const STALL_CHECK_MS = 3_000;
 
@@ -103,7 +106,8 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
     this.#onError = onError;
     this.#onSkip = onSkip;
     this.#onRestart = onRestart;
-    this.#js = jetstream(options.nc);
+    // Its API requests make readers: one lost after a leader change is tried again after 2 s, not 5.
+    this.#js = jetstream(options.nc, { timeout: READER_REQUEST_TIMEOUT_MS });
   }
 
   /**

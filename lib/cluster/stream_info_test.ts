@@ -10,14 +10,26 @@ Deno.test("streamInfoOrAdd(): three nodes opening one stream at once get one str
   await using cluster = await NatsCluster.start();
   const connections = await Promise.all(cluster.urls.map((servers) => connect({ servers })));
   try {
-    const managers = await Promise.all(connections.map((nc) => jetstreamManager(nc)));
+    const managers = await Promise.all(
+      connections.map((nc) => jetstreamManager(nc, { timeout: 1_000 })),
+    );
     const config = { name: "RACE", subjects: ["race.>"], num_replicas: 3 };
-    const infos = await Promise.all(managers.map((jsm) => streamInfoOrAdd(jsm, config)));
+    // A request JetStream drops while it settles times out: the caller asks again (joinCluster does).
+    const open = async (jsm: JetStreamManager) => {
+      for (let attempt = 1;; attempt++) {
+        try {
+          return await streamInfoOrAdd(jsm, config);
+        } catch (error) {
+          if (attempt === 5 || (error as Error).name !== "TimeoutError") throw error;
+        }
+      }
+    };
+    const infos = await Promise.all(managers.map(open));
     assert.equal(new Set(infos.map((info) => info.created)).size, 1, "one stream");
 
     // One node sets limits (as --max-store-mb does); a node opening it later reads it as it is.
     await managers[0].streams.update("RACE", { ...infos[0].config, max_msgs_per_subject: 10 });
-    const later = await streamInfoOrAdd(managers[1], config);
+    const later = await open(managers[1]);
     assert.equal(later.config.max_msgs_per_subject, 10);
     assert.equal(later.created, infos[0].created);
   } finally {
