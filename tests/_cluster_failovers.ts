@@ -21,7 +21,7 @@ import {
   sendAccepted,
   when,
 } from "./_cluster_chat.ts";
-import type { NativeClient } from "./_native_client.ts";
+import { type NativeClient, testKey } from "./_native_client.ts";
 
 /** Flags of every node in these runs: join/leave lines and messages are not rate-limited. */
 const NODE_ARGS = ["--no-rate-limit"];
@@ -34,6 +34,8 @@ export interface NodeKillResult {
   back_ms: number;
   /** Until a line typed into its client just after the kill reached both observers. */
   typed_line_delivered_ms: number;
+  /** Until a raw native client with a key, on the killed node, was welcomed with its nick on B. */
+  key_nick_back_ms: number;
   /** Until a client without a key on the killed node got its nick again on another node. */
   nick_free_ms: number;
 }
@@ -56,12 +58,14 @@ export async function killChatNode(): Promise<NodeKillResult> {
   const ana = await chat.native("A", "ana");
   const bob = await chat.native("B", "bob");
   await chat.native("C", "nat"); // Without a key: it asks for its nick again below.
+  const kayKey = await testKey();
+  await chat.native("C", "kay", { key: kayKey }); // A raw client with a key: back on B at once.
   const cy = chat.lineClient("C", "cy", ["--give-up-after", "45"]);
   await chat.welcomed(cy);
   await when(
-    () => [ana, bob].every((c) => joinedAfter(c, "cy", 0) && joinedAfter(c, "nat", 0)),
+    () => [ana, bob].every((c) => ["cy", "nat", "kay"].every((n) => joinedAfter(c, n, 0))),
     10_000,
-    "ana and bob told that cy and nat (on C) joined",
+    "ana and bob told that cy, nat and kay (on C) joined",
   );
   const accepted: Accepted[] = [];
   for (let i = 0; i < 3; i++) {
@@ -82,6 +86,9 @@ export async function killChatNode(): Promise<NodeKillResult> {
   const typed = ["cy typed while C was dead 1", "cy typed while C was dead 2"];
   await cy.write(typed.map((line) => line + "\n").join(""));
   const reclaiming = reclaimNick(chat, "nat");
+  // The same key takes its nick over on B at once (its ghost on dead C is replaced).
+  await chat.native("B", "kay", { key: kayKey });
+  const kayBack = performance.now();
   for (let i = 0; i < 5; i++) accepted.push(await sendAccepted(ana, "ana", `ana during ${i}`));
 
   const leaveSeen = await when(
@@ -112,7 +119,16 @@ export async function killChatNode(): Promise<NodeKillResult> {
     45_000,
     "the lines cy typed while its node was dead, from cy (nick kept), at ana and bob",
   );
-  for (const client of [ana, bob]) {
+  for (const [client, from] of [[ana, fromA], [bob, fromB]] as const) {
+    // One leave, then one join, for each member of C that came back: never the other way round.
+    for (const nick of ["cy", "kay"]) {
+      const story = () =>
+        client.events.slice(from).flatMap((e) =>
+          (e.type === "join" || e.type === "leave") && e.nick === nick ? [e.type] : []
+        );
+      await when(() => story().length >= 2, 10_000, `${nick}'s leave and join`);
+      assert.deepEqual(story(), ["leave", "join"], `${nick} at ${client === ana ? "ana" : "bob"}`);
+    }
     const texts = messages(client).filter((m) => m.from === "cy").map((m) => m.text);
     assert.deepEqual(notExactlyOnce(typed, texts), [], "each typed line once");
   }
@@ -142,6 +158,7 @@ export async function killChatNode(): Promise<NodeKillResult> {
     leave_seen_ms: Math.round(leaveSeen - killedAt),
     back_ms: Math.round(back - killedAt),
     typed_line_delivered_ms: Math.round(delivered - killedAt),
+    key_nick_back_ms: Math.round(kayBack - killedAt),
     nick_free_ms: Math.round(natBack - killedAt),
   };
 }
@@ -180,6 +197,8 @@ export interface LeaderKillResult {
   killed: string;
   /** Until the first message sent after the kill was accepted (ms after the kill). */
   first_accepted_ms: number;
+  /** Until each sender (one per chat-server node) had one accepted again: the slowest node. */
+  every_node_accepted_ms: number;
   /** Messages accepted in all, and refused (`cluster_unavailable`) then retried. */
   accepted: number;
   refusals: number;
@@ -258,9 +277,16 @@ export async function killStreamLeader(): Promise<LeaderKillResult> {
   const firstAfter = Math.min(
     ...accepted.filter((a) => a.sentAt > killedAt).map((a) => a.acceptedAt),
   );
+  const everyNode = Math.max(...senders.map(({ nick }) =>
+    Math.min(
+      ...accepted.filter((a) => a.text.startsWith(nick + " ") && a.sentAt > killedAt)
+        .map((a) => a.acceptedAt),
+    )
+  ));
   return {
     killed: leader,
     first_accepted_ms: Math.round(firstAfter - killedAt),
+    every_node_accepted_ms: Math.round(everyNode - killedAt),
     accepted: accepted.length,
     refusals: accepted.reduce((sum, a) => sum + a.refusals, 0),
   };

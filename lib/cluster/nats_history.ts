@@ -60,13 +60,15 @@ export function streamLimitFigures(limits: StreamLimits): StreamLimits {
  * Sets the room stream's limits to `limits` (the stream must exist). A
  * limit not given is lifted. Resolves true when the stream was changed.
  * The last node started decides: nodes should be started with the same flags.
+ * `timeoutMs`: of each JetStream request (a caller that tries again sets it short).
  */
 export async function applyStreamLimits(
   nc: NatsConnection,
   limits: StreamLimits,
   stream: string = ROOM_STREAM,
+  timeoutMs?: number,
 ): Promise<boolean> {
-  const jsm = await jetstreamManager(nc);
+  const jsm = await jetstreamManager(nc, timeoutMs ? { timeout: timeoutMs } : {});
   const { config } = await jsm.streams.info(stream);
   const wanted = {
     max_age: limits.retainDays ? nanos(Math.round(limits.retainDays * 86_400_000)) : 0,

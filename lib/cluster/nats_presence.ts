@@ -27,7 +27,7 @@ import * as across from "./remote_member.ts";
 import type { Remote } from "./remote_member.ts";
 import * as looks from "./nick_skeletons.ts";
 import { DeadNodeKeys } from "./dead_node_keys.ts";
-import { nickKey, type NickRecord, parseNickEntry, recordOf } from "./nick_record.ts";
+import { type Held, nickKey, type NickRecord, parseNickEntry, recordOf } from "./nick_record.ts";
 
 /** Options of {@linkcode NatsPresence.start}. */
 export interface NatsPresenceOptions {
@@ -43,17 +43,6 @@ export interface NatsPresenceOptions {
   onError?: (error: Error, what: string) => void;
   /** A dead node's member freed (for the log). */
   onExpired?: (nick: string, node: string) => void;
-}
-
-/** A nick key this node holds for a member here. */
-interface Held {
-  key: string;
-  revision: number;
-  since: number;
-  was?: string;
-  skeletons?: looks.HeldSkeletons;
-  chain: Promise<void>;
-  queued: boolean;
 }
 
 /** {@linkcode Presence} on NATS KV: one nick, one owner, across every node. */
@@ -102,7 +91,7 @@ export class NatsPresence implements Presence {
       () => presence.#roster,
       options.onError,
     ));
-    const watch = await kv.watch();
+    const watch = await kv.watch().catch((e) => presence.stop().then(() => Promise.reject(e)));
     presence.#watch = watch;
     (async () => {
       for await (const entry of watch) presence.#onEntry(presence.#keys.seen(entry));
@@ -175,15 +164,11 @@ export class NatsPresence implements Presence {
           suggestion,
         );
       }
-      const was = this.#remote.get(key);
-      const rooms = [...(was?.member.rooms.values() ?? [])];
       revision = await this.#kv.update(key, value, entry.revision).catch(() => {
         throw new NickError("nick_taken", `Nick "${nick}" is taken`);
       });
-      // Its node is gone (no one else announces its leaves): told here, before it comes back.
-      if (was && holder.node !== this.#node && await across.nodeGone(this.#nc, holder.node)) {
-        this.#roster?.announceLeave(was.member, rooms, "dropped", across.GONE);
-      }
+      // The holder's leave is announced here, before the join (its node may be gone).
+      if (holder.node !== this.#node) this.#takenOver(key, fingerprint);
     }
     // Look-alikes claimed at once on two nodes: the shared skeleton key decides.
     const skeletons = await looks.claimSkeletons(this.#kv, {
@@ -328,6 +313,8 @@ export class NatsPresence implements Presence {
     if (remote && remote.revision >= entry.revision) return;
     const record = parseNickEntry(entry, this.#options.onError); // checked: nats_input.ts
     if (!record || record.node === this.#node) {
+      // This node took the key over (its watch may be ahead of the update's answer).
+      if (remote && record) this.#takenOver(entry.key, record.fingerprint);
       if (remote) this.#forgetRemote(entry.key);
       if (!record && entry.operation !== "PUT") this.#reclaim(entry.key);
       return;
@@ -335,14 +322,11 @@ export class NatsPresence implements Presence {
     // Another node took a key a member here holds (its same key came back there).
     for (const [member, held] of this.#held) {
       if (held.key !== entry.key) continue;
+      // That node announced the leave before its join: this session ends quietly.
       this.#held.delete(member);
-      this.#roster?.disconnect(
-        member,
-        "dropped",
-        "replaced by a new connection",
-        REPLACED_BYE,
-        false,
-      );
+      this.#index.remove(member);
+      this.#roster?.withdraw(member);
+      member.sink.end(REPLACED_BYE);
     }
     if (record.claiming) return remote && this.#forgetRemote(entry.key);
     if (remote && remote.node === record.node) return this.#update(remote, record, entry.revision);
@@ -380,6 +364,17 @@ export class NatsPresence implements Presence {
     member.operator = record.operator === true;
     if (member.away !== record.away) this.#roster?.away(member, record.away);
     this.#roster?.place(member, record.rooms);
+  }
+
+  /** Another node's member whose key this node took: its leave announced here (before the join). */
+  #takenOver(key: string, fingerprint: string | undefined): void {
+    const member = this.#remote.get(key)?.member;
+    if (!member) return;
+    const why = fingerprint !== undefined && member.fingerprint === fingerprint
+      ? "replaced by a new connection"
+      : across.GONE;
+    this.#roster?.announceLeave(member, [...member.rooms.values()], "dropped", why);
+    this.#forgetRemote(key);
   }
 
   #forgetRemote(key: string): void {

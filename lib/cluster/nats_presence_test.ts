@@ -190,3 +190,49 @@ Deno.test("NatsPresence: a node that dies has its members expire on the others w
     await b.kill();
   }
 });
+
+Deno.test("NatsPresence: a key taking its nick over on another node: everyone sees one leave, then the join", async () => {
+  await using cluster = await NatsCluster.start();
+  await using a = await startNode(cluster.urls[0], "node-a");
+  await using b = await startNode(cluster.urls[1], "node-b");
+  const c = await startNode(cluster.urls[2], "node-c");
+  try {
+    const onA = await enter(a, "ana");
+    const onB = await enter(b, "bob");
+    const ghost = await enter(a, "cy", "SHA256:cy");
+    await until(() => b.hub.member("cy") !== undefined, 5_000);
+    // Alive node A: cy's key comes back on B; A ends the old session without a leave of its own.
+    const back = await enter(b, "cy", "SHA256:cy");
+    await until(() => ghost.sink.ended.length === 1, 5_000);
+    assert.equal(ghost.sink.ended[0].code, "session_replaced");
+    const story = (sink: RecordingSink) =>
+      sink.events.flatMap((e) =>
+        (e.type === "join" || e.type === "leave") && e.nick === "cy" ? [`${e.type}`] : []
+      );
+    for (const sink of [onA.sink, onB.sink]) {
+      await until(() => story(sink).length >= 3, 5_000);
+      assert.deepEqual(story(sink), ["join", "leave", "join"]);
+    }
+    assert.equal(a.hub.member("cy")?.remote?.node, "node-b");
+
+    // Dead node C: its member's key comes back on A at once (no wait for the expiry).
+    await enter(c, "dee", "SHA256:dee");
+    await until(() => a.hub.member("dee") !== undefined, 5_000);
+    await c.kill();
+    await enter(a, "dee", "SHA256:dee");
+    const dees = (sink: RecordingSink) =>
+      sink.events.flatMap((e) =>
+        (e.type === "join" || e.type === "leave") && e.nick === "dee" ? [`${e.type}`] : []
+      );
+    for (const sink of [onA.sink, onB.sink, back.sink]) {
+      await until(() => dees(sink).at(-1) === "join" && dees(sink).includes("leave"), 5_000);
+    }
+    assert.deepEqual(dees(onB.sink), ["join", "leave", "join"]);
+    assert.deepEqual(dees(onA.sink), ["join", "leave", "join"]);
+    const leave = onB.sink.of("leave").find((e) => e.nick === "dee")!;
+    assert.equal(leave.message, "replaced by a new connection");
+    assert.equal(b.hub.member("dee")?.remote?.node, "node-a");
+  } finally {
+    await c.kill();
+  }
+});

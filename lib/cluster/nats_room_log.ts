@@ -34,6 +34,10 @@ import { ROOM_SUBJECT_PREFIX, roomOfSubject, roomSubject } from "./room_subject.
 import { ClusterUnavailableError, PublishGate } from "./publish_gate.ts";
 import { UnsurePublishes } from "./unsure_publishes.ts";
 import { natsRoomEvent } from "./nats_input.ts";
+import { streamInfoOrAdd } from "./stream_info.ts";
+
+/** The timeout of a request that makes a reader (JetStream may drop it while it settles), in ms. */
+const READER_REQUEST_TIMEOUT_MS = 2_000;
 
 /** How often a reader that should have news but got none is checked, in ms. */
 const STALL_CHECK_MS = 3_000;
@@ -129,7 +133,8 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
     this.#onError = onError;
     this.#onSkip = onSkip;
     this.#onRestart = onRestart;
-    this.#js = jetstream(options.nc);
+    // Its API requests make readers: one lost after a leader change is tried again after 2 s, not 5.
+    this.#js = jetstream(options.nc, { timeout: READER_REQUEST_TIMEOUT_MS });
   }
 
   /**
@@ -239,8 +244,11 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
   async #begin(): Promise<void> {
     const { nc, stream, prefix, replicas } = this.#options;
     const jsm = this.#jsm = await jetstreamManager(nc);
-    const info = await jsm.streams.info(stream).catch(() => undefined) ??
-      await jsm.streams.add({ name: stream, subjects: [`${prefix}.>`], num_replicas: replicas });
+    const info = await streamInfoOrAdd(jsm, {
+      name: stream,
+      subjects: [`${prefix}.>`],
+      num_replicas: replicas,
+    });
     this.#nextSeq = info.state.last_seq + 1;
     // The probe stores an empty message in the room stream itself, under a subject no room has
     // (`!` is not base64url): only a write proves a leader with a quorum (a leader whose

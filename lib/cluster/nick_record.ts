@@ -12,6 +12,7 @@ import type { Member } from "../core/member.ts";
 import { roomSubject } from "./room_subject.ts";
 import { foldNick } from "../core/nick.ts";
 import { NatsInputError, natsNickRecord } from "./nats_input.ts";
+import type { HeldSkeletons } from "./nick_skeletons.ts";
 
 /** The key of a folded nick in the nick bucket. */
 export function nickKey(folded: string): string {
@@ -111,4 +112,22 @@ const LEAVE_REASONS: readonly string[] = [
 /** Whether `value` is a {@linkcode LeaveReason} (from another node's request). */
 export function isLeaveReason(value: unknown): value is LeaveReason {
   return typeof value === "string" && LEAVE_REASONS.includes(value);
+}
+
+/** A nick key this node holds for a member of its own (NatsPresence's state). */
+export interface Held {
+  /** The nick key. */
+  key: string;
+  /** The key's revision this node last wrote. */
+  revision: number;
+  /** Since when the nick is held, ms since the epoch. */
+  since: number;
+  /** The folded nick it was renamed from, while the old key is being freed. */
+  was?: string;
+  /** The look-alike keys held with it. */
+  skeletons?: HeldSkeletons;
+  /** The writes of this key, in order. */
+  chain: Promise<void>;
+  /** Whether an update of the record is queued on the chain. */
+  queued: boolean;
 }

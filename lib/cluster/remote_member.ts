@@ -8,12 +8,7 @@
  * @module
  */
 
-import {
-  type Msg,
-  type NatsConnection,
-  RequestError,
-  type Subscription,
-} from "@nats-io/transport-node";
+import { type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 import { ChatError } from "../core/errors.ts";
 import type { ByeEvent, ChatEvent } from "../core/events.ts";
 import { Member, type MemberSink } from "../core/member.ts";
@@ -127,9 +122,7 @@ export function onDirect(
 
 /**
  * Disconnects a member here on another node's request (an operator's kick,
- * ban or mute); answers a request with a reply subject (so that asking
- * tells whether this node is still there: {@linkcode nodeGone}). The
- * request is checked and its texts cleaned (nats_input.ts); a bad one is
+ * ban or mute). The request is checked and its texts cleaned (nats_input.ts); a bad one is
  * dropped and `report`ed.
  */
 export function onKick(
@@ -138,12 +131,9 @@ export function onKick(
   roster: PresenceRoster | undefined,
   report: (error: Error, what: string) => void = () => {},
 ): void {
-  if (msg.reply) msg.respond();
-  const value = parseJson(msg.data) as { to?: unknown } | undefined;
-  if (value?.to === undefined) return; // `nodeGone`'s question ("{}")
   let kick: NatsKick;
   try {
-    kick = natsKick(value);
+    kick = natsKick(parseJson(msg.data));
   } catch (error) {
     return report(error instanceof Error ? error : new Error(String(error)), "kick");
   }
@@ -153,20 +143,6 @@ export function onKick(
 
 /** Why a member of a node that went away left. */
 export const GONE = "its server stopped answering";
-
-/**
- * Whether nothing listens on `node`'s subjects any more (its process is
- * gone): NATS answers "no responders" at once. A node that answers, or a
- * question that times out, is not gone.
- */
-export async function nodeGone(nc: NatsConnection, node: string): Promise<boolean> {
-  try {
-    await nc.request(nodeSubject(node, "kick"), "{}", { timeout: 2_000 });
-    return false;
-  } catch (error) {
-    return error instanceof RequestError && error.isNoResponders();
-  }
-}
 
 /**
  * Listens on this node's two subjects for its members: direct messages

@@ -12,6 +12,8 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { NatsRoomLog } from "../cluster/nats_room_log.ts";
+import { ROOM_SUBJECT_PREFIX } from "../cluster/room_subject.ts";
+import { streamInfoOrAdd } from "../cluster/stream_info.ts";
 import { nodeName, ROOM_STREAM } from "../cluster/cluster_names.ts";
 import {
   applyStreamLimits,
@@ -28,6 +30,7 @@ import { NatsPresence } from "../cluster/nats_presence.ts";
 import { NodeRegistry } from "../cluster/node_registry.ts";
 import { NatsLink } from "../cluster/nats_link.ts";
 import { VERSION } from "../version.ts";
+import { JETSTREAM_WAIT_MS, untilReady } from "./cluster_wait.ts";
 import type { HubOptions } from "../core/hub.ts";
 import type { Log } from "./log_record.ts";
 
@@ -91,6 +94,11 @@ export interface JoinClusterOptions {
   historyMemoryBytes?: number;
   /** Where clients reach this node (`host:port`), for its node record. @default {[]} */
   listen?: string[];
+  /**
+   * How long each start step is tried again while JetStream is not ready
+   * (just after NATS started), in ms. @default {JETSTREAM_WAIT_MS}
+   */
+  readyWaitMs?: number;
 }
 
 /** Connects to NATS and starts the shared room log. */
@@ -128,14 +136,29 @@ export async function joinCluster(options: JoinClusterOptions): Promise<ClusterM
     () => nc.close(),
     () => Promise.resolve(limited.close()),
   ];
+  // Each step is tried again while JetStream is not ready (said once per step).
+  const ready = <T>(what: string, start: () => Promise<T>) =>
+    untilReady(start, {
+      waitMs: options.readyWaitMs ?? JETSTREAM_WAIT_MS,
+      onWait: (error, waitMs) =>
+        log({
+          level: "warn",
+          event: "cluster_waiting",
+          what,
+          error: reason(error),
+          detail: `JetStream is not ready; waiting for it up to ${Math.round(waitMs / 1000)} s`,
+        }),
+    });
   const step = async <T>(what: string, start: () => Promise<T>): Promise<T> => {
     try {
-      return await start();
+      return await ready(what, start);
     } catch (cause) {
       for (const stop of started.reverse()) await stop().catch(() => {});
       throw new ClusterJoinError(`${what}: ${reason(cause)}`, { cause });
     }
   };
+  // A request JetStream drops while it settles is tried again after 1 s, not 5 (measured: lost).
+  await step("JetStream refused the room stream", () => settleStream(nc, replicas));
   const roomLog = await step("JetStream refused the room stream", () =>
     NatsRoomLog.start({
       nc,
@@ -159,7 +182,9 @@ export async function joinCluster(options: JoinClusterOptions): Promise<ClusterM
     }));
   started.push(() => roomLog.stop());
   const clusterId = await step("cannot read the room stream", () => clusterIdOf(nc));
-  if (options.limits) await applyLimits(nc, options.limits, log);
+  if (options.limits) {
+    await applyLimits(nc, options.limits, log, (start) => ready("the room stream's limits", start));
+  }
   const history = await step("cannot read the room stream", () =>
     NatsHistoryStore.start({
       nc,
@@ -246,7 +271,7 @@ export async function joinCluster(options: JoinClusterOptions): Promise<ClusterM
  * cluster (or this one's stream made anew) has another.
  */
 export async function clusterIdOf(nc: NatsConnection): Promise<string> {
-  const jsm = await jetstreamManager(nc, { timeout: 5000 });
+  const jsm = await jetstreamManager(nc, { timeout: 1_000 }); // Tried again (see settleStream).
   const info = await jsm.streams.info(ROOM_STREAM);
   const digest = await crypto.subtle.digest(
     "SHA-256",
@@ -256,10 +281,31 @@ export async function clusterIdOf(nc: NatsConnection): Promise<string> {
     .join("");
 }
 
+/**
+ * Makes sure the room stream exists and that the NATS server this node
+ * reached answers for it, asking with a 1 s timeout: just after NATS
+ * started or another node created the stream, a request can go unanswered
+ * (measured: no answer within 15 s), and a short timeout tries again sooner.
+ */
+async function settleStream(nc: NatsConnection, replicas: number): Promise<void> {
+  const jsm = await jetstreamManager(nc, { timeout: 1_000 });
+  await streamInfoOrAdd(jsm, {
+    name: ROOM_STREAM,
+    subjects: [`${ROOM_SUBJECT_PREFIX}.>`],
+    num_replicas: replicas,
+  });
+  await jsm.streams.info(ROOM_STREAM);
+}
+
 /** The retention flags as the stream's limits; a refusal is logged, the old limits stay. */
-async function applyLimits(nc: NatsConnection, limits: StreamLimits, log: Log): Promise<void> {
+async function applyLimits(
+  nc: NatsConnection,
+  limits: StreamLimits,
+  log: Log,
+  ready: (start: () => Promise<boolean>) => Promise<boolean>,
+): Promise<void> {
   try {
-    if (await applyStreamLimits(nc, limits)) {
+    if (await ready(() => applyStreamLimits(nc, limits, undefined, 1_000))) {
       log({ level: "info", event: "cluster_limits", ...streamLimitFigures(limits) });
     }
   } catch (error) {
