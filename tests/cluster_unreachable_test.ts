@@ -2,8 +2,8 @@
  * `chat-server --cluster` while every NATS server is gone (all three killed
  * with SIGKILL), then back on the same ports and stores: the chat-server
  * process is never restarted. Its sessions stay, what it answers from
- * memory still answers, writes to NATS are refused at once with a clear
- * error, and once NATS is back messages, history and access writes work
+ * memory still answers, writes to NATS (and a newcomer's nick claim) are
+ * refused at once with a clear error, and once NATS is back messages, history and access writes work
  * again, and a node started afterwards reaches it through the buckets.
  */
 
@@ -75,12 +75,19 @@ Deno.test("chat-server --cluster: NATS unreachable, then back, without restartin
     assert.equal((reply as { code: string }).code, "store_error", what);
     assert.ok(ms < 1_000, `${what} answered in ${ms} ms, at once`);
   }
-  // Answered from memory: who is here, and a newcomer's welcome.
+  // Answered from memory: who is here.
   const whoFrom = ana.events.length;
   await ana.send({ type: "input", line: "/who" });
   const who = await within(5_000, ana.next("who", () => true, whoFrom), "/who");
   assert.ok(JSON.stringify(who).includes("eve"), JSON.stringify(who));
-  await using zed = await within(5_000, NativeClient.connect(a.port, "zed"), "a welcome");
+  // A newcomer is refused at once (no nick can be claimed cluster-wide without NATS), clearly.
+  await using early = await NativeClient.connect(a.port);
+  const knocked = performance.now();
+  await early.hello("zed");
+  const refused = await within(5_000, early.next("error"), "a newcomer's refusal");
+  assert.equal(refused.code, "cluster_unavailable", JSON.stringify(refused));
+  assert.match(refused.message, /cannot take a nick right now/);
+  assert.ok(performance.now() - knocked < 1_000, "refused at once");
 
   // NATS stays away for 5 s in all (the client tries to reconnect meanwhile); refused at once still.
   await delay(Math.max(0, 5_000 - (performance.now() - outage)));
@@ -114,7 +121,8 @@ Deno.test("chat-server --cluster: NATS unreachable, then back, without restartin
       `first delivered message: ${Math.round(arrived)} ms (${sent} sent); ` +
       `refusals during: ${Object.entries(during).map(([w, { ms }]) => `${w} ${ms} ms`).join(", ")}`,
   );
-  // Everything works again, on the same process and sessions.
+  // Everything works again, on the same process and sessions; the newcomer gets in now.
+  await using zed = await within(10_000, NativeClient.connect(a.port, "zed"), "a welcome");
   const after = async (
     client: NativeClient,
     line: string,

@@ -27,6 +27,7 @@ import * as across from "./remote_member.ts";
 import type { Remote } from "./remote_member.ts";
 import * as looks from "./nick_skeletons.ts";
 import { DeadNodeKeys } from "./dead_node_keys.ts";
+import { NatsLink } from "./nats_link.ts";
 import { type Held, nickKey, type NickRecord, parseNickEntry, recordOf } from "./nick_record.ts";
 
 /** Options of {@linkcode NatsPresence.start}. */
@@ -61,6 +62,7 @@ export class NatsPresence implements Presence {
   readonly #pending = new Set<Promise<void>>();
   readonly #sweeper: ReturnType<typeof setInterval>;
   #roster: PresenceRoster | undefined;
+  readonly #link: NatsLink;
   #watch: { stop(): void } | undefined;
   #nextRemoteId = -1;
   #sweeping = false;
@@ -68,6 +70,7 @@ export class NatsPresence implements Presence {
   private constructor(kv: KV, options: NatsPresenceOptions) {
     this.#kv = kv;
     this.#nc = options.nc;
+    this.#link = new NatsLink(options.nc);
     this.#registry = options.registry;
     this.#node = options.registry.node;
     this.#options = options;
@@ -129,6 +132,8 @@ export class NatsPresence implements Presence {
 
   async reserve(nick: string, folded: string, fingerprint?: string, member?: Member) {
     if (member && member.foldedNick === folded) return;
+    // Refused at once while NATS is away: no claim can be made, and waiting would hang the join.
+    if (!this.#link.up) throw across.unavailable(new Error("NATS is unreachable"));
     const key = nickKey(folded);
     const since = Date.now();
     const was = member?.foldedNick;
@@ -257,6 +262,7 @@ export class NatsPresence implements Presence {
   /** Stops watching and listening, and frees every nick held here. */
   async stop(): Promise<void> {
     clearInterval(this.#sweeper);
+    this.#link.stop();
     for (const subscription of this.#subscriptions) subscription.unsubscribe();
     this.#watch?.stop();
     this.clear();

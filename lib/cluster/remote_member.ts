@@ -74,9 +74,11 @@ export const NICK_LOST_BYE: ByeEvent = {
 
 /** The error of a nick claim NATS could not answer. */
 export function unavailable(cause: unknown): ChatError {
-  return new ChatError("store_error", "The cluster cannot claim the nick now; try again", {
-    cause,
-  });
+  return new ChatError(
+    "cluster_unavailable",
+    "The cluster cannot take a nick right now (NATS is not answering); try again in a moment",
+    { cause },
+  );
 }
 
 /** JSON from a NATS message, or undefined. */
