@@ -62,6 +62,8 @@ export class NatsPresence implements Presence {
   readonly #kv: KV;
   readonly #nc: NatsConnection;
   readonly #node: string;
+  /** This node's name ({@linkcode Presence.node}). */
+  readonly node: string;
   readonly #registry: NodeRegistry;
   readonly #options: NatsPresenceOptions;
   readonly #held = new Map<Member, Held>();
@@ -80,7 +82,7 @@ export class NatsPresence implements Presence {
     this.#kv = kv;
     this.#nc = options.nc;
     this.#registry = options.registry;
-    this.#node = options.registry.node;
+    this.node = this.#node = options.registry.node;
     this.#options = options;
     this.#sweeper = setInterval(() => this.#sweep(), options.sweepMs ?? 1_000);
   }
