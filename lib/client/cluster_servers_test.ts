@@ -52,6 +52,7 @@ Deno.test("DiscoveredServer sends each attempt to the next node of a cluster", a
   for (let i = 0; i < 4; i++) hosts.push((await discovered.resolve()).host);
   assert.deepEqual(hosts, ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.1"]);
   assert.equal(browses, 3, "looked up again before every attempt but the first");
+  assert.equal(discovered.size, 3, "a round of attempts is its three nodes");
 });
 
 Deno.test("the last session on a cluster remembers every node, and the next start fails over among them", () => {

@@ -92,6 +92,8 @@ export class DiscoveredServer implements ServerResolver {
   #next: FoundServer | undefined;
   /** How many attempts went to a cluster's nodes: each goes to the next node. */
   #turn = 0;
+  /** The nodes of the server found last (one unless it is a cluster). */
+  #size = 1;
 
   /**
    * Follows the server announced as `name`.
@@ -110,6 +112,11 @@ export class DiscoveredServer implements ServerResolver {
     this.#next = found;
   }
 
+  /** How many nodes the server found last has: the attempts take turns among them. */
+  get size(): number {
+    return this.#size;
+  }
+
   /**
    * Where the named server is now.
    *
@@ -125,6 +132,7 @@ export class DiscoveredServer implements ServerResolver {
     if (server === undefined) throw new Error(`No server named "${this.name}" answered on the LAN`);
     // A cluster: each attempt goes to the next of its nodes (failover when one goes away).
     const nodes = nodesOf(server);
+    this.#size = nodes.length;
     return this.addressOf(nodes[this.#turn++ % nodes.length]);
   }
 

@@ -39,6 +39,11 @@ export class HostList implements ServerResolver {
     this.#next = ((start % hosts.length) + hosts.length) % hosts.length;
   }
 
+  /** How many servers it takes turns among. */
+  get size(): number {
+    return this.hosts.length;
+  }
+
   /** The server after the one answered last. */
   resolve(): Promise<ServerAddress> {
     const { host, port } = this.hosts[this.#next];

@@ -18,6 +18,7 @@ import {
 } from "./chat_session.ts";
 import { FrameQueue } from "./frame_queue.ts";
 import { FixedServer, resolveServer, type ServerResolver } from "./resolver.ts";
+import { AttemptTrail } from "./attempt_trail.ts";
 import { RoomTracker } from "./room_tracker.ts";
 import {
   FATAL_CODES,
@@ -118,7 +119,7 @@ export class ReconnectingSession implements AsyncDisposable {
   /** What to connect with (the nick comes from the tracker). */
   readonly #connectOptions: SessionOptions;
   readonly #settings: ReconnectSettings;
-  readonly #resolver: ServerResolver;
+  readonly #resolver: AttemptTrail; // Where each attempt went, for the status lines.
   readonly #onRoomsChange: ReconnectOptions["onRoomsChange"];
   /** The nick, the rooms wanted and the newest message seen in each. */
   readonly #rooms: RoomTracker;
@@ -134,7 +135,7 @@ export class ReconnectingSession implements AsyncDisposable {
   #retryNow = false;
   #lastHeard = performance.now();
 
-  private constructor(session: ChatSession, options: ReconnectOptions, resolver: ServerResolver) {
+  private constructor(session: ChatSession, options: ReconnectOptions, resolver: AttemptTrail) {
     this.#session = session;
     this.welcome = session.welcome;
     this.#connectOptions = options;
@@ -169,7 +170,7 @@ export class ReconnectingSession implements AsyncDisposable {
    */
   static async connect(options: ReconnectOptions): Promise<ReconnectingSession> {
     const { host, port, tls } = options;
-    const resolver = options.resolver ?? new FixedServer({ host, port, tls });
+    const resolver = new AttemptTrail(options.resolver ?? new FixedServer({ host, port, tls }));
     const session = await connectResolved(resolver, options);
     return new ReconnectingSession(session, options, resolver);
   }
@@ -363,7 +364,7 @@ export class ReconnectingSession implements AsyncDisposable {
         this.#refusal = undefined;
         if (!(error instanceof RefusedError)) {
           // Not reached (down, unreachable, not answering): try again later.
-          failure = unreachedReason(error); // "connection refused": where is known
+          failure = this.#resolver.failed(unreachedReason(error)); // Where, with several servers.
           continue;
         }
         // A nick the user typed while offline is theirs to fix: never the end.
@@ -372,8 +373,7 @@ export class ReconnectingSession implements AsyncDisposable {
           yield { type: "status", state: "failed", message: error.message, refused: true };
           return "fatal";
         }
-        // Refused for now (the nick is held by someone else or by our old
-        // connection's ghost, the server is full): say so, and try again later.
+        // Refused for now (nick held by another or our ghost, server full): retry later.
         this.#refusal = error;
         continue;
       }
@@ -388,7 +388,7 @@ export class ReconnectingSession implements AsyncDisposable {
       this.#rooms.rejoining = true;
       this.#session = session;
       this.#frames.pace(session.welcome);
-      yield { type: "status", state: "connected", message: "Reconnected" };
+      yield { type: "status", state: "connected", ...this.#resolver.reconnected() };
       const welcome = this.#rooms.welcomeBack(session.welcome);
       this.#roomsChanged();
       yield welcome;

@@ -52,6 +52,8 @@ export class NatsPresence implements Presence {
   readonly #kv: KV;
   readonly #nc: NatsConnection;
   readonly #node: string;
+  /** This node's name ({@linkcode Presence.node}). */
+  readonly node: string;
   readonly #registry: NodeRegistry;
   readonly #options: NatsPresenceOptions;
   readonly #held = new Map<Member, Held>();
@@ -72,7 +74,7 @@ export class NatsPresence implements Presence {
     this.#nc = options.nc;
     this.#link = new NatsLink(options.nc);
     this.#registry = options.registry;
-    this.#node = options.registry.node;
+    this.node = this.#node = options.registry.node;
     this.#options = options;
     this.#sweeper = setInterval(() => this.#sweep(), options.sweepMs ?? 1_000);
   }

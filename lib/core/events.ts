@@ -296,6 +296,8 @@ export interface WhoisEvent {
   operator: boolean;
   /** Its IP address: shown to operators only. */
   address?: string;
+  /** The node of a cluster it is connected to: on a cluster, shown to operators only. */
+  node?: string;
   /** The rooms it is in. */
   rooms: string[];
   /** Its away message, when it is away. */

@@ -137,6 +137,7 @@ export const WHOIS_COMMAND: Command = {
   run: ({ chat, member, reply }, [nick]) => {
     const target = onlineMember(chat.presence.find(foldNick(nick)), nick);
     const registration = readAccess(() => chat.access.registration(target.foldedNick));
+    const node = target.remote?.node ?? chat.presence.node; // Undefined on one server.
     reply({
       type: "whois",
       nick: target.nick,
@@ -145,6 +146,7 @@ export const WHOIS_COMMAND: Command = {
       registered: registration !== undefined && registration.fingerprint === target.fingerprint,
       operator: target.operator,
       ...(member.operator && target.address ? { address: target.address } : {}),
+      ...(member.operator && node ? { node } : {}),
       rooms: [...target.rooms.values()].map((room) => room.name),
       ...(target.away !== undefined ? { away: target.away } : {}),
     });

@@ -56,6 +56,8 @@ export interface Presence<P extends Present = Member> {
   changed?(entry: P): void;
   /** Hands presence what it acts through on members of other nodes (the hub calls it once). */
   bind?(roster: PresenceRoster): void;
+  /** This node's name when presence is shared by a cluster's nodes (operators' `/whois`). */
+  readonly node?: string;
 }
 
 /**
