@@ -78,7 +78,11 @@ export class KvMirror<T> {
   private constructor(kv: KV, options: KvMirrorOptions<T>) {
     this.#kv = kv;
     this.#options = options;
-    this.#link = new NatsLink(options.nc);
+    // Back on NATS: a new watch at once (the old one often stays stuck across an outage until
+    // the stall check notices); it resumes after the last revision seen, so nothing is missed.
+    this.#link = new NatsLink(options.nc, (up) => {
+      if (up) this.#restartWatch("reconnected to NATS");
+    });
   }
 
   /** Opens (or creates) the bucket and resolves once its present values are held. */
@@ -206,12 +210,25 @@ export class KvMirror<T> {
         // Started again below, as when the watch ends.
       }
       loaded();
-      watch = undefined;
+      watch = this.#watch = undefined;
       if (!this.#stopped) {
         this.#options.onRestart?.(new Error(this.#stallReason ?? "KV watch ended"));
       }
       this.#stallReason = undefined;
     }
+  }
+
+  /** Stops the watch now (the loop makes a new one), or cuts short the wait for the next attempt. */
+  #restartWatch(why: string): void {
+    if (this.#stopped) return;
+    const watch = this.#watch;
+    if (!watch) {
+      this.#wake();
+      return;
+    }
+    this.#stallReason = `KV watch: ${why}`;
+    this.#watch = undefined;
+    watch.stop();
   }
 
   /**

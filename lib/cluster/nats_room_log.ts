@@ -32,12 +32,10 @@ import type { Member } from "../core/member.ts";
 import type { RoomEvent, RoomEventBody, RoomLog, RoomLogListener } from "../core/state/room_log.ts";
 import { ROOM_SUBJECT_PREFIX, roomOfSubject, roomSubject } from "./room_subject.ts";
 import { ClusterUnavailableError, PublishGate } from "./publish_gate.ts";
-import { UnsurePublishes } from "./unsure_publishes.ts";
+import { isTimeout, UnsurePublishes } from "./unsure_publishes.ts";
+import * as recovery from "./reader_recovery.ts";
 import { natsRoomEvent } from "./nats_input.ts";
 import { streamInfoOrAdd } from "./stream_info.ts";
-
-/** The timeout of a request that makes a reader (JetStream may drop it while it settles), in ms. */
-const READER_REQUEST_TIMEOUT_MS = 2_000;
 
 /** How often a reader that should have news but got none is checked, in ms. */
 const STALL_CHECK_MS = 3_000;
@@ -98,6 +96,8 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
   readonly #onSkip: NonNullable<NatsRoomLogOptions["onSkip"]>;
   readonly #onRestart: NonNullable<NatsRoomLogOptions["onRestart"]>;
   readonly #js: JetStreamClient;
+  /** The reader's JetStream API, with a short timeout (`READER_API_MS`). */
+  readonly #readerJs: JetStreamClient;
   readonly #lastIds = new Map<string, number>();
   /** Origins of this node's events in flight, by the token their message carries. */
   readonly #origins = new Map<string, Member>();
@@ -107,8 +107,16 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
   /** Events read before anyone listens (the hub comes after the log): handed on by `listen`. */
   #early: Parameters<RoomLogListener>[] | undefined = [];
   #listener: RoomLogListener = (...args) => this.#early?.push(args);
+  /** The reader now (undefined while one is being made, or between attempts). */
   #messages: ConsumerMessages | undefined;
   #reading: Promise<void> = Promise.resolve();
+  /** Cuts the reader loop's wait short: a pause between attempts, or an attempt under way. */
+  #wake: () => void = () => {};
+  /** The stream sequence of the gate's last successful probe. */
+  #probeSeq = 0;
+  #unfollow: () => void = () => {};
+  /** Until when a reader that cannot be made is asked for again without a pause. */
+  #urgentUntil = 0;
   /** The stream sequence of the next event to hand on. */
   #nextSeq = 1;
   #stopped = false;
@@ -133,8 +141,8 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
     this.#onError = onError;
     this.#onSkip = onSkip;
     this.#onRestart = onRestart;
-    // Its API requests make readers: one lost after a leader change is tried again after 2 s, not 5.
-    this.#js = jetstream(options.nc, { timeout: READER_REQUEST_TIMEOUT_MS });
+    this.#js = jetstream(options.nc);
+    this.#readerJs = jetstream(options.nc, { timeout: recovery.READER_API_MS });
   }
 
   /**
@@ -231,6 +239,8 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#gate?.stop();
+    this.#unfollow();
+    this.#wake();
     await this.#messages?.close();
     await this.#reading;
     this.#origins.clear();
@@ -255,16 +265,58 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
     // followers are gone still answers `streams.info`). Readers skip it without a word.
     this.#gate = new PublishGate({
       nc,
-      probe: () => this.#js.publish(this.#probeSubject, "", { timeout: 1_000 }),
-      onChange: this.#onAvailability,
+      probe: async () => {
+        const ack = await this.#js.publish(this.#probeSubject, "", { timeout: 1_000 });
+        this.#probeSeq = Math.max(this.#probeSeq, ack.seq);
+      },
+      onChange: (reason) => {
+        // A stored probe proves the stream has a leader: a reader that has not seen it is stuck.
+        if (reason === undefined && this.#nextSeq <= this.#probeSeq) {
+          this.#kick("JetStream stores again");
+        }
+        this.#onAvailability?.(reason);
+      },
     });
     const first = await this.#consume();
     this.#reading = this.#read(first);
+    // Back on NATS, or a new stream leader: a new reader at once, not at the stall check.
+    this.#unfollow = recovery.followRecoveries(nc, stream, (why) => this.#kick(why));
+  }
+
+  /**
+   * Replaces the reader now (the stall check stays the safety net): stops
+   * the one reading, or cuts short the wait for the next attempt or an
+   * attempt still waiting for JetStream (made before the stream had a leader).
+   */
+  #kick(why: string): void {
+    if (this.#stopped) return;
+    this.#urgentUntil = performance.now() + recovery.URGENT_MS;
+    const current = this.#messages;
+    if (current) {
+      this.#onRestart(new Error(`Room stream reader: ${why}`));
+      current.stop();
+    } else this.#wake();
+  }
+
+  /** A new reader ({@linkcode recovery.hedged}); undefined once kicked first. */
+  async #consumeSoon(): Promise<ConsumerMessages | undefined> {
+    const { result, cancel } = recovery.hedged(() => this.#consume(), {
+      everyMs: recovery.HEDGE_MS,
+      attempts: recovery.HEDGES,
+      more: () => performance.now() < this.#urgentUntil,
+      late: (made) => made.stop(),
+    });
+    this.#wake = cancel;
+    try {
+      return await result;
+    } finally {
+      this.#wake = () => {};
+    }
   }
 
   /** An ordered consumer from the next sequence this log has not handed on. */
   async #consume(): Promise<ConsumerMessages> {
-    const consumer = await this.#js.consumers.get(this.#options.stream, {
+    const consumer = await this.#readerJs.consumers.get(this.#options.stream, {
       // Server 2.9 knows only the one-subject filter: a string, not a list.
       filter_subjects: `${this.#options.prefix}.>`,
       deliver_policy: DeliverPolicy.StartSequence,
@@ -274,7 +326,7 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
     // A callback, not the iterator: every message of one socket read is handed on in one
     // synchronous run, so the fan-out writes each client's share of them in one write (the
     // iterator hands on one message per microtask, and the writes go out in between).
-    return this.#messages = await consumer.consume({
+    return await consumer.consume({
       expires: 2_000,
       callback: (message) => this.#receive(message),
     });
@@ -293,15 +345,24 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
     let pause = 100;
     while (!this.#stopped) {
       try {
-        messages ??= await this.#consume();
+        messages ??= await this.#consumeSoon();
+        if (!messages) continue; // Kicked: new attempts at once.
       } catch (error) {
         this.#onRestart(error instanceof Error ? error : new Error(String(error)));
-        await new Promise((resolve) => setTimeout(resolve, pause));
-        pause = Math.min(pause * 2, 2_000);
+        const kicked = await new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(false), pause);
+          this.#wake = () => (clearTimeout(timer), resolve(true));
+        });
+        this.#wake = () => {};
+        pause = kicked ? 100 : Math.min(pause * 2, 2_000);
         continue;
       }
+      if (this.#stopped) {
+        messages.stop();
+        break;
+      }
       pause = 100;
-      const current = messages;
+      const current = this.#messages = messages;
       const watching = (async () => {
         for await (const status of current.status()) {
           const lost = (status.type === "heartbeats_missed" && status.count >= 2) ||
@@ -322,7 +383,7 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
       clearInterval(stall);
       current.stop();
       await watching;
-      messages = undefined;
+      messages = this.#messages = undefined;
     }
   }
 
@@ -380,9 +441,4 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
     this.#lastIds.set(folded, message.seq);
     this.#listener(event, folded, origin);
   }
-}
-
-/** Whether a publish failed by waiting out its ack (it may be stored), not by a refusal. */
-function isTimeout(error: unknown): boolean {
-  return error instanceof Error && /timeout|timed out/i.test(`${error.name} ${error.message}`);
 }

@@ -57,3 +57,8 @@ function keyOf(folded: string, body: RoomEventBody): string | undefined {
   if (body.type !== "msg") return undefined;
   return `${folded}\u0000${body.from}\u0000${body.kind}\u0000${body.text}`;
 }
+
+/** Whether a publish failed by waiting out its ack (it may be stored), not by a refusal. */
+export function isTimeout(error: unknown): boolean {
+  return error instanceof Error && /timeout|timed out/i.test(`${error.name} ${error.message}`);
+}
