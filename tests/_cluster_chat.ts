@@ -10,7 +10,8 @@
 
 import type { ServerFrame } from "../lib/protocol/wire_frames.ts";
 import type { EntryProcess } from "./_entry_process.ts";
-import type { NativeClient } from "./_native_client.ts";
+import { NativeClient } from "./_native_client.ts";
+import { until } from "./_waiting.ts";
 
 /** One message event as a client saw it. */
 export type Msg = Extract<ServerFrame, { type: "msg" }>;
@@ -126,4 +127,29 @@ export function notExactlyOnce(expected: string[], seen: string[]): string[] {
   return expected.filter((item) => seenCounts.get(item) !== 1).map((item) =>
     `${item} (x${seenCounts.get(item) ?? 0})`
   );
+}
+
+/**
+ * A native client welcomed on a cluster node as `nick`. A node answers a
+ * hello with `cluster_unavailable` (at once, or after its claim's timeout)
+ * while NATS cannot take the nick yet (just after NATS restarted, under
+ * load): chat-client tries again, and so does this, until `ms`. Any other
+ * refusal is thrown.
+ */
+export async function welcomed(port: number, nick: string, ms = 30_000): Promise<NativeClient> {
+  const deadline = performance.now() + ms;
+  for (;;) {
+    const client = await NativeClient.connect(port);
+    await client.hello(nick);
+    const answer = () =>
+      client.events.find((e) => e.type === "welcome" || e.type === "error" || e.type === "bye");
+    await until(() => answer() !== undefined, Math.max(1_000, deadline - performance.now()));
+    const event = answer()!;
+    if (event.type === "welcome") return client;
+    client.close();
+    const code = event.type === "error" ? event.code : event.reason;
+    if (code !== "cluster_unavailable" || performance.now() > deadline) {
+      throw new Error(`${nick} refused on ${port}: ${JSON.stringify(event)}`);
+    }
+  }
 }

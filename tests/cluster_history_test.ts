@@ -8,9 +8,9 @@
 
 import assert from "node:assert/strict";
 import { runEntry, runServer } from "./_entry_process.ts";
-import { NativeClient } from "./_native_client.ts";
 import { NatsCluster } from "./_nats_cluster.ts";
 import { until, within } from "./_waiting.ts";
+import { welcomed } from "./_cluster_chat.ts";
 
 const node = (urls: string[], dataDir: string) =>
   runServer([
@@ -32,7 +32,7 @@ Deno.test("chat-server --cluster: history is the stream (late node, /history, re
     {
       const solo = await runServer(["--no-discovery", "--data-dir", dirB]);
       await using server = solo.server;
-      await using old = await NativeClient.connect(solo.port, "old");
+      await using old = await welcomed(solo.port, "old");
       for (let i = 0; i < 3; i++) await old.send({ type: "msg", text: `solo${i}` });
       await old.send({ type: "cmd", name: "history", args: "" });
       await old.next("history");
@@ -42,7 +42,7 @@ Deno.test("chat-server --cluster: history is the stream (late node, /history, re
 
     const a = await node([cluster.urls[0]], dirA);
     await using serverA = a.server;
-    await using ana = await NativeClient.connect(a.port, "ana");
+    await using ana = await welcomed(a.port, "ana");
     await ana.send({ type: "cmd", name: "topic", args: "plans for today" });
     for (let i = 0; i < 8; i++) await ana.send({ type: "msg", text: `m${i}` });
     await ana.send({ type: "cmd", name: "history", args: "1" });
@@ -51,7 +51,7 @@ Deno.test("chat-server --cluster: history is the stream (late node, /history, re
     // B starts after all that: its joiner gets the stream's last messages and topic, not solo*.
     const b = await node([cluster.urls[1]], dirB);
     await using serverB = b.server;
-    await using bob = await NativeClient.connect(b.port, "bob");
+    await using bob = await welcomed(b.port, "bob");
     const welcome = bob.events.find((e) => e.type === "welcome");
     assert.ok(welcome?.type === "welcome");
     assert.equal(welcome.topic?.text, "plans for today");
@@ -78,7 +78,7 @@ Deno.test("chat-server --cluster: history is the stream (late node, /history, re
     for (const name of ["n1", "n2", "n3"]) cluster.restart(name);
     const c = await within(30_000, retryStart(cluster.urls, dirA), "a node after the restart");
     await using _serverC = c.server;
-    await using carol = await NativeClient.connect(c.port, "carol");
+    await using carol = await welcomed(c.port, "carol");
     const again = carol.events.find((e) => e.type === "welcome");
     assert.ok(again?.type === "welcome");
     assert.equal(again.topic?.text, "plans for today");

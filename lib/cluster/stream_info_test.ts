@@ -25,13 +25,17 @@ Deno.test("streamInfoOrAdd(): three nodes opening one stream at once get one str
       }
     };
     const infos = await Promise.all(managers.map(open));
-    assert.equal(new Set(infos.map((info) => info.created)).size, 1, "one stream");
+    assert.ok(infos.every((info) => info.config.name === "RACE"));
+    // One stream, as every node reads it now (an add's own answer may carry its proposal's time).
+    const seen = await Promise.all(managers.map((jsm) => jsm.streams.info("RACE")));
+    assert.equal(new Set(seen.map((info) => info.created)).size, 1, "one stream");
+    assert.equal(seen[0].config.num_replicas, 3);
 
     // One node sets limits (as --max-store-mb does); a node opening it later reads it as it is.
     await managers[0].streams.update("RACE", { ...infos[0].config, max_msgs_per_subject: 10 });
     const later = await open(managers[1]);
     assert.equal(later.config.max_msgs_per_subject, 10);
-    assert.equal(later.created, infos[0].created);
+    assert.equal(later.created, seen[0].created);
   } finally {
     await Promise.all(connections.map((nc) => nc.close()));
   }
