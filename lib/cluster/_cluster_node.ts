@@ -23,13 +23,20 @@ export interface ClusterNode extends AsyncDisposable {
   kill(): Promise<void>;
 }
 
-/** Starts a node named `name` on the NATS server at `url`; `operators` are fingerprints. */
+/**
+ * Starts a node named `name` on the NATS server at `url` (or on the first of
+ * `url`s, reconnecting to the others); `operators` are fingerprints.
+ */
 export async function startClusterNode(
-  url: string,
+  url: string | string[],
   name: string,
   operators: string[] = [],
 ): Promise<ClusterNode> {
-  const nc = await connect({ servers: url });
+  const nc = await connect(
+    typeof url === "string"
+      ? { servers: url }
+      : { servers: url, noRandomize: true, maxReconnectAttempts: -1, reconnectTimeWait: 250 },
+  );
   const roomLog = await NatsRoomLog.start({ nc, node: name });
   const seen: { presence?: NatsPresence } = {};
   const registry = await NodeRegistry.start({

@@ -15,14 +15,7 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type KV, Kvm, type KvWatchEntry } from "@nats-io/kv";
 import { NatsLink } from "./nats_link.ts";
-
-/** How long opening waits for the bucket's present values, in ms. */
-const LOAD_TIMEOUT_MS = 10_000;
-
-/** How long a watch may receive nothing before the bucket is asked whether it missed something. */
-const STALL_CHECK_MS = 3_000;
-
-type Watch = Awaited<ReturnType<KV["watch"]>>;
+import { KvFollow } from "./kv_follow.ts";
 
 /** A change to one key, as {@linkcode KvMirrorOptions.onChange} hears it. */
 export interface MirrorChange<T> {
@@ -64,25 +57,12 @@ export class KvMirror<T> {
   readonly #held = new Map<string, Held<T>>();
   /** Writes are refused at once while the connection is down (not after their timeout). */
   readonly #link: NatsLink;
-  #watch: Watch | undefined;
-  #lastRevision = 0;
-  #stopped = false;
-  #reading: Promise<void> = Promise.resolve();
-  #stallTimer: ReturnType<typeof setInterval> | undefined;
-  #receivedAt = performance.now();
-  #stallWait = STALL_CHECK_MS;
-  #stallReason: string | undefined;
-  #checking = false;
-  #wake: () => void = () => {};
+  #follow: KvFollow | undefined;
 
   private constructor(kv: KV, options: KvMirrorOptions<T>) {
     this.#kv = kv;
     this.#options = options;
-    // Back on NATS: a new watch at once (the old one often stays stuck across an outage until
-    // the stall check notices); it resumes after the last revision seen, so nothing is missed.
-    this.#link = new NatsLink(options.nc, (up) => {
-      if (up) this.#restartWatch("reconnected to NATS");
-    });
+    this.#link = new NatsLink(options.nc);
   }
 
   /** Opens (or creates) the bucket and resolves once its present values are held. */
@@ -93,7 +73,18 @@ export class KvMirror<T> {
     });
     const mirror = new KvMirror(kv, options);
     const { values } = await kv.status();
-    await mirror.#follow(values > 0);
+    // The watch is started again after a reconnect, an election or a stall (kv_follow.ts).
+    mirror.#follow = await KvFollow.start({
+      nc: options.nc,
+      kv,
+      bucket: options.bucket,
+      onEntry: (entry) => mirror.#take(entry),
+      onRestart: options.onRestart,
+      waitForValues: values > 0,
+    }).catch((error) => {
+      mirror.#link.stop();
+      throw error;
+    });
     return mirror;
   }
 
@@ -145,123 +136,11 @@ export class KvMirror<T> {
 
   /** Stops the watch. */
   async stop(): Promise<void> {
-    this.#stopped = true;
     this.#link.stop();
-    clearInterval(this.#stallTimer);
-    this.#watch?.stop();
-    this.#wake();
-    await this.#reading;
-  }
-
-  /** Starts following the bucket; resolves once the present values are in (or after a bound). */
-  async #follow(waitForValues: boolean): Promise<void> {
-    const first = await this.#watchFrom();
-    let loaded!: () => void;
-    const ready = new Promise<void>((resolve) => loaded = resolve);
-    if (!waitForValues) loaded();
-    this.#reading = this.#read(first, () => loaded());
-    this.#stallTimer = setInterval(() => void this.#checkStall(), STALL_CHECK_MS);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([ready, new Promise((r) => timer = setTimeout(r, LOAD_TIMEOUT_MS))]);
-    clearTimeout(timer);
-  }
-
-  /** A watch from the revision after the last one seen (all present values at first). */
-  async #watchFrom(): Promise<Watch> {
-    const watch = await this.#kv.watch(
-      this.#lastRevision > 0 ? { resumeFromRevision: this.#lastRevision + 1 } : {},
-    );
-    if (this.#stopped) watch.stop();
-    this.#receivedAt = performance.now();
-    return this.#watch = watch;
-  }
-
-  /**
-   * Reads watches until stopped. A watch that ends (its consumer lost) or
-   * that the stall check stops is followed by a new one from the last
-   * revision seen, retried with backoff while NATS cannot make one.
-   */
-  async #read(first: Watch, loaded: () => void): Promise<void> {
-    let watch: Watch | undefined = first;
-    let pause = 100;
-    while (!this.#stopped) {
-      if (!watch) {
-        try {
-          watch = await this.#watchFrom();
-          pause = 100;
-        } catch (error) {
-          this.#options.onRestart?.(error instanceof Error ? error : new Error(String(error)));
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, pause);
-            this.#wake = () => (clearTimeout(timer), resolve());
-          });
-          pause = Math.min(pause * 2, 2_000);
-          continue;
-        }
-      }
-      try {
-        for await (const entry of watch) {
-          this.#receivedAt = performance.now();
-          this.#stallWait = STALL_CHECK_MS;
-          this.#take(entry);
-          if (entry.isUpdate) loaded();
-        }
-      } catch {
-        // Started again below, as when the watch ends.
-      }
-      loaded();
-      watch = this.#watch = undefined;
-      if (!this.#stopped) {
-        this.#options.onRestart?.(new Error(this.#stallReason ?? "KV watch ended"));
-      }
-      this.#stallReason = undefined;
-    }
-  }
-
-  /** Stops the watch now (the loop makes a new one), or cuts short the wait for the next attempt. */
-  #restartWatch(why: string): void {
-    if (this.#stopped) return;
-    const watch = this.#watch;
-    if (!watch) {
-      this.#wake();
-      return;
-    }
-    this.#stallReason = `KV watch: ${why}`;
-    this.#watch = undefined;
-    watch.stop();
-  }
-
-  /**
-   * The client's watch (an ordered push consumer) can stop receiving after
-   * kill -9 of the bucket's stream leader or of the NATS node it is on, and
-   * say nothing (measured: docs/cluster_progress.md). When nothing came for
-   * a while, the bucket's last revision is compared with the last one seen:
-   * behind means stalled, and the watch is stopped (then started again from
-   * where it was). A restart that brings nothing makes the next wait twice as long.
-   */
-  async #checkStall(): Promise<void> {
-    const watch = this.#watch;
-    if (this.#checking || this.#stopped || !watch || !this.#link.up) return;
-    if (performance.now() - this.#receivedAt < this.#stallWait) return;
-    this.#checking = true;
-    try {
-      const last = (await this.#kv.status()).streamInfo.state.last_seq;
-      const quiet = performance.now() - this.#receivedAt >= this.#stallWait;
-      if (last > this.#lastRevision && quiet && !this.#stopped && this.#watch === watch) {
-        this.#stallReason = `KV watch stalled before revision ${this.#lastRevision + 1}`;
-        this.#stallWait = 2 * STALL_CHECK_MS;
-        this.#receivedAt = performance.now();
-        watch.stop();
-      }
-    } catch {
-      // NATS unreachable or the bucket has no leader: checked again later.
-    } finally {
-      this.#checking = false;
-    }
+    await this.#follow?.stop();
   }
 
   #take(entry: KvWatchEntry): void {
-    this.#lastRevision = Math.max(this.#lastRevision, entry.revision);
     if (entry.operation !== "PUT") {
       this.#apply(entry.key, undefined, entry.revision, true);
       return;

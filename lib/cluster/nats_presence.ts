@@ -28,7 +28,10 @@ import type { Remote } from "./remote_member.ts";
 import * as looks from "./nick_skeletons.ts";
 import { DeadNodeKeys } from "./dead_node_keys.ts";
 import { NatsLink } from "./nats_link.ts";
-import { type Held, nickKey, type NickRecord, parseNickEntry, recordOf } from "./nick_record.ts";
+import { KvFollow } from "./kv_follow.ts";
+import { CLAIM_MS, claimKey, freeKey, holds } from "./claim_key.ts";
+import { claimRecord, type Held, nickKey, type NickRecord } from "./nick_record.ts";
+import { parseNickEntry, recordOf } from "./nick_record.ts";
 
 /** Options of {@linkcode NatsPresence.start}. */
 export interface NatsPresenceOptions {
@@ -65,9 +68,10 @@ export class NatsPresence implements Presence {
   readonly #sweeper: ReturnType<typeof setInterval>;
   #roster: PresenceRoster | undefined;
   readonly #link: NatsLink;
-  #watch: { stop(): void } | undefined;
+  #watch: KvFollow | undefined;
   #nextRemoteId = -1;
   #sweeping = false;
+  #stopped = false;
 
   private constructor(kv: KV, options: NatsPresenceOptions) {
     this.#kv = kv;
@@ -96,11 +100,13 @@ export class NatsPresence implements Presence {
       () => presence.#roster,
       options.onError,
     ));
-    const watch = await kv.watch().catch((e) => presence.stop().then(() => Promise.reject(e)));
-    presence.#watch = watch;
-    (async () => {
-      for await (const entry of watch) presence.#onEntry(presence.#keys.seen(entry));
-    })().catch((error) => presence.#error(error, "watch"));
+    presence.#watch = await KvFollow.start({ // Started again after a stall, election or reconnect
+      nc: options.nc,
+      kv,
+      bucket: NICKS_BUCKET,
+      onEntry: (entry) => presence.#onEntry(presence.#keys.seen(entry)),
+      onRestart: (error) => presence.#error(error, "watch"),
+    }).catch((e) => presence.stop().then(() => Promise.reject(e)));
     return presence;
   }
 
@@ -139,31 +145,20 @@ export class NatsPresence implements Presence {
     const key = nickKey(folded);
     const since = Date.now();
     const was = member?.foldedNick;
-    const record: NickRecord = {
-      node: this.#node,
-      nick,
-      since,
-      client: member?.client ?? "",
-      ...(fingerprint !== undefined ? { fingerprint } : {}),
-      rooms: member ? [...member.rooms.values()].map((room) => room.name) : [],
-      ...(was !== undefined ? { was } : {}),
-      claiming: true,
-    };
-    const value = JSON.stringify(record);
-    let revision: number;
-    try {
-      revision = await this.#kv.create(key, value);
-    } catch (error) {
-      const entry = await this.#kv.get(key).catch(() => {
-        throw across.unavailable(error);
-      });
-      const holder = entry?.operation === "PUT" ? parseNickEntry(entry) : undefined;
+    const value = JSON.stringify(claimRecord(this.#node, nick, since, member, fingerprint));
+    const deadline = performance.now() + CLAIM_MS; // A welcome or cluster_unavailable within it
+    const mine = (entry: KvEntry) => holds(entry, { node: this.#node, since, nick });
+    const claim = await claimKey(this.#kv, key, value, mine, deadline);
+    let revision = claim.revision ?? 0;
+    const entry = claim.holder;
+    if (entry) {
+      const holder = parseNickEntry(entry);
       // A ghost of the same key, or a member of a dead node: taken over by revision.
       const mayTake = holder &&
         ((fingerprint !== undefined && holder.fingerprint === fingerprint) ||
           (holder.node !== this.#node && await this.#registry.confirmDead(holder.node)));
-      if (!entry || !mayTake) {
-        if (!holder) throw across.unavailable(error);
+      if (!mayTake) {
+        if (!holder) throw across.unavailable(new Error(`unreadable record under ${key}`));
         const suggestion = suggestNick(nick, (n) => this.#index.find(foldNick(n)) !== undefined);
         throw new NickError(
           "nick_taken",
@@ -185,7 +180,7 @@ export class NatsPresence implements Presence {
       fingerprint,
       was,
       isDead: (node) => this.#registry.confirmDead(node),
-    }).catch((error) => {
+    }, deadline).catch((error) => {
       this.#delete(key, revision);
       throw error;
     });
@@ -263,10 +258,11 @@ export class NatsPresence implements Presence {
 
   /** Stops watching and listening, and frees every nick held here. */
   async stop(): Promise<void> {
+    this.#stopped = true;
     clearInterval(this.#sweeper);
     this.#link.stop();
     for (const subscription of this.#subscriptions) subscription.unsubscribe();
-    this.#watch?.stop();
+    await this.#watch?.stop();
     this.clear();
     await Promise.allSettled([...this.#pending]);
   }
@@ -311,8 +307,8 @@ export class NatsPresence implements Presence {
   }
 
   #delete(key: string, revision: number): Promise<void> {
-    if (revision <= 0) return Promise.resolve();
-    return this.#kv.delete(key, { previousSeq: revision }).catch(() => {});
+    // Tried again while JetStream settles; once only when stopping (the node is going away).
+    return freeKey(this.#kv, key, revision, () => !this.#stopped && !this.#nc.isClosed());
   }
 
   #onEntry(entry: KvEntry): void {

@@ -49,6 +49,27 @@ export interface NickRecord {
   claiming?: true;
 }
 
+/** The record a claim writes first: `claiming` until its look-alike keys are held. */
+export function claimRecord(
+  node: string,
+  nick: string,
+  since: number,
+  member?: Member,
+  fingerprint?: string,
+): NickRecord {
+  const was = member?.foldedNick;
+  return {
+    node,
+    nick,
+    since,
+    client: member?.client ?? "",
+    ...(fingerprint !== undefined ? { fingerprint } : {}),
+    rooms: member ? [...member.rooms.values()].map((room) => room.name) : [],
+    ...(was !== undefined ? { was } : {}),
+    claiming: true,
+  };
+}
+
 /** The record of a member here, `since` it took the nick. */
 export function recordOf(member: Member, node: string, since: number, was?: string): NickRecord {
   return {

@@ -22,7 +22,7 @@ import type { KV, KvEntry } from "@nats-io/kv";
 import { lookAlikeSkeletons } from "../core/confusable.ts";
 import { NickError } from "../core/errors.ts";
 import { nickKey } from "./nick_record.ts";
-import { unavailable } from "./remote_member.ts";
+import { CLAIM_MS, type Claimed, claimKey, holds } from "./claim_key.ts";
 import { roomSubject } from "./room_subject.ts";
 
 /** The key prefix of skeleton keys in the nick bucket. */
@@ -64,11 +64,15 @@ export interface SkeletonClaim {
 
 /**
  * Creates the skeleton keys of `claim.nick`; on a refusal deletes those it
- * created and throws.
+ * created and throws. Bounded by `deadline` (`performance.now()` ms; see claim_key.ts).
  *
  * @throws {NickError} `nick_taken`, naming the look-alike nick that holds one
  */
-export async function claimSkeletons(kv: KV, claim: SkeletonClaim): Promise<HeldSkeletons> {
+export async function claimSkeletons(
+  kv: KV,
+  claim: SkeletonClaim,
+  deadline = performance.now() + CLAIM_MS,
+): Promise<HeldSkeletons> {
   const held: HeldSkeletons = new Map();
   const record: SkeletonRecord = {
     folded: claim.folded,
@@ -77,29 +81,35 @@ export async function claimSkeletons(kv: KV, claim: SkeletonClaim): Promise<Held
     ...(claim.fingerprint !== undefined ? { fingerprint: claim.fingerprint } : {}),
   };
   const value = JSON.stringify(record);
+  const ours = { node: claim.node, folded: claim.folded };
   for (const key of skeletonKeys(claim.nick)) {
+    let claimed: Claimed;
     try {
-      held.set(key, await kv.create(key, value));
-      continue;
+      claimed = await claimKey(kv, key, value, (entry) => holds(entry, ours), deadline);
     } catch (error) {
-      const entry = await kv.get(key).catch(() => undefined);
-      const holder = entry?.operation === "PUT" ? parseSkeleton(entry) : undefined;
-      if (entry && (!holder || await mayTake(kv, holder, claim))) {
-        const revision = await kv.update(key, value, entry.revision).catch(() => 0);
-        if (revision > 0) {
-          held.set(key, revision);
-          continue;
-        }
-      }
       freeSkeletons(kv, held);
-      if (entry === undefined) throw unavailable(error);
-      throw new NickError(
-        "nick_taken",
-        holder
-          ? `Nick "${claim.nick}" looks like "${holder.nick}", who is online`
-          : `Nick "${claim.nick}" is taken`,
-      );
+      throw error; // cluster_unavailable
     }
+    const entry = claimed.holder;
+    if (!entry) {
+      held.set(key, claimed.revision);
+      continue;
+    }
+    const holder = parseSkeleton(entry);
+    if (!holder || await mayTake(kv, holder, claim)) {
+      const revision = await kv.update(key, value, entry.revision).catch(() => 0);
+      if (revision > 0) {
+        held.set(key, revision);
+        continue;
+      }
+    }
+    freeSkeletons(kv, held);
+    throw new NickError(
+      "nick_taken",
+      holder
+        ? `Nick "${claim.nick}" looks like "${holder.nick}", who is online`
+        : `Nick "${claim.nick}" is taken`,
+    );
   }
   return held;
 }

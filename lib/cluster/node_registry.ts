@@ -19,6 +19,7 @@ import {
   NODES_BUCKET,
   parseNodeRecord,
 } from "./cluster_names.ts";
+import { KvFollow } from "./kv_follow.ts";
 
 /** Options of {@linkcode NodeRegistry.start}. */
 export interface NodeRegistryOptions {
@@ -44,7 +45,8 @@ export async function openBucket(
 ): Promise<KV> {
   const kvm = new Kvm(nc);
   try {
-    return await kvm.create(name, { replicas: options.replicas ?? 3, ...options });
+    // Defaults first: a `replicas: undefined` spread over them made the bucket R1 (one copy).
+    return await kvm.create(name, { ...options, replicas: options.replicas ?? 3 });
   } catch (error) {
     // Made by another node with other settings: use it as it is.
     return await kvm.open(name).catch(() => Promise.reject(error));
@@ -63,7 +65,7 @@ export class NodeRegistry {
   readonly #heard = new Map<string, number>();
   readonly #timer: ReturnType<typeof setInterval>;
   readonly #onError: (error: Error) => void;
-  #watch: { stop(): void } | undefined;
+  #watch: KvFollow | undefined;
   /** Since when this node's own heartbeats go through (after a failure: from the next success). */
   #healthySince: number;
   #lastOk = 0;
@@ -90,7 +92,7 @@ export class NodeRegistry {
     const registry = new NodeRegistry(kv, options, options.describe().node);
     try {
       await registry.#beat();
-      await registry.#startWatch();
+      await registry.#startWatch(options.nc);
     } catch (error) {
       await registry.stop();
       throw error;
@@ -146,7 +148,7 @@ export class NodeRegistry {
     if (this.#stopped) return;
     this.#stopped = true;
     clearInterval(this.#timer);
-    this.#watch?.stop();
+    await this.#watch?.stop();
     await this.#kv.delete(this.node).catch(() => {});
   }
 
@@ -165,25 +167,28 @@ export class NodeRegistry {
     }
   }
 
-  async #startWatch(): Promise<void> {
-    const watch = await this.#kv.watch();
-    this.#watch = watch;
-    (async () => {
-      for await (const entry of watch) {
-        if (entry.operation === "PUT") {
-          let value: unknown;
-          try {
-            value = entry.json();
-          } catch {
-            continue;
-          }
-          this.#take(entry.key, entry.revision, value);
-        } else {
+  /** The watch of the bucket, started again after a stall, an election or a reconnect. */
+  async #startWatch(nc: NatsConnection): Promise<void> {
+    this.#watch = await KvFollow.start({
+      nc,
+      kv: this.#kv,
+      bucket: NODES_BUCKET,
+      onEntry: (entry) => {
+        if (entry.operation !== "PUT") {
           this.#records.delete(entry.key);
           if (entry.key !== this.node) this.#gone.add(entry.key);
+          return;
         }
-      }
-    })().catch((error) => this.#onError(error));
+        let value: unknown;
+        try {
+          value = entry.json();
+        } catch {
+          return;
+        }
+        this.#take(entry.key, entry.revision, value);
+      },
+      onRestart: (error) => this.#onError(new Error(`node watch: ${error.message}`)),
+    });
   }
 
   #take(key: string, revision: number, value: unknown): void {

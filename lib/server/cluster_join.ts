@@ -10,7 +10,7 @@
  */
 
 import type { NatsConnection } from "@nats-io/transport-node";
-import { jetstreamManager } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { NatsRoomLog } from "../cluster/nats_room_log.ts";
 import { ROOM_SUBJECT_PREFIX } from "../cluster/room_subject.ts";
 import { streamInfoOrAdd } from "../cluster/stream_info.ts";
@@ -285,7 +285,8 @@ export async function clusterIdOf(nc: NatsConnection): Promise<string> {
  * Makes sure the room stream exists and that the NATS server this node
  * reached answers for it, asking with a 1 s timeout: just after NATS
  * started or another node created the stream, a request can go unanswered
- * (measured: no answer within 15 s), and a short timeout tries again sooner.
+ * (measured: no answer within 15 s), and a short timeout tries again sooner;
+ * then that a probe published through it is stored.
  */
 async function settleStream(nc: NatsConnection, replicas: number): Promise<void> {
   const jsm = await jetstreamManager(nc, { timeout: 1_000 });
@@ -295,6 +296,11 @@ async function settleStream(nc: NatsConnection, replicas: number): Promise<void>
     num_replicas: replicas,
   });
   await jsm.streams.info(ROOM_STREAM);
+  // A stored write before listening: an answered `info` does not prove that a publish through
+  // this NATS server reaches a stream leader. One with no leader yet (an election under way) or
+  // whose interest has not reached this server fails with "jetstream is not enabled" (no
+  // responders). The room log's readers skip the gate's probe subject (one sequence number).
+  await jetstream(nc).publish(`${ROOM_SUBJECT_PREFIX}.!probe`, "", { timeout: 1_000 });
 }
 
 /** The retention flags as the stream's limits; a refusal is logged, the old limits stay. */
