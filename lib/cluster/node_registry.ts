@@ -35,6 +35,8 @@ export interface NodeRegistryOptions {
   deadAfterMs?: number;
   /** A heartbeat NATS did not take. */
   onError?: (error: Error) => void;
+  /** Called when the watch of the other nodes' records is started again (a stall, an election). */
+  onRestart?: (error: Error) => void;
 }
 
 /** Opens (or makes) a KV bucket; an existing one is opened whatever its settings. */
@@ -65,6 +67,7 @@ export class NodeRegistry {
   readonly #heard = new Map<string, number>();
   readonly #timer: ReturnType<typeof setInterval>;
   readonly #onError: (error: Error) => void;
+  readonly #onRestart: (error: Error) => void;
   #watch: KvFollow | undefined;
   /** Since when this node's own heartbeats go through (after a failure: from the next success). */
   #healthySince: number;
@@ -78,11 +81,17 @@ export class NodeRegistry {
     this.#describe = options.describe;
     this.#deadAfter = options.deadAfterMs ?? NODE_DEAD_AFTER_MS;
     this.#onError = options.onError ?? (() => {});
+    this.#onRestart = options.onRestart ?? (() => {});
     this.#healthySince = Date.now();
     this.#timer = setInterval(() => this.#beat(), options.heartbeatMs ?? NODE_HEARTBEAT_MS);
   }
 
-  /** Writes the first heartbeat and starts watching the other nodes. */
+  /**
+   * Writes the first heartbeat and starts watching the other nodes. The
+   * first heartbeat must be stored (else this throws, and the caller tries
+   * again while JetStream settles): a node that serves is one the others
+   * have heard of, even if it dies at once.
+   */
   static async start(options: NodeRegistryOptions): Promise<NodeRegistry> {
     const kv = await openBucket(options.nc, NODES_BUCKET, {
       replicas: options.replicas,
@@ -91,7 +100,7 @@ export class NodeRegistry {
     });
     const registry = new NodeRegistry(kv, options, options.describe().node);
     try {
-      await registry.#beat();
+      await registry.#beat(true);
       await registry.#startWatch(options.nc);
     } catch (error) {
       await registry.stop();
@@ -152,7 +161,8 @@ export class NodeRegistry {
     await this.#kv.delete(this.node).catch(() => {});
   }
 
-  async #beat(): Promise<void> {
+  /** Writes this node's record; `strict`: a failure is thrown, not only reported. */
+  async #beat(strict = false): Promise<void> {
     if (this.#stopped) return;
     const record: NodeRecord = { ...this.#describe(), seen: Date.now() };
     try {
@@ -163,6 +173,7 @@ export class NodeRegistry {
       this.#lastOk = now;
     } catch (error) {
       this.#failing = true;
+      if (strict) throw error;
       this.#onError(error instanceof Error ? error : new Error(String(error)));
     }
   }
@@ -187,7 +198,7 @@ export class NodeRegistry {
         }
         this.#take(entry.key, entry.revision, value);
       },
-      onRestart: (error) => this.#onError(new Error(`node watch: ${error.message}`)),
+      onRestart: (error) => this.#onRestart(error),
     });
   }
 

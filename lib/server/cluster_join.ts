@@ -215,6 +215,8 @@ export async function joinCluster(options: JoinClusterOptions): Promise<ClusterM
         version: VERSION,
       }),
       onError: (error) => log({ level: "warn", event: "cluster_heartbeat", error: error.message }),
+      onRestart: (error) =>
+        log({ level: "warn", event: "cluster_watch", what: "nodes", error: error.message }),
     }));
   started.push(() => registry.stop());
   const deaths = new DeadNodeLog(log, (lost) => registry.lastHeard(lost));

@@ -19,6 +19,7 @@ export const REPEATED_CLUSTER_EVENTS: ReadonlySet<string> = new Set([
   "cluster_reader_restart",
   "cluster_skip",
   "cluster_topic",
+  "cluster_watch",
 ]);
 
 /**
