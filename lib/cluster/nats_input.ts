@@ -31,6 +31,8 @@ import {
   MAX_SERVER_NAME_LENGTH,
 } from "../core/hub_options.ts";
 import { MAX_AWAY_LENGTH, MAX_TOPIC_LENGTH } from "../core/commands/status.ts";
+import type { NickRecord } from "./nick_record.ts";
+import type { NodeRecord } from "./cluster_names.ts";
 
 /** Longest nick any node may allow (`--max-nick-length` at most). */
 export const MAX_NATS_NICK = 64;
@@ -294,20 +296,8 @@ export function natsKick(value: unknown): NatsKick {
   };
 }
 
-/** The fields of a nick record another node wrote, checked and cleaned. */
-export interface NatsNickFields {
-  node: string;
-  nick: string;
-  since: number;
-  client: string;
-  fingerprint?: string;
-  address?: string;
-  operator?: boolean;
-  away?: string;
-  rooms: string[];
-  was?: string;
-  claiming?: true;
-}
+/** The fields of a nick record another node wrote, checked and cleaned: a {@linkcode NickRecord}. */
+export type NatsNickFields = NickRecord;
 
 /**
  * A nick record (`LANCHAT_NICKS`), checked and rebuilt: the nick through
@@ -338,16 +328,8 @@ export function natsNickRecord(value: unknown): NatsNickFields {
   };
 }
 
-/** The fields of a node record (`LANCHAT_NODES`), checked and cleaned. */
-export interface NatsNodeFields {
-  node: string;
-  server: string;
-  listen: string[];
-  started: number;
-  seen: number;
-  clients: number;
-  version: string;
-}
+/** The fields of a node record (`LANCHAT_NODES`), checked and cleaned: a {@linkcode NodeRecord}. */
+export type NatsNodeFields = NodeRecord;
 
 const HOST_PORT = /^(?:\[[0-9A-Fa-f:.]{2,45}\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252}))[:](\d{1,5})$/;
 
