@@ -17,8 +17,11 @@
 
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { KV, KvWatchEntry } from "@nats-io/kv";
-import { NatsLink } from "./nats_link.ts";
+import { bounded, NatsLink } from "./nats_link.ts";
 import { followRecoveries } from "./reader_recovery.ts";
+
+/** How long making a watch may take before it is given up and tried again, in ms. */
+const WATCH_START_MS = 5_000;
 
 /** How long a watch may receive nothing before the bucket is asked whether it missed something. */
 export const STALL_CHECK_MS = 3_000;
@@ -127,9 +130,18 @@ export class KvFollow {
 
   /** A watch from the revision after the last one seen (all present values at first). */
   async #watchFrom(): Promise<Watch> {
-    const watch = await this.#options.kv.watch(
+    const pending = this.#options.kv.watch(
       this.#lastRevision > 0 ? { resumeFromRevision: this.#lastRevision + 1 } : {},
     );
+    let watch: Watch;
+    try {
+      // Making a watch can hang across an election (measured: a mirror stuck for good, under
+      // load): bounded, and tried again; one that comes late is stopped.
+      watch = await bounded(WATCH_START_MS, pending, "KV watch");
+    } catch (error) {
+      pending.then((late) => late.stop(), () => {});
+      throw error;
+    }
     if (this.#stopped) watch.stop();
     this.#receivedAt = performance.now();
     return this.#watch = watch;
