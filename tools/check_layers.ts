@@ -12,7 +12,8 @@
  * - `lib/store` (SQLite): core, protocol, top level;
  * - `lib/discovery` (mDNS / DNS-SD: the TXT record, announcing, browsing):
  *   protocol, net;
- * - `lib/server`: core, protocol, net, discovery, store, top level;
+ * - `lib/cluster` (the state seams on NATS JetStream): core;
+ * - `lib/server`: core, protocol, net, discovery, store, cluster, top level;
  * - `lib/client`: core, protocol, net, discovery, top level;
  * - `lib/web` (the browser client, bundled into the page): core, protocol,
  *   and only the runtime-neutral modules of `lib/client` listed in
@@ -39,6 +40,7 @@ export type Layer =
   | "net"
   | "discovery"
   | "store"
+  | "cluster"
   | "top"
   | "server"
   | "client"
@@ -53,17 +55,30 @@ export const ALLOWED: Readonly<Record<Layer, readonly Layer[]>> = {
   net: [],
   discovery: ["protocol", "net"],
   store: ["core", "protocol", "top"],
+  cluster: ["core"],
   top: ["core"],
-  server: ["core", "protocol", "net", "discovery", "store", "top"],
+  server: ["core", "protocol", "net", "discovery", "store", "cluster", "top"],
   client: ["core", "protocol", "net", "discovery", "top"],
   web: ["core", "protocol", "client", "net"],
-  entry: ["core", "protocol", "net", "discovery", "store", "top", "server", "client", "web"],
+  entry: [
+    "core",
+    "protocol",
+    "net",
+    "discovery",
+    "store",
+    "cluster",
+    "top",
+    "server",
+    "client",
+    "web",
+  ],
   tests: [
     "core",
     "protocol",
     "net",
     "discovery",
     "store",
+    "cluster",
     "top",
     "server",
     "client",

@@ -7,10 +7,11 @@
  */
 
 import { runRequest } from "./member_requests.ts";
-import { ChatError } from "./errors.ts";
+import { followAccess } from "./access_follow.ts";
+import { ChatError, clusterUnavailable } from "./errors.ts";
 import { type AccessStore, MemoryAccessStore, readAccess } from "./state/access_store.ts";
 import { Announcements } from "./announcements.ts";
-import type { ChatServices } from "./chat_services.ts";
+import { type ChatServices, chatServices } from "./chat_services.ts";
 import { type CommandContext, type CommandRegistry, parseArgs } from "./command_registry.ts";
 import { defaultCommands } from "./commands/default_commands.ts";
 import type { ByeEvent, LeaveReason, MessageEvent, MessageKind } from "./events.ts";
@@ -28,7 +29,6 @@ import {
   DEFAULT_RATE_LIMIT,
   type HelloRequest,
   type HubOptions,
-  MAX_REASON_LENGTH,
   MAX_SERVER_NAME_LENGTH,
   type RateLimit,
 } from "./hub_options.ts";
@@ -38,6 +38,7 @@ import { foldNick, normalizeNick } from "./nick.ts";
 import { NickClaims, REPLACED_BYE } from "./nick_claims.ts";
 import type { Room } from "./room.ts";
 import { LOBBY, RoomDirectory } from "./room_directory.ts";
+import { RemoteRoster } from "./remote_roster.ts";
 import { cleanLine, excerpt, sanitizeText } from "./sanitize.ts";
 import { LocalPresence, type Presence } from "./state/presence.ts";
 import { LocalRoomLog } from "./state/room_log.ts";
@@ -133,10 +134,11 @@ export class Hub {
       budget: this.#historyBudget,
       log: options.roomLog ?? new LocalRoomLog(),
       now,
+      changed: (member) => this.#presence.changed?.(member),
     });
-    this.#mutes = new Mutes(now);
+    this.#mutes = new Mutes(now, options.mutes);
     this.#claims = new NickClaims(this.#presence, this.#access, this.maxNickLength);
-    this.#chat = {
+    this.#chat = chatServices({
       commands: this.#commands,
       presence: this.#presence,
       rooms: this.#rooms,
@@ -146,19 +148,16 @@ export class Hub {
       mutes: this.#mutes,
       claims: this.#claims,
       maxNickLength: this.maxNickLength,
+      maxMessageLength: this.maxMessageLength,
+      maxMessageLines: this.maxMessageLines,
       now,
       say: (member, text, room, kind) => this.#say(member, text, room, kind),
-      cleanMessage: (text) => cleanMessage(text, this.maxMessageLength, this.maxMessageLines),
-      cleanReason: (reason) => cleanLine(reason, MAX_REASON_LENGTH),
-      leaveReason: (member, reason) =>
-        !reason || this.#mutes.until(member) !== undefined
-          ? undefined
-          : cleanLine(reason, MAX_REASON_LENGTH),
-      notice: (member, message) => member.sink.deliver({ type: "notice", message }),
       leave: (member, reason, message, banned) => this.leave(member, reason, message, banned),
       disconnect: (member, reason, message, bye, banned) =>
         this.#disconnect(member, reason, message, bye, banned),
-    };
+    });
+    followAccess(this.#chat, this.#access, options.mutes);
+    this.#presence.bind?.(new RemoteRoster(this.#rooms, this.#chat));
   }
 
   /** Bytes of replay history kept in memory, its bound, and how many messages the bound evicted. */
@@ -254,6 +253,24 @@ export class Hub {
     return member;
   }
 
+  /** {@linkcode Hub.join} once a cluster's presence claimed the nick (a promise then). */
+  enter(raw: HelloRequest, sink: MemberSink): Member | Promise<Member> {
+    const presence = this.#presence;
+    if (!presence.reserve) return this.join(raw, sink);
+    const { nick: typed, fingerprint } = cleanHello(raw);
+    const nick = normalizeNick(typed, this.maxNickLength);
+    const folded = foldNick(nick);
+    this.#claims.claim(nick, folded, fingerprint); // Refused here before asking NATS.
+    return presence.reserve(nick, folded, fingerprint).then(() => {
+      let joined: Member | undefined;
+      try {
+        return joined = this.join(raw, sink);
+      } finally {
+        if (!joined) presence.release?.(folded); // Refused after all (a ban).
+      }
+    });
+  }
+
   /**
    * Handles a line as typed: a `/command`, or a message to `roomName` (the
    * member's current room by default). `//text` sends `/text` literally.
@@ -279,9 +296,10 @@ export class Hub {
 
   /** Sends `text` literally (never as a command) to `roomName` or the current room. */
   message(member: Member, text: string, roomName?: string): boolean | Promise<boolean> {
-    return this.#attempt(member, () => {
-      this.#say(member, text, this.#rooms.target(member, roomName), "say");
-    });
+    return this.#attempt(
+      member,
+      () => this.#say(member, text, this.#rooms.target(member, roomName), "say"),
+    );
   }
 
   /** Runs the command `name` with the argument string `args`. */
@@ -339,6 +357,7 @@ export class Hub {
    */
   leave(member: Member, reason: LeaveReason, message?: string, banned = false): void {
     if (member.gone) return;
+    if (member.remote) return member.remote.disconnect(reason, message, undefined, banned);
     member.gone = true;
     for (const room of [...member.rooms.values()]) {
       this.#rooms.exit(member, room, reason, message, banned);
@@ -372,15 +391,20 @@ export class Hub {
     this.#store.close();
   }
 
-  /** Sends a message (or `/me` action, or notice) to a room the member is in. */
-  #say(member: Member, text: string, room: Room, kind: MessageKind): void {
+  /**
+   * Sends a message (or `/me` action, or notice) to a room the member is in.
+   * A shared room log answers with a promise: the request is done when it is
+   * stored, and refused with `cluster_unavailable` when it could not be.
+   */
+  #say(member: Member, text: string, room: Room, kind: MessageKind): void | Promise<void> {
     this.#mutes.refuse(member);
     const clean = cleanMessage(text, this.maxMessageLength, this.maxMessageLines);
-    this.#rooms.emit(
+    const stored = this.#rooms.emit(
       room,
       { type: "msg", ts: this.#now(), from: member.nick, text: clean, kind },
       member.echo ? undefined : member,
     );
+    return stored?.then(() => {}, clusterUnavailable);
   }
 
   #disconnect(
@@ -390,6 +414,7 @@ export class Hub {
     bye: ByeEvent,
     banned = false,
   ): void {
+    if (member.remote) return member.remote.disconnect(reason, message, bye, banned);
     this.leave(member, reason, message, banned);
     member.sink.end(bye);
   }

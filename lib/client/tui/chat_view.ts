@@ -41,6 +41,8 @@ export class ChatView {
   nick = "";
   /** The connection, as the header shows it. */
   state: ConnectionState = "connecting";
+  /** The server it failed over to (`host:port`), once it reconnected to another one. */
+  host: string | undefined;
   /** Rooms by folded name, in the order they were joined. */
   readonly rooms = new Map<string, RoomView>();
   #current = "";
@@ -54,6 +56,7 @@ export class ChatView {
   apply(event: SessionEvent): boolean {
     switch (event.type) {
       case "status":
+        if (event.host) this.host = event.host;
         if (event.state !== "warning") {
           this.state = event.state === "connected"
             ? "connected"
