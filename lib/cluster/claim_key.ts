@@ -107,6 +107,39 @@ export async function freeKey(
   }
 }
 
+/**
+ * Writes this node's new `value` over its own record at `revision`; the new
+ * revision, or undefined once the key is no longer ours. An update NATS
+ * drops (a leader change) is tried again with backoff for up to
+ * {@linkcode FREE_MS}; one that was stored after all shows as ours when the
+ * key is read back (`ours`), and is kept. A record left half-written (a
+ * claim still marked) would keep the member unlisted on other nodes.
+ */
+export async function updateOwnKey(
+  kv: KV,
+  key: string,
+  value: string,
+  revision: number,
+  ours: (entry: KvEntry) => boolean,
+  goOn: () => boolean = () => true,
+): Promise<number | undefined> {
+  const deadline = performance.now() + FREE_MS;
+  for (let wait = 200;; wait = Math.min(2 * wait, 2_000)) {
+    try {
+      return await bounded(2_000, kv.update(key, value, revision), "nick record");
+    } catch (error) {
+      if (!goOn() || performance.now() > deadline) throw error;
+      const entry = await bounded(2_000, kv.get(key), "nick record").catch(() => undefined);
+      if (entry !== undefined) {
+        if (entry === null || entry.operation !== "PUT" || !ours(entry)) return undefined;
+        if (entry.string() === value) return entry.revision; // Stored after all.
+        revision = entry.revision;
+      }
+    }
+    await pause(wait);
+  }
+}
+
 /** JetStream's error code for a write whose expected last revision is not the key's. */
 const WRONG_LAST_SEQUENCE = 10071;
 

@@ -29,7 +29,7 @@ import * as looks from "./nick_skeletons.ts";
 import { DeadNodeKeys } from "./dead_node_keys.ts";
 import { NatsLink } from "./nats_link.ts";
 import { KvFollow } from "./kv_follow.ts";
-import { CLAIM_MS, claimKey, freeKey, holds } from "./claim_key.ts";
+import { CLAIM_MS, claimKey, freeKey, holds, updateOwnKey } from "./claim_key.ts";
 import { claimRecord, type Held, nickKey, type NickRecord } from "./nick_record.ts";
 import { parseNickEntry, recordOf } from "./nick_record.ts";
 
@@ -249,7 +249,11 @@ export class NatsPresence implements Presence {
       if (this.#held.get(member) !== held) return;
       const record = recordOf(member, this.#node, held.since, held.was);
       try {
-        held.revision = await this.#kv.update(held.key, JSON.stringify(record), held.revision);
+        const ours = (e: KvEntry) => holds(e, { node: this.#node, since: held.since });
+        const value = JSON.stringify(record);
+        const live = () => !this.#stopped && this.#held.get(member) === held;
+        held.revision = await updateOwnKey(this.#kv, held.key, value, held.revision, ours, live) ??
+          held.revision;
       } catch (error) {
         this.#error(error, `update of ${member.nick}`);
       }
