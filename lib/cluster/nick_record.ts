@@ -7,7 +7,6 @@
  */
 
 import type { KvEntry } from "@nats-io/kv";
-import type { LeaveReason } from "../core/events.ts";
 import type { Member } from "../core/member.ts";
 import { roomSubject } from "./room_subject.ts";
 import { foldNick } from "../core/nick.ts";
@@ -119,20 +118,6 @@ export function parseNickEntry(
     report?.(new NatsInputError(`${entry.key}: ${message}`), "nick record");
     return undefined;
   }
-}
-
-const LEAVE_REASONS: readonly string[] = [
-  "part",
-  "quit",
-  "timeout",
-  "dropped",
-  "shutdown",
-  "kicked",
-] satisfies LeaveReason[];
-
-/** Whether `value` is a {@linkcode LeaveReason} (from another node's request). */
-export function isLeaveReason(value: unknown): value is LeaveReason {
-  return typeof value === "string" && LEAVE_REASONS.includes(value);
 }
 
 /** A nick key this node holds for a member of its own (NatsPresence's state). */

@@ -9,7 +9,7 @@
  */
 
 import type { ChatServices } from "./chat_services.ts";
-import type { AwayEvent, ByeEvent, LeaveReason, NickEvent } from "./events.ts";
+import type { ByeEvent, LeaveReason, NickEvent } from "./events.ts";
 import type { Member } from "./member.ts";
 import type { Room } from "./room.ts";
 import type { RoomDirectory } from "./room_directory.ts";
@@ -80,29 +80,7 @@ export class RemoteRoster implements PresenceRoster {
   away(member: Member, message: string | undefined): void {
     member.away = message;
     // This node's room-mates are told as they are of a member here (`/away`).
-    const peers = new Map<Member, string[]>();
-    for (const room of member.rooms.values()) {
-      if (message === undefined) room.away.delete(member);
-      else room.away.add(member);
-      if (!this.#rooms.announces(room)) continue;
-      for (const peer of room.members) {
-        if (peer.remote) continue; // Its own node tells it.
-        const rooms = peers.get(peer);
-        if (rooms) rooms.push(room.name);
-        else peers.set(peer, [room.name]);
-      }
-    }
-    const ts = this.#chat.now();
-    for (const [peer, rooms] of peers) {
-      const event: AwayEvent = {
-        type: "away",
-        ts,
-        nick: member.nick,
-        ...(message === undefined ? {} : { message }),
-        rooms,
-      };
-      peer.sink.deliver(event);
-    }
+    this.#rooms.setAway(member, message, this.#chat.now(), false);
   }
 
   announceLeave(

@@ -8,7 +8,7 @@
 
 import { ChatError } from "./errors.ts";
 import type { Announcements } from "./announcements.ts";
-import type { LeaveReason, MessageEvent, RoomSnapshot } from "./events.ts";
+import type { AwayEvent, LeaveReason, MessageEvent, RoomSnapshot } from "./events.ts";
 import type { HistoryBudget } from "./history.ts";
 import type { HistoryStore } from "./state/history_store.ts";
 import type { RoomEvent, RoomEventBody, RoomLog } from "./state/room_log.ts";
@@ -200,6 +200,30 @@ export class RoomDirectory {
   /** Whether a room is small enough for joins, leaves and away changes to be announced. */
   announces(room: Room): boolean {
     return room.members.size <= this.#options.announceLimit;
+  }
+
+  /**
+   * Marks a member away (a message) or back (undefined) in its rooms, and
+   * tells its room-mates here in rooms that announce, and itself with
+   * `self`. Members of other nodes are not told: their own node tells them.
+   */
+  setAway(member: Member, message: string | undefined, ts: number, self: boolean): void {
+    const peers = new Map<Member, string[]>(self ? [[member, []]] : []);
+    for (const room of member.rooms.values()) {
+      if (message === undefined) room.away.delete(member);
+      else room.away.add(member);
+      for (const peer of this.announces(room) ? room.members : self ? [member] : []) {
+        if (peer.remote) continue;
+        const rooms = peers.get(peer);
+        if (rooms) rooms.push(room.name);
+        else peers.set(peer, [room.name]);
+      }
+    }
+    const away = message === undefined ? {} : { message };
+    for (const [peer, rooms] of peers) {
+      const event: AwayEvent = { type: "away", ts, nick: member.nick, ...away, rooms };
+      peer.sink.deliver(event);
+    }
   }
 
   /** The id of a room's newest event, 0 before the first. */

@@ -8,7 +8,6 @@
 import { ChatError } from "../errors.ts";
 import type { ChatServices } from "../chat_services.ts";
 import type { Command } from "../command_registry.ts";
-import type { AwayEvent } from "../events.ts";
 import type { Member } from "../member.ts";
 import { checkRoomName, foldRoom } from "../room_name.ts";
 import { cleanLine, excerpt, sanitizeText } from "../sanitize.ts";
@@ -122,30 +121,7 @@ function setAway(chat: ChatServices, member: Member, message: string | undefined
   }
   member.away = message;
   chat.presence.changed?.(member);
-  for (const room of member.rooms.values()) {
-    if (message === undefined) room.away.delete(member);
-    else room.away.add(member);
-  }
-  const ts = chat.now();
-  const peers = new Map<Member, string[]>([[member, []]]);
-  for (const room of member.rooms.values()) {
-    const announced = chat.rooms.announces(room);
-    for (const peer of announced ? room.members : [member]) {
-      const rooms = peers.get(peer);
-      if (rooms) rooms.push(room.name);
-      else peers.set(peer, [room.name]);
-    }
-  }
-  for (const [peer, rooms] of peers) {
-    const event: AwayEvent = {
-      type: "away",
-      ts,
-      nick: member.nick,
-      ...(message === undefined ? {} : { message }),
-      rooms,
-    };
-    peer.sink.deliver(event);
-  }
+  chat.rooms.setAway(member, message, chat.now(), true);
 }
 
 /** Tells the sender of a private message that its recipient is away (as IRC's 301). */
