@@ -76,7 +76,9 @@ Deno.test("chat-server --cluster: history is the stream (late node, /history, re
     }
     for (const name of ["n1", "n2", "n3"]) await cluster.kill(name, "SIGTERM");
     for (const name of ["n1", "n2", "n3"]) cluster.restart(name);
-    const c = await within(30_000, retryStart(cluster.urls, dirA), "a node after the restart");
+    // A node waits up to 60 s for JetStream; the elections after a restart of all three are slow
+    // on a loaded CI (CI: no node within 30 s).
+    const c = await within(90_000, retryStart(cluster.urls, dirA), "a node after the restart");
     await using _serverC = c.server;
     await using carol = await welcomed(c.port, "carol");
     const again = carol.events.find((e) => e.type === "welcome");
