@@ -12,7 +12,8 @@
  * - `lib/store` (SQLite): core, protocol, top level;
  * - `lib/discovery` (mDNS / DNS-SD: the TXT record, announcing, browsing):
  *   protocol, net;
- * - `lib/server`: core, protocol, net, discovery, store, top level;
+ * - `lib/files` (shared files' content on disk): core, top level;
+ * - `lib/server`: core, protocol, net, discovery, store, files, top level;
  * - `lib/client`: core, protocol, net, discovery, top level;
  * - `lib/web` (the browser client, bundled into the page): core, protocol,
  *   and only the runtime-neutral modules of `lib/client` listed in
@@ -39,6 +40,7 @@ export type Layer =
   | "net"
   | "discovery"
   | "store"
+  | "files"
   | "top"
   | "server"
   | "client"
@@ -54,16 +56,29 @@ export const ALLOWED: Readonly<Record<Layer, readonly Layer[]>> = {
   discovery: ["protocol", "net"],
   store: ["core", "protocol", "top"],
   top: ["core"],
-  server: ["core", "protocol", "net", "discovery", "store", "top"],
+  files: ["core", "top"],
+  server: ["core", "protocol", "net", "discovery", "store", "files", "top"],
   client: ["core", "protocol", "net", "discovery", "top"],
   web: ["core", "protocol", "client", "net"],
-  entry: ["core", "protocol", "net", "discovery", "store", "top", "server", "client", "web"],
+  entry: [
+    "core",
+    "protocol",
+    "net",
+    "discovery",
+    "store",
+    "files",
+    "top",
+    "server",
+    "client",
+    "web",
+  ],
   tests: [
     "core",
     "protocol",
     "net",
     "discovery",
     "store",
+    "files",
     "top",
     "server",
     "client",

@@ -13,6 +13,7 @@ import type { HistoryRange } from "../core/state/history_query.ts";
 import { messageBytes } from "../core/history.ts";
 import type { AccessStore, Registration } from "../core/state/access_store.ts";
 import { SqliteAccess } from "./sqlite_access.ts";
+import { SqliteFileIndex } from "./sqlite_files.ts";
 import { type MessageRow as Row, selectRange, toEvent } from "./sqlite_history.ts";
 import {
   checkVersion,
@@ -101,6 +102,7 @@ export class SqliteStore implements HistoryStore, AccessStore {
   #upsertRoom!: StatementSync;
   #upsertTopic!: StatementSync;
   #access!: SqliteAccess;
+  #files: SqliteFileIndex | undefined;
   #closed = false;
 
   /**
@@ -165,6 +167,11 @@ export class SqliteStore implements HistoryStore, AccessStore {
   #diskBudget(): DiskBudget | undefined {
     const { maxBytes, report } = this.#options;
     return maxBytes === undefined ? undefined : new DiskBudget(this.#db, maxBytes, report);
+  }
+
+  /** The metadata of shared files, in the same database (written through). */
+  get files(): SqliteFileIndex {
+    return this.#files ??= new SqliteFileIndex(this.#db);
   }
 
   /** Accepted messages not written yet. */

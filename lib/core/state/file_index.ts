@@ -1,0 +1,74 @@
+/**
+ * The metadata of shared files: what was sent, by whom, where (a room or a
+ * DM pair), and which stored content (by SHA-256) it is. The bytes live
+ * elsewhere (`lib/files/`); this seam only records them. An in-process
+ * implementation is here; `SqliteFileIndex` (`lib/store/`) keeps it on disk.
+ *
+ * @module
+ */
+
+/** One shared file. */
+export interface FileRecord {
+  /** Its id, as it appears in `/f/<id>/<name>`: random, unguessable (22 base64url characters). */
+  id: string;
+  /** Its name, cleaned (`cleanFileName`). */
+  name: string;
+  /** Its size in bytes. */
+  size: number;
+  /** Its media type: a sniffed image type or `application/octet-stream` and the like. */
+  type: string;
+  /** The SHA-256 of its content, lowercase hex: where the content is stored. */
+  sha256: string;
+  /** Who sent it (a nick, or the address of an anonymous upload while uploads are not tied to a session). */
+  uploader: string;
+  /** The room it was sent to (folded), or undefined for a DM. */
+  room?: string;
+  /** The two folded nicks of a DM, sorted, or undefined for a room. */
+  dm?: readonly [string, string];
+  /** When it was stored (ms since the epoch). */
+  ts: number;
+}
+
+/** Where file metadata is kept; see the module doc. */
+export interface FileIndex {
+  /** Records a file whose content is already stored. */
+  add(record: FileRecord): void;
+  /** The file of an id, if any. */
+  get(id: string): FileRecord | undefined;
+  /** Whether some file records content of this hash (it is stored already). */
+  hasContent(sha256: string): boolean;
+  /** Bytes of distinct content recorded: what the files budget counts. */
+  contentBytes(): number;
+}
+
+/** A {@linkcode FileIndex} in memory (tests, `--data-dir :memory:`). */
+export class MemoryFileIndex implements FileIndex {
+  readonly #records = new Map<string, FileRecord>();
+  readonly #contents = new Map<string, { size: number; count: number }>();
+
+  /** Records a file. */
+  add(record: FileRecord): void {
+    if (this.#records.has(record.id)) throw new Error(`File id "${record.id}" is already used`);
+    this.#records.set(record.id, record);
+    const content = this.#contents.get(record.sha256);
+    if (content) content.count++;
+    else this.#contents.set(record.sha256, { size: record.size, count: 1 });
+  }
+
+  /** The file of an id. */
+  get(id: string): FileRecord | undefined {
+    return this.#records.get(id);
+  }
+
+  /** Whether this content is recorded. */
+  hasContent(sha256: string): boolean {
+    return this.#contents.has(sha256);
+  }
+
+  /** Bytes of distinct content. */
+  contentBytes(): number {
+    let total = 0;
+    for (const { size } of this.#contents.values()) total += size;
+    return total;
+  }
+}

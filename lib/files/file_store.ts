@@ -1,0 +1,244 @@
+/**
+ * Shared files' content on disk, stored once per content (by SHA-256) under
+ * a directory of the data directory:
+ *
+ * ```
+ * <dir>/sha256/ab/ab12…ef   the content, named by its hash (read-only once in place)
+ * <dir>/tmp/<random>        an upload on its way; emptied at every start
+ * ```
+ *
+ * An upload is streamed to a temporary file while it is hashed and counted,
+ * never held whole in memory; it is renamed into place (or dropped, when the
+ * same content is stored already) only once complete, within the file size
+ * limit and within the budget of all files' content, and only then recorded
+ * in the {@linkcode FileIndex}. An upload cut short or over a limit removes
+ * its temporary file: nothing of it is left, and nothing partial is served.
+ *
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+import type { FileIndex, FileRecord } from "../core/state/file_index.ts";
+import { cleanFileName } from "./file_name.ts";
+import { sniffImageType, storedType } from "./file_type.ts";
+
+/** `--max-file-bytes` by default: 100 MiB. */
+export const DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024;
+/** `--files-budget` by default: 2 GiB of distinct content. */
+export const DEFAULT_FILES_BUDGET_BYTES = 2 * 1024 * 1024 * 1024;
+
+/** Settings of a {@linkcode FileStore}. */
+export interface FileStoreOptions {
+  /**
+   * Most bytes of one file.
+   * @default {DEFAULT_MAX_FILE_BYTES}
+   */
+  maxFileBytes?: number;
+  /**
+   * Most bytes of all files' distinct content.
+   * @default {DEFAULT_FILES_BUDGET_BYTES}
+   */
+  budgetBytes?: number;
+  /** The clock, for the files' times. @default {Date.now} */
+  now?: () => number;
+}
+
+/** What an upload says of itself, before its bytes. */
+export interface UploadMeta {
+  /** The name it was sent with (cleaned here). */
+  name: string;
+  /** The media type the sender gave (kept only as a hint; see `storedType`). */
+  declaredType?: string;
+  /** The size the sender announced (`Content-Length`): refused at once when over a limit. */
+  declaredSize?: number;
+  /** Who sends it. */
+  uploader: string;
+  /** The room (folded) it goes to; or `dm`. */
+  room?: string;
+  /** The two folded nicks of a DM, in any order. */
+  dm?: readonly [string, string];
+}
+
+/** Why an upload was refused; `code` is what the HTTP answer and the clients show. */
+export class FileStoreError extends Error {
+  /** Names the rule broken. */
+  constructor(
+    readonly code: "file_too_large" | "files_budget_full" | "upload_incomplete" | "bad_upload",
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = "FileStoreError";
+  }
+}
+
+/** See the module doc. */
+export class FileStore {
+  readonly #dir: string;
+  readonly #index: FileIndex;
+  readonly #maxFileBytes: number;
+  readonly #budgetBytes: number;
+  readonly #now: () => number;
+  /** Bytes of distinct content stored. */
+  #storedBytes: number;
+  /** Bytes received by uploads under way, which the budget counts too. */
+  #inFlight = 0;
+
+  private constructor(dir: string, index: FileIndex, options: FileStoreOptions) {
+    this.#dir = dir.replace(/[\\/]+$/, "");
+    this.#index = index;
+    this.#maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+    this.#budgetBytes = options.budgetBytes ?? DEFAULT_FILES_BUDGET_BYTES;
+    this.#now = options.now ?? Date.now;
+    this.#storedBytes = index.contentBytes();
+  }
+
+  /** Opens (creating) the store in `dir`, removing uploads a previous run left unfinished. */
+  static async open(
+    dir: string,
+    index: FileIndex,
+    options: FileStoreOptions = {},
+  ): Promise<FileStore> {
+    const store = new FileStore(dir, index, options);
+    await Deno.remove(store.#tmpDir, { recursive: true }).catch((error) => {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    });
+    await Deno.mkdir(store.#tmpDir, { recursive: true, mode: 0o700 });
+    await Deno.mkdir(`${store.#dir}/sha256`, { recursive: true, mode: 0o700 });
+    return store;
+  }
+
+  /** The largest file accepted, in bytes. */
+  get maxFileBytes(): number {
+    return this.#maxFileBytes;
+  }
+
+  /** Bytes of distinct content stored (what the budget counts, with uploads under way). */
+  get storedBytes(): number {
+    return this.#storedBytes;
+  }
+
+  get #tmpDir(): string {
+    return `${this.#dir}/tmp`;
+  }
+
+  /** Where the content of a hash is (or would be) stored. */
+  contentPath(sha256: string): string {
+    return `${this.#dir}/sha256/${sha256.slice(0, 2)}/${sha256}`;
+  }
+
+  /** The file of an id (its content is in place). */
+  get(id: string): FileRecord | undefined {
+    return this.#index.get(id);
+  }
+
+  /**
+   * Stores an upload's bytes (see the module doc) and records it.
+   *
+   * @throws {FileStoreError} `file_too_large`, `files_budget_full`, `upload_incomplete`
+   *   (fewer bytes than declared), `bad_upload` (a room and a DM, or neither); and
+   *   whatever `body` throws (a cut connection). Nothing is left on disk either way.
+   */
+  async put(body: AsyncIterable<Uint8Array>, meta: UploadMeta): Promise<FileRecord> {
+    if ((meta.room === undefined) === (meta.dm === undefined)) {
+      throw new FileStoreError(
+        "bad_upload",
+        "A file goes to a room or to a DM, not both or neither",
+      );
+    }
+    if (meta.declaredSize !== undefined) this.#checkSize(meta.declaredSize, 0);
+    const tmp = `${this.#tmpDir}/${randomId()}`;
+    const file = await Deno.open(tmp, { write: true, createNew: true, mode: 0o600 });
+    const hash = createHash("sha256");
+    let size = 0;
+    let head: Uint8Array = new Uint8Array(0);
+    let closed = false;
+    try {
+      for await (const chunk of body) {
+        this.#checkSize(size + chunk.length, size);
+        this.#inFlight += chunk.length;
+        size += chunk.length;
+        hash.update(chunk);
+        if (head.length < 16) head = concat(head, chunk.subarray(0, 16 - head.length));
+        for (let written = 0; written < chunk.length;) {
+          written += await file.write(chunk.subarray(written));
+        }
+      }
+      if (meta.declaredSize !== undefined && size !== meta.declaredSize) {
+        throw new FileStoreError(
+          "upload_incomplete",
+          `The upload stopped after ${size} of ${meta.declaredSize} bytes`,
+        );
+      }
+      file.close();
+      closed = true;
+      const sha256 = hash.digest("hex");
+      await this.#place(tmp, sha256, size);
+      const type = storedType(sniffImageType(head), meta.declaredType);
+      const record: FileRecord = {
+        id: randomId(),
+        name: cleanFileName(meta.name),
+        size,
+        type,
+        sha256,
+        uploader: meta.uploader,
+        ...(meta.room !== undefined ? { room: meta.room } : {}),
+        ...(meta.dm !== undefined ? { dm: [...meta.dm].sort() as [string, string] } : {}),
+        ts: this.#now(),
+      };
+      this.#index.add(record);
+      return record;
+    } finally {
+      this.#inFlight -= size;
+      if (!closed) file.close();
+      await Deno.remove(tmp).catch(() => {});
+    }
+  }
+
+  /** Refuses `total` bytes of one upload, `counted` of them already in flight. */
+  #checkSize(total: number, counted: number): void {
+    if (total > this.#maxFileBytes) {
+      throw new FileStoreError(
+        "file_too_large",
+        `The file is larger than this server's limit of ${this.#maxFileBytes} bytes`,
+      );
+    }
+    if (this.#storedBytes + this.#inFlight - counted + total > this.#budgetBytes) {
+      throw new FileStoreError(
+        "files_budget_full",
+        `The server's space for files is full (${this.#budgetBytes} bytes)`,
+      );
+    }
+  }
+
+  /** Moves a complete upload into place, or drops it when that content is stored already. */
+  async #place(tmp: string, sha256: string, size: number): Promise<void> {
+    const path = this.contentPath(sha256);
+    try {
+      await Deno.lstat(path);
+      return; // Stored once: the temporary copy goes in `put`'s finally.
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+    await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true, mode: 0o700 });
+    await Deno.chmod(tmp, 0o400).catch(() => {}); // Not on Windows.
+    await Deno.rename(tmp, path);
+    this.#storedBytes += size;
+  }
+}
+
+/** 16 random bytes as 22 base64url characters. */
+export function randomId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(
+    /=+$/,
+    "",
+  );
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}

@@ -1,0 +1,207 @@
+import assert from "node:assert/strict";
+import { MemoryFileIndex } from "../core/state/file_index.ts";
+import { SqliteStore } from "../store/sqlite_store.ts";
+import { FileStore, FileStoreError } from "./file_store.ts";
+import { servedInline, sniffImageType, storedType } from "./file_type.ts";
+
+const encoder = new TextEncoder();
+const PNG = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 1, 2, 3]);
+
+async function* chunks(...parts: (string | Uint8Array)[]): AsyncGenerator<Uint8Array> {
+  for (const part of parts) yield typeof part === "string" ? encoder.encode(part) : part;
+}
+
+async function* cutAfter(text: string): AsyncGenerator<Uint8Array> {
+  yield encoder.encode(text);
+  throw new Error("connection reset");
+}
+
+/** Every file under `dir`, relative. */
+async function filesUnder(dir: string, prefix = ""): Promise<string[]> {
+  const found: string[] = [];
+  for await (const entry of Deno.readDir(`${dir}/${prefix}`)) {
+    const path = `${prefix}${entry.name}`;
+    if (entry.isDirectory) found.push(...await filesUnder(dir, `${path}/`));
+    else found.push(path);
+  }
+  return found.sort();
+}
+
+async function tempStore(options = {}) {
+  const dir = await Deno.makeTempDir({ prefix: "lanchat_files_" });
+  const index = new MemoryFileIndex();
+  const store = await FileStore.open(`${dir}/files`, index, options);
+  return {
+    dir: `${dir}/files`,
+    index,
+    store,
+    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
+  };
+}
+
+const ROOM = { uploader: "ana", room: "#lobby" };
+
+Deno.test("FileStore.put() stores content under its SHA-256 and records the file", async () => {
+  await using t = await tempStore({ now: () => 1234 });
+  const record = await t.store.put(chunks("hello ", "world"), {
+    ...ROOM,
+    name: "greeting.txt",
+    declaredType: "text/plain",
+  });
+  const sha = "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9";
+  assert.equal(record.sha256, sha);
+  assert.equal(record.size, 11);
+  assert.equal(record.type, "text/plain");
+  assert.equal(record.ts, 1234);
+  assert.match(record.id, /^[A-Za-z0-9_-]{22}$/);
+  assert.equal(await Deno.readTextFile(t.store.contentPath(sha)), "hello world");
+  assert.deepEqual(t.store.get(record.id), record);
+  assert.deepEqual(await filesUnder(t.dir), [`sha256/b9/${sha}`]);
+});
+
+Deno.test("FileStore.put() stores the same content once, under two ids", async () => {
+  await using t = await tempStore();
+  const a = await t.store.put(chunks("same"), { ...ROOM, name: "a.txt" });
+  const b = await t.store.put(chunks("sa", "me"), {
+    uploader: "bo",
+    dm: ["bo", "ana"],
+    name: "b.txt",
+  });
+  assert.notEqual(a.id, b.id);
+  assert.equal(a.sha256, b.sha256);
+  assert.deepEqual(b.dm, ["ana", "bo"]);
+  assert.equal(t.store.storedBytes, 4);
+  assert.equal((await filesUnder(t.dir)).length, 1);
+});
+
+Deno.test("FileStore.put() cleans the name it is given", async () => {
+  await using t = await tempStore();
+  const record = await t.store.put(chunks("x"), { ...ROOM, name: "../../CON\u0000.txt" });
+  assert.equal(record.name, "_.._CON.txt");
+});
+
+Deno.test("FileStore.put() refuses a file over the size limit and leaves nothing behind", async () => {
+  await using t = await tempStore({ maxFileBytes: 10 });
+  await assert.rejects(
+    t.store.put(chunks("123456", "7890", "1"), { ...ROOM, name: "big.bin" }),
+    (error: FileStoreError) => error.code === "file_too_large",
+  );
+  // Refused before a byte when the announced size is over.
+  await assert.rejects(
+    t.store.put(chunks(), { ...ROOM, name: "big.bin", declaredSize: 11 }),
+    (error: FileStoreError) => error.code === "file_too_large",
+  );
+  assert.deepEqual(await filesUnder(t.dir), []);
+  assert.equal(t.store.storedBytes, 0);
+  // Exactly at the limit is fine.
+  await t.store.put(chunks("1234567890"), { ...ROOM, name: "fits.bin" });
+});
+
+Deno.test("FileStore.put() refuses what would overrun the budget, counting uploads under way", async () => {
+  await using t = await tempStore({ budgetBytes: 10 });
+  await t.store.put(chunks("123456"), { ...ROOM, name: "a" });
+  await assert.rejects(
+    t.store.put(chunks("12345"), { ...ROOM, name: "b" }),
+    (error: FileStoreError) => error.code === "files_budget_full",
+  );
+  // Two uploads at once share what is left.
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => release = resolve);
+  const first = t.store.put(
+    (async function* () {
+      yield encoder.encode("123");
+      await held;
+    })(),
+    { ...ROOM, name: "c" },
+  );
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  await assert.rejects(
+    t.store.put(chunks("12"), { ...ROOM, name: "d" }),
+    (error: FileStoreError) => error.code === "files_budget_full",
+  );
+  release();
+  await first;
+  assert.equal(t.store.storedBytes, 9);
+  assert.equal((await filesUnder(t.dir)).length, 2);
+});
+
+Deno.test("FileStore.put() leaves nothing of an upload cut short or shorter than announced", async () => {
+  await using t = await tempStore();
+  await assert.rejects(
+    t.store.put(cutAfter("partial"), { ...ROOM, name: "cut" }),
+    /connection reset/,
+  );
+  await assert.rejects(
+    t.store.put(chunks("1234"), { ...ROOM, name: "short", declaredSize: 10 }),
+    (error: FileStoreError) => error.code === "upload_incomplete",
+  );
+  assert.deepEqual(await filesUnder(t.dir), []);
+  assert.equal(t.index.contentBytes(), 0);
+});
+
+Deno.test("FileStore.put() refuses a file for both a room and a DM, or neither", async () => {
+  await using t = await tempStore();
+  await assert.rejects(
+    t.store.put(chunks("x"), { uploader: "ana", name: "x", room: "#a", dm: ["a", "b"] }),
+    (error: FileStoreError) => error.code === "bad_upload",
+  );
+  await assert.rejects(
+    t.store.put(chunks("x"), { uploader: "ana", name: "x" }),
+    (error: FileStoreError) => error.code === "bad_upload",
+  );
+});
+
+Deno.test("FileStore.open() removes uploads a previous run left unfinished", async () => {
+  await using t = await tempStore();
+  await Deno.writeTextFile(`${t.dir}/tmp/left-over`, "partial");
+  await FileStore.open(t.dir, t.index);
+  assert.deepEqual(await filesUnder(t.dir), []);
+});
+
+Deno.test("FileStore types: only sniffed raster images are inline; SVG, HTML and liars are not", async () => {
+  await using t = await tempStore();
+  const png = await t.store.put(chunks(PNG), {
+    ...ROOM,
+    name: "shot.png",
+    declaredType: "text/html",
+  });
+  assert.equal(png.type, "image/png");
+  assert.ok(servedInline(png.type));
+  const fake = await t.store.put(chunks("<html><script>alert(1)</script>"), {
+    ...ROOM,
+    name: "fake.png",
+    declaredType: "image/png",
+  });
+  assert.equal(fake.type, "application/octet-stream");
+  assert.equal(storedType(undefined, "image/svg+xml"), "image/svg+xml");
+  assert.ok(!servedInline("image/svg+xml"));
+  assert.ok(!servedInline("text/html"));
+  assert.equal(storedType(undefined, "text/html\r\nX-Evil: 1"), "application/octet-stream");
+  assert.equal(sniffImageType(encoder.encode("GIF89a......")), "image/gif");
+  assert.equal(sniffImageType(encoder.encode("RIFF....WEBPVP8 ")), "image/webp");
+  assert.equal(sniffImageType(Uint8Array.from([0xff, 0xd8, 0xff, 0xe0])), "image/jpeg");
+  assert.equal(sniffImageType(encoder.encode("<svg onload=alert(1)>")), undefined);
+});
+
+Deno.test("SqliteFileIndex keeps files across a reopen and counts each content once", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lanchat_files_" });
+  try {
+    let sqlite = new SqliteStore(`${dir}/history.db`);
+    const store = await FileStore.open(`${dir}/files`, sqlite.files, { now: () => 7 });
+    const a = await store.put(chunks("abc"), { ...ROOM, name: "a.txt" });
+    const b = await store.put(chunks("abc"), { uploader: "bo", dm: ["bo", "ana"], name: "b.txt" });
+    await store.put(chunks("defg"), { ...ROOM, name: "c.txt" });
+    sqlite.close();
+    sqlite = new SqliteStore(`${dir}/history.db`);
+    assert.deepEqual(sqlite.files.get(a.id), a);
+    assert.deepEqual(sqlite.files.get(b.id), b);
+    assert.equal(sqlite.files.get("nope"), undefined);
+    assert.ok(sqlite.files.hasContent(a.sha256));
+    assert.equal(sqlite.files.contentBytes(), 7);
+    const reopened = await FileStore.open(`${dir}/files`, sqlite.files);
+    assert.equal(reopened.storedBytes, 7);
+    sqlite.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,86 @@
+/**
+ * Shared files' metadata in the store's database (the `files` table of
+ * migration 6), written through at once: a file is recorded only after its
+ * content is in place, and must not be lost to a crash afterwards.
+ *
+ * @module
+ */
+
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import type { FileIndex, FileRecord } from "../core/state/file_index.ts";
+
+interface FileRow {
+  id: string;
+  name: string;
+  size: number;
+  type: string;
+  sha256: string;
+  uploader: string;
+  room_key: string | null;
+  dm_a: string | null;
+  dm_b: string | null;
+  ts: number;
+}
+
+/** A {@linkcode FileIndex} on the store's SQLite database. */
+export class SqliteFileIndex implements FileIndex {
+  readonly #insert: StatementSync;
+  readonly #byId: StatementSync;
+  readonly #byContent: StatementSync;
+  readonly #contentBytes: StatementSync;
+
+  /** Uses `db`, migrated to at least schema 6. */
+  constructor(db: DatabaseSync) {
+    this.#insert = db.prepare(
+      "INSERT INTO files (id, name, size, type, sha256, uploader, room_key, dm_a, dm_b, ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    );
+    this.#byId = db.prepare("SELECT * FROM files WHERE id = ?");
+    this.#byContent = db.prepare("SELECT 1 FROM files WHERE sha256 = ? LIMIT 1");
+    this.#contentBytes = db.prepare(
+      "SELECT coalesce(sum(size), 0) AS total FROM (SELECT max(size) AS size FROM files GROUP BY sha256)",
+    );
+  }
+
+  /** Records a file. */
+  add(record: FileRecord): void {
+    this.#insert.run(
+      record.id,
+      record.name,
+      record.size,
+      record.type,
+      record.sha256,
+      record.uploader,
+      record.room ?? null,
+      record.dm?.[0] ?? null,
+      record.dm?.[1] ?? null,
+      record.ts,
+    );
+  }
+
+  /** The file of an id. */
+  get(id: string): FileRecord | undefined {
+    const row = this.#byId.get(id) as FileRow | undefined;
+    if (!row) return undefined;
+    return {
+      id: row.id,
+      name: row.name,
+      size: Number(row.size),
+      type: row.type,
+      sha256: row.sha256,
+      uploader: row.uploader,
+      ...(row.room_key !== null ? { room: row.room_key } : {}),
+      ...(row.dm_a !== null && row.dm_b !== null ? { dm: [row.dm_a, row.dm_b] as const } : {}),
+      ts: Number(row.ts),
+    };
+  }
+
+  /** Whether this content is recorded. */
+  hasContent(sha256: string): boolean {
+    return this.#byContent.get(sha256) !== undefined;
+  }
+
+  /** Bytes of distinct content. */
+  contentBytes(): number {
+    return Number((this.#contentBytes.get() as { total: number }).total);
+  }
+}
