@@ -114,6 +114,16 @@ export {
   MemoryAccessStore,
   type Registration,
 } from "./lib/core/state/access_store.ts";
+export { type FileIndex, type FileRecord, MemoryFileIndex } from "./lib/core/state/file_index.ts";
+export {
+  DEFAULT_FILES_BUDGET_BYTES,
+  DEFAULT_MAX_FILE_BYTES,
+  FileStore,
+  FileStoreError,
+  type FileStoreOptions,
+  type UploadMeta,
+} from "./lib/files/file_store.ts";
+export { cleanFileName } from "./lib/files/file_name.ts";
 
 // The wire: frames, codecs, errors.
 export {

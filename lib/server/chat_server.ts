@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { FileStore } from "../files/file_store.ts";
 import { Hub, type HubOptions } from "../core/hub.ts";
 import { PLAIN_BINDING } from "../protocol/key_proof.ts";
 import { ClientSession, type SessionContext, type SessionLimits } from "./client_session.ts";
@@ -71,6 +72,11 @@ export interface ChatServerOptions extends HubOptions {
    * and LAN names (see `webHostAllowed`: a guard against DNS rebinding).
    */
   webHosts?: readonly string[];
+  /**
+   * Shared files, uploaded and fetched over HTTP on the chat port (`/f`,
+   * `file_routes.ts`). None: no file routes. The caller opens and owns it.
+   */
+  files?: FileStore;
   /**
    * Open connections from one IP address; more are refused at once.
    * @default {16}
@@ -227,6 +233,7 @@ export class ChatServer implements AsyncDisposable {
       maxLineBytes: limits.maxLineBytes,
       httpHeadersMs: limits.httpHeadersMs,
       webHosts: options.webHosts ?? [],
+      ...(options.files ? { files: options.files } : {}),
       log: this.#log,
       onArrival: (arrival: Arrival) => void this.#serve(arrival),
     };

@@ -36,6 +36,7 @@ import { PLAIN_BINDING } from "../protocol/key_proof.ts";
 import { fingerprintOfPem } from "./tls_certificate.ts";
 import { findAsset, SECURITY_HEADERS } from "./web_pages.ts";
 import { WebSocketPipe } from "./websocket_pipe.ts";
+import { isFilePath, serveFileRequest } from "./file_routes.ts";
 
 /** How long an answer may take to be read, from its request on; then the connection closes. */
 const ANSWER_MS = 30_000;
@@ -175,11 +176,21 @@ export class HttpFront implements HttpHandOff {
     if (!webHostAllowed(host, this.#options.webHosts)) {
       return answer(response, 421, MISDIRECTED);
     }
+    const path = new URL(request.url ?? "/", "http://host").pathname;
+    const files = this.#options.files;
+    if (files && isFilePath(path)) {
+      // A transfer may take long: the deadline counts from the last bytes moved.
+      const touch = () => {
+        if (!pending) return;
+        clearTimeout(pending.timer);
+        pending.timer = setTimeout(() => request.socket.destroy(), ANSWER_MS);
+      };
+      return await serveFileRequest(files, request, response, { ip: pending?.ip ?? "", touch });
+    }
     if (request.method !== "GET" && request.method !== "HEAD") {
       response.setHeader("Allow", "GET, HEAD");
       return answer(response, 405, "Method not allowed");
     }
-    const path = new URL(request.url ?? "/", "http://host").pathname;
     const binding = pending?.secure && this.#tlsBinding
       ? await this.#tlsBinding.catch(() => PLAIN_BINDING)
       : PLAIN_BINDING;

@@ -1,0 +1,240 @@
+/**
+ * Shared files over real sockets on the chat port (issue 18, step 2):
+ * upload, download, resume, hostile types, limits, cut uploads.
+ */
+
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { MemoryFileIndex } from "../lib/core/state/file_index.ts";
+import { FileStore } from "../lib/files/file_store.ts";
+import type { ChatServer } from "../lib/server/chat_server.ts";
+import { FILE_CSP } from "../lib/server/file_routes.ts";
+import { startServer } from "./_in_process_server.ts";
+import { delay, until } from "./_waiting.ts";
+
+const encoder = new TextEncoder();
+
+interface FilesServer extends AsyncDisposable {
+  server: ChatServer;
+  base: string;
+  dir: string;
+}
+
+async function filesServer(
+  options: { maxFileBytes?: number; budgetBytes?: number } = {},
+): Promise<FilesServer> {
+  const dir = await Deno.makeTempDir({ prefix: "lanchat_files_http_" });
+  const files = await FileStore.open(`${dir}/files`, new MemoryFileIndex(), options);
+  const server = await startServer({ files });
+  return {
+    server,
+    base: `http://127.0.0.1:${server.addr.port}`,
+    dir: `${dir}/files`,
+    async [Symbol.asyncDispose]() {
+      await server[Symbol.asyncDispose]();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+/** Every file under `dir` (relative), temporary ones included. */
+async function filesUnder(dir: string, prefix = ""): Promise<string[]> {
+  const found: string[] = [];
+  for await (const entry of Deno.readDir(`${dir}/${prefix}`)) {
+    const path = `${prefix}${entry.name}`;
+    if (entry.isDirectory) found.push(...await filesUnder(dir, `${path}/`));
+    else found.push(path);
+  }
+  return found.sort();
+}
+
+function randomBytes(size: number): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(size);
+  for (let at = 0; at < size; at += 65536) crypto.getRandomValues(bytes.subarray(at, at + 65536));
+  return bytes;
+}
+
+async function upload(
+  base: string,
+  body: BodyInit,
+  query: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return await fetch(`${base}/f?${new URLSearchParams(query)}`, { method: "POST", body, headers });
+}
+
+Deno.test("files: an upload comes back byte-identical, named as cleaned, with its SHA-256", async () => {
+  await using t = await filesServer();
+  const bytes = randomBytes(3 * 1024 * 1024 + 17);
+  const response = await upload(t.base, bytes, { room: "#lobby", name: "../data.bin" });
+  assert.equal(response.status, 201);
+  const record = await response.json();
+  assert.equal(record.size, bytes.length);
+  assert.equal(record.name, "_data.bin");
+  assert.equal(record.room, "#lobby");
+  assert.equal(record.uploader, "127.0.0.1");
+  assert.equal(record.sha256, createHash("sha256").update(bytes).digest("hex"));
+  assert.equal(record.url, `/f/${record.id}/_data.bin`);
+  const got = await fetch(`${t.base}${record.url}`);
+  assert.equal(got.status, 200);
+  assert.equal(got.headers.get("content-length"), String(bytes.length));
+  assert.equal(got.headers.get("accept-ranges"), "bytes");
+  assert.deepEqual(new Uint8Array(await got.arrayBuffer()), bytes);
+  const missing = await fetch(`${t.base}/f/nosuchid/x`);
+  assert.equal(missing.status, 404);
+  await missing.body?.cancel();
+});
+
+Deno.test("files: a download cut short resumes with Range (206), and a range past the end is 416", async () => {
+  await using t = await filesServer();
+  const bytes = randomBytes(1024 * 1024);
+  const record = await (await upload(t.base, bytes, { room: "#lobby", name: "big.bin" })).json();
+  // The first part, then the connection is dropped.
+  const first = await fetch(`${t.base}${record.url}`);
+  const reader = first.body!.getReader();
+  const parts: Uint8Array<ArrayBuffer>[] = [];
+  let have = 0;
+  while (have < 100_000) {
+    const { value } = await reader.read();
+    parts.push(value!);
+    have += value!.length;
+  }
+  await reader.cancel();
+  const rest = await fetch(`${t.base}${record.url}`, {
+    headers: { Range: `bytes=${have}-`, "If-Range": `"${record.sha256}"` },
+  });
+  assert.equal(rest.status, 206);
+  assert.equal(
+    rest.headers.get("content-range"),
+    `bytes ${have}-${bytes.length - 1}/${bytes.length}`,
+  );
+  parts.push(new Uint8Array(await rest.arrayBuffer()));
+  const whole = new Uint8Array(await new Blob(parts).arrayBuffer());
+  assert.deepEqual(whole, bytes);
+  const past = await fetch(`${t.base}${record.url}`, {
+    headers: { Range: `bytes=${bytes.length}-` },
+  });
+  assert.equal(past.status, 416);
+  assert.equal(past.headers.get("content-range"), `bytes */${bytes.length}`);
+  await past.body?.cancel();
+  // A stale If-Range gets the whole file.
+  const stale = await fetch(`${t.base}${record.url}`, {
+    headers: { Range: "bytes=10-", "If-Range": '"other"' },
+  });
+  assert.equal(stale.status, 200);
+  await stale.body?.cancel();
+});
+
+Deno.test("files: curl uploads, downloads and resumes (-C -) byte-identical", async () => {
+  await using t = await filesServer();
+  const bytes = randomBytes(2 * 1024 * 1024);
+  const source = `${t.dir}/../source.bin`;
+  const target = `${t.dir}/../target.bin`;
+  await Deno.writeFile(source, bytes);
+  const curl = async (...args: string[]) => {
+    const { code, stdout, stderr } = await new Deno.Command("curl", { args: ["-sS", ...args] })
+      .output();
+    assert.equal(code, 0, new TextDecoder().decode(stderr));
+    return new TextDecoder().decode(stdout);
+  };
+  const record = JSON.parse(
+    await curl("--data-binary", `@${source}`, `${t.base}/f?room=%23lobby&name=source.bin`),
+  );
+  // Half of it "downloaded before the cut", then curl resumes.
+  await Deno.writeFile(target, bytes.subarray(0, 777_777));
+  await curl("-C", "-", "-o", target, `${t.base}${record.url}`);
+  assert.deepEqual(await Deno.readFile(target), bytes);
+});
+
+Deno.test("files: SVG and HTML are attachments, never inline; only a real PNG is shown inline", async () => {
+  await using t = await filesServer();
+  const svg =
+    '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(document.cookie)"><script>alert(1)</script></svg>';
+  for (
+    const [name, type, body] of [
+      ["evil.svg", "image/svg+xml", svg],
+      ["evil.html", "text/html", "<script>alert(1)</script>"],
+      ["fake.png", "image/png", "<html><script>alert(1)</script>"],
+    ]
+  ) {
+    const record =
+      await (await upload(t.base, body, { room: "#lobby", name }, { "Content-Type": type })).json();
+    const got = await fetch(`${t.base}${record.url}`);
+    assert.equal(got.status, 200);
+    assert.match(got.headers.get("content-disposition")!, /^attachment; /, name);
+    assert.equal(got.headers.get("content-type"), "application/octet-stream", name);
+    assert.equal(got.headers.get("x-content-type-options"), "nosniff");
+    assert.equal(got.headers.get("content-security-policy"), FILE_CSP);
+    assert.match(FILE_CSP, /sandbox/);
+    assert.equal(await got.text(), body);
+  }
+  const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
+  const record = await (await upload(t.base, png, { room: "#lobby", name: "shot.png" })).json();
+  const got = await fetch(`${t.base}${record.url}`);
+  assert.equal(got.headers.get("content-type"), "image/png");
+  assert.match(got.headers.get("content-disposition")!, /^inline; filename="shot.png"/);
+  await got.body?.cancel();
+});
+
+Deno.test("files: a file over the limit is refused with a clear error and nothing is left on disk", async () => {
+  await using t = await filesServer({ maxFileBytes: 64 * 1024 });
+  // Announced too large: refused before its bytes.
+  const response = await upload(t.base, randomBytes(64 * 1024 + 1), {
+    room: "#lobby",
+    name: "big",
+  });
+  assert.equal(response.status, 413);
+  const error = await response.json();
+  assert.equal(error.error, "file_too_large");
+  assert.match(error.message, /larger than this server's limit of 65536 bytes/);
+  // Streamed without a length: cut off once over.
+  const stream = ReadableStream.from((function* () {
+    for (let i = 0; i < 8; i++) yield randomBytes(16 * 1024);
+  })());
+  const streamed = await upload(t.base, stream, { room: "#lobby", name: "big" }).catch((e) => e);
+  if (streamed instanceof Response) {
+    assert.equal(streamed.status, 413);
+    await streamed.body?.cancel();
+  }
+  await delay(50);
+  assert.deepEqual(await filesUnder(t.dir), []);
+});
+
+Deno.test("files: an upload whose connection is cut leaves nothing, and is never served", async () => {
+  await using t = await filesServer();
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: t.server.addr.port });
+  await conn.write(encoder.encode(
+    "POST /f?room=%23lobby&name=cut.bin HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000\r\n\r\n",
+  ));
+  await conn.write(randomBytes(300_000));
+  // The partial upload is on its way to disk...
+  await until(() => {
+    try {
+      return [...Deno.readDirSync(`${t.dir}/tmp`)].length === 1;
+    } catch {
+      return false;
+    }
+  }, 5000);
+  conn.close();
+  // ...and gone once the connection is.
+  await until(() => [...Deno.readDirSync(`${t.dir}/tmp`)].length === 0, 5000);
+  assert.deepEqual(await filesUnder(t.dir), []);
+});
+
+Deno.test("files: a request to /f without a room, or with another method, is refused", async () => {
+  await using t = await filesServer();
+  const noRoom = await upload(t.base, "x", { name: "x" });
+  assert.equal(noRoom.status, 400);
+  assert.equal((await noRoom.json()).error, "bad_room");
+  const put = await fetch(`${t.base}/f/abc/x`, { method: "DELETE" });
+  assert.equal(put.status, 405);
+  await put.body?.cancel();
+  assert.deepEqual(await filesUnder(t.dir), []);
+});
+
+Deno.test("files: without a file store the server has no file routes", async () => {
+  await using server = await startServer();
+  const response = await fetch(`http://127.0.0.1:${server.addr.port}/f/abc/x`);
+  assert.equal(response.status, 404);
+  await response.body?.cancel();
+});
