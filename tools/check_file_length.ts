@@ -16,16 +16,7 @@ import { dirname, join, resolve } from "node:path";
 export const MAX_LINES = 450;
 
 /** Files of `lib/` allowed past {@linkcode MAX_LINES}, and why. */
-export const ALLOWED_LONG: ReadonlyMap<string, string> = new Map([
-  [
-    "lib/protocol/server_frames.ts",
-    "every server frame's checks in one table, so nothing reaches a screen unchecked",
-  ],
-  [
-    "lib/core/hub.ts",
-    "the core's one entry point (join, input, messages, the rate limit); a split is the core's own change",
-  ],
-]);
+export const ALLOWED_LONG: ReadonlyMap<string, string> = new Map<string, string>([]);
 
 /** The lines of a text, as `wc -l` counts them. */
 export function lineCount(text: string): number {

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { writeAtomically } from "../atomic_write.ts";
 import type { ClientFrame } from "../protocol/client_frames.ts";
 import { foldRoom } from "../core/room_name.ts";
 import type { RoomsChange } from "./session_events.ts";
@@ -90,20 +91,8 @@ export function asRememberedSession(data: unknown): RememberedSession | undefine
  * @throws {Deno.errors.PermissionDenied} and other file errors
  */
 export function writeRememberedSession(configDir: string, session: RememberedSession): void {
-  const path = sessionPath(configDir);
-  const temporary = `${path}.${Deno.pid}.tmp`;
   Deno.mkdirSync(configDir, { recursive: true, mode: 0o700 });
-  try {
-    Deno.writeTextFileSync(temporary, JSON.stringify(session, null, 2) + "\n", { mode: 0o600 });
-    Deno.renameSync(temporary, path);
-  } catch (error) {
-    try {
-      Deno.removeSync(temporary);
-    } catch {
-      // Never written.
-    }
-    throw error;
-  }
+  writeAtomically(sessionPath(configDir), JSON.stringify(session, null, 2) + "\n", 0o600);
 }
 
 /**

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { runRequest } from "./member_requests.ts";
 import { ChatError } from "./errors.ts";
 import { type AccessStore, MemoryAccessStore, readAccess } from "./state/access_store.ts";
 import { Announcements } from "./announcements.ts";
@@ -173,9 +174,11 @@ export class Hub {
 
   /** How many members, rooms and operators there are now (IRC's LUSERS). */
   census(): { members: number; rooms: number; operators: number } {
-    let rooms = 0;
-    for (const _ of this.#rooms.all()) rooms++;
-    return { members: this.#presence.size, rooms, operators: this.#operatorsOnline };
+    return {
+      members: this.#presence.size,
+      rooms: this.#rooms.size,
+      operators: this.#operatorsOnline,
+    };
   }
 
   /** Every member online (a read-only view, for the IRC codec's WHO of a mask). */
@@ -405,55 +408,16 @@ export class Hub {
     return false;
   }
 
-  /**
-   * The error boundary: a `ChatError` becomes an `error` event for the
-   * sender only. A request that waits on a store answers with a promise, and
-   * the member's later requests wait behind it.
-   */
+  /** The member's request, in turn, and charged unless `charge` is false (member_requests.ts). */
   #attempt(
     member: Member,
     action: () => void | Promise<void>,
     charge = true,
   ): boolean | Promise<boolean> {
-    const pending = member.pending;
-    if (pending === undefined) return this.#run(member, action, charge);
-    const next = () => this.#run(member, action, charge);
-    return this.#wait(member, pending.then(next, next));
+    return runRequest(member, action, charge ? this.#allowedFn : () => true);
   }
 
-  #run(
-    member: Member,
-    action: () => void | Promise<void>,
-    charge: boolean,
-  ): boolean | Promise<boolean> {
-    if (member.gone) return false;
-    if (charge && !this.#allowed(member)) return false;
-    let result;
-    try {
-      result = action();
-    } catch (error) {
-      return this.#refuse(member, error);
-    }
-    if (result === undefined) return true;
-    return this.#wait(member, result.then(() => true, (error) => this.#refuse(member, error)));
-  }
-
-  /** Makes `settled` the member's pending request until it settles. */
-  #wait(member: Member, settled: Promise<boolean>): Promise<boolean> {
-    member.pending = settled;
-    const done = () => {
-      if (member.pending === settled) member.pending = undefined;
-    };
-    settled.then(done, done);
-    return settled;
-  }
-
-  /** Tells the sender why its request failed; anything but a `ChatError` is a bug, rethrown. */
-  #refuse(member: Member, error: unknown): false {
-    if (!(error instanceof ChatError)) throw error;
-    member.sink.deliver({ type: "error", code: error.code, message: error.message });
-    return false;
-  }
+  readonly #allowedFn = (member: Member) => this.#allowed(member);
 }
 
 function isAccessStore(store: unknown): store is AccessStore {

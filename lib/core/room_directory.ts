@@ -62,6 +62,11 @@ export class RoomDirectory {
     return this.#rooms.get(foldRoom(name));
   }
 
+  /** How many rooms there are. */
+  get size(): number {
+    return this.#rooms.size;
+  }
+
   /** Every room. */
   all(): Iterable<Room> {
     return this.#rooms.values();

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { writeAtomically } from "../atomic_write.ts";
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { fingerprintOf, firstPemCertificate } from "../protocol/fingerprint.ts";
 import { describeFileError, readFlagFile } from "../cli_args.ts";
@@ -235,23 +236,5 @@ function exists(path: string): boolean {
     throw new CertificateError(`cannot read ${path}: ${describeFileError(error as Error)}`, {
       cause: error,
     });
-  }
-}
-
-/** Writes via a temporary file and a rename, so a crash never leaves half a key. */
-function writeAtomically(path: string, text: string, mode: number): void {
-  const temporary = `${path}.${crypto.randomUUID()}.tmp`;
-  Deno.writeTextFileSync(temporary, text, { mode, createNew: true });
-  try {
-    // The mode given on create is masked by the umask; Windows has no modes.
-    if (Deno.build.os !== "windows") Deno.chmodSync(temporary, mode);
-    Deno.renameSync(temporary, path);
-  } catch (error) {
-    try {
-      Deno.removeSync(temporary);
-    } catch {
-      // Nothing to clean up.
-    }
-    throw error;
   }
 }
