@@ -114,7 +114,14 @@ export {
   MemoryAccessStore,
   type Registration,
 } from "./lib/core/state/access_store.ts";
-export { type FileIndex, type FileRecord, MemoryFileIndex } from "./lib/core/state/file_index.ts";
+export {
+  type FileIndex,
+  type FileRecord,
+  MemoryFileIndex,
+  type ReleasedContent,
+} from "./lib/core/state/file_index.ts";
+export { type CheckedTarget, type FileTarget } from "./lib/core/file_share.ts";
+export { FileSharing, type FileSharingOptions, UploadRefused } from "./lib/server/file_sharing.ts";
 export {
   DEFAULT_FILES_BUDGET_BYTES,
   DEFAULT_MAX_FILE_BYTES,

@@ -22,6 +22,7 @@ import { DataDirInUseError } from "./lib/store/data_dir_lock.ts";
 import { UsageError } from "./lib/errors.ts";
 import { startCommand } from "./lib/cli_args.ts";
 import { CertificateError, loadCertificate } from "./lib/server/tls_certificate.ts";
+import { FILE_GRACE_MS, type OpenedFiles, openFiles } from "./lib/server/open_files.ts";
 
 const LEVELS = { debug: 0, info: 1, warn: 2, error: 3 } as const;
 
@@ -182,6 +183,18 @@ async function main(): Promise<number> {
     console.error(`chat-server: ${error.message}`);
     return 1;
   }
+  let files: OpenedFiles | undefined;
+  if (command.files) {
+    try {
+      files = await openFiles(command.dataDir, store, command.files);
+    } catch (error) {
+      console.error(`chat-server: cannot open the files directory: ${(error as Error).message}`);
+      door.close();
+      ircDoor?.close();
+      store.close();
+      return 1;
+    }
+  }
   let tls;
   let fingerprint: string | undefined;
   if (command.tls) {
@@ -209,6 +222,7 @@ async function main(): Promise<number> {
       door.close();
       ircDoor?.close();
       store.close();
+      await files?.close();
       return 1;
     }
   } else {
@@ -224,6 +238,10 @@ async function main(): Promise<number> {
     try {
       const removed = store.prune(olderThan, command.retainMessages);
       if (removed > 0) log({ level: "info", event: "prune", removed });
+      // Retention of files follows the messages: a file no kept message announces goes.
+      files?.store.prune(Date.now() - FILE_GRACE_MS).then((deleted) => {
+        if (deleted > 0) log({ level: "info", event: "prune_files", deleted });
+      }, (error) => log({ level: "error", event: "files_error", error: String(error) }));
     } catch (error) {
       log({
         level: "error",
@@ -238,7 +256,13 @@ async function main(): Promise<number> {
   let server: ChatServer;
   try {
     const listeners = ircDoor ? [door, ircDoor] : [door];
-    server = await ChatServer.serve(listeners, { ...options, store, log, tls });
+    server = await ChatServer.serve(listeners, {
+      ...options,
+      store,
+      log,
+      tls,
+      ...(files ? { files: files.store } : {}),
+    });
   } catch (error) {
     const reason = tls && /key|cert|pem/i.test((error as Error).message)
       ? `the TLS certificate or key is not usable (${(error as Error).message})`
@@ -248,6 +272,7 @@ async function main(): Promise<number> {
     ircDoor?.close();
     clearInterval(pruner);
     store.close();
+    await files?.close();
     return 1;
   }
   log({
@@ -260,6 +285,7 @@ async function main(): Promise<number> {
     history: command.dataDir ?? "memory",
     tls: tls ? "on" : "off",
     private: options.password !== undefined ? "yes" : undefined,
+    files: files ? files.dir : "off",
     operators: options.operators ? [...options.operators].length : undefined,
   });
   // Only a server others can reach is announced: bound to loopback, nothing is opened.
@@ -297,6 +323,7 @@ async function main(): Promise<number> {
   clearInterval(pruner);
   await announcement?.close(); // Goodbye (TTL 0) first: browsers stop listing us.
   await server.shutdown(); // also flushes the history store
+  await files?.close();
   Deno.removeSignalListener("SIGINT", stop);
   Deno.removeSignalListener("SIGTERM", stop);
   return 0;

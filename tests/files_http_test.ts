@@ -1,6 +1,7 @@
 /**
  * Shared files over real sockets on the chat port (issue 18, step 2):
- * upload, download, resume, hostile types, limits, cut uploads.
+ * upload, download, resume, hostile types, limits, cut uploads. Every upload
+ * carries the upload token a native client's welcome handed it.
  */
 
 import assert from "node:assert/strict";
@@ -10,6 +11,7 @@ import { FileStore } from "../lib/files/file_store.ts";
 import type { ChatServer } from "../lib/server/chat_server.ts";
 import { FILE_CSP } from "../lib/server/file_routes.ts";
 import { startServer } from "./_in_process_server.ts";
+import { NativeClient } from "./_native_client.ts";
 import { delay, until } from "./_waiting.ts";
 
 const encoder = new TextEncoder();
@@ -18,6 +20,9 @@ interface FilesServer extends AsyncDisposable {
   server: ChatServer;
   base: string;
   dir: string;
+  /** `Authorization` of ana, a native client in #lobby. */
+  auth: Record<string, string>;
+  ana: NativeClient;
 }
 
 async function filesServer(
@@ -26,11 +31,16 @@ async function filesServer(
   const dir = await Deno.makeTempDir({ prefix: "lanchat_files_http_" });
   const files = await FileStore.open(`${dir}/files`, new MemoryFileIndex(), options);
   const server = await startServer({ files });
+  const ana = await NativeClient.connect(server.addr.port, "ana");
+  const welcome = await ana.next("welcome");
   return {
     server,
     base: `http://127.0.0.1:${server.addr.port}`,
     dir: `${dir}/files`,
+    auth: { Authorization: `Bearer ${welcome.files!.token}` },
+    ana,
     async [Symbol.asyncDispose]() {
+      await ana[Symbol.asyncDispose]();
       await server[Symbol.asyncDispose]();
       await Deno.remove(dir, { recursive: true });
     },
@@ -55,27 +65,29 @@ function randomBytes(size: number): Uint8Array<ArrayBuffer> {
 }
 
 async function upload(
-  base: string,
+  t: FilesServer,
   body: BodyInit,
   query: Record<string, string>,
   headers: Record<string, string> = {},
 ): Promise<Response> {
-  return await fetch(`${base}/f?${new URLSearchParams(query)}`, { method: "POST", body, headers });
+  return await fetch(`${t.base}/f?${new URLSearchParams(query)}`, {
+    method: "POST",
+    body,
+    headers: { ...t.auth, ...headers },
+  });
 }
 
 Deno.test("files: an upload comes back byte-identical, named as cleaned, with its SHA-256", async () => {
   await using t = await filesServer();
   const bytes = randomBytes(3 * 1024 * 1024 + 17);
-  const response = await upload(t.base, bytes, { room: "#lobby", name: "../data.bin" });
+  const response = await upload(t, bytes, { room: "#lobby", name: "../data.bin" });
   assert.equal(response.status, 201);
   const record = await response.json();
   assert.equal(record.size, bytes.length);
   assert.equal(record.name, "_data.bin");
-  assert.equal(record.room, "#lobby");
-  assert.equal(record.uploader, "127.0.0.1");
-  assert.equal(record.sha256, createHash("sha256").update(bytes).digest("hex"));
-  assert.equal(record.url, `/f/${record.id}/_data.bin`);
-  const got = await fetch(`${t.base}${record.url}`);
+  assert.equal(record.url, `${t.base}/f/${record.id}/_data.bin`);
+  const got = await fetch(record.url);
+  assert.equal(got.headers.get("etag"), `"${createHash("sha256").update(bytes).digest("hex")}"`);
   assert.equal(got.status, 200);
   assert.equal(got.headers.get("content-length"), String(bytes.length));
   assert.equal(got.headers.get("accept-ranges"), "bytes");
@@ -88,9 +100,10 @@ Deno.test("files: an upload comes back byte-identical, named as cleaned, with it
 Deno.test("files: a download cut short resumes with Range (206), and a range past the end is 416", async () => {
   await using t = await filesServer();
   const bytes = randomBytes(1024 * 1024);
-  const record = await (await upload(t.base, bytes, { room: "#lobby", name: "big.bin" })).json();
+  const record = await (await upload(t, bytes, { room: "#lobby", name: "big.bin" })).json();
   // The first part, then the connection is dropped.
-  const first = await fetch(`${t.base}${record.url}`);
+  const first = await fetch(record.url);
+  const etag = first.headers.get("etag")!;
   const reader = first.body!.getReader();
   const parts: Uint8Array<ArrayBuffer>[] = [];
   let have = 0;
@@ -100,8 +113,8 @@ Deno.test("files: a download cut short resumes with Range (206), and a range pas
     have += value!.length;
   }
   await reader.cancel();
-  const rest = await fetch(`${t.base}${record.url}`, {
-    headers: { Range: `bytes=${have}-`, "If-Range": `"${record.sha256}"` },
+  const rest = await fetch(record.url, {
+    headers: { Range: `bytes=${have}-`, "If-Range": etag },
   });
   assert.equal(rest.status, 206);
   assert.equal(
@@ -111,14 +124,14 @@ Deno.test("files: a download cut short resumes with Range (206), and a range pas
   parts.push(new Uint8Array(await rest.arrayBuffer()));
   const whole = new Uint8Array(await new Blob(parts).arrayBuffer());
   assert.deepEqual(whole, bytes);
-  const past = await fetch(`${t.base}${record.url}`, {
+  const past = await fetch(record.url, {
     headers: { Range: `bytes=${bytes.length}-` },
   });
   assert.equal(past.status, 416);
   assert.equal(past.headers.get("content-range"), `bytes */${bytes.length}`);
   await past.body?.cancel();
   // A stale If-Range gets the whole file.
-  const stale = await fetch(`${t.base}${record.url}`, {
+  const stale = await fetch(record.url, {
     headers: { Range: "bytes=10-", "If-Range": '"other"' },
   });
   assert.equal(stale.status, 200);
@@ -138,11 +151,17 @@ Deno.test("files: curl uploads, downloads and resumes (-C -) byte-identical", as
     return new TextDecoder().decode(stdout);
   };
   const record = JSON.parse(
-    await curl("--data-binary", `@${source}`, `${t.base}/f?room=%23lobby&name=source.bin`),
+    await curl(
+      "-H",
+      `Authorization: ${t.auth.Authorization}`,
+      "--data-binary",
+      `@${source}`,
+      `${t.base}/f?room=%23lobby&name=source.bin`,
+    ),
   );
   // Half of it "downloaded before the cut", then curl resumes.
   await Deno.writeFile(target, bytes.subarray(0, 777_777));
-  await curl("-C", "-", "-o", target, `${t.base}${record.url}`);
+  await curl("-C", "-", "-o", target, record.url);
   assert.deepEqual(await Deno.readFile(target), bytes);
 });
 
@@ -157,9 +176,9 @@ Deno.test("files: SVG and HTML are attachments, never inline; only a real PNG is
       ["fake.png", "image/png", "<html><script>alert(1)</script>"],
     ]
   ) {
-    const record =
-      await (await upload(t.base, body, { room: "#lobby", name }, { "Content-Type": type })).json();
-    const got = await fetch(`${t.base}${record.url}`);
+    const record = await (await upload(t, body, { room: "#lobby", name }, { "Content-Type": type }))
+      .json();
+    const got = await fetch(record.url);
     assert.equal(got.status, 200);
     assert.match(got.headers.get("content-disposition")!, /^attachment; /, name);
     assert.equal(got.headers.get("content-type"), "application/octet-stream", name);
@@ -169,8 +188,8 @@ Deno.test("files: SVG and HTML are attachments, never inline; only a real PNG is
     assert.equal(await got.text(), body);
   }
   const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
-  const record = await (await upload(t.base, png, { room: "#lobby", name: "shot.png" })).json();
-  const got = await fetch(`${t.base}${record.url}`);
+  const record = await (await upload(t, png, { room: "#lobby", name: "shot.png" })).json();
+  const got = await fetch(record.url);
   assert.equal(got.headers.get("content-type"), "image/png");
   assert.match(got.headers.get("content-disposition")!, /^inline; filename="shot.png"/);
   await got.body?.cancel();
@@ -179,7 +198,7 @@ Deno.test("files: SVG and HTML are attachments, never inline; only a real PNG is
 Deno.test("files: a file over the limit is refused with a clear error and nothing is left on disk", async () => {
   await using t = await filesServer({ maxFileBytes: 64 * 1024 });
   // Announced too large: refused before its bytes.
-  const response = await upload(t.base, randomBytes(64 * 1024 + 1), {
+  const response = await upload(t, randomBytes(64 * 1024 + 1), {
     room: "#lobby",
     name: "big",
   });
@@ -191,7 +210,7 @@ Deno.test("files: a file over the limit is refused with a clear error and nothin
   const stream = ReadableStream.from((function* () {
     for (let i = 0; i < 8; i++) yield randomBytes(16 * 1024);
   })());
-  const streamed = await upload(t.base, stream, { room: "#lobby", name: "big" }).catch((e) => e);
+  const streamed = await upload(t, stream, { room: "#lobby", name: "big" }).catch((e) => e);
   if (streamed instanceof Response) {
     assert.equal(streamed.status, 413);
     await streamed.body?.cancel();
@@ -204,7 +223,7 @@ Deno.test("files: an upload whose connection is cut leaves nothing, and is never
   await using t = await filesServer();
   const conn = await Deno.connect({ hostname: "127.0.0.1", port: t.server.addr.port });
   await conn.write(encoder.encode(
-    "POST /f?room=%23lobby&name=cut.bin HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000\r\n\r\n",
+    `POST /f?room=%23lobby&name=cut.bin HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${t.auth.Authorization}\r\nContent-Length: 1000000\r\n\r\n`,
   ));
   await conn.write(randomBytes(300_000));
   // The partial upload is on its way to disk...
@@ -223,9 +242,12 @@ Deno.test("files: an upload whose connection is cut leaves nothing, and is never
 
 Deno.test("files: a request to /f without a room, or with another method, is refused", async () => {
   await using t = await filesServer();
-  const noRoom = await upload(t.base, "x", { name: "x" });
+  const noRoom = await upload(t, "x", { name: "x" });
   assert.equal(noRoom.status, 400);
-  assert.equal((await noRoom.json()).error, "bad_room");
+  assert.equal((await noRoom.json()).error, "bad_upload");
+  const badRoom = await upload(t, "x", { name: "x", room: "lobby with spaces" });
+  assert.equal(badRoom.status, 400);
+  assert.equal((await badRoom.json()).error, "bad_room");
   const put = await fetch(`${t.base}/f/abc/x`, { method: "DELETE" });
   assert.equal(put.status, 405);
   await put.body?.cancel();

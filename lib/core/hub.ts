@@ -7,13 +7,14 @@
  */
 
 import { runRequest } from "./member_requests.ts";
+import { type CheckedTarget, checkFileTarget, type FileTarget, shareFile } from "./file_share.ts";
 import { ChatError } from "./errors.ts";
 import { type AccessStore, MemoryAccessStore, readAccess } from "./state/access_store.ts";
 import { Announcements } from "./announcements.ts";
 import type { ChatServices } from "./chat_services.ts";
 import { type CommandContext, type CommandRegistry, parseArgs } from "./command_registry.ts";
 import { defaultCommands } from "./commands/default_commands.ts";
-import type { ByeEvent, LeaveReason, MessageEvent, MessageKind } from "./events.ts";
+import type { ByeEvent, LeaveReason, MessageEvent, MessageKind, SharedFile } from "./events.ts";
 import { PROTOCOL_VERSION } from "./events.ts";
 import {
   DEFAULT_HISTORY_MEMORY_BYTES,
@@ -95,6 +96,7 @@ export class Hub {
   /** What command handlers may use. */
   readonly #chat: ChatServices;
   #nextMemberId = 1;
+  readonly #welcomeFiles: HubOptions["welcomeFiles"];
 
   /** The commands members may type (a front end may add its own verbs). */
   get commands(): CommandRegistry {
@@ -118,6 +120,7 @@ export class Hub {
     this.#access = options.access ??
       (isAccessStore(options.store) ? options.store : new MemoryAccessStore());
     this.#operators = new Set(options.operators ?? []);
+    this.#welcomeFiles = options.welcomeFiles;
     this.#commands = options.commands ?? defaultCommands();
     this.#presence = options.presence ?? new LocalPresence();
     this.#announcements = new Announcements(
@@ -248,6 +251,7 @@ export class Hub {
       ...(this.rateLimit
         ? { rateLimit: { rate: this.rateLimit.rate, burst: this.rateLimit.burst } }
         : {}),
+      ...(this.#welcomeFiles ? { files: this.#welcomeFiles(member) } : {}),
       ...this.#rooms.snapshot(lobby),
     });
     this.#rooms.announceJoin(lobby, member);
@@ -282,6 +286,21 @@ export class Hub {
     return this.#attempt(member, () => {
       this.#say(member, text, this.#rooms.target(member, roomName), "say");
     });
+  }
+
+  /** Where `member` may send a file, or why not (`file_share.ts`); charges nothing. */
+  checkFileTarget(member: Member, target: FileTarget): CheckedTarget {
+    return checkFileTarget(this.#chat, member, target);
+  }
+
+  /** Announces a file `member` uploaded, as a request of its own (`file_share.ts`). */
+  shareFile(
+    member: Member,
+    target: FileTarget,
+    file: SharedFile,
+    text: string,
+  ): boolean | Promise<boolean> {
+    return this.#attempt(member, () => shareFile(this.#chat, member, target, file, text));
   }
 
   /** Runs the command `name` with the argument string `args`. */

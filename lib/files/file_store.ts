@@ -185,6 +185,7 @@ export class FileStore {
         ...(meta.room !== undefined ? { room: meta.room } : {}),
         ...(meta.dm !== undefined ? { dm: [...meta.dm].sort() as [string, string] } : {}),
         ts: this.#now(),
+        key: randomId(),
       };
       this.#index.add(record);
       return record;
@@ -193,6 +194,22 @@ export class FileStore {
       if (!closed) file.close();
       await Deno.remove(tmp).catch(() => {});
     }
+  }
+
+  /**
+   * Retention: forgets the files stored before `olderThan` that no kept
+   * message announces, and deletes their content when no other file has it.
+   * Returns how many contents were deleted.
+   */
+  async prune(olderThan: number): Promise<number> {
+    const released = this.#index.removeUnreferenced(olderThan);
+    for (const { sha256, size } of released) {
+      const path = this.contentPath(sha256);
+      await Deno.chmod(path, 0o600).catch(() => {});
+      await Deno.remove(path).catch(() => {});
+      this.#storedBytes -= size;
+    }
+    return released.length;
   }
 
   /** Refuses `total` bytes of one upload, `counted` of them already in flight. */

@@ -8,6 +8,8 @@
  */
 
 import type { FileStore } from "../files/file_store.ts";
+import { FileSharing } from "./file_sharing.ts";
+import { listenAddresses } from "./listen_addresses.ts";
 import { Hub, type HubOptions } from "../core/hub.ts";
 import { PLAIN_BINDING } from "../protocol/key_proof.ts";
 import { ClientSession, type SessionContext, type SessionLimits } from "./client_session.ts";
@@ -74,9 +76,15 @@ export interface ChatServerOptions extends HubOptions {
   webHosts?: readonly string[];
   /**
    * Shared files, uploaded and fetched over HTTP on the chat port (`/f`,
-   * `file_routes.ts`). None: no file routes. The caller opens and owns it.
+   * `file_routes.ts`), by the sessions of this server's hub (each welcome
+   * carries an upload token; `file_sharing.ts`). None: no file routes. The
+   * caller opens and owns it.
    */
   files?: FileStore;
+  /** Uploads one member may have under way at once. @default {2} */
+  maxConcurrentUploads?: number;
+  /** New uploads per member per second, and the burst. @default {{ rate: 0.2, burst: 5 }} */
+  uploadRate?: { rate: number; burst: number };
   /**
    * Open connections from one IP address; more are refused at once.
    * @default {16}
@@ -183,7 +191,20 @@ export class ChatServer implements AsyncDisposable {
     // The IRC port's addresses are the main port's: not listed (nor announced) twice.
     this.hostnames = listeners.filter((listener) => !(listener instanceof IrcListener))
       .flatMap((listener) => listener.hostnames);
-    this.hub = options.hub ?? new Hub(options);
+    const sharing = options.files
+      ? new FileSharing(options.files, {
+        private: options.password !== undefined || options.passwordGate !== undefined,
+        maxConcurrent: options.maxConcurrentUploads,
+        uploadRate: options.uploadRate,
+      })
+      : undefined;
+    this.hub = options.hub ?? new Hub({ ...options, welcomeFiles: sharing?.welcome });
+    if (sharing) {
+      sharing.attach(this.hub);
+      // Links point where the start-up line sends browsers.
+      const address = listenAddresses(this.hostnames, this.addr.port)[0];
+      sharing.origin = `${options.tls ? "https" : "http"}://${address}`;
+    }
     const limits: SessionLimits = {
       maxLineBytes: options.maxLineBytes ?? 64 * 1024,
       sendQueueBytes: options.sendQueueBytes ?? 1024 * 1024,
@@ -233,7 +254,7 @@ export class ChatServer implements AsyncDisposable {
       maxLineBytes: limits.maxLineBytes,
       httpHeadersMs: limits.httpHeadersMs,
       webHosts: options.webHosts ?? [],
-      ...(options.files ? { files: options.files } : {}),
+      ...(sharing ? { files: sharing } : {}),
       log: this.#log,
       onArrival: (arrival: Arrival) => void this.#serve(arrival),
     };

@@ -1,30 +1,36 @@
 /**
  * Shared files over HTTP on the chat port (issue 18), called by `HttpFront`:
  *
- * - `POST /f?room=<room>&name=<name>`: the body is the file, streamed into
- *   the {@linkcode FileStore}; `201` with the file as JSON, or an error as
- *   JSON (`413` too large, `507` the budget full, `400` otherwise);
- * - `GET`/`HEAD /f/<id>/<name>`: the file, with `Range` (`206`, `416`).
+ * - `POST /f?room=<room>&name=<name>` (or `?to=<nick>` for a DM), with
+ *   `Authorization: Bearer <the session's upload token>`: the body is the
+ *   file, streamed into the {@linkcode FileStore}, then announced in the
+ *   room or the DM by the hub; `201` with the file as JSON, or an error as
+ *   JSON (`401` no live session, `403` not in that room or muted, `404` no
+ *   such nick, `429` over the member's upload limits, `413` too large, `507`
+ *   the budget full, `400` otherwise);
+ * - `GET`/`HEAD /f/<id>/<name>[?k=<token>]`: the file, with `Range` (`206`,
+ *   `416`); a DM's file, or any on a private server, only with its token
+ *   (`file_sharing.ts`), else `404` as if there were none.
  *
  * Downloads are safe to open from the chat's origin: only sniffed raster
  * images are `inline` (with their type), everything else is an `attachment`
  * served as `application/octet-stream`; always `nosniff` and a CSP that
  * sandboxes the answer and allows nothing to load or run.
  *
- * Not yet (docs/files_progress.md): an upload is not tied to a chat session
- * (its uploader is the peer's address), DMs, and capability tokens.
- *
  * @module
  */
 
 import type * as http from "node:http";
 import { createReadStream } from "node:fs";
-import { checkRoomName, foldRoom } from "../core/room_name.ts";
+import { ChatError } from "../core/errors.ts";
+import type { FileTarget } from "../core/file_share.ts";
+import type { Member } from "../core/member.ts";
 import type { FileRecord } from "../core/state/file_index.ts";
 import { parseRange } from "../files/byte_range.ts";
 import { contentDisposition } from "../files/file_name.ts";
-import { FileStore, FileStoreError } from "../files/file_store.ts";
+import { FileStoreError, type UploadMeta } from "../files/file_store.ts";
 import { servedInline } from "../files/file_type.ts";
+import { fileLine, type FileSharing, UploadRefused } from "./file_sharing.ts";
 
 /** The path prefix of the file routes. */
 export const FILES_PATH = "/f";
@@ -34,8 +40,6 @@ export const FILE_CSP = "default-src 'none'; img-src 'self'; sandbox; frame-ance
 
 /** What the routes need of the request's connection. */
 export interface FileRequestContext {
-  /** The peer's address: the uploader, until uploads are tied to a session. */
-  ip: string;
   /** Called as bytes move, so a long transfer is not cut by the answer deadline. */
   touch: () => void;
 }
@@ -47,7 +51,7 @@ export function isFilePath(path: string): boolean {
 
 /** Answers a request to a file route (see the module doc). */
 export async function serveFileRequest(
-  store: FileStore,
+  sharing: FileSharing,
   request: http.IncomingMessage,
   response: http.ServerResponse,
   context: FileRequestContext,
@@ -57,31 +61,75 @@ export async function serveFileRequest(
   const url = new URL(request.url ?? "/", "http://host");
   if (url.pathname === FILES_PATH) {
     if (request.method !== "POST") return refuse(response, 405, "method", "Upload with POST");
-    return await upload(store, request, response, url, context);
+    return await upload(sharing, request, response, url, context);
   }
   if (request.method !== "GET" && request.method !== "HEAD") {
     response.setHeader("Allow", "GET, HEAD");
     return refuse(response, 405, "method", "Method not allowed");
   }
   const id = url.pathname.slice(FILES_PATH.length + 1).split("/")[0];
-  const record = store.get(id);
-  if (!record) return refuse(response, 404, "not_found", "No such file");
-  download(store, record, request, response, context);
+  const record = sharing.store.get(id);
+  if (!record || !sharing.mayDownload(record, url.searchParams.get("k"))) {
+    return refuse(response, 404, "not_found", "No such file");
+  }
+  download(sharing, record, request, response, context);
 }
 
 async function upload(
-  store: FileStore,
+  sharing: FileSharing,
   request: http.IncomingMessage,
   response: http.ServerResponse,
   url: URL,
   context: FileRequestContext,
 ): Promise<void> {
-  let room: string;
-  try {
-    room = foldRoom(checkRoomName(url.searchParams.get("room") ?? ""));
-  } catch (error) {
-    return refuse(response, 400, "bad_room", (error as Error).message);
+  const member = sharing.member(request.headers.authorization);
+  if (!member) {
+    return refuse(
+      response,
+      401,
+      "no_session",
+      "An upload needs the upload token of a session joined to the chat",
+    );
   }
+  const room = url.searchParams.get("room");
+  const to = url.searchParams.get("to");
+  if ((room === null) === (to === null)) {
+    return refuse(response, 400, "bad_upload", "Give ?room=<room> or ?to=<nick>, one of them");
+  }
+  const target: FileTarget = room !== null ? { room } : { to: to! };
+  let where: Pick<UploadMeta, "room" | "dm">;
+  let end: () => void;
+  try {
+    const checked = sharing.hub.checkFileTarget(member, target);
+    where = "room" in checked
+      ? { room: checked.room.foldedName }
+      : { dm: [member.foldedNick, checked.peer.foldedNick] };
+    end = sharing.begin(member);
+  } catch (error) {
+    if (error instanceof UploadRefused) {
+      return refuse(response, error.status, error.code, error.message);
+    }
+    if (!(error instanceof ChatError)) throw error;
+    const status = error.code === "no_such_nick" ? 404 : error.code === "bad_room" ? 400 : 403;
+    return refuse(response, status, error.code, error.message);
+  }
+  try {
+    await receive(sharing, member, target, where, request, response, context);
+  } finally {
+    end();
+  }
+}
+
+async function receive(
+  sharing: FileSharing,
+  member: Member,
+  target: FileTarget,
+  where: Pick<UploadMeta, "room" | "dm">,
+  request: http.IncomingMessage,
+  response: http.ServerResponse,
+  context: FileRequestContext,
+): Promise<void> {
+  const url = new URL(request.url ?? "/", "http://host");
   const length = request.headers["content-length"];
   const declaredSize = length === undefined ? undefined : Number(length);
   if (declaredSize !== undefined && !Number.isSafeInteger(declaredSize)) {
@@ -93,16 +141,15 @@ async function upload(
       yield chunk as Uint8Array;
     }
   })();
+  let record: FileRecord;
   try {
-    const record = await store.put(body, {
+    record = await sharing.store.put(body, {
       name: url.searchParams.get("name") ?? "",
       declaredType: request.headers["content-type"],
       declaredSize,
-      uploader: context.ip,
-      room,
+      uploader: member.nick,
+      ...where,
     });
-    response.writeHead(201, { "Content-Type": "application/json" });
-    response.end(JSON.stringify({ ...record, url: fileUrl(record) }));
   } catch (error) {
     if (!(error instanceof FileStoreError)) {
       // The connection was cut: there is nobody to answer.
@@ -113,12 +160,21 @@ async function upload(
       : error.code === "files_budget_full"
       ? 507
       : 400;
-    refuse(response, status, error.code, error.message);
+    return refuse(response, status, error.code, error.message);
   }
+  const file = sharing.sharedFile(record);
+  // The member may have left, been muted or parted meanwhile: then it hears why, and so does
+  // the upload; the file, announced by nothing, goes at the next prune.
+  const announced = await sharing.hub.shareFile(member, target, file, fileLine(file));
+  if (!announced) {
+    return refuse(response, 409, "not_announced", "The file was stored but could not be announced");
+  }
+  response.writeHead(201, { "Content-Type": "application/json" });
+  response.end(JSON.stringify(file));
 }
 
 function download(
-  store: FileStore,
+  sharing: FileSharing,
   record: FileRecord,
   request: http.IncomingMessage,
   response: http.ServerResponse,
@@ -148,16 +204,11 @@ function download(
   }
   response.writeHead(range.kind === "part" ? 206 : 200, { "Content-Length": end - start + 1 });
   if (request.method === "HEAD" || record.size === 0) return void response.end();
-  const stream = createReadStream(store.contentPath(record.sha256), { start, end });
+  const stream = createReadStream(sharing.store.contentPath(record.sha256), { start, end });
   stream.on("data", context.touch);
   stream.on("error", () => response.destroy());
   response.on("close", () => stream.destroy());
   stream.pipe(response);
-}
-
-/** The path a file is fetched by. */
-export function fileUrl(record: FileRecord): string {
-  return `${FILES_PATH}/${record.id}/${encodeURIComponent(record.name)}`;
 }
 
 function refuse(

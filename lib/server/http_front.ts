@@ -185,7 +185,7 @@ export class HttpFront implements HttpHandOff {
         clearTimeout(pending.timer);
         pending.timer = setTimeout(() => request.socket.destroy(), ANSWER_MS);
       };
-      return await serveFileRequest(files, request, response, { ip: pending?.ip ?? "", touch });
+      return await serveFileRequest(files, request, response, { touch });
     }
     if (request.method !== "GET" && request.method !== "HEAD") {
       response.setHeader("Allow", "GET, HEAD");

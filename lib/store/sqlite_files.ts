@@ -7,7 +7,7 @@
  */
 
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import type { FileIndex, FileRecord } from "../core/state/file_index.ts";
+import type { FileIndex, FileRecord, ReleasedContent } from "../core/state/file_index.ts";
 
 interface FileRow {
   id: string;
@@ -20,6 +20,7 @@ interface FileRow {
   dm_a: string | null;
   dm_b: string | null;
   ts: number;
+  key: string;
 }
 
 /** A {@linkcode FileIndex} on the store's SQLite database. */
@@ -28,16 +29,23 @@ export class SqliteFileIndex implements FileIndex {
   readonly #byId: StatementSync;
   readonly #byContent: StatementSync;
   readonly #contentBytes: StatementSync;
+  readonly #removeUnreferenced: StatementSync;
 
   /** Uses `db`, migrated to at least schema 6. */
   constructor(db: DatabaseSync) {
     this.#insert = db.prepare(
-      "INSERT INTO files (id, name, size, type, sha256, uploader, room_key, dm_a, dm_b, ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO files (id, name, size, type, sha256, uploader, room_key, dm_a, dm_b, ts, key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     );
     this.#byId = db.prepare("SELECT * FROM files WHERE id = ?");
     this.#byContent = db.prepare("SELECT 1 FROM files WHERE sha256 = ? LIMIT 1");
     this.#contentBytes = db.prepare(
       "SELECT coalesce(sum(size), 0) AS total FROM (SELECT max(size) AS size FROM files GROUP BY sha256)",
+    );
+    this.#removeUnreferenced = db.prepare(
+      `DELETE FROM files WHERE ts < ? AND id NOT IN (
+         SELECT json_extract(file, '$.id') FROM messages WHERE file IS NOT NULL
+         UNION SELECT json_extract(file, '$.id') FROM private_messages WHERE file IS NOT NULL)
+       RETURNING sha256, size`,
     );
   }
 
@@ -54,6 +62,7 @@ export class SqliteFileIndex implements FileIndex {
       record.dm?.[0] ?? null,
       record.dm?.[1] ?? null,
       record.ts,
+      record.key,
     );
   }
 
@@ -71,6 +80,7 @@ export class SqliteFileIndex implements FileIndex {
       ...(row.room_key !== null ? { room: row.room_key } : {}),
       ...(row.dm_a !== null && row.dm_b !== null ? { dm: [row.dm_a, row.dm_b] as const } : {}),
       ts: Number(row.ts),
+      key: row.key,
     };
   }
 
@@ -82,5 +92,15 @@ export class SqliteFileIndex implements FileIndex {
   /** Bytes of distinct content. */
   contentBytes(): number {
     return Number((this.#contentBytes.get() as { total: number }).total);
+  }
+
+  /** Forgets unannounced files stored before `olderThan`; the content left unrecorded. */
+  removeUnreferenced(olderThan: number): ReleasedContent[] {
+    const removed = this.#removeUnreferenced.all(olderThan) as unknown as ReleasedContent[];
+    const released = new Map<string, number>();
+    for (const { sha256, size } of removed) {
+      if (!this.hasContent(sha256)) released.set(sha256, Number(size));
+    }
+    return [...released].map(([sha256, size]) => ({ sha256, size }));
   }
 }

@@ -27,6 +27,19 @@ export interface FileRecord {
   dm?: readonly [string, string];
   /** When it was stored (ms since the epoch). */
   ts: number;
+  /**
+   * Its capability token (22 base64url characters), which a download must
+   * show (`?k=`) when the file is in a DM or on a server with a password.
+   */
+  key: string;
+}
+
+/** Content no file records any more: its hash and size, to delete. */
+export interface ReleasedContent {
+  /** The content's SHA-256, lowercase hex. */
+  sha256: string;
+  /** Its size in bytes (freed from the budget). */
+  size: number;
 }
 
 /** Where file metadata is kept; see the module doc. */
@@ -39,6 +52,12 @@ export interface FileIndex {
   hasContent(sha256: string): boolean;
   /** Bytes of distinct content recorded: what the files budget counts. */
   contentBytes(): number;
+  /**
+   * Forgets the files stored before `olderThan` that no kept message
+   * announces (retention: a file lives while a message points at it), and
+   * returns the content no remaining file records.
+   */
+  removeUnreferenced(olderThan: number): ReleasedContent[];
 }
 
 /** A {@linkcode FileIndex} in memory (tests, `--data-dir :memory:`). */
@@ -70,5 +89,14 @@ export class MemoryFileIndex implements FileIndex {
     let total = 0;
     for (const { size } of this.#contents.values()) total += size;
     return total;
+  }
+
+  /**
+   * Nothing: a memory index cannot ask the history which files messages
+   * still announce (with `:memory:` the files live in a temporary directory
+   * removed at exit, bounded by the budget).
+   */
+  removeUnreferenced(_olderThan: number): ReleasedContent[] {
+    return [];
   }
 }

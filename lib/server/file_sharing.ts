@@ -1,0 +1,195 @@
+/**
+ * Who may upload and download shared files (issue 18), between the HTTP
+ * routes (`file_routes.ts`) and the chat:
+ *
+ * - every session is handed an upload token in its welcome (`files.token`);
+ *   an upload must carry it (`Authorization: Bearer <token>`) and is then
+ *   the member's, checked against the room it is in or the member it
+ *   writes to, and announced by the hub as a message; the token dies with
+ *   the session, so nobody off the chat can fill the disk;
+ * - per member, at most `maxConcurrent` uploads at once and a rate of new
+ *   ones (a token bucket);
+ * - a file in a DM, or any file on a server with a password, is fetched
+ *   only with its capability token (`?k=`), which travels only in the
+ *   announcing message; without it the file does not exist (404).
+ *
+ * @module
+ */
+
+import type { SharedFile } from "../core/events.ts";
+import type { Hub } from "../core/hub.ts";
+import type { Member } from "../core/member.ts";
+import type { FileRecord } from "../core/state/file_index.ts";
+import { TokenBucket } from "../core/token_bucket.ts";
+import { type FileStore, randomId } from "../files/file_store.ts";
+
+/** Settings of {@linkcode FileSharing}. */
+export interface FileSharingOptions {
+  /** Whether the server has a password: then every download needs the file's token. */
+  private: boolean;
+  /**
+   * Uploads one member may have under way at once.
+   * @default {2}
+   */
+  maxConcurrent?: number;
+  /**
+   * New uploads per member: a rate per second and a burst.
+   * @default {{ rate: 0.2, burst: 5 }}
+   */
+  uploadRate?: { rate: number; burst: number };
+  /** The clock. @default {Date.now} */
+  now?: () => number;
+}
+
+/** Why an upload may not start: the HTTP status and the code it answers with. */
+export class UploadRefused extends Error {
+  /** A refusal, with the status and code of the answer. */
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+    this.name = "UploadRefused";
+  }
+}
+
+/** See the module doc. */
+export class FileSharing {
+  /** The store the files are in. */
+  readonly store: FileStore;
+  /** `https://<host>:<port>` (or `http://` under `--plain`): where links point. */
+  origin = "";
+  #hub: Hub | undefined;
+  readonly #private: boolean;
+  readonly #maxConcurrent: number;
+  readonly #uploadRate: { rate: number; burst: number };
+  readonly #now: () => number;
+  readonly #tokens = new Map<string, Member>();
+  readonly #active = new WeakMap<Member, number>();
+  readonly #buckets = new WeakMap<Member, TokenBucket>();
+
+  /** Shares the files of `store` (attach a hub before any session joins). */
+  constructor(store: FileStore, options: FileSharingOptions) {
+    this.store = store;
+    this.#private = options.private;
+    this.#maxConcurrent = options.maxConcurrent ?? 2;
+    this.#uploadRate = options.uploadRate ?? { rate: 0.2, burst: 5 };
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** The hub whose members upload. */
+  get hub(): Hub {
+    if (!this.#hub) throw new Error("FileSharing has no hub yet");
+    return this.#hub;
+  }
+
+  /** Sets the hub (it is made with {@linkcode FileSharing.welcome} as its hook). */
+  attach(hub: Hub): void {
+    this.#hub = hub;
+  }
+
+  /** The hub's `welcomeFiles` hook: a new upload token for `member`'s session. */
+  readonly welcome = (member: Member): { token: string; maxFileBytes: number } => {
+    this.#forgetGone();
+    const token = randomId();
+    this.#tokens.set(token, member);
+    return { token, maxFileBytes: this.store.maxFileBytes };
+  };
+
+  /** The member whose session `authorization` (`Bearer <token>`) names, while it is online. */
+  member(authorization: string | undefined): Member | undefined {
+    const token = /^Bearer ([A-Za-z0-9_-]{22})$/.exec(authorization ?? "")?.[1];
+    if (!token) return undefined;
+    const member = this.#tokens.get(token);
+    if (member && this.#online(member)) return member;
+    this.#tokens.delete(token);
+    return undefined;
+  }
+
+  /**
+   * Starts an upload of `member`'s within its limits; the function returned
+   * ends it (call it once, whatever happened).
+   *
+   * @throws {UploadRefused} `429 too_many_uploads` or `429 upload_rate`
+   */
+  begin(member: Member): () => void {
+    const active = this.#active.get(member) ?? 0;
+    if (active >= this.#maxConcurrent) {
+      throw new UploadRefused(
+        429,
+        "too_many_uploads",
+        `At most ${this.#maxConcurrent} uploads at once; wait for one to finish`,
+      );
+    }
+    let bucket = this.#buckets.get(member);
+    if (!bucket) this.#buckets.set(member, bucket = new TokenBucket(this.#uploadRate, this.#now));
+    if (!bucket.take()) {
+      throw new UploadRefused(
+        429,
+        "upload_rate",
+        `Too many uploads; try again in ${Math.ceil(bucket.waitMs() / 1000)} s`,
+      );
+    }
+    this.#active.set(member, active + 1);
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this.#active.set(member, (this.#active.get(member) ?? 1) - 1);
+    };
+  }
+
+  /** Whether a download showing `key` (`?k=`, or none) may have `record`. */
+  mayDownload(record: FileRecord, key: string | null): boolean {
+    if (record.dm === undefined && !this.#private) return true;
+    return key !== null && sameText(key, record.key);
+  }
+
+  /** The structured field of the announcing message, with an absolute link. */
+  sharedFile(record: FileRecord): SharedFile {
+    const path = `/f/${record.id}/${encodeURIComponent(record.name)}`;
+    const key = record.dm !== undefined || this.#private ? `?k=${record.key}` : "";
+    return {
+      id: record.id,
+      name: record.name,
+      size: record.size,
+      type: record.type,
+      url: `${this.origin}${path}${key}`,
+    };
+  }
+
+  #online(member: Member): boolean {
+    return this.#hub?.member(member.nick) === member;
+  }
+
+  /** Drops tokens of sessions gone, now and then (amortised over joins). */
+  #forgetGone(): void {
+    if (this.#tokens.size < 2 * (this.#hub?.size ?? 0) + 64) return;
+    for (const [token, member] of this.#tokens) {
+      if (!this.#online(member)) this.#tokens.delete(token);
+    }
+  }
+}
+
+/** The line a text or IRC client shows for a shared file: name, size, link. */
+export function fileLine(file: SharedFile): string {
+  return `[file] ${file.name} (${formatSize(file.size)}) ${file.url}`;
+}
+
+/** Bytes for people: `512 B`, `1.5 KiB`, `12 MiB`, `1.1 GiB`. */
+export function formatSize(bytes: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const digits = unit === 0 || value >= 10 ? 0 : 1;
+  return `${value.toFixed(digits)} ${units[unit]}`;
+}
+
+/** Compares two tokens in time that does not depend on where they differ. */
+function sameText(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
