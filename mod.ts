@@ -130,7 +130,7 @@ export {
   type FileStoreOptions,
   type UploadMeta,
 } from "./lib/files/file_store.ts";
-export { cleanFileName } from "./lib/files/file_name.ts";
+export { cleanFileName } from "./lib/core/file_name.ts";
 
 // The wire: frames, codecs, errors.
 export {

@@ -19,7 +19,7 @@
 
 import { createHash } from "node:crypto";
 import type { FileIndex, FileRecord } from "../core/state/file_index.ts";
-import { cleanFileName } from "./file_name.ts";
+import { cleanFileName } from "../core/file_name.ts";
 import { sniffImageType, storedType } from "./file_type.ts";
 
 /** `--max-file-bytes` by default: 100 MiB. */

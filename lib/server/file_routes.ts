@@ -27,7 +27,7 @@ import type { FileTarget } from "../core/file_share.ts";
 import type { Member } from "../core/member.ts";
 import type { FileRecord } from "../core/state/file_index.ts";
 import { parseRange } from "../files/byte_range.ts";
-import { contentDisposition } from "../files/file_name.ts";
+import { contentDisposition } from "../core/file_name.ts";
 import { FileStoreError, type UploadMeta } from "../files/file_store.ts";
 import { servedInline } from "../files/file_type.ts";
 import { fileLine, type FileSharing, UploadRefused } from "./file_sharing.ts";

@@ -16,6 +16,7 @@
  * @module
  */
 
+import { formatSize } from "../core/file_name.ts";
 import type { SharedFile } from "../core/events.ts";
 import type { Hub } from "../core/hub.ts";
 import type { Member } from "../core/member.ts";
@@ -171,19 +172,6 @@ export class FileSharing {
 /** The line a text or IRC client shows for a shared file: name, size, link. */
 export function fileLine(file: SharedFile): string {
   return `[file] ${file.name} (${formatSize(file.size)}) ${file.url}`;
-}
-
-/** Bytes for people: `512 B`, `1.5 KiB`, `12 MiB`, `1.1 GiB`. */
-export function formatSize(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  const digits = unit === 0 || value >= 10 ? 0 : 1;
-  return `${value.toFixed(digits)} ${units[unit]}`;
 }
 
 /** Compares two tokens in time that does not depend on where they differ. */

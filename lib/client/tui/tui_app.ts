@@ -2,6 +2,7 @@ import { ConnectError } from "../../errors.ts";
 import { COMMANDS } from "../../core/commands/default_commands.ts";
 import type { WelcomeEvent } from "../../core/events.ts";
 import type { ByeFrame } from "../../protocol/wire_frames.ts";
+import type { FileCommands } from "../file_commands.ts";
 import type { SessionEvent } from "../session_events.ts";
 import type { ClientFrame } from "../../protocol/client_frames.ts";
 import { sanitizeText } from "../../core/sanitize.ts";
@@ -35,6 +36,8 @@ export interface TuiOptions {
   now?: () => number;
   /** Shown under the welcome (e.g. a new server's certificate fingerprint). */
   notices?: string[];
+  /** `/send`, `/get`, `/cancel` (absent: those lines go to the server). */
+  files?: FileCommands;
 }
 
 /** How the UI ended. */

@@ -73,3 +73,16 @@ export function contentDisposition(kind: "attachment" | "inline", name: string):
   );
   return `${kind}; filename="${ascii}"; filename*=UTF-8''${exact}`;
 }
+
+/** Bytes for people: `512 B`, `1.5 KiB`, `12 MiB`, `1.1 GiB`. */
+export function formatSize(bytes: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const digits = unit === 0 || value >= 10 ? 0 : 1;
+  return `${value.toFixed(digits)} ${units[unit]}`;
+}

@@ -1,0 +1,219 @@
+/**
+ * `/send`, `/get` and `/cancel`, the terminal clients' own commands for
+ * shared files (issue 18): what they mean, the files seen so far (so `/get`
+ * needs only the id), the session's upload token, and the transfers under
+ * way with their progress. Line mode and the terminal UI show them their
+ * own way.
+ *
+ * @module
+ */
+
+import type { SharedFile } from "../core/events.ts";
+import { formatSize } from "../core/file_name.ts";
+import type { SessionEvent } from "./session_events.ts";
+import { downloadFile, type FileServer, TransferError, uploadFile } from "./file_transfer.ts";
+
+/** The usage lines of the file commands, for `/help` and refusals. */
+export const FILE_COMMANDS_HELP: readonly string[] = [
+  "/send <path> — share a file in the current room (/send --to <nick> <path>: with one person)",
+  "/get <id> [path] — fetch a shared file (into the downloads directory by default)",
+  "/cancel — stop the file transfers under way",
+];
+
+/** A `/send` or `/get` under way. */
+export class Transfer {
+  /** Bytes moved so far. */
+  done = 0;
+  /** The whole size (0 until known). */
+  total = 0;
+  /** When it started (`performance.now()`). */
+  readonly started: number = performance.now();
+  /** Aborting it cancels the transfer. */
+  readonly controller: AbortController = new AbortController();
+  /** Settles with the line that says how it ended, and whether it worked. */
+  outcome!: Promise<{ ok: boolean; message: string }>;
+
+  /**
+   * A transfer of `name`.
+   *
+   * @param kind sending or fetching
+   * @param name the file's name, as shown
+   */
+  constructor(readonly kind: "send" | "get", readonly name: string) {}
+
+  /** `sending a.bin 42% (21 MiB of 50 MiB, 12 MiB/s)`. */
+  progressText(): string {
+    const verb = this.kind === "send" ? "sending" : "fetching";
+    const percent = this.total > 0 ? Math.floor((this.done / this.total) * 100) : 0;
+    const seconds = (performance.now() - this.started) / 1000;
+    const rate = seconds > 0.2 ? `, ${formatSize(this.done / seconds)}/s` : "";
+    return `${verb} ${this.name} ${percent}% (${formatSize(this.done)} of ${
+      formatSize(this.total)
+    }${rate})`;
+  }
+}
+
+/** Where a `/send` goes when it names nobody: the room, or the person of a private pane. */
+export type SendTarget = { room: string } | { to: string };
+
+/** Settings of {@linkcode FileCommands}. */
+export interface FileCommandsOptions {
+  /** The chat's server: transfers go to its host and port, over the same kind of pipe. */
+  server: FileServer;
+  /** The directory `/get` saves in by default (undefined: the current directory). */
+  downloads?: string;
+}
+
+/** The files seen, the upload token, and the transfers under way. */
+export class FileCommands {
+  readonly #files = new Map<string, SharedFile>();
+  #token: string | undefined;
+  #maxFileBytes: number | undefined;
+  /** The transfers under way, oldest first. */
+  readonly running: Set<Transfer> = new Set();
+  /** Hears every change of a transfer (progress, end): the front end's. */
+  onChange: ((transfer: Transfer) => void) | undefined;
+
+  /**
+   * Commands on `options.server`.
+   *
+   * @param options where to send, where to save, who hears of progress
+   */
+  constructor(readonly options: FileCommandsOptions) {}
+
+  /** Learns the upload token (every welcome) and the files shared (messages and history). */
+  observe(event: SessionEvent): void {
+    if (event.type === "welcome") {
+      this.#token = event.files?.token;
+      this.#maxFileBytes = event.files?.maxFileBytes;
+    }
+    if (event.type === "msg" || event.type === "dm") this.#remember(event.file);
+    if (event.type === "welcome" || event.type === "joined" || event.type === "rejoined") {
+      for (const message of event.history) this.#remember(message.file);
+    }
+    if (event.type === "history") {
+      for (const message of event.messages) this.#remember(message.file);
+    }
+  }
+
+  #remember(file: SharedFile | undefined): void {
+    if (file) this.#files.set(file.id, file);
+  }
+
+  /** Whether `line` is one of these commands (`/send`, `/get`, `/cancel`). */
+  static handles(line: string): boolean {
+    return /^\/(send|get|cancel)(\s|$)/i.test(line.trimStart());
+  }
+
+  /**
+   * Starts what `line` asks: a transfer (returned; its `outcome` settles
+   * later), or, for `/cancel` or a line that cannot start one, the answer
+   * at once (`ok` false for a refusal).
+   */
+  start(
+    line: string,
+    current: SendTarget | undefined,
+  ): Transfer | { ok: boolean; message: string } {
+    const [, verb, rest = ""] = /^\/(\w+)\s*(.*)$/s.exec(line.trim()) ?? [];
+    const args = rest.trim();
+    switch (verb.toLowerCase()) {
+      case "cancel": {
+        const n = this.running.size;
+        for (const transfer of this.running) transfer.controller.abort();
+        return { ok: true, message: n === 0 ? "no transfer to cancel" : `cancelling ${n}` };
+      }
+      case "send":
+        return this.#send(args, current);
+      default:
+        return this.#get(args);
+    }
+  }
+
+  #send(args: string, current: SendTarget | undefined): Transfer | { ok: false; message: string } {
+    const to = /^--to\s+(\S+)\s+(.+)$/s.exec(args);
+    const path = unquote(to ? to[2] : args);
+    const target = to ? { to: to[1] } : current;
+    if (path === "" || (args.startsWith("--to") && !to)) {
+      return { ok: false, message: `usage: ${FILE_COMMANDS_HELP[0]}` };
+    }
+    if (!target) return { ok: false, message: "no room to send to yet" };
+    if (this.#token === undefined) {
+      return { ok: false, message: "this server takes no files (chat-server --no-files)" };
+    }
+    const transfer = new Transfer("send", path.split(/[\\/]/).pop() || path);
+    const token = this.#token;
+    return this.#run(transfer, async (control) => {
+      const file = await uploadFile(this.options.server, token, path, target, control);
+      const where = "room" in target ? target.room : target.to;
+      return `sent ${file.name} (${formatSize(file.size)}) to ${where}`;
+    });
+  }
+
+  #get(args: string): Transfer | { ok: false; message: string } {
+    const [, id, path] = /^(\S+)\s*(.*)$/s.exec(args) ?? [];
+    if (!id) return { ok: false, message: `usage: ${FILE_COMMANDS_HELP[1]}` };
+    const file = this.#files.get(id);
+    if (!file) {
+      return { ok: false, message: `no file "${id.slice(0, 40)}" was shared where you are` };
+    }
+    const transfer = new Transfer("get", file.name);
+    const directory = this.options.downloads ?? ".";
+    const to = { directory, ...(path.trim() ? { path: unquote(path) } : {}) };
+    return this.#run(transfer, async (control) => {
+      if (to.path === undefined) await Deno.mkdir(directory, { recursive: true });
+      const got = await downloadFile(this.options.server, file, to, control);
+      const resumed = got.resumed > 0 ? `, resumed ${got.resumed} time(s)` : "";
+      return `saved ${file.name} (${formatSize(got.size)}) as ${got.path}${resumed}`;
+    });
+  }
+
+  #run(
+    transfer: Transfer,
+    work: (control: {
+      signal: AbortSignal;
+      onProgress: (done: number, total: number) => void;
+    }) => Promise<string>,
+  ): Transfer {
+    this.running.add(transfer);
+    const onProgress = (done: number, total: number) => {
+      transfer.done = done;
+      transfer.total = total;
+      this.onChange?.(transfer);
+    };
+    transfer.outcome = work({ signal: transfer.controller.signal, onProgress }).then(
+      (message) => ({ ok: true, message }),
+      (error) => ({ ok: false, message: failure(transfer, error, this.#maxFileBytes) }),
+    ).finally(() => {
+      this.running.delete(transfer);
+      this.onChange?.(transfer);
+    });
+    return transfer;
+  }
+
+  /** Settles when no transfer is under way. */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) {
+      await Promise.allSettled([...this.running].map((transfer) => transfer.outcome));
+    }
+  }
+}
+
+/** Why a transfer failed, as a line. */
+function failure(transfer: Transfer, error: unknown, maxFileBytes: number | undefined): string {
+  const verb = transfer.kind === "send" ? "sending" : "fetching";
+  if (error instanceof TransferError && error.code === "cancelled") {
+    return `${verb} ${transfer.name} cancelled`;
+  }
+  let message = error instanceof Error ? error.message : String(error);
+  if (error instanceof TransferError && error.status === 413 && maxFileBytes !== undefined) {
+    message += `; the limit is ${formatSize(maxFileBytes)}`;
+  }
+  return `${verb} ${transfer.name} failed: ${message}`;
+}
+
+/** A path typed in quotes (to keep its spaces obvious) without them. */
+function unquote(text: string): string {
+  const trimmed = text.trim();
+  const quoted = /^(["'])(.*)\1$/s.exec(trimmed);
+  return quoted ? quoted[2] : trimmed;
+}
