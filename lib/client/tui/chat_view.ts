@@ -41,6 +41,8 @@ export class ChatView {
   nick = "";
   /** The connection, as the header shows it. */
   state: ConnectionState = "connecting";
+  /** A file transfer's progress bar, shown before the input line (absent: none under way). */
+  transfer: string | undefined;
   /** Rooms by folded name, in the order they were joined. */
   readonly rooms = new Map<string, RoomView>();
   #current = "";

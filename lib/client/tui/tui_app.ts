@@ -3,6 +3,7 @@ import { COMMANDS } from "../../core/commands/default_commands.ts";
 import type { WelcomeEvent } from "../../core/events.ts";
 import type { ByeFrame } from "../../protocol/wire_frames.ts";
 import type { FileCommands } from "../file_commands.ts";
+import { TuiFiles } from "./tui_files.ts";
 import type { SessionEvent } from "../session_events.ts";
 import type { ClientFrame } from "../../protocol/client_frames.ts";
 import { sanitizeText } from "../../core/sanitize.ts";
@@ -50,6 +51,9 @@ export interface TuiResult {
   quit: boolean;
 }
 
+/** The client's own commands, completed with the server's. */
+const FILE_VERBS = ["/send", "/get", "/cancel"];
+
 /** Coalesces bursts of events into one redraw. */
 const RENDER_DELAY_MS = 8;
 /** How long to wait for the server's goodbye after asking to quit. */
@@ -77,6 +81,7 @@ class TuiApp {
   #screen: Screen | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #completion: { start: number; matches: string[]; index: number } | undefined;
+  readonly #files: TuiFiles | undefined;
   #bye: ByeFrame | undefined;
   #failure: unknown;
   /** Set once the terminal is given back: nothing may draw after that. */
@@ -88,10 +93,13 @@ class TuiApp {
     readonly options: TuiOptions,
   ) {
     this.#writer = new ScreenWriter(terminal);
+    this.#files = options.files &&
+      new TuiFiles(options.files, this.view, () => this.#requestRender());
   }
 
   async run(): Promise<TuiResult> {
     this.view.apply(this.session.welcome);
+    this.options.files?.observe(this.session.welcome);
     for (const notice of this.options.notices ?? []) this.view.note(notice, "notice");
     this.terminal.enter();
     const unsubscribe = this.terminal.onResize(() => {
@@ -150,6 +158,7 @@ class TuiApp {
     try {
       for await (const event of this.session.events()) {
         if (event.type === "bye") this.#bye = event;
+        this.options.files?.observe(event);
         // A reconnect refused for good (a changed certificate) is the reason
         // to report, not the goodbye that came before it.
         if (event.type === "status" && event.state === "failed" && event.refused) {
@@ -239,6 +248,7 @@ class TuiApp {
         return;
       }
       case "escape":
+        this.#files?.cancel();
         return;
     }
   }
@@ -247,6 +257,8 @@ class TuiApp {
     const editor = this.editor;
     switch (key) {
       case "c":
+        // Ctrl-C stops a transfer under way first; with none, it quits.
+        if (this.#files?.cancel()) return;
         return "quit";
       case "d":
         if (editor.empty) return "quit";
@@ -278,6 +290,7 @@ class TuiApp {
   async #submit(): Promise<"quit" | void> {
     const text = this.editor.submit();
     if (text.trim() === "") return;
+    if (this.#files?.submit(text)) return;
     const room = this.view.current?.name;
     let frame: ClientFrame;
     const parsed = parseTypedLine(text);
@@ -323,11 +336,14 @@ class TuiApp {
     const editor = this.editor;
     if (!this.#completion) {
       const { start, word } = editor.wordAtCursor();
-      if (word === "") return;
+      if (word === "" && !/^\/send\s/i.test(editor.text)) return;
       const lower = word.toLowerCase();
       let matches: string[];
-      if (start === 0 && word.startsWith("/")) {
-        matches = COMMANDS.map((c) => `/${c.name}`)
+      const paths = this.#files ? TuiFiles.completePath(editor.text, start, word) : [];
+      if (paths.length > 0) {
+        matches = paths;
+      } else if (start === 0 && word.startsWith("/")) {
+        matches = [...COMMANDS.map((c) => `/${c.name}`), ...(this.#files ? FILE_VERBS : [])]
           .filter((name) => name.startsWith(lower))
           .map((name) => `${name} `);
       } else {

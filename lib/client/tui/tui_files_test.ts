@@ -1,0 +1,108 @@
+/** The terminal UI's /send, /get and /cancel: the file line, the progress bar, cancelling, Tab on paths. */
+
+import assert from "node:assert/strict";
+import { FileCommands } from "../file_commands.ts";
+import { CTRL_C, showing, startTui, TAB } from "./_tui_app_harness.ts";
+import { progressBar } from "./tui_files.ts";
+import { Transfer } from "../file_commands.ts";
+
+const ID = "BBBBBBBBBBBBBBBBBBBBBB";
+
+/** Serves 20 kB, 1 kB every 50 ms, on 127.0.0.1. */
+function slowServer(): Deno.HttpServer<Deno.NetAddr> {
+  return Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, () => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull: (controller) =>
+        new Promise<void>((resolve) => {
+          timer = setTimeout(() => {
+            controller.enqueue(new Uint8Array(1000));
+            if (++sent === 20) controller.close();
+            resolve();
+          }, 50);
+        }),
+      cancel: () => clearTimeout(timer),
+    });
+    return new Response(body, { headers: { "Content-Length": "20000" } });
+  });
+}
+
+Deno.test("runTui() shows a shared file as a /get line, a progress bar while fetching, and Ctrl-C cancels it", async () => {
+  await using server = slowServer();
+  const dir = await Deno.makeTempDir({ prefix: "lanchat_tui_get_" });
+  try {
+    const files = new FileCommands({
+      server: { address: { host: "127.0.0.1", port: server.addr.port } },
+    });
+    await using tui = await startTui({ files, columns: 90 });
+    tui.session.emit({
+      type: "msg",
+      room: "#lobby",
+      id: 9,
+      ts: Date.now(),
+      from: "bob",
+      text: "[file] a.bin (20 KiB) http://x/f/...",
+      kind: "say",
+      file: {
+        id: ID,
+        name: "a.bin",
+        size: 20000,
+        type: "application/octet-stream",
+        url: `http://127.0.0.1:${server.addr.port}/f/${ID}/a.bin`,
+      },
+    });
+    // Wrapped at 90 columns: the id goes on the next row.
+    await tui.waitFor(showing("[file] a.bin (20 KiB, application/octet-stream) /get"), "the line");
+    await tui.waitFor(showing(ID), "the id");
+    tui.terminal.type(`/get ${ID} ${dir}\r`);
+    await tui.waitFor((rows) => /\[#lobby \| ↓ a\.bin █*░+ \d+%\]/.test(rows.at(-1)!), "the bar");
+    tui.terminal.press(CTRL_C);
+    await tui.waitFor(showing("fetching a.bin cancelled"), "the cancel");
+    assert.equal(tui.inputRow(), "[#lobby]");
+    // Still running: Ctrl-C stopped the transfer, not the UI.
+    tui.terminal.type("still here\r");
+    await tui.terminal.idle();
+    assert.deepEqual(tui.session.sent.at(-1), { type: "msg", text: "still here", room: "#lobby" });
+    // The part is kept for a later /get to resume; nothing under the final name.
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), [
+      `a.bin.${ID.slice(0, 8)}.part`,
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("runTui() completes the path of a /send with Tab, and says when a file is unknown", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lanchat_tui_send_" });
+  try {
+    await Deno.writeTextFile(`${dir}/report.txt`, "x");
+    await Deno.mkdir(`${dir}/reports`);
+    const files = new FileCommands({ server: { address: { host: "127.0.0.1", port: 9 } } });
+    await using tui = await startTui({ files, columns: 120 });
+    tui.terminal.type(`/send ${dir}/rep`);
+    tui.terminal.press(TAB);
+    await tui.terminal.idle();
+    assert.equal(tui.inputRow(), `[#lobby] /send ${dir}/report.txt`);
+    tui.terminal.press(TAB);
+    await tui.terminal.idle();
+    assert.equal(tui.inputRow(), `[#lobby] /send ${dir}/reports/`);
+    tui.terminal.type("\x15/get nothing\r");
+    await tui.waitFor(showing('no file "nothing" was shared where you are'), "the refusal");
+    // The welcome carried no upload token: the server takes no files.
+    tui.terminal.type(`/send ${dir}/report.txt\r`);
+    await tui.waitFor(showing("this server takes no files"), "the refusal");
+    assert.deepEqual(tui.session.sent, []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("progressBar() shows the first transfer's name, a bar, the percentage and how many more", () => {
+  const a = new Transfer("send", "a-very-long-file-name.tar.gz");
+  a.done = 50;
+  a.total = 100;
+  assert.equal(progressBar([a]), "↑ a-very-long-fil… █████░░░░░ 50%");
+  assert.equal(progressBar([a, new Transfer("get", "b")]), "↑ a-very-long-fil… █████░░░░░ 50% +1");
+  assert.equal(progressBar([]), undefined);
+});
