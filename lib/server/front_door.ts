@@ -32,6 +32,7 @@ import * as tls from "node:tls";
 import * as net from "node:net";
 import { formatHostPort, stripBrackets, unmapAddress } from "../net/host_port.ts";
 import { SocketConn } from "../net/socket_conn.ts";
+import { secureOver } from "../net/tls_feed.ts";
 import { type Refusal, Ticket } from "./connection_limits.ts";
 import { Connection } from "./connection.ts";
 import { HttpFront } from "./http_front.ts";
@@ -326,16 +327,15 @@ export class FrontDoor implements Listener {
             : encoder.encode(httpsRedirect(first, raw, options.webHosts) ?? plainTextHint(raw)),
         );
       }
-      raw.unshift(first);
       // An optional client certificate (IRC's SASL EXTERNAL): asked for, never
       // required, never verified against a CA (client_certificate.ts says why
-      // the TLS handshake alone proves its key).
-      socket = new tls.TLSSocket(raw, {
+      // the TLS handshake alone proves its key). secureOver: a paused reader stops TCP reads.
+      socket = secureOver(raw, {
         isServer: true,
         secureContext: context,
         requestCert: true,
         rejectUnauthorized: false,
-      });
+      }, first);
       socket.once("secure", () => {
         if (settled) return;
         finish();
