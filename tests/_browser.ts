@@ -228,6 +228,11 @@ export class Person implements AsyncDisposable {
     return value as Awaited<R>;
   }
 
+  /** Sends request bodies (uploads) at most `bytesPerSecond` (-1: as fast as the network). */
+  async throttleUploads(bytesPerSecond: number): Promise<void> {
+    await this.#do("throttleUploads", { bytesPerSecond });
+  }
+
   /** Changes the size of the page's window. */
   async setViewport(size: { width: number; height: number }): Promise<void> {
     await this.#do("setViewport", { size });

@@ -123,6 +123,18 @@ const operations: Record<string, (args: Args) => Promise<unknown>> = {
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
   },
+  async throttleUploads(args) {
+    // Chromium's DevTools throttling: request bodies go out at this rate (-1: unthrottled).
+    const { page } = pageOf(args.page);
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("Network.enable");
+    await cdp.send("Network.emulateNetworkConditions", {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: Number(args.bytesPerSecond),
+    });
+  },
   async setViewport(args) {
     await pageOf(args.page).page.setViewportSize(args.size as { width: number; height: number });
   },

@@ -14,6 +14,7 @@
 import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
 import type { ChatLine, Conversation } from "./chat_model.ts";
 import { nickColorClass } from "./nick_color.ts";
+import { FileShown } from "./file_view.tsx";
 
 /** `14:05`, or `Nov 24 14:05` for another day, in the reader's time zone. */
 export function formatTime(ts: number, now: number = Date.now()): string {
@@ -81,7 +82,9 @@ function Line({ line }: { line: ChatLine }) {
         )
         : <span class="time" />}
       {nick}
-      <span class="text" dir="auto" data-testid="message-text">{line.text}</span>
+      <span class="text" dir="auto" data-testid="message-text">
+        {line.file ? <FileShown file={line.file} /> : line.text}
+      </span>
       {line.kind === "queued" ? <span class="queued-note">(waiting to be sent)</span> : null}
     </li>
   );

@@ -17,6 +17,7 @@ import { FixedServer } from "../client/resolver.ts";
 import { RefusedError } from "../client/chat_session.ts";
 import { type Alert, ChatModel } from "./chat_model.ts";
 import { webSocketOpener, webSocketUrl } from "./web_socket_pipe.ts";
+import { FileUploads, type UploadGrant } from "./file_uploads.ts";
 
 /** Who the page is to the server: what `ChatSession` needs, and the fingerprint to show. */
 export interface WebIdentity {
@@ -70,6 +71,10 @@ export class WebClient {
   model: ChatModel = new ChatModel();
   /** What the last connection's key proof was bound to (the server's certificate, or `plain`). */
   binding: string | undefined;
+  /** Files being sent from the page (drop, paste, picker). */
+  readonly uploads: FileUploads = new FileUploads(() => this.changed());
+  /** The session's upload token and largest file (every welcome brings a new one). */
+  grant: UploadGrant | undefined;
   #session: ReconnectingSession | undefined;
   #request: JoinRequest | undefined;
   #rejoining = false;
@@ -162,6 +167,7 @@ export class WebClient {
     if (model) this.model = model;
     this.model.connection = { state: "connected", message: "Connected" };
     this.model.apply(session.welcome);
+    this.grant = session.welcome.files;
     // The server's own list of commands, for completion (its answer is not shown).
     this.model.helpAsked = true;
     void session.send({ type: "cmd", name: "help", args: "" }).catch(() => {});
@@ -173,6 +179,7 @@ export class WebClient {
     const model = this.model;
     try {
       for await (const event of session.events()) {
+        if (event.type === "welcome") this.grant = event.files;
         const alert = model.apply(event);
         if (alert) this.alert(alert);
         this.changed();
@@ -223,6 +230,14 @@ export class WebClient {
     }
     this.changed();
     return true;
+  }
+
+  /** Sends files (dropped, pasted or picked) to the conversation shown. */
+  sendFiles(files: Iterable<File>): void {
+    const chat = this.model.shown;
+    if (!chat || this.ended) return;
+    const target = chat.kind === "dm" ? { to: chat.name } : { room: chat.name };
+    for (const file of files) this.uploads.start(file, target, this.grant);
   }
 
   /** Asks for the page of messages before the oldest shown in room `key`. */
