@@ -7,7 +7,7 @@
  * lanchat as another checkout builds it (`--against-tree DIR`, e.g. a
  * `git worktree` of the commit before a refactor), with the same flags.
  *
- * Usage: deno task bench [--runs 3] [--only flood,latency,...,web,churn,irc] [--against CMD] [--smoke]
+ * Usage: deno task bench [--runs 3] [--only flood,latency,...,web,churn,irc,files] [--against CMD] [--smoke]
  *        [--against-tree DIR] [--generator node|deno] [--readers N] [--tls]
  *
  * The churn workload (a connection flooder against a TLS server) runs
@@ -15,7 +15,9 @@
  * node:tls server and a bare `Deno.listenTls` server) and has a table of
  * its own; so has the web workload (WebSocket clients against native and
  * text clients, bench/web_workload.ts), and so have the IRC workloads
- * (`--only irc`, with `--against ngircd,inspircd`: bench/irc_workload.ts).
+ * (`--only irc`, with `--against ngircd,inspircd`: bench/irc_workload.ts),
+ * and the files workload (`--only files`: lanchat over TLS against a plain
+ * static file server, bench/files_workload.ts).
  *
  * @module
  */
@@ -23,6 +25,7 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { churnWorkload } from "./churn_workload.ts";
+import { filesWorkload } from "./files_workload.ts";
 import { generatorSetup, nodeAvailable } from "./drive.ts";
 import {
   ircCrowdWorkload,
@@ -56,6 +59,7 @@ const WORKLOADS: Workload[] = [
   ircIdleRegisteredWorkload,
   ircIdleWorkload,
   ircCrowdWorkload,
+  filesWorkload,
 ];
 
 async function main(): Promise<number> {
