@@ -25,11 +25,13 @@ import { defaultConfigDir, defaultDownloadDir } from "./lib/app_dirs.ts";
 import { FileCommands } from "./lib/client/file_commands.ts";
 import { knownHostName, KnownHosts } from "./lib/client/known_hosts.ts";
 import { formatHostPort } from "./lib/net/host_port.ts";
+import { HostList } from "./lib/client/host_list.ts";
 import { ServerTrust } from "./lib/client/server_trust.ts";
 import { connectTls } from "./lib/net/socket_conn.ts";
 import { fingerprintOf } from "./lib/protocol/fingerprint.ts";
 import { BROWSE_MS, browseServers, type FoundServer } from "./lib/discovery/browse.ts";
 import { announcementMismatch, DiscoveredServer } from "./lib/client/discovered_server.ts";
+import { groupClusters, rememberedHosts } from "./lib/client/cluster_servers.ts";
 import {
   chooseServer,
   noServerMessage,
@@ -148,6 +150,16 @@ async function main(): Promise<number> {
     ({ port, tls } = { port: found.port, tls: found.txt.tls });
     host = found.addresses[0];
   }
+  // --host a,b,c: start at the first that answers; fail over in turn (host_list.ts).
+  const hosts = found === undefined ? command.hosts : undefined;
+  let start = 0;
+  if (hosts) {
+    start = Math.max(
+      0,
+      (await Promise.all(hosts.map((h) => answers(h.host, h.port)))).indexOf(true),
+    );
+    ({ host, port } = hosts[start]);
+  }
   // What the user must see about the server's certificate: on the UI's
   // screen, or on stderr in line mode.
   const notices: string[] = tls ? [] : [
@@ -161,8 +173,9 @@ async function main(): Promise<number> {
     ? new ServerTrust({
       knownHosts: command.configDir === undefined ? undefined : KnownHosts.in(command.configDir),
       pinned: command.fingerprint,
-      // Found on the LAN by its name: a known certificate at a new address is the same server.
-      mayMove: found !== undefined,
+      // Found on the LAN by its name, or one of the nodes listed with --host a,b,c:
+      // a known certificate at a new address is the same server.
+      mayMove: found !== undefined || hosts !== undefined,
       // A script must opt in; on a terminal the user is asked first (below).
       acceptNew: command.acceptNew,
       forgetFlags: command.configDir !== undefined &&
@@ -175,12 +188,17 @@ async function main(): Promise<number> {
     : undefined;
   // A found server is looked up by its name again before every reconnect.
   const discovered = found && trust
-    ? new DiscoveredServer(found.name, trust, (enough) => browseServers({ enough }), found)
+    ? new DiscoveredServer(
+      found.name,
+      trust,
+      (enough) => browseServers({ enough }).then(groupClusters),
+      found,
+    )
     : undefined;
   // The server, nick and rooms of this session, for the next start.
   const memory = command.configDir === undefined ? undefined : new SessionMemory(
     command.configDir,
-    { host, port, tls },
+    { host, port, tls, ...rememberedHosts(hosts, found) },
     (problem) => interactive ? notices.push(problem) : console.error(`chat-client: ${problem}`),
   );
   const options = {
@@ -190,7 +208,7 @@ async function main(): Promise<number> {
     nick: command.nick,
     client: `chat-client/${VERSION}`,
     tls: tls ? trust : undefined,
-    resolver: discovered,
+    resolver: discovered ?? (hosts && new HostList(hosts, tls ? trust : undefined, start)),
     password: command.password,
     identity,
   };
@@ -345,10 +363,12 @@ async function findServer(
 ): Promise<FoundServer | number> {
   console.error("looking for servers on the LAN...");
   const started = performance.now();
-  const found = await browseServers(
-    serverName === undefined
-      ? {}
-      : { enough: (found) => found.some((s) => s.name.toLowerCase() === serverName.toLowerCase()) },
+  const found = groupClusters(
+    await browseServers(
+      serverName === undefined ? {} : {
+        enough: (found) => found.some((s) => s.name.toLowerCase() === serverName.toLowerCase()),
+      },
+    ),
   );
   const choice = chooseServer(found, { serverName, interactive, seconds: BROWSE_MS / 1000 });
   if (choice.kind === "fail") {
@@ -390,7 +410,7 @@ async function answers(host: string, port: number): Promise<boolean> {
 
 /** `--list`: the servers that answered, one a line (or JSON); 1 when none did. */
 async function listServers(json: boolean): Promise<number> {
-  const found = await browseServers();
+  const found = groupClusters(await browseServers());
   if (json) console.log(serversJson(found));
   else for (const server of found) console.log(serverLine(server));
   if (found.length === 0) {

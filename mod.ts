@@ -63,7 +63,7 @@ export {
   LOBBY,
   type RateLimit,
 } from "./lib/core/hub.ts";
-export { Member, type MemberSink } from "./lib/core/member.ts";
+export { Member, type MemberSink, type RemoteNode } from "./lib/core/member.ts";
 export { Room } from "./lib/core/room.ts";
 export {
   BudgetEntry,
@@ -99,7 +99,12 @@ export {
   type RoomLog,
   type RoomLogListener,
 } from "./lib/core/state/room_log.ts";
-export { LocalPresence, type Presence, type Present } from "./lib/core/state/presence.ts";
+export {
+  LocalPresence,
+  type Presence,
+  type PresenceRoster,
+  type Present,
+} from "./lib/core/state/presence.ts";
 export { type HistoryStore, MemoryStore, type StoredRoom } from "./lib/core/state/history_store.ts";
 export {
   type HistoryQuery,
@@ -109,6 +114,7 @@ export {
   queryHistory,
 } from "./lib/core/state/history_query.ts";
 export {
+  type AccessChange,
   type AccessStore,
   type AccessView,
   MemoryAccessStore,
@@ -131,6 +137,12 @@ export {
   type UploadMeta,
 } from "./lib/files/file_store.ts";
 export { cleanFileName } from "./lib/core/file_name.ts";
+export {
+  MemoryMuteStore,
+  type MuteChange,
+  type MuteEntry,
+  type MuteStore,
+} from "./lib/core/state/mute_store.ts";
 
 // The wire: frames, codecs, errors.
 export {

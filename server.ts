@@ -16,6 +16,8 @@ import { formatHostPort } from "./lib/net/host_port.ts";
 import { parseServerArgs, SERVER_USAGE } from "./lib/server/server_config.ts";
 import { VERSION } from "./lib/version.ts";
 import { exportLog } from "./lib/store/export_log.ts";
+import { exportFromCluster, exportsFromCluster } from "./lib/server/cluster_export.ts";
+import { streamLimitFigures } from "./lib/cluster/nats_history.ts";
 import { openStore } from "./lib/store/open_store.ts";
 import { StoreOpenError, type StoreReport } from "./lib/store/sqlite_store.ts";
 import { DataDirInUseError } from "./lib/store/data_dir_lock.ts";
@@ -23,6 +25,14 @@ import { UsageError } from "./lib/errors.ts";
 import { startCommand } from "./lib/cli_args.ts";
 import { CertificateError, loadCertificate } from "./lib/server/tls_certificate.ts";
 import { FILE_GRACE_MS, type OpenedFiles, openFiles } from "./lib/server/open_files.ts";
+import {
+  ClusterJoinError,
+  type ClusterMembership,
+  joinCluster,
+} from "./lib/server/cluster_join.ts";
+import { clusterCommand } from "./lib/server/cluster_command.ts";
+import { clusterStartLine, formatClusterStatus } from "./lib/server/cluster_status.ts";
+import { runClusterCommand } from "./lib/server/cluster_cli.ts";
 
 const LEVELS = { debug: 0, info: 1, warn: 2, error: 3 } as const;
 
@@ -89,11 +99,13 @@ function storeRecord(report: StoreReport): LogRecord {
   }
 }
 
-/** `chat-server export ...`: the room's log to stdout. */
-function runExport(args: string[]): number {
+/** `chat-server export ...`: the room's log to stdout (from the cluster's stream with --cluster). */
+async function runExport(args: string[]): Promise<number> {
   const encoder = new TextEncoder();
+  const write = (line: string) => void Deno.stdout.writeSync(encoder.encode(line + "\n"));
   try {
-    return exportLog(args, (line) => Deno.stdout.writeSync(encoder.encode(line + "\n")));
+    if (exportsFromCluster(args)) return await exportFromCluster(args, write);
+    return exportLog(args, write);
   } catch (error) {
     // The reader went away (`| head`): it has what it wanted.
     if (error instanceof Deno.errors.BrokenPipe) return 0;
@@ -107,6 +119,7 @@ async function main(): Promise<number> {
   // `deno task start -- export ...`, as npm users write it: the "--" is not ours.
   const args = Deno.args[0] === "--" ? Deno.args.slice(1) : Deno.args;
   if (args[0] === "export") return runExport(args.slice(1));
+  if (args[0] === "cluster") return await runClusterCommand(args.slice(1));
   const command = startCommand(
     "chat-server",
     VERSION,
@@ -184,7 +197,14 @@ async function main(): Promise<number> {
     return 1;
   }
   let files: OpenedFiles | undefined;
-  if (command.files) {
+  if (command.files && command.cluster) {
+    // The content would stay on this node, and the history (which keeps a file) is the stream.
+    log({
+      level: "warn",
+      event: "files_off",
+      detail: "--cluster: shared files are not shared between nodes yet, so uploads are off",
+    });
+  } else if (command.files) {
     try {
       files = await openFiles(command.dataDir, store, command.files);
     } catch (error) {
@@ -232,6 +252,43 @@ async function main(): Promise<number> {
       detail: "--plain: anyone on this network can read the chat",
     });
   }
+  let cluster: ClusterMembership | undefined;
+  if (command.cluster) {
+    try {
+      cluster = await joinCluster({
+        ...command.clusterSettings,
+        urls: command.cluster,
+        serverName: options.serverName ?? "lanchat",
+        log,
+        // --retain-days, --retain-messages, --max-store-mb: the stream's limits (only these: the
+        // command line holds passwords, and the limits are logged).
+        limits: streamLimitFigures(command),
+        historyMemoryBytes: options.historyMemoryBytes,
+        // Where clients reach this node, in its node record (`/cluster`, `cluster status`).
+        listen: listenAddresses(door.hostnames, door.addr.port),
+      });
+      const status = await cluster.status();
+      log({
+        level: "info",
+        event: "cluster",
+        node: cluster.node,
+        nats: command.cluster.join(","),
+        server: status.link.server,
+        replicas: status.stream?.replicas,
+        leader: status.stream?.leader,
+        nodes: status.nodes.length,
+      });
+      console.log(clusterStartLine(cluster.node, status));
+    } catch (error) {
+      if (!(error instanceof ClusterJoinError)) throw error;
+      console.error(`chat-server: --cluster: ${error.message}`);
+      door.close();
+      ircDoor?.close();
+      store.close();
+      await files?.close();
+      return 1;
+    }
+  }
   const day = 24 * 60 * 60 * 1000;
   const prune = () => {
     const olderThan = command.retainDays ? Date.now() - command.retainDays * day : undefined;
@@ -256,13 +313,25 @@ async function main(): Promise<number> {
   let server: ChatServer;
   try {
     const listeners = ircDoor ? [door, ircDoor] : [door];
+    const shared = cluster?.hubOptions ?? {};
+    // On a cluster the stream is the history, and access lives in KV buckets.
+    const local = shared.store ? {} : { store };
     server = await ChatServer.serve(listeners, {
       ...options,
-      store,
+      ...local,
+      ...shared,
       log,
       tls,
       ...(files ? { files: files.store } : {}),
     });
+    const member = cluster; // `/cluster` for operators, on a cluster node only
+    if (member) {
+      server.hub.commands.add(
+        clusterCommand(async () =>
+          formatClusterStatus(await member.status(), Date.now(), member.node)
+        ),
+      );
+    }
   } catch (error) {
     const reason = tls && /key|cert|pem/i.test((error as Error).message)
       ? `the TLS certificate or key is not usable (${(error as Error).message})`
@@ -273,6 +342,7 @@ async function main(): Promise<number> {
     clearInterval(pruner);
     store.close();
     await files?.close();
+    await cluster?.close();
     return 1;
   }
   log({
@@ -297,6 +367,7 @@ async function main(): Promise<number> {
       port: server.addr.port,
       fingerprint,
       password: options.password !== undefined,
+      ...(cluster ? { cluster: cluster.clusterId } : {}),
       log,
     });
   }
@@ -324,6 +395,8 @@ async function main(): Promise<number> {
   await announcement?.close(); // Goodbye (TTL 0) first: browsers stop listing us.
   await server.shutdown(); // also flushes the history store
   await files?.close();
+  if (cluster?.hubOptions.store) store.close(); // the hub had the stream's store
+  await cluster?.close();
   Deno.removeSignalListener("SIGINT", stop);
   Deno.removeSignalListener("SIGTERM", stop);
   return 0;

@@ -128,7 +128,7 @@ export function runEntry(
   options: EntryOptions = {},
 ): EntryProcess {
   const stdin = options.stdin ?? "null";
-  const special = args.some((a) => /^--(help|version|forget-host)|^export$/.test(a));
+  const special = args.some((a) => /^--(help|version|forget-host)|^export$|^cluster$/.test(a));
   const denoArgs = [
     "run",
     "-q",

@@ -13,7 +13,8 @@
  * - `lib/discovery` (mDNS / DNS-SD: the TXT record, announcing, browsing):
  *   protocol, net;
  * - `lib/files` (shared files' content on disk): core, top level;
- * - `lib/server`: core, protocol, net, discovery, store, files, top level;
+ * - `lib/cluster` (the state seams on NATS JetStream): core;
+ * - `lib/server`: core, protocol, net, discovery, store, files, cluster, top level;
  * - `lib/client`: core, protocol, net, discovery, top level;
  * - `lib/web` (the browser client, bundled into the page): core, protocol,
  *   and only the runtime-neutral modules of `lib/client` listed in
@@ -41,6 +42,7 @@ export type Layer =
   | "discovery"
   | "store"
   | "files"
+  | "cluster"
   | "top"
   | "server"
   | "client"
@@ -55,9 +57,10 @@ export const ALLOWED: Readonly<Record<Layer, readonly Layer[]>> = {
   net: [],
   discovery: ["protocol", "net"],
   store: ["core", "protocol", "top"],
+  cluster: ["core"],
   top: ["core"],
   files: ["core", "top"],
-  server: ["core", "protocol", "net", "discovery", "store", "files", "top"],
+  server: ["core", "protocol", "net", "discovery", "store", "files", "cluster", "top"],
   client: ["core", "protocol", "net", "discovery", "top"],
   web: ["core", "protocol", "client", "net"],
   entry: [
@@ -67,6 +70,7 @@ export const ALLOWED: Readonly<Record<Layer, readonly Layer[]>> = {
     "discovery",
     "store",
     "files",
+    "cluster",
     "top",
     "server",
     "client",
@@ -79,6 +83,7 @@ export const ALLOWED: Readonly<Record<Layer, readonly Layer[]>> = {
     "discovery",
     "store",
     "files",
+    "cluster",
     "top",
     "server",
     "client",

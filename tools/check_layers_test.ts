@@ -13,15 +13,15 @@ Deno.test("layerOf() places lib folders, top-level modules, entry points and tes
 });
 
 Deno.test("layerOf() refuses a lib/ folder that is no layer yet, and checkLayers() names it", () => {
-  assert.throws(() => layerOf("lib/cluster/nats_room_log.ts"), UnknownLayerError);
+  assert.throws(() => layerOf("lib/mesh/mesh_room_log.ts"), UnknownLayerError);
   const violations = checkLayers(
     new Map([
-      ["lib/cluster/nats_room_log.ts", 'import { Hub } from "../core/hub.ts";'],
-      ["lib/server/chat_server.ts", 'import { NatsRoomLog } from "../cluster/nats_room_log.ts";'],
+      ["lib/mesh/mesh_room_log.ts", 'import { Hub } from "../core/hub.ts";'],
+      ["lib/server/chat_server.ts", 'import { MeshRoomLog } from "../mesh/mesh_room_log.ts";'],
     ]),
   );
   assert.deepEqual(violations.map(({ why }) => why), [
-    "lib/cluster/ is not a known layer; add it to ALLOWED in tools/check_layers.ts",
+    "lib/mesh/ is not a known layer; add it to ALLOWED in tools/check_layers.ts",
   ]);
 });
 
@@ -119,5 +119,21 @@ Deno.test("checkLayers() lets server and client import discovery, and discovery 
   assert.deepEqual(violations.map(({ from, why }) => `${from}: ${why}`), [
     "lib/discovery/announce.ts: discovery may not import from server",
     "lib/discovery/browse.ts: discovery may not import from core",
+  ]);
+});
+
+Deno.test("checkLayers() lets the server import cluster, and cluster only the core", () => {
+  assert.equal(layerOf("lib/cluster/nats_room_log.ts"), "cluster");
+  const violations = checkLayers(
+    new Map([
+      ["lib/cluster/nats_room_log.ts", 'import type { RoomLog } from "../core/state/room_log.ts";'],
+      ["lib/cluster/nats_presence.ts", 'import { Connection } from "../server/connection.ts";'],
+      ["lib/server/chat_server.ts", 'import { NatsRoomLog } from "../cluster/nats_room_log.ts";'],
+      ["lib/core/hub.ts", 'import { NatsRoomLog } from "../cluster/nats_room_log.ts";'],
+    ]),
+  );
+  assert.deepEqual(violations.map(({ from, why }) => `${from}: ${why}`), [
+    "lib/cluster/nats_presence.ts: cluster may not import from server",
+    "lib/core/hub.ts: core may not import from cluster",
   ]);
 });

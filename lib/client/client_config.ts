@@ -34,6 +34,11 @@ export type ClientCommand =
      */
     host: string | undefined;
     port: number;
+    /**
+     * `--host a,b,c` (or the config file's `host = a,b,c`): every address,
+     * `host` and `port` being the first; the client fails over among them.
+     */
+    hosts?: { host: string; port: number }[];
     /** `--server <name>`, else the config file's `server`: the server announced on the LAN under this name. */
     serverName?: string;
     /**
@@ -80,7 +85,9 @@ Flags:
                      remembered) the client looks for servers on the LAN for
                      about a second and joins the one that answers (several:
                      it lists them; on a terminal you pick one with the arrow
-                     keys)
+                     keys); several addresses with commas (a,b:7000,c) are
+                     the nodes of one cluster: tried in turn, and when one
+                     goes away the client reconnects to the next
   --port <n>         the server's port (default ${DEFAULT_PORT})
   --server <name>    join the server announced on the LAN under this name
                      (chat-server's --name); looked up again on every
@@ -236,25 +243,31 @@ export function parseClientArgs(
   // Where: --host, --server, the file's host (with its port) or server name, the last server.
   let host: string | undefined;
   let hostPort: number | undefined;
+  /** `a,b,c`: the others after the first (ports resolved below). */
+  let others: { host: string; port?: number }[] = [];
   let serverName: string | undefined;
   /** The last session's server name, when going back there (found by it if it moved). */
   let lastServerName: string | undefined;
   if (flags.host !== undefined) {
     // IPv6 with or without brackets; a port written with the host is taken too.
-    ({ host, port: hostPort } = hostPortFlag("host", flags.host));
+    ({ host, port: hostPort, others } = hostListFlag("host", flags.host));
     if (hostPort !== undefined && flags.port !== undefined && Number(flags.port) !== hostPort) {
       throw new UsageError(`--host names port ${hostPort} but --port says ${flags.port}`);
     }
   } else if (serverFlag !== undefined) {
     serverName = serverFlag;
   } else if (file.host !== undefined) {
-    ({ host, port: hostPort } = hostPortFlag("host", file.host));
+    ({ host, port: hostPort, others } = hostListFlag("host", file.host));
   } else if (file.server !== undefined) {
     serverName = file.server;
   } else if (goBack) {
     host = last.host;
     hostPort = flags.port === undefined ? last.port : undefined;
     lastServerName = last.server;
+    // The last session was on a cluster: every node of it again, for failover.
+    if (flags.port === undefined && last.hosts) {
+      others = last.hosts.filter((h) => !(h.host === last.host && h.port === last.port));
+    }
   }
   if (host === undefined && flags.port !== undefined) {
     throw new UsageError("--port goes with --host (a server found on the LAN says its port)");
@@ -275,10 +288,15 @@ export function parseClientArgs(
     (flags.password === undefined && configDir !== undefined && file.passwordFile !== undefined
       ? inDirectory(configDir, file.passwordFile)
       : undefined);
+  const defaultPort = flags.port !== undefined ? port : file.port ?? DEFAULT_PORT;
+  const hosts = host !== undefined && others.length > 0
+    ? [{ host, port }, ...others.map((o) => ({ host: o.host, port: o.port ?? defaultPort }))]
+    : undefined;
   return {
     kind: "chat",
     host,
     port,
+    ...(hosts ? { hosts } : {}),
     ...(serverName === undefined ? {} : { serverName }),
     ...(lastServerName === undefined ? {} : { lastServerName }),
     ...(sameServer ? { rooms: { rooms: last.rooms, current: last.current } } : {}),
@@ -305,6 +323,23 @@ export function parseClientArgs(
 function inDirectory(dir: string, path: string): string {
   if (/^([\\/]|[A-Za-z]:[\\/])/.test(path)) return path;
   return `${dir.replace(/[\\/]+$/, "")}/${path}`;
+}
+
+/**
+ * `a,b,c`: several servers of one chat (a cluster's nodes), each as
+ * {@linkcode hostPortFlag} takes it. A bare IPv6 address has colons, so a
+ * list needs a comma; one address alone is as before.
+ */
+function hostListFlag(
+  flag: string,
+  text: string,
+): { host: string; port?: number; others: { host: string; port?: number }[] } {
+  const entries = text.split(",").map((entry) => entry.trim());
+  if (entries.length > 1 && entries.some((entry) => entry === "")) {
+    throw new UsageError(`--${flag} wants addresses separated by commas, got "${text}"`);
+  }
+  const [first, ...rest] = entries.map((entry) => hostPortFlag(flag, entry));
+  return { ...first, others: rest };
 }
 
 /** `host`, `host:port`, `[v6]`, `[v6]:port` or a bare IPv6 address, as a flag's value. */

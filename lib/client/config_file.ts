@@ -68,11 +68,16 @@ const KEYS: Record<string, Setter> = {
     return undefined;
   },
   host: (value, into) => {
+    // "a,b,c": the nodes of one cluster, tried in turn (each may say its port).
+    const entries = value.split(",").map((entry) => entry.trim());
     try {
-      const { host, port } = parseHostPort(value);
-      if (!host) return `wants host or host:port, got "${value}"`;
+      for (const entry of entries) {
+        const { host } = parseHostPort(entry);
+        if (!host) return `wants host or host:port (or several, with commas), got "${value}"`;
+      }
       into.host = value;
-      if (port !== undefined) into.port = port;
+      const { port } = parseHostPort(entries[0]);
+      if (entries.length === 1 && port !== undefined) into.port = port;
     } catch (error) {
       return (error as Error).message;
     }
@@ -183,7 +188,8 @@ export const CONFIG_TEMPLATE = `# chat-client's defaults: what you would otherwi
 # as --server.
 # server = lanchat
 
-# The server's address (and port: host:port), as --host.
+# The server's address (and port: host:port), as --host; several nodes of one
+# cluster with commas (host = 10.0.0.5,10.0.0.6,10.0.0.7), tried in turn.
 # host = 192.168.1.20
 
 # The server's port, as --port.

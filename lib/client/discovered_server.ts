@@ -11,6 +11,7 @@ import type { FoundServer } from "../discovery/browse.ts";
 import { fingerprintOf } from "../protocol/fingerprint.ts";
 import type { CertificateCheck, ServerAddress } from "./pipe.ts";
 import type { ServerResolver } from "./resolver.ts";
+import { nodesOf } from "./cluster_servers.ts";
 import { type ServerTrust, UntrustedServerError } from "./server_trust.ts";
 
 /** Finds the servers that answer now (`browseServers` with a stop rule). */
@@ -18,9 +19,13 @@ export type FindServers = (
   enough: (found: readonly FoundServer[]) => boolean,
 ) => Promise<FoundServer[]>;
 
-/** Whether `server` is the one announced as `name` (DNS names match without regard to case). */
+/**
+ * Whether `server` is the one announced as `name` (DNS names match without
+ * regard to case); a cluster answers to its name and to each node's.
+ */
 export function isNamed(server: FoundServer, name: string): boolean {
-  return server.name.toLowerCase() === name.toLowerCase();
+  return server.name.toLowerCase() === name.toLowerCase() ||
+    (server.nodes ?? []).some((node) => node.name.toLowerCase() === name.toLowerCase());
 }
 
 /**
@@ -85,6 +90,10 @@ export class DiscoveredServer implements ServerResolver {
   /** The certificate the user trusted for this name in this run, to follow a move. */
   trusted: string | undefined;
   #next: FoundServer | undefined;
+  /** How many attempts went to a cluster's nodes: each goes to the next node. */
+  #turn = 0;
+  /** The nodes of the server found last (one unless it is a cluster). */
+  #size = 1;
 
   /**
    * Follows the server announced as `name`.
@@ -103,6 +112,11 @@ export class DiscoveredServer implements ServerResolver {
     this.#next = found;
   }
 
+  /** How many nodes the server found last has: the attempts take turns among them. */
+  get size(): number {
+    return this.#size;
+  }
+
   /**
    * Where the named server is now.
    *
@@ -116,7 +130,10 @@ export class DiscoveredServer implements ServerResolver {
       server = found.find((s) => isNamed(s, this.name));
     }
     if (server === undefined) throw new Error(`No server named "${this.name}" answered on the LAN`);
-    return this.addressOf(server);
+    // A cluster: each attempt goes to the next of its nodes (failover when one goes away).
+    const nodes = nodesOf(server);
+    this.#size = nodes.length;
+    return this.addressOf(nodes[this.#turn++ % nodes.length]);
   }
 
   /** Where to connect to `server`, with the certificate check its TXT calls for. */

@@ -42,6 +42,16 @@ export interface FrameSink {
 const PACE_MARGIN = 0.9;
 /** The token prefix of the pings whose pongs confirm written frames. */
 const CONFIRM_PREFIX = "ack:";
+/** The first pause before a frame the cluster refused goes again; it doubles up to the next. */
+const RETRY_FIRST_MS = 1_000;
+const RETRY_MAX_MS = 8_000;
+
+/** Whether a frame is a message to a room (what a cluster may refuse as `cluster_unavailable`). */
+function isRoomMessage(frame: ClientFrame): boolean {
+  if (frame.type === "msg") return true;
+  if (frame.type === "input") return !frame.line.startsWith("/") || frame.line.startsWith("//");
+  return frame.type === "cmd" && ["me", "notice"].includes(frame.name.toLowerCase());
+}
 
 /**
  * Frames on their way to the server, in order. A frame leaves the waiting
@@ -60,6 +70,11 @@ export class FrameQueue {
   #drainTimer: ReturnType<typeof setTimeout> | undefined;
   #paused = false;
   #closed = false;
+  /** Frames the cluster refused, back at the head of `#waiting` (in their order). */
+  #retrying = 0;
+  /** No writing before this (performance.now() ms): a refused frame waits a little. */
+  #holdUntil = 0;
+  #retryDelayMs = RETRY_FIRST_MS;
 
   /**
    * Builds an empty queue.
@@ -126,7 +141,8 @@ export class FrameQueue {
   requeueUnconfirmed(): number {
     const unconfirmed = this.#inflight.filter((f) => !isQuit(f.frame)).length;
     if (this.#inflight.length > 0) {
-      this.#waiting.unshift(...this.#inflight.map((f) => f.frame));
+      // Written after the refused ones waiting at the head: they go after them again.
+      this.#waiting.splice(this.#retrying, 0, ...this.#inflight.map((f) => f.frame));
       this.#inflight = [];
       this.#askedUpTo = 0;
     }
@@ -142,7 +158,31 @@ export class FrameQueue {
   confirm(token: string | undefined): void {
     if (!token?.startsWith(CONFIRM_PREFIX)) return;
     const upTo = Number(token.slice(CONFIRM_PREFIX.length));
+    const before = this.#inflight.length;
     this.#inflight = this.#inflight.filter((f) => f.seq > upTo);
+    if (this.#inflight.length < before && this.#retrying === 0) this.#retryDelayMs = RETRY_FIRST_MS;
+  }
+
+  /**
+   * The server answered `cluster_unavailable`: it handles frames in order,
+   * so the refused one is the first message in flight, and the frames
+   * before it were handled. It goes back to the head of the queue (after
+   * frames refused before it) and is written again after a pause that
+   * doubles while refusals go on (1 s up to 8 s). Returns the pause in ms,
+   * or undefined for any other event, or when no message was in flight.
+   */
+  retryRefused(event: { type: string; code?: string }): number | undefined {
+    if (event.type !== "error" || event.code !== "cluster_unavailable") return undefined;
+    const at = this.#inflight.findIndex(({ frame }) => isRoomMessage(frame));
+    if (at < 0) return undefined;
+    const [{ frame }] = this.#inflight.splice(0, at + 1).slice(-1);
+    this.#waiting.splice(this.#retrying++, 0, frame);
+    const pause = this.#retryDelayMs;
+    this.#retryDelayMs = Math.min(this.#retryDelayMs * 2, RETRY_MAX_MS);
+    this.#holdUntil = Math.max(this.#holdUntil, performance.now() + pause);
+    clearTimeout(this.#drainTimer);
+    this.#drainTimer = setTimeout(() => this.drain(), pause);
+    return pause;
   }
 
   /**
@@ -163,7 +203,9 @@ export class FrameQueue {
       frame.type === "msg" && frame.text === text &&
       (frame.room === undefined || foldRoom(frame.room) === foldRoom(room))
     );
-    if (at >= 0) this.#inflight.splice(0, at + 1);
+    if (at < 0) return;
+    this.#inflight.splice(0, at + 1);
+    if (this.#retrying === 0) this.#retryDelayMs = RETRY_FIRST_MS;
   }
 
   /** Waits until the rate limit allows one more frame (for rejoins, which skip the queue). */
@@ -188,6 +230,12 @@ export class FrameQueue {
         const connection = this.connection();
         if (!connection) return;
         const frame = this.#waiting[0];
+        const hold = this.#holdUntil - performance.now();
+        if (hold > 0 && !isQuit(frame)) {
+          clearTimeout(this.#drainTimer);
+          this.#drainTimer = setTimeout(() => this.drain(), hold);
+          return;
+        }
         // `/quit` is never rate limited.
         if (!isQuit(frame) && this.#bucket && !this.#bucket.take()) {
           clearTimeout(this.#drainTimer);
@@ -199,7 +247,10 @@ export class FrameQueue {
         } catch {
           return; // The connection is dying; the frame stays queued for the next one.
         }
-        if (this.#waiting[0] === frame) this.#waiting.shift();
+        if (this.#waiting[0] === frame) {
+          this.#waiting.shift();
+          if (this.#retrying > 0) this.#retrying--;
+        }
         this.#inflight.push({ seq: ++this.#seq, frame });
       }
     } finally {

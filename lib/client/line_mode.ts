@@ -178,7 +178,7 @@ export async function runLineMode(
   let failed: string | undefined;
   /** While reconnecting: the server's refusal of the last attempt, if it refused. */
   let refusal: string | undefined;
-  /** Lines the server answered with an error (every error answers something we sent). */
+  /** Lines the server refused (errors; `cluster_unavailable` is not one: it is sent again). */
   let refused = 0;
   /** Lines never sent: too long, or the offline queue was full. */
   let skipped = 0;
@@ -197,7 +197,7 @@ export async function runLineMode(
     for await (const event of session.events()) {
       files?.observe(event);
       if (event.type === "bye") bye = event;
-      if (event.type === "error") refused++;
+      if (event.type === "error" && (event.code as string) !== "cluster_unavailable") refused++;
       if (event.type === "invalid_frame") {
         output.err(`chat-client: ${lowerFirst(cleanWireText(event.message))} (ignored)`);
       }

@@ -18,6 +18,7 @@ import {
 } from "./chat_session.ts";
 import { FrameQueue } from "./frame_queue.ts";
 import { FixedServer, resolveServer, type ServerResolver } from "./resolver.ts";
+import { AttemptTrail } from "./attempt_trail.ts";
 import { RoomTracker } from "./room_tracker.ts";
 import {
   FATAL_CODES,
@@ -25,6 +26,7 @@ import {
   NICK_CODES,
   offlineMessage,
   retryDelay,
+  retryStatus,
   unreachedReason,
 } from "./retry_policy.ts";
 import type { RoomsChange, SessionEvent } from "./session_events.ts";
@@ -117,7 +119,7 @@ export class ReconnectingSession implements AsyncDisposable {
   /** What to connect with (the nick comes from the tracker). */
   readonly #connectOptions: SessionOptions;
   readonly #settings: ReconnectSettings;
-  readonly #resolver: ServerResolver;
+  readonly #resolver: AttemptTrail; // Where each attempt went, for the status lines.
   readonly #onRoomsChange: ReconnectOptions["onRoomsChange"];
   /** The nick, the rooms wanted and the newest message seen in each. */
   readonly #rooms: RoomTracker;
@@ -133,7 +135,7 @@ export class ReconnectingSession implements AsyncDisposable {
   #retryNow = false;
   #lastHeard = performance.now();
 
-  private constructor(session: ChatSession, options: ReconnectOptions, resolver: ServerResolver) {
+  private constructor(session: ChatSession, options: ReconnectOptions, resolver: AttemptTrail) {
     this.#session = session;
     this.welcome = session.welcome;
     this.#connectOptions = options;
@@ -168,7 +170,7 @@ export class ReconnectingSession implements AsyncDisposable {
    */
   static async connect(options: ReconnectOptions): Promise<ReconnectingSession> {
     const { host, port, tls } = options;
-    const resolver = options.resolver ?? new FixedServer({ host, port, tls });
+    const resolver = new AttemptTrail(options.resolver ?? new FixedServer({ host, port, tls }));
     const session = await connectResolved(resolver, options);
     return new ReconnectingSession(session, options, resolver);
   }
@@ -188,10 +190,7 @@ export class ReconnectingSession implements AsyncDisposable {
     return this.#frames.unsentLines;
   }
 
-  /**
-   * The server's events and status changes, until the user quits or a
-   * fatal refusal ends the session.
-   */
+  /** The server's events and status changes, until the user quits or a fatal refusal ends it. */
   async *events(): AsyncGenerator<SessionEvent, void, void> {
     while (!this.#closed) {
       const session = this.#session;
@@ -289,7 +288,10 @@ export class ReconnectingSession implements AsyncDisposable {
         this.#frames.confirmEcho(event, this.#rooms.nick); // our own message: handled, in order
         const shown = this.#rooms.track(event);
         if (ROOM_EVENTS.has(event.type)) this.#roomsChanged();
-        if (shown) yield shown;
+        // The cluster could not store a message: queued and sent again, told in one line.
+        const pause = this.#frames.retryRefused(event);
+        if (shown && pause === undefined) yield shown;
+        yield* retryStatus(pause);
         if (event.type === "bye") {
           if (event.reason === "quit") {
             // The server handled everything before our quit, in order.
@@ -362,7 +364,7 @@ export class ReconnectingSession implements AsyncDisposable {
         this.#refusal = undefined;
         if (!(error instanceof RefusedError)) {
           // Not reached (down, unreachable, not answering): try again later.
-          failure = unreachedReason(error); // "connection refused": where is known
+          failure = this.#resolver.failed(unreachedReason(error)); // Where, with several servers.
           continue;
         }
         // A nick the user typed while offline is theirs to fix: never the end.
@@ -371,8 +373,7 @@ export class ReconnectingSession implements AsyncDisposable {
           yield { type: "status", state: "failed", message: error.message, refused: true };
           return "fatal";
         }
-        // Refused for now (the nick is held by someone else or by our old
-        // connection's ghost, the server is full): say so, and try again later.
+        // Refused for now (nick held by another or our ghost, server full): retry later.
         this.#refusal = error;
         continue;
       }
@@ -387,7 +388,7 @@ export class ReconnectingSession implements AsyncDisposable {
       this.#rooms.rejoining = true;
       this.#session = session;
       this.#frames.pace(session.welcome);
-      yield { type: "status", state: "connected", message: "Reconnected" };
+      yield { type: "status", state: "connected", ...this.#resolver.reconnected() };
       const welcome = this.#rooms.welcomeBack(session.welcome);
       this.#roomsChanged();
       yield welcome;

@@ -38,6 +38,8 @@ export interface RememberedSession extends RoomsInUse {
   nick: string;
   /** The server's own name (its welcome's), for finding it again on the LAN. */
   server?: string;
+  /** Every node of the cluster it was (`--host a,b,c`, or a cluster found on the LAN). */
+  hosts?: { host: string; port: number }[];
 }
 
 /** The file in `configDir`. */
@@ -78,6 +80,7 @@ export function asRememberedSession(data: unknown): RememberedSession | undefine
     tls: d.tls,
     nick: d.nick,
     ...(text(d.server) ? { server: d.server } : {}),
+    ...hostsOf(d.hosts),
     rooms,
     ...(current === undefined ? {} : { current }),
   };
@@ -142,7 +145,7 @@ export class SessionMemory {
    */
   constructor(
     readonly configDir: string,
-    readonly server: Pick<RememberedSession, "host" | "port" | "tls">,
+    readonly server: Pick<RememberedSession, "host" | "port" | "tls" | "hosts">,
     readonly onError: (message: string) => void = () => {},
   ) {}
 
@@ -170,4 +173,14 @@ export class SessionMemory {
       );
     }
   }
+}
+
+/** At most 16 `{host, port}` entries from a remembered file, or nothing. */
+function hostsOf(value: unknown): { hosts?: { host: string; port: number }[] } {
+  if (!Array.isArray(value)) return {};
+  const hosts = value.slice(0, 16).filter((h): h is { host: string; port: number } =>
+    typeof h === "object" && h !== null && typeof h.host === "string" && h.host !== "" &&
+    h.host.length <= 256 && Number.isInteger(h.port) && h.port >= 1 && h.port <= 65535
+  ).map(({ host, port }) => ({ host, port }));
+  return hosts.length > 1 ? { hosts } : {};
 }

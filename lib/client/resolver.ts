@@ -23,6 +23,8 @@ export interface ServerResolver {
    *   counts as failed and is retried later
    */
   resolve(): Promise<ServerAddress>;
+  /** How many servers it takes turns among (a host list's length); one when absent. */
+  readonly size?: number;
 }
 
 /** Always the same server: the `host`, `port` and TLS choice from the flags. */

@@ -9,6 +9,7 @@
 import { ConnectError } from "../errors.ts";
 import { describeFailure } from "./pipe.ts";
 import { ServerNotFoundError } from "./resolver.ts";
+import type { SessionEvent } from "./session_events.ts";
 
 /**
  * Refusals that retrying will not fix. `session_replaced`: another
@@ -96,4 +97,20 @@ export function offlineMessage(
     return `Refused: ${refusal.reason}; retrying in ${wait}${hint}`;
   }
   return `Still offline (attempt ${attempt}: ${failure}); retrying in ${wait}`;
+}
+
+/**
+ * What the user is told when the cluster refused a message that this client
+ * sends again by itself: one line, that it is queued and goes again (the
+ * server's "Not sent ... try again" is for clients whose users retype).
+ */
+export function* retryStatus(pauseMs: number | undefined): Generator<SessionEvent> {
+  if (pauseMs === undefined) return;
+  yield {
+    type: "status",
+    state: "warning",
+    message: `Queued: the server's cluster cannot store messages right now; sending it again in ${
+      Math.round(pauseMs / 1000)
+    } s`,
+  };
 }

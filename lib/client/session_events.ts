@@ -36,6 +36,8 @@ export interface StatusEvent {
   retryInMs?: number;
   /** For `offline`: how many attempts failed so far. */
   attempt?: number;
+  /** For `connected`: the server it is on now (`host:port`), when it is another than before. */
+  host?: string;
   /**
    * For `offline`: the server answered the last attempt, and refused it
    * (its words: `Nick "ana" is taken; try "ana_"`, `Server is full ...`).

@@ -17,6 +17,8 @@ import type { NickClaims } from "./nick_claims.ts";
 import type { Room } from "./room.ts";
 import type { RoomDirectory } from "./room_directory.ts";
 import type { Presence } from "./state/presence.ts";
+import { cleanMessage, MAX_REASON_LENGTH } from "./hub_options.ts";
+import { cleanLine } from "./sanitize.ts";
 
 /** The hub's state and actions that command handlers use. */
 export interface ChatServices {
@@ -40,8 +42,13 @@ export interface ChatServices {
   readonly maxNickLength: number;
   /** The clock, in ms since the epoch. */
   now(): number;
-  /** Says `text` in a room as `member` (a message, a `/me` action or a notice). */
-  say(member: Member, text: string, room: Room, kind: MessageKind): void;
+  /**
+   * Says `text` in a room as `member` (a message, a `/me` action or a
+   * notice). On a cluster, a promise settled once the room log stored it.
+   *
+   * @throws {ChatError} `cluster_unavailable` (as the promise's rejection)
+   */
+  say(member: Member, text: string, room: Room, kind: MessageKind): void | Promise<void>;
   /**
    * A message as it may be sent: cleaned, not empty, within the limits.
    *
@@ -67,4 +74,44 @@ export interface ChatServices {
     bye: ByeEvent,
     banned?: boolean,
   ): void;
+}
+
+/** What a hub makes its {@linkcode ChatServices} of: its parts and its own actions. */
+export interface ChatParts extends
+  Pick<
+    ChatServices,
+    | "commands"
+    | "presence"
+    | "rooms"
+    | "access"
+    | "history"
+    | "storePrivate"
+    | "mutes"
+    | "claims"
+    | "maxNickLength"
+    | "now"
+    | "say"
+    | "leave"
+    | "disconnect"
+  > {
+  /** Longest message, in characters. */
+  maxMessageLength: number;
+  /** Most lines in one message. */
+  maxMessageLines: number;
+}
+
+/** The services a hub hands its command handlers: its parts, and the cleaning rules. */
+export function chatServices(parts: ChatParts): ChatServices {
+  const { maxMessageLength, maxMessageLines, ...rest } = parts;
+  return {
+    ...rest,
+    cleanMessage: (text) => cleanMessage(text, maxMessageLength, maxMessageLines),
+    cleanReason: (reason) => cleanLine(reason, MAX_REASON_LENGTH),
+    // A muted member's words reach no one, a leaving reason included.
+    leaveReason: (member, reason) =>
+      !reason || parts.mutes.until(member) !== undefined
+        ? undefined
+        : cleanLine(reason, MAX_REASON_LENGTH),
+    notice: (member, message) => member.sink.deliver({ type: "notice", message }),
+  };
 }

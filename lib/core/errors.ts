@@ -35,3 +35,12 @@ export class NickError extends ChatError {
     this.suggestion = suggestion;
   }
 }
+
+/** What a room log's refusal of a message becomes: the sender's `cluster_unavailable`. */
+export function clusterUnavailable(cause: unknown): never {
+  throw new ChatError(
+    "cluster_unavailable",
+    "Not sent: the cluster cannot store messages right now; try again in a moment",
+    { cause },
+  );
+}

@@ -27,7 +27,11 @@ export interface MessageEvent {
   type: "msg";
   /** The room it was said in, e.g. `#lobby`. */
   room: string;
-  /** Increases by one with every event of the room. */
+  /**
+   * The event's place in the room's order: it increases with every event of
+   * the room. It may skip numbers (a cluster numbers all rooms in one
+   * sequence), so compare ids, never count on the next one being `id + 1`.
+   */
   id: number;
   /** Server time, milliseconds since the Unix epoch. */
   ts: number;
@@ -320,6 +324,8 @@ export interface WhoisEvent {
   operator: boolean;
   /** Its IP address: shown to operators only. */
   address?: string;
+  /** The node of a cluster it is connected to: on a cluster, shown to operators only. */
+  node?: string;
   /** The rooms it is in. */
   rooms: string[];
   /** Its away message, when it is away. */
@@ -423,4 +429,5 @@ export type ChatErrorCode =
   | "key_required"
   | "not_operator"
   | "muted"
-  | "session_replaced";
+  | "session_replaced"
+  | "cluster_unavailable";

@@ -8,10 +8,11 @@
 
 import { runRequest } from "./member_requests.ts";
 import { type CheckedTarget, checkFileTarget, type FileTarget, shareFile } from "./file_share.ts";
-import { ChatError } from "./errors.ts";
+import { followAccess } from "./access_follow.ts";
+import { ChatError, clusterUnavailable } from "./errors.ts";
 import { type AccessStore, MemoryAccessStore, readAccess } from "./state/access_store.ts";
 import { Announcements } from "./announcements.ts";
-import type { ChatServices } from "./chat_services.ts";
+import { type ChatServices, chatServices } from "./chat_services.ts";
 import { type CommandContext, type CommandRegistry, parseArgs } from "./command_registry.ts";
 import { defaultCommands } from "./commands/default_commands.ts";
 import type { ByeEvent, LeaveReason, MessageEvent, MessageKind, SharedFile } from "./events.ts";
@@ -29,7 +30,6 @@ import {
   DEFAULT_RATE_LIMIT,
   type HelloRequest,
   type HubOptions,
-  MAX_REASON_LENGTH,
   MAX_SERVER_NAME_LENGTH,
   type RateLimit,
 } from "./hub_options.ts";
@@ -39,10 +39,11 @@ import { foldNick, normalizeNick } from "./nick.ts";
 import { NickClaims, REPLACED_BYE } from "./nick_claims.ts";
 import type { Room } from "./room.ts";
 import { LOBBY, RoomDirectory } from "./room_directory.ts";
+import { RemoteRoster } from "./remote_roster.ts";
 import { cleanLine, excerpt, sanitizeText } from "./sanitize.ts";
 import { LocalPresence, type Presence } from "./state/presence.ts";
 import { LocalRoomLog } from "./state/room_log.ts";
-import { chargeRequest, floodingBye, rateLimited } from "./rate_limit.ts";
+import { rateLimiter } from "./rate_limit.ts";
 import { parseTypedLine } from "./typed_line.ts";
 
 export {
@@ -96,6 +97,8 @@ export class Hub {
   /** What command handlers may use. */
   readonly #chat: ChatServices;
   #nextMemberId = 1;
+  /** Charges a request to the member's rate limit: whether it may run (rate_limit.ts). */
+  readonly #allowed: (member: Member) => boolean;
   readonly #welcomeFiles: HubOptions["welcomeFiles"];
 
   /** The commands members may type (a front end may add its own verbs). */
@@ -114,6 +117,9 @@ export class Hub {
     this.maxNickLength = Math.min(64, options.maxNickLength ?? 24);
     this.rateLimit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
     const now = this.#now = options.now ?? Date.now;
+    this.#allowed = rateLimiter(this.rateLimit, now, (member, bye) => {
+      this.#disconnect(member, "dropped", "flooding", bye);
+    });
     const historyMemory = options.historyMemoryBytes ?? DEFAULT_HISTORY_MEMORY_BYTES;
     this.#historyBudget = { budget: new MemoryBudget(historyMemory), sizeOf: messageBytes };
     this.#store = options.store ?? new MemoryStore(undefined, historyMemory);
@@ -136,10 +142,11 @@ export class Hub {
       budget: this.#historyBudget,
       log: options.roomLog ?? new LocalRoomLog(),
       now,
+      changed: (member) => this.#presence.changed?.(member),
     });
-    this.#mutes = new Mutes(now);
+    this.#mutes = new Mutes(now, options.mutes);
     this.#claims = new NickClaims(this.#presence, this.#access, this.maxNickLength);
-    this.#chat = {
+    this.#chat = chatServices({
       commands: this.#commands,
       presence: this.#presence,
       rooms: this.#rooms,
@@ -149,19 +156,16 @@ export class Hub {
       mutes: this.#mutes,
       claims: this.#claims,
       maxNickLength: this.maxNickLength,
+      maxMessageLength: this.maxMessageLength,
+      maxMessageLines: this.maxMessageLines,
       now,
       say: (member, text, room, kind) => this.#say(member, text, room, kind),
-      cleanMessage: (text) => cleanMessage(text, this.maxMessageLength, this.maxMessageLines),
-      cleanReason: (reason) => cleanLine(reason, MAX_REASON_LENGTH),
-      leaveReason: (member, reason) =>
-        !reason || this.#mutes.until(member) !== undefined
-          ? undefined
-          : cleanLine(reason, MAX_REASON_LENGTH),
-      notice: (member, message) => member.sink.deliver({ type: "notice", message }),
       leave: (member, reason, message, banned) => this.leave(member, reason, message, banned),
       disconnect: (member, reason, message, bye, banned) =>
         this.#disconnect(member, reason, message, bye, banned),
-    };
+    });
+    followAccess(this.#chat, this.#access, options.mutes);
+    this.#presence.bind?.(new RemoteRoster(this.#rooms, this.#chat));
   }
 
   /** Bytes of replay history kept in memory, its bound, and how many messages the bound evicted. */
@@ -258,6 +262,13 @@ export class Hub {
     return member;
   }
 
+  /** {@linkcode Hub.join} once a cluster's presence claimed the nick (a promise then). */
+  enter(raw: HelloRequest, sink: MemberSink): Member | Promise<Member> {
+    const { nick: typed, fingerprint } = cleanHello(raw);
+    const nick = normalizeNick(typed, this.maxNickLength);
+    return this.#claims.enter(nick, foldNick(nick), fingerprint, () => this.join(raw, sink));
+  }
+
   /**
    * Handles a line as typed: a `/command`, or a message to `roomName` (the
    * member's current room by default). `//text` sends `/text` literally.
@@ -283,9 +294,10 @@ export class Hub {
 
   /** Sends `text` literally (never as a command) to `roomName` or the current room. */
   message(member: Member, text: string, roomName?: string): boolean | Promise<boolean> {
-    return this.#attempt(member, () => {
-      this.#say(member, text, this.#rooms.target(member, roomName), "say");
-    });
+    return this.#attempt(
+      member,
+      () => this.#say(member, text, this.#rooms.target(member, roomName), "say"),
+    );
   }
 
   /** Where `member` may send a file, or why not (`file_share.ts`); charges nothing. */
@@ -358,6 +370,7 @@ export class Hub {
    */
   leave(member: Member, reason: LeaveReason, message?: string, banned = false): void {
     if (member.gone) return;
+    if (member.remote) return member.remote.disconnect(reason, message, undefined, banned);
     member.gone = true;
     for (const room of [...member.rooms.values()]) {
       this.#rooms.exit(member, room, reason, message, banned);
@@ -391,15 +404,20 @@ export class Hub {
     this.#store.close();
   }
 
-  /** Sends a message (or `/me` action, or notice) to a room the member is in. */
-  #say(member: Member, text: string, room: Room, kind: MessageKind): void {
+  /**
+   * Sends a message (or `/me` action, or notice) to a room the member is in.
+   * A shared room log answers with a promise: the request is done when it is
+   * stored, and refused with `cluster_unavailable` when it could not be.
+   */
+  #say(member: Member, text: string, room: Room, kind: MessageKind): void | Promise<void> {
     this.#mutes.refuse(member);
     const clean = cleanMessage(text, this.maxMessageLength, this.maxMessageLines);
-    this.#rooms.emit(
+    const stored = this.#rooms.emit(
       room,
       { type: "msg", ts: this.#now(), from: member.nick, text: clean, kind },
       member.echo ? undefined : member,
     );
+    return stored?.then(() => {}, clusterUnavailable);
   }
 
   #disconnect(
@@ -409,22 +427,9 @@ export class Hub {
     bye: ByeEvent,
     banned = false,
   ): void {
+    if (member.remote) return member.remote.disconnect(reason, message, bye, banned);
     this.leave(member, reason, message, banned);
     member.sink.end(bye);
-  }
-
-  /**
-   * Charges one token of the member's rate limit. Over the limit the request
-   * is refused with `rate_limited`; flooding on regardless disconnects.
-   */
-  #allowed(member: Member): boolean {
-    const limit = this.rateLimit;
-    if (!limit) return true;
-    const verdict = chargeRequest(member, limit, this.#now);
-    if (verdict === "allowed") return true;
-    if (verdict === "flooding") this.#disconnect(member, "dropped", "flooding", floodingBye(limit));
-    else member.sink.deliver(rateLimited(member, limit));
-    return false;
   }
 
   /** The member's request, in turn, and charged unless `charge` is false (member_requests.ts). */
@@ -433,10 +438,8 @@ export class Hub {
     action: () => void | Promise<void>,
     charge = true,
   ): boolean | Promise<boolean> {
-    return runRequest(member, action, charge ? this.#allowedFn : () => true);
+    return runRequest(member, action, charge ? this.#allowed : () => true);
   }
-
-  readonly #allowedFn = (member: Member) => this.#allowed(member);
 }
 
 function isAccessStore(store: unknown): store is AccessStore {

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { ChatError } from "./errors.ts";
 import { MemoryAccessStore } from "./state/access_store.ts";
+import { LocalPresence } from "./state/presence.ts";
 import { RecordingSink } from "./_recording_sink.ts";
 import {
   ANA_FINGERPRINT,
@@ -40,6 +41,25 @@ Deno.test("/whois shows the key, registration and operator flag; the address to 
   });
   await nc.input("/whois zed");
   lastError(nc, "no_such_nick");
+});
+
+/** Presence as a cluster's node has it: this node's name. */
+class NodePresence extends LocalPresence {
+  readonly node = "alpha-1a2b3c4d";
+}
+
+Deno.test("/whois on a cluster names the member's node to operators only", async () => {
+  const { connect } = setup({ presence: new NodePresence() });
+  const op = connect("mod", OP_FINGERPRINT);
+  const ana = connect("ana", ANA_FINGERPRINT, "10.0.0.3");
+  await op.input("/whois ana");
+  const seen = op.sink.last();
+  assert.equal(seen?.type === "whois" && seen.node, "alpha-1a2b3c4d");
+  assert.equal(seen?.type === "whois" && seen.address, "10.0.0.3");
+  await ana.input("/whois mod");
+  const asked = ana.sink.last();
+  assert.equal(asked?.type, "whois");
+  assert.ok(!("node" in asked!), JSON.stringify(asked));
 });
 
 Deno.test("a failing access store refuses the request with store_error instead of crashing", () => {

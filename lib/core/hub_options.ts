@@ -10,6 +10,7 @@ import type { CommandRegistry } from "./command_registry.ts";
 import type { HistoryStore } from "./state/history_store.ts";
 import type { Member } from "./member.ts";
 import type { Presence } from "./state/presence.ts";
+import type { MuteStore } from "./state/mute_store.ts";
 import type { RoomLog } from "./state/room_log.ts";
 import { ChatError } from "./errors.ts";
 import { cleanLine, sanitizeText } from "./sanitize.ts";
@@ -122,6 +123,11 @@ export interface HubOptions {
    * @default {new LocalPresence()}
    */
   presence?: Presence;
+  /**
+   * Where mutes are kept (a cluster's is shared by every node and kept across restarts).
+   * @default {new MemoryMuteStore()}
+   */
+  mutes?: MuteStore;
   /**
    * Fingerprints (`SHA256:...`) of the operators' keys.
    * @default {none}

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ByeEvent, ChatEvent } from "./events.ts";
+import type { ByeEvent, ChatEvent, LeaveReason } from "./events.ts";
 import type { Room } from "./room.ts";
 import type { TokenBucket } from "./token_bucket.ts";
 
@@ -19,6 +19,23 @@ export interface MemberSink {
   deliver(event: ChatEvent): void;
   /** Queues a final event and closes the connection once it is sent. */
   end(event: ByeEvent): void;
+}
+
+/**
+ * How to reach a member connected to another node of a cluster: the core
+ * hands a leave or disconnect of such a member to its node instead of
+ * doing it here (its node announces the leave, in its rooms' order).
+ */
+export interface RemoteNode {
+  /** The node the member is connected to. */
+  readonly node: string;
+  /** Asks that node to disconnect the member (`bye` undefined: leave without a goodbye). */
+  disconnect(
+    reason: LeaveReason,
+    message: string | undefined,
+    bye: ByeEvent | undefined,
+    banned: boolean,
+  ): void;
 }
 
 /** One connected person, in one or more rooms. */
@@ -47,6 +64,8 @@ export class Member {
    * in the order it asked.
    */
   pending: Promise<boolean> | undefined;
+  /** Set for a member connected to another node of a cluster; undefined for one here. */
+  remote: RemoteNode | undefined;
 
   /** A member as the hub admits it (only the hub makes members). */
   constructor(

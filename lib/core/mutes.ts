@@ -1,26 +1,27 @@
 /**
  * Mutes: who may not speak, by key (its fingerprint), by address, or (with neither) by
- * member, and until when. Kept in the hub's memory only: a restart lifts
- * every mute.
+ * member, and until when. Kept in a {@linkcode MuteStore}: the hub's memory
+ * by default (a restart lifts every mute), a NATS bucket in a cluster.
  *
  * @module
  */
 
 import { ChatError } from "./errors.ts";
 import type { Member } from "./member.ts";
+import { MemoryMuteStore, type MuteStore } from "./state/mute_store.ts";
 
 /** Longest `/mute`, in minutes (a week). */
 export const MAX_MUTE_MINUTES = 7 * 24 * 60;
 
 /** Mutes by `fingerprint <SHA256:...>`, `ip <address>` or `member <id>`, each with its end. */
 export class Mutes {
-  /** Until when (ms; Infinity: until /unmute), by mute id. */
-  readonly #until = new Map<string, number>();
+  readonly #store: MuteStore;
   readonly #now: () => number;
 
-  /** Reads the time from `now`. */
-  constructor(now: () => number) {
+  /** Reads the time from `now`; keeps the mutes in `store`. */
+  constructor(now: () => number, store: MuteStore = new MemoryMuteStore()) {
     this.#now = now;
+    this.#store = store;
   }
 
   /**
@@ -36,14 +37,18 @@ export class Mutes {
     return ids;
   }
 
-  /** Mutes every id until `until` (ms since the epoch; Infinity for good). */
-  add(ids: readonly string[], until: number): void {
-    for (const id of ids) this.#until.set(id, until);
+  /**
+   * Mutes every id until `until` (ms since the epoch; Infinity for good), as
+   * operator `by`; a promise when the store writes elsewhere (resolves once kept).
+   */
+  add(ids: readonly string[], until: number, by?: string): void | Promise<void> {
+    return settle(ids.map((id) => this.#store.set({ id, until, ...(by ? { by } : {}) })));
   }
 
-  /** Lifts the mutes of a member's key and address. */
-  lift(member: Member): void {
-    for (const id of Mutes.idsOf(member)) this.#until.delete(id);
+  /** Lifts the mutes of a member's key and address (as `add`, from `by`). */
+  lift(member: Member, by?: string): void | Promise<void> {
+    const ids = Mutes.idsOf(member).filter((id) => this.#store.until(id) !== undefined);
+    return this.add(ids, 0, by);
   }
 
   /**
@@ -54,9 +59,9 @@ export class Mutes {
   until(member: Member): number | undefined {
     let until: number | undefined;
     for (const id of Mutes.idsOf(member, member.operator)) {
-      const end = this.#until.get(id);
+      const end = this.#store.until(id);
       if (end === undefined) continue;
-      if (end <= this.#now()) this.#until.delete(id);
+      if (end <= this.#now()) this.#store.expire(id, end);
       else until = Math.max(until ?? 0, end);
     }
     return until;
@@ -75,4 +80,10 @@ export class Mutes {
       : `for ${Math.ceil((until - this.#now()) / 60_000)} more minute(s)`;
     throw new ChatError("muted", `You are muted ${left}; ${what}`);
   }
+}
+
+/** Nothing when every write was synchronous, else one promise for them all. */
+function settle(writes: (void | Promise<void>)[]): void | Promise<void> {
+  const pending = writes.filter((w): w is Promise<void> => w instanceof Promise);
+  if (pending.length) return Promise.all(pending).then(() => {});
 }

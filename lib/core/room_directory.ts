@@ -44,6 +44,8 @@ export interface RoomDirectoryOptions {
   log: RoomLog;
   /** The clock. */
   now: () => number;
+  /** Told when a member enters or leaves a room (a shared presence publishes it). */
+  changed?: (member: Member) => void;
 }
 
 /** The rooms of one hub, by folded name. */
@@ -130,6 +132,18 @@ export class RoomDirectory {
   enter(member: Member, room: Room): void {
     room.add(member);
     member.rooms.set(room.foldedName, room);
+    this.#options.changed?.(member);
+  }
+
+  /**
+   * Takes a member out of a room without announcing it (a member of another
+   * node, whose node announces it), and forgets an empty room without history.
+   */
+  withdraw(member: Member, room: Room): void {
+    room.remove(member);
+    member.rooms.delete(room.foldedName);
+    if (member.current === room) member.current = [...member.rooms.values()].at(-1);
+    this.#forgetIfEmpty(room);
   }
 
   /** Tells a room that `member` joined, if the room is small enough and within its rate. */
@@ -144,6 +158,7 @@ export class RoomDirectory {
     const { announceLimit, announcements, now } = this.#options;
     room.remove(member);
     member.rooms.delete(room.foldedName);
+    this.#options.changed?.(member);
     if (room.members.size < announceLimit && announcements.may(room, "leave")) {
       this.emit(room, {
         type: "leave",
@@ -154,8 +169,14 @@ export class RoomDirectory {
         ...(message ? { message } : {}),
       });
     }
-    // An empty room without history is forgotten; one with history stays so a
-    // later joiner still gets the replay.
+    this.#forgetIfEmpty(room);
+  }
+
+  /**
+   * An empty room without history is forgotten; one with history stays so a
+   * later joiner still gets the replay.
+   */
+  #forgetIfEmpty(room: Room): void {
     if (room.members.size === 0 && room.history.size === 0 && room.name !== LOBBY) {
       this.#rooms.delete(room.foldedName);
       this.#options.log.close(room.foldedName);
@@ -188,10 +209,12 @@ export class RoomDirectory {
 
   /**
    * Every room event goes through here, to the room log, which numbers it
-   * and hands it back to be delivered (to everyone but `skip`).
+   * and hands it back to be delivered (to everyone but `skip`). Nothing from
+   * the in-process log; from a shared one, the promise of the event's id
+   * (rejected when it could not be stored: see `RoomLog.append`).
    */
-  emit(room: Room, body: RoomEventBody, skip?: Member): void {
-    this.#options.log.append(room.foldedName, room.name, body, skip);
+  emit(room: Room, body: RoomEventBody, skip?: Member): void | Promise<number> {
+    return this.#options.log.append(room.foldedName, room.name, body, skip);
   }
 
   /**

@@ -19,6 +19,8 @@ export interface FoundServer {
   port: number;
   /** What the TXT record says (TLS, the announced fingerprint, password, web page). */
   txt: ServerTxt;
+  /** A cluster's nodes, when this entry stands for all of them (`groupClusters`). */
+  nodes?: FoundServer[];
 }
 
 /** How to browse. */

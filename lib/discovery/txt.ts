@@ -9,7 +9,10 @@
  *   to compare with what the server presents, never trust by itself: anyone
  *   on the LAN can announce anything);
  * - `pw=1` or `pw=0`: whether joining needs the server password;
- * - `web=1` or `web=0`: whether the server serves the web client's page.
+ * - `web=1` or `web=0`: whether the server serves the web client's page;
+ * - `cl=<hex>`: only on a node of a cluster (`chat-server --cluster`): the
+ *   cluster's id, the same on every node of it, so a client lists the
+ *   nodes as one server and fails over among them.
  *
  * Decoding ignores keys it does not know (a later server may add some) and
  * refuses bad values of the keys it does know. Pure: no sockets, no runtime
@@ -35,7 +38,12 @@ export interface ServerTxt {
   password: boolean;
   /** Whether the web client's page is served. */
   web: boolean;
+  /** The cluster's id (hex), on a node of a cluster only. */
+  cluster?: string;
 }
+
+/** What a cluster id looks like in a TXT record: 4 to 32 lower-case hex digits. */
+const CLUSTER_ID = /^[0-9a-f]{4,32}$/;
 
 /** A TXT record that does not say what a lanchat server's must. */
 export class TxtRecordError extends Error {
@@ -63,6 +71,12 @@ export function encodeTxt(txt: ServerTxt): Record<string, string> {
   if (txt.fingerprint !== undefined) record.fp = txt.fingerprint;
   record.pw = flag(txt.password);
   record.web = flag(txt.web);
+  if (txt.cluster !== undefined) {
+    if (!CLUSTER_ID.test(txt.cluster)) {
+      throw new TxtRecordError(`Not a cluster id: "${txt.cluster}"`);
+    }
+    record.cl = txt.cluster;
+  }
   return record;
 }
 
@@ -136,6 +150,13 @@ function fromValues(values: ReadonlyMap<string, string | undefined>): ServerTxt 
     web: onOff(values, "web"),
   };
   if (tls) txt.fingerprint = fingerprint;
+  const cluster = values.get("cl");
+  if (values.has("cl")) {
+    if (cluster === undefined || !CLUSTER_ID.test(cluster)) {
+      throw new TxtRecordError(`"cl" must be 4 to 32 hex digits, got "${cluster ?? ""}"`);
+    }
+    txt.cluster = cluster;
+  }
   return txt;
 }
 

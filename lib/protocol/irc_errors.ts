@@ -28,6 +28,9 @@ export function errorNumeric(
   // A request about a member in a room (KICK) names both: "#room nick".
   const [room, nick = room] = (target ?? "*").split(" ");
   const t = room;
+  // A message the cluster could not store: always said (a server NOTICE), even for a NOTICE,
+  // so nothing typed is lost without a word.
+  if (code === "cluster_unavailable") return undefined;
   // RFC 2812 3.3.2: no automatic reply to a NOTICE, whatever refused it (too long, empty, ...).
   if (command === "NOTICE") return null;
   if (command === "PRIVMSG" && code === "not_in_room") return ["404", [me, t]];

@@ -314,6 +314,9 @@ export function replyLines(
     case "whois":
       return serverLine("311", [me, event.nick, event.nick, "lanchat", "*", event.client]) +
         listLines("319", [me, event.nick], event.rooms) +
+        (event.node
+          ? serverLine("312", [me, event.nick, event.node, "lanchat cluster node"])
+          : "") +
         (event.away !== undefined ? textLine("301", [me, event.nick, event.away]) : "") +
         (event.fingerprint
           ? serverLine("276", [me, event.nick, `has key fingerprint ${event.fingerprint}`])

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { namesLines } from "./irc_render.ts";
+import { namesLines, replyLines } from "./irc_render.ts";
 
 Deno.test("namesLines() splits a long member list into 353 lines of at most 512 bytes, every nick once", () => {
   const members = Array.from({ length: 200 }, (_, i) => `member${String(i).padStart(3, "0")}é`);
@@ -13,4 +13,23 @@ Deno.test("namesLines() splits a long member list into 353 lines of at most 512 
   }
   const listed = names.flatMap((line) => line.slice(line.indexOf(" :") + 2).split(" "));
   assert.deepEqual(listed, members);
+});
+
+Deno.test("replyLines() answers WHOIS with 312 naming the member's cluster node, only when it is given", () => {
+  const reader = { me: "op", serverTime: false };
+  const whois = {
+    type: "whois" as const,
+    nick: "bob",
+    client: "irc",
+    registered: false,
+    operator: false,
+    rooms: ["#lobby"],
+  };
+  const onNode = replyLines({ ...whois, node: "beta-1a2b3c4d" }, reader).split("\r\n");
+  assert.ok(
+    onNode.includes(":lanchat 312 op bob beta-1a2b3c4d :lanchat cluster node"),
+    onNode.join("\n"),
+  );
+  const alone = replyLines(whois, reader);
+  assert.ok(!alone.includes(" 312 "), alone);
 });

@@ -322,6 +322,7 @@ const PARSERS: Record<string, (f: Fields) => ServerFrame> = {
     registered: f.bool("registered"),
     operator: f.bool("operator"),
     ...(f.has("address") ? { address: f.line("address", MAX_NAME_LENGTH) } : {}),
+    ...(f.has("node") ? { node: f.line("node", MAX_NAME_LENGTH) } : {}),
     rooms: f.rooms("rooms"),
     ...(f.has("away") ? { away: f.line("away") } : {}),
   }),

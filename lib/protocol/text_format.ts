@@ -234,6 +234,7 @@ function formatWhois(event: WhoisEvent): string {
     // Quoted: a client names itself, and must not pass for more fields ("x, operator").
     `client ${JSON.stringify(event.client)}`,
     ...(event.address ? [`from ${event.address}`] : []),
+    ...(event.node ? [`on node ${event.node}`] : []),
     `in ${event.rooms.join(", ") || "no room"}`,
     ...(event.away !== undefined ? [`away: ${event.away}`] : []),
   ];

@@ -316,6 +316,22 @@ Deno.test("formatEvent() quotes the client name of /whois, so it cannot pass for
   ]);
 });
 
+Deno.test("formatEvent() shows an operator the cluster node of a /whois", () => {
+  const line = formatEvent({
+    type: "whois",
+    nick: "bob",
+    client: "text",
+    registered: false,
+    operator: false,
+    address: "10.0.0.4",
+    node: "beta-1a2b3c4d",
+    rooms: ["#lobby"],
+  });
+  assert.deepEqual(line, [
+    'bob: no key, client "text", from 10.0.0.4, on node beta-1a2b3c4d, in #lobby',
+  ]);
+});
+
 Deno.test("formatEvent() renders topics, away changes, away marks in /who, topics in /rooms and the private /me", () => {
   const topic = { type: "topic", room: "#lobby", id: 5, ts: TS, nick: "bo" } as const;
   assert.deepEqual(formatEvent({ ...topic, text: "ship it" }, here), [

@@ -351,44 +351,66 @@ export class Handshake {
   }
 
   /** The join itself, once its turn has come; `fingerprint` is of the key it proved, if any. */
-  #join(frame: HelloFrame, fingerprint: string | undefined): void {
-    const { hub, log } = this.#admission;
+  #join(frame: HelloFrame, fingerprint: string | undefined): void | Promise<void> {
+    const { hub } = this.#admission;
+    const sink = this.#peer.sink;
+    const hello = {
+      nick: frame.nick,
+      client: frame.client,
+      echo: sink.codec.capabilities.echo,
+      fingerprint,
+      address: this.#peer.ip,
+    };
+    let entered;
+    try {
+      entered = hub.enter(hello, sink); // A promise while a cluster claims the nick.
+    } catch (error) {
+      return this.#refused(error);
+    }
+    if (!(entered instanceof Promise)) return this.#joined(entered, fingerprint);
+    return entered.then(
+      (joined) => {
+        // The connection went while the cluster claimed the nick: nobody to let in.
+        if (sink.outbox.ending) return hub.leave(joined, "quit");
+        this.#joined(joined, fingerprint);
+      },
+      (error) => this.#refused(error),
+    );
+  }
+
+  /** The hub let the member in. */
+  #joined(joined: Member, fingerprint: string | undefined): void {
+    const { log } = this.#admission;
     const peer = this.#peer;
     const sink = peer.sink;
     const capabilities = sink.codec.capabilities;
-    try {
-      const joined = hub.join(
-        {
-          nick: frame.nick,
-          client: frame.client,
-          echo: capabilities.echo,
-          fingerprint,
-          address: peer.ip,
-        },
-        sink,
-      );
-      peer.joined(joined);
-      this.#admission.joined(peer.ip);
-      log({
-        level: "info",
-        event: "join",
-        remote: sink.outbox.remote,
-        nick: joined.nick,
-        client: capabilities.name,
-        key: fingerprint, // The log field keeps its name.
-        operator: joined.operator ? "yes" : undefined,
-      });
-    } catch (error) {
-      if (!(error instanceof ChatError)) throw error;
-      if (error.code === "banned") {
-        this.#deny("banned", error.message);
-        return;
-      }
-      sink.deliver({ type: "error", code: error.code, message: error.message });
-      if (error.code === "server_full") {
-        log({ level: "warn", event: "refused", remote: peer.ip, reason: "server_full" });
-        sink.end({ type: "bye", reason: "full", message: error.message });
-      }
+    peer.joined(joined);
+    this.#admission.joined(peer.ip);
+    log({
+      level: "info",
+      event: "join",
+      remote: sink.outbox.remote,
+      nick: joined.nick,
+      client: capabilities.name,
+      key: fingerprint, // The log field keeps its name.
+      operator: joined.operator ? "yes" : undefined,
+    });
+  }
+
+  /** The hub refused the member: why, and a goodbye when it is full. */
+  #refused(error: unknown): void {
+    const { log } = this.#admission;
+    const peer = this.#peer;
+    const sink = peer.sink;
+    if (!(error instanceof ChatError)) throw error;
+    if (error.code === "banned") {
+      this.#deny("banned", error.message);
+      return;
+    }
+    sink.deliver({ type: "error", code: error.code, message: error.message });
+    if (error.code === "server_full") {
+      log({ level: "warn", event: "refused", remote: peer.ip, reason: "server_full" });
+      sink.end({ type: "bye", reason: "full", message: error.message });
     }
   }
 

@@ -25,6 +25,8 @@ export interface LanAnnouncementOptions {
   fingerprint: string | undefined;
   /** Whether joining needs a password. */
   password: boolean;
+  /** The cluster's id on a node of a cluster (`cl=` in the TXT record). */
+  cluster?: string;
   log: (record: LogRecord) => void;
   /** The machine's addresses. @default {Deno.networkInterfaces()} */
   machine?: readonly MachineAddress[];
@@ -60,6 +62,7 @@ export async function startLanAnnouncement(
         fingerprint: options.fingerprint,
         password: options.password,
         web: true,
+        ...(options.cluster !== undefined ? { cluster: options.cluster } : {}),
       }),
     },
     { type: web, port: options.port, txt: ["path=/"] },

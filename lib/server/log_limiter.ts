@@ -142,7 +142,7 @@ export class LogLimiter {
     this.#windows.delete(kind);
     if (window.suppressed === 0 || !window.last) return;
     const seconds = Math.max(1, Math.round((this.#now() - window.start) / 1000));
-    const { level, event, reason } = window.last;
+    const { level, event, reason, what } = window.last;
     const address = !kind.endsWith("|*") &&
         (event === "join" || (event === "disconnect" && window.last.nick !== undefined))
       ? addressOf(window.last.remote)
@@ -151,6 +151,7 @@ export class LogLimiter {
       level,
       event,
       reason,
+      ...(what !== undefined ? { what } : {}),
       remote: address,
       suppressed: window.suppressed,
       detail: `${window.suppressed} more like this in ${seconds} s, not logged one by one`,

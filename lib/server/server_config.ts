@@ -1,4 +1,3 @@
-import { isIP } from "node:net";
 import { intFlag, parseFlags } from "../cli_args.ts";
 import { FILE_FLAG_SPEC, FILES_USAGE, type FileSettings, fileSettings } from "./file_flags.ts";
 import { LIMIT_FLAGS } from "./limit_flags.ts";
@@ -12,6 +11,13 @@ import { PASSWORD_ENV, resolvePassword } from "../password_source.ts";
 import { isFingerprint } from "../protocol/fingerprint.ts";
 import { isWebHostName } from "./web_host.ts";
 import { DEFAULT_PORT } from "../protocol/wire_frames.ts";
+import {
+  CLUSTER_FLAGS,
+  CLUSTER_USAGE,
+  type ClusterSettings,
+  parseClusterSettings,
+} from "./cluster_settings.ts";
+import { checkHost } from "./host_flag.ts";
 
 export { LIMIT_FLAGS } from "./limit_flags.ts";
 
@@ -39,6 +45,10 @@ export type ServerCommand =
     discovery: boolean;
     /** Shared files' limits; undefined with `--no-files`. */
     files: FileSettings | undefined;
+    /** `--cluster`: the NATS URLs to share rooms through; undefined: on its own. */
+    cluster?: string[];
+    /** `--cluster` with its credentials, CA and replicas (cluster_settings.ts). */
+    clusterSettings?: ClusterSettings;
   };
 
 const LOG_LEVELS: LogLevel[] = ["debug", "info", "warn", "error"];
@@ -64,6 +74,7 @@ Flags:
                            LAN (default "lanchat"); a name taken there becomes "name (2)"
   --no-discovery           do not announce the server on the LAN (mDNS, _lanchat._tcp);
                            a server bound only to loopback never announces
+${CLUSTER_USAGE}
   --motd <text>            message of the day shown on join
   --history <n>            messages of each room replayed to a joiner (default 50, 0 to 1000)
   --web-host <name>        a DNS name people open the web page by, beyond IP addresses,
@@ -102,6 +113,10 @@ Access (see "Private servers and identities" in the README):
 Export a room's log to stdout:
   chat-server export --room <#room> [--since <date>] [--format jsonl|text] [--data-dir <dir>]
   chat-server export --private ...   (private messages, if stored with --store-private)
+  chat-server export --room <#room> --cluster <urls> ...   (from a cluster's room stream)
+
+A cluster's nodes, their clients, NATS and the room stream (chat-server cluster --help):
+  chat-server cluster status --cluster <urls> [--json]
 
 Limits (see docs/limits.md):
 ${limitHelp}
@@ -141,6 +156,7 @@ export function parseServerArgs(
     "max-store-mb": { type: "string" },
     "no-rate-limit": { type: "boolean" },
     "no-discovery": { type: "boolean" },
+    ...CLUSTER_FLAGS,
     password: { type: "string" },
     "password-file": { type: "string" },
     op: { type: "string", multiple: true },
@@ -225,6 +241,7 @@ export function parseServerArgs(
     );
   }
   const tls = tlsSource(flags, dataDir);
+  const cluster = parseClusterSettings(text, env);
   const retainDays = text("retain-days") === undefined
     ? undefined
     : intFlag("retain-days", text("retain-days"), 0, 1, 100_000);
@@ -243,6 +260,7 @@ export function parseServerArgs(
     maxStoreBytes,
     discovery: !flags["no-discovery"],
     files: fileSettings(text, flags["no-files"] === true),
+    ...(cluster ? { cluster: cluster.urls, clusterSettings: cluster } : {}),
   };
 }
 
@@ -269,31 +287,4 @@ function tlsSource(
   const dir = historyDir ?? (flags["data-dir"] as string | undefined) ??
     defaultDataDir(Deno.build.os, (name) => Deno.env.get(name));
   return dir === undefined ? { kind: "memory" } : { kind: "dir", dir };
-}
-
-/**
- * `--host` must be an IP address (IPv6 in brackets or not) or a host name;
- * whether this machine has it is found out when binding.
- *
- * @throws {UsageError} naming what is wrong with it
- */
-function checkHost(host: string): void {
-  if (host.trim() === "") throw new UsageError("--host must not be empty");
-  const bare = /^\[.*\]$/.test(host) ? host.slice(1, -1) : host;
-  if (isIP(bare)) return;
-  if (host.includes("[") || host.includes("]")) {
-    throw new UsageError(
-      `--host "${host}" is not an address: brackets go around a whole IPv6 address`,
-    );
-  }
-  if (/^[\d.]+$/.test(host)) {
-    throw new UsageError(`--host "${host}" is not an IPv4 address (four numbers from 0 to 255)`);
-  }
-  if (host.includes(":")) throw new UsageError(`--host "${host}" is not an IPv6 address`);
-  if (
-    !/^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.?$/i
-      .test(host)
-  ) {
-    throw new UsageError(`--host "${host}" is neither an IP address nor a host name`);
-  }
 }

@@ -10,14 +10,19 @@ import { SqliteStore } from "./sqlite_store.ts";
 export const EXPORT_USAGE = `chat-server export: write a room's stored messages to stdout
 
 Usage: chat-server export (--room <#room> | --private) [--since <date>] [--format jsonl|text]
-                          [--data-dir <dir>]
+                          [--data-dir <dir> | --cluster <urls> [--cluster-creds <file>]
+                           [--cluster-ca <file>]]
 
   --room <#room>       the room
   --private            private messages instead (stored only with --store-private)
   --since <date>       only messages from this date on (ISO 8601, e.g. 2026-11-01 or 2026-11-01T09:00)
   --format <f>         jsonl (one message frame per line, the default) or text
                        ([YYYY-MM-DD HH:MM] <nick> text, in local time)
-  --data-dir <dir>     where the history is stored (default as for the server)`;
+  --data-dir <dir>     where the history is stored (default as for the server)
+  --cluster <urls>     read the room from the NATS JetStream stream of a cluster
+                       (chat-server --cluster) instead of a data directory
+  --cluster-creds <file>  NATS credentials, as for the server (or LANCHAT_NATS_CREDS)
+  --cluster-ca <file>  the CA of the NATS servers' certificates, for tls:// URLs`;
 
 /**
  * Runs `chat-server export`: reads the history store and writes one line

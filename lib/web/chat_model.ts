@@ -218,6 +218,7 @@ export class ChatModel {
           event.registered ? "registered" : "not registered",
           ...(event.operator ? ["operator"] : []),
           ...(event.address ? [event.address] : []),
+          ...(event.node ? [`on node ${event.node}`] : []),
           `in ${event.rooms.join(", ") || "no room"}`,
           ...(event.away !== undefined ? [`away: ${event.away}`] : []),
         ];

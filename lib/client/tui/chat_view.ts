@@ -43,6 +43,8 @@ export class ChatView {
   state: ConnectionState = "connecting";
   /** A file transfer's progress bar, shown before the input line (absent: none under way). */
   transfer: string | undefined;
+  /** The server it failed over to (`host:port`), once it reconnected to another one. */
+  host: string | undefined;
   /** Rooms by folded name, in the order they were joined. */
   readonly rooms = new Map<string, RoomView>();
   #current = "";
@@ -56,6 +58,7 @@ export class ChatView {
   apply(event: SessionEvent): boolean {
     switch (event.type) {
       case "status":
+        if (event.host) this.host = event.host;
         if (event.state !== "warning") {
           this.state = event.state === "connected"
             ? "connected"

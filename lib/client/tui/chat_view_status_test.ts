@@ -45,3 +45,25 @@ Deno.test("ChatView shows a private action as one, and the answer of an away mem
   view.apply({ type: "away", ts: TS, nick: "bob", message: "lunch", rooms: [], dm: true });
   assert.equal(view.current?.lines.at(-1)?.text, "bob is away: lunch");
 });
+
+Deno.test("ChatView names in the header the server it failed over to, when the header has room", () => {
+  const view = new ChatView();
+  view.apply(welcome());
+  assert.match(header(view), /│ connected\s*$/);
+  view.apply({ type: "status", state: "offline", message: "Disconnected" });
+  view.apply({
+    type: "status",
+    state: "connected",
+    message: "Reconnected to b.lan:7000",
+    host: "b.lan:7000",
+  });
+  assert.equal(view.current?.lines.at(-1)?.text, "Reconnected to b.lan:7000");
+  assert.match(header(view), /│ connected to b\.lan:7000\s*$/);
+  // Too narrow for it: the state as it was.
+  assert.match(header(view, 40), /│ connected\s*$/);
+  // Back on the same server: it stays named.
+  view.apply({ type: "status", state: "offline", message: "Disconnected" });
+  assert.match(header(view), /│ reconnecting\s*$/);
+  view.apply({ type: "status", state: "connected", message: "Reconnected" });
+  assert.match(header(view), /│ connected to b\.lan:7000\s*$/);
+});

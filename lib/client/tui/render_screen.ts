@@ -164,16 +164,23 @@ function header(view: ChatView, columns: number, style: Style): string {
     : "";
   // The topic comes last but one: a narrow terminal cuts it, not the state.
   const topic = room?.topic ? truncate(room.topic, Math.max(10, columns >> 1)) : "";
-  const left = sanitizeText(
-    [` ${view.server || "lanchat"}`, room?.name ?? "", members, topic, STATE_LABELS[view.state]]
-      .filter(Boolean)
-      .join(" │ "),
-  );
+  const leftWith = (state: string) =>
+    sanitizeText(
+      [` ${view.server || "lanchat"}`, room?.name ?? "", members, topic, state]
+        .filter(Boolean)
+        .join(" │ "),
+    );
   const unread = [...view.rooms.values()]
     .filter((r) => r !== room && r.unread > 0)
     .map((r) => `${r.name} ${r.unread}${r.mentions ? "!" : ""}`)
     .join("  ");
   const right = unread ? `${sanitizeText(unread)} ` : "";
+  // After a failover, the server it is on now ("connected to b:7000"), when it fits.
+  const label = STATE_LABELS[view.state];
+  const onHost = view.host && view.state === "connected"
+    ? leftWith(`${label} to ${view.host}`)
+    : "";
+  const left = onHost && textWidth(onHost) + textWidth(right) < columns ? onHost : leftWith(label);
   const space = columns - textWidth(left) - textWidth(right);
   const text = space >= 1
     ? left + " ".repeat(space) + right

@@ -8,6 +8,7 @@
 import { ChatError } from "../errors.ts";
 import { askAccess, readAccess, type Registration } from "../state/access_store.ts";
 import type { Command } from "../command_registry.ts";
+import type { ChatServices } from "../chat_services.ts";
 import type { NickEvent } from "../events.ts";
 import type { Member } from "../member.ts";
 import { foldNick, normalizeNick } from "../nick.ts";
@@ -31,21 +32,37 @@ export const NICK_COMMAND: Command = {
     const nick = normalizeNick(raw, chat.maxNickLength);
     const folded = foldNick(nick);
     if (nick === member.nick) throw new ChatError("bad_args", `You are already "${nick}"`);
-    const ghost = chat.claims.claim(nick, folded, member.fingerprint, member);
-    if (ghost) chat.disconnect(ghost, "dropped", "replaced by a new connection", REPLACED_BYE);
-    const old = member.nick;
-    chat.presence.rename(member, () => {
-      member.nick = nick;
-      member.foldedNick = folded;
+    chat.claims.claim(nick, folded, member.fingerprint, member);
+    const reserved = chat.presence.reserve?.(nick, folded, member.fingerprint, member);
+    if (!reserved) return rename(chat, member, nick, folded);
+    return reserved.then(() => {
+      if (member.gone) return chat.presence.release?.(folded);
+      try {
+        rename(chat, member, nick, folded);
+      } catch (error) {
+        chat.presence.release?.(folded);
+        throw error;
+      }
     });
-    for (const room of member.rooms.values()) room.invalidate();
-    const ts = chat.now();
-    for (const [peer, rooms] of peersOf(member)) {
-      const event: NickEvent = { type: "nick", ts, old, new: nick, rooms };
-      peer.sink.deliver(event);
-    }
   },
 };
+
+/** Gives `member` the nick `nick` (folded: `folded`), once it may have it; its rooms are told. */
+function rename(chat: ChatServices, member: Member, nick: string, folded: string): void {
+  const ghost = chat.claims.claim(nick, folded, member.fingerprint, member);
+  if (ghost) chat.disconnect(ghost, "dropped", "replaced by a new connection", REPLACED_BYE);
+  const old = member.nick;
+  chat.presence.rename(member, () => {
+    member.nick = nick;
+    member.foldedNick = folded;
+  });
+  for (const room of member.rooms.values()) room.invalidate();
+  const ts = chat.now();
+  for (const [peer, rooms] of peersOf(member)) {
+    const event: NickEvent = { type: "nick", ts, old, new: nick, rooms };
+    peer.sink.deliver(event);
+  }
+}
 
 /** `/register`: binds the member's nick to its key. */
 export const REGISTER_COMMAND: Command = {
@@ -120,6 +137,7 @@ export const WHOIS_COMMAND: Command = {
   run: ({ chat, member, reply }, [nick]) => {
     const target = onlineMember(chat.presence.find(foldNick(nick)), nick);
     const registration = readAccess(() => chat.access.registration(target.foldedNick));
+    const node = target.remote?.node ?? chat.presence.node; // Undefined on one server.
     reply({
       type: "whois",
       nick: target.nick,
@@ -128,6 +146,7 @@ export const WHOIS_COMMAND: Command = {
       registered: registration !== undefined && registration.fingerprint === target.fingerprint,
       operator: target.operator,
       ...(member.operator && target.address ? { address: target.address } : {}),
+      ...(member.operator && node ? { node } : {}),
       rooms: [...target.rooms.values()].map((room) => room.name),
       ...(target.away !== undefined ? { away: target.away } : {}),
     });

@@ -52,7 +52,7 @@ export const NOTICE_COMMAND: Command = {
   rest: true,
   run: ({ chat, member }, [target, text]) => {
     if (!target.startsWith("#")) return sendDirect(chat, member, target, text, "notice");
-    chat.say(member, text, chat.rooms.target(member, target), "notice");
+    return chat.say(member, text, chat.rooms.target(member, target), "notice");
   },
 };
 

@@ -149,7 +149,7 @@ export const MUTE_COMMAND: Command = {
   rest: false,
   flags: ["--key-only"],
   op: true,
-  run: ({ chat, member: op, flags }, [nick, minutes]) => {
+  run: async ({ chat, member: op, flags }, [nick, minutes]) => {
     const fingerprintOnly = flags.has("--key-only");
     const target = victim(chat, op, nick, "mute");
     let until = Infinity;
@@ -179,14 +179,15 @@ export const MUTE_COMMAND: Command = {
     const others = [...chat.presence.all()].filter((other) =>
       other !== target && Mutes.idsOf(other, other.operator).some((id) => ids.includes(id))
     );
-    chat.mutes.add(ids, until);
+    await keepMutes(() => chat.mutes.add(ids, until, op.nick));
     const span = minutes === undefined ? "until unmuted" : `for ${Number(minutes)} minute(s)`;
-    chat.notice(target, `You were muted by ${op.nick} ${span}`);
+    tellLocal(chat, target, `You were muted by ${op.nick} ${span}`);
     for (const other of others) {
       const shared = other.fingerprint !== undefined && other.fingerprint === target.fingerprint
         ? "by key, and you use the same key"
         : "by address, and you connect from the same address";
-      chat.notice(
+      tellLocal(
+        chat,
         other,
         `You were muted by ${op.nick} ${span}: ${target.nick} was muted ${shared}`,
       );
@@ -221,7 +222,7 @@ export const UNMUTE_COMMAND: Command = {
   maxArgs: 1,
   rest: false,
   op: true,
-  run: ({ chat, member: op }, [nick]) => {
+  run: async ({ chat, member: op }, [nick]) => {
     const target = onlineMember(chat.presence.find(foldNick(nick)), nick);
     if (chat.mutes.until(target) === undefined) {
       throw new ChatError("bad_args", `${target.nick} is not muted`);
@@ -229,16 +230,32 @@ export const UNMUTE_COMMAND: Command = {
     const muted = [...chat.presence.all()].filter((other) =>
       other !== target && chat.mutes.until(other) !== undefined
     );
-    chat.mutes.lift(target);
+    await keepMutes(() => chat.mutes.lift(target, op.nick));
     const freed = muted.filter((other) => chat.mutes.until(other) === undefined);
-    chat.notice(target, `You were unmuted by ${op.nick}`);
-    for (const other of freed) chat.notice(other, `You were unmuted by ${op.nick}`);
+    tellLocal(chat, target, `You were unmuted by ${op.nick}`);
+    for (const other of freed) tellLocal(chat, other, `You were unmuted by ${op.nick}`);
     chat.notice(
       op,
       `Unmuted ${target.nick}${freed.length ? `; that also unmutes ${countOthers(freed)}` : ""}`,
     );
   },
 };
+
+/** Tells a member of this node; a member of another node hears it from its own node's mutes. */
+function tellLocal(chat: ChatServices, member: Member, text: string): void {
+  if (!member.remote) chat.notice(member, text);
+}
+
+/** Waits for a mute store's write; a failing store refuses the command as `store_error`. */
+async function keepMutes(write: () => void | Promise<void>): Promise<void> {
+  try {
+    await write();
+  } catch (cause) {
+    throw new ChatError("store_error", "Mutes cannot be changed right now; try again later", {
+      cause,
+    });
+  }
+}
 
 /** The online member an operator command acts on: not the operator, not another operator. */
 function victim(chat: ChatServices, op: Member, nick: string, what: string): Member {

@@ -121,6 +121,7 @@ function setAway(chat: ChatServices, member: Member, message: string | undefined
     throw new ChatError("bad_args", "You are not away");
   }
   member.away = message;
+  chat.presence.changed?.(member);
   for (const room of member.rooms.values()) {
     if (message === undefined) room.away.delete(member);
     else room.away.add(member);

@@ -59,7 +59,19 @@ export interface AccessStore extends AccessView {
   removeBan(kind: BanEntry["kind"], value: string): Promise<boolean>;
   /** Every ban, oldest first. */
   bans(): Promise<BanEntry[]>;
+  /**
+   * Hears registrations and bans changed elsewhere (another node of a
+   * cluster), so the hub can act on its own members; a store with no
+   * elsewhere has none.
+   */
+  follow?(listener: (change: AccessChange) => void): void;
 }
+
+/** A registration or ban changed on another node. */
+export type AccessChange =
+  | { kind: "ban"; ban: BanEntry }
+  | { kind: "registered"; registration: Registration }
+  | { kind: "unregistered"; registration: Registration };
 
 /** Registrations and bans in memory: for `--no-persist` and tests. */
 export class MemoryAccessStore implements AccessStore {

@@ -9,7 +9,9 @@
  */
 
 import { lookAlikeSkeletons } from "../confusable.ts";
+import type { ByeEvent, LeaveReason } from "../events.ts";
 import type { Member, MemberSink } from "../member.ts";
+import type { Room } from "../room.ts";
 
 /** What presence knows of someone online. */
 export interface Present {
@@ -39,6 +41,48 @@ export interface Presence<P extends Present = Member> {
   rename(entry: P, change: () => void): void;
   /** Forgets everyone (the server is shutting down). */
   clear(): void;
+  /**
+   * Claims `nick` (folded: `folded`) where others could race for it (a
+   * cluster): settles once this node holds it, or rejects with a
+   * `NickError` when someone else does. `fingerprint` may take over a nick
+   * held by a session with the same key (a ghost). `member` is the one
+   * renaming, undefined for a newcomer. Absent in one process, where the
+   * synchronous checks decide.
+   */
+  reserve?(nick: string, folded: string, fingerprint?: string, member?: P): Promise<void>;
+  /** Gives up a reservation that no join or rename followed. */
+  release?(folded: string): void;
+  /** A member here changed what others see of it (rooms, away). */
+  changed?(entry: P): void;
+  /** Hands presence what it acts through on members of other nodes (the hub calls it once). */
+  bind?(roster: PresenceRoster): void;
+  /** This node's name when presence is shared by a cluster's nodes (operators' `/whois`). */
+  readonly node?: string;
+}
+
+/**
+ * What the hub lets a shared presence do with members of other nodes and
+ * with its own members on another node's request.
+ */
+export interface PresenceRoster {
+  /** Puts a member of another node in exactly the rooms named (made here if new), quietly. */
+  place(member: Member, rooms: readonly string[]): void;
+  /** Takes a member of another node out of every room here, quietly. */
+  withdraw(member: Member): void;
+  /** Tells this node's members sharing a room that a member of another node changed nick. */
+  renamed(member: Member, old: string): void;
+  /** A member of another node went away or came back. */
+  away(member: Member, message: string | undefined): void;
+  /** Announces in the room log that a member of a node that died left `rooms`. */
+  announceLeave(member: Member, rooms: readonly Room[], reason: LeaveReason, message: string): void;
+  /** Disconnects a member here (another node's operator kicked it, or its nick was taken over). */
+  disconnect(
+    member: Member,
+    reason: LeaveReason,
+    message: string | undefined,
+    bye: ByeEvent | undefined,
+    banned: boolean,
+  ): void;
 }
 
 /** Presence in this process: two maps, nothing shared. */

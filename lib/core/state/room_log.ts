@@ -41,9 +41,17 @@ export interface RoomLog {
   lastId(folded: string): number;
   /**
    * Appends an event to a room: numbered, stamped with `name`, and handed
-   * to the listener. The in-process log does all of that before returning.
+   * to the listener. The in-process log does all of that before returning
+   * and returns nothing. A shared log (a cluster's) returns a promise of the
+   * event's id, settled once the event is stored for good; it rejects when
+   * the event could not be stored, and then it reaches no listener anywhere.
    */
-  append(folded: string, name: string, body: RoomEventBody, origin?: Member): void;
+  append(
+    folded: string,
+    name: string,
+    body: RoomEventBody,
+    origin?: Member,
+  ): void | Promise<number>;
   /** Sets where ordered events go (one listener: the hub's fan-out). */
   listen(listener: RoomLogListener): void;
 }

@@ -1,0 +1,148 @@
+/**
+ * Creating a key of the nick bucket within a bound, safely tried again.
+ * Right after NATS restarts, JetStream may drop a write while it settles: a
+ * plain `kv.create` then waits its 5 s timeout, and the read that follows
+ * another 5 s, before a newcomer hears anything. Here each write and read
+ * waits {@linkcode CLAIM_TRY_MS}, and a write that got no answer (it may
+ * still have been stored) is followed by a read of the key: a record this
+ * claim wrote (`mine`) is ours, an empty or deleted key is written again
+ * on its revision (so two claimants still cannot both win), another's
+ * record is the holder. After {@linkcode CLAIM_MS} in all the claim is
+ * refused with `cluster_unavailable`.
+ *
+ * @module
+ */
+
+import type { KV, KvEntry } from "@nats-io/kv";
+import { bounded } from "./nats_link.ts";
+import { unavailable } from "./remote_member.ts";
+
+/** How long one write or read of a claim waits for JetStream, in ms. */
+export const CLAIM_TRY_MS = 600;
+/** How long a whole claim (the nick key and its look-alike keys) may take, in ms. */
+export const CLAIM_MS = 2_000;
+/** The pause before trying again when NATS refused at once (no responder yet), in ms. */
+const RETRY_PAUSE_MS = 100;
+
+/** The outcome of {@linkcode claimKey}: the revision created, or the entry of another holder. */
+export type Claimed = { revision: number; holder?: undefined } | {
+  revision?: undefined;
+  holder: KvEntry;
+};
+
+/**
+ * Creates `key` with `value` unless it holds a record (`mine` tells this
+ * claim's own from another's) before `deadline` (`performance.now()` ms).
+ *
+ * @throws {ChatError} `cluster_unavailable` when NATS gave no answer by the deadline
+ */
+export async function claimKey(
+  kv: KV,
+  key: string,
+  value: string,
+  mine: (entry: KvEntry) => boolean,
+  deadline: number,
+): Promise<Claimed> {
+  let previous = 0;
+  let failure: unknown = new Error("no time left to claim");
+  while (performance.now() < deadline) {
+    const wait = () => Math.max(1, Math.min(CLAIM_TRY_MS, deadline - performance.now()));
+    const tried = performance.now();
+    try {
+      return { revision: await kv.put(key, value, { previousSeq: previous, timeout: wait() }) };
+    } catch (error) {
+      failure = error; // Taken, or no answer (then perhaps stored): the key says which.
+    }
+    let entry: KvEntry | null;
+    try {
+      entry = await bounded(wait(), kv.get(key), "nick claim read");
+    } catch (error) {
+      failure = error;
+      if (performance.now() - tried < RETRY_PAUSE_MS) await pause(RETRY_PAUSE_MS);
+      continue;
+    }
+    if (entry?.operation === "PUT") {
+      return mine(entry) ? { revision: entry.revision } : { holder: entry };
+    }
+    previous = entry?.revision ?? 0; // Free (or deleted at that revision): written on it.
+  }
+  throw unavailable(failure);
+}
+
+/** Whether `entry` holds JSON with these fields (a claim's own record, read back). */
+export function holds(entry: KvEntry, fields: Record<string, unknown>): boolean {
+  try {
+    const record = entry.json<Record<string, unknown>>();
+    return Object.entries(fields).every(([name, value]) => record?.[name] === value);
+  } catch {
+    return false;
+  }
+}
+
+/** How long {@linkcode freeKey} goes on trying, in ms. */
+const FREE_MS = 30_000;
+
+/**
+ * Deletes `key` if it still holds `revision`. A delete NATS drops (JetStream
+ * settling after a leader change) is tried again with backoff, for up to
+ * {@linkcode FREE_MS}: a key left behind would keep a member listed on
+ * every node. Stops as soon as the key holds another revision (a delete
+ * that was stored after all, or a new holder), or once `goOn` says so.
+ */
+export async function freeKey(
+  kv: KV,
+  key: string,
+  revision: number,
+  goOn: () => boolean = () => true,
+): Promise<void> {
+  if (revision <= 0) return;
+  const deadline = performance.now() + FREE_MS;
+  for (let wait = 200; performance.now() < deadline; wait = Math.min(2 * wait, 2_000)) {
+    try {
+      return await bounded(2_000, kv.delete(key, { previousSeq: revision }), "nick free");
+    } catch (error) {
+      if ((error as { code?: unknown }).code === WRONG_LAST_SEQUENCE || !goOn()) return;
+    }
+    await pause(wait);
+  }
+}
+
+/**
+ * Writes this node's new `value` over its own record at `revision`; the new
+ * revision, or undefined once the key is no longer ours. An update NATS
+ * drops (a leader change) is tried again with backoff for up to
+ * {@linkcode FREE_MS}; one that was stored after all shows as ours when the
+ * key is read back (`ours`), and is kept. A record left half-written (a
+ * claim still marked) would keep the member unlisted on other nodes.
+ */
+export async function updateOwnKey(
+  kv: KV,
+  key: string,
+  value: string,
+  revision: number,
+  ours: (entry: KvEntry) => boolean,
+  goOn: () => boolean = () => true,
+): Promise<number | undefined> {
+  const deadline = performance.now() + FREE_MS;
+  for (let wait = 200;; wait = Math.min(2 * wait, 2_000)) {
+    try {
+      return await bounded(2_000, kv.update(key, value, revision), "nick record");
+    } catch (error) {
+      if (!goOn() || performance.now() > deadline) throw error;
+      const entry = await bounded(2_000, kv.get(key), "nick record").catch(() => undefined);
+      if (entry !== undefined) {
+        if (entry === null || entry.operation !== "PUT" || !ours(entry)) return undefined;
+        if (entry.string() === value) return entry.revision; // Stored after all.
+        revision = entry.revision;
+      }
+    }
+    await pause(wait);
+  }
+}
+
+/** JetStream's error code for a write whose expected last revision is not the key's. */
+const WRONG_LAST_SEQUENCE = 10071;
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

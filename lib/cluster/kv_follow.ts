@@ -1,0 +1,218 @@
+/**
+ * A KV watch that does not stall for good: the client's watch (an ordered
+ * push consumer) can stop receiving after kill -9 of the bucket's stream
+ * leader or of the NATS node it is on, or across a reconnect, and say
+ * nothing: it neither ends nor errs (measured: docs/cluster_progress.md,
+ * "Riding out NATS failures"). {@linkcode KvFollow} starts a new watch from
+ * the revision after the last one seen (nothing skipped, nothing handed on
+ * twice) at once when the connection is back or the bucket's stream elects
+ * a leader ({@linkcode followRecoveries}), and when a stall check finds the
+ * bucket ahead of what came. A watch that cannot be made (NATS down, no
+ * leader) is tried again with backoff. The watch behind `KvMirror`
+ * (registrations, bans, mutes), `NatsPresence` (nicks) and `NodeRegistry`
+ * (node heartbeats).
+ *
+ * @module
+ */
+
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { KV, KvWatchEntry } from "@nats-io/kv";
+import { bounded, NatsLink } from "./nats_link.ts";
+import { followRecoveries } from "./reader_recovery.ts";
+
+/** How long making a watch may take before it is given up and tried again, in ms. */
+const WATCH_START_MS = 5_000;
+
+/** How long a watch may receive nothing before the bucket is asked whether it missed something. */
+export const STALL_CHECK_MS = 3_000;
+
+/** How long {@linkcode KvFollow.start} waits for the bucket's present values, in ms. */
+const LOAD_TIMEOUT_MS = 10_000;
+
+type Watch = Awaited<ReturnType<KV["watch"]>>;
+
+/** Options of {@linkcode KvFollow.start}. */
+export interface KvFollowOptions {
+  /** The connection to NATS. */
+  nc: NatsConnection;
+  /** The bucket. */
+  kv: KV;
+  /** The bucket's name (its stream is `KV_<bucket>`: that stream's elections restart the watch). */
+  bucket: string;
+  /** Hears each entry once, in revision order. */
+  onEntry(entry: KvWatchEntry): void;
+  /** Hears that the watch was started again (it ended, stalled, or NATS recovered), and why. */
+  onRestart?(error: Error): void;
+  /** Whether `start` waits (bounded) until the bucket's present values came. @default {false} */
+  waitForValues?: boolean;
+  /** @default {STALL_CHECK_MS} */
+  stallCheckMs?: number;
+}
+
+/** One KV bucket followed by a watch that is started again whenever it may have stalled. */
+export class KvFollow {
+  readonly #options: KvFollowOptions;
+  readonly #link: NatsLink;
+  readonly #unfollow: () => void;
+  readonly #stallMs: number;
+  #watch: Watch | undefined;
+  #lastRevision = 0;
+  #stopped = false;
+  #reading: Promise<void> = Promise.resolve();
+  #stallTimer: ReturnType<typeof setInterval> | undefined;
+  #receivedAt = performance.now();
+  #stallWait: number;
+  #stallReason: string | undefined;
+  #checking = false;
+  #wake: () => void = () => {};
+
+  private constructor(options: KvFollowOptions) {
+    this.#options = options;
+    this.#stallMs = this.#stallWait = options.stallCheckMs ?? STALL_CHECK_MS;
+    this.#link = new NatsLink(options.nc);
+    // Back on NATS, or a new leader: a new watch at once (the old one often stays stuck until
+    // the stall check notices); it resumes after the last revision seen, so nothing is missed.
+    this.#unfollow = followRecoveries(
+      options.nc,
+      `KV_${options.bucket}`,
+      (why) => this.restart(why),
+    );
+  }
+
+  /** Makes the first watch (failing if it cannot) and follows the bucket from then on. */
+  static async start(options: KvFollowOptions): Promise<KvFollow> {
+    const follow = new KvFollow(options);
+    try {
+      const first = await follow.#watchFrom();
+      let loaded!: () => void;
+      const ready = new Promise<void>((resolve) => loaded = resolve);
+      if (!options.waitForValues) loaded();
+      follow.#reading = follow.#read(first, () => loaded());
+      follow.#stallTimer = setInterval(() => void follow.#checkStall(), follow.#stallMs);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([ready, new Promise((r) => timer = setTimeout(r, LOAD_TIMEOUT_MS))]);
+      clearTimeout(timer);
+    } catch (error) {
+      await follow.stop();
+      throw error;
+    }
+    return follow;
+  }
+
+  /** The last revision handed on. */
+  get lastRevision(): number {
+    return this.#lastRevision;
+  }
+
+  /** Stops the watch now (a new one follows), or cuts short the wait for the next attempt. */
+  restart(why: string): void {
+    if (this.#stopped) return;
+    const watch = this.#watch;
+    if (!watch) {
+      this.#wake();
+      return;
+    }
+    this.#stallReason = `KV watch: ${why}`;
+    this.#watch = undefined;
+    watch.stop();
+  }
+
+  /** Stops following. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#unfollow();
+    this.#link.stop();
+    clearInterval(this.#stallTimer);
+    this.#watch?.stop();
+    this.#wake();
+    await this.#reading;
+  }
+
+  /** A watch from the revision after the last one seen (all present values at first). */
+  async #watchFrom(): Promise<Watch> {
+    const pending = this.#options.kv.watch(
+      this.#lastRevision > 0 ? { resumeFromRevision: this.#lastRevision + 1 } : {},
+    );
+    let watch: Watch;
+    try {
+      // Making a watch can hang across an election (measured: a mirror stuck for good, under
+      // load): bounded, and tried again; one that comes late is stopped.
+      watch = await bounded(WATCH_START_MS, pending, "KV watch");
+    } catch (error) {
+      pending.then((late) => late.stop(), () => {});
+      throw error;
+    }
+    if (this.#stopped) watch.stop();
+    this.#receivedAt = performance.now();
+    return this.#watch = watch;
+  }
+
+  /** Reads watches until stopped; one that ends or is stopped is followed by a new one. */
+  async #read(first: Watch, loaded: () => void): Promise<void> {
+    let watch: Watch | undefined = first;
+    let pause = 100;
+    while (!this.#stopped) {
+      if (!watch) {
+        try {
+          watch = await this.#watchFrom();
+          pause = 100;
+        } catch (error) {
+          this.#options.onRestart?.(error instanceof Error ? error : new Error(String(error)));
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, pause);
+            this.#wake = () => (clearTimeout(timer), resolve());
+          });
+          pause = Math.min(pause * 2, 2_000);
+          continue;
+        }
+      }
+      try {
+        for await (const entry of watch) {
+          this.#receivedAt = performance.now();
+          this.#stallWait = this.#stallMs;
+          // A value seen before the restart comes again only if the new watch started early.
+          if (entry.revision <= this.#lastRevision) continue;
+          this.#lastRevision = entry.revision;
+          this.#options.onEntry(entry);
+          if (entry.isUpdate) loaded();
+        }
+      } catch {
+        // Started again below, as when the watch ends.
+      }
+      loaded();
+      watch = this.#watch = undefined;
+      if (!this.#stopped) {
+        this.#options.onRestart?.(new Error(this.#stallReason ?? "KV watch ended"));
+      }
+      this.#stallReason = undefined;
+    }
+  }
+
+  /**
+   * When nothing came for a while, the bucket's last revision is compared
+   * with the last one seen: behind means stalled, and the watch is stopped
+   * (then started again from where it was). A restart that brings nothing
+   * makes the next wait twice as long.
+   */
+  async #checkStall(): Promise<void> {
+    const watch = this.#watch;
+    if (this.#checking || this.#stopped || !watch || !this.#link.up) return;
+    if (performance.now() - this.#receivedAt < this.#stallWait) return;
+    this.#checking = true;
+    try {
+      const last = (await this.#options.kv.status()).streamInfo.state.last_seq;
+      const quiet = performance.now() - this.#receivedAt >= this.#stallWait;
+      if (last > this.#lastRevision && quiet && !this.#stopped && this.#watch === watch) {
+        this.#stallReason = `KV watch stalled before revision ${this.#lastRevision + 1}`;
+        this.#stallWait = 2 * this.#stallMs;
+        this.#receivedAt = performance.now();
+        this.#watch = undefined;
+        watch.stop();
+      }
+    } catch {
+      // NATS unreachable or the bucket has no leader: checked again later.
+    } finally {
+      this.#checking = false;
+    }
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * Registrations, bans and mutes in NATS KV buckets, against a 3-node
+ * JetStream cluster on loopback: two hubs on two NATS nodes stand for two
+ * chat-server nodes; a third set of stores, opened afterwards, stands for a
+ * node started later (or every node restarted).
+ */
+
+import assert from "node:assert/strict";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { NatsCluster } from "../../tests/_nats_cluster.ts";
+import { until } from "../../tests/_waiting.ts";
+import { ChatError } from "../core/errors.ts";
+import { Hub } from "../core/hub.ts";
+import { RecordingSink } from "../core/_recording_sink.ts";
+import type { Member } from "../core/member.ts";
+import { type NatsAccess, NatsAccessStore, openNatsAccess } from "./nats_access.ts";
+import { NatsMuteStore } from "./nats_mutes.ts";
+
+const OP = "SHA256:opopopopopopopopopopopopopopopopopopopopopo";
+const ANA = "SHA256:anaanaanaanaanaanaanaanaanaanaanaanaanaanaa";
+const EVE = "SHA256:eveeveeveeveeveeveeveeveeveeveeveeveeveevee";
+const BO = "SHA256:bobobobobobobobobobobobobobobobobobobobobob";
+const CY = "SHA256:cycycycycycycycycycycycycycycycycycycycycycy";
+
+interface Node {
+  hub: Hub;
+  access: NatsAccess;
+  join(nick: string, fingerprint?: string, address?: string): [Member, RecordingSink];
+}
+
+async function nodeOn(nc: NatsConnection, name: string): Promise<Node> {
+  const access = await openNatsAccess({ nc, node: name });
+  const hub = new Hub({ ...access.hubOptions, operators: [OP], rateLimit: false });
+  return {
+    hub,
+    access,
+    join(nick, fingerprint, address = "10.0.0.1") {
+      const sink = new RecordingSink();
+      return [hub.join({ nick, client: "test", fingerprint, address }, sink), sink];
+    },
+  };
+}
+
+function refuses(action: () => unknown, code: string): void {
+  assert.throws(action, (error: unknown) => error instanceof ChatError && error.code === code);
+}
+
+Deno.test("NATS access: a registration, ban or mute made on one node acts on the other at once and outlives both", async () => {
+  await using cluster = await NatsCluster.start();
+  const ncs = await Promise.all(cluster.urls.map((servers) => connect({ servers })));
+  try {
+    const a = await nodeOn(ncs[0], "node-a");
+    const b = await nodeOn(ncs[1], "node-b");
+
+    // A registration on A: B refuses the nick, and a look-alike of it, to another key.
+    const [ana] = a.join("ana", ANA);
+    assert.equal(await a.hub.input(ana, "/register"), true);
+    const store = a.access.hubOptions.access!;
+    const storeB = b.access.hubOptions.access!;
+    assert.equal(store.registration("ana")?.fingerprint, ANA); // At once on A.
+    await until(() => storeB.registration("ana") !== undefined);
+    refuses(() => b.join("ana", CY), "nick_registered");
+    refuses(() => b.join("ana\u0323", CY), "nick_registered"); // "anạ" looks like "ana".
+
+    // A ban on A disconnects the same key on B, and B refuses it from then on.
+    const [eve, eveSinkB] = b.join("eve", EVE, "10.0.0.9");
+    const [op] = a.join("olga", OP);
+    a.join("eve2", EVE, "10.0.0.9");
+    assert.equal(await a.hub.input(op, "/ban eve2 spam"), true);
+    await until(() => eveSinkB.ended.length > 0);
+    assert.equal(eveSinkB.ended[0].code, "banned");
+    assert.match(eveSinkB.ended[0].message, /banned by olga: spam/);
+    assert.equal(b.hub.member("eve"), undefined);
+    assert.equal(eve.gone, true);
+    refuses(() => b.join("eve", EVE, "10.0.0.77"), "banned");
+    // The address ban is a second write, after the key's: it may reach B a moment later.
+    await until(() => storeB.findBan(undefined, "10.0.0.9") !== undefined);
+    refuses(() => b.join("someone", undefined, "10.0.0.9"), "banned");
+
+    // A mute on A silences the key on B, and B's member is told so.
+    const [bo, boSinkB] = b.join("bo", BO, "10.0.0.2");
+    a.join("bo2", BO, "10.0.0.2");
+    assert.equal(await a.hub.input(op, "/mute bo2 --key-only 5"), true);
+    await until(() =>
+      boSinkB.of("notice").some((n) => /You were muted by olga for 5 minute/.test(n.message))
+    );
+    assert.equal(await b.hub.input(bo, "hello"), false);
+    assert.equal(boSinkB.of("error").at(-1)?.code, "muted");
+
+    // Every node stops; a new one (on the third NATS node) finds all of it in the buckets.
+    await Promise.all([a.access.stop(), b.access.stop()]);
+    const later = await nodeOn(ncs[2], "node-c");
+    try {
+      refuses(() => later.join("ana", CY), "nick_registered");
+      refuses(() => later.join("eve", EVE), "banned");
+      const [bo3] = later.join("bo3", BO, "10.0.0.3");
+      assert.equal(await later.hub.input(bo3, "hi"), false);
+      const [op3] = later.join("olga", OP);
+      const bans = await later.access.hubOptions.access!.bans();
+      assert.deepEqual(bans.map((ban) => ban.kind).sort(), ["ip", "key"]);
+      // An unmute on the new node lets bo3 speak again.
+      assert.equal(await later.hub.input(op3, "/unmute bo3"), true);
+      assert.equal(await later.hub.input(bo3, "hi"), true);
+    } finally {
+      await later.access.stop();
+    }
+  } finally {
+    await Promise.all(ncs.map((nc) => nc.close()));
+  }
+});
+
+Deno.test("NATS access: two nodes registering one nick at once, exactly one wins", async () => {
+  await using cluster = await NatsCluster.start();
+  const ncA = await connect({ servers: cluster.urls[0] });
+  const ncB = await connect({ servers: cluster.urls[1] });
+  const a = await NatsAccessStore.open({ nc: ncA, node: "node-a" });
+  const b = await NatsAccessStore.open({ nc: ncB, node: "node-b" });
+  const mutes = await NatsMuteStore.open({ nc: ncB, node: "node-b" });
+  try {
+    for (let round = 0; round < 5; round++) {
+      const nick = `zed${round}`;
+      const results = await Promise.allSettled([
+        a.register(nick, { nick, fingerprint: ANA, ts: round }),
+        b.register(nick, { nick, fingerprint: BO, ts: round }),
+      ]);
+      const won = results.filter((r) => r.status === "fulfilled");
+      assert.equal(won.length, 1, `round ${round}: ${JSON.stringify(results)}`);
+      const lost = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
+      assert.equal((lost.reason as ChatError).code, "nick_registered");
+      const winner = results[0].status === "fulfilled" ? ANA : BO;
+      await until(() =>
+        a.registration(nick)?.fingerprint === winner && b.registration(nick)?.fingerprint === winner
+      );
+    }
+    // A mute that ran out is deleted, and a newer mute of the same id is not lost to that.
+    await mutes.set({ id: "ip 10.0.0.5", until: 1 });
+    mutes.expire("ip 10.0.0.5", 1);
+    await mutes.set({ id: "ip 10.0.0.5", until: Infinity, by: "op" });
+    await until(() => mutes.until("ip 10.0.0.5") === Infinity);
+  } finally {
+    await Promise.all([a.stop(), b.stop(), mutes.stop()]);
+    await Promise.all([ncA.close(), ncB.close()]);
+  }
+});

@@ -1,0 +1,94 @@
+/**
+ * Room topics in a KV bucket ({@linkcode TOPICS_BUCKET}). A topic is a room
+ * event in the stream too, but the stream's limits (`--retain-days`,
+ * `--retain-messages`) delete old events, and a topic must outlive them and
+ * a restart of everything. Every node sees each topic event and writes it
+ * here; the write is a compare-and-set on the event id, so a late node
+ * never puts an older topic over a newer one.
+ *
+ * @module
+ */
+
+import type { NatsConnection } from "@nats-io/transport-node";
+import { type KV, Kvm } from "@nats-io/kv";
+import type { RoomTopic } from "../core/events.ts";
+import { foldRoom } from "../core/room_name.ts";
+import { TOPICS_BUCKET } from "./cluster_names.ts";
+import { roomSubject } from "./room_subject.ts";
+import { finite, natsRoom, natsTopic } from "./nats_input.ts";
+
+/** A room's topic as the bucket keeps it: with the id of the event that set it. */
+export interface StoredTopic {
+  /** The room's name as shown. */
+  room: string;
+  /** The id (stream sequence) of the topic event. */
+  id: number;
+  /** The topic; absent when it was cleared. */
+  topic?: RoomTopic;
+}
+
+/** The bucket key of a room: its subject token. */
+function keyOf(folded: string): string {
+  return roomSubject(folded, "t").slice(2);
+}
+
+/** The topics bucket of a cluster. */
+export class NatsTopics {
+  readonly #kv: KV;
+
+  private constructor(kv: KV) {
+    this.#kv = kv;
+  }
+
+  /** Opens the bucket, creating it with `replicas` when missing. */
+  static async open(nc: NatsConnection, replicas = 3): Promise<NatsTopics> {
+    const kv = await new Kvm(nc).create(TOPICS_BUCKET, { history: 1, replicas });
+    return new NatsTopics(kv);
+  }
+
+  /** Every room's stored topic, by folded name (rooms whose topic was cleared included). */
+  async all(): Promise<Map<string, StoredTopic>> {
+    const topics = new Map<string, StoredTopic>();
+    const keys: string[] = [];
+    for await (const key of await this.#kv.keys()) keys.push(key);
+    for (const key of keys) {
+      const entry = await this.#kv.get(key);
+      const stored = entry?.operation === "PUT" ? parse(entry.json<unknown>()) : undefined;
+      if (stored) topics.set(foldRoom(stored.room), stored);
+    }
+    return topics;
+  }
+
+  /**
+   * Records `stored` unless the bucket already has this room's topic from
+   * an event at or after it. Resolves true when this call wrote it.
+   */
+  async record(folded: string, stored: StoredTopic): Promise<boolean> {
+    const key = keyOf(folded);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const entry = await this.#kv.get(key);
+      const current = entry?.operation === "PUT" ? parse(entry.json<unknown>()) : undefined;
+      if (current && current.id >= stored.id) return false;
+      try {
+        if (entry) await this.#kv.update(key, JSON.stringify(stored), entry.revision);
+        else await this.#kv.create(key, JSON.stringify(stored));
+        return true;
+      } catch {
+        // Another node wrote first: read again and compare.
+      }
+    }
+    return false;
+  }
+}
+
+/** A stored topic, checked and cleaned (nats_input.ts), or undefined when it is not one. */
+function parse(value: unknown): StoredTopic | undefined {
+  try {
+    const v = value as Partial<StoredTopic> | null;
+    const room = natsRoom(v?.room);
+    const id = finite(v?.id, "id");
+    return { room, id, ...(v?.topic !== undefined ? { topic: natsTopic(v.topic) } : {}) };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * Getting the room stream's reader going again at once after NATS comes
+ * back: the moments to replace it ({@linkcode followRecoveries}), and a
+ * request sent again while unanswered ({@linkcode hedged}): right after an
+ * election the first request can go unanswered for its whole timeout while
+ * one sent a moment later is answered (measured; docs/cluster_progress.md,
+ * "Chat again as soon as JetStream is").
+ *
+ * @module
+ */
+
+import type { NatsConnection } from "@nats-io/transport-node";
+
+/**
+ * Calls `recovered` when the connection is back after a loss, and when
+ * JetStream announces a new leader of `stream` (its advisory): a reader of
+ * the stream often stays stuck across either. Returns how to stop.
+ */
+
+/** Making the room log's reader: each request waits this long (ms) for its answer. */
+export const READER_API_MS = 1_000;
+/** While unanswered, another request is sent every HEDGE_MS (ms)... */
+export const HEDGE_MS = 250;
+/** ...HEDGES in all, */
+export const HEDGES = 4;
+/** ...or without a pause for URGENT_MS (ms) after a reconnect, an election or the gate opening. */
+export const URGENT_MS = 10_000;
+
+export function followRecoveries(
+  nc: NatsConnection,
+  stream: string,
+  recovered: (why: string) => void,
+): () => void {
+  const elections = nc.subscribe(`$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED.${stream}`, {
+    callback: () => recovered("the stream has a new leader"),
+  });
+  const status = nc.status();
+  (async () => {
+    for await (const { type } of status) if (type === "reconnect") recovered("reconnected to NATS");
+  })().catch(() => {});
+  return () => {
+    elections.unsubscribe();
+    // The client's iterator has stop() (a QueuedIterator), though the type does not say so.
+    (status as { stop?: () => void }).stop?.();
+  };
+}
+
+/** Options for {@linkcode hedged}. */
+export interface HedgedOptions<T> {
+  /** Another attempt is started this often (ms) while none has succeeded... */
+  everyMs: number;
+  /** ...at least this many in all... */
+  attempts: number;
+  /** ...and more while this says so. */
+  more?: () => boolean;
+  /** Called with an attempt that succeeded after another one (or after a cancel): to release it. */
+  late?: (value: T) => void;
+}
+
+/** A hedged request under way: its outcome, and how to stop waiting for it. */
+export interface Hedged<T> {
+  /** The first success, undefined once cancelled; rejects when every attempt failed. */
+  result: Promise<T | undefined>;
+  /** Stops starting attempts and settles `result` with undefined (if not settled yet). */
+  cancel(): void;
+}
+
+/** Starts `attempt()` now and again every `everyMs` until one succeeds (see {@linkcode HedgedOptions}). */
+export function hedged<T>(attempt: () => Promise<T>, options: HedgedOptions<T>): Hedged<T> {
+  let cancel!: () => void;
+  const result = new Promise<T | undefined>((resolve, reject) => {
+    let done = false;
+    let started = 0;
+    let pending = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const more = () => started < options.attempts || (options.more?.() ?? false);
+    const finish = (settle: () => void) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      settle();
+    };
+    const start = () => {
+      if (done) return;
+      started++;
+      pending++;
+      attempt().then(
+        (value) => done ? options.late?.(value) : finish(() => resolve(value)),
+        (error) => {
+          pending--;
+          if (pending === 0 && !more()) finish(() => reject(error));
+        },
+      );
+      if (more()) timer = setTimeout(start, options.everyMs);
+    };
+    cancel = () => finish(() => resolve(undefined));
+    start();
+  });
+  return { result, cancel };
+}

@@ -1,0 +1,65 @@
+/**
+ * What an operator reads when nodes go away or NATS does, with real
+ * chat-server processes on a 3-node NATS cluster: a clean stop logs no
+ * `cluster_link state=down` with an empty server; a node killed with
+ * `kill -9` is one `cluster_node_dead` line on a survivor (how long
+ * unheard, how many members dropped); with every NATS server gone the
+ * link's loss names the server, `/cluster` answers at once from what the
+ * node knows, and the heartbeat's failures are not logged every 2 s.
+ */
+
+import assert from "node:assert/strict";
+import { ChatCluster } from "./_chat_cluster.ts";
+import { testKey } from "./_native_client.ts";
+import { delay } from "./_waiting.ts";
+
+Deno.test("cluster logs and /cluster when nodes or NATS go away", async () => {
+  const op = await testKey();
+  await using chat = await ChatCluster.start({
+    args: ["--no-rate-limit", "--op", op.fingerprint],
+  });
+  const a = chat.node("A").process!;
+  const b = chat.node("B").process!;
+  const boss = await chat.native("A", "boss", { key: op });
+  await chat.native("C", "cid");
+  await chat.native("C", "cal");
+  await boss.next("join", (e) => e.nick === "cal");
+
+  // B stops cleanly; C is killed: A says once that C is dead, with its two members.
+  await chat.kill("B", "SIGTERM");
+  assert.ok(
+    !b.stderr.some((l) => /event=cluster_link state=down/.test(l)),
+    `a clean stop is no lost link:\n${b.stderr.join("\n")}`,
+  );
+  await chat.kill("C");
+  const dead = await a.waitStderr((l) => l.includes("event=cluster_node_dead"), 25_000);
+  assert.match(dead, /node=nodeC-\S+ unheard=1\d dropped=2 /);
+  assert.match(dead, /detail="node nodeC-\S+ unheard for 1\d s: 2 members dropped"/);
+  await delay(1_500);
+  assert.equal(a.stderr.filter((l) => l.includes("event=cluster_node_dead")).length, 1);
+
+  // Every NATS server goes.
+  for (const node of chat.nats.nodes) await chat.nats.kill(node.name);
+  const down = await a.waitStderr((l) => l.includes("event=cluster_link state=down"), 10_000);
+  assert.match(down, /server=\S+:\d+/, "the lost link names the server it was on");
+
+  const from = boss.events.length;
+  const asked = performance.now();
+  await boss.send({ type: "cmd", name: "cluster", args: "" });
+  const nodes = await boss.next("notice", (e) => e.message.startsWith("Nodes:"), from);
+  const took = performance.now() - asked;
+  const shown = boss.events.slice(from).flatMap((e) => e.type === "notice" ? [e.message] : []);
+  assert.ok(took < 1_000, `/cluster answered in ${Math.round(took)} ms:\n${shown.join("\n")}`);
+  assert.match(shown.join("\n"), /^NATS: reconnecting \(last .+\) for \d+ s/m);
+  assert.match(
+    shown.join("\n"),
+    /cannot read it \(the link to NATS is down since \d\d:\d\d:\d\d UTC\)/,
+  );
+  assert.match(nodes.message, /as last heard, before the link went down/);
+
+  // The heartbeat fails every 2 s: the first failure is written, the next ones are counted.
+  const beats = () => a.stderr.filter((l) => l.includes("event=cluster_heartbeat"));
+  await a.waitStderr((l) => l.includes("event=cluster_heartbeat"), 15_000);
+  await delay(4_500); // Two more failures at least.
+  assert.equal(beats().length, 1, beats().join("\n"));
+});
