@@ -9,6 +9,7 @@ import { startServer } from "./_in_process_server.ts";
 import { TextClient } from "./_text_client.ts";
 import { readToEnd, within } from "./_waiting.ts";
 import { stopped, tlsServer } from "./_tls_server.ts";
+import { runServer } from "./_entry_process.ts";
 
 const encoder = new TextEncoder();
 
@@ -131,4 +132,27 @@ Deno.test("HTTP: after its answer the server closes a plain connection itself, s
   await using _ana = await TextClient.connect(port, "ana");
   assert.ok(server.hub.member("ana"));
   for (const conn of held) conn.close();
+});
+
+Deno.test("HTTP: a request target that is no URL (http://[/) gets 400, on a page, an upgrade or a HEAD, and the server stays up", async () => {
+  const { server, port } = await runServer(["--no-discovery", "--plain", "--data-dir", ":memory:"]);
+  await using _server = server;
+  let exited = false;
+  server.status.then(() => exited = true);
+  const ask = async (request: string) => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    await conn.write(encoder.encode(request));
+    const got = await within(5000, readToEnd(conn), "an answer");
+    conn.close();
+    return got;
+  };
+  const host = `Host: 127.0.0.1:${port}\r\n`;
+  assert.match(await ask(`GET http://[/ HTTP/1.1\r\n${host}\r\n`), /^HTTP\/1\.1 400 /);
+  assert.match(await ask(`HEAD http://[/f HTTP/1.1\r\n${host}\r\n`), /^HTTP\/1\.1 400 /);
+  const upgrade = "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n" +
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+  assert.match(await ask(`GET http://[/ws HTTP/1.1\r\n${host}${upgrade}\r\n`), /^HTTP\/1\.1 404 /);
+  // Still serving, and never died on the way.
+  assert.match(await ask(`GET / HTTP/1.1\r\n${host}\r\n`), /^HTTP\/1\.1 200 /);
+  assert.equal(exited, false, server.stderr.join("\n"));
 });

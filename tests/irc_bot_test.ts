@@ -66,9 +66,21 @@ toolTest("a bot on ii joins #lobby and answers !ping with pong", ["ii"], async (
       () => runBot("ping_bot_ii.sh", [String(server.addr.port), "iibot", dir]),
     );
   } finally {
-    await Deno.remove(dir, { recursive: true });
+    await removeWhenDone(dir);
   }
 });
+
+/** Removes `dir` once the bot has stopped writing into it (ii writes its files as it exits). */
+async function removeWhenDone(dir: string): Promise<void> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await Deno.remove(dir, { recursive: true });
+    } catch (error) {
+      if (attempt === 20) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
 
 toolTest("a bot on sic joins #lobby and answers !ping with pong", ["sic", "bash"], async () => {
   await using server = await startServer();

@@ -93,7 +93,15 @@ export class HttpFront implements HttpHandOff {
     // A message a little over the line limit still reaches the codec, which
     // answers it as for any client (line_too_long); beyond, ws closes (1009).
     this.#websockets.options.maxPayload = options.maxLineBytes + 1;
-    this.#server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, this.#request);
+    // A request handler that fails ends its own connection, never the process.
+    this.#server = http.createServer(
+      { maxHeaderSize: MAX_HEADER_BYTES },
+      (request, response) =>
+        this.#request(request, response).catch((error) => {
+          this.#options.log({ level: "error", event: "error", error: String(error) });
+          request.socket.destroy();
+        }),
+    );
     this.#server.on("upgrade", this.#upgrade);
     this.#server.on("clientError", this.#clientError);
   }
@@ -176,7 +184,8 @@ export class HttpFront implements HttpHandOff {
     if (!webHostAllowed(host, this.#options.webHosts)) {
       return answer(response, 421, MISDIRECTED);
     }
-    const path = new URL(request.url ?? "/", "http://host").pathname;
+    const path = pathOf(request.url);
+    if (path === undefined) return answer(response, 400, "Bad request: not a valid path");
     const files = this.#options.files;
     if (files && isFilePath(path)) {
       // A transfer may take long: the deadline counts from the last bytes moved.
@@ -219,7 +228,7 @@ export class HttpFront implements HttpHandOff {
     const pending = this.#connections.get(socket);
     if (!pending) return void socket.destroy();
     clearTimeout(pending.timer);
-    const path = new URL(request.url ?? "/", "http://host").pathname;
+    const path = pathOf(request.url);
     if (path !== WEBSOCKET_PATH) return refuse(socket, 404, "Not Found");
     if (!webHostAllowed(request.headers.host ?? "", this.#options.webHosts)) {
       return refuse(socket, 421, "Misdirected Request");
@@ -280,6 +289,15 @@ function sameOrigin(request: http.IncomingMessage, secure: boolean): boolean {
       url.host === (request.headers.host ?? "").toLowerCase();
   } catch {
     return false;
+  }
+}
+
+/** The path of a request's target, or undefined when it is no URL (`http://[/`, from anyone). */
+function pathOf(target: string | undefined): string | undefined {
+  try {
+    return new URL(target ?? "/", "http://host").pathname;
+  } catch {
+    return undefined;
   }
 }
 
