@@ -181,6 +181,46 @@ export class Person implements AsyncDisposable {
     return await this.#do("goto", { url }) as Navigation;
   }
 
+  /** Opens `url` past the browser's certificate warning, as a person who clicked Advanced, Proceed. */
+  async passWarning(url: string): Promise<void> {
+    await this.#do("passWarning", { url });
+  }
+
+  /** Picks `files` in the file input `selector` names, as the browser's file dialog would. */
+  async setInputFiles(
+    selector: string,
+    files: { name: string; mimeType: string; bytes: Uint8Array }[],
+  ): Promise<void> {
+    await this.#do("setInputFiles", {
+      selector,
+      files: files.map(({ name, mimeType, bytes }) => ({
+        name,
+        mimeType,
+        base64: bytes.toBase64(),
+      })),
+    });
+  }
+
+  /**
+   * Clicks `selector` and follows the download it starts (within `ms`): the
+   * name it is saved as, and its bytes or the browser's reason it failed.
+   */
+  async download(
+    selector: string,
+    ms = 20_000,
+  ): Promise<{ name: string; bytes?: Uint8Array; failure?: string }> {
+    const got = await this.#do("download", { selector, ms }) as {
+      name: string;
+      base64?: string;
+      failure?: string;
+    };
+    return {
+      name: got.name,
+      ...(got.base64 !== undefined ? { bytes: Uint8Array.fromBase64(got.base64) } : {}),
+      ...(got.failure !== undefined ? { failure: got.failure } : {}),
+    };
+  }
+
   /** Reloads the page (the context's storage stays). */
   async reload(): Promise<Navigation> {
     return await this.#do("reload") as Navigation;

@@ -19,7 +19,14 @@
  * @module
  */
 
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { Buffer } from "node:buffer";
+import {
+  type Browser,
+  type BrowserContext,
+  type CDPSession,
+  chromium,
+  type Page,
+} from "playwright-core";
 
 /** Where the CI installs Debian's chromium. */
 const CHROMIUM = "/usr/bin/chromium";
@@ -38,6 +45,7 @@ const browser: Browser = await chromium.launch({
 });
 const contexts = new Map<number, BrowserContext>();
 const pages = new Map<number, { page: Page; events: PageEvents }>();
+const sessions = new WeakMap<Page, CDPSession>();
 let nextId = 1;
 
 function pageOf(id: unknown): { page: Page; events: PageEvents } {
@@ -91,6 +99,36 @@ const operations: Record<string, (args: Args) => Promise<unknown>> = {
     const response = await pageOf(args.page).page.goto(String(args.url));
     return response && { status: response.status(), headers: await response.allHeaders() };
   },
+  async passWarning(args) {
+    // Opens `url` past Chromium's certificate warning, as a person clicks Advanced, then Proceed.
+    const { page } = pageOf(args.page);
+    await page.goto(String(args.url)).catch(() => {});
+    await page.click("#details-button");
+    await page.click("#proceed-link");
+    await page.waitForURL(String(args.url));
+  },
+  async setInputFiles(args) {
+    const files = args.files as { name: string; mimeType: string; base64: string }[];
+    await pageOf(args.page).page.locator(String(args.selector)).setInputFiles(
+      files.map((file) => ({
+        name: file.name,
+        mimeType: file.mimeType,
+        buffer: Buffer.from(file.base64, "base64"),
+      })),
+    );
+  },
+  async download(args) {
+    // Clicks `selector` and follows the download it starts: its name, and its bytes or why it failed.
+    const { page } = pageOf(args.page);
+    const [download] = await Promise.all([
+      page.waitForEvent("download", { timeout: Number(args.ms) }),
+      page.locator(String(args.selector)).click(),
+    ]);
+    const failure = await download.failure();
+    const name = download.suggestedFilename();
+    if (failure) return { name, failure };
+    return { name, base64: (await Deno.readFile(await download.path())).toBase64() };
+  },
   async reload(args) {
     const response = await pageOf(args.page).page.reload();
     return response && { status: response.status(), headers: await response.allHeaders() };
@@ -125,9 +163,13 @@ const operations: Record<string, (args: Args) => Promise<unknown>> = {
   },
   async throttleUploads(args) {
     // Chromium's DevTools throttling: request bodies go out at this rate (-1: unthrottled).
+    // One DevTools session per page: conditions set by another session would stay in force.
     const { page } = pageOf(args.page);
-    const cdp = await page.context().newCDPSession(page);
-    await cdp.send("Network.enable");
+    let cdp = sessions.get(page);
+    if (!cdp) {
+      sessions.set(page, cdp = await page.context().newCDPSession(page));
+      await cdp.send("Network.enable");
+    }
     await cdp.send("Network.emulateNetworkConditions", {
       offline: false,
       latency: 0,

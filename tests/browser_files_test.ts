@@ -3,12 +3,13 @@
  * dropped on the conversation and an image pasted into the input go up
  * with a progress bar; the other browser sees the image as a preview and
  * a file as a card (a hostile name as text); a line-mode client sees the
- * `[file]` line; a cancelled upload leaves nothing on the server.
+ * `[file]` line; a cancelled upload leaves nothing on the server, and a
+ * notice that says so.
  */
 
 import assert from "node:assert/strict";
 import { BrowserHost, type Person } from "./_browser.ts";
-import { joinPage } from "./_chat_page.ts";
+import { joinPage, waitLine } from "./_chat_page.ts";
 import { runClient, runServer } from "./_entry_process.ts";
 import { until } from "./_waiting.ts";
 
@@ -175,34 +176,39 @@ Deno.test("browser files: drop and paste with progress, previews for the other b
     },
   );
 
-  await t.step("an upload cancelled half way leaves nothing on the server", async () => {
-    const stored = filesUnder(`${data}/files/sha256`).length;
-    await ana.throttleUploads(200_000);
-    await makeFile(ana, { name: "half.bin", size: 3_000_000 });
-    assert.ok(await dropFile(ana));
-    await ana.waitFor(
-      "the upload a tenth done",
-      () => {
-        const item = (globalThis as Any).document.querySelector('[data-testid="upload"]');
-        return item && Number(item.getAttribute("data-percent")) >= 10;
-      },
-      undefined,
-      20_000,
-    );
-    // On the server: in its temporary directory, not stored.
-    await until(() => filesUnder(`${data}/files/tmp`).length === 1);
-    await ana.click('[data-testid="upload-cancel"]');
-    await until(() => filesUnder(`${data}/files/tmp`).length === 0);
-    assert.equal(filesUnder(`${data}/files/sha256`).length, stored);
-    assert.ok(!cli.stdout.some((line) => line.includes("half.bin")));
-    assert.equal(
-      await ana.evaluate(() =>
-        (globalThis as Any).document.querySelectorAll('[data-testid="upload"]').length
-      ),
-      0,
-    );
-    await ana.throttleUploads(-1);
-  });
+  await t.step(
+    "an upload cancelled half way leaves nothing on the server and a notice",
+    async () => {
+      const stored = filesUnder(`${data}/files/sha256`).length;
+      await ana.throttleUploads(200_000);
+      await makeFile(ana, { name: "half.bin", size: 3_000_000 });
+      assert.ok(await dropFile(ana));
+      await ana.waitFor(
+        "the upload a tenth done",
+        () => {
+          const item = (globalThis as Any).document.querySelector('[data-testid="upload"]');
+          return item && Number(item.getAttribute("data-percent")) >= 10;
+        },
+        undefined,
+        20_000,
+      );
+      // On the server: in its temporary directory, not stored.
+      await until(() => filesUnder(`${data}/files/tmp`).length === 1);
+      await ana.click('[data-testid="upload-cancel"]');
+      await until(() => filesUnder(`${data}/files/tmp`).length === 0);
+      assert.equal(filesUnder(`${data}/files/sha256`).length, stored);
+      assert.ok(!cli.stdout.some((line) => line.includes("half.bin")));
+      assert.equal(
+        await ana.evaluate(() =>
+          (globalThis as Any).document.querySelectorAll('[data-testid="upload"]').length
+        ),
+        0,
+      );
+      // The conversation says so, as the terminal's "sending half.bin cancelled".
+      await waitLine(ana, "Upload cancelled: half.bin", "notice");
+      await ana.throttleUploads(-1);
+    },
+  );
 
   await cli.closeStdin();
   await cli.finished();

@@ -5,8 +5,15 @@
  * conversation) on the page's own origin, with the session's upload token
  * from the welcome (`Authorization: Bearer`), as an `XMLHttpRequest` for
  * its upload progress; cancelling aborts it (the server keeps nothing of
- * a cut upload). The server announces a finished file in the chat; this
- * only tracks the transfers under way and says why one failed.
+ * a cut upload) and leaves a notice. The body goes as
+ * `application/octet-stream` whatever the browser guessed from the name,
+ * as from the terminal client: the server's sniffing alone decides a
+ * file's type, so the same file shows the same type from either. An
+ * upload under way when the chat connection drops is stopped: the server
+ * would refuse it at the end (its token was the old session's), so the
+ * page says so at once instead. The server announces a finished file in
+ * the chat; this only tracks the transfers under way and says why one
+ * failed.
  *
  * @module
  */
@@ -42,8 +49,14 @@ export class FileUploads {
   readonly #requests = new Map<number, XMLHttpRequest>();
   #nextKey = 1;
 
-  /** @param changed called after every change (progress included) */
-  constructor(readonly changed: () => void) {}
+  /**
+   * @param changed called after every change (progress included)
+   * @param notice called with a line for the conversation (a cancelled upload)
+   */
+  constructor(
+    readonly changed: () => void,
+    readonly notice: (text: string) => void = () => {},
+  ) {}
 
   /**
    * Sends `file` to `target`; refused at once (as a failed item) when the
@@ -75,7 +88,7 @@ export class FileUploads {
     this.#requests.set(upload.key, request);
     request.open("POST", `/f?${query}`);
     request.setRequestHeader("Authorization", `Bearer ${grant.token}`);
-    request.setRequestHeader("Content-Type", file.type || "application/octet-stream");
+    request.setRequestHeader("Content-Type", "application/octet-stream");
     request.upload.onprogress = (event) => {
       upload.sent = event.loaded;
       this.changed();
@@ -87,19 +100,31 @@ export class FileUploads {
     };
     request.onerror = () => {
       this.#requests.delete(upload.key);
-      this.#fail(upload, "The connection to the server was lost");
+      this.#fail(upload, LOST);
     };
     request.send(file);
     this.changed();
     return upload;
   }
 
-  /** Stops an upload under way (nothing of it stays), or dismisses a failed one. */
+  /** Stops an upload under way (nothing of it stays; a notice says so), or dismisses a failed one. */
   cancel(key: number): void {
     const request = this.#requests.get(key);
     this.#requests.delete(key);
     request?.abort();
+    const upload = this.items.find((item) => item.key === key);
+    if (request && upload) this.notice(`Upload cancelled: ${upload.name}`);
     this.#remove(key);
+  }
+
+  /** The chat connection dropped: every upload under way is stopped and says so. */
+  lost(): void {
+    for (const [key, request] of this.#requests) {
+      this.#requests.delete(key);
+      request.abort();
+      const upload = this.items.find((item) => item.key === key);
+      if (upload) this.#fail(upload, LOST);
+    }
   }
 
   #fail(upload: Upload, error: string): Upload {
@@ -114,6 +139,9 @@ export class FileUploads {
     this.changed();
   }
 }
+
+/** Why an upload under way failed when the connection went. */
+export const LOST = "Upload stopped: connection lost, send it again";
 
 /** The server's JSON refusal `{error, message}` in words, or the status. */
 export function refusal(status: number, body: string): string {

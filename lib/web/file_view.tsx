@@ -8,14 +8,18 @@
  * nodes and attribute values, never markup. Links take only the path and
  * query of the announced url, so the file comes from the page's own
  * origin (the announced host may be another address of the same server).
+ * A download goes through `saveFile` (see `file_download.ts` for why),
+ * with its percentage on the button and its failure beside it.
  *
  * @module
  */
 
+import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import type { SharedFile } from "../core/events.ts";
 import { formatSize } from "../core/file_name.ts";
 import type { FileUploads, Upload } from "./file_uploads.ts";
+import { saveFile } from "./file_download.ts";
 
 /** The types the server serves inline (sniffed from the content). */
 const PREVIEW_TYPES = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
@@ -49,9 +53,9 @@ export function FileShown({ file }: { file: SharedFile }) {
           <img src={href} alt={file.name} loading="lazy" data-testid="file-preview" />
         </button>
         <figcaption>
-          <a href={href} download={file.name} data-testid="file-download">
+          <DownloadLink href={href} file={file}>
             <bdi>{file.name}</bdi>
-          </a>
+          </DownloadLink>
           <span class="file-detail">{detail}</span>
         </figcaption>
         {full ? <FullSize href={href} name={file.name} close={() => setFull(false)} /> : null}
@@ -65,16 +69,64 @@ export function FileShown({ file }: { file: SharedFile }) {
         <bdi class="file-name" data-testid="file-name">{file.name}</bdi>
         <span class="file-detail" data-testid="file-detail">{detail}</span>
       </span>
+      <DownloadLink href={href} file={file} class="file-get" label={`Download ${file.name}`}>
+        Download
+      </DownloadLink>
+    </div>
+  );
+}
+
+/**
+ * A link to the file that saves it through `saveFile` on a plain click (a
+ * click with a modifier, or the context menu, still has the real link),
+ * showing the percentage while it comes and why it failed.
+ */
+function DownloadLink(
+  { href, file, children, label, ...rest }: {
+    href: string;
+    file: SharedFile;
+    children: ComponentChildren;
+    label?: string;
+    class?: string;
+  },
+) {
+  const [percent, setPercent] = useState<number | undefined>(undefined);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const onClick = (event: MouseEvent) => {
+    if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) {
+      return;
+    }
+    event.preventDefault();
+    if (percent !== undefined) return;
+    setError(undefined);
+    setPercent(0);
+    saveFile(href, file.name, (received) => {
+      setPercent(file.size > 0 ? Math.floor((received / file.size) * 100) : 100);
+    }).then(
+      () => setPercent(undefined),
+      (failure: Error) => {
+        setPercent(undefined);
+        setError(failure.message);
+      },
+    );
+  };
+  return (
+    <>
       <a
-        class="file-get"
+        class={rest.class}
         href={href}
         download={file.name}
         data-testid="file-download"
-        aria-label={`Download ${file.name}`}
+        data-state={percent === undefined ? "idle" : "downloading"}
+        aria-label={label}
+        onClick={onClick}
       >
-        Download
+        {percent === undefined ? children : `${percent}%`}
       </a>
-    </div>
+      {error
+        ? <span class="file-error" role="alert" data-testid="file-download-error">{error}</span>
+        : null}
+    </>
   );
 }
 

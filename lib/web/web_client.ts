@@ -72,7 +72,10 @@ export class WebClient {
   /** What the last connection's key proof was bound to (the server's certificate, or `plain`). */
   binding: string | undefined;
   /** Files being sent from the page (drop, paste, picker). */
-  readonly uploads: FileUploads = new FileUploads(() => this.changed());
+  readonly uploads: FileUploads = new FileUploads(
+    () => this.changed(),
+    (text) => this.model.addInfo(text),
+  );
   /** The session's upload token and largest file (every welcome brings a new one). */
   grant: UploadGrant | undefined;
   #session: ReconnectingSession | undefined;
@@ -180,6 +183,9 @@ export class WebClient {
     try {
       for await (const event of session.events()) {
         if (event.type === "welcome") this.grant = event.files;
+        if (event.type === "status" && (event.state === "offline" || event.state === "failed")) {
+          this.uploads.lost();
+        }
         const alert = model.apply(event);
         if (alert) this.alert(alert);
         this.changed();
@@ -187,6 +193,7 @@ export class WebClient {
     } catch (error) {
       model.addInfo(`The session ended: ${(error as Error).message}`, "error");
     }
+    this.uploads.lost();
     if (model.connection.state !== "failed") {
       model.connection = { state: "failed", message: "Disconnected" };
     }
