@@ -121,6 +121,7 @@ export {
   type Registration,
 } from "./lib/core/state/access_store.ts";
 export {
+  type FileContent,
   type FileIndex,
   type FileRecord,
   MemoryFileIndex,
@@ -136,6 +137,7 @@ export {
   type FileStoreOptions,
   type UploadMeta,
 } from "./lib/files/file_store.ts";
+export { DiskContent } from "./lib/files/disk_content.ts";
 export { cleanFileName } from "./lib/core/file_name.ts";
 export {
   MemoryMuteStore,

@@ -24,7 +24,12 @@ import { DataDirInUseError } from "./lib/store/data_dir_lock.ts";
 import { UsageError } from "./lib/errors.ts";
 import { startCommand } from "./lib/cli_args.ts";
 import { CertificateError, loadCertificate } from "./lib/server/tls_certificate.ts";
-import { FILE_GRACE_MS, type OpenedFiles, openFiles } from "./lib/server/open_files.ts";
+import {
+  FILE_GRACE_MS,
+  openClusterFiles,
+  type OpenedFiles,
+  openFiles,
+} from "./lib/server/open_files.ts";
 import {
   ClusterJoinError,
   type ClusterMembership,
@@ -197,14 +202,8 @@ async function main(): Promise<number> {
     return 1;
   }
   let files: OpenedFiles | undefined;
-  if (command.files && command.cluster) {
-    // The content would stay on this node, and the history (which keeps a file) is the stream.
-    log({
-      level: "warn",
-      event: "files_off",
-      detail: "--cluster: shared files are not shared between nodes yet, so uploads are off",
-    });
-  } else if (command.files) {
+  // A cluster node's files are in NATS: opened once it joined (below).
+  if (command.files && !command.cluster) {
     try {
       files = await openFiles(command.dataDir, store, command.files);
     } catch (error) {
@@ -287,6 +286,22 @@ async function main(): Promise<number> {
       store.close();
       await files?.close();
       return 1;
+    }
+    if (command.files) {
+      try {
+        files = await openClusterFiles(cluster.nc, cluster.replicas, command.files);
+      } catch (error) {
+        console.error(
+          `chat-server: --cluster: JetStream refused the files' bucket or object store: ${
+            (error as Error).message
+          }`,
+        );
+        door.close();
+        ircDoor?.close();
+        store.close();
+        await cluster.close();
+        return 1;
+      }
     }
   }
   const day = 24 * 60 * 60 * 1000;

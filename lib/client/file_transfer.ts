@@ -163,6 +163,7 @@ function refusal(status: number, body: string, size: number): TransferError {
     413: `the file is too large for this server (${formatSize(size)})`,
     416: "the server could not resume it",
     429: "too many uploads at once or too fast; wait a little and try again",
+    503: "the server cannot reach its file storage now; try again later",
     507: "the server's file storage is full",
   };
   return new TransferError("refused", `${why[status] ?? `HTTP ${status}`}${said}`, status);

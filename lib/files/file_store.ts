@@ -1,6 +1,7 @@
 /**
- * Shared files' content on disk, stored once per content (by SHA-256) under
- * a directory of the data directory:
+ * Shared files, stored once per content (by SHA-256) in a
+ * {@linkcode FileContent}: by default on disk under a directory of the data
+ * directory (`DiskContent`), on a cluster in NATS's object store:
  *
  * ```
  * <dir>/sha256/ab/ab12…ef   the content, named by its hash (read-only once in place)
@@ -18,8 +19,9 @@
  */
 
 import { createHash } from "node:crypto";
-import type { FileIndex, FileRecord } from "../core/state/file_index.ts";
+import type { FileContent, FileIndex, FileRecord } from "../core/state/file_index.ts";
 import { cleanFileName } from "../core/file_name.ts";
+import { DiskContent } from "./disk_content.ts";
 import { sniffImageType, storedType } from "./file_type.ts";
 
 /** `--max-file-bytes` by default: 100 MiB. */
@@ -41,6 +43,8 @@ export interface FileStoreOptions {
   budgetBytes?: number;
   /** The clock, for the files' times. @default {Date.now} */
   now?: () => number;
+  /** Where the content goes. @default {DiskContent in the store's directory} */
+  content?: FileContent;
 }
 
 /** What an upload says of itself, before its bytes. */
@@ -63,7 +67,12 @@ export interface UploadMeta {
 export class FileStoreError extends Error {
   /** Names the rule broken. */
   constructor(
-    readonly code: "file_too_large" | "files_budget_full" | "upload_incomplete" | "bad_upload",
+    readonly code:
+      | "file_too_large"
+      | "files_budget_full"
+      | "upload_incomplete"
+      | "bad_upload"
+      | "files_unavailable",
     message: string,
     options?: ErrorOptions,
   ) {
@@ -76,6 +85,7 @@ export class FileStoreError extends Error {
 export class FileStore {
   readonly #dir: string;
   readonly #index: FileIndex;
+  readonly #content: FileContent;
   readonly #maxFileBytes: number;
   readonly #budgetBytes: number;
   readonly #now: () => number;
@@ -84,9 +94,15 @@ export class FileStore {
   /** Bytes received by uploads under way, which the budget counts too. */
   #inFlight = 0;
 
-  private constructor(dir: string, index: FileIndex, options: FileStoreOptions) {
+  private constructor(
+    dir: string,
+    index: FileIndex,
+    content: FileContent,
+    options: FileStoreOptions,
+  ) {
     this.#dir = dir.replace(/[\\/]+$/, "");
     this.#index = index;
+    this.#content = content;
     this.#maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
     this.#budgetBytes = options.budgetBytes ?? DEFAULT_FILES_BUDGET_BYTES;
     this.#now = options.now ?? Date.now;
@@ -99,12 +115,13 @@ export class FileStore {
     index: FileIndex,
     options: FileStoreOptions = {},
   ): Promise<FileStore> {
-    const store = new FileStore(dir, index, options);
+    const content: FileContent = options.content ?? await DiskContent.open(dir);
+    const store = new FileStore(dir, index, content, options);
+    if (content.storedBytes) store.#storedBytes = await content.storedBytes();
     await Deno.remove(store.#tmpDir, { recursive: true }).catch((error) => {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     });
     await Deno.mkdir(store.#tmpDir, { recursive: true, mode: 0o700 });
-    await Deno.mkdir(`${store.#dir}/sha256`, { recursive: true, mode: 0o700 });
     return store;
   }
 
@@ -122,14 +139,19 @@ export class FileStore {
     return `${this.#dir}/tmp`;
   }
 
-  /** Where the content of a hash is (or would be) stored. */
-  contentPath(sha256: string): string {
-    return `${this.#dir}/sha256/${sha256.slice(0, 2)}/${sha256}`;
+  /** Where the content is (a directory, a bucket). */
+  get contentWhere(): string {
+    return this.#content.where;
   }
 
   /** The file of an id (its content is in place). */
-  get(id: string): FileRecord | undefined {
-    return this.#index.get(id);
+  async get(id: string): Promise<FileRecord | undefined> {
+    return await this.#index.get(id);
+  }
+
+  /** Bytes `start` to `end` (inclusive) of a file's content. */
+  read(record: FileRecord, start: number, end: number): AsyncIterable<Uint8Array> {
+    return this.#content.read(record.sha256, start, end);
   }
 
   /**
@@ -146,6 +168,8 @@ export class FileStore {
         "A file goes to a room or to a DM, not both or neither",
       );
     }
+    // Shared with other servers (a cluster): their uploads count too.
+    await this.#refreshStored();
     if (meta.declaredSize !== undefined) this.#checkSize(meta.declaredSize, 0);
     const tmp = `${this.#tmpDir}/${randomId()}`;
     const file = await Deno.open(tmp, { write: true, createNew: true, mode: 0o600 });
@@ -173,7 +197,11 @@ export class FileStore {
       file.close();
       closed = true;
       const sha256 = hash.digest("hex");
-      await this.#place(tmp, sha256, size);
+      if (this.#content.storedBytes) {
+        await this.#refreshStored();
+        this.#checkSize(size, size);
+      }
+      this.#storedBytes += await unavailable(this.#content.place(tmp, sha256, size));
       const type = storedType(sniffImageType(head), meta.declaredType);
       const record: FileRecord = {
         id: randomId(),
@@ -187,7 +215,7 @@ export class FileStore {
         ts: this.#now(),
         key: randomId(),
       };
-      this.#index.add(record);
+      await unavailable(Promise.resolve(this.#index.add(record)));
       return record;
     } finally {
       this.#inFlight -= size;
@@ -202,14 +230,19 @@ export class FileStore {
    * Returns how many contents were deleted.
    */
   async prune(olderThan: number): Promise<number> {
-    const released = this.#index.removeUnreferenced(olderThan);
+    const released = await this.#index.removeUnreferenced(olderThan);
     for (const { sha256, size } of released) {
-      const path = this.contentPath(sha256);
-      await Deno.chmod(path, 0o600).catch(() => {});
-      await Deno.remove(path).catch(() => {});
+      await this.#content.remove(sha256);
       this.#storedBytes -= size;
     }
     return released.length;
+  }
+
+  /** Reads the bytes stored where other servers store too (a cluster's object store). */
+  async #refreshStored(): Promise<void> {
+    if (this.#content.storedBytes) {
+      this.#storedBytes = await unavailable(this.#content.storedBytes());
+    }
   }
 
   /** Refuses `total` bytes of one upload, `counted` of them already in flight. */
@@ -227,20 +260,19 @@ export class FileStore {
       );
     }
   }
+}
 
-  /** Moves a complete upload into place, or drops it when that content is stored already. */
-  async #place(tmp: string, sha256: string, size: number): Promise<void> {
-    const path = this.contentPath(sha256);
-    try {
-      await Deno.lstat(path);
-      return; // Stored once: the temporary copy goes in `put`'s finally.
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    }
-    await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true, mode: 0o700 });
-    await Deno.chmod(tmp, 0o400).catch(() => {}); // Not on Windows.
-    await Deno.rename(tmp, path);
-    this.#storedBytes += size;
+/** `promise`, its failure a `files_unavailable` refusal (a cluster's NATS out of reach). */
+async function unavailable<T>(promise: Promise<T>): Promise<T> {
+  try {
+    return await promise;
+  } catch (error) {
+    if (error instanceof FileStoreError) throw error;
+    throw new FileStoreError(
+      "files_unavailable",
+      `Files cannot be stored now (${(error as Error).message}); try again later`,
+      { cause: error },
+    );
   }
 }
 

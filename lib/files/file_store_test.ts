@@ -54,8 +54,8 @@ Deno.test("FileStore.put() stores content under its SHA-256 and records the file
   assert.equal(record.type, "text/plain");
   assert.equal(record.ts, 1234);
   assert.match(record.id, /^[A-Za-z0-9_-]{22}$/);
-  assert.equal(await Deno.readTextFile(t.store.contentPath(sha)), "hello world");
-  assert.deepEqual(t.store.get(record.id), record);
+  assert.equal(await Deno.readTextFile(`${t.dir}/sha256/${sha.slice(0, 2)}/${sha}`), "hello world");
+  assert.deepEqual(await t.store.get(record.id), record);
   assert.deepEqual(await filesUnder(t.dir), [`sha256/b9/${sha}`]);
 });
 

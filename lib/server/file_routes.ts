@@ -21,7 +21,7 @@
  */
 
 import type * as http from "node:http";
-import { createReadStream } from "node:fs";
+import { Readable } from "node:stream";
 import { ChatError } from "../core/errors.ts";
 import type { FileTarget } from "../core/file_share.ts";
 import type { Member } from "../core/member.ts";
@@ -68,7 +68,18 @@ export async function serveFileRequest(
     return refuse(response, 405, "method", "Method not allowed");
   }
   const id = url.pathname.slice(FILES_PATH.length + 1).split("/")[0];
-  const record = sharing.store.get(id);
+  let record: FileRecord | undefined;
+  try {
+    record = await sharing.store.get(id);
+  } catch (error) {
+    // A cluster's index is in NATS, which may be out of reach for a moment.
+    return refuse(
+      response,
+      503,
+      "files_unavailable",
+      `Files cannot be read now (${(error as Error).message}); try again later`,
+    );
+  }
   if (!record || !sharing.mayDownload(record, url.searchParams.get("k"))) {
     return refuse(response, 404, "not_found", "No such file");
   }
@@ -159,6 +170,8 @@ async function receive(
       ? 413
       : error.code === "files_budget_full"
       ? 507
+      : error.code === "files_unavailable"
+      ? 503
       : 400;
     return refuse(response, status, error.code, error.message);
   }
@@ -204,7 +217,9 @@ function download(
   }
   response.writeHead(range.kind === "part" ? 206 : 200, { "Content-Length": end - start + 1 });
   if (request.method === "HEAD" || record.size === 0) return void response.end();
-  const stream = createReadStream(sharing.store.contentPath(record.sha256), { start, end });
+  const content = sharing.store.read(record, start, end);
+  // Pulled as the client takes it: a slow reader holds the content back, never buffered whole.
+  const stream = content instanceof Readable ? content : Readable.from(content);
   stream.on("data", context.touch);
   stream.on("error", () => response.destroy());
   response.on("close", () => stream.destroy());

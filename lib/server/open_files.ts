@@ -4,12 +4,15 @@
  * a message announces it. Without a data directory (`--data-dir :memory:`,
  * `--no-persist`) the history is lost at exit, and with it every message
  * that points at a file: the files then live in a temporary directory,
- * indexed in memory, removed at shutdown.
+ * indexed in memory, removed at shutdown. On a cluster node they are in
+ * NATS ({@linkcode openClusterFiles}).
  *
  * @module
  */
 
+import type { NatsConnection } from "@nats-io/transport-node";
 import type { HistoryStore } from "../core/state/history_store.ts";
+import { openNatsFiles } from "../cluster/nats_files.ts";
 import { MemoryFileIndex } from "../core/state/file_index.ts";
 import { FileStore } from "../files/file_store.ts";
 import { SqliteStore } from "../store/sqlite_store.ts";
@@ -45,5 +48,29 @@ export async function openFiles(
     close: async () => {
       if (temporary) await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
+  };
+}
+
+/**
+ * Opens the file store of a cluster node: records in a KV bucket, content
+ * in NATS's object store (`lib/cluster/nats_files.ts`), so every node
+ * serves every file; only uploads on their way are on this node's disk,
+ * in a temporary directory removed at shutdown.
+ */
+export async function openClusterFiles(
+  nc: NatsConnection,
+  replicas: number,
+  settings: FileSettings,
+): Promise<OpenedFiles> {
+  const { index, content } = await openNatsFiles({ nc, replicas });
+  const dir = await Deno.makeTempDir({ prefix: "lanchat-uploads-" });
+  const store = await FileStore.open(dir, index, { ...settings, content }).catch(async (error) => {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    throw error;
+  });
+  return {
+    store,
+    dir: content.where,
+    close: () => Deno.remove(dir, { recursive: true }).catch(() => {}),
   };
 }

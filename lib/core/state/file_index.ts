@@ -1,8 +1,10 @@
 /**
  * The metadata of shared files: what was sent, by whom, where (a room or a
  * DM pair), and which stored content (by SHA-256) it is. The bytes live
- * elsewhere (`lib/files/`); this seam only records them. An in-process
- * implementation is here; `SqliteFileIndex` (`lib/store/`) keeps it on disk.
+ * elsewhere (`lib/files/`, behind {@linkcode FileContent}); this seam only
+ * records them. An in-process implementation is here; `SqliteFileIndex`
+ * (`lib/store/`) keeps it on disk; `NatsFileIndex` (`lib/cluster/`) in a
+ * KV bucket shared by a cluster's nodes, which answers with promises.
  *
  * @module
  */
@@ -45,19 +47,49 @@ export interface ReleasedContent {
 /** Where file metadata is kept; see the module doc. */
 export interface FileIndex {
   /** Records a file whose content is already stored. */
-  add(record: FileRecord): void;
+  add(record: FileRecord): void | Promise<void>;
   /** The file of an id, if any. */
-  get(id: string): FileRecord | undefined;
-  /** Whether some file records content of this hash (it is stored already). */
-  hasContent(sha256: string): boolean;
-  /** Bytes of distinct content recorded: what the files budget counts. */
+  get(id: string): FileRecord | undefined | Promise<FileRecord | undefined>;
+  /**
+   * Bytes of distinct content recorded: what the files budget counts (read
+   * once, at the store's opening; a content seam that is shared with other
+   * servers counts for itself: {@linkcode FileContent.storedBytes}).
+   */
   contentBytes(): number;
   /**
    * Forgets the files stored before `olderThan` that no kept message
    * announces (retention: a file lives while a message points at it), and
    * returns the content no remaining file records.
    */
-  removeUnreferenced(olderThan: number): ReleasedContent[];
+  removeUnreferenced(olderThan: number): ReleasedContent[] | Promise<ReleasedContent[]>;
+}
+
+/**
+ * Where shared files' bytes are, one content per SHA-256: a directory
+ * (`DiskContent`, `lib/files/`) or NATS's object store (`NatsObjectContent`,
+ * `lib/cluster/`, so every node of a cluster serves every file). An upload
+ * is first complete on this machine's disk (hashed, within the limits),
+ * then placed; nothing partial is ever readable.
+ */
+export interface FileContent {
+  /** Where the content is, for the logs (a directory, a bucket). */
+  readonly where: string;
+  /**
+   * Stores the complete upload in the file `path` as the content of
+   * `sha256` (`size` bytes), unless that content is stored already. Returns
+   * the bytes newly stored (0 when it was there). `path` may be moved away.
+   */
+  place(path: string, sha256: string, size: number): Promise<number>;
+  /** Bytes `start` to `end` (inclusive) of stored content, in order. */
+  read(sha256: string, start: number, end: number): AsyncIterable<Uint8Array>;
+  /** Deletes stored content (nothing when it is not there). */
+  remove(sha256: string): Promise<void>;
+  /**
+   * Bytes of all content, when other servers store into the same place
+   * (asked before each upload: the budget is shared); absent, the store
+   * counts for itself.
+   */
+  storedBytes?(): Promise<number>;
 }
 
 /** A {@linkcode FileIndex} in memory (tests, `--data-dir :memory:`). */
