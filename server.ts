@@ -25,6 +25,7 @@ import { UsageError } from "./lib/errors.ts";
 import { startCommand } from "./lib/cli_args.ts";
 import { CertificateError, loadCertificate } from "./lib/server/tls_certificate.ts";
 import { FILE_GRACE_MS, type OpenedFiles, openFiles } from "./lib/server/open_files.ts";
+import { shortSize } from "./lib/server/file_flags.ts";
 import {
   ClusterJoinError,
   type ClusterMembership,
@@ -322,7 +323,9 @@ async function main(): Promise<number> {
       ...shared,
       log,
       tls,
-      ...(files ? { files: files.store } : {}),
+      ...(files
+        ? { files: files.store, fileLimits: { quotaBytes: command.files!.quotaBytes } }
+        : {}),
     });
     const member = cluster; // `/cluster` for operators, on a cluster node only
     if (member) {
@@ -355,7 +358,11 @@ async function main(): Promise<number> {
     history: command.dataDir ?? "memory",
     tls: tls ? "on" : "off",
     private: options.password !== undefined ? "yes" : undefined,
-    files: files ? files.dir : "off",
+    files: files ? "on" : "off",
+    max: files ? shortSize(command.files!.maxFileBytes) : undefined,
+    budget: files ? shortSize(command.files!.budgetBytes) : undefined,
+    quota: files ? shortSize(command.files!.quotaBytes) : undefined,
+    files_dir: files?.dir,
     operators: options.operators ? [...options.operators].length : undefined,
   });
   // Only a server others can reach is announced: bound to loopback, nothing is opened.
