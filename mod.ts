@@ -126,9 +126,17 @@ export {
   type FileRecord,
   MemoryFileIndex,
   type ReleasedContent,
+  type RemovedFile,
 } from "./lib/core/state/file_index.ts";
-export { type CheckedTarget, type FileTarget } from "./lib/core/file_share.ts";
-export { FileSharing, type FileSharingOptions, UploadRefused } from "./lib/server/file_sharing.ts";
+export { type CheckedTarget, type FileTarget, uploaderKey } from "./lib/core/file_share.ts";
+export {
+  defaultQuota,
+  type FileLimits,
+  FileSharing,
+  type FileSharingOptions,
+  type UploadFloor,
+  UploadRefused,
+} from "./lib/server/file_sharing.ts";
 export {
   DEFAULT_FILES_BUDGET_BYTES,
   DEFAULT_MAX_FILE_BYTES,

@@ -30,6 +30,7 @@ import {
   type OpenedFiles,
   openFiles,
 } from "./lib/server/open_files.ts";
+import { shortSize } from "./lib/server/file_flags.ts";
 import {
   ClusterJoinError,
   type ClusterMembership,
@@ -337,7 +338,9 @@ async function main(): Promise<number> {
       ...shared,
       log,
       tls,
-      ...(files ? { files: files.store } : {}),
+      ...(files
+        ? { files: files.store, fileLimits: { quotaBytes: command.files!.quotaBytes } }
+        : {}),
     });
     const member = cluster; // `/cluster` for operators, on a cluster node only
     if (member) {
@@ -370,7 +373,11 @@ async function main(): Promise<number> {
     history: command.dataDir ?? "memory",
     tls: tls ? "on" : "off",
     private: options.password !== undefined ? "yes" : undefined,
-    files: files ? files.dir : "off",
+    files: files ? "on" : "off",
+    max: files ? shortSize(command.files!.maxFileBytes) : undefined,
+    budget: files ? shortSize(command.files!.budgetBytes) : undefined,
+    quota: files ? shortSize(command.files!.quotaBytes) : undefined,
+    files_dir: files?.dir,
     operators: options.operators ? [...options.operators].length : undefined,
   });
   // Only a server others can reach is announced: bound to loopback, nothing is opened.

@@ -35,6 +35,7 @@ import type {
   FileIndex,
   FileRecord,
   ReleasedContent,
+  RemovedFile,
 } from "../core/state/file_index.ts";
 import { FILES_BUCKET, FILES_OBJECT_STORE } from "./cluster_names.ts";
 import { FILE_ID, finite, natsMediaType, natsNick, natsSize } from "./nats_input.ts";
@@ -210,6 +211,43 @@ export class NatsFileIndex implements FileIndex {
     return 0;
   }
 
+  /** Whether some record holds this content. */
+  async hasContent(sha256: string): Promise<boolean> {
+    return (await this.#records()).some((record) => record.sha256 === sha256);
+  }
+
+  /** Whether some record holds content of exactly `size` bytes. */
+  async hasContentOfSize(size: number): Promise<boolean> {
+    return (await this.#records()).some((record) => record.size === size);
+  }
+
+  /** Bytes of the distinct content `uploader` sent, on every node. */
+  async uploaderBytes(uploader: string): Promise<number> {
+    const sizes = new Map<string, number>();
+    for (const record of await this.#records()) {
+      if (sameNick(record.uploader, uploader)) sizes.set(record.sha256, record.size);
+    }
+    let total = 0;
+    for (const size of sizes.values()) total += size;
+    return total;
+  }
+
+  /** Whether `uploader` sent this content. */
+  async uploaderHas(uploader: string, sha256: string): Promise<boolean> {
+    return (await this.#records()).some((record) =>
+      record.sha256 === sha256 && sameNick(record.uploader, uploader)
+    );
+  }
+
+  /** Forgets one file (`/rmfile`), releasing its content when no other record holds it. */
+  async remove(id: string): Promise<RemovedFile | undefined> {
+    const record = await this.get(id);
+    if (!record) return undefined;
+    await bounded(ANSWER_MS, this.#kv.purge(id), "file record");
+    if (await this.hasContent(record.sha256)) return { record };
+    return { record, released: { sha256: record.sha256, size: record.size } };
+  }
+
   /**
    * Deletes the records older than `olderThan` that no message of the room
    * stream announces, and returns the content no remaining record holds
@@ -255,4 +293,8 @@ export async function openNatsFiles(
   const index = await NatsFileIndex.open(options);
   const content = await NatsObjectContent.open(options);
   return { index, content };
+}
+
+function sameNick(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
 }

@@ -23,8 +23,12 @@ const FORBIDDEN = /[/\\:*?"<>|]/g;
 const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
 /** Invisible and direction-changing characters (a name that shows `gpj.exe` as `exe.jpg`). */
 const INVISIBLE = /[\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g;
-/** Windows device names, reserved with any extension and in any case (`con.txt`, `Com1`). */
-const RESERVED = /^(?:con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)(?:\..*)?$/i;
+/**
+ * Windows device names, reserved in any case, with any extension and with
+ * spaces before it (`con.txt`, `Com1`, `CON .txt`, `nul .tar.gz`): Windows
+ * reads the part before the first dot, trailing spaces dropped.
+ */
+const RESERVED = /^(?:con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$) *(?:\..*)?$/i;
 
 /**
  * `name` made safe to save anywhere (see the module doc); never empty, never

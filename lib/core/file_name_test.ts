@@ -60,8 +60,15 @@ Deno.test("cleanFileName() prefixes reserved Windows device names, with or witho
   }
   assert.equal(cleanFileName("CON"), "_CON");
   assert.equal(cleanFileName("nul."), "_nul");
+  // Windows drops the spaces before the extension (and after the name) and still sees the device.
+  assert.equal(cleanFileName("CON .txt"), "_CON .txt");
+  assert.equal(cleanFileName("nul .tar.gz"), "_nul .tar.gz");
+  assert.equal(cleanFileName("COM1 "), "_COM1");
+  assert.equal(cleanFileName("aux   .log"), "_aux .log");
+  assert.equal(cleanFileName("lpt2 . txt"), "_lpt2 . txt");
   // Not reserved: longer words that start like one.
   assert.equal(cleanFileName("console.log"), "console.log");
+  assert.equal(cleanFileName("con x.txt"), "con x.txt");
   assert.equal(cleanFileName("COM10"), "COM10");
 });
 

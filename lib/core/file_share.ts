@@ -15,12 +15,31 @@ import type { Member } from "./member.ts";
 import { foldNick } from "./nick.ts";
 import type { Room } from "./room.ts";
 import { excerpt } from "./sanitize.ts";
+import { readAccess } from "./state/access_store.ts";
 
 /** Where a file goes: a room (by name) or a member (by nick). */
 export type FileTarget = { room: string } | { to: string };
 
-/** A target checked: the room the sender is in, or the member online. */
-export type CheckedTarget = { room: Room } | { peer: Member };
+/**
+ * A target checked: the room the sender is in, or the member online; and
+ * `uploader`, what the sender's upload limits are counted by (see
+ * {@linkcode uploaderKey}).
+ */
+export type CheckedTarget = ({ room: Room } | { peer: Member }) & { uploader: string };
+
+/**
+ * What a member's upload limits (rate, uploads at once) are counted by, so
+ * that reconnecting does not reset them: its nick when registered to the
+ * key it proved (`nick:<folded>`), else the address it connects from
+ * (`ip:<address>`), else the session (`member:<id>`).
+ */
+export function uploaderKey(chat: ChatServices, member: Member): string {
+  const registration = readAccess(() => chat.access.registration(member.foldedNick));
+  if (registration && registration.fingerprint === member.fingerprint) {
+    return `nick:${member.foldedNick}`;
+  }
+  return member.address !== undefined ? `ip:${member.address}` : `member:${member.id}`;
+}
 
 /**
  * The room or the member a file may go to, or why not.
@@ -33,10 +52,11 @@ export function checkFileTarget(
   target: FileTarget,
 ): CheckedTarget {
   chat.mutes.refuse(member, "you cannot send files");
-  if ("room" in target) return { room: chat.rooms.target(member, target.room) };
+  const uploader = uploaderKey(chat, member);
+  if ("room" in target) return { room: chat.rooms.target(member, target.room), uploader };
   const peer = chat.presence.find(foldNick(target.to));
   if (!peer) throw new ChatError("no_such_nick", `No one called "${excerpt(target.to)}" is here`);
-  return { peer };
+  return { peer, uploader };
 }
 
 /**

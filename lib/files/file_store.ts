@@ -20,7 +20,7 @@
 
 import { createHash } from "node:crypto";
 import type { FileContent, FileIndex, FileRecord } from "../core/state/file_index.ts";
-import { cleanFileName } from "../core/file_name.ts";
+import { cleanFileName, formatSize } from "../core/file_name.ts";
 import { DiskContent } from "./disk_content.ts";
 import { sniffImageType, storedType } from "./file_type.ts";
 
@@ -51,12 +51,17 @@ export interface FileStoreOptions {
 export interface UploadMeta {
   /** The name it was sent with (cleaned here). */
   name: string;
-  /** The media type the sender gave (kept only as a hint; see `storedType`). */
+  /** The media type the sender gave: ignored, the type comes from the bytes and the name (`storedType`). */
   declaredType?: string;
   /** The size the sender announced (`Content-Length`): refused at once when over a limit. */
   declaredSize?: number;
   /** Who sends it. */
   uploader: string;
+  /**
+   * Most bytes of distinct content `uploader` may have stored, this upload
+   * included (the per-member quota); none when not given.
+   */
+  quotaBytes?: number;
   /** The room (folded) it goes to; or `dm`. */
   room?: string;
   /** The two folded nicks of a DM, in any order. */
@@ -70,7 +75,9 @@ export class FileStoreError extends Error {
     readonly code:
       | "file_too_large"
       | "files_budget_full"
+      | "files_quota_full"
       | "upload_incomplete"
+      | "upload_too_slow"
       | "bad_upload"
       | "files_unavailable",
     message: string,
@@ -93,6 +100,10 @@ export class FileStore {
   #storedBytes: number;
   /** Bytes received by uploads under way, which the budget counts too. */
   #inFlight = 0;
+  /** Bytes under way per uploader (lower case), which its quota counts too. */
+  readonly #inFlightBy = new Map<string, number>();
+  /** Content placed but not yet recorded, per uploader (lower case). */
+  readonly #placing = new Map<string, number>();
 
   private constructor(
     dir: string,
@@ -154,12 +165,22 @@ export class FileStore {
     return this.#content.read(record.sha256, start, end);
   }
 
+  /** The most bytes of all files' distinct content. */
+  get budgetBytes(): number {
+    return this.#budgetBytes;
+  }
+
   /**
-   * Stores an upload's bytes (see the module doc) and records it.
+   * Stores an upload's bytes (see the module doc) and records it. The budget
+   * and the uploader's quota are checked once the content's hash is known,
+   * so content stored already is taken even when they are full; while the
+   * bytes arrive, uploads under way may pass the budget (or a quota) by at
+   * most one `maxFileBytes`, which bounds the disk.
    *
-   * @throws {FileStoreError} `file_too_large`, `files_budget_full`, `upload_incomplete`
-   *   (fewer bytes than declared), `bad_upload` (a room and a DM, or neither); and
-   *   whatever `body` throws (a cut connection). Nothing is left on disk either way.
+   * @throws {FileStoreError} `file_too_large`, `files_budget_full`, `files_quota_full`,
+   *   `upload_incomplete` (fewer bytes than declared), `bad_upload` (a room and a DM,
+   *   or neither); and whatever `body` throws (a cut connection). Nothing is left on
+   *   disk either way.
    */
   async put(body: AsyncIterable<Uint8Array>, meta: UploadMeta): Promise<FileRecord> {
     if ((meta.room === undefined) === (meta.dm === undefined)) {
@@ -168,9 +189,16 @@ export class FileStore {
         "A file goes to a room or to a DM, not both or neither",
       );
     }
+    const who = meta.uploader.toLowerCase();
     // Shared with other servers (a cluster): their uploads count too.
     await this.#refreshStored();
-    if (meta.declaredSize !== undefined) this.#checkSize(meta.declaredSize, 0);
+    // What the uploader has stored, read once: the checks as bytes arrive are synchronous.
+    const usedBefore = meta.quotaBytes === undefined
+      ? 0
+      : await unavailable(Promise.resolve(this.#index.uploaderBytes(who)));
+    if (meta.declaredSize !== undefined) {
+      await this.#checkDeclared(meta.declaredSize, who, usedBefore, meta.quotaBytes);
+    }
     const tmp = `${this.#tmpDir}/${randomId()}`;
     const file = await Deno.open(tmp, { write: true, createNew: true, mode: 0o600 });
     const hash = createHash("sha256");
@@ -179,8 +207,9 @@ export class FileStore {
     let closed = false;
     try {
       for await (const chunk of body) {
-        this.#checkSize(size + chunk.length, size);
+        this.#checkArriving(size + chunk.length, size, who, usedBefore, meta.quotaBytes);
         this.#inFlight += chunk.length;
+        this.#inFlightBy.set(who, (this.#inFlightBy.get(who) ?? 0) + chunk.length);
         size += chunk.length;
         hash.update(chunk);
         if (head.length < 16) head = concat(head, chunk.subarray(0, 16 - head.length));
@@ -197,31 +226,45 @@ export class FileStore {
       file.close();
       closed = true;
       const sha256 = hash.digest("hex");
-      if (this.#content.storedBytes) {
-        await this.#refreshStored();
-        this.#checkSize(size, size);
+      await this.#refreshStored();
+      await this.#checkComplete(sha256, size, who, meta.quotaBytes);
+      this.#placing.set(who, (this.#placing.get(who) ?? 0) + size);
+      try {
+        await this.#place(tmp, sha256, size);
+        const record: FileRecord = {
+          id: randomId(),
+          name: cleanFileName(meta.name),
+          size,
+          type: storedType(sniffImageType(head), cleanFileName(meta.name)),
+          sha256,
+          uploader: meta.uploader,
+          ...(meta.room !== undefined ? { room: meta.room } : {}),
+          ...(meta.dm !== undefined ? { dm: [...meta.dm].sort() as [string, string] } : {}),
+          ts: this.#now(),
+          key: randomId(),
+        };
+        await unavailable(Promise.resolve(this.#index.add(record)));
+        return record;
+      } finally {
+        this.#count(this.#placing, who, -size);
       }
-      this.#storedBytes += await unavailable(this.#content.place(tmp, sha256, size));
-      const type = storedType(sniffImageType(head), meta.declaredType);
-      const record: FileRecord = {
-        id: randomId(),
-        name: cleanFileName(meta.name),
-        size,
-        type,
-        sha256,
-        uploader: meta.uploader,
-        ...(meta.room !== undefined ? { room: meta.room } : {}),
-        ...(meta.dm !== undefined ? { dm: [...meta.dm].sort() as [string, string] } : {}),
-        ts: this.#now(),
-        key: randomId(),
-      };
-      await unavailable(Promise.resolve(this.#index.add(record)));
-      return record;
     } finally {
       this.#inFlight -= size;
+      this.#count(this.#inFlightBy, who, -size);
       if (!closed) file.close();
       await Deno.remove(tmp).catch(() => {});
     }
+  }
+
+  /**
+   * Forgets the file `id` (an operator's `/rmfile`) and deletes its content
+   * when no other file has it. Returns the record, or undefined if none.
+   */
+  async remove(id: string): Promise<FileRecord | undefined> {
+    const removed = await this.#index.remove(id);
+    if (!removed) return undefined;
+    if (removed.released) await this.#delete(removed.released.sha256, removed.released.size);
+    return removed.record;
   }
 
   /**
@@ -231,11 +274,13 @@ export class FileStore {
    */
   async prune(olderThan: number): Promise<number> {
     const released = await this.#index.removeUnreferenced(olderThan);
-    for (const { sha256, size } of released) {
-      await this.#content.remove(sha256);
-      this.#storedBytes -= size;
-    }
+    for (const { sha256, size } of released) await this.#delete(sha256, size);
     return released.length;
+  }
+
+  async #delete(sha256: string, size: number): Promise<void> {
+    await this.#content.remove(sha256);
+    this.#storedBytes -= size;
   }
 
   /** Reads the bytes stored where other servers store too (a cluster's object store). */
@@ -245,19 +290,111 @@ export class FileStore {
     }
   }
 
-  /** Refuses `total` bytes of one upload, `counted` of them already in flight. */
-  #checkSize(total: number, counted: number): void {
-    if (total > this.#maxFileBytes) {
-      throw new FileStoreError(
-        "file_too_large",
-        `The file is larger than this server's limit of ${this.#maxFileBytes} bytes`,
-      );
+  /** Refuses at once an upload whose announced size is over a limit (and cannot be a re-send). */
+  async #checkDeclared(
+    size: number,
+    who: string,
+    usedBefore: number,
+    quota: number | undefined,
+  ): Promise<void> {
+    if (size > this.#maxFileBytes) this.#tooLarge(size);
+    // Content stored already costs nothing, but only content of that very size can be it.
+    if (await unavailable(Promise.resolve(this.#index.hasContentOfSize(size)))) return;
+    if (this.#storedBytes + this.#inFlight + size > this.#budgetBytes) this.#budgetFull(size);
+    if (quota !== undefined) {
+      const used = usedBefore + (this.#placing.get(who) ?? 0) + (this.#inFlightBy.get(who) ?? 0);
+      if (used + size > quota) this.#quotaFull(used, quota, size);
     }
-    if (this.#storedBytes + this.#inFlight - counted + total > this.#budgetBytes) {
-      throw new FileStoreError(
-        "files_budget_full",
-        `The server's space for files is full (${this.#budgetBytes} bytes)`,
-      );
+  }
+
+  /** Refuses `total` bytes of one upload as they arrive, `counted` of them in flight already. */
+  #checkArriving(
+    total: number,
+    counted: number,
+    who: string,
+    usedBefore: number,
+    quota: number | undefined,
+  ): void {
+    if (total > this.#maxFileBytes) this.#tooLarge();
+    const slack = this.#maxFileBytes;
+    const arriving = this.#inFlight - counted + total;
+    if (this.#storedBytes + arriving > this.#budgetBytes + slack) this.#budgetFull();
+    if (quota !== undefined) {
+      const placing = this.#placing.get(who) ?? 0;
+      const used = usedBefore + placing + (this.#inFlightBy.get(who) ?? 0) - counted;
+      if (used + total > quota + slack) this.#quotaFull(used, quota);
+    }
+  }
+
+  /** Refuses a complete upload over the budget or the quota, unless its content is stored already. */
+  async #checkComplete(
+    sha256: string,
+    size: number,
+    who: string,
+    quota: number | undefined,
+  ): Promise<void> {
+    const index = this.#index;
+    if (this.#storedBytes + size > this.#budgetBytes) {
+      if (!await unavailable(Promise.resolve(index.hasContent(sha256)))) this.#budgetFull(size);
+    }
+    if (
+      quota !== undefined && !await unavailable(Promise.resolve(index.uploaderHas(who, sha256)))
+    ) {
+      const used = await unavailable(Promise.resolve(index.uploaderBytes(who))) +
+        (this.#placing.get(who) ?? 0);
+      if (used + size > quota) this.#quotaFull(used, quota, size);
+    }
+  }
+
+  #tooLarge(bytes?: number): never {
+    let limit = formatSize(this.#maxFileBytes);
+    let size = bytes === undefined ? undefined : formatSize(bytes);
+    // Both round alike (64 KiB and one byte more): then in bytes.
+    if (size === limit) [size, limit] = [`${bytes} bytes`, `${this.#maxFileBytes} bytes`];
+    throw new FileStoreError(
+      "file_too_large",
+      size
+        ? `File too large: ${size}, the limit is ${limit}`
+        : `File too large: more than the limit of ${limit}`,
+    );
+  }
+
+  #budgetFull(size?: number): never {
+    const used = `${formatSize(this.#storedBytes)} of ${formatSize(this.#budgetBytes)} used`;
+    throw new FileStoreError(
+      "files_budget_full",
+      `The server's space for files is full: ${used}${
+        size === undefined ? "" : `, this file needs ${formatSize(size)}`
+      }`,
+    );
+  }
+
+  #quotaFull(used: number, quota: number, size?: number): never {
+    throw new FileStoreError(
+      "files_quota_full",
+      `Your share of the server's space for files is used up: ${formatSize(used)} of ${
+        formatSize(quota)
+      }${size === undefined ? "" : `, this file needs ${formatSize(size)}`}`,
+    );
+  }
+
+  #count(map: Map<string, number>, who: string, bytes: number): void {
+    const left = (map.get(who) ?? 0) + bytes;
+    if (left > 0) map.set(who, left);
+    else map.delete(who);
+  }
+
+  /** Moves a complete upload into place, or drops it when that content is stored already. */
+  async #place(tmp: string, sha256: string, size: number): Promise<void> {
+    // Counted before the first await, so a concurrent upload's check sees it.
+    this.#storedBytes += size;
+    try {
+      const added = await unavailable(this.#content.place(tmp, sha256, size));
+      // Stored once: the temporary copy goes in `put`'s finally.
+      if (added === 0) this.#storedBytes -= size;
+    } catch (error) {
+      this.#storedBytes -= size;
+      throw error;
     }
   }
 }

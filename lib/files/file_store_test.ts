@@ -84,12 +84,16 @@ Deno.test("FileStore.put() refuses a file over the size limit and leaves nothing
   await using t = await tempStore({ maxFileBytes: 10 });
   await assert.rejects(
     t.store.put(chunks("123456", "7890", "1"), { ...ROOM, name: "big.bin" }),
-    (error: FileStoreError) => error.code === "file_too_large",
+    (error: FileStoreError) =>
+      error.code === "file_too_large" &&
+      error.message === "File too large: more than the limit of 10 B",
   );
   // Refused before a byte when the announced size is over.
   await assert.rejects(
     t.store.put(chunks(), { ...ROOM, name: "big.bin", declaredSize: 11 }),
-    (error: FileStoreError) => error.code === "file_too_large",
+    (error: FileStoreError) =>
+      error.code === "file_too_large" &&
+      error.message === "File too large: 11 B, the limit is 10 B",
   );
   assert.deepEqual(await filesUnder(t.dir), []);
   assert.equal(t.store.storedBytes, 0);
@@ -97,14 +101,21 @@ Deno.test("FileStore.put() refuses a file over the size limit and leaves nothing
   await t.store.put(chunks("1234567890"), { ...ROOM, name: "fits.bin" });
 });
 
-Deno.test("FileStore.put() refuses what would overrun the budget, counting uploads under way", async () => {
+Deno.test("FileStore.put() refuses what would overrun the budget; of two at once, the later one to end", async () => {
   await using t = await tempStore({ budgetBytes: 10 });
   await t.store.put(chunks("123456"), { ...ROOM, name: "a" });
   await assert.rejects(
     t.store.put(chunks("12345"), { ...ROOM, name: "b" }),
+    (error: FileStoreError) =>
+      error.code === "files_budget_full" &&
+      error.message ===
+        "The server's space for files is full: 6 B of 10 B used, this file needs 5 B",
+  );
+  // Announced, refused before a byte is stored: no file of that size could be a re-send.
+  await assert.rejects(
+    t.store.put(chunks(), { ...ROOM, name: "b", declaredSize: 5 }),
     (error: FileStoreError) => error.code === "files_budget_full",
   );
-  // Two uploads at once share what is left.
   let release!: () => void;
   const held = new Promise<void>((resolve) => release = resolve);
   const first = t.store.put(
@@ -114,15 +125,81 @@ Deno.test("FileStore.put() refuses what would overrun the budget, counting uploa
     })(),
     { ...ROOM, name: "c" },
   );
-  await new Promise((resolve) => setTimeout(resolve, 10));
+  await t.store.put(chunks("12"), { ...ROOM, name: "d" });
+  release();
+  await assert.rejects(first, (error: FileStoreError) => error.code === "files_budget_full");
+  assert.equal(t.store.storedBytes, 8);
+  assert.equal((await filesUnder(t.dir)).length, 2);
+});
+
+Deno.test("FileStore.put() takes content stored already when the budget is full", async () => {
+  await using t = await tempStore({ budgetBytes: 10 });
+  await t.store.put(chunks("1234567890"), { ...ROOM, name: "a" });
+  const again = await t.store.put(chunks("12345", "67890"), {
+    ...ROOM,
+    name: "again",
+    declaredSize: 10,
+    uploader: "bo",
+  });
+  assert.equal(again.size, 10);
+  assert.equal(t.store.storedBytes, 10);
   await assert.rejects(
-    t.store.put(chunks("12"), { ...ROOM, name: "d" }),
+    t.store.put(chunks("0987654321"), { ...ROOM, name: "new", declaredSize: 10 }),
+    (error: FileStoreError) => error.code === "files_budget_full",
+  );
+  assert.deepEqual(await filesUnder(`${t.dir}/tmp`), []);
+});
+
+Deno.test("FileStore.put() bounds uploads under way by the budget plus one largest file", async () => {
+  await using t = await tempStore({ budgetBytes: 10, maxFileBytes: 6 });
+  await t.store.put(chunks("123456"), { ...ROOM, name: "a" });
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => release = resolve);
+  const first = t.store.put(
+    (async function* () {
+      yield encoder.encode("abcdef");
+      await held;
+    })(),
+    { ...ROOM, name: "b" },
+  );
+  await t.store.put(chunks("x"), { ...ROOM, name: "tiny" });
+  // 7 stored + 6 and 5 arriving would be 18 > 10 + 6.
+  await assert.rejects(
+    t.store.put(chunks("ghijk"), { ...ROOM, name: "c" }),
     (error: FileStoreError) => error.code === "files_budget_full",
   );
   release();
-  await first;
-  assert.equal(t.store.storedBytes, 9);
-  assert.equal((await filesUnder(t.dir)).length, 2);
+  await assert.rejects(first, (error: FileStoreError) => error.code === "files_budget_full");
+});
+
+Deno.test("FileStore.put() keeps each uploader within its quota, counting its distinct content", async () => {
+  await using t = await tempStore({ budgetBytes: 100 });
+  const ana = { ...ROOM, uploader: "ana", quotaBytes: 10 };
+  await t.store.put(chunks("123456"), { ...ana, name: "a" });
+  await assert.rejects(
+    t.store.put(chunks("abcde"), { ...ana, uploader: "ANA", name: "b" }),
+    (error: FileStoreError) =>
+      error.code === "files_quota_full" &&
+      error.message ===
+        "Your share of the server's space for files is used up: 6 B of 10 B, this file needs 5 B",
+  );
+  // Her own content again costs her nothing; someone else has a quota of their own.
+  await t.store.put(chunks("123456"), { ...ana, name: "a again" });
+  await t.store.put(chunks("abcde"), { ...ana, uploader: "bo", name: "b" });
+  assert.deepEqual(await filesUnder(`${t.dir}/tmp`), []);
+});
+
+Deno.test("FileStore.remove() forgets a file and deletes its content once no file has it", async () => {
+  await using t = await tempStore();
+  const a = await t.store.put(chunks("same"), { ...ROOM, name: "a" });
+  const b = await t.store.put(chunks("same"), { ...ROOM, name: "b" });
+  assert.equal((await t.store.remove(a.id))?.name, "a");
+  assert.equal(await t.store.get(a.id), undefined);
+  assert.equal(t.store.storedBytes, 4);
+  await t.store.remove(b.id);
+  assert.equal(t.store.storedBytes, 0);
+  assert.deepEqual(await filesUnder(t.dir), []);
+  assert.equal(await t.store.remove(b.id), undefined);
 });
 
 Deno.test("FileStore.put() leaves nothing of an upload cut short or shorter than announced", async () => {
@@ -173,10 +250,10 @@ Deno.test("FileStore types: only sniffed raster images are inline; SVG, HTML and
     declaredType: "image/png",
   });
   assert.equal(fake.type, "application/octet-stream");
-  assert.equal(storedType(undefined, "image/svg+xml"), "image/svg+xml");
+  assert.equal(storedType(undefined, "logo.svg"), "image/svg+xml");
   assert.ok(!servedInline("image/svg+xml"));
   assert.ok(!servedInline("text/html"));
-  assert.equal(storedType(undefined, "text/html\r\nX-Evil: 1"), "application/octet-stream");
+  assert.equal(storedType(undefined, "noextension"), "application/octet-stream");
   assert.equal(sniffImageType(encoder.encode("GIF89a......")), "image/gif");
   assert.equal(sniffImageType(encoder.encode("RIFF....WEBPVP8 ")), "image/webp");
   assert.equal(sniffImageType(Uint8Array.from([0xff, 0xd8, 0xff, 0xe0])), "image/jpeg");
@@ -204,4 +281,26 @@ Deno.test("SqliteFileIndex keeps files across a reopen and counts each content o
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("FileStore types: the server decides from the bytes and the name, whatever the sender declared", async () => {
+  await using t = await tempStore();
+  const fromBrowser = await t.store.put(chunks("notes"), {
+    ...ROOM,
+    name: "notes.TXT",
+    declaredType: "text/plain",
+  });
+  const fromClient = await t.store.put(chunks("notes"), {
+    ...ROOM,
+    name: "notes.txt",
+    declaredType: "application/octet-stream",
+  });
+  assert.equal(fromBrowser.type, "text/plain");
+  assert.equal(fromClient.type, "text/plain");
+  const claimed = await t.store.put(chunks("data"), {
+    ...ROOM,
+    name: "data.bin",
+    declaredType: "text/html",
+  });
+  assert.equal(claimed.type, "application/octet-stream");
 });

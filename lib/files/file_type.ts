@@ -27,19 +27,47 @@ export function sniffImageType(head: Uint8Array): string | undefined {
   return undefined;
 }
 
-/** A media type as a sender may give it: `type/subtype`, no parameters. */
-const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}$/;
+/** Types by a name's extension, for files that are not a sniffed inline image. */
+const BY_EXTENSION: Readonly<Record<string, string>> = {
+  txt: "text/plain",
+  log: "text/plain",
+  md: "text/markdown",
+  csv: "text/csv",
+  json: "application/json",
+  pdf: "application/pdf",
+  zip: "application/zip",
+  gz: "application/gzip",
+  tgz: "application/gzip",
+  tar: "application/x-tar",
+  "7z": "application/x-7z-compressed",
+  mp3: "audio/mpeg",
+  ogg: "audio/ogg",
+  wav: "audio/wav",
+  mp4: "video/mp4",
+  webm: "video/webm",
+  mov: "video/quicktime",
+  doc: "application/msword",
+  docx: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+  xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+  odt: "application/vnd.oasis.opendocument.text",
+  html: "text/html",
+  htm: "text/html",
+  svg: "image/svg+xml",
+};
 
 /**
- * The type a file is stored and served with: the sniffed image type; else
- * the sender's, if well formed and not claiming to be an inline image it is
- * not; else `application/octet-stream`.
+ * The type a file is stored and shown with, decided by the server whatever
+ * the sender declared (a browser and chat-client then agree): the sniffed
+ * inline image type; else the type of the name's extension (never an inline
+ * image type: a `.png` that is no PNG is a download); else
+ * `application/octet-stream`. Only the inline types are served as such;
+ * the rest is an `application/octet-stream` attachment (`file_routes.ts`).
  */
-export function storedType(sniffed: string | undefined, declared: string | undefined): string {
+export function storedType(sniffed: string | undefined, name: string): string {
   if (sniffed) return sniffed;
-  const type = (declared ?? "").split(";")[0].trim().toLowerCase();
-  if (!MEDIA_TYPE.test(type) || INLINE_IMAGE_TYPES.has(type)) return "application/octet-stream";
-  return type;
+  const dot = name.lastIndexOf(".");
+  const type = dot > 0 ? BY_EXTENSION[name.slice(dot + 1).toLowerCase()] : undefined;
+  return type ?? "application/octet-stream";
 }
 
 /** Whether a stored file may be shown inline: one of {@linkcode INLINE_IMAGE_TYPES}. */

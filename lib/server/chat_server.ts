@@ -8,7 +8,7 @@
  */
 
 import type { FileStore } from "../files/file_store.ts";
-import { FileSharing } from "./file_sharing.ts";
+import { type FileLimits, FileSharing } from "./file_sharing.ts";
 import { listenAddresses } from "./listen_addresses.ts";
 import { Hub, type HubOptions } from "../core/hub.ts";
 import { PLAIN_BINDING } from "../protocol/key_proof.ts";
@@ -81,10 +81,8 @@ export interface ChatServerOptions extends HubOptions {
    * caller opens and owns it.
    */
   files?: FileStore;
-  /** Uploads one member may have under way at once. @default {2} */
-  maxConcurrentUploads?: number;
-  /** New uploads per member per second, and the burst. @default {{ rate: 0.2, burst: 5 }} */
-  uploadRate?: { rate: number; burst: number };
+  /** The limits of members' uploads (at once, rate, quota, slowest): `FileSharingOptions`. */
+  fileLimits?: FileLimits;
   /**
    * Open connections from one IP address; more are refused at once.
    * @default {16}
@@ -193,9 +191,8 @@ export class ChatServer implements AsyncDisposable {
       .flatMap((listener) => listener.hostnames);
     const sharing = options.files
       ? new FileSharing(options.files, {
+        ...options.fileLimits,
         private: options.password !== undefined || options.passwordGate !== undefined,
-        maxConcurrent: options.maxConcurrentUploads,
-        uploadRate: options.uploadRate,
       })
       : undefined;
     this.hub = options.hub ?? new Hub({ ...options, welcomeFiles: sharing?.welcome });
@@ -217,6 +214,7 @@ export class ChatServer implements AsyncDisposable {
     };
     this.#logLimiter = new LogLimiter(options.log ?? (() => {}));
     this.#log = this.#logLimiter.log;
+    if (sharing) sharing.log = this.#log;
     this.#limits = new ConnectionLimits({
       maxPerIp: options.maxPerIp ?? 16,
       maxPending: options.maxPending ?? 256,

@@ -1,12 +1,14 @@
 /**
  * The server's flags for shared files (issue 18): `--max-file-bytes`,
- * `--files-budget` and `--no-files`, parsed apart from `server_config.ts`.
+ * `--files-budget`, `--files-quota` and `--no-files`, parsed apart from
+ * `server_config.ts`.
  *
  * @module
  */
 
 import { UsageError } from "../errors.ts";
 import { DEFAULT_FILES_BUDGET_BYTES, DEFAULT_MAX_FILE_BYTES } from "../files/file_store.ts";
+import { defaultQuota } from "./file_sharing.ts";
 
 /** What the file flags say; `undefined` when `--no-files` turns files off. */
 export interface FileSettings {
@@ -14,12 +16,15 @@ export interface FileSettings {
   maxFileBytes: number;
   /** Most bytes of all files' distinct content. */
   budgetBytes: number;
+  /** Most bytes of distinct content one nick may have stored. */
+  quotaBytes: number;
 }
 
 /** The `parseArgs` spec of the file flags. */
 export const FILE_FLAG_SPEC = {
   "max-file-bytes": { type: "string" },
   "files-budget": { type: "string" },
+  "files-quota": { type: "string" },
   "no-files": { type: "boolean" },
 } as const;
 
@@ -30,6 +35,9 @@ Files (see "Sending files" in the README):
                            bytes, or with K, M or G (KiB, MiB, GiB)
   --files-budget <size>    space for all files' distinct content (default 2G); full,
                            uploads are refused until retention frees some
+  --files-quota <size>     space one nick's files may take of the budget (default a
+                           quarter of it, at least --max-file-bytes); content
+                           stored already costs nothing
   --no-files               take no files (no upload token, no /f routes)`;
 
 /** Reads the file flags from `text`/`flag` (the parsed flags). */
@@ -39,13 +47,26 @@ export function fileSettings(
 ): FileSettings | undefined {
   const maxFileBytes = parseSize("max-file-bytes", text("max-file-bytes"), DEFAULT_MAX_FILE_BYTES);
   const budgetBytes = parseSize("files-budget", text("files-budget"), DEFAULT_FILES_BUDGET_BYTES);
+  const quota = text("files-quota");
+  const quotaBytes = parseSize("files-quota", quota, defaultQuota(budgetBytes, maxFileBytes));
   if (noFiles) return undefined;
+  // Each as typed, or the default in the same form.
+  const typed = (flag: string, bytes: number) => `--${flag} ${text(flag) ?? shortSize(bytes)}`;
   if (maxFileBytes > budgetBytes) {
     throw new UsageError(
-      `--max-file-bytes (${maxFileBytes}) is more than --files-budget (${budgetBytes})`,
+      `${typed("max-file-bytes", maxFileBytes)} is more than ${
+        typed("files-budget", budgetBytes)
+      }: no file that large could be stored`,
     );
   }
-  return { maxFileBytes, budgetBytes };
+  if (quota !== undefined && (quotaBytes > budgetBytes || quotaBytes < maxFileBytes)) {
+    throw new UsageError(
+      `${typed("files-quota", quotaBytes)} must be between ${
+        typed("max-file-bytes", maxFileBytes)
+      } and ${typed("files-budget", budgetBytes)}`,
+    );
+  }
+  return { maxFileBytes, budgetBytes, quotaBytes };
 }
 
 const UNITS: Record<string, number> = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
@@ -66,4 +87,17 @@ export function parseSize(flag: string, value: string | undefined, fallback: num
     );
   }
   return bytes;
+}
+
+/** A size in the flags' own form, for the log and messages: `100M`, `2G`, `1536K`, `1000`. */
+export function shortSize(bytes: number): string {
+  for (
+    const [unit, size] of [["T", 1024 ** 4], ["G", 1024 ** 3], ["M", 1024 ** 2], [
+      "K",
+      1024,
+    ]] as const
+  ) {
+    if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
+  }
+  return String(bytes);
 }

@@ -7,7 +7,8 @@
  *   room or the DM by the hub; `201` with the file as JSON, or an error as
  *   JSON (`401` no live session, `403` not in that room or muted, `404` no
  *   such nick, `429` over the member's upload limits, `413` too large, `507`
- *   the budget full, `400` otherwise);
+ *   the budget or the member's quota full, `408` slower than the floor,
+ *   `400` otherwise);
  * - `GET`/`HEAD /f/<id>/<name>[?k=<token>]`: the file, with `Range` (`206`,
  *   `416`); a DM's file, or any on a private server, only with its token
  *   (`file_sharing.ts`), else `404` as if there were none.
@@ -23,6 +24,7 @@
 import type * as http from "node:http";
 import { Readable } from "node:stream";
 import { ChatError } from "../core/errors.ts";
+import { excerpt } from "../core/sanitize.ts";
 import type { FileTarget } from "../core/file_share.ts";
 import type { Member } from "../core/member.ts";
 import type { FileRecord } from "../core/state/file_index.ts";
@@ -31,6 +33,7 @@ import { contentDisposition } from "../core/file_name.ts";
 import { FileStoreError, type UploadMeta } from "../files/file_store.ts";
 import { servedInline } from "../files/file_type.ts";
 import { fileLine, type FileSharing, UploadRefused } from "./file_sharing.ts";
+import { UploadPace } from "./upload_pace.ts";
 
 /** The path prefix of the file routes. */
 export const FILES_PATH = "/f";
@@ -81,6 +84,13 @@ export async function serveFileRequest(
     );
   }
   if (!record || !sharing.mayDownload(record, url.searchParams.get("k"))) {
+    sharing.log({
+      level: "debug",
+      event: "file_not_found",
+      remote: request.socket.remoteAddress,
+      id: excerpt(id),
+      reason: !record ? "no such id" : "no key or a wrong one",
+    });
     return refuse(response, 404, "not_found", "No such file");
   }
   download(sharing, record, request, response, context);
@@ -95,6 +105,13 @@ async function upload(
 ): Promise<void> {
   const member = sharing.member(request.headers.authorization);
   if (!member) {
+    sharing.log({
+      level: "debug",
+      event: "file_refused",
+      remote: request.socket.remoteAddress,
+      status: 401,
+      code: "no_session",
+    });
     return refuse(
       response,
       401,
@@ -115,14 +132,14 @@ async function upload(
     where = "room" in checked
       ? { room: checked.room.foldedName }
       : { dm: [member.foldedNick, checked.peer.foldedNick] };
-    end = sharing.begin(member);
+    end = sharing.begin(checked.uploader);
   } catch (error) {
     if (error instanceof UploadRefused) {
-      return refuse(response, error.status, error.code, error.message);
+      return refused(sharing, member, target, response, error.status, error.code, error.message);
     }
     if (!(error instanceof ChatError)) throw error;
     const status = error.code === "no_such_nick" ? 404 : error.code === "bad_room" ? 400 : 403;
-    return refuse(response, status, error.code, error.message);
+    return refused(sharing, member, target, response, status, error.code, error.message);
   }
   try {
     await receive(sharing, member, target, where, request, response, context);
@@ -146,19 +163,32 @@ async function receive(
   if (declaredSize !== undefined && !Number.isSafeInteger(declaredSize)) {
     return refuse(response, 400, "bad_upload", "Content-Length is not a size");
   }
+  const pace = new UploadPace(sharing.uploadFloor, Date.now());
+  let tooSlow: string | undefined;
+  let cut!: () => void;
+  const stalled = new Promise<void>((resolve) => cut = resolve);
+  const watch = setInterval(() => {
+    tooSlow = pace.check(Date.now());
+    if (tooSlow) cut();
+  }, pace.interval);
   const body = (async function* () {
-    for await (const chunk of request) {
+    const chunks = request[Symbol.asyncIterator]();
+    while (true) {
+      const next = await Promise.race([chunks.next(), stalled]);
+      if (!next) throw new FileStoreError("upload_too_slow", tooSlow!);
+      if (next.done) return;
       context.touch();
-      yield chunk as Uint8Array;
+      pace.received((next.value as Uint8Array).length, Date.now());
+      yield next.value as Uint8Array;
     }
   })();
   let record: FileRecord;
   try {
     record = await sharing.store.put(body, {
       name: url.searchParams.get("name") ?? "",
-      declaredType: request.headers["content-type"],
       declaredSize,
       uploader: member.nick,
+      quotaBytes: sharing.quotaBytes,
       ...where,
     });
   } catch (error) {
@@ -166,16 +196,26 @@ async function receive(
       // The connection was cut: there is nobody to answer.
       return void request.socket.destroy();
     }
-    const status = error.code === "file_too_large"
-      ? 413
-      : error.code === "files_budget_full"
-      ? 507
-      : error.code === "files_unavailable"
-      ? 503
-      : 400;
-    return refuse(response, status, error.code, error.message);
+    if (error.code === "upload_too_slow") {
+      // The rest of the body is not read: the connection ends with the answer.
+      response.setHeader("Connection", "close");
+      response.on("finish", () => request.socket.destroy());
+    }
+    const status = STATUS[error.code];
+    return refused(sharing, member, target, response, status, error.code, error.message);
+  } finally {
+    clearInterval(watch);
   }
   const file = sharing.sharedFile(record);
+  sharing.log({
+    level: "info",
+    event: "file_stored",
+    nick: member.nick,
+    ...("room" in target ? { room: record.room } : { to: target.to }),
+    name: record.name,
+    size: record.size,
+    id: record.id,
+  });
   // The member may have left, been muted or parted meanwhile: then it hears why, and so does
   // the upload; the file, announced by nothing, goes at the next prune.
   const announced = await sharing.hub.shareFile(member, target, file, fileLine(file));
@@ -224,6 +264,37 @@ function download(
   stream.on("error", () => response.destroy());
   response.on("close", () => stream.destroy());
   stream.pipe(response);
+}
+
+const STATUS: Record<FileStoreError["code"], number> = {
+  file_too_large: 413,
+  files_budget_full: 507,
+  files_quota_full: 507,
+  upload_too_slow: 408,
+  files_unavailable: 503,
+  upload_incomplete: 400,
+  bad_upload: 400,
+};
+
+/** Refuses an upload of `member`'s, and says so in the log. */
+function refused(
+  sharing: FileSharing,
+  member: Member,
+  target: FileTarget,
+  response: http.ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+): void {
+  sharing.log({
+    level: status >= 500 || status === 413 || status === 429 || status === 408 ? "info" : "debug",
+    event: "file_refused",
+    nick: member.nick,
+    ...("room" in target ? { room: excerpt(target.room) } : { to: excerpt(target.to) }),
+    status,
+    code,
+  });
+  refuse(response, status, code, message);
 }
 
 function refuse(

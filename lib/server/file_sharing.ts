@@ -8,7 +8,9 @@
  *   writes to, and announced by the hub as a message; the token dies with
  *   the session, so nobody off the chat can fill the disk;
  * - per member, at most `maxConcurrent` uploads at once and a rate of new
- *   ones (a token bucket);
+ *   ones (a token bucket), counted by its registered nick or its address
+ *   (`uploaderKey`), so a reconnect does not reset them; and a quota of
+ *   the budget per nick (`quotaBytes`), counted by the store;
  * - a file in a DM, or any file on a server with a password, is fetched
  *   only with its capability token (`?k=`), which travels only in the
  *   announcing message; without it the file does not exist (404).
@@ -23,6 +25,8 @@ import type { Member } from "../core/member.ts";
 import type { FileRecord } from "../core/state/file_index.ts";
 import { TokenBucket } from "../core/token_bucket.ts";
 import { type FileStore, randomId } from "../files/file_store.ts";
+import type { LogRecord } from "./log_record.ts";
+import { fileCommands } from "./file_commands.ts";
 
 /** Settings of {@linkcode FileSharing}. */
 export interface FileSharingOptions {
@@ -38,8 +42,43 @@ export interface FileSharingOptions {
    * @default {{ rate: 0.2, burst: 5 }}
    */
   uploadRate?: { rate: number; burst: number };
+  /**
+   * Most bytes of distinct content one nick may have stored.
+   * @default {defaultQuota(store.budgetBytes, store.maxFileBytes)}
+   */
+  quotaBytes?: number;
+  /**
+   * The slowest upload taken: cut when no byte came for `idleMs`, or when
+   * fewer than `minBytesPerSecond` came on average over the last `windowMs`
+   * (idle under the HTTP front's 30 s answer deadline, which cuts without a word).
+   * @default {{ idleMs: 20_000, windowMs: 60_000, minBytesPerSecond: 1024 }}
+   */
+  uploadFloor?: UploadFloor;
+  /** Where uploads, refusals and downloads refused are logged. */
+  log?: (record: LogRecord) => void;
   /** The clock. @default {Date.now} */
   now?: () => number;
+}
+
+/** The limits of members' uploads, as `ChatServerOptions.fileLimits` gives them. */
+export type FileLimits = Pick<
+  FileSharingOptions,
+  "maxConcurrent" | "uploadRate" | "quotaBytes" | "uploadFloor"
+>;
+
+/** See {@linkcode FileSharingOptions.uploadFloor}. */
+export interface UploadFloor {
+  /** Longest wait for the next byte, in ms. */
+  idleMs: number;
+  /** The window the average rate is taken over, in ms. */
+  windowMs: number;
+  /** The least average rate over the window, in bytes per second. */
+  minBytesPerSecond: number;
+}
+
+/** A quarter of the budget, but at least one largest file: `--files-quota` by default. */
+export function defaultQuota(budgetBytes: number, maxFileBytes: number): number {
+  return Math.min(budgetBytes, Math.max(Math.floor(budgetBytes / 4), maxFileBytes));
 }
 
 /** Why an upload may not start: the HTTP status and the code it answers with. */
@@ -63,8 +102,14 @@ export class FileSharing {
   readonly #uploadRate: { rate: number; burst: number };
   readonly #now: () => number;
   readonly #tokens = new Map<string, Member>();
-  readonly #active = new WeakMap<Member, number>();
-  readonly #buckets = new WeakMap<Member, TokenBucket>();
+  readonly #active = new Map<string, number>();
+  readonly #buckets = new Map<string, TokenBucket>();
+  /** Most bytes one nick may store. */
+  readonly quotaBytes: number;
+  /** The slowest upload taken. */
+  readonly uploadFloor: UploadFloor;
+  /** Where uploads and refusals are logged (the server sets its own). */
+  log: (record: LogRecord) => void;
 
   /** Shares the files of `store` (attach a hub before any session joins). */
   constructor(store: FileStore, options: FileSharingOptions) {
@@ -73,6 +118,10 @@ export class FileSharing {
     this.#maxConcurrent = options.maxConcurrent ?? 2;
     this.#uploadRate = options.uploadRate ?? { rate: 0.2, burst: 5 };
     this.#now = options.now ?? Date.now;
+    this.quotaBytes = options.quotaBytes ?? defaultQuota(store.budgetBytes, store.maxFileBytes);
+    this.uploadFloor = options.uploadFloor ??
+      { idleMs: 20_000, windowMs: 60_000, minBytesPerSecond: 1024 };
+    this.log = options.log ?? (() => {});
   }
 
   /** The hub whose members upload. */
@@ -81,9 +130,15 @@ export class FileSharing {
     return this.#hub;
   }
 
-  /** Sets the hub (it is made with {@linkcode FileSharing.welcome} as its hook). */
+  /**
+   * Sets the hub (it is made with {@linkcode FileSharing.welcome} as its
+   * hook) and adds the file commands (`file_commands.ts`) to its registry.
+   */
   attach(hub: Hub): void {
     this.#hub = hub;
+    for (const command of fileCommands(this)) {
+      if (!hub.commands.find(command.name)) hub.commands.add(command);
+    }
   }
 
   /** The hub's `welcomeFiles` hook: a new upload token for `member`'s session. */
@@ -105,13 +160,14 @@ export class FileSharing {
   }
 
   /**
-   * Starts an upload of `member`'s within its limits; the function returned
-   * ends it (call it once, whatever happened).
+   * Starts an upload counted by `uploader` (a key of `uploaderKey`) within
+   * its limits; the function returned ends it (call it once, whatever
+   * happened).
    *
    * @throws {UploadRefused} `429 too_many_uploads` or `429 upload_rate`
    */
-  begin(member: Member): () => void {
-    const active = this.#active.get(member) ?? 0;
+  begin(uploader: string): () => void {
+    const active = this.#active.get(uploader) ?? 0;
     if (active >= this.#maxConcurrent) {
       throw new UploadRefused(
         429,
@@ -119,8 +175,11 @@ export class FileSharing {
         `At most ${this.#maxConcurrent} uploads at once; wait for one to finish`,
       );
     }
-    let bucket = this.#buckets.get(member);
-    if (!bucket) this.#buckets.set(member, bucket = new TokenBucket(this.#uploadRate, this.#now));
+    let bucket = this.#buckets.get(uploader);
+    if (!bucket) {
+      this.#forgetRested();
+      this.#buckets.set(uploader, bucket = new TokenBucket(this.#uploadRate, this.#now));
+    }
     if (!bucket.take()) {
       throw new UploadRefused(
         429,
@@ -128,13 +187,25 @@ export class FileSharing {
         `Too many uploads; try again in ${Math.ceil(bucket.waitMs() / 1000)} s`,
       );
     }
-    this.#active.set(member, active + 1);
+    this.#active.set(uploader, active + 1);
     let ended = false;
     return () => {
       if (ended) return;
       ended = true;
-      this.#active.set(member, (this.#active.get(member) ?? 1) - 1);
+      const left = (this.#active.get(uploader) ?? 1) - 1;
+      if (left > 0) this.#active.set(uploader, left);
+      else this.#active.delete(uploader);
     };
+  }
+
+  /** Drops the rate of uploaders whose bucket is full again (as a new one), now and then. */
+  #forgetRested(): void {
+    if (this.#buckets.size < 1024) return;
+    for (const [uploader, bucket] of this.#buckets) {
+      if (bucket.tokens >= this.#uploadRate.burst && !this.#active.has(uploader)) {
+        this.#buckets.delete(uploader);
+      }
+    }
   }
 
   /** Whether a download showing `key` (`?k=`, or none) may have `record`. */

@@ -7,7 +7,12 @@
  */
 
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import type { FileIndex, FileRecord, ReleasedContent } from "../core/state/file_index.ts";
+import type {
+  FileIndex,
+  FileRecord,
+  ReleasedContent,
+  RemovedFile,
+} from "../core/state/file_index.ts";
 
 interface FileRow {
   id: string;
@@ -30,6 +35,10 @@ export class SqliteFileIndex implements FileIndex {
   readonly #byContent: StatementSync;
   readonly #contentBytes: StatementSync;
   readonly #removeUnreferenced: StatementSync;
+  readonly #bySize: StatementSync;
+  readonly #uploaderBytes: StatementSync;
+  readonly #uploaderHas: StatementSync;
+  readonly #remove: StatementSync;
 
   /** Uses `db`, migrated to at least schema 6. */
   constructor(db: DatabaseSync) {
@@ -41,6 +50,14 @@ export class SqliteFileIndex implements FileIndex {
     this.#contentBytes = db.prepare(
       "SELECT coalesce(sum(size), 0) AS total FROM (SELECT max(size) AS size FROM files GROUP BY sha256)",
     );
+    this.#bySize = db.prepare("SELECT 1 FROM files WHERE size = ? LIMIT 1");
+    this.#uploaderBytes = db.prepare(
+      "SELECT coalesce(sum(size), 0) AS total FROM (SELECT max(size) AS size FROM files WHERE lower(uploader) = lower(?) GROUP BY sha256)",
+    );
+    this.#uploaderHas = db.prepare(
+      "SELECT 1 FROM files WHERE sha256 = ? AND lower(uploader) = lower(?) LIMIT 1",
+    );
+    this.#remove = db.prepare("DELETE FROM files WHERE id = ? RETURNING *");
     this.#removeUnreferenced = db.prepare(
       `DELETE FROM files WHERE ts < ? AND id NOT IN (
          SELECT json_extract(file, '$.id') FROM messages WHERE file IS NOT NULL
@@ -69,19 +86,7 @@ export class SqliteFileIndex implements FileIndex {
   /** The file of an id. */
   get(id: string): FileRecord | undefined {
     const row = this.#byId.get(id) as FileRow | undefined;
-    if (!row) return undefined;
-    return {
-      id: row.id,
-      name: row.name,
-      size: Number(row.size),
-      type: row.type,
-      sha256: row.sha256,
-      uploader: row.uploader,
-      ...(row.room_key !== null ? { room: row.room_key } : {}),
-      ...(row.dm_a !== null && row.dm_b !== null ? { dm: [row.dm_a, row.dm_b] as const } : {}),
-      ts: Number(row.ts),
-      key: row.key,
-    };
+    return row ? fromRow(row) : undefined;
   }
 
   /** Whether this content is recorded. */
@@ -94,6 +99,30 @@ export class SqliteFileIndex implements FileIndex {
     return Number((this.#contentBytes.get() as { total: number }).total);
   }
 
+  /** Whether content of `size` bytes is recorded. */
+  hasContentOfSize(size: number): boolean {
+    return this.#bySize.get(size) !== undefined;
+  }
+
+  /** Bytes of the distinct content `uploader` sent. */
+  uploaderBytes(uploader: string): number {
+    return Number((this.#uploaderBytes.get(uploader) as { total: number }).total);
+  }
+
+  /** Whether `uploader` sent this content. */
+  uploaderHas(uploader: string, sha256: string): boolean {
+    return this.#uploaderHas.get(sha256, uploader) !== undefined;
+  }
+
+  /** Forgets one file, releasing its content when no other file has it. */
+  remove(id: string): RemovedFile | undefined {
+    const row = this.#remove.get(id) as FileRow | undefined;
+    if (!row) return undefined;
+    const record = fromRow(row);
+    if (this.hasContent(record.sha256)) return { record };
+    return { record, released: { sha256: record.sha256, size: record.size } };
+  }
+
   /** Forgets unannounced files stored before `olderThan`; the content left unrecorded. */
   removeUnreferenced(olderThan: number): ReleasedContent[] {
     const removed = this.#removeUnreferenced.all(olderThan) as unknown as ReleasedContent[];
@@ -103,4 +132,19 @@ export class SqliteFileIndex implements FileIndex {
     }
     return [...released].map(([sha256, size]) => ({ sha256, size }));
   }
+}
+
+function fromRow(row: FileRow): FileRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    size: Number(row.size),
+    type: row.type,
+    sha256: row.sha256,
+    uploader: row.uploader,
+    ...(row.room_key !== null ? { room: row.room_key } : {}),
+    ...(row.dm_a !== null && row.dm_b !== null ? { dm: [row.dm_a, row.dm_b] as const } : {}),
+    ts: Number(row.ts),
+    key: row.key,
+  };
 }

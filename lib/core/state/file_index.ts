@@ -44,6 +44,14 @@ export interface ReleasedContent {
   size: number;
 }
 
+/** A file forgotten by {@linkcode FileIndex.remove}, and its content if no other file has it. */
+export interface RemovedFile {
+  /** The file's record. */
+  record: FileRecord;
+  /** Its content, to delete, when no other file records it. */
+  released?: ReleasedContent;
+}
+
 /** Where file metadata is kept; see the module doc. */
 export interface FileIndex {
   /** Records a file whose content is already stored. */
@@ -56,6 +64,22 @@ export interface FileIndex {
    * servers counts for itself: {@linkcode FileContent.storedBytes}).
    */
   contentBytes(): number;
+  /** Whether some file records this content. */
+  hasContent(sha256: string): boolean | Promise<boolean>;
+  /** Whether some file records content of exactly `size` bytes (a re-send could be stored already). */
+  hasContentOfSize(size: number): boolean | Promise<boolean>;
+  /**
+   * Bytes of the distinct content `uploader` sent (a nick, compared without
+   * case): what the per-member quota counts.
+   */
+  uploaderBytes(uploader: string): number | Promise<number>;
+  /** Whether `uploader` (without case) sent a file of this content. */
+  uploaderHas(uploader: string, sha256: string): boolean | Promise<boolean>;
+  /**
+   * Forgets one file (an operator's `/rmfile`): its record, and its content
+   * when no other file records it.
+   */
+  remove(id: string): RemovedFile | undefined | Promise<RemovedFile | undefined>;
   /**
    * Forgets the files stored before `olderThan` that no kept message
    * announces (retention: a file lives while a message points at it), and
@@ -123,6 +147,42 @@ export class MemoryFileIndex implements FileIndex {
     return total;
   }
 
+  /** Whether content of `size` bytes is recorded. */
+  hasContentOfSize(size: number): boolean {
+    for (const content of this.#contents.values()) if (content.size === size) return true;
+    return false;
+  }
+
+  /** Bytes of the distinct content `uploader` sent. */
+  uploaderBytes(uploader: string): number {
+    const sizes = new Map<string, number>();
+    for (const record of this.#records.values()) {
+      if (sameNick(record.uploader, uploader)) sizes.set(record.sha256, record.size);
+    }
+    let total = 0;
+    for (const size of sizes.values()) total += size;
+    return total;
+  }
+
+  /** Whether `uploader` sent this content. */
+  uploaderHas(uploader: string, sha256: string): boolean {
+    for (const record of this.#records.values()) {
+      if (record.sha256 === sha256 && sameNick(record.uploader, uploader)) return true;
+    }
+    return false;
+  }
+
+  /** Forgets one file, releasing its content when no other file has it. */
+  remove(id: string): RemovedFile | undefined {
+    const record = this.#records.get(id);
+    if (!record) return undefined;
+    this.#records.delete(id);
+    const content = this.#contents.get(record.sha256)!;
+    if (--content.count > 0) return { record };
+    this.#contents.delete(record.sha256);
+    return { record, released: { sha256: record.sha256, size: content.size } };
+  }
+
   /**
    * Nothing: a memory index cannot ask the history which files messages
    * still announce (with `:memory:` the files live in a temporary directory
@@ -131,4 +191,8 @@ export class MemoryFileIndex implements FileIndex {
   removeUnreferenced(_olderThan: number): ReleasedContent[] {
     return [];
   }
+}
+
+function sameNick(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
 }
