@@ -164,7 +164,9 @@ async function main(): Promise<number> {
     for (const { row } of workloadRows) rows.push(row);
     if (own) {
       const ownRows = rows.filter((row) => row.workload === workload.name);
-      tables.push(table(WORKLOADS, ownRows, own, workload.ratioHeader));
+      tables.push(
+        table(WORKLOADS, ownRows, own, workload.ratioHeader, workload.ratiosAgainstEach),
+      );
     }
   }
   const shared = rows.filter((row) => !WORKLOADS.find((w) => w.name === row.workload)?.targets);

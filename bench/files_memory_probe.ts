@@ -3,7 +3,9 @@
  * this process (TLS, or plain with `plain`), five members joined, one 100
  * MiB upload first, then `n` uploads or downloads at once with curl, and
  * `Deno.memoryUsage()` (RSS, V8 heap, external ArrayBuffers) sampled every
- * 50 ms: the bench's RSS figure split by kind.
+ * 50 ms: the bench's RSS figure split by kind. It prints the memory at
+ * `start` (before any transfer), `idle` (after the first upload), the peak
+ * during the `n` transfers and `after` them.
  *
  * Run: deno run -A --v8-flags=--max-semi-space-size=4,--heap-growing-percent=100,--expose-gc \
  *        bench/files_memory_probe.ts up|down [tls|plain] [n]
@@ -103,6 +105,7 @@ const mu = () => {
     external: m.external >> 20,
   };
 };
+console.log("start", mu());
 const first = JSON.parse(await up(0));
 const u = new URL(first.url);
 console.log("idle", mu());

@@ -2,24 +2,26 @@
  * The files workload (`--only files`, issue 18): shared files' upload and
  * download throughput over loopback, and the server's memory while ten
  * large transfers run at once. lanchat is measured over TLS (`https://…/f`,
- * uploads with a joined member's token), next to a plain static file server
- * on the same machine in the same run (bench/reference/static_files.py:
- * python's http.server for downloads, a bare POST sink for uploads); curl is
- * the client on both sides, so the client's cost is the same. The runs take
- * turns between the two servers.
+ * uploads with a joined member's token), next to static file servers on the
+ * same machine in the same run (bench/files_references.ts: nginx over TLS,
+ * python's http.server over TLS and plain, a bare node:https program); curl
+ * is the client on every side, so the client's cost is the same. The runs
+ * take turns between the servers; the table has lanchat's ratio to each.
  *
  * Each run: one upload and one download of a 100 MiB file, timed alone;
  * then ten uploads at once and ten downloads at once (lanchat: five members,
  * two each, its per-member limit), the server's RSS read from /proc every
- * 100 ms; "growth" is the peak over the RSS before the first transfer.
+ * 100 ms; "growth" is the peak over the RSS before the first transfer, and
+ * again over the RSS after the single upload and download (a warm server:
+ * what the ten at once add).
  *
  * @module
  */
 
 import * as tls from "node:tls";
-import { freePort, processStats, ROOT, waitForPort } from "./server_process.ts";
-import { serverV8Flags } from "../tools/v8_flags.ts";
-import { lanchat, referenceCertificateFiles, type Target } from "./targets.ts";
+import { freePort, processStats, waitForPort } from "./server_process.ts";
+import { bareNodeHttps, hasNginx, nginxTls, pythonStatic } from "./files_references.ts";
+import { lanchat, referenceCertificateFiles } from "./targets.ts";
 import type { Measurement, Workload } from "./workload.ts";
 
 const MIB = 1024 * 1024;
@@ -46,52 +48,6 @@ function sourceFile(mib: number): { dir: string; path: string; bytes: number } {
   file.close();
   source = { dir, path, bytes: mib * MIB };
   return source;
-}
-
-/** The reference: python's static file server with a POST sink, plain HTTP. */
-function staticReference(): Target {
-  return {
-    name: "python static (plain)",
-    handshake: "none",
-    native: false,
-    start: (port) =>
-      new Deno.Command("python3", {
-        args: ["bench/reference/static_files.py", String(port), source!.dir],
-        cwd: ROOT,
-        stdin: "null",
-        stdout: "null",
-        stderr: "inherit",
-      }).spawn(),
-  };
-}
-
-/** The runtime floor: a bare Deno file server over TLS (bench/reference/tls_file_server.ts). */
-function tlsReference(kind: "node" | "deno", files: { cert: string; key: string }): Target {
-  return {
-    name: kind === "node" ? "node:https (bare Deno)" : "Deno.serve TLS (bare)",
-    handshake: "none",
-    native: false,
-    tls: true,
-    start: (port) =>
-      new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-q",
-          "-A",
-          ...serverV8Flags(),
-          "bench/reference/tls_file_server.ts",
-          kind,
-          String(port),
-          source!.dir,
-          files.cert,
-          files.key,
-        ],
-        cwd: ROOT,
-        stdin: "null",
-        stdout: "null",
-        stderr: "inherit",
-      }).spawn(),
-  };
 }
 
 /** A member joined over TLS, holding its upload token. */
@@ -177,6 +133,9 @@ async function measure(side: Side, pid: number, bytes: number): Promise<Measurem
   const downloadUrl = side.downloadUrl(up);
   const down = await curl(["-o", "/dev/null", "-w", "%{size_download}", downloadUrl]);
   if (Number(down.out) !== bytes) throw new Error(`downloaded ${down.out} of ${bytes} bytes`);
+  // What the ten at once add to a server that has moved a file already (its
+  // code paths compiled, V8's and malloc's heaps grown once).
+  const rssWarm = processStats(pid).rssKiB;
   let started = performance.now();
   const upPeak = await peakRssWhile(
     pid,
@@ -204,6 +163,9 @@ async function measure(side: Side, pid: number, bytes: number): Promise<Measurem
     rssIdleMiB: mib(rssIdle),
     rssGrowthTenUploadsMiB: mib(upPeak - rssIdle),
     rssGrowthTenDownloadsMiB: mib(downPeak - rssIdle),
+    rssWarmMiB: mib(rssWarm),
+    rssWarmGrowthTenUploadsMiB: mib(upPeak - rssWarm),
+    rssWarmGrowthTenDownloadsMiB: mib(downPeak - rssWarm),
   };
 }
 
@@ -214,7 +176,7 @@ export const filesWorkload: Workload = {
     "100 MiB up and down with curl (lanchat over TLS, a plain static server), then ten at once",
   optIn: true,
   text: false,
-  ratioHeader: "lanchat-tls/static",
+  ratiosAgainstEach: true,
   metrics: [
     { key: "uploadMBs", label: "upload MB/s (one)", higherIsBetter: true },
     { key: "downloadMBs", label: "download MB/s (one)", higherIsBetter: true },
@@ -227,15 +189,29 @@ export const filesWorkload: Workload = {
       label: "RSS growth, ten downloads MiB",
       higherIsBetter: false,
     },
+    { key: "rssWarmMiB", label: "server RSS after one up, one down MiB", higherIsBetter: false },
+    {
+      key: "rssWarmGrowthTenUploadsMiB",
+      label: "RSS growth over that, ten uploads MiB",
+      higherIsBetter: false,
+    },
+    {
+      key: "rssWarmGrowthTenDownloadsMiB",
+      label: "RSS growth over that, ten downloads (after the uploads) MiB",
+      higherIsBetter: false,
+    },
   ],
   targets: async () => {
     sourceFile(100); // the references serve it from its directory
     const files = await referenceCertificateFiles();
+    const dir = () => source!.dir;
     return [
       lanchat(true),
-      staticReference(),
-      tlsReference("node", files),
-      // tlsReference("deno", files) measured 56 MB/s up, 7 MB/s for ten at once (pipeTo
+      ...(hasNginx() ? [nginxTls(dir, files)] : []),
+      pythonStatic(dir, files),
+      pythonStatic(dir),
+      bareNodeHttps(dir, files),
+      // A bare Deno.serve TLS server measured 56 MB/s up, 7 MB/s for ten at once (pipeTo
       // file.writable): too slow to be a floor, and minutes per run; docs/performance.md.
     ];
   },

@@ -10,6 +10,8 @@ import { MemoryFileIndex } from "../lib/core/state/file_index.ts";
 import { FileStore } from "../lib/files/file_store.ts";
 import type { ChatServer } from "../lib/server/chat_server.ts";
 import { FILE_CSP } from "../lib/server/file_routes.ts";
+import { DOWNLOAD_CHUNK_BYTES } from "../lib/files/disk_content.ts";
+import { createSelfSigned } from "../lib/server/tls_certificate.ts";
 import { startServer } from "./_in_process_server.ts";
 import { NativeClient } from "./_native_client.ts";
 import { delay, until } from "./_waiting.ts";
@@ -259,4 +261,40 @@ Deno.test("files: without a file store the server has no file routes", async () 
   const response = await fetch(`http://127.0.0.1:${server.addr.port}/f/abc/x`);
   assert.equal(response.status, 404);
   await response.body?.cancel();
+});
+
+Deno.test("files: over TLS, a download of many read chunks and a range across them come back byte-identical", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lanchat_files_tls_" });
+  const files = await FileStore.open(`${dir}/files`, new MemoryFileIndex());
+  const certificate = await createSelfSigned();
+  const server = await startServer({ files, tls: certificate });
+  const client = Deno.createHttpClient({ caCerts: [certificate.cert] });
+  const ana = await NativeClient.connectTls(server.addr.port, certificate.cert, "ana");
+  try {
+    const welcome = await ana.next("welcome");
+    // Several of the server's read chunks (DOWNLOAD_CHUNK_BYTES), and an odd tail.
+    const bytes = randomBytes(4 * DOWNLOAD_CHUNK_BYTES + 4321);
+    const base = `https://127.0.0.1:${server.addr.port}`;
+    const uploaded = await fetch(`${base}/f?room=%23lobby&name=tls.bin`, {
+      method: "POST",
+      body: bytes,
+      headers: { Authorization: `Bearer ${welcome.files!.token}` },
+      client,
+    });
+    assert.equal(uploaded.status, 201);
+    const record = await uploaded.json();
+    const url = `${base}${new URL(record.url).pathname}`;
+    const whole = await fetch(url, { client });
+    assert.equal(whole.status, 200);
+    assert.deepEqual(new Uint8Array(await whole.arrayBuffer()), bytes);
+    const [from, to] = [DOWNLOAD_CHUNK_BYTES - 5, 3 * DOWNLOAD_CHUNK_BYTES + 7];
+    const part = await fetch(url, { client, headers: { Range: `bytes=${from}-${to}` } });
+    assert.equal(part.status, 206);
+    assert.deepEqual(new Uint8Array(await part.arrayBuffer()), bytes.subarray(from, to + 1));
+  } finally {
+    client.close();
+    await ana[Symbol.asyncDispose]();
+    await server[Symbol.asyncDispose]();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -3,12 +3,16 @@ file server on the same machine, what `python3 -m http.server` is (its
 ThreadingHTTPServer and SimpleHTTPRequestHandler for GET), plus a POST sink
 that streams the body to a file in 1 MiB reads, as a bare upload endpoint.
 
-Run: python3 bench/reference/static_files.py <port> <directory>
+Run: python3 bench/reference/static_files.py <port> <directory> [<cert.pem> <key.pem>]
+
+With a certificate and key, it serves HTTPS (the same handler, the listening
+socket wrapped by python's ssl module): the TLS reference next to lanchat's.
 """
 
 import functools
 import http.server
 import os
+import ssl
 import sys
 import tempfile
 
@@ -45,4 +49,8 @@ if __name__ == "__main__":
     handler = functools.partial(Handler, directory=directory)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     server.daemon_threads = True
+    if len(sys.argv) > 4:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(sys.argv[3], sys.argv[4])
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     server.serve_forever()

@@ -6,8 +6,16 @@
  * @module
  */
 
-import { createReadStream } from "node:fs";
+import { open } from "node:fs/promises";
 import type { FileContent } from "../core/state/file_index.ts";
+
+/**
+ * The bytes a download reads from disk at a time. 256 KiB against node's
+ * 64 KiB file stream: 40 % more throughput for ten downloads at once over
+ * TLS, the same RSS; 1 MiB: no faster, 40 MB more (docs/performance.md,
+ * "Shared files").
+ */
+export const DOWNLOAD_CHUNK_BYTES = 256 * 1024;
 
 /** See the module doc. */
 export class DiskContent implements FileContent {
@@ -50,9 +58,24 @@ export class DiskContent implements FileContent {
     return size;
   }
 
-  /** A read stream of the bytes asked for (node's, so a slow reader holds it back). */
-  read(sha256: string, start: number, end: number): AsyncIterable<Uint8Array> {
-    return createReadStream(this.path(sha256), { start, end });
+  /**
+   * The bytes asked for, {@linkcode DOWNLOAD_CHUNK_BYTES} at a time into one
+   * buffer, reused: each chunk is valid until the next is asked for (a
+   * download writes it out first, so it holds one chunk in flight).
+   */
+  async *read(sha256: string, start: number, end: number): AsyncGenerator<Uint8Array> {
+    const file = await open(this.path(sha256), "r");
+    try {
+      const buffer = new Uint8Array(Math.min(DOWNLOAD_CHUNK_BYTES, end - start + 1));
+      for (let at = start; at <= end;) {
+        const { bytesRead } = await file.read(buffer, 0, Math.min(buffer.length, end - at + 1), at);
+        if (bytesRead === 0) throw new Error("the stored file is shorter than its record");
+        at += bytesRead;
+        yield buffer.subarray(0, bytesRead);
+      }
+    } finally {
+      await file.close();
+    }
   }
 
   /** Deletes the content's file. */

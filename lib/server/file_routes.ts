@@ -22,7 +22,6 @@
  */
 
 import type * as http from "node:http";
-import { Readable } from "node:stream";
 import { ChatError } from "../core/errors.ts";
 import { excerpt } from "../core/sanitize.ts";
 import type { FileTarget } from "../core/file_share.ts";
@@ -257,13 +256,43 @@ function download(
   }
   response.writeHead(range.kind === "part" ? 206 : 200, { "Content-Length": end - start + 1 });
   if (request.method === "HEAD" || record.size === 0) return void response.end();
-  const content = sharing.store.read(record, start, end);
-  // Pulled as the client takes it: a slow reader holds the content back, never buffered whole.
-  const stream = content instanceof Readable ? content : Readable.from(content);
-  stream.on("data", context.touch);
-  stream.on("error", () => response.destroy());
-  response.on("close", () => stream.destroy());
-  stream.pipe(response);
+  sendBytes(sharing.store.read(record, start, end), response, context.touch)
+    .catch(() => response.destroy());
+}
+
+/**
+ * Writes `content` to `response` one chunk at a time, pulling the next only
+ * once the previous one went through TLS to the socket: a download holds at
+ * most one chunk in flight (a slow reader holds the content back, never
+ * buffered whole), and a chunk may be a buffer the content reuses.
+ */
+async function sendBytes(
+  content: AsyncIterable<Uint8Array>,
+  response: http.ServerResponse,
+  touch: () => void,
+): Promise<void> {
+  let gone = false;
+  const closed = new Promise<void>((resolve) =>
+    response.once("close", () => {
+      gone = true;
+      resolve();
+    })
+  );
+  const chunks = content[Symbol.asyncIterator]();
+  try {
+    while (!gone) {
+      const next = await chunks.next();
+      if (next.done) break;
+      touch();
+      const written = new Promise<void>((resolve, reject) =>
+        response.write(next.value, (error) => error ? reject(error) : resolve())
+      );
+      await Promise.race([written, closed]);
+    }
+    if (!gone) response.end();
+  } finally {
+    await chunks.return?.();
+  }
 }
 
 const STATUS: Record<FileStoreError["code"], number> = {
