@@ -11,7 +11,8 @@
 import type { SharedFile } from "../core/events.ts";
 import { formatSize } from "../core/file_name.ts";
 import type { SessionEvent } from "./session_events.ts";
-import { downloadFile, type FileServer, TransferError, uploadFile } from "./file_transfer.ts";
+import { type FileServer, TransferError, uploadFile } from "./file_transfer.ts";
+import { downloadFile } from "./file_download.ts";
 
 /** The usage lines of the file commands, for `/help` and refusals. */
 export const FILE_COMMANDS_HELP: readonly string[] = [
