@@ -9,14 +9,15 @@
  */
 
 import type { SharedFile } from "../core/events.ts";
-import { formatSize } from "../core/file_name.ts";
+import { cleanFileName, formatSize } from "../core/file_name.ts";
 import type { SessionEvent } from "./session_events.ts";
-import { downloadFile, type FileServer, TransferError, uploadFile } from "./file_transfer.ts";
+import { type FileServer, TransferError, uploadFile } from "./file_transfer.ts";
+import { downloadFile, lookUpFile } from "./file_download.ts";
 
 /** The usage lines of the file commands, for `/help` and refusals. */
 export const FILE_COMMANDS_HELP: readonly string[] = [
   "/send <path> — share a file in the current room (/send --to <nick> <path>: with one person)",
-  "/get <id> [path] — fetch a shared file (into the downloads directory by default)",
+  "/get <id or link> [path] — fetch a shared file (into the downloads directory by default)",
   "/cancel — stop the file transfers under way",
 ];
 
@@ -53,6 +54,47 @@ export class Transfer {
   }
 }
 
+/** The file commands as rows of `/help`, which the server's list does not have (they are the client's). */
+export const FILE_HELP_ROWS: readonly { name: string; usage: string; help: string }[] = [
+  {
+    name: "send",
+    usage: "/send [--to <nick>] <path>",
+    help: "share a file in the current room, or with one person",
+  },
+  {
+    name: "get",
+    usage: "/get <id or link> [path]",
+    help: "fetch a shared file (into the downloads directory by default)",
+  },
+  { name: "cancel", usage: "/cancel", help: "stop the file transfers under way" },
+];
+
+/** `/help`'s answer with the file commands added (once). */
+export function withFileHelp<T extends SessionEvent>(event: T): T {
+  if (event.type !== "help" || event.commands.some((c) => c.name === "send")) return event;
+  return { ...event, commands: [...event.commands, ...FILE_HELP_ROWS] };
+}
+
+/**
+ * The answer to a file command that started no transfer: `ok` false for a
+ * refusal, and `usage` when the line itself was wrong (a missing path or
+ * id), which is a bad line rather than a failed transfer.
+ */
+export interface FileCommandAnswer {
+  /** Whether it worked (`/cancel`). */
+  ok: boolean;
+  /** What to show. */
+  message: string;
+  /** The line was not a valid use of the command. */
+  usage?: boolean;
+}
+
+/** A file id: 22 base64url characters. */
+const FILE_ID = /^[A-Za-z0-9_-]{22}$/;
+/** A file's link as text clients show it: `http(s)://host/f/<id>/<name>[?k=<key>]`. */
+const FILE_LINK =
+  /^https?:\/\/[^/\s]+\/f\/([A-Za-z0-9_-]{22})\/([^?#\s]*)(?:\?k=([A-Za-z0-9_-]{1,128}))?/;
+
 /** Where a `/send` goes when it names nobody: the room, or the person of a private pane. */
 export type SendTarget = { room: string } | { to: string };
 
@@ -73,6 +115,8 @@ export class FileCommands {
   readonly running: Set<Transfer> = new Set();
   /** Hears every change of a transfer (progress, end): the front end's. */
   onChange: ((transfer: Transfer) => void) | undefined;
+  /** Hears what a transfer has to say on its way ("resuming a.bin at 1.2 MiB of 3 MiB"). */
+  onNote: ((transfer: Transfer, message: string) => void) | undefined;
 
   /**
    * Commands on `options.server`.
@@ -110,17 +154,19 @@ export class FileCommands {
    * later), or, for `/cancel` or a line that cannot start one, the answer
    * at once (`ok` false for a refusal).
    */
-  start(
-    line: string,
-    current: SendTarget | undefined,
-  ): Transfer | { ok: boolean; message: string } {
+  start(line: string, current: SendTarget | undefined): Transfer | FileCommandAnswer {
     const [, verb, rest = ""] = /^\/(\w+)\s*(.*)$/s.exec(line.trim()) ?? [];
     const args = rest.trim();
     switch (verb.toLowerCase()) {
       case "cancel": {
-        const n = this.running.size;
+        const names = [...this.running].map((transfer) =>
+          `${transfer.kind === "send" ? "sending" : "fetching"} ${transfer.name}`
+        );
         for (const transfer of this.running) transfer.controller.abort();
-        return { ok: true, message: n === 0 ? "no transfer to cancel" : `cancelling ${n}` };
+        return {
+          ok: true,
+          message: names.length === 0 ? "no transfer to cancel" : `cancelling ${names.join(", ")}`,
+        };
       }
       case "send":
         return this.#send(args, current);
@@ -129,12 +175,12 @@ export class FileCommands {
     }
   }
 
-  #send(args: string, current: SendTarget | undefined): Transfer | { ok: false; message: string } {
+  #send(args: string, current: SendTarget | undefined): Transfer | FileCommandAnswer {
     const to = /^--to\s+(\S+)\s+(.+)$/s.exec(args);
     const path = unquote(to ? to[2] : args);
     const target = to ? { to: to[1] } : current;
     if (path === "" || (args.startsWith("--to") && !to)) {
-      return { ok: false, message: `usage: ${FILE_COMMANDS_HELP[0]}` };
+      return { ok: false, usage: true, message: `usage: ${FILE_COMMANDS_HELP[0]}` };
     }
     if (!target) return { ok: false, message: "no room to send to yet" };
     if (this.#token === undefined) {
@@ -142,26 +188,68 @@ export class FileCommands {
     }
     const transfer = new Transfer("send", path.split(/[\\/]/).pop() || path);
     const token = this.#token;
+    const limit = this.#maxFileBytes;
     return this.#run(transfer, async (control) => {
+      // Over the server's limit: said at once, not after a refusal that a
+      // closing connection may swallow.
+      const size = await Deno.stat(path).then((info) => info.size, () => undefined);
+      if (limit !== undefined && size !== undefined && size > limit) {
+        throw new TransferError(
+          "refused",
+          `the file is too large for this server (${formatSize(size)})`,
+          413,
+        );
+      }
       const file = await uploadFile(this.options.server, token, path, target, control);
       const where = "room" in target ? target.room : target.to;
       return `sent ${file.name} (${formatSize(file.size)}) to ${where}`;
     });
   }
 
-  #get(args: string): Transfer | { ok: false; message: string } {
-    const [, id, path] = /^(\S+)\s*(.*)$/s.exec(args) ?? [];
-    if (!id) return { ok: false, message: `usage: ${FILE_COMMANDS_HELP[1]}` };
-    const file = this.#files.get(id);
-    if (!file) {
-      return { ok: false, message: `no file "${id.slice(0, 40)}" was shared where you are` };
+  #get(args: string): Transfer | FileCommandAnswer {
+    const [, first, path] = /^(\S+)\s*(.*)$/s.exec(args) ?? [];
+    if (!first) return { ok: false, usage: true, message: `usage: ${FILE_COMMANDS_HELP[1]}` };
+    const link = FILE_LINK.exec(first);
+    const id = link ? link[1] : first;
+    if (!FILE_ID.test(id)) {
+      return {
+        ok: false,
+        usage: true,
+        message: `"${id.slice(0, 40)}" is not a file's id (the 22 characters after /get in a ` +
+          `[file] line) nor its link; usage: ${FILE_COMMANDS_HELP[1]}`,
+      };
     }
-    const transfer = new Transfer("get", file.name);
+    const known = this.#files.get(id);
+    // Not seen announced (an older message, a link from elsewhere): ask the server.
+    const request = link
+      ? `/f/${id}/${link[2] || "file"}${link[3] ? `?k=${link[3]}` : ""}`
+      : `/f/${id}/file`;
+    const transfer = new Transfer(
+      "get",
+      known?.name ?? (link ? cleanFileName(safeName(link[2])) : id),
+    );
     const directory = this.options.downloads ?? ".";
     const to = { directory, ...(path.trim() ? { path: unquote(path) } : {}) };
     return this.#run(transfer, async (control) => {
+      const file = known ?? await lookUpFile(this.options.server, id, request, control).catch(
+        (error) => {
+          if (!(error instanceof TransferError) || error.status !== 404) throw error;
+          throw new TransferError(
+            "refused",
+            `no file "${id}" was shared where you are${
+              link ? "" : " (an older one? /history shows it, or give its whole link)"
+            }`,
+            404,
+          );
+        },
+      );
       if (to.path === undefined) await Deno.mkdir(directory, { recursive: true });
-      const got = await downloadFile(this.options.server, file, to, control);
+      const onResume = (at: number, total: number) =>
+        this.onNote?.(
+          transfer,
+          `resuming ${file.name} at ${formatSize(at)} of ${formatSize(total)}`,
+        );
+      const got = await downloadFile(this.options.server, file, to, { ...control, onResume });
       const resumed = got.resumed > 0 ? `, resumed ${got.resumed} time(s)` : "";
       return `saved ${file.name} (${formatSize(got.size)}) as ${got.path}${resumed}`;
     });
@@ -209,6 +297,15 @@ function failure(transfer: Transfer, error: unknown, maxFileBytes: number | unde
     message += `; the limit is ${formatSize(maxFileBytes)}`;
   }
   return `${verb} ${transfer.name} failed: ${message}`;
+}
+
+/** A name from a link's path, decoded when it can be. */
+function safeName(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded) || "file";
+  } catch {
+    return encoded || "file";
+  }
 }
 
 /** A path typed in quotes (to keep its spaces obvious) without them. */

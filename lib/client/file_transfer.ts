@@ -2,30 +2,24 @@
  * Sending and fetching shared files (issue 18) from the terminal clients:
  * `POST /f` and `GET /f/<id>/<name>` on the chat's own host and port,
  * through the same pipe as the chat (the same certificate check, TLS or
- * `--plain`), streamed both ways, cancellable, with progress; a download
- * cut off resumes with `Range` where it stopped, and is saved under a name
- * cleaned for every file system that never replaces an existing file.
+ * `--plain`), streamed both ways, cancellable, with progress, and failed
+ * when no byte moves for {@linkcode IDLE_MS}. Downloads are in
+ * `file_download.ts`.
  *
  * @module
  */
 
 import type { SharedFile } from "../core/events.ts";
-import { cleanFileName, formatSize } from "../core/file_name.ts";
+import { formatSize } from "../core/file_name.ts";
 import { formatHostPort } from "../net/host_port.ts";
-import {
-  type HttpAnswer,
-  HttpAnswerError,
-  readAnswer,
-  readSmallBody,
-  writeHead,
-} from "./http_exchange.ts";
-import type { OpenPipe, ServerAddress } from "./pipe.ts";
+import { HttpAnswerError, readAnswer, readSmallBody, writeHead } from "./http_exchange.ts";
+import { type ClientPipe, lowerFirst, type OpenPipe, type ServerAddress } from "./pipe.ts";
 import { openSocketPipe } from "./socket_pipe.ts";
 
 /** Bytes read from a file and written to the pipe at a time. */
 const CHUNK_BYTES = 64 * 1024;
-/** How often a download cut off is tried again before giving up (progress resets the count). */
-const DOWNLOAD_ATTEMPTS = 5;
+/** A transfer during which no byte moved either way for this long has failed. */
+export const IDLE_MS = 30_000;
 
 /** A transfer failed; `message` says why, in words a user reads. */
 export class TransferError extends Error {
@@ -53,6 +47,13 @@ export interface FileServer {
   address: ServerAddress;
   /** Opens a pipe (tests may fake it). @default {openSocketPipe} */
   open?: OpenPipe;
+  /**
+   * How long a transfer may go without a byte read or written before it
+   * fails (a stalled server must not hang `/get` or `/send` for ever).
+   *
+   * @default {30000}
+   */
+  idleMs?: number;
 }
 
 /** What every transfer may be given: a way to stop it, and a way to hear how far it got. */
@@ -99,8 +100,13 @@ export async function uploadFile(
         "Content-Type": "application/octet-stream",
         "Content-Length": String(info.size),
       });
-      // The server may refuse before the body is all sent (413 at once): read while writing.
-      const answering = readAnswer(chunks);
+      // The server may refuse before the body is all sent (413 at once): read
+      // the answer, body too, while writing, so that it is ours before the
+      // connection's reset can throw it away.
+      const answering = readAnswer(chunks).then(async (answer) => ({
+        status: answer.status,
+        body: await readSmallBody(answer).catch(() => ""),
+      }));
       answering.catch(() => {});
       const buffer = new Uint8Array(CHUNK_BYTES);
       let sent = 0;
@@ -117,10 +123,18 @@ export async function uploadFile(
         if (control.signal?.aborted) throw error;
         // A refusal answered early closes the connection under our writes.
         const answer = await within(answering, 2000).catch(() => undefined);
-        if (answer) return await uploaded(answer, info.size);
-        throw error;
+        if (answer) return uploaded(answer, info.size);
+        if (error instanceof TransferError) throw error;
+        throw new TransferError(
+          "failed",
+          `the server closed the connection after ${formatSize(sent)} of ${
+            formatSize(info.size)
+          } without saying why (the file may be too large, or the server's storage full)`,
+          undefined,
+          { cause: error },
+        );
       }
-      return await uploaded(await answering, info.size);
+      return uploaded(await answering, info.size);
     });
   } catch (error) {
     if (error instanceof HttpAnswerError) {
@@ -133,8 +147,8 @@ export async function uploadFile(
 }
 
 /** The file as the server announced it, or its refusal as a {@linkcode TransferError}. */
-async function uploaded(answer: HttpAnswer, size: number): Promise<SharedFile> {
-  const body = await readSmallBody(answer);
+function uploaded(answer: { status: number; body: string }, size: number): SharedFile {
+  const body = answer.body;
   if (answer.status === 201) {
     const file = JSON.parse(body) as SharedFile;
     if (typeof file?.id !== "string" || typeof file?.url !== "string") {
@@ -142,11 +156,16 @@ async function uploaded(answer: HttpAnswer, size: number): Promise<SharedFile> {
     }
     return file;
   }
-  throw refusal(answer.status, body, size);
+  throw refusal(answer.status, body, size, "send");
 }
 
 /** A refusal in words: the server's own message where it gave one, and what to do. */
-function refusal(status: number, body: string, size: number): TransferError {
+export function refusal(
+  status: number,
+  body: string,
+  size: number,
+  kind: "send" | "get",
+): TransferError {
   let message = "";
   try {
     const parsed = JSON.parse(body);
@@ -154,7 +173,12 @@ function refusal(status: number, body: string, size: number): TransferError {
   } catch {
     // Not JSON: the status says enough.
   }
-  const said = message ? ` (${message.replace(/[\u0000-\u001f\u007f-\u009f]/g, "")})` : "";
+  message = message.replace(/[\u0000-\u001f\u007f-\u009f]/g, "").slice(0, 300);
+  // A /send to someone absent: the server's words ("No one called ... is here") say it all.
+  if (status === 404 && kind === "send" && message) {
+    return new TransferError("refused", lowerFirst(message), status);
+  }
+  const said = message ? ` (${message})` : "";
   const why: Record<number, string> = {
     401: "the server did not take this session's upload token; reconnect and try again",
     403: "the server refused it",
@@ -169,205 +193,21 @@ function refusal(status: number, body: string, size: number): TransferError {
   return new TransferError("refused", `${why[status] ?? `HTTP ${status}`}${said}`, status);
 }
 
-/** Where {@linkcode downloadFile} saves. */
-export interface SaveTo {
-  /** The directory to save in under the file's own (cleaned) name. */
-  directory: string;
-  /** A path the user gave: a directory to save in, or the file's path. */
-  path?: string;
-}
-
-/** A finished download. */
-export interface Downloaded {
-  /** Where it was saved. */
-  path: string;
-  /** Its size. */
-  size: number;
-  /** How many times it was resumed after a cut connection. */
-  resumed: number;
-}
-
-/**
- * Fetches `file` into `to`, streamed to a `.part` file beside the final
- * name and renamed when complete; a cut connection is resumed with `Range`
- * (and `If-Range`, so a changed file starts over) up to a few times, and a
- * `.part` left by an earlier run is resumed too. Never replaces a file: the
- * name gets ` (1)`, ` (2)`... before its extension.
- *
- * @throws {TransferError} cancelled, refused (404: no such file, or not for you), or failed
- */
-export async function downloadFile(
-  server: FileServer,
-  file: SharedFile,
-  to: SaveTo,
-  control: TransferControl = {},
-): Promise<Downloaded> {
-  const { target, part } = await reserve(await savePath(file, to), file.id);
-  try {
-    return await download(server, file, target, part, control);
-  } finally {
-    partsInUse.delete(part);
-  }
-}
-
-/** The `.part` files this process is writing: a second `/get` of the same file takes another name. */
-const partsInUse = new Set<string>();
-
-/**
- * The first of `target`, `name (1).ext`, ... that is not a file yet and
- * whose `.part` no other download of this process writes; a `.part` left by
- * an earlier run is taken over (and resumed).
- */
-async function reserve(target: string, id: string): Promise<{ target: string; part: string }> {
-  for (let n = 0; n < 1000; n++) {
-    const candidate = numbered(target, n);
-    const part = `${candidate}.${id.slice(0, 8)}.part`;
-    if (partsInUse.has(part)) continue;
-    if (await Deno.lstat(candidate).then(() => true, () => false)) continue;
-    partsInUse.add(part);
-    return { target: candidate, part };
-  }
-  throw new TransferError("failed", `cannot find a free name for ${target}`);
-}
-
-async function download(
-  server: FileServer,
-  file: SharedFile,
-  target: string,
-  part: string,
-  control: TransferControl,
-): Promise<Downloaded> {
-  const url = new URL(file.url);
-  const request = `${url.pathname}${url.search}`;
-  let out: Deno.FsFile;
-  try {
-    out = await Deno.open(part, { read: true, write: true, create: true });
-  } catch (error) {
-    throw new TransferError("failed", `cannot write ${part}: ${describe(error)}`, undefined, {
-      cause: error,
-    });
-  }
-  let etag: string | undefined;
-  let resumed = 0;
-  let done = 0;
-  try {
-    done = (await out.stat()).size;
-    let attempts = 0;
-    while (true) {
-      const before = done;
-      try {
-        done = await exchange(server, control, async (pipe, chunks) => {
-          await writeHead(pipe, "GET", request, {
-            Host: hostHeader(server.address),
-            ...(done > 0 ? { Range: `bytes=${done}-` } : {}),
-            ...(done > 0 && etag ? { "If-Range": etag } : {}),
-          });
-          const answer = await readAnswer(chunks);
-          etag = answer.headers.get("etag") ?? etag;
-          return await receive(answer, out, done, file.size, control, (held) => done = held);
-        });
-        break;
-      } catch (error) {
-        if (error instanceof TransferError) throw error;
-        if (done === before && ++attempts >= DOWNLOAD_ATTEMPTS) {
-          throw new TransferError("failed", (error as Error).message, undefined, { cause: error });
-        }
-        if (done > before) attempts = 0;
-        resumed++;
-        await sleep(Math.min(2000, 100 * 2 ** attempts));
-      }
-    }
-  } finally {
-    out.close();
-  }
-  return { path: await keep(part, target), size: done, resumed };
-}
-
-/** Writes the answer's body at `from` (or from 0 on a 200); returns the bytes held. */
-async function receive(
-  answer: HttpAnswer,
-  out: Deno.FsFile,
-  from: number,
-  total: number,
-  control: TransferControl,
-  onHeld: (bytes: number) => void,
-): Promise<number> {
-  if (answer.status === 416 && from === total) return total; // All there already.
-  if (answer.status !== 200 && answer.status !== 206) {
-    throw refusal(answer.status, await readSmallBody(answer), total);
-  }
-  let at = 0;
-  if (answer.status === 206) {
-    const range = /^bytes (\d+)-/.exec(answer.headers.get("content-range") ?? "");
-    if (!range || Number(range[1]) !== from) {
-      throw new TransferError("failed", "the server resumed at the wrong place");
-    }
-    at = from;
-  }
-  await out.truncate(at);
-  await out.seek(at, Deno.SeekMode.Start);
-  onHeld(at);
-  control.onProgress?.(at, total);
-  while (true) {
-    const next = await answer.body.next();
-    if (next.done) break;
-    let bytes = next.value;
-    while (bytes.length > 0) bytes = bytes.subarray(await out.write(bytes));
-    at += next.value.length;
-    onHeld(at);
-    control.onProgress?.(at, total);
-  }
-  if (at !== total) {
-    throw new HttpAnswerError(`the connection ended at ${at} of ${total} bytes`);
-  }
-  return at;
-}
-
-/** The final path: the user's, or the cleaned name in the directory; not yet free-checked. */
-async function savePath(file: SharedFile, to: SaveTo): Promise<string> {
-  const name = cleanFileName(file.name);
-  if (to.path === undefined) return joinPath(to.directory, name);
-  const isDirectory = await Deno.stat(to.path).then((s) => s.isDirectory, () => false);
-  return isDirectory || /[\\/]$/.test(to.path) ? joinPath(to.path, name) : to.path;
-}
-
-/**
- * Puts the finished `.part` in place under `target`, or `name (n).ext`
- * when that exists: a hard link fails rather than replace a file, so two
- * downloads never clobber each other or what was there.
- */
-async function keep(part: string, target: string): Promise<string> {
-  for (let n = 0; n < 1000; n++) {
-    const candidate = numbered(target, n);
-    try {
-      await Deno.link(part, candidate);
-    } catch (error) {
-      if (error instanceof Deno.errors.AlreadyExists) continue;
-      throw new TransferError("failed", `cannot save ${candidate}: ${describe(error)}`);
-    }
-    await Deno.remove(part).catch(() => {});
-    return candidate;
-  }
-  throw new TransferError("failed", `cannot find a free name for ${target}`);
-}
-
 /**
  * Opens a pipe to the chat's server, runs `work` on it, and closes it;
- * aborting closes the pipe at once and throws `cancelled`. Network errors
- * become {@linkcode TransferError}s `failed`, except an answer cut short
- * ({@linkcode HttpAnswerError}), which a download retries.
+ * aborting closes the pipe at once and throws `cancelled`, and so does a
+ * pipe on which no byte moved for `server.idleMs` (`failed`: the server
+ * stalled). Network errors become {@linkcode HttpAnswerError}s (an answer
+ * cut short, which a download retries).
  */
-async function exchange<T>(
+export async function exchange<T>(
   server: FileServer,
   control: TransferControl,
-  work: (
-    pipe: Awaited<ReturnType<OpenPipe>>,
-    chunks: AsyncIterator<Uint8Array, void, void>,
-  ) => Promise<T>,
+  work: (pipe: ClientPipe, chunks: AsyncIterator<Uint8Array, void, void>) => Promise<T>,
 ): Promise<T> {
   const cancelled = () => new TransferError("cancelled", "cancelled");
   if (control.signal?.aborted) throw cancelled();
-  let pipe: Awaited<ReturnType<OpenPipe>>;
+  let pipe: ClientPipe;
   try {
     pipe = await (server.open ?? openSocketPipe)(server.address);
   } catch (error) {
@@ -375,39 +215,55 @@ async function exchange<T>(
   }
   const onAbort = () => pipe.close();
   control.signal?.addEventListener("abort", onAbort);
+  const idleMs = server.idleMs ?? IDLE_MS;
+  let moved = performance.now();
+  let stalled = false;
+  const watchdog = setInterval(() => {
+    if (performance.now() - moved < idleMs) return;
+    stalled = true;
+    pipe.close();
+  }, Math.max(10, Math.min(1000, idleMs / 4)));
+  const watched: ClientPipe = {
+    binding: pipe.binding,
+    chunks: () => pipe.chunks(),
+    write: async (bytes) => {
+      await pipe.write(bytes);
+      moved = performance.now();
+    },
+    close: () => pipe.close(),
+  };
+  const source = pipe.chunks()[Symbol.asyncIterator]();
+  const chunks: AsyncIterator<Uint8Array, void, void> = {
+    next: async () => {
+      const next = await source.next();
+      moved = performance.now();
+      return next;
+    },
+  };
   try {
-    return await work(pipe, pipe.chunks()[Symbol.asyncIterator]());
+    return await work(watched, chunks);
   } catch (error) {
     if (control.signal?.aborted) throw cancelled();
+    if (stalled) {
+      throw new TransferError(
+        "failed",
+        `the server stalled: nothing moved for ${idleMs / 1000} s`,
+        undefined,
+        { cause: error },
+      );
+    }
     if (error instanceof TransferError || error instanceof HttpAnswerError) throw error;
     throw new HttpAnswerError(describe(error), { cause: error });
   } finally {
+    clearInterval(watchdog);
     control.signal?.removeEventListener("abort", onAbort);
     pipe.close();
   }
 }
 
-/** `target` itself for 0, else `dir/stem (n).ext`. */
-function numbered(target: string, n: number): string {
-  if (n === 0) return target;
-  const slash = Math.max(target.lastIndexOf("/"), target.lastIndexOf("\\"));
-  const base = target.slice(slash + 1);
-  const dot = base.lastIndexOf(".");
-  const [stem, ext] = dot > 0 ? [base.slice(0, dot), base.slice(dot)] : [base, ""];
-  return `${target.slice(0, slash + 1)}${stem} (${n})${ext}`;
-}
-
 /** The `Host` header for the chat's address. */
-function hostHeader(address: ServerAddress): string {
+export function hostHeader(address: ServerAddress): string {
   return formatHostPort(address.host, address.port);
-}
-
-function joinPath(dir: string, name: string): string {
-  return /[\\/]$/.test(dir) ? `${dir}${name}` : `${dir}/${name}`;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** `promise`, or a rejection after `ms` (the timer cleared either way). */
@@ -425,7 +281,8 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T> {
   }
 }
 
-function describe(error: unknown): string {
+/** An error in words, lower case. */
+export function describe(error: unknown): string {
   if (error instanceof Deno.errors.NotFound) return "no such file or directory";
   if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
   const message = error instanceof Error ? error.message : String(error);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { SharedFile } from "../core/events.ts";
 import { cleanFileName } from "../core/file_name.ts";
 import { parseServerFrame } from "../protocol/server_frames.ts";
-import { downloadFile } from "./file_transfer.ts";
+import { downloadFile } from "./file_download.ts";
 
 const ID = "AAAAAAAAAAAAAAAAAAAAAA";
 

@@ -8,7 +8,7 @@ import type { SessionEvent } from "./session_events.ts";
 import { lineToFrame } from "./chat_session.ts";
 import { lowerFirst } from "./pipe.ts";
 import { inputLines } from "./input_lines.ts";
-import { FileCommands, Transfer } from "./file_commands.ts";
+import { type FileCommandAnswer, FileCommands, Transfer, withFileHelp } from "./file_commands.ts";
 
 /** After the input ends: how long to wait for the goodbye while connected... */
 const QUIT_TIMEOUT_MS = 5000;
@@ -190,11 +190,17 @@ export async function runLineMode(
   let inputEnded = false;
   /** `/send` and `/get` that failed or were cancelled. */
   let failedTransfers = 0;
+  /** `/send` and `/get` lines that were not a valid use of the command (no path, no id). */
+  let badFileLines = 0;
   const files = options.files;
-  if (files) files.onChange = progressLines(output);
+  if (files) {
+    files.onChange = progressLines(output);
+    files.onNote = (_, message) => output.err(`chat-client: ${message}`);
+  }
   files?.observe(session.welcome);
   const received = (async () => {
-    for await (const event of session.events()) {
+    for await (const received of session.events()) {
+      const event = files ? withFileHelp(received) : received;
       files?.observe(event);
       if (event.type === "bye") bye = event;
       if (event.type === "error" && (event.code as string) !== "cluster_unavailable") refused++;
@@ -237,10 +243,11 @@ export async function runLineMode(
         if (files && FileCommands.handles(line)) {
           const here = printer.currentRoom;
           const started = files.start(line, here === undefined ? undefined : { room: here });
-          const settle = ({ ok, message }: { ok: boolean; message: string }) => {
+          const settle = ({ ok, message, usage }: FileCommandAnswer) => {
             if (ok) print(`* ${message}`);
             else {
-              failedTransfers++;
+              if (usage) badFileLines++;
+              else failedTransfers++;
               output.err(`chat-client: ${message}`);
             }
           };
@@ -274,8 +281,9 @@ export async function runLineMode(
       output.err(`chat-client: ${failedTransfers} file transfer(s) failed or were cancelled`);
       return EXIT.transferFailed;
     }
-    if (refused + skipped + afterQuit === 0) return EXIT.ok;
+    if (refused + skipped + afterQuit + badFileLines === 0) return EXIT.ok;
     const parts = [
+      ...(badFileLines > 0 ? [`${badFileLines} file command(s) not understood`] : []),
       ...(refused > 0 ? [`${refused} line(s) refused by the server (the "!" lines)`] : []),
       ...(skipped > 0 ? [`${skipped} line(s) skipped`] : []),
       ...(afterQuit > 0 ? [`${afterQuit} line(s) after /quit not sent`] : []),

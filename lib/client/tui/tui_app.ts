@@ -2,7 +2,7 @@ import { ConnectError } from "../../errors.ts";
 import { COMMANDS } from "../../core/commands/default_commands.ts";
 import type { WelcomeEvent } from "../../core/events.ts";
 import type { ByeFrame } from "../../protocol/wire_frames.ts";
-import type { FileCommands } from "../file_commands.ts";
+import { type FileCommands, withFileHelp } from "../file_commands.ts";
 import { TuiFiles } from "./tui_files.ts";
 import type { SessionEvent } from "../session_events.ts";
 import type { ClientFrame } from "../../protocol/client_frames.ts";
@@ -53,6 +53,9 @@ export interface TuiResult {
 
 /** The client's own commands, completed with the server's. */
 const FILE_VERBS = ["/send", "/get", "/cancel"];
+
+/** How long a lone ESC waits for the rest of a key's sequence before it is the Escape key. */
+const ESC_PAUSE_MS = 50;
 
 /** Coalesces bursts of events into one redraw. */
 const RENDER_DELAY_MS = 8;
@@ -156,7 +159,8 @@ class TuiApp {
 
   async #receive(): Promise<void> {
     try {
-      for await (const event of this.session.events()) {
+      for await (const received of this.session.events()) {
+        const event = this.options.files ? withFileHelp(received) : received;
         if (event.type === "bye") this.#bye = event;
         this.options.files?.observe(event);
         // A reconnect refused for good (a changed certificate) is the reason
@@ -178,13 +182,28 @@ class TuiApp {
   async #readKeys(): Promise<"quit"> {
     const decoder = new KeyDecoder();
     const text = new TextDecoder();
-    for await (const chunk of this.terminal.input()) {
-      for (const key of decoder.feed(text.decode(chunk, { stream: true }))) {
-        if ((await this.handle(key)) === "quit") return "quit";
+    // A lone ESC is the Escape key when nothing follows it soon (a key's
+    // sequence arrives at once): reported after a short pause, not at the
+    // next key press. (The Escape key never quits.)
+    let escTimer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      for await (const chunk of this.terminal.input()) {
+        clearTimeout(escTimer);
+        for (const key of decoder.feed(text.decode(chunk, { stream: true }))) {
+          if ((await this.handle(key)) === "quit") return "quit";
+        }
+        this.render();
+        if (decoder.waiting) {
+          escTimer = setTimeout(async () => {
+            for (const key of decoder.flush()) await this.handle(key);
+            this.render();
+          }, ESC_PAUSE_MS);
+        }
       }
-      this.render();
+      return "quit";
+    } finally {
+      clearTimeout(escTimer);
     }
-    return "quit";
   }
 
   /** Applies one key press or paste. */

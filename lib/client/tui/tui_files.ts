@@ -6,7 +6,7 @@
  * @module
  */
 
-import { FileCommands, type Transfer } from "../file_commands.ts";
+import { type FileCommandAnswer, FileCommands, type Transfer } from "../file_commands.ts";
 import type { ChatView } from "./chat_view.ts";
 
 /** Cells of the progress bar. */
@@ -26,6 +26,10 @@ export class TuiFiles {
       view.transfer = progressBar([...files.running]);
       redraw();
     };
+    files.onNote = (_, message) => {
+      view.note(message, "notice");
+      redraw();
+    };
   }
 
   /** Runs `text` when it is a file command; false when it is not one. */
@@ -33,7 +37,7 @@ export class TuiFiles {
     if (!FileCommands.handles(text) || text.includes("\n")) return false;
     const room = this.view.current?.name;
     const started = this.files.start(text, room === undefined ? undefined : { room });
-    const settle = ({ ok, message }: { ok: boolean; message: string }) => {
+    const settle = ({ ok, message }: FileCommandAnswer) => {
       this.view.note(message, ok ? "notice" : "error");
       this.redraw();
     };
@@ -47,10 +51,10 @@ export class TuiFiles {
     return true;
   }
 
-  /** Cancels the transfers under way (Esc, Ctrl-C); false when there were none. */
+  /** Cancels the transfers under way (Esc, Ctrl-C), saying so; false when there were none. */
   cancel(): boolean {
     if (this.files.running.size === 0) return false;
-    this.files.start("/cancel", undefined);
+    this.submit("/cancel");
     return true;
   }
 
