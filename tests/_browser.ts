@@ -34,11 +34,12 @@ export interface PersonOptions {
   colorScheme?: "light" | "dark";
 }
 
-/** What a page did besides rendering: dialogs it opened, uncaught errors, console errors. */
+/** What a page did besides rendering: dialogs it opened, uncaught errors, console errors, the names of the downloads it started. */
 export interface PageEvents {
   dialogs: string[];
   errors: string[];
   console: string[];
+  downloads: string[];
 }
 
 /** An HTTP answer to a navigation. */
@@ -270,7 +271,27 @@ export class Person implements AsyncDisposable {
 
   /** Sends request bodies (uploads) at most `bytesPerSecond` (-1: as fast as the network). */
   async throttleUploads(bytesPerSecond: number): Promise<void> {
-    await this.#do("throttleUploads", { bytesPerSecond });
+    await this.#do("throttle", { up: bytesPerSecond, down: -1 });
+  }
+
+  /** Receives responses (downloads) at most `bytesPerSecond` (-1: as fast as the network). */
+  async throttleDownloads(bytesPerSecond: number): Promise<void> {
+    await this.#do("throttle", { up: -1, down: bytesPerSecond });
+  }
+
+  /**
+   * Answers the page's requests to `url` (a playwright glob, as in the
+   * tests: any path with a /f/ segment) with `status`, `headers` and `body`
+   * (its own Content-Length) instead of the server; `status` 0 lets them
+   * through again.
+   */
+  async answer(
+    url: string,
+    status: number,
+    headers: Record<string, string> = {},
+    body: Uint8Array = new Uint8Array(),
+  ): Promise<void> {
+    await this.#do("answer", { url, status, headers, base64: body.toBase64() });
   }
 
   /** Changes the size of the page's window. */

@@ -36,6 +36,7 @@ interface PageEvents {
   dialogs: string[];
   errors: string[];
   console: string[];
+  downloads: string[];
 }
 
 const trust = Deno.args.find((arg) => arg.startsWith("--trust-spki="))?.slice(13) ?? "";
@@ -80,7 +81,8 @@ const operations: Record<string, (args: Args) => Promise<unknown>> = {
     const context = contexts.get(Number(args.context));
     if (!context) throw new Error(`no context ${args.context}`);
     const page = await context.newPage();
-    const events: PageEvents = { dialogs: [], errors: [], console: [] };
+    const events: PageEvents = { dialogs: [], errors: [], console: [], downloads: [] };
+    page.on("download", (download) => events.downloads.push(download.suggestedFilename()));
     page.on("dialog", (dialog) => {
       events.dialogs.push(`${dialog.type()}: ${dialog.message()}`);
       dialog.dismiss().catch(() => {});
@@ -161,8 +163,8 @@ const operations: Record<string, (args: Args) => Promise<unknown>> = {
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
   },
-  async throttleUploads(args) {
-    // Chromium's DevTools throttling: request bodies go out at this rate (-1: unthrottled).
+  async throttle(args) {
+    // Chromium's DevTools throttling: request bodies go out, responses come in at these rates (-1: unthrottled).
     // One DevTools session per page: conditions set by another session would stay in force.
     const { page } = pageOf(args.page);
     let cdp = sessions.get(page);
@@ -173,9 +175,22 @@ const operations: Record<string, (args: Args) => Promise<unknown>> = {
     await cdp.send("Network.emulateNetworkConditions", {
       offline: false,
       latency: 0,
-      downloadThroughput: -1,
-      uploadThroughput: Number(args.bytesPerSecond),
+      downloadThroughput: Number(args.down),
+      uploadThroughput: Number(args.up),
     });
+  },
+  async answer(args) {
+    // Answers every request of the page matching `url` (a glob) with this status, headers and body
+    // (its own Content-Length) instead of the server; `status` 0 lets them through again.
+    const { page } = pageOf(args.page);
+    await page.unroute(String(args.url));
+    if (Number(args.status) === 0) return;
+    await page.route(String(args.url), (route) =>
+      route.fulfill({
+        status: Number(args.status),
+        headers: args.headers as Record<string, string>,
+        body: Buffer.from(String(args.base64), "base64"),
+      }));
   },
   async setViewport(args) {
     await pageOf(args.page).page.setViewportSize(args.size as { width: number; height: number });

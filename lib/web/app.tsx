@@ -15,7 +15,7 @@ import type { Conversation } from "./chat_model.ts";
 import { Composer } from "./composer.tsx";
 import { Header, type Panel, PANEL_IDS } from "./header.tsx";
 import { MessageLog } from "./message_log.tsx";
-import { dropTarget, UploadList } from "./file_view.tsx";
+import { DownloadList, dropTarget, UploadList } from "./file_view.tsx";
 import { nickColorClass } from "./nick_color.ts";
 import { Settings } from "./settings.tsx";
 import { JoinError, WebClient } from "./web_client.ts";
@@ -176,9 +176,18 @@ function Chat(
         data-testid="conversation"
         {...dropTarget(client, setDropping)}
       >
-        {chat ? <MessageLog chat={chat} onOlder={() => client.loadOlder(chat.key)} /> : null}
+        {chat
+          ? (
+            <MessageLog
+              chat={chat}
+              onOlder={() => client.loadOlder(chat.key)}
+              downloads={client.downloads}
+            />
+          )
+          : null}
         <EndedBanner client={client} />
         <UploadList uploads={client.uploads} />
+        <DownloadList downloads={client.downloads} />
         <Composer
           label={chat ? `Message ${chat.name}` : "Message"}
           commands={model.commands}

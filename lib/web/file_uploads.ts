@@ -143,8 +143,8 @@ export class FileUploads {
 /** Why an upload under way failed when the connection went. */
 export const LOST = "Upload stopped: connection lost, send it again";
 
-/** The server's JSON refusal `{error, message}` in words, or the status. */
-export function refusal(status: number, body: string): string {
+/** The `message` of the server's JSON refusal `{error, message}`, if `body` is one. */
+export function serverMessage(body: string): string | undefined {
   try {
     const parsed = JSON.parse(body);
     if (typeof parsed?.message === "string" && parsed.message.length <= 500) {
@@ -153,6 +153,13 @@ export function refusal(status: number, body: string): string {
   } catch {
     // Not JSON: the status says it.
   }
+  return undefined;
+}
+
+/** The server's JSON refusal `{error, message}` in words, or the status. */
+export function refusal(status: number, body: string): string {
+  const words = serverMessage(body);
+  if (words) return words;
   if (status === 401) return "The session has ended; join again to send files";
   return `The server refused the file (${status})`;
 }

@@ -8,8 +8,11 @@
  * nodes and attribute values, never markup. Links take only the path and
  * query of the announced url, so the file comes from the page's own
  * origin (the announced host may be another address of the same server).
- * A download goes through `saveFile` (see `file_download.ts` for why),
- * with its percentage on the button and its failure beside it.
+ * A download goes through `FileDownloads` (see `file_download.ts` for
+ * why the page fetches it): while it runs the button shows its percentage
+ * with a Cancel beside it, a failure shows beside the card, and the
+ * transfers list (`DownloadList`, above the input) shows it wherever the
+ * reader is.
  *
  * @module
  */
@@ -19,7 +22,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { SharedFile } from "../core/events.ts";
 import { formatSize } from "../core/file_name.ts";
 import type { FileUploads, Upload } from "./file_uploads.ts";
-import { saveFile } from "./file_download.ts";
+import { type FileDownloads, percentOf } from "./file_downloads.ts";
 
 /** The types the server serves inline (sniffed from the content). */
 const PREVIEW_TYPES = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
@@ -36,7 +39,7 @@ export function localFileUrl(file: SharedFile): string | undefined {
 }
 
 /** A shared file in a message: a preview for an image, else a card. */
-export function FileShown({ file }: { file: SharedFile }) {
+export function FileShown({ file, downloads }: { file: SharedFile; downloads: FileDownloads }) {
   const [full, setFull] = useState(false);
   const href = localFileUrl(file);
   if (!href) return null;
@@ -53,7 +56,7 @@ export function FileShown({ file }: { file: SharedFile }) {
           <img src={href} alt={file.name} loading="lazy" data-testid="file-preview" />
         </button>
         <figcaption>
-          <DownloadLink href={href} file={file}>
+          <DownloadLink href={href} file={file} downloads={downloads}>
             <bdi>{file.name}</bdi>
           </DownloadLink>
           <span class="file-detail">{detail}</span>
@@ -69,7 +72,13 @@ export function FileShown({ file }: { file: SharedFile }) {
         <bdi class="file-name" data-testid="file-name">{file.name}</bdi>
         <span class="file-detail" data-testid="file-detail">{detail}</span>
       </span>
-      <DownloadLink href={href} file={file} class="file-get" label={`Download ${file.name}`}>
+      <DownloadLink
+        href={href}
+        file={file}
+        downloads={downloads}
+        class="file-get"
+        label={`Download ${file.name}`}
+      >
         Download
       </DownloadLink>
     </div>
@@ -77,38 +86,28 @@ export function FileShown({ file }: { file: SharedFile }) {
 }
 
 /**
- * A link to the file that saves it through `saveFile` on a plain click (a
+ * A link to the file that saves it through `downloads` on a plain click (a
  * click with a modifier, or the context menu, still has the real link),
- * showing the percentage while it comes and why it failed.
+ * showing the percentage and a Cancel while it comes, and why it failed.
  */
 function DownloadLink(
-  { href, file, children, label, ...rest }: {
+  { href, file, downloads, children, label, ...rest }: {
     href: string;
     file: SharedFile;
+    downloads: FileDownloads;
     children: ComponentChildren;
     label?: string;
     class?: string;
   },
 ) {
-  const [percent, setPercent] = useState<number | undefined>(undefined);
-  const [error, setError] = useState<string | undefined>(undefined);
+  const download = downloads.get(href);
+  const fetching = download?.state === "fetching";
   const onClick = (event: MouseEvent) => {
     if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) {
       return;
     }
     event.preventDefault();
-    if (percent !== undefined) return;
-    setError(undefined);
-    setPercent(0);
-    saveFile(href, file.name, (received) => {
-      setPercent(file.size > 0 ? Math.floor((received / file.size) * 100) : 100);
-    }).then(
-      () => setPercent(undefined),
-      (failure: Error) => {
-        setPercent(undefined);
-        setError(failure.message);
-      },
-    );
+    downloads.start(href, file.name, file.size);
   };
   return (
     <>
@@ -117,14 +116,31 @@ function DownloadLink(
         href={href}
         download={file.name}
         data-testid="file-download"
-        data-state={percent === undefined ? "idle" : "downloading"}
+        data-state={fetching ? "downloading" : "idle"}
         aria-label={label}
         onClick={onClick}
       >
-        {percent === undefined ? children : `${percent}%`}
+        {fetching ? `${percentOf(download)}%` : children}
       </a>
-      {error
-        ? <span class="file-error" role="alert" data-testid="file-download-error">{error}</span>
+      {fetching
+        ? (
+          <button
+            type="button"
+            class="file-cancel"
+            aria-label={`Cancel the download of ${file.name}`}
+            data-testid="file-download-cancel"
+            onClick={() => downloads.cancel(href)}
+          >
+            Cancel
+          </button>
+        )
+        : null}
+      {download?.state === "failed"
+        ? (
+          <span class="file-error" role="alert" data-testid="file-download-error">
+            {download.error}
+          </span>
+        )
         : null}
     </>
   );
@@ -191,6 +207,53 @@ function UploadItem({ upload, uploads }: { upload: Upload; uploads: FileUploads 
         {upload.state === "sending" ? "Cancel" : "Dismiss"}
       </button>
     </li>
+  );
+}
+
+/** The downloads under way (a bar, the percentage, Cancel) and the failed ones (why, Dismiss). */
+export function DownloadList({ downloads }: { downloads: FileDownloads }) {
+  if (downloads.items.length === 0) return null;
+  return (
+    <ul class="uploads downloads" aria-label="Downloads" data-testid="download-list">
+      {downloads.items.map((download) => {
+        const percent = percentOf(download);
+        return (
+          <li
+            key={download.key}
+            class={`upload download-${download.state}`}
+            data-testid="download"
+            data-state={download.state}
+            data-percent={String(percent)}
+          >
+            <bdi class="upload-name">{download.name}</bdi>
+            {download.state === "fetching"
+              ? (
+                <>
+                  <progress
+                    max={100}
+                    value={percent}
+                    aria-label={`Fetching ${download.name}`}
+                    data-testid="download-progress"
+                  />
+                  <span class="upload-percent">{percent}%</span>
+                </>
+              )
+              : (
+                <span class="upload-error" role="alert" data-testid="download-error">
+                  {download.error}
+                </span>
+              )}
+            <button
+              type="button"
+              data-testid="download-cancel"
+              onClick={() => downloads.cancel(download.key)}
+            >
+              {download.state === "fetching" ? "Cancel" : "Dismiss"}
+            </button>
+          </li>
+        );
+      })}
+    </ul>
   );
 }
 

@@ -18,6 +18,7 @@ import { RefusedError } from "../client/chat_session.ts";
 import { type Alert, ChatModel } from "./chat_model.ts";
 import { webSocketOpener, webSocketUrl } from "./web_socket_pipe.ts";
 import { FileUploads, type UploadGrant } from "./file_uploads.ts";
+import { FileDownloads } from "./file_downloads.ts";
 
 /** Who the page is to the server: what `ChatSession` needs, and the fingerprint to show. */
 export interface WebIdentity {
@@ -73,6 +74,11 @@ export class WebClient {
   binding: string | undefined;
   /** Files being sent from the page (drop, paste, picker). */
   readonly uploads: FileUploads = new FileUploads(
+    () => this.changed(),
+    (text) => this.model.addInfo(text),
+  );
+  /** Files being fetched by the page's Download buttons (they go on across conversations). */
+  readonly downloads: FileDownloads = new FileDownloads(
     () => this.changed(),
     (text) => this.model.addInfo(text),
   );
