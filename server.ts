@@ -290,7 +290,12 @@ async function main(): Promise<number> {
     }
     if (command.files) {
       try {
-        files = await openClusterFiles(cluster.nc, cluster.replicas, command.files);
+        files = await openClusterFiles(
+          cluster.nc,
+          cluster.replicas,
+          command.files,
+          command.dataDir,
+        );
       } catch (error) {
         console.error(
           `chat-server: --cluster: JetStream refused the files' bucket or object store: ${

@@ -89,6 +89,8 @@ Deno.test({
       const sent = await upload(ana.port, { room: "#lobby", name: "data.bin" }, content, ana.auth);
       assert.equal(sent.status, 201, await sent.clone().text());
       const file = await sent.json();
+      // The upload went through A's data directory (emptied at every start), and left nothing.
+      assert.deepEqual([...Deno.readDirSync(`${cluster.node("A").dataDir}/files/tmp`)], []);
 
       // The announcement goes through the stream with its `file`, to members of every node.
       for (const who of [bob, carol]) {

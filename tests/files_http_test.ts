@@ -6,7 +6,8 @@
 
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { MemoryFileIndex } from "../lib/core/state/file_index.ts";
+import { type FileContent, MemoryFileIndex } from "../lib/core/state/file_index.ts";
+import { DiskContent } from "../lib/files/disk_content.ts";
 import { FileStore } from "../lib/files/file_store.ts";
 import type { ChatServer } from "../lib/server/chat_server.ts";
 import { FILE_CSP } from "../lib/server/file_routes.ts";
@@ -28,7 +29,7 @@ interface FilesServer extends AsyncDisposable {
 }
 
 async function filesServer(
-  options: { maxFileBytes?: number; budgetBytes?: number } = {},
+  options: { maxFileBytes?: number; budgetBytes?: number; content?: FileContent } = {},
 ): Promise<FilesServer> {
   const dir = await Deno.makeTempDir({ prefix: "lanchat_files_http_" });
   const files = await FileStore.open(`${dir}/files`, new MemoryFileIndex(), options);
@@ -240,6 +241,65 @@ Deno.test("files: an upload whose connection is cut leaves nothing, and is never
   // ...and gone once the connection is.
   await until(() => [...Deno.readDirSync(`${t.dir}/tmp`)].length === 0, 5000);
   assert.deepEqual(await filesUnder(t.dir), []);
+});
+
+Deno.test("files: a content that cannot be read (a cluster's NATS without its majority) is refused 503 in words, no header of the file sent", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lanchat_files_http_content_" });
+  const disk = await DiskContent.open(dir);
+  let readable = true;
+  const content: FileContent = {
+    where: disk.where,
+    place: (path, sha256, size) => disk.place(path, sha256, size),
+    read: (sha256, start, end) => {
+      if (readable) return disk.read(sha256, start, end);
+      return (async function* () {
+        yield* [];
+        throw new Error("file content: no answer from NATS in 10000 ms");
+      })();
+    },
+    remove: (sha256) => disk.remove(sha256),
+  };
+  try {
+    await using t = await filesServer({ content });
+    const response = await upload(t, encoder.encode("held in NATS"), {
+      room: "#lobby",
+      name: "n.txt",
+    });
+    assert.equal(response.status, 201);
+    const { url } = await response.json();
+    readable = false;
+    for (const range of [undefined, "bytes=3-5"]) {
+      const got = await fetch(url, range ? { headers: { Range: range } } : {});
+      assert.equal(got.status, 503);
+      assert.equal(got.headers.get("content-disposition"), null);
+      assert.equal(got.headers.get("cache-control"), null);
+      const body = await got.json();
+      assert.equal(body.error, "files_unavailable");
+      assert.match(
+        body.message,
+        /^Files cannot be read now \(.*no answer from NATS.*\); try again later$/,
+      );
+    }
+    readable = true;
+    assert.equal(await (await fetch(url)).text(), "held in NATS");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("files: an upload the server cannot write to its disk is refused 503 in words, not cut", async () => {
+  await using t = await filesServer();
+  // Where uploads go is not a directory: every write fails, as on a full disk.
+  await Deno.remove(`${t.dir}/tmp`, { recursive: true });
+  await Deno.writeTextFile(`${t.dir}/tmp`, "");
+  const response = await upload(t, randomBytes(10_000), { room: "#lobby", name: "x.bin" });
+  assert.equal(response.status, 503);
+  const body = await response.json();
+  assert.equal(body.error, "files_unavailable");
+  assert.match(
+    body.message,
+    /^The server cannot write the upload to its disk \(.+\); try again later$/,
+  );
 });
 
 Deno.test("files: a request to /f without a room, or with another method, is refused", async () => {

@@ -2,136 +2,44 @@
  * Shared files on a cluster (issue 18), so any node serves a file sent to
  * another:
  *
- * - the content in NATS's object store {@linkcode FILES_OBJECT_STORE}, one
- *   object per SHA-256 ({@linkcode NatsObjectContent}); an upload is
- *   complete (hashed, within the limits) on the receiving node's disk
- *   before it is put, and the object store writes its chunks one at a
- *   time, each acknowledged, and makes the object visible only with its
- *   last (meta) message: nothing partial is ever served. Reads fetch one
- *   chunk at a time as the HTTP client takes them (direct gets), so neither
- *   an upload nor a download is ever whole in memory; a `Range` skips to
- *   the chunk it starts in;
+ * - the content in NATS's object store, one object per SHA-256
+ *   ({@linkcode NatsObjectContent}, `nats_file_content.ts`: one put per
+ *   SHA-256 at a time, what a cut put leaves swept, nothing partial
+ *   served);
  * - the records in the KV bucket {@linkcode FILES_BUCKET}, keyed by file id
  *   ({@linkcode NatsFileIndex}), checked as everything read from NATS;
  * - the budget (`--files-budget`) counts the object store's bytes, read
- *   before each upload and again before its content is put, so it holds
- *   for the whole cluster (but for uploads finishing on two nodes at the
- *   same moment);
+ *   before each upload and again before its content is put. Each node
+ *   counts its own uploads under way, not the other nodes': uploads
+ *   received on several nodes at once may each pass, so the store can
+ *   exceed the budget by what the other nodes are receiving at that moment
+ *   (each upload at most `--max-file-bytes`; docs/cluster.md, Limits);
  * - retention follows the messages as on one server: a record older than
  *   the grace that no message of the room stream announces is deleted,
  *   and its content once no record holds it ({@linkcode NatsFileIndex.removeUnreferenced},
- *   which reads the whole stream; every node runs it hourly).
+ *   which reads the whole stream; every node runs it hourly). A record that
+ *   cannot be read then stops the deletion of content: it may hold any.
  *
  * @module
  */
 
 import type { NatsConnection } from "@nats-io/transport-node";
-import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
-import { type ObjectStore, Objm, StorageType } from "@nats-io/obj";
 import { cleanFileName } from "../core/file_name.ts";
 import type {
-  FileContent,
   FileIndex,
   FileRecord,
   ReleasedContent,
   RemovedFile,
 } from "../core/state/file_index.ts";
-import { FILES_BUCKET, FILES_OBJECT_STORE } from "./cluster_names.ts";
+import { FILES_BUCKET } from "./cluster_names.ts";
+import { type NatsFilesOptions, NatsObjectContent } from "./nats_file_content.ts";
 import { FILE_ID, finite, natsMediaType, natsNick, natsSize } from "./nats_input.ts";
 import { bounded } from "./nats_link.ts";
 import { NatsHistoryReader } from "./nats_history_reader.ts";
 
-/** The bytes of one chunk of an object (the object store's default). */
-export const CHUNK_BYTES = 128 * 1024;
-/** How long a read of the index or the content may wait on NATS. */
+/** How long a read of the index may wait on NATS. */
 const ANSWER_MS = 10_000;
-
-/** Where the content and the records go. */
-export interface NatsFilesOptions {
-  /** The connection to NATS. */
-  nc: NatsConnection;
-  /** Replicas of the bucket and the object store when this node creates them. @default {3} */
-  replicas?: number;
-}
-
-/** The content of shared files in NATS's object store; see the module doc. */
-export class NatsObjectContent implements FileContent {
-  readonly where = `NATS object store ${FILES_OBJECT_STORE}`;
-  readonly #store: ObjectStore;
-  readonly #jsm: JetStreamManager;
-
-  private constructor(store: ObjectStore, jsm: JetStreamManager) {
-    this.#store = store;
-    this.#jsm = jsm;
-  }
-
-  /** Opens (creating) the object store. */
-  static async open(options: NatsFilesOptions): Promise<NatsObjectContent> {
-    const store = await new Objm(options.nc).create(FILES_OBJECT_STORE, {
-      replicas: options.replicas ?? 3,
-      storage: StorageType.File,
-    });
-    return new NatsObjectContent(store, await jetstreamManager(options.nc));
-  }
-
-  /** Puts the complete upload at `path` as the object `sha256`, unless it is stored. */
-  async place(path: string, sha256: string, size: number): Promise<number> {
-    const held = await bounded(ANSWER_MS, this.#store.info(sha256), "file content");
-    if (held && !held.deleted && held.size === size) return 0;
-    const file = await Deno.open(path, { read: true });
-    try {
-      // Read as the chunks are acknowledged: one chunk in memory at a time.
-      await this.#store.put(
-        { name: sha256, options: { max_chunk_size: CHUNK_BYTES } },
-        file.readable,
-      );
-    } finally {
-      try {
-        file.close();
-      } catch {
-        // Closed by its stream when read to the end.
-      }
-    }
-    return size;
-  }
-
-  /** The bytes asked for, a chunk fetched each time the reader wants more. */
-  async *read(sha256: string, start: number, end: number): AsyncGenerator<Uint8Array> {
-    const info = await bounded(ANSWER_MS, this.#store.info(sha256), "file content");
-    if (!info || info.deleted) throw new Error(`The content ${sha256} is not stored`);
-    const subject = `$O.${FILES_OBJECT_STORE}.C.${info.nuid}`;
-    const stream = `OBJ_${FILES_OBJECT_STORE}`;
-    let seq = 0;
-    let offset = 0;
-    while (offset <= end) {
-      const message = await bounded(
-        ANSWER_MS,
-        this.#jsm.direct.getMessage(stream, { seq: seq + 1, next_by_subj: subject }),
-        "file content",
-      );
-      if (!message) throw new Error(`The content ${sha256} ends at ${offset} bytes`);
-      seq = message.seq;
-      const from = offset;
-      offset += message.data.length;
-      if (offset <= start) continue; // Before the range: skipped.
-      yield message.data.subarray(
-        Math.max(0, start - from),
-        Math.min(message.data.length, end - from + 1),
-      );
-    }
-  }
-
-  /** Deletes the object (its chunks are purged). */
-  async remove(sha256: string): Promise<void> {
-    await this.#store.delete(sha256).catch(() => {});
-  }
-
-  /** Bytes the object store holds: what the cluster's budget counts. */
-  async storedBytes(): Promise<number> {
-    return (await bounded(ANSWER_MS, this.#store.status(), "file content")).size;
-  }
-}
 
 /** A record read from the bucket, checked and rebuilt (see nats_input.ts). */
 export function natsFileRecord(value: unknown): FileRecord {
@@ -187,6 +95,11 @@ export class NatsFileIndex implements FileIndex {
       history: 1,
     });
     return new NatsFileIndex(kv, options.nc);
+  }
+
+  /** The bucket, where the content's put locks are too (`put.<sha256>`, never a file id). */
+  get bucket(): KV {
+    return this.#kv;
   }
 
   /** Records a file (its id is new: a compare-and-set on nothing). */
@@ -262,14 +175,24 @@ export class NatsFileIndex implements FileIndex {
       dropped.set(record.sha256, record.size);
     }
     if (dropped.size === 0) return [];
-    for (const record of await this.#records()) dropped.delete(record.sha256);
+    // Strict: a record that cannot be read now may hold any content, so nothing goes.
+    for (const record of await this.#records(true)) dropped.delete(record.sha256);
     return [...dropped].map(([sha256, size]) => ({ sha256, size }));
   }
 
-  async #records(): Promise<FileRecord[]> {
+  /**
+   * Every record; one that cannot be read is skipped, or with `strict`
+   * fails the whole (a record read as absent must never free content).
+   */
+  async #records(strict = false): Promise<FileRecord[]> {
     const records: FileRecord[] = [];
     for await (const key of await this.#kv.keys()) {
-      const record = await this.get(key).catch(() => undefined);
+      let record: FileRecord | undefined;
+      try {
+        record = await this.get(key);
+      } catch (error) {
+        if (strict) throw new Error(`file record ${key} unreadable`, { cause: error });
+      }
       if (record) records.push(record);
     }
     return records;
@@ -291,7 +214,7 @@ export async function openNatsFiles(
   options: NatsFilesOptions,
 ): Promise<{ index: NatsFileIndex; content: NatsObjectContent }> {
   const index = await NatsFileIndex.open(options);
-  const content = await NatsObjectContent.open(options);
+  const content = await NatsObjectContent.open(options, index.bucket);
   return { index, content };
 }
 

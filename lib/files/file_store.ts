@@ -200,7 +200,7 @@ export class FileStore {
       await this.#checkDeclared(meta.declaredSize, who, usedBefore, meta.quotaBytes);
     }
     const tmp = `${this.#tmpDir}/${randomId()}`;
-    const file = await Deno.open(tmp, { write: true, createNew: true, mode: 0o600 });
+    const file = await onDisk(Deno.open(tmp, { write: true, createNew: true, mode: 0o600 }));
     const hash = createHash("sha256");
     let size = 0;
     let head: Uint8Array = new Uint8Array(0);
@@ -214,7 +214,7 @@ export class FileStore {
         hash.update(chunk);
         if (head.length < 16) head = concat(head, chunk.subarray(0, 16 - head.length));
         for (let written = 0; written < chunk.length;) {
-          written += await file.write(chunk.subarray(written));
+          written += await onDisk(file.write(chunk.subarray(written)));
         }
       }
       if (meta.declaredSize !== undefined && size !== meta.declaredSize) {
@@ -269,13 +269,17 @@ export class FileStore {
 
   /**
    * Retention: forgets the files stored before `olderThan` that no kept
-   * message announces, and deletes their content when no other file has it.
-   * Returns how many contents were deleted.
+   * message announces, and deletes their content when no other file has it;
+   * on a shared content store, also what cut uploads left there
+   * ({@linkcode FileContent.sweep}). Returns how many contents (and
+   * leftovers) were deleted.
    */
   async prune(olderThan: number): Promise<number> {
     const released = await this.#index.removeUnreferenced(olderThan);
     for (const { sha256, size } of released) await this.#delete(sha256, size);
-    return released.length;
+    const swept = await this.#content.sweep?.() ?? 0;
+    if (swept > 0) await this.#refreshStored();
+    return released.length + swept;
   }
 
   async #delete(sha256: string, size: number): Promise<void> {
@@ -408,6 +412,21 @@ async function unavailable<T>(promise: Promise<T>): Promise<T> {
     throw new FileStoreError(
       "files_unavailable",
       `Files cannot be stored now (${(error as Error).message}); try again later`,
+      { cause: error },
+    );
+  }
+}
+
+/** `promise`, its failure a `files_unavailable` refusal (this server's disk full or failing). */
+async function onDisk<T>(promise: Promise<T>): Promise<T> {
+  try {
+    return await promise;
+  } catch (error) {
+    throw new FileStoreError(
+      "files_unavailable",
+      `The server cannot write the upload to its disk (${
+        (error as Error).message
+      }); try again later`,
       { cause: error },
     );
   }

@@ -92,7 +92,7 @@ export async function serveFileRequest(
     });
     return refuse(response, 404, "not_found", "No such file");
   }
-  download(sharing, record, request, response, context);
+  await download(sharing, record, request, response, context);
 }
 
 async function upload(
@@ -225,19 +225,37 @@ async function receive(
   response.end(JSON.stringify(file));
 }
 
-function download(
+async function download(
   sharing: FileSharing,
   record: FileRecord,
   request: http.IncomingMessage,
   response: http.ServerResponse,
   context: FileRequestContext,
-): void {
+): Promise<void> {
   const inline = servedInline(record.type);
   const etag = `"${record.sha256}"`;
   const ifRange = request.headers["if-range"];
   const range = ifRange === undefined || ifRange === etag
     ? parseRange(request.headers.range, record.size)
     : { kind: "whole" as const };
+  const [start, end] = range.kind === "part" ? [range.start, range.end] : [0, record.size - 1];
+  // The first bytes are fetched before anything is said: a content out of reach (a cluster's
+  // NATS without its majority) is a refusal in words, not a connection closed without an answer.
+  let content: BegunRead | undefined;
+  if (range.kind !== "unsatisfiable" && request.method !== "HEAD" && record.size > 0) {
+    const chunks = sharing.store.read(record, start, end)[Symbol.asyncIterator]();
+    try {
+      content = { first: await chunks.next(), chunks };
+    } catch (error) {
+      await chunks.return?.().catch(() => {});
+      return refuse(
+        response,
+        503,
+        "files_unavailable",
+        `Files cannot be read now (${(error as Error).message}); try again later`,
+      );
+    }
+  }
   response.setHeader("Content-Type", inline ? record.type : "application/octet-stream");
   response.setHeader(
     "Content-Disposition",
@@ -250,14 +268,18 @@ function download(
     response.setHeader("Content-Range", `bytes */${record.size}`);
     return refuse(response, 416, "range", "Range not satisfiable");
   }
-  const [start, end] = range.kind === "part" ? [range.start, range.end] : [0, record.size - 1];
   if (range.kind === "part") {
     response.setHeader("Content-Range", `bytes ${start}-${end}/${record.size}`);
   }
   response.writeHead(range.kind === "part" ? 206 : 200, { "Content-Length": end - start + 1 });
-  if (request.method === "HEAD" || record.size === 0) return void response.end();
-  sendBytes(sharing.store.read(record, start, end), response, context.touch)
-    .catch(() => response.destroy());
+  if (!content) return void response.end();
+  sendBytes(content, response, context.touch).catch(() => response.destroy());
+}
+
+/** A read begun: its first step taken, and the rest. */
+interface BegunRead {
+  first: IteratorResult<Uint8Array>;
+  chunks: AsyncIterator<Uint8Array>;
 }
 
 /**
@@ -267,7 +289,7 @@ function download(
  * buffered whole), and a chunk may be a buffer the content reuses.
  */
 async function sendBytes(
-  content: AsyncIterable<Uint8Array>,
+  content: BegunRead,
   response: http.ServerResponse,
   touch: () => void,
 ): Promise<void> {
@@ -278,14 +300,17 @@ async function sendBytes(
       resolve();
     })
   );
-  const chunks = content[Symbol.asyncIterator]();
+  const { chunks } = content;
+  let next: IteratorResult<Uint8Array> | undefined = content.first;
   try {
     while (!gone) {
-      const next = await chunks.next();
+      next ??= await chunks.next();
       if (next.done) break;
+      const bytes = next.value;
+      next = undefined;
       touch();
       const written = new Promise<void>((resolve, reject) =>
-        response.write(next.value, (error) => error ? reject(error) : resolve())
+        response.write(bytes, (error) => error ? reject(error) : resolve())
       );
       await Promise.race([written, closed]);
     }

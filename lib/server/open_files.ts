@@ -55,22 +55,30 @@ export async function openFiles(
  * Opens the file store of a cluster node: records in a KV bucket, content
  * in NATS's object store (`lib/cluster/nats_files.ts`), so every node
  * serves every file; only uploads on their way are on this node's disk,
- * in a temporary directory removed at shutdown.
+ * in `<data-dir>/files/tmp` (emptied at every start, as on one server: a
+ * node killed in the middle of an upload leaves nothing for long), or
+ * without a data directory in a temporary directory removed at shutdown.
  */
 export async function openClusterFiles(
   nc: NatsConnection,
   replicas: number,
   settings: FileSettings,
+  dataDir: string | undefined,
 ): Promise<OpenedFiles> {
   const { index, content } = await openNatsFiles({ nc, replicas });
-  const dir = await Deno.makeTempDir({ prefix: "lanchat-uploads-" });
+  const temporary = dataDir === undefined;
+  const dir = temporary
+    ? await Deno.makeTempDir({ prefix: "lanchat-uploads-" })
+    : `${dataDir.replace(/[\\/]+$/, "")}/files`;
   const store = await FileStore.open(dir, index, { ...settings, content }).catch(async (error) => {
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    if (temporary) await Deno.remove(dir, { recursive: true }).catch(() => {});
     throw error;
   });
   return {
     store,
     dir: content.where,
-    close: () => Deno.remove(dir, { recursive: true }).catch(() => {}),
+    close: async () => {
+      if (temporary) await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
   };
 }

@@ -114,6 +114,12 @@ export interface FileContent {
    * counts for itself.
    */
   storedBytes?(): Promise<number>;
+  /**
+   * Deletes what uploads cut short left where other servers store too (a
+   * cluster's object store: chunks of no object), with the retention check;
+   * returns how many such leftovers went.
+   */
+  sweep?(): Promise<number>;
 }
 
 /** A {@linkcode FileIndex} in memory (tests, `--data-dir :memory:`). */
