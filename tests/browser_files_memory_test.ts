@@ -1,5 +1,5 @@
 /**
- * A 50 MiB upload from Chromium (issue 18): it completes, and the server's
+ * A 96 MiB upload from Chromium (issue 18 asks for 50): it completes, and the server's
  * memory stays flat while it goes up: the server's RSS, read from /proc
  * every 50 ms during the upload (after a smaller one warmed it), never grows
  * by as much as the file, so the upload is streamed to disk, not held whole.
@@ -15,7 +15,7 @@ import { until } from "./_waiting.ts";
 type Any = any;
 
 const MIB = 1024 * 1024;
-const SIZE = 50 * MIB;
+const SIZE = 96 * MIB; // under the default --max-file-bytes of 100 MiB
 const WARM = 8 * MIB;
 
 /** Drops a file of `size` random bytes (made in the page, so no layer can compress it). */
@@ -61,7 +61,7 @@ function countFiles(dir: string): number {
 }
 
 Deno.test({
-  name: "browser files: a 50 MiB upload from Chromium completes with the server's memory flat",
+  name: "browser files: a 96 MiB upload from Chromium completes with the server's memory flat",
   ignore: Deno.build.os !== "linux", // /proc
   async fn() {
     await using browser = await BrowserHost.launch();
@@ -78,7 +78,7 @@ Deno.test({
       () => (globalThis as Any).document.querySelectorAll('[data-testid="file-card"]').length === 1,
     );
     await until(() => countFiles(`${data}/files/tmp`) === 0, 20_000);
-    // At 25 MB/s (DevTools' throttling), two seconds of transfer: many samples, as on a LAN.
+    // At 25 MB/s (DevTools' throttling), four seconds of transfer: many samples, as on a LAN.
     await ana.throttleUploads(25_000_000);
     const before = rssOf(server.pid);
     let peak = before;
@@ -97,7 +97,7 @@ Deno.test({
         undefined,
         60_000,
       );
-      assert.equal(card, "50 MiB, application/octet-stream");
+      assert.equal(card, "96 MiB, application/octet-stream");
     } finally {
       clearInterval(sampler);
     }
@@ -114,8 +114,9 @@ Deno.test({
       `server RSS ${(before / MIB).toFixed(1)} MiB before, ${(peak / MIB).toFixed(1)} MiB peak ` +
         `(+${(growth / MIB).toFixed(1)} MiB) during a ${SIZE / MIB} MiB upload`,
     );
-    // Held whole, the upload alone would add its 50 MiB; streamed, a warm server grows by its
-    // buffers and the garbage not yet collected (Deno's streams allocate per chunk).
+    // Held whole, the upload alone would add its 96 MiB; streamed, a warm server grows by its
+    // buffers and the garbage not yet collected, whatever the file's size (Deno's streams
+    // allocate per chunk): +9 to +17 MiB measured; +96 MiB with every chunk kept alive.
     assert.ok(growth < 40 * MIB, `the server grew by ${(growth / MIB).toFixed(1)} MiB`);
     await ana.throttleUploads(-1);
     await Deno.remove(data, { recursive: true });

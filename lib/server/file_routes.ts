@@ -164,16 +164,20 @@ async function receive(
   }
   const pace = new UploadPace(sharing.uploadFloor, Date.now());
   let tooSlow: string | undefined;
-  let cut!: () => void;
-  const stalled = new Promise<void>((resolve) => cut = resolve);
+  let cut: (() => void) | undefined;
   const watch = setInterval(() => {
     tooSlow = pace.check(Date.now());
-    if (tooSlow) cut();
+    if (tooSlow) cut?.();
   }, pace.interval);
   const body = (async function* () {
     const chunks = request[Symbol.asyncIterator]();
     while (true) {
+      // A new stall promise for each chunk: one that lives as long as the upload would keep
+      // every race's result, so every chunk, alive (the whole upload in memory).
+      const stalled = new Promise<undefined>((resolve) => cut = () => resolve(undefined));
+      if (tooSlow) cut!();
       const next = await Promise.race([chunks.next(), stalled]);
+      cut = undefined;
       if (!next) throw new FileStoreError("upload_too_slow", tooSlow!);
       if (next.done) return;
       context.touch();
