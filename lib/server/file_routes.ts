@@ -23,6 +23,7 @@
 
 import type * as http from "node:http";
 import { ChatError } from "../core/errors.ts";
+import { Interrupt } from "../core/interrupt.ts";
 import { excerpt } from "../core/sanitize.ts";
 import type { FileTarget } from "../core/file_share.ts";
 import type { Member } from "../core/member.ts";
@@ -164,20 +165,16 @@ async function receive(
   }
   const pace = new UploadPace(sharing.uploadFloor, Date.now());
   let tooSlow: string | undefined;
-  let cut: (() => void) | undefined;
+  // Not a race against one long-lived promise: that would keep every chunk alive (interrupt.ts).
+  const stall = new Interrupt();
   const watch = setInterval(() => {
     tooSlow = pace.check(Date.now());
-    if (tooSlow) cut?.();
+    if (tooSlow) stall.fire();
   }, pace.interval);
   const body = (async function* () {
     const chunks = request[Symbol.asyncIterator]();
     while (true) {
-      // A new stall promise for each chunk: one that lives as long as the upload would keep
-      // every race's result, so every chunk, alive (the whole upload in memory).
-      const stalled = new Promise<undefined>((resolve) => cut = () => resolve(undefined));
-      if (tooSlow) cut!();
-      const next = await Promise.race([chunks.next(), stalled]);
-      cut = undefined;
+      const next = await stall.wait(chunks.next());
       if (!next) throw new FileStoreError("upload_too_slow", tooSlow!);
       if (next.done) return;
       context.touch();
@@ -297,17 +294,12 @@ async function sendBytes(
   response: http.ServerResponse,
   touch: () => void,
 ): Promise<void> {
-  let gone = false;
-  const closed = new Promise<void>((resolve) =>
-    response.once("close", () => {
-      gone = true;
-      resolve();
-    })
-  );
+  const gone = new Interrupt();
+  response.once("close", () => gone.fire());
   const { chunks } = content;
   let next: IteratorResult<Uint8Array> | undefined = content.first;
   try {
-    while (!gone) {
+    while (!gone.fired) {
       next ??= await chunks.next();
       if (next.done) break;
       const bytes = next.value;
@@ -316,9 +308,9 @@ async function sendBytes(
       const written = new Promise<void>((resolve, reject) =>
         response.write(bytes, (error) => error ? reject(error) : resolve())
       );
-      await Promise.race([written, closed]);
+      await gone.wait(written);
     }
-    if (!gone) response.end();
+    if (!gone.fired) response.end();
   } finally {
     await chunks.return?.();
   }
