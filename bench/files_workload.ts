@@ -50,9 +50,25 @@ function sourceFile(mib: number): { dir: string; path: string; bytes: number } {
   return source;
 }
 
-/** A member joined over TLS, holding its upload token. */
-async function joinTls(port: number, nick: string): Promise<{ token: string; close(): void }> {
-  const socket = tls.connect({ host: "127.0.0.1", port, rejectUnauthorized: false });
+/**
+ * A member joined over TLS from `address` (each member from its own: an
+ * unregistered member's upload limits, two at once, are counted by its
+ * address), holding its upload token.
+ */
+async function joinTls(
+  port: number,
+  nick: string,
+  address: string,
+): Promise<{ token: string; close(): void }> {
+  // localAddress reaches the TCP socket (node's types leave it out of TLS's options).
+  const socket = tls.connect(
+    {
+      host: "127.0.0.1",
+      port,
+      localAddress: address,
+      rejectUnauthorized: false,
+    } as tls.ConnectionOptions,
+  );
   const welcome = await new Promise<{ files?: { token: string } }>((resolve, reject) => {
     let text = "";
     socket.on("error", reject);
@@ -225,7 +241,9 @@ export const filesWorkload: Workload = {
       await waitForPort(port);
       let side: Side;
       if (ours) {
-        for (let i = 0; i < MEMBERS; i++) members.push(await joinTls(port, `bench${i}`));
+        for (let i = 0; i < MEMBERS; i++) {
+          members.push(await joinTls(port, `bench${i}`, `127.0.0.${i + 2}`));
+        }
         const url = `https://127.0.0.1:${port}/f?room=%23lobby&name=source.bin`;
         const upload = (member: number) =>
           curl(uploadArgs(url, path, [`Authorization: Bearer ${members[member].token}`]));

@@ -59,3 +59,42 @@ export class UploadPace {
 function seconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
 }
+
+/**
+ * An upload's body that can be cut while a read waits: `cut(error)` makes
+ * the read under way (or the next) throw `error`. `onChunk` sees each
+ * chunk first.
+ *
+ * Each read waits on a promise of its own, never a race against one promise
+ * that stays pending until the cut: every such race leaves a reaction on it
+ * that holds the race's result, its chunk, until the upload ends (ten 100
+ * MiB uploads at once kept 1 GB alive that way).
+ */
+export function cuttable<T>(
+  source: AsyncIterable<T>,
+  onChunk: (chunk: T) => void,
+): { chunks: AsyncGenerator<T>; cut(error: Error): void } {
+  let cutBy: Error | undefined;
+  let wake: ((error: Error) => void) | undefined;
+  const chunks = (async function* () {
+    const reads = source[Symbol.asyncIterator]();
+    while (true) {
+      if (cutBy) throw cutBy;
+      const next = await new Promise<IteratorResult<T>>((resolve, reject) => {
+        wake = reject;
+        reads.next().then(resolve, reject);
+      });
+      wake = undefined;
+      if (next.done) return;
+      onChunk(next.value);
+      yield next.value;
+    }
+  })();
+  return {
+    chunks,
+    cut(error) {
+      cutBy ??= error;
+      wake?.(cutBy);
+    },
+  };
+}
