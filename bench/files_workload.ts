@@ -4,7 +4,9 @@
  * large transfers run at once. lanchat is measured over TLS (`https://…/f`,
  * uploads with a joined member's token), next to static file servers on the
  * same machine in the same run (bench/files_references.ts: nginx over TLS,
- * python's http.server over TLS and plain, a bare node:https program); curl
+ * python's http.server over TLS and plain, and two runtime floors: a bare
+ * node:https program with Deno's native TLS, and the same over the JS stream
+ * lanchat's TLS takes for backpressure, lanchat's floor on its own path); curl
  * is the client on every side, so the client's cost is the same. The runs
  * take turns between the servers; the table has lanchat's ratio to each.
  *
@@ -227,6 +229,7 @@ export const filesWorkload: Workload = {
       pythonStatic(dir, files),
       pythonStatic(dir),
       bareNodeHttps(dir, files),
+      bareNodeHttps(dir, files, "node-feed"),
       // A bare Deno.serve TLS server measured 56 MB/s up, 7 MB/s for ten at once (pipeTo
       // file.writable): too slow to be a floor, and minutes per run; docs/performance.md.
     ];
