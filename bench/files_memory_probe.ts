@@ -17,6 +17,7 @@ import { MemoryFileIndex } from "../lib/core/state/file_index.ts";
 import { FileStore } from "../lib/files/file_store.ts";
 import { ChatServer } from "../lib/server/chat_server.ts";
 import { createSelfSigned } from "../lib/server/tls_certificate.ts";
+import * as net from "node:net";
 import * as tls from "node:tls";
 const mode = Deno.args[0] ?? "up"; // up | down
 const plain = Deno.args[1] === "plain";
@@ -43,27 +44,11 @@ const server = await ChatServer.listen({
 });
 const port = server.addr.port;
 const scheme = plain ? "http" : "https";
-async function join(nick: string): Promise<string> {
-  if (plain) {
-    const c = await Deno.connect({ hostname: "127.0.0.1", port });
-    await c.write(
-      new TextEncoder().encode(
-        JSON.stringify({ type: "hello", protocol: 1, nick, client: "p" }) + "\n",
-      ),
-    );
-    let t = "";
-    const b = new Uint8Array(65536);
-    while (!t.includes('"welcome"') || !t.includes("\n")) {
-      t += new TextDecoder().decode(b.subarray(0, (await c.read(b))!));
-    }
-    (async () => {
-      try {
-        while ((await c.read(b)) !== null);
-      } catch { /* closed */ }
-    })();
-    return JSON.parse(t.split("\n").find((l) => l.includes('"welcome"'))!).files.token;
-  }
-  const s = tls.connect({ host: "127.0.0.1", port, rejectUnauthorized: false });
+// Each member from its own loopback address: unregistered members' upload limits
+// (2 at once) are counted by address.
+async function join(nick: string, address: string): Promise<string> {
+  const options = { host: "127.0.0.1", port, localAddress: address, rejectUnauthorized: false };
+  const s = plain ? net.connect(options) : tls.connect(options as tls.ConnectionOptions);
   return await new Promise((res) => {
     let t = "";
     s.on("data", (c) => {
@@ -79,7 +64,7 @@ async function join(nick: string): Promise<string> {
   });
 }
 const tokens: string[] = [];
-for (let i = 0; i < 5; i++) tokens.push(await join(`p${i}`));
+for (let i = 0; i < 5; i++) tokens.push(await join(`p${i}`, `127.0.0.${i + 2}`));
 const curl = async (args: string[]) => {
   const o = await new Deno.Command("curl", { args: ["-sS", "-k", ...args] }).output();
   return new TextDecoder().decode(o.stdout);

@@ -118,10 +118,19 @@ export function nginxTls(dir: () => string, files: CertificateFiles): Target {
   };
 }
 
-/** The runtime floor: a bare `node:https` file server under Deno (bench/reference/tls_file_server.ts). */
-export function bareNodeHttps(dir: () => string, files: CertificateFiles): Target {
+/**
+ * A runtime floor (bench/reference/tls_file_server.ts): a bare `node:https`
+ * file server under Deno, its TLS native (`node`, which buffers without
+ * limit) or over the JS stream lanchat's TLS takes (`node-feed`, the floor
+ * on lanchat's path).
+ */
+export function bareNodeHttps(
+  dir: () => string,
+  files: CertificateFiles,
+  kind: "node" | "node-feed" = "node",
+): Target {
   return {
-    name: "node:https (bare Deno)",
+    name: kind === "node" ? "node:https (bare Deno)" : "node:https over a JS feed (bare Deno)",
     handshake: "none",
     native: false,
     tls: true,
@@ -133,7 +142,7 @@ export function bareNodeHttps(dir: () => string, files: CertificateFiles): Targe
           "-A",
           ...serverV8Flags(),
           "bench/reference/tls_file_server.ts",
-          "node",
+          kind,
           String(port),
           dir(),
           files.cert,

@@ -4,7 +4,9 @@
  * large transfers run at once. lanchat is measured over TLS (`https://…/f`,
  * uploads with a joined member's token), next to static file servers on the
  * same machine in the same run (bench/files_references.ts: nginx over TLS,
- * python's http.server over TLS and plain, a bare node:https program); curl
+ * python's http.server over TLS and plain, and two runtime floors: a bare
+ * node:https program with Deno's native TLS, and the same over the JS stream
+ * lanchat's TLS takes for backpressure, lanchat's floor on its own path); curl
  * is the client on every side, so the client's cost is the same. The runs
  * take turns between the servers; the table has lanchat's ratio to each.
  *
@@ -50,9 +52,25 @@ function sourceFile(mib: number): { dir: string; path: string; bytes: number } {
   return source;
 }
 
-/** A member joined over TLS, holding its upload token. */
-async function joinTls(port: number, nick: string): Promise<{ token: string; close(): void }> {
-  const socket = tls.connect({ host: "127.0.0.1", port, rejectUnauthorized: false });
+/**
+ * A member joined over TLS from `address` (each member from its own: an
+ * unregistered member's upload limits, two at once, are counted by its
+ * address), holding its upload token.
+ */
+async function joinTls(
+  port: number,
+  nick: string,
+  address: string,
+): Promise<{ token: string; close(): void }> {
+  // localAddress reaches the TCP socket (node's types leave it out of TLS's options).
+  const socket = tls.connect(
+    {
+      host: "127.0.0.1",
+      port,
+      localAddress: address,
+      rejectUnauthorized: false,
+    } as tls.ConnectionOptions,
+  );
   const welcome = await new Promise<{ files?: { token: string } }>((resolve, reject) => {
     let text = "";
     socket.on("error", reject);
@@ -211,6 +229,7 @@ export const filesWorkload: Workload = {
       pythonStatic(dir, files),
       pythonStatic(dir),
       bareNodeHttps(dir, files),
+      bareNodeHttps(dir, files, "node-feed"),
       // A bare Deno.serve TLS server measured 56 MB/s up, 7 MB/s for ten at once (pipeTo
       // file.writable): too slow to be a floor, and minutes per run; docs/performance.md.
     ];
@@ -225,7 +244,9 @@ export const filesWorkload: Workload = {
       await waitForPort(port);
       let side: Side;
       if (ours) {
-        for (let i = 0; i < MEMBERS; i++) members.push(await joinTls(port, `bench${i}`));
+        for (let i = 0; i < MEMBERS; i++) {
+          members.push(await joinTls(port, `bench${i}`, `127.0.0.${i + 2}`));
+        }
         const url = `https://127.0.0.1:${port}/f?room=%23lobby&name=source.bin`;
         const upload = (member: number) =>
           curl(uploadArgs(url, path, [`Authorization: Bearer ${members[member].token}`]));

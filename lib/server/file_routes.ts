@@ -33,7 +33,7 @@ import { contentDisposition } from "../core/file_name.ts";
 import { FileStoreError, type UploadMeta } from "../files/file_store.ts";
 import { servedInline } from "../files/file_type.ts";
 import { fileLine, type FileSharing, UploadRefused } from "./file_sharing.ts";
-import { UploadPace } from "./upload_pace.ts";
+import { cuttable, UploadPace } from "./upload_pace.ts";
 
 /** The path prefix of the file routes. */
 export const FILES_PATH = "/f";
@@ -164,24 +164,14 @@ async function receive(
     return refuse(response, 400, "bad_upload", "Content-Length is not a size");
   }
   const pace = new UploadPace(sharing.uploadFloor, Date.now());
-  let tooSlow: string | undefined;
-  // Not a race against one long-lived promise: that would keep every chunk alive (interrupt.ts).
-  const stall = new Interrupt();
+  const { chunks: body, cut } = cuttable(request as AsyncIterable<Uint8Array>, (chunk) => {
+    context.touch();
+    pace.received(chunk.length, Date.now());
+  });
   const watch = setInterval(() => {
-    tooSlow = pace.check(Date.now());
-    if (tooSlow) stall.fire();
+    const tooSlow = pace.check(Date.now());
+    if (tooSlow) cut(new FileStoreError("upload_too_slow", tooSlow));
   }, pace.interval);
-  const body = (async function* () {
-    const chunks = request[Symbol.asyncIterator]();
-    while (true) {
-      const next = await stall.wait(chunks.next());
-      if (!next) throw new FileStoreError("upload_too_slow", tooSlow!);
-      if (next.done) return;
-      context.touch();
-      pace.received((next.value as Uint8Array).length, Date.now());
-      yield next.value as Uint8Array;
-    }
-  })();
   let record: FileRecord;
   try {
     record = await sharing.store.put(body, {

@@ -9,6 +9,7 @@
 
 import { formatSize } from "../core/file_name.ts";
 import type { UploadFloor } from "./file_sharing.ts";
+import { Interrupt } from "../core/interrupt.ts";
 
 /** Follows one upload's bytes against an {@linkcode UploadFloor}. */
 export class UploadPace {
@@ -58,4 +59,39 @@ export class UploadPace {
 
 function seconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/**
+ * An upload's body that can be cut while a read waits: `cut(error)` makes
+ * the read under way (or the next) throw `error`. `onChunk` sees each
+ * chunk first.
+ *
+ * Each read waits on a promise of its own, never a race against one promise
+ * that stays pending until the cut: every such race leaves a reaction on it
+ * that holds the race's result, its chunk, until the upload ends (ten 100
+ * MiB uploads at once kept 1 GB alive that way).
+ */
+export function cuttable<T>(
+  source: AsyncIterable<T>,
+  onChunk: (chunk: T) => void,
+): { chunks: AsyncGenerator<T>; cut(error: Error): void } {
+  let cutBy: Error | undefined;
+  const interrupt = new Interrupt();
+  const chunks = (async function* () {
+    const reads = source[Symbol.asyncIterator]();
+    while (true) {
+      const next = await interrupt.wait(reads.next());
+      if (!next) throw cutBy!;
+      if (next.done) return;
+      onChunk(next.value);
+      yield next.value;
+    }
+  })();
+  return {
+    chunks,
+    cut(error) {
+      cutBy ??= error;
+      interrupt.fire();
+    },
+  };
 }

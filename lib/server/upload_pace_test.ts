@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { UploadPace } from "./upload_pace.ts";
+import { cuttable, UploadPace } from "./upload_pace.ts";
 
 const FLOOR = { idleMs: 30_000, windowMs: 60_000, minBytesPerSecond: 1024 };
 
@@ -31,4 +31,41 @@ Deno.test("UploadPace keeps an upload that was fast and still keeps the pace", (
     pace.received(2048, t);
     assert.equal(pace.check(t), undefined);
   }
+});
+
+Deno.test("cuttable() makes a read that waits throw the cut's error, and every read after", async () => {
+  let release!: () => void;
+  const never = new Promise<void>((resolve) => release = resolve);
+  async function* source() {
+    yield 1;
+    await never;
+    yield 2;
+  }
+  const seen: number[] = [];
+  const body = cuttable(source(), (chunk) => seen.push(chunk));
+  assert.deepEqual(await body.chunks.next(), { done: false, value: 1 });
+  const waiting = body.chunks.next();
+  body.cut(new Error("too slow"));
+  await assert.rejects(waiting, /too slow/);
+  release();
+  assert.deepEqual(await body.chunks.next(), { done: true, value: undefined });
+  assert.deepEqual(seen, [1]);
+});
+
+Deno.test("cuttable() holds no chunk it handed on while the next read waits", async () => {
+  // In a process of its own: collecting garbage needs --expose-gc.
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-q",
+      "--v8-flags=--expose-gc",
+      new URL("./_cuttable_retention.ts", import.meta.url).pathname,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  assert.equal(code, 0, decoder.decode(stderr));
+  // 200 chunks of 256 KiB read; the last one may still be referenced.
+  assert.ok(Number(decoder.decode(stdout)) <= 1, `chunks alive: ${decoder.decode(stdout)}`);
 });
