@@ -99,18 +99,32 @@ const timer = setInterval(() => {
   const m = mu();
   for (const k of Object.keys(m) as (keyof typeof m)[]) peak[k] = Math.max(peak[k], m[k]);
 }, 50);
+/** CPU seconds (user + system) of this process's threads, and of its main thread. */
+const cpu = () => {
+  const ticks = (path: string) => {
+    const fields = Deno.readTextFileSync(path).replace(/^.*\) /, "").split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  };
+  return { all: ticks("/proc/self/stat"), main: ticks(`/proc/self/task/${Deno.pid}/stat`) };
+};
+const cpu0 = cpu();
 const t0 = performance.now();
 if (mode === "up") await Promise.all(Array.from({ length: n }, (_, i) => up(i)));
 else {await Promise.all(Array.from({ length: n }, () =>
     curl(["-o", "/dev/null", `${scheme}://127.0.0.1:${port}${u.pathname}${u.search}`])));}
 const s = (performance.now() - t0) / 1000;
 clearInterval(timer);
+const cpu1 = cpu();
 console.log(
   mode,
   plain ? "plain" : "tls",
   n,
   "MB/s",
   Math.round(n * 104.8576 / s),
+  "cpu s/GB",
+  ((cpu1.all - cpu0.all) / (n * 0.1048576)).toFixed(2),
+  "main",
+  ((cpu1.main - cpu0.main) / (n * 0.1048576)).toFixed(2),
   "peak",
   peak,
   "after",

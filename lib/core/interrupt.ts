@@ -31,9 +31,15 @@ export class Interrupt {
     this.#waiters.clear();
   }
 
-  /** `promise`'s value, or `undefined` once fired; a rejection passes through. */
+  /**
+   * `promise`'s value, or `undefined` once fired; a rejection passes through
+   * until then, and is taken (not left unhandled) after.
+   */
   wait<T>(promise: Promise<T>): Promise<T | undefined> {
-    if (this.#fired) return Promise.resolve(undefined);
+    if (this.#fired) {
+      promise.catch(() => {});
+      return Promise.resolve(undefined);
+    }
     return new Promise<T | undefined>((resolve, reject) => {
       const wake = () => resolve(undefined);
       this.#waiters.add(wake);

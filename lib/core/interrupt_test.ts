@@ -24,3 +24,14 @@ Deno.test("Interrupt: fire ends the waits under way and every later one with und
   assert.ok(interrupt.fired);
   assert.equal(interrupt.waiting, 0);
 });
+
+Deno.test("Interrupt: a wait begun after the fire takes its promise's later failure (a write to a closed response), never an unhandled rejection", async () => {
+  const interrupt = new Interrupt();
+  interrupt.fire();
+  let fail!: (error: Error) => void;
+  const write = new Promise<void>((_, reject) => fail = reject);
+  assert.equal(await interrupt.wait(write), undefined);
+  fail(new Error("Cannot call write after a stream was destroyed"));
+  // An unhandled rejection fails this test once the microtasks have run.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+});

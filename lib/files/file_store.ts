@@ -8,8 +8,8 @@
  * <dir>/tmp/<random>        an upload on its way; emptied at every start
  * ```
  *
- * An upload is streamed to a temporary file while it is hashed and counted,
- * never held whole in memory; it is renamed into place (or dropped, when the
+ * An upload is streamed to a temporary file while it is hashed (by a Worker,
+ * upload_sink.ts) and counted, never held whole in memory; it is renamed into place (or dropped, when the
  * same content is stored already) only once complete, within the file size
  * limit and within the budget of all files' content, and only then recorded
  * in the {@linkcode FileIndex}. An upload cut short or over a limit removes
@@ -18,10 +18,10 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
 import type { FileContent, FileIndex, FileRecord } from "../core/state/file_index.ts";
 import { cleanFileName, formatSize } from "../core/file_name.ts";
 import { DiskContent } from "./disk_content.ts";
+import { HashWorker } from "./upload_sink.ts";
 import { sniffImageType, storedType } from "./file_type.ts";
 
 /** `--max-file-bytes` by default: 100 MiB. */
@@ -96,6 +96,7 @@ export class FileStore {
   readonly #maxFileBytes: number;
   readonly #budgetBytes: number;
   readonly #now: () => number;
+  readonly #sinks = new HashWorker();
   /** Bytes of distinct content stored. */
   #storedBytes: number;
   /** Bytes received by uploads under way, which the budget counts too. */
@@ -134,6 +135,11 @@ export class FileStore {
     });
     await Deno.mkdir(store.#tmpDir, { recursive: true, mode: 0o700 });
     return store;
+  }
+
+  /** Ends the Worker hashing uploads now (uploads under way fail); the store stays usable. */
+  close(): void {
+    this.#sinks.close();
   }
 
   /** The largest file accepted, in bytes. */
@@ -193,29 +199,26 @@ export class FileStore {
     // Shared with other servers (a cluster): their uploads count too.
     await this.#refreshStored();
     // What the uploader has stored, read once: the checks as bytes arrive are synchronous.
-    const usedBefore = meta.quotaBytes === undefined
-      ? 0
-      : await unavailable(Promise.resolve(this.#index.uploaderBytes(who)));
+    const usedBefore = meta.quotaBytes === undefined ? 0 : await unavailable(
+      Promise.resolve(this.#index.uploaderBytes(who)),
+    );
     if (meta.declaredSize !== undefined) {
       await this.#checkDeclared(meta.declaredSize, who, usedBefore, meta.quotaBytes);
     }
     const tmp = `${this.#tmpDir}/${randomId()}`;
-    const file = await onDisk(Deno.open(tmp, { write: true, createNew: true, mode: 0o600 }));
-    const hash = createHash("sha256");
+    (await onDisk(Deno.open(tmp, { write: true, createNew: true, mode: 0o600 }))).close();
+    const sink = this.#sinks.open(tmp);
     let size = 0;
     let head: Uint8Array = new Uint8Array(0);
-    let closed = false;
+    let ended = false;
     try {
       for await (const chunk of body) {
         this.#checkArriving(size + chunk.length, size, who, usedBefore, meta.quotaBytes);
         this.#inFlight += chunk.length;
         this.#inFlightBy.set(who, (this.#inFlightBy.get(who) ?? 0) + chunk.length);
         size += chunk.length;
-        hash.update(chunk);
-        if (head.length < 16) head = concat(head, chunk.subarray(0, 16 - head.length));
-        for (let written = 0; written < chunk.length;) {
-          written += await onDisk(file.write(chunk.subarray(written)));
-        }
+        if (head.length < 16) head = Uint8Array.of(...head, ...chunk.subarray(0, 16 - head.length));
+        await onDisk(sink.write(chunk));
       }
       if (meta.declaredSize !== undefined && size !== meta.declaredSize) {
         throw new FileStoreError(
@@ -223,9 +226,8 @@ export class FileStore {
           `The upload stopped after ${size} of ${meta.declaredSize} bytes`,
         );
       }
-      file.close();
-      closed = true;
-      const sha256 = hash.digest("hex");
+      ended = true;
+      const sha256 = await onDisk(sink.end());
       await this.#refreshStored();
       await this.#checkComplete(sha256, size, who, meta.quotaBytes);
       this.#placing.set(who, (this.#placing.get(who) ?? 0) + size);
@@ -251,7 +253,7 @@ export class FileStore {
     } finally {
       this.#inFlight -= size;
       this.#count(this.#inFlightBy, who, -size);
-      if (!closed) file.close();
+      if (!ended) await sink.abort();
       await Deno.remove(tmp).catch(() => {});
     }
   }
@@ -439,11 +441,4 @@ export function randomId(): string {
     /=+$/,
     "",
   );
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }

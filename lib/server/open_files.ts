@@ -46,6 +46,7 @@ export async function openFiles(
     store,
     dir,
     close: async () => {
+      store.close();
       if (temporary) await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };
@@ -78,6 +79,7 @@ export async function openClusterFiles(
     store,
     dir: content.where,
     close: async () => {
+      store.close();
       if (temporary) await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };
