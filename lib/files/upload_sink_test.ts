@@ -54,7 +54,7 @@ Deno.test("UploadSink writes every byte in order and gives the content's SHA-256
 Deno.test("UploadSink: a file the Worker cannot write fails the upload with the disk's words", async () => {
   const workers = new HashWorker();
   try {
-    const sink = workers.open("/nonexistent-lanchat-dir/upload", 1024);
+    const sink = workers.open(`/tmp/lanchat-no-such-dir-${crypto.randomUUID()}/upload`, 1024);
     await assert.rejects(async () => {
       for (let i = 0; i < 10; i++) await sink.write(new Uint8Array(1024));
       await sink.end();
