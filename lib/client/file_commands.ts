@@ -13,6 +13,7 @@ import { cleanFileName, formatSize } from "../core/file_name.ts";
 import type { SessionEvent } from "./session_events.ts";
 import { type FileServer, TransferError, uploadFile } from "./file_transfer.ts";
 import { downloadFile, lookUpFile } from "./file_download.ts";
+import { serverText } from "./terminal_text.ts";
 
 /** The usage lines of the file commands, for `/help` and refusals. */
 export const FILE_COMMANDS_HELP: readonly string[] = [
@@ -27,6 +28,8 @@ export class Transfer {
   done = 0;
   /** The whole size (0 until known). */
   total = 0;
+  /** Whether the size is known (an empty file's is 0). */
+  sized = false;
   /** When it started (`performance.now()`). */
   readonly started: number = performance.now();
   /** Aborting it cancels the transfer. */
@@ -34,17 +37,27 @@ export class Transfer {
   /** Settles with the line that says how it ended, and whether it worked. */
   outcome!: Promise<{ ok: boolean; message: string }>;
 
+  /** The file's name as shown: nothing a terminal would act on. */
+  readonly name: string;
+
   /**
    * A transfer of `name`.
    *
    * @param kind sending or fetching
-   * @param name the file's name, as shown
+   * @param name the file's name (cleaned for the terminal here)
    */
-  constructor(readonly kind: "send" | "get", readonly name: string) {}
+  constructor(readonly kind: "send" | "get", name: string) {
+    this.name = serverText(name, 200) || "file";
+  }
 
-  /** `sending a.bin 42% (21 MiB of 50 MiB, 12 MiB/s)`. */
+  /**
+   * `sending a.bin 42% (21 MiB of 50 MiB, 12 MiB/s)`; `fetching a.bin` while
+   * the size is not known, `fetching empty.txt (empty)` for an empty file.
+   */
   progressText(): string {
     const verb = this.kind === "send" ? "sending" : "fetching";
+    if (!this.sized) return `${verb} ${this.name}`;
+    if (this.total === 0) return `${verb} ${this.name} (empty)`;
     const percent = this.total > 0 ? Math.floor((this.done / this.total) * 100) : 0;
     const seconds = (performance.now() - this.started) / 1000;
     const rate = seconds > 0.2 ? `, ${formatSize(this.done / seconds)}/s` : "";
@@ -244,10 +257,15 @@ export class FileCommands {
         },
       );
       if (to.path === undefined) await Deno.mkdir(directory, { recursive: true });
-      const onResume = (at: number, total: number) =>
+      // A retry that had no byte yet is not a resume.
+      const onResume = (at: number, total: number, why?: string) =>
         this.onNote?.(
           transfer,
-          `resuming ${file.name} at ${formatSize(at)} of ${formatSize(total)}`,
+          serverText(
+            at > 0
+              ? `resuming ${file.name} at ${formatSize(at)} of ${formatSize(total)}`
+              : `retrying ${file.name}${why ? ` (${why})` : ""}`,
+          ),
         );
       const got = await downloadFile(this.options.server, file, to, { ...control, onResume });
       const resumed = got.resumed > 0 ? `, resumed ${got.resumed} time(s)` : "";
@@ -266,11 +284,17 @@ export class FileCommands {
     const onProgress = (done: number, total: number) => {
       transfer.done = done;
       transfer.total = total;
+      transfer.sized = true;
       this.onChange?.(transfer);
     };
+    // What the server said reaches these lines (a status line, a refusal,
+    // a name): cleaned here once more for the terminal, whatever the path.
     transfer.outcome = work({ signal: transfer.controller.signal, onProgress }).then(
-      (message) => ({ ok: true, message }),
-      (error) => ({ ok: false, message: failure(transfer, error, this.#maxFileBytes) }),
+      (message) => ({ ok: true, message: serverText(message, 1000) }),
+      (error) => ({
+        ok: false,
+        message: serverText(failure(transfer, error, this.#maxFileBytes), 1000),
+      }),
     ).finally(() => {
       this.running.delete(transfer);
       this.onChange?.(transfer);

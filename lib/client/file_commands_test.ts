@@ -68,3 +68,13 @@ Deno.test("FileCommands: /cancel names what it cancels; bare /send and /get are 
     assert.ok(!(answer instanceof Transfer) && answer.usage === true, line);
   }
 });
+
+Deno.test("Transfer.progressText() says nothing of a size not known yet, and an empty file is empty", () => {
+  const transfer = new Transfer("get", "a\x1b[2J\u202e.txt");
+  assert.equal(transfer.name, "a.txt");
+  assert.equal(transfer.progressText(), "fetching a.txt");
+  transfer.sized = true;
+  assert.equal(transfer.progressText(), "fetching a.txt (empty)");
+  transfer.total = 12;
+  assert.match(transfer.progressText(), /^fetching a\.txt 0% \(0 B of 12 B/);
+});

@@ -11,6 +11,7 @@
 import type { SharedFile } from "../core/events.ts";
 import { cleanFileName } from "../core/file_name.ts";
 import { formatHostPort } from "../net/host_port.ts";
+import { quote } from "../protocol/frame_fields.ts";
 import {
   type HttpAnswer,
   HttpAnswerError,
@@ -51,8 +52,12 @@ export interface Downloaded {
 
 /** What a download may be given besides {@linkcode TransferControl}. */
 export interface DownloadControl extends TransferControl {
-  /** Called when the download goes on from `at` bytes (a `.part` of an earlier run, or a cut). */
-  onResume?: (at: number, total: number) => void;
+  /**
+   * Called when the download goes on from `at` bytes: a `.part` of an
+   * earlier run, or another try after a cut (`why`: what went wrong), which
+   * had no byte yet when `at` is 0.
+   */
+  onResume?: (at: number, total: number, why?: string) => void;
 }
 
 /**
@@ -199,7 +204,7 @@ async function download(
         if (done > before) attempts = 0;
         resumed++;
         await sleep(Math.min(2000, 100 * 2 ** attempts));
-        control.onResume?.(done, file.size);
+        control.onResume?.(done, file.size, (error as Error).message);
       }
     }
     ok = true;
@@ -249,7 +254,9 @@ async function receive(
   if (length !== undefined && !chunked && Number(length) !== total - at) {
     throw new TransferError(
       "failed",
-      `the server announced ${length.slice(0, 20)} bytes where the file has ${total - at} ${
+      `the server announced ${
+        /^\d{1,20}$/.test(length) ? length : `"${quote(length)}"`
+      } bytes where the file has ${total - at} ${
         at > 0 ? "more " : ""
       }(it was announced with ${total})`,
     );

@@ -10,11 +10,12 @@
  */
 
 import type { SharedFile } from "../core/events.ts";
-import { formatSize } from "../core/file_name.ts";
+import { cleanFileName, formatSize } from "../core/file_name.ts";
 import { formatHostPort } from "../net/host_port.ts";
 import { HttpAnswerError, readAnswer, readSmallBody, writeHead } from "./http_exchange.ts";
 import { type ClientPipe, lowerFirst, type OpenPipe, type ServerAddress } from "./pipe.ts";
 import { openSocketPipe } from "./socket_pipe.ts";
+import { serverText } from "./terminal_text.ts";
 
 /** Bytes read from a file and written to the pipe at a time. */
 const CHUNK_BYTES = 64 * 1024;
@@ -154,7 +155,7 @@ function uploaded(answer: { status: number; body: string }, size: number): Share
     if (typeof file?.id !== "string" || typeof file?.url !== "string") {
       throw new TransferError("failed", "the server's answer names no file");
     }
-    return file;
+    return { ...file, name: cleanFileName(serverText(String(file.name ?? ""), 1000)) };
   }
   throw refusal(answer.status, body, size, "send");
 }
@@ -173,7 +174,7 @@ export function refusal(
   } catch {
     // Not JSON: the status says enough.
   }
-  message = message.replace(/[\u0000-\u001f\u007f-\u009f]/g, "").slice(0, 300);
+  message = serverText(message);
   // A /send to someone absent: the server's words ("No one called ... is here") say it all.
   if (status === 404 && kind === "send" && message) {
     return new TransferError("refused", lowerFirst(message), status);

@@ -11,6 +11,7 @@
  * @module
  */
 
+import { quote } from "../protocol/frame_fields.ts";
 import type { ClientPipe } from "./pipe.ts";
 
 /** Most bytes of an answer's head (status line and headers). */
@@ -84,7 +85,9 @@ export async function readAnswer(
   }
   const [statusLine, ...headerLines] = decoder.decode(head.subarray(0, end)).split("\r\n");
   const match = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine);
-  if (!match) throw new HttpAnswerError(`the server did not answer in HTTP ("${statusLine}")`);
+  if (!match) {
+    throw new HttpAnswerError(`the server did not answer in HTTP ("${quote(statusLine)}")`);
+  }
   const headers = new Map<string, string>();
   for (const line of headerLines) {
     const colon = line.indexOf(":");

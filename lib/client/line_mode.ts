@@ -430,6 +430,7 @@ export function reportEnd(
 function progressLines(output: LineModeOutput): (transfer: Transfer) => void {
   const shown = new WeakMap<Transfer, number>();
   return (transfer) => {
+    if (!transfer.sized) return; // Nothing to say before the size is known (a failure says why).
     const tenth = transfer.total > 0 ? Math.floor((transfer.done / transfer.total) * 10) : 0;
     if (shown.get(transfer) === tenth) return;
     shown.set(transfer, tenth);

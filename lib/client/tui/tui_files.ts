@@ -89,7 +89,9 @@ export class TuiFiles {
 export function progressBar(running: Transfer[]): string | undefined {
   const first = running[0];
   if (!first) return undefined;
-  const fraction = first.total > 0 ? Math.min(1, first.done / first.total) : 0;
+  // An empty file whose size is known is all there at once.
+  const empty = first.sized ? 1 : 0;
+  const fraction = first.total > 0 ? Math.min(1, first.done / first.total) : empty;
   const full = Math.round(fraction * BAR_CELLS);
   const name = first.name.length > BAR_NAME ? `${first.name.slice(0, BAR_NAME - 1)}…` : first.name;
   const arrow = first.kind === "send" ? "↑" : "↓";

@@ -142,3 +142,57 @@ Deno.test("progressBar() shows the first transfer's name, a bar, the percentage 
   assert.equal(progressBar([a, new Transfer("get", "b")]), "↑ a-very-long-fil… █████░░░░░ 50% +1");
   assert.equal(progressBar([]), undefined);
 });
+
+Deno.test("runTui() shows a hostile server's refusal of a /get cleaned, nothing a terminal acts on or hides", async () => {
+  // A raw HTTP server on 127.0.0.1 that refuses with escapes, a bidi override and zero-width characters.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const body = JSON.stringify({
+    error: "forbidden",
+    message: "go away\x1b]0;PWNED\x07\x1b[31mRED\x1b[0m\u202eevil\u200b\u2066\x9b2J now",
+  });
+  const answering = (async () => {
+    for await (const conn of listener) {
+      await conn.read(new Uint8Array(65536));
+      await conn.write(new TextEncoder().encode(
+        `HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${new TextEncoder().encode(body).length}\r\n\r\n${body}`,
+      )).catch(() => {});
+      conn.close();
+    }
+  })().catch(() => {});
+  const dir = await Deno.makeTempDir({ prefix: "lanchat_tui_hostile_" });
+  try {
+    const files = new FileCommands({
+      server: { address: { host: "127.0.0.1", port: listener.addr.port } },
+    });
+    await using tui = await startTui({ files, columns: 120 });
+    tui.session.emit({
+      type: "msg",
+      room: "#lobby",
+      id: 9,
+      ts: Date.now(),
+      from: "bob",
+      text: "[file] a.bin",
+      kind: "say",
+      file: {
+        id: ID,
+        name: "a.bin",
+        size: 20,
+        type: "application/octet-stream",
+        url: `http://127.0.0.1:${listener.addr.port}/f/${ID}/a.bin`,
+      },
+    });
+    await tui.waitFor(showing(ID), "the /get line");
+    tui.terminal.type(`/get ${ID} ${dir}\r`);
+    await tui.waitFor(
+      showing("fetching a.bin failed: the server refused it (go awayREDevil now)"),
+      "the refusal",
+    );
+    const written = tui.terminal.writes.join("");
+    assert.ok(!/PWNED|\u202e|\u200b|\u2066|\x9b|\x07/.test(written), JSON.stringify(written));
+  } finally {
+    listener.close();
+    await answering;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
