@@ -207,10 +207,22 @@ async function receive(
     id: record.id,
   });
   // The member may have left, been muted or parted meanwhile: then it hears why, and so does
-  // the upload; the file, announced by nothing, goes at the next prune.
+  // the upload. A file no message announces is forgotten at once (its content too, unless
+  // another file has it): nobody could see it, yet it would hold the budget and the quota.
   const announced = await sharing.hub.shareFile(member, target, file, fileLine(file));
   if (!announced) {
-    return refuse(response, 409, "not_announced", "The file was stored but could not be announced");
+    await sharing.store.remove(record.id).catch((error) => {
+      sharing.log({ level: "error", event: "error", error: String(error) });
+    });
+    return refused(
+      sharing,
+      member,
+      target,
+      response,
+      409,
+      "not_announced",
+      "The file was not kept: it could not be announced (you left the chat, or may no longer send there)",
+    );
   }
   response.writeHead(201, { "Content-Type": "application/json" });
   response.end(JSON.stringify(file));

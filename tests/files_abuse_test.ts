@@ -1,0 +1,161 @@
+/**
+ * Abuse of shared files (issue 18, review files_rev3_attacker), over real
+ * sockets from several loopback addresses: an upload whose sender left,
+ * transfers under a flood of idle connections, uploads under way holding
+ * the budget, quotas that belong to the person, and limits that throw-away
+ * keys do not multiply.
+ */
+
+import assert from "node:assert/strict";
+import * as net from "node:net";
+import { MemoryFileIndex } from "../lib/core/state/file_index.ts";
+import { FileStore } from "../lib/files/file_store.ts";
+import type { ChatServer, ChatServerOptions } from "../lib/server/chat_server.ts";
+import { startServer } from "./_in_process_server.ts";
+import { until } from "./_waiting.ts";
+
+interface Setup extends AsyncDisposable {
+  server: ChatServer;
+  port: number;
+  dir: string;
+}
+
+async function setup(
+  options: ChatServerOptions = {},
+  store: { maxFileBytes?: number; budgetBytes?: number } = {},
+): Promise<Setup> {
+  const dir = await Deno.makeTempDir({ prefix: "lanchat_files_abuse_" });
+  const files = await FileStore.open(`${dir}/files`, new MemoryFileIndex(), store);
+  const server = await startServer({ ...options, files });
+  return {
+    server,
+    port: server.addr.port,
+    dir: `${dir}/files`,
+    async [Symbol.asyncDispose]() {
+      for (const socket of sockets) socket.destroy();
+      sockets.length = 0;
+      await server[Symbol.asyncDispose]();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+/** Every socket a test opened, destroyed when its server goes. */
+const sockets: net.Socket[] = [];
+
+function connectFrom(port: number, localAddress: string): net.Socket {
+  const socket = net.connect({ host: "127.0.0.1", port, localAddress });
+  socket.on("error", () => {});
+  sockets.push(socket);
+  return socket;
+}
+
+/** A member joined from `localAddress` over the native protocol (answering pings). */
+interface Joined {
+  socket: net.Socket;
+  token: string;
+  frames: Record<string, unknown>[];
+  say(frame: Record<string, unknown>): void;
+}
+
+function joinFrom(port: number, nick: string, localAddress = "127.0.0.1"): Promise<Joined> {
+  return new Promise((resolve, reject) => {
+    const socket = connectFrom(port, localAddress);
+    const frames: Record<string, unknown>[] = [];
+    const say = (frame: Record<string, unknown>) => socket.write(`${JSON.stringify(frame)}\n`);
+    let buffered = "";
+    socket.on("connect", () => say({ type: "hello", protocol: 1, nick, client: "abuse-test" }));
+    socket.on("close", () => reject(new Error(`${nick} was closed before its welcome`)));
+    socket.on("data", (data) => {
+      buffered += data.toString();
+      for (let end; (end = buffered.indexOf("\n")) >= 0;) {
+        const frame = JSON.parse(buffered.slice(0, end));
+        buffered = buffered.slice(end + 1);
+        frames.push(frame);
+        if (frame.type === "ping") {
+          say({ type: "pong", ...(frame.token ? { token: frame.token } : {}) });
+        }
+        if (frame.type === "welcome") resolve({ socket, token: frame.files.token, frames, say });
+        if (frame.type === "error" && frames.length === 1) reject(new Error(JSON.stringify(frame)));
+      }
+    });
+  });
+}
+
+/** An upload of `length` bytes begun by hand from `localAddress`: its bytes sent as told. */
+interface RawUpload {
+  send(bytes: number): Promise<void>;
+  readonly answer: string;
+  readonly closed: boolean;
+}
+
+function uploadFrom(
+  port: number,
+  token: string,
+  options: { name: string; length: number; localAddress?: string },
+): RawUpload {
+  const socket = connectFrom(port, options.localAddress ?? "127.0.0.1");
+  let answer = "";
+  let closed = false;
+  socket.on("data", (data) => answer += data.toString());
+  socket.on("close", () => closed = true);
+  socket.write(
+    `POST /f?room=%23lobby&name=${options.name} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n` +
+      `Authorization: Bearer ${token}\r\nContent-Length: ${options.length}\r\n\r\n`,
+  );
+  return {
+    send: (bytes) =>
+      new Promise((resolve) => {
+        const chunk = new Uint8Array(bytes);
+        crypto.getRandomValues(chunk.subarray(0, Math.min(bytes, 65536)));
+        socket.write(chunk, () => resolve());
+      }),
+    get answer() {
+      return answer;
+    },
+    get closed() {
+      return closed;
+    },
+  };
+}
+
+function filesIn(dir: string): number {
+  let bytes = 0;
+  for (const entry of Deno.readDirSync(dir)) {
+    const path = `${dir}/${entry.name}`;
+    bytes += entry.isDirectory ? filesIn(path) : Deno.statSync(path).size;
+  }
+  return bytes;
+}
+
+Deno.test("files: an upload whose sender left before its last byte is refused 409 and leaves nothing, its quota free", async () => {
+  await using t = await setup({ fileLimits: { quotaBytes: 150_000 } });
+  const ana = await joinFrom(t.port, "ana");
+  const mal = await joinFrom(t.port, "mal", "127.0.0.3");
+  const upload = uploadFrom(t.port, mal.token, {
+    name: "orphan.bin",
+    length: 100_000,
+    localAddress: "127.0.0.3",
+  });
+  await upload.send(50_000);
+  // The server took the upload (its bytes are arriving) before mal leaves.
+  await until(() => filesIn(`${t.dir}/tmp`) > 0);
+  mal.socket.destroy();
+  await until(() => ana.frames.some((f) => f.type === "leave"));
+  await upload.send(50_000);
+  await until(() => upload.closed);
+  assert.match(upload.answer, /^HTTP\/1\.1 409 /);
+  assert.match(upload.answer, /"error":"not_announced","message":"The file was not kept: /);
+  assert.equal(filesIn(`${t.dir}/sha256`), 0);
+  assert.equal(ana.frames.some((f) => f.type === "msg" && "file" in f), false);
+  // Back under the same nick, the whole quota is free again.
+  const back = await joinFrom(t.port, "mal", "127.0.0.3");
+  const again = uploadFrom(t.port, back.token, {
+    name: "kept.bin",
+    length: 100_000,
+    localAddress: "127.0.0.3",
+  });
+  await again.send(100_000);
+  await until(() => again.closed);
+  assert.match(again.answer, /^HTTP\/1\.1 201 /);
+});
