@@ -26,7 +26,11 @@ async function setup(
 ): Promise<Setup> {
   const dir = await Deno.makeTempDir({ prefix: "lanchat_files_abuse_" });
   const files = await FileStore.open(`${dir}/files`, new MemoryFileIndex(), store);
-  const server = await startServer({ ...options, files });
+  const server = await startServer({
+    ...options,
+    files,
+    log: (r) => Deno.env.get("DEBUG_ABUSE") && console.log(JSON.stringify(r)),
+  });
   return {
     server,
     port: server.addr.port,
@@ -158,4 +162,49 @@ Deno.test("files: an upload whose sender left before its last byte is refused 40
   await again.send(100_000);
   await until(() => again.closed);
   assert.match(again.answer, /^HTTP\/1\.1 201 /);
+});
+
+Deno.test("files: a flood of idle connections from many addresses evicts neither an upload nor a download under way", async () => {
+  await using t = await setup({ maxPending: 4 });
+  const ana = await joinFrom(t.port, "ana");
+  const bob = await joinFrom(t.port, "bob", "127.0.0.9");
+  const stored = uploadFrom(t.port, bob.token, {
+    name: "big.bin",
+    length: 4_000_000,
+    localAddress: "127.0.0.9",
+  });
+  await stored.send(4_000_000);
+  await until(() => stored.closed);
+  const url = new URL(/"url":"([^"]+)"/.exec(stored.answer)![1]);
+  // A download read slowly (paused), and an upload half sent.
+  const download = connectFrom(t.port, "127.0.0.8");
+  let got = 0;
+  download.on("data", (data) => {
+    got += data.length;
+    download.pause();
+  });
+  download.write(`GET ${url.pathname} HTTP/1.1\r\nHost: 127.0.0.1:${t.port}\r\n\r\n`);
+  const upload = uploadFrom(t.port, ana.token, { name: "legit.bin", length: 200_000 });
+  await upload.send(100_000);
+  await until(() => got > 0 && filesIn(`${t.dir}/tmp`) > 0);
+  // Ten idle connections from ten addresses, past --max-pending 4: six must go.
+  const flood: net.Socket[] = [];
+  let closed = 0;
+  for (let host = 20; host < 30; host++) {
+    const socket = connectFrom(t.port, `127.0.0.${host}`);
+    socket.on("close", () => closed++);
+    socket.resume(); // Reads what it is told, so that it sees the server close it.
+    flood.push(socket);
+  }
+  download.on("close", () => closed++);
+  await until(() => closed + (upload.closed ? 1 : 0) >= 6);
+  assert.equal(upload.closed, false, "the upload was evicted");
+  await upload.send(100_000);
+  await until(() => upload.closed);
+  assert.match(upload.answer, /^HTTP\/1\.1 201 /);
+  // The download goes on to its last byte.
+  download.removeAllListeners("data");
+  download.on("data", (data) => got += data.length);
+  download.resume();
+  await until(() => got >= 4_000_000);
 });

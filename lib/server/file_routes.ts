@@ -45,6 +45,13 @@ export const FILE_CSP = "default-src 'none'; img-src 'self'; sandbox; frame-ance
 export interface FileRequestContext {
   /** Called as bytes move, so a long transfer is not cut by the answer deadline. */
   touch: () => void;
+  /**
+   * Called once the request checked out (an upload's live token and target,
+   * a download's id and key): the connection leaves the pending pool of the
+   * connection limits (still counted per address), so a flood of idle
+   * connections never evicts a transfer under way.
+   */
+  admitted: () => void;
 }
 
 /** Whether `path` is one of the file routes. */
@@ -93,6 +100,7 @@ export async function serveFileRequest(
     });
     return refuse(response, 404, "not_found", "No such file");
   }
+  context.admitted();
   await download(sharing, record, request, response, context);
 }
 
@@ -141,6 +149,7 @@ async function upload(
     const status = error.code === "no_such_nick" ? 404 : error.code === "bad_room" ? 400 : 403;
     return refused(sharing, member, target, response, status, error.code, error.message);
   }
+  context.admitted();
   try {
     await receive(sharing, member, target, where, request, response, context);
   } finally {
