@@ -12,6 +12,7 @@ import { MemoryFileIndex } from "../lib/core/state/file_index.ts";
 import { FileStore } from "../lib/files/file_store.ts";
 import type { ChatServer, ChatServerOptions } from "../lib/server/chat_server.ts";
 import { startServer } from "./_in_process_server.ts";
+import { NativeClient, testKey } from "./_native_client.ts";
 import { until } from "./_waiting.ts";
 
 interface Setup extends AsyncDisposable {
@@ -207,4 +208,34 @@ Deno.test("files: a flood of idle connections from many addresses evicts neither
   download.on("data", (data) => got += data.length);
   download.resume();
   await until(() => got >= 4_000_000);
+});
+
+Deno.test("files: throw-away keys from one address do not multiply its uploads at once: a registered nick's limits are the address's too", async () => {
+  await using t = await setup({ fileLimits: { maxConcurrent: 1 } });
+  const registered: { client: NativeClient; token: string }[] = [];
+  for (const nick of ["key1", "key2"]) {
+    const client = await NativeClient.connect(t.port, nick, { key: await testKey() });
+    const welcome = await client.next("welcome");
+    await client.send({ type: "input", line: "/register" });
+    await client.next("notice", (e) => e.message.includes("is now registered"));
+    registered.push({ client, token: welcome.files!.token });
+  }
+  try {
+    const held = uploadFrom(t.port, registered[0].token, { name: "held.bin", length: 100_000 });
+    await held.send(1000);
+    await until(() => filesIn(`${t.dir}/tmp`) > 0);
+    const second = uploadFrom(t.port, registered[1].token, { name: "second.bin", length: 10 });
+    await second.send(10);
+    await until(() => second.closed);
+    assert.match(second.answer, /^HTTP\/1\.1 429 /);
+    assert.match(
+      second.answer,
+      /"too_many_uploads","message":"At most 1 uploads at once from 127\.0\.0\.1; wait for one to finish"/,
+    );
+    await held.send(99_000);
+    await until(() => held.closed);
+    assert.match(held.answer, /^HTTP\/1\.1 201 /);
+  } finally {
+    for (const { client } of registered) await client[Symbol.asyncDispose]();
+  }
 });

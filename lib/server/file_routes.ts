@@ -140,7 +140,7 @@ async function upload(
     where = "room" in checked
       ? { room: checked.room.foldedName }
       : { dm: [member.foldedNick, checked.peer.foldedNick] };
-    end = sharing.begin(checked.uploader);
+    end = sharing.begin(checked.uploaders);
   } catch (error) {
     if (error instanceof UploadRefused) {
       return refused(sharing, member, target, response, error.status, error.code, error.message);
