@@ -128,7 +128,7 @@ export {
   type ReleasedContent,
   type RemovedFile,
 } from "./lib/core/state/file_index.ts";
-export { type CheckedTarget, type FileTarget, uploaderKey } from "./lib/core/file_share.ts";
+export { type CheckedTarget, type FileTarget, uploaderKeys } from "./lib/core/file_share.ts";
 export {
   defaultQuota,
   type FileLimits,

@@ -26,6 +26,7 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type KV, Kvm } from "@nats-io/kv";
 import { cleanFileName } from "../core/file_name.ts";
+import { foldNick } from "../core/nick.ts";
 import type {
   FileIndex,
   FileRecord,
@@ -219,5 +220,5 @@ export async function openNatsFiles(
 }
 
 function sameNick(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
+  return foldNick(a) === foldNick(b);
 }

@@ -22,23 +22,26 @@ export type FileTarget = { room: string } | { to: string };
 
 /**
  * A target checked: the room the sender is in, or the member online; and
- * `uploader`, what the sender's upload limits are counted by (see
- * {@linkcode uploaderKey}).
+ * `uploaders`, what the sender's upload limits are counted by (see
+ * {@linkcode uploaderKeys}).
  */
-export type CheckedTarget = ({ room: Room } | { peer: Member }) & { uploader: string };
+export type CheckedTarget = ({ room: Room } | { peer: Member }) & { uploaders: string[] };
 
 /**
  * What a member's upload limits (rate, uploads at once) are counted by, so
- * that reconnecting does not reset them: its nick when registered to the
- * key it proved (`nick:<folded>`), else the address it connects from
- * (`ip:<address>`), else the session (`member:<id>`).
+ * that reconnecting does not reset them; each must allow the upload: the
+ * address it connects from (`ip:<address>`, else the session,
+ * `member:<id>`), and also its nick when registered to the key it proved
+ * (`nick:<folded>`), so the nick's limits follow it to other addresses
+ * while throw-away keys from one address do not multiply the address's.
  */
-export function uploaderKey(chat: ChatServices, member: Member): string {
+export function uploaderKeys(chat: ChatServices, member: Member): string[] {
+  const keys = [member.address !== undefined ? `ip:${member.address}` : `member:${member.id}`];
   const registration = readAccess(() => chat.access.registration(member.foldedNick));
   if (registration && registration.fingerprint === member.fingerprint) {
-    return `nick:${member.foldedNick}`;
+    keys.push(`nick:${member.foldedNick}`);
   }
-  return member.address !== undefined ? `ip:${member.address}` : `member:${member.id}`;
+  return keys;
 }
 
 /**
@@ -52,11 +55,11 @@ export function checkFileTarget(
   target: FileTarget,
 ): CheckedTarget {
   chat.mutes.refuse(member, "you cannot send files");
-  const uploader = uploaderKey(chat, member);
-  if ("room" in target) return { room: chat.rooms.target(member, target.room), uploader };
+  const uploaders = uploaderKeys(chat, member);
+  if ("room" in target) return { room: chat.rooms.target(member, target.room), uploaders };
   const peer = chat.presence.find(foldNick(target.to));
   if (!peer) throw new ChatError("no_such_nick", `No one called "${excerpt(target.to)}" is here`);
-  return { peer, uploader };
+  return { peer, uploaders };
 }
 
 /**

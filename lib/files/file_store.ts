@@ -20,6 +20,7 @@
 
 import type { FileContent, FileIndex, FileRecord } from "../core/state/file_index.ts";
 import { cleanFileName, formatSize } from "../core/file_name.ts";
+import { foldNick } from "../core/nick.ts";
 import { DiskContent } from "./disk_content.ts";
 import { HashWorker } from "./upload_sink.ts";
 import { sniffImageType, storedType } from "./file_type.ts";
@@ -101,9 +102,9 @@ export class FileStore {
   #storedBytes: number;
   /** Bytes received by uploads under way, which the budget counts too. */
   #inFlight = 0;
-  /** Bytes under way per uploader (lower case), which its quota counts too. */
+  /** Bytes under way per uploader (folded nick), which its quota counts too. */
   readonly #inFlightBy = new Map<string, number>();
-  /** Content placed but not yet recorded, per uploader (lower case). */
+  /** Content placed but not yet recorded, per uploader (folded nick). */
   readonly #placing = new Map<string, number>();
 
   private constructor(
@@ -195,7 +196,8 @@ export class FileStore {
         "A file goes to a room or to a DM, not both or neither",
       );
     }
-    const who = meta.uploader.toLowerCase();
+    // Counted as the hub compares nicks (a quota per nick, not per spelling of it).
+    const who = foldNick(meta.uploader);
     // Shared with other servers (a cluster): their uploads count too.
     await this.#refreshStored();
     // What the uploader has stored, read once: the checks as bytes arrive are synchronous.
@@ -306,7 +308,8 @@ export class FileStore {
     if (size > this.#maxFileBytes) this.#tooLarge(size);
     // Content stored already costs nothing, but only content of that very size can be it.
     if (await unavailable(Promise.resolve(this.#index.hasContentOfSize(size)))) return;
-    if (this.#storedBytes + this.#inFlight + size > this.#budgetBytes) this.#budgetFull(size);
+    const budgetLeft = this.#budgetBytes - this.#storedBytes - this.#inFlight;
+    if (size > budgetLeft) this.#budgetFull(this.#inFlight, size);
     if (quota !== undefined) {
       const used = usedBefore + (this.#placing.get(who) ?? 0) + (this.#inFlightBy.get(who) ?? 0);
       if (used + size > quota) this.#quotaFull(used, quota, size);
@@ -324,7 +327,9 @@ export class FileStore {
     if (total > this.#maxFileBytes) this.#tooLarge();
     const slack = this.#maxFileBytes;
     const arriving = this.#inFlight - counted + total;
-    if (this.#storedBytes + arriving > this.#budgetBytes + slack) this.#budgetFull();
+    if (this.#storedBytes + arriving > this.#budgetBytes + slack) {
+      this.#budgetFull(this.#inFlight - counted);
+    }
     if (quota !== undefined) {
       const placing = this.#placing.get(who) ?? 0;
       const used = usedBefore + placing + (this.#inFlightBy.get(who) ?? 0) - counted;
@@ -340,8 +345,9 @@ export class FileStore {
     quota: number | undefined,
   ): Promise<void> {
     const index = this.#index;
-    if (this.#storedBytes + size > this.#budgetBytes) {
-      if (!await unavailable(Promise.resolve(index.hasContent(sha256)))) this.#budgetFull(size);
+    const full = this.#storedBytes + size > this.#budgetBytes;
+    if (full && !await unavailable(Promise.resolve(index.hasContent(sha256)))) {
+      this.#budgetFull(this.#inFlight - size, size);
     }
     if (
       quota !== undefined && !await unavailable(Promise.resolve(index.uploaderHas(who, sha256)))
@@ -365,8 +371,10 @@ export class FileStore {
     );
   }
 
-  #budgetFull(size?: number): never {
-    const used = `${formatSize(this.#storedBytes)} of ${formatSize(this.#budgetBytes)} used`;
+  /** `underWay`: bytes of other uploads under way, which hold their share until they end. */
+  #budgetFull(underWay: number, size?: number): never {
+    const now = underWay > 0 ? ` and ${formatSize(underWay)} being uploaded now` : "";
+    const used = `${formatSize(this.#storedBytes)} of ${formatSize(this.#budgetBytes)} used${now}`;
     throw new FileStoreError(
       "files_budget_full",
       `The server's space for files is full: ${used}${
@@ -437,8 +445,6 @@ async function onDisk<T>(promise: Promise<T>): Promise<T> {
 /** 16 random bytes as 22 base64url characters. */
 export function randomId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(
-    /=+$/,
-    "",
-  );
+  const base64 = btoa(String.fromCharCode(...bytes));
+  return base64.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }

@@ -304,3 +304,52 @@ Deno.test("FileStore types: the server decides from the bytes and the name, what
   });
   assert.equal(claimed.type, "application/octet-stream");
 });
+
+Deno.test("FileStore.put() counts a quota by the nick as the hub folds it (straße is STRASSE)", async () => {
+  await using t = await tempStore({ budgetBytes: 100 });
+  await t.store.put(chunks("123456"), { ...ROOM, uploader: "straße", quotaBytes: 10, name: "a" });
+  await assert.rejects(
+    t.store.put(chunks("abcde"), { ...ROOM, uploader: "STRASSE", quotaBytes: 10, name: "b" }),
+    (error: FileStoreError) => error.code === "files_quota_full",
+  );
+});
+
+Deno.test("FileStore.put() says how much of a full budget uploads under way hold", async () => {
+  await using t = await tempStore({ budgetBytes: 10 });
+  const held = Promise.withResolvers<void>();
+  const counted = Promise.withResolvers<void>();
+  const first = t.store.put(
+    (async function* () {
+      yield encoder.encode("12345678");
+      counted.resolve(); // The store asks for more: the first bytes are counted.
+      await held.promise;
+    })(),
+    { ...ROOM, name: "a" },
+  );
+  await counted.promise;
+  await assert.rejects(
+    t.store.put(chunks(), { ...ROOM, uploader: "bo", name: "b", declaredSize: 5 }),
+    (error: FileStoreError) =>
+      error.code === "files_budget_full" &&
+      error.message ===
+        "The server's space for files is full: 0 B of 10 B used and 8 B being uploaded now, this file needs 5 B",
+  );
+  held.resolve();
+  await first;
+});
+
+Deno.test("FileStore.put() on SQLite counts a quota by the folded nick too", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lanchat_files_" });
+  try {
+    const sqlite = new SqliteStore(`${dir}/history.db`);
+    const store = await FileStore.open(`${dir}/files`, sqlite.files, { budgetBytes: 100 });
+    await store.put(chunks("123456"), { ...ROOM, uploader: "Straße", quotaBytes: 10, name: "a" });
+    await assert.rejects(
+      store.put(chunks("abcde"), { ...ROOM, uploader: "STRASSE", quotaBytes: 10, name: "b" }),
+      (error: FileStoreError) => error.code === "files_quota_full",
+    );
+    sqlite.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

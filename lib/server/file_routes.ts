@@ -45,6 +45,13 @@ export const FILE_CSP = "default-src 'none'; img-src 'self'; sandbox; frame-ance
 export interface FileRequestContext {
   /** Called as bytes move, so a long transfer is not cut by the answer deadline. */
   touch: () => void;
+  /**
+   * Called once the request checked out (an upload's live token and target,
+   * a download's id and key): the connection leaves the pending pool of the
+   * connection limits (still counted per address), so a flood of idle
+   * connections never evicts a transfer under way.
+   */
+  admitted: () => void;
 }
 
 /** Whether `path` is one of the file routes. */
@@ -93,6 +100,7 @@ export async function serveFileRequest(
     });
     return refuse(response, 404, "not_found", "No such file");
   }
+  context.admitted();
   await download(sharing, record, request, response, context);
 }
 
@@ -132,7 +140,7 @@ async function upload(
     where = "room" in checked
       ? { room: checked.room.foldedName }
       : { dm: [member.foldedNick, checked.peer.foldedNick] };
-    end = sharing.begin(checked.uploader);
+    end = sharing.begin(checked.uploaders);
   } catch (error) {
     if (error instanceof UploadRefused) {
       return refused(sharing, member, target, response, error.status, error.code, error.message);
@@ -141,6 +149,7 @@ async function upload(
     const status = error.code === "no_such_nick" ? 404 : error.code === "bad_room" ? 400 : 403;
     return refused(sharing, member, target, response, status, error.code, error.message);
   }
+  context.admitted();
   try {
     await receive(sharing, member, target, where, request, response, context);
   } finally {
@@ -207,10 +216,22 @@ async function receive(
     id: record.id,
   });
   // The member may have left, been muted or parted meanwhile: then it hears why, and so does
-  // the upload; the file, announced by nothing, goes at the next prune.
+  // the upload. A file no message announces is forgotten at once (its content too, unless
+  // another file has it): nobody could see it, yet it would hold the budget and the quota.
   const announced = await sharing.hub.shareFile(member, target, file, fileLine(file));
   if (!announced) {
-    return refuse(response, 409, "not_announced", "The file was stored but could not be announced");
+    await sharing.store.remove(record.id).catch((error) => {
+      sharing.log({ level: "error", event: "error", error: String(error) });
+    });
+    return refused(
+      sharing,
+      member,
+      target,
+      response,
+      409,
+      "not_announced",
+      "The file was not kept: it could not be announced (you left the chat, or may no longer send there)",
+    );
   }
   response.writeHead(201, { "Content-Type": "application/json" });
   response.end(JSON.stringify(file));

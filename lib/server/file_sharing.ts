@@ -8,8 +8,9 @@
  *   writes to, and announced by the hub as a message; the token dies with
  *   the session, so nobody off the chat can fill the disk;
  * - per member, at most `maxConcurrent` uploads at once and a rate of new
- *   ones (a token bucket), counted by its registered nick or its address
- *   (`uploaderKey`), so a reconnect does not reset them; and a quota of
+ *   ones (a token bucket), counted by its address and, when registered,
+ *   also by its nick, both to pass (`uploaderKeys`), so neither a reconnect
+ *   nor throw-away keys reset them; and a quota of
  *   the budget per nick (`quotaBytes`), counted by the store;
  * - a file in a DM, or any file on a server with a password, is fetched
  *   only with its capability token (`?k=`), which travels only in the
@@ -160,41 +161,56 @@ export class FileSharing {
   }
 
   /**
-   * Starts an upload counted by `uploader` (a key of `uploaderKey`) within
-   * its limits; the function returned ends it (call it once, whatever
-   * happened).
+   * Starts an upload counted by each of `uploaders` (the keys of
+   * `uploaderKeys`: the address, and a registered nick), within the limits
+   * of every one of them; the function returned ends it (call it once,
+   * whatever happened).
    *
    * @throws {UploadRefused} `429 too_many_uploads` or `429 upload_rate`
    */
-  begin(uploader: string): () => void {
-    const active = this.#active.get(uploader) ?? 0;
-    if (active >= this.#maxConcurrent) {
-      throw new UploadRefused(
-        429,
-        "too_many_uploads",
-        `At most ${this.#maxConcurrent} uploads at once; wait for one to finish`,
-      );
+  begin(uploaders: readonly string[]): () => void {
+    for (const uploader of uploaders) {
+      if ((this.#active.get(uploader) ?? 0) >= this.#maxConcurrent) {
+        throw new UploadRefused(
+          429,
+          "too_many_uploads",
+          `At most ${this.#maxConcurrent} uploads at once${
+            uploader.startsWith("ip:") ? ` from ${uploader.slice(3)}` : ""
+          }; wait for one to finish`,
+        );
+      }
     }
-    let bucket = this.#buckets.get(uploader);
-    if (!bucket) {
-      this.#forgetRested();
-      this.#buckets.set(uploader, bucket = new TokenBucket(this.#uploadRate, this.#now));
-    }
-    if (!bucket.take()) {
+    const buckets = uploaders.map((uploader) => {
+      let bucket = this.#buckets.get(uploader);
+      if (!bucket) {
+        this.#forgetRested();
+        this.#buckets.set(uploader, bucket = new TokenBucket(this.#uploadRate, this.#now));
+      }
+      return bucket;
+    });
+    // A token from each, or from none: a refusal by one key costs the others nothing.
+    const empty = buckets.filter((bucket) => bucket.tokens < 1);
+    if (empty.length > 0) {
+      const waitMs = Math.max(...empty.map((bucket) => bucket.waitMs()));
       throw new UploadRefused(
         429,
         "upload_rate",
-        `Too many uploads; try again in ${Math.ceil(bucket.waitMs() / 1000)} s`,
+        `Too many uploads; try again in ${Math.ceil(waitMs / 1000)} s`,
       );
     }
-    this.#active.set(uploader, active + 1);
+    for (const bucket of buckets) bucket.take();
+    for (const uploader of uploaders) {
+      this.#active.set(uploader, (this.#active.get(uploader) ?? 0) + 1);
+    }
     let ended = false;
     return () => {
       if (ended) return;
       ended = true;
-      const left = (this.#active.get(uploader) ?? 1) - 1;
-      if (left > 0) this.#active.set(uploader, left);
-      else this.#active.delete(uploader);
+      for (const uploader of uploaders) {
+        const left = (this.#active.get(uploader) ?? 1) - 1;
+        if (left > 0) this.#active.set(uploader, left);
+        else this.#active.delete(uploader);
+      }
     };
   }
 

@@ -10,7 +10,9 @@
  * of the connection's arrival (enforced here: Deno's `node:http` does not
  * time out connections it did not accept itself), one request per
  * connection, and the connection's ticket held (per address, pending)
- * until it closes or its WebSocket joins. An upgrade from a page of another
+ * until it closes or its WebSocket joins; a whole request marks it alive
+ * (evicted after idle ones), and a file transfer that checked out (a live
+ * upload token, a download's id and key) takes it out of the pending pool. An upgrade from a page of another
  * origin is refused (cross-site WebSocket hijacking), and permessage-deflate
  * is off: it would compress every message once per recipient, where a
  * broadcast now shares one payload among all.
@@ -171,6 +173,8 @@ export class HttpFront implements HttpHandOff {
   ): Promise<void> => {
     const pending = this.#connections.get(request.socket);
     if (pending) {
+      // A whole request came: evicted after connections that sent none.
+      pending.ticket.alive();
       // One answer per connection; a reader that does not take it in time
       // (or never closes its side) does not keep its place in the limits.
       clearTimeout(pending.timer);
@@ -194,7 +198,9 @@ export class HttpFront implements HttpHandOff {
         clearTimeout(pending.timer);
         pending.timer = setTimeout(() => request.socket.destroy(), ANSWER_MS);
       };
-      return await serveFileRequest(files, request, response, { touch });
+      // A transfer that checked out is no longer pending: only the per-address limit holds it.
+      const admitted = () => pending?.ticket.joined();
+      return await serveFileRequest(files, request, response, { touch, admitted });
     }
     if (request.method !== "GET" && request.method !== "HEAD") {
       response.setHeader("Allow", "GET, HEAD");
@@ -227,6 +233,7 @@ export class HttpFront implements HttpHandOff {
   readonly #upgrade = (request: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
     const pending = this.#connections.get(socket);
     if (!pending) return void socket.destroy();
+    pending.ticket.alive();
     clearTimeout(pending.timer);
     const path = pathOf(request.url);
     if (path !== WEBSOCKET_PATH) return refuse(socket, 404, "Not Found");

@@ -7,6 +7,7 @@
  */
 
 import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { foldNick } from "../core/nick.ts";
 import type {
   FileIndex,
   FileRecord,
@@ -42,6 +43,8 @@ export class SqliteFileIndex implements FileIndex {
 
   /** Uses `db`, migrated to at least schema 6. */
   constructor(db: DatabaseSync) {
+    // Uploaders compared as the hub compares nicks (SQLite's lower() is ASCII only).
+    db.function("fold_nick", { deterministic: true }, (nick) => foldNick(String(nick)));
     this.#insert = db.prepare(
       "INSERT INTO files (id, name, size, type, sha256, uploader, room_key, dm_a, dm_b, ts, key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     );
@@ -52,10 +55,10 @@ export class SqliteFileIndex implements FileIndex {
     );
     this.#bySize = db.prepare("SELECT 1 FROM files WHERE size = ? LIMIT 1");
     this.#uploaderBytes = db.prepare(
-      "SELECT coalesce(sum(size), 0) AS total FROM (SELECT max(size) AS size FROM files WHERE lower(uploader) = lower(?) GROUP BY sha256)",
+      "SELECT coalesce(sum(size), 0) AS total FROM (SELECT max(size) AS size FROM files WHERE fold_nick(uploader) = fold_nick(?) GROUP BY sha256)",
     );
     this.#uploaderHas = db.prepare(
-      "SELECT 1 FROM files WHERE sha256 = ? AND lower(uploader) = lower(?) LIMIT 1",
+      "SELECT 1 FROM files WHERE sha256 = ? AND fold_nick(uploader) = fold_nick(?) LIMIT 1",
     );
     this.#remove = db.prepare("DELETE FROM files WHERE id = ? RETURNING *");
     this.#removeUnreferenced = db.prepare(

@@ -9,6 +9,8 @@
  * @module
  */
 
+import { foldNick } from "../nick.ts";
+
 /** One shared file. */
 export interface FileRecord {
   /** Its id, as it appears in `/f/<id>/<name>`: random, unguessable (22 base64url characters). */
@@ -200,5 +202,5 @@ export class MemoryFileIndex implements FileIndex {
 }
 
 function sameNick(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
+  return foldNick(a) === foldNick(b);
 }
