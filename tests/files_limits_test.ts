@@ -11,6 +11,7 @@ import { FileStore } from "../lib/files/file_store.ts";
 import type { ChatServer, ChatServerOptions, LogRecord } from "../lib/server/chat_server.ts";
 import { startServer } from "./_in_process_server.ts";
 import { NativeClient, type TestKey, testKey } from "./_native_client.ts";
+import { IrcClient, ircCommand } from "./_irc_client.ts";
 import { TextClient } from "./_text_client.ts";
 import { until } from "./_waiting.ts";
 
@@ -205,4 +206,44 @@ Deno.test("files: a text client typing /send or /get is told where files are sen
   await text.sendLine("/send notes.txt");
   const line = await text.waitLine((l) => l.includes("cannot send files"));
   assert.match(line, /send them from the browser or chat-client; see http:\/\/127\.0\.0\.1:\d+/);
+});
+
+Deno.test("files: the /send and /get hints are for text and IRC clients; a native client neither sees nor runs them", async () => {
+  await using t = await setup();
+  const ana = await t.join("ana");
+  await ana.client.send({ type: "cmd", name: "help", args: "" });
+  const help = await ana.client.next("help");
+  const names = help.commands.map((c) => c.name);
+  assert.ok(
+    names.includes("join") && !names.includes("send") && !names.includes("get"),
+    `${names}`,
+  );
+  await ana.client.send({ type: "cmd", name: "send", args: "notes.txt" });
+  assert.equal((await ana.client.next("error")).code, "unknown_command");
+  const from = ana.client.events.length;
+  await ana.client.send({ type: "cmd", name: "help", args: "get" });
+  assert.equal(
+    (await ana.client.next("error", () => true, from)).message,
+    'Unknown command "get"',
+  );
+  await using text = await TextClient.connect(t.server.addr.port, "tex");
+  await text.sendLine("/help");
+  await text.waitLine((l) => /\/get\b.*from the browser or chat-client/.test(l));
+});
+
+Deno.test("files: an IRC client's SEND, GET and DCC offer are answered with a NOTICE, not 421 or silence", async () => {
+  await using t = await setup();
+  await t.join("bob");
+  await using irc = await IrcClient.registered(t.server.addr.port, "irc");
+  const notice = (text: RegExp) => (line: string) => text.test(line);
+  let from = irc.lines.length;
+  await irc.send("SEND notes.txt");
+  await irc.command("NOTICE", from, notice(/cannot send files: send them from the browser/));
+  await irc.send("GET abc");
+  await irc.command("NOTICE", from, notice(/cannot get files: open the link of a file/));
+  from = irc.lines.length;
+  await irc.send("PRIVMSG bob :\x01DCC SEND notes.txt 2130706433 5000 12\x01");
+  await irc.command("NOTICE", from, notice(/DCC is not supported here: nothing was sent/));
+  await irc.command("NOTICE", from, notice(/cannot send files/));
+  assert.ok(!irc.lines.some((l) => ircCommand(l) === "421"), irc.lines.join("\n"));
 });
