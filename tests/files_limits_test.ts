@@ -149,6 +149,40 @@ Deno.test("files: an upload that stops sending is cut with a clear error (408) a
   assert.deepEqual([...Deno.readDirSync(`${t.dir}/tmp`)], []);
   assert.deepEqual([...Deno.readDirSync(`${t.dir}/sha256`)], []);
   assert.equal(ana.client.events.slice(from).some((e) => e.type === "msg"), false);
+  const cut = t.logged.find((r) => r.event === "file_cut");
+  assert.equal(cut?.level, "info");
+  assert.equal(cut?.nick, "ana");
+  assert.equal(cut?.received, 1000);
+  assert.equal(cut?.why, "The upload was cut: no data for 0.4 s");
+});
+
+Deno.test("files: the log says, at info, who cancelled an upload and how much had come; at debug, each download served", async () => {
+  await using t = await setup();
+  const ana = await t.join("ana");
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: t.server.addr.port });
+  await conn.write(encoder.encode(
+    `POST /f?room=%23lobby&name=half HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${ana.auth}\r\nContent-Length: 100000\r\n\r\n`,
+  ));
+  await conn.write(new Uint8Array(3000));
+  // The upload is under way once its temporary file is there.
+  await until(() => [...Deno.readDirSync(`${t.dir}/tmp`)].length > 0);
+  conn.close();
+  await until(() => t.logged.some((r) => r.event === "file_cut"));
+  const cut = t.logged.find((r) => r.event === "file_cut")!;
+  assert.equal(cut.level, "info");
+  assert.equal(cut.nick, "ana");
+  assert.equal(cut.name, "half");
+  assert.equal(cut.why, "the sender closed the connection");
+  assert.ok(Number(cut.received) <= 3000, `${cut.received}`);
+  const file = await (await post(t.base, "a.txt", "twelve bytes", ana.auth)).json();
+  const got = await fetch(file.url, { headers: { Range: "bytes=2-5" } });
+  assert.equal(await got.text(), "elve");
+  await until(() => t.logged.some((r) => r.event === "file_sent"));
+  const sent = t.logged.find((r) => r.event === "file_sent")!;
+  assert.equal(sent.level, "debug");
+  assert.equal(sent.id, file.id);
+  assert.equal(sent.bytes, "2-5/12");
+  assert.equal(sent.how, "whole");
 });
 
 Deno.test("files: an upload that trickles under the floor on average is cut (408) and leaves nothing", async () => {
