@@ -225,10 +225,20 @@ Deno.test("/help lists the file commands; a bare /send or /get is a bad line (ex
   await ana.write("/help\n");
   await ana.waitStdout((line) => line.startsWith("/send [--to <nick>] <path>"));
   await ana.waitStdout((line) => line.startsWith("/cancel"));
+  // `/help cancel` is the client's row, not the server's refusal of a verb it does not know.
+  const before = ana.stdout.length;
+  await ana.write("/help cancel\n");
+  await ana.waitStdout(() => ana.stdout.slice(before).some((l) => l.startsWith("/cancel")));
   await ana.write("/send\n/get\n/get not-an-id\n");
   await ana.closeStdin();
   assert.equal((await ana.finished()).code, 3, ana.stderr.join("\n"));
+  // The server's hints for text clients are not a chat-client user's.
+  assert.ok(
+    !ana.stdout.some((l) => l.includes("from the browser or chat-client")),
+    ana.stdout.join("\n"),
+  );
   const errors = ana.stderr.join("\n");
+  assert.ok(!errors.includes("refused"), errors);
   assert.match(errors, /^chat-client: usage: \/send <path>/m);
   assert.match(errors, /^chat-client: usage: \/get <id or link> \[path\]/m);
   assert.match(errors, /"not-an-id" is not a file's id/);

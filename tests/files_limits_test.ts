@@ -11,6 +11,7 @@ import { FileStore } from "../lib/files/file_store.ts";
 import type { ChatServer, ChatServerOptions, LogRecord } from "../lib/server/chat_server.ts";
 import { startServer } from "./_in_process_server.ts";
 import { NativeClient, type TestKey, testKey } from "./_native_client.ts";
+import { IrcClient, ircCommand } from "./_irc_client.ts";
 import { TextClient } from "./_text_client.ts";
 import { until } from "./_waiting.ts";
 
@@ -148,6 +149,40 @@ Deno.test("files: an upload that stops sending is cut with a clear error (408) a
   assert.deepEqual([...Deno.readDirSync(`${t.dir}/tmp`)], []);
   assert.deepEqual([...Deno.readDirSync(`${t.dir}/sha256`)], []);
   assert.equal(ana.client.events.slice(from).some((e) => e.type === "msg"), false);
+  const cut = t.logged.find((r) => r.event === "file_cut");
+  assert.equal(cut?.level, "info");
+  assert.equal(cut?.nick, "ana");
+  assert.equal(cut?.received, 1000);
+  assert.equal(cut?.why, "The upload was cut: no data for 0.4 s");
+});
+
+Deno.test("files: the log says, at info, who cancelled an upload and how much had come; at debug, each download served", async () => {
+  await using t = await setup();
+  const ana = await t.join("ana");
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: t.server.addr.port });
+  await conn.write(encoder.encode(
+    `POST /f?room=%23lobby&name=half HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${ana.auth}\r\nContent-Length: 100000\r\n\r\n`,
+  ));
+  await conn.write(new Uint8Array(3000));
+  // The upload is under way once its temporary file is there.
+  await until(() => [...Deno.readDirSync(`${t.dir}/tmp`)].length > 0);
+  conn.close();
+  await until(() => t.logged.some((r) => r.event === "file_cut"));
+  const cut = t.logged.find((r) => r.event === "file_cut")!;
+  assert.equal(cut.level, "info");
+  assert.equal(cut.nick, "ana");
+  assert.equal(cut.name, "half");
+  assert.equal(cut.why, "the sender closed the connection");
+  assert.ok(Number(cut.received) <= 3000, `${cut.received}`);
+  const file = await (await post(t.base, "a.txt", "twelve bytes", ana.auth)).json();
+  const got = await fetch(file.url, { headers: { Range: "bytes=2-5" } });
+  assert.equal(await got.text(), "elve");
+  await until(() => t.logged.some((r) => r.event === "file_sent"));
+  const sent = t.logged.find((r) => r.event === "file_sent")!;
+  assert.equal(sent.level, "debug");
+  assert.equal(sent.id, file.id);
+  assert.equal(sent.bytes, "2-5/12");
+  assert.equal(sent.how, "whole");
 });
 
 Deno.test("files: an upload that trickles under the floor on average is cut (408) and leaves nothing", async () => {
@@ -205,4 +240,44 @@ Deno.test("files: a text client typing /send or /get is told where files are sen
   await text.sendLine("/send notes.txt");
   const line = await text.waitLine((l) => l.includes("cannot send files"));
   assert.match(line, /send them from the browser or chat-client; see http:\/\/127\.0\.0\.1:\d+/);
+});
+
+Deno.test("files: the /send and /get hints are for text and IRC clients; a native client neither sees nor runs them", async () => {
+  await using t = await setup();
+  const ana = await t.join("ana");
+  await ana.client.send({ type: "cmd", name: "help", args: "" });
+  const help = await ana.client.next("help");
+  const names = help.commands.map((c) => c.name);
+  assert.ok(
+    names.includes("join") && !names.includes("send") && !names.includes("get"),
+    `${names}`,
+  );
+  await ana.client.send({ type: "cmd", name: "send", args: "notes.txt" });
+  assert.equal((await ana.client.next("error")).code, "unknown_command");
+  const from = ana.client.events.length;
+  await ana.client.send({ type: "cmd", name: "help", args: "get" });
+  assert.equal(
+    (await ana.client.next("error", () => true, from)).message,
+    'Unknown command "get"',
+  );
+  await using text = await TextClient.connect(t.server.addr.port, "tex");
+  await text.sendLine("/help");
+  await text.waitLine((l) => /\/get\b.*from the browser or chat-client/.test(l));
+});
+
+Deno.test("files: an IRC client's SEND, GET and DCC offer are answered with a NOTICE, not 421 or silence", async () => {
+  await using t = await setup();
+  await t.join("bob");
+  await using irc = await IrcClient.registered(t.server.addr.port, "irc");
+  const notice = (text: RegExp) => (line: string) => text.test(line);
+  let from = irc.lines.length;
+  await irc.send("SEND notes.txt");
+  await irc.command("NOTICE", from, notice(/cannot send files: send them from the browser/));
+  await irc.send("GET abc");
+  await irc.command("NOTICE", from, notice(/cannot get files: open the link of a file/));
+  from = irc.lines.length;
+  await irc.send("PRIVMSG bob :\x01DCC SEND notes.txt 2130706433 5000 12\x01");
+  await irc.command("NOTICE", from, notice(/DCC is not supported here: nothing was sent/));
+  await irc.command("NOTICE", from, notice(/cannot send files/));
+  assert.ok(!irc.lines.some((l) => ircCommand(l) === "421"), irc.lines.join("\n"));
 });

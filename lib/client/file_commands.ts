@@ -76,16 +76,33 @@ export const FILE_HELP_ROWS: readonly { name: string; usage: string; help: strin
   },
   {
     name: "get",
-    usage: "/get <id or link> [path]",
-    help: "fetch a shared file (into the downloads directory by default)",
+    usage: "/get <file> [path]",
+    help: "fetch a shared file: the code its [file] line shows after /get, or its link " +
+      "(into the downloads directory by default)",
   },
   { name: "cancel", usage: "/cancel", help: "stop the file transfers under way" },
 ];
 
-/** `/help`'s answer with the file commands added (once). */
-export function withFileHelp<T extends SessionEvent>(event: T): T {
-  if (event.type !== "help" || event.commands.some((c) => c.name === "send")) return event;
-  return { ...event, commands: [...event.commands, ...FILE_HELP_ROWS] };
+/**
+ * `/help`'s answer with the file commands, which are the client's own: the
+ * whole list gets their rows (in place of the hint rows for text clients an
+ * older server lists to everyone), and `/help send`, `/help get` or `/help
+ * cancel`, which the server refuses as `Unknown command "cancel"` since the
+ * verb is not its, gets the row instead of the refusal. Any other event, a
+ * one-row answer included, goes through unchanged.
+ */
+export function withFileHelp(event: SessionEvent): SessionEvent {
+  if (event.type === "error" && event.code === "unknown_command") {
+    // The core's /help answers a name it does not know with exactly this.
+    const asked = /^Unknown command "\/?(send|get|cancel)"$/i.exec(event.message)?.[1];
+    const row = FILE_HELP_ROWS.find((r) => r.name === asked?.toLowerCase());
+    return row ? { type: "help", commands: [row] } : event;
+  }
+  const whole = event.type === "help" && event.commands.length > 1 &&
+    event.commands.some((c) => c.name === "help");
+  if (!whole) return event;
+  const rows = event.commands.filter((c) => !FILE_HELP_ROWS.some((r) => r.name === c.name));
+  return { ...event, commands: [...rows, ...FILE_HELP_ROWS] };
 }
 
 /**

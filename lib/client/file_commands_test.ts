@@ -40,14 +40,40 @@ Deno.test("FileCommands refuses at once a /send over the welcome's limit, withou
   }
 });
 
-Deno.test("withFileHelp() adds /send, /get and /cancel to /help once", () => {
+Deno.test("withFileHelp() gives the whole /help the client's file rows, in place of a server's hints", () => {
+  const row = (name: string) => ({ name, usage: `/${name}`, help: name });
   const help = {
     type: "help" as const,
-    commands: [{ name: "join", usage: "/join <room>", help: "j" }],
+    commands: [row("help"), row("join"), row("send"), row("get")],
   };
   const shown = withFileHelp(help);
-  assert.deepEqual(shown.commands.map((c) => c.name), ["join", "send", "get", "cancel"]);
-  assert.equal(withFileHelp(shown).commands.length, 4);
+  assert.ok(shown.type === "help");
+  assert.deepEqual(shown.commands.map((c) => c.name), ["help", "join", "send", "get", "cancel"]);
+  assert.equal(shown.commands[2].usage, "/send [--to <nick>] <path>");
+  assert.deepEqual(withFileHelp(shown), shown);
+  // `/help rmfile` is one row: nothing added.
+  const one = { type: "help" as const, commands: [row("rmfile")] };
+  assert.deepEqual(withFileHelp(one), one);
+});
+
+Deno.test("withFileHelp() answers /help cancel, which the server does not know, with its row", () => {
+  const refused = (name: string) => ({
+    type: "error" as const,
+    code: "unknown_command" as const,
+    message: `Unknown command "${name}"`,
+  });
+  for (const name of ["cancel", "/send", "GET"]) {
+    const shown = withFileHelp(refused(name));
+    assert.ok(shown.type === "help", name);
+    assert.deepEqual(shown.commands.map((c) => c.name), [name.replace("/", "").toLowerCase()]);
+  }
+  assert.deepEqual(withFileHelp(refused("dance")), refused("dance"));
+  // The hub's refusal of a typed `/cancel` is not /help's: left alone.
+  const typed = {
+    ...refused("/cancel"),
+    message: 'Unknown command "/cancel"; type /help for a list',
+  };
+  assert.deepEqual(withFileHelp(typed), typed);
 });
 
 Deno.test("FileCommands: /cancel names what it cancels; bare /send and /get are usage errors", () => {

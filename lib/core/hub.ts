@@ -322,7 +322,7 @@ export class Hub {
     args: string,
     roomName?: string,
   ): boolean | Promise<boolean> {
-    const command = this.#commands.find(name);
+    const command = this.#commands.find(name, member);
     return this.#attempt(member, () => {
       if (!command) {
         throw new ChatError(

@@ -4,14 +4,17 @@
  *
  * - `/rmfile <id>` (operators): forgets a shared file, deletes its content
  *   when no other file has it, and tells the room it was in;
- * - `/send` and `/get` for the clients that do not have them (nc, IRC,
- *   typed in the page): a hint where files are sent from and fetched.
- *   chat-client's own `/send` and `/get` never reach the server.
+ * - `/send` and `/get` for the clients that do not have them (nc and IRC,
+ *   whose codecs name them `text` and `irc`): a hint where files are sent
+ *   from and fetched. Native clients neither see these rows in `/help` nor
+ *   may run them: chat-client has its own `/send` and `/get` (which never
+ *   reach the server), and the page its picker, drop and Download buttons.
  *
  * @module
  */
 
 import type { Command } from "../core/command_registry.ts";
+import type { Member } from "../core/member.ts";
 import { ChatError } from "../core/errors.ts";
 import { formatSize } from "../core/file_name.ts";
 import { excerpt } from "../core/sanitize.ts";
@@ -54,6 +57,7 @@ export function fileCommands(sharing: FileSharing): Command[] {
     name: verb,
     usage: "",
     help: `${verb === "send" ? "Send" : "Fetch"} a file: from the browser or chat-client`,
+    shownTo: sendsNoFiles,
     minArgs: 0,
     maxArgs: 1,
     rest: true,
@@ -67,4 +71,9 @@ export function fileCommands(sharing: FileSharing): Command[] {
     },
   });
   return [rmfile, hint("send"), hint("get")];
+}
+
+/** Whether `member` connected with a client that cannot send files itself (nc, IRC). */
+export function sendsNoFiles(member: Member): boolean {
+  return member.client === "text" || member.client === "irc";
 }

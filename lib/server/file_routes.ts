@@ -173,8 +173,10 @@ async function receive(
     return refuse(response, 400, "bad_upload", "Content-Length is not a size");
   }
   const pace = new UploadPace(sharing.uploadFloor, Date.now());
+  let received = 0;
   const { chunks: body, cut } = cuttable(request as AsyncIterable<Uint8Array>, (chunk) => {
     context.touch();
+    received += chunk.length;
     pace.received(chunk.length, Date.now());
   });
   const watch = setInterval(() => {
@@ -191,10 +193,19 @@ async function receive(
       ...where,
     });
   } catch (error) {
-    if (!(error instanceof FileStoreError)) {
-      // The connection was cut: there is nobody to answer.
-      return void request.socket.destroy();
+    const cancelled = !(error instanceof FileStoreError);
+    if (cancelled || error.code === "upload_too_slow") {
+      sharing.log({
+        level: "info",
+        event: "file_cut",
+        nick: member.nick,
+        name: excerpt(url.searchParams.get("name") ?? ""),
+        received,
+        why: cancelled ? "the sender closed the connection" : error.message,
+      });
     }
+    // The connection was cut: there is nobody to answer.
+    if (cancelled) return void request.socket.destroy();
     if (error.code === "upload_too_slow") {
       // The rest of the body is not read: the connection ends with the answer.
       response.setHeader("Connection", "close");
@@ -285,7 +296,23 @@ async function download(
   }
   response.writeHead(range.kind === "part" ? 206 : 200, { "Content-Length": end - start + 1 });
   if (!content) return void response.end();
-  sendBytes(content, response, context.touch).catch(() => response.destroy());
+  const sent = (how: string) =>
+    sharing.log({
+      level: "debug",
+      event: "file_sent",
+      remote: request.socket.remoteAddress,
+      id: record.id,
+      name: record.name,
+      bytes: `${start}-${end}/${record.size}`,
+      how,
+    });
+  sendBytes(content, response, context.touch).then(
+    (whole) => sent(whole ? "whole" : "closed by the reader"),
+    () => {
+      sent("failed");
+      response.destroy();
+    },
+  );
 }
 
 /** A read begun: its first step taken, and the rest. */
@@ -298,13 +325,14 @@ interface BegunRead {
  * Writes `content` to `response` one chunk at a time, pulling the next only
  * once the previous one went through TLS to the socket: a download holds at
  * most one chunk in flight (a slow reader holds the content back, never
- * buffered whole), and a chunk may be a buffer the content reuses.
+ * buffered whole), and a chunk may be a buffer the content reuses. True
+ * when every byte went, false when the reader closed first.
  */
 async function sendBytes(
   content: BegunRead,
   response: http.ServerResponse,
   touch: () => void,
-): Promise<void> {
+): Promise<boolean> {
   const gone = new Interrupt();
   response.once("close", () => gone.fire());
   const { chunks } = content;
@@ -321,7 +349,9 @@ async function sendBytes(
       );
       await gone.wait(written);
     }
-    if (!gone.fired) response.end();
+    if (gone.fired) return false;
+    response.end();
+    return true;
   } finally {
     await chunks.return?.();
   }

@@ -13,7 +13,10 @@
  * would refuse it at the end (its token was the old session's), so the
  * page says so at once instead. The server announces a finished file in
  * the chat; this only tracks the transfers under way and says why one
- * failed.
+ * failed. Files picked or dropped together queue to the server's limits
+ * instead of failing: at most {@linkcode AT_ONCE} go at once, the others
+ * wait (shown "waiting"), and one refused for the upload rate (`429
+ * upload_rate`, "try again in 4 s") waits that long and goes again.
  *
  * @module
  */
@@ -31,7 +34,8 @@ export interface Upload {
   size: number;
   /** Bytes sent so far. */
   sent: number;
-  state: "sending" | "failed";
+  /** `waiting`: queued behind others, or for the server's upload rate. */
+  state: "waiting" | "sending" | "failed";
   /** Why it failed (shown beside it). */
   error?: string;
 }
@@ -47,6 +51,9 @@ export class FileUploads {
   /** The uploads shown: under way, or failed until dismissed. */
   items: Upload[] = [];
   readonly #requests = new Map<number, XMLHttpRequest>();
+  /** The uploads waiting, in order, each with what it needs to go, and when it may (ms). */
+  readonly #waiting: Waiting[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
   #nextKey = 1;
 
   /**
@@ -59,8 +66,9 @@ export class FileUploads {
   ) {}
 
   /**
-   * Sends `file` to `target`; refused at once (as a failed item) when the
-   * server takes no files or it is over the largest size.
+   * Sends `file` to `target`, now or once its turn comes; refused at once
+   * (as a failed item) when the server takes no files or it is over the
+   * largest size.
    */
   start(file: File, target: UploadTarget, grant: UploadGrant | undefined): Upload {
     const upload: Upload = {
@@ -68,7 +76,7 @@ export class FileUploads {
       name: file.name || "file",
       size: file.size,
       sent: 0,
-      state: "sending",
+      state: "waiting",
     };
     this.items.push(upload);
     if (!grant) return this.#fail(upload, "This server does not take files");
@@ -80,6 +88,31 @@ export class FileUploads {
         }`,
       );
     }
+    this.#waiting.push({ upload, file, target, grant, at: 0 });
+    this.#next();
+    this.changed();
+    return upload;
+  }
+
+  /** Starts the waiting uploads whose turn has come, and wakes up for the next one. */
+  #next(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const now = Date.now();
+    for (let i = 0; i < this.#waiting.length && this.#requests.size < AT_ONCE;) {
+      if (this.#waiting[i].at > now) i++;
+      else this.#send(this.#waiting.splice(i, 1)[0]);
+    }
+    const soonest = Math.min(...this.#waiting.map((w) => w.at));
+    if (this.#requests.size < AT_ONCE && soonest !== Infinity) {
+      this.#timer = setTimeout(() => this.#next(), Math.max(soonest - now, 0));
+    }
+  }
+
+  #send(waiting: Waiting): void {
+    const { upload, file, target, grant } = waiting;
+    upload.state = "sending";
+    upload.sent = 0;
     const query = new URLSearchParams(
       "room" in target ? { room: target.room } : { to: target.to },
     );
@@ -95,16 +128,22 @@ export class FileUploads {
     };
     request.onload = () => {
       this.#requests.delete(upload.key);
-      if (request.status === 201) return this.#remove(upload.key);
-      this.#fail(upload, refusal(request.status, request.responseText));
+      const wait = request.status === 429 ? retryAfter(request) : undefined;
+      if (request.status === 201) this.#remove(upload.key);
+      else if (wait !== undefined) {
+        // Over the server's limits: its turn comes again (another upload's end, or the time said).
+        upload.state = "waiting";
+        this.#waiting.unshift({ ...waiting, at: Date.now() + wait });
+      } else this.#fail(upload, refusal(request.status, request.responseText));
+      this.#next();
     };
     request.onerror = () => {
       this.#requests.delete(upload.key);
       this.#fail(upload, LOST);
+      this.#next();
     };
     request.send(file);
     this.changed();
-    return upload;
   }
 
   /** Stops an upload under way (nothing of it stays; a notice says so), or dismisses a failed one. */
@@ -112,13 +151,18 @@ export class FileUploads {
     const request = this.#requests.get(key);
     this.#requests.delete(key);
     request?.abort();
+    const queued = this.#waiting.findIndex((w) => w.upload.key === key);
+    if (queued >= 0) this.#waiting.splice(queued, 1);
     const upload = this.items.find((item) => item.key === key);
-    if (request && upload) this.notice(`Upload cancelled: ${upload.name}`);
+    if ((request || queued >= 0) && upload) this.notice(`Upload cancelled: ${upload.name}`);
     this.#remove(key);
+    this.#next();
   }
 
   /** The chat connection dropped: every upload under way is stopped and says so. */
   lost(): void {
+    clearTimeout(this.#timer);
+    for (const { upload } of this.#waiting.splice(0)) this.#fail(upload, LOST);
     for (const [key, request] of this.#requests) {
       this.#requests.delete(key);
       request.abort();
@@ -138,6 +182,32 @@ export class FileUploads {
     this.items = this.items.filter((item) => item.key !== key);
     this.changed();
   }
+}
+
+/** How many uploads the page sends at once: the server's default limit per member. */
+export const AT_ONCE = 2;
+
+/** An upload waiting for its turn. */
+interface Waiting {
+  upload: Upload;
+  file: File;
+  target: UploadTarget;
+  grant: UploadGrant;
+  /** Not before this time (ms since the epoch). */
+  at: number;
+}
+
+/**
+ * How long to wait before sending again an upload refused with 429, in ms:
+ * the server's `Retry-After`, else its "try again in 4 s", else, for a
+ * limit on uploads at once, a second (or until another of the page's ends).
+ */
+function retryAfter(request: XMLHttpRequest): number | undefined {
+  const header = Number(request.getResponseHeader("Retry-After") ?? NaN);
+  if (Number.isFinite(header)) return header * 1000;
+  const seconds = /try again in (\d+) s\b/.exec(serverMessage(request.responseText) ?? "")?.[1];
+  if (seconds !== undefined) return Number(seconds) * 1000;
+  return /"too_many_uploads"/.test(request.responseText) ? 1000 : undefined;
 }
 
 /** Why an upload under way failed when the connection went. */

@@ -202,9 +202,11 @@ function UploadItem({ upload, uploads }: { upload: Upload; uploads: FileUploads 
             <span class="upload-percent">{percent}%</span>
           </>
         )
+        : upload.state === "waiting"
+        ? <span class="upload-percent" data-testid="upload-waiting">waiting</span>
         : <span class="upload-error" role="alert" data-testid="upload-error">{upload.error}</span>}
       <button type="button" data-testid="upload-cancel" onClick={() => uploads.cancel(upload.key)}>
-        {upload.state === "sending" ? "Cancel" : "Dismiss"}
+        {upload.state === "failed" ? "Dismiss" : "Cancel"}
       </button>
     </li>
   );

@@ -35,6 +35,11 @@ export interface WebIdentity {
 /** What the hello carries as the client's name. */
 export const CLIENT_NAME = "lanchat-web";
 
+/** What `/send` or `/get` typed in the page says. */
+export const PAGE_FILES_HINT =
+  "To send a file, drop it on the conversation, paste it, or pick it with 📎; " +
+  "a shared file's Download button fetches it";
+
 /** Most messages one "load older" asks for. */
 export const HISTORY_PAGE = 50;
 
@@ -215,6 +220,13 @@ export class WebClient {
     const session = this.#session;
     const chat = this.model.shown;
     if (!session || !chat || line.trim() === "" || this.ended) return false;
+    const typed = parseTypedLine(line);
+    if (typed.kind === "command" && /^(send|get)$/i.test(typed.name)) {
+      // The page's files need no command (the server's /send and /get are text clients' hints).
+      this.model.addInfo(PAGE_FILES_HINT, "status");
+      this.changed();
+      return true;
+    }
     const frame = this.#frameFor(line);
     if (typeof frame === "string") {
       this.model.addInfo(frame, "error");
