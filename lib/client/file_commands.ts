@@ -11,7 +11,8 @@
 import type { SharedFile } from "../core/events.ts";
 import { cleanFileName, formatSize } from "../core/file_name.ts";
 import type { SessionEvent } from "./session_events.ts";
-import { type FileServer, TransferError, uploadFile } from "./file_transfer.ts";
+import { describe, type FileServer, TransferError, uploadFile } from "./file_transfer.ts";
+import { UploadQueue } from "./upload_queue.ts";
 import { downloadFile, lookUpFile } from "./file_download.ts";
 import { serverText } from "./terminal_text.ts";
 
@@ -50,15 +51,42 @@ export class Transfer {
     this.name = serverText(name, 200) || "file";
   }
 
+  /** Whether an upload is queued behind the server's limits (waiting for its turn). */
+  waiting = false;
+
+  /**
+   * How far it got, 0 to 1. An upload's stops at 0.99 until the server
+   * answers: bytes written are not yet bytes the server took (a slow link
+   * holds megabytes in the kernel's buffers).
+   */
+  fraction(): number {
+    // An empty file whose size is known is all there at once.
+    const whole = this.total > 0 ? Math.min(1, this.done / this.total) : this.sized ? 1 : 0;
+    return this.kind === "send" ? Math.min(0.99, whole) : whole;
+  }
+
+  /** An upload all written, waiting for the server to take the rest and answer. */
+  get confirming(): boolean {
+    return this.kind === "send" && this.sized && this.total > 0 && this.done >= this.total;
+  }
+
   /**
    * `sending a.bin 42% (21 MiB of 50 MiB, 12 MiB/s)`; `fetching a.bin` while
-   * the size is not known, `fetching empty.txt (empty)` for an empty file.
+   * the size is not known, `fetching empty.txt (empty)` for an empty file,
+   * `sending a.bin 99% (50 MiB written, waiting for the server)` once all
+   * is written.
    */
   progressText(): string {
     const verb = this.kind === "send" ? "sending" : "fetching";
+    if (this.waiting) return `${verb} ${this.name} (waiting for its turn)`;
     if (!this.sized) return `${verb} ${this.name}`;
     if (this.total === 0) return `${verb} ${this.name} (empty)`;
-    const percent = this.total > 0 ? Math.floor((this.done / this.total) * 100) : 0;
+    const percent = Math.floor(this.fraction() * 100);
+    if (this.confirming) {
+      return `${verb} ${this.name} ${percent}% (${
+        formatSize(this.total)
+      } written, waiting for the server)`;
+    }
     const seconds = (performance.now() - this.started) / 1000;
     const rate = seconds > 0.2 ? `, ${formatSize(this.done / seconds)}/s` : "";
     return `${verb} ${this.name} ${percent}% (${formatSize(this.done)} of ${
@@ -119,6 +147,9 @@ export interface FileCommandAnswer {
   usage?: boolean;
 }
 
+/** What `/get` says of an announced file the server no longer has. */
+export const GONE = "no such file (removed by an operator or expired)";
+
 /** A file id: 22 base64url characters. */
 const FILE_ID = /^[A-Za-z0-9_-]{22}$/;
 /** A file's link as text clients show it: `http(s)://host/f/<id>/<name>[?k=<key>]`. */
@@ -134,6 +165,8 @@ export interface FileCommandsOptions {
   server: FileServer;
   /** The directory `/get` saves in by default (undefined: the current directory). */
   downloads?: string;
+  /** Queues uploads to the server's limits (tests may shorten its waits). @default {new UploadQueue()} */
+  uploads?: UploadQueue;
 }
 
 /** The files seen, the upload token, and the transfers under way. */
@@ -141,6 +174,7 @@ export class FileCommands {
   readonly #files = new Map<string, SharedFile>();
   #token: string | undefined;
   #maxFileBytes: number | undefined;
+  readonly #uploads: UploadQueue;
   /** The transfers under way, oldest first. */
   readonly running: Set<Transfer> = new Set();
   /** Hears every change of a transfer (progress, end): the front end's. */
@@ -153,7 +187,9 @@ export class FileCommands {
    *
    * @param options where to send, where to save, who hears of progress
    */
-  constructor(readonly options: FileCommandsOptions) {}
+  constructor(readonly options: FileCommandsOptions) {
+    this.#uploads = options.uploads ?? new UploadQueue();
+  }
 
   /** Learns the upload token (every welcome) and the files shared (messages and history). */
   observe(event: SessionEvent): void {
@@ -207,7 +243,7 @@ export class FileCommands {
 
   #send(args: string, current: SendTarget | undefined): Transfer | FileCommandAnswer {
     const to = /^--to\s+(\S+)\s+(.+)$/s.exec(args);
-    const path = unquote(to ? to[2] : args);
+    const path = expandHome(unquote(to ? to[2] : args));
     const target = to ? { to: to[1] } : current;
     if (path === "" || (args.startsWith("--to") && !to)) {
       return { ok: false, usage: true, message: `usage: ${FILE_COMMANDS_HELP[0]}` };
@@ -216,21 +252,43 @@ export class FileCommands {
     if (this.#token === undefined) {
       return { ok: false, message: "this server takes no files (chat-server --no-files)" };
     }
-    const transfer = new Transfer("send", path.split(/[\\/]/).pop() || path);
-    const token = this.#token;
+    // Unreadable, or over the server's limit: said at once, before any
+    // "sending" line, and not after a refusal a closing connection may swallow.
+    const name = path.split(/[\\/]/).pop() || path;
+    const refused = (message: string): FileCommandAnswer => ({
+      ok: false,
+      message: serverText(`sending ${name} failed: ${message}`, 1000),
+    });
+    let size: number;
+    try {
+      const info = Deno.statSync(path);
+      if (!info.isFile) return refused(`${path} is not a file`);
+      size = info.size;
+    } catch (error) {
+      return refused(`cannot read ${path}: ${describe(error)}`);
+    }
     const limit = this.#maxFileBytes;
+    if (limit !== undefined && size > limit) {
+      return refused(
+        `the file is too large for this server (${formatSize(size)}); the limit is ${
+          formatSize(limit)
+        }`,
+      );
+    }
+    const transfer = new Transfer("send", name);
+    const token = this.#token;
     return this.#run(transfer, async (control) => {
-      // Over the server's limit: said at once, not after a refusal that a
-      // closing connection may swallow.
-      const size = await Deno.stat(path).then((info) => info.size, () => undefined);
-      if (limit !== undefined && size !== undefined && size > limit) {
-        throw new TransferError(
-          "refused",
-          `the file is too large for this server (${formatSize(size)})`,
-          413,
-        );
-      }
-      const file = await uploadFile(this.options.server, token, path, target, control);
+      const file = await this.#uploads.run(
+        () => uploadFile(this.options.server, token, path, target, control),
+        {
+          signal: control.signal,
+          onWaiting: (why) => this.onNote?.(transfer, `waiting to send ${transfer.name}: ${why}`),
+          onWaitChange: (waiting) => {
+            transfer.waiting = waiting;
+            this.onChange?.(transfer);
+          },
+        },
+      );
       const where = "room" in target ? target.room : target.to;
       return `sent ${file.name} (${formatSize(file.size)}) to ${where}`;
     });
@@ -259,7 +317,7 @@ export class FileCommands {
       known?.name ?? (link ? cleanFileName(safeName(link[2])) : id),
     );
     const directory = this.options.downloads ?? ".";
-    const to = { directory, ...(path.trim() ? { path: unquote(path) } : {}) };
+    const to = { directory, ...(path.trim() ? { path: expandHome(unquote(path)) } : {}) };
     return this.#run(transfer, async (control) => {
       const file = known ?? await lookUpFile(this.options.server, id, request, control).catch(
         (error) => {
@@ -284,7 +342,12 @@ export class FileCommands {
               : `retrying ${file.name}${why ? ` (${why})` : ""}`,
           ),
         );
-      const got = await downloadFile(this.options.server, file, to, { ...control, onResume });
+      const got = await downloadFile(this.options.server, file, to, { ...control, onResume })
+        .catch((error) => {
+          // Announced (its link and token are the announcement's), yet gone.
+          if (!known || !(error instanceof TransferError) || error.status !== 404) throw error;
+          throw new TransferError("refused", GONE, 404, { cause: error });
+        });
       const resumed = got.resumed > 0 ? `, resumed ${got.resumed} time(s)` : "";
       return `saved ${file.name} (${formatSize(got.size)}) as ${got.path}${resumed}`;
     });
@@ -334,7 +397,10 @@ function failure(transfer: Transfer, error: unknown, maxFileBytes: number | unde
     return `${verb} ${transfer.name} cancelled`;
   }
   let message = error instanceof Error ? error.message : String(error);
-  if (error instanceof TransferError && error.status === 413 && maxFileBytes !== undefined) {
+  if (
+    error instanceof TransferError && error.status === 413 && maxFileBytes !== undefined &&
+    !/\blimit\b/.test(message)
+  ) {
     message += `; the limit is ${formatSize(maxFileBytes)}`;
   }
   return `${verb} ${transfer.name} failed: ${message}`;
@@ -347,6 +413,19 @@ function safeName(encoded: string): string {
   } catch {
     return encoded || "file";
   }
+}
+
+/**
+ * `path` with a leading `~` or `~/` as the home directory (`$HOME`, or
+ * `%USERPROFILE%`), as a shell and the terminal UI's Tab completion read
+ * it; `~bob/...` and any other path unchanged.
+ */
+export function expandHome(
+  path: string,
+  home: string | undefined = Deno.env.get("HOME") || Deno.env.get("USERPROFILE"),
+): string {
+  if (!home || !/^~(?:[\\/]|$)/.test(path)) return path;
+  return home.replace(/[\\/]+$/, "") + path.slice(1);
 }
 
 /** A path typed in quotes (to keep its spaces obvious) without them. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FileCommands, Transfer, withFileHelp } from "./file_commands.ts";
+import { expandHome, FileCommands, Transfer, withFileHelp } from "./file_commands.ts";
 
 Deno.test("FileCommands refuses at once a /send over the welcome's limit, without connecting", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -25,9 +25,10 @@ Deno.test("FileCommands refuses at once a /send over the welcome's limit, withou
         files: { token: "t".repeat(16), maxFileBytes: 1024 },
       } as unknown as Parameters<FileCommands["observe"]>[0],
     );
+    // An answer at once, not a transfer: no "sending big.bin…" line goes before the refusal.
     const started = files.start(`/send ${dir}/big.bin`, { room: "#lobby" });
-    assert.ok(started instanceof Transfer);
-    assert.deepEqual(await started.outcome, {
+    assert.ok(!(started instanceof Transfer));
+    assert.deepEqual(started, {
       ok: false,
       message: "sending big.bin failed: the file is too large for this server (2.0 KiB); " +
         "the limit is 1.0 KiB",
@@ -103,4 +104,68 @@ Deno.test("Transfer.progressText() says nothing of a size not known yet, and an 
   assert.equal(transfer.progressText(), "fetching a.txt (empty)");
   transfer.total = 12;
   assert.match(transfer.progressText(), /^fetching a\.txt 0% \(0 B of 12 B/);
+});
+
+Deno.test("expandHome() reads a leading ~ or ~/ as the home directory, and nothing else", () => {
+  assert.equal(expandHome("~/slides.pdf", "/home/ana"), "/home/ana/slides.pdf");
+  assert.equal(expandHome("~", "/home/ana/"), "/home/ana");
+  assert.equal(expandHome("~/", "/home/ana"), "/home/ana/");
+  assert.equal(expandHome("~\\a.txt", "C:\\Users\\ana"), "C:\\Users\\ana\\a.txt");
+  assert.equal(expandHome("~bob/a.txt", "/home/ana"), "~bob/a.txt");
+  assert.equal(expandHome("a/~/b", "/home/ana"), "a/~/b");
+  assert.equal(expandHome("~/a", ""), "~/a");
+});
+
+Deno.test("FileCommands /send ~/path reads the file in the home directory", () => {
+  const home = Deno.makeTempDirSync({ prefix: "lanchat_home_" });
+  const before = Deno.env.get("HOME");
+  try {
+    Deno.env.set("HOME", home);
+    Deno.writeFileSync(`${home}/big.bin`, new Uint8Array(2048));
+    const files = new FileCommands({ server: { address: { host: "127.0.0.1", port: 9 } } });
+    files.observe(
+      {
+        type: "welcome",
+        nick: "ana",
+        room: "#lobby",
+        history: [],
+        files: { token: "t".repeat(16), maxFileBytes: 1024 },
+      } as unknown as Parameters<FileCommands["observe"]>[0],
+    );
+    // Found (so refused for its size, at once), not "cannot read ~/big.bin".
+    const started = files.start("/send ~/big.bin", { room: "#lobby" });
+    assert.ok(!(started instanceof Transfer));
+    assert.match(started.message, /too large for this server \(2\.0 KiB\)/);
+    const missing = files.start("/send ~/none.bin", { room: "#lobby" });
+    assert.ok(!(missing instanceof Transfer));
+    assert.equal(
+      missing.message,
+      `sending none.bin failed: cannot read ${home}/none.bin: no such file or directory`,
+    );
+  } finally {
+    if (before === undefined) Deno.env.delete("HOME");
+    else Deno.env.set("HOME", before);
+    Deno.removeSync(home, { recursive: true });
+  }
+});
+
+Deno.test("Transfer: an upload all written stays at 99 % and says it waits for the server", () => {
+  const transfer = new Transfer("send", "two.bin");
+  transfer.sized = true;
+  transfer.total = 2_400_000;
+  transfer.done = 1_200_000;
+  assert.equal(transfer.fraction(), 0.5);
+  transfer.done = 2_400_000;
+  assert.equal(transfer.fraction(), 0.99);
+  assert.equal(
+    transfer.progressText(),
+    "sending two.bin 99% (2.3 MiB written, waiting for the server)",
+  );
+  const fetched = new Transfer("get", "two.bin");
+  fetched.sized = true;
+  fetched.total = fetched.done = 10;
+  assert.equal(fetched.fraction(), 1);
+  const queued = new Transfer("send", "n3.txt");
+  queued.waiting = true;
+  assert.equal(queued.progressText(), "sending n3.txt (waiting for its turn)");
 });

@@ -40,6 +40,9 @@ export class TransferError extends Error {
     super(message, options);
     this.name = "TransferError";
   }
+
+  /** For a 429: how long the server asks to wait before sending again, in ms. */
+  retryMs: number | undefined;
 }
 
 /** Where the chat server is: the address the chat connected to, and how to open a pipe there. */
@@ -106,9 +109,14 @@ export async function uploadFile(
       // connection's reset can throw it away.
       const answering = readAnswer(chunks).then(async (answer) => ({
         status: answer.status,
+        retryAfter: answer.headers.get("retry-after"),
         body: await readSmallBody(answer).catch(() => ""),
       }));
       answering.catch(() => {});
+      // Progress counts a chunk once its write has completed (the socket
+      // took it), one chunk in flight at a time; what the kernel and the
+      // network still hold is not known here, so the shown progress stops
+      // short of 100 % until the server's answer (`Transfer.fraction`).
       const buffer = new Uint8Array(CHUNK_BYTES);
       let sent = 0;
       control.onProgress?.(0, info.size);
@@ -148,7 +156,10 @@ export async function uploadFile(
 }
 
 /** The file as the server announced it, or its refusal as a {@linkcode TransferError}. */
-function uploaded(answer: { status: number; body: string }, size: number): SharedFile {
+function uploaded(
+  answer: { status: number; body: string; retryAfter?: string },
+  size: number,
+): SharedFile {
   const body = answer.body;
   if (answer.status === 201) {
     const file = JSON.parse(body) as SharedFile;
@@ -157,41 +168,95 @@ function uploaded(answer: { status: number; body: string }, size: number): Share
     }
     return { ...file, name: cleanFileName(serverText(String(file.name ?? ""), 1000)) };
   }
-  throw refusal(answer.status, body, size, "send");
+  throw refusal(answer.status, body, size, "send", answer.retryAfter);
 }
 
-/** A refusal in words: the server's own message where it gave one, and what to do. */
+/** What to do about a full space for files, after the server's figures. */
+export const FULL_SPACE_ADVICE = "ask an operator to /rmfile old files, or wait for retention";
+
+/**
+ * A short lead, true for the refusal's code, put before the server's
+ * words; none where those words say it all already.
+ */
+const LEADS: Record<string, (message: string) => string> = {
+  file_too_large: (message) => message,
+  files_budget_full: (message) => `${message}; ${FULL_SPACE_ADVICE}`,
+  files_quota_full: (message) =>
+    `${message}; your own files count until they are removed: ${FULL_SPACE_ADVICE}`,
+  upload_rate: (message) => message,
+  too_many_uploads: (message) => message,
+  upload_too_slow: (message) => `${message}; a slow or stalled link? try again`,
+  files_unavailable: (message) => message,
+  not_announced: (message) => message,
+};
+
+/** What the client says of a status when the server gave no words (an older server, a proxy). */
+const BY_STATUS: Record<number, string> = {
+  401: "the server did not take this session's upload token; reconnect and try again",
+  403: "the server refused it",
+  404: "no such file, or not for you",
+  408: "the upload was cut: it went too slowly; try again",
+  409: "the file was not kept: it could not be announced",
+  416: "the server could not resume it",
+  429: "too many uploads at once or too fast; wait a little and try again",
+  503: "the server cannot reach its file storage now; try again later",
+  507: `the server has no space for this file; ${FULL_SPACE_ADVICE}`,
+};
+
+/**
+ * A refusal in words: the server's own sentence, with a lead of the
+ * client's only where it adds something (what to do about a full space);
+ * the status's meaning when the server said nothing. A 429 carries how
+ * long to wait before sending again (`retryMs`).
+ *
+ * @param retryAfter the `Retry-After` header, if any
+ */
 export function refusal(
   status: number,
   body: string,
   size: number,
   kind: "send" | "get",
+  retryAfter?: string,
 ): TransferError {
   let message = "";
+  let code = "";
   try {
     const parsed = JSON.parse(body);
     if (typeof parsed?.message === "string") message = parsed.message;
+    if (typeof parsed?.error === "string") code = parsed.error;
   } catch {
     // Not JSON: the status says enough.
   }
-  message = serverText(message);
+  message = lowerFirst(serverText(message));
+  const lead = LEADS[code];
+  let text: string;
+  if (message && lead) text = lead(message);
   // A /send to someone absent: the server's words ("No one called ... is here") say it all.
-  if (status === 404 && kind === "send" && message) {
-    return new TransferError("refused", lowerFirst(message), status);
+  else if (message && status === 404 && kind === "send") text = message;
+  else if (status === 404 && kind === "get") text = BY_STATUS[404];
+  else if (status === 413) text = `the file is too large for this server (${formatSize(size)})`;
+  else {
+    const said = message ? ` (${message})` : "";
+    text = `${BY_STATUS[status] ?? `HTTP ${status}`}${said}`;
   }
-  const said = message ? ` (${message})` : "";
-  const why: Record<number, string> = {
-    401: "the server did not take this session's upload token; reconnect and try again",
-    403: "the server refused it",
-    404: "no such file, or not for you",
-    409: "the file was stored but could not be announced",
-    413: `the file is too large for this server (${formatSize(size)})`,
-    416: "the server could not resume it",
-    429: "too many uploads at once or too fast; wait a little and try again",
-    503: "the server cannot reach its file storage now; try again later",
-    507: "the server's file storage is full",
-  };
-  return new TransferError("refused", `${why[status] ?? `HTTP ${status}`}${said}`, status);
+  const error = new TransferError("refused", text, status);
+  if (status === 429) error.retryMs = retryMs(retryAfter, message, code);
+  return error;
+}
+
+/**
+ * How long to wait before sending again after a 429, in ms: `Retry-After`,
+ * else the server's "try again in 4 s", else a second for a limit on
+ * uploads at once (one of them ends soon).
+ */
+function retryMs(header: string | undefined, message: string, code: string): number | undefined {
+  const seconds = Number(header ?? NaN);
+  if (header !== undefined && header.trim() !== "" && Number.isFinite(seconds) && seconds >= 0) {
+    return seconds * 1000;
+  }
+  const said = /try again in (\d+) s\b/.exec(message)?.[1];
+  if (said !== undefined) return Number(said) * 1000;
+  return code === "too_many_uploads" ? 1000 : undefined;
 }
 
 /**

@@ -123,11 +123,18 @@ export async function saveFile(href: string, name: string, options: SaveOptions)
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
-/** A refused download in words: the server's JSON `message`, else what the status means. */
+/**
+ * A refused download in words: for a 404, that the file is gone; else the
+ * server's JSON `message`, else what the status means.
+ */
 async function refusalOf(response: Response): Promise<string> {
+  // Every file the page fetches was announced to it, token and all: a 404 is a file gone.
+  if (response.status === 404) {
+    response.body?.cancel().catch(() => {});
+    return "No such file (removed by an operator or expired)";
+  }
   const words = response.body ? serverMessage(await headOf(response.body)) : undefined;
   if (words) return words;
-  if (response.status === 404) return "The file is gone from the server (or not for you)";
   return `The server refused the file (${response.status})`;
 }
 

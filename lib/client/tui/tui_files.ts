@@ -6,7 +6,12 @@
  * @module
  */
 
-import { type FileCommandAnswer, FileCommands, type Transfer } from "../file_commands.ts";
+import {
+  expandHome,
+  type FileCommandAnswer,
+  FileCommands,
+  type Transfer,
+} from "../file_commands.ts";
 import type { ChatView } from "./chat_view.ts";
 
 /** Cells of the progress bar. */
@@ -68,7 +73,7 @@ export class TuiFiles {
     const slash = word.lastIndexOf("/");
     const dir = slash < 0 ? "." : slash === 0 ? "/" : word.slice(0, slash);
     const prefix = word.slice(slash + 1);
-    const expanded = dir.startsWith("~") ? (Deno.env.get("HOME") ?? "~") + dir.slice(1) : dir;
+    const expanded = expandHome(dir);
     let entries: Deno.DirEntry[];
     try {
       entries = [...Deno.readDirSync(expanded)];
@@ -89,13 +94,13 @@ export class TuiFiles {
 export function progressBar(running: Transfer[]): string | undefined {
   const first = running[0];
   if (!first) return undefined;
-  // An empty file whose size is known is all there at once.
-  const empty = first.sized ? 1 : 0;
-  const fraction = first.total > 0 ? Math.min(1, first.done / first.total) : empty;
-  const full = Math.round(fraction * BAR_CELLS);
+  // An upload stops at 99 % (and a cell short) until the server answers.
+  const fraction = first.fraction();
+  const full = Math.min(Math.round(fraction * BAR_CELLS), fraction < 1 ? BAR_CELLS - 1 : BAR_CELLS);
   const name = first.name.length > BAR_NAME ? `${first.name.slice(0, BAR_NAME - 1)}…` : first.name;
   const arrow = first.kind === "send" ? "↑" : "↓";
   const more = running.length > 1 ? ` +${running.length - 1}` : "";
+  if (first.waiting) return `${arrow} ${name} waiting${more}`;
   return `${arrow} ${name} ${"█".repeat(full)}${"░".repeat(BAR_CELLS - full)} ${
     Math.floor(fraction * 100)
   }%${more}`;
