@@ -31,6 +31,7 @@ import {
   openFiles,
 } from "./lib/server/open_files.ts";
 import { shortSize } from "./lib/server/file_flags.ts";
+import { untilReady } from "./lib/server/cluster_wait.ts";
 import {
   ClusterJoinError,
   type ClusterMembership,
@@ -290,11 +291,22 @@ async function main(): Promise<number> {
     }
     if (command.files) {
       try {
-        files = await openClusterFiles(
-          cluster.nc,
-          cluster.replicas,
-          command.files,
-          command.dataDir,
+        // Like the cluster's own steps, asked again while JetStream settles (a restart).
+        const joined = cluster;
+        files = await untilReady(
+          () => openClusterFiles(joined.nc, joined.replicas, command.files!, command.dataDir),
+          {
+            onWait: (error, waitMs) =>
+              log({
+                level: "warn",
+                event: "cluster_waiting",
+                what: "files",
+                error: (error as Error).message,
+                detail: `JetStream is not ready; waiting for it up to ${
+                  Math.round(waitMs / 1000)
+                } s`,
+              }),
+          },
         );
       } catch (error) {
         console.error(
