@@ -246,3 +246,41 @@ Deno.test("files: throw-away keys from one address do not multiply its uploads a
     for (const { client } of registered) await client[Symbol.asyncDispose]();
   }
 });
+
+Deno.test("files: uploads under way are bounded on the whole server, whatever the number of addresses", async () => {
+  await using t = await setup({ fileLimits: { maxUploadsInAll: 2 } });
+  const held: RawUpload[] = [];
+  for (const [nick, address] of [["one", "127.0.0.2"], ["two", "127.0.0.3"]]) {
+    const member = await joinFrom(t.port, nick, address);
+    const upload = uploadFrom(t.port, member.token, {
+      name: `${nick}.bin`,
+      length: 100_000,
+      localAddress: address,
+    });
+    await upload.send(1000);
+    held.push(upload);
+  }
+  await until(() => entriesIn(`${t.dir}/tmp`) === 2);
+  const third = await joinFrom(t.port, "three", "127.0.0.4");
+  const refused = uploadFrom(t.port, third.token, {
+    name: "three.bin",
+    length: 10,
+    localAddress: "127.0.0.4",
+  });
+  await refused.send(10);
+  await until(() => refused.closed);
+  assert.match(refused.answer, /^HTTP\/1\.1 429 /);
+  assert.match(refused.answer, /The server has 2 uploads under way; wait for one to finish/);
+  // One ends: the next is taken.
+  await held[0].send(99_000);
+  await until(() => held[0].closed);
+  assert.match(held[0].answer, /^HTTP\/1\.1 201 /);
+  const again = uploadFrom(t.port, third.token, {
+    name: "three.bin",
+    length: 10,
+    localAddress: "127.0.0.4",
+  });
+  await again.send(10);
+  await until(() => again.closed);
+  assert.match(again.answer, /^HTTP\/1\.1 201 /);
+});

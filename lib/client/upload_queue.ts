@@ -13,6 +13,10 @@ import { TransferError } from "./file_transfer.ts";
 export const UPLOADS_AT_ONCE = 2;
 /** An upload refused for the rate waits at most this long in all before it fails. */
 export const MAX_WAIT_MS = 5 * 60_000;
+/** The shortest wait between two tries of one upload, in ms. */
+export const MIN_RETRY_MS = 1_000;
+/** The most tries of one upload the server asks to send again. */
+export const MAX_TRIES = 30;
 
 /** What {@linkcode UploadQueue.run} is told. */
 export interface QueuedUpload {
@@ -86,14 +90,18 @@ export class UploadQueue {
     } else this.#active++;
     try {
       let waited = 0;
-      while (true) {
+      for (let tries = 1;; tries++) {
         try {
           return await upload();
         } catch (error) {
-          const ms = error instanceof TransferError ? error.retryMs : undefined;
-          if (ms === undefined || signal?.aborted || waited + ms > MAX_WAIT_MS) throw error;
+          const asked = error instanceof TransferError ? error.retryMs : undefined;
+          if (asked === undefined || signal?.aborted || tries >= MAX_TRIES) throw error;
+          // At least a second between tries, whatever a server says (0 s, 1 ms): each try may
+          // send the whole file again; the waits actually made count against the cap.
+          const ms = Math.max(asked, MIN_RETRY_MS);
+          if (waited + ms > MAX_WAIT_MS) throw error;
           waiting((error as Error).message);
-          await this.wait(Math.max(ms, 100), signal);
+          await this.wait(ms, signal);
           onWaitChange?.(false);
           waited += ms;
         }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { refusal, TransferError } from "./file_transfer.ts";
-import { UploadQueue } from "./upload_queue.ts";
+import { MAX_TRIES, MIN_RETRY_MS, UploadQueue } from "./upload_queue.ts";
 
 /** A promise and its resolve. */
 function deferred(): { promise: Promise<void>; resolve: () => void } {
@@ -148,4 +148,24 @@ Deno.test("refusal() shows the server's words with a lead only where it adds som
     1000,
   );
   assert.equal(refusal(429, "", 0, "send").retryMs, undefined);
+});
+
+Deno.test("UploadQueue: a server that always says 'try again in 0 s' gets a try a second at most, and a bounded number of them", async () => {
+  const waits: number[] = [];
+  const queue = new UploadQueue(1, (ms) => {
+    waits.push(ms);
+    return Promise.resolve();
+  });
+  let tries = 0;
+  const busy = () =>
+    refusal(429, JSON.stringify({ error: "upload_rate", message: "try again in 0 s" }), 0, "send");
+  await assert.rejects(
+    queue.run(() => {
+      tries++;
+      throw busy();
+    }),
+    TransferError,
+  );
+  assert.equal(tries, MAX_TRIES);
+  assert.ok(waits.every((ms) => ms >= MIN_RETRY_MS), JSON.stringify(waits));
 });

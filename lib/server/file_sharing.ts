@@ -39,6 +39,12 @@ export interface FileSharingOptions {
    */
   maxConcurrent?: number;
   /**
+   * Uploads under way on the server in all, whoever sends them (each holds
+   * a few MiB of buffers while it lasts).
+   * @default {16}
+   */
+  maxUploadsInAll?: number;
+  /**
    * New uploads per member: a rate per second and a burst.
    * @default {{ rate: 0.2, burst: 5 }}
    */
@@ -64,7 +70,7 @@ export interface FileSharingOptions {
 /** The limits of members' uploads, as `ChatServerOptions.fileLimits` gives them. */
 export type FileLimits = Pick<
   FileSharingOptions,
-  "maxConcurrent" | "uploadRate" | "quotaBytes" | "uploadFloor"
+  "maxConcurrent" | "maxUploadsInAll" | "uploadRate" | "quotaBytes" | "uploadFloor"
 >;
 
 /** See {@linkcode FileSharingOptions.uploadFloor}. */
@@ -100,6 +106,8 @@ export class FileSharing {
   #hub: Hub | undefined;
   readonly #private: boolean;
   readonly #maxConcurrent: number;
+  readonly #maxInAll: number;
+  #inAll = 0;
   readonly #uploadRate: { rate: number; burst: number };
   readonly #now: () => number;
   readonly #tokens = new Map<string, Member>();
@@ -117,6 +125,7 @@ export class FileSharing {
     this.store = store;
     this.#private = options.private;
     this.#maxConcurrent = options.maxConcurrent ?? 2;
+    this.#maxInAll = options.maxUploadsInAll ?? 16;
     this.#uploadRate = options.uploadRate ?? { rate: 0.2, burst: 5 };
     this.#now = options.now ?? Date.now;
     this.quotaBytes = options.quotaBytes ?? defaultQuota(store.budgetBytes, store.maxFileBytes);
@@ -169,6 +178,13 @@ export class FileSharing {
    * @throws {UploadRefused} `429 too_many_uploads` or `429 upload_rate`
    */
   begin(uploaders: readonly string[]): () => void {
+    if (this.#inAll >= this.#maxInAll) {
+      throw new UploadRefused(
+        429,
+        "too_many_uploads",
+        `The server has ${this.#maxInAll} uploads under way; wait for one to finish`,
+      );
+    }
     for (const uploader of uploaders) {
       if ((this.#active.get(uploader) ?? 0) >= this.#maxConcurrent) {
         throw new UploadRefused(
@@ -202,10 +218,12 @@ export class FileSharing {
     for (const uploader of uploaders) {
       this.#active.set(uploader, (this.#active.get(uploader) ?? 0) + 1);
     }
+    this.#inAll++;
     let ended = false;
     return () => {
       if (ended) return;
       ended = true;
+      this.#inAll--;
       for (const uploader of uploaders) {
         const left = (this.#active.get(uploader) ?? 1) - 1;
         if (left > 0) this.#active.set(uploader, left);

@@ -128,12 +128,16 @@ export class FileUploads {
     };
     request.onload = () => {
       this.#requests.delete(upload.key);
-      const wait = request.status === 429 ? retryAfter(request) : undefined;
+      const asked = request.status === 429 ? retryAfter(request) : undefined;
+      // At least a second between tries, whatever a server says; a bounded wait in all.
+      const wait = asked === undefined ? undefined : Math.max(asked, MIN_RETRY_MS);
+      const tries = (waiting.tries ?? 0) + 1;
+      const waited = (waiting.waited ?? 0) + (wait ?? 0);
       if (request.status === 201) this.#remove(upload.key);
-      else if (wait !== undefined) {
+      else if (wait !== undefined && tries < MAX_TRIES && waited <= MAX_WAIT_MS) {
         // Over the server's limits: its turn comes again (another upload's end, or the time said).
         upload.state = "waiting";
-        this.#waiting.unshift({ ...waiting, at: Date.now() + wait });
+        this.#waiting.unshift({ ...waiting, at: Date.now() + wait, tries, waited });
       } else this.#fail(upload, refusal(request.status, request.responseText));
       this.#next();
     };
@@ -195,7 +199,16 @@ interface Waiting {
   grant: UploadGrant;
   /** Not before this time (ms since the epoch). */
   at: number;
+  /** How many times the server asked it to wait, and how long that came to (ms). */
+  tries?: number;
+  waited?: number;
 }
+
+/** The shortest wait between two tries of one upload, in ms. */
+const MIN_RETRY_MS = 1_000;
+/** The most tries of one upload, and the longest wait in all (ms), before it fails in the server's words. */
+const MAX_TRIES = 30;
+const MAX_WAIT_MS = 5 * 60_000;
 
 /**
  * How long to wait before sending again an upload refused with 429, in ms:
