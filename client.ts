@@ -21,7 +21,8 @@ import { RefusedError } from "./lib/client/chat_session.ts";
 import { IdentityError, loadIdentity } from "./lib/client/identity.ts";
 import { VERSION } from "./lib/version.ts";
 import { startCommand } from "./lib/cli_args.ts";
-import { defaultConfigDir } from "./lib/app_dirs.ts";
+import { defaultConfigDir, defaultDownloadDir } from "./lib/app_dirs.ts";
+import { FileCommands } from "./lib/client/file_commands.ts";
 import { knownHostName, KnownHosts } from "./lib/client/known_hosts.ts";
 import { formatHostPort } from "./lib/net/host_port.ts";
 import { HostList } from "./lib/client/host_list.ts";
@@ -250,16 +251,22 @@ async function main(): Promise<number> {
       await session.send(frame);
     }
   }
+  // `/send` and `/get` reach the chat's own host and port, trusted the same way.
+  const files = new FileCommands({
+    server: { address: { host, port, tls: tls ? trust : undefined } },
+    downloads: defaultDownloadDir(Deno.build.os, (name) => Deno.env.get(name)),
+  });
   if (interactive) {
     return await runTerminalUi(session, {
       color: command.color && !Deno.env.get("NO_COLOR"),
       notices,
+      files,
     });
   }
   return await runLineMode(session, Deno.stdin.readable, {
     out: writeStdout,
     err: (line) => console.error(line),
-  }, { giveUpMs: command.giveUpMs });
+  }, { giveUpMs: command.giveUpMs, files });
 }
 
 const encoder = new TextEncoder();

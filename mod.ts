@@ -121,6 +121,33 @@ export {
   type Registration,
 } from "./lib/core/state/access_store.ts";
 export {
+  type FileContent,
+  type FileIndex,
+  type FileRecord,
+  MemoryFileIndex,
+  type ReleasedContent,
+  type RemovedFile,
+} from "./lib/core/state/file_index.ts";
+export { type CheckedTarget, type FileTarget, uploaderKeys } from "./lib/core/file_share.ts";
+export {
+  defaultQuota,
+  type FileLimits,
+  FileSharing,
+  type FileSharingOptions,
+  type UploadFloor,
+  UploadRefused,
+} from "./lib/server/file_sharing.ts";
+export {
+  DEFAULT_FILES_BUDGET_BYTES,
+  DEFAULT_MAX_FILE_BYTES,
+  FileStore,
+  FileStoreError,
+  type FileStoreOptions,
+  type UploadMeta,
+} from "./lib/files/file_store.ts";
+export { DiskContent } from "./lib/files/disk_content.ts";
+export { cleanFileName } from "./lib/core/file_name.ts";
+export {
   MemoryMuteStore,
   type MuteChange,
   type MuteEntry,

@@ -25,6 +25,14 @@ import { UsageError } from "./lib/errors.ts";
 import { startCommand } from "./lib/cli_args.ts";
 import { CertificateError, loadCertificate } from "./lib/server/tls_certificate.ts";
 import {
+  FILE_GRACE_MS,
+  openClusterFiles,
+  type OpenedFiles,
+  openFiles,
+} from "./lib/server/open_files.ts";
+import { shortSize } from "./lib/server/file_flags.ts";
+import { untilReady } from "./lib/server/cluster_wait.ts";
+import {
   ClusterJoinError,
   type ClusterMembership,
   joinCluster,
@@ -195,6 +203,19 @@ async function main(): Promise<number> {
     console.error(`chat-server: ${error.message}`);
     return 1;
   }
+  let files: OpenedFiles | undefined;
+  // A cluster node's files are in NATS: opened once it joined (below).
+  if (command.files && !command.cluster) {
+    try {
+      files = await openFiles(command.dataDir, store, command.files);
+    } catch (error) {
+      console.error(`chat-server: cannot open the files directory: ${(error as Error).message}`);
+      door.close();
+      ircDoor?.close();
+      store.close();
+      return 1;
+    }
+  }
   let tls;
   let fingerprint: string | undefined;
   if (command.tls) {
@@ -222,6 +243,7 @@ async function main(): Promise<number> {
       door.close();
       ircDoor?.close();
       store.close();
+      await files?.close();
       return 1;
     }
   } else {
@@ -264,7 +286,40 @@ async function main(): Promise<number> {
       door.close();
       ircDoor?.close();
       store.close();
+      await files?.close();
       return 1;
+    }
+    if (command.files) {
+      try {
+        // Like the cluster's own steps, asked again while JetStream settles (a restart).
+        const joined = cluster;
+        files = await untilReady(
+          () => openClusterFiles(joined.nc, joined.replicas, command.files!, command.dataDir),
+          {
+            onWait: (error, waitMs) =>
+              log({
+                level: "warn",
+                event: "cluster_waiting",
+                what: "files",
+                error: (error as Error).message,
+                detail: `JetStream is not ready; waiting for it up to ${
+                  Math.round(waitMs / 1000)
+                } s`,
+              }),
+          },
+        );
+      } catch (error) {
+        console.error(
+          `chat-server: --cluster: JetStream refused the files' bucket or object store: ${
+            (error as Error).message
+          }`,
+        );
+        door.close();
+        ircDoor?.close();
+        store.close();
+        await cluster.close();
+        return 1;
+      }
     }
   }
   const day = 24 * 60 * 60 * 1000;
@@ -273,6 +328,10 @@ async function main(): Promise<number> {
     try {
       const removed = store.prune(olderThan, command.retainMessages);
       if (removed > 0) log({ level: "info", event: "prune", removed });
+      // Retention of files follows the messages: a file no kept message announces goes.
+      files?.store.prune(Date.now() - FILE_GRACE_MS).then((deleted) => {
+        if (deleted > 0) log({ level: "info", event: "prune_files", deleted });
+      }, (error) => log({ level: "error", event: "files_error", error: String(error) }));
     } catch (error) {
       log({
         level: "error",
@@ -290,7 +349,16 @@ async function main(): Promise<number> {
     const shared = cluster?.hubOptions ?? {};
     // On a cluster the stream is the history, and access lives in KV buckets.
     const local = shared.store ? {} : { store };
-    server = await ChatServer.serve(listeners, { ...options, ...local, ...shared, log, tls });
+    server = await ChatServer.serve(listeners, {
+      ...options,
+      ...local,
+      ...shared,
+      log,
+      tls,
+      ...(files
+        ? { files: files.store, fileLimits: { quotaBytes: command.files!.quotaBytes } }
+        : {}),
+    });
     const member = cluster; // `/cluster` for operators, on a cluster node only
     if (member) {
       server.hub.commands.add(
@@ -308,6 +376,7 @@ async function main(): Promise<number> {
     ircDoor?.close();
     clearInterval(pruner);
     store.close();
+    await files?.close();
     await cluster?.close();
     return 1;
   }
@@ -321,6 +390,11 @@ async function main(): Promise<number> {
     history: command.dataDir ?? "memory",
     tls: tls ? "on" : "off",
     private: options.password !== undefined ? "yes" : undefined,
+    files: files ? "on" : "off",
+    max: files ? shortSize(command.files!.maxFileBytes) : undefined,
+    budget: files ? shortSize(command.files!.budgetBytes) : undefined,
+    quota: files ? shortSize(command.files!.quotaBytes) : undefined,
+    files_dir: files?.dir,
     operators: options.operators ? [...options.operators].length : undefined,
   });
   // Only a server others can reach is announced: bound to loopback, nothing is opened.
@@ -359,6 +433,7 @@ async function main(): Promise<number> {
   clearInterval(pruner);
   await announcement?.close(); // Goodbye (TTL 0) first: browsers stop listing us.
   await server.shutdown(); // also flushes the history store
+  await files?.close();
   if (cluster?.hubOptions.store) store.close(); // the hub had the stream's store
   await cluster?.close();
   Deno.removeSignalListener("SIGINT", stop);

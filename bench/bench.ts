@@ -7,7 +7,7 @@
  * lanchat as another checkout builds it (`--against-tree DIR`, e.g. a
  * `git worktree` of the commit before a refactor), with the same flags.
  *
- * Usage: deno task bench [--runs 3] [--only flood,latency,...,web,churn,irc,cluster] [--against CMD] [--smoke]
+ * Usage: deno task bench [--runs 3] [--only flood,latency,...,web,churn,irc,files,cluster] [--against CMD] [--smoke]
  *        [--against-tree DIR] [--generator node|deno] [--readers N] [--tls]
  *
  * The churn workload (a connection flooder against a TLS server) runs
@@ -16,8 +16,10 @@
  * its own; so has the web workload (WebSocket clients against native and
  * text clients, bench/web_workload.ts), and so have the IRC workloads
  * (`--only irc`, with `--against ngircd,inspircd`: bench/irc_workload.ts),
- * and so have the cluster workloads (`--only cluster`: three chat-servers on
- * NATS JetStream next to one without, bench/cluster_workload.ts).
+ * the files workload (`--only files`: lanchat over TLS against a plain
+ * static file server, bench/files_workload.ts), and the cluster workloads
+ * (`--only cluster`: three chat-servers on NATS JetStream next to one
+ * without, bench/cluster_workload.ts).
  *
  * @module
  */
@@ -25,6 +27,7 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { churnWorkload } from "./churn_workload.ts";
+import { filesWorkload } from "./files_workload.ts";
 import { clusterFloodWorkload, clusterLatencyWorkload } from "./cluster_workload.ts";
 import { generatorSetup, nodeAvailable } from "./drive.ts";
 import {
@@ -59,6 +62,7 @@ const WORKLOADS: Workload[] = [
   ircIdleRegisteredWorkload,
   ircIdleWorkload,
   ircCrowdWorkload,
+  filesWorkload,
   clusterFloodWorkload,
   clusterLatencyWorkload,
 ];
@@ -160,7 +164,9 @@ async function main(): Promise<number> {
     for (const { row } of workloadRows) rows.push(row);
     if (own) {
       const ownRows = rows.filter((row) => row.workload === workload.name);
-      tables.push(table(WORKLOADS, ownRows, own, workload.ratioHeader));
+      tables.push(
+        table(WORKLOADS, ownRows, own, workload.ratioHeader, workload.ratiosAgainstEach),
+      );
     }
   }
   const shared = rows.filter((row) => !WORKLOADS.find((w) => w.name === row.workload)?.targets);

@@ -34,19 +34,23 @@ export interface Row {
 /**
  * The markdown table: median [min–max] per metric, and the ratio of the
  * first two targets' medians (its column headed `ratioHeader`, or
- * "first/second").
+ * "first/second"); with `eachRatio`, the first target's ratio to each other
+ * target, a column each.
  */
 export function table(
   workloads: Workload[],
   rows: Row[],
   targets: Target[],
   ratioHeader?: string,
+  eachRatio = false,
 ): string {
+  const against = targets.length < 2 ? [] : eachRatio ? targets.slice(1) : [targets[1]];
+  const headers = against.map((t, i) =>
+    i === 0 && !eachRatio && ratioHeader ? ratioHeader : `${targets[0].name}/${t.name}`
+  );
   const out = [
-    `| workload | metric | ${targets.map((t) => t.name).join(" | ")}${
-      targets.length > 1 ? ` | ${ratioHeader ?? `${targets[0].name}/${targets[1].name}`}` : ""
-    } |`,
-    `|---|---|${targets.map(() => "---").join("|")}|${targets.length > 1 ? "---|" : ""}`,
+    `| workload | metric | ${[...targets.map((t) => t.name), ...headers].join(" | ")} |`,
+    `|---|---|${[...targets, ...headers].map(() => "---").join("|")}|`,
   ];
   for (const workload of workloads) {
     const byTarget = targets.map((t) =>
@@ -77,14 +81,12 @@ export function table(
           : "";
         cells.push(`${fmt(m)}${range}${failed.length ? ` (${failed.length} failed)` : ""}`);
       }
-      let ratio = "";
-      if (targets.length > 1) {
-        const [a, b] = medians;
-        ratio = a !== undefined && b !== undefined && b !== 0
-          ? ` | ${(a / b).toFixed(2)}x`
-          : " | –";
-      }
-      out.push(`| ${workload.name} | ${metric.label} | ${cells.join(" | ")}${ratio} |`);
+      const a = medians[0];
+      const ratios = against.map((t) => {
+        const b = medians[targets.indexOf(t)];
+        return a !== undefined && b !== undefined && b !== 0 ? `${(a / b).toFixed(2)}x` : "–";
+      });
+      out.push(`| ${workload.name} | ${metric.label} | ${[...cells, ...ratios].join(" | ")} |`);
     }
   }
   return out.join("\n");

@@ -38,4 +38,6 @@ export interface Workload {
   node?: boolean;
   /** The header of its table's ratio column, when "first/second target" does not say it. */
   ratioHeader?: string;
+  /** Its table has the first target's ratio to each other target, not only to the second. */
+  ratiosAgainstEach?: boolean;
 }

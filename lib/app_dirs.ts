@@ -40,3 +40,19 @@ function appDir(
   if (xdg) return `${xdg}/lanchat`;
   return home ? `${home}/${xdgFallback}/lanchat` : undefined;
 }
+
+/**
+ * Where `/get` saves files by default: `$XDG_DOWNLOAD_DIR`, else
+ * `~/Downloads` (`%USERPROFILE%\Downloads` on Windows); undefined without a
+ * home directory.
+ */
+export function defaultDownloadDir(os: typeof Deno.build.os, env: Env): string | undefined {
+  const xdg = os === "windows" || os === "darwin" ? undefined : env("XDG_DOWNLOAD_DIR");
+  if (xdg) return xdg;
+  if (os === "windows") {
+    const profile = env("USERPROFILE");
+    return profile ? `${profile}\\Downloads` : undefined;
+  }
+  const home = env("HOME");
+  return home ? `${home}/Downloads` : undefined;
+}

@@ -34,11 +34,12 @@ export interface PersonOptions {
   colorScheme?: "light" | "dark";
 }
 
-/** What a page did besides rendering: dialogs it opened, uncaught errors, console errors. */
+/** What a page did besides rendering: dialogs it opened, uncaught errors, console errors, the names of the downloads it started. */
 export interface PageEvents {
   dialogs: string[];
   errors: string[];
   console: string[];
+  downloads: string[];
 }
 
 /** An HTTP answer to a navigation. */
@@ -181,6 +182,46 @@ export class Person implements AsyncDisposable {
     return await this.#do("goto", { url }) as Navigation;
   }
 
+  /** Opens `url` past the browser's certificate warning, as a person who clicked Advanced, Proceed. */
+  async passWarning(url: string): Promise<void> {
+    await this.#do("passWarning", { url });
+  }
+
+  /** Picks `files` in the file input `selector` names, as the browser's file dialog would. */
+  async setInputFiles(
+    selector: string,
+    files: { name: string; mimeType: string; bytes: Uint8Array }[],
+  ): Promise<void> {
+    await this.#do("setInputFiles", {
+      selector,
+      files: files.map(({ name, mimeType, bytes }) => ({
+        name,
+        mimeType,
+        base64: bytes.toBase64(),
+      })),
+    });
+  }
+
+  /**
+   * Clicks `selector` and follows the download it starts (within `ms`): the
+   * name it is saved as, and its bytes or the browser's reason it failed.
+   */
+  async download(
+    selector: string,
+    ms = 20_000,
+  ): Promise<{ name: string; bytes?: Uint8Array; failure?: string }> {
+    const got = await this.#do("download", { selector, ms }) as {
+      name: string;
+      base64?: string;
+      failure?: string;
+    };
+    return {
+      name: got.name,
+      ...(got.base64 !== undefined ? { bytes: Uint8Array.fromBase64(got.base64) } : {}),
+      ...(got.failure !== undefined ? { failure: got.failure } : {}),
+    };
+  }
+
   /** Reloads the page (the context's storage stays). */
   async reload(): Promise<Navigation> {
     return await this.#do("reload") as Navigation;
@@ -226,6 +267,31 @@ export class Person implements AsyncDisposable {
       );
     }
     return value as Awaited<R>;
+  }
+
+  /** Sends request bodies (uploads) at most `bytesPerSecond` (-1: as fast as the network). */
+  async throttleUploads(bytesPerSecond: number): Promise<void> {
+    await this.#do("throttle", { up: bytesPerSecond, down: -1 });
+  }
+
+  /** Receives responses (downloads) at most `bytesPerSecond` (-1: as fast as the network). */
+  async throttleDownloads(bytesPerSecond: number): Promise<void> {
+    await this.#do("throttle", { up: -1, down: bytesPerSecond });
+  }
+
+  /**
+   * Answers the page's requests to `url` (a playwright glob, as in the
+   * tests: any path with a /f/ segment) with `status`, `headers` and `body`
+   * (its own Content-Length) instead of the server; `status` 0 lets them
+   * through again.
+   */
+  async answer(
+    url: string,
+    status: number,
+    headers: Record<string, string> = {},
+    body: Uint8Array = new Uint8Array(),
+  ): Promise<void> {
+    await this.#do("answer", { url, status, headers, base64: body.toBase64() });
   }
 
   /** Changes the size of the page's window. */

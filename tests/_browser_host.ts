@@ -19,7 +19,14 @@
  * @module
  */
 
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { Buffer } from "node:buffer";
+import {
+  type Browser,
+  type BrowserContext,
+  type CDPSession,
+  chromium,
+  type Page,
+} from "playwright-core";
 
 /** Where the CI installs Debian's chromium. */
 const CHROMIUM = "/usr/bin/chromium";
@@ -29,6 +36,7 @@ interface PageEvents {
   dialogs: string[];
   errors: string[];
   console: string[];
+  downloads: string[];
 }
 
 const trust = Deno.args.find((arg) => arg.startsWith("--trust-spki="))?.slice(13) ?? "";
@@ -38,6 +46,7 @@ const browser: Browser = await chromium.launch({
 });
 const contexts = new Map<number, BrowserContext>();
 const pages = new Map<number, { page: Page; events: PageEvents }>();
+const sessions = new WeakMap<Page, CDPSession>();
 let nextId = 1;
 
 function pageOf(id: unknown): { page: Page; events: PageEvents } {
@@ -72,7 +81,8 @@ const operations: Record<string, (args: Args) => Promise<unknown>> = {
     const context = contexts.get(Number(args.context));
     if (!context) throw new Error(`no context ${args.context}`);
     const page = await context.newPage();
-    const events: PageEvents = { dialogs: [], errors: [], console: [] };
+    const events: PageEvents = { dialogs: [], errors: [], console: [], downloads: [] };
+    page.on("download", (download) => events.downloads.push(download.suggestedFilename()));
     page.on("dialog", (dialog) => {
       events.dialogs.push(`${dialog.type()}: ${dialog.message()}`);
       dialog.dismiss().catch(() => {});
@@ -90,6 +100,36 @@ const operations: Record<string, (args: Args) => Promise<unknown>> = {
   async goto(args) {
     const response = await pageOf(args.page).page.goto(String(args.url));
     return response && { status: response.status(), headers: await response.allHeaders() };
+  },
+  async passWarning(args) {
+    // Opens `url` past Chromium's certificate warning, as a person clicks Advanced, then Proceed.
+    const { page } = pageOf(args.page);
+    await page.goto(String(args.url)).catch(() => {});
+    await page.click("#details-button");
+    await page.click("#proceed-link");
+    await page.waitForURL(String(args.url));
+  },
+  async setInputFiles(args) {
+    const files = args.files as { name: string; mimeType: string; base64: string }[];
+    await pageOf(args.page).page.locator(String(args.selector)).setInputFiles(
+      files.map((file) => ({
+        name: file.name,
+        mimeType: file.mimeType,
+        buffer: Buffer.from(file.base64, "base64"),
+      })),
+    );
+  },
+  async download(args) {
+    // Clicks `selector` and follows the download it starts: its name, and its bytes or why it failed.
+    const { page } = pageOf(args.page);
+    const [download] = await Promise.all([
+      page.waitForEvent("download", { timeout: Number(args.ms) }),
+      page.locator(String(args.selector)).click(),
+    ]);
+    const failure = await download.failure();
+    const name = download.suggestedFilename();
+    if (failure) return { name, failure };
+    return { name, base64: (await Deno.readFile(await download.path())).toBase64() };
   },
   async reload(args) {
     const response = await pageOf(args.page).page.reload();
@@ -122,6 +162,35 @@ const operations: Record<string, (args: Args) => Promise<unknown>> = {
       if (performance.now() > deadline) return value;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
+  },
+  async throttle(args) {
+    // Chromium's DevTools throttling: request bodies go out, responses come in at these rates (-1: unthrottled).
+    // One DevTools session per page: conditions set by another session would stay in force.
+    const { page } = pageOf(args.page);
+    let cdp = sessions.get(page);
+    if (!cdp) {
+      sessions.set(page, cdp = await page.context().newCDPSession(page));
+      await cdp.send("Network.enable");
+    }
+    await cdp.send("Network.emulateNetworkConditions", {
+      offline: false,
+      latency: 0,
+      downloadThroughput: Number(args.down),
+      uploadThroughput: Number(args.up),
+    });
+  },
+  async answer(args) {
+    // Answers every request of the page matching `url` (a glob) with this status, headers and body
+    // (its own Content-Length) instead of the server; `status` 0 lets them through again.
+    const { page } = pageOf(args.page);
+    await page.unroute(String(args.url));
+    if (Number(args.status) === 0) return;
+    await page.route(String(args.url), (route) =>
+      route.fulfill({
+        status: Number(args.status),
+        headers: args.headers as Record<string, string>,
+        body: Buffer.from(String(args.base64), "base64"),
+      }));
   },
   async setViewport(args) {
     await pageOf(args.page).page.setViewportSize(args.size as { width: number; height: number });

@@ -155,7 +155,7 @@ export function runEntry(
     stdin,
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...options.env },
   }).spawn();
   return new EntryProcess(child, stdin === "piped");
 }
@@ -168,6 +168,8 @@ export interface EntryOptions {
   tls?: boolean;
   /** Run it inside this network namespace (for a server that listens on every interface). */
   netns?: NetNamespace;
+  /** More environment variables (e.g. `HOME`). */
+  env?: Record<string, string>;
 }
 
 /** Runs `client.ts` against 127.0.0.1:`port` as `nick`, with extra flags. */

@@ -131,7 +131,7 @@ Deno.test("browser: the page over plain HTTP and TLS, its headers and CSP, 404s,
         const events = await person.events();
         // A browser asks for /favicon.ico by itself; a page without one gets a 404 there.
         events.console = events.console.filter((line) => !line.includes("/favicon.ico"));
-        assert.deepEqual(events, { dialogs: [], errors: [], console: [] });
+        assert.deepEqual(events, { dialogs: [], errors: [], console: [], downloads: [] });
         assert.deepEqual(await inlineThatRan(person), []);
       },
     );

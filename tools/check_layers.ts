@@ -12,8 +12,9 @@
  * - `lib/store` (SQLite): core, protocol, top level;
  * - `lib/discovery` (mDNS / DNS-SD: the TXT record, announcing, browsing):
  *   protocol, net;
+ * - `lib/files` (shared files' content on disk): core, top level;
  * - `lib/cluster` (the state seams on NATS JetStream): core;
- * - `lib/server`: core, protocol, net, discovery, store, cluster, top level;
+ * - `lib/server`: core, protocol, net, discovery, store, files, cluster, top level;
  * - `lib/client`: core, protocol, net, discovery, top level;
  * - `lib/web` (the browser client, bundled into the page): core, protocol,
  *   and only the runtime-neutral modules of `lib/client` listed in
@@ -40,6 +41,7 @@ export type Layer =
   | "net"
   | "discovery"
   | "store"
+  | "files"
   | "cluster"
   | "top"
   | "server"
@@ -57,7 +59,8 @@ export const ALLOWED: Readonly<Record<Layer, readonly Layer[]>> = {
   store: ["core", "protocol", "top"],
   cluster: ["core"],
   top: ["core"],
-  server: ["core", "protocol", "net", "discovery", "store", "cluster", "top"],
+  files: ["core", "top"],
+  server: ["core", "protocol", "net", "discovery", "store", "files", "cluster", "top"],
   client: ["core", "protocol", "net", "discovery", "top"],
   web: ["core", "protocol", "client", "net"],
   entry: [
@@ -66,6 +69,7 @@ export const ALLOWED: Readonly<Record<Layer, readonly Layer[]>> = {
     "net",
     "discovery",
     "store",
+    "files",
     "cluster",
     "top",
     "server",
@@ -78,6 +82,7 @@ export const ALLOWED: Readonly<Record<Layer, readonly Layer[]>> = {
     "net",
     "discovery",
     "store",
+    "files",
     "cluster",
     "top",
     "server",

@@ -23,6 +23,15 @@ import { describeFileError } from "../lib/cli_args.ts";
 // The web client's files, which chat-server reads from its own binary.
 import { WEB_CLIENT_FILES } from "../lib/server/web_pages.ts";
 
+/**
+ * Files chat-server loads at run time, not by import: the web client's, and
+ * the Worker that hashes uploads (lib/files/upload_sink.ts starts it by URL).
+ */
+export const SERVER_INCLUDES: readonly string[] = [
+  ...WEB_CLIENT_FILES,
+  "lib/files/hash_worker.ts",
+];
+
 const TARGETS = [
   "x86_64-unknown-linux-gnu",
   "aarch64-unknown-linux-gnu",
@@ -165,7 +174,7 @@ async function main(): Promise<number> {
         "-q",
         `-P=${entry}`,
         ...(entry === "server" ? serverV8Flags() : []),
-        ...(entry === "server" ? WEB_CLIENT_FILES.flatMap((file) => ["--include", file]) : []),
+        ...(entry === "server" ? SERVER_INCLUDES.flatMap((file) => ["--include", file]) : []),
         ...(target ? ["--target", target] : []),
         "--output",
         staged,

@@ -140,6 +140,11 @@ event is printed as one plain line (the further lines of a message start with
     echo "build done" | chat-client --host 192.168.1.5 --nick ci --accept-new
 (--accept-new, or --fingerprint, on the first run: a script cannot be asked.)
 
+Files: /send <path> shares a file in the current room (/send --to <nick>
+<path>: with one person), /get <id or link> [path] fetches one (into
+$XDG_DOWNLOAD_DIR or ~/Downloads), /cancel stops them; Esc too in the UI.
+A transfer during which nothing moves for 30 s fails.
+
 The config file, ${CONFIG_FILE} in the config directory, holds defaults
 for what you would otherwise type every time; it is created on first use
 with every key commented out and explained. Lines are "key = value"; lines
@@ -155,8 +160,9 @@ that server it rejoins your rooms. Delete the file to forget it.
 
 Exit status: 0 all delivered (or nobody reads the output any more); 1 cannot
 connect, refused, or the server went away; 2 bad flags; 3 the server refused
-some lines (or some were skipped, or came after /quit); 4 replaced by a new
-connection with the same key.`;
+some lines (or some were skipped, came after /quit, or were a /send or /get
+without a path or id); 4 replaced by a new connection with the same key; 5 a
+/send or /get failed or was cancelled.`;
 
 /** The files in the config directory that `parseClientArgs` reads (injected for tests). */
 export interface ClientFiles {

@@ -7,9 +7,9 @@ import { isQuit } from "./frame_queue.ts";
 import type { SessionEvent } from "./session_events.ts";
 import { lineToFrame } from "./chat_session.ts";
 import { lowerFirst } from "./pipe.ts";
+import { inputLines } from "./input_lines.ts";
+import { type FileCommandAnswer, FileCommands, Transfer, withFileHelp } from "./file_commands.ts";
 
-/** Longest input line accepted from stdin, in bytes. */
-const MAX_INPUT_LINE_BYTES = 64 * 1024;
 /** After the input ends: how long to wait for the goodbye while connected... */
 const QUIT_TIMEOUT_MS = 5000;
 /** ...and, by default, how long to keep trying to reconnect to deliver what is left. */
@@ -40,6 +40,8 @@ export const EXIT = {
    * this one stopped, without fighting back, and the other goes on.
    */
   replaced: 4,
+  /** Left cleanly, but a `/send` or `/get` failed or was cancelled (stderr says which). */
+  transferFailed: 5,
 } as const;
 
 /**
@@ -79,6 +81,8 @@ export interface LineModeOptions {
    * @default {60000}
    */
   giveUpMs?: number;
+  /** `/send`, `/get` and `/cancel` (absent: those lines go to the server like any command). */
+  files?: FileCommands;
 }
 
 /** What line mode needs of a session (a `ReconnectingSession`, or a plain `ChatSession`). */
@@ -131,7 +135,11 @@ export class EventPrinter {
     if (event.type === "welcome" || event.type === "joined") this.currentRoom = event.room;
     if (event.type === "parted") this.currentRoom = event.current;
     if (event.type === "welcome") this.#welcomed = true;
-    return formatEvent(event, { currentRoom: this.currentRoom, continuation: CONTINUATION })
+    return formatEvent(event, {
+      currentRoom: this.currentRoom,
+      continuation: CONTINUATION,
+      fileCommands: true,
+    })
       .map((line) => cleanWireText(line));
   }
 }
@@ -180,8 +188,20 @@ export async function runLineMode(
   let quitSent = false;
   let afterQuit = 0;
   let inputEnded = false;
+  /** `/send` and `/get` that failed or were cancelled. */
+  let failedTransfers = 0;
+  /** `/send` and `/get` lines that were not a valid use of the command (no path, no id). */
+  let badFileLines = 0;
+  const files = options.files;
+  if (files) {
+    files.onChange = progressLines(output);
+    files.onNote = (_, message) => output.err(`chat-client: ${message}`);
+  }
+  files?.observe(session.welcome);
   const received = (async () => {
-    for await (const event of session.events()) {
+    for await (const received of session.events()) {
+      const event = files ? withFileHelp(received) : received;
+      files?.observe(event);
       if (event.type === "bye") bye = event;
       if (event.type === "error" && (event.code as string) !== "cluster_unavailable") refused++;
       if (event.type === "invalid_frame") {
@@ -220,6 +240,21 @@ export async function runLineMode(
           afterQuit++;
           continue;
         }
+        if (files && FileCommands.handles(line)) {
+          const here = printer.currentRoom;
+          const started = files.start(line, here === undefined ? undefined : { room: here });
+          const settle = ({ ok, message, usage }: FileCommandAnswer) => {
+            if (ok) print(`* ${message}`);
+            else {
+              if (usage) badFileLines++;
+              else failedTransfers++;
+              output.err(`chat-client: ${message}`);
+            }
+          };
+          if (started instanceof Transfer) started.outcome.then(settle);
+          else settle(started);
+          continue;
+        }
         const frame = lineToFrame(line);
         if (isQuit(frame)) quitting = quitSent = true;
         try {
@@ -233,6 +268,8 @@ export async function runLineMode(
       inputEnded = true;
       onWaiting?.();
     }
+    // Transfers under way finish (or fail) before the quit.
+    await files?.idle();
     if (quitSent) return;
     quitSent = true;
     await session.send({ type: "cmd", name: "quit", args: "" });
@@ -240,8 +277,13 @@ export async function runLineMode(
 
   /** After a clean quit: 0, or 3 when lines were refused, skipped or after /quit (and how many). */
   const delivered = () => {
-    if (refused + skipped + afterQuit === 0) return EXIT.ok;
+    if (failedTransfers > 0) {
+      output.err(`chat-client: ${failedTransfers} file transfer(s) failed or were cancelled`);
+      return EXIT.transferFailed;
+    }
+    if (refused + skipped + afterQuit + badFileLines === 0) return EXIT.ok;
     const parts = [
+      ...(badFileLines > 0 ? [`${badFileLines} file command(s) not understood`] : []),
       ...(refused > 0 ? [`${refused} line(s) refused by the server (the "!" lines)`] : []),
       ...(skipped > 0 ? [`${skipped} line(s) skipped`] : []),
       ...(afterQuit > 0 ? [`${afterQuit} line(s) after /quit not sent`] : []),
@@ -367,71 +409,6 @@ async function untilDone(
 }
 
 /**
- * Input lines of at most `MAX_INPUT_LINE_BYTES`; a longer line is skipped
- * with a notice on stderr and reading goes on.
- */
-async function* inputLines(
-  input: AsyncIterable<Uint8Array>,
-  output: LineModeOutput,
-  onSkip: () => void,
-  onWaiting: (waiting: boolean, partial: boolean) => void = () => {},
-): AsyncGenerator<string, void, void> {
-  const decoder = new TextDecoder();
-  let partial: Uint8Array[] = [];
-  let size = 0;
-  let skipping = false;
-  const chunks = input[Symbol.asyncIterator]();
-  while (true) {
-    // Everything that had arrived is read: say so while waiting for more
-    // (and whether a line has begun).
-    onWaiting(true, size > 0 || skipping);
-    const next = await chunks.next();
-    onWaiting(false, false);
-    if (next.done) break;
-    const chunk = next.value;
-    let start = 0;
-    while (start <= chunk.length) {
-      const newline = chunk.indexOf(0x0a, start);
-      const end = newline === -1 ? chunk.length : newline;
-      const piece = chunk.subarray(start, end);
-      if (!skipping) {
-        size += piece.length;
-        if (size > MAX_INPUT_LINE_BYTES) {
-          output.err(
-            `chat-client: skipped an input line longer than ${MAX_INPUT_LINE_BYTES} bytes`,
-          );
-          skipping = true;
-          onSkip();
-          partial = [];
-        } else partial.push(piece.slice());
-      }
-      if (newline === -1) break;
-      if (!skipping) {
-        yield decoder.decode(joinParts(partial, size)).replace(/\r$/, "");
-      }
-      partial = [];
-      size = 0;
-      skipping = false;
-      start = newline + 1;
-    }
-  }
-  if (partial.length > 0 && !skipping) {
-    yield decoder.decode(joinParts(partial, size)).replace(/\r$/, "");
-  }
-}
-
-/** The pieces of one input line, as one buffer. */
-function joinParts(parts: Uint8Array[], size: number): Uint8Array {
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const part of parts) {
-    bytes.set(part, offset);
-    offset += part.length;
-  }
-  return bytes;
-}
-
-/**
  * Explains why the connection ended (nothing for our own quit) and returns
  * the exit code: 0 after a quit, 4 when a new connection with the same key
  * took over, 1 when the server or the network ended it (see
@@ -447,4 +424,16 @@ export function reportEnd(
   else if (failure instanceof ConnectError) err(`chat-client: ${failure.message}`);
   else err("chat-client: the server closed the connection");
   return isReplaced(bye) ? EXIT.replaced : EXIT.failed;
+}
+
+/** Progress of the transfers on stderr: a line at the start, every tenth, and the end. */
+function progressLines(output: LineModeOutput): (transfer: Transfer) => void {
+  const shown = new WeakMap<Transfer, number>();
+  return (transfer) => {
+    if (!transfer.sized) return; // Nothing to say before the size is known (a failure says why).
+    const tenth = transfer.total > 0 ? Math.floor((transfer.done / transfer.total) * 10) : 0;
+    if (shown.get(transfer) === tenth) return;
+    shown.set(transfer, tenth);
+    output.err(`chat-client: ${transfer.progressText()}`);
+  };
 }

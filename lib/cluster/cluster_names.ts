@@ -28,6 +28,12 @@ export const BANS_BUCKET = "LANCHAT_BANS";
 /** The KV bucket of mutes. */
 export const MUTES_BUCKET = "LANCHAT_MUTES";
 
+/** The KV bucket of shared files' records: key = file id, value = the `FileRecord`. */
+export const FILES_BUCKET = "LANCHAT_FILES";
+
+/** The object store of shared files' content: one object per SHA-256 (its stream `OBJ_LANCHAT_FILES`). */
+export const FILES_OBJECT_STORE = "LANCHAT_FILES";
+
 /** The subject prefix of messages addressed to one node: `lanchat.node.<node>.<verb>`. */
 export const NODE_SUBJECT_PREFIX = "lanchat.node";
 

@@ -200,7 +200,9 @@ export class KvFollow {
     if (performance.now() - this.#receivedAt < this.#stallWait) return;
     this.#checking = true;
     try {
-      const last = (await this.#options.kv.status()).streamInfo.state.last_seq;
+      // Bounded: a status request that never settles would stop every later check.
+      const status = await bounded(WATCH_START_MS, this.#options.kv.status(), "KV status");
+      const last = status.streamInfo.state.last_seq;
       const quiet = performance.now() - this.#receivedAt >= this.#stallWait;
       if (last > this.#lastRevision && quiet && !this.#stopped && this.#watch === watch) {
         this.#stallReason = `KV watch stalled before revision ${this.#lastRevision + 1}`;

@@ -19,7 +19,15 @@
  * @module
  */
 
-import type { ByeEvent, DirectEvent, LeaveReason, MessageKind, RoomTopic } from "../core/events.ts";
+import type {
+  ByeEvent,
+  DirectEvent,
+  LeaveReason,
+  MessageKind,
+  RoomTopic,
+  SharedFile,
+} from "../core/events.ts";
+import { cleanFileName } from "../core/file_name.ts";
 import type { RoomEvent } from "../core/state/room_log.ts";
 import { normalizeNick } from "../core/nick.ts";
 import { checkRoomName, foldRoom } from "../core/room_name.ts";
@@ -174,6 +182,7 @@ export function natsRoomEvent(value: unknown, folded: string, id: number): RoomE
         from: natsNick(body.from, "from"),
         text: messageText(body.text),
         kind: kind(body.kind),
+        ...(body.file !== undefined ? { file: natsSharedFile(body.file) } : {}),
       };
     case "join":
       return { type: "join", room, id, ts, nick: natsNick(body.nick) };
@@ -196,6 +205,54 @@ export function natsRoomEvent(value: unknown, folded: string, id: number): RoomE
     default:
       return fail(`event ${id}: unknown type`);
   }
+}
+
+/** A file id: 16 random bytes in base64url. */
+export const FILE_ID = /^[A-Za-z0-9_-]{22}$/;
+/** A media type: `type/subtype`. */
+const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,127}$/;
+
+/** A byte count: a whole number, at least 0. */
+export function natsSize(value: unknown, what: string): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
+    fail(`${what}: not a size`);
+  }
+  return value;
+}
+
+/** A media type as a node stores it (lowercase `type/subtype`). */
+export function natsMediaType(value: unknown): string {
+  if (typeof value !== "string" || !MEDIA_TYPE.test(value)) fail("type: not a media type");
+  return value;
+}
+
+/**
+ * The `file` of a message (a shared file's announcement), checked: an id
+ * as a node makes them, the name cleaned for every file system, a size, a
+ * media type, and a link `http(s)://…/f/<id>/…` (to the node it was sent
+ * to; every node serves it).
+ */
+export function natsSharedFile(value: unknown): SharedFile {
+  const file = object(value, "file");
+  if (typeof file.id !== "string" || !FILE_ID.test(file.id)) fail("file: bad id");
+  if (typeof file.name !== "string" || file.name.length > 1_000) fail("file: bad name");
+  if (typeof file.url !== "string" || file.url.length > 2_000) fail("file: bad url");
+  let url: URL;
+  try {
+    url = new URL(file.url);
+  } catch {
+    return fail("file: bad url");
+  }
+  if (!/^https?:$/.test(url.protocol) || !url.pathname.startsWith(`/f/${file.id}/`)) {
+    fail("file: url is not the file's");
+  }
+  return {
+    id: file.id,
+    name: cleanFileName(file.name),
+    size: natsSize(file.size, "file size"),
+    type: natsMediaType(file.type),
+    url: url.href,
+  };
 }
 
 function topicText(value: unknown): string {
@@ -241,6 +298,7 @@ export function natsDirect(value: unknown): NatsDirect {
       to: natsNick(event.to, "to"),
       text: messageText(event.text),
       kind: kind(event.kind),
+      ...(event.file !== undefined ? { file: natsSharedFile(event.file) } : {}),
     },
   };
 }

@@ -225,3 +225,44 @@ Deno.test("natsNodeRecord() takes listeners as host:port, cleans names, wants fi
     ]
   ) assert.throws(() => natsNodeRecord(value), NatsInputError, JSON.stringify(value));
 });
+
+Deno.test("natsRoomEvent() and natsDirect() keep a shared file, its name cleaned; a file that is not one drops the event", () => {
+  const file = {
+    id: "AAAAAAAAAAAAAAAAAAAAAA",
+    name: "..\\evil\u202Egnp.exe",
+    size: 5,
+    type: "image/png",
+    url: "https://10.0.0.1:7000/f/AAAAAAAAAAAAAAAAAAAAAA/x.png",
+    extra: "not forwarded",
+  };
+  const body = { type: "msg", ts, from: "bob", kind: "say", text: "[file] x", file };
+  const event = natsRoomEvent({ room: "#lobby", body }, "#lobby", 3);
+  assert.equal(event.type, "msg");
+  assert.deepEqual(event.type === "msg" && event.file, {
+    id: file.id,
+    name: "_evilgnp.exe",
+    size: 5,
+    type: "image/png",
+    url: file.url,
+  });
+  const dm = natsDirect({
+    to: "ana",
+    node: "lanchat-1",
+    event: { type: "dm", ts, from: "bob", to: "ana", kind: "say", text: "[file] x", file },
+  });
+  assert.equal(dm.event.file?.id, file.id);
+  for (
+    const bad of [
+      { ...file, url: "javascript:alert(1)//f/AAAAAAAAAAAAAAAAAAAAAA/" },
+      { ...file, url: "https://h/f/BBBBBBBBBBBBBBBBBBBBBB/x" },
+      { ...file, id: "../../etc" },
+      { ...file, size: -1 },
+      { ...file, type: "text/html; charset=utf-8" },
+    ]
+  ) {
+    assert.throws(
+      () => natsRoomEvent({ room: "#lobby", body: { ...body, file: bad } }, "#lobby", 3),
+      NatsInputError,
+    );
+  }
+});

@@ -36,7 +36,6 @@ import { isTimeout, UnsurePublishes } from "./unsure_publishes.ts";
 import * as recovery from "./reader_recovery.ts";
 import { natsRoomEvent } from "./nats_input.ts";
 import { streamInfoOrAdd } from "./stream_info.ts";
-
 /** How often a reader that should have news but got none is checked, in ms. */
 const STALL_CHECK_MS = 3_000;
 
@@ -277,7 +276,7 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
         this.#onAvailability?.(reason);
       },
     });
-    const first = await this.#consume();
+    const first = await recovery.untilAnswered(() => this.#consume(), isTimeout);
     this.#reading = this.#read(first);
     // Back on NATS, or a new stream leader: a new reader at once, not at the stall check.
     this.#unfollow = recovery.followRecoveries(nc, stream, (why) => this.#kick(why));

@@ -98,3 +98,25 @@ export function hedged<T>(attempt: () => Promise<T>, options: HedgedOptions<T>):
   });
   return { result, cancel };
 }
+
+/** How long the first reader may take to be made (ms). */
+export const FIRST_READER_MS = 30_000;
+
+/**
+ * `make()`, asked again while it fails by `timedOut` (JetStream not
+ * answering within a reader's short timeout: a stream just created,
+ * elections, a loaded machine), for up to {@linkcode FIRST_READER_MS}.
+ */
+export async function untilAnswered<T>(
+  make: () => Promise<T>,
+  timedOut: (error: unknown) => boolean,
+): Promise<T> {
+  const deadline = performance.now() + FIRST_READER_MS;
+  while (true) {
+    try {
+      return await make();
+    } catch (error) {
+      if (!timedOut(error) || performance.now() > deadline) throw error;
+    }
+  }
+}

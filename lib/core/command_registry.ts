@@ -58,6 +58,12 @@ export interface Command {
    */
   op?: boolean;
   /**
+   * Only the members it says yes to may run it and see it in `/help`; to
+   * others it is an unknown command (a hint meant for the clients that
+   * lack a verb of their own, which those that have it never see).
+   */
+  shownTo?(member: Member): boolean;
+  /**
    * Does the command. A `ChatError` thrown (or a promise rejected with one)
    * becomes an `error` event for the sender only. A handler that waits on a
    * store returns a promise; the sender's next requests wait behind it.
@@ -144,9 +150,13 @@ export class CommandRegistry {
     return this;
   }
 
-  /** Finds a command by name or alias, case-insensitively. */
-  find(name: string): Command | undefined {
-    return this.#byName.get(name.toLowerCase());
+  /**
+   * Finds a command by name or alias, case-insensitively; with `member`,
+   * only one shown to it ({@linkcode Command.shownTo}).
+   */
+  find(name: string, member?: Member): Command | undefined {
+    const command = this.#byName.get(name.toLowerCase());
+    return member && command?.shownTo && !command.shownTo(member) ? undefined : command;
   }
 
   /** Every command, in the order they were added (the order `/help` lists them). */
@@ -186,8 +196,10 @@ export const HELP_COMMAND: Command = {
     // Operator commands are listed to operators only; asked for by name,
     // they are explained to anyone, marked as such.
     const list = name
-      ? [chat.commands.find(name.replace(/^\//, ""))]
-      : chat.commands.list().filter((c) => !c.op || member.operator);
+      ? [chat.commands.find(name.replace(/^\//, ""), member)]
+      : chat.commands.list().filter((c) =>
+        (!c.op || member.operator) && (c.shownTo?.(member) ?? true)
+      );
     if (!list[0]) {
       throw new ChatError("unknown_command", `Unknown command "${excerpt(name ?? "")}"`);
     }

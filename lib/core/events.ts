@@ -41,6 +41,26 @@ export interface MessageEvent {
   text: string;
   /** `"say"` for a plain message, `"action"` for `/me`, `"notice"` for `/notice`. */
   kind: MessageKind;
+  /** A shared file this message announces (its `text` is the line text clients show). */
+  file?: SharedFile;
+}
+
+/**
+ * A file shared in a room or a DM (issue 18): what a native client shows
+ * and fetches. The `url` is absolute and, where the file is private (a DM,
+ * a server with a password), carries the file's capability token.
+ */
+export interface SharedFile {
+  /** The file's id (22 base64url characters). */
+  id: string;
+  /** Its name, cleaned for every file system. */
+  name: string;
+  /** Its size in bytes. */
+  size: number;
+  /** Its media type (a sniffed image type, else what the sender said, else octet-stream). */
+  type: string;
+  /** Where to fetch it: `https://<host>:<port>/f/<id>/<name>[?k=<token>]`. */
+  url: string;
 }
 
 /** Someone joined a room. */
@@ -108,6 +128,8 @@ export interface DirectEvent {
   text: string;
   /** `"say"`, `"action"` for `/me` in a private conversation, or `"notice"`. */
   kind: MessageKind;
+  /** A shared file this message announces. */
+  file?: SharedFile;
 }
 
 /** A room's topic: what it is, who set it, when. */
@@ -203,6 +225,12 @@ export interface WelcomeEvent extends RoomSnapshot {
    * piping a burst of lines waits instead of being refused). Absent: none.
    */
   rateLimit?: { rate: number; burst: number };
+  /**
+   * Uploads (issue 18): the token this session's uploads carry
+   * (`Authorization: Bearer <token>` on `POST /f`), valid while the session
+   * lasts, and the largest file taken. Absent: the server takes no files.
+   */
+  files?: { token: string; maxFileBytes: number };
 }
 
 /** You joined a room (answer to `/join`). */

@@ -7,6 +7,7 @@
  */
 
 import { runRequest } from "./member_requests.ts";
+import { type CheckedTarget, checkFileTarget, type FileTarget, shareFile } from "./file_share.ts";
 import { followAccess } from "./access_follow.ts";
 import { ChatError, clusterUnavailable } from "./errors.ts";
 import { type AccessStore, MemoryAccessStore, readAccess } from "./state/access_store.ts";
@@ -14,7 +15,7 @@ import { Announcements } from "./announcements.ts";
 import { type ChatServices, chatServices } from "./chat_services.ts";
 import { type CommandContext, type CommandRegistry, parseArgs } from "./command_registry.ts";
 import { defaultCommands } from "./commands/default_commands.ts";
-import type { ByeEvent, LeaveReason, MessageEvent, MessageKind } from "./events.ts";
+import type { ByeEvent, LeaveReason, MessageEvent, MessageKind, SharedFile } from "./events.ts";
 import { PROTOCOL_VERSION } from "./events.ts";
 import {
   DEFAULT_HISTORY_MEMORY_BYTES,
@@ -42,7 +43,7 @@ import { RemoteRoster } from "./remote_roster.ts";
 import { cleanLine, excerpt, sanitizeText } from "./sanitize.ts";
 import { LocalPresence, type Presence } from "./state/presence.ts";
 import { LocalRoomLog } from "./state/room_log.ts";
-import { chargeRequest, floodingBye, rateLimited } from "./rate_limit.ts";
+import { rateLimiter } from "./rate_limit.ts";
 import { parseTypedLine } from "./typed_line.ts";
 
 export {
@@ -96,6 +97,9 @@ export class Hub {
   /** What command handlers may use. */
   readonly #chat: ChatServices;
   #nextMemberId = 1;
+  /** Charges a request to the member's rate limit: whether it may run (rate_limit.ts). */
+  readonly #allowed: (member: Member) => boolean;
+  readonly #welcomeFiles: HubOptions["welcomeFiles"];
 
   /** The commands members may type (a front end may add its own verbs). */
   get commands(): CommandRegistry {
@@ -113,12 +117,16 @@ export class Hub {
     this.maxNickLength = Math.min(64, options.maxNickLength ?? 24);
     this.rateLimit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
     const now = this.#now = options.now ?? Date.now;
+    this.#allowed = rateLimiter(this.rateLimit, now, (member, bye) => {
+      this.#disconnect(member, "dropped", "flooding", bye);
+    });
     const historyMemory = options.historyMemoryBytes ?? DEFAULT_HISTORY_MEMORY_BYTES;
     this.#historyBudget = { budget: new MemoryBudget(historyMemory), sizeOf: messageBytes };
     this.#store = options.store ?? new MemoryStore(undefined, historyMemory);
     this.#access = options.access ??
       (isAccessStore(options.store) ? options.store : new MemoryAccessStore());
     this.#operators = new Set(options.operators ?? []);
+    this.#welcomeFiles = options.welcomeFiles;
     this.#commands = options.commands ?? defaultCommands();
     this.#presence = options.presence ?? new LocalPresence();
     this.#announcements = new Announcements(
@@ -247,6 +255,7 @@ export class Hub {
       ...(this.rateLimit
         ? { rateLimit: { rate: this.rateLimit.rate, burst: this.rateLimit.burst } }
         : {}),
+      ...(this.#welcomeFiles ? { files: this.#welcomeFiles(member) } : {}),
       ...this.#rooms.snapshot(lobby),
     });
     this.#rooms.announceJoin(lobby, member);
@@ -255,20 +264,9 @@ export class Hub {
 
   /** {@linkcode Hub.join} once a cluster's presence claimed the nick (a promise then). */
   enter(raw: HelloRequest, sink: MemberSink): Member | Promise<Member> {
-    const presence = this.#presence;
-    if (!presence.reserve) return this.join(raw, sink);
     const { nick: typed, fingerprint } = cleanHello(raw);
     const nick = normalizeNick(typed, this.maxNickLength);
-    const folded = foldNick(nick);
-    this.#claims.claim(nick, folded, fingerprint); // Refused here before asking NATS.
-    return presence.reserve(nick, folded, fingerprint).then(() => {
-      let joined: Member | undefined;
-      try {
-        return joined = this.join(raw, sink);
-      } finally {
-        if (!joined) presence.release?.(folded); // Refused after all (a ban).
-      }
-    });
+    return this.#claims.enter(nick, foldNick(nick), fingerprint, () => this.join(raw, sink));
   }
 
   /**
@@ -302,6 +300,21 @@ export class Hub {
     );
   }
 
+  /** Where `member` may send a file, or why not (`file_share.ts`); charges nothing. */
+  checkFileTarget(member: Member, target: FileTarget): CheckedTarget {
+    return checkFileTarget(this.#chat, member, target);
+  }
+
+  /** Announces a file `member` uploaded, as a request of its own (`file_share.ts`). */
+  shareFile(
+    member: Member,
+    target: FileTarget,
+    file: SharedFile,
+    text: string,
+  ): boolean | Promise<boolean> {
+    return this.#attempt(member, () => shareFile(this.#chat, member, target, file, text));
+  }
+
   /** Runs the command `name` with the argument string `args`. */
   command(
     member: Member,
@@ -309,7 +322,7 @@ export class Hub {
     args: string,
     roomName?: string,
   ): boolean | Promise<boolean> {
-    const command = this.#commands.find(name);
+    const command = this.#commands.find(name, member);
     return this.#attempt(member, () => {
       if (!command) {
         throw new ChatError(
@@ -419,30 +432,14 @@ export class Hub {
     member.sink.end(bye);
   }
 
-  /**
-   * Charges one token of the member's rate limit. Over the limit the request
-   * is refused with `rate_limited`; flooding on regardless disconnects.
-   */
-  #allowed(member: Member): boolean {
-    const limit = this.rateLimit;
-    if (!limit) return true;
-    const verdict = chargeRequest(member, limit, this.#now);
-    if (verdict === "allowed") return true;
-    if (verdict === "flooding") this.#disconnect(member, "dropped", "flooding", floodingBye(limit));
-    else member.sink.deliver(rateLimited(member, limit));
-    return false;
-  }
-
   /** The member's request, in turn, and charged unless `charge` is false (member_requests.ts). */
   #attempt(
     member: Member,
     action: () => void | Promise<void>,
     charge = true,
   ): boolean | Promise<boolean> {
-    return runRequest(member, action, charge ? this.#allowedFn : () => true);
+    return runRequest(member, action, charge ? this.#allowed : () => true);
   }
-
-  readonly #allowedFn = (member: Member) => this.#allowed(member);
 }
 
 function isAccessStore(store: unknown): store is AccessStore {

@@ -8,6 +8,7 @@
 import type { AccessStore } from "./state/access_store.ts";
 import type { CommandRegistry } from "./command_registry.ts";
 import type { HistoryStore } from "./state/history_store.ts";
+import type { Member } from "./member.ts";
 import type { Presence } from "./state/presence.ts";
 import type { MuteStore } from "./state/mute_store.ts";
 import type { RoomLog } from "./state/room_log.ts";
@@ -96,6 +97,11 @@ export interface HubOptions {
    * @default {false}
    */
   storePrivate?: boolean;
+  /**
+   * What a new member's welcome says of uploads (issue 18): the server
+   * hands each session its upload token here. None: no `files` field.
+   */
+  welcomeFiles?: (member: Member) => { token: string; maxFileBytes: number } | undefined;
   /**
    * Where nick registrations and bans are kept. Default: `store`, when it
    * is an {@linkcode AccessStore} too (the SQLite store is), else memory.

@@ -59,6 +59,32 @@ export class NickClaims {
     throw new NickError("nick_taken", `Nick "${nick}" is taken; try "${suggestion}"`, suggestion);
   }
 
+  /**
+   * Runs `join` once a cluster's presence reserved the nick for the key
+   * `fingerprint` (then a promise; at once without a cluster), and releases
+   * the reservation when `join` refuses after all (a ban).
+   *
+   * @throws {NickError} as {@linkcode NickClaims.claim}, before asking the cluster
+   */
+  enter<T>(
+    nick: string,
+    folded: string,
+    fingerprint: string | undefined,
+    join: () => T,
+  ): T | Promise<T> {
+    const presence = this.#presence;
+    if (!presence.reserve) return join();
+    this.claim(nick, folded, fingerprint);
+    return presence.reserve(nick, folded, fingerprint).then(() => {
+      let joined: T | undefined;
+      try {
+        return joined = join();
+      } finally {
+        if (joined === undefined) presence.release?.(folded);
+      }
+    });
+  }
+
   /** A free nick close to `nick` for the key with fingerprint `fingerprint`: `ana_`, `ana2`, ... */
   suggest(nick: string, fingerprint?: string): string {
     return suggestNick(nick, (n) => {

@@ -42,3 +42,23 @@ export function floodingBye(limit: RateLimit): ByeEvent {
     message: `Disconnected for flooding: more than ${limit.floodLimit} messages refused`,
   };
 }
+
+/**
+ * The check a hub runs before each request: charges it to the member's
+ * limit (`false`: none) and acts on the verdict; over the limit the member
+ * is told `rate_limited`, flooding on regardless it is dropped by `drop`.
+ */
+export function rateLimiter(
+  limit: RateLimit | false,
+  now: () => number,
+  drop: (member: Member, bye: ByeEvent) => void,
+): (member: Member) => boolean {
+  if (!limit) return () => true;
+  return (member) => {
+    const verdict = chargeRequest(member, limit, now);
+    if (verdict === "allowed") return true;
+    if (verdict === "flooding") drop(member, floodingBye(limit));
+    else member.sink.deliver(rateLimited(member, limit));
+    return false;
+  };
+}

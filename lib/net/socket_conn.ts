@@ -12,9 +12,9 @@
  * @module
  */
 
+import * as net from "node:net";
 import type { Socket } from "node:net";
-import * as tls from "node:tls";
-import { isIP } from "node:net";
+import { secureOver } from "./tls_feed.ts";
 
 /** What a connection needs of its socket; `Deno.TcpConn` has it too. */
 export interface ByteConn {
@@ -154,8 +154,9 @@ export class SocketConn implements ByteConn {
 
   /** Turns Nagle's algorithm off (and keepalive on): chat lines go out at once. */
   tune(): void {
-    this.#socket.setNoDelay(true);
-    this.#socket.setKeepAlive(true, 60_000);
+    const tcp = this.below ?? this.#socket;
+    tcp.setNoDelay(true);
+    tcp.setKeepAlive(true, 60_000);
   }
 
   #notify(): void {
@@ -176,30 +177,38 @@ export function connectTls(
   port: number,
 ): Promise<{ conn: SocketConn; certificate: Uint8Array }> {
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({
-      host,
-      port,
-      // Trust is decided by fingerprint, after the handshake.
-      rejectUnauthorized: false,
-      // SNI carries host names only, never addresses.
-      ...(isIP(host) ? {} : { servername: host }),
-    });
+    const tcp = net.connect({ host, port });
     const fail = (error: Error & { code?: string }) => {
-      socket.destroy();
+      tcp.destroy();
       reject(new SocketError(error.message, error.code, { cause: error }));
     };
-    socket.once("error", fail);
-    socket.once("secureConnect", () => {
-      socket.off("error", fail);
-      const peer = socket.getPeerCertificate(true);
-      if (!peer?.raw) {
-        socket.destroy();
-        reject(new SocketError("the server sent no certificate"));
-        return;
-      }
-      const conn = new SocketConn(socket);
-      conn.tune();
-      resolve({ conn, certificate: new Uint8Array(peer.raw) });
+    tcp.once("error", fail);
+    tcp.once("connect", () => {
+      tcp.off("error", fail);
+      const socket = secureOver(tcp, {
+        // Trust is decided by fingerprint, after the handshake.
+        rejectUnauthorized: false,
+        // SNI carries host names only, never addresses.
+        ...(net.isIP(host) ? {} : { servername: host }),
+      });
+      socket.once("error", fail);
+      socket.once("secureConnect", () => {
+        socket.off("error", fail);
+        const peer = socket.getPeerCertificate(true);
+        if (!peer?.raw) {
+          socket.destroy();
+          reject(new SocketError("the server sent no certificate"));
+          return;
+        }
+        const remote = {
+          transport: "tcp" as const,
+          hostname: tcp.remoteAddress ?? host,
+          port: tcp.remotePort ?? port,
+        };
+        const conn = new SocketConn(socket, remote, tcp);
+        conn.tune();
+        resolve({ conn, certificate: new Uint8Array(peer.raw) });
+      });
     });
   });
 }

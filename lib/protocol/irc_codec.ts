@@ -302,6 +302,10 @@ export class IrcCodec implements Codec {
       case "CHATHISTORY": // irc_chathistory.ts
         frames.push(...this.#events.askHistory(params, this.#local, this.#me, this.#charged));
         return;
+      case "SEND": // `/send` or `/get` typed in a client that passes them on: the server's hint
+      case "GET":
+        frames.push(this.#cmd(command.toLowerCase(), params.join(" ")));
+        return;
       case "REGISTER": // lanchat's /register (the nick to the key SASL EXTERNAL proved)
       case "UNREGISTER":
         frames.push(

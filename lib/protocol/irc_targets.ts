@@ -1,7 +1,8 @@
 /**
  * A member's IRC commands aimed at rooms and nicks, for {@linkcode IrcCodec}:
  * `JOIN` and `PART` of a comma list of rooms, `PRIVMSG` and `NOTICE` to
- * rooms and nicks (CTCP ACTION is /me, other CTCP is dropped), and the
+ * rooms and nicks (CTCP ACTION is /me, a DCC offer is answered with a
+ * notice and the server's `/send` hint, other CTCP is dropped), and the
  * message a `draft/multiline` batch closes. Each target's frames follow the
  * marker that names it (irc_local.ts), so an error names its own target;
  * what the codec answers itself is charged like a command (these come only
@@ -92,6 +93,12 @@ export function privmsg(
     return;
   }
   const raw = params[1];
+  // `/dcc send bob file`: the client would wait for a connection that never comes.
+  if (command === "PRIVMSG" && /^\x01DCC\s/i.test(raw)) {
+    const text = "DCC is not supported here: nothing was sent; files go through the server";
+    out.push(local.line(serverLine("NOTICE", [me, text]), { request: true }), cmd("send", ""));
+    return;
+  }
   // Other CTCP (VERSION, PING, ...) is not passed on: lanchat clients would show the bytes.
   if (isOtherCtcp(raw)) return;
   const action = ctcpAction(raw);

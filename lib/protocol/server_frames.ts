@@ -21,7 +21,9 @@ import type {
   MessageEvent,
   RoomSnapshot,
   RoomTopic,
+  SharedFile,
 } from "../core/events.ts";
+import { cleanFileName } from "../core/file_name.ts";
 import type { ErrorCode, ServerFrame } from "./wire_frames.ts";
 import {
   Fields,
@@ -102,7 +104,67 @@ function message(f: Fields): MessageEvent {
     from: f.nick("from"),
     text: f.text("text"),
     kind: f.choice("kind", ["say", "action", "notice"]),
+    ...sharedFile(f),
   };
+}
+
+/** A file id as the server makes them: 16 random bytes in base64url. */
+const FILE_ID = /^[A-Za-z0-9_-]{22}$/;
+/** A media type: `type/subtype`, parameters not kept. */
+const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,127}$/i;
+/** An upload token: what the server hands out, never shown. */
+const UPLOAD_TOKEN = /^[A-Za-z0-9_-]{16,128}$/;
+
+/**
+ * The `file` of a `msg` or `dm` (issue 18), checked: a bad one is dropped,
+ * not the message (its text still says what was shared). The name is cleaned
+ * for every file system, as the server should have; the url must be
+ * `http(s)://.../f/<id>/...`.
+ */
+function sharedFile(f: Fields): { file?: SharedFile } {
+  if (!f.has("file")) return {};
+  try {
+    const o = f.object(f.raw.file, "file");
+    const id = o.opaque("id");
+    const url = o.opaque("url");
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(url);
+    } catch {
+      parsed = undefined;
+    }
+    if (
+      !FILE_ID.test(id) || !parsed || !/^https?:$/.test(parsed.protocol) ||
+      !parsed.pathname.startsWith(`/f/${id}/`)
+    ) return {};
+    const type = o.line("type", 200);
+    return {
+      file: {
+        id,
+        name: cleanFileName(o.line("name", 1000)),
+        size: o.count("size"),
+        type: MEDIA_TYPE.test(type) ? type.toLowerCase() : "application/octet-stream",
+        url: parsed.href,
+      },
+    };
+  } catch (error) {
+    if (error instanceof InvalidFrameError) return {};
+    throw error;
+  }
+}
+
+/** The welcome's `files` (upload token, largest file), or nothing when absent or bad. */
+function uploads(f: Fields): { files?: { token: string; maxFileBytes: number } } {
+  if (!f.has("files")) return {};
+  try {
+    const o = f.object(f.raw.files, "files");
+    const token = o.opaque("token");
+    const maxFileBytes = o.count("maxFileBytes");
+    return UPLOAD_TOKEN.test(token) ? { files: { token, maxFileBytes } } : {};
+  } catch (error) {
+    if (error instanceof InvalidFrameError) return {};
+    throw error;
+  }
 }
 
 function snapshot(f: Fields): RoomSnapshot {
@@ -188,6 +250,7 @@ const PARSERS: Record<string, (f: Fields) => ServerFrame> = {
     to: f.nick("to"),
     text: f.text("text"),
     kind: f.choice("kind", ["say", "action", "notice"]),
+    ...sharedFile(f),
   }),
   welcome: (f) => {
     const rate = f.has("rateLimit") ? f.object(f.raw.rateLimit, "rateLimit") : undefined;
@@ -200,6 +263,7 @@ const PARSERS: Record<string, (f: Fields) => ServerFrame> = {
       ...(rate
         ? { rateLimit: { rate: rate.positive("rate"), burst: rate.positive("burst") } }
         : {}),
+      ...uploads(f),
       ...snapshot(f),
     };
   },

@@ -11,8 +11,10 @@ import type {
   LeaveEvent,
   MessageEvent,
   RoomSnapshot,
+  SharedFile,
   WhoisEvent,
 } from "../core/events.ts";
+import { formatSize } from "../core/file_name.ts";
 
 /** How to render: which room needs no prefix, and the clock for dates. */
 export interface TextFormatContext {
@@ -28,6 +30,31 @@ export interface TextFormatContext {
   continuation?: string;
   /** Always show the full date, `YYYY-MM-DD HH:MM` (a log read later: `chat-server export`). */
   dates?: boolean;
+  /**
+   * A message that shares a file shows its name, size, type and the
+   * `/get <id>` that fetches it (what `chat-client` can do), instead of the
+   * server's text with the link (what `nc` and IRC users are given).
+   */
+  fileCommands?: boolean;
+}
+
+/**
+ * How `chat-client` shows a shared file: one line with its name, size, type
+ * and the short command that fetches it.
+ *
+ * @example
+ * ```ts
+ * fileText({ id: "AAAAAAAAAAAAAAAAAAAAAA", name: "a.png", size: 2048, type: "image/png", url: "" });
+ * // "[file] a.png (2.0 KiB, image/png) /get AAAAAAAAAAAAAAAAAAAAAA"
+ * ```
+ */
+export function fileText(file: SharedFile): string {
+  return `[file] ${file.name} (${formatSize(file.size)}, ${file.type}) /get ${file.id}`;
+}
+
+/** The text to show of a message: {@linkcode fileText} for a shared file with `fileCommands`. */
+function shownText(event: { text: string; file?: SharedFile }, fileCommands?: boolean): string {
+  return fileCommands && event.file ? fileText(event.file) : event.text;
 }
 
 const LEAVE_WORDS: Record<LeaveEvent["reason"], string> = {
@@ -74,9 +101,10 @@ export function formatEvent(event: ServerFrame, context: TextFormatContext = {})
   const stamp = (ts: number) => `[${context.dates ? formatDateTime(ts) : formatTime(ts, now)}]`;
   const where = (room: string) => (room === context.currentRoom ? "" : `${room} `);
   const more = context.continuation;
+  const files = context.fileCommands;
   switch (event.type) {
     case "msg":
-      return formatMessage(event, `${stamp(event.ts)} ${where(event.room)}`, more);
+      return formatMessage(event, `${stamp(event.ts)} ${where(event.room)}`, more, files);
     case "join":
       return [`${stamp(event.ts)} ${where(event.room)}-> ${event.nick} joined ${event.room}`];
     case "leave": {
@@ -120,17 +148,18 @@ export function formatEvent(event: ServerFrame, context: TextFormatContext = {})
         : event.kind === "notice"
         ? `-${event.from}- `
         : "";
-      return indent(`${stamp(event.ts)} [${event.from} -> ${event.to}] ${body}`, event.text, more);
+      const text = shownText(event, files);
+      return indent(`${stamp(event.ts)} [${event.from} -> ${event.to}] ${body}`, text, more);
     }
     case "welcome":
       return [
         `Welcome to ${event.server}, ${event.nick}!`,
         ...(event.motd ? formatMotd(event.motd, more) : []),
-        ...formatSnapshot(event, context.now, more),
+        ...formatSnapshot(event, context.now, more, files),
         "Type /help for the commands.",
       ];
     case "joined":
-      return formatSnapshot(event, context.now, more);
+      return formatSnapshot(event, context.now, more, files);
     case "parted":
       return [`You left ${event.room}; you are now in ${event.current}`];
     case "who": {
@@ -167,7 +196,7 @@ export function formatEvent(event: ServerFrame, context: TextFormatContext = {})
       return [];
     case "history": {
       const lines = event.messages.flatMap((m) =>
-        formatMessage(m, `[${formatTime(m.ts, now)}] (history) ${where(m.room)}`, more)
+        formatMessage(m, `[${formatTime(m.ts, now)}] (history) ${where(m.room)}`, more, files)
       );
       const first = event.messages[0];
       const last = event.messages.at(-1);
@@ -226,7 +255,12 @@ function formatMotd(motd: string, continuation: string | undefined): string[] {
   return [`motd: ${lines[0]}`, ...lines.slice(1).map((line) => continuation + line)];
 }
 
-function formatSnapshot(snapshot: RoomSnapshot, now?: number, continuation?: string): string[] {
+function formatSnapshot(
+  snapshot: RoomSnapshot,
+  now?: number,
+  continuation?: string,
+  fileCommands?: boolean,
+): string[] {
   const count = snapshot.memberCount ?? snapshot.members.length;
   // A line, not a wall: a few names, then how many more (/who lists them all).
   const shown = snapshot.members.slice(0, TEXT_MEMBER_LIMIT);
@@ -240,19 +274,29 @@ function formatSnapshot(snapshot: RoomSnapshot, now?: number, continuation?: str
   if (snapshot.topic) lines.push(`Topic: ${snapshot.topic.text} (set by ${snapshot.topic.by})`);
   for (const message of snapshot.history) {
     lines.push(
-      ...formatMessage(message, `[${formatTime(message.ts, now)}] (history) `, continuation),
+      ...formatMessage(
+        message,
+        `[${formatTime(message.ts, now)}] (history) `,
+        continuation,
+        fileCommands,
+      ),
     );
   }
   return lines;
 }
 
-function formatMessage(event: MessageEvent, prefix: string, continuation?: string): string[] {
+function formatMessage(
+  event: MessageEvent,
+  prefix: string,
+  continuation?: string,
+  fileCommands?: boolean,
+): string[] {
   const head = event.kind === "action"
     ? `* ${event.from} `
     : event.kind === "notice"
     ? `-${event.from}- `
     : `<${event.from}> `;
-  return indent(prefix + head, event.text, continuation);
+  return indent(prefix + head, shownText(event, fileCommands), continuation);
 }
 
 /** First line after `head`; later lines after `continuation`, or indented to line up under the text. */

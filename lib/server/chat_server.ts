@@ -7,6 +7,9 @@
  * @module
  */
 
+import type { FileStore } from "../files/file_store.ts";
+import { type FileLimits, FileSharing } from "./file_sharing.ts";
+import { listenAddresses } from "./listen_addresses.ts";
 import { Hub, type HubOptions } from "../core/hub.ts";
 import { PLAIN_BINDING } from "../protocol/key_proof.ts";
 import { ClientSession, type SessionContext, type SessionLimits } from "./client_session.ts";
@@ -71,6 +74,15 @@ export interface ChatServerOptions extends HubOptions {
    * and LAN names (see `webHostAllowed`: a guard against DNS rebinding).
    */
   webHosts?: readonly string[];
+  /**
+   * Shared files, uploaded and fetched over HTTP on the chat port (`/f`,
+   * `file_routes.ts`), by the sessions of this server's hub (each welcome
+   * carries an upload token; `file_sharing.ts`). None: no file routes. The
+   * caller opens and owns it.
+   */
+  files?: FileStore;
+  /** The limits of members' uploads (at once, rate, quota, slowest): `FileSharingOptions`. */
+  fileLimits?: FileLimits;
   /**
    * Open connections from one IP address; more are refused at once.
    * @default {16}
@@ -177,7 +189,19 @@ export class ChatServer implements AsyncDisposable {
     // The IRC port's addresses are the main port's: not listed (nor announced) twice.
     this.hostnames = listeners.filter((listener) => !(listener instanceof IrcListener))
       .flatMap((listener) => listener.hostnames);
-    this.hub = options.hub ?? new Hub(options);
+    const sharing = options.files
+      ? new FileSharing(options.files, {
+        ...options.fileLimits,
+        private: options.password !== undefined || options.passwordGate !== undefined,
+      })
+      : undefined;
+    this.hub = options.hub ?? new Hub({ ...options, welcomeFiles: sharing?.welcome });
+    if (sharing) {
+      sharing.attach(this.hub);
+      // Links point where the start-up line sends browsers.
+      const address = listenAddresses(this.hostnames, this.addr.port)[0];
+      sharing.origin = `${options.tls ? "https" : "http"}://${address}`;
+    }
     const limits: SessionLimits = {
       maxLineBytes: options.maxLineBytes ?? 64 * 1024,
       sendQueueBytes: options.sendQueueBytes ?? 1024 * 1024,
@@ -190,6 +214,7 @@ export class ChatServer implements AsyncDisposable {
     };
     this.#logLimiter = new LogLimiter(options.log ?? (() => {}));
     this.#log = this.#logLimiter.log;
+    if (sharing) sharing.log = this.#log;
     this.#limits = new ConnectionLimits({
       maxPerIp: options.maxPerIp ?? 16,
       maxPending: options.maxPending ?? 256,
@@ -227,6 +252,7 @@ export class ChatServer implements AsyncDisposable {
       maxLineBytes: limits.maxLineBytes,
       httpHeadersMs: limits.httpHeadersMs,
       webHosts: options.webHosts ?? [],
+      ...(sharing ? { files: sharing } : {}),
       log: this.#log,
       onArrival: (arrival: Arrival) => void this.#serve(arrival),
     };

@@ -8,7 +8,7 @@ import { NativeCodec } from "../protocol/native_codec.ts";
 import { ConnectionLimits } from "./connection_limits.ts";
 import { createSelfSigned } from "./tls_certificate.ts";
 import { NativeClient } from "../../tests/_native_client.ts";
-import { until } from "../../tests/_waiting.ts";
+import { until, within } from "../../tests/_waiting.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -60,6 +60,18 @@ Deno.test("ChatServer.serve(): a plain and a TLS listener feed one hub", async (
   const msg = await ana.next("msg");
   assert.equal(msg.text, "over TLS");
   assert.equal(msg.from, "bob");
+});
+
+Deno.test("ChatServer.serve(): a TLS client that arrives between bind and serve is served, not left hanging", async () => {
+  const certificate = await createSelfSigned();
+  const door = await FrontDoor.bindTls({ hostname: "127.0.0.1", port: 0 });
+  // chat-server binds, then opens its stores and makes its certificate: a client may come first.
+  const early = NativeClient.connectTls(door.addr.port, certificate.cert, "ana");
+  await until(() => door.waitingToServe === 1);
+  await using server = await ChatServer.serve(door, { tls: certificate });
+  await using ana = await within(5000, early, "the early client's handshake");
+  assert.equal((await within(5000, ana.next("welcome"), "its welcome")).nick, "ana");
+  assert.equal(server.hub.size, 1);
 });
 
 /** A listener with no sockets: the test hands the server fake pipes, as a WebSocket path would. */

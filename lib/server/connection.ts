@@ -11,6 +11,7 @@ import { SendQueue } from "./send_queue.ts";
 import type { ByteConn } from "../net/socket_conn.ts";
 import { formatHostPort } from "../net/host_port.ts";
 import type { Pipe } from "./outbox.ts";
+import { Interrupt } from "../core/interrupt.ts";
 
 /** Settings of a {@linkcode Connection}. */
 export interface ConnectionOptions {
@@ -58,6 +59,8 @@ export class Connection implements Pipe {
   readonly #queue: SendQueue;
   readonly #maxWriteBytes: number;
   readonly #resolveDone: () => void;
+  /** Ends a read loop's wait on a chunk's work (not a race against `done`: interrupt.ts). */
+  readonly #ended = new Interrupt();
   #onOverflow: (() => void) | undefined;
   #writing = false;
   #ending = false;
@@ -125,7 +128,7 @@ export class Connection implements Pipe {
       const pending = onChunk(buffer.subarray(0, n));
       // Closing ends the wait too: a request waiting on a store that never
       // answers must not keep a closed connection (and its member) around.
-      if (pending) await Promise.race([pending, this.done]);
+      if (pending) await this.#ended.wait(pending);
       if (this.#closed) return;
       if (n === buffer.length && buffer.length < MAX_READ_BYTES) {
         buffer = new Uint8Array(buffer.length * 2);
@@ -180,6 +183,7 @@ export class Connection implements Pipe {
     clearTimeout(this.#endTimer);
     this.#queue.clear();
     this.#queue.release();
+    this.#ended.fire();
     this.#resolveDone();
     return this.#conn;
   }
@@ -197,6 +201,7 @@ export class Connection implements Pipe {
     } catch {
       // Already closed by the runtime.
     }
+    this.#ended.fire();
     this.#resolveDone();
   }
 

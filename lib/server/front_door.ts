@@ -30,8 +30,10 @@
 
 import * as tls from "node:tls";
 import * as net from "node:net";
-import { formatHostPort, stripBrackets, unmapAddress } from "../net/host_port.ts";
+import { formatHostPort, unmapAddress } from "../net/host_port.ts";
+import { bindEvery, listenNode } from "./bind_every.ts";
 import { SocketConn } from "../net/socket_conn.ts";
+import { secureOver } from "../net/tls_feed.ts";
 import { type Refusal, Ticket } from "./connection_limits.ts";
 import { Connection } from "./connection.ts";
 import { HttpFront } from "./http_front.ts";
@@ -73,10 +75,23 @@ export class FrontDoor implements Listener {
   #http: HttpFront | undefined;
   /** Resolves when close() is called: a node:net server's own "close" waits for every socket. */
   readonly #closed = Promise.withResolvers<void>();
+  /**
+   * TLS connections accepted between bindTls() and serve() (chat-server
+   * opens its stores and makes its certificate in between): node:net
+   * accepts at once, and a connection emitted to no listener would hang,
+   * never served nor timed out. They wait here (at most a backlog's worth).
+   */
+  readonly #early: net.Socket[] = [];
+  readonly #holdEarly = (socket: net.Socket) => {
+    if (this.#closing || this.#early.length >= EARLY_CONNECTIONS) return void socket.destroy();
+    socket.on("error", () => {});
+    this.#early.push(socket);
+  };
 
   private constructor(listeners: Deno.TcpListener[], servers: net.Server[] = []) {
     this.#listeners = listeners;
     this.#servers = servers;
+    for (const server of servers) server.on("connection", this.#holdEarly);
     const addresses = [
       ...listeners.map((listener) => listener.addr),
       ...servers.map((server) => {
@@ -122,6 +137,11 @@ export class FrontDoor implements Listener {
     return new FrontDoor([], servers);
   }
 
+  /** TLS connections accepted before serve(), waiting for it. */
+  get waitingToServe(): number {
+    return this.#early.length;
+  }
+
   /** A door bound with `bindTls()` terminates TLS. */
   get needsCertificate(): boolean {
     return this.#servers.length > 0;
@@ -135,7 +155,11 @@ export class FrontDoor implements Listener {
       // One context for every connection.
       const context = tls.createSecureContext(options.tls);
       for (const server of this.#servers) {
+        server.off("connection", this.#holdEarly);
         server.on("connection", (socket: net.Socket) => this.#arriveTls(socket, options, context));
+      }
+      for (const socket of this.#early.splice(0)) {
+        if (!socket.destroyed) this.#arriveTls(socket, options, context);
       }
       // Not the servers' "close" events: those wait for every socket, and the
       // sockets are the chat server's to close, after this returns.
@@ -167,6 +191,7 @@ export class FrontDoor implements Listener {
       }
     }
     for (const server of this.#servers) server.close();
+    for (const socket of this.#early.splice(0)) socket.destroy();
     this.#closed.resolve();
     for (const close of this.#handshakes) close();
     this.#handshakes.clear();
@@ -326,16 +351,15 @@ export class FrontDoor implements Listener {
             : encoder.encode(httpsRedirect(first, raw, options.webHosts) ?? plainTextHint(raw)),
         );
       }
-      raw.unshift(first);
       // An optional client certificate (IRC's SASL EXTERNAL): asked for, never
       // required, never verified against a CA (client_certificate.ts says why
-      // the TLS handshake alone proves its key).
-      socket = new tls.TLSSocket(raw, {
+      // the TLS handshake alone proves its key). secureOver: a paused reader stops TCP reads.
+      socket = secureOver(raw, {
         isServer: true,
         secureContext: context,
         requestCert: true,
         rejectUnauthorized: false,
-      });
+      }, first);
       socket.once("secure", () => {
         if (settled) return;
         finish();
@@ -372,58 +396,9 @@ export class FrontDoor implements Listener {
  * able to make the server do without end.
  */
 const EXPLAINED_AT_ONCE = 16;
+/** TLS connections held from bindTls() until serve() (the listen backlog). */
+const EARLY_CONNECTIONS = 1024;
 const EXPLAIN_EVERY_MS = 10_000;
-
-/**
- * Binds `options.hostname`, or every interface: `::` (dual stack), plus
- * `0.0.0.0` on the same port where `::` takes IPv6 only, or `0.0.0.0` alone
- * without IPv6.
- */
-async function bindEvery<L>(
-  options: { hostname?: string; port: number },
-  listen: (hostname: string, port: number) => Promise<L>,
-  portOf: (listener: L) => number,
-  close: (listener: L) => void,
-): Promise<L[]> {
-  if (options.hostname !== undefined) {
-    return [await listen(stripBrackets(options.hostname), options.port)];
-  }
-  let v6: L;
-  try {
-    v6 = await listen("::", options.port);
-  } catch (error) {
-    // Only a machine without IPv6 falls back; anything else (a taken port, no permission) is said.
-    const noIpv6 = error instanceof Deno.errors.AddrNotAvailable ||
-      /address family not supported|EAFNOSUPPORT|os error 97/i.test(String(error));
-    if (!noIpv6) throw error;
-    return [await listen("0.0.0.0", options.port)];
-  }
-  try {
-    return [v6, await listen("0.0.0.0", portOf(v6))]; // "::" is IPv6 only here.
-  } catch (error) {
-    if (error instanceof Deno.errors.AddrInUse) return [v6]; // Dual stack.
-    close(v6);
-    throw error;
-  }
-}
-
-/** A node:net listener on `host`, `port`, bound (errors as Deno's listener throws them). */
-function listenNode(host: string, port: number): Promise<net.Server> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer({ pauseOnConnect: false });
-    server.once("error", (error: Error & { code?: string }) => {
-      reject(
-        error.code === "EADDRINUSE"
-          ? new Deno.errors.AddrInUse(error.message)
-          // Deno's node:net says EINVAL for an address the machine does not have.
-          : error.code === "EADDRNOTAVAIL" || error.code === "EINVAL"
-          ? new Deno.errors.AddrNotAvailable(error.message)
-          : error,
-      );
-    });
-    server.listen({ host, port, backlog: 1024, ipv6Only: false }, () => resolve(server));
-  });
-}
 
 function closeQuietly(conn: Deno.Conn): void {
   try {

@@ -10,7 +10,9 @@
  * of the connection's arrival (enforced here: Deno's `node:http` does not
  * time out connections it did not accept itself), one request per
  * connection, and the connection's ticket held (per address, pending)
- * until it closes or its WebSocket joins. An upgrade from a page of another
+ * until it closes or its WebSocket joins; a whole request marks it alive
+ * (evicted after idle ones), and a file transfer that checked out (a live
+ * upload token, a download's id and key) takes it out of the pending pool. An upgrade from a page of another
  * origin is refused (cross-site WebSocket hijacking), and permessage-deflate
  * is off: it would compress every message once per recipient, where a
  * broadcast now shares one payload among all.
@@ -36,6 +38,7 @@ import { PLAIN_BINDING } from "../protocol/key_proof.ts";
 import { fingerprintOfPem } from "./tls_certificate.ts";
 import { findAsset, SECURITY_HEADERS } from "./web_pages.ts";
 import { WebSocketPipe } from "./websocket_pipe.ts";
+import { isFilePath, serveFileRequest } from "./file_routes.ts";
 
 /** How long an answer may take to be read, from its request on; then the connection closes. */
 const ANSWER_MS = 30_000;
@@ -170,6 +173,8 @@ export class HttpFront implements HttpHandOff {
   ): Promise<void> => {
     const pending = this.#connections.get(request.socket);
     if (pending) {
+      // A whole request came: evicted after connections that sent none.
+      pending.ticket.alive();
       // One answer per connection; a reader that does not take it in time
       // (or never closes its side) does not keep its place in the limits.
       clearTimeout(pending.timer);
@@ -183,12 +188,24 @@ export class HttpFront implements HttpHandOff {
     if (!webHostAllowed(host, this.#options.webHosts)) {
       return answer(response, 421, MISDIRECTED);
     }
+    const path = pathOf(request.url);
+    if (path === undefined) return answer(response, 400, "Bad request: not a valid path");
+    const files = this.#options.files;
+    if (files && isFilePath(path)) {
+      // A transfer may take long: the deadline counts from the last bytes moved.
+      const touch = () => {
+        if (!pending) return;
+        clearTimeout(pending.timer);
+        pending.timer = setTimeout(() => request.socket.destroy(), ANSWER_MS);
+      };
+      // A transfer that checked out is no longer pending: only the per-address limit holds it.
+      const admitted = () => pending?.ticket.joined();
+      return await serveFileRequest(files, request, response, { touch, admitted });
+    }
     if (request.method !== "GET" && request.method !== "HEAD") {
       response.setHeader("Allow", "GET, HEAD");
       return answer(response, 405, "Method not allowed");
     }
-    const path = pathOf(request.url);
-    if (path === undefined) return answer(response, 400, "Bad request: not a valid path");
     const binding = pending?.secure && this.#tlsBinding
       ? await this.#tlsBinding.catch(() => PLAIN_BINDING)
       : PLAIN_BINDING;
@@ -216,6 +233,7 @@ export class HttpFront implements HttpHandOff {
   readonly #upgrade = (request: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
     const pending = this.#connections.get(socket);
     if (!pending) return void socket.destroy();
+    pending.ticket.alive();
     clearTimeout(pending.timer);
     const path = pathOf(request.url);
     if (path !== WEBSOCKET_PATH) return refuse(socket, 404, "Not Found");

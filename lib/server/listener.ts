@@ -24,6 +24,7 @@
 
 import type { Codec } from "../protocol/codec.ts";
 import type { Admitted, ConnectionLimits } from "./connection_limits.ts";
+import type { FileSharing } from "./file_sharing.ts";
 import type { LogRecord } from "./log_record.ts";
 import type { Pipe } from "./outbox.ts";
 
@@ -86,6 +87,8 @@ export interface ListenerServeOptions {
   httpHeadersMs: number;
   /** DNS names the web answers to beyond addresses and LAN names (`webHostAllowed`). */
   webHosts: readonly string[];
+  /** Shared files, served on `/f` over HTTP (none: no file routes). */
+  files?: FileSharing;
   /** Where refusals and errors are logged. */
   log: (record: LogRecord) => void;
   /** Receives each chat connection. */

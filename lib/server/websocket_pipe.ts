@@ -21,6 +21,7 @@
 import type { WebSocket } from "ws";
 import type { Pipe } from "./outbox.ts";
 import { SendQueue } from "./send_queue.ts";
+import { Interrupt } from "../core/interrupt.ts";
 
 /** The socket under a WebSocket, as the pipe writes to it. */
 export interface FrameWriter {
@@ -69,6 +70,8 @@ export class WebSocketPipe implements Pipe {
   readonly #queue: SendQueue;
   readonly #bufferedBelow: () => number;
   readonly #resolveDone: () => void;
+  /** Ends a read loop's wait on a chunk's work (not a race against `done`: interrupt.ts). */
+  readonly #ended = new Interrupt();
   /** Messages received and not handed to the read loop yet. */
   readonly #inbox: Uint8Array[] = [];
   #inboxBytes = 0;
@@ -144,7 +147,7 @@ export class WebSocketPipe implements Pipe {
       this.#inboxBytes = 0;
       this.#socket.resume();
       const pending = onChunk(chunk);
-      if (pending) await Promise.race([pending, this.done]);
+      if (pending) await this.#ended.wait(pending);
       if (this.#closed) return;
     }
   }
@@ -223,6 +226,7 @@ export class WebSocketPipe implements Pipe {
     this.#queue.release();
     this.#socket.terminate();
     this.#notify();
+    this.#ended.fire();
     this.#resolveDone();
   }
 

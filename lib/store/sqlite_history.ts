@@ -7,7 +7,7 @@
  */
 
 import type { DatabaseSync } from "node:sqlite";
-import type { MessageEvent } from "../core/events.ts";
+import type { MessageEvent, SharedFile } from "../core/events.ts";
 import type { HistoryRange, HistoryRef } from "../core/state/history_query.ts";
 
 /** A stored row of the `messages` table. */
@@ -18,6 +18,13 @@ export interface MessageRow {
   from_nick: string;
   kind: string;
   text: string;
+  /** The shared file a message announces, as JSON (migration 6). */
+  file: string | null;
+}
+
+/** A message's shared file as the `file` column keeps it. */
+export function fileColumn(file: SharedFile | undefined): string | null {
+  return file ? JSON.stringify(file) : null;
 }
 
 /** The event a stored row was. */
@@ -30,6 +37,7 @@ export function toEvent(row: MessageRow): MessageEvent {
     from: row.from_nick,
     text: row.text,
     kind: row.kind === "action" || row.kind === "notice" ? row.kind : "say",
+    ...(row.file ? { file: JSON.parse(row.file) as SharedFile } : {}),
   };
 }
 
@@ -54,7 +62,7 @@ export function selectRange(
   bound(range.above, ">");
   bound(range.below, "<");
   const rows = db.prepare(
-    `SELECT room, id, ts, from_nick, kind, text FROM messages WHERE ${
+    `SELECT room, id, ts, from_nick, kind, text, file FROM messages WHERE ${
       where.join(" AND ")
     } ORDER BY id ${range.newest ? "DESC" : "ASC"} LIMIT ?`,
   ).all(...values, range.limit) as unknown as MessageRow[];

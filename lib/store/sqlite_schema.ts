@@ -55,6 +55,25 @@ export const MIGRATIONS: string[] = [
    ALTER TABLE rooms ADD COLUMN topic_ts INTEGER;`,
   // History by time within a room (`/history --after <time>`, CHATHISTORY timestamps).
   `CREATE INDEX messages_by_room_time ON messages (room_key, ts);`,
+  // Shared files (issue 18): metadata (with each file's capability token, `key`); the content is
+  // stored by its SHA-256 under files/; a message announcing a file keeps it as JSON in `file`.
+  `CREATE TABLE files (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     size INTEGER NOT NULL,
+     type TEXT NOT NULL,
+     sha256 TEXT NOT NULL,
+     uploader TEXT NOT NULL,
+     room_key TEXT,
+     dm_a TEXT,
+     dm_b TEXT,
+     ts INTEGER NOT NULL,
+     key TEXT NOT NULL,
+     CHECK ((room_key IS NULL) <> (dm_a IS NULL AND dm_b IS NULL))
+   ) WITHOUT ROWID;
+   CREATE INDEX files_by_content ON files (sha256);
+   ALTER TABLE messages ADD COLUMN file TEXT;
+   ALTER TABLE private_messages ADD COLUMN file TEXT;`,
 ];
 
 /** A store that cannot be opened: the path and the cause, for a one-line error at start. */

@@ -13,7 +13,8 @@ import type { HistoryRange } from "../core/state/history_query.ts";
 import { messageBytes } from "../core/history.ts";
 import type { AccessStore, Registration } from "../core/state/access_store.ts";
 import { SqliteAccess } from "./sqlite_access.ts";
-import { type MessageRow as Row, selectRange, toEvent } from "./sqlite_history.ts";
+import { SqliteFileIndex } from "./sqlite_files.ts";
+import { fileColumn, type MessageRow as Row, selectRange, toEvent } from "./sqlite_history.ts";
 import {
   checkVersion,
   describeOpenError,
@@ -101,6 +102,7 @@ export class SqliteStore implements HistoryStore, AccessStore {
   #upsertRoom!: StatementSync;
   #upsertTopic!: StatementSync;
   #access!: SqliteAccess;
+  #files: SqliteFileIndex | undefined;
   #closed = false;
 
   /**
@@ -146,10 +148,10 @@ export class SqliteStore implements HistoryStore, AccessStore {
       this.#budget = this.#diskBudget();
       this.#access = new SqliteAccess(this.#db);
       this.#insert = this.#db.prepare(
-        "INSERT OR REPLACE INTO messages (room_key, id, room, ts, from_nick, kind, text) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO messages (room_key, id, room, ts, from_nick, kind, text, file) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       );
       this.#insertPrivate = this.#db.prepare(
-        "INSERT INTO private_messages (ts, from_nick, to_nick, kind, text) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO private_messages (ts, from_nick, to_nick, kind, text, file) VALUES (?, ?, ?, ?, ?, ?)",
       );
       this.#upsertRoom = this.#db.prepare(
         "INSERT INTO rooms (key, name, last_id) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET last_id = max(last_id, excluded.last_id), name = excluded.name",
@@ -165,6 +167,11 @@ export class SqliteStore implements HistoryStore, AccessStore {
   #diskBudget(): DiskBudget | undefined {
     const { maxBytes, report } = this.#options;
     return maxBytes === undefined ? undefined : new DiskBudget(this.#db, maxBytes, report);
+  }
+
+  /** The metadata of shared files, in the same database (written through). */
+  get files(): SqliteFileIndex {
+    return this.#files ??= new SqliteFileIndex(this.#db);
   }
 
   /** Accepted messages not written yet. */
@@ -278,7 +285,7 @@ export class SqliteStore implements HistoryStore, AccessStore {
   /** Every message of a room since `since` (ms), oldest first: for `chat-server export`. */
   *export(foldedRoom: string, since = 0): Generator<MessageEvent> {
     const statement = this.#db.prepare(
-      "SELECT room, id, ts, from_nick, kind, text FROM messages WHERE room_key = ? AND ts >= ? ORDER BY id",
+      "SELECT room, id, ts, from_nick, kind, text, file FROM messages WHERE room_key = ? AND ts >= ? ORDER BY id",
     );
     for (const row of statement.iterate(foldedRoom, since) as Iterable<Row>) yield toEvent(row);
   }
@@ -323,7 +330,7 @@ export class SqliteStore implements HistoryStore, AccessStore {
       for (const { foldedRoom, event } of pending) {
         if (foldedRoom === undefined) {
           const dm = event as DirectEvent;
-          this.#insertPrivate.run(dm.ts, dm.from, dm.to, dm.kind, dm.text);
+          this.#insertPrivate.run(dm.ts, dm.from, dm.to, dm.kind, dm.text, fileColumn(dm.file));
           continue;
         }
         const message = event as MessageEvent;
@@ -335,6 +342,7 @@ export class SqliteStore implements HistoryStore, AccessStore {
           message.from,
           message.kind,
           message.text,
+          fileColumn(message.file),
         );
       }
       for (const [foldedRoom, { name, lastId }] of this.#lastIds) {

@@ -121,7 +121,7 @@ Deno.test("SqliteStore records its schema version and refuses a newer one", () =
     new SqliteStore(path).close();
     const db = new DatabaseSync(path);
     assert.deepEqual({ ...db.prepare("SELECT version FROM schema_version").get() as object }, {
-      version: 5,
+      version: 6,
     });
     db.exec("UPDATE schema_version SET version = 99");
     db.close();
@@ -268,7 +268,7 @@ Deno.test("SqliteStore prunes old private messages with the age limit too", () =
     store.close();
   }));
 
-Deno.test("SqliteStore migrates a version-2 database to 5: messages kept, registrations, bans, topics and the time index added", () =>
+Deno.test("SqliteStore migrates a version-2 database to 6: messages kept, registrations, bans, topics, the time index and the files table added", () =>
   withDir(async (dir) => {
     const path = `${dir}/history.db`;
     // A store as lanchat wrote it before registrations and bans existed.
@@ -308,8 +308,9 @@ Deno.test("SqliteStore migrates a version-2 database to 5: messages kept, regist
     const db = new DatabaseSync(path, { readOnly: true });
     assert.equal(
       (db.prepare("SELECT version FROM schema_version").get() as { version: number }).version,
-      5,
+      6,
     );
+    assert.equal((db.prepare("SELECT count(*) AS n FROM files").get() as { n: number }).n, 0);
     db.close();
     assert.deepEqual(again.registration("ana"), { nick: "Ana", fingerprint: "SHA256:k1", ts: 5 });
     assert.equal(await again.registrationCount("SHA256:k1"), 1);

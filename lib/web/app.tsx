@@ -15,6 +15,7 @@ import type { Conversation } from "./chat_model.ts";
 import { Composer } from "./composer.tsx";
 import { Header, type Panel, PANEL_IDS } from "./header.tsx";
 import { MessageLog } from "./message_log.tsx";
+import { DownloadList, dropTarget, UploadList } from "./file_view.tsx";
 import { nickColorClass } from "./nick_color.ts";
 import { Settings } from "./settings.tsx";
 import { JoinError, WebClient } from "./web_client.ts";
@@ -153,6 +154,7 @@ function Chat(
     if (model.nick !== "") localStorage.setItem(NICK_KEY, model.nick);
   }, [model.nick]);
   const [panel, setPanel] = useState<Panel>("none");
+  const [dropping, setDropping] = useState(false);
   const toggle = (which: Panel) => setPanel(panel === which ? "none" : which);
   usePanelFocus(panel, () => setPanel("none"));
   const open = (key: string) => {
@@ -168,14 +170,30 @@ function Chat(
     <div class={`chat panel-${panel}`}>
       <Header model={model} panel={panel} toggle={toggle} />
       <Sidebar client={client} open={open} refresh={refresh} />
-      <main class="conversation" aria-label={chat ? `Conversation ${chat.name}` : "Conversation"}>
-        {chat ? <MessageLog chat={chat} onOlder={() => client.loadOlder(chat.key)} /> : null}
+      <main
+        class={`conversation${dropping ? " dropping" : ""}`}
+        aria-label={chat ? `Conversation ${chat.name}` : "Conversation"}
+        data-testid="conversation"
+        {...dropTarget(client, setDropping)}
+      >
+        {chat
+          ? (
+            <MessageLog
+              chat={chat}
+              onOlder={() => client.loadOlder(chat.key)}
+              downloads={client.downloads}
+            />
+          )
+          : null}
         <EndedBanner client={client} />
+        <UploadList uploads={client.uploads} />
+        <DownloadList downloads={client.downloads} />
         <Composer
           label={chat ? `Message ${chat.name}` : "Message"}
           commands={model.commands}
           nicks={nicks}
           onSend={(line) => client.sendLine(line)}
+          {...(client.grant ? { onFiles: (files: File[]) => client.sendFiles(files) } : {})}
         />
       </main>
       {chat?.kind === "room"

@@ -98,13 +98,8 @@ export class ChatModel {
         const other = own ? event.to : event.from;
         const chat = this.#open(dmKey(other), other, "dm");
         this.#settle(chat, event.text);
-        this.#add(chat, {
-          kind: messageLineKind(event.kind, "dm"),
-          nick: event.from,
-          text: event.text,
-          ts: event.ts,
-          own,
-        });
+        const { kind, from: nick, text, ts, file } = event;
+        this.#add(chat, { kind: messageLineKind(kind, "dm"), nick, text, ts, own, file });
         if (own) return;
         this.#unread(chat, true);
         return { key: chat.key, title: `${event.from} (private)`, body: event.text };
@@ -342,6 +337,7 @@ export class ChatModel {
       id: event.id,
       own,
       mention,
+      file: event.file,
     });
     if (own) return;
     this.#unread(room, mention);
@@ -371,6 +367,7 @@ export class ChatModel {
       text: m.text,
       ts: m.ts,
       id: m.id,
+      file: m.file,
       own: m.from === this.nick,
       history: true,
     };

@@ -22,11 +22,14 @@ export interface ComposerProps {
   nicks: readonly string[];
   /** Sends a line; resolves to false when it was refused (the text stays). */
   onSend: (line: string) => Promise<boolean>;
+  /** Sends files (pasted or picked); absent: the server takes none (no button). */
+  onFiles?: (files: File[]) => void;
 }
 
 /** See the module doc. */
-export function Composer({ label, commands, nicks, onSend }: ComposerProps) {
+export function Composer({ label, commands, nicks, onSend, onFiles }: ComposerProps) {
   const input = useRef<HTMLTextAreaElement>(null);
+  const picker = useRef<HTMLInputElement>(null);
   const [text, setText] = useState("");
   const [completion, setCompletion] = useState<Completion | undefined>(undefined);
   const [picked, setPicked] = useState(0);
@@ -157,7 +160,43 @@ export function Composer({ label, commands, nicks, onSend }: ComposerProps) {
           update(element.value, element.selectionStart);
         }}
         onKeyDown={onKeyDown}
+        onPaste={(event) => {
+          // A pasted image (a screenshot) or file is sent; pasted text is typed as usual.
+          const files = [...(event.clipboardData?.files ?? [])];
+          if (files.length === 0 || !onFiles) return;
+          event.preventDefault();
+          onFiles(files);
+        }}
       />
+      {onFiles
+        ? (
+          <>
+            <button
+              type="button"
+              class="attach"
+              data-testid="attach-button"
+              aria-label="Send a file"
+              title="Send a file (or drop one here, or paste an image)"
+              onClick={() => picker.current?.click()}
+            >
+              📎
+            </button>
+            <input
+              ref={picker}
+              type="file"
+              multiple
+              hidden
+              data-testid="file-input"
+              onChange={(event) => {
+                const element = event.currentTarget;
+                const files = [...(element.files ?? [])];
+                element.value = "";
+                if (files.length > 0) onFiles(files);
+              }}
+            />
+          </>
+        )
+        : null}
       <button type="submit" class="send" data-testid="send-button" aria-label="Send">
         Send
       </button>

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { MessageKind } from "../core/events.ts";
+import type { MessageKind, SharedFile } from "../core/events.ts";
 import { foldRoom } from "../core/room_name.ts";
 
 /** How a line looks: its kind decides its style. */
@@ -40,6 +40,8 @@ export interface ChatLine {
   mention: boolean;
   /** Replayed history, not live. */
   history: boolean;
+  /** The shared file the message announces (shown as a preview or a card, not as its text). */
+  file?: SharedFile;
 }
 
 /** A room or a private conversation with one nick. */

@@ -14,6 +14,8 @@
 import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
 import type { ChatLine, Conversation } from "./chat_model.ts";
 import { nickColorClass } from "./nick_color.ts";
+import { FileShown } from "./file_view.tsx";
+import type { FileDownloads } from "./file_downloads.ts";
 
 /** `14:05`, or `Nov 24 14:05` for another day, in the reader's time zone. */
 export function formatTime(ts: number, now: number = Date.now()): string {
@@ -30,7 +32,7 @@ function pad(n: number): string {
   return String(n).padStart(2, "0");
 }
 
-function Line({ line }: { line: ChatLine }) {
+function Line({ line, downloads }: { line: ChatLine; downloads: FileDownloads }) {
   if (line.kind === "motd") {
     // The server's welcome, not a message: a box of its own, no time, no nick.
     return (
@@ -81,7 +83,9 @@ function Line({ line }: { line: ChatLine }) {
         )
         : <span class="time" />}
       {nick}
-      <span class="text" dir="auto" data-testid="message-text">{line.text}</span>
+      <span class="text" dir="auto" data-testid="message-text">
+        {line.file ? <FileShown file={line.file} downloads={downloads} /> : line.text}
+      </span>
       {line.kind === "queued" ? <span class="queued-note">(waiting to be sent)</span> : null}
     </li>
   );
@@ -89,7 +93,11 @@ function Line({ line }: { line: ChatLine }) {
 
 /** The lines of `chat`; asks for older ones (`onOlder`) when scrolled to the top. */
 export function MessageLog(
-  { chat, onOlder }: { chat: Conversation; onOlder: () => void },
+  { chat, onOlder, downloads }: {
+    chat: Conversation;
+    onOlder: () => void;
+    downloads: FileDownloads;
+  },
 ) {
   const box = useRef<HTMLDivElement>(null);
   /** Whether the reader was at the bottom before this render (then stay there). */
@@ -177,7 +185,7 @@ export function MessageLog(
               </li>
             )
             : null,
-          <Line key={line.key} line={line} />,
+          <Line key={line.key} line={line} downloads={downloads} />,
         ])}
       </ul>
     </div>

@@ -17,6 +17,8 @@ import { FixedServer } from "../client/resolver.ts";
 import { RefusedError } from "../client/chat_session.ts";
 import { type Alert, ChatModel } from "./chat_model.ts";
 import { webSocketOpener, webSocketUrl } from "./web_socket_pipe.ts";
+import { FileUploads, type UploadGrant } from "./file_uploads.ts";
+import { FileDownloads } from "./file_downloads.ts";
 
 /** Who the page is to the server: what `ChatSession` needs, and the fingerprint to show. */
 export interface WebIdentity {
@@ -32,6 +34,11 @@ export interface WebIdentity {
 
 /** What the hello carries as the client's name. */
 export const CLIENT_NAME = "lanchat-web";
+
+/** What `/send` or `/get` typed in the page says. */
+export const PAGE_FILES_HINT =
+  "To send a file, drop it on the conversation, paste it, or pick it with 📎; " +
+  "a shared file's Download button fetches it";
 
 /** Most messages one "load older" asks for. */
 export const HISTORY_PAGE = 50;
@@ -70,6 +77,18 @@ export class WebClient {
   model: ChatModel = new ChatModel();
   /** What the last connection's key proof was bound to (the server's certificate, or `plain`). */
   binding: string | undefined;
+  /** Files being sent from the page (drop, paste, picker). */
+  readonly uploads: FileUploads = new FileUploads(
+    () => this.changed(),
+    (text) => this.model.addInfo(text),
+  );
+  /** Files being fetched by the page's Download buttons (they go on across conversations). */
+  readonly downloads: FileDownloads = new FileDownloads(
+    () => this.changed(),
+    (text) => this.model.addInfo(text),
+  );
+  /** The session's upload token and largest file (every welcome brings a new one). */
+  grant: UploadGrant | undefined;
   #session: ReconnectingSession | undefined;
   #request: JoinRequest | undefined;
   #rejoining = false;
@@ -162,6 +181,7 @@ export class WebClient {
     if (model) this.model = model;
     this.model.connection = { state: "connected", message: "Connected" };
     this.model.apply(session.welcome);
+    this.grant = session.welcome.files;
     // The server's own list of commands, for completion (its answer is not shown).
     this.model.helpAsked = true;
     void session.send({ type: "cmd", name: "help", args: "" }).catch(() => {});
@@ -173,6 +193,10 @@ export class WebClient {
     const model = this.model;
     try {
       for await (const event of session.events()) {
+        if (event.type === "welcome") this.grant = event.files;
+        if (event.type === "status" && (event.state === "offline" || event.state === "failed")) {
+          this.uploads.lost();
+        }
         const alert = model.apply(event);
         if (alert) this.alert(alert);
         this.changed();
@@ -180,6 +204,7 @@ export class WebClient {
     } catch (error) {
       model.addInfo(`The session ended: ${(error as Error).message}`, "error");
     }
+    this.uploads.lost();
     if (model.connection.state !== "failed") {
       model.connection = { state: "failed", message: "Disconnected" };
     }
@@ -195,6 +220,13 @@ export class WebClient {
     const session = this.#session;
     const chat = this.model.shown;
     if (!session || !chat || line.trim() === "" || this.ended) return false;
+    const typed = parseTypedLine(line);
+    if (typed.kind === "command" && /^(send|get)$/i.test(typed.name)) {
+      // The page's files need no command (the server's /send and /get are text clients' hints).
+      this.model.addInfo(PAGE_FILES_HINT, "status");
+      this.changed();
+      return true;
+    }
     const frame = this.#frameFor(line);
     if (typeof frame === "string") {
       this.model.addInfo(frame, "error");
@@ -223,6 +255,14 @@ export class WebClient {
     }
     this.changed();
     return true;
+  }
+
+  /** Sends files (dropped, pasted or picked) to the conversation shown. */
+  sendFiles(files: Iterable<File>): void {
+    const chat = this.model.shown;
+    if (!chat || this.ended) return;
+    const target = chat.kind === "dm" ? { to: chat.name } : { room: chat.name };
+    for (const file of files) this.uploads.start(file, target, this.grant);
   }
 
   /** Asks for the page of messages before the oldest shown in room `key`. */

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { FileCommands } from "../file_commands.ts";
 import assert from "node:assert/strict";
 import type { MessageEvent, WelcomeEvent } from "../../core/events.ts";
 import type { ServerFrame } from "../../protocol/wire_frames.ts";
@@ -101,7 +102,13 @@ export interface RunningTui extends AsyncDisposable {
 
 /** Runs the UI on a fake terminal as ana in #lobby with bob and carol; disposing ends it. */
 export async function startTui(
-  options: { columns?: number; rows?: number; color?: boolean; nick?: string } = {},
+  options: {
+    columns?: number;
+    rows?: number;
+    color?: boolean;
+    nick?: string;
+    files?: FileCommands;
+  } = {},
 ): Promise<RunningTui> {
   const terminal = new FakeTerminal(options.columns ?? 60, options.rows ?? 16);
   const nick = options.nick ?? "ana";
@@ -114,7 +121,11 @@ export async function startTui(
     members: [nick, "bob", "carol"],
     history: [],
   });
-  const result = runTui(session, terminal, { color: options.color ?? false, now: () => NOW });
+  const result = runTui(session, terminal, {
+    color: options.color ?? false,
+    now: () => NOW,
+    files: options.files,
+  });
   await terminal.idle();
   return {
     terminal,

@@ -1,6 +1,6 @@
-import type { AwayEvent, MessageEvent, RoomSnapshot } from "../../core/events.ts";
+import type { AwayEvent, MessageEvent, RoomSnapshot, SharedFile } from "../../core/events.ts";
 import type { SessionEvent } from "../session_events.ts";
-import { formatEvent } from "../../protocol/text_format.ts";
+import { fileText, formatEvent } from "../../protocol/text_format.ts";
 import { foldRoom } from "../../core/room_name.ts";
 import {
   dropQueuedLine,
@@ -41,6 +41,8 @@ export class ChatView {
   nick = "";
   /** The connection, as the header shows it. */
   state: ConnectionState = "connecting";
+  /** A file transfer's progress bar, shown before the input line (absent: none under way). */
+  transfer: string | undefined;
   /** The server it failed over to (`host:port`), once it reconnected to another one. */
   host: string | undefined;
   /** Rooms by folded name, in the order they were joined. */
@@ -179,10 +181,10 @@ export class ChatView {
           dm: { peer: outgoing ? event.to : event.from, outgoing },
           // A private /me reads as one: "* ana waves"; a notice as "-ana- hello".
           text: event.kind === "action"
-            ? `* ${event.from} ${event.text}`
+            ? `* ${event.from} ${shownText(event)}`
             : event.kind === "notice"
-            ? `-${event.from}- ${event.text}`
-            : event.text,
+            ? `-${event.from}- ${shownText(event)}`
+            : shownText(event),
           own: outgoing,
         });
         return !outgoing;
@@ -374,7 +376,7 @@ export class ChatView {
       kind: event.kind === "action" ? "action" : event.kind === "notice" ? "nick_notice" : "msg",
       ts: event.ts,
       nick: event.from,
-      text: event.text,
+      text: shownText(event),
       own,
       mention: !own && this.mentions(event.text),
       history,
@@ -440,4 +442,9 @@ export class ChatView {
   #room(name: string): RoomView | undefined {
     return this.rooms.get(foldRoom(name));
   }
+}
+
+/** A message's text as shown: a shared file as its name, size, type and `/get <id>`. */
+function shownText(event: { text: string; file?: SharedFile }): string {
+  return event.file ? fileText(event.file) : event.text;
 }

@@ -86,7 +86,7 @@ export function renderScreen(
   const style = styler(options.color);
   const columns = Math.max(1, size.columns);
   const room = view.current;
-  const prompt = `[${room?.name ?? "…"}] `;
+  const prompt = `[${room?.name ?? "…"}${view.transfer ? ` | ${view.transfer}` : ""}] `;
   const input = layoutInput(editor, columns, textWidth(prompt));
   const maxInputRows = Math.max(1, Math.floor(size.rows / 3));
   const inputRows = Math.min(input.rows.length, maxInputRows);

@@ -1,4 +1,5 @@
 import { reportEnd } from "../line_mode.ts";
+import type { FileCommands } from "../file_commands.ts";
 import { DenoTerminal } from "./terminal.ts";
 import { runTui, type TuiSession } from "./tui_app.ts";
 
@@ -11,7 +12,7 @@ const STOP_SIGNALS: Deno.Signal[] = ["SIGTERM", "SIGHUP", "SIGINT"];
  */
 export async function runTerminalUi(
   session: TuiSession & { close(): void },
-  options: { color: boolean; notices?: string[] },
+  options: { color: boolean; notices?: string[]; files?: FileCommands },
 ): Promise<number> {
   const terminal = new DenoTerminal();
   const stop = Promise.withResolvers<void>();
@@ -39,6 +40,7 @@ export async function runTerminalUi(
       color: options.color,
       stop: stop.promise,
       notices: options.notices,
+      files: options.files,
     });
     if (result.quit) return 0;
     return reportEnd(result.bye, result.failure, console.error);

@@ -2,6 +2,8 @@ import { ConnectError } from "../../errors.ts";
 import { COMMANDS } from "../../core/commands/default_commands.ts";
 import type { WelcomeEvent } from "../../core/events.ts";
 import type { ByeFrame } from "../../protocol/wire_frames.ts";
+import { type FileCommands, withFileHelp } from "../file_commands.ts";
+import { TuiFiles } from "./tui_files.ts";
 import type { SessionEvent } from "../session_events.ts";
 import type { ClientFrame } from "../../protocol/client_frames.ts";
 import { sanitizeText } from "../../core/sanitize.ts";
@@ -35,6 +37,8 @@ export interface TuiOptions {
   now?: () => number;
   /** Shown under the welcome (e.g. a new server's certificate fingerprint). */
   notices?: string[];
+  /** `/send`, `/get`, `/cancel` (absent: those lines go to the server). */
+  files?: FileCommands;
 }
 
 /** How the UI ended. */
@@ -46,6 +50,12 @@ export interface TuiResult {
   /** True when the user quit (Ctrl-C, Ctrl-D, /quit, a stop signal). */
   quit: boolean;
 }
+
+/** The client's own commands, completed with the server's. */
+const FILE_VERBS = ["/send", "/get", "/cancel"];
+
+/** How long a lone ESC waits for the rest of a key's sequence before it is the Escape key. */
+const ESC_PAUSE_MS = 50;
 
 /** Coalesces bursts of events into one redraw. */
 const RENDER_DELAY_MS = 8;
@@ -74,6 +84,7 @@ class TuiApp {
   #screen: Screen | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #completion: { start: number; matches: string[]; index: number } | undefined;
+  readonly #files: TuiFiles | undefined;
   #bye: ByeFrame | undefined;
   #failure: unknown;
   /** Set once the terminal is given back: nothing may draw after that. */
@@ -85,10 +96,13 @@ class TuiApp {
     readonly options: TuiOptions,
   ) {
     this.#writer = new ScreenWriter(terminal);
+    this.#files = options.files &&
+      new TuiFiles(options.files, this.view, () => this.#requestRender());
   }
 
   async run(): Promise<TuiResult> {
     this.view.apply(this.session.welcome);
+    this.options.files?.observe(this.session.welcome);
     for (const notice of this.options.notices ?? []) this.view.note(notice, "notice");
     this.terminal.enter();
     const unsubscribe = this.terminal.onResize(() => {
@@ -145,8 +159,10 @@ class TuiApp {
 
   async #receive(): Promise<void> {
     try {
-      for await (const event of this.session.events()) {
+      for await (const received of this.session.events()) {
+        const event = this.options.files ? withFileHelp(received) : received;
         if (event.type === "bye") this.#bye = event;
+        this.options.files?.observe(event);
         // A reconnect refused for good (a changed certificate) is the reason
         // to report, not the goodbye that came before it.
         if (event.type === "status" && event.state === "failed" && event.refused) {
@@ -166,13 +182,28 @@ class TuiApp {
   async #readKeys(): Promise<"quit"> {
     const decoder = new KeyDecoder();
     const text = new TextDecoder();
-    for await (const chunk of this.terminal.input()) {
-      for (const key of decoder.feed(text.decode(chunk, { stream: true }))) {
-        if ((await this.handle(key)) === "quit") return "quit";
+    // A lone ESC is the Escape key when nothing follows it soon (a key's
+    // sequence arrives at once): reported after a short pause, not at the
+    // next key press. (The Escape key never quits.)
+    let escTimer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      for await (const chunk of this.terminal.input()) {
+        clearTimeout(escTimer);
+        for (const key of decoder.feed(text.decode(chunk, { stream: true }))) {
+          if ((await this.handle(key)) === "quit") return "quit";
+        }
+        this.render();
+        if (decoder.waiting) {
+          escTimer = setTimeout(async () => {
+            for (const key of decoder.flush()) await this.handle(key);
+            this.render();
+          }, ESC_PAUSE_MS);
+        }
       }
-      this.render();
+      return "quit";
+    } finally {
+      clearTimeout(escTimer);
     }
-    return "quit";
   }
 
   /** Applies one key press or paste. */
@@ -236,6 +267,7 @@ class TuiApp {
         return;
       }
       case "escape":
+        this.#files?.cancel();
         return;
     }
   }
@@ -244,6 +276,8 @@ class TuiApp {
     const editor = this.editor;
     switch (key) {
       case "c":
+        // Ctrl-C stops a transfer under way first; with none, it quits.
+        if (this.#files?.cancel()) return;
         return "quit";
       case "d":
         if (editor.empty) return "quit";
@@ -275,6 +309,7 @@ class TuiApp {
   async #submit(): Promise<"quit" | void> {
     const text = this.editor.submit();
     if (text.trim() === "") return;
+    if (this.#files?.submit(text)) return;
     const room = this.view.current?.name;
     let frame: ClientFrame;
     const parsed = parseTypedLine(text);
@@ -320,11 +355,14 @@ class TuiApp {
     const editor = this.editor;
     if (!this.#completion) {
       const { start, word } = editor.wordAtCursor();
-      if (word === "") return;
+      if (word === "" && !/^\/send\s/i.test(editor.text)) return;
       const lower = word.toLowerCase();
       let matches: string[];
-      if (start === 0 && word.startsWith("/")) {
-        matches = COMMANDS.map((c) => `/${c.name}`)
+      const paths = this.#files ? TuiFiles.completePath(editor.text, start, word) : [];
+      if (paths.length > 0) {
+        matches = paths;
+      } else if (start === 0 && word.startsWith("/")) {
+        matches = [...COMMANDS.map((c) => `/${c.name}`), ...(this.#files ? FILE_VERBS : [])]
           .filter((name) => name.startsWith(lower))
           .map((name) => `${name} `);
       } else {
