@@ -20,8 +20,14 @@ import type { KV, KvWatchEntry } from "@nats-io/kv";
 import { bounded, NatsLink } from "./nats_link.ts";
 import { followRecoveries } from "./reader_recovery.ts";
 
-/** How long making a watch may take before it is given up and tried again, in ms. */
+/**
+ * How long making a watch may take before it is given up and tried again,
+ * in ms: doubled after each failure up to {@linkcode WATCH_START_MAX_MS}, so
+ * that a JetStream slow to answer under load (right after an election) is
+ * not asked again and again, each time given up a moment too soon.
+ */
 const WATCH_START_MS = 5_000;
+const WATCH_START_MAX_MS = 30_000;
 
 /** How long a watch may receive nothing before the bucket is asked whether it missed something. */
 export const STALL_CHECK_MS = 3_000;
@@ -83,7 +89,14 @@ export class KvFollow {
   static async start(options: KvFollowOptions): Promise<KvFollow> {
     const follow = new KvFollow(options);
     try {
-      const first = await follow.#watchFrom();
+      let first: Watch | undefined;
+      while (!first) {
+        try {
+          first = await follow.#watchFrom();
+        } catch (error) {
+          if (!(error instanceof KickedError)) throw error; // Kicked: at once again.
+        }
+      }
       let loaded!: () => void;
       const ready = new Promise<void>((resolve) => loaded = resolve);
       if (!options.waitForValues) loaded();
@@ -129,15 +142,19 @@ export class KvFollow {
   }
 
   /** A watch from the revision after the last one seen (all present values at first). */
-  async #watchFrom(): Promise<Watch> {
+  async #watchFrom(boundMs = WATCH_START_MS): Promise<Watch> {
     const pending = this.#options.kv.watch(
       this.#lastRevision > 0 ? { resumeFromRevision: this.#lastRevision + 1 } : {},
     );
     let watch: Watch;
     try {
       // Making a watch can hang across an election (measured: a mirror stuck for good, under
-      // load): bounded, and tried again; one that comes late is stopped.
-      watch = await bounded(WATCH_START_MS, pending, "KV watch");
+      // load): bounded, and tried again; one that comes late is stopped. NATS back or a new
+      // leader (`restart`) gives the attempt up at once for a fresh one.
+      const kicked = new Promise<never>((_, reject) =>
+        this.#wake = () => reject(new KickedError("KV watch: asked again (NATS recovered)"))
+      );
+      watch = await Promise.race([bounded(boundMs, pending, "KV watch"), kicked]);
     } catch (error) {
       pending.then((late) => late.stop(), () => {});
       throw error;
@@ -151,12 +168,18 @@ export class KvFollow {
   async #read(first: Watch, loaded: () => void): Promise<void> {
     let watch: Watch | undefined = first;
     let pause = 100;
+    let bound = WATCH_START_MS;
     while (!this.#stopped) {
       if (!watch) {
         try {
-          watch = await this.#watchFrom();
+          watch = await this.#watchFrom(bound);
           pause = 100;
+          bound = WATCH_START_MS;
         } catch (error) {
+          // Slow to answer: more time next; kicked by a recovery: a fresh try at once.
+          const kicked = error instanceof KickedError;
+          bound = kicked ? WATCH_START_MS : Math.min(bound * 2, WATCH_START_MAX_MS);
+          if (kicked) continue;
           this.#options.onRestart?.(error instanceof Error ? error : new Error(String(error)));
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, pause);
@@ -218,3 +241,6 @@ export class KvFollow {
     }
   }
 }
+
+/** A watch's making given up because NATS recovered meanwhile (a fresh one follows at once). */
+class KickedError extends Error {}
