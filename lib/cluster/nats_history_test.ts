@@ -123,7 +123,7 @@ Deno.test("NatsHistoryStore: retention flags become the stream's limits, and a t
 
     await log.publish("#lobby", "#lobby", { type: "topic", ts: 1, nick: "ana", text: "kept" });
     for (let i = 0; i < 8; i++) await log.publish("#lobby", "#lobby", say(`m${i}`, 10 + i));
-    await until(() => seen.length === 9, 10_000);
+    await until(() => seen.length === 9, 30_000);
     await store.settled();
     const { state } = await jsm.streams.info(ROOM_STREAM);
     assert.equal(state.messages, 5, "the stream keeps 5 events of the room");
