@@ -41,7 +41,7 @@ Deno.test("NatsHistoryStore: a node started after the messages loads them from t
     await log.publish("#lobby", "#Lobby", { type: "topic", ts: 5, nick: "ana", text: "plans" });
     // The id JetStream acknowledged (log.lastId follows what the reader has read back, which may lag).
     const lastId = await log.publish("#lobby", "#Lobby", { type: "join", ts: 6, nick: "bob" });
-    await until(() => local.load("#lobby", 100).messages.length === 40, 10_000);
+    await until(() => local.load("#lobby", 100).messages.length === 40, 30_000);
 
     const store = await NatsHistoryStore.start({ nc: late });
     assert.equal(store.filled.events, 62);
