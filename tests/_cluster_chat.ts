@@ -70,10 +70,10 @@ export interface Accepted {
 }
 
 /**
- * Sends `text` as `nick` and waits until its own copy comes back; a
- * `cluster_unavailable` error means "not accepted, try again": it is sent
- * again after `retryMs`. Neither within `silentMs` of a send: the message
- * was lost silently, and that throws.
+ * Sends `text` as `nick` and waits until its own copy comes back (after any
+ * of its sends); a `cluster_unavailable` error means "not accepted, try
+ * again": it is sent again after `retryMs`. Neither within `silentMs` of a
+ * send: the message was lost silently, and that throws.
  */
 export async function sendAccepted(
   client: NativeClient,
@@ -83,6 +83,7 @@ export async function sendAccepted(
 ): Promise<Accepted> {
   const { room = "#lobby", retryMs = 250, silentMs = 15_000 } = options;
   const sentAt = performance.now();
+  const first = client.events.length;
   let refusals = 0;
   while (true) {
     const from = client.events.length;
@@ -90,8 +91,16 @@ export async function sendAccepted(
     let outcome: Msg | "refused" | undefined;
     await when(
       () => {
-        for (const e of client.events.slice(from)) {
-          if (e.type === "msg" && e.from === nick && e.text === text) return !!(outcome = e);
+        // Its own copy counts whenever it came since the first send: an attempt refused when its
+        // ack timed out may have been stored all the same, and come back after the refusal (while
+        // this waited to try again); the retry is then a duplicate JetStream drops, and the node
+        // says nothing more about it (chat-client's queue is confirmed by its ping's pong).
+        const events = client.events;
+        const own = events.findIndex((e, i) =>
+          i >= first && e.type === "msg" && e.from === nick && e.text === text
+        );
+        if (own >= 0) return !!(outcome = events[own] as Msg);
+        for (const e of events.slice(from)) {
           if (e.type === "error" && e.code === ("cluster_unavailable" as string)) {
             return !!(outcome = "refused");
           }

@@ -6,14 +6,13 @@
  * sees one order per room. Ids keep increasing per room with gaps (they are
  * numbered across all rooms).
  *
- * `append` publishes without waiting and returns the promise of the
- * event's id: the event reaches the listener (on this node as on the
- * others) only once JetStream has stored it, so "delivered" means
- * "acknowledged", and a refusal rejects the promise (the hub tells the
- * sender `cluster_unavailable`). Publishes are pipelined: many may be in
- * flight at once, none waits for another's ack. While NATS is unreachable,
- * or after a publish failed, a {@linkcode PublishGate} refuses at once
- * until JetStream answers again.
+ * `append` publishes without waiting and returns the promise of the event's id: the event
+ * reaches the listener (on this node as on the others) only once JetStream has stored it, so
+ * "delivered" means "acknowledged", and a refusal rejects the promise (the hub tells the sender
+ * `cluster_unavailable`); an event read back stored before its ack timed out is not refused.
+ * Publishes are pipelined: many may be in flight at once, none waits for another's ack. While
+ * NATS is unreachable, or after a publish failed, a {@linkcode PublishGate} refuses at once until
+ * JetStream answers again.
  *
  * @module
  */
@@ -39,10 +38,7 @@ import { streamInfoOrAdd } from "./stream_info.ts";
 /** How often a reader that should have news but got none is checked, in ms. */
 const STALL_CHECK_MS = 3_000;
 
-/**
- * The headers that named an event's node and origin token before both moved
- * into the stored body (read for events stored by an older node only).
- */
+/** The headers that named an event's node and origin token before both were in the stored body. */
 const NODE_HEADER = "Lanchat-Node";
 const ORIGIN_HEADER = "Lanchat-Origin";
 
@@ -100,6 +96,8 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
   readonly #lastIds = new Map<string, number>();
   /** Origins of this node's events in flight, by the token their message carries. */
   readonly #origins = new Map<string, Member>();
+  /** This node's publishes in flight, by token: the sequence the reader saw it stored at, or 0. */
+  readonly #publishing = new Map<string, number>();
   #nextToken = 0;
   /** When this log started: with the token, a message id no restart of the node reuses. */
   readonly #started = Date.now().toString(36);
@@ -203,6 +201,7 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
     this.#gate?.check();
     const token = `${this.#nextToken++}`;
     if (origin) this.#origins.set(token, origin);
+    this.#publishing.set(token, 0);
     const stored: StoredEvent = { room: name, body, node: this.#options.node, origin: token };
     // A retry of a message whose ack timed out goes under the same id: stored once.
     const msgID = this.#unsure.take(folded, body) ??
@@ -217,6 +216,9 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
       if (ack.duplicate) this.#origins.delete(token);
       return ack.seq;
     } catch (error) {
+      // Handed on already (its copy is out, sender's included): stored, only its ack was lost.
+      const seen = this.#publishing.get(token);
+      if (seen) return seen;
       this.#origins.delete(token);
       this.#gate?.failed(error);
       if (isTimeout(error)) this.#unsure.remember(folded, body, msgID);
@@ -224,6 +226,8 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
         `JetStream did not store the event: ${error instanceof Error ? error.message : error}`,
         { cause: error },
       );
+    } finally {
+      this.#publishing.delete(token);
     }
   }
 
@@ -436,6 +440,7 @@ export class NatsRoomLog implements RoomLog, AsyncDisposable {
       const token = text(stored.origin) ?? message.headers?.get(ORIGIN_HEADER) ?? "";
       origin = this.#origins.get(token);
       this.#origins.delete(token);
+      if (this.#publishing.has(token)) this.#publishing.set(token, message.seq);
     }
     this.#lastIds.set(folded, message.seq);
     this.#listener(event, folded, origin);

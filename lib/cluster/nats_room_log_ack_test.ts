@@ -11,6 +11,7 @@ import type { Member } from "../core/member.ts";
 import type { RoomEvent, RoomEventBody } from "../core/state/room_log.ts";
 import { NatsRoomLog } from "./nats_room_log.ts";
 import { ClusterUnavailableError } from "./publish_gate.ts";
+import { roomSubject } from "./room_subject.ts";
 
 const say = (text: string): RoomEventBody => ({
   type: "msg",
@@ -124,5 +125,43 @@ Deno.test("NatsRoomLog.append() is refused at once while its NATS server is unre
     await log.stop();
   } finally {
     await nc.close();
+  }
+});
+
+Deno.test("NatsRoomLog.append() resolves when the event was read back stored although its ack then timed out (not refused: its copy is out)", async () => {
+  await using cluster = await NatsCluster.start();
+  const real = await connect({ servers: cluster.urls[0] });
+  const seen: RoomEvent[] = [];
+  let loseAcks = false;
+  // The connection as the log sees it: while `loseAcks`, a room publish is stored and its ack
+  // comes back, but is withheld until the reader has handed the event on, then times out.
+  const nc = new Proxy(real, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target);
+      if (prop !== "request") return typeof value === "function" ? value.bind(target) : value;
+      return async (subject: string, ...rest: Parameters<typeof real.request>[1][]) => {
+        const reply = await target.request(subject, ...rest);
+        if (!loseAcks || subject !== roomSubject("#lobby")) return reply;
+        await until(() => seen.some((e) => e.type === "msg" && e.text === "lost ack"), 5_000);
+        throw new Error("TIMEOUT");
+      };
+    },
+  });
+  try {
+    const log = await NatsRoomLog.start({ nc, node: "node-a" });
+    log.listen((event) => seen.push(event));
+    await log.append("#lobby", "#lobby", say("before"));
+    loseAcks = true;
+    const id = await log.append("#lobby", "#lobby", say("lost ack"), ana).catch((e) => e);
+    assert.ok(seen.some((e) => e.type === "msg" && e.text === "lost ack"), "withheld");
+    loseAcks = false;
+    assert.equal(id, seen.find((e) => e.type === "msg" && e.text === "lost ack")?.id);
+    assert.equal(log.unavailable, undefined, "the gate stays open");
+    await log.append("#lobby", "#lobby", say("after"));
+    await until(() => seen.length === 3, 5_000);
+    assert.deepEqual(texts(seen), ["before", "lost ack", "after"]);
+    await log.stop();
+  } finally {
+    await real.close();
   }
 });
