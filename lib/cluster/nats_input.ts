@@ -19,6 +19,7 @@
  * @module
  */
 
+import { LEAVE_REASONS } from "../core/events.ts";
 import type {
   ByeEvent,
   DirectEvent,
@@ -132,14 +133,6 @@ function folded(value: unknown, what: string): string {
 }
 
 const KINDS: readonly string[] = ["say", "action", "notice"] satisfies MessageKind[];
-const LEAVE_REASONS: readonly string[] = [
-  "part",
-  "quit",
-  "timeout",
-  "dropped",
-  "shutdown",
-  "kicked",
-] satisfies LeaveReason[];
 
 function kind(value: unknown): MessageKind {
   if (typeof value !== "string" || !KINDS.includes(value)) fail("kind: not say, action or notice");
@@ -147,7 +140,9 @@ function kind(value: unknown): MessageKind {
 }
 
 function leaveReason(value: unknown): LeaveReason {
-  if (typeof value !== "string" || !LEAVE_REASONS.includes(value)) fail("reason: unknown");
+  if (typeof value !== "string" || !(LEAVE_REASONS as readonly string[]).includes(value)) {
+    fail("reason: unknown");
+  }
   return value as LeaveReason;
 }
 

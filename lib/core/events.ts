@@ -14,6 +14,16 @@ export const PROTOCOL_VERSION = 1;
 /** Why a member left a room or the server. */
 export type LeaveReason = "part" | "quit" | "timeout" | "dropped" | "shutdown" | "kicked";
 
+/** Every {@linkcode LeaveReason}, for checking one read from outside (a frame, NATS). */
+export const LEAVE_REASONS: readonly LeaveReason[] = [
+  "part",
+  "quit",
+  "timeout",
+  "dropped",
+  "shutdown",
+  "kicked",
+];
+
 /**
  * What a message is: `"say"` a plain message, `"action"` a `/me`, `"notice"`
  * a `/notice` (IRC's NOTICE: shown apart, and never answered automatically,

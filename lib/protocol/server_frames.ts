@@ -15,9 +15,9 @@
  * @module
  */
 
+import { LEAVE_REASONS } from "../core/events.ts";
 import type {
   BanEntry,
-  LeaveReason,
   MessageEvent,
   RoomSnapshot,
   RoomTopic,
@@ -43,14 +43,6 @@ export {
   MAX_TEXT_LENGTH,
 } from "./frame_fields.ts";
 
-const LEAVE_REASONS: readonly LeaveReason[] = [
-  "part",
-  "quit",
-  "timeout",
-  "dropped",
-  "shutdown",
-  "kicked",
-];
 const BYE_REASONS = [
   "quit",
   "shutdown",
