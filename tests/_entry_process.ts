@@ -28,6 +28,7 @@ export class EntryProcess implements AsyncDisposable {
   readonly #stdin: WritableStreamDefaultWriter<Uint8Array> | undefined;
   readonly #pumps: Promise<void>[];
   #waiters: (() => void)[] = [];
+  #openPumps = 2;
 
   /** Collects the output of `child`; `piped` when its stdin is a pipe to write to. */
   constructor(child: Deno.ChildProcess, piped: boolean) {
@@ -90,8 +91,22 @@ export class EntryProcess implements AsyncDisposable {
     while (true) {
       const found = probe();
       if (found !== undefined) return found;
+      // Both outputs closed: the process has ended, the line will never come.
+      if (this.#openPumps === 0) {
+        throw new Error(
+          `process ended first; stdout:\n${this.stdout.join("\n")}\nstderr:\n${
+            this.stderr.join("\n")
+          }`,
+        );
+      }
       await new Promise<void>((resolve) => this.#waiters.push(resolve));
     }
+  }
+
+  #wake(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
   }
 
   async #pump(stream: ReadableStream<Uint8Array>, into: string[]): Promise<void> {
@@ -101,11 +116,11 @@ export class EntryProcess implements AsyncDisposable {
       const parts = partial.split("\n");
       partial = parts.pop()!;
       into.push(...parts);
-      const waiters = this.#waiters;
-      this.#waiters = [];
-      for (const wake of waiters) wake();
+      this.#wake();
     }
     if (partial) into.push(partial);
+    this.#openPumps--;
+    this.#wake();
   }
 
   /** Closes stdin, kills the process and waits for its output to end. */
@@ -170,6 +185,8 @@ export interface EntryOptions {
   netns?: NetNamespace;
   /** More environment variables (e.g. `HOME`). */
   env?: Record<string, string>;
+  /** How long {@linkcode runServer} waits for the listening line, in ms. @default {20000} */
+  readyMs?: number;
 }
 
 /** Runs `client.ts` against 127.0.0.1:`port` as `nick`, with extra flags. */
@@ -192,6 +209,15 @@ export async function runServer(
   options: EntryOptions = {},
 ): Promise<{ server: EntryProcess; port: number }> {
   const server = runEntry("server", ["--host", "127.0.0.1", "--port", "0", ...args], options);
-  const line = await server.waitStdout((line) => line.startsWith("listening on 127.0.0.1:"));
-  return { server, port: Number(line.split(":").at(-1)) };
+  try {
+    const line = await server.waitStdout(
+      (line) => line.startsWith("listening on 127.0.0.1:"),
+      options.readyMs,
+    );
+    return { server, port: Number(line.split(":").at(-1)) };
+  } catch (error) {
+    // Not ready in time: never leave it running (a retry would share its data dir).
+    await server[Symbol.asyncDispose]();
+    throw error;
+  }
 }
