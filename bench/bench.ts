@@ -8,7 +8,12 @@
  * `git worktree` of the commit before a refactor), with the same flags.
  *
  * Usage: deno task bench [--runs 3] [--only flood,latency,...,web,churn,irc,files,cluster] [--against CMD] [--smoke]
- *        [--against-tree DIR] [--generator node|deno] [--readers N] [--tls]
+ *        [--against-tree DIR] [--generator node|c|deno] [--readers N] [--tls]
+ *
+ * `--generator c` runs the C epoll load generator (bench/load_gen_c.c, built
+ * with cc into bench/results/ on first use) for the text, native and IRC
+ * workloads; the workloads it cannot drive (WebSocket clients, `--tls`) are
+ * skipped with a note, or refused when named in `--only`.
  *
  * The churn workload (a connection flooder against a TLS server) runs
  * lanchat next to the two runtime baselines in bench/reference/ (a bare
@@ -29,7 +34,7 @@ import { parseArgs } from "node:util";
 import { churnWorkload } from "./churn_workload.ts";
 import { filesWorkload } from "./files_workload.ts";
 import { clusterFloodWorkload, clusterLatencyWorkload } from "./cluster_workload.ts";
-import { generatorSetup, nodeAvailable } from "./drive.ts";
+import { cGenerator, type GeneratorKind, generatorSetup, nodeAvailable } from "./drive.ts";
 import {
   ircCrowdWorkload,
   ircFloodWorkload,
@@ -47,6 +52,9 @@ import { webWorkload } from "./web_workload.ts";
 import type { Measurement, Workload } from "./workload.ts";
 
 const ours = lanchat(false);
+
+/** How the usage and errors name each load generator. */
+const GENERATOR_NAMES: Record<GeneratorKind, string> = { node: "Node", c: "C", deno: "Deno" };
 
 const WORKLOADS: Workload[] = [
   floodWorkload("text"),
@@ -83,14 +91,14 @@ async function main(): Promise<number> {
     },
   });
   const wanted = values.generator ?? (nodeAvailable() ? "node" : "deno");
-  if (wanted !== "node" && wanted !== "deno") {
-    throw new Error(`Unknown generator "${wanted}"; use "node" or "deno"`);
+  if (wanted !== "node" && wanted !== "c" && wanted !== "deno") {
+    throw new Error(`Unknown generator "${wanted}"; use "node", "c" or "deno"`);
   }
   if (!values.generator && wanted === "deno") {
     console.error("node is not on the PATH: using the Deno load generator (bench/load_gen.ts)");
   }
   generatorSetup.kind = wanted;
-  const readerProcesses = Number(values.readers ?? (wanted === "node" ? 1 : 4));
+  const readerProcesses = Number(values.readers ?? (wanted === "deno" ? 4 : 1));
   if (!Number.isInteger(readerProcesses) || readerProcesses < 1 || readerProcesses > 64) {
     throw new Error(`--readers must be a whole number from 1 to 64, not "${values.readers}"`);
   }
@@ -115,6 +123,8 @@ async function main(): Promise<number> {
   }
   ircSetup.tree = tree; // the IRC workloads add its IRC clients to their own targets
   if (values.tls && wanted !== "node") throw new Error("--tls needs the Node load generator");
+  // The C generator is built here, so that a missing cc is one clear line before any run.
+  if (wanted === "c") cGenerator();
   // --tls: the same workloads over plain TCP and over TLS, side by side.
   const targets = [
     ours,
@@ -132,9 +142,11 @@ async function main(): Promise<number> {
     const named = only &&
       (only.includes(workload.name) || (workload.group && only.includes(workload.group)));
     if (only ? !named : workload.optIn) continue;
-    if (workload.node && generatorSetup.kind !== "node") {
-      if (only) throw new Error(`The ${workload.name} workload needs the Node load generator`);
-      console.error(`${workload.name}: skipped, it needs the Node load generator`);
+    const kinds = workload.generators;
+    if (kinds && !kinds.includes(generatorSetup.kind)) {
+      const needs = kinds.map((kind) => GENERATOR_NAMES[kind]).join(" or the ");
+      if (only) throw new Error(`The ${workload.name} workload needs the ${needs} load generator`);
+      console.error(`${workload.name}: skipped, it needs the ${needs} load generator`);
       continue;
     }
     const own = workload.targets ? await workload.targets() : undefined;

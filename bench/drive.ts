@@ -12,11 +12,54 @@ import type { Target } from "./targets.ts";
 
 /**
  * Which load generator runs: `node` (bench/load_gen_node.mjs, one libuv
- * event loop per process, the default when `node` is on the PATH) or `deno`
- * (bench/load_gen.ts). Both speak the same protocol with the harness; every
- * target of a run uses the same one.
+ * event loop per process, the default when `node` is on the PATH), `c`
+ * (bench/load_gen_c.c, one epoll loop in C: text, native and IRC clients
+ * over plain TCP) or `deno` (bench/load_gen.ts). All speak the same protocol
+ * with the harness; every target of a run uses the same one.
  */
-export type GeneratorKind = "node" | "deno";
+export type GeneratorKind = "node" | "c" | "deno";
+
+/** The C generator's source, and the binary built from it (beside floor_relay's). */
+const C_SOURCE = `${ROOT}bench/load_gen_c.c`;
+const C_BINARY = `${ROOT}bench/results/load_gen_c`;
+
+/**
+ * The C generator's binary, compiled with `cc` when missing or older than
+ * its source; throws when it cannot be built.
+ */
+export function cGenerator(): string {
+  const built = (() => {
+    try {
+      return Deno.statSync(C_BINARY).mtime?.getTime() ?? 0;
+    } catch {
+      return -1;
+    }
+  })();
+  if (built >= (Deno.statSync(C_SOURCE).mtime?.getTime() ?? 0)) return C_BINARY;
+  Deno.mkdirSync(`${ROOT}bench/results`, { recursive: true });
+  let result: Deno.CommandOutput;
+  try {
+    result = new Deno.Command("cc", {
+      args: ["-O2", "-Wall", "-Wextra", "-o", C_BINARY, C_SOURCE, "-lm"],
+      stdout: "null",
+      stderr: "piped",
+    }).outputSync();
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    throw new Error(
+      "The C load generator needs a C compiler: no cc on the PATH (install gcc, as .ci/run does)",
+      { cause: error },
+    );
+  }
+  if (!result.success) {
+    throw new Error(
+      `Cannot build the C load generator (cc ${C_SOURCE}): ${
+        new TextDecoder().decode(result.stderr).trim()
+      }`,
+    );
+  }
+  return C_BINARY;
+}
 
 /** How the run's load generators are set up; bench/bench.ts sets it from the flags first. */
 export const generatorSetup: {
@@ -64,8 +107,18 @@ export class Generator {
 
   /** Starts a generator with `config`; it connects its clients and reports. */
   constructor(config: LoadConfig) {
-    const [command, args] = generatorSetup.kind === "node"
+    const kind = generatorSetup.kind;
+    if (kind === "c" && (config.tls || config.mode === "web")) {
+      throw new Error(
+        `${
+          config.tls ? "TLS" : "WebSocket"
+        } clients need the Node load generator (--generator node)`,
+      );
+    }
+    const [command, args] = kind === "node"
       ? ["node", ["bench/load_gen_node.mjs"]]
+      : kind === "c"
+      ? [cGenerator(), []]
       : [Deno.execPath(), ["run", "-q", "-P=bench", "bench/load_gen.ts"]];
     this.#child = new Deno.Command(command, {
       args: [...args, JSON.stringify(config)],

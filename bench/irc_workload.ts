@@ -9,6 +9,7 @@
  * @module
  */
 
+import type { GeneratorKind } from "./drive.ts";
 import { ROOT } from "./server_process.ts";
 import { lanchat, type Target } from "./targets.ts";
 import { serverV8Flags } from "../tools/v8_flags.ts";
@@ -87,7 +88,13 @@ function ircTargets(): Promise<Target[]> {
   ]);
 }
 
-const irc = { text: false, optIn: true, node: true, group: "irc", targets: ircTargets };
+const irc = {
+  text: false,
+  optIn: true,
+  generators: ["node", "c"] as GeneratorKind[],
+  group: "irc",
+  targets: ircTargets,
+};
 
 /** The flood with IRC clients. */
 export const ircFloodWorkload: Workload = {

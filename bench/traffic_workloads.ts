@@ -166,6 +166,7 @@ export const latencyWorkload = (stalled: boolean, mode: ClientMode = "text"): Wo
     return {
       ok: complete && result.alive,
       failure: complete ? undefined : `${incomplete} readers did not get every message`,
+      deliveries: delivered,
       serverCpuSec: result.cpu,
       serverUsPerDelivery: result.cpu / delivered * 1e6,
       generatorCpuSec: generatorCpu(reports),
@@ -240,6 +241,7 @@ export async function runCrowd(
   return {
     ok: complete && result.alive,
     failure: complete ? undefined : "the broadcast did not reach everyone",
+    deliveries: result.reports.reduce((sum, r) => sum + (r.delivered as number), 0),
     connectSec,
     idleRssPerClientKiB: (result.connectedRssKiB - result.before.rssKiB) / total,
     rssPerClientKiB: (result.after.rssKiB - result.before.rssKiB) / total,

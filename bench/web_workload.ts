@@ -78,7 +78,7 @@ export const webWorkload: Workload = {
   description:
     "the native flood and an idle crowd of 5,000 over WebSocket, against native (flood) and text (crowd) clients",
   text: false,
-  node: true,
+  generators: ["node"],
   ratioHeader: "web/native (flood), web/text (crowd)",
   metrics: [
     { key: "deliveriesPerSec", label: "flood deliveries/s", higherIsBetter: true },

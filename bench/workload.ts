@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { GeneratorKind } from "./drive.ts";
 import type { Target } from "./targets.ts";
 
 /** What one run of one workload measured. */
@@ -34,8 +35,11 @@ export interface Workload {
   group?: string;
   /** Runs only when named in `--only` (it takes minutes and measures something else). */
   optIn?: boolean;
-  /** Needs the Node load generator (skipped with `--generator deno` unless named in `--only`). */
-  node?: boolean;
+  /**
+   * The load generators that can drive it, when not every one can (skipped
+   * with another `--generator` unless named in `--only`, which then fails).
+   */
+  generators?: GeneratorKind[];
   /** The header of its table's ratio column, when "first/second target" does not say it. */
   ratioHeader?: string;
   /** Its table has the first target's ratio to each other target, not only to the second. */

@@ -59,6 +59,45 @@ Deno.test("deno task bench --smoke runs every workload to completion and writes 
   }
 });
 
+Deno.test("deno task bench --smoke --generator c drives the flood, latency and crowd with the C load generator", async () => {
+  const out = `${ROOT}bench/results/smoke-${crypto.randomUUID()}.json`;
+  const { code, stderr } = await smokeBench(out, [
+    ...["--only", "flood,latency,crowd", "--generator", "c"],
+  ]);
+  try {
+    assert.equal(code, 0, stderr);
+    const report = JSON.parse(await Deno.readTextFile(out));
+    assert.equal(report.generator, "c");
+    const [flood, latency, crowd] = report.rows.map((row: { runs: Record<string, unknown>[] }) =>
+      row.runs[0]
+    );
+    assert.deepEqual(report.rows.map((row: { workload: string }) => row.workload), [
+      ...["flood", "latency", "crowd"],
+    ]);
+    for (const run of [flood, latency, crowd]) assert.equal(run.ok, true, String(run.failure));
+    // 2 senders x 50 messages, each to the 5 other clients.
+    assert.equal(flood.deliveries, 2 * 50 * 5, "every message reached every other client");
+    // 20 messages in 1 s over 10 senders: 20 to each of 10 readers, 18 to each sender.
+    assert.equal(latency.deliveries, 10 * 20 + 10 * 18);
+    assert.ok(latency.p50 > 0 && latency.p99 >= latency.p50, JSON.stringify(latency));
+    // The generators' own CPU, which the C generator reports as the Node one does.
+    assert.ok(latency.generatorCpuSec > 0, JSON.stringify(latency));
+    // One broadcast from one of 60 clients to the 59 others.
+    assert.equal(crowd.deliveries, 59);
+    assert.ok(crowd.broadcastMs > 0 && crowd.connectSec > 0, JSON.stringify(crowd));
+  } finally {
+    await Deno.remove(out).catch(() => {});
+  }
+});
+
+Deno.test("deno task bench --generator c refuses the WebSocket workload, which only Node's generator drives", async () => {
+  const out = `${ROOT}bench/results/smoke-${crypto.randomUUID()}.json`;
+  const { code, stderr } = await smokeBench(out, ["--only", "web", "--generator", "c"]);
+  assert.equal(code, 2);
+  assert.match(stderr, /The web workload needs the Node load generator/);
+  await Deno.remove(out).catch(() => {});
+});
+
 Deno.test("deno task bench --against drives a foreign line server (the C floor relay) through the text workloads", async () => {
   const dir = await Deno.makeTempDir({ prefix: "lanchat-floor-" });
   const relay = `${dir}/floor_relay`;
