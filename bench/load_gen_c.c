@@ -588,6 +588,7 @@ static int sending_done;
 static int finished; // every reader has what it expects
 static long flood_senders_left;
 static long paced_total, paced_next;
+static long paced_senders; // the senders that exist: no more than the clients
 static double paced_start, paced_interval;
 
 static void all_done_check(void) { finished = 1; }
@@ -632,7 +633,7 @@ static void paced_tick(void) {
       arm_timer(due);
       return;
     }
-    long sender = paced_next % config.senders;
+    long sender = paced_next % paced_senders;
     size_t n = message_line(chunk, (int)sender, paced_next);
     send_bytes(&clients[sender], chunk, n);
     paced_next++;
@@ -816,6 +817,7 @@ int main(int argc, char **argv) {
     paced_total = lround(config.rate * config.seconds);
     paced_interval = 1000 / config.rate;
     paced_start = now_ms();
+    paced_senders = senders;
     if (senders == 0) paced_total = 0;
     paced_tick();
   } else {
