@@ -168,7 +168,9 @@ export async function drive(
     await waitForPort(port);
     const idle = processStats(server.pid);
     for (const config of configs) {
-      generators.push(new Generator({ ...config, port, tls: target.tls }));
+      // A small listen backlog (ncat, ngircd): at most that many connect at once.
+      const batch = Math.min(config.connectBatch ?? 100, target.backlog ?? Infinity);
+      generators.push(new Generator({ ...config, port, tls: target.tls, connectBatch: batch }));
     }
     const connected = await Promise.all(generators.map((g) => g.report()));
     // Idle workloads: the server idles a moment before its memory is read.
