@@ -3,12 +3,16 @@
  * entry point as the binary, rate limit off), drives it with separate
  * load-generator processes on 127.0.0.1, and reports each workload as the
  * median of several runs, optionally next to another line-based chat server
- * (`--against "ncat -n -l --chat -m 20000 127.0.0.1 {port}"`), or next to
+ * (`--against "ncat -n -l --chat -m 20000 127.0.0.1 {port}"`) or several
+ * reference servers by name (`--against relay,ncat,ngircd,inspircd`,
+ * bench/references.ts: IRC servers driven with IRC clients), or next to
  * lanchat as another checkout builds it (`--against-tree DIR`, e.g. a
  * `git worktree` of the commit before a refactor), with the same flags.
+ * `--modes native,irc,web` adds lanchat driven by those clients to the
+ * flood's targets, each mode a row of its own against the references.
  *
- * Usage: deno task bench [--runs 3] [--only flood,latency,...,web,churn,irc,files,cluster] [--against CMD] [--smoke]
- *        [--against-tree DIR] [--generator node|c|deno] [--readers N] [--tls]
+ * Usage: deno task bench [--runs 3] [--only flood,latency,...,web,churn,irc,files,cluster] [--against CMD|NAMES] [--smoke]
+ *        [--against-tree DIR] [--generator node|c|deno] [--readers N] [--tls] [--modes text,native,irc,web]
  *
  * `--generator c` runs the C epoll load generator (bench/load_gen_c.c, built
  * with cc into bench/results/ on first use) for the text, native and IRC
@@ -41,14 +45,15 @@ import {
   ircIdleRegisteredWorkload,
   ircIdleWorkload,
   ircLatencyWorkload,
-  ircReferencesIn,
   ircSetup,
 } from "./irc_workload.ts";
+import { againstTargets, sharedRatioColumns, speaksIrc } from "./references.ts";
+import { modeRows, modeTargets } from "./mode_rows.ts";
 import { type Row, table } from "./report_table.ts";
 import { ROOT } from "./server_process.ts";
-import { foreign, lanchat } from "./targets.ts";
+import { lanchat } from "./targets.ts";
 import { crowdWorkload, floodWorkload, latencyWorkload } from "./traffic_workloads.ts";
-import { webWorkload } from "./web_workload.ts";
+import { nodePackages, webWorkload } from "./web_workload.ts";
 import type { Measurement, Workload } from "./workload.ts";
 
 const ours = lanchat(false);
@@ -88,6 +93,7 @@ async function main(): Promise<number> {
       generator: { type: "string" },
       tls: { type: "boolean" },
       readers: { type: "string" },
+      modes: { type: "string" },
     },
   });
   const wanted = values.generator ?? (nodeAvailable() ? "node" : "deno");
@@ -106,13 +112,18 @@ async function main(): Promise<number> {
   const smoke = values.smoke ?? false;
   const runs = Number(values.runs ?? (smoke ? 1 : 3));
   const only = values.only?.split(",");
-  // --against ngircd,inspircd: reference IRC servers for the IRC workloads,
-  // not a line server for the others.
-  const ircReferences = ircReferencesIn(values.against);
-  if (ircReferences) {
-    ircSetup.references = ircReferences;
-    values.against = undefined;
+  // --against relay,ncat,ngircd,inspircd: reference servers by name (the
+  // IRC ones also join the IRC workloads' own targets), or one command.
+  const references = values.against ? againstTargets(values.against) : [];
+  ircSetup.references = references.filter(speaksIrc).map((target) => target.name);
+  if (ircSetup.references.length > 0 && wanted !== "node") {
+    throw new Error("IRC servers in --against need the Node load generator (IRC clients)");
   }
+  const modes = modeTargets(values.modes, ours);
+  if (modes.some((target) => target.clients !== "native") && wanted !== "node") {
+    throw new Error("--modes irc and web need the Node load generator");
+  }
+  if (modes.some((target) => target.clients === "web")) await nodePackages();
   const against = [values.against, values["against-tree"], values.tls].filter(Boolean);
   if (against.length > 1) {
     throw new Error("--tls, --against and --against-tree do not go together");
@@ -129,7 +140,7 @@ async function main(): Promise<number> {
   const targets = [
     ours,
     ...(values.against
-      ? [foreign(values.against)]
+      ? references
       : tree
       ? [lanchat(false, tree)]
       : values.tls
@@ -153,8 +164,15 @@ async function main(): Promise<number> {
     // Runs take turns between the targets (run 1 of each, then run 2 of
     // each, ...), so a machine that gets busier or quieter during the
     // workload weighs on every target alike.
-    const workloadRows = (own ?? targets)
-      .filter((target) => own || workload.text || target.native)
+    const workloadRows = (own ?? [...targets, ...(workload.modes ? modes : [])])
+      .filter((target) =>
+        own ||
+        (modes.includes(target)
+          ? workload.modes
+          : speaksIrc(target)
+          ? workload.irc
+          : workload.text || target.native)
+      )
       .map((target) => {
         const row: Row = { workload: workload.name, target: target.name, runs: [] };
         return { target, row };
@@ -182,7 +200,13 @@ async function main(): Promise<number> {
     }
   }
   const shared = rows.filter((row) => !WORKLOADS.find((w) => w.name === row.workload)?.targets);
-  if (shared.length > 0) tables.unshift(table(WORKLOADS, shared, targets));
+  if (shared.length > 0) {
+    // --modes: each of lanchat's other clients a row of its own, beside the references.
+    const byMode = modeRows(WORKLOADS, shared, modes, targets);
+    tables.unshift(
+      table(byMode.workloads, byMode.rows, targets, undefined, false, sharedRatioColumns(targets)),
+    );
+  }
   console.log(tables.join("\n\n"));
   const out = values.out ??
     `${ROOT}bench/results/${new Date().toISOString().replace(/[:.]/g, "-")}.json`;

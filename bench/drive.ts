@@ -179,6 +179,16 @@ export class Generator {
   }
 }
 
+/** Whether the process is still there (a signal 0 would do; SIGCONT is as harmless). */
+function alive(pid: number): boolean {
+  try {
+    Deno.kill(pid, "SIGCONT");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
   let partial = "";
   for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
@@ -221,27 +231,27 @@ export async function drive(
     await waitForPort(port);
     const idle = processStats(server.pid);
     for (const config of configs) {
-      generators.push(new Generator({ ...config, port, tls: target.tls }));
+      // A small listen backlog (ncat, ngircd): at most that many connect at once.
+      const batch = Math.min(config.connectBatch ?? 100, target.backlog ?? Infinity);
+      generators.push(new Generator({ ...config, port, tls: target.tls, connectBatch: batch }));
     }
-    const connected = await Promise.all(generators.map((g) => g.report()));
+    const connected = await Promise.all(generators.map((g) => g.report())).catch((error) => {
+      // A server that died while its clients connected (ncat past 1,020): say so in the cell.
+      if (alive(server.pid)) throw error;
+      throw new Error(`${(error as Error).message}; the server had exited`, { cause: error });
+    });
     // Idle workloads: the server idles a moment before its memory is read.
     if (settleMs > 0) await new Promise((resolve) => setTimeout(resolve, settleMs));
     const before = processStats(server.pid);
     await Promise.all(generators.map((g) => g.go()));
     const reports = await Promise.all(generators.map((g) => g.report()));
     const after = processStats(server.pid);
-    let alive = true;
-    try {
-      Deno.kill(server.pid, "SIGCONT");
-    } catch {
-      alive = false;
-    }
     return {
       reports,
       cpu: after.cpu - before.cpu,
       before: { ...before, rssKiB: idle.rssKiB },
       after,
-      alive,
+      alive: alive(server.pid),
       connected,
       connectedRssKiB: before.rssKiB,
     };

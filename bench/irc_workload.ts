@@ -31,16 +31,10 @@ export const IRC_REFERENCES: Record<string, { binary: string; args: (conf: strin
 
 /**
  * The reference IRC servers of this run (bench/bench.ts sets them from
- * `--against`), and the other checkout of `--against-tree`, whose IRC
+ * `--against`, bench/references.ts), and the other checkout of `--against-tree`, whose IRC
  * clients run beside this one's.
  */
 export const ircSetup: { references: string[]; tree?: string } = { references: [] };
-
-/** Whether `against` names only reference IRC servers (`ngircd,inspircd`). */
-export function ircReferencesIn(against: string | undefined): string[] | undefined {
-  const names = against?.split(",").map((name) => name.trim());
-  return names && names.every((name) => name in IRC_REFERENCES) ? names : undefined;
-}
 
 /**
  * A reference IRC server: its configuration from bench/reference/ with the
@@ -54,6 +48,7 @@ export function ircReference(name: string): Target {
     handshake: "none",
     native: false,
     clients: "irc",
+    backlog: name === "ngircd" ? 10 : undefined,
     start(port) {
       const dir = Deno.makeTempDirSync({ prefix: `lanchat-bench-${name}-` });
       const conf = Deno.readTextFileSync(`${ROOT}bench/reference/${name}.conf`)
@@ -131,15 +126,15 @@ export const ircCrowdWorkload: Workload = {
 };
 
 /**
- * How many idle clients connect at once: 250, but 10 for ngircd, which
- * listens with a backlog of 10: 250 connections at once overflow it (the
- * dropped handshakes retry after 1, 3, 7... s; 3,000 were not in after a
- * minute, and 10 at a time took 2.6 s). InspIRCd needs the big batches: it
+ * How many idle clients connect at once: 250 (drive() caps it at ngircd's
+ * listen backlog of 10: 250 connections at once overflow it, the dropped
+ * handshakes retry after 1, 3, 7... s; 3,000 were not in after a minute,
+ * and 10 at a time took 2.6 s). InspIRCd needs the big batches: it
  * completes registrations on a timer about once a second (10 at a time,
  * 590 were in after a minute). Join time is not what the idle workloads
  * measure.
  */
-const idleBatch = (target: Target): number => target.name === "ngircd" ? 10 : 250;
+const IDLE_BATCH = 250;
 
 /**
  * Idle means idle: the server's memory is read 3 s after the last client is
@@ -184,7 +179,7 @@ function runIdle(target: Target, smoke: boolean, join: boolean): Promise<Measure
     target.clients ?? "irc",
     smoke ? 60 : 3_000,
     60_000,
-    idleBatch(target),
+    IDLE_BATCH,
     { broadcast: false, settleMs: IDLE_SETTLE_MS, join },
   );
 }

@@ -27,8 +27,13 @@ export interface LoadConfig {
    * register (in at the end of the MOTD, 376 or 422). @default {true}
    */
   join?: boolean;
-  /** `nick`: send a nick line first and wait for the welcome (lanchat); `none`: start talking at once. */
-  handshake: "nick" | "none";
+  /**
+   * `nick`: send a nick line first and wait for the welcome (lanchat);
+   * `greeting`: wait for the server's first line (ncat greets every client
+   * with "<announce> already connected: ..."; once it is read, the server has
+   * accepted the connection); `none`: start talking at once.
+   */
+  handshake: "nick" | "greeting" | "none";
   /** Prefix for nicks, unique per generator. */
   prefix: string;
   /** Connections that read. */
@@ -170,7 +175,8 @@ async function connect(config: LoadConfig, index: number): Promise<Deno.TcpConn>
   } else if (config.handshake === "nick") {
     await writeAll(conn, encoder.encode(`${nick}\n`));
   }
-  if (config.mode === "native" || config.handshake === "nick") {
+  const greeting = config.mode !== "native" && config.handshake === "greeting";
+  if (config.mode === "native" || config.handshake === "nick" || greeting) {
     // Wait for the welcome so the client is a member before traffic starts.
     const buffer = new Uint8Array(64 * 1024);
     let seen = "";
@@ -180,7 +186,7 @@ async function connect(config: LoadConfig, index: number): Promise<Deno.TcpConn>
         throw new Error(`connection ${index} closed during the handshake: ${seen.slice(-300)}`);
       }
       seen += decoder.decode(buffer.subarray(0, n));
-      if (/"welcome"|Welcome to .*, /.test(seen)) break;
+      if ((greeting ? /\n/ : /"welcome"|Welcome to .*, /).test(seen)) break;
       seen = seen.slice(-4096);
     }
   }

@@ -50,6 +50,8 @@ const welcomeLine = config.mode === "irc" && !JOIN
   ? / (?:376|422) /
   : config.mode === "irc"
   ? new RegExp(` 366 \\S+ ${IRC_CHANNEL.replace(/[^\w]/g, "\\$&")} `, "i")
+  : config.mode === "text" && config.handshake === "greeting"
+  ? /\n/ // ncat's "<announce> already connected: ...": the server has accepted it
   : /"welcome"|Welcome to .*, /;
 
 /** Monotonic milliseconds, the same clock in every process. */
@@ -222,7 +224,7 @@ function connect(client) {
           JSON.stringify({ type: "hello", protocol: 1, nick, client: "load_gen" }) + "\n",
         );
       } else if (config.handshake === "nick") socket.write(`${nick}\n`);
-      else {
+      else if (config.handshake === "none") {
         client.welcomed = true;
         resolve();
       }

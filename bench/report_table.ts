@@ -32,10 +32,21 @@ export interface Row {
 }
 
 /**
+ * A ratio column: the first target's median over the best median among the
+ * targets named in `against` (the lowest, or the highest where higher is better).
+ */
+export interface RatioColumn {
+  /** The column's header. */
+  header: string;
+  /** The targets whose best median divides the first target's. */
+  against: string[];
+}
+
+/**
  * The markdown table: median [min–max] per metric, and the ratio of the
  * first two targets' medians (its column headed `ratioHeader`, or
  * "first/second"); with `eachRatio`, the first target's ratio to each other
- * target, a column each.
+ * target, a column each; with `columns`, those ratio columns instead.
  */
 export function table(
   workloads: Workload[],
@@ -43,11 +54,14 @@ export function table(
   targets: Target[],
   ratioHeader?: string,
   eachRatio = false,
+  columns?: RatioColumn[],
 ): string {
-  const against = targets.length < 2 ? [] : eachRatio ? targets.slice(1) : [targets[1]];
-  const headers = against.map((t, i) =>
-    i === 0 && !eachRatio && ratioHeader ? ratioHeader : `${targets[0].name}/${t.name}`
-  );
+  const against: RatioColumn[] = columns ??
+    (targets.length < 2 ? [] : eachRatio ? targets.slice(1) : [targets[1]]).map((t, i) => ({
+      header: i === 0 && !eachRatio && ratioHeader ? ratioHeader : `${targets[0].name}/${t.name}`,
+      against: [t.name],
+    }));
+  const headers = against.map((column) => column.header);
   const out = [
     `| workload | metric | ${[...targets.map((t) => t.name), ...headers].join(" | ")} |`,
     `|---|---|${[...targets, ...headers].map(() => "---").join("|")}|`,
@@ -82,8 +96,15 @@ export function table(
         cells.push(`${fmt(m)}${range}${failed.length ? ` (${failed.length} failed)` : ""}`);
       }
       const a = medians[0];
-      const ratios = against.map((t) => {
-        const b = medians[targets.indexOf(t)];
+      const ratios = against.map((column) => {
+        const others = targets.flatMap((t, i) =>
+          column.against.includes(t.name) && medians[i] !== undefined ? [medians[i]!] : []
+        );
+        const b = others.length === 0
+          ? undefined
+          : metric.higherIsBetter
+          ? Math.max(...others)
+          : Math.min(...others);
         return a !== undefined && b !== undefined && b !== 0 ? `${(a / b).toFixed(2)}x` : "–";
       });
       out.push(`| ${workload.name} | ${metric.label} | ${[...cells, ...ratios].join(" | ")} |`);

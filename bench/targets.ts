@@ -7,6 +7,7 @@
  */
 
 import { serverV8Flags } from "../tools/v8_flags.ts";
+import type { LoadConfig } from "./load_gen.ts";
 import { ROOT } from "./server_process.ts";
 
 /** One target: how to start it, and how clients greet it. */
@@ -15,17 +16,26 @@ export interface Target {
   name: string;
   /** Starts the server; `extra` are lanchat flags for this workload (other servers ignore them). */
   start(port: number, extra?: string[]): Deno.ChildProcess;
-  /** How a text client joins: says a nick first, or nothing. */
-  handshake: "nick" | "none";
+  /** How a text client joins: says a nick first, waits for the server's first line, or nothing. */
+  handshake: LoadConfig["handshake"];
   /** Whether it can speak the native protocol. */
   native: boolean;
   /** Whether clients connect with TLS. */
   tls?: boolean;
   /**
-   * The clients a workload of its own targets (the IRC workloads) runs
-   * against this target, whatever the workload's default.
+   * The clients every workload drives this target with, whatever the
+   * workload's default: IRC for ngircd and InspIRCd, and lanchat's own
+   * columns of the IRC workloads and of `--modes`.
    */
-  clients?: "irc" | "text";
+  clients?: LoadConfig["mode"];
+  /**
+   * The server's listen backlog, when it is small (ncat and ngircd listen
+   * with 10): clients connect at most this many at once. More at once
+   * overflow it, and a client whose handshake was dropped believes it is
+   * connected before the server has accepted it (so it misses a broadcast
+   * sent at once) or retries after 1, 3, 7... s.
+   */
+  backlog?: number;
 }
 
 /**
@@ -85,11 +95,18 @@ function startLanchat(
   );
 }
 
-/** A foreign line server, started by a shell command with `{port}` in it. */
+/**
+ * A foreign line server, started by a shell command with `{port}` in it.
+ * ncat's chat mode greets each client once it has accepted it, and listens
+ * with a backlog of 10: its clients wait for that greeting and connect 10 at
+ * a time.
+ */
 export function foreign(command: string): Target {
+  const ncatChat = /^ncat\b.*--chat/.test(command);
   return {
     name: command.split(" ")[0],
-    handshake: "none",
+    handshake: ncatChat ? "greeting" : "none",
+    backlog: ncatChat ? 10 : undefined,
     native: false,
     start: (port) =>
       new Deno.Command("sh", {

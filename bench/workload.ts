@@ -27,6 +27,10 @@ export interface Workload {
   metrics: { key: string; label: string; higherIsBetter: boolean }[];
   /** Whether it runs against targets that speak only text. */
   text: boolean;
+  /** Whether it runs against IRC servers, with IRC clients (`--against ngircd,inspircd`). */
+  irc?: boolean;
+  /** Whether `--modes` adds lanchat driven by other clients to its targets (the flood). */
+  modes?: boolean;
   /** Runs once against `target` (tiny with `smoke`). */
   run(target: Target, smoke: boolean): Promise<Measurement>;
   /** Targets of its own instead of the run's (the churn workload's runtime baselines). */

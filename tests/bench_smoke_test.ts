@@ -132,6 +132,45 @@ Deno.test("deno task bench --against drives a foreign line server (the C floor r
   }
 });
 
+Deno.test("deno task bench --against relay,ncat,ngircd runs every reference by name, each with its own clients, in one table", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lanchat-refs-" });
+  const out = `${dir}/report.json`;
+  try {
+    const { code, stdout, stderr } = await smokeBench(out, [
+      ...["--only", "flood,latency,crowd", "--against", "relay,ncat,ngircd"],
+      ...["--modes", "native,irc"],
+    ]);
+    assert.equal(code, 0, stderr);
+    const report = JSON.parse(await Deno.readTextFile(out));
+    type Run = Record<string, number | boolean | string>;
+    const rows: { workload: string; target: string; runs: Run[] }[] = report.rows;
+    const run = (workload: string, target: string) => {
+      const row = rows.find((r) => r.workload === workload && r.target === target);
+      assert.ok(row, `no ${workload} row for ${target}: ${rows.map((r) => r.target).join(", ")}`);
+      assert.equal(row.runs[0].ok, true, `${workload} ${target}: ${row.runs[0].failure}`);
+      return row.runs[0];
+    };
+    for (const target of ["lanchat", "relay", "ncat", "ngircd"]) {
+      // 2 senders x 50 messages, each to the 5 other clients: text, or IRC for ngircd.
+      assert.equal(run("flood", target).deliveries, 2 * 50 * 5, `flood ${target}`);
+      assert.equal(typeof run("flood", target).serverNsPerDelivery, "number");
+      assert.ok((run("latency", target).p99 as number) > 0, `latency ${target}`);
+      assert.ok((run("crowd", target).broadcastMs as number) > 0, `crowd ${target}`);
+    }
+    // --modes: lanchat's native clients get their own messages back too.
+    assert.equal(run("flood", "lanchat-native").deliveries, 2 * 50 * 6);
+    assert.equal(run("flood", "lanchat-irc").deliveries, 2 * 50 * 5);
+    assert.ok(!rows.some((r) => r.workload !== "flood" && r.target.startsWith("lanchat-")));
+    assert.match(
+      stdout,
+      /^\| workload \| metric \| lanchat \| relay \| ncat \| ngircd \| lanchat\/relay \| lanchat\/best IRC \|$/m,
+    );
+    assert.match(stdout, /^\| flood \(irc\) \| server CPU ns\/delivery \| (?:[^|]+\|){6}$/m);
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+});
+
 Deno.test("deno task bench --smoke --only irc drives lanchat with IRC clients and text clients", async () => {
   const out = `${ROOT}bench/results/smoke-${crypto.randomUUID()}.json`;
   const { code, stdout, stderr } = await smokeBench(out, ["--only", "irc"]);

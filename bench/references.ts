@@ -1,0 +1,104 @@
+/**
+ * The reference servers `--against` takes by name, several in one run
+ * (`--against relay,ncat,ngircd,inspircd`): the bare C epoll relay of
+ * bench/reference/floor_relay.c (the floor; `relay2` is its two-thread
+ * form), ncat's chat mode, and Debian's ngircd and InspIRCd driven as IRC
+ * servers with IRC clients. Anything that is not a list of these names is one
+ * free-form shell command with `{port}` in it, as before.
+ *
+ * @module
+ */
+
+import { existsSync, statSync } from "node:fs";
+import { IRC_REFERENCES, ircReference } from "./irc_workload.ts";
+import { ROOT } from "./server_process.ts";
+import type { RatioColumn } from "./report_table.ts";
+import { foreign, type Target } from "./targets.ts";
+
+/** The C relay's source, and where the harness builds it. */
+const RELAY_SOURCE = `${ROOT}bench/reference/floor_relay.c`;
+const RELAY_BINARY = `${ROOT}bench/results/floor_relay`;
+
+/** ncat's chat mode, as the issue measures it (`-m`: its connection cap raised to 20,000). */
+export const NCAT_COMMAND = "ncat -n -l --chat -m 20000 127.0.0.1 {port}";
+
+/** The line servers `--against` takes by name, and the commands that start them. */
+const LINE_REFERENCES: Record<string, () => string> = {
+  relay: () => `${relayBinary()} {port}`,
+  relay2: () => `${relayBinary()} {port} 2`,
+  ncat: () => NCAT_COMMAND,
+};
+
+/** Every name `--against` takes. */
+export const REFERENCE_NAMES: string[] = [
+  ...Object.keys(LINE_REFERENCES),
+  ...Object.keys(IRC_REFERENCES),
+];
+
+/**
+ * The C relay, compiled with `cc -O2 -pthread` into bench/results/ when the
+ * binary is missing or older than its source; its path.
+ */
+export function relayBinary(): string {
+  const built = existsSync(RELAY_BINARY) &&
+    statSync(RELAY_BINARY).mtimeMs >= statSync(RELAY_SOURCE).mtimeMs;
+  if (built) return RELAY_BINARY;
+  Deno.mkdirSync(`${ROOT}bench/results`, { recursive: true });
+  let output: Deno.CommandOutput;
+  try {
+    output = new Deno.Command("cc", {
+      args: ["-O2", "-pthread", "-o", RELAY_BINARY, RELAY_SOURCE],
+      stdout: "null",
+      stderr: "piped",
+    }).outputSync();
+  } catch (error) {
+    throw new Error("The relay needs a C compiler (cc): install gcc (.ci/run does)", {
+      cause: error,
+    });
+  }
+  if (!output.success) {
+    const why = new TextDecoder().decode(output.stderr).trim().split("\n").slice(0, 3).join(" ");
+    throw new Error(`Cannot compile "${RELAY_SOURCE}": ${why}`);
+  }
+  return RELAY_BINARY;
+}
+
+/**
+ * The targets `--against` names: a comma-separated list of reference names
+ * (each started as its own target, IRC servers with IRC clients), or else
+ * one free-form command.
+ */
+export function againstTargets(against: string): Target[] {
+  const names = against.split(",").map((name) => name.trim());
+  if (!names.every((name) => REFERENCE_NAMES.includes(name))) return [foreign(against)];
+  const repeated = names.find((name, i) => names.indexOf(name) !== i);
+  if (repeated) throw new Error(`--against names "${repeated}" twice`);
+  return names.map((name) =>
+    name in LINE_REFERENCES
+      ? { ...foreign(LINE_REFERENCES[name]()), name, clients: "text" as const }
+      : ircReference(name)
+  );
+}
+
+/** Whether a target is driven with IRC clients (ngircd, InspIRCd). */
+export function speaksIrc(target: Target): boolean {
+  return target.clients === "irc";
+}
+
+/**
+ * The shared table's ratio columns with several references: lanchat over
+ * the relay (or, without one, the first reference), and over the best of
+ * the IRC servers; with one reference or none, the table's default.
+ */
+export function sharedRatioColumns(targets: Target[]): RatioColumn[] | undefined {
+  const [ours, ...others] = targets;
+  if (others.length < 2) return undefined;
+  const floor = others.find((t) => t.name === "relay") ??
+    others.find((t) => t.name === "relay2") ?? others[0];
+  const columns = [{ header: `${ours.name}/${floor.name}`, against: [floor.name] }];
+  const irc = others.filter(speaksIrc).map((t) => t.name);
+  if (irc.length > 0 && !(irc.length === 1 && irc[0] === floor.name)) {
+    columns.push({ header: `${ours.name}/best IRC`, against: irc });
+  }
+  return columns;
+}
