@@ -89,6 +89,7 @@ async function main(): Promise<number> {
       against: { type: "string" },
       "against-tree": { type: "string" },
       smoke: { type: "boolean" },
+      pin: { type: "boolean" },
       out: { type: "string" },
       generator: { type: "string" },
       tls: { type: "boolean" },
@@ -104,6 +105,7 @@ async function main(): Promise<number> {
     console.error("node is not on the PATH: using the Deno load generator (bench/load_gen.ts)");
   }
   generatorSetup.kind = wanted;
+  generatorSetup.pin = values.pin ?? false;
   const readerProcesses = Number(values.readers ?? (wanted === "deno" ? 4 : 1));
   if (!Number.isInteger(readerProcesses) || readerProcesses < 1 || readerProcesses > 64) {
     throw new Error(`--readers must be a whole number from 1 to 64, not "${values.readers}"`);

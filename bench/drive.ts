@@ -80,6 +80,11 @@ export const generatorSetup: {
    * @default {1}
    */
   readerProcesses: number;
+  /**
+   * `--pin`: the server on CPU 0 (all its threads), the generators on CPU 1,
+   * so the scheduler cannot stack them on one core.
+   */
+  pin?: boolean;
 } = { kind: "deno", readerProcesses: 1 };
 
 /**
@@ -120,8 +125,9 @@ export class Generator {
       : kind === "c"
       ? [cGenerator(), []]
       : [Deno.execPath(), ["run", "-q", "-P=bench", "bench/load_gen.ts"]];
-    this.#child = new Deno.Command(command, {
-      args: [...args, JSON.stringify(config)],
+    const pinned = generatorSetup.pin ? ["taskset", ["-c", "1", command, ...args]] as const : undefined;
+    this.#child = new Deno.Command(pinned?.[0] ?? command, {
+      args: [...(pinned?.[1] ?? args), JSON.stringify(config)],
       cwd: ROOT,
       stdin: "piped",
       stdout: "piped",
@@ -229,6 +235,7 @@ export async function drive(
   const generators: Generator[] = [];
   try {
     await waitForPort(port);
+    if (generatorSetup.pin) pinToFirstCpu(server.pid);
     const idle = processStats(server.pid);
     for (const config of configs) {
       // A small listen backlog (ncat, ngircd): at most that many connect at once.
@@ -263,5 +270,17 @@ export async function drive(
       // Already exited.
     }
     await server.status;
+  }
+}
+
+/** Pins every thread of process `pid` to CPU 0 (`taskset -a`). */
+function pinToFirstCpu(pid: number): void {
+  const result = new Deno.Command("taskset", {
+    args: ["-a", "-p", "-c", "0", String(pid)],
+    stdout: "null",
+    stderr: "piped",
+  }).outputSync();
+  if (!result.success) {
+    throw new Error(`taskset failed: ${new TextDecoder().decode(result.stderr).trim()}`);
   }
 }

@@ -12,6 +12,7 @@
 import { existsSync, statSync } from "node:fs";
 import { IRC_REFERENCES, ircReference } from "./irc_workload.ts";
 import { ROOT } from "./server_process.ts";
+import { serverV8Flags } from "../tools/v8_flags.ts";
 import type { RatioColumn } from "./report_table.ts";
 import { foreign, type Target } from "./targets.ts";
 
@@ -27,6 +28,17 @@ const LINE_REFERENCES: Record<string, () => string> = {
   relay: () => `${relayBinary()} {port}`,
   relay2: () => `${relayBinary()} {port} 2`,
   ncat: () => NCAT_COMMAND,
+  // Deno's floor: a bare relay with lanchat's writer and V8 flags (bench/reference/deno_relay.ts).
+  "deno-relay": () =>
+    [
+      Deno.execPath(),
+      "run",
+      "-q",
+      "-A",
+      ...serverV8Flags(),
+      `${ROOT}bench/reference/deno_relay.ts`,
+      "{port}",
+    ].join(" "),
 };
 
 /** Every name `--against` takes. */

@@ -89,7 +89,7 @@ function startLanchat(
       ],
       cwd: tree,
       stdin: "null",
-      stdout: "null",
+      stdout: Deno.env.get("BENCH_SERVER_STDOUT") ? "inherit" : "null",
       stderr: "inherit",
     }).spawn()
   );

@@ -1,0 +1,200 @@
+/**
+ * Deno's own floor for a chat relay (docs/performance.md, "Deno's floor"): a bare line relay
+ * on `Deno.listen` that writes every line a client sends to every other client, and nothing
+ * else. No nicks, rooms, sanitising, history, limits or TLS: what it measures is what Deno's
+ * socket ops cost, beside the C relay (bench/reference/floor_relay.c, the machine's floor) and
+ * lanchat in the same run.
+ *
+ * Its writer is the best one found for Deno: each client's lines queue while a write is in
+ * flight and leave together in the next write, and at most `inFlight` writes (default 128,
+ * 0 for no limit) are in flight over all clients, the others waiting in one FIFO. A client
+ * with more than 1 MiB unsent is dropped.
+ *
+ *   deno task bench --only latency,flood,crowd --against relay,deno-relay
+ *   deno run -A bench/reference/deno_relay.ts <port> [inFlight]
+ *
+ * @module
+ */
+
+const port = Number(Deno.args[0]);
+const limit = Number(Deno.args[1] ?? 128) || Infinity;
+if (!Number.isInteger(port)) {
+  console.error("usage: deno_relay.ts <port> [writes in flight, 0 for no limit]");
+  Deno.exit(2);
+}
+
+const NEWLINE = 0x0a;
+const QUEUE_LIMIT = 1 << 20;
+const clients = new Set<Client>();
+/** Clients waiting for a write slot, in order; a moving head so taking allocates nothing. */
+const ready: (Client | undefined)[] = [];
+let head = 0;
+let inFlight = 0;
+let pumpQueued = false;
+
+class Client {
+  queue: Uint8Array[] = [];
+  queued = 0;
+  writing = false;
+  closed = false;
+  pending: Uint8Array | undefined;
+  written = 0;
+
+  constructor(readonly conn: Deno.TcpConn) {}
+
+  send(line: Uint8Array): void {
+    if (this.closed) return;
+    this.queue.push(line);
+    this.queued += line.length;
+    if (this.queued > QUEUE_LIMIT) return this.close();
+    if (!this.writing) {
+      this.writing = true;
+      enqueue(this);
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clients.delete(this);
+    this.queue = [];
+    this.queued = 0;
+    try {
+      this.conn.close();
+    } catch {
+      // Already closed.
+    }
+  }
+
+  /** Takes everything queued as one buffer. */
+  take(): Uint8Array {
+    const queue = this.queue;
+    let bytes: Uint8Array;
+    if (queue.length === 1) bytes = queue[0];
+    else {
+      bytes = new Uint8Array(this.queued);
+      let at = 0;
+      for (const part of queue) {
+        bytes.set(part, at);
+        at += part.length;
+      }
+    }
+    this.queue = [];
+    this.queued = 0;
+    return bytes;
+  }
+
+  writeNext(): void {
+    if (this.closed || this.queued === 0) {
+      this.writing = false;
+      return;
+    }
+    this.pending = this.take();
+    this.written = 0;
+    inFlight++;
+    this.conn.write(this.pending).then(this.onWritten, this.onFailed);
+  }
+
+  readonly onWritten = (n: number): void => {
+    this.written += n;
+    const pending = this.pending!;
+    if (this.written < pending.length && !this.closed) {
+      this.conn.write(pending.subarray(this.written)).then(this.onWritten, this.onFailed);
+      return;
+    }
+    this.pending = undefined;
+    release();
+    if (this.queued > 0 && !this.closed) enqueue(this);
+    else this.writing = false;
+  };
+
+  readonly onFailed = (): void => {
+    this.pending = undefined;
+    release();
+    this.writing = false;
+    this.close();
+  };
+}
+
+function enqueue(client: Client): void {
+  ready.push(client);
+  if (!pumpQueued) {
+    pumpQueued = true;
+    queueMicrotask(pump);
+  }
+}
+
+function release(): void {
+  inFlight--;
+  if (head < ready.length && !pumpQueued) {
+    pumpQueued = true;
+    queueMicrotask(pump);
+  }
+}
+
+function pump(): void {
+  pumpQueued = false;
+  while (head < ready.length && inFlight < limit) {
+    const client = ready[head]!;
+    ready[head++] = undefined;
+    client.writeNext();
+  }
+  if (head === ready.length) {
+    ready.length = 0;
+    head = 0;
+  }
+}
+
+async function serve(client: Client): Promise<void> {
+  // Small while idle, grown while reads fill it (as lanchat's read loop does).
+  let buffer = new Uint8Array(512);
+  let partial: Uint8Array | undefined;
+  try {
+    while (true) {
+      const n = await client.conn.read(buffer);
+      if (n === null) break;
+      let start = 0;
+      let nl = buffer.indexOf(NEWLINE, 0);
+      while (nl !== -1 && nl < n) {
+        let line = buffer.slice(start, nl + 1);
+        if (partial) {
+          const joined = new Uint8Array(partial.length + line.length);
+          joined.set(partial);
+          joined.set(line, partial.length);
+          line = joined;
+          partial = undefined;
+        }
+        for (const other of clients) if (other !== client) other.send(line);
+        start = nl + 1;
+        nl = buffer.indexOf(NEWLINE, start);
+      }
+      const full = n === buffer.length;
+      if (start < n) {
+        const rest = buffer.slice(start, n);
+        if (!partial) partial = rest;
+        else {
+          const joined = new Uint8Array(partial.length + rest.length);
+          joined.set(partial);
+          joined.set(rest, partial.length);
+          partial = joined;
+        }
+      }
+      if (full && buffer.length < 64 * 1024) buffer = new Uint8Array(buffer.length * 2);
+    }
+  } catch {
+    // Reset by the peer.
+  } finally {
+    client.close();
+  }
+}
+
+// A clean exit on the harness's SIGTERM (a --cpu-prof profile is written at exit).
+Deno.addSignalListener("SIGTERM", () => Deno.exit(0));
+
+const listener = Deno.listen({ hostname: "127.0.0.1", port });
+for await (const conn of listener) {
+  conn.setNoDelay(true);
+  const client = new Client(conn);
+  clients.add(client);
+  serve(client);
+}
