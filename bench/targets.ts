@@ -6,7 +6,7 @@
  * @module
  */
 
-import { serverV8Flags } from "../tools/v8_flags.ts";
+import { serverV8Flags, serverV8FlagsOf } from "../tools/v8_flags.ts";
 import type { LoadConfig } from "./load_gen.ts";
 import { ROOT } from "./server_process.ts";
 
@@ -65,7 +65,8 @@ function startLanchat(
       args: [
         "run",
         "-q",
-        ...(Deno.env.get("BENCH_DENO_FLAGS")?.split(" ").filter(Boolean) ?? serverV8Flags()),
+        ...(Deno.env.get("BENCH_DENO_FLAGS")?.split(" ").filter(Boolean) ??
+          (tree === ROOT ? serverV8Flags() : serverV8FlagsOf(tree))),
         "-P=server",
         "server.ts",
         "--host",
