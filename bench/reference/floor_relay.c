@@ -4,8 +4,9 @@
  * Not part of lanchat. A bare epoll line relay in C, used only as an `--against` target of
  * `deno task bench` (see docs/performance.md, "The floor"): every line a client sends is written to
  * every other client, nothing else. No nicks, rooms, history, sanitising, TLS or rate limits; one
- * write() per recipient, as lanchat does, so what it measures is what the kernel and the load
- * generators cost on the same cores. Clients whose unsent bytes pass 1 MiB are dropped.
+ * write() per recipient for all the whole lines one read brought (lanchat too joins what queued
+ * up into one write), so what it measures is what the kernel and the load generators cost on the
+ * same cores. Clients whose unsent bytes pass 1 MiB are dropped.
  *
  * With a thread count above 1 it is the multi-core design: each thread has its own SO_REUSEPORT
  * listener and owns the clients the kernel hands it; a line is written by the reading thread to its
@@ -148,25 +149,30 @@ static void flush(Shard *s, int fd) {
 static void relay_lines(Shard *s, int from) {
   Client *c = &clients[from];
   size_t start = 0;
+  /* Every whole line of this read leaves in one write per recipient, as lanchat's queued frames
+     leave together: [block, start) are the lines to relay. */
+  size_t block = 0;
   for (size_t i = 0; i < c->line_length; i++) {
     if (c->line[i] != '\n') continue;
     if (c->discarding) { /* the end of a line that was too long */
       c->discarding = 0;
-      start = i + 1;
+      start = block = i + 1;
       continue;
     }
-    size_t n = i + 1 - start;
+    start = i + 1;
+  }
+  size_t n = start - block;
+  if (n > 0) {
     /* The other threads first, so that their writes run alongside this thread's. */
     for (Shard *other = shards; other < shards + shard_count; other++) {
       if (other == s) continue;
       pthread_mutex_lock(&other->lock);
-      append(&other->inbox, c->line + start, n, SIZE_MAX);
+      append(&other->inbox, c->line + block, n, SIZE_MAX);
       pthread_mutex_unlock(&other->lock);
       uint64_t one = 1;
       if (write(other->wakeup, &one, sizeof one) < 0) perror("floor_relay: eventfd");
     }
-    deliver_all(s, from, c->line + start, n);
-    start = i + 1;
+    deliver_all(s, from, c->line + block, n);
   }
   memmove(c->line, c->line + start, c->line_length - start);
   c->line_length -= start;
