@@ -218,6 +218,8 @@ export async function runLatency(
     // 1.0 is one core busy for the whole traffic.
     serverCpuShare: result.cpu / (result.wallMs / 1000),
     generatorCpuSec: generatorCpu(reports),
+    // Whether the generators kept up (with --pin they have one core between them).
+    generatorCpuShare: (generatorCpu(reports) ?? NaN) / (result.wallMs / 1000),
     p50: latency.p50,
     p99: latency.p99,
     p999: latency.p999,
