@@ -11,7 +11,7 @@
  * `--modes native,irc,web` adds lanchat driven by those clients to the
  * flood's targets, each mode a row of its own against the references.
  *
- * Usage: deno task bench [--runs 3] [--only flood,latency,...,web,churn,irc,files,cluster] [--against CMD|NAMES] [--smoke]
+ * Usage: deno task bench [--runs 3] [--only flood,latency,...,web,churn,irc,files,cluster,scale] [--against CMD|NAMES] [--smoke]
  *        [--against-tree DIR] [--generator node|c|deno] [--readers N] [--tls] [--modes text,native,irc,web]
  *
  * `--generator c` runs the C epoll load generator (bench/load_gen_c.c, built
@@ -49,7 +49,9 @@ import {
 } from "./irc_workload.ts";
 import { againstTargets, sharedRatioColumns, speaksIrc } from "./references.ts";
 import { modeRows, modeTargets } from "./mode_rows.ts";
+import { pointRows } from "./point_rows.ts";
 import { type Row, table } from "./report_table.ts";
+import { scaleWorkload } from "./scale_workload.ts";
 import { ROOT } from "./server_process.ts";
 import { lanchat } from "./targets.ts";
 import { crowdWorkload, floodWorkload, latencyWorkload } from "./traffic_workloads.ts";
@@ -78,6 +80,7 @@ const WORKLOADS: Workload[] = [
   filesWorkload,
   clusterFloodWorkload,
   clusterLatencyWorkload,
+  scaleWorkload,
 ];
 
 async function main(): Promise<number> {
@@ -204,7 +207,9 @@ async function main(): Promise<number> {
   const shared = rows.filter((row) => !WORKLOADS.find((w) => w.name === row.workload)?.targets);
   if (shared.length > 0) {
     // --modes: each of lanchat's other clients a row of its own, beside the references.
-    const byMode = modeRows(WORKLOADS, shared, modes, targets);
+    // Workloads of several points (scale): a row per point.
+    const byPoint = pointRows(WORKLOADS, shared, smoke);
+    const byMode = modeRows(byPoint.workloads, byPoint.rows, modes, targets);
     tables.unshift(
       table(byMode.workloads, byMode.rows, targets, undefined, false, sharedRatioColumns(targets)),
     );

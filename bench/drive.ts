@@ -125,7 +125,9 @@ export class Generator {
       : kind === "c"
       ? [cGenerator(), []]
       : [Deno.execPath(), ["run", "-q", "-P=bench", "bench/load_gen.ts"]];
-    const pinned = generatorSetup.pin ? ["taskset", ["-c", "1", command, ...args]] as const : undefined;
+    const pinned = generatorSetup.pin
+      ? ["taskset", ["-c", "1", command, ...args]] as const
+      : undefined;
     this.#child = new Deno.Command(pinned?.[0] ?? command, {
       args: [...(pinned?.[1] ?? args), JSON.stringify(config)],
       cwd: ROOT,
@@ -225,6 +227,8 @@ export async function drive(
     before: ReturnType<typeof processStats>;
     after: ReturnType<typeof processStats>;
     alive: boolean;
+    /** Wall time between the two reads of the server's CPU: "go" until every report was in. */
+    wallMs: number;
     connected: Record<string, unknown>[];
     /** The server's RSS once every client had connected, before "go". */
     connectedRssKiB: number;
@@ -250,15 +254,18 @@ export async function drive(
     // Idle workloads: the server idles a moment before its memory is read.
     if (settleMs > 0) await new Promise((resolve) => setTimeout(resolve, settleMs));
     const before = processStats(server.pid);
+    const start = performance.now();
     await Promise.all(generators.map((g) => g.go()));
     const reports = await Promise.all(generators.map((g) => g.report()));
     const after = processStats(server.pid);
+    const wallMs = performance.now() - start;
     return {
       reports,
       cpu: after.cpu - before.cpu,
       before: { ...before, rssKiB: idle.rssKiB },
       after,
       alive: alive(server.pid),
+      wallMs,
       connected,
       connectedRssKiB: before.rssKiB,
     };

@@ -84,7 +84,8 @@ export function table(
         const values = row.runs.filter((r) => r.ok).map((r) => r[metric.key] as number)
           .filter((v) => typeof v === "number" && !Number.isNaN(v));
         if (values.length === 0) {
-          cells.push(`failed: ${failed[0]?.failure ?? "no data"}`);
+          // Runs that completed without this metric (the Deno generator reports no CPU of its own).
+          cells.push(failed.length === 0 ? "–" : `failed: ${failed[0].failure ?? "no data"}`);
           medians.push(undefined);
           continue;
         }

@@ -140,50 +140,93 @@ export const latencyWorkload = (stalled: boolean, mode: ClientMode = "text"): Wo
       ]
       : []),
   ],
-  async run(target, smoke) {
-    const clients = smoke ? 20 : 1000;
-    // A reader that never reads still absorbs ~4 MiB of kernel buffers
-    // before its 1 MiB queue fills: at ~390 KB/s that takes ~15 s.
-    const seconds = smoke ? 1 : stalled ? 25 : 10;
-    const rate = smoke ? 20 : 100;
-    const processes = smoke ? 1 : generatorSetup.readerProcesses;
-    const result = await drive(
-      target,
-      Array.from({ length: processes }, (_, p) => ({
-        ...base(target, target.clients ?? mode, `l${p}x`),
-        clients: share(clients, processes, p),
-        senders: p === 0 ? 10 : 0,
-        stalled: stalled && p === 0 ? 10 : 0,
-        rate: p === 0 ? rate : undefined,
-        latency: true,
-        seconds: p === 0 ? seconds : undefined,
-        perSender: p === 0 ? undefined : 0,
-        payloadBytes: stalled ? 3900 : 40, // under the 4000-character message limit
-        expectPerReader: rate * seconds,
-        timeoutMs: (seconds + 30) * 1000,
-      })),
-    );
-    const reports = result.reports;
-    const complete = reports.every((r) => r.complete === true);
-    const latency = quantiles(reports.flatMap((r) => (r.histogram as [number, number][]) ?? []));
-    const dropped = stalled ? 10 - (reports[0].stalledStillOpen as number) : undefined;
-    const incomplete = reports.reduce((sum, r) => sum + (r.incompleteReaders as number), 0);
-    const delivered = reports.reduce((sum, r) => sum + (r.delivered as number), 0);
-    return {
-      ok: complete && result.alive,
-      failure: complete ? undefined : `${incomplete} readers did not get every message`,
-      deliveries: delivered,
-      serverCpuSec: result.cpu,
-      serverUsPerDelivery: result.cpu / delivered * 1e6,
-      generatorCpuSec: generatorCpu(reports),
-      p50: latency.p50,
-      p99: latency.p99,
-      p999: latency.p999,
-      peakRssMiB: result.after.peakKiB / 1024,
-      stalledDropped: dropped,
-    };
-  },
+  run: (target, smoke) =>
+    runLatency(target, target.clients ?? mode, {
+      clients: smoke ? 20 : 1000,
+      rate: smoke ? 20 : 100,
+      // A reader that never reads still absorbs ~4 MiB of kernel buffers
+      // before its 1 MiB queue fills: at ~390 KB/s that takes ~15 s.
+      seconds: smoke ? 1 : stalled ? 25 : 10,
+      stalled: stalled ? 10 : 0,
+      payloadBytes: stalled ? 3900 : 40, // under the 4000-character message limit
+      processes: smoke ? 1 : generatorSetup.readerProcesses,
+    }),
 });
+
+/** The shape of one latency run: how many clients, how fast, how long. */
+export interface LatencyShape {
+  /** Clients in the room, senders and stalled ones included. */
+  clients: number;
+  /** Messages per second, over all 10 senders. */
+  rate: number;
+  /** How long the senders send. */
+  seconds: number;
+  /**
+   * Clients that never read (in the first generator process).
+   *
+   * @default {0}
+   */
+  stalled?: number;
+  /**
+   * Bytes of each message.
+   *
+   * @default {40}
+   */
+  payloadBytes?: number;
+  /** Generator processes the readers are spread over. */
+  processes: number;
+}
+
+/**
+ * One latency run: `clients` in one room, 10 of them sending `rate`
+ * messages/s in total for `seconds`; the delivery latency, the server's CPU
+ * per delivery and its share of one core over the traffic.
+ */
+export async function runLatency(
+  target: Target,
+  mode: ClientMode,
+  { clients, rate, seconds, stalled = 0, payloadBytes = 40, processes }: LatencyShape,
+): Promise<Measurement> {
+  const result = await drive(
+    target,
+    Array.from({ length: processes }, (_, p) => ({
+      ...base(target, mode, `l${p}x`),
+      clients: share(clients, processes, p),
+      senders: p === 0 ? 10 : 0,
+      stalled: p === 0 ? stalled : 0,
+      rate: p === 0 ? rate : undefined,
+      latency: true,
+      seconds: p === 0 ? seconds : undefined,
+      perSender: p === 0 ? undefined : 0,
+      payloadBytes,
+      expectPerReader: rate * seconds,
+      timeoutMs: (seconds + 30) * 1000,
+    })),
+  );
+  const reports = result.reports;
+  const complete = reports.every((r) => r.complete === true);
+  const latency = quantiles(reports.flatMap((r) => (r.histogram as [number, number][]) ?? []));
+  const dropped = stalled > 0 ? stalled - (reports[0].stalledStillOpen as number) : undefined;
+  const incomplete = reports.reduce((sum, r) => sum + (r.incompleteReaders as number), 0);
+  const delivered = reports.reduce((sum, r) => sum + (r.delivered as number), 0);
+  return {
+    ok: complete && result.alive,
+    failure: complete ? undefined : `${incomplete} readers did not get every message`,
+    deliveries: delivered,
+    serverCpuSec: result.cpu,
+    serverUsPerDelivery: result.cpu / delivered * 1e6,
+    // 1.0 is one core busy for the whole traffic.
+    serverCpuShare: result.cpu / (result.wallMs / 1000),
+    generatorCpuSec: generatorCpu(reports),
+    // Whether the generators kept up (with --pin they have one core between them).
+    generatorCpuShare: (generatorCpu(reports) ?? NaN) / (result.wallMs / 1000),
+    p50: latency.p50,
+    p99: latency.p99,
+    p999: latency.p999,
+    peakRssMiB: result.after.peakKiB / 1024,
+    stalledDropped: dropped,
+  };
+}
 
 /** CPU seconds the generators spent after "go" (the Node generator reports it). */
 function generatorCpu(reports: Record<string, unknown>[]): number | undefined {

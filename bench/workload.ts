@@ -37,6 +37,13 @@ export interface Workload {
   targets?: () => Promise<Target[]>;
   /** A name `--only` takes for this workload and others of its group (`irc`). */
   group?: string;
+  /**
+   * The points it measures in one run (`2000c@100/s`, given whether the run
+   * is a smoke run): each point's metrics are keyed `"<point> <metric>"` in
+   * the measurement, and each point is a row of its own in the table
+   * (bench/point_rows.ts).
+   */
+  points?: (smoke: boolean) => string[];
   /** Runs only when named in `--only` (it takes minutes and measures something else). */
   optIn?: boolean;
   /**

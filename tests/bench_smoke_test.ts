@@ -6,6 +6,7 @@
 
 import assert from "node:assert/strict";
 import { ROOT } from "./_entry_process.ts";
+import { pointName, scaleWorkload, SMOKE_SCALE_POINTS } from "../bench/scale_workload.ts";
 
 /** Runs `bench/bench.ts --smoke --out <out> ...args`; its exit code, stdout and stderr. */
 async function smokeBench(out: string, args: string[] = []) {
@@ -192,5 +193,49 @@ Deno.test("deno task bench --smoke --only irc drives lanchat with IRC clients an
     assert.match(stdout, /^\| irc-flood \| deliveries\/s \| .* \| .* \| \d+\.\d\dx \|$/m);
   } finally {
     await Deno.remove(out).catch(() => {});
+  }
+});
+
+Deno.test("deno task bench --smoke --only scale reports every point against the relay, a row per point and metric", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lanchat-scale-" });
+  const out = `${dir}/report.json`;
+  try {
+    const { code, stdout, stderr } = await smokeBench(out, [
+      ...["--only", "scale", "--against", "relay"],
+    ]);
+    assert.equal(code, 0, stderr);
+    const report = JSON.parse(await Deno.readTextFile(out));
+    type Run = Record<string, number | boolean | string>;
+    const rows: { workload: string; target: string; runs: Run[] }[] = report.rows;
+    assert.deepEqual(rows.map((row) => `${row.workload} ${row.target}`), [
+      ...["scale lanchat", "scale relay"],
+    ]);
+    for (const row of rows) {
+      const run = row.runs[0];
+      assert.equal(run.ok, true, `${row.target}: ${run.failure}`);
+      for (const point of SMOKE_SCALE_POINTS) {
+        const name = pointName(point);
+        // Each of the rate messages in 1 s reaches every client but its sender.
+        assert.equal(
+          run[`${name} deliveries`],
+          point.clients * point.rate - point.rate,
+          `${row.target} ${name}: every message reached every other client`,
+        );
+        assert.ok((run[`${name} p99`] as number) > 0, `${row.target} ${name}`);
+        assert.equal(typeof run[`${name} serverCpuShare`], "number", `${row.target} ${name}`);
+      }
+    }
+    // One row per point and metric, each with a number for both targets.
+    const number = String.raw`\d+(?:\.\d+)?[kM]?`;
+    for (const point of SMOKE_SCALE_POINTS) {
+      for (const { label } of scaleWorkload.metrics) {
+        const row = `| scale ${pointName(point)} | ${label} | `;
+        const line = stdout.split("\n").find((line) => line.startsWith(row));
+        assert.ok(line, `no row "${row}" in:\n${stdout}`);
+        assert.match(line, new RegExp(`^\\| [^|]+ \\| [^|]+ \\| ${number} \\| ${number} \\| `));
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 });
