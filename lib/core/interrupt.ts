@@ -11,7 +11,8 @@
 /** See the module doc. */
 export class Interrupt {
   #fired = false;
-  readonly #waiters = new Set<() => void>();
+  /** Only while something waits: a connection's read loop rarely does, and a Set costs ~140 bytes. */
+  #waiters: Set<() => void> | undefined;
 
   /** Whether {@linkcode Interrupt.fire} was called. */
   get fired(): boolean {
@@ -20,15 +21,16 @@ export class Interrupt {
 
   /** Waits not yet settled nor interrupted (what it holds). */
   get waiting(): number {
-    return this.#waiters.size;
+    return this.#waiters?.size ?? 0;
   }
 
   /** Ends every wait under way, and every later one at once. */
   fire(): void {
     if (this.#fired) return;
     this.#fired = true;
-    for (const wake of this.#waiters) wake();
-    this.#waiters.clear();
+    const waiters = this.#waiters;
+    this.#waiters = undefined;
+    if (waiters) { for (const wake of waiters) wake(); }
   }
 
   /**
@@ -42,17 +44,24 @@ export class Interrupt {
     }
     return new Promise<T | undefined>((resolve, reject) => {
       const wake = () => resolve(undefined);
-      this.#waiters.add(wake);
+      (this.#waiters ??= new Set()).add(wake);
       promise.then(
         (value) => {
-          this.#waiters.delete(wake);
+          this.#forget(wake);
           resolve(value);
         },
         (error) => {
-          this.#waiters.delete(wake);
+          this.#forget(wake);
           reject(error);
         },
       );
     });
+  }
+
+  #forget(wake: () => void): void {
+    const waiters = this.#waiters;
+    if (!waiters) return;
+    waiters.delete(wake);
+    if (waiters.size === 0) this.#waiters = undefined;
   }
 }

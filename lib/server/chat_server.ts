@@ -393,18 +393,31 @@ export class ChatServer implements AsyncDisposable {
   }
 
   /** Serves one connection from a listener until it ends. */
-  async #serve(
+  /** A session that threw: a bug, logged. */
+  readonly #failed = (error: unknown): void => {
+    this.#log({ level: "error", event: "error", error: String((error as Error)?.stack ?? error) });
+  };
+
+  #serve(
     { pipe, ip, ticket, secure, codec, http, irc, clientCertificate }: Arrival,
   ): Promise<void> {
     this.#serving++;
-    let handedOff = false;
+    // Callbacks, not an async function suspended for the connection's whole life (its frame
+    // and registers cost every idle client ~300 bytes; docs/performance.md, issue 19).
+    let session: ClientSession | undefined;
+    const served = () => {
+      // An HTTP request's connection went to the HTTP server, with its ticket.
+      if (!session?.handedOff) ticket.release();
+      if (--this.#serving === 0) this.#allServed?.resolve();
+    };
     try {
       if (this.#closing) {
         pipe.close();
-        return;
+        served();
+        return Promise.resolve();
       }
       const binding = secure ? this.#tlsBinding : PLAIN_BINDING;
-      const session = new ClientSession(this.#context, {
+      session = new ClientSession(this.#context, {
         pipe,
         ip,
         ticket,
@@ -413,19 +426,16 @@ export class ChatServer implements AsyncDisposable {
         http,
         clientCertificate,
       });
-      ticket.onEvict(() => session.evict());
-      await session.run();
-      handedOff = session.handedOff;
-    } catch (error) {
-      this.#log({
-        level: "error",
-        event: "error",
-        error: String((error as Error)?.stack ?? error),
+      const started = session;
+      ticket.onEvict(() => started.evict());
+      return started.run().then(served, (error) => {
+        this.#failed(error);
+        served();
       });
-    } finally {
-      // An HTTP request's connection went to the HTTP server, with its ticket.
-      if (!handedOff) ticket.release();
-      if (--this.#serving === 0) this.#allServed?.resolve();
+    } catch (error) {
+      this.#failed(error);
+      served();
+      return Promise.resolve();
     }
   }
 

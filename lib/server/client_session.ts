@@ -74,7 +74,7 @@ export class ClientSession {
    * Serves the connection until it ends: reads, handles frames in order,
    * then takes the member out of the hub and closes the pipe.
    */
-  async run(): Promise<void> {
+  run(): Promise<void> {
     const { log, sessions, limits } = this.#context;
     const pipe = this.pipe;
     sessions.add(this);
@@ -93,12 +93,19 @@ export class ClientSession {
         late: (head) => void this.#receive(head),
       });
     }
-    try {
-      await pipe.readLoop(this.#receive);
-    } catch (error) {
+    // Callbacks, not an async function suspended for the connection's whole life: its frame
+    // and registers cost every idle client ~300 bytes (docs/performance.md, issue 19).
+    return pipe.readLoop(this.#receive).then(() => this.#finish(), (error) => {
       this.#reason = "dropped";
       this.#detail = error instanceof Error ? error.message : String(error);
-    }
+      return this.#finish();
+    });
+  }
+
+  /** After the read loop: the member leaves, the pipe ends, the disconnect is logged. */
+  async #finish(): Promise<void> {
+    const { log, sessions } = this.#context;
+    const pipe = this.pipe;
     this.#firstBytes?.stop();
     if (this.handedOff) {
       sessions.delete(this);

@@ -34,7 +34,7 @@ export interface ConnectionOptions {
 }
 
 /** Reads start with a small buffer that grows while reads fill it: idle clients stay cheap. */
-const MIN_READ_BYTES = 512;
+const MIN_READ_BYTES = 256;
 const MAX_READ_BYTES = 64 * 1024;
 /** Writes in flight at once over all connections; the others wait in line. */
 const MAX_WRITES_IN_FLIGHT = 128;
