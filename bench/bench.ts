@@ -121,12 +121,15 @@ async function main(): Promise<number> {
   // IRC ones also join the IRC workloads' own targets), or one command.
   const references = values.against ? againstTargets(values.against) : [];
   ircSetup.references = references.filter(speaksIrc).map((target) => target.name);
-  if (ircSetup.references.length > 0 && wanted !== "node") {
-    throw new Error("IRC servers in --against need the Node load generator (IRC clients)");
+  if (ircSetup.references.length > 0 && wanted === "deno") {
+    throw new Error("IRC servers in --against need the Node or C load generator (IRC clients)");
   }
   const modes = modeTargets(values.modes, ours);
-  if (modes.some((target) => target.clients !== "native") && wanted !== "node") {
-    throw new Error("--modes irc and web need the Node load generator");
+  if (modes.some((target) => target.clients === "irc") && wanted === "deno") {
+    throw new Error("--modes irc needs the Node or C load generator");
+  }
+  if (modes.some((target) => target.clients === "web") && wanted !== "node") {
+    throw new Error("--modes web needs the Node load generator");
   }
   if (modes.some((target) => target.clients === "web")) await nodePackages();
   const against = [values.against, values["against-tree"], values.tls].filter(Boolean);
