@@ -198,6 +198,11 @@ Deno.test("Hub refuses a message longer than maxMessageLength, only telling the 
   assert.equal(ana.input("x".repeat(11)), false);
   assertError(ana, "message_too_long", "Message is 11 characters long; the limit is 10");
   assertNothing(bob);
+  // Counted in code points however long in UTF-16 units.
+  quiet(ana, bob);
+  assert.equal(ana.input("😀".repeat(11)), false);
+  assertError(ana, "message_too_long", "Message is 11 characters long; the limit is 10");
+  assertNothing(bob);
 });
 
 Deno.test("Hub measures the length of a message after sanitising it", () => {

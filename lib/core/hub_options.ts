@@ -209,16 +209,39 @@ export function cleanHello(hello: HelloRequest): HelloRequest {
 export function cleanMessage(text: string, maxLength: number, maxLines: number): string {
   const clean = sanitizeText(text, { multiline: true }).replace(/^\n+|\n+$/g, "");
   if (clean.trim() === "") throw new ChatError("empty_message", "Message is empty");
-  const length = [...clean].length;
+  // Code points: never more than UTF-16 units, so only a long text needs counting.
+  const length = clean.length <= maxLength ? clean.length : codePoints(clean);
   if (length > maxLength) {
     throw new ChatError(
       "message_too_long",
       `Message is ${length} characters long; the limit is ${maxLength}`,
     );
   }
-  const lines = clean.split("\n").length;
+  const lines = lineCount(clean);
   if (lines > maxLines) {
     throw new ChatError("message_too_long", `Message has ${lines} lines; the limit is ${maxLines}`);
   }
   return clean;
+}
+
+/** The code points of `text` (a surrogate pair counts once). */
+function codePoints(text: string): number {
+  let count = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    // A high surrogate followed by a low one is one code point.
+    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) i++;
+    }
+    count++;
+  }
+  return count;
+}
+
+/** The lines of `text` (without splitting it). */
+function lineCount(text: string): number {
+  let lines = 1;
+  for (let at = text.indexOf("\n"); at !== -1; at = text.indexOf("\n", at + 1)) lines++;
+  return lines;
 }

@@ -71,8 +71,25 @@ const TEXT_MEMBER_LIMIT = 20;
 
 const MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(" ");
 
+/**
+ * The last stamp made, by the minutes of `ts` and of `now`: a busy room
+ * stamps every message with the same minute, and each stamp cost two Dates
+ * and two date strings. (Minutes since the epoch are the same local minute:
+ * time zones differ from UTC by whole minutes.)
+ */
+let lastStamp = { tsMinute: NaN, nowMinute: NaN, text: "" };
+
 /** `HH:MM` in local time, with `Mon DD` in front when not from today. */
 export function formatTime(ts: number, now = Date.now()): string {
+  const tsMinute = Math.floor(ts / 60_000);
+  const nowMinute = Math.floor(now / 60_000);
+  if (tsMinute === lastStamp.tsMinute && nowMinute === lastStamp.nowMinute) return lastStamp.text;
+  const text = stampOf(ts, now);
+  lastStamp = { tsMinute, nowMinute, text };
+  return text;
+}
+
+function stampOf(ts: number, now: number): string {
   const date = new Date(ts);
   const hhmm = `${pad(date.getHours())}:${pad(date.getMinutes())}`;
   if (date.toDateString() === new Date(now).toDateString()) return hhmm;
