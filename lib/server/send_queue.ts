@@ -10,6 +10,25 @@
 const REUSED_BYTES = 64 * 1024;
 
 /**
+ * The last join of several chunks, for the next queue that holds the very
+ * same chunks in the same order: a broadcast queues the same frames for
+ * every member of a room, so in a busy room every member's next write is
+ * the same join. It is then made once and shared (compared by reference,
+ * one pointer per chunk) instead of copied byte by byte for each member.
+ * The first queue joins into its own reused buffer (`from`, valid while
+ * that queue has not taken again: `fromTakes`); the second copies it once
+ * into `shared`, a buffer that is never written again, which the rest take.
+ */
+const lastJoin = {
+  chunks: [] as Uint8Array[],
+  count: 0,
+  from: undefined as SendQueue | undefined,
+  fromTakes: 0,
+  fromBytes: undefined as Uint8Array | undefined,
+  shared: undefined as Uint8Array | undefined,
+};
+
+/**
  * A bounded queue of outgoing bytes for one connection. Pushing never waits;
  * the connection's writer takes everything queued as one buffer, so many small
  * frames leave in one write.
@@ -23,9 +42,16 @@ export class SendQueue {
    * of a flood's garbage. Dropped by release() when the writer goes idle.
    */
   #joined: Uint8Array | undefined;
+  /** Takes so far: a join left in #joined is overwritten by the next one. */
+  #takes = 0;
 
   /** @param limit most bytes held before {@linkcode SendQueue.push} refuses */
   constructor(readonly limit: number) {}
+
+  /** How many times it was taken from (the module's shared join checks it). */
+  get takes(): number {
+    return this.#takes;
+  }
 
   /** Bytes waiting to be written. */
   get bytes(): number {
@@ -59,8 +85,10 @@ export class SendQueue {
   take(max = Infinity): Uint8Array {
     const chunks = this.#chunks;
     if (this.#bytes > max) return this.#takeSome(max);
+    this.#takes++;
     let out: Uint8Array;
     if (chunks.length === 1) out = chunks[0];
+    else if (chunks.length > 1 && sameAsLastJoin(chunks)) out = sharedJoin(this.#bytes);
     else {
       out = this.#buffer(this.#bytes);
       let offset = 0;
@@ -68,6 +96,7 @@ export class SendQueue {
         out.set(chunk, offset);
         offset += chunk.length;
       }
+      if (chunks.length > 1) rememberJoin(chunks, this, out);
     }
     // The array is reused: one take per delivery must not allocate.
     chunks.length = 0;
@@ -77,6 +106,7 @@ export class SendQueue {
 
   /** The first `max` bytes (fewer than are queued): whole chunks, the last one split. */
   #takeSome(max: number): Uint8Array {
+    this.#takes++;
     const chunks = this.#chunks;
     let size = 0;
     let count = 0;
@@ -124,4 +154,44 @@ export class SendQueue {
     }
     return this.#joined.subarray(0, size);
   }
+}
+
+/** Whether `chunks` are the very chunks, in order, of the last join. */
+function sameAsLastJoin(chunks: Uint8Array[]): boolean {
+  if (chunks.length !== lastJoin.count) return false;
+  const last = lastJoin.chunks;
+  for (let i = 0; i < chunks.length; i++) if (chunks[i] !== last[i]) return false;
+  return true;
+}
+
+/** The last join as a buffer of its own, made once from the first queue's join while intact. */
+function sharedJoin(size: number): Uint8Array {
+  if (lastJoin.shared) return lastJoin.shared;
+  const shared = new Uint8Array(size);
+  const from = lastJoin.from!;
+  if (from.takes === lastJoin.fromTakes) shared.set(lastJoin.fromBytes!);
+  else {
+    let offset = 0;
+    for (let i = 0; i < lastJoin.count; i++) {
+      shared.set(lastJoin.chunks[i], offset);
+      offset += lastJoin.chunks[i].length;
+    }
+  }
+  lastJoin.shared = shared;
+  lastJoin.from = undefined;
+  lastJoin.fromBytes = undefined;
+  return shared;
+}
+
+/** Remembers a join (its chunks by reference) for the queues that may hold the same. */
+function rememberJoin(chunks: Uint8Array[], from: SendQueue, bytes: Uint8Array): void {
+  const last = lastJoin.chunks;
+  for (let i = 0; i < chunks.length; i++) last[i] = chunks[i];
+  // Chunks of an older, longer join are not kept alive.
+  if (last.length > chunks.length) last.length = chunks.length;
+  lastJoin.count = chunks.length;
+  lastJoin.from = from;
+  lastJoin.fromTakes = from.takes;
+  lastJoin.fromBytes = bytes;
+  lastJoin.shared = undefined;
 }

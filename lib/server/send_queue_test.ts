@@ -126,3 +126,46 @@ Deno.test("SendQueue.take(max) hands out at most max bytes, in order, splitting 
   queue.push(bytes(1, 2));
   assert.deepEqual([...queue.take(10)], [1, 2]);
 });
+
+Deno.test("SendQueue: queues holding the same chunks share one join, which later joins never overwrite", () => {
+  const bytes = (text: string) => new TextEncoder().encode(text);
+  const text = (data: Uint8Array) => new TextDecoder().decode(data);
+  const [a, b] = [bytes("frame a\n"), bytes("frame b\n")];
+  const queues = [new SendQueue(1024), new SendQueue(1024), new SendQueue(1024)];
+  for (const queue of queues) {
+    queue.push(a);
+    queue.push(b);
+  }
+  const first = queues[0].take();
+  const second = queues[1].take();
+  const third = queues[2].take();
+  assert.equal(text(first), "frame a\nframe b\n");
+  assert.equal(text(second), "frame a\nframe b\n");
+  assert.strictEqual(third, second, "the third takes the shared join");
+  // The first queue joins again into its reused buffer: the shared join stays as it was.
+  queues[0].push(bytes("other 1\n"));
+  queues[0].push(bytes("other 2\n"));
+  assert.equal(text(queues[0].take()), "other 1\nother 2\n");
+  queues[1].push(bytes("later x\n"));
+  queues[1].push(bytes("later y\n"));
+  assert.equal(text(queues[1].take()), "later x\nlater y\n");
+  assert.equal(text(second), "frame a\nframe b\n");
+  assert.equal(text(third), "frame a\nframe b\n");
+});
+
+Deno.test("SendQueue: a queue with the same chunks as a join since overwritten still gets its own bytes", () => {
+  const bytes = (text: string) => new TextEncoder().encode(text);
+  const text = (data: Uint8Array) => new TextDecoder().decode(data);
+  const [a, b] = [bytes("frame a\n"), bytes("frame b\n")];
+  const one = new SendQueue(1024);
+  const two = new SendQueue(1024);
+  for (const queue of [one, two]) {
+    queue.push(a);
+    queue.push(b);
+  }
+  one.take();
+  // `one` writes again, a slice of several chunks (as over TLS), into its reused buffer.
+  for (const part of ["xxxxxxx\n", "yyyyyyy\n", "zzzzzzz\n"]) one.push(bytes(part));
+  assert.equal(text(one.take(16)), "xxxxxxx\nyyyyyyy\n");
+  assert.equal(text(two.take()), "frame a\nframe b\n");
+});
