@@ -7,10 +7,9 @@
  * @module
  */
 
-import type { FileStore } from "../files/file_store.ts";
-import { type FileLimits, FileSharing } from "./file_sharing.ts";
+import { FileSharing } from "./file_sharing.ts";
 import { listenAddresses } from "./listen_addresses.ts";
-import { Hub, type HubOptions } from "../core/hub.ts";
+import { Hub } from "../core/hub.ts";
 import { PLAIN_BINDING } from "../protocol/key_proof.ts";
 import { ClientSession, type SessionContext, type SessionLimits } from "./client_session.ts";
 import { ConnectionLimits } from "./connection_limits.ts";
@@ -24,122 +23,11 @@ import { GarbageNudge } from "./garbage_nudge.ts";
 import { Admission } from "./handshake.ts";
 import { LogLimiter } from "./log_limiter.ts";
 import type { LogRecord } from "./log_record.ts";
-import type { PasswordGateOptions } from "./password_gate.ts";
 import { fingerprintOfPem } from "./tls_certificate.ts";
+import type { ChatServerOptions } from "./chat_server_options.ts";
 
 export type { LogLevel, LogRecord } from "./log_record.ts";
-
-/** Settings of a {@linkcode ChatServer}. */
-export interface ChatServerOptions extends HubOptions {
-  /**
-   * Bind address; without one, every interface, IPv6 and IPv4.
-   * @default {every interface}
-   */
-  hostname?: string;
-  /**
-   * TCP port; 0 picks a free one (read it back from `addr`).
-   * @default {7777}
-   */
-  port?: number;
-  /** Speak TLS with this certificate and key (PEM); without it, plain TCP. */
-  tls?: { cert: string; key: string };
-  /**
-   * A second port where every connection is IRC from the first byte (TLS
-   * when `tls` is given); off by default. `ChatServer.listen` binds it.
-   */
-  ircPort?: number;
-  /**
-   * Longest line a client may send, in bytes.
-   * @default {65536}
-   */
-  maxLineBytes?: number;
-  /**
-   * Most bytes queued for one client before it is dropped.
-   * @default {1048576}
-   */
-  sendQueueBytes?: number;
-  /**
-   * How long to wait for a first byte before treating the peer as a text client.
-   * @default {300}
-   */
-  textPromptDelayMs?: number;
-  /**
-   * An HTTP request (the page, a WebSocket upgrade) must have sent its
-   * request line and headers within this time of connecting, or it is closed.
-   * @default {10000}
-   */
-  httpHeadersTimeoutMs?: number;
-  /**
-   * DNS names the web page and its WebSocket answer to, beyond IP addresses
-   * and LAN names (see `webHostAllowed`: a guard against DNS rebinding).
-   */
-  webHosts?: readonly string[];
-  /**
-   * Shared files, uploaded and fetched over HTTP on the chat port (`/f`,
-   * `file_routes.ts`), by the sessions of this server's hub (each welcome
-   * carries an upload token; `file_sharing.ts`). None: no file routes. The
-   * caller opens and owns it.
-   */
-  files?: FileStore;
-  /** The limits of members' uploads (at once, rate, quota, slowest): `FileSharingOptions`. */
-  fileLimits?: FileLimits;
-  /**
-   * Open connections from one IP address; more are refused at once.
-   * @default {16}
-   */
-  maxPerIp?: number;
-  /**
-   * Connections that have not joined yet, over all addresses; when full, the
-   * oldest pending connection of the address holding the most is evicted.
-   * @default {256}
-   */
-  maxPending?: number;
-  /**
-   * A native client must have joined (hello, key proof) within this time.
-   * @default {10000}
-   */
-  handshakeTimeoutMs?: number;
-  /**
-   * A text client (nc, telnet: a person typing) must have joined within this time.
-   * @default {120000}
-   */
-  promptTimeoutMs?: number;
-  /**
-   * A native client silent this long is pinged; 0 turns keepalive off.
-   * @default {30000}
-   */
-  pingIntervalMs?: number;
-  /**
-   * After a ping, how long without any answer before the client is dropped as timed out.
-   * @default {15000}
-   */
-  pingTimeoutMs?: number;
-  /**
-   * The chat core to serve; without one, the server makes its own from these
-   * options. With one, the chat core's options here (`serverName`,
-   * `rateLimit`, `store`, `commands`, ...) are ignored: give them to the
-   * `Hub` instead; only `rateLimit: false` still counts here, turning the
-   * join rate off. Either way the server shuts the hub down (and closes its
-   * store) when it shuts down.
-   */
-  hub?: Hub;
-  /** Receives one record per notable event. */
-  log?: (record: LogRecord) => void;
-  /**
-   * Makes the server private: every hello must carry this password.
-   * @default {none}
-   */
-  password?: string;
-  /** Delays of the password check (tests shorten them). */
-  passwordGate?: PasswordGateOptions;
-  /**
-   * Joins one address may make: `burst` at once, then `rate` a second
-   * (later ones wait their turn); off with `rateLimit: false` (benchmarks)
-   * or `false` here.
-   * @default {{ rate: 1, burst: 30 }}
-   */
-  joinRate?: { rate: number; burst: number } | false;
-}
+export type { ChatServerOptions } from "./chat_server_options.ts";
 
 /** Longest a TLS handshake may take (within the handshake timeout). */
 const TLS_HANDSHAKE_MS = 3000;
@@ -392,23 +280,49 @@ export class ChatServer implements AsyncDisposable {
     return this.#listeners.find((listener) => listener instanceof IrcListener)?.addr;
   }
 
-  /** Serves one connection from a listener until it ends. */
-  /** A session that threw: a bug, logged. */
+  /** A session that threw: a bug, logged (whatever the error is made of). */
   readonly #failed = (error: unknown): void => {
-    this.#log({ level: "error", event: "error", error: String((error as Error)?.stack ?? error) });
+    let text: string;
+    try {
+      text = String((error as Error)?.stack ?? error);
+    } catch {
+      text = Object.prototype.toString.call(error);
+    }
+    this.#log({ level: "error", event: "error", error: text });
   };
 
+  /**
+   * Serves one connection from a listener until it ends. Callbacks, not an
+   * async function suspended for the connection's whole life: its frame and
+   * registers cost every idle client ~300 bytes (docs/performance.md, "Tail
+   * latency and fan-out"). Whatever happens, the ticket is released (unless
+   * the HTTP server took the connection) and the count of connections
+   * served goes down once; a failure is logged and never thrown.
+   */
   #serve(
     { pipe, ip, ticket, secure, codec, http, irc, clientCertificate }: Arrival,
   ): Promise<void> {
     this.#serving++;
-    // Callbacks, not an async function suspended for the connection's whole life (its frame
-    // and registers cost every idle client ~300 bytes; docs/performance.md, issue 19).
     let session: ClientSession | undefined;
+    let counted = false;
     const served = () => {
-      // An HTTP request's connection went to the HTTP server, with its ticket.
-      if (!session?.handedOff) ticket.release();
-      if (--this.#serving === 0) this.#allServed?.resolve();
+      if (counted) return;
+      counted = true;
+      try {
+        // An HTTP request's connection went to the HTTP server, with its ticket.
+        if (!session?.handedOff) ticket.release();
+      } finally {
+        if (--this.#serving === 0) this.#allServed?.resolve();
+      }
+    };
+    const fail = (error: unknown) => {
+      try {
+        this.#failed(error);
+      } catch {
+        // A log that throws: nothing more to do, but the bookkeeping below.
+      } finally {
+        served();
+      }
     };
     try {
       if (this.#closing) {
@@ -428,13 +342,9 @@ export class ChatServer implements AsyncDisposable {
       });
       const started = session;
       ticket.onEvict(() => started.evict());
-      return started.run().then(served, (error) => {
-        this.#failed(error);
-        served();
-      });
+      return started.run().then(served, fail);
     } catch (error) {
-      this.#failed(error);
-      served();
+      fail(error);
       return Promise.resolve();
     }
   }

@@ -94,8 +94,15 @@ export class ClientSession {
       });
     }
     // Callbacks, not an async function suspended for the connection's whole life: its frame
-    // and registers cost every idle client ~300 bytes (docs/performance.md, issue 19).
-    return pipe.readLoop(this.#receive).then(() => this.#finish(), (error) => {
+    // and registers cost every idle client ~300 bytes (docs/performance.md, "Tail latency and
+    // fan-out"). A read loop that throws at once ends like one that fails later.
+    let reading: Promise<void>;
+    try {
+      reading = pipe.readLoop(this.#receive);
+    } catch (error) {
+      reading = Promise.reject(error);
+    }
+    return reading.then(() => this.#finish(), (error) => {
       this.#reason = "dropped";
       this.#detail = error instanceof Error ? error.message : String(error);
       return this.#finish();
