@@ -56,6 +56,8 @@ static struct {
   char channel[256];
   int join;
   int handshake_nick;
+  /** handshake "greeting": in at the server's first line (ncat, the reference relays). */
+  int handshake_greeting;
   char prefix[64];
   long clients, senders, stalled;
   int has_per_sender;
@@ -182,6 +184,7 @@ static void set_field(const char *key, const char *string, double number, int is
   }
   if (strcmp(key, "handshake") == 0) {
     config.handshake_nick = strcmp(string, "nick") == 0;
+    config.handshake_greeting = strcmp(string, "greeting") == 0;
     return;
   }
   if (strcmp(key, "channel") == 0) {
@@ -439,6 +442,7 @@ static void on_line(struct client *c, const char *buf, size_t start, size_t end)
 
 /** Whether the handshake text says the client is in (the welcome, or the IRC numerics). */
 static int welcomed_by(const char *text, size_t n) {
+  if (config.handshake_greeting && config.mode == MODE_TEXT) return memchr(text, '\n', n) != NULL;
   if (config.mode == MODE_IRC && !config.join) {
     return memmem(text, n, " 376 ", 5) != NULL || memmem(text, n, " 422 ", 5) != NULL;
   }
@@ -575,6 +579,8 @@ static void on_connected(struct client *c) {
                  config.prefix, c->index);
   } else if (config.handshake_nick) {
     n = snprintf(hello, sizeof hello, "%s%d\n", config.prefix, c->index);
+  } else if (config.handshake_greeting) {
+    return; /* in at the server's first line */
   } else {
     on_welcome(c);
     return;

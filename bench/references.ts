@@ -87,7 +87,14 @@ export function againstTargets(against: string): Target[] {
   if (repeated) throw new Error(`--against names "${repeated}" twice`);
   return names.map((name) =>
     name in LINE_REFERENCES
-      ? { ...foreign(LINE_REFERENCES[name]()), name, clients: "text" as const }
+      ? {
+        ...foreign(LINE_REFERENCES[name]()),
+        name,
+        clients: "text" as const,
+        // The relays greet a client once it is in their list (ncat greets on its own): the
+        // connect time and memory are then read with every client accepted, as lanchat's are.
+        handshake: "greeting" as const,
+      }
       : ircReference(name)
   );
 }

@@ -17,13 +17,15 @@
  */
 
 const port = Number(Deno.args[0]);
-const limit = Number(Deno.args[1] ?? 128) || Infinity;
-if (!Number.isInteger(port)) {
+const limitArg = Number(Deno.args[1] ?? 128);
+const limit = limitArg === 0 ? Infinity : limitArg;
+if (!Number.isInteger(port) || !(Number.isInteger(limit) || limit === Infinity) || limit < 0) {
   console.error("usage: deno_relay.ts <port> [writes in flight, 0 for no limit]");
   Deno.exit(2);
 }
 
 const NEWLINE = 0x0a;
+const GREETING = new TextEncoder().encode("ok\n");
 const QUEUE_LIMIT = 1 << 20;
 const clients = new Set<Client>();
 /** Clients waiting for a write slot, in order; a moving head so taking allocates nothing. */
@@ -145,18 +147,22 @@ function pump(): void {
   }
 }
 
+/** The longest line kept; the rest of a longer one is dropped (as the C relay does). */
+const LINE_BYTES = 8192;
+
 async function serve(client: Client): Promise<void> {
-  // Small while idle, grown while reads fill it (as lanchat's read loop does).
-  let buffer = new Uint8Array(512);
+  // Small while idle, grown while reads fill it and shrunk after small reads (as lanchat's).
+  let buffer = new Uint8Array(256);
   let partial: Uint8Array | undefined;
   try {
     while (true) {
       const n = await client.conn.read(buffer);
       if (n === null) break;
+      const read = buffer.subarray(0, n);
       let start = 0;
-      let nl = buffer.indexOf(NEWLINE, 0);
-      while (nl !== -1 && nl < n) {
-        let line = buffer.slice(start, nl + 1);
+      let nl = read.indexOf(NEWLINE);
+      while (nl !== -1) {
+        let line = read.slice(start, nl + 1);
         if (partial) {
           const joined = new Uint8Array(partial.length + line.length);
           joined.set(partial);
@@ -166,20 +172,21 @@ async function serve(client: Client): Promise<void> {
         }
         for (const other of clients) if (other !== client) other.send(line);
         start = nl + 1;
-        nl = buffer.indexOf(NEWLINE, start);
+        nl = read.indexOf(NEWLINE, start);
       }
-      const full = n === buffer.length;
       if (start < n) {
-        const rest = buffer.slice(start, n);
+        const rest = read.slice(start);
         if (!partial) partial = rest;
-        else {
+        else if (partial.length < LINE_BYTES) {
           const joined = new Uint8Array(partial.length + rest.length);
           joined.set(partial);
           joined.set(rest, partial.length);
           partial = joined;
         }
       }
-      if (full && buffer.length < 64 * 1024) buffer = new Uint8Array(buffer.length * 2);
+      if (n === buffer.length && buffer.length < 64 * 1024) {
+        buffer = new Uint8Array(buffer.length * 2);
+      } else if (n < 256 && buffer.length > 256) buffer = new Uint8Array(256);
     }
   } catch {
     // Reset by the peer.
@@ -196,5 +203,7 @@ for await (const conn of listener) {
   conn.setNoDelay(true);
   const client = new Client(conn);
   clients.add(client);
+  // A greeting once in the set: the bench counts a client as connected from here.
+  client.send(GREETING);
   serve(client);
 }
