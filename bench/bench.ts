@@ -7,7 +7,9 @@
  * reference servers by name (`--against relay,ncat,ngircd,inspircd`,
  * bench/references.ts: IRC servers driven with IRC clients), or next to
  * lanchat as another checkout builds it (`--against-tree DIR`, e.g. a
- * `git worktree` of the commit before a refactor), with the same flags.
+ * `git worktree` of the commit before a refactor), the same bench flags, and
+ * each checkout's own V8 flags (from its deno.json's start task; to compare
+ * the code alone, set BENCH_DENO_FLAGS, which replaces them for both).
  * `--modes native,irc,web` adds lanchat driven by those clients to the
  * flood's targets, each mode a row of its own against the references.
  *

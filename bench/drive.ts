@@ -282,11 +282,16 @@ export async function drive(
 
 /** Pins every thread of process `pid` to CPU 0 (`taskset -a`). */
 function pinToFirstCpu(pid: number): void {
-  const result = new Deno.Command("taskset", {
-    args: ["-a", "-p", "-c", "0", String(pid)],
-    stdout: "null",
-    stderr: "piped",
-  }).outputSync();
+  let result: Deno.CommandOutput;
+  try {
+    result = new Deno.Command("taskset", {
+      args: ["-a", "-p", "-c", "0", String(pid)],
+      stdout: "null",
+      stderr: "piped",
+    }).outputSync();
+  } catch (error) {
+    throw new Error("--pin needs taskset (util-linux)", { cause: error });
+  }
   if (!result.success) {
     throw new Error(`taskset failed: ${new TextDecoder().decode(result.stderr).trim()}`);
   }

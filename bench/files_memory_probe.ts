@@ -7,7 +7,7 @@
  * `start` (before any transfer), `idle` (after the first upload), the peak
  * during the `n` transfers and `after` them.
  *
- * Run: deno run -A --v8-flags=--max-semi-space-size=4,--heap-growing-percent=100,--expose-gc \
+ * Run: deno run -A <the start task's --v8-flags> \
  *        bench/files_memory_probe.ts up|down [tls|plain] [n]
  *
  * @module
