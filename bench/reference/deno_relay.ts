@@ -1,5 +1,5 @@
 /**
- * Deno's own floor for a chat relay (docs/performance.md, "Deno's floor"): a bare line relay
+ * Deno's own floor for a chat relay (docs/performance.md, "Tail latency and fan-out"): a bare line relay
  * on `Deno.listen` that writes every line a client sends to every other client, and nothing
  * else. No nicks, rooms, sanitising, history, limits or TLS: what it measures is what Deno's
  * socket ops cost, beside the C relay (bench/reference/floor_relay.c, the machine's floor) and
