@@ -81,6 +81,9 @@ const AUGMENTED: Record<string, string[]> = {
   Bopo: ["Hanb"],
 };
 
+/** Text that is all ASCII. */
+const ASCII = /^[\x00-\x7f]*$/;
+
 /** The scripts Latin may be mixed with (UTS #39 Highly Restrictive): Chinese, Japanese, Korean. */
 const WITH_LATIN = new Set(["Hani", "Hira", "Kana", "Hang", "Bopo", "Jpan", "Kore", "Hanb"]);
 /** Scripts whose letters are the look-alikes of Latin's, named as such in the refusal. */
@@ -125,6 +128,9 @@ export interface ScriptMix {
  * ```
  */
 export function scriptMix(text: string): ScriptMix | undefined {
+  // ASCII letters are all Latin and the rest of ASCII is of every script: nothing to mix. Most
+  // names are ASCII, and the script test per character was most of a join's name checks.
+  if (ASCII.test(text)) return undefined;
   const sets = [...text].map((character) => ({ character, scripts: scriptSet(character) }))
     .filter(({ scripts }) => scripts.size > 0);
   if (intersectAll(sets).mix === undefined) return undefined;
