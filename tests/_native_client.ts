@@ -74,7 +74,8 @@ export class NativeClient extends LinePeer {
     if (nick) {
       const from = client.events.length;
       await client.hello(nick, options);
-      await client.next("welcome", () => true, from);
+      // A cluster node's welcome waits on its nick claim in NATS: slower on a busy machine.
+      await client.next("welcome", () => true, from, 15_000);
     }
     return client;
   }
@@ -126,6 +127,7 @@ export class NativeClient extends LinePeer {
     type: T,
     where: (event: Extract<ServerFrame, { type: T }>) => boolean = () => true,
     from = 0,
+    ms = 5000,
   ): Promise<Extract<ServerFrame, { type: T }>> {
     // Each pass looks at the JSON lines from index `from` on, afresh.
     const probe = () => {
@@ -138,7 +140,7 @@ export class NativeClient extends LinePeer {
       }
       return undefined;
     };
-    return await within(5000, this.waitUntil(probe), `a "${type}" event`);
+    return await within(ms, this.waitUntil(probe), `a "${type}" event`);
   }
 }
 
