@@ -6,27 +6,11 @@
 
 import assert from "node:assert/strict";
 import { ChatServer } from "./chat_server.ts";
-import type { Listener, ListenerServeOptions } from "./listener.ts";
+import { FakeListener } from "./_fake_listener.ts";
 import type { Admitted } from "./connection_limits.ts";
 import { FakePipe } from "./_fake_pipe.ts";
 import { NativeCodec } from "../protocol/native_codec.ts";
 import { within } from "../../tests/_waiting.ts";
-
-/** A listener whose arrivals the test makes. */
-class HandListener implements Listener {
-  readonly addr: Deno.NetAddr = { transport: "tcp", hostname: "192.0.2.9", port: 1 };
-  readonly hostnames = ["192.0.2.9"];
-  readonly needsCertificate = false;
-  options: ListenerServeOptions | undefined;
-  readonly #closed = Promise.withResolvers<void>();
-  serve(options: ListenerServeOptions): Promise<void> {
-    this.options = options;
-    return this.#closed.promise;
-  }
-  close(): void {
-    this.#closed.resolve();
-  }
-}
 
 /** A ticket that counts its releases. */
 class CountedTicket implements Admitted {
@@ -41,10 +25,8 @@ class CountedTicket implements Admitted {
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
 
-Deno.test("ChatServer: a dropped client's ticket is released once and shutdown returns", async () => {
-  const listener = new HandListener();
-  const server = await ChatServer.serve(listener, {});
-  const pipe = new FakePipe();
+/** A native client's arrival on `listener`, with a ticket that counts its releases. */
+function arrive(listener: FakeListener, pipe: FakePipe): CountedTicket {
   const ticket = new CountedTicket();
   listener.options!.onArrival({
     pipe,
@@ -53,6 +35,14 @@ Deno.test("ChatServer: a dropped client's ticket is released once and shutdown r
     secure: false,
     codec: new NativeCodec(1024),
   });
+  return ticket;
+}
+
+Deno.test("ChatServer: a dropped client's ticket is released once and shutdown returns", async () => {
+  const listener = new FakeListener();
+  const server = await ChatServer.serve(listener, {});
+  const pipe = new FakePipe();
+  const ticket = arrive(listener, pipe);
   await pipe.feed('{"type":"hello","protocol":1,"nick":"ana","client":"x"}\n');
   pipe.fail(new Error("reset by peer"));
   await tick();
@@ -61,7 +51,7 @@ Deno.test("ChatServer: a dropped client's ticket is released once and shutdown r
 });
 
 Deno.test("ChatServer: a log that throws on the disconnect and the error still lets the ticket go and shutdown return", async () => {
-  const listener = new HandListener();
+  const listener = new FakeListener();
   const events: string[] = [];
   const server = await ChatServer.serve(listener, {
     log: (record) => {
@@ -70,14 +60,7 @@ Deno.test("ChatServer: a log that throws on the disconnect and the error still l
     },
   });
   const pipe = new FakePipe();
-  const ticket = new CountedTicket();
-  listener.options!.onArrival({
-    pipe,
-    ip: "192.0.2.1",
-    ticket,
-    secure: false,
-    codec: new NativeCodec(1024),
-  });
+  const ticket = arrive(listener, pipe);
   pipe.close();
   await tick();
   assert.ok(events.includes("disconnect") && events.includes("error"), events.join());
@@ -86,7 +69,7 @@ Deno.test("ChatServer: a log that throws on the disconnect and the error still l
 });
 
 Deno.test("ChatServer: a read loop that throws at once ends the session like a dropped one", async () => {
-  const listener = new HandListener();
+  const listener = new FakeListener();
   const events: { event: string; reason?: unknown }[] = [];
   const server = await ChatServer.serve(listener, {
     log: (record) => events.push(record as { event: string; reason?: unknown }),
@@ -95,14 +78,7 @@ Deno.test("ChatServer: a read loop that throws at once ends the session like a d
   pipe.readLoop = () => {
     throw new Error("no socket");
   };
-  const ticket = new CountedTicket();
-  listener.options!.onArrival({
-    pipe,
-    ip: "192.0.2.1",
-    ticket,
-    secure: false,
-    codec: new NativeCodec(1024),
-  });
+  const ticket = arrive(listener, pipe);
   await tick();
   const disconnect = events.find((record) => record.event === "disconnect");
   assert.ok(disconnect, events.map((record) => record.event).join());

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { Hub } from "../core/hub.ts";
 import { ChatServer, type LogRecord } from "./chat_server.ts";
 import { FrontDoor } from "./front_door.ts";
-import type { Listener, ListenerServeOptions } from "./listener.ts";
 import { FakePipe } from "./_fake_pipe.ts";
+import { FakeListener } from "./_fake_listener.ts";
 import { NativeCodec } from "../protocol/native_codec.ts";
 import { ConnectionLimits } from "./connection_limits.ts";
 import { createSelfSigned } from "./tls_certificate.ts";
@@ -73,22 +73,6 @@ Deno.test("ChatServer.serve(): a TLS client that arrives between bind and serve 
   assert.equal((await within(5000, ana.next("welcome"), "its welcome")).nick, "ana");
   assert.equal(server.hub.size, 1);
 });
-
-/** A listener with no sockets: the test hands the server fake pipes, as a WebSocket path would. */
-class FakeListener implements Listener {
-  readonly addr: Deno.NetAddr = { transport: "tcp", hostname: "fake", port: 1 };
-  readonly hostnames = ["fake"];
-  readonly needsCertificate = false;
-  options: ListenerServeOptions | undefined;
-  readonly #closed = Promise.withResolvers<void>();
-  serve(options: ListenerServeOptions): Promise<void> {
-    this.options = options;
-    return this.#closed.promise;
-  }
-  close(): void {
-    this.#closed.resolve();
-  }
-}
 
 Deno.test("ChatServer: a listener's arrival with its own codec is served without sniffing", async () => {
   const listener = new FakeListener();
