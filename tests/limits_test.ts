@@ -6,7 +6,7 @@ import type { LogRecord } from "../lib/server/chat_server.ts";
 import { startServer } from "./_in_process_server.ts";
 import { NativeClient } from "./_native_client.ts";
 import { TextClient } from "./_text_client.ts";
-import { delay } from "./_waiting.ts";
+import { delay, until } from "./_waiting.ts";
 
 Deno.test("connections past --max-per-ip are refused at once with a readable line", async () => {
   await using server = await startServer({ maxPerIp: 2 });
@@ -147,18 +147,21 @@ Deno.test("someone joining and quitting in two loops cannot keep another person 
   await using server = await startServer({ joinRate: { rate: 2, burst: 3 } });
   const port = server.addr.port;
   let stop = false;
+  let joins = 0;
   const loop = async (name: string) => {
     for (let i = 0; !stop; i++) {
       await using client = await NativeClient.connect(port, `${name}${i}`).catch(() => undefined) ??
         { [Symbol.asyncDispose]: async () => {} };
       if ("send" in client) {
+        joins++;
         await client.send({ type: "cmd", name: "quit", args: "" }).catch(() => {});
         await client.waitEnd().catch(() => {});
       }
     }
   };
   const loops = [loop("a"), loop("b")];
-  await delay(2000); // The loops have used the burst up and take every token as it comes.
+  // The loops have used the burst (3) up and take every token as it comes (2 more, 1 s).
+  await until(() => joins >= 5, 10_000);
   const started = performance.now();
   await using person = await NativeClient.connect(port, "person");
   const waited = performance.now() - started;
