@@ -40,16 +40,16 @@ const LINE_REFERENCES: Record<string, () => string> = {
       "{port}",
     ].join(" "),
   // Deno's TLS floor: a bare relay terminating TLS as lanchat's front door does
-  // (bench/reference/deno_tls_relay.ts); "-native", node:tls's native path instead.
-  "deno-tls-relay": () => denoTlsRelay("feed"),
-  "deno-tls-relay-native": () => denoTlsRelay("native"),
+  // (bench/reference/deno_tls_relay.ts); "-feed", as the front door did before (secureOver).
+  "deno-tls-relay": () => denoTlsRelay("native"),
+  "deno-tls-relay-feed": () => denoTlsRelay("feed"),
 };
 
 /** The references that speak TLS (driven with TLS clients; they need `--tls`). */
-export const TLS_REFERENCES = ["deno-tls-relay", "deno-tls-relay-native"];
+export const TLS_REFERENCES = ["deno-tls-relay", "deno-tls-relay-feed"];
 
 /** The TLS relay's command: lanchat's V8 flags and config (its certificate is lanchat's kind). */
-function denoTlsRelay(design: "feed" | "native"): string {
+function denoTlsRelay(design: "native" | "feed"): string {
   return [
     Deno.execPath(),
     "run",

@@ -2,7 +2,7 @@
  * Deno's own floor for a TLS chat relay (docs/performance.md, "TLS: what terminates it"): a bare
  * line relay that terminates TLS the way lanchat's front door does (lib/server/front_door.ts), and
  * nothing else. node:net accepts; the first bytes are read on the TCP socket; a TLS record gets a
- * `tls.TLSSocket` over it through lanchat's own `secureOver` (lib/net/tls_feed.ts), with one
+ * `tls.TLSSocket` on it through lanchat's own `secureNative` (lib/net/tls_feed.ts), with one
  * `SecureContext` for all and the front door's socket options (`requestCert`, not
  * `rejectUnauthorized`); the certificate is made by lanchat's `createSelfSigned` (ECDSA P-256,
  * what lanchat makes for `--data-dir :memory:`), default protocol versions as lanchat's. Each
@@ -11,25 +11,24 @@
  * it measures (RSS per client above all) is what Deno's node:tls costs, beside lanchat over TLS
  * in the same run.
  *
- * `native` as the second argument: `new tls.TLSSocket(socket)` at once on the node:net socket,
- * without the first read and without secureOver's stream in between (node:tls's native path):
- * what the node:tls socket costs by itself.
+ * `feed` as the second argument: the front door before, `secureOver` instead (node:tls over a
+ * stream fed from the TCP socket's events).
  *
  *   deno task bench --only crowd --tls --against deno-tls-relay --generator node --pin
- *   deno run -A --config deno.json bench/reference/deno_tls_relay.ts <port> [feed|native]
+ *   deno run -A --config deno.json bench/reference/deno_tls_relay.ts <port> [native|feed]
  *
  * @module
  */
 
 import * as net from "node:net";
 import * as tls from "node:tls";
-import { secureOver } from "../../lib/net/tls_feed.ts";
+import { secureNative, secureOver } from "../../lib/net/tls_feed.ts";
 import { createSelfSigned } from "../../lib/server/tls_certificate.ts";
 
 const port = Number(Deno.args[0]);
-const design = Deno.args[1] ?? "feed";
+const design = Deno.args[1] ?? "native";
 if (!Number.isInteger(port) || (design !== "feed" && design !== "native")) {
-  console.error("usage: deno_tls_relay.ts <port> [feed|native]");
+  console.error("usage: deno_tls_relay.ts <port> [native|feed]");
   Deno.exit(2);
 }
 
@@ -102,11 +101,13 @@ const server = net.createServer((raw) => {
   raw.on("error", () => {});
   raw.setNoDelay(true);
   raw.setKeepAlive(true, 60_000);
-  if (design === "native") return serve(new tls.TLSSocket(raw, options), raw);
   raw.once("data", (first: Uint8Array) => {
     raw.pause();
     if (first[0] !== TLS_HANDSHAKE_RECORD) return void raw.destroy();
-    serve(secureOver(raw, options, first), raw);
+    serve(
+      design === "native" ? secureNative(raw, options, first) : secureOver(raw, options, first),
+      raw,
+    );
   });
 });
 server.listen(port, "127.0.0.1");
