@@ -135,8 +135,17 @@ async function main(): Promise<number> {
   }
   if (modes.some((target) => target.clients === "web")) await nodePackages();
   const against = [values.against, values["against-tree"], values.tls].filter(Boolean);
-  if (against.length > 1) {
-    throw new Error("--tls, --against and --against-tree do not go together");
+  // --tls with --against: lanchat over TLS first, beside the references (a TLS
+  // reference, deno-tls-relay, is Deno's own TLS floor).
+  const tlsAgainst = values.tls && values.against !== undefined && !values["against-tree"];
+  if (against.length > 1 && !tlsAgainst) {
+    throw new Error(
+      "--tls and --against-tree, or --against and --against-tree, do not go together",
+    );
+  }
+  const tlsReference = references.find((target) => target.tls);
+  if (tlsReference && !values.tls) {
+    throw new Error(`--against ${tlsReference.name} is a TLS server: add --tls`);
   }
   const tree = values["against-tree"];
   if (tree !== undefined && !existsSync(`${tree}/server.ts`)) {
@@ -147,7 +156,7 @@ async function main(): Promise<number> {
   // The C generator is built here, so that a missing cc is one clear line before any run.
   if (wanted === "c") cGenerator();
   // --tls: the same workloads over plain TCP and over TLS, side by side.
-  const targets = [
+  const targets = tlsAgainst ? [lanchat(true), ...references] : [
     ours,
     ...(values.against
       ? references

@@ -39,7 +39,30 @@ const LINE_REFERENCES: Record<string, () => string> = {
       `${ROOT}bench/reference/deno_relay.ts`,
       "{port}",
     ].join(" "),
+  // Deno's TLS floor: a bare relay terminating TLS as lanchat's front door does
+  // (bench/reference/deno_tls_relay.ts); "-feed", as the front door did before (secureOver).
+  "deno-tls-relay": () => denoTlsRelay("native"),
+  "deno-tls-relay-feed": () => denoTlsRelay("feed"),
 };
+
+/** The references that speak TLS (driven with TLS clients; they need `--tls`). */
+export const TLS_REFERENCES = ["deno-tls-relay", "deno-tls-relay-feed"];
+
+/** The TLS relay's command: lanchat's V8 flags and config (its certificate is lanchat's kind). */
+function denoTlsRelay(design: "native" | "feed"): string {
+  return [
+    Deno.execPath(),
+    "run",
+    "-q",
+    "-A",
+    "--config",
+    `${ROOT}deno.json`,
+    ...serverV8Flags(),
+    `${ROOT}bench/reference/deno_tls_relay.ts`,
+    "{port}",
+    design,
+  ].join(" ");
+}
 
 /** Every name `--against` takes. */
 export const REFERENCE_NAMES: string[] = [
@@ -94,6 +117,7 @@ export function againstTargets(against: string): Target[] {
         // The relays greet a client once it is in their list (ncat greets on its own): the
         // connect time and memory are then read with every client accepted, as lanchat's are.
         handshake: "greeting" as const,
+        ...(TLS_REFERENCES.includes(name) ? { tls: true } : {}),
       }
       : ircReference(name)
   );

@@ -11,9 +11,9 @@ import * as net from "node:net";
 import * as tls from "node:tls";
 import { connectTls } from "../lib/net/socket_conn.ts";
 import { SocketConn } from "../lib/net/socket_conn.ts";
-import { secureOver } from "../lib/net/tls_feed.ts";
+import { secureNative, secureOver } from "../lib/net/tls_feed.ts";
 import { createSelfSigned } from "../lib/server/tls_certificate.ts";
-import { until } from "./_waiting.ts";
+import { until, within } from "./_waiting.ts";
 
 /** What the sender tries to send. */
 const TOTAL = 64 * 1024 * 1024;
@@ -100,6 +100,55 @@ Deno.test("secureOver (the TLS front door's socket): a paused server-side reader
       sender.state.accepted < BOUND,
       `the paused server took ${sender.state.accepted} bytes (at most ${BOUND})`,
     );
+  } finally {
+    client.destroy();
+    for (const conn of conns) conn.close();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+Deno.test("secureNative (the TLS front door's socket): a paused server-side reader holds the client back", async () => {
+  const { cert, key } = await createSelfSigned();
+  const context = tls.createSecureContext({ cert, key });
+  const conns: SocketConn[] = [];
+  const firstRead = Promise.withResolvers<number | null>();
+  const server = net.createServer((raw) => {
+    // As the front door does: the first record read on the TCP socket, then handed to TLS.
+    raw.once("data", (first: Uint8Array) => {
+      raw.pause();
+      const secure = secureNative(raw, { isServer: true, secureContext: context }, first);
+      const conn = new SocketConn(secure, undefined, raw);
+      conns.push(conn);
+      conn.read(new Uint8Array(64 * 1024)).then(firstRead.resolve, firstRead.reject);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  const client = tls.connect({ host: "127.0.0.1", port, rejectUnauthorized: false });
+  const sender = flood(client);
+  try {
+    await new Promise((resolve) => client.once("secureConnect", resolve));
+    sender.pump();
+    const firstBytes = (await firstRead.promise) ?? 0;
+    assert.ok(firstBytes > 0);
+    await until(() => sender.settled(), 30_000);
+    assert.ok(
+      sender.state.accepted < BOUND,
+      `the paused server took ${sender.state.accepted} bytes (at most ${BOUND})`,
+    );
+    // Reading again resumes the TCP reads: everything sent arrives.
+    const conn = conns[0];
+    const readAll = async () => {
+      const buffer = new Uint8Array(64 * 1024);
+      let received = firstBytes;
+      while (received < TOTAL) {
+        const n = await conn.read(buffer);
+        if (n === null) throw new Error(`the connection ended after ${received} bytes`);
+        received += n;
+      }
+      return received;
+    };
+    assert.equal(await within(30_000, readAll(), "all of the flood after resuming"), TOTAL);
   } finally {
     client.destroy();
     for (const conn of conns) conn.close();

@@ -83,3 +83,55 @@ export function secureOver(
   tcp.resume();
   return secure;
 }
+
+/** What `secureNative` uses of a node:net socket's native handle. */
+interface ReadingHandle {
+  readStart(): number;
+  readStop(): number;
+}
+
+/**
+ * The server side of TLS over `tcp` on node:tls's native path: the TLS
+ * socket reads `tcp`'s handle itself, with no stream in between (the
+ * {@linkcode TcpFeed} and the JS stream socket node:tls puts over it cost
+ * ~5 KiB per idle connection: docs/performance.md, "TLS: what terminates
+ * it"). Reads stay tied to the TLS socket, as {@linkcode secureOver}'s
+ * are: Deno's TLS socket, paused, goes on reading `tcp`'s handle and
+ * decrypting without limit, so `tcp`'s handle is stopped while the TLS
+ * socket is paused and started when it resumes. `head`: bytes already read
+ * from `tcp` (its first TLS record), given to TLS first, with whatever
+ * `tcp` holds unread. `tcp` is resumed.
+ *
+ * @throws {Error} when this runtime's node:tls has no native handle to feed
+ *   `head` to (Deno 2.9.6 has one; the front door's tests would show a change)
+ */
+export function secureNative(
+  tcp: Socket,
+  options: tls.TLSSocketOptions,
+  head?: Uint8Array,
+): tls.TLSSocket {
+  const reading = (tcp as unknown as { _handle?: Partial<ReadingHandle> })._handle;
+  if (typeof reading?.readStop !== "function" || typeof reading.readStart !== "function") {
+    throw new Error("The TCP socket has no native handle to read TLS from");
+  }
+  const handle = reading as ReadingHandle;
+  const unread = tcp.readableLength > 0 ? tcp.read() as Uint8Array | null : null;
+  const secure = new tls.TLSSocket(tcp, { ...options, isServer: true });
+  const wrap = (secure as unknown as { _handle?: { receive?(bytes: Uint8Array): void } })._handle;
+  if (head || unread) {
+    if (typeof wrap?.receive !== "function") {
+      secure.destroy();
+      throw new Error("node:tls's handle takes no bytes read before it");
+    }
+    if (head) wrap.receive(head);
+    if (unread) wrap.receive(unread);
+  }
+  // The paused state now, not the event's (see secureOver).
+  const follow = () =>
+    secure.isPaused() || secure.destroyed ? handle.readStop() : handle.readStart();
+  secure.on("pause", follow);
+  secure.on("resume", follow);
+  secure.once("close", () => tcp.destroy());
+  tcp.resume();
+  return secure;
+}

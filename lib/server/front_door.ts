@@ -33,7 +33,7 @@ import * as net from "node:net";
 import { formatHostPort, unmapAddress } from "../net/host_port.ts";
 import { bindEvery, listenNode } from "./bind_every.ts";
 import { SocketConn } from "../net/socket_conn.ts";
-import { secureOver } from "../net/tls_feed.ts";
+import { secureNative } from "../net/tls_feed.ts";
 import { type Refusal, Ticket } from "./connection_limits.ts";
 import { Connection } from "./connection.ts";
 import { HttpFront } from "./http_front.ts";
@@ -353,13 +353,18 @@ export class FrontDoor implements Listener {
       }
       // An optional client certificate (IRC's SASL EXTERNAL): asked for, never
       // required, never verified against a CA (client_certificate.ts says why
-      // the TLS handshake alone proves its key). secureOver: a paused reader stops TCP reads.
-      socket = secureOver(raw, {
-        isServer: true,
-        secureContext: context,
-        requestCert: true,
-        rejectUnauthorized: false,
-      }, first);
+      // the TLS handshake alone proves its key). secureNative: node:tls's native
+      // path, and a paused reader stops TCP reads.
+      try {
+        socket = secureNative(raw, {
+          isServer: true,
+          secureContext: context,
+          requestCert: true,
+          rejectUnauthorized: false,
+        }, first);
+      } catch (error) {
+        return fail(String(error));
+      }
       socket.once("secure", () => {
         if (settled) return;
         finish();
