@@ -63,7 +63,7 @@ export {
   LOBBY,
   type RateLimit,
 } from "./lib/core/hub.ts";
-export { Member, type MemberSink, type RemoteNode } from "./lib/core/member.ts";
+export { Member, MemberRooms, type MemberSink, type RemoteNode } from "./lib/core/member.ts";
 export { Room } from "./lib/core/room.ts";
 export {
   BudgetEntry,
