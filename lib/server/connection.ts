@@ -113,29 +113,87 @@ export class Connection implements Pipe {
    * is read until it settles, so frames keep their order; a close ends the
    * loop even then. Resolves on a clean end; rejects with the socket's error.
    */
-  async readLoop(onChunk: (chunk: Uint8Array) => void | Promise<void>): Promise<void> {
-    let buffer = new Uint8Array(MIN_READ_BYTES);
-    while (!this.#closed) {
-      let n: number | null;
-      try {
-        n = await this.#conn.read(buffer);
-      } catch (error) {
-        if (this.#closed || error instanceof Deno.errors.BadResource) return;
-        throw error;
-      }
-      if (n === null) return;
-      this.lastReceived = performance.now();
-      const pending = onChunk(buffer.subarray(0, n));
-      // Closing ends the wait too: a request waiting on a store that never
-      // answers must not keep a closed connection (and its member) around.
-      if (pending) await this.#ended.wait(pending);
-      if (this.#closed) return;
-      if (n === buffer.length && buffer.length < MAX_READ_BYTES) {
-        buffer = new Uint8Array(buffer.length * 2);
-      } else if (n < MIN_READ_BYTES && buffer.length > MIN_READ_BYTES) {
-        buffer = new Uint8Array(MIN_READ_BYTES);
-      }
+  readLoop(onChunk: (chunk: Uint8Array) => void | Promise<void>): Promise<void> {
+    // Callbacks, not an async function suspended for the connection's whole
+    // life: its generator, registers and await closures cost every idle
+    // client a few hundred bytes (docs/performance.md).
+    return new Promise<void>((resolve, reject) => {
+      this.#onChunk = onChunk;
+      this.#readEnded = resolve;
+      this.#readFailed = reject;
+      this.#buffer = new Uint8Array(MIN_READ_BYTES);
+      this.#read();
+    });
+  }
+
+  /** The read loop's callback, its end (resolve, reject), buffer and last read's size. */
+  #onChunk: ((chunk: Uint8Array) => void | Promise<void>) | undefined;
+  #readEnded: (() => void) | undefined;
+  #readFailed: ((error: unknown) => void) | undefined;
+  #buffer: Uint8Array | undefined;
+  #lastRead = 0;
+
+  /** Ends the read loop: cleanly without `error`, else rejecting with it. */
+  #endRead(error?: unknown, failed = false): void {
+    const settle = failed ? this.#readFailed : this.#readEnded;
+    this.#onChunk =
+      this.#readEnded =
+      this.#readFailed =
+      this.#buffer =
+        undefined;
+    if (failed) (settle as ((error: unknown) => void) | undefined)?.(error);
+    else (settle as (() => void) | undefined)?.();
+  }
+
+  /** Starts the next read, unless closed. */
+  #read(): void {
+    if (this.#closed) return this.#endRead();
+    let reading: Promise<number | null>;
+    try {
+      reading = this.#conn.read(this.#buffer!);
+    } catch (error) {
+      return this.#onReadFailed(error);
     }
+    reading.then(this.#onRead, this.#onReadFailed);
+  }
+
+  readonly #onReadFailed = (error: unknown): void => {
+    if (this.#closed || error instanceof Deno.errors.BadResource) this.#endRead();
+    else this.#endRead(error, true);
+  };
+
+  readonly #onRead = (n: number | null): void => {
+    if (n === null) return this.#endRead();
+    this.lastReceived = performance.now();
+    this.#lastRead = n;
+    let pending: void | Promise<void>;
+    try {
+      pending = this.#onChunk!(this.#buffer!.subarray(0, n));
+    } catch (error) {
+      return this.#endRead(error, true);
+    }
+    // Closing ends the wait too: a request waiting on a store that never
+    // answers must not keep a closed connection (and its member) around.
+    // (Closures made only then: the handshake's waits are rare, each is a field for every client.)
+    if (pending) {
+      this.#ended.wait(pending).then(
+        () => this.#afterChunk(),
+        (error) => this.#endRead(error, true),
+      );
+    } else this.#afterChunk();
+  };
+
+  /** After a chunk's handling: the buffer grows while reads fill it, shrinks back when they stop. */
+  #afterChunk(): void {
+    if (this.#closed) return this.#endRead();
+    const n = this.#lastRead;
+    const buffer = this.#buffer!;
+    if (n === buffer.length && buffer.length < MAX_READ_BYTES) {
+      this.#buffer = new Uint8Array(buffer.length * 2);
+    } else if (n < MIN_READ_BYTES && buffer.length > MIN_READ_BYTES) {
+      this.#buffer = new Uint8Array(MIN_READ_BYTES);
+    }
+    this.#read();
   }
 
   /** Queues bytes for the writer. On overflow, clears the queue and reports it once. */
