@@ -51,14 +51,14 @@ const STUCK_MS = 5;
 export class Connection implements Pipe {
   /** `ip:port` of the peer, for logs. */
   readonly remote: string;
-  /** Resolves once the socket is closed. */
-  readonly done: Promise<void>;
   /** When bytes last arrived (performance.now() ms); starts at creation. */
   lastReceived: number = performance.now();
   readonly #conn: ByteConn;
   readonly #queue: SendQueue;
   readonly #maxWriteBytes: number;
-  readonly #resolveDone: () => void;
+  /** `done` and its resolve, made when first asked for: an idle client never is. */
+  #done: Promise<void> | undefined;
+  #resolveDone: (() => void) | undefined;
   /** Ends a read loop's wait on a chunk's work (not a race against `done`: interrupt.ts). */
   readonly #ended = new Interrupt();
   #onOverflow: (() => void) | undefined;
@@ -80,9 +80,15 @@ export class Connection implements Pipe {
     this.#queue = new SendQueue(options.sendQueueBytes);
     this.#maxWriteBytes = options.maxWriteBytes ?? Infinity;
     this.#onOverflow = options.onOverflow;
+  }
+
+  /** Resolves once the socket is closed. */
+  get done(): Promise<void> {
+    if (this.#done) return this.#done;
+    if (this.#closed) return this.#done = Promise.resolve();
     const done = Promise.withResolvers<void>();
-    this.done = done.promise;
     this.#resolveDone = done.resolve;
+    return this.#done = done.promise;
   }
 
   /** Whether the connection is closing or closed (sends are ignored). */
@@ -242,7 +248,7 @@ export class Connection implements Pipe {
     this.#queue.clear();
     this.#queue.release();
     this.#ended.fire();
-    this.#resolveDone();
+    this.#resolveDone?.();
     return this.#conn;
   }
 
@@ -260,7 +266,7 @@ export class Connection implements Pipe {
       // Already closed by the runtime.
     }
     this.#ended.fire();
-    this.#resolveDone();
+    this.#resolveDone?.();
   }
 
   /**
