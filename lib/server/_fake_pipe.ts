@@ -79,9 +79,13 @@ export class FakePipe implements Pipe {
   }
 
   /** Waits for the test to feed chunks, until closed or failed. */
-  readLoop(onChunk: (chunk: Uint8Array) => void | Promise<void>): Promise<void> {
+  readLoop(
+    onChunk: (chunk: Uint8Array) => void | Promise<void>,
+    onEnd: () => void,
+    onError: (error: unknown) => void,
+  ): void {
     this.#onChunk = onChunk;
-    return this.#reading.promise;
+    this.#reading.promise.then(onEnd, onError);
   }
 
   /** The peer sends `data`; resolves once the session has handled it. */

@@ -71,12 +71,14 @@ export class ClientSession {
   }
 
   /**
-   * Serves the connection until it ends: reads, handles frames in order,
-   * then takes the member out of the hub and closes the pipe.
+   * Serves the connection until it ends: reads, handles frames in order, takes the member out of
+   * the hub, closes the pipe; then calls `onDone`, or `onError` if ending failed (a log threw).
    */
-  run(): Promise<void> {
+  run(onDone?: () => void, onError?: (error: unknown) => void): void {
     const { log, sessions, limits } = this.#context;
     const pipe = this.pipe;
+    this.#onDone = onDone;
+    this.#onError = onError;
     sessions.add(this);
     log({ level: "debug", event: "connect", remote: pipe.remote });
     if (this.#setup.codec) this.#use(this.#setup.codec);
@@ -93,21 +95,25 @@ export class ClientSession {
         late: (head) => void this.#receive(head),
       });
     }
-    // Callbacks, not an async function suspended for the connection's whole life: its frame
-    // and registers cost every idle client ~300 bytes (docs/performance.md, "Tail latency and
-    // fan-out"). A read loop that throws at once ends like one that fails later.
-    let reading: Promise<void>;
+    // Callbacks, not an async function nor promises pending for the connection's life: they cost
+    // every idle client hundreds of bytes (docs/performance.md, "Tail latency and fan-out").
+    // A read loop that throws at once ends like one that fails later.
     try {
-      reading = pipe.readLoop(this.#receive);
+      pipe.readLoop(this.#receive, this.#readEnded, this.#readFailed);
     } catch (error) {
-      reading = Promise.reject(error);
+      queueMicrotask(() => this.#readFailed(error));
     }
-    return reading.then(() => this.#finish(), (error) => {
-      this.#reason = "dropped";
-      this.#detail = error instanceof Error ? error.message : String(error);
-      return this.#finish();
-    });
   }
+
+  /** What `run` calls once served, or when ending failed. */
+  #onDone: (() => void) | undefined;
+  #onError: ((error: unknown) => void) | undefined;
+  readonly #readEnded = (): void => void this.#finish().then(this.#onDone, this.#onError);
+  readonly #readFailed = (error: unknown): void => {
+    this.#reason = "dropped";
+    this.#detail = error instanceof Error ? error.message : String(error);
+    this.#readEnded();
+  };
 
   /** After the read loop: the member leaves, the pipe ends, the disconnect is logged. */
   async #finish(): Promise<void> {

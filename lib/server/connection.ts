@@ -117,19 +117,23 @@ export class Connection implements Pipe {
    * the call (the buffer is reused). When `onChunk` returns a promise (the
    * handshake waits for a signature check or a password delay), nothing more
    * is read until it settles, so frames keep their order; a close ends the
-   * loop even then. Resolves on a clean end; rejects with the socket's error.
+   * loop even then. Then calls `onEnd` on a clean end, or `onError` with the
+   * socket's error (or what `onChunk` threw or rejected with).
    */
-  readLoop(onChunk: (chunk: Uint8Array) => void | Promise<void>): Promise<void> {
+  readLoop(
+    onChunk: (chunk: Uint8Array) => void | Promise<void>,
+    onEnd: () => void,
+    onError: (error: unknown) => void,
+  ): void {
     // Callbacks, not an async function suspended for the connection's whole
-    // life: its generator, registers and await closures cost every idle
-    // client a few hundred bytes (docs/performance.md).
-    return new Promise<void>((resolve, reject) => {
-      this.#onChunk = onChunk;
-      this.#readEnded = resolve;
-      this.#readFailed = reject;
-      this.#buffer = new Uint8Array(MIN_READ_BYTES);
-      this.#read();
-    });
+    // life nor a promise pending for it: its generator, registers, resolve
+    // functions and await closures cost every idle client a few hundred
+    // bytes (docs/performance.md).
+    this.#onChunk = onChunk;
+    this.#readEnded = onEnd;
+    this.#readFailed = onError;
+    this.#buffer = new Uint8Array(MIN_READ_BYTES);
+    this.#read();
   }
 
   /** The read loop's callback, its end (resolve, reject), buffer and last read's size. */

@@ -132,10 +132,16 @@ Deno.test("Connection.readLoop() ends when closed while a chunk's handling still
   const fake = new OneChunkConn();
   const connection = new Connection(fake as unknown as Deno.Conn, { sendQueueBytes: 1024 });
   let handled = 0;
-  const reading = connection.readLoop(() => {
-    handled++;
-    return new Promise<void>(() => {}); // never settles
-  });
+  const reading = new Promise<void>((resolve, reject) =>
+    connection.readLoop(
+      () => {
+        handled++;
+        return new Promise<void>(() => {}); // never settles
+      },
+      resolve,
+      reject,
+    )
+  );
   await new Promise((resolve) => setTimeout(resolve, 0));
   assert.equal(handled, 1);
   connection.close();

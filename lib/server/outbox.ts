@@ -50,7 +50,15 @@ export interface Pipe extends Outbox {
    * Reads until the peer closes or the pipe is closed, calling `onChunk` with
    * each chunk (valid only during the call); while the promise `onChunk`
    * returns is pending, nothing more is read, but closing the pipe still
-   * ends the loop. Resolves on a clean end; rejects with the pipe's error.
+   * ends the loop. Then calls `onEnd` after a clean end, or `onError` with
+   * the pipe's error (or what `onChunk` threw or rejected with), once.
+   * Callbacks, not a promise: a promise and its resolve functions, pending
+   * for the connection's whole life, cost every idle client a few hundred
+   * bytes (docs/performance.md).
    */
-  readLoop(onChunk: (chunk: Uint8Array) => void | Promise<void>): Promise<void>;
+  readLoop(
+    onChunk: (chunk: Uint8Array) => void | Promise<void>,
+    onEnd: () => void,
+    onError: (error: unknown) => void,
+  ): void;
 }

@@ -123,11 +123,20 @@ export class WebSocketPipe implements Pipe {
 
   /**
    * Hands the messages received, each with a line end, to `onChunk` (all
-   * that wait, as one chunk), waiting while its handling waits; resolves when the WebSocket closes (cleanly or not: a
-   * protocol error of the peer is its end, as a reset TCP connection is),
-   * rejects with an error the socket reported while open.
+   * that wait, as one chunk), waiting while its handling waits; ends cleanly
+   * when the WebSocket closes (cleanly or not: a protocol error of the peer
+   * is its end, as a reset TCP connection is), fails with an error the
+   * socket reported while open (see `Pipe.readLoop`).
    */
-  async readLoop(onChunk: (chunk: Uint8Array) => void | Promise<void>): Promise<void> {
+  readLoop(
+    onChunk: (chunk: Uint8Array) => void | Promise<void>,
+    onEnd: () => void,
+    onError: (error: unknown) => void,
+  ): void {
+    this.#readLoop(onChunk).then(onEnd, onError);
+  }
+
+  async #readLoop(onChunk: (chunk: Uint8Array) => void | Promise<void>): Promise<void> {
     while (true) {
       while (this.#inbox.length === 0) {
         if (this.#closed) return;
