@@ -59,8 +59,11 @@ export class Connection implements Pipe {
   /** `done` and its resolve, made when first asked for: an idle client never is. */
   #done: Promise<void> | undefined;
   #resolveDone: (() => void) | undefined;
-  /** Ends a read loop's wait on a chunk's work (not a race against `done`: interrupt.ts). */
-  readonly #ended = new Interrupt();
+  /**
+   * Ends a read loop's wait on a chunk's work (not a race against `done`:
+   * interrupt.ts); made at the first such wait (fired at once if closed).
+   */
+  #ended: Interrupt | undefined;
   #onOverflow: (() => void) | undefined;
   #writing = false;
   #ending = false;
@@ -184,9 +187,14 @@ export class Connection implements Pipe {
     }
     // Closing ends the wait too: a request waiting on a store that never
     // answers must not keep a closed connection (and its member) around.
-    // (Closures made only then: the handshake's waits are rare, each is a field for every client.)
+    // (Made only then: the handshake's waits are rare, a field is for every client.)
     if (pending) {
-      this.#ended.wait(pending).then(
+      let ended = this.#ended;
+      if (!ended) {
+        ended = this.#ended = new Interrupt();
+        if (this.#closed) ended.fire();
+      }
+      ended.wait(pending).then(
         () => this.#afterChunk(),
         (error) => this.#endRead(error, true),
       );
@@ -251,7 +259,7 @@ export class Connection implements Pipe {
     clearTimeout(this.#endTimer);
     this.#queue.clear();
     this.#queue.release();
-    this.#ended.fire();
+    this.#ended?.fire();
     this.#resolveDone?.();
     return this.#conn;
   }
@@ -269,7 +277,7 @@ export class Connection implements Pipe {
     } catch {
       // Already closed by the runtime.
     }
-    this.#ended.fire();
+    this.#ended?.fire();
     this.#resolveDone?.();
   }
 

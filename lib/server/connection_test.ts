@@ -153,3 +153,25 @@ Deno.test("Connection.readLoop() ends when closed while a chunk's handling still
   clearTimeout(timer);
   assert.equal(ended, "ended");
 });
+
+Deno.test("Connection.readLoop() ends when a chunk's handling closes the connection and then waits", async () => {
+  const fake = new OneChunkConn();
+  const connection = new Connection(fake as unknown as Deno.Conn, { sendQueueBytes: 1024 });
+  const reading = new Promise<void>((resolve, reject) =>
+    connection.readLoop(
+      () => {
+        connection.close();
+        return new Promise<void>(() => {}); // never settles
+      },
+      resolve,
+      reject,
+    )
+  );
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const ended = await Promise.race([
+    reading.then(() => "ended"),
+    new Promise((resolve) => (timer = setTimeout(() => resolve("still reading"), 200))),
+  ]);
+  clearTimeout(timer);
+  assert.equal(ended, "ended");
+});
