@@ -48,6 +48,8 @@ const TEXT: CodecCapabilities = Object.freeze({
 // of the last event is enough, and it costs one comparison per recipient
 // where a WeakMap lookup cost a hash probe.
 let cachedEvent: ServerFrame | undefined;
+/** The cached event's room, so that a recipient after the first reads nothing of the event. */
+let cachedRoom: string | undefined;
 let cachedHere: Uint8Array | undefined;
 let cachedElsewhere: Uint8Array | undefined;
 
@@ -181,6 +183,16 @@ export class TextCodec implements Codec {
 
   /** The event as CRLF lines; before the hello, a refused nick is followed by the prompt. */
   encode(event: ServerFrame): Uint8Array {
+    if (event === cachedEvent) {
+      // The next recipient of a broadcast (a msg, join or leave, already
+      // rendered): the event's fields are not read again. Every kind of frame
+      // goes through here, so reading them costs a lookup by shape each time.
+      const bytes = this.#member?.current?.name === cachedRoom ? cachedHere : cachedElsewhere;
+      if (bytes !== undefined) {
+        this.#lastError = undefined;
+        return bytes;
+      }
+    }
     this.#lastError = event.type === "error" ? event.message : undefined;
     const bytes = this.#render(event);
     // A refused nick asks again (unless nothing more can be done).
@@ -213,6 +225,7 @@ export class TextCodec implements Codec {
     if (event.type === "msg" || event.type === "join" || event.type === "leave") {
       if (event !== cachedEvent) {
         cachedEvent = event;
+        cachedRoom = event.room;
         cachedHere = cachedElsewhere = undefined;
       }
       if (event.room === current) {
@@ -240,5 +253,6 @@ export function plainLine(message: string): Uint8Array {
 }
 
 function toBytes(lines: string[]): Uint8Array {
+  if (lines.length === 1) return encoder.encode(lines[0] + "\r\n");
   return encoder.encode(lines.map((line) => line + "\r\n").join(""));
 }

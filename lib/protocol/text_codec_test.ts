@@ -148,3 +148,16 @@ Deno.test("TextCodec declares a person at a prompt: no echo, no keepalive", () =
     promptsForNick: true,
   });
 });
+
+Deno.test("TextCodec.encode() of a shared room event still forgets an error line just sent", () => {
+  const [first, second] = [codec(), codec()];
+  first.admitted(memberIn("#lobby"));
+  second.admitted(memberIn("#lobby"));
+  const event = message("#lobby", "hi");
+  first.encode(event);
+  second.encode({ type: "error", code: "rate_limited", message: "Slow down" });
+  // The event was rendered for `first`: `second` takes the shared bytes.
+  assert.equal(second.encode(event), first.encode(event));
+  const bye = second.encodeEnd({ type: "bye", reason: "quit", message: "Slow down" });
+  assert.equal(text(bye), "* Slow down\r\n");
+});

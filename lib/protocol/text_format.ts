@@ -318,6 +318,8 @@ function formatMessage(
 
 /** First line after `head`; later lines after `continuation`, or indented to line up under the text. */
 function indent(head: string, text: string, continuation?: string): string[] {
+  // Most messages are one line: no split, no padding (this runs once per message and wire format).
+  if (!text.includes("\n")) return [head + text];
   const [first, ...rest] = text.split("\n");
   const pad = continuation ?? " ".repeat(Math.min(head.length, 40));
   return [head + first, ...rest.map((line) => pad + line)];

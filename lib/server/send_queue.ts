@@ -8,6 +8,8 @@
 
 /** Joins up to this size go into one buffer that is reused while the connection keeps writing. */
 const REUSED_BYTES = 64 * 1024;
+/** Slots for queued chunks that an idle queue keeps (the rest are trimmed when its writer goes idle). */
+const KEPT_SLOTS = 256;
 
 /**
  * The last join of several chunks, for the next queue that holds the very
@@ -20,7 +22,7 @@ const REUSED_BYTES = 64 * 1024;
  * into `shared`, a buffer that is never written again, which the rest take.
  */
 const lastJoin = {
-  chunks: [] as Uint8Array[],
+  chunks: [] as (Uint8Array | undefined)[],
   count: 0,
   from: undefined as SendQueue | undefined,
   fromTakes: 0,
@@ -34,7 +36,16 @@ const lastJoin = {
  * frames leave in one write.
  */
 export class SendQueue {
-  #chunks: Uint8Array[] = [];
+  /**
+   * The queued chunks are its first #count slots; the rest are empty
+   * (undefined) slots kept for the next pushes. Emptying the queue by
+   * `length = 0` would let V8 trim the array's store to nothing, and a busy
+   * connection would then grow it again (a new, larger copy every few
+   * pushes) between every two writes: in a flood that was the most
+   * expensive line of the send path.
+   */
+  #chunks: (Uint8Array | undefined)[] = [];
+  #count = 0;
   #bytes = 0;
   /**
    * Where take() joins chunks, reused from one take() to the next: a busy
@@ -65,14 +76,14 @@ export class SendQueue {
    */
   push(chunk: Uint8Array): boolean {
     if (this.#bytes > 0 && this.#bytes + chunk.length > this.limit) return false;
-    this.#chunks.push(chunk);
+    this.#add(chunk);
     this.#bytes += chunk.length;
     return true;
   }
 
   /** Queues `chunk` even past the limit: for the one last frame before closing. */
   pushFinal(chunk: Uint8Array): void {
-    this.#chunks.push(chunk);
+    this.#add(chunk);
     this.#bytes += chunk.length;
   }
 
@@ -84,22 +95,26 @@ export class SendQueue {
    */
   take(max = Infinity): Uint8Array {
     const chunks = this.#chunks;
+    const count = this.#count;
     if (this.#bytes > max) return this.#takeSome(max);
     this.#takes++;
     let out: Uint8Array;
-    if (chunks.length === 1) out = chunks[0];
-    else if (chunks.length > 1 && sameAsLastJoin(chunks)) out = sharedJoin(this.#bytes);
+    if (count === 0) out = new Uint8Array(0);
+    else if (count === 1) out = chunks[0]!;
+    else if (sameAsLastJoin(chunks, count)) out = sharedJoin(this.#bytes);
     else {
       out = this.#buffer(this.#bytes);
       let offset = 0;
-      for (const chunk of chunks) {
+      for (let i = 0; i < count; i++) {
+        const chunk = chunks[i]!;
         out.set(chunk, offset);
         offset += chunk.length;
       }
-      if (chunks.length > 1) rememberJoin(chunks, this, out);
+      rememberJoin(chunks, count, this, out);
     }
-    // The array is reused: one take per delivery must not allocate.
-    chunks.length = 0;
+    // The slots are kept (see #chunks); the chunks are not held.
+    for (let i = 0; i < count; i++) chunks[i] = undefined;
+    this.#count = 0;
     this.#bytes = 0;
     return out;
   }
@@ -110,38 +125,53 @@ export class SendQueue {
     const chunks = this.#chunks;
     let size = 0;
     let count = 0;
-    while (size + chunks[count].length <= max) size += chunks[count++].length;
+    while (size + chunks[count]!.length <= max) size += chunks[count++]!.length;
     if (count === 0) {
       // The first chunk alone is bigger: its head now, its tail next time.
-      const first = chunks[0];
+      const first = chunks[0]!;
       chunks[0] = first.subarray(max);
       this.#bytes -= max;
       return first.subarray(0, max);
     }
     let out: Uint8Array;
-    if (count === 1) out = chunks[0];
+    if (count === 1) out = chunks[0]!;
     else {
       out = this.#buffer(size);
       let offset = 0;
       for (let i = 0; i < count; i++) {
-        out.set(chunks[i], offset);
-        offset += chunks[i].length;
+        out.set(chunks[i]!, offset);
+        offset += chunks[i]!.length;
       }
     }
-    chunks.splice(0, count);
+    // The rest move to the front.
+    chunks.copyWithin(0, count, this.#count);
+    chunks.fill(undefined, this.#count - count, this.#count);
+    this.#count -= count;
     this.#bytes -= size;
     return out;
   }
 
+  #add(chunk: Uint8Array): void {
+    const chunks = this.#chunks;
+    if (this.#count === chunks.length) chunks.push(chunk);
+    else chunks[this.#count] = chunk;
+    this.#count++;
+  }
+
   /** Drops everything queued. */
   clear(): void {
-    this.#chunks.length = 0;
+    this.#chunks.fill(undefined, 0, this.#count);
+    this.#count = 0;
     this.#bytes = 0;
   }
 
-  /** Lets the join buffer go (an idle connection should not hold it). */
+  /**
+   * Lets the join buffer go (an idle connection should not hold it), and a
+   * burst's slots past KEPT_SLOTS (trimmed in place).
+   */
   release(): void {
     this.#joined = undefined;
+    if (this.#count === 0 && this.#chunks.length > KEPT_SLOTS) this.#chunks.length = KEPT_SLOTS;
   }
 
   /** `size` bytes to join into: the reused buffer when it fits under REUSED_BYTES. */
@@ -156,11 +186,11 @@ export class SendQueue {
   }
 }
 
-/** Whether `chunks` are the very chunks, in order, of the last join. */
-function sameAsLastJoin(chunks: Uint8Array[]): boolean {
-  if (chunks.length !== lastJoin.count) return false;
+/** Whether the first `count` of `chunks` are the very chunks, in order, of the last join. */
+function sameAsLastJoin(chunks: (Uint8Array | undefined)[], count: number): boolean {
+  if (count !== lastJoin.count) return false;
   const last = lastJoin.chunks;
-  for (let i = 0; i < chunks.length; i++) if (chunks[i] !== last[i]) return false;
+  for (let i = 0; i < count; i++) if (chunks[i] !== last[i]) return false;
   return true;
 }
 
@@ -173,8 +203,9 @@ function sharedJoin(size: number): Uint8Array {
   else {
     let offset = 0;
     for (let i = 0; i < lastJoin.count; i++) {
-      shared.set(lastJoin.chunks[i], offset);
-      offset += lastJoin.chunks[i].length;
+      const chunk = lastJoin.chunks[i]!;
+      shared.set(chunk, offset);
+      offset += chunk.length;
     }
   }
   lastJoin.shared = shared;
@@ -183,13 +214,18 @@ function sharedJoin(size: number): Uint8Array {
   return shared;
 }
 
-/** Remembers a join (its chunks by reference) for the queues that may hold the same. */
-function rememberJoin(chunks: Uint8Array[], from: SendQueue, bytes: Uint8Array): void {
+/** Remembers a join (the first `count` chunks, by reference) for the queues that may hold the same. */
+function rememberJoin(
+  chunks: (Uint8Array | undefined)[],
+  count: number,
+  from: SendQueue,
+  bytes: Uint8Array,
+): void {
   const last = lastJoin.chunks;
-  for (let i = 0; i < chunks.length; i++) last[i] = chunks[i];
-  // Chunks of an older, longer join are not kept alive.
-  if (last.length > chunks.length) last.length = chunks.length;
-  lastJoin.count = chunks.length;
+  for (let i = 0; i < count; i++) last[i] = chunks[i]!;
+  // Chunks of an older, longer join are not kept alive (the slots are).
+  if (lastJoin.count > count) last.fill(undefined, count, lastJoin.count);
+  lastJoin.count = count;
   lastJoin.from = from;
   lastJoin.fromTakes = from.takes;
   lastJoin.fromBytes = bytes;

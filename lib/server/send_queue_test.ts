@@ -169,3 +169,41 @@ Deno.test("SendQueue: a queue with the same chunks as a join since overwritten s
   assert.equal(text(one.take(16)), "xxxxxxx\nyyyyyyy\n");
   assert.equal(text(two.take()), "frame a\nframe b\n");
 });
+
+Deno.test("SendQueue keeps order across bursts of different sizes, partial takes and release()", () => {
+  const queue = new SendQueue(1 << 20);
+  let next = 0;
+  const burst = (count: number) => {
+    const expected: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const value = next++ & 0xff;
+      queue.push(bytes(value));
+      expected.push(value);
+    }
+    return expected;
+  };
+  // A long burst, then shorter ones: no chunk of an earlier burst comes back.
+  for (const count of [1000, 3, 1, 300, 2]) {
+    const expected = burst(count);
+    assert.deepEqual([...queue.take()], expected);
+    assert.equal(queue.bytes, 0);
+    assert.equal(queue.take().length, 0);
+  }
+  // A partial take leaves the rest in order, and more can queue behind it.
+  const first = burst(10);
+  assert.deepEqual([...queue.take(4)], first.slice(0, 4));
+  const second = burst(5);
+  assert.deepEqual([...queue.take(3)], first.slice(4, 7));
+  assert.deepEqual([...queue.take()], [...first.slice(7), ...second]);
+  // Emptied and released after a burst longer than the slots it keeps: it still queues in order.
+  burst(500);
+  queue.take();
+  queue.release();
+  assert.deepEqual([...queue.take()], []);
+  const after = burst(20);
+  queue.clear();
+  assert.equal(queue.bytes, 0);
+  assert.equal(after.length, 20);
+  const last = burst(7);
+  assert.deepEqual([...queue.take()], last);
+});
