@@ -168,14 +168,14 @@ export class ClientSession {
   }
 
   /**
-   * Runs every few hundred ms (the server's one timer): closes the
-   * connection if it did not join in time, pings it when it went quiet and
-   * its format has keepalive, and drops it when it does not answer (a
-   * half-open TCP connection, a laptop that went to sleep).
+   * Every few hundred ms (the server's one timer): compacts the pipe (an idle client keeps no
+   * empty send-queue slots), closes it if it did not join in time, pings it when it went quiet
+   * (keepalive formats), drops it when it does not answer (half-open TCP, a laptop asleep).
    */
   sweep(now: number): void {
     const pipe = this.pipe;
     if (pipe.ending) return;
+    pipe.compact?.();
     const { limits, log } = this.#context;
     const sink = this.#sink;
     const member = this.#member;

@@ -214,6 +214,11 @@ export class Connection implements Pipe {
     this.#read();
   }
 
+  /** Between writes, lets the send queue's empty slots go (see `SendQueue.trim`). */
+  compact(): void {
+    if (!this.#writing) this.#queue.trim();
+  }
+
   /** Queues bytes for the writer. On overflow, clears the queue and reports it once. */
   send(bytes: Uint8Array): void {
     if (this.#ending || this.#closed || this.#overflowed) return;

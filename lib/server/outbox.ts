@@ -37,6 +37,8 @@ export interface Outbox {
   end(bytes?: Uint8Array): Promise<void>;
   /** Closes now, dropping anything unsent. */
   close(): void;
+  /** Frees what an idle outbox need not keep (the server's sweep calls it); optional. */
+  compact?(): void;
 }
 
 /**
