@@ -20,7 +20,7 @@ import { Keepalive } from "./keepalive.ts";
 import { FirstBytes } from "./first_bytes.ts";
 import { ircDirectory } from "./irc_directory.ts";
 import { PLAIN_BINDING } from "../protocol/key_proof.ts";
-import type { Pipe } from "./outbox.ts";
+import type { Pipe, PipeReader } from "./outbox.ts";
 import type { SessionContext, SessionSetup } from "./session_context.ts";
 
 export type { SessionContext, SessionLimits, SessionSetup } from "./session_context.ts";
@@ -31,7 +31,7 @@ const SHUTDOWN: ByeFrame = { type: "bye", reason: "shutdown", message: "Server s
 const CLOSED = "connection closed";
 
 /** See the module doc. */
-export class ClientSession {
+export class ClientSession implements PipeReader {
   /** The byte pipe. */
   readonly pipe: Pipe;
   /** The peer's IP address. */
@@ -70,10 +70,7 @@ export class ClientSession {
     return this.#member;
   }
 
-  /**
-   * Serves the connection until it ends: reads, handles frames in order, takes the member out of
-   * the hub, closes the pipe; then calls `onDone`, or `onError` if ending failed (a log threw).
-   */
+  /** Serves the connection to its end (reads, handles, leaves, closes); then `onDone`, or `onError`. */
   run(onDone?: () => void, onError?: (error: unknown) => void): void {
     const { log, sessions, limits } = this.#context;
     const pipe = this.pipe;
@@ -92,28 +89,31 @@ export class ClientSession {
         http: this.#setup.http !== undefined,
         send: (bytes) => pipe.send(bytes),
         greet: () => this.#greet(),
-        late: (head) => void this.#receive(head),
+        late: (head) => void this.chunk(head),
       });
     }
-    // Callbacks, not an async function nor promises pending for the connection's life: they cost
-    // every idle client hundreds of bytes (docs/performance.md, "Tail latency and fan-out").
-    // A read loop that throws at once ends like one that fails later.
+    // The session is the reader: no async function, promise or closure per client for its life
+    // (docs/performance.md). A read loop that throws at once ends like one that fails later.
     try {
-      pipe.readLoop(this.#receive, this.#readEnded, this.#readFailed);
+      pipe.readLoop(this);
     } catch (error) {
-      queueMicrotask(() => this.#readFailed(error));
+      queueMicrotask(() => this.failed(error));
     }
   }
 
   /** What `run` calls once served, or when ending failed. */
   #onDone: (() => void) | undefined;
   #onError: ((error: unknown) => void) | undefined;
-  readonly #readEnded = (): void => void this.#finish().then(this.#onDone, this.#onError);
-  readonly #readFailed = (error: unknown): void => {
+  /** Its pipe's read loop ended (see `PipeReader`): it finishes. */
+  ended(): void {
+    void this.#finish().then(this.#onDone, this.#onError);
+  }
+  /** Its pipe's read loop failed: it finishes, dropped. */
+  failed(error: unknown): void {
     this.#reason = "dropped";
     this.#detail = error instanceof Error ? error.message : String(error);
-    this.#readEnded();
-  };
+    this.ended();
+  }
 
   /** After the read loop: the member leaves, the pipe ends, the disconnect is logged. */
   async #finish(): Promise<void> {
@@ -216,8 +216,8 @@ export class ClientSession {
     }
   }
 
-  /** One chunk from the pipe: decoded, answered, and its frames handled in order. */
-  readonly #receive = (chunk: Uint8Array): void | Promise<void> => {
+  /** One chunk from the pipe (its read loop calls it): decoded, answered, its frames handled in order. */
+  chunk(chunk: Uint8Array): void | Promise<void> {
     let sink = this.#sink;
     if (!sink) {
       const verdict = this.#firstBytes!.take(chunk);
@@ -232,7 +232,7 @@ export class ClientSession {
       }
     }
     return this.#take(sink, sink.codec.decode(chunk));
-  };
+  }
 
   /**
    * What the codec decoded: its replies sent, its frames handled in order,

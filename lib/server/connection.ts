@@ -10,7 +10,7 @@
 import { SendQueue } from "./send_queue.ts";
 import type { ByteConn } from "../net/socket_conn.ts";
 import { formatHostPort } from "../net/host_port.ts";
-import type { Pipe } from "./outbox.ts";
+import type { Pipe, PipeReader } from "./outbox.ts";
 import { Interrupt } from "../core/interrupt.ts";
 
 /** Settings of a {@linkcode Connection}. */
@@ -116,46 +116,35 @@ export class Connection implements Pipe {
 
   /**
    * Reads until the peer closes, the socket fails, or the connection is
-   * closed, calling `onChunk` with each chunk. A chunk is only valid during
-   * the call (the buffer is reused). When `onChunk` returns a promise (the
+   * closed, handing each chunk to `reader.chunk`. A chunk is only valid during
+   * the call (the buffer is reused). When it returns a promise (the
    * handshake waits for a signature check or a password delay), nothing more
    * is read until it settles, so frames keep their order; a close ends the
-   * loop even then. Then calls `onEnd` on a clean end, or `onError` with the
-   * socket's error (or what `onChunk` threw or rejected with).
+   * loop even then. Then calls `reader.ended` on a clean end, or
+   * `reader.failed` with the socket's error (or what `chunk` threw or
+   * rejected with).
    */
-  readLoop(
-    onChunk: (chunk: Uint8Array) => void | Promise<void>,
-    onEnd: () => void,
-    onError: (error: unknown) => void,
-  ): void {
-    // Callbacks, not an async function suspended for the connection's whole
-    // life nor a promise pending for it: its generator, registers, resolve
-    // functions and await closures cost every idle client a few hundred
-    // bytes (docs/performance.md).
-    this.#onChunk = onChunk;
-    this.#readEnded = onEnd;
-    this.#readFailed = onError;
+  readLoop(reader: PipeReader): void {
+    // Not an async function suspended for the connection's whole life nor a
+    // promise pending for it: its generator, registers, resolve functions and
+    // await closures cost every idle client a few hundred bytes
+    // (docs/performance.md).
+    this.#reader = reader;
     this.#buffer = new Uint8Array(MIN_READ_BYTES);
     this.#read();
   }
 
-  /** The read loop's callback, its end (resolve, reject), buffer and last read's size. */
-  #onChunk: ((chunk: Uint8Array) => void | Promise<void>) | undefined;
-  #readEnded: (() => void) | undefined;
-  #readFailed: ((error: unknown) => void) | undefined;
+  /** Who the read loop hands its chunks and its end to, its buffer and last read's size. */
+  #reader: PipeReader | undefined;
   #buffer: Uint8Array | undefined;
   #lastRead = 0;
 
-  /** Ends the read loop: cleanly without `error`, else rejecting with it. */
+  /** Ends the read loop: cleanly without `failed`, else with `error`. */
   #endRead(error?: unknown, failed = false): void {
-    const settle = failed ? this.#readFailed : this.#readEnded;
-    this.#onChunk =
-      this.#readEnded =
-      this.#readFailed =
-      this.#buffer =
-        undefined;
-    if (failed) (settle as ((error: unknown) => void) | undefined)?.(error);
-    else (settle as (() => void) | undefined)?.();
+    const reader = this.#reader;
+    this.#reader = this.#buffer = undefined;
+    if (failed) reader?.failed(error);
+    else reader?.ended();
   }
 
   /** Starts the next read, unless closed. */
@@ -181,7 +170,7 @@ export class Connection implements Pipe {
     this.#lastRead = n;
     let pending: void | Promise<void>;
     try {
-      pending = this.#onChunk!(this.#buffer!.subarray(0, n));
+      pending = this.#reader!.chunk(this.#buffer!.subarray(0, n));
     } catch (error) {
       return this.#endRead(error, true);
     }

@@ -133,14 +133,14 @@ Deno.test("Connection.readLoop() ends when closed while a chunk's handling still
   const connection = new Connection(fake as unknown as Deno.Conn, { sendQueueBytes: 1024 });
   let handled = 0;
   const reading = new Promise<void>((resolve, reject) =>
-    connection.readLoop(
-      () => {
+    connection.readLoop({
+      chunk: () => {
         handled++;
         return new Promise<void>(() => {}); // never settles
       },
-      resolve,
-      reject,
-    )
+      ended: resolve,
+      failed: reject,
+    })
   );
   await new Promise((resolve) => setTimeout(resolve, 0));
   assert.equal(handled, 1);
@@ -158,14 +158,14 @@ Deno.test("Connection.readLoop() ends when a chunk's handling closes the connect
   const fake = new OneChunkConn();
   const connection = new Connection(fake as unknown as Deno.Conn, { sendQueueBytes: 1024 });
   const reading = new Promise<void>((resolve, reject) =>
-    connection.readLoop(
-      () => {
+    connection.readLoop({
+      chunk: () => {
         connection.close();
         return new Promise<void>(() => {}); // never settles
       },
-      resolve,
-      reject,
-    )
+      ended: resolve,
+      failed: reject,
+    })
   );
   let timer: ReturnType<typeof setTimeout> | undefined;
   const ended = await Promise.race([

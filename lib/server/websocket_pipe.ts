@@ -19,7 +19,7 @@
 
 // @ts-types="./ws_types.d.ts"
 import type { WebSocket } from "ws";
-import type { Pipe } from "./outbox.ts";
+import type { Pipe, PipeReader } from "./outbox.ts";
 import { SendQueue } from "./send_queue.ts";
 import { Interrupt } from "../core/interrupt.ts";
 
@@ -128,15 +128,11 @@ export class WebSocketPipe implements Pipe {
    * is its end, as a reset TCP connection is), fails with an error the
    * socket reported while open (see `Pipe.readLoop`).
    */
-  readLoop(
-    onChunk: (chunk: Uint8Array) => void | Promise<void>,
-    onEnd: () => void,
-    onError: (error: unknown) => void,
-  ): void {
-    this.#readLoop(onChunk).then(onEnd, onError);
+  readLoop(reader: PipeReader): void {
+    this.#readLoop(reader).then(() => reader.ended(), (error) => reader.failed(error));
   }
 
-  async #readLoop(onChunk: (chunk: Uint8Array) => void | Promise<void>): Promise<void> {
+  async #readLoop(reader: PipeReader): Promise<void> {
     while (true) {
       while (this.#inbox.length === 0) {
         if (this.#closed) return;
@@ -155,7 +151,7 @@ export class WebSocketPipe implements Pipe {
       this.#inbox.length = 0;
       this.#inboxBytes = 0;
       this.#socket.resume();
-      const pending = onChunk(chunk);
+      const pending = reader.chunk(chunk);
       if (pending) await this.#ended.wait(pending);
       if (this.#closed) return;
     }
