@@ -63,7 +63,7 @@ export {
   LOBBY,
   type RateLimit,
 } from "./lib/core/hub.ts";
-export { Member, type MemberSink, type RemoteNode } from "./lib/core/member.ts";
+export { Member, MemberRooms, type MemberSink, type RemoteNode } from "./lib/core/member.ts";
 export { Room } from "./lib/core/room.ts";
 export {
   BudgetEntry,
@@ -215,7 +215,7 @@ export {
   type Refusal,
   type Ticket,
 } from "./lib/server/connection_limits.ts";
-export type { Outbox, Pipe } from "./lib/server/outbox.ts";
+export type { Outbox, Pipe, PipeReader } from "./lib/server/outbox.ts";
 export type { PasswordGateOptions } from "./lib/server/password_gate.ts";
 export {
   type CertificateSource,

@@ -38,10 +38,87 @@ export interface RemoteNode {
   ): void;
 }
 
+/**
+ * A member's rooms by folded name, in the order they were joined: the part
+ * of a `Map` the core uses, with no `Map` at all while the member is in one
+ * room. Most members are in one room, and a `Map`'s table is ~300 bytes,
+ * the largest single object an idle client kept (docs/performance.md).
+ */
+export class MemberRooms {
+  /** The only room, while there is no #map. */
+  #key: string | undefined;
+  #room: Room | undefined;
+  /** Made at the second room, then kept. */
+  #map: Map<string, Room> | undefined;
+
+  /** How many rooms. */
+  get size(): number {
+    return this.#map ? this.#map.size : this.#room ? 1 : 0;
+  }
+
+  /** The room of folded name `key`, if the member is in it. */
+  get(key: string): Room | undefined {
+    if (this.#map) return this.#map.get(key);
+    return key === this.#key ? this.#room : undefined;
+  }
+
+  /** Whether the member is in the room of folded name `key`. */
+  has(key: string): boolean {
+    if (this.#map) return this.#map.has(key);
+    return this.#room !== undefined && key === this.#key;
+  }
+
+  /** Adds (or replaces) the room of folded name `key`; a new one goes last. */
+  set(key: string, room: Room): this {
+    if (this.#map) this.#map.set(key, room);
+    else if (this.#room === undefined || key === this.#key) {
+      this.#key = key;
+      this.#room = room;
+    } else {
+      this.#map = new Map([[this.#key!, this.#room], [key, room]]);
+      this.#key = undefined;
+      this.#room = undefined;
+    }
+    return this;
+  }
+
+  /** Removes the room of folded name `key`; whether it was there. */
+  delete(key: string): boolean {
+    if (this.#map) return this.#map.delete(key);
+    if (this.#room === undefined || key !== this.#key) return false;
+    this.#key = undefined;
+    this.#room = undefined;
+    return true;
+  }
+
+  /** The rooms, in the order they were joined. */
+  values(): IterableIterator<Room> {
+    if (this.#map) return this.#map.values();
+    return (this.#room ? [this.#room] : []).values();
+  }
+
+  /** The folded names, in the order the rooms were joined. */
+  keys(): IterableIterator<string> {
+    if (this.#map) return this.#map.keys();
+    return (this.#room ? [this.#key!] : []).values();
+  }
+
+  /** `[folded name, room]` pairs, in the order the rooms were joined. */
+  entries(): IterableIterator<[string, Room]> {
+    if (this.#map) return this.#map.entries();
+    return (this.#room ? [[this.#key!, this.#room] as [string, Room]] : []).values();
+  }
+
+  /** As {@linkcode MemberRooms.entries}, like a `Map`. */
+  [Symbol.iterator](): IterableIterator<[string, Room]> {
+    return this.entries();
+  }
+}
+
 /** One connected person, in one or more rooms. */
 export class Member {
   /** Rooms by folded name ({@linkcode Room.foldedName}), in the order they were joined. */
-  readonly rooms: Map<string, Room> = new Map();
+  readonly rooms: MemberRooms = new MemberRooms();
   /** The room that messages without an explicit room go to. */
   current: Room | undefined;
   /** Set once the member has left the server. */

@@ -1,4 +1,4 @@
-import type { Pipe } from "./outbox.ts";
+import type { Pipe, PipeReader } from "./outbox.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -79,9 +79,9 @@ export class FakePipe implements Pipe {
   }
 
   /** Waits for the test to feed chunks, until closed or failed. */
-  readLoop(onChunk: (chunk: Uint8Array) => void | Promise<void>): Promise<void> {
-    this.#onChunk = onChunk;
-    return this.#reading.promise;
+  readLoop(reader: PipeReader): void {
+    this.#onChunk = (chunk) => reader.chunk(chunk);
+    this.#reading.promise.then(() => reader.ended(), (error) => reader.failed(error));
   }
 
   /** The peer sends `data`; resolves once the session has handled it. */

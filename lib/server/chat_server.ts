@@ -142,7 +142,7 @@ export class ChatServer implements AsyncDisposable {
       webHosts: options.webHosts ?? [],
       ...(sharing ? { files: sharing } : {}),
       log: this.#log,
-      onArrival: (arrival: Arrival) => void this.#serve(arrival),
+      onArrival: (arrival: Arrival) => this.#serve(arrival),
     };
     this.#acceptLoop = Promise.all(listeners.map((listener) =>
       // A listener that fails stops alone, said in the log; the others go on.
@@ -293,15 +293,16 @@ export class ChatServer implements AsyncDisposable {
 
   /**
    * Serves one connection from a listener until it ends. Callbacks, not an
-   * async function suspended for the connection's whole life: its frame and
-   * registers cost every idle client ~300 bytes (docs/performance.md, "Tail
+   * async function suspended for the connection's whole life nor a promise
+   * pending for it: its frame and registers, or the promise's reactions,
+   * cost every idle client hundreds of bytes (docs/performance.md, "Tail
    * latency and fan-out"). Whatever happens, the ticket is released (unless
    * the HTTP server took the connection) and the count of connections
    * served goes down once; a failure is logged and never thrown.
    */
   #serve(
     { pipe, ip, ticket, secure, codec, http, irc, clientCertificate }: Arrival,
-  ): Promise<void> {
+  ): void {
     this.#serving++;
     let session: ClientSession | undefined;
     let counted = false;
@@ -328,7 +329,7 @@ export class ChatServer implements AsyncDisposable {
       if (this.#closing) {
         pipe.close();
         served();
-        return Promise.resolve();
+        return;
       }
       const binding = secure ? this.#tlsBinding : PLAIN_BINDING;
       session = new ClientSession(this.#context, {
@@ -342,10 +343,9 @@ export class ChatServer implements AsyncDisposable {
       });
       const started = session;
       ticket.onEvict(() => started.evict());
-      return started.run().then(served, fail);
+      started.run(served, fail);
     } catch (error) {
       fail(error);
-      return Promise.resolve();
     }
   }
 

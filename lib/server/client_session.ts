@@ -20,7 +20,7 @@ import { Keepalive } from "./keepalive.ts";
 import { FirstBytes } from "./first_bytes.ts";
 import { ircDirectory } from "./irc_directory.ts";
 import { PLAIN_BINDING } from "../protocol/key_proof.ts";
-import type { Pipe } from "./outbox.ts";
+import type { Pipe, PipeReader } from "./outbox.ts";
 import type { SessionContext, SessionSetup } from "./session_context.ts";
 
 export type { SessionContext, SessionLimits, SessionSetup } from "./session_context.ts";
@@ -31,7 +31,7 @@ const SHUTDOWN: ByeFrame = { type: "bye", reason: "shutdown", message: "Server s
 const CLOSED = "connection closed";
 
 /** See the module doc. */
-export class ClientSession {
+export class ClientSession implements PipeReader {
   /** The byte pipe. */
   readonly pipe: Pipe;
   /** The peer's IP address. */
@@ -70,13 +70,12 @@ export class ClientSession {
     return this.#member;
   }
 
-  /**
-   * Serves the connection until it ends: reads, handles frames in order,
-   * then takes the member out of the hub and closes the pipe.
-   */
-  run(): Promise<void> {
+  /** Serves the connection to its end (reads, handles, leaves, closes); then `onDone`, or `onError`. */
+  run(onDone?: () => void, onError?: (error: unknown) => void): void {
     const { log, sessions, limits } = this.#context;
     const pipe = this.pipe;
+    this.#onDone = onDone;
+    this.#onError = onError;
     sessions.add(this);
     log({ level: "debug", event: "connect", remote: pipe.remote });
     if (this.#setup.codec) this.#use(this.#setup.codec);
@@ -90,23 +89,30 @@ export class ClientSession {
         http: this.#setup.http !== undefined,
         send: (bytes) => pipe.send(bytes),
         greet: () => this.#greet(),
-        late: (head) => void this.#receive(head),
+        late: (head) => void this.chunk(head),
       });
     }
-    // Callbacks, not an async function suspended for the connection's whole life: its frame
-    // and registers cost every idle client ~300 bytes (docs/performance.md, "Tail latency and
-    // fan-out"). A read loop that throws at once ends like one that fails later.
-    let reading: Promise<void>;
+    // The session is the reader: no async function, promise or closure per client for its life
+    // (docs/performance.md). A read loop that throws at once ends like one that fails later.
     try {
-      reading = pipe.readLoop(this.#receive);
+      pipe.readLoop(this);
     } catch (error) {
-      reading = Promise.reject(error);
+      queueMicrotask(() => this.failed(error));
     }
-    return reading.then(() => this.#finish(), (error) => {
-      this.#reason = "dropped";
-      this.#detail = error instanceof Error ? error.message : String(error);
-      return this.#finish();
-    });
+  }
+
+  /** What `run` calls once served, or when ending failed. */
+  #onDone: (() => void) | undefined;
+  #onError: ((error: unknown) => void) | undefined;
+  /** Its pipe's read loop ended (see `PipeReader`): it finishes. */
+  ended(): void {
+    void this.#finish().then(this.#onDone, this.#onError);
+  }
+  /** Its pipe's read loop failed: it finishes, dropped. */
+  failed(error: unknown): void {
+    this.#reason = "dropped";
+    this.#detail = error instanceof Error ? error.message : String(error);
+    this.ended();
   }
 
   /** After the read loop: the member leaves, the pipe ends, the disconnect is logged. */
@@ -162,14 +168,14 @@ export class ClientSession {
   }
 
   /**
-   * Runs every few hundred ms (the server's one timer): closes the
-   * connection if it did not join in time, pings it when it went quiet and
-   * its format has keepalive, and drops it when it does not answer (a
-   * half-open TCP connection, a laptop that went to sleep).
+   * Every few hundred ms (the server's one timer): compacts the pipe (an idle client keeps no
+   * empty send-queue slots), closes it if it did not join in time, pings it when it went quiet
+   * (keepalive formats), drops it when it does not answer (half-open TCP, a laptop asleep).
    */
   sweep(now: number): void {
     const pipe = this.pipe;
     if (pipe.ending) return;
+    pipe.compact?.();
     const { limits, log } = this.#context;
     const sink = this.#sink;
     const member = this.#member;
@@ -210,8 +216,8 @@ export class ClientSession {
     }
   }
 
-  /** One chunk from the pipe: decoded, answered, and its frames handled in order. */
-  readonly #receive = (chunk: Uint8Array): void | Promise<void> => {
+  /** One chunk from the pipe (its read loop calls it): decoded, answered, its frames handled in order. */
+  chunk(chunk: Uint8Array): void | Promise<void> {
     let sink = this.#sink;
     if (!sink) {
       const verdict = this.#firstBytes!.take(chunk);
@@ -226,7 +232,7 @@ export class ClientSession {
       }
     }
     return this.#take(sink, sink.codec.decode(chunk));
-  };
+  }
 
   /**
    * What the codec decoded: its replies sent, its frames handled in order,

@@ -84,7 +84,7 @@ function setup(
           release: () => {},
         },
       });
-      const running = session.run();
+      const running = new Promise<void>((resolve, reject) => session.run(resolve, reject));
       return { pipe, session, ticket, running };
     },
   };

@@ -10,7 +10,7 @@
 import { SendQueue } from "./send_queue.ts";
 import type { ByteConn } from "../net/socket_conn.ts";
 import { formatHostPort } from "../net/host_port.ts";
-import type { Pipe } from "./outbox.ts";
+import type { Pipe, PipeReader } from "./outbox.ts";
 import { Interrupt } from "../core/interrupt.ts";
 
 /** Settings of a {@linkcode Connection}. */
@@ -51,16 +51,19 @@ const STUCK_MS = 5;
 export class Connection implements Pipe {
   /** `ip:port` of the peer, for logs. */
   readonly remote: string;
-  /** Resolves once the socket is closed. */
-  readonly done: Promise<void>;
   /** When bytes last arrived (performance.now() ms); starts at creation. */
   lastReceived: number = performance.now();
   readonly #conn: ByteConn;
   readonly #queue: SendQueue;
   readonly #maxWriteBytes: number;
-  readonly #resolveDone: () => void;
-  /** Ends a read loop's wait on a chunk's work (not a race against `done`: interrupt.ts). */
-  readonly #ended = new Interrupt();
+  /** `done` and its resolve, made when first asked for: an idle client never is. */
+  #done: Promise<void> | undefined;
+  #resolveDone: (() => void) | undefined;
+  /**
+   * Ends a read loop's wait on a chunk's work (not a race against `done`:
+   * interrupt.ts); made at the first such wait (fired at once if closed).
+   */
+  #ended: Interrupt | undefined;
   #onOverflow: (() => void) | undefined;
   #writing = false;
   #ending = false;
@@ -80,9 +83,15 @@ export class Connection implements Pipe {
     this.#queue = new SendQueue(options.sendQueueBytes);
     this.#maxWriteBytes = options.maxWriteBytes ?? Infinity;
     this.#onOverflow = options.onOverflow;
+  }
+
+  /** Resolves once the socket is closed. */
+  get done(): Promise<void> {
+    if (this.#done) return this.#done;
+    if (this.#closed) return this.#done = Promise.resolve();
     const done = Promise.withResolvers<void>();
-    this.done = done.promise;
     this.#resolveDone = done.resolve;
+    return this.#done = done.promise;
   }
 
   /** Whether the connection is closing or closed (sends are ignored). */
@@ -107,35 +116,96 @@ export class Connection implements Pipe {
 
   /**
    * Reads until the peer closes, the socket fails, or the connection is
-   * closed, calling `onChunk` with each chunk. A chunk is only valid during
-   * the call (the buffer is reused). When `onChunk` returns a promise (the
+   * closed, handing each chunk to `reader.chunk`. A chunk is only valid during
+   * the call (the buffer is reused). When it returns a promise (the
    * handshake waits for a signature check or a password delay), nothing more
    * is read until it settles, so frames keep their order; a close ends the
-   * loop even then. Resolves on a clean end; rejects with the socket's error.
+   * loop even then. Then calls `reader.ended` on a clean end, or
+   * `reader.failed` with the socket's error (or what `chunk` threw or
+   * rejected with).
    */
-  async readLoop(onChunk: (chunk: Uint8Array) => void | Promise<void>): Promise<void> {
-    let buffer = new Uint8Array(MIN_READ_BYTES);
-    while (!this.#closed) {
-      let n: number | null;
-      try {
-        n = await this.#conn.read(buffer);
-      } catch (error) {
-        if (this.#closed || error instanceof Deno.errors.BadResource) return;
-        throw error;
-      }
-      if (n === null) return;
-      this.lastReceived = performance.now();
-      const pending = onChunk(buffer.subarray(0, n));
-      // Closing ends the wait too: a request waiting on a store that never
-      // answers must not keep a closed connection (and its member) around.
-      if (pending) await this.#ended.wait(pending);
-      if (this.#closed) return;
-      if (n === buffer.length && buffer.length < MAX_READ_BYTES) {
-        buffer = new Uint8Array(buffer.length * 2);
-      } else if (n < MIN_READ_BYTES && buffer.length > MIN_READ_BYTES) {
-        buffer = new Uint8Array(MIN_READ_BYTES);
-      }
+  readLoop(reader: PipeReader): void {
+    // Not an async function suspended for the connection's whole life nor a
+    // promise pending for it: its generator, registers, resolve functions and
+    // await closures cost every idle client a few hundred bytes
+    // (docs/performance.md).
+    this.#reader = reader;
+    this.#buffer = new Uint8Array(MIN_READ_BYTES);
+    this.#read();
+  }
+
+  /** Who the read loop hands its chunks and its end to, its buffer and last read's size. */
+  #reader: PipeReader | undefined;
+  #buffer: Uint8Array | undefined;
+  #lastRead = 0;
+
+  /** Ends the read loop: cleanly without `failed`, else with `error`. */
+  #endRead(error?: unknown, failed = false): void {
+    const reader = this.#reader;
+    this.#reader = this.#buffer = undefined;
+    if (failed) reader?.failed(error);
+    else reader?.ended();
+  }
+
+  /** Starts the next read, unless closed. */
+  #read(): void {
+    if (this.#closed) return this.#endRead();
+    let reading: Promise<number | null>;
+    try {
+      reading = this.#conn.read(this.#buffer!);
+    } catch (error) {
+      return this.#onReadFailed(error);
     }
+    reading.then(this.#onRead, this.#onReadFailed);
+  }
+
+  readonly #onReadFailed = (error: unknown): void => {
+    if (this.#closed || error instanceof Deno.errors.BadResource) this.#endRead();
+    else this.#endRead(error, true);
+  };
+
+  readonly #onRead = (n: number | null): void => {
+    if (n === null) return this.#endRead();
+    this.lastReceived = performance.now();
+    this.#lastRead = n;
+    let pending: void | Promise<void>;
+    try {
+      pending = this.#reader!.chunk(this.#buffer!.subarray(0, n));
+    } catch (error) {
+      return this.#endRead(error, true);
+    }
+    // Closing ends the wait too: a request waiting on a store that never
+    // answers must not keep a closed connection (and its member) around.
+    // (Made only then: the handshake's waits are rare, a field is for every client.)
+    if (pending) {
+      let ended = this.#ended;
+      if (!ended) {
+        ended = this.#ended = new Interrupt();
+        if (this.#closed) ended.fire();
+      }
+      ended.wait(pending).then(
+        () => this.#afterChunk(),
+        (error) => this.#endRead(error, true),
+      );
+    } else this.#afterChunk();
+  };
+
+  /** After a chunk's handling: the buffer grows while reads fill it, shrinks back when they stop. */
+  #afterChunk(): void {
+    if (this.#closed) return this.#endRead();
+    const n = this.#lastRead;
+    const buffer = this.#buffer!;
+    if (n === buffer.length && buffer.length < MAX_READ_BYTES) {
+      this.#buffer = new Uint8Array(buffer.length * 2);
+    } else if (n < MIN_READ_BYTES && buffer.length > MIN_READ_BYTES) {
+      this.#buffer = new Uint8Array(MIN_READ_BYTES);
+    }
+    this.#read();
+  }
+
+  /** Between writes, lets the send queue's empty slots go (see `SendQueue.trim`). */
+  compact(): void {
+    if (!this.#writing) this.#queue.trim();
   }
 
   /** Queues bytes for the writer. On overflow, clears the queue and reports it once. */
@@ -183,8 +253,8 @@ export class Connection implements Pipe {
     clearTimeout(this.#endTimer);
     this.#queue.clear();
     this.#queue.release();
-    this.#ended.fire();
-    this.#resolveDone();
+    this.#ended?.fire();
+    this.#resolveDone?.();
     return this.#conn;
   }
 
@@ -201,8 +271,8 @@ export class Connection implements Pipe {
     } catch {
       // Already closed by the runtime.
     }
-    this.#ended.fire();
-    this.#resolveDone();
+    this.#ended?.fire();
+    this.#resolveDone?.();
   }
 
   /**

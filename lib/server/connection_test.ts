@@ -132,13 +132,41 @@ Deno.test("Connection.readLoop() ends when closed while a chunk's handling still
   const fake = new OneChunkConn();
   const connection = new Connection(fake as unknown as Deno.Conn, { sendQueueBytes: 1024 });
   let handled = 0;
-  const reading = connection.readLoop(() => {
-    handled++;
-    return new Promise<void>(() => {}); // never settles
-  });
+  const reading = new Promise<void>((resolve, reject) =>
+    connection.readLoop({
+      chunk: () => {
+        handled++;
+        return new Promise<void>(() => {}); // never settles
+      },
+      ended: resolve,
+      failed: reject,
+    })
+  );
   await new Promise((resolve) => setTimeout(resolve, 0));
   assert.equal(handled, 1);
   connection.close();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const ended = await Promise.race([
+    reading.then(() => "ended"),
+    new Promise((resolve) => (timer = setTimeout(() => resolve("still reading"), 200))),
+  ]);
+  clearTimeout(timer);
+  assert.equal(ended, "ended");
+});
+
+Deno.test("Connection.readLoop() ends when a chunk's handling closes the connection and then waits", async () => {
+  const fake = new OneChunkConn();
+  const connection = new Connection(fake as unknown as Deno.Conn, { sendQueueBytes: 1024 });
+  const reading = new Promise<void>((resolve, reject) =>
+    connection.readLoop({
+      chunk: () => {
+        connection.close();
+        return new Promise<void>(() => {}); // never settles
+      },
+      ended: resolve,
+      failed: reject,
+    })
+  );
   let timer: ReturnType<typeof setTimeout> | undefined;
   const ended = await Promise.race([
     reading.then(() => "ended"),

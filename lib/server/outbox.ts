@@ -37,6 +37,8 @@ export interface Outbox {
   end(bytes?: Uint8Array): Promise<void>;
   /** Closes now, dropping anything unsent. */
   close(): void;
+  /** Frees what an idle outbox need not keep (the server's sweep calls it); optional. */
+  compact?(): void;
 }
 
 /**
@@ -47,10 +49,25 @@ export interface Pipe extends Outbox {
   /** When bytes last arrived (`performance.now()` ms), for keepalive. */
   readonly lastReceived: number;
   /**
-   * Reads until the peer closes or the pipe is closed, calling `onChunk` with
-   * each chunk (valid only during the call); while the promise `onChunk`
+   * Reads until the peer closes or the pipe is closed, handing each chunk to
+   * `reader.chunk` (valid only during the call); while the promise it
    * returns is pending, nothing more is read, but closing the pipe still
-   * ends the loop. Resolves on a clean end; rejects with the pipe's error.
+   * ends the loop. Then calls `reader.ended` after a clean end, or
+   * `reader.failed` with the pipe's error (or what `chunk` threw or rejected
+   * with), once. A reader object, not a promise nor callbacks: a promise and
+   * its resolve functions pending for the connection's whole life, or a
+   * closure per callback, cost every idle client a few hundred bytes
+   * (docs/performance.md).
    */
-  readLoop(onChunk: (chunk: Uint8Array) => void | Promise<void>): Promise<void>;
+  readLoop(reader: PipeReader): void;
+}
+
+/** What a {@linkcode Pipe}'s read loop hands its chunks and its end to (the session). */
+export interface PipeReader {
+  /** A chunk (valid only during the call); while the promise it returns is pending, nothing more is read. */
+  chunk(bytes: Uint8Array): void | Promise<void>;
+  /** The read loop ended cleanly (the peer closed, or the pipe was closed). */
+  ended(): void;
+  /** The read loop failed with `error`. */
+  failed(error: unknown): void;
 }

@@ -174,6 +174,15 @@ export class SendQueue {
     if (this.#count === 0 && this.#chunks.length > KEPT_SLOTS) this.#chunks.length = KEPT_SLOTS;
   }
 
+  /**
+   * Lets all the empty slots go, when nothing is queued: for a queue idle a
+   * while (the server's sweep), so that an idle client keeps no slots of its
+   * welcome (~200 bytes each; a flood's writer is rarely idle at a sweep).
+   */
+  trim(): void {
+    if (this.#count === 0 && this.#chunks.length > 0) this.#chunks.length = 0;
+  }
+
   /** `size` bytes to join into: the reused buffer when it fits under REUSED_BYTES. */
   #buffer(size: number): Uint8Array {
     if (size > REUSED_BYTES) return new Uint8Array(size);

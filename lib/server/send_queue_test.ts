@@ -207,3 +207,17 @@ Deno.test("SendQueue keeps order across bursts of different sizes, partial takes
   const last = burst(7);
   assert.deepEqual([...queue.take()], last);
 });
+
+Deno.test("SendQueue.trim() keeps what is queued, and the queue works on after trimming an empty one", () => {
+  const queue = new SendQueue(100);
+  queue.push(bytes(1, 2));
+  queue.push(bytes(3));
+  queue.trim();
+  assert.equal(queue.bytes, 3);
+  assert.deepEqual(queue.take(), bytes(1, 2, 3));
+  queue.trim();
+  assert.equal(queue.bytes, 0);
+  queue.push(bytes(4));
+  queue.push(bytes(5, 6));
+  assert.deepEqual(queue.take(), bytes(4, 5, 6));
+});

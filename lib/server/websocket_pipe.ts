@@ -19,7 +19,7 @@
 
 // @ts-types="./ws_types.d.ts"
 import type { WebSocket } from "ws";
-import type { Pipe } from "./outbox.ts";
+import type { Pipe, PipeReader } from "./outbox.ts";
 import { SendQueue } from "./send_queue.ts";
 import { Interrupt } from "../core/interrupt.ts";
 
@@ -123,11 +123,16 @@ export class WebSocketPipe implements Pipe {
 
   /**
    * Hands the messages received, each with a line end, to `onChunk` (all
-   * that wait, as one chunk), waiting while its handling waits; resolves when the WebSocket closes (cleanly or not: a
-   * protocol error of the peer is its end, as a reset TCP connection is),
-   * rejects with an error the socket reported while open.
+   * that wait, as one chunk), waiting while its handling waits; ends cleanly
+   * when the WebSocket closes (cleanly or not: a protocol error of the peer
+   * is its end, as a reset TCP connection is), fails with an error the
+   * socket reported while open (see `Pipe.readLoop`).
    */
-  async readLoop(onChunk: (chunk: Uint8Array) => void | Promise<void>): Promise<void> {
+  readLoop(reader: PipeReader): void {
+    this.#readLoop(reader).then(() => reader.ended(), (error) => reader.failed(error));
+  }
+
+  async #readLoop(reader: PipeReader): Promise<void> {
     while (true) {
       while (this.#inbox.length === 0) {
         if (this.#closed) return;
@@ -146,7 +151,7 @@ export class WebSocketPipe implements Pipe {
       this.#inbox.length = 0;
       this.#inboxBytes = 0;
       this.#socket.resume();
-      const pending = onChunk(chunk);
+      const pending = reader.chunk(chunk);
       if (pending) await this.#ended.wait(pending);
       if (this.#closed) return;
     }
