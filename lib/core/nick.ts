@@ -63,6 +63,17 @@ const RESERVED = new Map([
  * @throws {NickError} with code `bad_nick` and a message naming the problem.
  */
 export function normalizeNick(raw: string, maxLength = MAX_NICK_LENGTH): string {
+  // A join checks the nick twice (Hub.enter, then Hub.join): the last
+  // nick accepted is not checked again.
+  if (raw === lastAccepted.raw && maxLength === lastAccepted.maxLength) return lastAccepted.nick;
+  const nick = checkNick(raw, maxLength);
+  lastAccepted = { raw, maxLength, nick };
+  return nick;
+}
+
+let lastAccepted: { raw?: string; maxLength?: number; nick: string } = { nick: "" };
+
+function checkNick(raw: string, maxLength: number): string {
   const nick = raw.trim().normalize("NFC");
   const length = [...nick].length;
   if (length === 0) throw new NickError("bad_nick", "Nick is empty");

@@ -353,3 +353,11 @@ Deno.test("normalizeNick() refuses other mixes: Latin goes only with Chinese, Ja
   assertBadNick("やまだ김", /mixes Hiragana \("や"\) and Hangul \("김"\)/);
   assertBadNick("Ελένηанна", /mixes Greek \("Ε"\) and Cyrillic \("а"\)/);
 });
+
+Deno.test("normalizeNick() checks a nick again under another limit, and refuses a refused one again", () => {
+  assert.equal(normalizeNick("a".repeat(10), 10), "a".repeat(10));
+  assert.throws(() => normalizeNick("a".repeat(10), 9), NickError);
+  assert.equal(normalizeNick(" ana ", 9), "ana");
+  assert.throws(() => normalizeNick("admin"), NickError);
+  assert.throws(() => normalizeNick("admin"), NickError);
+});
