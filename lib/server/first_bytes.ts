@@ -17,7 +17,7 @@ import { IrcCodec } from "../protocol/irc_codec.ts";
 import type { IrcDirectory } from "../protocol/irc_queries.ts";
 import { sniffIrcRegistration } from "../protocol/irc_line.ts";
 import { VERSION } from "../version.ts";
-import { FirstBytesSniffer } from "./http_sniff.ts";
+import { FirstBytesSniffer, sniffFirstBytes } from "./http_sniff.ts";
 import { DelayLine, type DelayTimer } from "./delay_line.ts";
 
 const OPEN_BRACE = 0x7b;
@@ -110,7 +110,18 @@ export class FirstBytes {
   take(chunk: Uint8Array): FirstBytesVerdict {
     let bytes = chunk;
     if (this.#ircHead) bytes = concat(this.#ircHead, chunk);
-    else if (this.#http && (this.#sniffer || chunk[0] !== OPEN_BRACE)) {
+    else if (this.#http && !this.#sniffer && chunk[0] !== OPEN_BRACE) {
+      // The first chunk alone usually tells (a nick line): no copy then.
+      const verdict = sniffFirstBytes(chunk, REQUEST_LINE_BYTES);
+      if (verdict === "http") {
+        this.stop();
+        return { kind: "http", head: chunk.slice() };
+      }
+      if (verdict === "more") {
+        this.#sniffer = new FirstBytesSniffer(REQUEST_LINE_BYTES);
+        return this.take(chunk);
+      }
+    } else if (this.#http && (this.#sniffer || chunk[0] !== OPEN_BRACE)) {
       const sniffer = this.#sniffer ??= new FirstBytesSniffer(REQUEST_LINE_BYTES);
       const verdict = sniffer.push(chunk);
       if (verdict === "more") {
