@@ -65,18 +65,19 @@ function capitalsOf(text: string): string {
  * lookAlikeSkeletons("bоb").includes(lookAlikeSkeletons("bob")[0]); // true: the "о" is Cyrillic
  * ```
  */
-export function lookAlikeSkeletons(nick: string): string[] {
+export function lookAlikeSkeletons(nick: string): readonly string[] {
   // A join asks for the same nick's skeletons a few times over (the
-  // reserved names, the look-alikes online, the presence index).
+  // reserved names, the look-alikes online, the presence index): the last
+  // answer is kept, frozen so no caller changes it for the next.
   if (nick !== lastNick) {
-    lastSkeletons = asciiLookAlikeSkeletons(nick) ?? unicodeLookAlikeSkeletons(nick);
+    lastSkeletons = Object.freeze(asciiLookAlikeSkeletons(nick) ?? unicodeLookAlikeSkeletons(nick));
     lastNick = nick;
   }
-  return lastSkeletons.slice();
+  return lastSkeletons;
 }
 
 let lastNick: string | undefined;
-let lastSkeletons: string[] = [];
+let lastSkeletons: readonly string[] = [];
 
 function unicodeLookAlikeSkeletons(nick: string): string[] {
   const text = nick.normalize("NFKC");

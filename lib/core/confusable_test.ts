@@ -35,7 +35,10 @@ Deno.test("lookAlikeSkeletons() of ASCII nicks as typed matches the Unicode comp
 Deno.test("lookAlikeSkeletons() still ties other scripts' look-alikes to ASCII nicks", () => {
   const bob = lookAlikeSkeletons("bob");
   const kim = lookAlikeSkeletons("KIM");
-  const cases: [string, string[]][] = [["b\u043eb", bob], ["\u0412ob", bob], ["\u0138im", kim]];
+  const cases: [string, readonly string[]][] = [["b\u043eb", bob], ["\u0412ob", bob], [
+    "\u0138im",
+    kim,
+  ]];
   for (const [nick, ascii] of cases) {
     for (let round = 0; round < 2; round++) {
       assert.ok(lookAlikeSkeletons(nick).some((s) => ascii.includes(s)), nick);
@@ -43,9 +46,9 @@ Deno.test("lookAlikeSkeletons() still ties other scripts' look-alikes to ASCII n
   }
 });
 
-Deno.test("lookAlikeSkeletons() asked twice gives equal arrays the caller may change", () => {
+Deno.test("lookAlikeSkeletons() asked twice gives the same skeletons, frozen", () => {
   const first = lookAlikeSkeletons("ADMlN");
-  first.push("changed");
+  assert.throws(() => (first as string[]).push("changed"), TypeError);
   assert.deepEqual(lookAlikeSkeletons("ADMlN"), unicodeSkeletons("ADMlN"));
   assert.equal(skeleton("m"), "rn");
 });
