@@ -65,10 +65,66 @@ function capitalsOf(text: string): string {
  * lookAlikeSkeletons("bоb").includes(lookAlikeSkeletons("bob")[0]); // true: the "о" is Cyrillic
  * ```
  */
-export function lookAlikeSkeletons(nick: string): string[] {
+export function lookAlikeSkeletons(nick: string): readonly string[] {
+  // A join asks for the same nick's skeletons a few times over (the
+  // reserved names, the look-alikes online, the presence index): the last
+  // answer is kept, frozen so no caller changes it for the next.
+  if (nick !== lastNick) {
+    lastSkeletons = Object.freeze(asciiLookAlikeSkeletons(nick) ?? unicodeLookAlikeSkeletons(nick));
+    lastNick = nick;
+  }
+  return lastSkeletons;
+}
+
+let lastNick: string | undefined;
+let lastSkeletons: readonly string[] = [];
+
+function unicodeLookAlikeSkeletons(nick: string): string[] {
   const text = nick.normalize("NFKC");
   const forms = [text, text.toLowerCase(), text.toUpperCase()];
   forms.push(capitalsOf(skeleton(forms[1])));
   const skeletons = forms.map((form) => skeleton(form).replace(INHERITED_MARKS, ""));
   return [...new Set(skeletons)];
+}
+
+/**
+ * The skeleton of each ASCII character when it is ASCII itself (all but
+ * "%"): the confusables map single characters, so an ASCII text's
+ * skeleton is its characters' skeletons end to end, without any mark.
+ */
+const ASCII_SKELETONS: readonly (string | undefined)[] = Array.from({ length: 128 }, (_, code) => {
+  const mapped = skeleton(String.fromCharCode(code));
+  return /^[\x00-\x7f]*$/.test(mapped) ? mapped : undefined;
+});
+
+/** {@linkcode skeleton} of an ASCII text through {@linkcode ASCII_SKELETONS}; undefined for others. */
+function asciiSkeleton(text: string): string | undefined {
+  let result = "";
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    const mapped = code < 128 ? ASCII_SKELETONS[code] : undefined;
+    if (mapped === undefined) return undefined;
+    result += mapped;
+  }
+  return result;
+}
+
+/**
+ * {@linkcode unicodeLookAlikeSkeletons} of an ASCII nick, the same forms
+ * without Unicode normalisation (an ASCII text is its own NFKC and NFD) and
+ * with ASCII capitals (no ASCII letter is caseless); undefined for any other
+ * nick, or one whose skeletons would leave ASCII ("%").
+ */
+function asciiLookAlikeSkeletons(nick: string): string[] | undefined {
+  const lower = nick.toLowerCase();
+  const lowerSkeleton = asciiSkeleton(lower);
+  if (lowerSkeleton === undefined) return undefined;
+  const skeletons = [
+    asciiSkeleton(nick),
+    lowerSkeleton,
+    asciiSkeleton(nick.toUpperCase()),
+    asciiSkeleton(lowerSkeleton.toUpperCase()),
+  ];
+  if (skeletons.includes(undefined)) return undefined;
+  return [...new Set(skeletons as string[])];
 }

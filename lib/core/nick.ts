@@ -25,6 +25,8 @@ export const MAX_NICK_LENGTH = 24;
 const INVISIBLE =
   /[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\uffa0\ufe00-\ufe0f\u{e0100}-\u{e01ef}]/u;
 
+const ASCII = /^[\x00-\x7f]*$/;
+
 const NICK_PATTERN = /^[\p{L}\p{N}_][\p{L}\p{N}\p{M}_.\-]*$/u;
 
 /**
@@ -63,8 +65,21 @@ const RESERVED = new Map([
  * @throws {NickError} with code `bad_nick` and a message naming the problem.
  */
 export function normalizeNick(raw: string, maxLength = MAX_NICK_LENGTH): string {
+  // A join checks the nick twice (Hub.enter, then Hub.join): the last
+  // nick accepted is not checked again.
+  if (raw === lastAccepted.raw && maxLength === lastAccepted.maxLength) return lastAccepted.nick;
+  const nick = checkNick(raw, maxLength);
+  lastAccepted = { raw, maxLength, nick };
+  return nick;
+}
+
+let lastAccepted: { raw?: string; maxLength?: number; nick: string } = { nick: "" };
+
+function checkNick(raw: string, maxLength: number): string {
   const nick = raw.trim().normalize("NFC");
-  const length = [...nick].length;
+  // Most nicks are ASCII: one code point and one column a character, no marks.
+  const ascii = ASCII.test(nick);
+  const length = ascii ? nick.length : [...nick].length;
   if (length === 0) throw new NickError("bad_nick", "Nick is empty");
   if (nick.startsWith("/")) {
     // Someone typing a command where a nick was asked for (nc's first line).
@@ -94,27 +109,7 @@ export function normalizeNick(raw: string, maxLength = MAX_NICK_LENGTH): string 
       }" may only contain letters, digits, "_", "-" and "." and must start with a letter, digit or "_"`,
     );
   }
-  for (
-    const [run, limit, what] of [
-      [longestRun(nick, ACCENT_RUN), MAX_ACCENTS_PER_CHARACTER, "accents"],
-      [longestRun(nick, MARK_RUN), MAX_MARKS_PER_CHARACTER, "combining marks"],
-    ] as const
-  ) {
-    if (run > limit) {
-      throw new NickError(
-        "bad_nick",
-        `Nick "${preview(nick)}" has ${run} ${what} on one character; the limit is ${limit}`,
-      );
-    }
-  }
-  // Columns on a terminal: a wide (CJK) character takes two.
-  const width = stringWidth(nick);
-  if (width > maxLength) {
-    throw new NickError(
-      "bad_nick",
-      `Nick "${nick}" is ${width} columns wide; the limit is ${maxLength} (a wide character takes two)`,
-    );
-  }
+  if (!ascii) checkMarksAndWidth(nick, maxLength);
   // Phonetic, technical, obsolete and compatibility letters: many look like
   // everyday ones without being in Unicode's confusables ("davɘ", "eʋe").
   const restricted = restrictedCharacter(nick);
@@ -149,6 +144,31 @@ export function normalizeNick(raw: string, maxLength = MAX_NICK_LENGTH): string 
     );
   }
   return nick;
+}
+
+/** The checks that an ASCII nick passes by itself: marks on a character, columns. */
+function checkMarksAndWidth(nick: string, maxLength: number): void {
+  for (
+    const [run, limit, what] of [
+      [longestRun(nick, ACCENT_RUN), MAX_ACCENTS_PER_CHARACTER, "accents"],
+      [longestRun(nick, MARK_RUN), MAX_MARKS_PER_CHARACTER, "combining marks"],
+    ] as const
+  ) {
+    if (run > limit) {
+      throw new NickError(
+        "bad_nick",
+        `Nick "${preview(nick)}" has ${run} ${what} on one character; the limit is ${limit}`,
+      );
+    }
+  }
+  // Columns on a terminal: a wide (CJK) character takes two.
+  const width = stringWidth(nick);
+  if (width > maxLength) {
+    throw new NickError(
+      "bad_nick",
+      `Nick "${nick}" is ${width} columns wide; the limit is ${maxLength} (a wide character takes two)`,
+    );
+  }
 }
 
 /**

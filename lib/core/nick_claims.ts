@@ -129,7 +129,9 @@ export class NickClaims {
     }
     const registered = this.#registeredLike();
     for (const look of skeletons) {
-      for (const registration of registered.get(look) ?? []) {
+      const registrations = registered.get(look);
+      if (registrations === undefined) continue;
+      for (const registration of registrations) {
         if (registration.fingerprint === fingerprint || foldNick(registration.nick) === folded) {
           continue;
         }

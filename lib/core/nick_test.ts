@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import stringWidth from "string-width";
 import { NickError } from "./errors.ts";
 import {
   foldNick,
@@ -352,4 +353,23 @@ Deno.test("normalizeNick() refuses other mixes: Latin goes only with Chinese, Ja
   assertBadNick("Ana李محمد", /mixes Han \("李"\) and Arabic \("م"\)/);
   assertBadNick("やまだ김", /mixes Hiragana \("や"\) and Hangul \("김"\)/);
   assertBadNick("Ελένηанна", /mixes Greek \("Ε"\) and Cyrillic \("а"\)/);
+});
+
+Deno.test("normalizeNick() checks a nick again under another limit, and refuses a refused one again", () => {
+  assert.equal(normalizeNick("a".repeat(10), 10), "a".repeat(10));
+  assert.throws(() => normalizeNick("a".repeat(10), 9), NickError);
+  assert.equal(normalizeNick(" ana ", 9), "ana");
+  assert.throws(() => normalizeNick("admin"), NickError);
+  assert.throws(() => normalizeNick("admin"), NickError);
+});
+
+Deno.test("normalizeNick(): an ASCII nick's characters are one column each, without marks (its checks are skipped)", () => {
+  const allowed = Array.from({ length: 128 }, (_, code) => String.fromCharCode(code))
+    .filter((c) => /^[\p{L}\p{N}_.\-]$/u.test(c));
+  assert.equal(allowed.length, 65);
+  for (const c of allowed) {
+    assert.equal(stringWidth(c), 1, c);
+    assert.doesNotMatch(c, /\p{M}/u);
+  }
+  assert.equal(normalizeNick("A".repeat(MAX_NICK_LENGTH)), "A".repeat(MAX_NICK_LENGTH));
 });

@@ -24,6 +24,7 @@ import { foldNick } from "../core/nick.ts";
 import { DiskContent } from "./disk_content.ts";
 import { HashWorker } from "./upload_sink.ts";
 import { sniffImageType, storedType } from "./file_type.ts";
+import { randomId } from "./random_id.ts";
 
 /** `--max-file-bytes` by default: 100 MiB. */
 export const DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024;
@@ -440,11 +441,4 @@ async function onDisk<T>(promise: Promise<T>): Promise<T> {
       { cause: error },
     );
   }
-}
-
-/** 16 random bytes as 22 base64url characters. */
-export function randomId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  const base64 = btoa(String.fromCharCode(...bytes));
-  return base64.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }

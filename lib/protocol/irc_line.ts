@@ -213,6 +213,7 @@ export function byteLength(text: string): number {
 
 /** The commands whose first line makes a connection an IRC client's. */
 const REGISTRATION = ["CAP", "NICK", "USER", "PASS"];
+const REGISTRATION_INITIALS = new Set(REGISTRATION.map((word) => word.charCodeAt(0)));
 
 /**
  * Whether a connection's first bytes are an IRC registration command:
@@ -222,6 +223,8 @@ const REGISTRATION = ["CAP", "NICK", "USER", "PASS"];
  * line `NICK`) stays a text client.
  */
 export function sniffIrcRegistration(bytes: Uint8Array): "irc" | "other" | "more" {
+  // Most text clients tell at their first byte: no registration command starts with it.
+  if (bytes.length > 0 && !REGISTRATION_INITIALS.has(bytes[0])) return "other";
   const n = Math.min(bytes.length, 6);
   let head = "";
   for (let i = 0; i < n; i++) head += String.fromCharCode(bytes[i]);

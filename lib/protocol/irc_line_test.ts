@@ -111,6 +111,10 @@ Deno.test("sniffIrcRegistration() tells an IRC client's first line from a text c
   assertEquals(sniffIrcRegistration(bytes("nick ana\r\n")), "other");
   assertEquals(sniffIrcRegistration(bytes("NICOLE\r\n")), "other");
   assertEquals(sniffIrcRegistration(bytes("ana\r\n")), "other");
+  for (let byte = 0; byte < 256; byte++) {
+    const expected = "CNUP".includes(String.fromCharCode(byte)) ? "more" : "other";
+    assertEquals(sniffIrcRegistration(Uint8Array.of(byte)), expected, `byte ${byte}`);
+  }
   // Too few bytes to tell, one byte at a time.
   for (const head of ["", "C", "CA", "CAP", "CAP ", "N", "NICK", "NICK ", "PAS", "US"]) {
     assertEquals(sniffIrcRegistration(bytes(head)), "more", head);

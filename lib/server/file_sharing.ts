@@ -25,7 +25,8 @@ import type { Hub } from "../core/hub.ts";
 import type { Member } from "../core/member.ts";
 import type { FileRecord } from "../core/state/file_index.ts";
 import { TokenBucket } from "../core/token_bucket.ts";
-import { type FileStore, randomId } from "../files/file_store.ts";
+import type { FileStore } from "../files/file_store.ts";
+import { randomId } from "../files/random_id.ts";
 import type { LogRecord } from "./log_record.ts";
 import { fileCommands } from "./file_commands.ts";
 

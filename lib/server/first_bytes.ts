@@ -17,7 +17,8 @@ import { IrcCodec } from "../protocol/irc_codec.ts";
 import type { IrcDirectory } from "../protocol/irc_queries.ts";
 import { sniffIrcRegistration } from "../protocol/irc_line.ts";
 import { VERSION } from "../version.ts";
-import { FirstBytesSniffer } from "./http_sniff.ts";
+import { FirstBytesSniffer, sniffFirstBytes } from "./http_sniff.ts";
+import { DelayLine, type DelayTimer } from "./delay_line.ts";
 
 const OPEN_BRACE = 0x7b;
 /**
@@ -27,6 +28,15 @@ const OPEN_BRACE = 0x7b;
  */
 const REQUEST_LINE_BYTES = 4096;
 const CRLF = new TextEncoder().encode("\r\n");
+
+/** The greeting timers of every connection, one line per delay (a server has one). */
+const GREETING_LINES = new Map<number, DelayLine>();
+
+function greetingLine(delayMs: number): DelayLine {
+  let line = GREETING_LINES.get(delayMs);
+  if (!line) GREETING_LINES.set(delayMs, line = new DelayLine(delayMs));
+  return line;
+}
 
 /** What the bytes so far make of the connection. */
 export type FirstBytesVerdict =
@@ -65,6 +75,8 @@ export interface FirstBytesOptions {
 export class FirstBytes {
   readonly #options: FirstBytesOptions;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** The greeting of a silent peer, due `textPromptDelayMs` after the start. */
+  #greeting: DelayTimer | undefined;
   /** It was silent, so it was greeted as a text client. */
   #greeted = false;
   /** The first bytes, while they might still be an HTTP request line. */
@@ -81,11 +93,12 @@ export class FirstBytes {
   constructor(options: FirstBytesOptions) {
     this.#options = options;
     this.#http = options.http;
-    this.#timer = setTimeout(() => {
+    this.#greeting = greetingLine(options.textPromptDelayMs).set(() => {
+      this.#greeting = undefined;
       this.#greeted = true;
       this.#http = false;
       options.greet();
-    }, options.textPromptDelayMs);
+    });
   }
 
   /** It was silent, so it was greeted as a text client (a person at nc). */
@@ -97,7 +110,18 @@ export class FirstBytes {
   take(chunk: Uint8Array): FirstBytesVerdict {
     let bytes = chunk;
     if (this.#ircHead) bytes = concat(this.#ircHead, chunk);
-    else if (this.#http && (this.#sniffer || chunk[0] !== OPEN_BRACE)) {
+    else if (this.#http && !this.#sniffer && chunk[0] !== OPEN_BRACE) {
+      // The first chunk alone usually tells (a nick line): no copy then.
+      const verdict = sniffFirstBytes(chunk, REQUEST_LINE_BYTES);
+      if (verdict === "http") {
+        this.stop();
+        return { kind: "http", head: chunk.slice() };
+      }
+      if (verdict === "more") {
+        this.#sniffer = new FirstBytesSniffer(REQUEST_LINE_BYTES);
+        return this.take(chunk);
+      }
+    } else if (this.#http && (this.#sniffer || chunk[0] !== OPEN_BRACE)) {
       const sniffer = this.#sniffer ??= new FirstBytesSniffer(REQUEST_LINE_BYTES);
       const verdict = sniffer.push(chunk);
       if (verdict === "more") {
@@ -128,7 +152,14 @@ export class FirstBytes {
 
   /** Clears the timers (the session ends or its codec is known). */
   stop(): void {
+    this.#stopGreeting();
     clearTimeout(this.#timer);
+  }
+
+  #stopGreeting(): void {
+    if (this.#greeting === undefined) return;
+    greetingLine(this.#options.textPromptDelayMs).clear(this.#greeting);
+    this.#greeting = undefined;
   }
 
   /**
@@ -166,6 +197,7 @@ export class FirstBytes {
    */
   #holdForIrc(): void {
     if (this.#ircHead && this.#ircTimer) return;
+    this.#stopGreeting();
     clearTimeout(this.#timer);
     this.#ircTimer = true;
     this.#timer = setTimeout(() => {
@@ -181,6 +213,7 @@ export class FirstBytes {
   #holdGreeting(): void {
     if (this.#holding) return;
     this.#holding = true;
+    this.#stopGreeting();
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => {
       this.#http = false;

@@ -16,6 +16,8 @@ export type FirstBytes = "http" | "chat" | "more";
 
 /** The request methods a request line may start with. */
 const METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE", "CONNECT"];
+/** The first bytes of the methods, and CR (a line that is still empty). */
+const METHOD_INITIALS = new Set([...METHODS.map((method) => method.charCodeAt(0)), 0x0d]);
 const VERSION_PREFIX = "HTTP/1.";
 const LF = 0x0a;
 /** A target is visible ASCII (RFC 9112: no controls, no spaces). */
@@ -29,6 +31,9 @@ const TARGET = /^[\x21-\x7e]*$/;
  * that long itself.
  */
 export function sniffFirstBytes(bytes: Uint8Array, maxBytes: number): FirstBytes {
+  // Most chat clients tell at their first byte: no method starts with it
+  // (a lone CR still waits for its line).
+  if (bytes.length > 0 && !METHOD_INITIALS.has(bytes[0])) return "chat";
   const end = bytes.indexOf(LF);
   const complete = end !== -1;
   let line = latin1(complete ? bytes.subarray(0, end) : bytes.subarray(0, maxBytes));

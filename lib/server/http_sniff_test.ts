@@ -44,3 +44,13 @@ Deno.test("sniffFirstBytes() takes a request line past the limit for HTTP (the H
   assert.equal(sniff("GET /" + "a".repeat(100), 64), "http");
   assert.equal(sniff("hello " + "a".repeat(100), 64), "chat");
 });
+
+Deno.test("sniffFirstBytes() tells a chat client at a first byte no method starts with, and waits on the others", () => {
+  for (let byte = 0; byte < 256; byte++) {
+    const expected = "CDGHOPT\r".includes(String.fromCharCode(byte)) ? "more" : "chat";
+    assert.equal(sniffFirstBytes(Uint8Array.of(byte), 4096), expected, `byte ${byte}`);
+    assert.equal(sniffFirstBytes(Uint8Array.of(byte, 0x0a), 4096), "chat", `byte ${byte} and LF`);
+  }
+  assert.equal(sniffFirstBytes(new TextEncoder().encode("c0x1\n"), 4096), "chat");
+  assert.equal(sniffFirstBytes(new TextEncoder().encode("GET / HTTP/1.1\r\n"), 4096), "http");
+});

@@ -86,16 +86,26 @@ Deno.test("SendQueue accepts a full limit again after take()", () => {
 
 Deno.test("SendQueue.take() joins into one reused buffer while busy, and release() lets it go", () => {
   const queue = new SendQueue(1 << 20);
+  // The first join is made to measure (a welcome joins once, then goes idle).
   queue.push(bytes(1, 2));
   queue.push(bytes(3));
-  const first = queue.take();
-  assert.deepEqual(first, bytes(1, 2, 3));
+  const once = queue.take();
+  assert.deepEqual(once, bytes(1, 2, 3));
+  assert.equal(once.buffer.byteLength, 3, "the first join is made to measure");
   queue.push(bytes(4));
   queue.push(bytes(5, 6));
+  const first = queue.take();
+  assert.deepEqual(first, bytes(4, 5, 6));
+  assert.deepEqual(once, bytes(1, 2, 3), "the first join is never written again");
+  queue.push(bytes(7));
+  queue.push(bytes(8, 9));
   const second = queue.take();
-  assert.deepEqual(second, bytes(4, 5, 6));
+  assert.deepEqual(second, bytes(7, 8, 9));
   assert.equal(second.buffer, first.buffer, "the join buffer is reused");
   queue.release();
+  queue.push(bytes(7));
+  queue.push(bytes(8));
+  assert.equal(queue.take().buffer.byteLength, 2, "to measure again after release()");
   queue.push(bytes(7));
   queue.push(bytes(8));
   const third = queue.take();

@@ -1,0 +1,54 @@
+import assert from "node:assert/strict";
+import unhomoglyph from "unhomoglyph";
+import { lookAlikeSkeletons, skeleton } from "./confusable.ts";
+
+// The skeletons of an ASCII nick as computed before the ASCII shortcut,
+// through Unicode normalisation and the confusables' regular expression all
+// the way (an ASCII skeleton has no caseless letter to give a capital).
+function unicodeSkeletons(nick: string): string[] {
+  const full = (text: string) => unhomoglyph(text.normalize("NFD")).normalize("NFD");
+  const text = nick.normalize("NFKC");
+  const forms = [text, text.toLowerCase(), text.toUpperCase()];
+  forms.push(full(forms[1]).toUpperCase());
+  return [
+    ...new Set(forms.map((form) => full(form).replace(/[\p{M}&&\p{Script=Inherited}]/gv, ""))),
+  ];
+}
+
+const ASCII = Array.from({ length: 128 }, (_, code) => String.fromCharCode(code));
+
+Deno.test("lookAlikeSkeletons() of ASCII nicks matches the Unicode computation, pair by pair", () => {
+  for (const a of ASCII) {
+    assert.deepEqual(lookAlikeSkeletons(a), unicodeSkeletons(a), JSON.stringify(a));
+    for (const b of ASCII) {
+      assert.deepEqual(lookAlikeSkeletons(a + b), unicodeSkeletons(a + b), JSON.stringify(a + b));
+    }
+  }
+});
+
+Deno.test("lookAlikeSkeletons() of ASCII nicks as typed matches the Unicode computation", () => {
+  for (const nick of ["bob", "ADMlN", "c0x17", "rn_m-1.I|l", "50%off", "%", "a%B"]) {
+    assert.deepEqual(lookAlikeSkeletons(nick), unicodeSkeletons(nick), nick);
+  }
+});
+
+Deno.test("lookAlikeSkeletons() still ties other scripts' look-alikes to ASCII nicks", () => {
+  const bob = lookAlikeSkeletons("bob");
+  const kim = lookAlikeSkeletons("KIM");
+  const cases: [string, readonly string[]][] = [["b\u043eb", bob], ["\u0412ob", bob], [
+    "\u0138im",
+    kim,
+  ]];
+  for (const [nick, ascii] of cases) {
+    for (let round = 0; round < 2; round++) {
+      assert.ok(lookAlikeSkeletons(nick).some((s) => ascii.includes(s)), nick);
+    }
+  }
+});
+
+Deno.test("lookAlikeSkeletons() asked twice gives the same skeletons, frozen", () => {
+  const first = lookAlikeSkeletons("ADMlN");
+  assert.throws(() => (first as string[]).push("changed"), TypeError);
+  assert.deepEqual(lookAlikeSkeletons("ADMlN"), unicodeSkeletons("ADMlN"));
+  assert.equal(skeleton("m"), "rn");
+});
