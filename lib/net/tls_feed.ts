@@ -3,15 +3,21 @@
  * paused, so a reader that falls behind holds back the peer instead of
  * buffering everything it sends.
  *
- * Why not `new tls.TLSSocket(tcp)`: Deno's node:tls reads a `net.Socket`
- * under it natively, and a paused TLS socket (its handle's `readStop`)
- * keeps decrypting what arrives into a buffer of its own, without limit:
- * a 286 MiB download over TLS read to disk at a slower pace grew the
- * client to 673 MB, and pausing the TCP socket too changes nothing (the
- * native reads do not go through it). Here the TLS socket reads a
- * {@linkcode TcpFeed} instead, a stream fed from the TCP socket's `data`
- * events, and the TCP socket is paused whenever the TLS socket is: the
- * kernel's window then stops the peer.
+ * Why not plain `new tls.TLSSocket(tcp)`: Deno's node:tls reads a
+ * `net.Socket` under it natively, and a paused TLS socket keeps decrypting
+ * what arrives into a buffer of its own, without limit (a 286 MiB download
+ * over TLS read to disk at a slower pace grew the client to 673 MB). Two
+ * ways around it:
+ *
+ * - {@linkcode secureNative} (the server's front door): the TLS socket reads
+ *   the TCP socket's handle natively, and that handle's reads are stopped
+ *   whenever the TLS socket is paused.
+ * - {@linkcode secureOver} (the client): the TLS socket reads a
+ *   {@linkcode TcpFeed}, a stream fed from the TCP socket's `data` events,
+ *   and the TCP socket is paused whenever the TLS socket is. It costs ~5 KiB
+ *   more per connection (docs/performance.md, "Memory per TLS client").
+ *
+ * Either way the kernel's window then stops the peer.
  *
  * @module
  */
@@ -117,6 +123,7 @@ export function secureNative(
   const handle = reading as ReadingHandle;
   const unread = tcp.readableLength > 0 ? tcp.read() as Uint8Array | null : null;
   const secure = new tls.TLSSocket(tcp, { ...options, isServer: true });
+  guardStart(secure);
   const wrap = (secure as unknown as { _handle?: { receive?(bytes: Uint8Array): void } })._handle;
   if (head || unread) {
     if (typeof wrap?.receive !== "function") {
@@ -127,11 +134,35 @@ export function secureNative(
     if (unread) wrap.receive(unread);
   }
   // The paused state now, not the event's (see secureOver).
-  const follow = () =>
-    secure.isPaused() || secure.destroyed ? handle.readStop() : handle.readStart();
+  // A handle that cannot read again (an error code, as node:net treats it)
+  // ends the connection rather than leaving it stalled.
+  const follow = () => {
+    if (secure.isPaused() || secure.destroyed) handle.readStop();
+    else if (handle.readStart() < 0) secure.destroy();
+  };
   secure.on("pause", follow);
   secure.on("resume", follow);
   secure.once("close", () => tcp.destroy());
   tcp.resume();
   return secure;
+}
+
+/**
+ * Deno 2.9.6's `TLSSocket._start` calls its handle's `start()`, which takes
+ * the bytes already given to it (`head`): a record that fails destroys the
+ * socket inside `start()`, and `_start` then reads the handle it nulled, a
+ * TypeError out of the event loop that ends the process. A socket destroyed
+ * there is done with; anything else still throws.
+ */
+function guardStart(secure: tls.TLSSocket): void {
+  const socket = secure as unknown as { _start?: () => void };
+  const start = socket._start;
+  if (typeof start !== "function") return;
+  socket._start = function (this: tls.TLSSocket) {
+    try {
+      start.call(this);
+    } catch (error) {
+      if (!this.destroyed) throw error;
+    }
+  };
 }

@@ -363,6 +363,9 @@ export class FrontDoor implements Listener {
           rejectUnauthorized: false,
         }, first);
       } catch (error) {
+        // Only a runtime whose node:tls lacks what secureNative uses gets here
+        // (Deno 2.9.6 has it): every TLS client would fail, so say it loudly.
+        options.log({ level: "error", event: "tls_unavailable", remote, error: String(error) });
         return fail(String(error));
       }
       socket.once("secure", () => {
