@@ -26,7 +26,11 @@ Deno.test("cluster logs and /cluster when nodes or NATS go away", async () => {
   await boss.next("join", (e) => e.nick === "cal");
 
   // B stops cleanly; C is killed: A says once that C is dead, with its two members.
-  await chat.kill("B", "SIGTERM");
+  assert.equal((await chat.kill("B", "SIGTERM"))?.code, 0, b.stderr.join("\n"));
+  assert.ok(
+    !b.stderr.some((l) => l.includes("event=cluster_stop")),
+    `a clean stop with NATS up tells it everything:\n${b.stderr.join("\n")}`,
+  );
   assert.ok(
     !b.stderr.some((l) => /event=cluster_link state=down/.test(l)),
     `a clean stop is no lost link:\n${b.stderr.join("\n")}`,
@@ -63,6 +67,8 @@ Deno.test("cluster logs and /cluster when nodes or NATS go away", async () => {
   await delay(4_500); // Two more failures at least.
   assert.equal(beats().length, 1, beats().join("\n"));
   assert.equal(deaths().length, 1, deaths().join("\n"));
-  // A's clean stop would wait on NATS, gone for good here, until the harness's SIGKILL 5 s later.
-  await chat.kill("A");
+  // A's clean stop does not wait on NATS, gone for good here (cluster_stop_outage_test.ts).
+  const stopped = await chat.kill("A", "SIGTERM");
+  assert.equal(stopped?.code, 0, a.stderr.join("\n"));
+  assert.ok(a.stderr.some((l) => l.includes("event=cluster_stop skipped=")), a.stderr.join("\n"));
 });
