@@ -97,6 +97,11 @@ export interface JoinClusterOptions {
   limits?: StreamLimits;
   /** Most bytes of messages the history mirror keeps in memory. @default {16 MiB} */
   historyMemoryBytes?: number;
+  /**
+   * After how long unheard another node counts as dead (`--cluster-node-timeout`), in ms; the
+   * heartbeat is a sixth of it, at most 2 s. @default {NODE_DEAD_AFTER_MS}
+   */
+  nodeTimeoutMs?: number;
   /** Where clients reach this node (`host:port`), for its node record. @default {[]} */
   listen?: string[];
   /**
@@ -211,6 +216,7 @@ export async function joinCluster(options: JoinClusterOptions): Promise<ClusterM
     NodeRegistry.start({
       nc,
       replicas,
+      deadAfterMs: options.nodeTimeoutMs,
       describe: () => ({
         node,
         server: serverName,
