@@ -51,10 +51,12 @@ const joinedAfter = (client: NativeClient, nick: string, from: number) =>
  * `cy` leave and come back as `cy`; its lines arrive once, from `cy`;
  * every message `ana` and `bob` had accepted reaches `cy` once; `nat`
  * gets its nick back on A once its presence expired; C started again
- * serves a newcomer who sees the others' messages.
+ * serves a newcomer who sees the others' messages. `args`: more flags for
+ * every node (the test shortens `--cluster-node-timeout`; the measurement
+ * keeps the default).
  */
-export async function killChatNode(): Promise<NodeKillResult> {
-  await using chat = await ChatCluster.start({ args: NODE_ARGS });
+export async function killChatNode(args: string[] = []): Promise<NodeKillResult> {
+  await using chat = await ChatCluster.start({ args: [...NODE_ARGS, ...args] });
   const ana = await chat.native("A", "ana");
   const bob = await chat.native("B", "bob");
   await chat.native("C", "nat"); // Without a key: it asks for its nick again below.

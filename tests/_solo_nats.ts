@@ -14,6 +14,8 @@ export interface SoloNats extends AsyncDisposable {
   url: string;
   /** Its temporary directory (config, store, log). */
   dir: string;
+  /** Sends the nats-server a signal (`SIGSTOP`: it hangs, its connections stay open). */
+  kill(signal: Deno.Signal): void;
 }
 
 /** Starts one nats-server with JetStream and `extra` config lines. */
@@ -41,6 +43,7 @@ export async function soloNats(extra = ""): Promise<SoloNats> {
     port,
     url: `nats://127.0.0.1:${port}`,
     dir,
+    kill: (signal) => child.kill(signal),
     async [Symbol.asyncDispose]() {
       child.kill("SIGKILL");
       await child.status;

@@ -173,7 +173,8 @@ Deno.test("cluster: clients on three nodes see one order, one nick wins a race, 
 });
 
 Deno.test("cluster: kill -9 of a chat-server node: its clients fail over keeping their nicks, the others see them leave and come back, nothing accepted is lost", async () => {
-  const result = await killChatNode();
+  // The leave and the free nick wait for C to count as dead: 4 s unheard, not the default 12.
+  const result = await killChatNode(["--cluster-node-timeout", "4"]);
   console.log(`cluster_e2e node_kill ${JSON.stringify(result)}`);
 });
 

@@ -25,12 +25,15 @@ export interface ClusterNode extends AsyncDisposable {
 
 /**
  * Starts a node named `name` on the NATS server at `url` (or on the first of
- * `url`s, reconnecting to the others); `operators` are fingerprints.
+ * `url`s, reconnecting to the others); `operators` are fingerprints;
+ * `deadAfterMs`: the node registry's dead time (a test that waits for a
+ * death shortens it, as `--cluster-node-timeout` does).
  */
 export async function startClusterNode(
   url: string | string[],
   name: string,
   operators: string[] = [],
+  { deadAfterMs }: { deadAfterMs?: number } = {},
 ): Promise<ClusterNode> {
   const nc = await connect(
     typeof url === "string"
@@ -41,6 +44,7 @@ export async function startClusterNode(
   const seen: { presence?: NatsPresence } = {};
   const registry = await NodeRegistry.start({
     nc,
+    deadAfterMs,
     describe: () => ({
       node: name,
       server: "test",

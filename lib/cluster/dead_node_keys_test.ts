@@ -10,12 +10,16 @@ import { connect } from "@nats-io/transport-node";
 import { Kvm } from "@nats-io/kv";
 import { NatsCluster } from "../../tests/_nats_cluster.ts";
 import { enterNode, startClusterNode } from "./_cluster_node.ts";
-import { NICKS_BUCKET, NODE_DEAD_AFTER_MS, NODE_HEARTBEAT_MS } from "./cluster_names.ts";
+import { NICKS_BUCKET, NODE_HEARTBEAT_MS } from "./cluster_names.ts";
+
+/** The nodes' dead time: 4 s (`--cluster-node-timeout 4`), not the default 12, to wait less. */
+const DEAD_AFTER_MS = 4_000;
 
 Deno.test("kill -9 of a node mid-rename flood: after the expiry bound the nick bucket holds nothing of it", async () => {
   await using cluster = await NatsCluster.start();
-  const a = await startClusterNode(cluster.urls[0], "node-a");
-  await using b = await startClusterNode(cluster.urls[1], "node-b");
+  const dead = { deadAfterMs: DEAD_AFTER_MS };
+  const a = await startClusterNode(cluster.urls[0], "node-a", [], dead);
+  await using b = await startClusterNode(cluster.urls[1], "node-b", [], dead);
   await using _a = a;
   const flooders = await Promise.all([0, 1, 2, 3].map((i) => enterNode(a, `fl${i}a`)));
   await enterNode(b, "watcher");
@@ -46,8 +50,8 @@ Deno.test("kill -9 of a node mid-rename flood: after the expiry bound the nick b
     await flood;
     const left = await keysOf("node-a");
     assert.ok(left.some((key) => key.startsWith("look.")), `skeleton keys left: ${left}`);
-    // The bound: dead after NODE_DEAD_AFTER_MS unheard (+ the last heartbeat's age), one sweep.
-    const bound = NODE_DEAD_AFTER_MS + NODE_HEARTBEAT_MS + 1_000 + 4_000;
+    // The bound: dead after DEAD_AFTER_MS unheard (+ the last heartbeat's age), one sweep.
+    const bound = DEAD_AFTER_MS + NODE_HEARTBEAT_MS + 1_000 + 4_000;
     const started = Date.now();
     let now = left;
     while ((now = await keysOf("node-a")).length > 0 && Date.now() - started < bound) {

@@ -31,6 +31,7 @@ import { NodeRegistry } from "../cluster/node_registry.ts";
 import { NatsLink } from "../cluster/nats_link.ts";
 import { VERSION } from "../version.ts";
 import { JETSTREAM_WAIT_MS, untilReady } from "./cluster_wait.ts";
+import { CLUSTER_STOP_WAIT_MS, stopInOrder } from "./cluster_stop.ts";
 import type { HubOptions } from "../core/hub.ts";
 import type { Log } from "./log_record.ts";
 
@@ -59,7 +60,11 @@ export interface ClusterMembership extends AsyncDisposable {
   readonly replicas: number;
   /** The nodes, the link and the stream now (`/cluster`). */
   status(): Promise<ClusterStatus>;
-  /** Stops reading the stream and drains the connection. */
+  /**
+   * Stops reading the stream and drains the connection; NATS is waited for
+   * at most {@linkcode CLUSTER_STOP_WAIT_MS} (not at all while the link is
+   * down), then the connection is closed and what was skipped logged.
+   */
   close(): Promise<void>;
 }
 
@@ -92,6 +97,11 @@ export interface JoinClusterOptions {
   limits?: StreamLimits;
   /** Most bytes of messages the history mirror keeps in memory. @default {16 MiB} */
   historyMemoryBytes?: number;
+  /**
+   * After how long unheard another node counts as dead (`--cluster-node-timeout`), in ms; the
+   * heartbeat is a sixth of it, at most 2 s. @default {NODE_DEAD_AFTER_MS}
+   */
+  nodeTimeoutMs?: number;
   /** Where clients reach this node (`host:port`), for its node record. @default {[]} */
   listen?: string[];
   /**
@@ -206,6 +216,7 @@ export async function joinCluster(options: JoinClusterOptions): Promise<ClusterM
     NodeRegistry.start({
       nc,
       replicas,
+      deadAfterMs: options.nodeTimeoutMs,
       describe: () => ({
         node,
         server: serverName,
@@ -231,14 +242,40 @@ export async function joinCluster(options: JoinClusterOptions): Promise<ClusterM
         onExpired: (nick, lost) => deaths.dropped(nick, lost),
       }),
   );
+  // Bounded (cluster_stop.ts): with NATS gone every part would wait on a timeout, in turn.
   const close = async () => {
-    await nicks.stop();
-    await registry.stop();
-    await history.settled();
-    await roomLog.stop();
-    await access.stop();
-    link.stop();
-    await nc.drain().catch(() => nc.close());
+    const up = link.up;
+    const { unfinished, rest } = await stopInOrder([
+      { what: "nick_records", stop: () => nicks.stop() },
+      { what: "node_record", stop: () => registry.stop() },
+      { what: "history_writes", stop: () => history.settled() },
+      { what: "stream_reader", stop: () => roomLog.stop() },
+      { what: "access_watches", stop: () => access.stop() },
+      {
+        what: "drain",
+        stop: () => {
+          link.stop(); // A clean stop is no lost link.
+          return nc.drain().catch(() => nc.close());
+        },
+      },
+    ], up ? CLUSTER_STOP_WAIT_MS : 0);
+    if (unfinished.length > 0) {
+      link.stop();
+      await nc.close().catch(() => {});
+      log({
+        level: "warn",
+        event: "cluster_stop",
+        skipped: unfinished.join(","),
+        detail: up
+          ? `NATS did not answer within ${CLUSTER_STOP_WAIT_MS / 1000} s: closed without draining`
+          : "the link to NATS is down: closed without telling it",
+      });
+      // Closing the connection fails most of what waited on it; a request with its own timer is
+      // not waited for past 250 ms (the process exits after this anyway).
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([rest, new Promise((resolve) => (timer = setTimeout(resolve, 250)))]);
+      clearTimeout(timer);
+    }
     deaths.close();
     limited.close();
   };

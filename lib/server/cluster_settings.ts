@@ -2,8 +2,9 @@
  * How a chat-server connects to NATS beyond the URLs of `--cluster`:
  * credentials (`--cluster-creds <file>` or {@linkcode CLUSTER_CREDS_ENV}),
  * the CA that signed the NATS servers' certificates (`--cluster-ca <file>`,
- * for `tls://` URLs) and the replicas of the stream and buckets a node
- * creates (`--cluster-replicas <n>`). Parsed with the other flags, so a bad
+ * for `tls://` URLs), the replicas of the stream and buckets a node
+ * creates (`--cluster-replicas <n>`) and how long a silent node lives
+ * (`--cluster-node-timeout <s>`). Parsed with the other flags, so a bad
  * file is a usage error before anything starts.
  *
  * @module
@@ -12,9 +13,13 @@
 import { intFlag, readFlagFile } from "../cli_args.ts";
 import { UsageError } from "../errors.ts";
 import { parseClusterUrls } from "./cluster_flag.ts";
+import { NODE_DEAD_AFTER_MS } from "../cluster/cluster_names.ts";
 
 /** The environment variable holding NATS credentials when `--cluster-creds` is not given. */
 export const CLUSTER_CREDS_ENV = "LANCHAT_NATS_CREDS";
+
+/** `--cluster-node-timeout` when not given, in seconds: NODE_DEAD_AFTER_MS. */
+export const DEFAULT_NODE_TIMEOUT_S = NODE_DEAD_AFTER_MS / 1000;
 
 /** Replicas of the stream and buckets when the flag does not say (fewer with fewer URLs). */
 export const DEFAULT_CLUSTER_REPLICAS = 3;
@@ -44,6 +49,11 @@ export interface ClusterSettings {
    * servers (`defaultReplicas`).
    */
   replicas?: number;
+  /**
+   * After how long unheard another node counts as dead (its members
+   * dropped, their nicks freed), in ms; undefined: NODE_DEAD_AFTER_MS.
+   */
+  nodeTimeoutMs?: number;
 }
 
 /** The flags, as `parseFlags` takes them (spread into the server's table). */
@@ -52,6 +62,7 @@ export const CLUSTER_FLAGS = {
   "cluster-creds": { type: "string" },
   "cluster-ca": { type: "string" },
   "cluster-replicas": { type: "string" },
+  "cluster-node-timeout": { type: "string" },
 } as const;
 
 /** The lines of `chat-server --help` about the cluster. */
@@ -65,7 +76,11 @@ export const CLUSTER_USAGE =
   --cluster-ca <file>      PEM of the CA that signed the NATS servers' certificates
                            (with tls:// URLs; default: the system's CAs)
   --cluster-replicas <n>   copies of the room stream and buckets NATS keeps, 1 to 5
-                           (default ${DEFAULT_CLUSTER_REPLICAS}, or as many NATS servers as there are)`;
+                           (default ${DEFAULT_CLUSTER_REPLICAS}, or as many NATS servers as there are)
+  --cluster-node-timeout <s>
+                           seconds a node may go unheard before the others count it
+                           dead and drop its members, 1 to 600 (default ${DEFAULT_NODE_TIMEOUT_S});
+                           give every node the same`;
 
 /**
  * The replicas when `--cluster-replicas` does not say: 3, or fewer when
@@ -121,7 +136,9 @@ export function parseClusterSettings(
 ): ClusterSettings | undefined {
   const value = text("cluster");
   if (value === undefined) {
-    for (const flag of ["cluster-creds", "cluster-ca", "cluster-replicas"]) {
+    for (
+      const flag of ["cluster-creds", "cluster-ca", "cluster-replicas", "cluster-node-timeout"]
+    ) {
       if (text(flag) !== undefined) throw new UsageError(`--${flag} goes with --cluster`);
     }
     return undefined;
@@ -130,6 +147,10 @@ export function parseClusterSettings(
   const settings: ClusterSettings = { urls };
   if (text("cluster-replicas") !== undefined) {
     settings.replicas = intFlag("cluster-replicas", text("cluster-replicas"), 3, 1, 5);
+  }
+  if (text("cluster-node-timeout") !== undefined) {
+    const seconds = intFlag("cluster-node-timeout", text("cluster-node-timeout"), 0, 1, 600);
+    settings.nodeTimeoutMs = seconds * 1000;
   }
   const credsFile = text("cluster-creds");
   // An empty variable counts as unset, as usual for the environment.

@@ -48,6 +48,23 @@ Deno.test("replicas: the flag's number, else 3 or as many NATS servers as are kn
   assert.equal(defaultReplicas(5, 5), 3);
 });
 
+Deno.test("--cluster-node-timeout: seconds, 1 to 600, as ms; only with --cluster", () => {
+  const flags = (values: Record<string, string>) => (name: string) => values[name];
+  const none = () => undefined;
+  assert.equal(parseClusterSettings(flags({ cluster: "a" }), none)!.nodeTimeoutMs, undefined);
+  const settings = (value: string) =>
+    parseClusterSettings(flags({ cluster: "a", "cluster-node-timeout": value }), none);
+  assert.equal(settings("3")!.nodeTimeoutMs, 3_000);
+  assert.equal(settings("600")!.nodeTimeoutMs, 600_000);
+  for (const bad of ["0", "601", "2.5", "-1", "soon"]) {
+    assert.throws(() => settings(bad), /--cluster-node-timeout must be a whole number/, bad);
+  }
+  assert.throws(
+    () => parseClusterSettings(flags({ "cluster-node-timeout": "3" }), none),
+    /--cluster-node-timeout goes with --cluster/,
+  );
+});
+
 Deno.test("parseClusterSettings() reads credentials from the file, else the environment variable", () => {
   const files: Record<string, string> = { "/c": "chat:secret\n", "/ca.pem": "PEM" };
   const read = (path: string) => {

@@ -20,9 +20,11 @@ export function usedBytes(db: DatabaseSync): number {
 
 /**
  * Keeps a history database (tables `messages` and `private_messages`, each
- * with a `ts`) within `maxBytes`, in slices of time so that a write is never
- * held up long: {@linkcode DiskBudget.trim} says when there is more to do,
- * and its owner calls it again later (after its next write).
+ * with a `ts`) within `maxBytes`: a trim never leaves it over the budget,
+ * however long that takes (as long as deleting what the last write added);
+ * the way down from there to 90% goes in slices of time so that a write is
+ * never held up long: {@linkcode DiskBudget.trim} says when there is more to
+ * do, and its owner calls it again later (after its next write).
  */
 export class DiskBudget {
   readonly #db: DatabaseSync;
@@ -73,7 +75,10 @@ export class DiskBudget {
   /**
    * Past the budget, deletes the oldest messages of all rooms and the oldest
    * private messages, a batch at a time, until the database holds at most
-   * 90% of it. Spends at most `sliceMs` (Infinity: until done).
+   * 90% of it. Over the budget itself it deletes until it is within it,
+   * whatever the time; below that it spends at most `sliceMs` (Infinity:
+   * until done). A slice alone let writes on a loaded machine outrun it:
+   * the database was found at 2 MB for a 1 MB budget.
    *
    * @returns whether the round goes on (call again later)
    */
@@ -84,7 +89,7 @@ export class DiskBudget {
     this.#trimming = true;
     const target = maxBytes * 0.9;
     const deadline = performance.now() + sliceMs;
-    while (used > target && performance.now() < deadline) {
+    while (used > target && (used > maxBytes || performance.now() < deadline)) {
       const cutoff = this.#cutoff(this.#batch);
       if (cutoff === undefined) break; // Nothing left to delete: the rest is not messages.
       this.#db.exec("BEGIN");

@@ -64,18 +64,52 @@ Deno.test("DiskBudget.trim() deletes the oldest messages of rooms and private on
   db.close();
 });
 
-Deno.test("DiskBudget.trim() spends at most its slice, says the round goes on, and reports once when it ends", () => {
+Deno.test("DiskBudget.trim() spends at most its slice below the budget, says the round goes on, and reports once when it ends", () => {
   const db = database(200, 0);
   const reports: StoreReport[] = [];
-  const budget = new DiskBudget(db, Math.floor(usedBytes(db) / 2), (r) => reports.push(r));
+  // Just over: the first batch (16 messages) brings it within the budget, not down to 90%.
+  const maxBytes = usedBytes(db) - 8 * 1024;
+  const budget = new DiskBudget(db, maxBytes, (r) => reports.push(r));
+  // Even with no time at all, a trim leaves the database within its budget.
   assert.equal(budget.trim(0), true);
   assert.equal(budget.trimming, true);
-  assert.equal(times(db, "messages").length, 200, "no time for a batch in a slice of 0 ms");
+  const used = usedBytes(db);
+  assert.ok(used <= maxBytes, `${used} bytes in use, budget ${maxBytes}`);
+  assert.ok(used > maxBytes * 0.9, `${used} bytes in use: the rest of the way waits for time`);
+  const left = times(db, "messages").length;
+  assert.ok(left < 200, "the budget is met before the slice is looked at");
+  assert.equal(budget.trim(0), true);
+  assert.equal(times(db, "messages").length, left, "no time for a batch below the budget");
   assert.equal(reports.length, 0);
   assert.equal(budget.trim(Infinity), false);
   assert.equal(budget.trimming, false);
   assert.equal(reports.length, 1);
   assert.equal(reports[0].kind, "trimmed");
+  db.close();
+});
+
+Deno.test("DiskBudget.trim() with no time keeps up with writes that outrun every slice", () => {
+  const db = database(100, 0);
+  const maxBytes = usedBytes(db);
+  const budget = new DiskBudget(db, maxBytes);
+  const insert = db.prepare(
+    "INSERT INTO messages (room_key, id, room, ts, from_nick, kind, text) VALUES ('#a', ?, '#a', ?, 'ana', 'say', ?)",
+  );
+  // Ten writes of 50 messages each (half the budget), each followed by a trim with no time.
+  for (let write = 0; write < 10; write++) {
+    db.exec("BEGIN");
+    for (let n = 0; n < 50; n++) {
+      const id = 1000 + write * 50 + n;
+      insert.run(id, 2 * id, "y".repeat(1024));
+    }
+    db.exec("COMMIT");
+    budget.trim(0);
+    const used = usedBytes(db);
+    assert.ok(
+      used <= maxBytes,
+      `after write ${write + 1}: ${used} bytes in use, budget ${maxBytes}`,
+    );
+  }
   db.close();
 });
 
