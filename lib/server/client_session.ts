@@ -111,7 +111,12 @@ export class ClientSession implements PipeReader {
   /** Its pipe's read loop failed: it finishes, dropped. */
   failed(error: unknown): void {
     this.#reason = "dropped";
-    this.#detail = error instanceof Error ? error.message : String(error);
+    // Whatever was thrown, the session still ends (a value with no text is named as such).
+    try {
+      this.#detail = error instanceof Error ? error.message : String(error);
+    } catch {
+      this.#detail = "a read error with no description";
+    }
     this.ended();
   }
 

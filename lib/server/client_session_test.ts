@@ -349,3 +349,20 @@ Deno.test("ClientSession: a failing pipe ends the member as dropped, with the er
   assert.equal(leave?.type === "leave" && leave.reason, "dropped");
   assert.ok(records.some((r) => r.event === "disconnect" && r.detail === "connection reset"));
 });
+
+Deno.test("ClientSession: a pipe failing with a value that has no text still ends the member, logged", async () => {
+  const { connect, hub, records } = setup();
+  const watch = observer(hub);
+  const { pipe, running } = connect();
+  await pipe.feed(hello("ana"));
+  // String(Object.create(null)) throws: the session must end all the same.
+  pipe.fail(Object.create(null));
+  await running;
+  const leave = watch.events.find((e) => e.type === "leave");
+  assert.equal(leave?.type === "leave" && leave.reason, "dropped");
+  assert.ok(
+    records.some((r) =>
+      r.event === "disconnect" && r.detail === "a read error with no description"
+    ),
+  );
+});

@@ -17,6 +17,12 @@ export interface DelayTimer {
   callback: (() => void) | undefined;
 }
 
+/**
+ * The longest wait a timer takes (a longer one fires at once, with a warning): a
+ * longer delay waits in steps of this, so an unbounded one never spins.
+ */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Most timers gone by in the line's array before it is compacted. */
 const COMPACT_AFTER = 1024;
 
@@ -36,7 +42,7 @@ export class DelayLine {
     const timer: DelayTimer = { due: performance.now() + this.delayMs, callback };
     this.#timers.push(timer);
     this.#live++;
-    this.#timer ??= setTimeout(this.#fire, this.delayMs);
+    this.#timer ??= setTimeout(this.#fire, Math.min(this.delayMs, MAX_TIMER_MS));
     return timer;
   }
 
@@ -71,7 +77,8 @@ export class DelayLine {
       timers.splice(0, this.#head);
       this.#head = 0;
     }
-    this.#timer = setTimeout(this.#fire, Math.max(0, Math.ceil(timers[this.#head]!.due - now)));
+    const wait = Math.ceil(timers[this.#head]!.due - now);
+    this.#timer = setTimeout(this.#fire, Math.max(0, Math.min(wait, MAX_TIMER_MS)));
   };
 
   #reset(): void {

@@ -69,3 +69,23 @@ Deno.test("DelayLine keeps its order across thousands of timers, some cleared", 
   await last;
   assert.deepEqual(ran, Array.from({ length: 5000 }, (_, i) => i).filter((i) => i % 3 !== 0));
 });
+
+Deno.test("DelayLine with a delay longer than a timer can wait arms one timer, and does not run early", async () => {
+  const line = new DelayLine(Infinity);
+  const real = globalThis.setTimeout;
+  let armed = 0;
+  globalThis.setTimeout = ((callback: () => void, ms?: number) => {
+    armed++;
+    return real(callback, ms);
+  }) as typeof setTimeout;
+  let ran = false;
+  try {
+    const timer = line.set(() => (ran = true));
+    await new Promise((resolve) => real(resolve, 50));
+    assert.equal(ran, false);
+    assert.equal(armed, 1, "the line's timer was armed again and again (a spin)");
+    line.clear(timer);
+  } finally {
+    globalThis.setTimeout = real;
+  }
+});

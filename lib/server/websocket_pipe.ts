@@ -157,6 +157,11 @@ export class WebSocketPipe implements Pipe {
     }
   }
 
+  /** Between writes, lets the send queue's empty slots go (as `Connection.compact` does). */
+  compact(): void {
+    if (!this.#inFlight && !this.#flushQueued) this.#queue.trim();
+  }
+
   /** Queues bytes for the writer. On overflow, clears the queue and reports it once (in a microtask). */
   send(bytes: Uint8Array): void {
     if (this.ending) return;
