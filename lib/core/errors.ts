@@ -44,3 +44,16 @@ export function clusterUnavailable(cause: unknown): never {
     { cause },
   );
 }
+
+/**
+ * The text of whatever was thrown, for a log line: an error's message, or
+ * the value as a string; never throws itself (`String()` of an object with
+ * no prototype does), so code that ends a session with it always ends it.
+ */
+export function errorText(error: unknown): string {
+  try {
+    return error instanceof Error ? error.message : String(error);
+  } catch {
+    return "an error with no description";
+  }
+}

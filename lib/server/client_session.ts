@@ -11,6 +11,7 @@
 
 import type { ByeFrame } from "../protocol/wire_frames.ts";
 import type { Member } from "../core/member.ts";
+import { errorText } from "../core/errors.ts";
 import { ProtocolError } from "../protocol/protocol_error.ts";
 import type { Codec, Decoded, DecodedFrame } from "../protocol/codec.ts";
 import { plainLine, TextCodec } from "../protocol/text_codec.ts";
@@ -111,12 +112,7 @@ export class ClientSession implements PipeReader {
   /** Its pipe's read loop failed: it finishes, dropped. */
   failed(error: unknown): void {
     this.#reason = "dropped";
-    // Whatever was thrown, the session still ends (a value with no text is named as such).
-    try {
-      this.#detail = error instanceof Error ? error.message : String(error);
-    } catch {
-      this.#detail = "a read error with no description";
-    }
+    this.#detail = errorText(error);
     this.ended();
   }
 
@@ -164,10 +160,7 @@ export class ClientSession implements PipeReader {
     });
     const message = "Too many connections are waiting to join; try again in a moment";
     const sink = this.#sink;
-    if (!sink) {
-      void this.pipe.end(plainLine(message));
-      return;
-    }
+    if (!sink) return void this.pipe.end(plainLine(message));
     sink.deliver({ type: "error", code: "server_busy", message });
     sink.end({ type: "bye", reason: "full", code: "server_busy", message });
   }

@@ -361,8 +361,6 @@ Deno.test("ClientSession: a pipe failing with a value that has no text still end
   const leave = watch.events.find((e) => e.type === "leave");
   assert.equal(leave?.type === "leave" && leave.reason, "dropped");
   assert.ok(
-    records.some((r) =>
-      r.event === "disconnect" && r.detail === "a read error with no description"
-    ),
+    records.some((r) => r.event === "disconnect" && r.detail === "an error with no description"),
   );
 });
