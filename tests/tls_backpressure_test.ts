@@ -76,52 +76,24 @@ Deno.test("connectTls: a reader that stops holds a TLS sender back (bounded memo
   }
 });
 
-Deno.test("secureOver (the TLS front door's socket): a paused server-side reader holds the client back", async () => {
+/**
+ * A TLS server whose reader reads once and then pauses, made by `adopt` from
+ * each accepted TCP socket; a client floods it. Checks that the paused
+ * server holds the client back, then that reading again brings everything.
+ */
+async function pausedReaderHoldsBack(
+  adopt: (raw: net.Socket, context: tls.SecureContext, ready: (conn: SocketConn) => void) => void,
+): Promise<void> {
   const { cert, key } = await createSelfSigned();
   const context = tls.createSecureContext({ cert, key });
   const conns: SocketConn[] = [];
   const firstRead = Promise.withResolvers<number | null>();
-  const server = net.createServer((raw) => {
-    const secure = secureOver(raw, { isServer: true, secureContext: context });
-    const conn = new SocketConn(secure, undefined, raw);
-    conns.push(conn);
-    conn.read(new Uint8Array(64 * 1024)).then(firstRead.resolve, firstRead.reject);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  const client = tls.connect({ host: "127.0.0.1", port, rejectUnauthorized: false });
-  const sender = flood(client);
-  try {
-    await new Promise((resolve) => client.once("secureConnect", resolve));
-    sender.pump();
-    assert.ok(((await firstRead.promise) ?? 0) > 0);
-    await until(() => sender.settled(), 30_000);
-    assert.ok(
-      sender.state.accepted < BOUND,
-      `the paused server took ${sender.state.accepted} bytes (at most ${BOUND})`,
-    );
-  } finally {
-    client.destroy();
-    for (const conn of conns) conn.close();
-    await new Promise((resolve) => server.close(resolve));
-  }
-});
-
-Deno.test("secureNative (the TLS front door's socket): a paused server-side reader holds the client back", async () => {
-  const { cert, key } = await createSelfSigned();
-  const context = tls.createSecureContext({ cert, key });
-  const conns: SocketConn[] = [];
-  const firstRead = Promise.withResolvers<number | null>();
-  const server = net.createServer((raw) => {
-    // As the front door does: the first record read on the TCP socket, then handed to TLS.
-    raw.once("data", (first: Uint8Array) => {
-      raw.pause();
-      const secure = secureNative(raw, { isServer: true, secureContext: context }, first);
-      const conn = new SocketConn(secure, undefined, raw);
+  const server = net.createServer((raw) =>
+    adopt(raw, context, (conn) => {
       conns.push(conn);
       conn.read(new Uint8Array(64 * 1024)).then(firstRead.resolve, firstRead.reject);
-    });
-  });
+    })
+  );
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as net.AddressInfo;
   const client = tls.connect({ host: "127.0.0.1", port, rejectUnauthorized: false });
@@ -154,4 +126,22 @@ Deno.test("secureNative (the TLS front door's socket): a paused server-side read
     for (const conn of conns) conn.close();
     await new Promise((resolve) => server.close(resolve));
   }
+}
+
+Deno.test("secureOver (the client's TLS socket, over a feed): a paused reader holds the sender back", async () => {
+  await pausedReaderHoldsBack((raw, context, ready) => {
+    const secure = secureOver(raw, { isServer: true, secureContext: context });
+    ready(new SocketConn(secure, undefined, raw));
+  });
+});
+
+Deno.test("secureNative (the TLS front door's socket): a paused server-side reader holds the client back", async () => {
+  await pausedReaderHoldsBack((raw, context, ready) => {
+    // As the front door does: the first record read on the TCP socket, then handed to TLS.
+    raw.once("data", (first: Uint8Array) => {
+      raw.pause();
+      const secure = secureNative(raw, { isServer: true, secureContext: context }, first);
+      ready(new SocketConn(secure, undefined, raw));
+    });
+  });
 });
