@@ -53,7 +53,9 @@ function capitalsOf(text: string): string {
  * What a nick looks like, for telling look-alikes apart: the UTS #39
  * skeletons of the nick as written, in lower case and in upper case
  * (nicks ignore case, so "Вob" with a Cyrillic Ve looks like "BOB", and
- * "ADMlN" like "ADMIN"), and in upper case again after the skeleton, where
+ * "ADMlN" like "ADMIN"), the skeleton as written in lower case ("AIice",
+ * with a capital i, maps to "Alice": it looks like "alice"), and in upper
+ * case again after the skeleton, where
  * a small letter without a capital takes the capital of its look-alikes
  * ("ĸim" looks like "KIM" as "к" does); all without the combining marks
  * shared by all scripts ("bob" with a mark under its last letter still reads
@@ -84,6 +86,8 @@ function unicodeLookAlikeSkeletons(nick: string): string[] {
   const forms = [text, text.toLowerCase(), text.toUpperCase()];
   forms.push(capitalsOf(skeleton(forms[1])));
   const skeletons = forms.map((form) => skeleton(form).replace(INHERITED_MARKS, ""));
+  // The nick as written, mapped, then without case: "AIice" maps to "Alice".
+  skeletons.push(skeletons[0].toLowerCase());
   return [...new Set(skeletons)];
 }
 
@@ -119,11 +123,13 @@ function asciiLookAlikeSkeletons(nick: string): string[] | undefined {
   const lower = nick.toLowerCase();
   const lowerSkeleton = asciiSkeleton(lower);
   if (lowerSkeleton === undefined) return undefined;
+  const written = asciiSkeleton(nick);
   const skeletons = [
-    asciiSkeleton(nick),
+    written,
     lowerSkeleton,
     asciiSkeleton(nick.toUpperCase()),
     asciiSkeleton(lowerSkeleton.toUpperCase()),
+    written?.toLowerCase(),
   ];
   if (skeletons.includes(undefined)) return undefined;
   return [...new Set(skeletons as string[])];

@@ -10,9 +10,10 @@ function unicodeSkeletons(nick: string): string[] {
   const text = nick.normalize("NFKC");
   const forms = [text, text.toLowerCase(), text.toUpperCase()];
   forms.push(full(forms[1]).toUpperCase());
-  return [
-    ...new Set(forms.map((form) => full(form).replace(/[\p{M}&&\p{Script=Inherited}]/gv, ""))),
-  ];
+  const skeletons = forms.map((form) => full(form).replace(/[\p{M}&&\p{Script=Inherited}]/gv, ""));
+  // The skeleton as written, without case.
+  skeletons.push(skeletons[0].toLowerCase());
+  return [...new Set(skeletons)];
 }
 
 const ASCII = Array.from({ length: 128 }, (_, code) => String.fromCharCode(code));
@@ -51,4 +52,17 @@ Deno.test("lookAlikeSkeletons() asked twice gives the same skeletons, frozen", (
   assert.throws(() => (first as string[]).push("changed"), TypeError);
   assert.deepEqual(lookAlikeSkeletons("ADMlN"), unicodeSkeletons("ADMlN"));
   assert.equal(skeleton("m"), "rn");
+});
+
+Deno.test("lookAlikeSkeletons(): a capital i for a small L, or a zero for an o, still looks like the nick", () => {
+  const shares = (a: string, b: string) =>
+    lookAlikeSkeletons(a).some((s) => lookAlikeSkeletons(b).includes(s));
+  // Found by a review: each was accepted while the other was online.
+  assert.ok(shares("AIice", "alice"));
+  assert.ok(shares("AII", "all"));
+  assert.ok(shares("IANCHAT", "lanchat"));
+  assert.ok(shares("B0b", "bob"));
+  // Nicks that only share letters are not look-alikes.
+  assert.ok(!shares("alice", "alex"));
+  assert.ok(!shares("bob", "rob"));
 });

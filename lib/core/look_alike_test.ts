@@ -184,3 +184,13 @@ Deno.test("look-alike checks stay cheap with 1,000 members online and 1,000 regi
   // About 10 µs a join here; a full scan of 2,000 nicks per join would take ~5 ms each.
   assert.ok(elapsed < 1000, `1,000 joins took ${elapsed.toFixed(0)} ms`);
 });
+
+Deno.test("Hub: a capital i for a small L is refused while the nick it reads as is online", () => {
+  const { join } = setup();
+  join("alice");
+  assertRefused(
+    () => join("AIice"),
+    "nick_taken",
+    'Nick "AIice" looks like "alice", who is online',
+  );
+});
