@@ -8,6 +8,7 @@
 
 import unhomoglyph from "unhomoglyph";
 import prototypes from "unhomoglyph/data.json" with { type: "json" };
+import { isAscii } from "./identifier_profile.ts";
 
 // The combining marks shared by all scripts (accents, overlays, the Greek
 // ypogegrammeni): small enough to go unnoticed on a terminal.
@@ -98,7 +99,7 @@ function unicodeLookAlikeSkeletons(nick: string): string[] {
  */
 const ASCII_SKELETONS: readonly (string | undefined)[] = Array.from({ length: 128 }, (_, code) => {
   const mapped = skeleton(String.fromCharCode(code));
-  return /^[\x00-\x7f]*$/.test(mapped) ? mapped : undefined;
+  return isAscii(mapped) ? mapped : undefined;
 });
 
 /** {@linkcode skeleton} of an ASCII text through {@linkcode ASCII_SKELETONS}; undefined for others. */

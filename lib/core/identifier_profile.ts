@@ -81,8 +81,12 @@ const AUGMENTED: Record<string, string[]> = {
   Bopo: ["Hanb"],
 };
 
-/** Text that is all ASCII. */
 const ASCII = /^[\x00-\x7f]*$/;
+
+/** Whether `text` is all ASCII (the nick checks' fast paths: one code point and one column a character, no marks, Latin or common). */
+export function isAscii(text: string): boolean {
+  return ASCII.test(text);
+}
 
 /** The scripts Latin may be mixed with (UTS #39 Highly Restrictive): Chinese, Japanese, Korean. */
 const WITH_LATIN = new Set(["Hani", "Hira", "Kana", "Hang", "Bopo", "Jpan", "Kore", "Hanb"]);
@@ -130,7 +134,7 @@ export interface ScriptMix {
 export function scriptMix(text: string): ScriptMix | undefined {
   // ASCII letters are all Latin and the rest of ASCII is of every script: nothing to mix. Most
   // names are ASCII, and the script test per character was most of a join's name checks.
-  if (ASCII.test(text)) return undefined;
+  if (isAscii(text)) return undefined;
   const sets = [...text].map((character) => ({ character, scripts: scriptSet(character) }))
     .filter(({ scripts }) => scripts.size > 0);
   if (intersectAll(sets).mix === undefined) return undefined;

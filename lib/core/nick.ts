@@ -13,7 +13,7 @@
 import stringWidth from "string-width";
 import { NickError } from "./errors.ts";
 import { lookAlikeSkeletons } from "./confusable.ts";
-import { restrictedCharacter, scriptMix } from "./identifier_profile.ts";
+import { isAscii, restrictedCharacter, scriptMix } from "./identifier_profile.ts";
 import { excerpt as preview, unsafeCharacter } from "./sanitize.ts";
 
 /** Longest nick by default, in Unicode code points after NFC normalisation. */
@@ -24,8 +24,6 @@ export const MAX_NICK_LENGTH = 24;
 // selectors. A nick made of them would look empty or like someone else's.
 const INVISIBLE =
   /[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\uffa0\ufe00-\ufe0f\u{e0100}-\u{e01ef}]/u;
-
-const ASCII = /^[\x00-\x7f]*$/;
 
 const NICK_PATTERN = /^[\p{L}\p{N}_][\p{L}\p{N}\p{M}_.\-]*$/u;
 
@@ -78,7 +76,7 @@ let lastAccepted: { raw?: string; maxLength?: number; nick: string } = { nick: "
 function checkNick(raw: string, maxLength: number): string {
   const nick = raw.trim().normalize("NFC");
   // Most nicks are ASCII: one code point and one column a character, no marks.
-  const ascii = ASCII.test(nick);
+  const ascii = isAscii(nick);
   const length = ascii ? nick.length : [...nick].length;
   if (length === 0) throw new NickError("bad_nick", "Nick is empty");
   if (nick.startsWith("/")) {
