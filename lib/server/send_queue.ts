@@ -106,13 +106,7 @@ export class SendQueue {
     else if (count === 1) out = chunks[0]!;
     else if (sameAsLastJoin(chunks, count)) out = sharedJoin(this.#bytes);
     else {
-      out = this.#buffer(this.#bytes);
-      let offset = 0;
-      for (let i = 0; i < count; i++) {
-        const chunk = chunks[i]!;
-        out.set(chunk, offset);
-        offset += chunk.length;
-      }
+      out = joinInto(this.#buffer(this.#bytes), chunks, count);
       rememberJoin(chunks, count, this, out);
     }
     // The slots are kept (see #chunks); the chunks are not held.
@@ -139,12 +133,7 @@ export class SendQueue {
     let out: Uint8Array;
     if (count === 1) out = chunks[0]!;
     else {
-      out = this.#buffer(size);
-      let offset = 0;
-      for (let i = 0; i < count; i++) {
-        out.set(chunks[i]!, offset);
-        offset += chunks[i]!.length;
-      }
+      out = joinInto(this.#buffer(size), chunks, count);
     }
     // The rest move to the front.
     chunks.copyWithin(0, count, this.#count);
@@ -202,6 +191,17 @@ export class SendQueue {
   }
 }
 
+/** Copies the first `count` of `chunks` into `out`, end to end; returns `out`. */
+function joinInto(out: Uint8Array, chunks: (Uint8Array | undefined)[], count: number): Uint8Array {
+  let offset = 0;
+  for (let i = 0; i < count; i++) {
+    const chunk = chunks[i]!;
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}
+
 /** Whether the first `count` of `chunks` are the very chunks, in order, of the last join. */
 function sameAsLastJoin(chunks: (Uint8Array | undefined)[], count: number): boolean {
   if (count !== lastJoin.count) return false;
@@ -216,14 +216,7 @@ function sharedJoin(size: number): Uint8Array {
   const shared = new Uint8Array(size);
   const from = lastJoin.from!;
   if (from.takes === lastJoin.fromTakes) shared.set(lastJoin.fromBytes!);
-  else {
-    let offset = 0;
-    for (let i = 0; i < lastJoin.count; i++) {
-      const chunk = lastJoin.chunks[i]!;
-      shared.set(chunk, offset);
-      offset += chunk.length;
-    }
-  }
+  else joinInto(shared, lastJoin.chunks, lastJoin.count);
   lastJoin.shared = shared;
   lastJoin.from = undefined;
   lastJoin.fromBytes = undefined;
