@@ -139,12 +139,18 @@ export class Connection implements Pipe {
   #buffer: Uint8Array | undefined;
   #lastRead = 0;
 
-  /** Ends the read loop: cleanly without `failed`, else with `error`. */
-  #endRead(error?: unknown, failed = false): void {
+  /** Ends the read loop cleanly. */
+  #endRead(): void {
     const reader = this.#reader;
     this.#reader = this.#buffer = undefined;
-    if (failed) reader?.failed(error);
-    else reader?.ended();
+    reader?.ended();
+  }
+
+  /** Ends the read loop with `error`. */
+  #failRead(error: unknown): void {
+    const reader = this.#reader;
+    this.#reader = this.#buffer = undefined;
+    reader?.failed(error);
   }
 
   /** Starts the next read, unless closed. */
@@ -161,7 +167,7 @@ export class Connection implements Pipe {
 
   readonly #onReadFailed = (error: unknown): void => {
     if (this.#closed || error instanceof Deno.errors.BadResource) this.#endRead();
-    else this.#endRead(error, true);
+    else this.#failRead(error);
   };
 
   readonly #onRead = (n: number | null): void => {
@@ -172,7 +178,7 @@ export class Connection implements Pipe {
     try {
       pending = this.#reader!.chunk(this.#buffer!.subarray(0, n));
     } catch (error) {
-      return this.#endRead(error, true);
+      return this.#failRead(error);
     }
     // Closing ends the wait too: a request waiting on a store that never
     // answers must not keep a closed connection (and its member) around.
@@ -185,7 +191,7 @@ export class Connection implements Pipe {
       }
       ended.wait(pending).then(
         () => this.#afterChunk(),
-        (error) => this.#endRead(error, true),
+        (error) => this.#failRead(error),
       );
     } else this.#afterChunk();
   };
