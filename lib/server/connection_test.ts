@@ -145,13 +145,7 @@ Deno.test("Connection.readLoop() ends when closed while a chunk's handling still
   await new Promise((resolve) => setTimeout(resolve, 0));
   assert.equal(handled, 1);
   connection.close();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const ended = await Promise.race([
-    reading.then(() => "ended"),
-    new Promise((resolve) => (timer = setTimeout(() => resolve("still reading"), 200))),
-  ]);
-  clearTimeout(timer);
-  assert.equal(ended, "ended");
+  assert.equal(await endedWithin(reading, 200), "ended");
 });
 
 Deno.test("Connection.readLoop() ends when a chunk's handling closes the connection and then waits", async () => {
@@ -167,11 +161,16 @@ Deno.test("Connection.readLoop() ends when a chunk's handling closes the connect
       failed: reject,
     })
   );
+  assert.equal(await endedWithin(reading, 200), "ended");
+});
+
+/** "ended" if `reading` settles within `ms`, else "still reading". */
+async function endedWithin(reading: Promise<void>, ms: number): Promise<string> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const ended = await Promise.race([
     reading.then(() => "ended"),
-    new Promise((resolve) => (timer = setTimeout(() => resolve("still reading"), 200))),
+    new Promise<string>((resolve) => (timer = setTimeout(() => resolve("still reading"), ms))),
   ]);
   clearTimeout(timer);
-  assert.equal(ended, "ended");
-});
+  return ended;
+}
