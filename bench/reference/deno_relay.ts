@@ -16,6 +16,8 @@
  * @module
  */
 
+import { lineSplitter } from "./_relay_lines.ts";
+
 const port = Number(Deno.args[0]);
 const limitArg = Number(Deno.args[1] ?? 128);
 const limit = limitArg === 0 ? Infinity : limitArg;
@@ -24,7 +26,6 @@ if (!Number.isInteger(port) || !(Number.isInteger(limit) || limit === Infinity) 
   Deno.exit(2);
 }
 
-const NEWLINE = 0x0a;
 const GREETING = new TextEncoder().encode("ok\n");
 const QUEUE_LIMIT = 1 << 20;
 const clients = new Set<Client>();
@@ -147,43 +148,17 @@ function pump(): void {
   }
 }
 
-/** The longest line kept; the rest of a longer one is dropped (as the C relay does). */
-const LINE_BYTES = 8192;
-
 async function serve(client: Client): Promise<void> {
   // Small while idle, grown while reads fill it and shrunk after small reads (as lanchat's).
   let buffer = new Uint8Array(256);
-  let partial: Uint8Array | undefined;
+  const split = lineSplitter((line) => {
+    for (const other of clients) if (other !== client) other.send(line);
+  });
   try {
     while (true) {
       const n = await client.conn.read(buffer);
       if (n === null) break;
-      const read = buffer.subarray(0, n);
-      let start = 0;
-      let nl = read.indexOf(NEWLINE);
-      while (nl !== -1) {
-        let line = read.slice(start, nl + 1);
-        if (partial) {
-          const joined = new Uint8Array(partial.length + line.length);
-          joined.set(partial);
-          joined.set(line, partial.length);
-          line = joined;
-          partial = undefined;
-        }
-        for (const other of clients) if (other !== client) other.send(line);
-        start = nl + 1;
-        nl = read.indexOf(NEWLINE, start);
-      }
-      if (start < n) {
-        const rest = read.slice(start);
-        if (!partial) partial = rest;
-        else if (partial.length < LINE_BYTES) {
-          const joined = new Uint8Array(partial.length + rest.length);
-          joined.set(partial);
-          joined.set(rest, partial.length);
-          partial = joined;
-        }
-      }
+      split(buffer.subarray(0, n));
       if (n === buffer.length && buffer.length < 64 * 1024) {
         buffer = new Uint8Array(buffer.length * 2);
       } else if (n < 256 && buffer.length > 256) buffer = new Uint8Array(256);

@@ -24,6 +24,7 @@ import * as net from "node:net";
 import * as tls from "node:tls";
 import { secureNative, secureOver } from "../../lib/net/tls_feed.ts";
 import { createSelfSigned } from "../../lib/server/tls_certificate.ts";
+import { lineSplitter } from "./_relay_lines.ts";
 
 const port = Number(Deno.args[0]);
 const design = Deno.args[1] ?? "native";
@@ -32,11 +33,8 @@ if (!Number.isInteger(port) || (design !== "feed" && design !== "native")) {
   Deno.exit(2);
 }
 
-const NEWLINE = 0x0a;
 const TLS_HANDSHAKE_RECORD = 0x16;
 const GREETING = new TextEncoder().encode("ok\n");
-/** The longest line kept; the rest of a longer one is dropped (as the other relays do). */
-const LINE_BYTES = 8192;
 /** A client with more than this unsent is dropped (as deno_relay.ts does). */
 const QUEUE_LIMIT = 1 << 20;
 
@@ -59,38 +57,16 @@ function serve(socket: tls.TLSSocket, raw: net.Socket): void {
     clients.add(socket);
     // A greeting once in the set: the bench counts a client as connected from here.
     socket.write(GREETING);
-    let partial: Uint8Array | undefined;
-    socket.on("data", (read: Uint8Array) => {
-      let start = 0;
-      let nl = read.indexOf(NEWLINE);
-      while (nl !== -1) {
-        let line = read.slice(start, nl + 1);
-        if (partial) {
-          const joined = new Uint8Array(partial.length + line.length);
-          joined.set(partial);
-          joined.set(line, partial.length);
-          line = joined;
-          partial = undefined;
-        }
+    socket.on(
+      "data",
+      lineSplitter((line) => {
         for (const other of clients) {
           if (other === socket) continue;
           if (other.writableLength > QUEUE_LIMIT) other.destroy();
           else other.write(line);
         }
-        start = nl + 1;
-        nl = read.indexOf(NEWLINE, start);
-      }
-      if (start < read.length) {
-        const rest = read.slice(start);
-        if (!partial) partial = rest;
-        else if (partial.length < LINE_BYTES) {
-          const joined = new Uint8Array(partial.length + rest.length);
-          joined.set(partial);
-          joined.set(rest, partial.length);
-          partial = joined;
-        }
-      }
-    });
+      }),
+    );
   });
 }
 
