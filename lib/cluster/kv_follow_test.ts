@@ -1,0 +1,77 @@
+/**
+ * {@linkcode KvFollow} when a watch's making goes unanswered, as JetStream
+ * leaves a consumer request it placed on a dead replica (one nats-server;
+ * the bucket's `watch` hangs for chosen calls, standing for such a request):
+ * the follow must not wait for the unanswered one's timeout.
+ */
+
+import assert from "node:assert/strict";
+import { connect } from "@nats-io/transport-node";
+import type { KV } from "@nats-io/kv";
+import { soloNats } from "../../tests/_solo_nats.ts";
+import { until } from "../../tests/_waiting.ts";
+import { openBucket } from "./node_registry.ts";
+import { KvFollow, WATCH_HEDGE_MS } from "./kv_follow.ts";
+
+/** The bucket `kv`, except that `watch` calls whose number (from 1) is in `hang` never settle. */
+function hanging(kv: KV, hang: Set<number>): KV & { calls: number } {
+  const state = { calls: 0 };
+  return new Proxy(kv, {
+    get(target, property) {
+      if (property === "calls") return state.calls;
+      if (property === "watch") {
+        return (...args: Parameters<KV["watch"]>) =>
+          hang.has(++state.calls) ? new Promise(() => {}) : target.watch(...args);
+      }
+      const value = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  }) as KV & { calls: number };
+}
+
+async function followed(hang: Set<number>) {
+  const nats = await soloNats();
+  const nc = await connect({ servers: nats.url });
+  const kv = hanging(await openBucket(nc, "FOLLOW", { replicas: 1 }), hang);
+  const keys: string[] = [];
+  const startedAt = performance.now();
+  const follow = await KvFollow.start({
+    nc,
+    kv,
+    bucket: "FOLLOW",
+    onEntry: (entry) => keys.push(entry.key),
+  });
+  return {
+    kv,
+    keys,
+    follow,
+    startMs: performance.now() - startedAt,
+    async [Symbol.asyncDispose]() {
+      await follow.stop();
+      await nc.close();
+      await nats[Symbol.asyncDispose]();
+    },
+  };
+}
+
+Deno.test("KvFollow.start() makes its watch when the first request for it goes unanswered", async () => {
+  await using f = await followed(new Set([1]));
+  // The second request, a hedge's length later; unhedged, start() failed after 5 s.
+  assert.ok(f.startMs < WATCH_HEDGE_MS + 1_500, `started in ${Math.round(f.startMs)} ms`);
+  await f.kv.put("one", "1");
+  await until(() => f.keys.includes("one"), 2_000);
+});
+
+Deno.test("KvFollow: a watch started again follows the bucket within a hedge's length when the first request for it goes unanswered", async () => {
+  await using f = await followed(new Set([2]));
+  await f.kv.put("one", "1");
+  await until(() => f.keys.includes("one"), 2_000);
+  f.follow.restart("test");
+  await f.kv.put("two", "2");
+  const restartedAt = performance.now();
+  // Unhedged, the unanswered request was given up after 5 s (WATCH_START_MS), then asked again.
+  await until(() => f.keys.includes("two"), WATCH_HEDGE_MS + 1_500);
+  assert.ok(f.kv.calls >= 3, `watch asked for ${f.kv.calls} times`);
+  assert.deepEqual(f.keys, ["one", "two"], "each entry once, in order");
+  console.log(`seen after the restart in ${Math.round(performance.now() - restartedAt)} ms`);
+});
