@@ -62,6 +62,13 @@ Deno.test("KvFollow.start() makes its watch when the first request for it goes u
   await until(() => f.keys.includes("one"), 2_000);
 });
 
+Deno.test("KvFollow.start() asks for its watch every second until its bound, however many requests go unanswered", async () => {
+  // Right after an election every request can go unanswered for seconds: the one after it counts.
+  await using f = await followed(new Set([1, 2, 3, 4]));
+  assert.equal(f.kv.calls, 5);
+  assert.ok(f.startMs < 4 * WATCH_HEDGE_MS + 1_000, `started in ${Math.round(f.startMs)} ms`);
+});
+
 Deno.test("KvFollow: a watch started again follows the bucket within a hedge's length when the first request for it goes unanswered", async () => {
   await using f = await followed(new Set([2]));
   await f.kv.put("one", "1");
