@@ -15,6 +15,7 @@ import { joinTags, msgidTag } from "./irc_batch.ts";
 import { byteLength, formatIrcLine, MAX_LINE_BYTES, splitUtf8 } from "./irc_line.ts";
 import { privmsgLines, timeTag, userSource } from "./irc_render.ts";
 import type { ServerFrame } from "./wire_frames.ts";
+import { utf8Bytes } from "./utf8.ts";
 
 /** The lines of a room event, the same for every reader of a variant. */
 export function roomEventLines(
@@ -84,7 +85,6 @@ let cachedEvent: ServerFrame | undefined;
 const cachedVariants: (Uint8Array | undefined)[] = new Array(8).fill(undefined);
 /** Whether the cached event is a message a `draft/multiline` batch would carry. */
 let cachedMultiline = false;
-const encoder = new TextEncoder();
 
 /** Variant bit: the reader takes `server-time` tags. */
 const TIME_BIT = 1;
@@ -136,7 +136,7 @@ function roomEventVariant(
   // The batch reference is the event's id: the same bytes for every reader.
   // Without a batch, a message of several lines carries its msgid on the first
   // line only (IRCv3 multiline's fallback): one msgid, one message.
-  return encoder.encode(
+  return utf8Bytes(
     variant & MULTILINE_BIT && event.type === "msg"
       ? multilineLines(event.from, event.room, event.text, `m${event.id}`, tags, ircCommand(event))
       : event.type === "msg"
