@@ -209,9 +209,19 @@ export class Connection implements Pipe {
     this.#read();
   }
 
-  /** Between writes, lets the send queue's empty slots go (see `SendQueue.trim`). */
+  /**
+   * The server's sweep: between writes, lets the send queue's empty slots go
+   * (`SendQueue.trim`); behind a write in flight, bounds what the queued
+   * chunks keep alive (`SendQueue.consolidate`).
+   */
   compact(): void {
-    if (!this.#writing) this.#queue.trim();
+    if (this.#pending) this.#queue.consolidate();
+    else if (!this.#writing) this.#queue.trim();
+  }
+
+  /** Bytes of memory the queued chunks keep alive (see `SendQueue.retainedBytes`). */
+  get retainedBytes(): number {
+    return this.#queue.retainedBytes();
   }
 
   /** Queues bytes for the writer. On overflow, clears the queue and reports it once. */
