@@ -172,6 +172,11 @@ export class KvFollow {
         this.#wake = () => reject(new KickedError("KV watch: asked again (NATS recovered)"))
       );
       watch = await Promise.race([bounded(boundMs, pending.result, "KV watch"), kicked]);
+    } catch (error) {
+      // A watch made in the turns between a kick (or the bound) and cancel() below settles
+      // `result` but lost the race: stopped, as the ones still under way are when they come.
+      pending.result.then((late) => late?.stop(), () => {});
+      throw error;
     } finally {
       pending.cancel(); // Those still under way are stopped when they come.
     }

@@ -82,3 +82,41 @@ Deno.test("KvFollow: a watch started again follows the bucket within a hedge's l
   assert.deepEqual(f.keys, ["one", "two"], "each entry once, in order");
   console.log(`seen after the restart in ${Math.round(performance.now() - restartedAt)} ms`);
 });
+
+Deno.test("KvFollow stops a watch made just as its attempt was given up for a fresh one (kicked)", async () => {
+  const nats = await soloNats();
+  const nc = await connect({ servers: nats.url });
+  const bucket = await openBucket(nc, "FOLLOW", { replicas: 1 });
+  // The second request's answer is handed over by the test, at the moment of its choosing.
+  let answer!: (watch: Awaited<ReturnType<KV["watch"]>>) => void;
+  let calls = 0;
+  const kv = new Proxy(bucket, {
+    get(target, property) {
+      if (property === "watch") {
+        return (...args: Parameters<KV["watch"]>) =>
+          ++calls === 2 ? new Promise((resolve) => answer = resolve) : target.watch(...args);
+      }
+      const value = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  const follow = await KvFollow.start({ nc, kv, bucket: "FOLLOW", onEntry: () => {} });
+  try {
+    follow.restart("test");
+    await until(() => calls === 2, 2_000);
+    const made = await bucket.watch();
+    let stopped = false;
+    const stop = made.stop.bind(made);
+    made.stop = () => (stopped = true, stop());
+    // NATS recovers (a fresh attempt at once) in the same turn as the request's answer comes.
+    follow.restart("recovered");
+    answer(made);
+    await until(() => calls >= 3, 2_000);
+    await until(() => stopped, 2_000).catch(() => {});
+    assert.ok(stopped, "the watch made as its attempt was given up is stopped, not left running");
+  } finally {
+    await follow.stop();
+    await nc.close();
+    await nats[Symbol.asyncDispose]();
+  }
+});
