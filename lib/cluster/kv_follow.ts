@@ -31,7 +31,8 @@ const WATCH_START_MAX_MS = 30_000;
 
 /**
  * While a watch's making is unanswered, another is asked for every
- * WATCH_HEDGE_MS (ms) until the attempt's bound; the first made is used, the
+ * WATCH_HEDGE_MS (ms) until the attempt's bound (in the first attempt; see
+ * {@linkcode watchHedging} for those after a failure); the first made is used, the
  * others stopped when they come. The client's watch is an R1 consumer that
  * JetStream (2.9) places on any replica of the bucket's stream, a dead one
  * included: after kill -9 of a replica about one request in three went
@@ -41,6 +42,20 @@ const WATCH_START_MAX_MS = 30_000;
  * docs/cluster_progress.md, "A watch made on a dead replica").
  */
 export const WATCH_HEDGE_MS = 1_000;
+
+/**
+ * Requests for a watch in one attempt: its bound's first WATCH_HEDGE_MS
+ * apart (5 s), and spread over the longer bounds of the attempts after a
+ * failure, so that a cluster down for long is asked about as often as
+ * before the hedging (each unanswered request may leave a consumer the dead
+ * replica makes when it is back), not once a second.
+ */
+const WATCH_REQUESTS = 5;
+
+/** How one attempt of `boundMs` asks for its watch: how often and how many times. */
+export function watchHedging(boundMs: number): { everyMs: number; attempts: number } {
+  return { everyMs: Math.max(WATCH_HEDGE_MS, boundMs / WATCH_REQUESTS), attempts: WATCH_REQUESTS };
+}
 
 /** How long a watch may receive nothing before the bucket is asked whether it missed something. */
 export const STALL_CHECK_MS = 3_000;
@@ -159,8 +174,7 @@ export class KvFollow {
     const from = this.#lastRevision > 0 ? { resumeFromRevision: this.#lastRevision + 1 } : {};
     // Hedged: a request JetStream placed on a dead replica is never answered (WATCH_HEDGE_MS).
     const pending = hedged(() => this.#options.kv.watch(from), {
-      everyMs: WATCH_HEDGE_MS,
-      attempts: Math.ceil(boundMs / WATCH_HEDGE_MS),
+      ...watchHedging(boundMs),
       late: (late) => late.stop(),
     });
     let watch: Watch | undefined;

@@ -11,7 +11,7 @@ import type { KV } from "@nats-io/kv";
 import { soloNats } from "../../tests/_solo_nats.ts";
 import { until } from "../../tests/_waiting.ts";
 import { openBucket } from "./node_registry.ts";
-import { KvFollow, WATCH_HEDGE_MS } from "./kv_follow.ts";
+import { KvFollow, WATCH_HEDGE_MS, watchHedging } from "./kv_follow.ts";
 
 /** The bucket `kv`, except that `watch` calls whose number (from 1) is in `hang` never settle. */
 function hanging(kv: KV, hang: Set<number>): KV & { calls: number } {
@@ -119,4 +119,12 @@ Deno.test("KvFollow stops a watch made just as its attempt was given up for a fr
     await nc.close();
     await nats[Symbol.asyncDispose]();
   }
+});
+
+Deno.test("KvFollow: an attempt after a failed one spreads its requests over its longer bound (5 per attempt)", () => {
+  // The first attempt (5 s) asks every second, as the tests above measure; after a failure the
+  // bound doubles up to 30 s, and a cluster down for a minute is not asked 60 times.
+  assert.deepEqual(watchHedging(5_000), { everyMs: WATCH_HEDGE_MS, attempts: 5 });
+  assert.deepEqual(watchHedging(10_000), { everyMs: 2_000, attempts: 5 });
+  assert.deepEqual(watchHedging(30_000), { everyMs: 6_000, attempts: 5 });
 });
