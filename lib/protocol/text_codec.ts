@@ -254,5 +254,5 @@ export function plainLine(message: string): Uint8Array {
 
 function toBytes(lines: string[]): Uint8Array {
   if (lines.length === 1) return encoder.encode(lines[0] + "\r\n");
-  return encoder.encode(lines.map((line) => line + "\r\n").join(""));
+  return encoder.encode(lines.join("\r\n") + "\r\n");
 }
