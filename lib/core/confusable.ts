@@ -134,8 +134,9 @@ function asciiLookAlikeSkeletons(nick: string): string[] | undefined {
   if (written === undefined || upper === undefined || upperOfLower === undefined) return undefined;
   // The distinct ones, in this order (no Set for five short strings).
   const skeletons = [written];
-  for (const form of [lowerSkeleton, upper, upperOfLower, written.toLowerCase()]) {
-    if (!skeletons.includes(form)) skeletons.push(form);
+  const forms = [lowerSkeleton, upper, upperOfLower, written.toLowerCase()];
+  for (let i = 0; i < forms.length; i++) {
+    if (!skeletons.includes(forms[i])) skeletons.push(forms[i]);
   }
   return skeletons;
 }
