@@ -86,6 +86,11 @@ Deno.test("deno task bench --smoke --generator c drives the flood, latency and c
     // One broadcast from one of 60 clients to the 59 others.
     assert.equal(crowd.deliveries, 59);
     assert.ok(crowd.broadcastMs > 0 && crowd.connectSec > 0, JSON.stringify(crowd));
+    // The server's CPU over the connect, read from /proc in clock ticks (60 connects may take none).
+    assert.ok(
+      typeof crowd.serverConnectCpuSec === "number" && crowd.serverConnectCpuSec >= 0,
+      JSON.stringify(crowd),
+    );
   } finally {
     await Deno.remove(out).catch(() => {});
   }
