@@ -102,39 +102,20 @@ const ASCII_SKELETONS: readonly (string | undefined)[] = Array.from({ length: 12
   return isAscii(mapped) ? mapped : undefined;
 });
 
-/** The character codes of each ASCII character's skeleton in {@linkcode ASCII_SKELETONS}. */
-const ASCII_SKELETON_CODES: readonly (readonly number[] | undefined)[] = ASCII_SKELETONS.map((
-  mapped,
-) => mapped === undefined ? undefined : Array.from(mapped, (c) => c.charCodeAt(0)));
-
-/** The codes of the skeleton being made (reused: one string made at the end, no appends). */
-const skeletonCodes: number[] = [];
-
 /** {@linkcode skeleton} of an ASCII text through {@linkcode ASCII_SKELETONS}; undefined for others. */
 function asciiSkeleton(text: string): string | undefined {
   // Most characters are their own skeleton: the text itself when all of them are.
   let same = 0;
   while (same < text.length && ASCII_SKELETONS[text.charCodeAt(same)] === text[same]) same++;
   if (same === text.length) return text;
-  skeletonCodes.length = 0;
-  for (let i = 0; i < same; i++) skeletonCodes.push(text.charCodeAt(i));
+  let result = text.slice(0, same);
   for (let i = same; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    const mapped = code < 128 ? ASCII_SKELETON_CODES[code] : undefined;
+    const mapped = code < 128 ? ASCII_SKELETONS[code] : undefined;
     if (mapped === undefined) return undefined;
-    for (let j = 0; j < mapped.length; j++) skeletonCodes.push(mapped[j]);
+    result += mapped;
   }
-  return fromCodes(skeletonCodes);
-}
-
-/** The string of `codes`, made a few thousand at a time (arguments live on the stack). */
-function fromCodes(codes: readonly number[]): string {
-  if (codes.length <= 4096) return String.fromCharCode.apply(null, codes as number[]);
-  let text = "";
-  for (let i = 0; i < codes.length; i += 4096) {
-    text += String.fromCharCode.apply(null, codes.slice(i, i + 4096));
-  }
-  return text;
+  return result;
 }
 
 /**
