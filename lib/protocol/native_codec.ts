@@ -40,6 +40,7 @@ const NATIVE: CodecCapabilities = Object.freeze({
   echo: true,
   keepalive: true,
   promptsForNick: false,
+  uploads: true,
 });
 
 /**

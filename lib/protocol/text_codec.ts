@@ -40,6 +40,7 @@ const TEXT: CodecCapabilities = Object.freeze({
   echo: false,
   keepalive: false,
   promptsForNick: true,
+  uploads: false,
 });
 
 // Room events look the same to every text client in the same current room,

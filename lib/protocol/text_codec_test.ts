@@ -146,6 +146,7 @@ Deno.test("TextCodec declares a person at a prompt: no echo, no keepalive", () =
     echo: false,
     keepalive: false,
     promptsForNick: true,
+    uploads: false,
   });
 });
 
