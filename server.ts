@@ -6,6 +6,7 @@
  */
 
 import { ChatServer, type LogLevel, type LogRecord } from "./lib/server/chat_server.ts";
+import { LOG_LEVEL_RANK } from "./lib/server/log_record.ts";
 import { FrontDoor } from "./lib/server/front_door.ts";
 import { IrcListener } from "./lib/server/irc_listener.ts";
 import { hexFingerprint } from "./lib/protocol/fingerprint.ts";
@@ -41,12 +42,10 @@ import { clusterCommand } from "./lib/server/cluster_command.ts";
 import { clusterStartLine, formatClusterStatus } from "./lib/server/cluster_status.ts";
 import { runClusterCommand } from "./lib/server/cluster_cli.ts";
 
-const LEVELS = { debug: 0, info: 1, warn: 2, error: 3 } as const;
-
 /** A logger that prints records at `minimum` or above as one `key=value` line each. */
 function logger(minimum: LogLevel): (record: LogRecord) => void {
   return (record) => {
-    if (LEVELS[record.level] < LEVELS[minimum]) return;
+    if (LOG_LEVEL_RANK[record.level] < LOG_LEVEL_RANK[minimum]) return;
     const fields = Object.entries(record)
       .filter(([, value]) => value !== undefined)
       .map(([key, value]) =>
@@ -354,6 +353,7 @@ async function main(): Promise<number> {
       ...local,
       ...shared,
       log,
+      logLevel: command.logLevel,
       tls,
       ...(files
         ? { files: files.store, fileLimits: { quotaBytes: command.files!.quotaBytes } }

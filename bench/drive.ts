@@ -232,6 +232,8 @@ export async function drive(
     connected: Record<string, unknown>[];
     /** The server's RSS once every client had connected, before "go". */
     connectedRssKiB: number;
+    /** The server's CPU seconds from before the first connect until every generator reported all in. */
+    connectCpu: number;
   }
 > {
   const port = freePort();
@@ -251,6 +253,7 @@ export async function drive(
       if (alive(server.pid)) throw error;
       throw new Error(`${(error as Error).message}; the server had exited`, { cause: error });
     });
+    const connectedStats = processStats(server.pid);
     // Idle workloads: the server idles a moment before its memory is read.
     if (settleMs > 0) await new Promise((resolve) => setTimeout(resolve, settleMs));
     const before = processStats(server.pid);
@@ -268,6 +271,7 @@ export async function drive(
       wallMs,
       connected,
       connectedRssKiB: before.rssKiB,
+      connectCpu: connectedStats.cpu - idle.cpu,
     };
   } finally {
     await Promise.all(generators.map((g) => g.close()));

@@ -31,9 +31,11 @@ export interface LoadConfig {
    * `nick`: send a nick line first and wait for the welcome (lanchat);
    * `greeting`: wait for the server's first line (ncat greets every client
    * with "<announce> already connected: ..."; once it is read, the server has
-   * accepted the connection); `none`: start talking at once.
+   * accepted the connection); `hello`: send a nick line first and wait for
+   * the server's first line (the reference relays' `--hello`, whose connect
+   * is a round trip as lanchat's is); `none`: start talking at once.
    */
-  handshake: "nick" | "greeting" | "none";
+  handshake: "nick" | "greeting" | "hello" | "none";
   /** Prefix for nicks, unique per generator. */
   prefix: string;
   /** Connections that read. */
@@ -172,10 +174,11 @@ async function connect(config: LoadConfig, index: number): Promise<Deno.TcpConn>
         JSON.stringify({ type: "hello", protocol: 1, nick, client: "load_gen" }) + "\n",
       ),
     );
-  } else if (config.handshake === "nick") {
+  } else if (config.handshake === "nick" || config.handshake === "hello") {
     await writeAll(conn, encoder.encode(`${nick}\n`));
   }
-  const greeting = config.mode !== "native" && config.handshake === "greeting";
+  const greeting = config.mode !== "native" &&
+    (config.handshake === "greeting" || config.handshake === "hello");
   if (config.mode === "native" || config.handshake === "nick" || greeting) {
     // Wait for the welcome so the client is a member before traffic starts.
     const buffer = new Uint8Array(64 * 1024);

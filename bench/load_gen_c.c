@@ -58,6 +58,8 @@ static struct {
   int handshake_nick;
   /** handshake "greeting": in at the server's first line (ncat, the reference relays). */
   int handshake_greeting;
+  /** handshake "hello": a nick line first, then in at the server's first line (relays' --hello). */
+  int handshake_hello;
   char prefix[64];
   long clients, senders, stalled;
   int has_per_sender;
@@ -185,6 +187,7 @@ static void set_field(const char *key, const char *string, double number, int is
   if (strcmp(key, "handshake") == 0) {
     config.handshake_nick = strcmp(string, "nick") == 0;
     config.handshake_greeting = strcmp(string, "greeting") == 0;
+    config.handshake_hello = strcmp(string, "hello") == 0;
     return;
   }
   if (strcmp(key, "channel") == 0) {
@@ -442,7 +445,9 @@ static void on_line(struct client *c, const char *buf, size_t start, size_t end)
 
 /** Whether the handshake text says the client is in (the welcome, or the IRC numerics). */
 static int welcomed_by(const char *text, size_t n) {
-  if (config.handshake_greeting && config.mode == MODE_TEXT) return memchr(text, '\n', n) != NULL;
+  if ((config.handshake_greeting || config.handshake_hello) && config.mode == MODE_TEXT) {
+    return memchr(text, '\n', n) != NULL;
+  }
   if (config.mode == MODE_IRC && !config.join) {
     return memmem(text, n, " 376 ", 5) != NULL || memmem(text, n, " 422 ", 5) != NULL;
   }
@@ -577,7 +582,7 @@ static void on_connected(struct client *c) {
     n = snprintf(hello, sizeof hello,
                  "{\"type\":\"hello\",\"protocol\":1,\"nick\":\"%s%d\",\"client\":\"load_gen\"}\n",
                  config.prefix, c->index);
-  } else if (config.handshake_nick) {
+  } else if (config.handshake_nick || config.handshake_hello) {
     n = snprintf(hello, sizeof hello, "%s%d\n", config.prefix, c->index);
   } else if (config.handshake_greeting) {
     return; /* in at the server's first line */

@@ -50,8 +50,8 @@ const welcomeLine = config.mode === "irc" && !JOIN
   ? / (?:376|422) /
   : config.mode === "irc"
   ? new RegExp(` 366 \\S+ ${IRC_CHANNEL.replace(/[^\w]/g, "\\$&")} `, "i")
-  : config.mode === "text" && config.handshake === "greeting"
-  ? /\n/ // ncat's "<announce> already connected: ...": the server has accepted it
+  : config.mode === "text" && (config.handshake === "greeting" || config.handshake === "hello")
+  ? /\n/ // ncat's "<announce> already connected: ...", a relay's "ok": the server has it
   : /"welcome"|Welcome to .*, /;
 
 /** Monotonic milliseconds, the same clock in every process. */
@@ -223,8 +223,9 @@ function connect(client) {
         socket.write(
           JSON.stringify({ type: "hello", protocol: 1, nick, client: "load_gen" }) + "\n",
         );
-      } else if (config.handshake === "nick") socket.write(`${nick}\n`);
-      else if (config.handshake === "none") {
+      } else if (config.handshake === "nick" || config.handshake === "hello") {
+        socket.write(`${nick}\n`);
+      } else if (config.handshake === "none") {
         client.welcomed = true;
         resolve();
       }

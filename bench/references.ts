@@ -2,7 +2,9 @@
  * The reference servers `--against` takes by name, several in one run
  * (`--against relay,ncat,ngircd,inspircd`): the bare C epoll relay of
  * bench/reference/floor_relay.c (the floor; `relay2` is its two-thread
- * form), ncat's chat mode, and Debian's ngircd and InspIRCd driven as IRC
+ * form, `relay-hello` the one whose connect is a round trip), Deno's own
+ * floor (`deno-relay`, `deno-relay-hello`), ncat's chat mode, and Debian's
+ * ngircd and InspIRCd driven as IRC
  * servers with IRC clients. Anything that is not a list of these names is one
  * free-form shell command with `{port}` in it, as before.
  *
@@ -27,6 +29,8 @@ export const NCAT_COMMAND = "ncat -n -l --chat -m 20000 127.0.0.1 {port}";
 const LINE_REFERENCES: Record<string, () => string> = {
   relay: () => `${relayBinary()} {port}`,
   relay2: () => `${relayBinary()} {port} 2`,
+  // The connect as a round trip: the relay greets a client at its first line (its name).
+  "relay-hello": () => `${relayBinary()} --hello {port}`,
   ncat: () => NCAT_COMMAND,
   // Deno's floor: a bare relay with lanchat's writer and V8 flags (bench/reference/deno_relay.ts).
   "deno-relay": () =>
@@ -39,11 +43,28 @@ const LINE_REFERENCES: Record<string, () => string> = {
       `${ROOT}bench/reference/deno_relay.ts`,
       "{port}",
     ].join(" "),
+  "deno-relay-hello": () =>
+    [
+      Deno.execPath(),
+      "run",
+      "-q",
+      "-A",
+      ...serverV8Flags(),
+      `${ROOT}bench/reference/deno_relay.ts`,
+      "--hello",
+      "{port}",
+    ].join(" "),
   // Deno's TLS floor: a bare relay terminating TLS as lanchat's front door does
   // (bench/reference/deno_tls_relay.ts); "-feed", as the front door did before (secureOver).
   "deno-tls-relay": () => denoTlsRelay("native"),
   "deno-tls-relay-feed": () => denoTlsRelay("feed"),
 };
+
+/**
+ * The relays whose clients say a name line first and are greeted on it
+ * (`--hello`): a connect that is a round trip, as lanchat's nick and welcome.
+ */
+const HELLO_REFERENCES = ["relay-hello", "deno-relay-hello"];
 
 /** The references that speak TLS (driven with TLS clients; they need `--tls`). */
 export const TLS_REFERENCES = ["deno-tls-relay", "deno-tls-relay-feed"];
@@ -116,7 +137,8 @@ export function againstTargets(against: string): Target[] {
         clients: "text" as const,
         // The relays greet a client once it is in their list (ncat greets on its own): the
         // connect time and memory are then read with every client accepted, as lanchat's are.
-        handshake: "greeting" as const,
+        // The "-hello" ones put it in at its first line, which their clients send first.
+        handshake: HELLO_REFERENCES.includes(name) ? "hello" as const : "greeting" as const,
         ...(TLS_REFERENCES.includes(name) ? { tls: true } : {}),
       }
       : ircReference(name)

@@ -242,6 +242,7 @@ export const crowdWorkload: Workload = {
   irc: true,
   metrics: [
     { key: "connectSec", label: "connect all s", higherIsBetter: false },
+    { key: "serverConnectCpuSec", label: "server CPU s (connect)", higherIsBetter: false },
     { key: "rssPerClientKiB", label: "server KiB/client", higherIsBetter: false },
     { key: "broadcastMs", label: "broadcast ms", higherIsBetter: false },
     { key: "serverCpuSec", label: "server CPU s (broadcast)", higherIsBetter: false },
@@ -322,6 +323,7 @@ export async function runCrowd(
     failure: complete ? undefined : "the broadcast did not reach everyone",
     deliveries: result.reports.reduce((sum, r) => sum + (r.delivered as number), 0),
     connectSec,
+    serverConnectCpuSec: result.connectCpu,
     idleRssPerClientKiB: (result.connectedRssKiB - result.before.rssKiB) / total,
     rssPerClientKiB: (result.after.rssKiB - result.before.rssKiB) / total,
     broadcastMs,

@@ -86,6 +86,11 @@ Deno.test("deno task bench --smoke --generator c drives the flood, latency and c
     // One broadcast from one of 60 clients to the 59 others.
     assert.equal(crowd.deliveries, 59);
     assert.ok(crowd.broadcastMs > 0 && crowd.connectSec > 0, JSON.stringify(crowd));
+    // The server's CPU over the connect, read from /proc in clock ticks (60 connects may take none).
+    assert.ok(
+      typeof crowd.serverConnectCpuSec === "number" && crowd.serverConnectCpuSec >= 0,
+      JSON.stringify(crowd),
+    );
   } finally {
     await Deno.remove(out).catch(() => {});
   }
@@ -239,3 +244,35 @@ Deno.test("deno task bench --smoke --only scale reports every point against the 
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 });
+
+for (const generator of ["c", "node", "deno"]) {
+  Deno.test(`deno task bench --against relay-hello,deno-relay-hello connects ${generator} generator clients with a name line first (the "hello" handshake)`, async () => {
+    const dir = await Deno.makeTempDir({ prefix: "lanchat-hello-" });
+    const out = `${dir}/report.json`;
+    try {
+      const { code, stderr } = await smokeBench(out, [
+        ...["--only", "flood,crowd", "--against", "relay-hello,deno-relay-hello"],
+        ...["--generator", generator],
+      ]);
+      assert.equal(code, 0, stderr);
+      const report = JSON.parse(await Deno.readTextFile(out));
+      type Run = Record<string, number | boolean | string>;
+      const rows: { workload: string; target: string; runs: Run[] }[] = report.rows;
+      for (const target of ["relay-hello", "deno-relay-hello"]) {
+        const [flood, crowd] = ["flood", "crowd"].map((workload) => {
+          const row = rows.find((r) => r.workload === workload && r.target === target);
+          assert.ok(row, `no ${workload} row for ${target}`);
+          assert.equal(row.runs[0].ok, true, `${workload} ${target}: ${row.runs[0].failure}`);
+          return row.runs[0];
+        });
+        // Every client said its name and was greeted (a relay with --hello greets no one
+        // before that) before the traffic, which reached every one of them.
+        assert.equal(flood.deliveries, 2 * 50 * 5, `flood ${target}`);
+        assert.equal(crowd.deliveries, 59, `crowd ${target}`);
+        assert.ok((crowd.connectSec as number) > 0, `crowd ${target}`);
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  });
+}

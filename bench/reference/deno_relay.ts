@@ -10,19 +10,27 @@
  * 0 for no limit) are in flight over all clients, the others waiting in one FIFO. A client
  * with more than 1 MiB unsent is dropped.
  *
+ * A client counts in once it is in the set, and the relay greets it then ("ok"). By default that
+ * is at the accept; with `--hello` the relay first waits for the client's first line (its name, as
+ * lanchat's text clients say their nick), greets it on that line, and only then relays its lines
+ * (the name line itself is not relayed), as the C relay does with the same flag.
+ *
  *   deno task bench --only latency,flood,crowd --against relay,deno-relay
- *   deno run -A bench/reference/deno_relay.ts <port> [inFlight]
+ *   deno task bench --only crowd --against deno-relay,deno-relay-hello
+ *   deno run -A bench/reference/deno_relay.ts [--hello] <port> [inFlight]
  *
  * @module
  */
 
 import { lineSplitter } from "./_relay_lines.ts";
 
-const port = Number(Deno.args[0]);
-const limitArg = Number(Deno.args[1] ?? 128);
+const hello = Deno.args[0] === "--hello";
+const args = hello ? Deno.args.slice(1) : Deno.args;
+const port = Number(args[0]);
+const limitArg = Number(args[1] ?? 128);
 const limit = limitArg === 0 ? Infinity : limitArg;
 if (!Number.isInteger(port) || !(Number.isInteger(limit) || limit === Infinity) || limit < 0) {
-  console.error("usage: deno_relay.ts <port> [writes in flight, 0 for no limit]");
+  console.error("usage: deno_relay.ts [--hello] <port> [writes in flight, 0 for no limit]");
   Deno.exit(2);
 }
 
@@ -148,10 +156,22 @@ function pump(): void {
   }
 }
 
+/** Puts the client in the set and greets it: the bench counts it as connected from here. */
+function admit(client: Client): void {
+  clients.add(client);
+  client.send(GREETING);
+}
+
 async function serve(client: Client): Promise<void> {
   // Small while idle, grown while reads fill it and shrunk after small reads (as lanchat's).
   let buffer = new Uint8Array(256);
+  // With --hello the first line is the client's name: it admits the client and is not relayed.
+  let admitted = !hello;
   const split = lineSplitter((line) => {
+    if (!admitted) {
+      admitted = true;
+      return admit(client);
+    }
     for (const other of clients) if (other !== client) other.send(line);
   });
   try {
@@ -177,8 +197,6 @@ const listener = Deno.listen({ hostname: "127.0.0.1", port });
 for await (const conn of listener) {
   conn.setNoDelay(true);
   const client = new Client(conn);
-  clients.add(client);
-  // A greeting once in the set: the bench counts a client as connected from here.
-  client.send(GREETING);
+  if (!hello) admit(client);
   serve(client);
 }

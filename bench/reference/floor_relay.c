@@ -13,9 +13,16 @@
  * own clients and passed to every other thread (a locked inbox and an eventfd), which writes it to
  * theirs.
  *
+ * A client counts in once it is in the member list, and the relay greets it then ("ok"). By
+ * default that is at the accept; with `--hello` the relay first waits for the client's first
+ * line (its name, as lanchat's text clients say their nick), greets it on that line's newline, and
+ * only then relays its lines (the name line itself is not relayed): the least a connect that is a
+ * round trip costs, as lanchat's is.
+ *
  *   cc -O2 -pthread -o bench/results/floor_relay bench/reference/floor_relay.c
  *   deno task bench --only latency,crowd --against "bench/results/floor_relay {port}"
  *   deno task bench --only latency,crowd --against "bench/results/floor_relay {port} 2"
+ *   deno task bench --only crowd --against relay,relay-hello
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -53,6 +60,7 @@ typedef struct {
   char line[LINE_BYTES]; /* the unfinished line read so far */
   size_t line_length;
   int discarding; /* inside a line longer than LINE_BYTES: dropped up to its end */
+  int member; /* in its shard's member list: greeted (with --hello, once its first line came) */
 } Client;
 
 struct Shard {
@@ -69,6 +77,7 @@ static int member_index[MAX_FDS];
 static Shard shards[MAX_THREADS];
 static int shard_count = 1;
 static int port;
+static int hello; /* --hello: greet and count a client in at its first line, not at the accept */
 
 static int append(Buffer *b, const char *bytes, size_t n, size_t limit) {
   if (b->length + n > limit) return -1;
@@ -90,9 +99,12 @@ static void watch(Shard *s, int fd, unsigned events, int op) {
 static void drop(Shard *s, int fd) {
   Client *c = &clients[fd];
   if (c->owner != s) return;
-  int i = member_index[fd];
-  s->members[i] = s->members[--s->member_count];
-  member_index[s->members[i]] = i;
+  if (c->member) {
+    int i = member_index[fd];
+    s->members[i] = s->members[--s->member_count];
+    member_index[s->members[i]] = i;
+    c->member = 0;
+  }
   free(c->queue.bytes);
   c->queue = (Buffer){0};
   c->owner = NULL;
@@ -182,6 +194,32 @@ static void relay_lines(Shard *s, int from) {
   }
 }
 
+/* Puts the client in the member list and greets it: from here it counts as connected (the
+   bench's "greeting" and "hello" handshakes wait for this line). */
+static void admit(Shard *s, int fd) {
+  clients[fd].member = 1;
+  member_index[fd] = s->member_count;
+  s->members[s->member_count++] = fd;
+  if (write(fd, "ok\n", 3) < 0) perror("floor_relay: greeting");
+}
+
+/* --hello: a client not yet in waits for its first line's newline. That line (its name) is
+   dropped; it is then admitted, and what it sent after the line is relayed. Returns 0 while the
+   client is still waiting, or when it was dropped for a name longer than LINE_BYTES. */
+static int take_hello(Shard *s, int fd) {
+  Client *c = &clients[fd];
+  char *newline = memchr(c->line, '\n', c->line_length);
+  if (!newline) {
+    if (c->line_length == LINE_BYTES) drop(s, fd);
+    return 0;
+  }
+  size_t used = (size_t)(newline - c->line) + 1;
+  memmove(c->line, c->line + used, c->line_length - used);
+  c->line_length -= used;
+  admit(s, fd);
+  return 1;
+}
+
 static void take_inbox(Shard *s) {
   uint64_t count;
   if (read(s->wakeup, &count, sizeof count) < 0) return;
@@ -207,12 +245,11 @@ static void accept_all(Shard *s) {
     clients[fd].owner = s;
     clients[fd].line_length = 0;
     clients[fd].discarding = 0;
-    member_index[fd] = s->member_count;
-    s->members[s->member_count++] = fd;
+    clients[fd].member = 0;
     watch(s, fd, EPOLLIN, EPOLL_CTL_ADD);
-    /* A greeting once in the member list: a client counts as connected only from here, not
-       from the kernel's handshake (the bench's "greeting" handshake waits for it). */
-    if (write(fd, "ok\n", 3) < 0) perror("floor_relay: greeting");
+    /* A client counts as connected only once in the member list, not from the kernel's
+       handshake: at once, or with --hello at its first line. */
+    if (!hello) admit(s, fd);
   }
   if (errno == EMFILE || errno == ENFILE) usleep(1000); /* out of fds: do not spin */
 }
@@ -258,6 +295,7 @@ static void *run(void *arg) {
         continue;
       }
       c->line_length += got;
+      if (!c->member && !take_hello(s, fd)) continue;
       relay_lines(s, fd);
     }
   }
@@ -265,8 +303,13 @@ static void *run(void *arg) {
 }
 
 int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "--hello") == 0) {
+    hello = 1;
+    argv++;
+    argc--;
+  }
   if (argc < 2 || argc > 3) {
-    fprintf(stderr, "usage: %s <port> [threads]   (listens on 127.0.0.1)\n", argv[0]);
+    fprintf(stderr, "usage: %s [--hello] <port> [threads]   (listens on 127.0.0.1)\n", argv[0]);
     return 2;
   }
   port = atoi(argv[1]);

@@ -104,8 +104,12 @@ const ASCII_SKELETONS: readonly (string | undefined)[] = Array.from({ length: 12
 
 /** {@linkcode skeleton} of an ASCII text through {@linkcode ASCII_SKELETONS}; undefined for others. */
 function asciiSkeleton(text: string): string | undefined {
-  let result = "";
-  for (let i = 0; i < text.length; i++) {
+  // Most characters are their own skeleton: the text itself when all of them are.
+  let same = 0;
+  while (same < text.length && ASCII_SKELETONS[text.charCodeAt(same)] === text[same]) same++;
+  if (same === text.length) return text;
+  let result = text.slice(0, same);
+  for (let i = same; i < text.length; i++) {
     const code = text.charCodeAt(i);
     const mapped = code < 128 ? ASCII_SKELETONS[code] : undefined;
     if (mapped === undefined) return undefined;
@@ -125,13 +129,14 @@ function asciiLookAlikeSkeletons(nick: string): string[] | undefined {
   const lowerSkeleton = asciiSkeleton(lower);
   if (lowerSkeleton === undefined) return undefined;
   const written = asciiSkeleton(nick);
-  const skeletons = [
-    written,
-    lowerSkeleton,
-    asciiSkeleton(nick.toUpperCase()),
-    asciiSkeleton(lowerSkeleton.toUpperCase()),
-    written?.toLowerCase(),
-  ];
-  if (skeletons.includes(undefined)) return undefined;
-  return [...new Set(skeletons as string[])];
+  const upper = asciiSkeleton(nick.toUpperCase());
+  const upperOfLower = asciiSkeleton(lowerSkeleton.toUpperCase());
+  if (written === undefined || upper === undefined || upperOfLower === undefined) return undefined;
+  // The distinct ones, in this order (no Set for five short strings).
+  const skeletons = [written];
+  const forms = [lowerSkeleton, upper, upperOfLower, written.toLowerCase()];
+  for (let i = 0; i < forms.length; i++) {
+    if (!skeletons.includes(forms[i])) skeletons.push(forms[i]);
+  }
+  return skeletons;
 }

@@ -255,7 +255,9 @@ export class Hub {
       ...(this.rateLimit
         ? { rateLimit: { rate: this.rateLimit.rate, burst: this.rateLimit.burst } }
         : {}),
-      ...(this.#welcomeFiles ? { files: this.#welcomeFiles(member) } : {}),
+      ...(this.#welcomeFiles && hello.uploads !== false
+        ? { files: this.#welcomeFiles(member) }
+        : {}),
       ...this.#rooms.snapshot(lobby),
     });
     this.#rooms.announceJoin(lobby, member);

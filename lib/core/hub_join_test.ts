@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { ChatError, NickError } from "./errors.ts";
-import { LOBBY } from "./hub.ts";
+import { Hub, LOBBY } from "./hub.ts";
 import { RecordingSink } from "./_recording_sink.ts";
 import { assertNothing, quiet, setup } from "./_hub_harness.ts";
 
@@ -197,4 +197,25 @@ Deno.test("maxNickLength sets the longest nick", () => {
     /the limit is 5/,
   );
   assert.equal(hub.join({ nick: "fivee", client: "t" }, new RecordingSink()).nick, "fivee");
+});
+
+Deno.test("Hub.join() makes an upload token only for a client that can use it (hello.uploads)", () => {
+  const tokenFor: string[] = [];
+  const hub = new Hub({
+    welcomeFiles: (member) => {
+      tokenFor.push(member.nick);
+      return { token: `t-${member.nick}`, maxFileBytes: 1024 };
+    },
+  });
+  const welcome = (nick: string, uploads?: boolean) => {
+    const sink = new RecordingSink();
+    hub.join({ nick, client: "test", uploads }, sink);
+    return sink.events[0] as { type: string; files?: { token: string } };
+  };
+  assert.deepEqual(welcome("ana").files, { token: "t-ana", maxFileBytes: 1024 });
+  assert.deepEqual(welcome("bob", true).files, { token: "t-bob", maxFileBytes: 1024 });
+  const nc = welcome("cy", false);
+  assert.equal(nc.type, "welcome");
+  assert.equal("files" in nc, false);
+  assert.deepEqual(tokenFor, ["ana", "bob"]);
 });

@@ -148,6 +148,12 @@ export interface HelloRequest {
   client: string;
   /** Whether the member wants its own room messages echoed back. */
   echo?: boolean;
+  /**
+   * Whether the client can send files with the welcome's upload token (the
+   * text and IRC formats never show it: their welcome has none).
+   * @default {true}
+   */
+  uploads?: boolean;
   /** The fingerprint of the key it proved (the transport checked the proof). */
   fingerprint?: string;
   /** Where it connects from, for bans and mutes (opaque to the core: an IP address). */
@@ -186,6 +192,7 @@ const HELLO_FIELDS: { [K in keyof HelloRequest]-?: (value: HelloRequest[K]) => H
   nick: (nick) => nick,
   client: (client) => cleanLine(client, MAX_CLIENT_LENGTH) || "unknown",
   echo: (echo) => echo,
+  uploads: (uploads) => uploads,
   // Set by the transport, not typed by the peer; cleaned all the same.
   fingerprint: (fingerprint) => fingerprint === undefined ? undefined : cleanLine(fingerprint, 100),
   address: (address) => address === undefined ? undefined : cleanLine(address, 100),
@@ -200,6 +207,7 @@ export function cleanHello(hello: HelloRequest): HelloRequest {
     nick: fields.nick(hello.nick),
     client: fields.client(hello.client),
     echo: fields.echo(hello.echo),
+    uploads: fields.uploads(hello.uploads),
     fingerprint: fields.fingerprint(hello.fingerprint),
     address: fields.address(hello.address),
   };

@@ -121,15 +121,16 @@ export class NickClaims {
    */
   #refuseLookAlike(nick: string, folded: string, fingerprint?: string, member?: Member): void {
     const skeletons = lookAlikeSkeletons(nick);
-    for (const look of skeletons) {
-      const twin = this.#presence.findLookAlike(look);
+    // Indexed, not for-of: each join runs these, and the iterator's results were garbage.
+    for (let i = 0; i < skeletons.length; i++) {
+      const twin = this.#presence.findLookAlike(skeletons[i]);
       if (!twin || twin === member || twin.foldedNick === folded) continue;
       if (fingerprint !== undefined && twin.fingerprint === fingerprint) continue;
       throw new NickError("nick_taken", `Nick "${nick}" looks like "${twin.nick}", who is online`);
     }
     const registered = this.#registeredLike();
-    for (const look of skeletons) {
-      const registrations = registered.get(look);
+    for (let i = 0; i < skeletons.length; i++) {
+      const registrations = registered.get(skeletons[i]);
       if (registrations === undefined) continue;
       for (const registration of registrations) {
         if (registration.fingerprint === fingerprint || foldNick(registration.nick) === folded) {

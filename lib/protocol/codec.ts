@@ -75,6 +75,11 @@ export interface CodecCapabilities {
    * (`promptTimeoutMs`), not a program's.
    */
   readonly promptsForNick: boolean;
+  /**
+   * The client can send files with the welcome's upload token; a format
+   * that never shows the token (text, IRC) gets none made.
+   */
+  readonly uploads: boolean;
 }
 
 /**

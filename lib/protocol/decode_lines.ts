@@ -11,8 +11,6 @@ import { ProtocolError } from "./protocol_error.ts";
 import { LineReader } from "./line_reader.ts";
 import { utf8Text } from "./utf8.ts";
 
-const EMPTY = new Uint8Array(0);
-
 /**
  * Turns byte chunks into decoded lines, synchronously (sans I/O): each line
  * at most `maxBytes` long. A line of invalid UTF-8 gives a (non-fatal)
@@ -35,7 +33,7 @@ export class LineDecoder {
     try {
       lines = this.#reader.push(chunk);
       // Lines before an oversized one come first; then its error.
-      if (lines.length > 0) this.#reader.push(EMPTY);
+      if (lines.length > 0) failure = this.#reader.failure;
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
       failure = error;

@@ -47,6 +47,7 @@ const WITH_ECHO: CodecCapabilities = Object.freeze({
   echo: true,
   keepalive: true,
   promptsForNick: false,
+  uploads: false,
 });
 const WITHOUT_ECHO: CodecCapabilities = Object.freeze({ ...WITH_ECHO, echo: false });
 

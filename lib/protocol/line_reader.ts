@@ -36,6 +36,14 @@ export class LineReader {
    */
   constructor(readonly maxBytes: number) {}
 
+  /**
+   * The error the next {@linkcode LineReader.push} throws: a line passed
+   * `maxBytes` after the complete lines the last push returned.
+   */
+  get failure(): ProtocolError | undefined {
+    return this.#failed;
+  }
+
   /** Bytes of an unfinished line held right now. */
   get buffered(): number {
     return this.#partial.length;
@@ -72,10 +80,14 @@ export class LineReader {
       if (this.#partial.length > 0) {
         line = concat(this.#partial, chunk.subarray(start, newline));
         this.#partial = NONE;
+        if (line.length > 0 && line[line.length - 1] === CR) {
+          line = line.subarray(0, line.length - 1);
+        }
       } else {
-        line = chunk.subarray(start, newline);
+        // One view of the line, without its CR.
+        const end = newline > start && chunk[newline - 1] === CR ? newline - 1 : newline;
+        line = chunk.subarray(start, end);
       }
-      if (line.length > 0 && line[line.length - 1] === CR) line = line.subarray(0, line.length - 1);
       this.#check(line.length);
       lines.push(line);
       start = newline + 1;

@@ -177,3 +177,11 @@ Deno.test("LineReader returns the short lines of a chunk whose last line is stil
   assert.deepEqual(text(reader.push(bytes("ab\ncd\nefgh"))), ["ab", "cd"]);
   assert.equal(reader.buffered, 4);
 });
+
+Deno.test("LineReader.failure is the error the next push throws, after the lines before it", () => {
+  const reader = new LineReader(4);
+  assert.equal(reader.failure, undefined);
+  assert.deepEqual(text(reader.push(bytes("ab\ncd\r\nefghi\n"))), ["ab", "cd"]);
+  assert.ok(isLineTooLong(4)(reader.failure));
+  assert.throws(() => reader.push(bytes("x\n")), (error) => error === reader.failure);
+});

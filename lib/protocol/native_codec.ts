@@ -39,6 +39,7 @@ const NATIVE: CodecCapabilities = Object.freeze({
   echo: true,
   keepalive: true,
   promptsForNick: false,
+  uploads: true,
 });
 
 /**

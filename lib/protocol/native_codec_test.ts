@@ -59,5 +59,6 @@ Deno.test("NativeCodec says its goodbye and declares echo and keepalive", () => 
     echo: true,
     keepalive: true,
     promptsForNick: false,
+    uploads: true,
   });
 });

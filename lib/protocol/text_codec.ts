@@ -41,6 +41,7 @@ const TEXT: CodecCapabilities = Object.freeze({
   echo: false,
   keepalive: false,
   promptsForNick: true,
+  uploads: false,
 });
 
 // Room events look the same to every text client in the same current room,
@@ -146,13 +147,16 @@ export class TextCodec implements Codec {
   decode(chunk: Uint8Array): Decoded {
     const frames: DecodedFrame[] = [];
     let replies: Uint8Array[] | undefined;
+    // Whether this read already held the hello: the lines after it are input.
+    let greeted = this.#member !== undefined;
     for (const line of this.#lines.push(this.#telnet.filter(chunk))) {
       if (line instanceof ProtocolError) {
         frames.push(line);
         continue;
       }
-      const text = line.replace(/\0/g, "");
-      if (!this.#member && frames.every((f) => f instanceof ProtocolError || f.type !== "hello")) {
+      const text = line.includes("\0") ? line.replaceAll("\0", "") : line;
+      if (!greeted) {
+        const trimmed = text.trim();
         if (this.#askPassword && this.#password === undefined) {
           // The password is taken as typed (spaces included) and checked at
           // once (see passwordAccepted); a blank line asks again.
@@ -161,12 +165,12 @@ export class TextCodec implements Codec {
             this.#password = text;
             frames.push({ type: "password", password: text });
           }
-        } else if (text.trim() === "") (replies ??= []).push(NICK_PROMPT_BYTES);
-        else if (text.trim().startsWith("/")) {
+        } else if (trimmed === "") (replies ??= []).push(NICK_PROMPT_BYTES);
+        else if (trimmed.startsWith("/")) {
           // A command where the nick was asked for (no nick starts with "/"):
           // /quit and its aliases leave (what this read held before is moot),
           // anything else is explained, in order with what came before it.
-          const typed = parseTypedLine(text.trim());
+          const typed = parseTypedLine(trimmed);
           if (typed.kind === "command" && this.#isQuit(typed.name)) {
             return { frames, replies, bye: { type: "bye", reason: "quit", message: "Goodbye" } };
           }
@@ -174,7 +178,10 @@ export class TextCodec implements Codec {
           if (frames.length === 0) {
             (replies ??= []).push(this.encode({ type: "error", code: "not_ready", message }));
           } else frames.push(new ProtocolError("not_ready", message));
-        } else frames.push(this.#hello(text.trim()));
+        } else {
+          frames.push(this.#hello(trimmed));
+          greeted = true;
+        }
       } else if (text.trim() !== "") {
         frames.push({ type: "input", line: text });
       }
@@ -212,13 +219,10 @@ export class TextCodec implements Codec {
   }
 
   #hello(nick: string): HelloFrame {
-    return {
-      type: "hello",
-      protocol: 1,
-      nick,
-      client: "text",
-      ...(this.#password !== undefined ? { password: this.#password } : {}),
-    };
+    const password = this.#password;
+    return password === undefined
+      ? { type: "hello", protocol: 1, nick, client: "text" }
+      : { type: "hello", protocol: 1, nick, client: "text", password };
   }
 
   #render(event: ServerFrame): Uint8Array {
@@ -253,7 +257,15 @@ export function plainLine(message: string): Uint8Array {
   return encoder.encode(`! ${message}\r\n`);
 }
 
+/**
+ * The lines (formatEvent's own array, extended here) as CRLF-ended bytes:
+ * the last line end joined in as an empty last line, not appended, so that
+ * encode gets one flat string rather than a rope it must copy first (half
+ * the time of a welcome's encode).
+ */
 function toBytes(lines: string[]): Uint8Array {
-  if (lines.length === 1) return utf8Bytes(lines[0] + "\r\n");
-  return utf8Bytes(lines.map((line) => line + "\r\n").join(""));
+  // Nothing to say is still one (empty) line.
+  if (lines.length === 0) lines.push("");
+  lines.push("");
+  return utf8Bytes(lines.join("\r\n"));
 }

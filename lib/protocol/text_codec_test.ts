@@ -146,6 +146,7 @@ Deno.test("TextCodec declares a person at a prompt: no echo, no keepalive", () =
     echo: false,
     keepalive: false,
     promptsForNick: true,
+    uploads: false,
   });
 });
 
@@ -160,4 +161,24 @@ Deno.test("TextCodec.encode() of a shared room event still forgets an error line
   assert.equal(second.encode(event), first.encode(event));
   const bye = second.encodeEnd({ type: "bye", reason: "quit", message: "Slow down" });
   assert.equal(text(bye), "* Slow down\r\n");
+});
+
+Deno.test("TextCodec.encode(): one line per line, each with CRLF; an event with no text is one empty line", () => {
+  const c = codec();
+  const welcome = text(c.encode({
+    type: "welcome",
+    protocol: 1,
+    server: "lanchat",
+    nick: "ana",
+    room: "#lobby",
+    members: ["ana"],
+    memberCount: 1,
+    history: [],
+  }));
+  assert.equal(
+    welcome,
+    "Welcome to lanchat, ana!\r\nYou are in #lobby; no one else is here\r\nType /help for the commands.\r\n",
+  );
+  assert.equal(text(c.encode({ type: "pong", token: "" })), "pong\r\n");
+  assert.equal(text(c.encode({ type: "ping", token: "t" })), "\r\n");
 });

@@ -272,6 +272,27 @@ function formatMotd(motd: string, continuation: string | undefined): string[] {
   return [`motd: ${lines[0]}`, ...lines.slice(1).map((line) => continuation + line)];
 }
 
+/**
+ * The last frozen member list's names as a welcome shows them: a room
+ * shares one frozen list among all its snapshots until its first names
+ * change, so a crowd joining one after the other gets the same names (only
+ * the count differs) and they are joined once.
+ */
+let lastShown: { members?: readonly string[]; shown: number; names: string } = {
+  shown: 0,
+  names: "",
+};
+
+/** The first TEXT_MEMBER_LIMIT of `members` joined with commas, and how many they are. */
+function shownNames(members: readonly string[]): { shown: number; names: string } {
+  if (members === lastShown.members) return lastShown;
+  const shown = members.slice(0, TEXT_MEMBER_LIMIT);
+  const names = { shown: shown.length, names: shown.join(", ") };
+  // Only a frozen list is known not to change under the same identity.
+  if (Object.isFrozen(members)) lastShown = { members, ...names };
+  return names;
+}
+
 function formatSnapshot(
   snapshot: RoomSnapshot,
   now?: number,
@@ -280,9 +301,9 @@ function formatSnapshot(
 ): string[] {
   const count = snapshot.memberCount ?? snapshot.members.length;
   // A line, not a wall: a few names, then how many more (/who lists them all).
-  const shown = snapshot.members.slice(0, TEXT_MEMBER_LIMIT);
-  const more = count - shown.length;
-  const names = shown.join(", ") + (more > 0 ? ` and ${more} more` : "");
+  const { shown, names: listed } = shownNames(snapshot.members);
+  const more = count - shown;
+  const names = listed + (more > 0 ? ` and ${more} more` : "");
   const lines = [
     count <= 1
       ? `You are in ${snapshot.room}; no one else is here`

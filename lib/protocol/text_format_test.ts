@@ -220,6 +220,28 @@ Deno.test("formatEvent() renders a welcome to an empty room", () => {
   ]);
 });
 
+Deno.test("formatEvent() lists a room's first names and counts the rest, for a shared frozen list and for one that changes", () => {
+  const names = Array.from({ length: 25 }, (_, i) => `n${i}`);
+  const first20 = names.slice(0, 20).join(", ");
+  const joined = (members: string[], memberCount: number) =>
+    formatEvent({ type: "joined", room: "#big", members, memberCount, history: [] }, here)[0];
+  // One frozen list shared by the snapshots of a crowd joining: the count follows each.
+  const shared = Object.freeze([...names]) as string[];
+  assert.equal(joined(shared, 30), `You are in #big (30 here: ${first20} and 10 more)`);
+  assert.equal(joined(shared, 31), `You are in #big (31 here: ${first20} and 11 more)`);
+  // Another frozen list (the first names changed) has its own names.
+  const changed = Object.freeze(["zed", ...names.slice(1)]) as string[];
+  assert.equal(
+    joined(changed, 31),
+    `You are in #big (31 here: ${["zed", ...names.slice(1, 20)].join(", ")} and 11 more)`,
+  );
+  // A list that is not frozen may change under the same identity: read each time.
+  const open = ["ana", "bob"];
+  assert.equal(joined(open, 2), "You are in #big (2 here: ana, bob)");
+  open[1] = "carol";
+  assert.equal(joined(open, 2), "You are in #big (2 here: ana, carol)");
+});
+
 Deno.test("formatEvent() renders joining a room with one other member", () => {
   const lines = formatEvent(
     { type: "joined", room: "#dev", members: ["ana", "bob"], history: [] },

@@ -22,7 +22,7 @@ import { VERSION } from "../version.ts";
 import { GarbageNudge } from "./garbage_nudge.ts";
 import { Admission } from "./handshake.ts";
 import { LogLimiter } from "./log_limiter.ts";
-import type { LogRecord } from "./log_record.ts";
+import { LOG_LEVEL_RANK, type LogRecord } from "./log_record.ts";
 import { fingerprintOfPem } from "./tls_certificate.ts";
 import type { ChatServerOptions } from "./chat_server_options.ts";
 
@@ -101,7 +101,11 @@ export class ChatServer implements AsyncDisposable {
       httpHeadersMs: options.httpHeadersTimeoutMs ?? 10_000,
     };
     this.#logLimiter = new LogLimiter(options.log ?? (() => {}));
-    this.#log = this.#logLimiter.log;
+    const limited = this.#logLimiter.log;
+    const least = LOG_LEVEL_RANK[options.logLevel ?? "debug"];
+    this.#log = least === 0 ? limited : (record) => {
+      if (LOG_LEVEL_RANK[record.level] >= least) limited(record);
+    };
     if (sharing) sharing.log = this.#log;
     this.#limits = new ConnectionLimits({
       maxPerIp: options.maxPerIp ?? 16,

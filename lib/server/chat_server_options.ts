@@ -8,7 +8,7 @@
 import type { FileStore } from "../files/file_store.ts";
 import type { FileLimits } from "./file_sharing.ts";
 import type { Hub, HubOptions } from "../core/hub.ts";
-import type { LogRecord } from "./log_record.ts";
+import type { LogLevel, LogRecord } from "./log_record.ts";
 import type { PasswordGateOptions } from "./password_gate.ts";
 
 /** Settings of a {@linkcode ChatServer}. */
@@ -107,6 +107,13 @@ export interface ChatServerOptions extends HubOptions {
   hub?: Hub;
   /** Receives one record per notable event. */
   log?: (record: LogRecord) => void;
+  /**
+   * The least level `log` receives: records below it are dropped as they
+   * are made, before the log limiter counts them (a busy server joins
+   * thousands of clients a second, each with an `info` record).
+   * @default {"debug"}
+   */
+  logLevel?: LogLevel;
   /**
    * Makes the server private: every hello must carry this password.
    * @default {none}

@@ -116,3 +116,29 @@ Deno.test("ChatServer: a listener that fails while serving is logged; the others
   await using _ana = await NativeClient.connect(door.addr.port, "ana");
   assert.equal(server.hub.size, 1);
 });
+
+Deno.test("ChatServer: logLevel drops the records below it before the log limiter, and limits the rest as before", async () => {
+  const records: LogRecord[] = [];
+  const door = await FrontDoor.bind({ hostname: "127.0.0.1", port: 0 });
+  const server = await ChatServer.serve(door, {
+    maxClients: 1,
+    logLevel: "warn",
+    log: (record) => records.push(record),
+  });
+  const port = door.addr.port;
+  const ana = await joinAs(port, "ana");
+  assert.equal(JSON.parse(ana.first).type, "welcome");
+  const late = [];
+  for (let i = 0; i < 7; i++) {
+    late.push(await joinAs(port, `late${i}`));
+    assert.equal(JSON.parse(late[i].first).code, "server_full");
+  }
+  for (const { conn } of [ana, ...late]) conn.close();
+  await server.shutdown();
+  // No connect, join, disconnect or shutdown record (debug and info) was made.
+  assert.deepEqual(records.filter((r) => r.level === "debug" || r.level === "info"), []);
+  // Five refusals one by one, then one line for the two more (at shutdown).
+  const refused = records.filter((r) => r.event === "refused" && r.reason === "server_full");
+  assert.equal(refused.filter((r) => r.suppressed === undefined).length, 5);
+  assert.equal(refused.find((r) => r.suppressed !== undefined)?.suppressed, 2);
+});

@@ -83,7 +83,9 @@ export class ClientSession implements PipeReader {
     else {
       const { admission, isQuit } = this.#context;
       this.#firstBytes = new FirstBytes({
-        ...limits,
+        maxLineBytes: limits.maxLineBytes,
+        textPromptDelayMs: limits.textPromptDelayMs,
+        httpHeadersMs: limits.httpHeadersMs,
         askPassword: admission.askPassword,
         isQuit,
         ircDirectory: ircDirectory(this.#context.hub),

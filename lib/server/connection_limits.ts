@@ -208,8 +208,8 @@ export class ConnectionLimits {
         limit: this.#options.maxPerIp,
       };
     }
-    const now = this.#now();
-    if (this.#pendingTickets.size >= this.#options.maxPending) this.#evictOne(now);
+    // The clock is read only to evict (an op call per connection otherwise).
+    if (this.#pendingTickets.size >= this.#options.maxPending) this.#evictOne(this.#now());
     const ticket = new Ticket(this, ip, ++this.#serial);
     this.#open.set(ip, open + 1);
     this.#pendingTickets.add(ticket);

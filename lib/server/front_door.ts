@@ -170,7 +170,23 @@ export class FrontDoor implements Listener {
     // server has for its TLS doors: a plain and a TLS port may feed one server.
     await Promise.all(this.#listeners.map(async (listener) => {
       try {
-        for await (const conn of listener) this.#arrive(conn, options);
+        // accept() in a loop rather than `for await`: the async iterator
+        // wraps each connection in a result object and a promise of its own.
+        while (true) {
+          let conn: Deno.TcpConn;
+          try {
+            conn = await listener.accept();
+          } catch (error) {
+            // The listener closed: where the iterator would have ended.
+            if (
+              error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted
+            ) {
+              return;
+            }
+            throw error;
+          }
+          this.#arrive(conn, options);
+        }
       } catch (error) {
         if (!this.#closing) {
           options.log({ level: "error", event: "error", error: String(error) });

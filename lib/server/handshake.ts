@@ -358,6 +358,7 @@ export class Handshake {
       nick: frame.nick,
       client: frame.client,
       echo: sink.codec.capabilities.echo,
+      uploads: sink.codec.capabilities.uploads,
       fingerprint,
       address: this.#peer.ip,
     };

@@ -1,6 +1,14 @@
 /** How much a log record matters; `--log-level` filters by it. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
+/** The levels in order, least first: a record is logged at `--log-level` when its rank is as high. */
+export const LOG_LEVEL_RANK: Readonly<Record<LogLevel, number>> = Object.freeze({
+  debug: 0,
+  info: 1,
+  warn: 2,
+  error: 3,
+});
+
 /** A structured log record; `server.ts` prints them on stderr, one line each. */
 export interface LogRecord {
   /** How much it matters. */

@@ -130,8 +130,10 @@ export class LocalPresence<P extends Present = Member> implements Presence<P> {
   }
 
   #index(entry: P): void {
-    for (const look of lookAlikeSkeletons(entry.nick)) {
-      if (!this.#byLookAlike.has(look)) this.#byLookAlike.set(look, entry);
+    // Indexed, not for-of: each join runs it, and the iterator's results were garbage.
+    const skeletons = lookAlikeSkeletons(entry.nick);
+    for (let i = 0; i < skeletons.length; i++) {
+      if (!this.#byLookAlike.has(skeletons[i])) this.#byLookAlike.set(skeletons[i], entry);
     }
   }
 

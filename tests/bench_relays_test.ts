@@ -1,0 +1,112 @@
+/**
+ * The reference relays of bench/reference/ (the C floor and Deno's floor),
+ * which the bench's connect figures are read against: they greet a client at
+ * the accept, or with `--hello` only at its first line, which they do not
+ * relay.
+ */
+
+import assert from "node:assert/strict";
+import { LinePeer } from "./_line_peer.ts";
+import { ROOT } from "./_entry_process.ts";
+import { delay } from "./_waiting.ts";
+import { freePort, waitForPort } from "../bench/server_process.ts";
+
+/** A started relay: its port; killed (and its build removed) when the test's scope ends. */
+interface Relay extends AsyncDisposable {
+  port: number;
+}
+
+/** Starts `program args... port` on a free port and waits until it listens. */
+async function startRelay(program: string, args: string[], cleanup = async () => {}) {
+  const port = freePort();
+  const child = new Deno.Command(program, {
+    args: [...args, String(port)],
+    cwd: ROOT,
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const relay: Relay = {
+    port,
+    async [Symbol.asyncDispose]() {
+      child.kill();
+      await child.status;
+      await cleanup();
+    },
+  };
+  try {
+    await waitForPort(port);
+  } catch (error) {
+    await relay[Symbol.asyncDispose]();
+    throw error;
+  }
+  return relay;
+}
+
+async function connect(port: number): Promise<LinePeer> {
+  return new LinePeer(await Deno.connect({ hostname: "127.0.0.1", port }));
+}
+
+/** Each relay, started with or without `--hello`. */
+const RELAYS: Record<string, (hello: boolean) => Promise<Relay>> = {
+  "the C relay (floor_relay.c)": async (hello) => {
+    const dir = await Deno.makeTempDir({ prefix: "lanchat-relay-" });
+    const binary = `${dir}/floor_relay`;
+    const removeDir = () => Deno.remove(dir, { recursive: true });
+    const build = await new Deno.Command("cc", {
+      args: ["-O2", "-pthread", "-o", binary, "bench/reference/floor_relay.c"],
+      cwd: ROOT,
+      stderr: "piped",
+    }).output();
+    if (build.code !== 0) {
+      await removeDir();
+      assert.fail(new TextDecoder().decode(build.stderr));
+    }
+    return startRelay(binary, hello ? ["--hello"] : [], removeDir);
+  },
+  "Deno's relay (deno_relay.ts)": (hello) =>
+    startRelay(Deno.execPath(), [
+      ...["run", "-q", "-A", "bench/reference/deno_relay.ts"],
+      ...(hello ? ["--hello"] : []),
+    ]),
+};
+
+for (const [name, startRelayOf] of Object.entries(RELAYS)) {
+  Deno.test(`${name} greets a client at the accept and relays its first line`, async () => {
+    await using relay = await startRelayOf(false);
+    await using a = await connect(relay.port);
+    await using b = await connect(relay.port);
+    await a.waitLine((line) => line === "ok");
+    await b.waitLine((line) => line === "ok");
+    await a.write("first\n");
+    await b.waitLine((line) => line === "first");
+  });
+
+  Deno.test(`${name} with --hello greets a client only at its first line and relays what follows, not that line`, async () => {
+    await using relay = await startRelayOf(true);
+    await using witness = await connect(relay.port);
+    await witness.write("witness\n");
+    await witness.waitLine((line) => line === "ok");
+    // `quiet` is connected but has said nothing: not greeted, and not sent what others say.
+    await using quiet = await connect(relay.port);
+    await using talker = await connect(relay.port);
+    await talker.write("talker\nsaid with the name\n");
+    await talker.waitLine((line) => line === "ok");
+    await witness.waitLine((line) => line === "said with the name");
+    await delay(100);
+    assert.deepEqual(quiet.lines, [], "greeted or sent lines before its name line");
+    // Its name line, cut by a read, admits it; the name is not relayed.
+    await quiet.write("qu");
+    await delay(50);
+    await quiet.write("iet\n");
+    await quiet.waitLine((line) => line === "ok");
+    await talker.write("after\n");
+    await quiet.waitLine((line) => line === "after");
+    await quiet.write("from quiet\n");
+    await talker.waitLine((line) => line === "from quiet");
+    await witness.waitLine((line) => line === "from quiet");
+    assert.deepEqual(quiet.lines, ["ok", "after"]);
+    assert.deepEqual(talker.lines, ["ok", "from quiet"]);
+    assert.deepEqual(witness.lines, ["ok", "said with the name", "after", "from quiet"]);
+  });
+}
