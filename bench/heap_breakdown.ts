@@ -150,7 +150,7 @@ function groups(path: string, keep = false): Map<string, Group> {
   return result;
 }
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
@@ -184,7 +184,7 @@ async function pass(
   keep = false,
 ) {
   const tls = server.endsWith("tls") || server === "deno-tls-relay";
-  const port = await freePort();
+  const port = freePort();
   const process = new Deno.Command(Deno.execPath(), {
     args: serverArgs(server, tree, port),
     cwd: tree,

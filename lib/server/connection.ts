@@ -9,15 +9,18 @@
 
 import { SendQueue } from "./send_queue.ts";
 import type { ByteConn } from "../net/socket_conn.ts";
-import { formatHostPort } from "../net/host_port.ts";
-import type { Pipe, PipeReader } from "./outbox.ts";
+import { formatHostPort, unmapAddress } from "../net/host_port.ts";
+import type { OverflowListener, Pipe, PipeReader } from "./outbox.ts";
 import { Interrupt } from "../core/interrupt.ts";
 
 /** Settings of a {@linkcode Connection}. */
 export interface ConnectionOptions {
   /** Most bytes queued for this client before it is dropped. */
   sendQueueBytes: number;
-  /** `ip:port` of the peer for logs (IPv6 in brackets); read from the socket without it. */
+  /**
+   * `ip:port` of the peer for logs (IPv6 in brackets); without it, made from
+   * the socket's address (an IPv4-mapped one as IPv4) whenever asked for.
+   */
   remote?: string;
   /**
    * Most bytes handed to one write. A TLS socket encrypts and buffers all it
@@ -27,10 +30,10 @@ export interface ConnectionOptions {
    */
   maxWriteBytes?: number;
   /**
-   * Called once when the send queue overflows (in a microtask, after the
+   * Told once when the send queue overflows (in a microtask, after the
    * current synchronous work); the queue is already cleared.
    */
-  onOverflow?: () => void;
+  overflowListener?: OverflowListener;
 }
 
 /** Reads start with a small buffer that grows while reads fill it: idle clients stay cheap. */
@@ -49,11 +52,10 @@ const STUCK_MS = 5;
  * together leave in one write.
  */
 export class Connection implements Pipe {
-  /** `ip:port` of the peer, for logs. */
-  readonly remote: string;
   /** When bytes last arrived (performance.now() ms); starts at creation. */
   lastReceived: number = performance.now();
   readonly #conn: ByteConn;
+  readonly #remote: string | undefined;
   readonly #queue: SendQueue;
   readonly #maxWriteBytes: number;
   /** `done` and its resolve, made when first asked for: an idle client never is. */
@@ -64,7 +66,7 @@ export class Connection implements Pipe {
    * interrupt.ts); made at the first such wait (fired at once if closed).
    */
   #ended: Interrupt | undefined;
-  #onOverflow: (() => void) | undefined;
+  #overflowListener: OverflowListener | undefined;
   #writing = false;
   #ending = false;
   #closed = false;
@@ -78,11 +80,17 @@ export class Connection implements Pipe {
 
   constructor(conn: ByteConn, options: ConnectionOptions) {
     this.#conn = conn;
-    const addr = conn.remoteAddr as Deno.NetAddr;
-    this.remote = options.remote ?? formatHostPort(addr.hostname, addr.port);
+    this.#remote = options.remote;
     this.#queue = new SendQueue(options.sendQueueBytes);
     this.#maxWriteBytes = options.maxWriteBytes ?? Infinity;
-    this.#onOverflow = options.onOverflow;
+    this.#overflowListener = options.overflowListener;
+  }
+
+  /** `ip:port` of the peer, for logs: made when asked for, not kept for every client. */
+  get remote(): string {
+    if (this.#remote !== undefined) return this.#remote;
+    const addr = this.#conn.remoteAddr as Deno.NetAddr;
+    return formatHostPort(unmapAddress(addr.hostname), addr.port);
   }
 
   /** Resolves once the socket is closed. */
@@ -104,14 +112,14 @@ export class Connection implements Pipe {
     return this.#queue.bytes;
   }
 
-  /** The handler called once when the send queue overflows (cleared once called). */
-  get onOverflow(): (() => void) | undefined {
-    return this.#onOverflow;
+  /** Who is told once when the send queue overflows (cleared once told). */
+  get overflowListener(): OverflowListener | undefined {
+    return this.#overflowListener;
   }
 
-  /** Sets the handler called when the send queue overflows. */
-  set onOverflow(handler: (() => void) | undefined) {
-    this.#onOverflow = handler;
+  /** Sets who is told when the send queue overflows. */
+  set overflowListener(listener: OverflowListener | undefined) {
+    this.#overflowListener = listener;
   }
 
   /**
@@ -209,9 +217,15 @@ export class Connection implements Pipe {
     this.#read();
   }
 
-  /** Between writes, lets the send queue's empty slots go (see `SendQueue.trim`). */
+  /**
+   * Between writes, lets the send queue's empty slots go (see
+   * `SendQueue.trim`), and the writer's callbacks: an idle client keeps
+   * neither.
+   */
   compact(): void {
-    if (!this.#writing) this.#queue.trim();
+    if (this.#writing) return;
+    this.#queue.trim();
+    this.#onWritten = this.#onWriteFailed = undefined;
   }
 
   /** Queues bytes for the writer. On overflow, clears the queue and reports it once. */
@@ -222,11 +236,11 @@ export class Connection implements Pipe {
       // Not "ending" yet: the writer must stay usable for the goodbye that
       // the handler queues with end().
       this.#overflowed = true;
-      const handler = this.#onOverflow;
-      this.#onOverflow = undefined;
+      const listener = this.#overflowListener;
+      this.#overflowListener = undefined;
       // Deferred: the overflow happens inside a broadcast, which must finish
       // delivering to everyone before anyone is removed.
-      if (handler) queueMicrotask(handler);
+      if (listener) queueMicrotask(() => listener.overflowed());
       else this.close();
       return;
     }
@@ -395,10 +409,22 @@ export class Connection implements Pipe {
     this.#written = 0;
     this.#slot = Connection.#generation;
     Connection.#inFlight++;
+    if (!this.#onWritten) this.#makeWriteCallbacks();
     this.#conn.write(this.#pending).then(this.#onWritten, this.#onWriteFailed);
   }
 
-  readonly #onWritten = (n: number) => {
+  /**
+   * What a write's promise calls: made (by a method of their own, so that
+   * #writeNext allocates nothing) at the first write after compact() let them go.
+   */
+  #onWritten: ((n: number) => void) | undefined;
+  #onWriteFailed: (() => void) | undefined;
+  #makeWriteCallbacks(): void {
+    this.#onWritten = (n) => this.#wrote(n);
+    this.#onWriteFailed = () => this.#writeFailed();
+  }
+
+  #wrote(n: number): void {
     this.#written += n;
     const pending = this.#pending!;
     if (this.#written < pending.length && !this.#closed) {
@@ -411,14 +437,14 @@ export class Connection implements Pipe {
     // already waiting.
     if (this.#queue.bytes > 0 && !this.#closed) Connection.#enqueue(this);
     else this.#writeNext();
-  };
+  }
 
   // The peer is gone or the socket was closed under a pending write; the
   // read loop reports the disconnect.
-  readonly #onWriteFailed = () => {
+  #writeFailed(): void {
     this.#pending = undefined;
     this.#release();
     this.#writing = false;
     this.close();
-  };
+  }
 }

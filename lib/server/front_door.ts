@@ -217,7 +217,6 @@ export class FrontDoor implements Listener {
   /** A plain server's connection: admitted, tuned, handed on. */
   #arrive(conn: Deno.TcpConn, options: ListenerServeOptions): void {
     const ip = unmapAddress(conn.remoteAddr.hostname);
-    const remote = formatHostPort(ip, conn.remoteAddr.port);
     if (this.#closing) return closeQuietly(conn);
     const ticket = this.#admit(ip, options);
     if (!(ticket instanceof Ticket)) {
@@ -230,7 +229,8 @@ export class FrontDoor implements Listener {
     } catch {
       // Not fatal: only latency or dead-peer detection suffers.
     }
-    const pipe = new Connection(conn, { sendQueueBytes: options.sendQueueBytes, remote });
+    // Its `remote` is made from the socket's address when a log asks for it.
+    const pipe = new Connection(conn, { sendQueueBytes: options.sendQueueBytes });
     options.onArrival({ pipe, ip, ticket, secure: false, http: this.#http });
   }
 
@@ -378,7 +378,6 @@ export class FrontDoor implements Listener {
         const address = { transport: "tcp" as const, hostname: ip, port };
         const pipe = new Connection(new SocketConn(secured, address, raw), {
           sendQueueBytes: options.sendQueueBytes,
-          remote,
           maxWriteBytes: TLS_WRITE_BYTES,
         });
         const certificate = secured.getPeerCertificate(true)?.raw;
