@@ -49,7 +49,15 @@ export class SocketConn implements ByteConn {
   #ended = false;
   #closed = false;
   #error: Error | undefined;
-  #wake: (() => void) | undefined;
+  /**
+   * The read waiting for a chunk, if any: its buffer and its promise's
+   * settle functions (a read is a plain promise, not an async function
+   * suspended for as long as the peer is silent, which costs every idle
+   * connection its generator and registers).
+   */
+  #waiting:
+    | { buffer: Uint8Array; resolve: (n: number | null) => void; reject: (error: Error) => void }
+    | undefined;
 
   /**
    * @param socket the socket; this object owns it from now on
@@ -107,13 +115,15 @@ export class SocketConn implements ByteConn {
     return socket;
   }
 
-  async read(buffer: Uint8Array): Promise<number | null> {
-    while (this.#chunks.length === 0) {
-      if (this.#closed) return null;
-      if (this.#error) throw this.#error;
-      if (this.#ended) return null;
-      await new Promise<void>((resolve) => (this.#wake = resolve));
-    }
+  read(buffer: Uint8Array): Promise<number | null> {
+    if (this.#chunks.length > 0) return Promise.resolve(this.#take(buffer));
+    if (this.#closed || (this.#ended && !this.#error)) return Promise.resolve(null);
+    if (this.#error) return Promise.reject(this.#error);
+    return new Promise((resolve, reject) => (this.#waiting = { buffer, resolve, reject }));
+  }
+
+  /** Copies what fits of the queued chunks into `buffer`; how much. */
+  #take(buffer: Uint8Array): number {
     const chunk = this.#chunks[0];
     const n = Math.min(buffer.length, chunk.length);
     buffer.set(chunk.subarray(0, n));
@@ -159,10 +169,15 @@ export class SocketConn implements ByteConn {
     tcp.setKeepAlive(true, 60_000);
   }
 
+  /** Settles the waiting read, if any, with what there is now (as read() would have). */
   #notify(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
+    const waiting = this.#waiting;
+    if (!waiting) return;
+    this.#waiting = undefined;
+    if (this.#chunks.length > 0) waiting.resolve(this.#take(waiting.buffer));
+    else if (this.#closed || (this.#ended && !this.#error)) waiting.resolve(null);
+    else if (this.#error) waiting.reject(this.#error);
+    else this.#waiting = waiting;
   }
 }
 

@@ -290,7 +290,7 @@ export class FrontDoor implements Listener {
    * with a hint, and runs the TLS handshake, all within `tlsHandshakeMs`.
    */
   #arriveTls(raw: net.Socket, options: ListenerServeOptions, context: tls.SecureContext): void {
-    raw.on("error", () => {});
+    raw.on("error", ignore);
     const ip = unmapAddress(raw.remoteAddress ?? "unknown");
     const port = raw.remotePort ?? 0;
     const remote = formatHostPort(ip, port);
@@ -304,10 +304,14 @@ export class FrontDoor implements Listener {
     raw.setKeepAlive(true, 60_000);
     let socket: tls.TLSSocket | undefined;
     let settled = false;
+    // Once settled, nothing of the handshake's stays with the connection (its
+    // listeners hold this function's whole scope: hundreds of bytes a client).
     const finish = () => {
       settled = true;
       clearTimeout(timer);
       this.#handshakes.delete(abort);
+      raw.off("close", closedEarly);
+      socket?.off("close", closedInHandshake);
     };
     const abort = () => {
       if (settled) return;
@@ -328,6 +332,8 @@ export class FrontDoor implements Listener {
         ticket.release();
       });
     };
+    const closedEarly = () => fail("closed before its handshake");
+    const closedInHandshake = () => fail("closed during its handshake");
     const timer = setTimeout(() => {
       fail(
         socket ? "no TLS handshake in time" : "no bytes in time",
@@ -339,7 +345,7 @@ export class FrontDoor implements Listener {
       options.log({ level: "warn", event: "evicted", remote, reason: "in its TLS handshake" });
       abort();
     });
-    raw.once("close", () => fail("closed before its handshake"));
+    raw.once("close", closedEarly);
     raw.once("data", (first: Uint8Array) => {
       if (settled) return;
       raw.pause();
@@ -373,8 +379,7 @@ export class FrontDoor implements Listener {
         finish();
         const secured = socket!;
         secured.removeListener("error", onError);
-        // Whichever way the TLS socket ends, the TCP socket under it goes too.
-        secured.once("close", () => raw.destroy());
+        // (Whichever way the TLS socket ends, the TCP socket under it goes too: secureNative.)
         const address = { transport: "tcp" as const, hostname: ip, port };
         const pipe = new Connection(new SocketConn(secured, address, raw), {
           sendQueueBytes: options.sendQueueBytes,
@@ -392,7 +397,7 @@ export class FrontDoor implements Listener {
       });
       const onError = (error: Error) => fail(error.message);
       socket.on("error", onError);
-      socket.once("close", () => fail("closed during its handshake"));
+      socket.once("close", closedInHandshake);
     });
   }
 }
@@ -406,6 +411,9 @@ const EXPLAINED_AT_ONCE = 16;
 /** TLS connections held from bindTls() until serve() (the listen backlog). */
 const EARLY_CONNECTIONS = 1024;
 const EXPLAIN_EVERY_MS = 10_000;
+
+/** A TCP socket's errors, once its TLS socket (or the refusal) reports them. */
+function ignore(): void {}
 
 function closeQuietly(conn: Deno.Conn): void {
   try {
