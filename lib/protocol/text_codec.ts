@@ -87,7 +87,8 @@ export interface TextCodecOptions {
 export class TextCodec implements Codec {
   /** A nick prompt; no echo, no keepalive. */
   readonly capabilities: CodecCapabilities = TEXT;
-  readonly #telnet = new TelnetFilter();
+  /** Made at the first telnet command: most text clients never send one. */
+  #telnet: TelnetFilter | undefined;
   readonly #lines: LineDecoder;
   readonly #askPassword: boolean;
   readonly #isQuit: (name: string) => boolean;
@@ -145,7 +146,8 @@ export class TextCodec implements Codec {
   decode(chunk: Uint8Array): Decoded {
     const frames: DecodedFrame[] = [];
     let replies: Uint8Array[] | undefined;
-    for (const line of this.#lines.push(this.#telnet.filter(chunk))) {
+    if (!this.#telnet && TelnetFilter.startsIn(chunk)) this.#telnet = new TelnetFilter();
+    for (const line of this.#lines.push(this.#telnet ? this.#telnet.filter(chunk) : chunk)) {
       if (line instanceof ProtocolError) {
         frames.push(line);
         continue;

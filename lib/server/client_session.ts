@@ -44,7 +44,7 @@ export class ClientSession implements PipeReader, GoodbyeListener, OverflowListe
   #member: Member | undefined;
   #handshake: Handshake | undefined;
   /** When the handshake deadline started (performance.now() ms). */
-  #acceptedAt = performance.now();
+  #acceptedAt = Math.ceil(performance.now());
   /** While an answer is held back, the handshake deadline waits. */
   #holding = false;
   /** When to ping it, and when it is gone: made when first asked (never, for a text client). */
@@ -423,7 +423,7 @@ export class ClientSession implements PipeReader, GoodbyeListener, OverflowListe
       hold: (holding) => {
         this.#holding = holding;
         // A fresh deadline for the rest of the handshake (a retried nick, the key proof).
-        if (!holding) this.#acceptedAt = performance.now();
+        if (!holding) this.#acceptedAt = Math.ceil(performance.now());
       },
       joined: (member) => {
         this.#member = member;

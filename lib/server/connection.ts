@@ -52,8 +52,8 @@ const STUCK_MS = 5;
  * together leave in one write.
  */
 export class Connection implements Pipe {
-  /** When bytes last arrived (performance.now() ms); starts at creation. */
-  lastReceived: number = performance.now();
+  /** When bytes last arrived: performance.now() rounded up to whole ms (a small integer, unboxed). */
+  lastReceived: number = Math.ceil(performance.now());
   readonly #conn: ByteConn;
   readonly #remote: string | undefined;
   readonly #queue: SendQueue;
@@ -180,7 +180,7 @@ export class Connection implements Pipe {
 
   readonly #onRead = (n: number | null): void => {
     if (n === null) return this.#endRead();
-    this.lastReceived = performance.now();
+    this.lastReceived = Math.ceil(performance.now());
     this.#lastRead = n;
     let pending: void | Promise<void>;
     try {
