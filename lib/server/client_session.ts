@@ -37,8 +37,11 @@ export class ClientSession implements PipeReader, GoodbyeListener, OverflowListe
   readonly pipe: Pipe;
   /** The peer's IP address. */
   readonly ip: string;
+  /** Its place in the connection limits. */
+  readonly ticket: Admitted;
   readonly #context: SessionContext;
-  readonly #setup: SessionSetup;
+  /** What the listener handed over, until the member joined (then only `ticket` is kept). */
+  #setup: SessionSetup | undefined;
   /** The codec and outbox, once the wire format is known. */
   #sink: CodecSink | undefined;
   #member: Member | undefined;
@@ -63,16 +66,12 @@ export class ClientSession implements PipeReader, GoodbyeListener, OverflowListe
     this.#setup = setup;
     this.pipe = setup.pipe;
     this.ip = setup.ip;
+    this.ticket = setup.ticket;
   }
 
   /** The member once its hello was accepted. */
   get member(): Member | undefined {
     return this.#member;
-  }
-
-  /** Its place in the connection limits. */
-  get ticket(): Admitted {
-    return this.#setup.ticket;
   }
 
   /**
@@ -88,10 +87,11 @@ export class ClientSession implements PipeReader, GoodbyeListener, OverflowListe
     try {
       sessions.add(this);
       log({ level: "debug", event: "connect", remote: pipe.remote });
-      if (this.#setup.codec) this.#use(this.#setup.codec);
+      const setup = this.#setup!;
+      if (setup.codec) this.#use(setup.codec);
       else {
         const late = (head: Uint8Array) => void this.chunk(head);
-        const http = this.#setup.http !== undefined;
+        const http = setup.http !== undefined;
         this.#firstBytes = sessionFirstBytes(this.#context, pipe, http, late);
       }
       // The session is the reader: no async function, promise or closure per client for its
@@ -249,7 +249,7 @@ export class ClientSession implements PipeReader, GoodbyeListener, OverflowListe
     if (bye) sink.end(bye);
     // A line typed at a prompt, a hello: a sign of life (see ConnectionLimits).
     if (!this.#member && frames.some((frame) => !(frame instanceof ProtocolError))) {
-      this.#setup.ticket.alive();
+      this.ticket.alive();
     }
     const held = (): void | Promise<void> => {
       const more = this.pipe.ending ? undefined : sink.codec.release?.();
@@ -262,8 +262,8 @@ export class ClientSession implements PipeReader, GoodbyeListener, OverflowListe
   /** An HTTP request: the connection goes to `http`, with the bytes read. */
   #handOff(head: Uint8Array): void {
     this.handedOff = true;
-    const { ip, ticket, http } = this.#setup;
-    http!.takeOver(this.pipe, head, { ip, ticket, secure: this.#setup.binding !== PLAIN_BINDING });
+    const { ip, ticket, http, binding } = this.#setup!;
+    http!.takeOver(this.pipe, head, { ip, ticket, secure: binding !== PLAIN_BINDING });
   }
 
   /** Starts speaking `codec`: its sink, and what an overflow does. */
@@ -418,8 +418,8 @@ export class ClientSession implements PipeReader, GoodbyeListener, OverflowListe
     const handshake = this.#handshake ??= new Handshake(this.#context.admission, {
       ip: this.ip,
       sink,
-      binding: this.#setup.binding,
-      clientCertificate: this.#setup.clientCertificate,
+      binding: this.#setup!.binding,
+      clientCertificate: this.#setup!.clientCertificate,
       hold: (holding) => {
         this.#holding = holding;
         // A fresh deadline for the rest of the handshake (a retried nick, the key proof).
@@ -429,7 +429,8 @@ export class ClientSession implements PipeReader, GoodbyeListener, OverflowListe
         this.#member = member;
         this.#handshake = undefined;
         sink.codec.admitted(member);
-        this.#setup.ticket.joined();
+        this.#setup = undefined;
+        this.ticket.joined();
       },
     });
     if (frame.type === "password") return handshake.password(frame.password);
