@@ -147,7 +147,7 @@ export class TextCodec implements Codec {
     const frames: DecodedFrame[] = [];
     let replies: Uint8Array[] | undefined;
     if (!this.#telnet && TelnetFilter.startsIn(chunk)) this.#telnet = new TelnetFilter();
-    for (const line of this.#lines.push(this.#telnet ? this.#telnet.filter(chunk) : chunk)) {
+    for (const line of this.#lines.decode(this.#telnet ? this.#telnet.filter(chunk) : chunk)) {
       if (line instanceof ProtocolError) {
         frames.push(line);
         continue;
