@@ -168,17 +168,22 @@ export class Connection implements Pipe {
     try {
       reading = this.#conn.read(this.#buffer!);
     } catch (error) {
-      return this.#onReadFailed(error);
+      return this.#readFailed(error);
     }
     reading.then(this.#onRead, this.#onReadFailed);
   }
 
-  readonly #onReadFailed = (error: unknown): void => {
+  // What a read's promise calls: bound methods, not arrow functions, which
+  // would keep a context of their own for every connection.
+  readonly #onRead = this.#readDone.bind(this);
+  readonly #onReadFailed = this.#readFailed.bind(this);
+
+  #readFailed(error: unknown): void {
     if (this.#closed || error instanceof Deno.errors.BadResource) this.#endRead();
     else this.#failRead(error);
-  };
+  }
 
-  readonly #onRead = (n: number | null): void => {
+  #readDone(n: number | null): void {
     if (n === null) return this.#endRead();
     this.lastReceived = Math.ceil(performance.now());
     this.#lastRead = n;
@@ -188,21 +193,22 @@ export class Connection implements Pipe {
     } catch (error) {
       return this.#failRead(error);
     }
-    // Closing ends the wait too: a request waiting on a store that never
-    // answers must not keep a closed connection (and its member) around.
-    // (Made only then: the handshake's waits are rare, a field is for every client.)
-    if (pending) {
-      let ended = this.#ended;
-      if (!ended) {
-        ended = this.#ended = new Interrupt();
-        if (this.#closed) ended.fire();
-      }
-      ended.wait(pending).then(
-        () => this.#afterChunk(),
-        (error) => this.#failRead(error),
-      );
-    } else this.#afterChunk();
-  };
+    if (pending) this.#waitFor(pending);
+    else this.#afterChunk();
+  }
+
+  /**
+   * A chunk's handling waits, and so does the read loop; closing ends the wait too (a store that
+   * never answers must not keep a closed connection). The Interrupt is made only then (rare).
+   */
+  #waitFor(pending: Promise<void>): void {
+    let ended = this.#ended;
+    if (!ended) {
+      ended = this.#ended = new Interrupt();
+      if (this.#closed) ended.fire();
+    }
+    ended.wait(pending).then(() => this.#afterChunk(), (error) => this.#failRead(error));
+  }
 
   /** After a chunk's handling: the buffer grows while reads fill it, shrinks back when they stop. */
   #afterChunk(): void {
@@ -409,20 +415,14 @@ export class Connection implements Pipe {
     this.#written = 0;
     this.#slot = Connection.#generation;
     Connection.#inFlight++;
-    if (!this.#onWritten) this.#makeWriteCallbacks();
+    // Bound when first needed after compact() let them go (a bound method keeps no context).
+    this.#onWritten ??= this.#wrote.bind(this);
+    this.#onWriteFailed ??= this.#writeFailed.bind(this);
     this.#conn.write(this.#pending).then(this.#onWritten, this.#onWriteFailed);
   }
 
-  /**
-   * What a write's promise calls: made (by a method of their own, so that
-   * #writeNext allocates nothing) at the first write after compact() let them go.
-   */
   #onWritten: ((n: number) => void) | undefined;
   #onWriteFailed: (() => void) | undefined;
-  #makeWriteCallbacks(): void {
-    this.#onWritten = (n) => this.#wrote(n);
-    this.#onWriteFailed = () => this.#writeFailed();
-  }
 
   #wrote(n: number): void {
     this.#written += n;
