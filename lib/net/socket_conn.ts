@@ -79,22 +79,28 @@ export class SocketConn implements ByteConn {
     socket.on("error", this.#onError);
   }
 
-  readonly #onData = (chunk: Uint8Array) => {
+  // The socket's listeners: bound methods, not arrow functions, which would
+  // keep a context of their own for every connection.
+  readonly #onData = this.#data.bind(this);
+  readonly #onEnd = this.#end.bind(this);
+  readonly #onError = this.#fail.bind(this);
+
+  #data(chunk: Uint8Array): void {
     this.#chunks.push(chunk);
     this.#buffered += chunk.length;
     if (this.#buffered >= HIGH_WATER) this.#socket.pause();
     this.#notify();
-  };
+  }
 
-  readonly #onEnd = () => {
+  #end(): void {
     this.#ended = true;
     this.#notify();
-  };
+  }
 
-  readonly #onError = (error: Error & { code?: string }) => {
+  #fail(error: Error & { code?: string }): void {
     this.#error ??= new SocketError(error.message, error.code, { cause: error });
     this.#notify();
-  };
+  }
 
   /**
    * Gives the socket back, paused, for another owner (an HTTP server),
