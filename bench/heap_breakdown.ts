@@ -123,7 +123,7 @@ async function signal(pid: number, n: number, snapshot: boolean) {
     try {
       const usage = JSON.parse(Deno.readTextFileSync(`${base}.json`));
       Deno.removeSync(`${base}.json`);
-      return { usage: usage as Deno.MemoryUsage, path: `${base}.heapsnapshot` };
+      return { usage: usage as Point["usage"], path: `${base}.heapsnapshot` };
     } catch {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
@@ -181,7 +181,7 @@ async function waitForPort(port: number): Promise<void> {
 
 interface Point {
   rss: number;
-  usage: Deno.MemoryUsage;
+  usage: Deno.MemoryUsage & { found: Deno.MemoryUsage };
   groups?: Map<string, Group>;
 }
 
@@ -255,16 +255,20 @@ if (import.meta.main) {
   const server = values.server as Server;
   const count = Number(values.clients);
   const per = (x: number) => (x / count).toFixed(0);
-  const rss: number[] = [], heap: number[] = [];
+  const rss: number[] = [], heap: number[] = [], found: number[] = [], heapTotal: number[] = [];
   for (let run = 0; run < Number(values.runs); run++) {
     const [a, b] = await pass(server, values.tree, count, false);
     rss.push(b.rss - a.rss);
     heap.push(b.usage.heapUsed - a.usage.heapUsed);
+    heapTotal.push(b.usage.heapTotal - a.usage.heapTotal);
+    found.push(b.usage.found.rss - a.usage.found.rss);
   }
   console.log(`${server} (${values.tree}), ${count} -> ${2 * count} idle clients, per client:`);
   console.log(
     `  RSS ${per(median(rss))} B [${rss.map(per).join(", ")}], heapUsed ${per(median(heap))} B [${
       heap.map(per).join(", ")
+    }], heapTotal ${per(median(heapTotal))} B; RSS before any collection ${per(median(found))} B [${
+      found.map(per).join(", ")
     }]`,
   );
   const [a, b] = await pass(server, values.tree, count, true, values.keep);

@@ -16,12 +16,14 @@ Deno.addSignalListener("SIGUSR1", () => measure(false));
 Deno.addSignalListener("SIGUSR2", () => measure(true));
 
 function measure(snapshot: boolean): void {
+  // As found (garbage and all: what the crowd bench reads), then after collections.
+  const found = Deno.memoryUsage();
   const gc = (globalThis as unknown as { gc?: () => void }).gc;
   gc?.();
   setTimeout(() => {
     gc?.();
     const base = `/tmp/lanchat-heap-${Deno.pid}-${taken++}`;
-    const usage = JSON.stringify(Deno.memoryUsage());
+    const usage = JSON.stringify({ ...Deno.memoryUsage(), found });
     if (snapshot) writeHeapSnapshot(`${base}.heapsnapshot`);
     Deno.writeTextFileSync(`${base}.json`, usage);
   }, 100);
