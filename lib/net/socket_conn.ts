@@ -19,6 +19,12 @@ import { secureOver } from "./tls_feed.ts";
 /** What a connection needs of its socket; `Deno.TcpConn` has it too. */
 export interface ByteConn {
   read(buffer: Uint8Array): Promise<number | null>;
+  /**
+   * The next chunk as the socket received it (valid until the next read),
+   * or null at the end: for a socket that has chunks of its own (node's),
+   * so that a reader holds no buffer while the peer is silent. Optional.
+   */
+  readChunk?(): Promise<Uint8Array | null>;
   write(bytes: Uint8Array): Promise<number>;
   close(): void;
   readonly remoteAddr: Deno.Addr;
@@ -56,7 +62,11 @@ export class SocketConn implements ByteConn {
    * connection its generator and registers).
    */
   #waiting:
-    | { buffer: Uint8Array; resolve: (n: number | null) => void; reject: (error: Error) => void }
+    | {
+      buffer: Uint8Array | undefined;
+      resolve: (read: number | Uint8Array | null) => void;
+      reject: (error: Error) => void;
+    }
     | undefined;
 
   /**
@@ -122,22 +132,31 @@ export class SocketConn implements ByteConn {
   }
 
   read(buffer: Uint8Array): Promise<number | null> {
+    return this.#read(buffer) as Promise<number | null>;
+  }
+
+  readChunk(): Promise<Uint8Array | null> {
+    return this.#read(undefined) as Promise<Uint8Array | null>;
+  }
+
+  #read(buffer: Uint8Array | undefined): Promise<number | Uint8Array | null> {
     if (this.#chunks.length > 0) return Promise.resolve(this.#take(buffer));
     if (this.#closed || (this.#ended && !this.#error)) return Promise.resolve(null);
     if (this.#error) return Promise.reject(this.#error);
     return new Promise((resolve, reject) => (this.#waiting = { buffer, resolve, reject }));
   }
 
-  /** Copies what fits of the queued chunks into `buffer`; how much. */
-  #take(buffer: Uint8Array): number {
+  /** Copies what fits of the queued chunks into `buffer` (how much), or takes the first whole. */
+  #take(buffer: Uint8Array | undefined): number | Uint8Array {
     const chunk = this.#chunks[0];
-    const n = Math.min(buffer.length, chunk.length);
-    buffer.set(chunk.subarray(0, n));
+    const n = Math.min(buffer?.length ?? chunk.length, chunk.length);
+    buffer?.set(chunk.subarray(0, n));
     if (n === chunk.length) this.#chunks.shift();
     else this.#chunks[0] = chunk.subarray(n);
     this.#buffered -= n;
     if (this.#buffered < HIGH_WATER && this.#socket.isPaused()) this.#socket.resume();
-    return n;
+    // A plain view, not node's Buffer (whose slice() does not copy).
+    return buffer ? n : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
   }
 
   write(bytes: Uint8Array): Promise<number> {

@@ -66,7 +66,6 @@ export class Connection implements Pipe {
    * interrupt.ts); made at the first such wait (fired at once if closed).
    */
   #ended: Interrupt | undefined;
-  #overflowListener: OverflowListener | undefined;
   #writing = false;
   #ending = false;
   #closed = false;
@@ -83,7 +82,7 @@ export class Connection implements Pipe {
     this.#remote = options.remote;
     this.#queue = new SendQueue(options.sendQueueBytes);
     this.#maxWriteBytes = options.maxWriteBytes ?? Infinity;
-    this.#overflowListener = options.overflowListener;
+    this.overflowListener = options.overflowListener;
   }
 
   /** `ip:port` of the peer, for logs: made when asked for, not kept for every client. */
@@ -113,14 +112,7 @@ export class Connection implements Pipe {
   }
 
   /** Who is told once when the send queue overflows (cleared once told). */
-  get overflowListener(): OverflowListener | undefined {
-    return this.#overflowListener;
-  }
-
-  /** Sets who is told when the send queue overflows. */
-  set overflowListener(listener: OverflowListener | undefined) {
-    this.#overflowListener = listener;
-  }
+  overflowListener: OverflowListener | undefined;
 
   /**
    * Reads until the peer closes, the socket fails, or the connection is
@@ -138,7 +130,8 @@ export class Connection implements Pipe {
     // await closures cost every idle client a few hundred bytes
     // (docs/performance.md).
     this.#reader = reader;
-    this.#buffer = new Uint8Array(MIN_READ_BYTES);
+    // A socket that hands out its own chunks (node's) needs no buffer of ours.
+    if (!this.#conn.readChunk) this.#buffer = new Uint8Array(MIN_READ_BYTES);
     this.#read();
   }
 
@@ -164,9 +157,10 @@ export class Connection implements Pipe {
   /** Starts the next read, unless closed. */
   #read(): void {
     if (this.#closed) return this.#endRead();
-    let reading: Promise<number | null>;
+    let reading: Promise<number | Uint8Array | null>;
     try {
-      reading = this.#conn.read(this.#buffer!);
+      const conn = this.#conn;
+      reading = conn.readChunk ? conn.readChunk() : conn.read(this.#buffer!);
     } catch (error) {
       return this.#readFailed(error);
     }
@@ -183,13 +177,15 @@ export class Connection implements Pipe {
     else this.#failRead(error);
   }
 
-  #readDone(n: number | null): void {
-    if (n === null) return this.#endRead();
+  /** A read's bytes: how many went into the buffer, or the socket's own chunk. */
+  #readDone(read: number | Uint8Array | null): void {
+    if (read === null) return this.#endRead();
     this.lastReceived = Math.ceil(performance.now());
-    this.#lastRead = n;
+    const chunk = typeof read === "number" ? this.#buffer!.subarray(0, read) : read;
+    this.#lastRead = chunk.length;
     let pending: void | Promise<void>;
     try {
-      pending = this.#reader!.chunk(this.#buffer!.subarray(0, n));
+      pending = this.#reader!.chunk(chunk);
     } catch (error) {
       return this.#failRead(error);
     }
@@ -214,10 +210,10 @@ export class Connection implements Pipe {
   #afterChunk(): void {
     if (this.#closed) return this.#endRead();
     const n = this.#lastRead;
-    const buffer = this.#buffer!;
-    if (n === buffer.length && buffer.length < MAX_READ_BYTES) {
+    const buffer = this.#buffer;
+    if (buffer && n === buffer.length && buffer.length < MAX_READ_BYTES) {
       this.#buffer = new Uint8Array(buffer.length * 2);
-    } else if (n < MIN_READ_BYTES && buffer.length > MIN_READ_BYTES) {
+    } else if (buffer && n < MIN_READ_BYTES && buffer.length > MIN_READ_BYTES) {
       this.#buffer = new Uint8Array(MIN_READ_BYTES);
     }
     this.#read();
@@ -242,8 +238,8 @@ export class Connection implements Pipe {
       // Not "ending" yet: the writer must stay usable for the goodbye that
       // the handler queues with end().
       this.#overflowed = true;
-      const listener = this.#overflowListener;
-      this.#overflowListener = undefined;
+      const listener = this.overflowListener;
+      this.overflowListener = undefined;
       // Deferred: the overflow happens inside a broadcast, which must finish
       // delivering to everyone before anyone is removed.
       if (listener) queueMicrotask(() => listener.overflowed());
