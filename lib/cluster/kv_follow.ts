@@ -18,7 +18,7 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { KV, KvWatchEntry } from "@nats-io/kv";
 import { bounded, NatsLink } from "./nats_link.ts";
-import { followRecoveries } from "./reader_recovery.ts";
+import { followRecoveries, hedged } from "./reader_recovery.ts";
 
 /**
  * How long making a watch may take before it is given up and tried again,
@@ -28,6 +28,34 @@ import { followRecoveries } from "./reader_recovery.ts";
  */
 const WATCH_START_MS = 5_000;
 const WATCH_START_MAX_MS = 30_000;
+
+/**
+ * While a watch's making is unanswered, another is asked for every
+ * WATCH_HEDGE_MS (ms) until the attempt's bound (in the first attempt; see
+ * {@linkcode watchHedging} for those after a failure); the first made is used, the
+ * others stopped when they come. The client's watch is an R1 consumer that
+ * JetStream (2.9) places on any replica of the bucket's stream, a dead one
+ * included: after kill -9 of a replica about one request in three went
+ * unanswered for its whole 5 s timeout, for as long as that replica stayed
+ * down, while one sent a moment later was answered; and right after an
+ * election every request can go unanswered for a few seconds (measured:
+ * docs/cluster_progress.md, "A watch made on a dead replica").
+ */
+export const WATCH_HEDGE_MS = 1_000;
+
+/**
+ * Requests for a watch in one attempt: its bound's first WATCH_HEDGE_MS
+ * apart (5 s), and spread over the longer bounds of the attempts after a
+ * failure, so that a cluster down for long is asked about as often as
+ * before the hedging (each unanswered request may leave a consumer the dead
+ * replica makes when it is back), not once a second.
+ */
+const WATCH_REQUESTS = 5;
+
+/** How one attempt of `boundMs` asks for its watch: how often and how many times. */
+export function watchHedging(boundMs: number): { everyMs: number; attempts: number } {
+  return { everyMs: Math.max(WATCH_HEDGE_MS, boundMs / WATCH_REQUESTS), attempts: WATCH_REQUESTS };
+}
 
 /** How long a watch may receive nothing before the bucket is asked whether it missed something. */
 export const STALL_CHECK_MS = 3_000;
@@ -143,10 +171,13 @@ export class KvFollow {
 
   /** A watch from the revision after the last one seen (all present values at first). */
   async #watchFrom(boundMs = WATCH_START_MS): Promise<Watch> {
-    const pending = this.#options.kv.watch(
-      this.#lastRevision > 0 ? { resumeFromRevision: this.#lastRevision + 1 } : {},
-    );
-    let watch: Watch;
+    const from = this.#lastRevision > 0 ? { resumeFromRevision: this.#lastRevision + 1 } : {};
+    // Hedged: a request JetStream placed on a dead replica is never answered (WATCH_HEDGE_MS).
+    const pending = hedged(() => this.#options.kv.watch(from), {
+      ...watchHedging(boundMs),
+      late: (late) => late.stop(),
+    });
+    let watch: Watch | undefined;
     try {
       // Making a watch can hang across an election (measured: a mirror stuck for good, under
       // load): bounded, and tried again; one that comes late is stopped. NATS back or a new
@@ -154,11 +185,16 @@ export class KvFollow {
       const kicked = new Promise<never>((_, reject) =>
         this.#wake = () => reject(new KickedError("KV watch: asked again (NATS recovered)"))
       );
-      watch = await Promise.race([bounded(boundMs, pending, "KV watch"), kicked]);
+      watch = await Promise.race([bounded(boundMs, pending.result, "KV watch"), kicked]);
     } catch (error) {
-      pending.then((late) => late.stop(), () => {});
+      // A watch made in the turns between a kick (or the bound) and cancel() below settles
+      // `result` but lost the race: stopped, as the ones still under way are when they come.
+      pending.result.then((late) => late?.stop(), () => {});
       throw error;
+    } finally {
+      pending.cancel(); // Those still under way are stopped when they come.
     }
+    if (!watch) throw new Error("KV watch: given up");
     if (this.#stopped) watch.stop();
     this.#receivedAt = performance.now();
     return this.#watch = watch;

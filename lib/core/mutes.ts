@@ -57,6 +57,8 @@ export class Mutes {
    * a ban, a mute of its address does not reach it.
    */
   until(member: Member): number | undefined {
+    // Every message asks: with no mute at all, its sender's ids are not built.
+    if (this.#store.empty?.()) return undefined;
     let until: number | undefined;
     for (const id of Mutes.idsOf(member, member.operator)) {
       const end = this.#store.until(id);

@@ -9,8 +9,8 @@
 
 import { ProtocolError } from "./protocol_error.ts";
 import { LineReader } from "./line_reader.ts";
+import { utf8Text } from "./utf8.ts";
 
-const decoder = new TextDecoder("utf-8", { fatal: true });
 const EMPTY = new Uint8Array(0);
 
 /**
@@ -40,7 +40,7 @@ export class LineDecoder extends LineReader {
     const out: (string | ProtocolError)[] = [];
     for (const line of lines) {
       try {
-        out.push(decoder.decode(line));
+        out.push(utf8Text(line));
       } catch (cause) {
         out.push(new ProtocolError("bad_utf8", "Line is not valid UTF-8", { cause, bytes: line }));
       }

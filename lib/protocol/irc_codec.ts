@@ -350,6 +350,7 @@ export class IrcCodec implements Codec {
     }
     const limits = this.#directory ?? DEFAULT_LIMITS;
     const answer = this.#registration.cap(params, me, this.#caps, limits);
+    this.#events.capsChanged();
     if (answer.say) replies.push(encoder.encode(answer.say));
     if (answer.invalid) {
       // `CAP` alone has no subcommand to name: 461, not a 410 with an empty parameter.

@@ -230,3 +230,32 @@ Deno.test("IrcCodec holds a line that is not UTF-8 behind a hello on its way, in
     ":lanchat FAIL PRIVMSG INVALID_UTF8 :Line is not valid UTF-8\r\n",
   );
 });
+
+Deno.test("IrcCodec's room events follow each CAP REQ, taken or dropped, from the next event on", () => {
+  const irc = codec();
+  irc.admitted(member("x"));
+  const msg = (id: number, text = "hi"): MessageEvent => ({
+    type: "msg",
+    room: "#lobby",
+    id,
+    ts: 0,
+    from: "ana",
+    text,
+    kind: "say",
+  });
+  const plain = ":ana!ana@lanchat PRIVMSG #lobby :hi\r\n";
+  assert.equal(text(irc.encode(msg(1))), plain);
+  irc.decode(bytes("CAP REQ :server-time message-tags\r\n"));
+  const tagged = text(irc.encode(msg(2)));
+  assert.match(tagged, /^@time=1970-01-01T00:00:00\.000Z;msgid=\S+ :ana!ana@lanchat PRIVMSG/);
+  // Dropped in place (the same set): the next event has no msgid, then no tags at all.
+  irc.decode(bytes("CAP REQ :-message-tags\r\n"));
+  assert.equal(text(irc.encode(msg(3))), `@time=1970-01-01T00:00:00.000Z ${plain}`);
+  irc.decode(bytes("CAP REQ :-server-time\r\n"));
+  assert.equal(text(irc.encode(msg(4))), plain);
+  // A multi-line message goes in a batch only with both draft/multiline and batch.
+  irc.decode(bytes("CAP REQ :draft/multiline\r\n"));
+  assert.doesNotMatch(text(irc.encode(msg(5, "a\nb"))), /BATCH/);
+  irc.decode(bytes("CAP REQ :batch\r\n"));
+  assert.match(text(irc.encode(msg(6, "a\nb"))), /BATCH \+m6 draft\/multiline #lobby/);
+});

@@ -31,7 +31,7 @@ import {
   whoLines,
 } from "./irc_render.ts";
 import { ALONE, type IrcDirectory } from "./irc_queries.ts";
-import { roomEventBytes } from "./irc_room_lines.ts";
+import { roomCapabilityBits, roomEventBytes } from "./irc_room_lines.ts";
 import { IrcStatus } from "./irc_status.ts";
 import type { ErrorFrame, ServerFrame } from "./wire_frames.ts";
 
@@ -70,14 +70,36 @@ export class IrcEventLines {
   #lastQuit = "";
   #status: IrcStatus | undefined;
 
+  #caps: ReadonlySet<Capability>;
+  /** What the capabilities change in room events (roomCapabilityBits), kept with them. */
+  #capBits: number;
+
   /**
    * The reader's capabilities (the codec replaces the set on its first
    * CAP REQ) and its server's version.
    */
   constructor(
-    public caps: ReadonlySet<Capability>,
+    caps: ReadonlySet<Capability>,
     readonly info: IrcServerInfo & { readonly directory?: IrcDirectory },
-  ) {}
+  ) {
+    this.#caps = caps;
+    this.#capBits = roomCapabilityBits(caps);
+  }
+
+  /** The reader's capabilities; after changing the set in place, call capsChanged(). */
+  get caps(): ReadonlySet<Capability> {
+    return this.#caps;
+  }
+
+  set caps(caps: ReadonlySet<Capability>) {
+    this.#caps = caps;
+    this.#capBits = roomCapabilityBits(caps);
+  }
+
+  /** The capabilities' set was changed in place (a CAP REQ): room events follow it from now on. */
+  capsChanged(): void {
+    this.#capBits = roomCapabilityBits(this.#caps);
+  }
 
   /** The reader's topics and away (irc_status.ts), made when first needed. */
   get status(): IrcStatus {
@@ -149,7 +171,7 @@ export class IrcEventLines {
       if (event.nick === this.#lastQuit) return NOTHING;
       this.#lastQuit = event.nick;
     }
-    return roomEventBytes(event, this.caps);
+    return roomEventBytes(event, this.#capBits);
   }
 
   /** An event for this reader alone, as lines. */

@@ -15,6 +15,7 @@ import { joinTags, msgidTag } from "./irc_batch.ts";
 import { byteLength, formatIrcLine, MAX_LINE_BYTES, splitUtf8 } from "./irc_line.ts";
 import { privmsgLines, timeTag, userSource } from "./irc_render.ts";
 import type { ServerFrame } from "./wire_frames.ts";
+import { utf8Bytes } from "./utf8.ts";
 
 /** The lines of a room event, the same for every reader of a variant. */
 export function roomEventLines(
@@ -77,18 +78,39 @@ export function multilineLines(
 // A broadcast hands the same event to every member in one loop: its lines
 // are made once per variant (server-time, msgid, multiline batch) and shared.
 // A variant is a number (1 time, 2 msgid, 4 multiline batch) indexing a
-// fixed array: no key is built and no map searched per reader, and a reader
-// without capabilities (most) asks no set at all.
+// fixed array: no key is built and no map searched per reader. A reader's
+// capabilities come as the same bits (roomCapabilityBits), worked out when
+// its CAP changes, not asked of its set on every delivery.
 let cachedEvent: ServerFrame | undefined;
 const cachedVariants: (Uint8Array | undefined)[] = new Array(8).fill(undefined);
 /** Whether the cached event is a message a `draft/multiline` batch would carry. */
 let cachedMultiline = false;
-const encoder = new TextEncoder();
 
-/** A room event's bytes for a reader with these capabilities, shared by every such reader. */
+/** Variant bit: the reader takes `server-time` tags. */
+const TIME_BIT = 1;
+/** Variant bit: the reader takes `message-tags` (a message's msgid). */
+const MSGID_BIT = 2;
+/** Variant bit: the reader takes `draft/multiline` batches (with `batch`). */
+const MULTILINE_BIT = 4;
+
+/**
+ * What a reader's capabilities change in a room event's lines, as the
+ * variant bits roomEventBytes takes: worked out once per CAP change.
+ */
+export function roomCapabilityBits(caps: ReadonlySet<string>): number {
+  if (caps.size === 0) return 0;
+  return (caps.has("server-time") ? TIME_BIT : 0) |
+    (caps.has("message-tags") ? MSGID_BIT : 0) |
+    (caps.has("draft/multiline") && caps.has("batch") ? MULTILINE_BIT : 0);
+}
+
+/**
+ * A room event's bytes for a reader whose capabilities are `capBits`
+ * (roomCapabilityBits), shared by every such reader.
+ */
 export function roomEventBytes(
   event: Extract<ServerFrame, { type: "msg" | "join" | "leave" }>,
-  caps: ReadonlySet<string>,
+  capBits: number,
 ): Uint8Array {
   if (event !== cachedEvent) {
     cachedEvent = event;
@@ -96,12 +118,10 @@ export function roomEventBytes(
     cachedMultiline = event.type === "msg" && event.kind !== "action" &&
       event.text.includes("\n");
   }
-  let variant = 0;
-  if (caps.size !== 0) {
-    if (caps.has("server-time")) variant |= 1;
-    if (event.type === "msg" && caps.has("message-tags")) variant |= 2;
-    if (cachedMultiline && caps.has("draft/multiline") && caps.has("batch")) variant |= 4;
-  }
+  // A msgid is a message's; a batch is a multiline message's.
+  const variant = capBits === 0 ? 0 : (capBits & TIME_BIT) |
+    (event.type === "msg" ? capBits & MSGID_BIT : 0) |
+    (cachedMultiline ? capBits & MULTILINE_BIT : 0);
   return cachedVariants[variant] ??= roomEventVariant(event, variant);
 }
 
@@ -110,14 +130,14 @@ function roomEventVariant(
   event: Extract<ServerFrame, { type: "msg" | "join" | "leave" }>,
   variant: number,
 ): Uint8Array {
-  const timeT = variant & 1 ? timeTag(event.ts) : undefined;
-  const idT = variant & 2 ? msgidTag(foldRoom(event.room), event.id) : undefined;
+  const timeT = variant & TIME_BIT ? timeTag(event.ts) : undefined;
+  const idT = variant & MSGID_BIT ? msgidTag(foldRoom(event.room), event.id) : undefined;
   const tags = joinTags(timeT, idT);
   // The batch reference is the event's id: the same bytes for every reader.
   // Without a batch, a message of several lines carries its msgid on the first
   // line only (IRCv3 multiline's fallback): one msgid, one message.
-  return encoder.encode(
-    variant & 4 && event.type === "msg"
+  return utf8Bytes(
+    variant & MULTILINE_BIT && event.type === "msg"
       ? multilineLines(event.from, event.room, event.text, `m${event.id}`, tags, ircCommand(event))
       : event.type === "msg"
       ? privmsgLines(event.from, event.room, event.text, event.kind, timeT, idT)

@@ -10,8 +10,7 @@ import { ProtocolError } from "./protocol_error.ts";
 import { type ClientFrame, parseClientFrame } from "./client_frames.ts";
 import type { Codec, CodecCapabilities, Decoded } from "./codec.ts";
 import { LineDecoder } from "./decode_lines.ts";
-
-const encoder = new TextEncoder();
+import { utf8Bytes } from "./utf8.ts";
 
 // The hub hands one event to every member of a room in one synchronous loop,
 // so remembering the last event encoded is enough to serialise a broadcast
@@ -28,7 +27,7 @@ let cachedBytes: Uint8Array | undefined;
  */
 export function encodeFrame(event: ServerFrame | Record<string, unknown>): Uint8Array {
   if (event !== cachedEvent || !cachedBytes) {
-    cachedBytes = encoder.encode(JSON.stringify(event) + "\n");
+    cachedBytes = utf8Bytes(JSON.stringify(event) + "\n");
     cachedEvent = event;
   }
   return cachedBytes;

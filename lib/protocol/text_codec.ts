@@ -16,6 +16,7 @@ import type { Codec, CodecCapabilities, Decoded, DecodedFrame } from "./codec.ts
 import { LineDecoder } from "./decode_lines.ts";
 import { TelnetFilter } from "./telnet_filter.ts";
 import { formatEvent } from "./text_format.ts";
+import { utf8Bytes } from "./utf8.ts";
 
 const encoder = new TextEncoder();
 const NICK_PROMPT = "Nick? ";
@@ -255,6 +256,6 @@ export function plainLine(message: string): Uint8Array {
 }
 
 function toBytes(lines: string[]): Uint8Array {
-  if (lines.length === 1) return encoder.encode(lines[0] + "\r\n");
-  return encoder.encode(lines.map((line) => line + "\r\n").join(""));
+  if (lines.length === 1) return utf8Bytes(lines[0] + "\r\n");
+  return utf8Bytes(lines.map((line) => line + "\r\n").join(""));
 }

@@ -167,8 +167,7 @@ export class Connection implements Pipe {
     reading.then(this.#onRead, this.#onReadFailed);
   }
 
-  // What a read's promise calls: bound methods, not arrow functions, which
-  // would keep a context of their own for every connection.
+  // A read's callbacks: bound methods (arrow functions would keep a context per connection).
   readonly #onRead = this.#readDone.bind(this);
   readonly #onReadFailed = this.#readFailed.bind(this);
 
@@ -176,7 +175,6 @@ export class Connection implements Pipe {
     if (this.#closed || error instanceof Deno.errors.BadResource) this.#endRead();
     else this.#failRead(error);
   }
-
   /** A read's bytes: how many went into the buffer, or the socket's own chunk. */
   #readDone(read: number | Uint8Array | null): void {
     if (read === null) return this.#endRead();
@@ -220,14 +218,20 @@ export class Connection implements Pipe {
   }
 
   /**
-   * Between writes, lets the send queue's empty slots go (see
-   * `SendQueue.trim`), and the writer's callbacks: an idle client keeps
-   * neither.
+   * The server's sweep: between writes, lets the queue's empty slots (`SendQueue.trim`) and the
+   * writer's callbacks go; behind a write in flight, bounds what queued chunks keep alive.
    */
   compact(): void {
-    if (this.#writing) return;
-    this.#queue.trim();
-    this.#onWritten = this.#onWriteFailed = undefined;
+    if (this.#pending) this.#queue.consolidate();
+    else if (!this.#writing) {
+      this.#queue.trim();
+      this.#onWritten = this.#onWriteFailed = undefined;
+    }
+  }
+
+  /** Bytes of memory the queued chunks keep alive (see `SendQueue.retainedBytes`). */
+  get retainedBytes(): number {
+    return this.#queue.retainedBytes();
   }
 
   /** Queues bytes for the writer. On overflow, clears the queue and reports it once. */

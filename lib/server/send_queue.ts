@@ -12,6 +12,10 @@ const REUSED_BYTES = 64 * 1024;
 const KEPT_SLOTS = 256;
 /** The slots of every trimmed queue: none (frozen, never written; the next push makes an array). */
 const NO_SLOTS = Object.freeze([]) as unknown as (Uint8Array | undefined)[];
+/** Fewest waiting chunks that consolidate() joins (fewer wait for the next sweep). */
+const MIN_CONSOLIDATED = 4;
+/** Pieces that consolidate() makes are at most this size (or one chunk, if larger). */
+const PIECE_BYTES = 64 * 1024;
 
 /**
  * The last join of several chunks, for the next queue that holds the very
@@ -60,6 +64,12 @@ export class SendQueue {
   #joined: Uint8Array | null | undefined;
   /** Takes so far: a join left in #joined is overwritten by the next one. */
   #takes = 0;
+  /** The first #settled chunks are pieces of consolidate() (never copied again). */
+  #settled = 0;
+  /** Leading chunks that were queued already at the last consolidate() and still are. */
+  #waited = 0;
+  /** #takes at the last consolidate() or trim(). */
+  #takesAtSweep = 0;
 
   /** @param limit most bytes held before {@linkcode SendQueue.push} refuses */
   constructor(readonly limit: number) {}
@@ -115,6 +125,8 @@ export class SendQueue {
     for (let i = 0; i < count; i++) chunks[i] = undefined;
     this.#count = 0;
     this.#bytes = 0;
+    this.#settled = 0;
+    this.#waited = 0;
     return out;
   }
 
@@ -142,6 +154,8 @@ export class SendQueue {
     chunks.fill(undefined, this.#count - count, this.#count);
     this.#count -= count;
     this.#bytes -= size;
+    this.#settled = Math.max(0, this.#settled - count);
+    this.#waited = Math.max(0, this.#waited - count);
     return out;
   }
 
@@ -158,6 +172,8 @@ export class SendQueue {
     this.#chunks.fill(undefined, 0, this.#count);
     this.#count = 0;
     this.#bytes = 0;
+    this.#settled = 0;
+    this.#waited = 0;
   }
 
   /**
@@ -177,6 +193,78 @@ export class SendQueue {
    */
   trim(): void {
     if (this.#count === 0) this.#chunks = NO_SLOTS;
+    this.#waited = 0;
+    this.#takesAtSweep = this.#takes;
+  }
+
+  /**
+   * For the server's sweep (about once a second) while a write is in flight:
+   * bounds what the queued chunks keep alive behind a reader that stopped
+   * reading. A codec's short output is a part of a shared 2 KiB slab
+   * (`utf8Bytes`) that keeps the whole slab alive, so 1 MiB of queued parts
+   * could hold tens of MiB. When the queue was not taken from since the last
+   * call (its write stalled), the chunks queued since are joined into
+   * pieces of their own (exact size, a copy); when it was (a slow reader
+   * taking slices), those that were queued already at the last call are.
+   * Pieces are never copied again, so a stalled queue copies each byte once.
+   * A queue whose chunks all leave between two sweeps (a flood's) is never
+   * touched: its chunks stay the very ones other queues share a join of.
+   */
+  consolidate(): void {
+    const end = this.#takes === this.#takesAtSweep ? this.#count : this.#waited;
+    if (end - this.#settled >= MIN_CONSOLIDATED) this.#joinPieces(this.#settled, end);
+    this.#waited = this.#count;
+    this.#takesAtSweep = this.#takes;
+  }
+
+  /** Replaces chunks `from` to `end` (not included) by pieces of their bytes, in order. */
+  #joinPieces(from: number, end: number): void {
+    const chunks = this.#chunks;
+    let at = from;
+    for (let i = from; i < end;) {
+      let size = chunks[i]!.length;
+      let next = i + 1;
+      while (next < end && size + chunks[next]!.length <= PIECE_BYTES) {
+        size += chunks[next++]!.length;
+      }
+      const first = chunks[i]!;
+      let piece: Uint8Array;
+      // A chunk alone that is a whole buffer of its own is one already.
+      if (next === i + 1 && first.byteLength === first.buffer.byteLength) piece = first;
+      else {
+        piece = new Uint8Array(size);
+        let offset = 0;
+        for (let k = i; k < next; k++) {
+          piece.set(chunks[k]!, offset);
+          offset += chunks[k]!.length;
+        }
+      }
+      chunks[at++] = piece;
+      i = next;
+    }
+    const count = this.#count;
+    chunks.copyWithin(at, end, count);
+    const left = count - (end - at);
+    chunks.fill(undefined, left, count);
+    this.#count = left;
+    this.#settled = at;
+  }
+
+  /**
+   * Bytes of memory the queued chunks keep alive: each distinct buffer under
+   * them once, so at least `bytes` (for tests and diagnostics: it walks the
+   * queue).
+   */
+  retainedBytes(): number {
+    const buffers = new Set<ArrayBufferLike>();
+    let retained = 0;
+    for (let i = 0; i < this.#count; i++) {
+      const buffer = this.#chunks[i]!.buffer;
+      if (buffers.has(buffer)) continue;
+      buffers.add(buffer);
+      retained += buffer.byteLength;
+    }
+    return retained;
   }
 
   /** `size` bytes to join into: the reused buffer when it fits under REUSED_BYTES. */

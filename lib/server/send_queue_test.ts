@@ -231,3 +231,120 @@ Deno.test("SendQueue.trim() keeps what is queued, and the queue works on after t
   queue.push(bytes(5, 6));
   assert.deepEqual(queue.take(), bytes(4, 5, 6));
 });
+
+/** `count` parts of `size` bytes, each carved from another 2 KiB slab (as `utf8Bytes` hands out). */
+function slabParts(count: number, size: number, first = 0): Uint8Array[] {
+  return Array.from({ length: count }, (_, i) => {
+    const slab = new Uint8Array(2048);
+    const part = slab.subarray(100, 100 + size);
+    part.fill((first + i) % 256);
+    return part;
+  });
+}
+
+/** Bytes copied by `Uint8Array.prototype.set` while `run` runs. */
+function copiedBy(run: () => void): number {
+  const set = Uint8Array.prototype.set;
+  let copied = 0;
+  Uint8Array.prototype.set = function (this: Uint8Array, source: ArrayLike<number>, at?: number) {
+    copied += source.length;
+    return set.call(this, source, at);
+  };
+  try {
+    run();
+  } finally {
+    Uint8Array.prototype.set = set;
+  }
+  return copied;
+}
+
+Deno.test("SendQueue.consolidate() behind a stalled write joins parts of many slabs into pieces of their own, copying each byte once", () => {
+  const queue = new SendQueue(1024 * 1024);
+  queue.push(bytes(0));
+  queue.take(); // The write in flight, which never finishes.
+  const parts = slabParts(300, 60);
+  for (const part of parts) queue.push(part);
+  assert.equal(queue.retainedBytes(), 300 * 2048);
+  // The first sweep sees a take since the last: the write may still be moving.
+  assert.equal(copiedBy(() => queue.consolidate()), 0);
+  assert.equal(queue.retainedBytes(), 300 * 2048);
+  // The next one sees none: everything queued is joined.
+  assert.equal(copiedBy(() => queue.consolidate()), 300 * 60);
+  assert.equal(queue.retainedBytes(), queue.bytes);
+  // Later parts are joined at the next sweep; the pieces made are not copied again.
+  const later = slabParts(100, 60, 300);
+  for (const part of later) queue.push(part);
+  assert.equal(copiedBy(() => queue.consolidate()), 100 * 60);
+  assert.equal(queue.retainedBytes(), queue.bytes);
+  assert.equal(copiedBy(() => queue.consolidate()), 0, "nothing new, nothing copied");
+  // Fewer than a few new parts wait for the next sweep, then go with the others.
+  const few = slabParts(3, 60, 400);
+  for (const part of few) queue.push(part);
+  assert.equal(copiedBy(() => queue.consolidate()), 0);
+  const more = slabParts(3, 60, 403);
+  for (const part of more) queue.push(part);
+  assert.equal(copiedBy(() => queue.consolidate()), 6 * 60);
+  assert.equal(queue.retainedBytes(), queue.bytes);
+  const expected = [...parts, ...later, ...few, ...more].flatMap((part) => [...part]);
+  assert.deepEqual([...queue.take()], expected);
+});
+
+Deno.test("SendQueue.consolidate() leaves alone a queue taken from since the last sweep: a flood's queues keep sharing one join", () => {
+  const queues = [
+    new SendQueue(1024 * 1024),
+    new SendQueue(1024 * 1024),
+    new SendQueue(1024 * 1024),
+  ];
+  for (const queue of queues) queue.consolidate();
+  const parts = slabParts(50, 60);
+  for (const queue of queues) {
+    queue.take(); // It writes between the two sweeps.
+    for (const part of parts) queue.push(part);
+  }
+  assert.equal(copiedBy(() => queues.forEach((queue) => queue.consolidate())), 0);
+  queues[0].take();
+  assert.strictEqual(queues[2].take(), queues[1].take(), "the second and third share a join");
+});
+
+Deno.test("SendQueue.consolidate() behind a slow reader's slices (TLS) joins what waited through a sweep, in order", () => {
+  const queue = new SendQueue(1024 * 1024);
+  const parts = slabParts(400, 60);
+  const taken: number[] = [];
+  for (const part of parts.slice(0, 200)) queue.push(part);
+  taken.push(...queue.take(1000));
+  queue.consolidate();
+  // A slice a sweep: the queue moves, and 100 more parts come meanwhile.
+  taken.push(...queue.take(1000));
+  for (const part of parts.slice(200, 300)) queue.push(part);
+  queue.consolidate();
+  // What waited through the last sweep is joined; the newer parts are not yet.
+  assert.equal(queue.retainedBytes(), queue.bytes - 100 * 60 + 100 * 2048);
+  taken.push(...queue.take(1000));
+  for (const part of parts.slice(300)) queue.push(part);
+  queue.consolidate();
+  // The piece being sliced keeps its head (1000 bytes written) until it is done.
+  assert.equal(queue.retainedBytes(), queue.bytes - 100 * 60 + 100 * 2048 + 1000);
+  while (queue.bytes > 0) taken.push(...queue.take(1000));
+  assert.deepEqual(taken, parts.flatMap((part) => [...part]));
+});
+
+Deno.test("SendQueue.consolidate() makes pieces of at most 64 KiB, and keeps a chunk that is a whole buffer as it is", () => {
+  const queue = new SendQueue(4 * 1024 * 1024);
+  queue.take();
+  queue.consolidate();
+  const parts = slabParts(3000, 60);
+  const big = new Uint8Array(100_000).fill(7);
+  for (const part of parts.slice(0, 1500)) queue.push(part);
+  queue.push(big);
+  for (const part of parts.slice(1500)) queue.push(part);
+  assert.equal(copiedBy(() => queue.consolidate()), 3000 * 60);
+  assert.equal(queue.retainedBytes(), queue.bytes);
+  // Slices of 64 KiB: the first is a whole piece, handed out as it is.
+  const first = queue.take(64 * 1024);
+  assert.equal(first.byteLength, first.buffer.byteLength);
+  assert.ok(first.length > 60_000 && first.length <= 64 * 1024, `${first.length}`);
+  const rest: number[] = [...first];
+  while (queue.bytes > 0) rest.push(...queue.take(64 * 1024));
+  const expected = [...parts.slice(0, 1500), big, ...parts.slice(1500)].flatMap((p) => [...p]);
+  assert.deepEqual(rest, expected);
+});

@@ -157,9 +157,19 @@ export class WebSocketPipe implements Pipe {
     }
   }
 
-  /** Between writes, lets the send queue's empty slots go (as `Connection.compact` does). */
+  /**
+   * The server's sweep, as `Connection.compact`: between writes, lets the
+   * send queue's empty slots go; behind a write in flight, bounds what the
+   * queued chunks keep alive (`SendQueue.consolidate`).
+   */
   compact(): void {
-    if (!this.#inFlight && !this.#flushQueued) this.#queue.trim();
+    if (this.#inFlight) this.#queue.consolidate();
+    else if (!this.#flushQueued) this.#queue.trim();
+  }
+
+  /** Bytes of memory the queued chunks keep alive (see `SendQueue.retainedBytes`). */
+  get retainedBytes(): number {
+    return this.#queue.retainedBytes();
   }
 
   /** Queues bytes for the writer. On overflow, clears the queue and reports it once (in a microtask). */

@@ -116,3 +116,49 @@ Deno.test("WebSocketPipe counts as Connection does: the write in flight does not
     writes,
   );
 });
+
+/** `count` frames of 60 bytes, each a part of another 2 KiB slab. */
+const slabFrames = (count: number) =>
+  Array.from({ length: count }, (_, i) => {
+    const part = new Uint8Array(2048).subarray(0, 60);
+    part.set(new TextEncoder().encode(`${String(i).padStart(4, "0")} ${"y".repeat(54)}\n`));
+    return part;
+  });
+
+for (const kind of ["Connection", "Connection in TLS slices", "WebSocketPipe"] as const) {
+  Deno.test(`${kind}: compact() behind a write that does not finish bounds what the queue keeps alive, and all arrives in order`, async () => {
+    const writes = new HeldWrites();
+    const pipe = kind === "WebSocketPipe"
+      ? new WebSocketPipe(idleWebSocket, {
+        raw: heldRaw(writes),
+        sendQueueBytes: 1024 * 1024,
+        remote: "127.0.0.1:1",
+      })
+      : new Connection(heldConn(writes), {
+        sendQueueBytes: 1024 * 1024,
+        maxWriteBytes: kind === "Connection" ? Infinity : 1000,
+      });
+    const frames = slabFrames(201);
+    pipe.send(frames[0]);
+    await turn();
+    for (const part of frames.slice(1)) pipe.send(part);
+    await turn();
+    assert.equal(pipe.retainedBytes, 200 * 2048);
+    pipe.compact();
+    pipe.compact();
+    assert.equal(pipe.queuedBytes, 200 * 60);
+    assert.equal(pipe.retainedBytes, 200 * 60);
+    for (let i = 0; i < 20 && pipe.queuedBytes + writes.heldBytes > 0; i++) {
+      writes.release();
+      await turn();
+    }
+    const text = new TextDecoder().decode(
+      new Uint8Array(writes.delivered.flatMap((bytes) => [...bytes])),
+    );
+    assert.deepEqual(
+      text.split("\n").slice(0, -1).map((line) => Number.parseInt(line)),
+      Array.from({ length: 201 }, (_, i) => i),
+    );
+    pipe.close();
+  });
+}

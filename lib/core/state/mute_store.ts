@@ -36,6 +36,12 @@ export interface MuteStore {
   /** Forgets the mute of `id` if it still ends at `until` (it ran out). */
   expire(id: string, until: number): void;
   /**
+   * Whether no id is muted at all (lifted entries may count as muted), so
+   * that every message does not build and look up its sender's ids; a
+   * store without it is asked id by id.
+   */
+  empty?(): boolean;
+  /**
    * Hears mutes set or lifted elsewhere (another node), so the hub can tell
    * its own members; a store with no elsewhere has none.
    */
@@ -56,5 +62,9 @@ export class MemoryMuteStore implements MuteStore {
 
   expire(id: string, until: number): void {
     if (this.#until.get(id) === until) this.#until.delete(id);
+  }
+
+  empty(): boolean {
+    return this.#until.size === 0;
   }
 }
