@@ -215,7 +215,7 @@ export {
   type Refusal,
   type Ticket,
 } from "./lib/server/connection_limits.ts";
-export type { Outbox, Pipe, PipeReader } from "./lib/server/outbox.ts";
+export type { Outbox, OverflowListener, Pipe, PipeReader } from "./lib/server/outbox.ts";
 export type { PasswordGateOptions } from "./lib/server/password_gate.ts";
 export {
   type CertificateSource,

@@ -19,6 +19,12 @@ import { secureOver } from "./tls_feed.ts";
 /** What a connection needs of its socket; `Deno.TcpConn` has it too. */
 export interface ByteConn {
   read(buffer: Uint8Array): Promise<number | null>;
+  /**
+   * The next chunk as the socket received it (valid until the next read),
+   * or null at the end: for a socket that has chunks of its own (node's),
+   * so that a reader holds no buffer while the peer is silent. Optional.
+   */
+  readChunk?(): Promise<Uint8Array | null>;
   write(bytes: Uint8Array): Promise<number>;
   close(): void;
   readonly remoteAddr: Deno.Addr;
@@ -49,7 +55,19 @@ export class SocketConn implements ByteConn {
   #ended = false;
   #closed = false;
   #error: Error | undefined;
-  #wake: (() => void) | undefined;
+  /**
+   * The read waiting for a chunk, if any: its buffer and its promise's
+   * settle functions (a read is a plain promise, not an async function
+   * suspended for as long as the peer is silent, which costs every idle
+   * connection its generator and registers).
+   */
+  #waiting:
+    | {
+      buffer: Uint8Array | undefined;
+      resolve: (read: number | Uint8Array | null) => void;
+      reject: (error: Error) => void;
+    }
+    | undefined;
 
   /**
    * @param socket the socket; this object owns it from now on
@@ -71,22 +89,28 @@ export class SocketConn implements ByteConn {
     socket.on("error", this.#onError);
   }
 
-  readonly #onData = (chunk: Uint8Array) => {
+  // The socket's listeners: bound methods, not arrow functions, which would
+  // keep a context of their own for every connection.
+  readonly #onData = this.#data.bind(this);
+  readonly #onEnd = this.#end.bind(this);
+  readonly #onError = this.#fail.bind(this);
+
+  #data(chunk: Uint8Array): void {
     this.#chunks.push(chunk);
     this.#buffered += chunk.length;
     if (this.#buffered >= HIGH_WATER) this.#socket.pause();
     this.#notify();
-  };
+  }
 
-  readonly #onEnd = () => {
+  #end(): void {
     this.#ended = true;
     this.#notify();
-  };
+  }
 
-  readonly #onError = (error: Error & { code?: string }) => {
+  #fail(error: Error & { code?: string }): void {
     this.#error ??= new SocketError(error.message, error.code, { cause: error });
     this.#notify();
-  };
+  }
 
   /**
    * Gives the socket back, paused, for another owner (an HTTP server),
@@ -107,21 +131,32 @@ export class SocketConn implements ByteConn {
     return socket;
   }
 
-  async read(buffer: Uint8Array): Promise<number | null> {
-    while (this.#chunks.length === 0) {
-      if (this.#closed) return null;
-      if (this.#error) throw this.#error;
-      if (this.#ended) return null;
-      await new Promise<void>((resolve) => (this.#wake = resolve));
-    }
+  read(buffer: Uint8Array): Promise<number | null> {
+    return this.#read(buffer) as Promise<number | null>;
+  }
+
+  readChunk(): Promise<Uint8Array | null> {
+    return this.#read(undefined) as Promise<Uint8Array | null>;
+  }
+
+  #read(buffer: Uint8Array | undefined): Promise<number | Uint8Array | null> {
+    if (this.#chunks.length > 0) return Promise.resolve(this.#take(buffer));
+    if (this.#closed || (this.#ended && !this.#error)) return Promise.resolve(null);
+    if (this.#error) return Promise.reject(this.#error);
+    return new Promise((resolve, reject) => (this.#waiting = { buffer, resolve, reject }));
+  }
+
+  /** Copies what fits of the queued chunks into `buffer` (how much), or takes the first whole. */
+  #take(buffer: Uint8Array | undefined): number | Uint8Array {
     const chunk = this.#chunks[0];
-    const n = Math.min(buffer.length, chunk.length);
-    buffer.set(chunk.subarray(0, n));
+    const n = Math.min(buffer?.length ?? chunk.length, chunk.length);
+    buffer?.set(chunk.subarray(0, n));
     if (n === chunk.length) this.#chunks.shift();
     else this.#chunks[0] = chunk.subarray(n);
     this.#buffered -= n;
     if (this.#buffered < HIGH_WATER && this.#socket.isPaused()) this.#socket.resume();
-    return n;
+    // A plain view, not node's Buffer (whose slice() does not copy).
+    return buffer ? n : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
   }
 
   write(bytes: Uint8Array): Promise<number> {
@@ -159,10 +194,15 @@ export class SocketConn implements ByteConn {
     tcp.setKeepAlive(true, 60_000);
   }
 
+  /** Settles the waiting read, if any, with what there is now (as read() would have). */
   #notify(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
+    const waiting = this.#waiting;
+    if (!waiting) return;
+    this.#waiting = undefined;
+    if (this.#chunks.length > 0) waiting.resolve(this.#take(waiting.buffer));
+    else if (this.#closed || (this.#ended && !this.#error)) waiting.resolve(null);
+    else if (this.#error) waiting.reject(this.#error);
+    else this.#waiting = waiting;
   }
 }
 

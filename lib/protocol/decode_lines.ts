@@ -15,25 +15,22 @@ import { utf8Text } from "./utf8.ts";
  * Turns byte chunks into decoded lines, synchronously (sans I/O): each line
  * at most `maxBytes` long. A line of invalid UTF-8 gives a (non-fatal)
  * `bad_utf8` error in its place; an oversized line gives a fatal
- * `line_too_long` error after the lines before it, and nothing after.
+ * `line_too_long` error after the lines before it, and nothing after. A
+ * `LineReader` itself rather than an object around one: every connection
+ * has a decoder, and a second object is ~40 bytes each.
  */
-export class LineDecoder {
-  readonly #reader: LineReader;
+export class LineDecoder extends LineReader {
   #failed = false;
 
-  constructor(maxBytes: number) {
-    this.#reader = new LineReader(maxBytes);
-  }
-
   /** The lines (or errors) that `chunk` completes. */
-  push(chunk: Uint8Array): (string | ProtocolError)[] {
+  decode(chunk: Uint8Array): (string | ProtocolError)[] {
     if (this.#failed) return [];
     let lines: Uint8Array[] = [];
     let failure: ProtocolError | undefined;
     try {
-      lines = this.#reader.push(chunk);
+      lines = this.push(chunk);
       // Lines before an oversized one come first; then its error.
-      if (lines.length > 0) failure = this.#reader.failure;
+      if (lines.length > 0) failure = this.failure;
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
       failure = error;
@@ -61,7 +58,7 @@ export async function* decodeLines(
 ): AsyncGenerator<string | ProtocolError, void, void> {
   const lines = new LineDecoder(maxBytes);
   for await (const chunk of chunks) {
-    for (const line of lines.push(chunk)) {
+    for (const line of lines.decode(chunk)) {
       yield line;
       if (line instanceof ProtocolError && line.fatal) return;
     }

@@ -18,7 +18,7 @@ Deno.test("LineDecoder gives every ASCII line, short or long, exactly as the UTF
   ];
   for (const codes of lines) {
     const line = Uint8Array.from(codes);
-    const decoded = new LineDecoder(1024).push(Uint8Array.from([...codes, 0x0a]));
+    const decoded = new LineDecoder(1024).decode(Uint8Array.from([...codes, 0x0a]));
     // A CR at the end is the line break's.
     const expected = reference.decode(codes.at(-1) === 0x0d ? line.subarray(0, -1) : line);
     assert.deepEqual(decoded, [expected], JSON.stringify(codes));
@@ -26,7 +26,7 @@ Deno.test("LineDecoder gives every ASCII line, short or long, exactly as the UTF
 });
 
 Deno.test("LineDecoder decodes short lines that are not ASCII, and refuses short bad UTF-8", () => {
-  const decoded = new LineDecoder(1024).push(
+  const decoded = new LineDecoder(1024).decode(
     Uint8Array.from([
       ...encoder.encode("zoë\n\ufeffbom\n"),
       0x61,

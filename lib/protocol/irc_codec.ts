@@ -120,7 +120,7 @@ export class IrcCodec implements Codec {
     const frames: DecodedFrame[] = [];
     const replies: Uint8Array[] = [];
     this.#drain(frames, replies);
-    for (const line of this.#lines.push(chunk)) {
+    for (const line of this.#lines.decode(chunk)) {
       // A line that is not UTF-8 keeps its turn and counts like any line (as its bytes).
       if (line instanceof ProtocolError && !line.bytes) {
         frames.push(line);

@@ -71,7 +71,7 @@ export class NativeCodec implements Codec {
   /** Blank lines are skipped; every other line is a frame or its error. */
   decode(chunk: Uint8Array): Decoded {
     const frames: (ClientFrame | ProtocolError)[] = [];
-    for (const line of this.#lines.push(chunk)) {
+    for (const line of this.#lines.decode(chunk)) {
       if (line instanceof ProtocolError) frames.push(line);
       else if (line.trim() !== "") {
         try {

@@ -19,6 +19,11 @@ const DONT = 0xfe;
 export class TelnetFilter {
   #state: "data" | "iac" | "option" | "sub" | "sub_iac" = "data";
 
+  /** Whether `chunk` holds a telnet command (a client at nc never sends one): a filter is due. */
+  static startsIn(chunk: Uint8Array): boolean {
+    return chunk.indexOf(IAC) !== -1;
+  }
+
   /** Returns `chunk` without telnet commands (the same array when it has none). */
   filter(chunk: Uint8Array): Uint8Array {
     if (this.#state === "data" && chunk.indexOf(IAC) === -1) return chunk;

@@ -89,7 +89,8 @@ export interface TextCodecOptions {
 export class TextCodec implements Codec {
   /** A nick prompt; no echo, no keepalive. */
   readonly capabilities: CodecCapabilities = TEXT;
-  readonly #telnet = new TelnetFilter();
+  /** Made at the first telnet command: most text clients never send one. */
+  #telnet: TelnetFilter | undefined;
   readonly #lines: LineDecoder;
   readonly #askPassword: boolean;
   readonly #isQuit: (name: string) => boolean;
@@ -149,7 +150,8 @@ export class TextCodec implements Codec {
     let replies: Uint8Array[] | undefined;
     // Whether this read already held the hello: the lines after it are input.
     let greeted = this.#member !== undefined;
-    for (const line of this.#lines.push(this.#telnet.filter(chunk))) {
+    if (!this.#telnet && TelnetFilter.startsIn(chunk)) this.#telnet = new TelnetFilter();
+    for (const line of this.#lines.decode(this.#telnet ? this.#telnet.filter(chunk) : chunk)) {
       if (line instanceof ProtocolError) {
         frames.push(line);
         continue;

@@ -1,4 +1,4 @@
-import type { Pipe, PipeReader } from "./outbox.ts";
+import type { OverflowListener, Pipe, PipeReader } from "./outbox.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -21,7 +21,7 @@ export class FakePipe implements Pipe {
   readonly #done = Promise.withResolvers<void>();
   readonly #reading = Promise.withResolvers<void>();
   #onChunk: ((chunk: Uint8Array) => void | Promise<void>) | undefined;
-  #onOverflow: (() => void) | undefined;
+  #overflowListener: OverflowListener | undefined;
   #ended = false;
   #closed = false;
   #overflowed = false;
@@ -46,14 +46,14 @@ export class FakePipe implements Pipe {
     return this.#closed;
   }
 
-  /** The overflow handler. */
-  get onOverflow(): (() => void) | undefined {
-    return this.#onOverflow;
+  /** Who is told of an overflow. */
+  get overflowListener(): OverflowListener | undefined {
+    return this.#overflowListener;
   }
 
-  /** Sets the overflow handler. */
-  set onOverflow(handler: (() => void) | undefined) {
-    this.#onOverflow = handler;
+  /** Sets who is told of an overflow. */
+  set overflowListener(listener: OverflowListener | undefined) {
+    this.#overflowListener = listener;
   }
 
   /** Records the bytes. */
@@ -99,9 +99,9 @@ export class FakePipe implements Pipe {
   /** The send queue overflows, as a broadcast to a stalled reader would make it. */
   overflow(): void {
     this.#overflowed = true;
-    const handler = this.#onOverflow;
-    this.#onOverflow = undefined;
-    if (handler) queueMicrotask(handler);
+    const listener = this.#overflowListener;
+    this.#overflowListener = undefined;
+    if (listener) queueMicrotask(() => listener.overflowed());
     else this.close();
   }
 

@@ -12,7 +12,8 @@ import { listenAddresses } from "./listen_addresses.ts";
 import { Hub } from "../core/hub.ts";
 import { PLAIN_BINDING } from "../protocol/key_proof.ts";
 import { ClientSession, type SessionContext, type SessionLimits } from "./client_session.ts";
-import { ConnectionLimits } from "./connection_limits.ts";
+import type { SessionHost } from "./session_context.ts";
+import { type Admitted, ConnectionLimits } from "./connection_limits.ts";
 import { FrontDoor } from "./front_door.ts";
 import type { Arrival, Listener } from "./listener.ts";
 import { IrcListener } from "./irc_listener.ts";
@@ -296,6 +297,40 @@ export class ChatServer implements AsyncDisposable {
   };
 
   /**
+   * The connection of `ticket` is served: the ticket is released (unless
+   * the HTTP server took the connection with it) and the count of
+   * connections served goes down.
+   */
+  #served(ticket: Admitted, session?: ClientSession): void {
+    try {
+      // An HTTP request's connection went to the HTTP server, with its ticket.
+      if (!session?.handedOff) ticket.release();
+    } finally {
+      if (--this.#serving === 0) this.#allServed?.resolve();
+    }
+  }
+
+  /** Serving the connection of `ticket` failed: logged (never thrown), then served. */
+  #servedWith(error: unknown, ticket: Admitted, session?: ClientSession): void {
+    try {
+      this.#failed(error);
+    } catch {
+      // A log that throws: nothing more to do, but the bookkeeping below.
+    } finally {
+      this.#served(ticket, session);
+    }
+  }
+
+  /**
+   * What every session reports its end to (once: `ClientSession.run`): one
+   * object for all, not two closures per client for its whole life.
+   */
+  readonly #host: SessionHost = {
+    served: (session) => this.#served(session.ticket, session),
+    failed: (session, error) => this.#servedWith(error, session.ticket, session),
+  };
+
+  /**
    * Serves one connection from a listener until it ends. Callbacks, not an
    * async function suspended for the connection's whole life nor a promise
    * pending for it: its frame and registers, or the promise's reactions,
@@ -308,33 +343,12 @@ export class ChatServer implements AsyncDisposable {
     { pipe, ip, ticket, secure, codec, http, irc, clientCertificate }: Arrival,
   ): void {
     this.#serving++;
-    let session: ClientSession | undefined;
-    let counted = false;
-    const served = () => {
-      if (counted) return;
-      counted = true;
-      try {
-        // An HTTP request's connection went to the HTTP server, with its ticket.
-        if (!session?.handedOff) ticket.release();
-      } finally {
-        if (--this.#serving === 0) this.#allServed?.resolve();
-      }
-    };
-    const fail = (error: unknown) => {
-      try {
-        this.#failed(error);
-      } catch {
-        // A log that throws: nothing more to do, but the bookkeeping below.
-      } finally {
-        served();
-      }
-    };
+    if (this.#closing) {
+      pipe.close();
+      return this.#served(ticket);
+    }
+    let session: ClientSession;
     try {
-      if (this.#closing) {
-        pipe.close();
-        served();
-        return;
-      }
       const binding = secure ? this.#tlsBinding : PLAIN_BINDING;
       session = new ClientSession(this.#context, {
         pipe,
@@ -345,12 +359,12 @@ export class ChatServer implements AsyncDisposable {
         http,
         clientCertificate,
       });
-      const started = session;
-      ticket.onEvict(() => started.evict());
-      started.run(served, fail);
     } catch (error) {
-      fail(error);
+      return this.#servedWith(error, ticket);
     }
+    ticket.onEvict(() => session.evict());
+    // It reports its end to the host once, even when run() throws.
+    session.run(this.#host);
   }
 
   /**

@@ -14,15 +14,15 @@ import type { Member } from "../core/member.ts";
 import { errorText } from "../core/errors.ts";
 import { ProtocolError } from "../protocol/protocol_error.ts";
 import type { Codec, Decoded, DecodedFrame } from "../protocol/codec.ts";
-import { plainLine, TextCodec } from "../protocol/text_codec.ts";
-import { CodecSink } from "./codec_sink.ts";
+import { plainLine } from "../protocol/text_codec.ts";
+import { CodecSink, type GoodbyeListener } from "./codec_sink.ts";
 import { Handshake } from "./handshake.ts";
 import { Keepalive } from "./keepalive.ts";
-import { FirstBytes } from "./first_bytes.ts";
-import { ircDirectory } from "./irc_directory.ts";
+import { type FirstBytes, sessionFirstBytes } from "./first_bytes.ts";
 import { PLAIN_BINDING } from "../protocol/key_proof.ts";
-import type { Pipe, PipeReader } from "./outbox.ts";
-import type { SessionContext, SessionSetup } from "./session_context.ts";
+import type { OverflowListener, Pipe, PipeReader } from "./outbox.ts";
+import type { Admitted } from "./connection_limits.ts";
+import type { SessionContext, SessionHost, SessionSetup } from "./session_context.ts";
 
 export type { SessionContext, SessionLimits, SessionSetup } from "./session_context.ts";
 
@@ -32,23 +32,26 @@ const SHUTDOWN: ByeFrame = { type: "bye", reason: "shutdown", message: "Server s
 const CLOSED = "connection closed";
 
 /** See the module doc. */
-export class ClientSession implements PipeReader {
+export class ClientSession implements PipeReader, GoodbyeListener, OverflowListener {
   /** The byte pipe. */
   readonly pipe: Pipe;
   /** The peer's IP address. */
   readonly ip: string;
+  /** Its place in the connection limits. */
+  readonly ticket: Admitted;
   readonly #context: SessionContext;
-  readonly #setup: SessionSetup;
+  /** What the listener handed over, until the member joined (then only `ticket` is kept). */
+  #setup: SessionSetup | undefined;
   /** The codec and outbox, once the wire format is known. */
   #sink: CodecSink | undefined;
   #member: Member | undefined;
   #handshake: Handshake | undefined;
   /** When the handshake deadline started (performance.now() ms). */
-  #acceptedAt = performance.now();
+  #acceptedAt = Math.ceil(performance.now());
   /** While an answer is held back, the handshake deadline waits. */
   #holding = false;
-  /** When to ping it, and when it is gone. */
-  readonly #keepalive: Keepalive;
+  /** When to ping it, and when it is gone: made when first asked (never, for a text client). */
+  #keepalive: Keepalive | undefined;
   /** Tells the codec (or HTTP) from the first bytes, until it is known. */
   #firstBytes: FirstBytes | undefined;
   /** Its first bytes were an HTTP request: the connection went to the HTTP server. */
@@ -63,7 +66,7 @@ export class ClientSession implements PipeReader {
     this.#setup = setup;
     this.pipe = setup.pipe;
     this.ip = setup.ip;
-    this.#keepalive = new Keepalive(context.limits.pingIntervalMs, context.limits.pingTimeoutMs);
+    this.ticket = setup.ticket;
   }
 
   /** The member once its hello was accepted. */
@@ -71,45 +74,48 @@ export class ClientSession implements PipeReader {
     return this.#member;
   }
 
-  /** Serves the connection to its end (reads, handles, leaves, closes); then `onDone`, or `onError`. */
-  run(onDone?: () => void, onError?: (error: unknown) => void): void {
-    const { log, sessions, limits } = this.#context;
+  /**
+   * Serves the connection to its end (reads, handles, leaves, closes), then
+   * tells `host` once: `served`, or `failed` when ending failed or `run`
+   * itself threw.
+   */
+  run(host?: SessionHost): void {
+    this.#host = host;
+    const { log, sessions } = this.#context;
     const pipe = this.pipe;
-    this.#onDone = onDone;
-    this.#onError = onError;
-    sessions.add(this);
-    log({ level: "debug", event: "connect", remote: pipe.remote });
-    if (this.#setup.codec) this.#use(this.#setup.codec);
-    else {
-      const { admission, isQuit } = this.#context;
-      this.#firstBytes = new FirstBytes({
-        maxLineBytes: limits.maxLineBytes,
-        textPromptDelayMs: limits.textPromptDelayMs,
-        httpHeadersMs: limits.httpHeadersMs,
-        askPassword: admission.askPassword,
-        isQuit,
-        ircDirectory: ircDirectory(this.#context.hub),
-        http: this.#setup.http !== undefined,
-        send: (bytes) => pipe.send(bytes),
-        greet: () => this.#greet(),
-        late: (head) => void this.chunk(head),
-      });
-    }
-    // The session is the reader: no async function, promise or closure per client for its life
-    // (docs/performance.md). A read loop that throws at once ends like one that fails later.
+    let reading = false;
     try {
+      sessions.add(this);
+      log({ level: "debug", event: "connect", remote: pipe.remote });
+      const setup = this.#setup!;
+      if (setup.codec) this.#use(setup.codec);
+      else {
+        const late = (head: Uint8Array) => void this.chunk(head);
+        const http = setup.http !== undefined;
+        this.#firstBytes = sessionFirstBytes(this.#context, pipe, http, late);
+      }
+      // The session is the reader: no async function, promise or closure per client for its
+      // life (docs/performance.md).
+      reading = true;
       pipe.readLoop(this);
     } catch (error) {
-      queueMicrotask(() => this.failed(error));
+      // A read loop that throws at once ends like one that fails later.
+      if (reading) queueMicrotask(() => this.failed(error));
+      else {
+        this.#host = undefined;
+        host?.failed(this, error);
+      }
     }
   }
 
-  /** What `run` calls once served, or when ending failed. */
-  #onDone: (() => void) | undefined;
-  #onError: ((error: unknown) => void) | undefined;
-  /** Its pipe's read loop ended (see `PipeReader`): it finishes. */
+  /** Who `run` reports to; undefined once it has (it reports once). */
+  #host: SessionHost | undefined;
+
+  /** Its pipe's read loop ended (see `PipeReader`): it finishes, then tells its host. */
   ended(): void {
-    void this.#finish().then(this.#onDone, this.#onError);
+    const host = this.#host;
+    this.#host = undefined;
+    void this.#finish().then(() => host?.served(this), (error) => host?.failed(this, error));
   }
   /** Its pipe's read loop failed: it finishes, dropped. */
   failed(error: unknown): void {
@@ -201,7 +207,7 @@ export class ClientSession implements PipeReader {
       return;
     }
     if (!sink?.codec.capabilities.keepalive || limits.pingIntervalMs === 0) return;
-    const verdict = this.#keepalive.check(now, pipe.lastReceived);
+    const verdict = this.#clock().check(now, pipe.lastReceived);
     if (verdict === "ping") sink.deliver({ type: "ping", token: this.#context.nextPingToken() });
     else if (verdict === "timeout") {
       const detail = `no answer to a ping for ${limits.pingTimeoutMs / 1000} s`;
@@ -243,7 +249,7 @@ export class ClientSession implements PipeReader {
     if (bye) sink.end(bye);
     // A line typed at a prompt, a hello: a sign of life (see ConnectionLimits).
     if (!this.#member && frames.some((frame) => !(frame instanceof ProtocolError))) {
-      this.#setup.ticket.alive();
+      this.ticket.alive();
     }
     const held = (): void | Promise<void> => {
       const more = this.pipe.ending ? undefined : sink.codec.release?.();
@@ -256,22 +262,23 @@ export class ClientSession implements PipeReader {
   /** An HTTP request: the connection goes to `http`, with the bytes read. */
   #handOff(head: Uint8Array): void {
     this.handedOff = true;
-    const { ip, ticket, http } = this.#setup;
-    http!.takeOver(this.pipe, head, { ip, ticket, secure: this.#setup.binding !== PLAIN_BINDING });
+    const { ip, ticket, http, binding } = this.#setup!;
+    http!.takeOver(this.pipe, head, { ip, ticket, secure: binding !== PLAIN_BINDING });
   }
 
   /** Starts speaking `codec`: its sink, and what an overflow does. */
   #use(codec: Codec): CodecSink {
-    const sink = this.#sink = new CodecSink(codec, this.pipe, (bye) => this.#ended(bye));
-    this.pipe.onOverflow = () => this.#dropOverflowed();
+    const sink = this.#sink = new CodecSink(codec, this.pipe, this);
+    this.pipe.overflowListener = this;
     return sink;
   }
 
   /**
-   * A goodbye on its way. One the hub said (a flood, a kick) is why the
-   * connection ends, unless the session already knew why; a flood is a limit.
+   * A goodbye on its way (its sink tells it). One the hub said (a flood, a
+   * kick) is why the connection ends, unless the session already knew why; a
+   * flood is a limit.
    */
-  #ended(bye: ByeFrame): void {
+  goodbye(bye: ByeFrame): void {
     if (this.#reason !== "quit" || this.#detail !== CLOSED) return;
     if (bye.reason === "dropped" || bye.reason === "kicked" || bye.reason === "timeout") {
       this.#reason = bye.reason;
@@ -288,25 +295,10 @@ export class ClientSession implements PipeReader {
   }
 
   /**
-   * Greets a text client, or, when the server is full already, tells it so
-   * at once instead of asking for a nick it could not use.
+   * The send queue overflowed (its pipe tells it). Runs after the broadcast
+   * that overflowed has reached everyone, so the leave notice cannot overtake it.
    */
-  #greet(): void {
-    const { hub, admission, log } = this.#context;
-    if (hub.size < hub.maxClients) {
-      this.pipe.send(TextCodec.greeting(hub.serverName, admission.askPassword));
-      return;
-    }
-    const message = `Server is full (${hub.maxClients} clients); try again later`;
-    log({ level: "warn", event: "refused", remote: this.pipe.remote, reason: "server_full" });
-    void this.pipe.end(plainLine(message));
-  }
-
-  /**
-   * The send queue overflowed. Runs after the broadcast that overflowed has
-   * reached everyone, so the leave notice cannot overtake it.
-   */
-  #dropOverflowed(): void {
+  overflowed(): void {
     this.#reason = "dropped";
     this.#detail = "send queue exceeded";
     const member = this.#member;
@@ -352,7 +344,7 @@ export class ClientSession implements PipeReader {
         const allowed = hub.charge(member);
         if (allowed === false) return;
         if (allowed !== true) {
-          return this.#keepalive.waitOn(allowed.then((ok) => {
+          return this.#clock().waitOn(allowed.then((ok) => {
             if (ok) sink.deliver({ type: "error", code: frame.code, message: frame.message });
             return ok;
           }));
@@ -405,7 +397,12 @@ export class ClientSession implements PipeReader {
 
   /** Nothing for an answer given at once; for one that waits on a store, a promise the read loop waits on. */
   #settled(result: boolean | Promise<boolean>): void | Promise<void> {
-    if (typeof result !== "boolean") return this.#keepalive.waitOn(result);
+    if (typeof result !== "boolean") return this.#clock().waitOn(result);
+  }
+
+  #clock(): Keepalive {
+    const { pingIntervalMs, pingTimeoutMs } = this.#context.limits;
+    return this.#keepalive ??= new Keepalive(pingIntervalMs, pingTimeoutMs);
   }
 
   /** A frame before the member joined: the handshake's, or `not_ready`. */
@@ -421,18 +418,19 @@ export class ClientSession implements PipeReader {
     const handshake = this.#handshake ??= new Handshake(this.#context.admission, {
       ip: this.ip,
       sink,
-      binding: this.#setup.binding,
-      clientCertificate: this.#setup.clientCertificate,
+      binding: this.#setup!.binding,
+      clientCertificate: this.#setup!.clientCertificate,
       hold: (holding) => {
         this.#holding = holding;
         // A fresh deadline for the rest of the handshake (a retried nick, the key proof).
-        if (!holding) this.#acceptedAt = performance.now();
+        if (!holding) this.#acceptedAt = Math.ceil(performance.now());
       },
       joined: (member) => {
         this.#member = member;
         this.#handshake = undefined;
         sink.codec.admitted(member);
-        this.#setup.ticket.joined();
+        this.#setup = undefined;
+        this.ticket.joined();
       },
     });
     if (frame.type === "password") return handshake.password(frame.password);

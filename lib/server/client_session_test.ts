@@ -84,7 +84,9 @@ function setup(
           release: () => {},
         },
       });
-      const running = new Promise<void>((resolve, reject) => session.run(resolve, reject));
+      const running = new Promise<void>((resolve, reject) =>
+        session.run({ served: () => resolve(), failed: (_, error) => reject(error) })
+      );
       return { pipe, session, ticket, running };
     },
   };

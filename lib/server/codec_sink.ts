@@ -10,6 +10,12 @@ import type { MemberSink } from "../core/member.ts";
 import type { Codec } from "../protocol/codec.ts";
 import type { Outbox } from "./outbox.ts";
 
+/** Who hears each goodbye of a {@linkcode CodecSink} before it is queued (the session). */
+export interface GoodbyeListener {
+  /** `event` is about to be said, and the outbox ended. */
+  goodbye(event: ByeFrame): void;
+}
+
 /**
  * Where the hub delivers one client's events: each is encoded by the
  * client's codec and queued in its outbox. Nothing waits and nothing is
@@ -18,13 +24,14 @@ import type { Outbox } from "./outbox.ts";
  */
 export class CodecSink implements MemberSink {
   /**
-   * Pairs a codec with the outbox its bytes go to; `onEnd` hears every
-   * goodbye (the hub's too: a flood, a kick), before it is queued.
+   * Pairs a codec with the outbox its bytes go to; `listener` hears every
+   * goodbye (the hub's too: a flood, a kick), before it is queued (an
+   * object, not a closure: one less per client).
    */
   constructor(
     readonly codec: Codec,
     readonly outbox: Outbox,
-    readonly onEnd?: (event: ByeFrame) => void,
+    readonly listener?: GoodbyeListener,
   ) {}
 
   /** Encodes and queues the event. */
@@ -34,7 +41,7 @@ export class CodecSink implements MemberSink {
 
   /** Queues the goodbye (when the codec has one to say) and ends the outbox. */
   end(event: ByeFrame): void {
-    this.onEnd?.(event);
+    this.listener?.goodbye(event);
     void this.outbox.end(this.codec.encodeEnd(event));
   }
 }

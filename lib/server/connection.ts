@@ -9,15 +9,18 @@
 
 import { SendQueue } from "./send_queue.ts";
 import type { ByteConn } from "../net/socket_conn.ts";
-import { formatHostPort } from "../net/host_port.ts";
-import type { Pipe, PipeReader } from "./outbox.ts";
+import { formatHostPort, unmapAddress } from "../net/host_port.ts";
+import type { OverflowListener, Pipe, PipeReader } from "./outbox.ts";
 import { Interrupt } from "../core/interrupt.ts";
 
 /** Settings of a {@linkcode Connection}. */
 export interface ConnectionOptions {
   /** Most bytes queued for this client before it is dropped. */
   sendQueueBytes: number;
-  /** `ip:port` of the peer for logs (IPv6 in brackets); read from the socket without it. */
+  /**
+   * `ip:port` of the peer for logs (IPv6 in brackets); without it, made from
+   * the socket's address (an IPv4-mapped one as IPv4) whenever asked for.
+   */
   remote?: string;
   /**
    * Most bytes handed to one write. A TLS socket encrypts and buffers all it
@@ -27,10 +30,10 @@ export interface ConnectionOptions {
    */
   maxWriteBytes?: number;
   /**
-   * Called once when the send queue overflows (in a microtask, after the
+   * Told once when the send queue overflows (in a microtask, after the
    * current synchronous work); the queue is already cleared.
    */
-  onOverflow?: () => void;
+  overflowListener?: OverflowListener;
 }
 
 /** Reads start with a small buffer that grows while reads fill it: idle clients stay cheap. */
@@ -49,11 +52,10 @@ const STUCK_MS = 5;
  * together leave in one write.
  */
 export class Connection implements Pipe {
-  /** `ip:port` of the peer, for logs. */
-  readonly remote: string;
-  /** When bytes last arrived (performance.now() ms); starts at creation. */
-  lastReceived: number = performance.now();
+  /** When bytes last arrived: performance.now() rounded up to whole ms (a small integer, unboxed). */
+  lastReceived: number = Math.ceil(performance.now());
   readonly #conn: ByteConn;
+  readonly #remote: string | undefined;
   readonly #queue: SendQueue;
   readonly #maxWriteBytes: number;
   /** `done` and its resolve, made when first asked for: an idle client never is. */
@@ -64,7 +66,6 @@ export class Connection implements Pipe {
    * interrupt.ts); made at the first such wait (fired at once if closed).
    */
   #ended: Interrupt | undefined;
-  #onOverflow: (() => void) | undefined;
   #writing = false;
   #ending = false;
   #closed = false;
@@ -78,11 +79,17 @@ export class Connection implements Pipe {
 
   constructor(conn: ByteConn, options: ConnectionOptions) {
     this.#conn = conn;
-    const addr = conn.remoteAddr as Deno.NetAddr;
-    this.remote = options.remote ?? formatHostPort(addr.hostname, addr.port);
+    this.#remote = options.remote;
     this.#queue = new SendQueue(options.sendQueueBytes);
     this.#maxWriteBytes = options.maxWriteBytes ?? Infinity;
-    this.#onOverflow = options.onOverflow;
+    this.overflowListener = options.overflowListener;
+  }
+
+  /** `ip:port` of the peer, for logs: made when asked for, not kept for every client. */
+  get remote(): string {
+    if (this.#remote !== undefined) return this.#remote;
+    const addr = this.#conn.remoteAddr as Deno.NetAddr;
+    return formatHostPort(unmapAddress(addr.hostname), addr.port);
   }
 
   /** Resolves once the socket is closed. */
@@ -104,15 +111,8 @@ export class Connection implements Pipe {
     return this.#queue.bytes;
   }
 
-  /** The handler called once when the send queue overflows (cleared once called). */
-  get onOverflow(): (() => void) | undefined {
-    return this.#onOverflow;
-  }
-
-  /** Sets the handler called when the send queue overflows. */
-  set onOverflow(handler: (() => void) | undefined) {
-    this.#onOverflow = handler;
-  }
+  /** Who is told once when the send queue overflows (cleared once told). */
+  overflowListener: OverflowListener | undefined;
 
   /**
    * Reads until the peer closes, the socket fails, or the connection is
@@ -130,7 +130,8 @@ export class Connection implements Pipe {
     // await closures cost every idle client a few hundred bytes
     // (docs/performance.md).
     this.#reader = reader;
-    this.#buffer = new Uint8Array(MIN_READ_BYTES);
+    // A socket that hands out its own chunks (node's) needs no buffer of ours.
+    if (!this.#conn.readChunk) this.#buffer = new Uint8Array(MIN_READ_BYTES);
     this.#read();
   }
 
@@ -156,67 +157,76 @@ export class Connection implements Pipe {
   /** Starts the next read, unless closed. */
   #read(): void {
     if (this.#closed) return this.#endRead();
-    let reading: Promise<number | null>;
+    let reading: Promise<number | Uint8Array | null>;
     try {
-      reading = this.#conn.read(this.#buffer!);
+      const conn = this.#conn;
+      reading = conn.readChunk ? conn.readChunk() : conn.read(this.#buffer!);
     } catch (error) {
-      return this.#onReadFailed(error);
+      return this.#readFailed(error);
     }
     reading.then(this.#onRead, this.#onReadFailed);
   }
 
-  readonly #onReadFailed = (error: unknown): void => {
+  // A read's callbacks: bound methods (arrow functions would keep a context per connection).
+  readonly #onRead = this.#readDone.bind(this);
+  readonly #onReadFailed = this.#readFailed.bind(this);
+
+  #readFailed(error: unknown): void {
     if (this.#closed || error instanceof Deno.errors.BadResource) this.#endRead();
     else this.#failRead(error);
-  };
-
-  readonly #onRead = (n: number | null): void => {
-    if (n === null) return this.#endRead();
-    this.lastReceived = performance.now();
-    this.#lastRead = n;
+  }
+  /** A read's bytes: how many went into the buffer, or the socket's own chunk. */
+  #readDone(read: number | Uint8Array | null): void {
+    if (read === null) return this.#endRead();
+    this.lastReceived = Math.ceil(performance.now());
+    const chunk = typeof read === "number" ? this.#buffer!.subarray(0, read) : read;
+    this.#lastRead = chunk.length;
     let pending: void | Promise<void>;
     try {
-      pending = this.#reader!.chunk(this.#buffer!.subarray(0, n));
+      pending = this.#reader!.chunk(chunk);
     } catch (error) {
       return this.#failRead(error);
     }
-    // Closing ends the wait too: a request waiting on a store that never
-    // answers must not keep a closed connection (and its member) around.
-    // (Made only then: the handshake's waits are rare, a field is for every client.)
-    if (pending) {
-      let ended = this.#ended;
-      if (!ended) {
-        ended = this.#ended = new Interrupt();
-        if (this.#closed) ended.fire();
-      }
-      ended.wait(pending).then(
-        () => this.#afterChunk(),
-        (error) => this.#failRead(error),
-      );
-    } else this.#afterChunk();
-  };
+    if (pending) this.#waitFor(pending);
+    else this.#afterChunk();
+  }
+
+  /**
+   * A chunk's handling waits, and so does the read loop; closing ends the wait too (a store that
+   * never answers must not keep a closed connection). The Interrupt is made only then (rare).
+   */
+  #waitFor(pending: Promise<void>): void {
+    let ended = this.#ended;
+    if (!ended) {
+      ended = this.#ended = new Interrupt();
+      if (this.#closed) ended.fire();
+    }
+    ended.wait(pending).then(() => this.#afterChunk(), (error) => this.#failRead(error));
+  }
 
   /** After a chunk's handling: the buffer grows while reads fill it, shrinks back when they stop. */
   #afterChunk(): void {
     if (this.#closed) return this.#endRead();
     const n = this.#lastRead;
-    const buffer = this.#buffer!;
-    if (n === buffer.length && buffer.length < MAX_READ_BYTES) {
+    const buffer = this.#buffer;
+    if (buffer && n === buffer.length && buffer.length < MAX_READ_BYTES) {
       this.#buffer = new Uint8Array(buffer.length * 2);
-    } else if (n < MIN_READ_BYTES && buffer.length > MIN_READ_BYTES) {
+    } else if (buffer && n < MIN_READ_BYTES && buffer.length > MIN_READ_BYTES) {
       this.#buffer = new Uint8Array(MIN_READ_BYTES);
     }
     this.#read();
   }
 
   /**
-   * The server's sweep: between writes, lets the send queue's empty slots go
-   * (`SendQueue.trim`); behind a write in flight, bounds what the queued
-   * chunks keep alive (`SendQueue.consolidate`).
+   * The server's sweep: between writes, lets the queue's empty slots (`SendQueue.trim`) and the
+   * writer's callbacks go; behind a write in flight, bounds what queued chunks keep alive.
    */
   compact(): void {
     if (this.#pending) this.#queue.consolidate();
-    else if (!this.#writing) this.#queue.trim();
+    else if (!this.#writing) {
+      this.#queue.trim();
+      this.#onWritten = this.#onWriteFailed = undefined;
+    }
   }
 
   /** Bytes of memory the queued chunks keep alive (see `SendQueue.retainedBytes`). */
@@ -232,11 +242,11 @@ export class Connection implements Pipe {
       // Not "ending" yet: the writer must stay usable for the goodbye that
       // the handler queues with end().
       this.#overflowed = true;
-      const handler = this.#onOverflow;
-      this.#onOverflow = undefined;
+      const listener = this.overflowListener;
+      this.overflowListener = undefined;
       // Deferred: the overflow happens inside a broadcast, which must finish
       // delivering to everyone before anyone is removed.
-      if (handler) queueMicrotask(handler);
+      if (listener) queueMicrotask(() => listener.overflowed());
       else this.close();
       return;
     }
@@ -405,10 +415,16 @@ export class Connection implements Pipe {
     this.#written = 0;
     this.#slot = Connection.#generation;
     Connection.#inFlight++;
+    // Bound when first needed after compact() let them go (a bound method keeps no context).
+    this.#onWritten ??= this.#wrote.bind(this);
+    this.#onWriteFailed ??= this.#writeFailed.bind(this);
     this.#conn.write(this.#pending).then(this.#onWritten, this.#onWriteFailed);
   }
 
-  readonly #onWritten = (n: number) => {
+  #onWritten: ((n: number) => void) | undefined;
+  #onWriteFailed: (() => void) | undefined;
+
+  #wrote(n: number): void {
     this.#written += n;
     const pending = this.#pending!;
     if (this.#written < pending.length && !this.#closed) {
@@ -421,14 +437,14 @@ export class Connection implements Pipe {
     // already waiting.
     if (this.#queue.bytes > 0 && !this.#closed) Connection.#enqueue(this);
     else this.#writeNext();
-  };
+  }
 
   // The peer is gone or the socket was closed under a pending write; the
   // read loop reports the disconnect.
-  readonly #onWriteFailed = () => {
+  #writeFailed(): void {
     this.#pending = undefined;
     this.#release();
     this.#writing = false;
     this.close();
-  };
+  }
 }

@@ -41,9 +41,11 @@ Deno.test("Connection overflow: the handler's goodbye is still written, even whe
   const connection = new Connection(fake as unknown as Deno.Conn, { sendQueueBytes: 10 });
   await new Promise((resolve) => setTimeout(resolve, 0)); // the writer goes idle
   let overflowed = 0;
-  connection.onOverflow = () => {
-    overflowed++;
-    void connection.end(bytes("bye\n"));
+  connection.overflowListener = {
+    overflowed() {
+      overflowed++;
+      void connection.end(bytes("bye\n"));
+    },
   };
   // The first send wakes the idle writer; the second overflows in the same tick.
   connection.send(bytes("x".repeat(26)));

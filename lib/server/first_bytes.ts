@@ -12,13 +12,16 @@
 
 import type { Codec } from "../protocol/codec.ts";
 import { NativeCodec } from "../protocol/native_codec.ts";
-import { TextCodec } from "../protocol/text_codec.ts";
+import { plainLine, TextCodec } from "../protocol/text_codec.ts";
 import { IrcCodec } from "../protocol/irc_codec.ts";
 import type { IrcDirectory } from "../protocol/irc_queries.ts";
 import { sniffIrcRegistration } from "../protocol/irc_line.ts";
 import { VERSION } from "../version.ts";
 import { FirstBytesSniffer, sniffFirstBytes } from "./http_sniff.ts";
 import { DelayLine, type DelayTimer } from "./delay_line.ts";
+import { ircDirectory } from "./irc_directory.ts";
+import type { Outbox } from "./outbox.ts";
+import type { SessionContext } from "./session_context.ts";
 
 const OPEN_BRACE = 0x7b;
 /**
@@ -69,6 +72,42 @@ export interface FirstBytesOptions {
   greet: () => void;
   /** The first line never ended: `head` are a text client's first bytes after all. */
   late: (head: Uint8Array) => void;
+}
+
+/**
+ * The first bytes of a session of the server `context`, on `pipe`: a silent
+ * peer is greeted with the nick prompt, or, when the server is full already,
+ * told so at once instead of asked for a nick it could not use. `late`: see
+ * {@linkcode FirstBytesOptions}.
+ */
+export function sessionFirstBytes(
+  context: SessionContext,
+  pipe: Outbox,
+  http: boolean,
+  late: (head: Uint8Array) => void,
+): FirstBytes {
+  const { hub, admission, log, limits } = context;
+  // The three limits it reads, not a spread of all of them: one fixed shape, made per connection.
+  return new FirstBytes({
+    maxLineBytes: limits.maxLineBytes,
+    textPromptDelayMs: limits.textPromptDelayMs,
+    httpHeadersMs: limits.httpHeadersMs,
+    askPassword: admission.askPassword,
+    isQuit: context.isQuit,
+    ircDirectory: ircDirectory(hub),
+    http,
+    send: (bytes) => pipe.send(bytes),
+    greet: () => {
+      if (hub.size < hub.maxClients) {
+        pipe.send(TextCodec.greeting(hub.serverName, admission.askPassword));
+        return;
+      }
+      const message = `Server is full (${hub.maxClients} clients); try again later`;
+      log({ level: "warn", event: "refused", remote: pipe.remote, reason: "server_full" });
+      void pipe.end(plainLine(message));
+    },
+    late,
+  });
 }
 
 /** See the module doc. */

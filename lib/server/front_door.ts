@@ -28,6 +28,7 @@
  * @module
  */
 
+import { acceptAll } from "../net/accept_all.ts";
 import * as tls from "node:tls";
 import * as net from "node:net";
 import { formatHostPort, unmapAddress } from "../net/host_port.ts";
@@ -170,23 +171,7 @@ export class FrontDoor implements Listener {
     // server has for its TLS doors: a plain and a TLS port may feed one server.
     await Promise.all(this.#listeners.map(async (listener) => {
       try {
-        // accept() in a loop rather than `for await`: the async iterator
-        // wraps each connection in a result object and a promise of its own.
-        while (true) {
-          let conn: Deno.TcpConn;
-          try {
-            conn = await listener.accept();
-          } catch (error) {
-            // The listener closed: where the iterator would have ended.
-            if (
-              error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted
-            ) {
-              return;
-            }
-            throw error;
-          }
-          this.#arrive(conn, options);
-        }
+        await acceptAll(listener, (conn) => this.#arrive(conn, options));
       } catch (error) {
         if (!this.#closing) {
           options.log({ level: "error", event: "error", error: String(error) });
@@ -233,7 +218,6 @@ export class FrontDoor implements Listener {
   /** A plain server's connection: admitted, tuned, handed on. */
   #arrive(conn: Deno.TcpConn, options: ListenerServeOptions): void {
     const ip = unmapAddress(conn.remoteAddr.hostname);
-    const remote = formatHostPort(ip, conn.remoteAddr.port);
     if (this.#closing) return closeQuietly(conn);
     const ticket = this.#admit(ip, options);
     if (!(ticket instanceof Ticket)) {
@@ -246,7 +230,8 @@ export class FrontDoor implements Listener {
     } catch {
       // Not fatal: only latency or dead-peer detection suffers.
     }
-    const pipe = new Connection(conn, { sendQueueBytes: options.sendQueueBytes, remote });
+    // Its `remote` is made from the socket's address when a log asks for it.
+    const pipe = new Connection(conn, { sendQueueBytes: options.sendQueueBytes });
     options.onArrival({ pipe, ip, ticket, secure: false, http: this.#http });
   }
 
@@ -306,7 +291,7 @@ export class FrontDoor implements Listener {
    * with a hint, and runs the TLS handshake, all within `tlsHandshakeMs`.
    */
   #arriveTls(raw: net.Socket, options: ListenerServeOptions, context: tls.SecureContext): void {
-    raw.on("error", () => {});
+    raw.on("error", ignore);
     const ip = unmapAddress(raw.remoteAddress ?? "unknown");
     const port = raw.remotePort ?? 0;
     const remote = formatHostPort(ip, port);
@@ -320,10 +305,14 @@ export class FrontDoor implements Listener {
     raw.setKeepAlive(true, 60_000);
     let socket: tls.TLSSocket | undefined;
     let settled = false;
+    // Once settled, nothing of the handshake's stays with the connection (its
+    // listeners hold this function's whole scope: hundreds of bytes a client).
     const finish = () => {
       settled = true;
       clearTimeout(timer);
       this.#handshakes.delete(abort);
+      raw.off("close", closedEarly);
+      socket?.off("close", closedInHandshake);
     };
     const abort = () => {
       if (settled) return;
@@ -344,6 +333,8 @@ export class FrontDoor implements Listener {
         ticket.release();
       });
     };
+    const closedEarly = () => fail("closed before its handshake");
+    const closedInHandshake = () => fail("closed during its handshake");
     const timer = setTimeout(() => {
       fail(
         socket ? "no TLS handshake in time" : "no bytes in time",
@@ -355,7 +346,7 @@ export class FrontDoor implements Listener {
       options.log({ level: "warn", event: "evicted", remote, reason: "in its TLS handshake" });
       abort();
     });
-    raw.once("close", () => fail("closed before its handshake"));
+    raw.once("close", closedEarly);
     raw.once("data", (first: Uint8Array) => {
       if (settled) return;
       raw.pause();
@@ -389,12 +380,10 @@ export class FrontDoor implements Listener {
         finish();
         const secured = socket!;
         secured.removeListener("error", onError);
-        // Whichever way the TLS socket ends, the TCP socket under it goes too.
-        secured.once("close", () => raw.destroy());
+        // (Whichever way the TLS socket ends, the TCP socket under it goes too: secureNative.)
         const address = { transport: "tcp" as const, hostname: ip, port };
         const pipe = new Connection(new SocketConn(secured, address, raw), {
           sendQueueBytes: options.sendQueueBytes,
-          remote,
           maxWriteBytes: TLS_WRITE_BYTES,
         });
         const certificate = secured.getPeerCertificate(true)?.raw;
@@ -409,7 +398,7 @@ export class FrontDoor implements Listener {
       });
       const onError = (error: Error) => fail(error.message);
       socket.on("error", onError);
-      socket.once("close", () => fail("closed during its handshake"));
+      socket.once("close", closedInHandshake);
     });
   }
 }
@@ -423,6 +412,9 @@ const EXPLAINED_AT_ONCE = 16;
 /** TLS connections held from bindTls() until serve() (the listen backlog). */
 const EARLY_CONNECTIONS = 1024;
 const EXPLAIN_EVERY_MS = 10_000;
+
+/** A TCP socket's errors, once its TLS socket (or the refusal) reports them. */
+function ignore(): void {}
 
 function closeQuietly(conn: Deno.Conn): void {
   try {

@@ -23,11 +23,11 @@ export interface Outbox {
   /** Bytes queued and not yet written. */
   readonly queuedBytes: number;
   /**
-   * Called once, in a microtask after the current synchronous work, when the
-   * queue overflows (it is cleared by then); without a handler the pipe is
-   * closed at once. A final {@linkcode Outbox.end} still goes out afterwards.
+   * Told once, in a microtask after the current synchronous work, when the
+   * queue overflows (it is cleared by then); without one the pipe is closed
+   * at once. A final {@linkcode Outbox.end} still goes out afterwards.
    */
-  onOverflow: (() => void) | undefined;
+  overflowListener: OverflowListener | undefined;
   /** Queues bytes (shared: never modified); never waits. */
   send(bytes: Uint8Array): void;
   /**
@@ -39,6 +39,15 @@ export interface Outbox {
   close(): void;
   /** Frees what an idle outbox need not keep (the server's sweep calls it); optional. */
   compact?(): void;
+}
+
+/**
+ * Who hears that an {@linkcode Outbox} overflowed (the session): an object,
+ * not a closure, so that a client keeps no closure of its own for it.
+ */
+export interface OverflowListener {
+  /** The queue overflowed (and is cleared). */
+  overflowed(): void;
 }
 
 /**

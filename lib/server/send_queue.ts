@@ -10,6 +10,8 @@
 const REUSED_BYTES = 64 * 1024;
 /** Slots for queued chunks that an idle queue keeps (the rest are trimmed when its writer goes idle). */
 const KEPT_SLOTS = 256;
+/** The slots of every trimmed queue: none (frozen, never written; the next push makes an array). */
+const NO_SLOTS = Object.freeze([]) as unknown as (Uint8Array | undefined)[];
 /** Fewest waiting chunks that consolidate() joins (fewer wait for the next sweep). */
 const MIN_CONSOLIDATED = 4;
 /** Pieces that consolidate() makes are at most this size (or one chunk, if larger). */
@@ -158,7 +160,8 @@ export class SendQueue {
   }
 
   #add(chunk: Uint8Array): void {
-    const chunks = this.#chunks;
+    let chunks = this.#chunks;
+    if (chunks === NO_SLOTS) chunks = this.#chunks = [];
     if (this.#count === chunks.length) chunks.push(chunk);
     else chunks[this.#count] = chunk;
     this.#count++;
@@ -185,10 +188,11 @@ export class SendQueue {
   /**
    * Lets all the empty slots go, when nothing is queued: for a queue idle a
    * while (the server's sweep), so that an idle client keeps no slots of its
-   * welcome (~200 bytes each; a flood's writer is rarely idle at a sweep).
+   * welcome (~200 bytes each; a flood's writer is rarely idle at a sweep),
+   * nor the array (shared NO_SLOTS until the next push).
    */
   trim(): void {
-    if (this.#count === 0 && this.#chunks.length > 0) this.#chunks.length = 0;
+    if (this.#count === 0) this.#chunks = NO_SLOTS;
     this.#waited = 0;
     this.#takesAtSweep = this.#takes;
   }

@@ -81,3 +81,14 @@ export interface SessionSetup {
    */
   http?: HttpHandOff;
 }
+
+/**
+ * Where a session reports its end, once (the server: one for all its
+ * sessions, so that no client keeps closures of its own for it).
+ */
+export interface SessionHost {
+  /** The session is served: its pipe is closed and its member gone. */
+  served(session: ClientSession): void;
+  /** Serving it failed (a bug): `error` says why. */
+  failed(session: ClientSession, error: unknown): void;
+}

@@ -19,7 +19,7 @@
 
 // @ts-types="./ws_types.d.ts"
 import type { WebSocket } from "ws";
-import type { Pipe, PipeReader } from "./outbox.ts";
+import type { OverflowListener, Pipe, PipeReader } from "./outbox.ts";
 import { SendQueue } from "./send_queue.ts";
 import { Interrupt } from "../core/interrupt.ts";
 
@@ -63,8 +63,8 @@ export class WebSocketPipe implements Pipe {
   readonly done: Promise<void>;
   /** When a message last arrived (performance.now() ms); starts at creation. */
   lastReceived: number = performance.now();
-  /** Called once when the bound is exceeded. */
-  onOverflow: (() => void) | undefined;
+  /** Told once when the bound is exceeded. */
+  overflowListener: OverflowListener | undefined;
   readonly #socket: WebSocket;
   readonly #raw: FrameWriter;
   readonly #queue: SendQueue;
@@ -181,9 +181,9 @@ export class WebSocketPipe implements Pipe {
     if ((below > 0 && queue.bytes + below + bytes.length > queue.limit) || !queue.push(bytes)) {
       queue.clear();
       this.#overflowed = true;
-      const handler = this.onOverflow;
-      this.onOverflow = undefined;
-      if (handler) queueMicrotask(handler);
+      const listener = this.overflowListener;
+      this.overflowListener = undefined;
+      if (listener) queueMicrotask(() => listener.overflowed());
       else this.close();
       return;
     }

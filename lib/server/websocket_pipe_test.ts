@@ -69,7 +69,7 @@ const turn = () => new Promise((resolve) => setTimeout(resolve, 0));
  */
 async function burstsWhileWriting(pipe: Pipe, writes: HeldWrites): Promise<void> {
   let overflowed = false;
-  pipe.onOverflow = () => (overflowed = true);
+  pipe.overflowListener = { overflowed: () => (overflowed = true) };
   for (let i = 0; i < 12; i++) pipe.send(frame(i));
   await turn();
   assert.equal(writes.heldBytes, 48_000, "the first burst is being written");
