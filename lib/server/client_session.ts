@@ -100,11 +100,12 @@ export class ClientSession implements PipeReader, GoodbyeListener, OverflowListe
       pipe.readLoop(this);
     } catch (error) {
       // A read loop that throws at once ends like one that fails later.
-      if (reading) queueMicrotask(() => this.failed(error));
-      else {
-        this.#host = undefined;
-        host?.failed(this, error);
-      }
+      if (reading) return queueMicrotask(() => this.failed(error));
+      // Before it: no read loop will ever end it, so it is let go here (and its connection too).
+      this.#host = undefined;
+      sessions.delete(this);
+      pipe.close();
+      host?.failed(this, error);
     }
   }
 

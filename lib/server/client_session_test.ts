@@ -366,3 +366,29 @@ Deno.test("ClientSession: a pipe failing with a value that has no text still end
     records.some((r) => r.event === "disconnect" && r.detail === "an error with no description"),
   );
 });
+
+Deno.test("ClientSession.run(): one that fails before its read loop starts is let go: out of the sessions, its pipe closed, its host told once", () => {
+  const { context } = setup();
+  // The connect record is the first thing run() logs: an embedder's log that throws fails it.
+  const broken: typeof context = {
+    ...context,
+    log: () => {
+      throw new Error("the log is broken");
+    },
+  };
+  const pipe = new FakePipe();
+  const session = new ClientSession(broken, {
+    pipe,
+    ip: "192.0.2.1",
+    binding: PLAIN_BINDING,
+    ticket: { alive: () => {}, joined: () => {}, onEvict: () => {}, release: () => {} },
+  });
+  const told: string[] = [];
+  session.run({
+    served: () => void told.push("served"),
+    failed: (_, error) => void told.push(`failed: ${(error as Error).message}`),
+  });
+  assert.deepEqual(told, ["failed: the log is broken"]);
+  assert.equal(broken.sessions.size, 0, "no session left in the server's set, swept forever");
+  assert.equal(pipe.closed, true, "nothing else would ever close its connection");
+});
