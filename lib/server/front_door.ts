@@ -170,13 +170,10 @@ export class FrontDoor implements Listener {
     // A door bound with bind() serves plain TCP, whatever certificate the
     // server has for its TLS doors: a plain and a TLS port may feed one server.
     await Promise.all(this.#listeners.map(async (listener) => {
-      try {
-        await acceptAll(listener, (conn) => this.#arrive(conn, options));
-      } catch (error) {
-        if (!this.#closing) {
-          options.log({ level: "error", event: "error", error: String(error) });
-        }
-      }
+      // A failed accept (out of file descriptors) is logged and the loop goes on.
+      await acceptAll(listener, (conn) => this.#arrive(conn, options), (error) => {
+        if (!this.#closing) options.log({ level: "error", event: "error", error: String(error) });
+      });
     }));
   }
 
