@@ -20,10 +20,11 @@ import { CONSUMER_HEDGE_MS } from "./reader_recovery.ts";
 
 /**
  * `nc`, except that the next `hang.count` consumer-create requests are
- * never answered, or with `hang.lateMs` sent on only that much later.
+ * never answered, or with `hang.lateMs` sent on only that much later, and
+ * the next `hang.refuse` ones are refused at once.
  */
 function unanswering(nc: NatsConnection) {
-  const hang = { count: 0, asked: 0, lateMs: 0, late: [] as Promise<unknown>[] };
+  const hang = { count: 0, asked: 0, lateMs: 0, late: [] as Promise<unknown>[], refuse: 0 };
   const proxy = new Proxy(nc, {
     get(target, property) {
       if (property === "request") {
@@ -33,6 +34,10 @@ function unanswering(nc: NatsConnection) {
           }
           hang.asked++;
           const send = () => (target.request as (...args: unknown[]) => unknown)(subject, ...rest);
+          if (hang.refuse > 0) {
+            hang.refuse--;
+            return Promise.reject(new Error("JetStream system temporarily unavailable"));
+          }
           if (hang.count === 0) return send();
           hang.count--;
           if (!hang.lateMs) return new Promise(() => {});
@@ -120,6 +125,16 @@ Deno.test("NatsHistoryStore.range(): a consumer made late, after another answere
   let left = await consumers() - before;
   for (let i = 0; i < 20 && left > 0; i++) await delay(50), left = await consumers() - before;
   assert.equal(left, 0, "the consumer made late was deleted");
+});
+
+Deno.test("NatsHistoryStore.range() fails at once when JetStream refuses its consumer (only unanswered requests are asked again)", async () => {
+  await using c = await cluster(10);
+  c.hang.refuse = 1;
+  const started = performance.now();
+  await assert.rejects(c.store.range("#lobby", newest), /temporarily unavailable/);
+  const ms = Math.round(performance.now() - started);
+  assert.ok(ms < CONSUMER_HEDGE_MS, `refused after ${ms} ms`);
+  assert.equal((await c.store.range("#lobby", newest)).length, 5, "the next read is made");
 });
 
 Deno.test("NatsTopics.all() lists the topics when the request for its listing goes unanswered", async () => {

@@ -118,21 +118,25 @@ export const CONSUMER_BOUND_MS = 5_000;
 /**
  * The first of `make()`'s results, asked again every {@linkcode CONSUMER_HEDGE_MS}
  * while none came, failing after {@linkcode CONSUMER_BOUND_MS} (`what`
- * names it in the error) or when every request failed. The others made
- * are handed to `release` when they come.
+ * names it in the error). Only unanswered requests are asked again: a
+ * refusal (JetStream answering with an error) fails it at once, as an
+ * unhedged request would. The others made are handed to `release` when
+ * they come.
  */
 export async function firstMade<T>(
   make: () => Promise<T>,
   release: (late: T) => void,
   what: string,
 ): Promise<T> {
-  const pending = hedged(make, {
+  let refuse!: (error: unknown) => void;
+  const refused = new Promise<never>((_, reject) => refuse = reject);
+  const pending = hedged(() => make().catch((error) => (refuse(error), Promise.reject(error))), {
     everyMs: CONSUMER_HEDGE_MS,
     attempts: Math.ceil(CONSUMER_BOUND_MS / CONSUMER_HEDGE_MS),
     late: release,
   });
   try {
-    const made = await bounded(CONSUMER_BOUND_MS, pending.result, what);
+    const made = await bounded(CONSUMER_BOUND_MS, Promise.race([pending.result, refused]), what);
     if (made === undefined) throw new Error(`${what}: given up`);
     return made;
   } finally {
