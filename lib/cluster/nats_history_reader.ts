@@ -6,8 +6,9 @@
  *
  * Each read is a short-lived pull consumer (no acks, in memory, one
  * replica; its making hedged, {@linkcode firstMade}) filtered on one
- * room's subject, from a stream sequence or a time; its `num_pending` says how many messages are there to read, so a
- * read never waits for news. JetStream cannot read backwards: the newest
+ * room's subject, from a stream sequence or a time; its `num_pending`
+ * says how many messages are there to read, so a read never waits for
+ * news. JetStream cannot read backwards: the newest
  * messages before a point are read in windows of sequences going back,
  * each four times the last, until enough are found or the stream's start
  * is reached.
