@@ -38,6 +38,7 @@ import { type NatsFilesOptions, NatsObjectContent } from "./nats_file_content.ts
 import { FILE_ID, finite, natsMediaType, natsNick, natsSize } from "./nats_input.ts";
 import { bounded } from "./nats_link.ts";
 import { NatsHistoryReader } from "./nats_history_reader.ts";
+import { bucketKeys } from "./reader_recovery.ts";
 
 /** How long a read of the index may wait on NATS. */
 const ANSWER_MS = 10_000;
@@ -187,7 +188,7 @@ export class NatsFileIndex implements FileIndex {
    */
   async #records(strict = false): Promise<FileRecord[]> {
     const records: FileRecord[] = [];
-    for await (const key of await this.#kv.keys()) {
+    for (const key of await bucketKeys(this.#kv)) {
       let record: FileRecord | undefined;
       try {
         record = await this.get(key);

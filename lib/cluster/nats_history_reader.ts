@@ -5,9 +5,10 @@
  * `CHATHISTORY` and `chat-server export --cluster` read it here.
  *
  * Each read is a short-lived pull consumer (no acks, in memory, one
- * replica) filtered on one room's subject, from a stream sequence or a
- * time; its `num_pending` says how many messages are there to read, so a
- * read never waits for news. JetStream cannot read backwards: the newest
+ * replica; its making hedged, {@linkcode firstMade}) filtered on one
+ * room's subject, from a stream sequence or a time; its `num_pending`
+ * says how many messages are there to read, so a read never waits for
+ * news. JetStream cannot read backwards: the newest
  * messages before a point are read in windows of sequences going back,
  * each four times the last, until enough are found or the stream's start
  * is reached.
@@ -32,6 +33,7 @@ import type { RoomEvent } from "../core/state/room_log.ts";
 import { natsRoomEvent } from "./nats_input.ts";
 import { ROOM_SUBJECT_PREFIX, roomOfSubject, roomSubject } from "./room_subject.ts";
 import { ROOM_STREAM } from "./cluster_names.ts";
+import { firstMade } from "./reader_recovery.ts";
 
 /**
  * How far a message's own time (the sending node's clock) may lie from
@@ -136,7 +138,12 @@ export class NatsHistoryReader {
           opt_start_time: new Date(start.time).toISOString(),
         }),
     };
-    const info = await this.#jsm.consumers.add(this.#stream, config);
+    // Hedged: JetStream may place the consumer on a dead replica and never answer (firstMade).
+    const info = await firstMade(
+      () => this.#jsm.consumers.add(this.#stream, config),
+      (late) => void this.#jsm.consumers.delete(this.#stream, late.name).catch(() => {}),
+      "History read",
+    );
     try {
       let pending = info.num_pending;
       let handed = 0;

@@ -16,6 +16,7 @@ import { foldRoom } from "../core/room_name.ts";
 import { TOPICS_BUCKET } from "./cluster_names.ts";
 import { roomSubject } from "./room_subject.ts";
 import { finite, natsRoom, natsTopic } from "./nats_input.ts";
+import { bucketKeys } from "./reader_recovery.ts";
 
 /** A room's topic as the bucket keeps it: with the id of the event that set it. */
 export interface StoredTopic {
@@ -49,9 +50,7 @@ export class NatsTopics {
   /** Every room's stored topic, by folded name (rooms whose topic was cleared included). */
   async all(): Promise<Map<string, StoredTopic>> {
     const topics = new Map<string, StoredTopic>();
-    const keys: string[] = [];
-    for await (const key of await this.#kv.keys()) keys.push(key);
-    for (const key of keys) {
+    for (const key of await bucketKeys(this.#kv)) {
       const entry = await this.#kv.get(key);
       const stored = entry?.operation === "PUT" ? parse(entry.json<unknown>()) : undefined;
       if (stored) topics.set(foldRoom(stored.room), stored);

@@ -10,6 +10,8 @@
  */
 
 import type { NatsConnection } from "@nats-io/transport-node";
+import type { KV } from "@nats-io/kv";
+import { bounded } from "./nats_link.ts";
 
 /**
  * Calls `recovered` when the connection is back after a loss, and when
@@ -97,6 +99,57 @@ export function hedged<T>(attempt: () => Promise<T>, options: HedgedOptions<T>):
     start();
   });
   return { result, cancel };
+}
+
+/**
+ * While a request that makes a short-lived R1 consumer (a history read, a
+ * bucket's key listing) is unanswered, another is sent every
+ * CONSUMER_HEDGE_MS (ms), until {@linkcode CONSUMER_BOUND_MS}: JetStream
+ * (2.9) places an R1 consumer on any replica of its stream, a dead one
+ * included, and never answers a request placed there (measured: about half
+ * of the history reads refused after 5 s while one NATS node was down;
+ * docs/cluster_progress.md, "History reads made on a dead replica"). Short:
+ * a user waits on these, and an answered request takes milliseconds.
+ */
+export const CONSUMER_HEDGE_MS = 500;
+/** How long (ms) such a consumer's making may take in all: a JetStream request's own timeout. */
+export const CONSUMER_BOUND_MS = 5_000;
+
+/**
+ * The first of `make()`'s results, asked again every {@linkcode CONSUMER_HEDGE_MS}
+ * while none came, failing after {@linkcode CONSUMER_BOUND_MS} (`what`
+ * names it in the error). Only unanswered requests are asked again: a
+ * refusal (JetStream answering with an error) fails it at once, as an
+ * unhedged request would. The others made are handed to `release` when
+ * they come.
+ */
+export async function firstMade<T>(
+  make: () => Promise<T>,
+  release: (late: T) => void,
+  what: string,
+): Promise<T> {
+  let refuse!: (error: unknown) => void;
+  const refused = new Promise<never>((_, reject) => refuse = reject);
+  const pending = hedged(() => make().catch((error) => (refuse(error), Promise.reject(error))), {
+    everyMs: CONSUMER_HEDGE_MS,
+    attempts: Math.ceil(CONSUMER_BOUND_MS / CONSUMER_HEDGE_MS),
+    late: release,
+  });
+  try {
+    const made = await bounded(CONSUMER_BOUND_MS, Promise.race([pending.result, refused]), what);
+    if (made === undefined) throw new Error(`${what}: given up`);
+    return made;
+  } finally {
+    pending.cancel(); // Those still under way are released when they come.
+  }
+}
+
+/** The keys of `kv` (its listing is an R1 consumer: made with {@linkcode firstMade}). */
+export async function bucketKeys(kv: KV): Promise<string[]> {
+  const listing = await firstMade(() => kv.keys(), (late) => late.stop(), "KV keys");
+  const keys: string[] = [];
+  for await (const key of listing) keys.push(key);
+  return keys;
 }
 
 /** How long the first reader may take to be made (ms). */
