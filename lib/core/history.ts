@@ -37,8 +37,8 @@ export class BudgetEntry {
   /** Whether it is still charged. */
   linked = true;
 
-  /** A charge of `bytes` made by `owner`. */
-  constructor(readonly owner: BudgetOwner, readonly bytes: number) {}
+  /** A charge of `bytes` made by `owner` (both set again when a released entry is reused). */
+  constructor(public owner: BudgetOwner, public bytes: number) {}
 }
 
 /**
@@ -73,9 +73,21 @@ export class MemoryBudget {
     return this.#evicted;
   }
 
-  /** Charges `bytes` for a new item of `owner`, as the newest. Call {@linkcode trim} after. */
-  charge(owner: BudgetOwner, bytes: number): BudgetEntry {
-    const entry = new BudgetEntry(owner, bytes);
+  /**
+   * Charges `bytes` for a new item of `owner`, as the newest. Call {@linkcode trim} after.
+   * `reuse`, an entry released and held by nobody else, is charged again
+   * instead of a new one: a full history replaces its oldest item with each
+   * new one, and the entries live long enough to be copied out of V8's young
+   * generation each time.
+   */
+  charge(owner: BudgetOwner, bytes: number, reuse?: BudgetEntry): BudgetEntry {
+    let entry: BudgetEntry;
+    if (reuse && !reuse.linked) {
+      entry = reuse;
+      entry.owner = owner;
+      entry.bytes = bytes;
+      entry.linked = true;
+    } else entry = new BudgetEntry(owner, bytes);
     entry.older = this.#newest;
     if (this.#newest) this.#newest.newer = entry;
     else this.#oldest = entry;
@@ -140,10 +152,12 @@ export class History<T> implements BudgetOwner {
   /** Adds an item, dropping the oldest one when full, then lets the budget trim. */
   push(item: T): void {
     if (this.capacity === 0) return;
+    // When full, the oldest goes first (the budget ends the same: its charge
+    // released, the new one the newest) and its entry is charged again.
+    const dropped = this.size >= this.capacity ? this.#dropOldest() : undefined;
     this.#items.push(item);
     const budget = this.#budget;
-    this.#entries.push(budget?.budget.charge(this, budget.sizeOf(item)));
-    if (this.size > this.capacity) this.#dropOldest();
+    this.#entries.push(budget?.budget.charge(this, budget.sizeOf(item), dropped));
     budget?.budget.trim();
   }
 
@@ -209,7 +223,8 @@ export class History<T> implements BudgetOwner {
     if (index !== -1) this.retain((item) => item !== this.#items[index]);
   }
 
-  #dropOldest(): void {
+  /** Drops the oldest item; returns its entry, released. */
+  #dropOldest(): BudgetEntry | undefined {
     const entry = this.#entries[this.#head];
     if (entry) this.#budget!.budget.release(entry);
     this.#items[this.#head] = undefined;
@@ -221,5 +236,6 @@ export class History<T> implements BudgetOwner {
       this.#entries = this.#entries.slice(this.#head);
       this.#head = 0;
     }
+    return entry;
   }
 }

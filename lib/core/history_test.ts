@@ -188,3 +188,33 @@ Deno.test("MemoryStore keeps at most maxBytes of messages across rooms, dropping
   assert.deepEqual((await store.page("#a", 10, 100)).map((m) => m.id), [8, 9]);
   assert.equal(store.load("#a", 0).lastId, 12, "ids go on whatever was dropped");
 });
+
+Deno.test("full histories sharing a budget (their dropped charges reused) match a plain model", () => {
+  // The model: every kept item in the order charged; a history past its
+  // capacity drops its own oldest, then the budget drops the oldest of all.
+  const budget = new MemoryBudget(60);
+  const capacities = [3, 1, 4];
+  const histories = capacities.map((c) =>
+    new History<number>(c, { budget, sizeOf: (n) => n % 17 })
+  );
+  let kept: { owner: number; item: number }[] = [];
+  let evicted = 0;
+  for (let item = 1; item <= 2000; item++) {
+    const owner = (item * 7) % 3;
+    histories[owner].push(item);
+    kept.push({ owner, item });
+    const own = kept.filter((k) => k.owner === owner);
+    if (own.length > capacities[owner]) kept = kept.filter((k) => k !== own[0]);
+    let used = kept.reduce((sum, k) => sum + k.item % 17, 0);
+    while (used > 60 && kept.length > 0) {
+      used -= kept[0].item % 17;
+      kept.shift();
+      evicted++;
+    }
+    for (let h = 0; h < 3; h++) {
+      assert.deepEqual(histories[h].last(), kept.filter((k) => k.owner === h).map((k) => k.item));
+    }
+    assert.equal(budget.usedBytes, used);
+    assert.equal(budget.evicted, evicted);
+  }
+});

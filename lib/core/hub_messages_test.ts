@@ -170,6 +170,23 @@ Deno.test("Hub keeps line breaks of a multi-line message and drops blank edges",
   assert.deepEqual(texts(ana), ["line one\nline two"]);
 });
 
+Deno.test("Hub drops a blank leading or trailing edge alone, and keeps blank lines inside", () => {
+  const { connect } = setup();
+  const ana = connect("ana");
+  for (
+    const [text, sent] of [
+      ["\n\nfirst\nsecond", "first\nsecond"],
+      ["first\nsecond\r\n\n", "first\nsecond"],
+      ["first\n\n\nsecond", "first\n\n\nsecond"],
+      [" \nfirst\n ", " \nfirst\n "],
+    ]
+  ) {
+    quiet(ana);
+    ana.input(text);
+    assert.deepEqual(texts(ana), [sent], JSON.stringify(text));
+  }
+});
+
 Deno.test("Hub refuses an empty message, only telling the sender", () => {
   const { connect } = setup();
   const ana = connect("ana");

@@ -221,7 +221,13 @@ export function cleanHello(hello: HelloRequest): HelloRequest {
  * @throws {ChatError} `empty_message` or `message_too_long`
  */
 export function cleanMessage(text: string, maxLength: number, maxLines: number): string {
-  const clean = sanitizeText(text, { multiline: true }).replace(/^\n+|\n+$/g, "");
+  const sanitized = sanitizeText(text, { multiline: true });
+  // Blank lines can only be cut where the text starts or ends with a newline
+  // (most messages do not: no regular expression run for them).
+  const clean =
+    sanitized.charCodeAt(0) === NEWLINE || sanitized.charCodeAt(sanitized.length - 1) === NEWLINE
+      ? sanitized.replace(/^\n+|\n+$/g, "")
+      : sanitized;
   if (clean.trim() === "") throw new ChatError("empty_message", "Message is empty");
   // Code points: never more than UTF-16 units, so only a long text needs counting.
   const length = clean.length <= maxLength ? clean.length : codePoints(clean);
@@ -237,6 +243,8 @@ export function cleanMessage(text: string, maxLength: number, maxLines: number):
   }
   return clean;
 }
+
+const NEWLINE = 0x0a;
 
 /** The code points of `text` (a surrogate pair counts once). */
 function codePoints(text: string): number {

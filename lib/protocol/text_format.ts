@@ -104,6 +104,16 @@ export function formatDateTime(ts: number): string {
   }:${pad(date.getMinutes())}`;
 }
 
+/** `[HH:MM]` (the full date with `dates`): a function, not a closure made per event. */
+function stamp(context: TextFormatContext, now: number, ts: number): string {
+  return `[${context.dates ? formatDateTime(ts) : formatTime(ts, now)}]`;
+}
+
+/** The room and a space, or nothing for the current room. */
+function where(context: TextFormatContext, room: string): string {
+  return room === context.currentRoom ? "" : `${room} `;
+}
+
 /**
  * Renders one event as one or more lines (without line endings).
  *
@@ -115,15 +125,22 @@ export function formatDateTime(ts: number): string {
  */
 export function formatEvent(event: ServerFrame, context: TextFormatContext = {}): string[] {
   const now = context.now ?? Date.now();
-  const stamp = (ts: number) => `[${context.dates ? formatDateTime(ts) : formatTime(ts, now)}]`;
-  const where = (room: string) => (room === context.currentRoom ? "" : `${room} `);
   const more = context.continuation;
   const files = context.fileCommands;
   switch (event.type) {
     case "msg":
-      return formatMessage(event, `${stamp(event.ts)} ${where(event.room)}`, more, files);
+      return formatMessage(
+        event,
+        `${stamp(context, now, event.ts)} ${where(context, event.room)}`,
+        more,
+        files,
+      );
     case "join":
-      return [`${stamp(event.ts)} ${where(event.room)}-> ${event.nick} joined ${event.room}`];
+      return [
+        `${stamp(context, now, event.ts)} ${
+          where(context, event.room)
+        }-> ${event.nick} joined ${event.room}`,
+      ];
     case "leave": {
       const room = event.reason === "part" ? ` ${event.room}` : "";
       // A kick's message says who did it: "was kicked by mod: reason".
@@ -135,18 +152,22 @@ export function formatEvent(event: ServerFrame, context: TextFormatContext = {})
       const words = event.reason === "kicked" && event.code === "banned"
         ? "was banned"
         : LEAVE_WORDS[event.reason];
-      return [`${stamp(event.ts)} ${where(event.room)}<- ${event.nick} ${words}${room}${detail}`];
+      return [
+        `${stamp(context, now, event.ts)} ${
+          where(context, event.room)
+        }<- ${event.nick} ${words}${room}${detail}`,
+      ];
     }
     case "nick":
-      return [`${stamp(event.ts)} ${event.old} is now known as ${event.new}`];
+      return [`${stamp(context, now, event.ts)} ${event.old} is now known as ${event.new}`];
     case "topic":
       return [
         event.text
-          ? `${stamp(event.ts)} ${
-            where(event.room)
+          ? `${stamp(context, now, event.ts)} ${
+            where(context, event.room)
           }* ${event.nick} set the topic of ${event.room}: ${event.text}`
-          : `${stamp(event.ts)} ${
-            where(event.room)
+          : `${stamp(context, now, event.ts)} ${
+            where(context, event.room)
           }* ${event.nick} cleared the topic of ${event.room}`,
       ];
     case "room_topic":
@@ -158,7 +179,7 @@ export function formatEvent(event: ServerFrame, context: TextFormatContext = {})
           : `${event.room} has no topic`,
       ];
     case "away":
-      return [formatAway(event, stamp(event.ts))];
+      return [formatAway(event, stamp(context, now, event.ts))];
     case "dm": {
       const body = event.kind === "action"
         ? `* ${event.from} `
@@ -166,7 +187,11 @@ export function formatEvent(event: ServerFrame, context: TextFormatContext = {})
         ? `-${event.from}- `
         : "";
       const text = shownText(event, files);
-      return indent(`${stamp(event.ts)} [${event.from} -> ${event.to}] ${body}`, text, more);
+      return indent(
+        `${stamp(context, now, event.ts)} [${event.from} -> ${event.to}] ${body}`,
+        text,
+        more,
+      );
     }
     case "welcome":
       return [
@@ -213,7 +238,12 @@ export function formatEvent(event: ServerFrame, context: TextFormatContext = {})
       return [];
     case "history": {
       const lines = event.messages.flatMap((m) =>
-        formatMessage(m, `[${formatTime(m.ts, now)}] (history) ${where(m.room)}`, more, files)
+        formatMessage(
+          m,
+          `[${formatTime(m.ts, now)}] (history) ${where(context, m.room)}`,
+          more,
+          files,
+        )
       );
       const first = event.messages[0];
       const last = event.messages.at(-1);
