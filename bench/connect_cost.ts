@@ -23,6 +23,7 @@ import { parseArgs } from "node:util";
 import { Generator, generatorSetup } from "./drive.ts";
 import { freePort, ROOT, waitForPort } from "./server_process.ts";
 import { serverV8FlagsOf } from "../tools/v8_flags.ts";
+import { summary } from "./stats.ts";
 
 /** One run's figures, per connected client. */
 interface ConnectCost {
@@ -136,12 +137,6 @@ async function measure(tree: string, clients: number, pin: boolean): Promise<Con
   } finally {
     await generator.close();
   }
-}
-
-function summary(values: number[], digits: number): string {
-  const sorted = [...values].sort((a, b) => a - b);
-  const f = (v: number) => v.toFixed(digits);
-  return `${f(sorted[Math.floor(sorted.length / 2)])} [${f(sorted[0])}-${f(sorted.at(-1)!)}]`;
 }
 
 if (import.meta.main) {

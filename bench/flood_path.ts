@@ -25,6 +25,7 @@
 import { parseArgs } from "node:util";
 import v8 from "node:v8";
 import { setImmediate } from "node:timers";
+import { summary } from "./stats.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
 const encoder = new TextEncoder();
@@ -222,17 +223,6 @@ async function round(flood: Flood, bySender: Uint8Array[][]): Promise<Round> {
     allocated: allocatedBytes() - allocatedBefore,
     written: sockets.reduce((sum, socket) => sum + socket.written, 0) - writtenBefore,
   };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-function summary(values: number[], digits: number): string {
-  const sorted = [...values].sort((a, b) => a - b);
-  const f = (n: number) => n.toFixed(digits);
-  return `${f(median(sorted))} [${f(sorted[0])}–${f(sorted.at(-1)!)}]`;
 }
 
 async function main(): Promise<void> {

@@ -22,6 +22,7 @@
 
 import { parseArgs } from "node:util";
 import { serverV8FlagsOf } from "../tools/v8_flags.ts";
+import { median } from "./stats.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
 const PRELOAD = `${ROOT}/bench/reference/_heap_on_signal.ts`;
@@ -233,11 +234,6 @@ async function pass(
     process.kill();
     await process.status;
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 if (import.meta.main) {

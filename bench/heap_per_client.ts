@@ -20,6 +20,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { median } from "./stats.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
 
@@ -91,11 +92,6 @@ async function measureIn(tree: string, clients: number, irc: boolean): Promise<n
   }).output();
   if (code !== 0) throw new Error(`the measurement in ${tree} failed (exit ${code})`);
   return Number(new TextDecoder().decode(stdout).trim());
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 if (import.meta.main) {

@@ -7,11 +7,7 @@
 
 import type { Target } from "./targets.ts";
 import type { Measurement, Workload } from "./workload.ts";
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
+import { median } from "./stats.ts";
 
 function fmt(value: number | undefined): string {
   if (value === undefined || Number.isNaN(value)) return "–";
