@@ -33,27 +33,8 @@ const LINE_REFERENCES: Record<string, () => string> = {
   "relay-hello": () => `${relayBinary()} --hello {port}`,
   ncat: () => NCAT_COMMAND,
   // Deno's floor: a bare relay with lanchat's writer and V8 flags (bench/reference/deno_relay.ts).
-  "deno-relay": () =>
-    [
-      Deno.execPath(),
-      "run",
-      "-q",
-      "-A",
-      ...serverV8Flags(),
-      `${ROOT}bench/reference/deno_relay.ts`,
-      "{port}",
-    ].join(" "),
-  "deno-relay-hello": () =>
-    [
-      Deno.execPath(),
-      "run",
-      "-q",
-      "-A",
-      ...serverV8Flags(),
-      `${ROOT}bench/reference/deno_relay.ts`,
-      "--hello",
-      "{port}",
-    ].join(" "),
+  "deno-relay": () => denoRelay(),
+  "deno-relay-hello": () => denoRelay("--hello"),
   // Deno's TLS floor: a bare relay terminating TLS as lanchat's front door does
   // (bench/reference/deno_tls_relay.ts); "-feed", as the front door did before (secureOver).
   "deno-tls-relay": () => denoTlsRelay("native"),
@@ -68,6 +49,20 @@ const HELLO_REFERENCES = ["relay-hello", "deno-relay-hello"];
 
 /** The references that speak TLS (driven with TLS clients; they need `--tls`). */
 export const TLS_REFERENCES = ["deno-tls-relay", "deno-tls-relay-feed"];
+
+/** The Deno relay's command: lanchat's V8 flags, and `options` before its port. */
+function denoRelay(...options: string[]): string {
+  return [
+    Deno.execPath(),
+    "run",
+    "-q",
+    "-A",
+    ...serverV8Flags(),
+    `${ROOT}bench/reference/deno_relay.ts`,
+    ...options,
+    "{port}",
+  ].join(" ");
+}
 
 /** The TLS relay's command: lanchat's V8 flags and config (its certificate is lanchat's kind). */
 function denoTlsRelay(design: "native" | "feed"): string {
