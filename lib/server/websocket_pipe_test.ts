@@ -63,6 +63,14 @@ const frame = (n: number) =>
   new TextEncoder().encode(`${String(n).padStart(4, "0")} ${"x".repeat(3994)}\n`);
 const turn = () => new Promise((resolve) => setTimeout(resolve, 0));
 
+/** The numbered lines the held writes delivered, in order. */
+function deliveredNumbers(writes: HeldWrites): number[] {
+  const text = new TextDecoder().decode(
+    new Uint8Array(writes.delivered.flatMap((bytes) => [...bytes])),
+  );
+  return text.split("\n").slice(0, -1).map((line) => Number.parseInt(line));
+}
+
 /**
  * Two bursts of 48 KiB at a 64 KiB bound, the second while the first is
  * still being written: nothing overflows; a third burst does.
@@ -81,13 +89,7 @@ async function burstsWhileWriting(pipe: Pipe, writes: HeldWrites): Promise<void>
   await turn();
   writes.release();
   await turn();
-  const text = new TextDecoder().decode(
-    new Uint8Array(writes.delivered.flatMap((bytes) => [...bytes])),
-  );
-  assert.deepEqual(
-    text.split("\n").slice(0, -1).map((line) => Number.parseInt(line)),
-    Array.from({ length: 24 }, (_, i) => i),
-  );
+  assert.deepEqual(deliveredNumbers(writes), Array.from({ length: 24 }, (_, i) => i));
   // The bound still holds: a write in flight, 48 KiB queued, and 20 KiB more.
   for (let i = 0; i < 12; i++) pipe.send(frame(i));
   await turn();
@@ -152,13 +154,7 @@ for (const kind of ["Connection", "Connection in TLS slices", "WebSocketPipe"] a
       writes.release();
       await turn();
     }
-    const text = new TextDecoder().decode(
-      new Uint8Array(writes.delivered.flatMap((bytes) => [...bytes])),
-    );
-    assert.deepEqual(
-      text.split("\n").slice(0, -1).map((line) => Number.parseInt(line)),
-      Array.from({ length: 201 }, (_, i) => i),
-    );
+    assert.deepEqual(deliveredNumbers(writes), Array.from({ length: 201 }, (_, i) => i));
     pipe.close();
   });
 }
