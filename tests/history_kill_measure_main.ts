@@ -10,6 +10,7 @@ import { delay } from "./_waiting.ts";
 import { ROOM_STREAM } from "../lib/cluster/cluster_names.ts";
 import { NatsHistoryStore } from "../lib/cluster/nats_history.ts";
 import { NatsRoomLog } from "../lib/cluster/nats_room_log.ts";
+import { publishMessages } from "../lib/cluster/_room_log_fill.ts";
 import { NatsTopics } from "../lib/cluster/nats_history_topics.ts";
 
 const reads = Number(Deno.args[0] ?? 15);
@@ -17,15 +18,7 @@ const killWhat = Deno.args[1] ?? "follower"; // "follower" | "leader"
 await using cluster = await NatsCluster.start();
 const nc0 = await connect({ servers: cluster.urls });
 const log = await NatsRoomLog.start({ nc: nc0, node: "a" });
-for (let i = 0; i < 300; i++) {
-  await log.publish("#lobby", "#lobby", {
-    type: "msg",
-    ts: i,
-    from: "ana",
-    kind: "say",
-    text: `m${i}`,
-  });
-}
+await publishMessages(log, 300);
 const topics0 = await NatsTopics.open(nc0, 3);
 await topics0.record("#lobby", { room: "#lobby", id: 1, topic: { text: "t", by: "ana", ts: 1 } });
 let leader: string | undefined;

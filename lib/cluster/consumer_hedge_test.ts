@@ -15,6 +15,7 @@ import { ROOM_STREAM } from "./cluster_names.ts";
 import { NatsHistoryStore } from "./nats_history.ts";
 import { NatsTopics } from "./nats_history_topics.ts";
 import { NatsRoomLog } from "./nats_room_log.ts";
+import { publishMessages } from "./_room_log_fill.ts";
 import { bounded } from "./nats_link.ts";
 import { CONSUMER_HEDGE_MS } from "./reader_recovery.ts";
 
@@ -57,15 +58,7 @@ async function cluster(messages: number) {
   const nats = await soloNats();
   const nc = await connect({ servers: nats.url });
   const log = await NatsRoomLog.start({ nc, node: "a", replicas: 1 });
-  for (let i = 0; i < messages; i++) {
-    await log.publish("#lobby", "#lobby", {
-      type: "msg",
-      ts: i,
-      from: "ana",
-      kind: "say",
-      text: `m${i}`,
-    });
-  }
+  await publishMessages(log, messages);
   const { nc: reading, hang } = unanswering(nc);
   const store = await NatsHistoryStore.start({ nc: reading, replicas: 1 });
   return {

@@ -13,6 +13,7 @@ import { delay } from "../../tests/_waiting.ts";
 import { ROOM_STREAM } from "./cluster_names.ts";
 import { HISTORY_READ_MS, NatsHistoryStore } from "./nats_history.ts";
 import { NatsRoomLog } from "./nats_room_log.ts";
+import { publishMessages } from "./_room_log_fill.ts";
 
 Deno.test("NatsHistoryStore: /history while the room stream has no leader fails within the bound, and reads again once it has one", async () => {
   await using cluster = await NatsCluster.start();
@@ -27,15 +28,7 @@ Deno.test("NatsHistoryStore: /history while the room stream has no leader fails 
     log.listen((event, folded) => {
       if (event.type === "msg") store.append(folded, event);
     });
-    for (let i = 0; i < 10; i++) {
-      await log.publish("#lobby", "#lobby", {
-        type: "msg",
-        ts: i,
-        from: "ana",
-        kind: "say",
-        text: `m${i}`,
-      });
-    }
+    await publishMessages(log, 10);
     const newest = { below: { id: Number.MAX_SAFE_INTEGER }, newest: true, limit: 5 } as const;
     assert.equal((await store.range("#lobby", newest)).length, 5);
 
