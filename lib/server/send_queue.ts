@@ -12,6 +12,8 @@ const REUSED_BYTES = 64 * 1024;
 const KEPT_SLOTS = 256;
 /** The slots of every trimmed queue: none (frozen, never written; the next push makes an array). */
 const NO_SLOTS = Object.freeze([]) as unknown as (Uint8Array | undefined)[];
+/** The lengths of every trimmed queue (replaced with NO_SLOTS's). */
+const NO_LENGTHS = Object.freeze([]) as unknown as number[];
 /** Fewest waiting chunks that consolidate() joins (fewer wait for the next sweep). */
 const MIN_CONSOLIDATED = 4;
 /** Pieces that consolidate() makes are at most this size (or one chunk, if larger). */
@@ -29,6 +31,7 @@ const PIECE_BYTES = 64 * 1024;
  */
 const lastJoin = {
   chunks: [] as (Uint8Array | undefined)[],
+  lengths: [] as number[],
   count: 0,
   from: undefined as SendQueue | undefined,
   fromTakes: 0,
@@ -51,6 +54,16 @@ export class SendQueue {
    * expensive line of the send path.
    */
   #chunks: (Uint8Array | undefined)[] = [];
+  /**
+   * The bytes each queued chunk stands for: its own length, or more when the
+   * chunks pushed after it were the bytes right after it in the same buffer
+   * (a codec carves consecutive short frames from one slab, `utf8Bytes`): a
+   * broadcast's next frame then only lengthens the run every recipient
+   * already has queued (a number, no pointer stored), and leaves in one copy.
+   */
+  #lengths: number[] = [];
+  /** The buffer under the last queued chunk (while any is queued). */
+  #lastBuffer: ArrayBufferLike | undefined;
   #count = 0;
   #bytes = 0;
   /**
@@ -114,15 +127,21 @@ export class SendQueue {
     if (this.#bytes > max) return this.#takeSome(max);
     this.#takes++;
     let out: Uint8Array;
+    const lengths = this.#lengths;
     if (count === 0) out = new Uint8Array(0);
-    else if (count === 1) out = chunks[0]!;
-    else if (sameAsLastJoin(chunks, count)) out = sharedJoin(this.#bytes);
-    else {
-      out = joinInto(this.#buffer(this.#bytes), chunks, count);
-      rememberJoin(chunks, count, this, out);
+    else if (count === 1 && lengths[0] === chunks[0]!.length) out = chunks[0]!;
+    else if (sameAsLastJoin(chunks, lengths, count)) out = sharedJoin(this.#bytes);
+    else if (count === 1) {
+      // One run: a view of bytes never written again, shared as it is.
+      out = whole(chunks[0]!, lengths[0]);
+      rememberJoin(chunks, lengths, 1, undefined, out);
+    } else {
+      out = joinInto(this.#buffer(this.#bytes), chunks, lengths, count);
+      rememberJoin(chunks, lengths, count, this, out);
     }
     // The slots are kept (see #chunks); the chunks are not held.
     for (let i = 0; i < count; i++) chunks[i] = undefined;
+    this.#lastBuffer = undefined;
     this.#count = 0;
     this.#bytes = 0;
     this.#settled = 0;
@@ -134,23 +153,26 @@ export class SendQueue {
   #takeSome(max: number): Uint8Array {
     this.#takes++;
     const chunks = this.#chunks;
+    const lengths = this.#lengths;
     let size = 0;
     let count = 0;
-    while (size + chunks[count]!.length <= max) size += chunks[count++]!.length;
+    while (size + lengths[count] <= max) size += lengths[count++];
     if (count === 0) {
       // The first chunk alone is bigger: its head now, its tail next time.
-      const first = chunks[0]!;
+      const first = whole(chunks[0]!, lengths[0]);
       chunks[0] = first.subarray(max);
+      lengths[0] -= max;
       this.#bytes -= max;
       return first.subarray(0, max);
     }
     let out: Uint8Array;
-    if (count === 1) out = chunks[0]!;
+    if (count === 1) out = whole(chunks[0]!, lengths[0]);
     else {
-      out = joinInto(this.#buffer(size), chunks, count);
+      out = joinInto(this.#buffer(size), chunks, lengths, count);
     }
     // The rest move to the front.
     chunks.copyWithin(0, count, this.#count);
+    lengths.copyWithin(0, count, this.#count);
     chunks.fill(undefined, this.#count - count, this.#count);
     this.#count -= count;
     this.#bytes -= size;
@@ -160,16 +182,36 @@ export class SendQueue {
   }
 
   #add(chunk: Uint8Array): void {
+    const count = this.#count;
+    const buffer = bufferOf(chunk);
+    if (count > this.#settled && buffer === this.#lastBuffer) {
+      // The bytes right after the last chunk's, in the same buffer: one run.
+      const length = this.#lengths[count - 1];
+      if (this.#chunks[count - 1]!.byteOffset + length === chunk.byteOffset) {
+        this.#lengths[count - 1] = length + chunk.length;
+        return;
+      }
+    }
+    this.#lastBuffer = buffer;
     let chunks = this.#chunks;
-    if (chunks === NO_SLOTS) chunks = this.#chunks = [];
-    if (this.#count === chunks.length) chunks.push(chunk);
-    else chunks[this.#count] = chunk;
-    this.#count++;
+    if (chunks === NO_SLOTS) {
+      chunks = this.#chunks = [];
+      this.#lengths = [];
+    }
+    if (count === chunks.length) {
+      chunks.push(chunk);
+      this.#lengths.push(chunk.length);
+    } else {
+      chunks[count] = chunk;
+      this.#lengths[count] = chunk.length;
+    }
+    this.#count = count + 1;
   }
 
   /** Drops everything queued. */
   clear(): void {
     this.#chunks.fill(undefined, 0, this.#count);
+    this.#lastBuffer = undefined;
     this.#count = 0;
     this.#bytes = 0;
     this.#settled = 0;
@@ -182,7 +224,10 @@ export class SendQueue {
    */
   release(): void {
     this.#joined = undefined;
-    if (this.#count === 0 && this.#chunks.length > KEPT_SLOTS) this.#chunks.length = KEPT_SLOTS;
+    if (this.#count === 0 && this.#chunks.length > KEPT_SLOTS) {
+      this.#chunks.length = KEPT_SLOTS;
+      this.#lengths.length = KEPT_SLOTS;
+    }
   }
 
   /**
@@ -192,7 +237,10 @@ export class SendQueue {
    * nor the array (shared NO_SLOTS until the next push).
    */
   trim(): void {
-    if (this.#count === 0) this.#chunks = NO_SLOTS;
+    if (this.#count === 0) {
+      this.#chunks = NO_SLOTS;
+      this.#lengths = NO_LENGTHS;
+    }
     this.#waited = 0;
     this.#takesAtSweep = this.#takes;
   }
@@ -220,30 +268,24 @@ export class SendQueue {
   /** Replaces chunks `from` to `end` (not included) by pieces of their bytes, in order. */
   #joinPieces(from: number, end: number): void {
     const chunks = this.#chunks;
+    const lengths = this.#lengths;
     let at = from;
     for (let i = from; i < end;) {
-      let size = chunks[i]!.length;
+      let size = lengths[i];
       let next = i + 1;
-      while (next < end && size + chunks[next]!.length <= PIECE_BYTES) {
-        size += chunks[next++]!.length;
-      }
-      const first = chunks[i]!;
+      while (next < end && size + lengths[next] <= PIECE_BYTES) size += lengths[next++];
+      const first = whole(chunks[i]!, lengths[i]);
       let piece: Uint8Array;
       // A chunk alone that is a whole buffer of its own is one already.
       if (next === i + 1 && first.byteLength === first.buffer.byteLength) piece = first;
-      else {
-        piece = new Uint8Array(size);
-        let offset = 0;
-        for (let k = i; k < next; k++) {
-          piece.set(chunks[k]!, offset);
-          offset += chunks[k]!.length;
-        }
-      }
-      chunks[at++] = piece;
+      else piece = joinInto(new Uint8Array(size), chunks, lengths, next, i);
+      chunks[at] = piece;
+      lengths[at++] = size;
       i = next;
     }
     const count = this.#count;
     chunks.copyWithin(at, end, count);
+    lengths.copyWithin(at, end, count);
     const left = count - (end - at);
     chunks.fill(undefined, left, count);
     this.#count = left;
@@ -283,22 +325,61 @@ export class SendQueue {
   }
 }
 
-/** Copies the first `count` of `chunks` into `out`, end to end; returns `out`. */
-function joinInto(out: Uint8Array, chunks: (Uint8Array | undefined)[], count: number): Uint8Array {
+/** The longest chunk whose buffer bufferOf() remembers. */
+const SEEN_MAX = 4096;
+/** The last chunk bufferOf() was asked about, and its buffer. */
+let seenChunk: Uint8Array | undefined;
+let seenBuffer: ArrayBufferLike | undefined;
+
+/**
+ * `chunk.buffer`, which is a call into the runtime (~30 ns): a broadcast
+ * pushes the same chunk to every recipient in turn, so it is asked once.
+ */
+function bufferOf(chunk: Uint8Array): ArrayBufferLike {
+  // A large chunk is not kept alive for this.
+  if (chunk.length > SEEN_MAX) return chunk.buffer;
+  if (chunk !== seenChunk) {
+    seenChunk = chunk;
+    seenBuffer = chunk.buffer;
+  }
+  return seenBuffer!;
+}
+
+/** A queued chunk with the `length` bytes it stands for (see `SendQueue.#lengths`). */
+function whole(chunk: Uint8Array, length: number): Uint8Array {
+  return length === chunk.length ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, length);
+}
+
+/** Copies chunks `from` to `end` (not included), each with its length, into `out`, end to end; returns `out`. */
+function joinInto(
+  out: Uint8Array,
+  chunks: (Uint8Array | undefined)[],
+  lengths: number[],
+  end: number,
+  from = 0,
+): Uint8Array {
   let offset = 0;
-  for (let i = 0; i < count; i++) {
+  for (let i = from; i < end; i++) {
     const chunk = chunks[i]!;
-    out.set(chunk, offset);
-    offset += chunk.length;
+    const length = lengths[i];
+    out.set(length === chunk.length ? chunk : whole(chunk, length), offset);
+    offset += length;
   }
   return out;
 }
 
-/** Whether the first `count` of `chunks` are the very chunks, in order, of the last join. */
-function sameAsLastJoin(chunks: (Uint8Array | undefined)[], count: number): boolean {
+/** Whether the first `count` of `chunks` are the very chunks and runs, in order, of the last join. */
+function sameAsLastJoin(
+  chunks: (Uint8Array | undefined)[],
+  lengths: number[],
+  count: number,
+): boolean {
   if (count !== lastJoin.count) return false;
   const last = lastJoin.chunks;
-  for (let i = 0; i < count; i++) if (chunks[i] !== last[i]) return false;
+  const lastLengths = lastJoin.lengths;
+  for (let i = 0; i < count; i++) {
+    if (chunks[i] !== last[i] || lengths[i] !== lastLengths[i]) return false;
+  }
   return true;
 }
 
@@ -308,7 +389,7 @@ function sharedJoin(size: number): Uint8Array {
   const shared = new Uint8Array(size);
   const from = lastJoin.from!;
   if (from.takes === lastJoin.fromTakes) shared.set(lastJoin.fromBytes!);
-  else joinInto(shared, lastJoin.chunks, lastJoin.count);
+  else joinInto(shared, lastJoin.chunks, lastJoin.lengths, lastJoin.count);
   lastJoin.shared = shared;
   lastJoin.from = undefined;
   lastJoin.fromBytes = undefined;
@@ -318,17 +399,23 @@ function sharedJoin(size: number): Uint8Array {
 /** Remembers a join (the first `count` chunks, by reference) for the queues that may hold the same. */
 function rememberJoin(
   chunks: (Uint8Array | undefined)[],
+  lengths: number[],
   count: number,
-  from: SendQueue,
+  from: SendQueue | undefined,
   bytes: Uint8Array,
 ): void {
   const last = lastJoin.chunks;
-  for (let i = 0; i < count; i++) last[i] = chunks[i]!;
+  const lastLengths = lastJoin.lengths;
+  for (let i = 0; i < count; i++) {
+    last[i] = chunks[i]!;
+    lastLengths[i] = lengths[i];
+  }
   // Chunks of an older, longer join are not kept alive (the slots are).
   if (lastJoin.count > count) last.fill(undefined, count, lastJoin.count);
   lastJoin.count = count;
+  // Without a queue, `bytes` are never written again: shared as they are.
   lastJoin.from = from;
-  lastJoin.fromTakes = from.takes;
-  lastJoin.fromBytes = bytes;
-  lastJoin.shared = undefined;
+  lastJoin.fromTakes = from?.takes ?? 0;
+  lastJoin.fromBytes = from ? bytes : undefined;
+  lastJoin.shared = from ? undefined : bytes;
 }
