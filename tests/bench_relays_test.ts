@@ -82,6 +82,21 @@ for (const [name, startRelayOf] of Object.entries(RELAYS)) {
     await b.waitLine((line) => line === "first");
   });
 
+  Deno.test(`${name} relays several lines of one read, and a line cut by reads, whole and in order`, async () => {
+    await using relay = await startRelayOf(false);
+    await using a = await connect(relay.port);
+    await using b = await connect(relay.port);
+    await a.waitLine((line) => line === "ok");
+    await b.waitLine((line) => line === "ok");
+    await a.write("one\ntw");
+    await b.waitLine((line) => line === "one");
+    await a.write("o\nthree\nfo");
+    await a.write("ur\n");
+    await b.waitLine((line) => line === "four");
+    assert.deepEqual(b.lines, ["ok", "one", "two", "three", "four"]);
+    assert.deepEqual(a.lines, ["ok"], "a sender's own lines are not sent back");
+  });
+
   Deno.test(`${name} with --hello greets a client only at its first line and relays what follows, not that line`, async () => {
     await using relay = await startRelayOf(true);
     await using witness = await connect(relay.port);

@@ -1,33 +1,40 @@
 /**
  * The line splitting the two Deno reference relays share (`deno_relay.ts`,
- * `deno_tls_relay.ts`): whole lines of each read, each with its newline,
- * a line cut by a read joined with its rest, and a line longer than
- * LINE_BYTES cut there (the rest dropped, as the C relay does).
+ * `deno_tls_relay.ts`): the whole lines of each read, as one block (each
+ * line with its newline), a line cut by a read joined with its rest, and a
+ * line longer than LINE_BYTES cut there (the rest dropped, as the C relay
+ * does). One block a read is what the C relay (floor_relay.c) writes to each
+ * recipient: one write for all the whole lines one read brought.
  */
 
 const NEWLINE = 0x0a;
 /** The longest line kept; the rest of a longer one is dropped (as the C relay does). */
 const LINE_BYTES = 8192;
 
-/** A splitter for one connection: feed it each read; it calls `line` with each whole line. */
-export function lineSplitter(line: (bytes: Uint8Array) => void): (read: Uint8Array) => void {
+/**
+ * A splitter for one connection: feed it each read (its buffer may be
+ * reused after the call); it calls `lines` with the whole lines the read
+ * completes, as one block of their own.
+ */
+export function blockSplitter(lines: (bytes: Uint8Array) => void): (read: Uint8Array) => void {
   let partial: Uint8Array | undefined;
   return (read) => {
-    let start = 0;
-    let nl = read.indexOf(NEWLINE);
-    while (nl !== -1) {
-      let bytes: Uint8Array = read.slice(start, nl + 1);
-      if (partial) {
-        bytes = concat(partial, bytes);
+    const end = read.lastIndexOf(NEWLINE) + 1;
+    if (end > 0) {
+      let block: Uint8Array;
+      if (!partial) block = read.slice(0, end);
+      else {
+        const nl = read.indexOf(NEWLINE);
+        // A line past LINE_BYTES keeps only its first LINE_BYTES (and its newline).
+        const head = partial.length < LINE_BYTES ? concat(partial, read.subarray(0, nl)) : partial;
+        block = concat(head.subarray(0, LINE_BYTES), read.subarray(nl, end));
         partial = undefined;
       }
-      line(bytes);
-      start = nl + 1;
-      nl = read.indexOf(NEWLINE, start);
+      lines(block);
     }
-    if (start < read.length) {
-      const rest = read.slice(start);
-      if (!partial) partial = rest;
+    if (end < read.length) {
+      const rest = read.subarray(end);
+      if (!partial) partial = rest.slice();
       else if (partial.length < LINE_BYTES) partial = concat(partial, rest);
     }
   };

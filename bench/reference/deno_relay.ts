@@ -5,7 +5,10 @@
  * socket ops cost, beside the C relay (bench/reference/floor_relay.c, the machine's floor) and
  * lanchat in the same run.
  *
- * Its writer is the best one found for Deno: each client's lines queue while a write is in
+ * As the C relay, it relays the whole lines of each read as one block (one copy of the read,
+ * shared by every recipient), not line by line: a flood's read brings many lines.
+ *
+ * Its writer is the best one found for Deno: each client's blocks queue while a write is in
  * flight and leave together in the next write, and at most `inFlight` writes (default 128,
  * 0 for no limit) are in flight over all clients, the others waiting in one FIFO. A client
  * with more than 1 MiB unsent is dropped.
@@ -22,7 +25,7 @@
  * @module
  */
 
-import { lineSplitter } from "./_relay_lines.ts";
+import { blockSplitter } from "./_relay_lines.ts";
 
 const hello = Deno.args[0] === "--hello";
 const args = hello ? Deno.args.slice(1) : Deno.args;
@@ -167,12 +170,15 @@ async function serve(client: Client): Promise<void> {
   let buffer = new Uint8Array(256);
   // With --hello the first line is the client's name: it admits the client and is not relayed.
   let admitted = !hello;
-  const split = lineSplitter((line) => {
+  const split = blockSplitter((lines) => {
     if (!admitted) {
+      const nl = lines.indexOf(0x0a);
       admitted = true;
-      return admit(client);
+      admit(client);
+      if (nl + 1 === lines.length) return;
+      lines = lines.subarray(nl + 1);
     }
-    for (const other of clients) if (other !== client) other.send(line);
+    for (const other of clients) if (other !== client) other.send(lines);
   });
   try {
     while (true) {

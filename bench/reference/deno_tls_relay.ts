@@ -24,7 +24,7 @@ import * as net from "node:net";
 import * as tls from "node:tls";
 import { secureNative, secureOver } from "../../lib/net/tls_feed.ts";
 import { createSelfSigned } from "../../lib/server/tls_certificate.ts";
-import { lineSplitter } from "./_relay_lines.ts";
+import { blockSplitter } from "./_relay_lines.ts";
 
 const port = Number(Deno.args[0]);
 const design = Deno.args[1] ?? "native";
@@ -59,11 +59,11 @@ function serve(socket: tls.TLSSocket, raw: net.Socket): void {
     socket.write(GREETING);
     socket.on(
       "data",
-      lineSplitter((line) => {
+      blockSplitter((lines) => {
         for (const other of clients) {
           if (other === socket) continue;
           if (other.writableLength > QUEUE_LIMIT) other.destroy();
-          else other.write(line);
+          else other.write(lines);
         }
       }),
     );
