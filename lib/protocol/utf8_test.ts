@@ -20,6 +20,10 @@ const TEXTS = [
   "emoji \u{1f600} here",
   "lone surrogate \ud800 here",
   `${"x".repeat(200)}\u4e2d`,
+  "x".repeat(24),
+  "x".repeat(25),
+  "a replacement character \ufffd sent as such, past the short lines",
+  "\ufffd",
 ];
 
 Deno.test("utf8Bytes() gives TextEncoder's bytes for ASCII and every other text", () => {
@@ -46,6 +50,15 @@ Deno.test("utf8Text() decodes as a fatal TextDecoder does, and throws on bytes t
   for (const bad of [[0xff], [0x61, 0x80], [0xc3], [0xed, 0xa0, 0x80]]) {
     assert.throws(() => utf8Text(new Uint8Array(bad)), TypeError);
   }
+  // Past the short lines (the replacing decoder's path): bad bytes still throw,
+  // whether or not a real U+FFFD comes with them.
+  const long = (...tail: number[]) => new Uint8Array([...encoder.encode("x".repeat(40)), ...tail]);
+  for (const bad of [[0xff], [0x80], [0xc3], [0xed, 0xa0, 0x80], [0xef, 0xbf, 0xbd, 0xff]]) {
+    assert.throws(() => utf8Text(long(...bad)), TypeError, String(bad));
+  }
+  assert.equal(utf8Text(long(0xef, 0xbf, 0xbd)), `${"x".repeat(40)}\ufffd`);
+  const longBom = new Uint8Array([0xef, 0xbb, 0xbf, ...long()]);
+  assert.equal(utf8Text(longBom), decoder.decode(longBom));
   // A part of a larger buffer decodes as itself.
   const line = encoder.encode("before|the line|after");
   assert.equal(utf8Text(line.subarray(7, 15)), "the line");
