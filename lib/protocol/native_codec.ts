@@ -27,7 +27,7 @@ let cachedBytes: Uint8Array | undefined;
  */
 export function encodeFrame(event: ServerFrame | Record<string, unknown>): Uint8Array {
   if (event !== cachedEvent || !cachedBytes) {
-    cachedBytes = utf8Bytes(JSON.stringify(event) + "\n");
+    cachedBytes = utf8Bytes(JSON.stringify(event), true);
     cachedEvent = event;
   }
   return cachedBytes;

@@ -20,20 +20,26 @@ const CARVED_MAX = 256;
 /** The longest line decoded without the standard decoder (past it, the decoder is faster). */
 const DECODED_MAX = 24;
 
+const NEWLINE = 0x0a;
+
 let slab = new Uint8Array(SLAB_BYTES);
 let used = 0;
 
 /**
- * `text` as UTF-8, exactly as `TextEncoder.encode` gives it. Short ASCII
- * text is written into a part of a shared slab that nothing else is
- * written to ever after: the bytes are for sharing and sending, never to be
- * modified (as every codec's output). A slab is kept alive by any of its
- * parts, so it is small: at most SLAB_BYTES per part still queued.
+ * `text` as UTF-8, exactly as `TextEncoder.encode` gives it, and with
+ * `newline` a line end after it (the bytes of `text + "\n"`, without making
+ * that string: a concatenation is a rope, whose characters read several
+ * times slower). Short ASCII text is written into a part of a shared slab
+ * that nothing else is written to ever after: the bytes are for sharing and
+ * sending, never to be modified (as every codec's output). A slab is kept
+ * alive by any of its parts, so it is small: at most SLAB_BYTES per part
+ * still queued.
  */
-export function utf8Bytes(text: string): Uint8Array {
+export function utf8Bytes(text: string, newline = false): Uint8Array {
   const length = text.length;
-  if (length > CARVED_MAX) return encoder.encode(text);
-  if (used + length > SLAB_BYTES) {
+  const size = newline ? length + 1 : length;
+  if (size > CARVED_MAX) return encoder.encode(newline ? text + "\n" : text);
+  if (used + size > SLAB_BYTES) {
     slab = new Uint8Array(SLAB_BYTES);
     used = 0;
   }
@@ -42,10 +48,11 @@ export function utf8Bytes(text: string): Uint8Array {
   for (let i = 0; i < length; i++) {
     const code = text.charCodeAt(i);
     // Not ASCII: the part written so far is simply never handed out.
-    if (code > 0x7f) return encoder.encode(text);
+    if (code > 0x7f) return encoder.encode(newline ? text + "\n" : text);
     into[start + i] = code;
   }
-  used = start + length;
+  if (newline) into[start + length] = NEWLINE;
+  used = start + size;
   return into.subarray(start, used);
 }
 

@@ -30,6 +30,16 @@ Deno.test("utf8Bytes() gives TextEncoder's bytes for ASCII and every other text"
   for (const text of TEXTS) assert.deepEqual(utf8Bytes(text), encoder.encode(text), text);
 });
 
+Deno.test("utf8Bytes(text, true) gives the bytes of the text and a line end, for every text", () => {
+  for (const text of TEXTS) {
+    assert.deepEqual(utf8Bytes(text, true), encoder.encode(`${text}\n`), text);
+  }
+  // At the carving limit: the line end makes it one byte longer.
+  for (const text of ["x".repeat(255), "x".repeat(256)]) {
+    assert.deepEqual(utf8Bytes(text, true), encoder.encode(`${text}\n`));
+  }
+});
+
 Deno.test("utf8Bytes() never changes bytes it handed out, across slabs and after non-ASCII text", () => {
   const given: [string, Uint8Array][] = [];
   for (let i = 0; i < 2000; i++) {
