@@ -133,7 +133,13 @@ async function main(): Promise<number> {
   if (modes.some((target) => target.clients === "web") && wanted !== "node") {
     throw new Error("--modes web needs the Node load generator");
   }
-  if (modes.some((target) => target.clients === "web")) await nodePackages();
+  const webReference = references.find((target) => target.clients === "web");
+  if (webReference && wanted !== "node") {
+    throw new Error(
+      `--against ${webReference.name} needs the Node load generator (WebSocket clients)`,
+    );
+  }
+  if (webReference || modes.some((target) => target.clients === "web")) await nodePackages();
   const against = [values.against, values["against-tree"], values.tls].filter(Boolean);
   // --tls with --against: lanchat over TLS first, beside the references (a TLS
   // reference, deno-tls-relay, is Deno's own TLS floor).

@@ -5,10 +5,10 @@
  * socket ops cost, beside the C relay (bench/reference/floor_relay.c, the machine's floor) and
  * lanchat in the same run.
  *
- * Its writer is the best one found for Deno: each client's lines queue while a write is in
- * flight and leave together in the next write, and at most `inFlight` writes (default 128,
- * 0 for no limit) are in flight over all clients, the others waiting in one FIFO. A client
- * with more than 1 MiB unsent is dropped.
+ * Its writer is the best one found for Deno (bench/reference/_relay_writer.ts): each client's
+ * lines queue while a write is in flight and leave together in the next write, and at most
+ * `inFlight` writes (default 128, 0 for no limit) are in flight over all clients, the others
+ * waiting in one FIFO. A client with more than 1 MiB unsent is dropped.
  *
  * A client counts in once it is in the set, and the relay greets it then ("ok"). By default that
  * is at the accept; with `--hello` the relay first waits for the client's first line (its name, as
@@ -23,6 +23,7 @@
  */
 
 import { lineSplitter } from "./_relay_lines.ts";
+import { RelayWriter, writeLimit } from "./_relay_writer.ts";
 
 const hello = Deno.args[0] === "--hello";
 const args = hello ? Deno.args.slice(1) : Deno.args;
@@ -35,126 +36,11 @@ if (!Number.isInteger(port) || !(Number.isInteger(limit) || limit === Infinity) 
 }
 
 const GREETING = new TextEncoder().encode("ok\n");
-const QUEUE_LIMIT = 1 << 20;
 const clients = new Set<Client>();
-/** Clients waiting for a write slot, in order; a moving head so taking allocates nothing. */
-const ready: (Client | undefined)[] = [];
-let head = 0;
-let inFlight = 0;
-let pumpQueued = false;
+writeLimit.writesInFlight = limit;
 
-class Client {
-  queue: Uint8Array[] = [];
-  queued = 0;
-  writing = false;
-  closed = false;
-  pending: Uint8Array | undefined;
-  written = 0;
-
-  constructor(readonly conn: Deno.TcpConn) {}
-
-  send(line: Uint8Array): void {
-    if (this.closed) return;
-    this.queue.push(line);
-    this.queued += line.length;
-    if (this.queued > QUEUE_LIMIT) return this.close();
-    if (!this.writing) {
-      this.writing = true;
-      enqueue(this);
-    }
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    clients.delete(this);
-    this.queue = [];
-    this.queued = 0;
-    try {
-      this.conn.close();
-    } catch {
-      // Already closed.
-    }
-  }
-
-  /** Takes everything queued as one buffer. */
-  take(): Uint8Array {
-    const queue = this.queue;
-    let bytes: Uint8Array;
-    if (queue.length === 1) bytes = queue[0];
-    else {
-      bytes = new Uint8Array(this.queued);
-      let at = 0;
-      for (const part of queue) {
-        bytes.set(part, at);
-        at += part.length;
-      }
-    }
-    this.queue = [];
-    this.queued = 0;
-    return bytes;
-  }
-
-  writeNext(): void {
-    if (this.closed || this.queued === 0) {
-      this.writing = false;
-      return;
-    }
-    this.pending = this.take();
-    this.written = 0;
-    inFlight++;
-    this.conn.write(this.pending).then(this.onWritten, this.onFailed);
-  }
-
-  readonly onWritten = (n: number): void => {
-    this.written += n;
-    const pending = this.pending!;
-    if (this.written < pending.length && !this.closed) {
-      this.conn.write(pending.subarray(this.written)).then(this.onWritten, this.onFailed);
-      return;
-    }
-    this.pending = undefined;
-    release();
-    if (this.queued > 0 && !this.closed) enqueue(this);
-    else this.writing = false;
-  };
-
-  readonly onFailed = (): void => {
-    this.pending = undefined;
-    release();
-    this.writing = false;
-    this.close();
-  };
-}
-
-function enqueue(client: Client): void {
-  ready.push(client);
-  if (!pumpQueued) {
-    pumpQueued = true;
-    queueMicrotask(pump);
-  }
-}
-
-function release(): void {
-  inFlight--;
-  if (head < ready.length && !pumpQueued) {
-    pumpQueued = true;
-    queueMicrotask(pump);
-  }
-}
-
-function pump(): void {
-  pumpQueued = false;
-  while (head < ready.length && inFlight < limit) {
-    const client = ready[head]!;
-    ready[head++] = undefined;
-    client.writeNext();
-  }
-  if (head === ready.length) {
-    ready.length = 0;
-    head = 0;
-  }
-}
+/** A connection and its writer (`_relay_writer.ts`), out of the set once closed. */
+type Client = RelayWriter;
 
 /** Puts the client in the set and greets it: the bench counts it as connected from here. */
 function admit(client: Client): void {
@@ -196,7 +82,7 @@ Deno.addSignalListener("SIGTERM", () => Deno.exit(0));
 const listener = Deno.listen({ hostname: "127.0.0.1", port });
 for await (const conn of listener) {
   conn.setNoDelay(true);
-  const client = new Client(conn);
+  const client = new RelayWriter(conn, clients);
   if (!hello) admit(client);
   serve(client);
 }

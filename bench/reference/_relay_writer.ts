@@ -1,0 +1,136 @@
+/**
+ * The writer the Deno reference relays share (`deno_relay.ts`,
+ * `deno_ws_relay.ts`): the best one found for Deno. Each client's bytes queue
+ * while a write is in flight and leave together in the next write, and at
+ * most `writesInFlight` writes (default 128, Infinity for no limit) are in
+ * flight over all clients, the others waiting in one FIFO. A client with more
+ * than 1 MiB unsent is closed.
+ *
+ * @module
+ */
+
+const QUEUE_LIMIT = 1 << 20;
+
+/** Clients waiting for a write slot, in order; a moving head so taking allocates nothing. */
+const ready: (RelayWriter | undefined)[] = [];
+let head = 0;
+let inFlight = 0;
+let pumpQueued = false;
+
+/** How many writes may be in flight at once over all clients (`Infinity`: no limit). */
+export const writeLimit = { writesInFlight: 128 };
+
+/** One client's queue and writer; it leaves `members` when it closes. */
+export class RelayWriter {
+  queue: Uint8Array[] = [];
+  queued = 0;
+  writing = false;
+  closed = false;
+  pending: Uint8Array | undefined;
+  written = 0;
+
+  constructor(readonly conn: Deno.Conn, readonly members: Set<RelayWriter>) {}
+
+  send(bytes: Uint8Array): void {
+    if (this.closed) return;
+    this.queue.push(bytes);
+    this.queued += bytes.length;
+    if (this.queued > QUEUE_LIMIT) return this.close();
+    if (!this.writing) {
+      this.writing = true;
+      enqueue(this);
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.members.delete(this);
+    this.queue = [];
+    this.queued = 0;
+    try {
+      this.conn.close();
+    } catch {
+      // Already closed.
+    }
+  }
+
+  /** Takes everything queued as one buffer. */
+  take(): Uint8Array {
+    const queue = this.queue;
+    let bytes: Uint8Array;
+    if (queue.length === 1) bytes = queue[0];
+    else {
+      bytes = new Uint8Array(this.queued);
+      let at = 0;
+      for (const part of queue) {
+        bytes.set(part, at);
+        at += part.length;
+      }
+    }
+    this.queue = [];
+    this.queued = 0;
+    return bytes;
+  }
+
+  writeNext(): void {
+    if (this.closed || this.queued === 0) {
+      this.writing = false;
+      return;
+    }
+    this.pending = this.take();
+    this.written = 0;
+    inFlight++;
+    this.conn.write(this.pending).then(this.onWritten, this.onFailed);
+  }
+
+  readonly onWritten = (n: number): void => {
+    this.written += n;
+    const pending = this.pending!;
+    if (this.written < pending.length && !this.closed) {
+      this.conn.write(pending.subarray(this.written)).then(this.onWritten, this.onFailed);
+      return;
+    }
+    this.pending = undefined;
+    release();
+    if (this.queued > 0 && !this.closed) enqueue(this);
+    else this.writing = false;
+  };
+
+  readonly onFailed = (): void => {
+    this.pending = undefined;
+    release();
+    this.writing = false;
+    this.close();
+  };
+}
+
+function enqueue(client: RelayWriter): void {
+  ready.push(client);
+  if (!pumpQueued) {
+    pumpQueued = true;
+    queueMicrotask(pump);
+  }
+}
+
+function release(): void {
+  inFlight--;
+  if (head < ready.length && !pumpQueued) {
+    pumpQueued = true;
+    queueMicrotask(pump);
+  }
+}
+
+function pump(): void {
+  pumpQueued = false;
+  const limit = writeLimit.writesInFlight;
+  while (head < ready.length && inFlight < limit) {
+    const client = ready[head]!;
+    ready[head++] = undefined;
+    client.writeNext();
+  }
+  if (head === ready.length) {
+    ready.length = 0;
+    head = 0;
+  }
+}
