@@ -17,8 +17,27 @@ let head = 0;
 let inFlight = 0;
 let pumpQueued = false;
 
-/** How many writes may be in flight at once over all clients (`Infinity`: no limit). */
-export const writeLimit = { writesInFlight: 128 };
+/**
+ * How many writes may be in flight at once over all clients (`Infinity`: no
+ * limit), and whether a client whose queue holds the very chunks (by
+ * reference, in order) of the last join takes that join instead of copying
+ * them again: in a flood every member's queue holds the same frames, and
+ * copying them once per member was most of `deno_relay.ts`'s profile
+ * (lanchat's send queue shares joins so). Off by default, so that
+ * `deno-relay` stays the relay every earlier figure was measured with.
+ */
+export const writeLimit = { writesInFlight: 128, shareJoins: false };
+
+/** The last join of several chunks, and its chunks (a fresh buffer, never written again). */
+let lastParts: Uint8Array[] = [];
+let lastJoined: Uint8Array | undefined;
+
+/** Whether `queue` holds the very chunks of the last join, in order. */
+function sameAsLast(queue: Uint8Array[]): boolean {
+  if (queue.length !== lastParts.length) return false;
+  for (let i = 0; i < queue.length; i++) if (queue[i] !== lastParts[i]) return false;
+  return true;
+}
 
 /** One client's queue and writer; it leaves `members` when it closes. */
 export class RelayWriter {
@@ -60,12 +79,17 @@ export class RelayWriter {
     const queue = this.queue;
     let bytes: Uint8Array;
     if (queue.length === 1) bytes = queue[0];
+    else if (writeLimit.shareJoins && lastJoined && sameAsLast(queue)) bytes = lastJoined;
     else {
       bytes = new Uint8Array(this.queued);
       let at = 0;
       for (const part of queue) {
         bytes.set(part, at);
         at += part.length;
+      }
+      if (writeLimit.shareJoins) {
+        lastParts = queue;
+        lastJoined = bytes;
       }
     }
     this.queue = [];

@@ -18,10 +18,12 @@
  * Two designs:
  * - `raw` (default): `Deno.listen`, the HTTP upgrade and the frames read and written here, with
  *   the writer of `deno_relay.ts` (bench/reference/_relay_writer.ts: one write per client in
- *   flight, what queues behind it joined, at most 128 writes in flight).
+ *   flight, what queues behind it joined, at most 128 writes in flight), with the joins shared:
+ *   a client whose queue holds the very frames of the last join writes that join, as
+ *   lanchat's send queue does (without it this relay cost more than lanchat per delivery).
  * - `serve`: `Deno.serve` and `Deno.upgradeWebSocket`, Deno's own WebSocket: the event is built
  *   once per message as a string and sent to each client with `send` (Deno frames it per client).
- *   A client with more than 1 MiB buffered is closed.
+ *   A client with more than 16 MiB buffered is closed.
  *
  *   deno task bench --only flood --modes web --against deno-ws-relay,deno-ws-serve-relay,deno-relay
  *   deno run -A bench/reference/deno_ws_relay.ts <port> [raw|serve]
@@ -29,7 +31,7 @@
  * @module
  */
 
-import { RelayWriter } from "./_relay_writer.ts";
+import { RelayWriter, writeLimit } from "./_relay_writer.ts";
 
 const port = Number(Deno.args[0]);
 const design = Deno.args[1] ?? "raw";
@@ -102,6 +104,7 @@ function textFrame(text: string): Uint8Array {
 // ---- raw: Deno.listen, frames by hand ----
 
 const rawClients = new Set<RelayWriter>();
+writeLimit.shareJoins = true;
 
 class RawClient extends RelayWriter {
   name: string | undefined;
@@ -257,7 +260,8 @@ async function listenRaw(): Promise<void> {
 
 // ---- serve: Deno.serve and Deno.upgradeWebSocket ----
 
-const QUEUE_LIMIT = 1 << 20;
+/** As the bench's lanchat (`--send-queue-bytes` 16 MiB in the flood): Deno's sends lag far behind. */
+const QUEUE_LIMIT = 16 << 20;
 const served = new Set<WebSocket>();
 
 function upgrade(request: Request): Response {
