@@ -44,7 +44,6 @@ const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 const HEADER_LIMIT = 8192;
 const FIN_TEXT = 0x81;
 const OPCODE_TEXT = 1;
-const OPCODE_CLOSE = 8;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 /** The room log's id: joins and messages, as lanchat counts them. */
@@ -174,7 +173,7 @@ function frames(client: RawClient, bytes: Uint8Array): number {
       header = 14;
     }
     if (bytes.length - at < header + length) break;
-    if (opcode !== OPCODE_TEXT) return -1; // OPCODE_CLOSE or anything the bench does not send
+    if (opcode !== OPCODE_TEXT) return -1; // a close, or anything the bench does not send
     message(client, bytes, at + header, length);
     at += header + length;
   }

@@ -49,6 +49,32 @@ export function utf8Bytes(text: string): Uint8Array {
 }
 
 /**
+ * `text` as UTF-8 after `headroom` bytes that the caller fills (a frame's
+ * header), as one part of the slab, when `text` is short ASCII (at most 256
+ * characters); otherwise undefined. The same rule as {@linkcode utf8Bytes}:
+ * the part is the caller's to fill once, then only to share and send.
+ */
+export function utf8BytesAfter(headroom: number, text: string): Uint8Array | undefined {
+  const length = text.length;
+  if (length > CARVED_MAX) return undefined;
+  if (used + headroom + length > SLAB_BYTES) {
+    slab = new Uint8Array(SLAB_BYTES);
+    used = 0;
+  }
+  const start = used;
+  const into = slab;
+  const at = start + headroom;
+  for (let i = 0; i < length; i++) {
+    const code = text.charCodeAt(i);
+    // Not ASCII: the part written so far is simply never handed out.
+    if (code > 0x7f) return undefined;
+    into[at + i] = code;
+  }
+  used = at + length;
+  return into.subarray(start, used);
+}
+
+/**
  * `bytes` decoded as UTF-8, exactly as a fatal `TextDecoder` decodes them:
  * throws a `TypeError` when they are not UTF-8.
  */
