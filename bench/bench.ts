@@ -158,6 +158,8 @@ async function main(): Promise<number> {
     throw new Error(`--against-tree "${tree}" is not a lanchat checkout (no server.ts there)`);
   }
   ircSetup.tree = tree; // the IRC workloads add its IRC clients to their own targets
+  // --modes with --against-tree: the other tree driven by the same clients, mode by mode.
+  if (tree !== undefined) modes.push(...modeTargets(values.modes, lanchat(false, tree)));
   if (values.tls && wanted !== "node") throw new Error("--tls needs the Node load generator");
   // The C generator is built here, so that a missing cc is one clear line before any run.
   if (wanted === "c") cGenerator();
