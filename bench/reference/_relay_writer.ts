@@ -9,8 +9,6 @@
  * @module
  */
 
-const QUEUE_LIMIT = 1 << 20;
-
 /** Clients waiting for a write slot, in order; a moving head so taking allocates nothing. */
 const ready: (RelayWriter | undefined)[] = [];
 let head = 0;
@@ -26,7 +24,7 @@ let pumpQueued = false;
  * (lanchat's send queue shares joins so). Off by default, so that
  * `deno-relay` stays the relay every earlier figure was measured with.
  */
-export const writeLimit = { writesInFlight: 128, shareJoins: false };
+export const writeLimit = { writesInFlight: 128, shareJoins: false, queueBytes: 1 << 20 };
 
 /** The last join of several chunks, and its chunks (a fresh buffer, never written again). */
 let lastParts: Uint8Array[] = [];
@@ -54,7 +52,7 @@ export class RelayWriter {
     if (this.closed) return;
     this.queue.push(bytes);
     this.queued += bytes.length;
-    if (this.queued > QUEUE_LIMIT) return this.close();
+    if (this.queued > writeLimit.queueBytes) return this.close();
     if (!this.writing) {
       this.writing = true;
       enqueue(this);

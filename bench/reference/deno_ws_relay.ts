@@ -104,6 +104,9 @@ function textFrame(text: string): Uint8Array {
 
 const rawClients = new Set<RelayWriter>();
 writeLimit.shareJoins = true;
+// As the flood's lanchat (`--send-queue-bytes` 16 MiB): its frames are 2.5x a text line, and
+// at 1 MiB a generator's momentary stall got clients dropped.
+writeLimit.queueBytes = 16 << 20;
 
 class RawClient extends RelayWriter {
   name: string | undefined;
