@@ -4,7 +4,7 @@
  * while a write is in flight and leave together in the next write, and at
  * most `writesInFlight` writes (default 128, Infinity for no limit) are in
  * flight over all clients, the others waiting in one FIFO. A client with more
- * than 1 MiB unsent is closed.
+ * than `writeLimit.queueBytes` unsent (1 MiB unless set) is closed.
  *
  * @module
  */
