@@ -36,6 +36,8 @@ const LINE_REFERENCES: Record<string, () => string> = {
   // Deno's floor: a bare relay with lanchat's writer and V8 flags (bench/reference/deno_relay.ts).
   "deno-relay": () => denoRelay(),
   "deno-relay-hello": () => denoRelay("--hello"),
+  // The same with joins shared among queues holding the same lines (as lanchat's send queue).
+  "deno-relay-shared": () => denoRelay("--share-joins"),
   // Deno's TLS floor: a bare relay terminating TLS as lanchat's front door does
   // (bench/reference/deno_tls_relay.ts); "-feed", as the front door did before (secureOver).
   "deno-tls-relay": () => denoTlsRelay("native"),

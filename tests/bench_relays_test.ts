@@ -77,6 +77,11 @@ const RELAYS: Record<string, (hello: boolean) => Promise<Relay>> = {
       ...["run", "-q", "-A", "bench/reference/deno_relay.ts"],
       ...(hello ? ["--hello"] : []),
     ]),
+  "Deno's relay sharing joins (deno_relay.ts --share-joins)": (hello) =>
+    startRelay(Deno.execPath(), [
+      ...["run", "-q", "-A", "bench/reference/deno_relay.ts", "--share-joins"],
+      ...(hello ? ["--hello"] : []),
+    ]),
 };
 
 for (const [name, startRelayOf] of Object.entries(RELAYS)) {

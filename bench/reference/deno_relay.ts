@@ -17,7 +17,11 @@
  *
  *   deno task bench --only latency,flood,crowd --against relay,deno-relay
  *   deno task bench --only crowd --against deno-relay,deno-relay-hello
- *   deno run -A bench/reference/deno_relay.ts [--hello] <port> [inFlight]
+ * With `--share-joins` (`deno-relay-shared`), a client whose queue holds the very lines of the
+ * last join writes that join instead of copying them again, as lanchat's send queue and
+ * `deno-ws-relay` do (bench/reference/_relay_writer.ts).
+ *
+ *   deno run -A bench/reference/deno_relay.ts [--share-joins] [--hello] <port> [inFlight]
  *
  * @module
  */
@@ -25,19 +29,24 @@
 import { lineSplitter } from "./_relay_lines.ts";
 import { RelayWriter, writeLimit } from "./_relay_writer.ts";
 
-const hello = Deno.args[0] === "--hello";
-const args = hello ? Deno.args.slice(1) : Deno.args;
+const shared = Deno.args[0] === "--share-joins";
+const afterShared = shared ? Deno.args.slice(1) : Deno.args;
+const hello = afterShared[0] === "--hello";
+const args = hello ? afterShared.slice(1) : afterShared;
 const port = Number(args[0]);
 const limitArg = Number(args[1] ?? 128);
 const limit = limitArg === 0 ? Infinity : limitArg;
 if (!Number.isInteger(port) || !(Number.isInteger(limit) || limit === Infinity) || limit < 0) {
-  console.error("usage: deno_relay.ts [--hello] <port> [writes in flight, 0 for no limit]");
+  console.error(
+    "usage: deno_relay.ts [--share-joins] [--hello] <port> [writes in flight, 0 for no limit]",
+  );
   Deno.exit(2);
 }
 
 const GREETING = new TextEncoder().encode("ok\n");
 const clients = new Set<Client>();
 writeLimit.writesInFlight = limit;
+writeLimit.shareJoins = shared;
 
 /** A connection and its writer (`_relay_writer.ts`), out of the set once closed. */
 type Client = RelayWriter;
