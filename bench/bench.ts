@@ -133,7 +133,13 @@ async function main(): Promise<number> {
   if (modes.some((target) => target.clients === "web") && wanted !== "node") {
     throw new Error("--modes web needs the Node load generator");
   }
-  if (modes.some((target) => target.clients === "web")) await nodePackages();
+  const webReference = references.find((target) => target.clients === "web");
+  if (webReference && wanted !== "node") {
+    throw new Error(
+      `--against ${webReference.name} needs the Node load generator (WebSocket clients)`,
+    );
+  }
+  if (webReference || modes.some((target) => target.clients === "web")) await nodePackages();
   const against = [values.against, values["against-tree"], values.tls].filter(Boolean);
   // --tls with --against: lanchat over TLS first, beside the references (a TLS
   // reference, deno-tls-relay, is Deno's own TLS floor).
@@ -152,6 +158,8 @@ async function main(): Promise<number> {
     throw new Error(`--against-tree "${tree}" is not a lanchat checkout (no server.ts there)`);
   }
   ircSetup.tree = tree; // the IRC workloads add its IRC clients to their own targets
+  // --modes with --against-tree: the other tree driven by the same clients, mode by mode.
+  if (tree !== undefined) modes.push(...modeTargets(values.modes, lanchat(false, tree)));
   if (values.tls && wanted !== "node") throw new Error("--tls needs the Node load generator");
   // The C generator is built here, so that a missing cc is one clear line before any run.
   if (wanted === "c") cGenerator();

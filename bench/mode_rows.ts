@@ -16,7 +16,10 @@ import type { Workload } from "./workload.ts";
 /** The modes `--modes` takes; `text` is lanchat's own column. */
 const MODES: ClientMode[] = ["text", "native", "irc", "web"];
 
-/** lanchat driven by each mode of `--modes` but text (`lanchat-native`, ...). */
+/**
+ * lanchat driven by each mode of `--modes` but text (`lanchat-native`, ...);
+ * `ours` is this checkout's lanchat or `--against-tree`'s (`lanchat@base-web`).
+ */
 export function modeTargets(modes: string | undefined, ours: Target): Target[] {
   if (modes === undefined) return [];
   const wanted = modes.split(",").map((mode) => mode.trim());
@@ -34,7 +37,8 @@ export function modeTargets(modes: string | undefined, ours: Target): Target[] {
 /**
  * The shared table's workloads and rows with each mode's runs as a workload
  * row of its own (`flood (native)`): lanchat's column holds that mode's runs,
- * the references' columns their runs of the same workload.
+ * the references' columns their runs of the same workload; with
+ * `--against-tree`, that tree's runs of the mode in its own column.
  */
 export function modeRows(
   workloads: Workload[],
@@ -45,16 +49,26 @@ export function modeRows(
   if (modes.length === 0) return { workloads, rows };
   const out: Workload[] = [];
   const extra: Row[] = [];
+  const kinds = [...new Set(modes.map((mode) => mode.clients))];
   for (const workload of workloads) {
     out.push(workload);
     if (!workload.modes) continue;
-    for (const mode of modes) {
-      const own = rows.find((r) => r.workload === workload.name && r.target === mode.name);
-      if (!own) continue;
-      const name = `${workload.name} (${mode.clients})`;
+    for (const clients of kinds) {
+      const name = `${workload.name} (${clients})`;
+      // Each mode's runs in the column of the lanchat it is a mode of (this checkout's, or
+      // --against-tree's), the references' columns their runs of the same workload.
+      const columns = new Set<string>();
+      for (const mode of modes.filter((m) => m.clients === clients)) {
+        const own = rows.find((r) => r.workload === workload.name && r.target === mode.name);
+        if (!own) continue;
+        const column = targets.find((t) => mode.name === `${t.name}-${clients}`) ?? targets[0];
+        columns.add(column.name);
+        extra.push({ ...own, workload: name, target: column.name });
+      }
+      if (columns.size === 0) continue;
       out.push({ ...workload, name });
-      extra.push({ ...own, workload: name, target: targets[0].name });
       for (const target of targets.slice(1)) {
+        if (columns.has(target.name)) continue;
         const theirs = rows.find((r) => r.workload === workload.name && r.target === target.name);
         if (theirs) extra.push({ ...theirs, workload: name });
       }

@@ -3,7 +3,8 @@
  * (`--against relay,ncat,ngircd,inspircd`): the bare C epoll relay of
  * bench/reference/floor_relay.c (the floor; `relay2` is its two-thread
  * form, `relay-hello` the one whose connect is a round trip), Deno's own
- * floor (`deno-relay`, `deno-relay-hello`), ncat's chat mode, and Debian's
+ * floor (`deno-relay`, `deno-relay-hello`; over WebSocket `deno-ws-relay` and
+ * `deno-ws-serve-relay`, driven with WebSocket clients), ncat's chat mode, and Debian's
  * ngircd and InspIRCd driven as IRC
  * servers with IRC clients. Anything that is not a list of these names is one
  * free-form shell command with `{port}` in it, as before.
@@ -35,10 +36,23 @@ const LINE_REFERENCES: Record<string, () => string> = {
   // Deno's floor: a bare relay with lanchat's writer and V8 flags (bench/reference/deno_relay.ts).
   "deno-relay": () => denoRelay(),
   "deno-relay-hello": () => denoRelay("--hello"),
+  // The same with joins shared among queues holding the same lines (as lanchat's send queue).
+  "deno-relay-shared": () => denoRelay("--share-joins"),
   // Deno's TLS floor: a bare relay terminating TLS as lanchat's front door does
   // (bench/reference/deno_tls_relay.ts); "-feed", as the front door did before (secureOver).
   "deno-tls-relay": () => denoTlsRelay("native"),
   "deno-tls-relay-feed": () => denoTlsRelay("feed"),
+};
+
+/**
+ * Deno's WebSocket floors (bench/reference/deno_ws_relay.ts), driven with
+ * lanchat's WebSocket clients (`--modes web`, the Node load generator): the
+ * upgrade, frames and writer by hand on `Deno.listen`, or Deno's own
+ * WebSocket (`Deno.serve` and `Deno.upgradeWebSocket`).
+ */
+const WEB_REFERENCES: Record<string, () => string> = {
+  "deno-ws-relay": () => denoWsRelay("raw"),
+  "deno-ws-serve-relay": () => denoWsRelay("serve"),
 };
 
 /**
@@ -64,6 +78,20 @@ function denoRelay(...options: string[]): string {
   ].join(" ");
 }
 
+/** The WebSocket relay's command: lanchat's V8 flags, and its design after the port. */
+function denoWsRelay(design: "raw" | "serve"): string {
+  return [
+    Deno.execPath(),
+    "run",
+    "-q",
+    "-A",
+    ...serverV8Flags(),
+    `${ROOT}bench/reference/deno_ws_relay.ts`,
+    "{port}",
+    design,
+  ].join(" ");
+}
+
 /** The TLS relay's command: lanchat's V8 flags and config (its certificate is lanchat's kind). */
 function denoTlsRelay(design: "native" | "feed"): string {
   return [
@@ -83,6 +111,7 @@ function denoTlsRelay(design: "native" | "feed"): string {
 /** Every name `--against` takes. */
 export const REFERENCE_NAMES: string[] = [
   ...Object.keys(LINE_REFERENCES),
+  ...Object.keys(WEB_REFERENCES),
   ...Object.keys(IRC_REFERENCES),
 ];
 
@@ -125,7 +154,9 @@ export function againstTargets(against: string): Target[] {
   const repeated = names.find((name, i) => names.indexOf(name) !== i);
   if (repeated) throw new Error(`--against names "${repeated}" twice`);
   return names.map((name) =>
-    name in LINE_REFERENCES
+    name in WEB_REFERENCES
+      ? { ...foreign(WEB_REFERENCES[name]()), name, clients: "web" as const, handshake: "nick" }
+      : name in LINE_REFERENCES
       ? {
         ...foreign(LINE_REFERENCES[name]()),
         name,

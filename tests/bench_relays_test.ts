@@ -2,13 +2,16 @@
  * The reference relays of bench/reference/ (the C floor and Deno's floor),
  * which the bench's connect figures are read against: they greet a client at
  * the accept, or with `--hello` only at its first line, which they do not
- * relay.
+ * relay. Deno's WebSocket relay (both designs) greets a client at its hello
+ * and relays every message to every client, in an event as long as
+ * lanchat's.
  */
 
 import assert from "node:assert/strict";
 import { LinePeer } from "./_line_peer.ts";
 import { ROOT } from "./_entry_process.ts";
-import { delay } from "./_waiting.ts";
+import { delay, within } from "./_waiting.ts";
+import { WebSocketCodec } from "../lib/protocol/websocket_codec.ts";
 import { freePort, waitForPort } from "../bench/server_process.ts";
 
 /** A started relay: its port; killed (and its build removed) when the test's scope ends. */
@@ -16,11 +19,16 @@ interface Relay extends AsyncDisposable {
   port: number;
 }
 
-/** Starts `program args... port` on a free port and waits until it listens. */
-async function startRelay(program: string, args: string[], cleanup = async () => {}) {
+/** Starts `program args... port after...` on a free port and waits until it listens. */
+async function startRelay(
+  program: string,
+  args: string[],
+  cleanup = async () => {},
+  ...after: string[]
+) {
   const port = freePort();
   const child = new Deno.Command(program, {
-    args: [...args, String(port)],
+    args: [...args, String(port), ...after],
     cwd: ROOT,
     stdin: "null",
     stdout: "null",
@@ -67,6 +75,11 @@ const RELAYS: Record<string, (hello: boolean) => Promise<Relay>> = {
   "Deno's relay (deno_relay.ts)": (hello) =>
     startRelay(Deno.execPath(), [
       ...["run", "-q", "-A", "bench/reference/deno_relay.ts"],
+      ...(hello ? ["--hello"] : []),
+    ]),
+  "Deno's relay sharing joins (deno_relay.ts --share-joins)": (hello) =>
+    startRelay(Deno.execPath(), [
+      ...["run", "-q", "-A", "bench/reference/deno_relay.ts", "--share-joins"],
       ...(hello ? ["--hello"] : []),
     ]),
 };
@@ -123,5 +136,92 @@ for (const [name, startRelayOf] of Object.entries(RELAYS)) {
     assert.deepEqual(quiet.lines, ["ok", "after"]);
     assert.deepEqual(talker.lines, ["ok", "from quiet"]);
     assert.deepEqual(witness.lines, ["ok", "said with the name", "after", "from quiet"]);
+  });
+}
+
+/** A WebSocket client of a relay: the messages it received, in order. */
+interface WsPeer extends AsyncDisposable {
+  socket: WebSocket;
+  received: string[];
+  waitFor(check: (text: string) => boolean): Promise<string>;
+}
+
+/** Opens `ws://127.0.0.1:port/ws` with Deno's own client and says hello as `nick`; in at the welcome. */
+async function wsPeer(port: number, nick: string): Promise<WsPeer> {
+  const socket = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+  const received: string[] = [];
+  const waiting = new Set<() => void>();
+  socket.onmessage = (event) => {
+    received.push(String(event.data));
+    for (const wake of waiting) wake();
+  };
+  const closed = new Promise((resolve) => (socket.onclose = resolve));
+  const peer: WsPeer = {
+    socket,
+    received,
+    waitFor: (check) =>
+      within(
+        5000,
+        new Promise((resolve) => {
+          const wake = () => {
+            const found = received.find(check);
+            if (found === undefined) return;
+            waiting.delete(wake);
+            resolve(found);
+          };
+          waiting.add(wake);
+          wake();
+        }),
+        "a WebSocket message",
+      ),
+    async [Symbol.asyncDispose]() {
+      socket.close();
+      await closed;
+    },
+  };
+  await new Promise((resolve, reject) => {
+    socket.onopen = resolve;
+    socket.onerror = reject;
+  });
+  socket.send(JSON.stringify({ type: "hello", protocol: 1, nick, client: "load_gen" }));
+  await peer.waitFor((text) => text.includes('"welcome"'));
+  return peer;
+}
+
+for (const design of ["raw", "serve"]) {
+  Deno.test(`Deno's WebSocket relay (deno_ws_relay.ts ${design}) relays each message to every client as an event of lanchat's size`, async () => {
+    await using relay = await startRelay(
+      Deno.execPath(),
+      [
+        ...["run", "-q", "-A", "bench/reference/deno_ws_relay.ts"],
+      ],
+      undefined,
+      design,
+    );
+    await using a = await wsPeer(relay.port, "f0x0");
+    await using b = await wsPeer(relay.port, "f1x17");
+    const text = `M 0 5 123456.789 ${"x".repeat(40)}`;
+    a.socket.send(JSON.stringify({ type: "msg", text }));
+    const got = await b.waitFor((t) => t.includes(text));
+    // The sender gets it too, as lanchat echoes to native and WebSocket clients.
+    assert.equal(await a.waitFor((t) => t.includes(text)), got);
+    const event = JSON.parse(got);
+    assert.equal(event.from, "f0x0");
+    assert.deepEqual(event.received, { type: "msg", text });
+    // As many bytes as lanchat's own frame of the same message (ts, sender, id).
+    const lanchat = new WebSocketCodec(1024).encode({
+      type: "msg",
+      ts: event.ts,
+      from: "f0x0",
+      text,
+      kind: "say",
+      room: "#lobby",
+      id: event.id,
+    });
+    const header = (lanchat[1] & 0x7f) < 126 ? 2 : 4;
+    assert.equal(new TextEncoder().encode(got).length, lanchat.length - header);
+    const long = "y".repeat(300); // a 16-bit length, both ways
+    b.socket.send(JSON.stringify({ type: "msg", text: long }));
+    assert.equal(JSON.parse(await a.waitFor((t) => t.includes(long))).received.text, long);
   });
 }

@@ -276,3 +276,36 @@ for (const generator of ["c", "node", "deno"]) {
     }
   });
 }
+
+Deno.test("deno task bench --modes web --against deno-ws-relay drives Deno's WebSocket floor with the same WebSocket clients", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lanchat-ws-floor-" });
+  const out = `${dir}/report.json`;
+  try {
+    const refused = await smokeBench(out, [
+      "--only",
+      "flood",
+      "--against",
+      "deno-ws-relay",
+      "--generator",
+      "c",
+    ]);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /--against deno-ws-relay needs the Node load generator/);
+    const { code, stdout, stderr } = await smokeBench(out, [
+      ...["--only", "flood", "--modes", "web", "--against", "deno-ws-relay", "--generator", "node"],
+    ]);
+    assert.equal(code, 0, stderr);
+    const report = JSON.parse(await Deno.readTextFile(out));
+    const rows: { workload: string; target: string; runs: Record<string, unknown>[] }[] =
+      report.rows;
+    for (const target of ["lanchat-web", "deno-ws-relay"]) {
+      const row = rows.find((r) => r.workload === "flood" && r.target === target);
+      assert.equal(row?.runs[0].ok, true, `${target}: ${row?.runs[0].failure}`);
+      // 2 senders x 50 messages to all 6 clients, the sender's own back too.
+      assert.equal(row?.runs[0].deliveries, 2 * 50 * 6, target);
+    }
+    assert.match(stdout, /^\| flood \(web\) \| server CPU ns\/delivery \| (?:[^|]+\|){3}$/m);
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+});

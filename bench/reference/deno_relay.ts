@@ -8,10 +8,10 @@
  * As the C relay, it relays the whole lines of each read as one block (one copy of the read,
  * shared by every recipient), not line by line: a flood's read brings many lines.
  *
- * Its writer is the best one found for Deno: each client's blocks queue while a write is in
- * flight and leave together in the next write, and at most `inFlight` writes (default 128,
- * 0 for no limit) are in flight over all clients, the others waiting in one FIFO. A client
- * with more than 1 MiB unsent is dropped.
+ * Its writer is the best one found for Deno (bench/reference/_relay_writer.ts): each client's
+ * blocks queue while a write is in flight and leave together in the next write, and at most
+ * `inFlight` writes (default 128, 0 for no limit) are in flight over all clients, the others
+ * waiting in one FIFO. A client with more than 1 MiB unsent is dropped.
  *
  * A client counts in once it is in the set, and the relay greets it then ("ok"). By default that
  * is at the accept; with `--hello` the relay first waits for the client's first line (its name, as
@@ -20,144 +20,39 @@
  *
  *   deno task bench --only latency,flood,crowd --against relay,deno-relay
  *   deno task bench --only crowd --against deno-relay,deno-relay-hello
- *   deno run -A bench/reference/deno_relay.ts [--hello] <port> [inFlight]
+ * With `--share-joins` (`deno-relay-shared`), a client whose queue holds the very lines of the
+ * last join writes that join instead of copying them again, as lanchat's send queue and
+ * `deno-ws-relay` do (bench/reference/_relay_writer.ts).
+ *
+ *   deno run -A bench/reference/deno_relay.ts [--share-joins] [--hello] <port> [inFlight]
  *
  * @module
  */
 
 import { blockSplitter } from "./_relay_lines.ts";
+import { RelayWriter, writeLimit } from "./_relay_writer.ts";
 
-const hello = Deno.args[0] === "--hello";
-const args = hello ? Deno.args.slice(1) : Deno.args;
+const shared = Deno.args[0] === "--share-joins";
+const afterShared = shared ? Deno.args.slice(1) : Deno.args;
+const hello = afterShared[0] === "--hello";
+const args = hello ? afterShared.slice(1) : afterShared;
 const port = Number(args[0]);
 const limitArg = Number(args[1] ?? 128);
 const limit = limitArg === 0 ? Infinity : limitArg;
 if (!Number.isInteger(port) || !(Number.isInteger(limit) || limit === Infinity) || limit < 0) {
-  console.error("usage: deno_relay.ts [--hello] <port> [writes in flight, 0 for no limit]");
+  console.error(
+    "usage: deno_relay.ts [--share-joins] [--hello] <port> [writes in flight, 0 for no limit]",
+  );
   Deno.exit(2);
 }
 
 const GREETING = new TextEncoder().encode("ok\n");
-const QUEUE_LIMIT = 1 << 20;
 const clients = new Set<Client>();
-/** Clients waiting for a write slot, in order; a moving head so taking allocates nothing. */
-const ready: (Client | undefined)[] = [];
-let head = 0;
-let inFlight = 0;
-let pumpQueued = false;
+writeLimit.writesInFlight = limit;
+writeLimit.shareJoins = shared;
 
-class Client {
-  queue: Uint8Array[] = [];
-  queued = 0;
-  writing = false;
-  closed = false;
-  pending: Uint8Array | undefined;
-  written = 0;
-
-  constructor(readonly conn: Deno.TcpConn) {}
-
-  send(line: Uint8Array): void {
-    if (this.closed) return;
-    this.queue.push(line);
-    this.queued += line.length;
-    if (this.queued > QUEUE_LIMIT) return this.close();
-    if (!this.writing) {
-      this.writing = true;
-      enqueue(this);
-    }
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    clients.delete(this);
-    this.queue = [];
-    this.queued = 0;
-    try {
-      this.conn.close();
-    } catch {
-      // Already closed.
-    }
-  }
-
-  /** Takes everything queued as one buffer. */
-  take(): Uint8Array {
-    const queue = this.queue;
-    let bytes: Uint8Array;
-    if (queue.length === 1) bytes = queue[0];
-    else {
-      bytes = new Uint8Array(this.queued);
-      let at = 0;
-      for (const part of queue) {
-        bytes.set(part, at);
-        at += part.length;
-      }
-    }
-    this.queue = [];
-    this.queued = 0;
-    return bytes;
-  }
-
-  writeNext(): void {
-    if (this.closed || this.queued === 0) {
-      this.writing = false;
-      return;
-    }
-    this.pending = this.take();
-    this.written = 0;
-    inFlight++;
-    this.conn.write(this.pending).then(this.onWritten, this.onFailed);
-  }
-
-  readonly onWritten = (n: number): void => {
-    this.written += n;
-    const pending = this.pending!;
-    if (this.written < pending.length && !this.closed) {
-      this.conn.write(pending.subarray(this.written)).then(this.onWritten, this.onFailed);
-      return;
-    }
-    this.pending = undefined;
-    release();
-    if (this.queued > 0 && !this.closed) enqueue(this);
-    else this.writing = false;
-  };
-
-  readonly onFailed = (): void => {
-    this.pending = undefined;
-    release();
-    this.writing = false;
-    this.close();
-  };
-}
-
-function enqueue(client: Client): void {
-  ready.push(client);
-  if (!pumpQueued) {
-    pumpQueued = true;
-    queueMicrotask(pump);
-  }
-}
-
-function release(): void {
-  inFlight--;
-  if (head < ready.length && !pumpQueued) {
-    pumpQueued = true;
-    queueMicrotask(pump);
-  }
-}
-
-function pump(): void {
-  pumpQueued = false;
-  while (head < ready.length && inFlight < limit) {
-    const client = ready[head]!;
-    ready[head++] = undefined;
-    client.writeNext();
-  }
-  if (head === ready.length) {
-    ready.length = 0;
-    head = 0;
-  }
-}
+/** A connection and its writer (`_relay_writer.ts`), out of the set once closed. */
+type Client = RelayWriter;
 
 /** Puts the client in the set and greets it: the bench counts it as connected from here. */
 function admit(client: Client): void {
@@ -202,7 +97,7 @@ Deno.addSignalListener("SIGTERM", () => Deno.exit(0));
 const listener = Deno.listen({ hostname: "127.0.0.1", port });
 for await (const conn of listener) {
   conn.setNoDelay(true);
-  const client = new Client(conn);
+  const client = new RelayWriter(conn, clients);
   if (!hello) admit(client);
   serve(client);
 }

@@ -33,6 +33,8 @@ export class ConnDuplex extends Duplex {
   readonly #conn: ByteConn;
   #reading = false;
   #size = MIN_READ_BYTES;
+  /** A write of `writeDirect` in flight: the stream's own writes and its end wait for it. */
+  #direct: Promise<void> | undefined;
 
   /** Wraps `conn`, handing out `head` (bytes already read from it) first. */
   constructor(conn: ByteConn, head: Uint8Array) {
@@ -60,12 +62,44 @@ export class ConnDuplex extends Duplex {
     });
   }
 
+  /**
+   * Writes `bytes` to the connection itself, not through the stream (which
+   * makes a `Buffer` view of each write and calls back on a later tick: in a
+   * WebSocket flood, more than the write op): the WebSocket pipe's frames.
+   * While the stream has a write of its own pending, or another direct one
+   * is in flight, `bytes` go through the stream, so every write keeps its
+   * order; the stream's later writes and its end wait for a direct one.
+   * `done` runs once the bytes are written, or with the error.
+   */
+  writeDirect(bytes: Uint8Array, done: (error?: Error | null) => void): void {
+    if (this.#direct || this.writableLength > 0 || !this.writable) {
+      this.write(bytes, done);
+      return;
+    }
+    const direct = writeAll(this.#conn, bytes);
+    this.#direct = direct;
+    direct.then(() => {
+      this.#direct = undefined;
+      done();
+    }, (error) => {
+      this.#direct = undefined;
+      done(error);
+    });
+  }
+
+  /** Runs `then` once no direct write is in flight. */
+  #afterDirect(then: () => void): void {
+    const direct = this.#direct;
+    if (direct) direct.then(then, then);
+    else then();
+  }
+
   override _write(
     chunk: Uint8Array,
     _encoding: string,
     callback: (error?: Error | null) => void,
   ): void {
-    writeAll(this.#conn, chunk).then(() => callback(), callback);
+    this.#afterDirect(() => writeAll(this.#conn, chunk).then(() => callback(), callback));
   }
 
   override _writev(
@@ -78,16 +112,18 @@ export class ConnDuplex extends Duplex {
       bytes.set(chunk, at);
       at += chunk.length;
     }
-    writeAll(this.#conn, bytes).then(() => callback(), callback);
+    this.#afterDirect(() => writeAll(this.#conn, bytes).then(() => callback(), callback));
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    try {
-      (this.#conn as Deno.TcpConn).closeWrite();
-    } catch {
-      // Already closed.
-    }
-    callback();
+    this.#afterDirect(() => {
+      try {
+        (this.#conn as Deno.TcpConn).closeWrite();
+      } catch {
+        // Already closed.
+      }
+      callback();
+    });
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {

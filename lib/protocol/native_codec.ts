@@ -19,6 +19,20 @@ import { utf8Bytes } from "./utf8.ts";
 // each 4,000-character CJK message, half of what 1,000 full rooms cost.
 let cachedEvent: object | undefined;
 let cachedBytes: Uint8Array | undefined;
+let jsonEvent: object | undefined;
+let cachedJson = "";
+
+/**
+ * The event's JSON, the last event's kept: native and WebSocket recipients
+ * of one broadcast share one `JSON.stringify` (each codec frames it its way).
+ */
+export function eventJson(event: ServerFrame | Record<string, unknown>): string {
+  if (event !== jsonEvent) {
+    cachedJson = JSON.stringify(event);
+    jsonEvent = event;
+  }
+  return cachedJson;
+}
 
 /**
  * Encodes a frame as one line of JSON. The bytes of the last event are kept,
@@ -27,7 +41,7 @@ let cachedBytes: Uint8Array | undefined;
  */
 export function encodeFrame(event: ServerFrame | Record<string, unknown>): Uint8Array {
   if (event !== cachedEvent || !cachedBytes) {
-    cachedBytes = utf8Bytes(JSON.stringify(event), true);
+    cachedBytes = utf8Bytes(eventJson(event), true);
     cachedEvent = event;
   }
   return cachedBytes;

@@ -36,22 +36,38 @@ let used = 0;
  * still queued.
  */
 export function utf8Bytes(text: string, newline = false): Uint8Array {
+  return carve(0, text, newline) ?? encoder.encode(newline ? text + "\n" : text);
+}
+
+/**
+ * `text` as UTF-8 after `headroom` bytes that the caller fills (a frame's
+ * header), as one part of the slab, when `text` is short ASCII (at most 256
+ * characters); otherwise undefined. The same rule as {@linkcode utf8Bytes}:
+ * the part is the caller's to fill once, then only to share and send.
+ */
+export function utf8BytesAfter(headroom: number, text: string): Uint8Array | undefined {
+  return carve(headroom, text, false);
+}
+
+/** `headroom` bytes, short ASCII `text` and maybe a line end, as a part of the slab; or undefined. */
+function carve(headroom: number, text: string, newline: boolean): Uint8Array | undefined {
   const length = text.length;
-  const size = newline ? length + 1 : length;
-  if (size > CARVED_MAX) return encoder.encode(newline ? text + "\n" : text);
+  if (length + (newline ? 1 : 0) > CARVED_MAX) return undefined;
+  const size = headroom + length + (newline ? 1 : 0);
   if (used + size > SLAB_BYTES) {
     slab = new Uint8Array(SLAB_BYTES);
     used = 0;
   }
   const start = used;
   const into = slab;
+  const at = start + headroom;
   for (let i = 0; i < length; i++) {
     const code = text.charCodeAt(i);
     // Not ASCII: the part written so far is simply never handed out.
-    if (code > 0x7f) return encoder.encode(newline ? text + "\n" : text);
-    into[start + i] = code;
+    if (code > 0x7f) return undefined;
+    into[at + i] = code;
   }
-  if (newline) into[start + length] = NEWLINE;
+  if (newline) into[at + length] = NEWLINE;
   used = start + size;
   return into.subarray(start, used);
 }

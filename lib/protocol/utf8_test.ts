@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { utf8Bytes, utf8Text } from "./utf8.ts";
+import { utf8Bytes, utf8BytesAfter, utf8Text } from "./utf8.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -47,6 +47,31 @@ Deno.test("utf8Bytes() never changes bytes it handed out, across slabs and after
     given.push([text, utf8Bytes(text)]);
   }
   for (const [text, bytes] of given) assert.deepEqual(bytes, encoder.encode(text), text);
+});
+
+Deno.test("utf8BytesAfter() leaves the headroom and gives TextEncoder's bytes after it, for short ASCII only", () => {
+  for (const text of TEXTS) {
+    const ascii = text.length <= 256 && /^[\0-\x7f]*$/.test(text);
+    const part = utf8BytesAfter(4, text);
+    if (!ascii) {
+      assert.equal(part, undefined, text);
+      continue;
+    }
+    assert.equal(part!.length, 4 + text.length);
+    assert.deepEqual(part!.subarray(4), encoder.encode(text), text);
+  }
+  // Parts and their headroom stay the caller's, across slabs, mixed with utf8Bytes().
+  const given: [string, Uint8Array][] = [];
+  for (let i = 0; i < 2000; i++) {
+    const text = `event ${i} ${"z".repeat(i % 120)}`;
+    const part = i % 3 === 0 ? utf8Bytes(text) : utf8BytesAfter(2, text)!;
+    if (part.length > text.length) part.set([i & 0xff, 0xee]);
+    given.push([text, part]);
+  }
+  for (const [i, [text, part]] of given.entries()) {
+    const head = part.length > text.length ? [i & 0xff, 0xee] : [];
+    assert.deepEqual(part, new Uint8Array([...head, ...encoder.encode(text)]), text);
+  }
 });
 
 Deno.test("utf8Text() decodes as a fatal TextDecoder does, and throws on bytes that are not UTF-8", () => {

@@ -14,13 +14,14 @@
  */
 
 import type { ByeFrame, ServerFrame } from "./wire_frames.ts";
-import { encodeFrame, NativeCodec } from "./native_codec.ts";
+import { eventJson, NativeCodec } from "./native_codec.ts";
+import { utf8Bytes, utf8BytesAfter } from "./utf8.ts";
 
 const FIN_TEXT = 0x81;
 
 // As for the native line: a broadcast encodes the same event for every
 // recipient in a row, so the last frame is all that needs remembering.
-let cachedLine: Uint8Array | undefined;
+let cachedEvent: object | undefined;
 let cachedFrame: Uint8Array | undefined;
 
 /**
@@ -46,12 +47,31 @@ export function webSocketTextFrame(payload: Uint8Array): Uint8Array {
   return frame;
 }
 
+/**
+ * A text frame of `json`: short ASCII JSON written once, straight after its
+ * header, into a part of the shared slab (`utf8BytesAfter`: no buffer of
+ * its own, no copy, each of which cost more than the rest of the frame);
+ * other JSON encoded, then framed.
+ */
+function jsonFrame(json: string): Uint8Array {
+  const length = json.length;
+  const frame = utf8BytesAfter(length < 126 ? 2 : 4, json);
+  if (!frame) return webSocketTextFrame(utf8Bytes(json));
+  frame[0] = FIN_TEXT;
+  if (length < 126) frame[1] = length;
+  else {
+    frame[1] = 126;
+    frame[2] = length >>> 8;
+    frame[3] = length & 0xff;
+  }
+  return frame;
+}
+
 /** The event as a WebSocket text frame of one line of JSON (no line end), shared by a broadcast. */
 function encodeWebSocketFrame(event: ServerFrame): Uint8Array {
-  const line = encodeFrame(event);
-  if (line !== cachedLine || !cachedFrame) {
-    cachedFrame = webSocketTextFrame(line.subarray(0, line.length - 1));
-    cachedLine = line;
+  if (event !== cachedEvent || !cachedFrame) {
+    cachedFrame = jsonFrame(eventJson(event));
+    cachedEvent = event;
   }
   return cachedFrame;
 }

@@ -46,3 +46,30 @@ Deno.test("WebSocketCodec: one frame per event, shared by every recipient, JSON 
   const { frames } = a.decode(new TextEncoder().encode('{"type":"ping"}\n'));
   assert.deepEqual(frames, [{ type: "ping" }]);
 });
+
+Deno.test("WebSocketCodec: every frame is the JSON's bytes after a whole header, ASCII or not, short or long, and stays intact", () => {
+  const a = new WebSocketCodec(1024);
+  const given: [ServerFrame, Uint8Array][] = [];
+  // Around the 7-bit length (126), the slab's longest part (256) and non-ASCII text.
+  const texts = ["", "hi", "caf\u00e9", "\u{1f600}"];
+  for (let n = 30; n < 230; n++) texts.push("m".repeat(n));
+  for (const [i, text] of texts.entries()) {
+    const event: ServerFrame = {
+      type: "msg",
+      id: i,
+      room: "#lobby",
+      from: "ana",
+      kind: "say",
+      text,
+      ts: 1,
+    };
+    const frame = a.encode(event);
+    const json = new TextEncoder().encode(JSON.stringify(event));
+    assert.deepEqual(frame, webSocketTextFrame(json), `${json.length} bytes of JSON`);
+    given.push([event, frame]);
+  }
+  // Frames handed out earlier are never written again (they share slabs).
+  for (const [event, frame] of given) {
+    assert.deepEqual(parse(frame).map((message) => JSON.parse(message)), [event]);
+  }
+});

@@ -254,7 +254,10 @@ export class HttpFront implements HttpHandOff {
       socket.off("close", pending.release);
       this.#connections.delete(socket);
       const pipe = new WebSocketPipe(websocket, {
-        raw: socket,
+        // A plain connection's frames go straight to its Deno socket (ConnDuplex.writeDirect).
+        raw: socket instanceof ConnDuplex
+          ? { write: (bytes, done) => socket.writeDirect(bytes, done) }
+          : socket,
         sendQueueBytes: this.#options.sendQueueBytes,
         remote: pending.remote,
         bufferedBelow: pending.bufferedBelow,
