@@ -180,6 +180,41 @@ Deno.test("invalid JSON, invalid UTF-8 and unknown frames get errors and the con
   assert.equal((await ana.next("pong")).token, "still-here");
 });
 
+Deno.test("invalid UTF-8 in lines of every length gets bad_utf8 and the connection stays; valid text, a character cut by reads included, arrives whole", async () => {
+  await using server = await startServer();
+  const port = server.addr.port;
+  await using ana = await NativeClient.connect(port, "ana");
+  await using bob = await NativeClient.connect(port, "bob");
+  await ana.next("join", (e) => e.nick === "bob");
+  const encoder = new TextEncoder();
+  const head = (pad: number) => encoder.encode(`{"type":"msg","text":"${"x".repeat(pad)}`);
+  const tail = encoder.encode(`"}\n`);
+  const line = (pad: number, bytes: number[]) => new Uint8Array([...head(pad), ...bytes, ...tail]);
+  // Short and long lines (the decoder takes two paths), a real U+FFFD beside a bad byte,
+  // an overlong slash, a surrogate, a character cut short before the line ends.
+  const bad = [[0xff], [0xef, 0xbf, 0xbd, 0x80], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xe4, 0xb8]];
+  let errors = 0;
+  for (const pad of [0, 5, 60, 2000]) {
+    for (const bytes of bad) {
+      await ana.write(line(pad, bytes));
+      errors++;
+      await until(() => ana.events.filter((e) => e.type === "error").length === errors);
+    }
+  }
+  const got = ana.events.flatMap((e) => e.type === "error" ? [[e.code, e.message]] : []);
+  assert.deepEqual(new Set(got.map(String)), new Set(["bad_utf8,Line is not valid UTF-8"]));
+  // Valid text after all that, long and short, with a character split between two writes.
+  const text = `caf\u00e9 \u4e2d\u6587 \u{1f600} ${"y".repeat(40)} \u00e9`;
+  const bytes = encoder.encode(JSON.stringify({ type: "msg", text }) + "\n");
+  const cut = bytes.lastIndexOf(0xc3) + 1; // inside the last \u00e9
+  await ana.write(bytes.subarray(0, cut));
+  await delay(50);
+  await ana.write(bytes.subarray(cut));
+  assert.equal((await bob.next("msg")).text, text);
+  assert.equal((await ana.next("msg")).text, text);
+  assert.ok(!bob.events.some((e) => e.type === "msg" && e.text.includes("x")));
+});
+
 Deno.test("frames before hello are refused, and a second hello is an error", async () => {
   await using server = await startServer();
   await using ana = await NativeClient.connect(server.addr.port);

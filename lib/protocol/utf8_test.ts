@@ -98,3 +98,57 @@ Deno.test("utf8Text() decodes as a fatal TextDecoder does, and throws on bytes t
   const line = encoder.encode("before|the line|after");
   assert.equal(utf8Text(line.subarray(7, 15)), "the line");
 });
+
+Deno.test("utf8Text() agrees with a fatal TextDecoder on mixed valid and invalid bytes of every length", () => {
+  // Pieces a hostile or broken client may send: ASCII, BOMs, U+FFFD sent as
+  // such, good 2-4 byte forms, overlong forms, surrogates, past U+10FFFF,
+  // stray continuation bytes, characters cut short, bytes UTF-8 never uses.
+  const pieces = [
+    [0x61],
+    [0x7f],
+    [0x00],
+    [0xef, 0xbb, 0xbf],
+    [0xef, 0xbf, 0xbd],
+    [0xc3, 0xa9],
+    [0xe4, 0xb8, 0xad],
+    [0xf0, 0x9f, 0x98, 0x80],
+    [0xc0, 0x80],
+    [0xc1, 0xbf],
+    [0xe0, 0x80, 0x80],
+    [0xf0, 0x80, 0x80, 0x80],
+    [0xed, 0xa0, 0x80],
+    [0xed, 0xbf, 0xbf],
+    [0xf4, 0x90, 0x80, 0x80],
+    [0x80],
+    [0xbf],
+    [0xc3],
+    [0xe4, 0xb8],
+    [0xf0, 0x9f, 0x98],
+    [0xfe],
+    [0xff],
+  ];
+  let seed = 7;
+  const next = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return (seed >>> 8) % n;
+  };
+  for (let round = 0; round < 20_000; round++) {
+    const bytes: number[] = [];
+    const target = next(90);
+    // Mostly ASCII, as chat lines are, with a few other pieces anywhere.
+    while (bytes.length < target) {
+      bytes.push(...(next(4) === 0 ? pieces[next(pieces.length)] : [0x20 + next(95)]));
+    }
+    // Inside a larger buffer, as a line cut from a read is.
+    const buffer = new Uint8Array([0xef, 0xbb, 0xbf, ...bytes, 0xff]);
+    const line = buffer.subarray(3, 3 + bytes.length);
+    let expected: string | undefined;
+    try {
+      expected = decoder.decode(line);
+    } catch (error) {
+      assert.ok(error instanceof TypeError);
+    }
+    if (expected === undefined) assert.throws(() => utf8Text(line), TypeError, String(bytes));
+    else assert.equal(utf8Text(line), expected, String(bytes));
+  }
+});

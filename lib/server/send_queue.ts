@@ -288,6 +288,8 @@ export class SendQueue {
     lengths.copyWithin(at, end, count);
     const left = count - (end - at);
     chunks.fill(undefined, left, count);
+    // The last chunk made a piece: its old buffer is kept alive by nothing here.
+    if (end === count) this.#lastBuffer = undefined;
     this.#count = left;
     this.#settled = at;
   }

@@ -115,3 +115,20 @@ Deno.test("SendQueue.consolidate() behind a stalled write makes a run's bytes a 
     ],
   );
 });
+
+Deno.test("SendQueue.consolidate() behind a stalled write keeps none of the slabs alive, not even the last part's", async () => {
+  // In a process of its own: collecting garbage needs --expose-gc.
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-q",
+      "--v8-flags=--expose-gc",
+      new URL("./_send_queue_retention.ts", import.meta.url).pathname,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  assert.equal(code, 0, decoder.decode(stderr));
+  assert.equal(decoder.decode(stdout).trim(), "0", "slabs still alive");
+});
