@@ -1,14 +1,14 @@
 /**
  * The line splitting the two Deno reference relays share (`deno_relay.ts`,
  * `deno_tls_relay.ts`): the whole lines of each read, as one block (each
- * line with its newline), a line cut by a read joined with its rest, and a
- * line longer than LINE_BYTES cut there (the rest dropped, as the C relay
- * does). One block a read is what the C relay (floor_relay.c) writes to each
+ * line with its newline), a line cut by reads joined with its rest, kept to
+ * its first LINE_BYTES when that rest is long (a long line within one read
+ * goes out whole; the C relay drops one: the bench sends no such line). One block a read is what the C relay (floor_relay.c) writes to each
  * recipient: one write for all the whole lines one read brought.
  */
 
 const NEWLINE = 0x0a;
-/** The longest line kept; the rest of a longer one is dropped (as the C relay does). */
+/** The longest line kept when it is cut by reads; the rest is dropped. */
 const LINE_BYTES = 8192;
 
 /**
