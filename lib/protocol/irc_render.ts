@@ -90,6 +90,17 @@ export function privmsgLines(
 ): string {
   const source = userSource(from);
   const command = kind === "notice" ? "NOTICE" : "PRIVMSG";
+  // One line whose UTF-16 length proves it within 510 bytes (a UTF-16 unit
+  // is at most 3 UTF-8 bytes): most messages, written as the loop below
+  // would write them, without measuring, splitting or a list of parameters.
+  if (text !== "" && !text.includes("\n")) {
+    const body = kind === "action" ? toCtcpAction(text) : text;
+    const line = `:${source} ${command} ${target} :${body}`;
+    if (line.length * 3 <= MAX_LINE_BYTES - 2) {
+      const first = tags === undefined ? firstTags : joinTags(tags, firstTags);
+      return (first ? `@${first} ` : "") + line + "\r\n";
+    }
+  }
   // Tags do not count against the 512 bytes; CR LF and the CTCP wrapping do.
   const overhead = 1 + byteLength(source) + byteLength(` ${command} ${target} :`) + 2 +
     (kind === "action" ? 9 : 0);

@@ -132,15 +132,16 @@ function roomEventVariant(
 ): Uint8Array {
   const timeT = variant & TIME_BIT ? timeTag(event.ts) : undefined;
   const idT = variant & MSGID_BIT ? msgidTag(foldRoom(event.room), event.id) : undefined;
-  const tags = joinTags(timeT, idT);
-  // The batch reference is the event's id: the same bytes for every reader.
   // Without a batch, a message of several lines carries its msgid on the first
   // line only (IRCv3 multiline's fallback): one msgid, one message.
+  if (event.type === "msg" && !(variant & MULTILINE_BIT)) {
+    return utf8Bytes(privmsgLines(event.from, event.room, event.text, event.kind, timeT, idT));
+  }
+  const tags = joinTags(timeT, idT);
+  // The batch reference is the event's id: the same bytes for every reader.
   return utf8Bytes(
-    variant & MULTILINE_BIT && event.type === "msg"
+    event.type === "msg"
       ? multilineLines(event.from, event.room, event.text, `m${event.id}`, tags, ircCommand(event))
-      : event.type === "msg"
-      ? privmsgLines(event.from, event.room, event.text, event.kind, timeT, idT)
       : roomEventLines(event, tags),
   );
 }
