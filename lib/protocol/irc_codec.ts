@@ -208,6 +208,10 @@ export class IrcCodec implements Codec {
   #command(message: IrcMessage, frames: DecodedFrame[], replies: Uint8Array[]): void {
     const { command, params } = message;
     const registered = this.#member !== undefined;
+    // A member's message (a flood is made of them): straight to irc_targets.ts.
+    if (command === "PRIVMSG" && registered) {
+      return privmsg(frames, this.#local, this.#me, command, params);
+    }
     // An empty parameter is a missing one (USER's `:` real name too, as Modern IRC says).
     const need = (count: number): boolean => {
       if (params.length >= count && params.slice(0, count).every((p) => p !== "")) return true;

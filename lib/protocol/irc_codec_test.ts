@@ -123,13 +123,14 @@ Deno.test("IrcCodec shows one QUIT when a member leaves several shared rooms, an
 
 Deno.test("IrcCodec gives 451 before registration and 461 for missing parameters", () => {
   const irc = codec();
-  const { frames } = irc.decode(bytes("JOIN #a\r\nUSER x\r\n"));
+  const { frames } = irc.decode(bytes("JOIN #a\r\nPRIVMSG #a :hi\r\nUSER x\r\n"));
   const said = frames.map((f) =>
     f instanceof ProtocolError
       ? text(irc.encode({ type: "error", code: f.code, message: f.message }))
       : ""
   );
   assert.deepEqual(said, [
+    ":lanchat 451 * :You have not registered\r\n",
     ":lanchat 451 * :You have not registered\r\n",
     ":lanchat 461 * USER :Not enough parameters\r\n",
   ]);

@@ -76,6 +76,9 @@ export function joinOrPart(
   }
 }
 
+/** A CTCP DCC request (made once: a literal in a function is a new object on every call). */
+const DCC = /^\x01DCC\s/i;
+
 /** PRIVMSG and NOTICE (/notice), to rooms and nicks; CTCP ACTION is /me. */
 export function privmsg(
   out: DecodedFrame[],
@@ -94,7 +97,7 @@ export function privmsg(
   }
   const raw = params[1];
   // `/dcc send bob file`: the client would wait for a connection that never comes.
-  if (command === "PRIVMSG" && /^\x01DCC\s/i.test(raw)) {
+  if (command === "PRIVMSG" && raw.charCodeAt(0) === 1 && DCC.test(raw)) {
     const text = "DCC is not supported here: nothing was sent; files go through the server";
     out.push(local.line(serverLine("NOTICE", [me, text]), { request: true }), cmd("send", ""));
     return;
