@@ -419,8 +419,9 @@ export class IrcCodec implements Codec {
     return this.#member !== undefined;
   }
 
-  /** The event as IRC lines. */
+  /** The event as IRC lines (a room message: the bytes all readers of its variant share). */
   encode(event: ServerFrame): Uint8Array {
+    if (event.type === "msg") return this.#events.message(event);
     if (event.type === "error") return encoder.encode(this.#error(event));
     // No automatic reply to a NOTICE (RFC 2812 3.3.2), not even 301.
     if (event.type === "away" && event.dm && this.#local.command === "NOTICE") return NOTHING;
