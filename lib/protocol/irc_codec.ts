@@ -165,11 +165,10 @@ export class IrcCodec implements Codec {
   }
 
   #decoded(frames: DecodedFrame[], replies: Uint8Array[]): Decoded {
-    return {
-      frames,
-      ...(replies.length ? { replies } : {}),
-      ...(this.#bye ? { bye: this.#bye } : {}),
-    };
+    const decoded: Decoded = { frames };
+    if (replies.length) decoded.replies = replies;
+    if (this.#bye) decoded.bye = this.#bye;
+    return decoded;
   }
 
   /** UTF8ONLY: a line that is not UTF-8 is refused with `FAIL <command> INVALID_UTF8` (IRCv3). */
