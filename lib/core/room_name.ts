@@ -44,8 +44,16 @@ export function checkRoomName(raw: string): string {
  * ```
  */
 export function foldRoom(name: string): string {
-  return name.normalize("NFKC").toUpperCase().toLowerCase().normalize("NFKC");
+  // The last answer is kept: a broadcast's msgid tags and a flood's requests fold one name in turn.
+  if (name === lastFolded) return lastFold;
+  const fold = name.normalize("NFKC").toUpperCase().toLowerCase().normalize("NFKC");
+  lastFolded = name;
+  lastFold = fold;
+  return fold;
 }
+
+let lastFolded: string | undefined;
+let lastFold = "";
 
 /**
  * `foldRoom(checkRoomName(raw))`: the key of the room a request names. The

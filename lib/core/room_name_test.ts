@@ -73,3 +73,10 @@ Deno.test("roomKey() answers as foldRoom(checkRoomName()), asked again or not, a
   assert.throws(() => roomKey("#a b"), { code: "bad_room" });
   assert.equal(roomKey("#a"), "#a");
 });
+
+Deno.test("foldRoom() folds each name anew when names alternate", () => {
+  const names = ["#Dev", "#dev", "#ＤＥＶ", "#Straße", "#Dev", "#İstanbul", "#Dev"];
+  const once = names.map((name) => foldRoom(name));
+  assert.deepEqual(once, ["#dev", "#dev", "#dev", "#strasse", "#dev", "#i̇stanbul", "#dev"]);
+  assert.deepEqual(names.map((name) => foldRoom(name)), once);
+});

@@ -220,7 +220,15 @@ const FORMATTING = /[\x02-\x04\x0f\x11\x16\x1d\x1e\x1f]/;
 
 /** Escapes a tag value (IRCv3 message-tags: `;`, space, `\`, CR, LF). */
 export function escapeTagValue(value: string): string {
-  return value.replace(/[\\; \r\n]/g, (c) => TAG_ESCAPES[c]);
+  // Most values (a time, a msgid) have nothing to escape: one scan, no new string.
+  return TAG_SPECIAL.test(value) ? value.replace(TAG_SPECIALS, escapeTagCharacter) : value;
+}
+
+const TAG_SPECIAL = /[\\; \r\n]/;
+const TAG_SPECIALS = /[\\; \r\n]/g;
+
+function escapeTagCharacter(c: string): string {
+  return TAG_ESCAPES[c];
 }
 
 const TAG_ESCAPES: Record<string, string> = {

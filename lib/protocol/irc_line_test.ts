@@ -4,6 +4,7 @@ const assertEquals = (actual: unknown, expected: unknown, message?: string) =>
   assert.deepEqual(actual, expected, message);
 import {
   ctcpAction,
+  escapeTagValue,
   formatIrcLine,
   type IrcMessage,
   isOtherCtcp,
@@ -143,4 +144,12 @@ Deno.test("parseIrcLine() puts a command in capitals, as String.prototype.toUppe
     command: "PRIVMSG",
     params: ["#a", "b", "c d"],
   });
+});
+
+Deno.test("escapeTagValue() escapes ; space \\ CR and LF wherever they are, and leaves other values as they are", () => {
+  assertEquals(escapeTagValue("2026-01-01T00:00:00.000Z"), "2026-01-01T00:00:00.000Z");
+  assertEquals(escapeTagValue("a b;c\\d\re\nf"), "a\\sb\\:c\\\\d\\re\\nf");
+  assertEquals(escapeTagValue(";;"), "\\:\\:");
+  assertEquals(escapeTagValue(" x "), "\\sx\\s");
+  assertEquals(escapeTagValue("plain"), "plain");
 });
