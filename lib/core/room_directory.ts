@@ -14,7 +14,7 @@ import type { HistoryStore } from "./state/history_store.ts";
 import type { RoomEvent, RoomEventBody, RoomLog } from "./state/room_log.ts";
 import type { Member } from "./member.ts";
 import { Room } from "./room.ts";
-import { checkRoomName, foldRoom } from "./room_name.ts";
+import { foldRoom, roomKey } from "./room_name.ts";
 import { excerpt } from "./sanitize.ts";
 
 /** The room everyone starts in. */
@@ -90,7 +90,7 @@ export class RoomDirectory {
       if (!member.current) throw new ChatError("not_in_room", "You are not in any room");
       return member.current;
     }
-    const room = member.rooms.get(foldRoom(checkRoomName(roomName)));
+    const room = member.rooms.get(roomKey(roomName));
     if (!room) {
       throw new ChatError("not_in_room", `You are not in "${excerpt(roomName)}"; /join it first`);
     }

@@ -44,5 +44,32 @@ export function checkRoomName(raw: string): string {
  * ```
  */
 export function foldRoom(name: string): string {
-  return name.normalize("NFKC").toUpperCase().toLowerCase().normalize("NFKC");
+  // The last answer is kept: a broadcast's msgid tags and a flood's requests fold one name in turn.
+  if (name === lastFolded) return lastFold;
+  const fold = name.normalize("NFKC").toUpperCase().toLowerCase().normalize("NFKC");
+  lastFolded = name;
+  lastFold = fold;
+  return fold;
 }
+
+let lastFolded: string | undefined;
+let lastFold = "";
+
+/**
+ * `foldRoom(checkRoomName(raw))`: the key of the room a request names. The
+ * last good answer is kept: an IRC client names the room in every PRIVMSG,
+ * and a flood names the same one line after line. A bad name throws every
+ * time, as checkRoomName does.
+ *
+ * @throws {ChatError} `bad_room`, naming the problem
+ */
+export function roomKey(raw: string): string {
+  if (raw === lastNamed) return lastKey;
+  const key = foldRoom(checkRoomName(raw));
+  lastNamed = raw;
+  lastKey = key;
+  return key;
+}
+
+let lastNamed: string | undefined;
+let lastKey = "";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ChatError } from "./errors.ts";
 import { foldNick } from "./nick.ts";
-import { checkRoomName, foldRoom } from "./room_name.ts";
+import { checkRoomName, foldRoom, roomKey } from "./room_name.ts";
 
 Deno.test("foldRoom() makes names differing only by case or width one room", () => {
   assert.equal(foldRoom("#Ops"), "#ops");
@@ -46,4 +46,37 @@ Deno.test("checkRoomName() refuses a control character, quoting the name", () =>
     assert.match(error.message, /^Room name "/);
     return true;
   });
+});
+
+Deno.test("roomKey() answers as foldRoom(checkRoomName()), asked again or not, and throws for a bad name each time", () => {
+  const names = [
+    "#Lobby",
+    "#Lobby",
+    "lobby",
+    "#has space",
+    "#has space",
+    "#Lobby",
+    "#ＯＰＳ",
+    "#ops",
+  ];
+  for (const name of names) {
+    let expected: string | ChatError;
+    try {
+      expected = foldRoom(checkRoomName(name));
+    } catch (error) {
+      expected = error as ChatError;
+    }
+    if (typeof expected === "string") assert.equal(roomKey(name), expected, name);
+    else assert.throws(() => roomKey(name), { code: "bad_room", message: expected.message });
+  }
+  assert.equal(roomKey("#a"), "#a");
+  assert.throws(() => roomKey("#a b"), { code: "bad_room" });
+  assert.equal(roomKey("#a"), "#a");
+});
+
+Deno.test("foldRoom() folds each name anew when names alternate", () => {
+  const names = ["#Dev", "#dev", "#ＤＥＶ", "#Straße", "#Dev", "#İstanbul", "#Dev"];
+  const once = names.map((name) => foldRoom(name));
+  assert.deepEqual(once, ["#dev", "#dev", "#dev", "#strasse", "#dev", "#i̇stanbul", "#dev"]);
+  assert.deepEqual(names.map((name) => foldRoom(name)), once);
 });

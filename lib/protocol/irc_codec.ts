@@ -165,11 +165,10 @@ export class IrcCodec implements Codec {
   }
 
   #decoded(frames: DecodedFrame[], replies: Uint8Array[]): Decoded {
-    return {
-      frames,
-      ...(replies.length ? { replies } : {}),
-      ...(this.#bye ? { bye: this.#bye } : {}),
-    };
+    const decoded: Decoded = { frames };
+    if (replies.length) decoded.replies = replies;
+    if (this.#bye) decoded.bye = this.#bye;
+    return decoded;
   }
 
   /** UTF8ONLY: a line that is not UTF-8 is refused with `FAIL <command> INVALID_UTF8` (IRCv3). */
@@ -208,6 +207,10 @@ export class IrcCodec implements Codec {
   #command(message: IrcMessage, frames: DecodedFrame[], replies: Uint8Array[]): void {
     const { command, params } = message;
     const registered = this.#member !== undefined;
+    // A member's message (a flood is made of them): straight to irc_targets.ts.
+    if (command === "PRIVMSG" && registered) {
+      return privmsg(frames, this.#local, this.#me, command, params);
+    }
     // An empty parameter is a missing one (USER's `:` real name too, as Modern IRC says).
     const need = (count: number): boolean => {
       if (params.length >= count && params.slice(0, count).every((p) => p !== "")) return true;
@@ -415,8 +418,9 @@ export class IrcCodec implements Codec {
     return this.#member !== undefined;
   }
 
-  /** The event as IRC lines. */
+  /** The event as IRC lines (a room message: the bytes all readers of its variant share). */
   encode(event: ServerFrame): Uint8Array {
+    if (event.type === "msg") return this.#events.message(event);
     if (event.type === "error") return encoder.encode(this.#error(event));
     // No automatic reply to a NOTICE (RFC 2812 3.3.2), not even 301.
     if (event.type === "away" && event.dm && this.#local.command === "NOTICE") return NOTHING;

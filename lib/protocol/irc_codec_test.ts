@@ -119,17 +119,30 @@ Deno.test("IrcCodec shows one QUIT when a member leaves several shared rooms, an
   assert.equal(text(a.encode(quiet)), ":ana!ana@lanchat PART #dev\r\n");
   // The same nick back and gone again is a second QUIT.
   assert.equal(text(a.encode({ ...first, ts: 9 })), ":ana!ana@lanchat QUIT :Quit: off\r\n");
+  // So is one after a room message (a message ends a member's run of leaves too).
+  const said: MessageEvent = {
+    type: "msg",
+    room: "#lobby",
+    id: 4,
+    ts: 10,
+    from: "bo",
+    text: "hi",
+    kind: "say",
+  };
+  assert.equal(text(a.encode(said)), ":bo!bo@lanchat PRIVMSG #lobby :hi\r\n");
+  assert.equal(text(a.encode({ ...first, ts: 11 })), ":ana!ana@lanchat QUIT :Quit: off\r\n");
 });
 
 Deno.test("IrcCodec gives 451 before registration and 461 for missing parameters", () => {
   const irc = codec();
-  const { frames } = irc.decode(bytes("JOIN #a\r\nUSER x\r\n"));
+  const { frames } = irc.decode(bytes("JOIN #a\r\nPRIVMSG #a :hi\r\nUSER x\r\n"));
   const said = frames.map((f) =>
     f instanceof ProtocolError
       ? text(irc.encode({ type: "error", code: f.code, message: f.message }))
       : ""
   );
   assert.deepEqual(said, [
+    ":lanchat 451 * :You have not registered\r\n",
     ":lanchat 451 * :You have not registered\r\n",
     ":lanchat 461 * USER :Not enough parameters\r\n",
   ]);

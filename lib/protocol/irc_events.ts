@@ -33,6 +33,7 @@ import {
 import { ALONE, type IrcDirectory } from "./irc_queries.ts";
 import { roomCapabilityBits, roomEventBytes } from "./irc_room_lines.ts";
 import { IrcStatus } from "./irc_status.ts";
+import type { MessageEvent } from "../core/events.ts";
 import type { ErrorFrame, ServerFrame } from "./wire_frames.ts";
 
 const encoder = new TextEncoder();
@@ -160,6 +161,12 @@ export class IrcEventLines {
   #leave(folded: string): void {
     const rooms = this.#rooms.filter((room) => room !== folded);
     this.#rooms = rooms.length === 0 ? NO_ROOMS : rooms;
+  }
+
+  /** A room message: its bytes made once per broadcast and variant (the flood's one call). */
+  message(event: MessageEvent): Uint8Array {
+    this.#lastQuit = "";
+    return roomEventBytes(event, this.#capBits);
   }
 
   /** A room event: made once per broadcast and variant. */

@@ -16,7 +16,7 @@ export const MAX_CLIENT_TAG_BYTES = 4096;
 /** One IRC line, parsed. */
 export interface IrcMessage {
   /** The message tags (values unescaped; a tag without value maps to ""). */
-  tags: Map<string, string>;
+  tags: ReadonlyMap<string, string>;
   /** The source (`nick!user@host` or a server name), without the `:`. */
   source?: string;
   /** The command in capitals (`PRIVMSG`), or a numeric (`001`). */
@@ -42,52 +42,84 @@ const encoder = new TextEncoder();
  * ```
  */
 export function parseIrcLine(line: string): IrcMessage | IrcLineProblem {
-  let rest = line;
-  const tags = new Map<string, string>();
-  if (rest.startsWith("@")) {
-    const end = rest.indexOf(" ");
-    const raw = end === -1 ? rest.slice(1) : rest.slice(1, end);
+  // Read by position (a slice per part, nothing else built per line): every
+  // line an IRC client sends goes through here, a flood's PRIVMSGs included.
+  const length = line.length;
+  let at = 0;
+  let tags: ReadonlyMap<string, string> = NO_TAGS;
+  if (line.charCodeAt(0) === AT) {
+    const end = line.indexOf(" ");
+    const raw = end === -1 ? line.slice(1) : line.slice(1, end);
     if (byteLength(raw) + 2 > MAX_CLIENT_TAG_BYTES) return "tags_too_long";
-    for (const tag of raw.split(";")) {
-      if (tag === "") continue;
-      const eq = tag.indexOf("=");
-      if (eq === -1) tags.set(tag, "");
-      else tags.set(tag.slice(0, eq), unescapeTagValue(tag.slice(eq + 1)));
-    }
-    rest = end === -1 ? "" : rest.slice(end + 1);
+    tags = parseTags(raw);
+    at = end === -1 ? length : end + 1;
   }
-  if (rest.startsWith(" ")) rest = rest.replace(/^ +/, "");
+  at = skipSpaces(line, at);
   // A UTF-16 unit is at most 3 UTF-8 bytes: only a long line is measured.
-  if (rest.length * 3 + 2 > MAX_LINE_BYTES && byteLength(rest) + 2 > MAX_LINE_BYTES) {
+  if ((length - at) * 3 + 2 > MAX_LINE_BYTES && byteLength(line.slice(at)) + 2 > MAX_LINE_BYTES) {
     return "too_long";
   }
   let source: string | undefined;
-  if (rest.startsWith(":")) {
-    const end = rest.indexOf(" ");
-    source = end === -1 ? rest.slice(1) : rest.slice(1, end);
-    rest = end === -1 ? "" : rest.slice(end + 1).replace(/^ +/, "");
+  if (line.charCodeAt(at) === COLON) {
+    const end = line.indexOf(" ", at);
+    source = line.slice(at + 1, end === -1 ? length : end);
+    at = end === -1 ? length : skipSpaces(line, end + 1);
   }
+  const space = line.indexOf(" ", at);
+  const word = line.slice(at, space === -1 ? length : space);
+  if (word === "") return "empty";
+  const command = isUpperCase(word) ? word : word.toUpperCase();
+  at = space === -1 ? length : space + 1;
   const params: string[] = [];
-  const space = rest.indexOf(" ");
-  const command = (space === -1 ? rest : rest.slice(0, space)).toUpperCase();
-  if (command === "") return "empty";
-  rest = space === -1 ? "" : rest.slice(space + 1);
-  while (rest !== "") {
-    if (rest.startsWith(" ")) {
-      rest = rest.replace(/^ +/, "");
+  while (at < length) {
+    const code = line.charCodeAt(at);
+    if (code === SPACE) {
+      at = skipSpaces(line, at);
       continue;
     }
-    if (rest.startsWith(":")) {
-      params.push(rest.slice(1));
+    if (code === COLON) {
+      params.push(line.slice(at + 1));
       break;
     }
-    const end = rest.indexOf(" ");
-    params.push(end === -1 ? rest : rest.slice(0, end));
-    rest = end === -1 ? "" : rest.slice(end + 1);
+    const end = line.indexOf(" ", at);
+    params.push(line.slice(at, end === -1 ? length : end));
+    at = end === -1 ? length : end + 1;
   }
   const message: IrcMessage = { tags, command, params };
   if (source !== undefined) message.source = source;
   return message;
+}
+
+const AT = 0x40;
+const COLON = 0x3a;
+const SPACE = 0x20;
+/** The tags of a line without any: one map for them all, never changed (ReadonlyMap). */
+const NO_TAGS: ReadonlyMap<string, string> = new Map();
+
+function parseTags(raw: string): ReadonlyMap<string, string> {
+  const tags = new Map<string, string>();
+  for (const tag of raw.split(";")) {
+    if (tag === "") continue;
+    const eq = tag.indexOf("=");
+    if (eq === -1) tags.set(tag, "");
+    else tags.set(tag.slice(0, eq), unescapeTagValue(tag.slice(eq + 1)));
+  }
+  return tags;
+}
+
+/** The position of the first character at or after `at` that is not a space. */
+function skipSpaces(line: string, at: number): number {
+  while (line.charCodeAt(at) === SPACE) at++;
+  return at;
+}
+
+/** Whether `word` has no ASCII small letter (most commands: no new string to make). */
+function isUpperCase(word: string): boolean {
+  for (let i = 0; i < word.length; i++) {
+    const code = word.charCodeAt(i);
+    if (code > 0x7f || (code >= 0x61 && code <= 0x7a)) return false;
+  }
+  return true;
 }
 
 /**
@@ -188,7 +220,15 @@ const FORMATTING = /[\x02-\x04\x0f\x11\x16\x1d\x1e\x1f]/;
 
 /** Escapes a tag value (IRCv3 message-tags: `;`, space, `\`, CR, LF). */
 export function escapeTagValue(value: string): string {
-  return value.replace(/[\\; \r\n]/g, (c) => TAG_ESCAPES[c]);
+  // Most values (a time, a msgid) have nothing to escape: one scan, no new string.
+  return TAG_SPECIAL.test(value) ? value.replace(TAG_SPECIALS, escapeTagCharacter) : value;
+}
+
+const TAG_SPECIAL = /[\\; \r\n]/;
+const TAG_SPECIALS = /[\\; \r\n]/g;
+
+function escapeTagCharacter(c: string): string {
+  return TAG_ESCAPES[c];
 }
 
 const TAG_ESCAPES: Record<string, string> = {
@@ -245,5 +285,8 @@ export function sniffIrcRegistration(bytes: Uint8Array): "irc" | "other" | "more
  * must not become the core's flag).
  */
 export function isName(name: string): boolean {
-  return name !== "" && !/\s/.test(name);
+  return name !== "" && !WHITESPACE.test(name);
 }
+
+/** Made once: a regular expression literal in a function is a new object on every call. */
+const WHITESPACE = /\s/;

@@ -4,7 +4,9 @@ const assertEquals = (actual: unknown, expected: unknown, message?: string) =>
   assert.deepEqual(actual, expected, message);
 import {
   ctcpAction,
+  escapeTagValue,
   formatIrcLine,
+  type IrcMessage,
   isOtherCtcp,
   parseIrcLine,
   sniffIrcRegistration,
@@ -119,4 +121,35 @@ Deno.test("sniffIrcRegistration() tells an IRC client's first line from a text c
   for (const head of ["", "C", "CA", "CAP", "CAP ", "N", "NICK", "NICK ", "PAS", "US"]) {
     assertEquals(sniffIrcRegistration(bytes(head)), "more", head);
   }
+});
+
+Deno.test("parseIrcLine() gives every line without tags an empty map that no tagged line fills", () => {
+  const plain = parseIrcLine("PRIVMSG #a :hi") as IrcMessage;
+  assertEquals(plain.tags.size, 0);
+  const tagged = parseIrcLine("@batch=x;+typing=active PRIVMSG #a :hi") as IrcMessage;
+  assertEquals([...tagged.tags], [["batch", "x"], ["+typing", "active"]]);
+  assertEquals((parseIrcLine("PING x") as IrcMessage).tags.size, 0);
+  assertEquals(plain.tags.size, 0);
+});
+
+Deno.test("parseIrcLine() puts a command in capitals, as String.prototype.toUpperCase does", () => {
+  for (
+    const [word, command] of [["privmsg", "PRIVMSG"], ["Nick", "NICK"], ["ß", "SS"], ["001", "001"]]
+  ) {
+    assertEquals((parseIrcLine(`${word} x`) as IrcMessage).command, command);
+  }
+  assertEquals(parseIrcLine(":src   pRiVmSg   #a  b :c d") as IrcMessage, {
+    tags: new Map(),
+    source: "src",
+    command: "PRIVMSG",
+    params: ["#a", "b", "c d"],
+  });
+});
+
+Deno.test("escapeTagValue() escapes ; space \\ CR and LF wherever they are, and leaves other values as they are", () => {
+  assertEquals(escapeTagValue("2026-01-01T00:00:00.000Z"), "2026-01-01T00:00:00.000Z");
+  assertEquals(escapeTagValue("a b;c\\d\re\nf"), "a\\sb\\:c\\\\d\\re\\nf");
+  assertEquals(escapeTagValue(";;"), "\\:\\:");
+  assertEquals(escapeTagValue(" x "), "\\sx\\s");
+  assertEquals(escapeTagValue("plain"), "plain");
 });

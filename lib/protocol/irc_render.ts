@@ -88,6 +88,8 @@ export function privmsgLines(
   tags?: string,
   firstTags?: string,
 ): string {
+  const one = privmsgLineParts(from, target, text, kind, tags, firstTags);
+  if (one !== undefined) return one.join("");
   const source = userSource(from);
   const command = kind === "notice" ? "NOTICE" : "PRIVMSG";
   // Tags do not count against the 512 bytes; CR LF and the CTCP wrapping do.
@@ -106,6 +108,47 @@ export function privmsgLines(
   }
   return out;
 }
+
+/**
+ * The parts of privmsgLines()'s answer when it is one line whose UTF-16
+ * length proves it within 510 bytes (a UTF-16 unit is at most 3 UTF-8
+ * bytes): most messages, joined or written as bytes (utf8Joined) without
+ * being measured or split and without a string per part. Undefined for any
+ * other message.
+ */
+export function privmsgLineParts(
+  from: string,
+  target: string,
+  text: string,
+  kind: MessageKind,
+  tags?: string,
+  firstTags?: string,
+): string[] | undefined {
+  if (text === "" || text.includes("\n")) return undefined;
+  const command = kind === "notice" ? "NOTICE" : "PRIVMSG";
+  const action = kind === "action";
+  // `:nick!nick@lanchat COMMAND target :text`, the action's \x01ACTION and \x01 included.
+  const length = 2 * from.length + USER_HOST.length + command.length + target.length +
+    text.length + (action ? 16 : 7);
+  if (length * 3 > MAX_LINE_BYTES - 2) return undefined;
+  const first = tags === undefined ? firstTags : joinTags(tags, firstTags);
+  return [
+    first ? `@${first} :` : ":",
+    from,
+    "!",
+    from,
+    AT_USER_HOST,
+    command,
+    " ",
+    target,
+    action ? " :\x01ACTION " : " :",
+    text,
+    action ? "\x01\r\n" : "\r\n",
+  ];
+}
+
+/** What follows the nick in a source, and the space after it. */
+const AT_USER_HOST = `@${USER_HOST} `;
 
 /** A message of a room's history, with its time as a tag (server-time) or in front of the text. */
 export function historyLines(

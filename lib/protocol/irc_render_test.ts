@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { namesLines, replyLines } from "./irc_render.ts";
+import { namesLines, privmsgLines, replyLines } from "./irc_render.ts";
 
 Deno.test("namesLines() splits a long member list into 353 lines of at most 512 bytes, every nick once", () => {
   const members = Array.from({ length: 200 }, (_, i) => `member${String(i).padStart(3, "0")}é`);
@@ -32,4 +32,44 @@ Deno.test("replyLines() answers WHOIS with 312 naming the member's cluster node,
   );
   const alone = replyLines(whois, reader);
   assert.ok(!alone.includes(" 312 "), alone);
+});
+
+Deno.test("privmsgLines() writes one line while it fits 512 bytes and splits it past, for every kind and width of character", () => {
+  const encoder = new TextEncoder();
+  const bytes = (text: string) => encoder.encode(text).length;
+  const source = ":ana!ana@lanchat";
+  for (const kind of ["say", "action", "notice"] as const) {
+    const command = kind === "notice" ? "NOTICE" : "PRIVMSG";
+    const head = `${source} ${command} #lobby :`;
+    for (const char of ["a", "é", "€", "😀"]) {
+      for (let count = 1; count <= 520; count += count < 140 ? 13 : 1) {
+        const text = char.repeat(count);
+        const body = kind === "action" ? `\x01ACTION ${text}\x01` : text;
+        const out = privmsgLines("ana", "#lobby", text, kind, "time=t", "msgid=m");
+        const lines = out.split("\r\n").slice(0, -1);
+        assert.ok(out.endsWith("\r\n"));
+        if (bytes(head + body) <= 510) {
+          assert.equal(out, `@time=t;msgid=m ${head}${body}\r\n`, `${kind} ${count}×${char}`);
+          continue;
+        }
+        assert.ok(lines.length > 1, `${kind} ${count}×${char}: split`);
+        assert.ok(lines[0].startsWith(`@time=t;msgid=m ${head}`));
+        assert.ok(lines.slice(1).every((line) => line.startsWith(`@time=t ${head}`)));
+        const pieces = lines.map((line) => line.slice(line.indexOf(head) + head.length));
+        for (const line of lines) assert.ok(bytes(line.slice(line.indexOf(" ") + 1)) <= 510);
+        const unwrapped = kind === "action" ? pieces.map((p) => p.slice(8, -1)) : pieces;
+        assert.equal(unwrapped.join(""), text);
+      }
+    }
+  }
+  // No tags, an empty first tag, and several lines of text.
+  assert.equal(privmsgLines("ana", "bob", "hi", "say"), ":ana!ana@lanchat PRIVMSG bob :hi\r\n");
+  assert.equal(
+    privmsgLines("ana", "bob", "hi", "say", undefined, ""),
+    ":ana!ana@lanchat PRIVMSG bob :hi\r\n",
+  );
+  assert.equal(
+    privmsgLines("ana", "#a", "one\n\ntwo", "say", "time=t", "msgid=m"),
+    "@time=t;msgid=m :ana!ana@lanchat PRIVMSG #a :one\r\n@time=t :ana!ana@lanchat PRIVMSG #a : \r\n@time=t :ana!ana@lanchat PRIVMSG #a :two\r\n",
+  );
 });

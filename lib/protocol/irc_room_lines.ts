@@ -13,9 +13,9 @@ import type { MessageKind } from "../core/events.ts";
 import { foldRoom } from "../core/room_name.ts";
 import { joinTags, msgidTag } from "./irc_batch.ts";
 import { byteLength, formatIrcLine, MAX_LINE_BYTES, splitUtf8 } from "./irc_line.ts";
-import { privmsgLines, timeTag, userSource } from "./irc_render.ts";
+import { privmsgLineParts, privmsgLines, timeTag, userSource } from "./irc_render.ts";
 import type { ServerFrame } from "./wire_frames.ts";
-import { utf8Bytes } from "./utf8.ts";
+import { utf8Bytes, utf8Joined } from "./utf8.ts";
 
 /** The lines of a room event, the same for every reader of a variant. */
 export function roomEventLines(
@@ -132,15 +132,18 @@ function roomEventVariant(
 ): Uint8Array {
   const timeT = variant & TIME_BIT ? timeTag(event.ts) : undefined;
   const idT = variant & MSGID_BIT ? msgidTag(foldRoom(event.room), event.id) : undefined;
-  const tags = joinTags(timeT, idT);
-  // The batch reference is the event's id: the same bytes for every reader.
   // Without a batch, a message of several lines carries its msgid on the first
   // line only (IRCv3 multiline's fallback): one msgid, one message.
+  if (event.type === "msg" && !(variant & MULTILINE_BIT)) {
+    const { from, room, text, kind } = event;
+    const one = privmsgLineParts(from, room, text, kind, timeT, idT);
+    return one ? utf8Joined(one) : utf8Bytes(privmsgLines(from, room, text, kind, timeT, idT));
+  }
+  const tags = joinTags(timeT, idT);
+  // The batch reference is the event's id: the same bytes for every reader.
   return utf8Bytes(
-    variant & MULTILINE_BIT && event.type === "msg"
+    event.type === "msg"
       ? multilineLines(event.from, event.room, event.text, `m${event.id}`, tags, ircCommand(event))
-      : event.type === "msg"
-      ? privmsgLines(event.from, event.room, event.text, event.kind, timeT, idT)
       : roomEventLines(event, tags),
   );
 }

@@ -76,6 +76,9 @@ export function joinOrPart(
   }
 }
 
+/** A CTCP DCC request (made once: a literal in a function is a new object on every call). */
+const DCC = /^\x01DCC\s/i;
+
 /** PRIVMSG and NOTICE (/notice), to rooms and nicks; CTCP ACTION is /me. */
 export function privmsg(
   out: DecodedFrame[],
@@ -94,7 +97,7 @@ export function privmsg(
   }
   const raw = params[1];
   // `/dcc send bob file`: the client would wait for a connection that never comes.
-  if (command === "PRIVMSG" && /^\x01DCC\s/i.test(raw)) {
+  if (command === "PRIVMSG" && raw.charCodeAt(0) === 1 && DCC.test(raw)) {
     const text = "DCC is not supported here: nothing was sent; files go through the server";
     out.push(local.line(serverLine("NOTICE", [me, text]), { request: true }), cmd("send", ""));
     return;
@@ -106,24 +109,33 @@ export function privmsg(
   if (action !== undefined && command === "NOTICE") return;
   const text = stripFormatting(action ?? raw);
   // One target (the usual `PRIVMSG #room :text`): no list to split and filter.
-  const one = params[0].includes(",") ? undefined : params[0];
-  const targets = one === undefined
-    ? params[0].split(",").filter(isName)
-    : isName(one)
-    ? [one]
-    : [];
-  for (const target of targets) {
-    for (const marker of local.aim(target, command)) out.push(marker);
-    if (command === "NOTICE" && action === undefined) {
-      out.push(cmd("notice", `${target} ${text}`));
-    } else if (target.startsWith("#")) {
-      out.push(
-        action !== undefined
-          ? { type: "cmd", name: "me", args: text, room: target }
-          : { type: "msg", text, room: target },
-      );
-    } else out.push(cmd(action !== undefined ? "describe" : "msg", `${target} ${text}`));
+  if (!params[0].includes(",")) {
+    if (isName(params[0])) say(out, local, command, params[0], text, action !== undefined);
+    return;
   }
+  for (const target of params[0].split(",").filter(isName)) {
+    say(out, local, command, target, text, action !== undefined);
+  }
+}
+
+/** The frames of one target's PRIVMSG or NOTICE (`action`: a CTCP ACTION's text). */
+function say(
+  out: DecodedFrame[],
+  local: IrcLocalLines,
+  command: string,
+  target: string,
+  text: string,
+  action: boolean,
+): void {
+  for (const marker of local.aim(target, command)) out.push(marker);
+  if (command === "NOTICE" && !action) out.push(cmd("notice", `${target} ${text}`));
+  else if (target.startsWith("#")) {
+    out.push(
+      action
+        ? { type: "cmd", name: "me", args: text, room: target }
+        : { type: "msg", text, room: target },
+    );
+  } else out.push(cmd(action ? "describe" : "msg", `${target} ${text}`));
 }
 
 /**

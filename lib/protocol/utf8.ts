@@ -73,6 +73,36 @@ function carve(headroom: number, text: string, newline: boolean): Uint8Array | u
 }
 
 /**
+ * `parts.join("")` as utf8Bytes() gives it, without making the string:
+ * short ASCII parts are written one after another into one part of the slab
+ * (a line built of a nick, a room and a message is never concatenated,
+ * flattened and copied again). Anything else as utf8Bytes().
+ */
+export function utf8Joined(parts: readonly string[]): Uint8Array {
+  let length = 0;
+  for (let p = 0; p < parts.length; p++) length += parts[p].length;
+  if (length > CARVED_MAX) return encoder.encode(parts.join(""));
+  if (used + length > SLAB_BYTES) {
+    slab = new Uint8Array(SLAB_BYTES);
+    used = 0;
+  }
+  const start = used;
+  const into = slab;
+  let at = start;
+  for (let p = 0; p < parts.length; p++) {
+    const part = parts[p];
+    for (let i = 0; i < part.length; i++) {
+      const code = part.charCodeAt(i);
+      // Not ASCII: as in utf8Bytes, the part written so far is never handed out.
+      if (code > 0x7f) return encoder.encode(parts.join(""));
+      into[at++] = code;
+    }
+  }
+  used = at;
+  return into.subarray(start, at);
+}
+
+/**
  * `bytes` decoded as UTF-8, exactly as a fatal `TextDecoder` decodes them:
  * throws a `TypeError` when they are not UTF-8. A very short ASCII line is
  * decoded in JavaScript; anything longer by the replacing decoder, whose

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { utf8Bytes, utf8BytesAfter, utf8Text } from "./utf8.ts";
+import { utf8Bytes, utf8BytesAfter, utf8Joined, utf8Text } from "./utf8.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -72,6 +72,25 @@ Deno.test("utf8BytesAfter() leaves the headroom and gives TextEncoder's bytes af
     const head = part.length > text.length ? [i & 0xff, 0xee] : [];
     assert.deepEqual(part, new Uint8Array([...head, ...encoder.encode(text)]), text);
   }
+});
+
+Deno.test("utf8Joined() gives TextEncoder's bytes of the joined parts, however the text is cut", () => {
+  for (const text of TEXTS) {
+    for (const cut of [0, 1, Math.floor(text.length / 2), text.length]) {
+      const parts = [text.slice(0, cut), "", text.slice(cut), " :tail"];
+      assert.deepEqual(utf8Joined(parts), encoder.encode(parts.join("")), text);
+    }
+  }
+  assert.deepEqual(utf8Joined([]), new Uint8Array(0));
+});
+
+Deno.test("utf8Joined() and utf8Bytes() never change bytes they handed out, across slabs", () => {
+  const given: [string, Uint8Array][] = [];
+  for (let i = 0; i < 2000; i++) {
+    const parts = [":u", String(i), i % 5 === 0 ? " caf\u00e9" : " say", " ", "z".repeat(i % 120)];
+    given.push([parts.join(""), i % 3 ? utf8Joined(parts) : utf8Bytes(parts.join(""))]);
+  }
+  for (const [text, bytes] of given) assert.deepEqual(bytes, encoder.encode(text), text);
 });
 
 Deno.test("utf8Text() decodes as a fatal TextDecoder does, and throws on bytes that are not UTF-8", () => {
