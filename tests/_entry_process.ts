@@ -161,9 +161,12 @@ export function runEntry(
     // Plain TCP unless the test is about TLS (tls_*_test.ts).
     ...(!options.tls && !special ? ["--plain"] : []),
   ];
+  const [program, programArgs]: [string, string[]] = options.nofile === undefined
+    ? [Deno.execPath(), denoArgs]
+    : ["prlimit", [`--nofile=${options.nofile}:${options.nofile}`, Deno.execPath(), ...denoArgs]];
   const [command, commandArgs] = options.netns
-    ? options.netns.wrap(Deno.execPath(), denoArgs)
-    : [Deno.execPath(), denoArgs];
+    ? options.netns.wrap(program, programArgs)
+    : [program, programArgs];
   const child = new Deno.Command(command, {
     args: commandArgs,
     cwd: ROOT,
@@ -185,6 +188,8 @@ export interface EntryOptions {
   netns?: NetNamespace;
   /** More environment variables (e.g. `HOME`). */
   env?: Record<string, string>;
+  /** Its open files limit (`ulimit -n`, set with util-linux's `prlimit`); the test's own is untouched. */
+  nofile?: number;
   /** How long {@linkcode runServer} waits for the listening line, in ms. @default {20000} */
   readyMs?: number;
 }

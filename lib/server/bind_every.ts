@@ -42,6 +42,9 @@ export async function bindEvery<L>(
   }
 }
 
+/** The listen backlog of a node:net listener (connections the kernel queues before an accept). */
+export const NODE_BACKLOG = 1024;
+
 /** A node:net listener on `host`, `port`, bound (errors as Deno's listener throws them). */
 export function listenNode(host: string, port: number): Promise<net.Server> {
   return new Promise((resolve, reject) => {
@@ -56,6 +59,6 @@ export function listenNode(host: string, port: number): Promise<net.Server> {
           : error,
       );
     });
-    server.listen({ host, port, backlog: 1024, ipv6Only: false }, () => resolve(server));
+    server.listen({ host, port, backlog: NODE_BACKLOG, ipv6Only: false }, () => resolve(server));
   });
 }

@@ -32,7 +32,8 @@ import { acceptAll } from "../net/accept_all.ts";
 import * as tls from "node:tls";
 import * as net from "node:net";
 import { formatHostPort, unmapAddress } from "../net/host_port.ts";
-import { bindEvery, listenNode } from "./bind_every.ts";
+import { bindEvery, listenNode, NODE_BACKLOG } from "./bind_every.ts";
+import { keepAccepting } from "../net/listen_again.ts";
 import { SocketConn } from "../net/socket_conn.ts";
 import { secureNative } from "../net/tls_feed.ts";
 import { type Refusal, Ticket } from "./connection_limits.ts";
@@ -66,6 +67,8 @@ export class FrontDoor implements Listener {
   readonly #listeners: Deno.TcpListener[];
   /** A TLS server's listeners (node:net: their sockets can carry node:tls natively). */
   readonly #servers: net.Server[];
+  /** Stop asking the TLS servers to go on accepting (`keepAccepting`). */
+  readonly #stops: (() => void)[] = [];
   /** TLS connections still in their handshake: the way to close each. */
   readonly #handshakes = new Set<() => void>();
   /** Refused TLS connections being told why (see #explainRefusal), and when each address last was. */
@@ -155,9 +158,15 @@ export class FrontDoor implements Listener {
       if (!options.tls) throw new Error("A door bound with bindTls() serves TLS only");
       // One context for every connection.
       const context = tls.createSecureContext(options.tls);
+      // Deno's node:net stops accepting at a failed accept (EMFILE), silently: see listen_again.ts.
+      const failed = (error: Error) => {
+        if (!this.#closing) options.log({ level: "error", event: "error", error: String(error) });
+      };
       for (const server of this.#servers) {
         server.off("connection", this.#holdEarly);
         server.on("connection", (socket: net.Socket) => this.#arriveTls(socket, options, context));
+        server.on("error", failed);
+        if (!this.#closing) this.#stops.push(keepAccepting(server, NODE_BACKLOG, failed));
       }
       for (const socket of this.#early.splice(0)) {
         if (!socket.destroyed) this.#arriveTls(socket, options, context);
@@ -188,6 +197,7 @@ export class FrontDoor implements Listener {
         // Already closed.
       }
     }
+    for (const stop of this.#stops.splice(0)) stop();
     for (const server of this.#servers) server.close();
     for (const socket of this.#early.splice(0)) socket.destroy();
     this.#closed.resolve();
