@@ -81,11 +81,11 @@ const AUGMENTED: Record<string, string[]> = {
   Bopo: ["Hanb"],
 };
 
-const ASCII = /^[\x00-\x7f]*$/;
-
 /** Whether `text` is all ASCII (the nick checks' fast paths: one code point and one column a character, no marks, Latin or common). */
 export function isAscii(text: string): boolean {
-  return ASCII.test(text);
+  // A loop, not a regular expression: a join asks a few times, and the match allocated.
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 /** The scripts Latin may be mixed with (UTS #39 Highly Restrictive): Chinese, Japanese, Korean. */

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   codePointLabel,
   isAllowedCodePoint,
+  isAscii,
   restrictedCharacter,
   scriptMix,
 } from "./identifier_profile.ts";
@@ -126,4 +127,15 @@ Deno.test("scriptMix() names two characters whose scripts may not go together", 
   });
   assert.equal(scriptMix("Ravi_रवि")?.second.script, "Devanagari");
   assert.equal(scriptMix("b០b")?.second.script, "Khmer");
+});
+
+Deno.test("isAscii() is true only for text whose every UTF-16 unit is below 0x80", () => {
+  for (let code = 0; code < 0x10000; code += code < 0x200 ? 1 : 97) {
+    const character = String.fromCharCode(code);
+    assert.equal(isAscii(`ab${character}c`), code < 0x80, `U+${code.toString(16)}`);
+  }
+  assert.equal(isAscii(""), true);
+  assert.equal(isAscii("c0x1234_.-"), true);
+  assert.equal(isAscii("bob\u{1f600}"), false);
+  assert.equal(isAscii("\udc00"), false);
 });

@@ -119,7 +119,7 @@ function checkNick(raw: string, maxLength: number): string {
       }" (${restricted.codePoint}), ${restricted.reason}`,
     );
   }
-  const reserved = lookAlikeSkeletons(nick).map((skeleton) => RESERVED.get(skeleton)).find(Boolean);
+  const reserved = reservedLookAlike(nick);
   if (reserved !== undefined) {
     throw new NickError(
       "bad_nick",
@@ -142,6 +142,16 @@ function checkNick(raw: string, maxLength: number): string {
     );
   }
   return nick;
+}
+
+/** The reserved nick that `nick` looks like, if any (a loop: no array nor closure per join). */
+function reservedLookAlike(nick: string): string | undefined {
+  const skeletons = lookAlikeSkeletons(nick);
+  for (let i = 0; i < skeletons.length; i++) {
+    const reserved = RESERVED.get(skeletons[i]);
+    if (reserved) return reserved;
+  }
+  return undefined;
 }
 
 /** The checks that an ASCII nick passes by itself: marks on a character, columns. */
@@ -175,7 +185,16 @@ function checkMarksAndWidth(nick: string, maxLength: number): void {
  * person. Not for display. (Room names fold alike, with `foldRoom`.)
  */
 export function foldNick(nick: string): string {
-  return nick.normalize("NFKC").toUpperCase().toLowerCase().normalize("NFKC");
+  // ASCII is its own NFKC and its case round trip is toLowerCase; a nick
+  // with no capital is its own folded form, the same string (no copy: a
+  // join folds a nick a few times, and the maps hash the string once).
+  let capitals = false;
+  for (let i = 0; i < nick.length; i++) {
+    const code = nick.charCodeAt(i);
+    if (code > 0x7f) return nick.normalize("NFKC").toUpperCase().toLowerCase().normalize("NFKC");
+    if (code >= 0x41 && code <= 0x5a) capitals = true;
+  }
+  return capitals ? nick.toLowerCase() : nick;
 }
 
 /**
