@@ -13,6 +13,7 @@
 import stringWidth from "string-width";
 import { NickError } from "./errors.ts";
 import { lookAlikeSkeletons } from "./confusable.ts";
+import { fold } from "./fold.ts";
 import { isAscii, restrictedCharacter, scriptMix } from "./identifier_profile.ts";
 import { excerpt as preview, unsafeCharacter } from "./sanitize.ts";
 
@@ -185,16 +186,7 @@ function checkMarksAndWidth(nick: string, maxLength: number): void {
  * person. Not for display. (Room names fold alike, with `foldRoom`.)
  */
 export function foldNick(nick: string): string {
-  // ASCII is its own NFKC and its case round trip is toLowerCase; a nick
-  // with no capital is its own folded form, the same string (no copy: a
-  // join folds a nick a few times, and the maps hash the string once).
-  let capitals = false;
-  for (let i = 0; i < nick.length; i++) {
-    const code = nick.charCodeAt(i);
-    if (code > 0x7f) return nick.normalize("NFKC").toUpperCase().toLowerCase().normalize("NFKC");
-    if (code >= 0x41 && code <= 0x5a) capitals = true;
-  }
-  return capitals ? nick.toLowerCase() : nick;
+  return fold(nick);
 }
 
 /**

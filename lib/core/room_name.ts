@@ -8,6 +8,7 @@
 
 import { ChatError } from "./errors.ts";
 import { excerpt, unsafeCharacter } from "./sanitize.ts";
+import { fold } from "./fold.ts";
 
 const ROOM_PATTERN = /^#[\p{L}\p{N}_.\-]{1,32}$/u;
 
@@ -44,5 +45,5 @@ export function checkRoomName(raw: string): string {
  * ```
  */
 export function foldRoom(name: string): string {
-  return name.normalize("NFKC").toUpperCase().toLowerCase().normalize("NFKC");
+  return fold(name);
 }
