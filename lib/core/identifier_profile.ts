@@ -47,9 +47,14 @@ export interface RestrictedCharacter {
  * use instead.
  */
 export function restrictedCharacter(text: string): RestrictedCharacter | undefined {
-  for (const character of text) {
-    const cp = character.codePointAt(0)!;
+  // By index, code point by code point as for-of goes (a lone surrogate is one): no iterator nor
+  // a string per character for the common case, where every character is allowed.
+  for (let i = 0; i < text.length;) {
+    const cp = text.codePointAt(i)!;
+    const units = cp > 0xffff ? 2 : 1;
+    i += units;
     if (isAllowedCodePoint(cp)) continue;
+    const character = text.slice(i - units, i);
     const plain = character.normalize("NFKC");
     const reason = plain !== character && [...plain].every((c) =>
         isAllowedCodePoint(c.codePointAt(0)!)

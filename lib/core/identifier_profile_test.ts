@@ -139,3 +139,23 @@ Deno.test("isAscii() is true only for text whose every UTF-16 unit is below 0x80
   assert.equal(isAscii("bob\u{1f600}"), false);
   assert.equal(isAscii("\udc00"), false);
 });
+
+Deno.test("restrictedCharacter() finds the character for-of would, surrogates and astral characters included", () => {
+  // The first code point for-of yields that is outside the profile (a lone surrogate is one).
+  const firstOutside = (text: string) =>
+    [...text].find((c) => !isAllowedCodePoint(c.codePointAt(0)!));
+  const pieces = "a Z 0 _ - \t é ɘ ａ ㈱ \u{1d41a} \u{1f600} \ud835 \udc1a \udc1a\ud835 \u0301 李"
+    .split(" ").concat([" "]);
+  for (const a of pieces) {
+    for (const b of pieces) {
+      for (const c of ["", "x", "\ud835"]) {
+        const text = a + b + c;
+        assert.equal(
+          restrictedCharacter(text)?.character,
+          firstOutside(text),
+          JSON.stringify(text),
+        );
+      }
+    }
+  }
+});
