@@ -81,12 +81,12 @@ export class ClientSession implements PipeReader, GoodbyeListener, OverflowListe
    */
   run(host?: SessionHost): void {
     this.#host = host;
-    const { log, sessions } = this.#context;
+    const { log, logs, sessions } = this.#context;
     const pipe = this.pipe;
     let reading = false;
     try {
       sessions.add(this);
-      log({ level: "debug", event: "connect", remote: pipe.remote });
+      if (logs?.("debug") !== false) log({ level: "debug", event: "connect", remote: pipe.remote });
       const setup = this.#setup!;
       if (setup.codec) this.#use(setup.codec);
       else {
@@ -138,6 +138,7 @@ export class ClientSession implements PipeReader, GoodbyeListener, OverflowListe
     if (member && !member.gone) this.#context.hub.leave(member, this.#reason, this.#detail);
     await pipe.end();
     sessions.delete(this);
+    if (this.#context.logs?.("info") === false) return;
     const closing = this.#context.admission.closing;
     log({
       level: "info",
