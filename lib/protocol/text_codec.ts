@@ -151,7 +151,10 @@ export class TextCodec implements Codec {
     // Whether this read already held the hello: the lines after it are input.
     let greeted = this.#member !== undefined;
     if (!this.#telnet && TelnetFilter.startsIn(chunk)) this.#telnet = new TelnetFilter();
-    for (const line of this.#lines.decode(this.#telnet ? this.#telnet.filter(chunk) : chunk)) {
+    const lines = this.#lines.decode(this.#telnet ? this.#telnet.filter(chunk) : chunk);
+    // Indexed, not for-of: every read of every text client comes here (no iterator each).
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i];
       if (line instanceof ProtocolError) {
         frames.push(line);
         continue;
