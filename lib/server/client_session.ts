@@ -90,9 +90,8 @@ export class ClientSession implements PipeReader, GoodbyeListener, OverflowListe
       const setup = this.#setup!;
       if (setup.codec) this.#use(setup.codec);
       else {
-        const late = (head: Uint8Array) => void this.chunk(head);
-        const http = setup.http !== undefined;
-        this.#firstBytes = sessionFirstBytes(this.#context, pipe, http, late);
+        // A first line that never ended comes back as this session's first chunk.
+        this.#firstBytes = sessionFirstBytes(this.#context, pipe, setup.http !== undefined, this);
       }
       // The session is the reader: no async function, promise or closure per client for its
       // life (docs/performance.md).
