@@ -14,8 +14,11 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /** The bytes that short ASCII texts are carved from, one slab after another. */
 const SLAB_BYTES = 2048;
-/** The longest text carved from a slab (a longer one costs its own buffer anyway). */
-const CARVED_MAX = 256;
+/**
+ * The longest text carved from a slab (a longer one costs its own buffer
+ * anyway): a text welcome with its twenty names is ~300 bytes.
+ */
+const CARVED_MAX = 512;
 /** The longest line decoded without the standard decoder. */
 const DECODED_MAX = 1024;
 
@@ -46,6 +49,38 @@ export function utf8Bytes(text: string): Uint8Array {
   }
   used = start + length;
   return into.subarray(start, used);
+}
+
+/**
+ * `lines`, each ended by CRLF, as UTF-8 carved from the slab as
+ * {@linkcode utf8Bytes} carves short ASCII text, without joining them into
+ * one string first; undefined when they are not short ASCII (the caller
+ * then joins and encodes them).
+ */
+export function utf8Lines(lines: readonly string[]): Uint8Array | undefined {
+  let length = 0;
+  for (let i = 0; i < lines.length; i++) length += lines[i].length + 2;
+  if (length > CARVED_MAX) return undefined;
+  if (used + length > SLAB_BYTES) {
+    slab = new Uint8Array(SLAB_BYTES);
+    used = 0;
+  }
+  const start = used;
+  const into = slab;
+  let at = start;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    for (let j = 0; j < line.length; j++) {
+      const code = line.charCodeAt(j);
+      // Not ASCII: the part written so far is simply never handed out.
+      if (code > 0x7f) return undefined;
+      into[at++] = code;
+    }
+    into[at++] = 0x0d;
+    into[at++] = 0x0a;
+  }
+  used = at;
+  return into.subarray(start, at);
 }
 
 /**
