@@ -17,4 +17,7 @@ Deno.addSignalListener("SIGUSR1", () => {
   console.error(JSON.stringify({ probe: true, allocatedBytes, cpuUs: user + system }));
 });
 
+// SIGUSR2: exit now, so that a --cpu-prof profile is written (connect_cost.ts --cpu-prof-dir).
+Deno.addSignalListener("SIGUSR2", () => Deno.exit(0));
+
 await import(Deno.env.get("CONNECT_PROBE_SERVER")!);

@@ -14,7 +14,10 @@
  * bench lock: `flock /tmp/bench.lock deno run -P=bench bench/connect_cost.ts ...`.
  *
  * Usage: deno run -P=bench bench/connect_cost.ts [--clients 10000] [--runs 5]
- *          [--against-tree DIR] [--pin]
+ *          [--against-tree DIR] [--pin] [--cpu-prof-dir DIR]
+ *
+ * With `--cpu-prof-dir` each server writes a V8 CPU profile there, from its
+ * start to the end of the connect (the probe exits on SIGUSR2 then).
  *
  * @module
  */
@@ -37,7 +40,7 @@ class Probe implements AsyncDisposable {
   readonly #child: Deno.ChildProcess;
   readonly #lines: AsyncIterator<string>;
 
-  constructor(tree: string, port: number) {
+  constructor(tree: string, port: number, profileDir?: string) {
     this.#child = new Deno.Command(Deno.execPath(), {
       args: [
         "run",
@@ -46,6 +49,7 @@ class Probe implements AsyncDisposable {
         "--config",
         `${tree}/deno.json`,
         ...serverV8FlagsOf(tree),
+        ...(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
         `${ROOT}bench/_connect_probe.ts`,
         ...["--host", "127.0.0.1", "--port", String(port), "--no-rate-limit", "--plain"],
         ...["--max-per-ip", "100000", "--max-clients", "100000", "--history", "0"],
@@ -76,6 +80,12 @@ class Probe implements AsyncDisposable {
     }
   }
 
+  /** Ends the server with SIGUSR2, on which the probe exits (writing a CPU profile if asked). */
+  async stop(): Promise<void> {
+    this.#child.kill("SIGUSR2");
+    await this.#child.status;
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     try {
       this.#child.kill("SIGKILL");
@@ -99,9 +109,14 @@ function splitLines(): TransformStream<string, string> {
 }
 
 /** One connect of `clients` against the server of `tree`. */
-async function measure(tree: string, clients: number, pin: boolean): Promise<ConnectCost> {
+async function measure(
+  tree: string,
+  clients: number,
+  pin: boolean,
+  profileDir?: string,
+): Promise<ConnectCost> {
   const port = freePort();
-  await using probe = new Probe(tree, port);
+  await using probe = new Probe(tree, port, profileDir);
   await waitForPort(port);
   if (pin) {
     await new Deno.Command("taskset", {
@@ -129,6 +144,8 @@ async function measure(tree: string, clients: number, pin: boolean): Promise<Con
   try {
     const connected = await generator.report();
     const after = await probe.read();
+    // The profile ends with the connect, before the generator's clients leave.
+    if (profileDir) await probe.stop();
     return {
       cpuUs: (after.cpuUs - before.cpuUs) / clients,
       allocatedBytes: (after.allocatedBytes - before.allocatedBytes) / clients,
@@ -147,6 +164,7 @@ if (import.meta.main) {
       runs: { type: "string", default: "5" },
       "against-tree": { type: "string" },
       pin: { type: "boolean", default: false },
+      "cpu-prof-dir": { type: "string" },
     },
   });
   generatorSetup.kind = "c";
@@ -159,7 +177,7 @@ if (import.meta.main) {
   const results = new Map(trees.map((tree) => [tree, [] as ConnectCost[]]));
   for (let run = 0; run < Number(values.runs); run++) {
     for (const tree of trees) {
-      const cost = await measure(tree, clients, values.pin);
+      const cost = await measure(tree, clients, values.pin, values["cpu-prof-dir"]);
       console.error(`${tree}: ${JSON.stringify(cost)}`);
       results.get(tree)!.push(cost);
     }

@@ -102,20 +102,60 @@ const ASCII_SKELETONS: readonly (string | undefined)[] = Array.from({ length: 12
   return isAscii(mapped) ? mapped : undefined;
 });
 
-/** {@linkcode skeleton} of an ASCII text through {@linkcode ASCII_SKELETONS}; undefined for others. */
-function asciiSkeleton(text: string): string | undefined {
-  // Most characters are their own skeleton: the text itself when all of them are.
-  let same = 0;
-  while (same < text.length && ASCII_SKELETONS[text.charCodeAt(same)] === text[same]) same++;
-  if (same === text.length) return text;
-  let result = text.slice(0, same);
-  for (let i = same; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    const mapped = code < 128 ? ASCII_SKELETONS[code] : undefined;
+/** How {@linkcode asciiSkeleton} takes the text's letters first: as they are, small or capital. */
+const AS_IS = 0, SMALL = 1, CAPITAL = 2;
+type AsciiCase = typeof AS_IS | typeof SMALL | typeof CAPITAL;
+
+/** A skeleton's character codes, before they are made into one string (reused by every call). */
+const codes: number[] = [];
+
+/** Longest text {@linkcode asciiSkeleton} makes with one `String.fromCharCode` call. */
+const MAX_ASCII_SKELETON = 256;
+
+/**
+ * {@linkcode skeleton} of an ASCII text through {@linkcode ASCII_SKELETONS},
+ * its letters taken small or capital first (`toLowerCase` / `toUpperCase`
+ * without a string for it); undefined for other text. The text itself when
+ * every character stays; else one string made from its codes at the end, not
+ * an append per character.
+ */
+function asciiSkeleton(text: string, letters: AsciiCase): string | undefined {
+  const length = text.length;
+  if (length > MAX_ASCII_SKELETON) return undefined;
+  let count = 0;
+  let same = true;
+  for (let i = 0; i < length; i++) {
+    const written = text.charCodeAt(i);
+    if (written >= 128) return undefined;
+    const code = letters === SMALL && written >= 0x41 && written <= 0x5a
+      ? written + 0x20
+      : letters === CAPITAL && written >= 0x61 && written <= 0x7a
+      ? written - 0x20
+      : written;
+    const mapped = ASCII_SKELETONS[code];
     if (mapped === undefined) return undefined;
-    result += mapped;
+    if (mapped.length === 1) {
+      const out = mapped.charCodeAt(0);
+      if (out !== written) same = false;
+      codes[count++] = out;
+    } else {
+      same = false;
+      for (let j = 0; j < mapped.length; j++) codes[count++] = mapped.charCodeAt(j);
+    }
   }
-  return result;
+  if (same) return text;
+  // Set, not emptied and pushed to: an array's length set to 0 lets its storage go.
+  codes.length = count;
+  return String.fromCharCode.apply(null, codes);
+}
+
+/** Whether ASCII `text` has a capital letter (else it is its own `toLowerCase`). */
+function hasCapital(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x41 && code <= 0x5a) return true;
+  }
+  return false;
 }
 
 /**
@@ -125,18 +165,23 @@ function asciiSkeleton(text: string): string | undefined {
  * nick, or one whose skeletons would leave ASCII ("%").
  */
 function asciiLookAlikeSkeletons(nick: string): string[] | undefined {
-  const lower = nick.toLowerCase();
-  const lowerSkeleton = asciiSkeleton(lower);
+  const lowerSkeleton = asciiSkeleton(nick, SMALL);
   if (lowerSkeleton === undefined) return undefined;
-  const written = asciiSkeleton(nick);
-  const upper = asciiSkeleton(nick.toUpperCase());
-  const upperOfLower = asciiSkeleton(lowerSkeleton.toUpperCase());
+  const written = asciiSkeleton(nick, AS_IS);
+  const upper = asciiSkeleton(nick, CAPITAL);
+  const upperOfLower = asciiSkeleton(lowerSkeleton, CAPITAL);
   if (written === undefined || upper === undefined || upperOfLower === undefined) return undefined;
-  // The distinct ones, in this order (no Set for five short strings).
-  const skeletons = [written];
-  const forms = [lowerSkeleton, upper, upperOfLower, written.toLowerCase()];
-  for (let i = 0; i < forms.length; i++) {
-    if (!skeletons.includes(forms[i])) skeletons.push(forms[i]);
+  const writtenSmall = hasCapital(written) ? written.toLowerCase() : written;
+  // The distinct ones, in this order, kept in place: no Set, and no array grown by pushes (its
+  // first push makes room for 16).
+  const skeletons = [written, lowerSkeleton, upper, upperOfLower, writtenSmall];
+  let distinct = 1;
+  for (let i = 1; i < skeletons.length; i++) {
+    const form = skeletons[i];
+    let seen = false;
+    for (let j = 0; j < distinct && !seen; j++) seen = skeletons[j] === form;
+    if (!seen) skeletons[distinct++] = form;
   }
+  skeletons.length = distinct;
   return skeletons;
 }

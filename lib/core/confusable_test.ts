@@ -28,7 +28,11 @@ Deno.test("lookAlikeSkeletons() of ASCII nicks matches the Unicode computation, 
 });
 
 Deno.test("lookAlikeSkeletons() of ASCII nicks as typed matches the Unicode computation", () => {
-  for (const nick of ["bob", "ADMlN", "c0x17", "rn_m-1.I|l", "50%off", "%", "a%B"]) {
+  const long = "Mm0O1lI|_rn-W.vv".repeat(20); // 320: longer than one fromCharCode call makes
+  for (
+    const nick of ["bob", "ADMlN", "c0x17", "rn_m-1.I|l", "50%off", "%", "a%B", long, long + "%"]
+      .concat([long.slice(0, 256), long.slice(0, 257), "mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm"])
+  ) {
     assert.deepEqual(lookAlikeSkeletons(nick), unicodeSkeletons(nick), nick);
   }
 });

@@ -16,6 +16,7 @@ import { type ChatServices, chatServices } from "./chat_services.ts";
 import { type CommandContext, type CommandRegistry, parseArgs } from "./command_registry.ts";
 import { defaultCommands } from "./commands/default_commands.ts";
 import type { ByeEvent, LeaveReason, MessageEvent, MessageKind, SharedFile } from "./events.ts";
+import type { RoomSnapshot, WelcomeEvent } from "./events.ts";
 import { PROTOCOL_VERSION } from "./events.ts";
 import {
   DEFAULT_HISTORY_MEMORY_BYTES,
@@ -246,20 +247,19 @@ export class Hub {
     this.#presence.add(member);
     this.#rooms.enter(member, lobby);
     member.current = lobby;
-    sink.deliver({
+    // Field by field, in the order native clients see (motd goes before nick): no spread
+    // objects per join. The nick is set on the next lines.
+    const welcome = {
       type: "welcome",
       protocol: PROTOCOL_VERSION,
       server: this.serverName,
-      ...(this.motd ? { motd: this.motd } : {}),
-      nick,
-      ...(this.rateLimit
-        ? { rateLimit: { rate: this.rateLimit.rate, burst: this.rateLimit.burst } }
-        : {}),
-      ...(this.#welcomeFiles && hello.uploads !== false
-        ? { files: this.#welcomeFiles(member) }
-        : {}),
-      ...this.#rooms.snapshot(lobby),
-    });
+    } as Omit<WelcomeEvent, keyof RoomSnapshot>;
+    if (this.motd) welcome.motd = this.motd;
+    welcome.nick = nick;
+    const rateLimit = this.rateLimit;
+    if (rateLimit) welcome.rateLimit = { rate: rateLimit.rate, burst: rateLimit.burst };
+    if (this.#welcomeFiles && hello.uploads !== false) welcome.files = this.#welcomeFiles(member);
+    sink.deliver(this.#rooms.snapshotInto(lobby, welcome));
     this.#rooms.announceJoin(lobby, member);
     return member;
   }

@@ -219,3 +219,31 @@ Deno.test("Hub.join() makes an upload token only for a client that can use it (h
   assert.equal("files" in nc, false);
   assert.deepEqual(tokenFor, ["ana", "bob"]);
 });
+
+Deno.test("Hub.join()'s welcome and /join's joined list their fields in one order, optional ones included", async () => {
+  const { connect } = setup({
+    motd: "Be nice",
+    welcomeFiles: () => ({ token: "t", maxFileBytes: 1 }),
+  });
+  const ana = connect("ana");
+  await ana.input("/topic Lunch at noon");
+  await ana.input("/away eating");
+  // Native clients see the keys in this order (JSON.stringify keeps it).
+  const snapshotKeys = ["room", "members", "memberCount", "away", "topic", "history"];
+  const bob = connect("bob");
+  assert.deepEqual(Object.keys(bob.sink.only()), [
+    ...["type", "protocol", "server", "motd", "nick", "rateLimit", "files"],
+    ...snapshotKeys,
+  ]);
+  bob.sink.clear();
+  await bob.input("/join #lobby");
+  assert.deepEqual(Object.keys(bob.sink.only()), ["type", ...snapshotKeys]);
+  // Without the optional fields: the same order, without them.
+  const plain = new Hub({ motd: "", rateLimit: false });
+  const sink = new RecordingSink();
+  plain.join({ nick: "cy", client: "test" }, sink);
+  assert.deepEqual(Object.keys(sink.only()), [
+    ...["type", "protocol", "server", "nick"],
+    ...["room", "members", "memberCount", "history"],
+  ]);
+});

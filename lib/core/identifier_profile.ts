@@ -47,9 +47,14 @@ export interface RestrictedCharacter {
  * use instead.
  */
 export function restrictedCharacter(text: string): RestrictedCharacter | undefined {
-  for (const character of text) {
-    const cp = character.codePointAt(0)!;
+  // By index, code point by code point as for-of goes (a lone surrogate is one): no iterator nor
+  // a string per character for the common case, where every character is allowed.
+  for (let i = 0; i < text.length;) {
+    const cp = text.codePointAt(i)!;
+    const units = cp > 0xffff ? 2 : 1;
+    i += units;
     if (isAllowedCodePoint(cp)) continue;
+    const character = text.slice(i - units, i);
     const plain = character.normalize("NFKC");
     const reason = plain !== character && [...plain].every((c) =>
         isAllowedCodePoint(c.codePointAt(0)!)
@@ -81,11 +86,11 @@ const AUGMENTED: Record<string, string[]> = {
   Bopo: ["Hanb"],
 };
 
-const ASCII = /^[\x00-\x7f]*$/;
-
 /** Whether `text` is all ASCII (the nick checks' fast paths: one code point and one column a character, no marks, Latin or common). */
 export function isAscii(text: string): boolean {
-  return ASCII.test(text);
+  // A loop, not a regular expression: a join asks a few times, and the match allocated.
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 /** The scripts Latin may be mixed with (UTS #39 Highly Restrictive): Chinese, Japanese, Korean. */

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   codePointLabel,
   isAllowedCodePoint,
+  isAscii,
   restrictedCharacter,
   scriptMix,
 } from "./identifier_profile.ts";
@@ -126,4 +127,35 @@ Deno.test("scriptMix() names two characters whose scripts may not go together", 
   });
   assert.equal(scriptMix("Ravi_रवि")?.second.script, "Devanagari");
   assert.equal(scriptMix("b០b")?.second.script, "Khmer");
+});
+
+Deno.test("isAscii() is true only for text whose every UTF-16 unit is below 0x80", () => {
+  for (let code = 0; code < 0x10000; code += code < 0x200 ? 1 : 97) {
+    const character = String.fromCharCode(code);
+    assert.equal(isAscii(`ab${character}c`), code < 0x80, `U+${code.toString(16)}`);
+  }
+  assert.equal(isAscii(""), true);
+  assert.equal(isAscii("c0x1234_.-"), true);
+  assert.equal(isAscii("bob\u{1f600}"), false);
+  assert.equal(isAscii("\udc00"), false);
+});
+
+Deno.test("restrictedCharacter() finds the character for-of would, surrogates and astral characters included", () => {
+  // The first code point for-of yields that is outside the profile (a lone surrogate is one).
+  const firstOutside = (text: string) =>
+    [...text].find((c) => !isAllowedCodePoint(c.codePointAt(0)!));
+  const pieces = "a Z 0 _ - \t é ɘ ａ ㈱ \u{1d41a} \u{1f600} \ud835 \udc1a \udc1a\ud835 \u0301 李"
+    .split(" ").concat([" "]);
+  for (const a of pieces) {
+    for (const b of pieces) {
+      for (const c of ["", "x", "\ud835"]) {
+        const text = a + b + c;
+        assert.equal(
+          restrictedCharacter(text)?.character,
+          firstOutside(text),
+          JSON.stringify(text),
+        );
+      }
+    }
+  }
 });

@@ -13,6 +13,7 @@
 import stringWidth from "string-width";
 import { NickError } from "./errors.ts";
 import { lookAlikeSkeletons } from "./confusable.ts";
+import { fold } from "./fold.ts";
 import { isAscii, restrictedCharacter, scriptMix } from "./identifier_profile.ts";
 import { excerpt as preview, unsafeCharacter } from "./sanitize.ts";
 
@@ -119,7 +120,7 @@ function checkNick(raw: string, maxLength: number): string {
       }" (${restricted.codePoint}), ${restricted.reason}`,
     );
   }
-  const reserved = lookAlikeSkeletons(nick).map((skeleton) => RESERVED.get(skeleton)).find(Boolean);
+  const reserved = reservedLookAlike(nick);
   if (reserved !== undefined) {
     throw new NickError(
       "bad_nick",
@@ -142,6 +143,16 @@ function checkNick(raw: string, maxLength: number): string {
     );
   }
   return nick;
+}
+
+/** The reserved nick that `nick` looks like, if any (a loop: no array nor closure per join). */
+function reservedLookAlike(nick: string): string | undefined {
+  const skeletons = lookAlikeSkeletons(nick);
+  for (let i = 0; i < skeletons.length; i++) {
+    const reserved = RESERVED.get(skeletons[i]);
+    if (reserved) return reserved;
+  }
+  return undefined;
 }
 
 /** The checks that an ASCII nick passes by itself: marks on a character, columns. */
@@ -175,7 +186,7 @@ function checkMarksAndWidth(nick: string, maxLength: number): void {
  * person. Not for display. (Room names fold alike, with `foldRoom`.)
  */
 export function foldNick(nick: string): string {
-  return nick.normalize("NFKC").toUpperCase().toLowerCase().normalize("NFKC");
+  return fold(nick);
 }
 
 /**

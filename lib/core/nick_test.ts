@@ -130,6 +130,20 @@ Deno.test("foldNick() keeps different nicks apart", () => {
   assert.notEqual(foldNick("ana_"), foldNick("ana"));
 });
 
+Deno.test("foldNick() of ASCII text (its fast path) is the full Unicode fold", () => {
+  const full = (nick: string) =>
+    nick.normalize("NFKC").toUpperCase().toLowerCase().normalize("NFKC");
+  const ascii = Array.from({ length: 128 }, (_, code) => String.fromCharCode(code));
+  for (const first of ascii) {
+    for (const second of ascii) assert.equal(foldNick(first + second), full(first + second));
+  }
+  for (
+    const nick of ["c0x1234", "Ana.B-2", "ANA", "\u00c9va", "\u00e9va", "ａna", "a\u0301", "\u0130"]
+  ) {
+    assert.equal(foldNick(nick), full(nick));
+  }
+});
+
 Deno.test("suggestNick() appends '_' first", () => {
   assert.equal(suggestNick("ana", () => false), "ana_");
 });

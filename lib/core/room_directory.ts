@@ -185,16 +185,28 @@ export class RoomDirectory {
 
   /** What a joiner is shown of a room: members (at most a page), their count, the replay. */
   snapshot(room: Room): RoomSnapshot {
+    return this.snapshotInto(room, {});
+  }
+
+  /**
+   * {@linkcode RoomDirectory.snapshot}'s fields added to `frame`, after the
+   * fields it has, in the snapshot's order (native clients see the order):
+   * a welcome or `joined` is one object, not a spread of a snapshot made
+   * for it (every join makes one).
+   */
+  snapshotInto<T extends object>(room: Room, frame: T): T & RoomSnapshot {
     const members = room.nicks(Math.min(this.#options.announceLimit, MEMBER_LIST_LIMIT));
-    const away = room.away.size === 0 ? [] : room.awayNicks(members);
-    return {
-      room: room.name,
-      members,
-      memberCount: room.members.size,
-      ...(away.length > 0 ? { away } : {}),
-      ...(room.topic ? { topic: room.topic } : {}),
-      history: room.history.last(),
-    };
+    const snapshot = frame as T & RoomSnapshot;
+    snapshot.room = room.name;
+    snapshot.members = members;
+    snapshot.memberCount = room.members.size;
+    if (room.away.size !== 0) {
+      const away = room.awayNicks(members);
+      if (away.length > 0) snapshot.away = away;
+    }
+    if (room.topic) snapshot.topic = room.topic;
+    snapshot.history = room.history.last();
+    return snapshot;
   }
 
   /** Whether a room is small enough for joins, leaves and away changes to be announced. */

@@ -8,6 +8,7 @@
 
 import { ChatError } from "./errors.ts";
 import { excerpt, unsafeCharacter } from "./sanitize.ts";
+import { fold } from "./fold.ts";
 
 const ROOM_PATTERN = /^#[\p{L}\p{N}_.\-]{1,32}$/u;
 
@@ -46,10 +47,10 @@ export function checkRoomName(raw: string): string {
 export function foldRoom(name: string): string {
   // The last answer is kept: a broadcast's msgid tags and a flood's requests fold one name in turn.
   if (name === lastFolded) return lastFold;
-  const fold = name.normalize("NFKC").toUpperCase().toLowerCase().normalize("NFKC");
+  const folded = fold(name);
   lastFolded = name;
-  lastFold = fold;
-  return fold;
+  lastFold = folded;
+  return folded;
 }
 
 let lastFolded: string | undefined;

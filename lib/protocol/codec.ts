@@ -9,7 +9,7 @@
 
 import type { ByeFrame, ServerFrame } from "./wire_frames.ts";
 import type { Member } from "../core/member.ts";
-import type { ProtocolError } from "./protocol_error.ts";
+import { ProtocolError } from "./protocol_error.ts";
 import type { ClientFrame, HelloFrame } from "./client_frames.ts";
 
 /**
@@ -42,6 +42,11 @@ export interface ExternalFrame {
  * IRC SASL PLAIN one), a SASL EXTERNAL request, or the error of a bad line.
  */
 export type DecodedFrame = ClientFrame | PasswordFrame | ExternalFrame | ProtocolError;
+
+/** Whether a decoded frame is a request (anything but a decoding error): a sign of life. */
+export function isRequest(frame: DecodedFrame): boolean {
+  return !(frame instanceof ProtocolError);
+}
 
 /** What received bytes decode to: the frames, in order, and what to answer before handling them. */
 export interface Decoded {

@@ -35,12 +35,15 @@ export class LineDecoder extends LineReader {
       if (!(error instanceof ProtocolError)) throw error;
       failure = error;
     }
-    const out: (string | ProtocolError)[] = [];
-    for (const line of lines) {
+    // Each line decoded in its place in the array push() made for this call (ours alone): no
+    // second array, nor an iterator, per chunk.
+    const out = lines as unknown as (string | ProtocolError)[];
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i];
       try {
-        out.push(utf8Text(line));
+        out[i] = utf8Text(line);
       } catch (cause) {
-        out.push(new ProtocolError("bad_utf8", "Line is not valid UTF-8", { cause, bytes: line }));
+        out[i] = new ProtocolError("bad_utf8", "Line is not valid UTF-8", { cause, bytes: line });
       }
     }
     if (failure) {

@@ -15,8 +15,11 @@ const replacing = new TextDecoder("utf-8");
 
 /** The bytes that short ASCII texts are carved from, one slab after another. */
 const SLAB_BYTES = 2048;
-/** The longest text carved from a slab (a longer one costs its own buffer anyway). */
-const CARVED_MAX = 256;
+/**
+ * The longest text carved from a slab (a longer one costs its own buffer
+ * anyway): a text welcome with its twenty names is ~300 bytes.
+ */
+const CARVED_MAX = 512;
 /** The longest line decoded without the standard decoder (past it, the decoder is faster). */
 const DECODED_MAX = 24;
 
@@ -41,24 +44,50 @@ export function utf8Bytes(text: string, newline = false): Uint8Array {
 
 /**
  * `text` as UTF-8 after `headroom` bytes that the caller fills (a frame's
- * header), as one part of the slab, when `text` is short ASCII (at most 256
- * characters); otherwise undefined. The same rule as {@linkcode utf8Bytes}:
- * the part is the caller's to fill once, then only to share and send.
+ * header), as one part of the slab, when `text` is short ASCII (at most
+ * CARVED_MAX characters); otherwise undefined. The same rule as
+ * {@linkcode utf8Bytes}: the part is the caller's to fill once, then only to
+ * share and send.
  */
 export function utf8BytesAfter(headroom: number, text: string): Uint8Array | undefined {
   return carve(headroom, text, false);
 }
 
-/** `headroom` bytes, short ASCII `text` and maybe a line end, as a part of the slab; or undefined. */
-function carve(headroom: number, text: string, newline: boolean): Uint8Array | undefined {
-  const length = text.length;
-  if (length + (newline ? 1 : 0) > CARVED_MAX) return undefined;
-  const size = headroom + length + (newline ? 1 : 0);
+/**
+ * `parts.join("")` as utf8Bytes() gives it, without making the string:
+ * short ASCII parts are written one after another into one part of the slab
+ * (a line built of a nick, a room and a message is never concatenated,
+ * flattened and copied again). Anything else as utf8Bytes().
+ */
+export function utf8Joined(parts: readonly string[]): Uint8Array {
+  return carveParts(parts, false) ?? encoder.encode(parts.join(""));
+}
+
+/**
+ * `lines`, each ended by CRLF, as UTF-8 carved from the slab as
+ * {@linkcode utf8Bytes} carves short ASCII text, without joining them into
+ * one string first; undefined when they are not short ASCII (the caller
+ * then joins and encodes them).
+ */
+export function utf8Lines(lines: readonly string[]): Uint8Array | undefined {
+  return carveParts(lines, true);
+}
+
+/** Where `size` bytes start in the slab: a fresh slab when the current one has no room. */
+function reserve(size: number): number {
   if (used + size > SLAB_BYTES) {
     slab = new Uint8Array(SLAB_BYTES);
     used = 0;
   }
-  const start = used;
+  return used;
+}
+
+/** `headroom` bytes, short ASCII `text` and maybe a line end, as a part of the slab; or undefined. */
+function carve(headroom: number, text: string, newline: boolean): Uint8Array | undefined {
+  const length = text.length;
+  const size = headroom + length + (newline ? 1 : 0);
+  if (size - headroom > CARVED_MAX) return undefined;
+  const start = reserve(size);
   const into = slab;
   const at = start + headroom;
   for (let i = 0; i < length; i++) {
@@ -72,30 +101,26 @@ function carve(headroom: number, text: string, newline: boolean): Uint8Array | u
   return into.subarray(start, used);
 }
 
-/**
- * `parts.join("")` as utf8Bytes() gives it, without making the string:
- * short ASCII parts are written one after another into one part of the slab
- * (a line built of a nick, a room and a message is never concatenated,
- * flattened and copied again). Anything else as utf8Bytes().
- */
-export function utf8Joined(parts: readonly string[]): Uint8Array {
-  let length = 0;
-  for (let p = 0; p < parts.length; p++) length += parts[p].length;
-  if (length > CARVED_MAX) return encoder.encode(parts.join(""));
-  if (used + length > SLAB_BYTES) {
-    slab = new Uint8Array(SLAB_BYTES);
-    used = 0;
-  }
-  const start = used;
+/** Short ASCII `parts` one after another, each with CRLF after it when `crlf`, as a part of the slab; or undefined. */
+function carveParts(parts: readonly string[], crlf: boolean): Uint8Array | undefined {
+  let size = 0;
+  for (let p = 0; p < parts.length; p++) size += parts[p].length;
+  if (crlf) size += 2 * parts.length;
+  if (size > CARVED_MAX) return undefined;
+  const start = reserve(size);
   const into = slab;
   let at = start;
   for (let p = 0; p < parts.length; p++) {
     const part = parts[p];
     for (let i = 0; i < part.length; i++) {
       const code = part.charCodeAt(i);
-      // Not ASCII: as in utf8Bytes, the part written so far is never handed out.
-      if (code > 0x7f) return encoder.encode(parts.join(""));
+      // Not ASCII: the part written so far is simply never handed out.
+      if (code > 0x7f) return undefined;
       into[at++] = code;
+    }
+    if (crlf) {
+      into[at++] = 0x0d;
+      into[at++] = NEWLINE;
     }
   }
   used = at;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { utf8Bytes, utf8BytesAfter, utf8Joined, utf8Text } from "./utf8.ts";
+import { utf8Bytes, utf8BytesAfter, utf8Joined, utf8Lines, utf8Text } from "./utf8.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -12,7 +12,13 @@ const TEXTS = [
   "\0\x01\x7f",
   "x".repeat(255),
   "x".repeat(256),
+  "x".repeat(511),
+  "x".repeat(512),
+  "x".repeat(513),
   "x".repeat(257),
+  "x".repeat(511),
+  "x".repeat(512),
+  "x".repeat(513),
   "x".repeat(5000),
   "é",
   "caf\u00e9",
@@ -35,7 +41,7 @@ Deno.test("utf8Bytes(text, true) gives the bytes of the text and a line end, for
     assert.deepEqual(utf8Bytes(text, true), encoder.encode(`${text}\n`), text);
   }
   // At the carving limit: the line end makes it one byte longer.
-  for (const text of ["x".repeat(255), "x".repeat(256)]) {
+  for (const text of ["x".repeat(511), "x".repeat(512)]) {
     assert.deepEqual(utf8Bytes(text, true), encoder.encode(`${text}\n`));
   }
 });
@@ -51,7 +57,7 @@ Deno.test("utf8Bytes() never changes bytes it handed out, across slabs and after
 
 Deno.test("utf8BytesAfter() leaves the headroom and gives TextEncoder's bytes after it, for short ASCII only", () => {
   for (const text of TEXTS) {
-    const ascii = text.length <= 256 && /^[\0-\x7f]*$/.test(text);
+    const ascii = text.length <= 512 && /^[\0-\x7f]*$/.test(text);
     const part = utf8BytesAfter(4, text);
     if (!ascii) {
       assert.equal(part, undefined, text);
@@ -169,5 +175,31 @@ Deno.test("utf8Text() agrees with a fatal TextDecoder on mixed valid and invalid
     }
     if (expected === undefined) assert.throws(() => utf8Text(line), TypeError, String(bytes));
     else assert.equal(utf8Text(line), expected, String(bytes));
+  }
+});
+
+Deno.test("utf8Lines() gives the CRLF-ended lines' bytes when short ASCII, and undefined otherwise", () => {
+  const cases: string[][] = [[], [""], ["", ""], ["Welcome", "You are in #lobby", "Type /help"]];
+  for (const n of [100, 253, 254, 255, 508, 509, 510, 511]) cases.push(["x".repeat(n)]);
+  cases.push(["a".repeat(200), "b".repeat(200), "c".repeat(106)], ["\0\x7f", "\t"]);
+  for (const lines of cases) {
+    const expected = encoder.encode(lines.map((line) => `${line}\r\n`).join(""));
+    const carved = utf8Lines(lines);
+    if (expected.length <= 512) assert.deepEqual(carved, expected, JSON.stringify(lines));
+    else assert.equal(carved, undefined, JSON.stringify(lines));
+  }
+  for (const lines of [["caf\u00e9"], ["ok", "\u4e2d"], ["x".repeat(300), "\u{1f600}"]]) {
+    assert.equal(utf8Lines(lines), undefined, JSON.stringify(lines));
+  }
+  // Bytes handed out stay as they were, with utf8Bytes and refused lines between them.
+  const given: [string[], Uint8Array][] = [];
+  for (let i = 0; i < 2000; i++) {
+    const lines = [`line ${i}`, "y".repeat(i % 300)];
+    if (i % 5 === 0) utf8Lines([`caf\u00e9 ${i}`, "y".repeat(i % 40)]);
+    if (i % 3 === 0) utf8Bytes(`between ${i}`);
+    given.push([lines, utf8Lines(lines)!]);
+  }
+  for (const [lines, bytes] of given) {
+    assert.deepEqual(bytes, encoder.encode(lines.map((line) => `${line}\r\n`).join("")));
   }
 });

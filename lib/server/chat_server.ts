@@ -23,7 +23,7 @@ import { VERSION } from "../version.ts";
 import { GarbageNudge } from "./garbage_nudge.ts";
 import { Admission } from "./handshake.ts";
 import { LogLimiter } from "./log_limiter.ts";
-import { LOG_LEVEL_RANK, type LogRecord } from "./log_record.ts";
+import { LOG_LEVEL_RANK, type LogLevel, type LogRecord } from "./log_record.ts";
 import { fingerprintOfPem } from "./tls_certificate.ts";
 import type { ChatServerOptions } from "./chat_server_options.ts";
 
@@ -107,6 +107,7 @@ export class ChatServer implements AsyncDisposable {
     this.#log = least === 0 ? limited : (record) => {
       if (LOG_LEVEL_RANK[record.level] >= least) limited(record);
     };
+    const logs = (level: LogLevel) => LOG_LEVEL_RANK[level] >= least;
     if (sharing) sharing.log = this.#log;
     this.#limits = new ConnectionLimits({
       maxPerIp: options.maxPerIp ?? 16,
@@ -115,6 +116,7 @@ export class ChatServer implements AsyncDisposable {
     const admission = new Admission({
       hub: this.hub,
       log: this.#log,
+      logs,
       closing: () => this.#closing,
       password: options.password,
       passwordGate: options.passwordGate,
@@ -125,6 +127,7 @@ export class ChatServer implements AsyncDisposable {
       admission,
       limits,
       log: this.#log,
+      logs,
       sessions: this.#sessions,
       // The hub's own registry: a verb a front end added as a /quit alias counts too.
       isQuit: (name) => this.hub.commands.find(name)?.name === "quit",

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { Hub } from "../core/hub.ts";
 import { ChatServer, type LogRecord } from "./chat_server.ts";
 import { FrontDoor } from "./front_door.ts";
+import { Connection } from "./connection.ts";
 import { FakePipe } from "./_fake_pipe.ts";
 import { FakeListener } from "./_fake_listener.ts";
 import { NativeCodec } from "../protocol/native_codec.ts";
@@ -141,4 +142,46 @@ Deno.test("ChatServer: logLevel drops the records below it before the log limite
   const refused = records.filter((r) => r.event === "refused" && r.reason === "server_full");
   assert.equal(refused.filter((r) => r.suppressed === undefined).length, 5);
   assert.equal(refused.find((r) => r.suppressed !== undefined)?.suppressed, 2);
+});
+
+Deno.test("ChatServer: the connect, join and disconnect records are not even made below logLevel (no peer address formatted)", async () => {
+  // Counts reads of a connection's formatted address, which only log records ask for.
+  const getter = Object.getOwnPropertyDescriptor(Connection.prototype, "remote")!;
+  let reads = 0;
+  Object.defineProperty(Connection.prototype, "remote", {
+    ...getter,
+    get(this: Connection) {
+      reads++;
+      return getter.get!.call(this);
+    },
+  });
+  try {
+    const readsAt = async (logLevel: "debug" | "info" | "warn") => {
+      reads = 0;
+      const records: LogRecord[] = [];
+      const door = await FrontDoor.bind({ hostname: "127.0.0.1", port: 0 });
+      const server = await ChatServer.serve(door, { logLevel, log: (r) => records.push(r) });
+      const ana = await joinAs(door.addr.port, "ana");
+      assert.equal(JSON.parse(ana.first).type, "welcome");
+      ana.conn.close();
+      await until(() =>
+        server.hub.size === 0 && records.some((r) => r.event === "disconnect") ===
+          (logLevel !== "warn")
+      );
+      await server.shutdown();
+      const perConnection = ["connect", "join", "disconnect"];
+      return {
+        reads,
+        events: records.map((r) => r.event).filter((e) => perConnection.includes(e)),
+      };
+    };
+    assert.deepEqual(await readsAt("debug"), {
+      reads: 3,
+      events: ["connect", "join", "disconnect"],
+    });
+    assert.deepEqual(await readsAt("info"), { reads: 2, events: ["join", "disconnect"] });
+    assert.deepEqual(await readsAt("warn"), { reads: 0, events: [] });
+  } finally {
+    Object.defineProperty(Connection.prototype, "remote", getter);
+  }
 });

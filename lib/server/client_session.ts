@@ -13,7 +13,7 @@ import type { ByeFrame } from "../protocol/wire_frames.ts";
 import type { Member } from "../core/member.ts";
 import { errorText } from "../core/errors.ts";
 import { ProtocolError } from "../protocol/protocol_error.ts";
-import type { Codec, Decoded, DecodedFrame } from "../protocol/codec.ts";
+import { type Codec, type Decoded, type DecodedFrame, isRequest } from "../protocol/codec.ts";
 import { plainLine } from "../protocol/text_codec.ts";
 import { CodecSink, type GoodbyeListener } from "./codec_sink.ts";
 import { Handshake } from "./handshake.ts";
@@ -81,18 +81,17 @@ export class ClientSession implements PipeReader, GoodbyeListener, OverflowListe
    */
   run(host?: SessionHost): void {
     this.#host = host;
-    const { log, sessions } = this.#context;
+    const { log, logs, sessions } = this.#context;
     const pipe = this.pipe;
     let reading = false;
     try {
       sessions.add(this);
-      log({ level: "debug", event: "connect", remote: pipe.remote });
+      if (logs?.("debug") !== false) log({ level: "debug", event: "connect", remote: pipe.remote });
       const setup = this.#setup!;
       if (setup.codec) this.#use(setup.codec);
       else {
-        const late = (head: Uint8Array) => void this.chunk(head);
-        const http = setup.http !== undefined;
-        this.#firstBytes = sessionFirstBytes(this.#context, pipe, http, late);
+        // A first line that never ended comes back as this session's first chunk.
+        this.#firstBytes = sessionFirstBytes(this.#context, pipe, setup.http !== undefined, this);
       }
       // The session is the reader: no async function, promise or closure per client for its
       // life (docs/performance.md).
@@ -138,6 +137,7 @@ export class ClientSession implements PipeReader, GoodbyeListener, OverflowListe
     if (member && !member.gone) this.#context.hub.leave(member, this.#reason, this.#detail);
     await pipe.end();
     sessions.delete(this);
+    if (this.#context.logs?.("info") === false) return;
     const closing = this.#context.admission.closing;
     log({
       level: "info",
@@ -249,15 +249,15 @@ export class ClientSession implements PipeReader, GoodbyeListener, OverflowListe
     if (replies) { for (const reply of replies) this.pipe.send(reply); }
     if (bye) sink.end(bye);
     // A line typed at a prompt, a hello: a sign of life (see ConnectionLimits).
-    if (!this.#member && frames.some((frame) => !(frame instanceof ProtocolError))) {
-      this.ticket.alive();
-    }
-    const held = (): void | Promise<void> => {
-      const more = this.pipe.ending ? undefined : sink.codec.release?.();
-      if (more) return this.#take(sink, more);
-    };
+    if (!this.#member && frames.some(isRequest)) this.ticket.alive();
     const pending = this.#handleFrames(frames, 0);
-    return pending ? pending.then(held) : held();
+    return pending ? pending.then(() => this.#held(sink)) : this.#held(sink);
+  }
+
+  /** What the codec held behind a hello until it was answered (a method: no closure a chunk). */
+  #held(sink: CodecSink): void | Promise<void> {
+    const more = this.pipe.ending ? undefined : sink.codec.release?.();
+    if (more) return this.#take(sink, more);
   }
 
   /** An HTTP request: the connection goes to `http`, with the bytes read. */

@@ -14,7 +14,6 @@ import type { Codec } from "../protocol/codec.ts";
 import { NativeCodec } from "../protocol/native_codec.ts";
 import { plainLine, TextCodec } from "../protocol/text_codec.ts";
 import { IrcCodec } from "../protocol/irc_codec.ts";
-import type { IrcDirectory } from "../protocol/irc_queries.ts";
 import { sniffIrcRegistration } from "../protocol/irc_line.ts";
 import { VERSION } from "../version.ts";
 import { FirstBytesSniffer, sniffFirstBytes } from "./http_sniff.ts";
@@ -50,69 +49,35 @@ export type FirstBytesVerdict =
   /** A chat client speaking `codec`; `bytes` are the ones to decode now. */
   | { kind: "chat"; codec: Codec; bytes: Uint8Array };
 
-/** What {@linkcode FirstBytes} needs from its session. */
-export interface FirstBytesOptions {
-  /** Longest line, for the codec. */
-  maxLineBytes: number;
-  /** How long a silent peer waits for its greeting. */
-  textPromptDelayMs: number;
-  /** How long a first line that may be a request line holds the greeting back. */
-  httpHeadersMs: number;
-  /** The text codec asks for the server's password first. */
-  askPassword: boolean;
-  /** The server's members and limits, for an IRC client's queries. */
-  ircDirectory?: IrcDirectory;
-  /** Whether a command name means quit (for the text codec). */
-  isQuit: (name: string) => boolean;
-  /** Whether a request line counts as HTTP (the port serves HTTP). */
-  http: boolean;
-  /** Sends bytes to the peer (the line end after a greeting to a late native client). */
-  send: (bytes: Uint8Array) => void;
-  /** Greets a text client (the nick prompt). */
-  greet: () => void;
-  /** The first line never ended: `head` are a text client's first bytes after all. */
-  late: (head: Uint8Array) => void;
+/** Who is handed a first line that never ended: a text client's first bytes after all. */
+export interface LateReader {
+  /** Takes `head` as the first chunk of a text client (its result is not awaited). */
+  chunk(head: Uint8Array): unknown;
 }
 
 /**
  * The first bytes of a session of the server `context`, on `pipe`: a silent
  * peer is greeted with the nick prompt, or, when the server is full already,
- * told so at once instead of asked for a nick it could not use. `late`: see
- * {@linkcode FirstBytesOptions}.
+ * told so at once instead of asked for a nick it could not use. `http`:
+ * whether a request line counts as HTTP (the port serves HTTP). `late` is
+ * handed a first line that never ended.
  */
 export function sessionFirstBytes(
   context: SessionContext,
   pipe: Outbox,
   http: boolean,
-  late: (head: Uint8Array) => void,
+  late: LateReader,
 ): FirstBytes {
-  const { hub, admission, log, limits } = context;
-  // The three limits it reads, not a spread of all of them: one fixed shape, made per connection.
-  return new FirstBytes({
-    maxLineBytes: limits.maxLineBytes,
-    textPromptDelayMs: limits.textPromptDelayMs,
-    httpHeadersMs: limits.httpHeadersMs,
-    askPassword: admission.askPassword,
-    isQuit: context.isQuit,
-    ircDirectory: ircDirectory(hub),
-    http,
-    send: (bytes) => pipe.send(bytes),
-    greet: () => {
-      if (hub.size < hub.maxClients) {
-        pipe.send(TextCodec.greeting(hub.serverName, admission.askPassword));
-        return;
-      }
-      const message = `Server is full (${hub.maxClients} clients); try again later`;
-      log({ level: "warn", event: "refused", remote: pipe.remote, reason: "server_full" });
-      void pipe.end(plainLine(message));
-    },
-    late,
-  });
+  return new FirstBytes(context, pipe, http, late);
 }
 
 /** See the module doc. */
 export class FirstBytes {
-  readonly #options: FirstBytesOptions;
+  // The server's context and the connection's pipe and reader, not an options object with
+  // closures over them: one FirstBytes is made per connection.
+  readonly #context: SessionContext;
+  readonly #pipe: Outbox;
+  readonly #late: LateReader;
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** The greeting of a silent peer, due `textPromptDelayMs` after the start. */
   #greeting: DelayTimer | undefined;
@@ -129,14 +94,16 @@ export class FirstBytes {
   #ircOff = false;
   #ircTimer = false;
 
-  constructor(options: FirstBytesOptions) {
-    this.#options = options;
-    this.#http = options.http;
-    this.#greeting = greetingLine(options.textPromptDelayMs).set(() => {
+  constructor(context: SessionContext, pipe: Outbox, http: boolean, late: LateReader) {
+    this.#context = context;
+    this.#pipe = pipe;
+    this.#late = late;
+    this.#http = http;
+    this.#greeting = greetingLine(context.limits.textPromptDelayMs).set(() => {
       this.#greeting = undefined;
       this.#greeted = true;
       this.#http = false;
-      options.greet();
+      this.#greet();
     });
   }
 
@@ -197,8 +164,21 @@ export class FirstBytes {
 
   #stopGreeting(): void {
     if (this.#greeting === undefined) return;
-    greetingLine(this.#options.textPromptDelayMs).clear(this.#greeting);
+    greetingLine(this.#context.limits.textPromptDelayMs).clear(this.#greeting);
     this.#greeting = undefined;
+  }
+
+  /** Greets a text client with the nick prompt, or, when the server is full, says so and ends. */
+  #greet(): void {
+    const { hub, admission, log } = this.#context;
+    const pipe = this.#pipe;
+    if (hub.size < hub.maxClients) {
+      pipe.send(TextCodec.greeting(hub.serverName, admission.askPassword));
+      return;
+    }
+    const message = `Server is full (${hub.maxClients} clients); try again later`;
+    log({ level: "warn", event: "refused", remote: pipe.remote, reason: "server_full" });
+    void pipe.end(plainLine(message));
   }
 
   /**
@@ -208,24 +188,24 @@ export class FirstBytes {
    * non-JSON lines before their welcome.
    */
   #codec(first: number | undefined, irc: boolean): Codec {
-    const options = this.#options;
+    const { hub, admission, limits, isQuit } = this.#context;
     if (first === OPEN_BRACE) {
-      if (this.#greeted) options.send(CRLF);
-      return new NativeCodec(options.maxLineBytes);
+      if (this.#greeted) this.#pipe.send(CRLF);
+      return new NativeCodec(limits.maxLineBytes);
     }
     // An IRC client is never greeted (one that was silent has the text greeting already).
     if (irc) {
       return new IrcCodec({
-        maxLineBytes: options.maxLineBytes,
+        maxLineBytes: limits.maxLineBytes,
         version: VERSION,
-        directory: options.ircDirectory,
+        directory: ircDirectory(hub),
       });
     }
-    if (!this.#greeted) options.greet();
+    if (!this.#greeted) this.#greet();
     return new TextCodec({
-      maxLineBytes: options.maxLineBytes,
-      askPassword: options.askPassword,
-      isQuit: options.isQuit,
+      maxLineBytes: limits.maxLineBytes,
+      askPassword: admission.askPassword,
+      isQuit,
     });
   }
 
@@ -244,8 +224,8 @@ export class FirstBytes {
       this.#http = false;
       const head = this.#ircHead;
       this.#ircHead = undefined;
-      if (head) this.#options.late(head);
-    }, this.#options.textPromptDelayMs);
+      if (head) this.#late.chunk(head);
+    }, this.#context.limits.textPromptDelayMs);
   }
 
   /** A first line still coming that may be a request line: the greeting waits. */
@@ -258,8 +238,8 @@ export class FirstBytes {
       this.#http = false;
       const head = this.#sniffer?.head;
       this.#sniffer = undefined;
-      if (head) this.#options.late(head);
-    }, this.#options.httpHeadersMs);
+      if (head) this.#late.chunk(head);
+    }, this.#context.limits.httpHeadersMs);
   }
 }
 

@@ -25,7 +25,7 @@ import {
 } from "../protocol/key_proof.ts";
 import { AddressTurns } from "./address_turns.ts";
 import type { CodecSink } from "./codec_sink.ts";
-import type { Log } from "./log_record.ts";
+import type { Log, LogFilter } from "./log_record.ts";
 import type { Outbox } from "./outbox.ts";
 import { PasswordGate, type PasswordGateOptions } from "./password_gate.ts";
 
@@ -35,6 +35,8 @@ export interface AdmissionOptions {
   hub: Hub;
   /** Where refusals and joins are logged. */
   log: Log;
+  /** Which levels `log` keeps (absent: all): a join's record is not made when dropped. */
+  logs?: LogFilter;
   /** Whether the server is shutting down (held-back answers are then not given). */
   closing: () => boolean;
   /** Makes the server private: every hello must carry this password. */
@@ -62,6 +64,8 @@ export class Admission {
   readonly hub: Hub;
   /** Where refusals and joins are logged. */
   readonly log: Log;
+  /** Which levels `log` keeps (absent: all). */
+  readonly logs: LogFilter | undefined;
   /** The password check, on a private server. */
   readonly gate: PasswordGate | undefined;
   readonly #closing: () => boolean;
@@ -77,6 +81,7 @@ export class Admission {
   constructor(options: AdmissionOptions) {
     this.hub = options.hub;
     this.log = options.log;
+    this.logs = options.logs;
     this.#closing = options.closing;
     this.#joinRate = options.joinRate ?? false;
     this.gate = options.password !== undefined
@@ -387,6 +392,7 @@ export class Handshake {
     const capabilities = sink.codec.capabilities;
     peer.joined(joined);
     this.#admission.joined(peer.ip);
+    if (this.#admission.logs?.("info") === false) return;
     log({
       level: "info",
       event: "join",

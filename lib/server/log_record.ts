@@ -21,3 +21,11 @@ export interface LogRecord {
 
 /** Where the server's pieces send their records (through the `LogLimiter`). */
 export type Log = (record: LogRecord) => void;
+
+/**
+ * Whether records of `level` are logged at all (`--log-level`): a site
+ * that makes a record on every connection asks first, and makes none that
+ * would be dropped (its fields, such as the peer's formatted address, cost
+ * something on each of thousands of connects).
+ */
+export type LogFilter = (level: LogLevel) => boolean;

@@ -12,7 +12,7 @@ import type { ClientSession } from "./client_session.ts";
 import type { Admitted } from "./connection_limits.ts";
 import type { Admission } from "./handshake.ts";
 import type { HttpHandOff } from "./listener.ts";
-import type { Log } from "./log_record.ts";
+import type { Log, LogFilter } from "./log_record.ts";
 import type { Pipe } from "./outbox.ts";
 
 /** The time limits and sizes every session of a server keeps to (see `ChatServerOptions`). */
@@ -49,6 +49,8 @@ export interface SessionContext {
   readonly limits: Readonly<SessionLimits>;
   /** Where notable events are logged. */
   readonly log: Log;
+  /** Which levels `log` keeps (absent: all), for records made on every connection. */
+  readonly logs?: LogFilter;
   /** Every open session; a session is in it from `run()` until its pipe is closed. */
   readonly sessions: Set<ClientSession>;
   /** Whether a command name means `/quit` (text mode's nick prompt). */

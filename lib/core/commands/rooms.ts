@@ -49,13 +49,13 @@ export const JOIN_COMMAND: Command = {
     const existing = member.rooms.get(foldRoom(name));
     if (existing) {
       member.current = existing;
-      reply({ type: "joined", ...rooms.snapshot(existing) });
+      reply(rooms.snapshotInto(existing, { type: "joined" as const }));
       return;
     }
     const room = rooms.open(name);
     rooms.enter(member, room);
     member.current = room;
-    reply({ type: "joined", ...rooms.snapshot(room) });
+    reply(rooms.snapshotInto(room, { type: "joined" as const }));
     rooms.announceJoin(room, member);
     // An away member's new room-mates learn it at once (IRC's away-notify does the same).
     if (member.away !== undefined && rooms.announces(room)) {
