@@ -64,48 +64,38 @@ const HELLO_REFERENCES = ["relay-hello", "deno-relay-hello"];
 /** The references that speak TLS (driven with TLS clients; they need `--tls`). */
 export const TLS_REFERENCES = ["deno-tls-relay", "deno-tls-relay-feed"];
 
-/** The Deno relay's command: lanchat's V8 flags, and `options` before its port. */
+/**
+ * A reference in bench/reference/ run by Deno with lanchat's V8 flags (and,
+ * with `config`, lanchat's deno.json): `before` its port, `after` it.
+ */
+function denoReference(script: string, before: string[], after: string[], config = false): string {
+  return [
+    Deno.execPath(),
+    "run",
+    "-q",
+    "-A",
+    ...(config ? ["--config", `${ROOT}deno.json`] : []),
+    ...serverV8Flags(),
+    `${ROOT}bench/reference/${script}`,
+    ...before,
+    "{port}",
+    ...after,
+  ].join(" ");
+}
+
+/** The Deno relay's command: `options` before its port. */
 function denoRelay(...options: string[]): string {
-  return [
-    Deno.execPath(),
-    "run",
-    "-q",
-    "-A",
-    ...serverV8Flags(),
-    `${ROOT}bench/reference/deno_relay.ts`,
-    ...options,
-    "{port}",
-  ].join(" ");
+  return denoReference("deno_relay.ts", options, []);
 }
 
-/** The WebSocket relay's command: lanchat's V8 flags, and its design after the port. */
+/** The WebSocket relay's command: its design after the port. */
 function denoWsRelay(design: "raw" | "serve"): string {
-  return [
-    Deno.execPath(),
-    "run",
-    "-q",
-    "-A",
-    ...serverV8Flags(),
-    `${ROOT}bench/reference/deno_ws_relay.ts`,
-    "{port}",
-    design,
-  ].join(" ");
+  return denoReference("deno_ws_relay.ts", [], [design]);
 }
 
-/** The TLS relay's command: lanchat's V8 flags and config (its certificate is lanchat's kind). */
+/** The TLS relay's command, with lanchat's config (its certificate is lanchat's kind). */
 function denoTlsRelay(design: "native" | "feed"): string {
-  return [
-    Deno.execPath(),
-    "run",
-    "-q",
-    "-A",
-    "--config",
-    `${ROOT}deno.json`,
-    ...serverV8Flags(),
-    `${ROOT}bench/reference/deno_tls_relay.ts`,
-    "{port}",
-    design,
-  ].join(" ");
+  return denoReference("deno_tls_relay.ts", [], [design], true);
 }
 
 /** Every name `--against` takes. */

@@ -46,3 +46,20 @@ function concat(head: Uint8Array, tail: Uint8Array): Uint8Array {
   joined.set(tail, head.length);
   return joined;
 }
+
+/** The first read buffer's size, and the size a buffer shrinks back to. */
+export const READ_BYTES = 256;
+
+/**
+ * The buffer for the next read after one of `n` bytes into `buffer`: twice
+ * as large while reads fill it (up to 64 KiB), back to READ_BYTES after a
+ * small read (as lanchat's connections size theirs).
+ */
+export function nextReadBuffer(
+  buffer: Uint8Array<ArrayBuffer>,
+  n: number,
+): Uint8Array<ArrayBuffer> {
+  if (n === buffer.length && buffer.length < 64 * 1024) return new Uint8Array(buffer.length * 2);
+  if (n < READ_BYTES && buffer.length > READ_BYTES) return new Uint8Array(READ_BYTES);
+  return buffer;
+}

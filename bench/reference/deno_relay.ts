@@ -29,7 +29,7 @@
  * @module
  */
 
-import { blockSplitter } from "./_relay_lines.ts";
+import { blockSplitter, nextReadBuffer, READ_BYTES } from "./_relay_lines.ts";
 import { RelayWriter, writeLimit } from "./_relay_writer.ts";
 
 const shared = Deno.args[0] === "--share-joins";
@@ -62,7 +62,7 @@ function admit(client: Client): void {
 
 async function serve(client: Client): Promise<void> {
   // Small while idle, grown while reads fill it and shrunk after small reads (as lanchat's).
-  let buffer = new Uint8Array(256);
+  let buffer = new Uint8Array(READ_BYTES);
   // With --hello the first line is the client's name: it admits the client and is not relayed.
   let admitted = !hello;
   const split = blockSplitter((lines) => {
@@ -80,9 +80,7 @@ async function serve(client: Client): Promise<void> {
       const n = await client.conn.read(buffer);
       if (n === null) break;
       split(buffer.subarray(0, n));
-      if (n === buffer.length && buffer.length < 64 * 1024) {
-        buffer = new Uint8Array(buffer.length * 2);
-      } else if (n < 256 && buffer.length > 256) buffer = new Uint8Array(256);
+      buffer = nextReadBuffer(buffer, n);
     }
   } catch {
     // Reset by the peer.

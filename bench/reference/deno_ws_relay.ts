@@ -31,6 +31,7 @@
  * @module
  */
 
+import { nextReadBuffer, READ_BYTES } from "./_relay_lines.ts";
 import { RelayWriter, writeLimit } from "./_relay_writer.ts";
 
 const port = Number(Deno.args[0]);
@@ -221,7 +222,7 @@ async function serveRaw(client: RawClient): Promise<void> {
         `Sec-WebSocket-Accept: ${await acceptOf(key)}\r\n\r\n`,
     ));
     // Reads grow while they come back full and shrink after small ones (as deno_relay's).
-    let buffer = new Uint8Array(256);
+    let buffer = new Uint8Array(READ_BYTES);
     let rest: Uint8Array = request[1];
     while (true) {
       if (rest.length > 0) {
@@ -241,9 +242,7 @@ async function serveRaw(client: RawClient): Promise<void> {
         joined.set(buffer.subarray(0, n), rest.length);
         rest = joined;
       }
-      if (n === buffer.length && buffer.length < 64 * 1024) {
-        buffer = new Uint8Array(buffer.length * 2);
-      } else if (n < 256 && buffer.length > 256) buffer = new Uint8Array(256);
+      buffer = nextReadBuffer(buffer, n);
     }
   } catch {
     // Reset by the peer.
