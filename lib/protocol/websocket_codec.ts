@@ -24,14 +24,13 @@ const FIN_TEXT = 0x81;
 let cachedEvent: object | undefined;
 let cachedFrame: Uint8Array | undefined;
 
-/**
- * A WebSocket text frame (server to client, unmasked) whose payload is
- * `payload`.
- */
-export function webSocketTextFrame(payload: Uint8Array): Uint8Array {
-  const length = payload.length;
-  const headerBytes = length < 126 ? 2 : length < 0x10000 ? 4 : 10;
-  const frame = new Uint8Array(headerBytes + length);
+/** The header bytes of a frame whose payload is `length` bytes long. */
+function headerBytes(length: number): number {
+  return length < 126 ? 2 : length < 0x10000 ? 4 : 10;
+}
+
+/** Writes a text frame's header for a `length`-byte payload at the start of `frame`. */
+function writeHeader(frame: Uint8Array, length: number): void {
   frame[0] = FIN_TEXT;
   if (length < 126) frame[1] = length;
   else if (length < 0x10000) {
@@ -41,9 +40,20 @@ export function webSocketTextFrame(payload: Uint8Array): Uint8Array {
   } else {
     frame[1] = 127;
     // Lengths here stay far below 2^32: the high four bytes are zero.
-    new DataView(frame.buffer).setUint32(6, length);
+    new DataView(frame.buffer, frame.byteOffset).setUint32(6, length);
   }
-  frame.set(payload, headerBytes);
+}
+
+/**
+ * A WebSocket text frame (server to client, unmasked) whose payload is
+ * `payload`.
+ */
+export function webSocketTextFrame(payload: Uint8Array): Uint8Array {
+  const length = payload.length;
+  const header = headerBytes(length);
+  const frame = new Uint8Array(header + length);
+  writeHeader(frame, length);
+  frame.set(payload, header);
   return frame;
 }
 
@@ -54,16 +64,9 @@ export function webSocketTextFrame(payload: Uint8Array): Uint8Array {
  * other JSON encoded, then framed.
  */
 function jsonFrame(json: string): Uint8Array {
-  const length = json.length;
-  const frame = utf8BytesAfter(length < 126 ? 2 : 4, json);
+  const frame = utf8BytesAfter(headerBytes(json.length), json);
   if (!frame) return webSocketTextFrame(utf8Bytes(json));
-  frame[0] = FIN_TEXT;
-  if (length < 126) frame[1] = length;
-  else {
-    frame[1] = 126;
-    frame[2] = length >>> 8;
-    frame[3] = length & 0xff;
-  }
+  writeHeader(frame, json.length);
   return frame;
 }
 
