@@ -30,6 +30,7 @@ export async function streamInfoOrAdd(
   }
 }
 
-function isStreamNotFound(error: unknown): boolean {
+/** Whether JetStream answered that the stream does not exist. */
+export function isStreamNotFound(error: unknown): boolean {
   return error instanceof Error && /stream not found/i.test(error.message);
 }

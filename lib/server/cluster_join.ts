@@ -13,7 +13,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { NatsRoomLog } from "../cluster/nats_room_log.ts";
 import { ROOM_SUBJECT_PREFIX } from "../cluster/room_subject.ts";
-import { streamInfoOrAdd } from "../cluster/stream_info.ts";
+import { isStreamNotFound, streamInfoOrAdd } from "../cluster/stream_info.ts";
 import { nodeName, ROOM_STREAM } from "../cluster/cluster_names.ts";
 import {
   applyStreamLimits,
@@ -30,7 +30,7 @@ import { NatsPresence } from "../cluster/nats_presence.ts";
 import { NodeRegistry } from "../cluster/node_registry.ts";
 import { NatsLink } from "../cluster/nats_link.ts";
 import { VERSION } from "../version.ts";
-import { JETSTREAM_WAIT_MS, untilReady } from "./cluster_wait.ts";
+import { isNotReady, JETSTREAM_WAIT_MS, untilReady } from "./cluster_wait.ts";
 import { CLUSTER_STOP_WAIT_MS, stopInOrder } from "./cluster_stop.ts";
 import type { HubOptions } from "../core/hub.ts";
 import type { Log } from "./log_record.ts";
@@ -147,9 +147,10 @@ export async function joinCluster(options: JoinClusterOptions): Promise<ClusterM
     () => Promise.resolve(limited.close()),
   ];
   // Each step is tried again while JetStream is not ready (said once per step).
-  const ready = <T>(what: string, start: () => Promise<T>) =>
+  const ready = <T>(what: string, start: () => Promise<T>, alsoNotReady?: typeof isNotReady) =>
     untilReady(start, {
       waitMs: options.readyWaitMs ?? JETSTREAM_WAIT_MS,
+      alsoNotReady,
       onWait: (error, waitMs) =>
         log({
           level: "warn",
@@ -159,16 +160,26 @@ export async function joinCluster(options: JoinClusterOptions): Promise<ClusterM
           detail: `JetStream is not ready; waiting for it up to ${Math.round(waitMs / 1000)} s`,
         }),
     });
-  const step = async <T>(what: string, start: () => Promise<T>): Promise<T> => {
+  const step = async <T>(
+    what: string,
+    start: () => Promise<T>,
+    alsoNotReady?: typeof isNotReady,
+  ): Promise<T> => {
     try {
-      return await ready(what, start);
+      return await ready(what, start, alsoNotReady);
     } catch (cause) {
       for (const stop of started.reverse()) await stop().catch(() => {});
       throw new ClusterJoinError(`${what}: ${reason(cause)}`, { cause });
     }
   };
   // A request JetStream drops while it settles is tried again after 1 s, not 5 (measured: lost).
-  await step("JetStream refused the room stream", () => settleStream(nc, replicas));
+  // The stream just made (here or by a node starting alongside) can still be "not found" on a
+  // NATS server the creation has not reached yet (seen in CI: two nodes starting together).
+  await step(
+    "JetStream refused the room stream",
+    () => settleStream(nc, replicas),
+    isStreamNotFound,
+  );
   const roomLog = await step("JetStream refused the room stream", () =>
     NatsRoomLog.start({
       nc,

@@ -23,6 +23,12 @@ export interface UntilReadyOptions {
   pauseMs?: number;
   /** @default {4000} */
   maxPauseMs?: number;
+  /**
+   * A step's own "not yet" answers, waited for as {@linkcode isNotReady}'s are
+   * (a stream just created answering "stream not found" from a server that has
+   * not heard of it yet, say).
+   */
+  alsoNotReady?: (error: unknown) => boolean;
   /** Told once per step, at its first failure that is worth waiting for. */
   onWait?: (error: unknown, waitMs: number) => void;
   /** The clock, for tests. @default {performance.now} */
@@ -81,7 +87,7 @@ export async function untilReady<T>(
     try {
       return await attempt();
     } catch (error) {
-      if (!isNotReady(error)) throw error;
+      if (!isNotReady(error) && !options.alsoNotReady?.(error)) throw error;
       const left = waitMs - (now() - started);
       if (left <= 0) {
         const seconds = Math.round(waitMs / 1000);

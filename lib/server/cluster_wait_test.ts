@@ -74,3 +74,20 @@ Deno.test("untilReady() throws any other failure at once", async () => {
   assert.equal(calls, 1);
   assert.deepEqual(time.pauses, []);
 });
+
+Deno.test("untilReady() waits for a step's own 'not yet' answers too, and only that step's", async () => {
+  const notFound = () => new Error("stream not found");
+  for (const alsoNotReady of [undefined, (e: unknown) => /stream not found/.test(String(e))]) {
+    const time = fakeTime();
+    let calls = 0;
+    const attempt = () => ++calls < 3 ? Promise.reject(notFound()) : Promise.resolve("ok");
+    const run = untilReady(attempt, { alsoNotReady, now: time.now, sleep: time.sleep });
+    if (alsoNotReady) {
+      assert.equal(await run, "ok");
+      assert.equal(calls, 3);
+    } else {
+      await assert.rejects(run, /stream not found/);
+      assert.equal(calls, 1, "without the step's predicate, 'stream not found' fails at once");
+    }
+  }
+});
