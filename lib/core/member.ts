@@ -7,6 +7,7 @@
 
 import type { ByeEvent, ChatEvent, LeaveReason } from "./events.ts";
 import type { Room } from "./room.ts";
+import type { RoomEvent } from "./state/room_log.ts";
 import type { TokenBucket } from "./token_bucket.ts";
 
 /**
@@ -19,6 +20,12 @@ export interface MemberSink {
   deliver(event: ChatEvent): void;
   /** Queues a final event and closes the connection once it is sent. */
   end(event: ByeEvent): void;
+  /**
+   * Queues a run of one room's events, all for this member, at once (see
+   * delivery_batch.ts); returns false, having queued nothing, when the run
+   * must go event by event instead. Optional: without it, always so.
+   */
+  deliverRun?(events: readonly RoomEvent[]): boolean;
 }
 
 /**

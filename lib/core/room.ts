@@ -10,6 +10,7 @@ import { History, type HistoryBudget } from "./history.ts";
 import type { StoredRoom } from "./state/history_store.ts";
 import type { RoomEvent } from "./state/room_log.ts";
 import type { Member } from "./member.ts";
+import { holdDelivery, settleRoom } from "./delivery_batch.ts";
 
 /**
  * A room on this server: its members here and its recent messages. Its
@@ -65,6 +66,7 @@ export class Room {
 
   /** Adds a member. */
   add(member: Member): void {
+    settleRoom(this);
     this.members.add(member);
     if (member.away !== undefined) this.away.add(member);
     // Joiners past the listed ones do not change the list.
@@ -73,6 +75,7 @@ export class Room {
 
   /** Removes a member. */
   remove(member: Member): void {
+    settleRoom(this);
     if (this.members.delete(member)) this.#list = undefined;
     this.away.delete(member);
   }
@@ -93,13 +96,20 @@ export class Room {
 
   /**
    * Hands an event the room log ordered to every member (except `skip`),
-   * keeping messages for replay. Never awaits anything.
+   * keeping messages for replay. Never awaits anything. While a transport
+   * handles a client's chunk, the members get it with the rest of the run
+   * (delivery_batch.ts).
    */
   deliver(event: RoomEvent, skip?: Member): void {
     if (event.type === "msg") this.history.push(event);
     else if (event.type === "topic") {
       this.topic = event.text ? { text: event.text, by: event.nick, ts: event.ts } : undefined;
     }
+    if (!holdDelivery(this, event, skip)) this.fanOut(event, skip);
+  }
+
+  /** Hands `event` to every member but `skip`, now. */
+  fanOut(event: RoomEvent, skip: Member | undefined): void {
     for (const member of this.members) {
       if (member === skip) continue;
       member.sink.deliver(event);

@@ -104,6 +104,12 @@ export interface Codec {
    * modify them).
    */
   encode(event: ServerFrame): Uint8Array;
+  /**
+   * The bytes of a run of one room's events (delivery_batch.ts), shared by
+   * every recipient whose bytes are the same (a {@linkcode RunCache}); or
+   * undefined when the run must go event by event. Optional.
+   */
+  encodeRun?(events: readonly ServerFrame[]): Uint8Array | undefined;
   /** The bytes of the final event, or undefined when there is nothing more to say. */
   encodeEnd(event: ByeFrame): Uint8Array | undefined;
   /** The hello was accepted: events now render for this member (its current room). */

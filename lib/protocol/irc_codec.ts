@@ -1,15 +1,13 @@
 /**
- * The IRC codec: an IRC client (irssi, weechat, a bot) on lanchat's port.
- * Registration (`PASS`, `NICK`, `USER`, `CAP LS 302`/`REQ`/`END`) becomes one
- * `hello`; `JOIN`, `PART`, `PRIVMSG`, `NOTICE`, `NAMES`, `WHO`, `LIST`,
- * `WHOIS`, `QUIT` become the commands and messages of the core; `PING` and
- * `PONG` are the keepalive frames. The core's events go out as IRC lines
- * (irc_events.ts, irc_render.ts). IRC formatting codes are stripped before
- * text reaches the core. Registration and CAP are irc_registration.ts; the
- * lines before it irc_held.ts; JOIN, PART, PRIVMSG, NOTICE and BATCH
- * irc_targets.ts; the codec's own answers keep their turn among the core's
- * through irc_local.ts, and the core's errors become numerics in irc_errors.ts.
- * See docs/irc_progress.md for what is mapped and what is not yet.
+ * The IRC codec: an IRC client (irssi, weechat, a bot) on lanchat's port. Registration (`PASS`,
+ * `NICK`, `USER`, `CAP LS 302`/`REQ`/`END`) becomes one `hello`; `JOIN`, `PART`, `PRIVMSG`,
+ * `NOTICE`, `NAMES`, `WHO`, `LIST`, `WHOIS`, `QUIT` become the commands and messages of the core;
+ * `PING` and `PONG` are the keepalive frames. The core's events go out as IRC lines
+ * (irc_events.ts, irc_render.ts). IRC formatting codes are stripped before text reaches the
+ * core. Registration and CAP are irc_registration.ts; the lines before it irc_held.ts; JOIN,
+ * PART, PRIVMSG, NOTICE and BATCH irc_targets.ts; the codec's own answers keep their turn among
+ * the core's through irc_local.ts, and the core's errors become numerics in irc_errors.ts. See
+ * docs/irc_progress.md for what is mapped and what is not yet.
  *
  * @module
  */
@@ -57,9 +55,8 @@ const DEFAULT_LIMITS = { maxMessageLength: 4000, maxMessageLines: 20 };
 /** Settings of an {@linkcode IrcCodec}. */
 export interface IrcCodecOptions extends IrcServerInfo {
   /**
-   * The longest line of the server's formats (`--max-frame-bytes`): a line
-   * that never ends is fatal past it; one that ends sooner but past IRC's own
-   * bound (512 bytes of body, 4094 of tags) gets 417.
+   * The longest line of the server's formats (`--max-frame-bytes`): a line that never ends is
+   * fatal past it; one that ends sooner but past IRC's bound (512 of body, 4094 of tags) gets 417.
    */
   maxLineBytes: number;
   /** The server's members and limits, for LUSERS, ISON, USERHOST and `draft/multiline`. */
@@ -96,8 +93,7 @@ export class IrcCodec implements Codec {
 
   /** A codec for one connection. */
   constructor(options: IrcCodecOptions) {
-    // A line that ends within the server's frame limit is refused the IRC way
-    // (417) and the client stays; only one past it ends the connection.
+    // A line within the server's frame limit is refused the IRC way (417) and the client stays.
     this.#lines = new LineDecoder(options.maxLineBytes);
     this.#events = new IrcEventLines(this.#caps, options); // Shared settings, not a copy.
     this.#directory = options.directory;
@@ -181,7 +177,7 @@ export class IrcCodec implements Codec {
 
   /** One line; its bytes when they are not UTF-8. */
   #line(line: string | Uint8Array, frames: DecodedFrame[], replies: Uint8Array[]): void {
-    // NUL has no place in an IRC line; it would come back in a 421 or 410.
+    // NUL has no place in an IRC line (it would come back in a 421 or 410).
     if (typeof line === "string" && line.includes("\0")) line = line.replaceAll("\0", "");
     if (typeof line === "string" && line.trim() === "") return;
     const flood = this.#member ? undefined : (this.#held ??= new IrcHeldLines()).count();
@@ -425,6 +421,11 @@ export class IrcCodec implements Codec {
     // No automatic reply to a NOTICE (RFC 2812 3.3.2), not even 301.
     if (event.type === "away" && event.dm && this.#local.command === "NOTICE") return NOTHING;
     return this.#events.encode(event, this.#me);
+  }
+
+  /** A run of one room's messages, shared by every reader with the same capabilities. */
+  encodeRun(events: readonly ServerFrame[]): Uint8Array | undefined {
+    return this.#events.messageRun(events, this);
   }
 
   /** `ERROR :<why>`, the last line before the server closes. */

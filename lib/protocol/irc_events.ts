@@ -33,6 +33,10 @@ import {
 import { ALONE, type IrcDirectory } from "./irc_queries.ts";
 import { roomCapabilityBits, roomEventBytes } from "./irc_room_lines.ts";
 import { IrcStatus } from "./irc_status.ts";
+import { type EventEncoder, RunCache } from "./run_cache.ts";
+
+/** The last run of messages as IRC lines, by capability bits (irc_room_lines.ts). */
+const runs = new RunCache();
 import type { MessageEvent } from "../core/events.ts";
 import type { ErrorFrame, ServerFrame } from "./wire_frames.ts";
 
@@ -167,6 +171,12 @@ export class IrcEventLines {
   message(event: MessageEvent): Uint8Array {
     this.#lastQuit = "";
     return roomEventBytes(event, this.#capBits);
+  }
+
+  /** A run of messages (see RunCache), rendered event by event by `codec` the first time for its variant. */
+  messageRun(events: readonly ServerFrame[], codec: EventEncoder): Uint8Array | undefined {
+    this.#lastQuit = "";
+    return runs.bytes(events, this.#capBits, codec);
   }
 
   /** A room event: made once per broadcast and variant. */

@@ -11,6 +11,10 @@ import { type ClientFrame, parseClientFrame } from "./client_frames.ts";
 import type { Codec, CodecCapabilities, Decoded } from "./codec.ts";
 import { LineDecoder } from "./decode_lines.ts";
 import { utf8Bytes } from "./utf8.ts";
+import { RunCache } from "./run_cache.ts";
+
+/** The last run of messages as native lines (the same for every reader). */
+const runs = new RunCache();
 
 // The hub hands one event to every member of a room in one synchronous loop,
 // so remembering the last event encoded is enough to serialise a broadcast
@@ -102,6 +106,11 @@ export class NativeCodec implements Codec {
   /** One line of JSON, shared by every recipient of the same event. */
   encode(event: ServerFrame): Uint8Array {
     return encodeFrame(event);
+  }
+
+  /** A run of messages as lines, shared by every native reader. */
+  encodeRun(events: readonly ServerFrame[]): Uint8Array | undefined {
+    return runs.bytes(events, 0, this);
   }
 
   /** The goodbye, always said. */

@@ -17,6 +17,10 @@ import { LineDecoder } from "./decode_lines.ts";
 import { TelnetFilter } from "./telnet_filter.ts";
 import { formatEvent } from "./text_format.ts";
 import { utf8Bytes, utf8Lines } from "./utf8.ts";
+import { RunCache } from "./run_cache.ts";
+
+/** The last run of messages as lines: variant 0 for readers in its room, 1 for the others. */
+const runs = new RunCache();
 
 const encoder = new TextEncoder();
 const NICK_PROMPT = "Nick? ";
@@ -216,6 +220,14 @@ export class TextCodec implements Codec {
       return out;
     }
     return bytes;
+  }
+
+  /** A run of one room's messages, shared by every reader with the same current room or not. */
+  encodeRun(events: readonly ServerFrame[]): Uint8Array | undefined {
+    const first = events[0];
+    if (first.type !== "msg") return undefined;
+    this.#lastError = undefined;
+    return runs.bytes(events, first.room === this.#member?.current?.name ? 0 : 1, this);
   }
 
   /** The goodbye, unless the error line just sent said the same (a refusal is said once). */

@@ -16,6 +16,10 @@
 import type { ByeFrame, ServerFrame } from "./wire_frames.ts";
 import { eventJson, NativeCodec } from "./native_codec.ts";
 import { utf8Bytes, utf8BytesAfter } from "./utf8.ts";
+import { RunCache } from "./run_cache.ts";
+
+/** The last run of messages as frames (the same for every WebSocket reader). */
+const frameRuns = new RunCache();
 
 const FIN_TEXT = 0x81;
 
@@ -84,6 +88,11 @@ export class WebSocketCodec extends NativeCodec {
   /** A WebSocket text frame, shared by every WebSocket recipient of the same event. */
   override encode(event: ServerFrame): Uint8Array {
     return encodeWebSocketFrame(event);
+  }
+
+  /** A run of messages as frames, one after another, shared by every WebSocket reader. */
+  override encodeRun(events: readonly ServerFrame[]): Uint8Array | undefined {
+    return frameRuns.bytes(events, 0, this);
   }
 
   /** The goodbye, as a WebSocket text frame. */

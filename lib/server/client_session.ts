@@ -1,10 +1,9 @@
 /**
- * One client, from its first byte to its last, whatever listener accepted
- * it: the wire format (given, or told by the first byte), the frame loop,
- * the handshake (through {@linkcode Handshake}), keepalive, overflow and the
- * goodbyes. It knows its pipe only as a {@linkcode Pipe} and its wire format
- * only as a {@linkcode Codec} with its capabilities, so the TCP and TLS
- * front door, and later a WebSocket path, all run the same session.
+ * One client, from its first byte to its last, whatever listener accepted it: the wire format
+ * (given, or told by the first byte), the frame loop, the handshake (through
+ * {@linkcode Handshake}), keepalive, overflow and the goodbyes. It knows its pipe only as a
+ * {@linkcode Pipe} and its wire format only as a {@linkcode Codec} with its capabilities, so the
+ * TCP and TLS front door and the WebSocket path all run the same session.
  *
  * @module
  */
@@ -23,6 +22,7 @@ import { PLAIN_BINDING } from "../protocol/key_proof.ts";
 import type { OverflowListener, Pipe, PipeReader } from "./outbox.ts";
 import type { Admitted } from "./connection_limits.ts";
 import type { SessionContext, SessionHost, SessionSetup } from "./session_context.ts";
+import { closeWindow, openWindow } from "../core/delivery_batch.ts";
 
 export type { SessionContext, SessionLimits, SessionSetup } from "./session_context.ts";
 
@@ -75,9 +75,8 @@ export class ClientSession implements PipeReader, GoodbyeListener, OverflowListe
   }
 
   /**
-   * Serves the connection to its end (reads, handles, leaves, closes), then
-   * tells `host` once: `served`, or `failed` when ending failed or `run`
-   * itself threw.
+   * Serves the connection to its end (reads, handles, leaves, closes), then tells `host` once:
+   * `served`, or `failed` when ending failed or `run` itself threw.
    */
   run(host?: SessionHost): void {
     this.#host = host;
@@ -155,18 +154,11 @@ export class ClientSession implements PipeReader, GoodbyeListener, OverflowListe
     else void this.pipe.end();
   }
 
-  /**
-   * Pushed out to make room for a newcomer before it joined (see
-   * `ConnectionLimits`): told why, in its own format, and closed.
-   */
+  /** Pushed out for a newcomer before it joined (`ConnectionLimits`): told why in its format, closed. */
   evict(): void {
     if (this.pipe.ending) return;
-    this.#context.log({
-      level: "warn",
-      event: "evicted",
-      remote: this.pipe.remote,
-      reason: "too many connections waiting to join",
-    });
+    const reason = "too many connections waiting to join";
+    this.#context.log({ level: "warn", event: "evicted", remote: this.pipe.remote, reason });
     const message = "Too many connections are waiting to join; try again in a moment";
     const sink = this.#sink;
     if (!sink) return void this.pipe.end(plainLine(message));
@@ -187,8 +179,8 @@ export class ClientSession implements PipeReader, GoodbyeListener, OverflowListe
     const sink = this.#sink;
     const member = this.#member;
     if (!member) {
-      // A person typing a nick gets a person's time; the pending budget,
-      // not this clock, is what protects the server from idle connections.
+      // A person typing a nick gets a person's time; the pending budget, not this clock, is what
+      // protects the server from idle connections.
       const person = sink
         ? sink.codec.capabilities.promptsForNick
         : this.#firstBytes?.greeted ?? false;
@@ -223,8 +215,20 @@ export class ClientSession implements PipeReader, GoodbyeListener, OverflowListe
     }
   }
 
-  /** One chunk from the pipe (its read loop calls it): decoded, answered, its frames handled in order. */
+  /**
+   * One chunk from the pipe (its read loop calls it): decoded, answered, its frames handled in
+   * order; the room events they cause go to each member as one run (delivery_batch.ts).
+   */
   chunk(chunk: Uint8Array): void | Promise<void> {
+    const opened = openWindow();
+    try {
+      return this.#chunk(chunk);
+    } finally {
+      if (opened) closeWindow();
+    }
+  }
+
+  #chunk(chunk: Uint8Array): void | Promise<void> {
     let sink = this.#sink;
     if (!sink) {
       const verdict = this.#firstBytes!.take(chunk);
@@ -241,10 +245,7 @@ export class ClientSession implements PipeReader, GoodbyeListener, OverflowListe
     return this.#take(sink, sink.codec.decode(chunk));
   }
 
-  /**
-   * What the codec decoded: its replies sent, its frames handled in order,
-   * then whatever it held behind a hello until the hello was answered.
-   */
+  /** What the codec decoded: replies sent, frames handled in order, then what it held behind a hello. */
   #take(sink: CodecSink, { frames, replies, bye }: Decoded): void | Promise<void> {
     if (replies) { for (const reply of replies) this.pipe.send(reply); }
     if (bye) sink.end(bye);
@@ -275,9 +276,8 @@ export class ClientSession implements PipeReader, GoodbyeListener, OverflowListe
   }
 
   /**
-   * A goodbye on its way (its sink tells it). One the hub said (a flood, a
-   * kick) is why the connection ends, unless the session already knew why; a
-   * flood is a limit.
+   * A goodbye on its way (its sink tells it). One the hub said (a flood, a kick) is why the
+   * connection ends, unless the session already knew why; a flood is a limit.
    */
   goodbye(bye: ByeFrame): void {
     if (this.#reason !== "quit" || this.#detail !== CLOSED) return;
@@ -296,8 +296,8 @@ export class ClientSession implements PipeReader, GoodbyeListener, OverflowListe
   }
 
   /**
-   * The send queue overflowed (its pipe tells it). Runs after the broadcast
-   * that overflowed has reached everyone, so the leave notice cannot overtake it.
+   * The send queue overflowed (its pipe tells it). Runs after the broadcast that overflowed has
+   * reached everyone, so the leave notice cannot overtake it.
    */
   overflowed(): void {
     this.#reason = "dropped";
@@ -321,9 +321,9 @@ export class ClientSession implements PipeReader, GoodbyeListener, OverflowListe
   }
 
   /**
-   * Handles frames in order from `from`. When one needs to wait (a signature
-   * check, a held-back password answer), the rest wait for it, and so does
-   * the read loop: the returned promise settles when all are handled.
+   * Handles frames in order from `from`. When one needs to wait (a signature check, a held-back
+   * password answer), the rest wait for it, and so does the read loop: the returned promise
+   * settles when all are handled.
    */
   #handleFrames(frames: DecodedFrame[], from: number): void | Promise<void> {
     for (let i = from; i < frames.length; i++) {
@@ -385,8 +385,8 @@ export class ClientSession implements PipeReader, GoodbyeListener, OverflowListe
           message: `Already joined; ${frame.type} is only sent once`,
         });
         return;
-      // A request waiting on a store holds the connection's later frames
-      // (a ping included) until it is answered, so answers keep their order.
+      // A request waiting on a store holds the connection's later frames (a ping included) until
+      // it is answered, so answers keep their order.
       case "msg":
         return this.#settled(hub.message(member, frame.text, frame.room));
       case "cmd":
@@ -412,8 +412,7 @@ export class ClientSession implements PipeReader, GoodbyeListener, OverflowListe
     frame: Exclude<DecodedFrame, ProtocolError>,
   ): void | Promise<void> {
     if (frame.type === "input" && sink.codec.retryHello) {
-      // More lines arrived with a nick that was then refused: the next line
-      // is the next try.
+      // More lines arrived with a nick that was then refused: the next line is the next try.
       frame = sink.codec.retryHello(frame.line);
     }
     const handshake = this.#handshake ??= new Handshake(this.#context.admission, {

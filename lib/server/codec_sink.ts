@@ -9,6 +9,8 @@ import type { ByeFrame, ServerFrame } from "../protocol/wire_frames.ts";
 import type { MemberSink } from "../core/member.ts";
 import type { Codec } from "../protocol/codec.ts";
 import type { Outbox } from "./outbox.ts";
+import type { RoomEvent } from "../core/state/room_log.ts";
+import { flushDeliveries } from "../core/delivery_batch.ts";
 
 /** Who hears each goodbye of a {@linkcode CodecSink} before it is queued (the session). */
 export interface GoodbyeListener {
@@ -34,13 +36,23 @@ export class CodecSink implements MemberSink {
     readonly listener?: GoodbyeListener,
   ) {}
 
-  /** Encodes and queues the event. */
+  /** Encodes and queues the event (after a held run: delivery_batch.ts). */
   deliver(event: ServerFrame): void {
+    flushDeliveries();
     this.outbox.send(this.codec.encode(event));
+  }
+
+  /** Queues a run of one room's events in one piece when the codec shares runs. */
+  deliverRun(events: readonly RoomEvent[]): boolean {
+    const bytes = this.codec.encodeRun?.(events);
+    if (bytes === undefined) return false;
+    this.outbox.send(bytes);
+    return true;
   }
 
   /** Queues the goodbye (when the codec has one to say) and ends the outbox. */
   end(event: ByeFrame): void {
+    flushDeliveries();
     this.listener?.goodbye(event);
     void this.outbox.end(this.codec.encodeEnd(event));
   }

@@ -12,6 +12,7 @@ import type { ByteConn } from "../net/socket_conn.ts";
 import { formatHostPort, unmapAddress } from "../net/host_port.ts";
 import type { OverflowListener, Pipe, PipeReader } from "./outbox.ts";
 import { Interrupt } from "../core/interrupt.ts";
+import { flushDeliveries } from "../core/delivery_batch.ts";
 
 /** Settings of a {@linkcode Connection}. */
 export interface ConnectionOptions {
@@ -125,10 +126,9 @@ export class Connection implements Pipe {
    * rejected with).
    */
   readLoop(reader: PipeReader): void {
-    // Not an async function suspended for the connection's whole life nor a
-    // promise pending for it: its generator, registers, resolve functions and
-    // await closures cost every idle client a few hundred bytes
-    // (docs/performance.md).
+    // Not an async function suspended for the connection's whole life nor a promise pending
+    // for it: its generator, registers, resolve functions and await closures cost every idle
+    // client a few hundred bytes (docs/performance.md).
     this.#reader = reader;
     // A socket that hands out its own chunks (node's) needs no buffer of ours.
     if (!this.#conn.readChunk) this.#buffer = new Uint8Array(MIN_READ_BYTES);
@@ -234,18 +234,17 @@ export class Connection implements Pipe {
     return this.#queue.retainedBytes();
   }
 
-  /** Queues bytes for the writer. On overflow, clears the queue and reports it once. */
+  /** Queues bytes for the writer (after a room's held run: delivery_batch.ts). On overflow, clears the queue and reports it once. */
   send(bytes: Uint8Array): void {
+    flushDeliveries();
     if (this.#ending || this.#closed || this.#overflowed) return;
     if (!this.#queue.push(bytes)) {
       this.#queue.clear();
-      // Not "ending" yet: the writer must stay usable for the goodbye that
-      // the handler queues with end().
+      // Not "ending" yet: the writer must stay usable for the goodbye the handler queues with end().
       this.#overflowed = true;
       const listener = this.overflowListener;
       this.overflowListener = undefined;
-      // Deferred: the overflow happens inside a broadcast, which must finish
-      // delivering to everyone before anyone is removed.
+      // Deferred: the overflow happens inside a broadcast, which must finish delivering to all first.
       if (listener) queueMicrotask(() => listener.overflowed());
       else this.close();
       return;
@@ -259,6 +258,7 @@ export class Connection implements Pipe {
    */
   end(bytes?: Uint8Array, timeoutMs = 1000): Promise<void> {
     if (this.#closed) return this.done;
+    flushDeliveries();
     if (bytes && this.#endTimer === undefined) this.#queue.pushFinal(bytes);
     this.#ending = true;
     if (this.#endTimer === undefined) {

@@ -22,6 +22,7 @@ import type { WebSocket } from "ws";
 import type { OverflowListener, Pipe, PipeReader } from "./outbox.ts";
 import { SendQueue } from "./send_queue.ts";
 import { Interrupt } from "../core/interrupt.ts";
+import { flushDeliveries } from "../core/delivery_batch.ts";
 
 /** The socket under a WebSocket, as the pipe writes to it. */
 export interface FrameWriter {
@@ -174,6 +175,8 @@ export class WebSocketPipe implements Pipe {
 
   /** Queues bytes for the writer. On overflow, clears the queue and reports it once (in a microtask). */
   send(bytes: Uint8Array): void {
+    // A room's held run goes before anything said after it (delivery_batch.ts).
+    flushDeliveries();
     if (this.ending) return;
     const queue = this.#queue;
     // The queue's own rule, with the bytes below counted as queued.
@@ -197,6 +200,7 @@ export class WebSocketPipe implements Pipe {
    */
   end(bytes?: Uint8Array): Promise<void> {
     if (this.#closed) return this.done;
+    flushDeliveries();
     if (this.#endTimer === undefined) {
       this.#ending = true;
       if (bytes) this.#queue.pushFinal(bytes);

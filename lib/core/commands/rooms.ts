@@ -8,6 +8,7 @@ import { ChatError } from "../errors.ts";
 import type { Command } from "../command_registry.ts";
 import { checkRoomName, foldRoom } from "../room_name.ts";
 import { excerpt } from "../sanitize.ts";
+import { flushDeliveries } from "../delivery_batch.ts";
 
 /** `/who [#room]`: the members of a room. */
 export const WHO_COMMAND: Command = {
@@ -48,6 +49,8 @@ export const JOIN_COMMAND: Command = {
     const name = checkRoomName(raw);
     const existing = member.rooms.get(foldRoom(name));
     if (existing) {
+      // A held run was said before the switch (the text front end marks another room's lines).
+      flushDeliveries();
       member.current = existing;
       reply(rooms.snapshotInto(existing, { type: "joined" as const }));
       return;
