@@ -50,6 +50,32 @@ Deno.test("HTTP: first bytes that might start a request line but stop are a text
   assert.ok(server.hub.member("GET"));
 });
 
+Deno.test("HTTP: a silent connection from where a browser loaded the page is not greeted, and its late request is served", async () => {
+  await using server = await startServer({ textPromptDelayMs: 50 });
+  const port = server.addr.port;
+  // Before any page: a silent peer is a person at nc, greeted at once.
+  await using person = new TextClient(await Deno.connect({ hostname: "127.0.0.1", port }));
+  await person.waitLine((line) => line.includes("Pick a nick"));
+  assert.match(await statusFor(port, `127.0.0.1:${port}`), /^HTTP\/1\.1 200 /);
+  // Now a browser uses the chat from here: a connection it opened ahead of its next request
+  // stays silent for a while (Chromium keeps one up to 10 s), then carries the request.
+  const spare = await Deno.connect({ hostname: "127.0.0.1", port });
+  const early = new Uint8Array(256);
+  const read = spare.read(early);
+  const first = await Promise.race([
+    read,
+    new Promise((resolve) => setTimeout(resolve, 1000, "quiet")),
+  ]);
+  assert.equal(first, "quiet", "nothing said to a silent connection from a browser's address");
+  await spare.write(encoder.encode(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`));
+  const n = await within(5000, read, "the page");
+  const rest = await within(5000, readToEnd(spare), "the rest of the page");
+  spare.close();
+  const got = new TextDecoder().decode(early.subarray(0, n ?? 0)) + rest;
+  assert.match(got, /^HTTP\/1\.1 200 /);
+  assert.ok(!got.includes("Nick?"), "no chat greeting before the HTTP answer");
+});
+
 /** One request with `host` in its Host header, and the answer's status line. */
 async function statusFor(port: number, host: string, extra = ""): Promise<string> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });

@@ -90,7 +90,7 @@ export class ClientSession implements PipeReader, GoodbyeListener, OverflowListe
       if (setup.codec) this.#use(setup.codec);
       else {
         // A first line that never ended comes back as this session's first chunk.
-        this.#firstBytes = sessionFirstBytes(this.#context, pipe, setup.http !== undefined, this);
+        this.#firstBytes = sessionFirstBytes(this.#context, pipe, setup, this);
       }
       // The session is the reader: no async function, promise or closure per client for its
       // life (docs/performance.md).

@@ -3,7 +3,8 @@
  * its codec: `{` is a native client; a first line that is an HTTP request
  * line (on a port that serves HTTP) goes to the HTTP server; anything else
  * is a text client (nc, telnet), greeted with the nick prompt. A peer silent
- * for `textPromptDelayMs` is greeted as a person at nc; a first line that
+ * for `textPromptDelayMs` is greeted as a person at nc (from an address
+ * where a browser uses the chat, only after 12 s: browser_addresses.ts); a first line that
  * may still become a request line holds the greeting back for at most
  * `httpHeadersMs`, then its bytes are a text client's.
  *
@@ -20,7 +21,8 @@ import { FirstBytesSniffer, sniffFirstBytes } from "./http_sniff.ts";
 import { DelayLine, type DelayTimer } from "./delay_line.ts";
 import { ircDirectory } from "./irc_directory.ts";
 import type { Outbox } from "./outbox.ts";
-import type { SessionContext } from "./session_context.ts";
+import type { SessionContext, SessionSetup } from "./session_context.ts";
+import { BROWSER_GREETING_DELAY_MS } from "./browser_addresses.ts";
 
 const OPEN_BRACE = 0x7b;
 /**
@@ -58,17 +60,23 @@ export interface LateReader {
 /**
  * The first bytes of a session of the server `context`, on `pipe`: a silent
  * peer is greeted with the nick prompt, or, when the server is full already,
- * told so at once instead of asked for a nick it could not use. `http`:
- * whether a request line counts as HTTP (the port serves HTTP). `late` is
- * handed a first line that never ended.
+ * told so at once instead of asked for a nick it could not use. A request
+ * line counts as HTTP when the port serves HTTP (`setup.http`); a silent
+ * peer where a browser uses the chat is greeted only after
+ * `BROWSER_GREETING_DELAY_MS` (browser_addresses.ts). `late` is handed a
+ * first line that never ended.
  */
 export function sessionFirstBytes(
   context: SessionContext,
   pipe: Outbox,
-  http: boolean,
+  setup: Pick<SessionSetup, "http" | "ip">,
   late: LateReader,
 ): FirstBytes {
-  return new FirstBytes(context, pipe, http, late);
+  const http = setup.http;
+  const greetAfterMs = http?.browserAt(setup.ip)
+    ? BROWSER_GREETING_DELAY_MS
+    : context.limits.textPromptDelayMs;
+  return new FirstBytes(context, pipe, http !== undefined, late, greetAfterMs);
 }
 
 /** See the module doc. */
@@ -79,8 +87,10 @@ export class FirstBytes {
   readonly #pipe: Outbox;
   readonly #late: LateReader;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  /** The greeting of a silent peer, due `textPromptDelayMs` after the start. */
+  /** The greeting of a silent peer, due `#greetAfterMs` after the start. */
   #greeting: DelayTimer | undefined;
+  /** `textPromptDelayMs`, or longer from where a browser may hold spare connections. */
+  readonly #greetAfterMs: number;
   /** It was silent, so it was greeted as a text client. */
   #greeted = false;
   /** The first bytes, while they might still be an HTTP request line. */
@@ -94,12 +104,19 @@ export class FirstBytes {
   #ircOff = false;
   #ircTimer = false;
 
-  constructor(context: SessionContext, pipe: Outbox, http: boolean, late: LateReader) {
+  constructor(
+    context: SessionContext,
+    pipe: Outbox,
+    http: boolean,
+    late: LateReader,
+    greetAfterMs: number,
+  ) {
     this.#context = context;
+    this.#greetAfterMs = greetAfterMs;
     this.#pipe = pipe;
     this.#late = late;
     this.#http = http;
-    this.#greeting = greetingLine(context.limits.textPromptDelayMs).set(() => {
+    this.#greeting = greetingLine(greetAfterMs).set(() => {
       this.#greeting = undefined;
       this.#greeted = true;
       this.#http = false;
@@ -164,7 +181,7 @@ export class FirstBytes {
 
   #stopGreeting(): void {
     if (this.#greeting === undefined) return;
-    greetingLine(this.#context.limits.textPromptDelayMs).clear(this.#greeting);
+    greetingLine(this.#greetAfterMs).clear(this.#greeting);
     this.#greeting = undefined;
   }
 

@@ -39,6 +39,7 @@ import { fingerprintOfPem } from "./tls_certificate.ts";
 import { findAsset, SECURITY_HEADERS } from "./web_pages.ts";
 import { WebSocketPipe } from "./websocket_pipe.ts";
 import { isFilePath, serveFileRequest } from "./file_routes.ts";
+import { BrowserAddresses } from "./browser_addresses.ts";
 
 /** How long an answer may take to be read, from its request on; then the connection closes. */
 const ANSWER_MS = 30_000;
@@ -87,6 +88,8 @@ export class HttpFront implements HttpHandOff {
   readonly #tlsBinding: Promise<string> | undefined;
   /** Connections not upgraded (yet), by socket. */
   readonly #connections = new Map<Duplex, Pending>();
+  /** Where browsers use the chat from (a silent connection from there is greeted late). */
+  readonly #browsers = new BrowserAddresses();
 
   constructor(options: ListenerServeOptions) {
     this.#options = options;
@@ -111,6 +114,7 @@ export class HttpFront implements HttpHandOff {
   /** Serves a connection; see the module doc. */
   accept(arrival: HttpArrival): void {
     const { socket, ticket } = arrival;
+    this.#browsers.seen(arrival.ip);
     const release = () => {
       clearTimeout(pending.timer);
       this.#connections.delete(socket);
@@ -160,6 +164,11 @@ export class HttpFront implements HttpHandOff {
       });
       socket.resume();
     } else this.accept({ socket: new ConnDuplex(conn, head), ip, remote, ticket, secure });
+  }
+
+  /** Whether a browser uses the chat from `ip` (see browser_addresses.ts). */
+  browserAt(ip: string): boolean {
+    return this.#browsers.has(ip);
   }
 
   /** Closes every HTTP connection not upgraded. */
@@ -253,6 +262,9 @@ export class HttpFront implements HttpHandOff {
       // From here the server holds the ticket, as for any chat connection.
       socket.off("close", pending.release);
       this.#connections.delete(socket);
+      const browsers = this.#browsers;
+      browsers.opened(pending.ip);
+      websocket.once("close", () => browsers.closed(pending.ip));
       const pipe = new WebSocketPipe(websocket, {
         // A plain connection's frames go straight to its Deno socket (ConnDuplex.writeDirect).
         raw: socket instanceof ConnDuplex

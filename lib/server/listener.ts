@@ -69,6 +69,8 @@ export interface HttpHandOff {
     head: Uint8Array,
     who: { ip: string; ticket: Admitted; secure: boolean },
   ): void;
+  /** Whether a browser uses the chat from `ip` (its spare connections must not be greeted early). */
+  browserAt(ip: string): boolean;
 }
 
 /** What the server gives every listener when it starts serving. */
