@@ -89,3 +89,36 @@ Deno.test("runs: a newcomer whose hello shares a read with the room's talk gets 
   const anas = ana.events.slice(1).map((e) => e.type === "msg" ? e.text : e.type);
   assert.deepEqual(anas, ["join", "first", "second"]);
 });
+
+Deno.test("runs: a text client's own topic before a /join of a new room is not marked as another room's", async () => {
+  await using server = await startServer({ rateLimit: false });
+  await using ana = await TextClient.connect(server.addr.port, "ana");
+  const from = ana.lines.length;
+  // One write: a topic for the current room (#lobby), then a room that is new.
+  await ana.write("/topic hello\r\n/join #fresh\r\n");
+  await ana.waitLine((line) => line.startsWith("You are in #fresh"), from);
+  const topic = ana.lines.slice(from).find((line) => line.includes("set the topic"));
+  // Set while #lobby was ana's current room: no room mark, as event by event.
+  assert.match(topic ?? "", /^\[[^\]]*\] \* ana set the topic of #lobby: hello$/);
+});
+
+Deno.test("runs: a text client's topic of another room before a silent /part keeps that room's mark", async () => {
+  // A room past the announce limit is not told of a leave: nothing else sends the held run first.
+  await using server = await startServer({ rateLimit: false, announceLimit: 1 });
+  const port = server.addr.port;
+  await using ana = await TextClient.connect(port, "ana");
+  await using bob = await TextClient.connect(port, "bob");
+  for (const client of [bob, ana]) {
+    const before = client.lines.length;
+    await client.sendLine("/join #dev");
+    await client.waitLine((line) => line.startsWith("You are in #dev"), before);
+  }
+  const from = ana.lines.length;
+  // One write: a topic for #lobby while #dev is current, then leave #dev (back to #lobby).
+  await ana.write("/topic #lobby hello\r\n/part\r\n");
+  await ana.waitLine((line) => line.includes("#dev"), from + 1);
+  await ana.waitLine((line) => line.includes("set the topic"), from);
+  const topic = ana.lines.slice(from).find((line) => line.includes("set the topic"));
+  // Set while #dev was ana's current room: marked as #lobby's, as event by event.
+  assert.match(topic ?? "", /^\[[^\]]*\] #lobby \* ana set the topic of #lobby: hello$/);
+});

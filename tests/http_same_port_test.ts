@@ -76,6 +76,31 @@ Deno.test("HTTP: a silent connection from where a browser loaded the page is not
   assert.ok(!got.includes("Nick?"), "no chat greeting before the HTTP answer");
 });
 
+Deno.test("HTTP: nc from where a browser loaded the page gets the nick prompt late, not closed first (default timeouts)", async () => {
+  // The defaults: a program gets 10 s to join, and a silent peer from a browser's address is
+  // greeted after 12 s. The greeting must come; the handshake's 10 s must not close it first.
+  await using server = await startServer();
+  const port = server.addr.port;
+  assert.match(await statusFor(port, `127.0.0.1:${port}`), /^HTTP\/1\.1 200 /);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const got = await within(16_000, readUntilPrompt(conn), "the nick prompt or the close");
+  conn.close();
+  assert.ok(got.includes("Nick? "), `the nick prompt, not: ${JSON.stringify(got)}`);
+});
+
+/** What a silent peer is told until the nick prompt or the close. */
+async function readUntilPrompt(conn: Deno.Conn): Promise<string> {
+  const decoder = new TextDecoder();
+  const buffer = new Uint8Array(1024);
+  let got = "";
+  while (!got.includes("Nick? ")) {
+    const n = await conn.read(buffer);
+    if (n === null) break;
+    got += decoder.decode(buffer.subarray(0, n), { stream: true });
+  }
+  return got;
+}
+
 /** One request with `host` in its Host header, and the answer's status line. */
 async function statusFor(port: number, host: string, extra = ""): Promise<string> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });

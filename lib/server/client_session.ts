@@ -185,7 +185,9 @@ export class ClientSession implements PipeReader, GoodbyeListener, OverflowListe
         ? sink.codec.capabilities.promptsForNick
         : this.#firstBytes?.greeted ?? false;
       const limit = person ? limits.promptTimeoutMs : limits.handshakeTimeoutMs;
-      if (this.#holding || now - this.#acceptedAt < limit) return;
+      // A silent peer from a browser's address is greeted late (12 s); then it has a person's time.
+      if (this.#holding || this.#firstBytes?.browserGreetingDue) return;
+      if (now - this.#acceptedAt < limit) return;
       const message = `Did not join within ${limit / 1000} s; closing`;
       log({
         level: "warn",

@@ -73,10 +73,9 @@ export function sessionFirstBytes(
   late: LateReader,
 ): FirstBytes {
   const http = setup.http;
-  const greetAfterMs = http?.browserAt(setup.ip)
-    ? BROWSER_GREETING_DELAY_MS
-    : context.limits.textPromptDelayMs;
-  return new FirstBytes(context, pipe, http !== undefined, late, greetAfterMs);
+  const browser = http?.browserAt(setup.ip) ?? false;
+  const greetAfterMs = browser ? BROWSER_GREETING_DELAY_MS : context.limits.textPromptDelayMs;
+  return new FirstBytes(context, pipe, http !== undefined, late, greetAfterMs, browser);
 }
 
 /** See the module doc. */
@@ -91,6 +90,8 @@ export class FirstBytes {
   #greeting: DelayTimer | undefined;
   /** `textPromptDelayMs`, or longer from where a browser may hold spare connections. */
   readonly #greetAfterMs: number;
+  /** The greeting waits for a browser's spare connections (`BROWSER_GREETING_DELAY_MS`). */
+  readonly #forBrowser: boolean;
   /** It was silent, so it was greeted as a text client. */
   #greeted = false;
   /** The first bytes, while they might still be an HTTP request line. */
@@ -110,9 +111,11 @@ export class FirstBytes {
     http: boolean,
     late: LateReader,
     greetAfterMs: number,
+    forBrowser = false,
   ) {
     this.#context = context;
     this.#greetAfterMs = greetAfterMs;
+    this.#forBrowser = forBrowser;
     this.#pipe = pipe;
     this.#late = late;
     this.#http = http;
@@ -127,6 +130,15 @@ export class FirstBytes {
   /** It was silent, so it was greeted as a text client (a person at nc). */
   get greeted(): boolean {
     return this.#greeted;
+  }
+
+  /**
+   * It is silent so far, from where a browser uses the chat, and its greeting
+   * is still due: 12 s after the start, past the handshake's 10 s, so the
+   * handshake's time must not close it before it was asked for a nick.
+   */
+  get browserGreetingDue(): boolean {
+    return this.#forBrowser && this.#greeting !== undefined;
   }
 
   /** Takes a chunk (valid only during the call); the verdict on every byte so far. */

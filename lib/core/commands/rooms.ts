@@ -48,9 +48,10 @@ export const JOIN_COMMAND: Command = {
     const { rooms } = chat;
     const name = checkRoomName(raw);
     const existing = member.rooms.get(foldRoom(name));
+    // A held run was said before the switch, to a room new or not (the text front end marks
+    // another room's lines: a topic this member set just before is its own current room's).
+    flushDeliveries();
     if (existing) {
-      // A held run was said before the switch (the text front end marks another room's lines).
-      flushDeliveries();
       member.current = existing;
       reply(rooms.snapshotInto(existing, { type: "joined" as const }));
       return;
@@ -103,7 +104,12 @@ export const PART_COMMAND: Command = {
     }
     const message = chat.leaveReason(member, reason);
     chat.rooms.exit(member, room, "part", message);
-    if (member.current === room) member.current = [...member.rooms.values()].at(-1);
+    if (member.current === room) {
+      // As for /join: a held run (another room's) was said before the switch; a room past its
+      // announce limit was told nothing of the leave, which would have sent it.
+      flushDeliveries();
+      member.current = [...member.rooms.values()].at(-1);
+    }
     ctx.reply({
       type: "parted",
       room: room.name,
