@@ -122,3 +122,17 @@ Deno.test("runs: a text client's topic of another room before a silent /part kee
   // Set while #dev was ana's current room: marked as #lobby's, as event by event.
   assert.match(topic ?? "", /^\[[^\]]*\] #lobby \* ana set the topic of #lobby: hello$/);
 });
+
+Deno.test("runs: a run bigger than a reader's send queue drops it as the same events one by one would", async () => {
+  // 8 KiB of queue; one write of 100 lines of 150 bytes is ~20 KB for each reader at once.
+  await using server = await startServer({ rateLimit: false, sendQueueBytes: 8192 });
+  const port = server.addr.port;
+  await using bob = await NativeClient.connect(port, "bob");
+  await using ana = await TextClient.connect(port, "ana");
+  await bob.next("join", (e) => e.nick === "ana");
+  const text = "x".repeat(150);
+  await ana.write(Array.from({ length: 100 }, () => `${text}\r\n`).join(""));
+  const bye = await bob.next("bye");
+  assert.deepEqual([bye.reason, bye.code], ["dropped", "send_queue_exceeded"]);
+  await ana.waitLine((line) => line.includes("bob") && line.includes("dropped"));
+});

@@ -42,10 +42,14 @@ export class CodecSink implements MemberSink {
     this.outbox.send(this.codec.encode(event));
   }
 
-  /** Queues a run of one room's events in one piece when the codec shares runs. */
+  /**
+   * Queues a run of one room's events in one piece when the codec shares
+   * runs and it fits the send queue (else event by event, each against the
+   * queue's limit, as always).
+   */
   deliverRun(events: readonly RoomEvent[]): boolean {
     const bytes = this.codec.encodeRun?.(events);
-    if (bytes === undefined) return false;
+    if (bytes === undefined || this.outbox.fits?.(bytes.length) === false) return false;
     this.outbox.send(bytes);
     return true;
   }

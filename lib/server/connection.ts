@@ -1,8 +1,7 @@
 /**
- * The server's pipe over a TCP or TLS socket: a read loop that hands each
- * chunk on and waits while its handling waits, and a writer that drains a
- * bounded `SendQueue` in the background, so a broadcast never waits for a
- * write.
+ * The server's pipe over a TCP or TLS socket: a read loop that hands each chunk on and waits while
+ * its handling waits, and a writer that drains a bounded `SendQueue` in the background, so a
+ * broadcast never waits for a write.
  *
  * @module
  */
@@ -18,10 +17,7 @@ import { flushDeliveries } from "../core/delivery_batch.ts";
 export interface ConnectionOptions {
   /** Most bytes queued for this client before it is dropped. */
   sendQueueBytes: number;
-  /**
-   * `ip:port` of the peer for logs (IPv6 in brackets); without it, made from
-   * the socket's address (an IPv4-mapped one as IPv4) whenever asked for.
-   */
+  /** `ip:port` of the peer for logs (IPv6 in brackets); else the socket's (IPv4-mapped as IPv4). */
   remote?: string;
   /**
    * Most bytes handed to one write. A TLS socket encrypts and buffers all it
@@ -30,10 +26,7 @@ export interface ConnectionOptions {
    * @default {Infinity}
    */
   maxWriteBytes?: number;
-  /**
-   * Told once when the send queue overflows (in a microtask, after the
-   * current synchronous work); the queue is already cleared.
-   */
+  /** Told once when the send queue overflows (in a microtask, after the current work), cleared. */
   overflowListener?: OverflowListener;
 }
 
@@ -232,6 +225,11 @@ export class Connection implements Pipe {
   /** Bytes of memory the queued chunks keep alive (see `SendQueue.retainedBytes`). */
   get retainedBytes(): number {
     return this.#queue.retainedBytes();
+  }
+
+  /** Whether `length` more bytes fit under the send queue's limit now. */
+  fits(length: number): boolean {
+    return this.#queue.bytes + length <= this.#queue.limit;
   }
 
   /** Queues bytes for the writer (after a room's held run: delivery_batch.ts). On overflow, clears the queue and reports it once. */

@@ -31,6 +31,12 @@ export interface Outbox {
   /** Queues bytes (shared: never modified); never waits. */
   send(bytes: Uint8Array): void;
   /**
+   * Whether `length` more bytes fit under the queue's limit now. A room's
+   * run that does not goes event by event (delivery_batch.ts), so the limit
+   * holds per event as it always did. Optional: without it, a run is sent.
+   */
+  fits?(length: number): boolean;
+  /**
    * Queues final bytes (past the bound, even after an overflow), flushes them
    * for a short while, then closes; resolves once closed.
    */

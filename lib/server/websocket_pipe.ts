@@ -173,6 +173,13 @@ export class WebSocketPipe implements Pipe {
     return this.#queue.retainedBytes();
   }
 
+  /** Whether `length` more bytes fit under the send queue's limit now (the bytes below counted). */
+  fits(length: number): boolean {
+    const queue = this.#queue;
+    const below = queue.bytes > 0 ? this.#bufferedBelow() : 0;
+    return queue.bytes + below + length <= queue.limit;
+  }
+
   /** Queues bytes for the writer. On overflow, clears the queue and reports it once (in a microtask). */
   send(bytes: Uint8Array): void {
     // A room's held run goes before anything said after it (delivery_batch.ts).
