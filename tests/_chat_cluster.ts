@@ -23,8 +23,8 @@ import { within } from "./_waiting.ts";
 export interface ChatNode {
   /** `A`, `B`, `C`, ... */
   readonly name: string;
-  /** Its port on 127.0.0.1 (kept across a restart). */
-  readonly port: number;
+  /** Its port on 127.0.0.1 (kept across a restart; another only if taken before its first start). */
+  port: number;
   /** Its data directory (kept across a restart unless replaced). */
   dataDir: string;
   /** The running process, or undefined once killed or stopped. */
@@ -67,6 +67,8 @@ export class ChatCluster implements AsyncDisposable {
   readonly #ownsNats: boolean;
   readonly #closers: AsyncDisposable[] = [];
   readonly #dirs: string[] = [];
+  /** The nodes that have listened once (their port is theirs from then on). */
+  readonly #listened = new Set<string>();
 
   private constructor(nats: NatsCluster, ownsNats: boolean, size: number, args: string[]) {
     this.nats = nats;
@@ -121,9 +123,30 @@ export class ChatCluster implements AsyncDisposable {
 
   /**
    * Starts node `name` (again) on its port and data directory, and waits
-   * for its "listening on" line.
+   * for its "listening on" line. A port found free can be taken by another
+   * process of this shared machine before the node binds it: a node that
+   * never listened takes another port then (at most twice more).
    */
   async startNode(name: string, extra: string[] = []): Promise<EntryProcess> {
+    for (let attempt = 1;; attempt++) {
+      try {
+        const process = await this.#startOnce(name, extra);
+        this.#listened.add(name);
+        return process;
+      } catch (error) {
+        const taken = /port is already in use/.test((error as Error).message);
+        if (!taken || this.#listened.has(name) || attempt >= 3) throw error;
+        const node = this.node(name);
+        const failed = node.process;
+        node.process = undefined;
+        if (failed) await failed[Symbol.asyncDispose]();
+        console.error(`chat-server ${name}: port ${node.port} was taken; trying another`);
+        node.port = freePort();
+      }
+    }
+  }
+
+  async #startOnce(name: string, extra: string[]): Promise<EntryProcess> {
     const node = this.node(name);
     if (node.process) throw new ChatClusterError(`Node ${name} is running`);
     const index = this.nodes.indexOf(node);
