@@ -7,7 +7,7 @@
  */
 
 import type { LoadConfig } from "./load_gen.ts";
-import { freePort, processStats, ROOT, waitForPort } from "./server_process.ts";
+import { processStats, ROOT, startListening } from "./server_process.ts";
 import type { Target } from "./targets.ts";
 
 /**
@@ -236,11 +236,9 @@ export async function drive(
     connectCpu: number;
   }
 > {
-  const port = freePort();
-  const server = target.start(port, serverArgs);
+  const { port, server } = await startListening((port) => target.start(port, serverArgs));
   const generators: Generator[] = [];
   try {
-    await waitForPort(port);
     if (generatorSetup.pin) pinToFirstCpu(server.pid);
     const idle = processStats(server.pid);
     for (const config of configs) {

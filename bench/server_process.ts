@@ -18,10 +18,14 @@ export function freePort(): number {
   return port;
 }
 
-/** Waits until something listens on `port`, for at most `ms`. */
-export async function waitForPort(port: number, ms = 15_000): Promise<void> {
+/** Waits until something listens on `port`, for at most `ms`, or until `gaveUp()` says so. */
+export async function waitForPort(
+  port: number,
+  ms = 15_000,
+  gaveUp: () => boolean = () => false,
+): Promise<void> {
   const deadline = performance.now() + ms;
-  while (performance.now() < deadline) {
+  while (performance.now() < deadline && !gaveUp()) {
     try {
       const conn = await Deno.connect({ hostname: "127.0.0.1", port });
       conn.close();
@@ -31,7 +35,44 @@ export async function waitForPort(port: number, ms = 15_000): Promise<void> {
       await sleep(50);
     }
   }
+  if (gaveUp()) return;
   throw new Error(`nothing listens on port ${port}`);
+}
+
+/**
+ * Starts a server with `start(port)` on a free port and waits until it
+ * listens. A port found free can be taken by another process of this shared
+ * machine before the server binds it: a server that exits before listening
+ * is started again on another port, at most `tries` times in all.
+ */
+export async function startListening(
+  start: (port: number) => Deno.ChildProcess,
+  tries = 3,
+): Promise<{ port: number; server: Deno.ChildProcess }> {
+  for (let attempt = 1;; attempt++) {
+    const port = freePort();
+    const server = start(port);
+    let exited = false;
+    const status = server.status.then((status) => {
+      exited = true;
+      return status;
+    });
+    try {
+      await waitForPort(port, 15_000, () => exited);
+    } catch (error) {
+      try {
+        server.kill("SIGTERM");
+      } catch {
+        // Already exited.
+      }
+      await status;
+      throw error;
+    }
+    if (!exited) return { port, server };
+    const code = (await status).code;
+    if (attempt >= tries) throw new Error(`the server exited ${code} before listening on ${port}`);
+    console.error(`the server exited ${code} before listening on ${port}; trying another port`);
+  }
 }
 
 function sleep(ms: number): Promise<void> {

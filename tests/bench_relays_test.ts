@@ -12,43 +12,51 @@ import { LinePeer } from "./_line_peer.ts";
 import { ROOT } from "./_entry_process.ts";
 import { delay, within } from "./_waiting.ts";
 import { WebSocketCodec } from "../lib/protocol/websocket_codec.ts";
-import { freePort, waitForPort } from "../bench/server_process.ts";
+import { startListening } from "../bench/server_process.ts";
 
 /** A started relay: its port; killed (and its build removed) when the test's scope ends. */
 interface Relay extends AsyncDisposable {
   port: number;
 }
 
-/** Starts `program args... port after...` on a free port and waits until it listens. */
+/**
+ * Starts `program args... port after...` on a free port and waits until it listens (on another
+ * port if the first was taken before the relay bound it: `startListening`).
+ */
 async function startRelay(
   program: string,
   args: string[],
   cleanup = async () => {},
   ...after: string[]
-) {
-  const port = freePort();
-  const child = new Deno.Command(program, {
-    args: [...args, String(port), ...after],
-    cwd: ROOT,
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  const relay: Relay = {
+): Promise<Relay> {
+  let started;
+  try {
+    started = await startListening((port) =>
+      new Deno.Command(program, {
+        args: [...args, String(port), ...after],
+        cwd: ROOT,
+        stdin: "null",
+        stdout: "null",
+        stderr: "null",
+      }).spawn()
+    );
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+  const { port, server } = started;
+  return {
     port,
     async [Symbol.asyncDispose]() {
-      child.kill();
-      await child.status;
+      try {
+        server.kill();
+      } catch {
+        // Already exited.
+      }
+      await server.status;
       await cleanup();
     },
   };
-  try {
-    await waitForPort(port);
-  } catch (error) {
-    await relay[Symbol.asyncDispose]();
-    throw error;
-  }
-  return relay;
 }
 
 async function connect(port: number): Promise<LinePeer> {
@@ -225,3 +233,23 @@ for (const design of ["raw", "serve"]) {
     assert.equal(JSON.parse(await a.waitFor((t) => t.includes(long))).received.text, long);
   });
 }
+
+Deno.test("startListening() starts a server again on another port when it exits before listening (its port was taken)", async () => {
+  const ports: number[] = [];
+  const { port, server } = await startListening((port) => {
+    ports.push(port);
+    // The first start fails as a bind to a taken port does; the second listens (ncat).
+    const script = ports.length === 1 ? "exit 3" : `exec ncat -l -k 127.0.0.1 ${port}`;
+    return new Deno.Command("sh", { args: ["-c", script], stdout: "null", stderr: "null" })
+      .spawn();
+  });
+  try {
+    assert.equal(ports.length, 2);
+    assert.equal(port, ports[1]);
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    conn.close();
+  } finally {
+    server.kill();
+    await server.status;
+  }
+});
