@@ -95,16 +95,21 @@ function logOf(dir: string, name: string): string {
   }
 }
 
-Deno.test("README: the three-machine NATS config secures the client and the cluster port (nats-server 2.9)", async () => {
-  const readme = Deno.readTextFileSync(`${ROOT}README.md`);
-  const template = blockAfter(readme, "The NATS config of the first");
-  const dir = Deno.makeTempDirSync({ prefix: "lanchat-readme-nats-" });
-  const children: Deno.ChildProcess[] = [];
-  const closers: (() => Promise<void>)[] = [];
-  try {
-    certificates(dir);
+/**
+ * Starts the README's three nats-servers on free ports (`children` gets them). A port found free
+ * can be taken by another process of this shared machine before nats-server binds it: when one
+ * exits before all are ready, all three start again on other ports (at most three tries).
+ */
+async function startReadmeCluster(
+  dir: string,
+  template: string,
+  children: Deno.ChildProcess[],
+): Promise<{ client: number[]; route: number[] }> {
+  for (let attempt = 1;; attempt++) {
     const client = [freePort(), freePort(), freePort()];
     const route = [freePort(), freePort(), freePort()];
+    const started: Deno.ChildProcess[] = [];
+    let exited = false;
     for (const i of [0, 1, 2]) {
       let config = template
         .replace("server_name: nats1", `server_name: nats${i + 1}`)
@@ -117,14 +122,56 @@ Deno.test("README: the three-machine NATS config secures the client and the clus
       }
       // Nothing but addresses, ports and paths changed: the rest is the README's text.
       assert.doesNotMatch(config, /0\.0\.0\.0|\.lan\b|\/etc\/|\/var\//);
-      children.push(spawnNats(dir, `nats${i + 1}`, config));
+      try {
+        Deno.removeSync(`${dir}/nats${i + 1}.log`);
+      } catch {
+        // The first try.
+      }
+      const child = spawnNats(dir, `nats${i + 1}`, config);
+      child.status.then(() => void (exited = true));
+      started.push(child);
+      children.push(child);
     }
-    const urls = client.map((port) => `tls://127.0.0.1:${port}`);
-    const caFile = `${dir}/ca.pem`;
     await waitFor(
-      () => [1, 2, 3].every((n) => logOf(dir, `nats${n}`).includes("Server is ready")),
+      () => exited || [1, 2, 3].every((n) => logOf(dir, `nats${n}`).includes("Server is ready")),
       15_000,
     );
+    if (!exited) return { client, route };
+    if (attempt >= 3) {
+      throw new Error(`a nats-server exited before it was ready: ${logOf(dir, "nats1")}`);
+    }
+    console.error("a nats-server exited before it was ready (a port taken?); trying other ports");
+    for (const child of started) {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // Already exited.
+      }
+      await child.status;
+      children.splice(children.indexOf(child), 1);
+    }
+    // What the nodes that did start stored goes too: the next try is a new cluster.
+    for (const n of [1, 2, 3]) {
+      try {
+        Deno.removeSync(`${dir}/js${n}`, { recursive: true });
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      }
+    }
+  }
+}
+
+Deno.test("README: the three-machine NATS config secures the client and the cluster port (nats-server 2.9)", async () => {
+  const readme = Deno.readTextFileSync(`${ROOT}README.md`);
+  const template = blockAfter(readme, "The NATS config of the first");
+  const dir = Deno.makeTempDirSync({ prefix: "lanchat-readme-nats-" });
+  const children: Deno.ChildProcess[] = [];
+  const closers: (() => Promise<void>)[] = [];
+  try {
+    certificates(dir);
+    const { client, route } = await startReadmeCluster(dir, template, children);
+    const urls = client.map((port) => `tls://127.0.0.1:${port}`);
+    const caFile = `${dir}/ca.pem`;
 
     // A chat-server's client with the README's credentials: an R3 stream, so the routes work;
     // it stays to answer on a subject, which a route to the cluster would carry.
