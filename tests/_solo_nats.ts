@@ -3,8 +3,9 @@
  * not a cluster of them (one process instead of three).
  */
 
-import { freePort, NATS_SERVER } from "./_nats_cluster.ts";
+import { NATS_SERVER } from "./_nats_cluster.ts";
 import { until } from "./_waiting.ts";
+import { startListening } from "../bench/server_process.ts";
 
 /** A running nats-server; killed and its directory removed on dispose. */
 export interface SoloNats extends AsyncDisposable {
@@ -19,34 +20,25 @@ export interface SoloNats extends AsyncDisposable {
 }
 
 /**
- * Starts one nats-server with JetStream and `extra` config lines. A port found free can be taken
- * by another process of this shared machine before nats-server binds it: one that exits before it
- * is ready is started again on another port (at most three tries).
+ * Starts one nats-server with JetStream and `extra` config lines, on another port if the first
+ * was taken before it bound it (`startListening`).
  */
 export async function soloNats(extra = ""): Promise<SoloNats> {
   const dir = Deno.makeTempDirSync({ prefix: "lanchat-solo-nats-" });
-  for (let attempt = 1;; attempt++) {
-    const port = freePort();
+  const { port, server } = await startListening((port) => {
     const conf = `${dir}/nats.conf`;
     Deno.writeTextFileSync(
       conf,
       `listen: 127.0.0.1:${port}\nserver_name: solo\njetstream { store_dir: "${dir}/js" }\n${extra}\n`,
     );
-    const child = new Deno.Command(NATS_SERVER, {
+    return new Deno.Command(NATS_SERVER, {
       args: ["-c", conf, "-l", `${dir}/nats.log`],
       stdout: "null",
       stderr: "null",
     }).spawn();
-    let exited = false;
-    const status = child.status.then(() => void (exited = true));
-    await until(() => exited || logSays(dir, "Server is ready"), 10_000);
-    if (exited) {
-      if (attempt >= 3) throw new Error(`nats-server exited before it was ready (port ${port})`);
-      console.error(`nats-server on port ${port} exited before it was ready; trying another port`);
-      continue;
-    }
-    return solo(port, dir, child, status);
-  }
+  });
+  await until(() => logSays(dir, "Server is ready"), 10_000);
+  return solo(port, dir, server);
 }
 
 function logSays(dir: string, text: string): boolean {
@@ -57,12 +49,7 @@ function logSays(dir: string, text: string): boolean {
   }
 }
 
-function solo(
-  port: number,
-  dir: string,
-  child: Deno.ChildProcess,
-  status: Promise<void>,
-): SoloNats {
+function solo(port: number, dir: string, child: Deno.ChildProcess): SoloNats {
   return {
     port,
     url: `nats://127.0.0.1:${port}`,
@@ -74,7 +61,7 @@ function solo(
       } catch {
         // Already exited.
       }
-      await status;
+      await child.status;
       Deno.removeSync(dir, { recursive: true });
     },
   };

@@ -94,7 +94,7 @@ export function settleRoom(room: RunRoom): void {
   if (heldRoom === room) flushDeliveries();
 }
 
-/** Whether a run is held (for callers that check before calling in). */
+/** Whether a run is held (tests check that a window leaves nothing behind). */
 export function deliveriesHeld(): boolean {
   return heldRoom !== undefined;
 }

@@ -229,7 +229,7 @@ export class Connection implements Pipe {
 
   /** Whether `length` more bytes fit under the send queue's limit now. */
   fits(length: number): boolean {
-    return this.#queue.bytes + length <= this.#queue.limit;
+    return this.#queue.fits(length);
   }
 
   /** Queues bytes for the writer (after a room's held run: delivery_batch.ts). On overflow, clears the queue and reports it once. */

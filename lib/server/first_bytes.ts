@@ -74,8 +74,7 @@ export function sessionFirstBytes(
 ): FirstBytes {
   const http = setup.http;
   const browser = http?.browserAt(setup.ip) ?? false;
-  const greetAfterMs = browser ? BROWSER_GREETING_DELAY_MS : context.limits.textPromptDelayMs;
-  return new FirstBytes(context, pipe, http !== undefined, late, greetAfterMs, browser);
+  return new FirstBytes(context, pipe, http !== undefined, late, browser);
 }
 
 /** See the module doc. */
@@ -110,12 +109,12 @@ export class FirstBytes {
     pipe: Outbox,
     http: boolean,
     late: LateReader,
-    greetAfterMs: number,
     forBrowser = false,
   ) {
     this.#context = context;
-    this.#greetAfterMs = greetAfterMs;
     this.#forBrowser = forBrowser;
+    const greetAfterMs = forBrowser ? BROWSER_GREETING_DELAY_MS : context.limits.textPromptDelayMs;
+    this.#greetAfterMs = greetAfterMs;
     this.#pipe = pipe;
     this.#late = late;
     this.#http = http;

@@ -97,6 +97,11 @@ export class SendQueue {
     return this.#bytes;
   }
 
+  /** Whether `length` more bytes (with `below` more held under the queue) stay within the limit. */
+  fits(length: number, below = 0): boolean {
+    return this.#bytes + below + length <= this.limit;
+  }
+
   /**
    * Queues `chunk`; returns `false` (and queues nothing) if it would pass the
    * limit. A chunk bigger than the limit is still taken into an empty queue,

@@ -175,9 +175,7 @@ export class WebSocketPipe implements Pipe {
 
   /** Whether `length` more bytes fit under the send queue's limit now (the bytes below counted). */
   fits(length: number): boolean {
-    const queue = this.#queue;
-    const below = queue.bytes > 0 ? this.#bufferedBelow() : 0;
-    return queue.bytes + below + length <= queue.limit;
+    return this.#queue.fits(length, this.#queue.bytes > 0 ? this.#bufferedBelow() : 0);
   }
 
   /** Queues bytes for the writer. On overflow, clears the queue and reports it once (in a microtask). */
@@ -188,7 +186,7 @@ export class WebSocketPipe implements Pipe {
     const queue = this.#queue;
     // The queue's own rule, with the bytes below counted as queued.
     const below = queue.bytes > 0 ? this.#bufferedBelow() : 0;
-    if ((below > 0 && queue.bytes + below + bytes.length > queue.limit) || !queue.push(bytes)) {
+    if ((below > 0 && !queue.fits(bytes.length, below)) || !queue.push(bytes)) {
       queue.clear();
       this.#overflowed = true;
       const listener = this.overflowListener;
