@@ -43,14 +43,8 @@ let flushing = false;
 /** The room whose run is held, if any. */
 let heldRoom: RunRoom | undefined;
 /** The held events, and per event the member it is not for (its sender, where it gets no echo). */
-let heldEvents: RoomEvent[] = [];
-let heldSkips: (Member | undefined)[] = [];
-/**
- * The other pair of arrays: a run's arrays are reused two flushes later (a
- * flush allocates nothing), and one being handed out is never written to.
- */
-let spareEvents: RoomEvent[] = [];
-let spareSkips: (Member | undefined)[] = [];
+const heldEvents: RoomEvent[] = [];
+const heldSkips: (Member | undefined)[] = [];
 /** The members a run skips, and those it goes to event by event (scratch, reused). */
 const skipped: Member[] = [];
 const rest: Member[] = [];
@@ -108,12 +102,9 @@ export function flushDeliveries(): void {
   const room = heldRoom;
   if (room === undefined) return;
   heldRoom = undefined;
+  // Nothing is held while the run goes out (holdDelivery), so its arrays are its own till the end.
   const events = heldEvents;
   const skips = heldSkips;
-  heldEvents = spareEvents;
-  heldSkips = spareSkips;
-  spareEvents = events;
-  spareSkips = skips;
   flushing = true;
   try {
     if (events.length === 1) room.fanOut(events[0], skips[0]);

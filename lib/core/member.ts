@@ -9,6 +9,7 @@ import type { ByeEvent, ChatEvent, LeaveReason } from "./events.ts";
 import type { Room } from "./room.ts";
 import type { RoomEvent } from "./state/room_log.ts";
 import type { TokenBucket } from "./token_bucket.ts";
+import { flushDeliveries } from "./delivery_batch.ts";
 
 /**
  * Where the core sends a member's events. A transport implements it; `deliver`
@@ -126,8 +127,21 @@ export class MemberRooms {
 export class Member {
   /** Rooms by folded name ({@linkcode Room.foldedName}), in the order they were joined. */
   readonly rooms: MemberRooms = new MemberRooms();
+  #current: Room | undefined;
+
   /** The room that messages without an explicit room go to. */
-  current: Room | undefined;
+  get current(): Room | undefined {
+    return this.#current;
+  }
+
+  /**
+   * A change sends a held run first (delivery_batch.ts): the text front end
+   * marks another room's lines by the member's current room.
+   */
+  set current(room: Room | undefined) {
+    if (room !== this.#current) flushDeliveries();
+    this.#current = room;
+  }
   /** Set once the member has left the server. */
   gone = false;
   /** The member's rate limit, created on first use. */

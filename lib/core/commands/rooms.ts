@@ -8,7 +8,6 @@ import { ChatError } from "../errors.ts";
 import type { Command } from "../command_registry.ts";
 import { checkRoomName, foldRoom } from "../room_name.ts";
 import { excerpt } from "../sanitize.ts";
-import { flushDeliveries } from "../delivery_batch.ts";
 
 /** `/who [#room]`: the members of a room. */
 export const WHO_COMMAND: Command = {
@@ -48,9 +47,6 @@ export const JOIN_COMMAND: Command = {
     const { rooms } = chat;
     const name = checkRoomName(raw);
     const existing = member.rooms.get(foldRoom(name));
-    // A held run was said before the switch, to a room new or not (the text front end marks
-    // another room's lines: a topic this member set just before is its own current room's).
-    flushDeliveries();
     if (existing) {
       member.current = existing;
       reply(rooms.snapshotInto(existing, { type: "joined" as const }));
@@ -104,12 +100,7 @@ export const PART_COMMAND: Command = {
     }
     const message = chat.leaveReason(member, reason);
     chat.rooms.exit(member, room, "part", message);
-    if (member.current === room) {
-      // As for /join: a held run (another room's) was said before the switch; a room past its
-      // announce limit was told nothing of the leave, which would have sent it.
-      flushDeliveries();
-      member.current = [...member.rooms.values()].at(-1);
-    }
+    if (member.current === room) member.current = [...member.rooms.values()].at(-1);
     ctx.reply({
       type: "parted",
       room: room.name,
