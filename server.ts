@@ -17,30 +17,19 @@ import { formatHostPort } from "./lib/net/host_port.ts";
 import { parseServerArgs, SERVER_USAGE } from "./lib/server/server_config.ts";
 import { VERSION } from "./lib/version.ts";
 import { exportLog } from "./lib/store/export_log.ts";
-import { exportFromCluster, exportsFromCluster } from "./lib/server/cluster_export.ts";
-import { streamLimitFigures } from "./lib/cluster/nats_history.ts";
+import { exportsFromCluster } from "./lib/server/cluster_flag.ts";
 import { openStore } from "./lib/store/open_store.ts";
 import { StoreOpenError, type StoreReport } from "./lib/store/sqlite_store.ts";
 import { DataDirInUseError } from "./lib/store/data_dir_lock.ts";
 import { UsageError } from "./lib/errors.ts";
 import { startCommand } from "./lib/cli_args.ts";
 import { CertificateError, loadCertificate } from "./lib/server/tls_certificate.ts";
-import {
-  FILE_GRACE_MS,
-  openClusterFiles,
-  type OpenedFiles,
-  openFiles,
-} from "./lib/server/open_files.ts";
+import { FILE_GRACE_MS, type OpenedFiles, openFiles } from "./lib/server/open_files.ts";
 import { shortSize } from "./lib/server/file_flags.ts";
-import { untilReady } from "./lib/server/cluster_wait.ts";
-import {
-  ClusterJoinError,
-  type ClusterMembership,
-  joinCluster,
-} from "./lib/server/cluster_join.ts";
-import { clusterCommand } from "./lib/server/cluster_command.ts";
-import { clusterStartLine, formatClusterStatus } from "./lib/server/cluster_status.ts";
-import { runClusterCommand } from "./lib/server/cluster_cli.ts";
+import type { ClusterMembership } from "./lib/server/cluster_join.ts";
+
+/** The cluster's code and the NATS client: loaded only when a command asks for a cluster. */
+const clusterCode = () => import("./lib/server/cluster_code.ts");
 
 /** A logger that prints records at `minimum` or above as one `key=value` line each. */
 function logger(minimum: LogLevel): (record: LogRecord) => void {
@@ -110,7 +99,7 @@ async function runExport(args: string[]): Promise<number> {
   const encoder = new TextEncoder();
   const write = (line: string) => void Deno.stdout.writeSync(encoder.encode(line + "\n"));
   try {
-    if (exportsFromCluster(args)) return await exportFromCluster(args, write);
+    if (exportsFromCluster(args)) return await (await clusterCode()).exportFromCluster(args, write);
     return exportLog(args, write);
   } catch (error) {
     // The reader went away (`| head`): it has what it wanted.
@@ -125,7 +114,7 @@ async function main(): Promise<number> {
   // `deno task start -- export ...`, as npm users write it: the "--" is not ours.
   const args = Deno.args[0] === "--" ? Deno.args.slice(1) : Deno.args;
   if (args[0] === "export") return runExport(args.slice(1));
-  if (args[0] === "cluster") return await runClusterCommand(args.slice(1));
+  if (args[0] === "cluster") return await (await clusterCode()).runClusterCommand(args.slice(1));
   const command = startCommand(
     "chat-server",
     VERSION,
@@ -254,6 +243,14 @@ async function main(): Promise<number> {
   }
   let cluster: ClusterMembership | undefined;
   if (command.cluster) {
+    const {
+      ClusterJoinError,
+      joinCluster,
+      streamLimitFigures,
+      clusterStartLine,
+      untilReady,
+      openClusterFiles,
+    } = await clusterCode();
     try {
       cluster = await joinCluster({
         ...command.clusterSettings,
@@ -361,6 +358,7 @@ async function main(): Promise<number> {
     });
     const member = cluster; // `/cluster` for operators, on a cluster node only
     if (member) {
+      const { clusterCommand, formatClusterStatus } = await clusterCode();
       server.hub.commands.add(
         clusterCommand(async () =>
           formatClusterStatus(await member.status(), Date.now(), member.node)

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { Bonjour, type Browser, type Service, type ServiceConfig } from "bonjour-service";
+import type { Bonjour, Browser, Service, ServiceConfig } from "bonjour-service";
 import { decodeTxtStrings, type ServerTxt } from "./txt.ts";
 
 /** A server that answered: its announced name, where it listens, and what its TXT says. */
@@ -74,6 +74,8 @@ export async function browseServers(options: BrowseOptions = {}): Promise<FoundS
   const interfaces = options.interfaces ?? lanInterfaces();
   const found = new Map<string, FoundServer>();
   if (interfaces.length === 0) return [];
+  // Loaded when first asked: a client given --host never browses (start-up, docs/performance.md).
+  const { Bonjour } = await import("bonjour-service");
   const instances: Bonjour[] = [];
   let done!: () => void;
   const finished = new Promise<void>((resolve) => done = resolve);

@@ -16,11 +16,6 @@ import { CLUSTER_FLAGS, parseClusterSettings } from "./cluster_settings.ts";
 import { connectNats, NatsConnectError } from "./nats_connect.ts";
 import { EXPORT_USAGE } from "../store/export_log.ts";
 
-/** Whether `export`'s arguments ask for the cluster's stream. */
-export function exportsFromCluster(args: string[]): boolean {
-  return args.some((arg) => arg === "--cluster" || arg.startsWith("--cluster="));
-}
-
 /**
  * Writes the room's messages from the stream to `write`; returns the exit
  * code (1: NATS not reachable or no such stream, a note on stderr).

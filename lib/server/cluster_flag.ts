@@ -9,6 +9,11 @@
 
 import { UsageError } from "../errors.ts";
 
+/** Whether `export`'s arguments ask for the cluster's stream. */
+export function exportsFromCluster(args: string[]): boolean {
+  return args.some((arg) => arg === "--cluster" || arg.startsWith("--cluster="));
+}
+
 /** The NATS client port when a URL names none. */
 export const NATS_DEFAULT_PORT = 4222;
 
