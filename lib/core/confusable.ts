@@ -25,9 +25,15 @@ export function skeleton(text: string): string {
  * that others map to): "ĸ" (kra) is the prototype of Cyrillic "к" and Greek
  * "κ", whose capitals look like "K", so "ĸim" reads "KIM". Derived from the
  * confusables data: the capitals of a prototype's look-alikes, when they all
- * look alike themselves.
+ * look alike themselves. Made when first asked (only a nick that is not all
+ * ASCII asks): it is ~5% of a program's start-up CPU.
  */
-const CAPITALS_OF_CASELESS: ReadonlyMap<string, string> = (() => {
+function capitalsOfCaseless(): ReadonlyMap<string, string> {
+  return capitalsOfCaselessMap ??= mapCapitalsOfCaseless();
+}
+let capitalsOfCaselessMap: ReadonlyMap<string, string> | undefined;
+
+function mapCapitalsOfCaseless(): ReadonlyMap<string, string> {
   const lookAlikes = new Map<string, string[]>();
   for (const [character, prototype] of Object.entries(prototypes as Record<string, string>)) {
     if (!lookAlikes.has(prototype)) lookAlikes.set(prototype, []);
@@ -43,11 +49,12 @@ const CAPITALS_OF_CASELESS: ReadonlyMap<string, string> = (() => {
     if (found.size === 1) capitals.set(prototype, [...found][0]);
   }
   return capitals;
-})();
+}
 
 /** Upper case through look-alikes: each character's capital, or the capital its look-alikes share. */
 function capitalsOf(text: string): string {
-  return [...text].map((c) => CAPITALS_OF_CASELESS.get(c) ?? c.toUpperCase()).join("");
+  const capitals = capitalsOfCaseless();
+  return [...text].map((c) => capitals.get(c) ?? c.toUpperCase()).join("");
 }
 
 /**
