@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import unhomoglyph from "unhomoglyph";
-import { lookAlikeSkeletons, skeleton } from "./confusable.ts";
+import confusables from "unhomoglyph/data.json" with { type: "json" };
+import { lookAlikeSkeletons, skeleton, withPrototypes } from "./confusable.ts";
 
 // The skeletons of an ASCII nick as computed before the ASCII shortcut,
 // through Unicode normalisation and the confusables' regular expression all
@@ -15,6 +16,31 @@ function unicodeSkeletons(nick: string): string[] {
   skeletons.push(skeletons[0].toLowerCase());
   return [...new Set(skeletons)];
 }
+
+Deno.test("withPrototypes() maps as the unhomoglyph package does: every confusable, in text, astral and lone surrogates", () => {
+  const characters = Object.keys(confusables);
+  assert.ok(characters.length > 6000);
+  for (const character of characters) {
+    for (const text of [character, `a${character}b`, `${character}${character}`]) {
+      assert.equal(withPrototypes(text), unhomoglyph(text), JSON.stringify(text));
+    }
+  }
+  // Every confusable in one text, and texts of random code points (lone surrogates too).
+  assert.equal(withPrototypes(characters.join("")), unhomoglyph(characters.join("")));
+  let seed = 19;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  for (let n = 0; n < 2000; n++) {
+    const text = Array.from({ length: 1 + Math.floor(random() * 12) }, () => {
+      const pick = random();
+      if (pick < 0.3) return characters[Math.floor(random() * characters.length)];
+      if (pick < 0.4) return String.fromCharCode(0xd800 + Math.floor(random() * 0x800));
+      return String.fromCodePoint(Math.floor(random() * 0x30000));
+    }).join("");
+    assert.equal(withPrototypes(text), unhomoglyph(text), JSON.stringify(text));
+  }
+  // Names of Object.prototype are no characters of the data.
+  assert.equal(withPrototypes("constructor"), unhomoglyph("constructor"));
+});
 
 const ASCII = Array.from({ length: 128 }, (_, code) => String.fromCharCode(code));
 
