@@ -122,6 +122,20 @@ async function main(): Promise<number> {
     () => parseServerArgs(args),
   );
   if (typeof command === "number") return command;
+  // The cluster's code before anything is bound or written: if it cannot be loaded (a package
+  // missing from Deno's cache, say), the server fails here, as the static import failed before,
+  // not after opening the data directory with an uncaught error.
+  let code: Awaited<ReturnType<typeof clusterCode>> | undefined;
+  if (command.cluster) {
+    try {
+      code = await clusterCode();
+    } catch (error) {
+      console.error(
+        `chat-server: --cluster: cannot load the cluster's code: ${(error as Error).message}`,
+      );
+      return 1;
+    }
+  }
   const { options } = command;
   const log = logger(command.logLevel);
   // Bind first: a wrong address or a taken port fails before anything is
@@ -250,7 +264,7 @@ async function main(): Promise<number> {
       clusterStartLine,
       untilReady,
       openClusterFiles,
-    } = await clusterCode();
+    } = code!;
     try {
       cluster = await joinCluster({
         ...command.clusterSettings,
@@ -358,7 +372,7 @@ async function main(): Promise<number> {
     });
     const member = cluster; // `/cluster` for operators, on a cluster node only
     if (member) {
-      const { clusterCommand, formatClusterStatus } = await clusterCode();
+      const { clusterCommand, formatClusterStatus } = code!;
       server.hub.commands.add(
         clusterCommand(async () =>
           formatClusterStatus(await member.status(), Date.now(), member.node)
