@@ -47,11 +47,25 @@ Deno.test("cluster: clients on three nodes see one order, one nick wins a race, 
   await chat.welcomed(lee);
   const everyone = [ana, bob, cid];
   for (const client of everyone) await client.send({ type: "cmd", name: "join", args: "#dev" });
+  // Each learns of the two others: in its own join's member list (a join that reached its node
+  // first) or as a join after it. Which, depends on how the three concurrent joins interleave.
+  const devSeenBy = (client: NativeClient) => {
+    const joined = eventsOf(client, "joined").find((e) => e.room === "#dev");
+    const later = eventsOf(client, "join").filter((e) => e.room === "#dev").map((e) => e.nick);
+    return new Set([...(joined?.members ?? []), ...later]);
+  };
   await when(
-    () => everyone.every((c) => eventsOf(c, "join").filter((e) => e.room === "#dev").length === 2),
+    () => everyone.every((c) => devSeenBy(c).size === 3),
     10_000,
     "each told that the two others joined #dev",
   );
+  for (const client of everyone) {
+    assert.deepEqual([...devSeenBy(client)].sort(), ["ana", "bob", "cid"]);
+    // Never told twice: a member in its join's list is not announced to it again.
+    const joined = eventsOf(client, "joined").find((e) => e.room === "#dev")!;
+    const later = eventsOf(client, "join").filter((e) => e.room === "#dev").map((e) => e.nick);
+    assert.equal(joined.members.length + later.length, 3, JSON.stringify({ joined, later }));
+  }
 
   await t.step(
     "concurrent senders on different nodes: every client sees each room in one order",

@@ -104,8 +104,31 @@ export class Room {
     if (event.type === "msg") this.history.push(event);
     else if (event.type === "topic") {
       this.topic = event.text ? { text: event.text, by: event.nick, ts: event.ts } : undefined;
-    }
+    } else if (event.type === "join" && skip === undefined && this.#announcePlaced(event)) return;
     if (!holdDelivery(this, event, skip)) this.fanOut(event, skip);
+  }
+
+  /**
+   * Another node's member's join, when this node's presence placed that member here already:
+   * the two come by different ways (the room log, the presence watch), in either order. Only
+   * the members who joined before it are told; those after had it in their snapshot, and are
+   * not told twice. False when it is not here yet (everyone is told, as usual).
+   */
+  #announcePlaced(event: RoomEvent & { type: "join" }): boolean {
+    let placed: Member | undefined;
+    for (const member of this.members) {
+      if (member.remote !== undefined && member.nick === event.nick) {
+        placed = member;
+        break;
+      }
+    }
+    if (placed === undefined) return false;
+    settleRoom(this);
+    for (const member of this.members) {
+      if (member === placed) break;
+      member.sink.deliver(event);
+    }
+    return true;
   }
 
   /** Hands `event` to every member but `skip`, now. */
