@@ -27,6 +27,17 @@ export class Room {
   /** Its topic, if it has one. */
   topic: RoomTopic | undefined;
   #list: { limit: number; nicks: string[] } | undefined;
+  /**
+   * Other nodes' members listed here though not placed here, by nick, with since when: the room
+   * log and the presence watch bring their comings and goings by different ways, in either
+   * order. One whose join the log announced before the watch placed it is listed until it is
+   * placed; one the watch took out before the log announced its leave, until the leave comes.
+   * So a snapshot between the two agrees with the events that follow it. At most
+   * ANNOUNCED_AHEAD_MS each.
+   */
+  readonly #ahead = new Map<string, number>();
+  /** Placed members of other nodes whose leave the log announced first, with when (not listed ahead then). */
+  readonly #leftFirst = new Map<string, number>();
 
   /** A room as the hub's room directory opens it. */
   constructor(
@@ -51,11 +62,16 @@ export class Room {
    * The sorted list is cached until the membership or a nick changes.
    */
   nicks(limit = Infinity): string[] {
+    this.#forgetStaleAhead();
     if (this.#list && this.#list.limit === limit) return this.#list.nicks;
     const nicks: string[] = [];
     for (const member of this.members) {
       if (nicks.length >= limit) break;
       nicks.push(member.nick);
+    }
+    for (const nick of this.#ahead.keys()) {
+      if (nicks.length >= limit) break;
+      nicks.push(nick);
     }
     nicks.sort(compareNicks);
     // Shared by every snapshot until it changes: frozen so no one edits it.
@@ -64,9 +80,17 @@ export class Room {
     return nicks;
   }
 
+  /** How many are in it: its members, and those announced ahead of their placement. */
+  get size(): number {
+    if (this.#ahead.size === 0) return this.members.size;
+    this.#forgetStaleAhead();
+    return this.members.size + this.#ahead.size;
+  }
+
   /** Adds a member. */
   add(member: Member): void {
     settleRoom(this);
+    if (this.#ahead.delete(member.nick)) this.#list = undefined;
     this.members.add(member);
     if (member.away !== undefined) this.away.add(member);
     // Joiners past the listed ones do not change the list.
@@ -104,8 +128,39 @@ export class Room {
     if (event.type === "msg") this.history.push(event);
     else if (event.type === "topic") {
       this.topic = event.text ? { text: event.text, by: event.nick, ts: event.ts } : undefined;
-    } else if (event.type === "join" && skip === undefined && this.#announcePlaced(event)) return;
+    } else if (skip === undefined && event.type === "join") {
+      // Another node's member (or one gone from here before its join came back).
+      if (this.#announcePlaced(event)) return;
+      this.#leftFirst.delete(event.nick); // A join again: an earlier leave is done with.
+      if (remember(this.#ahead, event.nick)) this.#list = undefined;
+    } else if (skip === undefined && event.type === "leave") {
+      if (this.#ahead.delete(event.nick)) this.#list = undefined;
+      else if (this.#placedRemote(event.nick)) remember(this.#leftFirst, event.nick);
+    }
     if (!holdDelivery(this, event, skip)) this.fanOut(event, skip);
+  }
+
+  /**
+   * The presence watch took `nick` (a member of another node) out: listed until the room log
+   * announces its leave, unless that came first (see `#ahead`).
+   */
+  withdrawnAhead(nick: string): void {
+    if (this.#leftFirst.delete(nick)) return; // Its leave came first: everyone was told.
+    if (remember(this.#ahead, nick)) this.#list = undefined;
+  }
+
+  /** The member of another node placed here under `nick`, if any. */
+  #placedRemote(nick: string): Member | undefined {
+    for (const member of this.members) {
+      if (member.remote !== undefined && member.nick === nick) return member;
+    }
+    return undefined;
+  }
+
+  /** Forgets the members listed ahead whose other half did not come in time. */
+  #forgetStaleAhead(): void {
+    if (forgetStale(this.#ahead)) this.#list = undefined;
+    forgetStale(this.#leftFirst);
   }
 
   /**
@@ -115,13 +170,7 @@ export class Room {
    * not told twice. False when it is not here yet (everyone is told, as usual).
    */
   #announcePlaced(event: RoomEvent & { type: "join" }): boolean {
-    let placed: Member | undefined;
-    for (const member of this.members) {
-      if (member.remote !== undefined && member.nick === event.nick) {
-        placed = member;
-        break;
-      }
-    }
+    const placed = this.#placedRemote(event.nick);
     if (placed === undefined) return false;
     settleRoom(this);
     for (const member of this.members) {
@@ -138,6 +187,37 @@ export class Room {
       member.sink.deliver(event);
     }
   }
+}
+
+/**
+ * How long a member of another node announced by the room log is listed before the presence
+ * watch places it: the two travel separately, milliseconds apart unless a node is overloaded.
+ */
+export const ANNOUNCED_AHEAD_MS = 10_000;
+
+/** Most members a room lists ahead of their placement (a bound against a flood of joins). */
+const MAX_ANNOUNCED_AHEAD = 256;
+
+/** Notes `nick` now, last in `map` (at most MAX_ANNOUNCED_AHEAD); whether it did. */
+function remember(map: Map<string, number>, nick: string): boolean {
+  forgetStale(map);
+  if (map.size >= MAX_ANNOUNCED_AHEAD && !map.has(nick)) return false;
+  map.delete(nick); // Kept in the order they came, for forgetStale.
+  map.set(nick, performance.now());
+  return true;
+}
+
+/** Drops the entries older than ANNOUNCED_AHEAD_MS; whether any went. */
+function forgetStale(map: Map<string, number>): boolean {
+  if (map.size === 0) return false;
+  const before = performance.now() - ANNOUNCED_AHEAD_MS;
+  let dropped = false;
+  for (const [nick, at] of map) {
+    if (at >= before) break;
+    map.delete(nick);
+    dropped = true;
+  }
+  return dropped;
 }
 
 const collator = new Intl.Collator(undefined, { sensitivity: "base" });

@@ -141,6 +141,8 @@ export class RoomDirectory {
    */
   withdraw(member: Member, room: Room): void {
     room.remove(member);
+    // Its node announces the leave in a room that announces: listed here until that comes.
+    if (member.remote !== undefined && this.announces(room)) room.withdrawnAhead(member.nick);
     member.rooms.delete(room.foldedName);
     if (member.current === room) member.current = [...member.rooms.values()].at(-1);
     this.#forgetIfEmpty(room);
@@ -199,7 +201,7 @@ export class RoomDirectory {
     const snapshot = frame as T & RoomSnapshot;
     snapshot.room = room.name;
     snapshot.members = members;
-    snapshot.memberCount = room.members.size;
+    snapshot.memberCount = room.size;
     if (room.away.size !== 0) {
       const away = room.awayNicks(members);
       if (away.length > 0) snapshot.away = away;

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import type { ChatEvent } from "./events.ts";
 import { Member } from "./member.ts";
-import { Room } from "./room.ts";
+import { ANNOUNCED_AHEAD_MS, Room } from "./room.ts";
 import type { RoomEvent } from "./state/room_log.ts";
 import { closeWindow, openWindow } from "./delivery_batch.ts";
 
@@ -70,4 +70,90 @@ Deno.test("Room.deliver: the placed join keeps its place among events held for a
   }
   assert.deepEqual(ana.told, [join("bob", 7)]);
   assert.deepEqual(cid.told, [message], "the held message first, and no second join of bob");
+});
+
+const leave = (nick: string, id: number): RoomEvent =>
+  ({ type: "leave", room: "#dev", id, ts: 1, nick, reason: "quit" }) as RoomEvent;
+
+/** Runs `body` with `performance.now()` reading `clock.now`. */
+function withClock(body: (clock: { now: number }) => void): void {
+  const clock = { now: performance.now() };
+  const real = Object.getOwnPropertyDescriptor(performance, "now");
+  Object.defineProperty(performance, "now", { value: () => clock.now, configurable: true });
+  try {
+    body(clock);
+  } finally {
+    if (real) Object.defineProperty(performance, "now", real);
+    else delete (performance as { now?: unknown }).now;
+  }
+}
+
+Deno.test("Room: a remote join the log announced before the placement is listed to later joiners, and counted, till placed", () => {
+  const room = new Room("#dev", "#dev", 10);
+  const ana = member("ana");
+  room.add(ana);
+  room.deliver(join("bob", 7)); // bob's node announced it; the presence watch has not placed it
+  assert.deepEqual(ana.told, [join("bob", 7)]);
+  const cid = member("cid"); // joins between the two: its snapshot must show bob
+  room.add(cid);
+  assert.deepEqual(room.nicks(), ["ana", "bob", "cid"]);
+  assert.equal(room.size, 3);
+  const bob = member("bob", true);
+  room.add(bob); // the placement: quiet, and bob is listed once
+  assert.deepEqual(room.nicks(), ["ana", "bob", "cid"]);
+  assert.equal(room.size, 3);
+  assert.deepEqual(cid.told, []);
+  assert.deepEqual(ana.told, [join("bob", 7)]);
+});
+
+Deno.test("Room: a remote member taken out before the log announces its leave stays listed till the leave", () => {
+  const room = new Room("#dev", "#dev", 10);
+  const ana = member("ana");
+  const bob = member("bob", true);
+  room.add(ana);
+  room.add(bob);
+  room.remove(bob);
+  room.withdrawnAhead("bob"); // the presence watch first
+  const cid = member("cid");
+  room.add(cid);
+  assert.deepEqual(room.nicks(), ["ana", "bob", "cid"], "cid is about to be told bob left");
+  room.deliver(leave("bob", 8));
+  assert.deepEqual(ana.told, [leave("bob", 8)]);
+  assert.deepEqual(cid.told, [leave("bob", 8)]);
+  assert.deepEqual(room.nicks(), ["ana", "cid"]);
+  assert.equal(room.size, 2);
+});
+
+Deno.test("Room: a remote leave the log announced before the member was taken out lists nothing after", () => {
+  const room = new Room("#dev", "#dev", 10);
+  const ana = member("ana");
+  const bob = member("bob", true);
+  room.add(ana);
+  room.add(bob);
+  room.deliver(leave("bob", 8)); // the log first: everyone here is told
+  assert.deepEqual(ana.told, [leave("bob", 8)]);
+  room.remove(bob);
+  room.withdrawnAhead("bob");
+  assert.deepEqual(room.nicks(), ["ana"]);
+  assert.equal(room.size, 1);
+  // A local member's own leave (not another node's) lists nothing either.
+  room.deliver(leave("ana", 9));
+  assert.deepEqual(room.nicks(), ["ana"]);
+});
+
+Deno.test("Room: one listed ahead whose other half never comes is forgotten after ANNOUNCED_AHEAD_MS", () => {
+  withClock((clock) => {
+    const room = new Room("#dev", "#dev", 10);
+    room.add(member("ana"));
+    room.deliver(join("bob", 7));
+    clock.now += ANNOUNCED_AHEAD_MS - 1;
+    room.deliver(join("eve", 8));
+    assert.deepEqual(room.nicks(), ["ana", "bob", "eve"]);
+    clock.now += 2;
+    assert.deepEqual(room.nicks(), ["ana", "eve"]);
+    assert.equal(room.size, 2);
+    clock.now += ANNOUNCED_AHEAD_MS;
+    assert.equal(room.size, 1);
+    assert.deepEqual(room.nicks(), ["ana"]);
+  });
 });
