@@ -2,7 +2,7 @@
  * What `chat-server` needs of the cluster (issue 17), in one module that it
  * imports only when a command asks for a cluster (`--cluster`, `chat-server
  * cluster ...`, `export --cluster`): this code and the NATS client it
- * loads are about a fifth of a plain server's start-up CPU
+ * loads are about a tenth of a plain server's start-up CPU
  * (docs/performance.md, "Start-up").
  *
  * @module
