@@ -28,16 +28,18 @@ export class Room {
   topic: RoomTopic | undefined;
   #list: { limit: number; nicks: string[] } | undefined;
   /**
-   * Other nodes' members listed here though not placed here, by nick, with since when: the room
-   * log and the presence watch bring their comings and goings by different ways, in either
-   * order. One whose join the log announced before the watch placed it is listed until it is
-   * placed; one the watch took out before the log announced its leave, until the leave comes.
-   * So a snapshot between the two agrees with the events that follow it. At most
-   * ANNOUNCED_AHEAD_MS each.
+   * Other nodes' members as the room log has told them, where the presence watch (which places
+   * them here and takes them out) has not caught up: the two come by different ways, in either
+   * order, and a snapshot between them must agree with the events that follow it. By nick, each
+   * at most ANNOUNCED_AHEAD_MS, at most MAX_ANNOUNCED_AHEAD:
+   * - `#joinedAhead`: joined (announced), not placed yet: listed;
+   * - `#withdrawnAhead`: taken out, its leave not announced yet: listed;
+   * - `#leftFirst`: its leave announced, not taken out yet (placed, or its placement is still to
+   *   come): not listed, and its withdrawal is quiet.
    */
-  readonly #ahead = new Map<string, number>();
-  /** Placed members of other nodes whose leave the log announced first, with when (not listed ahead then). */
-  readonly #leftFirst = new Map<string, number>();
+  readonly #joinedAhead = new Map<string, Ahead>();
+  readonly #withdrawnAhead = new Map<string, Ahead>();
+  readonly #leftFirst = new Map<string, Ahead>();
 
   /** A room as the hub's room directory opens it. */
   constructor(
@@ -65,13 +67,17 @@ export class Room {
     this.#forgetStaleAhead();
     if (this.#list && this.#list.limit === limit) return this.#list.nicks;
     const nicks: string[] = [];
+    const hiding = this.#leftFirst.size !== 0;
     for (const member of this.members) {
       if (nicks.length >= limit) break;
+      if (hiding && this.#hidden(member)) continue;
       nicks.push(member.nick);
     }
-    for (const nick of this.#ahead.keys()) {
-      if (nicks.length >= limit) break;
-      nicks.push(nick);
+    for (const ahead of [this.#joinedAhead, this.#withdrawnAhead]) {
+      for (const nick of ahead.keys()) {
+        if (nicks.length >= limit) break;
+        nicks.push(nick);
+      }
     }
     nicks.sort(compareNicks);
     // Shared by every snapshot until it changes: frozen so no one edits it.
@@ -80,17 +86,34 @@ export class Room {
     return nicks;
   }
 
-  /** How many are in it: its members, and those announced ahead of their placement. */
+  /** How many are in it as the room log told them: see `#joinedAhead`. */
   get size(): number {
-    if (this.#ahead.size === 0) return this.members.size;
+    if (this.#joinedAhead.size + this.#withdrawnAhead.size + this.#leftFirst.size === 0) {
+      return this.members.size;
+    }
     this.#forgetStaleAhead();
-    return this.members.size + this.#ahead.size;
+    let hidden = 0;
+    for (const { member } of this.#leftFirst.values()) {
+      if (member !== undefined && this.members.has(member)) hidden++;
+    }
+    return this.members.size - hidden + this.#joinedAhead.size + this.#withdrawnAhead.size;
+  }
+
+  /** Whether `member` is placed here though the log announced its leave already. */
+  #hidden(member: Member): boolean {
+    return member.remote !== undefined && this.#leftFirst.get(member.nick)?.member === member;
   }
 
   /** Adds a member. */
   add(member: Member): void {
     settleRoom(this);
-    if (this.#ahead.delete(member.nick)) this.#list = undefined;
+    if (member.remote !== undefined) {
+      // Placed: listed as itself now, unless its leave came already.
+      if (this.#joinedAhead.delete(member.nick)) this.#list = undefined;
+      if (this.#withdrawnAhead.delete(member.nick)) this.#list = undefined;
+      const left = this.#leftFirst.get(member.nick);
+      if (left !== undefined) left.member = member;
+    }
     this.members.add(member);
     if (member.away !== undefined) this.away.add(member);
     // Joiners past the listed ones do not change the list.
@@ -129,13 +152,10 @@ export class Room {
     else if (event.type === "topic") {
       this.topic = event.text ? { text: event.text, by: event.nick, ts: event.ts } : undefined;
     } else if (skip === undefined && event.type === "join") {
-      // Another node's member (or one gone from here before its join came back).
-      if (this.#announcePlaced(event)) return;
-      this.#leftFirst.delete(event.nick); // A join again: an earlier leave is done with.
-      if (remember(this.#ahead, event.nick)) this.#list = undefined;
+      // Another node's member (or one of here whose origin the log lost).
+      if (this.#remoteJoin(event)) return;
     } else if (skip === undefined && event.type === "leave") {
-      if (this.#ahead.delete(event.nick)) this.#list = undefined;
-      else if (this.#placedRemote(event.nick)) remember(this.#leftFirst, event.nick);
+      this.#remoteLeave(event.nick);
     }
     if (!holdDelivery(this, event, skip)) this.fanOut(event, skip);
   }
@@ -146,21 +166,57 @@ export class Room {
    */
   withdrawnAhead(nick: string): void {
     if (this.#leftFirst.delete(nick)) return; // Its leave came first: everyone was told.
-    if (remember(this.#ahead, nick)) this.#list = undefined;
+    if (remember(this.#withdrawnAhead, nick)) this.#list = undefined;
   }
 
-  /** The member of another node placed here under `nick`, if any. */
-  #placedRemote(nick: string): Member | undefined {
+  /** A join from the log without an origin here; true when it is delivered already. */
+  #remoteJoin(event: RoomEvent & { type: "join" }): boolean {
+    const nick = event.nick;
+    const placed = this.#placed(nick);
+    if (placed !== undefined && placed.remote === undefined) return false; // Its own, echoed.
+    if (this.#leftFirst.delete(nick)) {
+      // Its leave was announced, and everyone lists it out: told again. Still placed, it is the
+      // placement before the leave, to be taken out (listed meanwhile) and placed again.
+      this.#list = undefined;
+      if (placed === undefined) remember(this.#joinedAhead, nick);
+      return false;
+    }
+    // Taken out ahead of its leave, and listed till then: a join before that leave (or one whose
+    // leave was never announced). Everyone is told, as before.
+    if (this.#withdrawnAhead.has(nick)) return false;
+    if (placed !== undefined) return this.#announcePlaced(event, placed);
+    if (remember(this.#joinedAhead, nick)) this.#list = undefined;
+    return false;
+  }
+
+  /** A leave from the log (another node's member's, or one of here's, which is gone already). */
+  #remoteLeave(nick: string): void {
+    if (this.#withdrawnAhead.delete(nick)) {
+      this.#list = undefined;
+      return;
+    }
+    const placed = this.#placed(nick);
+    if (placed !== undefined && placed.remote === undefined) return;
+    // Placed still, or to be placed (its join was announced ahead): hidden, and taken out quietly.
+    const joinedAhead = this.#joinedAhead.delete(nick);
+    if (placed === undefined && !joinedAhead) return;
+    if (remember(this.#leftFirst, nick, placed)) this.#list = undefined;
+    else if (joinedAhead) this.#list = undefined;
+  }
+
+  /** The member here under `nick`, if any (at most one: nicks are claimed across the cluster). */
+  #placed(nick: string): Member | undefined {
     for (const member of this.members) {
-      if (member.remote !== undefined && member.nick === nick) return member;
+      if (member.nick === nick) return member;
     }
     return undefined;
   }
 
   /** Forgets the members listed ahead whose other half did not come in time. */
   #forgetStaleAhead(): void {
-    if (forgetStale(this.#ahead)) this.#list = undefined;
-    forgetStale(this.#leftFirst);
+    if (forgetStale(this.#joinedAhead)) this.#list = undefined;
+    if (forgetStale(this.#withdrawnAhead)) this.#list = undefined;
+    if (forgetStale(this.#leftFirst)) this.#list = undefined;
   }
 
   /**
@@ -169,9 +225,7 @@ export class Room {
    * the members who joined before it are told; those after had it in their snapshot, and are
    * not told twice. False when it is not here yet (everyone is told, as usual).
    */
-  #announcePlaced(event: RoomEvent & { type: "join" }): boolean {
-    const placed = this.#placedRemote(event.nick);
-    if (placed === undefined) return false;
+  #announcePlaced(event: RoomEvent & { type: "join" }, placed: Member): boolean {
     settleRoom(this);
     for (const member of this.members) {
       if (member === placed) break;
@@ -198,21 +252,27 @@ export const ANNOUNCED_AHEAD_MS = 10_000;
 /** Most members a room lists ahead of their placement (a bound against a flood of joins). */
 const MAX_ANNOUNCED_AHEAD = 256;
 
+/** One of `Room`'s members ahead: since when, and the member placed under it, if known. */
+interface Ahead {
+  at: number;
+  member?: Member;
+}
+
 /** Notes `nick` now, last in `map` (at most MAX_ANNOUNCED_AHEAD); whether it did. */
-function remember(map: Map<string, number>, nick: string): boolean {
+function remember(map: Map<string, Ahead>, nick: string, member?: Member): boolean {
   forgetStale(map);
   if (map.size >= MAX_ANNOUNCED_AHEAD && !map.has(nick)) return false;
   map.delete(nick); // Kept in the order they came, for forgetStale.
-  map.set(nick, performance.now());
+  map.set(nick, { at: performance.now(), member });
   return true;
 }
 
 /** Drops the entries older than ANNOUNCED_AHEAD_MS; whether any went. */
-function forgetStale(map: Map<string, number>): boolean {
+function forgetStale(map: Map<string, Ahead>): boolean {
   if (map.size === 0) return false;
   const before = performance.now() - ANNOUNCED_AHEAD_MS;
   let dropped = false;
-  for (const [nick, at] of map) {
+  for (const [nick, { at }] of map) {
     if (at >= before) break;
     map.delete(nick);
     dropped = true;

@@ -140,9 +140,11 @@ export class RoomDirectory {
    * node, whose node announces it), and forgets an empty room without history.
    */
   withdraw(member: Member, room: Room): void {
+    // Its node announces the leave in a room that announced it (`exit`: counted with the
+    // leaver): listed here until that comes.
+    const announced = member.remote !== undefined && this.announces(room);
     room.remove(member);
-    // Its node announces the leave in a room that announces: listed here until that comes.
-    if (member.remote !== undefined && this.announces(room)) room.withdrawnAhead(member.nick);
+    if (announced) room.withdrawnAhead(member.nick);
     member.rooms.delete(room.foldedName);
     if (member.current === room) member.current = [...member.rooms.values()].at(-1);
     this.#forgetIfEmpty(room);
