@@ -5,7 +5,7 @@
  */
 
 import type { ByeEvent, ChatEvent } from "./events.ts";
-import type { MemberSink } from "./member.ts";
+import { Member, type MemberSink } from "./member.ts";
 
 /** Records every event and goodbye sent to one member. */
 export class RecordingSink implements MemberSink {
@@ -41,4 +41,17 @@ export class RecordingSink implements MemberSink {
   clear(): void {
     this.events = [];
   }
+}
+
+let memberIds = 0;
+
+/**
+ * A member made outside a hub (for the room tests), whose sink records what it is told in
+ * `told`; with `remote`, a member of another node ("B").
+ */
+export function recordedMember(nick: string, remote = false): Member & { told: ChatEvent[] } {
+  const sink = new RecordingSink();
+  const made = new Member(++memberIds, nick, nick.toLowerCase(), "test", sink, false);
+  if (remote) made.remote = { node: "B", disconnect: () => {} };
+  return Object.assign(made, { told: sink.events });
 }

@@ -162,7 +162,7 @@ export class Room {
 
   /**
    * The presence watch took `nick` (a member of another node) out: listed until the room log
-   * announces its leave, unless that came first (see `#ahead`).
+   * announces its leave, unless that came first (see `#joinedAhead`).
    */
   withdrawnAhead(nick: string): void {
     if (this.#leftFirst.delete(nick)) return; // Its leave came first: everyone was told.
@@ -200,8 +200,8 @@ export class Room {
     // Placed still, or to be placed (its join was announced ahead): hidden, and taken out quietly.
     const joinedAhead = this.#joinedAhead.delete(nick);
     if (placed === undefined && !joinedAhead) return;
-    if (remember(this.#leftFirst, nick, placed)) this.#list = undefined;
-    else if (joinedAhead) this.#list = undefined;
+    remember(this.#leftFirst, nick, placed);
+    this.#list = undefined;
   }
 
   /** The member here under `nick`, if any (at most one: nicks are claimed across the cluster). */

@@ -2,22 +2,14 @@
 // leave is announced (`exit` counts the room with the leaver).
 
 import assert from "node:assert/strict";
+import { recordedMember } from "./_recording_sink.ts";
 import { Announcements } from "./announcements.ts";
 import { MemoryBudget, messageBytes } from "./history.ts";
-import { Member } from "./member.ts";
 import { RoomDirectory } from "./room_directory.ts";
 import { MemoryStore } from "./state/history_store.ts";
 import { LocalRoomLog } from "./state/room_log.ts";
 
-let ids = 0;
-function member(nick: string, remote = false): Member {
-  const made = new Member(++ids, nick, nick.toLowerCase(), "test", {
-    deliver: () => {},
-    end: () => {},
-  }, false);
-  if (remote) made.remote = { node: "B", disconnect: () => {} };
-  return made;
-}
+const member = recordedMember;
 
 Deno.test("RoomDirectory.withdraw: a remote member of a room just past announceLimit is not listed after it is taken out", () => {
   const announceLimit = 3;

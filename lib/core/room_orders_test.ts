@@ -3,21 +3,13 @@
 // is shown (its snapshot, then the join/leave events) must agree, with no duplicate and no ghost.
 
 import assert from "node:assert/strict";
+import { recordedMember } from "./_recording_sink.ts";
 import type { ChatEvent } from "./events.ts";
 import { Member } from "./member.ts";
 import { Room } from "./room.ts";
 import type { RoomEvent } from "./state/room_log.ts";
 
-let ids = 0;
-function member(nick: string, remote = false): Member & { told: ChatEvent[] } {
-  const told: ChatEvent[] = [];
-  const made = new Member(++ids, nick, nick.toLowerCase(), "test", {
-    deliver: (event) => void told.push(event),
-    end: () => {},
-  }, false);
-  if (remote) made.remote = { node: "B", disconnect: () => {} };
-  return Object.assign(made, { told });
-}
+const member = recordedMember;
 
 /** All merges of `a` and `b`, each kept in order. */
 function merges<T>(a: T[], b: T[]): T[][] {

@@ -1,24 +1,12 @@
 // Room.deliver: another node's member's join, when the presence watch placed it here first.
 
 import assert from "node:assert/strict";
-import type { ChatEvent } from "./events.ts";
-import { Member } from "./member.ts";
+import { recordedMember } from "./_recording_sink.ts";
 import { ANNOUNCED_AHEAD_MS, Room } from "./room.ts";
 import type { RoomEvent } from "./state/room_log.ts";
 import { closeWindow, openWindow } from "./delivery_batch.ts";
 
-let ids = 0;
-
-/** A member whose sink records what it is told; `remote` for one of another node. */
-function member(nick: string, remote = false): Member & { told: ChatEvent[] } {
-  const told: ChatEvent[] = [];
-  const made = new Member(++ids, nick, nick.toLowerCase(), "test", {
-    deliver: (event) => void told.push(event),
-    end: () => {},
-  }, false);
-  if (remote) made.remote = { node: "B", disconnect: () => {} };
-  return Object.assign(made, { told });
-}
+const member = recordedMember;
 
 const join = (nick: string, id: number): RoomEvent =>
   ({ type: "join", room: "#dev", id, ts: 1, nick }) as RoomEvent;
