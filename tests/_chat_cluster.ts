@@ -174,9 +174,11 @@ export class ChatCluster implements AsyncDisposable {
         throw new ChatClusterError(`exited ${status.code} before listening`);
       });
       await Promise.race([
+        // A node waits up to 60 s for JetStream to serve its streams and buckets (it says so
+        // on stderr); after a restart of every NATS server, a loaded machine can need most of it.
         process.waitStdout(
           (line) => line.startsWith(`listening on 127.0.0.1:${node.port}`),
-          30_000,
+          70_000,
         ),
         exited,
       ]);

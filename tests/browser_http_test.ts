@@ -229,7 +229,11 @@ Deno.test("HTTP: a request whose headers are dribbled a byte at a time is closed
     closedAt = performance.now() - started;
     return got;
   })();
-  let sent = 0;
+  // The request line at once (a first line still coming after the limit is a text client's,
+  // a case of its own in http_same_port_test.ts), then the headers a byte every 20 ms.
+  const requestLine = "GET / HTTP/1.1\r\n".length;
+  await conn.write(request.subarray(0, requestLine));
+  let sent = requestLine;
   for (; sent < request.length && closedAt === 0; sent++) {
     const ok = await conn.write(request.subarray(sent, sent + 1)).then(() => true, () => false);
     if (!ok) break;
