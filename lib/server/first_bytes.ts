@@ -63,8 +63,10 @@ export interface LateReader {
  * told so at once instead of asked for a nick it could not use. A request
  * line counts as HTTP when the port serves HTTP (`setup.http`); a silent
  * peer where a browser uses the chat is greeted only after
- * `BROWSER_GREETING_DELAY_MS` (browser_addresses.ts). `late` is handed a
- * first line that never ended.
+ * `BROWSER_GREETING_DELAY_MS` (browser_addresses.ts), and so is one whose
+ * address a browser began to use while it was silent (its spare connection,
+ * opened beside its first request). `late` is handed a first line that
+ * never ended.
  */
 export function sessionFirstBytes(
   context: SessionContext,
@@ -73,8 +75,10 @@ export function sessionFirstBytes(
   late: LateReader,
 ): FirstBytes {
   const http = setup.http;
-  const browser = http?.browserAt(setup.ip) ?? false;
-  return new FirstBytes(context, pipe, http !== undefined, late, browser);
+  if (!http) return new FirstBytes(context, pipe, false, late);
+  const ip = setup.ip;
+  const browser = http.browserAt(ip) || (() => http.browserAt(ip));
+  return new FirstBytes(context, pipe, true, late, browser);
 }
 
 /** See the module doc. */
@@ -88,9 +92,11 @@ export class FirstBytes {
   /** The greeting of a silent peer, due `#greetAfterMs` after the start. */
   #greeting: DelayTimer | undefined;
   /** `textPromptDelayMs`, or longer from where a browser may hold spare connections. */
-  readonly #greetAfterMs: number;
+  #greetAfterMs: number;
   /** The greeting waits for a browser's spare connections (`BROWSER_GREETING_DELAY_MS`). */
-  readonly #forBrowser: boolean;
+  #forBrowser: boolean;
+  /** Asked when the short greeting is due: whether a browser uses the chat from here now. */
+  #browserSince: (() => boolean) | undefined;
   /** It was silent, so it was greeted as a text client. */
   #greeted = false;
   /** The first bytes, while they might still be an HTTP request line. */
@@ -104,27 +110,47 @@ export class FirstBytes {
   #ircOff = false;
   #ircTimer = false;
 
+  /**
+   * `browser`: a browser uses the chat from the peer's address (`true`), or
+   * a question asked when the short greeting is due, since a browser's
+   * spare connection may come before the request that makes it known.
+   */
   constructor(
     context: SessionContext,
     pipe: Outbox,
     http: boolean,
     late: LateReader,
-    forBrowser = false,
+    browser: boolean | (() => boolean) = false,
   ) {
     this.#context = context;
-    this.#forBrowser = forBrowser;
-    const greetAfterMs = forBrowser ? BROWSER_GREETING_DELAY_MS : context.limits.textPromptDelayMs;
+    this.#forBrowser = browser === true;
+    this.#browserSince = typeof browser === "function" ? browser : undefined;
+    const greetAfterMs = this.#forBrowser
+      ? BROWSER_GREETING_DELAY_MS
+      : context.limits.textPromptDelayMs;
     this.#greetAfterMs = greetAfterMs;
     this.#pipe = pipe;
     this.#late = late;
     this.#http = http;
-    this.#greeting = greetingLine(greetAfterMs).set(() => {
-      this.#greeting = undefined;
-      this.#greeted = true;
-      this.#http = false;
-      this.#greet();
-    });
+    this.#greeting = greetingLine(greetAfterMs).set(this.#greetingDue);
   }
+
+  readonly #greetingDue = (): void => {
+    this.#greeting = undefined;
+    const browserSince = this.#browserSince;
+    this.#browserSince = undefined;
+    if (browserSince?.() && this.#greetAfterMs < BROWSER_GREETING_DELAY_MS) {
+      // A browser began to use the chat from here since this connection came: it waits as one
+      // opened after that would, from its own start.
+      this.#forBrowser = true;
+      this.#greetAfterMs = BROWSER_GREETING_DELAY_MS - this.#greetAfterMs;
+      this.#greeting = greetingLine(this.#greetAfterMs).set(this.#greetingDue);
+      return;
+    }
+    this.#greeted = true;
+    this.#http = false;
+    this.#greet();
+  };
 
   /** It was silent, so it was greeted as a text client (a person at nc). */
   get greeted(): boolean {
@@ -186,6 +212,7 @@ export class FirstBytes {
 
   /** Clears the timers (the session ends or its codec is known). */
   stop(): void {
+    this.#browserSince = undefined;
     this.#stopGreeting();
     clearTimeout(this.#timer);
   }
