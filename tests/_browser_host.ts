@@ -20,6 +20,8 @@
  */
 
 import { Buffer } from "node:buffer";
+import http from "node:http";
+import https from "node:https";
 import {
   type Browser,
   type BrowserContext,
@@ -64,6 +66,37 @@ function evaluate(page: Page, source: string, arg: unknown): Promise<unknown> {
 
 type Args = Record<string, unknown>;
 
+/**
+ * One HEAD request to `url`'s server from this process, before Chromium
+ * loads it: lanchat then knows 127.0.0.1 as an address a browser uses the
+ * chat from, and greets none of its silent connections before 12 s. A
+ * first load from an address not known yet gets the nick prompt when
+ * Chromium's request comes more than 300 ms after it connected, which a
+ * loaded machine can make it do (docs/limits.md); Node sends its request
+ * as it connects. The 300 ms rule has tests of its own (http_same_port_test.ts).
+ */
+async function knownAsBrowser(url: string): Promise<void> {
+  const target = new URL(url);
+  if (target.protocol !== "http:" && target.protocol !== "https:") return;
+  const client = target.protocol === "https:" ? https : http;
+  await new Promise<void>((resolve) => {
+    const request = client.request({
+      host: target.hostname,
+      port: target.port,
+      path: "/",
+      method: "HEAD",
+      rejectUnauthorized: false,
+      timeout: 5_000,
+    }, (response) => {
+      response.resume();
+      response.on("end", resolve);
+    });
+    request.on("error", () => resolve());
+    request.on("timeout", () => request.destroy());
+    request.end();
+  });
+}
+
 const operations: Record<string, (args: Args) => Promise<unknown>> = {
   async newContext(args) {
     const context = await browser.newContext(args.options as never);
@@ -98,12 +131,14 @@ const operations: Record<string, (args: Args) => Promise<unknown>> = {
     return id;
   },
   async goto(args) {
+    await knownAsBrowser(String(args.url));
     const response = await pageOf(args.page).page.goto(String(args.url));
     return response && { status: response.status(), headers: await response.allHeaders() };
   },
   async passWarning(args) {
     // Opens `url` past Chromium's certificate warning, as a person clicks Advanced, then Proceed.
     const { page } = pageOf(args.page);
+    await knownAsBrowser(String(args.url));
     await page.goto(String(args.url)).catch(() => {});
     await page.click("#details-button");
     await page.click("#proceed-link");
