@@ -98,7 +98,6 @@ async function readUntilPrompt(conn: Deno.Conn): Promise<string> {
   return got;
 }
 
-/** One request with `host` in its Host header, and the answer's status line. */
 /** `spare` is told nothing for 1 s, then its request (sent now) is served as HTTP, and closed. */
 async function quietThenServed(spare: Deno.TcpConn, port: number): Promise<void> {
   const early = new Uint8Array(256);
@@ -121,6 +120,7 @@ async function quietThenServed(spare: Deno.TcpConn, port: number): Promise<void>
   assert.ok(!got.includes("Nick?"), "no chat greeting before the HTTP answer");
 }
 
+/** One request with `host` in its Host header, and the answer's status line. */
 async function statusFor(port: number, host: string, extra = ""): Promise<string> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   await conn.write(

@@ -74,11 +74,9 @@ export function sessionFirstBytes(
   setup: Pick<SessionSetup, "http" | "ip">,
   late: LateReader,
 ): FirstBytes {
-  const http = setup.http;
-  if (!http) return new FirstBytes(context, pipe, false, late);
-  const ip = setup.ip;
-  const browser = http.browserAt(ip) || (() => http.browserAt(ip));
-  return new FirstBytes(context, pipe, true, late, browser);
+  // No closure per connection to ask again: the setup (alive until the member joins) is asked.
+  if (!setup.http) return new FirstBytes(context, pipe, false, late);
+  return new FirstBytes(context, pipe, true, late, setup.http.browserAt(setup.ip) || setup);
 }
 
 /** See the module doc. */
@@ -89,14 +87,14 @@ export class FirstBytes {
   readonly #pipe: Outbox;
   readonly #late: LateReader;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  /** The greeting of a silent peer, due `#greetAfterMs` after the start. */
+  /** The greeting of a silent peer, due `#greetAfterMs` after it was set (start or re-arm). */
   #greeting: DelayTimer | undefined;
   /** `textPromptDelayMs`, or longer from where a browser may hold spare connections. */
   #greetAfterMs: number;
   /** The greeting waits for a browser's spare connections (`BROWSER_GREETING_DELAY_MS`). */
   #forBrowser: boolean;
   /** Asked when the short greeting is due: whether a browser uses the chat from here now. */
-  #browserSince: (() => boolean) | undefined;
+  #browserSince: Pick<SessionSetup, "http" | "ip"> | undefined;
   /** It was silent, so it was greeted as a text client. */
   #greeted = false;
   /** The first bytes, while they might still be an HTTP request line. */
@@ -112,19 +110,20 @@ export class FirstBytes {
 
   /**
    * `browser`: a browser uses the chat from the peer's address (`true`), or
-   * a question asked when the short greeting is due, since a browser's
-   * spare connection may come before the request that makes it known.
+   * the server and address to ask again when the short greeting is due,
+   * since a browser's spare connection may come before the request that
+   * makes it known.
    */
   constructor(
     context: SessionContext,
     pipe: Outbox,
     http: boolean,
     late: LateReader,
-    browser: boolean | (() => boolean) = false,
+    browser: boolean | Pick<SessionSetup, "http" | "ip"> = false,
   ) {
     this.#context = context;
     this.#forBrowser = browser === true;
-    this.#browserSince = typeof browser === "function" ? browser : undefined;
+    this.#browserSince = typeof browser === "object" ? browser : undefined;
     const greetAfterMs = this.#forBrowser
       ? BROWSER_GREETING_DELAY_MS
       : context.limits.textPromptDelayMs;
@@ -137,9 +136,9 @@ export class FirstBytes {
 
   readonly #greetingDue = (): void => {
     this.#greeting = undefined;
-    const browserSince = this.#browserSince;
+    const since = this.#browserSince;
     this.#browserSince = undefined;
-    if (browserSince?.() && this.#greetAfterMs < BROWSER_GREETING_DELAY_MS) {
+    if (since?.http?.browserAt(since.ip) && this.#greetAfterMs < BROWSER_GREETING_DELAY_MS) {
       // A browser began to use the chat from here since this connection came: it waits as one
       // opened after that would, from its own start.
       this.#forBrowser = true;
