@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { ChatServer } from "../lib/server/chat_server.ts";
 import { FakeListener } from "../lib/server/_fake_listener.ts";
 import { Connection } from "../lib/server/connection.ts";
+import { setImmediate } from "node:timers";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -95,7 +96,7 @@ class MemorySocket {
 const textLines = (text: string) =>
   text.split("\r\n").map((line) => line.replace(/^\[\d\d:\d\d\] /, ""));
 
-const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 /** A server with text clients over memory sockets, each joined under its nick. */
 async function serve(sendQueueBytes: number) {
