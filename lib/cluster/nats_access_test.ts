@@ -15,6 +15,7 @@ import { RecordingSink } from "../core/_recording_sink.ts";
 import type { Member } from "../core/member.ts";
 import { type NatsAccess, NatsAccessStore, openNatsAccess } from "./nats_access.ts";
 import { NatsMuteStore } from "./nats_mutes.ts";
+import type { MuteChange } from "../core/state/mute_store.ts";
 
 const OP = "SHA256:opopopopopopopopopopopopopopopopopopopopopo";
 const ANA = "SHA256:anaanaanaanaanaanaanaanaanaanaanaanaanaanaa";
@@ -140,5 +141,37 @@ Deno.test("NATS access: two nodes registering one nick at once, exactly one wins
   } finally {
     await Promise.all([a.stop(), b.stop(), mutes.stop()]);
     await Promise.all([ncA.close(), ncB.close()]);
+  }
+});
+
+Deno.test("NATS mutes: a running mute deleted before a node read its unmute is heard there as an unmute", async () => {
+  await using cluster = await NatsCluster.start();
+  const ncs = await Promise.all(cluster.urls.slice(0, 2).map((servers) => connect({ servers })));
+  const a = await NatsMuteStore.open({ nc: ncs[0], node: "node-a" });
+  const b = await NatsMuteStore.open({ nc: ncs[1], node: "node-b" });
+  try {
+    const heard: MuteChange[] = [];
+    b.follow((change) => heard.push(change));
+    const until5 = Date.now() + 5 * 60_000;
+    await a.set({ id: "ip 10.0.0.6", until: until5, by: "olga" });
+    await until(() => heard.length === 1);
+    assert.deepEqual(heard[0], {
+      entry: { id: "ip 10.0.0.6", until: until5, by: "olga" },
+      before: undefined,
+    });
+    // What B's watch reads when A's unmute (until 0) was replaced by its deletion before B read
+    // it (the bucket keeps one revision a key): the deletion alone, of a mute still running.
+    a.expire("ip 10.0.0.6", until5);
+    await until(() => heard.length === 2 && b.until("ip 10.0.0.6") === undefined);
+    assert.deepEqual(heard[1], { entry: { id: "ip 10.0.0.6", until: 0 }, before: until5 });
+    // A mute that ran out and is deleted is heard with its past end: no member is told of that.
+    await a.set({ id: "ip 10.0.0.7", until: 1 });
+    await until(() => heard.length === 3);
+    a.expire("ip 10.0.0.7", 1);
+    await until(() => heard.length === 4);
+    assert.deepEqual(heard[3], { entry: { id: "ip 10.0.0.7", until: 0 }, before: 1 });
+  } finally {
+    await Promise.all([a.stop(), b.stop()]);
+    await Promise.all(ncs.map((nc) => nc.close()));
   }
 });

@@ -6,7 +6,9 @@
  * the typing node before `/mute` answers). An unmute is a mute that ended
  * (`until` 0, with who lifted it), so other nodes can tell their members; a
  * mute that ran out is deleted at the revision it was read at, so a newer
- * mute of the same id is never lost to it.
+ * mute of the same id is never lost to it. A deletion of a mute still
+ * running is heard as an unmute: the unmute's own revision may be gone
+ * before a lagging watch reads it.
  *
  * @module
  */
@@ -42,8 +44,16 @@ export class NatsMuteStore implements MuteStore {
       ...options,
       bucket: MUTES_BUCKET,
       parse: parseMute,
-      onChange: ({ value, before }) =>
-        value && store && store.#listener({ entry: value, before: before?.until }),
+      onChange: ({ value, before }) => {
+        if (!store) return;
+        if (value) store.#listener({ entry: value, before: before?.until });
+        // Deleted while it still ran: the unmute (`until` 0) was replaced by its deletion before
+        // this watch read it (the bucket keeps one revision a key; a watch started again after a
+        // stall reads from where it was). It ended all the same, by someone this node cannot name.
+        else if (before) {
+          store.#listener({ entry: { id: before.id, until: 0 }, before: before.until });
+        }
+      },
     });
     return store = new NatsMuteStore(mirror);
   }
