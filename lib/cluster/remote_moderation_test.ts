@@ -145,3 +145,41 @@ Deno.test("a member of a killed node reconnecting to A with its key at once: A's
     await b.kill();
   }
 });
+
+Deno.test("a member muted and unmuted from either node is told each time, whichever node typed it", async () => {
+  await using cluster = await NatsCluster.start();
+  const ops = ["SHA256:opa", "SHA256:opb"];
+  await using a = await startClusterNode(cluster.urls[0], "node-a", ops);
+  await using b = await startClusterNode(cluster.urls[1], "node-b", ops);
+  const opA = await enterNode(a, "boss", { fingerprint: ops[0], address: "10.0.0.1" });
+  const opB = await enterNode(b, "chief", { fingerprint: ops[1], address: "10.0.0.2" });
+  const mo = await enterNode(b, "mo", { fingerprint: "SHA256:mo", address: "10.0.0.6" });
+  await until(() => a.hub.member("mo")?.remote !== undefined, WATCH_MS);
+  const told = (start: string) => mo.sink.of("notice").filter((e) => e.message.startsWith(start));
+  // A command typed before the other node's mirror has the mute is refused ("not muted"): again.
+  const typed = async (node: typeof a, op: typeof opA, name: string, args: string) => {
+    for (let i = 0; i < 200 && !(await node.hub.command(op.member, name, args)); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+
+  await typed(a, opA, "mute", "mo --key-only");
+  await until(() => told("You were muted").length === 1, WATCH_MS);
+  await typed(a, opA, "unmute", "mo");
+  await until(() => told("You were unmuted").length === 1, WATCH_MS);
+  // B's own /mute tells mo at once; A's /unmute after it must still reach mo.
+  await typed(b, opB, "mute", "mo --key-only");
+  assert.equal(told("You were muted").length, 2);
+  await typed(a, opA, "unmute", "mo");
+  await until(() => told("You were unmuted").length === 2, WATCH_MS);
+  // And the other way round: A mutes, B unmutes (told by B), A mutes again (told from A).
+  await typed(a, opA, "mute", "mo --key-only");
+  await until(() => told("You were muted").length === 3, WATCH_MS);
+  await typed(b, opB, "unmute", "mo");
+  assert.equal(told("You were unmuted").length, 3);
+  await typed(a, opA, "mute", "mo --key-only");
+  await until(() => told("You were muted").length === 4, WATCH_MS);
+  await new Promise((resolve) => setTimeout(resolve, 300)); // No second copy of any of them.
+  assert.equal(told("You were muted").length, 4);
+  assert.equal(told("You were unmuted").length, 3);
+});

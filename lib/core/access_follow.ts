@@ -47,6 +47,11 @@ function banIfMatched(chat: ChatServices, member: Member, ban: BanEntry): void {
 /** What each member was last told by {@linkcode onMuteChange}: muted until, or 0 (unmuted). */
 const told = new WeakMap<Member, number>();
 
+/** Notes what this node's own `/mute` or `/unmute` told a member (its end, or 0), as above. */
+export function noteMuteTold(member: Member, state: number): void {
+  told.set(member, state);
+}
+
 function onMuteChange(chat: ChatServices, change: MuteChange): void {
   const { entry, before } = change;
   const now = chat.now();

@@ -15,6 +15,7 @@ import { MAX_MUTE_MINUTES, Mutes } from "../mutes.ts";
 import { foldNick } from "../nick.ts";
 import { excerpt } from "../sanitize.ts";
 import { onlineMember } from "./identity.ts";
+import { noteMuteTold } from "../access_follow.ts";
 
 /** `/kick <nick> [reason]`: disconnects a member, telling it why. */
 export const KICK_COMMAND: Command = {
@@ -181,7 +182,7 @@ export const MUTE_COMMAND: Command = {
     );
     await keepMutes(() => chat.mutes.add(ids, until, op.nick));
     const span = minutes === undefined ? "until unmuted" : `for ${Number(minutes)} minute(s)`;
-    tellLocal(chat, target, `You were muted by ${op.nick} ${span}`);
+    tellLocal(chat, target, `You were muted by ${op.nick} ${span}`, until);
     for (const other of others) {
       const shared = other.fingerprint !== undefined && other.fingerprint === target.fingerprint
         ? "by key, and you use the same key"
@@ -190,6 +191,7 @@ export const MUTE_COMMAND: Command = {
         chat,
         other,
         `You were muted by ${op.nick} ${span}: ${target.nick} was muted ${shared}`,
+        until,
       );
     }
     const how = fingerprintOnly
@@ -232,8 +234,8 @@ export const UNMUTE_COMMAND: Command = {
     );
     await keepMutes(() => chat.mutes.lift(target, op.nick));
     const freed = muted.filter((other) => chat.mutes.until(other) === undefined);
-    tellLocal(chat, target, `You were unmuted by ${op.nick}`);
-    for (const other of freed) tellLocal(chat, other, `You were unmuted by ${op.nick}`);
+    tellLocal(chat, target, `You were unmuted by ${op.nick}`, 0);
+    for (const other of freed) tellLocal(chat, other, `You were unmuted by ${op.nick}`, 0);
     chat.notice(
       op,
       `Unmuted ${target.nick}${freed.length ? `; that also unmutes ${countOthers(freed)}` : ""}`,
@@ -242,8 +244,10 @@ export const UNMUTE_COMMAND: Command = {
 };
 
 /** Tells a member of this node; a member of another node hears it from its own node's mutes. */
-function tellLocal(chat: ChatServices, member: Member, text: string): void {
-  if (!member.remote) chat.notice(member, text);
+function tellLocal(chat: ChatServices, member: Member, text: string, state: number): void {
+  if (member.remote) return;
+  chat.notice(member, text);
+  noteMuteTold(member, state); // So a change heard later from elsewhere is not taken as told.
 }
 
 /** Waits for a mute store's write; a failing store refuses the command as `store_error`. */
