@@ -44,7 +44,10 @@ function banIfMatched(chat: ChatServices, member: Member, ban: BanEntry): void {
   }, true);
 }
 
-/** What each member was last told by {@linkcode onMuteChange}: muted until, or 0 (unmuted). */
+/**
+ * What each member was last told of its mutes, by {@linkcode onMuteChange} or by this node's own
+ * command ({@linkcode noteMuteTold}): muted until, or 0 (unmuted).
+ */
 const told = new WeakMap<Member, number>();
 
 /** Notes what this node's own `/mute` or `/unmute` told a member (its end, or 0), as above. */
