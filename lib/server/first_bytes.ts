@@ -211,7 +211,6 @@ export class FirstBytes {
 
   /** Clears the timers (the session ends or its codec is known). */
   stop(): void {
-    this.#browserSince = undefined;
     this.#stopGreeting();
     clearTimeout(this.#timer);
   }
