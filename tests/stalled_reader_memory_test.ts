@@ -166,8 +166,8 @@ Deno.test("a reader that never reads keeps alive no more than its queued bytes o
   listener.socket.feed("/join #side\n");
   await tick();
 
-  // Ten #side lines (~600 bytes) between two #lobby lines: about three
-  // of the stalled reader's lines to a 2 KiB slab.
+  // Ten #side lines (~600 bytes) between two #lobby lines: about a hundred
+  // of the stalled reader's lines to a 64 KiB slab, the 300 of them in four.
   await traffic(lobby.socket, side.socket, 0, 300, 10);
   const queued = stalled.connection.queuedBytes;
   assert.ok(queued > 300 * 40, `queued ${queued}`);

@@ -13,8 +13,15 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 const replacing = new TextDecoder("utf-8");
 
-/** The bytes that short ASCII texts are carved from, one slab after another. */
-const SLAB_BYTES = 2048;
+/**
+ * The bytes that short ASCII texts are carved from, one slab after another.
+ * Large, so that what a busy room's members queue between two writes (the
+ * room's lines, carved in turn) is one run of one slab, which leaves as it
+ * is: a send queue copies only runs shorter than 8 KiB (send_queue.ts), and
+ * each new slab is one backing store more (a 2 KiB slab made a flood's
+ * queues dozens of runs each, joined at every write).
+ */
+const SLAB_BYTES = 64 * 1024;
 /**
  * The longest text carved from a slab (a longer one costs its own buffer
  * anyway): a text welcome with its twenty names is ~300 bytes.
@@ -35,8 +42,8 @@ let used = 0;
  * times slower). Short ASCII text is written into a part of a shared slab
  * that nothing else is written to ever after: the bytes are for sharing and
  * sending, never to be modified (as every codec's output). A slab is kept
- * alive by any of its parts, so it is small: at most SLAB_BYTES per part
- * still queued.
+ * alive by any of its parts: the server's sweep copies the parts that wait
+ * behind a stalled write into buffers of their own (`SendQueue.consolidate`).
  */
 export function utf8Bytes(text: string, newline = false): Uint8Array {
   return carve(0, text, newline) ?? encoder.encode(newline ? text + "\n" : text);

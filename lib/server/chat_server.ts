@@ -21,6 +21,7 @@ import { ircDirectory } from "./irc_directory.ts";
 import { IrcCodec } from "../protocol/irc_codec.ts";
 import { VERSION } from "../version.ts";
 import { GarbageNudge } from "./garbage_nudge.ts";
+import { trimJoinPool } from "./join_pool.ts";
 import { Admission } from "./handshake.ts";
 import { LogLimiter } from "./log_limiter.ts";
 import { LOG_LEVEL_RANK, type LogLevel, type LogRecord } from "./log_record.ts";
@@ -372,8 +373,8 @@ export class ChatServer implements AsyncDisposable {
 
   /**
    * Runs every few hundred ms: flushes the log limiter, ticks the hub, nudges
-   * the garbage collector after churn, and sweeps every session (handshake
-   * deadlines, keepalive).
+   * the garbage collector after churn, sweeps every session (handshake
+   * deadlines, keepalive) and lets idle join buffers go.
    */
   #sweep(): void {
     this.#logLimiter.flush();
@@ -385,5 +386,6 @@ export class ChatServer implements AsyncDisposable {
       this.#nudge.tick(this.#limits.released + this.#limits.refused);
     }
     for (const session of this.#sessions) session.sweep(now);
+    trimJoinPool();
   }
 }

@@ -430,6 +430,8 @@ export class Connection implements Pipe {
       return;
     }
     this.#pending = undefined;
+    // Written: the join buffer goes back for the next write (closed under it, the socket may still hold it).
+    if (!this.#closed) this.#queue.written();
     this.#release();
     // Frames queued meanwhile go back in line, behind the connections
     // already waiting.

@@ -6,8 +6,23 @@
  * @module
  */
 
-/** Joins up to this size go into one buffer that is reused while the connection keeps writing. */
-const REUSED_BYTES = 64 * 1024;
+import { givePooled, JOIN_POOLED_MAX, pooledBuffer } from "./join_pool.ts";
+import {
+  forgetJoinOf,
+  joinInto,
+  rememberJoin,
+  sameAsLastJoin,
+  sharedJoin,
+  whole,
+} from "./shared_join.ts";
+
+/**
+ * A queued run this long leaves in a write of its own, as it is, rather than
+ * copied into a join with what is queued around it: in a flood a writer's
+ * queue is mostly long runs (a codec carves consecutive lines from one slab,
+ * `utf8Bytes`), and a copy of them cost more than a write more.
+ */
+const VIEW_MIN = 8 * 1024;
 /** Slots for queued chunks that an idle queue keeps (the rest are trimmed when its writer goes idle). */
 const KEPT_SLOTS = 256;
 /** The slots of every trimmed queue: none (frozen, never written; the next push makes an array). */
@@ -18,26 +33,6 @@ const NO_LENGTHS = Object.freeze([]) as unknown as number[];
 const MIN_CONSOLIDATED = 4;
 /** Pieces that consolidate() makes are at most this size (or one chunk, if larger). */
 const PIECE_BYTES = 64 * 1024;
-
-/**
- * The last join of several chunks, for the next queue that holds the very
- * same chunks in the same order: a broadcast queues the same frames for
- * every member of a room, so in a busy room every member's next write is
- * the same join. It is then made once and shared (compared by reference,
- * one pointer per chunk) instead of copied byte by byte for each member.
- * The first queue joins into its own reused buffer (`from`, valid while
- * that queue has not taken again: `fromTakes`); the second copies it once
- * into `shared`, a buffer that is never written again, which the rest take.
- */
-const lastJoin = {
-  chunks: [] as (Uint8Array | undefined)[],
-  lengths: [] as number[],
-  count: 0,
-  from: undefined as SendQueue | undefined,
-  fromTakes: 0,
-  fromBytes: undefined as Uint8Array | undefined,
-  shared: undefined as Uint8Array | undefined,
-};
 
 /**
  * A bounded queue of outgoing bytes for one connection. Pushing never waits;
@@ -67,15 +62,13 @@ export class SendQueue {
   #count = 0;
   #bytes = 0;
   /**
-   * Where take() joins chunks, reused from one take() to the next: a busy
-   * connection joins on every write, and a fresh buffer each time made most
-   * of a flood's garbage. Dropped by release() when the writer goes idle.
-   * The first join after that is made to measure instead (null here): a
-   * welcome joins the greeting and the welcome once, and 4 KiB for each of
-   * 10,000 clients connecting was 40 MB of buffers, each dropped at once.
+   * The pooled buffer the last take() joined into, until its writer says the
+   * write is done ({@linkcode SendQueue.written}), which gives it back to the
+   * pool: a busy connection joins on every write, and a fresh buffer each
+   * time made most of a flood's garbage and cost more than the copy.
    */
-  #joined: Uint8Array | null | undefined;
-  /** Takes so far: a join left in #joined is overwritten by the next one. */
+  #owned: ArrayBuffer | undefined;
+  /** Takes so far (a join another queue shares is valid until its queue takes again). */
   #takes = 0;
   /** The first #settled chunks are pieces of consolidate() (never copied again). */
   #settled = 0;
@@ -121,48 +114,22 @@ export class SendQueue {
   }
 
   /**
-   * Removes and returns everything queued, or the first `max` bytes of it,
-   * joined into one buffer (empty if none). The bytes stay valid until the
-   * next take() or release(): the writer must be done with them by then (it
-   * has one write in flight).
+   * Removes and returns the next bytes to write, at most `max` (empty if
+   * none): a run of VIEW_MIN bytes or more leaves alone, as it is (no copy);
+   * shorter chunks leave joined into one buffer, as many as come before the
+   * next long run. The writer has one write in flight: it calls
+   * {@linkcode SendQueue.written} when that write is done, and only then
+   * takes again (or release() first, if it cannot wait).
    */
   take(max = Infinity): Uint8Array {
-    const chunks = this.#chunks;
+    // The last take's buffer, if still owned, was not said to be written: it is not given back.
+    this.#owned = undefined;
+    this.#takes++;
     const count = this.#count;
-    if (this.#bytes > max) return this.#takeSome(max);
-    this.#takes++;
-    let out: Uint8Array;
-    const lengths = this.#lengths;
-    if (count === 0) out = new Uint8Array(0);
-    else if (count === 1 && lengths[0] === chunks[0]!.length) out = chunks[0]!;
-    else if (sameAsLastJoin(chunks, lengths, count)) out = sharedJoin(this.#bytes);
-    else if (count === 1) {
-      // One run: a view of bytes never written again, shared as it is.
-      out = whole(chunks[0]!, lengths[0]);
-      rememberJoin(chunks, lengths, 1, undefined, out);
-    } else {
-      out = joinInto(this.#buffer(this.#bytes), chunks, lengths, count);
-      rememberJoin(chunks, lengths, count, this, out);
-    }
-    // The slots are kept (see #chunks); the chunks are not held.
-    for (let i = 0; i < count; i++) chunks[i] = undefined;
-    this.#lastBuffer = undefined;
-    this.#count = 0;
-    this.#bytes = 0;
-    this.#settled = 0;
-    this.#waited = 0;
-    return out;
-  }
-
-  /** The first `max` bytes (fewer than are queued): whole chunks, the last one split. */
-  #takeSome(max: number): Uint8Array {
-    this.#takes++;
+    if (count === 0) return new Uint8Array(0);
     const chunks = this.#chunks;
     const lengths = this.#lengths;
-    let size = 0;
-    let count = 0;
-    while (size + lengths[count] <= max) size += lengths[count++];
-    if (count === 0) {
+    if (lengths[0] > max) {
       // The first chunk alone is bigger: its head now, its tail next time.
       const first = whole(chunks[0]!, lengths[0]);
       chunks[0] = first.subarray(max);
@@ -170,19 +137,42 @@ export class SendQueue {
       this.#bytes -= max;
       return first.subarray(0, max);
     }
-    let out: Uint8Array;
-    if (count === 1) out = whole(chunks[0]!, lengths[0]);
-    else {
-      out = joinInto(this.#buffer(size), chunks, lengths, count);
+    let taken = 1;
+    let size = lengths[0];
+    if (size < VIEW_MIN) {
+      while (taken < count && lengths[taken] < VIEW_MIN && size + lengths[taken] <= max) {
+        size += lengths[taken++];
+      }
     }
-    // The rest move to the front.
-    chunks.copyWithin(0, count, this.#count);
-    lengths.copyWithin(0, count, this.#count);
-    chunks.fill(undefined, this.#count - count, this.#count);
-    this.#count -= count;
-    this.#bytes -= size;
-    this.#settled = Math.max(0, this.#settled - count);
-    this.#waited = Math.max(0, this.#waited - count);
+    let out: Uint8Array;
+    if (taken === 1 && lengths[0] === chunks[0]!.length) out = chunks[0]!;
+    else if (sameAsLastJoin(chunks, lengths, taken)) out = sharedJoin(size);
+    else if (taken === 1) {
+      // One run: a view of bytes never written again, shared as it is.
+      out = whole(chunks[0]!, lengths[0]);
+      rememberJoin(chunks, lengths, 1, undefined, out);
+    } else {
+      out = joinInto(this.#buffer(size), chunks, lengths, taken);
+      rememberJoin(chunks, lengths, taken, this.#owned ? this : undefined, out);
+    }
+    if (taken === count) {
+      // The slots are kept (see #chunks); the chunks are not held.
+      for (let i = 0; i < count; i++) chunks[i] = undefined;
+      this.#lastBuffer = undefined;
+      this.#count = 0;
+      this.#bytes = 0;
+      this.#settled = 0;
+      this.#waited = 0;
+    } else {
+      // The rest move to the front.
+      chunks.copyWithin(0, taken, count);
+      lengths.copyWithin(0, taken, count);
+      chunks.fill(undefined, count - taken, count);
+      this.#count = count - taken;
+      this.#bytes -= size;
+      this.#settled = Math.max(0, this.#settled - taken);
+      this.#waited = Math.max(0, this.#waited - taken);
+    }
     return out;
   }
 
@@ -224,11 +214,27 @@ export class SendQueue {
   }
 
   /**
-   * Lets the join buffer go (an idle connection should not hold it), and a
-   * burst's slots past KEPT_SLOTS (trimmed in place).
+   * The last take()'s bytes were written and nothing reads them any more:
+   * its join buffer, if pooled, goes back to the pool.
+   */
+  written(): void {
+    const owned = this.#owned;
+    if (owned === undefined) return;
+    this.#owned = undefined;
+    forgetJoinOf(this);
+    givePooled(owned);
+  }
+
+  /**
+   * Lets the last take()'s join buffer go without giving it back (a write
+   * that may still read it, or that nobody waits for), and a burst's slots
+   * past KEPT_SLOTS (trimmed in place).
    */
   release(): void {
-    this.#joined = undefined;
+    if (this.#owned !== undefined) {
+      this.#owned = undefined;
+      forgetJoinOf(this);
+    }
     if (this.#count === 0 && this.#chunks.length > KEPT_SLOTS) {
       this.#chunks.length = KEPT_SLOTS;
       this.#lengths.length = KEPT_SLOTS;
@@ -253,9 +259,9 @@ export class SendQueue {
   /**
    * For the server's sweep (about once a second) while a write is in flight:
    * bounds what the queued chunks keep alive behind a reader that stopped
-   * reading. A codec's short output is a part of a shared 2 KiB slab
+   * reading. A codec's short output is a part of a shared 64 KiB slab
    * (`utf8Bytes`) that keeps the whole slab alive, so 1 MiB of queued parts
-   * could hold tens of MiB. When the queue was not taken from since the last
+   * could hold all the slabs made meanwhile. When the queue was not taken from since the last
    * call (its write stalled), the chunks queued since are joined into
    * pieces of their own (exact size, a copy); when it was (a slow reader
    * taking slices), those that were queued already at the last call are.
@@ -316,19 +322,14 @@ export class SendQueue {
     return retained;
   }
 
-  /** `size` bytes to join into: the reused buffer when it fits under REUSED_BYTES. */
+  /**
+   * `size` bytes to join into: a pooled buffer (owned until written()) up
+   * to JOIN_POOLED_MAX, else one of their own.
+   */
   #buffer(size: number): Uint8Array {
-    if (size > REUSED_BYTES) return new Uint8Array(size);
-    if (this.#joined === undefined) {
-      this.#joined = null;
-      return new Uint8Array(size);
-    }
-    if (this.#joined === null || this.#joined.length < size) {
-      let capacity = 4096;
-      while (capacity < size) capacity *= 2;
-      this.#joined = new Uint8Array(capacity);
-    }
-    return this.#joined.subarray(0, size);
+    if (size > JOIN_POOLED_MAX) return new Uint8Array(size);
+    const buffer = this.#owned = pooledBuffer(size);
+    return new Uint8Array(buffer, 0, size);
   }
 }
 
@@ -350,79 +351,4 @@ function bufferOf(chunk: Uint8Array): ArrayBufferLike {
     seenBuffer = chunk.buffer;
   }
   return seenBuffer!;
-}
-
-/** A queued chunk with the `length` bytes it stands for (see `SendQueue.#lengths`). */
-function whole(chunk: Uint8Array, length: number): Uint8Array {
-  return length === chunk.length ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, length);
-}
-
-/** Copies chunks `from` to `end` (not included), each with its length, into `out`, end to end; returns `out`. */
-function joinInto(
-  out: Uint8Array,
-  chunks: (Uint8Array | undefined)[],
-  lengths: number[],
-  end: number,
-  from = 0,
-): Uint8Array {
-  let offset = 0;
-  for (let i = from; i < end; i++) {
-    const chunk = chunks[i]!;
-    const length = lengths[i];
-    out.set(length === chunk.length ? chunk : whole(chunk, length), offset);
-    offset += length;
-  }
-  return out;
-}
-
-/** Whether the first `count` of `chunks` are the very chunks and runs, in order, of the last join. */
-function sameAsLastJoin(
-  chunks: (Uint8Array | undefined)[],
-  lengths: number[],
-  count: number,
-): boolean {
-  if (count !== lastJoin.count) return false;
-  const last = lastJoin.chunks;
-  const lastLengths = lastJoin.lengths;
-  for (let i = 0; i < count; i++) {
-    if (chunks[i] !== last[i] || lengths[i] !== lastLengths[i]) return false;
-  }
-  return true;
-}
-
-/** The last join as a buffer of its own, made once from the first queue's join while intact. */
-function sharedJoin(size: number): Uint8Array {
-  if (lastJoin.shared) return lastJoin.shared;
-  const shared = new Uint8Array(size);
-  const from = lastJoin.from!;
-  if (from.takes === lastJoin.fromTakes) shared.set(lastJoin.fromBytes!);
-  else joinInto(shared, lastJoin.chunks, lastJoin.lengths, lastJoin.count);
-  lastJoin.shared = shared;
-  lastJoin.from = undefined;
-  lastJoin.fromBytes = undefined;
-  return shared;
-}
-
-/** Remembers a join (the first `count` chunks, by reference) for the queues that may hold the same. */
-function rememberJoin(
-  chunks: (Uint8Array | undefined)[],
-  lengths: number[],
-  count: number,
-  from: SendQueue | undefined,
-  bytes: Uint8Array,
-): void {
-  const last = lastJoin.chunks;
-  const lastLengths = lastJoin.lengths;
-  for (let i = 0; i < count; i++) {
-    last[i] = chunks[i]!;
-    lastLengths[i] = lengths[i];
-  }
-  // Chunks of an older, longer join are not kept alive (the slots are).
-  if (lastJoin.count > count) last.fill(undefined, count, lastJoin.count);
-  lastJoin.count = count;
-  // Without a queue, `bytes` are never written again: shared as they are.
-  lastJoin.from = from;
-  lastJoin.fromTakes = from?.takes ?? 0;
-  lastJoin.fromBytes = from ? bytes : undefined;
-  lastJoin.shared = from ? undefined : bytes;
 }

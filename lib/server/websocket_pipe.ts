@@ -209,7 +209,7 @@ export class WebSocketPipe implements Pipe {
     if (this.#endTimer === undefined) {
       this.#ending = true;
       if (bytes) this.#queue.pushFinal(bytes);
-      // The batch in flight may still be the queue's reused buffer.
+      // The batch in flight may still be reading the queue's last join buffer: it is not given back.
       if (this.#inFlight) this.#queue.release();
       if (this.#queue.bytes > 0) this.#raw.write(this.#queue.take(), ignore);
       this.#socket.close(1000);
@@ -240,6 +240,7 @@ export class WebSocketPipe implements Pipe {
   readonly #written = (error?: Error | null): void => {
     this.#inFlight = false;
     if (error) return this.close();
+    if (!this.ending) this.#queue.written();
     this.#flush();
   };
 
