@@ -19,8 +19,11 @@ import {
 /**
  * A queued run this long leaves in a write of its own, as it is, rather than
  * copied into a join with what is queued around it: in a flood a writer's
- * queue is mostly long runs (a codec carves consecutive lines from one slab,
- * `utf8Bytes`), and a copy of them cost more than a write more.
+ * queue is mostly a few long runs (a codec carves consecutive lines from one
+ * slab, `utf8Bytes`), and a copy of them cost more than a write more. Past
+ * half its limit a queue joins them all the same: a backlog of long frames of
+ * their own (a fast client's own echoes) must drain in few writes, or it
+ * overflows (one write a frame, a client sending long messages was dropped).
  */
 const VIEW_MIN = 8 * 1024;
 /** Slots for queued chunks that an idle queue keeps (the rest are trimmed when its writer goes idle). */
@@ -117,7 +120,8 @@ export class SendQueue {
    * Removes and returns the next bytes to write, at most `max` (empty if
    * none): a run of VIEW_MIN bytes or more leaves alone, as it is (no copy);
    * shorter chunks leave joined into one buffer, as many as come before the
-   * next long run. The writer has one write in flight: it calls
+   * next long run; past half the limit, everything that fits leaves joined.
+   * The writer has one write in flight: it calls
    * {@linkcode SendQueue.written} when that write is done, and only then
    * takes again (or release() first, if it cannot wait).
    */
@@ -139,7 +143,14 @@ export class SendQueue {
     }
     let taken = 1;
     let size = lengths[0];
-    if (size < VIEW_MIN) {
+    if (size >= VIEW_MIN) {
+      // A long first run leaves alone, unless the queue is past half its limit: then all that fits
+      // leaves joined, so that it drains in few writes before it overflows.
+      if (this.#bytes * 2 > this.limit) {
+        while (taken < count && size + lengths[taken] <= max) size += lengths[taken++];
+      }
+    } else {
+      // Short chunks, joined up to the next long run (which leaves alone, next).
       while (taken < count && lengths[taken] < VIEW_MIN && size + lengths[taken] <= max) {
         size += lengths[taken++];
       }
