@@ -172,6 +172,20 @@ export class NatsCluster implements AsyncDisposable {
     await child.status;
   }
 
+  /**
+   * Pauses a running node (SIGSTOP): its connections stay open and it answers
+   * nothing, so a stream whose other replicas are paused has its leader take
+   * writes it cannot replicate (nor apply) until {@linkcode resume}.
+   */
+  pause(name: string): void {
+    this.node(name).child?.kill("SIGSTOP");
+  }
+
+  /** Lets a paused node go on (SIGCONT). */
+  resume(name: string): void {
+    this.node(name).child?.kill("SIGCONT");
+  }
+
   /** Starts a stopped node again, on its old ports and store. */
   restart(name: string): void {
     const node = this.node(name);

@@ -7,15 +7,18 @@
 
 import assert from "node:assert/strict";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { NatsCluster } from "../../tests/_nats_cluster.ts";
-import { until } from "../../tests/_waiting.ts";
+import { Kvm } from "@nats-io/kv";
+import { NatsCluster, url } from "../../tests/_nats_cluster.ts";
+import { delay, until } from "../../tests/_waiting.ts";
 import { ChatError } from "../core/errors.ts";
 import { Hub } from "../core/hub.ts";
 import { RecordingSink } from "../core/_recording_sink.ts";
 import type { Member } from "../core/member.ts";
 import { type NatsAccess, NatsAccessStore, openNatsAccess } from "./nats_access.ts";
 import { NatsMuteStore } from "./nats_mutes.ts";
-import type { MuteChange } from "../core/state/mute_store.ts";
+import type { MuteChange, MuteStore } from "../core/state/mute_store.ts";
+import { MUTES_BUCKET } from "./cluster_names.ts";
+import { bucketKey } from "./nats_access_mirror.ts";
 
 const OP = "SHA256:opopopopopopopopopopopopopopopopopopopopopo";
 const ANA = "SHA256:anaanaanaanaanaanaanaanaanaanaanaanaanaanaa";
@@ -116,7 +119,6 @@ Deno.test("NATS access: two nodes registering one nick at once, exactly one wins
   const ncB = await connect({ servers: cluster.urls[1] });
   const a = await NatsAccessStore.open({ nc: ncA, node: "node-a" });
   const b = await NatsAccessStore.open({ nc: ncB, node: "node-b" });
-  const mutes = await NatsMuteStore.open({ nc: ncB, node: "node-b" });
   try {
     for (let round = 0; round < 5; round++) {
       const nick = `zed${round}`;
@@ -133,13 +135,8 @@ Deno.test("NATS access: two nodes registering one nick at once, exactly one wins
         a.registration(nick)?.fingerprint === winner && b.registration(nick)?.fingerprint === winner
       );
     }
-    // A mute that ran out is deleted, and a newer mute of the same id is not lost to that.
-    await mutes.set({ id: "ip 10.0.0.5", until: 1 });
-    mutes.expire("ip 10.0.0.5", 1);
-    await mutes.set({ id: "ip 10.0.0.5", until: Infinity, by: "op" });
-    await until(() => mutes.until("ip 10.0.0.5") === Infinity);
   } finally {
-    await Promise.all([a.stop(), b.stop(), mutes.stop()]);
+    await Promise.all([a.stop(), b.stop()]);
     await Promise.all([ncA.close(), ncB.close()]);
   }
 });
@@ -149,6 +146,8 @@ Deno.test("NATS mutes: a running mute deleted before a node read its unmute is h
   const ncs = await Promise.all(cluster.urls.slice(0, 2).map((servers) => connect({ servers })));
   const a = await NatsMuteStore.open({ nc: ncs[0], node: "node-a" });
   const b = await NatsMuteStore.open({ nc: ncs[1], node: "node-b" });
+  // No node deletes a mute (nats_mutes.ts); an older node or `nats kv del` may.
+  const kv = await new Kvm(ncs[0]).open(MUTES_BUCKET);
   try {
     const heard: MuteChange[] = [];
     b.follow((change) => heard.push(change));
@@ -161,17 +160,64 @@ Deno.test("NATS mutes: a running mute deleted before a node read its unmute is h
     });
     // What B's watch reads when A's unmute (until 0) was replaced by its deletion before B read
     // it (the bucket keeps one revision a key): the deletion alone, of a mute still running.
-    a.expire("ip 10.0.0.6", until5);
+    await kv.delete(bucketKey("ip 10.0.0.6"));
     await until(() => heard.length === 2 && b.until("ip 10.0.0.6") === undefined);
     assert.deepEqual(heard[1], { entry: { id: "ip 10.0.0.6", until: 0 }, before: until5 });
     // A mute that ran out and is deleted is heard with its past end: no member is told of that.
     await a.set({ id: "ip 10.0.0.7", until: 1 });
     await until(() => heard.length === 3);
-    a.expire("ip 10.0.0.7", 1);
+    await kv.delete(bucketKey("ip 10.0.0.7"));
     await until(() => heard.length === 4);
     assert.deepEqual(heard[3], { entry: { id: "ip 10.0.0.7", until: 0 }, before: 1 });
   } finally {
     await Promise.all([a.stop(), b.stop()]);
     await Promise.all(ncs.map((nc) => nc.close()));
+  }
+});
+
+Deno.test("NATS mutes: a mute typed while another node reads the unmute before it as ended is kept", async () => {
+  await using cluster = await NatsCluster.start();
+  const first = await connect({ servers: cluster.urls[0] });
+  const opened = await NatsMuteStore.open({ nc: first, node: "node-0" }); // Makes the bucket.
+  await opened.stop();
+  await first.close();
+  let leader: string | undefined;
+  while (!(leader = await cluster.streamLeader(`KV_${MUTES_BUCKET}`))) await delay(50);
+  const others = cluster.nodes.filter((node) => node.name !== leader).map((node) => node.name);
+  // Both nodes on the bucket's leader: with the other two paused, it takes writes it can neither
+  // replicate nor apply, in the order they came.
+  const nc = await connect({ servers: url(cluster.node(leader)) });
+  const a = await NatsMuteStore.open({ nc, node: "node-a" });
+  const b = await NatsMuteStore.open({ nc, node: "node-b" });
+  const id = "fingerprint SHA256:mo";
+  try {
+    await a.set({ id, until: Infinity, by: "boss" });
+    await a.set({ id, until: 0, by: "boss" }); // /unmute on A.
+    await until(() => b.until(id) === 0);
+    for (const name of others) cluster.pause(name);
+    let muting: Promise<void>;
+    try {
+      muting = a.set({ id, until: Infinity, by: "boss" }); // /mute on A again: in flight.
+      await delay(100);
+      // B reads the unmute as ended, as `Mutes.until` does for each member it checks (B's hub
+      // does so at once, telling its member of the unmute). A store that deleted the ended mute
+      // here had the leader compare its revision with the unmute's, the last applied, and accept.
+      (b as MuteStore).expire?.(id, 0);
+      await delay(100);
+    } finally {
+      for (const name of others) cluster.resume(name);
+    }
+    await muting;
+    const later = await NatsMuteStore.open({ nc, node: "node-c" }); // Reads the bucket as it is.
+    try {
+      assert.equal(later.until(id), Infinity, "the mute typed on A is still in the bucket");
+    } finally {
+      await later.stop();
+    }
+    await until(() => b.until(id) !== 0);
+    assert.equal(b.until(id), Infinity);
+  } finally {
+    await Promise.all([a.stop(), b.stop()]);
+    await nc.close();
   }
 });

@@ -4,11 +4,19 @@
  * checked against a mirror kept by a watch, so a mute typed on one node
  * silences its target on every node as soon as the watch brings it (and on
  * the typing node before `/mute` answers). An unmute is a mute that ended
- * (`until` 0, with who lifted it), so other nodes can tell their members; a
- * mute that ran out is deleted at the revision it was read at, so a newer
- * mute of the same id is never lost to it. A deletion of a mute still
- * running is heard as an unmute: the unmute's own revision may be gone
- * before a lagging watch reads it.
+ * (`until` 0, with who lifted it), so other nodes can tell their members.
+ *
+ * Every write is a plain put, ordered by the bucket's stream: the last one
+ * typed wins. No node deletes a key, not even one whose mute ended (an
+ * unmute, or a mute that ran out): it stays, one small entry for each id
+ * ever muted, and reads as not muted. A delete at the revision read is not
+ * safe here: nats-server 2.9 (Debian's 2.9.10) checks a write's expected
+ * revision against what the stream has applied, not against a write still
+ * being replicated (nats-server issue 4320), so a node deleting an unmute it
+ * read as ended had its delete accepted after a `/mute` typed meanwhile on
+ * another node, and that mute was gone (docs/performance.md, "The test
+ * suite's time", item 6). A deletion still heard (from an older node, or
+ * `nats kv del`) of a mute still running is taken as its unmute.
  *
  * @module
  */
@@ -47,9 +55,9 @@ export class NatsMuteStore implements MuteStore {
       onChange: ({ value, before }) => {
         if (!store) return;
         if (value) store.#listener({ entry: value, before: before?.until });
-        // Deleted while it still ran: the unmute (`until` 0) was replaced by its deletion before
-        // this watch read it (the bucket keeps one revision a key; a watch started again after a
-        // stall reads from where it was). It ended all the same, by someone this node cannot name.
+        // Deleted (by an older node, or by hand) while it still ran here: its unmute may have been
+        // replaced by the deletion before this watch read it (the bucket keeps one revision a key;
+        // a watch started again after a stall reads from where it was). It ended all the same.
         else if (before) {
           store.#listener({ entry: { id: before.id, until: 0 }, before: before.until });
         }
@@ -65,11 +73,6 @@ export class NatsMuteStore implements MuteStore {
   async set(entry: MuteEntry): Promise<void> {
     // JSON has no Infinity: "until unmuted" is stored as null.
     await this.#mirror.put(bucketKey(entry.id), entry);
-  }
-
-  expire(id: string, until: number): void {
-    if (this.until(id) !== until) return;
-    this.#mirror.delete(bucketKey(id)).catch(() => {}); // Someone muted it again meanwhile.
   }
 
   follow(listener: (change: MuteChange) => void): void {

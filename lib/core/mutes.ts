@@ -45,9 +45,10 @@ export class Mutes {
     return settle(ids.map((id) => this.#store.set({ id, until, ...(by ? { by } : {}) })));
   }
 
-  /** Lifts the mutes of a member's key and address (as `add`, from `by`). */
+  /** Lifts the running mutes of a member's key and address (as `add`, from `by`). */
   lift(member: Member, by?: string): void | Promise<void> {
-    const ids = Mutes.idsOf(member).filter((id) => this.#store.until(id) !== undefined);
+    const now = this.#now();
+    const ids = Mutes.idsOf(member).filter((id) => (this.#store.until(id) ?? 0) > now);
     return this.add(ids, 0, by);
   }
 
@@ -63,7 +64,7 @@ export class Mutes {
     for (const id of Mutes.idsOf(member, member.operator)) {
       const end = this.#store.until(id);
       if (end === undefined) continue;
-      if (end <= this.#now()) this.#store.expire(id, end);
+      if (end <= this.#now()) this.#store.expire?.(id, end);
       else until = Math.max(until ?? 0, end);
     }
     return until;

@@ -33,8 +33,12 @@ export interface MuteStore {
   until(id: string): number | undefined;
   /** Mutes (or, with an `until` already past, unmutes) an id; resolves once kept. */
   set(entry: MuteEntry): void | Promise<void>;
-  /** Forgets the mute of `id` if it still ends at `until` (it ran out). */
-  expire(id: string, until: number): void;
+  /**
+   * Forgets the mute of `id` if it still ends at `until` (it ran out). A
+   * store shared by several nodes has none: it keeps an ended mute, which
+   * reads as not muted (lib/cluster/nats_mutes.ts says why).
+   */
+  expire?(id: string, until: number): void;
   /**
    * Whether no id is muted at all (lifted entries may count as muted), so
    * that every message does not build and look up its sender's ids; a
