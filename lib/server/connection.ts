@@ -26,6 +26,8 @@ export interface ConnectionOptions {
    * @default {Infinity}
    */
   maxWriteBytes?: number;
+  /** `SendQueue`'s longRunsAlone: not over node:tls, where a write costs more than a copy. @default {true} */
+  longRunsAlone?: boolean;
   /** Told once when the send queue overflows (in a microtask, after the current work), cleared. */
   overflowListener?: OverflowListener;
 }
@@ -74,7 +76,7 @@ export class Connection implements Pipe {
   constructor(conn: ByteConn, options: ConnectionOptions) {
     this.#conn = conn;
     this.#remote = options.remote;
-    this.#queue = new SendQueue(options.sendQueueBytes);
+    this.#queue = new SendQueue(options.sendQueueBytes, options.longRunsAlone ?? true);
     this.#maxWriteBytes = options.maxWriteBytes ?? Infinity;
     this.overflowListener = options.overflowListener;
   }
@@ -430,11 +432,9 @@ export class Connection implements Pipe {
       return;
     }
     this.#pending = undefined;
-    // Written: the join buffer goes back for the next write (closed under it, the socket may still hold it).
-    if (!this.#closed) this.#queue.written();
+    this.#queue.written(); // Done with its bytes: a pooled join buffer goes back.
     this.#release();
-    // Frames queued meanwhile go back in line, behind the connections
-    // already waiting.
+    // Frames queued meanwhile go back in line, behind the connections already waiting.
     if (this.#queue.bytes > 0 && !this.#closed) Connection.#enqueue(this);
     else this.#writeNext();
   }

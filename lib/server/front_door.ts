@@ -392,6 +392,7 @@ export class FrontDoor implements Listener {
         const pipe = new Connection(new SocketConn(secured, address, raw), {
           sendQueueBytes: options.sendQueueBytes,
           maxWriteBytes: TLS_WRITE_BYTES,
+          longRunsAlone: false,
         });
         const certificate = secured.getPeerCertificate(true)?.raw;
         options.onArrival({

@@ -80,8 +80,19 @@ export class SendQueue {
   /** #takes at the last consolidate() or trim(). */
   #takesAtSweep = 0;
 
-  /** @param limit most bytes held before {@linkcode SendQueue.push} refuses */
-  constructor(readonly limit: number) {}
+  /** Runs this long leave alone (VIEW_MIN), or Infinity: everything that fits leaves joined. */
+  readonly #viewMin: number;
+
+  /**
+   * @param limit most bytes held before {@linkcode SendQueue.push} refuses
+   * @param longRunsAlone whether a long run leaves in a write of its own
+   *   (VIEW_MIN): for a socket whose writes cost less than copying (Deno's
+   *   own TCP); over node:tls or a WebSocket each write costs more (node's
+   *   streams), and everything that fits leaves joined
+   */
+  constructor(readonly limit: number, longRunsAlone = false) {
+    this.#viewMin = longRunsAlone ? VIEW_MIN : Infinity;
+  }
 
   /** How many times it was taken from (the module's shared join checks it). */
   get takes(): number {
@@ -118,9 +129,10 @@ export class SendQueue {
 
   /**
    * Removes and returns the next bytes to write, at most `max` (empty if
-   * none): a run of VIEW_MIN bytes or more leaves alone, as it is (no copy);
-   * shorter chunks leave joined into one buffer, as many as come before the
-   * next long run; past half the limit, everything that fits leaves joined.
+   * none), joined into one buffer. With `longRunsAlone`, a run of VIEW_MIN
+   * bytes or more leaves alone, as it is (no copy), and shorter chunks leave
+   * joined as many as come before the next long run; past half the limit,
+   * everything that fits leaves joined all the same.
    * The writer has one write in flight: it calls
    * {@linkcode SendQueue.written} when that write is done, and only then
    * takes again (or release() first, if it cannot wait).
@@ -143,7 +155,8 @@ export class SendQueue {
     }
     let taken = 1;
     let size = lengths[0];
-    if (size >= VIEW_MIN) {
+    const viewMin = this.#viewMin;
+    if (size >= viewMin) {
       // A long first run leaves alone, unless the queue is past half its limit: then all that fits
       // leaves joined, so that it drains in few writes before it overflows.
       if (this.#bytes * 2 > this.limit) {
@@ -151,7 +164,7 @@ export class SendQueue {
       }
     } else {
       // Short chunks, joined up to the next long run (which leaves alone, next).
-      while (taken < count && lengths[taken] < VIEW_MIN && size + lengths[taken] <= max) {
+      while (taken < count && lengths[taken] < viewMin && size + lengths[taken] <= max) {
         size += lengths[taken++];
       }
     }

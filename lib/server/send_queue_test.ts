@@ -257,8 +257,8 @@ function drain(queue: SendQueue): number[] {
   return out;
 }
 
-Deno.test("SendQueue.take(): a run of 8 KiB or more leaves alone and as it is, short chunks before it joined; past half the limit, all joined", () => {
-  const queue = new SendQueue(1 << 20);
+Deno.test("SendQueue.take() with longRunsAlone: a run of 8 KiB or more leaves alone and as it is, short chunks before it joined; past half the limit, all joined", () => {
+  const queue = new SendQueue(1 << 20, true);
   const slab = new Uint8Array(64 * 1024).map((_, i) => i % 251);
   // Short chunks, then a long run made of consecutive parts of one slab (as a codec carves lines),
   // then a short chunk.
@@ -299,6 +299,13 @@ Deno.test("SendQueue.take(): a run of 8 KiB or more leaves alone and as it is, s
   assert.equal(queue.take().length, 12_000);
   assert.equal(queue.take(16_000).length, 12_000, "within max, the same");
   assert.equal(queue.take().length, 12_000);
+  // Without longRunsAlone (node:tls, WebSocket: a write costs more than the copy), all is joined.
+  const joining = new SendQueue(1 << 20);
+  joining.push(slab.subarray(0, 10_000));
+  joining.push(other.subarray(0, 10_000));
+  const all = joining.take();
+  assert.equal(all.length, 20_000);
+  assert.notEqual(all.buffer, slab.buffer);
 });
 
 Deno.test("SendQueue.consolidate() leaves alone a queue taken from since the last sweep: a flood's queues keep sharing one join", () => {
