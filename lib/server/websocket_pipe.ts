@@ -6,8 +6,8 @@
  *
  * The bound is the same rule as `Connection`'s, by the same `SendQueue`:
  * frames wait in the queue, which refuses a frame only when it is not empty
- * and the frame would take it past the limit. A writer hands everything
- * queued to the socket in one write, then waits until that write has finished
+ * and the frame would take it past the limit. A writer hands what the queue
+ * gives it (`SendQueue.take`) to the socket in one write, then waits until that write has finished
  * (the bytes are in the kernel) before handing the next batch: the batch in
  * flight is not counted, as `Connection`'s is not. Counting `ws`'s
  * `bufferedAmount` instead counted the write in flight, and the frames
@@ -211,7 +211,8 @@ export class WebSocketPipe implements Pipe {
       if (bytes) this.#queue.pushFinal(bytes);
       // The batch in flight may still be reading the queue's last join buffer: it is not given back.
       if (this.#inFlight) this.#queue.release();
-      if (this.#queue.bytes > 0) this.#raw.write(this.#queue.take(), ignore);
+      // take() hands out a part at a time (a long run alone: send_queue.ts): all of it goes, in order.
+      while (this.#queue.bytes > 0) this.#raw.write(this.#queue.take(), ignore);
       this.#socket.close(1000);
       this.#endTimer = setTimeout(() => this.close(), END_MS);
     }

@@ -158,3 +158,26 @@ for (const kind of ["Connection", "Connection in TLS slices", "WebSocketPipe"] a
     pipe.close();
   });
 }
+
+Deno.test("WebSocketPipe.end() hands everything queued and the goodbye to the socket, behind a long frame and a write in flight", async () => {
+  const writes = new HeldWrites();
+  const pipe = new WebSocketPipe(idleWebSocket, {
+    raw: heldRaw(writes),
+    sendQueueBytes: 1024 * 1024,
+    remote: "127.0.0.1:1",
+  });
+  const line = (n: number, length: number) =>
+    new TextEncoder().encode(`${String(n).padStart(4, "0")} ${"z".repeat(length)}\n`);
+  pipe.send(line(0, 10_000));
+  await turn(); // the first write is in flight
+  // A frame of 8 KiB or more leaves in a take of its own (send_queue.ts): end() must not stop there.
+  pipe.send(line(1, 10_000));
+  pipe.send(line(2, 10));
+  pipe.end(line(3, 3)); // the goodbye
+  for (let i = 0; i < 5; i++) {
+    writes.release();
+    await turn();
+  }
+  assert.deepEqual(deliveredNumbers(writes), [0, 1, 2, 3]);
+  pipe.close();
+});
