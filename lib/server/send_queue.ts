@@ -32,7 +32,10 @@ const KEPT_SLOTS = 256;
 const NO_SLOTS = Object.freeze([]) as unknown as (Uint8Array | undefined)[];
 /** The lengths of every trimmed queue (replaced with NO_SLOTS's). */
 const NO_LENGTHS = Object.freeze([]) as unknown as number[];
-/** Fewest waiting chunks that consolidate() joins (fewer wait for the next sweep). */
+/**
+ * Fewest new chunks that consolidate() joins behind a stalled write (fewer wait for the next
+ * sweep, and are joined then, however few: each may keep a whole 64 KiB slab alive).
+ */
 const MIN_CONSOLIDATED = 4;
 /** Pieces that consolidate() makes are at most this size (or one chunk, if larger). */
 const PIECE_BYTES = 64 * 1024;
@@ -295,7 +298,10 @@ export class SendQueue {
    */
   consolidate(): void {
     const end = this.#takes === this.#takesAtSweep ? this.#count : this.#waited;
-    if (end - this.#settled >= MIN_CONSOLIDATED) this.#joinPieces(this.#settled, end);
+    // Chunks that waited through a whole sweep are joined however few (#waited: queued at the last).
+    if (end - this.#settled >= MIN_CONSOLIDATED || this.#waited > this.#settled) {
+      this.#joinPieces(this.#settled, end);
+    }
     this.#waited = this.#count;
     this.#takesAtSweep = this.#takes;
   }

@@ -367,3 +367,18 @@ Deno.test("SendQueue.consolidate() makes pieces of at most 64 KiB, and keeps a c
   const expected = [...parts.slice(0, 1500), big, ...parts.slice(1500)].flatMap((p) => [...p]);
   assert.deepEqual(rest, expected);
 });
+
+Deno.test("SendQueue.consolidate() behind a stalled write joins even a few parts once they waited through a sweep", () => {
+  const queue = new SendQueue(1024 * 1024);
+  queue.push(bytes(0));
+  queue.take(); // The write in flight, which never finishes.
+  queue.consolidate();
+  // Three short lines, each a part of another slab, and no more: nothing else comes to join them.
+  const few = slabParts(3, 60);
+  for (const part of few) queue.push(part);
+  assert.equal(copiedBy(() => queue.consolidate()), 0, "fewer than a few new parts wait a sweep");
+  assert.equal(queue.retainedBytes(), 3 * 2048);
+  assert.equal(copiedBy(() => queue.consolidate()), 3 * 60, "then they are joined");
+  assert.equal(queue.retainedBytes(), queue.bytes);
+  assert.deepEqual(drain(queue), few.flatMap((part) => [...part]));
+});
