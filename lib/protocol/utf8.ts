@@ -16,10 +16,10 @@ const replacing = new TextDecoder("utf-8");
 /**
  * The bytes that short ASCII texts are carved from, one slab after another.
  * Large, so that what a busy room's members queue between two writes (the
- * room's lines, carved in turn) is one run of one slab, which leaves as it
- * is: a send queue copies only runs shorter than 8 KiB (send_queue.ts), and
- * each new slab is one backing store more (a 2 KiB slab made a flood's
- * queues dozens of runs each, joined at every write).
+ * room's lines, carved in turn) is one run of one slab, or a few: on Deno's
+ * own TCP a send queue writes a long run as it is (send_queue.ts), and each
+ * new slab is one backing store more (a 2 KiB slab made a flood's queues
+ * dozens of runs each, joined at every write).
  */
 const SLAB_BYTES = 64 * 1024;
 /**

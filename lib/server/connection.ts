@@ -45,7 +45,7 @@ const STUCK_MS = 5;
  * that hands each received chunk to a callback, and a bounded send queue
  * drained by a writer that runs only while there is something to write. {@linkcode Connection.send} never
  * waits, so a broadcast never waits for a slow reader; frames queued
- * together leave in one write.
+ * together leave in few writes (`SendQueue.take`).
  */
 export class Connection implements Pipe {
   /** When bytes last arrived: performance.now() rounded up to whole ms (a small integer, unboxed). */

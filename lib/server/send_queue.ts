@@ -1,7 +1,8 @@
 /**
  * One connection's outgoing bytes, bounded: chunks queue without copying and
- * leave joined into one write; past the bound, the queue refuses (the client
- * is dropped with `send_queue_exceeded`).
+ * leave joined into few writes (long runs as they are, on a socket whose
+ * writes are cheap); past the bound, the queue refuses (the client is
+ * dropped with `send_queue_exceeded`).
  *
  * @module
  */
@@ -21,9 +22,10 @@ import {
  * copied into a join with what is queued around it: in a flood a writer's
  * queue is mostly a few long runs (a codec carves consecutive lines from one
  * slab, `utf8Bytes`), and a copy of them cost more than a write more. Past
- * half its limit a queue joins them all the same: a backlog of long frames of
- * their own (a fast client's own echoes) must drain in few writes, or it
- * overflows (one write a frame, a client sending long messages was dropped).
+ * a quarter of its limit a queue joins them all the same: a backlog of long
+ * frames of their own (a fast client's own echoes) must drain in few writes,
+ * with room left for a burst, or it overflows (one write a frame, a client
+ * sending long messages was dropped).
  */
 const VIEW_MIN = 8 * 1024;
 /** Slots for queued chunks that an idle queue keeps (the rest are trimmed when its writer goes idle). */
@@ -42,8 +44,8 @@ const PIECE_BYTES = 64 * 1024;
 
 /**
  * A bounded queue of outgoing bytes for one connection. Pushing never waits;
- * the connection's writer takes everything queued as one buffer, so many small
- * frames leave in one write.
+ * the connection's writer takes what is queued as one buffer (or, on a cheap
+ * socket, a long run as it is), so many small frames leave in one write.
  */
 export class SendQueue {
   /**
@@ -134,7 +136,7 @@ export class SendQueue {
    * Removes and returns the next bytes to write, at most `max` (empty if
    * none), joined into one buffer. With `longRunsAlone`, a run of VIEW_MIN
    * bytes or more leaves alone, as it is (no copy), and shorter chunks leave
-   * joined as many as come before the next long run; past half the limit,
+   * joined as many as come before the next long run; past a quarter of the limit,
    * everything that fits leaves joined all the same.
    * The writer has one write in flight: it calls
    * {@linkcode SendQueue.written} when that write is done, and only then
@@ -160,9 +162,9 @@ export class SendQueue {
     let size = lengths[0];
     const viewMin = this.#viewMin;
     if (size >= viewMin) {
-      // A long first run leaves alone, unless the queue is past half its limit: then all that fits
+      // A long first run leaves alone, unless the queue is past a quarter of its limit: then all that fits
       // leaves joined, so that it drains in few writes before it overflows.
-      if (this.#bytes * 2 > this.limit) {
+      if (this.#bytes * 4 > this.limit) {
         while (taken < count && size + lengths[taken] <= max) size += lengths[taken++];
       }
     } else {

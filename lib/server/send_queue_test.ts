@@ -257,7 +257,7 @@ function drain(queue: SendQueue): number[] {
   return out;
 }
 
-Deno.test("SendQueue.take() with longRunsAlone: a run of 8 KiB or more leaves alone and as it is, short chunks before it joined; past half the limit, all joined", () => {
+Deno.test("SendQueue.take() with longRunsAlone: a run of 8 KiB or more leaves alone and as it is, short chunks before it joined; past a quarter of the limit, all joined", () => {
   const queue = new SendQueue(1 << 20, true);
   const slab = new Uint8Array(64 * 1024).map((_, i) => i % 251);
   // Short chunks, then a long run made of consecutive parts of one slab (as a codec carves lines),
@@ -289,8 +289,8 @@ Deno.test("SendQueue.take() with longRunsAlone: a run of 8 KiB or more leaves al
   for (const part of slabParts(200, 60)) queue.push(part);
   assert.equal(queue.take().length, 200 * 60);
   assert.equal(queue.bytes, 0);
-  // Long frames of their own past half the limit (a fast reader's backlog): one write of all that
-  // fits, so that it drains in few writes before it overflows; under half, a frame a write.
+  // Long frames of their own past a quarter of the limit (a fast reader's backlog): one write of
+  // all that fits, so that it drains in few writes before it overflows; under it, a frame a write.
   for (let i = 0; i < 50; i++) queue.push(new Uint8Array(12_000).fill(i));
   const backlog = queue.take();
   assert.equal(backlog.length, 50 * 12_000);
