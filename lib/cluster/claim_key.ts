@@ -6,15 +6,19 @@
  * waits {@linkcode CLAIM_TRY_MS}, and a write that got no answer (it may
  * still have been stored) is followed by a read of the key: a record this
  * claim wrote (`mine`) is ours, an empty or deleted key is written again
- * on its revision (so two claimants still cannot both win), another's
- * record is the holder. After {@linkcode CLAIM_MS} in all the claim is
- * refused with `cluster_unavailable`.
+ * on its revision, another's record is the holder. A write on a revision
+ * (a deleted key's) counts once its revision is confirmed as the key's last
+ * (kv_settled.ts): nats-server 2.9 may take two such writes at once, and
+ * then the later one holds the key, so two claimants still cannot both
+ * win. After {@linkcode CLAIM_MS} in all the claim is refused with
+ * `cluster_unavailable`.
  *
  * @module
  */
 
 import type { KV, KvEntry } from "@nats-io/kv";
 import { bounded } from "./nats_link.ts";
+import { leaderEntry, putAt, settledRevision, WRONG_LAST_SEQUENCE } from "./kv_settled.ts";
 import { unavailable } from "./remote_member.ts";
 
 /** How long one write or read of a claim waits for JetStream, in ms. */
@@ -44,29 +48,57 @@ export async function claimKey(
   deadline: number,
 ): Promise<Claimed> {
   let previous = 0;
+  let written: number | undefined; // A revision holding this claim's record, not yet confirmed.
+  let settled = false; // Whether the key was confirmed moved on: read it from the stream's leader.
   let failure: unknown = new Error("no time left to claim");
   while (performance.now() < deadline) {
     const wait = () => Math.max(1, Math.min(CLAIM_TRY_MS, deadline - performance.now()));
     const tried = performance.now();
     try {
-      return { revision: await kv.put(key, value, { previousSeq: previous, timeout: wait() }) };
+      if (written === undefined) {
+        written = await kv.put(key, value, { previousSeq: previous, timeout: wait() });
+        if (previous === 0) return { revision: written }; // Checked in the stream's order.
+      }
+      const last = await settledRevision(kv, key, wait());
+      if (last === written) return { revision: written };
+      written = undefined; // Another write came after it: whose is read below.
+      settled = true;
     } catch (error) {
       failure = error; // Taken, or no answer (then perhaps stored): the key says which.
+      if (written !== undefined) { // Stored, not yet confirmed: confirmed again.
+        if (performance.now() - tried < RETRY_PAUSE_MS) await pause(RETRY_PAUSE_MS);
+        continue;
+      }
     }
     let entry: KvEntry | null;
     try {
-      entry = await bounded(wait(), kv.get(key), "nick claim read");
+      entry = await (settled
+        ? leaderEntry(kv, key, wait())
+        : bounded(wait(), kv.get(key), "nick claim read"));
     } catch (error) {
       failure = error;
       if (performance.now() - tried < RETRY_PAUSE_MS) await pause(RETRY_PAUSE_MS);
       continue;
     }
     if (entry?.operation === "PUT") {
-      return mine(entry) ? { revision: entry.revision } : { holder: entry };
+      if (!mine(entry)) return { holder: entry };
+      written = entry.revision; // Stored after all (a write with no answer): confirmed first.
+      continue;
     }
     previous = entry?.revision ?? 0; // Free (or deleted at that revision): written on it.
   }
   throw unavailable(failure);
+}
+
+/**
+ * Writes `value` over another's record at its `revision` (taking it over:
+ * a ghost of the same key, a dead node's member); the new revision once
+ * confirmed as the key's last (kv_settled.ts).
+ *
+ * @throws {Error} when the key moved on, or the write lost to one that raced it
+ */
+export function takeKey(kv: KV, key: string, value: string, revision: number): Promise<number> {
+  return putAt(kv, key, value, revision);
 }
 
 /** Whether `entry` holds JSON with these fields (a claim's own record, read back). */
@@ -139,9 +171,6 @@ export async function updateOwnKey(
     await pause(wait);
   }
 }
-
-/** JetStream's error code for a write whose expected last revision is not the key's. */
-const WRONG_LAST_SEQUENCE = 10071;
 
 function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

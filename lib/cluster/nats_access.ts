@@ -3,9 +3,10 @@
  * ({@linkcode REGISTRATIONS_BUCKET}, {@linkcode BANS_BUCKET}); they outlive
  * every node. Joins and nick changes read a mirror kept by a watch
  * ({@linkcode KvMirror}); `/register` takes a free nick by `create` and a
- * nick already bound by `update` at the revision this node saw, so two nodes
- * registering one nick at once cannot both win; the loser is told the nick
- * is registered. Bans are written with `put`: two operators banning one key
+ * nick already bound by `update` at the revision this node saw, both
+ * confirmed as the key's last revision (kv_settled.ts: nats-server 2.9 may
+ * take two writes at one revision), so two nodes registering one nick at
+ * once cannot both win; the loser is told the nick is registered. Bans are written with `put`: two operators banning one key
  * at once both mean "banned". A ban or registration made on another node
  * reaches the hub through `follow`, which disconnects the members it matches.
  *

@@ -16,6 +16,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { type KV, Kvm, type KvWatchEntry } from "@nats-io/kv";
 import { NatsLink } from "./nats_link.ts";
 import { KvFollow } from "./kv_follow.ts";
+import { createKey, leaderEntry, putAt } from "./kv_settled.ts";
 
 /** A change to one key, as {@linkcode KvMirrorOptions.onChange} hears it. */
 export interface MirrorChange<T> {
@@ -98,17 +99,21 @@ export class KvMirror<T> {
     for (const { value } of this.#held.values()) if (value !== undefined) yield value;
   }
 
-  /** Writes `value` under `key` only if the key holds nothing (a compare-and-set). */
+  /**
+   * Writes `value` under `key` only if the key holds nothing (a
+   * compare-and-set, confirmed: kv_settled.ts).
+   */
   async create(key: string, value: T): Promise<void> {
     this.#link.check();
-    this.#apply(key, value, await this.#kv.create(key, this.#encode(value)), false);
+    this.#apply(key, value, await createKey(this.#kv, key, this.#encode(value)), false);
   }
 
-  /** Writes `value` under `key` only if nobody changed it since this node saw it. */
+  /** Writes `value` under `key` only if nobody changed it since this node saw it (confirmed). */
   async update(key: string, value: T): Promise<void> {
     this.#link.check();
     const revision = this.#held.get(key)?.revision ?? 0;
-    this.#apply(key, value, await this.#kv.update(key, this.#encode(value), revision), false);
+    if (revision <= 0) throw new Error(`No revision of "${key}" to update`);
+    this.#apply(key, value, await putAt(this.#kv, key, this.#encode(value), revision), false);
   }
 
   /** Writes `value` under `key` whatever it held (last writer wins). */
@@ -126,10 +131,13 @@ export class KvMirror<T> {
     if (held && this.#held.get(key) === held) this.#held.set(key, { ...held, value: undefined });
   }
 
-  /** Reads the bucket itself (not the mirror): for a caller that lost a compare-and-set. */
+  /**
+   * Reads the bucket itself (not the mirror) on its stream's leader, which
+   * has applied the write that won: for a caller that lost a compare-and-set.
+   */
   async fetch(key: string): Promise<T | undefined> {
     this.#link.check();
-    const entry = await this.#kv.get(key);
+    const entry = await leaderEntry(this.#kv, key);
     if (!entry || entry.operation !== "PUT") return undefined;
     return this.#decode(entry)?.value;
   }

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { Kvm } from "@nats-io/kv";
 import { NatsCluster, url } from "../../tests/_nats_cluster.ts";
+import { raceWrites } from "../../tests/_racing_writes.ts";
 import { delay, until } from "../../tests/_waiting.ts";
 import { ChatError } from "../core/errors.ts";
 import { Hub } from "../core/hub.ts";
@@ -17,7 +18,7 @@ import type { Member } from "../core/member.ts";
 import { type NatsAccess, NatsAccessStore, openNatsAccess } from "./nats_access.ts";
 import { NatsMuteStore } from "./nats_mutes.ts";
 import type { MuteChange, MuteStore } from "../core/state/mute_store.ts";
-import { MUTES_BUCKET } from "./cluster_names.ts";
+import { MUTES_BUCKET, REGISTRATIONS_BUCKET } from "./cluster_names.ts";
 import { bucketKey } from "./nats_access_mirror.ts";
 
 const OP = "SHA256:opopopopopopopopopopopopopopopopopopopopopo";
@@ -138,6 +139,43 @@ Deno.test("NATS access: two nodes registering one nick at once, exactly one wins
   } finally {
     await Promise.all([a.stop(), b.stop()]);
     await Promise.all([ncA.close(), ncB.close()]);
+  }
+});
+
+Deno.test("NATS access: two nodes registering a nick unregistered before, at once, exactly one wins though NATS takes both writes", async () => {
+  await using cluster = await NatsCluster.start();
+  const first = await connect({ servers: cluster.urls[0] });
+  await (await NatsAccessStore.open({ nc: first, node: "node-0" })).stop(); // Makes the buckets.
+  await first.close();
+  let leader: string | undefined;
+  while (!(leader = await cluster.streamLeader(`KV_${REGISTRATIONS_BUCKET}`))) await delay(50);
+  // Both on the bucket's leader, which raceWrites lets take both writes before applying either.
+  const nc = await connect({ servers: url(cluster.node(leader)) });
+  const a = await NatsAccessStore.open({ nc, node: "node-a" });
+  const b = await NatsAccessStore.open({ nc, node: "node-b" });
+  try {
+    await a.register("zed", { nick: "zed", fingerprint: ANA, ts: 1 });
+    await a.unregister("zed"); // The key now holds its deletion: a create writes on that revision.
+    await until(() => b.registration("zed") === undefined);
+    let results: PromiseSettledResult<void>[];
+    {
+      using _race = raceWrites(cluster, leader, (key) => key === bucketKey("zed"));
+      results = await Promise.allSettled([
+        a.register("zed", { nick: "zed", fingerprint: ANA, ts: 2 }),
+        b.register("zed", { nick: "zed", fingerprint: BO, ts: 2 }),
+      ]);
+    }
+    const won = results.flatMap((r, i) => r.status === "fulfilled" ? [i] : []);
+    assert.equal(won.length, 1, `both told "registered": ${JSON.stringify(results)}`);
+    const lost = results[1 - won[0]] as PromiseRejectedResult;
+    assert.equal((lost.reason as ChatError).code, "nick_registered");
+    const winner = won[0] === 0 ? ANA : BO;
+    await until(() =>
+      a.registration("zed")?.fingerprint === winner && b.registration("zed")?.fingerprint === winner
+    );
+  } finally {
+    await Promise.all([a.stop(), b.stop()]);
+    await nc.close();
   }
 });
 

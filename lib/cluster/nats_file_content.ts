@@ -9,7 +9,9 @@
  *   message: nothing partial is ever served;
  * - one put per SHA-256 at a time in the whole cluster: a node takes the
  *   key `put.<sha256>` of the files' KV bucket with a create (which only
- *   one node can win), keeps it fresh while it puts, and deletes it after;
+ *   one node can win: over a released lock's deletion, confirmed as the
+ *   key's last revision, kv_settled.ts), keeps it fresh while it puts, and
+ *   deletes it after;
  *   the others wait, then find the content stored. A lock whose holder died
  *   (its revision unchanged for {@linkcode LOCK_STALE_MS}) is taken over;
  * - what a put leaves when it is cut (the node killed, NATS losing its
@@ -34,6 +36,7 @@ import { type ObjectStore, Objm, StorageType } from "@nats-io/obj";
 import type { FileContent } from "../core/state/file_index.ts";
 import { FILES_OBJECT_STORE } from "./cluster_names.ts";
 import { bounded } from "./nats_link.ts";
+import { createKey } from "./kv_settled.ts";
 
 /** The bytes of one chunk of an object (the object store's default). */
 export const CHUNK_BYTES = 128 * 1024;
@@ -123,7 +126,7 @@ export class NatsObjectContent implements FileContent {
       let created: number | undefined;
       let failure: unknown;
       try {
-        created = await bounded(ANSWER_MS, this.#locks.create(key, value), "file lock");
+        created = await bounded(ANSWER_MS, createKey(this.#locks, key, value), "file lock");
       } catch (error) {
         failure = error;
       }

@@ -3,8 +3,10 @@ import { connect } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { FileStore } from "../files/file_store.ts";
 import { soloNats } from "../../tests/_solo_nats.ts";
-import { freePort } from "../../tests/_nats_cluster.ts";
-import { FILES_OBJECT_STORE, ROOM_STREAM } from "./cluster_names.ts";
+import { freePort, NatsCluster, url } from "../../tests/_nats_cluster.ts";
+import { raceWrites } from "../../tests/_racing_writes.ts";
+import { delay } from "../../tests/_waiting.ts";
+import { FILES_BUCKET, FILES_OBJECT_STORE, ROOM_STREAM } from "./cluster_names.ts";
 import { CHUNK_BYTES } from "./nats_file_content.ts";
 import { openNatsFiles } from "./nats_files.ts";
 import { ROOM_SUBJECT_PREFIX, roomSubject } from "./room_subject.ts";
@@ -111,6 +113,35 @@ Deno.test("cluster files: the same content put three times at once is stored onc
   assert.deepEqual(Object.values(subjects), [6], JSON.stringify(subjects));
   // The lock is gone with the put.
   assert.equal(await t.index.bucket.get(`put.${sha256}`).then((e) => e?.operation), "DEL");
+});
+
+Deno.test("cluster files: the same content put on two nodes at once after its lock was released once is put once, though NATS takes both locks", async () => {
+  await using cluster = await NatsCluster.start();
+  const first = await connect({ servers: cluster.urls[0] });
+  await openNatsFiles({ nc: first }); // Makes the bucket and the store.
+  await first.close();
+  let leader: string | undefined;
+  while (!(leader = await cluster.streamLeader(`KV_${FILES_BUCKET}`))) await delay(50);
+  // Both on the bucket's leader, which raceWrites lets take both locks before applying either.
+  const ncs = await Promise.all([0, 1].map(() => connect({ servers: url(cluster.node(leader)) })));
+  const dir = await Deno.makeTempDir({ prefix: "lanchat_nats_files_" });
+  try {
+    const [a, b] = await Promise.all(ncs.map((nc) => openNatsFiles({ nc })));
+    const path = `${dir}/upload`;
+    await Deno.writeTextFile(path, "twice");
+    const sha256 = "b".repeat(64);
+    assert.equal(await a.content.place(path, sha256, 5), 5);
+    await a.content.remove(sha256); // Gone (a day old): its lock key holds the release's deletion.
+    let added: number[];
+    {
+      using _race = raceWrites(cluster, leader, (key) => key === `put.${sha256}`);
+      added = await Promise.all([a, b].map(({ content }) => content.place(path, sha256, 5)));
+    }
+    assert.deepEqual(added.sort(), [0, 5], "both nodes held the lock and put the content");
+  } finally {
+    await Promise.all(ncs.map((nc) => nc.close()));
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("cluster files: the sweep purges chunks of no object once older than its grace, never an object's", async () => {

@@ -3,8 +3,10 @@
  * event in the stream too, but the stream's limits (`--retain-days`,
  * `--retain-messages`) delete old events, and a topic must outlive them and
  * a restart of everything. Every node sees each topic event and writes it
- * here; the write is a compare-and-set on the event id, so a late node
- * never puts an older topic over a newer one.
+ * here; the write is a compare-and-set on the event id, confirmed as the
+ * key's last revision (kv_settled.ts: nats-server 2.9 may take two writes
+ * at one revision), so a late node never puts an older topic over a newer
+ * one.
  *
  * @module
  */
@@ -17,6 +19,7 @@ import { TOPICS_BUCKET } from "./cluster_names.ts";
 import { roomSubject } from "./room_subject.ts";
 import { finite, natsRoom, natsTopic } from "./nats_input.ts";
 import { bucketKeys } from "./reader_recovery.ts";
+import { leaderEntry, putAt } from "./kv_settled.ts";
 
 /** A room's topic as the bucket keeps it: with the id of the event that set it. */
 export interface StoredTopic {
@@ -64,16 +67,17 @@ export class NatsTopics {
    */
   async record(folded: string, stored: StoredTopic): Promise<boolean> {
     const key = keyOf(folded);
+    let lost = false; // Read from the stream's leader once a write lost: a replica may lag.
     for (let attempt = 0; attempt < 5; attempt++) {
-      const entry = await this.#kv.get(key);
+      const entry = lost ? await leaderEntry(this.#kv, key) : await this.#kv.get(key);
       const current = entry?.operation === "PUT" ? parse(entry.json<unknown>()) : undefined;
       if (current && current.id >= stored.id) return false;
       try {
-        if (entry) await this.#kv.update(key, JSON.stringify(stored), entry.revision);
-        else await this.#kv.create(key, JSON.stringify(stored));
+        // Confirmed as the key's last: two nodes writing at one revision may both be taken.
+        await putAt(this.#kv, key, JSON.stringify(stored), entry?.revision ?? 0);
         return true;
       } catch {
-        // Another node wrote first: read again and compare.
+        lost = true; // Another node wrote first, or over this write: read again and compare.
       }
     }
     return false;

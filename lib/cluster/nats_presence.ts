@@ -29,7 +29,7 @@ import * as looks from "./nick_skeletons.ts";
 import { DeadNodeKeys } from "./dead_node_keys.ts";
 import { NatsLink } from "./nats_link.ts";
 import { KvFollow } from "./kv_follow.ts";
-import { CLAIM_MS, claimKey, freeKey, holds, updateOwnKey } from "./claim_key.ts";
+import { CLAIM_MS, claimKey, freeKey, holds, takeKey, updateOwnKey } from "./claim_key.ts";
 import { claimRecord, type Held, nickKey, type NickRecord } from "./nick_record.ts";
 import { parseNickEntry, recordOf } from "./nick_record.ts";
 
@@ -166,7 +166,7 @@ export class NatsPresence implements Presence {
           suggestion,
         );
       }
-      revision = await this.#kv.update(key, value, entry.revision).catch(() => {
+      revision = await takeKey(this.#kv, key, value, entry.revision).catch(() => {
         throw new NickError("nick_taken", `Nick "${nick}" is taken`);
       });
       // The holder's leave is announced here, before the join (its node may be gone).

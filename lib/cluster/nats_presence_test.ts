@@ -6,15 +6,18 @@
 
 import assert from "node:assert/strict";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { NatsCluster } from "../../tests/_nats_cluster.ts";
-import { until } from "../../tests/_waiting.ts";
+import { NatsCluster, url } from "../../tests/_nats_cluster.ts";
+import { raceWrites } from "../../tests/_racing_writes.ts";
+import { delay, until } from "../../tests/_waiting.ts";
 import { Hub } from "../core/hub.ts";
 import type { Member } from "../core/member.ts";
 import { RecordingSink } from "../core/_recording_sink.ts";
 import { NatsRoomLog } from "./nats_room_log.ts";
-import { NodeRegistry } from "./node_registry.ts";
+import { NodeRegistry, openBucket } from "./node_registry.ts";
 import { NatsPresence } from "./nats_presence.ts";
-import { NODE_DEAD_AFTER_MS } from "./cluster_names.ts";
+import { NICKS_BUCKET, NODE_DEAD_AFTER_MS } from "./cluster_names.ts";
+import { nickKey } from "./nick_record.ts";
+import { skeletonKeys } from "./nick_skeletons.ts";
 
 interface Node extends AsyncDisposable {
   hub: Hub;
@@ -110,6 +113,42 @@ Deno.test("NatsPresence: two nodes racing for one nick, exactly one wins each ti
   // Both see the ten winners, whichever node each is on.
   await until(() => a.hub.size === 10 && b.hub.size === 10, 5_000);
   assert.equal(a.presence.localSize + b.presence.localSize, 10);
+});
+
+Deno.test("NatsPresence: two nodes racing for a nick someone had before, exactly one wins though NATS takes both writes", async () => {
+  await using cluster = await NatsCluster.start();
+  const first = await connect({ servers: cluster.urls[0] });
+  await openBucket(first, NICKS_BUCKET, { history: 1 }); // Made here to find its leader.
+  await first.close();
+  let leader: string | undefined;
+  while (!(leader = await cluster.streamLeader(`KV_${NICKS_BUCKET}`))) await delay(50);
+  // Both on the bucket's leader, which raceWrites lets take both claims before applying either.
+  await using a = await startNode(url(cluster.node(leader)), "node-a");
+  await using b = await startNode(url(cluster.node(leader)), "node-b");
+  const before = await enter(a, "bob");
+  await until(() => b.hub.member("bob") !== undefined, 5_000);
+  a.hub.quit(before.member); // Its key now holds a deletion: a claim writes on that revision.
+  await until(() => a.hub.member("bob") === undefined && b.hub.member("bob") === undefined, 5_000);
+  let results: PromiseSettledResult<Awaited<ReturnType<typeof enter>>>[];
+  {
+    // The nick's key, then each look-alike key: each taken by both nodes when nothing stops it.
+    const keys = [nickKey("bob"), ...skeletonKeys("bob")];
+    using _race = raceWrites(cluster, leader, (key) => keys.includes(key));
+    results = await Promise.allSettled([enter(a, "bob"), enter(b, "bob")]);
+  }
+  const won = results.flatMap((r, i) => r.status === "fulfilled" ? [i] : []);
+  assert.equal(won.length, 1, `both welcomed as bob: ${JSON.stringify(results)}`);
+  const lost = results[1 - won[0]] as PromiseRejectedResult;
+  assert.equal(lost.reason.code, "nick_taken");
+  // The winner stays, and both nodes list it alone, on its node.
+  const [there, elsewhere] = won[0] === 0 ? [a, b] : [b, a];
+  const winner = (results[won[0]] as PromiseFulfilledResult<Awaited<ReturnType<typeof enter>>>)
+    .value;
+  await until(() => elsewhere.hub.member("bob")?.remote !== undefined, 5_000);
+  await delay(300);
+  assert.deepEqual(winner.sink.ended, []);
+  assert.equal(there.hub.member("bob"), winner.member);
+  assert.equal(elsewhere.hub.member("bob")?.remote?.node, there.presence.node);
 });
 
 Deno.test("NatsPresence: members of the other node in /who, /whois, /rooms, a DM across, an operator's /kick", async () => {

@@ -22,7 +22,7 @@ import type { KV, KvEntry } from "@nats-io/kv";
 import { lookAlikeSkeletons } from "../core/confusable.ts";
 import { NickError } from "../core/errors.ts";
 import { nickKey } from "./nick_record.ts";
-import { CLAIM_MS, type Claimed, claimKey, holds } from "./claim_key.ts";
+import { CLAIM_MS, type Claimed, claimKey, holds, takeKey } from "./claim_key.ts";
 import { roomSubject } from "./room_subject.ts";
 
 /** The key prefix of skeleton keys in the nick bucket. */
@@ -97,7 +97,7 @@ export async function claimSkeletons(
     }
     const holder = parseSkeleton(entry);
     if (!holder || await mayTake(kv, holder, claim)) {
-      const revision = await kv.update(key, value, entry.revision).catch(() => 0);
+      const revision = await takeKey(kv, key, value, entry.revision).catch(() => 0);
       if (revision > 0) {
         held.set(key, revision);
         continue;
