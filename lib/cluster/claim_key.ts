@@ -87,6 +87,9 @@ export async function claimKey(
     }
     previous = entry?.revision ?? 0; // Free (or deleted at that revision): written on it.
   }
+  // A record written but never confirmed is refused with the claim: not left holding the key
+  // (only a dead node's leftovers are swept, so it would block the nick while this node lives).
+  if (written !== undefined) void freeKey(kv, key, written);
   throw unavailable(failure);
 }
 
