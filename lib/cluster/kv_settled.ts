@@ -24,7 +24,8 @@
  * and the other was taken before that (it passed the same stale check), so
  * a settled revision asked for after the answer counts it: the write
  * stands if the key's last revision is still its own, and lost (to the write
- * after it) otherwise. Of writers that race, exactly one sees its own.
+ * after it) otherwise. Of writers that race, at most one sees its own (none
+ * when a third write lands right after both, or a confirmation times out).
  * {@linkcode putAt} and {@linkcode createKey} are `kv.update` and
  * `kv.create` confirmed so. On a server with the issue fixed nothing
  * races, and the confirmation costs its round trip only.
