@@ -18,7 +18,12 @@
 
 import type { KV, KvEntry } from "@nats-io/kv";
 import { bounded } from "./nats_link.ts";
-import { leaderEntry, putAt, settledRevision, WRONG_LAST_SEQUENCE } from "./kv_settled.ts";
+import {
+  leaderEntry,
+  OverwrittenError,
+  settledRevision,
+  WRONG_LAST_SEQUENCE,
+} from "./kv_settled.ts";
 import { unavailable } from "./remote_member.ts";
 
 /** How long one write or read of a claim waits for JetStream, in ms. */
@@ -96,12 +101,29 @@ export async function claimKey(
 /**
  * Writes `value` over another's record at its `revision` (taking it over:
  * a ghost of the same key, a dead node's member); the new revision once
- * confirmed as the key's last (kv_settled.ts).
+ * confirmed as the key's last (kv_settled.ts), by `deadline` (a claim's). A
+ * record written but not confirmed in time is deleted again, as
+ * {@linkcode claimKey}'s: it would hold the key while this node lives.
  *
- * @throws {Error} when the key moved on, or the write lost to one that raced it
+ * @throws {Error} when the key moved on, the write lost to one that raced it, or no answer came
  */
-export function takeKey(kv: KV, key: string, value: string, revision: number): Promise<number> {
-  return putAt(kv, key, value, revision);
+export async function takeKey(
+  kv: KV,
+  key: string,
+  value: string,
+  revision: number,
+  deadline = performance.now() + CLAIM_MS,
+): Promise<number> {
+  const left = () => Math.max(1, deadline - performance.now());
+  const written = await kv.put(key, value, { previousSeq: revision, timeout: left() });
+  try {
+    const last = await settledRevision(kv, key, left());
+    if (last !== written) throw new OverwrittenError(key, written, last);
+    return written;
+  } catch (error) {
+    if (!(error instanceof OverwrittenError)) void freeKey(kv, key, written);
+    throw error;
+  }
 }
 
 /** Whether `entry` holds JSON with these fields (a claim's own record, read back). */

@@ -166,7 +166,7 @@ export class NatsPresence implements Presence {
           suggestion,
         );
       }
-      revision = await takeKey(this.#kv, key, value, entry.revision).catch(() => {
+      revision = await takeKey(this.#kv, key, value, entry.revision, deadline).catch(() => {
         throw new NickError("nick_taken", `Nick "${nick}" is taken`);
       });
       // The holder's leave is announced here, before the join (its node may be gone).

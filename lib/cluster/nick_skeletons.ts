@@ -97,7 +97,7 @@ export async function claimSkeletons(
     }
     const holder = parseSkeleton(entry);
     if (!holder || await mayTake(kv, holder, claim)) {
-      const revision = await takeKey(kv, key, value, entry.revision).catch(() => 0);
+      const revision = await takeKey(kv, key, value, entry.revision, deadline).catch(() => 0);
       if (revision > 0) {
         held.set(key, revision);
         continue;
