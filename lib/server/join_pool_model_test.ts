@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { SendQueue } from "./send_queue.ts";
 import { trimJoinPool } from "./join_pool.ts";
+import { mulberry32 } from "../../tests/fuzz/random.ts";
 
 /*
  * send_queue_model_test.ts with what it leaves out: long runs (8 KiB or more, taken as views),
@@ -9,14 +10,8 @@ import { trimJoinPool } from "./join_pool.ts";
  * in flight is checked intact when its writer says it is done (or lets it go).
  */
 
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator, so that a failure replays. */
+const random = mulberry32;
 
 function chunkMaker(next: () => number): () => Uint8Array {
   let slab = new Uint8Array(64 * 1024);

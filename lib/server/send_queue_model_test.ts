@@ -1,15 +1,9 @@
 import assert from "node:assert/strict";
 import { SendQueue } from "./send_queue.ts";
+import { mulberry32 } from "../../tests/fuzz/random.ts";
 
-/** A small seeded generator (mulberry32), so that a failure replays. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator, so that a failure replays. */
+const random = mulberry32;
 
 /**
  * Chunks as codecs make them: consecutive parts carved from shared slabs
