@@ -19,6 +19,7 @@
 import type { KV, KvEntry } from "@nats-io/kv";
 import { bounded } from "./nats_link.ts";
 import {
+  confirmed,
   leaderEntry,
   OverwrittenError,
   settledRevision,
@@ -117,9 +118,7 @@ export async function takeKey(
   const left = () => Math.max(1, deadline - performance.now());
   const written = await kv.put(key, value, { previousSeq: revision, timeout: left() });
   try {
-    const last = await settledRevision(kv, key, left());
-    if (last !== written) throw new OverwrittenError(key, written, last);
-    return written;
+    return await confirmed(kv, key, written, left());
   } catch (error) {
     if (!(error instanceof OverwrittenError)) void freeKey(kv, key, written);
     throw error;

@@ -114,6 +114,16 @@ export async function putAt(
 ): Promise<number> {
   const revision = await kv.put(key, value, { previousSeq: previous, timeout: ms });
   if (previous === 0) return revision; // Checked in the stream's order already.
+  return await confirmed(kv, key, revision, ms);
+}
+
+/**
+ * `revision`, a write to `key` at a revision above 0, once confirmed as the
+ * key's last (see the module doc).
+ *
+ * @throws {OverwrittenError} when a write that raced it came after it
+ */
+export async function confirmed(kv: KV, key: string, revision: number, ms = ANSWER_MS) {
   const last = await settledRevision(kv, key, ms);
   if (last !== revision) throw new OverwrittenError(key, revision, last);
   return revision;

@@ -31,19 +31,18 @@ const joinPool = {
   used: false,
 };
 
+/** The size class of `size` bytes: 0 up to POOLED_MIN, then one more per power of two. */
+function classOf(size: number): number {
+  return size <= POOLED_MIN ? 0 : 32 - Math.clz32(size - 1) - Math.log2(POOLED_MIN);
+}
+
 /** A pooled buffer of at least `size` bytes (at most JOIN_POOLED_MAX). */
 export function pooledBuffer(size: number): ArrayBuffer {
-  let index = 0;
-  let capacity = POOLED_MIN;
-  while (capacity < size) {
-    capacity *= 2;
-    index++;
-  }
+  const index = classOf(size);
   joinPool.used = true;
-  const idle = joinPool.classes[index];
-  const buffer = idle?.pop();
-  if (buffer === undefined) return new ArrayBuffer(capacity);
-  joinPool.bytes -= capacity;
+  const buffer = joinPool.classes[index]?.pop();
+  if (buffer === undefined) return new ArrayBuffer(POOLED_MIN << index);
+  joinPool.bytes -= buffer.byteLength;
   return buffer;
 }
 
@@ -51,9 +50,7 @@ export function pooledBuffer(size: number): ArrayBuffer {
 export function givePooled(buffer: ArrayBuffer): void {
   const capacity = buffer.byteLength;
   if (joinPool.bytes + capacity > POOL_BYTES) return;
-  let index = 0;
-  for (let size = POOLED_MIN; size < capacity; size *= 2) index++;
-  (joinPool.classes[index] ??= []).push(buffer);
+  (joinPool.classes[classOf(capacity)] ??= []).push(buffer);
   joinPool.bytes += capacity;
 }
 

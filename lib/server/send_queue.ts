@@ -8,14 +8,7 @@
  */
 
 import { givePooled, JOIN_POOLED_MAX, pooledBuffer } from "./join_pool.ts";
-import {
-  forgetJoinOf,
-  joinInto,
-  rememberJoin,
-  sameAsLastJoin,
-  sharedJoin,
-  whole,
-} from "./shared_join.ts";
+import { joinInto, rememberJoin, sameAsLastJoin, sharedJoin, whole } from "./shared_join.ts";
 
 /**
  * A queued run this long leaves in a write of its own, as it is, rather than
@@ -250,7 +243,6 @@ export class SendQueue {
     const owned = this.#owned;
     if (owned === undefined) return;
     this.#owned = undefined;
-    forgetJoinOf(this);
     givePooled(owned);
   }
 
@@ -260,10 +252,7 @@ export class SendQueue {
    * past KEPT_SLOTS (trimmed in place).
    */
   release(): void {
-    if (this.#owned !== undefined) {
-      this.#owned = undefined;
-      forgetJoinOf(this);
-    }
+    this.#owned = undefined;
     if (this.#count === 0 && this.#chunks.length > KEPT_SLOTS) {
       this.#chunks.length = KEPT_SLOTS;
       this.#lengths.length = KEPT_SLOTS;

@@ -18,9 +18,11 @@ export interface JoinOwner {
  * the same join. It is then made once and shared (compared by reference,
  * one pointer per chunk) instead of copied byte by byte for each member.
  * The first queue joins into a pooled buffer of its own (`from`, valid while
- * that queue has not taken again, `fromTakes`, nor given the buffer back);
- * the second copies it once into `shared`, a buffer that is never written
- * again, which the rest take.
+ * that queue has not taken again, `fromTakes`); the second copies it once
+ * into `shared`, a buffer that is never written again, which the rest take.
+ * A pooled buffer given back is written again only by another join, which
+ * is remembered here in its place (send_queue.ts `take`), so a buffer given
+ * back is never read as a join it no longer holds.
  */
 const lastJoin = {
   chunks: [] as (Uint8Array | undefined)[],
@@ -68,20 +70,6 @@ export function sameAsLastJoin(
     if (chunks[i] !== last[i] || lengths[i] !== lastLengths[i]) return false;
   }
   return true;
-}
-
-/** Forgets the last join if `owner` made it (its buffer goes back to the pool). */
-export function forgetJoinOf(owner: JoinOwner): void {
-  if (lastJoin.from === owner) forgetJoin();
-}
-
-/** Forgets the last join. */
-function forgetJoin(): void {
-  lastJoin.chunks.fill(undefined, 0, lastJoin.count);
-  lastJoin.count = 0;
-  lastJoin.from = undefined;
-  lastJoin.fromBytes = undefined;
-  lastJoin.shared = undefined;
 }
 
 /** The last join as a buffer of its own, made once from the first queue's join while intact. */
