@@ -6,9 +6,10 @@
  * nick already bound by `update` at the revision this node saw, both
  * confirmed as the key's last revision (kv_settled.ts: nats-server 2.9 may
  * take two writes at one revision), so two nodes registering one nick at
- * once cannot both win; the loser is told the nick is registered. Bans are written with `put`: two operators banning one key
- * at once both mean "banned". A ban or registration made on another node
- * reaches the hub through `follow`, which disconnects the members it matches.
+ * once cannot both win; the loser is told the nick is registered. Bans are
+ * written with `put`: two operators banning one key at once both mean
+ * "banned". A ban or registration made on another node reaches the hub
+ * through `follow`, which disconnects the members it matches.
  *
  * @module
  */
