@@ -155,8 +155,8 @@ export class SendQueue {
     let size = lengths[0];
     const viewMin = this.#viewMin;
     if (size >= viewMin) {
-      // A long first run leaves alone, unless the queue is past a quarter of its limit: then all that fits
-      // leaves joined, so that it drains in few writes before it overflows.
+      // A long first run leaves alone, unless the queue is past a quarter of its limit: then
+      // all that fits leaves joined, so that it drains in few writes before it overflows.
       if (this.#bytes * 4 > this.limit) {
         while (taken < count && size + lengths[taken] <= max) size += lengths[taken++];
       }
@@ -289,7 +289,8 @@ export class SendQueue {
    */
   consolidate(): void {
     const end = this.#takes === this.#takesAtSweep ? this.#count : this.#waited;
-    // Chunks that waited through a whole sweep are joined however few (#waited: queued at the last).
+    // Chunks that waited through a whole sweep are joined however few (#waited: queued at
+    // the last sweep).
     if (end - this.#settled >= MIN_CONSOLIDATED || this.#waited > this.#settled) {
       this.#joinPieces(this.#settled, end);
     }

@@ -209,9 +209,9 @@ export class WebSocketPipe implements Pipe {
     if (this.#endTimer === undefined) {
       this.#ending = true;
       if (bytes) this.#queue.pushFinal(bytes);
-      // The batch in flight may still be reading the queue's last join buffer: it is not given back.
+      // The batch in flight may still read the queue's last join buffer: not given back.
       if (this.#inFlight) this.#queue.release();
-      // take() hands out a part at a time (a long run alone: send_queue.ts): all of it goes, in order.
+      // take() may hand out a part at a time (send_queue.ts): all of it goes, in order.
       while (this.#queue.bytes > 0) this.#raw.write(this.#queue.take(), ignore);
       this.#socket.close(1000);
       this.#endTimer = setTimeout(() => this.close(), END_MS);
