@@ -12,6 +12,7 @@ import { formatHostPort, unmapAddress } from "../net/host_port.ts";
 import type { OverflowListener, Pipe, PipeReader } from "./outbox.ts";
 import { Interrupt } from "../core/interrupt.ts";
 import { flushDeliveries } from "../core/delivery_batch.ts";
+import { giveBackReadBuffer, MIN_READ_BYTES, takeReadBuffer } from "./read_buffers.ts";
 
 /** Settings of a {@linkcode Connection}. */
 export interface ConnectionOptions {
@@ -32,8 +33,7 @@ export interface ConnectionOptions {
   overflowListener?: OverflowListener;
 }
 
-/** Reads start with a small buffer that grows while reads fill it: idle clients stay cheap. */
-const MIN_READ_BYTES = 256;
+/** Reads start with a small buffer (read_buffers.ts) that grows while reads fill it. */
 const MAX_READ_BYTES = 64 * 1024;
 /** Writes in flight at once over all connections; the others wait in line. */
 const MAX_WRITES_IN_FLIGHT = 128;
@@ -111,22 +111,20 @@ export class Connection implements Pipe {
   overflowListener: OverflowListener | undefined;
 
   /**
-   * Reads until the peer closes, the socket fails, or the connection is
-   * closed, handing each chunk to `reader.chunk`. A chunk is only valid during
-   * the call (the buffer is reused). When it returns a promise (the
-   * handshake waits for a signature check or a password delay), nothing more
-   * is read until it settles, so frames keep their order; a close ends the
-   * loop even then. Then calls `reader.ended` on a clean end, or
-   * `reader.failed` with the socket's error (or what `chunk` threw or
-   * rejected with).
+   * Reads until the peer closes, the socket fails, or the connection is closed, handing each chunk
+   * to `reader.chunk`. A chunk is only valid during the call (its buffer is read into again, by
+   * this connection or, once its loop ended, by another). When it returns a promise (the handshake
+   * waits for a signature check or a password delay), nothing more is read until it settles, so
+   * frames keep their order; a close ends the loop even then. Then calls `reader.ended` on a clean
+   * end, or `reader.failed` with the socket's error (or what `chunk` threw or rejected with).
    */
   readLoop(reader: PipeReader): void {
-    // Not an async function suspended for the connection's whole life nor a promise pending
-    // for it: its generator, registers, resolve functions and await closures cost every idle
-    // client a few hundred bytes (docs/performance.md).
+    // Not an async function suspended for the connection's whole life nor a promise pending for
+    // it: its generator, registers, resolves and await closures cost every idle client hundreds
+    // of bytes (docs/performance.md).
     this.#reader = reader;
     // A socket that hands out its own chunks (node's) needs no buffer of ours.
-    if (!this.#conn.readChunk) this.#buffer = new Uint8Array(MIN_READ_BYTES);
+    if (!this.#conn.readChunk) this.#buffer = takeReadBuffer();
     this.#read();
   }
 
@@ -135,18 +133,16 @@ export class Connection implements Pipe {
   #buffer: Uint8Array | undefined;
   #lastRead = 0;
 
-  /** Ends the read loop cleanly. */
-  #endRead(): void {
+  /**
+   * Ends the read loop cleanly, or with `error`: no read is in flight, so its buffer goes to the
+   * next connection, unless `chunkHeld` (a close ended the wait on a chunk's handling).
+   */
+  #endRead(chunkHeld = false, error?: { cause: unknown }): void {
     const reader = this.#reader;
+    if (this.#buffer && !chunkHeld) giveBackReadBuffer(this.#buffer);
     this.#reader = this.#buffer = undefined;
-    reader?.ended();
-  }
-
-  /** Ends the read loop with `error`. */
-  #failRead(error: unknown): void {
-    const reader = this.#reader;
-    this.#reader = this.#buffer = undefined;
-    reader?.failed(error);
+    if (error) reader?.failed(error.cause);
+    else reader?.ended();
   }
 
   /** Starts the next read, unless closed. */
@@ -168,7 +164,7 @@ export class Connection implements Pipe {
 
   #readFailed(error: unknown): void {
     if (this.#closed || error instanceof Deno.errors.BadResource) this.#endRead();
-    else this.#failRead(error);
+    else this.#endRead(false, { cause: error });
   }
   /** A read's bytes: how many went into the buffer, or the socket's own chunk. */
   #readDone(read: number | Uint8Array | null): void {
@@ -180,7 +176,7 @@ export class Connection implements Pipe {
     try {
       pending = this.#reader!.chunk(chunk);
     } catch (error) {
-      return this.#failRead(error);
+      return this.#endRead(false, { cause: error });
     }
     if (pending) this.#waitFor(pending);
     else this.#afterChunk();
@@ -196,7 +192,10 @@ export class Connection implements Pipe {
       ended = this.#ended = new Interrupt();
       if (this.#closed) ended.fire();
     }
-    ended.wait(pending).then(() => this.#afterChunk(), (error) => this.#failRead(error));
+    ended.wait(pending).then(
+      () => this.#closed ? this.#endRead(true) : this.#afterChunk(),
+      (error) => this.#endRead(true, { cause: error }),
+    );
   }
 
   /** After a chunk's handling: the buffer grows while reads fill it, shrinks back when they stop. */
@@ -205,9 +204,10 @@ export class Connection implements Pipe {
     const n = this.#lastRead;
     const buffer = this.#buffer;
     if (buffer && n === buffer.length && buffer.length < MAX_READ_BYTES) {
+      giveBackReadBuffer(buffer);
       this.#buffer = new Uint8Array(buffer.length * 2);
     } else if (buffer && n < MIN_READ_BYTES && buffer.length > MIN_READ_BYTES) {
-      this.#buffer = new Uint8Array(MIN_READ_BYTES);
+      this.#buffer = takeReadBuffer();
     }
     this.#read();
   }

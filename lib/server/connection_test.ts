@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { Connection } from "./connection.ts";
+import { freeReadBuffers, MIN_READ_BYTES } from "./read_buffers.ts";
 
 /** A socket double: records writes, never delivers input until closed. */
 class FakeConn {
@@ -176,3 +177,88 @@ async function endedWithin(reading: Promise<void>, ms: number): Promise<string> 
   clearTimeout(timer);
   return ended;
 }
+
+/** A socket double whose reads are answered by the test, one at a time. */
+class FedConn extends FakeConn {
+  buffers: Uint8Array[] = [];
+  #answer: ((n: number | null) => void) | undefined;
+  override read(buffer: Uint8Array): Promise<number | null> {
+    this.buffers.push(buffer);
+    return new Promise((resolve) => (this.#answer = resolve));
+  }
+  /** Answers the read in flight with `text` (written into its buffer), or with the end. */
+  feed(text: string | null): void {
+    const answer = this.#answer!;
+    this.#answer = undefined;
+    if (text === null) return answer(null);
+    const data = bytes(text);
+    this.buffers.at(-1)!.set(data);
+    answer(data.length);
+  }
+}
+
+const turn = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+Deno.test("Connection: an idle connection's read buffer goes to the next connection once its read loop ended", async () => {
+  const first = new FedConn();
+  const connection = new Connection(first as unknown as Deno.Conn, { sendQueueBytes: 1024 });
+  const chunks: string[] = [];
+  const reading = new Promise<void>((resolve, reject) =>
+    connection.readLoop({
+      chunk: (chunk) => void chunks.push(new TextDecoder().decode(chunk)),
+      ended: resolve,
+      failed: reject,
+    })
+  );
+  first.feed("ana\n");
+  await turn();
+  const free = freeReadBuffers();
+  first.feed(null);
+  await reading;
+  assert.deepEqual(chunks, ["ana\n"]);
+  assert.equal(freeReadBuffers(), free + 1);
+  const second = new FedConn();
+  new Connection(second as unknown as Deno.Conn, { sendQueueBytes: 1024 }).readLoop({
+    chunk: () => {},
+    ended: () => {},
+    failed: () => {},
+  });
+  assert.equal(second.buffers[0], first.buffers[0]);
+  second.feed(null);
+});
+
+Deno.test("Connection: a buffer whose chunk's handling still waits at a close is not given to another connection", async () => {
+  const fed = new FedConn();
+  const connection = new Connection(fed as unknown as Deno.Conn, { sendQueueBytes: 1024 });
+  const reading = new Promise<void>((resolve, reject) =>
+    connection.readLoop({
+      chunk: () => new Promise<void>(() => {}), // a check that never answers, holding its chunk
+      ended: resolve,
+      failed: reject,
+    })
+  );
+  fed.feed("PASS secret\n");
+  await turn();
+  const free = freeReadBuffers();
+  connection.close();
+  assert.equal(await endedWithin(reading, 200), "ended");
+  assert.equal(freeReadBuffers(), free);
+  assert.equal(new TextDecoder().decode(fed.buffers[0].subarray(0, 12)), "PASS secret\n");
+});
+
+Deno.test("Connection: a read that fills the idle buffer grows it and gives the small one back", async () => {
+  const fed = new FedConn();
+  const connection = new Connection(fed as unknown as Deno.Conn, { sendQueueBytes: 1024 });
+  const reading = new Promise<void>((resolve, reject) =>
+    connection.readLoop({ chunk: () => {}, ended: resolve, failed: reject })
+  );
+  const free = freeReadBuffers();
+  fed.feed("x".repeat(MIN_READ_BYTES));
+  await turn();
+  assert.equal(freeReadBuffers(), free + 1);
+  assert.equal(fed.buffers[1].length, MIN_READ_BYTES * 2);
+  fed.feed(null);
+  await reading;
+  // The grown buffer is the collector's, not the pool's.
+  assert.equal(freeReadBuffers(), free + 1);
+});
