@@ -18,8 +18,12 @@
 /** The smallest read buffer: every connection's while it is idle. */
 export const MIN_READ_BYTES = 256;
 
-/** 64 regions a slab: a connection that outlives its neighbours keeps 16 KiB at most. */
-const SLAB_BYTES = 64 * MIN_READ_BYTES;
+/**
+ * 16 regions a slab: one allocation for 16 connections, and a connection that outlives its
+ * neighbours (while the regions they gave back go to others, or past MAX_FREE to nobody) keeps
+ * 4 KiB at most.
+ */
+const SLAB_BYTES = 16 * MIN_READ_BYTES;
 
 /** Regions kept for the next connections; past this many, given-back regions are let go. */
 const MAX_FREE = 1024;
@@ -50,7 +54,11 @@ export function giveBackReadBuffer(buffer: Uint8Array): void {
   if (
     buffer.length === MIN_READ_BYTES && buffer.buffer.byteLength === SLAB_BYTES &&
     free.length < MAX_FREE
-  ) free.push(buffer);
+  ) {
+    // Nothing reads past what a read wrote, but the last connection's bytes (a password) go.
+    buffer.fill(0);
+    free.push(buffer);
+  }
 }
 
 /** Regions waiting to be given out again (for tests). */

@@ -17,8 +17,12 @@ Deno.test("takeReadBuffer() hands out regions that do not overlap, and a region 
   const free = freeReadBuffers();
   giveBackReadBuffer(taken[7]);
   assert.equal(freeReadBuffers(), free + 1);
-  assert.equal(takeReadBuffer(), taken[7]);
+  const again = takeReadBuffer();
+  assert.equal(again, taken[7]);
   assert.equal(freeReadBuffers(), free);
+  // The last connection's bytes are not kept for the next.
+  assert.ok(again.every((b) => b === 0));
+  assert.ok(taken[8].every((b) => b === 8));
 });
 
 Deno.test("giveBackReadBuffer() keeps only regions it gave out: not a grown buffer, not a buffer of its own", () => {
