@@ -107,6 +107,34 @@ export function unsafeCharacter(text: string): string | undefined {
 
 const SHOWN_ESCAPED = new RegExp(UNSAFE_IN_NAME.source, "gu");
 
+// What showUnsafe() escapes: what sanitizeText() removes (tab and LF too), and unpaired surrogates.
+const UNSAFE_TO_SHOW =
+  /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufff9-\ufffb]|\p{Cs}/gu;
+
+/** `char` as an escape (`\x1b`, `\u202e`, `\u{e0001}`). */
+function escapeChar(char: string): string {
+  const code = char.codePointAt(0)!;
+  if (code <= 0xff) return `\\x${code.toString(16).padStart(2, "0")}`;
+  if (code <= 0xffff) return `\\u${code.toString(16).padStart(4, "0")}`;
+  return `\\u{${code.toString(16)}}`;
+}
+
+/**
+ * `text` with every character that {@linkcode sanitizeText} would remove shown
+ * as an escape instead, and nothing else changed (zero-width joiners stay):
+ * for a value a protocol must echo back as it came (an IRC numeric's target,
+ * a PING token), which is never cleaned where it enters.
+ *
+ * @example
+ * ```ts
+ * showUnsafe("#a\x1b[31m"); // "#a\\x1b[31m"
+ * ```
+ */
+export function showUnsafe(text: string): string {
+  if (PRINTABLE_ASCII.test(text)) return text;
+  return text.replace(UNSAFE_TO_SHOW, escapeChar);
+}
+
 /**
  * A short, terminal-safe excerpt of user input for quoting it back in an
  * error message: cut at `max` code points (never inside a surrogate pair),
@@ -122,10 +150,5 @@ const SHOWN_ESCAPED = new RegExp(UNSAFE_IN_NAME.source, "gu");
 export function excerpt(text: string, max = 40): string {
   const chars = [...text];
   const cut = chars.length > max ? chars.slice(0, max).join("") + "…" : text;
-  return cut.replace(SHOWN_ESCAPED, (char) => {
-    const code = char.codePointAt(0)!;
-    if (code <= 0xff) return `\\x${code.toString(16).padStart(2, "0")}`;
-    if (code <= 0xffff) return `\\u${code.toString(16).padStart(4, "0")}`;
-    return `\\u{${code.toString(16)}}`;
-  });
+  return cut.replace(SHOWN_ESCAPED, escapeChar);
 }

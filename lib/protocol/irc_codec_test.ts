@@ -272,3 +272,26 @@ Deno.test("IrcCodec's room events follow each CAP REQ, taken or dropped, from th
   irc.decode(bytes("CAP REQ :batch\r\n"));
   assert.match(text(irc.encode(msg(6, "a\nb"))), /BATCH \+m6 draft\/multiline #lobby/);
 });
+
+Deno.test("IrcCodec echoes a client's controls and bidi characters escaped, never as they came", () => {
+  const irc = codec();
+  const nak = irc.decode(bytes("CAP REQ :\x1b]0;pwn\x07\r\n"));
+  assert.equal(text(nak.replies?.[0]), ":lanchat CAP * NAK :\\x1b]0;pwn\\x07\r\n");
+  irc.admitted(member("ana"));
+  const { frames } = irc.decode(bytes("\x1b[2J\u202eX\r\n"));
+  assert.ok(frames[0] instanceof ProtocolError);
+  assert.equal(deliver(irc, frames[0]), ":lanchat 421 ana \\x1b[2J\\u202eX :Unknown command\r\n");
+  const pong = irc.encode({ type: "pong", token: "a\rb\x1b[31m\u2066" });
+  assert.equal(text(pong), ":lanchat PONG lanchat :a\\x0db\\x1b[31m\\u2066\r\n");
+  // What only a member says (a nick!user@host line) is the core's clean text, left as it is.
+  const said = irc.encode({
+    type: "msg",
+    ts: 0,
+    from: "bo",
+    text: "\u{1F469}\u200D\u{1F4BB} ok",
+    kind: "say",
+    room: "#a",
+    id: 1,
+  } as MessageEvent);
+  assert.equal(text(said), ":bo!bo@lanchat PRIVMSG #a :\u{1F469}\u200D\u{1F4BB} ok\r\n");
+});

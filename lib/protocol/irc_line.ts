@@ -8,6 +8,8 @@
  * @module
  */
 
+import { showUnsafe } from "../core/sanitize.ts";
+
 /** Bytes of a line without its tags, CR LF included (RFC 1459, modern IRC). */
 export const MAX_LINE_BYTES = 512;
 /** Bytes of a client's tags, the `@` and the space after them included (IRCv3 message-tags). */
@@ -134,7 +136,11 @@ export function formatIrcLine(
   options: { trailing?: boolean; tags?: string } = {},
 ): string {
   let line = source !== undefined ? `:${source} ${command}` : command;
-  params.forEach((param, i) => {
+  // A server's line (no nick!user@host) may echo what a client sent as it came (a numeric's
+  // target, a PONG's token, a NAK's caps): its controls and bidi characters are shown escaped.
+  const echoes = source !== undefined && !source.includes("!");
+  params.forEach((p, i) => {
+    const param = echoes ? showUnsafe(p) : p;
     const last = i === params.length - 1;
     const needsColon = param === "" || param.includes(" ") || param.startsWith(":");
     line += last && (needsColon || options.trailing) ? ` :${param}` : ` ${param}`;
