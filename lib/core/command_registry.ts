@@ -259,18 +259,32 @@ export function parseArgs(command: Command, input: string): ParsedArgs {
   const checked = command.rest ? Math.min(args.length, command.maxArgs - 1) : args.length;
   for (let i = 0; i < checked; i++) {
     const unsafe = unsafeCharacter(args[i]);
-    if (!unsafe) continue;
+    if (!unsafe || startsText(command, i, args[i])) continue;
     const [what, code] = wordKind(command, i);
     throw new ChatError(code, `${what} "${excerpt(args[i])}" contains ${unsafe}`);
   }
   return { args, flags };
 }
 
+/** The `index`th word of a command's usage, options left out: `[#room]`, `<nick>`. */
+function usageWord(command: Command, index: number): string | undefined {
+  return command.usage.split(" ").filter((word) =>
+    !word.replace(/^\[/, "").startsWith("--")
+  )[index];
+}
+
+/**
+ * Whether `word`, in the place of an optional room before the command's text, names no room and
+ * so begins the text ("/topic release on friday", "/part bye"): cleaned as the text is, not
+ * refused as a room name.
+ */
+function startsText(command: Command, index: number, word: string): boolean {
+  return command.rest && !word.startsWith("#") && usageWord(command, index) === "[#room]";
+}
+
 /** What the `index`th word of a command is, and the code of an error about it. */
 function wordKind(command: Command, index: number): [string, ChatErrorCode] {
-  const token = command.usage.split(" ")
-    .map((word) => word.replace(/[<>[\]]/g, ""))
-    .filter((word) => !word.startsWith("--"))[index];
+  const token = usageWord(command, index)?.replace(/[<>[\]]/g, "");
   if (token === "nick") return ["Nick", "bad_nick"];
   if (token?.startsWith("#")) return ["Room name", "bad_room"];
   return ["Argument", "bad_args"];

@@ -145,3 +145,25 @@ Deno.test("errors that quote user input never carry escape sequences", () => {
     assert.doesNotMatch(JSON.stringify(event), /\\u001b|\\u0007/, line);
   }
 });
+
+Deno.test("/topic and /part take a first word with a control character as the start of their text, cleaned as text is, not as a bad room name", () => {
+  const { connect } = setup({ rateLimit: false });
+  const ana = connect("ana");
+  const bob = connect("bob");
+  quiet(ana, bob);
+  ana.input("/topic \x1b[31mhello there");
+  const topic = bob.sink.events.find((event) => event.type === "topic");
+  assert.ok(topic, `no topic: ${JSON.stringify(ana.sink.events)}`);
+  assert.equal(topic.text, "hello there");
+  quiet(ana, bob);
+  // A word that does name a room is still checked as one.
+  ana.input("/topic #a\x1b[31m hi");
+  assertError(ana, "bad_room", /Room name "#a\\x1b\[31m" contains the control character U\+001B/);
+  ana.input("/join #side");
+  bob.input("/join #side");
+  quiet(ana, bob);
+  ana.input("/part \x1b]0;pwn\x07bye now");
+  const left = bob.sink.events.find((event) => event.type === "leave");
+  assert.ok(left, `no leave: ${JSON.stringify(ana.sink.events)}`);
+  assert.doesNotMatch(JSON.stringify(left), /\\u001b|\\u0007/);
+});
