@@ -115,9 +115,12 @@ async function reserve(target: string, tag: string): Promise<{ target: string; p
     const candidate = numbered(target, n);
     const part = `${candidate}.${tag}.part`;
     if (partsInUse.has(part)) continue;
-    if (await Deno.lstat(candidate).then(() => true, () => false)) continue;
+    // Claimed before the await: another /get of the same file checks meanwhile.
     partsInUse.add(part);
-    return { target: candidate, part };
+    if (await Deno.lstat(candidate).then(() => false, () => true)) {
+      return { target: candidate, part };
+    }
+    partsInUse.delete(part);
   }
   throw new TransferError("failed", `cannot find a free name for ${target}`);
 }

@@ -208,6 +208,24 @@ Deno.test("downloadFile() never writes through a link at the .part name", async 
   });
 });
 
+Deno.test("downloadFile() run several times at once for one file into one directory saves it each time", async () => {
+  await using h = hostile(async (conn) => {
+    await conn.write(encoder.encode("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"));
+  });
+  const file = sharedFile(h.server, 5);
+  await withDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/a.bin`, "taken");
+    const got = await Promise.all(
+      [1, 2, 3, 4].map(() => downloadFile(h.server, file, { directory: dir })),
+    );
+    assert.deepEqual(
+      got.map((g) => g.path).sort(),
+      [1, 2, 3, 4].map((n) => `${dir}/a (${n}).bin`),
+    );
+    assert.equal(await Deno.readTextFile(`${dir}/a (4).bin`), "hello");
+  });
+});
+
 Deno.test("partTag() differs with the server, the id and the size: no file goes on in another's .part", async () => {
   const server = { address: { host: "127.0.0.1", port: 7777 } };
   const file = sharedFile(server, 10);

@@ -68,6 +68,9 @@ const LEAVE_WORDS: Record<LeaveEvent["reason"], string> = {
 
 /** Most member names a text welcome lists. */
 const TEXT_MEMBER_LIMIT = 20;
+/** The widest usage that sets /help's column: a longer one is followed by two spaces only, so that
+ * the other lines still fit an 80-column terminal. */
+const HELP_COLUMN_MAX = 36;
 
 const MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(" ");
 
@@ -217,7 +220,11 @@ export function formatEvent(event: ServerFrame, context: TextFormatContext = {})
         ]
         : [`Rooms: ${event.rooms.map((r) => `${r.room} (${r.members})`).join(", ") || "none"}`];
     case "help": {
-      const width = Math.max(...event.commands.map((c) => c.usage.length));
+      // A usage longer than the column (/history's) does not widen it for every other line.
+      const width = Math.max(
+        0,
+        ...event.commands.map((c) => c.usage.length).filter((n) => n <= HELP_COLUMN_MAX),
+      );
       return event.commands.map((c) =>
         `${c.usage.padEnd(width)}  ${c.help}${c.op ? " (operators only)" : ""}`
       );

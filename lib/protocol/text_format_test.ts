@@ -282,6 +282,23 @@ Deno.test("formatEvent() lines up the help column", () => {
   ]);
 });
 
+Deno.test("formatEvent() keeps the help column narrow when one usage is very long", () => {
+  const history = "/history [count] [before-id] | --before|--after|--around|--latest <ref> [count]";
+  const lines = formatEvent({
+    type: "help",
+    commands: [
+      { name: "nick", usage: "/nick <nick>", help: "Change your nick" },
+      { name: "history", usage: history, help: "Show older messages" },
+      { name: "rooms", usage: "/rooms", help: "List the rooms" },
+    ],
+  }, here);
+  assert.deepEqual(lines, [
+    "/nick <nick>  Change your nick",
+    `${history}  Show older messages`,
+    "/rooms        List the rooms",
+  ]);
+});
+
 Deno.test("formatEvent() renders pong, error and bye", () => {
   assert.deepEqual(formatEvent({ type: "pong" }, here), ["pong"]);
   assert.deepEqual(formatEvent({ type: "pong", token: "t7" }, here), ["pong t7"]);
