@@ -181,6 +181,9 @@ Deno.test("both programs reject unknown flags and bad values with one line and e
     // npm users write flags after "--"; it is accepted, so the bad value is what is reported.
     ["server", ["--", "--port", "70000"], /^chat-server: --port must be a whole number/],
     ["client", ["--", "--host", "x", "--port", "abc"], /^chat-client: --port must be a whole/],
+    // A bad value quoted back shows its controls as escapes: it cannot drive the terminal.
+    ["server", ["--name", "a\x1b[2Jb"], /^chat-server: --name must .*got "a\\x1b\[2Jb"$/],
+    ["client", ["--bogus\x1b]0;x\x07"], /^chat-client: unknown flag "--bogus\\x1b\]0;x\\x07"/],
   ];
   for (const [entry, args, expected] of cases) {
     const process = runEntry(entry, args, { tls: true });
