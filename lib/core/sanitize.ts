@@ -25,11 +25,13 @@ const ESCAPE_SEQUENCE = new RegExp(
   "g",
 );
 
-// Remaining C0 controls (but tab and newline), DEL, C1 controls, the
-// bidirectional formatting characters that can reorder what a reader sees,
-// and the interlinear annotation marks that can hide text.
-const UNSAFE_CHARACTERS =
-  /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufff9-\ufffb]/g;
+// DEL, C1 controls, the bidirectional formatting characters that can reorder what a reader sees,
+// and the interlinear annotation marks that can hide text (a character class's inside).
+const UNSAFE_BEYOND_C0 = String
+  .raw`\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufff9-\ufffb`;
+
+// Those, and the C0 controls but tab and newline.
+const UNSAFE_CHARACTERS = new RegExp(String.raw`[\x00-\x08\x0b-\x1f${UNSAFE_BEYOND_C0}]`, "g");
 
 // Text that sanitizing leaves as it is (no controls, no line breaks, nothing beyond ASCII).
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
@@ -108,8 +110,7 @@ export function unsafeCharacter(text: string): string | undefined {
 const SHOWN_ESCAPED = new RegExp(UNSAFE_IN_NAME.source, "gu");
 
 // What showUnsafe() escapes: what sanitizeText() removes (tab and LF too), and unpaired surrogates.
-const UNSAFE_TO_SHOW =
-  /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufff9-\ufffb]|\p{Cs}/gu;
+const UNSAFE_TO_SHOW = new RegExp(String.raw`[\x00-\x1f${UNSAFE_BEYOND_C0}]|\p{Cs}`, "gu");
 
 /** `char` as an escape (`\x1b`, `\u202e`, `\u{e0001}`). */
 function escapeChar(char: string): string {
