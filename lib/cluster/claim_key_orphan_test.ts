@@ -39,11 +39,19 @@ async function stillHolds(kv: KV, key: string, value: string): Promise<boolean> 
   return await holdsIt();
 }
 
-Deno.test("claimKey: a write taken but never confirmed is not left holding the key", async () => {
+/** Runs `test` on a fresh bucket (one revision a key, as lanchat's) of a nats-server of its own. */
+async function withBucket(test: (kv: KV) => Promise<void>): Promise<void> {
   await using nats = await soloNats();
   const nc = await connect({ servers: nats.url });
   try {
-    const kv = await new Kvm(nc).create("ORPHAN", { history: 1 });
+    await test(await new Kvm(nc).create("ORPHAN", { history: 1 }));
+  } finally {
+    await nc.close();
+  }
+}
+
+Deno.test("claimKey: a write taken but never confirmed is not left holding the key", () =>
+  withBucket(async (kv) => {
     const key = "nick.bob";
     await kv.put(key, JSON.stringify({ node: "old" }));
     await kv.delete(key); // A nick someone had: the claim writes on the deletion's revision.
@@ -54,16 +62,10 @@ Deno.test("claimKey: a write taken but never confirmed is not left holding the k
       (error: { code?: string }) => error.code === "cluster_unavailable",
     );
     assert.equal(await stillHolds(kv, key, value), false, "the refused claim's record holds it");
-  } finally {
-    await nc.close();
-  }
-});
+  }));
 
-Deno.test("takeKey: a takeover taken but not confirmed by the claim's deadline is not left holding the key", async () => {
-  await using nats = await soloNats();
-  const nc = await connect({ servers: nats.url });
-  try {
-    const kv = await new Kvm(nc).create("ORPHAN", { history: 1 });
+Deno.test("takeKey: a takeover taken but not confirmed by the claim's deadline is not left holding the key", () =>
+  withBucket(async (kv) => {
     const key = "nick.bob";
     // A dead node's member: taken over at its revision.
     const revision = await kv.put(key, JSON.stringify({ node: "dead", nick: "bob" }));
@@ -73,7 +75,4 @@ Deno.test("takeKey: a takeover taken but not confirmed by the claim's deadline i
     await assert.rejects(takeKey(kv, key, value, revision, started + 500));
     assert.ok(performance.now() - started < 2_000, "the claim's deadline bounds the takeover");
     assert.equal(await stillHolds(kv, key, value), false, "the refused takeover's record holds it");
-  } finally {
-    await nc.close();
-  }
-});
+  }));
