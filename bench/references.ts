@@ -38,6 +38,9 @@ const LINE_REFERENCES: Record<string, () => string> = {
   "deno-relay-hello": () => denoRelay("--hello"),
   // The same with joins shared among queues holding the same lines (as lanchat's send queue).
   "deno-relay-shared": () => denoRelay("--share-joins"),
+  // Deno's floor for a chat's own work: the shared relay plus decoding, refusing controls,
+  // history and rendering each message (bench/reference/deno_chat_floor.ts).
+  "deno-chat": () => denoReference("deno_chat_floor.ts", [], []),
   // Deno's TLS floor: a bare relay terminating TLS as lanchat's front door does
   // (bench/reference/deno_tls_relay.ts); "-feed", as the front door did before (secureOver).
   "deno-tls-relay": () => denoTlsRelay("native"),
@@ -59,7 +62,7 @@ const WEB_REFERENCES: Record<string, () => string> = {
  * The relays whose clients say a name line first and are greeted on it
  * (`--hello`): a connect that is a round trip, as lanchat's nick and welcome.
  */
-const HELLO_REFERENCES = ["relay-hello", "deno-relay-hello"];
+const HELLO_REFERENCES = ["relay-hello", "deno-relay-hello", "deno-chat"];
 
 /** The references that speak TLS (driven with TLS clients; they need `--tls`). */
 export const TLS_REFERENCES = ["deno-tls-relay", "deno-tls-relay-feed"];
@@ -76,6 +79,10 @@ function denoReference(script: string, before: string[], after: string[], config
     "-A",
     ...(config ? ["--config", `${ROOT}deno.json`] : []),
     ...serverV8Flags(),
+    // A CPU profile of each Deno reference, as BENCH_DENO_FLAGS gives one of lanchat.
+    ...(Deno.env.get("BENCH_REFERENCE_PROF_DIR")
+      ? ["--cpu-prof", `--cpu-prof-dir=${Deno.env.get("BENCH_REFERENCE_PROF_DIR")}`]
+      : []),
     `${ROOT}bench/reference/${script}`,
     ...before,
     "{port}",

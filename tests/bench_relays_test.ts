@@ -2,7 +2,7 @@
  * The reference relays of bench/reference/ (the C floor and Deno's floor),
  * which the bench's connect figures are read against: they greet a client at
  * the accept, or with `--hello` only at its first line, which they do not
- * relay. Deno's WebSocket relay (both designs) greets a client at its hello
+ * relay; Deno's chat floor renders and checks what it relays. Deno's WebSocket relay (both designs) greets a client at its hello
  * and relays every message to every client, in an event as long as
  * lanchat's.
  */
@@ -146,6 +146,34 @@ for (const [name, startRelayOf] of Object.entries(RELAYS)) {
     assert.deepEqual(witness.lines, ["ok", "said with the name", "after", "from quiet"]);
   });
 }
+
+Deno.test("Deno's chat floor (deno_chat_floor.ts) greets at the nick, renders each line as a lanchat text line, and refuses controls and bytes that are not UTF-8 to their sender alone", async () => {
+  await using relay = await startRelay(Deno.execPath(), [
+    ...["run", "-q", "-A", "bench/reference/deno_chat_floor.ts"],
+  ]);
+  await using reader = await connect(relay.port);
+  await reader.write("reader\n");
+  await reader.waitLine((line) => line === "ok");
+  await using writer = await connect(relay.port);
+  // The nick and two lines in one read, the second cut by reads; then lines it refuses.
+  await writer.write("ana\nfirst line\nsecond, h\xe9");
+  await delay(50);
+  await writer.write("llo\n");
+  await writer.write(new Uint8Array([0x62, 0x65, 0x6c, 0x6c, 0x07, 0x0a, 0xff, 0x0a]));
+  await writer.write("last\r\n");
+  const stamped = /^\[\d\d:\d\d\] <ana> /;
+  await reader.waitLine((line) => line.endsWith("last"));
+  assert.deepEqual(
+    reader.lines.map((line) => line.replace(stamped, "<ana> ")),
+    ["ok", "<ana> first line", "<ana> second, h\u00e9llo", "<ana> last"],
+  );
+  await writer.waitLine((line) => line === "! Not UTF-8");
+  assert.deepEqual(writer.lines, [
+    "ok",
+    "! Control characters are not allowed",
+    "! Not UTF-8",
+  ]);
+});
 
 /** A WebSocket client of a relay: the messages it received, in order. */
 interface WsPeer extends AsyncDisposable {
