@@ -175,6 +175,24 @@ Deno.test("Deno's chat floor (deno_chat_floor.ts) greets at the nick, renders ea
   ]);
 });
 
+Deno.test("Deno's chat floor (deno_chat_floor.ts) refuses a malformed nick and one taken (in any case), then takes the next line as the nick", async () => {
+  await using relay = await startRelay(Deno.execPath(), [
+    ...["run", "-q", "-A", "bench/reference/deno_chat_floor.ts"],
+  ]);
+  await using ana = await connect(relay.port);
+  await ana.write("Ana\n");
+  await ana.waitLine((line) => line === "ok");
+  await using other = await connect(relay.port);
+  await other.write("no spaces\nANA\nbob\nhi\n");
+  await other.waitLine((line) => line === "ok");
+  await ana.waitLine((line) => line.endsWith("<bob> hi"));
+  assert.deepEqual(other.lines, [
+    "! Nick may only contain letters, digits, _ - and .",
+    "! Nick taken",
+    "ok",
+  ]);
+});
+
 /** A WebSocket client of a relay: the messages it received, in order. */
 interface WsPeer extends AsyncDisposable {
   socket: WebSocket;

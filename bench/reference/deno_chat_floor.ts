@@ -3,7 +3,9 @@
  * --share-joins --hello` (the same reads, line blocks, writer and V8 flags) plus only what every
  * message of a chat must go through before it is relayed, done the cheapest way found:
  *
- * - the first line is the client's nick; it is greeted ("ok") then, as `deno-relay-hello` does;
+ * - the first line is the client's nick: checked (ASCII letters, digits, `_-.`, at most 32) and
+ *   unique (a `Map` by its lower case), refused with an error line (the next line is tried) or
+ *   greeted ("ok") and in, as `deno-relay-hello` greets at the first line;
  * - each line is decoded as UTF-8 into a string (a fatal decoder: bytes that are not UTF-8 are
  *   refused), and one with a control character is refused (an error line to its sender);
  * - each message is an object (id, time, nick, text) kept in the room's history, the last 10,000
@@ -43,6 +45,9 @@ const CONTROL_CHARACTER = encoder.encode("! Control characters are not allowed\r
 // deno-lint-ignore no-control-regex
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/;
 const HISTORY = 10_000;
+const NICK = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}$/;
+const BAD_NICK = encoder.encode("! Nick may only contain letters, digits, _ - and .\r\n");
+const NICK_TAKEN = encoder.encode("! Nick taken\r\n");
 /** ASCII lines up to this long are decoded in JavaScript; longer ones by the decoder (an op). */
 const DECODED_MAX = 24;
 const SLAB_BYTES = 64 * 1024;
@@ -108,6 +113,20 @@ let slab = new Uint8Array(SLAB_BYTES);
 let used = 0;
 
 const clients = new Set<RelayWriter>();
+/** Who holds each nick, by its lower case. */
+const nicks = new Map<string, RelayWriter>();
+
+/** `line` as the nick of `client` when it is free and well formed (else the client is told). */
+function enter(client: RelayWriter, line: Uint8Array): string | undefined {
+  const nick = replacing.decode(line).trim();
+  if (!NICK.test(nick)) return void client.send(BAD_NICK);
+  const key = nick.toLowerCase();
+  if (nicks.has(key)) return void client.send(NICK_TAKEN);
+  nicks.set(key, client);
+  clients.add(client);
+  client.send(GREETING);
+  return nick;
+}
 
 /**
  * The read's whole lines as messages of `nick`: refusals to `client`, the rest rendered as
@@ -162,12 +181,10 @@ async function serve(client: RelayWriter): Promise<void> {
   let nick: string | undefined;
   let nickBytes = new Uint8Array(0);
   const split = blockSplitter((lines) => {
-    if (nick === undefined) {
+    while (nick === undefined) {
       const nl = lines.indexOf(0x0a);
-      nick = decoder.decode(lines.subarray(0, nl)).trim();
-      nickBytes = encoder.encode(nick);
-      clients.add(client);
-      client.send(GREETING);
+      nick = enter(client, lines.subarray(0, nl));
+      if (nick !== undefined) nickBytes = encoder.encode(nick);
       if (nl + 1 === lines.length) return;
       lines = lines.subarray(nl + 1);
     }
@@ -181,8 +198,9 @@ async function serve(client: RelayWriter): Promise<void> {
       buffer = nextReadBuffer(buffer, n);
     }
   } catch {
-    // Reset by the peer, or a nick that is not UTF-8.
+    // Reset by the peer.
   } finally {
+    if (nick !== undefined) nicks.delete(nick.toLowerCase());
     client.close();
   }
 }
