@@ -15,8 +15,8 @@ import type { HelloFrame } from "./client_frames.ts";
 import type { Codec, CodecCapabilities, Decoded, DecodedFrame } from "./codec.ts";
 import { LineDecoder } from "./decode_lines.ts";
 import { TelnetFilter } from "./telnet_filter.ts";
-import { formatEvent } from "./text_format.ts";
-import { utf8Bytes, utf8Lines } from "./utf8.ts";
+import { formatEvent, messageLineParts } from "./text_format.ts";
+import { utf8Bytes, utf8Joined, utf8Lines } from "./utf8.ts";
 import { RunCache } from "./run_cache.ts";
 
 /** The last run of messages as lines: variant 0 for readers in its room, 1 for the others. */
@@ -242,6 +242,12 @@ export class TextCodec implements Codec {
       : { type: "hello", protocol: 1, nick, client: "text", password };
   }
 
+  /** A room event's bytes: a message of one line written from its parts, anything else as lines. */
+  #roomLine(event: ServerFrame, current: string | undefined): Uint8Array {
+    const parts = event.type === "msg" ? messageLineParts(event, current) : undefined;
+    return parts ? utf8Joined(parts) : toBytes(formatEvent(event, { currentRoom: current }));
+  }
+
   #render(event: ServerFrame): Uint8Array {
     const current = this.#member?.current?.name;
     if (event.type === "msg" || event.type === "join" || event.type === "leave") {
@@ -250,10 +256,8 @@ export class TextCodec implements Codec {
         cachedRoom = event.room;
         cachedHere = cachedElsewhere = undefined;
       }
-      if (event.room === current) {
-        return cachedHere ??= toBytes(formatEvent(event, { currentRoom: current }));
-      }
-      return cachedElsewhere ??= toBytes(formatEvent(event, { currentRoom: current }));
+      if (event.room === current) return cachedHere ??= this.#roomLine(event, current);
+      return cachedElsewhere ??= this.#roomLine(event, current);
     }
     return toBytes(formatEvent(event, { currentRoom: current }));
   }

@@ -360,6 +360,37 @@ function formatSnapshot(
   return lines;
 }
 
+/** The parts of a one-line message's line (scratch, reused: see {@linkcode messageLineParts}). */
+const lineParts: string[] = new Array(10).fill("");
+
+/**
+ * The line `formatEvent` gives a message of one line, with its CRLF, as
+ * parts to be written one after another (`utf8Joined`): the stamp, room,
+ * nick and text are never concatenated into a string that is flattened and
+ * copied again. Undefined for a text of several lines. The array is reused
+ * by the next call.
+ */
+export function messageLineParts(
+  event: MessageEvent,
+  currentRoom: string | undefined,
+): string[] | undefined {
+  if (event.text.includes("\n")) return undefined;
+  const parts = lineParts;
+  parts[0] = "[";
+  parts[1] = formatTime(event.ts, Date.now());
+  parts[2] = "] ";
+  const elsewhere = event.room !== currentRoom;
+  parts[3] = elsewhere ? event.room : "";
+  parts[4] = elsewhere ? " " : "";
+  const kind = event.kind;
+  parts[5] = kind === "action" ? "* " : kind === "notice" ? "-" : "<";
+  parts[6] = event.from;
+  parts[7] = kind === "action" ? " " : kind === "notice" ? "- " : "> ";
+  parts[8] = event.text;
+  parts[9] = "\r\n";
+  return parts;
+}
+
 function formatMessage(
   event: MessageEvent,
   prefix: string,
