@@ -3,6 +3,7 @@ import type { MessageEvent } from "../core/events.ts";
 import type { Member } from "../core/member.ts";
 import { ProtocolError } from "./protocol_error.ts";
 import { TextCodec, welcomeTo } from "./text_codec.ts";
+import { formatEvent } from "./text_format.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const text = (data: Uint8Array | undefined) => new TextDecoder().decode(data);
@@ -181,4 +182,30 @@ Deno.test("TextCodec.encode(): one line per line, each with CRLF; an event with 
   );
   assert.equal(text(c.encode({ type: "pong", token: "" })), "pong\r\n");
   assert.equal(text(c.encode({ type: "ping", token: "t" })), "\r\n");
+});
+
+Deno.test("TextCodec.encode() of a message is formatEvent()'s lines with CRLF, for every kind, room, text and day", () => {
+  const reader = codec();
+  reader.admitted(memberIn("#lobby"));
+  const yesterday = Date.now() - 86_400_000;
+  let id = 0;
+  for (const kind of ["say", "action", "notice"] as const) {
+    for (const room of ["#lobby", "#other"]) {
+      for (const body of ["hi", "caf\u00e9 \u{1f600}", "  spaced  ", "<b>", "one\ntwo"]) {
+        for (const ts of [Date.now(), yesterday]) {
+          const event: MessageEvent = {
+            type: "msg",
+            room,
+            id: ++id,
+            ts,
+            from: "ana",
+            text: body,
+            kind,
+          };
+          const lines = formatEvent(event, { currentRoom: "#lobby" });
+          assert.equal(text(reader.encode(event)), lines.map((line) => `${line}\r\n`).join(""));
+        }
+      }
+    }
+  }
 });

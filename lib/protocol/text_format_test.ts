@@ -8,7 +8,7 @@ import type {
   MessageEvent,
   NickEvent,
 } from "../core/events.ts";
-import { formatEvent, formatTime, messageLineParts } from "./text_format.ts";
+import { formatEvent, formatTime } from "./text_format.ts";
 
 // Local times, so the tests pass in any time zone.
 const NOW = new Date(2024, 4, 17, 18, 30).getTime(); // May 17, 18:30
@@ -414,41 +414,4 @@ Deno.test("formatEvent() renders topics, away changes, away marks in /who, topic
     }, here),
     ["You are in #dev; no one else is here", "Topic: the dev room (set by bo)"],
   );
-});
-
-Deno.test("messageLineParts() joined is formatEvent()'s line and CRLF, for every kind, room and text; undefined for several lines", () => {
-  const yesterday = Date.now() - 86_400_000;
-  for (const kind of ["say", "action", "notice"] as const) {
-    for (const room of ["#lobby", "#other"]) {
-      for (const text of ["hi", "caf\u00e9 \u{1f600}", "  spaced  ", "<b>"]) {
-        for (const ts of [Date.now(), yesterday]) {
-          const event: MessageEvent = {
-            type: "msg",
-            room,
-            id: 7,
-            ts,
-            from: "ana",
-            text,
-            kind,
-          };
-          const [line] = formatEvent(event, { currentRoom: "#lobby" });
-          assert.equal(
-            messageLineParts(event, "#lobby")!.join(""),
-            `${line}\r\n`,
-            `${kind} ${room} ${text}`,
-          );
-        }
-      }
-    }
-  }
-  const twoLines: MessageEvent = {
-    type: "msg",
-    room: "#lobby",
-    id: 8,
-    ts: Date.now(),
-    from: "ana",
-    text: "one\ntwo",
-    kind: "say",
-  };
-  assert.equal(messageLineParts(twoLines, "#lobby"), undefined);
 });
