@@ -221,10 +221,11 @@ Deno.test("MODE of a room that does not exist is 403; of one that does, 324", as
   ]);
 });
 
-Deno.test("MODE me with an unknown user mode is 501; +i (irssi's) and no modes are 221", async () => {
+Deno.test("MODE me asked is 221 +; +i (irssi's on connect), +w or -i change nothing, so no answer; an unknown mode is 501", async () => {
   await using server = await startServer();
   await using ana = await IrcClient.registered(server.addr.port, "ana");
-  assert.deepEqual(await answers(ana, "MODE ana +z", "MODE ana +i", "MODE ana"), [
+  assert.deepEqual(await answers(ana, "MODE ana +i", "MODE ana +w", "MODE ana -i"), []);
+  assert.deepEqual(await answers(ana, "MODE ana +z", "MODE ana", "MODE ANA"), [
     ":lanchat 501 ana :Unknown MODE flag",
     ":lanchat 221 ana +",
     ":lanchat 221 ana +",

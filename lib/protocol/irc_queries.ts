@@ -176,7 +176,8 @@ export function queryCommand(command: string, params: string[], ctx: QueryContex
 
 /**
  * MODE: a room's modes are `n` (always on) and `b`, which is lanchat's ban
- * of a member by nick (its key and address); a member has no modes.
+ * of a member by nick (its key and address); a member has no modes: asked,
+ * `221 me +`; `+i` or `+w` is no change, so no answer.
  */
 function mode(params: string[], ctx: QueryContext): void {
   const me = ctx.me;
@@ -187,7 +188,9 @@ function mode(params: string[], ctx: QueryContext): void {
     } else if (/[^+\-iw]/.test(modes ?? "")) {
       // `i` and `w` (irssi asks +i) change nothing here; any other letter is unknown (Modern IRC).
       ctx.reply("501", ["Unknown MODE flag"]);
-    } else ctx.reply("221", ["+"]);
+    } else if (!modes) ctx.reply("221", ["+"]);
+    // A change answers with a MODE line of what changed (Modern IRC): `i` and `w` change
+    // nothing, so nothing; a 221 here made irssi print "Your user mode is [+]" on connect.
     return;
   }
   if (modes === undefined) {
