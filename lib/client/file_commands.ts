@@ -8,6 +8,7 @@
  * @module
  */
 
+import { mayRead, NOT_PERMITTED, shownPath } from "./user_directory.ts";
 import type { SharedFile } from "../core/events.ts";
 import { cleanFileName, formatSize } from "../core/file_name.ts";
 import type { SessionEvent } from "./session_events.ts";
@@ -261,13 +262,15 @@ export class FileCommands {
       ok: false,
       message: serverText(`sending ${name} failed: ${message}`, 1000),
     });
+    // A relative path is the user's directory's (user_directory.ts), and named with it.
+    if (!mayRead(path)) return refused(`cannot read ${shownPath(path)}: ${NOT_PERMITTED}`);
     let size: number;
     try {
       const info = Deno.statSync(path);
-      if (!info.isFile) return refused(`${path} is not a file`);
+      if (!info.isFile) return refused(`${shownPath(path)} is not a file`);
       size = info.size;
     } catch (error) {
-      return refused(`cannot read ${path}: ${describe(error)}`);
+      return refused(`cannot read ${shownPath(path)}: ${describe(error)}`);
     }
     const limit = this.#maxFileBytes;
     if (limit !== undefined && size > limit) {
