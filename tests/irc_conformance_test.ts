@@ -232,6 +232,21 @@ Deno.test("MODE me asked is 221 +; +i (irssi's on connect), +w or -i change noth
   ]);
 });
 
+Deno.test("HELP is lanchat's /help as NOTICEs; HELP of a name that is no command is 524 saying so", async () => {
+  await using server = await startServer();
+  await using ana = await IrcClient.registered(server.addr.port, "ana");
+  assert.deepEqual(await answers(ana, "HELP nope", "HELP jion", "HELP msg"), [
+    ':lanchat 524 ana nope :No command "/nope" to explain; type /help alone for the list of commands',
+    ':lanchat 524 ana jion :No command "/jion" to explain (did you mean /join?); type /help alone ' +
+    "for the list of commands",
+    ":lanchat NOTICE ana :/msg <nick> <text>: Send a private message that only you and <nick> see " +
+    "(also /dm, /query)",
+  ]);
+  const all = await answers(ana, "HELP");
+  assert.ok(all.length > 10 && all.every((line) => line.startsWith(":lanchat NOTICE ana :/")));
+  assert.ok(all.some((line) => line.startsWith(":lanchat NOTICE ana :/help [command]: ")));
+});
+
 Deno.test("KICK in a room that does not exist is 403, before the operator check (482 stays for a real room)", async () => {
   await using server = await startServer();
   await using _ana = await IrcClient.registered(server.addr.port, "ana");

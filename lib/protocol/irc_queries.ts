@@ -77,6 +77,7 @@ export const QUERY_COMMANDS: ReadonlySet<string> = new Set([
   "KICK",
   "MODE",
   "WHOWAS",
+  "HELP",
 ]);
 
 /** Answers one of {@linkcode QUERY_COMMANDS}. */
@@ -171,6 +172,8 @@ export function queryCommand(command: string, params: string[], ctx: QueryContex
     case "MODE":
       if (need(1)) mode(params, ctx);
       return;
+    case "HELP": // lanchat's /help: its rows as NOTICEs; a name it does not know, 524
+      return ctx.command("help", params[0] ?? "", params[0] ?? "*");
   }
 }
 
