@@ -42,6 +42,7 @@ import {
 import { pickServer } from "./lib/client/tui/server_picker.ts";
 import { cleanLine } from "./lib/core/sanitize.ts";
 import type { RoomsChange } from "./lib/client/session_events.ts";
+import { enterTaskStartDirectory } from "./lib/client/user_directory.ts";
 
 function userName(): string | undefined {
   for (const name of ["USER", "LOGNAME", "USERNAME"]) {
@@ -52,6 +53,12 @@ function userName(): string | undefined {
 }
 
 async function main(): Promise<number> {
+  // `deno task client` runs here in the checkout: paths typed are the user's directory's.
+  const notBack = enterTaskStartDirectory();
+  if (notBack) {
+    console.error(`chat-client: ${notBack}`);
+    return 2;
+  }
   const command = startCommand(
     "chat-client",
     VERSION,

@@ -266,3 +266,26 @@ Deno.test("line mode: a piped burst is paced under the rate limit and fully deli
   assert.deepEqual(watcher.events.flatMap((e) => e.type === "msg" ? [e.text] : []), lines);
   assert.ok(!cli.stdout.some((l) => l.startsWith("! Slow down")), cli.stdout.join("\n"));
 });
+
+Deno.test("/help of a command that does not exist says so and points to /help, in line mode and over nc", async () => {
+  const { server, port } = await runServer();
+  await using _server = server;
+  const cli = runClient(port, "cli", [], { stdin: "piped" });
+  await using _cli = cli;
+  await cli.waitStdout((l) => l.startsWith("Welcome to lanchat, cli!"));
+  await cli.write("/help nope\n/help jion\n/help send\n");
+  await cli.closeStdin();
+  assert.equal((await cli.finished()).code, 3, cli.stderr.join("\n"));
+  const refused = cli.stdout.filter((l) => l.startsWith("! "));
+  assert.deepEqual(refused, [
+    '! No command "/nope" to explain; type /help alone for the list of commands',
+    '! No command "/jion" to explain (did you mean /join?); type /help alone for the list of commands',
+  ]);
+  // /send is the client's own verb: its row, not the server's refusal.
+  assert.ok(cli.stdout.some((l) => /^\/send .*share a file/.test(l)), cli.stdout.join("\n"));
+  await using nc = await TextClient.connect(port, "nc_user");
+  await nc.sendLine("/help nope");
+  await nc.waitLine((l) =>
+    l === '! No command "/nope" to explain; type /help alone for the list of commands'
+  );
+});

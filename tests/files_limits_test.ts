@@ -258,7 +258,7 @@ Deno.test("files: the /send and /get hints are for text and IRC clients; a nativ
   await ana.client.send({ type: "cmd", name: "help", args: "get" });
   assert.equal(
     (await ana.client.next("error", () => true, from)).message,
-    'Unknown command "get"',
+    'No command "/get" to explain; type /help alone for the list of commands',
   );
   await using text = await TextClient.connect(t.server.addr.port, "tex");
   await text.sendLine("/help");

@@ -221,14 +221,30 @@ Deno.test("MODE of a room that does not exist is 403; of one that does, 324", as
   ]);
 });
 
-Deno.test("MODE me with an unknown user mode is 501; +i (irssi's) and no modes are 221", async () => {
+Deno.test("MODE me asked is 221 +; +i (irssi's on connect), +w or -i change nothing, so no answer; an unknown mode is 501", async () => {
   await using server = await startServer();
   await using ana = await IrcClient.registered(server.addr.port, "ana");
-  assert.deepEqual(await answers(ana, "MODE ana +z", "MODE ana +i", "MODE ana"), [
+  assert.deepEqual(await answers(ana, "MODE ana +i", "MODE ana +w", "MODE ana -i"), []);
+  assert.deepEqual(await answers(ana, "MODE ana +z", "MODE ana", "MODE ANA"), [
     ":lanchat 501 ana :Unknown MODE flag",
     ":lanchat 221 ana +",
     ":lanchat 221 ana +",
   ]);
+});
+
+Deno.test("HELP is lanchat's /help as NOTICEs; HELP of a name that is no command is 524 saying so", async () => {
+  await using server = await startServer();
+  await using ana = await IrcClient.registered(server.addr.port, "ana");
+  assert.deepEqual(await answers(ana, "HELP nope", "HELP jion", "HELP msg"), [
+    ':lanchat 524 ana nope :No command "/nope" to explain; type /help alone for the list of commands',
+    ':lanchat 524 ana jion :No command "/jion" to explain (did you mean /join?); type /help alone ' +
+    "for the list of commands",
+    ":lanchat NOTICE ana :/msg <nick> <text>: Send a private message that only you and <nick> see " +
+    "(also /dm, /query)",
+  ]);
+  const all = await answers(ana, "HELP");
+  assert.ok(all.length > 10 && all.every((line) => line.startsWith(":lanchat NOTICE ana :/")));
+  assert.ok(all.some((line) => line.startsWith(":lanchat NOTICE ana :/help [command]: ")));
 });
 
 Deno.test("KICK in a room that does not exist is 403, before the operator check (482 stays for a real room)", async () => {

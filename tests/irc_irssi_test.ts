@@ -200,3 +200,34 @@ toolTest(
     }
   },
 );
+
+toolTest(
+  "irssi's +i on connect gets no 'Your user mode is [+]'; /mode asked gets it once",
+  ["irssi", "tmux"],
+  async () => {
+    await using server = await startServer();
+    const home = await Deno.makeTempDir({ prefix: "lanchat-irssi-" });
+    try {
+      await using irssi = await TmuxSession.start(`irssi --home=${home} -n modes`, 120, 40);
+      const enter = async (line: string) => {
+        await irssi.type(line);
+        await irssi.press("Enter");
+      };
+      const count = (rows: string[], text: string) => rows.filter((r) => r.includes(text)).length;
+      // The usermode irssi asks for after the welcome, +i unless set otherwise.
+      await enter("/set usermode +i");
+      await irssi.waitFor((rows) => count(rows, "usermode +i") === 1);
+      await enter("/set cmd_queue_speed 0");
+      await irssi.waitFor((rows) => count(rows, "cmd_queue_speed 0") === 1);
+      await enter(`/connect 127.0.0.1 ${server.addr.port}`);
+      await irssi.waitFor((rows) => count(rows, "Welcome to lanchat, a lanchat server, modes") > 0);
+      // The server answers in order: once the 221 to this query shows, an answer to irssi's
+      // MODE +i, sent before it, would have shown too.
+      await enter("/mode modes");
+      const rows = await irssi.waitFor((rows) => count(rows, "Your user mode is [+]") > 0);
+      assert.equal(count(rows, "Your user mode is"), 1, rows.join("\n"));
+    } finally {
+      await Deno.remove(home, { recursive: true });
+    }
+  },
+);

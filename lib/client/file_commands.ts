@@ -8,6 +8,7 @@
  * @module
  */
 
+import { mayRead, NOT_PERMITTED, shownPath } from "./user_directory.ts";
 import type { SharedFile } from "../core/events.ts";
 import { cleanFileName, formatSize } from "../core/file_name.ts";
 import type { SessionEvent } from "./session_events.ts";
@@ -115,14 +116,16 @@ export const FILE_HELP_ROWS: readonly { name: string; usage: string; help: strin
  * `/help`'s answer with the file commands, which are the client's own: the
  * whole list gets their rows (in place of the hint rows for text clients an
  * older server lists to everyone), and `/help send`, `/help get` or `/help
- * cancel`, which the server refuses as `Unknown command "cancel"` since the
+ * cancel`, which the server refuses as `No command "/cancel" to explain` since the
  * verb is not its, gets the row instead of the refusal. Any other event, a
  * one-row answer included, goes through unchanged.
  */
 export function withFileHelp(event: SessionEvent): SessionEvent {
   if (event.type === "error" && event.code === "unknown_command") {
-    // The core's /help answers a name it does not know with exactly this.
-    const asked = /^Unknown command "\/?(send|get|cancel)"$/i.exec(event.message)?.[1];
+    // The core's /help answers a name it does not know with this (an older server: the first).
+    const refused = /^(?:Unknown command "\/?(\w+)"$|No command "\/?(\w+)" to explain)/
+      .exec(event.message);
+    const asked = refused?.[1] ?? refused?.[2];
     const row = FILE_HELP_ROWS.find((r) => r.name === asked?.toLowerCase());
     return row ? { type: "help", commands: [row] } : event;
   }
@@ -259,13 +262,15 @@ export class FileCommands {
       ok: false,
       message: serverText(`sending ${name} failed: ${message}`, 1000),
     });
+    // A relative path is the user's directory's (user_directory.ts), and named with it.
+    if (!mayRead(path)) return refused(`cannot read ${shownPath(path)}: ${NOT_PERMITTED}`);
     let size: number;
     try {
       const info = Deno.statSync(path);
-      if (!info.isFile) return refused(`${path} is not a file`);
+      if (!info.isFile) return refused(`${shownPath(path)} is not a file`);
       size = info.size;
     } catch (error) {
-      return refused(`cannot read ${path}: ${describe(error)}`);
+      return refused(`cannot read ${shownPath(path)}: ${describe(error)}`);
     }
     const limit = this.#maxFileBytes;
     if (limit !== undefined && size > limit) {

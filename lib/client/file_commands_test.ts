@@ -69,6 +69,17 @@ Deno.test("withFileHelp() answers /help cancel, which the server does not know, 
     assert.deepEqual(shown.commands.map((c) => c.name), [name.replace("/", "").toLowerCase()]);
   }
   assert.deepEqual(withFileHelp(refused("dance")), refused("dance"));
+  // The refusal of a server with "No command ... to explain" (the older one's above).
+  const explained = (name: string) => ({
+    ...refused(name),
+    message: `No command "/${name}" to explain; type /help alone for the list of commands`,
+  });
+  for (const name of ["cancel", "send", "GET"]) {
+    const shown = withFileHelp(explained(name));
+    assert.ok(shown.type === "help", name);
+    assert.deepEqual(shown.commands.map((c) => c.name), [name.toLowerCase()]);
+  }
+  assert.deepEqual(withFileHelp(explained("dance")), explained("dance"));
   // The hub's refusal of a typed `/cancel` is not /help's: left alone.
   const typed = {
     ...refused("/cancel"),

@@ -9,6 +9,7 @@
  * @module
  */
 
+import { NOT_PERMITTED } from "./user_directory.ts";
 import type { SharedFile } from "../core/events.ts";
 import { cleanFileName, formatSize } from "../core/file_name.ts";
 import { formatHostPort } from "../net/host_port.ts";
@@ -351,6 +352,7 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T> {
 export function describe(error: unknown): string {
   if (error instanceof Deno.errors.NotFound) return "no such file or directory";
   if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+  if (error instanceof Deno.errors.NotCapable) return NOT_PERMITTED;
   const message = error instanceof Error ? error.message : String(error);
   return message.charAt(0).toLowerCase() + message.slice(1);
 }

@@ -163,6 +163,73 @@ export class CommandRegistry {
   list(): readonly Command[] {
     return this.#list;
   }
+
+  /**
+   * The name or alias nearest to a `name` that is none, for its error ("did
+   * you mean /join?" after `/jion`): one typing slip away (a letter wrong,
+   * missing, added, or two swapped), or two for a name of six letters or
+   * more. Only commands shown to `member`, and operator commands only with
+   * `operatorCommands`; undefined when none is that near.
+   */
+  closest(name: string, member: Member, operatorCommands: boolean): string | undefined {
+    const typed = name.toLowerCase();
+    const slips = typed.length >= 6 ? 2 : 1;
+    let best: { name: string; distance: number } | undefined;
+    for (const command of this.#list) {
+      if ((command.op && !operatorCommands) || !(command.shownTo?.(member) ?? true)) continue;
+      for (const candidate of [command.name, ...(command.aliases ?? [])]) {
+        const distance = editDistance(typed, candidate.toLowerCase());
+        if (distance <= slips && distance < (best?.distance ?? Infinity)) {
+          best = { name: candidate, distance };
+        }
+      }
+    }
+    return best?.name;
+  }
+}
+
+/**
+ * How many typing slips turn `a` into `b`: letters replaced, inserted,
+ * deleted, or two neighbours swapped (the optimal string alignment distance).
+ */
+export function editDistance(a: string, b: string): number {
+  const x = [...a];
+  const y = [...b];
+  // Far longer or shorter: not a slip, and no table for a pasted paragraph.
+  if (Math.abs(x.length - y.length) > 2) return Math.abs(x.length - y.length);
+  const d = Array.from(
+    { length: x.length + 1 },
+    (_, i) => Array.from({ length: y.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= x.length; i++) {
+    for (let j = 1; j <= y.length; j++) {
+      const cost = x[i - 1] === y[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1]) {
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[x.length][y.length];
+}
+
+/** ` (did you mean /join?)` after an unknown command's name, or nothing. */
+function didYouMean(closest: string | undefined): string {
+  return closest === undefined ? "" : ` (did you mean /${closest}?)`;
+}
+
+/**
+ * The error for a typed command `name` that `commands` does not know (or
+ * does not show `member`): the name, the nearest one when there is one, and
+ * where the list is. Operator commands are suggested to operators only.
+ */
+export function unknownCommand(commands: CommandRegistry, name: string, member: Member): ChatError {
+  if (!name) return new ChatError("unknown_command", 'Missing command name after "/"');
+  const near = commands.closest(name, member, member.operator);
+  return new ChatError(
+    "unknown_command",
+    `Unknown command "/${excerpt(name)}"${didYouMean(near)}; type /help for a list`,
+  );
 }
 
 /**
@@ -201,7 +268,15 @@ export const HELP_COMMAND: Command = {
         (!c.op || member.operator) && (c.shownTo?.(member) ?? true)
       );
     if (!list[0]) {
-      throw new ChatError("unknown_command", `Unknown command "${excerpt(name ?? "")}"`);
+      // Asked by name, anyone may have an operator command explained: suggest those too.
+      const asked = (name ?? "").replace(/^\//, "");
+      const near = asked ? chat.commands.closest(asked, member, true) : undefined;
+      throw new ChatError(
+        "unknown_command",
+        `No command "/${excerpt(asked)}" to explain${
+          didYouMean(near)
+        }; type /help alone for the list of commands`,
+      );
     }
     reply({
       type: "help",

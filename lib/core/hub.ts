@@ -13,7 +13,12 @@ import { ChatError, clusterUnavailable } from "./errors.ts";
 import { type AccessStore, MemoryAccessStore, readAccess } from "./state/access_store.ts";
 import { Announcements } from "./announcements.ts";
 import { type ChatServices, chatServices } from "./chat_services.ts";
-import { type CommandContext, type CommandRegistry, parseArgs } from "./command_registry.ts";
+import {
+  type CommandContext,
+  type CommandRegistry,
+  parseArgs,
+  unknownCommand,
+} from "./command_registry.ts";
 import { defaultCommands } from "./commands/default_commands.ts";
 import type { ByeEvent, LeaveReason, MessageEvent, MessageKind, SharedFile } from "./events.ts";
 import type { RoomSnapshot, WelcomeEvent } from "./events.ts";
@@ -41,7 +46,7 @@ import { NickClaims, REPLACED_BYE } from "./nick_claims.ts";
 import type { Room } from "./room.ts";
 import { LOBBY, RoomDirectory } from "./room_directory.ts";
 import { RemoteRoster } from "./remote_roster.ts";
-import { cleanLine, excerpt, sanitizeText } from "./sanitize.ts";
+import { cleanLine, sanitizeText } from "./sanitize.ts";
 import { LocalPresence, type Presence } from "./state/presence.ts";
 import { LocalRoomLog } from "./state/room_log.ts";
 import { rateLimiter } from "./rate_limit.ts";
@@ -326,14 +331,7 @@ export class Hub {
   ): boolean | Promise<boolean> {
     const command = this.#commands.find(name, member);
     return this.#attempt(member, () => {
-      if (!command) {
-        throw new ChatError(
-          "unknown_command",
-          name
-            ? `Unknown command "/${excerpt(name)}"; type /help for a list`
-            : 'Missing command name after "/"',
-        );
-      }
+      if (!command) throw unknownCommand(this.#commands, name, member);
       if (command.op && !member.operator) {
         throw new ChatError(
           "not_operator",

@@ -57,12 +57,58 @@ Deno.test("/help of a command names its aliases, for every command that has some
   }
 });
 
-Deno.test("/help of an unknown command fails with unknown_command", () => {
+Deno.test("/help of an unknown command says there is none and where the list is", () => {
   const { connect } = setup();
   const ana = connect("ana");
   quiet(ana);
   ana.input("/help fly");
-  assertError(ana, "unknown_command", 'Unknown command "fly"');
+  assertError(
+    ana,
+    "unknown_command",
+    'No command "/fly" to explain; type /help alone for the list of commands',
+  );
+  quiet(ana);
+  ana.input("/help /fly");
+  assertError(
+    ana,
+    "unknown_command",
+    'No command "/fly" to explain; type /help alone for the list of commands',
+  );
+});
+
+Deno.test("/help of a misspelt command names the nearest one, operator commands included", () => {
+  const { connect } = setup();
+  const ana = connect("ana");
+  quiet(ana);
+  ana.input("/help jion");
+  assertError(
+    ana,
+    "unknown_command",
+    'No command "/jion" to explain (did you mean /join?); type /help alone for the list of commands',
+  );
+  // /help explains an operator command to anyone, so it suggests one too.
+  quiet(ana);
+  ana.input("/help kik");
+  assertError(
+    ana,
+    "unknown_command",
+    'No command "/kik" to explain (did you mean /kick?); type /help alone for the list of commands',
+  );
+});
+
+Deno.test("A misspelt command names the nearest one; an operator command only to operators", () => {
+  const { connect } = setup();
+  const ana = connect("ana");
+  quiet(ana);
+  ana.input("/mgs bob hi");
+  assertError(
+    ana,
+    "unknown_command",
+    'Unknown command "/mgs" (did you mean /msg?); type /help for a list',
+  );
+  quiet(ana);
+  ana.input("/kik bob");
+  assertError(ana, "unknown_command", 'Unknown command "/kik"; type /help for a list');
 });
 
 Deno.test("An unknown command answers only its sender", () => {

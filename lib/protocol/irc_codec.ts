@@ -337,7 +337,7 @@ export class IrcCodec implements Codec {
       reply: (numeric, p) => frames.push(this.#reply(numeric, p)),
       later: (make) => frames.push(this.#local.later(make, this.#charged)),
       command: (name, args, target) => {
-        frames.push(...this.#local.aim(target), this.#cmd(name, args));
+        frames.push(...this.#local.aim(target, command), this.#cmd(name, args));
       },
     });
   }

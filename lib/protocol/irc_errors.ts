@@ -34,6 +34,8 @@ export function errorNumeric(
   // RFC 2812 3.3.2: no automatic reply to a NOTICE, whatever refused it (too long, empty, ...).
   if (command === "NOTICE") return null;
   if (command === "PRIVMSG" && code === "not_in_room") return ["404", [me, t]];
+  // HELP of a name that is no command: ERR_HELPNOTFOUND (Modern IRC), not 421 (HELP is known).
+  if (command === "HELP" && code === "unknown_command") return ["524", [me, t]];
   if (code === "bad_room" && (command === "NAMES" || command === "WHO")) {
     return [command === "NAMES" ? "366" : "315", [me, target ?? "*"]];
   }

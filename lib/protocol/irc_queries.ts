@@ -77,6 +77,7 @@ export const QUERY_COMMANDS: ReadonlySet<string> = new Set([
   "KICK",
   "MODE",
   "WHOWAS",
+  "HELP",
 ]);
 
 /** Answers one of {@linkcode QUERY_COMMANDS}. */
@@ -171,12 +172,15 @@ export function queryCommand(command: string, params: string[], ctx: QueryContex
     case "MODE":
       if (need(1)) mode(params, ctx);
       return;
+    case "HELP": // lanchat's /help: its rows as NOTICEs; a name it does not know, 524
+      return ctx.command("help", params[0] ?? "", params[0] ?? "*");
   }
 }
 
 /**
  * MODE: a room's modes are `n` (always on) and `b`, which is lanchat's ban
- * of a member by nick (its key and address); a member has no modes.
+ * of a member by nick (its key and address); a member has no modes: asked,
+ * `221 me +`; `+i` or `+w` is no change, so no answer.
  */
 function mode(params: string[], ctx: QueryContext): void {
   const me = ctx.me;
@@ -187,7 +191,9 @@ function mode(params: string[], ctx: QueryContext): void {
     } else if (/[^+\-iw]/.test(modes ?? "")) {
       // `i` and `w` (irssi asks +i) change nothing here; any other letter is unknown (Modern IRC).
       ctx.reply("501", ["Unknown MODE flag"]);
-    } else ctx.reply("221", ["+"]);
+    } else if (!modes) ctx.reply("221", ["+"]);
+    // A change answers with a MODE line of what changed (Modern IRC): `i` and `w` change
+    // nothing, so nothing; a 221 here made irssi print "Your user mode is [+]" on connect.
     return;
   }
   if (modes === undefined) {

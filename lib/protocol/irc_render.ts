@@ -369,9 +369,7 @@ export function replyLines(
     case "history":
       return historyBlock(event.room, event.messages, reader);
     case "help":
-      return event.commands.map((c) =>
-        serverLine("NOTICE", [me, `/${c.name} ${c.usage}: ${c.help}`])
-      )
+      return event.commands.map((c) => serverLine("NOTICE", [me, `${c.usage}: ${c.help}`]))
         .join("");
     case "notice":
       return event.message.split("\n").map((line) => serverLine("NOTICE", [me, line])).join("");
