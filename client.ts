@@ -42,7 +42,7 @@ import {
 import { pickServer } from "./lib/client/tui/server_picker.ts";
 import { cleanLine } from "./lib/core/sanitize.ts";
 import type { RoomsChange } from "./lib/client/session_events.ts";
-import { enterTaskStartDirectory } from "./lib/client/user_directory.ts";
+import { enterTaskStartDirectory } from "./lib/task_start_directory.ts";
 
 function userName(): string | undefined {
   for (const name of ["USER", "LOGNAME", "USERNAME"]) {

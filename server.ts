@@ -27,6 +27,7 @@ import { CertificateError, loadCertificate } from "./lib/server/tls_certificate.
 import { FILE_GRACE_MS, type OpenedFiles, openFiles } from "./lib/server/open_files.ts";
 import { shortSize } from "./lib/server/file_flags.ts";
 import type { ClusterMembership } from "./lib/server/cluster_join.ts";
+import { enterTaskStartDirectory } from "./lib/task_start_directory.ts";
 
 /** The cluster's code and the NATS client: loaded only when a command asks for a cluster. */
 const clusterCode = () => import("./lib/server/cluster_code.ts");
@@ -111,6 +112,12 @@ async function runExport(args: string[]): Promise<number> {
 }
 
 async function main(): Promise<number> {
+  // `deno task start` runs here in the checkout: --data-dir, --cert, ... are the user's directory's.
+  const notBack = enterTaskStartDirectory();
+  if (notBack) {
+    console.error(`chat-server: ${notBack}`);
+    return 2;
+  }
   // `deno task start -- export ...`, as npm users write it: the "--" is not ours.
   const args = Deno.args[0] === "--" ? Deno.args.slice(1) : Deno.args;
   if (args[0] === "export") return runExport(args.slice(1));

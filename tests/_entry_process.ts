@@ -167,13 +167,18 @@ export function runEntry(
   const [command, commandArgs] = options.netns
     ? options.netns.wrap(program, programArgs)
     : [program, programArgs];
+  // `deno task test` typed in another directory (tests/, say) names it in INIT_CWD: this run is
+  // `deno run` in the checkout, which a test's relative paths are read in, not a `deno task`.
+  const env = Deno.env.toObject();
+  delete env.INIT_CWD;
   const child = new Deno.Command(command, {
     args: commandArgs,
     cwd: ROOT,
     stdin,
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1", ...options.env },
+    clearEnv: true,
+    env: { ...env, NO_COLOR: "1", ...options.env },
   }).spawn();
   return new EntryProcess(child, stdin === "piped");
 }
