@@ -24,37 +24,31 @@ export function messageBytes(message: MessageEvent): number {
 
 /** Something that keeps items charged to a {@linkcode MemoryBudget}. */
 export interface BudgetOwner {
-  /** Drops the item `entry` was charged for: always the oldest one it keeps. */
-  evict(entry: BudgetEntry): void;
-}
-
-/** One kept item's charge, linked in the order items were charged (oldest first). */
-export class BudgetEntry {
-  /** The charge made before this one. */
-  older: BudgetEntry | undefined;
-  /** The charge made after this one. */
-  newer: BudgetEntry | undefined;
-  /** Whether it is still charged. */
-  linked = true;
-
-  /** A charge of `bytes` made by `owner` (both set again when a released entry is reused). */
-  constructor(public owner: BudgetOwner, public bytes: number) {}
+  /** The number of the charge of its oldest item (Infinity when it keeps none). */
+  readonly oldestCharge: number;
+  /** Drops its oldest item: the budget evicts it (and the owner releases its bytes). */
+  evictOldest(): void;
+  /** Where the budget keeps it in its heap, -1 when not there (the budget's to set). */
+  budgetSlot: number;
 }
 
 /**
  * A bound on the bytes of items kept by many owners (the replay history of
- * every room, or every room of a memory store). Charges are kept in the
- * order they were made; while the total is over the bound, the oldest item
+ * every room, or every room of a memory store). Each charge is numbered in
+ * the order it was made; while the total is over the bound, the oldest item
  * of all is evicted, whichever owner keeps it. Each owner keeps its items in
  * the order it charged them and drops only its oldest or releases what it
  * removes, so the oldest charge of all is always the oldest item of its
- * owner.
+ * owner: the budget keeps its owners in a heap by their oldest charge, and
+ * nothing per item (a kept message is one object less for the collector to
+ * copy out of the young generation, and to mark).
  */
 export class MemoryBudget {
-  #oldest: BudgetEntry | undefined;
-  #newest: BudgetEntry | undefined;
   #usedBytes = 0;
   #evicted = 0;
+  #charges = 0;
+  /** The owners keeping anything, a min-heap by `oldestCharge`. */
+  readonly #heap: BudgetOwner[] = [];
 
   /**
    * An empty budget.
@@ -74,48 +68,84 @@ export class MemoryBudget {
   }
 
   /**
-   * Charges `bytes` for a new item of `owner`, as the newest. Call {@linkcode trim} after.
-   * `reuse`, an entry released and held by nobody else, is charged again
-   * instead of a new one: a full history replaces its oldest item with each
-   * new one, and the entries live long enough to be copied out of V8's young
-   * generation each time.
+   * Charges `bytes` for a new item, the newest of all; returns the charge's
+   * number. The owner keeps the number with the item, then calls
+   * {@linkcode reorder}, then {@linkcode trim}.
    */
-  charge(owner: BudgetOwner, bytes: number, reuse?: BudgetEntry): BudgetEntry {
-    let entry: BudgetEntry;
-    if (reuse && !reuse.linked) {
-      entry = reuse;
-      entry.owner = owner;
-      entry.bytes = bytes;
-      entry.linked = true;
-    } else entry = new BudgetEntry(owner, bytes);
-    entry.older = this.#newest;
-    if (this.#newest) this.#newest.newer = entry;
-    else this.#oldest = entry;
-    this.#newest = entry;
+  charge(bytes: number): number {
     this.#usedBytes += bytes;
-    return entry;
+    return ++this.#charges;
   }
 
-  /** Releases a charge: its owner dropped the item itself. Safe to call twice. */
-  release(entry: BudgetEntry): void {
-    if (!entry.linked) return;
-    entry.linked = false;
-    if (entry.older) entry.older.newer = entry.newer;
-    else this.#oldest = entry.newer;
-    if (entry.newer) entry.newer.older = entry.older;
-    else this.#newest = entry.older;
-    entry.older = entry.newer = undefined;
-    this.#usedBytes -= entry.bytes;
+  /** Gives back the bytes of an item its owner dropped; it calls {@linkcode reorder} after. */
+  release(bytes: number): void {
+    this.#usedBytes -= bytes;
+  }
+
+  /** Puts `owner` where its oldest charge now belongs (in, out, or further down the heap). */
+  reorder(owner: BudgetOwner): void {
+    const heap = this.#heap;
+    let slot = owner.budgetSlot;
+    if (owner.oldestCharge === Infinity) {
+      if (slot === -1) return;
+      const last = heap.pop()!;
+      owner.budgetSlot = -1;
+      if (last === owner) return;
+      heap[slot] = last;
+      last.budgetSlot = slot;
+      owner = last;
+    } else if (slot === -1) {
+      slot = heap.length;
+      heap.push(owner);
+      owner.budgetSlot = slot;
+    }
+    this.#siftUp(this.#siftDown(slot));
   }
 
   /** Evicts the oldest items of all owners while more than `maxBytes` are charged. */
   trim(): void {
-    while (this.#usedBytes > this.maxBytes && this.#oldest) {
-      const entry = this.#oldest;
-      this.release(entry);
+    while (this.#usedBytes > this.maxBytes && this.#heap.length > 0) {
       this.#evicted++;
-      entry.owner.evict(entry);
+      this.#heap[0].evictOldest();
     }
+  }
+
+  /** Moves the owner at `slot` down while a child's oldest charge is older; its new slot. */
+  #siftDown(slot: number): number {
+    const heap = this.#heap;
+    const owner = heap[slot];
+    const key = owner.oldestCharge;
+    while (true) {
+      const left = 2 * slot + 1;
+      if (left >= heap.length) break;
+      const right = left + 1;
+      const child = right < heap.length && heap[right].oldestCharge < heap[left].oldestCharge
+        ? right
+        : left;
+      if (heap[child].oldestCharge >= key) break;
+      heap[slot] = heap[child];
+      heap[slot].budgetSlot = slot;
+      slot = child;
+    }
+    heap[slot] = owner;
+    owner.budgetSlot = slot;
+    return slot;
+  }
+
+  /** Moves the owner at `slot` up while its parent's oldest charge is newer. */
+  #siftUp(slot: number): void {
+    const heap = this.#heap;
+    const owner = heap[slot];
+    const key = owner.oldestCharge;
+    while (slot > 0) {
+      const parent = (slot - 1) >> 1;
+      if (heap[parent].oldestCharge <= key) break;
+      heap[slot] = heap[parent];
+      heap[slot].budgetSlot = slot;
+      slot = parent;
+    }
+    heap[slot] = owner;
+    owner.budgetSlot = slot;
   }
 }
 
@@ -135,9 +165,12 @@ export interface HistoryBudget<T> {
 export class History<T> implements BudgetOwner {
   /** Kept items are `#items[#head]` to the end. */
   #items: (T | undefined)[] = [];
-  #entries: (BudgetEntry | undefined)[] = [];
+  /** With a budget, each item's charge number and bytes (numbers: nothing allocated per item). */
+  #charges: number[] = [];
+  #sizes: number[] = [];
   #head = 0;
   readonly #budget: HistoryBudget<T> | undefined;
+  budgetSlot = -1;
 
   /**
    * An empty history.
@@ -152,13 +185,20 @@ export class History<T> implements BudgetOwner {
   /** Adds an item, dropping the oldest one when full, then lets the budget trim. */
   push(item: T): void {
     if (this.capacity === 0) return;
-    // When full, the oldest goes first (the budget ends the same: its charge
-    // released, the new one the newest) and its entry is charged again.
-    const dropped = this.size >= this.capacity ? this.#dropOldest() : undefined;
+    if (this.size >= this.capacity) this.#dropOldest();
     this.#items.push(item);
     const budget = this.#budget;
-    this.#entries.push(budget?.budget.charge(this, budget.sizeOf(item), dropped));
-    budget?.budget.trim();
+    if (budget === undefined) return;
+    const bytes = budget.sizeOf(item);
+    this.#charges.push(budget.budget.charge(bytes));
+    this.#sizes.push(bytes);
+    budget.budget.reorder(this);
+    budget.budget.trim();
+  }
+
+  /** The number of the charge of the oldest item kept (Infinity when none, or with no budget). */
+  get oldestCharge(): number {
+    return this.#head < this.#charges.length ? this.#charges[this.#head] : Infinity;
   }
 
   /** The number of items held. */
@@ -196,46 +236,50 @@ export class History<T> implements BudgetOwner {
 
   /** Keeps only the items `keep` accepts (in order); returns how many were removed. */
   retain(keep: (item: T) => boolean): number {
+    const budget = this.#budget?.budget;
     const items: T[] = [];
-    const entries: (BudgetEntry | undefined)[] = [];
+    const charges: number[] = [];
+    const sizes: number[] = [];
     for (let i = this.#head; i < this.#items.length; i++) {
       const item = this.#items[i] as T;
       if (keep(item)) {
         items.push(item);
-        entries.push(this.#entries[i]);
-      } else if (this.#entries[i]) this.#budget!.budget.release(this.#entries[i]!);
+        if (budget) {
+          charges.push(this.#charges[i]);
+          sizes.push(this.#sizes[i]);
+        }
+      } else budget?.release(this.#sizes[i]);
     }
     const removed = this.size - items.length;
     this.#items = items;
-    this.#entries = entries;
+    this.#charges = charges;
+    this.#sizes = sizes;
     this.#head = 0;
+    budget?.reorder(this);
     return removed;
   }
 
   /** The budget evicts this history's oldest item. */
-  evict(entry: BudgetEntry): void {
-    if (this.#entries[this.#head] === entry) {
-      this.#dropOldest();
-      return;
-    }
-    // Never expected (the budget's oldest is its owner's oldest); stay consistent anyway.
-    const index = this.#entries.indexOf(entry, this.#head);
-    if (index !== -1) this.retain((item) => item !== this.#items[index]);
+  evictOldest(): void {
+    this.#dropOldest();
   }
 
-  /** Drops the oldest item; returns its entry, released. */
-  #dropOldest(): BudgetEntry | undefined {
-    const entry = this.#entries[this.#head];
-    if (entry) this.#budget!.budget.release(entry);
-    this.#items[this.#head] = undefined;
-    this.#entries[this.#head] = undefined;
-    this.#head++;
+  /** Drops the oldest item, giving its bytes back to the budget. */
+  #dropOldest(): void {
+    const head = this.#head;
+    this.#items[head] = undefined;
+    const budget = this.#budget?.budget;
+    if (budget) budget.release(this.#sizes[head]);
+    this.#head = head + 1;
     // Cut the dropped slots off once they are half the array: O(1) per item on average.
     if (this.#head >= 32 && this.#head * 2 >= this.#items.length) {
       this.#items = this.#items.slice(this.#head);
-      this.#entries = this.#entries.slice(this.#head);
+      if (budget) {
+        this.#charges = this.#charges.slice(this.#head);
+        this.#sizes = this.#sizes.slice(this.#head);
+      }
       this.#head = 0;
     }
-    return entry;
+    budget?.reorder(this);
   }
 }
