@@ -65,13 +65,7 @@ export {
 } from "./lib/core/hub.ts";
 export { Member, MemberRooms, type MemberSink, type RemoteNode } from "./lib/core/member.ts";
 export { Room } from "./lib/core/room.ts";
-export {
-  BudgetEntry,
-  type BudgetOwner,
-  History,
-  type HistoryBudget,
-  MemoryBudget,
-} from "./lib/core/history.ts";
+export { type BudgetOwner, History, type HistoryBudget, MemoryBudget } from "./lib/core/history.ts";
 export { TokenBucket } from "./lib/core/token_bucket.ts";
 export { COMMANDS, defaultCommands } from "./lib/core/commands/default_commands.ts";
 export {
