@@ -170,7 +170,8 @@ export class History<T> implements BudgetOwner {
   #sizes: number[] = [];
   #head = 0;
   readonly #budget: HistoryBudget<T> | undefined;
-  budgetSlot = -1;
+  /** Its place in its budget's heap (the budget's to set). */
+  budgetSlot: number = -1;
 
   /**
    * An empty history.
