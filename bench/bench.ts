@@ -15,6 +15,11 @@
  *
  * Usage: deno task bench [--runs 3] [--only flood,latency,...,web,churn,irc,files,cluster,scale] [--against CMD|NAMES] [--smoke]
  *        [--against-tree DIR] [--generator node|c|deno] [--readers N] [--tls] [--modes text,native,irc,web]
+ *        [--pin] [--warm]
+ *
+ * `--warm` floods each server once, unmeasured, before the flood it measures
+ * (the flood workloads only): the steady state, without V8 compiling a fresh
+ * server's hot code (bench/drive.ts, `generatorSetup.warm`).
  *
  * `--generator c` runs the C epoll load generator (bench/load_gen_c.c, built
  * with cc into bench/results/ on first use) for the text, native and IRC
@@ -95,6 +100,7 @@ async function main(): Promise<number> {
       "against-tree": { type: "string" },
       smoke: { type: "boolean" },
       pin: { type: "boolean" },
+      warm: { type: "boolean" },
       out: { type: "string" },
       generator: { type: "string" },
       tls: { type: "boolean" },
@@ -111,6 +117,7 @@ async function main(): Promise<number> {
   }
   generatorSetup.kind = wanted;
   generatorSetup.pin = values.pin ?? false;
+  generatorSetup.warm = values.warm ?? false;
   const readerProcesses = Number(values.readers ?? (wanted === "deno" ? 4 : 1));
   if (!Number.isInteger(readerProcesses) || readerProcesses < 1 || readerProcesses > 64) {
     throw new Error(`--readers must be a whole number from 1 to 64, not "${values.readers}"`);
@@ -249,6 +256,7 @@ async function main(): Promise<number> {
         runs,
         generator: generatorSetup.kind,
         readerProcesses,
+        warm: generatorSetup.warm,
         rows,
       },
       null,

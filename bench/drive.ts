@@ -85,6 +85,13 @@ export const generatorSetup: {
    * so the scheduler cannot stack them on one core.
    */
   pin?: boolean;
+  /**
+   * `--warm`: the flood workloads flood the server once before the flood
+   * they measure (other clients, the same traffic), so that what is
+   * measured is the steady state, not V8 compiling the server's code the
+   * first time it runs hot (a fifth of a cold flood's CPU in lanchat).
+   */
+  warm?: boolean;
 } = { kind: "deno", readerProcesses: 1 };
 
 /**
@@ -213,13 +220,15 @@ async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string
  * Starts the target, runs generators with the given configs (connect all,
  * then go together), and measures the server process around the traffic;
  * with `settleMs`, the clients idle that long once all are in before the
- * server's memory is read.
+ * server's memory is read. With `warmup`, generators with those configs run
+ * their traffic to the end and leave before the measured ones connect.
  */
 export async function drive(
   target: Target,
   configs: Omit<LoadConfig, "port">[],
   serverArgs: string[] = [],
   settleMs = 0,
+  warmup: Omit<LoadConfig, "port">[] = [],
 ): Promise<
   {
     reports: Record<string, unknown>[];
@@ -240,6 +249,7 @@ export async function drive(
   const generators: Generator[] = [];
   try {
     if (generatorSetup.pin) pinToFirstCpu(server.pid);
+    if (warmup.length > 0) await warmUp(target, port, warmup);
     const idle = processStats(server.pid);
     for (const config of configs) {
       // A small listen backlog (ncat, ngircd): at most that many connect at once.
@@ -280,6 +290,31 @@ export async function drive(
     }
     await server.status;
   }
+}
+
+/** Runs generators with `configs` through their traffic (connect, go, report), then closes them. */
+async function warmUp(
+  target: Target,
+  port: number,
+  configs: Omit<LoadConfig, "port">[],
+): Promise<void> {
+  const generators = configs.map((config) =>
+    new Generator({
+      ...config,
+      port,
+      tls: target.tls,
+      connectBatch: Math.min(config.connectBatch ?? 100, target.backlog ?? Infinity),
+    })
+  );
+  try {
+    await Promise.all(generators.map((g) => g.report()));
+    await Promise.all(generators.map((g) => g.go()));
+    await Promise.all(generators.map((g) => g.report()));
+  } finally {
+    await Promise.all(generators.map((g) => g.close()));
+  }
+  // The server sees them leave before the measured clients come.
+  await new Promise((resolve) => setTimeout(resolve, 300));
 }
 
 /** Pins every thread of process `pid` to CPU 0 (`taskset -a`). */

@@ -78,10 +78,9 @@ export async function runFlood(
   // overflows) does not kick in against the benchmark itself.
   const processes = smoke ? 1 : 2;
   const per = Math.ceil(clients / processes);
-  const result = await drive(
-    target,
+  const configs = (prefix: string) =>
     Array.from({ length: processes }, (_, p) => ({
-      ...base(target, mode, `f${p}x`),
+      ...base(target, mode, `${prefix}${p}x`),
       clients: per,
       senders: p === 0 ? senders : 0,
       stalled: 0,
@@ -89,7 +88,10 @@ export async function runFlood(
       payloadBytes: 40,
       expectPerReader: total,
       timeoutMs: smoke ? 20_000 : 120_000,
-    })),
+    }));
+  const result = await drive(
+    target,
+    configs("f"),
     // A throughput test, not a slow-reader test: a 16 MiB queue keeps a
     // generator's momentary stall (GC, scheduling) from getting it dropped.
     [
@@ -97,6 +99,9 @@ export async function runFlood(
       String(16 * 1024 * 1024),
       ...(dataDir ? ["--data-dir", dataDir] : []),
     ],
+    0,
+    // --warm: the same flood by other clients first, unmeasured.
+    generatorSetup.warm ? configs("w") : [],
   );
   const delivered = result.reports.reduce((sum, r) => sum + (r.delivered as number), 0);
   const complete = result.reports.every((r) => r.complete === true);

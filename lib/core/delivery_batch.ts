@@ -28,6 +28,7 @@
 
 import type { RoomEvent } from "./state/room_log.ts";
 import type { Member } from "./member.ts";
+import { clearArray } from "./arrays.ts";
 
 /** The part of a room a held run needs: who gets it, and how one event goes out alone. */
 export interface RunRoom {
@@ -112,10 +113,10 @@ export function flushDeliveries(): void {
   } finally {
     flushing = false;
     // Nothing of the run is kept.
-    events.length = 0;
-    skips.length = 0;
-    skipped.length = 0;
-    rest.length = 0;
+    clearArray(events);
+    clearArray(skips);
+    clearArray(skipped);
+    clearArray(rest);
   }
 }
 

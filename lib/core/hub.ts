@@ -50,7 +50,7 @@ import { cleanLine, sanitizeText } from "./sanitize.ts";
 import { LocalPresence, type Presence } from "./state/presence.ts";
 import { LocalRoomLog } from "./state/room_log.ts";
 import { rateLimiter } from "./rate_limit.ts";
-import { parseTypedLine } from "./typed_line.ts";
+import { isPlainMessage, parseTypedLine } from "./typed_line.ts";
 
 export {
   DEFAULT_RATE_LIMIT,
@@ -283,6 +283,7 @@ export class Hub {
    * (a promise when it waits on a store, or behind a request that does).
    */
   input(member: Member, line: string, roomName?: string): boolean | Promise<boolean> {
+    if (isPlainMessage(line)) return this.message(member, line, roomName);
     const typed = parseTypedLine(line);
     return typed.kind === "command"
       ? this.command(member, typed.name, typed.args, roomName)
@@ -301,11 +302,12 @@ export class Hub {
 
   /** Sends `text` literally (never as a command) to `roomName` or the current room. */
   message(member: Member, text: string, roomName?: string): boolean | Promise<boolean> {
-    return this.#attempt(
-      member,
-      () => this.#say(member, text, this.#rooms.target(member, roomName), "say"),
-    );
+    return runRequest(member, this.#sayRequest, this.#allowed, member, text, roomName);
   }
+
+  /** A message as a request: one function for all, not a closure a line. */
+  readonly #sayRequest = (member: Member, text: string, roomName: string | undefined) =>
+    this.#say(member, text, this.#rooms.target(member, roomName), "say");
 
   /** Where `member` may send a file, or why not (`file_share.ts`); charges nothing. */
   checkFileTarget(member: Member, target: FileTarget): CheckedTarget {

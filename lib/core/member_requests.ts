@@ -11,32 +11,43 @@
 import { ChatError } from "./errors.ts";
 import type { Member } from "./member.ts";
 
+/** A request: called with the arguments given to {@linkcode runRequest}. */
+export type RequestAction<A, B, C> = (a: A, b: B, c: C) => void | Promise<void>;
+
 /**
- * Runs `action` for `member` in turn, if `allowed` (the rate limit's
- * verdict, asked when its turn comes) lets it: whether it succeeded, or a
- * promise of that when it, or a request before it, waits.
+ * Runs `action(a, b, c)` for `member` in turn, if `allowed` (the rate
+ * limit's verdict, asked when its turn comes) lets it: whether it succeeded,
+ * or a promise of that when it, or a request before it, waits. The
+ * arguments let a caller pass one action made once instead of a closure
+ * made per request (a message is one of these a line).
  */
-export function runRequest(
+export function runRequest<A = undefined, B = undefined, C = undefined>(
   member: Member,
-  action: () => void | Promise<void>,
+  action: RequestAction<A, B, C>,
   allowed: (member: Member) => boolean,
+  a?: A,
+  b?: B,
+  c?: C,
 ): boolean | Promise<boolean> {
   const pending = member.pending;
-  if (pending === undefined) return run(member, action, allowed);
-  const next = () => run(member, action, allowed);
+  if (pending === undefined) return run(member, action, allowed, a!, b!, c!);
+  const next = () => run(member, action, allowed, a!, b!, c!);
   return wait(member, pending.then(next, next));
 }
 
-function run(
+function run<A, B, C>(
   member: Member,
-  action: () => void | Promise<void>,
+  action: RequestAction<A, B, C>,
   allowed: (member: Member) => boolean,
+  a: A,
+  b: B,
+  c: C,
 ): boolean | Promise<boolean> {
   if (member.gone) return false;
   if (!allowed(member)) return false;
   let result;
   try {
-    result = action();
+    result = action(a, b, c);
   } catch (error) {
     return refuse(member, error);
   }

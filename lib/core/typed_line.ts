@@ -31,3 +31,8 @@ export function parseTypedLine(line: string): TypedLine {
   }
   return { kind: "message", text: line.startsWith("//") ? line.slice(1) : line };
 }
+
+/** Whether `line` is a message as it is (most lines): `parseTypedLine` gives it back whole. */
+export function isPlainMessage(line: string): boolean {
+  return line.charCodeAt(0) !== 0x2f; // "/"
+}

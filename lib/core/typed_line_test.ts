@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseTypedLine } from "./typed_line.ts";
+import { isPlainMessage, parseTypedLine } from "./typed_line.ts";
 
 Deno.test("parseTypedLine() splits a command into its name and the rest of the line", () => {
   assert.deepEqual(parseTypedLine("/msg ana  hi there"), {
@@ -19,4 +19,14 @@ Deno.test("parseTypedLine() reads // as a literal slash and anything else as a m
     kind: "message",
     text: " /not a command",
   });
+});
+
+Deno.test("isPlainMessage() is true exactly for the lines parseTypedLine() gives back whole as a message", () => {
+  for (
+    const line of ["hi", "", " /x", "//etc", "/", "/me waves", "a/b", "\u00e9/", "\t/x", "/ space"]
+  ) {
+    const typed = parseTypedLine(line);
+    const whole = typed.kind === "message" && typed.text === line;
+    assert.equal(isPlainMessage(line), whole, JSON.stringify(line));
+  }
 });

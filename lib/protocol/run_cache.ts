@@ -10,6 +10,7 @@
  */
 
 import type { ServerFrame } from "./wire_frames.ts";
+import { clearArray } from "../core/arrays.ts";
 
 /** What renders one event for one reader (its codec). */
 export interface EventEncoder {
@@ -85,6 +86,6 @@ function joined(events: readonly ServerFrame[], encoder: EventEncoder): Uint8Arr
       at += parts[i].length;
     }
   }
-  parts.length = 0;
+  clearArray(parts);
   return out;
 }

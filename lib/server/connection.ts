@@ -13,6 +13,7 @@ import type { OverflowListener, Pipe, PipeReader } from "./outbox.ts";
 import { Interrupt } from "../core/interrupt.ts";
 import { flushDeliveries } from "../core/delivery_batch.ts";
 import { giveBackReadBuffer, MIN_READ_BYTES, takeReadBuffer } from "./read_buffers.ts";
+import { clearArray } from "../core/arrays.ts";
 
 /** Settings of a {@linkcode Connection}. */
 export interface ConnectionOptions {
@@ -41,11 +42,10 @@ const MAX_WRITES_IN_FLIGHT = 128;
 const STUCK_MS = 5;
 
 /**
- * One TCP connection, plain or TLS (any {@linkcode ByteConn}): a read loop
- * that hands each received chunk to a callback, and a bounded send queue
- * drained by a writer that runs only while there is something to write. {@linkcode Connection.send} never
- * waits, so a broadcast never waits for a slow reader; frames queued
- * together leave in few writes (`SendQueue.take`).
+ * One TCP connection, plain or TLS (any {@linkcode ByteConn}): a read loop that hands each received
+ * chunk to a callback, and a bounded send queue drained by a writer that runs only while there is
+ * something to write. {@linkcode Connection.send} never waits, so a broadcast never waits for a slow
+ * reader; frames queued together leave in few writes (`SendQueue.take`).
  */
 export class Connection implements Pipe {
   /** When bytes last arrived: performance.now() rounded up to whole ms (a small integer, unboxed). */
@@ -359,7 +359,7 @@ export class Connection implements Pipe {
       }
     }
     if (Connection.#head === ready.length) {
-      ready.length = 0;
+      clearArray(ready);
       Connection.#head = 0;
       clearTimeout(Connection.#watch);
       Connection.#watch = undefined;
