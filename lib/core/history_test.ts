@@ -218,3 +218,37 @@ Deno.test("full histories sharing a budget (their dropped charges reused) match 
     assert.equal(budget.evicted, evicted);
   }
 });
+
+Deno.test("a History's ring grows, wraps, shrinks and stays in order against a plain list", () => {
+  for (const capacity of [1, 5, 8, 9, 50]) {
+    const history = new History<number>(capacity);
+    const model: number[] = [];
+    let next = 0;
+    // Fill past the capacity, cut down to a few (the ring shrinks), fill again: wrapped each way.
+    for (
+      const [pushes, keep] of [[3 * capacity + 7, 2], [capacity + 3, 1], [5, 0], [
+        2 * capacity,
+        capacity,
+      ]]
+    ) {
+      for (let i = 0; i < pushes; i++) {
+        history.push(++next);
+        model.push(next);
+        if (model.length > capacity) model.shift();
+        assert.deepEqual(history.last(), model, `capacity ${capacity}`);
+      }
+      assert.equal(history.keepLast(keep), Math.max(0, model.length - keep));
+      model.splice(0, Math.max(0, model.length - keep));
+      assert.deepEqual(history.last(), model);
+      assert.deepEqual(history.slice(1, 3), model.slice(1, 3));
+      assert.equal(history.at(model.length - 1), model.at(-1));
+      assert.equal(history.at(model.length), undefined);
+    }
+    assert.equal(history.retain((n) => n % 2 === 0), model.filter((n) => n % 2 !== 0).length);
+    history.push(++next);
+    assert.deepEqual(
+      history.last(),
+      [...model.filter((n) => n % 2 === 0), next].slice(-capacity),
+    );
+  }
+});
