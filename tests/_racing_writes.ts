@@ -9,12 +9,18 @@
  * after {@linkcode ALONE_MS} goes as it is (no other came: the first lost
  * earlier). Every client must be connected to that leader (a paused server
  * answers nothing). Works by wrapping `Bucket.prototype._put` of
- * `@nats-io/kv` (every write with a value goes through it) until disposed.
+ * `@nats-io/kv` (every write with a value goes through it) and, for
+ * deletions at a revision (`kv.delete` with `previousSeq`, `deleteAt` of
+ * lib/cluster/kv_settled.ts), `JetStreamClientImpl.prototype.publish` of
+ * `@nats-io/jetstream`, until disposed.
  *
  * @module
  */
 
 import { Bucket, type KvPutOptions } from "@nats-io/kv";
+import { JetStreamClientImpl } from "@nats-io/jetstream/internal";
+import type { JetStreamPublishOptions } from "@nats-io/jetstream";
+import type { Payload } from "@nats-io/transport-node";
 import type { NatsCluster } from "./_nats_cluster.ts";
 
 /** How long the other servers stay paused once the writes are sent, in ms. */
@@ -24,15 +30,17 @@ const ALONE_MS = 500;
 
 /**
  * Makes writes at a revision to a key that `matches` race, `count` a key,
- * on `leader` (the bucket's stream leader, a node of `cluster`).
+ * on `leader` (the bucket's stream leader, a node of `cluster`); `raced`
+ * holds the keys whose writes were sent together.
  */
 export function raceWrites(
   cluster: NatsCluster,
   leader: string,
   matches: (key: string) => boolean,
   count = 2,
-): Disposable {
+): Disposable & { readonly raced: ReadonlySet<string> } {
   const put = Bucket.prototype._put;
+  const publish = JetStreamClientImpl.prototype.publish;
   const waiting = new Map<string, (() => void)[]>();
   const raced = new Set<string>();
   const others = cluster.nodes.filter((node) => node.name !== leader && node.child);
@@ -52,14 +60,11 @@ export function raceWrites(
     waiting.delete(key);
     for (const go of held) go();
   };
-  Bucket.prototype._put = function (key, data, options: Partial<KvPutOptions> = {}, ttl) {
-    if (!(options.previousSeq! > 0) || !matches(key) || raced.has(key)) {
-      return put.call(this, key, data, options, ttl);
-    }
+  /** `write` once `count` writes to `key` wait, or ALONE_MS after the first. */
+  const hold = <T>(key: string, write: () => Promise<T>): Promise<T> => {
     const held = waiting.get(key) ?? [];
     waiting.set(key, held);
-    const write = new Promise<void>((resolve) => held.push(resolve))
-      .then(() => put.call(this, key, data, { ...options, timeout: 10_000 }, ttl));
+    const sent = new Promise<void>((resolve) => held.push(resolve)).then(write);
     if (held.length === 1) later(ALONE_MS, () => waiting.get(key) === held && send(key));
     if (held.length === count) {
       raced.add(key);
@@ -67,11 +72,36 @@ export function raceWrites(
       send(key);
       later(PAUSE_MS, resume);
     }
-    return write;
+    return sent;
+  };
+  Bucket.prototype._put = function (key, data, options: Partial<KvPutOptions> = {}, ttl) {
+    if (!(options.previousSeq! > 0) || !matches(key) || raced.has(key)) {
+      return put.call(this, key, data, options, ttl);
+    }
+    return hold(key, () => put.call(this, key, data, { ...options, timeout: 10_000 }, ttl));
+  };
+  JetStreamClientImpl.prototype.publish = function (
+    subject: string,
+    data?: Payload,
+    options?: Partial<JetStreamPublishOptions>,
+  ) {
+    // A KV deletion: subject `$KV.<bucket>.<key>`, its revision in `expect` or a header.
+    const key = subject.split(".").slice(2).join(".");
+    const previous = options?.expect?.lastSubjectSequence ??
+      Number(options?.headers?.get("Nats-Expected-Last-Subject-Sequence") || 0);
+    if (
+      !subject.startsWith("$KV.") || options?.headers?.get("KV-Operation") !== "DEL" ||
+      !(previous > 0) || !matches(key) || raced.has(key)
+    ) {
+      return publish.call(this, subject, data, options);
+    }
+    return hold(key, () => publish.call(this, subject, data, { ...options, timeout: 10_000 }));
   };
   return {
+    raced,
     [Symbol.dispose]() {
       Bucket.prototype._put = put;
+      JetStreamClientImpl.prototype.publish = publish;
       for (const timer of timers) clearTimeout(timer);
       resume();
       for (const key of [...waiting.keys()]) send(key);
