@@ -8,8 +8,9 @@
  * is a {@linkcode Member} whose sink sends direct messages and notices to
  * its node over core NATS (`lanchat.node.<node>.dm`), and whose disconnect
  * asks its node (`.kick`). When a node dies ({@linkcode NodeRegistry}), the
- * survivors delete its nick keys by revision; the one whose delete wins
- * announces that member's leaves in the room log.
+ * survivors delete its nick keys by revision; the one whose deletion stands
+ * as the key's last write announces that member's leaves in the room log
+ * ({@linkcode DeadMemberSweep}).
  *
  * @module
  */
@@ -27,6 +28,7 @@ import * as across from "./remote_member.ts";
 import type { Remote } from "./remote_member.ts";
 import * as looks from "./nick_skeletons.ts";
 import { DeadNodeKeys } from "./dead_node_keys.ts";
+import { DeadMemberSweep } from "./dead_member_sweep.ts";
 import { NatsLink } from "./nats_link.ts";
 import { KvFollow } from "./kv_follow.ts";
 import { CLAIM_MS, claimKey, freeKey, holds, takeKey, updateOwnKey } from "./claim_key.ts";
@@ -65,12 +67,11 @@ export class NatsPresence implements Presence {
   readonly #keys = new DeadNodeKeys(); // Every key, to sweep a dead node's leftovers too
   readonly #subscriptions: Subscription[] = [];
   readonly #pending = new Set<Promise<void>>();
-  readonly #sweeper: ReturnType<typeof setInterval>;
+  readonly #sweep: DeadMemberSweep;
   #roster: PresenceRoster | undefined;
   readonly #link: NatsLink;
   #watch: KvFollow | undefined;
   #nextRemoteId = -1;
-  #sweeping = false;
   #stopped = false;
 
   private constructor(kv: KV, options: NatsPresenceOptions) {
@@ -80,7 +81,19 @@ export class NatsPresence implements Presence {
     this.#registry = options.registry;
     this.node = this.#node = options.registry.node;
     this.#options = options;
-    this.#sweeper = setInterval(() => this.#sweep(), options.sweepMs ?? 1_000);
+    this.#sweep = new DeadMemberSweep({
+      kv,
+      registry: options.registry,
+      remote: this.#remote,
+      keys: this.#keys,
+      everyMs: options.sweepMs ?? 1_000,
+      onGone: (key, remote, rooms) => {
+        this.#options.onExpired?.(remote.member.nick, remote.node);
+        this.#roster?.announceLeave(remote.member, rooms, "dropped", across.GONE);
+        if (this.#remote.get(key) === remote) this.#forgetRemote(key);
+      },
+      onError: (error) => this.#error(error, "sweep"),
+    });
   }
 
   /** Opens the nick bucket, reads who is online everywhere, and listens for this node's requests. */
@@ -263,7 +276,7 @@ export class NatsPresence implements Presence {
   /** Stops watching and listening, and frees every nick held here. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    clearInterval(this.#sweeper);
+    this.#sweep.stop();
     this.#link.stop();
     for (const subscription of this.#subscriptions) subscription.unsubscribe();
     await this.#watch?.stop();
@@ -412,36 +425,6 @@ export class NatsPresence implements Presence {
     if (typeof folded !== "string") return undefined;
     const member = this.#index.find(folded);
     return member && this.#held.has(member) ? member : undefined;
-  }
-
-  /** Frees the nicks of dead nodes; the node whose delete wins announces the leaves. */
-  async #sweep(): Promise<void> {
-    if (this.#sweeping) return;
-    this.#sweeping = true;
-    try {
-      const dead = new Map<string, boolean>();
-      for (const [key, remote] of [...this.#remote]) {
-        if (!dead.has(remote.node)) {
-          dead.set(remote.node, await this.#registry.confirmDead(remote.node));
-        }
-        if (!dead.get(remote.node) || this.#remote.get(key) !== remote) continue;
-        // The watch may withdraw it before the delete answers: its rooms are taken now.
-        const rooms = [...remote.member.rooms.values()];
-        try {
-          await this.#kv.delete(key, { previousSeq: remote.revision });
-        } catch {
-          continue; // Another survivor freed it first, or the nick changed hands.
-        }
-        this.#options.onExpired?.(remote.member.nick, remote.node);
-        this.#roster?.announceLeave(remote.member, rooms, "dropped", across.GONE);
-        this.#forgetRemote(key);
-      }
-      await this.#keys.sweep(this.#kv, this.#registry, this.#remote); // claims, skeletons
-    } catch (error) {
-      this.#error(error, "sweep");
-    } finally {
-      this.#sweeping = false;
-    }
   }
 
   #error(error: unknown, what: string): void {
