@@ -27,18 +27,38 @@ import type { NatsCluster } from "./_nats_cluster.ts";
 const PAUSE_MS = 150;
 /** How long a write waits for another to the same key, in ms. */
 const ALONE_MS = 500;
+/** Between two writes sent in order (`ordered`), in ms: the first is proposed, not yet applied. */
+const ORDER_GAP_MS = 50;
+
+/** Options of {@linkcode raceWrites}. */
+export interface RaceOptions {
+  /** How many writes to one key race. @default {2} */
+  count?: number;
+  /** Sent in the order they were made, {@linkcode ORDER_GAP_MS} apart, so stored in that order. */
+  ordered?: boolean;
+  /** How much later than it came each held write's answer is handed to its writer, in ms. @default {0} */
+  answerLateMs?: number;
+}
+
+/** What {@linkcode raceWrites} holds and did, until disposed. */
+export interface Race extends Disposable {
+  /** The keys whose writes were sent together. */
+  readonly raced: ReadonlySet<string>;
+  /** How many writes to `key` are held, waiting for the others. */
+  held(key: string): number;
+}
 
 /**
  * Makes writes at a revision to a key that `matches` race, `count` a key,
- * on `leader` (the bucket's stream leader, a node of `cluster`); `raced`
- * holds the keys whose writes were sent together.
+ * on `leader` (the bucket's stream leader, a node of `cluster`).
  */
 export function raceWrites(
   cluster: NatsCluster,
   leader: string,
   matches: (key: string) => boolean,
-  count = 2,
-): Disposable & { readonly raced: ReadonlySet<string> } {
+  options: RaceOptions = {},
+): Race {
+  const { count = 2, ordered = false, answerLateMs = 0 } = options;
   const put = Bucket.prototype._put;
   const publish = JetStreamClientImpl.prototype.publish;
   const waiting = new Map<string, (() => void)[]>();
@@ -60,6 +80,16 @@ export function raceWrites(
     waiting.delete(key);
     for (const go of held) go();
   };
+  const unsent = new Set<() => void>(); // Ordered writes and late answers, still held back
+  const sendInOrder = (key: string) => {
+    const held = waiting.get(key) ?? [];
+    waiting.delete(key);
+    held.forEach((go, i) => {
+      unsent.add(go);
+      later(i * ORDER_GAP_MS, () => unsent.delete(go) && go());
+    });
+    later((held.length - 1) * ORDER_GAP_MS + PAUSE_MS, resume);
+  };
   /** `write` once `count` writes to `key` wait, or ALONE_MS after the first. */
   const hold = <T>(key: string, write: () => Promise<T>): Promise<T> => {
     const held = waiting.get(key) ?? [];
@@ -69,10 +99,20 @@ export function raceWrites(
     if (held.length === count) {
       raced.add(key);
       for (const node of others) cluster.pause(node.name);
-      send(key);
-      later(PAUSE_MS, resume);
+      if (ordered) sendInOrder(key);
+      else {
+        send(key);
+        later(PAUSE_MS, resume);
+      }
     }
-    return sent;
+    if (answerLateMs === 0) return sent;
+    return sent.then((answer) =>
+      new Promise<T>((resolve) => {
+        const hand = () => unsent.delete(hand) && resolve(answer);
+        unsent.add(hand);
+        later(answerLateMs, hand);
+      })
+    );
   };
   Bucket.prototype._put = function (key, data, options: Partial<KvPutOptions> = {}, ttl) {
     if (!(options.previousSeq! > 0) || !matches(key) || raced.has(key)) {
@@ -99,12 +139,15 @@ export function raceWrites(
   };
   return {
     raced,
+    held: (key) => waiting.get(key)?.length ?? 0,
     [Symbol.dispose]() {
       Bucket.prototype._put = put;
       JetStreamClientImpl.prototype.publish = publish;
       for (const timer of timers) clearTimeout(timer);
       resume();
       for (const key of [...waiting.keys()]) send(key);
+      for (const go of unsent) go();
+      unsent.clear();
     },
   };
 }
