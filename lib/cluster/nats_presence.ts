@@ -64,6 +64,7 @@ export class NatsPresence implements Presence {
   readonly #held = new Map<Member, Held>();
   readonly #reserved = new Map<string, Omit<Held, "key" | "chain" | "queued">>();
   readonly #remote = new Map<string, Remote>();
+  readonly #leftHere = new WeakSet<Member>(); // Members taken over whose leave this node announced
   readonly #keys = new DeadNodeKeys(); // Every key, to sweep a dead node's leftovers too
   readonly #subscriptions: Subscription[] = [];
   readonly #pending = new Set<Promise<void>>();
@@ -179,11 +180,14 @@ export class NatsPresence implements Presence {
           suggestion,
         );
       }
+      // Its rooms taken now: a sweep's deletion stored before our write is withdrawn first.
+      const taken = this.#remote.get(key);
+      const rooms = taken && [...taken.member.rooms.values()];
       revision = await takeKey(this.#kv, key, value, entry.revision, deadline).catch(() => {
         throw new NickError("nick_taken", `Nick "${nick}" is taken`);
       });
       // The holder's leave is announced here, before the join (its node may be gone).
-      if (holder.node !== this.#node) this.#takenOver(key, fingerprint);
+      if (holder.node !== this.#node) this.#takenOver(key, fingerprint, taken, rooms);
     }
     // Look-alikes claimed at once on two nodes: the shared skeleton key decides.
     const skeletons = await looks.claimSkeletons(this.#kv, {
@@ -335,7 +339,7 @@ export class NatsPresence implements Presence {
     const record = parseNickEntry(entry, this.#options.onError); // checked: nats_input.ts
     if (!record || record.node === this.#node) {
       // This node took the key over (its watch may be ahead of the update's answer).
-      if (remote && record) this.#takenOver(entry.key, record.fingerprint);
+      if (remote && record) this.#takenOver(entry.key, record.fingerprint, remote);
       if (remote) this.#forgetRemote(entry.key);
       if (!record && entry.operation !== "PUT") this.#reclaim(entry.key);
       return;
@@ -387,15 +391,21 @@ export class NatsPresence implements Presence {
     this.#roster?.place(member, record.rooms);
   }
 
-  /** Another node's member whose key this node took: its leave announced here (before the join). */
-  #takenOver(key: string, fingerprint: string | undefined): void {
-    const member = this.#remote.get(key)?.member;
-    if (!member) return;
+  /** Another node's member whose key this node took: its leave announced here, once (before the join). */
+  #takenOver(
+    key: string,
+    fingerprint: string | undefined,
+    taken: Remote | undefined,
+    rooms = taken && [...taken.member.rooms.values()],
+  ): void {
+    if (!taken || !rooms || this.#leftHere.has(taken.member)) return;
+    this.#leftHere.add(taken.member); // The watch may have announced it, ahead of the answer.
+    const { member } = taken;
     const why = fingerprint !== undefined && member.fingerprint === fingerprint
       ? "replaced by a new connection"
       : across.GONE;
-    this.#roster?.announceLeave(member, [...member.rooms.values()], "dropped", why);
-    this.#forgetRemote(key);
+    this.#roster?.announceLeave(member, rooms, "dropped", why);
+    if (this.#remote.get(key) === taken) this.#forgetRemote(key);
   }
 
   #forgetRemote(key: string): void {

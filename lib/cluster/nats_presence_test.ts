@@ -326,3 +326,60 @@ Deno.test("NatsPresence: two survivors whose sweeps of a dead node's member are 
     await c.kill();
   }
 });
+
+Deno.test("NatsPresence: a dead node's member taken over right after a survivor's sweep deleted it, both taken: its leave is seen once", async () => {
+  await using cluster = await NatsCluster.start();
+  const first = await connect({ servers: cluster.urls[0] });
+  await openBucket(first, NICKS_BUCKET, { history: 1 }); // Made here to find its leader.
+  await first.close();
+  let leader: string | undefined;
+  while (!(leader = await cluster.streamLeader(`KV_${NICKS_BUCKET}`))) await delay(50);
+  // All on the bucket's leader; A sweeps every 50 ms, B not at all: its member's key comes back there.
+  const on = url(cluster.node(leader));
+  await using a = await startNode(on, "node-a", [], SHORT_DEAD_MS, 50);
+  await using b = await startNode(on, "node-b", [], SHORT_DEAD_MS, 3_600_000);
+  const c = await startNode(on, "node-c", [], SHORT_DEAD_MS);
+  try {
+    const ana = await enter(a, "ana");
+    const bob = await enter(b, "bob");
+    b.hub.command(bob.member, "join", "#ops");
+    const dee = await enter(c, "dee", "SHA256:dee");
+    c.hub.command(dee.member, "join", "#ops");
+    const story = (sink: RecordingSink, room = "#lobby") =>
+      sink.events.flatMap((e) =>
+        (e.type === "join" || e.type === "leave") && e.nick === "dee" && e.room === room
+          ? [e.type]
+          : []
+      );
+    await until(() => story(bob.sink, "#ops").length === 1 && story(ana.sink).length === 1, 5_000);
+    const key = nickKey("dee");
+    // A's deletion, then B's takeover at the same revision: both taken, stored in that order, and
+    // answered late, after the watches read both (B's withdraws dee before its takeover is answered).
+    using race = raceWrites(cluster, leader, (k) => k === key, {
+      ordered: true,
+      answerLateMs: 300,
+    });
+    await c.kill();
+    await until(() => race.held(key) === 1, SHORT_DEAD_MS + 8_000);
+    const back = await enter(b, "dee", "SHA256:dee").catch((error) => {
+      // A's sweep of dee's look-alike keys, right after, may refuse B's taking them over (a race
+      // of its own, not this test's): the second try claims them free.
+      if (error.code !== "nick_taken") throw error;
+      console.log("takeover refused once:", error.message);
+      return enter(b, "dee", "SHA256:dee");
+    });
+    assert.ok(race.raced.has(key), "the deletion and the takeover were not sent together");
+    for (const sink of [ana.sink, bob.sink]) {
+      await until(() => story(sink).includes("leave") && story(sink).at(-1) === "join", 5_000);
+    }
+    await delay(1_000); // A second leave, were there one, would have come by now.
+    assert.deepEqual(story(ana.sink), ["join", "leave", "join"]);
+    assert.deepEqual(story(bob.sink), ["join", "leave", "join"]);
+    // dee's rooms were taken before the sweep's deletion withdrew them: bob saw it leave #ops too.
+    assert.deepEqual(story(bob.sink, "#ops"), ["join", "leave"]);
+    assert.equal(a.hub.member("dee")?.remote?.node, "node-b");
+    assert.deepEqual(back.sink.ended, []);
+  } finally {
+    await c.kill();
+  }
+});
