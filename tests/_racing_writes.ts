@@ -36,6 +36,8 @@ export interface RaceOptions {
   count?: number;
   /** Sent in the order they were made, {@linkcode ORDER_GAP_MS} apart, so stored in that order. */
   ordered?: boolean;
+  /** How long a write waits for another to the same key, in ms. @default {ALONE_MS} */
+  aloneMs?: number;
   /** How much later than it came each held write's answer is handed to its writer, in ms. @default {0} */
   answerLateMs?: number;
 }
@@ -58,7 +60,7 @@ export function raceWrites(
   matches: (key: string) => boolean,
   options: RaceOptions = {},
 ): Race {
-  const { count = 2, ordered = false, answerLateMs = 0 } = options;
+  const { count = 2, ordered = false, aloneMs = ALONE_MS, answerLateMs = 0 } = options;
   const put = Bucket.prototype._put;
   const publish = JetStreamClientImpl.prototype.publish;
   const waiting = new Map<string, (() => void)[]>();
@@ -90,12 +92,12 @@ export function raceWrites(
     });
     later((held.length - 1) * ORDER_GAP_MS + PAUSE_MS, resume);
   };
-  /** `write` once `count` writes to `key` wait, or ALONE_MS after the first. */
+  /** `write` once `count` writes to `key` wait, or `aloneMs` after the first. */
   const hold = <T>(key: string, write: () => Promise<T>): Promise<T> => {
     const held = waiting.get(key) ?? [];
     waiting.set(key, held);
     const sent = new Promise<void>((resolve) => held.push(resolve)).then(write);
-    if (held.length === 1) later(ALONE_MS, () => waiting.get(key) === held && send(key));
+    if (held.length === 1) later(aloneMs, () => waiting.get(key) === held && send(key));
     if (held.length === count) {
       raced.add(key);
       for (const node of others) cluster.pause(node.name);

@@ -296,7 +296,8 @@ Deno.test("NatsPresence: two survivors whose sweeps of a dead node's member are 
   let leader: string | undefined;
   while (!(leader = await cluster.streamLeader(`KV_${NICKS_BUCKET}`))) await delay(50);
   // All on the bucket's leader, which raceWrites lets take both deletions before applying either;
-  // survivors sweeping every 50 ms, so that both delete within raceWrites' wait for a second write.
+  // survivors sweeping every 50 ms, so that both delete within raceWrites' wait for a second write
+  // (2 s: their registries find the node dead within milliseconds of each other).
   const on = url(cluster.node(leader));
   await using a = await startNode(on, "node-a", [], SHORT_DEAD_MS, 50);
   await using b = await startNode(on, "node-b", [], SHORT_DEAD_MS, 50);
@@ -310,7 +311,7 @@ Deno.test("NatsPresence: two survivors whose sweeps of a dead node's member are 
       5_000,
     );
     const key = nickKey("dee");
-    using race = raceWrites(cluster, leader, (k) => k === key);
+    using race = raceWrites(cluster, leader, (k) => k === key, { aloneMs: 2_000 });
     await c.kill();
     await until(
       () => a.hub.member("dee") === undefined && b.hub.member("dee") === undefined,
@@ -357,6 +358,7 @@ Deno.test("NatsPresence: a dead node's member taken over right after a survivor'
     // answered late, after the watches read both (B's withdraws dee before its takeover is answered).
     using race = raceWrites(cluster, leader, (k) => k === key, {
       ordered: true,
+      aloneMs: 2_000,
       answerLateMs: 300,
     });
     await c.kill();
