@@ -27,7 +27,8 @@
  * after it) otherwise. Of writers that race, at most one sees its own (none
  * when a third write lands right after both, or a confirmation times out).
  * {@linkcode putAt} and {@linkcode createKey} are `kv.update` and
- * `kv.create` confirmed so. On a server with the issue fixed nothing
+ * `kv.create` confirmed so; {@linkcode deleteAt} answers a deletion's
+ * revision, for {@linkcode confirmed}. On a server with the issue fixed nothing
  * races, and the confirmation costs its round trip only.
  *
  * @module
@@ -127,6 +128,26 @@ export async function confirmed(kv: KV, key: string, revision: number, ms = ANSW
   const last = await settledRevision(kv, key, ms);
   if (last !== revision) throw new OverwrittenError(key, revision, last);
   return revision;
+}
+
+/**
+ * `kv.delete` of `key` if it is at revision `previous` (above 0), answering
+ * the deletion's revision, which `kv.delete` does not. Like every write at a
+ * revision on 2.9 it may be taken although a write that raced it was too:
+ * {@linkcode confirmed} tells whether it stands as the key's last write.
+ *
+ * @throws {JetStreamApiError} `WRONG_LAST_SEQUENCE` when the key is not at `previous`
+ */
+export async function deleteAt(kv: KV, key: string, previous: number, ms = ANSWER_MS) {
+  const bucket = asBucket(kv);
+  const operation = headers();
+  operation.set("KV-Operation", "DEL");
+  const ack = await bucket.js.publish(bucket.subjectForKey(bucket.encodeKey(key), true), EMPTY, {
+    headers: operation,
+    expect: { lastSubjectSequence: previous },
+    timeout: ms,
+  });
+  return ack.seq;
 }
 
 /**

@@ -8,8 +8,14 @@
  * take two writes at one revision), so two nodes registering one nick at
  * once cannot both win; the loser is told the nick is registered. Bans are
  * written with `put`: two operators banning one key at once both mean
- * "banned". A ban or registration made on another node reaches the hub
- * through `follow`, which disconnects the members it matches.
+ * "banned". An unban is a put too, of the ban lifted (kept, read as not
+ * banned), so a ban and an unban typed at once on two nodes end as the
+ * later in the bucket's stream says, the last typed: a delete at the
+ * revision this node saw was taken after a ban it had not seen when that
+ * ban was still being replicated, and refused once it was applied
+ * (nats-server 2.9, kv_settled.ts). A ban or registration made on another
+ * node reaches the hub through `follow`, which disconnects the members it
+ * matches.
  *
  * @module
  */
@@ -36,10 +42,10 @@ export interface NatsAccessOptions {
 /** Registrations and bans in NATS KV buckets, read from a mirror kept by a watch. */
 export class NatsAccessStore implements AccessStore {
   readonly #registrations: KvMirror<Registration>;
-  readonly #bans: KvMirror<BanEntry>;
+  readonly #bans: KvMirror<StoredBan>;
   #listener: (change: AccessChange) => void = () => {};
 
-  private constructor(registrations: KvMirror<Registration>, bans: KvMirror<BanEntry>) {
+  private constructor(registrations: KvMirror<Registration>, bans: KvMirror<StoredBan>) {
     this.#registrations = registrations;
     this.#bans = bans;
   }
@@ -53,11 +59,14 @@ export class NatsAccessStore implements AccessStore {
       parse: parseRegistration,
       onChange: (change) => store && store.#registrationChanged(change),
     });
-    const bans = await KvMirror.open<BanEntry>({
+    const bans = await KvMirror.open<StoredBan>({
       ...options,
       bucket: BANS_BUCKET,
       parse: parseBan,
-      onChange: ({ value }) => value && store && store.#listener({ kind: "ban", ban: value }),
+      onChange: ({ value }) => {
+        const ban = inForce(value);
+        if (ban && store) store.#listener({ kind: "ban", ban });
+      },
     }).catch(async (error) => {
       await registrations.stop();
       throw error;
@@ -74,8 +83,8 @@ export class NatsAccessStore implements AccessStore {
   }
 
   findBan(fingerprint: string | undefined, address: string | undefined): BanEntry | undefined {
-    return (fingerprint ? this.#bans.get(banKey("key", fingerprint)) : undefined) ??
-      (address ? this.#bans.get(banKey("ip", address)) : undefined);
+    return (fingerprint ? inForce(this.#bans.get(banKey("key", fingerprint))) : undefined) ??
+      (address ? inForce(this.#bans.get(banKey("ip", address))) : undefined);
   }
 
   registrationCount(fingerprint: string): Promise<number> {
@@ -116,13 +125,14 @@ export class NatsAccessStore implements AccessStore {
 
   async removeBan(kind: BanEntry["kind"], value: string): Promise<boolean> {
     const key = banKey(kind, value);
-    if (!this.#bans.get(key)) return false;
-    await this.#bans.delete(key);
+    if (!inForce(this.#bans.get(key))) return false;
+    await this.#bans.put(key, { kind, value, lifted: Date.now() });
     return true;
   }
 
   bans(): Promise<BanEntry[]> {
-    return Promise.resolve([...this.#bans.values()].sort((a, b) => a.ts - b.ts));
+    const bans = [...this.#bans.values()].flatMap((ban) => inForce(ban) ?? []);
+    return Promise.resolve(bans.sort((a, b) => a.ts - b.ts));
   }
 
   follow(listener: (change: AccessChange) => void): void {
@@ -163,6 +173,26 @@ export async function openNatsAccess(options: NatsAccessOptions): Promise<NatsAc
   return { hubOptions: { access, mutes }, stop, [Symbol.asyncDispose]: stop };
 }
 
+/**
+ * A ban as its bucket holds it: in force, or lifted by an unban. A lifted
+ * ban has no `by` nor `ts`, so that a node of an older version skips it
+ * (keeping the ban it held until it restarts) rather than read a new ban
+ * and disconnect the member it matches.
+ */
+type StoredBan = BanEntry | LiftedBan;
+
+/** An unban: the ban of `kind` `value` lifted at `lifted` (ms since the epoch). */
+interface LiftedBan {
+  kind: BanEntry["kind"];
+  value: string;
+  lifted: number;
+}
+
+/** The ban, unless lifted. */
+function inForce(ban: StoredBan | undefined): BanEntry | undefined {
+  return ban && !("lifted" in ban) ? ban : undefined;
+}
+
 function banKey(kind: BanEntry["kind"], value: string): string {
   return bucketKey(`${kind} ${value}`);
 }
@@ -176,12 +206,14 @@ function parseRegistration(value: unknown): Registration | undefined {
   return { nick: r.nick, fingerprint: r.fingerprint, ts: r.ts };
 }
 
-function parseBan(value: unknown): BanEntry | undefined {
-  const b = value as Partial<BanEntry> | null;
+function parseBan(value: unknown): StoredBan | undefined {
+  const b = value as Partial<BanEntry & LiftedBan> | null;
   if (
     typeof b !== "object" || b === null || (b.kind !== "key" && b.kind !== "ip") ||
-    typeof b.value !== "string" || typeof b.by !== "string" || typeof b.ts !== "number"
+    typeof b.value !== "string"
   ) return undefined;
+  if (typeof b.lifted === "number") return { kind: b.kind, value: b.value, lifted: b.lifted };
+  if (typeof b.by !== "string" || typeof b.ts !== "number") return undefined;
   return {
     kind: b.kind,
     value: b.value,

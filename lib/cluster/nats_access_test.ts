@@ -18,7 +18,8 @@ import type { Member } from "../core/member.ts";
 import { type NatsAccess, NatsAccessStore, openNatsAccess } from "./nats_access.ts";
 import { NatsMuteStore } from "./nats_mutes.ts";
 import type { MuteChange, MuteStore } from "../core/state/mute_store.ts";
-import { MUTES_BUCKET, REGISTRATIONS_BUCKET } from "./cluster_names.ts";
+import { BANS_BUCKET, MUTES_BUCKET, REGISTRATIONS_BUCKET } from "./cluster_names.ts";
+import type { AccessChange } from "../core/state/access_store.ts";
 import { bucketKey } from "./nats_access_mirror.ts";
 
 const OP = "SHA256:opopopopopopopopopopopopopopopopopopopopopo";
@@ -176,6 +177,61 @@ Deno.test("NATS access: two nodes registering a nick unregistered before, at onc
   } finally {
     await Promise.all([a.stop(), b.stop()]);
     await nc.close();
+  }
+});
+
+Deno.test("NATS access: an unban typed after a ban its node had not read yet lifts that ban too: the last typed wins", async () => {
+  await using cluster = await NatsCluster.start();
+  const first = await connect({ servers: cluster.urls[0] });
+  await (await NatsAccessStore.open({ nc: first, node: "node-0" })).stop(); // Makes the buckets.
+  await first.close();
+  let leader: string | undefined;
+  while (!(leader = await cluster.streamLeader(`KV_${BANS_BUCKET}`))) await delay(50);
+  // A on a server of its own, paused while B bans: the leader and the third server store the ban.
+  const away = cluster.nodes.find((node) => node.name !== leader)!;
+  const ncA = await connect({ servers: url(away) });
+  const ncB = await connect({ servers: url(cluster.node(leader)) });
+  const a = await NatsAccessStore.open({ nc: ncA, node: "node-a" });
+  const b = await NatsAccessStore.open({ nc: ncB, node: "node-b" });
+  try {
+    const heard: AccessChange[] = [];
+    b.follow((change) => heard.push(change));
+    await a.addBan({ kind: "key", value: EVE, by: "olga", ts: 1, reason: "spam" });
+    await until(() => b.findBan(EVE, undefined)?.reason === "spam");
+    let unban: Promise<boolean>;
+    cluster.pause(away.name);
+    try {
+      await b.addBan({ kind: "key", value: EVE, by: "bo", ts: 2, reason: "flood" });
+      assert.equal(a.findBan(EVE, undefined)?.reason, "spam"); // A has not read B's ban.
+      unban = a.removeBan("key", EVE); // Typed after B's ban was stored.
+    } finally {
+      cluster.resume(away.name);
+    }
+    assert.equal(await unban, true);
+    await until(() =>
+      a.findBan(EVE, undefined) === undefined && b.findBan(EVE, undefined) === undefined
+    );
+    assert.deepEqual(await a.bans(), []);
+    assert.deepEqual(await b.bans(), []);
+    // B heard A's first ban; the lifted one is not heard as a ban (it would disconnect eve).
+    assert.deepEqual(heard.map((change) => change.kind === "ban" && change.ban.reason), ["spam"]);
+    // A node started now reads the key as not banned; a new ban acts again.
+    const later = await NatsAccessStore.open({ nc: ncB, node: "node-c" });
+    try {
+      assert.equal(later.findBan(EVE, undefined), undefined);
+      assert.deepEqual(await later.bans(), []);
+      await a.addBan({ kind: "key", value: EVE, by: "olga", ts: 3, reason: "again" });
+      await until(() => b.findBan(EVE, undefined)?.reason === "again");
+      assert.deepEqual(heard.map((change) => change.kind === "ban" && change.ban.reason), [
+        "spam",
+        "again",
+      ]);
+    } finally {
+      await later.stop();
+    }
+  } finally {
+    await Promise.all([a.stop(), b.stop()]);
+    await Promise.all([ncA.close(), ncB.close()]);
   }
 });
 

@@ -8,8 +8,9 @@
  * is a {@linkcode Member} whose sink sends direct messages and notices to
  * its node over core NATS (`lanchat.node.<node>.dm`), and whose disconnect
  * asks its node (`.kick`). When a node dies ({@linkcode NodeRegistry}), the
- * survivors delete its nick keys by revision; the one whose delete wins
- * announces that member's leaves in the room log.
+ * survivors delete its nick keys by revision; the one whose deletion stands
+ * as the key's last write announces that member's leaves in the room log
+ * ({@linkcode DeadMemberSweep}).
  *
  * @module
  */
@@ -27,6 +28,7 @@ import * as across from "./remote_member.ts";
 import type { Remote } from "./remote_member.ts";
 import * as looks from "./nick_skeletons.ts";
 import { DeadNodeKeys } from "./dead_node_keys.ts";
+import { DeadMemberSweep } from "./dead_member_sweep.ts";
 import { NatsLink } from "./nats_link.ts";
 import { KvFollow } from "./kv_follow.ts";
 import { CLAIM_MS, claimKey, freeKey, holds, takeKey, updateOwnKey } from "./claim_key.ts";
@@ -62,15 +64,15 @@ export class NatsPresence implements Presence {
   readonly #held = new Map<Member, Held>();
   readonly #reserved = new Map<string, Omit<Held, "key" | "chain" | "queued">>();
   readonly #remote = new Map<string, Remote>();
+  readonly #leftHere = new WeakSet<Member>(); // Members taken over whose leave this node announced
   readonly #keys = new DeadNodeKeys(); // Every key, to sweep a dead node's leftovers too
   readonly #subscriptions: Subscription[] = [];
   readonly #pending = new Set<Promise<void>>();
-  readonly #sweeper: ReturnType<typeof setInterval>;
+  readonly #sweep: DeadMemberSweep;
   #roster: PresenceRoster | undefined;
   readonly #link: NatsLink;
   #watch: KvFollow | undefined;
   #nextRemoteId = -1;
-  #sweeping = false;
   #stopped = false;
 
   private constructor(kv: KV, options: NatsPresenceOptions) {
@@ -80,7 +82,19 @@ export class NatsPresence implements Presence {
     this.#registry = options.registry;
     this.node = this.#node = options.registry.node;
     this.#options = options;
-    this.#sweeper = setInterval(() => this.#sweep(), options.sweepMs ?? 1_000);
+    this.#sweep = new DeadMemberSweep({
+      kv,
+      registry: options.registry,
+      remote: this.#remote,
+      keys: this.#keys,
+      everyMs: options.sweepMs ?? 1_000,
+      onGone: (key, remote, rooms) => {
+        this.#options.onExpired?.(remote.member.nick, remote.node);
+        this.#roster?.announceLeave(remote.member, rooms, "dropped", across.GONE);
+        if (this.#remote.get(key) === remote) this.#forgetRemote(key);
+      },
+      onError: (error) => this.#error(error, "sweep"),
+    });
   }
 
   /** Opens the nick bucket, reads who is online everywhere, and listens for this node's requests. */
@@ -166,11 +180,14 @@ export class NatsPresence implements Presence {
           suggestion,
         );
       }
+      // Its rooms taken now: a sweep's deletion stored before our write is withdrawn first.
+      const taken = this.#remote.get(key);
+      const rooms = taken && [...taken.member.rooms.values()];
       revision = await takeKey(this.#kv, key, value, entry.revision, deadline).catch(() => {
         throw new NickError("nick_taken", `Nick "${nick}" is taken`);
       });
       // The holder's leave is announced here, before the join (its node may be gone).
-      if (holder.node !== this.#node) this.#takenOver(key, fingerprint);
+      if (holder.node !== this.#node) this.#takenOver(key, fingerprint, taken, rooms);
     }
     // Look-alikes claimed at once on two nodes: the shared skeleton key decides.
     const skeletons = await looks.claimSkeletons(this.#kv, {
@@ -263,7 +280,7 @@ export class NatsPresence implements Presence {
   /** Stops watching and listening, and frees every nick held here. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    clearInterval(this.#sweeper);
+    this.#sweep.stop();
     this.#link.stop();
     for (const subscription of this.#subscriptions) subscription.unsubscribe();
     await this.#watch?.stop();
@@ -322,7 +339,7 @@ export class NatsPresence implements Presence {
     const record = parseNickEntry(entry, this.#options.onError); // checked: nats_input.ts
     if (!record || record.node === this.#node) {
       // This node took the key over (its watch may be ahead of the update's answer).
-      if (remote && record) this.#takenOver(entry.key, record.fingerprint);
+      if (remote && record) this.#takenOver(entry.key, record.fingerprint, remote);
       if (remote) this.#forgetRemote(entry.key);
       if (!record && entry.operation !== "PUT") this.#reclaim(entry.key);
       return;
@@ -374,15 +391,21 @@ export class NatsPresence implements Presence {
     this.#roster?.place(member, record.rooms);
   }
 
-  /** Another node's member whose key this node took: its leave announced here (before the join). */
-  #takenOver(key: string, fingerprint: string | undefined): void {
-    const member = this.#remote.get(key)?.member;
-    if (!member) return;
+  /** Another node's member whose key this node took: its leave announced here, once (before the join). */
+  #takenOver(
+    key: string,
+    fingerprint: string | undefined,
+    taken: Remote | undefined,
+    rooms = taken && [...taken.member.rooms.values()],
+  ): void {
+    if (!taken || !rooms || this.#leftHere.has(taken.member)) return;
+    this.#leftHere.add(taken.member); // The watch may have announced it, ahead of the answer.
+    const { member } = taken;
     const why = fingerprint !== undefined && member.fingerprint === fingerprint
       ? "replaced by a new connection"
       : across.GONE;
-    this.#roster?.announceLeave(member, [...member.rooms.values()], "dropped", why);
-    this.#forgetRemote(key);
+    this.#roster?.announceLeave(member, rooms, "dropped", why);
+    if (this.#remote.get(key) === taken) this.#forgetRemote(key);
   }
 
   #forgetRemote(key: string): void {
@@ -412,36 +435,6 @@ export class NatsPresence implements Presence {
     if (typeof folded !== "string") return undefined;
     const member = this.#index.find(folded);
     return member && this.#held.has(member) ? member : undefined;
-  }
-
-  /** Frees the nicks of dead nodes; the node whose delete wins announces the leaves. */
-  async #sweep(): Promise<void> {
-    if (this.#sweeping) return;
-    this.#sweeping = true;
-    try {
-      const dead = new Map<string, boolean>();
-      for (const [key, remote] of [...this.#remote]) {
-        if (!dead.has(remote.node)) {
-          dead.set(remote.node, await this.#registry.confirmDead(remote.node));
-        }
-        if (!dead.get(remote.node) || this.#remote.get(key) !== remote) continue;
-        // The watch may withdraw it before the delete answers: its rooms are taken now.
-        const rooms = [...remote.member.rooms.values()];
-        try {
-          await this.#kv.delete(key, { previousSeq: remote.revision });
-        } catch {
-          continue; // Another survivor freed it first, or the nick changed hands.
-        }
-        this.#options.onExpired?.(remote.member.nick, remote.node);
-        this.#roster?.announceLeave(remote.member, rooms, "dropped", across.GONE);
-        this.#forgetRemote(key);
-      }
-      await this.#keys.sweep(this.#kv, this.#registry, this.#remote); // claims, skeletons
-    } catch (error) {
-      this.#error(error, "sweep");
-    } finally {
-      this.#sweeping = false;
-    }
   }
 
   #error(error: unknown, what: string): void {

@@ -36,6 +36,7 @@ async function startNode(
   name: string,
   operators: string[] = [],
   deadAfterMs = NODE_DEAD_AFTER_MS,
+  sweepMs?: number,
 ): Promise<Node> {
   const nc = await connect({ servers: url });
   const roomLog = await NatsRoomLog.start({
@@ -60,6 +61,7 @@ async function startNode(
   const presence = seen.presence = await NatsPresence.start({
     nc,
     registry,
+    sweepMs,
     onError: (e, what) => console.log(name, what, e.message),
     onExpired: (nick, node) => console.log(name, "expired", nick, node),
   });
@@ -281,6 +283,104 @@ Deno.test("NatsPresence: a key taking its nick over on another node: everyone se
     const leave = onB.sink.of("leave").find((e) => e.nick === "dee")!;
     assert.equal(leave.message, "replaced by a new connection");
     assert.equal(b.hub.member("dee")?.remote?.node, "node-a");
+  } finally {
+    await c.kill();
+  }
+});
+
+Deno.test("NatsPresence: two survivors whose sweeps of a dead node's member are both taken: its leave is seen once", async () => {
+  await using cluster = await NatsCluster.start();
+  const first = await connect({ servers: cluster.urls[0] });
+  await openBucket(first, NICKS_BUCKET, { history: 1 }); // Made here to find its leader.
+  await first.close();
+  let leader: string | undefined;
+  while (!(leader = await cluster.streamLeader(`KV_${NICKS_BUCKET}`))) await delay(50);
+  // All on the bucket's leader, which raceWrites lets take both deletions before applying either;
+  // survivors sweeping every 50 ms, so that both delete within raceWrites' wait for a second write
+  // (2 s: their registries find the node dead within milliseconds of each other).
+  const on = url(cluster.node(leader));
+  await using a = await startNode(on, "node-a", [], SHORT_DEAD_MS, 50);
+  await using b = await startNode(on, "node-b", [], SHORT_DEAD_MS, 50);
+  const c = await startNode(on, "node-c", [], SHORT_DEAD_MS);
+  try {
+    const ana = await enter(a, "ana");
+    const bob = await enter(b, "bob");
+    await enter(c, "dee");
+    await until(
+      () => a.hub.member("dee") !== undefined && b.hub.member("dee") !== undefined,
+      5_000,
+    );
+    const key = nickKey("dee");
+    using race = raceWrites(cluster, leader, (k) => k === key, { aloneMs: 2_000 });
+    await c.kill();
+    await until(
+      () => a.hub.member("dee") === undefined && b.hub.member("dee") === undefined,
+      15_000,
+    );
+    assert.ok(race.raced.has(key), "the two sweeps' deletions were not sent together");
+    const leaves = (sink: RecordingSink) => sink.of("leave").filter((e) => e.nick === "dee");
+    await until(() => leaves(ana.sink).length > 0 && leaves(bob.sink).length > 0, 5_000);
+    await delay(1_000); // A second leave, were there one, would have come by now.
+    assert.deepEqual(leaves(ana.sink).map((e) => e.reason), ["dropped"]);
+    assert.deepEqual(leaves(bob.sink).map((e) => e.reason), ["dropped"]);
+  } finally {
+    await c.kill();
+  }
+});
+
+Deno.test("NatsPresence: a dead node's member taken over right after a survivor's sweep deleted it, both taken: its leave is seen once", async () => {
+  await using cluster = await NatsCluster.start();
+  const first = await connect({ servers: cluster.urls[0] });
+  await openBucket(first, NICKS_BUCKET, { history: 1 }); // Made here to find its leader.
+  await first.close();
+  let leader: string | undefined;
+  while (!(leader = await cluster.streamLeader(`KV_${NICKS_BUCKET}`))) await delay(50);
+  // All on the bucket's leader; A sweeps every 50 ms, B not at all: its member's key comes back there.
+  const on = url(cluster.node(leader));
+  await using a = await startNode(on, "node-a", [], SHORT_DEAD_MS, 50);
+  await using b = await startNode(on, "node-b", [], SHORT_DEAD_MS, 3_600_000);
+  const c = await startNode(on, "node-c", [], SHORT_DEAD_MS);
+  try {
+    const ana = await enter(a, "ana");
+    const bob = await enter(b, "bob");
+    b.hub.command(bob.member, "join", "#ops");
+    const dee = await enter(c, "dee", "SHA256:dee");
+    c.hub.command(dee.member, "join", "#ops");
+    const story = (sink: RecordingSink, room = "#lobby") =>
+      sink.events.flatMap((e) =>
+        (e.type === "join" || e.type === "leave") && e.nick === "dee" && e.room === room
+          ? [e.type]
+          : []
+      );
+    await until(() => story(bob.sink, "#ops").length === 1 && story(ana.sink).length === 1, 5_000);
+    const key = nickKey("dee");
+    // A's deletion, then B's takeover at the same revision: both taken, stored in that order, and
+    // answered late, after the watches read both (B's withdraws dee before its takeover is answered).
+    using race = raceWrites(cluster, leader, (k) => k === key, {
+      ordered: true,
+      aloneMs: 2_000,
+      answerLateMs: 300,
+    });
+    await c.kill();
+    await until(() => race.held(key) === 1, SHORT_DEAD_MS + 8_000);
+    const back = await enter(b, "dee", "SHA256:dee").catch((error) => {
+      // A's sweep of dee's look-alike keys, right after, may refuse B's taking them over (a race
+      // of its own, not this test's): the second try claims them free.
+      if (error.code !== "nick_taken") throw error;
+      console.log("takeover refused once:", error.message);
+      return enter(b, "dee", "SHA256:dee");
+    });
+    assert.ok(race.raced.has(key), "the deletion and the takeover were not sent together");
+    for (const sink of [ana.sink, bob.sink]) {
+      await until(() => story(sink).includes("leave") && story(sink).at(-1) === "join", 5_000);
+    }
+    await delay(1_000); // A second leave, were there one, would have come by now.
+    assert.deepEqual(story(ana.sink), ["join", "leave", "join"]);
+    assert.deepEqual(story(bob.sink), ["join", "leave", "join"]);
+    // dee's rooms were taken before the sweep's deletion withdrew them: bob saw it leave #ops too.
+    assert.deepEqual(story(bob.sink, "#ops"), ["join", "leave"]);
+    assert.equal(a.hub.member("dee")?.remote?.node, "node-b");
+    assert.deepEqual(back.sink.ended, []);
   } finally {
     await c.kill();
   }
