@@ -147,10 +147,13 @@ for (const [name, startRelayOf] of Object.entries(RELAYS)) {
   });
 }
 
+/** Deno's chat floor (bench/reference/deno_chat_floor.ts), started. */
+function startChatFloor(): Promise<Relay> {
+  return startRelay(Deno.execPath(), ["run", "-q", "-A", "bench/reference/deno_chat_floor.ts"]);
+}
+
 Deno.test("Deno's chat floor (deno_chat_floor.ts) greets at the nick, renders each line as a lanchat text line, and refuses controls and bytes that are not UTF-8 to their sender alone", async () => {
-  await using relay = await startRelay(Deno.execPath(), [
-    ...["run", "-q", "-A", "bench/reference/deno_chat_floor.ts"],
-  ]);
+  await using relay = await startChatFloor();
   await using reader = await connect(relay.port);
   await reader.write("reader\n");
   await reader.waitLine((line) => line === "ok");
@@ -176,9 +179,7 @@ Deno.test("Deno's chat floor (deno_chat_floor.ts) greets at the nick, renders ea
 });
 
 Deno.test("Deno's chat floor (deno_chat_floor.ts) refuses a malformed nick and one taken (in any case), then takes the next line as the nick", async () => {
-  await using relay = await startRelay(Deno.execPath(), [
-    ...["run", "-q", "-A", "bench/reference/deno_chat_floor.ts"],
-  ]);
+  await using relay = await startChatFloor();
   await using ana = await connect(relay.port);
   await ana.write("Ana\n");
   await ana.waitLine((line) => line === "ok");

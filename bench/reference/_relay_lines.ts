@@ -63,3 +63,22 @@ export function nextReadBuffer(
   if (n < READ_BYTES && buffer.length > READ_BYTES) return new Uint8Array(READ_BYTES);
   return buffer;
 }
+
+/**
+ * Reads `conn` until it ends (or is reset), handing each read to `split` (a
+ * {@linkcode blockSplitter}), in a buffer sized as lanchat's: what the line
+ * relays (`deno_relay.ts`, `deno_chat_floor.ts`) do with each client.
+ */
+export async function readAll(conn: Deno.Conn, split: (read: Uint8Array) => void): Promise<void> {
+  let buffer = new Uint8Array(READ_BYTES);
+  try {
+    while (true) {
+      const n = await conn.read(buffer);
+      if (n === null) break;
+      split(buffer.subarray(0, n));
+      buffer = nextReadBuffer(buffer, n);
+    }
+  } catch {
+    // Reset by the peer.
+  }
+}

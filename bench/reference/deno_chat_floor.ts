@@ -24,7 +24,7 @@
  * @module
  */
 
-import { blockSplitter, nextReadBuffer, READ_BYTES } from "./_relay_lines.ts";
+import { blockSplitter, readAll } from "./_relay_lines.ts";
 import { RelayWriter, writeLimit } from "./_relay_writer.ts";
 
 const port = Number(Deno.args[0]);
@@ -177,7 +177,6 @@ function say(client: RelayWriter, nick: string, nickBytes: Uint8Array, lines: Ui
 }
 
 async function serve(client: RelayWriter): Promise<void> {
-  let buffer = new Uint8Array(READ_BYTES);
   let nick: string | undefined;
   let nickBytes = new Uint8Array(0);
   const split = blockSplitter((lines) => {
@@ -191,14 +190,7 @@ async function serve(client: RelayWriter): Promise<void> {
     say(client, nick, nickBytes, lines);
   });
   try {
-    while (true) {
-      const n = await client.conn.read(buffer);
-      if (n === null) break;
-      split(buffer.subarray(0, n));
-      buffer = nextReadBuffer(buffer, n);
-    }
-  } catch {
-    // Reset by the peer.
+    await readAll(client.conn, split);
   } finally {
     if (nick !== undefined) nicks.delete(nick.toLowerCase());
     client.close();

@@ -29,7 +29,7 @@
  * @module
  */
 
-import { blockSplitter, nextReadBuffer, READ_BYTES } from "./_relay_lines.ts";
+import { blockSplitter, readAll } from "./_relay_lines.ts";
 import { RelayWriter, writeLimit } from "./_relay_writer.ts";
 
 const shared = Deno.args[0] === "--share-joins";
@@ -61,8 +61,6 @@ function admit(client: Client): void {
 }
 
 async function serve(client: Client): Promise<void> {
-  // Small while idle, grown while reads fill it and shrunk after small reads (as lanchat's).
-  let buffer = new Uint8Array(READ_BYTES);
   // With --hello the first line is the client's name: it admits the client and is not relayed.
   let admitted = !hello;
   const split = blockSplitter((lines) => {
@@ -76,14 +74,7 @@ async function serve(client: Client): Promise<void> {
     for (const other of clients) if (other !== client) other.send(lines);
   });
   try {
-    while (true) {
-      const n = await client.conn.read(buffer);
-      if (n === null) break;
-      split(buffer.subarray(0, n));
-      buffer = nextReadBuffer(buffer, n);
-    }
-  } catch {
-    // Reset by the peer.
+    await readAll(client.conn, split);
   } finally {
     client.close();
   }
